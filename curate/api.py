@@ -1,0 +1,119 @@
+"""The Python API: the same engine on in-memory data (`datasets.Dataset`/`DatasetDict`,
+`polars.DataFrame`, `pyarrow.Table`).
+
+    import curate
+    cleaned = curate.clean(dataset, "default")            # DatasetDict(train, rejected)
+    report = curate.evaluate(df, "web")                     # the report.json dict
+    passed, gates = curate.check(df, "my_rules.yaml")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from curate.config import RuleSet, load_ruleset
+from curate.engine import RunResult, collect_batches, process_batches
+from curate.gate import GateResult, evaluate_gates
+from curate.stats import RunStats
+
+BATCH_ROWS = 4096
+
+
+def _ruleset(rules: str | Path | dict | RuleSet, text_column: str | None) -> RuleSet:
+    rs = rules if isinstance(rules, RuleSet) else load_ruleset(rules)
+    return rs.with_overrides(text_column=text_column)
+
+
+def _to_arrow(data: Any):
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    if hasattr(data, "to_arrow") and hasattr(data, "height"):  # polars.DataFrame
+        return data.to_arrow()
+    if hasattr(data, "data") and hasattr(data, "features"):  # datasets.Dataset
+        return data.data.table if hasattr(data.data, "table") else data.data
+    raise TypeError(f"expected a datasets.Dataset, polars.DataFrame or pyarrow.Table, got {type(data).__name__}")
+
+
+def _batches(table, text_column: str):
+    import pyarrow as pa
+
+    from curate.io.readers import FILE_COL, LINE_COL, Shard, _table_rows
+
+    if text_column not in table.column_names:
+        raise KeyError(f"no column {text_column!r} (columns: {', '.join(table.column_names)})")
+    shard = Shard("memory", "<memory>")
+    for off in range(0, max(table.num_rows, 1), BATCH_ROWS):
+        part = table.slice(off, BATCH_ROWS)
+        part = part.drop_columns([c for c in (FILE_COL, LINE_COL) if c in part.column_names])
+        if part.num_rows == 0:
+            continue
+        yield _table_rows(shard, pa.table(part), text_column, off + 1)
+
+
+def _run(data: Any, rs: RuleSet, keep_rows: bool):
+    table = _to_arrow(data)
+    corpus: dict[str, Any] = {}
+    corpus_rules = [r for r in rs.build() if r.needs_corpus]
+    if corpus_rules:
+        aggs = collect_batches(rs, (t for t, _ in _batches(table, rs.text_column)))
+        corpus = {r.name: r.finish(aggs[r.name]) for r in corpus_rules}
+    kept, rejected, stats = process_batches(rs, _batches(table, rs.text_column), corpus, keep_rows)
+    for r in corpus_rules:
+        stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
+    return kept, rejected, stats
+
+
+def _frames(frames, like):
+    import polars as pl
+
+    if frames:
+        return pl.concat(frames, how="diagonal_relaxed")
+    return pl.DataFrame(schema={c: like.schema[c] for c in like.columns}) if like is not None else pl.DataFrame()
+
+
+def clean(data: Any, rules: str | Path | dict | RuleSet = "default", *, text_column: str | None = None):
+    """Apply a rule set. A Dataset or DatasetDict gives a DatasetDict(train, rejected); a polars
+    DataFrame or Arrow table gives {"train": DataFrame, "rejected": DataFrame}."""
+    rs = _ruleset(rules, text_column)
+    is_hf = hasattr(data, "features") or (hasattr(data, "keys") and hasattr(data, "column_names"))
+    if is_hf and not hasattr(data, "features"):  # DatasetDict: its splits, in order
+        import datasets
+
+        data = datasets.concatenate_datasets([data[k] for k in data])
+    kept, rejected, _ = _run(data, rs, keep_rows=True)
+    train = _frames(kept, rejected[0] if rejected else None)
+    rej = _frames(rejected, kept[0] if kept else None)
+    if not is_hf:
+        return {"train": train, "rejected": rej}
+    import datasets
+
+    return datasets.DatasetDict({
+        "train": datasets.Dataset(train.to_arrow()),
+        "rejected": datasets.Dataset(rej.to_arrow()),
+    })
+
+
+def evaluate(data: Any, rules: str | Path | dict | RuleSet = "default", *,
+             text_column: str | None = None, name: str = "memory") -> dict[str, Any]:
+    """The report dict (the schema of report.json) for in-memory data."""
+    from curate.report.build import build_report
+
+    rs = _ruleset(rules, text_column)
+    _, _, stats = _run(data, rs, keep_rows=False)
+    result = RunResult(stats=stats, seconds=0.0, shards=1, inputs=["<memory>"])
+    return build_report(result, rs, name=name, command="curate.evaluate")
+
+
+def check(data: Any, rules: str | Path | dict | RuleSet, *, text_column: str | None = None
+          ) -> tuple[bool, list[GateResult]]:
+    """Evaluate the rule set's gates: (no error-level gate failed, every gate's result)."""
+    rs = _ruleset(rules, text_column)
+    report = evaluate(data, rs)
+    results = evaluate_gates(rs.gates, report)
+    return all(r.passed or r.level == "warn" for r in results), results
+
+
+__all__ = ["clean", "evaluate", "check", "RunStats"]

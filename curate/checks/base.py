@@ -1,0 +1,184 @@
+"""What every rule is made of.
+
+A rule computes *signals* (numbers per document, and for line rules a per-line removal mask) over a
+whole batch with polars expressions. It never decides what happens to a document: the action
+(`flag`, `strip`, `drop`) and the thresholds come from the rule set. The report and the filter read
+the same signals, so they cannot disagree.
+
+Strip actions only ever remove whole lines of the original text. That keeps every removal traceable
+as a character span of the input, and lets strip actions compose in rule-set order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+import polars as pl
+
+ACTIONS = ("flag", "strip", "drop")
+
+# Internal column names. They start with "__" so they never clash with a user's columns and are
+# never written out.
+DOC = "__doc"  # position of the document in its batch
+LN = "__ln"  # index of the line in the original document
+OFF = "__off"  # character offset of the line in the original document
+LINE = "line"  # the line's text, without its newline
+
+
+def param(
+    default: Any,
+    doc: str,
+    *,
+    unit: str = "",
+    source: str = "",
+    min: float | None = None,  # noqa: A002 - mirrors the YAML vocabulary
+    max: float | None = None,  # noqa: A002
+) -> Any:
+    """A typed rule parameter that doubles as a rule-set key, with its documentation."""
+    meta = {"doc": doc, "unit": unit, "source": source, "min": min, "max": max}
+    if isinstance(default, list | dict | set):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class NoParams:
+    pass
+
+
+def param_fields(params_cls: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(params_cls)}
+
+
+def param_types(params_cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(params_cls)
+
+
+class Batch:
+    """One batch of documents as the rules see it.
+
+    `docs` has one row per document: `__doc`, the current `text` (after the strip actions of the
+    rules before this one; never null) and the input columns. `lines` is the same text split into
+    lines, with each line's index and offset in the *original* document. Both are polars frames so a
+    rule's signals are expressions over the whole batch.
+    """
+
+    def __init__(self, docs: pl.DataFrame, lines: pl.DataFrame, corpus: dict[str, Any],
+                 signals: dict[str, pl.Series] | None = None):
+        self.docs = docs
+        self.lines = lines
+        self.corpus = corpus
+        # signals of the rules before this one in the rule set (e.g. "language"), so a rule can
+        # key on them (stop words per detected language)
+        self.signals: dict[str, pl.Series] = signals if signals is not None else {}
+
+    @classmethod
+    def from_texts(cls, texts: pl.Series, extra: pl.DataFrame | None = None,
+                   corpus: dict[str, Any] | None = None) -> Batch:
+        text = texts.fill_null("").alias("text")
+        docs = pl.DataFrame({DOC: pl.int_range(0, len(text), dtype=pl.UInt32, eager=True)})
+        docs = docs.with_columns(text)
+        if extra is not None:
+            docs = docs.hstack(extra.drop([c for c in extra.columns if c in docs.columns]))
+        return cls(docs, split_lines(docs), corpus or {})
+
+    @property
+    def n(self) -> int:
+        return self.docs.height
+
+    @property
+    def text(self) -> pl.Series:
+        return self.docs["text"]
+
+    @cached_property
+    def doc_index(self) -> pl.DataFrame:
+        return self.docs.select(DOC)
+
+    def per_doc(self, frame: pl.DataFrame, value: str, fill: Any = 0) -> pl.Series:
+        """Align a per-document aggregate (`__doc`, value) to the batch's documents."""
+        return (
+            self.doc_index.join(frame.select(DOC, value), on=DOC, how="left", maintain_order="left")
+            .get_column(value)
+            .fill_null(fill)
+        )
+
+
+def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
+    """Explode documents into lines with their original index and character offset."""
+    lines = (
+        docs.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+        .explode(LINE)
+        .with_columns(pl.col(LINE).fill_null(""))
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias(LN))
+    )
+    # offset of a line = sum of (length + 1 newline) of the lines before it in its document
+    return lines.with_columns(
+        (pl.col(LINE).str.len_chars() + 1).cum_sum().over(DOC).sub(pl.col(LINE).str.len_chars() + 1)
+        .cast(pl.UInt32)
+        .alias(OFF)
+    ).select(DOC, LN, OFF, LINE)
+
+
+@dataclass
+class RuleResult:
+    """What a rule says about a batch.
+
+    signals: name -> one value per document (written as `curate_<name>` columns).
+    fired:   one bool per document: the rule's condition holds (thresholds applied).
+    remove:  one bool per row of `batch.lines`: the lines `strip` would remove (None for rules
+             that do not strip).
+    """
+
+    signals: dict[str, pl.Series]
+    fired: pl.Series
+    remove: pl.Series | None = None
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement `evaluate`.
+
+    The class docstring is the rule's documentation (`curate rules NAME`): what it catches, why it
+    matters, an example, and where its default thresholds come from. Parameters are documented on
+    the `Params` dataclass fields.
+    """
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    actions: ClassVar[tuple[str, ...]] = ("flag", "drop")
+    Params: ClassVar[type] = NoParams
+    # the signal whose distribution the report draws, and the parameter drawn on it as a threshold
+    main_signal: ClassVar[str | None] = None
+    threshold_param: ClassVar[str | None] = None
+    # histogram edges for the main signal (the report aggregates, it never keeps one value per doc)
+    bins: ClassVar[tuple[float, ...]] = tuple(i / 20 for i in range(21))
+    # rules that need a corpus-level first pass (recurring lines, duplicates, length spikes)
+    needs_corpus: ClassVar[bool] = False
+
+    def __init__(self, params: Any, action: str, options: dict[str, Any] | None = None):
+        self.params = params
+        self.action = action
+        self.options = options or {}
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        raise NotImplementedError
+
+    # -- corpus-level pass (only for rules with needs_corpus) -----------------------------------
+    # collect() runs on every batch of the first pass and returns a small, picklable aggregate of
+    # hashes and counts (never texts); merge() combines two aggregates (any order, any engine);
+    # finish() turns the merged aggregate into what evaluate() finds in batch.corpus[self.name].
+    def collect(self, batch: Batch) -> Any:
+        return None
+
+    def merge(self, a: Any, b: Any) -> Any:
+        return a if b is None else b if a is None else a
+
+    def finish(self, aggregate: Any) -> Any:
+        return aggregate
+
+    def corpus_summary(self, finished: Any) -> dict[str, Any]:
+        """What the report shows of the corpus pass (top recurring lines, clusters, spikes)."""
+        return {}

@@ -1,0 +1,279 @@
+"""Rule sets: loading, validation and the built-in sets.
+
+A rule set is validated completely before any data is read. Every mistake becomes one line naming
+the file, the key and the valid choices (RuleSetError -> exit 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curate.errors import RuleSetError
+
+TOP_KEYS = ("name", "description", "text_column", "id_column", "rules", "gates")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    rule: str
+    action: str
+    params: Any  # the rule's Params dataclass instance
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "action": self.action, **dataclasses.asdict(self.params)}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    rules: tuple[RuleSpec, ...]
+    text_column: str = "text"
+    id_column: str | None = None
+    description: str = ""
+    gates: dict[str, Any] = field(default_factory=dict)
+    source: str = "<dict>"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "text_column": self.text_column,
+            "id_column": self.id_column,
+            "rules": [r.as_dict() for r in self.rules],
+            "gates": self.gates,
+        }
+
+    @property
+    def hash(self) -> str:
+        """Stable hash of the normalised rule set (defaults filled in): goes into every report."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def build(self) -> list:
+        """Instantiate the rules, in rule-set order."""
+        from curate.checks import get_rule
+
+        return [get_rule(s.rule)(s.params, s.action) for s in self.rules]
+
+    def with_overrides(self, text_column: str | None = None, id_column: str | None = None) -> RuleSet:
+        return dataclasses.replace(
+            self,
+            text_column=text_column or self.text_column,
+            id_column=id_column if id_column is not None else self.id_column,
+        )
+
+
+# -- built-in rule sets ----------------------------------------------------------------------------
+
+
+def _builtin_dir() -> Path:
+    try:
+        from importlib.resources import files
+
+        path = Path(str(files("curate._rules")))
+        if path.is_dir():
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    # running from a source checkout on PYTHONPATH: the rule sets sit beside the package
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def builtin_rulesets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(_builtin_dir().glob("*.yaml"))}
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def load_ruleset(ref: str | Path | dict[str, Any]) -> RuleSet:
+    """Load a rule set from a YAML file, a built-in name, or a dict (Python API)."""
+    if isinstance(ref, dict):
+        return parse_ruleset(ref, "<dict>")
+    ref_s = str(ref)
+    path = Path(ref_s)
+    builtins = builtin_rulesets()
+    if not path.exists():
+        if ref_s in builtins:
+            path = builtins[ref_s]
+        else:
+            looks_like_file = "/" in ref_s or path.suffix in (".yaml", ".yml")
+            if looks_like_file:
+                raise RuleSetError(f"rules file {ref_s}: not found")
+            hint = difflib.get_close_matches(ref_s, list(builtins), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise RuleSetError(
+                f"rules {ref_s!r}: no such file or built-in rule set{extra}; "
+                f"built-in: {', '.join(builtins)}"
+            )
+    if path.is_dir():
+        raise RuleSetError(f"rules file {path}: is a folder, not a YAML file")
+    import yaml
+
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleSetError(f"rules file {path}: cannot read it ({e.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise RuleSetError(f"rules file {path}: not valid YAML{where}") from None
+    return parse_ruleset(data, str(path))
+
+
+def parse_ruleset(data: Any, source: str) -> RuleSet:
+    from curate.checks import all_rules, closest_rule
+    from curate.checks.base import ACTIONS
+
+    def fail(msg: str) -> typing.NoReturn:
+        raise RuleSetError(f"rules file {source}: {msg}")
+
+    if not isinstance(data, dict):
+        fail("must be a mapping with the keys name and rules")
+    for key in data:
+        if key not in TOP_KEYS:
+            fail(f"unknown key {key!r}{_suggest(key, TOP_KEYS)}; valid keys: {', '.join(TOP_KEYS)}")
+    name = data.get("name", Path(source).stem)
+    for key in ("name", "text_column", "description"):
+        if key in data and not isinstance(data[key], str):
+            fail(f"{key} must be a string")
+    if data.get("id_column") is not None and not isinstance(data["id_column"], str):
+        fail("id_column must be a string")
+    rules_raw = data.get("rules")
+    if not isinstance(rules_raw, list) or not rules_raw:
+        fail("rules must be a non-empty list of {rule: NAME, action: ACTION, ...}")
+
+    known = all_rules()
+    specs: list[RuleSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(rules_raw):
+        where = f"rules[{i}]"
+        if not isinstance(item, dict) or "rule" not in item:
+            fail(f"{where} must be a mapping with a 'rule' key")
+        rname = item["rule"]
+        if not isinstance(rname, str) or rname not in known:
+            hint = closest_rule(str(rname))
+            did = f" (did you mean {hint!r}?)" if hint else ""
+            fail(f"{where}.rule: unknown rule {rname!r}{did}; see `curate rules` for the list")
+        if rname in seen:
+            fail(f"{where}.rule: {rname} appears twice; a rule set uses each rule once")
+        seen.add(rname)
+        cls = known[rname]
+        where = f"rules[{i}] ({rname})"
+        action = item.get("action", "flag")
+        if action not in ACTIONS or action not in cls.actions:
+            fail(f"{where}.action: {action!r} is not an action of {rname} "
+                 f"(choose from {', '.join(cls.actions)})")
+        kwargs = {k: v for k, v in item.items() if k not in ("rule", "action")}
+        specs.append(RuleSpec(rname, action, build_params(cls, kwargs, fail, where)))
+
+    gates = data.get("gates") or {}
+    if not isinstance(gates, dict):
+        fail("gates must be a mapping")
+    from curate.gate import validate_gates
+
+    validate_gates(gates, {s.rule for s in specs}, fail)
+    return RuleSet(
+        name=name,
+        rules=tuple(specs),
+        text_column=data.get("text_column", "text"),
+        id_column=data.get("id_column"),
+        description=data.get("description", ""),
+        gates=gates,
+        source=source,
+    )
+
+
+def build_params(cls: type, kwargs: dict[str, Any], fail, where: str) -> Any:
+    """Typed parameters: unknown keys, wrong types and out-of-range values are rejected."""
+    from curate.checks.base import param_fields, param_types
+
+    fields = param_fields(cls.Params)
+    hints = param_types(cls.Params)
+    for key, value in kwargs.items():
+        if key not in fields:
+            valid = ", ".join(["action", *fields]) or "action"
+            fail(f"{where}: unknown key {key!r}{_suggest(key, list(fields))}; valid keys: {valid}")
+        err = _type_error(value, hints[key])
+        if err:
+            fail(f"{where}.{key}: {err}")
+        meta = fields[key].metadata
+        lo, hi = meta.get("min"), meta.get("max")
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                if lo is not None and v < lo or hi is not None and v > hi:
+                    fail(f"{where}.{key}: {v} is out of range [{lo}, {hi}]")
+    try:
+        params = cls.Params(**kwargs)
+        check = getattr(params, "validate", None)
+        if check:
+            check()
+    except (TypeError, ValueError) as e:
+        fail(f"{where}: {e}")
+    return params
+
+
+def _type_error(value: Any, hint: Any) -> str | None:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if any(_type_error(value, o) is None for o in options):
+            return None
+        return f"{value!r} is not {_type_name(hint)}"
+    if hint is type(None):
+        return None if value is None else "must be empty"
+    if origin is list:
+        (inner,) = typing.get_args(hint) or (Any,)
+        if not isinstance(value, list):
+            return f"{value!r} is not a list"
+        for v in value:
+            e = _type_error(v, inner)
+            if e:
+                return f"item {e}"
+        return None
+    if origin is dict:
+        k_t, v_t = typing.get_args(hint) or (Any, Any)
+        if not isinstance(value, dict):
+            return f"{value!r} is not a mapping"
+        for k, v in value.items():
+            e = _type_error(k, k_t) or _type_error(v, v_t)
+            if e:
+                return f"entry {k!r}: {e}"
+        return None
+    if hint is Any:
+        return None
+    if hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, hint)
+    return None if ok else f"{value!r} is not {_type_name(hint)}"
+
+
+def _type_name(hint: Any) -> str:
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    if hint in names:
+        return names[hint]
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint) if a is not type(None))
+    if origin is list:
+        return "a list"
+    if origin is dict:
+        return "a mapping"
+    return str(hint)
+
+
+def _suggest(key: str, valid: Any) -> str:
+    hint = difflib.get_close_matches(str(key), list(valid), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""

@@ -1,0 +1,345 @@
+"""Running a rule set over shards: one process, a process pool (`--workers`) or Ray (`--engine ray`).
+
+Every engine calls the same two pure functions on shards:
+  collect_shard  - the corpus-level first pass (hashes and counts), only when a rule needs it;
+  process_shard  - read the shard, apply the rules batch by batch, write the shard's part files.
+A shard's part files are written atomically and its statistics file last, so a shard with a
+statistics file is finished: `--resume` (and a Ray retry) redo only the shards without one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curate.config import RuleSet
+from curate.errors import UsageError
+from curate.io.readers import Shard, discover, read_shard
+from curate.stats import RunStats
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class RunOptions:
+    workers: int = 0  # 0: every core
+    engine: str = "local"
+    ray_address: str | None = None
+    progress: bool = False
+    batch_rows: int = 4096
+
+
+@dataclass
+class RunResult:
+    stats: RunStats
+    seconds: float
+    shards: int
+    inputs: list[str]
+    skipped_files: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+# -- the pure per-shard functions ------------------------------------------------------------------
+
+
+def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
+    """First pass: each corpus rule's aggregate over some batches (hashes and counts, never texts)."""
+    import polars as pl
+
+    from curate.checks.base import Batch
+
+    rules = [r for r in ruleset.build() if r.needs_corpus]
+    aggs: dict[str, Any] = {r.name: None for r in rules}
+    for table in tables:
+        if table is None:
+            continue
+        df = pl.from_arrow(table)
+        batch = Batch.from_texts(df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column))
+        for r in rules:
+            aggs[r.name] = r.merge(aggs[r.name], r.collect(batch))
+    return aggs
+
+
+def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any], keep_rows: bool,
+                    on_batch: Callable[[int], None] | None = None):
+    """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics."""
+    import polars as pl
+
+    from curate.pipeline import process_batch
+
+    rules = ruleset.build()
+    stats = RunStats()
+    kept, rejected = [], []
+    for table, bad in batches:
+        if bad:
+            stats.add_unreadable([b.as_dict() for b in bad])
+        if table is not None:
+            out = process_batch(rules, pl.from_arrow(table), ruleset.text_column, corpus,
+                                ruleset.id_column)
+            stats.merge(out.stats)
+            if keep_rows:
+                kept.append(out.kept)
+                rejected.append(out.rejected)
+            if on_batch:
+                on_batch(table.num_rows)
+    return kept, rejected, stats
+
+
+def collect_shard(ruleset: RuleSet, shard: Shard, batch_rows: int = 4096) -> dict[str, Any]:
+    return collect_batches(ruleset, (t for t, _ in read_shard(shard, ruleset.text_column, batch_rows)))
+
+
+def process_shard(
+    ruleset: RuleSet,
+    shard: Shard,
+    corpus: dict[str, Any],
+    part_prefix: str | None,
+    batch_rows: int = 4096,
+) -> RunStats:
+    """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
+    `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files."""
+    import polars as pl
+
+    batches = read_shard(shard, ruleset.text_column, batch_rows)
+    kept, rejected, stats = process_batches(ruleset, batches, corpus, keep_rows=bool(part_prefix))
+    stats.bytes_in = shard_bytes(shard)
+    if part_prefix:
+        for split, frames in (("train", kept), ("rejected", rejected)):
+            frame = pl.concat(frames, how="diagonal_relaxed") if frames else None
+            _atomic_write_arrow(f"{part_prefix}.{split}.arrow", frame)
+        _atomic_write_text(f"{part_prefix}.stats.json", json.dumps(stats.to_dict()))
+    return stats
+
+
+def shard_bytes(shard: Shard) -> int:
+    if shard.kind == "txt":
+        return sum(os.path.getsize(p) for p in shard.paths)
+    if shard.kind == "jsonl" and shard.end >= 0:
+        return shard.end - shard.start
+    try:
+        size = os.path.getsize(shard.path)
+    except OSError:
+        return 0
+    if shard.kind == "parquet" and shard.end >= 0:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(shard.path).metadata
+        total = meta.num_row_groups or 1
+        return size * (shard.end - shard.start) // total
+    return size
+
+
+def _atomic_write_arrow(path: str, frame) -> None:
+    import pyarrow as pa
+
+    tmp = path + ".tmp"
+    table = frame.to_arrow() if frame is not None else pa.table({})
+    # polars writes large_string/large_list; datasets and most readers handle those fine
+    with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# -- scheduling ------------------------------------------------------------------------------------
+
+
+def fingerprint(shards: list[Shard]) -> str:
+    """Identifies the input: paths, byte ranges, sizes and modification times of every shard."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for s in shards:
+        for p in s.paths or (s.path,):
+            try:
+                st = os.stat(p)
+                h.update(f"{p}|{s.start}|{s.end}|{st.st_size}|{int(st.st_mtime)}\n".encode())
+            except OSError:
+                h.update(f"{p}|missing\n".encode())
+    return h.hexdigest()[:16]
+
+
+class Runner:
+    """Runs the two passes over the shards with the chosen engine."""
+
+    def __init__(self, ruleset: RuleSet, options: RunOptions):
+        self.ruleset = ruleset
+        self.options = options
+        self.workers = options.workers or os.cpu_count() or 1
+        self._ray = None
+
+    def map(self, fn: Callable, args: list[tuple], progress=None, weights=None) -> list[Any]:
+        """fn(*a) for every a, results in order. Ray tasks, a process pool, or this process."""
+        weights = weights or [1] * len(args)
+        if self.options.engine == "ray":
+            return self._map_ray(fn, args, progress, weights)
+        if self.workers <= 1 or len(args) <= 1:
+            out = []
+            for a, w in zip(args, weights, strict=True):
+                out.append(fn(*a))
+                if progress:
+                    progress(w)
+            return out
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        from curate import _worker
+
+        ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
+        results: list[Any] = [None] * len(args)
+        with ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
+                                 initializer=_worker.init) as pool:
+            futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                i = futures[fut]
+                results[i] = fut.result()
+                if progress:
+                    progress(weights[i])
+        return results
+
+    def _map_ray(self, fn, args, progress, weights):
+        try:
+            import ray
+        except ImportError:
+            raise UsageError(
+                "--engine ray needs Ray: pip install 'curate[ray]' (or pip install ray)") from None
+        if not ray.is_initialized():
+            if self.options.ray_address:
+                ray.init(address=self.options.ray_address, log_to_driver=False)
+            else:
+                # an explicit local cluster: a bare ray.init() can attach to a stale one and hang
+                ray.init(address="local", num_cpus=self.workers, include_dashboard=False,
+                         log_to_driver=False)
+        remote = ray.remote(max_retries=3, retry_exceptions=False)(fn)
+        refs = [remote.remote(*a) for a in args]
+        index = {r: i for i, r in enumerate(refs)}
+        results: list[Any] = [None] * len(refs)
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for r in done:
+                results[index[r]] = ray.get(r)
+                if progress:
+                    progress(weights[index[r]])
+        return results
+
+
+def run(
+    inputs: list[str],
+    ruleset: RuleSet,
+    options: RunOptions,
+    work_dir: Path | None,
+    resume: bool = False,
+) -> tuple[RunResult, list[str]]:
+    """Run the rule set over the inputs. With a work_dir, every shard's part files land in
+    work_dir/parts and the list of part prefixes is returned in shard order."""
+    t0 = time.perf_counter()
+    shards, skipped = discover(inputs, ruleset.text_column)
+    fp = fingerprint(shards)
+    runner = Runner(ruleset, options)
+    rules = ruleset.build()
+    corpus_rules = [r for r in rules if r.needs_corpus]
+    bar = _Progress(options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules)))
+
+    prefixes: list[str] = []
+    done: set[int] = set()
+    if work_dir is not None:
+        parts = work_dir / "parts"
+        manifest = {"ruleset": ruleset.hash, "fingerprint": fp, "shards": len(shards)}
+        mpath = work_dir / MANIFEST
+        if resume and mpath.exists():
+            old = json.loads(mpath.read_text())
+            if old != manifest:
+                raise UsageError(
+                    f"--resume: the unfinished run in {work_dir} used other inputs or rules; "
+                    "use --overwrite to start over")
+            done = {i for i in range(len(shards)) if (parts / f"{i:06d}.stats.json").exists()}
+        else:
+            if work_dir.exists():
+                shutil.rmtree(work_dir)
+            parts.mkdir(parents=True)
+            _atomic_write_text(str(mpath), json.dumps(manifest))
+        prefixes = [str(parts / f"{i:06d}") for i in range(len(shards))]
+
+    # pass 1: corpus-level aggregates
+    corpus: dict[str, Any] = {}
+    if corpus_rules:
+        cpath = work_dir / "corpus.pkl" if work_dir is not None else None
+        if cpath is not None and resume and cpath.exists():
+            corpus = pickle.loads(cpath.read_bytes())
+            bar.update(sum(shard_bytes(s) for s in shards))
+        else:
+            bar.set_description("corpus pass")
+            parts_aggs = runner.map(collect_shard, [(ruleset, s, options.batch_rows) for s in shards],
+                                    bar.update, [shard_bytes(s) for s in shards])
+            for r in corpus_rules:
+                agg = None
+                for a in parts_aggs:
+                    agg = r.merge(agg, a[r.name])
+                corpus[r.name] = r.finish(agg)
+            if cpath is not None:
+                tmp = cpath.with_suffix(".tmp")
+                tmp.write_bytes(pickle.dumps(corpus))
+                os.replace(tmp, cpath)
+
+    # pass 2: the rules
+    bar.set_description("curate")
+    todo = [i for i in range(len(shards)) if i not in done]
+    args = [(ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
+            for i in todo]
+    new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
+    by_index = dict(zip(todo, new_stats, strict=True))
+    stats = RunStats()
+    for i in range(len(shards)):
+        if i in by_index:
+            s = by_index[i]
+        else:
+            s = RunStats.from_dict(json.loads(Path(prefixes[i] + ".stats.json").read_text()))
+        stats.merge(s)
+    for r in corpus_rules:
+        stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
+    bar.close()
+    result = RunResult(stats=stats, seconds=time.perf_counter() - t0, shards=len(shards),
+                       inputs=list(inputs), skipped_files=skipped, fingerprint=fp)
+    return result, prefixes
+
+
+class _Progress:
+    """A tqdm bar on a terminal (documents via bytes read, MB/s, ETA); silent otherwise."""
+
+    def __init__(self, enabled: bool, total_bytes: int):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+                            desc="curate", leave=False, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        if self.bar:
+            self.bar.update(n)
+
+    def set_description(self, d: str) -> None:
+        if self.bar:
+            self.bar.set_description(d)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()

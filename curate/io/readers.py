@@ -1,0 +1,540 @@
+"""Readers: every INPUT form in DESIGN.md, split into shards and streamed as Arrow batches.
+
+A *shard* is the unit of work every engine schedules and `--resume` skips when done: a byte range of
+a .jsonl file (cut at line ends), a group of parquet row groups, an Arrow file of a `save_to_disk`
+folder or of a Hugging Face dataset's cache, a whole .jsonl.gz/.json/.csv file, or a group of .txt
+files. Shards are small descriptions (picklable) so a worker or a Ray task reads its own data.
+
+A row that cannot be read (broken JSON, undecodable bytes, missing or non-string text) becomes an
+*unreadable* record with its file and line; it is never silently dropped and never fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from curate.errors import UsageError
+
+FILE_COL = "__file"
+LINE_COL = "__line"
+
+SHARD_BYTES = 32 * 1024 * 1024  # target size of a .jsonl byte-range shard
+TXT_PER_SHARD = 2000
+BATCH_ROWS = 4096
+EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonl.gz": "jsonl.gz", ".ndjson.gz": "jsonl.gz",
+    ".json": "json", ".parquet": "parquet", ".csv": "csv", ".txt": "txt", ".arrow": "arrow",
+}
+
+
+@dataclass(frozen=True)
+class Shard:
+    kind: str
+    path: str
+    start: int = 0  # byte offset (jsonl), first row group (parquet)
+    end: int = -1  # byte offset (jsonl), row group after the last (parquet); -1: to the end
+    first_line: int = 1  # line (jsonl) or row (others) number of the shard's first row
+    paths: tuple[str, ...] = field(default=())  # .txt files of a txt shard
+
+    @property
+    def label(self) -> str:
+        if self.kind == "txt":
+            return f"{len(self.paths)} .txt files in {Path(self.paths[0]).parent}"
+        if self.kind in ("jsonl", "parquet") and (self.start or self.end != -1):
+            return f"{self.path} [{self.start}:{self.end}]"
+        return self.path
+
+
+@dataclass
+class Unreadable:
+    file: str
+    line: int | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason}
+
+
+def kind_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for ext in sorted(EXTENSIONS, key=len, reverse=True):
+        if name.endswith(ext):
+            return EXTENSIONS[ext]
+    return None
+
+
+# -- discovery -------------------------------------------------------------------------------------
+
+
+def discover(inputs: list[str], text_column: str = "text") -> tuple[list[Shard], list[str]]:
+    """Shards for the given INPUTs, in a stable order, plus files passed over (unknown types)."""
+    shards: list[Shard] = []
+    skipped: list[str] = []
+    for ref in inputs:
+        if ref.startswith("hf:"):
+            shards.extend(_hf_shards(ref[3:]))
+            continue
+        path = Path(ref)
+        if not path.exists():
+            raise UsageError(f"input {ref}: no such file or folder")
+        if path.is_dir():
+            shards.extend(_folder_shards(path, skipped))
+        else:
+            kind = kind_of(path)
+            if kind is None:
+                raise UsageError(
+                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, .csv, "
+                    ".txt, a folder of these, a save_to_disk folder or hf:NAME"
+                )
+            shards.extend(_file_shards(path, kind))
+    for s in shards:
+        _check_readable(s)
+    _check_text_column(shards, text_column)
+    return shards, skipped
+
+
+def _check_readable(s: Shard) -> None:
+    for p in s.paths or (s.path,):
+        if not os.access(p, os.R_OK):
+            raise UsageError(f"input {p}: permission denied")
+
+
+def _folder_shards(folder: Path, skipped: list[str]) -> list[Shard]:
+    if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
+        return _saved_dataset_shards(folder)
+    shards: list[Shard] = []
+    txts: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rootp = Path(root)
+        if rootp != folder and ((rootp / "dataset_dict.json").exists() or (rootp / "state.json").exists()):
+            shards.extend(_saved_dataset_shards(rootp))
+            dirs[:] = []
+            continue
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            p = rootp / name
+            kind = kind_of(p)
+            if kind == "txt":
+                txts.append(str(p))
+            elif kind is None or kind == "arrow":
+                skipped.append(str(p))
+            else:
+                shards.extend(_file_shards(p, kind))
+    for i in range(0, len(txts), TXT_PER_SHARD):
+        group = tuple(txts[i : i + TXT_PER_SHARD])
+        shards.append(Shard("txt", group[0], paths=group))
+    return shards
+
+
+def _file_shards(path: Path, kind: str) -> list[Shard]:
+    if kind == "txt":
+        return [Shard("txt", str(path), paths=(str(path),))]
+    if kind == "jsonl":
+        return _jsonl_shards(path)
+    if kind == "parquet":
+        return _parquet_shards(path)
+    return [Shard(kind, str(path))]
+
+
+def _jsonl_shards(path: Path, target: int = SHARD_BYTES) -> list[Shard]:
+    """Byte ranges cut at line ends, with the line number each starts at (one pass, in C)."""
+    size = path.stat().st_size
+    if size <= target:
+        return [Shard("jsonl", str(path))]
+    shards = []
+    start, line = 0, 1
+    with open(path, "rb") as f:
+        while start < size:
+            f.seek(start)
+            block = f.read(target)
+            if start + len(block) >= size:
+                shards.append(Shard("jsonl", str(path), start, -1, line))
+                break
+            rest = f.readline()  # finish the line the block cut
+            end = start + len(block) + len(rest)
+            shards.append(Shard("jsonl", str(path), start, end, line))
+            line += block.count(b"\n") + rest.count(b"\n")
+            start = end
+    return shards
+
+
+def _parquet_shards(path: Path, target_rows: int = 50_000) -> list[Shard]:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError) as e:
+        raise UsageError(f"input {path}: not a readable parquet file ({_short(e)})") from None
+    shards, first, rows, row_no = [], 0, 0, 1
+    for rg in range(meta.num_row_groups):
+        rows += meta.row_group(rg).num_rows
+        if rows >= target_rows or rg == meta.num_row_groups - 1:
+            shards.append(Shard("parquet", str(path), first, rg + 1, row_no))
+            row_no += rows
+            first, rows = rg + 1, 0
+    return shards or [Shard("parquet", str(path), 0, 0, 1)]
+
+
+def _saved_dataset_shards(folder: Path) -> list[Shard]:
+    """A `datasets.save_to_disk` folder: its Arrow files, read directly (no `datasets` import)."""
+    splits: list[Path]
+    if (folder / "dataset_dict.json").exists():
+        names = json.loads((folder / "dataset_dict.json").read_text())["splits"]
+        splits = [folder / n for n in names]
+    else:
+        splits = [folder]
+    shards = []
+    for split in splits:
+        state = json.loads((split / "state.json").read_text())
+        for f in state.get("_data_files", []):
+            shards.append(Shard("arrow", str(split / f["filename"])))
+    return shards
+
+
+def _hf_shards(spec: str) -> list[Shard]:
+    """`hf:owner/name[@config][:split]` through `datasets.load_dataset` (its Arrow cache files)."""
+    name, _, split = spec.partition(":")
+    name, _, config = name.partition("@")
+    try:
+        import datasets
+    except ImportError:  # pragma: no cover - datasets is a dependency
+        raise UsageError("hf: inputs need the datasets package") from None
+    try:
+        ds = datasets.load_dataset(name, config or None, split=split or None)
+    except Exception as e:  # the hub, the network and scripts fail in many ways
+        raise UsageError(f"input hf:{spec}: cannot load it ({_short(e)})") from None
+    parts = [ds] if isinstance(ds, datasets.Dataset) else [ds[k] for k in ds]
+    shards = []
+    for part in parts:
+        files = [c["filename"] for c in part.cache_files]
+        if not files:
+            raise UsageError(f"input hf:{spec}: the dataset has no Arrow files on disk")
+        shards.extend(Shard("arrow", f) for f in files)
+    return shards
+
+
+def _check_text_column(shards: list[Shard], text_column: str) -> None:
+    """A text column missing from a whole file is a usage error, not thousands of bad rows."""
+    seen: set[str] = set()
+    for s in shards:
+        if s.path in seen:
+            continue
+        seen.add(s.path)
+        cols = _columns(s)
+        if cols is not None and text_column not in cols:
+            shown = ", ".join(cols[:12]) or "none"
+            raise UsageError(
+                f"input {s.path}: no column {text_column!r} (columns: {shown}); use --text-column"
+            )
+
+
+def _columns(s: Shard) -> list[str] | None:
+    try:
+        if s.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(s.path).schema_arrow.names
+        if s.kind == "arrow":
+            with pa.memory_map(s.path) as src:
+                return pa.ipc.open_stream(src).schema.names
+        if s.kind == "csv":
+            with open(s.path, newline="", encoding="utf-8", errors="replace") as f:
+                return next(csv.reader(f), [])
+        if s.kind == "jsonl" and s.start == 0:
+            with open(s.path, "rb") as f:
+                for raw in f:
+                    try:
+                        obj = json.loads(raw)
+                    except ValueError:
+                        continue
+                    return list(obj) if isinstance(obj, dict) else None
+    except (OSError, pa.ArrowException) as e:
+        raise UsageError(f"input {s.path}: cannot read it ({_short(e)})") from None
+    return None
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def read_shard(
+    shard: Shard, text_column: str, batch_rows: int = BATCH_ROWS
+) -> Iterator[tuple[pa.Table | None, list[Unreadable]]]:
+    """Yield (table, unreadable) batches. Tables have the input columns plus __file and __line,
+    and a text column that is a non-null string in every row."""
+    reader = {
+        "jsonl": _read_jsonl, "jsonl.gz": _read_jsonl, "json": _read_json, "csv": _read_csv,
+        "txt": _read_txt, "parquet": _read_parquet, "arrow": _read_arrow,
+    }[shard.kind]
+    yield from reader(shard, text_column, batch_rows)
+
+
+def _short(e: BaseException) -> str:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
+    return msg[:200]
+
+
+class _RowBuffer:
+    """Collects parsed rows and turns them into Arrow tables of at most batch_rows rows."""
+
+    def __init__(self, shard: Shard, text_column: str, batch_rows: int):
+        self.file = shard.path
+        self.text_column = text_column
+        self.batch_rows = batch_rows
+        self.rows: list[dict[str, Any]] = []
+        self.bad: list[Unreadable] = []
+
+    def add(self, obj: Any, line: int, file: str | None = None) -> None:
+        file = file or self.file
+        if not isinstance(obj, dict):
+            self.bad.append(Unreadable(file, line, f"not an object ({type(obj).__name__})"))
+            return
+        text = obj.get(self.text_column)
+        if text is None:
+            why = "missing" if self.text_column not in obj else "null"
+            self.bad.append(Unreadable(file, line, f"text column {self.text_column!r} is {why}"))
+            return
+        if not isinstance(text, str):
+            self.bad.append(Unreadable(
+                file, line, f"text column {self.text_column!r} is {type(text).__name__}, not text"))
+            return
+        obj[FILE_COL] = file
+        obj[LINE_COL] = line
+        self.rows.append(obj)
+
+    def full(self) -> bool:
+        return len(self.rows) >= self.batch_rows
+
+    def flush(self) -> tuple[pa.Table | None, list[Unreadable]]:
+        table = rows_to_table(self.rows, self.text_column) if self.rows else None
+        out = (table, self.bad)
+        self.rows, self.bad = [], []
+        return out
+
+
+def rows_to_table(rows: list[dict[str, Any]], text_column: str) -> pa.Table:
+    """Rows as an Arrow table. Columns whose values disagree in type across rows are kept as JSON
+    text rather than failing the batch."""
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        pass
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    cols = {}
+    for name in names:
+        values = [r.get(name) for r in rows]
+        try:
+            cols[name] = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            cols[name] = pa.array(
+                [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False,
+                                                                                 default=str)
+                 for v in values], type=pa.string())
+    return pa.table(cols)
+
+
+def _loads():
+    try:
+        import orjson
+
+        return orjson.loads, orjson.JSONDecodeError
+    except ImportError:  # pragma: no cover
+        return json.loads, ValueError
+
+
+def _read_jsonl(shard: Shard, text_column: str, batch_rows: int):
+    loads, decode_error = _loads()
+    buf = _RowBuffer(shard, text_column, batch_rows)
+    line_no = shard.first_line
+    try:
+        for raw in _jsonl_lines(shard):
+            if raw.strip():
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    buf.bad.append(Unreadable(shard.path, line_no, f"invalid UTF-8 at byte {e.start}"))
+                else:
+                    try:
+                        buf.add(loads(raw), line_no)
+                    except (decode_error, ValueError, RecursionError) as e:
+                        buf.bad.append(Unreadable(shard.path, line_no, f"broken JSON ({_short(e)})"))
+            line_no += 1
+            if buf.full():
+                yield buf.flush()
+    except (EOFError, OSError, zlib.error) as e:
+        buf.bad.append(Unreadable(shard.path, line_no,
+                                  f"file ends or breaks here, the rest is unreadable ({_short(e)})"))
+    yield buf.flush()
+
+
+def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
+    if shard.kind == "jsonl.gz":
+        with gzip.open(shard.path, "rb") as f:
+            for raw in f:
+                yield raw.rstrip(b"\r\n")
+        return
+    with open(shard.path, "rb") as f:
+        f.seek(shard.start)
+        remaining = None if shard.end < 0 else shard.end - shard.start
+        while remaining is None or remaining > 0:
+            raw = f.readline() if remaining is None else f.readline(remaining)
+            if not raw:
+                break
+            if remaining is not None:
+                remaining -= len(raw)
+            yield raw.rstrip(b"\r\n")
+
+
+def _read_json(shard: Shard, text_column: str, batch_rows: int):
+    buf = _RowBuffer(shard, text_column, batch_rows)
+    try:
+        data = json.loads(Path(shard.path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        buf.bad.append(Unreadable(shard.path, None, f"invalid UTF-8 at byte {e.start}"))
+        yield buf.flush()
+        return
+    except ValueError as e:
+        if "Extra data" in str(e):  # JSON lines saved as .json
+            yield from _read_jsonl(Shard("jsonl", shard.path), text_column, batch_rows)
+            return
+        buf.bad.append(Unreadable(shard.path, getattr(e, "lineno", None), f"broken JSON ({_short(e)})"))
+        yield buf.flush()
+        return
+    if isinstance(data, dict):  # {"data": [...]} and similar wrappers
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 and text_column not in data else [data]
+    if not isinstance(data, list):
+        data = [data]
+    for i, obj in enumerate(data, start=1):
+        buf.add(obj, i)
+        if buf.full():
+            yield buf.flush()
+    yield buf.flush()
+
+
+def _read_csv(shard: Shard, text_column: str, batch_rows: int):
+    csv.field_size_limit(2**31 - 1)
+    buf = _RowBuffer(shard, text_column, batch_rows)
+    with open(shard.path, "rb") as fb:
+        raw = fb.read()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = None
+    if content is None:
+        # decode line by line so one bad line does not lose the file
+        lines = raw.split(b"\n")
+        good = []
+        for i, ln in enumerate(lines, start=1):
+            try:
+                good.append(ln.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                buf.bad.append(Unreadable(shard.path, i, f"invalid UTF-8 at byte {e.start}"))
+                good.append("")
+        content = "\n".join(good)
+    reader = csv.reader(content.splitlines(keepends=True))
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield buf.flush()
+        return
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if not row or row == [""]:
+                start = reader.line_num + 1
+                continue
+            if len(row) != len(header):
+                buf.bad.append(Unreadable(shard.path, start,
+                                          f"{len(row)} fields where the header has {len(header)}"))
+            else:
+                buf.add(dict(zip(header, row, strict=True)), start)
+            start = reader.line_num + 1
+            if buf.full():
+                yield buf.flush()
+    except csv.Error as e:
+        buf.bad.append(Unreadable(shard.path, start, f"broken CSV, the rest is unreadable ({_short(e)})"))
+    yield buf.flush()
+
+
+def _read_txt(shard: Shard, text_column: str, batch_rows: int):
+    buf = _RowBuffer(shard, text_column, batch_rows)
+    for p in shard.paths:
+        try:
+            raw = Path(p).read_bytes()
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw[: e.start].count(b"\n") + 1
+            buf.bad.append(Unreadable(p, line, f"invalid UTF-8 at byte {e.start}"))
+            continue
+        except OSError as e:
+            buf.bad.append(Unreadable(p, None, f"cannot read ({_short(e)})"))
+            continue
+        buf.add({"id": Path(p).name, text_column: text}, 1, file=p)
+        if buf.full():
+            yield buf.flush()
+    yield buf.flush()
+
+
+def _table_rows(shard: Shard, table: pa.Table, text_column: str, first_row: int):
+    """Arrow input: rows whose text is null or not a string are unreadable, the rest pass."""
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    col = table.column(text_column)
+    bad: list[Unreadable] = []
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        if pa.types.is_null(col.type) or not pa.types.is_string(col.type):
+            bad = [Unreadable(shard.path, first_row + i,
+                              f"text column {text_column!r} is {col.type}, not text") for i in range(n)]
+            return None, bad
+    nulls = pc.is_null(col)
+    if pc.any(nulls).as_py():
+        idx = [i for i, v in enumerate(nulls.to_pylist()) if v]
+        bad = [Unreadable(shard.path, first_row + i, f"text column {text_column!r} is null") for i in idx]
+        table = table.filter(pc.invert(nulls))
+        rows = [first_row + i for i in range(n) if i not in set(idx)]
+    else:
+        rows = list(range(first_row, first_row + n))
+    table = table.append_column(FILE_COL, pa.array([shard.path] * table.num_rows, pa.string()))
+    table = table.append_column(LINE_COL, pa.array(rows, pa.int64()))
+    return table, bad
+
+
+def _read_parquet(shard: Shard, text_column: str, batch_rows: int):
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(shard.path)
+    groups = list(range(shard.start, shard.end if shard.end >= 0 else pf.metadata.num_row_groups))
+    row = shard.first_line
+    try:
+        for rb in pf.iter_batches(batch_size=batch_rows, row_groups=groups):
+            table = pa.Table.from_batches([rb])
+            yield _table_rows(shard, table, text_column, row)
+            row += rb.num_rows
+    except (pa.ArrowException, OSError) as e:
+        yield None, [Unreadable(shard.path, row, f"corrupt parquet, the rest is unreadable ({_short(e)})")]
+
+
+def _read_arrow(shard: Shard, text_column: str, batch_rows: int):
+    row = shard.first_line
+    with pa.memory_map(shard.path) as src:
+        reader = pa.ipc.open_stream(src)
+        for rb in reader:
+            for off in range(0, rb.num_rows, batch_rows):
+                part = pa.Table.from_batches([rb.slice(off, batch_rows)])
+                yield _table_rows(shard, part, text_column, row)
+                row += part.num_rows

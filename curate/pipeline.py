@@ -1,0 +1,208 @@
+"""The batch function every engine calls: documents in, kept/rejected rows and statistics out.
+
+`process_batch` is pure: the same rules, corpus aggregates and rows give the same output, whatever
+process or machine runs it. The local engine, the process pool behind `--workers` and the Ray
+engine all call it (through `engine.process_shard`).
+
+Every rule sees every document (no short-circuit) and every rule that fires is recorded in
+`curate_flags`. Strip actions compose in rule-set order: a rule sees the text as the strip rules
+before it left it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import xxhash
+
+from curate.checks.base import DOC, LINE, OFF, Batch, Rule
+from curate.stats import EXAMPLE_CHARS, LENGTH_EDGES, MAX_EXAMPLES, RuleStats, RunStats, histogram
+
+# Columns the readers add to locate a row in its input (file and line); never written out.
+FILE_COL = "__file"
+LINE_COL = "__line"
+INTERNAL = (FILE_COL, LINE_COL)
+
+
+@dataclass
+class BatchOutput:
+    kept: pl.DataFrame
+    rejected: pl.DataFrame
+    stats: RunStats
+
+
+def signal_column(name: str) -> str:
+    return "curate_" + name.replace("-", "_")
+
+
+def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) -> pl.Series:
+    """The text of each document from its remaining lines.
+
+    Untouched documents keep their text byte for byte. In touched ones, blank lines left at the
+    start, at the end or doubled by a removal are tidied away.
+    """
+    touched_docs = docs.filter(touched).select(DOC)
+    if touched_docs.height == 0:
+        return docs["text"]
+    sub = lines.join(touched_docs, on=DOC, how="semi")
+    blank = pl.col(LINE).str.strip_chars() == ""
+    sub = sub.with_columns(blank.alias("_b"))
+    # drop blanks that follow a blank, or come first; then trailing blanks
+    sub = sub.filter(~(pl.col("_b") & pl.col("_b").shift(1, fill_value=True).over(DOC)))
+    sub = sub.filter(~(pl.col("_b") & (pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1)))
+    joined = sub.group_by(DOC, maintain_order=True).agg(pl.col(LINE).str.join("\n").alias("_t"))
+    new = docs.select(DOC, "text", touched.alias("_touched")).join(
+        joined, on=DOC, how="left", maintain_order="left"
+    )
+    return new.select(
+        pl.when(pl.col("_touched")).then(pl.col("_t").fill_null("")).otherwise(pl.col("text"))
+    ).to_series().alias("text")
+
+
+def process_batch(
+    rules: list[Rule],
+    df: pl.DataFrame,
+    text_column: str,
+    corpus: dict[str, Any] | None = None,
+    id_column: str | None = None,
+) -> BatchOutput:
+    """Apply the rules to one batch. `df` holds the input columns plus the reader's __file/__line."""
+    original = df.get_column(text_column).cast(pl.String)
+    batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
+    original_lines = batch.lines
+    n = batch.n
+    stats = RunStats(input=n)
+
+    fired_cols: dict[str, pl.Series] = {}
+    signal_cols: dict[str, pl.Series] = {}
+    removed_by: dict[str, pl.DataFrame] = {}  # rule -> removed lines (__doc, __off, len)
+    touched = pl.Series([False] * n)
+
+    for rule in rules:
+        batch.signals = dict(signal_cols)
+        result = rule.evaluate(batch)
+        fired = result.fired.fill_null(False).alias(rule.name)
+        fired_cols[rule.name] = fired
+        for sig, values in result.signals.items():
+            signal_cols[sig] = values.alias(signal_column(sig))
+        if rule.action == "strip" and result.remove is not None and result.remove.any():
+            removed = batch.lines.filter(result.remove)
+            removed_by[rule.name] = removed.select(
+                DOC, OFF, (pl.col(LINE).str.len_chars() + 1).alias("len")
+            )
+            touched = touched | batch.doc_index.select(
+                pl.col(DOC).is_in(removed[DOC].unique().implode())
+            ).to_series()
+            lines = batch.lines.filter(~result.remove)
+            docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
+            batch = Batch(docs, lines, batch.corpus, batch.signals)
+
+    cleaned = rebuild_text(batch.docs, batch.lines, touched)
+
+    names = [r.name for r in rules]
+    drop_names = [r.name for r in rules if r.action == "drop"]
+    flags = _names_list(fired_cols, names)
+    dropped_by = _names_list(fired_cols, drop_names)
+    is_dropped = dropped_by.list.len() > 0
+
+    out = df.drop([c for c in INTERNAL if c in df.columns])
+    out = out.with_columns(
+        flags.alias("curate_flags"),
+        dropped_by.alias("curate_dropped_by"),
+        *signal_cols.values(),
+    )
+    kept = out.filter(~is_dropped).with_columns(cleaned.filter(~is_dropped).alias(text_column))
+    rejected = out.filter(is_dropped).with_columns(original.filter(is_dropped).alias(text_column))
+
+    # -- statistics --------------------------------------------------------------------------------
+    before_len = original.fill_null("").str.len_chars()
+    after_len = cleaned.str.len_chars()
+    stats.kept = kept.height
+    stats.dropped = rejected.height
+    stats.chars_in = int(before_len.sum() or 0)
+    stats.chars_out = int(after_len.filter(~is_dropped).sum() or 0)
+    stats.chars_removed = int((before_len - after_len).sum() or 0)
+    stats.length_before = histogram(LENGTH_EDGES, before_len.to_list())
+    stats.length_after = histogram(LENGTH_EDGES, after_len.filter(~is_dropped).to_list())
+    if "language" in signal_cols:
+        counts = signal_cols["language"].value_counts(sort=True)
+        stats.languages = {str(k): int(v) for k, v in counts.iter_rows()}
+
+    files = df.get_column(FILE_COL) if FILE_COL in df.columns else None
+    linenos = df.get_column(LINE_COL) if LINE_COL in df.columns else None
+    ids = df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
+    orig_text = original.fill_null("")
+    for rule in rules:
+        fired = fired_cols[rule.name]
+        rs = RuleStats(fired=int(fired.sum()), dropped=int((fired & is_dropped).sum())
+                       if rule.action == "drop" else 0)
+        spans = removed_by.get(rule.name)
+        if spans is not None:
+            rs.chars_removed = int(spans["len"].sum())
+            rs.lines_removed = spans.height
+        if rule.main_signal and rule.main_signal in signal_cols:
+            values = signal_cols[rule.main_signal].drop_nulls()
+            if values.dtype.is_numeric() or values.dtype == pl.Boolean:
+                rs.signal = rule.main_signal
+                rs.edges = list(rule.bins)
+                rs.hist = histogram(rule.bins, values.cast(pl.Float64).to_list())
+        rs.examples = _examples(rule, fired, orig_text, cleaned, spans, signal_cols, files,
+                                linenos, ids, is_dropped)
+        stats.rules[rule.name] = rs
+    return BatchOutput(kept=kept, rejected=rejected, stats=stats)
+
+
+def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:
+    if not names:
+        n = len(next(iter(fired.values()))) if fired else 0
+        return pl.Series([[] for _ in range(n)], dtype=pl.List(pl.String))
+    frame = pl.DataFrame([fired[name] for name in names])
+    return frame.select(
+        pl.concat_list(
+            [pl.when(pl.col(name)).then(pl.lit(name)).otherwise(None) for name in names]
+        ).list.drop_nulls().alias("names")
+    ).to_series()
+
+
+def _examples(rule, fired, before, after, spans, signals, files, linenos, ids, is_dropped):
+    """Up to MAX_EXAMPLES fired documents, chosen by hash so that shards agree."""
+    idx = fired.arg_true()
+    if idx.len() == 0:
+        return []
+    seed = xxhash.xxh64_intdigest(rule.name.encode())
+    keyed = sorted((xxhash.xxh64_hexdigest(before[i].encode("utf-8", "surrogatepass"), seed=seed), i) for i in idx.to_list())
+    out = []
+    for key, i in keyed[:MAX_EXAMPLES]:
+        doc_spans = []
+        if spans is not None:
+            rows = spans.filter(pl.col(DOC) == i).sort(OFF)
+            doc_spans = [[o, o + ln] for o, ln in rows.select(OFF, "len").iter_rows()]
+        text = before[i]
+        out.append({
+            "key": key,
+            "id": ids[i] if ids is not None else None,
+            "file": files[i] if files is not None else None,
+            "line": int(linenos[i]) if linenos is not None else None,
+            "dropped": bool(is_dropped[i]),
+            "before": text[:EXAMPLE_CHARS],
+            "before_chars": len(text),
+            "after": after[i][:EXAMPLE_CHARS],
+            "spans": [s for s in doc_spans if s[0] < EXAMPLE_CHARS],
+            "signals": {k: _plain(v[i]) for k, v in signals.items()},
+        })
+    return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float):
+        return round(v, 6)
+    if isinstance(v, pl.Series):
+        return v.to_list()
+    return v
+
+
+def empty_like(schema: pa.Schema) -> pl.DataFrame:
+    return pl.from_arrow(schema.empty_table())

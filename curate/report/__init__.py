@@ -1,0 +1,26 @@
+"""Reports: one dict (`report.json`) built from the run statistics; Markdown, HTML and the dataset
+card are renderings of that dict, so they can never disagree with it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def write_reports(report: dict[str, Any], report_dir: Path) -> None:
+    from curate.report.html import render_html
+    from curate.report.markdown import render_markdown
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    _write(report_dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    _write(report_dir / "report.md", render_markdown(report))
+    _write(report_dir / "report.html", render_html(report))
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
