@@ -61,21 +61,14 @@ def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
         if table is None:
             continue
         df = pl.from_arrow(table)
-        batch = Batch.from_texts(
-            df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column)
-        )
+        batch = Batch.from_texts(df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column))
         for r in rules:
             aggs[r.name] = r.merge(aggs[r.name], r.collect(batch))
     return aggs
 
 
-def process_batches(
-    ruleset: RuleSet,
-    batches: Iterable,
-    corpus: dict[str, Any],
-    keep_rows: bool,
-    on_batch: Callable[[int], None] | None = None,
-):
+def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any], keep_rows: bool,
+                    on_batch: Callable[[int], None] | None = None):
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics."""
     import polars as pl
 
@@ -88,9 +81,8 @@ def process_batches(
         if bad:
             stats.add_unreadable([b.as_dict() for b in bad])
         if table is not None:
-            out = process_batch(
-                rules, pl.from_arrow(table), ruleset.text_column, corpus, ruleset.id_column
-            )
+            out = process_batch(rules, pl.from_arrow(table), ruleset.text_column, corpus,
+                                ruleset.id_column)
             stats.merge(out.stats)
             if keep_rows:
                 kept.append(out.kept)
@@ -101,9 +93,7 @@ def process_batches(
 
 
 def collect_shard(ruleset: RuleSet, shard: Shard, batch_rows: int = 4096) -> dict[str, Any]:
-    return collect_batches(
-        ruleset, (t for t, _ in read_shard(shard, ruleset.text_column, batch_rows))
-    )
+    return collect_batches(ruleset, (t for t, _ in read_shard(shard, ruleset.text_column, batch_rows)))
 
 
 def process_shard(
@@ -212,9 +202,8 @@ class Runner:
 
         ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
         results: list[Any] = [None] * len(args)
-        with ProcessPoolExecutor(
-            min(self.workers, len(args)), mp_context=ctx, initializer=_worker.init
-        ) as pool:
+        with ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
+                                 initializer=_worker.init) as pool:
             futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
             from concurrent.futures import as_completed
 
@@ -230,19 +219,14 @@ class Runner:
             import ray
         except ImportError:
             raise UsageError(
-                "--engine ray needs Ray: pip install 'curate[ray]' (or pip install ray)"
-            ) from None
+                "--engine ray needs Ray: pip install 'curate[ray]' (or pip install ray)") from None
         if not ray.is_initialized():
             if self.options.ray_address:
                 ray.init(address=self.options.ray_address, log_to_driver=False)
             else:
                 # an explicit local cluster: a bare ray.init() can attach to a stale one and hang
-                ray.init(
-                    address="local",
-                    num_cpus=self.workers,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                )
+                ray.init(address="local", num_cpus=self.workers, include_dashboard=False,
+                         log_to_driver=False)
         remote = ray.remote(max_retries=3, retry_exceptions=False)(fn)
         refs = [remote.remote(*a) for a in args]
         index = {r: i for i, r in enumerate(refs)}
@@ -272,9 +256,7 @@ def run(
     runner = Runner(ruleset, options)
     rules = ruleset.build()
     corpus_rules = [r for r in rules if r.needs_corpus]
-    bar = _Progress(
-        options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules))
-    )
+    bar = _Progress(options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules)))
 
     prefixes: list[str] = []
     done: set[int] = set()
@@ -287,8 +269,7 @@ def run(
             if old != manifest:
                 raise UsageError(
                     f"--resume: the unfinished run in {work_dir} used other inputs or rules; "
-                    "use --overwrite to start over"
-                )
+                    "use --overwrite to start over")
             done = {i for i in range(len(shards)) if (parts / f"{i:06d}.stats.json").exists()}
         else:
             if work_dir.exists():
@@ -306,12 +287,8 @@ def run(
             bar.update(sum(shard_bytes(s) for s in shards))
         else:
             bar.set_description("corpus pass")
-            parts_aggs = runner.map(
-                collect_shard,
-                [(ruleset, s, options.batch_rows) for s in shards],
-                bar.update,
-                [shard_bytes(s) for s in shards],
-            )
+            parts_aggs = runner.map(collect_shard, [(ruleset, s, options.batch_rows) for s in shards],
+                                    bar.update, [shard_bytes(s) for s in shards])
             for r in corpus_rules:
                 agg = None
                 for a in parts_aggs:
@@ -325,10 +302,8 @@ def run(
     # pass 2: the rules
     bar.set_description("curate")
     todo = [i for i in range(len(shards)) if i not in done]
-    args = [
-        (ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
-        for i in todo
-    ]
+    args = [(ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
+            for i in todo]
     new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
@@ -341,14 +316,8 @@ def run(
     for r in corpus_rules:
         stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
     bar.close()
-    result = RunResult(
-        stats=stats,
-        seconds=time.perf_counter() - t0,
-        shards=len(shards),
-        inputs=list(inputs),
-        skipped_files=skipped,
-        fingerprint=fp,
-    )
+    result = RunResult(stats=stats, seconds=time.perf_counter() - t0, shards=len(shards),
+                       inputs=list(inputs), skipped_files=skipped, fingerprint=fp)
     return result, prefixes
 
 
@@ -360,15 +329,8 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(
-                total=total_bytes,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc="curate",
-                leave=False,
-                dynamic_ncols=True,
-            )
+            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+                            desc="curate", leave=False, dynamic_ncols=True)
 
     def update(self, n: int) -> None:
         if self.bar:

@@ -23,11 +23,8 @@ OVERALL = {
     "min_documents": "count",
     "max_chars_removed_fraction": "fraction",
 }
-PER_RULE = {
-    "max_fired_fraction": "fraction",
-    "max_fired": "count",
-    "max_dropped_fraction": "fraction",
-}
+PER_RULE = {"max_fired_fraction": "fraction", "max_fired": "count",
+            "max_dropped_fraction": "fraction"}
 LEVELS = ("warn", "error")
 
 
@@ -44,22 +41,15 @@ class GateResult:
         return "pass" if self.passed else ("WARN" if self.level == "warn" else "FAIL")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "gate": self.gate,
-            "level": self.level,
-            "threshold": self.threshold,
-            "value": round(self.value, 6),
-            "verdict": self.verdict,
-        }
+        return {"gate": self.gate, "level": self.level, "threshold": self.threshold,
+                "value": round(self.value, 6), "verdict": self.verdict}
 
 
 def _levels(value: Any, where: str, kind: str, fail) -> dict[str, float]:
     if isinstance(value, dict):
         bad = [k for k in value if k not in LEVELS]
         if bad or not value:
-            fail(
-                f"gates.{where}: levels are {', '.join(LEVELS)}, got {', '.join(map(str, bad)) or 'none'}"
-            )
+            fail(f"gates.{where}: levels are {', '.join(LEVELS)}, got {', '.join(map(str, bad)) or 'none'}")
         levels = dict(value)
     else:
         levels = {"error": value}
@@ -82,17 +72,13 @@ def validate_gates(gates: dict[str, Any], rule_names: set[str], fail) -> None:
                 fail("gates.rules must map rule names to gates")
             for rule, gs in value.items():
                 if rule not in rule_names:
-                    fail(
-                        f"gates.rules: {rule!r} is not in this rule set "
-                        f"(rules: {', '.join(sorted(rule_names))})"
-                    )
+                    fail(f"gates.rules: {rule!r} is not in this rule set "
+                         f"(rules: {', '.join(sorted(rule_names))})")
                 if not isinstance(gs, dict):
                     fail(f"gates.rules.{rule} must be a mapping of gates")
                 for g, v in gs.items():
                     if g not in PER_RULE:
-                        fail(
-                            f"gates.rules.{rule}: unknown gate {g!r}; valid: {', '.join(PER_RULE)}"
-                        )
+                        fail(f"gates.rules.{rule}: unknown gate {g!r}; valid: {', '.join(PER_RULE)}")
                     _levels(v, f"rules.{rule}.{g}", PER_RULE[g], fail)
         elif key == "languages":
             if not isinstance(value, dict) or set(value) - {"min_share"}:
@@ -128,11 +114,8 @@ def evaluate_gates(gates: dict[str, Any], report: dict[str, Any]) -> list[GateRe
             add(key, gates[key], measured_overall[key], minimum=key.startswith("min_"))
     for rule, gs in (gates.get("rules") or {}).items():
         r = report["rules"].get(rule, {"fired": 0, "dropped": 0})
-        values = {
-            "max_fired_fraction": r["fired"] / readable,
-            "max_fired": r["fired"],
-            "max_dropped_fraction": r["dropped"] / readable,
-        }
+        values = {"max_fired_fraction": r["fired"] / readable, "max_fired": r["fired"],
+                  "max_dropped_fraction": r["dropped"] / readable}
         for g, spec in gs.items():
             add(f"{rule}.{g}", spec, values[g])
     langs = report.get("languages") or {}
@@ -157,15 +140,8 @@ def junit_xml(results: list[GateResult], suite: str = "curate check") -> str:
         if not r.passed:
             msg = quoteattr(f"{r.gate}: measured {r.value:.6g}, threshold {r.threshold:g}")
             tag = "failure" if r.level == "error" else "system-out"
-            body = (
-                f"<{tag} message={msg}/>"
-                if tag == "failure"
-                else f"<system-out>warning: {msg[1:-1]}</system-out>"
-            )
+            body = f"<{tag} message={msg}/>" if tag == "failure" else f"<system-out>warning: {msg[1:-1]}</system-out>"
         cases.append(f'  <testcase classname="curate.gates" name={name}>{body}</testcase>')
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="0">\n'
-        + "\n".join(cases)
-        + "\n</testsuite>\n"
-    )
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="0">\n'
+            + "\n".join(cases) + "\n</testsuite>\n")

@@ -18,60 +18,15 @@ EDITOR_TAG = r"^\s*\(\s*[\w*/.,\- ]{1,12}\)\s*$"
 # first version covering English and Indonesian/Malay; the boilerplate issue grows this into
 # per-language data files.
 PHRASES = (
-    "read more",
-    "read also",
-    "see also",
-    "related:",
-    "related articles",
-    "related stories",
-    "share this",
-    "share on",
-    "share",
-    "tweet",
-    "print",
-    "email",
-    "comments",
-    "leave a comment",
-    "subscribe",
-    "sign up",
-    "log in",
-    "sign in",
-    "advertisement",
-    "sponsored",
-    "cookie",
-    "we use cookies",
-    "this site uses cookies",
-    "accept cookies",
-    "privacy policy",
-    "terms of use",
-    "terms of service",
-    "all rights reserved",
-    "copyright",
-    "©",
-    "scroll to continue with content",
-    "click here",
-    "follow us",
-    "tags:",
-    "tag:",
-    "photo:",
-    "baca juga",
-    "baca selengkapnya",
-    "lihat juga",
-    "simak juga",
-    "berita terkait",
-    "bagikan",
-    "artikel terkait",
-    "hak cipta",
-    "ikuti kami",
-    "tonton juga",
-    "saksikan video",
-    "video pilihan",
-    "klik di sini",
-    "foto:",
-    "editor:",
-    "penulis:",
-    "reporter:",
-    "sumber:",
+    "read more", "read also", "see also", "related:", "related articles", "related stories",
+    "share this", "share on", "share", "tweet", "print", "email", "comments", "leave a comment",
+    "subscribe", "sign up", "log in", "sign in", "advertisement", "sponsored", "cookie",
+    "we use cookies", "this site uses cookies", "accept cookies", "privacy policy",
+    "terms of use", "terms of service", "all rights reserved", "copyright", "©",
+    "scroll to continue with content", "click here", "follow us", "tags:", "tag:", "photo:",
+    "baca juga", "baca selengkapnya", "lihat juga", "simak juga", "berita terkait", "bagikan",
+    "artikel terkait", "hak cipta", "ikuti kami", "tonton juga", "saksikan video",
+    "video pilihan", "klik di sini", "foto:", "editor:", "penulis:", "reporter:", "sumber:",
 )
 # a phrase line is boilerplate only while it is short: a real sentence may start with "Share"
 PHRASE_MAX_WORDS = 12
@@ -114,45 +69,28 @@ class BoilerplateLines(Rule):
     @dataclass(frozen=True)
     class Params:
         max_share: float = param(
-            0.5,
-            "flag/drop documents whose boilerplate share is above this",
-            unit="fraction of characters",
-            source="our choice: above half, the page is mostly chrome",
-            min=0.0,
-            max=1.0,
-        )
+            0.5, "flag/drop documents whose boilerplate share is above this", unit="fraction of characters",
+            source="our choice: above half, the page is mostly chrome", min=0.0, max=1.0)
         phrase_max_words: int = param(
-            PHRASE_MAX_WORDS,
-            "a line starting with a boilerplate phrase counts only up to this many words",
-            unit="words",
-            source="our choice",
-            min=1,
-        )
+            PHRASE_MAX_WORDS, "a line starting with a boilerplate phrase counts only up to this many words",
+            unit="words", source="our choice", min=1)
 
     def line_mask(self, lines: pl.DataFrame) -> pl.Series:
         text = pl.col(LINE)
         words = text.str.split(" ").list.len()
-        is_phrase = text.str.contains(_phrase_regex(PHRASES)) & (
-            words <= self.params.phrase_max_words
-        )
+        is_phrase = text.str.contains(_phrase_regex(PHRASES)) & (words <= self.params.phrase_max_words)
         is_widget = text.str.contains(WIDGET) & text.str.contains(r"[^\s]")
         is_tag = text.str.contains(EDITOR_TAG)
         return lines.select((is_phrase | is_widget | is_tag).fill_null(False)).to_series()
 
     def evaluate(self, batch: Batch) -> RuleResult:
         mask = self.line_mask(batch.lines)
-        lines = batch.lines.with_columns(
-            mask.alias("_bp"), pl.col(LINE).str.len_chars().alias("_n")
-        )
-        per_doc = (
-            lines.group_by(DOC)
-            .agg(
-                pl.col("_bp").sum().alias("n"),
-                pl.col("_n").filter(pl.col("_bp")).sum().alias("bp_chars"),
-                pl.col("_n").sum().alias("chars"),
-            )
-            .with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
-        )
+        lines = batch.lines.with_columns(mask.alias("_bp"), pl.col(LINE).str.len_chars().alias("_n"))
+        per_doc = lines.group_by(DOC).agg(
+            pl.col("_bp").sum().alias("n"),
+            pl.col("_n").filter(pl.col("_bp")).sum().alias("bp_chars"),
+            pl.col("_n").sum().alias("chars"),
+        ).with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
         count = batch.per_doc(per_doc, "n").cast(pl.Int64)
         share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
         if self.action == "strip":

@@ -13,46 +13,12 @@ from curate.checks.base import Batch, Rule, RuleResult, param
 UND = "und"
 # ISO 639 variants and langdetect's regional codes folded to the ISO 639-1 code users write.
 ALIASES = {
-    "in": "id",
-    "iw": "he",
-    "ji": "yi",
-    "jw": "jv",
-    "zh-cn": "zh",
-    "zh-tw": "zh",
-    "zh-hans": "zh",
-    "zh-hant": "zh",
-    "ind": "id",
-    "eng": "en",
-    "msa": "ms",
-    "zsm": "ms",
-    "deu": "de",
-    "ger": "de",
-    "fra": "fr",
-    "fre": "fr",
-    "spa": "es",
-    "por": "pt",
-    "ita": "it",
-    "nld": "nl",
-    "dut": "nl",
-    "rus": "ru",
-    "zho": "zh",
-    "chi": "zh",
-    "jpn": "ja",
-    "kor": "ko",
-    "ara": "ar",
-    "hin": "hi",
-    "tha": "th",
-    "vie": "vi",
-    "tur": "tr",
-    "pol": "pl",
-    "ukr": "uk",
-    "swe": "sv",
-    "nob": "no",
-    "nb": "no",
-    "nno": "no",
-    "nn": "no",
-    "fil": "tl",
-    "tgl": "tl",
+    "in": "id", "iw": "he", "ji": "yi", "jw": "jv", "zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh",
+    "zh-hant": "zh", "ind": "id", "eng": "en", "msa": "ms", "zsm": "ms", "deu": "de", "ger": "de",
+    "fra": "fr", "fre": "fr", "spa": "es", "por": "pt", "ita": "it", "nld": "nl", "dut": "nl",
+    "rus": "ru", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko", "ara": "ar", "hin": "hi",
+    "tha": "th", "vie": "vi", "tur": "tr", "pol": "pl", "ukr": "uk", "swe": "sv", "nob": "no",
+    "nb": "no", "nno": "no", "nn": "no", "fil": "tl", "tgl": "tl",
 }
 
 
@@ -126,27 +92,15 @@ class LanguageMismatch(Rule):
         expected: list[str] = param([], "languages the corpus should be in (ISO 639 codes)")
         expected_column: str | None = param(None, "column with the expected language of each row")
         min_chars: int = param(
-            20,
-            "texts with fewer letters than this are `und`",
-            unit="letters",
-            source="our measurement: langdetect is unreliable on single words",
-            min=0,
-        )
+            20, "texts with fewer letters than this are `und`", unit="letters",
+            source="our measurement: langdetect is unreliable on single words", min=0)
         min_confidence: float = param(
-            0.5,
-            "below this confidence the language is `und`",
-            unit="probability",
-            source="our choice",
-            min=0.0,
-            max=1.0,
-        )
+            0.5, "below this confidence the language is `und`", unit="probability",
+            source="our choice", min=0.0, max=1.0)
         max_chars: int = param(
-            5000,
-            "only the first max_chars characters are read",
-            unit="characters",
+            5000, "only the first max_chars characters are read", unit="characters",
             source="our choice: the language of a document is settled well before 5,000 characters",
-            min=100,
-        )
+            min=100)
         backend: str = param("langdetect", "detector: langdetect (stock, seeded)")
 
         def validate(self) -> None:
@@ -158,9 +112,7 @@ class LanguageMismatch(Rule):
         letters = texts.str.count_matches(r"\p{L}")
         langs, confs = [], []
         # per-document Python call: langdetect is a Python library with no batch API
-        for text, n in zip(
-            texts.str.slice(0, p.max_chars).to_list(), letters.to_list(), strict=True
-        ):
+        for text, n in zip(texts.str.slice(0, p.max_chars).to_list(), letters.to_list(), strict=True):
             if not text or n < p.min_chars:
                 langs.append(UND)
                 confs.append(0.0)
@@ -177,9 +129,8 @@ class LanguageMismatch(Rule):
         p = self.params
         if p.expected_column and p.expected_column in batch.docs.columns:
             expected = batch.docs.get_column(p.expected_column).cast(pl.String)
-            expected = pl.Series(
-                [normalise_code(e) if e else None for e in expected.to_list()], dtype=pl.String
-            )
+            expected = pl.Series([normalise_code(e) if e else None for e in expected.to_list()],
+                                 dtype=pl.String)
             fired = (lang != UND) & expected.is_not_null() & (lang != expected)
         elif p.expected:
             wanted = sorted({normalise_code(e) for e in p.expected})

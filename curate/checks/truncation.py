@@ -53,22 +53,15 @@ class TruncatedText(Rule):
     @dataclass(frozen=True)
     class Params:
         min_prose_words: int = param(
-            MIN_PROSE_WORDS,
-            "trailing lines with fewer words and no final punctuation are "
-            "treated as headings or bylines and skipped",
-            unit="words",
-            source="our choice",
-            min=1,
-        )
+            MIN_PROSE_WORDS, "trailing lines with fewer words and no final punctuation are "
+            "treated as headings or bylines and skipped", unit="words", source="our choice", min=1)
 
     def evaluate(self, batch: Batch) -> RuleResult:
         line = pl.col(LINE).str.strip_chars()
         words = line.str.split(" ").list.len()
         terminal = line.str.contains(TERMINAL)
-        prose = (
-            (line != "")
-            & ~line.str.contains(NON_PROSE)
-            & (terminal | (words >= self.params.min_prose_words))
+        prose = (line != "") & ~line.str.contains(NON_PROSE) & (
+            terminal | (words >= self.params.min_prose_words)
         )
         last = (
             batch.lines.filter(prose)

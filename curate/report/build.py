@@ -30,15 +30,8 @@ from curate.report import SCHEMA_VERSION
 from curate.stats import LENGTH_EDGES
 
 
-def build_report(
-    result: RunResult,
-    ruleset: RuleSet,
-    *,
-    name: str,
-    command: str,
-    engine: str = "local",
-    workers: int = 1,
-) -> dict[str, Any]:
+def build_report(result: RunResult, ruleset: RuleSet, *, name: str, command: str,
+                 engine: str = "local", workers: int = 1) -> dict[str, Any]:
     s = result.stats
     rules: dict[str, Any] = {}
     for spec in ruleset.rules:
@@ -56,14 +49,8 @@ def build_report(
             "chars_removed": rs.chars_removed if rs else 0,
             "lines_removed": rs.lines_removed if rs else 0,
             "params": dataclasses.asdict(spec.params),
-            "signal": {
-                "name": rs.signal,
-                "edges": rs.edges,
-                "counts": rs.hist,
-                "threshold": threshold,
-            }
-            if rs and rs.signal
-            else None,
+            "signal": {"name": rs.signal, "edges": rs.edges, "counts": rs.hist,
+                       "threshold": threshold} if rs and rs.signal else None,
             "examples": rs.examples if rs else [],
         }
     return {
@@ -80,20 +67,12 @@ def build_report(
             "engine": engine,
             "workers": workers,
         },
-        "documents": {
-            "input": s.input,
-            "kept": s.kept,
-            "dropped": s.dropped,
-            "unreadable": s.unreadable,
-        },
+        "documents": {"input": s.input, "kept": s.kept, "dropped": s.dropped,
+                      "unreadable": s.unreadable},
         "characters": {"input": s.chars_in, "output": s.chars_out, "removed": s.chars_removed},
         "rules": rules,
         "languages": dict(sorted(s.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "lengths": {
-            "edges": list(LENGTH_EDGES),
-            "before": s.length_before,
-            "after": s.length_after,
-        },
+        "lengths": {"edges": list(LENGTH_EDGES), "before": s.length_before, "after": s.length_after},
         "corpus": s.corpus,
         "unreadable": {"count": s.unreadable, "rows": s.unreadable_rows},
         "skipped_files": result.skipped_files,

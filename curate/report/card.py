@@ -11,15 +11,9 @@ from curate.report.markdown import render_markdown
 
 
 def _size_category(n: int) -> str:
-    for limit, label in (
-        (1_000, "n<1K"),
-        (10_000, "1K<n<10K"),
-        (100_000, "10K<n<100K"),
-        (1_000_000, "100K<n<1M"),
-        (10_000_000, "1M<n<10M"),
-        (100_000_000, "10M<n<100M"),
-        (1_000_000_000, "100M<n<1B"),
-    ):
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
+                         (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")):
         if n < limit:
             return label
     return "n>1B"
@@ -35,25 +29,13 @@ def render_card(report: dict[str, Any], fmt: str) -> str:
     if langs:
         meta["language"] = langs[:50]
     if fmt == "hf":
-        meta["configs"] = [
-            {
-                "config_name": "default",
-                "data_files": [
-                    {"split": "train", "path": "train/*.arrow"},
-                    {"split": "rejected", "path": "rejected/*.arrow"},
-                ],
-            }
-        ]
+        meta["configs"] = [{"config_name": "default",
+                            "data_files": [{"split": "train", "path": "train/*.arrow"},
+                                           {"split": "rejected", "path": "rejected/*.arrow"}]}]
     else:
-        meta["configs"] = [
-            {
-                "config_name": "default",
-                "data_files": [
-                    {"split": "train", "path": f"train.{fmt}"},
-                    {"split": "rejected", "path": f"rejected.{fmt}"},
-                ],
-            }
-        ]
+        meta["configs"] = [{"config_name": "default",
+                            "data_files": [{"split": "train", "path": f"train.{fmt}"},
+                                           {"split": "rejected", "path": f"rejected.{fmt}"}]}]
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     rules = report["rules"]
     how = "\n".join(f"- `{name}` ({r['action']})" for name, r in rules.items())

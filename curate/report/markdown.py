@@ -38,10 +38,8 @@ def render_markdown(r: dict[str, Any]) -> str:
     ]
     readable = d["input"] - d["unreadable"]
     for name, rule in r["rules"].items():
-        out.append(
-            f"| `{name}` | {rule['action']} | {rule['fired']:,} ({_pct(rule['fired'], readable)}) "
-            f"| {rule['dropped']:,} | {rule['chars_removed']:,} |"
-        )
+        out.append(f"| `{name}` | {rule['action']} | {rule['fired']:,} ({_pct(rule['fired'], readable)}) "
+                   f"| {rule['dropped']:,} | {rule['chars_removed']:,} |")
     if r.get("languages"):
         out += ["", "| language | documents |", "|---|---:|"]
         for code, n in list(r["languages"].items())[:15]:
@@ -49,10 +47,8 @@ def render_markdown(r: dict[str, Any]) -> str:
     if r.get("gates"):
         out += ["", "| gate | level | threshold | value | verdict |", "|---|---|---:|---:|---|"]
         for g in r["gates"]:
-            out.append(
-                f"| {_cell(g['gate'])} | {g['level']} | {g['threshold']} | {g['value']} "
-                f"| {g['verdict']} |"
-            )
+            out.append(f"| {_cell(g['gate'])} | {g['level']} | {g['threshold']} | {g['value']} "
+                       f"| {g['verdict']} |")
     if d["unreadable"]:
         out += ["", f"Unreadable rows ({d['unreadable']:,}; first 10):", ""]
         for row in r["unreadable"]["rows"][:10]:
