@@ -8,7 +8,7 @@ In the rule set (every key optional):
     max_unreadable: {warn: 0, error: 100}    # unreadable rows (count)
     max_unreadable_fraction: 0.01            # unreadable rows / rows seen
     max_dropped_fraction: 0.10               # dropped / readable documents
-    max_chars_removed_fraction: 0.30         # characters removed by strip actions / input characters
+    max_chars_removed_fraction: 0.30         # characters stripped / input characters
     rules:
       truncated-text: {max_fired_fraction: {warn: 0.02, error: 0.05}, max_fired: 500}
       boilerplate-lines: {max_chars_removed_fraction: 0.20}
