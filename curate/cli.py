@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check", help="CI gate: exit 0 pass, 1 a gate failed, 2 bad usage/input")
     _common(chk, out=False)
-    chk.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML, one testcase per gate")
+    chk.add_argument("--junit", type=Path, metavar="FILE",
+                     help="write JUnit XML, one testcase per gate")
     chk.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
                      help="an earlier report.json: also fail when a gated value got worse than it "
                           "by more than the rule set's tolerance (gates.baseline.tolerance)")
@@ -210,13 +211,15 @@ def cmd_check(args) -> int:
                              "gates: {baseline: {tolerance: 0.02}} or a gate's max_regression")
     if args.junit is not None and args.junit.is_dir():
         raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
+    options = _options(args)
     try:
-        result, _ = engine.run(args.inputs, ruleset, _options(args), None)
+        result, _ = engine.run(args.inputs, ruleset, options, None)
     except (OSError, pa.ArrowException) as e:  # a reader met a file it cannot parse at all
-        raise UsageError(f"input {' '.join(args.inputs)}: a file cannot be read ({e.__class__.__name__}: "
-                         f"{str(e).strip().splitlines()[0] if str(e).strip() else ''})") from None
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise UsageError(f"input {' '.join(args.inputs)}: a file cannot be read "
+                         f"({e.__class__.__name__}: {detail})") from None
     report = build_report(result, ruleset, name=_default_name(args), command=_command_line(),
-                          engine=args.engine, workers=engine.Runner(ruleset, _options(args)).workers)
+                          engine=args.engine, workers=engine.Runner(ruleset, options).workers)
     problems = gate.unreadable_inputs(report)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
