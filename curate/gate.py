@@ -290,16 +290,15 @@ def measure(report: dict[str, Any], where: tuple[str, ...]) -> float | None:
     if where[0] == "rule":
         _, rule, key = where
         r = (report.get("rules") or {}).get(rule)
-        if r is None:
+        field_ = {"max_fired": "fired", "max_fired_fraction": "fired",
+                  "max_dropped_fraction": "dropped", "max_chars_removed_fraction": "chars_removed"}
+        n = r.get(field_[key]) if isinstance(r, dict) else None
+        if not isinstance(n, int | float):  # not run, or a report from another schema
             return None
         if key == "max_fired":
-            return r["fired"]
-        if key == "max_fired_fraction":
-            return r["fired"] / readable if readable else 0.0
-        if key == "max_dropped_fraction":
-            return r["dropped"] / readable if readable else 0.0
-        if key == "max_chars_removed_fraction":
-            return r.get("chars_removed", 0) / chars if chars else 0.0
+            return n
+        denominator = chars if key == "max_chars_removed_fraction" else readable
+        return n / denominator if denominator else 0.0
     if where[0] == "language":
         _, _, code = where
         langs = report.get("languages") or {}

@@ -232,6 +232,9 @@ def test_regression_only_gate_and_skips():
     assert [(r.gate, r.verdict) for r in res] == [
         ("max_dropped_fraction", "pass"), ("truncated-text.max_fired vs baseline", "skip")]
     assert res[1].note == "not measured in the baseline"
+    base["rules"]["truncated-text"] = {"action": "flag"}  # a report of another schema
+    res = evaluate_gates(ruleset(gates).gates, report(fired=50), base)
+    assert res[1].verdict == "skip"
     assert gate.has_regression_gates(ruleset(gates).gates, {"truncated-text"})
     assert not gate.has_regression_gates({"max_dropped_fraction": 0.1}, set())
 
