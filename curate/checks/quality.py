@@ -556,6 +556,8 @@ class CurlyBraces(_QualityRule):
 
     Why: C4 removed any page that contained a curly bracket, since braces appear in code and
     rarely in natural language. It is a blunt rule: use `flag` for corpora where code is wanted.
+    C4 looked only at the lines its line filter kept; in the `c4` rule set this rule runs after
+    `unterminated-lines` strips, so it sees the same lines.
 
     Example: `body { color: red; }` fires.
 
@@ -672,6 +674,9 @@ class UnterminatedLines(_QualityRule):
                                source=C4, min=0)
         max_word_chars: int = param(1000, "lines with a longer word are removed",
                                     unit="characters", source=C4, min=1)
+        require_terminal: bool = param(
+            True, "remove lines without terminal punctuation (FineWeb ran C4's filter with "
+            "this off, keeping only the word-count part)", source=C4)
         max_share: float = param(0.5, "flag/drop above this share of unterminated lines",
                                  unit="fraction of non-blank lines", source="our choice",
                                  min=0.0, max=1.0)
@@ -684,8 +689,11 @@ class UnterminatedLines(_QualityRule):
         toks = tokens(line)
         n_words = toks.list.eval(pl.element().str.contains(WORD)).list.sum()
         nonblank = line != ""
+        unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
+        if not p.require_terminal:
+            unpunctuated = pl.lit(False)
         bad = nonblank & (
-            ~line.str.contains(C4_END) | line.str.ends_with("...")
+            unpunctuated
             | (n_words < p.min_words)
             | (toks.list.eval(pl.element().str.len_chars()).list.max() > p.max_word_chars)
         )
