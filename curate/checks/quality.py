@@ -223,7 +223,7 @@ COMPONENTS: dict[str, tuple[tuple[tuple[float, float], ...], ...]] = {
 def ramp(x: pl.Expr, points: tuple[tuple[float, float], ...]) -> pl.Expr:
     """Piecewise-linear interpolation through `points` (sorted by value), flat outside them."""
     (x0, y0), *rest = points
-    expr = pl.when(x <= x0).then(pl.lit(y0))
+    expr = pl.when(x.is_null()).then(None).when(x <= x0).then(pl.lit(y0))
     for (xa, ya), (xb, yb) in zip(points, rest, strict=False):
         expr = expr.when(x <= xb).then(ya + (x - xa) * (yb - ya) / (xb - xa))
     return expr.otherwise(pl.lit(points[-1][1])).cast(pl.Float64)
@@ -930,12 +930,15 @@ class LowQuality(_QualityRule):
         return RuleResult(signals={"quality": score}, fired=score < self.params.min_quality)
 
 
-def signals_for(texts: list[str | None], language: list[str] | None = None) -> dict[str, Any]:
+def signals_for(texts: list[str | None], language: list[str] | None = None,
+                stop_word_list: list[str] | None = None) -> dict[str, Any]:
     """Every quality signal of `texts` as plain lists (used by the golden parity test)."""
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
     if language is not None:
         batch.signals["language"] = pl.Series(language, dtype=pl.String)
     stats = _stats(batch)
     out = {c: stats.get_column(c).to_list() for c in stats.columns if c != DOC}
-    out["stop_words"] = stop_word_counts(batch, [])[0].to_list()
+    count = stop_word_counts(batch, stop_word_list or [])[0]
+    out["stop_words"] = count.to_list()
+    out["quality"] = quality_score(stats.with_columns(count.alias("stop_words"))).to_list()
     return out
