@@ -49,4 +49,14 @@ GOLDEN_TEXTS: dict[str, str] = {
                     "U.S. economy; it isn't easy to say.",
     "trailing_space": "First line ends here.   \nSecond line also ends.  \nthird line has none",
     "empty": "",
+    # 50+ words, so that datatrove's Gopher filter (which stops at the first failing check) gets
+    # past its word count and reaches the later checks
+    "prose_long": PROSE + " " + PROSE,
+    "hashtags_long": PROSE + " #news #city #budget #council #mayor #vote #schools #roads #week "
+                     "#plan #public #money",
+    "bullets_long": "\n".join(f"- Item number {n} in the list of things we sell here" for n in range(12)),
+    "keywords_long": " ".join(["cheap shoes online discount sneakers sale running boots sandals "
+                               "heels leather trainers outlet store best price"] * 5),
+    "teasers_long": PROSE + "\n" + "\n".join(f"Story {n} about the city council budget vote..."
+                                              for n in range(6)),
 }
