@@ -120,6 +120,13 @@ def test_few_alphabetic_words():
     assert signal("few-alphabetic-words", "alpha_words_share", [table])[0] == pytest.approx(1 / 9)
 
 
+def test_few_alphabetic_words_can_count_punctuation_like_datatrove():
+    text = "Hello, world. (Yes)"
+    assert signal("few-alphabetic-words", "alpha_words_share", [text]) == [1.0]
+    assert signal("few-alphabetic-words", "alpha_words_share", [text],
+                  punctuation_as_tokens=True) == [pytest.approx(3 / 7)]
+
+
 def test_bullet_and_ellipsis_lines():
     bullets = "- one thing\n- two things\n* three things\n• four things"
     teasers = "Ten tips for...\nWhy it fell…\nA full sentence here.\n\n\nAnother one."

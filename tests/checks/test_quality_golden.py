@@ -34,6 +34,9 @@ BLANK_LINES = ("datatrove's Gopher counts blank lines (str.splitlines) in the de
 DIFFERENCES: dict[tuple[str, str], str] = {
     ("contractions", "words"): SPACY_SPLITS,
     ("contractions", "mean_word_length"): SPACY_SPLITS,
+    ("contractions", "alpha_words_share_punct"): SPACY_SPLITS,
+    ("contractions", "tokens_punct"): SPACY_SPLITS,
+    ("contractions", "letter_tokens"): SPACY_SPLITS,
     ("prose_paragraphs", "gopher_lines"): BLANK_LINES,
     ("trailing_space", "punctuated_lines_share"): (
         "FineWeb tests line.endswith(terminal) on the raw line, so a trailing space makes a "
@@ -47,7 +50,9 @@ DIFFERENCES: dict[tuple[str, str], str] = {
 #     tokens included (", . ;" each count as a word); we divide by words (tokens with a letter or
 #     digit), as the Gopher paper's "symbol-to-word ratio" and FineWeb's "words" read.
 #   alpha_words_share: datatrove's denominator includes the punctuation tokens spaCy splits off
-#     ("Hello, world." = 4 tokens, 2 with a letter = 0.5); ours are whitespace tokens (1.0).
+#     ("Hello, world." = 4 tokens, 2 with a letter = 0.5); ours are whitespace tokens (1.0) by
+#     default. With `punctuation_as_tokens: true` (the gopher and fineweb rule sets) it counts
+#     them too: alpha_words_share_punct below, equal to datatrove's value.
 # For these we check the numerators are equal, and the values where there is no punctuation.
 
 # signal -> (golden family, golden key)
@@ -60,6 +65,9 @@ SAME = {
     "ellipsis_lines": ("gopher", "ellipsis_lines"),
     "stop_words": ("gopher", "stop_words"),
     "gopher_lines": ("gopher", "lines"),
+    "tokens_punct": ("gopher", "tokens"),
+    "letter_tokens": ("gopher", "letter_tokens"),
+    "alpha_words_share_punct": ("gopher", "alpha_words_share"),
     "lines": ("fineweb", "lines"),
     "newlines": ("fineweb", "newlines"),
     "punctuated_lines_share": ("fineweb", "punctuated_lines_share"),
@@ -105,10 +113,11 @@ def test_ratio_numerators_agree_and_denominators_are_words():
             continue
         for ratio, count in (("hash_ratio", "hashes"), ("ellipsis_ratio", "ellipses")):
             assert OURS[count][i] == ref[count]
-            assert OURS[ratio][i] * OURS["words"][i] == pytest.approx(ref[ratio] * ref["tokens"])
-        assert OURS["newline_ratio"][i] * OURS["words"][i] == pytest.approx(
-            fw["newline_ratio"] * ref["tokens"])
-        assert OURS["letter_tokens"][i] == ref["letter_tokens"]
+            # same count, divided by words (ours) or by all spaCy tokens (datatrove)
+            assert OURS[ratio][i] * OURS["words"][i] / OURS["tokens_punct"][i] == pytest.approx(
+                ref[ratio])
+        assert OURS["newline_ratio"][i] * OURS["words"][i] / OURS["tokens_punct"][i] == (
+            pytest.approx(fw["newline_ratio"]))
 
 
 def test_alpha_share_equals_datatrove_without_punctuation():
