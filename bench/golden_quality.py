@@ -42,8 +42,8 @@ def gopher_signals(text: str) -> dict:
         "hash_ratio": text.count("#") / n if n else None,
         "ellipsis_ratio": (text.count("...") + text.count("…")) / n if n else None,
         "lines": len(lines),
-        "bullet_lines": sum(s.lstrip().startswith("•") or s.lstrip().startswith("-") for s in lines),
-        "ellipsis_lines": sum(s.rstrip().endswith("...") or s.rstrip().endswith("…") for s in lines),
+        "bullet_lines": sum(s.lstrip().startswith(("•", "-")) for s in lines),
+        "ellipsis_lines": sum(s.rstrip().endswith(("...", "…")) for s in lines),
         "letter_tokens": sum(any(c.isalpha() for c in w) for w in words),
         "alpha_words_share": sum(any(c.isalpha() for c in w) for w in words) / n if n else None,
         "stop_words": len(set(STOP_WORDS).intersection(set(words))),
@@ -55,10 +55,11 @@ def fineweb_signals(text: str) -> dict:
     words = split_into_words(text, "en")
     stop = tuple(TERMINAL_PUNCTUATION)
     chars = len(text.replace("\n", ""))
+    n = len(lines)
     return {
-        "lines": len(lines),
-        "punctuated_lines_share": sum(line.endswith(stop) for line in lines) / len(lines) if lines else None,
-        "short_lines_share": sum(len(line) <= 30 for line in lines) / len(lines) if lines else None,
+        "lines": n,
+        "punctuated_lines_share": sum(line.endswith(stop) for line in lines) / n if n else None,
+        "short_lines_share": sum(len(line) <= 30 for line in lines) / n if n else None,
         "dup_line_chars_share": find_duplicates(lines)[1] / chars if chars else None,
         "newlines": text.count("\n"),
         "newline_ratio": text.count("\n") / len(words) if words else None,

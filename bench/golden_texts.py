@@ -54,7 +54,8 @@ GOLDEN_TEXTS: dict[str, str] = {
     "prose_long": PROSE + " " + PROSE,
     "hashtags_long": PROSE + " #news #city #budget #council #mayor #vote #schools #roads #week "
                      "#plan #public #money",
-    "bullets_long": "\n".join(f"- Item number {n} in the list of things we sell here" for n in range(12)),
+    "bullets_long": "\n".join(f"- Item number {n} in the list of things we sell here"
+                              for n in range(12)),
     "keywords_long": " ".join(["cheap shoes online discount sneakers sale running boots sandals "
                                "heels leather trainers outlet store best price"] * 5),
     "teasers_long": PROSE + "\n" + "\n".join(f"Story {n} about the city council budget vote..."

@@ -111,8 +111,9 @@ def _stats(batch: Batch) -> pl.DataFrame:
         text.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).alias("lorem_ipsum"),
         text.str.count_matches(SENTENCE).alias("sentences"),
     )
-    counts = ["tokens", "tokens_punct", "words", "letter_tokens", "lines", "bullet_lines", "ellipsis_lines",
-              "punctuated_lines", "short_lines", "dup_line_chars", "javascript_lines"]
+    counts = ["tokens", "tokens_punct", "words", "letter_tokens", "lines", "bullet_lines",
+              "ellipsis_lines", "punctuated_lines", "short_lines", "dup_line_chars",
+              "javascript_lines"]
     stats = (
         docs.join(per_tok, on=DOC, how="left", maintain_order="left")
         .join(per_line, on=DOC, how="left", maintain_order="left")
@@ -206,7 +207,7 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     return count.alias("stop_words"), key.alias("stop_words_list")
 
 
-# -- the quality score ------------------------------------------------------------------------------
+# -- the quality score -----------------------------------------------------------------------------
 
 # Each component maps one signal to 0..1 through straight lines between (value, score) points:
 # 1 where the signal is comfortably fine, exactly 0.5 at the published threshold, 0 far beyond.
@@ -531,7 +532,8 @@ class BulletLines(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "bullet_lines_share")
-        return RuleResult(signals={"bullet_lines_share": share}, fired=share > self.params.max_share)
+        return RuleResult(signals={"bullet_lines_share": share},
+                          fired=share > self.params.max_share)
 
 
 @register

@@ -48,7 +48,9 @@ THAI_CLUSTERS_PER_WORD = 3
 
 HAN_KANA = rf"[\p{{Han}}\p{{Hiragana}}]|\p{{Katakana}}[\p{{Katakana}}{_KANA_LONG}]*"
 THAI = rf"(?:{_TH_CLUSTER}){{1,{THAI_CLUSTERS_PER_WORD}}}"
-_UNSPACED_CLASS = rf"\p{{Han}}\p{{Hiragana}}\p{{Katakana}}{_KANA_LONG}{_TH_CONS}{_TH_LEAD}{_TH_MARK}"
+_UNSPACED_CLASS = (
+    rf"\p{{Han}}\p{{Hiragana}}\p{{Katakana}}{_KANA_LONG}{_TH_CONS}{_TH_LEAD}{_TH_MARK}"
+)
 SPACED = rf"[^\s{_UNSPACED_CLASS}]+"
 # leftmost-first alternation: unspaced scripts first, then space-delimited runs, then any stray
 # character (an orphan Thai mark) so that nothing is silently dropped

@@ -22,9 +22,12 @@ PROSE = (
 # hand-written non-Latin prose: Russian, Chinese, Japanese, Thai, Indonesian
 RU = ("Городской совет собрался в понедельник, чтобы обсудить новый бюджет. Жители задавали "
       "вопросы о школах и дорогах, и мэр сказал, что решения будут непростыми.")
-ZH = "市政府今天宣布了新的预算计划。我们认为这个计划对学校和道路都有很大的影响，但是市民还有很多问题。"
-JA = "市議会は月曜日に新しい予算について話し合いました。市民からは学校や道路についての質問がありました。"
-TH = "สภาเมืองประชุมกันในวันจันทร์เพื่อหารือเรื่องงบประมาณใหม่ และประชาชนมีคำถามมากมายเกี่ยวกับโรงเรียน"
+ZH = ("市政府今天宣布了新的预算计划。"
+      "我们认为这个计划对学校和道路都有很大的影响，但是市民还有很多问题。")
+JA = ("市議会は月曜日に新しい予算について話し合いました。"
+      "市民からは学校や道路についての質問がありました。")
+TH = ("สภาเมืองประชุมกันในวันจันทร์เพื่อหารือเรื่องงบประมาณใหม่ "
+      "และประชาชนมีคำถามมากมายเกี่ยวกับโรงเรียน")
 ID = ("Pemerintah kota akan membangun jalan baru di pusat kota pada tahun depan. Menurut wali "
       "kota, proyek ini sudah direncanakan sejak lama dan akan selesai dalam dua tahun.")
 
@@ -39,7 +42,7 @@ def signal(rule: str, name: str, texts: list[str | None], **params) -> list:
     return [r["curate_" + name] for r in rows]
 
 
-# -- words -------------------------------------------------------------------------------------------
+# -- words -----------------------------------------------------------------------------------------
 
 
 def words_of(text: str) -> list[str]:
@@ -77,12 +80,13 @@ def test_stop_word_lists_are_shipped_for_main_languages():
     assert set("the be to of and that have with".split()) <= set(lists["en"])
 
 
-# -- Gopher ------------------------------------------------------------------------------------------
+# -- Gopher ----------------------------------------------------------------------------------------
 
 
 def test_too_few_words():
     short = "Page not found. Go back home."
-    assert fired("too-few-words", [short, PROSE, "", None, ZH * 2]) == [True, False, True, True, False]
+    texts = [short, PROSE, "", None, ZH * 2]
+    assert fired("too-few-words", texts) == [True, False, True, True, False]
     assert signal("too-few-words", "words", [short, "", None])[:3] == [6, 0, 0]
 
 
@@ -137,7 +141,7 @@ def test_bullet_and_ellipsis_lines():
     assert signal("ellipsis-lines", "ellipsis_lines_share", [teasers]) == [0.5]
 
 
-# -- stop words per language -------------------------------------------------------------------------
+# -- stop words per language -----------------------------------------------------------------------
 
 
 def test_no_stop_words_without_language_uses_the_union():
@@ -182,7 +186,7 @@ def test_no_stop_words_after_language_mismatch_in_a_rule_set():
     assert out.rejected["curate_stop_words_list"].to_list() == ["*"]
 
 
-# -- C4 ----------------------------------------------------------------------------------------------
+# -- C4 --------------------------------------------------------------------------------------------
 
 
 def test_curly_braces_and_lorem_ipsum():
@@ -217,7 +221,7 @@ def test_too_few_sentences():
     assert fired("too-few-sentences", texts) == [True, False, True, True, False]
 
 
-# -- FineWeb -----------------------------------------------------------------------------------------
+# -- FineWeb ---------------------------------------------------------------------------------------
 
 
 def test_few_punctuated_and_short_lines():
@@ -239,7 +243,7 @@ def test_duplicated_line_chars_and_list_like():
     assert share == pytest.approx(11 / (len(dup) - 3))
 
 
-# -- the quality score -------------------------------------------------------------------------------
+# -- the quality score -----------------------------------------------------------------------------
 
 
 def test_quality_score_is_below_half_exactly_when_a_published_threshold_fails():
@@ -277,7 +281,7 @@ def test_quality_distribution_reaches_the_report_statistics():
     assert rs.signal == "quality" and sum(rs.hist) == 4 and rs.fired == 3
 
 
-# -- rule sets ---------------------------------------------------------------------------------------
+# -- rule sets -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["gopher", "c4", "fineweb", "web", "news"])
