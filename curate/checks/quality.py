@@ -925,10 +925,11 @@ class LowQuality(_QualityRule):
     default. A null signal (nothing to judge) is left out. "lorem ipsum" scores 0.
     Stop words follow the detected language as in `no-stop-words`.
 
-    Example: a 300-word article of ordinary prose scores 1.0 (Russian, Indonesian, Chinese
-    versions 0.94-0.99); a menu of ten one-word lines scores 0 (too few words, no stop words,
-    no punctuated line). On DCLM's human quality labels the score ranks a high-quality page above
-    a low-quality one with probability 0.84 (bench/results/quality.md).
+    Example: a 300-word article of ordinary prose scores 1.0 (the Russian, Indonesian and
+    Chinese news paragraphs of the tests, repeated to ~100-180 words: 0.94-0.99); a menu of
+    ten one-word lines scores 0 (too few words, no stop words, no punctuated line). On DCLM's
+    human quality labels the score ranks a high-quality page above a low-quality one with
+    probability 0.84 (bench/results/quality.md).
 
     Signals:
       quality  the score (0..1)
