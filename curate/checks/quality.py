@@ -908,8 +908,8 @@ class ListLike(_QualityRule):
 class LowQuality(_QualityRule):
     """A quality score per document (0..1) combining the Gopher and FineWeb heuristics.
 
-    For ranking and sampling as much as for dropping: every document gets a score, the report
-    draws its distribution.
+    Why: one number to rank and sample by, not only to drop with: every document gets a score,
+    the report draws its distribution, and a training mix can take the top of it.
 
     How it is computed: each of eleven signals (words, mean_word_length, symbol_ratio,
     alpha_words_share, stop_words, bullet_lines_share, ellipsis_lines_share,

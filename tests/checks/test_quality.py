@@ -136,9 +136,14 @@ def test_few_alphabetic_words_can_count_punctuation_like_datatrove():
 def test_bullet_and_ellipsis_lines():
     bullets = "- one thing\n- two things\n* three things\n• four things"
     teasers = "Ten tips for...\nWhy it fell…\nA full sentence here.\n\n\nAnother one."
-    texts = [bullets, teasers, PROSE, "", None]
-    assert fired("bullet-lines", texts) == [True, False, False, False, False]
-    assert fired("ellipsis-lines", texts) == [False, True, False, False, False]
+    ja_bullets = "・東京の天気\n- 大阪の天気\n- 京都の天気\n- 札幌の天気"
+    ru_teasers = "Новости дня…\nПогода на завтра…\nСпорт."
+    texts = [bullets, teasers, PROSE, "", None, ja_bullets, ru_teasers, ZH]
+    assert fired("bullet-lines", texts) == [True, False, False, False, False, False, False, False]
+    assert fired("ellipsis-lines", texts) == [False, True, False, False, False, False, True,
+                                              False]
+    # "・" (katakana middle dot) is not a bullet here: 3 of 4 lines
+    assert signal("bullet-lines", "bullet_lines_share", [ja_bullets]) == [0.75]
     # blank lines are not lines of content: 2 of 4 non-blank lines end in an ellipsis
     assert signal("ellipsis-lines", "ellipsis_lines_share", [teasers]) == [0.5]
 
@@ -238,9 +243,12 @@ def test_few_punctuated_and_short_lines():
 def test_duplicated_line_chars_and_list_like():
     dup = "Add to cart\nA warm wool sweater made by hand.\nAdd to cart\nLeather gloves."
     fruit = "apples\npears\nplums\ncherries\ngrapes"
-    texts = [dup, fruit, PROSE, "", None]
-    assert fired("duplicated-line-chars", texts) == [True, False, False, False, False]
-    assert fired("list-like", texts) == [False, True, False, False, False]
+    zh_dup = "加入购物车\n" + ZH + "\n加入购物车\n" + ZH
+    zh_list = "苹果\n香蕉\n葡萄\n西瓜\n橙子"  # 10 characters (words), 4 newlines
+    texts = [dup, fruit, PROSE, "", None, zh_dup, zh_list, ZH]
+    assert fired("duplicated-line-chars", texts) == [True, False, False, False, False, True,
+                                                     False, False]
+    assert fired("list-like", texts) == [False, True, False, False, False, False, True, False]
     share = signal("duplicated-line-chars", "dup_line_chars_share", [dup])[0]
     assert share == pytest.approx(11 / (len(dup) - 3))
 
@@ -306,3 +314,22 @@ def test_c4_rule_set_strips_lines_then_judges_what_is_left():
     out = process_batch(load_ruleset("c4").build(), df, "text")
     assert out.kept.height == 1 and not out.kept["text"][0].startswith("Menu")
     assert out.rejected["curate_dropped_by"].to_list() == [["too-few-sentences"]]
+
+
+def test_every_quality_rule_documents_its_signals_and_sources():
+    import dataclasses
+
+    from curate.checks import all_rules
+
+    rules = {n: c for n, c in all_rules().items() if c.family == "quality"}
+    assert len(rules) == 18
+    for name, cls in rules.items():
+        doc = cls.__doc__ or ""
+        assert "Signals:" in doc and "Why:" in doc and "Example:" in doc, name
+        for f in dataclasses.fields(cls.Params):
+            assert f.metadata["doc"] and f.metadata["source"], (name, f.name)
+
+
+def test_signals_are_deterministic():
+    texts = [PROSE, ID, ZH, JA, TH, RU, "", None]
+    assert signals_for(texts) == signals_for(texts)
