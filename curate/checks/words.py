@@ -19,7 +19,10 @@ applied to the whole batch, splits every script:
   THAI_CLUSTERS_PER_WORD clusters make one pseudo-word (a Thai word spans about three clusters).
   Counts are estimates: the hand-segmented sentences in tests/checks/test_quality.py give 20
   pseudo-words for 19 dictionary words, and 5 for 4.
-  Lao, Khmer, Myanmar and Tibetan are not split (a known gap: runs of them are one token).
+- Lao, Khmer, Myanmar and Tibetan (also written without spaces between words): a letter with
+  its combining marks is a cluster and up to THAI_CLUSTERS_PER_WORD clusters make a pseudo-word,
+  as for Thai but without Thai's leading-vowel rule; an uncalibrated estimate, there so that
+  these texts are neither one giant "word" nor judged by word length.
 
 A token is a *word* when it holds a letter or a digit (`\\p{L}`, `\\p{N}`); tokens of punctuation
 and symbols alone ("-", "|", "#", "...") are not words. Word lengths are measured on
@@ -49,14 +52,20 @@ THAI_CLUSTERS_PER_WORD = 3
 
 HAN_KANA = rf"[\p{{Han}}\p{{Hiragana}}]|\p{{Katakana}}[\p{{Katakana}}{_KANA_LONG}]*"
 THAI = rf"(?:{_TH_CLUSTER}){{1,{THAI_CLUSTERS_PER_WORD}}}"
+_SEA_SCRIPTS = r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
+_SEA_CLUSTER = rf"[[{_SEA_SCRIPTS}]&&\p{{L}}]\p{{M}}*"
+SOUTHEAST_ASIAN = rf"(?:{_SEA_CLUSTER}){{1,{THAI_CLUSTERS_PER_WORD}}}"
 _UNSPACED_CLASS = (
     rf"\p{{Han}}\p{{Hiragana}}\p{{Katakana}}{_KANA_LONG}{_TH_CONS}{_TH_LEAD}{_TH_MARK}"
+    rf"{_SEA_SCRIPTS}"
 )
 SPACED = rf"[^\s{_UNSPACED_CLASS}]+"
 # leftmost-first alternation: unspaced scripts first, then space-delimited runs, then any stray
 # character (an orphan Thai mark) so that nothing is silently dropped
-TOKEN = rf"{HAN_KANA}|{THAI}|{SPACED}|\S"
-UNSPACED_TOKEN = rf"^(?:[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}]|[{_TH_LEAD}{_TH_CONS}])"
+TOKEN = rf"{HAN_KANA}|{THAI}|{SOUTHEAST_ASIAN}|{SPACED}|\S"
+UNSPACED_TOKEN = (
+    rf"^(?:[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}]|[{_TH_LEAD}{_TH_CONS}]|[{_SEA_SCRIPTS}])"
+)
 WORD = r"[\p{L}\p{N}]"
 LETTER = r"\p{L}"
 EDGE_PUNCT = r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$"

@@ -71,6 +71,12 @@ def test_thai_is_split_into_pseudo_words():
     assert 15 <= signals_for([TH])["words"][0] <= 25
 
 
+def test_khmer_and_lao_are_not_one_giant_word():
+    khmer = "ភាសាខ្មែរគឺជាភាសាផ្លូវការរបស់ប្រទេសកម្ពុជា"
+    assert len(words_of(khmer)) > 3
+    assert fired("mean-word-length", [khmer, "ສະບາຍດີປະເທດລາວ"]) == [False, False]
+
+
 def test_mixed_scripts_keep_latin_words_whole():
     assert words_of("iPhone 15の価格") == ["iPhone", "15", "の", "価", "格"]
 
