@@ -44,7 +44,7 @@ PROMO = (
     r"check out|don't miss|like us|tonton|baca|lihat|simak|saksikan|ikuti|klik|unduh|dengarkan|"
     r"kunjungi|cek)\b"
 )
-NAV_OR_RIGHTS = r"(?i)\s\|\s|^\||©|\bcopyright\b|all rights reserved"
+NAV_OR_RIGHTS = r"\s\|\s|^\||©|(?i:copyright|all rights reserved)"
 # a word starting with an upper-case letter; Title Case lines (headings, lists of names) have many
 # (words of four letters or more: "on", "a", "of" stay lower-case in Title Case)
 CAPITALISED = r"(?:^|\s)[\"'“‘(]?\p{Lu}[\p{L}\p{M}'’-]{3,}"
@@ -95,10 +95,14 @@ TAIL_PHRASES = (
 )
 ROUND_CAPS = [255, 256, 500, 512, 1000, 1024, 2000, 2048, 3000, 4000, 4096, 5000, 8192, 10000,
               16384, 20000, 32767, 32768, 50000, 65535, 65536, 100000]
-# a word, or one character of a script written without spaces (Chinese, Japanese)
-WORD_OR_IDEOGRAPH = r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\s\p{Han}\p{Hiragana}\p{Katakana}]+"
+# one character of a script written without spaces (Chinese, Japanese) counts as a word
+IDEOGRAPH = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 # lines of at least this many words tell how a document punctuates its sentences
 SENTENCE_WORDS = 8
+# the end of a document is judged on its last non-blank lines (its punctuation style too): enough
+# to get past any footer, and it keeps long documents cheap
+TAIL_LINES = 40
+END_CHARS = 400
 # a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
 WORD = r"[\p{L}\p{M}\p{N}]+"
 
@@ -228,7 +232,8 @@ class TruncatedText(Rule):
         text = batch.text
         unterminated, unbalanced_line, fence_open, tail_line, last_line_open = \
             self._last_prose(batch)
-        stripped = text.str.strip_chars()
+        # end-anchored patterns only need the end of the text (a regex scans the whole string)
+        stripped = text.str.slice(-END_CHARS).str.strip_chars()
         tail = (
             stripped.str.contains(ELLIPSIS_TAIL)
             | stripped.str.contains(_tail_regex(tuple(p.tail_phrases)))
@@ -277,37 +282,54 @@ class TruncatedText(Rule):
         open, is a code fence left open, does the last prose line end in an ellipsis, and does
         the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
         p = self.params
-        s = pl.col(LINE).str.strip_chars()
-        words = s.str.count_matches(WORD_OR_IDEOGRAPH)
-        cased = s.str.count_matches(CASED_WORD)
-        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        cased_any = s.str.count_matches(CASED_ANY)
-        share = p.max_title_case_share
-        title = (
-            (((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
-             | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)))
-            & ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        s = pl.col("s")
+        lines = (
+            batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
+            .filter(pl.col("s") != "")
+            .filter(pl.int_range(pl.len(), dtype=pl.Int64).over(DOC)
+                    >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES)
         )
+        # words: spaces, plus one per character of the scripts written without them
+        words = s.str.count_matches(" ", literal=True) + 1 + s.str.count_matches(IDEOGRAPH)
         terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
         never_prose = (
             s.str.contains(BLANK_OR_SYMBOLS) | s.str.contains(BRACKETED)
             | s.str.contains(HASHTAGS_OR_LINK)
         )
-        not_prose_unless_punctuated = (
-            (words < p.min_prose_words) | title | s.str.contains(LIST_ITEM)
-            | s.str.contains(KEY_VALUE) | s.str.contains(PROMO) | s.str.contains(NAV_OR_RIGHTS)
-        )
         continuing = s.str.contains(
             rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$")
-        prose = ~never_prose & (terminated | continuing | ~not_prose_unless_punctuated)
-        lines = batch.lines.select(
-            DOC, s.alias("s"), prose.alias("prose"), terminated.alias("term"),
-            (words >= SENTENCE_WORDS).alias("long"),
-            s.str.starts_with("```").alias("fence"),
-            (~terminated & ~never_prose).alias("open"),
-            (s != "").alias("nonblank"),
-            continuing.alias("cont"),
+        lines = lines.with_row_index("_i").with_columns(
+            terminated.alias("term"), never_prose.alias("never"), continuing.alias("cont"),
+            (words >= SENTENCE_WORDS).alias("long"), words.alias("words"),
         )
+        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
+        # tests run on those alone.
+        cased = s.str.count_matches(CASED_WORD)
+        cased_any = s.str.count_matches(CASED_ANY)
+        share = p.max_title_case_share
+        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
+        title = (
+            (((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
+             | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)))
+            & ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        )
+        not_prose = (
+            (pl.col("words") < p.min_prose_words) | title | s.str.contains(LIST_ITEM)
+            | s.str.contains(KEY_VALUE) | s.str.contains(PROMO) | s.str.contains(NAV_OR_RIGHTS)
+        )
+        skipped = (
+            lines.filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
+            .select("_i", not_prose.alias("skip"))
+        )
+        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
+            DOC, s,
+            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
+            pl.col("term"), pl.col("long"), pl.col("cont"),
+            (~pl.col("term") & ~pl.col("never")).alias("open"),
+        )
+        fences = batch.lines.group_by(DOC).agg(
+            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1)
+            .alias("fence_open"))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = lines.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -317,8 +339,7 @@ class TruncatedText(Rule):
             pl.col("term").filter(long_prose).tail(2).alias("recent"),
             long_prose.sum().cast(pl.Int64).alias("n_long"),
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
-            (pl.col("fence").sum() % 2 == 1).alias("fence_open"),
-            pl.col("open").filter(pl.col("nonblank")).last().alias("last_line_open"),
+            pl.col("open").last().alias("last_line_open"),
         )
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
@@ -347,7 +368,7 @@ class TruncatedText(Rule):
         return (
             batch.per_doc(per_doc, "unterminated", False),
             batch.per_doc(per_doc, "unbalanced", False),
-            batch.per_doc(per_doc, "fence_open", False),
+            batch.per_doc(fences, "fence_open", False),
             batch.per_doc(per_doc, "tail", False),
             batch.per_doc(per_doc, "last_line_open", False),
         )
@@ -357,8 +378,9 @@ class TruncatedText(Rule):
         own dictionary, in any language that separates words), or the text ends in a broken
         character, a half HTML entity or a hyphenated word break."""
         text = batch.text
-        broken = text.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$")
-        docs = batch.docs.select(
+        end = text.str.slice(-END_CHARS)
+        broken = end.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$")
+        docs = batch.docs.select(DOC, end.alias("text")).select(
             # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
             # and numbers are never fragments
             DOC,
