@@ -193,8 +193,12 @@ class TruncatedText(Rule):
     @dataclass(frozen=True)
     class Params:
         min_prose_words: int = param(
-            2, "a trailing line with fewer words and no final punctuation is a heading, label or "
-            "widget, and is skipped", unit="words",
+            5, "a line with fewer words and no final punctuation, followed by more lines, is a "
+            "heading or a label, and is skipped", unit="words",
+            source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
+        min_last_line_words: int = param(
+            2, "the same for the last line of the document: shorter, it is a byline or a widget; "
+            "longer, it may be what is left of a cut sentence", unit="words",
             source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
         max_title_case_share: float = param(
             0.75, "a trailing line without final punctuation whose share of capitalised words is "
@@ -254,7 +258,7 @@ class TruncatedText(Rule):
         cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
 
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
-        spike = pl.Series([False] * batch.n)
+        spike = pl.Series([False] * batch.n, dtype=pl.Boolean)
         for unit, values in lengths.items():
             at = [s["length"] for s in spikes if s["unit"] == unit]
             if at:
@@ -313,12 +317,18 @@ class TruncatedText(Rule):
              | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)))
             & ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
         )
+        # a short line is a heading or a label when more lines follow it; as the very last line
+        # it may be what is left of a cut sentence, so only one-word lines are skipped there
+        final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
+        min_words = (pl.when(pl.col("final")).then(p.min_last_line_words)
+                     .otherwise(p.min_prose_words))
         not_prose = (
-            (pl.col("words") < p.min_prose_words) | title | s.str.contains(LIST_ITEM)
+            (pl.col("words") < min_words) | title | s.str.contains(LIST_ITEM)
             | s.str.contains(KEY_VALUE) | s.str.contains(PROMO) | s.str.contains(NAV_OR_RIGHTS)
         )
         skipped = (
-            lines.filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
+            lines.with_columns(final.alias("final"))
+            .filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
             .select("_i", not_prose.alias("skip"))
         )
         lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(

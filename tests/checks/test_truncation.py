@@ -51,6 +51,14 @@ def test_empty_and_missing_text_never_fire():
         assert v["truncated_round_cap"] is None
 
 
+def test_an_empty_batch_gives_empty_signals():
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    batch = Batch.from_texts(pl.Series([], dtype=pl.String))
+    result = rule.evaluate(batch)
+    assert result.fired.len() == 0 and set(result.signals) == set(SIGNALS)
+    assert rule.finish(rule.collect(batch)) == {"spikes": []}
+
+
 def test_every_signal_is_reported():
     (v,) = verdicts([ARTICLE])
     assert set(SIGNALS) <= set(v)
@@ -99,6 +107,11 @@ def test_closing_quotes_and_brackets_after_the_stop_are_terminal():
 ])
 def test_trailing_non_prose_lines_are_skipped(tail):
     assert fired([f"{ARTICLE}\n{tail}"]) == [False]
+
+
+def test_a_short_heading_followed_by_a_list_is_skipped():
+    text = ARTICLE + "\nQualified teams\n- Team Alpha from the north\n- Team Beta from the south"
+    assert fired([text]) == [False]
 
 
 def test_inline_editor_tag_after_the_stop_is_complete():
