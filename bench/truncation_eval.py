@@ -321,11 +321,41 @@ def spike_scenario(docs: list[tuple[str, str, str]]) -> list[str]:
     ]
 
 
+def speed(docs: list[tuple[str, str, str]], copies: int) -> list[str]:
+    """Throughput of the rule on batches of 4,096 documents (the engine's batch size): the
+    corpus pass (collect) and the main pass (evaluate), batch construction excluded."""
+    from curate.checks.base import Batch
+    from curate.config import load_ruleset
+
+    rule = load_ruleset({"name": "speed", "rules": [{"rule": "truncated-text",
+                                                     "action": "flag"}]}).build()[0]
+    texts = pl.Series([t for _, _, t in docs] * copies)
+    batches = [Batch.from_texts(texts.slice(off, 4096)) for off in range(0, len(texts), 4096)]
+    t0 = time.perf_counter()
+    agg = None
+    for b in batches:
+        agg = rule.merge(agg, rule.collect(b))
+    finished = rule.finish(agg)
+    t1 = time.perf_counter()
+    for b in batches:
+        b.corpus = {rule.name: finished}
+        rule.evaluate(b)
+    t2 = time.perf_counter()
+    mb = sum(len(t.encode()) for t in texts.to_list()) / 1e6
+    return [f"### Throughput ({len(texts):,} documents, {mb:.1f} MB, batches of 4,096, one core)",
+            "", f"- corpus pass (collect + merge + finish): {t1 - t0:.2f} s, "
+            f"{len(texts) / (t1 - t0):,.0f} documents/s",
+            f"- main pass (evaluate): {t2 - t1:.2f} s, {len(texts) / (t2 - t1):,.0f} documents/s, "
+            f"{mb / (t2 - t1):.1f} MB/s", ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--show-fp", type=int, default=0, help="print N false positives (tuning half)")
     ap.add_argument("--show-fn", type=int, default=0, help="print N false negatives (tuning half)")
     ap.add_argument("--params", default="{}", help="rule parameters as JSON")
+    ap.add_argument("--speed", type=int, default=0, metavar="COPIES",
+                    help="also time the rule on COPIES copies of the documents")
     args = ap.parse_args()
     if not DATA.exists():
         print(f"shared data not found: {DATA}", file=sys.stderr)
@@ -360,6 +390,8 @@ def main() -> int:
     out += oscar()
     out += signal_table(df, signals)
     out += spike_scenario(docs)
+    if args.speed:
+        out += speed(docs, args.speed)
     print("\n".join(out))
 
     tune = df.with_row_index("row").filter(pl.col("half") == "tune")

@@ -268,7 +268,8 @@ class TruncatedText(Rule):
         mid_word = self._mid_word(batch)
         unbalanced = unbalanced_line | fence_open
 
-        lengths = self._lengths(text)
+        # a cap applies to the text as it came in, before strip actions removed lines
+        lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
         caps = pl.Series(p.round_caps, dtype=pl.Int64)
         on_cap = None
         for unit, values in lengths.items():
@@ -454,7 +455,7 @@ class TruncatedText(Rule):
     HASHES = 8
 
     def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
-        text = batch.text
+        text = getattr(batch, "original", batch.text).fill_null("")
         hashes = text.hash(seed=0)
         out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {}
         for unit, values in self._lengths(text).items():

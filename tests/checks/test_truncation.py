@@ -222,6 +222,21 @@ def test_a_complete_text_on_a_round_cap_fires_only_when_asked():
     assert v["truncated"]
 
 
+def test_caps_are_judged_on_the_text_as_it_came_in():
+    # a strip rule before truncated-text removes a line: the cap still shows on the input length
+    text = _exactly(1024 - len("\nShare this:\n"))
+    text = text[:300] + "\nShare this:\n" + text[300:]
+    assert len(text) == 1024
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "boilerplate-lines", "action": "strip"},
+                                              {"rule": RULE, "action": "flag"}]})
+    from curate.pipeline import process_batch
+
+    out = process_batch(rs.build(), pl.DataFrame({"text": [text]}), "text")
+    row = out.kept.row(0, named=True)
+    assert "Share this:" not in row["text"]
+    assert row["curate_truncated_round_cap"] == "1024 chars"
+
+
 def test_round_caps_are_a_rule_set_key():
     text = _exactly(1500)
     assert verdicts([text])[0]["truncated_round_cap"] is None
