@@ -110,6 +110,13 @@ def test_trailing_non_prose_lines_are_skipped(tail):
     assert fired([f"{ARTICLE}\n{tail}"]) == [False]
 
 
+def test_the_documented_example():
+    article = ("Pemerintah kota membahas anggaran baru pada hari Senin.\n"
+               "Para anggota dewan meminta dana tambahan untuk perpustakaan dan taman kota.\n"
+               "Pemungutan suara akhir akan dilakukan bulan depan, tambahnya.")
+    assert fired([article + "\nPara ahli meni", article + "\n(esn)"]) == [True, False]
+
+
 def test_a_short_heading_followed_by_a_list_is_skipped():
     text = ARTICLE + "\nQualified teams\n- Team Alpha from the north\n- Team Beta from the south"
     assert fired([text]) == [False]
