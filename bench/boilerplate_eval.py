@@ -145,6 +145,14 @@ def _shingles(tokens: list[str]) -> set[tuple[str, ...]]:
 
 def labels(page: dict, mode: str) -> list[bool | None]:
     """Per line of page["text"].split("\\n"): True content, False boilerplate, None blank."""
+    cached = page.get("_labels", {}).get(mode)
+    if cached is not None:
+        return cached
+    out = page.setdefault("_labels", {})[mode] = _labels(page, mode)
+    return out
+
+
+def _labels(page: dict, mode: str) -> list[bool | None]:
     out: list[bool | None] = []
     if mode == "substring":
         body = " " + norm(page["body"]) + " "

@@ -1,4 +1,4 @@
-"""Boilerplate: the page around the article (menus, widgets, "read more", cookie and copyright lines).
+"""Boilerplate: the page around the article (menus, widgets, "read more", cookie, copyright).
 
 `boilerplate-lines` is a line classifier. Each non-blank line gets a *shape* (long sentence-like
 text, medium, short) and may carry a *hard* boilerplate reason (a phrase from the multilingual
@@ -81,7 +81,7 @@ def shipped_languages() -> tuple[str, ...]:
 
 
 def parse_phrase_file(text: str, source: str = "<phrases>") -> dict[str, list[str]]:
-    """A phrase file: `[line]`, `[start]`, `[anywhere]` sections, one phrase a line, `#` comments."""
+    """A phrase file: `[line]`, `[start]`, `[anywhere]` sections, a phrase a line, `#` comments."""
     out: dict[str, list[str]] = {s: [] for s in SECTIONS}
     section = "start"
     for i, raw in enumerate(text.splitlines(), 1):
@@ -182,13 +182,18 @@ class BoilerplateLines(Rule):
          editor tag, a byline, a short dateline, a link list (`Home | News | Sport`), a line
          recurring across the corpus (first pass: see below).
       2. otherwise its shape: *long* (at least good_min_words words and a sentence end, or at
-         least long_min_words words: C4's and FineWeb's sentence signals) is content; *short*
-         (fewer than short_max_words words) and *medium* lines are judged by context.
+         least long_min_words words: C4's and FineWeb's sentence signals) is content, and so is
+         a run of prose_min_run sentence-case medium lines (a hard-wrapped paragraph); *short*
+         (fewer than short_max_words words, or every word capitalised: a headline) and *medium*
+         lines are judged by context.
       3. context (jusText, Pomikálek 2011): the nearest long line or hard boilerplate line above
          and below, with the start and end of the document counting as boilerplate. A medium
-         line next to content is content; a short line is content only between content on both
-         sides (subheadings, list items), so leading and trailing blocks of short lines (menus,
-         footers) go. The first line (the title, by convention) is kept unless a hard reason hits.
+         line with content on one side is content; a short line only with content on both sides
+         (subheadings, list items), so leading and trailing blocks of short lines (menus,
+         footers) go. Inside the article's span (its largest cluster of long lines) every line
+         without a hard reason is content, and so is a list introduced by a line ending in `:`
+         right after content. The first line (the title, by convention) is kept unless a hard
+         reason hits it.
     Phrase lists live in curate/data/boilerplate-<lang>.txt (en, id, ms, de, fr, es, pt, it, nl,
     ru, zh, ja, ko, pl, tr); add your own with `phrase_files` (same format) or `extra_phrases`.
 
@@ -228,7 +233,8 @@ class BoilerplateLines(Rule):
     class Params:
         max_share: float = param(
             0.5, "flag/drop documents whose boilerplate share is above this",
-            unit="fraction of characters", source="our choice: above half, the page is mostly chrome",
+            unit="fraction of characters",
+            source="our choice: above half, the page is mostly chrome",
             min=0.0, max=1.0)
         languages: list[str] = param(
             [], "phrase lists to use (empty: every shipped list)", unit="language codes",
@@ -253,15 +259,25 @@ class BoilerplateLines(Rule):
             5, "lines with fewer words are short: content only between content lines",
             unit="words", source="our measurement; jusText's length_low is 70 characters", min=1)
         medium_max_gap: int = param(
-            1, "a medium line is content when a content line is at most this many lines away",
+            1000, "a medium line is content when a content line is at most this many lines away",
             unit="non-blank lines", source="our measurement", min=1)
         headline_min_caps: float = param(
-            0.6, "a medium line without a sentence end whose words start upper-case at least this "
+            1.0, "a medium line without a sentence end whose words start upper-case at least this "
             "often reads like a headline and is judged like a short line",
             unit="fraction of words", source="our measurement", min=0.0, max=1.0)
-        span_max_gap: int = param(0, "x", min=0)
-        span_min_weight: float = param(1.0, "x", min=0.0, max=1.0)
-        main_only: bool = param(False, "x")
+        span_max_gap: int = param(
+            6, "the article spans its longest cluster of long lines; a cluster ends after more "
+            "than this many lines without a long one; undecided lines inside it are content "
+            "(0: off)", unit="non-blank lines", source="our measurement", min=0)
+        colon_lists: bool = param(
+            True, "lines after a line ending in ':' that follows content are a list: content")
+        prose_max_caps: float = param(
+            0.5, "runs of prose_min_run medium lines whose words start upper-case less often than "
+            "this are hard-wrapped paragraphs: content", unit="fraction of words",
+            source="our measurement (Indonesian press releases)", min=0.0, max=1.0)
+        prose_min_run: int = param(
+            3, "consecutive prose-like medium lines that make a hard-wrapped paragraph",
+            unit="lines", source="our measurement", min=1)
         keep_first_line: bool = param(
             True, "keep the first line (the title) unless a hard reason hits it")
         recurring_min_documents: int = param(
@@ -330,16 +346,24 @@ class BoilerplateLines(Rule):
         short = w < p.short_max_words
         # shape: 1 content, 0 hard boilerplate, null undecided (short or medium); blanks are null
         # too, so they are transparent to the context
-        anchor = (
-            pl.when(~pl.col("_nb")).then(None)
-            .when(is_hard).then(pl.lit(0, dtype=pl.Int8))
-            .when(long).then(pl.lit(1, dtype=pl.Int8))
-            .otherwise(None)
-        )
         # a medium line in Title Case without a sentence end reads like a headline (related
         # articles, teasers): it is judged like a short line
         caps = s.str.count_matches(r"(?:^|\s)[\p{Lu}]") / s.str.count_matches(r"(?:^|\s)\p{L}")
-        headline = (caps.fill_nan(0.0).fill_null(0.0) >= p.headline_min_caps) & ~terminal
+        caps = caps.fill_nan(1.0).fill_null(1.0)
+        headline = (caps >= p.headline_min_caps) & ~terminal
+        # hard-wrapped text (press releases, e-mails, plain-text archives): runs of at least
+        # prose_min_run consecutive medium lines in sentence case are one paragraph
+        prose = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
+        lines = lines.with_columns(prose.alias("_pr"))
+        run = (pl.col("_pr") != pl.col("_pr").shift(1)).fill_null(True).cum_sum().over(DOC)
+        lines = lines.with_columns(run.alias("_run"))
+        prose = pl.col("_pr") & (pl.col("_pr").sum().over([DOC, "_run"]) >= p.prose_min_run)
+        anchor = (
+            pl.when(~pl.col("_nb")).then(None)
+            .when(is_hard).then(pl.lit(0, dtype=pl.Int8))
+            .when(long | prose).then(pl.lit(1, dtype=pl.Int8))
+            .otherwise(None)
+        )
         lines = lines.with_columns(
             anchor.alias("_a"),
             (short | headline).alias("_short"),
@@ -366,20 +390,25 @@ class BoilerplateLines(Rule):
             pl.when(is_long).then(pl.col("_cid")).backward_fill().over(DOC).alias("_cnext"),
             pl.when(is_long).then(w).otherwise(0).sum().over([DOC, "_cid"]).alias("_cw"),
         )
-        lines = lines.with_columns(
-            (pl.col("_cw") >= pl.col("_cw").max().over(DOC) * p.span_min_weight).alias("_main"))
+        lines = lines.with_columns((pl.col("_cw") == pl.col("_cw").max().over(DOC)).alias("_main"))
         inside = (pl.col("_cid") == pl.col("_cnext")) & (pl.col("_cid") > 0) & pl.col("_main")
         inside = inside.fill_null(False) & (p.span_max_gap > 0)
+        # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
+        # content down to the next long or hard line
+        colon = (pl.col("_nb") & s.str.ends_with(":")).cast(pl.Int32)
+        lines = lines.with_columns(pl.col("_a").is_not_null().cum_sum().over(DOC).alias("_blk"))
+        listed = ((colon.cum_sum().over([DOC, "_blk"]) - colon) > 0) & (pl.col("_p") == 1) & (
+            p.colon_lists)
         near_p = (pl.col("_p") == 1) & (pl.col("_dp") <= p.medium_max_gap)
         near_q = (pl.col("_q") == 1) & (pl.col("_dq") <= p.medium_max_gap)
         medium_ok = near_p | near_q
         short_ok = (pl.col("_p") == 1) & (pl.col("_q") == 1)
         first = pl.col("_k") == 1
         content = (
-            pl.when(pl.col("_a").is_not_null()).then(
-                (pl.col("_a") == 1) & (pl.col("_main") | ~pl.lit(p.main_only)))
+            pl.when(pl.col("_a").is_not_null()).then(pl.col("_a") == 1)
             .when(p.keep_first_line & first).then(True)
             .when(inside).then(True)
+            .when(listed).then(True)
             .when(pl.col("_short")).then(short_ok)
             .otherwise(medium_ok)
         )
@@ -433,7 +462,8 @@ class BoilerplateLines(Rule):
             pl.col("t").min().str.slice(0, SAMPLE_CHARS).alias("t"),
         )
         # texts only for the few most frequent lines of the batch: the report names them
-        texts = per_hash.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h", "t")
+        texts = (per_hash.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS)
+                 .select("h", "t"))
         return {"documents": batch.n, "counts": per_hash.select("h", "n"), "texts": texts}
 
     def merge(self, a: Any, b: Any) -> Any:
