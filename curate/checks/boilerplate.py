@@ -201,7 +201,8 @@ class BoilerplateLines(Rule):
     hashed; the first pass counts in how many documents each hash occurs (bounded memory:
     hashes and counts, at most max_tracked_lines of them). A line found in at least
     max(recurring_min_documents, recurring_min_fraction x documents) documents and at most
-    recurring_max_chars long is boilerplate. The report lists the 20 most recurring lines.
+    recurring_max_chars long is boilerplate, unless it is a long sentence-like line (syndicated
+    text: see recurring_sentences). The report lists the 20 most recurring lines.
 
     Example: in a scraped news article, the three lines `A` after the title are a font-size widget
     and `(esn)` at the end is an editor tag; `strip` removes them and keeps the title and every
@@ -290,9 +291,18 @@ class BoilerplateLines(Rule):
         recurring_max_chars: int = param(
             200, "longer recurring lines are left to the duplicate rules (syndicated paragraphs)",
             unit="characters", source="our choice", min=1)
+        recurring_sentences: bool = param(
+            False, "also treat recurring long, sentence-like lines as boilerplate (CCNet removes "
+            "every repeated paragraph; by default they are left to the duplicate rules)")
         max_tracked_lines: int = param(
             1_000_000, "distinct line hashes the corpus pass keeps (the most frequent)",
             unit="hashes", source="bounded memory: about 16 bytes each", min=1000)
+
+        def validate(self) -> None:
+            # a misspelt language or an unreadable phrase file is a rule-set error, found before
+            # any data is read
+            load_phrases(tuple(self.languages), tuple(self.phrase_files),
+                         tuple(self.extra_phrases))
 
     # -- per-line classification --------------------------------------------------------------
 
@@ -321,9 +331,14 @@ class BoilerplateLines(Rule):
             return pl.col("_l").str.contains(pattern) & (w <= max_words)
 
         separators = s.str.count_matches(LINK_SEPARATOR)
+        long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
         if recurring is not None and recurring.len() > 0:
             is_recurring = line_key(s).hash(seed=HASH_SEED).is_in(recurring.implode()) & (
                 s.str.len_chars() <= p.recurring_max_chars)
+            if not p.recurring_sentences:
+                # a full sentence found in many documents is syndicated or quoted text: the
+                # duplicate rules decide about it, not the template detector
+                is_recurring = is_recurring & ~long
         else:
             is_recurring = pl.lit(False)
         hard = {
@@ -342,7 +357,6 @@ class BoilerplateLines(Rule):
             why = pl.when(hard[reason]).then(pl.lit(reason)).otherwise(why)
         lines = lines.with_columns(pl.when(pl.col("_nb")).then(why).alias("_why"))
         is_hard = pl.col("_why").is_not_null()
-        long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
         short = w < p.short_max_words
         # shape: 1 content, 0 hard boilerplate, null undecided (short or medium); blanks are null
         # too, so they are transparent to the context
