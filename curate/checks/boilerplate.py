@@ -29,8 +29,8 @@ from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 # scripts written without spaces between words: a character counts as half a word (a Chinese word
 # is about two characters long)
 CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
-# a run of non-space, non-CJK characters holding at least one letter or digit is one word
-WORD = r"[^\s\p{Han}\p{Hiragana}\p{Katakana}]*[\p{L}\p{N}][^\s\p{Han}\p{Hiragana}\p{Katakana}]*"
+# a run of non-space, non-CJK characters starting at a letter or digit is one word
+WORD = r"[\p{L}\p{N}][^\s\p{Han}\p{Hiragana}\p{Katakana}]*"
 # C4 keeps lines ending in . ? ! " ' (Raffel et al. 2020); we add the closing quotes, brackets and
 # full stops of other scripts. An ellipsis is no sentence end (C4 too): it ends teasers.
 TERMINAL = r"[.!?\"'”’»」』)\]。！？]$"
@@ -50,12 +50,14 @@ BYLINE = (
 )
 # Datelines and timestamps: a short line made of a date or a time and a few words
 # ("Rabu, 15 Oktober 2014 10:30 WIB", "November 18, 2019 11:03 PM", "18.11.2019", "3 hours ago").
+# (?-u:\b): ASCII word boundaries keep the regex on the fast DFA path (digits are ASCII here)
 DATETIME = (
-    r"(?i)(?:\b\d{1,2}[:.]\d{2}\b"  # 10:30, 11.03
-    r"|\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}\b"  # 15/10/2014, 2019-11-18
-    r"|\b\d{1,2}\.?\s+\p{L}{3,12}\.?,?\s+(?:19|20)\d{2}\b"  # 15 Oktober 2014
-    r"|\b\p{L}{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d{2}\b"  # November 18, 2019
-    r"|\b\d+\s*(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+(?:ago|lalu)\b)"
+    r"(?i)(?:(?-u:\b)\d{1,2}[:.]\d{2}(?-u:\b)"  # 10:30, 11.03
+    r"|(?-u:\b)\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}(?-u:\b)"  # 15/10/2014, 2019-11-18
+    r"|(?-u:\b)\d{1,2}\.?\s+\p{L}{3,12}\.?,?\s+(?:19|20)\d{2}(?-u:\b)"  # 15 Oktober 2014
+    r"|\p{L}{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d{2}(?-u:\b)"  # November 18, 2019
+    r"|(?-u:\b)\d+\s*(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+"
+    r"(?:ago|lalu)(?-u:\b))"
 )
 # Lists of links flattened into one line: "Home | News | Sport", "Home » World » Asia".
 LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
@@ -312,17 +314,38 @@ class BoilerplateLines(Rule):
         return phrase_regexes(tuple(phrases.items()))
 
     def classify(self, lines: pl.DataFrame, recurring: pl.Series | None = None) -> pl.DataFrame:
-        """`lines` (`__doc`, `__ln`, `line`) with `_bp` (boilerplate or not) and `_why` (the first
-        reason, null for content and blank lines)."""
+        """`lines` (`__doc`, `__ln`, `line`, each document's lines in order) with `_bp`
+        (boilerplate or not) and `_why` (the first reason; null for content and blank lines)."""
+        base = lines.with_row_index("_i").with_columns(pl.col(LINE).str.strip_chars().alias("_s"))
+        base = base.with_columns(
+            (pl.col("_s").shift(1).over(DOC) == "").fill_null(True).alias("_after_blank"))
+        # blank lines are never boilerplate and never context: classify the others only
+        judged = self._classify(base.filter(pl.col("_s") != ""), recurring)
+        idx = judged.get_column("_i")
+        bp = pl.repeat(False, lines.height, eager=True).scatter(idx, judged.get_column("_bp"))
+        why = pl.repeat(None, lines.height, dtype=pl.String, eager=True).scatter(
+            idx, judged.get_column("_why"))
+        return lines.with_columns(bp.alias("_bp"), why.alias("_why"))
+
+    def _classify(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
         p = self.params
         rx = self._regexes()
         s = pl.col("_s")
-        lines = lines.with_columns(pl.col(LINE).str.strip_chars().alias("_s"))
         lines = lines.with_columns(s.str.to_lowercase().alias("_l"))
-        words = (s.str.count_matches(WORD) + s.str.count_matches(CJK) / 2).alias("_w")
-        lines = lines.with_columns(words, (s != "").alias("_nb"))
+        lines = lines.with_columns(s.str.count_matches(WORD).alias("_nw"))
+        words = (pl.col("_nw") + s.str.count_matches(CJK) / 2).alias("_w")
+        # share of the words that start upper-case (NaN without words: CJK)
+        caps = s.str.count_matches(r"(?:^|\s)\p{Lu}") / pl.col("_nw")
+        lines = lines.with_columns(
+            words,
+            (s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS)).alias("_t"),
+            caps.fill_nan(1.0).fill_null(1.0).alias("_caps"),
+        )
         w = pl.col("_w")
-        terminal = s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS)
+        terminal = pl.col("_t")
+        lines = lines.with_columns(
+            ((w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)).alias("_long"))
+        long = pl.col("_long")
 
         def rx_hit(key: str, max_words: float) -> pl.Expr:
             pattern = rx[key]
@@ -331,9 +354,8 @@ class BoilerplateLines(Rule):
             return pl.col("_l").str.contains(pattern) & (w <= max_words)
 
         separators = s.str.count_matches(LINK_SEPARATOR)
-        long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
         if recurring is not None and recurring.len() > 0:
-            is_recurring = line_key(s).hash(seed=HASH_SEED).is_in(recurring.implode()) & (
+            is_recurring = _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(recurring.implode()) & (
                 s.str.len_chars() <= p.recurring_max_chars)
             if not p.recurring_sentences:
                 # a full sentence found in many documents is syndicated or quoted text: the
@@ -355,33 +377,32 @@ class BoilerplateLines(Rule):
         why = pl.lit(None, dtype=pl.String)
         for reason in reversed(list(hard)):
             why = pl.when(hard[reason]).then(pl.lit(reason)).otherwise(why)
-        lines = lines.with_columns(pl.when(pl.col("_nb")).then(why).alias("_why"))
+        lines = lines.with_columns(why.alias("_why"))
         is_hard = pl.col("_why").is_not_null()
         short = w < p.short_max_words
-        # shape: 1 content, 0 hard boilerplate, null undecided (short or medium); blanks are null
-        # too, so they are transparent to the context
         # a medium line in Title Case without a sentence end reads like a headline (related
         # articles, teasers): it is judged like a short line
-        caps = s.str.count_matches(r"(?:^|\s)[\p{Lu}]") / s.str.count_matches(r"(?:^|\s)\p{L}")
-        caps = caps.fill_nan(1.0).fill_null(1.0)
+        caps = pl.col("_caps")
         headline = (caps >= p.headline_min_caps) & ~terminal
         # hard-wrapped text (press releases, e-mails, plain-text archives): runs of at least
         # prose_min_run consecutive medium lines in sentence case are one paragraph
         prose = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
         lines = lines.with_columns(prose.alias("_pr"))
-        run = (pl.col("_pr") != pl.col("_pr").shift(1)).fill_null(True).cum_sum().over(DOC)
+        # a blank line ends a run: hard-wrapped lines follow each other directly
+        run = ((pl.col("_pr") != pl.col("_pr").shift(1).over(DOC)).fill_null(True)
+               | pl.col("_after_blank")).cum_sum().over(DOC)
         lines = lines.with_columns(run.alias("_run"))
         prose = pl.col("_pr") & (pl.col("_pr").sum().over([DOC, "_run"]) >= p.prose_min_run)
+        # shape: 1 content, 0 hard boilerplate, null undecided (short or medium)
         anchor = (
-            pl.when(~pl.col("_nb")).then(None)
-            .when(is_hard).then(pl.lit(0, dtype=pl.Int8))
+            pl.when(is_hard).then(pl.lit(0, dtype=pl.Int8))
             .when(long | prose).then(pl.lit(1, dtype=pl.Int8))
             .otherwise(None)
         )
         lines = lines.with_columns(
             anchor.alias("_a"),
             (short | headline).alias("_short"),
-            pl.col("_nb").cum_sum().over(DOC).alias("_k"),
+            pl.int_range(1, pl.len() + 1).over(DOC).alias("_k"),
         )
         # nearest anchor above and below and how many non-blank lines away it is; the document
         # edges count as boilerplate
@@ -409,7 +430,7 @@ class BoilerplateLines(Rule):
         inside = inside.fill_null(False) & (p.span_max_gap > 0)
         # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
         # content down to the next long or hard line
-        colon = (pl.col("_nb") & s.str.ends_with(":")).cast(pl.Int32)
+        colon = s.str.ends_with(":").cast(pl.Int32)
         lines = lines.with_columns(pl.col("_a").is_not_null().cum_sum().over(DOC).alias("_blk"))
         listed = ((colon.cum_sum().over([DOC, "_blk"]) - colon) > 0) & (pl.col("_p") == 1) & (
             p.colon_lists)
@@ -427,7 +448,7 @@ class BoilerplateLines(Rule):
             .otherwise(medium_ok)
         )
         lines = lines.with_columns(content.alias("_c"))
-        bp = pl.col("_nb") & ~pl.col("_c")
+        bp = ~pl.col("_c")
         return lines.with_columns(
             bp.alias("_bp"),
             pl.when(bp).then(pl.col("_why").fill_null("context")).alias("_why"),
@@ -530,5 +551,8 @@ TOP_LINES = 20
 
 def line_key(expr: pl.Expr) -> pl.Expr:
     """Lines that differ only in case, digits or spacing are the same template line."""
-    return (expr.str.to_lowercase().str.replace_all(r"\d", "0")
-            .str.replace_all(r"\s+", " ").str.strip_chars())
+    return _fold(expr.str.strip_chars().str.to_lowercase())
+
+
+def _fold(lower: pl.Expr) -> pl.Expr:
+    return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s+", " ")
