@@ -95,6 +95,26 @@ def test_non_latin_boilerplate_and_content():
     assert rows[1]["curate_boilerplate_reasons"]["phrase"] == 4
 
 
+def test_scripts_without_spaces_are_not_short_lines():
+    # Thai and Tibetan put no spaces between words: a paragraph is one "token" long
+    th1 = ("รัฐบาลประกาศแผนซ่อมสะพานเก่าในใจกลางเมืองซึ่งจะเริ่มในฤดูฝนปีหน้าและใช้เวลาประมาณ"
+           "แปดเดือนโดยคนเดินเท้ายังคงใช้สะพานได้ตลอดเวลาที่มีการก่อสร้าง")
+    th2 = ("ชาวบ้านที่มาร่วมประชุมกล่าวว่าพวกเขารอการซ่อมแซมมาหลายปีแล้วและขอให้สภาเมืองเผยแพร่"
+           "กำหนดการทำงานอย่างละเอียดโดยเร็วที่สุดเพื่อให้ทุกคนได้วางแผนการเดินทาง")
+    bo = "བོད་ཀྱི་ཡིག་གཟུགས་ཀྱི་རྒྱབ་ལྗོངས་གཏིང་ཟབ་ལ་ཁྱད་ཆོས་ཆེ་བ། དར་སྔ་ལ་ལོ་རྒྱུས་ཀྱི་ཁུངས་ལུང་མང་བ།"
+    text = "\n".join(["ข่าวสะพาน", "หน้าแรก", th1, th2, bo])
+    (row,), _ = run_rule(RULE, [text], action="strip")
+    assert lines_of(row["text"]) == ["ข่าวสะพาน", th1, th2, bo]
+
+
+def test_documents_without_long_lines_keep_their_text():
+    short_doc = "Quick question\nDoes the bridge open on Sunday\nYes, from nine"
+    (row,), _ = run_rule(RULE, [short_doc], action="strip")
+    assert row["text"] == short_doc  # no article to give context: nothing judged by context
+    (row,), _ = run_rule(RULE, [short_doc], action="strip", keep_without_content=False)
+    assert lines_of(row["text"]) == ["Quick question"]
+
+
 def test_flag_and_drop_use_the_share_threshold():
     chrome = "\n".join(["Home", "News", "Sport", "Log in", "Subscribe to our newsletter",
                         "Privacy Policy", "Terms of Use", "Cookie settings", "Follow us on X", P1])
