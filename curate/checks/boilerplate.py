@@ -209,7 +209,8 @@ class BoilerplateLines(Rule):
     hashes and counts, at most max_tracked_lines of them). A line found in at least
     max(recurring_min_documents, recurring_min_fraction x documents) documents and at most
     recurring_max_chars long is boilerplate, unless it is a long sentence-like line (syndicated
-    text: see recurring_sentences). The report lists the 20 most recurring lines.
+    text: see recurring_sentences). The report lists the 20 most recurring lines. Set
+    recurring_lines: false to skip the first pass.
 
     Example: in a scraped news article, the three lines `A` after the title are a font-size widget
     and `(esn)` at the end is an editor tag; `strip` removes them and keeps the title and every
@@ -294,6 +295,9 @@ class BoilerplateLines(Rule):
             "chrome) it lowers the lines removed from 88 % to 72 %")
         keep_first_line: bool = param(
             True, "keep the first line (the title) unless a hard reason hits it")
+        recurring_lines: bool = param(
+            True, "find lines recurring across the corpus (a first pass over the input counts "
+            "line hashes); off: one pass, no recurring-line signal")
         recurring_min_documents: int = param(
             5, "a line recurring in at least this many documents can be boilerplate",
             unit="documents", source="our choice", min=2)
@@ -316,6 +320,11 @@ class BoilerplateLines(Rule):
             # any data is read
             load_phrases(tuple(self.languages), tuple(self.phrase_files),
                          tuple(self.extra_phrases))
+
+    def __init__(self, params: Any, action: str, options: dict[str, Any] | None = None):
+        super().__init__(params, action, options)
+        # the engine runs the corpus pass only for rules that ask for it
+        self.needs_corpus = bool(params.recurring_lines)
 
     # -- per-line classification --------------------------------------------------------------
 

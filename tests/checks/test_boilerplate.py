@@ -196,6 +196,11 @@ def test_recurring_lines_through_the_engine():
     assert all(P1 in t for t in texts[:12])
 
 
+def test_recurring_lines_can_be_switched_off():
+    assert _rule().needs_corpus
+    assert not _rule(recurring_lines=False).needs_corpus
+
+
 def test_recurring_lines_through_the_cli(tmp_path):
     template = "Jaringan Kabar Daerah: berita dari seluruh penjuru negeri"
     towns = ("Bogor", "Medan", "Padang", "Kupang", "Ambon", "Palu")
