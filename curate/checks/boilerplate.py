@@ -514,14 +514,14 @@ class BoilerplateLines(Rule):
         keyed = batch.lines.select(
             DOC, line_key(s).hash(seed=HASH_SEED).alias("h"), s.alias("t")
         ).filter(pl.col("t") != "")
-        per_hash = keyed.unique([DOC, "h"]).group_by("h").agg(
-            pl.len().cast(pl.UInt32).alias("n"),
-            pl.col("t").min().str.slice(0, SAMPLE_CHARS).alias("t"),
-        )
-        # texts only for the few most frequent lines of the batch: the report names them
-        texts = (per_hash.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS)
-                 .select("h", "t"))
-        return {"documents": batch.n, "counts": per_hash.select("h", "n"), "texts": texts}
+        counts = (keyed.select(DOC, "h").unique().group_by("h")
+                  .agg(pl.len().cast(pl.UInt32).alias("n")))
+        # texts only for the few most frequent lines of the batch: the report names them (the
+        # smallest text of a hash, so that any order of batches keeps the same one)
+        top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
+        texts = keyed.join(top, on="h", how="semi").group_by("h").agg(
+            pl.col("t").min().str.slice(0, SAMPLE_CHARS))
+        return {"documents": batch.n, "counts": counts, "texts": texts}
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None or b is None:
