@@ -262,6 +262,8 @@ def main() -> int:
     ap.add_argument("--reasons", action="store_true")
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--speed", type=int, default=0, metavar="N",
+                    help="also time both on the Zyte pages repeated N times (best of 3)")
     args = ap.parse_args()
     import yaml
 
@@ -326,6 +328,14 @@ def main() -> int:
             print("  -- kept boilerplate lines (sample):")
             for x in rnd.sample(kept_bp, min(args.show, len(kept_bp))):
                 print("     ", x)
+
+    if args.speed:
+        big = [dict(p, id=f"{p['id']}#{i}") for i in range(args.speed) for p in sh]
+        t_ours = min(run_ours(big, overrides)[2] for _ in range(3))
+        t_c4 = min(run_c4(big, line_only=True)[1] for _ in range(3))
+        print(f"\nspeed on {len(big)} pages (one process, best of 3): curate {t_ours:.2f} s "
+              f"(corpus pass + rule), datatrove C4 line rules {t_c4:.2f} s, "
+              f"ratio {t_c4 / t_ours:.2f}x")
 
     ours, _, _ = run_ours(idx, overrides)
     c4l, _ = run_c4(idx, line_only=True)
