@@ -25,6 +25,7 @@ Run (the peers live in /work/main/.venv-bench):
   ... --show 20            print a sample of lost content lines and kept boilerplate lines
                            (tuning pages only)
   ... --set key=value      override a rule parameter (repeatable; value parsed as YAML)
+  ... --speed 5            also time both on the Zyte pages repeated 5 times
 """
 
 from __future__ import annotations
