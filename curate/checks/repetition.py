@@ -277,14 +277,12 @@ class RepeatedParagraphs(Rule):
             "dup_para_char_frac": batch.per_doc(para_doc, "_dpc", 0).cast(pl.Float64) / denom,
         }
         grams = gopher_ngram_signals(batch)
-        for n in TOP_NS:
-            col = f"top_{n}gram_chars"
-            values = batch.per_doc(grams, col, 0) if col in grams.columns else pl.repeat(0, batch.n, eager=True)
-            signals[f"top_{n}gram_char_frac"] = values.cast(pl.Float64) / denom
-        for n in DUP_NS:
-            col = f"dup_{n}gram_chars"
-            values = batch.per_doc(grams, col, 0) if col in grams.columns else pl.repeat(0, batch.n, eager=True)
-            signals[f"dup_{n}gram_char_frac"] = values.cast(pl.Float64) / denom
+        for col in [f"top_{n}gram_chars" for n in TOP_NS] + [f"dup_{n}gram_chars" for n in DUP_NS]:
+            if col in grams.columns:
+                values = batch.per_doc(grams, col, 0).cast(pl.Float64)
+            else:  # a batch without a single word
+                values = pl.repeat(0.0, batch.n, eager=True)
+            signals[col.replace("_chars", "_char_frac")] = values / denom
         signals = {k: v.alias(k) for k, v in signals.items()}
         repeated = batch.per_doc(line_doc, "repeated_chars", 0).cast(pl.Int64)
         signals["repeated_chars"] = repeated
