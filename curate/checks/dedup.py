@@ -137,14 +137,16 @@ class DuplicateDocuments(Rule):
         x = pl.col("_x")
         # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
         mins = [
-            ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1)).min().alias(f"m{i}")
+            ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1))
+            .min().alias(f"m{i}")
             for i, (a, b) in enumerate(perms)
         ]
         sig = sh.group_by(DOC).agg(mins)
         return sig.select(
             DOC,
             *[
-                pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)]).hash(_SEED + j).alias(f"b{j}")
+                pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)])
+                .hash(_SEED + j).alias(f"b{j}")
                 for j in range(p.bands)
             ],
         )
@@ -201,7 +203,8 @@ class DuplicateDocuments(Rule):
         clustered = clustered.join(rep, on="_label", how="left", maintain_order="left")
         names = pl.Series(files, dtype=pl.String)
         out = clustered.select(
-            pl.col("fid").map_batches(lambda s: names.gather(s), return_dtype=pl.String).alias("file"),
+            pl.col("fid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
+            .alias("file"),
             "line",
             pl.col("_rfid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
             .alias("_rfile"),
@@ -225,9 +228,10 @@ class DuplicateDocuments(Rule):
         dups = finished.filter(~pl.col("_rep"))
         reps = finished.filter(pl.col("_rep")).sort(
             ["duplicate_cluster_size", "duplicate_of"], descending=[True, False], nulls_last=True)
+        top = reps.head(10).select("file", "line", "duplicate_cluster_size")
         largest = [
             {"size": int(size), "representative": location(f, ln)}
-            for f, ln, size in reps.head(10).select("file", "line", "duplicate_cluster_size").iter_rows()
+            for f, ln, size in top.iter_rows()
         ]
         kinds = dict(dups["duplicate_kind"].value_counts().iter_rows())
         p = self.params
