@@ -62,16 +62,27 @@ def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
         *[(cum.shift(-(n - 1)) - cum + pl.col("_wl")).alias(f"_c{n}") for n in TOP_NS],
     )
     valid = {n: (pl.col("_pos") + n <= pl.col("_nw")) for n in grams}
-    # duplicate n-grams: an occurrence whose n-gram appeared earlier in the same document; the
-    # words it covers are counted once even where duplicates overlap (Gopher's wording)
-    dup_start = {
-        n: (valid[n] & ~pl.struct(DOC, f"_g{n}").is_first_distinct()).cast(pl.UInt8) for n in DUP_NS
-    }
+    # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to right, an
+    # n-gram seen before counts its n words and the scan jumps past them. Positions whose n-gram
+    # appeared earlier form runs; the walk takes every n-th start of a run. (Exact except where two
+    # runs are closer than n words, or a jump skips an n-gram that recurs later: there datatrove's
+    # walk depends on where the previous jump landed.)
+    dup_start = {n: valid[n] & ~pl.struct(DOC, f"_g{n}").is_first_distinct() for n in DUP_NS}
     w = w.with_columns(
-        *[dup_start[n].rolling_max(window_size=n, min_samples=1).alias(f"_cov{n}") for n in DUP_NS]
+        *[dup_start[n].alias(f"_d{n}") for n in DUP_NS],
+        *[(~dup_start[n]).cast(pl.UInt32).cum_sum().alias(f"_r{n}") for n in DUP_NS],
+    )
+    w = w.with_columns(
+        *[
+            (pl.col(f"_d{n}") & ((pl.col(f"_d{n}").cast(pl.UInt32).cum_sum().over(f"_r{n}") - 1) % n
+                                 == 0)).alias(f"_k{n}")
+            for n in DUP_NS
+        ]
     )
     exprs = [
-        (pl.col("_wl") * pl.col(f"_cov{n}")).sum().alias(f"dup_{n}gram_chars") for n in DUP_NS
+        (cum.shift(-(n - 1)) - cum + pl.col("_wl")).filter(pl.col(f"_k{n}")).sum()
+        .alias(f"dup_{n}gram_chars")
+        for n in DUP_NS
     ]
     out = w.group_by(DOC).agg(exprs)
     # top n-gram: characters of the most frequent n-gram (its words joined by single spaces) times
@@ -130,16 +141,15 @@ class RepeatedParagraphs(Rule):
                             space) x its count / characters in the document; 0 when no n-gram
                             occurs twice
       dup_{5..10}gram_char_frac
-                            characters of the words covered by duplicate word n-grams (occurrences
-                            after the first; overlapping n-grams counted once) / characters in
-                            the document
+                            characters (spaces not counted) of duplicate word n-grams / characters
+                            in the document; as datatrove walks them, an n-gram seen earlier
+                            counts its n words and the walk jumps past them, so overlapping
+                            duplicates are not counted twice
       repeated_chars        characters `strip` removes (lines, newline included)
     Words are whitespace-separated tokens. Intentional differences from datatrove (the golden
     test lists them): whitespace-only lines count as blank; words are split on whitespace, not by
     spaCy (which also splits punctuation off); the top n-gram must occur at least twice (datatrove
-    counts a unique n-gram, so every short document exceeds the threshold); duplicate n-grams are
-    counted as the union of covered words, where datatrove jumps n words after each duplicate
-    (ours is never below datatrove's).
+    counts a unique n-gram, so every short document exceeds the threshold).
 
     Actions: `strip` removes the repeats described above (the rule fires when it removes one);
     `flag` and `drop` fire when any Gopher signal is above its threshold (the `max_*` keys,
