@@ -44,7 +44,7 @@ TEXTS = [
     ("article_twice", f"{P1}\n{P2}\n{P3}\n{P1}\n{P2}\n{P3}", "whole text twice, single newlines"),
     ("article_twice_paras", f"{P1}\n\n{P2}\n\n{P3}\n\n{P1}\n\n{P2}\n\n{P3}", "whole text twice"),
     ("lines", "home\nnews\nsport\nhome\nnews\nweather\nhome", "short lines repeated"),
-    ("multiline_paras", f"first line\nsecond line\n\nthird line\n\nfirst line\nsecond line",
+    ("multiline_paras", "first line\nsecond line\n\nthird line\n\nfirst line\nsecond line",
      "a two-line paragraph repeated"),
     ("spam", "buy cheap watches now " * 12 + "today", "one 4-gram over and over"),
     ("spam_lines", "\n".join(["click here to win a prize"] * 6), "one line six times"),

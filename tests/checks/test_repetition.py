@@ -113,14 +113,15 @@ def test_empty_and_none():
 def test_non_latin_paragraphs():
     ru = ("Городской совет обсудил новые велосипедные дорожки вдоль портовой дороги; владельцы "
           "магазинов говорят, что парковочных мест стало вдвое меньше.")
-    zh = "市议会周二讨论了沿港口道路修建的新自行车道。店主们说停车位减少了一半。居民们意见不一，有人欢迎更安全的上学路线。"
+    zh = ("市议会周二讨论了沿港口道路修建的新自行车道。店主们说停车位减少了一半。"
+          "居民们意见不一，有人欢迎更安全的上学路线。")
     zh = zh * 3  # one long line of Chinese, over min_chars without a space
     rows, _ = strip(f"{ru}\n\n{P3}\n\n{ru}", f"{zh}\n{zh}")
     assert rows[0]["text"] == f"{ru}\n\n{P3}"
     assert rows[1]["text"] == zh
 
 
-# -- Gopher signals and flag/drop -------------------------------------------------------------------
+# -- Gopher signals and flag/drop ----------------------------------------------------------------
 
 def test_gopher_thresholds_flag_and_drop():
     spam = "buy cheap watches now " * 12 + "today"
@@ -194,7 +195,7 @@ def test_datatrove_default_tokenizer_differs_only_on_words():
         golden[punct]["datatrove_whitespace"]["top_4gram_char_frac"])
 
 
-# -- real data --------------------------------------------------------------------------------------
+# -- real data -----------------------------------------------------------------------------------
 
 def test_seed_article_body_kept_once():
     raw = next(shared("seeds").glob("*.txt")).read_text(encoding="utf-8")
