@@ -45,8 +45,8 @@ SEED = 20261128
 
 def load_texts(data: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    gt = json.loads((data / "boilerplate/scrapinghub_article_extraction_benchmark/ground-truth.json")
-                    .read_text(encoding="utf-8"))
+    bench = data / "boilerplate/scrapinghub_article_extraction_benchmark"
+    gt = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
     out["scrapinghub (news bodies)"] = [v["articleBody"] for v in gt.values()]
     with gzip.open(data / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt",
                    encoding="utf-8") as f:
@@ -64,8 +64,8 @@ def load_texts(data: Path) -> dict[str, list[str]]:
     with open(data / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl",
               encoding="utf-8") as f:
         out["oscar (166 languages)"] = [json.loads(line)["text"] for line in f]
-    exp = json.loads((data / "indonesian_news/anpandu_news_scraper_fixtures/expected_singlepage.json")
-                     .read_text(encoding="utf-8"))
+    news = data / "indonesian_news/anpandu_news_scraper_fixtures"
+    exp = json.loads((news / "expected_singlepage.json").read_text(encoding="utf-8"))
     out["indonesian news"] = [r["content"] for r in exp]
     return out
 

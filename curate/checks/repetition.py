@@ -123,10 +123,11 @@ class RepeatedParagraphs(Rule):
     punctuation, symbols and whitespace folded to single spaces) appeared on an earlier line of
     the document, or when its paragraph (a block of lines between blank lines) repeats an earlier
     paragraph. Consecutive repeats that also followed each other earlier form a run (a copied
-    block); a run is removed when it holds at least `min_chars` normalised characters. Short lone repeats ("Photo: Reuters", a heading repeated above a
-    table, a question asked in every interview) are kept: real documents repeat them (3.9 % of
-    1,076 real web and news documents repeat a line of 20+ characters, 0.4 % one of 120+). The
-    first copy is never removed, so no sentence of the document is lost.
+    block); a run is removed when it holds at least `min_chars` normalised characters. Short
+    lone repeats ("Photo: Reuters", a heading repeated above a table, a question asked in every
+    interview) are kept: real documents repeat them (3.9 % of 1,076 real web and news documents
+    repeat a line of 20+ characters, 0.4 % one of 120+). The first copy is never removed, so no
+    sentence of the document is lost.
 
     Signals (the Gopher family as published, Rae et al. 2021 table A1, computed as datatrove's
     GopherRepetitionFilter computes them; every "characters" denominator is the length of the
