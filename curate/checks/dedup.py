@@ -50,10 +50,11 @@ class DuplicateDocuments(Rule):
     Example: three copies of one news article, one with a different byline; the first (by input
     order) is kept, the two others fire with `duplicate_of` naming the kept one.
 
-    How: two passes. The corpus pass collects, per document, a hash of its normalised text (lower
-    case, punctuation and whitespace folded) and, with `near`, a MinHash signature of its word
-    `shingle_words`-grams (`bands` x `rows` permutations of a 64-bit multiply-shift hash family,
-    fixed seed) of which only the `bands` band hashes are kept: memory is about
+    How: two passes. The corpus pass collects, per document, a hash of its normalised text
+    (lower case, without punctuation, symbols or whitespace) and, with `near`, a MinHash
+    signature of its word `shingle_words`-grams (`bands` x `rows` permutations of a 64-bit
+    multiply-shift hash family, fixed seed) of which only the `bands` band hashes are kept
+    (words: the text lower-cased, punctuation and symbols turned into spaces): memory is about
     8 x (bands + 2) bytes per document, never its text. Documents sharing the exact hash or any
     band hash are linked; linked documents form a cluster (connected components). The
     representative of a cluster is its first document in input order (file path, then line or
@@ -101,7 +102,9 @@ class DuplicateDocuments(Rule):
         keys = _doc_keys(batch)
         norm = batch.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
         frame = keys.join(norm, on=DOC, maintain_order="left").filter(pl.col("_t") != "")
-        frame = frame.with_columns(pl.col("_t").hash(_SEED).alias("exact"))
+        # exact: the text without case, punctuation or spaces ("1,000" == "1000")
+        frame = frame.with_columns(
+            pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact"))
         band_cols = [f"b{j}" for j in range(p.bands)]
         if p.near and frame.height:
             bands = self._bands(frame.select(DOC, "_t"))
