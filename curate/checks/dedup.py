@@ -135,7 +135,9 @@ class DuplicateDocuments(Rule):
         g = pl.col("_h")
         for i in range(1, k):
             g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
-        sh = w.filter(pl.col("_pos") + k <= pl.col("_nw")).select(DOC, g.alias("_x"))
+        # hash first, filter after: a shift on the filtered frame would skip the dropped rows
+        sh = (w.with_columns(g.alias("_x")).filter(pl.col("_pos") + k <= pl.col("_nw"))
+              .select(DOC, "_x"))
         perms = _permutations(p.bands * p.rows, p.seed)
         x = pl.col("_x")
         # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
