@@ -49,23 +49,31 @@ def words_frame(docs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# odd 64-bit multiplier of the polynomial n-gram hash (the golden ratio's bits, as in splitmix64)
+_MULT = 0x9E3779B97F4A7C15
+
+
 def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
     """Per document (`__doc`): top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the
-    caller divides by the document's length). Vectorised over the batch's words: an n-gram is the
-    hash of the (n-1)-gram and the next word's hash; global shifts are masked where they would
-    cross into the next document."""
+    caller divides by the document's length). Vectorised over the batch's words: the hash of an
+    n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash (wrapping
+    64-bit arithmetic), seeded with the document's index so that equal hashes mean the same
+    n-gram in the same document. Global shifts are masked where they would cross into the next
+    document."""
     w = words_frame(batch.docs)
     if w.height == 0:
         return pl.DataFrame(schema={DOC: pl.UInt32})
-    cum = pl.col("_wl").cast(pl.UInt64).cum_sum()
-    g = pl.col("_h")
+    mult = pl.lit(_MULT, pl.UInt64)
+    h = pl.col("_h")
+    g = (pl.col(DOC).cast(pl.UInt64) + 1) * mult + h
     grams: dict[int, pl.Expr] = {}
     for n in range(2, max(DUP_NS) + 1):
-        g = pl.struct(g.alias("a"), pl.col("_h").shift(-(n - 1)).alias("b")).hash(_SEED)
+        g = g * mult + h.shift(-(n - 1))
         grams[n] = g
+    cum = pl.col("_wl").cast(pl.UInt64).cum_sum()
     w = w.with_columns(
         *[grams[n].alias(f"_g{n}") for n in grams],
-        *[(cum.shift(-(n - 1)) - cum + pl.col("_wl")).alias(f"_c{n}") for n in TOP_NS],
+        *[(cum.shift(-(n - 1)) - cum + pl.col("_wl")).alias(f"_c{n}") for n in grams],
     )
     valid = {n: (pl.col("_pos") + n <= pl.col("_nw")) for n in grams}
     # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to right, an
@@ -73,33 +81,32 @@ def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
     # appeared earlier form runs; the walk takes every n-th start of a run. (Exact except where two
     # runs are closer than n words, or a jump skips an n-gram that recurs later: there datatrove's
     # walk depends on where the previous jump landed.)
-    dup_start = {n: valid[n] & ~pl.struct(DOC, f"_g{n}").is_first_distinct() for n in DUP_NS}
-    w = w.with_columns(
-        *[dup_start[n].alias(f"_d{n}") for n in DUP_NS],
-        *[(~dup_start[n]).cast(pl.UInt32).cum_sum().alias(f"_r{n}") for n in DUP_NS],
-    )
-    w = w.with_columns(
-        *[
-            (pl.col(f"_d{n}") & ((pl.col(f"_d{n}").cast(pl.UInt32).cum_sum().over(f"_r{n}") - 1) % n
-                                 == 0)).alias(f"_k{n}")
-            for n in DUP_NS
-        ]
-    )
-    exprs = [
-        (cum.shift(-(n - 1)) - cum + pl.col("_wl")).filter(pl.col(f"_k{n}")).sum()
-        .alias(f"dup_{n}gram_chars")
+    dup = {n: valid[n] & ~pl.col(f"_g{n}").is_first_distinct() for n in DUP_NS}
+    w = w.with_columns(*[dup[n].alias(f"_d{n}") for n in DUP_NS])
+    # rank of a start inside its run: duplicates so far minus duplicates before the run began
+    seen = {n: pl.col(f"_d{n}").cast(pl.UInt32).cum_sum() for n in DUP_NS}
+    rank = {
+        n: seen[n] - pl.when(~pl.col(f"_d{n}")).then(seen[n]).otherwise(None).forward_fill()
         for n in DUP_NS
-    ]
-    out = w.group_by(DOC).agg(exprs)
+    }
+    w = w.with_columns(
+        *[(pl.col(f"_d{n}") & ((rank[n] - 1) % n == 0)).alias(f"_k{n}") for n in DUP_NS]
+    )
+    out = w.group_by(DOC).agg(
+        pl.col(f"_c{n}").filter(pl.col(f"_k{n}")).sum().alias(f"dup_{n}gram_chars")
+        for n in DUP_NS
+    )
     # top n-gram: characters of the most frequent n-gram (its words joined by single spaces) times
-    # its count; ties go to the n-gram seen first, as in datatrove's Counter.most_common
+    # its count; ties go to the n-gram seen first, as in datatrove's Counter.most_common. Only
+    # n-grams that occur twice are grouped.
     for n in TOP_NS:
+        gn = f"_g{n}"
         top = (
             w.filter(valid[n])
-            .group_by(DOC, f"_g{n}")
-            .agg(pl.len().alias("_cnt"), pl.col("_pos").min().alias("_first"),
+            .filter(pl.col(gn).is_duplicated())
+            .group_by(gn)
+            .agg(pl.col(DOC).first(), pl.len().alias("_cnt"), pl.col("_pos").min().alias("_first"),
                  pl.col(f"_c{n}").first().alias("_chars"))
-            .filter(pl.col("_cnt") >= 2)
             .group_by(DOC)
             .agg(
                 ((pl.col("_chars") + (n - 1)) * pl.col("_cnt"))
