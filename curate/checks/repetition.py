@@ -18,9 +18,10 @@ _SEED = 0x5EED
 
 
 def normalised(expr: pl.Expr) -> pl.Expr:
-    """Case, whitespace and punctuation do not make two lines different."""
+    """Case, whitespace and punctuation do not make two lines different. Upper then lower case:
+    lower case alone keeps "ı" and "i", "և" and "եվ" apart, which upper-casing a copy merges."""
     return (
-        expr.str.to_lowercase()
+        expr.str.to_uppercase().str.to_lowercase()
         .str.replace_all(r"[\p{P}\p{S}\s]+", " ")
         .str.strip_chars()
     )

@@ -116,9 +116,13 @@ def test_non_latin_paragraphs():
     zh = ("市议会周二讨论了沿港口道路修建的新自行车道。店主们说停车位减少了一半。"
           "居民们意见不一，有人欢迎更安全的上学路线。")
     zh = zh * 3  # one long line of Chinese, over min_chars without a space
-    rows, _ = strip(f"{ru}\n\n{P3}\n\n{ru}", f"{zh}\n{zh}")
+    # an upper-cased copy: lower case alone keeps Turkic dotless "ı" apart from "i"
+    az = ("Şəhər şurası sahil yolu boyunca yeni velosiped zolaqlarını müzakirə etdi; mağaza "
+          "sahibləri deyir ki, qısa müddətdə park yerlərinin sayı iki dəfə azalıb.")
+    rows, _ = strip(f"{ru}\n\n{P3}\n\n{ru}", f"{zh}\n{zh}", f"{az}\n{P3}\n{az.upper()}")
     assert rows[0]["text"] == f"{ru}\n\n{P3}"
     assert rows[1]["text"] == zh
+    assert rows[2]["text"] == f"{az}\n{P3}"
 
 
 # -- Gopher signals and flag/drop ----------------------------------------------------------------
