@@ -58,7 +58,8 @@ class DuplicateDocuments(Rule):
     8 x (bands + 2) bytes per document, never its text. Documents sharing the exact hash or any
     band hash are linked; linked documents form a cluster (connected components). The
     representative of a cluster is its first document in input order (file path, then line or
-    row number), so the choice does not depend on sharding or workers.
+    row number), so the choice does not depend on sharding or workers. Runs are deterministic
+    (fixed seeds; word hashes are polars' seeded hash, stable for a given polars version).
 
     LSH: two documents whose shingle sets have Jaccard similarity s become candidates with
     probability 1 - (1 - s^rows)^bands. With the defaults (14 bands x 8 rows = 112 permutations,
