@@ -127,7 +127,9 @@ def map_tasks(fn: Callable, args: list[tuple], progress: Callable[[int], None] |
               for k in range(width) if len(args) > 1 and all(a[k] is args[0][k] for a in args)}
     kill_dir = os.environ.get(KILL_ONCE_ENV)
     remote = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=False)(_task)
-    refs = [remote.remote(fn, kill_dir, *[shared[k] if k in shared else
+    # relative input and output paths mean what they mean here
+    setup = (os.getcwd(), kill_dir)
+    refs = [remote.remote(fn, setup, *[shared[k] if k in shared else
                                           pickle.dumps(a[k], protocol=pickle.HIGHEST_PROTOCOL)
                                           for k in range(width)])
             for a in args]
@@ -165,8 +167,18 @@ def _cancel(ray, refs) -> None:
             pass
 
 
-def _task(fn: Callable, kill_dir: str | None, *blobs: bytes) -> Any:
+def _task(fn: Callable, setup: tuple[str, str | None], *blobs: bytes) -> Any:
     """Runs in a Ray worker: set the worker up, then fn(*args)."""
+    cwd, kill_dir = setup
+    try:
+        os.chdir(cwd)
+    except OSError:
+        import socket
+
+        raise UsageError(
+            f"the folder {cwd} does not exist on Ray node {socket.gethostname()}: inputs and "
+            "--out must be on a filesystem every node mounts at the same path (see docs/ray.md)"
+        ) from None
     # One polars thread per task, as in the local process pool: Ray gives each task one CPU.
     # Effective only before polars loads, hence the pickled arguments.
     os.environ.setdefault("POLARS_MAX_THREADS", "1")

@@ -1,4 +1,4 @@
-"""`curate run --engine ray` on a real local Ray cluster equals a local run, also when a worker dies.
+"""`curate run --engine ray` on a real local Ray cluster equals a local run, also if a worker dies.
 
 The cluster is started the way a user starts a head node (`ray start --head`, token authentication
 on), in its own session so that teardown ends exactly its processes: `ray stop` would end every Ray
@@ -29,7 +29,7 @@ from tests.conftest import write_jsonl, write_rules
 # -- the corpus ------------------------------------------------------------------------------------
 
 WORDS = ("river market school engine garden paper winter table window village doctor signal "
-         "harbour museum bridge kitchen forest letter answer station island morning library").split()
+         "harbour museum bridge kitchen forest letter answer station island morning").split()
 VERBS = "opened carried followed measured painted repaired visited counted described".split()
 OTHER = {  # a few hand-written sentences per language, enough for a language guess
     "id": "Pemerintah kota membuka pasar baru di dekat sungai pada hari Senin pagi.",
@@ -43,7 +43,8 @@ BOILERPLATE = ["Share this article", "Subscribe to our newsletter", "A A A", "Re
 
 def _sentence(rng: random.Random) -> str:
     w = rng.sample(WORDS, 5)
-    return f"The {w[0]} near the {w[1]} {rng.choice(VERBS)} the {w[2]} of the {w[3]} and the {w[4]}."
+    verb = rng.choice(VERBS)
+    return f"The {w[0]} near the {w[1]} {verb} the {w[2]} of the {w[3]} and the {w[4]}."
 
 
 def _paragraph(rng: random.Random) -> str:
@@ -137,6 +138,15 @@ def _session_pids(sid: int) -> list[int]:
     return pids
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_this_checkout(env: dict[str, str]) -> dict[str, str]:
+    """Driver and workers import the curate of this checkout, whatever else is installed."""
+    paths = [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    return dict(env, PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)))
+
+
 def _ray_exe() -> str:
     exe = Path(sys.executable).parent / "ray"
     return str(exe) if exe.exists() else (shutil.which("ray") or "ray")
@@ -151,7 +161,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
         env["RAY_AUTH_TOKEN"] = self.token
         env.update(extra)
-        return env
+        return _with_this_checkout(env)
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +169,13 @@ def cluster():
     pytest.importorskip("ray")
     if not Path("/proc/self/stat").exists():
         pytest.skip("the cluster fixture finds its processes in /proc (Linux)")
-    temp_dir = tempfile.mkdtemp(prefix="curate-ray-")  # short: Ray's socket paths must fit 107 bytes
+    # a short path: Ray's socket paths under it must fit in 107 bytes
+    temp_dir = tempfile.mkdtemp(prefix="curate-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
     token = secrets.token_hex(32)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    # as on a real head node: token authentication with the cluster's token; the workers inherit
-    # this environment (PYTHONPATH included), which is how they import curate
-    env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+    # as on a real head node: token authentication with the cluster's token. The workers inherit
+    # this environment: that is how they import curate (a user installs it on every node)
+    env = _with_this_checkout(dict(env, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token))
     port = _free_port()
     cmd = [_ray_exe(), "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
            f"--temp-dir={temp_dir}", "--num-cpus=2", "--include-dashboard=false",
@@ -173,8 +184,8 @@ def cluster():
            f"--dashboard-agent-grpc-port={_free_port()}", f"--metrics-export-port={_free_port()}",
            f"--runtime-env-agent-port={_free_port()}"]
     # its own session: every process of this cluster (raylet, GCS, workers) keeps this session id
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=120)
         if proc.returncode != 0:
@@ -194,9 +205,9 @@ def cluster():
 # -- runs ------------------------------------------------------------------------------------------
 
 
-def curate(*args, env: dict[str, str] | None = None, timeout: int = 180):
+def curate(*args, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 180):
     return subprocess.run([sys.executable, "-m", "curate", *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=timeout)
+                          text=True, env=env, cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -208,9 +219,10 @@ def corpus(tmp_path_factory):
 
 
 def run_curate(corpus, name: str, *engine: str, env=None):
+    # relative paths, as a user types them: Ray workers run elsewhere and must still find them
     root, _, rules = corpus
-    res = curate("run", root / "corpus", "--rules", rules, "--out", root / name, "--report-dir",
-                 root / f"{name}-report", "--name", "corpus", "--quiet", *engine, env=env)
+    res = curate("run", "corpus", "--rules", rules.name, "--out", name, "--report-dir",
+                 f"{name}-report", "--name", "corpus", "--quiet", *engine, env=env, cwd=root)
     assert res.returncode == 0, res.stderr[-3000:]
     return root / name, json.loads((root / f"{name}-report" / "report.json").read_text())
 
@@ -308,8 +320,7 @@ def test_engine_ray_without_ray_is_one_line_exit_2(tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('no ray here')\n")
     src = write_jsonl(tmp_path / "in.jsonl", [{"text": "A short line of text."}])
-    root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake.parent), str(root)]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake.parent), str(ROOT)]))
     res = curate("run", src, "--rules", "default", "--out", tmp_path / "out", "--quiet",
                  "--engine", "ray", env=env)
     assert res.returncode == 2
