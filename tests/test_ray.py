@@ -12,19 +12,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import secrets
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_jsonl, write_rules
+from tests.ray_cluster import ROOT, Cluster
 
 # -- the corpus ------------------------------------------------------------------------------------
 
@@ -118,88 +113,17 @@ def has_corpus_rules() -> bool:
 # -- a real Ray cluster ----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _session_pids(sid: int) -> list[int]:
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{d}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
-            pids.append(int(d))
-    return pids
-
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _with_this_checkout(env: dict[str, str]) -> dict[str, str]:
-    """Driver and workers import the curate of this checkout, whatever else is installed."""
-    paths = [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
-    return dict(env, PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)))
-
-
-def _ray_exe() -> str:
-    exe = Path(sys.executable).parent / "ray"
-    return str(exe) if exe.exists() else (shutil.which("ray") or "ray")
-
-
-class Cluster:
-    def __init__(self, address: str, token: str, temp_dir: str):
-        self.address, self.token, self.temp_dir = address, token, temp_dir
-
-    def env(self, **extra: str) -> dict[str, str]:
-        """The driver's environment: only the token (curate switches to token mode itself)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-        env["RAY_AUTH_TOKEN"] = self.token
-        env.update(extra)
-        return _with_this_checkout(env)
-
-
 @pytest.fixture(scope="module")
 def cluster():
     pytest.importorskip("ray")
     if not Path("/proc/self/stat").exists():
-        pytest.skip("the cluster fixture finds its processes in /proc (Linux)")
-    # a short path: Ray's socket paths under it must fit in 107 bytes
-    temp_dir = tempfile.mkdtemp(prefix="curate-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
-    token = secrets.token_hex(32)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    # as on a real head node: token authentication with the cluster's token. The workers inherit
-    # this environment: that is how they import curate (a user installs it on every node)
-    env = _with_this_checkout(dict(env, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token))
-    port = _free_port()
-    cmd = [_ray_exe(), "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
-           f"--temp-dir={temp_dir}", "--num-cpus=2", "--include-dashboard=false",
-           "--disable-usage-stats", f"--ray-client-server-port={_free_port()}",
-           f"--dashboard-port={_free_port()}", f"--dashboard-agent-listen-port={_free_port()}",
-           f"--dashboard-agent-grpc-port={_free_port()}", f"--metrics-export-port={_free_port()}",
-           f"--runtime-env-agent-port={_free_port()}"]
-    # its own session: every process of this cluster (raylet, GCS, workers) keeps this session id
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+        pytest.skip("the cluster helper finds its processes in /proc (Linux)")
+    # starts in the background: the local reference run goes on meanwhile
+    c = Cluster(num_cpus=2)
     try:
-        out, _ = proc.communicate(timeout=120)
-        if proc.returncode != 0:
-            pytest.fail(f"ray start failed:\n{out[-3000:]}")
-        yield Cluster(f"127.0.0.1:{port}", token, temp_dir)
+        yield c
     finally:
-        for _ in range(2):
-            for pid in _session_pids(proc.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.5)
-        shutil.rmtree(temp_dir, ignore_errors=True)
+        c.stop()
 
 
 # -- runs ------------------------------------------------------------------------------------------
@@ -265,7 +189,7 @@ def assert_same_as_local(local_run, out: Path, report: dict, rows: int) -> None:
 @pytest.mark.ray
 def test_ray_cluster_run_equals_local_run(cluster, corpus, local_run):
     out, report = run_curate(corpus, "ray", "--engine", "ray", "--ray-address", cluster.address,
-                             env=cluster.env())
+                             env=cluster.driver_env())
     assert report["run"]["engine"] == "ray"
     assert report["run"]["shards"] == 5  # four jsonl files and one parquet file: five tasks
     flags = [f for row in rows_of(out)["train"] for f in row["curate_flags"]]
@@ -280,7 +204,7 @@ def test_killed_worker_is_retried_and_output_is_identical(cluster, corpus, local
     # handing back its statistics: Ray retries it and the retry overwrites those files
     markers = tmp_path / "killed"
     markers.mkdir()
-    env = cluster.env(CURATE_TEST_RAY_KILL_ONCE=str(markers))
+    env = cluster.driver_env(CURATE_TEST_RAY_KILL_ONCE=str(markers))
     out, report = run_curate(corpus, "ray-killed", "--engine", "ray", "--ray-address",
                              cluster.address, env=env)
     killed = {p.name for p in markers.iterdir()}
@@ -305,7 +229,7 @@ def _cmdline(pid: int) -> str:
 def test_wrong_token_is_one_clear_line(cluster, corpus, tmp_path):
     root, _, rules = corpus
     # a short connection window: Ray retries for 20 s before it gives up on a refused token
-    env = cluster.env(RAY_AUTH_TOKEN="0" * 64, RAY_gcs_server_port_wait_time_s="1")
+    env = cluster.driver_env(RAY_AUTH_TOKEN="0" * 64, RAY_gcs_server_port_wait_time_s="1")
     res = curate("run", root / "corpus", "--rules", rules, "--out", tmp_path / "out", "--quiet",
                  "--engine", "ray", "--ray-address", cluster.address, env=env)
     assert res.returncode == 2, res.stderr[-2000:]
