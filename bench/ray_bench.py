@@ -10,7 +10,7 @@ jsonl files (one shard each), then times `curate run` with the same rule set fou
 It checks that every run wrote the same report counts, and times each shard alone (in this
 process) to show how the work splits. Figures for bench/results/ray.md:
 
-    PYTHONPATH=. python bench/ray_bench.py --docs 16000 --files 8 --workers 2
+    PYTHONPATH=. python bench/ray_bench.py --docs 8000 --files 8 --workers 2
 """
 
 from __future__ import annotations
@@ -67,9 +67,10 @@ def write_corpus(folder: Path, docs: int, files: int) -> tuple[int, str]:
     return total, what
 
 
-def curate(work: Path, name: str, rules: str, *engine: str, env=None) -> tuple[float, dict]:
+def curate(work: Path, corpus: str, name: str, rules: str, *engine: str,
+           env=None) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "curate", "run", "corpus", "--rules", rules,
+    res = subprocess.run([sys.executable, "-m", "curate", "run", corpus, "--rules", rules,
                           "--out", name, "--report-dir", f"{name}-report", "--name", "bench",
                           "--quiet", *engine], cwd=work, capture_output=True, text=True,
                          env=env or with_this_checkout(dict(os.environ)))
@@ -85,20 +86,22 @@ def counts(report: dict) -> dict:
                       for k, v in report["rules"].items()}}
 
 
-def per_shard(folder: Path, rules: str) -> list[tuple[int, int, float]]:
-    """(documents, bytes, seconds) of each shard, run alone in this process, nothing written."""
+def per_shard(folder: Path, rules: str) -> list[tuple[int, int, float, float]]:
+    """(documents, bytes, wall s, CPU s) of each shard, alone in this process, nothing written."""
     from curate.config import load_ruleset
     from curate.engine import process_shard
     from curate.io.readers import discover
 
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")  # as in a pool worker or a Ray task
     ruleset = load_ruleset(rules)
     shards, _ = discover([str(folder)], ruleset.text_column)
     process_shard(ruleset, shards[0], {}, None)  # warm: imports and the language profiles
     out = []
     for s in shards:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         st = process_shard(ruleset, s, {}, None)
-        out.append((st.input, os.path.getsize(s.path), time.perf_counter() - t0))
+        out.append((st.input, os.path.getsize(s.path), time.perf_counter() - t0,
+                    time.process_time() - c0))
     return out
 
 
@@ -120,7 +123,7 @@ def ray_task_overhead(address: str, token: str, tasks: int = 200) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=16000)
+    ap.add_argument("--docs", type=int, default=8000)
     ap.add_argument("--files", type=int, default=8, help="jsonl files = shards = Ray tasks")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--rules", default="default")
@@ -130,52 +133,59 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="curate-ray-bench-"))
     size, what = write_corpus(work / "corpus", args.docs, args.files)
+    write_corpus(work / "tiny", 20, 2)  # fixed costs: start-up, imports, joining, writing
     mb = size / 1e6
     print(f"corpus: {args.docs:,} documents, {mb:.1f} MB, {args.files} jsonl files (shards), "
           f"{what}; rules {args.rules}; {os.cpu_count()} cores; ray {ray.__version__}; "
-          f"python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    load = os.getloadavg()[0]
-    print(f"load average before: {load:.1f}")
+          f"python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+          flush=True)
 
-    cluster = Cluster(num_cpus=args.workers)  # starts while the local runs go
+    engines = {"serial": ("--workers", "1"), "pool": ("--workers", str(args.workers)),
+               "ray-local": ("--engine", "ray", "--workers", str(args.workers))}
+    runs: dict[str, tuple[float, float, dict, float]] = {}
+
+    def measure(name: str, *engine: str, env=None) -> None:
+        load = os.getloadavg()[0]
+        tiny, _ = curate(work, "tiny", f"{name}-tiny", args.rules, *engine, env=env)
+        full, report = curate(work, "corpus", name, args.rules, *engine, env=env)
+        runs[name] = (full, tiny, report, (load + os.getloadavg()[0]) / 2)
+        print(f"  {name}: {full:.1f} s (20-document run: {tiny:.1f} s)", flush=True)
+
+    for name, engine in engines.items():
+        measure(name, *engine)
+    t0 = time.perf_counter()
+    cluster = Cluster(num_cpus=args.workers)
     try:
-        runs = {}
-        runs["serial"] = curate(work, "serial", args.rules, "--workers", "1")
-        runs["pool"] = curate(work, "pool", args.rules, "--workers", str(args.workers))
-        runs["ray-local"] = curate(work, "ray-local", args.rules, "--engine", "ray",
-                                   "--workers", str(args.workers))
         address = cluster.address
-        runs["ray-cluster"] = curate(work, "ray-cluster", args.rules, "--engine", "ray",
-                                     "--ray-address", address, env=cluster.driver_env())
+        start_s = time.perf_counter() - t0
+        measure("ray-cluster", "--engine", "ray", "--ray-address", address,
+                env=cluster.driver_env())
         overhead_ms = ray_task_overhead(address, cluster.token)
-        start_s = cluster.start_seconds
     finally:
         cluster.stop()
-    same = all(counts(r) == counts(runs["serial"][1]) for _, r in runs.values())
+    same = all(counts(r[2]) == counts(runs["serial"][2]) for r in runs.values())
+    shards = per_shard(work / "corpus", args.rules)
 
-    print(f"\n{'run':<12} {'seconds':>8} {'docs/s':>8} {'MB/s':>6} {'vs serial':>9}")
+    print(f"\n{'run':<12} {'seconds':>8} {'docs/s':>7} {'MB/s':>6} {'vs serial':>9} "
+          f"{'20-doc run':>10} {'load':>5}")
     base = runs["serial"][0]
-    for name, (sec, _) in runs.items():
-        print(f"{name:<12} {sec:>8.1f} {args.docs / sec:>8.0f} {mb / sec:>6.2f} "
-              f"{base / sec:>8.2f}x")
+    for name, (full, tiny, _, load) in runs.items():
+        print(f"{name:<12} {full:>8.1f} {args.docs / full:>7.0f} {mb / full:>6.2f} "
+              f"{base / full:>8.2f}x {tiny:>9.1f}s {load:>5.1f}")
     print(f"same report counts in every run: {same}")
     print(f"ray start --head (one node, {args.workers} CPUs): {start_s:.1f} s; "
           f"an empty Ray task on it: {overhead_ms:.2f} ms")
-
-    shards = per_shard(work / "corpus", args.rules)
-    secs = [s for _, _, s in shards]
-    docs = sum(d for d, _, _ in shards) or args.docs
-    total = sum(secs)
-    print(f"\nper shard, alone in one process (warm): {len(shards)} shards, "
-          f"median {statistics.median(secs):.2f} s, min {min(secs):.2f}, max {max(secs):.2f}; "
-          f"{sum(b for _, b, _ in shards) / len(shards) / 1e6:.2f} MB and "
-          f"{docs / len(shards):.0f} documents each; {1000 * total / docs:.2f} ms per document, "
-          f"{sum(b for _, b, _ in shards) / 1e6 / total:.2f} MB/s per CPU")
-    ideal = total / args.workers
-    for name in ("pool", "ray-local", "ray-cluster"):
-        print(f"{name}: {runs[name][0] - ideal:+.1f} s over the ideal {ideal:.1f} s "
-              f"(rule time / {args.workers} CPUs)")
-    print(f"\nwork folder: {work}")
+    walls = [w for _, _, w, _ in shards]
+    cpus = [c for _, _, _, c in shards]
+    docs = sum(d for d, _, _, _ in shards)
+    size_sh = sum(b for _, b, _, _ in shards)
+    print(f"\nper shard, alone in one process: {len(shards)} shards of "
+          f"{size_sh / len(shards) / 1e6:.2f} MB / {docs / len(shards):.0f} documents; "
+          f"wall median {statistics.median(walls):.2f} s (min {min(walls):.2f}, max "
+          f"{max(walls):.2f}); CPU median {statistics.median(cpus):.2f} s")
+    print(f"CPU cost: {1000 * sum(cpus) / docs:.2f} ms per document, "
+          f"{size_sh / 1e6 / sum(cpus):.2f} MB per CPU-second")
+    print(f"work folder: {work}")
 
 
 if __name__ == "__main__":

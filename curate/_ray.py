@@ -138,9 +138,11 @@ def map_tasks(fn: Callable, args: list[tuple], progress: Callable[[int], None] |
     pending = list(refs)
     try:
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for r in done:
-                results[index[r]] = ray.get(r)
+            # whatever finished within the half second (one wait per result is slow with
+            # thousands of shards)
+            done, pending = ray.wait(pending, num_returns=len(pending), timeout=0.5)
+            for r, value in zip(done, ray.get(done), strict=True):
+                results[index[r]] = value
                 if progress:
                     progress(weights[index[r]])
     except ray.exceptions.RayTaskError as e:
