@@ -73,6 +73,7 @@ def connect(address: str | None, num_cpus: int):
         _refresh_config()
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
     if address:
+        _probe(address)
         try:
             ray.init(address=address, **quiet)
         except (ConnectionError, ValueError, RuntimeError) as e:
@@ -80,6 +81,21 @@ def connect(address: str | None, num_cpus: int):
     else:
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **quiet)
     return ray
+
+
+def _probe(address: str) -> None:
+    """A plain TCP connection first: Ray takes some 40 s to say that nobody listens."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "/" in host:
+        return  # "auto" and other forms Ray understands: Ray answers
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as e:
+        raise UsageError(
+            f"--ray-address {address}: no Ray cluster answers there ({e.strerror or e}); start one "
+            "with `ray start --head --port=PORT` (see docs/ray.md)") from None
 
 
 def _token_at_hand() -> bool:

@@ -234,6 +234,10 @@ def run(
     shards, skipped = discover(inputs, ruleset.text_column)
     fp = fingerprint(shards)
     runner = Runner(ruleset, options)
+    if options.engine == "ray":  # join (or start) Ray before anything is written
+        from curate import _ray
+
+        _ray.connect(options.ray_address, runner.workers)
     rules = ruleset.build()
     corpus_rules = [r for r in rules if r.needs_corpus]
     bar = _Progress(options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules)))

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def with_this_checkout(env: dict[str, str]) -> dict[str, str]:
+def with_this_checkout(env: Mapping[str, str]) -> dict[str, str]:
     """Driver and workers import the curate of this checkout, whatever else is installed."""
     paths = [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     return dict(env, PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)))
