@@ -97,8 +97,9 @@ def corpus_rules_yaml() -> str:
              "  - rule: repeated-paragraphs", "    action: strip",
              "  - rule: language-mismatch", "    action: flag", "    expected: [en]",
              "  - rule: truncated-text", "    action: flag"]
+    listed = {"boilerplate-lines", "repeated-paragraphs", "language-mismatch", "truncated-text"}
     for name, cls in all_rules().items():
-        if cls.needs_corpus:
+        if cls.needs_corpus and name not in listed:
             action = "flag" if "flag" in cls.actions else cls.actions[0]
             lines += [f"  - rule: {name}", f"    action: {action}"]
     return "\n".join(lines) + "\n"
