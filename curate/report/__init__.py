@@ -15,7 +15,10 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> None:
     from curate.report.markdown import render_markdown
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    _write(report_dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    _write(
+        report_dir / "report.json",
+        json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+    )
     _write(report_dir / "report.md", render_markdown(report))
     _write(report_dir / "report.html", render_html(report))
 
