@@ -127,7 +127,11 @@ def render_card(report: dict[str, Any], fmt: str) -> str:
         *top_lines_lines(report),
         *languages_lines(report),
         "",
-        f"Input fingerprint `{run.get('input_fingerprint', '')}`, {run.get('seconds', 0):.1f} s. "
-        "The full report (`report.json`, `report.html`) was written beside the run.",
+        (
+            f"Input fingerprint `{run['input_fingerprint']}`. "
+            if run.get("input_fingerprint")
+            else ""
+        )
+        + "The full report (`report.json`, `report.html`) was written beside the run.",
     ]
     return "\n".join(lines) + "\n"

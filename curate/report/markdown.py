@@ -121,8 +121,12 @@ def render_markdown(r: dict[str, Any]) -> str:
         f"# curate report: {_text(run['name'])}",
         "",
         f"Rule set `{_cell(run['ruleset']['name'])}` (hash `{run['ruleset']['hash']}`), "
-        f"curate {r['curate_version']}, {run['seconds']:.1f} s, input fingerprint "
-        f"`{run.get('input_fingerprint', '')}`.",
+        f"curate {r['curate_version']}, {run['seconds']:.1f} s"
+        + (
+            f", input fingerprint `{run['input_fingerprint']}`."
+            if run.get("input_fingerprint")
+            else "."
+        ),
         "",
         *summary_lines(r),
         *top_lines_lines(r),
