@@ -32,6 +32,11 @@ from curate.engine import RunResult
 from curate.report import SCHEMA_VERSION
 from curate.stats import LENGTH_EDGES
 
+# what the report lists at most, whatever the corpus size (docs/report-schema.md)
+MAX_TOP_LINES = 100
+MAX_LINE_CHARS = 500
+MAX_SKIPPED_FILES = 1000
+
 
 def build_report(
     result: RunResult,
@@ -104,11 +109,28 @@ def build_report(
             "before": s.length_before,
             "after": s.length_after,
         },
-        "corpus": s.corpus,
+        "corpus": _bounded_corpus(s.corpus),
         "unreadable": {"count": s.unreadable, "rows": s.unreadable_rows},
-        "skipped_files": result.skipped_files,
+        "skipped_files": result.skipped_files[:MAX_SKIPPED_FILES],
     }
 
 
 def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n\n")[0].replace("\n", " ").strip()
+
+
+def _bounded_corpus(corpus: dict[str, Any]) -> dict[str, Any]:
+    """The corpus summaries with their repeated-line lists capped, so a rule that hands over more
+    cannot grow the report with the corpus."""
+    out = {}
+    for rule, summary in corpus.items():
+        if isinstance(summary, dict) and isinstance(summary.get("top_lines"), list):
+            lines = [
+                {**line, "text": str(line.get("text", ""))[:MAX_LINE_CHARS]}
+                if isinstance(line, dict)
+                else line
+                for line in summary["top_lines"][:MAX_TOP_LINES]
+            ]
+            summary = {**summary, "top_lines": lines}
+        out[rule] = summary
+    return out
