@@ -34,7 +34,9 @@ def _to_arrow(data: Any):
         return data.to_arrow()
     if hasattr(data, "data") and hasattr(data, "features"):  # datasets.Dataset
         return data.data.table if hasattr(data.data, "table") else data.data
-    raise TypeError(f"expected a datasets.Dataset, polars.DataFrame or pyarrow.Table, got {type(data).__name__}")
+    raise TypeError(
+        f"expected a datasets.Dataset, polars.DataFrame or pyarrow.Table, got {type(data).__name__}"
+    )
 
 
 def _batches(table, text_column: str):
@@ -71,10 +73,16 @@ def _frames(frames, like):
 
     if frames:
         return pl.concat(frames, how="diagonal_relaxed")
-    return pl.DataFrame(schema={c: like.schema[c] for c in like.columns}) if like is not None else pl.DataFrame()
+    return (
+        pl.DataFrame(schema={c: like.schema[c] for c in like.columns})
+        if like is not None
+        else pl.DataFrame()
+    )
 
 
-def clean(data: Any, rules: str | Path | dict | RuleSet = "default", *, text_column: str | None = None):
+def clean(
+    data: Any, rules: str | Path | dict | RuleSet = "default", *, text_column: str | None = None
+):
     """Apply a rule set. A Dataset or DatasetDict gives a DatasetDict(train, rejected); a polars
     DataFrame or Arrow table gives {"train": DataFrame, "rejected": DataFrame}."""
     rs = _ruleset(rules, text_column)
@@ -90,14 +98,21 @@ def clean(data: Any, rules: str | Path | dict | RuleSet = "default", *, text_col
         return {"train": train, "rejected": rej}
     import datasets
 
-    return datasets.DatasetDict({
-        "train": datasets.Dataset(train.to_arrow()),
-        "rejected": datasets.Dataset(rej.to_arrow()),
-    })
+    return datasets.DatasetDict(
+        {
+            "train": datasets.Dataset(train.to_arrow()),
+            "rejected": datasets.Dataset(rej.to_arrow()),
+        }
+    )
 
 
-def evaluate(data: Any, rules: str | Path | dict | RuleSet = "default", *,
-             text_column: str | None = None, name: str = "memory") -> dict[str, Any]:
+def evaluate(
+    data: Any,
+    rules: str | Path | dict | RuleSet = "default",
+    *,
+    text_column: str | None = None,
+    name: str = "memory",
+) -> dict[str, Any]:
     """The report dict (the schema of report.json) for in-memory data."""
     from curate.report.build import build_report
 
@@ -107,8 +122,9 @@ def evaluate(data: Any, rules: str | Path | dict | RuleSet = "default", *,
     return build_report(result, rs, name=name, command="curate.evaluate")
 
 
-def check(data: Any, rules: str | Path | dict | RuleSet, *, text_column: str | None = None
-          ) -> tuple[bool, list[GateResult]]:
+def check(
+    data: Any, rules: str | Path | dict | RuleSet, *, text_column: str | None = None
+) -> tuple[bool, list[GateResult]]:
     """Evaluate the rule set's gates: (no error-level gate failed, every gate's result)."""
     rs = _ruleset(rules, text_column)
     report = evaluate(data, rs)

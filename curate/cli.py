@@ -150,7 +150,6 @@ def cmd_run(args) -> int:
         raise UsageError(f"--out {out}: already complete; nothing to resume")
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
-    work.mkdir(parents=True, exist_ok=True)
     result, prefixes = engine.run(args.inputs, ruleset, _options(args), work, resume=args.resume)
     report = build_report(result, ruleset, name=name, command=_command_line(),
                           engine=args.engine, workers=engine.Runner(ruleset, _options(args)).workers)

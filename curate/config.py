@@ -74,16 +74,11 @@ class RuleSet:
 
 
 def _builtin_dir() -> Path:
-    try:
-        from importlib.resources import files
-
-        path = Path(str(files("curate._rules")))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    # running from a source checkout on PYTHONPATH: the rule sets sit beside the package
-    return Path(__file__).resolve().parent.parent / "rules"
+    # installed: rules/ is shipped as the package-data folder curate/_rules;
+    # a source checkout (editable install, PYTHONPATH): the rule sets sit beside the package
+    here = Path(__file__).resolve().parent
+    installed = here / "_rules"
+    return installed if installed.is_dir() else here.parent / "rules"
 
 
 def builtin_rulesets() -> dict[str, Path]:

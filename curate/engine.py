@@ -274,7 +274,7 @@ def run(
         else:
             if work_dir.exists():
                 shutil.rmtree(work_dir)
-            parts.mkdir(parents=True)
+            parts.mkdir(parents=True)  # only now: a usage error above leaves nothing behind
             _atomic_write_text(str(mpath), json.dumps(manifest))
         prefixes = [str(parts / f"{i:06d}") for i in range(len(shards))]
 

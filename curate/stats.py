@@ -52,7 +52,9 @@ class RuleStats:
         self.signal = self.signal or other.signal
         self.edges = self.edges or other.edges
         self.hist = _add(self.hist, other.hist) if other.hist else self.hist
-        self.examples = sorted(self.examples + other.examples, key=lambda e: e["key"])[:MAX_EXAMPLES]
+        self.examples = sorted(self.examples + other.examples, key=lambda e: e["key"])[
+            :MAX_EXAMPLES
+        ]
 
 
 @dataclass
@@ -80,15 +82,29 @@ class RunStats:
             self.unreadable_rows.extend(rows[:room])
 
     def merge(self, other: RunStats) -> RunStats:
-        for name in ("input", "kept", "dropped", "unreadable", "chars_in", "chars_out",
-                     "chars_removed", "bytes_in"):
+        for name in (
+            "input",
+            "kept",
+            "dropped",
+            "unreadable",
+            "chars_in",
+            "chars_out",
+            "chars_removed",
+            "bytes_in",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name, rs in other.rules.items():
             self.rules.setdefault(name, RuleStats()).merge(rs)
         for code, n in other.languages.items():
             self.languages[code] = self.languages.get(code, 0) + n
-        self.length_before = _add(self.length_before, other.length_before) if other.length_before else self.length_before
-        self.length_after = _add(self.length_after, other.length_after) if other.length_after else self.length_after
+        self.length_before = (
+            _add(self.length_before, other.length_before)
+            if other.length_before
+            else self.length_before
+        )
+        self.length_after = (
+            _add(self.length_after, other.length_after) if other.length_after else self.length_after
+        )
         room = MAX_UNREADABLE_LISTED - len(self.unreadable_rows)
         self.unreadable_rows.extend(other.unreadable_rows[: max(0, room)])
         self.corpus = self.corpus or other.corpus

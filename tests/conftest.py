@@ -22,14 +22,25 @@ def shared(*parts: str) -> Path:
     return path
 
 
-def curate_cli(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run the real `curate` command in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "curate", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout)
+def curate_cli(
+    *args, cwd: Path | None = None, timeout: int = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real `curate` command in a subprocess (from this checkout, whatever the cwd)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "curate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=full_env,
+    )
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 

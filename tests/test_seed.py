@@ -12,8 +12,16 @@ from tests.conftest import curate_cli, shared, write_rules
 def test_seed_article_cleaned(tmp_path):
     seeds = shared("seeds")
     raw = next(seeds.glob("*.txt")).read_text()
-    res = curate_cli("run", seeds, "--rules", "default", "--out", tmp_path / "out",
-                     "--report-dir", tmp_path / "rep")
+    res = curate_cli(
+        "run",
+        seeds,
+        "--rules",
+        "default",
+        "--out",
+        tmp_path / "out",
+        "--report-dir",
+        tmp_path / "rep",
+    )
     assert res.returncode == 0, res.stderr
     out = load_from_disk(str(tmp_path / "out"))
     assert set(out) == {"train", "rejected"}
@@ -36,10 +44,13 @@ def test_seed_article_cleaned(tmp_path):
 
 def test_seed_expecting_english_is_flagged(tmp_path):
     seeds = shared("seeds")
-    rules = write_rules(tmp_path / "en.yaml", "name: en\nrules:\n  - rule: language-mismatch\n"
-                        "    action: flag\n    expected: [en]\n")
-    res = curate_cli("run", seeds, "--rules", rules, "--out", tmp_path / "out",
-                     "--report-dir", tmp_path / "rep")
+    rules = write_rules(
+        tmp_path / "en.yaml",
+        "name: en\nrules:\n  - rule: language-mismatch\n    action: flag\n    expected: [en]\n",
+    )
+    res = curate_cli(
+        "run", seeds, "--rules", rules, "--out", tmp_path / "out", "--report-dir", tmp_path / "rep"
+    )
     assert res.returncode == 0, res.stderr
     row = load_from_disk(str(tmp_path / "out"))["train"][0]
     assert row["curate_flags"] == ["language-mismatch"]

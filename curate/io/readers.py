@@ -28,12 +28,20 @@ from curate.errors import UsageError
 FILE_COL = "__file"
 LINE_COL = "__line"
 
-SHARD_BYTES = 32 * 1024 * 1024  # target size of a .jsonl byte-range shard
+# target size of a .jsonl byte-range shard (the environment variable is for tests and tuning)
+SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 32 * 1024 * 1024))
 TXT_PER_SHARD = 2000
 BATCH_ROWS = 4096
 EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonl.gz": "jsonl.gz", ".ndjson.gz": "jsonl.gz",
-    ".json": "json", ".parquet": "parquet", ".csv": "csv", ".txt": "txt", ".arrow": "arrow",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonl.gz": "jsonl.gz",
+    ".ndjson.gz": "jsonl.gz",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".txt": "txt",
+    ".arrow": "arrow",
 }
 
 
@@ -117,7 +125,9 @@ def _folder_shards(folder: Path, skipped: list[str]) -> list[Shard]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rootp = Path(root)
-        if rootp != folder and ((rootp / "dataset_dict.json").exists() or (rootp / "state.json").exists()):
+        if rootp != folder and (
+            (rootp / "dataset_dict.json").exists() or (rootp / "state.json").exists()
+        ):
             shards.extend(_saved_dataset_shards(rootp))
             dirs[:] = []
             continue
@@ -148,8 +158,9 @@ def _file_shards(path: Path, kind: str) -> list[Shard]:
     return [Shard(kind, str(path))]
 
 
-def _jsonl_shards(path: Path, target: int = SHARD_BYTES) -> list[Shard]:
+def _jsonl_shards(path: Path, target: int | None = None) -> list[Shard]:
     """Byte ranges cut at line ends, with the line number each starts at (one pass, in C)."""
+    target = target or SHARD_BYTES
     size = path.stat().st_size
     if size <= target:
         return [Shard("jsonl", str(path))]
@@ -274,8 +285,13 @@ def read_shard(
     """Yield (table, unreadable) batches. Tables have the input columns plus __file and __line,
     and a text column that is a non-null string in every row."""
     reader = {
-        "jsonl": _read_jsonl, "jsonl.gz": _read_jsonl, "json": _read_json, "csv": _read_csv,
-        "txt": _read_txt, "parquet": _read_parquet, "arrow": _read_arrow,
+        "jsonl": _read_jsonl,
+        "jsonl.gz": _read_jsonl,
+        "json": _read_json,
+        "csv": _read_csv,
+        "txt": _read_txt,
+        "parquet": _read_parquet,
+        "arrow": _read_arrow,
     }[shard.kind]
     yield from reader(shard, text_column, batch_rows)
 
@@ -306,8 +322,13 @@ class _RowBuffer:
             self.bad.append(Unreadable(file, line, f"text column {self.text_column!r} is {why}"))
             return
         if not isinstance(text, str):
-            self.bad.append(Unreadable(
-                file, line, f"text column {self.text_column!r} is {type(text).__name__}, not text"))
+            self.bad.append(
+                Unreadable(
+                    file,
+                    line,
+                    f"text column {self.text_column!r} is {type(text).__name__}, not text",
+                )
+            )
             return
         obj[FILE_COL] = file
         obj[LINE_COL] = line
@@ -340,9 +361,16 @@ def rows_to_table(rows: list[dict[str, Any]], text_column: str) -> pa.Table:
             cols[name] = pa.array(values)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             cols[name] = pa.array(
-                [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False,
-                                                                                 default=str)
-                 for v in values], type=pa.string())
+                [
+                    None
+                    if v is None
+                    else v
+                    if isinstance(v, str)
+                    else json.dumps(v, ensure_ascii=False, default=str)
+                    for v in values
+                ],
+                type=pa.string(),
+            )
     return pa.table(cols)
 
 
@@ -365,18 +393,27 @@ def _read_jsonl(shard: Shard, text_column: str, batch_rows: int):
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    buf.bad.append(Unreadable(shard.path, line_no, f"invalid UTF-8 at byte {e.start}"))
+                    buf.bad.append(
+                        Unreadable(shard.path, line_no, f"invalid UTF-8 at byte {e.start}")
+                    )
                 else:
                     try:
                         buf.add(loads(raw), line_no)
                     except (decode_error, ValueError, RecursionError) as e:
-                        buf.bad.append(Unreadable(shard.path, line_no, f"broken JSON ({_short(e)})"))
+                        buf.bad.append(
+                            Unreadable(shard.path, line_no, f"broken JSON ({_short(e)})")
+                        )
             line_no += 1
             if buf.full():
                 yield buf.flush()
     except (EOFError, OSError, zlib.error) as e:
-        buf.bad.append(Unreadable(shard.path, line_no,
-                                  f"file ends or breaks here, the rest is unreadable ({_short(e)})"))
+        buf.bad.append(
+            Unreadable(
+                shard.path,
+                line_no,
+                f"file ends or breaks here, the rest is unreadable ({_short(e)})",
+            )
+        )
     yield buf.flush()
 
 
@@ -410,7 +447,9 @@ def _read_json(shard: Shard, text_column: str, batch_rows: int):
         if "Extra data" in str(e):  # JSON lines saved as .json
             yield from _read_jsonl(Shard("jsonl", shard.path), text_column, batch_rows)
             return
-        buf.bad.append(Unreadable(shard.path, getattr(e, "lineno", None), f"broken JSON ({_short(e)})"))
+        buf.bad.append(
+            Unreadable(shard.path, getattr(e, "lineno", None), f"broken JSON ({_short(e)})")
+        )
         yield buf.flush()
         return
     if isinstance(data, dict):  # {"data": [...]} and similar wrappers
@@ -458,15 +497,20 @@ def _read_csv(shard: Shard, text_column: str, batch_rows: int):
                 start = reader.line_num + 1
                 continue
             if len(row) != len(header):
-                buf.bad.append(Unreadable(shard.path, start,
-                                          f"{len(row)} fields where the header has {len(header)}"))
+                buf.bad.append(
+                    Unreadable(
+                        shard.path, start, f"{len(row)} fields where the header has {len(header)}"
+                    )
+                )
             else:
                 buf.add(dict(zip(header, row, strict=True)), start)
             start = reader.line_num + 1
             if buf.full():
                 yield buf.flush()
     except csv.Error as e:
-        buf.bad.append(Unreadable(shard.path, start, f"broken CSV, the rest is unreadable ({_short(e)})"))
+        buf.bad.append(
+            Unreadable(shard.path, start, f"broken CSV, the rest is unreadable ({_short(e)})")
+        )
     yield buf.flush()
 
 
@@ -498,13 +542,22 @@ def _table_rows(shard: Shard, table: pa.Table, text_column: str, first_row: int)
     bad: list[Unreadable] = []
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         if pa.types.is_null(col.type) or not pa.types.is_string(col.type):
-            bad = [Unreadable(shard.path, first_row + i,
-                              f"text column {text_column!r} is {col.type}, not text") for i in range(n)]
+            bad = [
+                Unreadable(
+                    shard.path,
+                    first_row + i,
+                    f"text column {text_column!r} is {col.type}, not text",
+                )
+                for i in range(n)
+            ]
             return None, bad
     nulls = pc.is_null(col)
     if pc.any(nulls).as_py():
         idx = [i for i, v in enumerate(nulls.to_pylist()) if v]
-        bad = [Unreadable(shard.path, first_row + i, f"text column {text_column!r} is null") for i in idx]
+        bad = [
+            Unreadable(shard.path, first_row + i, f"text column {text_column!r} is null")
+            for i in idx
+        ]
         table = table.filter(pc.invert(nulls))
         rows = [first_row + i for i in range(n) if i not in set(idx)]
     else:
@@ -526,7 +579,10 @@ def _read_parquet(shard: Shard, text_column: str, batch_rows: int):
             yield _table_rows(shard, table, text_column, row)
             row += rb.num_rows
     except (pa.ArrowException, OSError) as e:
-        yield None, [Unreadable(shard.path, row, f"corrupt parquet, the rest is unreadable ({_short(e)})")]
+        yield (
+            None,
+            [Unreadable(shard.path, row, f"corrupt parquet, the rest is unreadable ({_short(e)})")],
+        )
 
 
 def _read_arrow(shard: Shard, text_column: str, batch_rows: int):

@@ -44,8 +44,13 @@ def _normalise_type(t: pa.DataType) -> pa.DataType:
 def unified_schema(paths: list[str], text_column: str) -> pa.Schema:
     schemas = [s for s in (_part_schema(p) for p in paths) if s is not None]
     if not schemas:
-        return pa.schema([(text_column, pa.string()), ("curate_flags", pa.list_(pa.string())),
-                          ("curate_dropped_by", pa.list_(pa.string()))])
+        return pa.schema(
+            [
+                (text_column, pa.string()),
+                ("curate_flags", pa.list_(pa.string())),
+                ("curate_dropped_by", pa.list_(pa.string())),
+            ]
+        )
     normal = [pa.schema([pa.field(f.name, _normalise_type(f.type)) for f in s]) for s in schemas]
     return pa.unify_schemas(normal, promote_options="permissive")
 

@@ -1,0 +1,187 @@
+"""Every INPUT form of DESIGN.md reads the same rows; unreadable rows are counted with file and line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from curate.errors import UsageError
+from curate.io.readers import Shard, discover, read_shard
+from tests.conftest import write_jsonl
+
+ROWS = [
+    {"id": "a", "text": "Satu kalimat lengkap di sini."},
+    {"id": "b", "text": "A second document.\nWith two lines."},
+    {"id": "c", "text": ""},
+]
+
+
+def read_all(inputs, text_column="text"):
+    shards, skipped = discover([str(i) for i in inputs], text_column)
+    rows, bad = [], []
+    for s in shards:
+        for table, unreadable in read_shard(s, text_column, batch_rows=2):
+            bad.extend(unreadable)
+            if table is not None:
+                rows.extend(table.to_pylist())
+    return rows, bad, skipped
+
+
+def texts(rows):
+    return [r["text"] for r in rows]
+
+
+def test_jsonl(tmp_path):
+    rows, bad, _ = read_all([write_jsonl(tmp_path / "a.jsonl", ROWS)])
+    assert texts(rows) == texts(ROWS) and not bad
+    assert [r["__line"] for r in rows] == [1, 2, 3]
+
+
+def test_jsonl_gz(tmp_path):
+    p = tmp_path / "a.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in ROWS)
+    rows, bad, _ = read_all([p])
+    assert texts(rows) == texts(ROWS) and not bad
+
+
+def test_json_array_and_wrapper(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps(ROWS))
+    (tmp_path / "b.json").write_text(json.dumps({"data": ROWS}))
+    rows, bad, _ = read_all([tmp_path / "a.json", tmp_path / "b.json"])
+    assert texts(rows) == texts(ROWS) * 2 and not bad
+
+
+def test_parquet(tmp_path):
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS), p, row_group_size=1)
+    rows, bad, _ = read_all([p])
+    assert texts(rows) == texts(ROWS) and not bad
+
+
+def test_csv_with_multiline_field(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text(
+        'id,text\na,"Satu kalimat lengkap di sini."\nb,"A second document.\nWith two lines."\nc,\n'
+    )
+    rows, bad, _ = read_all([p])
+    assert texts(rows) == texts(ROWS) and not bad
+    assert [r["__line"] for r in rows] == [2, 3, 5]
+
+
+def test_txt_folder_one_document_per_file(tmp_path):
+    for r in ROWS:
+        (tmp_path / f"{r['id']}.txt").write_text(r["text"])
+    rows, bad, _ = read_all([tmp_path])
+    assert sorted(texts(rows)) == sorted(texts(ROWS))
+    assert {r["id"] for r in rows} == {"a.txt", "b.txt", "c.txt"}
+
+
+def test_save_to_disk_folder_and_dataset_dict(tmp_path):
+    import datasets
+
+    ds = datasets.Dataset.from_list(ROWS)
+    ds.save_to_disk(str(tmp_path / "ds"))
+    datasets.DatasetDict({"train": ds, "test": ds}).save_to_disk(str(tmp_path / "dd"))
+    rows, bad, _ = read_all([tmp_path / "ds"])
+    assert texts(rows) == texts(ROWS) and not bad
+    rows, bad, _ = read_all([tmp_path / "dd"])
+    assert sorted(texts(rows)) == sorted(texts(ROWS) * 2)
+
+
+def test_hf_name_through_load_dataset(tmp_path):
+    # a local folder of data files is a valid load_dataset name and needs no network
+    folder = tmp_path / "hub"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", ROWS)
+    rows, bad, _ = read_all([f"hf:{folder}"])
+    assert sorted(texts(rows)) == sorted(texts(ROWS)) and not bad
+
+
+def test_text_column_option(tmp_path):
+    p = write_jsonl(tmp_path / "a.jsonl", [{"body": r["text"]} for r in ROWS])
+    rows, _, _ = read_all([p], text_column="body")
+    assert [r["body"] for r in rows] == texts(ROWS)
+    with pytest.raises(UsageError, match="no column 'text'.*--text-column"):
+        read_all([p])
+
+
+def test_unreadable_rows_are_counted_with_file_and_line(tmp_path):
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(
+        b'{"id": "a", "text": "fine"}\n'
+        b'{"id": "b", "text": "broken\n'
+        b'{"id": "c", "text": "caf\xe9 \xff"}\n'
+        b'{"id": "d", "text": null}\n'
+        b'{"id": "e", "text": 12}\n'
+        b"[1, 2]\n"
+        b'{"id": "g"}\n'
+        b"\n"
+        b'{"id": "h", "text": ""}\n'
+    )
+    rows, bad, _ = read_all([p])
+    assert [r["id"] for r in rows] == ["a", "h"]
+    assert [(b.line, b.file) for b in bad] == [(n, str(p)) for n in (2, 3, 4, 5, 6, 7)]
+    reasons = " | ".join(b.reason for b in bad)
+    for word in ("broken JSON", "UTF-8", "null", "int", "not an object", "missing"):
+        assert word in reasons
+
+
+def test_jsonl_byte_range_shards_cover_every_line_once(tmp_path):
+    from curate.io import readers
+
+    rows = [{"id": str(i), "text": f"document number {i} " * (i % 7)} for i in range(500)]
+    p = write_jsonl(tmp_path / "big.jsonl", rows)
+    shards = readers._jsonl_shards(p, target=2000)
+    assert len(shards) > 5
+    got = []
+    for s in shards:
+        for table, bad in read_shard(s, "text"):
+            assert not bad
+            if table is not None:
+                got.extend(table.to_pylist())
+    assert [r["id"] for r in got] == [r["id"] for r in rows]
+    assert [r["__line"] for r in got] == list(range(1, 501))
+
+
+def test_corrupt_gzip_keeps_what_was_read(tmp_path):
+    p = tmp_path / "a.jsonl.gz"
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in ROWS * 200).encode())
+    p.write_bytes(data[: len(data) // 2])
+    rows, bad, _ = read_all([p])
+    assert rows and len(bad) == 1 and "unreadable" in bad[0].reason
+
+
+def test_missing_input_and_unknown_type(tmp_path):
+    with pytest.raises(UsageError, match="no such file"):
+        discover([str(tmp_path / "nope.jsonl")])
+    (tmp_path / "x.docx").write_text("x")
+    with pytest.raises(UsageError, match="unknown file type"):
+        discover([str(tmp_path / "x.docx")])
+
+
+def test_corrupt_parquet_is_a_usage_error(tmp_path):
+    p = tmp_path / "bad.parquet"
+    p.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(UsageError, match="parquet"):
+        discover([str(p)])
+
+
+def test_folder_mixing_formats_skips_unknown_files(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", ROWS[:1])
+    (tmp_path / "b.txt").write_text("A text file document.")
+    (tmp_path / "notes.docx").write_text("not an input")
+    rows, bad, skipped = read_all([tmp_path])
+    assert sorted(texts(rows)) == sorted([ROWS[0]["text"], "A text file document."])
+    assert skipped == [str(tmp_path / "notes.docx")]
+
+
+def test_shards_pickle_small():
+    import pickle
+
+    s = Shard("jsonl", "/x/y.jsonl", 10, 20, 3)
+    assert pickle.loads(pickle.dumps(s)) == s
