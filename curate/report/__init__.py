@@ -25,5 +25,7 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    # a file name that is not UTF-8 reaches us with surrogate escapes; written as \udcXX it stays
+    # a valid JSON escape and readable text instead of failing the whole run at the last step
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)
