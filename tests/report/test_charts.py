@@ -83,3 +83,8 @@ def test_removed_lines_found_by_line_diff():
     after = "Title\nBody one.\nBody two cut here and more"
     spans = _removed_lines(before, after, complete=False)
     assert [before[a:b] for a, b in spans] == ["A A A\n", "Share this\n"]  # not the cut last line
+
+
+def test_labels_are_escaped_in_the_svg():
+    svg = charts.languages_chart({"<script>x</script>": 3})
+    assert "<script" not in svg and "&lt;script&gt;x&lt;/script&gt;" in svg
