@@ -84,3 +84,9 @@ def real_report() -> dict[str, Any]:
         ]
         _CACHE["r"] = r
     return copy.deepcopy(_CACHE["r"])
+
+
+def expected_charts(r: dict[str, Any]) -> int:
+    """Charts the page draws: rules, one per rule with a signal, languages, lengths."""
+    signals = sum(1 for v in r["rules"].values() if v.get("signal") and sum(v["signal"]["counts"]))
+    return 1 + signals + bool(r["languages"]) + bool(sum(r["lengths"]["before"]))

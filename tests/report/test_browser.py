@@ -11,7 +11,7 @@ import pytest
 
 from curate.report.charts import BLUE, ORANGE, RED
 from curate.report.html import render_html
-from tests.report.helpers import real_report
+from tests.report.helpers import expected_charts, real_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 WIDTH, HEIGHT = 1366, 7000  # a laptop-wide window, tall enough for the whole test page
@@ -84,7 +84,7 @@ def _pixels(png, colour: str, tolerance: int = 12) -> int:
 
 def test_charts_are_drawn(page):
     dom, shot = page
-    assert dom.count('<svg class="chart"') == 7
+    assert dom.count('<svg class="chart"') == expected_charts(real_report())
     # bars in the page's colours, painted by the browser: signal/language/length bars in blue,
     # "fired" bars in orange, the dropped bar and threshold lines in red
     assert _pixels(shot, BLUE) > 20_000
