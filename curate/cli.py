@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check", help="CI gate: exit 0 pass, 1 a gate failed, 2 bad usage/input")
     _common(chk, out=False)
-    chk.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML, one testcase per gate")
+    chk.add_argument("--junit", type=Path, metavar="FILE",
+                     help="write JUnit XML, one testcase per gate")
+    chk.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
+                     help="an earlier report.json: also fail when a gated value got worse than it "
+                          "by more than the rule set's tolerance (gates.baseline.tolerance)")
 
     dif = sub.add_parser("diff", help="compare two reports: what got better or worse, per rule")
     dif.add_argument("report_a", metavar="REPORT_A", help="report.json (or its folder) of run A")
@@ -195,27 +199,67 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from curate.gate import evaluate_gates, junit_xml
-    from curate.report import write_reports
+    """Exit 0 when no error-level gate fails (warnings are printed), 1 when one does, 2 when the
+    gates cannot be measured (bad usage, a bad rule set or baseline, unreadable input files)."""
+    import pyarrow as pa
 
-    ruleset, report = _evaluate(args)
-    results = evaluate_gates(ruleset.gates, report)
+    from curate import engine, gate
+    from curate.report import write_reports
+    from curate.report.build import build_report
+
+    ruleset = _prepare(args)
+    rule_names = {s.rule for s in ruleset.rules}
+    baseline = None
+    if args.baseline is not None:
+        baseline = gate.load_baseline(args.baseline)
+        if not gate.has_regression_gates(ruleset.gates, rule_names):
+            raise UsageError(f"--baseline: the rule set {ruleset.source} sets no tolerance; add "
+                             "gates: {baseline: {tolerance: 0.02}} or a gate's max_regression")
+    if args.junit is not None and args.junit.is_dir():
+        raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
+    options = _options(args)
+    try:
+        result, _ = engine.run(args.inputs, ruleset, options, None)
+    except (OSError, pa.ArrowException) as e:  # a reader met a file it cannot parse at all
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise UsageError(f"input {' '.join(args.inputs)}: a file cannot be read "
+                         f"({e.__class__.__name__}: {detail})") from None
+    report = build_report(result, ruleset, name=_default_name(args), command=_command_line(),
+                          engine=args.engine, workers=engine.Runner(ruleset, options).workers)
+    problems = gate.unreadable_inputs(report)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageError(problems[0] + more)
+    results = gate.evaluate_gates(ruleset.gates, report, baseline, rule_names)
     report["gates"] = [r.as_dict() for r in results]
     if args.junit:
+        d = report["documents"]
+        props = {"ruleset": ruleset.name, "ruleset_hash": ruleset.hash,
+                 "inputs": " ".join(args.inputs), "documents": d["input"],
+                 "unreadable": d["unreadable"]}
+        if args.baseline is not None:
+            props["baseline"] = str(args.baseline)
         args.junit.parent.mkdir(parents=True, exist_ok=True)
-        args.junit.write_text(junit_xml(results, f"curate check {ruleset.name}"), encoding="utf-8")
+        args.junit.write_text(gate.junit_xml(results, f"curate check {ruleset.name}", props),
+                              encoding="utf-8")
     if args.report_dir:
         write_reports(report, args.report_dir)
-    failed = [r for r in results if not r.passed and r.level == "error"]
-    widths = (max([len(r.gate) for r in results] + [4]),)
-    print(f"{'gate':<{widths[0]}}  level  threshold      value  verdict")
-    for r in results:
-        print(f"{r.gate:<{widths[0]}}  {r.level:<5}  {r.threshold:>9.6g}  {r.value:>9.6g}  {r.verdict}")
-    if not results:
-        print("(the rule set defines no gates)")
+    failed = [r for r in results if r.verdict == "FAIL"]
+    warned = [r for r in results if r.verdict == "WARN"]
+    print(gate.table(results) if results else "(the rule set defines no gates)")
+    if baseline is not None:
+        for note in gate.baseline_notes(report, baseline):
+            print(f"note: {note}")
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # annotations on the workflow run's page
+        for r in failed + warned:
+            kind = "error" if r.verdict == "FAIL" else "warning"
+            print(f"::{kind} title=curate check::{r.message()}")
     d = report["documents"]
     print(f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
-          f"{d['unreadable']:,} unreadable; {len(failed)} gate(s) failed")
+          f"{d['unreadable']:,} unreadable; gates: {len(results)} checked, {len(failed)} failed, "
+          f"{len(warned)} warned")
+    if args.report_dir and not args.quiet:
+        print(f"report: {args.report_dir / 'report.html'}")
     return EXIT_GATE if failed else EXIT_OK
 
 

@@ -32,6 +32,9 @@ class BatchOutput:
     kept: pl.DataFrame
     rejected: pl.DataFrame
     stats: RunStats
+    # every line a strip action removed: __doc, __off (offset in the original text), len
+    # (characters including the newline) and the rule that removed it
+    removed: pl.DataFrame | None = None
 
 
 def signal_column(name: str) -> str:
@@ -152,7 +155,12 @@ def process_batch(
         rs.examples = _examples(rule, fired, orig_text, cleaned, spans, signal_cols, files,
                                 linenos, ids, is_dropped)
         stats.rules[rule.name] = rs
-    return BatchOutput(kept=kept, rejected=rejected, stats=stats)
+    removed = (
+        pl.concat([f.with_columns(pl.lit(name).alias("rule")) for name, f in removed_by.items()])
+        if removed_by
+        else None
+    )
+    return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed=removed)
 
 
 def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:

@@ -1,0 +1,91 @@
+"""User patterns: lines matching regular expressions the rule set supplies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from curate.checks import register
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+
+MAX_PATTERN_CHARS = 1000
+
+
+def check_pattern(pattern: str) -> None:
+    """Reject a pattern before any data is read.
+
+    Patterns run on polars' regex engine (Rust `regex`), which guarantees time linear in the text:
+    there is no backtracking, so a pattern such as `(a+)+$` cannot blow up on hostile text; features
+    that need backtracking (look-around, back-references) are refused here with the engine's
+    message, as are patterns whose compiled program is too large.
+    """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise ValueError(f"pattern is longer than {MAX_PATTERN_CHARS} characters")
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except pl.exceptions.ComputeError as e:
+        first = str(e).strip().splitlines()
+        detail = next((ln.strip() for ln in first if ln.strip().startswith("error:")), first[0])
+        raise ValueError(f"invalid regular expression {pattern!r}: {detail}") from None
+
+
+@register
+class PatternLines(Rule):
+    """Lines that match regular expressions you supply.
+
+    Catches: site-specific chrome no list knows ("Diposting oleh ...", a newsletter footer), IDs,
+    tracking lines; whatever your corpus repeats.
+
+    Why: every corpus has its own boilerplate; a pattern is the quickest fix once you have seen it
+    in the report.
+
+    Example: `patterns: ["^Diposting oleh ", "(?i)^all photos: "]` with `action: strip` removes
+    those lines.
+
+    Patterns use the syntax of the Rust `regex` crate (like Python's `re` without look-around and
+    back-references) and run in time linear in the text, so a hostile document cannot make a
+    pattern take exponential time. A pattern matches anywhere in the line unless anchored.
+
+    Signals:
+      pattern_lines  number of matching lines (lines)
+      pattern_share  characters in matching lines / characters in the document (0..1)
+
+    Actions: `strip` removes matching lines (fires when it removes one); `flag`/`drop` fire when
+    pattern_share > max_share.
+    """
+
+    name = "pattern-lines"
+    family = "custom"
+    actions = ("flag", "strip", "drop")
+    main_signal = "pattern_share"
+    threshold_param = "max_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        patterns: list[str] = param([], "regular expressions matched against each line")
+        case_sensitive: bool = param(True, "false: patterns ignore case")
+        max_share: float = param(
+            0.0, "flag/drop documents whose matching share is above this",
+            unit="fraction of characters", source="our choice: any match", min=0.0, max=1.0)
+
+        def validate(self) -> None:
+            if not self.patterns:
+                raise ValueError("patterns: give at least one regular expression")
+            for p in self.patterns:
+                check_pattern(p)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        flags = "" if self.params.case_sensitive else "(?i)"
+        combined = "|".join(f"{flags}(?:{p})" for p in self.params.patterns)
+        mask = batch.lines.select(pl.col(LINE).str.contains(combined).fill_null(False)).to_series()
+        lines = batch.lines.with_columns(mask.alias("_m"), pl.col(LINE).str.len_chars().alias("_n"))
+        per_doc = lines.group_by(DOC).agg(
+            pl.col("_m").sum().alias("n"),
+            (pl.col("_n").filter(pl.col("_m")).sum() / pl.col("_n").sum().clip(lower_bound=1)).alias("share"),
+        )
+        count = batch.per_doc(per_doc, "n").cast(pl.Int64)
+        share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
+        fired = count > 0 if self.action == "strip" else share > self.params.max_share
+        return RuleResult(signals={"pattern_lines": count, "pattern_share": share}, fired=fired,
+                          remove=mask)

@@ -1,0 +1,969 @@
+"""Document quality: the published heuristics of Gopher, C4 and FineWeb, multilingual, in one place.
+
+Every rule here is one heuristic with its published default threshold. They share one pass over
+the batch (tokens from `curate.checks.words`, line statistics from `batch.lines`), cached on the
+batch, so a rule set with all of them splits each document once.
+
+Sources:
+  Gopher   Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights from Training
+           Gopher", appendix A.1.1 (quality filters); defaults as in datatrove's
+           GopherQualityFilter.
+  C4       Raffel et al. 2020, "Exploring the Limits of Transfer Learning ...", section 2.2;
+           tensorflow_datasets c4_utils.clean_page; datatrove's C4QualityFilter.
+  FineWeb  Penedo et al. 2024, "The FineWeb Datasets", section 3.3 (custom filters); datatrove's
+           FineWebQualityFilter.
+
+Conventions (see bench/results/quality.md for every difference from datatrove):
+  words   tokens holding a letter or a digit (curate.checks.words: whitespace-delimited tokens
+          with punctuation attached; Chinese/Japanese characters and Thai pseudo-words counted
+          one by one).
+  lines   the document's non-blank lines (split on "\\n"): blank lines separate paragraphs, they
+          are not lines of content, and counting them would halve every line share of a text with
+          blank lines between paragraphs.
+  A share whose denominator is empty (no words, no lines) is null: there is nothing to judge, the
+  rule does not fire, and `too-few-words` is the rule that catches the empty document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from curate.checks import register
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.words import (
+    SUBSTRING_LANGUAGES,
+    WORD,
+    stop_word_table,
+    stop_words,
+    token_frame,
+    tokens,
+)
+
+GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
+C4 = "C4 (Raffel et al. 2020, section 2.2; tfds c4_utils)"
+FINEWEB = "FineWeb (Penedo et al. 2024, section 3.3; datatrove FineWebQualityFilter)"
+
+# Gopher bullets are "•" and "-" (datatrove); markdown "*" and other bullet glyphs are as common
+BULLET = r"^\s*[-•*‣◦▪●■–·]"
+ELLIPSIS_END = r"(?:\.\.\.|…)$"
+# a sentence terminal of any script (Unicode Sentence_Terminal: . ! ? 。 । ؟ ...), optionally
+# followed by closing quotes or brackets ("He left." and (see above.) are punctuated lines)
+PUNCTUATED_END = r"\p{Sentence_Terminal}[\p{Pf}\p{Pe}\"']*$"
+# C4 keeps a line ending in . ? ! " ' and not in an ellipsis; we accept every script's terminals
+C4_END = r"(?:\p{Sentence_Terminal}|[\"'\p{Pf}])$"
+# a sentence: terminal punctuation followed by a space or the end of the line; CJK full stops need
+# no space after them
+SENTENCE = r"\p{Sentence_Terminal}+[\"'\p{Pf}\p{Pe}]*(?:\s|$)|[。！？｡]+"
+SHORT_LINE_CHARS = 30
+
+
+def _share(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return pl.when(den > 0).then(num / den).otherwise(None).cast(pl.Float64)
+
+
+def _stats(batch: Batch) -> pl.DataFrame:
+    """Per-document word and line statistics shared by the quality rules, cached on the batch
+    (a strip action builds a new Batch, so the cache never outlives the text it was computed on)."""
+    cached = getattr(batch, "_quality_stats", None)
+    if cached is not None:
+        return cached
+    toks = _tokens(batch)
+    edge = r"[\p{P}\p{S}]"
+    # punctuation a tokenizer such as spaCy would split off a word ("world." -> "world", ".")
+    split_off = pl.when(pl.col("is_word")).then(
+        pl.col("tok").str.contains("^" + edge).cast(pl.Int64)
+        + pl.col("tok").str.contains(edge + "$").cast(pl.Int64)).otherwise(0)
+    per_tok = toks.group_by(DOC).agg(
+        pl.len().alias("tokens"),
+        (pl.len() + split_off.sum()).alias("tokens_punct"),
+        pl.col("is_word").sum().alias("words"),
+        pl.col("has_letter").sum().alias("letter_tokens"),
+        pl.col("bare").str.len_chars().filter(pl.col("is_word") & ~pl.col("unspaced"))
+        .mean().alias("mean_word_length"),
+    )
+    line = pl.col(LINE)
+    rline = line.str.strip_chars_end()
+    nonblank = line.str.strip_chars() != ""
+    lines = batch.lines.filter(nonblank).with_columns(
+        (~line.is_first_distinct().over(DOC)).alias("_dup"))
+    per_line = lines.group_by(DOC).agg(
+        pl.len().alias("lines"),
+        rline.str.contains(BULLET).sum().alias("bullet_lines"),
+        rline.str.contains(ELLIPSIS_END).sum().alias("ellipsis_lines"),
+        rline.str.contains(PUNCTUATED_END).sum().alias("punctuated_lines"),
+        (rline.str.len_chars() <= SHORT_LINE_CHARS).sum().alias("short_lines"),
+        line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
+        line.str.to_lowercase().str.contains("javascript", literal=True).sum()
+        .alias("javascript_lines"),
+    )
+    text = pl.col("text")
+    docs = batch.docs.select(
+        DOC,
+        text.str.count_matches("#", literal=True).alias("hashes"),
+        (text.str.count_matches("...", literal=True) + text.str.count_matches("…", literal=True))
+        .alias("ellipses"),
+        text.str.count_matches("\n", literal=True).alias("newlines"),
+        text.str.len_chars().alias("chars"),
+        text.str.count_matches("{", literal=True).alias("curly_braces"),
+        text.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).alias("lorem_ipsum"),
+        text.str.count_matches(SENTENCE).alias("sentences"),
+    )
+    counts = ["tokens", "tokens_punct", "words", "letter_tokens", "lines", "bullet_lines",
+              "ellipsis_lines", "punctuated_lines", "short_lines", "dup_line_chars",
+              "javascript_lines"]
+    stats = (
+        docs.join(per_tok, on=DOC, how="left", maintain_order="left")
+        .join(per_line, on=DOC, how="left", maintain_order="left")
+        .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
+    )
+    stats = stats.with_columns(
+        _share(pl.col("hashes"), pl.col("words")).alias("hash_ratio"),
+        _share(pl.col("ellipses"), pl.col("words")).alias("ellipsis_ratio"),
+        _share(pl.col("letter_tokens"), pl.col("tokens")).alias("alpha_words_share"),
+        _share(pl.col("letter_tokens"), pl.col("tokens_punct")).alias("alpha_words_share_punct"),
+        _share(pl.col("bullet_lines"), pl.col("lines")).alias("bullet_lines_share"),
+        _share(pl.col("ellipsis_lines"), pl.col("lines")).alias("ellipsis_lines_share"),
+        _share(pl.col("punctuated_lines"), pl.col("lines")).alias("punctuated_lines_share"),
+        _share(pl.col("short_lines"), pl.col("lines")).alias("short_lines_share"),
+        # FineWeb's denominator: every character except the newlines
+        _share(pl.col("dup_line_chars"), pl.col("chars") - pl.col("newlines"))
+        .alias("dup_line_chars_share"),
+        _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
+        pl.col("mean_word_length").cast(pl.Float64),
+    ).with_columns(
+        pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
+    )
+    batch._quality_stats = stats  # type: ignore[attr-defined]
+    return stats
+
+
+def _tokens(batch: Batch) -> pl.DataFrame:
+    cached = getattr(batch, "_quality_tokens", None)
+    if cached is None:
+        cached = token_frame(batch.docs.select(DOC, "text"))
+        batch._quality_tokens = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _col(batch: Batch, name: str) -> pl.Series:
+    return _stats(batch).get_column(name).alias(name)
+
+
+# -- stop words ------------------------------------------------------------------------------------
+
+
+def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
+    """(distinct stop words found, the list used) per document.
+
+    `explicit` non-empty: that list for every document (Gopher's eight English words). Otherwise
+    the list of the language `language-mismatch` detected (it must run earlier in the rule set);
+    the union of every shipped list when it did not run or said `und`; null (not judged) for a
+    detected language without a shipped list.
+    """
+    toks = _tokens(batch).select(DOC, "low")
+    if explicit:
+        wanted = pl.Series(sorted({w.lower() for w in explicit}), dtype=pl.String)
+        found = toks.filter(pl.col("low").is_in(wanted.implode())).group_by(DOC).agg(
+            pl.col("low").n_unique().alias("n"))
+        count = batch.per_doc(found, "n", 0).cast(pl.Int64)
+        no_words = _stats(batch).get_column("words") == 0
+        count = pl.select(pl.when(no_words).then(None).otherwise(count)).to_series()
+        return count.alias("stop_words"), pl.Series(["custom"] * batch.n, dtype=pl.String)
+
+    lists = stop_words()
+    lang = batch.signals.get("language")
+    if lang is None:
+        key = pl.Series(["*"] * batch.n, dtype=pl.String)
+    else:
+        lang = lang.cast(pl.String)
+        key = pl.select(
+            pl.when(lang.is_in(list(lists))).then(lang)
+            .when(lang.is_null() | (lang == "und")).then(pl.lit("*"))
+            .otherwise(None)
+        ).to_series()
+    keys = batch.doc_index.with_columns(key.alias("lang"))
+    table = stop_word_table()
+    found = (
+        toks.join(keys, on=DOC, how="inner")
+        .join(table, left_on=["lang", "low"], right_on=["lang", "bare"], how="inner")
+        .group_by(DOC)
+        .agg(pl.col("low").n_unique().alias("n"))
+    )
+    count = batch.per_doc(found, "n", 0).cast(pl.Int64)
+    # languages written without spaces: stop words are substrings of the text
+    text = batch.text
+    for code in SUBSTRING_LANGUAGES:
+        use = (key == code) | (key == "*")
+        if not use.any() or code not in lists:
+            continue
+        hits = text.str.extract_many(list(lists[code]), overlapping=True).list.n_unique()
+        count = count + pl.select(pl.when(use).then(hits).otherwise(0)).to_series().cast(pl.Int64)
+    # nothing to judge: a language without a list, or a document without words
+    no_words = _stats(batch).get_column("words") == 0
+    count = pl.select(pl.when(key.is_null() | no_words).then(None).otherwise(count)).to_series()
+    return count.alias("stop_words"), key.alias("stop_words_list")
+
+
+# -- the quality score -----------------------------------------------------------------------------
+
+# Each component maps one signal to 0..1 through straight lines between (value, score) points:
+# 1 where the signal is comfortably fine, exactly 0.5 at the published threshold, 0 far beyond.
+# Components of one signal with two thresholds take the smaller of their two ramps.
+COMPONENTS: dict[str, tuple[tuple[tuple[float, float], ...], ...]] = {
+    "words": (((0, 0.0), (50, 0.5), (200, 1.0)),
+              ((50_000, 1.0), (100_000, 0.5), (200_000, 0.0))),
+    "mean_word_length": (((0, 0.0), (3, 0.5), (4, 1.0)), ((7, 1.0), (10, 0.5), (15, 0.0))),
+    "symbol_ratio": (((0, 1.0), (0.1, 0.5), (0.2, 0.0)),),
+    "alpha_words_share": (((0.4, 0.0), (0.8, 0.5), (0.95, 1.0)),),
+    "stop_words": (((0, 0.0), (2, 0.5), (4, 1.0)),),
+    "bullet_lines_share": (((0.5, 1.0), (0.9, 0.5), (1.0, 0.0)),),
+    "ellipsis_lines_share": (((0, 1.0), (0.3, 0.5), (0.6, 0.0)),),
+    "punctuated_lines_share": (((0, 0.0), (0.12, 0.5), (0.5, 1.0)),),
+    "short_lines_share": (((0.3, 1.0), (0.67, 0.5), (1.0, 0.0)),),
+    "dup_line_chars_share": (((0, 1.0), (0.01, 0.5), (0.1, 0.0)),),
+    "newline_ratio": (((0.1, 1.0), (0.3, 0.5), (1.0, 0.0)),),
+}
+
+
+def ramp(x: pl.Expr, points: tuple[tuple[float, float], ...]) -> pl.Expr:
+    """Piecewise-linear interpolation through `points` (sorted by value), flat outside them."""
+    (x0, y0), *rest = points
+    expr = pl.when(x.is_null()).then(None).when(x <= x0).then(pl.lit(y0))
+    for (xa, ya), (xb, yb) in zip(points, rest, strict=False):
+        expr = expr.when(x <= xb).then(ya + (x - xa) * (yb - ya) / (xb - xa))
+    return expr.otherwise(pl.lit(points[-1][1])).cast(pl.Float64)
+
+
+def quality_score(frame: pl.DataFrame) -> pl.Series:
+    """0..1 per document from the columns named in COMPONENTS (nulls are left out).
+
+    When a component is below 0.5 (a published threshold is crossed), the score is the smallest
+    component, so quality < 0.5 exactly when at least one heuristic fails. Otherwise it is the mean
+    of the components: documents that pass everything are ranked by how comfortably they pass.
+    A "lorem ipsum" placeholder scores 0.
+    """
+    comps = []
+    for name, ramps in COMPONENTS.items():
+        parts = [ramp(pl.col(name), pts) for pts in ramps]
+        comps.append(pl.min_horizontal(parts) if len(parts) > 1 else parts[0])
+    lowest = pl.min_horizontal(comps)
+    score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(comps))
+    score = pl.when(pl.col("lorem_ipsum") > 0).then(0.0).otherwise(score)
+    return frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
+
+
+# -- rules ----------------------------------------------------------------------------------------
+
+WORD_BINS = (0, 10, 25, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000)
+LENGTH_BINS = tuple(float(i) for i in range(16))
+RATIO_BINS = (0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
+COUNT_BINS = (0, 1, 2, 3, 5, 10, 20, 50)
+
+
+class _QualityRule(Rule):
+    family = "quality"
+    actions = ("flag", "drop")
+
+
+@register
+class TooFewWords(_QualityRule):
+    """Documents with too few words to be prose.
+
+    Catches: empty pages, a title and a date, a one-line error page, a photo caption.
+
+    Why: Gopher keeps documents of 50 to 100,000 words; below 50 there is too little text to
+    learn from and most such pages are navigation or stubs.
+
+    Example: `Page not found. Go back home.` has 6 words and fires.
+
+    Signals:
+      words   tokens holding a letter or digit (words; Chinese/Japanese characters and Thai
+              pseudo-words count one each, see curate.checks.words)
+
+    Fires when words < min_words. The empty document fires (0 words).
+    """
+
+    name = "too-few-words"
+    main_signal = "words"
+    threshold_param = "min_words"
+    bins = WORD_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        min_words: int = param(50, "fire below this many words", unit="words", source=GOPHER, min=0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        words = _col(batch, "words")
+        return RuleResult(signals={"words": words}, fired=words < self.params.min_words)
+
+
+@register
+class TooManyWords(_QualityRule):
+    """Documents with too many words to be one document.
+
+    Catches: concatenated dumps, whole books or logs scraped as one page, word lists.
+
+    Why: Gopher drops documents above 100,000 words; they are rarely a single coherent text and
+    weigh one source heavily.
+
+    Example: a 250,000-word server log pasted into a page fires.
+
+    Signals:
+      words   tokens holding a letter or digit (words; see too-few-words)
+
+    Fires when words > max_words.
+    """
+
+    name = "too-many-words"
+    main_signal = "words"
+    threshold_param = "max_words"
+    bins = WORD_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        max_words: int = param(100_000, "fire above this many words", unit="words", source=GOPHER,
+                               min=1)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        words = _col(batch, "words")
+        return RuleResult(signals={"words": words}, fired=words > self.params.max_words)
+
+
+@register
+class MeanWordLength(_QualityRule):
+    """Documents whose mean word length is outside the range of natural language.
+
+    Catches: runs of single letters or digits (tables, OCR debris, `a b c d`), and long
+    unbroken strings (URLs, base64, hashes, concatenated identifiers).
+
+    Why: Gopher drops documents whose mean word length is outside 3..10 characters.
+
+    Example: `x1 y2 z3 ...` (mean 2 characters) fires; ordinary English prose averages 4-5.
+
+    Signals:
+      mean_word_length  characters per word, over space-delimited words with leading and
+                        trailing punctuation removed (`world.` has 5). Chinese/Japanese
+                        characters and Thai pseudo-words are left out: their length is fixed by
+                        the splitting, not by the text. Null when the document has no such
+                        words (a purely Chinese text): the rule does not fire.
+
+    Fires when mean_word_length < min_length or > max_length.
+    """
+
+    name = "mean-word-length"
+    main_signal = "mean_word_length"
+    threshold_param = "min_length"
+    bins = LENGTH_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        min_length: float = param(3.0, "fire below this mean", unit="characters per word",
+                                  source=GOPHER, min=0.0)
+        max_length: float = param(10.0, "fire above this mean", unit="characters per word",
+                                  source=GOPHER, min=0.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        mean = _col(batch, "mean_word_length")
+        p = self.params
+        return RuleResult(signals={"mean_word_length": mean},
+                          fired=(mean < p.min_length) | (mean > p.max_length))
+
+
+@register
+class SymbolHeavy(_QualityRule):
+    """Documents crowded with hash signs or ellipses.
+
+    Catches: hashtag spam (`#win #free #giveaway`), truncated-snippet listings (`Click here...`)
+    and markdown-heading dumps.
+
+    Why: Gopher drops documents whose symbol-to-word ratio is above 0.1 for the hash symbol or
+    the ellipsis.
+
+    Example: `#love #instagood #photooftheday #fashion` has 4 hashes per 4 words and fires.
+
+    Signals:
+      hash_ratio      `#` characters / words
+      ellipsis_ratio  (`...` + `…`) occurrences / words
+      symbol_ratio    the larger of the two
+    All null when the document has no words.
+
+    Fires when symbol_ratio > max_ratio.
+    """
+
+    name = "symbol-heavy"
+    main_signal = "symbol_ratio"
+    threshold_param = "max_ratio"
+    bins = RATIO_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        max_ratio: float = param(0.1, "fire above this many hashes or ellipses per word",
+                                 unit="symbols per word", source=GOPHER, min=0.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        ratio = _col(batch, "symbol_ratio")
+        return RuleResult(
+            signals={"hash_ratio": _col(batch, "hash_ratio"),
+                     "ellipsis_ratio": _col(batch, "ellipsis_ratio"), "symbol_ratio": ratio},
+            fired=ratio > self.params.max_ratio)
+
+
+@register
+class FewAlphabeticWords(_QualityRule):
+    """Documents where too few tokens contain a letter.
+
+    Catches: tables of numbers, price lists, code and markup, separator art (`| | |`, `----`).
+
+    Why: Gopher requires that 80 % of words contain at least one alphabetic character. Letters
+    of every script count (`\\p{L}`: Cyrillic, Arabic, Han, Thai ...).
+
+    Example: `2024 | 12.5 | 13.1 | 14.0 | total` fires: 1 of 10 tokens has a letter.
+
+    Signals:
+      alpha_words_share  tokens with a letter / all tokens (tokens as in curate.checks.words,
+                         including those of punctuation or symbols alone); null without tokens.
+                         With `punctuation_as_tokens: true`, the punctuation at the start or end
+                         of a word counts as one more token (as datatrove's spaCy tokens do:
+                         `Hello, world.` is then 2 of 4, not 2 of 2).
+
+    Fires when alpha_words_share < min_share.
+
+    The two denominators order documents the same way but move the cut: on the 499 DCLM
+    human-labelled pages, the 0.8 threshold drops 3 documents with whitespace tokens and 108
+    (87 labelled low quality) with punctuation counted (bench/results/quality.md). The `gopher`
+    and `fineweb` rule sets count punctuation, to reproduce datatrove.
+    """
+
+    name = "few-alphabetic-words"
+    main_signal = "alpha_words_share"
+    threshold_param = "min_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        min_share: float = param(0.8, "fire below this share of tokens with a letter",
+                                 unit="fraction of tokens", source=GOPHER, min=0.0, max=1.0)
+        punctuation_as_tokens: bool = param(
+            False, "count punctuation at a word's edges as tokens of their own (datatrove)",
+            source="our choice: the Gopher paper counts words, not punctuation")
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        column = "alpha_words_share_punct" if self.params.punctuation_as_tokens else (
+            "alpha_words_share")
+        share = _col(batch, column).alias("alpha_words_share")
+        return RuleResult(signals={"alpha_words_share": share}, fired=share < self.params.min_share)
+
+
+@register
+class NoStopWords(_QualityRule):
+    """Documents without the function words every sentence of a language uses.
+
+    Catches: keyword lists, tag clouds, product specs, machine-generated word salad: text that
+    has words but no sentences.
+
+    Why: Gopher requires at least two of `the, be, to, of, and, that, have, with`. That list drops
+    every non-English document, so here the list follows the language: with `language-mismatch`
+    earlier in the rule set, each document is judged by the stop words of its detected language
+    (an Indonesian article by `yang, dan, di, ...`); when the language was not detected (the rule
+    did not run, or said `und`) by the union of all shipped lists, which never drops a document
+    for being in another of those languages. A detected language without a shipped list is not
+    judged (null). Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
+    for each of 23 languages). Chinese, Japanese and Thai stop words are matched as substrings;
+    the others as whole tokens, case-insensitively.
+
+    Example: `Buy cheap shoes online discount sneakers sale` has no stop word and fires.
+
+    Signals:
+      stop_words       distinct stop words found (words)
+      stop_words_list  the list used: a language code, `*` (union) or `custom`
+    stop_words is null (not judged) for a document without words.
+
+    Fires when stop_words < min_stop_words. Set `stop_words` to one list for every document
+    (the gopher rule set sets Gopher's eight English words).
+    """
+
+    name = "no-stop-words"
+    main_signal = "stop_words"
+    threshold_param = "min_stop_words"
+    bins = COUNT_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        min_stop_words: int = param(2, "fire below this many distinct stop words",
+                                    unit="distinct words", source=GOPHER, min=0)
+        stop_words: list[str] = param(
+            [], "one stop-word list for every document (empty: the list of the detected "
+            "language, or the union of all shipped lists)", source="our choice")
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        count, used = stop_word_counts(batch, self.params.stop_words)
+        return RuleResult(signals={"stop_words": count, "stop_words_list": used},
+                          fired=count < self.params.min_stop_words)
+
+
+@register
+class BulletLines(_QualityRule):
+    """Documents that are mostly bullet points.
+
+    Catches: navigation menus, link lists, tables of contents, product feature lists.
+
+    Why: Gopher drops documents with more than 90 % of lines starting with a bullet point.
+
+    Example: ten lines each starting with `- ` fire.
+
+    Signals:
+      bullet_lines_share  non-blank lines starting (after spaces) with one of `- • * ‣ ◦ ▪ ● ■ – ·`
+                          / non-blank lines; null without lines
+
+    Fires when bullet_lines_share > max_share.
+    """
+
+    name = "bullet-lines"
+    main_signal = "bullet_lines_share"
+    threshold_param = "max_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        max_share: float = param(0.9, "fire above this share of bullet lines",
+                                 unit="fraction of non-blank lines", source=GOPHER, min=0.0,
+                                 max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        share = _col(batch, "bullet_lines_share")
+        return RuleResult(signals={"bullet_lines_share": share},
+                          fired=share > self.params.max_share)
+
+
+@register
+class EllipsisLines(_QualityRule):
+    """Documents whose lines end in ellipses.
+
+    Catches: search-result pages and feeds of truncated teasers (`Ten tips for...`).
+
+    Why: Gopher drops documents with more than 30 % of lines ending with an ellipsis.
+
+    Example: four teaser lines ending in `...` out of five fire.
+
+    Signals:
+      ellipsis_lines_share  non-blank lines ending (before trailing spaces) in `...` or `…`
+                            / non-blank lines; null without lines
+
+    Fires when ellipsis_lines_share > max_share.
+    """
+
+    name = "ellipsis-lines"
+    main_signal = "ellipsis_lines_share"
+    threshold_param = "max_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        max_share: float = param(0.3, "fire above this share of lines ending in an ellipsis",
+                                 unit="fraction of non-blank lines", source=GOPHER, min=0.0,
+                                 max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        share = _col(batch, "ellipsis_lines_share")
+        return RuleResult(signals={"ellipsis_lines_share": share},
+                          fired=share > self.params.max_share)
+
+
+@register
+class CurlyBraces(_QualityRule):
+    """Documents containing curly braces: code, templates, JSON.
+
+    Catches: pages that are source code, CSS/JS leaked into text, unrendered templates
+    (`{{ title }}`), JSON blobs.
+
+    Why: C4 removed any page that contained a curly bracket, since braces appear in code and
+    rarely in natural language. It is a blunt rule: use `flag` for corpora where code is wanted.
+    C4 looked only at the lines its line filter kept; in the `c4` rule set this rule runs after
+    `unterminated-lines` strips, so it sees the same lines.
+
+    Example: `body { color: red; }` fires.
+
+    Signals:
+      curly_braces  number of `{` characters in the document
+
+    Fires when curly_braces > max_braces.
+    """
+
+    name = "curly-braces"
+    main_signal = "curly_braces"
+    threshold_param = "max_braces"
+    bins = COUNT_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        max_braces: int = param(0, "fire above this many `{`", unit="characters", source=C4,
+                                min=0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        n = _col(batch, "curly_braces")
+        return RuleResult(signals={"curly_braces": n}, fired=n > self.params.max_braces)
+
+
+@register
+class LoremIpsum(_QualityRule):
+    """Documents containing "lorem ipsum" placeholder text.
+
+    Catches: web templates and mock-ups published before their text was written.
+
+    Why: C4 removed any page where the phrase "lorem ipsum" appeared.
+
+    Example: `Lorem ipsum dolor sit amet, consectetur adipiscing elit.` fires.
+
+    Signals:
+      lorem_ipsum  occurrences of "lorem ipsum" (any case)
+
+    Fires when lorem_ipsum > 0.
+    """
+
+    name = "lorem-ipsum"
+    main_signal = "lorem_ipsum"
+    bins = COUNT_BINS
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        n = _col(batch, "lorem_ipsum")
+        return RuleResult(signals={"lorem_ipsum": n}, fired=n > 0)
+
+
+@register
+class JavascriptNotice(_QualityRule):
+    """Lines mentioning JavaScript: "please enable JavaScript" notices.
+
+    Catches: `This site requires JavaScript to run`, `JavaScript is disabled in your browser`.
+
+    Why: C4 removed any line with the word "javascript": on crawled pages it is almost always a
+    browser notice, not content. Pages about programming lose those lines too (as in C4): use
+    `flag` on code-heavy corpora.
+
+    Example: in an article with a `Please enable JavaScript to view the comments.` line, `strip`
+    removes that line and keeps the rest.
+
+    Signals:
+      javascript_lines  non-blank lines containing "javascript" (any case)
+
+    Actions: `strip` removes those lines (the rule fires when it removes one); `flag` and `drop`
+    fire when javascript_lines > 0.
+    """
+
+    name = "javascript-notice"
+    actions = ("flag", "strip", "drop")
+    main_signal = "javascript_lines"
+    bins = COUNT_BINS
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        n = _col(batch, "javascript_lines")
+        remove = batch.lines.select(
+            pl.col(LINE).str.to_lowercase().str.contains("javascript", literal=True)).to_series()
+        return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
+
+
+@register
+class UnterminatedLines(_QualityRule):
+    """Lines that are not sentences: no terminal punctuation, or too few words (C4's line filter).
+
+    Catches: menus, headings, button labels, bylines, dates, "Share" lines: C4 kept only lines
+    ending in terminal punctuation with at least three words.
+
+    Why: C4 "only retained lines that ended in a terminal punctuation mark" and "that contained
+    at least 3 words", and dropped lines with a word over 1,000 characters. It is aggressive
+    (headings go too); we accept the sentence terminals of every script (`。`, `।`, `؟` ...)
+    and closing quotes, where C4 accepted `. ? ! " '` only, and count words as the rest of this
+    family does (C4's whitespace split sees a Chinese line as one word). Lines ending in `...`
+    count as unterminated, as in C4.
+
+    Example: `Home | News | Sport` is removed; `The council met on Monday.` is kept.
+
+    Signals:
+      unterminated_lines        non-blank lines C4 would remove
+      unterminated_lines_share  those / non-blank lines; null without lines
+
+    Actions: `strip` removes those lines (the rule fires when it removes one); `flag` and `drop`
+    fire when unterminated_lines_share > max_share.
+    """
+
+    name = "unterminated-lines"
+    actions = ("flag", "strip", "drop")
+    main_signal = "unterminated_lines_share"
+    threshold_param = "max_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        min_words: int = param(3, "lines with fewer words are removed", unit="words",
+                               source=C4, min=0)
+        max_word_chars: int = param(1000, "lines with a longer word are removed",
+                                    unit="characters", source=C4, min=1)
+        require_terminal: bool = param(
+            True, "remove lines without terminal punctuation (FineWeb ran C4's filter with "
+            "this off, keeping only the word-count part)", source=C4)
+        max_share: float = param(0.5, "flag/drop above this share of unterminated lines",
+                                 unit="fraction of non-blank lines", source="our choice",
+                                 min=0.0, max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        p = self.params
+        line = pl.col(LINE).str.strip_chars()
+        # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
+        # whitespace split sees one)
+        toks = tokens(line)
+        n_words = toks.list.eval(pl.element().str.contains(WORD)).list.sum()
+        nonblank = line != ""
+        unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
+        if not p.require_terminal:
+            unpunctuated = pl.lit(False)
+        bad = nonblank & (
+            unpunctuated
+            | (n_words < p.min_words)
+            | (toks.list.eval(pl.element().str.len_chars()).list.max() > p.max_word_chars)
+        )
+        lines = batch.lines.select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
+        per_doc = lines.group_by(DOC).agg(pl.col("_bad").sum().alias("bad"),
+                                          pl.col("_nb").sum().alias("nb"))
+        n = batch.per_doc(per_doc, "bad", 0).cast(pl.Int64)
+        total = batch.per_doc(per_doc, "nb", 0).cast(pl.Int64)
+        share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
+        fired = n > 0 if self.action == "strip" else share > p.max_share
+        return RuleResult(
+            signals={"unterminated_lines": n, "unterminated_lines_share": share},
+            fired=fired, remove=lines.get_column("_bad"))
+
+
+@register
+class TooFewSentences(_QualityRule):
+    """Documents with too few sentences.
+
+    Catches: pages whose text is headings, labels and fragments; after `unterminated-lines`
+    strips (as in C4's order), pages with almost nothing left.
+
+    Why: C4 "discarded any page with fewer than 5 sentences" (counted on the lines it kept).
+
+    Example: `Welcome. Contact us.` (2 sentences) fires.
+
+    Signals:
+      sentences  sentence-final punctuation of any script followed by a space or the end of a
+                 line (`Dr. Smith` counts one: a known overcount); runs of `。！？` count one
+                 each, with or without a following space
+
+    Fires when sentences < min_sentences.
+    """
+
+    name = "too-few-sentences"
+    main_signal = "sentences"
+    threshold_param = "min_sentences"
+    bins = COUNT_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        min_sentences: int = param(5, "fire below this many sentences", unit="sentences",
+                                   source=C4, min=0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        n = _col(batch, "sentences")
+        return RuleResult(signals={"sentences": n}, fired=n < self.params.min_sentences)
+
+
+@register
+class FewPunctuatedLines(_QualityRule):
+    """Documents where few lines end like sentences.
+
+    Catches: menus, lists of links or products, tables, scraped UI: text made of lines that
+    never end in a full stop.
+
+    Why: FineWeb drops documents where the share of lines ending in terminal punctuation is
+    below 0.12 (line_punct_thr).
+
+    Example: a page of twenty product names, none ending in `.`, fires.
+
+    Signals:
+      punctuated_lines_share  non-blank lines ending (before trailing spaces) in a sentence
+                              terminal of any script (Unicode Sentence_Terminal), optionally
+                              followed by closing quotes or brackets / non-blank lines; null
+                              without lines
+
+    Fires when punctuated_lines_share < min_share.
+    """
+
+    name = "few-punctuated-lines"
+    main_signal = "punctuated_lines_share"
+    threshold_param = "min_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        min_share: float = param(0.12, "fire below this share of punctuated lines",
+                                 unit="fraction of non-blank lines", source=FINEWEB,
+                                 min=0.0, max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        share = _col(batch, "punctuated_lines_share")
+        return RuleResult(signals={"punctuated_lines_share": share},
+                          fired=share < self.params.min_share)
+
+
+@register
+class ShortLines(_QualityRule):
+    """Documents made mostly of short lines.
+
+    Catches: menus, lists, poems of boilerplate, scraped forms and tables.
+
+    Why: FineWeb drops documents where more than 67 % of lines are at most 30 characters long
+    (short_line_thr, short_line_length).
+
+    Example: a page of navigation links, one short label per line, fires.
+
+    Signals:
+      short_lines_share  non-blank lines of at most 30 characters (trailing spaces not
+                         counted) / non-blank lines; null without lines
+
+    Fires when short_lines_share > max_share.
+    """
+
+    name = "short-lines"
+    main_signal = "short_lines_share"
+    threshold_param = "max_share"
+
+    @dataclass(frozen=True)
+    class Params:
+        max_share: float = param(0.67, "fire above this share of short lines",
+                                 unit="fraction of non-blank lines", source=FINEWEB,
+                                 min=0.0, max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        share = _col(batch, "short_lines_share")
+        return RuleResult(signals={"short_lines_share": share}, fired=share > self.params.max_share)
+
+
+@register
+class DuplicatedLineChars(_QualityRule):
+    """Documents whose characters sit in lines repeated verbatim.
+
+    Catches: a line, menu or notice repeated down the page; templated listings.
+
+    Why: FineWeb drops documents where more than 1 % of the characters are in duplicated lines
+    (char_duplicates_ratio 0.01). Stricter than Gopher's fraction, and exact: lines must be
+    byte-identical (`repeated-paragraphs` compares after folding case and punctuation).
+
+    Example: a 2,000-character page repeating the line `Add to cart` five times fires.
+
+    Signals:
+      dup_line_chars_share  characters of non-blank lines that repeat an earlier line
+                            of the document / characters of the document except newlines; null
+                            for the empty document
+
+    Fires when dup_line_chars_share > max_share.
+    """
+
+    name = "duplicated-line-chars"
+    main_signal = "dup_line_chars_share"
+    threshold_param = "max_share"
+    bins = RATIO_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        max_share: float = param(0.01, "fire above this share of characters in repeated lines",
+                                 unit="fraction of characters (newlines excluded)",
+                                 source=FINEWEB, min=0.0, max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        share = _col(batch, "dup_line_chars_share")
+        return RuleResult(signals={"dup_line_chars_share": share},
+                          fired=share > self.params.max_share)
+
+
+@register
+class ListLike(_QualityRule):
+    """Documents with a line break every few words: lists, not prose.
+
+    Catches: word lists, lists of names or links, one-word-per-line layouts.
+
+    Why: FineWeb drops documents whose ratio of newlines to words is above 0.3 (new_line_ratio):
+    prose has several words per line.
+
+    Example: twenty lines of one or two words each fire.
+
+    Signals:
+      newline_ratio  `\\n` characters / words; null without words
+
+    Fires when newline_ratio > max_ratio.
+    """
+
+    name = "list-like"
+    main_signal = "newline_ratio"
+    threshold_param = "max_ratio"
+    bins = RATIO_BINS
+
+    @dataclass(frozen=True)
+    class Params:
+        max_ratio: float = param(0.3, "fire above this many newlines per word",
+                                 unit="newlines per word", source=FINEWEB, min=0.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        ratio = _col(batch, "newline_ratio")
+        return RuleResult(signals={"newline_ratio": ratio}, fired=ratio > self.params.max_ratio)
+
+
+@register
+class LowQuality(_QualityRule):
+    """A quality score per document (0..1) combining the Gopher and FineWeb heuristics.
+
+    Why: one number to rank and sample by, not only to drop with: every document gets a score,
+    the report draws its distribution, and a training mix can take the top of it.
+
+    How it is computed: each of eleven signals (words, mean_word_length, symbol_ratio,
+    alpha_words_share, stop_words, bullet_lines_share, ellipsis_lines_share,
+    punctuated_lines_share, short_lines_share, dup_line_chars_share, newline_ratio; defined as
+    in their rules) is mapped to a component in 0..1 by straight lines between fixed points:
+    1 where the signal is comfortably fine, exactly 0.5 at the published threshold, 0 far beyond
+    (the points are in curate.checks.quality.COMPONENTS; e.g. stop words 0 -> 0, 2 -> 0.5,
+    4+ -> 1; words 0 -> 0, 50 -> 0.5, 200+ -> 1). Then:
+      - if any component is below 0.5 (a published threshold is crossed), quality is the
+        smallest component: how badly the worst heuristic fails;
+      - otherwise quality is the mean of the components: how comfortably the document passes.
+    So quality < 0.5 exactly when at least one Gopher/FineWeb heuristic fails at its published
+    default. A null signal (nothing to judge) is left out. "lorem ipsum" scores 0.
+    Stop words follow the detected language as in `no-stop-words`.
+
+    Example: a 300-word article of ordinary prose scores 1.0 (the Russian, Indonesian and
+    Chinese news paragraphs of the tests, repeated to ~100-180 words: 0.94-0.99); a menu of
+    ten one-word lines scores 0 (too few words, no stop words, no punctuated line). On DCLM's
+    human quality labels the score ranks a high-quality page above a low-quality one with
+    probability 0.84 (bench/results/quality.md).
+
+    Signals:
+      quality  the score (0..1)
+
+    Fires when quality < min_quality.
+    """
+
+    name = "low-quality"
+    main_signal = "quality"
+    threshold_param = "min_quality"
+
+    @dataclass(frozen=True)
+    class Params:
+        min_quality: float = param(
+            0.5, "fire below this score", unit="score 0..1",
+            source="0.5 = at least one published Gopher/FineWeb threshold crossed", min=0.0,
+            max=1.0)
+
+    def evaluate(self, batch: Batch) -> RuleResult:
+        stats = _stats(batch)
+        count, _ = stop_word_counts(batch, [])
+        score = quality_score(stats.with_columns(count.alias("stop_words")))
+        return RuleResult(signals={"quality": score}, fired=score < self.params.min_quality)
+
+
+def signals_for(texts: list[str | None], language: list[str] | None = None,
+                stop_word_list: list[str] | None = None) -> dict[str, Any]:
+    """Every quality signal of `texts` as plain lists (used by the golden parity test)."""
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    if language is not None:
+        batch.signals["language"] = pl.Series(language, dtype=pl.String)
+    stats = _stats(batch)
+    out = {c: stats.get_column(c).to_list() for c in stats.columns if c != DOC}
+    count = stop_word_counts(batch, stop_word_list or [])[0]
+    out["stop_words"] = count.to_list()
+    out["quality"] = quality_score(stats.with_columns(count.alias("stop_words"))).to_list()
+    return out

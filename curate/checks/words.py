@@ -1,0 +1,128 @@
+"""Words, per language, as polars expressions: the unit behind the quality heuristics.
+
+Gopher, C4 and FineWeb count "words". Peers split on whitespace (Gopher's paper), or run a
+per-language tokenizer one document at a time (datatrove: spaCy, jieba, pythainlp). Whitespace
+splitting breaks on scripts written without spaces: a Chinese article is one "word" 3,000
+characters long, so it fails "too few words" and "mean word length" at once. Here one regex,
+applied to the whole batch, splits every script:
+
+- Space-delimited scripts (Latin, Cyrillic, Greek, Arabic, Devanagari, Hangul ...): a token is a
+  run of non-space characters; punctuation stays attached ("world." is one token), as in the
+  Gopher paper.
+- Chinese characters (Han): every character is a token, as BERT's BasicTokenizer and sacreBLEU's
+  `zh` tokenizer do. A Chinese word averages about 1.5 characters, so word counts run about 1.5x
+  high; a dictionary segmenter (jieba) is a per-document Python call we avoid.
+- Japanese: every Han and Hiragana character is a token; a run of Katakana (loanwords such as
+  `コンピューター`) is one token.
+- Thai: no spaces between words and no dictionary here. Thai letters are grouped into consonant
+  clusters (a consonant with its leading vowel, vowel signs and tone marks) and up to
+  THAI_CLUSTERS_PER_WORD clusters make one pseudo-word (a Thai word spans about three clusters).
+  Counts are estimates: the hand-segmented sentences in tests/checks/test_quality.py give 20
+  pseudo-words for 19 dictionary words, and 5 for 4.
+- Lao, Khmer, Myanmar and Tibetan (also written without spaces between words): a letter with
+  its combining marks is a cluster and up to THAI_CLUSTERS_PER_WORD clusters make a pseudo-word,
+  as for Thai but without Thai's leading-vowel rule; an uncalibrated estimate, there so that
+  these texts are neither one giant "word" nor judged by word length.
+
+A token is a *word* when it holds a letter or a digit (`\\p{L}`, `\\p{N}`); tokens of punctuation
+and symbols alone ("-", "|", "#", "...") are not words. Word lengths are measured on
+space-delimited words with leading and trailing punctuation removed ("world." has 5 characters);
+characters of unspaced scripts are left out of the mean, since their length is 1 by construction.
+
+Stop words of Chinese, Japanese and Thai are matched as substrings (there are no word
+boundaries to match on); those of every other language as whole tokens, lower-cased.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+
+import polars as pl
+
+# Japanese prolonged sound mark belongs to the Common script, but lives inside Katakana words.
+_KANA_LONG = "\u30fc"
+# Thai consonants ก..ฮ, leading vowels เ..ไ, and the marks that follow a consonant
+# (vowel signs U+0E30..U+0E3A, U+0E47..U+0E4E tone marks and others).
+_TH_CONS = r"\x{0E01}-\x{0E2E}"
+_TH_LEAD = r"\x{0E40}-\x{0E44}"
+_TH_MARK = r"\x{0E30}-\x{0E3A}\x{0E47}-\x{0E4E}"
+_TH_CLUSTER = rf"[{_TH_LEAD}]?[{_TH_CONS}][{_TH_MARK}]*"
+THAI_CLUSTERS_PER_WORD = 3
+
+HAN_KANA = rf"[\p{{Han}}\p{{Hiragana}}]|\p{{Katakana}}[\p{{Katakana}}{_KANA_LONG}]*"
+THAI = rf"(?:{_TH_CLUSTER}){{1,{THAI_CLUSTERS_PER_WORD}}}"
+_SEA_SCRIPTS = r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
+_SEA_CLUSTER = rf"[[{_SEA_SCRIPTS}]&&\p{{L}}]\p{{M}}*"
+SOUTHEAST_ASIAN = rf"(?:{_SEA_CLUSTER}){{1,{THAI_CLUSTERS_PER_WORD}}}"
+_UNSPACED_CLASS = (
+    rf"\p{{Han}}\p{{Hiragana}}\p{{Katakana}}{_KANA_LONG}{_TH_CONS}{_TH_LEAD}{_TH_MARK}"
+    rf"{_SEA_SCRIPTS}"
+)
+SPACED = rf"[^\s{_UNSPACED_CLASS}]+"
+# leftmost-first alternation: unspaced scripts first, then space-delimited runs, then any stray
+# character (an orphan Thai mark) so that nothing is silently dropped
+TOKEN = rf"{HAN_KANA}|{THAI}|{SOUTHEAST_ASIAN}|{SPACED}|\S"
+UNSPACED_TOKEN = (
+    rf"^(?:[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}]|[{_TH_LEAD}{_TH_CONS}]|[{_SEA_SCRIPTS}])"
+)
+WORD = r"[\p{L}\p{N}]"
+LETTER = r"\p{L}"
+EDGE_PUNCT = r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$"
+
+# languages written without spaces between words: stop words are matched as substrings
+SUBSTRING_LANGUAGES = ("ja", "th", "zh")
+
+
+def tokens(text: pl.Expr) -> pl.Expr:
+    """Each text's tokens, as a list (see the module documentation for the rules per script)."""
+    return text.str.extract_all(TOKEN)
+
+
+def token_frame(docs: pl.DataFrame, doc_col: str = "__doc", text_col: str = "text") -> pl.DataFrame:
+    """One row per token: (doc, tok, is_word, has_letter, unspaced, bare, low), where `bare` is the
+    token without leading and trailing punctuation and `low` is `bare` lower-cased."""
+    tok = pl.col("tok")
+    return (
+        docs.select(doc_col, tokens(pl.col(text_col)).alias("tok"))
+        .explode("tok")
+        .drop_nulls("tok")
+        .with_columns(
+            tok.str.contains(WORD).alias("is_word"),
+            tok.str.contains(LETTER).alias("has_letter"),
+            tok.str.contains(UNSPACED_TOKEN).alias("unspaced"),
+            tok.str.replace_all(EDGE_PUNCT, "").alias("bare"),
+        )
+        .with_columns(pl.col("bare").str.to_lowercase().alias("low"))
+    )
+
+
+# -- stop words ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def stop_words() -> dict[str, tuple[str, ...]]:
+    """Stop-word lists shipped in curate/data/stopwords/<lang>.txt (one word a line, # comments)."""
+    out: dict[str, tuple[str, ...]] = {}
+    folder = files("curate.data").joinpath("stopwords")
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".txt"):
+            continue
+        words = []
+        for line in entry.read_text(encoding="utf-8").splitlines():
+            word = line.split("#", 1)[0].strip().lower()
+            if word:
+                words.append(word)
+        out[entry.name[:-4]] = tuple(dict.fromkeys(words))
+    return out
+
+
+def stop_word_table() -> pl.DataFrame:
+    """(lang, bare) pairs for the space-delimited languages, plus lang "*" for their union."""
+    lists = stop_words()
+    rows = [(lang, w) for lang, ws in lists.items() if lang not in SUBSTRING_LANGUAGES for w in ws]
+    union = sorted({w for _, w in rows})
+    return pl.DataFrame(
+        {"lang": [r[0] for r in rows] + ["*"] * len(union), "bare": [r[1] for r in rows] + union},
+        schema={"lang": pl.String, "bare": pl.String},
+    )

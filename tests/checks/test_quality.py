@@ -1,0 +1,341 @@
+"""Quality family: each Gopher/C4/FineWeb heuristic on a hit, a miss, "", None and non-Latin text;
+word splitting per script; stop words per language; the quality score; the built-in rule sets."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from curate.checks.base import Batch
+from curate.checks.quality import COMPONENTS, quality_score, signals_for
+from curate.checks.words import stop_words, token_frame
+from curate.config import load_ruleset
+from curate.pipeline import process_batch
+from tests.checks.helpers import run_rule
+
+PROSE = (
+    "The city council met on Monday evening to discuss the new budget for the coming year. "
+    "Members of the public were invited to speak, and many of them raised questions about the "
+    "plans for schools and roads. The mayor said that the council would have to make difficult "
+    "choices, but she promised that every decision would be explained with care."
+)
+# hand-written non-Latin prose: Russian, Chinese, Japanese, Thai, Indonesian
+RU = ("Городской совет собрался в понедельник, чтобы обсудить новый бюджет. Жители задавали "
+      "вопросы о школах и дорогах, и мэр сказал, что решения будут непростыми.")
+ZH = ("市政府今天宣布了新的预算计划。"
+      "我们认为这个计划对学校和道路都有很大的影响，但是市民还有很多问题。")
+JA = ("市議会は月曜日に新しい予算について話し合いました。"
+      "市民からは学校や道路についての質問がありました。")
+TH = ("สภาเมืองประชุมกันในวันจันทร์เพื่อหารือเรื่องงบประมาณใหม่ "
+      "และประชาชนมีคำถามมากมายเกี่ยวกับโรงเรียน")
+ID = ("Pemerintah kota akan membangun jalan baru di pusat kota pada tahun depan. Menurut wali "
+      "kota, proyek ini sudah direncanakan sejak lama dan akan selesai dalam dua tahun.")
+
+
+def fired(rule: str, texts: list[str | None], **params) -> list[bool]:
+    rows, _ = run_rule(rule, texts, **params)
+    return [rule in r["curate_flags"] for r in rows]
+
+
+def signal(rule: str, name: str, texts: list[str | None], **params) -> list:
+    rows, _ = run_rule(rule, texts, **params)
+    return [r["curate_" + name] for r in rows]
+
+
+# -- words -----------------------------------------------------------------------------------------
+
+
+def words_of(text: str) -> list[str]:
+    frame = token_frame(pl.DataFrame({"__doc": [0], "text": [text]}))
+    return frame.filter(pl.col("is_word"))["tok"].to_list()
+
+
+def test_words_split_on_spaces_with_punctuation_attached():
+    assert words_of("Hello, world. -- It is 3.5 #1 !") == ["Hello,", "world.", "It", "is", "3.5",
+                                                            "#1"]
+
+
+def test_chinese_characters_are_words_one_by_one():
+    assert words_of("我们的学校。") == ["我", "们", "的", "学", "校"]
+
+
+def test_japanese_katakana_runs_are_one_word():
+    assert words_of("コンピューターを使う") == ["コンピューター", "を", "使", "う"]
+
+
+def test_thai_is_split_into_pseudo_words():
+    # 2 dictionary words (ประเทศ ไทย), 6 consonant clusters -> 2 pseudo-words of up to 3
+    assert len(words_of("ประเทศไทย")) == 2
+    # TH is 19 dictionary words: สภา เมือง ประชุม กัน ใน วัน จันทร์ เพื่อ หารือ เรื่อง งบประมาณ
+    # ใหม่ และ ประชาชน มี คำถาม มากมาย เกี่ยวกับ โรงเรียน
+    assert 15 <= signals_for([TH])["words"][0] <= 25
+
+
+def test_khmer_and_lao_are_not_one_giant_word():
+    khmer = "ភាសាខ្មែរគឺជាភាសាផ្លូវការរបស់ប្រទេសកម្ពុជា"
+    assert len(words_of(khmer)) > 3
+    assert fired("mean-word-length", [khmer, "ສະບາຍດີປະເທດລາວ"]) == [False, False]
+
+
+def test_mixed_scripts_keep_latin_words_whole():
+    assert words_of("iPhone 15の価格") == ["iPhone", "15", "の", "価", "格"]
+
+
+def test_stop_word_lists_are_shipped_for_main_languages():
+    lists = stop_words()
+    for code in ("en", "de", "fr", "es", "pt", "ru", "id", "ms", "zh", "ja", "th", "ar", "hi"):
+        assert 15 <= len(lists[code]) <= 60, code
+    assert set("the be to of and that have with".split()) <= set(lists["en"])
+
+
+# -- Gopher ----------------------------------------------------------------------------------------
+
+
+def test_too_few_words():
+    short = "Page not found. Go back home."
+    texts = [short, PROSE, "", None, ZH * 2]
+    assert fired("too-few-words", texts) == [True, False, True, True, False]
+    assert signal("too-few-words", "words", [short, "", None])[:3] == [6, 0, 0]
+
+
+def test_too_few_words_threshold_is_a_key():
+    assert fired("too-few-words", ["one two three"], min_words=3) == [False]
+
+
+def test_too_many_words():
+    assert fired("too-many-words", [PROSE, "word " * 90, "", None, JA], max_words=80) == [
+        False, True, False, False, False]
+
+
+def test_mean_word_length():
+    texts = ["a b c d e f g h", PROSE, "x" * 30 + " " + "y" * 30, "", None, ZH, RU]
+    assert fired("mean-word-length", texts) == [True, False, True, False, False, False, False]
+    values = signal("mean-word-length", "mean_word_length", texts)
+    assert values[0] == 1.0 and 4 < values[1] < 6
+    assert values[3] is None and values[5] is None  # no space-delimited words: not judged
+
+
+def test_symbol_heavy():
+    tags = "Summer with friends #summer #beach #sun #fun"
+    teaser = "Read on... More soon... And then..."
+    texts = [tags, teaser, PROSE, "", None, "#話題 #東京 #旅行 楽しい一日でした"]
+    assert fired("symbol-heavy", texts) == [True, True, False, False, False, True]
+    rows, _ = run_rule("symbol-heavy", [tags])
+    assert rows[0]["curate_hash_ratio"] == pytest.approx(4 / 7)
+
+
+def test_few_alphabetic_words():
+    table = "2024 | 12.5 | 13.1 | 14.0 | total"
+    texts = [table, PROSE, "", None, RU, ZH]
+    assert fired("few-alphabetic-words", texts) == [True, False, False, False, False, False]
+    # 1 of 9 tokens ("|" counts as a token without a letter)
+    assert signal("few-alphabetic-words", "alpha_words_share", [table])[0] == pytest.approx(1 / 9)
+
+
+def test_few_alphabetic_words_can_count_punctuation_like_datatrove():
+    text = "Hello, world. (Yes)"
+    assert signal("few-alphabetic-words", "alpha_words_share", [text]) == [1.0]
+    assert signal("few-alphabetic-words", "alpha_words_share", [text],
+                  punctuation_as_tokens=True) == [pytest.approx(3 / 7)]
+
+
+def test_bullet_and_ellipsis_lines():
+    bullets = "- one thing\n- two things\n* three things\n• four things"
+    teasers = "Ten tips for...\nWhy it fell…\nA full sentence here.\n\n\nAnother one."
+    ja_bullets = "・東京の天気\n- 大阪の天気\n- 京都の天気\n- 札幌の天気"
+    ru_teasers = "Новости дня…\nПогода на завтра…\nСпорт."
+    texts = [bullets, teasers, PROSE, "", None, ja_bullets, ru_teasers, ZH]
+    assert fired("bullet-lines", texts) == [True, False, False, False, False, False, False, False]
+    assert fired("ellipsis-lines", texts) == [False, True, False, False, False, False, True,
+                                              False]
+    # "・" (katakana middle dot) is not a bullet here: 3 of 4 lines
+    assert signal("bullet-lines", "bullet_lines_share", [ja_bullets]) == [0.75]
+    # blank lines are not lines of content: 2 of 4 non-blank lines end in an ellipsis
+    assert signal("ellipsis-lines", "ellipsis_lines_share", [teasers]) == [0.5]
+
+
+# -- stop words per language -----------------------------------------------------------------------
+
+
+def test_no_stop_words_without_language_uses_the_union():
+    keywords = "cheap shoes online discount sneakers sale boots"
+    texts = [keywords, PROSE, ID, RU, ZH, JA, TH, "", None]
+    assert fired("no-stop-words", texts) == [True, False, False, False, False, False, False,
+                                             False, False]
+    assert signal("no-stop-words", "stop_words_list", [PROSE]) == ["*"]
+
+
+def test_gopher_english_list_drops_other_languages_ours_does_not():
+    gopher = fired("no-stop-words", [PROSE, ID, RU],
+                   stop_words=["the", "be", "to", "of", "and", "that", "have", "with"])
+    assert gopher == [False, True, True]
+    assert fired("no-stop-words", [PROSE, ID, RU]) == [False, False, False]
+
+
+def test_no_stop_words_follows_the_detected_language():
+    # an English keyword list that happens to contain Indonesian stop words is judged as English
+    mixed = "yang dan di cheap shoes online discount sneakers sale boots trainers"
+    rs = load_ruleset({"name": "t", "rules": [
+        {"rule": "no-stop-words", "action": "flag"}]})
+    batch = Batch.from_texts(pl.Series([ID, mixed, PROSE, "x y z"]))
+    batch.signals["language"] = pl.Series(["id", "en", "id", "sw"])
+    result = rs.build()[0].evaluate(batch)
+    assert result.signals["stop_words"][0] >= 5
+    assert result.signals["stop_words"][1] == 0  # English list: none of the, be, to ...
+    assert result.signals["stop_words"][2] <= 1  # English prose judged by the Indonesian list
+    assert result.signals["stop_words"][3] is None  # Swahili: no list shipped, not judged
+    assert result.fired.to_list() == [False, True, True, None]
+    assert result.signals["stop_words_list"].to_list() == ["id", "en", "id", None]
+
+
+def test_no_stop_words_after_language_mismatch_in_a_rule_set():
+    rs = load_ruleset({"name": "t", "rules": [
+        {"rule": "language-mismatch", "action": "flag"},
+        {"rule": "no-stop-words", "action": "drop"}]})
+    df = pl.DataFrame({"text": [ID, PROSE, "ok then"]})
+    out = process_batch(rs.build(), df, "text")
+    assert out.kept["curate_stop_words_list"].to_list() == ["id", "en"]
+    # too short to detect a language: judged by the union of all lists
+    assert out.rejected["curate_stop_words_list"].to_list() == ["*"]
+
+
+# -- C4 --------------------------------------------------------------------------------------------
+
+
+def test_curly_braces_and_lorem_ipsum():
+    code = "body { color: red; }"
+    lorem = "Lorem ipsum dolor sit amet."
+    texts = [code, lorem, PROSE, "", None, ZH]
+    assert fired("curly-braces", texts) == [True, False, False, False, False, False]
+    assert fired("lorem-ipsum", texts) == [False, True, False, False, False, False]
+
+
+def test_javascript_notice_strips_only_that_line():
+    text = PROSE + "\nPlease enable JavaScript to view the comments."
+    rows, stats = run_rule("javascript-notice", [text, PROSE, "", None, JA], action="strip")
+    assert rows[0]["text"] == PROSE
+    assert rows[0]["curate_flags"] == ["javascript-notice"]
+    assert [r["curate_flags"] for r in rows[1:]] == [[], [], [], []]
+    assert stats.rules["javascript-notice"].lines_removed == 1
+
+
+def test_unterminated_lines_strip_like_c4():
+    text = "Home | News | Sport\nThe council met on Monday.\nShare\n" + JA + "\nWait for it..."
+    rows, _ = run_rule("unterminated-lines", [text, "", None], action="strip")
+    assert rows[0]["text"] == "The council met on Monday.\n" + JA
+    assert rows[0]["curate_unterminated_lines"] == 3
+    rows, _ = run_rule("unterminated-lines", [text], action="strip", require_terminal=False)
+    assert rows[0]["text"] == "Home | News | Sport\nThe council met on Monday.\n" + JA + (
+        "\nWait for it...")
+
+
+def test_too_few_sentences():
+    texts = ["Welcome. Contact us.", PROSE + " One. Two.", "", None, ZH + ZH + ZH]
+    assert fired("too-few-sentences", texts) == [True, False, True, True, False]
+
+
+# -- FineWeb ---------------------------------------------------------------------------------------
+
+
+def test_few_punctuated_and_short_lines():
+    menu = "Home\nNews\nSport\nWeather\nContact us\nThe weather will be sunny in the north."
+    texts = [menu, PROSE, "", None, TH]
+    assert fired("few-punctuated-lines", [menu.replace(".", "")] + texts[1:]) == [
+        True, False, False, False, True]
+    assert fired("short-lines", texts) == [True, False, False, False, False]
+    assert fired("few-punctuated-lines", [ZH, JA, RU, "The end.  "]) == [False] * 4
+
+
+def test_duplicated_line_chars_and_list_like():
+    dup = "Add to cart\nA warm wool sweater made by hand.\nAdd to cart\nLeather gloves."
+    fruit = "apples\npears\nplums\ncherries\ngrapes"
+    zh_dup = "加入购物车\n" + ZH + "\n加入购物车\n" + ZH
+    zh_list = "苹果\n香蕉\n葡萄\n西瓜\n橙子"  # 10 characters (words), 4 newlines
+    texts = [dup, fruit, PROSE, "", None, zh_dup, zh_list, ZH]
+    assert fired("duplicated-line-chars", texts) == [True, False, False, False, False, True,
+                                                     False, False]
+    assert fired("list-like", texts) == [False, True, False, False, False, False, True, False]
+    share = signal("duplicated-line-chars", "dup_line_chars_share", [dup])[0]
+    assert share == pytest.approx(11 / (len(dup) - 3))
+
+
+# -- the quality score -----------------------------------------------------------------------------
+
+
+def test_quality_score_is_below_half_exactly_when_a_published_threshold_fails():
+    texts = [PROSE * 3, "Page not found.", "Home\nNews\nSport\nWeather", "#a #b #c #d",
+             "Lorem ipsum dolor sit amet " * 20, "", None, ID * 4, ZH * 4]
+    rs = load_ruleset("gopher").as_dict()
+    # every Gopher/FineWeb rule with defaults, plus low-quality; stop words from the union
+    rules = [{"rule": r, "action": "flag"} for r in (
+        "too-few-words", "too-many-words", "mean-word-length", "symbol-heavy",
+        "few-alphabetic-words", "no-stop-words", "bullet-lines", "ellipsis-lines",
+        "few-punctuated-lines", "short-lines", "duplicated-line-chars", "list-like",
+        "lorem-ipsum", "low-quality")]
+    assert rs["name"] == "gopher"
+    out = process_batch(load_ruleset({"name": "q", "rules": rules}).build(),
+                        pl.DataFrame({"text": pl.Series(texts, dtype=pl.String)}), "text")
+    for row in out.kept.to_dicts():
+        others = [f for f in row["curate_flags"] if f != "low-quality"]
+        assert 0.0 <= row["curate_quality"] <= 1.0
+        assert (row["curate_quality"] < 0.5) == bool(others), (row["text"][:30], others)
+    qualities = out.kept["curate_quality"].to_list()
+    assert qualities[0] > 0.75 and qualities[1] < 0.5 and qualities[5] == 0.0
+
+
+def test_quality_ranks_better_prose_higher():
+    frame = pl.DataFrame({c: [None] for c in COMPONENTS}).with_columns(
+        pl.lit(0).alias("lorem_ipsum"))
+    assert quality_score(frame).to_list() == [1.0]
+    scores = signals_for([PROSE, PROSE * 3, "Home\nNews\nSport"])["quality"]
+    assert scores[2] < 0.5 < scores[0] <= scores[1]
+
+
+def test_quality_distribution_reaches_the_report_statistics():
+    rows, stats = run_rule("low-quality", [PROSE, "Home", "", None])
+    rs = stats.rules["low-quality"]
+    assert rs.signal == "quality" and sum(rs.hist) == 4 and rs.fired == 3
+
+
+# -- rule sets -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gopher", "c4", "fineweb", "web", "news"])
+def test_builtin_rule_sets_load(name):
+    rules = [s.rule for s in load_ruleset(name).rules]
+    assert "low-quality" in rules
+
+
+def test_gopher_rule_set_keeps_prose_and_drops_junk():
+    rs = load_ruleset("gopher")
+    df = pl.DataFrame({"text": [PROSE * 2, "cheap shoes online sale " * 20, "- a\n- b\n- c"]})
+    out = process_batch(rs.build(), df, "text")
+    assert out.kept["text"].to_list() == [PROSE * 2]
+    assert out.rejected.height == 2
+
+
+def test_c4_rule_set_strips_lines_then_judges_what_is_left():
+    text = "Menu\n" + "\n".join(f"This is sentence number {n} of the page." for n in range(6))
+    df = pl.DataFrame({"text": [text, "Menu\nOnly one sentence is here."]})
+    out = process_batch(load_ruleset("c4").build(), df, "text")
+    assert out.kept.height == 1 and not out.kept["text"][0].startswith("Menu")
+    assert out.rejected["curate_dropped_by"].to_list() == [["too-few-sentences"]]
+
+
+def test_every_quality_rule_documents_its_signals_and_sources():
+    import dataclasses
+
+    from curate.checks import all_rules
+
+    rules = {n: c for n, c in all_rules().items() if c.family == "quality"}
+    assert len(rules) == 18
+    for name, cls in rules.items():
+        doc = cls.__doc__ or ""
+        assert "Signals:" in doc and "Why:" in doc and "Example:" in doc, name
+        for f in dataclasses.fields(cls.Params):
+            assert f.metadata["doc"] and f.metadata["source"], (name, f.name)
+
+
+def test_signals_are_deterministic():
+    texts = [PROSE, ID, ZH, JA, TH, RU, "", None]
+    assert signals_for(texts) == signals_for(texts)
