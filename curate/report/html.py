@@ -505,8 +505,9 @@ def _gates(r: dict[str, Any]) -> str:
     body = "".join(
         f'<tr class="{ {"FAIL": "fail", "WARN": "warn"}.get(g["verdict"], "") }">'
         f"<td><code>{e(g['gate'])}</code></td><td>{e(g['level'])}</td>"
-        f'<td class="num">{e(g["threshold"])}</td><td class="num">{e(g["value"])}</td>'
-        f"<td>{e(g['verdict'])}</td></tr>"
+        f'<td class="num">{e(g["threshold"])}</td>'
+        f'<td class="num">{"not measured" if g.get("value") is None else e(g["value"])}</td>'
+        f"<td>{e(g['verdict'])}{' (' + e(g['note']) + ')' if g.get('note') else ''}</td></tr>"
         for g in gates
     )
     return (

@@ -135,9 +135,11 @@ def render_markdown(r: dict[str, Any]) -> str:
     if r.get("gates"):
         out += ["", "| gate | level | threshold | value | verdict |", "|---|---|---:|---:|---|"]
         for g in r["gates"]:
+            value = "not measured" if g.get("value") is None else g["value"]
+            note = f" ({_text(g['note'])})" if g.get("note") else ""
             out.append(
-                f"| {_cell(g['gate'])} | {g['level']} | {g['threshold']} | {g['value']} "
-                f"| {g['verdict']} |"
+                f"| {_cell(g['gate'])} | {_cell(g['level'])} | {_cell(g['threshold'])} "
+                f"| {value} | {_cell(g['verdict'])}{note} |"
             )
     if d["unreadable"]:
         rows = r["unreadable"]["rows"][:MD_UNREADABLE]

@@ -73,14 +73,27 @@ def real_report() -> dict[str, Any]:
                 {"file": "data/part-2.jsonl", "line": 12, "reason": "not UTF-8"},
             ],
         }
-        r["gates"] = [
+        r["gates"] = [  # the shape curate.gate.GateResult.as_dict gives
             {
                 "gate": "max_dropped_fraction",
                 "level": "error",
-                "threshold": 0.1,
+                "threshold": "error 0.1",
                 "value": 0.2,
                 "verdict": "FAIL",
-            }
+                "warn": None,
+                "error": 0.1,
+            },
+            {
+                "gate": "languages.min_share.id",
+                "level": "warn",
+                "threshold": "warn 0.5",
+                "value": None,
+                "verdict": "skip",
+                "warn": 0.5,
+                "error": None,
+                "note": "no <b>language</b> rule",
+                "baseline": 0.4,
+            },
         ]
         _CACHE["r"] = r
     return copy.deepcopy(_CACHE["r"])

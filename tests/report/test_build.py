@@ -18,7 +18,9 @@ def _keys(r: dict) -> set[str]:
     rule = next(iter(r["rules"].values()))
     keys = set(r) | set(r["run"]) | set(r["run"]["ruleset"]) | set(rule) | set(rule["signal"])
     keys |= set(rule["examples"][0]) | set(r["lengths"]) | set(r["unreadable"])
-    keys |= set(r["unreadable"]["rows"][0]) | set(r["gates"][0]) | set(r["documents"])
+    keys |= (
+        set(r["unreadable"]["rows"][0]) | {k for g in r["gates"] for k in g} | set(r["documents"])
+    )
     return keys | set(r["characters"])
 
 

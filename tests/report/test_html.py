@@ -47,6 +47,7 @@ def test_every_section_is_drawn(html):
     assert "threshold max_share = 0.5" in html  # the threshold is drawn on the signal chart
     assert ">Share this</code>" in html  # the most repeated line, with its count
     assert ">7</td><td>invalid JSON: &lt;script&gt;" in html.replace('<td class="num">', "<td>")
+    assert "not measured</td><td>skip (no &lt;b&gt;language&lt;/b&gt; rule)</td>" in html
 
 
 def test_removed_spans_are_highlighted(html):

@@ -11,7 +11,8 @@ def test_summary_tables():
     assert "| kept | 4 | 57.1 % |" in md
     assert "| `language-mismatch` | drop | 1 (20.0 %) | 1 | 0 |" in md
     assert "| 3 | 60.0 % | Share this |" in md  # most repeated lines
-    assert "| max_dropped_fraction | error | 0.1 | 0.2 | FAIL |" in md
+    assert "| max_dropped_fraction | error | error 0.1 | 0.2 | FAIL |" in md
+    assert "| warn 0.5 | not measured | skip (no \\<b\\>language\\</b\\> rule) |" in md
     assert "data/part-\\<1\\>.jsonl line 7" in md
 
 
