@@ -101,7 +101,7 @@ def process_batch(
             ).to_series()
             lines = batch.lines.filter(~result.remove)
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
-            batch = Batch(docs, lines, batch.corpus, batch.signals)
+            batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
 
     cleaned = rebuild_text(batch.docs, batch.lines, touched)
 

@@ -68,10 +68,13 @@ class Batch:
     """
 
     def __init__(self, docs: pl.DataFrame, lines: pl.DataFrame, corpus: dict[str, Any],
-                 signals: dict[str, pl.Series] | None = None):
+                 signals: dict[str, pl.Series] | None = None,
+                 original: pl.Series | None = None):
         self.docs = docs
         self.lines = lines
         self.corpus = corpus
+        # the text as it came in, before any strip action (a length cap applies to that)
+        self.original: pl.Series = original if original is not None else docs["text"]
         # signals of the rules before this one in the rule set (e.g. "language"), so a rule can
         # key on them (stop words per detected language)
         self.signals: dict[str, pl.Series] = signals if signals is not None else {}

@@ -1,47 +1,205 @@
-"""Truncation: documents cut off mid-sentence, mid-word, or with a "read more" tail."""
+"""Truncation: documents cut off mid-sentence or mid-word, with a "read more" tail, on a round
+length cap, or on a spike of the corpus' length histogram."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 
-# Sentence-final punctuation across scripts, optionally followed by closing quotes or brackets.
-TERMINAL = r"[.!?。！？।॥؟۔…:;]['\"”’»)\]]*\s*$"
-ELLIPSIS_TAIL = r"(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*$"
-# A trailing line that is not prose: a tag like (esn), a date, a URL, a hashtag, a separator, a
-# number, a short heading. The end of the *content* is judged on the last prose line before it.
-NON_PROSE = (
-    r"^\s*(?:\(.{0,20}\)|https?://\S+|www\.\S+|#\S+(?:\s+#\S+)*|[\W\d_]+|"
-    r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}.*)\s*$"
+# -- what a sentence end looks like ----------------------------------------------------------------
+# Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
+# half-width (。！？．｡), Devanagari danda (। ॥), Arabic and Urdu (؟ ۔), Armenian (։), Ethiopic (።),
+# Myanmar (။), Tibetan (།), Khmer (។), the ellipsis; then any closing quotes or brackets.
+TERMINAL_PUNCT = r"[.!?;:。！？．｡।॥؟۔…‼⁉։።။།។]"
+CLOSERS = r"[\"'”’»›」』》〉）)\]}*]"
+# What may follow a sentence end on the same line without reopening the sentence: a footnote
+# marker, emoji and other symbols, an emoticon, hashtags and handles, an editor or agency tag
+# such as "(esn)", "[Reuters]" or "PTI", a widget label glued to the stop ("...Earth.ReplyDelete"),
+# the last letter of an abbreviation ("R.I").
+DECORATION = (
+    r"(?:\s+|\[\d{1,3}\]|[\p{So}\p{Sk}\p{Cf}\x{FE0F}]|[:;=]-?[)(DPpOo3]|\s[#@][\w.]+|"
+    r"\s*[(\[][^()\[\]\n]{1,60}[)\]]|\s\p{Lu}{2,6})"
 )
-# a line of this many words or fewer with no terminal punctuation is a heading or a byline
-MIN_PROSE_WORDS = 5
+TERMINATED = rf"{TERMINAL_PUNCT}{CLOSERS}*(?:\p{{Lu}}\p{{L}}*)?{DECORATION}*$"
+# a line that ends with a URL, an e-mail address or a number/date is finished as it is, and so
+# is one in Thai or Lao, which end sentences with a space, not a mark
+ENDS_FINISHED = r"(?:(?:https?://|www\.)\S+|\S+@\S+\.\w+|\d|[\p{Thai}\p{Lao}])\W{0,2}$"
+
+# -- lines that are not prose (skipped at the end of a document) -----------------------------------
+BLANK_OR_SYMBOLS = r"^[^\p{L}]*$"  # separators, numbers, dates, prices, phone numbers
+BRACKETED = r"^[(\[{<].*[)\]}>]$"  # "(esn)", "[ Wired ]", "(Reporting by ...; Editing by ...)"
+HASHTAGS_OR_LINK = r"^(?:[#@]\S+\s*)+$|^(?:\S+:\s*)?(?:https?://|www\.)\S+$"
+# bullets, "1.", "a)", "[2]", "— Name"; and "Label: value" lines ("Source: ...", "Tags: ...")
+LIST_ITEM = r"^(?:[-–—*•·▪►◦‣>|+»]|\d{1,3}[.)]|\p{L}[)]|\[\d{1,3}\])\s*"
+KEY_VALUE = r"^\p{L}[\p{L}\p{M}'’&/-]*(?:\s[\p{L}\p{M}'’&/-]+){0,3}(?:\s\([^)]{1,20}\))?\s?:\s"
+# calls to action: "Watch the video", "Read the full story on ...", "Subscribe", "Tonton juga"
+PROMO = (
+    r"(?i)^(?:watch|read|click|tap|see|view|follow|subscribe|sign up|sign in|log in|login|share|"
+    r"download|listen|visit|join|buy|shop|order|leave a|post a|add to|learn more|find out|"
+    r"check out|don't miss|like us|tonton|baca|lihat|simak|saksikan|ikuti|klik|unduh|dengarkan|"
+    r"kunjungi|cek)\b"
+)
+NAV_OR_RIGHTS = r"\s\|\s|^\||©|(?i:copyright|all rights reserved)"
+# a word starting with an upper-case letter; Title Case lines (headings, lists of names) have many
+# (words of four letters or more: "on", "a", "of" stay lower-case in Title Case)
+CAPITALISED = r"(?:^|\s)[\"'“‘(]?\p{Lu}[\p{L}\p{M}'’-]{3,}"
+CASED_WORD = r"(?:^|\s)[\"'“‘(]?[\p{Lu}\p{Ll}][\p{L}\p{M}'’-]{3,}"
+CAPITALISED_ANY = r"(?:^|\s)[\"'“‘(]?\p{Lu}"
+CASED_ANY = r"(?:^|\s)[\"'“‘(]?[\p{Lu}\p{Ll}]"
+
+# Words that cannot end a sentence, a heading or a byline in the main web languages (articles,
+# prepositions, conjunctions, relative pronouns, auxiliaries), and characters that announce more
+# text: a line ending in one is cut, however short or capitalised it is. Words that end phrases
+# in another language ("die", "do", "no", "van", "den", "by", "more") are left out.
+CONTINUING_WORDS = (
+    "the", "a", "an", "of", "to", "for", "with", "from", "into", "onto", "and", "or", "but",
+    "nor", "because", "although", "though", "whereas", "whether", "unless", "than", "which",
+    "whose", "whom", "is", "are", "was", "were", "has", "have", "had", "been", "would", "could",
+    "should", "shall", "their", "our", "your", "its", "my", "very", "such", "between", "among",
+    "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "atau", "karena", "bahwa",
+    "para", "sebagai", "dalam", "akan", "adalah", "serta", "oleh", "namun", "tetapi", "agar",
+    "de", "la", "el", "los", "las", "le", "les", "des", "du", "un", "una", "une", "et", "y",
+    "que", "con", "por", "para", "del", "al", "dos", "das", "em", "na", "com", "il", "lo", "gli",
+    "di", "della", "che", "und", "der", "das", "dem", "ein", "eine", "einer", "zu", "mit", "von",
+    "für", "auf", "oder", "aber", "dass", "het", "een", "qui", "dans", "sur", "avec", "pour",
+    "и", "в", "на", "с", "по", "для", "что", "к", "от", "из",
+)
+CONTINUING_CHARS = r"(?:[,，、&(]|\s[–—-])"
+
+# -- explicit tails --------------------------------------------------------------------------------
+ELLIPSIS_TAIL = (
+    r"(?i)(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\)|"
+    r"[(\[](?:continued|cont\.|cont'd|to be continued|more)[)\]])$"
+)
+# "Read more" and its equivalents in the main web languages, as the last words of the text
+# (optionally after an ellipsis and followed by an arrow or bracket).
+TAIL_PHRASES = (
+    "read more", "read the rest", "read full story", "read the full story", "read full article",
+    "read the full article", "continue reading", "keep reading", "to be continued", "more",
+    "click here to read more", "see more", "show more",
+    "baca selengkapnya", "selengkapnya", "baca lebih lanjut", "lanjut baca", "baca lagi",
+    "lihat selengkapnya", "leer más", "seguir leyendo", "continuar leyendo", "ver más",
+    "lire la suite", "lire plus", "en savoir plus", "weiterlesen", "mehr lesen", "mehr",
+    "leggi tutto", "leggi di più", "continua a leggere", "leia mais", "continue lendo",
+    "continuar lendo", "lees meer", "lees verder", "czytaj więcej", "czytaj dalej",
+    "читать далее", "читать полностью", "подробнее", "далее", "devamını oku", "devamı",
+    "đọc thêm", "xem thêm", "đọc tiếp", "อ่านต่อ", "อ่านเพิ่มเติม", "اقرأ المزيد", "المزيد",
+    "ادامه مطلب", "ادامه‌ی خواندن", "और पढ़ें", "आगे पढ़ें", "阅读全文", "查看全文", "閱讀全文",
+    "阅读更多", "更多",
+    "続きを読む", "もっと見る", "더보기", "자세히 보기", "läs mer", "les mer", "læs mere",
+    "lue lisää", "číst dále", "citește mai mult", "περισσότερα", "докладніше", "читати далі",
+)
+ROUND_CAPS = [255, 256, 500, 512, 1000, 1024, 2000, 2048, 3000, 4000, 4096, 5000, 8192, 10000,
+              16384, 20000, 32767, 32768, 50000, 65535, 65536, 100000]
+# one character of a script written without spaces (Chinese, Japanese) counts as a word
+IDEOGRAPH = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+# lines of at least this many words tell how a document punctuates its sentences
+SENTENCE_WORDS = 8
+# the end of a document is judged on its last non-blank lines (its punctuation style too): enough
+# to get past any footer, and it keeps long documents cheap
+TAIL_LINES = 40
+END_CHARS = 400
+# a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
+WORD = r"[\p{L}\p{M}\p{N}]+"
+
+
+def _tail_regex(phrases: tuple[str, ...]) -> str:
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    # "...Read More", "… more", "Continue reading →", "[Read more...]", "| Baca selengkapnya »",
+    # or the phrase alone on the last line; not after an ordinary word ("find out more.")
+    return (rf"(?i)(?:^|\n|(?:\.\.\.|…|[|>»\[(•·:\-–—])\s*)[\s\[(]*(?:{alternation})"
+            r"\s*(?:\.\.\.|…)?\s*[\]\)»›>→⟶➔➜▶:.!]*\s*$")
+
+
+def _unbalanced(expr: pl.Expr) -> pl.Expr:
+    """More brackets or quotes opened than closed in the text."""
+    pairs = ((r"\(", r"\)"), (r"\[", r"\]"), (r"\{", r"\}"), ("«", "»"), ("「", "」"),
+             ("『", "』"), ("《", "》"), ("（", "）"))
+    opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
+    # double quotes, straight or curly (web text mixes them): an odd count whose last quote
+    # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
+    # quotes do not
+    opened.append((expr.str.count_matches('["“”„]') % 2 == 1)
+                  & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$'))
+    return pl.any_horizontal(opened)
+
+
+def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
+    """Whether a set whose smallest hashes are `small` lies inside one whose are `big`."""
+    below = [h for h in small if h <= max(big, default=-1)]
+    return bool(below) and set(below) <= set(big)
 
 
 @register
 class TruncatedText(Rule):
     """Documents that were cut off.
 
-    Catches: text ending mid-sentence or mid-word (a scraper's length cap, a database column
-    limit, a paywall), and explicit tails such as `...`, `…` or `[...]`.
+    Catches: text that stops mid-sentence or mid-word (a scraper's length cap, a database column
+    limit, a paywall, a feed excerpt), explicit tails (`...`, `…`, `[...]`, `(continued)`,
+    "Read more", "Baca selengkapnya", "Lire la suite", "続きを読む" ...), quotes, brackets or code
+    fences left open at the end, lengths sitting exactly on a round cap, and documents sharing one
+    length with many others (a spike in the corpus' length histogram: a cap nobody documented).
 
-    Why: training on text cut mid-sentence teaches a model to stop mid-thought.
+    Why: training on text cut mid-sentence teaches a model to stop mid-thought, and truncation
+    comes in batches (a length cap, a column limit, a paywall), so the corpus-level pattern
+    matters as much as the verdict per document.
 
-    The end of the *content* is judged, not the last line: trailing non-prose lines (an editor tag
-    such as `(esn)`, a date, a URL, a hashtag, a separator, a short heading or byline) are skipped.
+    Complete documents often end without a full stop: a promo line, a heading, a byline or editor
+    tag such as `(esn)`, a list item, a date, a URL, a separator, a number, a hashtag. So the rule
+    judges the end of the *content*, not the last line. Over the last 40 non-blank lines it skips
+    those that are not prose: symbol-only lines (rules, numbers, dates), bracketed tags, links,
+    hashtags, and, unless they end with final punctuation, list items, "Label: value" lines, calls
+    to action ("Watch the video"), navigation and copyright lines, Title Case lines, lines shorter
+    than `min_prose_words` (`min_last_line_words` for the very last line). It decides on the last
+    prose line that is left. A line ending in a word that cannot end a sentence ("the", "of",
+    "dan", "yang", "de", "und" ...) or in a comma is never skipped. A missing stop counts only in
+    a document that punctuates: most of its other sentence-like lines (8 words or more) and the
+    one just before end with final punctuation, so a poem, a product sheet or a list of links is
+    not called cut. Thai and Lao, written without sentence marks, are not judged on them.
 
-    Example: `Para ahli meni` at the end of an article is unterminated; an article ending in
+    Example: an article whose last prose line reads `Para ahli meni` is cut; one ending in
     `... tambahnya.` followed by `(esn)` is complete.
 
-    Signals:
-      truncated_unterminated  the last prose line does not end with sentence-final punctuation
-      truncated_ellipsis      the text ends with `...`, `…` or `[...]`
+    Signals (one per document; all false or null for empty text):
+      truncated               the rule's verdict: any of the signals below
+      truncated_unterminated  the last prose line lacks sentence-final punctuation (`. ! ? ; :`,
+                              `。！？`, `।`, `؟`, `۔`, `…` and others, optionally followed by
+                              closing quotes or brackets, a footnote mark, an emoji or an editor
+                              tag), in a document that punctuates (see above)
+      truncated_mid_word      the text ends inside a word: its last word is a proper prefix of a
+                              longer word of the same document (the document is its own
+                              dictionary, in any language) and occurs nowhere else whole; or it
+                              ends in a broken character (U+FFFD), a half HTML entity or a hyphen
+      truncated_unbalanced    the last prose line leaves a bracket or quote open (more `(`, `[`,
+                              `«`, `「` than closers; an odd number of double quotes whose last
+                              one opens), or the document leaves a code fence (```) open
+      truncated_tail          the content ends with `...`, `…`, `[...]`, `(continued)` or a
+                              "read more" phrase (`tail_phrases`, after a line break, an ellipsis
+                              or a separator, not after an ordinary word: "find out more." is not)
+      truncated_round_cap     the cap the length sits on, e.g. "2048 chars" (units: chars,
+                              bytes of UTF-8, whitespace tokens; caps from `round_caps`), or null;
+                              it fires when the last line is also unfinished (or always, with
+                              `round_cap_alone`)
+      truncated_length_spike  the length is a spike of the corpus' length histogram (corpus
+                              pass); it fires when the last line is also unfinished (or always,
+                              with `spike_alone`)
 
-    The rule fires when either signal holds.
+    The corpus pass counts document lengths in each unit. A spike is a length shared by at least
+    `min_spike_documents` distinct documents (duplicates of one text are not a cap), at least
+    `spike_factor` times the average count of the lengths within 5 % around it, and the highest
+    count within 1 %. The report names each one: `{"spikes": [{"unit": "chars", "length": 2048,
+    "documents": 412}], "notes": ["412 documents are exactly 2,048 characters long"]}`.
+
+    Defaults and their measured effect: bench/truncation_eval.py, bench/results/truncation.md
+    (complete web and news documents as published, whole or cut at seeded positions, against the
+    naive "last character is not terminal punctuation"). `missing_stop_fires: false` trades recall
+    for fewer complete documents flagged.
     """
 
     name = "truncated-text"
@@ -49,35 +207,321 @@ class TruncatedText(Rule):
     actions = ("flag", "drop")
     main_signal = "truncated"
     bins = (0.0, 0.5, 1.0)
+    needs_corpus = True
 
     @dataclass(frozen=True)
     class Params:
         min_prose_words: int = param(
-            MIN_PROSE_WORDS, "trailing lines with fewer words and no final punctuation are "
-            "treated as headings or bylines and skipped", unit="words", source="our choice", min=1)
+            5, "a line with fewer words and no final punctuation, followed by more lines, is a "
+            "heading or a label, and is skipped", unit="words",
+            source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
+        min_last_line_words: int = param(
+            2, "the same for the last line of the document: shorter, it is a byline or a widget; "
+            "longer, it may be what is left of a cut sentence", unit="words",
+            source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
+        max_title_case_share: float = param(
+            0.75, "a trailing line without final punctuation whose share of capitalised words is "
+            "at least this is a heading or a list of names, and is skipped",
+            unit="fraction of cased words", source="our measurement", min=0.0, max=1.0)
+        min_terminated_share: float = param(
+            0.5, "call a document unterminated only when at least this share of its other prose "
+            "lines end with final punctuation (documents that never punctuate are not judged)",
+            unit="fraction of prose lines", source="our measurement", min=0.0, max=1.0)
+        round_caps: list[int] = param(
+            ROUND_CAPS, "lengths that are typical truncation caps", unit="chars, bytes or tokens",
+            source="common column, buffer and API limits (powers of two, their predecessors, "
+            "round thousands)")
+        missing_stop_fires: bool = param(
+            True, "an unterminated last sentence fires by itself; false fires only on stronger "
+            "evidence (a sentence ending in a word such as 'the' or 'dan' or in a comma, a cut "
+            "word, an open quote, a tail, a cap, a spike): fewer complete documents flagged, "
+            "fewer cut ones found", source="our measurement (bench/results/truncation.md)")
+        round_cap_alone: bool = param(
+            False, "a length on a round cap fires by itself; by default it needs the text to "
+            "end without final punctuation too (a cap alone also hits complete documents)",
+            source="our measurement")
+        spike_alone: bool = param(
+            False, "a length on a spike of the corpus' length histogram fires by itself; by "
+            "default it needs the text to end without final punctuation too (templated complete "
+            "documents share lengths as well)", source="our measurement")
+        min_spike_documents: int = param(
+            10, "a length shared by fewer distinct documents is never a spike", unit="documents",
+            source="our choice", min=2)
+        spike_factor: float = param(
+            10.0, "a spike holds this many times more documents than the average length around "
+            "it (within 5 %)", unit="ratio", source="our choice", min=1.0)
+        min_spike_length: int = param(
+            100, "lengths below this are never spikes (short texts share lengths naturally)",
+            unit="chars, bytes or tokens", source="our choice", min=1)
+        tail_phrases: list[str] = param(
+            list(TAIL_PHRASES), "phrases that mark an excerpt when they end the text",
+            source="common 'read more' links of the main web languages")
+
+    # -- per document ------------------------------------------------------------------------------
 
     def evaluate(self, batch: Batch) -> RuleResult:
-        line = pl.col(LINE).str.strip_chars()
-        words = line.str.split(" ").list.len()
-        terminal = line.str.contains(TERMINAL)
-        prose = (line != "") & ~line.str.contains(NON_PROSE) & (
-            terminal | (words >= self.params.min_prose_words)
+        p = self.params
+        text = batch.text
+        unterminated, dangling, unbalanced_line, fence_open, tail_line, last_line_open = \
+            self._last_prose(batch)
+        # end-anchored patterns only need the end of the text (a regex scans the whole string)
+        stripped = text.str.slice(-END_CHARS).str.strip_chars()
+        tail = (
+            stripped.str.contains(ELLIPSIS_TAIL)
+            | stripped.str.contains(_tail_regex(tuple(p.tail_phrases)))
+            | tail_line
         )
-        last = (
-            batch.lines.filter(prose)
-            .group_by(DOC)
-            .agg(pl.col(LINE).last().str.strip_chars().alias("last"))
-        )
-        last_line = batch.per_doc(last, "last", "")
-        tail = batch.text.str.strip_chars()
-        ellipsis = tail.str.contains(ELLIPSIS_TAIL)
-        unterminated = (last_line != "") & ~last_line.str.contains(TERMINAL)
-        truncated = ellipsis | unterminated
+        mid_word = self._mid_word(batch)
+        unbalanced = unbalanced_line | fence_open
+
+        # a cap applies to the text as it came in, before strip actions removed lines
+        lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
+        caps = pl.Series(p.round_caps, dtype=pl.Int64)
+        on_cap = None
+        for unit, values in lengths.items():
+            hit = values.is_in(caps.implode())
+            label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
+            col = pl.select(label).to_series()
+            on_cap = col if on_cap is None else on_cap.fill_null(col)
+        round_cap = on_cap.alias("truncated_round_cap")
+        cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
+
+        spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
+        spike = pl.Series([False] * batch.n, dtype=pl.Boolean)
+        for unit, values in lengths.items():
+            at = [s["length"] for s in spikes if s["unit"] == unit]
+            if at:
+                spike = spike | values.is_in(pl.Series(at, dtype=pl.Int64).implode())
+        spike_fires = spike & (last_line_open | p.spike_alone)
+
+        empty = stripped == ""
+        truncated = (
+            ((unterminated & (dangling | p.missing_stop_fires)) | mid_word | unbalanced | tail
+             | cap_fires | spike_fires) & ~empty
+        ).fill_null(False)
         return RuleResult(
             signals={
                 "truncated": truncated,
-                "truncated_unterminated": unterminated,
-                "truncated_ellipsis": ellipsis,
+                "truncated_unterminated": unterminated & ~empty,
+                "truncated_mid_word": mid_word & ~empty,
+                "truncated_unbalanced": unbalanced & ~empty,
+                "truncated_tail": tail & ~empty,
+                "truncated_round_cap": round_cap,
+                "truncated_length_spike": spike & ~empty,
             },
             fired=truncated,
         )
+
+    def _last_prose(self, batch: Batch) -> tuple[pl.Series, ...]:
+        """Per document: is the last prose line unterminated, does it leave a quote or bracket
+        open, is a code fence left open, does the last prose line end in an ellipsis, and does
+        the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
+        p = self.params
+        s = pl.col("s")
+        lines = (
+            batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
+            .filter(pl.col("s") != "")
+            .filter(pl.int_range(pl.len(), dtype=pl.Int64).over(DOC)
+                    >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES)
+        )
+        # words: spaces, plus one per character of the scripts written without them
+        words = s.str.count_matches(" ", literal=True) + 1 + s.str.count_matches(IDEOGRAPH)
+        terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
+        never_prose = (
+            s.str.contains(BLANK_OR_SYMBOLS) | s.str.contains(BRACKETED)
+            | s.str.contains(HASHTAGS_OR_LINK)
+        )
+        continuing = s.str.contains(
+            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$")
+        lines = lines.with_row_index("_i").with_columns(
+            terminated.alias("term"), never_prose.alias("never"), continuing.alias("cont"),
+            (words >= SENTENCE_WORDS).alias("long"), words.alias("words"),
+        )
+        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
+        # tests run on those alone.
+        cased = s.str.count_matches(CASED_WORD)
+        cased_any = s.str.count_matches(CASED_ANY)
+        share = p.max_title_case_share
+        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
+        title = (
+            (((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
+             | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)))
+            & ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        )
+        # a short line is a heading or a label when more lines follow it; as the very last line
+        # it may be what is left of a cut sentence, so only one-word lines are skipped there
+        final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
+        min_words = (pl.when(pl.col("final")).then(p.min_last_line_words)
+                     .otherwise(p.min_prose_words))
+        not_prose = (
+            (pl.col("words") < min_words) | title | s.str.contains(LIST_ITEM)
+            | s.str.contains(KEY_VALUE) | s.str.contains(PROMO) | s.str.contains(NAV_OR_RIGHTS)
+        )
+        skipped = (
+            lines.with_columns(final.alias("final"))
+            .filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
+            .select("_i", not_prose.alias("skip"))
+        )
+        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
+            DOC, s,
+            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
+            pl.col("term"), pl.col("long"), pl.col("cont"),
+            (~pl.col("term") & ~pl.col("never")).alias("open"),
+        )
+        fences = batch.lines.group_by(DOC).agg(
+            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1)
+            .alias("fence_open"))
+        long_prose = pl.col("prose") & pl.col("long")
+        per_doc = lines.group_by(DOC).agg(
+            pl.col("s").filter(pl.col("prose")).last().alias("last"),
+            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+            pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
+            pl.col("term").filter(long_prose).tail(2).alias("recent"),
+            long_prose.sum().cast(pl.Int64).alias("n_long"),
+            (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+            pl.col("open").last().alias("last_line_open"),
+        )
+        # How the document punctuates its other sentence-like lines: overall (a poem, a product
+        # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
+        # just before the last one (a document ending in a block of unpunctuated lines, such as a
+        # list of links, ends like that on purpose).
+        last_is_long = pl.col("last_long").cast(pl.Int64)
+        others = pl.col("n_long") - last_is_long
+        others_terminated = pl.col("t_long") - (pl.col("last_long") & pl.col("last_term"))
+        previous = (
+            pl.when(pl.col("last_long"))
+            .then(pl.col("recent").list.reverse().list.get(1, null_on_oob=True))
+            .otherwise(pl.col("recent").list.last())
+        )
+        punctuates = (
+            ((others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others))
+            & previous.fill_null(True)
+        )
+        per_doc = per_doc.with_columns(
+            (
+                pl.col("last").is_not_null() & ~pl.col("last_term")
+                & (pl.col("last_cont") | punctuates)
+            ).alias("unterminated"),
+            _unbalanced(pl.col("last").fill_null("")).alias("unbalanced"),
+            pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
+        )
+        return (
+            batch.per_doc(per_doc, "unterminated", False),
+            batch.per_doc(per_doc, "last_cont", False),
+            batch.per_doc(per_doc, "unbalanced", False),
+            batch.per_doc(fences, "fence_open", False),
+            batch.per_doc(per_doc, "tail", False),
+            batch.per_doc(per_doc, "last_line_open", False),
+        )
+
+    def _mid_word(self, batch: Batch) -> pl.Series:
+        """The last word is a fragment of a longer word of the same document (the document is its
+        own dictionary, in any language that separates words), or the text ends in a broken
+        character, a half HTML entity or a hyphenated word break."""
+        text = batch.text
+        end = text.str.slice(-END_CHARS)
+        broken = end.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$")
+        docs = batch.docs.select(DOC, end.alias("text")).select(
+            # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
+            # and numbers are never fragments
+            DOC,
+            pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1)
+            .str.to_lowercase().alias("w"),
+        ).filter(pl.col("w").is_not_null())
+        if docs.height == 0:
+            return broken
+        words = (
+            batch.docs.join(docs, on=DOC, how="semi")
+            .select(DOC, pl.col("text").str.to_lowercase().str.extract_all(WORD).alias("t"))
+            .explode("t")
+            .join(docs, on=DOC)
+        )
+        per_doc = words.group_by(DOC).agg(
+            (pl.col("t") == pl.col("w")).sum().alias("whole"),
+            # a longer word that starts with it; a plural "s" is an inflection, not a cut
+            # ("comment" / "comments")
+            (pl.col("t").str.starts_with(pl.col("w"))
+             & (pl.col("t").str.len_chars() > pl.col("w").str.len_chars())
+             & (pl.col("t") != pl.col("w") + "s")).any()
+            .alias("prefix"),
+        ).with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
+        return broken | batch.per_doc(per_doc, "mid", False)
+
+    @staticmethod
+    def _lengths(text: pl.Series) -> dict[str, pl.Series]:
+        return {
+            "chars": text.str.len_chars().cast(pl.Int64),
+            "bytes": text.str.len_bytes().cast(pl.Int64),
+            "tokens": text.str.count_matches(r"\S+").cast(pl.Int64),
+        }
+
+    # -- corpus pass: spikes in the length histogram -----------------------------------------------
+    # collect: per unit, length -> (documents, up to 8 smallest text hashes). The hashes tell a
+    # cap (many different texts of one length) from a pile of duplicates (one text many times).
+    HASHES = 8
+
+    def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
+        text = getattr(batch, "original", batch.text).fill_null("")
+        hashes = text.hash(seed=0)
+        out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {}
+        for unit, values in self._lengths(text).items():
+            frame = pl.DataFrame({"n": values, "h": hashes}).filter(
+                pl.col("n") >= self.params.min_spike_length)
+            grouped = frame.group_by("n").agg(
+                pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
+            out[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
+        return out
+
+    def merge(self, a: Any, b: Any) -> Any:
+        if a is None or b is None:
+            return b if a is None else a
+        out = {unit: dict(hist) for unit, hist in a.items()}
+        for unit, hist in b.items():
+            mine = out.setdefault(unit, {})
+            for n, (c, h) in hist.items():
+                if n in mine:
+                    c0, h0 = mine[n]
+                    mine[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
+                else:
+                    mine[n] = (c, h)
+        return out
+
+    def finish(self, aggregate: Any) -> dict[str, Any]:
+        """Spikes: lengths shared by many distinct documents, far above the lengths around them
+        (within 5 %), and the highest count within 1 % (a cap at 1,500 characters also piles up
+        documents at 1,504 bytes: only the first is the cause)."""
+        p = self.params
+        found = []
+        for unit, hist in sorted((aggregate or {}).items()):
+            for n, (c, h) in sorted(hist.items()):
+                if c < p.min_spike_documents or len(h) < min(self.HASHES, c):
+                    continue
+                window, near = max(10, n // 20), max(10, n // 100)
+                around = [hist[m][0] for m in range(n - window, n + window + 1)
+                          if m != n and m in hist]
+                expected = sum(around) / (2 * window)
+                highest = all(hist[m][0] < c or (hist[m][0] == c and m > n)
+                              for m in range(n - near, n + near + 1) if m != n and m in hist)
+                if c >= p.spike_factor * expected and highest:
+                    found.append({"unit": unit, "length": n, "documents": c,
+                                  "around": round(expected, 3), "hashes": h})
+        # The documents of a cap pile up in the other units too when they are alike (ASCII text
+        # has as many bytes as characters). A spike whose documents all belong to a larger one is
+        # the same spike: its smallest hashes below the larger spike's largest kept hash are all
+        # among the larger spike's (the kept hashes are the smallest of each set).
+        found.sort(key=lambda s: (-s["documents"], s["unit"] != "chars", s["unit"], s["length"]))
+        spikes: list[dict[str, Any]] = []
+        for s in found:
+            if not any(_contained(s["hashes"], big["hashes"]) for big in spikes):
+                spikes.append(s)
+        return {"spikes": [{k: v for k, v in s.items() if k != "hashes"} for s in spikes]}
+
+    def corpus_summary(self, finished: Any) -> dict[str, Any]:
+        spikes = (finished or {}).get("spikes", [])
+        unit_words = {"chars": "characters", "bytes": "bytes", "tokens": "whitespace tokens"}
+        return {
+            "spikes": [{k: s[k] for k in ("unit", "length", "documents")} for s in spikes],
+            "notes": [f"{s['documents']:,} documents are exactly {s['length']:,} "
+                      f"{unit_words[s['unit']]} long" for s in spikes],
+        }

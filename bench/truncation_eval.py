@@ -1,0 +1,408 @@
+"""Evaluate `truncated-text` against the naive "last character is not terminal punctuation" rule.
+
+Complete documents as published (whatever their last line) from ../shared/data: the Zyte
+(scrapinghub) ground-truth article bodies, DCLM, Dolma and RedPajama web documents and the expected
+article text of the Indonesian news fixtures. Each document appears twice: once whole (label 0) and
+once cut at a seeded random position (label 1), with the cut kind drawn per document:
+
+  mid-word       inside a word                          "... the minis"
+  mid-sentence   after a whole word, inside a sentence  "... the minister said"
+  next-sentence  a sentence end followed by the start   "... he said. The minis"
+                 of the next sentence (often a new
+                 paragraph: the hard case)
+  round-cap      the largest round cap (255, 256, 500, 512, 1000, 1024, 2000, 2048, 4096 ...)
+                 below the document's length in characters, UTF-8 bytes or whitespace tokens
+
+Documents are split 50/50 into a tuning half and a held-out half by a hash of their id; the rule
+was tuned on the tuning half only. Figures: precision, recall, F1 over whole + cut documents, and
+the share of complete documents flagged (false-positive rate), broken down by how they end.
+
+A second scenario checks the corpus pass: every document longer than 1,500 characters is cut at
+1,500 (a cap that is not round, so only the length-histogram spike can find it).
+
+    PYTHONPATH=. /work/main/.venv/bin/python bench/truncation_eval.py [--show-fp N] [--show-fn N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared/data beside the repository (or beside the worktrees' folder), or $CURATE_SHARED_DATA
+DATA = Path(os.environ.get("CURATE_SHARED_DATA") or next(
+    (p for p in (ROOT.parent / "shared/data", ROOT.parent.parent / "shared/data") if p.exists()),
+    ROOT.parent / "shared/data"))
+CAPS = (255, 256, 500, 512, 1000, 1024, 2000, 2048, 4096, 5000, 8192, 10000, 16384, 32767, 32768,
+        65535, 65536)
+KINDS = ("mid-word", "mid-sentence", "next-sentence", "round-cap")
+SEED = 20261128
+NAIVE_END = re.compile(r"[.!?。！？．।॥؟…]['\"”’»)\]」』]*$")
+
+
+# -- the documents ---------------------------------------------------------------------------------
+
+
+DCLM_QUALITY: dict[str, int] = {}  # dclm id -> human quality label (1 high, 0 low)
+
+
+def load_complete() -> list[tuple[str, str, str]]:
+    """(source, id, text) of every complete document, deduplicated by text."""
+    docs: list[tuple[str, str, str]] = []
+    zyte = DATA / "boilerplate/scrapinghub_article_extraction_benchmark"
+    gt = json.loads((zyte / "ground-truth.json").read_text(encoding="utf-8"))
+    docs += [("scrapinghub", k, v["articleBody"]) for k, v in sorted(gt.items())]
+    with gzip.open(DATA / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt",
+                   encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            row = json.loads(line)
+            DCLM_QUALITY[str(i)] = row["label"]
+            docs.append(("dclm", str(i), row["text"]))
+    for name in ("cc_en_head-0091.jsonl", "cc_en_head-0174.jsonl", "provided_documents_000.jsonl"):
+        with open(DATA / "webcrawl/dolma_cc_test_docs" / name, encoding="utf-8") as f:
+            docs += [("dolma", (r := json.loads(line))["id"], r["text"]) for line in f]
+    fixtures = json.loads((DATA / "indonesian_news/anpandu_news_scraper_fixtures/"
+                           "expected_singlepage.json").read_text(encoding="utf-8"))
+    docs += [("indonesian", r["fixture"], r["content"]) for r in fixtures]
+    for name in ("redpajama-c4-refined.jsonl", "redpajama-cc-2023-06-refined.jsonl"):
+        with open(DATA / "webcrawl/redpajama_samples_datajuicer" / name, encoding="utf-8") as f:
+            docs += [("redpajama", f"{name}:{i}", json.loads(line)["text"])
+                     for i, line in enumerate(f)]
+    seen: set[str] = set()
+    out = []
+    for src, key, text in docs:
+        if text and text.strip() and text not in seen:
+            seen.add(text)
+            out.append((src, key, text))
+    return out
+
+
+def group(src: str, key: str) -> str:
+    if src == "dclm":
+        return f"dclm (human label {'high' if DCLM_QUALITY.get(key) else 'low'} quality)"
+    return src
+
+
+def load_oscar() -> list[tuple[str, str]]:
+    """(language, text) of the OSCAR 2019 samples: raw web text in 166 languages."""
+    with open(DATA / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl",
+              encoding="utf-8") as f:
+        return [(r["lang"], r["text"]) for r in map(json.loads, f)]
+
+
+def half(src: str, key: str) -> str:
+    h = hashlib.sha256(f"{src}:{key}".encode()).digest()[0]
+    return "tune" if h % 2 == 0 else "heldout"
+
+
+# -- how a complete document ends (for the false-positive breakdown) -------------------------------
+
+
+def ending(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().split("\n") if ln.strip()]
+    last = lines[-1] if lines else ""
+    if re.search(r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\])$", last):
+        return "ellipsis"
+    if NAIVE_END.search(last):
+        return "terminal punctuation"
+    if re.fullmatch(r"[(\[].*[)\]]", last):
+        return "tag or bracketed"
+    if re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", last):
+        return "url or email"
+    if re.search(r"(?:^|\s)[#@]\w+$", last):
+        return "hashtag or handle"
+    if not re.search(r"[^\W\d_]", last):
+        return "number, date or separator"
+    if re.match(r"(?:[-–—*•·▪►|]|\d{1,3}[.)])\s*", last):
+        return "list item"
+    if len(last.split()) < 5:
+        return "short line (heading, byline, widget)"
+    return "unpunctuated prose"
+
+
+# -- the cuts --------------------------------------------------------------------------------------
+
+
+def cut(text: str, kind: str, rng: random.Random) -> tuple[str, str] | None:
+    """The text cut as `kind`, and the kind actually used (round-cap names its unit)."""
+    n = len(text)
+    lo, hi = max(20, n // 10), n - 1
+    if hi - lo < 10:
+        return None
+    if kind == "mid-word":
+        pos = [i for i in range(lo, hi) if text[i - 1].isalnum() and text[i].isalnum()]
+        return (text[: rng.choice(pos)], kind) if pos else None
+    if kind == "mid-sentence":
+        pos = [i for i in range(lo, hi) if text[i] == " " and text[i - 1].isalnum()]
+        return (text[: rng.choice(pos)], kind) if pos else None
+    if kind == "next-sentence":
+        starts = [m.end() for m in re.finditer(r"[.!?。！？।؟][\"'”’»)]*\s+(?=\S)", text)
+                  if lo <= m.end() < hi - 2]
+        if not starts:
+            return None
+        s = rng.choice(starts)
+        return text[: s + rng.randint(1, min(40, n - s - 1))], kind
+    units = []
+    for unit, size in (("chars", n), ("bytes", len(text.encode())),
+                       ("tokens", len(text.split()))):
+        caps = [c for c in CAPS if c < size]
+        if caps:
+            units.append((unit, max(caps)))
+    if not units:
+        return None
+    unit, cap = rng.choice(units)
+    if unit == "chars":
+        return text[:cap], f"round-cap {unit}"
+    if unit == "bytes":
+        return text.encode()[:cap].decode("utf-8", errors="ignore"), f"round-cap {unit}"
+    ends = [m.end() for m in re.finditer(r"\S+", text)]
+    return text[: ends[cap - 1]], f"round-cap {unit}"
+
+
+def build_set(docs: list[tuple[str, str, str]]) -> pl.DataFrame:
+    rows = []
+    for src, key, text in docs:
+        rows.append({"source": src, "group": group(src, key), "id": key, "half": half(src, key),
+                     "label": 0, "kind": "whole", "ending": ending(text), "text": text})
+        rng = random.Random(f"{SEED}:{src}:{key}")
+        kinds = list(KINDS)
+        rng.shuffle(kinds)
+        for kind in kinds:  # the drawn kind, or the next one that fits a short document
+            got = cut(text, kind, rng)
+            if got:
+                rows.append({"source": src, "group": group(src, key), "id": key,
+                             "half": half(src, key), "label": 1, "kind": got[1], "ending": "",
+                             "text": got[0]})
+                break
+    return pl.DataFrame(rows)
+
+
+# -- the detectors ---------------------------------------------------------------------------------
+
+
+def naive(texts: pl.Series) -> pl.Series:
+    return pl.Series([not NAIVE_END.search(t.rstrip()) for t in texts.to_list()])
+
+
+def ours(texts: pl.Series, params: dict | None = None
+         ) -> tuple[pl.Series, dict[str, pl.Series], dict]:
+    """The rule's verdicts and signals, with the corpus pass run over the same documents."""
+    from curate.checks.base import Batch
+    from curate.config import load_ruleset
+
+    rule = load_ruleset({"name": "eval", "rules": [{"rule": "truncated-text", "action": "flag",
+                                                    **(params or {})}]}).build()[0]
+    batch = Batch.from_texts(texts)
+    finished = rule.finish(rule.collect(batch)) if rule.needs_corpus else None
+    batch = Batch.from_texts(texts, corpus={rule.name: finished})
+    result = rule.evaluate(batch)
+    summary = rule.corpus_summary(finished) if rule.needs_corpus else {}
+    return result.fired.fill_null(False), result.signals, summary
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+
+def scores(label: pl.Series, pred: pl.Series) -> dict[str, float]:
+    y, p = label.cast(pl.Boolean), pred.cast(pl.Boolean)
+    tp = int((y & p).sum())
+    fp = int((~y & p).sum())
+    fn = int((y & ~p).sum())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    neg = int((~y).sum())
+    return {"precision": prec, "recall": rec, "f1": f1, "fp_rate": fp / neg if neg else 0.0,
+            "n": len(y)}
+
+
+def table(df: pl.DataFrame, title: str) -> list[str]:
+    out = [f"### {title}", "",
+           "| detector | precision | recall | F1 | complete docs flagged | documents |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for name, col in (("naive: last char not terminal", "naive"), ("`truncated-text`", "ours")):
+        s = scores(df["label"], df[col])
+        out.append(f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
+                   f"{100 * s['fp_rate']:.1f} % | {s['n']:,} |")
+    return out + [""]
+
+
+def breakdown(df: pl.DataFrame, by: str, label: int, title: str, what: str) -> list[str]:
+    sub = df.filter(pl.col("label") == label)
+    agg = sub.group_by(by).agg(pl.len().alias("n"), pl.col("naive").mean().alias("naive"),
+                               pl.col("ours").mean().alias("ours")).sort("n", descending=True)
+    out = [f"### {title}", "", f"| {by} | documents | naive {what} | `truncated-text` {what} |",
+           "|---|---:|---:|---:|"]
+    for row in agg.iter_rows(named=True):
+        out.append(f"| {row[by]} | {row['n']} | {100 * row['naive']:.1f} % | "
+                   f"{100 * row['ours']:.1f} % |")
+    return out + [""]
+
+
+def signal_table(df: pl.DataFrame, signals: dict[str, pl.Series]) -> list[str]:
+    out = ["### Which signals fire (all documents)", "",
+           "| signal | on cut documents | on complete documents |", "|---|---:|---:|"]
+    for name, values in signals.items():
+        if name == "truncated":
+            continue
+        on = values.is_not_null() & (values.cast(pl.String) != "false") \
+            if values.dtype != pl.Boolean else values
+        on = on.fill_null(False)
+        cut_rate = float(on.filter(df["label"] == 1).mean() or 0)
+        whole_rate = float(on.filter(df["label"] == 0).mean() or 0)
+        out.append(f"| `{name}` | {100 * cut_rate:.1f} % | {100 * whole_rate:.1f} % |")
+    return out + [""]
+
+
+def operating_points(df: pl.DataFrame) -> list[str]:
+    out = ["### Operating points (held-out half; parameters are rule-set keys)", "",
+           "| parameters | precision | recall | F1 | complete docs flagged |",
+           "|---|---:|---:|---:|---:|"]
+    held = df.filter(pl.col("half") == "heldout")
+    for params in ({}, {"min_terminated_share": 0.9}, {"missing_stop_fires": False}):
+        pred, _, _ = ours(held["text"], params)
+        s = scores(held["label"], pred)
+        out.append(f"| `{json.dumps(params) if params else 'defaults'}` | {s['precision']:.3f} | "
+                   f"{s['recall']:.3f} | {s['f1']:.3f} | {100 * s['fp_rate']:.1f} % |")
+    return out + [""]
+
+
+def oscar() -> list[str]:
+    """Complete web documents in 166 languages, whole only: how many each detector flags."""
+    path = DATA / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl"
+    if not path.exists():
+        return []
+    docs = load_oscar()
+    texts = pl.Series([t for _, t in docs])
+    latin = pl.Series([bool(re.search(r"[A-Za-z]", t[:200])) and not re.search(
+        r"[^\x00-\u024F\u1E00-\u1EFF\s\d\W]", t[:200]) for t in texts.to_list()])
+    pred, _, _ = ours(texts)
+    base = naive(texts)
+    out = ["### OSCAR 2019 samples, 166 languages (whole documents only, informative)", "",
+           "OSCAR keeps only long lines of a page, so its documents end wherever the last long line"
+           " ended; no cut copies.", "",
+           "| script | documents | naive flagged | `truncated-text` flagged |",
+           "|---|---:|---:|---:|"]
+    for name, mask in (("Latin", latin), ("other scripts", ~latin)):
+        n = int(mask.sum())
+        out.append(f"| {name} | {n} | {100 * float(base.filter(mask).mean() or 0):.1f} % | "
+                   f"{100 * float(pred.filter(mask).mean() or 0):.1f} % |")
+    return out + [""]
+
+
+def spike_scenario(docs: list[tuple[str, str, str]]) -> list[str]:
+    cap = 1500
+    texts = [t[:cap] if len(t) > cap else t for _, _, t in docs]
+    capped = sum(len(t) > cap for _, _, t in docs)
+    fired, signals, summary = ours(pl.Series(texts))
+    spike = signals["truncated_length_spike"]
+    is_cut = pl.Series([len(t) > cap for _, _, t in docs])
+    _, _, whole_summary = ours(pl.Series([t for _, _, t in docs]))
+    return [
+        "### Corpus pass: every document longer than 1,500 characters cut at 1,500", "",
+        f"- {capped} of {len(docs)} documents cut at 1,500 characters (not a round cap).",
+        f"- Spikes found: `{json.dumps(summary.get('spikes'))}`",
+        f"- `truncated_length_spike` marks {int((spike & is_cut).sum())} of the {capped} cut "
+        f"documents and {int((spike & ~is_cut).sum())} others; `truncated-text` fires on "
+        f"{int((fired & is_cut).sum())} of the {capped}.",
+        f"- On the same documents uncut, spikes found: `{json.dumps(whole_summary.get('spikes'))}`",
+        "",
+    ]
+
+
+def speed(docs: list[tuple[str, str, str]], copies: int) -> list[str]:
+    """Throughput of the rule on batches of 4,096 documents (the engine's batch size): the
+    corpus pass (collect) and the main pass (evaluate), batch construction excluded."""
+    from curate.checks.base import Batch
+    from curate.config import load_ruleset
+
+    rule = load_ruleset({"name": "speed", "rules": [{"rule": "truncated-text",
+                                                     "action": "flag"}]}).build()[0]
+    texts = pl.Series([t for _, _, t in docs] * copies)
+    batches = [Batch.from_texts(texts.slice(off, 4096)) for off in range(0, len(texts), 4096)]
+    t0 = time.perf_counter()
+    agg = None
+    for b in batches:
+        agg = rule.merge(agg, rule.collect(b))
+    finished = rule.finish(agg)
+    t1 = time.perf_counter()
+    for b in batches:
+        b.corpus = {rule.name: finished}
+        rule.evaluate(b)
+    t2 = time.perf_counter()
+    mb = sum(len(t.encode()) for t in texts.to_list()) / 1e6
+    return [f"### Throughput ({len(texts):,} documents, {mb:.1f} MB, batches of 4,096, one core)",
+            "", f"- corpus pass (collect + merge + finish): {t1 - t0:.2f} s, "
+            f"{len(texts) / (t1 - t0):,.0f} documents/s",
+            f"- main pass (evaluate): {t2 - t1:.2f} s, {len(texts) / (t2 - t1):,.0f} documents/s, "
+            f"{mb / (t2 - t1):.1f} MB/s", ""]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--show-fp", type=int, default=0, help="print N false positives (tuning half)")
+    ap.add_argument("--show-fn", type=int, default=0, help="print N false negatives (tuning half)")
+    ap.add_argument("--params", default="{}", help="rule parameters as JSON")
+    ap.add_argument("--speed", type=int, default=0, metavar="COPIES",
+                    help="also time the rule on COPIES copies of the documents")
+    args = ap.parse_args()
+    if not DATA.exists():
+        print(f"shared data not found: {DATA}", file=sys.stderr)
+        return 2
+    docs = load_complete()
+    df = build_set(docs)
+    t0 = time.perf_counter()
+    fired, signals, _ = ours(df["text"], json.loads(args.params))
+    seconds = time.perf_counter() - t0
+    df = df.with_columns(naive(df["text"]).alias("naive"), fired.alias("ours"))
+
+    import curate
+
+    out = [
+        f"Run: `PYTHONPATH=. python bench/truncation_eval.py` on {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, polars {pl.__version__}, "
+        f"curate {getattr(curate, '__version__', '?')}.",
+        f"{len(docs)} complete documents (one whole + one cut copy each, {df.height} in all); "
+        f"`truncated-text` took {seconds:.2f} s on all of them.", "",
+    ]
+    for name in ("tune", "heldout"):
+        part = df.filter(pl.col("half") == name)
+        out += table(part, f"{'Tuning' if name == 'tune' else 'Held-out'} half "
+                           f"({part.filter(pl.col('label') == 0).height} complete documents)")
+    out += table(df, "Both halves")
+    held = df.filter(pl.col("half") == "heldout")
+    out += breakdown(held, "ending", 0, "Held-out complete documents flagged, by how they end",
+                     "flagged")
+    out += breakdown(held, "kind", 1, "Held-out cut documents found, by cut kind", "recall")
+    out += breakdown(held, "group", 0, "Held-out complete documents flagged, by source", "flagged")
+    out += operating_points(df)
+    out += oscar()
+    out += signal_table(df, signals)
+    out += spike_scenario(docs)
+    if args.speed:
+        out += speed(docs, args.speed)
+    print("\n".join(out))
+
+    tune = df.with_row_index("row").filter(pl.col("half") == "tune")
+    for label, flag, n in ((0, True, args.show_fp), (1, False, args.show_fn)):
+        rows = tune.filter((pl.col("label") == label) & (pl.col("ours") == flag)).head(n)
+        for row in rows.iter_rows(named=True):
+            sig = {k: v[row["row"]] for k, v in signals.items()}
+            print(f"--- {'FP' if label == 0 else 'FN'} {row['source']} {row['kind']} "
+                  f"{row['ending']} {sig}\n{row['text'][-300:]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""truncated-text: documents cut off, judged on the end of their content, and length spikes."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import curate
+from curate.checks import get_rule
+from curate.checks.base import Batch
+from curate.config import load_ruleset
+from tests.checks.helpers import run_rule
+from tests.conftest import shared
+
+RULE = "truncated-text"
+SIGNALS = ("truncated", "truncated_unterminated", "truncated_mid_word", "truncated_unbalanced",
+           "truncated_tail", "truncated_round_cap", "truncated_length_spike")
+
+ARTICLE = (
+    "The city council met on Monday to discuss the new budget for the coming year.\n"
+    "Several members asked for more money for the public library and the parks.\n"
+    "The mayor said the final vote would take place next month, after a public hearing."
+)
+
+
+def verdicts(texts: list[str | None], **params) -> list[dict]:
+    rows, _ = run_rule(RULE, texts, **params)
+    return [{k.removeprefix("curate_"): v for k, v in r.items() if k.startswith("curate_")}
+            for r in rows]
+
+
+def fired(texts: list[str | None], **params) -> list[bool]:
+    return [RULE in v["flags"] for v in verdicts(texts, **params)]
+
+
+# -- the basics: a hit, a miss, "", None -----------------------------------------------------------
+
+
+def test_cut_mid_sentence_fires_and_complete_article_does_not():
+    cut = ARTICLE[: ARTICLE.index("after a public")]
+    hit, miss = verdicts([cut, ARTICLE])
+    assert hit["truncated"] and hit["truncated_unterminated"]
+    assert RULE in hit["flags"]
+    assert not miss["truncated"] and miss["flags"] == []
+
+
+def test_empty_and_missing_text_never_fire():
+    for v in verdicts(["", None, "   \n\n"]):
+        assert v["flags"] == []
+        assert not v["truncated"] and not v["truncated_unterminated"]
+        assert v["truncated_round_cap"] is None
+
+
+def test_an_empty_batch_gives_empty_signals():
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    batch = Batch.from_texts(pl.Series([], dtype=pl.String))
+    result = rule.evaluate(batch)
+    assert result.fired.len() == 0 and set(result.signals) == set(SIGNALS)
+    assert rule.finish(rule.collect(batch)) == {"spikes": []}
+
+
+def test_every_signal_is_reported():
+    (v,) = verdicts([ARTICLE])
+    assert set(SIGNALS) <= set(v)
+
+
+# -- non-Latin scripts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("complete", [
+    "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月举行。",
+    "会議は月曜日に開かれた。\n市長は来月に投票すると述べた！",
+    "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nهل سيوافق المجلس على الميزانية؟",
+    "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले महीने होगा।",
+    "Совет обсудил новый бюджет.\nМэр сказал, что голосование пройдёт в следующем месяце.",
+    "สภาเมืองประชุมเรื่องงบประมาณใหม่ในวันจันทร์ นายกเทศมนตรีกล่าวว่าจะลงมติในเดือนหน้า",
+])
+def test_non_latin_complete_documents_do_not_fire(complete):
+    assert fired([complete]) == [False]
+
+
+@pytest.mark.parametrize("cut", [
+    "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月",
+    "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nوقال رئيس البلدية إن التصويت النهائي سيجري في",
+    "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले",
+])
+def test_non_latin_cut_documents_fire(cut):
+    assert fired([cut]) == [True]
+
+
+def test_closing_quotes_and_brackets_after_the_stop_are_terminal():
+    texts = ['He looked at the crowd and said: "We will build it together."',
+             "“Kami akan membangunnya bersama,” tambahnya.”",
+             "The report was published last week (see the appendix for details.)",
+             "彼は「明日また来ます。」",
+             "Il a répondu : « Nous verrons bien ! »"]
+    assert fired(texts) == [False] * len(texts)
+
+
+# -- complete documents that end without a full stop -----------------------------------------------
+
+
+@pytest.mark.parametrize("tail", [
+    "(esn)", "(ant/dn)", "[ Reuters ]", "Editor: Jane Doe", "Photo: City Hall", "12 March 2024",
+    "https://example.org/news/budget", "#budget #citycouncil", "________________", "***",
+    "- Budget\n- Library\n- Parks", "Share this:", "Related Articles", "Jane Doe", "2024",
+    "Watch the video", "Tags: budget, council, library", "Read the full minutes on our website",
+])
+def test_trailing_non_prose_lines_are_skipped(tail):
+    assert fired([f"{ARTICLE}\n{tail}"]) == [False]
+
+
+def test_the_documented_example():
+    article = ("Pemerintah kota membahas anggaran baru pada hari Senin.\n"
+               "Para anggota dewan meminta dana tambahan untuk perpustakaan dan taman kota.\n"
+               "Pemungutan suara akhir akan dilakukan bulan depan, tambahnya.")
+    assert fired([article + "\nPara ahli meni", article + "\n(esn)"]) == [True, False]
+
+
+def test_a_short_heading_followed_by_a_list_is_skipped():
+    text = ARTICLE + "\nQualified teams\n- Team Alpha from the north\n- Team Beta from the south"
+    assert fired([text]) == [False]
+
+
+def test_inline_editor_tag_after_the_stop_is_complete():
+    assert fired([ARTICLE + " (esn)", ARTICLE + " PTI", ARTICLE + " #budget"]) == [False] * 3
+
+
+def test_a_document_that_never_punctuates_is_not_judged():
+    poem = ("The river runs beneath the bridge tonight\nThe lamps are burning low along the quay\n"
+            "And every boat is sleeping on the tide\nI walk alone and count the silent stars\n"
+            "Until the morning comes to take me home")
+    assert fired([poem]) == [False]
+
+
+def test_a_short_trailing_fragment_that_ends_in_a_function_word_is_cut():
+    # short lines are usually headings or bylines, but none ends in "the" or "dan"
+    assert fired([ARTICLE + "\nThe council also said that the",
+                  ARTICLE + "\nWali kota dan"]) == [True, True]
+
+
+# -- mid-word --------------------------------------------------------------------------------------
+
+
+def test_a_word_cut_in_half_is_found_from_the_document_s_own_words():
+    text = ("The library will get a new reading room next year.\n"
+            "The council approved the renovation of the library on Monday.\n"
+            "Work on the renova")
+    (v,) = verdicts([text])
+    assert v["truncated_mid_word"] and v["truncated"]
+
+
+def test_a_whole_last_word_is_not_mid_word():
+    text = ("The committee met in the library. The librarian gave a tour of the library\n"
+            "Visit the library")
+    (v,) = verdicts([text])
+    assert not v["truncated_mid_word"]
+
+
+def test_broken_character_and_half_entity_are_mid_word():
+    for v in verdicts([ARTICLE + " Caf\ufffd", ARTICLE + " Tom &am"]):
+        assert v["truncated_mid_word"]
+
+
+# -- unbalanced quotes, brackets, code fences ------------------------------------------------------
+
+
+def test_open_quote_bracket_and_code_fence_are_unbalanced():
+    texts = [ARTICLE + '\nThe mayor said: "We will not raise taxes this year.',
+             ARTICLE + "\nThe budget (which the council approved last year.",
+             "Install it with pip.\n```\npip install curate\n"]
+    for v in verdicts(texts):
+        assert v["truncated_unbalanced"] and v["truncated"]
+
+
+def test_inch_marks_and_closed_quotes_are_balanced():
+    texts = ['The frame measures 16" x 20" and comes with a stand.',
+             'She said "yes" and left the room.']
+    for v in verdicts(texts):
+        assert not v["truncated_unbalanced"]
+
+
+# -- explicit tails --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ending", [
+    "The mayor said the vote would take place...", "The mayor said the vote would…",
+    "The mayor said the vote [...]", "The vote will take place next month. (continued)",
+    "The vote will take place next month.\nRead more", "The vote will take place… Read More »",
+    "Pemungutan suara akan dilakukan bulan depan.\nBaca selengkapnya",
+    "Le vote aura lieu le mois prochain. | Lire la suite", "投票は来月行われる。\n続きを読む",
+])
+def test_explicit_tails_fire(ending):
+    (v,) = verdicts([ending])
+    assert v["truncated_tail"] and v["truncated"]
+
+
+def test_more_in_a_sentence_is_not_a_tail():
+    texts = [ARTICLE + " I expect more.", ARTICLE + " Find out more.",
+             ARTICLE + "\nPress 'read more' for the details."]
+    for v in verdicts(texts):
+        assert not v["truncated_tail"] and not v["truncated"]
+
+
+# -- round caps ------------------------------------------------------------------------------------
+
+
+def _exactly(n: int, end: str = "") -> str:
+    body = ("The council discussed the budget at length and heard many residents speak. " * 200)
+    return body[: n - len(end)] + end
+
+
+def test_length_on_a_round_cap_is_reported_in_its_unit():
+    cut = _exactly(512)  # ends mid-sentence, exactly 512 characters
+    multibyte = ("Zürich café ünd " * 40).encode()[:256].decode("utf-8", "ignore")
+    tokens = " ".join(["word"] * 255)
+    rows = verdicts([cut, multibyte, tokens])
+    assert rows[0]["truncated_round_cap"] == "512 chars" and rows[0]["truncated"]
+    assert len(multibyte.encode()) == 256 and rows[1]["truncated_round_cap"] == "256 bytes"
+    assert rows[2]["truncated_round_cap"] == "255 tokens"
+
+
+def test_a_complete_text_on_a_round_cap_fires_only_when_asked():
+    text = _exactly(1000, end=" The end.")
+    assert len(text) == 1000
+    (v,) = verdicts([text])
+    assert v["truncated_round_cap"] == "1000 chars" and not v["truncated"]
+    (v,) = verdicts([text], round_cap_alone=True)
+    assert v["truncated"]
+
+
+def test_caps_are_judged_on_the_text_as_it_came_in():
+    # a strip rule before truncated-text removes a line: the cap still shows on the input length
+    text = _exactly(1024 - len("\nShare this:\n"))
+    text = text[:300] + "\nShare this:\n" + text[300:]
+    assert len(text) == 1024
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "boilerplate-lines", "action": "strip"},
+                                              {"rule": RULE, "action": "flag"}]})
+    from curate.pipeline import process_batch
+
+    out = process_batch(rs.build(), pl.DataFrame({"text": [text]}), "text")
+    row = out.kept.row(0, named=True)
+    assert "Share this:" not in row["text"]
+    assert row["curate_truncated_round_cap"] == "1024 chars"
+
+
+def test_round_caps_are_a_rule_set_key():
+    text = _exactly(1500)
+    assert verdicts([text])[0]["truncated_round_cap"] is None
+    assert verdicts([text], round_caps=[1500])[0]["truncated_round_cap"] == "1500 chars"
+
+
+# -- the corpus pass: spikes in the length histogram -----------------------------------------------
+
+
+def _corpus(n_capped: int = 30, cap: int = 1500) -> list[str]:
+    texts = []
+    for i in range(n_capped):  # distinct documents, all cut by one cap
+        body = f"Report number {i} from the council. " + (
+            f"Item {i} was discussed and the members voted on it after a long debate. " * 40)
+        texts.append(body[:cap])
+    for i in range(40):  # complete documents of varied lengths
+        texts.append(f"Note {i}. " + "The meeting was short and ended early. " * (3 + i))
+    return texts
+
+
+def test_a_length_spike_is_found_named_and_marks_its_documents():
+    texts = _corpus()
+    out = curate.clean(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
+        {"rule": RULE, "action": "flag"}]})["train"]
+    spiked = out.filter(pl.col("curate_truncated_length_spike"))
+    assert spiked.height == 30 and all(len(t) == 1500 for t in spiked["text"])
+    report = curate.evaluate(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
+        {"rule": RULE, "action": "flag"}]})
+    summary = report["corpus"][RULE]
+    assert summary["spikes"] == [{"unit": "chars", "length": 1500, "documents": 30}]
+    assert summary["notes"] == ["30 documents are exactly 1,500 characters long"]
+
+
+def test_duplicates_sharing_a_length_are_not_a_spike():
+    texts = ["The same page, copied many times over by the crawler. " * 10] * 30 + _corpus(0)
+    report = curate.evaluate(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
+        {"rule": RULE, "action": "flag"}]})
+    assert report["corpus"][RULE]["spikes"] == []
+
+
+def test_corpus_aggregates_merge_in_any_order():
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    texts = _corpus()
+    parts = [rule.collect(Batch.from_texts(pl.Series(texts[i::3]))) for i in range(3)]
+    whole = rule.finish(rule.collect(Batch.from_texts(pl.Series(texts))))
+    forward = rule.finish(rule.merge(rule.merge(parts[0], parts[1]), parts[2]))
+    backward = rule.finish(rule.merge(None, rule.merge(parts[2], rule.merge(parts[1], parts[0]))))
+    assert forward == backward == whole
+    assert whole["spikes"][0]["length"] == 1500
+
+
+# -- documentation and real data -------------------------------------------------------------------
+
+
+def test_documentation_names_every_signal():
+    doc = get_rule(RULE).__doc__
+    for signal in SIGNALS:
+        assert signal in doc
+
+
+def test_seed_article_is_not_truncated():
+    raw = next(shared("seeds").glob("*.txt")).read_text(encoding="utf-8")
+    (v,) = verdicts([raw])
+    assert v["flags"] == [] and not v["truncated"]
+    # cut inside its last sentence, it is
+    (v,) = verdicts([raw[: raw.rindex("sangat berguna")]])
+    assert v["truncated"]
+
+
+def test_templated_complete_documents_of_one_length_are_not_a_cap(tmp_path):
+    """Bug: 100 complete, templated documents ("Dokumen 10. ..." to "Dokumen 99. ...") share one
+    length; the spike alone flagged 90 of them although every one ends with a full stop."""
+    from curate import api
+
+    text = ("Pemerintah menyampaikan rencana baru untuk tahun depan. Para ahli menilai langkah itu "
+            "penting. Warga berharap hasilnya segera terasa.")
+    import polars as pl
+
+    df = pl.DataFrame({"text": [f"Dokumen {i}. " + text for i in range(100)]})
+    report = api.evaluate(df, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    assert report["rules"]["truncated-text"]["fired"] == 0
+    cut = pl.DataFrame({"text": [f"Dokumen {i}. " + text[:70] for i in range(100)]})
+    report = api.evaluate(cut, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    assert report["rules"]["truncated-text"]["fired"] == 100
