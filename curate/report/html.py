@@ -397,26 +397,56 @@ def _repeated(r: dict[str, Any]) -> str:
     )
 
 
+MAX_CORPUS_ITEMS = 20  # per list in a corpus summary
+
+
+def _scalar(v: Any) -> bool:
+    return isinstance(v, int | float | str | bool) or v is None
+
+
 def _corpus_other(r: dict[str, Any]) -> str:
-    """Scalar facts of the corpus passes (beyond the repeated lines), e.g. clusters or spikes."""
-    rows = []
+    """What the corpus passes found beyond the repeated lines (length spikes, clusters ...), shown
+    generically so a new corpus rule appears without touching this page: numbers as a table, lists
+    of sentences as bullets, lists of records as small tables; every list capped."""
+    figures, parts = [], []
     for rule, summary in (r.get("corpus") or {}).items():
         if not isinstance(summary, dict):
             continue
         for k, v in summary.items():
-            if k != "top_lines" and isinstance(v, int | float | str | bool):
-                rows.append(
+            if k == "top_lines":
+                continue
+            if _scalar(v):
+                figures.append(
                     f"<tr><td><code>{e(rule)}</code></td><td>{e(k)}</td>"
                     f'<td class="num">{_n(v)}</td></tr>'
                 )
-    if not rows:
+            elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+                items = "".join(f"<li>{e(_clip(x, 300))}</li>" for x in v[:MAX_CORPUS_ITEMS])
+                parts.append(f"<h3><code>{e(rule)}</code>: {e(k)}</h3><ul>{items}</ul>")
+            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                cols = list(dict.fromkeys(c for x in v[:MAX_CORPUS_ITEMS] for c in x))
+                head = "".join(f"<th>{e(c)}</th>" for c in cols)
+                body = "".join(
+                    "<tr>"
+                    + "".join(
+                        f"<td>{_n(x.get(c)) if _scalar(x.get(c)) else '…'}</td>" for c in cols
+                    )
+                    + "</tr>"
+                    for x in v[:MAX_CORPUS_ITEMS]
+                )
+                parts.append(
+                    f'<h3><code>{e(rule)}</code>: {e(k)}</h3><table class="grid">'
+                    f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                )
+    if not figures and not parts:
         return ""
-    return (
-        '<section id="corpus"><h2>Corpus-level findings</h2><table class="grid">'
-        "<thead><tr><th>rule</th><th>figure</th><th>value</th></tr></thead><tbody>"
-        + "".join(rows[:200])
-        + "</tbody></table></section>"
+    table = (
+        '<table class="grid"><thead><tr><th>rule</th><th>figure</th><th>value</th></tr></thead>'
+        "<tbody>" + "".join(figures[:200]) + "</tbody></table>"
+        if figures
+        else ""
     )
+    return f'<section id="corpus"><h2>Corpus-level findings</h2>{table}{"".join(parts)}</section>'
 
 
 def _languages(r: dict[str, Any]) -> str:

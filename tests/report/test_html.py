@@ -129,3 +129,15 @@ def test_seed_article_shows_the_widget_lines_removed(tmp_path):
     marks = re.findall(r'<mark class="this">(.*?)</mark>', html, re.S)
     assert "A\n" in marks
     assert html.count('<svg class="chart"') >= 3
+
+
+def test_other_corpus_findings_are_shown_escaped_and_capped():
+    r = real_report()
+    r["corpus"]["truncated-text"] = {
+        "spikes": [{"unit": "chars", "length": 512 + i, "documents": 40} for i in range(100)],
+        "notes": [f"40 documents are exactly {512 + i} characters <b>long</b>" for i in range(100)],
+    }
+    html = render_html(r)
+    assert "<td>chars</td><td>512</td><td>40</td>" in html
+    assert "<li>40 documents are exactly 512 characters &lt;b&gt;long&lt;/b&gt;</li>" in html
+    assert "exactly 531 characters" in html and "exactly 532 characters" not in html
