@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"curate: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `curate ... | head`: the reader left, nothing more to say
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("curate: interrupted; rerun with --resume to continue", file=sys.stderr)
         return 130
