@@ -69,9 +69,24 @@ CONTINUING_WORDS = (
     "di", "della", "che", "und", "der", "das", "dem", "ein", "eine", "einer", "zu", "mit", "von",
     "für", "auf", "oder", "aber", "dass", "het", "een", "qui", "dans", "sur", "avec", "pour",
     "и", "в", "на", "с", "по", "для", "что", "к", "от", "из",
+    # subject pronouns, modals and subordinators: "... the score was 14-7 at", "... and then he"
+    "at", "as", "i", "he", "she", "we", "they", "be", "will", "may", "can", "must", "might",
+    "when", "while", "if", "these", "those",
 )
 CONTINUING_CHARS = r"(?:[,，、&(]|\s[–—-])"
 
+# Words of one or two Latin letters in the main web languages: any other such last token is what is
+# left of a cut word ("... the minister sa"), wherever its stem occurs in the document.
+SHORT_WORDS = (
+    "a", "e", "i", "o", "u", "y", "x", "à", "é", "ä", "ö", "ü", "an", "as", "at", "be", "by",
+    "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no", "of", "oh", "ok", "on",
+    "or", "so", "to", "up", "us", "we", "ya", "ye", "di", "ke", "ia", "de", "el", "la", "lo",
+    "le", "en", "es", "un", "se", "su", "tu", "mi", "ni", "si", "al", "da", "em", "na", "os",
+    "ao", "um", "du", "et", "il", "je", "ne", "ce", "sa", "ou", "au", "er", "im", "ob", "um",
+    "zu", "wo", "ja", "ed", "ha", "ho", "ti", "ci", "vi", "op", "te", "ik", "ze", "nu", "om",
+    "og", "av", "på", "är", "så", "ei", "ja", "ma", "mu", "ve", "bu", "ki", "ne", "mr", "ms",
+    "dr", "st", "vs", "pm", "am", "tv", "id", "uk", "eu", "un", "ad", "ex", "pc", "km", "kg",
+)
 # -- explicit tails --------------------------------------------------------------------------------
 ELLIPSIS_TAIL = (
     r"(?i)(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*(?:\.\.\.|…)\s*\)|"
@@ -81,7 +96,8 @@ ELLIPSIS_TAIL = (
 # a forum widget ("John says...") or an excerpt; it decides alone only after a word that cannot
 # end a sentence ("and then…")
 BARE_ELLIPSIS = r"(?:\.{3,}|…)$"
-AFTER_WORD = rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})\s*{BARE_ELLIPSIS}"
+AFTER_WORD = (rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})"
+              rf"\s*{BARE_ELLIPSIS}")
 # "Read more" and its equivalents in the main web languages, as the last words of the text
 # (optionally after an ellipsis and followed by an arrow or bracket).
 TAIL_PHRASES = (
@@ -477,7 +493,12 @@ class TruncatedText(Rule):
              & (pl.col("t") != pl.col("w") + "s")).any()
             .alias("prefix"),
         ).with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
-        return broken | batch.per_doc(per_doc, "mid", False)
+        # one or two lower-case Latin letters that are not a word of the main web languages
+        stub = docs.select(DOC, (pl.col("w").str.contains(r"^[a-zà-ÿ]{1,2}$")
+                                 & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode()))
+                           .alias("stub"))
+        return (broken | batch.per_doc(per_doc, "mid", False)
+                | batch.per_doc(stub, "stub", False))
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:

@@ -150,6 +150,17 @@ def test_a_word_cut_in_half_is_found_from_the_document_s_own_words():
     assert v["truncated_mid_word"] and v["truncated"]
 
 
+def test_a_stub_of_one_or_two_letters_is_mid_word_but_a_short_word_is_not():
+    rows = verdicts([ARTICLE + "\nThe council also sa", ARTICLE + "\nThe mayor said he would go",
+                     ARTICLE + "\nLe maire a dit oui, et il", ARTICLE + "\nThanks again x"])
+    assert [v["truncated_mid_word"] for v in rows] == [True, False, False, False]
+
+
+def test_a_short_trailing_fragment_that_ends_in_a_pronoun_or_modal_is_cut():
+    assert fired([ARTICLE + "\nThe Eagles led 14-7 at", ARTICLE + "\nAfter the vote he",
+                  ARTICLE + "\nThe new budget will"]) == [True, True, True]
+
+
 def test_a_whole_last_word_is_not_mid_word():
     text = ("The committee met in the library. The librarian gave a tour of the library\n"
             "Visit the library")
@@ -353,8 +364,9 @@ def test_templated_complete_documents_of_one_length_are_not_a_cap(tmp_path):
     import polars as pl
 
     df = pl.DataFrame({"text": [f"Dokumen {i}. " + text for i in range(100)]})
-    report = api.evaluate(df, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    rules = {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]}
+    report = api.evaluate(df, rules)
     assert report["rules"]["truncated-text"]["fired"] == 0
     cut = pl.DataFrame({"text": [f"Dokumen {i}. " + text[:70] for i in range(100)]})
-    report = api.evaluate(cut, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    report = api.evaluate(cut, rules)
     assert report["rules"]["truncated-text"]["fired"] == 100
