@@ -71,7 +71,9 @@ CONTINUING_WORDS = (
     "и", "в", "на", "с", "по", "для", "что", "к", "от", "из",
     # subject pronouns, modals and subordinators: "... the score was 14-7 at", "... and then he"
     "at", "as", "i", "he", "she", "we", "they", "be", "will", "may", "can", "must", "might",
-    "when", "while", "if", "these", "those",
+    "when", "while", "if", "these", "those", "his", "during", "despite", "including",
+    "featuring", "towards", "toward", "via", "per", "regarding", "whilst", "whereby", "amongst",
+    "unlike",
 )
 CONTINUING_CHARS = r"(?:[,，、&(]|\s[–—-])"
 
@@ -86,6 +88,15 @@ SHORT_WORDS = (
     "zu", "wo", "ja", "ed", "ha", "ho", "ti", "ci", "vi", "op", "te", "ik", "ze", "nu", "om",
     "og", "av", "på", "är", "så", "ei", "ja", "ma", "mu", "ve", "bu", "ki", "ne", "mr", "ms",
     "dr", "st", "vs", "pm", "am", "tv", "id", "uk", "eu", "un", "ad", "ex", "pc", "km", "kg",
+)
+VOWELLESS = r"^[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz][b-df-hj-np-tv-xz]{2,3}$"
+# three or four lower-case letters without a vowel are a stub too ("... the thr"), except units,
+# abbreviations and interjections
+VOWELLESS_WORDS = (
+    "mrs", "hrs", "pts", "lbs", "mph", "kph", "kwh", "mls", "cms", "kms", "pcs", "yrs", "wks",
+    "www", "http", "html", "pdf", "rss", "gbp", "cpr", "dvd", "bbq", "hmm", "shh", "brr", "tsk",
+    "nth", "pst", "cst", "mst", "gmt", "mdt", "cdt", "pdt", "bcc", "ftp", "xml", "css", "sms",
+    "mms", "tv", "cv", "vs", "ps", "pps", "nb", "rpm", "mm", "cm", "ml", "mg", "kg", "km",
 )
 # -- explicit tails --------------------------------------------------------------------------------
 ELLIPSIS_TAIL = (
@@ -483,9 +494,8 @@ class TruncatedText(Rule):
             # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
             # and numbers are never fragments
             DOC,
-            pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1)
-            .str.to_lowercase().alias("w"),
-        ).filter(pl.col("w").is_not_null())
+            pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
+        ).with_columns(pl.col("raw").str.to_lowercase().alias("w")).filter(pl.col("w").is_not_null())
         if docs.height == 0:
             return broken
         words = (
@@ -503,10 +513,14 @@ class TruncatedText(Rule):
              & (pl.col("t") != pl.col("w") + "s")).any()
             .alias("prefix"),
         ).with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
-        # one or two lower-case Latin letters that are not a word of the main web languages
-        stub = docs.select(DOC, (pl.col("w").str.contains(r"^[a-zà-ÿ]{1,2}$")
-                                 & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode()))
-                           .alias("stub"))
+        # one or two Latin letters (lower case, or "Th") that are not a word of the main web
+        # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
+        stub = docs.select(DOC, (
+            (pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+             & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode()))
+            | (pl.col("raw").str.contains(VOWELLESS)
+               & ~pl.col("w").is_in(pl.Series(VOWELLESS_WORDS).implode()))
+        ).alias("stub"))
         return (broken | batch.per_doc(per_doc, "mid", False)
                 | batch.per_doc(stub, "stub", False))
 
