@@ -45,7 +45,11 @@ PROMO = (
     r"check out|don't miss|like us|tonton|baca|lihat|simak|saksikan|ikuti|klik|unduh|dengarkan|"
     r"kunjungi|cek)\b"
 )
-NAV_OR_RIGHTS = r"\s\|\s|^\||©|(?i:copyright|all rights reserved)"
+NAV_OR_RIGHTS = (
+    r"\s\|\s|^\||©|(?i:copyright|all rights reserved)"
+    # cookie banners: "We use cookies to improve your experience. Accept cookies"
+    r"|(?i:(?:use|accept|allow|enable|reject)\s+(?:all\s+)?cookies|cookie (?:policy|settings))"
+)
 # a word starting with an upper-case letter; Title Case lines (headings, lists of names) have many
 # (words of four letters or more: "on", "a", "of" stay lower-case in Title Case)
 CAPITALISED = r"(?:^|\s)[\"'“‘(]?\p{Lu}[\p{L}\p{M}'’-]{3,}"
@@ -147,6 +151,14 @@ def _tail_regex(phrases: tuple[str, ...]) -> str:
     # or the phrase alone on the last line; not after an ordinary word ("find out more.")
     return (rf"(?i)(?:^|\n|(?:\.\.\.|…|[|>»\[(•·:\-–—])\s*)[\s\[(]*(?:{alternation})"
             r"\s*(?:\.\.\.|…)?\s*[\]\)»›>→⟶➔➜▶:.!]*\s*$")
+
+
+def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
+    """A "read more" phrase of two words or more followed by an ellipsis is an excerpt's tail
+    even glued to a cut word ("... on the roo Read more...")."""
+    long = [p for p in phrases if " " in p]
+    alternation = "|".join(re.escape(p) for p in sorted(long, key=len, reverse=True))
+    return rf"(?i)(?:^|\s)(?:{alternation})\s*(?:\.\.\.|…)\s*$" if long else r"$^"
 
 
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
@@ -327,7 +339,8 @@ class TruncatedText(Rule):
             self._last_prose(batch)
         # end-anchored patterns only need the end of the text (a regex scans the whole string)
         stripped = text.str.slice(-END_CHARS).str.strip_chars()
-        phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases)))
+        phrase = (stripped.str.contains(_tail_regex(tuple(p.tail_phrases)))
+                  | stripped.str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases))))
         tail = stripped.str.contains(ELLIPSIS_TAIL) | phrase | tail_line
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase

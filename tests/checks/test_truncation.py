@@ -202,6 +202,8 @@ def test_inch_marks_and_closed_quotes_are_balanced():
     "The vote will take place next month.\nRead more", "The vote will take place… Read More »",
     "Pemungutan suara akan dilakukan bulan depan.\nBaca selengkapnya",
     "Le vote aura lieu le mois prochain. | Lire la suite", "投票は来月行われる。\n続きを読む",
+    "The council approved the plan. Work on the roo Read more...",
+    "Dewan menyetujui rencana itu. Pekerjaan atap akan dimu Baca selengkapnya...",
 ])
 def test_explicit_tails_fire(ending):
     (v,) = verdicts([ending])
@@ -285,6 +287,17 @@ def test_the_end_is_judged_on_the_text_as_it_came_in():
         rows = out.kept.to_dicts()
         assert all(not r["text"].rstrip().endswith(("pro", "admiration")) for r in rows)
         assert [r["curate_truncated"] for r in rows] == expected
+
+
+def test_a_cookie_banner_at_the_end_is_not_a_cut_even_on_the_text_as_it_came_in():
+    banner = "\n\nWe use cookies to improve your experience. Accept cookies"
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "boilerplate-lines", "action": "strip"},
+                                              {"rule": RULE, "action": "flag"}]})
+    from curate.pipeline import process_batch
+
+    out = process_batch(rs.build(), pl.DataFrame({"text": [ARTICLE + banner]}), "text")
+    assert out.kept.row(0, named=True)["curate_truncated"] is False
+    assert fired([ARTICLE + banner]) == [False]
 
 
 def test_round_caps_are_a_rule_set_key():
