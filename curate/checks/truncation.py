@@ -49,6 +49,8 @@ NAV_OR_RIGHTS = (
     r"\s\|\s|^\||©|(?i:copyright|all rights reserved)"
     # cookie banners: "We use cookies to improve your experience. Accept cookies"
     r"|(?i:(?:use|accept|allow|enable|reject)\s+(?:all\s+)?cookies|cookie (?:policy|settings))"
+    # script notices (javascript-notice strips them, but the end is judged as it came in)
+    r"|(?i:enable javascript|javascript is (?:disabled|required|turned off))"
 )
 # a word starting with an upper-case letter; Title Case lines (headings, lists of names) have many
 # (words of four letters or more: "on", "a", "of" stay lower-case in Title Case)

@@ -105,6 +105,8 @@ def test_closing_quotes_and_brackets_after_the_stop_are_terminal():
     "https://example.org/news/budget", "#budget #citycouncil", "________________", "***",
     "- Budget\n- Library\n- Parks", "Share this:", "Related Articles", "Jane Doe", "2024",
     "Watch the video", "Tags: budget, council, library", "Read the full minutes on our website",
+    "We use cookies to improve your experience. Accept cookies",
+    "Please enable JavaScript to view the comments",
 ])
 def test_trailing_non_prose_lines_are_skipped(tail):
     assert fired([f"{ARTICLE}\n{tail}"]) == [False]
