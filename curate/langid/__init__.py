@@ -1,0 +1,1 @@
+"""Language identification: langdetect's profiles scored in one deterministic vectorised pass."""
