@@ -245,7 +245,8 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         ids[lat & drop[seg]] = SPACE
     letter = ids != SPACE
     n_letters = _per_text(letter, starts)
-    letters += n_letters
+    # letters of words of two or more letters: the widget line "A A A" has none
+    letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
     n_latin = _per_text(m.latin_letter.take(ids), starts)
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
@@ -297,7 +298,7 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Naive-Bayes log-likelihood of each text under each of langdetect's languages.
 
     Returns (scores int64[len(texts), len(langs)] in 1/SCALE nat above the floor, letters
-    int64[len(texts)]: characters other than spaces, digits and punctuation). A text is scored
+    int64[len(texts)]: letters in words of two or more letters). A text is scored
     against all languages for its 1-grams, and for its 3-grams against the languages of the
     script(s) it is written in (Latin or not: the others get no 3-gram credit, they would not win);
     it is read up to MAX_CHARS.
