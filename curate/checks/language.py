@@ -1,4 +1,4 @@
-"""Language: the language of each document and of each of its paragraphs, against the expected one(s)."""
+"""Language: the language of each document and of its paragraphs, against the expected one(s)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def paragraph_units(lines: pl.DataFrame) -> pl.DataFrame:
     """
     blank = pl.col(LINE).str.contains(r"^\s*$")
     nb = (~blank).cast(pl.UInt32)
-    inner_blank = blank & (nb.cum_sum().over(DOC) > 0) & (nb.cum_sum().over(DOC) < nb.sum().over(DOC))
+    before = nb.cum_sum().over(DOC)
+    inner_blank = blank & (before > 0) & (before < nb.sum().over(DOC))
     unit = (
         pl.when(blank).then(None)
         .when(inner_blank.any().over(DOC)).then(blank.cast(pl.UInt32).cum_sum().over(DOC))

@@ -1,4 +1,4 @@
-"""From per-language scores to a language code and a confidence, with `und` for what is too short."""
+"""From per-language scores to a language code and a confidence; `und` for what is too short."""
 
 from __future__ import annotations
 
