@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
@@ -27,23 +29,56 @@ def normalise_code(code: str | None) -> str:
     return normalise(code)
 
 
-def paragraph_units(lines: pl.DataFrame) -> pl.DataFrame:
-    """The paragraphs of each document: blocks of lines between blank lines, or single lines when
-    the document has no blank line between two text lines (scraped pages often have none).
+@dataclass
+class Paragraphs:
+    """The paragraphs of a batch: blocks of lines between blank lines, or single lines when a
+    document has no blank line between two text lines (scraped pages often have none)."""
 
-    Returns one row per line with `_unit` (paragraph number within the document; null for blank
-    lines).
-    """
-    blank = pl.col(LINE).str.contains(r"^\s*$")
-    nb = (~blank).cast(pl.UInt32)
-    before = nb.cum_sum().over(DOC)
-    inner_blank = blank & (before > 0) & (before < nb.sum().over(DOC))
-    unit = (
-        pl.when(blank).then(None)
-        .when(inner_blank.any().over(DOC)).then(blank.cast(pl.UInt32).cum_sum().over(DOC))
-        .otherwise(pl.col(LN))
-    )
-    return lines.with_columns(unit.alias("_unit"))
+    line_unit: np.ndarray  # int64[lines]: paragraph of each line of batch.lines, -1 for blank lines
+    read: np.ndarray  # bool[lines]: the line is read (not blank, starts before max_chars)
+    unit_doc: np.ndarray  # int64[paragraphs]: the paragraph's document (ascending)
+    unit_chars: np.ndarray  # int64[paragraphs]: its characters, newlines between its lines included
+
+
+def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
+    cols = lines.select(
+        pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), pl.col(OFF).cast(pl.Int64),
+        pl.col(LINE).str.contains(r"^\s*$").alias("blank"),
+        pl.col(LINE).str.len_chars().cast(pl.Int64).alias("chars"))
+    doc, ln, off = (cols[c].to_numpy() for c in (DOC, LN, OFF))
+    blank, chars = cols["blank"].to_numpy(), cols["chars"].to_numpy()
+    n = len(doc)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty)
+    # lines come grouped by document, in order; g = the line's document group
+    first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    g = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n]))
+    text = ~blank
+    c_text, c_blank = np.cumsum(text), np.cumsum(blank)
+    before = c_text - (c_text - text)[first][g]  # text lines so far in the document
+    total = np.add.reduceat(text, first)[g]
+    inner_blank = blank & (before > 0) & (before < total)
+    has_par = np.add.reduceat(inner_blank, first) > 0
+    blanks = c_blank - (c_blank - blank)[first][g]
+    key = np.where(has_par[g], blanks, ln)  # lines of one paragraph share a key
+    idx = np.flatnonzero(text)
+    d, k = doc[idx], key[idx]
+    new = np.r_[True, (d[1:] != d[:-1]) | (k[1:] != k[:-1])] if len(idx) else np.zeros(0, bool)
+    line_unit = np.full(n, -1, dtype=np.int64)
+    line_unit[idx] = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    unit_chars = (np.add.reduceat(chars[idx] + 1, starts) - 1) if len(idx) else idx
+    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
+
+
+def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
+    """out[i] = sum of values[j] with owner[j] == i; owner ascending."""
+    out = np.zeros((size, *values.shape[1:]), dtype=values.dtype)
+    if len(owner):
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
 
 
 _lock = threading.Lock()
@@ -170,179 +205,160 @@ class LanguageMismatch(Rule):
             if self.backend not in BACKENDS:
                 raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(BACKENDS)}")
 
-    # -- detection ------------------------------------------------------------------------------
-    def _units(self, batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """(lines with their `_unit`, one row per paragraph: __doc, _unit, _read, _chars)."""
-        lines = paragraph_units(batch.lines)
-        units = (
-            lines.filter(pl.col("_unit").is_not_null())
-            .group_by(DOC, "_unit", maintain_order=True)
-            .agg(
-                pl.col(LINE).str.join("\n").alias("_text"),
-                (pl.col(LINE).str.len_chars().sum() + pl.len() - 1).alias("_chars"),
-                pl.col(OFF).first().alias("_off"),
-            )
-            .filter(pl.col("_off") < self.params.max_chars)
-            .select(DOC, "_unit", pl.col("_text").str.slice(0, self.params.paragraph_chars)
-                    .alias("_read"), pl.col("_chars").cast(pl.Int64))
-        )
-        return lines, units
-
-    def _detect_ngram(self, units: pl.DataFrame, n_docs: int):
+    # -- detection: (paragraph language, document language, document confidence) ---------------
+    def _detect_ngram(self, batch: Batch, par: Paragraphs, vocab: list[str]):
         from curate.langid import codes, posteriors, score
 
         p = self.params
-        scores, letters = score(units["_read"].to_list())
-        best, conf = posteriors(scores)
-        cols = np.array(codes() + (UND,), dtype=object)
-        unit_lang = cols[np.where((letters < p.min_letters) | (conf < p.min_confidence),
-                                  len(cols) - 1, best)]
-        # a document's scores are the sums of its paragraphs' (log-likelihoods add up)
-        doc_ids = units[DOC].to_numpy().astype(np.int64)
-        doc_scores = np.zeros((n_docs, scores.shape[1]), dtype=np.int64)
-        doc_letters = np.zeros(n_docs, dtype=np.int64)
-        if len(doc_ids):
-            starts = np.flatnonzero(np.r_[True, doc_ids[1:] != doc_ids[:-1]])
-            doc_scores[doc_ids[starts]] = np.add.reduceat(scores, starts, axis=0)
-            doc_letters[doc_ids[starts]] = np.add.reduceat(letters, starts)
-        dbest, dconf = posteriors(doc_scores)
-        short = doc_letters < p.min_letters
-        doc_lang = cols[np.where(short | (dconf < p.min_confidence), len(cols) - 1, dbest)]
-        return unit_lang.tolist(), doc_lang.tolist(), np.where(short, 0.0, dconf)
+        read = np.flatnonzero(par.read)
+        texts = batch.lines[LINE].gather(read).str.slice(0, p.paragraph_chars).to_list()
+        line_scores, line_letters = score(texts)
+        # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
+        # the sums of its paragraphs'
+        owner = par.line_unit[read]
+        n_units = len(par.unit_doc)
+        scores = _sum_runs(line_scores, owner, n_units)
+        letters = _sum_runs(line_letters, owner, n_units)
+        doc_scores = _sum_runs(scores, par.unit_doc, batch.n)
+        doc_letters = _sum_runs(letters, par.unit_doc, batch.n)
+        col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
-    def _detect_langdetect(self, units: pl.DataFrame, batch: Batch):
+        def label(s, n):
+            best, conf = posteriors(s)
+            short = n < p.min_letters
+            und = short | (conf < p.min_confidence)
+            return col[np.where(und, len(col) - 1, best)], np.where(short, 0.0, conf)
+
+        unit_lang, _ = label(scores, letters)
+        doc_lang, doc_conf = label(doc_scores, doc_letters)
+        return unit_lang, doc_lang, doc_conf
+
+    def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: list[str]):
         p = self.params
-        texts = units["_read"].to_list()
-        lang, conf = _langdetect(texts)
-        letters = units.select(pl.col("_read").str.count_matches(r"\p{L}{2,}")).to_series()
-        unit_lang = [UND if n < p.min_letters or c < p.min_confidence else lang_
-                     for lang_, c, n in zip(lang, conf, letters.to_list(), strict=True)]
+        lines = batch.lines[LINE].to_list()
+        texts: list[list[str]] = [[] for _ in par.unit_doc]
+        for i in np.flatnonzero(par.read):
+            texts[par.line_unit[i]].append(lines[i])
+        unit_texts = ["\n".join(t)[: p.paragraph_chars] for t in texts]
         docs = batch.text.str.slice(0, p.max_chars)
-        dlang, dconf = _langdetect(docs.to_list())
-        dletters = docs.str.count_matches(r"\p{L}{2,}").to_list()
-        doc_lang = [UND if n < p.min_letters or c < p.min_confidence else lang_
-                    for lang_, c, n in zip(dlang, dconf, dletters, strict=True)]
-        return unit_lang, doc_lang, np.where(np.array(dletters) < p.min_letters, 0.0, dconf)
+        index = {c: i for i, c in enumerate(vocab)}
+
+        def label(texts: list[str]):
+            lang, conf = _langdetect(texts)
+            letters = pl.Series(texts, dtype=pl.String).str.count_matches(r"\p{L}{2,}")
+            short = letters.to_numpy() < p.min_letters
+            und = short | (conf < p.min_confidence)
+            idx = np.array([index.get(c, index[UND]) for c in lang], dtype=np.int64)
+            return np.where(und, index[UND], idx), np.where(short, 0.0, conf)
+
+        unit_lang, _ = label(unit_texts)
+        doc_lang, doc_conf = label(docs.to_list())
+        return unit_lang, doc_lang, doc_conf
 
     # -- expectations ---------------------------------------------------------------------------
-    def _groups(self) -> dict[str, set[str]]:
+    def _accepted(self, codes: list[str]) -> set[str]:
+        """The codes, normalised, with their equivalents."""
         groups: dict[str, set[str]] = {}
         for group in self.params.equivalent:
             members = {normalise_code(c) for c in group}
             for c in members:
                 groups.setdefault(c, set()).update(members)
-        return groups
-
-    def _expand(self, codes: list[str]) -> list[str]:
-        groups = self._groups()
         out: set[str] = set()
         for c in codes:
             c = normalise_code(c)
             if c != UND:
                 out |= groups.get(c, {c})
-        return sorted(out)
+        return out
 
-    def expected_frame(self, batch: Batch) -> pl.DataFrame:
-        """(__doc, _exp): every language accepted for each document (equivalents included)."""
+    def accepted(self, batch: Batch, vocab: list[str]) -> np.ndarray:
+        """bool[documents, vocab]: the languages each document may be in (all False: no
+        expectation). From the row's `expected_column`, else from `expected`."""
         p = self.params
-        default = self._expand(p.expected)
-        docs = batch.docs.select(DOC)
+        default = self._accepted(p.expected)
+        row = np.array([c in default for c in vocab])
+        acc = np.tile(row, (batch.n, 1))
         if p.expected_column and p.expected_column in batch.docs.columns:
             col = batch.docs.get_column(p.expected_column)
             if isinstance(col.dtype, pl.List):
-                raw = col.cast(pl.List(pl.String))
-            else:
-                raw = col.cast(pl.String).str.replace_all(r"[;,\s]+", ",").str.split(",")
-            values = raw.list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
-            mapping = {v: self._expand([v]) for v in values.explode().drop_nulls().unique()}
-            per_doc = docs.with_columns(values.alias("_raw")).explode("_raw").with_columns(
-                pl.col("_raw").replace_strict(mapping, default=None,
-                                              return_dtype=pl.List(pl.String)).alias("_exp"))
-            per_doc = per_doc.group_by(DOC, maintain_order=True).agg(
-                pl.col("_exp").flatten().drop_nulls().unique().sort())
-            if default:
-                per_doc = per_doc.with_columns(
-                    pl.when(pl.col("_exp").list.len() > 0).then(pl.col("_exp"))
-                    .otherwise(pl.lit(default, dtype=pl.List(pl.String))))
-        else:
-            per_doc = docs.with_columns(pl.lit(default, dtype=pl.List(pl.String)).alias("_exp"))
-        return per_doc.explode("_exp").drop_nulls("_exp")
+                col = col.cast(pl.List(pl.String)).list.join(",")
+            values = col.cast(pl.String).fill_null("")
+            keys, inverse = np.unique(np.array(values.to_list(), dtype=object),
+                                      return_inverse=True)
+            rows = []
+            for key in keys:
+                codes = [c for c in re.split(r"[,;\s]+", str(key)) if c]
+                rows.append(np.array([c in self._accepted(codes) for c in vocab]) if codes
+                            else row)
+            acc = np.array(rows, dtype=bool).reshape(len(keys), len(vocab))[inverse]
+        return acc
 
     # -- the rule -------------------------------------------------------------------------------
     def evaluate(self, batch: Batch) -> RuleResult:
-        p = self.params
-        lines, units = self._units(batch)
-        if p.backend == "langdetect":
-            unit_lang, doc_lang, doc_conf = self._detect_langdetect(units, batch)
-        else:
-            unit_lang, doc_lang, doc_conf = self._detect_ngram(units, batch.n)
-        docs = batch.doc_index.with_columns(
-            pl.Series("_lang", doc_lang, dtype=pl.String),
-            pl.Series("_conf", doc_conf, dtype=pl.Float64),
-        )
-        units = units.with_columns(pl.Series("_lang", unit_lang, dtype=pl.String))
-        expected = self.expected_frame(batch)
-        has_expected = docs.join(expected.select(DOC).unique(), on=DOC, how="semi")
-        units = units.join(expected.with_columns(pl.lit(True).alias("_ok")), how="left",
-                           left_on=[DOC, "_lang"], right_on=[DOC, "_exp"], maintain_order="left")
-        units = units.with_columns(pl.col("_ok").fill_null(False))
+        from curate.langid import codes
 
-        # shares of the determined paragraphs; a document none of whose paragraphs could be
-        # determined (many short lines) but which as a whole could, counts as one paragraph
-        determined = units.filter(pl.col("_lang") != UND).select(DOC, "_lang", "_chars")
-        whole = docs.filter(pl.col("_lang") != UND).join(determined, on=DOC, how="anti").select(
-            DOC, "_lang", pl.lit(1, dtype=pl.Int64).alias("_chars"))
-        determined = pl.concat([determined, whole])
-        per_lang = (
-            determined.group_by(DOC, "_lang").agg(pl.col("_chars").sum())
-            .with_columns((pl.col("_chars") / pl.col("_chars").sum().over(DOC)).alias("_share"))
-            .sort([DOC, "_share", "_lang"], descending=[False, True, False])
-        )
-        shares = per_lang.group_by(DOC, maintain_order=True).agg(
-            pl.struct(pl.col("_lang").alias("language"), pl.col("_share").alias("share"))
-            .alias("_shares"))
-        exp_share = per_lang.join(expected, left_on=[DOC, "_lang"], right_on=[DOC, "_exp"],
-                                  how="semi").group_by(DOC).agg(pl.col("_share").sum())
-        own_share = per_lang.join(docs.select(DOC, "_lang"), on=[DOC, "_lang"], how="semi")
-        any_determined = per_lang.select(DOC).unique().with_columns(pl.lit(True).alias("_det"))
-        expect = batch.doc_index.with_columns(
-            batch.doc_index[DOC].is_in(has_expected[DOC].implode()).alias("_has_exp"))
-        out = (
-            docs.join(expect, on=DOC, how="left", maintain_order="left")
-            .join(shares, on=DOC, how="left", maintain_order="left")
-            .join(exp_share.rename({"_share": "_exp_share"}), on=DOC, how="left",
-                  maintain_order="left")
-            .join(own_share.select(DOC, pl.col("_share").alias("_own_share")), on=DOC,
-                  how="left", maintain_order="left")
-            .join(any_determined, on=DOC, how="left", maintain_order="left")
-            .with_columns(pl.col("_det").fill_null(False))
-            .with_columns(
-                pl.when(~pl.col("_det")).then(None)
-                .when(pl.col("_has_exp")).then(pl.col("_exp_share").fill_null(0.0))
-                .otherwise(pl.col("_own_share").fill_null(0.0)).alias("_share"),
-                pl.col("_shares").fill_null(pl.lit([], dtype=SHARES_TYPE)),
-            )
-        )
-        share = out["_share"]
+        p = self.params
+        n = batch.n
+        vocab = sorted(set(codes())) + [UND]  # detected languages, alphabetical, then und
+        u = len(vocab) - 1
+        par = paragraphs(batch.lines, p.max_chars)
+        if p.backend == "langdetect":
+            unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
+        else:
+            unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab)
+        acc = self.accepted(batch, vocab)
+        has_exp = acc.any(axis=1)
+
+        # characters per (document, language) over the paragraphs whose language is determined;
+        # a document none of whose paragraphs is determined (many short lines) but which as a
+        # whole is, counts as one paragraph
+        chars = np.bincount(par.unit_doc * len(vocab) + unit_lang, weights=par.unit_chars,
+                            minlength=n * len(vocab)).reshape(n, len(vocab))
+        chars[:, u] = 0
+        det = chars.sum(axis=1)
+        whole = (det == 0) & (doc_lang != u)
+        chars[np.flatnonzero(whole), doc_lang[whole]] = 1
+        det = np.maximum(chars.sum(axis=1), 1)
+        shares = chars / det[:, None]
+        determined = chars.sum(axis=1) > 0
+        exp_share = (shares * acc).sum(axis=1)
+        # without an expectation: the share of the document's language (or the largest share)
+        own = np.where(doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)],
+                       shares.max(axis=1))
+        share = pl.Series(np.where(has_exp, exp_share, own), dtype=pl.Float64)
+        share = share.set(pl.Series(~determined), None) if (~determined).any() else share
 
         remove = None
         if self.action == "strip":
-            bad = units.filter((pl.col("_lang") != UND) & ~pl.col("_ok")).join(
-                has_expected, on=DOC, how="semi").select(DOC, "_unit",
-                                                          pl.lit(True).alias("_bad"))
-            remove = lines.join(bad, on=[DOC, "_unit"], how="left", maintain_order="left")[
-                "_bad"].fill_null(False)
-            removed = lines.filter(remove).select(DOC).unique()
-            fired = batch.doc_index[DOC].is_in(removed[DOC].implode())
+            bad = (unit_lang != u) & ~acc[par.unit_doc, unit_lang] & has_exp[par.unit_doc]
+            remove_np = (par.line_unit >= 0) & bad[np.maximum(par.line_unit, 0)] if len(bad) \
+                else np.zeros(len(par.line_unit), dtype=bool)
+            remove = pl.Series(remove_np)
+            fired = pl.Series(np.bincount(par.unit_doc[bad], minlength=n) > 0)
         else:
-            fired = (out["_has_exp"] & out["_det"] & (share < p.min_share)).fill_null(False)
+            fired = pl.Series(has_exp & determined & (share.fill_null(1.0).to_numpy()
+                                                       < p.min_share))
+        vocab_arr = np.array(vocab, dtype=object)
         return RuleResult(
             signals={
-                "language": out["_lang"],
-                "language_confidence": out["_conf"],
+                "language": pl.Series(vocab_arr[doc_lang].tolist(), dtype=pl.String),
+                "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
                 "language_share": share,
-                "language_shares": out["_shares"].cast(SHARES_TYPE),
+                "language_shares": _shares_column(shares, vocab_arr),
             },
             fired=fired,
             remove=remove,
         )
+
+
+def _shares_column(shares: np.ndarray, vocab: np.ndarray) -> pl.Series:
+    """[{language, share}] per document, largest share first (ties: alphabetical)."""
+    doc, lang = np.nonzero(shares)
+    value = shares[doc, lang]
+    order = np.lexsort((lang, -value, doc))
+    doc, lang, value = doc[order], lang[order], value[order]
+    offsets = np.r_[0, np.cumsum(np.bincount(doc, minlength=shares.shape[0]))].astype(np.int32)
+    structs = pa.StructArray.from_arrays(
+        [pa.array(vocab[lang].tolist(), type=pa.string()), pa.array(value, type=pa.float64())],
+        names=["language", "share"])
+    return pl.Series(pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), structs)),
+                     dtype=SHARES_TYPE)

@@ -17,8 +17,8 @@ How it stays fast in numpy:
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
   languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
   character and multiplied;
-- 3-grams are scored against the languages of the text's script only (Latin or the others; both
-  for mixed text).
+- a text is scored against the languages of its script only (Latin or the others; both for mixed
+  text).
 Integer sums are exact, so a text's scores never depend on the other texts in its batch or on the
 order of additions: the same text gets the same scores in any batch, worker or machine.
 
@@ -43,7 +43,6 @@ import numpy as np
 FLOOR = 0.5 / 10000
 SCALE = 64  # scores are integers in 1/SCALE nat
 UNI_FIELD = 21  # 1-grams: bits per language, three languages to a uint64 word
-UNI_WORDS = 19  # 55 languages / 3
 TRI_SCALE = 16  # 3-grams are quantised more coarsely (1/16 nat: no change in accuracy, measured)
 TRI_FIELD = 16  # 3-grams: four languages to a word; 32 Latin lanes fill one 64-byte cache line
 TRI_RUN = 256  # 3-gram sums run over at most this many grams before unpacking (no lane overflow)
@@ -67,7 +66,7 @@ class Model:
     non_latin: np.ndarray  # bool[65536]: >= U+0300 outside Latin Extended Additional
     uni: np.ndarray  # int32[4096]: character id -> row of its 1-gram in uni_packed, or -1
     uni_rows: int
-    uni_packed: np.ndarray  # uint64[1-grams, UNI_WORDS]: SCALE-quantised, 21 bits a language
+    uni_packed: tuple[np.ndarray, ...]  # uint64[1-grams, words] per group: 21 bits a language
     table: np.ndarray  # uint64[2^TABLE_BITS]: spill bit | 3-gram key | row, at the key's hash
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
     rows2: np.ndarray  # int32[]: their rows
@@ -188,7 +187,8 @@ def _build() -> Model:
     return Model(
         langs=langs, char_id=char_id, upper=upper, latin_letter=latin_letter, latin=latin,
         non_latin=non_latin, uni=uni, uni_rows=len(unigrams),
-        uni_packed=np.ascontiguousarray(_pack(uq, UNI_FIELD)), table=table,
+        uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
+        table=table,
         keys2=tri_keys[rest][order], rows2=tri_rows[rest][order], groups=groups, tri=tri)
 
 
@@ -274,11 +274,17 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         nz = np.flatnonzero(counts)
         cnt = counts[nz]
         s1 = nz // len(present)
-        x = m.uni_packed.take(present[nz % len(present)], axis=0)
-        x *= cnt.astype(np.uint64)[:, None]
-        first = np.flatnonzero(np.r_[True, s1[1:] != s1[:-1]])
-        sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(m.langs))
-        out[s1[first]] += sums
+        r1 = present[nz % len(present)]
+        for g, cols in enumerate(m.groups):
+            sel = scored[g][s1]
+            rows, segs = r1[sel], s1[sel]
+            if len(rows) == 0:
+                continue
+            x = m.uni_packed[g].take(rows, axis=0)
+            x *= cnt[sel].astype(np.uint64)[:, None]
+            first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
+            sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
+            out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     k = ids.astype(np.uint64)
@@ -306,9 +312,8 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
     Returns (scores int64[len(texts), len(langs)] in 1/SCALE nat above the floor, letters
     int64[len(texts)]: letters in words of two or more letters). A text is scored
-    against all languages for its 1-grams, and for its 3-grams against the languages of the
-    script(s) it is written in (Latin or not: the others get no 3-gram credit, they would not win);
-    it is read up to MAX_CHARS.
+    against the languages of the script(s) it is written in (Latin or not: the others keep 0, they
+    would not win) and read up to MAX_CHARS.
     """
     m = model()
     n = len(texts)
