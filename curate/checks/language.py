@@ -270,13 +270,14 @@ class LanguageMismatch(Rule):
                 out |= groups.get(c, {c})
         return out
 
-    def accepted(self, batch: Batch, vocab: list[str]) -> np.ndarray:
-        """bool[documents, vocab]: the languages each document may be in (all False: no
-        expectation). From the row's `expected_column`, else from `expected`."""
+    def accepted(self, batch: Batch, vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(bool[documents, vocab]: the languages each document may be in, bool[documents]: it
+        has an expectation at all). From the row's `expected_column`, else from `expected`."""
         p = self.params
         default = self._accepted(p.expected)
         row = np.array([c in default for c in vocab])
         acc = np.tile(row, (batch.n, 1))
+        expecting = np.full(batch.n, bool(default))
         if p.expected_column and p.expected_column in batch.docs.columns:
             col = batch.docs.get_column(p.expected_column)
             if isinstance(col.dtype, pl.List):
@@ -284,13 +285,14 @@ class LanguageMismatch(Rule):
             values = col.cast(pl.String).fill_null("")
             keys, inverse = np.unique(np.array(values.to_list(), dtype=object),
                                       return_inverse=True)
-            rows = []
+            rows, expects = [], []
             for key in keys:
-                codes = [c for c in re.split(r"[,;\s]+", str(key)) if c]
-                rows.append(np.array([c in self._accepted(codes) for c in vocab]) if codes
-                            else row)
+                codes = self._accepted([c for c in re.split(r"[,;\s]+", str(key)) if c])
+                rows.append(np.array([c in codes for c in vocab]) if codes else row)
+                expects.append(bool(codes) or bool(default))
             acc = np.array(rows, dtype=bool).reshape(len(keys), len(vocab))[inverse]
-        return acc
+            expecting = np.array(expects, dtype=bool)[inverse]
+        return acc, expecting
 
     # -- the rule -------------------------------------------------------------------------------
     def evaluate(self, batch: Batch) -> RuleResult:
@@ -305,8 +307,7 @@ class LanguageMismatch(Rule):
             unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:
             unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab)
-        acc = self.accepted(batch, vocab)
-        has_exp = acc.any(axis=1)
+        acc, has_exp = self.accepted(batch, vocab)
 
         # characters per (document, language) over the paragraphs whose language is determined;
         # a document none of whose paragraphs is determined (many short lines) but which as a
