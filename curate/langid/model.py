@@ -228,6 +228,14 @@ def _run_starts(segs: np.ndarray, run: int) -> np.ndarray:
     return np.flatnonzero(new)
 
 
+def _select(scored: np.ndarray, segs: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(first array, segs, other arrays) restricted to the texts scored for a script group."""
+    if scored.all():
+        return (arrays[0], segs, *arrays[1:])
+    sel = scored[segs]
+    return (arrays[0][sel], segs[sel], *(a[sel] for a in arrays[1:]))
+
+
 def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum of a per-character array over each text (texts are contiguous runs)."""
     return np.add.reduceat(values, starts, dtype=np.int64)
@@ -276,26 +284,24 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         s1 = nz // len(present)
         r1 = present[nz % len(present)]
         for g, cols in enumerate(m.groups):
-            sel = scored[g][s1]
-            rows, segs = r1[sel], s1[sel]
+            rows, segs, mult = _select(scored[g], s1, r1, cnt)
             if len(rows) == 0:
                 continue
             x = m.uni_packed[g].take(rows, axis=0)
-            x *= cnt[sel].astype(np.uint64)[:, None]
+            x *= mult.astype(np.uint64)[:, None]
             first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
             sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
             out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
-    k = ids.astype(np.uint64)
+    k = ids.view(np.uint64)
     k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
     end = np.flatnonzero(letter[1:-1] & keep[2:])  # index into k3; the gram ends at end + 2
     r3 = _lookup(m, k3[end])
     hit = r3 >= 0
     r3, s3 = r3[hit], seg[end[hit] + 2]
     for g, cols in enumerate(m.groups):
-        sel = scored[g][s3]
-        rows, segs = r3[sel], s3[sel]
+        rows, segs = _select(scored[g], s3, r3)
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)
