@@ -123,12 +123,13 @@ class LanguageMismatch(Rule):
     Why: language filters are the first step of every multilingual corpus; text in another
     language is noise for the target language.
 
-    How: every paragraph (blank-line blocks, or lines when a document has no blank lines) is scored
-    against langdetect's 55 language profiles: all of its 1- and 3-grams in one deterministic,
-    vectorised pass (no random sampling), about 50x faster than stock langdetect and at least as
-    accurate (bench/results/language.md). A document's language is that of the sum of its
-    paragraphs' scores; its `language_share` is the share of its characters in paragraphs of the
-    expected language, so an Indonesian article with an English menu is still Indonesian.
+    How: every line is scored against langdetect's 55 language profiles: all of its 1- and 3-grams
+    in one deterministic, vectorised pass (no random sampling), about 50x faster than stock
+    langdetect and at least as accurate (bench/results/language.md). Log-likelihoods add up: a
+    paragraph's scores (a blank-line block, or a line when the document has no blank lines) are
+    the sums of its lines', a document's language is that of the sum of its paragraphs'. Its
+    `language_share` is the share of its characters in paragraphs of the expected language, so
+    an Indonesian article with an English menu is still Indonesian.
     Short or ambiguous text is `und` rather than a guess: langdetect calls the widget line `A`
     Tagalog with 0.9998 confidence; here it has no word of two letters and is `und`. On lingua's
     single words and word pairs, the labels given are right 97 % of the time (44 % and 66 % of
@@ -189,10 +190,10 @@ class LanguageMismatch(Rule):
             source="our measurement: labels at >= 0.85 are right 97 % of the time on lingua's "
             "word pairs and single words (chosen on even lines, checked on odd lines)",
             min=0.0, max=1.0)
-        paragraph_chars: int = param(
-            1000, "each paragraph is read up to this many characters (its share counts all of "
-            "it)", unit="characters",
-            source="our choice: a paragraph's language is settled long before", min=50, max=2000)
+        line_chars: int = param(
+            1000, "each line is read up to this many characters (its paragraph's share counts "
+            "all of it)", unit="characters",
+            source="our choice: a line's language is settled long before", min=50, max=2000)
         max_chars: int = param(
             20000, "paragraphs starting after this many characters are not read (they count as "
             "undetermined and are never stripped)", unit="characters",
@@ -211,7 +212,7 @@ class LanguageMismatch(Rule):
 
         p = self.params
         read = np.flatnonzero(par.read)
-        texts = batch.lines[LINE].gather(read).str.slice(0, p.paragraph_chars).to_list()
+        texts = batch.lines[LINE].gather(read).str.slice(0, p.line_chars).to_list()
         line_scores, line_letters = score(texts)
         # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
         # the sums of its paragraphs'
@@ -238,8 +239,8 @@ class LanguageMismatch(Rule):
         lines = batch.lines[LINE].to_list()
         texts: list[list[str]] = [[] for _ in par.unit_doc]
         for i in np.flatnonzero(par.read):
-            texts[par.line_unit[i]].append(lines[i])
-        unit_texts = ["\n".join(t)[: p.paragraph_chars] for t in texts]
+            texts[par.line_unit[i]].append(lines[i][: p.line_chars])
+        unit_texts = ["\n".join(t) for t in texts]
         docs = batch.text.str.slice(0, p.max_chars)
         index = {c: i for i, c in enumerate(vocab)}
 
