@@ -246,8 +246,8 @@ class LanguageMismatch(Rule):
 
         def label(texts: list[str]):
             lang, conf = _langdetect(texts)
-            letters = pl.Series(texts, dtype=pl.String).str.count_matches(r"\p{L}{2,}")
-            short = letters.to_numpy() < p.min_letters
+            words = pl.Series(texts, dtype=pl.String).str.extract_all(r"\p{L}{2,}")
+            short = words.list.join("").str.len_chars().to_numpy() < p.min_letters
             und = short | (conf < p.min_confidence)
             idx = np.array([index.get(c, index[UND]) for c in lang], dtype=np.int64)
             return np.where(und, index[UND], idx), np.where(short, 0.0, conf)
