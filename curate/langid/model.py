@@ -52,6 +52,8 @@ BITS = 12  # bits per character id in a packed 3-gram key (the profiles use 3,16
 TABLE_BITS = 18  # direct-mapped hash table of 3-gram keys (58,012 keys: 22 % load)
 ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
 SPILL_BIT = 62
+FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
+THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
 
@@ -297,6 +299,10 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     k = ids.view(np.uint64)
     k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
     end = np.flatnonzero(letter[1:-1] & keep[2:])  # index into k3; the gram ends at end + 2
+    # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
+    # text's language is settled, the rest only adds to a certainty
+    pos = end + 2 - starts[seg[end + 2]]
+    end = end[(pos < FULL_CHARS) | (pos % THIN == 0)]
     r3 = _lookup(m, k3[end])
     hit = r3 >= 0
     r3, s3 = r3[hit], seg[end[hit] + 2]
