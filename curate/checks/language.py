@@ -124,16 +124,17 @@ class LanguageMismatch(Rule):
     language is noise for the target language.
 
     How: every line is scored against langdetect's 55 language profiles: all of its 1- and 3-grams
-    in one deterministic, vectorised pass (no random sampling), about 50x faster than stock
-    langdetect and at least as accurate (bench/results/language.md). Log-likelihoods add up: a
+    in one deterministic, vectorised pass (no random sampling), 67x faster than stock
+    langdetect on 2 KB documents and as accurate (98.3 % vs 98.1 % on lingua's sentences;
+    bench/results/language.md). Log-likelihoods add up: a
     paragraph's scores (a blank-line block, or a line when the document has no blank lines) are
     the sums of its lines', a document's language is that of the sum of its paragraphs'. Its
     `language_share` is the share of its characters in paragraphs of the expected language, so
     an Indonesian article with an English menu is still Indonesian.
     Short or ambiguous text is `und` rather than a guess: langdetect calls the widget line `A`
     Tagalog with 0.9998 confidence; here it has no word of two letters and is `und`. On lingua's
-    single words and word pairs, the labels given are right 97 % of the time (44 % and 66 % of
-    them get a label).
+    single words and word pairs, the labels given are right 96.9 % and 96.7 % of the time (44 %
+    and 68 % of them get a label; stock langdetect at p >= 0.85: 67 % and 84 %).
 
     Example: with `expected: [id]`, an English article is flagged (`curate_language` `en`,
     `curate_language_share` 0); an Indonesian article whose last third is an English cookie
