@@ -188,8 +188,8 @@ class LanguageMismatch(Rule):
             "Chinese and Japanese word pairs have 2", min=0)
         min_confidence: float = param(
             0.85, "below this confidence the language is `und`", unit="probability",
-            source="our measurement: labels at >= 0.85 are right 97 % of the time on lingua's "
-            "word pairs and single words (chosen on even lines, checked on odd lines)",
+            source="our measurement: labels at >= 0.85 are right about 97 % of the time on "
+            "lingua's word pairs and single words (chosen on even lines, checked on odd lines)",
             min=0.0, max=1.0)
         line_chars: int = param(
             1000, "each line is read up to this many characters (its paragraph's share counts "
