@@ -63,13 +63,13 @@ def _share(k: int, n: int) -> float | None:
     return k / n if n else None
 
 
-def _docs_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
+def _row(metric: str, k1: int, n1: int, k2: int, n2: int, is_noise) -> dict[str, Any]:
     a, b = _share(k1, n1), _share(k2, n2)
     if a is None or b is None:
         verdict = ""
     elif k1 * n2 == k2 * n1:
         verdict = "="
-    elif abs(_z(k1, n1, k2, n2)) < Z_CRITICAL:
+    elif is_noise(a, b):
         verdict = "~"
     else:
         verdict = "better" if b < a else "worse"
@@ -83,28 +83,16 @@ def _docs_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]
         "change": None if a is None or b is None else b - a,
         "verdict": verdict,
     }
+
+
+def _docs_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
+    """Shares of documents: a change is real when a two-proportion z-test says so."""
+    return _row(metric, k1, n1, k2, n2, lambda a, b: abs(_z(k1, n1, k2, n2)) < Z_CRITICAL)
 
 
 def _chars_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
-    a, b = _share(k1, n1), _share(k2, n2)
-    if a is None or b is None:
-        verdict = ""
-    elif k1 * n2 == k2 * n1:
-        verdict = "="
-    elif abs(b - a) < CHARS_TOLERANCE:
-        verdict = "~"
-    else:
-        verdict = "better" if b < a else "worse"
-    return {
-        "metric": metric,
-        "kind": "share",
-        "a": a,
-        "b": b,
-        "a_count": k1,
-        "b_count": k2,
-        "change": None if a is None or b is None else b - a,
-        "verdict": verdict,
-    }
+    """Shares of characters (not independent draws): a change of CHARS_TOLERANCE or more."""
+    return _row(metric, k1, n1, k2, n2, lambda a, b: abs(b - a) < CHARS_TOLERANCE)
 
 
 def _readable(r: dict[str, Any]) -> int:

@@ -10,23 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from curate.report.html import pct as _pct
+
 MD_TOP_LINES = 10
 MD_LANGUAGES = 10
 MD_UNREADABLE = 10
 MD_LINE_CHARS = 80
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~&])")
-
-
-def _pct(n: int | float, d: int | float) -> str:
-    if not d:
-        return "-"
-    p = 100 * n / d
-    if 0 < p < 0.1:
-        return "<0.1 %"
-    if 99.9 < p < 100:
-        return ">99.9 %"
-    return f"{p:.1f} %"
 
 
 def _text(value: Any, limit: int | None = None) -> str:
