@@ -101,8 +101,8 @@ def discover(inputs: list[str], text_column: str = "text") -> tuple[list[Shard],
             kind = kind_of(path)
             if kind is None:
                 raise UsageError(
-                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, .csv, "
-                    ".txt, a folder of these, a save_to_disk folder or hf:NAME"
+                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, "
+                    ".csv, .txt, a folder of these, a save_to_disk folder or hf:NAME"
                 )
             shards.extend(_file_shards(path, kind))
     for s in shards:
