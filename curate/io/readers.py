@@ -28,8 +28,14 @@ from curate.errors import UsageError
 FILE_COL = "__file"
 LINE_COL = "__line"
 
-# target size of a .jsonl byte-range shard (the environment variable is for tests and tuning)
+# target size of a .jsonl byte-range shard (the environment variable is for tests and tuning):
+# at most 32 MB, and a file of less than 512 MB is cut into ~16 shards of at least 4 MB, so that
+# the workers of a pool get even shares of a mid-sized file (2 shards of 32 + 6 MB would leave
+# one of two workers idle most of the time)
+_SHARD_BYTES_SET = "CURATE_SHARD_BYTES" in os.environ
 SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 32 * 1024 * 1024))
+MIN_SHARD_BYTES = 4 * 1024 * 1024
+SHARDS_PER_FILE = 16
 TXT_PER_SHARD = 2000
 BATCH_ROWS = 4096
 EXTENSIONS = {
@@ -160,7 +166,9 @@ def _file_shards(path: Path, kind: str) -> list[Shard]:
 
 def _jsonl_shards(path: Path, target: int | None = None) -> list[Shard]:
     """Byte ranges cut at line ends, with the line number each starts at (one pass, in C)."""
-    target = target or SHARD_BYTES
+    if not target:
+        target = SHARD_BYTES if _SHARD_BYTES_SET else min(
+            SHARD_BYTES, max(MIN_SHARD_BYTES, path.stat().st_size // SHARDS_PER_FILE))
     size = path.stat().st_size
     if size <= target:
         return [Shard("jsonl", str(path))]
