@@ -155,6 +155,23 @@ def run_end_to_end(path: Path, workers: int) -> dict[str, float]:
     return {"base_cpu": base[0], "base_wall": base[1], "run_cpu": run[0], "run_wall": run[1]}
 
 
+def run_workers(path: Path) -> None:
+    """`curate run` with one worker and with every core: wall time, CPU time and the speed-up."""
+    env = dict(os.environ, POLARS_MAX_THREADS="1",
+               PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
+    res = {}
+    for w in (1, os.cpu_count() or 1):
+        with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
+            res[w] = child([sys.executable, "-m", "curate", "run", str(path), "--rules", str(RULES),
+                            "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
+                            "--workers", str(w)], env)
+        print(f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
+              f"(load {os.getloadavg()[0]:.1f})")
+    (c1, w1, _), (cn, wn, _) = res[1], res[os.cpu_count() or 1]
+    print(f"speed-up with {os.cpu_count()} workers: {w1 / wn:.2f}x wall; CPU {cn / c1:.2f}x of one "
+          f"worker's (the pool's overhead)")
+
+
 def versions() -> str:
     from importlib.metadata import version
 
@@ -175,7 +192,12 @@ def main() -> None:
                     help="datatrove runs on the first N documents (it is ~100x slower)")
     ap.add_argument("--no-run", action="store_true", help="skip the curate run vs read+write part")
     ap.add_argument("--workers", type=int, default=1, help="--workers of the timed curate run")
+    ap.add_argument("--workers-only", action="store_true",
+                    help="only time `curate run` with one worker and with every core")
     args = ap.parse_args()
+    if args.workers_only:
+        run_workers(args.corpus)
+        return
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}; {versions()}")

@@ -355,8 +355,11 @@ class _RowBuffer:
 def rows_to_table(rows: list[dict[str, Any]], text_column: str) -> pa.Table:
     """Rows as an Arrow table. Columns whose values disagree in type across rows are kept as JSON
     text rather than failing the batch."""
+    first = rows[0].keys()
     try:
-        return pa.Table.from_pylist(rows)
+        # from_pylist takes its columns from the first row: only when every row has the same keys
+        if all(r.keys() == first for r in rows):
+            return pa.Table.from_pylist(rows)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         pass
     names: dict[str, None] = {}
