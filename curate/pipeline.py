@@ -110,7 +110,8 @@ def process_batch(
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
             batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
 
-    cleaned = rebuild_text(batch.docs, batch.lines, touched)
+    # the last strip that removed lines already rebuilt the text from the lines that remain
+    cleaned = batch.docs["text"]
 
     names = [r.name for r in rules]
     drop_names = [r.name for r in rules if r.action == "drop"]
