@@ -201,6 +201,7 @@ class Runner:
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
         self._ray = None
+        self._pool = None
 
     def map(self, fn: Callable, args: list[tuple], progress=None, weights=None) -> list[Any]:
         """fn(*a) for every a, results in order. Ray tasks, a process pool, or this process."""
@@ -222,19 +223,32 @@ class Runner:
 
         from curate import _worker
 
-        ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
-        results: list[Any] = [None] * len(args)
-        with ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
-                                 initializer=_worker.init) as pool:
-            futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
-            from concurrent.futures import as_completed
+        if self._pool is None:
+            # one pool for both passes: each worker process pays for its imports (polars, the
+            # rules) once, not once per pass
+            ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
+            self._pool = ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
+                                             initializer=_worker.init)
+        from concurrent.futures import as_completed
 
+        results: list[Any] = [None] * len(args)
+        futures = {self._pool.submit(fn, *a): i for i, a in enumerate(args)}
+        try:
             for fut in as_completed(futures):
                 i = futures[fut]
                 results[i] = fut.result()
                 if progress:
                     progress(weights[i], results[i])
+        except BaseException:
+            self.close()
+            raise
         return results
+
+    def close(self) -> None:
+        """Stop the worker processes (a run calls it when its last pass is done)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _map_ray(self, fn, args, progress, weights):
         try:
@@ -327,6 +341,7 @@ def run(
     args = [(ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
             for i in todo]
     new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
+    runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
     for i in range(len(shards)):
