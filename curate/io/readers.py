@@ -29,11 +29,12 @@ FILE_COL = "__file"
 LINE_COL = "__line"
 
 # target size of a .jsonl byte-range shard (the environment variable is for tests and tuning):
-# at most 32 MB, and a file of less than 512 MB is cut into ~16 shards of at least 4 MB, so that
-# the workers of a pool get even shares of a mid-sized file (2 shards of 32 + 6 MB would leave
-# one of two workers idle most of the time)
+# at most 8 MB, since a worker holds a shard's output in memory until the shard is done (peak
+# memory follows the shard size, not the corpus size); a file of less than 128 MB is cut into ~16
+# shards of at least 4 MB, so that the workers of a pool get even shares of it (2 shards of 8 +
+# 2 MB would leave one of two workers idle most of the time)
 _SHARD_BYTES_SET = "CURATE_SHARD_BYTES" in os.environ
-SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 32 * 1024 * 1024))
+SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 8 * 1024 * 1024))
 MIN_SHARD_BYTES = 4 * 1024 * 1024
 SHARDS_PER_FILE = 16
 TXT_PER_SHARD = 2000
