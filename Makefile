@@ -16,7 +16,7 @@ run: $(BIN)/python
 	$(BIN)/curate run $(SAMPLE) --rules default --out out/sample --report-dir reports/sample --overwrite
 
 test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,ray]'  # ray: tests/test_ray.py starts a real local cluster
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/python

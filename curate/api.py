@@ -33,7 +33,8 @@ def _to_arrow(data: Any):
     if hasattr(data, "to_arrow") and hasattr(data, "height"):  # polars.DataFrame
         return data.to_arrow()
     if hasattr(data, "data") and hasattr(data, "features"):  # datasets.Dataset
-        return data.data.table if hasattr(data.data, "table") else data.data
+        # a selected/shuffled/filtered Dataset is a view (an indices mapping) over its table
+        return data.with_format("arrow")[:]
     raise TypeError(
         f"expected a datasets.Dataset, polars.DataFrame or pyarrow.Table, got {type(data).__name__}"
     )

@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="an earlier report.json: also fail when a gated value got worse than it "
                           "by more than the rule set's tolerance (gates.baseline.tolerance)")
 
+    dif = sub.add_parser("diff", help="compare two reports: what got better or worse, per rule")
+    dif.add_argument("report_a", metavar="REPORT_A", help="report.json (or its folder) of run A")
+    dif.add_argument("report_b", metavar="REPORT_B", help="report.json (or its folder) of run B")
+    dif.add_argument("--format", choices=("text", "md", "json"), default="text",
+                     help="text: a table (default); md: for a pull-request comment; json")
+
     rules = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
     rules.add_argument("name", nargs="?", metavar="NAME")
     return parser
@@ -79,11 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_USAGE
-        return {"run": cmd_run, "report": cmd_report, "check": cmd_check,
+        return {"run": cmd_run, "report": cmd_report, "check": cmd_check, "diff": cmd_diff,
                 "rules": cmd_rules}[args.command](args)
     except UsageError as e:
         print(f"curate: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `curate ... | head`: the reader left, nothing more to say
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("curate: interrupted; rerun with --resume to continue", file=sys.stderr)
         return 130
@@ -255,6 +264,19 @@ def cmd_check(args) -> int:
     if args.report_dir and not args.quiet:
         print(f"report: {args.report_dir / 'report.html'}")
     return EXIT_GATE if failed else EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    import json
+
+    from curate.report import diff
+
+    d = diff.diff_reports(diff.load_report(args.report_a), diff.load_report(args.report_b))
+    if args.format == "json":
+        print(json.dumps(d, indent=2, ensure_ascii=False))
+    else:
+        print(diff.render_markdown(d) if args.format == "md" else diff.render_text(d), end="")
+    return EXIT_OK
 
 
 def cmd_rules(args) -> int:

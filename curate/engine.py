@@ -251,30 +251,10 @@ class Runner:
             self._pool = None
 
     def _map_ray(self, fn, args, progress, weights):
-        try:
-            import ray
-        except ImportError:
-            raise UsageError(
-                "--engine ray needs Ray: pip install 'curate[ray]' (or pip install ray)") from None
-        if not ray.is_initialized():
-            if self.options.ray_address:
-                ray.init(address=self.options.ray_address, log_to_driver=False)
-            else:
-                # an explicit local cluster: a bare ray.init() can attach to a stale one and hang
-                ray.init(address="local", num_cpus=self.workers, include_dashboard=False,
-                         log_to_driver=False)
-        remote = ray.remote(max_retries=3, retry_exceptions=False)(fn)
-        refs = [remote.remote(*a) for a in args]
-        index = {r: i for i, r in enumerate(refs)}
-        results: list[Any] = [None] * len(refs)
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for r in done:
-                results[index[r]] = ray.get(r)
-                if progress:
-                    progress(weights[index[r]])
-        return results
+        # plain Ray tasks over our shards; joining, auth, retries and failures: curate/_ray.py
+        from curate import _ray
+
+        return _ray.map_tasks(fn, args, progress, weights, self.options.ray_address, self.workers)
 
 
 def run(
@@ -290,6 +270,10 @@ def run(
     shards, skipped = discover(inputs, ruleset.text_column)
     fp = fingerprint(shards)
     runner = Runner(ruleset, options)
+    if options.engine == "ray":  # join (or start) Ray before anything is written
+        from curate import _ray
+
+        _ray.connect(options.ray_address, runner.workers)
     rules = ruleset.build()
     corpus_rules = [r for r in rules if r.needs_corpus]
     bar = _Progress(options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules)))

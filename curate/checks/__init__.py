@@ -11,7 +11,7 @@ import importlib
 
 from curate.checks.base import Rule
 
-FAMILIES = ("boilerplate", "repetition", "language", "truncation", "quality", "custom")
+FAMILIES = ("boilerplate", "repetition", "dedup", "language", "truncation", "quality", "custom")
 
 _REGISTRY: dict[str, type[Rule]] = {}
 _loaded = False

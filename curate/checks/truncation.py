@@ -186,7 +186,9 @@ class TruncatedText(Rule):
                               bytes of UTF-8, whitespace tokens; caps from `round_caps`), or null;
                               it fires when the last line is also unfinished (or always, with
                               `round_cap_alone`)
-      truncated_length_spike  the length is a spike of the corpus' length histogram (corpus pass)
+      truncated_length_spike  the length is a spike of the corpus' length histogram (corpus
+                              pass); it fires when the last line is also unfinished (or always,
+                              with `spike_alone`)
 
     The corpus pass counts document lengths in each unit. A spike is a length shared by at least
     `min_spike_documents` distinct documents (duplicates of one text are not a cap), at least
@@ -238,6 +240,10 @@ class TruncatedText(Rule):
             False, "a length on a round cap fires by itself; by default it needs the text to "
             "end without final punctuation too (a cap alone also hits complete documents)",
             source="our measurement")
+        spike_alone: bool = param(
+            False, "a length on a spike of the corpus' length histogram fires by itself; by "
+            "default it needs the text to end without final punctuation too (templated complete "
+            "documents share lengths as well)", source="our measurement")
         min_spike_documents: int = param(
             10, "a length shared by fewer distinct documents is never a spike", unit="documents",
             source="our choice", min=2)
@@ -286,11 +292,12 @@ class TruncatedText(Rule):
             at = [s["length"] for s in spikes if s["unit"] == unit]
             if at:
                 spike = spike | values.is_in(pl.Series(at, dtype=pl.Int64).implode())
+        spike_fires = spike & (last_line_open | p.spike_alone)
 
         empty = stripped == ""
         truncated = (
             ((unterminated & (dangling | p.missing_stop_fires)) | mid_word | unbalanced | tail
-             | cap_fires | spike) & ~empty
+             | cap_fires | spike_fires) & ~empty
         ).fill_null(False)
         return RuleResult(
             signals={

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 PARAGRAPHS = {
@@ -121,9 +122,36 @@ CHROME = {
 TAILS = {"en": "Read more...", "id": "Baca selengkapnya..."}
 
 
+def sentences(lang: str) -> list[str]:
+    """The language's paragraphs cut into sentences (after . or 。 and a space or not)."""
+    out = []
+    for para in PARAGRAPHS[lang]:
+        out += [s for s in re.split(r"(?<=[.。])\s*", para) if s]
+    return out
+
+
 def paragraphs(rng: random.Random, lang: str, k: int) -> list[str]:
-    pool = PARAGRAPHS[lang]
-    return rng.sample(pool, min(k, len(pool)))
+    """k paragraphs of two or three sentences drawn without repetition, so that documents share
+    sentences now and then, as real news does, but rarely whole paragraphs."""
+    pool = sentences(lang)
+    picked = rng.sample(pool, min(len(pool), k * 3))
+    joiner = "" if lang == "zh" else " "
+    out, i = [], 0
+    while i < len(picked) and len(out) < k:
+        n = rng.choice((2, 3))
+        out.append(joiner.join(picked[i : i + n]))
+        i += n
+    return out
+
+
+def headline(rng: random.Random, lang: str) -> str:
+    """A headline: one of the language's headlines, or a sentence's opening words."""
+    if rng.random() < 0.3:
+        return rng.choice(TITLES[lang])
+    words = rng.choice(sentences(lang)).rstrip(".。").split()
+    if lang == "zh":
+        return words[0][: rng.randint(6, 10)]
+    return " ".join(words[: rng.randint(4, 7)])
 
 
 def cut(text: str, rng: random.Random) -> str:
@@ -152,11 +180,12 @@ def make(seed: int = 20261128) -> list[dict]:
             }
         )
 
-    weights = [("en", 60), ("id", 60), ("de", 15), ("fr", 15), ("es", 15), ("zh", 8), ("ru", 8)]
+    weights = [("en", 70), ("id", 70), ("de", 12), ("fr", 12), ("es", 12), ("zh", 6), ("ru", 6)]
     for lang, n in weights:
         for i in range(n):
-            title = rng.choice(TITLES[lang])
-            body = paragraphs(rng, lang, rng.randint(3, 5))
+            title = headline(rng, lang)
+            # few sentences exist in the smaller languages: short documents, or they all overlap
+            body = paragraphs(rng, lang, rng.randint(3, 5) if lang in CHROME else 2)
             kind = i % 10 if lang in CHROME else (0, 0, 4, 6)[i % 4]
             sep = "\n" if lang in ("id", "zh", "ru") else "\n\n"
             if kind in (0, 1, 2):  # clean

@@ -15,12 +15,17 @@ def write_reports(report: dict[str, Any], report_dir: Path) -> None:
     from curate.report.markdown import render_markdown
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    _write(report_dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    _write(
+        report_dir / "report.json",
+        json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+    )
     _write(report_dir / "report.md", render_markdown(report))
     _write(report_dir / "report.html", render_html(report))
 
 
 def _write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    # a file name that is not UTF-8 reaches us with surrogate escapes; written as \udcXX it stays
+    # a valid JSON escape and readable text instead of failing the whole run at the last step
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)

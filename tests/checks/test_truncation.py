@@ -311,3 +311,20 @@ def test_seed_article_is_not_truncated():
     # cut inside its last sentence, it is
     (v,) = verdicts([raw[: raw.rindex("sangat berguna")]])
     assert v["truncated"]
+
+
+def test_templated_complete_documents_of_one_length_are_not_a_cap(tmp_path):
+    """Bug: 100 complete, templated documents ("Dokumen 10. ..." to "Dokumen 99. ...") share one
+    length; the spike alone flagged 90 of them although every one ends with a full stop."""
+    from curate import api
+
+    text = ("Pemerintah menyampaikan rencana baru untuk tahun depan. Para ahli menilai langkah itu "
+            "penting. Warga berharap hasilnya segera terasa.")
+    import polars as pl
+
+    df = pl.DataFrame({"text": [f"Dokumen {i}. " + text for i in range(100)]})
+    report = api.evaluate(df, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    assert report["rules"]["truncated-text"]["fired"] == 0
+    cut = pl.DataFrame({"text": [f"Dokumen {i}. " + text[:70] for i in range(100)]})
+    report = api.evaluate(cut, {"name": "t", "rules": [{"rule": "truncated-text", "action": "flag"}]})
+    assert report["rules"]["truncated-text"]["fired"] == 100

@@ -1,0 +1,273 @@
+"""Duplicates across the corpus: the same document (or nearly the same) appearing more than once."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from curate.checks import register
+from curate.checks.base import DOC, Batch, Rule, RuleResult, param
+from curate.checks.repetition import normalised
+
+FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
+LINE_COL = "__line"
+_SEED = 0xD0C5
+_MASK32 = (1 << 32) - 1
+
+
+def _doc_keys(batch: Batch) -> pl.DataFrame:
+    """Where each document of the batch comes from: the reader's file and line (row) number. They
+    are the same in the corpus pass and the main pass, whatever the rules before this one stripped.
+    Without them (a bare DataFrame handed to process_batch) the position in the batch stands in."""
+    cols = batch.docs.columns
+    file = pl.col(FILE_COL).cast(pl.String) if FILE_COL in cols else pl.lit("", pl.String)
+    line = pl.col(LINE_COL).cast(pl.Int64) if LINE_COL in cols else pl.col(DOC).cast(pl.Int64) + 1
+    return batch.docs.select(DOC, file.fill_null("").alias("file"), line.fill_null(0).alias("line"))
+
+
+def _permutations(n: int, seed: int) -> list[tuple[int, int]]:
+    """(a, b) of the hash family h(x) = (a*x + b) mod 2^64, top 32 bits (multiply-shift): odd a."""
+    rng = random.Random(seed)
+    return [(rng.getrandbits(64) | 1, rng.getrandbits(64)) for _ in range(n)]
+
+
+def location(file: str, line: int) -> str:
+    return f"{file}:{line}" if file else f"row {line}"
+
+
+@register
+class DuplicateDocuments(Rule):
+    """Documents that duplicate, exactly or nearly, a document seen elsewhere in the corpus.
+
+    Catches: the same story syndicated to many sites, mirrors, a page crawled twice, templated
+    pages that differ in a few words.
+
+    Why: duplicates weigh one text many times in training and leak between train and test splits.
+
+    Example: three copies of one news article, one with a different byline; the first (by input
+    order) is kept, the two others fire with `duplicate_of` naming the kept one.
+
+    How: two passes. The corpus pass collects, per document, a hash of its normalised text
+    (lower case, without punctuation, symbols or whitespace) and, with `near`, a MinHash
+    signature of its word `shingle_words`-grams (`bands` x `rows` permutations of a 64-bit
+    multiply-shift hash family, fixed seed) of which only the `bands` band hashes are kept
+    (words: the text lower-cased, punctuation and symbols turned into spaces): memory is about
+    8 x (bands + 2) bytes per document, never its text. Documents sharing the exact hash or any
+    band hash are linked; linked documents form a cluster (connected components). The
+    representative of a cluster is its first document in input order (file path, then line or
+    row number), so the choice does not depend on sharding or workers. Runs are deterministic
+    (fixed seeds; word hashes are polars' seeded hash, stable for a given polars version).
+
+    LSH: two documents whose shingle sets have Jaccard similarity s become candidates with
+    probability 1 - (1 - s^rows)^bands. With the defaults (14 bands x 8 rows = 112 permutations,
+    5-word shingles, as datatrove's MinHash defaults) the threshold (1/bands)^(1/rows) is 0.72:
+    s = 0.9 links with p = 0.998, s = 0.8 with 0.92, s = 0.7 with 0.60, s = 0.5 with 0.05.
+    Candidates are not verified (only band hashes are kept), so chains of near duplicates can join
+    a cluster. Documents with fewer words than `shingle_words` are matched exactly only; empty
+    documents are never duplicates.
+
+    Signals:
+      duplicate_of            location (`file:line`) of the kept document of the cluster; empty
+                              for documents that are not duplicates and for the kept ones
+      duplicate_cluster_size  documents in the cluster (1: unique)
+      duplicate_kind          `exact` (same normalised text as the kept one), `near`, or empty
+
+    Actions: `flag` and `drop` fire on every duplicate except the kept representative.
+    """
+
+    name = "duplicate-documents"
+    family = "dedup"
+    actions = ("flag", "drop")
+    needs_corpus = True
+    main_signal = "duplicate_cluster_size"
+    bins = (1, 2, 3, 5, 10, 100, 1000, 10**9)
+
+    @dataclass(frozen=True)
+    class Params:
+        near: bool = param(True, "also find near duplicates (MinHash + LSH); false: exact only",
+                           source="our choice")
+        shingle_words: int = param(5, "words per shingle", unit="words",
+                                   source="datatrove MinhashConfig (n_grams=5)", min=1, max=32)
+        bands: int = param(14, "LSH bands", unit="bands",
+                           source="datatrove MinhashConfig (num_buckets=14)", min=1, max=64)
+        rows: int = param(8, "MinHash permutations per band", unit="permutations",
+                          source="datatrove MinhashConfig (hashes_per_bucket=8)", min=1, max=32)
+        seed: int = param(1, "seed of the MinHash permutations", source="our choice", min=0)
+
+    # -- corpus pass ---------------------------------------------------------------------------
+    def collect(self, batch: Batch) -> Any:
+        p = self.params
+        keys = _doc_keys(batch)
+        norm = batch.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+        frame = keys.join(norm, on=DOC, maintain_order="left").filter(pl.col("_t") != "")
+        # exact: the text without case, punctuation or spaces ("1,000" == "1000")
+        frame = frame.with_columns(
+            pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact"))
+        band_cols = [f"b{j}" for j in range(p.bands)]
+        if p.near and frame.height:
+            bands = self._bands(frame.select(DOC, "_t"))
+            frame = frame.join(bands, on=DOC, how="left", maintain_order="left")
+        else:
+            frame = frame.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
+        files = sorted(set(frame["file"].to_list()))
+        fid = {f: i for i, f in enumerate(files)}
+        docs = frame.select(
+            pl.col("file").replace_strict(fid, return_dtype=pl.UInt32).alias("fid"),
+            "line", "exact", *band_cols,
+        )
+        return {"files": files, "docs": docs}
+
+    def _bands(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' MinHash signatures."""
+        p = self.params
+        k = p.shingle_words
+        w = (
+            frame.select(DOC, pl.col("_t").str.split(" ").alias("_w"))
+            .explode("_w")
+            .with_columns(
+                pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias("_pos"),
+                pl.len().over(DOC).cast(pl.UInt32).alias("_nw"),
+                pl.col("_w").hash(_SEED).alias("_h"),
+            )
+        )
+        g = pl.col("_h")
+        for i in range(1, k):
+            g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
+        # hash first, filter after: a shift on the filtered frame would skip the dropped rows
+        sh = (w.with_columns(g.alias("_x")).filter(pl.col("_pos") + k <= pl.col("_nw"))
+              .select(DOC, "_x"))
+        perms = _permutations(p.bands * p.rows, p.seed)
+        x = pl.col("_x")
+        # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
+        mins = [
+            ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1))
+            .min().alias(f"m{i}")
+            for i, (a, b) in enumerate(perms)
+        ]
+        sig = sh.group_by(DOC).agg(mins)
+        return sig.select(
+            DOC,
+            *[
+                pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)])
+                .hash(_SEED + j).alias(f"b{j}")
+                for j in range(p.bands)
+            ],
+        )
+
+    def merge(self, a: Any, b: Any) -> Any:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        files = sorted(set(a["files"]) | set(b["files"]))
+        fid = {f: i for i, f in enumerate(files)}
+
+        def remap(agg: dict) -> pl.DataFrame:
+            old = {i: fid[f] for i, f in enumerate(agg["files"])}
+            return agg["docs"].with_columns(
+                pl.col("fid").replace_strict(old, return_dtype=pl.UInt32) if old else pl.col("fid")
+            )
+
+        return {"files": files, "docs": pl.concat([remap(a), remap(b)], how="vertical_relaxed")}
+
+    def finish(self, aggregate: Any) -> Any:
+        """Clusters: connected components of documents sharing the exact hash or a band hash.
+        Returns the documents of clusters of two or more, with their representative."""
+        empty = pl.DataFrame(schema={"file": pl.String, "line": pl.Int64, "duplicate_of": pl.String,
+                                     "duplicate_cluster_size": pl.Int64,
+                                     "duplicate_kind": pl.String, "_rep": pl.Boolean})
+        if aggregate is None or aggregate["docs"].height == 0:
+            return empty
+        files = aggregate["files"]
+        # input order: files are sorted by path, so fid order is path order
+        docs = aggregate["docs"].sort("fid", "line").with_row_index("_i")
+        keys = ["exact", *[c for c in docs.columns if c.startswith("b") and c[1:].isdigit()]]
+        keys = [k for k in keys if docs[k].null_count() < docs.height]
+        docs = docs.with_columns(pl.col("_i").alias("_label"))
+        # min-label propagation until no label changes (the diameter of the largest component)
+        while True:
+            lowest = [
+                pl.when(pl.col(k).is_not_null()).then(pl.col("_label").min().over(k))
+                .otherwise(pl.col("_label"))
+                for k in keys
+            ]
+            new = docs.select(pl.min_horizontal(lowest).alias("_new"))["_new"]
+            # a label is itself a document: follow it to that document's label (pointer jumping)
+            new = new.gather(new)
+            if (new == docs["_label"]).all():
+                break
+            docs = docs.with_columns(new.alias("_label"))
+        docs = docs.with_columns(pl.len().over("_label").alias("duplicate_cluster_size"))
+        clustered = docs.filter(pl.col("duplicate_cluster_size") > 1)
+        rep = clustered.filter(pl.col("_i") == pl.col("_label")).select(
+            pl.col("_i").alias("_label"), pl.col("fid").alias("_rfid"),
+            pl.col("line").alias("_rline"), pl.col("exact").alias("_rexact"),
+        )
+        clustered = clustered.join(rep, on="_label", how="left", maintain_order="left")
+        names = pl.Series(files, dtype=pl.String)
+        out = clustered.select(
+            pl.col("fid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
+            .alias("file"),
+            "line",
+            pl.col("_rfid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
+            .alias("_rfile"),
+            "_rline",
+            "duplicate_cluster_size",
+            pl.when(pl.col("exact") == pl.col("_rexact")).then(pl.lit("exact"))
+            .otherwise(pl.lit("near")).alias("duplicate_kind"),
+            (pl.col("_i") == pl.col("_label")).alias("_rep"),
+        )
+        out = out.with_columns(
+            pl.when(pl.col("_rfile") != "")
+            .then(pl.format("{}:{}", "_rfile", "_rline"))
+            .otherwise(pl.format("row {}", "_rline"))
+            .alias("duplicate_of")
+        ).drop("_rfile", "_rline")
+        return out.select(empty.columns)
+
+    def corpus_summary(self, finished: Any) -> dict[str, Any]:
+        if finished is None or finished.height == 0:
+            return {"clusters": 0, "duplicates": 0, "exact": 0, "near": 0, "largest": []}
+        dups = finished.filter(~pl.col("_rep"))
+        reps = finished.filter(pl.col("_rep")).sort(
+            ["duplicate_cluster_size", "duplicate_of"], descending=[True, False], nulls_last=True)
+        top = reps.head(10).select("file", "line", "duplicate_cluster_size")
+        largest = [
+            {"size": int(size), "representative": location(f, ln)}
+            for f, ln, size in top.iter_rows()
+        ]
+        kinds = dict(dups["duplicate_kind"].value_counts().iter_rows())
+        p = self.params
+        return {
+            "clusters": reps.height,
+            "duplicates": dups.height,
+            "exact": int(kinds.get("exact", 0)),
+            "near": int(kinds.get("near", 0)),
+            "largest": largest,
+            "minhash": {"near": p.near, "shingle_words": p.shingle_words, "bands": p.bands,
+                        "rows": p.rows, "threshold": round((1 / p.bands) ** (1 / p.rows), 3)},
+        }
+
+    # -- main pass -----------------------------------------------------------------------------
+    def evaluate(self, batch: Batch) -> RuleResult:
+        finished = batch.corpus.get(self.name)
+        keys = _doc_keys(batch)
+        if finished is None:
+            finished = self.finish(None)
+        joined = keys.join(finished.filter(~pl.col("_rep")), on=["file", "line"], how="left",
+                           maintain_order="left")
+        size = keys.join(finished.select("file", "line", "duplicate_cluster_size"),
+                         on=["file", "line"], how="left", maintain_order="left")
+        dup_of = joined["duplicate_of"].alias("duplicate_of")
+        return RuleResult(
+            signals={
+                "duplicate_of": dup_of,
+                "duplicate_cluster_size": size["duplicate_cluster_size"].fill_null(1)
+                .cast(pl.Int64).alias("duplicate_cluster_size"),
+                "duplicate_kind": joined["duplicate_kind"].alias("duplicate_kind"),
+            },
+            fired=dup_of.is_not_null(),
+        )

@@ -1,0 +1,60 @@
+"""pattern-lines: user regular expressions, validated before any data is read, linear-time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from curate.config import load_ruleset
+from curate.errors import RuleSetError
+from tests.checks.helpers import run_rule
+
+
+def test_hit_strips_matching_lines():
+    rows, stats = run_rule("pattern-lines", ["Judul\nDiposting oleh admin\nIsi berita lengkap."],
+                           action="strip", patterns=["^Diposting oleh "])
+    assert rows[0]["text"] == "Judul\nIsi berita lengkap."
+    assert rows[0]["curate_flags"] == ["pattern-lines"]
+    assert rows[0]["curate_pattern_lines"] == 1
+    assert stats.rules["pattern-lines"].chars_removed == len("Diposting oleh admin\n")
+
+
+def test_miss_empty_none_and_non_latin():
+    texts = ["Nothing to see here.", "", None, "新闻内容。\n作者：张三"]
+    rows, _ = run_rule("pattern-lines", texts, action="strip", patterns=["^Diposting", "^作者："])
+    assert [r["curate_flags"] for r in rows] == [[], [], [], ["pattern-lines"]]
+    assert rows[0]["text"] == "Nothing to see here."
+    assert rows[3]["text"] == "新闻内容。"
+
+
+def test_case_insensitive_and_drop_by_share():
+    rows, _ = run_rule("pattern-lines", ["ALL PHOTOS: AP\nA real sentence that is long enough."],
+                       action="drop", patterns=["^all photos:"], case_sensitive=False, max_share=0.2)
+    assert rows[0]["dropped"] and rows[0]["curate_dropped_by"] == ["pattern-lines"]
+
+
+@pytest.mark.parametrize("pattern, words", [
+    ("(?<=x)y", "look-around"),
+    (r"(\w)\1", "backreferences"),
+    ("(unclosed", "unclosed group"),
+    ("x" * 2000, "longer than"),
+])
+def test_bad_patterns_are_rejected_before_reading(pattern, words):
+    with pytest.raises(RuleSetError, match=words):
+        load_ruleset({"name": "x", "rules": [{"rule": "pattern-lines", "patterns": [pattern]}]})
+
+
+def test_no_patterns_is_an_error():
+    with pytest.raises(RuleSetError, match="at least one"):
+        load_ruleset({"name": "x", "rules": [{"rule": "pattern-lines"}]})
+
+
+def test_catastrophic_pattern_runs_in_linear_time():
+    # (a+)+$ backtracks exponentially in Python's re on "aaaa...b"; the linear engine does not.
+    # The bound is generous: this asserts "finishes", not a speed.
+    hostile = "a" * 50_000 + "b"
+    start = time.monotonic()
+    rows, _ = run_rule("pattern-lines", [hostile], action="flag", patterns=["(a+)+$"])
+    assert time.monotonic() - start < 60
+    assert rows[0]["curate_flags"] == []

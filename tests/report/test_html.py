@@ -1,0 +1,143 @@
+"""report.html: self-contained, every corpus string escaped, charts inline, bounded at any size."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from curate.report.html import MAX_TOP_LINES, MAX_UNREADABLE, render_html
+from tests.conftest import curate_cli, shared
+from tests.report.helpers import expected_charts, real_report
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(real_report())
+
+
+def test_corpus_strings_are_escaped(html):
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;document.body.appendChild" in html  # shown as text, in examples
+    assert "<img" not in html and "onerror=&quot;document.title" in html  # the hostile id
+    assert "<b>Read more</b>" not in html and "&lt;b&gt;Read more&lt;/b&gt;" in html  # top line
+    assert "data/part-&lt;1&gt;.jsonl" in html  # unreadable file name
+    assert "<title>curate report: report &lt;test&gt;</title>" in html  # run name
+
+
+def test_works_offline_and_runs_no_script(html):
+    assert not re.search(r"<(script|link|iframe|object|embed|img)\b", html, re.I)
+    assert not re.search(r"<[^>]*\b(src|srcset)\s*=", html, re.I)
+    assert "@import" not in html and "url(http" not in html
+    # the only absolute URLs are SVG/XML namespace names, which are never fetched
+    for url in re.findall(r"https?://[^\s\"')<]+", html):
+        assert url.startswith(("http://www.w3.org/", "http://purl.org/", "http://creativecommons"))
+    assert "default-src 'none'" in html  # and the page forbids fetching anything
+
+
+def test_every_section_is_drawn(html):
+    r = real_report()
+    # one chart for the rules, one per rule signal, the language mix and the lengths
+    assert html.count('<svg class="chart"') == expected_charts(r) >= 1 + 2 + 2
+    for rule in r["rules"]:
+        assert f'id="rule-{rule}"' in html
+    for section in ("summary", "rules", "repeated", "languages", "lengths", "unreadable", "gates"):
+        assert f'id="{section}"' in html
+    assert "threshold max_share = 0.5" in html  # the threshold is drawn on the signal chart
+    assert ">Share this</code>" in html  # the most repeated line, with its count
+    assert ">7</td><td>invalid JSON: &lt;script&gt;" in html.replace('<td class="num">', "<td>")
+    assert "not measured</td><td>skip (no &lt;b&gt;language&lt;/b&gt; rule)</td>" in html
+
+
+def test_removed_spans_are_highlighted(html):
+    marks = re.findall(r'<mark class="this">(.*?)</mark>', html, re.S)
+    assert "Read more\n" in marks or any("Read more" in m for m in marks)
+    assert any(m.startswith("A A A") for m in marks)  # the font-size widget line
+    # the pasted-twice paragraph: removed once, by repeated-paragraphs
+    assert any(m.startswith("The council approved") for m in marks)
+
+
+def test_same_report_renders_the_same_bytes(html):
+    assert render_html(copy.deepcopy(real_report())) == html
+
+
+def test_huge_run_stays_bounded():
+    r = real_report()
+    n = 10_000_000
+    r["documents"] = {
+        "input": n,
+        "kept": n - 123_456 - 1000,
+        "dropped": 123_456,
+        "unreadable": 1000,
+    }
+    r["languages"] = {f"l{i:03d}": n // 400 for i in range(400)}
+    r["corpus"]["boilerplate-lines"]["top_lines"] = [
+        {"text": f"line {i} " + "x" * 5000, "documents": n - i} for i in range(1000)
+    ]
+    r["unreadable"] = {
+        "count": 1000,
+        "rows": [{"file": "f.jsonl", "line": i, "reason": "bad"} for i in range(1000)],
+    }
+    html = render_html(r)
+    assert len(html) < 1_000_000
+    assert "10,000,000" in html
+    assert html.count('<tr><td class="num">') >= MAX_TOP_LINES
+    assert f"line {MAX_TOP_LINES} x" not in html  # only the first MAX_TOP_LINES lines
+    assert f"Showing {MAX_UNREADABLE:,} of 1,000" in html
+    assert "other (388)" in html  # languages beyond the chart's dozen are summed
+
+
+def test_empty_run_renders():
+    r = real_report()
+    r["documents"] = {"input": 0, "kept": 0, "dropped": 0, "unreadable": 0}
+    r["characters"] = {"input": 0, "output": 0, "removed": 0}
+    r["rules"] = {}
+    r["languages"] = {}
+    r["lengths"] = {"edges": r["lengths"]["edges"], "before": [], "after": []}
+    r["corpus"] = {}
+    r["unreadable"] = {"count": 0, "rows": []}
+    r.pop("gates")
+    html = render_html(r)
+    assert "The rule set has no rules." in html and "<svg" not in html
+
+
+def test_cli_report_writes_all_three(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text(
+        '{"text": "Share this\\nA <script>alert(1)</script> story about a bridge, '
+        'told at length so that it reads like prose."}\n{broken\n',
+        encoding="utf-8",
+    )
+    res = curate_cli(
+        "report", data, "--rules", "default", "--report-dir", tmp_path / "rep", "--workers", "1"
+    )
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)" in html
+    assert 'id="unreadable"' in html and "in.jsonl" in html
+    assert (tmp_path / "rep" / "report.md").exists()
+
+
+def test_seed_article_shows_the_widget_lines_removed(tmp_path):
+    seeds = shared("seeds")
+    res = curate_cli(
+        "report", seeds, "--rules", "default", "--report-dir", tmp_path / "rep", "--workers", "1"
+    )
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    marks = re.findall(r'<mark class="this">(.*?)</mark>', html, re.S)
+    assert "A\n" in marks
+    assert html.count('<svg class="chart"') >= 3
+
+
+def test_other_corpus_findings_are_shown_escaped_and_capped():
+    r = real_report()
+    r["corpus"]["truncated-text"] = {
+        "spikes": [{"unit": "chars", "length": 512 + i, "documents": 40} for i in range(100)],
+        "notes": [f"40 documents are exactly {512 + i} characters <b>long</b>" for i in range(100)],
+    }
+    html = render_html(r)
+    assert "<td>chars</td><td>512</td><td>40</td>" in html
+    assert "<li>40 documents are exactly 512 characters &lt;b&gt;long&lt;/b&gt;</li>" in html
+    assert "exactly 531 characters" in html and "exactly 532 characters" not in html

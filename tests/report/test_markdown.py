@@ -1,0 +1,44 @@
+"""report.md: fits a pull-request comment at any corpus size; corpus text cannot break it."""
+
+from __future__ import annotations
+
+from curate.report.markdown import MD_LANGUAGES, MD_TOP_LINES, render_markdown
+from tests.report.helpers import real_report
+
+
+def test_summary_tables():
+    md = render_markdown(real_report())
+    assert "| kept | 4 | 57.1 % |" in md
+    assert "| `language-mismatch` | drop | 1 (20.0 %) | 1 | 0 |" in md
+    assert "| 3 | 60.0 % | Share this |" in md  # most repeated lines
+    assert "| max_dropped_fraction | error | error 0.1 | 0.2 | FAIL |" in md
+    assert "| warn 0.5 | not measured | skip (no \\<b\\>language\\</b\\> rule) |" in md
+    assert "data/part-\\<1\\>.jsonl line 7" in md
+
+
+def test_corpus_text_cannot_inject_markup():
+    r = real_report()
+    r["corpus"]["boilerplate-lines"]["top_lines"] = [
+        {"text": "| a | b |\n# heading **bold** [link](x) <img src=x>", "documents": 2}
+    ]
+    md = render_markdown(r)
+    line = next(ln for ln in md.splitlines() if "heading" in ln)
+    assert line.count("|") - line.count("\\|") == 4  # still one row of three cells
+    assert "\\<img src=x\\>" in line and "\\*\\*bold\\*\\*" in line and "\\[link\\](x)" in line
+    assert "\n#" not in md.replace("\n# curate report", "")  # no heading from the corpus
+
+
+def test_stays_comment_sized_for_a_huge_run():
+    r = real_report()
+    n = 10_000_000
+    r["documents"] = {"input": n, "kept": n - 5, "dropped": 3, "unreadable": 2}
+    r["languages"] = {f"l{i:03d}": 1000 + i for i in range(300)}
+    r["corpus"]["boilerplate-lines"]["top_lines"] = [
+        {"text": "x" * 10_000, "documents": 5} for _ in range(5000)
+    ]
+    r["unreadable"]["rows"] = r["unreadable"]["rows"] * 500
+    md = render_markdown(r)
+    assert len(md) < 10_000  # GitHub comments hold 65,536 characters
+    assert md.count("| 5 | <0.1 % |") == MD_TOP_LINES
+    assert f"| {300 - MD_LANGUAGES} others |" in md
+    assert "| dropped | 3 | <0.1 % |" in md

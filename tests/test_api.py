@@ -1,0 +1,61 @@
+"""The Python API runs the same engine on in-memory data."""
+
+from __future__ import annotations
+
+import datasets
+import polars as pl
+
+import curate
+
+DOCS = [
+    {"id": "1", "text": "Judul berita\nA\nA\nA\nIsi berita yang lengkap dan jelas untuk pembaca."},
+    {"id": "2", "text": "A complete English sentence about the weather today."},
+    {"id": "3", "text": "Kalimat ini terpotong di tengah karena batas panj"},
+]
+RULES = {"name": "api", "rules": [
+    {"rule": "boilerplate-lines", "action": "strip"},
+    {"rule": "truncated-text", "action": "drop"},
+]}
+
+
+def test_clean_polars_dataframe():
+    out = curate.clean(pl.DataFrame(DOCS), RULES)
+    assert out["train"]["id"].to_list() == ["1", "2"]
+    assert out["rejected"]["id"].to_list() == ["3"]
+    assert "\nA\n" not in out["train"]["text"][0]
+    assert out["rejected"]["curate_dropped_by"].to_list() == [["truncated-text"]]
+
+
+def test_clean_dataset_and_dataset_dict_give_a_dataset_dict():
+    ds = datasets.Dataset.from_list(DOCS)
+    out = curate.clean(ds, RULES)
+    assert curate.clean(ds.select([1]), RULES)["train"]["id"] == ["2"]  # a view, not its table
+    assert isinstance(out, datasets.DatasetDict)
+    assert len(out["train"]) == 2 and len(out["rejected"]) == 1
+    dd = datasets.DatasetDict({"a": ds.select([0, 1]), "b": ds.select([2])})
+    out = curate.clean(dd, RULES)
+    assert sorted(list(out["train"]["id"]) + list(out["rejected"]["id"])) == ["1", "2", "3"]
+
+
+def test_evaluate_and_check():
+    report = curate.evaluate(pl.DataFrame(DOCS), RULES)
+    assert report["documents"] == {"input": 3, "kept": 2, "dropped": 1, "unreadable": 0}
+    assert report["rules"]["truncated-text"]["fired"] == 1
+    gated = {**RULES, "gates": {"max_dropped_fraction": 0.1}}
+    ok, results = curate.check(pl.DataFrame(DOCS), gated)
+    assert not ok and results[0].gate == "max_dropped_fraction"
+
+
+def test_null_text_rows_are_counted_not_lost():
+    df = pl.DataFrame({"id": ["1", "2"], "text": ["Satu kalimat lengkap.", None]})
+    report = curate.evaluate(df, RULES)
+    assert report["documents"]["input"] == 2 and report["documents"]["unreadable"] == 1
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+
+    code = "import sys, curate; print(sorted(m for m in ('datasets', 'langdetect', 'ray', 'polars') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
