@@ -22,6 +22,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# the interpreter that runs `curate run` (curate's own environment: the report needs matplotlib,
+# which the peers' environment lacks); this script itself may run from the peers' environment
+CURATE_PYTHON = os.environ.get("CURATE_PYTHON", "/work/main/.venv/bin/python")
+if not Path(CURATE_PYTHON).exists():
+    CURATE_PYTHON = sys.executable
 RULES = HERE / "heuristic.yaml"
 
 
@@ -45,15 +50,21 @@ def tree_rss(pid: int) -> int:
 def measure(corpus: Path, workers: int, fmt: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-        cmd = [sys.executable, "-m", "curate", "run", str(corpus), "--rules", str(RULES),
+        cmd = [CURATE_PYTHON, "-m", "curate", "run", str(corpus), "--rules", str(RULES),
                "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
                "--workers", str(workers), "--format", fmt]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak = 0
+        peak, trace, last = 0, [], 0.0
         while proc.poll() is None:
-            peak = max(peak, tree_rss(proc.pid))
+            rss = tree_rss(proc.pid)
+            peak = max(peak, rss)
+            now = time.perf_counter() - t
+            if now - last >= 10:  # the curve: does memory climb with the documents read?
+                trace.append(f"{now:.0f}s:{rss / 1024:.0f}")
+                last = now
             time.sleep(0.1)
+        print(f"  RSS MiB over time: {' '.join(trace)}")
         wall = time.perf_counter() - t
         _, _, _ = proc.returncode, proc.stderr, None
         if proc.returncode != 0:

@@ -38,6 +38,11 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 HERE = Path(__file__).resolve().parent
+# the interpreter that runs `curate run` (curate's own environment: the report needs matplotlib,
+# which the peers' environment lacks); this script itself may run from the peers' environment
+CURATE_PYTHON = os.environ.get("CURATE_PYTHON", "/work/main/.venv/bin/python")
+if not Path(CURATE_PYTHON).exists():
+    CURATE_PYTHON = sys.executable
 RULES = HERE / "heuristic.yaml"
 
 
@@ -147,8 +152,8 @@ def run_end_to_end(path: Path, workers: int) -> dict[str, float]:
                PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         tmp = Path(tmp)
-        base = child([sys.executable, "-c", BASELINE, str(path), str(tmp / "base")], env)
-        run = child([sys.executable, "-m", "curate", "run", str(path), "--rules", str(RULES),
+        base = child([CURATE_PYTHON, "-c", BASELINE, str(path), str(tmp / "base")], env)
+        run = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
                      "--out", str(tmp / "out"), "--report-dir", str(tmp / "report"), "--quiet",
                      "--workers", str(workers)], env)
         shutil.rmtree(tmp / "out", ignore_errors=True)
@@ -162,7 +167,7 @@ def run_workers(path: Path) -> None:
     res = {}
     for w in (1, os.cpu_count() or 1):
         with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-            res[w] = child([sys.executable, "-m", "curate", "run", str(path), "--rules", str(RULES),
+            res[w] = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
                             "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
                             "--workers", str(w)], env)
         print(f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
