@@ -1,41 +1,91 @@
-"""Language: the detected language of each document against the expected one(s)."""
+"""Language: the language of each document and of its paragraphs, against the expected one(s)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
 
 UND = "und"
-# ISO 639 variants and langdetect's regional codes folded to the ISO 639-1 code users write.
-ALIASES = {
-    "in": "id", "iw": "he", "ji": "yi", "jw": "jv", "zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh",
-    "zh-hant": "zh", "ind": "id", "eng": "en", "msa": "ms", "zsm": "ms", "deu": "de", "ger": "de",
-    "fra": "fr", "fre": "fr", "spa": "es", "por": "pt", "ita": "it", "nld": "nl", "dut": "nl",
-    "rus": "ru", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko", "ara": "ar", "hin": "hi",
-    "tha": "th", "vie": "vi", "tur": "tr", "pol": "pl", "ukr": "uk", "swe": "sv", "nob": "no",
-    "nb": "no", "nno": "no", "nn": "no", "fil": "tl", "tgl": "tl",
-}
+BACKENDS = ("ngram", "langdetect")
+# Languages so close that a detector trained on one often answers the other, and that users
+# usually accept for each other: Indonesian/Malay (langdetect has no Malay profile: Malay text
+# comes out `id`), Bosnian/Croatian/Serbian in Latin script (langdetect has only `hr`), and
+# Norwegian (langdetect's `no` is Bokmål; Nynorsk text comes out `no` or `da`).
+EQUIVALENT = [["id", "ms"], ["bs", "hr", "sr", "sh"], ["no", "nb", "nn"]]
+SHARES_TYPE = pl.List(pl.Struct({"language": pl.String, "share": pl.Float64}))
 
 
 def normalise_code(code: str | None) -> str:
-    if not code:
-        return UND
-    c = code.strip().lower().replace("_", "-")
-    if c in ALIASES:
-        return ALIASES[c]
-    return ALIASES.get(c.split("-")[0], c.split("-")[0])
+    from curate.langid.detect import normalise_code as normalise
+
+    return normalise(code)
+
+
+@dataclass
+class Paragraphs:
+    """The paragraphs of a batch: blocks of lines between blank lines, or single lines when a
+    document has no blank line between two text lines (scraped pages often have none)."""
+
+    line_unit: np.ndarray  # int64[lines]: paragraph of each line of batch.lines, -1 for blank lines
+    read: np.ndarray  # bool[lines]: the line is read (not blank, starts before max_chars)
+    unit_doc: np.ndarray  # int64[paragraphs]: the paragraph's document (ascending)
+    unit_chars: np.ndarray  # int64[paragraphs]: its characters, newlines between its lines included
+
+
+def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
+    cols = lines.select(
+        pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), pl.col(OFF).cast(pl.Int64),
+        pl.col(LINE).str.contains(r"^\s*$").alias("blank"),
+        pl.col(LINE).str.len_chars().cast(pl.Int64).alias("chars"))
+    doc, ln, off = (cols[c].to_numpy() for c in (DOC, LN, OFF))
+    blank, chars = cols["blank"].to_numpy(), cols["chars"].to_numpy()
+    n = len(doc)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty)
+    # lines come grouped by document, in order; g = the line's document group
+    first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    g = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n]))
+    text = ~blank
+    c_text, c_blank = np.cumsum(text), np.cumsum(blank)
+    before = c_text - (c_text - text)[first][g]  # text lines so far in the document
+    total = np.add.reduceat(text, first)[g]
+    inner_blank = blank & (before > 0) & (before < total)
+    has_par = np.add.reduceat(inner_blank, first) > 0
+    blanks = c_blank - (c_blank - blank)[first][g]
+    key = np.where(has_par[g], blanks, ln)  # lines of one paragraph share a key
+    idx = np.flatnonzero(text)
+    d, k = doc[idx], key[idx]
+    new = np.r_[True, (d[1:] != d[:-1]) | (k[1:] != k[:-1])] if len(idx) else np.zeros(0, bool)
+    line_unit = np.full(n, -1, dtype=np.int64)
+    line_unit[idx] = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    unit_chars = (np.add.reduceat(chars[idx] + 1, starts) - 1) if len(idx) else idx
+    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
+
+
+def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
+    """out[i] = sum of values[j] with owner[j] == i; owner ascending."""
+    out = np.zeros((size, *values.shape[1:]), dtype=values.dtype)
+    if len(owner):
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
 
 
 _lock = threading.Lock()
 _factory_ready = False
 
 
-def _langdetect_detect(text: str) -> tuple[str, float]:
+def _langdetect(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """Stock langdetect, seeded so the same text always gets the same answer."""
     global _factory_ready
     from langdetect import DetectorFactory, detector_factory
@@ -48,96 +98,270 @@ def _langdetect_detect(text: str) -> tuple[str, float]:
                 DetectorFactory.seed = 0
                 detector_factory.init_factory()
                 _factory_ready = True
-    try:
-        d = detector_factory._factory.create()
-        d.append(text)
-        best = d.get_probabilities()[0]
-        return normalise_code(best.lang), float(best.prob)
-    except LangDetectException:
-        return UND, 0.0
+    langs, confs = [], []
+    # per-text Python call: the stock backend is langdetect itself, which has no batch API
+    for text in texts:
+        try:
+            d = detector_factory._factory.create()
+            d.append(text)
+            best = d.get_probabilities()[0]
+            langs.append(normalise_code(best.lang))
+            confs.append(float(best.prob))
+        except LangDetectException:
+            langs.append(UND)
+            confs.append(0.0)
+    return langs, np.array(confs, dtype=np.float64)
 
 
 @register
 class LanguageMismatch(Rule):
-    """Documents whose language is not the expected one.
+    """Documents, and paragraphs, that are not in the expected language.
 
-    Catches: an English article in an Indonesian corpus, a page in the wrong language version.
-    Says `und` (undetermined) instead of guessing on text too short to judge: langdetect calls the
-    widget line `A` Tagalog with 0.9998 confidence.
+    Catches: an English article in an Indonesian corpus, a page in the wrong language version, an
+    English navigation block or comment thread inside an Indonesian article (`strip`).
 
-    Why: language filters are the first step of every multilingual corpus; a wrong-language
-    document is noise for the target language.
+    Why: language filters are the first step of every multilingual corpus; text in another
+    language is noise for the target language.
 
-    Example: with `expected: [en]`, an Indonesian news article is flagged and its
-    `curate_language` is `id`.
+    How: every line is scored against langdetect's 55 language profiles: all of its 1- and 3-grams
+    in one deterministic, vectorised pass (no random sampling), 67x faster than stock
+    langdetect on 2 KB documents and as accurate (98.3 % vs 98.1 % on lingua's sentences;
+    bench/results/language.md). Log-likelihoods add up: a
+    paragraph's scores (a blank-line block, or a line when the document has no blank lines) are
+    the sums of its lines', a document's language is that of the sum of its paragraphs'. Its
+    `language_share` is the share of its characters in paragraphs of the expected language, so
+    an Indonesian article with an English menu is still Indonesian.
+    Short or ambiguous text is `und` rather than a guess: langdetect calls the widget line `A`
+    Tagalog with 0.9998 confidence; here it has no word of two letters and is `und`. On lingua's
+    single words and word pairs, the labels given are right 96.9 % and 96.7 % of the time (44 %
+    and 68 % of them get a label; stock langdetect at p >= 0.85: 67 % and 84 %).
+
+    Example: with `expected: [id]`, an English article is flagged (`curate_language` `en`,
+    `curate_language_share` 0); an Indonesian article whose last third is an English cookie
+    notice is not flagged (share 0.67), and `strip` removes the English paragraphs.
 
     Signals:
-      language             detected ISO 639-1 code, or `und` (text shorter than min_chars, or
-                           confidence below min_confidence)
-      language_confidence  the detector's probability for that language (0..1)
+      language             the document's ISO 639-1 code, or `und` (fewer than min_letters
+                           letters, or confidence below min_confidence)
+      language_confidence  probability of that language (0..1, calibrated on lingua's word pairs)
+      language_share       characters in paragraphs of an expected language / characters in
+                           paragraphs whose language was determined (0..1); without an expected
+                           language, the share of the document's own language; null when no
+                           paragraph and not the document could be determined
+      language_shares      every determined language and its share: [{language, share}], largest
+                           first
 
-    The rule fires when the language is determined and is not in `expected` (or in the row's
-    `expected_column`). Without either, it only reports the language.
-    Codes are normalised (`in` -> `id`, `zh-cn` -> `zh`, `ind` -> `id`).
+    Fires (flag/drop) when an expected language is given (`expected`, or the row's
+    `expected_column`) and language_share < min_share. `strip` removes the lines of paragraphs
+    whose language is determined and not expected, and fires when it removes one. Without an
+    expected language the rule only reports.
+
+    Codes are normalised (`in` -> `id`, `zh-CN` -> `zh`, `ind` -> `id`, `pt_BR` -> `pt`).
+    Languages in one `equivalent` group count as each other (default: id/ms, bs/hr/sr/sh,
+    no/nb/nn: langdetect knows only id, hr and no of them); set `equivalent: []` to be strict.
+    langdetect's 55 languages: af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it
+    ja kn ko lt lv mk ml mr ne nl no pa pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh.
     """
 
     name = "language-mismatch"
     family = "language"
-    actions = ("flag", "drop")
-    main_signal = "language_confidence"
-    threshold_param = "min_confidence"
+    actions = ("flag", "strip", "drop")
+    main_signal = "language_share"
+    threshold_param = "min_share"
 
     @dataclass(frozen=True)
     class Params:
         expected: list[str] = param([], "languages the corpus should be in (ISO 639 codes)")
-        expected_column: str | None = param(None, "column with the expected language of each row")
-        min_chars: int = param(
-            20, "texts with fewer letters than this are `und`", unit="letters",
-            source="our measurement: langdetect is unreliable on single words", min=0)
+        expected_column: str | None = param(
+            None, "column with the expected language(s) of each row (a code, `en,fr`, or a list); "
+            "rows where it is empty use `expected`")
+        equivalent: list[list[str]] = param(
+            EQUIVALENT, "groups of languages that count as each other",
+            source="closely related pairs that detectors confuse (see the rule's doc)")
+        min_share: float = param(
+            0.5, "flag/drop documents whose share of expected-language text is below this",
+            unit="fraction of characters", source="our choice: the majority of the text",
+            min=0.0, max=1.0)
+        min_letters: int = param(
+            2, "text with fewer letters (in words of two or more letters) is `und`",
+            unit="letters", source="our measurement: the widget line `A A A` has none; lingua's "
+            "Chinese and Japanese word pairs have 2", min=0)
         min_confidence: float = param(
-            0.5, "below this confidence the language is `und`", unit="probability",
-            source="our choice", min=0.0, max=1.0)
+            0.85, "below this confidence the language is `und`", unit="probability",
+            source="our measurement: labels at >= 0.85 are right about 97 % of the time on "
+            "lingua's word pairs and single words (chosen on even lines, checked on odd lines)",
+            min=0.0, max=1.0)
+        line_chars: int = param(
+            1000, "each line is read up to this many characters (its paragraph's share counts "
+            "all of it)", unit="characters",
+            source="our choice: a line's language is settled long before", min=50, max=2000)
         max_chars: int = param(
-            5000, "only the first max_chars characters are read", unit="characters",
-            source="our choice: the language of a document is settled well before 5,000 characters",
-            min=100)
-        backend: str = param("langdetect", "detector: langdetect (stock, seeded)")
+            20000, "paragraphs starting after this many characters are not read (they count as "
+            "undetermined and are never stripped)", unit="characters",
+            source="our choice: bounds the time spent on very long documents", min=100)
+        backend: str = param(
+            "ngram", "detector: ngram (langdetect's profiles, vectorised, default) or langdetect "
+            "(stock langdetect, seeded: about 50x slower)")
 
         def validate(self) -> None:
-            if self.backend not in ("langdetect",):
-                raise ValueError(f"backend {self.backend!r} is not one of: langdetect")
+            if self.backend not in BACKENDS:
+                raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(BACKENDS)}")
 
-    def detect(self, texts: pl.Series) -> tuple[pl.Series, pl.Series]:
-        p = self.params
-        letters = texts.str.count_matches(r"\p{L}")
-        langs, confs = [], []
-        # per-document Python call: langdetect is a Python library with no batch API
-        for text, n in zip(texts.str.slice(0, p.max_chars).to_list(), letters.to_list(), strict=True):
-            if not text or n < p.min_chars:
-                langs.append(UND)
-                confs.append(0.0)
-                continue
-            lang, conf = _langdetect_detect(text)
-            if conf < p.min_confidence:
-                lang = UND
-            langs.append(lang)
-            confs.append(conf)
-        return pl.Series(langs, dtype=pl.String), pl.Series(confs, dtype=pl.Float64)
+    # -- detection: (paragraph language, document language, document confidence) ---------------
+    def _detect_ngram(self, batch: Batch, par: Paragraphs, vocab: list[str]):
+        from curate.langid import codes, posteriors, score
 
-    def evaluate(self, batch: Batch) -> RuleResult:
-        lang, conf = self.detect(batch.text)
         p = self.params
+        read = np.flatnonzero(par.read)
+        texts = batch.lines[LINE].gather(read).str.slice(0, p.line_chars).to_list()
+        line_scores, line_letters = score(texts)
+        # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
+        # the sums of its paragraphs'
+        owner = par.line_unit[read]
+        n_units = len(par.unit_doc)
+        scores = _sum_runs(line_scores, owner, n_units)
+        letters = _sum_runs(line_letters, owner, n_units)
+        doc_scores = _sum_runs(scores, par.unit_doc, batch.n)
+        doc_letters = _sum_runs(letters, par.unit_doc, batch.n)
+        col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
+
+        def label(s, n):
+            best, conf = posteriors(s)
+            short = n < p.min_letters
+            und = short | (conf < p.min_confidence)
+            return col[np.where(und, len(col) - 1, best)], np.where(short, 0.0, conf)
+
+        unit_lang, _ = label(scores, letters)
+        doc_lang, doc_conf = label(doc_scores, doc_letters)
+        return unit_lang, doc_lang, doc_conf
+
+    def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: list[str]):
+        p = self.params
+        lines = batch.lines[LINE].to_list()
+        texts: list[list[str]] = [[] for _ in par.unit_doc]
+        for i in np.flatnonzero(par.read):
+            texts[par.line_unit[i]].append(lines[i][: p.line_chars])
+        unit_texts = ["\n".join(t) for t in texts]
+        docs = batch.text.str.slice(0, p.max_chars)
+        index = {c: i for i, c in enumerate(vocab)}
+
+        def label(texts: list[str]):
+            lang, conf = _langdetect(texts)
+            words = pl.Series(texts, dtype=pl.String).str.extract_all(r"\p{L}{2,}")
+            short = words.list.join("").str.len_chars().to_numpy() < p.min_letters
+            und = short | (conf < p.min_confidence)
+            idx = np.array([index.get(c, index[UND]) for c in lang], dtype=np.int64)
+            return np.where(und, index[UND], idx), np.where(short, 0.0, conf)
+
+        unit_lang, _ = label(unit_texts)
+        doc_lang, doc_conf = label(docs.to_list())
+        return unit_lang, doc_lang, doc_conf
+
+    # -- expectations ---------------------------------------------------------------------------
+    def _accepted(self, codes: list[str]) -> set[str]:
+        """The codes, normalised, with their equivalents."""
+        groups: dict[str, set[str]] = {}
+        for group in self.params.equivalent:
+            members = {normalise_code(c) for c in group}
+            for c in members:
+                groups.setdefault(c, set()).update(members)
+        out: set[str] = set()
+        for c in codes:
+            c = normalise_code(c)
+            if c != UND:
+                out |= groups.get(c, {c})
+        return out
+
+    def accepted(self, batch: Batch, vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(bool[documents, vocab]: the languages each document may be in, bool[documents]: it
+        has an expectation at all). From the row's `expected_column`, else from `expected`."""
+        p = self.params
+        default = self._accepted(p.expected)
+        row = np.array([c in default for c in vocab])
+        acc = np.tile(row, (batch.n, 1))
+        expecting = np.full(batch.n, bool(default))
         if p.expected_column and p.expected_column in batch.docs.columns:
-            expected = batch.docs.get_column(p.expected_column).cast(pl.String)
-            expected = pl.Series([normalise_code(e) if e else None for e in expected.to_list()],
-                                 dtype=pl.String)
-            fired = (lang != UND) & expected.is_not_null() & (lang != expected)
-        elif p.expected:
-            wanted = sorted({normalise_code(e) for e in p.expected})
-            fired = (lang != UND) & ~lang.is_in(wanted)
+            col = batch.docs.get_column(p.expected_column)
+            if isinstance(col.dtype, pl.List):
+                col = col.cast(pl.List(pl.String)).list.join(",")
+            values = col.cast(pl.String).fill_null("")
+            keys, inverse = np.unique(np.array(values.to_list(), dtype=object),
+                                      return_inverse=True)
+            rows, expects = [], []
+            for key in keys:
+                codes = self._accepted([c for c in re.split(r"[,;\s]+", str(key)) if c])
+                rows.append(np.array([c in codes for c in vocab]) if codes else row)
+                expects.append(bool(codes) or bool(default))
+            acc = np.array(rows, dtype=bool).reshape(len(keys), len(vocab))[inverse]
+            expecting = np.array(expects, dtype=bool)[inverse]
+        return acc, expecting
+
+    # -- the rule -------------------------------------------------------------------------------
+    def evaluate(self, batch: Batch) -> RuleResult:
+        from curate.langid import codes
+
+        p = self.params
+        n = batch.n
+        vocab = sorted(set(codes())) + [UND]  # detected languages, alphabetical, then und
+        u = len(vocab) - 1
+        par = paragraphs(batch.lines, p.max_chars)
+        if p.backend == "langdetect":
+            unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:
-            fired = pl.Series([False] * batch.n)
+            unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab)
+        acc, has_exp = self.accepted(batch, vocab)
+
+        # characters per (document, language) over the paragraphs whose language is determined;
+        # a document none of whose paragraphs is determined (many short lines) but which as a
+        # whole is, counts as one paragraph
+        chars = np.bincount(par.unit_doc * len(vocab) + unit_lang, weights=par.unit_chars,
+                            minlength=n * len(vocab)).reshape(n, len(vocab))
+        chars[:, u] = 0
+        det = chars.sum(axis=1)
+        whole = (det == 0) & (doc_lang != u)
+        chars[np.flatnonzero(whole), doc_lang[whole]] = 1
+        det = np.maximum(chars.sum(axis=1), 1)
+        shares = chars / det[:, None]
+        determined = chars.sum(axis=1) > 0
+        exp_share = (shares * acc).sum(axis=1)
+        # without an expectation: the share of the document's language (or the largest share)
+        own = np.where(doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)],
+                       shares.max(axis=1))
+        share = pl.Series(np.where(has_exp, exp_share, own), dtype=pl.Float64)
+        share = share.set(pl.Series(~determined), None) if (~determined).any() else share
+
+        remove = None
+        if self.action == "strip":
+            bad = (unit_lang != u) & ~acc[par.unit_doc, unit_lang] & has_exp[par.unit_doc]
+            remove_np = (par.line_unit >= 0) & bad[np.maximum(par.line_unit, 0)] if len(bad) \
+                else np.zeros(len(par.line_unit), dtype=bool)
+            remove = pl.Series(remove_np)
+            fired = pl.Series(np.bincount(par.unit_doc[bad], minlength=n) > 0)
+        else:
+            fired = pl.Series(has_exp & determined & (share.fill_null(1.0).to_numpy()
+                                                       < p.min_share))
+        vocab_arr = np.array(vocab, dtype=object)
         return RuleResult(
-            signals={"language": lang, "language_confidence": conf},
-            fired=fired.fill_null(False),
+            signals={
+                "language": pl.Series(vocab_arr[doc_lang].tolist(), dtype=pl.String),
+                "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
+                "language_share": share,
+                "language_shares": _shares_column(shares, vocab_arr),
+            },
+            fired=fired,
+            remove=remove,
         )
+
+
+def _shares_column(shares: np.ndarray, vocab: np.ndarray) -> pl.Series:
+    """[{language, share}] per document, largest share first (ties: alphabetical)."""
+    doc, lang = np.nonzero(shares)
+    value = shares[doc, lang]
+    order = np.lexsort((lang, -value, doc))
+    doc, lang, value = doc[order], lang[order], value[order]
+    offsets = np.r_[0, np.cumsum(np.bincount(doc, minlength=shares.shape[0]))].astype(np.int32)
+    structs = pa.StructArray.from_arrays(
+        [pa.array(vocab[lang].tolist(), type=pa.string()), pa.array(value, type=pa.float64())],
+        names=["language", "share"])
+    return pl.Series(pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), structs)),
+                     dtype=SHARES_TYPE)

@@ -1,0 +1,344 @@
+"""langdetect's language profiles as numpy tables, and the vectorised scorer that reads them.
+
+langdetect estimates a text's language by drawing n-grams at random from it and multiplying their
+smoothed per-language probabilities, seven times over, until one language passes 0.99999. We read
+the same profiles and the same smoothing, but score *every* 1-gram and 3-gram of the text once:
+the sum of log(1 + p(gram | lang) / FLOOR) per language (naive Bayes; the constant log(FLOOR) per
+gram is the same for every language and cancels). No sampling: no seed, no run-to-run variation.
+
+Why 1- and 3-grams without 2-grams: on lingua's sentences (the 52 languages langdetect knows) the
+1+3 sum is right 98.24 % of the time, 1+2+3 98.12 %, 2+3 97.26 % (bench/results/language.md); and
+each 2-gram would cost as much as a 3-gram.
+
+How it stays fast in numpy:
+- characters become small ids through one table (langdetect's own normalisation), 3-grams become
+  36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop);
+- log-probabilities are quantised (1/64 nat for 1-grams, 1/16 for 3-grams: the same accuracy) and
+  packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
+  languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
+  character and multiplied;
+- a text is scored against the languages of its script only (Latin or the others; both for mixed
+  text);
+- past a text's first 512 characters only one 3-gram in four is scored (every 1-gram still is):
+  by then the language is settled. lingua's test texts are all shorter.
+Integer sums are exact, so a text's scores never depend on the other texts in its batch or on the
+order of additions: the same text gets the same scores in any batch, worker or machine.
+
+Loaded once per process (thread-safe) from the profiles shipped inside the `langdetect` package:
+`import curate` never imports langdetect; the first detection does (about a second).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# langdetect's smoothing: every n-gram probability is floored by alpha / BASE_FREQ (0.5 / 10000).
+FLOOR = 0.5 / 10000
+SCALE = 64  # scores are integers in 1/SCALE nat
+UNI_FIELD = 21  # 1-grams: bits per language, three languages to a uint64 word
+TRI_SCALE = 16  # 3-grams are quantised more coarsely (1/16 nat: no change in accuracy, measured)
+TRI_FIELD = 16  # 3-grams: four languages to a word; 32 Latin lanes fill one 64-byte cache line
+TRI_RUN = 256  # 3-gram sums run over at most this many grams before unpacking (no lane overflow)
+MAX_CHARS = 2000  # per text: a 21-bit lane holds 2000 1-grams of the largest value
+SPACE = 1  # character ids start at 1 so that packed 3-gram keys never collide with shorter ones
+BITS = 12  # bits per character id in a packed 3-gram key (the profiles use 3,160 characters)
+TABLE_BITS = 18  # direct-mapped hash table of 3-gram keys (58,012 keys: 22 % load)
+ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
+SPILL_BIT = 62
+FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
+THIN = 4  # and one in four after that
+MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
+CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
+
+
+@dataclass(frozen=True)
+class Model:
+    langs: tuple[str, ...]  # langdetect's profile names, in column order
+    char_id: np.ndarray  # uint16[65536]: BMP code point -> character id (after normalisation)
+    upper: np.ndarray  # bool[4096]: the character is upper case (langdetect skips ALL-CAPS words)
+    latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
+    latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
+    non_latin: np.ndarray  # bool[65536]: >= U+0300 outside Latin Extended Additional
+    uni: np.ndarray  # int32[4096]: character id -> row of its 1-gram in uni_packed, or -1
+    uni_rows: int
+    uni_packed: tuple[np.ndarray, ...]  # uint64[1-grams, words] per group: 21 bits a language
+    table: np.ndarray  # uint64[2^TABLE_BITS]: spill bit | 3-gram key | row, at the key's hash
+    keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
+    rows2: np.ndarray  # int32[]: their rows
+    groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
+    tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams, words] per group: 16 bits a language
+
+
+def langdetect_dir() -> Path:
+    """The installed langdetect package folder, found without importing langdetect."""
+    spec = importlib.util.find_spec("langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("language detection needs the langdetect package (for its profiles)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _hash(keys: np.ndarray) -> np.ndarray:
+    # Fibonacci hashing: multiply by 2^64 / golden ratio, keep the top bits
+    with np.errstate(over="ignore"):
+        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - TABLE_BITS)
+
+
+def _pack(q: np.ndarray, field: int) -> np.ndarray:
+    """uint64[rows, lanes] -> uint64[rows, words], 64 // field lanes to a word."""
+    per = 64 // field
+    words = -(-q.shape[1] // per)
+    padded = np.zeros((q.shape[0], words * per), dtype=np.uint64)
+    padded[:, : q.shape[1]] = q
+    lanes = padded.reshape(q.shape[0], words, per)
+    out = np.zeros((q.shape[0], words), dtype=np.uint64)
+    for f in range(per):
+        out |= lanes[:, :, f] << np.uint64(field * f)
+    return out
+
+
+def _unpack(x: np.ndarray, field: int, lanes: int) -> np.ndarray:
+    """uint64[n, words] -> int64[n, lanes]."""
+    per = 64 // field
+    mask = np.uint64((1 << field) - 1)
+    out = np.stack([(x >> np.uint64(field * f)) & mask for f in range(per)], axis=2)
+    return out.reshape(x.shape[0], -1)[:, :lanes].astype(np.int64)
+
+
+def _build() -> Model:
+    from langdetect.utils.ngram import NGram  # langdetect's own character normalisation
+
+    profiles = []
+    for path in sorted((langdetect_dir() / "profiles").iterdir()):
+        if not path.name.startswith("."):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            profiles.append((data["name"], data["freq"], data["n_words"]))
+    langs = tuple(name for name, _, _ in profiles)
+
+    alphabet = sorted({c for _, freq, _ in profiles for g in freq for c in g if c != " "})
+    ids = {c: i + 2 for i, c in enumerate(alphabet)}
+    ids[" "] = SPACE
+    unknown = len(alphabet) + 2  # a character no profile has: breaks n-grams, never matches
+    if unknown >= 1 << BITS:
+        raise RuntimeError("langdetect's profiles use more characters than the key packing allows")
+
+    char_id = np.empty(65536, dtype=np.uint16)
+    for cp in range(65536):
+        ch = NGram.normalize(chr(cp))
+        char_id[cp] = ids.get(ch, SPACE if ch.isspace() else unknown)
+    char_id[0xFFFF] = unknown  # code points above the BMP are clipped to U+FFFF
+    upper = np.zeros(1 << BITS, dtype=bool)
+    latin_letter = np.zeros(1 << BITS, dtype=bool)
+    for c, i in ids.items():
+        upper[i] = c.isupper()
+        latin_letter[i] = unicodedata.name(c, "").startswith("LATIN")
+    cps = np.arange(65536)
+    latin = (cps >= ord("A")) & (cps <= ord("z"))
+    non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
+
+    unigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 1})
+    trigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 3})
+    uni_row = {g: i for i, g in enumerate(unigrams)}
+    tri_row = {g: i for i, g in enumerate(trigrams)}
+    uni_lp = np.zeros((len(unigrams), len(langs)))
+    tri_lp = np.zeros((len(trigrams), len(langs)))
+    latin_mass = np.zeros(len(langs))
+    for j, (_, freq, n_words) in enumerate(profiles):
+        for g, f in freq.items():
+            if len(g) == 1:
+                uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+                latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+            elif len(g) == 3:
+                tri_lp[tri_row[g], j] = math.log1p(f / n_words[2] / FLOOR)
+    uq = np.rint(uni_lp * SCALE).astype(np.uint64)
+    tq = np.rint(tri_lp * TRI_SCALE).astype(np.uint64)
+    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
+        raise RuntimeError("quantised log-probabilities overflow the packed lanes")
+    # 3-grams are scored against the languages of the text's script: Latin-script languages (31
+    # of langdetect's 55) or the others. That halves the work on Latin text; a language of the
+    # other script never wins there anyway (same accuracy on lingua's sentences, measured)
+    is_latin = latin_mass > 0.5
+    groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
+    tri = tuple(np.ascontiguousarray(_pack(tq[:, g], TRI_FIELD)) for g in groups)
+
+    uni = np.full(1 << BITS, -1, dtype=np.int32)
+    for g in unigrams:
+        uni[ids[g]] = uni_row[g]
+    # the commonest 3-grams go into the table first, so that the few that collide are rare ones
+    tri_rows = np.argsort(-(tri_lp.sum(axis=1)), kind="stable").astype(np.int32)
+    tri_keys = np.array(
+        [(ids[g[0]] << 2 * BITS) | (ids[g[1]] << BITS) | ids[g[2]] for g in trigrams],
+        dtype=np.uint64)[tri_rows]
+    # a key lives at its hash slot unless another key took it first; the few that collided are
+    # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
+    # slot: bit 62 = some key of this slot spilled, bits 20..55 = the key, bits 0..19 = its row.
+    slot = _hash(tri_keys).astype(np.int64)
+    _, first = np.unique(slot, return_index=True)
+    table = np.zeros(1 << TABLE_BITS, dtype=np.uint64)
+    entry = (tri_keys << np.uint64(ROW_BITS)) | tri_rows.astype(np.uint64)
+    table[slot[first]] = entry[first]
+    rest = np.setdiff1d(np.arange(len(tri_keys)), first)
+    table[slot[rest]] |= np.uint64(1 << SPILL_BIT)
+    order = np.argsort(tri_keys[rest])
+    return Model(
+        langs=langs, char_id=char_id, upper=upper, latin_letter=latin_letter, latin=latin,
+        non_latin=non_latin, uni=uni, uni_rows=len(unigrams),
+        uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
+        table=table,
+        keys2=tri_keys[rest][order], rows2=tri_rows[rest][order], groups=groups, tri=tri)
+
+
+_lock = threading.Lock()
+_model: Model | None = None
+
+
+def model() -> Model:
+    """The tables, built on first use and shared by every thread of the process."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = _build()
+    return _model
+
+
+def _lookup(m: Model, keys: np.ndarray) -> np.ndarray:
+    """Row of each packed 3-gram key, or -1."""
+    e = m.table.take(_hash(keys).astype(np.intp))
+    key_mask = np.uint64((1 << (SPILL_BIT - ROW_BITS)) - 1)
+    found = ((e >> np.uint64(ROW_BITS)) & key_mask) == keys
+    rows = np.where(found, (e & np.uint64((1 << ROW_BITS) - 1)).astype(np.int64), -1)
+    # only a slot that overflowed can hide the key elsewhere
+    spilled = ~found & ((e >> np.uint64(SPILL_BIT)) != 0)
+    if spilled.any():
+        k = keys[spilled]
+        pos = np.minimum(np.searchsorted(m.keys2, k), len(m.keys2) - 1)
+        rows[spilled] = np.where(m.keys2[pos] == k, m.rows2[pos], -1)
+    return rows
+
+
+def _run_starts(segs: np.ndarray, run: int) -> np.ndarray:
+    """Start of every run of equal segs (sorted ascending), cut at least every `run` elements."""
+    new = np.r_[True, segs[1:] != segs[:-1]]
+    new[::run] = True
+    return np.flatnonzero(new)
+
+
+def _select(scored: np.ndarray, segs: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(first array, segs, other arrays) restricted to the texts scored for a script group."""
+    if scored.all():
+        return (arrays[0], segs, *arrays[1:])
+    sel = scored[segs]
+    return (arrays[0][sel], segs[sel], *(a[sel] for a in arrays[1:]))
+
+
+def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of a per-character array over each text (texts are contiguous runs)."""
+    return np.add.reduceat(values, starts, dtype=np.int64)
+
+
+def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.ndarray) -> None:
+    n = len(texts)
+    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
+    # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
+    joined = "\n" + "\n".join(texts) + "\n"
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
+    starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
+    starts[0] = 0
+    seg = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.r_[starts, len(cps)]))
+    bmp = np.minimum(cps, 0xFFFF).astype(np.intp)
+    ids = m.char_id.take(bmp).astype(np.intp)
+    # langdetect drops the Latin letters of a text mostly written in another script
+    lat = m.latin.take(bmp)
+    drop = _per_text(lat, starts) * 2 < _per_text(m.non_latin.take(bmp), starts)
+    if drop.any():
+        ids[lat & drop[seg]] = SPACE
+    letter = ids != SPACE
+    n_letters = _per_text(letter, starts)
+    # letters of words of two or more letters: the widget line "A A A" has none
+    letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
+    # the script groups a text is scored against: Latin, the others, or both for mixed text
+    n_latin = _per_text(m.latin_letter.take(ids), starts)
+    scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
+    # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
+    up = m.upper.take(ids)
+    keep = np.r_[True, ~(up[1:] & up[:-1])]
+
+    # 1-grams: counted per (text, character); each distinct pair is summed once, times its count
+    r1 = m.uni.take(ids)
+    r1[~keep] = -1
+    present = np.flatnonzero(np.bincount(r1 + 1)[1:])
+    if len(present):
+        width = len(present) + 1  # the last column counts characters with no 1-gram
+        local = np.full(m.uni_rows + 1, width - 1, dtype=np.int64)
+        local[present] = np.arange(len(present))
+        counts = np.bincount(seg * width + local[r1], minlength=n * width)
+        counts = counts.reshape(n, width)[:, :-1].ravel()
+        nz = np.flatnonzero(counts)
+        cnt = counts[nz]
+        s1 = nz // len(present)
+        r1 = present[nz % len(present)]
+        for g, cols in enumerate(m.groups):
+            rows, segs, mult = _select(scored[g], s1, r1, cnt)
+            if len(rows) == 0:
+                continue
+            x = m.uni_packed[g].take(rows, axis=0)
+            x *= mult.astype(np.uint64)[:, None]
+            first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
+            sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
+            out[np.ix_(segs[first], cols)] += sums
+
+    # 3-grams: every one (few repeat within a text); the middle character must be a letter
+    k = ids.view(np.uint64)
+    k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
+    end = np.flatnonzero(letter[1:-1] & keep[2:])  # index into k3; the gram ends at end + 2
+    # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
+    # text's language is settled, the rest only adds to a certainty
+    pos = end + 2 - starts[seg[end + 2]]
+    end = end[(pos < FULL_CHARS) | (pos % THIN == 0)]
+    r3 = _lookup(m, k3[end])
+    hit = r3 >= 0
+    r3, s3 = r3[hit], seg[end[hit] + 2]
+    for g, cols in enumerate(m.groups):
+        rows, segs = _select(scored[g], s3, r3)
+        if len(rows) == 0:
+            continue
+        x = m.tri[g].take(rows, axis=0)
+        runs = _run_starts(segs, TRI_RUN)
+        sums = _unpack(np.add.reduceat(x, runs, axis=0), TRI_FIELD, len(cols))
+        # runs of one text are adjacent: add them up, then scale to 1/SCALE nat
+        first = np.flatnonzero(np.r_[True, segs[runs[1:]] != segs[runs[:-1]]])
+        per_text = np.add.reduceat(sums, first, axis=0) * (SCALE // TRI_SCALE)
+        out[np.ix_(segs[runs[first]], cols)] += per_text
+
+
+def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Naive-Bayes log-likelihood of each text under each of langdetect's languages.
+
+    Returns (scores int64[len(texts), len(langs)] in 1/SCALE nat above the floor, letters
+    int64[len(texts)]: letters in words of two or more letters). A text is scored
+    against the languages of the script(s) it is written in (Latin or not: the others keep 0, they
+    would not win) and read up to MAX_CHARS.
+    """
+    m = model()
+    n = len(texts)
+    out = np.zeros((n, len(m.langs)), dtype=np.int64)
+    letters = np.zeros(n, dtype=np.int64)
+    if any(len(t) > MAX_CHARS for t in texts):
+        texts = [t[:MAX_CHARS] for t in texts]
+    start = size = 0
+    for i, t in enumerate(texts):
+        size += len(t) + 1
+        if size >= CHUNK_CHARS or i == n - 1:
+            _score_chunk(m, texts[start : i + 1], out[start : i + 1], letters[start : i + 1])
+            start, size = i + 1, 0
+    return out, letters
