@@ -68,7 +68,7 @@ def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
 
 
 def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any], keep_rows: bool,
-                    on_batch: Callable[[int], None] | None = None):
+                    on_batch: Callable[[int, Any], None] | None = None):
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics."""
     import polars as pl
 
@@ -88,12 +88,23 @@ def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any],
                 kept.append(out.kept)
                 rejected.append(out.rejected)
             if on_batch:
-                on_batch(table.num_rows)
+                on_batch(table.num_rows, table)
     return kept, rejected, stats
 
 
-def collect_shard(ruleset: RuleSet, shard: Shard, batch_rows: int = 4096) -> dict[str, Any]:
-    return collect_batches(ruleset, (t for t, _ in read_shard(shard, ruleset.text_column, batch_rows)))
+def collect_shard(ruleset: RuleSet, shard: Shard, batch_rows: int = 4096,
+                  on_batch: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    return collect_batches(ruleset, _tables(read_shard(shard, ruleset.text_column, batch_rows),
+                                            ruleset.text_column, on_batch))
+
+
+def _tables(batches: Iterable, text_column: str, on_batch: Callable[[int, int], None] | None):
+    """The tables of (table, unreadable) batches, reporting (rows, text bytes) of each to on_batch
+    (the progress bar of a run in this process)."""
+    for table, _ in batches:
+        if table is not None and on_batch:
+            on_batch(table.num_rows, table.column(text_column).nbytes)
+        yield table
 
 
 def process_shard(
@@ -102,13 +113,19 @@ def process_shard(
     corpus: dict[str, Any],
     part_prefix: str | None,
     batch_rows: int = 4096,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> RunStats:
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
-    `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files."""
+    `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files.
+    on_batch(rows, text bytes) is told of every batch done (the progress bar)."""
     import polars as pl
 
     batches = read_shard(shard, ruleset.text_column, batch_rows)
-    kept, rejected, stats = process_batches(ruleset, batches, corpus, keep_rows=bool(part_prefix))
+    text_column = ruleset.text_column
+    done = (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch \
+        else None
+    kept, rejected, stats = process_batches(ruleset, batches, corpus, keep_rows=bool(part_prefix),
+                                            on_batch=done)
     stats.bytes_in = shard_bytes(shard)
     if part_prefix:
         for split, frames in (("train", kept), ("rejected", rejected)):
@@ -127,6 +144,8 @@ def shard_bytes(shard: Shard) -> int:
         size = os.path.getsize(shard.path)
     except OSError:
         return 0
+    if shard.kind == "jsonl":  # the last byte range of a file runs to its end
+        return size - shard.start
     if shard.kind == "parquet" and shard.end >= 0:
         import pyarrow.parquet as pq
 
@@ -182,6 +201,7 @@ class Runner:
         self.options = options
         self.workers = options.workers or os.cpu_count() or 1
         self._ray = None
+        self._pool = None
 
     def map(self, fn: Callable, args: list[tuple], progress=None, weights=None) -> list[Any]:
         """fn(*a) for every a, results in order. Ray tasks, a process pool, or this process."""
@@ -190,29 +210,45 @@ class Runner:
             return self._map_ray(fn, args, progress, weights)
         if self.workers <= 1 or len(args) <= 1:
             out = []
+            batch = getattr(progress, "__self__", None)
+            on_batch = batch.batch if isinstance(batch, _Progress) and batch.bar else None
             for a, w in zip(args, weights, strict=True):
-                out.append(fn(*a))
+                # in this process the bar moves batch by batch, not only shard by shard
+                out.append(fn(*a, on_batch=on_batch) if on_batch else fn(*a))
                 if progress:
-                    progress(w)
+                    progress(w, out[-1])
             return out
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         from curate import _worker
 
-        ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
-        results: list[Any] = [None] * len(args)
-        with ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
-                                 initializer=_worker.init) as pool:
-            futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
-            from concurrent.futures import as_completed
+        if self._pool is None:
+            # one pool for both passes: each worker process pays for its imports (polars, the
+            # rules) once, not once per pass
+            ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
+            self._pool = ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
+                                             initializer=_worker.init)
+        from concurrent.futures import as_completed
 
+        results: list[Any] = [None] * len(args)
+        futures = {self._pool.submit(fn, *a): i for i, a in enumerate(args)}
+        try:
             for fut in as_completed(futures):
                 i = futures[fut]
                 results[i] = fut.result()
                 if progress:
-                    progress(weights[i])
+                    progress(weights[i], results[i])
+        except BaseException:
+            self.close()
+            raise
         return results
+
+    def close(self) -> None:
+        """Stop the worker processes (a run calls it when its last pass is done)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _map_ray(self, fn, args, progress, weights):
         # plain Ray tasks over our shards; joining, auth, retries and failures: curate/_ray.py
@@ -289,6 +325,7 @@ def run(
     args = [(ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
             for i in todo]
     new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
+    runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
     for i in range(len(shards)):
@@ -306,21 +343,55 @@ def run(
 
 
 class _Progress:
-    """A tqdm bar on a terminal (documents via bytes read, MB/s, ETA); silent otherwise."""
+    """A progress bar on a terminal: bytes (with MB/s and ETA) and documents; silent otherwise.
+
+    Shards finishing in worker processes move it shard by shard; a run in this process moves it
+    batch by batch (by the batch's text bytes, made exact when its shard finishes).
+    """
 
     def __init__(self, enabled: bool, total_bytes: int):
         self.bar = None
+        self.docs = 0
+        self._credited = 0  # bytes of the current shard already shown batch by batch
+        self._shard_docs = 0
+        self._t_main = time.perf_counter()
+        self._main = True
         if enabled:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                            desc="curate", leave=False, dynamic_ncols=True)
+                            desc="curate", leave=False, dynamic_ncols=True, mininterval=0.5)
 
-    def update(self, n: int) -> None:
-        if self.bar:
-            self.bar.update(n)
+    def batch(self, rows: int, nbytes: int) -> None:
+        """A batch of the shard being processed in this process is done."""
+        if not self.bar:
+            return
+        self._credited += nbytes
+        if self._main:  # documents count in the main pass, not the corpus pass
+            self._shard_docs += rows
+            self._show_docs(self.docs + self._shard_docs)
+        self.bar.update(nbytes)
+
+    def update(self, n: int, result: Any = None) -> None:
+        """A shard of n bytes is done; result is what its function returned."""
+        if not self.bar:
+            return
+        docs = getattr(result, "input", None)
+        if isinstance(docs, int):
+            self.docs += docs
+            self._show_docs(self.docs)
+        else:
+            self.docs += self._shard_docs
+        self.bar.update(n - self._credited)  # may step back a little: text bytes are an estimate
+        self._credited, self._shard_docs = 0, 0
+
+    def _show_docs(self, docs: int) -> None:
+        rate = docs / max(1e-9, time.perf_counter() - self._t_main)
+        self.bar.set_postfix_str(f"{docs:,} docs, {rate:,.0f} docs/s", refresh=False)
 
     def set_description(self, d: str) -> None:
+        self._t_main = time.perf_counter()
+        self._main = d == "curate"
         if self.bar:
             self.bar.set_description(d)
 

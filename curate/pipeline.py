@@ -19,7 +19,14 @@ import pyarrow as pa
 import xxhash
 
 from curate.checks.base import DOC, LINE, OFF, Batch, Rule
-from curate.stats import EXAMPLE_CHARS, LENGTH_EDGES, MAX_EXAMPLES, RuleStats, RunStats, histogram
+from curate.stats import (
+    EXAMPLE_CHARS,
+    LENGTH_EDGES,
+    MAX_EXAMPLES,
+    RuleStats,
+    RunStats,
+    histogram_series,
+)
 
 # Columns the readers add to locate a row in its input (file and line); never written out.
 FILE_COL = "__file"
@@ -72,10 +79,10 @@ def process_batch(
     corpus: dict[str, Any] | None = None,
     id_column: str | None = None,
 ) -> BatchOutput:
-    """Apply the rules to one batch. `df` holds the input columns plus the reader's __file/__line."""
+    """Apply the rules to one batch. `df` holds the input columns plus the reader's __file and
+    __line."""
     original = df.get_column(text_column).cast(pl.String)
     batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
-    original_lines = batch.lines
     n = batch.n
     stats = RunStats(input=n)
 
@@ -103,7 +110,8 @@ def process_batch(
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
             batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
 
-    cleaned = rebuild_text(batch.docs, batch.lines, touched)
+    # the last strip that removed lines already rebuilt the text from the lines that remain
+    cleaned = batch.docs["text"]
 
     names = [r.name for r in rules]
     drop_names = [r.name for r in rules if r.action == "drop"]
@@ -128,15 +136,16 @@ def process_batch(
     stats.chars_in = int(before_len.sum() or 0)
     stats.chars_out = int(after_len.filter(~is_dropped).sum() or 0)
     stats.chars_removed = int((before_len - after_len).sum() or 0)
-    stats.length_before = histogram(LENGTH_EDGES, before_len.to_list())
-    stats.length_after = histogram(LENGTH_EDGES, after_len.filter(~is_dropped).to_list())
+    stats.length_before = histogram_series(LENGTH_EDGES, before_len)
+    stats.length_after = histogram_series(LENGTH_EDGES, after_len.filter(~is_dropped))
     if "language" in signal_cols:
         counts = signal_cols["language"].value_counts(sort=True)
         stats.languages = {str(k): int(v) for k, v in counts.iter_rows()}
 
     files = df.get_column(FILE_COL) if FILE_COL in df.columns else None
     linenos = df.get_column(LINE_COL) if LINE_COL in df.columns else None
-    ids = df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
+    ids = (df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns
+           else None)
     orig_text = original.fill_null("")
     for rule in rules:
         fired = fired_cols[rule.name]
@@ -151,7 +160,7 @@ def process_batch(
             if values.dtype.is_numeric() or values.dtype == pl.Boolean:
                 rs.signal = rule.main_signal
                 rs.edges = list(rule.bins)
-                rs.hist = histogram(rule.bins, values.cast(pl.Float64).to_list())
+                rs.hist = histogram_series(rule.bins, values)
         rs.examples = _examples(rule, fired, orig_text, cleaned, spans, signal_cols, files,
                                 linenos, ids, is_dropped)
         stats.rules[rule.name] = rs
@@ -181,7 +190,11 @@ def _examples(rule, fired, before, after, spans, signals, files, linenos, ids, i
     if idx.len() == 0:
         return []
     seed = xxhash.xxh64_intdigest(rule.name.encode())
-    keyed = sorted((xxhash.xxh64_hexdigest(before[i].encode("utf-8", "surrogatepass"), seed=seed), i) for i in idx.to_list())
+    texts = before.gather(idx).to_list()  # one conversion, not a Series lookup per document
+    keyed = sorted(
+        (xxhash.xxh64_hexdigest(t.encode("utf-8", "surrogatepass"), seed=seed), i)
+        for t, i in zip(texts, idx.to_list(), strict=True)
+    )
     out = []
     for key, i in keyed[:MAX_EXAMPLES]:
         doc_spans = []

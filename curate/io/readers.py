@@ -28,8 +28,15 @@ from curate.errors import UsageError
 FILE_COL = "__file"
 LINE_COL = "__line"
 
-# target size of a .jsonl byte-range shard (the environment variable is for tests and tuning)
-SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 32 * 1024 * 1024))
+# target size of a .jsonl byte-range shard (the environment variable is for tests and tuning):
+# at most 8 MB, since a worker holds a shard's output in memory until the shard is done (peak
+# memory follows the shard size, not the corpus size); a file of less than 128 MB is cut into ~16
+# shards of at least 4 MB, so that the workers of a pool get even shares of it (2 shards of 8 +
+# 2 MB would leave one of two workers idle most of the time)
+_SHARD_BYTES_SET = "CURATE_SHARD_BYTES" in os.environ
+SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 8 * 1024 * 1024))
+MIN_SHARD_BYTES = 4 * 1024 * 1024
+SHARDS_PER_FILE = 16
 TXT_PER_SHARD = 2000
 BATCH_ROWS = 4096
 EXTENSIONS = {
@@ -101,8 +108,8 @@ def discover(inputs: list[str], text_column: str = "text") -> tuple[list[Shard],
             kind = kind_of(path)
             if kind is None:
                 raise UsageError(
-                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, .csv, "
-                    ".txt, a folder of these, a save_to_disk folder or hf:NAME"
+                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, "
+                    ".csv, .txt, a folder of these, a save_to_disk folder or hf:NAME"
                 )
             shards.extend(_file_shards(path, kind))
     for s in shards:
@@ -160,7 +167,9 @@ def _file_shards(path: Path, kind: str) -> list[Shard]:
 
 def _jsonl_shards(path: Path, target: int | None = None) -> list[Shard]:
     """Byte ranges cut at line ends, with the line number each starts at (one pass, in C)."""
-    target = target or SHARD_BYTES
+    if not target:
+        target = SHARD_BYTES if _SHARD_BYTES_SET else min(
+            SHARD_BYTES, max(MIN_SHARD_BYTES, path.stat().st_size // SHARDS_PER_FILE))
     size = path.stat().st_size
     if size <= target:
         return [Shard("jsonl", str(path))]
@@ -347,8 +356,11 @@ class _RowBuffer:
 def rows_to_table(rows: list[dict[str, Any]], text_column: str) -> pa.Table:
     """Rows as an Arrow table. Columns whose values disagree in type across rows are kept as JSON
     text rather than failing the batch."""
+    first = rows[0].keys()
     try:
-        return pa.Table.from_pylist(rows)
+        # from_pylist takes its columns from the first row: only when every row has the same keys
+        if all(r.keys() == first for r in rows):
+            return pa.Table.from_pylist(rows)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         pass
     names: dict[str, None] = {}

@@ -8,6 +8,7 @@ Parts are read one at a time, so memory does not grow with the corpus.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +21,11 @@ MAX_SHARD_BYTES = 500 * 1024 * 1024
 def _read_part(path: str) -> pa.Table:
     with pa.memory_map(path) as src:
         return pa.ipc.open_stream(src).read_all()
+
+
+def _part_rows(path: str) -> int:
+    with pa.memory_map(path) as src:  # reads the batches' headers; the pages of text stay unread
+        return sum(b.num_rows for b in pa.ipc.open_stream(src))
 
 
 def _part_schema(path: str) -> pa.Schema | None:
@@ -107,38 +113,75 @@ def _write_files(paths: list[str], target: Path, schema: pa.Schema, fmt: str) ->
 
 
 def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema) -> dict[str, int]:
+    """A `save_to_disk` folder, streamed: datasets writes an empty DatasetDict with the schema (the
+    metadata files and the features it embeds in the Arrow schema), then every part is appended to
+    the split's Arrow files one at a time. Memory stays at one part, whatever the corpus size;
+    staging the parts and concatenating datasets kept every page of the output mapped."""
+    import json
+
     import datasets
+    import xxhash
 
     datasets.disable_progress_bars()  # ours is the progress bar; datasets' would print per split
-    # the conformed parts go to a staging folder datasets can memory-map (Dataset.from_file),
-    # then save_to_disk writes the final shards; num_shards is always given: datasets writes an
-    # empty split with no data file otherwise, and load_from_disk then fails
-    stage = out_dir.parent / (out_dir.name + ".stage")
-    stage.mkdir()
-    splits = {}
+    empty = {s: datasets.Dataset(pa.Table.from_batches([], schema=schema)) for s in part_paths}
+    # num_shards is always given: datasets writes an empty split with no data file otherwise, and
+    # load_from_disk then fails
+    datasets.DatasetDict(empty).save_to_disk(str(out_dir), num_shards=dict.fromkeys(empty, 1))
+    del empty
     counts = {}
-    try:
-        for split, paths in part_paths.items():
-            files = []
-            for i, t in enumerate(_tables(paths, schema)):
-                f = stage / f"{split}-{i:06d}.arrow"
-                with pa.OSFile(str(f), "wb") as sink, pa.ipc.new_stream(sink, schema) as w:
-                    w.write_table(t)
-                files.append(str(f))
-            if files:
-                ds = datasets.concatenate_datasets([datasets.Dataset.from_file(f) for f in files])
-            else:
-                ds = datasets.Dataset(pa.Table.from_batches([], schema=schema))
-            splits[split] = ds
-            counts[split] = len(ds)
-        dd = datasets.DatasetDict(splits)
-        num_shards = {
-            s: max(1, math.ceil((d.data.nbytes or 0) / MAX_SHARD_BYTES)) for s, d in splits.items()
-        }
-        dd.save_to_disk(str(out_dir), num_shards=num_shards)
-    finally:
-        import shutil
-
-        del splits
-        shutil.rmtree(stage, ignore_errors=True)
+    for split, paths in part_paths.items():
+        folder = out_dir / split
+        state = json.loads((folder / "state.json").read_text())
+        (template,) = [f["filename"] for f in state["_data_files"]]
+        with pa.memory_map(str(folder / template)) as src:
+            hf_schema = pa.ipc.open_stream(src).schema  # with datasets' feature metadata
+        paths = [p for p in paths if _part_rows(p)]
+        total = sum(os.path.getsize(p) for p in paths)
+        # a part is never split across data files
+        num = max(1, min(len(paths), math.ceil(total / MAX_SHARD_BYTES)))
+        per_shard = total / num
+        names = [f"data-{i:05d}-of-{num:05d}.arrow" for i in range(num)]
+        h = xxhash.xxh64(hf_schema.to_string().encode())
+        n, shard, written, writer, sink = 0, 0, 0, None, None
+        try:
+            for path, t in _tables_sized(paths, schema):
+                # the next shard starts once this one has its share of the parts' bytes
+                while writer is not None and written >= per_shard * (shard + 1) and shard < num - 1:
+                    writer.close()
+                    sink.close()
+                    writer = None
+                    shard += 1
+                if writer is None:
+                    sink = pa.OSFile(str(folder / (names[shard] + ".tmp")), "wb")
+                    writer = pa.ipc.new_stream(sink, hf_schema)
+                same = t.schema.remove_metadata() == hf_schema.remove_metadata()
+                writer.write_table(pa.Table.from_arrays(t.columns, schema=hf_schema) if same
+                                   else t.cast(hf_schema))
+                written += os.path.getsize(path)
+                n += t.num_rows
+                h.update(f"{path}:{t.num_rows}\n".encode())
+        finally:
+            if writer is not None:
+                writer.close()
+                sink.close()
+        os.remove(folder / template)
+        for name in names:
+            tmp = folder / (name + ".tmp")
+            if tmp.exists():
+                os.replace(tmp, folder / name)
+            else:  # a shard no part reached (or an empty split): an empty file with the schema
+                with pa.OSFile(str(folder / name), "wb") as sink, \
+                        pa.ipc.new_stream(sink, hf_schema):
+                    pass
+        state["_data_files"] = [{"filename": name} for name in names]
+        state["_fingerprint"] = h.hexdigest()
+        (folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+        counts[split] = n
     return counts
+
+
+def _tables_sized(paths: list[str], schema: pa.Schema):
+    for p in paths:
+        t = _read_part(p)
+        if t.num_rows:
+            yield p, _conform(t, schema)

@@ -1,0 +1,249 @@
+"""Throughput of curate's heuristic rules against datatrove's four heuristic filters, on the same
+documents, one core each, in one invocation; then a whole `curate run` against just reading and
+writing the same data.
+
+    python bench/make_corpus.py --docs 20000 --out bench/_work/web-20k.jsonl
+    POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv-bench/bin/python bench/throughput.py \
+        bench/_work/web-20k.jsonl --datatrove-docs 2000
+
+datatrove: GopherRepetitionFilter, GopherQualityFilter, C4QualityFilter and FineWebQualityFilter
+(English, spaCy word tokenizer), each called on every document (a fresh Document per filter, since
+C4 rewrites the text), as curate evaluates every rule on every document. datatrove's side is the
+filter calls only: the documents are already in memory. curate's side is "rules": the batch
+function (process_batch: every rule of bench/heuristic.yaml, flags, rebuilt text, statistics,
+examples) plus the corpus pass, on Arrow batches already read; and "read+rules": the same
+including reading and parsing the JSONL.
+
+Times are CPU seconds of this process (time.process_time: other load on the machine does not count
+against either side) and wall seconds. polars is held to one thread (POLARS_MAX_THREADS=1).
+
+The second part times `curate run` (read, every rule of bench/heuristic.yaml, write the `hf`
+dataset, the report) against a baseline that reads the same JSONL with curate's reader and writes
+it as a save_to_disk dataset, each in a subprocess (CPU time of the child, from os.wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
+HERE = Path(__file__).resolve().parent
+# the interpreter that runs `curate run` (curate's own environment: the report needs matplotlib,
+# which the peers' environment lacks); this script itself may run from the peers' environment
+CURATE_PYTHON = os.environ.get("CURATE_PYTHON", "/work/main/.venv/bin/python")
+if not Path(CURATE_PYTHON).exists():
+    CURATE_PYTHON = sys.executable
+RULES = HERE / "heuristic.yaml"
+
+
+def clock() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def since(t: tuple[float, float]) -> tuple[float, float]:
+    c, w = clock()
+    return c - t[0], w - t[1]
+
+
+def load_texts(path: Path, n: int) -> list[str]:
+    import orjson
+
+    texts = []
+    with path.open("rb") as f:
+        for line in f:
+            if len(texts) >= n:
+                break
+            texts.append(orjson.loads(line)["text"])
+    return texts
+
+
+def run_datatrove(texts: list[str], pipeline: bool) -> tuple[float, float, dict[str, int]]:
+    from datatrove.data import Document
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+    )
+
+    filters = [GopherRepetitionFilter(), GopherQualityFilter(), C4QualityFilter(),
+               FineWebQualityFilter()]
+    for f in filters:  # load spaCy / nltk once, outside the timing
+        f.filter(Document(text="Warm up the tokenizer. It loads lazily.", id="0"))
+    dropped = {type(f).__name__: 0 for f in filters}
+    t = clock()
+    for i, text in enumerate(texts):
+        for f in filters:
+            res = f.filter(Document(text=text, id=str(i)))
+            keep = res[0] if isinstance(res, tuple) else res
+            if not keep:
+                dropped[type(f).__name__] += 1
+                if pipeline:  # a datatrove pipeline passes a dropped document no further
+                    break
+    cpu, wall = since(t)
+    return cpu, wall, dropped
+
+
+def run_curate(path: Path) -> dict[str, float]:
+    from curate import engine
+    from curate.config import load_ruleset
+    from curate.io.readers import discover, read_shard
+
+    rs = load_ruleset(RULES)
+    shards, _ = discover([str(path)])
+    t = clock()
+    tables = [tb for s in shards for tb in read_shard(s, rs.text_column)]
+    read_cpu, read_wall = since(t)
+    docs = sum(tb.num_rows for tb, _ in tables if tb is not None)
+
+    t = clock()
+    corpus = {}
+    rules = [r for r in rs.build() if r.needs_corpus]
+    if rules:
+        aggs = engine.collect_batches(rs, (tb for tb, _ in tables))
+        corpus = {r.name: r.finish(aggs[r.name]) for r in rules}
+    _, _, stats = engine.process_batches(rs, tables, corpus, keep_rows=True)
+    rules_cpu, rules_wall = since(t)
+    assert stats.input == docs
+    return {"docs": docs, "read_cpu": read_cpu, "read_wall": read_wall, "rules_cpu": rules_cpu,
+            "rules_wall": rules_wall, "dropped": stats.dropped}
+
+
+BASELINE = """
+import sys, pyarrow as pa, datasets
+from curate.io.readers import discover, read_shard
+from curate.pipeline import INTERNAL
+shards, _ = discover([sys.argv[1]])
+tables = (tb for s in shards for tb, _ in read_shard(s, "text") if tb is not None)
+def gen():
+    for tb in tables:
+        yield from tb.drop_columns([c for c in INTERNAL if c in tb.column_names]).to_batches()
+first = next(gen())
+reader = pa.RecordBatchReader.from_batches(first.schema, gen())
+ds = datasets.Dataset(reader.read_all())
+datasets.disable_progress_bars()
+datasets.DatasetDict({"train": ds}).save_to_disk(sys.argv[2])
+"""
+
+
+def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """CPU seconds (user + system), wall seconds and peak RSS (KiB) of a child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode()[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss
+
+
+def run_end_to_end(path: Path, workers: int) -> dict[str, float]:
+    env = dict(os.environ, POLARS_MAX_THREADS="1",
+               PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
+    with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
+        tmp = Path(tmp)
+        base = child([CURATE_PYTHON, "-c", BASELINE, str(path), str(tmp / "base")], env)
+        run = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
+                     "--out", str(tmp / "out"), "--report-dir", str(tmp / "report"), "--quiet",
+                     "--workers", str(workers)], env)
+        shutil.rmtree(tmp / "out", ignore_errors=True)
+    return {"base_cpu": base[0], "base_wall": base[1], "run_cpu": run[0], "run_wall": run[1]}
+
+
+def run_workers(path: Path) -> None:
+    """`curate run` with one worker and with every core: wall time, CPU time and the speed-up."""
+    env = dict(os.environ, POLARS_MAX_THREADS="1",
+               PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
+    res = {}
+    for w in (1, os.cpu_count() or 1):
+        with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
+            res[w] = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
+                            "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
+                            "--workers", str(w)], env)
+        print(f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
+              f"(load {os.getloadavg()[0]:.1f})")
+    (c1, w1, _), (cn, wn, _) = res[1], res[os.cpu_count() or 1]
+    print(f"speed-up with {os.cpu_count()} workers: {w1 / wn:.2f}x wall; CPU {cn / c1:.2f}x of one "
+          f"worker's (the pool's overhead)")
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    names = ("datatrove", "spacy", "polars", "pyarrow", "datasets")
+    out = []
+    for n in names:
+        try:
+            out.append(f"{n} {version(n)}")
+        except Exception:
+            out.append(f"{n} -")
+    return f"python {platform.python_version()}, " + ", ".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--datatrove-docs", type=int, default=2000,
+                    help="datatrove runs on the first N documents (it is ~100x slower)")
+    ap.add_argument("--no-run", action="store_true", help="skip the curate run vs read+write part")
+    ap.add_argument("--workers", type=int, default=1, help="--workers of the timed curate run")
+    ap.add_argument("--workers-only", action="store_true",
+                    help="only time `curate run` with one worker and with every core")
+    args = ap.parse_args()
+    if args.workers_only:
+        run_workers(args.corpus)
+        return
+
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}; {versions()}")
+    print(f"# POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS')}, corpus {args.corpus} "
+          f"({args.corpus.stat().st_size / 1e6:.1f} MB)")
+    texts = load_texts(args.corpus, args.datatrove_docs)
+    n_dt = len(texts)
+    p_cpu, p_wall, p_dropped = run_datatrove(texts, pipeline=True)
+    print(f"datatrove 4 filters as a pipeline (a dropped document skips the later filters): "
+          f"{n_dt} docs, {p_cpu:.2f} CPU s -> {n_dt / p_cpu:.0f} docs/CPU-s; dropped "
+          f"{json.dumps(p_dropped)}")
+    dt_cpu, dt_wall, dt_dropped = run_datatrove(texts, pipeline=False)
+    del texts
+    dt_rate, dt_rate_wall = n_dt / dt_cpu, n_dt / dt_wall
+    print(f"datatrove 4 filters, every filter on every document (as curate): {n_dt} docs, "
+          f"{dt_cpu:.2f} CPU s, {dt_wall:.2f} wall s -> {dt_rate:.0f} docs/CPU-s "
+          f"({dt_rate_wall:.0f} docs/wall-s); dropped {json.dumps(dt_dropped)}")
+
+    cu = run_curate(args.corpus)
+    n = cu["docs"]
+    rules_rate = n / cu["rules_cpu"]
+    full_rate = n / (cu["rules_cpu"] + cu["read_cpu"])
+    print(f"curate heuristic rules: {n} docs; read {cu['read_cpu']:.2f} CPU s, rules "
+          f"{cu['rules_cpu']:.2f} CPU s ({cu['rules_wall']:.2f} wall s); dropped {cu['dropped']}")
+    print(f"  rules:      {rules_rate:.0f} docs/CPU-s = {rules_rate / dt_rate:.1f}x datatrove "
+          f"(wall: {n / cu['rules_wall']:.0f} docs/s = {n / cu['rules_wall'] / dt_rate_wall:.1f}x)")
+    wall_full = cu["rules_wall"] + cu["read_wall"]
+    print(f"  read+rules: {full_rate:.0f} docs/CPU-s = {full_rate / dt_rate:.1f}x datatrove "
+          f"(wall: {n / wall_full:.0f} docs/s = {n / wall_full / dt_rate_wall:.1f}x)")
+
+    print(f"  read+rules against the datatrove pipeline: {full_rate / (n_dt / p_cpu):.1f}x")
+
+    if not args.no_run:
+        e = run_end_to_end(args.corpus, args.workers)
+        print(f"read+write baseline (curate reader -> save_to_disk): {e['base_cpu']:.2f} CPU s, "
+              f"{e['base_wall']:.2f} wall s")
+        print(f"curate run --workers {args.workers} (read, rules, write hf, report): "
+              f"{e['run_cpu']:.2f} CPU s, {e['run_wall']:.2f} wall s -> "
+              f"{e['run_cpu'] / e['base_cpu']:.2f}x the baseline CPU "
+              f"({e['run_wall'] / e['base_wall']:.2f}x wall)")
+
+
+if __name__ == "__main__":
+    main()
