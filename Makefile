@@ -17,6 +17,7 @@ run: $(BIN)/python
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,ray]'  # ray: tests/test_ray.py starts a real local cluster
+	$(BIN)/ruff check curate tests bench
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/python

@@ -67,14 +67,61 @@ def scrapinghub() -> list[dict]:
     gt = json.loads((d / "ground-truth.json").read_text())
     with gzip.open(d / "output-html-text.json.gz", "rt", encoding="utf-8") as f:
         out = json.load(f)["output"]
-    return [{"id": k, "text": out[k]["articleBody"], "body": gt[k]["articleBody"],
-             "heldout": held_out(k)} for k in sorted(gt)]
+    return [
+        {
+            "id": k,
+            "text": out[k]["articleBody"],
+            "body": gt[k]["articleBody"],
+            "heldout": held_out(k),
+        }
+        for k in sorted(gt)
+    ]
 
 
-BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
-         "section", "article", "header", "footer", "nav", "aside", "blockquote", "pre", "table",
-         "form", "figure", "figcaption", "dt", "dd", "dl", "title", "option", "main", "hr",
-         "address", "fieldset", "legend", "caption", "details", "summary", "center", "button"}
+BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "blockquote",
+    "pre",
+    "table",
+    "form",
+    "figure",
+    "figcaption",
+    "dt",
+    "dd",
+    "dl",
+    "title",
+    "option",
+    "main",
+    "hr",
+    "address",
+    "fieldset",
+    "legend",
+    "caption",
+    "details",
+    "summary",
+    "center",
+    "button",
+}
 SKIP = {"script", "style", "noscript", "template", "svg", "iframe", "object", "select"}
 
 
@@ -141,7 +188,7 @@ def _tokens(s: str) -> list[str]:
 
 
 def _shingles(tokens: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)}
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
 
 
 def labels(page: dict, mode: str) -> list[bool | None]:
@@ -185,8 +232,9 @@ def run_ours(pages: list[dict], overrides: dict) -> tuple[list[list[bool]], list
     from curate.checks.base import DOC, LN, Batch
     from curate.config import load_ruleset
 
-    rs = load_ruleset({"name": "eval", "rules": [
-        {"rule": "boilerplate-lines", "action": "strip", **overrides}]})
+    rs = load_ruleset(
+        {"name": "eval", "rules": [{"rule": "boilerplate-lines", "action": "strip", **overrides}]}
+    )
     rule = rs.build()[0]
     t0 = time.perf_counter()
     batch = Batch.from_texts(pl.Series([p["text"] for p in pages], dtype=pl.String))
@@ -210,8 +258,9 @@ def run_c4(pages: list[dict], line_only: bool) -> tuple[list[list[bool]], float]
     from datatrove.pipeline.filters.c4_filters import CITATION_REGEX, C4QualityFilter
 
     if line_only:
-        f = C4QualityFilter(min_num_sentences=-1, filter_lorem_ipsum=False,
-                            filter_curly_bracket=False)
+        f = C4QualityFilter(
+            min_num_sentences=-1, filter_lorem_ipsum=False, filter_curly_bracket=False
+        )
     else:
         f = C4QualityFilter()
     t0 = time.perf_counter()
@@ -248,13 +297,21 @@ def score(pages, removed, mode) -> dict:
     rec = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     content = fp + tn
-    return {"lines": tp + fp + fn + tn, "content": content, "P": prec, "R": rec, "F1": f1,
-            "lost": fp / content if content else 0.0}
+    return {
+        "lines": tp + fp + fn + tn,
+        "content": content,
+        "P": prec,
+        "R": rec,
+        "F1": f1,
+        "lost": fp / content if content else 0.0,
+    }
 
 
 def fmt(name: str, s: dict) -> str:
-    return (f"  {name:<28} {s['lines']:>6} {s['content']:>6}  {s['P']:.3f}  {s['R']:.3f}  "
-            f"{s['F1']:.3f}  {100 * s['lost']:5.1f} %")
+    return (
+        f"  {name:<28} {s['lines']:>6} {s['content']:>6}  {s['P']:.3f}  {s['R']:.3f}  "
+        f"{s['F1']:.3f}  {100 * s['lost']:5.1f} %"
+    )
 
 
 def main() -> int:
@@ -263,8 +320,13 @@ def main() -> int:
     ap.add_argument("--reasons", action="store_true")
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--speed", type=int, default=0, metavar="N",
-                    help="also time both on the Zyte pages repeated N times (best of 3)")
+    ap.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time both on the Zyte pages repeated N times (best of 3)",
+    )
     args = ap.parse_args()
     import yaml
 
@@ -281,26 +343,33 @@ def main() -> int:
 
     sh = scrapinghub()
     idn, idx = indonesian()
-    print(f"boilerplate line evaluation  (curate {curate.__version__}, datatrove "
-          f"{version('datatrove')}, polars {polars.__version__}, labels={args.labels}"
-          f"{', overrides ' + str(overrides) if overrides else ''})")
-    header = (f"  {'':<28} {'lines':>6} {'cont.':>6}  {'P':>5}  {'R':>5}  {'F1':>5}  "
-              f"{'lost':>7}")
+    print(
+        f"boilerplate line evaluation  (curate {curate.__version__}, datatrove "
+        f"{version('datatrove')}, polars {polars.__version__}, labels={args.labels}"
+        f"{', overrides ' + str(overrides) if overrides else ''})"
+    )
+    header = f"  {'':<28} {'lines':>6} {'cont.':>6}  {'P':>5}  {'R':>5}  {'F1':>5}  {'lost':>7}"
     for set_name, pages in (("scrapinghub (181 pages)", sh), ("indonesian articles (26)", idn)):
         ours, reasons, t_ours = run_ours(pages, overrides)
         c4l, t_c4l = run_c4(pages, line_only=True)
         c4, _ = run_c4(pages, line_only=False)
         print(f"\n{set_name}: boilerplate = positive class; lost = content lines removed")
         print(header)
-        for split, keep in (("all", lambda p: True), ("tune", lambda p: not p["heldout"]),
-                            ("held-out", lambda p: p["heldout"])):
+        for split, keep in (
+            ("all", lambda p: True),
+            ("tune", lambda p: not p["heldout"]),
+            ("held-out", lambda p: p["heldout"]),
+        ):
             sel = [i for i, p in enumerate(pages) if keep(p)]
             if not sel:
                 continue
             sub = [pages[i] for i in sel]
             print(f" {split} ({len(sel)} pages)")
-            for name, rm in (("curate boilerplate-lines", ours), ("datatrove C4 line rules", c4l),
-                             ("datatrove C4 (with doc drops)", c4)):
+            for name, rm in (
+                ("curate boilerplate-lines", ours),
+                ("datatrove C4 line rules", c4l),
+                ("datatrove C4 (with doc drops)", c4),
+            ):
                 print(fmt(name, score(sub, [rm[i] for i in sel], args.labels)))
         print(f"  seconds: curate {t_ours:.2f} (incl. corpus pass), C4 lines {t_c4l:.2f}")
         if args.reasons:
@@ -309,8 +378,13 @@ def main() -> int:
                 for lab, r, w in zip(labels(p, args.labels), rm, why, strict=True):
                     if r and lab is not None:
                         (lost if lab else caught)[w] += 1
-            print("  reasons: " + ", ".join(f"{w}: {caught[w]} bp / {lost[w]} content"
-                                            for w in sorted(set(caught) | set(lost))))
+            print(
+                "  reasons: "
+                + ", ".join(
+                    f"{w}: {caught[w]} bp / {lost[w]} content"
+                    for w in sorted(set(caught) | set(lost))
+                )
+            )
         if args.show:
             rnd = random.Random(0)
             lost_lines, kept_bp = [], []
@@ -334,19 +408,28 @@ def main() -> int:
         big = [dict(p, id=f"{p['id']}#{i}") for i in range(args.speed) for p in sh]
         t_ours = min(run_ours(big, overrides)[2] for _ in range(3))
         t_c4 = min(run_c4(big, line_only=True)[1] for _ in range(3))
-        print(f"\nspeed on {len(big)} pages (one process, best of 3): curate {t_ours:.2f} s "
-              f"(corpus pass + rule), datatrove C4 line rules {t_c4:.2f} s, "
-              f"ratio {t_c4 / t_ours:.2f}x")
+        print(
+            f"\nspeed on {len(big)} pages (one process, best of 3): curate {t_ours:.2f} s "
+            f"(corpus pass + rule), datatrove C4 line rules {t_c4:.2f} s, "
+            f"ratio {t_c4 / t_ours:.2f}x"
+        )
 
     ours, _, _ = run_ours(idx, overrides)
     c4l, _ = run_c4(idx, line_only=True)
+
     def share(removed: list[list[bool]]) -> float:
-        pairs = [(r, x) for p, rm in zip(idx, removed, strict=True)
-                 for r, x in zip(rm, p["text"].split("\n"), strict=True) if x.strip()]
+        pairs = [
+            (r, x)
+            for p, rm in zip(idx, removed, strict=True)
+            for r, x in zip(rm, p["text"].split("\n"), strict=True)
+            if x.strip()
+        ]
         return sum(r for r, _ in pairs) / max(1, len(pairs))
 
-    print(f"\nindonesian portal index pages ({len(idx)}, every line boilerplate): lines removed: "
-          f"curate {100 * share(ours):.1f} %, C4 line rules {100 * share(c4l):.1f} %")
+    print(
+        f"\nindonesian portal index pages ({len(idx)}, every line boilerplate): lines removed: "
+        f"curate {100 * share(ours):.1f} %, C4 line rules {100 * share(c4l):.1f} %"
+    )
     return 0
 
 

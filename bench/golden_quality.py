@@ -83,8 +83,11 @@ def main() -> None:
         "texts": {},
     }
     for name, text in GOLDEN_TEXTS.items():
-        entry = {"text": text, "gopher": gopher_signals(text) if text else None,
-                 "fineweb": fineweb_signals(text) if text else None}
+        entry = {
+            "text": text,
+            "gopher": gopher_signals(text) if text else None,
+            "fineweb": fineweb_signals(text) if text else None,
+        }
         for label, flt in (("gopher", gopher), ("c4", c4), ("fineweb", fineweb)):
             try:
                 entry[f"{label}_verdict"] = verdict(flt, text)

@@ -34,10 +34,14 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 OUT = Path(__file__).resolve().parent.parent / "tests" / "golden" / "gopher_repetition.json"
 
 # Hand-written texts. Each exercises one signal or one intentional difference (named in `note`).
-P1 = ("The river rose three feet overnight and the mayor closed the old bridge until engineers "
-      "could inspect its pillars.")
-P2 = ("Shopkeepers on the east bank moved their stock upstairs, and the school opened its gym "
-      "to families who had to leave their homes.")
+P1 = (
+    "The river rose three feet overnight and the mayor closed the old bridge until engineers "
+    "could inspect its pillars."
+)
+P2 = (
+    "Shopkeepers on the east bank moved their stock upstairs, and the school opened its gym "
+    "to families who had to leave their homes."
+)
 P3 = "By noon the water had started to fall, but more rain is expected on Thursday."
 TEXTS = [
     ("prose", f"{P1}\n\n{P2}\n\n{P3}", "no repeats"),
@@ -45,17 +49,32 @@ TEXTS = [
     ("article_twice", f"{P1}\n{P2}\n{P3}\n{P1}\n{P2}\n{P3}", "whole text twice, single newlines"),
     ("article_twice_paras", f"{P1}\n\n{P2}\n\n{P3}\n\n{P1}\n\n{P2}\n\n{P3}", "whole text twice"),
     ("lines", "home\nnews\nsport\nhome\nnews\nweather\nhome", "short lines repeated"),
-    ("multiline_paras", "first line\nsecond line\n\nthird line\n\nfirst line\nsecond line",
-     "a two-line paragraph repeated"),
+    (
+        "multiline_paras",
+        "first line\nsecond line\n\nthird line\n\nfirst line\nsecond line",
+        "a two-line paragraph repeated",
+    ),
     ("spam", "buy cheap watches now " * 12 + "today", "one 4-gram over and over"),
     ("spam_lines", "\n".join(["click here to win a prize"] * 6), "one line six times"),
     ("ngram_ties", "red blue red blue green gold green gold pink", "top 2-gram tie"),
-    ("dup_ngrams_aligned", " ".join(f"w{i}" for i in range(10)) * 1 + " "
-     + " ".join(f"w{i}" for i in range(10)) + " end", "a 10-word run repeated once"),
-    ("dup_ngrams_ragged", " ".join(f"w{i}" for i in range(7)) + " x "
-     + " ".join(f"w{i}" for i in range(7)) + " y", "a 7-word run repeated: not a multiple of n"),
-    ("punctuation", "Well, well, well. It's late; isn't it? Yes, it's late. Well, well, well.",
-     "spaCy splits punctuation off words"),
+    (
+        "dup_ngrams_aligned",
+        " ".join(f"w{i}" for i in range(10)) * 1
+        + " "
+        + " ".join(f"w{i}" for i in range(10))
+        + " end",
+        "a 10-word run repeated once",
+    ),
+    (
+        "dup_ngrams_ragged",
+        " ".join(f"w{i}" for i in range(7)) + " x " + " ".join(f"w{i}" for i in range(7)) + " y",
+        "a 7-word run repeated: not a multiple of n",
+    ),
+    (
+        "punctuation",
+        "Well, well, well. It's late; isn't it? Yes, it's late. Well, well, well.",
+        "spaCy splits punctuation off words",
+    ),
     ("blank_ws_line", f"{P1}\n \n{P1}", "whitespace-only line between two copies"),
     ("short_unique", "just three words", "every n-gram unique"),
     ("cjk", "今天天气很好。我们去公园散步。\n今天天气很好。我们去公园散步。", "CJK without spaces"),
@@ -109,13 +128,15 @@ def signals(text: str, tokenizer, counts: bool = True) -> dict[str, float]:
 def main() -> int:
     rows = []
     for name, text, note in TEXTS:
-        rows.append({
-            "name": name,
-            "note": note,
-            "text": text,
-            "datatrove": signals(text, "en"),
-            "datatrove_whitespace": signals(text, Whitespace()),
-        })
+        rows.append(
+            {
+                "name": name,
+                "note": note,
+                "text": text,
+                "datatrove": signals(text, "en"),
+                "datatrove_whitespace": signals(text, Whitespace()),
+            }
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "generated_by": "bench/golden_repetition.py",

@@ -127,8 +127,10 @@ def main() -> None:
     docs = documents(supported, args.web)
     chars = sum(map(len, docs))
     print(f"# {len(docs)} documents, {chars / len(docs):.0f} characters on average")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, polars {pl.__version__}, "
-          f"langdetect {version('langdetect')}, {platform.machine()}, {os.cpu_count()} cores")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, polars {pl.__version__}, "
+        f"langdetect {version('langdetect')}, {platform.machine()}, {os.cpu_count()} cores"
+    )
 
     stock_detect(docs[:2])
     t = time.process_time()
@@ -143,24 +145,34 @@ def main() -> None:
     r_stock = cpu_rate(lambda: stock_detect(docs), len(docs), args.repeat)
     r_ours = cpu_rate(lambda: detect(docs), len(docs), args.repeat)
     r_rule = cpu_rate(lambda: process_batch(built, frame, "text"), len(docs), args.repeat)
-    stock_rules = load_ruleset({"name": "s", "rules": [
-        {"rule": "language-mismatch", "action": "flag", "backend": "langdetect"}]}).build()
+    stock_rules = load_ruleset(
+        {
+            "name": "s",
+            "rules": [{"rule": "language-mismatch", "action": "flag", "backend": "langdetect"}],
+        }
+    ).build()
     few = frame.head(60)  # stock per paragraph is slow: 60 documents, once
     r_rule_stock = cpu_rate(lambda: process_batch(stock_rules, few, "text"), few.height, 1)
     print(f"\n## Throughput (documents per CPU-second, best of {args.repeat})")
     print("| detector | docs/CPU-s | vs stock |\n|---|---:|---:|")
     print(f"| stock langdetect (seeded) | {r_stock:,.0f} | 1.0x |")
     print(f"| curate.langid.detect (whole documents) | {r_ours:,.0f} | {r_ours / r_stock:.1f}x |")
-    print(f"| language-mismatch rule (paragraphs + shares) | {r_rule:,.0f} | "
-          f"{r_rule / r_stock:.1f}x |")
-    print(f"| language-mismatch rule, backend: langdetect (first 60 documents) | "
-          f"{r_rule_stock:,.0f} | {r_rule_stock / r_stock:.2f}x |")
+    print(
+        f"| language-mismatch rule (paragraphs + shares) | {r_rule:,.0f} | "
+        f"{r_rule / r_stock:.1f}x |"
+    )
+    print(
+        f"| language-mismatch rule, backend: langdetect (first 60 documents) | "
+        f"{r_rule_stock:,.0f} | {r_rule_stock / r_stock:.2f}x |"
+    )
     print(f"(profile tables built once per process: {load:.2f} CPU-s)")
     ours_docs, _ = detect(docs)
     stock_docs = [lang for lang, _ in stock_detect(docs)]
     same = np.mean([a == b for a, b in zip(ours_docs, stock_docs, strict=True)])
-    print(f"labels agree with stock on {same:.1%} of these documents "
-          f"(ours `und` on {ours_docs.count('und')})")
+    print(
+        f"labels agree with stock on {same:.1%} of these documents "
+        f"(ours `und` on {ours_docs.count('und')})"
+    )
 
     print(f"\n## Accuracy on lingua (lines {args.offset}::{args.stride} of the 52 files)")
     for kind in ("sentences", "word-pairs", "single-words"):
@@ -174,8 +186,10 @@ def main() -> None:
         given, _ = detect(texts)  # the defaults: und below min_letters / min_confidence
         given = np.array(given)
         print(f"\n### {kind} ({len(texts):,} texts)")
-        print("| length (chars) | texts | stock accuracy | ours accuracy | ours: labelled | "
-              "ours: precision of labels | stock: p >= 0.85 | stock: precision there |")
+        print(
+            "| length (chars) | texts | stock accuracy | ours accuracy | ours: labelled | "
+            "ours: precision of labels | stock: p >= 0.85 | stock: precision there |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for lo, hi in [*BUCKETS, (1, 10_000)]:
             sel = (lens >= lo) & (lens <= hi)
@@ -183,16 +197,24 @@ def main() -> None:
                 continue
             g = sel & (given != "und")
             sg = sel & (s_conf >= 0.85)
-            name = "all" if (lo, hi) == (1, 10_000) else f"{lo}-{hi}" if hi < 10_000 else (
-                f">{lo - 1}")
-            print(f"| {name} | {sel.sum():,} | {np.mean(s_lab[sel] == truth[sel]):.2%} | "
-                  f"{np.mean(lab[sel] == truth[sel]):.2%} | {g.sum() / sel.sum():.1%} | "
-                  f"{_pct(given[g] == truth[g])} | {sg.sum() / sel.sum():.1%} | "
-                  f"{_pct(s_lab[sg] == truth[sg])} |")
+            name = (
+                "all"
+                if (lo, hi) == (1, 10_000)
+                else f"{lo}-{hi}"
+                if hi < 10_000
+                else (f">{lo - 1}")
+            )
+            print(
+                f"| {name} | {sel.sum():,} | {np.mean(s_lab[sel] == truth[sel]):.2%} | "
+                f"{np.mean(lab[sel] == truth[sel]):.2%} | {g.sum() / sel.sum():.1%} | "
+                f"{_pct(given[g] == truth[g])} | {sg.sum() / sel.sum():.1%} | "
+                f"{_pct(s_lab[sg] == truth[sg])} |"
+            )
 
 
 def _pct(ok: np.ndarray) -> str:
     return f"{ok.mean():.2%}" if len(ok) else "-"
+
 
 if __name__ == "__main__":
     main()

@@ -50,9 +50,24 @@ def tree_rss(pid: int) -> int:
 def measure(corpus: Path, workers: int, fmt: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-        cmd = [CURATE_PYTHON, "-m", "curate", "run", str(corpus), "--rules", str(RULES),
-               "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
-               "--workers", str(workers), "--format", fmt]
+        cmd = [
+            CURATE_PYTHON,
+            "-m",
+            "curate",
+            "run",
+            str(corpus),
+            "--rules",
+            str(RULES),
+            "--out",
+            f"{tmp}/out",
+            "--report-dir",
+            f"{tmp}/report",
+            "--quiet",
+            "--workers",
+            str(workers),
+            "--format",
+            fmt,
+        ]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak, trace, last = 0, [], 0.0
@@ -80,14 +95,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--format", default="hf")
     args = ap.parse_args()
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}; --workers {args.workers} --format {args.format}")
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}; --workers {args.workers} --format {args.format}"
+    )
     res = {}
     for corpus in (args.small, args.large):
         r = measure(corpus, args.workers, args.format)
         res[corpus] = r
-        print(f"{corpus} ({corpus.stat().st_size / 1e6:.0f} MB): peak RSS {r['peak_mib']:.0f} MiB "
-              f"(process tree), {r['wall']:.0f} s wall")
+        print(
+            f"{corpus} ({corpus.stat().st_size / 1e6:.0f} MB): peak RSS {r['peak_mib']:.0f} MiB "
+            f"(process tree), {r['wall']:.0f} s wall"
+        )
     ratio = res[args.large]["peak_mib"] / res[args.small]["peak_mib"]
     print(f"peak RSS ratio large/small: {ratio:.2f}x (target <= 1.3x)")
 

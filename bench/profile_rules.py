@@ -56,18 +56,21 @@ def main() -> None:
                 return fn(*a, **k)
             finally:
                 cost[label] += time.process_time() - t0
+
         return wrapper
 
     real_stats = quality._stats
     quality._stats = timed("quality stats (shared)", real_stats)
     inner = collections.Counter()
     for r in rules:
+
         def ev(batch, _ev=r.evaluate, _name=r.name):
             before = cost["quality stats (shared)"]
             t0 = time.process_time()
             out = _ev(batch)
             inner[_name] += time.process_time() - t0 - (cost["quality stats (shared)"] - before)
             return out
+
         r.evaluate = ev
     split = timed("split lines (Batch)", base.split_lines)
     base.split_lines = split
@@ -79,8 +82,9 @@ def main() -> None:
     quality._stats = real_stats
     for name, v in inner.items():
         cost[f"rule {name}"] = v
-    cost["batch function's own work"] = total - sum(inner.values()) - cost[
-        "quality stats (shared)"] - cost["split lines (Batch)"]
+    cost["batch function's own work"] = (
+        total - sum(inner.values()) - cost["quality stats (shared)"] - cost["split lines (Batch)"]
+    )
     grand = sum(cost.values())
     print(f"{docs} documents, {grand:.2f} CPU s in all, {docs / grand:.0f} docs/CPU-s")
     for name, v in cost.most_common():

@@ -28,8 +28,16 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 import polars as pl  # noqa: E402
 
 DATA = Path(os.environ.get("CURATE_SHARED_DATA", "/work/shared/data")) / "webcrawl"
-GOPHER_RULES = ("too-few-words", "too-many-words", "mean-word-length", "symbol-heavy",
-                "bullet-lines", "ellipsis-lines", "few-alphabetic-words", "no-stop-words")
+GOPHER_RULES = (
+    "too-few-words",
+    "too-many-words",
+    "mean-word-length",
+    "symbol-heavy",
+    "bullet-lines",
+    "ellipsis-lines",
+    "few-alphabetic-words",
+    "no-stop-words",
+)
 GOPHER_STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 
 
@@ -70,11 +78,13 @@ def run_curate(texts: list[str], rules: list[dict], batch_size: int) -> tuple[fl
     t0 = time.process_time()
     parts = []
     for start in range(0, len(texts), batch_size):
-        chunk = texts[start:start + batch_size]
+        chunk = texts[start : start + batch_size]
         df = pl.DataFrame({"i": range(start, start + len(chunk)), "text": chunk})
         out = process_batch(built, df, "text")
-        parts += [out.kept.with_columns(pl.lit(True).alias("kept")),
-                  out.rejected.with_columns(pl.lit(False).alias("kept"))]
+        parts += [
+            out.kept.with_columns(pl.lit(True).alias("kept")),
+            out.rejected.with_columns(pl.lit(False).alias("kept")),
+        ]
     seconds = time.process_time() - t0
     return seconds, pl.concat(parts, how="diagonal_relaxed").sort("i")
 
@@ -96,8 +106,10 @@ def main() -> None:
     n_unique = len(texts)
     texts = texts * args.repeat
     mb = sum(len(t.encode()) for t in texts) / 1e6
-    print(f"documents: {len(texts)} ({n_unique} unique x {args.repeat}), {mb:.1f} MB, "
-          f"POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}")
+    print(
+        f"documents: {len(texts)} ({n_unique} unique x {args.repeat}), {mb:.1f} MB, "
+        f"POLARS_MAX_THREADS={os.environ['POLARS_MAX_THREADS']}"
+    )
 
     dt_s, dt_kept = run_datatrove(texts)
     # the `gopher` rule set's quality rules (datatrove-compatible: Gopher's English stop words,
@@ -110,17 +122,33 @@ def main() -> None:
     # shipped language)
     plain = [{"rule": r, "action": "drop"} for r in GOPHER_RULES]
     _, cu_plain = run_curate(texts, plain, args.batch_size)
-    every = [{"rule": r, "action": "flag"} for r in (
-        *GOPHER_RULES, "curly-braces", "lorem-ipsum", "javascript-notice", "unterminated-lines",
-        "too-few-sentences", "few-punctuated-lines", "short-lines", "duplicated-line-chars",
-        "list-like", "low-quality")]
+    every = [
+        {"rule": r, "action": "flag"}
+        for r in (
+            *GOPHER_RULES,
+            "curly-braces",
+            "lorem-ipsum",
+            "javascript-notice",
+            "unterminated-lines",
+            "too-few-sentences",
+            "few-punctuated-lines",
+            "short-lines",
+            "duplicated-line-chars",
+            "list-like",
+            "low-quality",
+        )
+    ]
     all_s, full = run_curate(texts, every, args.batch_size)
 
     print(f"datatrove GopherQualityFilter      {dt_s:7.2f} CPU s  {len(texts) / dt_s:8.0f} docs/s")
-    print(f"curate, the 8 Gopher rules         {cu_s:7.2f} CPU s  {len(texts) / cu_s:8.0f} docs/s"
-          f"  -> {dt_s / cu_s:.1f}x datatrove")
-    print(f"curate, all 18 quality rules+score {all_s:7.2f} CPU s  {len(texts) / all_s:8.0f} docs/s"
-          f"  -> {dt_s / all_s:.1f}x datatrove's Gopher filter alone")
+    print(
+        f"curate, the 8 Gopher rules         {cu_s:7.2f} CPU s  {len(texts) / cu_s:8.0f} docs/s"
+        f"  -> {dt_s / cu_s:.1f}x datatrove"
+    )
+    print(
+        f"curate, all 18 quality rules+score {all_s:7.2f} CPU s  {len(texts) / all_s:8.0f} docs/s"
+        f"  -> {dt_s / all_s:.1f}x datatrove's Gopher filter alone"
+    )
 
     dclm = range(len([y for y in labels if y is not None]))
     oscar = range(len(dclm), n_unique)
@@ -128,11 +156,13 @@ def main() -> None:
         kept = frame["kept"].to_list()
         agree_en = sum(kept[i] == dt_kept[i] for i in dclm) / len(dclm)
         agree_ml = sum(kept[i] == dt_kept[i] for i in oscar) / len(oscar)
-        print(f"curate ({label}) keep/drop agreement with datatrove: {agree_en:.3f} on DCLM "
-              f"(English), {agree_ml:.3f} on OSCAR (166 languages); kept on DCLM: datatrove "
-              f"{sum(dt_kept[i] for i in dclm)}, curate {sum(kept[i] for i in dclm)} of "
-              f"{len(dclm)}; on OSCAR: datatrove {sum(dt_kept[i] for i in oscar)}, curate "
-              f"{sum(kept[i] for i in oscar)} of {len(oscar)}")
+        print(
+            f"curate ({label}) keep/drop agreement with datatrove: {agree_en:.3f} on DCLM "
+            f"(English), {agree_ml:.3f} on OSCAR (166 languages); kept on DCLM: datatrove "
+            f"{sum(dt_kept[i] for i in dclm)}, curate {sum(kept[i] for i in dclm)} of "
+            f"{len(dclm)}; on OSCAR: datatrove {sum(dt_kept[i] for i in oscar)}, curate "
+            f"{sum(kept[i] for i in oscar)} of {len(oscar)}"
+        )
     ours_kept = cu_plain["kept"].to_list()
 
     quality = full["curate_quality"].to_list()[: len(dclm)]
@@ -141,15 +171,19 @@ def main() -> None:
     cu_score = [1.0 if ours_kept[i] else 0.0 for i in dclm]
     gs_kept = cu["kept"].to_list()
     gs_score = [1.0 if gs_kept[i] else 0.0 for i in dclm]
-    print(f"DCLM human labels ({len(y)} docs, label 1 = high quality): AUC of curate quality "
-          f"score {auc(quality, y):.3f}; of keep/drop: datatrove Gopher {auc(dt_score, y):.3f}, "
-          f"curate gopher rule set {auc(gs_score, y):.3f}, curate defaults {auc(cu_score, y):.3f}")
+    print(
+        f"DCLM human labels ({len(y)} docs, label 1 = high quality): AUC of curate quality "
+        f"score {auc(quality, y):.3f}; of keep/drop: datatrove Gopher {auc(dt_score, y):.3f}, "
+        f"curate gopher rule set {auc(gs_score, y):.3f}, curate defaults {auc(cu_score, y):.3f}"
+    )
     only_dt_drops = [y[i] for i in dclm if ours_kept[i] and not dt_kept[i]]
     only_cu_drops = [y[i] for i in dclm if dt_kept[i] and not ours_kept[i]]
-    print(f"DCLM docs dropped by datatrove only: {len(only_dt_drops)} "
-          f"({sum(only_dt_drops)} labelled high quality); by curate defaults only: "
-          f"{len(only_cu_drops)} "
-          f"({sum(only_cu_drops)} labelled high quality)")
+    print(
+        f"DCLM docs dropped by datatrove only: {len(only_dt_drops)} "
+        f"({sum(only_dt_drops)} labelled high quality); by curate defaults only: "
+        f"{len(only_cu_drops)} "
+        f"({sum(only_cu_drops)} labelled high quality)"
+    )
     edges = (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
     q = pl.Series(full["curate_quality"].to_list()[:n_unique])
     counts = [int(((q >= lo) & (q < hi)).sum()) for lo, hi in zip(edges, edges[1:], strict=False)]

@@ -28,11 +28,16 @@ def main() -> None:
     shipped = list(stop_words())
     words = {"rule": "too-few-words", "action": "flag"}
     setups = {
-        "Gopher's English list": [words, {"rule": "no-stop-words", "action": "flag",
-                                          "stop_words": GOPHER_STOP_WORDS}],
+        "Gopher's English list": [
+            words,
+            {"rule": "no-stop-words", "action": "flag", "stop_words": GOPHER_STOP_WORDS},
+        ],
         "union of shipped lists": [words, {"rule": "no-stop-words", "action": "flag"}],
-        "detected language": [{"rule": "language-mismatch", "action": "flag"}, words,
-                              {"rule": "no-stop-words", "action": "flag"}],
+        "detected language": [
+            {"rule": "language-mismatch", "action": "flag"},
+            words,
+            {"rule": "no-stop-words", "action": "flag"},
+        ],
     }
     for name, rules in setups.items():
         out = process_batch(load_ruleset({"name": "t", "rules": rules}).build(), df, "text")
@@ -40,10 +45,12 @@ def main() -> None:
         long = frame.filter(~pl.col("curate_flags").list.contains("too-few-words"))
         fires = long["curate_flags"].list.contains("no-stop-words")
         covered = long.filter(pl.col("lang").is_in(shipped))
-        print(f"{name:24s} docs with 50+ words: {long.height}; no-stop-words fires: "
-              f"{int(fires.sum())}; not judged: {long['curate_stop_words'].null_count()}; "
-              f"in a shipped language: {covered.height} docs, fires on "
-              f"{int(covered['curate_flags'].list.contains('no-stop-words').sum())}")
+        print(
+            f"{name:24s} docs with 50+ words: {long.height}; no-stop-words fires: "
+            f"{int(fires.sum())}; not judged: {long['curate_stop_words'].null_count()}; "
+            f"in a shipped language: {covered.height} docs, fires on "
+            f"{int(covered['curate_flags'].list.contains('no-stop-words').sum())}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,23 @@ sys.path.insert(0, str(ROOT))
 
 from tests.ray_cluster import Cluster, with_this_checkout  # noqa: E402
 
-DATA = [Path(p) for p in (os.environ.get("CURATE_SHARED_DATA"), ROOT.parent / "shared" / "data",
-                           ROOT.parents[1] / "shared" / "data") if p]  # a worktree is one deeper
-DCLM = next((d / "webcrawl/dclm_human_quality/majority_data.jsonl.gz" for d in DATA
-             if (d / "webcrawl").exists()), Path("absent"))
+DATA = [
+    Path(p)
+    for p in (
+        os.environ.get("CURATE_SHARED_DATA"),
+        ROOT.parent / "shared" / "data",
+        ROOT.parents[1] / "shared" / "data",
+    )
+    if p
+]  # a worktree is one deeper
+DCLM = next(
+    (
+        d / "webcrawl/dclm_human_quality/majority_data.jsonl.gz"
+        for d in DATA
+        if (d / "webcrawl").exists()
+    ),
+    Path("absent"),
+)
 
 
 def source_texts() -> tuple[list[str], str]:
@@ -60,20 +73,45 @@ def write_corpus(folder: Path, docs: int, files: int) -> tuple[int, str]:
     for k in range(files):
         with open(folder / f"part-{k:03d}.jsonl", "w", encoding="utf-8") as f:
             for i in range(k * per, min(docs, (k + 1) * per)):
-                line = json.dumps({"id": f"doc-{i}", "text": f"Document {i}.\n"
-                                   f"{texts[i % len(texts)]}"}, ensure_ascii=False) + "\n"
+                line = (
+                    json.dumps(
+                        {"id": f"doc-{i}", "text": f"Document {i}.\n{texts[i % len(texts)]}"},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 total += len(line.encode())
                 f.write(line)
     return total, what
 
 
-def curate(work: Path, corpus: str, name: str, rules: str, *engine: str,
-           env=None) -> tuple[float, dict]:
+def curate(
+    work: Path, corpus: str, name: str, rules: str, *engine: str, env=None
+) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "curate", "run", corpus, "--rules", rules,
-                          "--out", name, "--report-dir", f"{name}-report", "--name", "bench",
-                          "--quiet", *engine], cwd=work, capture_output=True, text=True,
-                         env=env or with_this_checkout(dict(os.environ)))
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "curate",
+            "run",
+            corpus,
+            "--rules",
+            rules,
+            "--out",
+            name,
+            "--report-dir",
+            f"{name}-report",
+            "--name",
+            "bench",
+            "--quiet",
+            *engine,
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env or with_this_checkout(dict(os.environ)),
+    )
     seconds = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"{name} failed:\n{res.stderr[-3000:]}")
@@ -81,9 +119,13 @@ def curate(work: Path, corpus: str, name: str, rules: str, *engine: str,
 
 
 def counts(report: dict) -> dict:
-    return {"documents": report["documents"], "characters": report["characters"],
-            "rules": {k: (v["fired"], v["dropped"], v["chars_removed"])
-                      for k, v in report["rules"].items()}}
+    return {
+        "documents": report["documents"],
+        "characters": report["characters"],
+        "rules": {
+            k: (v["fired"], v["dropped"], v["chars_removed"]) for k, v in report["rules"].items()
+        },
+    }
 
 
 def per_shard(folder: Path, rules: str) -> list[tuple[int, int, float, float]]:
@@ -100,8 +142,9 @@ def per_shard(folder: Path, rules: str) -> list[tuple[int, int, float, float]]:
     for s in shards:
         t0, c0 = time.perf_counter(), time.process_time()
         st = process_shard(ruleset, s, {}, None)
-        out.append((st.input, os.path.getsize(s.path), time.perf_counter() - t0,
-                    time.process_time() - c0))
+        out.append(
+            (st.input, os.path.getsize(s.path), time.perf_counter() - t0, time.process_time() - c0)
+        )
     return out
 
 
@@ -114,10 +157,12 @@ def ray_task_overhead(address: str, token: str, tasks: int = 200) -> float:
         "ray.get([f.remote() for _ in range(20)])\n"
         "t = time.perf_counter()\n"
         f"ray.get([f.remote() for _ in range({tasks})])\n"
-        f"print((time.perf_counter() - t) * 1000 / {tasks})\n")
+        f"print((time.perf_counter() - t) * 1000 / {tasks})\n"
+    )
     env = dict(os.environ, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
     return float(res.stdout.strip().splitlines()[-1])
 
 
@@ -135,13 +180,18 @@ def main() -> None:
     size, what = write_corpus(work / "corpus", args.docs, args.files)
     write_corpus(work / "tiny", 20, 2)  # fixed costs: start-up, imports, joining, writing
     mb = size / 1e6
-    print(f"corpus: {args.docs:,} documents, {mb:.1f} MB, {args.files} jsonl files (shards), "
-          f"{what}; rules {args.rules}; {os.cpu_count()} cores; ray {ray.__version__}; "
-          f"python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-          flush=True)
+    print(
+        f"corpus: {args.docs:,} documents, {mb:.1f} MB, {args.files} jsonl files (shards), "
+        f"{what}; rules {args.rules}; {os.cpu_count()} cores; ray {ray.__version__}; "
+        f"python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        flush=True,
+    )
 
-    engines = {"serial": ("--workers", "1"), "pool": ("--workers", str(args.workers)),
-               "ray-local": ("--engine", "ray", "--workers", str(args.workers))}
+    engines = {
+        "serial": ("--workers", "1"),
+        "pool": ("--workers", str(args.workers)),
+        "ray-local": ("--engine", "ray", "--workers", str(args.workers)),
+    }
     runs: dict[str, tuple[float, float, dict, float]] = {}
 
     def measure(name: str, *engine: str, env=None) -> None:
@@ -158,33 +208,44 @@ def main() -> None:
     try:
         address = cluster.address
         start_s = time.perf_counter() - t0
-        measure("ray-cluster", "--engine", "ray", "--ray-address", address,
-                env=cluster.driver_env())
+        measure(
+            "ray-cluster", "--engine", "ray", "--ray-address", address, env=cluster.driver_env()
+        )
         overhead_ms = ray_task_overhead(address, cluster.token)
     finally:
         cluster.stop()
     same = all(counts(r[2]) == counts(runs["serial"][2]) for r in runs.values())
     shards = per_shard(work / "corpus", args.rules)
 
-    print(f"\n{'run':<12} {'seconds':>8} {'docs/s':>7} {'MB/s':>6} {'vs serial':>9} "
-          f"{'20-doc run':>10} {'load':>5}")
+    print(
+        f"\n{'run':<12} {'seconds':>8} {'docs/s':>7} {'MB/s':>6} {'vs serial':>9} "
+        f"{'20-doc run':>10} {'load':>5}"
+    )
     base = runs["serial"][0]
     for name, (full, tiny, _, load) in runs.items():
-        print(f"{name:<12} {full:>8.1f} {args.docs / full:>7.0f} {mb / full:>6.2f} "
-              f"{base / full:>8.2f}x {tiny:>9.1f}s {load:>5.1f}")
+        print(
+            f"{name:<12} {full:>8.1f} {args.docs / full:>7.0f} {mb / full:>6.2f} "
+            f"{base / full:>8.2f}x {tiny:>9.1f}s {load:>5.1f}"
+        )
     print(f"same report counts in every run: {same}")
-    print(f"ray start --head (one node, {args.workers} CPUs): {start_s:.1f} s; "
-          f"an empty Ray task on it: {overhead_ms:.2f} ms")
+    print(
+        f"ray start --head (one node, {args.workers} CPUs): {start_s:.1f} s; "
+        f"an empty Ray task on it: {overhead_ms:.2f} ms"
+    )
     walls = [w for _, _, w, _ in shards]
     cpus = [c for _, _, _, c in shards]
     docs = sum(d for d, _, _, _ in shards)
     size_sh = sum(b for _, b, _, _ in shards)
-    print(f"\nper shard, alone in one process: {len(shards)} shards of "
-          f"{size_sh / len(shards) / 1e6:.2f} MB / {docs / len(shards):.0f} documents; "
-          f"wall median {statistics.median(walls):.2f} s (min {min(walls):.2f}, max "
-          f"{max(walls):.2f}); CPU median {statistics.median(cpus):.2f} s")
-    print(f"CPU cost: {1000 * sum(cpus) / docs:.2f} ms per document, "
-          f"{size_sh / 1e6 / sum(cpus):.2f} MB per CPU-second")
+    print(
+        f"\nper shard, alone in one process: {len(shards)} shards of "
+        f"{size_sh / len(shards) / 1e6:.2f} MB / {docs / len(shards):.0f} documents; "
+        f"wall median {statistics.median(walls):.2f} s (min {min(walls):.2f}, max "
+        f"{max(walls):.2f}); CPU median {statistics.median(cpus):.2f} s"
+    )
+    print(
+        f"CPU cost: {1000 * sum(cpus) / docs:.2f} ms per document, "
+        f"{size_sh / 1e6 / sum(cpus):.2f} MB per CPU-second"
+    )
     print(f"work folder: {work}")
 
 

@@ -49,21 +49,24 @@ def load_texts(data: Path) -> dict[str, list[str]]:
     bench = data / "boilerplate/scrapinghub_article_extraction_benchmark"
     gt = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
     out["scrapinghub (news bodies)"] = [v["articleBody"] for v in gt.values()]
-    with gzip.open(data / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt",
-                   encoding="utf-8") as f:
+    with gzip.open(
+        data / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt", encoding="utf-8"
+    ) as f:
         out["dclm (web)"] = [json.loads(line)["text"] for line in f]
     out["dolma (web)"] = [
         json.loads(line)["text"]
         for p in sorted((data / "webcrawl/dolma_cc_test_docs").glob("*.jsonl"))
-        if "attributes" not in p.name for line in p.open(encoding="utf-8")
+        if "attributes" not in p.name
+        for line in p.open(encoding="utf-8")
     ]
     out["redpajama (web)"] = [
         json.loads(line)["text"]
         for p in sorted((data / "webcrawl/redpajama_samples_datajuicer").glob("*.jsonl"))
         for line in p.open(encoding="utf-8")
     ]
-    with open(data / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl",
-              encoding="utf-8") as f:
+    with open(
+        data / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl", encoding="utf-8"
+    ) as f:
         out["oscar (166 languages)"] = [json.loads(line)["text"] for line in f]
     news = data / "indonesian_news/anpandu_news_scraper_fixtures"
     exp = json.loads((news / "expected_singlepage.json").read_text(encoding="utf-8"))
@@ -140,26 +143,40 @@ def strip_eval(corpus: dict[str, list[str]], rng: random.Random) -> None:
     bases = [(s, t) for s, t in bases if t.strip()]
     raw = [t for ts in corpus.values() for t in ts]
     changed_raw = sum(a != b for a, b in zip(raw, clean(raw, rules), strict=True))
-    print(f"untouched, as found    : {changed_raw}/{len(raw)} changed "
-          f"({100 * changed_raw / len(raw):.2f} %)")
+    print(
+        f"untouched, as found    : {changed_raw}/{len(raw)} changed "
+        f"({100 * changed_raw / len(raw):.2f} %)"
+    )
     texts = [t for _, t in bases]
     out = clean(texts, rules)
     changed = [(s, t) for (s, t), o in zip(bases, out, strict=True) if o != t]
-    print(f"untouched, tidied      : {len(changed)}/{len(bases)} changed "
-          f"({100 * len(changed) / len(bases):.2f} %)")
-    for kind, short in (("article", False), ("paragraph", False), ("near", False),
-                        ("paragraph", True), ("near", True)):
+    print(
+        f"untouched, tidied      : {len(changed)}/{len(bases)} changed "
+        f"({100 * len(changed) / len(bases):.2f} %)"
+    )
+    for kind, short in (
+        ("article", False),
+        ("paragraph", False),
+        ("near", False),
+        ("paragraph", True),
+        ("near", True),
+    ):
         cases = [(s, t, inject(t, kind, rng, short)) for s, t in bases]
         skipped = sum(c is None for _, _, c in cases)
         cases = [(s, t, c) for s, t, c in cases if c is not None]
         got = clean([c for _, _, c in cases], rules)
         ok = sum(g == t for (_, t, _), g in zip(cases, got, strict=True))
-        label = {"article": "whole text twice", "paragraph": "one paragraph twice",
-                 "near": "near-identical paragraph"}[kind]
+        label = {
+            "article": "whole text twice",
+            "paragraph": "one paragraph twice",
+            "near": "near-identical paragraph",
+        }[kind]
         if short:
             label += f" (20-{MIN_CHARS - 1} chars)"
-        print(f"{label:40s}: {ok}/{len(cases)} equal ({100 * ok / max(len(cases), 1):.2f} %), "
-              f"{skipped} bases without such a unit")
+        print(
+            f"{label:40s}: {ok}/{len(cases)} equal ({100 * ok / max(len(cases), 1):.2f} %), "
+            f"{skipped} bases without such a unit"
+        )
 
 
 def edit_words(text: str, frac: float, rng: random.Random) -> str:
@@ -180,7 +197,7 @@ def edit_words(text: str, frac: float, rng: random.Random) -> str:
 def shingles(text: str, k: int = 5) -> set[str]:
     """The rule's shingles: 5-word windows of the text normalised as the rule normalises it."""
     w = pl.select(normalised(pl.lit(text))).item().split(" ")
-    return {" ".join(w[i:i + k]) for i in range(len(w) - k + 1)}
+    return {" ".join(w[i : i + k]) for i in range(len(w) - k + 1)}
 
 
 def dedup_eval(corpus: dict[str, list[str]], rng: random.Random) -> None:
@@ -196,26 +213,36 @@ def dedup_eval(corpus: dict[str, list[str]], rng: random.Random) -> None:
     src = df["src"].to_list()
     edits = df["edit"].to_list()
     texts = df["text"].to_list()
-    jac = {k: len(shingles(bases[src[k]]) & shingles(texts[k]))
-           / max(1, len(shingles(bases[src[k]]) | shingles(texts[k])))
-           for k in range(df.height) if edits[k] is not None}
-    print(f"{len(bases)} source documents (>= 50 words), {len(picked)} edited copies "
-          f"(1, 3, 5, 10 % of words replaced, deleted or inserted), {df.height} documents")
+    jac = {
+        k: len(shingles(bases[src[k]]) & shingles(texts[k]))
+        / max(1, len(shingles(bases[src[k]]) | shingles(texts[k])))
+        for k in range(df.height)
+        if edits[k] is not None
+    }
+    print(
+        f"{len(bases)} source documents (>= 50 words), {len(picked)} edited copies "
+        f"(1, 3, 5, 10 % of words replaced, deleted or inserted), {df.height} documents"
+    )
     for bands, rows_ in ((14, 8), (20, 5)):
         params = {"bands": bands, "rows": rows_}
-        rule = load_ruleset({"name": "eval", "rules": [
-            {"rule": "duplicate-documents", "action": "flag", **params}]}).build()[0]
+        rule = load_ruleset(
+            {"name": "eval", "rules": [{"rule": "duplicate-documents", "action": "flag", **params}]}
+        ).build()[0]
         t0 = time.perf_counter()
-        batch = Batch.from_texts(df["text"], extra=pl.DataFrame(
-            {"__file": ["eval"] * df.height, "__line": list(range(df.height))}))
+        batch = Batch.from_texts(
+            df["text"],
+            extra=pl.DataFrame({"__file": ["eval"] * df.height, "__line": list(range(df.height))}),
+        )
         finished = rule.finish(rule.collect(batch))
         res = rule.evaluate(Batch(batch.docs, batch.lines, {rule.name: finished}))
         secs = time.perf_counter() - t0
         size = res.signals["duplicate_cluster_size"].to_list()
         dup_of = res.signals["duplicate_of"].to_list()
         # a document's cluster: its representative's location, or itself when it is one
-        cluster = [d if d is not None else (f"eval:{k}" if s > 1 else None)
-                   for k, (d, s) in enumerate(zip(dup_of, size, strict=True))]
+        cluster = [
+            d if d is not None else (f"eval:{k}" if s > 1 else None)
+            for k, (d, s) in enumerate(zip(dup_of, size, strict=True))
+        ]
         members: dict[str, list[int]] = {}
         for k, c in enumerate(cluster):
             if c is not None:
@@ -236,17 +263,23 @@ def dedup_eval(corpus: dict[str, list[str]], rng: random.Random) -> None:
             ks = [k for k in range(df.height) if edits[k] == level]
             js = sorted(jac[k] for k in ks)
             n = sum(hit(k) for k in ks)
-            print(f"  edit {level:4.0%} of words: recall {n}/{len(ks)} ({100 * n / len(ks):.1f} %),"
-                  f" median Jaccard {js[len(js) // 2]:.2f}")
+            print(
+                f"  edit {level:4.0%} of words: recall {n}/{len(ks)} ({100 * n / len(ks):.1f} %),"
+                f" median Jaccard {js[len(js) // 2]:.2f}"
+            )
         for lo, hi in ((0.9, 1.01), (0.8, 0.9), (0.7, 0.8), (0.6, 0.7), (0.0, 0.6)):
             ks = [k for k in jac if lo <= jac[k] < hi]
             n = sum(hit(k) for k in ks)
             expect = sum(1 - (1 - jac[k] ** rows_) ** bands for k in ks)
-            print(f"  Jaccard {lo:.1f}-{min(hi, 1):.1f}: recall {n}/{len(ks)}"
-                  f" ({100 * n / max(len(ks), 1):.1f} %; S-curve expects {expect:.0f})")
+            print(
+                f"  Jaccard {lo:.1f}-{min(hi, 1):.1f}: recall {n}/{len(ks)}"
+                f" ({100 * n / max(len(ks), 1):.1f} %; S-curve expects {expect:.0f})"
+            )
         mixed = sum(1 for ks in members.values() if len({src[k] for k in ks}) > 1)
-        print(f"  linked pairs {linked}, same source {true}: precision "
-              f"{100 * true / max(linked, 1):.2f} %; clusters joining unrelated documents {mixed}")
+        print(
+            f"  linked pairs {linked}, same source {true}: precision "
+            f"{100 * true / max(linked, 1):.2f} %; clusters joining unrelated documents {mixed}"
+        )
 
 
 def parity_and_speed(corpus: dict[str, list[str]]) -> None:
@@ -258,8 +291,9 @@ def parity_and_speed(corpus: dict[str, list[str]]) -> None:
 
     print("\n## 3. Gopher signals: parity with datatrove and throughput")
     texts = [t for ts in corpus.values() for t in ts if t.strip()]
-    rule = load_ruleset({"name": "g", "rules": [{"rule": "repeated-paragraphs",
-                                                 "action": "flag"}]}).build()[0]
+    rule = load_ruleset(
+        {"name": "g", "rules": [{"rule": "repeated-paragraphs", "action": "flag"}]}
+    ).build()[0]
     batch = Batch.from_texts(pl.Series(texts))
     ours = rule.evaluate(batch).signals
     ws = Whitespace()
@@ -288,7 +322,7 @@ def parity_and_speed(corpus: dict[str, list[str]]) -> None:
 
     def run_ours() -> None:
         for off in range(0, len(sample), 4096):
-            rule.evaluate(Batch.from_texts(pl.Series(sample[off:off + 4096])))
+            rule.evaluate(Batch.from_texts(pl.Series(sample[off : off + 4096])))
 
     dt_filter = GopherRepetitionFilter()
     docs = [Document(text=t, id=str(i)) for i, t in enumerate(sample)]
@@ -298,12 +332,16 @@ def parity_and_speed(corpus: dict[str, list[str]]) -> None:
     t_dt_all = timed(lambda: [signals(t, "en", counts=False) for t in sample])
     t_dt_ws = timed(lambda: [signals(t, ws, counts=False) for t in sample])
     print(f"\n{len(sample)} documents, {mb:.1f} MB, CPU seconds, one core each:")
-    for label, t in (("curate repeated-paragraphs (all 13 signals + strip mask)", t_ours),
-                     ("datatrove GopherRepetitionFilter.filter (stops at first failure)", t_dt),
-                     ("datatrove helpers, all 13 signals, spaCy words", t_dt_all),
-                     ("datatrove helpers, all 13 signals, whitespace words", t_dt_ws)):
-        print(f"  {label:66s} {t:7.2f} s  {len(sample) / t:8.0f} docs/s  {mb / t:6.2f} MB/s"
-              f"  x{t / t_ours:.1f}")
+    for label, t in (
+        ("curate repeated-paragraphs (all 13 signals + strip mask)", t_ours),
+        ("datatrove GopherRepetitionFilter.filter (stops at first failure)", t_dt),
+        ("datatrove helpers, all 13 signals, spaCy words", t_dt_all),
+        ("datatrove helpers, all 13 signals, whitespace words", t_dt_ws),
+    ):
+        print(
+            f"  {label:66s} {t:7.2f} s  {len(sample) / t:8.0f} docs/s  {mb / t:6.2f} MB/s"
+            f"  x{t / t_ours:.1f}"
+        )
 
 
 def main() -> int:

@@ -76,8 +76,12 @@ def run_datatrove(texts: list[str], pipeline: bool) -> tuple[float, float, dict[
         GopherRepetitionFilter,
     )
 
-    filters = [GopherRepetitionFilter(), GopherQualityFilter(), C4QualityFilter(),
-               FineWebQualityFilter()]
+    filters = [
+        GopherRepetitionFilter(),
+        GopherQualityFilter(),
+        C4QualityFilter(),
+        FineWebQualityFilter(),
+    ]
     for f in filters:  # load spaCy / nltk once, outside the timing
         f.filter(Document(text="Warm up the tokenizer. It loads lazily.", id="0"))
     dropped = {type(f).__name__: 0 for f in filters}
@@ -115,8 +119,14 @@ def run_curate(path: Path) -> dict[str, float]:
     _, _, stats = engine.process_batches(rs, tables, corpus, keep_rows=True)
     rules_cpu, rules_wall = since(t)
     assert stats.input == docs
-    return {"docs": docs, "read_cpu": read_cpu, "read_wall": read_wall, "rules_cpu": rules_cpu,
-            "rules_wall": rules_wall, "dropped": stats.dropped}
+    return {
+        "docs": docs,
+        "read_cpu": read_cpu,
+        "read_wall": read_wall,
+        "rules_cpu": rules_cpu,
+        "rules_wall": rules_wall,
+        "dropped": stats.dropped,
+    }
 
 
 BASELINE = """
@@ -148,33 +158,75 @@ def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 
 
 def run_end_to_end(path: Path, workers: int) -> dict[str, float]:
-    env = dict(os.environ, POLARS_MAX_THREADS="1",
-               PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
+    env = dict(
+        os.environ,
+        POLARS_MAX_THREADS="1",
+        PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)),
+    )
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         tmp = Path(tmp)
         base = child([CURATE_PYTHON, "-c", BASELINE, str(path), str(tmp / "base")], env)
-        run = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
-                     "--out", str(tmp / "out"), "--report-dir", str(tmp / "report"), "--quiet",
-                     "--workers", str(workers)], env)
+        run = child(
+            [
+                CURATE_PYTHON,
+                "-m",
+                "curate",
+                "run",
+                str(path),
+                "--rules",
+                str(RULES),
+                "--out",
+                str(tmp / "out"),
+                "--report-dir",
+                str(tmp / "report"),
+                "--quiet",
+                "--workers",
+                str(workers),
+            ],
+            env,
+        )
         shutil.rmtree(tmp / "out", ignore_errors=True)
     return {"base_cpu": base[0], "base_wall": base[1], "run_cpu": run[0], "run_wall": run[1]}
 
 
 def run_workers(path: Path) -> None:
     """`curate run` with one worker and with every core: wall time, CPU time and the speed-up."""
-    env = dict(os.environ, POLARS_MAX_THREADS="1",
-               PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)))
+    env = dict(
+        os.environ,
+        POLARS_MAX_THREADS="1",
+        PYTHONPATH=os.environ.get("PYTHONPATH", str(HERE.parent)),
+    )
     res = {}
     for w in (1, os.cpu_count() or 1):
         with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-            res[w] = child([CURATE_PYTHON, "-m", "curate", "run", str(path), "--rules", str(RULES),
-                            "--out", f"{tmp}/out", "--report-dir", f"{tmp}/report", "--quiet",
-                            "--workers", str(w)], env)
-        print(f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
-              f"(load {os.getloadavg()[0]:.1f})")
+            res[w] = child(
+                [
+                    CURATE_PYTHON,
+                    "-m",
+                    "curate",
+                    "run",
+                    str(path),
+                    "--rules",
+                    str(RULES),
+                    "--out",
+                    f"{tmp}/out",
+                    "--report-dir",
+                    f"{tmp}/report",
+                    "--quiet",
+                    "--workers",
+                    str(w),
+                ],
+                env,
+            )
+        print(
+            f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
+            f"(load {os.getloadavg()[0]:.1f})"
+        )
     (c1, w1, _), (cn, wn, _) = res[1], res[os.cpu_count() or 1]
-    print(f"speed-up with {os.cpu_count()} workers: {w1 / wn:.2f}x wall; CPU {cn / c1:.2f}x of one "
-          f"worker's (the pool's overhead)")
+    print(
+        f"speed-up with {os.cpu_count()} workers: {w1 / wn:.2f}x wall; CPU {cn / c1:.2f}x of one "
+        f"worker's (the pool's overhead)"
+    )
 
 
 def versions() -> str:
@@ -193,56 +245,81 @@ def versions() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
-    ap.add_argument("--datatrove-docs", type=int, default=2000,
-                    help="datatrove runs on the first N documents (it is ~100x slower)")
+    ap.add_argument(
+        "--datatrove-docs",
+        type=int,
+        default=2000,
+        help="datatrove runs on the first N documents (it is ~100x slower)",
+    )
     ap.add_argument("--no-run", action="store_true", help="skip the curate run vs read+write part")
     ap.add_argument("--workers", type=int, default=1, help="--workers of the timed curate run")
-    ap.add_argument("--workers-only", action="store_true",
-                    help="only time `curate run` with one worker and with every core")
+    ap.add_argument(
+        "--workers-only",
+        action="store_true",
+        help="only time `curate run` with one worker and with every core",
+    )
     args = ap.parse_args()
     if args.workers_only:
         run_workers(args.corpus)
         return
 
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}; {versions()}")
-    print(f"# POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS')}, corpus {args.corpus} "
-          f"({args.corpus.stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}; {versions()}"
+    )
+    print(
+        f"# POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS')}, corpus {args.corpus} "
+        f"({args.corpus.stat().st_size / 1e6:.1f} MB)"
+    )
     texts = load_texts(args.corpus, args.datatrove_docs)
     n_dt = len(texts)
     p_cpu, p_wall, p_dropped = run_datatrove(texts, pipeline=True)
-    print(f"datatrove 4 filters as a pipeline (a dropped document skips the later filters): "
-          f"{n_dt} docs, {p_cpu:.2f} CPU s -> {n_dt / p_cpu:.0f} docs/CPU-s; dropped "
-          f"{json.dumps(p_dropped)}")
+    print(
+        f"datatrove 4 filters as a pipeline (a dropped document skips the later filters): "
+        f"{n_dt} docs, {p_cpu:.2f} CPU s -> {n_dt / p_cpu:.0f} docs/CPU-s; dropped "
+        f"{json.dumps(p_dropped)}"
+    )
     dt_cpu, dt_wall, dt_dropped = run_datatrove(texts, pipeline=False)
     del texts
     dt_rate, dt_rate_wall = n_dt / dt_cpu, n_dt / dt_wall
-    print(f"datatrove 4 filters, every filter on every document (as curate): {n_dt} docs, "
-          f"{dt_cpu:.2f} CPU s, {dt_wall:.2f} wall s -> {dt_rate:.0f} docs/CPU-s "
-          f"({dt_rate_wall:.0f} docs/wall-s); dropped {json.dumps(dt_dropped)}")
+    print(
+        f"datatrove 4 filters, every filter on every document (as curate): {n_dt} docs, "
+        f"{dt_cpu:.2f} CPU s, {dt_wall:.2f} wall s -> {dt_rate:.0f} docs/CPU-s "
+        f"({dt_rate_wall:.0f} docs/wall-s); dropped {json.dumps(dt_dropped)}"
+    )
 
     cu = run_curate(args.corpus)
     n = cu["docs"]
     rules_rate = n / cu["rules_cpu"]
     full_rate = n / (cu["rules_cpu"] + cu["read_cpu"])
-    print(f"curate heuristic rules: {n} docs; read {cu['read_cpu']:.2f} CPU s, rules "
-          f"{cu['rules_cpu']:.2f} CPU s ({cu['rules_wall']:.2f} wall s); dropped {cu['dropped']}")
-    print(f"  rules:      {rules_rate:.0f} docs/CPU-s = {rules_rate / dt_rate:.1f}x datatrove "
-          f"(wall: {n / cu['rules_wall']:.0f} docs/s = {n / cu['rules_wall'] / dt_rate_wall:.1f}x)")
+    print(
+        f"curate heuristic rules: {n} docs; read {cu['read_cpu']:.2f} CPU s, rules "
+        f"{cu['rules_cpu']:.2f} CPU s ({cu['rules_wall']:.2f} wall s); dropped {cu['dropped']}"
+    )
+    print(
+        f"  rules:      {rules_rate:.0f} docs/CPU-s = {rules_rate / dt_rate:.1f}x datatrove "
+        f"(wall: {n / cu['rules_wall']:.0f} docs/s = {n / cu['rules_wall'] / dt_rate_wall:.1f}x)"
+    )
     wall_full = cu["rules_wall"] + cu["read_wall"]
-    print(f"  read+rules: {full_rate:.0f} docs/CPU-s = {full_rate / dt_rate:.1f}x datatrove "
-          f"(wall: {n / wall_full:.0f} docs/s = {n / wall_full / dt_rate_wall:.1f}x)")
+    print(
+        f"  read+rules: {full_rate:.0f} docs/CPU-s = {full_rate / dt_rate:.1f}x datatrove "
+        f"(wall: {n / wall_full:.0f} docs/s = {n / wall_full / dt_rate_wall:.1f}x)"
+    )
 
     print(f"  read+rules against the datatrove pipeline: {full_rate / (n_dt / p_cpu):.1f}x")
 
     if not args.no_run:
         e = run_end_to_end(args.corpus, args.workers)
-        print(f"read+write baseline (curate reader -> save_to_disk): {e['base_cpu']:.2f} CPU s, "
-              f"{e['base_wall']:.2f} wall s")
-        print(f"curate run --workers {args.workers} (read, rules, write hf, report): "
-              f"{e['run_cpu']:.2f} CPU s, {e['run_wall']:.2f} wall s -> "
-              f"{e['run_cpu'] / e['base_cpu']:.2f}x the baseline CPU "
-              f"({e['run_wall'] / e['base_wall']:.2f}x wall)")
+        print(
+            f"read+write baseline (curate reader -> save_to_disk): {e['base_cpu']:.2f} CPU s, "
+            f"{e['base_wall']:.2f} wall s"
+        )
+        print(
+            f"curate run --workers {args.workers} (read, rules, write hf, report): "
+            f"{e['run_cpu']:.2f} CPU s, {e['run_wall']:.2f} wall s -> "
+            f"{e['run_cpu'] / e['base_cpu']:.2f}x the baseline CPU "
+            f"({e['run_wall'] / e['base_wall']:.2f}x wall)"
+        )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,36 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data beside the repository (or beside the worktrees' folder), or $CURATE_SHARED_DATA
-DATA = Path(os.environ.get("CURATE_SHARED_DATA") or next(
-    (p for p in (ROOT.parent / "shared/data", ROOT.parent.parent / "shared/data") if p.exists()),
-    ROOT.parent / "shared/data"))
-CAPS = (255, 256, 500, 512, 1000, 1024, 2000, 2048, 4096, 5000, 8192, 10000, 16384, 32767, 32768,
-        65535, 65536)
+DATA = Path(
+    os.environ.get("CURATE_SHARED_DATA")
+    or next(
+        (
+            p
+            for p in (ROOT.parent / "shared/data", ROOT.parent.parent / "shared/data")
+            if p.exists()
+        ),
+        ROOT.parent / "shared/data",
+    )
+)
+CAPS = (
+    255,
+    256,
+    500,
+    512,
+    1000,
+    1024,
+    2000,
+    2048,
+    4096,
+    5000,
+    8192,
+    10000,
+    16384,
+    32767,
+    32768,
+    65535,
+    65536,
+)
 KINDS = ("mid-word", "mid-sentence", "next-sentence", "round-cap")
 SEED = 20261128
 NAIVE_END = re.compile(r"[.!?。！？．।॥؟…]['\"”’»)\]」』]*$")
@@ -63,8 +88,9 @@ def load_complete() -> list[tuple[str, str, str]]:
     zyte = DATA / "boilerplate/scrapinghub_article_extraction_benchmark"
     gt = json.loads((zyte / "ground-truth.json").read_text(encoding="utf-8"))
     docs += [("scrapinghub", k, v["articleBody"]) for k, v in sorted(gt.items())]
-    with gzip.open(DATA / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt",
-                   encoding="utf-8") as f:
+    with gzip.open(
+        DATA / "webcrawl/dclm_human_quality/majority_data.jsonl.gz", "rt", encoding="utf-8"
+    ) as f:
         for i, line in enumerate(f):
             row = json.loads(line)
             DCLM_QUALITY[str(i)] = row["label"]
@@ -72,13 +98,17 @@ def load_complete() -> list[tuple[str, str, str]]:
     for name in ("cc_en_head-0091.jsonl", "cc_en_head-0174.jsonl", "provided_documents_000.jsonl"):
         with open(DATA / "webcrawl/dolma_cc_test_docs" / name, encoding="utf-8") as f:
             docs += [("dolma", (r := json.loads(line))["id"], r["text"]) for line in f]
-    fixtures = json.loads((DATA / "indonesian_news/anpandu_news_scraper_fixtures/"
-                           "expected_singlepage.json").read_text(encoding="utf-8"))
+    fixtures = json.loads(
+        (DATA / "indonesian_news/anpandu_news_scraper_fixtures/expected_singlepage.json").read_text(
+            encoding="utf-8"
+        )
+    )
     docs += [("indonesian", r["fixture"], r["content"]) for r in fixtures]
     for name in ("redpajama-c4-refined.jsonl", "redpajama-cc-2023-06-refined.jsonl"):
         with open(DATA / "webcrawl/redpajama_samples_datajuicer" / name, encoding="utf-8") as f:
-            docs += [("redpajama", f"{name}:{i}", json.loads(line)["text"])
-                     for i, line in enumerate(f)]
+            docs += [
+                ("redpajama", f"{name}:{i}", json.loads(line)["text"]) for i, line in enumerate(f)
+            ]
     seen: set[str] = set()
     out = []
     for src, key, text in docs:
@@ -92,18 +122,43 @@ def load_complete() -> list[tuple[str, str, str]]:
 # after the rule was frozen) found visibly cut as published ("... or write to", "... typically
 # al-", "[Read more...]"): the "audited" figures count them as cut. No rule change came from it.
 AUDITED_CUT = {
-    ("dclm", k) for k in ("16", "159", "378", "288", "194", "204", "139", "198", "311", "323",
-                          "105", "109", "463", "453")
-} | {("dolma", "http://cempaka-tourist.blogspot.com/2017/07/aborigines-in-australia-longer-than"
-      ".html")}
+    ("dclm", k)
+    for k in (
+        "16",
+        "159",
+        "378",
+        "288",
+        "194",
+        "204",
+        "139",
+        "198",
+        "311",
+        "323",
+        "105",
+        "109",
+        "463",
+        "453",
+    )
+} | {
+    (
+        "dolma",
+        "http://cempaka-tourist.blogspot.com/2017/07/aborigines-in-australia-longer-than.html",
+    )
+}
 
 
 def audit(df: pl.DataFrame) -> pl.DataFrame:
     """The set with the audited documents cut as published labelled as cut."""
     return df.with_columns(
-        pl.when(pl.struct("source", "id").map_elements(
-            lambda r: (r["source"], r["id"]) in AUDITED_CUT, return_dtype=pl.Boolean))
-        .then(1).otherwise(pl.col("label")).alias("label"))
+        pl.when(
+            pl.struct("source", "id").map_elements(
+                lambda r: (r["source"], r["id"]) in AUDITED_CUT, return_dtype=pl.Boolean
+            )
+        )
+        .then(1)
+        .otherwise(pl.col("label"))
+        .alias("label")
+    )
 
 
 def group(src: str, key: str) -> str:
@@ -114,8 +169,9 @@ def group(src: str, key: str) -> str:
 
 def load_oscar() -> list[tuple[str, str]]:
     """(language, text) of the OSCAR 2019 samples: raw web text in 166 languages."""
-    with open(DATA / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl",
-              encoding="utf-8") as f:
+    with open(
+        DATA / "webcrawl/oscar2019_samples_166_languages/oscar2019_samples.jsonl", encoding="utf-8"
+    ) as f:
         return [(r["lang"], r["text"]) for r in map(json.loads, f)]
 
 
@@ -165,15 +221,17 @@ def cut(text: str, kind: str, rng: random.Random) -> tuple[str, str] | None:
         pos = [i for i in range(lo, hi) if text[i] == " " and text[i - 1].isalnum()]
         return (text[: rng.choice(pos)], kind) if pos else None
     if kind == "next-sentence":
-        starts = [m.end() for m in re.finditer(r"[.!?。！？।؟][\"'”’»)]*\s+(?=\S)", text)
-                  if lo <= m.end() < hi - 2]
+        starts = [
+            m.end()
+            for m in re.finditer(r"[.!?。！？।؟][\"'”’»)]*\s+(?=\S)", text)
+            if lo <= m.end() < hi - 2
+        ]
         if not starts:
             return None
         s = rng.choice(starts)
         return text[: s + rng.randint(1, min(40, n - s - 1))], kind
     units = []
-    for unit, size in (("chars", n), ("bytes", len(text.encode())),
-                       ("tokens", len(text.split()))):
+    for unit, size in (("chars", n), ("bytes", len(text.encode())), ("tokens", len(text.split()))):
         caps = [c for c in CAPS if c < size]
         if caps:
             units.append((unit, max(caps)))
@@ -191,17 +249,36 @@ def cut(text: str, kind: str, rng: random.Random) -> tuple[str, str] | None:
 def build_set(docs: list[tuple[str, str, str]]) -> pl.DataFrame:
     rows = []
     for src, key, text in docs:
-        rows.append({"source": src, "group": group(src, key), "id": key, "half": half(src, key),
-                     "label": 0, "kind": "whole", "ending": ending(text), "text": text})
+        rows.append(
+            {
+                "source": src,
+                "group": group(src, key),
+                "id": key,
+                "half": half(src, key),
+                "label": 0,
+                "kind": "whole",
+                "ending": ending(text),
+                "text": text,
+            }
+        )
         rng = random.Random(f"{SEED}:{src}:{key}")
         kinds = list(KINDS)
         rng.shuffle(kinds)
         for kind in kinds:  # the drawn kind, or the next one that fits a short document
             got = cut(text, kind, rng)
             if got:
-                rows.append({"source": src, "group": group(src, key), "id": key,
-                             "half": half(src, key), "label": 1, "kind": got[1], "ending": "",
-                             "text": got[0]})
+                rows.append(
+                    {
+                        "source": src,
+                        "group": group(src, key),
+                        "id": key,
+                        "half": half(src, key),
+                        "label": 1,
+                        "kind": got[1],
+                        "ending": "",
+                        "text": got[0],
+                    }
+                )
                 break
     return pl.DataFrame(rows)
 
@@ -213,14 +290,16 @@ def naive(texts: pl.Series) -> pl.Series:
     return pl.Series([not NAIVE_END.search(t.rstrip()) for t in texts.to_list()])
 
 
-def ours(texts: pl.Series, params: dict | None = None
-         ) -> tuple[pl.Series, dict[str, pl.Series], dict]:
+def ours(
+    texts: pl.Series, params: dict | None = None
+) -> tuple[pl.Series, dict[str, pl.Series], dict]:
     """The rule's verdicts and signals, with the corpus pass run over the same documents."""
     from curate.checks.base import Batch
     from curate.config import load_ruleset
 
-    rule = load_ruleset({"name": "eval", "rules": [{"rule": "truncated-text", "action": "flag",
-                                                    **(params or {})}]}).build()[0]
+    rule = load_ruleset(
+        {"name": "eval", "rules": [{"rule": "truncated-text", "action": "flag", **(params or {})}]}
+    ).build()[0]
     batch = Batch.from_texts(texts)
     finished = rule.finish(rule.collect(batch)) if rule.needs_corpus else None
     batch = Batch.from_texts(texts, corpus={rule.name: finished})
@@ -229,8 +308,9 @@ def ours(texts: pl.Series, params: dict | None = None
     return result.fired.fill_null(False), result.signals, summary
 
 
-def as_in_ruleset(df: pl.DataFrame, params: dict | None = None, ruleset: str = "default"
-                  ) -> pl.Series:
+def as_in_ruleset(
+    df: pl.DataFrame, params: dict | None = None, ruleset: str = "default"
+) -> pl.Series:
     """The verdict of `truncated-text` as users run it: the built-in rule set (`default`:
     boilerplate-lines strip, repeated-paragraphs strip, language-mismatch, then truncated-text on
     the cleaned text), through `curate.clean`, so both corpus passes run. Whole and cut copies
@@ -267,54 +347,82 @@ def scores(label: pl.Series, pred: pl.Series) -> dict[str, float]:
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     neg = int((~y).sum())
-    return {"precision": prec, "recall": rec, "f1": f1, "fp_rate": fp / neg if neg else 0.0,
-            "n": len(y)}
+    return {
+        "precision": prec,
+        "recall": rec,
+        "f1": f1,
+        "fp_rate": fp / neg if neg else 0.0,
+        "n": len(y),
+    }
 
 
-DETECTORS = (("naive: last char not terminal", "naive"), ("`truncated-text` alone", "ours"),
-             ("`truncated-text` in the `default` rule set", "pipe"))
+DETECTORS = (
+    ("naive: last char not terminal", "naive"),
+    ("`truncated-text` alone", "ours"),
+    ("`truncated-text` in the `default` rule set", "pipe"),
+)
 
 
 def table(df: pl.DataFrame, title: str) -> list[str]:
-    out = [f"### {title}", "",
-           "| detector | precision | recall | F1 | complete docs flagged | documents |",
-           "|---|---:|---:|---:|---:|---:|"]
+    out = [
+        f"### {title}",
+        "",
+        "| detector | precision | recall | F1 | complete docs flagged | documents |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, col in DETECTORS:
         if col not in df.columns:
             continue
         s = scores(df["label"], df[col])
-        out.append(f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
-                   f"{100 * s['fp_rate']:.1f} % | {s['n']:,} |")
+        out.append(
+            f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
+            f"{100 * s['fp_rate']:.1f} % | {s['n']:,} |"
+        )
     return out + [""]
 
 
 def breakdown(df: pl.DataFrame, by: str, label: int, title: str, what: str) -> list[str]:
     sub = df.filter(pl.col("label") == label)
     cols = [c for c in ("naive", "ours", "pipe") if c in df.columns]
-    agg = sub.group_by(by).agg(pl.len().alias("n"), *[pl.col(c).mean() for c in cols]
-                               ).sort("n", descending=True)
+    agg = (
+        sub.group_by(by)
+        .agg(pl.len().alias("n"), *[pl.col(c).mean() for c in cols])
+        .sort("n", descending=True)
+    )
     heads = {"naive": "naive", "ours": "alone", "pipe": "in `default`"}
-    out = [f"### {title}", "",
-           f"| {by} | documents | " + " | ".join(f"{heads[c]} {what}" for c in cols) + " |",
-           "|---|---:|" + "---:|" * len(cols)]
+    out = [
+        f"### {title}",
+        "",
+        f"| {by} | documents | " + " | ".join(f"{heads[c]} {what}" for c in cols) + " |",
+        "|---|---:|" + "---:|" * len(cols),
+    ]
     for row in agg.iter_rows(named=True):
-        out.append(f"| {row[by]} | {row['n']} | "
-                   + " | ".join(f"{100 * row[c]:.1f} %" for c in cols) + " |")
+        out.append(
+            f"| {row[by]} | {row['n']} | "
+            + " | ".join(f"{100 * row[c]:.1f} %" for c in cols)
+            + " |"
+        )
     return out + [""]
 
 
 def signal_table(df: pl.DataFrame, signals: dict[str, pl.Series]) -> list[str]:
     """How often each signal is on, and its precision on the tuning half (cut documents among
     those it is on)."""
-    out = ["### Which signals are on (all documents; precision on the tuning half)", "",
-           "| signal | on cut documents | on complete documents | tuning precision |",
-           "|---|---:|---:|---:|"]
+    out = [
+        "### Which signals are on (all documents; precision on the tuning half)",
+        "",
+        "| signal | on cut documents | on complete documents | tuning precision |",
+        "|---|---:|---:|---:|",
+    ]
     tune = df["half"] == "tune"
     for name, values in signals.items():
         if name == "truncated":
             continue
-        on = values.is_not_null() & (values.cast(pl.String) != "false") \
-            if values.dtype != pl.Boolean else values
+        on = (
+            values.is_not_null() & (values.cast(pl.String) != "false")
+            if values.dtype != pl.Boolean
+            else values
+        )
         on = on.fill_null(False)
         cut_rate = float(on.filter(df["label"] == 1).mean() or 0)
         whole_rate = float(on.filter(df["label"] == 0).mean() or 0)
@@ -322,19 +430,28 @@ def signal_table(df: pl.DataFrame, signals: dict[str, pl.Series]) -> list[str]:
         label_tune = df["label"].filter(tune)
         hits = int(on_tune.sum())
         prec = float((label_tune.filter(on_tune) == 1).sum()) / hits if hits else 0.0
-        out.append(f"| `{name}` | {100 * cut_rate:.1f} % | {100 * whole_rate:.1f} % | "
-                   f"{prec:.3f} ({hits}) |")
+        out.append(
+            f"| `{name}` | {100 * cut_rate:.1f} % | {100 * whole_rate:.1f} % | "
+            f"{prec:.3f} ({hits}) |"
+        )
     return out + [""]
 
 
-POINTS = ({}, {"ellipsis_alone": True}, {"min_terminated_share": 0.9},
-          {"missing_stop_fires": False})
+POINTS = (
+    {},
+    {"ellipsis_alone": True},
+    {"min_terminated_share": 0.9},
+    {"missing_stop_fires": False},
+)
 
 
 def operating_points(df: pl.DataFrame, pipeline: bool) -> list[str]:
-    out = ["### Operating points (parameters are rule-set keys)", "",
-           "| run | parameters | half | precision | recall | F1 | complete docs flagged |",
-           "|---|---|---|---:|---:|---:|---:|"]
+    out = [
+        "### Operating points (parameters are rule-set keys)",
+        "",
+        "| run | parameters | half | precision | recall | F1 | complete docs flagged |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     runs = [("alone", params) for params in POINTS]
     if pipeline:
         runs += [("in `default`", {}), ("in `default`", {"judge_original": False})]
@@ -348,9 +465,11 @@ def operating_points(df: pl.DataFrame, pipeline: bool) -> list[str]:
             mask = df["half"] == name.split()[0]
             labels = audited if "audited" in name else df["label"]
             s = scores(labels.filter(mask), pred.filter(mask))
-            out.append(f"| {run} | `{json.dumps(params) if params else 'defaults'}` | {name} | "
-                       f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
-                       f"{100 * s['fp_rate']:.1f} % |")
+            out.append(
+                f"| {run} | `{json.dumps(params) if params else 'defaults'}` | {name} | "
+                f"{s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
+                f"{100 * s['fp_rate']:.1f} % |"
+            )
     return out + [""]
 
 
@@ -361,19 +480,30 @@ def oscar() -> list[str]:
         return []
     docs = load_oscar()
     texts = pl.Series([t for _, t in docs])
-    latin = pl.Series([bool(re.search(r"[A-Za-z]", t[:200])) and not re.search(
-        r"[^\x00-\u024F\u1E00-\u1EFF\s\d\W]", t[:200]) for t in texts.to_list()])
+    latin = pl.Series(
+        [
+            bool(re.search(r"[A-Za-z]", t[:200]))
+            and not re.search(r"[^\x00-\u024F\u1E00-\u1EFF\s\d\W]", t[:200])
+            for t in texts.to_list()
+        ]
+    )
     pred, _, _ = ours(texts)
     base = naive(texts)
-    out = ["### OSCAR 2019 samples, 166 languages (whole documents only, informative)", "",
-           "OSCAR keeps only long lines of a page, so its documents end wherever the last long line"
-           " ended; no cut copies.", "",
-           "| script | documents | naive flagged | `truncated-text` flagged |",
-           "|---|---:|---:|---:|"]
+    out = [
+        "### OSCAR 2019 samples, 166 languages (whole documents only, informative)",
+        "",
+        "OSCAR keeps only long lines of a page, so its documents end wherever the last long line"
+        " ended; no cut copies.",
+        "",
+        "| script | documents | naive flagged | `truncated-text` flagged |",
+        "|---|---:|---:|---:|",
+    ]
     for name, mask in (("Latin", latin), ("other scripts", ~latin)):
         n = int(mask.sum())
-        out.append(f"| {name} | {n} | {100 * float(base.filter(mask).mean() or 0):.1f} % | "
-                   f"{100 * float(pred.filter(mask).mean() or 0):.1f} % |")
+        out.append(
+            f"| {name} | {n} | {100 * float(base.filter(mask).mean() or 0):.1f} % | "
+            f"{100 * float(pred.filter(mask).mean() or 0):.1f} % |"
+        )
     return out + [""]
 
 
@@ -386,7 +516,8 @@ def spike_scenario(docs: list[tuple[str, str, str]]) -> list[str]:
     is_cut = pl.Series([len(t) > cap for _, _, t in docs])
     _, _, whole_summary = ours(pl.Series([t for _, _, t in docs]))
     return [
-        "### Corpus pass: every document longer than 1,500 characters cut at 1,500", "",
+        "### Corpus pass: every document longer than 1,500 characters cut at 1,500",
+        "",
         f"- {capped} of {len(docs)} documents cut at 1,500 characters (not a round cap).",
         f"- Spikes found: `{json.dumps(summary.get('spikes'))}`",
         f"- `truncated_length_spike` marks {int((spike & is_cut).sum())} of the {capped} cut "
@@ -403,8 +534,9 @@ def speed(docs: list[tuple[str, str, str]], copies: int) -> list[str]:
     from curate.checks.base import Batch
     from curate.config import load_ruleset
 
-    rule = load_ruleset({"name": "speed", "rules": [{"rule": "truncated-text",
-                                                     "action": "flag"}]}).build()[0]
+    rule = load_ruleset(
+        {"name": "speed", "rules": [{"rule": "truncated-text", "action": "flag"}]}
+    ).build()[0]
     texts = pl.Series([t for _, _, t in docs] * copies)
     batches = [Batch.from_texts(texts.slice(off, 4096)) for off in range(0, len(texts), 4096)]
     t0 = time.perf_counter()
@@ -418,11 +550,15 @@ def speed(docs: list[tuple[str, str, str]], copies: int) -> list[str]:
         rule.evaluate(b)
     t2 = time.perf_counter()
     mb = sum(len(t.encode()) for t in texts.to_list()) / 1e6
-    return [f"### Throughput ({len(texts):,} documents, {mb:.1f} MB, batches of 4,096, one core)",
-            "", f"- corpus pass (collect + merge + finish): {t1 - t0:.2f} s, "
-            f"{len(texts) / (t1 - t0):,.0f} documents/s",
-            f"- main pass (evaluate): {t2 - t1:.2f} s, {len(texts) / (t2 - t1):,.0f} documents/s, "
-            f"{mb / (t2 - t1):.1f} MB/s", ""]
+    return [
+        f"### Throughput ({len(texts):,} documents, {mb:.1f} MB, batches of 4,096, one core)",
+        "",
+        f"- corpus pass (collect + merge + finish): {t1 - t0:.2f} s, "
+        f"{len(texts) / (t1 - t0):,.0f} documents/s",
+        f"- main pass (evaluate): {t2 - t1:.2f} s, {len(texts) / (t2 - t1):,.0f} documents/s, "
+        f"{mb / (t2 - t1):.1f} MB/s",
+        "",
+    ]
 
 
 def main() -> int:
@@ -430,10 +566,18 @@ def main() -> int:
     ap.add_argument("--show-fp", type=int, default=0, help="print N false positives (tuning half)")
     ap.add_argument("--show-fn", type=int, default=0, help="print N false negatives (tuning half)")
     ap.add_argument("--params", default="{}", help="rule parameters as JSON")
-    ap.add_argument("--no-pipeline", action="store_true",
-                    help="skip the runs through the default rule set (about 30 s each)")
-    ap.add_argument("--speed", type=int, default=0, metavar="COPIES",
-                    help="also time the rule on COPIES copies of the documents")
+    ap.add_argument(
+        "--no-pipeline",
+        action="store_true",
+        help="skip the runs through the default rule set (about 30 s each)",
+    )
+    ap.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        metavar="COPIES",
+        help="also time the rule on COPIES copies of the documents",
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"shared data not found: {DATA}", file=sys.stderr)
@@ -454,20 +598,28 @@ def main() -> int:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, polars {pl.__version__}, "
         f"curate {getattr(curate, '__version__', '?')}.",
         f"{len(docs)} complete documents (one whole + one cut copy each, {df.height} in all); "
-        f"`truncated-text` took {seconds:.2f} s on all of them.", "",
+        f"`truncated-text` took {seconds:.2f} s on all of them.",
+        "",
     ]
     for name in ("tune", "heldout"):
         part = df.filter(pl.col("half") == name)
-        out += table(part, f"{'Tuning' if name == 'tune' else 'Held-out'} half "
-                           f"({part.filter(pl.col('label') == 0).height} complete documents)")
+        out += table(
+            part,
+            f"{'Tuning' if name == 'tune' else 'Held-out'} half "
+            f"({part.filter(pl.col('label') == 0).height} complete documents)",
+        )
     out += table(df, "Both halves")
     audited = audit(df.filter(pl.col("half") == "heldout"))
-    out += table(audited, f"Held-out half, the {len(AUDITED_CUT)} documents cut as published "
-                          f"(hand audit) counted as cut ({int((audited['label'] == 0).sum())} "
-                          "complete documents)")
+    out += table(
+        audited,
+        f"Held-out half, the {len(AUDITED_CUT)} documents cut as published "
+        f"(hand audit) counted as cut ({int((audited['label'] == 0).sum())} "
+        "complete documents)",
+    )
     held = df.filter(pl.col("half") == "heldout")
-    out += breakdown(held, "ending", 0, "Held-out complete documents flagged, by how they end",
-                     "flagged")
+    out += breakdown(
+        held, "ending", 0, "Held-out complete documents flagged, by how they end", "flagged"
+    )
     out += breakdown(held, "kind", 1, "Held-out cut documents found, by cut kind", "recall")
     out += breakdown(held, "group", 0, "Held-out complete documents flagged, by source", "flagged")
     out += operating_points(df, not args.no_pipeline)
@@ -483,8 +635,10 @@ def main() -> int:
         rows = tune.filter((pl.col("label") == label) & (pl.col("ours") == flag)).head(n)
         for row in rows.iter_rows(named=True):
             sig = {k: v[row["row"]] for k, v in signals.items()}
-            print(f"--- {'FP' if label == 0 else 'FN'} {row['source']} {row['kind']} "
-                  f"{row['ending']} {sig}\n{row['text'][-300:]!r}")
+            print(
+                f"--- {'FP' if label == 0 else 'FN'} {row['source']} {row['kind']} "
+                f"{row['ending']} {sig}\n{row['text'][-300:]!r}"
+            )
     return 0
 
 

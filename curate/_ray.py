@@ -95,12 +95,16 @@ def _probe(address: str) -> None:
     except OSError as e:
         raise UsageError(
             f"--ray-address {address}: no Ray cluster answers there ({e.strerror or e}); start one "
-            "with `ray start --head --port=PORT` (see docs/ray.md)") from None
+            "with `ray start --head --port=PORT` (see docs/ray.md)"
+        ) from None
 
 
 def _token_at_hand() -> bool:
-    return bool(os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
-                or _TOKEN_FILE.exists())
+    return bool(
+        os.environ.get("RAY_AUTH_TOKEN")
+        or os.environ.get("RAY_AUTH_TOKEN_PATH")
+        or _TOKEN_FILE.exists()
+    )
 
 
 def _refresh_config() -> None:
@@ -120,17 +124,27 @@ def _join_error(address: str, e: BaseException) -> str:
         cur = cur.__cause__ or cur.__context__
     text = " ".join(chain)
     if "InvalidAuthToken" in text or "AuthenticationError" in text:
-        return (f"--ray-address {address}: the cluster refused this machine's token "
-                "(InvalidAuthToken); copy the head's token (`ray get-auth-token` there) into "
-                "RAY_AUTH_TOKEN or ~/.ray/auth_token here (see docs/ray.md)")
+        return (
+            f"--ray-address {address}: the cluster refused this machine's token "
+            "(InvalidAuthToken); copy the head's token (`ray get-auth-token` there) into "
+            "RAY_AUTH_TOKEN or ~/.ray/auth_token here (see docs/ray.md)"
+        )
     if isinstance(e, ValueError):
         return f"--ray-address {address}: not a Ray address; use HOST:PORT of `ray start --head`"
-    return (f"--ray-address {address}: no Ray cluster answers there ({type(e).__name__}); "
-            "start one with `ray start --head --port=PORT` (see docs/ray.md)")
+    return (
+        f"--ray-address {address}: no Ray cluster answers there ({type(e).__name__}); "
+        "start one with `ray start --head --port=PORT` (see docs/ray.md)"
+    )
 
 
-def map_tasks(fn: Callable, args: list[tuple], progress: Callable[[int], None] | None,
-              weights: list[int], address: str | None, num_cpus: int) -> list[Any]:
+def map_tasks(
+    fn: Callable,
+    args: list[tuple],
+    progress: Callable[[int], None] | None,
+    weights: list[int],
+    address: str | None,
+    num_cpus: int,
+) -> list[Any]:
     """fn(*a) for every a as Ray tasks, results in the order of args."""
     ray = connect(address, num_cpus)
     if not args:
@@ -139,16 +153,26 @@ def map_tasks(fn: Callable, args: list[tuple], progress: Callable[[int], None] |
     # An argument that is the same object in every task (the rule set, the corpus aggregate) goes
     # to the object store once instead of once per task. Everything is pickled here and unpickled
     # by _task, so the worker can set itself up before the rules load polars.
-    shared = {k: ray.put(pickle.dumps(args[0][k], protocol=pickle.HIGHEST_PROTOCOL))
-              for k in range(width) if len(args) > 1 and all(a[k] is args[0][k] for a in args)}
+    shared = {
+        k: ray.put(pickle.dumps(args[0][k], protocol=pickle.HIGHEST_PROTOCOL))
+        for k in range(width)
+        if len(args) > 1 and all(a[k] is args[0][k] for a in args)
+    }
     kill_dir = os.environ.get(KILL_ONCE_ENV)
     remote = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=False)(_task)
     # relative input and output paths mean what they mean here
     setup = (os.getcwd(), kill_dir)
-    refs = [remote.remote(fn, setup, *[shared[k] if k in shared else
-                                          pickle.dumps(a[k], protocol=pickle.HIGHEST_PROTOCOL)
-                                          for k in range(width)])
-            for a in args]
+    refs = [
+        remote.remote(
+            fn,
+            setup,
+            *[
+                shared[k] if k in shared else pickle.dumps(a[k], protocol=pickle.HIGHEST_PROTOCOL)
+                for k in range(width)
+            ],
+        )
+        for a in args
+    ]
     index = {r: i for i, r in enumerate(refs)}
     results: list[Any] = [None] * len(refs)
     pending = list(refs)
@@ -173,7 +197,8 @@ def map_tasks(fn: Callable, args: list[tuple], progress: Callable[[int], None] |
         first = str(e).splitlines()[0] if str(e) else ""
         raise RuntimeError(
             f"a Ray task failed {RETRIES + 1} times ({type(e).__name__}: {first}); "
-            "the finished shards are kept: rerun with --resume") from e
+            "the finished shards are kept: rerun with --resume"
+        ) from e
     return results
 
 

@@ -25,54 +25,85 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser, *, out: bool) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="jsonl, jsonl.gz, json, parquet, csv or txt files, folders of them, a "
-                        "save_to_disk folder, or hf:owner/name[@config][:split]")
-    p.add_argument("--rules", required=True, metavar="RULESET",
-                   help="a rule-set YAML file or a built-in name (see `curate rules`)")
-    p.add_argument("--text-column", help="column holding the text (default: the rule set's, else text)")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="jsonl, jsonl.gz, json, parquet, csv or txt files, folders of them, a "
+        "save_to_disk folder, or hf:owner/name[@config][:split]",
+    )
+    p.add_argument(
+        "--rules",
+        required=True,
+        metavar="RULESET",
+        help="a rule-set YAML file or a built-in name (see `curate rules`)",
+    )
+    p.add_argument(
+        "--text-column", help="column holding the text (default: the rule set's, else text)"
+    )
     p.add_argument("--id-column", help="column identifying a row in reports")
-    p.add_argument("--report-dir", type=Path, metavar="DIR",
-                   help="where report.json/.md/.html go" + (" (default: reports/<name>/)" if out else ""))
+    p.add_argument(
+        "--report-dir",
+        type=Path,
+        metavar="DIR",
+        help="where report.json/.md/.html go" + (" (default: reports/<name>/)" if out else ""),
+    )
     p.add_argument("--name", help="run name shown in the report (default: from --out or the input)")
-    p.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="worker processes (default: every core)")
+    p.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="worker processes (default: every core)"
+    )
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", metavar="ADDR", help="join this Ray cluster (--engine ray)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="curate", description="Evaluate text collections and curate them into "
-                     "clean training data.")
+    parser = _Parser(
+        prog="curate",
+        description="Evaluate text collections and curate them into clean training data.",
+    )
     parser.add_argument("--version", action="version", version=f"curate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="clean a corpus: write the cleaned dataset and a report")
     _common(run, out=True)
     run.add_argument("--out", required=True, type=Path, metavar="OUT_DIR")
-    run.add_argument("--format", choices=("hf", "parquet", "jsonl"), default="hf",
-                     help="hf: a DatasetDict saved with save_to_disk (default)")
+    run.add_argument(
+        "--format",
+        choices=("hf", "parquet", "jsonl"),
+        default="hf",
+        help="hf: a DatasetDict saved with save_to_disk (default)",
+    )
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    run.add_argument("--resume", action="store_true",
-                     help="continue an interrupted run from its finished shards")
+    run.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from its finished shards"
+    )
 
     rep = sub.add_parser("report", help="evaluate only: write the report, nothing else")
     _common(rep, out=True)
 
     chk = sub.add_parser("check", help="CI gate: exit 0 pass, 1 a gate failed, 2 bad usage/input")
     _common(chk, out=False)
-    chk.add_argument("--junit", type=Path, metavar="FILE",
-                     help="write JUnit XML, one testcase per gate")
-    chk.add_argument("--baseline", type=Path, metavar="REPORT_JSON",
-                     help="an earlier report.json: also fail when a gated value got worse than it "
-                          "by more than the rule set's tolerance (gates.baseline.tolerance)")
+    chk.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write JUnit XML, one testcase per gate"
+    )
+    chk.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT_JSON",
+        help="an earlier report.json: also fail when a gated value got worse than it "
+        "by more than the rule set's tolerance (gates.baseline.tolerance)",
+    )
 
     dif = sub.add_parser("diff", help="compare two reports: what got better or worse, per rule")
     dif.add_argument("report_a", metavar="REPORT_A", help="report.json (or its folder) of run A")
     dif.add_argument("report_b", metavar="REPORT_B", help="report.json (or its folder) of run B")
-    dif.add_argument("--format", choices=("text", "md", "json"), default="text",
-                     help="text: a table (default); md: for a pull-request comment; json")
+    dif.add_argument(
+        "--format",
+        choices=("text", "md", "json"),
+        default="text",
+        help="text: a table (default); md: for a pull-request comment; json",
+    )
 
     rules = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
     rules.add_argument("name", nargs="?", metavar="NAME")
@@ -85,8 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_USAGE
-        return {"run": cmd_run, "report": cmd_report, "check": cmd_check, "diff": cmd_diff,
-                "rules": cmd_rules}[args.command](args)
+        return {
+            "run": cmd_run,
+            "report": cmd_report,
+            "check": cmd_check,
+            "diff": cmd_diff,
+            "rules": cmd_rules,
+        }[args.command](args)
     except UsageError as e:
         print(f"curate: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -99,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: one line unless asked for the traceback
         if os.environ.get("CURATE_DEBUG"):
             raise
-        print(f"curate: internal error: {e.__class__.__name__}: {e} "
-              "(set CURATE_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"curate: internal error: {e.__class__.__name__}: {e} "
+            "(set CURATE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -121,8 +160,12 @@ def _prepare(args):
 def _options(args):
     from curate.engine import RunOptions
 
-    return RunOptions(workers=args.workers, engine=args.engine, ray_address=args.ray_address,
-                      progress=sys.stderr.isatty() and not args.quiet)
+    return RunOptions(
+        workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        progress=sys.stderr.isatty() and not args.quiet,
+    )
 
 
 def _default_name(args) -> str:
@@ -151,15 +194,23 @@ def cmd_run(args) -> int:
         raise UsageError(f"--out {out}: already exists; use --overwrite to replace it")
     work = out.parent / f".{out.name}.curate-tmp"
     if work.exists() and not (args.resume or args.overwrite):
-        raise UsageError(f"an interrupted run left {work}; use --resume to continue it "
-                         "or --overwrite to start over")
+        raise UsageError(
+            f"an interrupted run left {work}; use --resume to continue it "
+            "or --overwrite to start over"
+        )
     if out.exists() and args.resume and not work.exists():
         raise UsageError(f"--out {out}: already complete; nothing to resume")
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
     result, prefixes = engine.run(args.inputs, ruleset, _options(args), work, resume=args.resume)
-    report = build_report(result, ruleset, name=name, command=_command_line(),
-                          engine=args.engine, workers=engine.Runner(ruleset, _options(args)).workers)
+    report = build_report(
+        result,
+        ruleset,
+        name=name,
+        command=_command_line(),
+        engine=args.engine,
+        workers=engine.Runner(ruleset, _options(args)).workers,
+    )
     final = work / "out"
     if final.exists():
         shutil.rmtree(final)
@@ -185,8 +236,14 @@ def _evaluate(args):
 
     ruleset = _prepare(args)
     result, _ = engine.run(args.inputs, ruleset, _options(args), None)
-    report = build_report(result, ruleset, name=_default_name(args), command=_command_line(),
-                          engine=args.engine, workers=engine.Runner(ruleset, _options(args)).workers)
+    report = build_report(
+        result,
+        ruleset,
+        name=_default_name(args),
+        command=_command_line(),
+        engine=args.engine,
+        workers=engine.Runner(ruleset, _options(args)).workers,
+    )
     return ruleset, report
 
 
@@ -216,8 +273,10 @@ def cmd_check(args) -> int:
     if args.baseline is not None:
         baseline = gate.load_baseline(args.baseline)
         if not gate.has_regression_gates(ruleset.gates, rule_names):
-            raise UsageError(f"--baseline: the rule set {ruleset.source} sets no tolerance; add "
-                             "gates: {baseline: {tolerance: 0.02}} or a gate's max_regression")
+            raise UsageError(
+                f"--baseline: the rule set {ruleset.source} sets no tolerance; add "
+                "gates: {baseline: {tolerance: 0.02}} or a gate's max_regression"
+            )
     if args.junit is not None and args.junit.is_dir():
         raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
     options = _options(args)
@@ -225,10 +284,18 @@ def cmd_check(args) -> int:
         result, _ = engine.run(args.inputs, ruleset, options, None)
     except (OSError, pa.ArrowException) as e:  # a reader met a file it cannot parse at all
         detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        raise UsageError(f"input {' '.join(args.inputs)}: a file cannot be read "
-                         f"({e.__class__.__name__}: {detail})") from None
-    report = build_report(result, ruleset, name=_default_name(args), command=_command_line(),
-                          engine=args.engine, workers=engine.Runner(ruleset, options).workers)
+        raise UsageError(
+            f"input {' '.join(args.inputs)}: a file cannot be read "
+            f"({e.__class__.__name__}: {detail})"
+        ) from None
+    report = build_report(
+        result,
+        ruleset,
+        name=_default_name(args),
+        command=_command_line(),
+        engine=args.engine,
+        workers=engine.Runner(ruleset, options).workers,
+    )
     problems = gate.unreadable_inputs(report)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -237,14 +304,19 @@ def cmd_check(args) -> int:
     report["gates"] = [r.as_dict() for r in results]
     if args.junit:
         d = report["documents"]
-        props = {"ruleset": ruleset.name, "ruleset_hash": ruleset.hash,
-                 "inputs": " ".join(args.inputs), "documents": d["input"],
-                 "unreadable": d["unreadable"]}
+        props = {
+            "ruleset": ruleset.name,
+            "ruleset_hash": ruleset.hash,
+            "inputs": " ".join(args.inputs),
+            "documents": d["input"],
+            "unreadable": d["unreadable"],
+        }
         if args.baseline is not None:
             props["baseline"] = str(args.baseline)
         args.junit.parent.mkdir(parents=True, exist_ok=True)
-        args.junit.write_text(gate.junit_xml(results, f"curate check {ruleset.name}", props),
-                              encoding="utf-8")
+        args.junit.write_text(
+            gate.junit_xml(results, f"curate check {ruleset.name}", props), encoding="utf-8"
+        )
     if args.report_dir:
         write_reports(report, args.report_dir)
     failed = [r for r in results if r.verdict == "FAIL"]
@@ -258,9 +330,11 @@ def cmd_check(args) -> int:
             kind = "error" if r.verdict == "FAIL" else "warning"
             print(f"::{kind} title=curate check::{r.message()}")
     d = report["documents"]
-    print(f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
-          f"{d['unreadable']:,} unreadable; gates: {len(results)} checked, {len(failed)} failed, "
-          f"{len(warned)} warned")
+    print(
+        f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
+        f"{d['unreadable']:,} unreadable; gates: {len(results)} checked, {len(failed)} failed, "
+        f"{len(warned)} warned"
+    )
     if args.report_dir and not args.quiet:
         print(f"report: {args.report_dir / 'report.html'}")
     return EXIT_GATE if failed else EXIT_OK
@@ -287,8 +361,11 @@ def cmd_rules(args) -> int:
     if args.name:
         if args.name not in rules:
             hint = closest_rule(args.name)
-            raise UsageError(f"unknown rule {args.name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
-                             + "; `curate rules` lists them")
+            raise UsageError(
+                f"unknown rule {args.name!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + "; `curate rules` lists them"
+            )
         print(rule_doc(rules[args.name]))
         return EXIT_OK
     from curate.config import builtin_rulesets
@@ -305,9 +382,13 @@ def cmd_rules(args) -> int:
 def _summary(report, out: str | None, report_dir: Path) -> None:
     d = report["documents"]
     dest = f" -> {out}" if out else ""
-    print(f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
-          f"{d['unreadable']:,} unreadable{dest}")
+    print(
+        f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
+        f"{d['unreadable']:,} unreadable{dest}"
+    )
     for name, r in report["rules"].items():
-        print(f"  {name:<22} fired {r['fired']:>8,}  dropped {r['dropped']:>8,}  "
-              f"chars removed {r['chars_removed']:>10,}")
+        print(
+            f"  {name:<22} fired {r['fired']:>8,}  dropped {r['dropped']:>8,}  "
+            f"chars removed {r['chars_removed']:>10,}"
+        )
     print(f"report: {report_dir / 'report.html'}")

@@ -62,7 +62,9 @@ class RuleSet:
 
         return [get_rule(s.rule)(s.params, s.action) for s in self.rules]
 
-    def with_overrides(self, text_column: str | None = None, id_column: str | None = None) -> RuleSet:
+    def with_overrides(
+        self, text_column: str | None = None, id_column: str | None = None
+    ) -> RuleSet:
         return dataclasses.replace(
             self,
             text_column=text_column or self.text_column,
@@ -166,8 +168,10 @@ def parse_ruleset(data: Any, source: str) -> RuleSet:
         where = f"rules[{i}] ({rname})"
         action = item.get("action", "flag")
         if action not in ACTIONS or action not in cls.actions:
-            fail(f"{where}.action: {action!r} is not an action of {rname} "
-                 f"(choose from {', '.join(cls.actions)})")
+            fail(
+                f"{where}.action: {action!r} is not an action of {rname} "
+                f"(choose from {', '.join(cls.actions)})"
+            )
         kwargs = {k: v for k, v in item.items() if k not in ("rule", "action")}
         specs.append(RuleSpec(rname, action, build_params(cls, kwargs, fail, where)))
 

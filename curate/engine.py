@@ -1,4 +1,5 @@
-"""Running a rule set over shards: one process, a process pool (`--workers`) or Ray (`--engine ray`).
+"""Running a rule set over shards: one process, a process pool (`--workers`) or Ray
+(`--engine ray`).
 
 Every engine calls the same two pure functions on shards:
   collect_shard  - the corpus-level first pass (hashes and counts), only when a rule needs it;
@@ -50,7 +51,8 @@ class RunResult:
 
 
 def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
-    """First pass: each corpus rule's aggregate over some batches (hashes and counts, never texts)."""
+    """First pass: each corpus rule's aggregate over some batches (hashes and counts, never
+    texts)."""
     import polars as pl
 
     from curate.checks.base import Batch
@@ -61,14 +63,21 @@ def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
         if table is None:
             continue
         df = pl.from_arrow(table)
-        batch = Batch.from_texts(df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column))
+        batch = Batch.from_texts(
+            df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column)
+        )
         for r in rules:
             aggs[r.name] = r.merge(aggs[r.name], r.collect(batch))
     return aggs
 
 
-def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any], keep_rows: bool,
-                    on_batch: Callable[[int, Any], None] | None = None):
+def process_batches(
+    ruleset: RuleSet,
+    batches: Iterable,
+    corpus: dict[str, Any],
+    keep_rows: bool,
+    on_batch: Callable[[int, Any], None] | None = None,
+):
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics."""
     import polars as pl
 
@@ -81,8 +90,9 @@ def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any],
         if bad:
             stats.add_unreadable([b.as_dict() for b in bad])
         if table is not None:
-            out = process_batch(rules, pl.from_arrow(table), ruleset.text_column, corpus,
-                                ruleset.id_column)
+            out = process_batch(
+                rules, pl.from_arrow(table), ruleset.text_column, corpus, ruleset.id_column
+            )
             stats.merge(out.stats)
             if keep_rows:
                 kept.append(out.kept)
@@ -92,10 +102,16 @@ def process_batches(ruleset: RuleSet, batches: Iterable, corpus: dict[str, Any],
     return kept, rejected, stats
 
 
-def collect_shard(ruleset: RuleSet, shard: Shard, batch_rows: int = 4096,
-                  on_batch: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    return collect_batches(ruleset, _tables(read_shard(shard, ruleset.text_column, batch_rows),
-                                            ruleset.text_column, on_batch))
+def collect_shard(
+    ruleset: RuleSet,
+    shard: Shard,
+    batch_rows: int = 4096,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    return collect_batches(
+        ruleset,
+        _tables(read_shard(shard, ruleset.text_column, batch_rows), ruleset.text_column, on_batch),
+    )
 
 
 def _tables(batches: Iterable, text_column: str, on_batch: Callable[[int, int], None] | None):
@@ -122,10 +138,12 @@ def process_shard(
 
     batches = read_shard(shard, ruleset.text_column, batch_rows)
     text_column = ruleset.text_column
-    done = (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch \
-        else None
-    kept, rejected, stats = process_batches(ruleset, batches, corpus, keep_rows=bool(part_prefix),
-                                            on_batch=done)
+    done = (
+        (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch else None
+    )
+    kept, rejected, stats = process_batches(
+        ruleset, batches, corpus, keep_rows=bool(part_prefix), on_batch=done
+    )
     stats.bytes_in = shard_bytes(shard)
     if part_prefix:
         for split, frames in (("train", kept), ("rejected", rejected)):
@@ -227,8 +245,9 @@ class Runner:
             # one pool for both passes: each worker process pays for its imports (polars, the
             # rules) once, not once per pass
             ctx = mp.get_context("spawn")  # fork after polars has started threads can deadlock
-            self._pool = ProcessPoolExecutor(min(self.workers, len(args)), mp_context=ctx,
-                                             initializer=_worker.init)
+            self._pool = ProcessPoolExecutor(
+                min(self.workers, len(args)), mp_context=ctx, initializer=_worker.init
+            )
         from concurrent.futures import as_completed
 
         results: list[Any] = [None] * len(args)
@@ -276,7 +295,9 @@ def run(
         _ray.connect(options.ray_address, runner.workers)
     rules = ruleset.build()
     corpus_rules = [r for r in rules if r.needs_corpus]
-    bar = _Progress(options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules)))
+    bar = _Progress(
+        options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules))
+    )
 
     prefixes: list[str] = []
     done: set[int] = set()
@@ -289,7 +310,8 @@ def run(
             if old != manifest:
                 raise UsageError(
                     f"--resume: the unfinished run in {work_dir} used other inputs or rules; "
-                    "use --overwrite to start over")
+                    "use --overwrite to start over"
+                )
             done = {i for i in range(len(shards)) if (parts / f"{i:06d}.stats.json").exists()}
         else:
             if work_dir.exists():
@@ -307,8 +329,12 @@ def run(
             bar.update(sum(shard_bytes(s) for s in shards))
         else:
             bar.set_description("corpus pass")
-            parts_aggs = runner.map(collect_shard, [(ruleset, s, options.batch_rows) for s in shards],
-                                    bar.update, [shard_bytes(s) for s in shards])
+            parts_aggs = runner.map(
+                collect_shard,
+                [(ruleset, s, options.batch_rows) for s in shards],
+                bar.update,
+                [shard_bytes(s) for s in shards],
+            )
             for r in corpus_rules:
                 agg = None
                 for a in parts_aggs:
@@ -322,8 +348,10 @@ def run(
     # pass 2: the rules
     bar.set_description("curate")
     todo = [i for i in range(len(shards)) if i not in done]
-    args = [(ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
-            for i in todo]
+    args = [
+        (ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
+        for i in todo
+    ]
     new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
     runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
@@ -337,8 +365,14 @@ def run(
     for r in corpus_rules:
         stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
     bar.close()
-    result = RunResult(stats=stats, seconds=time.perf_counter() - t0, shards=len(shards),
-                       inputs=list(inputs), skipped_files=skipped, fingerprint=fp)
+    result = RunResult(
+        stats=stats,
+        seconds=time.perf_counter() - t0,
+        shards=len(shards),
+        inputs=list(inputs),
+        skipped_files=skipped,
+        fingerprint=fp,
+    )
     return result, prefixes
 
 
@@ -359,8 +393,16 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                            desc="curate", leave=False, dynamic_ncols=True, mininterval=0.5)
+            self.bar = tqdm(
+                total=total_bytes,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc="curate",
+                leave=False,
+                dynamic_ncols=True,
+                mininterval=0.5,
+            )
 
     def batch(self, rows: int, nbytes: int) -> None:
         """A batch of the shard being processed in this process is done."""

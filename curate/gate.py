@@ -72,14 +72,16 @@ OVERALL = {
     "max_unreadable_fraction": Measure(FRACTION, "unreadable rows / rows seen"),
     "max_dropped_fraction": Measure(FRACTION, "dropped documents / readable documents"),
     "max_chars_removed_fraction": Measure(
-        FRACTION, "characters removed by strip actions / input characters"),
+        FRACTION, "characters removed by strip actions / input characters"
+    ),
 }
 PER_RULE = {
     "max_fired_fraction": Measure(FRACTION, "documents the rule fired on / readable documents"),
     "max_fired": Measure(COUNT, "documents the rule fired on"),
     "max_dropped_fraction": Measure(FRACTION, "documents the rule dropped / readable documents"),
     "max_chars_removed_fraction": Measure(
-        FRACTION, "characters the rule stripped / input characters"),
+        FRACTION, "characters the rule stripped / input characters"
+    ),
 }
 PER_LANGUAGE = {
     "min_share": Measure(FRACTION, "documents detected in the language / readable documents"),
@@ -106,8 +108,9 @@ class Gate:
     regression: dict[str, float] | None  # warn/error tolerances; None: no regression gate
 
 
-def parse_gates(gates: dict[str, Any] | None, rule_names: set[str] | list[str], fail: Fail
-                ) -> list[Gate]:
+def parse_gates(
+    gates: dict[str, Any] | None, rule_names: set[str] | list[str], fail: Fail
+) -> list[Gate]:
     """The gates of a rule set's `gates:` mapping, in a stable order; mistakes go to `fail` as one
     line naming the key."""
     gates = gates or {}
@@ -115,13 +118,16 @@ def parse_gates(gates: dict[str, Any] | None, rule_names: set[str] | list[str], 
         fail("gates must be a mapping")
     for key in gates:
         if key not in VALID_KEYS:
-            fail(f"gates: unknown key {key!r}{_suggest(key, VALID_KEYS)}; "
-                 f"valid keys: {', '.join(VALID_KEYS)}")
+            fail(
+                f"gates: unknown key {key!r}{_suggest(key, VALID_KEYS)}; "
+                f"valid keys: {', '.join(VALID_KEYS)}"
+            )
     default_tol = _baseline_section(gates.get("baseline"), fail)
     out: list[Gate] = []
 
-    def add(name: str, where: tuple[str, ...], key: str, measure: Measure, spec: Any,
-            path: str) -> None:
+    def add(
+        name: str, where: tuple[str, ...], key: str, measure: Measure, spec: Any, path: str
+    ) -> None:
         levels, regression = _spec(spec, path, measure, Measure.is_min(key), fail)
         if regression is _DEFAULT:
             regression = default_tol
@@ -134,39 +140,62 @@ def parse_gates(gates: dict[str, Any] | None, rule_names: set[str] | list[str], 
     rules = gates.get("rules")
     if rules is not None:
         if not isinstance(rules, dict):
-            fail("gates.rules must map rule names to gates, e.g. "
-                 "{truncated-text: {max_fired_fraction: 0.02}}")
+            fail(
+                "gates.rules must map rule names to gates, e.g. "
+                "{truncated-text: {max_fired_fraction: 0.02}}"
+            )
         for rule, gs in rules.items():
             if rule not in rule_names:
-                fail(f"gates.rules: {rule!r} is not in this rule set"
-                     f"{_suggest(str(rule), rule_names)}; rules: {', '.join(sorted(rule_names))}")
+                fail(
+                    f"gates.rules: {rule!r} is not in this rule set"
+                    f"{_suggest(str(rule), rule_names)}; rules: {', '.join(sorted(rule_names))}"
+                )
             if not isinstance(gs, dict) or not gs:
-                fail(f"gates.rules.{rule} must map gates to thresholds; "
-                     f"gates: {', '.join(PER_RULE)}")
+                fail(
+                    f"gates.rules.{rule} must map gates to thresholds; gates: {', '.join(PER_RULE)}"
+                )
             for g, spec in gs.items():
                 if g not in PER_RULE:
-                    fail(f"gates.rules.{rule}: unknown gate {g!r}{_suggest(str(g), PER_RULE)}; "
-                         f"valid: {', '.join(PER_RULE)}")
-                add(f"{rule}.{g}", ("rule", rule, g), g, PER_RULE[g], spec,
-                    f"gates.rules.{rule}.{g}")
+                    fail(
+                        f"gates.rules.{rule}: unknown gate {g!r}{_suggest(str(g), PER_RULE)}; "
+                        f"valid: {', '.join(PER_RULE)}"
+                    )
+                add(
+                    f"{rule}.{g}",
+                    ("rule", rule, g),
+                    g,
+                    PER_RULE[g],
+                    spec,
+                    f"gates.rules.{rule}.{g}",
+                )
 
     langs = gates.get("languages")
     if langs is not None:
         if not isinstance(langs, dict) or not langs:
             fail("gates.languages takes min_share and max_share: {CODE: fraction}")
         if LANGUAGE_RULE not in rule_names:
-            fail(f"gates.languages needs the {LANGUAGE_RULE} rule in the rule set "
-                 "(it detects the languages)")
+            fail(
+                f"gates.languages needs the {LANGUAGE_RULE} rule in the rule set "
+                "(it detects the languages)"
+            )
         for g, shares in langs.items():
             if g not in PER_LANGUAGE:
-                fail(f"gates.languages: unknown gate {g!r}{_suggest(str(g), PER_LANGUAGE)}; "
-                     f"valid: {', '.join(PER_LANGUAGE)}")
+                fail(
+                    f"gates.languages: unknown gate {g!r}{_suggest(str(g), PER_LANGUAGE)}; "
+                    f"valid: {', '.join(PER_LANGUAGE)}"
+                )
             if not isinstance(shares, dict) or not shares:
                 fail(f"gates.languages.{g} must map language codes to fractions, e.g. {{id: 0.95}}")
             for code, spec in shares.items():
                 _check_code(code, f"gates.languages.{g}", fail)
-                add(f"language.{code}.{g}", ("language", g, code), g, PER_LANGUAGE[g], spec,
-                    f"gates.languages.{g}.{code}")
+                add(
+                    f"language.{code}.{g}",
+                    ("language", g, code),
+                    g,
+                    PER_LANGUAGE[g],
+                    spec,
+                    f"gates.languages.{g}.{code}",
+                )
     return out
 
 
@@ -203,15 +232,20 @@ def _spec(spec: Any, path: str, measure: Measure, minimum: bool, fail: Fail):
             fail(f"{path}: give a threshold, or {{warn: x, error: y}}")
         bad = [k for k in spec if k not in (*LEVELS, REGRESSION)]
         if bad:
-            fail(f"{path}: unknown key {bad[0]!r}{_suggest(str(bad[0]), (*LEVELS, REGRESSION))};"
-                 f" valid keys: warn, error, {REGRESSION}")
+            fail(
+                f"{path}: unknown key {bad[0]!r}{_suggest(str(bad[0]), (*LEVELS, REGRESSION))};"
+                f" valid keys: warn, error, {REGRESSION}"
+            )
         raw: Any = {k: spec[k] for k in LEVELS if k in spec}
         regression: Any = _DEFAULT
         if REGRESSION in spec:
             r = spec[REGRESSION]
             # counts regress relatively (0.1 = 10 % more), so their tolerance may exceed 1
-            regression = None if r is None else _levels(
-                r, f"{path}.{REGRESSION}", measure.kind, fail, integer=False)
+            regression = (
+                None
+                if r is None
+                else _levels(r, f"{path}.{REGRESSION}", measure.kind, fail, integer=False)
+            )
     else:
         raw, regression = spec, _DEFAULT
     levels = _levels(raw, path, measure.kind, fail) if raw != {} else {}
@@ -223,8 +257,9 @@ def _spec(spec: Any, path: str, measure: Measure, minimum: bool, fail: Fail):
     return levels, regression
 
 
-def _levels(value: Any, path: str, kind: str, fail: Fail, *, integer: bool = True
-            ) -> dict[str, float]:
+def _levels(
+    value: Any, path: str, kind: str, fail: Fail, *, integer: bool = True
+) -> dict[str, float]:
     if isinstance(value, dict):
         bad = [k for k in value if k not in LEVELS]
         if bad:
@@ -290,8 +325,12 @@ def measure(report: dict[str, Any], where: tuple[str, ...]) -> float | None:
     if where[0] == "rule":
         _, rule, key = where
         r = (report.get("rules") or {}).get(rule)
-        field_ = {"max_fired": "fired", "max_fired_fraction": "fired",
-                  "max_dropped_fraction": "dropped", "max_chars_removed_fraction": "chars_removed"}
+        field_ = {
+            "max_fired": "fired",
+            "max_fired_fraction": "fired",
+            "max_dropped_fraction": "dropped",
+            "max_chars_removed_fraction": "chars_removed",
+        }
         n = r.get(field_[key]) if isinstance(r, dict) else None
         if not isinstance(n, int | float):  # not run, or a report from another schema
             return None
@@ -362,18 +401,29 @@ class GateResult:
         side = ">=" if self.minimum else "<="
         parts = []
         if self.warn is not None:
-            parts.append(f"{side} {fmt(self.warn, self.kind)}" if self.error is None
-                         else f"warn {side} {fmt(self.warn, self.kind)}")
+            parts.append(
+                f"{side} {fmt(self.warn, self.kind)}"
+                if self.error is None
+                else f"warn {side} {fmt(self.warn, self.kind)}"
+            )
         if self.error is not None:
-            parts.append(f"{side} {fmt(self.error, self.kind)}" if self.warn is None
-                         else f"error {side} {fmt(self.error, self.kind)}")
+            parts.append(
+                f"{side} {fmt(self.error, self.kind)}"
+                if self.warn is None
+                else f"error {side} {fmt(self.error, self.kind)}"
+            )
         text = ", ".join(parts) or "-"
         if self.baseline is not None:
             sign = "-" if self.minimum else "+"
-            how = {lvl: fmt(t, FRACTION) if self.kind == FRACTION else f"{t * 100:g} %"
-                   for lvl, t in self.tolerance.items()}
-            tol = " / ".join(f"{lvl} {h}" for lvl, h in how.items()) if len(how) > 1 else \
-                next(iter(how.values()), "0")
+            how = {
+                lvl: fmt(t, FRACTION) if self.kind == FRACTION else f"{t * 100:g} %"
+                for lvl, t in self.tolerance.items()
+            }
+            tol = (
+                " / ".join(f"{lvl} {h}" for lvl, h in how.items())
+                if len(how) > 1
+                else next(iter(how.values()), "0")
+            )
             text += f" (baseline {fmt(self.baseline, self.kind)} {sign} {tol})"
         return text
 
@@ -413,9 +463,12 @@ def _regression_limit(minimum: bool, kind: str, base: float, tol: float) -> floa
     return base * (1 - tol) if minimum else base * (1 + tol)
 
 
-def evaluate_gates(gates: dict[str, Any], report: dict[str, Any],
-                   baseline: dict[str, Any] | None = None,
-                   rule_names: set[str] | None = None) -> list[GateResult]:
+def evaluate_gates(
+    gates: dict[str, Any],
+    report: dict[str, Any],
+    baseline: dict[str, Any] | None = None,
+    rule_names: set[str] | None = None,
+) -> list[GateResult]:
     """Every gate's result on a report dict; with a baseline report, the regression gates too
     (each right after its gate)."""
     names = rule_names if rule_names is not None else set(report.get("rules") or {})
@@ -423,26 +476,55 @@ def evaluate_gates(gates: dict[str, Any], report: dict[str, Any],
     for g in parse_gates(gates, names, _raise):
         value = measure(report, g.where)
         if g.levels:
-            results.append(GateResult(g.name, g.measure.kind, g.minimum, value,
-                                      g.levels.get("warn"), g.levels.get("error")))
+            results.append(
+                GateResult(
+                    g.name,
+                    g.measure.kind,
+                    g.minimum,
+                    value,
+                    g.levels.get("warn"),
+                    g.levels.get("error"),
+                )
+            )
         if g.regression is None:
             continue
         name = f"{g.name} vs baseline"
         if baseline is None:
             if not g.levels:  # a regression-only gate stays visible as skipped
-                results.append(GateResult(name, g.measure.kind, g.minimum, None,
-                                          note="no --baseline given"))
+                results.append(
+                    GateResult(name, g.measure.kind, g.minimum, None, note="no --baseline given")
+                )
             continue
         base = measure(baseline, g.where)
         if base is None or value is None:
-            results.append(GateResult(name, g.measure.kind, g.minimum, None,
-                                      note="not measured in the baseline" if base is None
-                                      else "not measured in this run"))
+            results.append(
+                GateResult(
+                    name,
+                    g.measure.kind,
+                    g.minimum,
+                    None,
+                    note="not measured in the baseline"
+                    if base is None
+                    else "not measured in this run",
+                )
+            )
             continue
-        limits = {lvl: _regression_limit(g.minimum, g.measure.kind, base, t)
-                  for lvl, t in g.regression.items()}
-        results.append(GateResult(name, g.measure.kind, g.minimum, value, limits.get("warn"),
-                                  limits.get("error"), baseline=base, tolerance=g.regression))
+        limits = {
+            lvl: _regression_limit(g.minimum, g.measure.kind, base, t)
+            for lvl, t in g.regression.items()
+        }
+        results.append(
+            GateResult(
+                name,
+                g.measure.kind,
+                g.minimum,
+                value,
+                limits.get("warn"),
+                limits.get("error"),
+                baseline=base,
+                tolerance=g.regression,
+            )
+        )
     return results
 
 
@@ -468,11 +550,13 @@ def load_baseline(path: Path) -> dict[str, Any]:
     except OSError as e:
         raise UsageError(f"--baseline {path}: cannot read it ({e.strerror or e})") from None
     except ValueError:
-        raise UsageError(f"--baseline {path}: not JSON; give a report.json written by curate"
-                         ) from None
+        raise UsageError(
+            f"--baseline {path}: not JSON; give a report.json written by curate"
+        ) from None
     docs = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(docs, dict) or not all(
-            isinstance(docs.get(k), int) for k in ("input", "kept", "dropped", "unreadable")):
+        isinstance(docs.get(k), int) for k in ("input", "kept", "dropped", "unreadable")
+    ):
         raise UsageError(f"--baseline {path}: not a curate report.json (no documents counts)")
     return data
 
@@ -486,9 +570,12 @@ def baseline_notes(report: dict[str, Any], baseline: dict[str, Any]) -> list[str
         if b is None:
             continue
         if b.get("action") != r.get("action") or (
-                "params" in b and b.get("params") != r.get("params")):
-            notes.append(f"{name} ran with other settings in the baseline; its comparison is "
-                         "not like for like")
+            "params" in b and b.get("params") != r.get("params")
+        ):
+            notes.append(
+                f"{name} ran with other settings in the baseline; its comparison is "
+                "not like for like"
+            )
     return notes
 
 
@@ -504,7 +591,8 @@ def unreadable_inputs(report: dict[str, Any]) -> list[str]:
     for row in (report.get("unreadable") or {}).get("rows") or []:
         file, reason = str(row.get("file")), str(row.get("reason", ""))
         whole_json = file.lower().endswith(".json") and (
-            reason.startswith("broken JSON") or reason.startswith("invalid UTF-8"))
+            reason.startswith("broken JSON") or reason.startswith("invalid UTF-8")
+        )
         if (any(k in reason for k in _FILE_LEVEL) or whole_json) and file not in seen:
             seen.add(file)
             at = f" line {row['line']}" if row.get("line") is not None else ""
@@ -515,8 +603,10 @@ def unreadable_inputs(report: dict[str, Any]) -> list[str]:
     elif not problems and d["input"] == d["unreadable"]:
         rows = (report.get("unreadable") or {}).get("rows") or [{}]
         first = rows[0]
-        problems.append(f"input: none of the {d['input']:,} rows could be read (first: "
-                        f"{first.get('file')} line {first.get('line')}: {first.get('reason')})")
+        problems.append(
+            f"input: none of the {d['input']:,} rows could be read (first: "
+            f"{first.get('file')} line {first.get('line')}: {first.get('reason')})"
+        )
     return problems
 
 
@@ -531,20 +621,24 @@ def table(results: list[GateResult]) -> str:
         verdict = f"{r.verdict} ({r.note})" if r.note else r.verdict
         rows.append((r.gate, r.threshold_text(), value, verdict))
     w = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:>{w[2]}}  {d}".rstrip()
-                     for a, b, c, d in rows)
+    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:>{w[2]}}  {d}".rstrip() for a, b, c, d in rows)
 
 
-def junit_xml(results: list[GateResult], suite: str = "curate check",
-              properties: dict[str, Any] | None = None) -> str:
+def junit_xml(
+    results: list[GateResult], suite: str = "curate check", properties: dict[str, Any] | None = None
+) -> str:
     """JUnit XML, one testcase per gate: an error-level failure is a <failure>, a warning passes
     with its message in <system-out> (shown by CI test reporters), a skip is <skipped>."""
     import xml.etree.ElementTree as ET
 
     failures = sum(r.verdict == "FAIL" for r in results)
     skipped = sum(r.verdict == "skip" for r in results)
-    counts = {"tests": str(len(results)), "failures": str(failures), "errors": "0",
-              "skipped": str(skipped)}
+    counts = {
+        "tests": str(len(results)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+    }
     root = ET.Element("testsuites", {"name": "curate check", **counts})
     ts = ET.SubElement(root, "testsuite", {"name": suite, **counts, "time": "0"})
     if properties:
@@ -552,8 +646,9 @@ def junit_xml(results: list[GateResult], suite: str = "curate check",
         for k, v in properties.items():
             ET.SubElement(props, "property", {"name": str(k), "value": str(v)})
     for r in results:
-        tc = ET.SubElement(ts, "testcase", {"classname": "curate.gates", "name": r.gate,
-                                            "time": "0"})
+        tc = ET.SubElement(
+            ts, "testcase", {"classname": "curate.gates", "name": r.gate, "time": "0"}
+        )
         msg = r.message()
         if r.verdict == "FAIL":
             ET.SubElement(tc, "failure", {"type": "error", "message": msg}).text = msg

@@ -67,9 +67,13 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     new = docs.select(DOC, "text", touched.alias("_touched")).join(
         joined, on=DOC, how="left", maintain_order="left"
     )
-    return new.select(
-        pl.when(pl.col("_touched")).then(pl.col("_t").fill_null("")).otherwise(pl.col("text"))
-    ).to_series().alias("text")
+    return (
+        new.select(
+            pl.when(pl.col("_touched")).then(pl.col("_t").fill_null("")).otherwise(pl.col("text"))
+        )
+        .to_series()
+        .alias("text")
+    )
 
 
 def process_batch(
@@ -103,9 +107,12 @@ def process_batch(
             removed_by[rule.name] = removed.select(
                 DOC, OFF, (pl.col(LINE).str.len_chars() + 1).alias("len")
             )
-            touched = touched | batch.doc_index.select(
-                pl.col(DOC).is_in(removed[DOC].unique().implode())
-            ).to_series()
+            touched = (
+                touched
+                | batch.doc_index.select(
+                    pl.col(DOC).is_in(removed[DOC].unique().implode())
+                ).to_series()
+            )
             lines = batch.lines.filter(~result.remove)
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
             batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
@@ -144,13 +151,16 @@ def process_batch(
 
     files = df.get_column(FILE_COL) if FILE_COL in df.columns else None
     linenos = df.get_column(LINE_COL) if LINE_COL in df.columns else None
-    ids = (df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns
-           else None)
+    ids = (
+        df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
+    )
     orig_text = original.fill_null("")
     for rule in rules:
         fired = fired_cols[rule.name]
-        rs = RuleStats(fired=int(fired.sum()), dropped=int((fired & is_dropped).sum())
-                       if rule.action == "drop" else 0)
+        rs = RuleStats(
+            fired=int(fired.sum()),
+            dropped=int((fired & is_dropped).sum()) if rule.action == "drop" else 0,
+        )
         spans = removed_by.get(rule.name)
         if spans is not None:
             rs.chars_removed = int(spans["len"].sum())
@@ -161,8 +171,9 @@ def process_batch(
                 rs.signal = rule.main_signal
                 rs.edges = list(rule.bins)
                 rs.hist = histogram_series(rule.bins, values)
-        rs.examples = _examples(rule, fired, orig_text, cleaned, spans, signal_cols, files,
-                                linenos, ids, is_dropped)
+        rs.examples = _examples(
+            rule, fired, orig_text, cleaned, spans, signal_cols, files, linenos, ids, is_dropped
+        )
         stats.rules[rule.name] = rs
     removed = (
         pl.concat([f.with_columns(pl.lit(name).alias("rule")) for name, f in removed_by.items()])
@@ -178,9 +189,9 @@ def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:
         return pl.Series([[] for _ in range(n)], dtype=pl.List(pl.String))
     frame = pl.DataFrame([fired[name] for name in names])
     return frame.select(
-        pl.concat_list(
-            [pl.when(pl.col(name)).then(pl.lit(name)).otherwise(None) for name in names]
-        ).list.drop_nulls().alias("names")
+        pl.concat_list([pl.when(pl.col(name)).then(pl.lit(name)).otherwise(None) for name in names])
+        .list.drop_nulls()
+        .alias("names")
     ).to_series()
 
 
@@ -202,18 +213,20 @@ def _examples(rule, fired, before, after, spans, signals, files, linenos, ids, i
             rows = spans.filter(pl.col(DOC) == i).sort(OFF)
             doc_spans = [[o, o + ln] for o, ln in rows.select(OFF, "len").iter_rows()]
         text = before[i]
-        out.append({
-            "key": key,
-            "id": ids[i] if ids is not None else None,
-            "file": files[i] if files is not None else None,
-            "line": int(linenos[i]) if linenos is not None else None,
-            "dropped": bool(is_dropped[i]),
-            "before": text[:EXAMPLE_CHARS],
-            "before_chars": len(text),
-            "after": after[i][:EXAMPLE_CHARS],
-            "spans": [s for s in doc_spans if s[0] < EXAMPLE_CHARS],
-            "signals": {k: _plain(v[i]) for k, v in signals.items()},
-        })
+        out.append(
+            {
+                "key": key,
+                "id": ids[i] if ids is not None else None,
+                "file": files[i] if files is not None else None,
+                "line": int(linenos[i]) if linenos is not None else None,
+                "dropped": bool(is_dropped[i]),
+                "before": text[:EXAMPLE_CHARS],
+                "before_chars": len(text),
+                "after": after[i][:EXAMPLE_CHARS],
+                "spans": [s for s in doc_spans if s[0] < EXAMPLE_CHARS],
+                "signals": {k: _plain(v[i]) for k, v in signals.items()},
+            }
+        )
     return out
 
 

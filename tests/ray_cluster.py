@@ -63,8 +63,9 @@ class Cluster:
 
     def __init__(self, num_cpus: int = 2):
         # a short path: Ray's socket paths under it must fit in 107 bytes
-        self.temp_dir = tempfile.mkdtemp(prefix="curate-ray-",
-                                         dir="/tmp" if os.path.isdir("/tmp") else None)
+        self.temp_dir = tempfile.mkdtemp(
+            prefix="curate-ray-", dir="/tmp" if os.path.isdir("/tmp") else None
+        )
         self.token = secrets.token_hex(32)
         self.port = free_port()
         self.started = time.perf_counter()
@@ -72,19 +73,36 @@ class Cluster:
         # as on a real head node: token authentication with the cluster's token. The workers
         # inherit this environment: that is how they import curate (a user installs it on every
         # node; here PYTHONPATH points at this checkout)
-        env = with_this_checkout(dict(_without_ray_settings(), RAY_AUTH_MODE="token",
-                                      RAY_AUTH_TOKEN=self.token))
-        cmd = [_ray_exe(), "start", "--head", f"--port={self.port}",
-               "--node-ip-address=127.0.0.1", f"--temp-dir={self.temp_dir}",
-               f"--num-cpus={num_cpus}", "--include-dashboard=false", "--disable-usage-stats",
-               f"--ray-client-server-port={free_port()}", f"--dashboard-port={free_port()}",
-               f"--dashboard-agent-listen-port={free_port()}",
-               f"--dashboard-agent-grpc-port={free_port()}",
-               f"--metrics-export-port={free_port()}", f"--runtime-env-agent-port={free_port()}"]
+        env = with_this_checkout(
+            dict(_without_ray_settings(), RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=self.token)
+        )
+        cmd = [
+            _ray_exe(),
+            "start",
+            "--head",
+            f"--port={self.port}",
+            "--node-ip-address=127.0.0.1",
+            f"--temp-dir={self.temp_dir}",
+            f"--num-cpus={num_cpus}",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--ray-client-server-port={free_port()}",
+            f"--dashboard-port={free_port()}",
+            f"--dashboard-agent-listen-port={free_port()}",
+            f"--dashboard-agent-grpc-port={free_port()}",
+            f"--metrics-export-port={free_port()}",
+            f"--runtime-env-agent-port={free_port()}",
+        ]
         # its own session: every process of this cluster keeps this session id, even once
         # `ray start` has returned and they belong to init
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
 
     @property
     def address(self) -> str:

@@ -12,10 +12,13 @@ DOCS = [
     {"id": "2", "text": "A complete English sentence about the weather today."},
     {"id": "3", "text": "Kalimat ini terpotong di tengah karena batas panj"},
 ]
-RULES = {"name": "api", "rules": [
-    {"rule": "boilerplate-lines", "action": "strip"},
-    {"rule": "truncated-text", "action": "drop"},
-]}
+RULES = {
+    "name": "api",
+    "rules": [
+        {"rule": "boilerplate-lines", "action": "strip"},
+        {"rule": "truncated-text", "action": "drop"},
+    ],
+}
 
 
 def test_clean_polars_dataframe():
@@ -56,6 +59,7 @@ def test_import_is_cheap():
     import subprocess
     import sys
 
-    code = "import sys, curate; print(sorted(m for m in ('datasets', 'langdetect', 'ray', 'polars') if m in sys.modules))"
+    heavy = "('datasets', 'langdetect', 'ray', 'polars')"
+    code = f"import sys, curate; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -94,8 +94,9 @@ def table_rows(stdout: str) -> dict[str, tuple[str, str, str]]:
     assert re.match(r"gate\s+threshold\s+value\s+verdict$", lines[0]), stdout
     rows = {}
     for line in lines[1:]:
-        m = re.match(r"(\S+(?: vs baseline)?)\s{2,}(.+?)\s{2,}(\S+)\s{2}(pass|WARN|FAIL|skip.*)$",
-                     line)
+        m = re.match(
+            r"(\S+(?: vs baseline)?)\s{2,}(.+?)\s{2,}(\S+)\s{2}(pass|WARN|FAIL|skip.*)$", line
+        )
         if m:
             rows[m[1]] = (m[2], m[3], m[4])
     return rows
@@ -119,16 +120,29 @@ def test_clean_corpus_passes(tmp_path):
     assert rows["min_documents"] == (">= 20", "40", "pass")
     assert "40 documents" in res.stdout and "0 failed" in res.stdout
     cases = junit(tmp_path / "out" / "junit.xml")
-    assert set(cases) == {"min_documents", "max_unreadable", "truncated-text.max_fired_fraction",
-                          "language-mismatch.max_fired_fraction", "language.id.min_share"}
+    assert set(cases) == {
+        "min_documents",
+        "max_unreadable",
+        "truncated-text.max_fired_fraction",
+        "language-mismatch.max_fired_fraction",
+        "language.id.min_share",
+    }
     assert not [tc for tc in cases.values() if tc.find("failure") is not None]
 
 
 def test_truncated_corpus_fails_with_junit_failure(tmp_path):
     data = corpus(tmp_path / "cut.jsonl", cut_every=4)  # 10 of 40 cut off: 25 %
     rules = write_rules(tmp_path / "gates.yaml", GATES)
-    res = curate_cli("check", data, "--rules", rules, "--junit", tmp_path / "junit.xml",
-                     "--report-dir", tmp_path / "rep")
+    res = curate_cli(
+        "check",
+        data,
+        "--rules",
+        rules,
+        "--junit",
+        tmp_path / "junit.xml",
+        "--report-dir",
+        tmp_path / "rep",
+    )
     assert res.returncode == 1, res.stdout + res.stderr
     assert res.stderr == ""
     rows = table_rows(res.stdout)
@@ -148,11 +162,19 @@ def test_truncated_corpus_fails_with_junit_failure(tmp_path):
 
 
 def test_wrong_language_share_warns_then_fails(tmp_path):
-    rules = write_rules(tmp_path / "gates.yaml", GATES.replace("max_fired_fraction: 0.10",
-                                                               "max_fired_fraction: 0.50"))
+    rules = write_rules(
+        tmp_path / "gates.yaml",
+        GATES.replace("max_fired_fraction: 0.10", "max_fired_fraction: 0.50"),
+    )
     # 4 English documents in 40: share of id 0.90, between error (0.85) and warn (0.95)
-    res = curate_cli("check", corpus(tmp_path / "some.jsonl", english_every=10), "--rules", rules,
-                     "--junit", tmp_path / "warn.xml")
+    res = curate_cli(
+        "check",
+        corpus(tmp_path / "some.jsonl", english_every=10),
+        "--rules",
+        rules,
+        "--junit",
+        tmp_path / "warn.xml",
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     rows = table_rows(res.stdout)
     assert rows["language.id.min_share"] == ("warn >= 0.95, error >= 0.85", "0.9", "WARN")
@@ -162,8 +184,14 @@ def test_wrong_language_share_warns_then_fails(tmp_path):
     assert "WARNING" in warned.find("system-out").text
 
     # 10 English documents in 40: share of id 0.75
-    res = curate_cli("check", corpus(tmp_path / "many.jsonl", english_every=4), "--rules", rules,
-                     "--junit", tmp_path / "fail.xml")
+    res = curate_cli(
+        "check",
+        corpus(tmp_path / "many.jsonl", english_every=4),
+        "--rules",
+        rules,
+        "--junit",
+        tmp_path / "fail.xml",
+    )
     assert res.returncode == 1, res.stdout + res.stderr
     assert table_rows(res.stdout)["language.id.min_share"][1:] == ("0.75", "FAIL")
     assert junit(tmp_path / "fail.xml")["language.id.min_share"].find("failure") is not None
@@ -171,18 +199,30 @@ def test_wrong_language_share_warns_then_fails(tmp_path):
 
 def test_baseline_regression(tmp_path):
     rules = write_rules(tmp_path / "gates.yaml", GATES)
-    base = curate_cli("check", corpus(tmp_path / "old.jsonl"), "--rules", rules,
-                      "--report-dir", tmp_path / "old")
+    base = curate_cli(
+        "check", corpus(tmp_path / "old.jsonl"), "--rules", rules, "--report-dir", tmp_path / "old"
+    )
     assert base.returncode == 0, base.stdout + base.stderr
     # 4 of 40 truncated: 0.10 is within the absolute gate (error 0.20) but 0.10 worse than the
     # baseline's 0, beyond the tolerance of 0.05
-    res = curate_cli("check", corpus(tmp_path / "new.jsonl", cut_every=10), "--rules", rules,
-                     "--baseline", tmp_path / "old" / "report.json", "--junit", tmp_path / "j.xml")
+    res = curate_cli(
+        "check",
+        corpus(tmp_path / "new.jsonl", cut_every=10),
+        "--rules",
+        rules,
+        "--baseline",
+        tmp_path / "old" / "report.json",
+        "--junit",
+        tmp_path / "j.xml",
+    )
     assert res.returncode == 1, res.stdout + res.stderr
     rows = table_rows(res.stdout)
     assert rows["truncated-text.max_fired_fraction"][1:] == ("0.1", "WARN")
     assert rows["truncated-text.max_fired_fraction vs baseline"] == (
-        "<= 0.05 (baseline 0 + 0.05)", "0.1", "FAIL")
+        "<= 0.05 (baseline 0 + 0.05)",
+        "0.1",
+        "FAIL",
+    )
     assert rows["language.id.min_share vs baseline"][2] == "pass"
     cases = junit(tmp_path / "j.xml")
     failed = sorted(n for n, tc in cases.items() if tc.find("failure") is not None)
@@ -190,21 +230,32 @@ def test_baseline_regression(tmp_path):
 
 
 def test_baseline_without_tolerance_is_a_usage_error(tmp_path):
-    rules = write_rules(tmp_path / "gates.yaml", GATES.replace("  baseline:\n    tolerance: 0.05\n",
-                                                               ""))
+    rules = write_rules(
+        tmp_path / "gates.yaml", GATES.replace("  baseline:\n    tolerance: 0.05\n", "")
+    )
     old = tmp_path / "old.json"
-    old.write_text(json.dumps({"documents": {"input": 1, "kept": 1, "dropped": 0,
-                                             "unreadable": 0}}))
-    res = curate_cli("check", corpus(tmp_path / "c.jsonl", n=3), "--rules", rules,
-                     "--baseline", old, "--junit", tmp_path / "j.xml")
+    old.write_text(
+        json.dumps({"documents": {"input": 1, "kept": 1, "dropped": 0, "unreadable": 0}})
+    )
+    res = curate_cli(
+        "check",
+        corpus(tmp_path / "c.jsonl", n=3),
+        "--rules",
+        rules,
+        "--baseline",
+        old,
+        "--junit",
+        tmp_path / "j.xml",
+    )
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "tolerance" in res.stderr
     assert not (tmp_path / "j.xml").exists()
 
 
 def _gz_truncated(p: Path) -> Path:
-    blob = gzip.compress(b"".join(json.dumps({"text": id_doc(i)}).encode() + b"\n"
-                                  for i in range(50)))
+    blob = gzip.compress(
+        b"".join(json.dumps({"text": id_doc(i)}).encode() + b"\n" for i in range(50))
+    )
     p.write_bytes(blob[: len(blob) // 2])
     return p
 
@@ -229,14 +280,17 @@ def _empty_folder(p: Path) -> Path:
     return p
 
 
-@pytest.mark.parametrize("make, name, says", [
-    (lambda p: p, "missing.jsonl", "no such file"),
-    (_gz_truncated, "cut.jsonl.gz", "the gates cannot measure this file"),
-    (_bad_parquet, "bad.parquet", "not a readable parquet file"),
-    (_broken_json, "broken.json", "broken JSON"),
-    (_binary_jsonl, "binary.jsonl", "none of the 2 rows could be read"),
-    (_empty_folder, "empty", "no documents found"),
-])
+@pytest.mark.parametrize(
+    "make, name, says",
+    [
+        (lambda p: p, "missing.jsonl", "no such file"),
+        (_gz_truncated, "cut.jsonl.gz", "the gates cannot measure this file"),
+        (_bad_parquet, "bad.parquet", "not a readable parquet file"),
+        (_broken_json, "broken.json", "broken JSON"),
+        (_binary_jsonl, "binary.jsonl", "none of the 2 rows could be read"),
+        (_empty_folder, "empty", "no documents found"),
+    ],
+)
 def test_unreadable_input_exits_2(tmp_path, make, name, says):
     data = make(tmp_path / name)
     rules = write_rules(tmp_path / "gates.yaml", LIGHT)
@@ -257,8 +311,10 @@ def test_broken_rows_are_gated_not_fatal(tmp_path):
 
 
 def test_bad_gate_key_is_one_line_naming_file_and_key(tmp_path):
-    rules = write_rules(tmp_path / "gates.yaml", GATES.replace("max_fired_fraction: 0.10",
-                                                               "max_fired_fration: 0.10"))
+    rules = write_rules(
+        tmp_path / "gates.yaml",
+        GATES.replace("max_fired_fraction: 0.10", "max_fired_fration: 0.10"),
+    )
     res = curate_cli("check", tmp_path / "nothing-read.jsonl", "--rules", rules)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1
@@ -270,7 +326,7 @@ def test_bad_gate_key_is_one_line_naming_file_and_key(tmp_path):
 
 
 def _check_argv(command: str) -> list[str]:
-    argv = shlex.split(command[command.index("curate check"):])
+    argv = shlex.split(command[command.index("curate check") :])
     return argv[2:]
 
 

@@ -94,7 +94,9 @@ def test_file_formats_write_the_same_rows(tmp_path, fmt):
         "1",
     )
     assert res.returncode == 0, res.stderr
-    read = pl.read_parquet if fmt == "parquet" else partial(pl.read_ndjson, infer_schema_length=None)
+    read = (
+        pl.read_parquet if fmt == "parquet" else partial(pl.read_ndjson, infer_schema_length=None)
+    )
     train, rejected = (
         read(tmp_path / "out" / f"train.{fmt}"),
         read(tmp_path / "out" / f"rejected.{fmt}"),
@@ -293,8 +295,8 @@ def test_builtin_rulesets_work_after_a_plain_install(tmp_path):
     )
     code = (
         "import curate, curate.config as c; from pathlib import Path; "
-        "assert Path(curate.__file__).is_relative_to(Path(r'%s')), curate.__file__; "
-        "print(sorted(c.builtin_rulesets())); c.load_ruleset('default')" % target
+        f"assert Path(curate.__file__).is_relative_to(Path(r'{target}')), curate.__file__; "
+        "print(sorted(c.builtin_rulesets())); c.load_ruleset('default')"
     )
     res = subprocess.run(
         [sys.executable, "-c", code],

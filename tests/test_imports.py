@@ -23,8 +23,14 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 def _loaded(body: str) -> list[str]:
     code = PROBE.format(body=body, heavy=HEAVY)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -16,8 +16,23 @@ from curate.pipeline import process_batch
 CHARS = st.characters(blacklist_categories=("Cs",))
 LINE = st.one_of(
     st.text(CHARS, max_size=80),
-    st.sampled_from(["A", "A A A", "Baca juga: x", "Read more...", "", "   ", "\u200f\u05d0\u05d1",
-                     "e\u0301\u0301", "👍🏽" * 5, "中文句子。", "x" * 3000, "(esn)", "…"]),
+    st.sampled_from(
+        [
+            "A",
+            "A A A",
+            "Baca juga: x",
+            "Read more...",
+            "",
+            "   ",
+            "\u200f\u05d0\u05d1",
+            "e\u0301\u0301",
+            "👍🏽" * 5,
+            "中文句子。",
+            "x" * 3000,
+            "(esn)",
+            "…",
+        ]
+    ),
 )
 TEXT = st.lists(LINE, max_size=12).map("\n".join)
 DOCS = st.lists(TEXT, min_size=1, max_size=6)
@@ -59,8 +74,11 @@ def test_every_document_is_kept_or_rejected_once(texts):
 @given(DOCS)
 def test_strip_removes_only_the_lines_it_reports(texts):
     out = run(STRIP_ALL, texts)
-    removed = out.removed if out.removed is not None else pl.DataFrame(
-        schema={"__doc": pl.UInt32, "__off": pl.UInt32, "len": pl.UInt32})
+    removed = (
+        out.removed
+        if out.removed is not None
+        else pl.DataFrame(schema={"__doc": pl.UInt32, "__off": pl.UInt32, "len": pl.UInt32})
+    )
     for row in out.kept.iter_rows(named=True):
         i = row["i"]
         original = texts[i]

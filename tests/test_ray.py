@@ -23,8 +23,10 @@ from tests.ray_cluster import ROOT, Cluster, free_port, with_this_checkout
 
 # -- the corpus ------------------------------------------------------------------------------------
 
-WORDS = ("river market school engine garden paper winter table window village doctor signal "
-         "harbour museum bridge kitchen forest letter answer station island morning").split()
+WORDS = (
+    "river market school engine garden paper winter table window village doctor signal "
+    "harbour museum bridge kitchen forest letter answer station island morning"
+).split()
 VERBS = "opened carried followed measured painted repaired visited counted described".split()
 OTHER = {  # a few hand-written sentences per language, enough for a language guess
     "id": "Pemerintah kota membuka pasar baru di dekat sungai pada hari Senin pagi.",
@@ -32,8 +34,15 @@ OTHER = {  # a few hand-written sentences per language, enough for a language gu
     "de": "Der Stadtrat hat am Montagmorgen einen neuen Markt in der Nähe des Flusses eröffnet.",
     "es": "El ayuntamiento abrió un nuevo mercado cerca del río el lunes por la mañana.",
 }
-BOILERPLATE = ["Share this article", "Subscribe to our newsletter", "A A A", "Read more",
-               "We use cookies to improve your experience", "Baca juga: berita lainnya", "(esn)"]
+BOILERPLATE = [
+    "Share this article",
+    "Subscribe to our newsletter",
+    "A A A",
+    "Read more",
+    "We use cookies to improve your experience",
+    "Baca juga: berita lainnya",
+    "(esn)",
+]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -74,8 +83,10 @@ def make_corpus(folder: Path, files: int = 4, per_file: int = 500, parquet_rows:
     folder.mkdir(parents=True)
     n = 0
     for f in range(files):
-        rows = [{"id": f"f{f}-{i}", "text": _document(rng, n + i), "source": f"site{i % 7}"}
-                for i in range(per_file)]
+        rows = [
+            {"id": f"f{f}-{i}", "text": _document(rng, n + i), "source": f"site{i % 7}"}
+            for i in range(per_file)
+        ]
         path = write_jsonl(folder / f"part-{f}.jsonl", rows)
         n += per_file
         if f == 0:
@@ -83,8 +94,13 @@ def make_corpus(folder: Path, files: int = 4, per_file: int = 500, parquet_rows:
                 fh.write('{"id": "broken", "text": "no closing quote}\n')
             n += 1
     texts = [_document(rng, n + i) for i in range(parquet_rows)]
-    table = pa.table({"id": [f"pq-{i}" for i in range(parquet_rows)], "text": texts,
-                      "source": ["parquet"] * parquet_rows})
+    table = pa.table(
+        {
+            "id": [f"pq-{i}" for i in range(parquet_rows)],
+            "text": texts,
+            "source": ["parquet"] * parquet_rows,
+        }
+    )
     pq.write_table(table, folder / "more.parquet", row_group_size=200)
     return n + parquet_rows
 
@@ -93,10 +109,19 @@ def corpus_rules_yaml() -> str:
     """The default rules, plus every registered corpus-level rule so the first pass runs too."""
     from curate.checks import all_rules
 
-    lines = ["name: ray-test", "rules:", "  - rule: boilerplate-lines", "    action: strip",
-             "  - rule: repeated-paragraphs", "    action: strip",
-             "  - rule: language-mismatch", "    action: flag", "    expected: [en]",
-             "  - rule: truncated-text", "    action: flag"]
+    lines = [
+        "name: ray-test",
+        "rules:",
+        "  - rule: boilerplate-lines",
+        "    action: strip",
+        "  - rule: repeated-paragraphs",
+        "    action: strip",
+        "  - rule: language-mismatch",
+        "    action: flag",
+        "    expected: [en]",
+        "  - rule: truncated-text",
+        "    action: flag",
+    ]
     listed = {"boilerplate-lines", "repeated-paragraphs", "language-mismatch", "truncated-text"}
     for name, cls in all_rules().items():
         if cls.needs_corpus and name not in listed:
@@ -131,8 +156,14 @@ def cluster():
 
 
 def curate(*args, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 180):
-    return subprocess.run([sys.executable, "-m", "curate", *map(str, args)], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "curate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +177,22 @@ def corpus(tmp_path_factory):
 def run_curate(corpus, name: str, *engine: str, env=None):
     # relative paths, as a user types them: Ray workers run elsewhere and must still find them
     root, _, rules = corpus
-    res = curate("run", "corpus", "--rules", rules.name, "--out", name, "--report-dir",
-                 f"{name}-report", "--name", "corpus", "--quiet", *engine, env=env, cwd=root)
+    res = curate(
+        "run",
+        "corpus",
+        "--rules",
+        rules.name,
+        "--out",
+        name,
+        "--report-dir",
+        f"{name}-report",
+        "--name",
+        "corpus",
+        "--quiet",
+        *engine,
+        env=env,
+        cwd=root,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     return root / name, json.loads((root / f"{name}-report" / "report.json").read_text())
 
@@ -189,13 +234,18 @@ def assert_same_as_local(local_run, out: Path, report: dict, rows: int) -> None:
 
 @pytest.mark.ray
 def test_ray_cluster_run_equals_local_run(cluster, corpus, local_run):
-    out, report = run_curate(corpus, "ray", "--engine", "ray", "--ray-address", cluster.address,
-                             env=cluster.driver_env())
+    out, report = run_curate(
+        corpus, "ray", "--engine", "ray", "--ray-address", cluster.address, env=cluster.driver_env()
+    )
     assert report["run"]["engine"] == "ray"
     assert report["run"]["shards"] == 5  # four jsonl files and one parquet file: five tasks
     flags = [f for row in rows_of(out)["train"] for f in row["curate_flags"]]
-    assert {"boilerplate-lines", "repeated-paragraphs", "language-mismatch",
-            "truncated-text"} <= set(flags)  # the corpus exercises every rule
+    assert {
+        "boilerplate-lines",
+        "repeated-paragraphs",
+        "language-mismatch",
+        "truncated-text",
+    } <= set(flags)  # the corpus exercises every rule
     assert_same_as_local(local_run, out, report, corpus[1])
 
 
@@ -206,8 +256,9 @@ def test_killed_worker_is_retried_and_output_is_identical(cluster, corpus, local
     markers = tmp_path / "killed"
     markers.mkdir()
     env = cluster.driver_env(CURATE_TEST_RAY_KILL_ONCE=str(markers))
-    out, report = run_curate(corpus, "ray-killed", "--engine", "ray", "--ray-address",
-                             cluster.address, env=env)
+    out, report = run_curate(
+        corpus, "ray-killed", "--engine", "ray", "--ray-address", cluster.address, env=env
+    )
     killed = {p.name for p in markers.iterdir()}  # written just before the worker killed itself
     assert "process_shard" in killed
     if has_corpus_rules():
@@ -222,8 +273,9 @@ def test_private_local_ray_equals_local_run(corpus, local_run):
     env = with_this_checkout({k: v for k, v in os.environ.items() if not k.startswith("RAY_")})
     home = corpus[0] / "home"  # Ray must not write a token into the user's ~/.ray
     home.mkdir()
-    out, report = run_curate(corpus, "ray-private", "--engine", "ray", "--workers", "2",
-                             env=dict(env, HOME=str(home)))
+    out, report = run_curate(
+        corpus, "ray-private", "--engine", "ray", "--workers", "2", env=dict(env, HOME=str(home))
+    )
     assert report["run"]["engine"] == "ray"
     assert not (home / ".ray").exists()
     assert_same_as_local(local_run, out, report, corpus[1])
@@ -234,8 +286,20 @@ def test_wrong_token_is_one_clear_line(cluster, corpus, tmp_path):
     root, _, rules = corpus
     # a short connection window: Ray retries for 20 s before it gives up on a refused token
     env = cluster.driver_env(RAY_AUTH_TOKEN="0" * 64, RAY_gcs_server_port_wait_time_s="1")
-    res = curate("run", root / "corpus", "--rules", rules, "--out", tmp_path / "out", "--quiet",
-                 "--engine", "ray", "--ray-address", cluster.address, env=env)
+    res = curate(
+        "run",
+        root / "corpus",
+        "--rules",
+        rules,
+        "--out",
+        tmp_path / "out",
+        "--quiet",
+        "--engine",
+        "ray",
+        "--ray-address",
+        cluster.address,
+        env=env,
+    )
     assert res.returncode == 2, res.stderr[-2000:]
     last = res.stderr.strip().splitlines()[-1]
     assert last.startswith("curate: error: --ray-address 127.0.0.1:")
@@ -248,12 +312,25 @@ def test_no_cluster_at_the_address_is_one_clear_line(corpus, tmp_path):
     pytest.importorskip("ray")
     root, _, rules = corpus
     address = f"127.0.0.1:{free_port()}"  # nobody listens: answered at once, not after Ray's 40 s
-    res = curate("run", root / "corpus", "--rules", rules, "--out", tmp_path / "out", "--quiet",
-                 "--engine", "ray", "--ray-address", address, env=with_this_checkout(os.environ))
+    res = curate(
+        "run",
+        root / "corpus",
+        "--rules",
+        rules,
+        "--out",
+        tmp_path / "out",
+        "--quiet",
+        "--engine",
+        "ray",
+        "--ray-address",
+        address,
+        env=with_this_checkout(os.environ),
+    )
     assert res.returncode == 2, res.stderr[-2000:]
     assert res.stderr.strip().splitlines() == [
         f"curate: error: --ray-address {address}: no Ray cluster answers there (Connection "
-        "refused); start one with `ray start --head --port=PORT` (see docs/ray.md)"]
+        "refused); start one with `ray start --head --port=PORT` (see docs/ray.md)"
+    ]
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
@@ -264,10 +341,21 @@ def test_engine_ray_without_ray_is_one_line_exit_2(tmp_path):
     (fake / "__init__.py").write_text("raise ImportError('no ray here')\n")
     src = write_jsonl(tmp_path / "in.jsonl", [{"text": "A short line of text."}])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake.parent), str(ROOT)]))
-    res = curate("run", src, "--rules", "default", "--out", tmp_path / "out", "--quiet",
-                 "--engine", "ray", env=env)
+    res = curate(
+        "run",
+        src,
+        "--rules",
+        "default",
+        "--out",
+        tmp_path / "out",
+        "--quiet",
+        "--engine",
+        "ray",
+        env=env,
+    )
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [
         "curate: error: --engine ray needs Ray: pip install 'curate[ray]' "
-        "(or pip install 'ray[default]')"]
+        "(or pip install 'ray[default]')"
+    ]
     assert not (tmp_path / "out").exists()

@@ -35,8 +35,21 @@ def test_killed_run_leaves_no_output_and_resume_gives_the_same_result(tmp_path):
     src = corpus(tmp_path, 10)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CURATE_SHARD_BYTES": "20000"}
     out, work = tmp_path / "out", tmp_path / ".out.curate-tmp"
-    args = [sys.executable, "-m", "curate", "run", str(src), "--rules", "default", "--out", str(out),
-            "--report-dir", str(tmp_path / "rep"), "--workers", "1"]
+    args = [
+        sys.executable,
+        "-m",
+        "curate",
+        "run",
+        str(src),
+        "--rules",
+        "default",
+        "--out",
+        str(out),
+        "--report-dir",
+        str(tmp_path / "rep"),
+        "--workers",
+        "1",
+    ]
     log = tmp_path / "killed.log"
     with open(log, "wb") as err:
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -51,24 +64,51 @@ def test_killed_run_leaves_no_output_and_resume_gives_the_same_result(tmp_path):
     assert 3 <= done < total, (done, total)
     assert not out.exists()  # nothing half-written where the user looks
 
-    res = curate_cli("run", src, "--rules", "default", "--out", out, "--report-dir",
-                     tmp_path / "rep", "--workers", "1", "--resume", env={"CURATE_SHARD_BYTES": "20000"})
+    res = curate_cli(
+        "run",
+        src,
+        "--rules",
+        "default",
+        "--out",
+        out,
+        "--report-dir",
+        tmp_path / "rep",
+        "--workers",
+        "1",
+        "--resume",
+        env={"CURATE_SHARD_BYTES": "20000"},
+    )
     assert res.returncode == 0, res.stderr
     assert not work.exists()
-    clean = curate_cli("run", src, "--rules", "default", "--out", tmp_path / "clean", "--report-dir",
-                       tmp_path / "clean-rep", "--workers", "1", env={"CURATE_SHARD_BYTES": "20000"})
+    clean = curate_cli(
+        "run",
+        src,
+        "--rules",
+        "default",
+        "--out",
+        tmp_path / "clean",
+        "--report-dir",
+        tmp_path / "clean-rep",
+        "--workers",
+        "1",
+        env={"CURATE_SHARD_BYTES": "20000"},
+    )
     assert clean.returncode == 0, clean.stderr
     a, b = load_from_disk(str(out)), load_from_disk(str(tmp_path / "clean"))
     for split in ("train", "rejected"):
         assert a[split].to_list() == b[split].to_list()
-    assert comparable(tmp_path / "rep" / "report.json") == comparable(tmp_path / "clean-rep" / "report.json")
+    assert comparable(tmp_path / "rep" / "report.json") == comparable(
+        tmp_path / "clean-rep" / "report.json"
+    )
 
 
 def test_resume_refuses_a_different_rule_set(tmp_path):
     src = corpus(tmp_path, 2)
     work = tmp_path / ".out.curate-tmp"
     (work / "parts").mkdir(parents=True)
-    (work / "manifest.json").write_text(json.dumps({"ruleset": "other", "fingerprint": "x", "shards": 1}))
+    (work / "manifest.json").write_text(
+        json.dumps({"ruleset": "other", "fingerprint": "x", "shards": 1})
+    )
     res = curate_cli("run", src, "--rules", "default", "--out", tmp_path / "out", "--resume")
     assert res.returncode == 2 and "--overwrite" in res.stderr
 
@@ -76,13 +116,25 @@ def test_resume_refuses_a_different_rule_set(tmp_path):
 def test_same_input_same_output_and_report(tmp_path):
     src = corpus(tmp_path, 1)
     for n in ("a", "b"):
-        res = curate_cli("run", src, "--rules", "web", "--out", tmp_path / n, "--report-dir",
-                         tmp_path / f"rep-{n}", "--workers", "1")
+        res = curate_cli(
+            "run",
+            src,
+            "--rules",
+            "web",
+            "--out",
+            tmp_path / n,
+            "--report-dir",
+            tmp_path / f"rep-{n}",
+            "--workers",
+            "1",
+        )
         assert res.returncode == 0, res.stderr
     a, b = load_from_disk(str(tmp_path / "a")), load_from_disk(str(tmp_path / "b"))
     for split in ("train", "rejected"):
         assert a[split].to_list() == b[split].to_list()
-    assert comparable(tmp_path / "rep-a" / "report.json") == comparable(tmp_path / "rep-b" / "report.json")
+    assert comparable(tmp_path / "rep-a" / "report.json") == comparable(
+        tmp_path / "rep-b" / "report.json"
+    )
 
 
 def test_hostile_rows_lose_nothing(tmp_path):
@@ -93,14 +145,27 @@ def test_hostile_rows_lose_nothing(tmp_path):
         {"id": "list", "text": ["not", "text"]},
         {"id": "num", "text": 3.5},
         {"id": "empty", "text": ""},
-        {"id": "rtl", "text": "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd. \u202eevil\u202c"},
+        {
+            "id": "rtl",
+            "text": "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd. \u202eevil\u202c",
+        },
         {"id": "script", "text": "<script>alert('x')</script> Ini teks biasa."},
         {"id": "mixed-id", "text": "A row whose id is an int elsewhere."},
         {"id": 7, "text": "A row whose id is a number."},
     ]
     src = write_jsonl(tmp_path / "hostile.jsonl", rows)
-    res = curate_cli("run", src, "--rules", "web", "--out", tmp_path / "out", "--report-dir",
-                     tmp_path / "rep", "--workers", "1")
+    res = curate_cli(
+        "run",
+        src,
+        "--rules",
+        "web",
+        "--out",
+        tmp_path / "out",
+        "--report-dir",
+        tmp_path / "rep",
+        "--workers",
+        "1",
+    )
     assert res.returncode == 0, res.stderr
     out = load_from_disk(str(tmp_path / "out"))
     rep = json.loads((tmp_path / "rep" / "report.json").read_text())

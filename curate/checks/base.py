@@ -67,9 +67,14 @@ class Batch:
     rule's signals are expressions over the whole batch.
     """
 
-    def __init__(self, docs: pl.DataFrame, lines: pl.DataFrame, corpus: dict[str, Any],
-                 signals: dict[str, pl.Series] | None = None,
-                 original: pl.Series | None = None):
+    def __init__(
+        self,
+        docs: pl.DataFrame,
+        lines: pl.DataFrame,
+        corpus: dict[str, Any],
+        signals: dict[str, pl.Series] | None = None,
+        original: pl.Series | None = None,
+    ):
         self.docs = docs
         self.lines = lines
         self.corpus = corpus
@@ -80,8 +85,12 @@ class Batch:
         self.signals: dict[str, pl.Series] = signals if signals is not None else {}
 
     @classmethod
-    def from_texts(cls, texts: pl.Series, extra: pl.DataFrame | None = None,
-                   corpus: dict[str, Any] | None = None) -> Batch:
+    def from_texts(
+        cls,
+        texts: pl.Series,
+        extra: pl.DataFrame | None = None,
+        corpus: dict[str, Any] | None = None,
+    ) -> Batch:
         text = texts.fill_null("").alias("text")
         docs = pl.DataFrame({DOC: pl.int_range(0, len(text), dtype=pl.UInt32, eager=True)})
         docs = docs.with_columns(text)
@@ -120,7 +129,10 @@ def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
     )
     # offset of a line = sum of (length + 1 newline) of the lines before it in its document
     return lines.with_columns(
-        (pl.col(LINE).str.len_chars() + 1).cum_sum().over(DOC).sub(pl.col(LINE).str.len_chars() + 1)
+        (pl.col(LINE).str.len_chars() + 1)
+        .cum_sum()
+        .over(DOC)
+        .sub(pl.col(LINE).str.len_chars() + 1)
         .cast(pl.UInt32)
         .alias(OFF)
     ).select(DOC, LN, OFF, LINE)

@@ -66,8 +66,17 @@ DATETIME = (
 # Lists of links flattened into one line: "Home | News | Sport", "Home » World » Asia".
 LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
 
-REASONS = ("phrase", "widget", "symbols", "editor_tag", "byline", "datetime", "link_list",
-           "recurring", "context")
+REASONS = (
+    "phrase",
+    "widget",
+    "symbols",
+    "editor_tag",
+    "byline",
+    "datetime",
+    "link_list",
+    "recurring",
+    "context",
+)
 
 # -- phrase lists ----------------------------------------------------------------------------------
 
@@ -83,7 +92,9 @@ def _data_dir() -> Path:
 
 def shipped_languages() -> tuple[str, ...]:
     """Languages with a phrase list in the package (curate/data/boilerplate-<lang>.txt)."""
-    return tuple(sorted(p.stem[len(DATA_PREFIX):] for p in _data_dir().glob(DATA_PREFIX + "*.txt")))
+    return tuple(
+        sorted(p.stem[len(DATA_PREFIX) :] for p in _data_dir().glob(DATA_PREFIX + "*.txt"))
+    )
 
 
 def parse_phrase_file(text: str, source: str = "<phrases>") -> dict[str, list[str]]:
@@ -97,8 +108,9 @@ def parse_phrase_file(text: str, source: str = "<phrases>") -> dict[str, list[st
         m = re.fullmatch(r"\[(\w+)\]", line)
         if m:
             if m.group(1) not in SECTIONS:
-                raise ValueError(f"{source}:{i}: unknown section [{m.group(1)}]; "
-                                 f"valid: {', '.join(SECTIONS)}")
+                raise ValueError(
+                    f"{source}:{i}: unknown section [{m.group(1)}]; valid: {', '.join(SECTIONS)}"
+                )
             section = m.group(1)
             continue
         out[section].append(line.lower())
@@ -106,8 +118,9 @@ def parse_phrase_file(text: str, source: str = "<phrases>") -> dict[str, list[st
 
 
 @lru_cache(maxsize=32)
-def load_phrases(languages: tuple[str, ...], files: tuple[str, ...],
-                 extra: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def load_phrases(
+    languages: tuple[str, ...], files: tuple[str, ...], extra: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
     """Merged phrase lists: the shipped languages (all when empty), the user's files, and extra
     [start] phrases."""
     merged: dict[str, set[str]] = {s: set() for s in SECTIONS}
@@ -115,8 +128,9 @@ def load_phrases(languages: tuple[str, ...], files: tuple[str, ...],
     for lang in languages or shipped:
         path = _data_dir() / f"{DATA_PREFIX}{lang}.txt"
         if not path.exists():
-            raise ValueError(f"no boilerplate phrase list for language {lang!r}; "
-                             f"shipped: {', '.join(shipped)}")
+            raise ValueError(
+                f"no boilerplate phrase list for language {lang!r}; shipped: {', '.join(shipped)}"
+            )
         for sec, items in parse_phrase_file(path.read_text("utf-8"), str(path)).items():
             merged[sec].update(items)
     for f in files:
@@ -242,84 +256,159 @@ class BoilerplateLines(Rule):
     @dataclass(frozen=True)
     class Params:
         max_share: float = param(
-            0.5, "flag/drop documents whose boilerplate share is above this",
+            0.5,
+            "flag/drop documents whose boilerplate share is above this",
             unit="fraction of characters",
             source="our choice: above half, the page is mostly chrome",
-            min=0.0, max=1.0)
+            min=0.0,
+            max=1.0,
+        )
         languages: list[str] = param(
-            [], "phrase lists to use (empty: every shipped list)", unit="language codes",
-            source="curate/data/boilerplate-<lang>.txt")
+            [],
+            "phrase lists to use (empty: every shipped list)",
+            unit="language codes",
+            source="curate/data/boilerplate-<lang>.txt",
+        )
         phrase_files: list[str] = param(
-            [], "extra phrase files, in the format of the shipped lists", unit="paths")
+            [], "extra phrase files, in the format of the shipped lists", unit="paths"
+        )
         extra_phrases: list[str] = param(
-            [], "extra phrases matched at the start of short lines", unit="phrases")
+            [], "extra phrases matched at the start of short lines", unit="phrases"
+        )
         phrase_max_words: int = param(
-            12, "a line starting with a [start] phrase counts only up to this many words",
-            unit="words", source="our measurement (bench/boilerplate_eval.py)", min=1)
+            12,
+            "a line starting with a [start] phrase counts only up to this many words",
+            unit="words",
+            source="our measurement (bench/boilerplate_eval.py)",
+            min=1,
+        )
         notice_max_words: int = param(
-            80, "a line holding an [anywhere] phrase (cookie, copyright notices) counts only up to "
-            "this many words", unit="words", source="our measurement", min=1)
+            80,
+            "a line holding an [anywhere] phrase (cookie, copyright notices) counts only up to "
+            "this many words",
+            unit="words",
+            source="our measurement",
+            min=1,
+        )
         good_min_words: int = param(
-            10, "a line ending a sentence with at least this many words is content",
-            unit="words", source="our measurement; C4 keeps sentence lines of 3+ words", min=1)
+            10,
+            "a line ending a sentence with at least this many words is content",
+            unit="words",
+            source="our measurement; C4 keeps sentence lines of 3+ words",
+            min=1,
+        )
         long_min_words: int = param(
-            30, "a line with at least this many words is content, sentence end or not",
-            unit="words", source="our measurement", min=1)
+            30,
+            "a line with at least this many words is content, sentence end or not",
+            unit="words",
+            source="our measurement",
+            min=1,
+        )
         short_max_words: int = param(
-            5, "lines with fewer words are short: content only between content lines",
-            unit="words", source="our measurement; jusText's length_low is 70 characters", min=1)
+            5,
+            "lines with fewer words are short: content only between content lines",
+            unit="words",
+            source="our measurement; jusText's length_low is 70 characters",
+            min=1,
+        )
         medium_max_gap: int = param(
-            1000, "a medium line is content when a content line is at most this many lines away",
-            unit="non-blank lines", source="our measurement", min=1)
+            1000,
+            "a medium line is content when a content line is at most this many lines away",
+            unit="non-blank lines",
+            source="our measurement",
+            min=1,
+        )
         headline_min_caps: float = param(
-            1.0, "a medium line without a sentence end whose words start upper-case at least this "
+            1.0,
+            "a medium line without a sentence end whose words start upper-case at least this "
             "often reads like a headline and is judged like a short line",
-            unit="fraction of words", source="our measurement", min=0.0, max=1.0)
+            unit="fraction of words",
+            source="our measurement",
+            min=0.0,
+            max=1.0,
+        )
         span_max_gap: int = param(
-            6, "the article spans its longest cluster of long lines; a cluster ends after more "
+            6,
+            "the article spans its longest cluster of long lines; a cluster ends after more "
             "than this many lines without a long one; undecided lines inside it are content "
-            "(0: off)", unit="non-blank lines", source="our measurement", min=0)
+            "(0: off)",
+            unit="non-blank lines",
+            source="our measurement",
+            min=0,
+        )
         colon_lists: bool = param(
-            True, "lines after a line ending in ':' that follows content are a list: content")
+            True, "lines after a line ending in ':' that follows content are a list: content"
+        )
         prose_max_caps: float = param(
-            0.5, "runs of prose_min_run medium lines whose words start upper-case less often than "
-            "this are hard-wrapped paragraphs: content", unit="fraction of words",
-            source="our measurement (Indonesian press releases)", min=0.0, max=1.0)
+            0.5,
+            "runs of prose_min_run medium lines whose words start upper-case less often than "
+            "this are hard-wrapped paragraphs: content",
+            unit="fraction of words",
+            source="our measurement (Indonesian press releases)",
+            min=0.0,
+            max=1.0,
+        )
         prose_min_run: int = param(
-            3, "consecutive prose-like medium lines that make a hard-wrapped paragraph",
-            unit="lines", source="our measurement", min=1)
+            3,
+            "consecutive prose-like medium lines that make a hard-wrapped paragraph",
+            unit="lines",
+            source="our measurement",
+            min=1,
+        )
         keep_without_content: bool = param(
-            True, "in a document without any long line there is no context to judge by: keep "
+            True,
+            "in a document without any long line there is no context to judge by: keep "
             "its short and medium lines (short texts, titles, Q&A) instead of removing them",
             source="our choice: losing text is the worse error; on portal index pages (all "
-            "chrome) it lowers the lines removed from 88 % to 72 %")
+            "chrome) it lowers the lines removed from 88 % to 72 %",
+        )
         keep_first_line: bool = param(
-            True, "keep the first line (the title) unless a hard reason hits it")
+            True, "keep the first line (the title) unless a hard reason hits it"
+        )
         recurring_lines: bool = param(
-            True, "find lines recurring across the corpus (a first pass over the input counts "
-            "line hashes); off: one pass, no recurring-line signal")
+            True,
+            "find lines recurring across the corpus (a first pass over the input counts "
+            "line hashes); off: one pass, no recurring-line signal",
+        )
         recurring_min_documents: int = param(
-            5, "a line recurring in at least this many documents can be boilerplate",
-            unit="documents", source="our choice", min=2)
+            5,
+            "a line recurring in at least this many documents can be boilerplate",
+            unit="documents",
+            source="our choice",
+            min=2,
+        )
         recurring_min_fraction: float = param(
-            0.001, "... and in at least this fraction of the corpus' documents",
-            unit="fraction of documents", source="our choice; CCNet removes every repeated line",
-            min=0.0, max=1.0)
+            0.001,
+            "... and in at least this fraction of the corpus' documents",
+            unit="fraction of documents",
+            source="our choice; CCNet removes every repeated line",
+            min=0.0,
+            max=1.0,
+        )
         recurring_max_chars: int = param(
-            200, "longer recurring lines are left to the duplicate rules (syndicated paragraphs)",
-            unit="characters", source="our choice", min=1)
+            200,
+            "longer recurring lines are left to the duplicate rules (syndicated paragraphs)",
+            unit="characters",
+            source="our choice",
+            min=1,
+        )
         recurring_sentences: bool = param(
-            False, "also treat recurring long, sentence-like lines as boilerplate (CCNet removes "
-            "every repeated paragraph; by default they are left to the duplicate rules)")
+            False,
+            "also treat recurring long, sentence-like lines as boilerplate (CCNet removes "
+            "every repeated paragraph; by default they are left to the duplicate rules)",
+        )
         max_tracked_lines: int = param(
-            1_000_000, "distinct line hashes the corpus pass keeps (the most frequent)",
-            unit="hashes", source="bounded memory: about 16 bytes each", min=1000)
+            1_000_000,
+            "distinct line hashes the corpus pass keeps (the most frequent)",
+            unit="hashes",
+            source="bounded memory: about 16 bytes each",
+            min=1000,
+        )
 
         def validate(self) -> None:
             # a misspelt language or an unreadable phrase file is a rule-set error, found before
             # any data is read
-            load_phrases(tuple(self.languages), tuple(self.phrase_files),
-                         tuple(self.extra_phrases))
+            load_phrases(tuple(self.languages), tuple(self.phrase_files), tuple(self.extra_phrases))
 
     def __init__(self, params: Any, action: str, options: dict[str, Any] | None = None):
         super().__init__(params, action, options)
@@ -338,13 +427,15 @@ class BoilerplateLines(Rule):
         (boilerplate or not) and `_why` (the first reason; null for content and blank lines)."""
         base = lines.with_row_index("_i").with_columns(pl.col(LINE).str.strip_chars().alias("_s"))
         base = base.with_columns(
-            (pl.col("_s").shift(1).over(DOC) == "").fill_null(True).alias("_after_blank"))
+            (pl.col("_s").shift(1).over(DOC) == "").fill_null(True).alias("_after_blank")
+        )
         # blank lines are never boilerplate and never context: classify the others only
         judged = self._classify(base.filter(pl.col("_s") != ""), recurring)
         idx = judged.get_column("_i")
         bp = pl.repeat(False, lines.height, eager=True).scatter(idx, judged.get_column("_bp"))
         why = pl.repeat(None, lines.height, dtype=pl.String, eager=True).scatter(
-            idx, judged.get_column("_why"))
+            idx, judged.get_column("_why")
+        )
         return lines.with_columns(bp.alias("_bp"), why.alias("_why"))
 
     def _classify(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
@@ -353,8 +444,9 @@ class BoilerplateLines(Rule):
         s = pl.col("_s")
         lines = lines.with_columns(s.str.to_lowercase().alias("_l"))
         lines = lines.with_columns(s.str.count_matches(WORD).alias("_nw"))
-        words = (pl.col("_nw") + s.str.count_matches(CJK) / 2
-                 + s.str.count_matches(UNSPACED) / 4).alias("_w")
+        words = (
+            pl.col("_nw") + s.str.count_matches(CJK) / 2 + s.str.count_matches(UNSPACED) / 4
+        ).alias("_w")
         # share of the words that start upper-case (NaN without words: CJK)
         caps = s.str.count_matches(r"(?:^|\s)\p{Lu}") / pl.col("_nw")
         lines = lines.with_columns(
@@ -365,7 +457,8 @@ class BoilerplateLines(Rule):
         w = pl.col("_w")
         terminal = pl.col("_t")
         lines = lines.with_columns(
-            ((w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)).alias("_long"))
+            ((w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)).alias("_long")
+        )
         long = pl.col("_long")
 
         def rx_hit(key: str, max_words: float) -> pl.Expr:
@@ -377,7 +470,8 @@ class BoilerplateLines(Rule):
         separators = s.str.count_matches(LINK_SEPARATOR)
         if recurring is not None and recurring.len() > 0:
             is_recurring = _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(recurring.implode()) & (
-                s.str.len_chars() <= p.recurring_max_chars)
+                s.str.len_chars() <= p.recurring_max_chars
+            )
             if not p.recurring_sentences:
                 # a full sentence found in many documents is syndicated or quoted text: the
                 # duplicate rules decide about it, not the template detector
@@ -385,7 +479,8 @@ class BoilerplateLines(Rule):
         else:
             is_recurring = pl.lit(False)
         hard = {
-            "phrase": rx_hit("line", 1e9) | rx_hit("start", p.phrase_max_words)
+            "phrase": rx_hit("line", 1e9)
+            | rx_hit("start", p.phrase_max_words)
             | rx_hit("anywhere", p.notice_max_words),
             "widget": s.str.contains(WIDGET),
             "symbols": ~s.str.contains(r"\p{L}"),
@@ -410,14 +505,22 @@ class BoilerplateLines(Rule):
         prose = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
         lines = lines.with_columns(prose.alias("_pr"))
         # a blank line ends a run: hard-wrapped lines follow each other directly
-        run = ((pl.col("_pr") != pl.col("_pr").shift(1).over(DOC)).fill_null(True)
-               | pl.col("_after_blank")).cum_sum().over(DOC)
+        run = (
+            (
+                (pl.col("_pr") != pl.col("_pr").shift(1).over(DOC)).fill_null(True)
+                | pl.col("_after_blank")
+            )
+            .cum_sum()
+            .over(DOC)
+        )
         lines = lines.with_columns(run.alias("_run"))
         prose = pl.col("_pr") & (pl.col("_pr").sum().over([DOC, "_run"]) >= p.prose_min_run)
         # shape: 1 content, 0 hard boilerplate, null undecided (short or medium)
         anchor = (
-            pl.when(is_hard).then(pl.lit(0, dtype=pl.Int8))
-            .when(long | prose).then(pl.lit(1, dtype=pl.Int8))
+            pl.when(is_hard)
+            .then(pl.lit(0, dtype=pl.Int8))
+            .when(long | prose)
+            .then(pl.lit(1, dtype=pl.Int8))
             .otherwise(None)
         )
         lines = lines.with_columns(
@@ -439,8 +542,14 @@ class BoilerplateLines(Rule):
         is_long = pl.col("_a") == 1
         last_long = pl.when(is_long).then(pl.col("_k")).forward_fill().over(DOC)
         lines = lines.with_columns(
-            (is_long & ((pl.col("_k") - last_long.shift(1).over(DOC) - 1).fill_null(10**9)
-                        > p.span_max_gap)).alias("_new"))
+            (
+                is_long
+                & (
+                    (pl.col("_k") - last_long.shift(1).over(DOC) - 1).fill_null(10**9)
+                    > p.span_max_gap
+                )
+            ).alias("_new")
+        )
         lines = lines.with_columns(pl.col("_new").cum_sum().over(DOC).alias("_cid"))
         lines = lines.with_columns(
             pl.when(is_long).then(pl.col("_cid")).backward_fill().over(DOC).alias("_cnext"),
@@ -453,20 +562,29 @@ class BoilerplateLines(Rule):
         # content down to the next long or hard line
         colon = s.str.ends_with(":").cast(pl.Int32)
         lines = lines.with_columns(pl.col("_a").is_not_null().cum_sum().over(DOC).alias("_blk"))
-        listed = ((colon.cum_sum().over([DOC, "_blk"]) - colon) > 0) & (pl.col("_p") == 1) & (
-            p.colon_lists)
+        listed = (
+            ((colon.cum_sum().over([DOC, "_blk"]) - colon) > 0)
+            & (pl.col("_p") == 1)
+            & (p.colon_lists)
+        )
         near_p = (pl.col("_p") == 1) & (pl.col("_dp") <= p.medium_max_gap)
         near_q = (pl.col("_q") == 1) & (pl.col("_dq") <= p.medium_max_gap)
         medium_ok = near_p | near_q
         short_ok = (pl.col("_p") == 1) & (pl.col("_q") == 1)
         first = pl.col("_k") == 1
         content = (
-            pl.when(pl.col("_a").is_not_null()).then(pl.col("_a") == 1)
-            .when(p.keep_first_line & first).then(True)
-            .when(inside).then(True)
-            .when(listed).then(True)
-            .when(~pl.col("_a").eq(1).any().over(DOC)).then(p.keep_without_content)
-            .when(pl.col("_short")).then(short_ok)
+            pl.when(pl.col("_a").is_not_null())
+            .then(pl.col("_a") == 1)
+            .when(p.keep_first_line & first)
+            .then(True)
+            .when(inside)
+            .then(True)
+            .when(listed)
+            .then(True)
+            .when(~pl.col("_a").eq(1).any().over(DOC))
+            .then(p.keep_without_content)
+            .when(pl.col("_short"))
+            .then(short_ok)
             .otherwise(medium_ok)
         )
         lines = lines.with_columns(content.alias("_c"))
@@ -484,12 +602,16 @@ class BoilerplateLines(Rule):
         lines = self.classify(batch.lines, recurring)
         lines = lines.with_columns(pl.col(LINE).str.len_chars().alias("_n"))
         mask = lines.get_column("_bp").fill_null(False)
-        per_doc = lines.group_by(DOC).agg(
-            pl.col("_bp").sum().alias("n"),
-            pl.col("_n").filter(pl.col("_bp")).sum().alias("bp_chars"),
-            pl.col("_n").sum().alias("chars"),
-            *[(pl.col("_why") == r).sum().cast(pl.Int32).alias(r) for r in REASONS],
-        ).with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
+        per_doc = (
+            lines.group_by(DOC)
+            .agg(
+                pl.col("_bp").sum().alias("n"),
+                pl.col("_n").filter(pl.col("_bp")).sum().alias("bp_chars"),
+                pl.col("_n").sum().alias("chars"),
+                *[(pl.col("_why") == r).sum().cast(pl.Int32).alias(r) for r in REASONS],
+            )
+            .with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
+        )
         count = batch.per_doc(per_doc, "n").cast(pl.Int64)
         share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
         reasons = pl.DataFrame({r: batch.per_doc(per_doc, r).cast(pl.Int32) for r in REASONS})
@@ -514,13 +636,17 @@ class BoilerplateLines(Rule):
         keyed = batch.lines.select(
             DOC, line_key(s).hash(seed=HASH_SEED).alias("h"), s.alias("t")
         ).filter(pl.col("t") != "")
-        counts = (keyed.select(DOC, "h").unique().group_by("h")
-                  .agg(pl.len().cast(pl.UInt32).alias("n")))
+        counts = (
+            keyed.select(DOC, "h").unique().group_by("h").agg(pl.len().cast(pl.UInt32).alias("n"))
+        )
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
-        texts = keyed.join(top, on="h", how="semi").group_by("h").agg(
-            pl.col("t").min().str.slice(0, SAMPLE_CHARS))
+        texts = (
+            keyed.join(top, on="h", how="semi")
+            .group_by("h")
+            .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
+        )
         return {"documents": batch.n, "counts": counts, "texts": texts}
 
     def merge(self, a: Any, b: Any) -> Any:
@@ -531,27 +657,39 @@ class BoilerplateLines(Rule):
             # bounded memory: keep the most frequent hashes (a line recurring across the corpus is
             # frequent in the shards too); ties broken by hash, so every engine agrees
             counts = counts.sort(["n", "h"], descending=[True, False]).head(
-                self.params.max_tracked_lines)
+                self.params.max_tracked_lines
+            )
         texts = pl.concat([a["texts"], b["texts"]]).group_by("h").agg(pl.col("t").min())
-        texts = (texts.join(counts, on="h", how="inner")
-                 .sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h", "t"))
+        texts = (
+            texts.join(counts, on="h", how="inner")
+            .sort(["n", "h"], descending=[True, False])
+            .head(SAMPLE_TEXTS)
+            .select("h", "t")
+        )
         return {"documents": a["documents"] + b["documents"], "counts": counts, "texts": texts}
 
     def finish(self, aggregate: Any) -> dict[str, Any] | None:
         if aggregate is None:
             return None
         docs = int(aggregate["documents"])
-        threshold = max(self.params.recurring_min_documents,
-                        math.ceil(self.params.recurring_min_fraction * docs))
+        threshold = max(
+            self.params.recurring_min_documents,
+            math.ceil(self.params.recurring_min_fraction * docs),
+        )
         counts = aggregate["counts"]
-        top = (counts.sort(["n", "h"], descending=[True, False]).head(TOP_LINES)
-               .join(aggregate["texts"], on="h", how="left", maintain_order="left"))
+        top = (
+            counts.sort(["n", "h"], descending=[True, False])
+            .head(TOP_LINES)
+            .join(aggregate["texts"], on="h", how="left", maintain_order="left")
+        )
         return {
             "documents": docs,
             "threshold": threshold,
             "hashes": counts.filter(pl.col("n") >= threshold).get_column("h"),
-            "top": [{"text": t if t is not None else "(text not sampled)", "documents": int(n)}
-                    for _, n, t in top.iter_rows()],
+            "top": [
+                {"text": t if t is not None else "(text not sampled)", "documents": int(n)}
+                for _, n, t in top.iter_rows()
+            ],
         }
 
     def corpus_summary(self, finished: Any) -> dict[str, Any]:

@@ -66,8 +66,13 @@ class PatternLines(Rule):
         patterns: list[str] = param([], "regular expressions matched against each line")
         case_sensitive: bool = param(True, "false: patterns ignore case")
         max_share: float = param(
-            0.0, "flag/drop documents whose matching share is above this",
-            unit="fraction of characters", source="our choice: any match", min=0.0, max=1.0)
+            0.0,
+            "flag/drop documents whose matching share is above this",
+            unit="fraction of characters",
+            source="our choice: any match",
+            min=0.0,
+            max=1.0,
+        )
 
         def validate(self) -> None:
             if not self.patterns:
@@ -82,10 +87,13 @@ class PatternLines(Rule):
         lines = batch.lines.with_columns(mask.alias("_m"), pl.col(LINE).str.len_chars().alias("_n"))
         per_doc = lines.group_by(DOC).agg(
             pl.col("_m").sum().alias("n"),
-            (pl.col("_n").filter(pl.col("_m")).sum() / pl.col("_n").sum().clip(lower_bound=1)).alias("share"),
+            (
+                pl.col("_n").filter(pl.col("_m")).sum() / pl.col("_n").sum().clip(lower_bound=1)
+            ).alias("share"),
         )
         count = batch.per_doc(per_doc, "n").cast(pl.Int64)
         share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
         fired = count > 0 if self.action == "strip" else share > self.params.max_share
-        return RuleResult(signals={"pattern_lines": count, "pattern_share": share}, fired=fired,
-                          remove=mask)
+        return RuleResult(
+            signals={"pattern_lines": count, "pattern_share": share}, fired=fired, remove=mask
+        )

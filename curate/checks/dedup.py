@@ -87,14 +87,35 @@ class DuplicateDocuments(Rule):
 
     @dataclass(frozen=True)
     class Params:
-        near: bool = param(True, "also find near duplicates (MinHash + LSH); false: exact only",
-                           source="our choice")
-        shingle_words: int = param(5, "words per shingle", unit="words",
-                                   source="datatrove MinhashConfig (n_grams=5)", min=1, max=32)
-        bands: int = param(14, "LSH bands", unit="bands",
-                           source="datatrove MinhashConfig (num_buckets=14)", min=1, max=64)
-        rows: int = param(8, "MinHash permutations per band", unit="permutations",
-                          source="datatrove MinhashConfig (hashes_per_bucket=8)", min=1, max=32)
+        near: bool = param(
+            True,
+            "also find near duplicates (MinHash + LSH); false: exact only",
+            source="our choice",
+        )
+        shingle_words: int = param(
+            5,
+            "words per shingle",
+            unit="words",
+            source="datatrove MinhashConfig (n_grams=5)",
+            min=1,
+            max=32,
+        )
+        bands: int = param(
+            14,
+            "LSH bands",
+            unit="bands",
+            source="datatrove MinhashConfig (num_buckets=14)",
+            min=1,
+            max=64,
+        )
+        rows: int = param(
+            8,
+            "MinHash permutations per band",
+            unit="permutations",
+            source="datatrove MinhashConfig (hashes_per_bucket=8)",
+            min=1,
+            max=32,
+        )
         seed: int = param(1, "seed of the MinHash permutations", source="our choice", min=0)
 
     # -- corpus pass ---------------------------------------------------------------------------
@@ -105,7 +126,8 @@ class DuplicateDocuments(Rule):
         frame = keys.join(norm, on=DOC, maintain_order="left").filter(pl.col("_t") != "")
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
         frame = frame.with_columns(
-            pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact"))
+            pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact")
+        )
         band_cols = [f"b{j}" for j in range(p.bands)]
         if p.near and frame.height:
             bands = self._bands(frame.select(DOC, "_t"))
@@ -116,7 +138,9 @@ class DuplicateDocuments(Rule):
         fid = {f: i for i, f in enumerate(files)}
         docs = frame.select(
             pl.col("file").replace_strict(fid, return_dtype=pl.UInt32).alias("fid"),
-            "line", "exact", *band_cols,
+            "line",
+            "exact",
+            *band_cols,
         )
         return {"files": files, "docs": docs}
 
@@ -137,14 +161,18 @@ class DuplicateDocuments(Rule):
         for i in range(1, k):
             g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
         # hash first, filter after: a shift on the filtered frame would skip the dropped rows
-        sh = (w.with_columns(g.alias("_x")).filter(pl.col("_pos") + k <= pl.col("_nw"))
-              .select(DOC, "_x"))
+        sh = (
+            w.with_columns(g.alias("_x"))
+            .filter(pl.col("_pos") + k <= pl.col("_nw"))
+            .select(DOC, "_x")
+        )
         perms = _permutations(p.bands * p.rows, p.seed)
         x = pl.col("_x")
         # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
         mins = [
             ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1))
-            .min().alias(f"m{i}")
+            .min()
+            .alias(f"m{i}")
             for i, (a, b) in enumerate(perms)
         ]
         sig = sh.group_by(DOC).agg(mins)
@@ -152,7 +180,8 @@ class DuplicateDocuments(Rule):
             DOC,
             *[
                 pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)])
-                .hash(_SEED + j).alias(f"b{j}")
+                .hash(_SEED + j)
+                .alias(f"b{j}")
                 for j in range(p.bands)
             ],
         )
@@ -176,9 +205,16 @@ class DuplicateDocuments(Rule):
     def finish(self, aggregate: Any) -> Any:
         """Clusters: connected components of documents sharing the exact hash or a band hash.
         Returns the documents of clusters of two or more, with their representative."""
-        empty = pl.DataFrame(schema={"file": pl.String, "line": pl.Int64, "duplicate_of": pl.String,
-                                     "duplicate_cluster_size": pl.Int64,
-                                     "duplicate_kind": pl.String, "_rep": pl.Boolean})
+        empty = pl.DataFrame(
+            schema={
+                "file": pl.String,
+                "line": pl.Int64,
+                "duplicate_of": pl.String,
+                "duplicate_cluster_size": pl.Int64,
+                "duplicate_kind": pl.String,
+                "_rep": pl.Boolean,
+            }
+        )
         if aggregate is None or aggregate["docs"].height == 0:
             return empty
         files = aggregate["files"]
@@ -190,7 +226,8 @@ class DuplicateDocuments(Rule):
         # min-label propagation until no label changes (the diameter of the largest component)
         while True:
             lowest = [
-                pl.when(pl.col(k).is_not_null()).then(pl.col("_label").min().over(k))
+                pl.when(pl.col(k).is_not_null())
+                .then(pl.col("_label").min().over(k))
                 .otherwise(pl.col("_label"))
                 for k in keys
             ]
@@ -203,21 +240,27 @@ class DuplicateDocuments(Rule):
         docs = docs.with_columns(pl.len().over("_label").alias("duplicate_cluster_size"))
         clustered = docs.filter(pl.col("duplicate_cluster_size") > 1)
         rep = clustered.filter(pl.col("_i") == pl.col("_label")).select(
-            pl.col("_i").alias("_label"), pl.col("fid").alias("_rfid"),
-            pl.col("line").alias("_rline"), pl.col("exact").alias("_rexact"),
+            pl.col("_i").alias("_label"),
+            pl.col("fid").alias("_rfid"),
+            pl.col("line").alias("_rline"),
+            pl.col("exact").alias("_rexact"),
         )
         clustered = clustered.join(rep, on="_label", how="left", maintain_order="left")
         names = pl.Series(files, dtype=pl.String)
         out = clustered.select(
-            pl.col("fid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
+            pl.col("fid")
+            .map_batches(lambda s: names.gather(s), return_dtype=pl.String)
             .alias("file"),
             "line",
-            pl.col("_rfid").map_batches(lambda s: names.gather(s), return_dtype=pl.String)
+            pl.col("_rfid")
+            .map_batches(lambda s: names.gather(s), return_dtype=pl.String)
             .alias("_rfile"),
             "_rline",
             "duplicate_cluster_size",
-            pl.when(pl.col("exact") == pl.col("_rexact")).then(pl.lit("exact"))
-            .otherwise(pl.lit("near")).alias("duplicate_kind"),
+            pl.when(pl.col("exact") == pl.col("_rexact"))
+            .then(pl.lit("exact"))
+            .otherwise(pl.lit("near"))
+            .alias("duplicate_kind"),
             (pl.col("_i") == pl.col("_label")).alias("_rep"),
         )
         out = out.with_columns(
@@ -233,7 +276,8 @@ class DuplicateDocuments(Rule):
             return {"clusters": 0, "duplicates": 0, "exact": 0, "near": 0, "largest": []}
         dups = finished.filter(~pl.col("_rep"))
         reps = finished.filter(pl.col("_rep")).sort(
-            ["duplicate_cluster_size", "duplicate_of"], descending=[True, False], nulls_last=True)
+            ["duplicate_cluster_size", "duplicate_of"], descending=[True, False], nulls_last=True
+        )
         top = reps.head(10).select("file", "line", "duplicate_cluster_size")
         largest = [
             {"size": int(size), "representative": location(f, ln)}
@@ -247,8 +291,13 @@ class DuplicateDocuments(Rule):
             "exact": int(kinds.get("exact", 0)),
             "near": int(kinds.get("near", 0)),
             "largest": largest,
-            "minhash": {"near": p.near, "shingle_words": p.shingle_words, "bands": p.bands,
-                        "rows": p.rows, "threshold": round((1 / p.bands) ** (1 / p.rows), 3)},
+            "minhash": {
+                "near": p.near,
+                "shingle_words": p.shingle_words,
+                "bands": p.bands,
+                "rows": p.rows,
+                "threshold": round((1 / p.bands) ** (1 / p.rows), 3),
+            },
         }
 
     # -- main pass -----------------------------------------------------------------------------
@@ -257,16 +306,23 @@ class DuplicateDocuments(Rule):
         keys = _doc_keys(batch)
         if finished is None:
             finished = self.finish(None)
-        joined = keys.join(finished.filter(~pl.col("_rep")), on=["file", "line"], how="left",
-                           maintain_order="left")
-        size = keys.join(finished.select("file", "line", "duplicate_cluster_size"),
-                         on=["file", "line"], how="left", maintain_order="left")
+        joined = keys.join(
+            finished.filter(~pl.col("_rep")), on=["file", "line"], how="left", maintain_order="left"
+        )
+        size = keys.join(
+            finished.select("file", "line", "duplicate_cluster_size"),
+            on=["file", "line"],
+            how="left",
+            maintain_order="left",
+        )
         dup_of = joined["duplicate_of"].alias("duplicate_of")
         return RuleResult(
             signals={
                 "duplicate_of": dup_of,
-                "duplicate_cluster_size": size["duplicate_cluster_size"].fill_null(1)
-                .cast(pl.Int64).alias("duplicate_cluster_size"),
+                "duplicate_cluster_size": size["duplicate_cluster_size"]
+                .fill_null(1)
+                .cast(pl.Int64)
+                .alias("duplicate_cluster_size"),
                 "duplicate_kind": joined["duplicate_kind"].alias("duplicate_kind"),
             },
             fired=dup_of.is_not_null(),

@@ -42,9 +42,12 @@ class Paragraphs:
 
 def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
     cols = lines.select(
-        pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), pl.col(OFF).cast(pl.Int64),
+        pl.col(DOC).cast(pl.Int64),
+        pl.col(LN).cast(pl.Int64),
+        pl.col(OFF).cast(pl.Int64),
         pl.col(LINE).str.contains(r"^\s*$").alias("blank"),
-        pl.col(LINE).str.len_chars().cast(pl.Int64).alias("chars"))
+        pl.col(LINE).str.len_chars().cast(pl.Int64).alias("chars"),
+    )
     doc, ln, off = (cols[c].to_numpy() for c in (DOC, LN, OFF))
     blank, chars = cols["blank"].to_numpy(), cols["chars"].to_numpy()
     n = len(doc)
@@ -173,35 +176,61 @@ class LanguageMismatch(Rule):
     class Params:
         expected: list[str] = param([], "languages the corpus should be in (ISO 639 codes)")
         expected_column: str | None = param(
-            None, "column with the expected language(s) of each row (a code, `en,fr`, or a list); "
-            "rows where it is empty use `expected`")
+            None,
+            "column with the expected language(s) of each row (a code, `en,fr`, or a list); "
+            "rows where it is empty use `expected`",
+        )
         equivalent: list[list[str]] = param(
-            EQUIVALENT, "groups of languages that count as each other",
-            source="closely related pairs that detectors confuse (see the rule's doc)")
+            EQUIVALENT,
+            "groups of languages that count as each other",
+            source="closely related pairs that detectors confuse (see the rule's doc)",
+        )
         min_share: float = param(
-            0.5, "flag/drop documents whose share of expected-language text is below this",
-            unit="fraction of characters", source="our choice: the majority of the text",
-            min=0.0, max=1.0)
+            0.5,
+            "flag/drop documents whose share of expected-language text is below this",
+            unit="fraction of characters",
+            source="our choice: the majority of the text",
+            min=0.0,
+            max=1.0,
+        )
         min_letters: int = param(
-            2, "text with fewer letters (in words of two or more letters) is `und`",
-            unit="letters", source="our measurement: the widget line `A A A` has none; lingua's "
-            "Chinese and Japanese word pairs have 2", min=0)
+            2,
+            "text with fewer letters (in words of two or more letters) is `und`",
+            unit="letters",
+            source="our measurement: the widget line `A A A` has none; lingua's "
+            "Chinese and Japanese word pairs have 2",
+            min=0,
+        )
         min_confidence: float = param(
-            0.85, "below this confidence the language is `und`", unit="probability",
+            0.85,
+            "below this confidence the language is `und`",
+            unit="probability",
             source="our measurement: labels at >= 0.85 are right about 97 % of the time on "
             "lingua's word pairs and single words (chosen on even lines, checked on odd lines)",
-            min=0.0, max=1.0)
+            min=0.0,
+            max=1.0,
+        )
         line_chars: int = param(
-            1000, "each line is read up to this many characters (its paragraph's share counts "
-            "all of it)", unit="characters",
-            source="our choice: a line's language is settled long before", min=50, max=2000)
+            1000,
+            "each line is read up to this many characters (its paragraph's share counts all of it)",
+            unit="characters",
+            source="our choice: a line's language is settled long before",
+            min=50,
+            max=2000,
+        )
         max_chars: int = param(
-            20000, "paragraphs starting after this many characters are not read (they count as "
-            "undetermined and are never stripped)", unit="characters",
-            source="our choice: bounds the time spent on very long documents", min=100)
+            20000,
+            "paragraphs starting after this many characters are not read (they count as "
+            "undetermined and are never stripped)",
+            unit="characters",
+            source="our choice: bounds the time spent on very long documents",
+            min=100,
+        )
         backend: str = param(
-            "ngram", "detector: ngram (langdetect's profiles, vectorised, default) or langdetect "
-            "(stock langdetect, seeded: about 50x slower)")
+            "ngram",
+            "detector: ngram (langdetect's profiles, vectorised, default) or langdetect "
+            "(stock langdetect, seeded: about 50x slower)",
+        )
 
         def validate(self) -> None:
             if self.backend not in BACKENDS:
@@ -285,8 +314,7 @@ class LanguageMismatch(Rule):
             if isinstance(col.dtype, pl.List):
                 col = col.cast(pl.List(pl.String)).list.join(",")
             values = col.cast(pl.String).fill_null("")
-            keys, inverse = np.unique(np.array(values.to_list(), dtype=object),
-                                      return_inverse=True)
+            keys, inverse = np.unique(np.array(values.to_list(), dtype=object), return_inverse=True)
             rows, expects = [], []
             for key in keys:
                 codes = self._accepted([c for c in re.split(r"[,;\s]+", str(key)) if c])
@@ -314,8 +342,9 @@ class LanguageMismatch(Rule):
         # characters per (document, language) over the paragraphs whose language is determined;
         # a document none of whose paragraphs is determined (many short lines) but which as a
         # whole is, counts as one paragraph
-        chars = np.bincount(par.unit_doc * len(vocab) + unit_lang, weights=par.unit_chars,
-                            minlength=n * len(vocab)).reshape(n, len(vocab))
+        chars = np.bincount(
+            par.unit_doc * len(vocab) + unit_lang, weights=par.unit_chars, minlength=n * len(vocab)
+        ).reshape(n, len(vocab))
         chars[:, u] = 0
         det = chars.sum(axis=1)
         whole = (det == 0) & (doc_lang != u)
@@ -325,21 +354,26 @@ class LanguageMismatch(Rule):
         determined = chars.sum(axis=1) > 0
         exp_share = (shares * acc).sum(axis=1)
         # without an expectation: the share of the document's language (or the largest share)
-        own = np.where(doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)],
-                       shares.max(axis=1))
+        own = np.where(
+            doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)], shares.max(axis=1)
+        )
         share = pl.Series(np.where(has_exp, exp_share, own), dtype=pl.Float64)
         share = share.set(pl.Series(~determined), None) if (~determined).any() else share
 
         remove = None
         if self.action == "strip":
             bad = (unit_lang != u) & ~acc[par.unit_doc, unit_lang] & has_exp[par.unit_doc]
-            remove_np = (par.line_unit >= 0) & bad[np.maximum(par.line_unit, 0)] if len(bad) \
+            remove_np = (
+                (par.line_unit >= 0) & bad[np.maximum(par.line_unit, 0)]
+                if len(bad)
                 else np.zeros(len(par.line_unit), dtype=bool)
+            )
             remove = pl.Series(remove_np)
             fired = pl.Series(np.bincount(par.unit_doc[bad], minlength=n) > 0)
         else:
-            fired = pl.Series(has_exp & determined & (share.fill_null(1.0).to_numpy()
-                                                       < p.min_share))
+            fired = pl.Series(
+                has_exp & determined & (share.fill_null(1.0).to_numpy() < p.min_share)
+            )
         vocab_arr = np.array(vocab, dtype=object)
         return RuleResult(
             signals={
@@ -362,6 +396,8 @@ def _shares_column(shares: np.ndarray, vocab: np.ndarray) -> pl.Series:
     offsets = np.r_[0, np.cumsum(np.bincount(doc, minlength=shares.shape[0]))].astype(np.int32)
     structs = pa.StructArray.from_arrays(
         [pa.array(vocab[lang].tolist(), type=pa.string()), pa.array(value, type=pa.float64())],
-        names=["language", "share"])
-    return pl.Series(pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), structs)),
-                     dtype=SHARES_TYPE)
+        names=["language", "share"],
+    )
+    return pl.Series(
+        pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), structs)), dtype=SHARES_TYPE
+    )

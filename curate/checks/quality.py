@@ -73,22 +73,31 @@ def _stats(batch: Batch) -> pl.DataFrame:
     toks = _tokens(batch)
     edge = r"[\p{P}\p{S}]"
     # punctuation a tokenizer such as spaCy would split off a word ("world." -> "world", ".")
-    split_off = pl.when(pl.col("is_word")).then(
-        pl.col("tok").str.contains("^" + edge).cast(pl.Int64)
-        + pl.col("tok").str.contains(edge + "$").cast(pl.Int64)).otherwise(0)
+    split_off = (
+        pl.when(pl.col("is_word"))
+        .then(
+            pl.col("tok").str.contains("^" + edge).cast(pl.Int64)
+            + pl.col("tok").str.contains(edge + "$").cast(pl.Int64)
+        )
+        .otherwise(0)
+    )
     per_tok = toks.group_by(DOC).agg(
         pl.len().alias("tokens"),
         (pl.len() + split_off.sum()).alias("tokens_punct"),
         pl.col("is_word").sum().alias("words"),
         pl.col("has_letter").sum().alias("letter_tokens"),
-        pl.col("bare").str.len_chars().filter(pl.col("is_word") & ~pl.col("unspaced"))
-        .mean().alias("mean_word_length"),
+        pl.col("bare")
+        .str.len_chars()
+        .filter(pl.col("is_word") & ~pl.col("unspaced"))
+        .mean()
+        .alias("mean_word_length"),
     )
     line = pl.col(LINE)
     rline = line.str.strip_chars_end()
     nonblank = line.str.strip_chars() != ""
     lines = batch.lines.filter(nonblank).with_columns(
-        (~line.is_first_distinct().over(DOC)).alias("_dup"))
+        (~line.is_first_distinct().over(DOC)).alias("_dup")
+    )
     per_line = lines.group_by(DOC).agg(
         pl.len().alias("lines"),
         rline.str.contains(BULLET).sum().alias("bullet_lines"),
@@ -96,24 +105,37 @@ def _stats(batch: Batch) -> pl.DataFrame:
         rline.str.contains(PUNCTUATED_END).sum().alias("punctuated_lines"),
         (rline.str.len_chars() <= SHORT_LINE_CHARS).sum().alias("short_lines"),
         line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
-        line.str.to_lowercase().str.contains("javascript", literal=True).sum()
+        line.str.to_lowercase()
+        .str.contains("javascript", literal=True)
+        .sum()
         .alias("javascript_lines"),
     )
     text = pl.col("text")
     docs = batch.docs.select(
         DOC,
         text.str.count_matches("#", literal=True).alias("hashes"),
-        (text.str.count_matches("...", literal=True) + text.str.count_matches("…", literal=True))
-        .alias("ellipses"),
+        (
+            text.str.count_matches("...", literal=True) + text.str.count_matches("…", literal=True)
+        ).alias("ellipses"),
         text.str.count_matches("\n", literal=True).alias("newlines"),
         text.str.len_chars().alias("chars"),
         text.str.count_matches("{", literal=True).alias("curly_braces"),
         text.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).alias("lorem_ipsum"),
         text.str.count_matches(SENTENCE).alias("sentences"),
     )
-    counts = ["tokens", "tokens_punct", "words", "letter_tokens", "lines", "bullet_lines",
-              "ellipsis_lines", "punctuated_lines", "short_lines", "dup_line_chars",
-              "javascript_lines"]
+    counts = [
+        "tokens",
+        "tokens_punct",
+        "words",
+        "letter_tokens",
+        "lines",
+        "bullet_lines",
+        "ellipsis_lines",
+        "punctuated_lines",
+        "short_lines",
+        "dup_line_chars",
+        "javascript_lines",
+    ]
     stats = (
         docs.join(per_tok, on=DOC, how="left", maintain_order="left")
         .join(per_line, on=DOC, how="left", maintain_order="left")
@@ -129,8 +151,9 @@ def _stats(batch: Batch) -> pl.DataFrame:
         _share(pl.col("punctuated_lines"), pl.col("lines")).alias("punctuated_lines_share"),
         _share(pl.col("short_lines"), pl.col("lines")).alias("short_lines_share"),
         # FineWeb's denominator: every character except the newlines
-        _share(pl.col("dup_line_chars"), pl.col("chars") - pl.col("newlines"))
-        .alias("dup_line_chars_share"),
+        _share(pl.col("dup_line_chars"), pl.col("chars") - pl.col("newlines")).alias(
+            "dup_line_chars_share"
+        ),
         _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
         pl.col("mean_word_length").cast(pl.Float64),
     ).with_columns(
@@ -166,8 +189,11 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     toks = _tokens(batch).select(DOC, "low")
     if explicit:
         wanted = pl.Series(sorted({w.lower() for w in explicit}), dtype=pl.String)
-        found = toks.filter(pl.col("low").is_in(wanted.implode())).group_by(DOC).agg(
-            pl.col("low").n_unique().alias("n"))
+        found = (
+            toks.filter(pl.col("low").is_in(wanted.implode()))
+            .group_by(DOC)
+            .agg(pl.col("low").n_unique().alias("n"))
+        )
         count = batch.per_doc(found, "n", 0).cast(pl.Int64)
         no_words = _stats(batch).get_column("words") == 0
         count = pl.select(pl.when(no_words).then(None).otherwise(count)).to_series()
@@ -180,8 +206,10 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     else:
         lang = lang.cast(pl.String)
         key = pl.select(
-            pl.when(lang.is_in(list(lists))).then(lang)
-            .when(lang.is_null() | (lang == "und")).then(pl.lit("*"))
+            pl.when(lang.is_in(list(lists)))
+            .then(lang)
+            .when(lang.is_null() | (lang == "und"))
+            .then(pl.lit("*"))
             .otherwise(None)
         ).to_series()
     keys = batch.doc_index.with_columns(key.alias("lang"))
@@ -213,8 +241,7 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
 # 1 where the signal is comfortably fine, exactly 0.5 at the published threshold, 0 far beyond.
 # Components of one signal with two thresholds take the smaller of their two ramps.
 COMPONENTS: dict[str, tuple[tuple[tuple[float, float], ...], ...]] = {
-    "words": (((0, 0.0), (50, 0.5), (200, 1.0)),
-              ((50_000, 1.0), (100_000, 0.5), (200_000, 0.0))),
+    "words": (((0, 0.0), (50, 0.5), (200, 1.0)), ((50_000, 1.0), (100_000, 0.5), (200_000, 0.0))),
     "mean_word_length": (((0, 0.0), (3, 0.5), (4, 1.0)), ((7, 1.0), (10, 0.5), (15, 0.0))),
     "symbol_ratio": (((0, 1.0), (0.1, 0.5), (0.2, 0.0)),),
     "alpha_words_share": (((0.4, 0.0), (0.8, 0.5), (0.95, 1.0)),),
@@ -324,8 +351,9 @@ class TooManyWords(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_words: int = param(100_000, "fire above this many words", unit="words", source=GOPHER,
-                               min=1)
+        max_words: int = param(
+            100_000, "fire above this many words", unit="words", source=GOPHER, min=1
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         words = _col(batch, "words")
@@ -360,16 +388,19 @@ class MeanWordLength(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_length: float = param(3.0, "fire below this mean", unit="characters per word",
-                                  source=GOPHER, min=0.0)
-        max_length: float = param(10.0, "fire above this mean", unit="characters per word",
-                                  source=GOPHER, min=0.0)
+        min_length: float = param(
+            3.0, "fire below this mean", unit="characters per word", source=GOPHER, min=0.0
+        )
+        max_length: float = param(
+            10.0, "fire above this mean", unit="characters per word", source=GOPHER, min=0.0
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         mean = _col(batch, "mean_word_length")
         p = self.params
-        return RuleResult(signals={"mean_word_length": mean},
-                          fired=(mean < p.min_length) | (mean > p.max_length))
+        return RuleResult(
+            signals={"mean_word_length": mean}, fired=(mean < p.min_length) | (mean > p.max_length)
+        )
 
 
 @register
@@ -400,15 +431,24 @@ class SymbolHeavy(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_ratio: float = param(0.1, "fire above this many hashes or ellipses per word",
-                                 unit="symbols per word", source=GOPHER, min=0.0)
+        max_ratio: float = param(
+            0.1,
+            "fire above this many hashes or ellipses per word",
+            unit="symbols per word",
+            source=GOPHER,
+            min=0.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         ratio = _col(batch, "symbol_ratio")
         return RuleResult(
-            signals={"hash_ratio": _col(batch, "hash_ratio"),
-                     "ellipsis_ratio": _col(batch, "ellipsis_ratio"), "symbol_ratio": ratio},
-            fired=ratio > self.params.max_ratio)
+            signals={
+                "hash_ratio": _col(batch, "hash_ratio"),
+                "ellipsis_ratio": _col(batch, "ellipsis_ratio"),
+                "symbol_ratio": ratio,
+            },
+            fired=ratio > self.params.max_ratio,
+        )
 
 
 @register
@@ -443,15 +483,26 @@ class FewAlphabeticWords(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_share: float = param(0.8, "fire below this share of tokens with a letter",
-                                 unit="fraction of tokens", source=GOPHER, min=0.0, max=1.0)
+        min_share: float = param(
+            0.8,
+            "fire below this share of tokens with a letter",
+            unit="fraction of tokens",
+            source=GOPHER,
+            min=0.0,
+            max=1.0,
+        )
         punctuation_as_tokens: bool = param(
-            False, "count punctuation at a word's edges as tokens of their own (datatrove)",
-            source="our choice: the Gopher paper counts words, not punctuation")
+            False,
+            "count punctuation at a word's edges as tokens of their own (datatrove)",
+            source="our choice: the Gopher paper counts words, not punctuation",
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
-        column = "alpha_words_share_punct" if self.params.punctuation_as_tokens else (
-            "alpha_words_share")
+        column = (
+            "alpha_words_share_punct"
+            if self.params.punctuation_as_tokens
+            else ("alpha_words_share")
+        )
         share = _col(batch, column).alias("alpha_words_share")
         return RuleResult(signals={"alpha_words_share": share}, fired=share < self.params.min_share)
 
@@ -491,16 +542,26 @@ class NoStopWords(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_stop_words: int = param(2, "fire below this many distinct stop words",
-                                    unit="distinct words", source=GOPHER, min=0)
+        min_stop_words: int = param(
+            2,
+            "fire below this many distinct stop words",
+            unit="distinct words",
+            source=GOPHER,
+            min=0,
+        )
         stop_words: list[str] = param(
-            [], "one stop-word list for every document (empty: the list of the detected "
-            "language, or the union of all shipped lists)", source="our choice")
+            [],
+            "one stop-word list for every document (empty: the list of the detected "
+            "language, or the union of all shipped lists)",
+            source="our choice",
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         count, used = stop_word_counts(batch, self.params.stop_words)
-        return RuleResult(signals={"stop_words": count, "stop_words_list": used},
-                          fired=count < self.params.min_stop_words)
+        return RuleResult(
+            signals={"stop_words": count, "stop_words_list": used},
+            fired=count < self.params.min_stop_words,
+        )
 
 
 @register
@@ -526,14 +587,20 @@ class BulletLines(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_share: float = param(0.9, "fire above this share of bullet lines",
-                                 unit="fraction of non-blank lines", source=GOPHER, min=0.0,
-                                 max=1.0)
+        max_share: float = param(
+            0.9,
+            "fire above this share of bullet lines",
+            unit="fraction of non-blank lines",
+            source=GOPHER,
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "bullet_lines_share")
-        return RuleResult(signals={"bullet_lines_share": share},
-                          fired=share > self.params.max_share)
+        return RuleResult(
+            signals={"bullet_lines_share": share}, fired=share > self.params.max_share
+        )
 
 
 @register
@@ -559,14 +626,20 @@ class EllipsisLines(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_share: float = param(0.3, "fire above this share of lines ending in an ellipsis",
-                                 unit="fraction of non-blank lines", source=GOPHER, min=0.0,
-                                 max=1.0)
+        max_share: float = param(
+            0.3,
+            "fire above this share of lines ending in an ellipsis",
+            unit="fraction of non-blank lines",
+            source=GOPHER,
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "ellipsis_lines_share")
-        return RuleResult(signals={"ellipsis_lines_share": share},
-                          fired=share > self.params.max_share)
+        return RuleResult(
+            signals={"ellipsis_lines_share": share}, fired=share > self.params.max_share
+        )
 
 
 @register
@@ -596,8 +669,7 @@ class CurlyBraces(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_braces: int = param(0, "fire above this many `{`", unit="characters", source=C4,
-                                min=0)
+        max_braces: int = param(0, "fire above this many `{`", unit="characters", source=C4, min=0)
 
     def evaluate(self, batch: Batch) -> RuleResult:
         n = _col(batch, "curly_braces")
@@ -657,7 +729,8 @@ class JavascriptNotice(_QualityRule):
     def evaluate(self, batch: Batch) -> RuleResult:
         n = _col(batch, "javascript_lines")
         remove = batch.lines.select(
-            pl.col(LINE).str.to_lowercase().str.contains("javascript", literal=True)).to_series()
+            pl.col(LINE).str.to_lowercase().str.contains("javascript", literal=True)
+        ).to_series()
         return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
 
 
@@ -692,16 +765,26 @@ class UnterminatedLines(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_words: int = param(3, "lines with fewer words are removed", unit="words",
-                               source=C4, min=0)
-        max_word_chars: int = param(1000, "lines with a longer word are removed",
-                                    unit="characters", source=C4, min=1)
+        min_words: int = param(
+            3, "lines with fewer words are removed", unit="words", source=C4, min=0
+        )
+        max_word_chars: int = param(
+            1000, "lines with a longer word are removed", unit="characters", source=C4, min=1
+        )
         require_terminal: bool = param(
-            True, "remove lines without terminal punctuation (FineWeb ran C4's filter with "
-            "this off, keeping only the word-count part)", source=C4)
-        max_share: float = param(0.5, "flag/drop above this share of unterminated lines",
-                                 unit="fraction of non-blank lines", source="our choice",
-                                 min=0.0, max=1.0)
+            True,
+            "remove lines without terminal punctuation (FineWeb ran C4's filter with "
+            "this off, keeping only the word-count part)",
+            source=C4,
+        )
+        max_share: float = param(
+            0.5,
+            "flag/drop above this share of unterminated lines",
+            unit="fraction of non-blank lines",
+            source="our choice",
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
@@ -720,15 +803,18 @@ class UnterminatedLines(_QualityRule):
             | (toks.list.eval(pl.element().str.len_chars()).list.max() > p.max_word_chars)
         )
         lines = batch.lines.select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        per_doc = lines.group_by(DOC).agg(pl.col("_bad").sum().alias("bad"),
-                                          pl.col("_nb").sum().alias("nb"))
+        per_doc = lines.group_by(DOC).agg(
+            pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
+        )
         n = batch.per_doc(per_doc, "bad", 0).cast(pl.Int64)
         total = batch.per_doc(per_doc, "nb", 0).cast(pl.Int64)
         share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
         fired = n > 0 if self.action == "strip" else share > p.max_share
         return RuleResult(
             signals={"unterminated_lines": n, "unterminated_lines_share": share},
-            fired=fired, remove=lines.get_column("_bad"))
+            fired=fired,
+            remove=lines.get_column("_bad"),
+        )
 
 
 @register
@@ -757,8 +843,9 @@ class TooFewSentences(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_sentences: int = param(5, "fire below this many sentences", unit="sentences",
-                                   source=C4, min=0)
+        min_sentences: int = param(
+            5, "fire below this many sentences", unit="sentences", source=C4, min=0
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         n = _col(batch, "sentences")
@@ -792,14 +879,20 @@ class FewPunctuatedLines(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        min_share: float = param(0.12, "fire below this share of punctuated lines",
-                                 unit="fraction of non-blank lines", source=FINEWEB,
-                                 min=0.0, max=1.0)
+        min_share: float = param(
+            0.12,
+            "fire below this share of punctuated lines",
+            unit="fraction of non-blank lines",
+            source=FINEWEB,
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "punctuated_lines_share")
-        return RuleResult(signals={"punctuated_lines_share": share},
-                          fired=share < self.params.min_share)
+        return RuleResult(
+            signals={"punctuated_lines_share": share}, fired=share < self.params.min_share
+        )
 
 
 @register
@@ -826,9 +919,14 @@ class ShortLines(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_share: float = param(0.67, "fire above this share of short lines",
-                                 unit="fraction of non-blank lines", source=FINEWEB,
-                                 min=0.0, max=1.0)
+        max_share: float = param(
+            0.67,
+            "fire above this share of short lines",
+            unit="fraction of non-blank lines",
+            source=FINEWEB,
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "short_lines_share")
@@ -862,14 +960,20 @@ class DuplicatedLineChars(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_share: float = param(0.01, "fire above this share of characters in repeated lines",
-                                 unit="fraction of characters (newlines excluded)",
-                                 source=FINEWEB, min=0.0, max=1.0)
+        max_share: float = param(
+            0.01,
+            "fire above this share of characters in repeated lines",
+            unit="fraction of characters (newlines excluded)",
+            source=FINEWEB,
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         share = _col(batch, "dup_line_chars_share")
-        return RuleResult(signals={"dup_line_chars_share": share},
-                          fired=share > self.params.max_share)
+        return RuleResult(
+            signals={"dup_line_chars_share": share}, fired=share > self.params.max_share
+        )
 
 
 @register
@@ -896,8 +1000,13 @@ class ListLike(_QualityRule):
 
     @dataclass(frozen=True)
     class Params:
-        max_ratio: float = param(0.3, "fire above this many newlines per word",
-                                 unit="newlines per word", source=FINEWEB, min=0.0)
+        max_ratio: float = param(
+            0.3,
+            "fire above this many newlines per word",
+            unit="newlines per word",
+            source=FINEWEB,
+            min=0.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         ratio = _col(batch, "newline_ratio")
@@ -944,9 +1053,13 @@ class LowQuality(_QualityRule):
     @dataclass(frozen=True)
     class Params:
         min_quality: float = param(
-            0.5, "fire below this score", unit="score 0..1",
-            source="0.5 = at least one published Gopher/FineWeb threshold crossed", min=0.0,
-            max=1.0)
+            0.5,
+            "fire below this score",
+            unit="score 0..1",
+            source="0.5 = at least one published Gopher/FineWeb threshold crossed",
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         stats = _stats(batch)
@@ -955,8 +1068,11 @@ class LowQuality(_QualityRule):
         return RuleResult(signals={"quality": score}, fired=score < self.params.min_quality)
 
 
-def signals_for(texts: list[str | None], language: list[str] | None = None,
-                stop_word_list: list[str] | None = None) -> dict[str, Any]:
+def signals_for(
+    texts: list[str | None],
+    language: list[str] | None = None,
+    stop_word_list: list[str] | None = None,
+) -> dict[str, Any]:
     """Every quality signal of `texts` as plain lists (used by the golden parity test)."""
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
     if language is not None:

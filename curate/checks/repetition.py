@@ -21,7 +21,8 @@ def normalised(expr: pl.Expr) -> pl.Expr:
     """Case, whitespace and punctuation do not make two lines different. Upper then lower case:
     lower case alone keeps "ı" and "i", "և" and "եվ" apart, which upper-casing a copy merges."""
     return (
-        expr.str.to_uppercase().str.to_lowercase()
+        expr.str.to_uppercase()
+        .str.to_lowercase()
         .str.replace_all(r"[\p{P}\p{S}\s]+", " ")
         .str.strip_chars()
     )
@@ -94,8 +95,7 @@ def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
         *[(pl.col(f"_d{n}") & ((rank[n] - 1) % n == 0)).alias(f"_k{n}") for n in DUP_NS]
     )
     out = w.group_by(DOC).agg(
-        pl.col(f"_c{n}").filter(pl.col(f"_k{n}")).sum().alias(f"dup_{n}gram_chars")
-        for n in DUP_NS
+        pl.col(f"_c{n}").filter(pl.col(f"_k{n}")).sum().alias(f"dup_{n}gram_chars") for n in DUP_NS
     )
     # top n-gram: characters of the most frequent n-gram (its words joined by single spaces) times
     # its count; ties go to the n-gram seen first, as in datatrove's Counter.most_common. Only
@@ -106,8 +106,12 @@ def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
             w.filter(valid[n])
             .filter(pl.col(gn).is_duplicated())
             .group_by(gn)
-            .agg(pl.col(DOC).first(), pl.len().alias("_cnt"), pl.col("_pos").min().alias("_first"),
-                 pl.col(f"_c{n}").first().alias("_chars"))
+            .agg(
+                pl.col(DOC).first(),
+                pl.len().alias("_cnt"),
+                pl.col("_pos").min().alias("_first"),
+                pl.col(f"_c{n}").first().alias("_chars"),
+            )
             .group_by(DOC)
             .agg(
                 ((pl.col("_chars") + (n - 1)) * pl.col("_cnt"))
@@ -180,62 +184,118 @@ class RepeatedParagraphs(Rule):
     @dataclass(frozen=True)
     class Params:
         min_chars: int = param(
-            120, "a run of repeated lines (or a repeated paragraph) is stripped only when it holds "
+            120,
+            "a run of repeated lines (or a repeated paragraph) is stripped only when it holds "
             "at least this many normalised characters",
             unit="characters",
             source="our measurement (bench/repetition_eval.py): natural repeats of 100-120 chars "
-            "touch 0.4-0.7 % of real documents, shorter thresholds up to 1.4 %", min=1)
+            "touch 0.4-0.7 % of real documents, shorter thresholds up to 1.4 %",
+            min=1,
+        )
         max_dup_line_frac: float = param(
-            0.30, "flag/drop above this fraction of duplicate lines", unit="fraction of lines",
-            source="Gopher (Rae et al. 2021, table A1)", min=0.0, max=1.0)
+            0.30,
+            "flag/drop above this fraction of duplicate lines",
+            unit="fraction of lines",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_para_frac: float = param(
-            0.30, "flag/drop above this fraction of duplicate paragraphs",
-            unit="fraction of paragraphs", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.30,
+            "flag/drop above this fraction of duplicate paragraphs",
+            unit="fraction of paragraphs",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_line_char_frac: float = param(
-            0.20, "flag/drop above this share of characters in duplicate lines",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.20,
+            "flag/drop above this share of characters in duplicate lines",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_para_char_frac: float = param(
-            0.20, "flag/drop above this share of characters in duplicate paragraphs",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.20,
+            "flag/drop above this share of characters in duplicate paragraphs",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_top_2gram_char_frac: float = param(
-            0.20, "flag/drop above this share of characters in the most frequent 2-gram",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.20,
+            "flag/drop above this share of characters in the most frequent 2-gram",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_top_3gram_char_frac: float = param(
-            0.18, "flag/drop above this share of characters in the most frequent 3-gram",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.18,
+            "flag/drop above this share of characters in the most frequent 3-gram",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_top_4gram_char_frac: float = param(
-            0.16, "flag/drop above this share of characters in the most frequent 4-gram",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.16,
+            "flag/drop above this share of characters in the most frequent 4-gram",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_5gram_char_frac: float = param(
-            0.15, "flag/drop above this share of characters in duplicate 5-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.15,
+            "flag/drop above this share of characters in duplicate 5-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_6gram_char_frac: float = param(
-            0.14, "flag/drop above this share of characters in duplicate 6-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.14,
+            "flag/drop above this share of characters in duplicate 6-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_7gram_char_frac: float = param(
-            0.13, "flag/drop above this share of characters in duplicate 7-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.13,
+            "flag/drop above this share of characters in duplicate 7-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_8gram_char_frac: float = param(
-            0.12, "flag/drop above this share of characters in duplicate 8-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.12,
+            "flag/drop above this share of characters in duplicate 8-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_9gram_char_frac: float = param(
-            0.11, "flag/drop above this share of characters in duplicate 9-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.11,
+            "flag/drop above this share of characters in duplicate 9-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
         max_dup_10gram_char_frac: float = param(
-            0.10, "flag/drop above this share of characters in duplicate 10-grams",
-            unit="fraction of characters", source="Gopher (Rae et al. 2021, table A1)",
-            min=0.0, max=1.0)
+            0.10,
+            "flag/drop above this share of characters in duplicate 10-grams",
+            unit="fraction of characters",
+            source="Gopher (Rae et al. 2021, table A1)",
+            min=0.0,
+            max=1.0,
+        )
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
@@ -250,25 +310,31 @@ class RepeatedParagraphs(Rule):
         # a line of nothing but punctuation ("***") keys on its raw text: it can repeat, but adds
         # no characters towards min_chars
         nb = nb.with_columns(
-            pl.when(pl.col("_k") == "").then(pl.col(LINE).str.strip_chars())
+            pl.when(pl.col("_k") == "")
+            .then(pl.col(LINE).str.strip_chars())
             .otherwise(pl.col("_k").str.replace_all(" ", "", literal=True))
             .alias("_kk"),
             (~pl.struct(DOC, LINE).is_first_distinct()).alias("_gdup"),
         )
 
         # paragraphs: blocks of non-blank lines between blank lines
-        paras = nb.group_by(DOC, "_pid", maintain_order=True).agg(
-            pl.col(LINE).str.join("\n").alias("_text"),
-            pl.col("_kk").str.join("").alias("_pk"),
-        ).with_columns(
-            pl.col("_text").str.len_chars().alias("_pn"),
-            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
-            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+        paras = (
+            nb.group_by(DOC, "_pid", maintain_order=True)
+            .agg(
+                pl.col(LINE).str.join("\n").alias("_text"),
+                pl.col("_kk").str.join("").alias("_pk"),
+            )
+            .with_columns(
+                pl.col("_text").str.len_chars().alias("_pn"),
+                (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
+                (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+            )
         )
 
         # -- strip: runs of near-exact repeats ---------------------------------------------------
-        nb = nb.join(paras.select(DOC, "_pid", "_prep"), on=[DOC, "_pid"], how="left",
-                     maintain_order="left")
+        nb = nb.join(
+            paras.select(DOC, "_pid", "_prep"), on=[DOC, "_pid"], how="left", maintain_order="left"
+        )
         rep = (~pl.struct(DOC, "_kk").is_first_distinct()) | pl.col("_prep")
         # A repeat continues the run of the line before it only when the two lines also followed
         # each other earlier (the pair of keys was seen before) or lie in one repeated paragraph:
@@ -279,21 +345,26 @@ class RepeatedParagraphs(Rule):
         same_para = (~first_line) & (pl.col("_pid") == pl.col("_pid").shift(1))
         nb = nb.with_columns(
             rep.alias("_rep"),
-            (~pl.struct(DOC, prev_k.alias("_pk"), "_kk").is_first_distinct() & ~first_line)
-            .alias("_pair_seen"),
+            (~pl.struct(DOC, prev_k.alias("_pk"), "_kk").is_first_distinct() & ~first_line).alias(
+                "_pair_seen"
+            ),
             same_para.alias("_same_para"),
         )
         cont = (
-            pl.col("_rep") & pl.col("_rep").shift(1, fill_value=False) & ~first_line
+            pl.col("_rep")
+            & pl.col("_rep").shift(1, fill_value=False)
+            & ~first_line
             & (pl.col("_pair_seen") | (pl.col("_prep") & pl.col("_same_para")))
         )
         nb = nb.with_columns((~cont).cast(pl.UInt32).cum_sum().alias("_run"))
         nb = nb.with_columns(
-            pl.col("_k").str.len_chars().filter(pl.col("_rep")).sum().over("_run")
+            pl.col("_k")
+            .str.len_chars()
+            .filter(pl.col("_rep"))
+            .sum()
+            .over("_run")
             .alias("_run_chars")
-        ).with_columns(
-            (pl.col("_rep") & (pl.col("_run_chars") >= p.min_chars)).alias("_remove")
-        )
+        ).with_columns((pl.col("_rep") & (pl.col("_run_chars") >= p.min_chars)).alias("_remove"))
         remove = (
             lines.select(DOC, LN)
             .join(nb.select(DOC, LN, "_remove"), on=[DOC, LN], how="left", maintain_order="left")

@@ -64,21 +64,167 @@ CASED_ANY = r"(?:^|\s)[\"'“‘(]?[\p{Lu}\p{Ll}]"
 # text: a line ending in one is cut, however short or capitalised it is. Words that end phrases
 # in another language ("die", "do", "no", "van", "den", "by", "more") are left out.
 CONTINUING_WORDS = (
-    "the", "a", "an", "of", "to", "for", "with", "from", "into", "onto", "and", "or", "but",
-    "nor", "because", "although", "though", "whereas", "whether", "unless", "than", "which",
-    "whose", "whom", "is", "are", "was", "were", "has", "have", "had", "been", "would", "could",
-    "should", "shall", "their", "our", "your", "its", "my", "very", "such", "between", "among",
-    "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "atau", "karena", "bahwa",
-    "para", "sebagai", "dalam", "akan", "adalah", "serta", "oleh", "namun", "tetapi", "agar",
-    "de", "la", "el", "los", "las", "le", "les", "des", "du", "un", "una", "une", "et", "y",
-    "que", "con", "por", "para", "del", "al", "dos", "das", "em", "na", "com", "il", "lo", "gli",
-    "di", "della", "che", "und", "der", "das", "dem", "ein", "eine", "einer", "zu", "mit", "von",
-    "für", "auf", "oder", "aber", "dass", "het", "een", "qui", "dans", "sur", "avec", "pour",
-    "и", "в", "на", "с", "по", "для", "что", "к", "от", "из",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "for",
+    "with",
+    "from",
+    "into",
+    "onto",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "because",
+    "although",
+    "though",
+    "whereas",
+    "whether",
+    "unless",
+    "than",
+    "which",
+    "whose",
+    "whom",
+    "is",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "been",
+    "would",
+    "could",
+    "should",
+    "shall",
+    "their",
+    "our",
+    "your",
+    "its",
+    "my",
+    "very",
+    "such",
+    "between",
+    "among",
+    "yang",
+    "dan",
+    "di",
+    "ke",
+    "dari",
+    "untuk",
+    "dengan",
+    "pada",
+    "atau",
+    "karena",
+    "bahwa",
+    "para",
+    "sebagai",
+    "dalam",
+    "akan",
+    "adalah",
+    "serta",
+    "oleh",
+    "namun",
+    "tetapi",
+    "agar",
+    "de",
+    "la",
+    "el",
+    "los",
+    "las",
+    "le",
+    "les",
+    "des",
+    "du",
+    "un",
+    "una",
+    "une",
+    "et",
+    "y",
+    "que",
+    "con",
+    "por",
+    "para",
+    "del",
+    "al",
+    "dos",
+    "das",
+    "em",
+    "na",
+    "com",
+    "il",
+    "lo",
+    "gli",
+    "di",
+    "della",
+    "che",
+    "und",
+    "der",
+    "das",
+    "dem",
+    "ein",
+    "eine",
+    "einer",
+    "zu",
+    "mit",
+    "von",
+    "für",
+    "auf",
+    "oder",
+    "aber",
+    "dass",
+    "het",
+    "een",
+    "qui",
+    "dans",
+    "sur",
+    "avec",
+    "pour",
+    "и",
+    "в",
+    "на",
+    "с",
+    "по",
+    "для",
+    "что",
+    "к",
+    "от",
+    "из",
     # subject pronouns, modals and subordinators: "... the score was 14-7 at", "... and then he"
-    "at", "as", "i", "he", "she", "we", "they", "be", "will", "may", "can", "must", "might",
-    "when", "while", "if", "these", "those", "his", "during", "despite", "including",
-    "featuring", "towards", "toward", "via", "per", "regarding", "whilst", "whereby", "amongst",
+    "at",
+    "as",
+    "i",
+    "he",
+    "she",
+    "we",
+    "they",
+    "be",
+    "will",
+    "may",
+    "can",
+    "must",
+    "might",
+    "when",
+    "while",
+    "if",
+    "these",
+    "those",
+    "his",
+    "during",
+    "despite",
+    "including",
+    "featuring",
+    "towards",
+    "toward",
+    "via",
+    "per",
+    "regarding",
+    "whilst",
+    "whereby",
+    "amongst",
     "unlike",
 )
 CONTINUING_CHARS = r"(?:[,，、&(]|\s[–—-])"
@@ -86,23 +232,186 @@ CONTINUING_CHARS = r"(?:[,，、&(]|\s[–—-])"
 # Words of one or two Latin letters in the main web languages: any other such last token is what is
 # left of a cut word ("... the minister sa"), wherever its stem occurs in the document.
 SHORT_WORDS = (
-    "a", "e", "i", "o", "u", "y", "x", "à", "é", "ä", "ö", "ü", "an", "as", "at", "be", "by",
-    "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no", "of", "oh", "ok", "on",
-    "or", "so", "to", "up", "us", "we", "ya", "ye", "di", "ke", "ia", "de", "el", "la", "lo",
-    "le", "en", "es", "un", "se", "su", "tu", "mi", "ni", "si", "al", "da", "em", "na", "os",
-    "ao", "um", "du", "et", "il", "je", "ne", "ce", "sa", "ou", "au", "er", "im", "ob", "um",
-    "zu", "wo", "ja", "ed", "ha", "ho", "ti", "ci", "vi", "op", "te", "ik", "ze", "nu", "om",
-    "og", "av", "på", "är", "så", "ei", "ja", "ma", "mu", "ve", "bu", "ki", "ne", "mr", "ms",
-    "dr", "st", "vs", "pm", "am", "tv", "id", "uk", "eu", "un", "ad", "ex", "pc", "km", "kg",
+    "a",
+    "e",
+    "i",
+    "o",
+    "u",
+    "y",
+    "x",
+    "à",
+    "é",
+    "ä",
+    "ö",
+    "ü",
+    "an",
+    "as",
+    "at",
+    "be",
+    "by",
+    "do",
+    "go",
+    "he",
+    "hi",
+    "if",
+    "in",
+    "is",
+    "it",
+    "me",
+    "my",
+    "no",
+    "of",
+    "oh",
+    "ok",
+    "on",
+    "or",
+    "so",
+    "to",
+    "up",
+    "us",
+    "we",
+    "ya",
+    "ye",
+    "di",
+    "ke",
+    "ia",
+    "de",
+    "el",
+    "la",
+    "lo",
+    "le",
+    "en",
+    "es",
+    "un",
+    "se",
+    "su",
+    "tu",
+    "mi",
+    "ni",
+    "si",
+    "al",
+    "da",
+    "em",
+    "na",
+    "os",
+    "ao",
+    "um",
+    "du",
+    "et",
+    "il",
+    "je",
+    "ne",
+    "ce",
+    "sa",
+    "ou",
+    "au",
+    "er",
+    "im",
+    "ob",
+    "um",
+    "zu",
+    "wo",
+    "ja",
+    "ed",
+    "ha",
+    "ho",
+    "ti",
+    "ci",
+    "vi",
+    "op",
+    "te",
+    "ik",
+    "ze",
+    "nu",
+    "om",
+    "og",
+    "av",
+    "på",
+    "är",
+    "så",
+    "ei",
+    "ja",
+    "ma",
+    "mu",
+    "ve",
+    "bu",
+    "ki",
+    "ne",
+    "mr",
+    "ms",
+    "dr",
+    "st",
+    "vs",
+    "pm",
+    "am",
+    "tv",
+    "id",
+    "uk",
+    "eu",
+    "un",
+    "ad",
+    "ex",
+    "pc",
+    "km",
+    "kg",
 )
 VOWELLESS = r"^[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz][b-df-hj-np-tv-xz]{2,3}$"
 # three or four lower-case letters without a vowel are a stub too ("... the thr"), except units,
 # abbreviations and interjections
 VOWELLESS_WORDS = (
-    "mrs", "hrs", "pts", "lbs", "mph", "kph", "kwh", "mls", "cms", "kms", "pcs", "yrs", "wks",
-    "www", "http", "html", "pdf", "rss", "gbp", "cpr", "dvd", "bbq", "hmm", "shh", "brr", "tsk",
-    "nth", "pst", "cst", "mst", "gmt", "mdt", "cdt", "pdt", "bcc", "ftp", "xml", "css", "sms",
-    "mms", "tv", "cv", "vs", "ps", "pps", "nb", "rpm", "mm", "cm", "ml", "mg", "kg", "km",
+    "mrs",
+    "hrs",
+    "pts",
+    "lbs",
+    "mph",
+    "kph",
+    "kwh",
+    "mls",
+    "cms",
+    "kms",
+    "pcs",
+    "yrs",
+    "wks",
+    "www",
+    "http",
+    "html",
+    "pdf",
+    "rss",
+    "gbp",
+    "cpr",
+    "dvd",
+    "bbq",
+    "hmm",
+    "shh",
+    "brr",
+    "tsk",
+    "nth",
+    "pst",
+    "cst",
+    "mst",
+    "gmt",
+    "mdt",
+    "cdt",
+    "pdt",
+    "bcc",
+    "ftp",
+    "xml",
+    "css",
+    "sms",
+    "mms",
+    "tv",
+    "cv",
+    "vs",
+    "ps",
+    "pps",
+    "nb",
+    "rpm",
+    "mm",
+    "cm",
+    "ml",
+    "mg",
+    "kg",
+    "km",
 )
 # -- explicit tails --------------------------------------------------------------------------------
 ELLIPSIS_TAIL = (
@@ -113,28 +422,112 @@ ELLIPSIS_TAIL = (
 # a forum widget ("John says...") or an excerpt; it decides alone only after a word that cannot
 # end a sentence ("and then…")
 BARE_ELLIPSIS = r"(?:\.{3,}|…)$"
-AFTER_WORD = (rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})"
-              rf"\s*{BARE_ELLIPSIS}")
+AFTER_WORD = (
+    rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})"
+    rf"\s*{BARE_ELLIPSIS}"
+)
 # "Read more" and its equivalents in the main web languages, as the last words of the text
 # (optionally after an ellipsis and followed by an arrow or bracket).
 TAIL_PHRASES = (
-    "read more", "read the rest", "read full story", "read the full story", "read full article",
-    "read the full article", "continue reading", "keep reading", "to be continued", "more",
-    "click here to read more", "see more", "show more",
-    "baca selengkapnya", "selengkapnya", "baca lebih lanjut", "lanjut baca", "baca lagi",
-    "lihat selengkapnya", "leer más", "seguir leyendo", "continuar leyendo", "ver más",
-    "lire la suite", "lire plus", "en savoir plus", "weiterlesen", "mehr lesen", "mehr",
-    "leggi tutto", "leggi di più", "continua a leggere", "leia mais", "continue lendo",
-    "continuar lendo", "lees meer", "lees verder", "czytaj więcej", "czytaj dalej",
-    "читать далее", "читать полностью", "подробнее", "далее", "devamını oku", "devamı",
-    "đọc thêm", "xem thêm", "đọc tiếp", "อ่านต่อ", "อ่านเพิ่มเติม", "اقرأ المزيد", "المزيد",
-    "ادامه مطلب", "ادامه‌ی خواندن", "और पढ़ें", "आगे पढ़ें", "阅读全文", "查看全文", "閱讀全文",
-    "阅读更多", "更多",
-    "続きを読む", "もっと見る", "더보기", "자세히 보기", "läs mer", "les mer", "læs mere",
-    "lue lisää", "číst dále", "citește mai mult", "περισσότερα", "докладніше", "читати далі",
+    "read more",
+    "read the rest",
+    "read full story",
+    "read the full story",
+    "read full article",
+    "read the full article",
+    "continue reading",
+    "keep reading",
+    "to be continued",
+    "more",
+    "click here to read more",
+    "see more",
+    "show more",
+    "baca selengkapnya",
+    "selengkapnya",
+    "baca lebih lanjut",
+    "lanjut baca",
+    "baca lagi",
+    "lihat selengkapnya",
+    "leer más",
+    "seguir leyendo",
+    "continuar leyendo",
+    "ver más",
+    "lire la suite",
+    "lire plus",
+    "en savoir plus",
+    "weiterlesen",
+    "mehr lesen",
+    "mehr",
+    "leggi tutto",
+    "leggi di più",
+    "continua a leggere",
+    "leia mais",
+    "continue lendo",
+    "continuar lendo",
+    "lees meer",
+    "lees verder",
+    "czytaj więcej",
+    "czytaj dalej",
+    "читать далее",
+    "читать полностью",
+    "подробнее",
+    "далее",
+    "devamını oku",
+    "devamı",
+    "đọc thêm",
+    "xem thêm",
+    "đọc tiếp",
+    "อ่านต่อ",
+    "อ่านเพิ่มเติม",
+    "اقرأ المزيد",
+    "المزيد",
+    "ادامه مطلب",
+    "ادامه‌ی خواندن",
+    "और पढ़ें",
+    "आगे पढ़ें",
+    "阅读全文",
+    "查看全文",
+    "閱讀全文",
+    "阅读更多",
+    "更多",
+    "続きを読む",
+    "もっと見る",
+    "더보기",
+    "자세히 보기",
+    "läs mer",
+    "les mer",
+    "læs mere",
+    "lue lisää",
+    "číst dále",
+    "citește mai mult",
+    "περισσότερα",
+    "докладніше",
+    "читати далі",
 )
-ROUND_CAPS = [255, 256, 500, 512, 1000, 1024, 2000, 2048, 3000, 4000, 4096, 5000, 8192, 10000,
-              16384, 20000, 32767, 32768, 50000, 65535, 65536, 100000]
+ROUND_CAPS = [
+    255,
+    256,
+    500,
+    512,
+    1000,
+    1024,
+    2000,
+    2048,
+    3000,
+    4000,
+    4096,
+    5000,
+    8192,
+    10000,
+    16384,
+    20000,
+    32767,
+    32768,
+    50000,
+    65535,
+    65536,
+    100000,
+]
 # one character of a script written without spaces (Chinese, Japanese) counts as a word
 IDEOGRAPH = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 # lines of at least this many words tell how a document punctuates its sentences
@@ -151,8 +544,10 @@ def _tail_regex(phrases: tuple[str, ...]) -> str:
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     # "...Read More", "… more", "Continue reading →", "[Read more...]", "| Baca selengkapnya »",
     # or the phrase alone on the last line; not after an ordinary word ("find out more.")
-    return (rf"(?i)(?:^|\n|(?:\.\.\.|…|[|>»\[(•·:\-–—])\s*)[\s\[(]*(?:{alternation})"
-            r"\s*(?:\.\.\.|…)?\s*[\]\)»›>→⟶➔➜▶:.!]*\s*$")
+    return (
+        rf"(?i)(?:^|\n|(?:\.\.\.|…|[|>»\[(•·:\-–—])\s*)[\s\[(]*(?:{alternation})"
+        r"\s*(?:\.\.\.|…)?\s*[\]\)»›>→⟶➔➜▶:.!]*\s*$"
+    )
 
 
 def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
@@ -165,14 +560,24 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
 
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
     """More brackets or quotes opened than closed in the text."""
-    pairs = ((r"\(", r"\)"), (r"\[", r"\]"), (r"\{", r"\}"), ("«", "»"), ("「", "」"),
-             ("『", "』"), ("《", "》"), ("（", "）"))
+    pairs = (
+        (r"\(", r"\)"),
+        (r"\[", r"\]"),
+        (r"\{", r"\}"),
+        ("«", "»"),
+        ("「", "」"),
+        ("『", "』"),
+        ("《", "》"),
+        ("（", "）"),
+    )
     opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
     # double quotes, straight or curly (web text mixes them): an odd count whose last quote
     # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
     # quotes do not
-    opened.append((expr.str.count_matches('["“”„]') % 2 == 1)
-                  & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$'))
+    opened.append(
+        (expr.str.count_matches('["“”„]') % 2 == 1)
+        & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$')
+    )
     return pl.any_horizontal(opened)
 
 
@@ -268,64 +673,111 @@ class TruncatedText(Rule):
     @dataclass(frozen=True)
     class Params:
         min_prose_words: int = param(
-            5, "a line with fewer words and no final punctuation, followed by more lines, is a "
-            "heading or a label, and is skipped", unit="words",
-            source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
+            5,
+            "a line with fewer words and no final punctuation, followed by more lines, is a "
+            "heading or a label, and is skipped",
+            unit="words",
+            source="our measurement (bench/truncation_eval.py, tuning half)",
+            min=1,
+        )
         min_last_line_words: int = param(
-            2, "the same for the last line of the document: shorter, it is a byline or a widget; "
-            "longer, it may be what is left of a cut sentence", unit="words",
-            source="our measurement (bench/truncation_eval.py, tuning half)", min=1)
+            2,
+            "the same for the last line of the document: shorter, it is a byline or a widget; "
+            "longer, it may be what is left of a cut sentence",
+            unit="words",
+            source="our measurement (bench/truncation_eval.py, tuning half)",
+            min=1,
+        )
         max_title_case_share: float = param(
-            0.75, "a trailing line without final punctuation whose share of capitalised words is "
+            0.75,
+            "a trailing line without final punctuation whose share of capitalised words is "
             "at least this is a heading or a list of names, and is skipped",
-            unit="fraction of cased words", source="our measurement", min=0.0, max=1.0)
+            unit="fraction of cased words",
+            source="our measurement",
+            min=0.0,
+            max=1.0,
+        )
         min_terminated_share: float = param(
-            0.5, "call a document unterminated only when at least this share of its other prose "
+            0.5,
+            "call a document unterminated only when at least this share of its other prose "
             "lines end with final punctuation (documents that never punctuate are not judged)",
-            unit="fraction of prose lines", source="our measurement", min=0.0, max=1.0)
+            unit="fraction of prose lines",
+            source="our measurement",
+            min=0.0,
+            max=1.0,
+        )
         round_caps: list[int] = param(
-            ROUND_CAPS, "lengths that are typical truncation caps", unit="chars, bytes or tokens",
+            ROUND_CAPS,
+            "lengths that are typical truncation caps",
+            unit="chars, bytes or tokens",
             source="common column, buffer and API limits (powers of two, their predecessors, "
-            "round thousands)")
+            "round thousands)",
+        )
         missing_stop_fires: bool = param(
-            True, "an unterminated last sentence fires by itself; false fires only on stronger "
+            True,
+            "an unterminated last sentence fires by itself; false fires only on stronger "
             "evidence (a sentence ending in a word such as 'the' or 'dan' or in a comma, a cut "
             "word, an open quote, a tail, a cap, a spike): fewer complete documents flagged, "
-            "fewer cut ones found", source="our measurement (bench/results/truncation.md)")
+            "fewer cut ones found",
+            source="our measurement (bench/results/truncation.md)",
+        )
         round_cap_alone: bool = param(
-            False, "a length on a round cap fires by itself; by default it needs the text to "
+            False,
+            "a length on a round cap fires by itself; by default it needs the text to "
             "end without final punctuation too (a cap alone also hits complete documents)",
-            source="our measurement")
+            source="our measurement",
+        )
         spike_alone: bool = param(
-            False, "a length on a spike of the corpus' length histogram fires by itself; by "
+            False,
+            "a length on a spike of the corpus' length histogram fires by itself; by "
             "default it needs the text to end without final punctuation too (templated complete "
-            "documents share lengths as well)", source="our measurement")
+            "documents share lengths as well)",
+            source="our measurement",
+        )
         min_spike_documents: int = param(
-            10, "a length shared by fewer distinct documents is never a spike", unit="documents",
-            source="our choice", min=2)
+            10,
+            "a length shared by fewer distinct documents is never a spike",
+            unit="documents",
+            source="our choice",
+            min=2,
+        )
         spike_factor: float = param(
-            10.0, "a spike holds this many times more documents than the average length around "
-            "it (within 5 %)", unit="ratio", source="our choice", min=1.0)
+            10.0,
+            "a spike holds this many times more documents than the average length around "
+            "it (within 5 %)",
+            unit="ratio",
+            source="our choice",
+            min=1.0,
+        )
         min_spike_length: int = param(
-            100, "lengths below this are never spikes (short texts share lengths naturally)",
-            unit="chars, bytes or tokens", source="our choice", min=1)
+            100,
+            "lengths below this are never spikes (short texts share lengths naturally)",
+            unit="chars, bytes or tokens",
+            source="our choice",
+            min=1,
+        )
         ellipsis_alone: bool = param(
-            False, "a bare `...` or `…` at the end fires by itself; by default it is reported "
+            False,
+            "a bare `...` or `…` at the end fires by itself; by default it is reported "
             "(truncated_tail) but fires only after a word such as 'the' or 'and' (complete "
             "pages end in one too: 'John says...', 'No comments yet ...', a writer trailing "
             "off); `[...]`, `(continued)` and 'read more' phrases always fire",
             source="our measurement (bench/results/truncation.md, tuning half: 13 of 376 "
-            "complete documents fired on a tail, none of the cut ones needed it)")
+            "complete documents fired on a tail, none of the cut ones needed it)",
+        )
         judge_original: bool = param(
-            True, "judge the end of the text as it came in, before the strip actions of the "
+            True,
+            "judge the end of the text as it came in, before the strip actions of the "
             "rules before this one: a strip rule removes the unfinished fragment a cut leaves "
             "(a short last line looks like a widget) more often than a trailing widget this "
             "rule would misread; false judges the cleaned text",
-            source="our measurement (bench/results/truncation.md, 'as in the default rule "
-            "set')")
+            source="our measurement (bench/results/truncation.md, 'as in the default rule set')",
+        )
         tail_phrases: list[str] = param(
-            list(TAIL_PHRASES), "phrases that mark an excerpt when they end the text",
-            source="common 'read more' links of the main web languages")
+            list(TAIL_PHRASES),
+            "phrases that mark an excerpt when they end the text",
+            source="common 'read more' links of the main web languages",
+        )
 
     # -- per document ------------------------------------------------------------------------------
 
@@ -336,20 +788,31 @@ class TruncatedText(Rule):
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
             batch = Batch(docs, split_lines(docs), batch.corpus, batch.signals, original)
         text = batch.text
-        (unterminated, dangling, unbalanced_line, fence_open, tail_line, tail_line_strong,
-         last_line_open) = \
-            self._last_prose(batch)
+        (
+            unterminated,
+            dangling,
+            unbalanced_line,
+            fence_open,
+            tail_line,
+            tail_line_strong,
+            last_line_open,
+        ) = self._last_prose(batch)
         # end-anchored patterns only need the end of the text (a regex scans the whole string)
         stripped = text.str.slice(-END_CHARS).str.strip_chars()
-        phrase = (stripped.str.contains(_tail_regex(tuple(p.tail_phrases)))
-                  | stripped.str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases))))
+        phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
+            _phrase_ellipsis_regex(tuple(p.tail_phrases))
+        )
         tail = stripped.str.contains(ELLIPSIS_TAIL) | phrase | tail_line
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase
         tail_fires = (
-            (stripped.str.contains(ELLIPSIS_TAIL) | phrase)
-            & (~bare | stripped.str.contains(AFTER_WORD) | p.ellipsis_alone)
-        ) | tail_line_strong | (tail_line & p.ellipsis_alone)
+            (
+                (stripped.str.contains(ELLIPSIS_TAIL) | phrase)
+                & (~bare | stripped.str.contains(AFTER_WORD) | p.ellipsis_alone)
+            )
+            | tail_line_strong
+            | (tail_line & p.ellipsis_alone)
+        )
         mid_word = self._mid_word(batch)
         unbalanced = unbalanced_line | fence_open
 
@@ -375,8 +838,15 @@ class TruncatedText(Rule):
 
         empty = stripped == ""
         truncated = (
-            ((unterminated & (dangling | p.missing_stop_fires)) | mid_word | unbalanced | tail_fires
-             | cap_fires | spike_fires) & ~empty
+            (
+                (unterminated & (dangling | p.missing_stop_fires))
+                | mid_word
+                | unbalanced
+                | tail_fires
+                | cap_fires
+                | spike_fires
+            )
+            & ~empty
         ).fill_null(False)
         return RuleResult(
             signals={
@@ -400,21 +870,28 @@ class TruncatedText(Rule):
         lines = (
             batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
             .filter(pl.col("s") != "")
-            .filter(pl.int_range(pl.len(), dtype=pl.Int64).over(DOC)
-                    >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES)
+            .filter(
+                pl.int_range(pl.len(), dtype=pl.Int64).over(DOC)
+                >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES
+            )
         )
         # words: spaces, plus one per character of the scripts written without them
         words = s.str.count_matches(" ", literal=True) + 1 + s.str.count_matches(IDEOGRAPH)
         terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
         never_prose = (
-            s.str.contains(BLANK_OR_SYMBOLS) | s.str.contains(BRACKETED)
+            s.str.contains(BLANK_OR_SYMBOLS)
+            | s.str.contains(BRACKETED)
             | s.str.contains(HASHTAGS_OR_LINK)
         )
         continuing = s.str.contains(
-            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$")
+            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
+        )
         lines = lines.with_row_index("_i").with_columns(
-            terminated.alias("term"), never_prose.alias("never"), continuing.alias("cont"),
-            (words >= SENTENCE_WORDS).alias("long"), words.alias("words"),
+            terminated.alias("term"),
+            never_prose.alias("never"),
+            continuing.alias("cont"),
+            (words >= SENTENCE_WORDS).alias("long"),
+            words.alias("words"),
         )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
@@ -423,18 +900,26 @@ class TruncatedText(Rule):
         share = p.max_title_case_share
         # Title Case: mostly capitalised words, one sentence at most, no more than one comma
         title = (
-            (((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
-             | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)))
-            & ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+            (
+                ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
+                | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any))
+            )
+            & ~s.str.contains(r"[.!?。！？]\s+\S")
+            & (s.str.count_matches(",") <= 1)
         )
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
-        min_words = (pl.when(pl.col("final")).then(p.min_last_line_words)
-                     .otherwise(p.min_prose_words))
+        min_words = (
+            pl.when(pl.col("final")).then(p.min_last_line_words).otherwise(p.min_prose_words)
+        )
         not_prose = (
-            (pl.col("words") < min_words) | title | s.str.contains(LIST_ITEM)
-            | s.str.contains(KEY_VALUE) | s.str.contains(PROMO) | s.str.contains(NAV_OR_RIGHTS)
+            (pl.col("words") < min_words)
+            | title
+            | s.str.contains(LIST_ITEM)
+            | s.str.contains(KEY_VALUE)
+            | s.str.contains(PROMO)
+            | s.str.contains(NAV_OR_RIGHTS)
         )
         skipped = (
             lines.with_columns(final.alias("final"))
@@ -442,14 +927,19 @@ class TruncatedText(Rule):
             .select("_i", not_prose.alias("skip"))
         )
         lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
-            DOC, s,
+            DOC,
+            s,
             (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
-            pl.col("term"), pl.col("long"), pl.col("cont"),
+            pl.col("term"),
+            pl.col("long"),
+            pl.col("cont"),
             (~pl.col("term") & ~pl.col("never")).alias("open"),
         )
         fences = batch.lines.group_by(DOC).agg(
-            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1)
-            .alias("fence_open"))
+            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
+                "fence_open"
+            )
+        )
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = lines.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -474,19 +964,23 @@ class TruncatedText(Rule):
             .otherwise(pl.col("recent").list.last())
         )
         punctuates = (
-            ((others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others))
-            & previous.fill_null(True)
-        )
+            (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
+        ) & previous.fill_null(True)
         per_doc = per_doc.with_columns(
             (
-                pl.col("last").is_not_null() & ~pl.col("last_term")
+                pl.col("last").is_not_null()
+                & ~pl.col("last_term")
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
             _unbalanced(pl.col("last").fill_null("")).alias("unbalanced"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-            (pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
-             & (~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
-                | pl.col("last").fill_null("").str.contains(AFTER_WORD))).alias("tail_strong"),
+            (
+                pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
+                & (
+                    ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
+                    | pl.col("last").fill_null("").str.contains(AFTER_WORD)
+                )
+            ).alias("tail_strong"),
         )
         return (
             batch.per_doc(per_doc, "unterminated", False),
@@ -505,12 +999,17 @@ class TruncatedText(Rule):
         text = batch.text
         end = text.str.slice(-END_CHARS)
         broken = end.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$")
-        docs = batch.docs.select(DOC, end.alias("text")).select(
-            # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
-            # and numbers are never fragments
-            DOC,
-            pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
-        ).with_columns(pl.col("raw").str.to_lowercase().alias("w")).filter(pl.col("w").is_not_null())
+        docs = (
+            batch.docs.select(DOC, end.alias("text"))
+            .select(
+                # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
+                # and numbers are never fragments
+                DOC,
+                pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
+            )
+            .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
+            .filter(pl.col("w").is_not_null())
+        )
         if docs.height == 0:
             return broken
         words = (
@@ -519,25 +1018,38 @@ class TruncatedText(Rule):
             .explode("t")
             .join(docs, on=DOC)
         )
-        per_doc = words.group_by(DOC).agg(
-            (pl.col("t") == pl.col("w")).sum().alias("whole"),
-            # a longer word that starts with it; a plural "s" is an inflection, not a cut
-            # ("comment" / "comments")
-            (pl.col("t").str.starts_with(pl.col("w"))
-             & (pl.col("t").str.len_chars() > pl.col("w").str.len_chars())
-             & (pl.col("t") != pl.col("w") + "s")).any()
-            .alias("prefix"),
-        ).with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
+        per_doc = (
+            words.group_by(DOC)
+            .agg(
+                (pl.col("t") == pl.col("w")).sum().alias("whole"),
+                # a longer word that starts with it; a plural "s" is an inflection, not a cut
+                # ("comment" / "comments")
+                (
+                    pl.col("t").str.starts_with(pl.col("w"))
+                    & (pl.col("t").str.len_chars() > pl.col("w").str.len_chars())
+                    & (pl.col("t") != pl.col("w") + "s")
+                )
+                .any()
+                .alias("prefix"),
+            )
+            .with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
+        )
         # one or two Latin letters (lower case, or "Th") that are not a word of the main web
         # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
-        stub = docs.select(DOC, (
-            (pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-             & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode()))
-            | (pl.col("raw").str.contains(VOWELLESS)
-               & ~pl.col("w").is_in(pl.Series(VOWELLESS_WORDS).implode()))
-        ).alias("stub"))
-        return (broken | batch.per_doc(per_doc, "mid", False)
-                | batch.per_doc(stub, "stub", False))
+        stub = docs.select(
+            DOC,
+            (
+                (
+                    pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+                    & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode())
+                )
+                | (
+                    pl.col("raw").str.contains(VOWELLESS)
+                    & ~pl.col("w").is_in(pl.Series(VOWELLESS_WORDS).implode())
+                )
+            ).alias("stub"),
+        )
+        return broken | batch.per_doc(per_doc, "mid", False) | batch.per_doc(stub, "stub", False)
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:
@@ -558,9 +1070,11 @@ class TruncatedText(Rule):
         out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {}
         for unit, values in self._lengths(text).items():
             frame = pl.DataFrame({"n": values, "h": hashes}).filter(
-                pl.col("n") >= self.params.min_spike_length)
+                pl.col("n") >= self.params.min_spike_length
+            )
             grouped = frame.group_by("n").agg(
-                pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
+                pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES)
+            )
             out[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
         return out
 
@@ -589,14 +1103,25 @@ class TruncatedText(Rule):
                 if c < p.min_spike_documents or len(h) < min(self.HASHES, c):
                     continue
                 window, near = max(10, n // 20), max(10, n // 100)
-                around = [hist[m][0] for m in range(n - window, n + window + 1)
-                          if m != n and m in hist]
+                around = [
+                    hist[m][0] for m in range(n - window, n + window + 1) if m != n and m in hist
+                ]
                 expected = sum(around) / (2 * window)
-                highest = all(hist[m][0] < c or (hist[m][0] == c and m > n)
-                              for m in range(n - near, n + near + 1) if m != n and m in hist)
+                highest = all(
+                    hist[m][0] < c or (hist[m][0] == c and m > n)
+                    for m in range(n - near, n + near + 1)
+                    if m != n and m in hist
+                )
                 if c >= p.spike_factor * expected and highest:
-                    found.append({"unit": unit, "length": n, "documents": c,
-                                  "around": round(expected, 3), "hashes": h})
+                    found.append(
+                        {
+                            "unit": unit,
+                            "length": n,
+                            "documents": c,
+                            "around": round(expected, 3),
+                            "hashes": h,
+                        }
+                    )
         # The documents of a cap pile up in the other units too when they are alike (ASCII text
         # has as many bytes as characters). A spike whose documents all belong to a larger one is
         # the same spike: its smallest hashes below the larger spike's largest kept hash are all
@@ -613,6 +1138,9 @@ class TruncatedText(Rule):
         unit_words = {"chars": "characters", "bytes": "bytes", "tokens": "whitespace tokens"}
         return {
             "spikes": [{k: s[k] for k in ("unit", "length", "documents")} for s in spikes],
-            "notes": [f"{s['documents']:,} documents are exactly {s['length']:,} "
-                      f"{unit_words[s['unit']]} long" for s in spikes],
+            "notes": [
+                f"{s['documents']:,} documents are exactly {s['length']:,} "
+                f"{unit_words[s['unit']]} long"
+                for s in spikes
+            ],
         }

@@ -168,8 +168,11 @@ def _file_shards(path: Path, kind: str) -> list[Shard]:
 def _jsonl_shards(path: Path, target: int | None = None) -> list[Shard]:
     """Byte ranges cut at line ends, with the line number each starts at (one pass, in C)."""
     if not target:
-        target = SHARD_BYTES if _SHARD_BYTES_SET else min(
-            SHARD_BYTES, max(MIN_SHARD_BYTES, path.stat().st_size // SHARDS_PER_FILE))
+        target = (
+            SHARD_BYTES
+            if _SHARD_BYTES_SET
+            else min(SHARD_BYTES, max(MIN_SHARD_BYTES, path.stat().st_size // SHARDS_PER_FILE))
+        )
     size = path.stat().st_size
     if size <= target:
         return [Shard("jsonl", str(path))]

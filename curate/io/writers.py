@@ -155,8 +155,9 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
                     sink = pa.OSFile(str(folder / (names[shard] + ".tmp")), "wb")
                     writer = pa.ipc.new_stream(sink, hf_schema)
                 same = t.schema.remove_metadata() == hf_schema.remove_metadata()
-                writer.write_table(pa.Table.from_arrays(t.columns, schema=hf_schema) if same
-                                   else t.cast(hf_schema))
+                writer.write_table(
+                    pa.Table.from_arrays(t.columns, schema=hf_schema) if same else t.cast(hf_schema)
+                )
                 written += os.path.getsize(path)
                 n += t.num_rows
                 h.update(f"{path}:{t.num_rows}\n".encode())
@@ -170,8 +171,10 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
             if tmp.exists():
                 os.replace(tmp, folder / name)
             else:  # a shard no part reached (or an empty split): an empty file with the schema
-                with pa.OSFile(str(folder / name), "wb") as sink, \
-                        pa.ipc.new_stream(sink, hf_schema):
+                with (
+                    pa.OSFile(str(folder / name), "wb") as sink,
+                    pa.ipc.new_stream(sink, hf_schema),
+                ):
                     pass
         state["_data_files"] = [{"filename": name} for name in names]
         state["_fingerprint"] = h.hexdigest()

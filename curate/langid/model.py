@@ -176,7 +176,8 @@ def _build() -> Model:
     tri_rows = np.argsort(-(tri_lp.sum(axis=1)), kind="stable").astype(np.int32)
     tri_keys = np.array(
         [(ids[g[0]] << 2 * BITS) | (ids[g[1]] << BITS) | ids[g[2]] for g in trigrams],
-        dtype=np.uint64)[tri_rows]
+        dtype=np.uint64,
+    )[tri_rows]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
     # slot: bit 62 = some key of this slot spilled, bits 20..55 = the key, bits 0..19 = its row.
@@ -189,11 +190,21 @@ def _build() -> Model:
     table[slot[rest]] |= np.uint64(1 << SPILL_BIT)
     order = np.argsort(tri_keys[rest])
     return Model(
-        langs=langs, char_id=char_id, upper=upper, latin_letter=latin_letter, latin=latin,
-        non_latin=non_latin, uni=uni, uni_rows=len(unigrams),
+        langs=langs,
+        char_id=char_id,
+        upper=upper,
+        latin_letter=latin_letter,
+        latin=latin,
+        non_latin=non_latin,
+        uni=uni,
+        uni_rows=len(unigrams),
         uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
-        keys2=tri_keys[rest][order], rows2=tri_rows[rest][order], groups=groups, tri=tri)
+        keys2=tri_keys[rest][order],
+        rows2=tri_rows[rest][order],
+        groups=groups,
+        tri=tri,
+    )
 
 
 _lock = threading.Lock()

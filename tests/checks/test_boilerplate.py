@@ -16,26 +16,38 @@ from tests.conftest import curate_cli, shared, write_jsonl, write_rules
 
 RULE = "boilerplate-lines"
 
-P1 = ("The city council approved the new budget on Tuesday after a long debate about the cost "
-      "of repairing the old bridge over the river.")
-P2 = ("Residents who spoke at the meeting said they had waited years for the repairs and asked "
-      "the council to publish a timetable for the work.")
-P3 = ("The mayor said construction would begin in the spring and that the bridge would stay "
-      "open to pedestrians while the road surface is replaced.")
+P1 = (
+    "The city council approved the new budget on Tuesday after a long debate about the cost "
+    "of repairing the old bridge over the river."
+)
+P2 = (
+    "Residents who spoke at the meeting said they had waited years for the repairs and asked "
+    "the council to publish a timetable for the work."
+)
+P3 = (
+    "The mayor said construction would begin in the spring and that the bridge would stay "
+    "open to pedestrians while the road surface is replaced."
+)
 
-PAGE = "\n".join([
-    "Council approves bridge budget",   # title
-    "Home", "News", "Sport", "Weather",  # menu
-    "A", "A A A",                        # font-size widget
-    P1,
-    "Share this article",
-    P2,
-    "What happens next",                 # subheading between two paragraphs
-    P3,
-    "Read more: Council elections set for May",
-    "Copyright © 2024 Example Media. All rights reserved.",
-    "Privacy Policy",
-])
+PAGE = "\n".join(
+    [
+        "Council approves bridge budget",  # title
+        "Home",
+        "News",
+        "Sport",
+        "Weather",  # menu
+        "A",
+        "A A A",  # font-size widget
+        P1,
+        "Share this article",
+        P2,
+        "What happens next",  # subheading between two paragraphs
+        P3,
+        "Read more: Council elections set for May",
+        "Copyright © 2024 Example Media. All rights reserved.",
+        "Privacy Policy",
+    ]
+)
 
 
 def lines_of(text: str) -> list[str]:
@@ -55,12 +67,21 @@ def test_hit_removes_the_chrome_and_keeps_the_article():
 
 
 def test_miss_leaves_a_clean_article_untouched():
-    text = "\n".join([
-        "Bridge repairs begin", P1, "", P2, "",
-        "Ingredients of the plan:", "new steel beams", "a wider footpath", "",
-        "Share prices of the contractor rose on the news, the company said on Monday.",
-        P3,
-    ])
+    text = "\n".join(
+        [
+            "Bridge repairs begin",
+            P1,
+            "",
+            P2,
+            "",
+            "Ingredients of the plan:",
+            "new steel beams",
+            "a wider footpath",
+            "",
+            "Share prices of the contractor rose on the news, the company said on Monday.",
+            P3,
+        ]
+    )
     (row,), _ = run_rule(RULE, [text], action="strip")
     assert row["text"] == text
     assert row["curate_flags"] == []
@@ -77,17 +98,41 @@ def test_empty_and_missing_text(text):
 
 
 def test_non_latin_boilerplate_and_content():
-    zh_body = ("北京市政府周二宣布，将在明年春天开始修复城市中心的老桥，预计工程将持续八个月，"
-               "期间行人仍可通行。")
+    zh_body = (
+        "北京市政府周二宣布，将在明年春天开始修复城市中心的老桥，预计工程将持续八个月，"
+        "期间行人仍可通行。"
+    )
     zh_body2 = "市民在听证会上表示，他们已经等待多年，希望政府尽快公布详细的施工时间表。"
-    zh = "\n".join(["老桥修复工程明年开工", "首页", "分享到：微信", zh_body, zh_body2,
-                    "相关阅读", "版权所有 © 2024 示例新闻网"])
-    ru_body = ("Городской совет во вторник утвердил бюджет на ремонт старого моста через реку, "
-               "работы начнутся весной.")
-    ru_body2 = ("Жители, выступившие на заседании, попросили совет опубликовать подробный график "
-                "работ и сроки их завершения.")
-    ru = "\n".join(["Совет утвердил бюджет", "Главная", ru_body, "Читайте также: Выборы в мае",
-                    ru_body2, "Поделиться", "Все права защищены."])
+    zh = "\n".join(
+        [
+            "老桥修复工程明年开工",
+            "首页",
+            "分享到：微信",
+            zh_body,
+            zh_body2,
+            "相关阅读",
+            "版权所有 © 2024 示例新闻网",
+        ]
+    )
+    ru_body = (
+        "Городской совет во вторник утвердил бюджет на ремонт старого моста через реку, "
+        "работы начнутся весной."
+    )
+    ru_body2 = (
+        "Жители, выступившие на заседании, попросили совет опубликовать подробный график "
+        "работ и сроки их завершения."
+    )
+    ru = "\n".join(
+        [
+            "Совет утвердил бюджет",
+            "Главная",
+            ru_body,
+            "Читайте также: Выборы в мае",
+            ru_body2,
+            "Поделиться",
+            "Все права защищены.",
+        ]
+    )
     rows, _ = run_rule(RULE, [zh, ru], action="strip")
     assert lines_of(rows[0]["text"]) == ["老桥修复工程明年开工", zh_body, zh_body2]
     assert lines_of(rows[1]["text"]) == ["Совет утвердил бюджет", ru_body, ru_body2]
@@ -97,10 +142,14 @@ def test_non_latin_boilerplate_and_content():
 
 def test_scripts_without_spaces_are_not_short_lines():
     # Thai and Tibetan put no spaces between words: a paragraph is one "token" long
-    th1 = ("รัฐบาลประกาศแผนซ่อมสะพานเก่าในใจกลางเมืองซึ่งจะเริ่มในฤดูฝนปีหน้าและใช้เวลาประมาณ"
-           "แปดเดือนโดยคนเดินเท้ายังคงใช้สะพานได้ตลอดเวลาที่มีการก่อสร้าง")
-    th2 = ("ชาวบ้านที่มาร่วมประชุมกล่าวว่าพวกเขารอการซ่อมแซมมาหลายปีแล้วและขอให้สภาเมืองเผยแพร่"
-           "กำหนดการทำงานอย่างละเอียดโดยเร็วที่สุดเพื่อให้ทุกคนได้วางแผนการเดินทาง")
+    th1 = (
+        "รัฐบาลประกาศแผนซ่อมสะพานเก่าในใจกลางเมืองซึ่งจะเริ่มในฤดูฝนปีหน้าและใช้เวลาประมาณ"
+        "แปดเดือนโดยคนเดินเท้ายังคงใช้สะพานได้ตลอดเวลาที่มีการก่อสร้าง"
+    )
+    th2 = (
+        "ชาวบ้านที่มาร่วมประชุมกล่าวว่าพวกเขารอการซ่อมแซมมาหลายปีแล้วและขอให้สภาเมืองเผยแพร่"
+        "กำหนดการทำงานอย่างละเอียดโดยเร็วที่สุดเพื่อให้ทุกคนได้วางแผนการเดินทาง"
+    )
     bo = "བོད་ཀྱི་ཡིག་གཟུགས་ཀྱི་རྒྱབ་ལྗོངས་གཏིང་ཟབ་ལ་ཁྱད་ཆོས་ཆེ་བ། དར་སྔ་ལ་ལོ་རྒྱུས་ཀྱི་ཁུངས་ལུང་མང་བ།"
     text = "\n".join(["ข่าวสะพาน", "หน้าแรก", th1, th2, bo])
     (row,), _ = run_rule(RULE, [text], action="strip")
@@ -116,8 +165,20 @@ def test_documents_without_long_lines_keep_their_text():
 
 
 def test_flag_and_drop_use_the_share_threshold():
-    chrome = "\n".join(["Home", "News", "Sport", "Log in", "Subscribe to our newsletter",
-                        "Privacy Policy", "Terms of Use", "Cookie settings", "Follow us on X", P1])
+    chrome = "\n".join(
+        [
+            "Home",
+            "News",
+            "Sport",
+            "Log in",
+            "Subscribe to our newsletter",
+            "Privacy Policy",
+            "Terms of Use",
+            "Cookie settings",
+            "Follow us on X",
+            P1,
+        ]
+    )
     mostly_article = "\n".join(["Bridge repairs begin", P1, "Share", P2, P3])
     rows, _ = run_rule(RULE, [chrome, mostly_article], action="drop", max_share=0.3)
     assert rows[0]["dropped"] and rows[0]["curate_dropped_by"] == [RULE]
@@ -132,10 +193,19 @@ def test_flag_and_drop_use_the_share_threshold():
 def test_user_phrases_extend_the_lists(tmp_path):
     extra = tmp_path / "site.txt"
     extra.write_text("# our portal\n[line]\nkabar terkini hari ini\n[start]\nsimak terus\n")
-    text = "\n".join(["Judul berita", P1, "Kabar terkini hari ini", "Simak terus di kanal kami",
-                      "Lihat ulasan lengkapnya", P2])
-    (row,), _ = run_rule(RULE, [text], action="strip", phrase_files=[str(extra)],
-                         extra_phrases=["lihat ulasan"])
+    text = "\n".join(
+        [
+            "Judul berita",
+            P1,
+            "Kabar terkini hari ini",
+            "Simak terus di kanal kami",
+            "Lihat ulasan lengkapnya",
+            P2,
+        ]
+    )
+    (row,), _ = run_rule(
+        RULE, [text], action="strip", phrase_files=[str(extra)], extra_phrases=["lihat ulasan"]
+    )
     assert lines_of(row["text"]) == ["Judul berita", P1, P2]
     assert row["curate_boilerplate_reasons"]["phrase"] == 3
 
@@ -169,8 +239,9 @@ def test_corpus_aggregates_merge_in_any_order_with_bounded_memory():
     assert rule.merge(None, a) is a and rule.finish(None) is None
     # more distinct lines than max_tracked_lines: the most frequent survive
     # digits do not make lines different ("Page 1", "Page 2"): letters do
-    many = rule.collect(_batch([f"Site footer line\n{chr(0x4e00 + j)}{i}" for i in "ab"
-                                for j in range(600)]))
+    many = rule.collect(
+        _batch([f"Site footer line\n{chr(0x4E00 + j)}{i}" for i in "ab" for j in range(600)])
+    )
     merged = rule.merge(rule.merge(a, b), many)
     assert merged["counts"].height == 1000
     assert rule.finish(merged)["top"][0]["text"] == "Site footer line"
@@ -185,8 +256,7 @@ def test_recurring_lines_through_the_engine():
     template = "Portal Berita Nusantara – jaringan media daerah"
     docs = [f"Judul {i}\n{template}\n{P1} Nomor {i}.\n{P2}" for i in range(12)]
     docs += [f"Laporan {i}\n{P3} Nomor {i}." for i in range(12)]
-    rs = {"name": "t", "rules": [{"rule": RULE, "action": "strip",
-                                  "recurring_min_documents": 10}]}
+    rs = {"name": "t", "rules": [{"rule": RULE, "action": "strip", "recurring_min_documents": 10}]}
     report = curate.evaluate(pl.DataFrame({"text": docs}), rs)
     top = report["corpus"][RULE]["top_lines"]
     assert top[0] == {"text": template, "documents": 12}
@@ -204,13 +274,29 @@ def test_recurring_lines_can_be_switched_off():
 def test_recurring_lines_through_the_cli(tmp_path):
     template = "Jaringan Kabar Daerah: berita dari seluruh penjuru negeri"
     towns = ("Bogor", "Medan", "Padang", "Kupang", "Ambon", "Palu")
-    rows = [{"id": i, "text": f"Berita dari {town}\n{template}\n{P1} Kejadian di {town}.\n{P2}"}
-            for i, town in enumerate(towns)]
+    rows = [
+        {"id": i, "text": f"Berita dari {town}\n{template}\n{P1} Kejadian di {town}.\n{P2}"}
+        for i, town in enumerate(towns)
+    ]
     data = write_jsonl(tmp_path / "in.jsonl", rows)
-    rules = write_rules(tmp_path / "r.yaml", f"name: r\nrules:\n  - rule: {RULE}\n"
-                        "    action: strip\n    recurring_min_documents: 5\n")
-    res = curate_cli("run", data, "--rules", rules, "--out", tmp_path / "out", "--format",
-                     "jsonl", "--report-dir", tmp_path / "rep", "--workers", "1")
+    rules = write_rules(
+        tmp_path / "r.yaml",
+        f"name: r\nrules:\n  - rule: {RULE}\n    action: strip\n    recurring_min_documents: 5\n",
+    )
+    res = curate_cli(
+        "run",
+        data,
+        "--rules",
+        rules,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "jsonl",
+        "--report-dir",
+        tmp_path / "rep",
+        "--workers",
+        "1",
+    )
     assert res.returncode == 0, res.stderr
     out = [json.loads(x) for x in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
     assert len(out) == 6

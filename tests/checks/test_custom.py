@@ -12,8 +12,12 @@ from tests.checks.helpers import run_rule
 
 
 def test_hit_strips_matching_lines():
-    rows, stats = run_rule("pattern-lines", ["Judul\nDiposting oleh admin\nIsi berita lengkap."],
-                           action="strip", patterns=["^Diposting oleh "])
+    rows, stats = run_rule(
+        "pattern-lines",
+        ["Judul\nDiposting oleh admin\nIsi berita lengkap."],
+        action="strip",
+        patterns=["^Diposting oleh "],
+    )
     assert rows[0]["text"] == "Judul\nIsi berita lengkap."
     assert rows[0]["curate_flags"] == ["pattern-lines"]
     assert rows[0]["curate_pattern_lines"] == 1
@@ -29,17 +33,26 @@ def test_miss_empty_none_and_non_latin():
 
 
 def test_case_insensitive_and_drop_by_share():
-    rows, _ = run_rule("pattern-lines", ["ALL PHOTOS: AP\nA real sentence that is long enough."],
-                       action="drop", patterns=["^all photos:"], case_sensitive=False, max_share=0.2)
+    rows, _ = run_rule(
+        "pattern-lines",
+        ["ALL PHOTOS: AP\nA real sentence that is long enough."],
+        action="drop",
+        patterns=["^all photos:"],
+        case_sensitive=False,
+        max_share=0.2,
+    )
     assert rows[0]["dropped"] and rows[0]["curate_dropped_by"] == ["pattern-lines"]
 
 
-@pytest.mark.parametrize("pattern, words", [
-    ("(?<=x)y", "look-around"),
-    (r"(\w)\1", "backreferences"),
-    ("(unclosed", "unclosed group"),
-    ("x" * 2000, "longer than"),
-])
+@pytest.mark.parametrize(
+    "pattern, words",
+    [
+        ("(?<=x)y", "look-around"),
+        (r"(\w)\1", "backreferences"),
+        ("(unclosed", "unclosed group"),
+        ("x" * 2000, "longer than"),
+    ],
+)
 def test_bad_patterns_are_rejected_before_reading(pattern, words):
     with pytest.raises(RuleSetError, match=words):
         load_ruleset({"name": "x", "rules": [{"rule": "pattern-lines", "patterns": [pattern]}]})

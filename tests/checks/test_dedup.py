@@ -13,24 +13,38 @@ from curate.checks.base import Batch
 from curate.config import load_ruleset
 from tests.conftest import curate_cli, write_jsonl, write_rules
 
-STORY = ("The harbour authority said on Monday that the old ferry terminal will close for repairs "
-         "in March. Passengers will board at the north pier until the work ends, probably in "
-         "late summer, and the bus from the station will stop there every twenty minutes.")
-OTHER = ("A school choir from the valley won the regional contest on Saturday with a programme of "
-         "folk songs, and its conductor thanked the parents who drove the children to every "
-         "rehearsal through the winter.")
-THIRD = ("Farmers in the east of the county expect a late harvest after the wet spring; the "
-         "cooperative has hired extra drivers for September and asks members to book the dryer "
-         "early this year.")
+STORY = (
+    "The harbour authority said on Monday that the old ferry terminal will close for repairs "
+    "in March. Passengers will board at the north pier until the work ends, probably in "
+    "late summer, and the bus from the station will stop there every twenty minutes."
+)
+OTHER = (
+    "A school choir from the valley won the regional contest on Saturday with a programme of "
+    "folk songs, and its conductor thanked the parents who drove the children to every "
+    "rehearsal through the winter."
+)
+THIRD = (
+    "Farmers in the east of the county expect a late harvest after the wet spring; the "
+    "cooperative has hired extra drivers for September and asks members to book the dryer "
+    "early this year."
+)
 
 
 def clean(texts, **params):
     df = pl.DataFrame({"i": list(range(len(texts))), "text": pl.Series(texts, dtype=pl.String)})
     rs = {"name": "t", "rules": [{"rule": "duplicate-documents", "action": "drop", **params}]}
     out = curate.api.clean(df, rs)
-    rows = pl.concat([out["train"].with_columns(pl.lit(False).alias("dropped")),
-                      out["rejected"].with_columns(pl.lit(True).alias("dropped"))],
-                     how="diagonal_relaxed").sort("i").to_dicts()
+    rows = (
+        pl.concat(
+            [
+                out["train"].with_columns(pl.lit(False).alias("dropped")),
+                out["rejected"].with_columns(pl.lit(True).alias("dropped")),
+            ],
+            how="diagonal_relaxed",
+        )
+        .sort("i")
+        .to_dicts()
+    )
     return rows, curate.api.evaluate(df, rs)
 
 
@@ -80,8 +94,10 @@ def test_empty_and_short_documents():
 
 
 def test_non_latin():
-    ru = ("Портовое управление сообщило в понедельник, что старый паромный терминал закроется на "
-          "ремонт в марте, а пассажиры будут садиться у северного причала до конца работ.")
+    ru = (
+        "Портовое управление сообщило в понедельник, что старый паромный терминал закроется на "
+        "ремонт в марте, а пассажиры будут садиться у северного причала до конца работ."
+    )
     ru = " ".join([ru] * 3) + " Конец."  # long enough that one edit leaves most shingles
     rows, _ = clean([ru, ru.replace("Конец", "Всё"), OTHER])
     assert [r["dropped"] for r in rows] == [False, True, False]
@@ -90,8 +106,9 @@ def test_non_latin():
 def _batch(texts, file, start=1):
     return Batch.from_texts(
         pl.Series(texts, dtype=pl.String),
-        extra=pl.DataFrame({"__file": [file] * len(texts),
-                            "__line": list(range(start, start + len(texts)))}),
+        extra=pl.DataFrame(
+            {"__file": [file] * len(texts), "__line": list(range(start, start + len(texts)))}
+        ),
     )
 
 
@@ -125,12 +142,31 @@ def test_cli_duplicates_across_files(tmp_path):
     data = tmp_path / "in"
     data.mkdir()
     write_jsonl(data / "a.jsonl", [{"id": "a1", "text": STORY}, {"id": "a2", "text": OTHER}])
-    write_jsonl(data / "b.jsonl", [{"id": "b1", "text": THIRD}, {"id": "b2", "text": STORY + " "},
-                                   {"id": "b3", "text": OTHER.replace("Saturday", "Sunday")}])
-    rules = write_rules(tmp_path / "r.yaml", "name: d\nrules:\n  - rule: duplicate-documents\n"
-                        "    action: drop\n")
-    res = curate_cli("run", data, "--rules", rules, "--out", tmp_path / "out", "--format", "jsonl",
-                     "--workers", "1", "--report-dir", tmp_path / "rep")
+    write_jsonl(
+        data / "b.jsonl",
+        [
+            {"id": "b1", "text": THIRD},
+            {"id": "b2", "text": STORY + " "},
+            {"id": "b3", "text": OTHER.replace("Saturday", "Sunday")},
+        ],
+    )
+    rules = write_rules(
+        tmp_path / "r.yaml", "name: d\nrules:\n  - rule: duplicate-documents\n    action: drop\n"
+    )
+    res = curate_cli(
+        "run",
+        data,
+        "--rules",
+        rules,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "jsonl",
+        "--workers",
+        "1",
+        "--report-dir",
+        tmp_path / "rep",
+    )
     assert res.returncode == 0, res.stderr
     text = next((tmp_path / "out").glob("rejected*")).read_text(encoding="utf-8")
     rejected = [json.loads(ln) for ln in text.splitlines()]

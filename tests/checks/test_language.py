@@ -17,16 +17,24 @@ from tests.checks.helpers import run_rule
 from tests.conftest import curate_cli, shared, write_jsonl, write_rules
 
 # hand-written texts
-ID = ("Pemerintah kota mengumumkan bahwa jalan utama akan ditutup selama dua minggu untuk "
-      "perbaikan. Warga diminta menggunakan jalur alternatif dan mengikuti petunjuk petugas.")
-ID2 = ("Menurut kepala dinas, pekerjaan ini sudah direncanakan sejak tahun lalu dan dananya "
-       "berasal dari anggaran daerah. Ia berharap warga dapat memahami keadaan ini.")
-EN = ("The city council announced that the main road will be closed for two weeks for repairs. "
-      "Residents are asked to use other routes and to follow the instructions of the staff.")
+ID = (
+    "Pemerintah kota mengumumkan bahwa jalan utama akan ditutup selama dua minggu untuk "
+    "perbaikan. Warga diminta menggunakan jalur alternatif dan mengikuti petunjuk petugas."
+)
+ID2 = (
+    "Menurut kepala dinas, pekerjaan ini sudah direncanakan sejak tahun lalu dan dananya "
+    "berasal dari anggaran daerah. Ia berharap warga dapat memahami keadaan ini."
+)
+EN = (
+    "The city council announced that the main road will be closed for two weeks for repairs. "
+    "Residents are asked to use other routes and to follow the instructions of the staff."
+)
 EN_NAV = "We use cookies to improve your experience on our website. By continuing you agree."
 RU = "Городской совет объявил, что главная дорога будет закрыта на две недели для ремонта."
-JA = ("市役所は、主要道路を修理のために二週間閉鎖すると発表しました。"
-      "住民は別の道を使うように求められています。")
+JA = (
+    "市役所は、主要道路を修理のために二週間閉鎖すると発表しました。"
+    "住民は別の道を使うように求められています。"
+)
 ZH = "市政府宣布，主要道路将因维修关闭两个星期。居民被要求使用其他路线并听从工作人员的指示。"
 AR = "أعلن مجلس المدينة أن الطريق الرئيسي سيغلق لمدة أسبوعين من أجل الإصلاحات."
 TH = "สภาเมืองประกาศว่าถนนสายหลักจะปิดเป็นเวลาสองสัปดาห์เพื่อซ่อมแซม"
@@ -66,8 +74,9 @@ def test_empty_and_none_are_undetermined(text):
     assert row["curate_flags"] == []
 
 
-@pytest.mark.parametrize("text,code", [(RU, "ru"), (JA, "ja"), (ZH, "zh"), (AR, "ar"), (TH, "th"),
-                                       (EL, "el")])
+@pytest.mark.parametrize(
+    "text,code", [(RU, "ru"), (JA, "ja"), (ZH, "zh"), (AR, "ar"), (TH, "th"), (EL, "el")]
+)
 def test_non_latin_scripts(text, code):
     rows, _ = rows_for([text], expected=["en"])
     assert rows[0]["curate_language"] == code
@@ -133,12 +142,18 @@ def test_without_expectation_it_only_reports():
 
 
 def test_expected_column_per_row_with_code_normalisation():
-    rs = load_ruleset({"name": "t", "rules": [
-        {"rule": "language-mismatch", "action": "flag", "expected_column": "lang"}]})
-    df = pl.DataFrame({
-        "text": [ID, ID, EN, ZH, ID, EN, RU],
-        "lang": ["in", "IND", "en_US", "zh-CN", "en, id", "", None],
-    })
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [{"rule": "language-mismatch", "action": "flag", "expected_column": "lang"}],
+        }
+    )
+    df = pl.DataFrame(
+        {
+            "text": [ID, ID, EN, ZH, ID, EN, RU],
+            "lang": ["in", "IND", "en_US", "zh-CN", "en, id", "", None],
+        }
+    )
     from curate.pipeline import process_batch
 
     out = process_batch(rs.build(), df, "text")
@@ -151,9 +166,19 @@ def test_expected_column_per_row_with_code_normalisation():
 
 
 def test_expected_column_list_and_fallback_to_expected():
-    rs = load_ruleset({"name": "t", "rules": [
-        {"rule": "language-mismatch", "action": "flag", "expected_column": "lang",
-         "expected": ["id"]}]})
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {
+                    "rule": "language-mismatch",
+                    "action": "flag",
+                    "expected_column": "lang",
+                    "expected": ["id"],
+                }
+            ],
+        }
+    )
     df = pl.DataFrame({"i": [0, 1, 2], "text": [EN, EN, RU], "lang": [["fr", "en"], None, ["ru"]]})
     from curate.pipeline import process_batch
 
@@ -173,14 +198,24 @@ def test_close_languages_count_as_each_other_unless_strict():
 
 def test_same_labels_whatever_the_batch():
     texts = [EN, ID, RU, JA, "A", f"{ID}\n{EN_NAV}", ZH, AR] * 3
-    rule = load_ruleset({"name": "t", "rules": [{"rule": "language-mismatch", "action": "flag",
-                                                  "expected": ["id"]}]}).build()[0]
+    rule = load_ruleset(
+        {
+            "name": "t",
+            "rules": [{"rule": "language-mismatch", "action": "flag", "expected": ["id"]}],
+        }
+    ).build()[0]
 
     def signals(batch_texts):
         res = rule.evaluate(Batch.from_texts(pl.Series(batch_texts, dtype=pl.String)))
-        return [tuple(res.signals[k].to_list()[i] if k != "language_shares"
-                      else json.dumps(res.signals[k].to_list()[i]) for k in sorted(res.signals))
-                for i in range(len(batch_texts))]
+        return [
+            tuple(
+                res.signals[k].to_list()[i]
+                if k != "language_shares"
+                else json.dumps(res.signals[k].to_list()[i])
+                for k in sorted(res.signals)
+            )
+            for i in range(len(batch_texts))
+        ]
 
     whole = signals(texts)
     order = np.random.default_rng(1).permutation(len(texts))
@@ -197,10 +232,23 @@ def test_detect_api_and_codes():
     assert detect([])[0] == []
 
 
-@pytest.mark.parametrize("raw,code", [("in", "id"), ("IND", "id"), ("zh-CN", "zh"),
-                                      ("zh_TW", "zh"), ("pt_BR", "pt"), ("eng", "en"),
-                                      ("iw", "he"), ("nob", "nb"), ("", "und"), (None, "und"),
-                                      ("fil", "tl"), ("de-AT", "de")])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("in", "id"),
+        ("IND", "id"),
+        ("zh-CN", "zh"),
+        ("zh_TW", "zh"),
+        ("pt_BR", "pt"),
+        ("eng", "en"),
+        ("iw", "he"),
+        ("nob", "nb"),
+        ("", "und"),
+        (None, "und"),
+        ("fil", "tl"),
+        ("de-AT", "de"),
+    ],
+)
 def test_normalise_code(raw, code):
     assert normalise_code(raw) == code
 
@@ -208,8 +256,13 @@ def test_normalise_code(raw, code):
 def test_stock_langdetect_backend_agrees_on_clear_text():
     rows, _ = rows_for([EN, ID, RU, "", "A"], backend="langdetect", expected=["id"])
     assert [r["curate_language"] for r in rows] == ["en", "id", "ru", "und", "und"]
-    assert [r["curate_flags"] for r in rows] == [["language-mismatch"], [],
-                                                 ["language-mismatch"], [], []]
+    assert [r["curate_flags"] for r in rows] == [
+        ["language-mismatch"],
+        [],
+        ["language-mismatch"],
+        [],
+        [],
+    ]
 
 
 def test_bad_backend_is_rejected():
@@ -218,8 +271,10 @@ def test_bad_backend_is_rejected():
 
 
 def test_import_curate_does_not_import_langdetect():
-    code = ("import sys, curate, curate.checks.language, curate.langid; "
-            "print('langdetect' in sys.modules)")
+    code = (
+        "import sys, curate, curate.checks.language, curate.langid; "
+        "print('langdetect' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -228,11 +283,58 @@ def test_lingua_precision_of_given_labels():
     """On lingua's single words and word pairs (languages langdetect knows), the labels given
     are right >= 95 % of the time; on sentences, >= 97.5 % without abstaining."""
     root = shared("langid", "lingua_testdata")
-    known = set(detect(["x"])[0]) | {"af", "ar", "bg", "bn", "ca", "cs", "cy", "da", "de", "el",
-                                     "en", "es", "et", "fa", "fi", "fr", "gu", "he", "hi", "hr",
-                                     "hu", "id", "it", "ja", "ko", "lt", "lv", "mk", "mr", "nl",
-                                     "pa", "pl", "pt", "ro", "ru", "sk", "sl", "so", "sq", "sv",
-                                     "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "zh"}
+    known = set(detect(["x"])[0]) | {
+        "af",
+        "ar",
+        "bg",
+        "bn",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "fa",
+        "fi",
+        "fr",
+        "gu",
+        "he",
+        "hi",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "ja",
+        "ko",
+        "lt",
+        "lv",
+        "mk",
+        "mr",
+        "nl",
+        "pa",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sk",
+        "sl",
+        "so",
+        "sq",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "th",
+        "tl",
+        "tr",
+        "uk",
+        "ur",
+        "vi",
+        "zh",
+    }
     truth_of = {"nb": "no", "nn": "no"}
     for kind, floor in (("single-words", 0.95), ("word-pairs", 0.95), ("sentences", 0.975)):
         texts, truth = [], []
@@ -257,16 +359,36 @@ def test_lingua_precision_of_given_labels():
 def test_cli_with_two_workers_gives_the_in_process_labels(tmp_path):
     texts = [EN, ID, f"{ID}\n\n{EN_NAV}", RU, "", JA] * 5
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
-    rules = write_rules(tmp_path / "r.yaml", "name: r\nrules:\n  - rule: language-mismatch\n"
-                        "    action: flag\n    expected: [id]\n")
-    res = curate_cli("run", src, "--rules", rules, "--out", tmp_path / "out", "--format", "jsonl",
-                     "--workers", "2", "--report-dir", tmp_path / "rep", "--quiet")
+    rules = write_rules(
+        tmp_path / "r.yaml",
+        "name: r\nrules:\n  - rule: language-mismatch\n    action: flag\n    expected: [id]\n",
+    )
+    res = curate_cli(
+        "run",
+        src,
+        "--rules",
+        rules,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "jsonl",
+        "--workers",
+        "2",
+        "--report-dir",
+        tmp_path / "rep",
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr
     lines = (tmp_path / "out" / "train.jsonl").read_text().splitlines()
     got = sorted((json.loads(line) for line in lines), key=lambda r: r["id"])
     want, _ = rows_for(texts, expected=["id"])
-    keys = ("curate_language", "curate_language_confidence", "curate_language_share",
-            "curate_language_shares", "curate_flags")
+    keys = (
+        "curate_language",
+        "curate_language_confidence",
+        "curate_language_share",
+        "curate_language_shares",
+        "curate_flags",
+    )
     assert [[r[k] for k in keys] for r in got] == [[r[k] for k in keys] for r in want]
     report = json.loads((tmp_path / "rep" / "report.json").read_text())
     assert report["languages"] == {"id": 10, "en": 5, "ja": 5, "ru": 5, "und": 5}

@@ -20,16 +20,23 @@ PROSE = (
     "choices, but she promised that every decision would be explained with care."
 )
 # hand-written non-Latin prose: Russian, Chinese, Japanese, Thai, Indonesian
-RU = ("Городской совет собрался в понедельник, чтобы обсудить новый бюджет. Жители задавали "
-      "вопросы о школах и дорогах, и мэр сказал, что решения будут непростыми.")
-ZH = ("市政府今天宣布了新的预算计划。"
-      "我们认为这个计划对学校和道路都有很大的影响，但是市民还有很多问题。")
-JA = ("市議会は月曜日に新しい予算について話し合いました。"
-      "市民からは学校や道路についての質問がありました。")
-TH = ("สภาเมืองประชุมกันในวันจันทร์เพื่อหารือเรื่องงบประมาณใหม่ "
-      "และประชาชนมีคำถามมากมายเกี่ยวกับโรงเรียน")
-ID = ("Pemerintah kota akan membangun jalan baru di pusat kota pada tahun depan. Menurut wali "
-      "kota, proyek ini sudah direncanakan sejak lama dan akan selesai dalam dua tahun.")
+RU = (
+    "Городской совет собрался в понедельник, чтобы обсудить новый бюджет. Жители задавали "
+    "вопросы о школах и дорогах, и мэр сказал, что решения будут непростыми."
+)
+ZH = (
+    "市政府今天宣布了新的预算计划。"
+    "我们认为这个计划对学校和道路都有很大的影响，但是市民还有很多问题。"
+)
+JA = (
+    "市議会は月曜日に新しい予算について話し合いました。"
+    "市民からは学校や道路についての質問がありました。"
+)
+TH = "สภาเมืองประชุมกันในวันจันทร์เพื่อหารือเรื่องงบประมาณใหม่ และประชาชนมีคำถามมากมายเกี่ยวกับโรงเรียน"
+ID = (
+    "Pemerintah kota akan membangun jalan baru di pusat kota pada tahun depan. Menurut wali "
+    "kota, proyek ini sudah direncanakan sejak lama dan akan selesai dalam dua tahun."
+)
 
 
 def fired(rule: str, texts: list[str | None], **params) -> list[bool]:
@@ -51,8 +58,14 @@ def words_of(text: str) -> list[str]:
 
 
 def test_words_split_on_spaces_with_punctuation_attached():
-    assert words_of("Hello, world. -- It is 3.5 #1 !") == ["Hello,", "world.", "It", "is", "3.5",
-                                                            "#1"]
+    assert words_of("Hello, world. -- It is 3.5 #1 !") == [
+        "Hello,",
+        "world.",
+        "It",
+        "is",
+        "3.5",
+        "#1",
+    ]
 
 
 def test_chinese_characters_are_words_one_by_one():
@@ -104,7 +117,12 @@ def test_too_few_words_threshold_is_a_key():
 
 def test_too_many_words():
     assert fired("too-many-words", [PROSE, "word " * 90, "", None, JA], max_words=80) == [
-        False, True, False, False, False]
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_mean_word_length():
@@ -135,8 +153,9 @@ def test_few_alphabetic_words():
 def test_few_alphabetic_words_can_count_punctuation_like_datatrove():
     text = "Hello, world. (Yes)"
     assert signal("few-alphabetic-words", "alpha_words_share", [text]) == [1.0]
-    assert signal("few-alphabetic-words", "alpha_words_share", [text],
-                  punctuation_as_tokens=True) == [pytest.approx(3 / 7)]
+    assert signal(
+        "few-alphabetic-words", "alpha_words_share", [text], punctuation_as_tokens=True
+    ) == [pytest.approx(3 / 7)]
 
 
 def test_bullet_and_ellipsis_lines():
@@ -146,8 +165,7 @@ def test_bullet_and_ellipsis_lines():
     ru_teasers = "Новости дня…\nПогода на завтра…\nСпорт."
     texts = [bullets, teasers, PROSE, "", None, ja_bullets, ru_teasers, ZH]
     assert fired("bullet-lines", texts) == [True, False, False, False, False, False, False, False]
-    assert fired("ellipsis-lines", texts) == [False, True, False, False, False, False, True,
-                                              False]
+    assert fired("ellipsis-lines", texts) == [False, True, False, False, False, False, True, False]
     # "・" (katakana middle dot) is not a bullet here: 3 of 4 lines
     assert signal("bullet-lines", "bullet_lines_share", [ja_bullets]) == [0.75]
     # blank lines are not lines of content: 2 of 4 non-blank lines end in an ellipsis
@@ -160,14 +178,26 @@ def test_bullet_and_ellipsis_lines():
 def test_no_stop_words_without_language_uses_the_union():
     keywords = "cheap shoes online discount sneakers sale boots"
     texts = [keywords, PROSE, ID, RU, ZH, JA, TH, "", None]
-    assert fired("no-stop-words", texts) == [True, False, False, False, False, False, False,
-                                             False, False]
+    assert fired("no-stop-words", texts) == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
     assert signal("no-stop-words", "stop_words_list", [PROSE]) == ["*"]
 
 
 def test_gopher_english_list_drops_other_languages_ours_does_not():
-    gopher = fired("no-stop-words", [PROSE, ID, RU],
-                   stop_words=["the", "be", "to", "of", "and", "that", "have", "with"])
+    gopher = fired(
+        "no-stop-words",
+        [PROSE, ID, RU],
+        stop_words=["the", "be", "to", "of", "and", "that", "have", "with"],
+    )
     assert gopher == [False, True, True]
     assert fired("no-stop-words", [PROSE, ID, RU]) == [False, False, False]
 
@@ -175,8 +205,7 @@ def test_gopher_english_list_drops_other_languages_ours_does_not():
 def test_no_stop_words_follows_the_detected_language():
     # an English keyword list that happens to contain Indonesian stop words is judged as English
     mixed = "yang dan di cheap shoes online discount sneakers sale boots trainers"
-    rs = load_ruleset({"name": "t", "rules": [
-        {"rule": "no-stop-words", "action": "flag"}]})
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "no-stop-words", "action": "flag"}]})
     batch = Batch.from_texts(pl.Series([ID, mixed, PROSE, "x y z"]))
     batch.signals["language"] = pl.Series(["id", "en", "id", "sw"])
     result = rs.build()[0].evaluate(batch)
@@ -189,9 +218,15 @@ def test_no_stop_words_follows_the_detected_language():
 
 
 def test_no_stop_words_after_language_mismatch_in_a_rule_set():
-    rs = load_ruleset({"name": "t", "rules": [
-        {"rule": "language-mismatch", "action": "flag"},
-        {"rule": "no-stop-words", "action": "drop"}]})
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {"rule": "language-mismatch", "action": "flag"},
+                {"rule": "no-stop-words", "action": "drop"},
+            ],
+        }
+    )
     df = pl.DataFrame({"text": [ID, PROSE, "ok then"]})
     out = process_batch(rs.build(), df, "text")
     assert out.kept["curate_stop_words_list"].to_list() == ["id", "en"]
@@ -226,7 +261,8 @@ def test_unterminated_lines_strip_like_c4():
     assert rows[0]["curate_unterminated_lines"] == 3
     rows, _ = run_rule("unterminated-lines", [text], action="strip", require_terminal=False)
     assert rows[0]["text"] == "Home | News | Sport\nThe council met on Monday.\n" + JA + (
-        "\nWait for it...")
+        "\nWait for it..."
+    )
 
 
 def test_too_few_sentences():
@@ -241,7 +277,12 @@ def test_few_punctuated_and_short_lines():
     menu = "Home\nNews\nSport\nWeather\nContact us\nThe weather will be sunny in the north."
     texts = [menu, PROSE, "", None, TH]
     assert fired("few-punctuated-lines", [menu.replace(".", "")] + texts[1:]) == [
-        True, False, False, False, True]
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
     assert fired("short-lines", texts) == [True, False, False, False, False]
     assert fired("few-punctuated-lines", [ZH, JA, RU, "The end.  "]) == [False] * 4
 
@@ -252,8 +293,16 @@ def test_duplicated_line_chars_and_list_like():
     zh_dup = "加入购物车\n" + ZH + "\n加入购物车\n" + ZH
     zh_list = "苹果\n香蕉\n葡萄\n西瓜\n橙子"  # 10 characters (words), 4 newlines
     texts = [dup, fruit, PROSE, "", None, zh_dup, zh_list, ZH]
-    assert fired("duplicated-line-chars", texts) == [True, False, False, False, False, True,
-                                                     False, False]
+    assert fired("duplicated-line-chars", texts) == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
     assert fired("list-like", texts) == [False, True, False, False, False, False, True, False]
     share = signal("duplicated-line-chars", "dup_line_chars_share", [dup])[0]
     assert share == pytest.approx(11 / (len(dup) - 3))
@@ -263,18 +312,44 @@ def test_duplicated_line_chars_and_list_like():
 
 
 def test_quality_score_is_below_half_exactly_when_a_published_threshold_fails():
-    texts = [PROSE * 3, "Page not found.", "Home\nNews\nSport\nWeather", "#a #b #c #d",
-             "Lorem ipsum dolor sit amet " * 20, "", None, ID * 4, ZH * 4]
+    texts = [
+        PROSE * 3,
+        "Page not found.",
+        "Home\nNews\nSport\nWeather",
+        "#a #b #c #d",
+        "Lorem ipsum dolor sit amet " * 20,
+        "",
+        None,
+        ID * 4,
+        ZH * 4,
+    ]
     rs = load_ruleset("gopher").as_dict()
     # every Gopher/FineWeb rule with defaults, plus low-quality; stop words from the union
-    rules = [{"rule": r, "action": "flag"} for r in (
-        "too-few-words", "too-many-words", "mean-word-length", "symbol-heavy",
-        "few-alphabetic-words", "no-stop-words", "bullet-lines", "ellipsis-lines",
-        "few-punctuated-lines", "short-lines", "duplicated-line-chars", "list-like",
-        "lorem-ipsum", "low-quality")]
+    rules = [
+        {"rule": r, "action": "flag"}
+        for r in (
+            "too-few-words",
+            "too-many-words",
+            "mean-word-length",
+            "symbol-heavy",
+            "few-alphabetic-words",
+            "no-stop-words",
+            "bullet-lines",
+            "ellipsis-lines",
+            "few-punctuated-lines",
+            "short-lines",
+            "duplicated-line-chars",
+            "list-like",
+            "lorem-ipsum",
+            "low-quality",
+        )
+    ]
     assert rs["name"] == "gopher"
-    out = process_batch(load_ruleset({"name": "q", "rules": rules}).build(),
-                        pl.DataFrame({"text": pl.Series(texts, dtype=pl.String)}), "text")
+    out = process_batch(
+        load_ruleset({"name": "q", "rules": rules}).build(),
+        pl.DataFrame({"text": pl.Series(texts, dtype=pl.String)}),
+        "text",
+    )
     for row in out.kept.to_dicts():
         others = [f for f in row["curate_flags"] if f != "low-quality"]
         assert 0.0 <= row["curate_quality"] <= 1.0
@@ -285,7 +360,8 @@ def test_quality_score_is_below_half_exactly_when_a_published_threshold_fails():
 
 def test_quality_ranks_better_prose_higher():
     frame = pl.DataFrame({c: [None] for c in COMPONENTS}).with_columns(
-        pl.lit(0).alias("lorem_ipsum"))
+        pl.lit(0).alias("lorem_ipsum")
+    )
     assert quality_score(frame).to_list() == [1.0]
     scores = signals_for([PROSE, PROSE * 3, "Home\nNews\nSport"])["quality"]
     assert scores[2] < 0.5 < scores[0] <= scores[1]

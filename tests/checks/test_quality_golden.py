@@ -18,19 +18,24 @@ from curate.checks.quality import signals_for
 from curate.config import load_ruleset
 from curate.pipeline import process_batch
 
-GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden" / "quality.json")
-                    .read_text(encoding="utf-8"))
+GOLDEN = json.loads(
+    (Path(__file__).resolve().parent.parent / "golden" / "quality.json").read_text(encoding="utf-8")
+)
 NAMES = list(GOLDEN["texts"])
 TEXTS = [GOLDEN["texts"][n]["text"] for n in NAMES]
 GOPHER_STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 OURS = signals_for(TEXTS, stop_word_list=GOPHER_STOP_WORDS)
 
 # Every intentional difference: (text, signal) -> why our value differs from datatrove's.
-SPACY_SPLITS = ("datatrove tokenises English with spaCy, which splits contractions (It's -> It "
-                "'s), hyphenated words (well-known -> 3 tokens) and abbreviations; we keep the "
-                "whitespace words of the Gopher paper")
-BLANK_LINES = ("datatrove's Gopher counts blank lines (str.splitlines) in the denominator; we "
-               "count non-blank lines, so blank lines between paragraphs do not halve the share")
+SPACY_SPLITS = (
+    "datatrove tokenises English with spaCy, which splits contractions (It's -> It "
+    "'s), hyphenated words (well-known -> 3 tokens) and abbreviations; we keep the "
+    "whitespace words of the Gopher paper"
+)
+BLANK_LINES = (
+    "datatrove's Gopher counts blank lines (str.splitlines) in the denominator; we "
+    "count non-blank lines, so blank lines between paragraphs do not halve the share"
+)
 DIFFERENCES: dict[tuple[str, str], str] = {
     ("contractions", "words"): SPACY_SPLITS,
     ("contractions", "mean_word_length"): SPACY_SPLITS,
@@ -40,10 +45,12 @@ DIFFERENCES: dict[tuple[str, str], str] = {
     ("prose_paragraphs", "gopher_lines"): BLANK_LINES,
     ("trailing_space", "punctuated_lines_share"): (
         "FineWeb tests line.endswith(terminal) on the raw line, so a trailing space makes a "
-        "sentence 'unpunctuated'; we ignore trailing whitespace"),
+        "sentence 'unpunctuated'; we ignore trailing whitespace"
+    ),
     ("c4_mixed", "stop_words"): (
         "datatrove matches Gopher's stop words case-sensitively ('The' does not count); we "
-        "lower-case"),
+        "lower-case"
+    ),
 }
 # Denominators that differ on every text with punctuation (documented, not listed per text):
 #   hash_ratio, ellipsis_ratio, newline_ratio: datatrove divides by all spaCy tokens, punctuation
@@ -115,16 +122,19 @@ def test_ratio_numerators_agree_and_denominators_are_words():
             assert OURS[count][i] == ref[count]
             # same count, divided by words (ours) or by all spaCy tokens (datatrove)
             assert OURS[ratio][i] * OURS["words"][i] / OURS["tokens_punct"][i] == pytest.approx(
-                ref[ratio])
+                ref[ratio]
+            )
         assert OURS["newline_ratio"][i] * OURS["words"][i] / OURS["tokens_punct"][i] == (
-            pytest.approx(fw["newline_ratio"]))
+            pytest.approx(fw["newline_ratio"])
+        )
 
 
 def test_alpha_share_equals_datatrove_without_punctuation():
     for name in ("no_punct", "keywords", "list_like", "numbers", "bullets"):
         i = NAMES.index(name)
         assert OURS["alpha_words_share"][i] == pytest.approx(
-            GOLDEN["texts"][name]["gopher"]["alpha_words_share"]), name
+            GOLDEN["texts"][name]["gopher"]["alpha_words_share"]
+        ), name
 
 
 # datatrove's FineWebQualityFilter is only the last step of our `fineweb` set
@@ -142,8 +152,10 @@ def _verdicts(ruleset: str) -> dict[str, bool]:
     return {n: n in kept for n in NAMES}
 
 
-@pytest.mark.parametrize("ruleset,key", [("gopher", "gopher_verdict"),
-                                         ("fineweb", "fineweb_verdict"), ("c4", "c4_verdict")])
+@pytest.mark.parametrize(
+    "ruleset,key",
+    [("gopher", "gopher_verdict"), ("fineweb", "fineweb_verdict"), ("c4", "c4_verdict")],
+)
 def test_rule_set_keeps_what_datatrove_keeps(ruleset, key):
     kept = _verdicts(ruleset)
     # the empty document: datatrove's Gopher and C4 drop it (no words / no sentences) too

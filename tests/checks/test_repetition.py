@@ -13,18 +13,29 @@ from tests.conftest import shared
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "gopher_repetition.json"
 
 # hand-written paragraphs, each well over min_chars (120 normalised characters)
-P1 = ("The council met on Tuesday to discuss the new cycle lanes along the harbour road, which "
-      "shop owners say have cut the number of parking spaces by half.")
-P2 = ("Residents who spoke at the meeting were divided: some welcomed safer routes to school, "
-      "others asked why the work had started before the consultation closed.")
-P3 = ("A final decision is expected next month, after the transport office publishes its "
-      "count of cyclists and cars on the road during the summer holidays.")
+P1 = (
+    "The council met on Tuesday to discuss the new cycle lanes along the harbour road, which "
+    "shop owners say have cut the number of parking spaces by half."
+)
+P2 = (
+    "Residents who spoke at the meeting were divided: some welcomed safer routes to school, "
+    "others asked why the work had started before the consultation closed."
+)
+P3 = (
+    "A final decision is expected next month, after the transport office publishes its "
+    "count of cyclists and cars on the road during the summer holidays."
+)
 ARTICLE = f"Harbour road cycle lanes\n{P1}\n{P2}\n{P3}"
 ARTICLE_PARAS = f"{P1}\n\n{P2}\n\n{P3}"
 
 GOPHER = [
-    "dup_line_frac", "dup_line_char_frac", "dup_para_frac", "dup_para_char_frac",
-    "top_2gram_char_frac", "top_3gram_char_frac", "top_4gram_char_frac",
+    "dup_line_frac",
+    "dup_line_char_frac",
+    "dup_para_frac",
+    "dup_para_char_frac",
+    "top_2gram_char_frac",
+    "top_3gram_char_frac",
+    "top_4gram_char_frac",
     *[f"dup_{n}gram_char_frac" for n in range(5, 11)],
 ]
 
@@ -35,6 +46,7 @@ def strip(*texts):
 
 
 # -- strip ----------------------------------------------------------------------------------------
+
 
 def test_article_pasted_twice_is_kept_once():
     # the scraper's paste: the body again after the first copy, without the title
@@ -64,18 +76,24 @@ def test_near_identical_paragraph_case_whitespace_punctuation():
 
 def test_repeated_multiline_paragraph_with_other_line_breaks():
     # the same paragraph, wrapped at other places: no single line repeats, the paragraph does
-    a = "The harbour lanes were painted\nin June, and the first cyclists used them\nthe next day" \
+    a = (
+        "The harbour lanes were painted\nin June, and the first cyclists used them\nthe next day"
         " without waiting for the signs to be fixed to the posts along the old road."
-    b = "The harbour lanes were painted in June,\nand the first cyclists used them the next day\n" \
+    )
+    b = (
+        "The harbour lanes were painted in June,\nand the first cyclists used them the next day\n"
         "without waiting for the signs to be fixed to the posts along the old road."
+    )
     rows, _ = strip(f"{a}\n\n{P3}\n\n{b}")
     assert rows[0]["text"] == f"{a}\n\n{P3}"
 
 
 def test_short_repeated_lines_are_kept():
     # a heading and a question that real documents repeat: below min_chars, never stripped
-    doc = ("Ingredients\nTwo eggs and a cup of flour.\nWhat do you cook at home?\nPasta, mostly.\n"
-           "Ingredients\nA spoon of sugar.\nWhat do you cook at home?\nSoup in winter.")
+    doc = (
+        "Ingredients\nTwo eggs and a cup of flour.\nWhat do you cook at home?\nPasta, mostly.\n"
+        "Ingredients\nA spoon of sugar.\nWhat do you cook at home?\nSoup in winter."
+    )
     rows, _ = strip(doc)
     assert rows[0]["text"] == doc
     assert rows[0]["curate_flags"] == []
@@ -111,14 +129,20 @@ def test_empty_and_none():
 
 
 def test_non_latin_paragraphs():
-    ru = ("Городской совет обсудил новые велосипедные дорожки вдоль портовой дороги; владельцы "
-          "магазинов говорят, что парковочных мест стало вдвое меньше.")
-    zh = ("市议会周二讨论了沿港口道路修建的新自行车道。店主们说停车位减少了一半。"
-          "居民们意见不一，有人欢迎更安全的上学路线。")
+    ru = (
+        "Городской совет обсудил новые велосипедные дорожки вдоль портовой дороги; владельцы "
+        "магазинов говорят, что парковочных мест стало вдвое меньше."
+    )
+    zh = (
+        "市议会周二讨论了沿港口道路修建的新自行车道。店主们说停车位减少了一半。"
+        "居民们意见不一，有人欢迎更安全的上学路线。"
+    )
     zh = zh * 3  # one long line of Chinese, over min_chars without a space
     # an upper-cased copy: lower case alone keeps Turkic dotless "ı" apart from "i"
-    az = ("Şəhər şurası sahil yolu boyunca yeni velosiped zolaqlarını müzakirə etdi; mağaza "
-          "sahibləri deyir ki, qısa müddətdə park yerlərinin sayı iki dəfə azalıb.")
+    az = (
+        "Şəhər şurası sahil yolu boyunca yeni velosiped zolaqlarını müzakirə etdi; mağaza "
+        "sahibləri deyir ki, qısa müddətdə park yerlərinin sayı iki dəfə azalıb."
+    )
     rows, _ = strip(f"{ru}\n\n{P3}\n\n{ru}", f"{zh}\n{zh}", f"{az}\n{P3}\n{az.upper()}")
     assert rows[0]["text"] == f"{ru}\n\n{P3}"
     assert rows[1]["text"] == zh
@@ -127,6 +151,7 @@ def test_non_latin_paragraphs():
 
 # -- Gopher signals and flag/drop ----------------------------------------------------------------
 
+
 def test_gopher_thresholds_flag_and_drop():
     spam = "buy cheap watches now " * 12 + "today"
     rows, _ = run_rule("repeated-paragraphs", [spam, ARTICLE, f"{P1}\n{P1}\n{P1}"], action="drop")
@@ -134,10 +159,16 @@ def test_gopher_thresholds_flag_and_drop():
     assert rows[0]["curate_top_4gram_char_frac"] > 0.16
     assert rows[2]["curate_dup_line_frac"] == pytest.approx(2 / 3)
     # a threshold is a rule-set key
-    rows, _ = run_rule("repeated-paragraphs", [f"{P1}\n\n{P2}\n\n{P1}"], action="flag",
-                       max_dup_para_frac=0.5, max_dup_para_char_frac=0.5,
-                       max_dup_line_frac=0.5, max_dup_line_char_frac=0.5,
-                       **{f"max_dup_{n}gram_char_frac": 0.5 for n in range(5, 11)})
+    rows, _ = run_rule(
+        "repeated-paragraphs",
+        [f"{P1}\n\n{P2}\n\n{P1}"],
+        action="flag",
+        max_dup_para_frac=0.5,
+        max_dup_para_char_frac=0.5,
+        max_dup_line_frac=0.5,
+        max_dup_line_char_frac=0.5,
+        **{f"max_dup_{n}gram_char_frac": 0.5 for n in range(5, 11)},
+    )
     assert rows[0]["curate_flags"] == []
 
 
@@ -196,10 +227,12 @@ def test_datatrove_default_tokenizer_differs_only_on_words():
                 assert row[f"curate_{sig}"] == pytest.approx(g["datatrove"][sig]), (g["name"], sig)
     punct = next(i for i, g in enumerate(golden) if g["name"] == "punctuation")
     assert golden[punct]["datatrove"]["top_4gram_char_frac"] != pytest.approx(
-        golden[punct]["datatrove_whitespace"]["top_4gram_char_frac"])
+        golden[punct]["datatrove_whitespace"]["top_4gram_char_frac"]
+    )
 
 
 # -- real data -----------------------------------------------------------------------------------
+
 
 def test_seed_article_body_kept_once():
     raw = next(shared("seeds").glob("*.txt")).read_text(encoding="utf-8")

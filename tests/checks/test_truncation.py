@@ -13,8 +13,15 @@ from tests.checks.helpers import run_rule
 from tests.conftest import shared
 
 RULE = "truncated-text"
-SIGNALS = ("truncated", "truncated_unterminated", "truncated_mid_word", "truncated_unbalanced",
-           "truncated_tail", "truncated_round_cap", "truncated_length_spike")
+SIGNALS = (
+    "truncated",
+    "truncated_unterminated",
+    "truncated_mid_word",
+    "truncated_unbalanced",
+    "truncated_tail",
+    "truncated_round_cap",
+    "truncated_length_spike",
+)
 
 ARTICLE = (
     "The city council met on Monday to discuss the new budget for the coming year.\n"
@@ -25,8 +32,10 @@ ARTICLE = (
 
 def verdicts(texts: list[str | None], **params) -> list[dict]:
     rows, _ = run_rule(RULE, texts, **params)
-    return [{k.removeprefix("curate_"): v for k, v in r.items() if k.startswith("curate_")}
-            for r in rows]
+    return [
+        {k.removeprefix("curate_"): v for k, v in r.items() if k.startswith("curate_")}
+        for r in rows
+    ]
 
 
 def fired(texts: list[str | None], **params) -> list[bool]:
@@ -67,55 +76,82 @@ def test_every_signal_is_reported():
 # -- non-Latin scripts -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("complete", [
-    "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月举行。",
-    "会議は月曜日に開かれた。\n市長は来月に投票すると述べた！",
-    "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nهل سيوافق المجلس على الميزانية؟",
-    "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले महीने होगा।",
-    "Совет обсудил новый бюджет.\nМэр сказал, что голосование пройдёт в следующем месяце.",
-    "สภาเมืองประชุมเรื่องงบประมาณใหม่ในวันจันทร์ นายกเทศมนตรีกล่าวว่าจะลงมติในเดือนหน้า",
-])
+@pytest.mark.parametrize(
+    "complete",
+    [
+        "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月举行。",
+        "会議は月曜日に開かれた。\n市長は来月に投票すると述べた！",
+        "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nهل سيوافق المجلس على الميزانية؟",
+        "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले महीने होगा।",
+        "Совет обсудил новый бюджет.\nМэр сказал, что голосование пройдёт в следующем месяце.",
+        "สภาเมืองประชุมเรื่องงบประมาณใหม่ในวันจันทร์ นายกเทศมนตรีกล่าวว่าจะลงมติในเดือนหน้า",
+    ],
+)
 def test_non_latin_complete_documents_do_not_fire(complete):
     assert fired([complete]) == [False]
 
 
-@pytest.mark.parametrize("cut", [
-    "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月",
-    "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nوقال رئيس البلدية إن التصويت النهائي سيجري في",
-    "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले",
-])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        "今天的会议讨论了新的预算。\n市长说最后的投票将在下个月",
+        "ناقش المجلس الميزانية الجديدة يوم الاثنين.\nوقال رئيس البلدية إن التصويت النهائي سيجري في",
+        "परिषद ने सोमवार को नए बजट पर चर्चा की।\nमहापौर ने कहा कि अंतिम मतदान अगले",
+    ],
+)
 def test_non_latin_cut_documents_fire(cut):
     assert fired([cut]) == [True]
 
 
 def test_closing_quotes_and_brackets_after_the_stop_are_terminal():
-    texts = ['He looked at the crowd and said: "We will build it together."',
-             "“Kami akan membangunnya bersama,” tambahnya.”",
-             "The report was published last week (see the appendix for details.)",
-             "彼は「明日また来ます。」",
-             "Il a répondu : « Nous verrons bien ! »"]
+    texts = [
+        'He looked at the crowd and said: "We will build it together."',
+        "“Kami akan membangunnya bersama,” tambahnya.”",
+        "The report was published last week (see the appendix for details.)",
+        "彼は「明日また来ます。」",
+        "Il a répondu : « Nous verrons bien ! »",
+    ]
     assert fired(texts) == [False] * len(texts)
 
 
 # -- complete documents that end without a full stop -----------------------------------------------
 
 
-@pytest.mark.parametrize("tail", [
-    "(esn)", "(ant/dn)", "[ Reuters ]", "Editor: Jane Doe", "Photo: City Hall", "12 March 2024",
-    "https://example.org/news/budget", "#budget #citycouncil", "________________", "***",
-    "- Budget\n- Library\n- Parks", "Share this:", "Related Articles", "Jane Doe", "2024",
-    "Watch the video", "Tags: budget, council, library", "Read the full minutes on our website",
-    "We use cookies to improve your experience. Accept cookies",
-    "Please enable JavaScript to view the comments",
-])
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "(esn)",
+        "(ant/dn)",
+        "[ Reuters ]",
+        "Editor: Jane Doe",
+        "Photo: City Hall",
+        "12 March 2024",
+        "https://example.org/news/budget",
+        "#budget #citycouncil",
+        "________________",
+        "***",
+        "- Budget\n- Library\n- Parks",
+        "Share this:",
+        "Related Articles",
+        "Jane Doe",
+        "2024",
+        "Watch the video",
+        "Tags: budget, council, library",
+        "Read the full minutes on our website",
+        "We use cookies to improve your experience. Accept cookies",
+        "Please enable JavaScript to view the comments",
+    ],
+)
 def test_trailing_non_prose_lines_are_skipped(tail):
     assert fired([f"{ARTICLE}\n{tail}"]) == [False]
 
 
 def test_the_documented_example():
-    article = ("Pemerintah kota membahas anggaran baru pada hari Senin.\n"
-               "Para anggota dewan meminta dana tambahan untuk perpustakaan dan taman kota.\n"
-               "Pemungutan suara akhir akan dilakukan bulan depan, tambahnya.")
+    article = (
+        "Pemerintah kota membahas anggaran baru pada hari Senin.\n"
+        "Para anggota dewan meminta dana tambahan untuk perpustakaan dan taman kota.\n"
+        "Pemungutan suara akhir akan dilakukan bulan depan, tambahnya."
+    )
     assert fired([article + "\nPara ahli meni", article + "\n(esn)"]) == [True, False]
 
 
@@ -129,45 +165,66 @@ def test_inline_editor_tag_after_the_stop_is_complete():
 
 
 def test_a_document_that_never_punctuates_is_not_judged():
-    poem = ("The river runs beneath the bridge tonight\nThe lamps are burning low along the quay\n"
-            "And every boat is sleeping on the tide\nI walk alone and count the silent stars\n"
-            "Until the morning comes to take me home")
+    poem = (
+        "The river runs beneath the bridge tonight\nThe lamps are burning low along the quay\n"
+        "And every boat is sleeping on the tide\nI walk alone and count the silent stars\n"
+        "Until the morning comes to take me home"
+    )
     assert fired([poem]) == [False]
 
 
 def test_a_short_trailing_fragment_that_ends_in_a_function_word_is_cut():
     # short lines are usually headings or bylines, but none ends in "the" or "dan"
-    assert fired([ARTICLE + "\nThe council also said that the",
-                  ARTICLE + "\nWali kota dan"]) == [True, True]
+    assert fired([ARTICLE + "\nThe council also said that the", ARTICLE + "\nWali kota dan"]) == [
+        True,
+        True,
+    ]
 
 
 # -- mid-word --------------------------------------------------------------------------------------
 
 
 def test_a_word_cut_in_half_is_found_from_the_document_s_own_words():
-    text = ("The library will get a new reading room next year.\n"
-            "The council approved the renovation of the library on Monday.\n"
-            "Work on the renova")
+    text = (
+        "The library will get a new reading room next year.\n"
+        "The council approved the renovation of the library on Monday.\n"
+        "Work on the renova"
+    )
     (v,) = verdicts([text])
     assert v["truncated_mid_word"] and v["truncated"]
 
 
 def test_a_stub_of_one_or_two_letters_is_mid_word_but_a_short_word_is_not():
-    rows = verdicts([ARTICLE + "\nThe council also sa", ARTICLE + "\nThe council said. Th",
-                     ARTICLE + "\nThe thr", ARTICLE + "\nThe mayor said he would go",
-                     ARTICLE + "\nLe maire a dit oui, et il", ARTICLE + "\nThanks again x",
-                     ARTICLE + "\nTags: DLL", ARTICLE + "\nWorks in the UK"])
+    rows = verdicts(
+        [
+            ARTICLE + "\nThe council also sa",
+            ARTICLE + "\nThe council said. Th",
+            ARTICLE + "\nThe thr",
+            ARTICLE + "\nThe mayor said he would go",
+            ARTICLE + "\nLe maire a dit oui, et il",
+            ARTICLE + "\nThanks again x",
+            ARTICLE + "\nTags: DLL",
+            ARTICLE + "\nWorks in the UK",
+        ]
+    )
     assert [v["truncated_mid_word"] for v in rows] == [True] * 3 + [False] * 5
 
 
 def test_a_short_trailing_fragment_that_ends_in_a_pronoun_or_modal_is_cut():
-    assert fired([ARTICLE + "\nThe Eagles led 14-7 at", ARTICLE + "\nAfter the vote he",
-                  ARTICLE + "\nThe new budget will"]) == [True, True, True]
+    assert fired(
+        [
+            ARTICLE + "\nThe Eagles led 14-7 at",
+            ARTICLE + "\nAfter the vote he",
+            ARTICLE + "\nThe new budget will",
+        ]
+    ) == [True, True, True]
 
 
 def test_a_whole_last_word_is_not_mid_word():
-    text = ("The committee met in the library. The librarian gave a tour of the library\n"
-            "Visit the library")
+    text = (
+        "The committee met in the library. The librarian gave a tour of the library\n"
+        "Visit the library"
+    )
     (v,) = verdicts([text])
     assert not v["truncated_mid_word"]
 
@@ -181,16 +238,20 @@ def test_broken_character_and_half_entity_are_mid_word():
 
 
 def test_open_quote_bracket_and_code_fence_are_unbalanced():
-    texts = [ARTICLE + '\nThe mayor said: "We will not raise taxes this year.',
-             ARTICLE + "\nThe budget (which the council approved last year.",
-             "Install it with pip.\n```\npip install curate\n"]
+    texts = [
+        ARTICLE + '\nThe mayor said: "We will not raise taxes this year.',
+        ARTICLE + "\nThe budget (which the council approved last year.",
+        "Install it with pip.\n```\npip install curate\n",
+    ]
     for v in verdicts(texts):
         assert v["truncated_unbalanced"] and v["truncated"]
 
 
 def test_inch_marks_and_closed_quotes_are_balanced():
-    texts = ['The frame measures 16" x 20" and comes with a stand.',
-             'She said "yes" and left the room.']
+    texts = [
+        'The frame measures 16" x 20" and comes with a stand.',
+        'She said "yes" and left the room.',
+    ]
     for v in verdicts(texts):
         assert not v["truncated_unbalanced"]
 
@@ -198,15 +259,22 @@ def test_inch_marks_and_closed_quotes_are_balanced():
 # -- explicit tails --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ending", [
-    "The mayor said the vote would take place on the...", "The mayor said the vote would…",
-    "The mayor said the vote [...]", "The vote will take place next month. (continued)",
-    "The vote will take place next month.\nRead more", "The vote will take place… Read More »",
-    "Pemungutan suara akan dilakukan bulan depan.\nBaca selengkapnya",
-    "Le vote aura lieu le mois prochain. | Lire la suite", "投票は来月行われる。\n続きを読む",
-    "The council approved the plan. Work on the roo Read more...",
-    "Dewan menyetujui rencana itu. Pekerjaan atap akan dimu Baca selengkapnya...",
-])
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "The mayor said the vote would take place on the...",
+        "The mayor said the vote would…",
+        "The mayor said the vote [...]",
+        "The vote will take place next month. (continued)",
+        "The vote will take place next month.\nRead more",
+        "The vote will take place… Read More »",
+        "Pemungutan suara akan dilakukan bulan depan.\nBaca selengkapnya",
+        "Le vote aura lieu le mois prochain. | Lire la suite",
+        "投票は来月行われる。\n続きを読む",
+        "The council approved the plan. Work on the roo Read more...",
+        "Dewan menyetujui rencana itu. Pekerjaan atap akan dimu Baca selengkapnya...",
+    ],
+)
 def test_explicit_tails_fire(ending):
     (v,) = verdicts([ending])
     assert v["truncated_tail"] and v["truncated"]
@@ -215,8 +283,11 @@ def test_explicit_tails_fire(ending):
 def test_a_bare_ellipsis_is_reported_but_fires_only_after_a_continuing_word_or_when_asked():
     # (until 2026-11-28 a bare ellipsis fired by itself: a tuning choice, changed on the measured
     # false positives of bench/truncation_eval.py; the signal is still reported)
-    texts = [ARTICLE + "\nShe paused and looked at the river...", ARTICLE + "\nJohn says…",
-             ARTICLE + "\nThe mayor will speak about the…"]
+    texts = [
+        ARTICLE + "\nShe paused and looked at the river...",
+        ARTICLE + "\nJohn says…",
+        ARTICLE + "\nThe mayor will speak about the…",
+    ]
     rows = verdicts(texts)
     assert [v["truncated_tail"] for v in rows] == [True, True, True]
     assert [v["truncated"] for v in rows] == [False, False, True]
@@ -224,8 +295,11 @@ def test_a_bare_ellipsis_is_reported_but_fires_only_after_a_continuing_word_or_w
 
 
 def test_more_in_a_sentence_is_not_a_tail():
-    texts = [ARTICLE + " I expect more.", ARTICLE + " Find out more.",
-             ARTICLE + "\nPress 'read more' for the details."]
+    texts = [
+        ARTICLE + " I expect more.",
+        ARTICLE + " Find out more.",
+        ARTICLE + "\nPress 'read more' for the details.",
+    ]
     for v in verdicts(texts):
         assert not v["truncated_tail"] and not v["truncated"]
 
@@ -234,7 +308,7 @@ def test_more_in_a_sentence_is_not_a_tail():
 
 
 def _exactly(n: int, end: str = "") -> str:
-    body = ("The council discussed the budget at length and heard many residents speak. " * 200)
+    body = "The council discussed the budget at length and heard many residents speak. " * 200
     return body[: n - len(end)] + end
 
 
@@ -262,8 +336,15 @@ def test_caps_are_judged_on_the_text_as_it_came_in():
     text = _exactly(1024 - len("\nShare this:\n"))
     text = text[:300] + "\nShare this:\n" + text[300:]
     assert len(text) == 1024
-    rs = load_ruleset({"name": "t", "rules": [{"rule": "boilerplate-lines", "action": "strip"},
-                                              {"rule": RULE, "action": "flag"}]})
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {"rule": "boilerplate-lines", "action": "strip"},
+                {"rule": RULE, "action": "flag"},
+            ],
+        }
+    )
     from curate.pipeline import process_batch
 
     out = process_batch(rs.build(), pl.DataFrame({"text": [text]}), "text")
@@ -277,14 +358,21 @@ def test_the_end_is_judged_on_the_text_as_it_came_in():
     # trailing widget): the cut is still found, unless judge_original is off
     body = "\n\n".join(
         f"Paragraph {i} of the report describes the budget of the city council in some detail."
-        for i in range(6))
+        for i in range(6)
+    )
     texts = [body + "\n\nThe council also pro", body + "\n\nCook said the admiration"]
     from curate.pipeline import process_batch
 
     for judge_original, expected in ((True, [True, True]), (False, [False, False])):
-        rs = load_ruleset({"name": "t", "rules": [
-            {"rule": "boilerplate-lines", "action": "strip"},
-            {"rule": RULE, "action": "flag", "judge_original": judge_original}]})
+        rs = load_ruleset(
+            {
+                "name": "t",
+                "rules": [
+                    {"rule": "boilerplate-lines", "action": "strip"},
+                    {"rule": RULE, "action": "flag", "judge_original": judge_original},
+                ],
+            }
+        )
         out = process_batch(rs.build(), pl.DataFrame({"text": texts}), "text")
         rows = out.kept.to_dicts()
         assert all(not r["text"].rstrip().endswith(("pro", "admiration")) for r in rows)
@@ -293,8 +381,15 @@ def test_the_end_is_judged_on_the_text_as_it_came_in():
 
 def test_a_cookie_banner_at_the_end_is_not_a_cut_even_on_the_text_as_it_came_in():
     banner = "\n\nWe use cookies to improve your experience. Accept cookies"
-    rs = load_ruleset({"name": "t", "rules": [{"rule": "boilerplate-lines", "action": "strip"},
-                                              {"rule": RULE, "action": "flag"}]})
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {"rule": "boilerplate-lines", "action": "strip"},
+                {"rule": RULE, "action": "flag"},
+            ],
+        }
+    )
     from curate.pipeline import process_batch
 
     out = process_batch(rs.build(), pl.DataFrame({"text": [ARTICLE + banner]}), "text")
@@ -315,7 +410,8 @@ def _corpus(n_capped: int = 30, cap: int = 1500) -> list[str]:
     texts = []
     for i in range(n_capped):  # distinct documents, all cut by one cap
         body = f"Report number {i} from the council. " + (
-            f"Item {i} was discussed and the members voted on it after a long debate. " * 40)
+            f"Item {i} was discussed and the members voted on it after a long debate. " * 40
+        )
         texts.append(body[:cap])
     for i in range(40):  # complete documents of varied lengths
         texts.append(f"Note {i}. " + "The meeting was short and ended early. " * (3 + i))
@@ -324,12 +420,14 @@ def _corpus(n_capped: int = 30, cap: int = 1500) -> list[str]:
 
 def test_a_length_spike_is_found_named_and_marks_its_documents():
     texts = _corpus()
-    out = curate.clean(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
-        {"rule": RULE, "action": "flag"}]})["train"]
+    out = curate.clean(
+        pl.DataFrame({"text": texts}), {"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}
+    )["train"]
     spiked = out.filter(pl.col("curate_truncated_length_spike"))
     assert spiked.height == 30 and all(len(t) == 1500 for t in spiked["text"])
-    report = curate.evaluate(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
-        {"rule": RULE, "action": "flag"}]})
+    report = curate.evaluate(
+        pl.DataFrame({"text": texts}), {"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}
+    )
     summary = report["corpus"][RULE]
     assert summary["spikes"] == [{"unit": "chars", "length": 1500, "documents": 30}]
     assert summary["notes"] == ["30 documents are exactly 1,500 characters long"]
@@ -337,8 +435,9 @@ def test_a_length_spike_is_found_named_and_marks_its_documents():
 
 def test_duplicates_sharing_a_length_are_not_a_spike():
     texts = ["The same page, copied many times over by the crawler. " * 10] * 30 + _corpus(0)
-    report = curate.evaluate(pl.DataFrame({"text": texts}), {"name": "t", "rules": [
-        {"rule": RULE, "action": "flag"}]})
+    report = curate.evaluate(
+        pl.DataFrame({"text": texts}), {"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}
+    )
     assert report["corpus"][RULE]["spikes"] == []
 
 
@@ -376,8 +475,10 @@ def test_templated_complete_documents_of_one_length_are_not_a_cap(tmp_path):
     length; the spike alone flagged 90 of them although every one ends with a full stop."""
     from curate import api
 
-    text = ("Pemerintah menyampaikan rencana baru untuk tahun depan. Para ahli menilai langkah itu "
-            "penting. Warga berharap hasilnya segera terasa.")
+    text = (
+        "Pemerintah menyampaikan rencana baru untuk tahun depan. Para ahli menilai langkah itu "
+        "penting. Warga berharap hasilnya segera terasa."
+    )
     import polars as pl
 
     df = pl.DataFrame({"text": [f"Dokumen {i}. " + text for i in range(100)]})

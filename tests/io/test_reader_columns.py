@@ -9,11 +9,14 @@ from tests.conftest import write_jsonl
 
 
 def test_a_column_missing_from_the_first_row_is_kept(tmp_path):
-    src = write_jsonl(tmp_path / "a.jsonl", [
-        {"text": "first"},
-        {"text": "second", "url": "https://example.org", "n": 2},
-        {"text": "third", "n": 3},
-    ])
+    src = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"text": "first"},
+            {"text": "second", "url": "https://example.org", "n": 2},
+            {"text": "third", "n": 3},
+        ],
+    )
     shards, _ = discover([str(src)])
     tables = [t for s in shards for t, _ in read_shard(s, "text") if t is not None]
     rows = pa.concat_tables(tables).to_pylist()

@@ -1,4 +1,5 @@
-"""Every INPUT form of DESIGN.md reads the same rows; unreadable rows are counted with file and line."""
+"""Every INPUT form of DESIGN.md reads the same rows; unreadable rows are counted with file and
+line."""
 
 from __future__ import annotations
 

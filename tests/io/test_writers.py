@@ -30,12 +30,15 @@ def _frame(texts: list[str], flags: list[list[str]], extra=None) -> pl.DataFrame
 @pytest.mark.parametrize("max_bytes", [writers.MAX_SHARD_BYTES, 1])
 def test_hf_output_loads_back_with_every_row_in_order(tmp_path, monkeypatch, max_bytes):
     monkeypatch.setattr(writers, "MAX_SHARD_BYTES", max_bytes)  # 1: a data file per part
-    parts = _parts(tmp_path, [
-        (_frame(["one", "two"], [[], ["a"]], {"n": [1, 2]}), None),  # a shard with no rejects
-        (_frame(["three"], [[]], {"n": [None]}), _frame(["bad"], [["b"]], {"n": [7]})),
-        (None, None),  # a shard with no rows at all
-        (_frame(["four"], [["a", "c"]]), None),  # a part without the column n
-    ])
+    parts = _parts(
+        tmp_path,
+        [
+            (_frame(["one", "two"], [[], ["a"]], {"n": [1, 2]}), None),  # a shard with no rejects
+            (_frame(["three"], [[]], {"n": [None]}), _frame(["bad"], [["b"]], {"n": [7]})),
+            (None, None),  # a shard with no rows at all
+            (_frame(["four"], [["a", "c"]]), None),  # a part without the column n
+        ],
+    )
     counts = writers.write_output(parts, tmp_path / "out", "hf", "text")
     assert counts == {"train": 4, "rejected": 1}
     dd = datasets.load_from_disk(str(tmp_path / "out"))
