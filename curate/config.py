@@ -124,7 +124,10 @@ def load_ruleset(ref: str | Path | dict[str, Any]) -> RuleSet:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise RuleSetError(f"rules file {path}: not valid YAML{where}") from None
-    return parse_ruleset(data, str(path))
+    ruleset = parse_ruleset(data, str(path))
+    if builtins.get(ref_s) == path:  # reports name a built-in set, not where it is installed
+        ruleset = dataclasses.replace(ruleset, source=f"built-in:{ref_s}")
+    return ruleset
 
 
 def parse_ruleset(data: Any, source: str) -> RuleSet:
