@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -83,6 +84,7 @@ class Batch:
         # signals of the rules before this one in the rule set (e.g. "language"), so a rule can
         # key on them (stop words per detected language)
         self.signals: dict[str, pl.Series] = signals if signals is not None else {}
+        self._memo: dict[str, Any] = {}
 
     @classmethod
     def from_texts(
@@ -109,6 +111,14 @@ class Batch:
     @cached_property
     def doc_index(self) -> pl.DataFrame:
         return self.docs.select(DOC)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from this batch's text, computed once and shared by the rules that
+        need it (e.g. the quality family's token frame). A strip action builds a new Batch, so a
+        memo never outlives the text it was computed on."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def per_doc(self, frame: pl.DataFrame, value: str, fill: Any = 0) -> pl.Series:
         """Align a per-document aggregate (`__doc`, value) to the batch's documents."""

@@ -65,11 +65,12 @@ def _share(num: pl.Expr, den: pl.Expr) -> pl.Expr:
 
 
 def _stats(batch: Batch) -> pl.DataFrame:
-    """Per-document word and line statistics shared by the quality rules, cached on the batch
-    (a strip action builds a new Batch, so the cache never outlives the text it was computed on)."""
-    cached = getattr(batch, "_quality_stats", None)
-    if cached is not None:
-        return cached
+    """Per-document word and line statistics shared by the quality rules (computed once per
+    batch: Batch.memo)."""
+    return batch.memo("quality_stats", lambda: _compute_stats(batch))
+
+
+def _compute_stats(batch: Batch) -> pl.DataFrame:
     toks = _tokens(batch)
     edge = r"[\p{P}\p{S}]"
     # punctuation a tokenizer such as spaCy would split off a word ("world." -> "world", ".")
@@ -159,16 +160,11 @@ def _stats(batch: Batch) -> pl.DataFrame:
     ).with_columns(
         pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
     )
-    batch._quality_stats = stats  # type: ignore[attr-defined]
     return stats
 
 
 def _tokens(batch: Batch) -> pl.DataFrame:
-    cached = getattr(batch, "_quality_tokens", None)
-    if cached is None:
-        cached = token_frame(batch.docs.select(DOC, "text"))
-        batch._quality_tokens = cached  # type: ignore[attr-defined]
-    return cached
+    return batch.memo("quality_tokens", lambda: token_frame(batch.docs.select(DOC, "text")))
 
 
 def _col(batch: Batch, name: str) -> pl.Series:
