@@ -47,3 +47,30 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 def write_rules(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+SAMPLE = ROOT / "curate" / "data" / "sample.jsonl"
+
+
+def sample_rows() -> list[dict]:
+    """The bundled sample corpus, as rows."""
+    return [json.loads(line) for line in SAMPLE.read_text().splitlines()]
+
+
+def sample_corpus(tmp_path: Path, copies: int) -> Path:
+    """The sample repeated `copies` times (ids made unique) as one JSONL file: enough rows for
+    several shards."""
+    rows = sample_rows() * copies
+    for i, r in enumerate(rows):
+        r["id"] = f"{r['id']}-{i}"
+    return write_jsonl(tmp_path / "corpus.jsonl", rows)
+
+
+def run_and_load(tmp_path: Path, src, rules: str, *extra, name: str = "out"):
+    """`curate run` into tmp_path/<name> and tmp_path/<name>-rep; returns (DatasetDict, report)."""
+    from datasets import load_from_disk
+
+    out, rep = tmp_path / name, tmp_path / f"{name}-rep"
+    res = curate_cli("run", src, "--rules", rules, "--out", out, "--report-dir", rep, *extra)
+    assert res.returncode == 0, res.stderr
+    return load_from_disk(str(out)), json.loads((rep / "report.json").read_text())

@@ -10,31 +10,20 @@ import polars as pl
 import pytest
 from datasets import load_from_disk
 
-from tests.conftest import ROOT, curate_cli, write_jsonl, write_rules
-
-SAMPLE = ROOT / "curate" / "data" / "sample.jsonl"
-
-
-def sample_rows() -> list[dict]:
-    return [json.loads(line) for line in SAMPLE.read_text().splitlines()]
+from tests.conftest import (
+    ROOT,
+    SAMPLE,
+    curate_cli,
+    run_and_load,
+    sample_corpus,
+    sample_rows,
+    write_jsonl,
+    write_rules,
+)
 
 
 def test_sample_run_conserves_rows_and_writes_everything(tmp_path):
-    res = curate_cli(
-        "run",
-        SAMPLE,
-        "--rules",
-        "web",
-        "--out",
-        tmp_path / "out",
-        "--report-dir",
-        tmp_path / "rep",
-        "--workers",
-        "1",
-    )
-    assert res.returncode == 0, res.stderr
-    out = load_from_disk(str(tmp_path / "out"))
-    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    out, rep = run_and_load(tmp_path, SAMPLE, "web", "--workers", "1")
     n = len(sample_rows())
     assert len(out["train"]) + len(out["rejected"]) == n
     assert rep["documents"]["input"] == n
@@ -52,7 +41,7 @@ def test_sample_run_conserves_rows_and_writes_everything(tmp_path):
         assert set(row) >= {"id", "lang", "problem", "text", "curate_flags", "curate_language"}
     assert (tmp_path / "out" / "README.md").read_text().startswith("---\n")
     for name in ("report.json", "report.md", "report.html"):
-        assert (tmp_path / "rep" / name).stat().st_size > 0
+        assert (tmp_path / "out-rep" / name).stat().st_size > 0
 
 
 def test_untouched_documents_keep_their_text_byte_for_byte(tmp_path):
@@ -107,10 +96,7 @@ def test_file_formats_write_the_same_rows(tmp_path, fmt):
 
 def test_workers_give_the_same_output_as_one(tmp_path):
     # enough rows for several shards, so two processes really split the work
-    rows = sample_rows() * 15
-    for i, r in enumerate(rows):
-        r["id"] = f"{r['id']}-{i}"
-    src = write_jsonl(tmp_path / "big.jsonl", rows)
+    src = sample_corpus(tmp_path, 15)
     from curate.io import readers
 
     assert len(readers._jsonl_shards(src, target=100_000)) > 2

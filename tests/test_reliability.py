@@ -12,16 +12,7 @@ import time
 
 from datasets import load_from_disk
 
-from tests.conftest import ROOT, curate_cli, write_jsonl
-
-SAMPLE = ROOT / "curate" / "data" / "sample.jsonl"
-
-
-def corpus(tmp_path, copies: int):
-    rows = [json.loads(line) for line in SAMPLE.read_text().splitlines()] * copies
-    for i, r in enumerate(rows):
-        r["id"] = f"{r['id']}-{i}"
-    return write_jsonl(tmp_path / "corpus.jsonl", rows)
+from tests.conftest import ROOT, curate_cli, run_and_load, sample_corpus, write_jsonl
 
 
 def comparable(report_path):
@@ -32,7 +23,7 @@ def comparable(report_path):
 
 
 def test_killed_run_leaves_no_output_and_resume_gives_the_same_result(tmp_path):
-    src = corpus(tmp_path, 10)
+    src = sample_corpus(tmp_path, 10)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CURATE_SHARD_BYTES": "20000"}
     out, work = tmp_path / "out", tmp_path / ".out.curate-tmp"
     args = [
@@ -103,7 +94,7 @@ def test_killed_run_leaves_no_output_and_resume_gives_the_same_result(tmp_path):
 
 
 def test_resume_refuses_a_different_rule_set(tmp_path):
-    src = corpus(tmp_path, 2)
+    src = sample_corpus(tmp_path, 2)
     work = tmp_path / ".out.curate-tmp"
     (work / "parts").mkdir(parents=True)
     (work / "manifest.json").write_text(
@@ -114,7 +105,7 @@ def test_resume_refuses_a_different_rule_set(tmp_path):
 
 
 def test_same_input_same_output_and_report(tmp_path):
-    src = corpus(tmp_path, 1)
+    src = sample_corpus(tmp_path, 1)
     for n in ("a", "b"):
         res = curate_cli(
             "run",
@@ -154,24 +145,10 @@ def test_hostile_rows_lose_nothing(tmp_path):
         {"id": 7, "text": "A row whose id is a number."},
     ]
     src = write_jsonl(tmp_path / "hostile.jsonl", rows)
-    res = curate_cli(
-        "run",
-        src,
-        "--rules",
-        "web",
-        "--out",
-        tmp_path / "out",
-        "--report-dir",
-        tmp_path / "rep",
-        "--workers",
-        "1",
-    )
-    assert res.returncode == 0, res.stderr
-    out = load_from_disk(str(tmp_path / "out"))
-    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    out, rep = run_and_load(tmp_path, src, "web", "--workers", "1")
     assert rep["documents"]["unreadable"] == 2
     assert len(out["train"]) + len(out["rejected"]) == len(rows) - 2
     ids = {str(r["id"]) for s in out for r in out[s]}
     assert {"nul", "big", "empty", "rtl", "script", "7"} <= ids
-    html = (tmp_path / "rep" / "report.html").read_text()
+    html = (tmp_path / "out-rep" / "report.html").read_text()
     assert "<script>alert" not in html
