@@ -22,7 +22,7 @@ from typing import Any
 
 from curate.config import RuleSet
 from curate.errors import UsageError
-from curate.io.readers import Shard, discover, read_shard
+from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, read_shard
 from curate.stats import RunStats
 
 MANIFEST = "manifest.json"
@@ -34,7 +34,9 @@ class RunOptions:
     engine: str = "local"
     ray_address: str | None = None
     progress: bool = False
-    batch_rows: int = 4096
+    # a batch ends at batch_rows rows or batch_bytes bytes of text (curate/io/readers.py says why)
+    batch_rows: int = BATCH_ROWS
+    batch_bytes: int = BATCH_BYTES
 
 
 @dataclass
@@ -105,12 +107,17 @@ def process_batches(
 def collect_shard(
     ruleset: RuleSet,
     shard: Shard,
-    batch_rows: int = 4096,
+    batch_rows: int = BATCH_ROWS,
+    batch_bytes: int = BATCH_BYTES,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     return collect_batches(
         ruleset,
-        _tables(read_shard(shard, ruleset.text_column, batch_rows), ruleset.text_column, on_batch),
+        _tables(
+            read_shard(shard, ruleset.text_column, batch_rows, batch_bytes),
+            ruleset.text_column,
+            on_batch,
+        ),
     )
 
 
@@ -128,7 +135,8 @@ def process_shard(
     shard: Shard,
     corpus: dict[str, Any],
     part_prefix: str | None,
-    batch_rows: int = 4096,
+    batch_rows: int = BATCH_ROWS,
+    batch_bytes: int = BATCH_BYTES,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> RunStats:
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
@@ -136,7 +144,7 @@ def process_shard(
     on_batch(rows, text bytes) is told of every batch done (the progress bar)."""
     import polars as pl
 
-    batches = read_shard(shard, ruleset.text_column, batch_rows)
+    batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
     text_column = ruleset.text_column
     done = (
         (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch else None
@@ -331,7 +339,7 @@ def run(
             bar.set_description("corpus pass")
             parts_aggs = runner.map(
                 collect_shard,
-                [(ruleset, s, options.batch_rows) for s in shards],
+                [(ruleset, s, options.batch_rows, options.batch_bytes) for s in shards],
                 bar.update,
                 [shard_bytes(s) for s in shards],
             )
@@ -349,7 +357,14 @@ def run(
     bar.set_description("curate")
     todo = [i for i in range(len(shards)) if i not in done]
     args = [
-        (ruleset, shards[i], corpus, prefixes[i] if prefixes else None, options.batch_rows)
+        (
+            ruleset,
+            shards[i],
+            corpus,
+            prefixes[i] if prefixes else None,
+            options.batch_rows,
+            options.batch_bytes,
+        )
         for i in todo
     ]
     new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])

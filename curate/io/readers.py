@@ -38,7 +38,14 @@ SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 8 * 1024 * 1024))
 MIN_SHARD_BYTES = 4 * 1024 * 1024
 SHARDS_PER_FILE = 16
 TXT_PER_SHARD = 2000
+# A batch ends at BATCH_ROWS rows or once its texts reach BATCH_BYTES bytes of UTF-8, whichever
+# comes first. The rules' intermediate frames (lines, tokens) take ~50-70x a batch's text while it
+# is evaluated, so the text bytes, not the rows, set a run's peak memory: a batch of 4,096 long
+# documents would otherwise peak far above one of short ones, and a run with larger shards above
+# one with smaller. 2 MB is ~1,000 web documents of 2 KB; batches of 1,024 rows cost no more CPU
+# than of 4,096 (bench/memory.py --batch-cpu), 512 rows ~15% more.
 BATCH_ROWS = 4096
+BATCH_BYTES = 2 * 1024 * 1024
 EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -292,10 +299,12 @@ def _columns(s: Shard) -> list[str] | None:
 
 
 def read_shard(
-    shard: Shard, text_column: str, batch_rows: int = BATCH_ROWS
+    shard: Shard, text_column: str, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES
 ) -> Iterator[tuple[pa.Table | None, list[Unreadable]]]:
     """Yield (table, unreadable) batches. Tables have the input columns plus __file and __line,
-    and a text column that is a non-null string in every row."""
+    and a text column that is a non-null string in every row. A batch holds at most batch_rows
+    rows and ends with the row that brings its texts to batch_bytes bytes (a longer document is a
+    batch of its own)."""
     reader = {
         "jsonl": _read_jsonl,
         "jsonl.gz": _read_jsonl,
@@ -305,7 +314,7 @@ def read_shard(
         "parquet": _read_parquet,
         "arrow": _read_arrow,
     }[shard.kind]
-    yield from reader(shard, text_column, batch_rows)
+    yield from reader(shard, text_column, _Limit(batch_rows, batch_bytes))
 
 
 def _short(e: BaseException) -> str:
@@ -313,15 +322,53 @@ def _short(e: BaseException) -> str:
     return msg[:200]
 
 
-class _RowBuffer:
-    """Collects parsed rows and turns them into Arrow tables of at most batch_rows rows."""
+@dataclass(frozen=True)
+class _Limit:
+    """How much a batch may hold: rows and bytes of text."""
 
-    def __init__(self, shard: Shard, text_column: str, batch_rows: int):
+    rows: int
+    nbytes: int
+
+    def cuts(self, text: pa.ChunkedArray | pa.Array) -> list[tuple[int, int]]:
+        """(offset, length) of the batches a column of texts splits into: the same cuts as
+        _RowBuffer makes row by row, found by a binary search over the running byte total."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        n = len(text)
+        if n == 0:
+            return []
+        try:
+            sizes = pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False)
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
+            # not text (its rows are unreadable, see _table_rows): cut by rows only
+            sizes = np.zeros(n, dtype=np.int64)
+        total = np.cumsum(sizes, dtype=np.int64)
+        out, start = [], 0
+        while start < n:
+            before = int(total[start - 1]) if start else 0
+            # the first row that brings the batch to nbytes ends it
+            end = int(np.searchsorted(total, before + self.nbytes, side="left")) + 1
+            end = min(max(end, start + 1), start + self.rows, n)
+            out.append((start, end - start))
+            start = end
+        return out
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class _RowBuffer:
+    """Collects parsed rows and turns them into Arrow tables within the batch limit."""
+
+    def __init__(self, shard: Shard, text_column: str, limit: _Limit):
         self.file = shard.path
         self.text_column = text_column
-        self.batch_rows = batch_rows
+        self.limit = limit
         self.rows: list[dict[str, Any]] = []
         self.bad: list[Unreadable] = []
+        self.nbytes = 0
 
     def add(self, obj: Any, line: int, file: str | None = None) -> None:
         file = file or self.file
@@ -345,14 +392,15 @@ class _RowBuffer:
         obj[FILE_COL] = file
         obj[LINE_COL] = line
         self.rows.append(obj)
+        self.nbytes += _utf8_len(text)  # str.isascii is O(1): no encoding for ASCII texts
 
     def full(self) -> bool:
-        return len(self.rows) >= self.batch_rows
+        return len(self.rows) >= self.limit.rows or self.nbytes >= self.limit.nbytes
 
     def flush(self) -> tuple[pa.Table | None, list[Unreadable]]:
         table = rows_to_table(self.rows, self.text_column) if self.rows else None
         out = (table, self.bad)
-        self.rows, self.bad = [], []
+        self.rows, self.bad, self.nbytes = [], [], 0
         return out
 
 
@@ -398,9 +446,9 @@ def _loads():
         return json.loads, ValueError
 
 
-def _read_jsonl(shard: Shard, text_column: str, batch_rows: int):
+def _read_jsonl(shard: Shard, text_column: str, limit: _Limit):
     loads, decode_error = _loads()
-    buf = _RowBuffer(shard, text_column, batch_rows)
+    buf = _RowBuffer(shard, text_column, limit)
     line_no = shard.first_line
     try:
         for raw in _jsonl_lines(shard):
@@ -450,8 +498,8 @@ def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
             yield raw.rstrip(b"\r\n")
 
 
-def _read_json(shard: Shard, text_column: str, batch_rows: int):
-    buf = _RowBuffer(shard, text_column, batch_rows)
+def _read_json(shard: Shard, text_column: str, limit: _Limit):
+    buf = _RowBuffer(shard, text_column, limit)
     try:
         data = json.loads(Path(shard.path).read_bytes().decode("utf-8"))
     except UnicodeDecodeError as e:
@@ -460,7 +508,7 @@ def _read_json(shard: Shard, text_column: str, batch_rows: int):
         return
     except ValueError as e:
         if "Extra data" in str(e):  # JSON lines saved as .json
-            yield from _read_jsonl(Shard("jsonl", shard.path), text_column, batch_rows)
+            yield from _read_jsonl(Shard("jsonl", shard.path), text_column, limit)
             return
         buf.bad.append(
             Unreadable(shard.path, getattr(e, "lineno", None), f"broken JSON ({_short(e)})")
@@ -479,9 +527,9 @@ def _read_json(shard: Shard, text_column: str, batch_rows: int):
     yield buf.flush()
 
 
-def _read_csv(shard: Shard, text_column: str, batch_rows: int):
+def _read_csv(shard: Shard, text_column: str, limit: _Limit):
     csv.field_size_limit(2**31 - 1)
-    buf = _RowBuffer(shard, text_column, batch_rows)
+    buf = _RowBuffer(shard, text_column, limit)
     with open(shard.path, "rb") as fb:
         raw = fb.read()
     try:
@@ -529,8 +577,8 @@ def _read_csv(shard: Shard, text_column: str, batch_rows: int):
     yield buf.flush()
 
 
-def _read_txt(shard: Shard, text_column: str, batch_rows: int):
-    buf = _RowBuffer(shard, text_column, batch_rows)
+def _read_txt(shard: Shard, text_column: str, limit: _Limit):
+    buf = _RowBuffer(shard, text_column, limit)
     for p in shard.paths:
         try:
             raw = Path(p).read_bytes()
@@ -582,17 +630,18 @@ def _table_rows(shard: Shard, table: pa.Table, text_column: str, first_row: int)
     return table, bad
 
 
-def _read_parquet(shard: Shard, text_column: str, batch_rows: int):
+def _read_parquet(shard: Shard, text_column: str, limit: _Limit):
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(shard.path)
     groups = list(range(shard.start, shard.end if shard.end >= 0 else pf.metadata.num_row_groups))
     row = shard.first_line
     try:
-        for rb in pf.iter_batches(batch_size=batch_rows, row_groups=groups):
-            table = pa.Table.from_batches([rb])
-            yield _table_rows(shard, table, text_column, row)
-            row += rb.num_rows
+        for rb in pf.iter_batches(batch_size=limit.rows, row_groups=groups):
+            for off, length in limit.cuts(rb.column(text_column)):
+                part = pa.Table.from_batches([rb.slice(off, length)])
+                yield _table_rows(shard, part, text_column, row)
+                row += length
     except (pa.ArrowException, OSError) as e:
         yield (
             None,
@@ -600,12 +649,12 @@ def _read_parquet(shard: Shard, text_column: str, batch_rows: int):
         )
 
 
-def _read_arrow(shard: Shard, text_column: str, batch_rows: int):
+def _read_arrow(shard: Shard, text_column: str, limit: _Limit):
     row = shard.first_line
     with pa.memory_map(shard.path) as src:
         reader = pa.ipc.open_stream(src)
         for rb in reader:
-            for off in range(0, rb.num_rows, batch_rows):
-                part = pa.Table.from_batches([rb.slice(off, batch_rows)])
+            for off, length in limit.cuts(rb.column(text_column)):
+                part = pa.Table.from_batches([rb.slice(off, length)])
                 yield _table_rows(shard, part, text_column, row)
-                row += part.num_rows
+                row += length
