@@ -254,6 +254,11 @@ def main() -> None:
     ap.add_argument("--no-run", action="store_true", help="skip the curate run vs read+write part")
     ap.add_argument("--workers", type=int, default=1, help="--workers of the timed curate run")
     ap.add_argument(
+        "--run-only",
+        action="store_true",
+        help="only the second part: `curate run` against reading and writing the same data",
+    )
+    ap.add_argument(
         "--workers-only",
         action="store_true",
         help="only time `curate run` with one worker and with every core",
@@ -271,6 +276,9 @@ def main() -> None:
         f"# POLARS_MAX_THREADS={os.environ.get('POLARS_MAX_THREADS')}, corpus {args.corpus} "
         f"({args.corpus.stat().st_size / 1e6:.1f} MB)"
     )
+    if args.run_only:
+        report_run(args.corpus, args.workers)
+        return
     texts = load_texts(args.corpus, args.datatrove_docs)
     n_dt = len(texts)
     p_cpu, p_wall, p_dropped = run_datatrove(texts, pipeline=True)
@@ -309,17 +317,21 @@ def main() -> None:
     print(f"  read+rules against the datatrove pipeline: {full_rate / (n_dt / p_cpu):.1f}x")
 
     if not args.no_run:
-        e = run_end_to_end(args.corpus, args.workers)
-        print(
-            f"read+write baseline (curate reader -> save_to_disk): {e['base_cpu']:.2f} CPU s, "
-            f"{e['base_wall']:.2f} wall s"
-        )
-        print(
-            f"curate run --workers {args.workers} (read, rules, write hf, report): "
-            f"{e['run_cpu']:.2f} CPU s, {e['run_wall']:.2f} wall s -> "
-            f"{e['run_cpu'] / e['base_cpu']:.2f}x the baseline CPU "
-            f"({e['run_wall'] / e['base_wall']:.2f}x wall)"
-        )
+        report_run(args.corpus, args.workers)
+
+
+def report_run(corpus: Path, workers: int) -> None:
+    e = run_end_to_end(corpus, workers)
+    print(
+        f"read+write baseline (curate reader -> save_to_disk): {e['base_cpu']:.2f} CPU s, "
+        f"{e['base_wall']:.2f} wall s"
+    )
+    print(
+        f"curate run --workers {workers} (read, rules, write hf, report): "
+        f"{e['run_cpu']:.2f} CPU s, {e['run_wall']:.2f} wall s -> "
+        f"{e['run_cpu'] / e['base_cpu']:.2f}x the baseline CPU "
+        f"({e['run_wall'] / e['base_wall']:.2f}x wall)"
+    )
 
 
 if __name__ == "__main__":

@@ -155,8 +155,11 @@ def process_batch(
         df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
     )
     orig_text = original.fill_null("")
+    picker = _ExamplePicker(orig_text)
+    chosen: dict[str, list[tuple[str, int]]] = {}
     for rule in rules:
         fired = fired_cols[rule.name]
+        chosen[rule.name] = picker.pick(rule.name, fired)
         rs = RuleStats(
             fired=int(fired.sum()),
             dropped=int((fired & is_dropped).sum()) if rule.action == "drop" else 0,
@@ -171,10 +174,30 @@ def process_batch(
                 rs.signal = rule.main_signal
                 rs.edges = list(rule.bins)
                 rs.hist = histogram_series(rule.bins, values)
-        rs.examples = _examples(
-            rule, fired, orig_text, cleaned, spans, signal_cols, files, linenos, ids, is_dropped
-        )
         stats.rules[rule.name] = rs
+    # the examples' rows, gathered once for every rule's picks (not a lookup per value)
+    rows = sorted({i for picks in chosen.values() for _, i in picks})
+    if rows:
+        at = pl.Series(rows, dtype=pl.UInt32)
+        cols = {"before": orig_text, "after": cleaned, "dropped": is_dropped}
+        for name, col in (("id", ids), ("file", files), ("line", linenos)):
+            if col is not None:
+                cols[name] = col
+        frame = pl.DataFrame([c.gather(at).alias(name) for name, c in cols.items()])
+        docs = dict(zip(rows, frame.to_dicts(), strict=True))
+        sig_frame = pl.DataFrame(list(signal_cols.values()))
+        sigs = (
+            dict(zip(rows, sig_frame.gather(at).to_dicts(), strict=True))
+            if signal_cols
+            else dict.fromkeys(rows, {})
+        )
+        keys = list(signal_cols)  # the signal names (the frame's columns are curate_<name>)
+        for rule in rules:
+            spans = removed_by.get(rule.name)
+            stats.rules[rule.name].examples = [
+                _example(key, docs[i], [_plain(v) for v in sigs[i].values()], keys, spans, i)
+                for key, i in chosen[rule.name]
+            ]
     removed = (
         pl.concat([f.with_columns(pl.lit(name).alias("rule")) for name, f in removed_by.items()])
         if removed_by
@@ -195,39 +218,47 @@ def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:
     ).to_series()
 
 
-def _examples(rule, fired, before, after, spans, signals, files, linenos, ids, is_dropped):
-    """Up to MAX_EXAMPLES fired documents, chosen by hash so that shards agree."""
-    idx = fired.arg_true()
-    if idx.len() == 0:
-        return []
-    seed = xxhash.xxh64_intdigest(rule.name.encode())
-    texts = before.gather(idx).to_list()  # one conversion, not a Series lookup per document
-    keyed = sorted(
-        (xxhash.xxh64_hexdigest(t.encode("utf-8", "surrogatepass"), seed=seed), i)
-        for t, i in zip(texts, idx.to_list(), strict=True)
-    )
-    out = []
-    for key, i in keyed[:MAX_EXAMPLES]:
-        doc_spans = []
-        if spans is not None:
-            rows = spans.filter(pl.col(DOC) == i).sort(OFF)
-            doc_spans = [[o, o + ln] for o, ln in rows.select(OFF, "len").iter_rows()]
-        text = before[i]
-        out.append(
-            {
-                "key": key,
-                "id": ids[i] if ids is not None else None,
-                "file": files[i] if files is not None else None,
-                "line": int(linenos[i]) if linenos is not None else None,
-                "dropped": bool(is_dropped[i]),
-                "before": text[:EXAMPLE_CHARS],
-                "before_chars": len(text),
-                "after": after[i][:EXAMPLE_CHARS],
-                "spans": [s for s in doc_spans if s[0] < EXAMPLE_CHARS],
-                "signals": {k: _plain(v[i]) for k, v in signals.items()},
-            }
-        )
-    return out
+class _ExamplePicker:
+    """Up to MAX_EXAMPLES fired documents per rule, the smallest hashes of their text (seeded by
+    the rule's name), so that shards and batches agree on the choice."""
+
+    def __init__(self, texts: pl.Series):
+        self.texts = texts
+        self._encoded: dict[int, bytes] = {}
+        self._all: list[str] | None = None
+
+    def pick(self, rule: str, fired: pl.Series) -> list[tuple[str, int]]:
+        idx = fired.arg_true().to_list()
+        if not idx:
+            return []
+        if self._all is None:  # one conversion per batch, not one per rule
+            self._all = self.texts.to_list()
+        seed = xxhash.xxh64_intdigest(rule.encode())
+        enc = self._encoded
+        for i in idx:
+            if i not in enc:
+                enc[i] = self._all[i].encode("utf-8", "surrogatepass")
+        return sorted((xxhash.xxh64_hexdigest(enc[i], seed=seed), i) for i in idx)[:MAX_EXAMPLES]
+
+
+def _example(key, doc, values, keys, spans, i) -> dict[str, Any]:
+    doc_spans = []
+    if spans is not None:
+        rows = spans.filter(pl.col(DOC) == i).sort(OFF)
+        doc_spans = [[o, o + ln] for o, ln in rows.select(OFF, "len").iter_rows()]
+    text = doc["before"]
+    return {
+        "key": key,
+        "id": doc.get("id"),
+        "file": doc.get("file"),
+        "line": doc.get("line"),
+        "dropped": bool(doc["dropped"]),
+        "before": text[:EXAMPLE_CHARS],
+        "before_chars": len(text),
+        "after": doc["after"][:EXAMPLE_CHARS],
+        "spans": [s for s in doc_spans if s[0] < EXAMPLE_CHARS],
+        "signals": dict(zip(keys, values, strict=True)),
+    }
 
 
 def _plain(v: Any) -> Any:
