@@ -87,3 +87,35 @@ def test_small_batches_give_the_output_of_one_batch(tmp_path):
     for split in SPLITS:
         assert small[split].equals(one[split]), split
     assert small_stats == one_stats
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_jsonl_read_in_blocks_gives_every_line(tmp_path, monkeypatch, block):
+    from curate.io import readers
+
+    monkeypatch.setattr(readers, "READ_BLOCK", block)
+    lines = [
+        '{"text": "first"}\r\n',
+        "\n",  # a blank line still counts in the line numbers
+        '{"text": "' + "long " * 40 + '"}\n',
+        "not json\n",
+        '{"text": "é, 日本"}\n',
+        '{"text": "last, no newline"}',
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_bytes("".join(lines).encode())
+    # byte ranges cut at line ends, as discover does for large files
+    cuts = [0, len("".join(lines[:3]).encode()), path.stat().st_size]
+    shards = [
+        readers.Shard("jsonl", str(path), a, b if b < cuts[-1] else -1, first)
+        for a, b, first in ((cuts[0], cuts[1], 1), (cuts[1], cuts[2], 4))
+    ]
+    texts, lines_seen, bad = [], [], []
+    for s in shards:
+        for t, b in read_shard(s, "text"):
+            bad += [(u.line, u.reason[:11]) for u in b]
+            if t is not None:
+                texts += t.column("text").to_pylist()
+                lines_seen += t.column("__line").to_pylist()
+    assert texts == ["first", "long " * 40, "é, 日本", "last, no newline"]
+    assert lines_seen == [1, 3, 5, 6] and bad == [(4, "broken JSON")]
