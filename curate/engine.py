@@ -79,8 +79,10 @@ def process_batches(
     corpus: dict[str, Any],
     keep_rows: bool,
     on_batch: Callable[[int, Any], None] | None = None,
+    sink: Callable[[Any, Any], None] | None = None,
 ):
-    """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics."""
+    """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics.
+    With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists."""
     import polars as pl
 
     from curate.pipeline import process_batch
@@ -96,7 +98,9 @@ def process_batches(
                 rules, pl.from_arrow(table), ruleset.text_column, corpus, ruleset.id_column
             )
             stats.merge(out.stats)
-            if keep_rows:
+            if sink is not None:
+                sink(out.kept, out.rejected)
+            elif keep_rows:
                 kept.append(out.kept)
                 rejected.append(out.rejected)
             if on_batch:
@@ -142,23 +146,73 @@ def process_shard(
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
     `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files.
     on_batch(rows, text bytes) is told of every batch done (the progress bar)."""
-    import polars as pl
-
     batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
     text_column = ruleset.text_column
     done = (
         (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch else None
     )
-    kept, rejected, stats = process_batches(
-        ruleset, batches, corpus, keep_rows=bool(part_prefix), on_batch=done
-    )
-    stats.bytes_in = shard_bytes(shard)
-    if part_prefix:
-        for split, frames in (("train", kept), ("rejected", rejected)):
-            frame = pl.concat(frames, how="diagonal_relaxed") if frames else None
-            _atomic_write_arrow(f"{part_prefix}.{split}.arrow", frame)
-        _atomic_write_text(f"{part_prefix}.stats.json", json.dumps(stats.to_dict()))
+    parts = _PartWriter(part_prefix) if part_prefix else None
+    try:
+        _, _, stats = process_batches(
+            ruleset, batches, corpus, keep_rows=False, on_batch=done, sink=parts and parts.add
+        )
+        stats.bytes_in = shard_bytes(shard)
+        if parts:
+            parts.close()
+            _atomic_write_text(f"{part_prefix}.stats.json", json.dumps(stats.to_dict()))
+    finally:
+        if parts:
+            parts.discard()
     return stats
+
+
+class _PartWriter:
+    """A shard's kept and rejected rows, written batch by batch: each batch's frames go to a
+    temporary Arrow file at once, so memory holds one batch's output, not the shard's (a shard of
+    a parquet or Arrow input can hold 50,000 rows or a whole file). close() writes the part files
+    with the columns and types one polars concat of all the frames (diagonal_relaxed) would give,
+    streaming the batches through one at a time."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.spilled: dict[str, list[str]] = {"train": [], "rejected": []}
+        self.schemas: dict[str, list[Any]] = {"train": [], "rejected": []}
+
+    def add(self, kept, rejected) -> None:
+        for split, frame in (("train", kept), ("rejected", rejected)):
+            self.schemas[split].append(frame.clear())
+            if frame.height:
+                path = f"{self.prefix}.{split}.{len(self.spilled[split]):05d}.spill"
+                _write_arrow(path, frame.to_arrow())
+                self.spilled[split].append(path)
+
+    def close(self) -> None:
+        import polars as pl
+        import pyarrow as pa
+
+        for split, empties in self.schemas.items():
+            path = f"{self.prefix}.{split}.arrow"
+            if not empties:
+                _atomic_write_arrow(path, None)
+                continue
+            unified = pl.concat(empties, how="diagonal_relaxed")
+            tmp = path + ".tmp"
+            with (
+                pa.OSFile(tmp, "wb") as sink,
+                pa.ipc.new_stream(sink, unified.to_arrow().schema) as writer,
+            ):
+                for spill in self.spilled[split]:
+                    with pa.memory_map(spill) as src:
+                        frame = pl.from_arrow(pa.ipc.open_stream(src).read_all())
+                    frame = pl.concat([unified, frame], how="diagonal_relaxed")
+                    writer.write_table(frame.to_arrow())
+            os.replace(tmp, path)
+
+    def discard(self) -> None:
+        for paths in self.spilled.values():
+            for p in paths:
+                if os.path.exists(p):
+                    os.remove(p)
 
 
 def shard_bytes(shard: Shard) -> int:
@@ -185,11 +239,16 @@ def _atomic_write_arrow(path: str, frame) -> None:
     import pyarrow as pa
 
     tmp = path + ".tmp"
-    table = frame.to_arrow() if frame is not None else pa.table({})
-    # polars writes large_string/large_list; datasets and most readers handle those fine
-    with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+    _write_arrow(tmp, frame.to_arrow() if frame is not None else pa.table({}))
     os.replace(tmp, path)
+
+
+def _write_arrow(path: str, table) -> None:
+    import pyarrow as pa
+
+    # polars writes large_string/large_list; datasets and most readers handle those fine
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def _atomic_write_text(path: str, text: str) -> None:

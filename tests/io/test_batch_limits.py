@@ -119,3 +119,28 @@ def test_jsonl_read_in_blocks_gives_every_line(tmp_path, monkeypatch, block):
                 lines_seen += t.column("__line").to_pylist()
     assert texts == ["first", "long " * 40, "é, 日本", "last, no newline"]
     assert lines_seen == [1, 3, 5, 6] and bad == [(4, "broken JSON")]
+
+
+def test_a_shard_is_written_batch_by_batch_as_one_concat_would(tmp_path):
+    import polars as pl
+
+    # a column whose type changes between batches: ints, then text, then absent
+    rows = [{"text": f"Document {i}. " + "word " * 30, "meta": i} for i in range(6)]
+    rows += [{"text": f"Later {i}. " + "word " * 30, "meta": f"m{i}"} for i in range(6)]
+    rows += [{"text": "Short.", "extra": True}]
+    corpus = write_jsonl(tmp_path / "c.jsonl", rows)
+    (shard,), _ = discover([str(corpus)])
+    rules = load_ruleset("web")
+    tables = list(read_shard(shard, "text", 4, 1 << 20))
+    assert len(tables) == 4
+    kept, rejected, _ = engine.process_batches(rules, tables, {}, keep_rows=True)
+    engine.process_shard(rules, shard, {}, str(tmp_path / "p"), 4, 1 << 20)
+    for split, frames in (("train", kept), ("rejected", rejected)):
+        expected = pl.concat(frames, how="diagonal_relaxed").to_arrow()
+        assert _read_part(str(tmp_path / f"p.{split}.arrow")).equals(expected), split
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "c.jsonl",
+        "p.rejected.arrow",
+        "p.stats.json",
+        "p.train.arrow",
+    ]  # no temporary file left
