@@ -193,9 +193,9 @@ def process_batch(
         )
         keys = list(signal_cols)  # the signal names (the frame's columns are curate_<name>)
         for rule in rules:
-            spans = removed_by.get(rule.name)
+            spans = _spans_of(removed_by.get(rule.name), [i for _, i in chosen[rule.name]])
             stats.rules[rule.name].examples = [
-                _example(key, docs[i], [_plain(v) for v in sigs[i].values()], keys, spans, i)
+                _example(key, docs[i], [_plain(v) for v in sigs[i].values()], keys, spans.get(i))
                 for key, i in chosen[rule.name]
             ]
     removed = (
@@ -241,11 +241,20 @@ class _ExamplePicker:
         return sorted((xxhash.xxh64_hexdigest(enc[i], seed=seed), i) for i in idx)[:MAX_EXAMPLES]
 
 
-def _example(key, doc, values, keys, spans, i) -> dict[str, Any]:
-    doc_spans = []
-    if spans is not None:
-        rows = spans.filter(pl.col(DOC) == i).sort(OFF)
-        doc_spans = [[o, o + ln] for o, ln in rows.select(OFF, "len").iter_rows()]
+def _spans_of(removed: pl.DataFrame | None, docs: list[int]) -> dict[int, list[list[int]]]:
+    """[start, end) of the lines a rule removed from each of these documents, in text order (one
+    filter for the rule's examples, not one per example)."""
+    out: dict[int, list[list[int]]] = {}
+    if removed is None or not docs:
+        return out
+    rows = removed.filter(pl.col(DOC).is_in(docs)).sort(DOC, OFF)
+    for d, o, ln in rows.select(DOC, OFF, "len").iter_rows():
+        out.setdefault(d, []).append([o, o + ln])
+    return out
+
+
+def _example(key, doc, values, keys, doc_spans) -> dict[str, Any]:
+    doc_spans = doc_spans or []
     text = doc["before"]
     return {
         "key": key,
