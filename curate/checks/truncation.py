@@ -914,12 +914,15 @@ class TruncatedText(Rule):
         continuing = s.str.contains(
             rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
         )
-        lines = lines.with_row_index("_i").with_columns(
-            terminated.alias("term"),
-            never_prose.alias("never"),
-            continuing.alias("cont"),
-            (words >= SENTENCE_WORDS).alias("long"),
-            words.alias("words"),
+        lines = (
+            lines.with_row_index("_i")
+            .with_columns(
+                terminated.alias("term"),
+                never_prose.alias("never"),
+                continuing.alias("cont"),
+                words.alias("words"),
+            )
+            .with_columns((pl.col("words") >= SENTENCE_WORDS).alias("long"))
         )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
@@ -927,23 +930,18 @@ class TruncatedText(Rule):
         cased_any = s.str.count_matches(CASED_ANY)
         share = p.max_title_case_share
         # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        title = (
-            (
-                ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased))
-                | ((cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any))
-            )
-            & ~s.str.contains(r"[.!?。！？]\s+\S")
-            & (s.str.count_matches(",") <= 1)
+        title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
+            (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
         )
+        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
         min_words = (
             pl.when(pl.col("final")).then(p.min_last_line_words).otherwise(p.min_prose_words)
         )
-        not_prose = (
-            title
-            | s.str.contains(LIST_ITEM)
+        labelled = (
+            s.str.contains(LIST_ITEM)
             | s.str.contains(KEY_VALUE)
             | s.str.contains(PROMO)
             | s.str.contains(NAV_OR_RIGHTS)
@@ -951,13 +949,19 @@ class TruncatedText(Rule):
         candidates = lines.with_columns(final.alias("final")).filter(
             ~pl.col("term") & ~pl.col("never") & ~pl.col("cont")
         )
-        # a line too short to be prose is skipped whatever it says: the pattern tests (half the
-        # rule's time, bench/truncation_parity.py) run on the longer lines alone
+        # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
+        # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
+        # Title Case counts on those that are neither labelled nor more than one sentence
         short = pl.col("words") < min_words
+        longer = candidates.filter(~short).with_columns(
+            labelled.alias("labelled"), one_sentence.alias("one")
+        )
+        maybe_title = ~pl.col("labelled") & pl.col("one")
         skipped = pl.concat(
             [
                 candidates.filter(short).select("_i", pl.lit(True).alias("skip")),
-                candidates.filter(~short).select("_i", not_prose.alias("skip")),
+                longer.filter(~maybe_title).select("_i", pl.col("labelled").alias("skip")),
+                longer.filter(maybe_title).select("_i", title.alias("skip")),
             ]
         )
         lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
