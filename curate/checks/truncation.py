@@ -541,7 +541,7 @@ WORD = r"[\p{L}\p{M}\p{N}]+"
 # The text stops on a space or tab after its last word ("... will credit "): a cap in characters
 # or bytes cuts after a space as often as after any letter, while a complete text, as published
 # or extracted, ends on its last mark or a line break (none of the 756 complete documents of
-# bench/truncation_eval.py does, 54 of its 758 cut ones do).
+# bench/truncation_eval.py does, 54 of its 755 cut ones do).
 TRAILING_SPACE = r"\S[\p{Zs}\t]+$"
 # The last line opens something and stops, wherever its prose is: a quote with nothing closing
 # it ("“There"), or a lone bullet or bracket ("-", "[") with no item after it.
@@ -674,7 +674,9 @@ class TruncatedText(Rule):
     (complete web and news documents as published, whole or cut at seeded positions, against the
     naive "last character is not terminal punctuation"). `missing_stop_fires: false` trades recall
     for fewer complete documents flagged: it fires on the strong evidence only (a cut word, a
-    dangling word or comma, an open bracket or quote, an explicit tail, a cap or a spike).
+    dangling word or comma, an open bracket or quote, a trailing space, an explicit tail, a cap or
+    a spike). No other sign of the end tested so far tells a cut sentence from a complete page
+    that ends without a stop well enough to be evidence (bench/results/truncation.md, round 3).
     """
 
     name = "truncated-text"
@@ -731,7 +733,8 @@ class TruncatedText(Rule):
             True,
             "an unterminated last sentence fires by itself; false fires only on stronger "
             "evidence (a sentence ending in a word such as 'the' or 'dan' or in a comma, a cut "
-            "word, an open quote, a tail, a cap, a spike): fewer complete documents flagged, "
+            "word, an open quote, a trailing space, a tail, a cap, a spike): fewer complete "
+            "documents flagged, "
             "fewer cut ones found",
             source="our measurement (bench/results/truncation.md)",
         )
@@ -792,7 +795,7 @@ class TruncatedText(Rule):
             "a text that stops on a space or tab after its last word (no line break) is cut; "
             "false only reports it (truncated_trailing_space), for corpora whose complete "
             "texts keep trailing spaces",
-            source="our measurement (bench/results/truncation.md: 54 of 758 cut documents, "
+            source="our measurement (bench/results/truncation.md: 54 of 755 cut documents, "
             "none of 756 complete ones)",
         )
         tail_phrases: list[str] = param(
