@@ -482,8 +482,13 @@ class BoilerplateLines(Rule):
         )
         words = pl.col("_nw") + pl.col("_cjk") / 2 + pl.col("_uns") / 4
         # share of the words that start upper-case (NaN without words: CJK)
-        caps = s.str.count_matches(r"(?:^|\s)\p{Lu}") / pl.col("_nw")
-        lines = lines.with_columns(cjk.alias("_cjk"), unspaced.alias("_uns"))
+        caps = pl.col("_up") / pl.col("_nw")
+        lines = lines.with_columns(
+            cjk.alias("_cjk"),
+            unspaced.alias("_uns"),
+            # counted apart: fill_nan and fill_null would evaluate the regex three times
+            s.str.count_matches(r"(?:^|\s)\p{Lu}").alias("_up"),
+        )
         lines = lines.with_columns(
             words.alias("_w"),
             (s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS)).alias("_t"),
