@@ -71,8 +71,10 @@ def main() -> None:
             pstats.Stats(pr).sort_stats("tottime").print_stats(15)
             args.profile = False
     n = sum(df.height for df in dfs)
-    print(f"{args.rule}: {n} docs, {len(dfs)} batches; collect+finish {best_c:.3f} CPU s, "
-          f"evaluate {best_e:.3f} CPU s (best of {args.repeat})")
+    print(
+        f"{args.rule}: {n} docs, {len(dfs)} batches; collect+finish {best_c:.3f} CPU s, "
+        f"evaluate {best_e:.3f} CPU s (best of {args.repeat})"
+    )
 
 
 if __name__ == "__main__":
