@@ -6,6 +6,8 @@ rule's per-document signals and its corpus summary, with one code tree; again wi
     PYTHONPATH=/work/wt/bp3  /work/main/.venv/bin/python bench/bp_classify_dump.py dump /tmp/b
     /work/main/.venv/bin/python bench/bp_classify_dump.py diff /tmp/a /tmp/b
 
+BP_SET (JSON) overrides rule parameters, e.g. BP_SET='{"span_max_gap": 0}'.
+
 Corpora: bench/_work/web-20k.jsonl, the Zyte and Indonesian pages of bench/boilerplate_eval.py,
 and the shared web samples (OSCAR 166 languages, Dolma CC, RedPajama, DCLM), each in batches of
 2,000 documents as a run reads them.
@@ -63,7 +65,11 @@ def dump(out: Path) -> None:
 
     print(f"curate from {Path(curate.__file__).parent}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
-    rs = load_ruleset({"name": "x", "rules": [{"rule": "boilerplate-lines", "action": "strip"}]})
+    # BP_SET='{"span_max_gap": 0}': other parameters, to reach other branches
+    params = json.loads(os.environ.get("BP_SET", "{}"))
+    rs = load_ruleset(
+        {"name": "x", "rules": [{"rule": "boilerplate-lines", "action": "strip", **params}]}
+    )
     rule = rs.build()[0]
     for name, texts in corpora().items():
         series = pl.Series(texts, dtype=pl.String)
