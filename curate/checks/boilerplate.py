@@ -63,6 +63,18 @@ DATETIME = (
     r"|(?-u:\b)\d+\s*(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+"
     r"(?:ago|lalu)(?-u:\b))"
 )
+# Lines of WIDGET, EDITOR_TAG and BYLINE have at most this many words: 8 tokens of at most 2
+# characters (WORD counts each once, unspaced scripts add a quarter word a character); 12
+# characters in an editor tag, each a CJK word and a half
+SHORT_REASONS_MAX_WORDS = 18
+# Text features are computed once per distinct line when at most this share of a batch's
+# non-blank lines are distinct (below it the saving outweighs the join back)
+DEDUP_MAX_SHARE = 0.8
+# Any of the scripts whose characters CJK and UNSPACED count
+SCRIPTS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]"
+# An ASCII line where WORD does not simply count the spaces + 1: whitespace other than single
+# spaces, or a token without a letter or digit ("-", "|", "***")
+ODD_ASCII = r"[\t\n\x0b\x0c\r]|(?:^|\s)[^\sA-Za-z0-9]*(?:\s|$)"
 # Lists of links flattened into one line: "Home | News | Sport", "Home » World » Asia".
 LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
 
@@ -454,36 +466,35 @@ class BoilerplateLines(Rule):
         judged = self._judge(frame.filter(keep), recurring)
         return out.scatter(idx, judged)
 
-    def _judge(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.Series:
+    def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
+        """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
+        `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 + index in REASONS)."""
         p = self.params
         rx = self._regexes()
-        d = pl.col(DOC)
         s = pl.col("_s")
-        row = pl.int_range(pl.len(), dtype=pl.Int64)
-        start = (d != d.shift(1)).fill_null(True)  # first judged line of a document
         lines = lines.with_columns(
-            row.alias("_j"),
-            start.alias("_st"),
-            (d != d.shift(-1)).fill_null(True).alias("_end"),
             s.str.to_lowercase().alias("_l"),
-            s.str.count_matches(WORD).alias("_nw"),
             (s.str.len_bytes() != s.str.len_chars()).alias("_u"),
         )
-        lines = lines.with_columns(
-            pl.when("_st").then("_j").forward_fill().alias("_f"),
-            pl.when("_end").then("_j").backward_fill().alias("_e"),
-        )
-        # CJK and unspaced scripts: only lines with a non-ASCII character can hold them
+        ascii_rows = ~lines.get_column("_u")
+        # Words. On an ASCII line whose spaces are single and separate tokens that each hold a
+        # letter or digit (most lines), WORD matches once per token: the words are the spaces
+        # + 1, found at a third of the regex's cost; the other lines take the regex.
+        (odd,) = _on_rows(lines, ascii_rows, [s.str.contains(ODD_ASCII)], True)
+        simple = ascii_rows & ~odd
+        (spaced,) = _on_rows(lines, simple, [s.str.count_matches(" ") + 1], 0)
+        (regexed,) = _on_rows(lines, ~simple, [s.str.count_matches(WORD)], 0)
+        # CJK and unspaced scripts: only lines with a non-ASCII character can hold them, and
+        # few of those do
+        (scripts,) = _on_rows(lines, ~ascii_rows, [s.str.contains(SCRIPTS)], False)
         cjk, unspaced = _on_rows(
-            lines,
-            lines.get_column("_u"),
-            [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)],
-            0,
+            lines, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
         )
         words = pl.col("_nw") + pl.col("_cjk") / 2 + pl.col("_uns") / 4
         # share of the words that start upper-case (NaN without words: CJK)
         caps = pl.col("_up") / pl.col("_nw")
         lines = lines.with_columns(
+            (spaced + regexed).alias("_nw"),
             cjk.alias("_cjk"),
             unspaced.alias("_uns"),
             # counted apart: fill_nan and fill_null would evaluate the regex three times
@@ -501,11 +512,12 @@ class BoilerplateLines(Rule):
         )
         long = pl.col("_long")
         # the lines each word-limited reason can hit
-        start_rows, notice_rows, date_rows, open_rows = lines.select(
+        start_rows, notice_rows, short_rows, date_rows, open_rows = lines.select(
             (w <= p.phrase_max_words).alias("a"),
             (w <= p.notice_max_words).alias("b"),
-            ((w <= 8) & ~terminal).alias("c"),
-            (~terminal).alias("d"),
+            (w <= SHORT_REASONS_MAX_WORDS).alias("c"),
+            ((w <= 8) & ~terminal).alias("d"),
+            (~terminal).alias("e"),
         ).iter_columns()
 
         def rx_hit(key: str, rows: pl.Series | None) -> pl.Series:
@@ -528,14 +540,24 @@ class BoilerplateLines(Rule):
             ).to_series()
             key = _fold(pl.col("_l")).hash(seed=HASH_SEED)
             is_recurring = on(rows, key.is_in(recurring.implode()), False)
+        widget, editor_tag, byline = _on_rows(
+            lines,
+            short_rows,
+            [
+                s.str.contains(WIDGET),
+                s.str.contains(EDITOR_TAG),
+                s.str.contains(BYLINE) & (w <= 7),
+            ],
+            False,
+        )
         hard = {
             "phrase": rx_hit("line", None)
             | rx_hit("start", start_rows)
             | rx_hit("anywhere", notice_rows),
-            "widget": s.str.contains(WIDGET),
+            "widget": widget,
             "symbols": ~s.str.contains(r"\p{L}"),
-            "editor_tag": s.str.contains(EDITOR_TAG),
-            "byline": s.str.contains(BYLINE) & (w <= 7),
+            "editor_tag": editor_tag,
+            "byline": byline,
             "datetime": on(date_rows, s.str.contains(DATETIME), False),
             "link_list": on(open_rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False),
             "recurring": is_recurring,
@@ -547,6 +569,36 @@ class BoilerplateLines(Rule):
             hit = pl.lit(hit) if isinstance(hit, pl.Series) else hit
             why = pl.when(hit).then(pl.lit(code, dtype=pl.UInt8)).otherwise(why)
         lines = lines.with_columns(why.alias("_why"))
+        return lines.select("_s", "_w", "_t", "_caps", "_long", "_why")
+
+    def _judge(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.Series:
+        p = self.params
+        d = pl.col(DOC)
+        s = pl.col("_s")
+        # Everything but the context depends on the line's text alone: with many repeated
+        # lines in a batch (templates, menus), the text features are computed once per
+        # distinct line. The check costs a hash of each line.
+        texts = lines.select(s)
+        distinct = texts.select(s.hash().n_unique()).item()
+        if distinct <= DEDUP_MAX_SHARE * lines.height:
+            feats = self._features(texts.unique(), recurring)
+            lines = lines.join(feats, on="_s", how="left", maintain_order="left")
+        else:
+            lines = lines.hstack(self._features(texts, recurring).drop("_s"))
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        start = (d != d.shift(1)).fill_null(True)  # first judged line of a document
+        lines = lines.with_columns(
+            row.alias("_j"),
+            start.alias("_st"),
+            (d != d.shift(-1)).fill_null(True).alias("_end"),
+        )
+        lines = lines.with_columns(
+            pl.when("_st").then("_j").forward_fill().alias("_f"),
+            pl.when("_end").then("_j").backward_fill().alias("_e"),
+        )
+        w = pl.col("_w")
+        terminal = pl.col("_t")
+        long = pl.col("_long")
         is_hard = pl.col("_why") > 0
         short = w < p.short_max_words
         # a medium line in Title Case without a sentence end reads like a headline (related
@@ -783,7 +835,8 @@ def _on_rows(
     """`exprs` evaluated on the rows of `frame` where `rows` holds, `fill` elsewhere: a costly
     regex runs only on the lines its word limit leaves (pl.when evaluates every row)."""
     idx = rows.arg_true()
-    part = frame.filter(rows).select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+    needed = sorted({c for e in exprs for c in e.meta.root_names()})
+    part = frame.select(needed).filter(rows).select(e.alias(f"_{i}") for i, e in enumerate(exprs))
     return [
         pl.repeat(fill, frame.height, dtype=col.dtype, eager=True).scatter(idx, col)
         for col in part.iter_columns()
