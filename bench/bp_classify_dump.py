@@ -6,7 +6,8 @@ rule's per-document signals and its corpus summary, with one code tree; again wi
     PYTHONPATH=/work/wt/bp3  /work/main/.venv/bin/python bench/bp_classify_dump.py dump /tmp/b
     /work/main/.venv/bin/python bench/bp_classify_dump.py diff /tmp/a /tmp/b
 
-BP_SET (JSON) overrides rule parameters, e.g. BP_SET='{"span_max_gap": 0}'.
+BP_SET (JSON) overrides rule parameters, e.g. BP_SET='{"span_max_gap": 0}'; BP_DEDUP=0 or 1
+forces the per-line or the per-distinct-line feature path.
 
 Corpora: bench/_work/web-20k.jsonl, the Zyte and Indonesian pages of bench/boilerplate_eval.py,
 and the shared web samples (OSCAR 166 languages, Dolma CC, RedPajama, DCLM), each in batches of
@@ -67,6 +68,10 @@ def dump(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     # BP_SET='{"span_max_gap": 0}': other parameters, to reach other branches
     params = json.loads(os.environ.get("BP_SET", "{}"))
+    if "BP_DEDUP" in os.environ:  # force or forbid the distinct-lines path (when it exists)
+        from curate.checks import boilerplate
+
+        boilerplate.DEDUP_MAX_SHARE = float(os.environ["BP_DEDUP"])
     rs = load_ruleset(
         {"name": "x", "rules": [{"rule": "boilerplate-lines", "action": "strip", **params}]}
     )

@@ -741,13 +741,17 @@ class BoilerplateLines(Rule):
     # -- corpus pass: lines recurring across documents ------------------------------------------
 
     def collect(self, batch: Batch) -> dict[str, Any]:
-        s = pl.col(LINE).str.strip_chars()
-        keyed = batch.lines.select(
-            DOC, line_key(s).hash(seed=HASH_SEED).alias("h"), s.alias("t")
-        ).filter(pl.col("t") != "")
-        counts = (
-            keyed.select(DOC, "h").unique().group_by("h").agg(pl.len().cast(pl.UInt32).alias("n"))
-        )
+        t = pl.col("t")
+        lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t")).filter(t != "")
+        # the text is stripped already: line_key's fold of the lower-cased text; once per
+        # distinct line when lines repeat (see _judge)
+        key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
+        if lines.select(t.hash().n_unique()).item() <= DEDUP_MAX_SHARE * lines.height:
+            keys = lines.select(t).unique().with_columns(key)
+            keyed = lines.join(keys, on="t", how="left", maintain_order="left")
+        else:
+            keyed = lines.with_columns(key)
+        counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
