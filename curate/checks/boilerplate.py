@@ -72,9 +72,11 @@ SHORT_REASONS_MAX_WORDS = 18
 DEDUP_MAX_SHARE = 0.8
 # Any of the scripts whose characters CJK and UNSPACED count
 SCRIPTS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]"
-# An ASCII line where WORD does not simply count the spaces + 1: whitespace other than single
-# spaces, or a token without a letter or digit ("-", "|", "***")
-ODD_ASCII = r"[\t\n\x0b\x0c\r]|(?:^|\s)[^\sA-Za-z0-9]*(?:\s|$)"
+# A line where WORD does not simply count the spaces + 1: whitespace other than single spaces,
+# a token without a letter or digit ("-", "|", "***"), or a CJK character (a word of its own)
+ODD_SPACING = r"[^\S ]|(?:^|\s)[^\s\p{L}\p{N}]*(?:\s|$)|[\p{Han}\p{Hiragana}\p{Katakana}]"
+# a word starting upper-case
+CAP = r"(?:^|\s)\p{Lu}"
 # Lists of links flattened into one line: "Home | News | Sport", "Home » World » Asia".
 LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
 
@@ -476,35 +478,34 @@ class BoilerplateLines(Rule):
             s.str.to_lowercase().alias("_l"),
             (s.str.len_bytes() != s.str.len_chars()).alias("_u"),
         )
-        ascii_rows = ~lines.get_column("_u")
-        # Words. On an ASCII line whose spaces are single and separate tokens that each hold a
-        # letter or digit (most lines), WORD matches once per token: the words are the spaces
-        # + 1, found at a third of the regex's cost; the other lines take the regex.
-        (odd,) = _on_rows(lines, ascii_rows, [s.str.contains(ODD_ASCII)], True)
-        simple = ascii_rows & ~odd
+        # Words. On a line whose spaces are single and separate tokens that each hold a letter
+        # or digit, without CJK (most lines), WORD matches once per token: the words are the
+        # spaces + 1, found at a third of the regex's cost; the other lines take the regex.
+        simple = lines.select(~s.str.contains(ODD_SPACING)).to_series()
         (spaced,) = _on_rows(lines, simple, [s.str.count_matches(" ") + 1], 0)
         (regexed,) = _on_rows(lines, ~simple, [s.str.count_matches(WORD)], 0)
         # CJK and unspaced scripts: only lines with a non-ASCII character can hold them, and
         # few of those do
-        (scripts,) = _on_rows(lines, ~ascii_rows, [s.str.contains(SCRIPTS)], False)
+        (scripts,) = _on_rows(lines, lines.get_column("_u"), [s.str.contains(SCRIPTS)], False)
         cjk, unspaced = _on_rows(
             lines, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
         )
-        words = pl.col("_nw") + pl.col("_cjk") / 2 + pl.col("_uns") / 4
-        # share of the words that start upper-case (NaN without words: CJK)
-        caps = pl.col("_up") / pl.col("_nw")
         lines = lines.with_columns(
-            (spaced + regexed).alias("_nw"),
-            cjk.alias("_cjk"),
-            unspaced.alias("_uns"),
-            # counted apart: fill_nan and fill_null would evaluate the regex three times
-            s.str.count_matches(r"(?:^|\s)\p{Lu}").alias("_up"),
+            (spaced + regexed).alias("_nw"), cjk.alias("_cjk"), unspaced.alias("_uns")
         )
+        w = pl.col("_w")
         lines = lines.with_columns(
-            words.alias("_w"),
+            (pl.col("_nw") + pl.col("_cjk") / 2 + pl.col("_uns") / 4).alias("_w"),
             (s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS)).alias("_t"),
-            caps.fill_nan(1.0).fill_null(1.0).alias("_caps"),
         )
+        # share of the words that start upper-case (NaN without words: CJK); it only matters
+        # for lines of at least short_max_words words (headline or hard-wrapped prose: a
+        # shorter line is short anyway), so it is counted only there
+        (upper,) = _on_rows(
+            lines, lines.select(w >= p.short_max_words).to_series(), [s.str.count_matches(CAP)], 0
+        )
+        caps = upper / lines.get_column("_nw")
+        lines = lines.with_columns(caps.fill_nan(1.0).fill_null(1.0).alias("_caps"))
         w = pl.col("_w")
         terminal = pl.col("_t")
         lines = lines.with_columns(
