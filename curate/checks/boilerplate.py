@@ -447,12 +447,13 @@ class BoilerplateLines(Rule):
         """Per row of `lines`: 0 for content and blank lines, else 1 + the index of the line's
         reason in REASONS.
 
-        Speed (bench/bp_speed.py): the lines of a batch are in document order, so every
-        per-document window (previous line, nearest anchor above and below, runs, clusters) is
-        a global shift, fill or cumulative sum with the document's first and last row as bounds
-        instead of an `over(__doc)`; and the costly regexes run only on the lines their word
-        limits leave (pl.when evaluates every row). The result is the classification of
-        jusText-style context described in the class docstring, unchanged."""
+        Speed (bench/bp_speed.py, bench/results/boilerplate.md): the lines of a batch are in
+        document order, so every per-document window (previous line, nearest anchor above and
+        below, runs, clusters) is a global shift, fill or cumulative sum with the document's
+        first and last row as bounds instead of an `over(__doc)`; the text features are
+        computed once per distinct line when lines repeat; the costly regexes run only on the
+        lines their limits leave (pl.when evaluates every row). The classification is the one
+        described in the class docstring, unchanged (bench/bp_classify_dump.py compares)."""
         d = pl.col(DOC)
         s = pl.col("_s")
         frame = lines.select(d, pl.col(LINE).str.strip_chars().alias("_s"))
@@ -638,7 +639,9 @@ class BoilerplateLines(Rule):
             is_long.alias("_il"),
         )
         # clusters of long lines: a new cluster starts after more than span_max_gap non-blank
-        # lines without a long one; the main cluster (most words) spans the article
+        # lines without a long one; the main cluster (most words) spans the article. An
+        # undecided line further than span_max_gap from the long line above belongs to no
+        # cluster's inside either way: the next long line, if any, starts a new cluster.
         is_long = pl.col("_il")
         new = is_long & ((j - pl.col("_ll") - 1).fill_null(10**9) > p.span_max_gap)
         lines = lines.with_columns(
