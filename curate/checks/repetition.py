@@ -106,40 +106,44 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
     row, wl, wh = word_arrays(docs)
     if row.size < 2:
         return out
-    # exclusive end (position after the document's last word) of each word's document
-    end = np.cumsum(np.bincount(row, minlength=n_docs))[row]
-    cum = np.concatenate(([0], np.cumsum(wl)))  # characters of words [a, b) = cum[b] - cum[a]
+    # exclusive end (position after its last word) of each document
+    ends = np.cumsum(np.bincount(row, minlength=n_docs))
     # 2-grams: every position but a document's last word
     idx = np.flatnonzero(row[1:] == row[:-1])  # positions whose (n-1)-gram repeats
     g = ((row[:-1].astype(np.uint64) + np.uint64(1)) * _MULT + wh[:-1]) * _MULT + wh[1:]
     g = g[idx]  # their hashes
+    chars = None  # characters of their words
     for n in range(2, max(DUP_NS) + 1):
         if n > 2:
-            valid = idx + n <= end[idx]
-            idx = idx[valid]
+            valid = idx + n <= ends[row[idx]]
+            idx, chars = idx[valid], chars[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
+            chars += wl[idx + (n - 1)]
         if idx.size == 0:
             break
         rep = _repeated(g)
         idx, g = idx[rep], g[rep]
         if idx.size == 0:
             break
-        chars = cum[idx + n] - cum[idx]
+        chars = wl[idx] + wl[idx + 1] if n == 2 else chars[rep]
+        doc = row[idx]
         if n in TOP_NS:
             # top n-gram: characters of the most frequent n-gram (its words joined by single
             # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
             # Counter.most_common
-            grams = (
-                pl.DataFrame({"g": g, "i": np.arange(idx.size, dtype=np.int64)})
-                .group_by("g")
-                .agg(pl.len().alias("cnt"), pl.col("i").min())
-            )
-            cnt = grams.get_column("cnt").to_numpy().astype(np.int64)
-            first = grams.get_column("i").to_numpy()
-            doc = row[idx[first]]
-            order = np.lexsort((first, -cnt, doc))
-            best = order[np.concatenate(([True], doc[order][1:] != doc[order][:-1]))]
-            out[f"top_{n}gram_chars"][doc[best]] = (chars[first[best]] + (n - 1)) * cnt[best]
+            # group equal hashes: sort them, then per group its size and first position
+            order = pl.Series(g).arg_sort().to_numpy()
+            sg = g[order]
+            start = np.flatnonzero(np.concatenate(([True], sg[1:] != sg[:-1])))
+            cnt = np.diff(np.append(start, g.size))
+            first = np.minimum.reduceat(order, start)
+            # per document, the highest count, then the first seen
+            key = cnt * (g.size + 1) + (g.size - first)
+            gdoc = doc[first]
+            top = np.full(n_docs, -1, dtype=np.int64)
+            np.maximum.at(top, gdoc, key)
+            best = np.flatnonzero(key == top[gdoc])
+            out[f"top_{n}gram_chars"][gdoc[best]] = (chars[first[best]] + (n - 1)) * cnt[best]
         if n in DUP_NS:
             # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
             # right, an n-gram seen before counts its n words and the scan jumps past them.
@@ -155,7 +159,7 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
                 rank = k - np.maximum.accumulate(np.where(new_run, k, 0))
                 taken = rank % n == 0
                 out[f"dup_{n}gram_chars"] = np.bincount(
-                    row[pos[taken]], weights=chars[later][taken], minlength=n_docs
+                    doc[later][taken], weights=chars[later][taken], minlength=n_docs
                 ).astype(np.int64)
     return out
 
@@ -224,14 +228,14 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
     # can repeat, but adds no characters towards min_chars
     rows = nb.get_column("_row").to_numpy()[e]
-    k = normalised(L)
+    k = pl.col("_k")
     sub = (
         lines.select(L)
         .gather(rows)
-        .select(
-            pl.Series(DOC, doc[e]),
-            pl.Series("_para", para[e]),
-            L,
+        .with_columns(
+            pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), normalised(L).alias("_k")
+        )
+        .with_columns(
             pl.when(k == "")
             .then(L.str.strip_chars())
             .otherwise(k.str.replace_all(" ", "", literal=True))
