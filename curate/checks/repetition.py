@@ -167,7 +167,7 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
 # character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
 # code point). Two lines (or paragraphs) whose counts differ cannot share a key.
-_FOLD_COUNTS = ("[eE]", "[oO]")
+_FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
 
 
 def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict, np.ndarray]:
@@ -217,9 +217,16 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     paras_per_doc = np.bincount(pdoc, minlength=n_docs)
 
     # lines (and paragraphs) that can repeat
-    line_cand = nb.select(pl.struct(DOC, *counts).is_duplicated()).to_series().to_numpy()
-    pcounts = {c: np.bincount(para, weights=nb.get_column(c).to_numpy()) for c in counts}
-    para_cand = pl.DataFrame({"d": pdoc, **pcounts}).is_duplicated().to_numpy()
+    # (a hash of document and counts: two lines with equal counts get equal hashes, and a
+    # collision only adds a candidate)
+    line_key = (doc + 1).astype(np.uint64)
+    para_key = (pdoc + 1).astype(np.uint64)
+    for c in counts:
+        cnt = nb.get_column(c).to_numpy().astype(np.uint64)
+        line_key = line_key * _MULT + cnt
+        para_key = para_key * _MULT + np.bincount(para, weights=cnt).astype(np.uint64)
+    line_cand = _repeated(line_key)
+    para_cand = _repeated(para_key)
     cand = line_cand | para_cand[para]
     e = np.flatnonzero(cand)
     if e.size == 0:
