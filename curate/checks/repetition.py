@@ -518,7 +518,7 @@ class RepeatedParagraphs(Rule):
         if self.action == "strip":
             fired = repeated > 0
         else:
-            fired = pl.Series([False] * batch.n)
+            fired = pl.Series([False] * batch.n, dtype=pl.Boolean)
             for name, values in signals.items():
                 limit = getattr(p, f"max_{name}", None)
                 if limit is not None:
