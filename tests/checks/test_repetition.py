@@ -133,6 +133,15 @@ def test_empty_and_none():
         assert all(r[f"curate_{s}"] == 0.0 for s in GOPHER)
 
 
+def test_empty_batch():
+    batch = Batch.from_texts(pl.Series([], dtype=pl.String))
+    for action in ("strip", "drop"):
+        rule = repetition.RepeatedParagraphs(repetition.RepeatedParagraphs.Params(), action)
+        result = rule.evaluate(batch)
+        assert result.fired.dtype == pl.Boolean and result.fired.len() == 0
+        assert all(v.len() == 0 for v in result.signals.values())
+
+
 def test_non_latin_paragraphs():
     ru = (
         "Городской совет обсудил новые велосипедные дорожки вдоль портовой дороги; владельцы "
