@@ -26,6 +26,7 @@ Conventions (see bench/results/quality.md for every difference from datatrove):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,10 @@ from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     SUBSTRING_LANGUAGES,
-    WORD,
+    LineTokens,
+    line_tokens,
     stop_word_table,
     stop_words,
-    token_frame,
-    tokens,
 )
 
 GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
@@ -71,45 +71,30 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
-    toks = _tokens(batch)
-    edge = r"[\p{P}\p{S}]"
-    # punctuation a tokenizer such as spaCy would split off a word ("world." -> "world", ".")
-    split_off = (
-        pl.when(pl.col("is_word"))
-        .then(
-            pl.col("tok").str.contains("^" + edge).cast(pl.Int64)
-            + pl.col("tok").str.contains(edge + "$").cast(pl.Int64)
-        )
-        .otherwise(0)
-    )
-    per_tok = toks.group_by(DOC).agg(
-        pl.len().alias("tokens"),
-        (pl.len() + split_off.sum()).alias("tokens_punct"),
-        pl.col("is_word").sum().alias("words"),
-        pl.col("has_letter").sum().alias("letter_tokens"),
-        pl.col("bare")
-        .str.len_chars()
-        .filter(pl.col("is_word") & ~pl.col("unspaced"))
-        .mean()
-        .alias("mean_word_length"),
-    )
     line = pl.col(LINE)
     rline = line.str.strip_chars_end()
     nonblank = line.str.strip_chars() != ""
-    lines = batch.lines.filter(nonblank).with_columns(
-        (~line.is_first_distinct().over(DOC)).alias("_dup")
+    # blank lines hold no token, so the word counts summed over non-blank lines are the document's
+    lines = (
+        _line_words(batch)
+        .with_columns(_javascript_lines(batch).alias("_js"))
+        .filter(nonblank)
+        .with_columns((~line.is_first_distinct().over(DOC)).alias("_dup"))
     )
     per_line = lines.group_by(DOC).agg(
+        pl.col("tokens").sum(),
+        (pl.col("tokens") + pl.col("split_off")).sum().alias("tokens_punct"),
+        pl.col("words").sum(),
+        pl.col("letter_tokens").sum(),
+        pl.col("spaced_words").sum(),
+        pl.col("spaced_word_chars").sum(),
         pl.len().alias("lines"),
         rline.str.contains(BULLET).sum().alias("bullet_lines"),
         rline.str.contains(ELLIPSIS_END).sum().alias("ellipsis_lines"),
         rline.str.contains(PUNCTUATED_END).sum().alias("punctuated_lines"),
         (rline.str.len_chars() <= SHORT_LINE_CHARS).sum().alias("short_lines"),
         line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
-        line.str.to_lowercase()
-        .str.contains("javascript", literal=True)
-        .sum()
-        .alias("javascript_lines"),
+        pl.col("_js").sum().alias("javascript_lines"),
     )
     text = pl.col("text")
     docs = batch.docs.select(
@@ -121,7 +106,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         text.str.count_matches("\n", literal=True).alias("newlines"),
         text.str.len_chars().alias("chars"),
         text.str.count_matches("{", literal=True).alias("curly_braces"),
-        text.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).alias("lorem_ipsum"),
+        _lorem_ipsum(batch.text).alias("lorem_ipsum"),
         text.str.count_matches(SENTENCE).alias("sentences"),
     )
     counts = [
@@ -138,9 +123,27 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         "javascript_lines",
     ]
     stats = (
-        docs.join(per_tok, on=DOC, how="left", maintain_order="left")
-        .join(per_line, on=DOC, how="left", maintain_order="left")
+        docs.join(per_line, on=DOC, how="left", maintain_order="left")
         .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
+        .with_columns(
+            _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
+        )
+    )
+    stats = stats.select(
+        DOC,
+        "hashes",
+        "ellipses",
+        "newlines",
+        "chars",
+        "curly_braces",
+        "lorem_ipsum",
+        "sentences",
+        "tokens",
+        "tokens_punct",
+        "words",
+        "letter_tokens",
+        "mean_word_length",
+        *counts[4:],
     )
     stats = stats.with_columns(
         _share(pl.col("hashes"), pl.col("words")).alias("hash_ratio"),
@@ -156,15 +159,60 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
             "dup_line_chars_share"
         ),
         _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
-        pl.col("mean_word_length").cast(pl.Float64),
     ).with_columns(
         pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
     )
     return stats
 
 
-def _tokens(batch: Batch) -> pl.DataFrame:
-    return batch.memo("quality_tokens", lambda: token_frame(batch.docs.select(DOC, "text")))
+def _line_tokens(batch: Batch) -> LineTokens:
+    """The tokens of every line of the batch (a document's tokens are those of its lines: no
+    token spans a newline)."""
+    return batch.memo("quality_line_tokens", lambda: line_tokens(batch.lines.get_column(LINE)))
+
+
+def _line_words(batch: Batch) -> pl.DataFrame:
+    """batch.lines (DOC, LINE) with the word statistics of each line (LineTokens.per_line)."""
+
+    def compute() -> pl.DataFrame:
+        per_line = _line_tokens(batch).per_line(batch.lines.height)
+        return batch.lines.select(DOC, LINE).hstack(per_line)
+
+    return batch.memo("quality_line_words", compute)
+
+
+def _javascript_lines(batch: Batch) -> pl.Series:
+    """Per line of the batch: does it contain "javascript" in any case (C4)."""
+
+    def compute() -> pl.Series:
+        lines = batch.lines.get_column(LINE)
+        return _lower_contains(lines, "javascript").cast(pl.Boolean)
+
+    return batch.memo("quality_javascript_lines", compute)
+
+
+def _lorem_ipsum(text: pl.Series) -> pl.Series:
+    return _lower_contains(text, "lorem ipsum", count=True)
+
+
+def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
+    """Occurrences (count=True) or presence of the lower-case ASCII `needle` in each lower-cased
+    text. Lower-casing every text costs a copy of the batch; a case-insensitive regex first finds
+    the few texts that can match (whatever lower-cases to ASCII letters also matches them
+    case-insensitively: A-Z, and U+212A Kelvin and U+0130 dotted I, neither possible here), and
+    only those are lower-cased."""
+    assert needle.isascii() and needle == needle.lower() and "k" not in needle
+    maybe = texts.str.contains("(?i)" + re.escape(needle))
+    out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
+    if maybe.any():
+        low = texts.filter(maybe).str.to_lowercase()
+        hits = (
+            low.str.count_matches(needle, literal=True)
+            if count
+            else low.str.contains(needle, literal=True).cast(pl.UInt32)
+        )
+        out = out.scatter(maybe.arg_true(), hits)
+    return out
 
 
 def _col(batch: Batch, name: str) -> pl.Series:
@@ -172,6 +220,29 @@ def _col(batch: Batch, name: str) -> pl.Series:
 
 
 # -- stop words ------------------------------------------------------------------------------------
+
+
+def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
+    """(DOC, id): the distinct words of `words` (lower-case) each document holds as a whole token
+    (lower-cased, edge punctuation removed), `id` being the word's index in `words`."""
+
+    def compute() -> pl.DataFrame:
+        lt = _line_tokens(batch)
+        wanted = pl.DataFrame(
+            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.UInt32, eager=True)}
+        )
+        # the stop word of each distinct token, matched on the vocabulary only
+        ids = (
+            lt.vocab.select("low")
+            .join(wanted, on="low", how="left", maintain_order="left")
+            .get_column("id")
+        )
+        code = lt.rows.get_column("code")
+        line = lt.rows.get_column("line")
+        doc = batch.lines.get_column(DOC).gather(line)
+        return pl.DataFrame({DOC: doc, "id": ids.gather(code)}).drop_nulls("id").unique()
+
+    return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
@@ -182,14 +253,9 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     the union of every shipped list when it did not run or said `und`; null (not judged) for a
     detected language without a shipped list.
     """
-    toks = _tokens(batch).select(DOC, "low")
     if explicit:
-        wanted = pl.Series(sorted({w.lower() for w in explicit}), dtype=pl.String)
-        found = (
-            toks.filter(pl.col("low").is_in(wanted.implode()))
-            .group_by(DOC)
-            .agg(pl.col("low").n_unique().alias("n"))
-        )
+        wanted = tuple(sorted({w.lower() for w in explicit}))
+        found = _stop_word_pairs(batch, wanted).group_by(DOC).agg(pl.len().alias("n"))
         count = batch.per_doc(found, "n", 0).cast(pl.Int64)
         no_words = _stats(batch).get_column("words") == 0
         count = pl.select(pl.when(no_words).then(None).otherwise(count)).to_series()
@@ -208,14 +274,18 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
             .then(pl.lit("*"))
             .otherwise(None)
         ).to_series()
-    keys = batch.doc_index.with_columns(key.alias("lang"))
     table = stop_word_table()
-    found = (
-        toks.join(keys, on=DOC, how="inner")
-        .join(table, left_on=["lang", "low"], right_on=["lang", "bare"], how="inner")
-        .group_by(DOC)
-        .agg(pl.col("low").n_unique().alias("n"))
-    )
+    union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
+    pairs = _stop_word_pairs(batch, union)
+    if not (key == "*").all():
+        # keep a word only when it is on the list of the document's language ("*": any list)
+        ids = pl.DataFrame(
+            {"bare": union, "id": pl.int_range(0, len(union), dtype=pl.UInt32, eager=True)}
+        )
+        allowed = table.join(ids, on="bare").select("lang", "id")
+        keys = batch.doc_index.with_columns(key.alias("lang"))
+        pairs = pairs.join(keys, on=DOC, how="inner").join(allowed, on=["lang", "id"], how="semi")
+    found = pairs.group_by(DOC).agg(pl.len().alias("n"))
     count = batch.per_doc(found, "n", 0).cast(pl.Int64)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
@@ -223,8 +293,14 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
         use = (key == code) | (key == "*")
         if not use.any() or code not in lists:
             continue
-        hits = text.str.extract_many(list(lists[code]), overlapping=True).list.n_unique()
-        count = count + pl.select(pl.when(use).then(hits).otherwise(0)).to_series().cast(pl.Int64)
+        words = list(lists[code])
+        # a document holds none of the words unless it holds one of their first characters
+        # (most do not: the search for these few characters is far cheaper than extract_many)
+        use = use & text.str.contains_any(sorted({w[0] for w in words}))
+        if not use.any():
+            continue
+        hits = text.filter(use).str.extract_many(words, overlapping=True).list.n_unique()
+        count = count.scatter(use.arg_true(), count.filter(use) + hits.cast(pl.Int64))
     # nothing to judge: a language without a list, or a document without words
     no_words = _stats(batch).get_column("words") == 0
     count = pl.select(pl.when(key.is_null() | no_words).then(None).otherwise(count)).to_series()
@@ -724,9 +800,7 @@ class JavascriptNotice(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         n = _col(batch, "javascript_lines")
-        remove = batch.lines.select(
-            pl.col(LINE).str.to_lowercase().str.contains("javascript", literal=True)
-        ).to_series()
+        remove = _javascript_lines(batch).alias(LINE)
         return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
 
 
@@ -786,19 +860,19 @@ class UnterminatedLines(_QualityRule):
         p = self.params
         line = pl.col(LINE).str.strip_chars()
         # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
-        # whitespace split sees one)
-        toks = tokens(line)
-        n_words = toks.list.eval(pl.element().str.contains(WORD)).list.sum()
+        # whitespace split sees one), counted once per batch for the whole family
+        n_words = pl.col("words")
         nonblank = line != ""
         unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
-        bad = nonblank & (
-            unpunctuated
-            | (n_words < p.min_words)
-            | (toks.list.eval(pl.element().str.len_chars()).list.max() > p.max_word_chars)
+        bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
+        long = _line_tokens(batch).long_tokens(batch.lines.height, p.max_word_chars)
+        lines = (
+            _line_words(batch)
+            .with_columns(long)
+            .select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         )
-        lines = batch.lines.select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         per_doc = lines.group_by(DOC).agg(
             pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
         )
