@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from curate.checks import register
@@ -229,18 +230,36 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
     def compute() -> pl.DataFrame:
         lt = _line_tokens(batch)
         wanted = pl.DataFrame(
-            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.UInt32, eager=True)}
+            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
         )
-        # the stop word of each distinct token, matched on the vocabulary only
+        # the stop word of each distinct token (-1: none), matched on the vocabulary only
         ids = (
             lt.vocab.select("low")
             .join(wanted, on="low", how="left", maintain_order="left")
             .get_column("id")
+            .fill_null(-1)
+            .to_numpy()
+            .astype(np.int32)
         )
-        code = lt.rows.get_column("code")
-        line = lt.rows.get_column("line")
-        doc = batch.lines.get_column(DOC).gather(line)
-        return pl.DataFrame({DOC: doc, "id": ids.gather(code)}).drop_nulls("id").unique()
+        tok_id = ids[lt.rows.get_column("code").to_numpy()]
+        found = np.flatnonzero(tok_id >= 0)
+        line = lt.rows.get_column("line").to_numpy()[found]
+        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line]
+        key = doc * len(words) + tok_id[found]
+        if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
+            # distinct (document, word) pairs: a bitmap of documents x words is cheaper than
+            # hashing the pairs (a 4,096-document batch and 459 words: 2 MB)
+            present = np.zeros((doc.max() + 1) * len(words), dtype=bool)
+            present[key] = True
+            key = np.flatnonzero(present)
+        else:
+            key = np.unique(key)
+        return pl.DataFrame(
+            {
+                DOC: pl.Series(key // len(words)).cast(batch.lines.schema[DOC]),
+                "id": pl.Series(key % len(words)).cast(pl.UInt32),
+            }
+        )
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
@@ -253,6 +272,34 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     the union of every shipped list when it did not run or said `und`; null (not judged) for a
     detected language without a shipped list.
     """
+    lang = batch.signals.get("language")
+    # no-stop-words and low-quality ask the same question: answer it once per batch (the language
+    # signal is held, so that `is` compares the very series, not a recycled id)
+    memo = batch.memo("quality_stop_word_counts", list)
+    for words, language, result in memo:
+        if words == explicit and language is lang:
+            return result
+    result = _stop_word_counts(batch, explicit, lang)
+    memo.append((list(explicit), lang, result))
+    return result
+
+
+def _docs_with_any(batch: Batch, chars: list[str]) -> pl.Series:
+    """Per document: does its text hold one of `chars` (none of them whitespace)? Every character
+    but whitespace is in exactly one token, so the distinct tokens answer."""
+    lt = _line_tokens(batch)
+    hit = lt.vocab.get_column("tok").str.contains_any(chars).to_numpy()
+    docs = pl.Series([], dtype=batch.lines.schema[DOC])
+    if hit.any():
+        rows = np.flatnonzero(hit[lt.rows.get_column("code").to_numpy()])
+        lines = lt.rows.get_column("line").to_numpy()[rows]
+        docs = batch.lines.get_column(DOC).gather(np.unique(lines))
+    return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
+
+
+def _stop_word_counts(
+    batch: Batch, explicit: list[str], lang: pl.Series | None
+) -> tuple[pl.Series, pl.Series]:
     if explicit:
         wanted = tuple(sorted({w.lower() for w in explicit}))
         found = _stop_word_pairs(batch, wanted).group_by(DOC).agg(pl.len().alias("n"))
@@ -262,7 +309,6 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
         return count.alias("stop_words"), pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
-    lang = batch.signals.get("language")
     if lang is None:
         key = pl.Series(["*"] * batch.n, dtype=pl.String)
     else:
@@ -294,9 +340,10 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
-        # a document holds none of the words unless it holds one of their first characters
-        # (most do not: the search for these few characters is far cheaper than extract_many)
-        use = use & text.str.contains_any(sorted({w[0] for w in words}))
+        # a document holds none of the words unless it holds one of their first characters:
+        # most do not, and their tokens tell (searching the batch's distinct tokens is far
+        # cheaper than extract_many, or any search, over every text)
+        use = use & _docs_with_any(batch, sorted({w[0] for w in words}))
         if not use.any():
             continue
         hits = text.filter(use).str.extract_many(words, overlapping=True).list.n_unique()

@@ -128,44 +128,30 @@ class LineTokens:
         and their characters without edge punctuation: the mean word length)."""
         v = self.vocab
         word = v.get_column("is_word").to_numpy()
+        letter = v.get_column("has_letter").to_numpy()
         spaced = word & ~v.get_column("unspaced").to_numpy()
         split_off = word * (
             v.get_column("lead").to_numpy().astype(np.int64) + v.get_column("trail").to_numpy()
         )
-        line = self.rows.get_column("line").to_numpy()
+        line = self.rows.get_column("line").to_numpy().astype(np.int64)
         code = self.rows.get_column("code").to_numpy()
-
-        # sums over each line's tokens: a bincount on the line index, whatever the row order
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(line[mask[code]], minlength=n_lines)
-
-        def total(weight: np.ndarray) -> np.ndarray:
-            # float64 sums of integers: exact below 2**53
-            return np.bincount(line, weights=weight[code], minlength=n_lines).astype(np.int64)
-
-        return pl.DataFrame(
-            {
-                "tokens": np.bincount(line, minlength=n_lines),
-                "words": count(word),
-                "letter_tokens": count(v.get_column("has_letter").to_numpy()),
-                "split_off": total(split_off.astype(np.float64)),
-                "spaced_words": count(spaced),
-                "spaced_word_chars": total(
-                    (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
-                ),
-            },
-            schema={
-                c: pl.Int64
-                for c in (
-                    "tokens",
-                    "words",
-                    "letter_tokens",
-                    "split_off",
-                    "spaced_words",
-                    "spaced_word_chars",
-                )
-            },
+        # each distinct token is one of 24 kinds (word, letter, spaced: a bit each; split_off
+        # 0..2): one bincount of (line, kind) gives every per-line count at once
+        kind = (word + 2 * letter + 4 * spaced + 8 * split_off).astype(np.int64)
+        per_kind = np.bincount(line * 24 + kind[code], minlength=n_lines * 24).reshape(n_lines, 24)
+        k = np.arange(24)
+        # columns: tokens, words, letter_tokens, split_off, spaced_words
+        weights = np.stack([np.ones(24, np.int64), k & 1, (k >> 1) & 1, k >> 3, (k >> 2) & 1], 1)
+        counts = per_kind @ weights
+        # float64 sums of integers: exact below 2**53 characters
+        chars = (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
+        spaced_chars = np.bincount(line, weights=chars[code], minlength=n_lines)
+        names = ("tokens", "words", "letter_tokens", "split_off", "spaced_words")
+        out = pl.DataFrame(
+            {name: counts[:, i] for i, name in enumerate(names)},
+            schema={name: pl.Int64 for name in names},
         )
+        return out.with_columns(pl.Series("spaced_word_chars", spaced_chars, dtype=pl.Int64))
 
     def long_tokens(self, n_lines: int, max_chars: int) -> pl.Series:
         """Per line: tokens longer than `max_chars` characters."""
