@@ -241,9 +241,9 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
             .to_numpy()
             .astype(np.int32)
         )
-        tok_id = ids[lt.rows.get_column("code").to_numpy()]
+        tok_id = ids[lt.code]
         found = np.flatnonzero(tok_id >= 0)
-        line = lt.rows.get_column("line").to_numpy()[found]
+        line = lt.line[found]
         doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line]
         key = doc * len(words) + tok_id[found]
         if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
@@ -291,9 +291,7 @@ def _docs_with_any(batch: Batch, chars: list[str]) -> pl.Series:
     hit = lt.vocab.get_column("tok").str.contains_any(chars).to_numpy()
     docs = pl.Series([], dtype=batch.lines.schema[DOC])
     if hit.any():
-        rows = np.flatnonzero(hit[lt.rows.get_column("code").to_numpy()])
-        lines = lt.rows.get_column("line").to_numpy()[rows]
-        docs = batch.lines.get_column(DOC).gather(np.unique(lines))
+        docs = batch.lines.get_column(DOC).gather(np.unique(lt.where(hit)))
     return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
 
 

@@ -111,15 +111,17 @@ _PUNCT = r"[\p{P}\p{S}]"
 class LineTokens:
     """The tokens of a column of lines, exactly as `tokens` splits each line.
 
-    `rows` has one row per token: `line` (the line's row index) and `code`, the token's row in
-    `vocab`. `vocab` has one row per distinct token string: `tok`, `is_word`, `has_letter`,
-    `unspaced`, `lead` and `trail` (punctuation or a symbol at the start / end), `chars`,
-    `bare_chars` (characters without leading and trailing punctuation) and `low` (that bare token
-    lower-cased). A batch of web pages has some 300 tokens per document but a few distinct
-    strings per hundred tokens, so every per-token test runs on the vocabulary only.
+    One entry per token in `line` (the line's row index) and `code` (the token's row in
+    `vocab`), as numpy arrays in no particular order. `vocab` has one row per distinct string:
+    `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation or a symbol at the
+    start / end), `chars`, `bare_chars` (characters without leading and trailing punctuation) and
+    `low` (that bare token lower-cased). A batch of web pages has some 300 tokens per document
+    but a few distinct strings per hundred tokens, so every per-token test runs on the
+    vocabulary only. (`vocab` may hold strings no token refers to: the pieces split again.)
     """
 
-    rows: pl.DataFrame
+    line: np.ndarray
+    code: np.ndarray
     vocab: pl.DataFrame
 
     def per_line(self, n_lines: int) -> pl.DataFrame:
@@ -133,19 +135,18 @@ class LineTokens:
         split_off = word * (
             v.get_column("lead").to_numpy().astype(np.int64) + v.get_column("trail").to_numpy()
         )
-        line = self.rows.get_column("line").to_numpy().astype(np.int64)
-        code = self.rows.get_column("code").to_numpy()
+        line = self.line.astype(np.int64)
         # each distinct token is one of 24 kinds (word, letter, spaced: a bit each; split_off
         # 0..2): one bincount of (line, kind) gives every per-line count at once
         kind = (word + 2 * letter + 4 * spaced + 8 * split_off).astype(np.int64)
-        per_kind = np.bincount(line * 24 + kind[code], minlength=n_lines * 24).reshape(n_lines, 24)
+        per_kind = np.bincount(line * 24 + kind[self.code], minlength=n_lines * 24)
         k = np.arange(24)
         # columns: tokens, words, letter_tokens, split_off, spaced_words
         weights = np.stack([np.ones(24, np.int64), k & 1, (k >> 1) & 1, k >> 3, (k >> 2) & 1], 1)
-        counts = per_kind @ weights
+        counts = per_kind.reshape(n_lines, 24) @ weights
         # float64 sums of integers: exact below 2**53 characters
         chars = (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
-        spaced_chars = np.bincount(line, weights=chars[code], minlength=n_lines)
+        spaced_chars = np.bincount(line, weights=chars[self.code], minlength=n_lines)
         names = ("tokens", "words", "letter_tokens", "split_off", "spaced_words")
         out = pl.DataFrame(
             {name: counts[:, i] for i, name in enumerate(names)},
@@ -158,11 +159,12 @@ class LineTokens:
         long = self.vocab.get_column("chars").to_numpy() > max_chars
         out = np.zeros(n_lines, dtype=np.int64)
         if long.any():
-            code = self.rows.get_column("code").to_numpy()
-            out = np.bincount(
-                self.rows.get_column("line").to_numpy()[long[code]], minlength=n_lines
-            )
+            out = np.bincount(self.line[long[self.code]], minlength=n_lines)
         return pl.Series("long_tokens", out, dtype=pl.Int64)
+
+    def where(self, vocab_mask: np.ndarray) -> np.ndarray:
+        """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
+        return self.line[vocab_mask[self.code]]
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
@@ -174,43 +176,29 @@ def line_tokens(lines: pl.Series) -> LineTokens:
     are split again with TOKEN: no token holds a space and TOKEN has no look-around, so
     splitting a line at its spaces first changes none of its tokens.
     """
+    split = lines.str.split(" ")
+    line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
     # a fresh category set per call: codes are 0..k-1 for this batch. The categories live as
     # long as a categorical column refers to them, so `cat` is kept until the vocabulary is read.
     dtype = pl.Categorical(pl.Categories.random())
-    pieces = (
-        pl.DataFrame(
-            {
-                "line": pl.int_range(0, len(lines), dtype=pl.UInt32, eager=True),
-                "tok": lines.str.split(" "),
-            }
-        )
-        .explode("tok")
-        .filter(pl.col("tok") != "")
-    )
-    cat = pieces.get_column("tok").cast(dtype)
-    pieces = pieces.with_columns(cat.to_physical().alias("tok"))
+    cat = split.explode().cast(dtype)
+    code = cat.to_physical().to_numpy()
     vocab = dtype.categories.to_series().alias("tok")
-    again = vocab.str.contains(_RETOKENIZE)
-    if again.any():
-        code = pieces.get_column("tok")
-        redo = again.gather(code)
-        split = (
-            pl.DataFrame(
-                {
-                    "line": pieces.get_column("line").filter(redo),
-                    "tok": vocab.gather(code.filter(redo)).str.extract_all(TOKEN),
-                }
-            )
-            .explode("tok")
-            .drop_nulls("tok")
-        )
-        more = split.get_column("tok").cast(dtype)
-        split = split.with_columns(more.to_physical().alias("tok"))
-        pieces = pl.concat([pieces.filter(~redo), split])
-        vocab = dtype.categories.to_series().alias("tok")
-        del more
+    # "" (between two spaces) is no token; the other pieces to drop are split again
+    again = vocab.str.contains(_RETOKENIZE).to_numpy()
+    drop = again | (vocab == "").to_numpy()
+    if drop.any():
+        keep = ~drop[code]
+        redo = np.flatnonzero(again[code])
+        line, code, again_line, again_code = line[keep], code[keep], line[redo], code[redo]
+        if len(redo):
+            split = vocab.gather(again_code).str.extract_all(TOKEN)
+            more = split.explode().drop_nulls().cast(dtype)
+            line = np.concatenate([line, np.repeat(again_line, split.list.len().to_numpy())])
+            code = np.concatenate([code, more.to_physical().to_numpy()])
+            vocab = dtype.categories.to_series().alias("tok")
+            del more
     del cat
-    pieces = pieces.rename({"tok": "code"})
     tok = pl.col("tok")
     bare = tok.str.replace_all(EDGE_PUNCT, "")
     props = pl.DataFrame(vocab).with_columns(
@@ -223,7 +211,7 @@ def line_tokens(lines: pl.Series) -> LineTokens:
         bare.str.len_chars().alias("bare_chars"),
         bare.str.to_lowercase().alias("low"),
     )
-    return LineTokens(rows=pieces, vocab=props)
+    return LineTokens(line=line, code=code, vocab=props)
 
 
 # -- stop words ------------------------------------------------------------------------------------
