@@ -284,14 +284,30 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     return result
 
 
-def _docs_with_any(batch: Batch, chars: list[str]) -> pl.Series:
-    """Per document: does its text hold one of `chars` (none of them whitespace)? Every character
-    but whitespace is in exactly one token, so the distinct tokens answer."""
+def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
+    """Per document: does its text hold the first character of one of the stop words of `code`
+    (a language matched by substring)? A document without one holds none of the words. Every
+    character but whitespace is in exactly one token, so the batch's distinct tokens answer,
+    far cheaper than any search over every text."""
     lt = _line_tokens(batch)
-    hit = lt.vocab.get_column("tok").str.contains_any(chars).to_numpy()
+    vocab = lt.vocab.get_column("tok")
+
+    def candidates() -> tuple[np.ndarray, np.ndarray]:
+        # the distinct tokens holding a first character of any such language (a few, if any),
+        # and where they occur: (vocabulary rows, their code and line per occurrence)
+        lists = stop_words()
+        chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
+        rare = vocab.str.contains_any(chars).to_numpy()
+        rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
+
+    rare, codes, lines = batch.memo("quality_substring_candidates", candidates)
     docs = pl.Series([], dtype=batch.lines.schema[DOC])
-    if hit.any():
-        docs = batch.lines.get_column(DOC).gather(np.unique(lt.where(hit)))
+    if len(rare):
+        chars = sorted({w[0] for w in stop_words()[code]})
+        hit = np.zeros(len(vocab), dtype=bool)
+        hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
+        docs = batch.lines.get_column(DOC).gather(np.unique(lines[hit[codes]]))
     return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
 
 
@@ -338,10 +354,9 @@ def _stop_word_counts(
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
-        # a document holds none of the words unless it holds one of their first characters:
-        # most do not, and their tokens tell (searching the batch's distinct tokens is far
-        # cheaper than extract_many, or any search, over every text)
-        use = use & _docs_with_any(batch, sorted({w[0] for w in words}))
+        # extract_many only where a word can be: most documents hold none of their first
+        # characters
+        use = use & _docs_with_first_chars(batch, code)
         if not use.any():
             continue
         hits = text.filter(use).str.extract_many(words, overlapping=True).list.n_unique()
@@ -392,11 +407,15 @@ def quality_score(frame: pl.DataFrame) -> pl.Series:
     comps = []
     for name, ramps in COMPONENTS.items():
         parts = [ramp(pl.col(name), pts) for pts in ramps]
-        comps.append(pl.min_horizontal(parts) if len(parts) > 1 else parts[0])
-    lowest = pl.min_horizontal(comps)
-    score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(comps))
-    score = pl.when(pl.col("lorem_ipsum") > 0).then(0.0).otherwise(score)
-    return frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
+        comps.append((pl.min_horizontal(parts) if len(parts) > 1 else parts[0]).alias(name))
+    # the components first, in their own select: the min and the mean below then read columns,
+    # where one expression would evaluate every ramp twice
+    comps_frame = frame.select(*comps, pl.col("lorem_ipsum").alias("__lorem"))
+    names = list(COMPONENTS)
+    lowest = pl.min_horizontal(names)
+    score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(names))
+    score = pl.when(pl.col("__lorem") > 0).then(0.0).otherwise(score)
+    return comps_frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
 
 
 # -- rules ----------------------------------------------------------------------------------------
