@@ -75,20 +75,13 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     line = pl.col(LINE)
     rline = line.str.strip_chars_end()
     nonblank = line.str.strip_chars() != ""
-    # blank lines hold no token, so the word counts summed over non-blank lines are the document's
     lines = (
-        _line_words(batch)
+        batch.lines.select(DOC, LINE)
         .with_columns(_javascript_lines(batch).alias("_js"))
         .filter(nonblank)
         .with_columns((~line.is_first_distinct().over(DOC)).alias("_dup"))
     )
     per_line = lines.group_by(DOC).agg(
-        pl.col("tokens").sum(),
-        (pl.col("tokens") + pl.col("split_off")).sum().alias("tokens_punct"),
-        pl.col("words").sum(),
-        pl.col("letter_tokens").sum(),
-        pl.col("spaced_words").sum(),
-        pl.col("spaced_word_chars").sum(),
         pl.len().alias("lines"),
         rline.str.contains(BULLET).sum().alias("bullet_lines"),
         rline.str.contains(ELLIPSIS_END).sum().alias("ellipsis_lines"),
@@ -97,6 +90,12 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
         pl.col("_js").sum().alias("javascript_lines"),
     )
+    # words and sentences: a document's are those of its lines (neither spans a newline)
+    lt = _line_tokens(batch)
+    # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
+    # the distinct pieces (a search of some 30,000 short strings) instead of over every text
+    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    words = lt.per_group(_doc_of_line(batch), batch.n, ends)
     text = pl.col("text")
     docs = batch.docs.select(
         DOC,
@@ -108,7 +107,14 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         text.str.len_chars().alias("chars"),
         text.str.count_matches("{", literal=True).alias("curly_braces"),
         _lorem_ipsum(batch.text).alias("lorem_ipsum"),
-        text.str.count_matches(SENTENCE).alias("sentences"),
+    ).with_columns(
+        pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
+        pl.Series("tokens", words["tokens"], dtype=pl.Int64),
+        pl.Series("tokens_punct", words["tokens"] + words["split_off"], dtype=pl.Int64),
+        pl.Series("words", words["words"], dtype=pl.Int64),
+        pl.Series("letter_tokens", words["letter_tokens"], dtype=pl.Int64),
+        pl.Series("spaced_words", words["spaced_words"], dtype=pl.Int64),
+        pl.Series("spaced_word_chars", words["spaced_word_chars"], dtype=pl.Int64),
     )
     counts = [
         "tokens",
@@ -172,14 +178,18 @@ def _line_tokens(batch: Batch) -> LineTokens:
     return batch.memo("quality_line_tokens", lambda: line_tokens(batch.lines.get_column(LINE)))
 
 
-def _line_words(batch: Batch) -> pl.DataFrame:
-    """batch.lines (DOC, LINE) with the word statistics of each line (LineTokens.per_line)."""
+def _doc_of_line(batch: Batch) -> np.ndarray:
+    """Per line of the batch: its document's row in batch.docs."""
 
-    def compute() -> pl.DataFrame:
-        per_line = _line_tokens(batch).per_line(batch.lines.height)
-        return batch.lines.select(DOC, LINE).hstack(per_line)
+    def compute() -> np.ndarray:
+        ids = batch.docs.get_column(DOC).to_numpy()
+        if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
+            return batch.lines.get_column(DOC).to_numpy().astype(np.int64)
+        rows = batch.docs.select(DOC).with_row_index("__row")
+        joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
+        return joined.get_column("__row").to_numpy().astype(np.int64)
 
-    return batch.memo("quality_line_words", compute)
+    return batch.memo("quality_doc_of_line", compute)
 
 
 def _javascript_lines(batch: Batch) -> pl.Series:
@@ -924,19 +934,20 @@ class UnterminatedLines(_QualityRule):
         p = self.params
         line = pl.col(LINE).str.strip_chars()
         # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
-        # whitespace split sees one), counted once per batch for the whole family
+        # whitespace split sees one), from the tokens the family splits once per batch
         n_words = pl.col("words")
         nonblank = line != ""
         unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
         bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
-        long = _line_tokens(batch).long_tokens(batch.lines.height, p.max_word_chars)
-        lines = (
-            _line_words(batch)
-            .with_columns(long)
-            .select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        )
+        lt, n_lines = _line_tokens(batch), batch.lines.height
+        lines = batch.lines.select(
+            DOC,
+            LINE,
+            pl.Series("words", lt.words_per_line(n_lines)),
+            pl.Series("long_tokens", lt.long_tokens(n_lines, p.max_word_chars)),
+        ).select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         per_doc = lines.group_by(DOC).agg(
             pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
         )

@@ -123,11 +123,24 @@ class LineTokens:
     line: np.ndarray
     code: np.ndarray
     vocab: pl.DataFrame
+    # the first `kept` entries are whole pieces of a line split on " "; the rest are the tokens of
+    # the pieces split again, whose own (line, code) are `split_line` and `split_code`
+    kept: int
+    split_line: np.ndarray
+    split_code: np.ndarray
 
-    def per_line(self, n_lines: int) -> pl.DataFrame:
-        """Per line (row i = line i): tokens, words, letter_tokens, split_off (edge punctuation of
-        words, as spaCy splits it off), spaced_words and spaced_word_chars (space-delimited words
-        and their characters without edge punctuation: the mean word length)."""
+    def per_group(
+        self, group_of_line: np.ndarray, n_groups: int, piece_counts: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Sums over groups of lines (documents): `group_of_line[i]` (0..n_groups-1) is line i's.
+
+        tokens, words, letter_tokens; split_off (edge punctuation of words, as spaCy splits it
+        off); spaced_words and spaced_word_chars (space-delimited words and their characters
+        without edge punctuation: the mean word length); and `pieces`, the sum of
+        `piece_counts` (an integer per vocabulary row) over the pieces of the group's lines split
+        on " ": the number of matches of a pattern that never spans a space, from one search of
+        each distinct string.
+        """
         v = self.vocab
         word = v.get_column("is_word").to_numpy()
         letter = v.get_column("has_letter").to_numpy()
@@ -135,32 +148,61 @@ class LineTokens:
         split_off = word * (
             v.get_column("lead").to_numpy().astype(np.int64) + v.get_column("trail").to_numpy()
         )
-        line = self.line.astype(np.int64)
-        # each distinct token is one of 24 kinds (word, letter, spaced: a bit each; split_off
-        # 0..2): one bincount of (line, kind) gives every per-line count at once
-        kind = (word + 2 * letter + 4 * spaced + 8 * split_off).astype(np.int64)
-        per_kind = np.bincount(line * 24 + kind[self.code], minlength=n_lines * 24)
-        k = np.arange(24)
-        # columns: tokens, words, letter_tokens, split_off, spaced_words
-        weights = np.stack([np.ones(24, np.int64), k & 1, (k >> 1) & 1, k >> 3, (k >> 2) & 1], 1)
-        counts = per_kind.reshape(n_lines, 24) @ weights
+        piece_counts = piece_counts.astype(np.int64)
+        once = np.minimum(piece_counts, 1)
+        group = group_of_line.astype(np.int64)[self.line]
+        # each distinct string is one of 48 kinds (word, letter, spaced, a piece count above 0: a
+        # bit each; split_off 0..2): one bincount of (group, kind) gives every count at once
+        kind = (word + 2 * letter + 4 * spaced + 8 * split_off + 24 * once).astype(np.uint8)
+        per_kind = np.bincount(group * 48 + kind[self.code], minlength=n_groups * 48)
+        k = np.arange(48)
+        columns = {
+            "tokens": np.ones(48, dtype=np.int64),
+            "words": k & 1,
+            "letter_tokens": (k >> 1) & 1,
+            "spaced_words": (k >> 2) & 1,
+            "split_off": (k % 24) >> 3,
+            "pieces": k // 24,
+        }
+        counts = per_kind.reshape(n_groups, 48) @ np.stack(list(columns.values()), 1)
+        out = {name: counts[:, i] for i, name in enumerate(columns)}
+        # pieces: the kept entries are pieces (a count above 1 adds the rest); the tokens of the
+        # pieces split again are not, those pieces are
+        more = piece_counts - once
+        if more.any():
+            rows = np.flatnonzero(more[self.code[: self.kept]])
+            out["pieces"] += np.bincount(
+                group[rows], weights=more[self.code[rows]], minlength=n_groups
+            ).astype(np.int64)
+        if len(self.split_line):
+            retok = slice(self.kept, None)
+            out["pieces"] -= np.bincount(
+                group[retok], weights=once[self.code[retok]], minlength=n_groups
+            ).astype(np.int64)
+            out["pieces"] += np.bincount(
+                group_of_line.astype(np.int64)[self.split_line],
+                weights=piece_counts[self.split_code],
+                minlength=n_groups,
+            ).astype(np.int64)
         # float64 sums of integers: exact below 2**53 characters
         chars = (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
-        spaced_chars = np.bincount(line, weights=chars[self.code], minlength=n_lines)
-        names = ("tokens", "words", "letter_tokens", "split_off", "spaced_words")
-        out = pl.DataFrame(
-            {name: counts[:, i] for i, name in enumerate(names)},
-            schema={name: pl.Int64 for name in names},
-        )
-        return out.with_columns(pl.Series("spaced_word_chars", spaced_chars, dtype=pl.Int64))
+        out["spaced_word_chars"] = np.bincount(
+            group, weights=chars[self.code], minlength=n_groups
+        ).astype(np.int64)
+        return out
 
-    def long_tokens(self, n_lines: int, max_chars: int) -> pl.Series:
+    def words_per_line(self, n_lines: int) -> np.ndarray:
+        """Per line: its words (tokens holding a letter or a digit)."""
+        return np.bincount(
+            self.where(self.vocab.get_column("is_word").to_numpy()), minlength=n_lines
+        )
+
+    def long_tokens(self, n_lines: int, max_chars: int) -> np.ndarray:
         """Per line: tokens longer than `max_chars` characters."""
         long = self.vocab.get_column("chars").to_numpy() > max_chars
-        out = np.zeros(n_lines, dtype=np.int64)
-        if long.any():
-            out = np.bincount(self.line[long[self.code]], minlength=n_lines)
-        return pl.Series("long_tokens", out, dtype=pl.Int64)
+        if not long.any():
+            return np.zeros(n_lines, dtype=np.int64)
+        return np.bincount(self.where(long), minlength=n_lines)
 
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
@@ -187,17 +229,21 @@ def line_tokens(lines: pl.Series) -> LineTokens:
     # "" (between two spaces) is no token; the other pieces to drop are split again
     again = vocab.str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
+    split_line = split_code = np.zeros(0, dtype=np.uint32)
+    kept = len(code)
     if drop.any():
-        keep = ~drop[code]
-        redo = np.flatnonzero(again[code])
-        line, code, again_line, again_code = line[keep], code[keep], line[redo], code[redo]
+        rows = np.flatnonzero(drop[code])
+        redo = rows[again[code[rows]]]
+        split_line, split_code = line[redo], code[redo]
+        line, code = np.delete(line, rows), np.delete(code, rows)
+        kept = len(code)
         if len(redo):
-            split = vocab.gather(again_code).str.extract_all(TOKEN)
-            more = split.explode().drop_nulls().cast(dtype)
-            line = np.concatenate([line, np.repeat(again_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, more.to_physical().to_numpy()])
-            vocab = dtype.categories.to_series().alias("tok")
-            del more
+            split = vocab.gather(split_code).str.extract_all(TOKEN)
+            more = split.explode().drop_nulls()
+            more_code = more.cast(dtype).to_physical().to_numpy()
+            line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
+            code = np.concatenate([code, more_code])
+            vocab = _grown(vocab, more, more_code, dtype)
     del cat
     tok = pl.col("tok")
     bare = tok.str.replace_all(EDGE_PUNCT, "")
@@ -211,7 +257,20 @@ def line_tokens(lines: pl.Series) -> LineTokens:
         bare.str.len_chars().alias("bare_chars"),
         bare.str.to_lowercase().alias("low"),
     )
-    return LineTokens(line=line, code=code, vocab=props)
+    return LineTokens(
+        line=line, code=code, vocab=props, kept=kept, split_line=split_line, split_code=split_code
+    )
+
+
+def _grown(vocab: pl.Series, more: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
+    """The vocabulary after casting `more` (codes `code`) to its categories: the new strings
+    were appended in order of first appearance, so they are read from `more` rather than from
+    the whole category set again."""
+    new = np.flatnonzero(code >= len(vocab))
+    codes, first = np.unique(code[new], return_index=True)
+    if not np.array_equal(codes, np.arange(len(vocab), len(vocab) + len(codes))):
+        return dtype.categories.to_series().alias(vocab.name)  # pragma: no cover - defensive
+    return pl.concat([vocab, more.gather(new[first]).alias(vocab.name)])
 
 
 # -- stop words ------------------------------------------------------------------------------------
