@@ -246,7 +246,6 @@ def line_tokens(lines: pl.Series) -> LineTokens:
             vocab = _grown(vocab, more, more_code, dtype)
     del cat
     tok = pl.col("tok")
-    bare = tok.str.replace_all(EDGE_PUNCT, "")
     props = pl.DataFrame(vocab).with_columns(
         tok.str.contains(WORD).alias("is_word"),
         tok.str.contains(LETTER).alias("has_letter"),
@@ -254,8 +253,17 @@ def line_tokens(lines: pl.Series) -> LineTokens:
         tok.str.contains("^" + _PUNCT).alias("lead"),
         tok.str.contains(_PUNCT + "$").alias("trail"),
         tok.str.len_chars().alias("chars"),
-        bare.str.len_chars().alias("bare_chars"),
-        bare.str.to_lowercase().alias("low"),
+    )
+    # punctuation is stripped only from the tokens that have some at an edge (the regex
+    # replacement is the dearest test here, and most tokens are bare already)
+    edge = np.flatnonzero((props.get_column("lead") | props.get_column("trail")).to_numpy())
+    bare = (
+        vocab.clone().scatter(edge, vocab.gather(edge).str.replace_all(EDGE_PUNCT, ""))
+        if len(edge)
+        else vocab
+    )
+    props = props.with_columns(
+        bare.str.len_chars().alias("bare_chars"), bare.str.to_lowercase().alias("low")
     )
     return LineTokens(
         line=line, code=code, vocab=props, kept=kept, split_line=split_line, split_code=split_code
