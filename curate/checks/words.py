@@ -83,7 +83,11 @@ def tokens(text: pl.Expr) -> pl.Expr:
 
 def token_frame(docs: pl.DataFrame, doc_col: str = "__doc", text_col: str = "text") -> pl.DataFrame:
     """One row per token: (doc, tok, is_word, has_letter, unspaced, bare, low), where `bare` is the
-    token without leading and trailing punctuation and `low` is `bare` lower-cased."""
+    token without leading and trailing punctuation and `low` is `bare` lower-cased.
+
+    The definition, applied the plain way (the TOKEN regex over each whole text, every test on
+    every token); the quality family uses `line_tokens`, which gives the same counts several
+    times faster (tests/checks/test_quality.py checks the two agree)."""
     tok = pl.col("tok")
     return (
         docs.select(doc_col, tokens(pl.col(text_col)).alias("tok"))
