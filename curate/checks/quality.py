@@ -209,10 +209,12 @@ def _lorem_ipsum(text: pl.Series) -> pl.Series:
 def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
     """Occurrences (count=True) or presence of the lower-case ASCII `needle` in each lower-cased
     text. Lower-casing every text costs a copy of the batch; a case-insensitive regex first finds
-    the few texts that can match (whatever lower-cases to ASCII letters also matches them
-    case-insensitively: A-Z, and U+212A Kelvin and U+0130 dotted I, neither possible here), and
-    only those are lower-cased."""
+    the few texts that can match, and only those are lower-cased. Sound because whatever
+    lower-cases into the needle also matches it case-insensitively: the only characters that
+    lower-case to ASCII letters are A-Z, U+212A Kelvin (to "k": no "k" in the needle) and U+0130
+    dotted I (to "i" and a combining dot, which no ASCII needle has after an "i")."""
     assert needle.isascii() and needle == needle.lower() and "k" not in needle
+    assert not needle.endswith("i")
     maybe = texts.str.contains("(?i)" + re.escape(needle))
     out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
     if maybe.any():
