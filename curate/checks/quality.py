@@ -75,20 +75,26 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     line = pl.col(LINE)
     rline = line.str.strip_chars_end()
     nonblank = line.str.strip_chars() != ""
+    # each test once per line, as a column, then plain sums per document
+    r = pl.col("_rline")
     lines = (
         batch.lines.select(DOC, LINE)
         .with_columns(_javascript_lines(batch).alias("_js"))
         .filter(nonblank)
-        .with_columns((~line.is_first_distinct().over(DOC)).alias("_dup"))
+        .with_columns(rline.alias("_rline"), (~line.is_first_distinct().over(DOC)).alias("_dup"))
+        .select(
+            DOC,
+            r.str.contains(BULLET).alias("bullet_lines"),
+            r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+            r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+            (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+            pl.when(pl.col("_dup")).then(line.str.len_chars()).otherwise(0).alias("dup_line_chars"),
+            pl.col("_js").alias("javascript_lines"),
+        )
     )
     per_line = lines.group_by(DOC).agg(
         pl.len().alias("lines"),
-        rline.str.contains(BULLET).sum().alias("bullet_lines"),
-        rline.str.contains(ELLIPSIS_END).sum().alias("ellipsis_lines"),
-        rline.str.contains(PUNCTUATED_END).sum().alias("punctuated_lines"),
-        (rline.str.len_chars() <= SHORT_LINE_CHARS).sum().alias("short_lines"),
-        line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
-        pl.col("_js").sum().alias("javascript_lines"),
+        *(pl.col(c).sum() for c in lines.columns if c != DOC),
     )
     # words and sentences: a document's are those of its lines (neither spans a newline)
     lt = _line_tokens(batch)

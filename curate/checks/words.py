@@ -153,26 +153,26 @@ class LineTokens:
             v.get_column("lead").to_numpy().astype(np.int64) + v.get_column("trail").to_numpy()
         )
         piece_counts = piece_counts.astype(np.int64)
-        once = np.minimum(piece_counts, 1)
+        capped = np.minimum(piece_counts, 3)
         group = group_of_line.astype(np.int64)[self.line]
-        # each distinct string is one of 48 kinds (word, letter, spaced, a piece count above 0: a
-        # bit each; split_off 0..2): one bincount of (group, kind) gives every count at once
-        kind = (word + 2 * letter + 4 * spaced + 8 * split_off + 24 * once).astype(np.uint8)
-        per_kind = np.bincount(group * 48 + kind[self.code], minlength=n_groups * 48)
-        k = np.arange(48)
+        # each distinct string is one of 96 kinds (word, letter, spaced: a bit each; split_off
+        # 0..2; its piece count 0..3): one bincount of (group, kind) gives every count at once
+        kind = (word + 2 * letter + 4 * spaced + 8 * split_off + 24 * capped).astype(np.uint8)
+        per_kind = np.bincount(group * 96 + kind[self.code], minlength=n_groups * 96)
+        k = np.arange(96)
         columns = {
-            "tokens": np.ones(48, dtype=np.int64),
+            "tokens": np.ones(96, dtype=np.int64),
             "words": k & 1,
             "letter_tokens": (k >> 1) & 1,
             "spaced_words": (k >> 2) & 1,
             "split_off": (k % 24) >> 3,
             "pieces": k // 24,
         }
-        counts = per_kind.reshape(n_groups, 48) @ np.stack(list(columns.values()), 1)
+        counts = per_kind.reshape(n_groups, 96) @ np.stack(list(columns.values()), 1)
         out = {name: counts[:, i] for i, name in enumerate(columns)}
-        # pieces: the kept entries are pieces (a count above 1 adds the rest); the tokens of the
+        # pieces: the kept entries are pieces (a count above 3 adds the rest); the tokens of the
         # pieces split again are not, those pieces are
-        more = piece_counts - once
+        more = piece_counts - capped
         if more.any():
             rows = np.flatnonzero(more[self.code[: self.kept]])
             out["pieces"] += np.bincount(
@@ -181,7 +181,7 @@ class LineTokens:
         if len(self.split_line):
             retok = slice(self.kept, None)
             out["pieces"] -= np.bincount(
-                group[retok], weights=once[self.code[retok]], minlength=n_groups
+                group[retok], weights=capped[self.code[retok]], minlength=n_groups
             ).astype(np.int64)
             out["pieces"] += np.bincount(
                 group_of_line.astype(np.int64)[self.split_line],

@@ -195,6 +195,7 @@ def test_fast_path_on_whitespace_and_unspaced_scripts():
         "  (the) «and» of—to ... …",
         "",
         "\r\n\r\n",
+        "x。y。z。w。v！u。 end. One! Two?",
     ]
     ref = _reference(texts)
     ours = signals_for(texts)
