@@ -239,7 +239,9 @@ def line_tokens(lines: pl.Series) -> LineTokens:
         rows = np.flatnonzero(drop[code])
         redo = rows[again[code[rows]]]
         split_line, split_code = line[redo], code[redo]
-        line, code = np.delete(line, rows), np.delete(code, rows)
+        keep = np.ones(len(code), dtype=bool)
+        keep[rows] = False
+        line, code = line[keep], code[keep]
         kept = len(code)
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
