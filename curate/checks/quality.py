@@ -26,20 +26,21 @@ Conventions (see bench/results/quality.md for every difference from datatrove):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     SUBSTRING_LANGUAGES,
-    WORD,
+    LineTokens,
+    line_tokens,
     stop_word_table,
     stop_words,
-    token_frame,
-    tokens,
 )
 
 GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
@@ -71,46 +72,36 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
-    toks = _tokens(batch)
-    edge = r"[\p{P}\p{S}]"
-    # punctuation a tokenizer such as spaCy would split off a word ("world." -> "world", ".")
-    split_off = (
-        pl.when(pl.col("is_word"))
-        .then(
-            pl.col("tok").str.contains("^" + edge).cast(pl.Int64)
-            + pl.col("tok").str.contains(edge + "$").cast(pl.Int64)
-        )
-        .otherwise(0)
-    )
-    per_tok = toks.group_by(DOC).agg(
-        pl.len().alias("tokens"),
-        (pl.len() + split_off.sum()).alias("tokens_punct"),
-        pl.col("is_word").sum().alias("words"),
-        pl.col("has_letter").sum().alias("letter_tokens"),
-        pl.col("bare")
-        .str.len_chars()
-        .filter(pl.col("is_word") & ~pl.col("unspaced"))
-        .mean()
-        .alias("mean_word_length"),
-    )
     line = pl.col(LINE)
     rline = line.str.strip_chars_end()
     nonblank = line.str.strip_chars() != ""
-    lines = batch.lines.filter(nonblank).with_columns(
-        (~line.is_first_distinct().over(DOC)).alias("_dup")
+    # each test once per line, as a column, then plain sums per document
+    r = pl.col("_rline")
+    lines = (
+        batch.lines.select(DOC, LINE)
+        .with_columns(_javascript_lines(batch).alias("_js"))
+        .filter(nonblank)
+        .with_columns(rline.alias("_rline"), (~line.is_first_distinct().over(DOC)).alias("_dup"))
+        .select(
+            DOC,
+            r.str.contains(BULLET).alias("bullet_lines"),
+            r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+            r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+            (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+            pl.when(pl.col("_dup")).then(line.str.len_chars()).otherwise(0).alias("dup_line_chars"),
+            pl.col("_js").alias("javascript_lines"),
+        )
     )
     per_line = lines.group_by(DOC).agg(
         pl.len().alias("lines"),
-        rline.str.contains(BULLET).sum().alias("bullet_lines"),
-        rline.str.contains(ELLIPSIS_END).sum().alias("ellipsis_lines"),
-        rline.str.contains(PUNCTUATED_END).sum().alias("punctuated_lines"),
-        (rline.str.len_chars() <= SHORT_LINE_CHARS).sum().alias("short_lines"),
-        line.str.len_chars().filter(pl.col("_dup")).sum().alias("dup_line_chars"),
-        line.str.to_lowercase()
-        .str.contains("javascript", literal=True)
-        .sum()
-        .alias("javascript_lines"),
+        *(pl.col(c).sum() for c in lines.columns if c != DOC),
     )
+    # words and sentences: a document's are those of its lines (neither spans a newline)
+    lt = _line_tokens(batch)
+    # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
+    # the distinct pieces (a search of some 30,000 short strings) instead of over every text
+    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    words = lt.per_group(_doc_of_line(batch), batch.n, ends)
     text = pl.col("text")
     docs = batch.docs.select(
         DOC,
@@ -121,8 +112,15 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         text.str.count_matches("\n", literal=True).alias("newlines"),
         text.str.len_chars().alias("chars"),
         text.str.count_matches("{", literal=True).alias("curly_braces"),
-        text.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).alias("lorem_ipsum"),
-        text.str.count_matches(SENTENCE).alias("sentences"),
+        _lorem_ipsum(batch.text).alias("lorem_ipsum"),
+    ).with_columns(
+        pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
+        pl.Series("tokens", words["tokens"], dtype=pl.Int64),
+        pl.Series("tokens_punct", words["tokens"] + words["split_off"], dtype=pl.Int64),
+        pl.Series("words", words["words"], dtype=pl.Int64),
+        pl.Series("letter_tokens", words["letter_tokens"], dtype=pl.Int64),
+        pl.Series("spaced_words", words["spaced_words"], dtype=pl.Int64),
+        pl.Series("spaced_word_chars", words["spaced_word_chars"], dtype=pl.Int64),
     )
     counts = [
         "tokens",
@@ -138,9 +136,27 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         "javascript_lines",
     ]
     stats = (
-        docs.join(per_tok, on=DOC, how="left", maintain_order="left")
-        .join(per_line, on=DOC, how="left", maintain_order="left")
+        docs.join(per_line, on=DOC, how="left", maintain_order="left")
         .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
+        .with_columns(
+            _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
+        )
+    )
+    stats = stats.select(
+        DOC,
+        "hashes",
+        "ellipses",
+        "newlines",
+        "chars",
+        "curly_braces",
+        "lorem_ipsum",
+        "sentences",
+        "tokens",
+        "tokens_punct",
+        "words",
+        "letter_tokens",
+        "mean_word_length",
+        *counts[4:],
     )
     stats = stats.with_columns(
         _share(pl.col("hashes"), pl.col("words")).alias("hash_ratio"),
@@ -156,15 +172,66 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
             "dup_line_chars_share"
         ),
         _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
-        pl.col("mean_word_length").cast(pl.Float64),
     ).with_columns(
         pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
     )
     return stats
 
 
-def _tokens(batch: Batch) -> pl.DataFrame:
-    return batch.memo("quality_tokens", lambda: token_frame(batch.docs.select(DOC, "text")))
+def _line_tokens(batch: Batch) -> LineTokens:
+    """The tokens of every line of the batch (a document's tokens are those of its lines: no
+    token spans a newline)."""
+    return batch.memo("quality_line_tokens", lambda: line_tokens(batch.lines.get_column(LINE)))
+
+
+def _doc_of_line(batch: Batch) -> np.ndarray:
+    """Per line of the batch: its document's row in batch.docs."""
+
+    def compute() -> np.ndarray:
+        ids = batch.docs.get_column(DOC).to_numpy()
+        if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
+            return batch.lines.get_column(DOC).to_numpy().astype(np.int64)
+        rows = batch.docs.select(DOC).with_row_index("__row")
+        joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
+        return joined.get_column("__row").to_numpy().astype(np.int64)
+
+    return batch.memo("quality_doc_of_line", compute)
+
+
+def _javascript_lines(batch: Batch) -> pl.Series:
+    """Per line of the batch: does it contain "javascript" in any case (C4)."""
+
+    def compute() -> pl.Series:
+        lines = batch.lines.get_column(LINE)
+        return _lower_contains(lines, "javascript").cast(pl.Boolean)
+
+    return batch.memo("quality_javascript_lines", compute)
+
+
+def _lorem_ipsum(text: pl.Series) -> pl.Series:
+    return _lower_contains(text, "lorem ipsum", count=True)
+
+
+def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
+    """Occurrences (count=True) or presence of the lower-case ASCII `needle` in each lower-cased
+    text. Lower-casing every text costs a copy of the batch; a case-insensitive regex first finds
+    the few texts that can match, and only those are lower-cased. Sound because whatever
+    lower-cases into the needle also matches it case-insensitively: the only characters that
+    lower-case to ASCII letters are A-Z, U+212A Kelvin (to "k": no "k" in the needle) and U+0130
+    dotted I (to "i" and a combining dot, which no ASCII needle has after an "i")."""
+    assert needle.isascii() and needle == needle.lower() and "k" not in needle
+    assert not needle.endswith("i")
+    maybe = texts.str.contains("(?i)" + re.escape(needle))
+    out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
+    if maybe.any():
+        low = texts.filter(maybe).str.to_lowercase()
+        hits = (
+            low.str.count_matches(needle, literal=True)
+            if count
+            else low.str.contains(needle, literal=True).cast(pl.UInt32)
+        )
+        out = out.scatter(maybe.arg_true(), hits)
+    return out
 
 
 def _col(batch: Batch, name: str) -> pl.Series:
@@ -172,6 +239,47 @@ def _col(batch: Batch, name: str) -> pl.Series:
 
 
 # -- stop words ------------------------------------------------------------------------------------
+
+
+def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
+    """(DOC, id): the distinct words of `words` (lower-case) each document holds as a whole token
+    (lower-cased, edge punctuation removed), `id` being the word's index in `words`."""
+
+    def compute() -> pl.DataFrame:
+        lt = _line_tokens(batch)
+        wanted = pl.DataFrame(
+            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
+        )
+        # the stop word of each distinct token (-1: none), matched on the vocabulary only
+        ids = (
+            lt.vocab.select("low")
+            .join(wanted, on="low", how="left", maintain_order="left")
+            .get_column("id")
+            .fill_null(-1)
+            .to_numpy()
+            .astype(np.int32)
+        )
+        tok_id = ids[lt.code]
+        found = np.flatnonzero(tok_id >= 0)
+        line = lt.line[found]
+        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line]
+        key = doc * len(words) + tok_id[found]
+        if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
+            # distinct (document, word) pairs: a bitmap of documents x words is cheaper than
+            # hashing the pairs (a 4,096-document batch and 459 words: 2 MB)
+            present = np.zeros((doc.max() + 1) * len(words), dtype=bool)
+            present[key] = True
+            key = np.flatnonzero(present)
+        else:
+            key = np.unique(key)
+        return pl.DataFrame(
+            {
+                DOC: pl.Series(key // len(words)).cast(batch.lines.schema[DOC]),
+                "id": pl.Series(key % len(words)).cast(pl.UInt32),
+            }
+        )
+
+    return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
@@ -182,21 +290,57 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     the union of every shipped list when it did not run or said `und`; null (not judged) for a
     detected language without a shipped list.
     """
-    toks = _tokens(batch).select(DOC, "low")
+    lang = batch.signals.get("language")
+    # no-stop-words and low-quality ask the same question: answer it once per batch (the language
+    # signal is held, so that `is` compares the very series, not a recycled id)
+    memo = batch.memo("quality_stop_word_counts", list)
+    for words, language, result in memo:
+        if words == explicit and language is lang:
+            return result
+    result = _stop_word_counts(batch, explicit, lang)
+    memo.append((list(explicit), lang, result))
+    return result
+
+
+def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
+    """Per document: does its text hold the first character of one of the stop words of `code`
+    (a language matched by substring)? A document without one holds none of the words. Every
+    character but whitespace is in exactly one token, so the batch's distinct tokens answer,
+    far cheaper than any search over every text."""
+    lt = _line_tokens(batch)
+    vocab = lt.vocab.get_column("tok")
+
+    def candidates() -> tuple[np.ndarray, np.ndarray]:
+        # the distinct tokens holding a first character of any such language (a few, if any),
+        # and where they occur: (vocabulary rows, their code and line per occurrence)
+        lists = stop_words()
+        chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
+        rare = vocab.str.contains_any(chars).to_numpy()
+        rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
+
+    rare, codes, lines = batch.memo("quality_substring_candidates", candidates)
+    docs = pl.Series([], dtype=batch.lines.schema[DOC])
+    if len(rare):
+        chars = sorted({w[0] for w in stop_words()[code]})
+        hit = np.zeros(len(vocab), dtype=bool)
+        hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
+        docs = batch.lines.get_column(DOC).gather(np.unique(lines[hit[codes]]))
+    return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
+
+
+def _stop_word_counts(
+    batch: Batch, explicit: list[str], lang: pl.Series | None
+) -> tuple[pl.Series, pl.Series]:
     if explicit:
-        wanted = pl.Series(sorted({w.lower() for w in explicit}), dtype=pl.String)
-        found = (
-            toks.filter(pl.col("low").is_in(wanted.implode()))
-            .group_by(DOC)
-            .agg(pl.col("low").n_unique().alias("n"))
-        )
+        wanted = tuple(sorted({w.lower() for w in explicit}))
+        found = _stop_word_pairs(batch, wanted).group_by(DOC).agg(pl.len().alias("n"))
         count = batch.per_doc(found, "n", 0).cast(pl.Int64)
         no_words = _stats(batch).get_column("words") == 0
         count = pl.select(pl.when(no_words).then(None).otherwise(count)).to_series()
         return count.alias("stop_words"), pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
-    lang = batch.signals.get("language")
     if lang is None:
         key = pl.Series(["*"] * batch.n, dtype=pl.String)
     else:
@@ -208,14 +352,18 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
             .then(pl.lit("*"))
             .otherwise(None)
         ).to_series()
-    keys = batch.doc_index.with_columns(key.alias("lang"))
     table = stop_word_table()
-    found = (
-        toks.join(keys, on=DOC, how="inner")
-        .join(table, left_on=["lang", "low"], right_on=["lang", "bare"], how="inner")
-        .group_by(DOC)
-        .agg(pl.col("low").n_unique().alias("n"))
-    )
+    union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
+    pairs = _stop_word_pairs(batch, union)
+    if not (key == "*").all():
+        # keep a word only when it is on the list of the document's language ("*": any list)
+        ids = pl.DataFrame(
+            {"bare": union, "id": pl.int_range(0, len(union), dtype=pl.UInt32, eager=True)}
+        )
+        allowed = table.join(ids, on="bare").select("lang", "id")
+        keys = batch.doc_index.with_columns(key.alias("lang"))
+        pairs = pairs.join(keys, on=DOC, how="inner").join(allowed, on=["lang", "id"], how="semi")
+    found = pairs.group_by(DOC).agg(pl.len().alias("n"))
     count = batch.per_doc(found, "n", 0).cast(pl.Int64)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
@@ -223,8 +371,14 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
         use = (key == code) | (key == "*")
         if not use.any() or code not in lists:
             continue
-        hits = text.str.extract_many(list(lists[code]), overlapping=True).list.n_unique()
-        count = count + pl.select(pl.when(use).then(hits).otherwise(0)).to_series().cast(pl.Int64)
+        words = list(lists[code])
+        # extract_many only where a word can be: most documents hold none of their first
+        # characters
+        use = use & _docs_with_first_chars(batch, code)
+        if not use.any():
+            continue
+        hits = text.filter(use).str.extract_many(words, overlapping=True).list.n_unique()
+        count = count.scatter(use.arg_true(), count.filter(use) + hits.cast(pl.Int64))
     # nothing to judge: a language without a list, or a document without words
     no_words = _stats(batch).get_column("words") == 0
     count = pl.select(pl.when(key.is_null() | no_words).then(None).otherwise(count)).to_series()
@@ -271,11 +425,15 @@ def quality_score(frame: pl.DataFrame) -> pl.Series:
     comps = []
     for name, ramps in COMPONENTS.items():
         parts = [ramp(pl.col(name), pts) for pts in ramps]
-        comps.append(pl.min_horizontal(parts) if len(parts) > 1 else parts[0])
-    lowest = pl.min_horizontal(comps)
-    score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(comps))
-    score = pl.when(pl.col("lorem_ipsum") > 0).then(0.0).otherwise(score)
-    return frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
+        comps.append((pl.min_horizontal(parts) if len(parts) > 1 else parts[0]).alias(name))
+    # the components first, in their own select: the min and the mean below then read columns,
+    # where one expression would evaluate every ramp twice
+    comps_frame = frame.select(*comps, pl.col("lorem_ipsum").alias("__lorem"))
+    names = list(COMPONENTS)
+    lowest = pl.min_horizontal(names)
+    score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(names))
+    score = pl.when(pl.col("__lorem") > 0).then(0.0).otherwise(score)
+    return comps_frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
 
 
 # -- rules ----------------------------------------------------------------------------------------
@@ -724,9 +882,7 @@ class JavascriptNotice(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         n = _col(batch, "javascript_lines")
-        remove = batch.lines.select(
-            pl.col(LINE).str.to_lowercase().str.contains("javascript", literal=True)
-        ).to_series()
+        remove = _javascript_lines(batch).alias(LINE)
         return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
 
 
@@ -786,19 +942,20 @@ class UnterminatedLines(_QualityRule):
         p = self.params
         line = pl.col(LINE).str.strip_chars()
         # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
-        # whitespace split sees one)
-        toks = tokens(line)
-        n_words = toks.list.eval(pl.element().str.contains(WORD)).list.sum()
+        # whitespace split sees one), from the tokens the family splits once per batch
+        n_words = pl.col("words")
         nonblank = line != ""
         unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
-        bad = nonblank & (
-            unpunctuated
-            | (n_words < p.min_words)
-            | (toks.list.eval(pl.element().str.len_chars()).list.max() > p.max_word_chars)
-        )
-        lines = batch.lines.select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
+        bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
+        lt, n_lines = _line_tokens(batch), batch.lines.height
+        lines = batch.lines.select(
+            DOC,
+            LINE,
+            pl.Series("words", lt.words_per_line(n_lines)),
+            pl.Series("long_tokens", lt.long_tokens(n_lines, p.max_word_chars)),
+        ).select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         per_doc = lines.group_by(DOC).agg(
             pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
         )

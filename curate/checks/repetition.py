@@ -5,14 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, LN, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
 DUP_NS = (5, 6, 7, 8, 9, 10)
+# the Gopher signals, in the order they are reported
+SIGNALS = (
+    "dup_line_frac",
+    "dup_line_char_frac",
+    "dup_para_frac",
+    "dup_para_char_frac",
+    *[f"top_{n}gram_char_frac" for n in TOP_NS],
+    *[f"dup_{n}gram_char_frac" for n in DUP_NS],
+)
 # fixed seed: word hashes only decide equality, never which document wins, but keep runs identical
 _SEED = 0x5EED
 
@@ -34,94 +44,282 @@ def compact(expr: pl.Expr) -> pl.Expr:
     return normalised(expr).str.replace_all(" ", "", literal=True)
 
 
-def words_frame(docs: pl.DataFrame) -> pl.DataFrame:
-    """One row per whitespace-separated word: `__doc`, `_pos` (index in its document), `_nw`
-    (words in the document), `_wl` (characters) and `_h` (hash of the word)."""
+# Unicode White_Space, the characters `\s` matches: a word is a run of anything else. Every one
+# but the space is turned into a space before splitting on spaces (one pass, no regex).
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The batch's whitespace-separated words, flat and in order: (row of `docs` each word belongs
+    to, its length in characters, its hash), as numpy arrays."""
+    ws = list(_WHITESPACE)
     w = (
-        docs.select(DOC, pl.col("text").str.extract_all(r"\S+").alias("_w"))
+        docs.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
+            pl.col("text").str.replace_many(ws, [" "] * len(ws)).str.split(" ").alias("_w"),
+        )
         .explode("_w")
-        .drop_nulls("_w")
+        .select(
+            "_row",
+            pl.col("_w").str.len_chars().cast(pl.Int64).alias("_wl"),
+            pl.col("_w").hash(_SEED).alias("_h"),
+        )
+        # splitting on single spaces leaves empty strings between consecutive spaces: not words
+        .filter(pl.col("_wl") > 0)
     )
-    return w.select(
-        DOC,
-        pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias("_pos"),
-        pl.len().over(DOC).cast(pl.UInt32).alias("_nw"),
-        pl.col("_w").str.len_chars().cast(pl.UInt32).alias("_wl"),
-        pl.col("_w").hash(_SEED).alias("_h"),
-    )
+    return tuple(w.get_column(c).to_numpy() for c in ("_row", "_wl", "_h"))  # type: ignore[return-value]
+
+
+def _repeated(g: np.ndarray) -> np.ndarray:
+    """Which of the hashes occur more than once. (Sorting, then looking up the repeated values, is
+    about 3x faster than polars' is_duplicated on the batch's 700,000 2-grams.)"""
+    s = pl.Series(g)
+    sg = s.sort().to_numpy()
+    same = sg[1:] == sg[:-1]
+    if not same.any():
+        return np.zeros(g.size, dtype=bool)
+    return s.is_in(pl.Series(sg[1:][same]).implode()).to_numpy()
 
 
 # odd 64-bit multiplier of the polynomial n-gram hash (the golden ratio's bits, as in splitmix64)
-_MULT = 0x9E3779B97F4A7C15
+_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def gopher_ngram_signals(batch: Batch) -> pl.DataFrame:
-    """Per document (`__doc`): top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the
-    caller divides by the document's length). Vectorised over the batch's words: the hash of an
-    n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash (wrapping
-    64-bit arithmetic), seeded with the document's index so that equal hashes mean the same
-    n-gram in the same document. Global shifts are masked where they would cross into the next
-    document."""
-    w = words_frame(batch.docs)
-    if w.height == 0:
-        return pl.DataFrame(schema={DOC: pl.UInt32})
-    mult = pl.lit(_MULT, pl.UInt64)
-    h = pl.col("_h")
-    g = (pl.col(DOC).cast(pl.UInt64) + 1) * mult + h
-    grams: dict[int, pl.Expr] = {}
+def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Per row of `docs`: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
+    divides by the document's length).
+
+    The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
+    (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
+    same n-gram in the same document. Only an n-gram that occurs twice can be a duplicate or the
+    top n-gram, and an (n+1)-gram occurs twice only where its first n words do: each n is computed
+    on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
+    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
+    """
+    n_docs = docs.height
+    out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
+    out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
+    row, wl, wh = word_arrays(docs)
+    if row.size < 2:
+        return out
+    # exclusive end (position after its last word) of each document
+    ends = np.cumsum(np.bincount(row, minlength=n_docs))
+    # 2-grams: every position but a document's last word
+    idx = np.flatnonzero(row[1:] == row[:-1])  # positions whose (n-1)-gram repeats
+    g = ((row[:-1].astype(np.uint64) + np.uint64(1)) * _MULT + wh[:-1]) * _MULT + wh[1:]
+    g = g[idx]  # their hashes
+    chars = None  # characters of their words
     for n in range(2, max(DUP_NS) + 1):
-        g = g * mult + h.shift(-(n - 1))
-        grams[n] = g
-    cum = pl.col("_wl").cast(pl.UInt64).cum_sum()
-    w = w.with_columns(
-        *[grams[n].alias(f"_g{n}") for n in grams],
-        *[(cum.shift(-(n - 1)) - cum + pl.col("_wl")).alias(f"_c{n}") for n in grams],
-    )
-    valid = {n: (pl.col("_pos") + n <= pl.col("_nw")) for n in grams}
-    # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to right, an
-    # n-gram seen before counts its n words and the scan jumps past them. Positions whose n-gram
-    # appeared earlier form runs; the walk takes every n-th start of a run. (Exact except where two
-    # runs are closer than n words, or a jump skips an n-gram that recurs later: there datatrove's
-    # walk depends on where the previous jump landed.)
-    dup = {n: valid[n] & ~pl.col(f"_g{n}").is_first_distinct() for n in DUP_NS}
-    w = w.with_columns(*[dup[n].alias(f"_d{n}") for n in DUP_NS])
-    # rank of a start inside its run: duplicates so far minus duplicates before the run began
-    seen = {n: pl.col(f"_d{n}").cast(pl.UInt32).cum_sum() for n in DUP_NS}
-    rank = {
-        n: seen[n] - pl.when(~pl.col(f"_d{n}")).then(seen[n]).otherwise(None).forward_fill()
-        for n in DUP_NS
-    }
-    w = w.with_columns(
-        *[(pl.col(f"_d{n}") & ((rank[n] - 1) % n == 0)).alias(f"_k{n}") for n in DUP_NS]
-    )
-    out = w.group_by(DOC).agg(
-        pl.col(f"_c{n}").filter(pl.col(f"_k{n}")).sum().alias(f"dup_{n}gram_chars") for n in DUP_NS
-    )
-    # top n-gram: characters of the most frequent n-gram (its words joined by single spaces) times
-    # its count; ties go to the n-gram seen first, as in datatrove's Counter.most_common. Only
-    # n-grams that occur twice are grouped.
-    for n in TOP_NS:
-        gn = f"_g{n}"
-        top = (
-            w.filter(valid[n])
-            .filter(pl.col(gn).is_duplicated())
-            .group_by(gn)
-            .agg(
-                pl.col(DOC).first(),
-                pl.len().alias("_cnt"),
-                pl.col("_pos").min().alias("_first"),
-                pl.col(f"_c{n}").first().alias("_chars"),
-            )
-            .group_by(DOC)
-            .agg(
-                ((pl.col("_chars") + (n - 1)) * pl.col("_cnt"))
-                .sort_by(["_cnt", "_first"], descending=[True, False])
-                .first()
-                .alias(f"top_{n}gram_chars")
-            )
-        )
-        out = out.join(top, on=DOC, how="left")
+        if n > 2:
+            valid = idx + n <= ends[row[idx]]
+            idx, chars = idx[valid], chars[valid]
+            g = g[valid] * _MULT + wh[idx + (n - 1)]
+            chars += wl[idx + (n - 1)]
+        if idx.size == 0:
+            break
+        rep = _repeated(g)
+        idx, g = idx[rep], g[rep]
+        if idx.size == 0:
+            break
+        chars = wl[idx] + wl[idx + 1] if n == 2 else chars[rep]
+        doc = row[idx]
+        if n in TOP_NS:
+            # top n-gram: characters of the most frequent n-gram (its words joined by single
+            # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
+            # Counter.most_common
+            # group equal hashes: sort them, then per group its size and first position
+            order = pl.Series(g).arg_sort().to_numpy()
+            sg = g[order]
+            start = np.flatnonzero(np.concatenate(([True], sg[1:] != sg[:-1])))
+            cnt = np.diff(np.append(start, g.size))
+            first = np.minimum.reduceat(order, start)
+            # per document, the highest count, then the first seen
+            key = cnt * (g.size + 1) + (g.size - first)
+            gdoc = doc[first]
+            top = np.full(n_docs, -1, dtype=np.int64)
+            np.maximum.at(top, gdoc, key)
+            best = np.flatnonzero(key == top[gdoc])
+            out[f"top_{n}gram_chars"][gdoc[best]] = (chars[first[best]] + (n - 1)) * cnt[best]
+        if n in DUP_NS:
+            # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
+            # right, an n-gram seen before counts its n words and the scan jumps past them.
+            # Positions whose n-gram appeared earlier form runs; the walk takes every n-th start
+            # of a run. (Exact except where two runs are closer than n words, or a jump skips an
+            # n-gram that recurs later: there datatrove's walk depends on where the previous jump
+            # landed.)
+            later = ~pl.Series(g).is_first_distinct().to_numpy()
+            pos = idx[later]
+            if pos.size:
+                k = np.arange(pos.size)
+                new_run = np.concatenate(([True], np.diff(pos) != 1))
+                rank = k - np.maximum.accumulate(np.where(new_run, k, 0))
+                taken = rank % n == 0
+                out[f"dup_{n}gram_chars"] = np.bincount(
+                    doc[later][taken], weights=chars[later][taken], minlength=n_docs
+                ).astype(np.int64)
     return out
+
+
+# Characters whose count in a line survives `normalised` unchanged: a letter that no other
+# character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
+# code point). Two lines (or paragraphs) whose counts differ cannot share a key.
+_FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
+
+
+def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict, np.ndarray]:
+    """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
+    dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
+    of `lines`.
+
+    Keys (`normalised` text) are computed only for the lines that can repeat: those whose counts
+    of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
+    paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
+    normalising every line, and leaves about 3 % of web text's characters to normalise. `__doc`
+    is the document's row in the batch (Batch's contract): per-document sums are bincounts.
+    """
+    L = pl.col(LINE)
+    fr = lines.select(
+        pl.col(DOC).cast(pl.Int64),
+        L.str.len_chars().cast(pl.Int64).alias("_n"),
+        (L.str.strip_chars() == "").alias("_blank"),
+        *[L.str.count_matches(c).alias(f"_c{i}") for i, c in enumerate(_FOLD_COUNTS)],
+    ).with_columns(
+        pl.col("_blank").cum_sum().cast(pl.Int64).alias("_pid"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
+    )
+    counts = [f"_c{i}" for i in range(len(_FOLD_COUNTS))]
+    nb = fr.filter(~pl.col("_blank"))
+    doc = nb.get_column(DOC).to_numpy()
+    n = nb.get_column("_n").to_numpy()
+    pid = nb.get_column("_pid").to_numpy()
+    m = doc.size
+    remove = np.zeros(lines.height, dtype=bool)
+    zero = np.zeros(n_docs)
+    out = {
+        "dup_line_frac": zero,
+        "dup_line_chars": zero,
+        "dup_para_frac": zero,
+        "dup_para_chars": zero,
+        "repeated_chars": np.zeros(n_docs, dtype=np.int64),
+    }
+    if m == 0:
+        return out, remove
+    first_line = np.concatenate(([True], doc[1:] != doc[:-1]))
+    same_para = ~first_line & np.concatenate(([False], pid[1:] == pid[:-1]))
+    # paragraphs: blocks of non-blank lines between blank lines
+    para = np.cumsum(~same_para) - 1
+    n_para = int(para[-1]) + 1
+    pdoc = doc[~same_para]
+    lines_per_doc = np.bincount(doc, minlength=n_docs)
+    paras_per_doc = np.bincount(pdoc, minlength=n_docs)
+
+    # lines (and paragraphs) that can repeat
+    # (a hash of document and counts: two lines with equal counts get equal hashes, and a
+    # collision only adds a candidate)
+    line_key = (doc + 1).astype(np.uint64)
+    para_key = (pdoc + 1).astype(np.uint64)
+    for c in counts:
+        cnt = nb.get_column(c).to_numpy().astype(np.uint64)
+        line_key = line_key * _MULT + cnt
+        para_key = para_key * _MULT + np.bincount(para, weights=cnt).astype(np.uint64)
+    line_cand = _repeated(line_key)
+    para_cand = _repeated(para_key)
+    cand = line_cand | para_cand[para]
+    e = np.flatnonzero(cand)
+    if e.size == 0:
+        return out, remove
+
+    # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
+    # can repeat, but adds no characters towards min_chars
+    rows = nb.get_column("_row").to_numpy()[e]
+    k = pl.col("_k")
+    sub = (
+        lines.select(L)
+        .gather(rows)
+        .with_columns(
+            pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), normalised(L).alias("_k")
+        )
+        .with_columns(
+            pl.when(k == "")
+            .then(L.str.strip_chars())
+            .otherwise(k.str.replace_all(" ", "", literal=True))
+            .alias("_kk"),
+            k.str.len_chars().cast(pl.Int64).alias("_klen"),
+        )
+    )
+    # Gopher's duplicate lines (exact copies); every copy of a line is a candidate
+    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
+    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
+    # paragraphs: Gopher's duplicates (same text) and repeats (same key), among the candidate
+    # paragraphs (every copy of a paragraph is one)
+    in_cp = para_cand[para[e]]
+    paras = (
+        sub.filter(pl.Series(in_cp))
+        .group_by("_para", maintain_order=True)
+        .agg(
+            pl.col(DOC).first(),
+            L.str.join("\n").alias("_text"),
+            pl.col("_kk").str.join("").alias("_pk"),
+        )
+        .select(
+            "_para",
+            pl.col(DOC),
+            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
+            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
+            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+        )
+    )
+    prep = np.zeros(n_para, dtype=bool)
+    prep[paras.get_column("_para").to_numpy()] = paras.get_column("_prep").to_numpy()
+    pdup = paras.get_column("_pdup").to_numpy()
+    pdup_doc = paras.get_column(DOC).to_numpy()[pdup]
+
+    # -- strip: runs of near-exact repeats -------------------------------------------------------
+    rep = np.zeros(m, dtype=bool)
+    rep[e] = krep | prep[para[e]]
+    # A repeat continues the run of the line before it only when the two lines also followed each
+    # other earlier (the pair of keys was seen before) or lie in one repeated paragraph: a copied
+    # block. Otherwise a natural repeat at the end of the first copy (a heading, a signature)
+    # would join the pasted second copy and be removed with it. A pair can have been seen only
+    # where both lines are candidates (a line that is not has a key of its own).
+    pair_seen = np.zeros(m, dtype=bool)
+    follows = np.concatenate(([False], (np.diff(e) == 1) & ~first_line[e[1:]]))
+    if follows.any():
+        pairs = sub.select(
+            pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")
+        ).filter(pl.Series(follows))
+        seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
+        pair_seen[e[follows]] = seen
+    prev_rep = np.concatenate(([False], rep[:-1]))
+    cont = rep & prev_rep & ~first_line & (pair_seen | (prep[para] & same_para))
+    run = np.cumsum(~cont) - 1
+    klen = np.zeros(m, dtype=np.int64)
+    klen[e] = sub.get_column("_klen").to_numpy()
+    run_chars = np.bincount(run, weights=klen * rep)
+    removed = rep & (run_chars[run] >= min_chars)
+    remove[nb.get_column("_row").to_numpy()[removed]] = True
+
+    # -- Gopher line and paragraph signals -------------------------------------------------------
+    dup_doc = doc[e][gdup]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        line_frac = np.bincount(dup_doc, minlength=n_docs) / lines_per_doc
+        para_frac = np.bincount(pdup_doc, minlength=n_docs) / paras_per_doc
+    out = {
+        "dup_line_frac": np.where(lines_per_doc > 0, line_frac, 0.0),
+        "dup_line_chars": np.bincount(dup_doc, weights=n[e][gdup], minlength=n_docs),
+        "dup_para_frac": np.where(paras_per_doc > 0, para_frac, 0.0),
+        "dup_para_chars": np.bincount(
+            pdup_doc, weights=paras.get_column("_pn").to_numpy()[pdup], minlength=n_docs
+        ),
+        "repeated_chars": np.bincount(doc[removed], weights=n[removed] + 1, minlength=n_docs)
+        .round()
+        .astype(np.int64),
+    }
+    return out, remove
 
 
 @register
@@ -302,109 +500,28 @@ class RepeatedParagraphs(Rule):
         text_len = batch.text.str.len_chars().cast(pl.Float64)
         denom = text_len.clip(lower_bound=1)
 
-        lines = batch.lines.with_columns(
-            pl.col(LINE).str.len_chars().alias("_n"),
-            (pl.col(LINE).str.strip_chars() == "").alias("_blank"),
-        ).with_columns(pl.col("_blank").cast(pl.UInt32).cum_sum().alias("_pid"))
-        nb = lines.filter(~pl.col("_blank")).with_columns(normalised(pl.col(LINE)).alias("_k"))
-        # a line of nothing but punctuation ("***") keys on its raw text: it can repeat, but adds
-        # no characters towards min_chars
-        nb = nb.with_columns(
-            pl.when(pl.col("_k") == "")
-            .then(pl.col(LINE).str.strip_chars())
-            .otherwise(pl.col("_k").str.replace_all(" ", "", literal=True))
-            .alias("_kk"),
-            (~pl.struct(DOC, LINE).is_first_distinct()).alias("_gdup"),
-        )
-
-        # paragraphs: blocks of non-blank lines between blank lines
-        paras = (
-            nb.group_by(DOC, "_pid", maintain_order=True)
-            .agg(
-                pl.col(LINE).str.join("\n").alias("_text"),
-                pl.col("_kk").str.join("").alias("_pk"),
-            )
-            .with_columns(
-                pl.col("_text").str.len_chars().alias("_pn"),
-                (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
-                (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
-            )
-        )
-
-        # -- strip: runs of near-exact repeats ---------------------------------------------------
-        nb = nb.join(
-            paras.select(DOC, "_pid", "_prep"), on=[DOC, "_pid"], how="left", maintain_order="left"
-        )
-        rep = (~pl.struct(DOC, "_kk").is_first_distinct()) | pl.col("_prep")
-        # A repeat continues the run of the line before it only when the two lines also followed
-        # each other earlier (the pair of keys was seen before) or lie in one repeated paragraph:
-        # a copied block. Otherwise a natural repeat at the end of the first copy (a heading, a
-        # signature) would join the pasted second copy and be removed with it.
-        first_line = pl.col(DOC) != pl.col(DOC).shift(1)
-        prev_k = pl.when(first_line).then(None).otherwise(pl.col("_kk").shift(1))
-        same_para = (~first_line) & (pl.col("_pid") == pl.col("_pid").shift(1))
-        nb = nb.with_columns(
-            rep.alias("_rep"),
-            (~pl.struct(DOC, prev_k.alias("_pk"), "_kk").is_first_distinct() & ~first_line).alias(
-                "_pair_seen"
-            ),
-            same_para.alias("_same_para"),
-        )
-        cont = (
-            pl.col("_rep")
-            & pl.col("_rep").shift(1, fill_value=False)
-            & ~first_line
-            & (pl.col("_pair_seen") | (pl.col("_prep") & pl.col("_same_para")))
-        )
-        nb = nb.with_columns((~cont).cast(pl.UInt32).cum_sum().alias("_run"))
-        nb = nb.with_columns(
-            pl.col("_k")
-            .str.len_chars()
-            .filter(pl.col("_rep"))
-            .sum()
-            .over("_run")
-            .alias("_run_chars")
-        ).with_columns((pl.col("_rep") & (pl.col("_run_chars") >= p.min_chars)).alias("_remove"))
-        remove = (
-            lines.select(DOC, LN)
-            .join(nb.select(DOC, LN, "_remove"), on=[DOC, LN], how="left", maintain_order="left")
-            .get_column("_remove")
-            .fill_null(False)
-        )
-
-        # -- Gopher line and paragraph signals ---------------------------------------------------
-        line_doc = nb.group_by(DOC).agg(
-            (pl.col("_gdup").sum() / pl.len()).alias("dup_line_frac"),
-            pl.col("_n").filter(pl.col("_gdup")).sum().alias("_dlc"),
-            (pl.col("_n") + 1).filter(pl.col("_remove")).sum().alias("repeated_chars"),
-        )
-        para_doc = paras.group_by(DOC).agg(
-            (pl.col("_pdup").sum() / pl.len()).alias("dup_para_frac"),
-            pl.col("_pn").filter(pl.col("_pdup")).sum().alias("_dpc"),
-        )
-        signals: dict[str, pl.Series] = {
-            "dup_line_frac": batch.per_doc(line_doc, "dup_line_frac", 0.0).cast(pl.Float64),
-            "dup_line_char_frac": batch.per_doc(line_doc, "_dlc", 0).cast(pl.Float64) / denom,
-            "dup_para_frac": batch.per_doc(para_doc, "dup_para_frac", 0.0).cast(pl.Float64),
-            "dup_para_char_frac": batch.per_doc(para_doc, "_dpc", 0).cast(pl.Float64) / denom,
-        }
-        grams = gopher_ngram_signals(batch)
-        for col in [f"top_{n}gram_chars" for n in TOP_NS] + [f"dup_{n}gram_chars" for n in DUP_NS]:
-            if col in grams.columns:
-                values = batch.per_doc(grams, col, 0).cast(pl.Float64)
-            else:  # a batch without a single word
-                values = pl.repeat(0.0, batch.n, eager=True)
-            signals[col.replace("_chars", "_char_frac")] = values / denom
-        signals = {k: v.alias(k) for k, v in signals.items()}
-        repeated = batch.per_doc(line_doc, "repeated_chars", 0).cast(pl.Int64)
+        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars)
+        per_doc |= gopher_ngram_signals(batch.docs)
+        signals: dict[str, pl.Series] = {}
+        for name in ("dup_line_frac", "dup_para_frac"):
+            signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)
+        for name in (
+            ["dup_line_chars", "dup_para_chars"]
+            + [f"top_{n}gram_chars" for n in TOP_NS]
+            + [f"dup_{n}gram_chars" for n in DUP_NS]
+        ):
+            frac = name.replace("_chars", "_char_frac")
+            signals[frac] = (pl.Series(per_doc[name], dtype=pl.Float64) / denom).alias(frac)
+        signals = {k: signals[k] for k in SIGNALS}
+        repeated = pl.Series("repeated_chars", per_doc["repeated_chars"], dtype=pl.Int64)
         signals["repeated_chars"] = repeated
 
         if self.action == "strip":
             fired = repeated > 0
         else:
-            fired = pl.Series([False] * batch.n)
+            fired = pl.Series([False] * batch.n, dtype=pl.Boolean)
             for name, values in signals.items():
                 limit = getattr(p, f"max_{name}", None)
                 if limit is not None:
                     fired = fired | (values > limit)
-        return RuleResult(signals=signals, fired=fired, remove=remove)
+        return RuleResult(signals=signals, fired=fired, remove=pl.Series(remove))

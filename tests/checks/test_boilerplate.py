@@ -327,3 +327,53 @@ def test_seed_article():
 def test_rule_is_documented():
     doc = get_rule(RULE).__doc__
     assert "boilerplate_reasons" in doc and "recurring" in doc
+
+
+def test_word_counts_and_line_keys_match_their_regex_definitions():
+    # the fast paths (spaces + 1 on plain ASCII lines, CJK counts only on non-ASCII lines, the
+    # whitespace fold) must give exactly what the defining regexes give
+    from curate.checks import boilerplate as bp
+
+    texts = [
+        "plain words here",
+        "a  b",
+        "a - b | c",
+        "(x) y, z.",
+        "- a",
+        "a -",
+        "--",
+        "a\tb",
+        "x\x1cy z",
+        "Zürich ist schön",
+        "中文 text 日本語です",
+        "ภาษาไทย ไม่มีช่องว่าง",
+        "१२ नमस्ते दुनिया",
+        "A\u00a0B\u2003C",
+    ]
+    s = pl.col("_s")
+    frame = pl.DataFrame({"_s": texts})
+    feats = _rule()._features(frame, None)
+    expected = frame.select(
+        s.str.count_matches(bp.WORD)
+        + s.str.count_matches(bp.CJK) / 2
+        + s.str.count_matches(bp.UNSPACED) / 4
+    ).to_series()
+    assert feats["_w"].to_list() == expected.to_list()
+    keys = frame.select(bp.line_key(s)).to_series().to_list()
+    slow = frame.select(
+        s.str.to_lowercase().str.replace_all("[0-9]", "0").str.replace_all(r"\s+", " ")
+    )
+    assert keys == slow.to_series().to_list()
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_repeated_lines_get_the_same_verdicts_once_or_per_line(monkeypatch, share):
+    # with many repeated lines the text features are computed once per distinct line: the
+    # verdicts are those of the line-by-line path
+    from curate.checks import boilerplate as bp
+
+    texts = [PAGE, PAGE.replace("Weather", "Climate"), "Share this article\n" + P1, P2, ""]
+    baseline, _ = run_rule(RULE, texts * 3, action="strip")
+    monkeypatch.setattr(bp, "DEDUP_MAX_SHARE", share)
+    rows, _ = run_rule(RULE, texts * 3, action="strip")
+    assert rows == baseline

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from curate.checks.base import Batch
-from curate.checks.quality import COMPONENTS, quality_score, signals_for
-from curate.checks.words import stop_words, token_frame
+from curate.checks.base import LINE, Batch
+from curate.checks.quality import (
+    COMPONENTS,
+    SENTENCE,
+    _stop_word_pairs,
+    quality_score,
+    signals_for,
+)
+from curate.checks.words import TOKEN, WORD, line_tokens, stop_words, token_frame
 from curate.config import load_ruleset
 from curate.pipeline import process_batch
 from tests.checks.helpers import run_rule
@@ -99,6 +107,110 @@ def test_stop_word_lists_are_shipped_for_main_languages():
     for code in ("en", "de", "fr", "es", "pt", "ru", "id", "ms", "zh", "ja", "th", "ar", "hi"):
         assert 15 <= len(lists[code]) <= 60, code
     assert set("the be to of and that have with".split()) <= set(lists["en"])
+
+
+# -- the fast path equals the regex tokenizer ------------------------------------------------------
+# The quality family splits lines on spaces and tests each distinct token once
+# (words.line_tokens); `token_frame` applies the TOKEN regex to every text, as the module
+# documentation defines words. Both must agree on every text, to the last count.
+
+# characters and strings where the two paths could part: other whitespace, unspaced scripts,
+# marks, edge punctuation, sentence terminals of several scripts, stop words
+PIECES = (
+    ["a", "B", "z", "é", "İ", "ſ", "K", "1", "٣", ".", "!", "?", "。", "！", "…", "...", "#", "-"]
+    + ["'", '"', "»", ")", "(", "|", "{", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\u00a0"]
+    + ["\u3000", "\u2028", "\u0085", "的", "学", "の", "カ", "ー", "ก", "เ", "่", "ั", "ຍ", "ក"]
+    + ["្", "។", "၊", "the", "The", "and", "ที่", "了", "😀", "\u0301", "Lorem ipsum", "javascript"]
+)
+FAST_TEXTS = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+def _reference(texts: list[str]) -> dict[str, list]:
+    """Word and sentence counts the straightforward way: the TOKEN regex over each whole text."""
+    docs = pl.DataFrame({"__doc": list(range(len(texts))), "text": texts})
+    edge = r"[\p{P}\p{S}]"
+    tok = pl.col("tok")
+    split_off = (tok.str.contains("^" + edge).cast(pl.Int64) + tok.str.contains(edge + "$")).filter(
+        pl.col("is_word")
+    )
+    per = (
+        token_frame(docs)
+        .group_by("__doc")
+        .agg(
+            pl.len().alias("tokens"),
+            (pl.len() + split_off.sum()).alias("tokens_punct"),
+            pl.col("is_word").sum().alias("words"),
+            pl.col("has_letter").sum().alias("letter_tokens"),
+            pl.col("bare")
+            .str.len_chars()
+            .filter(pl.col("is_word") & ~pl.col("unspaced"))
+            .mean()
+            .alias("mean_word_length"),
+            pl.col("low").filter(pl.col("low").is_in(sorted(UNION))).n_unique().alias("union"),
+        )
+    )
+    out = docs.join(per, on="__doc", how="left", maintain_order="left").with_columns(
+        pl.col("text").str.count_matches(SENTENCE).alias("sentences")
+    )
+    return {c: out[c].to_list() for c in out.columns}
+
+
+UNION = {w for lang, ws in stop_words().items() if lang not in ("ja", "th", "zh") for w in ws}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_fast_word_counts_equal_the_regex_tokenizer(texts):
+    ours = signals_for(texts)
+    ref = _reference(texts)
+    for name in ("tokens", "tokens_punct", "words", "letter_tokens", "sentences"):
+        assert ours[name] == [v or 0 for v in ref[name]], name
+    assert ours["mean_word_length"] == pytest.approx(ref["mean_word_length"], abs=1e-12)
+    # stop words of the space-delimited lists (the union), as whole lower-cased tokens
+    lines = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    pairs = _stop_word_pairs(lines, tuple(sorted(UNION)))
+    found = pairs.group_by("__doc").len()
+    counts = dict(zip(found["__doc"].to_list(), found["len"].to_list(), strict=True))
+    assert [counts.get(i, 0) for i in range(len(texts))] == [v or 0 for v in ref["union"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_fast_line_words_equal_the_regex_tokenizer(texts):
+    lines = Batch.from_texts(pl.Series(texts, dtype=pl.String)).lines[LINE]
+    fast = line_tokens(lines)
+    toks = lines.str.extract_all(TOKEN)
+    words = toks.list.eval(pl.element().str.contains(WORD)).list.sum()
+    long = toks.list.eval(pl.element().str.len_chars() > 2).list.sum()
+    assert fast.words_per_line(len(lines)).tolist() == words.to_list()
+    assert fast.long_tokens(len(lines), 2).tolist() == long.to_list()
+    assert fast.long_tokens(len(lines), 1000).tolist() == [0] * len(lines)
+
+
+def test_fast_path_on_whitespace_and_unspaced_scripts():
+    texts = [
+        "a\tb\u00a0c\r\nd  e \u3000f",
+        "我们的学校。 他们 了",
+        "ประเทศไทย และ\tที่",
+        "  (the) «and» of—to ... …",
+        "",
+        "\r\n\r\n",
+        "x。y。z。w。v！u。 end. One! Two?",
+    ]
+    ref = _reference(texts)
+    ours = signals_for(texts)
+    assert ours["words"] == [v or 0 for v in ref["words"]]
+    assert ours["sentences"] == ref["sentences"]
+    assert ours["words"][:3] == [6, 8, 4]
+
+
+def test_lower_case_needles_match_as_lower_casing_would():
+    # the dotted capital I lower-cases to "i" plus a combining dot, the long s stays itself: so
+    # neither is "javascript" / "lorem ipsum" once lower-cased, though a case-insensitive
+    # search would take the long s for an s
+    texts = ["JAVASCRİPT off\nJavaScript on", "lorem ipſum, LOREM IPSUM and Lorem Ipsum"]
+    assert signal("javascript-notice", "javascript_lines", texts) == [1, 0]
+    assert signal("lorem-ipsum", "lorem_ipsum", texts) == [0, 2]
 
 
 # -- Gopher ----------------------------------------------------------------------------------------

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+from collections import Counter
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from curate.checks import repetition
+from curate.checks.base import Batch
 from tests.checks.helpers import run_rule
 from tests.conftest import shared
 
@@ -128,6 +133,15 @@ def test_empty_and_none():
         assert all(r[f"curate_{s}"] == 0.0 for s in GOPHER)
 
 
+def test_empty_batch():
+    batch = Batch.from_texts(pl.Series([], dtype=pl.String))
+    for action in ("strip", "drop"):
+        rule = repetition.RepeatedParagraphs(repetition.RepeatedParagraphs.Params(), action)
+        result = rule.evaluate(batch)
+        assert result.fired.dtype == pl.Boolean and result.fired.len() == 0
+        assert all(v.len() == 0 for v in result.signals.values())
+
+
 def test_non_latin_paragraphs():
     ru = (
         "Городской совет обсудил новые велосипедные дорожки вдоль портовой дороги; владельцы "
@@ -229,6 +243,111 @@ def test_datatrove_default_tokenizer_differs_only_on_words():
     assert golden[punct]["datatrove"]["top_4gram_char_frac"] != pytest.approx(
         golden[punct]["datatrove_whitespace"]["top_4gram_char_frac"]
     )
+
+
+# -- the fast paths compute the same thing as the plain definitions ------------------------------
+
+
+def _reference_ngrams(text: str) -> dict[str, int]:
+    """The n-gram numerators as the docstring defines them, one document at a time in Python."""
+    words = text.split()  # str.split() splits on the same Unicode spaces as `\s`
+    out = {}
+    for n in (2, 3, 4):
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        counts = Counter(grams)
+        best = max(((c, -grams.index(g), g) for g, c in counts.items() if c > 1), default=None)
+        out[f"top_{n}gram_chars"] = (sum(map(len, best[2])) + n - 1) * best[0] if best else 0
+    for n in range(5, 11):
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        later = [i for i, g in enumerate(grams) if g in grams[:i]]
+        total, rank = 0, 0
+        for j, i in enumerate(later):
+            rank = rank + 1 if j and later[j - 1] == i - 1 else 0
+            if rank % n == 0:
+                total += sum(map(len, grams[i]))
+        out[f"dup_{n}gram_chars"] = total
+    return out
+
+
+def test_ngram_signals_match_the_plain_definition():
+    rng = random.Random(7)
+    vocab = ["a", "bb", "ccc", "the", "Über", "naïve", "市", "x.", "—"]
+    texts = ["", "one", "one two", " \t lone\u3000word "]
+    for _ in range(150):
+        size = rng.choice([3, 12, 40, 120])
+        seps = rng.choice([[" "], [" ", "\n"], [" ", "\t", "\xa0", "\u2003", "\r\n", "  "]])
+        words = [rng.choice(vocab[: rng.randint(2, len(vocab))]) for _ in range(size)]
+        texts.append("".join(w + rng.choice(seps) for w in words).strip(" "))
+    docs = pl.DataFrame({"text": texts})
+    got = repetition.gopher_ngram_signals(docs)
+    for i, text in enumerate(texts):
+        for name, value in _reference_ngrams(text).items():
+            assert got[name][i] == value, (i, name)
+
+
+def test_words_split_on_every_unicode_space():
+    spaces = "".join(
+        chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in "\x1c\x1d\x1e\x1f"
+    )
+    text = "x" + "y".join(spaces) + "z  w"
+    ref = pl.select(pl.lit(text).str.extract_all(r"\S+")).item().to_list()
+    row, wl, wh = repetition.word_arrays(pl.DataFrame({"text": [text, "", "a b"]}))
+    assert row.tolist() == [0] * len(ref) + [2, 2]
+    assert wl.tolist() == [len(w) for w in ref] + [1, 1]
+    assert wh.tolist()[: len(ref)] == pl.Series(ref).hash(repetition._SEED).to_list()
+
+
+def test_fold_counts_survive_normalisation():
+    # a line is normalised only when its counts of these letters equal another line's: so the
+    # count must be the same before and after `normalised`, for every character
+    chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
+    frame = pl.DataFrame({"c": chars}).with_columns(repetition.normalised(pl.col("c")).alias("k"))
+    for cls in repetition._FOLD_COUNTS:
+        letter = cls[1]  # "[eE]" counts "e" once normalised
+        bad = frame.filter(
+            pl.col("c").str.count_matches(cls)
+            != pl.col("k").str.count_matches(letter, literal=True)
+        )
+        assert bad.height == 0, (cls, bad.head(5).rows())
+
+
+def test_line_prefilter_changes_nothing(monkeypatch):
+    # with no letters counted every line of a document is normalised: the same results
+    rng = random.Random(3)
+    pool = [
+        P1,
+        P2,
+        P3,
+        P1.upper(),
+        P2.replace(",", " ,"),
+        "Straße und Weg",
+        "STRASSE UND WEG",
+        "***",
+        "* * *",
+        "home",
+        "Home!",
+        "",
+        " ",
+        "menu",
+        P3[:60],
+        P3[60:],
+    ]
+    texts = ["\n".join(rng.choice(pool) for _ in range(rng.randint(1, 14))) for _ in range(200)]
+    batch = Batch.from_texts(pl.Series(texts))
+    fast = repetition.line_repeats(batch.lines, batch.n, 120)
+    monkeypatch.setattr(repetition, "_FOLD_COUNTS", ())
+    full = repetition.line_repeats(batch.lines, batch.n, 120)
+    assert fast[1].tolist() == full[1].tolist()
+    for name in full[0]:
+        assert fast[0][name].tolist() == full[0][name].tolist(), name
+    assert fast[1].any() and fast[0]["dup_para_frac"].any()
+
+
+def test_case_folding_that_changes_length_still_repeats():
+    # "ß" upper-cases to "SS": the two lines share a key, and their letter counts agree
+    line = P1.replace("harbour road", "Hafenstraße")
+    rows, _ = strip(f"{line}\n{P2}\n{line.upper()}")
+    assert rows[0]["text"] == f"{line}\n{P2}"
 
 
 # -- real data -----------------------------------------------------------------------------------

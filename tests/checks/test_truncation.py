@@ -21,6 +21,7 @@ SIGNALS = (
     "truncated_tail",
     "truncated_round_cap",
     "truncated_length_spike",
+    "truncated_trailing_space",
 )
 
 ARTICLE = (
@@ -488,3 +489,44 @@ def test_templated_complete_documents_of_one_length_are_not_a_cap(tmp_path):
     cut = pl.DataFrame({"text": [f"Dokumen {i}. " + text[:70] for i in range(100)]})
     report = api.evaluate(cut, rules)
     assert report["rules"]["truncated-text"]["fired"] == 100
+
+
+# -- the end of the text itself: a trailing space, a line that opens and stops -------------------
+
+
+def test_a_text_that_stops_on_a_space_is_cut_even_after_a_stop():
+    # a character or byte cap cuts after a space as often as after a letter
+    cut_word = ARTICLE[: ARTICLE.index("public hearing")]  # "... next month, after a "
+    cut_sentence = ARTICLE.split("\n")[0] + " "  # "... the coming year. "
+    hit_word, hit_sentence, whole, with_newline = verdicts(
+        [cut_word, cut_sentence, ARTICLE, ARTICLE + "\n"]
+    )
+    assert hit_word["truncated_trailing_space"] and hit_word["truncated"]
+    assert hit_sentence["truncated_trailing_space"] and hit_sentence["truncated"]
+    # a complete text ends on its last mark or a line break
+    assert not whole["truncated_trailing_space"] and not whole["truncated"]
+    assert not with_newline["truncated_trailing_space"] and not with_newline["truncated"]
+
+
+def test_trailing_space_can_be_reported_without_firing():
+    cut = ARTICLE.split("\n")[0] + " "
+    (v,) = verdicts([cut], trailing_space_fires=False)
+    assert v["truncated_trailing_space"] and not v["truncated"]
+
+
+def test_trailing_space_in_other_scripts():
+    assert fired(["今天的会议讨论了新的预算。\n市长说最后的投票将在　"]) == [True]
+    assert fired(["Совет обсудил новый бюджет. Мэр сказал "]) == [True]
+
+
+@pytest.mark.parametrize("last", ["“There", '"All of the', "«Nous", "-", "•", "["])
+def test_a_last_line_that_opens_a_quote_or_item_and_stops_is_cut(last):
+    # short, so it is not judged as prose, but what it opens is never closed
+    (v,) = verdicts([ARTICLE + "\n" + last])
+    assert v["truncated_unbalanced"] and v["truncated"]
+
+
+@pytest.mark.parametrize("last", ["“Thank you.”", "Photo: Reuters", "---", "- Item one", "(esn)"])
+def test_a_closed_or_complete_last_line_is_not_open(last):
+    (v,) = verdicts([ARTICLE + "\n" + last])
+    assert not v["truncated_unbalanced"] and not v["truncated"]
