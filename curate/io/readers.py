@@ -29,8 +29,8 @@ FILE_COL = "__file"
 LINE_COL = "__line"
 
 # target size of a .jsonl byte-range shard (the environment variable is for tests and tuning):
-# at most 8 MB, since a worker holds a shard's output in memory until the shard is done (peak
-# memory follows the shard size, not the corpus size); a file of less than 128 MB is cut into ~16
+# at most 8 MB (a shard is the unit a worker takes, resumes and retries; its output is written
+# batch by batch, so memory does not follow it); a file of less than 128 MB is cut into ~16
 # shards of at least 4 MB, so that the workers of a pool get even shares of it (2 shards of 8 +
 # 2 MB would leave one of two workers idle most of the time)
 _SHARD_BYTES_SET = "CURATE_SHARD_BYTES" in os.environ
@@ -42,10 +42,11 @@ TXT_PER_SHARD = 2000
 # comes first. The rules' intermediate frames (lines, tokens) take ~50-70x a batch's text while it
 # is evaluated, so the text bytes, not the rows, set a run's peak memory: a batch of 4,096 long
 # documents would otherwise peak far above one of short ones, and a run with larger shards above
-# one with smaller. 2 MB is ~1,000 web documents of 2 KB; batches of 1,024 rows cost no more CPU
-# than of 4,096 (bench/memory.py --batch-cpu), 512 rows ~15% more.
+# one with smaller. Smaller batches cost CPU: each batch costs the rules a fixed ~85 ms (session 2,
+# bench/results/throughput.md), ~20% of a 2 MB batch's time and ~10% of a 4 MB one's against
+# 5% at 8 MB; 4 MB (~2,000 web documents of 2 KB) peaks at ~0.5 GB.
 BATCH_ROWS = 4096
-BATCH_BYTES = 2 * 1024 * 1024
+BATCH_BYTES = 4 * 1024 * 1024
 READ_BLOCK = 1024 * 1024  # .jsonl is read in blocks of this many bytes, split into lines
 EXTENSIONS = {
     ".jsonl": "jsonl",
