@@ -28,9 +28,12 @@ if not Path(CURATE_PYTHON).exists():
 def run(tree: Path, corpus: Path, rules: str, fmt: str, tmp: Path) -> tuple[dict, dict]:
     out, rep = tmp / "out", tmp / "rep"
     env = dict(os.environ, PYTHONPATH=str(tree), POLARS_MAX_THREADS="1")
-    cmd = [CURATE_PYTHON, "-m", "curate", "run", str(corpus), "--rules", rules]
+    cmd = [CURATE_PYTHON, "-m", "curate", "run", str(corpus.resolve()), "--rules", rules]
     cmd += ["--out", str(out), "--report-dir", str(rep), "--quiet", "--workers", "1"]
-    res = subprocess.run(cmd + ["--format", fmt], env=env, capture_output=True, text=True)
+    # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH
+    res = subprocess.run(
+        cmd + ["--format", fmt], env=env, capture_output=True, text=True, cwd=str(tree)
+    )
     if res.returncode != 0:
         raise SystemExit(f"{tree}: {res.stderr[-2000:]}")
     report = json.loads((rep / "report.json").read_text())
@@ -72,13 +75,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--reference", type=Path, required=True, help="the source tree to compare with")
-    ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"))
+    ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"), help="a path or a built-in")
     ap.add_argument("--format", default="hf")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         (Path(tmp) / "ref").mkdir()
         (Path(tmp) / "new").mkdir()
-        ref = run(args.reference, args.corpus, args.rules, args.format, Path(tmp) / "ref")
+        ref = run(args.reference.resolve(), args.corpus, args.rules, args.format, Path(tmp) / "ref")
         new = run(HERE.parent, args.corpus, args.rules, args.format, Path(tmp) / "new")
     problems = []
     for split in sorted(set(ref[0]) | set(new[0])):

@@ -62,7 +62,7 @@ def measure(corpus: Path, workers: int, fmt: str) -> dict[str, float]:
             "-m",
             "curate",
             "run",
-            str(corpus),
+            str(corpus.resolve()),
             "--rules",
             str(RULES),
             "--out",
@@ -76,7 +76,12 @@ def measure(corpus: Path, workers: int, fmt: str) -> dict[str, float]:
             fmt,
         ]
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # `python -m` puts the working directory first on sys.path, before PYTHONPATH: run in the
+        # PYTHONPATH tree (the paths given are absolute)
+        cwd = env["PYTHONPATH"].split(os.pathsep)[0] or str(HERE.parent)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
+        )
         peak, trace, last = 0, [], 0.0
         while proc.poll() is None:
             rss = tree_rss(proc.pid)

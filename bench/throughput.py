@@ -146,10 +146,19 @@ datasets.DatasetDict({"train": ds}).save_to_disk(sys.argv[2])
 """
 
 
+def tree_dir(env: dict[str, str]) -> str:
+    """The source tree a child runs: `python -m` puts its working directory first on sys.path,
+    before PYTHONPATH, so the child runs in the PYTHONPATH tree (paths given to it are absolute)."""
+    return env.get("PYTHONPATH", str(HERE.parent)).split(os.pathsep)[0] or str(HERE.parent)
+
+
 def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """CPU seconds (user + system), wall seconds and peak RSS (KiB) of a child process."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = [str(Path(c).resolve()) if c.endswith((".jsonl", ".parquet")) else c for c in cmd]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree_dir(env)
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
