@@ -589,6 +589,15 @@ def _unbalanced(expr: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(opened)
 
 
+def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
+    """Whether a line has at least `n` words: spaces, plus one per character of the scripts written
+    without them (`n - 1` spaces or ideographs; the regex stops at the `n - 1`th, where counting
+    them all costs a match per word)."""
+    if n <= 1:
+        return pl.lit(True)
+    return expr.str.contains(rf"^(?:[^ {IDEOGRAPH[1:-1]}]*[ {IDEOGRAPH[1:-1]}]){{{n - 1}}}")
+
+
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """Whether a set whose smallest hashes are `small` lies inside one whose are `big`."""
     below = [h for h in small if h <= max(big, default=-1)]
@@ -906,8 +915,6 @@ class TruncatedText(Rule):
                 >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES
             )
         )
-        # words: spaces, plus one per character of the scripts written without them
-        words = s.str.count_matches(" ", literal=True) + 1 + s.str.count_matches(IDEOGRAPH)
         terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
         never_prose = (
             s.str.contains(BLANK_OR_SYMBOLS)
@@ -923,9 +930,8 @@ class TruncatedText(Rule):
                 terminated.alias("term"),
                 never_prose.alias("never"),
                 continuing.alias("cont"),
-                words.alias("words"),
+                _at_least_words(s, SENTENCE_WORDS).alias("long"),
             )
-            .with_columns((pl.col("words") >= SENTENCE_WORDS).alias("long"))
         )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
@@ -940,9 +946,6 @@ class TruncatedText(Rule):
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
-        min_words = (
-            pl.when(pl.col("final")).then(p.min_last_line_words).otherwise(p.min_prose_words)
-        )
         labelled = (
             s.str.contains(LIST_ITEM)
             | s.str.contains(KEY_VALUE)
@@ -955,7 +958,11 @@ class TruncatedText(Rule):
         # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
         # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
         # Title Case counts on those that are neither labelled nor more than one sentence
-        short = pl.col("words") < min_words
+        short = (
+            pl.when(pl.col("final"))
+            .then(~_at_least_words(s, p.min_last_line_words))
+            .otherwise(~_at_least_words(s, p.min_prose_words))
+        )
         longer = candidates.filter(~short).with_columns(
             labelled.alias("labelled"), one_sentence.alias("one")
         )
