@@ -1060,9 +1060,22 @@ class TruncatedText(Rule):
         )
         if docs.height == 0:
             return broken
+        # Splitting a whole document into words is the costly part: it is done only where the
+        # last word can be a prefix of another, i.e. where the lower-cased text holds it twice
+        # (the prefix and the last word do not overlap: a non-letter precedes the last word), or
+        # where that argument does not hold (the last word is not the lower-cased text's end, or
+        # it fills all of `end`, so nothing is known to precede it).
+        lowered = (
+            batch.docs.join(docs, on=DOC, how="inner")
+            .with_columns(pl.col("text").str.to_lowercase())
+            .filter(
+                (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
+                | ~pl.col("text").str.ends_with(pl.col("w"))
+                | (pl.col("raw").str.len_chars() >= END_CHARS)
+            )
+        )
         words = (
-            batch.docs.join(docs, on=DOC, how="semi")
-            .select(DOC, pl.col("text").str.to_lowercase().str.extract_all(WORD).alias("t"))
+            lowered.select(DOC, pl.col("text").str.extract_all(WORD).alias("t"))
             .explode("t")
             .join(docs, on=DOC)
         )
