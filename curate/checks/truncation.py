@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, split_lines
@@ -598,6 +600,58 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
     return expr.str.contains(rf"^(?:[^ {IDEOGRAPH[1:-1]}]*[ {IDEOGRAPH[1:-1]}]){{{n - 1}}}")
 
 
+# ASCII white space (`\s` of the regex engine, Unicode White_Space, below U+0080)
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 32]] = True
+
+
+def whitespace_tokens(text: pl.Series) -> pl.Series:
+    r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
+    text counts 0), computed on the UTF-8 bytes with numpy in about half its time (a regex pays
+    for every match, i.e. every word). A byte is white space when it is ASCII white space or
+    belongs to one of the multi-byte White_Space characters (U+0085, U+00A0, U+1680,
+    U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not
+    white space and follows white space or the start of its text."""
+    arr = text.fill_null("").rechunk().to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, offs, data = arr.buffers()
+    offsets = np.frombuffer(offs, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data_bytes = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    b = data_bytes[offsets[0] : offsets[-1]]
+    offsets = offsets - offsets[0]
+    n = len(b)
+    space = _ASCII_SPACE[b]
+    # valid UTF-8: a lead byte's continuation bytes lie inside its own text
+    lead = np.flatnonzero((b >= 0xC2) & (b <= 0xE3))
+    if len(lead):
+        l0 = b[lead]
+        b1 = b[np.minimum(lead + 1, n - 1)]
+        b2 = b[np.minimum(lead + 2, n - 1)]
+        two = (l0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
+        three = (
+            ((l0 == 0xE1) & (b1 == 0x9A) & (b2 == 0x80))
+            | (
+                (l0 == 0xE2)
+                & (b1 == 0x80)
+                & (((b2 >= 0x80) & (b2 <= 0x8A)) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
+            )
+            | ((l0 == 0xE2) & (b1 == 0x81) & (b2 == 0x9F))
+            | ((l0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80))
+        )
+        for width, at in ((2, lead[two]), (3, lead[three])):
+            for k in range(width):
+                space[at + k] = True
+    start = ~space
+    start[1:] &= space[:-1]
+    first = offsets[:-1][offsets[:-1] < offsets[1:]]
+    start[first] = ~space[first]
+    counts = np.diff(np.searchsorted(np.flatnonzero(start), offsets))
+    return pl.Series(counts.astype(np.int64), dtype=pl.Int64)
+
+
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """Whether a set whose smallest hashes are `small` lies inside one whose are `big`."""
     below = [h for h in small if h <= max(big, default=-1)]
@@ -1117,7 +1171,7 @@ class TruncatedText(Rule):
         return {
             "chars": text.str.len_chars().cast(pl.Int64),
             "bytes": text.str.len_bytes().cast(pl.Int64),
-            "tokens": text.str.count_matches(r"\S+").cast(pl.Int64),
+            "tokens": whitespace_tokens(text),
         }
 
     # -- corpus pass: spikes in the length histogram -----------------------------------------------
