@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, split_lines
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
@@ -873,8 +873,11 @@ class TruncatedText(Rule):
         p = self.params
         original = getattr(batch, "original", None)
         if p.judge_original and original is not None and not original.equals(batch.text):
+            # the rule reads only the lines' documents and texts: a plain split of the original
+            # text, without the line indexes and offsets split_lines computes
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
-            batch = Batch(docs, split_lines(docs), batch.corpus, batch.signals, original)
+            lines = docs.select(DOC, pl.col("text").str.split("\n").alias(LINE)).explode(LINE)
+            batch = Batch(docs, lines, batch.corpus, batch.signals, original)
         text = batch.text
         (
             unterminated,
