@@ -537,6 +537,10 @@ SENTENCE_WORDS = 8
 # the end of a document is judged on its last non-blank lines (its punctuation style too): enough
 # to get past any footer, and it keeps long documents cheap
 TAIL_LINES = 40
+# the last lines judged first: where the last prose line is among them and ends with a stop or a
+# word such as "the", the verdict needs no other line (the rest of the tail is judged otherwise;
+# 0 judges every line of the tail, the plain definition)
+FIRST_LINES = 2
 END_CHARS = 400
 # a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
 WORD = r"[\p{L}\p{M}\p{N}]+"
@@ -963,98 +967,52 @@ class TruncatedText(Rule):
         open, is a code fence left open, does the last prose line end in an ellipsis, and does
         the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
         p = self.params
-        s = pl.col("s")
         lines = (
             batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
             .filter(pl.col("s") != "")
-            .filter(
-                pl.int_range(pl.len(), dtype=pl.Int64).over(DOC)
-                >= pl.len().cast(pl.Int64).over(DOC) - TAIL_LINES
-            )
-        )
-        terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
-        never_prose = (
-            s.str.contains(BLANK_OR_SYMBOLS)
-            | s.str.contains(BRACKETED)
-            | s.str.contains(HASHTAGS_OR_LINK)
-        )
-        continuing = s.str.contains(
-            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
-        )
-        lines = (
-            lines.with_row_index("_i")
+            # position from the end among the non-blank lines: 0 is the last line
             .with_columns(
-                terminated.alias("term"),
-                never_prose.alias("never"),
-                continuing.alias("cont"),
-                _at_least_words(s, SENTENCE_WORDS).alias("long"),
+                (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC))
+                .cast(pl.Int64)
+                .alias("_r")
             )
+            .filter(pl.col("_r") < TAIL_LINES)
         )
-        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
-        # tests run on those alone.
-        cased = s.str.count_matches(CASED_WORD)
-        cased_any = s.str.count_matches(CASED_ANY)
-        share = p.max_title_case_share
-        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
-            (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
-        )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
-        # a short line is a heading or a label when more lines follow it; as the very last line
-        # it may be what is left of a cut sentence, so only one-word lines are skipped there
-        final = pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1
-        labelled = (
-            s.str.contains(LIST_ITEM)
-            | s.str.contains(KEY_VALUE)
-            | s.str.contains(PROMO)
-            | s.str.contains(NAV_OR_RIGHTS)
-        )
-        candidates = lines.with_columns(final.alias("final")).filter(
-            ~pl.col("term") & ~pl.col("never") & ~pl.col("cont")
-        )
-        # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
-        # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
-        # Title Case counts on those that are neither labelled nor more than one sentence
-        short = (
-            pl.when(pl.col("final"))
-            .then(~_at_least_words(s, p.min_last_line_words))
-            .otherwise(~_at_least_words(s, p.min_prose_words))
-        )
-        longer = candidates.filter(~short).with_columns(
-            labelled.alias("labelled"), one_sentence.alias("one")
-        )
-        maybe_title = ~pl.col("labelled") & pl.col("one")
-        skipped = pl.concat(
-            [
-                candidates.filter(short).select("_i", pl.lit(True).alias("skip")),
-                longer.filter(~maybe_title).select("_i", pl.col("labelled").alias("skip")),
-                longer.filter(maybe_title).select("_i", title.alias("skip")),
-            ]
-        )
-        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
-            DOC,
-            s,
-            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
-            pl.col("term"),
-            pl.col("long"),
-            pl.col("cont"),
-            (~pl.col("term") & ~pl.col("never")).alias("open"),
-        )
-        fences = batch.lines.group_by(DOC).agg(
-            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
-                "fence_open"
-            )
-        )
-        long_prose = pl.col("prose") & pl.col("long")
-        per_doc = lines.group_by(DOC).agg(
+        # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
+        # the verdict is then that line's alone, so the last few lines are judged first, and the
+        # whole tail (how the document punctuates its other lines) only where it is needed. The
+        # result is the same as judging every line of the tail (tests/checks/test_truncation.py).
+        head = self._line_kinds(lines.filter(pl.col("_r") < FIRST_LINES))
+        first = head.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
             pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
             pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+            pl.col("open").last().alias("last_line_open"),
+        )
+        decided = pl.col("last").is_not_null() & (pl.col("last_term") | pl.col("last_cont"))
+        first = first.filter(decided.fill_null(False)).with_columns(
+            pl.lit(False).alias("last_long"),
+            pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
+            pl.lit(0, dtype=pl.Int64).alias("n_long"),
+            pl.lit(0, dtype=pl.Int64).alias("t_long"),
+        )
+        full = self._line_kinds(lines.join(first.select(DOC), on=DOC, how="anti"))
+        long_prose = pl.col("prose") & pl.col("long")
+        per_doc = full.group_by(DOC).agg(
+            pl.col("s").filter(pl.col("prose")).last().alias("last"),
+            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+            pl.col("open").last().alias("last_line_open"),
             pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
             pl.col("term").filter(long_prose).tail(2).alias("recent"),
             long_prose.sum().cast(pl.Int64).alias("n_long"),
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
-            pl.col("open").last().alias("last_line_open"),
+        )
+        per_doc = pl.concat([first, per_doc])
+        fences = batch.lines.group_by(DOC).agg(
+            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
+                "fence_open"
+            )
         )
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
@@ -1096,6 +1054,82 @@ class TruncatedText(Rule):
             batch.per_doc(per_doc, "tail_strong", False),
             batch.per_doc(per_doc, "last_line_open", False),
         )
+
+    def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
+        its document), in the same order: is it prose, terminated, long (a sentence), does it
+        end in a word that continues, and is it open (neither punctuated nor a tag or link)."""
+        p = self.params
+        s = pl.col("s")
+        terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
+        never_prose = (
+            s.str.contains(BLANK_OR_SYMBOLS)
+            | s.str.contains(BRACKETED)
+            | s.str.contains(HASHTAGS_OR_LINK)
+        )
+        continuing = s.str.contains(
+            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
+        )
+        lines = (
+            lines.with_row_index("_i")
+            .with_columns(
+                terminated.alias("term"),
+                never_prose.alias("never"),
+                continuing.alias("cont"),
+                _at_least_words(s, SENTENCE_WORDS).alias("long"),
+            )
+        )
+        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
+        # tests run on those alone.
+        cased = s.str.count_matches(CASED_WORD)
+        cased_any = s.str.count_matches(CASED_ANY)
+        share = p.max_title_case_share
+        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
+        title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
+            (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
+        )
+        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        # a short line is a heading or a label when more lines follow it; as the very last line
+        # it may be what is left of a cut sentence, so only one-word lines are skipped there
+        final = pl.col("_r") == 0
+        labelled = (
+            s.str.contains(LIST_ITEM)
+            | s.str.contains(KEY_VALUE)
+            | s.str.contains(PROMO)
+            | s.str.contains(NAV_OR_RIGHTS)
+        )
+        candidates = lines.with_columns(final.alias("final")).filter(
+            ~pl.col("term") & ~pl.col("never") & ~pl.col("cont")
+        )
+        # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
+        # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
+        # Title Case counts on those that are neither labelled nor more than one sentence
+        short = (
+            pl.when(pl.col("final"))
+            .then(~_at_least_words(s, p.min_last_line_words))
+            .otherwise(~_at_least_words(s, p.min_prose_words))
+        )
+        longer = candidates.filter(~short).with_columns(
+            labelled.alias("labelled"), one_sentence.alias("one")
+        )
+        maybe_title = ~pl.col("labelled") & pl.col("one")
+        skipped = pl.concat(
+            [
+                candidates.filter(short).select("_i", pl.lit(True).alias("skip")),
+                longer.filter(~maybe_title).select("_i", pl.col("labelled").alias("skip")),
+                longer.filter(maybe_title).select("_i", title.alias("skip")),
+            ]
+        )
+        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
+            DOC,
+            s,
+            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
+            pl.col("term"),
+            pl.col("long"),
+            pl.col("cont"),
+            (~pl.col("term") & ~pl.col("never")).alias("open"),
+        )
+        return lines
 
     def _mid_word(self, batch: Batch) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its

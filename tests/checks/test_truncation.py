@@ -625,3 +625,49 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     expected = plain_mid_word(texts)
     assert sum(expected) > 100  # the texts exercise the test
     assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
+
+
+def test_judging_the_last_lines_first_equals_judging_the_whole_tail(monkeypatch):
+    import random
+
+    import curate.checks.truncation as truncation
+
+    rng = random.Random(4)
+    prose = [
+        "The council met on Monday to discuss the budget for the coming year.",
+        "Several members asked for more money for the library and the parks",
+        "Para ahli meni",
+        "He said the vote would take place next month and",
+        "“There",
+        "Read more...",
+    ]
+    trailer = [
+        "",
+        "   ",
+        "----",
+        "12/03/2024",
+        "#news #local",
+        "https://example.com/a",
+        "Share this",
+        "Related Stories And More Headlines",
+        "(esn)",
+        "Tags: council, budget",
+        "Home | About | Contact",
+        "Subscribe to our newsletter for more",
+        "Short line",
+        "- item",
+        "```",
+    ]
+    texts = []
+    for _ in range(400):
+        body = [rng.choice(prose) for _ in range(rng.randint(0, 6))]
+        tail = [rng.choice(trailer) for _ in range(rng.randint(0, 45))]
+        mixed = body + tail
+        if rng.random() < 0.3:
+            mixed.append(rng.choice(prose))
+        texts.append("\n".join(mixed))
+    fast = verdicts(texts)
+    monkeypatch.setattr(truncation, "FIRST_LINES", 0)
+    plain = verdicts(texts)
+    assert fast == plain
+    assert sum(v["truncated_unterminated"] for v in plain) > 20
