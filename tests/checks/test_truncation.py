@@ -532,7 +532,7 @@ def test_a_closed_or_complete_last_line_is_not_open(last):
     assert not v["truncated_unbalanced"] and not v["truncated"]
 
 
-# -- fast paths equal the plain definitions ----------------------------------------------------------
+# -- fast paths equal the plain definitions --------------------------------------------------------
 
 # every White_Space character, characters whose UTF-8 bytes look like theirs (U+200B, U+2010,
 # U+205E, U+3001, U+1681), control characters that are not white space, letters of other scripts
