@@ -1070,14 +1070,11 @@ class TruncatedText(Rule):
         continuing = s.str.contains(
             rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
         )
-        lines = (
-            lines.with_row_index("_i")
-            .with_columns(
-                terminated.alias("term"),
-                never_prose.alias("never"),
-                continuing.alias("cont"),
-                _at_least_words(s, SENTENCE_WORDS).alias("long"),
-            )
+        lines = lines.with_row_index("_i").with_columns(
+            terminated.alias("term"),
+            never_prose.alias("never"),
+            continuing.alias("cont"),
+            _at_least_words(s, SENTENCE_WORDS).alias("long"),
         )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
