@@ -911,7 +911,8 @@ class TruncatedText(Rule):
         mid_word = self._mid_word(batch)
         end = text.str.slice(-END_CHARS)
         trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
-        last_line = end.str.strip_chars().str.extract(r"([^\n]*)$", 1).str.strip_chars()
+        # the text after the last line break (a regex for it retries at every position of a line)
+        last_line = end.str.strip_chars().str.split("\n").list.last().str.strip_chars()
         open_last_line = last_line.str.contains(OPEN_LAST_LINE).fill_null(False)
         unbalanced = unbalanced_line | fence_open | open_last_line
 
