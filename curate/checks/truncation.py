@@ -572,6 +572,10 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
     return rf"(?i)(?:^|\s)(?:{alternation})\s*(?:\.\.\.|…)\s*$" if long else r"$^"
 
 
+# the characters _unbalanced can find open: without one, a line leaves nothing open
+OPENERS = r'[(\[{«「『《（"“”„]'
+
+
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
     """More brackets or quotes opened than closed in the text."""
     pairs = (
@@ -1036,7 +1040,6 @@ class TruncatedText(Rule):
                 & ~pl.col("last_term")
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
-            _unbalanced(pl.col("last").fill_null("")).alias("unbalanced"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             (
                 pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
@@ -1046,10 +1049,15 @@ class TruncatedText(Rule):
                 )
             ).alias("tail_strong"),
         )
+        # only a line holding an opening bracket or a double quote can leave one open: the
+        # counts run on those lines alone
+        unbalanced = per_doc.filter(pl.col("last").str.contains(OPENERS)).select(
+            DOC, _unbalanced(pl.col("last")).alias("unbalanced")
+        )
         return (
             batch.per_doc(per_doc, "unterminated", False),
             batch.per_doc(per_doc, "last_cont", False),
-            batch.per_doc(per_doc, "unbalanced", False),
+            batch.per_doc(unbalanced, "unbalanced", False),
             batch.per_doc(fences, "fence_open", False),
             batch.per_doc(per_doc, "tail", False),
             batch.per_doc(per_doc, "tail_strong", False),

@@ -671,3 +671,17 @@ def test_judging_the_last_lines_first_equals_judging_the_whole_tail(monkeypatch)
     plain = verdicts(texts)
     assert fast == plain
     assert sum(v["truncated_unterminated"] for v in plain) > 20
+
+
+def test_only_a_line_with_an_opener_can_be_unbalanced():
+    from curate.checks.truncation import OPENERS, _unbalanced
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    frame = pl.DataFrame({"s": random_texts(5, 3000, alphabet, 12)}).with_columns(
+        pl.col("s").fill_null("")
+    )
+    got = frame.select(
+        _unbalanced(pl.col("s")).alias("all"), pl.col("s").str.contains(OPENERS).alias("has")
+    )
+    assert got["all"].sum() > 100
+    assert not (got["all"] & ~got["has"]).any()
