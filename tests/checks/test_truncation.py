@@ -619,6 +619,8 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     # a last word longer than the end the test looks at, and one that fills it exactly
     texts += ["ab " + "a" * (END_CHARS + 5), "a" * (END_CHARS + 3) + " " + "a" * END_CHARS]
     texts += ["a" * END_CHARS + "b " + "a" * END_CHARS, "aba ababa aba", "x ababa aba", "x ab"]
+    # words glued to their own repeats, plurals, hyphens and digits ("sas sa", "sasa-s sa")
+    texts += [t for t in random_texts(6, 3000, "sa  .\n'-3", 24) if t]
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
     rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
     got = rule._mid_word(batch).to_list()
