@@ -1012,9 +1012,15 @@ class TruncatedText(Rule):
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
         )
         per_doc = pl.concat([first, per_doc])
-        fences = batch.lines.group_by(DOC).agg(
-            (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
-                "fence_open"
+        # only a document holding ``` can leave a code fence open: its lines alone are counted
+        fenced = batch.docs.filter(pl.col("text").str.contains("```", literal=True)).select(DOC)
+        fences = (
+            batch.lines.join(fenced, on=DOC, how="semi")
+            .group_by(DOC)
+            .agg(
+                (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
+                    "fence_open"
+                )
             )
         )
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
