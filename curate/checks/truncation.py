@@ -1160,7 +1160,7 @@ class TruncatedText(Rule):
         )
         if docs.height == 0:
             return broken
-        # Splitting a whole document into words is the costly part: it is done only where the
+        # Splitting a whole document (below) is the costly part: it is done only where the
         # last word can be a prefix of another, i.e. where the lower-cased text holds it twice
         # (the prefix and the last word do not overlap: a non-letter precedes the last word), or
         # where that argument does not hold (the last word is not the lower-cased text's end, or
