@@ -172,15 +172,11 @@ def _escape(phrase: str) -> str:
     return re.escape(phrase).replace(r"\ ", r"\s+")
 
 
-def _bounded(phrase: str) -> bool:
-    return re.search(r"[^\W\u3040-\u30ff\u4e00-\u9fff]$", phrase) is not None
-
-
 def _alternation(phrases: tuple[str, ...]) -> str:
     # a phrase ending in a letter or digit must end at a word boundary ("share" must not match
     # "shared"); phrases ending in CJK characters or punctuation need none. One boundary for the
     # whole group keeps the compiled regex small.
-    bounded = [p for p in phrases if _bounded(p)]
+    bounded = [p for p in phrases if re.search(r"[^\W\u3040-\u30ff\u4e00-\u9fff]$", p)]
     free = [p for p in phrases if p not in set(bounded)]
     parts = []
     if bounded:
@@ -188,74 +184,6 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     if free:
         parts.append(f"(?:{'|'.join(map(_escape, free))})")
     return "|".join(parts)
-
-
-@lru_cache(maxsize=32)
-def whole_line_phrases(phrases: tuple[str, ...]) -> pl.Series | None:
-    r"""The `[line]` phrases as plain strings, when each starts and ends with a letter and holds
-    no whitespace but single spaces (the shipped lists; else None: the regex decides).
-
-    Then the line regex `^[^\p{L}]*(?:phrase)[^\p{L}]*$` (a phrase's spaces matching any
-    whitespace) matches exactly the lines whose core, the text between the first and the last
-    letter with whitespace runs folded to a space, is a phrase: a set lookup instead of a
-    7,000-character alternation that took ~7 ms to compile in every batch."""
-    if not phrases:
-        return None
-    table = pl.Series(phrases, dtype=pl.String)
-    plain = table.str.contains(r"^\p{L}(?:.*\p{L})?$") & ~table.str.contains(r"[^\S ]|  ")
-    return table if bool(plain.all()) else None
-
-
-@lru_cache(maxsize=32)
-def start_phrases(phrases: tuple[str, ...]) -> tuple[pl.Series, pl.Series, str | None]:
-    r"""The `[start]` phrases split in three: those starting with a letter, `©` or `ⓒ` and
-    holding no whitespace but single spaces (found by Aho-Corasick, see start_hits), the bounded
-    ones among them (a letter or digit must not follow), and a regex for the others (None when
-    there are none; the shipped lists have a few, "(c) copyright").
-
-    A phrase starting with a letter, `©` or `ⓒ` can only match where the regex's prefix
-    `^[^\p{L}©ⓒ]*` ends: the regex `^[^\p{L}©ⓒ]*(?:phrases)` over 500 phrases took ~10 ms to
-    compile in every batch (polars keeps few compiled regexes per thread)."""
-    table = pl.Series(phrases, dtype=pl.String)
-    plain = (table.str.contains(r"^[\p{L}©ⓒ]") & ~table.str.contains(r"[^\S ]|  ")).to_list()
-    fast = [p for p, ok in zip(phrases, plain, strict=True) if ok]
-    rest = tuple(p for p, ok in zip(phrases, plain, strict=True) if not ok)
-    regex = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(rest)})" if rest else None
-    return (
-        pl.Series(fast, dtype=pl.String),
-        pl.Series([p for p in fast if _bounded(p)], dtype=pl.String),
-        regex,
-    )
-
-
-def start_hits(lower: pl.Series, fast: pl.Series, bounded: pl.Series) -> pl.Series:
-    """Lines (lower-cased) that start, after characters other than letters, `©` and `ⓒ`, with
-    one of the `fast` phrases, followed by a character other than a letter or digit (or the
-    end) when the phrase is `bounded`: every phrase found anywhere (Aho-Corasick, overlapping),
-    then kept when the line starts with it."""
-    out = pl.repeat(False, lower.len(), eager=True)
-    if fast.len() == 0 or lower.len() == 0:
-        return out
-    r = pl.col("_r")
-    m = pl.col("_m")
-    found = (
-        pl.DataFrame({"_r": lower})
-        .with_row_index("_i")
-        .with_columns(r.str.replace(r"^[^\p{L}©ⓒ]+", "").str.replace_all(r"\s\s+|[^\S ]", " "))
-        .with_columns(r.str.extract_many(fast.implode(), overlapping=True).alias("_m"))
-        .filter(m.list.len() > 0)
-        .explode("_m")
-        .filter(r.str.starts_with(m))
-    )
-    after = r.str.slice(m.str.len_chars(), 1)
-    ok = ~m.is_in(bounded.implode()) | (after == "") | ~after.str.contains(r"[\p{L}\p{N}]")
-    idx = found.filter(ok).get_column("_i").unique()
-    return out.scatter(idx, True)
-
-
-def _core(lower: pl.Expr) -> pl.Expr:
-    # a line's text between its first and last letter, whitespace runs folded to a space
-    return lower.str.replace_all(r"^[^\p{L}]+|[^\p{L}]+$", "").str.replace_all(r"\s\s+|[^\S ]", " ")
 
 
 @lru_cache(maxsize=32)
@@ -512,12 +440,10 @@ class BoilerplateLines(Rule):
 
     # -- per-line classification --------------------------------------------------------------
 
-    def _phrases(self) -> dict[str, tuple[str, ...]]:
-        p = self.params
-        return load_phrases(tuple(p.languages), tuple(p.phrase_files), tuple(p.extra_phrases))
-
     def _regexes(self) -> dict[str, str | None]:
-        return phrase_regexes(tuple(self._phrases().items()))
+        p = self.params
+        phrases = load_phrases(tuple(p.languages), tuple(p.phrase_files), tuple(p.extra_phrases))
+        return phrase_regexes(tuple(phrases.items()))
 
     def classify(self, lines: pl.DataFrame, recurring: pl.Series | None = None) -> pl.DataFrame:
         """`lines` (`__doc`, `__ln`, `line`, each document's lines in order) with `_bp`
@@ -606,17 +532,6 @@ class BoilerplateLines(Rule):
         ).iter_columns()
 
         def rx_hit(key: str, rows: pl.Series | None) -> pl.Series:
-            table = whole_line_phrases(self._phrases()["line"]) if key == "line" else None
-            if table is not None:
-                return lines.select(_core(pl.col("_l")).is_in(table.implode())).to_series()
-            if key == "start" and rx[key] is not None and rows is not None:
-                fast, bounded, rest = start_phrases(self._phrases()["start"])
-                part = lines.get_column("_l").filter(rows)
-                hit = start_hits(part, fast, bounded)
-                if rest is not None:
-                    hit = hit | part.str.contains(rest)
-                idx = rows.arg_true()
-                return pl.repeat(False, lines.height, eager=True).scatter(idx, hit)
             pattern = rx[key]
             if pattern is None:
                 return pl.repeat(False, lines.height, eager=True)
@@ -636,18 +551,17 @@ class BoilerplateLines(Rule):
             ).to_series()
             key = _fold(pl.col("_l")).hash(seed=HASH_SEED)
             is_recurring = on(rows, key.is_in(recurring.implode()), False)
-        widget, editor_tag, byline = _on_rows(
-            lines,
-            short_rows,
-            [
-                s.str.contains(WIDGET),
-                s.str.contains(EDITOR_TAG)
-                & (
-                    s.str.slice(1).str.strip_chars_start().str.len_chars()
-                    <= EDITOR_TAG_MAX_CHARS + 1
-                ),
-                s.str.contains(BYLINE) & (w <= 7),
-            ],
+        widget, byline = _on_rows(
+            lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
+        )
+        # an editor tag is a short line in brackets: the regex and its length limit run there
+        tag_rows = lines.select(
+            pl.lit(short_rows) & s.str.starts_with("(") & s.str.ends_with(")")
+        ).to_series()
+        editor_tag = on(
+            tag_rows,
+            s.str.contains(EDITOR_TAG)
+            & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= EDITOR_TAG_MAX_CHARS + 1),
             False,
         )
         hard = {
