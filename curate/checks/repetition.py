@@ -10,6 +10,7 @@ import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.words import LineTokens
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
@@ -74,6 +75,49 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return tuple(w.get_column(c).to_numpy() for c in ("_row", "_wl", "_h"))  # type: ignore[return-value]
 
 
+# the memo key under which the quality family keeps the batch's line tokens (quality._line_tokens)
+LINE_TOKENS_MEMO = "quality_line_tokens"
+
+
+def shared_line_tokens(batch: Batch) -> LineTokens | None:
+    """The batch's line tokens if a rule before this one already split them, else None. They are
+    not computed here: with no quality rule after this one they would cost more than the words
+    they save (and a strip by this rule discards them with the batch)."""
+    lt = batch._memo.get(LINE_TOKENS_MEMO)
+    return lt if isinstance(lt, LineTokens) else None
+
+
+def words_from_tokens(
+    lt: LineTokens, lines: pl.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`word_arrays` of the batch, read from the quality family's line tokens of `lines` (the
+    batch's lines) instead of splitting the text again: the words of a text are those of its
+    lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has none). The
+    first `lt.kept` tokens are the lines' pieces split on " " without other whitespace or
+    unspaced-script characters, in order, which are exactly their whitespace words; a line with a
+    piece split again (a tab, "\r", CJK) is split here on whitespace instead. Each distinct
+    string is hashed and measured once."""
+    vocab = lt.vocab
+    line, code = lt.line[: lt.kept], lt.code[: lt.kept]
+    vh = vocab.get_column("tok").hash(_SEED).to_numpy()
+    vl = vocab.get_column("chars").cast(pl.Int64).to_numpy()
+    wh, wl = vh[code], vl[code]
+    if len(lt.split_line):
+        redo = np.unique(lt.split_line)
+        keep = np.ones(lines.height, dtype=bool)
+        keep[redo] = False
+        keep = keep[line]
+        r_row, r_wl, r_wh = word_arrays(pl.DataFrame({"text": lines.get_column(LINE)[redo]}))
+        at = np.concatenate([line[keep], redo[r_row]])
+        # two sorted runs (both in line order): the stable sort merges them in linear time
+        order = np.argsort(at, kind="stable")
+        line = at[order]
+        wl = np.concatenate([wl[keep], r_wl])[order]
+        wh = np.concatenate([wh[keep], r_wh])[order]
+    row = lines.get_column(DOC).cast(pl.Int64).to_numpy()[line]
+    return row, wl, wh
+
+
 def _repeated(g: np.ndarray) -> np.ndarray:
     """Which of the hashes occur more than once. (Sorting, then looking up the repeated values, is
     about 3x faster than polars' is_duplicated on the batch's 700,000 2-grams.)"""
@@ -89,7 +133,9 @@ def _repeated(g: np.ndarray) -> np.ndarray:
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
+def gopher_ngram_signals(
+    docs: pl.DataFrame, words: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Per row of `docs`: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
     divides by the document's length).
 
@@ -98,12 +144,13 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
     same n-gram in the same document. Only an n-gram that occurs twice can be a duplicate or the
     top n-gram, and an (n+1)-gram occurs twice only where its first n words do: each n is computed
     on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
-    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
+    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams. `words`:
+    `word_arrays(docs)` if already known.
     """
     n_docs = docs.height
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
-    row, wl, wh = word_arrays(docs)
+    row, wl, wh = word_arrays(docs) if words is None else words
     if row.size < 2:
         return out
     # exclusive end (position after its last word) of each document
@@ -170,7 +217,40 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
 _FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
 
 
-def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict, np.ndarray]:
+def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
+    """The counts of _FOLD_COUNTS as one uint64, linear in the counts (wrapping arithmetic): the
+    fingerprint of a line is the sum of its pieces' fingerprints."""
+    fp = np.zeros(len(counts[0]) if counts else 0, dtype=np.uint64)
+    for c in counts:
+        fp = fp * _MULT + c.astype(np.uint64)
+    return fp
+
+
+def _segment_sums(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
+    """Wrapping uint64 sums of `values` per segment, `seg` sorted (0..n_seg-1)."""
+    ends = np.cumsum(np.bincount(seg, minlength=n_seg))
+    cs = np.concatenate(([np.uint64(0)], np.cumsum(values, dtype=np.uint64)))
+    return cs[ends] - cs[ends - np.bincount(seg, minlength=n_seg)]
+
+
+def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
+    """Per line, `_fingerprint` of its counts of _FOLD_COUNTS, summed over its tokens: every
+    character but whitespace is in exactly one token, and counting each distinct token once
+    reads a twentieth of the bytes that counting the lines does."""
+    tok = lt.vocab.get_column("tok")
+    fv = _fingerprint([tok.str.count_matches(c).to_numpy() for c in _FOLD_COUNTS])
+    if fv.size == 0:
+        return np.zeros(n_lines, dtype=np.uint64)
+    # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
+    fp = _segment_sums(fv[lt.code[: lt.kept]], lt.line[: lt.kept], n_lines)
+    if len(lt.code) > lt.kept:
+        np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
+    return fp
+
+
+def line_repeats(
+    lines: pl.DataFrame, n_docs: int, min_chars: int, tokens: LineTokens | None = None
+) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
     of `lines`.
@@ -178,20 +258,28 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     Keys (`normalised` text) are computed only for the lines that can repeat: those whose counts
     of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
     paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
-    normalising every line, and leaves about 3 % of web text's characters to normalise. `__doc`
-    is the document's row in the batch (Batch's contract): per-document sums are bincounts.
+    normalising every line, and leaves about 3 % of web text's characters to normalise; with
+    `tokens` (the line tokens of `lines`) they are counted once per distinct token instead.
+    `__doc` is the document's row in the batch (Batch's contract): per-document sums are
+    bincounts.
     """
     L = pl.col(LINE)
     fr = lines.select(
         pl.col(DOC).cast(pl.Int64),
         L.str.len_chars().cast(pl.Int64).alias("_n"),
         (L.str.strip_chars() == "").alias("_blank"),
-        *[L.str.count_matches(c).alias(f"_c{i}") for i, c in enumerate(_FOLD_COUNTS)],
+        *[
+            L.str.count_matches(c).alias(f"_c{i}")
+            for i, c in enumerate(_FOLD_COUNTS if tokens is None else ())
+        ],
     ).with_columns(
         pl.col("_blank").cum_sum().cast(pl.Int64).alias("_pid"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
     )
-    counts = [f"_c{i}" for i in range(len(_FOLD_COUNTS))]
+    if tokens is None:
+        fp_all = _fingerprint([fr.get_column(f"_c{i}").to_numpy() for i in range(len(_FOLD_COUNTS))])
+    else:
+        fp_all = token_fingerprints(tokens, lines.height)
     nb = fr.filter(~pl.col("_blank"))
     doc = nb.get_column(DOC).to_numpy()
     n = nb.get_column("_n").to_numpy()
@@ -220,12 +308,12 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     # lines (and paragraphs) that can repeat
     # (a hash of document and counts: two lines with equal counts get equal hashes, and a
     # collision only adds a candidate)
-    line_key = (doc + 1).astype(np.uint64)
-    para_key = (pdoc + 1).astype(np.uint64)
-    for c in counts:
-        cnt = nb.get_column(c).to_numpy().astype(np.uint64)
-        line_key = line_key * _MULT + cnt
-        para_key = para_key * _MULT + np.bincount(para, weights=cnt).astype(np.uint64)
+    # (the document times _MULT ** len(_FOLD_COUNTS) plus the fingerprint: the chain
+    # ((doc + 1) * _MULT + c0) * _MULT + c1 ... of the counts)
+    fp = fp_all[nb.get_column("_row").to_numpy()] if fp_all.size else np.zeros(m, np.uint64)
+    scale = np.uint64(pow(int(_MULT), len(_FOLD_COUNTS), 1 << 64))
+    line_key = (doc + 1).astype(np.uint64) * scale + fp
+    para_key = (pdoc + 1).astype(np.uint64) * scale + _segment_sums(fp, para, n_para)
     line_cand = _repeated(line_key)
     para_cand = _repeated(para_key)
     cand = line_cand | para_cand[para]
@@ -500,8 +588,10 @@ class RepeatedParagraphs(Rule):
         text_len = batch.text.str.len_chars().cast(pl.Float64)
         denom = text_len.clip(lower_bound=1)
 
-        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars)
-        per_doc |= gopher_ngram_signals(batch.docs)
+        lt = shared_line_tokens(batch)
+        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt)
+        words = None if lt is None else words_from_tokens(lt, batch.lines)
+        per_doc |= gopher_ngram_signals(batch.docs, words)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)
