@@ -87,35 +87,28 @@ def shared_line_tokens(batch: Batch) -> LineTokens | None:
     return lt if isinstance(lt, LineTokens) else None
 
 
-def words_from_tokens(
-    lt: LineTokens, lines: pl.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`word_arrays` of the batch, read from the quality family's line tokens of `lines` (the
-    batch's lines) instead of splitting the text again: the words of a text are those of its
-    lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has none). The
-    first `lt.kept` tokens are the lines' pieces split on " " without other whitespace or
-    unspaced-script characters, in order, which are exactly their whitespace words; a line with a
-    piece split again (a tab, "\r", CJK) is split here on whitespace instead. Each distinct
-    string is hashed and measured once."""
-    vocab = lt.vocab
-    line, code = lt.line[: lt.kept], lt.code[: lt.kept]
-    vh = vocab.get_column("tok").hash(_SEED).to_numpy()
-    vl = vocab.get_column("chars").cast(pl.Int64).to_numpy()
-    wh, wl = vh[code], vl[code]
+def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
+    """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
+    `lines` (the batch's lines) instead of splitting the text again: the words of a text are
+    those of its lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has
+    none). The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold
+    no other whitespace and no unspaced-script character: exactly their whitespace words. A
+    document with a piece split again (a tab, "\r", CJK) gets wrong words here, which touch no
+    other document (n-grams are per document), and is computed again from its text. Each
+    distinct string is hashed and measured once."""
+    line, code = lt.line[: lt.kept], lt.code[: lt.kept].astype(np.intp)
+    wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
+    wl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()[code]
+    doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
+    per_line = np.diff(np.searchsorted(line, np.arange(lines.height + 1)))
+    per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
+    out = ngram_numerators(per_doc, wl, wh)
     if len(lt.split_line):
-        redo = np.unique(lt.split_line)
-        keep = np.ones(lines.height, dtype=bool)
-        keep[redo] = False
-        keep = keep[line]
-        r_row, r_wl, r_wh = word_arrays(pl.DataFrame({"text": lines.get_column(LINE)[redo]}))
-        at = np.concatenate([line[keep], redo[r_row]])
-        # two sorted runs (both in line order): the stable sort merges them in linear time
-        order = np.argsort(at, kind="stable")
-        line = at[order]
-        wl = np.concatenate([wl[keep], r_wl])[order]
-        wh = np.concatenate([wh[keep], r_wh])[order]
-    row = lines.get_column(DOC).cast(pl.Int64).to_numpy()[line]
-    return row, wl, wh
+        redo = np.unique(doc_of_line[lt.split_line])
+        again = gopher_ngram_signals(docs[redo])
+        for name, values in again.items():
+            out[name][redo] = values
+    return out
 
 
 def _repeated(g: np.ndarray) -> np.ndarray:
@@ -133,47 +126,62 @@ def _repeated(g: np.ndarray) -> np.ndarray:
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def gopher_ngram_signals(
-    docs: pl.DataFrame, words: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-) -> dict[str, np.ndarray]:
+def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
     """Per row of `docs`: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
-    divides by the document's length).
+    divides by the document's length), from the whitespace words of its text."""
+    row, wl, wh = word_arrays(docs)
+    return ngram_numerators(np.bincount(row, minlength=docs.height), wl, wh)
+
+
+# flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
+_BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
+
+
+def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dict[str, np.ndarray]:
+    """The n-gram numerators of `gopher_ngram_signals`, from the batch's words in order: `per_doc`
+    words per document, then each word's length and hash.
 
     The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
     (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
     same n-gram in the same document. Only an n-gram that occurs twice can be a duplicate or the
     top n-gram, and an (n+1)-gram occurs twice only where its first n words do: each n is computed
     on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
-    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams. `words`:
-    `word_arrays(docs)` if already known.
+    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
     """
-    n_docs = docs.height
+    n_docs = per_doc.size
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
-    row, wl, wh = word_arrays(docs) if words is None else words
-    if row.size < 2:
+    if wh.size < 2:
         return out
     # exclusive end (position after its last word) of each document
-    ends = np.cumsum(np.bincount(row, minlength=n_docs))
-    # 2-grams: every position but a document's last word
-    idx = np.flatnonzero(row[1:] == row[:-1])  # positions whose (n-1)-gram repeats
-    g = ((row[:-1].astype(np.uint64) + np.uint64(1)) * _MULT + wh[:-1]) * _MULT + wh[1:]
-    g = g[idx]  # their hashes
-    chars = None  # characters of their words
+    ends = np.cumsum(per_doc)
+    # 2-grams at every position: ((doc + 1) * _MULT + first word) * _MULT + second word
+    seed = (np.arange(1, n_docs + 1, dtype=np.uint64) * _MULT) * _MULT
+    g = wh[:-1] * _MULT
+    g += wh[1:]
+    g += np.repeat(seed, per_doc)[:-1]
+    # a document's last word starts no 2-gram
+    last = ends[(per_doc > 0) & (ends < wh.size)] - 1
+    g[last] ^= _BOUNDARY
+    idx = doc = chars = None  # positions whose (n-1)-gram repeats, their document and characters
     for n in range(2, max(DUP_NS) + 1):
         if n > 2:
-            valid = idx + n <= ends[row[idx]]
-            idx, chars = idx[valid], chars[valid]
+            valid = idx + n <= ends[doc]
+            idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
             chars += wl[idx + (n - 1)]
-        if idx.size == 0:
+        if g.size == 0:
             break
         rep = _repeated(g)
-        idx, g = idx[rep], g[rep]
+        if n == 2:
+            idx = np.flatnonzero(rep)
+            doc = np.searchsorted(ends, idx, side="right")
+            chars = wl[idx] + wl[idx + 1]
+        else:
+            idx, chars, doc = idx[rep], chars[rep], doc[rep]
+        g = g[rep]
         if idx.size == 0:
             break
-        chars = wl[idx] + wl[idx + 1] if n == 2 else chars[rep]
-        doc = row[idx]
         if n in TOP_NS:
             # top n-gram: characters of the most frequent n-gram (its words joined by single
             # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
@@ -228,9 +236,9 @@ def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
 
 def _segment_sums(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
     """Wrapping uint64 sums of `values` per segment, `seg` sorted (0..n_seg-1)."""
-    ends = np.cumsum(np.bincount(seg, minlength=n_seg))
+    bounds = np.searchsorted(seg, np.arange(n_seg + 1))
     cs = np.concatenate(([np.uint64(0)], np.cumsum(values, dtype=np.uint64)))
-    return cs[ends] - cs[ends - np.bincount(seg, minlength=n_seg)]
+    return cs[bounds[1:]] - cs[bounds[:-1]]
 
 
 def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
@@ -242,7 +250,7 @@ def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept]], lt.line[: lt.kept], n_lines)
+    fp = _segment_sums(fv[lt.code[: lt.kept].astype(np.intp)], lt.line[: lt.kept], n_lines)
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -590,8 +598,10 @@ class RepeatedParagraphs(Rule):
 
         lt = shared_line_tokens(batch)
         per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt)
-        words = None if lt is None else words_from_tokens(lt, batch.lines)
-        per_doc |= gopher_ngram_signals(batch.docs, words)
+        if lt is None:
+            per_doc |= gopher_ngram_signals(batch.docs)
+        else:
+            per_doc |= ngrams_from_tokens(lt, batch.docs, batch.lines)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)
