@@ -87,6 +87,12 @@ def shared_line_tokens(batch: Batch) -> LineTokens | None:
     return lt if isinstance(lt, LineTokens) else None
 
 
+def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
+    """How many of the first `lt.kept` tokens (those in line order) each line has."""
+    line = lt.line[: lt.kept]
+    return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
+
+
 def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
     """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
     `lines` (the batch's lines) instead of splitting the text again: the words of a text are
@@ -96,11 +102,11 @@ def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) 
     document with a piece split again (a tab, "\r", CJK) gets wrong words here, which touch no
     other document (n-grams are per document), and is computed again from its text. Each
     distinct string is hashed and measured once."""
-    line, code = lt.line[: lt.kept], lt.code[: lt.kept].astype(np.intp)
+    code = lt.code[: lt.kept].astype(np.intp)
     wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
     wl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()[code]
     doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
-    per_line = np.diff(np.searchsorted(line, np.arange(lines.height + 1)))
+    per_line = _tokens_per_line(lt, lines.height)
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
     out = ngram_numerators(per_doc, wl, wh)
     if len(lt.split_line):
@@ -175,7 +181,9 @@ def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dic
         rep = _repeated(g)
         if n == 2:
             idx = np.flatnonzero(rep)
-            doc = np.searchsorted(ends, idx, side="right")
+            # idx is sorted: count its positions before each document's end
+            in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
+            doc = np.repeat(np.arange(n_docs), in_doc)
             chars = wl[idx] + wl[idx + 1]
         else:
             idx, chars, doc = idx[rep], chars[rep], doc[rep]
@@ -234,10 +242,10 @@ def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
     return fp
 
 
-def _segment_sums(values: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
-    """Wrapping uint64 sums of `values` per segment, `seg` sorted (0..n_seg-1)."""
-    bounds = np.searchsorted(seg, np.arange(n_seg + 1))
+def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Wrapping uint64 sums of `values` over consecutive segments of `sizes` values each."""
     cs = np.concatenate(([np.uint64(0)], np.cumsum(values, dtype=np.uint64)))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
     return cs[bounds[1:]] - cs[bounds[:-1]]
 
 
@@ -250,7 +258,7 @@ def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept].astype(np.intp)], lt.line[: lt.kept], n_lines)
+    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, n_lines))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -321,7 +329,7 @@ def line_repeats(
     fp = fp_all[nb.get_column("_row").to_numpy()] if fp_all.size else np.zeros(m, np.uint64)
     scale = np.uint64(pow(int(_MULT), len(_FOLD_COUNTS), 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
-    para_key = (pdoc + 1).astype(np.uint64) * scale + _segment_sums(fp, para, n_para)
+    para_key = (pdoc + 1).astype(np.uint64) * scale + _segment_sums(fp, np.bincount(para, minlength=n_para))
     line_cand = _repeated(line_key)
     para_cand = _repeated(para_key)
     cand = line_cand | para_cand[para]
