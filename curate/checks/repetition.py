@@ -231,6 +231,8 @@ def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dic
 # character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
 # code point). Two lines (or paragraphs) whose counts differ cannot share a key.
 _FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
+# counted on the distinct tokens, more letters cost little and leave a third of the candidates
+_TOKEN_FOLD_COUNTS = (*_FOLD_COUNTS, "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
 
 
 def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
@@ -250,11 +252,11 @@ def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
-    """Per line, `_fingerprint` of its counts of _FOLD_COUNTS, summed over its tokens: every
+    """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
     character but whitespace is in exactly one token, and counting each distinct token once
     reads a twentieth of the bytes that counting the lines does."""
     tok = lt.vocab.get_column("tok")
-    fv = _fingerprint([tok.str.count_matches(c).to_numpy() for c in _FOLD_COUNTS])
+    fv = _fingerprint([tok.str.count_matches(c).to_numpy() for c in _TOKEN_FOLD_COUNTS])
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
@@ -293,8 +295,10 @@ def line_repeats(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
     )
     if tokens is None:
-        fp_all = _fingerprint([fr.get_column(f"_c{i}").to_numpy() for i in range(len(_FOLD_COUNTS))])
+        n_counts = len(_FOLD_COUNTS)
+        fp_all = _fingerprint([fr.get_column(f"_c{i}").to_numpy() for i in range(n_counts)])
     else:
+        n_counts = len(_TOKEN_FOLD_COUNTS)
         fp_all = token_fingerprints(tokens, lines.height)
     nb = fr.filter(~pl.col("_blank"))
     doc = nb.get_column(DOC).to_numpy()
@@ -324,12 +328,13 @@ def line_repeats(
     # lines (and paragraphs) that can repeat
     # (a hash of document and counts: two lines with equal counts get equal hashes, and a
     # collision only adds a candidate)
-    # (the document times _MULT ** len(_FOLD_COUNTS) plus the fingerprint: the chain
+    # (the document times _MULT ** n_counts plus the fingerprint: the chain
     # ((doc + 1) * _MULT + c0) * _MULT + c1 ... of the counts)
     fp = fp_all[nb.get_column("_row").to_numpy()] if fp_all.size else np.zeros(m, np.uint64)
-    scale = np.uint64(pow(int(_MULT), len(_FOLD_COUNTS), 1 << 64))
+    scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
-    para_key = (pdoc + 1).astype(np.uint64) * scale + _segment_sums(fp, np.bincount(para, minlength=n_para))
+    para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))
+    para_key = (pdoc + 1).astype(np.uint64) * scale + para_fp
     line_cand = _repeated(line_key)
     para_cand = _repeated(para_key)
     cand = line_cand | para_cand[para]
