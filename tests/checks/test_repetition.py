@@ -385,7 +385,8 @@ def test_rule_gives_the_same_with_or_without_the_quality_tokens():
         )
         plain = Batch.from_texts(pl.Series(texts))
         memo = Batch.from_texts(pl.Series(texts))
-        memo.memo(repetition.LINE_TOKENS_MEMO, lambda: line_tokens(memo.lines.get_column(LINE)))
+        tokens = line_tokens(memo.lines.get_column(LINE))
+        memo.memo(repetition.LINE_TOKENS_MEMO, lambda t=tokens: t)
         assert repetition.shared_line_tokens(plain) is None
         assert repetition.shared_line_tokens(memo) is not None
         a, b = rule.evaluate(plain), rule.evaluate(memo)
