@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
@@ -251,12 +252,34 @@ def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return cs[bounds[1:]] - cs[bounds[:-1]]
 
 
+def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
+    """`_fingerprint` of each string's counts of `classes` (each "[xX]", ASCII letters), read
+    from the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
+    a per-byte weight summed per string gives every count in one pass (a regex count per class
+    and string costs ten times more on a vocabulary of short strings)."""
+    arr = strings.to_arrow()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    if data_buf is None or offsets[-1] == offsets[0]:
+        return np.zeros(len(arr), dtype=np.uint64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    weight = np.zeros(256, dtype=np.uint64)
+    for i, cls in enumerate(classes):
+        w = np.uint64(pow(int(_MULT), len(classes) - 1 - i, 1 << 64))
+        for letter in cls[1:-1]:
+            weight[ord(letter)] = w
+    cs = np.concatenate(([np.uint64(0)], np.cumsum(weight[data], dtype=np.uint64)))
+    at = cs[offsets - offsets[0]]
+    return at[1:] - at[:-1]
+
+
 def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
     """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
     character but whitespace is in exactly one token, and counting each distinct token once
     reads a twentieth of the bytes that counting the lines does."""
-    tok = lt.vocab.get_column("tok")
-    fv = _fingerprint([tok.str.count_matches(c).to_numpy() for c in _TOKEN_FOLD_COUNTS])
+    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _TOKEN_FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
