@@ -247,9 +247,11 @@ def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
 
 def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Wrapping uint64 sums of `values` over consecutive segments of `sizes` values each."""
-    cs = np.concatenate(([np.uint64(0)], np.cumsum(values, dtype=np.uint64)))
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
-    return cs[bounds[1:]] - cs[bounds[:-1]]
+    cs = np.empty(len(values) + 1, dtype=np.uint64)
+    cs[0] = 0
+    np.cumsum(values, dtype=np.uint64, out=cs[1:])
+    at = cs[np.cumsum(sizes)]
+    return at - np.concatenate(([np.uint64(0)], at[:-1]))
 
 
 def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
