@@ -3,6 +3,7 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +106,12 @@ def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) 
     distinct string is hashed and measured once."""
     code = lt.code[: lt.kept].astype(np.intp)
     wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
-    wl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()[code]
+    # lengths are read only where an n-gram repeats (a tenth of the words): no array per word
+    vl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()
+
+    def wl(at: np.ndarray) -> np.ndarray:
+        return vl[code[at]]
+
     doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
     per_line = _tokens_per_line(lt, lines.height)
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
@@ -144,9 +150,12 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
 _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 
 
-def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dict[str, np.ndarray]:
+def ngram_numerators(
+    per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
+) -> dict[str, np.ndarray]:
     """The n-gram numerators of `gopher_ngram_signals`, from the batch's words in order: `per_doc`
-    words per document, then each word's length and hash.
+    words per document, then each word's length (an array, or a function of word positions) and
+    hash.
 
     The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
     (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
@@ -155,6 +164,7 @@ def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dic
     on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
     n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
     """
+    length = wl if callable(wl) else wl.__getitem__
     n_docs = per_doc.size
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
@@ -176,7 +186,7 @@ def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dic
             valid = idx + n <= ends[doc]
             idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
-            chars += wl[idx + (n - 1)]
+            chars += length(idx + (n - 1))
         if g.size == 0:
             break
         rep = _repeated(g)
@@ -185,7 +195,7 @@ def ngram_numerators(per_doc: np.ndarray, wl: np.ndarray, wh: np.ndarray) -> dic
             # idx is sorted: count its positions before each document's end
             in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
             doc = np.repeat(np.arange(n_docs), in_doc)
-            chars = wl[idx] + wl[idx + 1]
+            chars = length(idx) + length(idx + 1)
         else:
             idx, chars, doc = idx[rep], chars[rep], doc[rep]
         g = g[rep]
