@@ -85,7 +85,7 @@ def shared_line_tokens(batch: Batch) -> LineTokens | None:
     """The batch's line tokens if a rule before this one already split them, else None. They are
     not computed here: with no quality rule after this one they would cost more than the words
     they save (and a strip by this rule discards them with the batch)."""
-    lt = batch._memo.get(LINE_TOKENS_MEMO)
+    lt = batch.memoized(LINE_TOKENS_MEMO)
     return lt if isinstance(lt, LineTokens) else None
 
 
