@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import xxhash
@@ -54,15 +55,19 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     Untouched documents keep their text byte for byte. In touched ones, blank lines left at the
     start, at the end or doubled by a removal are tidied away.
     """
-    touched_docs = docs.filter(touched).select(DOC)
-    if touched_docs.height == 0:
+    if not touched.any():
         return docs["text"]
-    sub = lines.join(touched_docs, on=DOC, how="semi")
+    # a document's lines are consecutive rows (in line order), so its first and last lines are
+    # where __doc changes: no window (over) functions needed
+    mask = touched.to_numpy()[lines[DOC].to_numpy()]
+    sub = lines.filter(pl.Series(mask)).select(DOC, LINE)
     blank = pl.col(LINE).str.strip_chars() == ""
-    sub = sub.with_columns(blank.alias("_b"))
+    first = pl.col(DOC) != pl.col(DOC).shift(1)
+    last = pl.col(DOC) != pl.col(DOC).shift(-1)
     # drop blanks that follow a blank, or come first; then trailing blanks
-    sub = sub.filter(~(pl.col("_b") & pl.col("_b").shift(1, fill_value=True).over(DOC)))
-    sub = sub.filter(~(pl.col("_b") & (pl.int_range(pl.len()).over(DOC) == pl.len().over(DOC) - 1)))
+    sub = sub.with_columns(blank.alias("_b"))
+    sub = sub.filter(~(pl.col("_b") & (first | pl.col("_b").shift(1)).fill_null(True)))
+    sub = sub.filter(~(pl.col("_b") & last.fill_null(True)))
     joined = sub.group_by(DOC, maintain_order=True).agg(pl.col(LINE).str.join("\n").alias("_t"))
     new = docs.select(DOC, "text", touched.alias("_touched")).join(
         joined, on=DOC, how="left", maintain_order="left"
@@ -107,12 +112,9 @@ def process_batch(
             removed_by[rule.name] = removed.select(
                 DOC, OFF, (pl.col(LINE).str.len_chars() + 1).alias("len")
             )
-            touched = (
-                touched
-                | batch.doc_index.select(
-                    pl.col(DOC).is_in(removed[DOC].unique().implode())
-                ).to_series()
-            )
+            hit = np.zeros(n, dtype=bool)
+            hit[removed[DOC].to_numpy()] = True
+            touched = touched | pl.Series(hit)
             lines = batch.lines.filter(~result.remove)
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
             batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
@@ -155,7 +157,7 @@ def process_batch(
         df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
     )
     orig_text = original.fill_null("")
-    picker = _ExamplePicker(orig_text)
+    picker = _ExamplePicker(orig_text, list(fired_cols.values()))
     chosen: dict[str, list[tuple[str, int]]] = {}
     for rule in rules:
         fired = fired_cols[rule.name]
@@ -207,37 +209,41 @@ def process_batch(
 
 
 def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:
+    """Per document, the names (in rule-set order) of the rules that fired on it."""
     if not names:
         n = len(next(iter(fired.values()))) if fired else 0
         return pl.Series([[] for _ in range(n)], dtype=pl.List(pl.String))
-    frame = pl.DataFrame([fired[name] for name in names])
-    return frame.select(
-        pl.concat_list([pl.when(pl.col(name)).then(pl.lit(name)).otherwise(None) for name in names])
-        .list.drop_nulls()
-        .alias("names")
-    ).to_series()
+    # the list column built from its offsets and values: ~20x less CPU than a concat_list of
+    # when/then over every rule and document (11 -> 0.5 ms for 26 rules x 2,200 documents)
+    m = np.column_stack([fired[name].to_numpy() for name in names])
+    rows, cols = np.nonzero(m)  # row by row, each row's rules in rule-set order
+    offsets = np.zeros(m.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=m.shape[0]), out=offsets[1:])
+    values = pa.array(names, type=pa.large_string()).take(pa.array(cols))
+    return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values)).alias("names")
 
 
 class _ExamplePicker:
     """Up to MAX_EXAMPLES fired documents per rule, the smallest hashes of their text (seeded by
     the rule's name), so that shards and batches agree on the choice."""
 
-    def __init__(self, texts: pl.Series):
-        self.texts = texts
+    def __init__(self, texts: pl.Series, fired: list[pl.Series]):
+        # the UTF-8 bytes of every document some rule fired on, fetched once per batch as bytes
+        # (a polars string is valid UTF-8: the bytes str.encode gave), not every text as a str
         self._encoded: dict[int, bytes] = {}
-        self._all: list[str] | None = None
+        if not fired:
+            return
+        any_fired = pl.DataFrame(fired).select(pl.any_horizontal(pl.all())).to_series()
+        idx = any_fired.arg_true()
+        data = texts.cast(pl.Binary).gather(idx).to_list() if len(idx) else []
+        self._encoded = dict(zip(idx.to_list(), data, strict=True))
 
     def pick(self, rule: str, fired: pl.Series) -> list[tuple[str, int]]:
         idx = fired.arg_true().to_list()
         if not idx:
             return []
-        if self._all is None:  # one conversion per batch, not one per rule
-            self._all = self.texts.to_list()
         seed = xxhash.xxh64_intdigest(rule.encode())
         enc = self._encoded
-        for i in idx:
-            if i not in enc:
-                enc[i] = self._all[i].encode("utf-8", "surrogatepass")
         return sorted((xxhash.xxh64_hexdigest(enc[i], seed=seed), i) for i in idx)[:MAX_EXAMPLES]
 
 

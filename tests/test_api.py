@@ -63,3 +63,26 @@ def test_import_is_cheap():
     code = f"import sys, curate; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_in_memory_batches_honour_the_byte_budget(monkeypatch):
+    """Long documents cut a batch before BATCH_ROWS, as they do for a run's readers (memory
+    follows a batch's text bytes); the output and the report do not depend on the cut."""
+    from curate import api
+
+    long = "Satu kalimat yang cukup panjang untuk mengisi batas byte.\n" * 40
+    texts = [long + f"Dokumen nomor {i}." for i in range(12)] + [DOCS[2]["text"], None]
+    df = pl.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts})
+    whole = curate.evaluate(df, RULES)
+    whole_clean = curate.clean(df, RULES)
+
+    monkeypatch.setattr(api, "BATCH_BYTES", 3 * len(long.encode()))
+    sizes = [t.num_rows if t is not None else 0 for t, _ in api._batches(df.to_arrow(), "text")]
+    assert len(sizes) > 3 and max(sizes) <= 4 and sum(sizes) == len(texts) - 1
+    cut = curate.evaluate(df, RULES)
+    for key in ("documents", "rules"):
+        assert cut[key] == whole[key]
+    assert cut["unreadable"] == whole["unreadable"]
+    cut_clean = curate.clean(df, RULES)
+    for split in ("train", "rejected"):
+        assert cut_clean[split].equals(whole_clean[split])

@@ -88,3 +88,40 @@ def test_progress_is_silent_when_disabled():
     bar.update(100, engine.RunStats(input=1))
     bar.close()
     assert bar.bar is None
+
+
+def test_a_small_input_is_read_once_for_both_passes(tmp_path, monkeypatch):
+    """In this process, the corpus pass keeps the batches it read for the rules' pass (within
+    READ_ONCE_BYTES): each shard is read once, and the output is that of reading it twice."""
+    import pyarrow as pa
+
+    from curate.config import load_ruleset
+    from curate.io import readers
+    from curate.io.writers import SPLITS, _read_part
+    from tests.conftest import sample_corpus
+
+    corpus = sample_corpus(tmp_path, 2)
+    rules = load_ruleset("web")  # corpus passes, strip, drop and flag actions
+    monkeypatch.setattr(readers, "SHARD_BYTES", 64 * 1024)  # several shards
+    monkeypatch.setattr(readers, "_SHARD_BYTES_SET", True)
+    reads = []
+    real = engine.read_shard
+    monkeypatch.setattr(engine, "read_shard", lambda s, *a: reads.append(s) or real(s, *a))
+
+    def run(name):
+        reads.clear()
+        res, prefixes = engine.run(
+            [str(corpus)], rules, engine.RunOptions(workers=1), tmp_path / name
+        )
+        out = {split: [_read_part(f"{p}.{split}.arrow") for p in prefixes] for split in SPLITS}
+        return out, res.stats.to_dict(), list(reads), len(prefixes)
+
+    once, once_stats, once_reads, shards = run("once")
+    assert shards > 1 and len(once_reads) == shards == len(set(once_reads))
+    monkeypatch.setattr(engine, "READ_ONCE_BYTES", 0)
+    twice, twice_stats, twice_reads, _ = run("twice")
+    assert len(twice_reads) == 2 * shards
+    assert once_stats == twice_stats
+    for split in SPLITS:
+        for a, b in zip(once[split], twice[split], strict=True):
+            assert isinstance(a, pa.Table) and a.equals(b), split
