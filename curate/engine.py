@@ -26,11 +26,6 @@ from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, read_sha
 from curate.stats import RunStats
 
 MANIFEST = "manifest.json"
-# A run in this process (one worker, local engine) with a corpus pass reads an input of at most this
-# many bytes once: the corpus pass keeps the batches it read for the rules' pass (the read is
-# ~0.25 CPU s of a 38 MB / 20k-document run, bench/results/throughput.md "Round 2"). Bounded, so
-# memory stays flat in the corpus size (the batches' Arrow tables take about the input's bytes).
-READ_ONCE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -147,15 +142,11 @@ def process_shard(
     batch_rows: int = BATCH_ROWS,
     batch_bytes: int = BATCH_BYTES,
     on_batch: Callable[[int, int], None] | None = None,
-    batches: list | None = None,
 ) -> RunStats:
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
     `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files.
-    on_batch(rows, text bytes) is told of every batch done (the progress bar). `batches`: the
-    shard's (table, unreadable) batches as read_shard gave them (already read by the corpus
-    pass), instead of reading the shard again."""
-    if batches is None:
-        batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
+    on_batch(rows, text bytes) is told of every batch done (the progress bar)."""
+    batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
     text_column = ruleset.text_column
     done = (
         (lambda rows, table: on_batch(rows, table.column(text_column).nbytes)) if on_batch else None
@@ -398,18 +389,6 @@ def run(
 
     # pass 1: corpus-level aggregates
     corpus: dict[str, Any] = {}
-    read_once = (
-        options.engine != "ray"
-        and (runner.workers <= 1 or len(shards) <= 1)
-        and sum(shard_bytes(s) for s in shards) <= READ_ONCE_BYTES
-    )
-    kept_batches: dict[int, list] = {}  # shard index -> its batches, when read once
-
-    def collect_keeping(i: int, *a, on_batch=None):
-        batches = list(read_shard(a[1], ruleset.text_column, a[2], a[3]))
-        kept_batches[i] = batches
-        return collect_batches(a[0], _tables(batches, ruleset.text_column, on_batch))
-
     if corpus_rules:
         cpath = work_dir / "corpus.pkl" if work_dir is not None else None
         if cpath is not None and resume and cpath.exists():
@@ -417,10 +396,9 @@ def run(
             bar.update(sum(shard_bytes(s) for s in shards))
         else:
             bar.set_description("corpus pass")
-            args = [(ruleset, s, options.batch_rows, options.batch_bytes) for s in shards]
             parts_aggs = runner.map(
-                collect_keeping if read_once else collect_shard,
-                [(i, *a) for i, a in enumerate(args)] if read_once else args,
+                collect_shard,
+                [(ruleset, s, options.batch_rows, options.batch_bytes) for s in shards],
                 bar.update,
                 [shard_bytes(s) for s in shards],
             )
@@ -448,16 +426,7 @@ def run(
         )
         for i in todo
     ]
-
-    def process_kept(i: int, *a, on_batch=None):
-        return process_shard(*a, on_batch=on_batch, batches=kept_batches.pop(i, None))
-
-    new_stats = runner.map(
-        process_kept if kept_batches else process_shard,
-        [(i, *a) for i, a in zip(todo, args, strict=True)] if kept_batches else args,
-        bar.update,
-        [shard_bytes(shards[i]) for i in todo],
-    )
+    new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
     runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
