@@ -38,7 +38,8 @@ from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     SUBSTRING_LANGUAGES,
     LineTokens,
-    line_tokens,
+    distinct_line_tokens,
+    distinct_lines,
     stop_word_table,
     stop_words,
 )
@@ -72,30 +73,39 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
-    line = pl.col(LINE)
-    rline = line.str.strip_chars_end()
-    nonblank = line.str.strip_chars() != ""
-    # each test once per line, as a column, then plain sums per document
-    r = pl.col("_rline")
-    lines = (
-        batch.lines.select(DOC, LINE)
-        .with_columns(_javascript_lines(batch).alias("_js"))
-        .filter(nonblank)
-        .with_columns(rline.alias("_rline"), (~line.is_first_distinct().over(DOC)).alias("_dup"))
-        .select(
-            DOC,
-            r.str.contains(BULLET).alias("bullet_lines"),
-            r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
-            r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
-            (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
-            pl.when(pl.col("_dup")).then(line.str.len_chars()).otherwise(0).alias("dup_line_chars"),
-            pl.col("_js").alias("javascript_lines"),
-        )
+    # each test once per distinct line (lines repeat a lot in web crawls: menus, footers), then
+    # weighted sums per document
+    distinct, inverse = _distinct(batch)
+    r = pl.col(LINE).str.strip_chars_end()
+    tests = pl.DataFrame(distinct.alias(LINE)).select(
+        (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
+        r.str.contains(BULLET).alias("bullet_lines"),
+        r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+        pl.col(LINE).str.len_chars().alias("_chars"),
     )
-    per_line = lines.group_by(DOC).agg(
-        pl.len().alias("lines"),
-        *(pl.col(c).sum() for c in lines.columns if c != DOC),
-    )
+    doc_of_line = _doc_of_line(batch)
+    nonblank = tests.get_column("nonblank").to_numpy()[inverse]
+    doc_nb = doc_of_line[nonblank]
+    inv_nb = inverse[nonblank]
+
+    def per_doc(values: np.ndarray) -> np.ndarray:
+        """Sums per document of a value per non-blank line."""
+        return np.bincount(doc_nb, weights=values, minlength=batch.n).astype(np.int64)
+
+    per_line = {"lines": np.bincount(doc_nb, minlength=batch.n).astype(np.int64)}
+    for c in ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines"):
+        per_line[c] = per_doc(tests.get_column(c).to_numpy().astype(np.float64)[inv_nb])
+    # a line repeating an earlier non-blank line of its document: all but the first occurrence
+    # of each (document, distinct line)
+    _, first = np.unique(doc_nb * len(distinct) + inv_nb, return_index=True)
+    dup = np.ones(len(doc_nb), dtype=bool)
+    dup[first] = False
+    chars = tests.get_column("_chars").to_numpy().astype(np.float64)
+    per_line["dup_line_chars"] = per_doc(np.where(dup, chars[inv_nb], 0.0))
+    # "javascript" is never in a blank line
+    per_line["javascript_lines"] = _javascript_per_doc(batch)
     # words and sentences: a document's are those of its lines (neither spans a newline)
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
@@ -136,8 +146,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         "javascript_lines",
     ]
     stats = (
-        docs.join(per_line, on=DOC, how="left", maintain_order="left")
-        .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
+        docs.with_columns(pl.Series(c, v, dtype=pl.Int64) for c, v in per_line.items())
+        .with_columns(pl.col(c).cast(pl.Int64) for c in counts)
         .with_columns(
             _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
         )
@@ -180,8 +190,13 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
 
 def _line_tokens(batch: Batch) -> LineTokens:
     """The tokens of every line of the batch (a document's tokens are those of its lines: no
-    token spans a newline)."""
-    return batch.memo("quality_line_tokens", lambda: line_tokens(batch.lines.get_column(LINE)))
+    token spans a newline), tokenised once per distinct line."""
+    return batch.memo("quality_line_tokens", lambda: distinct_line_tokens(*_distinct(batch)))
+
+
+def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
+    """The batch's distinct lines and each line's row among them (words.distinct_lines)."""
+    return batch.memo("quality_distinct_lines", lambda: distinct_lines(batch.lines[LINE]))
 
 
 def _doc_of_line(batch: Batch) -> np.ndarray:
@@ -202,10 +217,17 @@ def _javascript_lines(batch: Batch) -> pl.Series:
     """Per line of the batch: does it contain "javascript" in any case (C4)."""
 
     def compute() -> pl.Series:
-        lines = batch.lines.get_column(LINE)
-        return _lower_contains(lines, "javascript").cast(pl.Boolean)
+        distinct, inverse = _distinct(batch)
+        found = _lower_contains(distinct, "javascript").cast(pl.Boolean)
+        return found.gather(inverse) if found.any() else pl.Series([False] * len(inverse))
 
     return batch.memo("quality_javascript_lines", compute)
+
+
+def _javascript_per_doc(batch: Batch) -> np.ndarray:
+    """Per document: its lines containing "javascript" in any case."""
+    js = _javascript_lines(batch).to_numpy().astype(np.float64)
+    return np.bincount(_doc_of_line(batch), weights=js, minlength=batch.n).astype(np.int64)
 
 
 def _lorem_ipsum(text: pl.Series) -> pl.Series:
@@ -261,9 +283,17 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         )
         tok_id = ids[lt.code]
         found = np.flatnonzero(tok_id >= 0)
-        line = lt.line[found]
-        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line]
-        key = doc * len(words) + tok_id[found]
+        # the distinct (distinct line, word) pairs, then those of every line holding it
+        pair = np.unique(lt.line[found].astype(np.int64) * len(words) + tok_id[found])
+        per_distinct = np.bincount(pair // len(words), minlength=len(lt.distinct))
+        start = np.cumsum(per_distinct) - per_distinct
+        n_of_line = per_distinct[lt.inverse]
+        # for line i, the pairs start[inverse[i]] .. + n_of_line[i]
+        offset = np.cumsum(n_of_line) - n_of_line
+        at = np.repeat(start[lt.inverse] - offset, n_of_line) + np.arange(n_of_line.sum())
+        line_of = np.repeat(np.arange(len(lt.inverse)), n_of_line)
+        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line_of]
+        key = doc * len(words) + pair[at] % len(words)
         if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
             # distinct (document, word) pairs: a bitmap of documents x words is cheaper than
             # hashing the pairs (a 4,096-document batch and 459 words: 2 MB)
@@ -325,7 +355,9 @@ def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
         chars = sorted({w[0] for w in stop_words()[code]})
         hit = np.zeros(len(vocab), dtype=bool)
         hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
-        docs = batch.lines.get_column(DOC).gather(np.unique(lines[hit[codes]]))
+        held = np.zeros(len(lt.distinct), dtype=bool)
+        held[lines[hit[codes]]] = True
+        docs = batch.lines.get_column(DOC).filter(pl.Series(held[lt.inverse]))
     return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
 
 
@@ -881,7 +913,9 @@ class JavascriptNotice(_QualityRule):
     bins = COUNT_BINS
 
     def evaluate(self, batch: Batch) -> RuleResult:
-        n = _col(batch, "javascript_lines")
+        # not from _stats: a strip rebuilds the batch, and the statistics of the batch before it
+        # would be computed for this one count
+        n = pl.Series("javascript_lines", _javascript_per_doc(batch), dtype=pl.Int64)
         remove = _javascript_lines(batch).alias(LINE)
         return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
 
@@ -949,24 +983,30 @@ class UnterminatedLines(_QualityRule):
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
         bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
-        lt, n_lines = _line_tokens(batch), batch.lines.height
-        lines = batch.lines.select(
-            DOC,
-            LINE,
-            pl.Series("words", lt.words_per_line(n_lines)),
-            pl.Series("long_tokens", lt.long_tokens(n_lines, p.max_word_chars)),
-        ).select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        per_doc = lines.group_by(DOC).agg(
-            pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
+        # once per distinct line, then per line and per document
+        lt = _line_tokens(batch)
+        tests = (
+            pl.DataFrame(lt.distinct.alias(LINE))
+            .select(
+                pl.Series("words", lt.words_per_distinct_line()),
+                pl.Series("long_tokens", lt.long_tokens_per_distinct_line(p.max_word_chars)),
+                LINE,
+            )
+            .select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         )
-        n = batch.per_doc(per_doc, "bad", 0).cast(pl.Int64)
-        total = batch.per_doc(per_doc, "nb", 0).cast(pl.Int64)
+        bad_line = tests.get_column("_bad").to_numpy()[lt.inverse]
+        doc_of_line = _doc_of_line(batch)
+        n = pl.Series(
+            np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
+        )
+        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[lt.inverse]
+        total = pl.Series(np.bincount(doc_of_line, weights=nb, minlength=batch.n).astype(np.int64))
         share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
         fired = n > 0 if self.action == "strip" else share > p.max_share
         return RuleResult(
             signals={"unterminated_lines": n, "unterminated_lines_share": share},
             fired=fired,
-            remove=lines.get_column("_bad"),
+            remove=pl.Series("_bad", bad_line),
         )
 
 
