@@ -248,7 +248,7 @@ def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
     dtype = pl.Categorical(pl.Categories.random())
     cat = lines.fill_null("").cast(dtype)
     inverse = cat.to_physical().to_numpy().astype(np.int64)
-    distinct = dtype.categories.to_series().alias(lines.name)
+    distinct = _categories(lines.fill_null(""), inverse, dtype).alias(lines.name)
     del cat
     return distinct, inverse
 
@@ -273,9 +273,10 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # a fresh category set per call: codes are 0..k-1 for this batch. The categories live as
     # long as a categorical column refers to them, so `cat` is kept until the vocabulary is read.
     dtype = pl.Categorical(pl.Categories.random())
-    cat = split.explode().cast(dtype)
+    pieces = split.explode()
+    cat = pieces.cast(dtype)
     code = cat.to_physical().to_numpy()
-    vocab = dtype.categories.to_series().alias("tok")
+    vocab = _categories(pieces, code, dtype).alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again
     again = vocab.str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
@@ -327,6 +328,21 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
+
+
+def _categories(values: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
+    """The strings of codes 0..k-1 after casting `values` (codes `code`) to a fresh category
+    set. Casting numbers new strings in order of first appearance, so a string's first
+    occurrence is where the running maximum of the codes grows: read from `values` there
+    (`Categories.to_series` walks the categories one Python call at a time, as dear as the
+    cast itself)."""
+    if not len(code):
+        return dtype.categories.to_series()
+    top = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
+    if code[0] != 0 or not np.array_equal(code[first], np.arange(len(first))):
+        return dtype.categories.to_series()  # pragma: no cover - defensive
+    return values.gather(first)
 
 
 def _grown(vocab: pl.Series, more: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:

@@ -527,3 +527,34 @@ def test_every_quality_rule_documents_its_signals_and_sources():
 def test_signals_are_deterministic():
     texts = [PROSE, ID, ZH, JA, TH, RU, "", None]
     assert signals_for(texts) == signals_for(texts)
+
+
+# lines repeat across the documents of a batch (menus, footers): the family tests each distinct
+# line once; a document's counts must not depend on the others sharing its lines
+SHARED = [
+    "Home | News\nThe cat sat on the mat. It was happy.\nHome | News\n\nShare",
+    "Share\nHome | News\nThe cat sat on the mat. It was happy.\nplease enable JavaScript",
+    "Home | News",
+    "",
+    "The cat sat on the mat. It was happy.\nThe cat sat on the mat. It was happy.\n",
+]
+
+
+def test_counts_do_not_depend_on_documents_sharing_lines():
+    together = signals_for(SHARED)
+    for i, text in enumerate(SHARED):
+        alone = signals_for([text])
+        assert {k: v[i] for k, v in together.items()} == {k: v[0] for k, v in alone.items()}, i
+
+
+@pytest.mark.parametrize("rule", ["unterminated-lines", "javascript-notice"])
+def test_stripped_lines_do_not_depend_on_documents_sharing_lines(rule):
+    together, _ = run_rule(rule, SHARED, action="strip")
+    for i, text in enumerate(SHARED):
+        alone, _ = run_rule(rule, [text], action="strip")
+        assert together[i]["text"] == alone[0]["text"], i
+    kept = {
+        "unterminated-lines": "The cat sat on the mat. It was happy.",
+        "javascript-notice": "Share\nHome | News\nThe cat sat on the mat. It was happy.",
+    }
+    assert together[1]["text"] == kept[rule]
