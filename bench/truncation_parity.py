@@ -1,10 +1,12 @@
 """CPU time of `truncated-text` on a JSONL corpus (corpus pass and main pass, batches of 4,096,
 one core), and a check that its signals and verdicts equal a reference run (e.g. of main).
 
-    POLARS_MAX_THREADS=1 PYTHONPATH=<tree> /work/main/.venv/bin/python bench/truncation_parity.py \
-        bench/_work/web-20k.jsonl --save /tmp/ref.parquet            # on main: the reference
-    POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/truncation_parity.py \
-        bench/_work/web-20k.jsonl --compare /tmp/ref.parquet         # here: timing + parity
+    POLARS_MAX_THREADS=1 PYTHONPATH=/work/main /work/main/.venv/bin/python \
+        bench/truncation_parity.py bench/_work/web-20k.jsonl --save /tmp/ref.parquet  # reference
+    POLARS_MAX_THREADS=1 PYTHONPATH=/abs/path/to/tree /work/main/.venv/bin/python \
+        bench/truncation_parity.py bench/_work/web-20k.jsonl --compare /tmp/ref.parquet --repeat 3
+
+(use absolute PYTHONPATHs; the machine is shared, so run the two trees in turn and repeat)
 """
 
 from __future__ import annotations

@@ -311,8 +311,14 @@ def _params(params: dict[str, Any]) -> str:
     )
 
 
+PARAM_ITEMS = 8  # a list parameter (phrase lists run to dozens) shows this many items, then a count
+
+
 def _param_value(v: Any) -> str:
-    return ", ".join(map(str, v)) or "[]" if isinstance(v, list) else str(v)
+    if not isinstance(v, list):
+        return str(v)
+    shown = ", ".join(map(str, v[:PARAM_ITEMS])) or "[]"
+    return shown + (f", … (+{len(v) - PARAM_ITEMS} more)" if len(v) > PARAM_ITEMS else "")
 
 
 def _rule_section(name: str, rule: dict[str, Any], readable: int) -> str:
@@ -588,7 +594,7 @@ font-weight:normal;vertical-align:middle}
 border-color:#bcd0ec}.badge.action{background:var(--bg)}
 .doc{margin:.2rem 0 .4rem}
 .params{font-size:.82rem;color:var(--muted);margin:.3rem 0}.params span{margin-right:1rem;
-white-space:nowrap}
+display:inline-block;max-width:100%;overflow-wrap:anywhere}
 details.example{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;background:#fff}
 details.example>summary{cursor:pointer;padding:.4rem .7rem;background:var(--bg);font-size:.9rem;
 overflow-wrap:anywhere}

@@ -530,3 +530,160 @@ def test_a_last_line_that_opens_a_quote_or_item_and_stops_is_cut(last):
 def test_a_closed_or_complete_last_line_is_not_open(last):
     (v,) = verdicts([ARTICLE + "\n" + last])
     assert not v["truncated_unbalanced"] and not v["truncated"]
+
+
+# -- fast paths equal the plain definitions --------------------------------------------------------
+
+# every White_Space character, characters whose UTF-8 bytes look like theirs (U+200B, U+2010,
+# U+205E, U+3001, U+1681), control characters that are not white space, letters of other scripts
+SPACES = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_SPACES = "\x1c\x1f\u200b\u2010\u205e\u3001\u1681\u00e9\u4e2d\u201c\U0001f600ab.,"
+
+
+def random_texts(seed: int, n: int, alphabet: str, max_len: int = 60) -> list[str | None]:
+    import random
+
+    rng = random.Random(seed)
+    texts: list[str | None] = [None, "", " ", "a"]
+    for _ in range(n):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, max_len))))
+    return texts
+
+
+def test_whitespace_tokens_equal_the_regex_count():
+    from curate.checks.truncation import whitespace_tokens
+
+    texts = pl.Series(random_texts(1, 3000, SPACES + NOT_SPACES * 3), dtype=pl.String)
+    plain = texts.fill_null("").str.count_matches(r"\S+").cast(pl.Int64)
+    assert whitespace_tokens(texts).to_list() == plain.to_list()
+    # a slice (arrow offset) and a series of several chunks
+    assert whitespace_tokens(texts.slice(7, 500)).to_list() == plain.slice(7, 500).to_list()
+    two = pl.concat([texts.slice(0, 100), texts.slice(100, 100)], rechunk=False)
+    assert whitespace_tokens(two).to_list() == plain.head(200).to_list()
+    assert whitespace_tokens(pl.Series([], dtype=pl.String)).to_list() == []
+
+
+def test_word_thresholds_equal_the_word_count():
+    from curate.checks.truncation import IDEOGRAPH, _at_least_words
+
+    lines = pl.Series(random_texts(2, 2000, "ab  .\u4e2d\u3042\u30a2\u00e9\t", 40), dtype=pl.String)
+    lines = lines.fill_null("")
+    words = (
+        lines.str.count_matches(" ", literal=True) + 1 + lines.str.count_matches(IDEOGRAPH)
+    ).to_list()
+    frame = pl.DataFrame({"s": lines})
+    for n in (1, 2, 5, 8, 12):
+        got = frame.with_columns(_at_least_words(pl.col("s"), n).alias("x"))["x"]
+        assert got.to_list() == [w >= n for w in words], n
+
+
+def plain_mid_word(texts: list[str]) -> list[bool]:
+    """The mid-word test as defined, every document split into words (in Python): the text ends
+    in a broken character, a half entity or a hyphen; or its last word, lower-cased, is a proper
+    prefix of another of its words (not its plural) and occurs once whole; or it is a stub."""
+    from curate.checks.truncation import END_CHARS, SHORT_WORDS, VOWELLESS, VOWELLESS_WORDS, WORD
+
+    series = pl.Series(texts, dtype=pl.String)
+    end = series.str.slice(-END_CHARS)
+    raws = end.str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).to_list()
+    lowered = end.str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).str.to_lowercase()
+    words = series.str.to_lowercase().str.extract_all(WORD).to_list()
+    broken = end.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$").to_list()
+    short = pl.Series(raws, dtype=pl.String).str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+    vowelless = pl.Series(raws, dtype=pl.String).str.contains(VOWELLESS)
+    out = []
+    for i, raw in enumerate(raws):
+        if raw is None:
+            out.append(bool(broken[i]))
+            continue
+        w = lowered[i]
+        toks = words[i]
+        prefix = any(t.startswith(w) and len(t) > len(w) and t != w + "s" for t in toks)
+        mid = sum(t == w for t in toks) <= 1 and prefix
+        stub = (short[i] and w not in SHORT_WORDS) or (vowelless[i] and w not in VOWELLESS_WORDS)
+        out.append(bool(broken[i] or mid or stub))
+    return out
+
+
+def test_the_mid_word_shortcut_equals_splitting_every_document():
+    import random
+
+    from curate.checks.truncation import END_CHARS
+
+    rng = random.Random(3)
+    stems = ["par", "para", "ΟΔΟΣ", "οδός", "Α'Σ", "aba", "ababa", "İs", "is", "sa", "Sch", "thr"]
+    glue = [" ", " ", "\n", ".", "'", "3", "s", "ss", "-", "&amp"]
+    texts = []
+    for _ in range(1500):
+        texts.append("".join(rng.choice(stems + glue) for _ in range(rng.randint(1, 14))))
+    # a last word longer than the end the test looks at, and one that fills it exactly
+    texts += ["ab " + "a" * (END_CHARS + 5), "a" * (END_CHARS + 3) + " " + "a" * END_CHARS]
+    texts += ["a" * END_CHARS + "b " + "a" * END_CHARS, "aba ababa aba", "x ababa aba", "x ab"]
+    # words glued to their own repeats, plurals, hyphens and digits ("sas sa", "sasa-s sa")
+    texts += [t for t in random_texts(6, 3000, "sa  .\n'-3", 24) if t]
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    got = rule._mid_word(batch).to_list()
+    expected = plain_mid_word(texts)
+    assert sum(expected) > 100  # the texts exercise the test
+    assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
+
+
+def test_judging_the_last_lines_first_equals_judging_the_whole_tail(monkeypatch):
+    import random
+
+    import curate.checks.truncation as truncation
+
+    rng = random.Random(4)
+    prose = [
+        "The council met on Monday to discuss the budget for the coming year.",
+        "Several members asked for more money for the library and the parks",
+        "Para ahli meni",
+        "He said the vote would take place next month and",
+        "“There",
+        "Read more...",
+    ]
+    trailer = [
+        "",
+        "   ",
+        "----",
+        "12/03/2024",
+        "#news #local",
+        "https://example.com/a",
+        "Share this",
+        "Related Stories And More Headlines",
+        "(esn)",
+        "Tags: council, budget",
+        "Home | About | Contact",
+        "Subscribe to our newsletter for more",
+        "Short line",
+        "- item",
+        "```",
+    ]
+    texts = []
+    for _ in range(400):
+        body = [rng.choice(prose) for _ in range(rng.randint(0, 6))]
+        tail = [rng.choice(trailer) for _ in range(rng.randint(0, 45))]
+        mixed = body + tail
+        if rng.random() < 0.3:
+            mixed.append(rng.choice(prose))
+        texts.append("\n".join(mixed))
+    fast = verdicts(texts)
+    monkeypatch.setattr(truncation, "FIRST_LINES", 0)
+    plain = verdicts(texts)
+    assert fast == plain
+    assert sum(v["truncated_unterminated"] for v in plain) > 20
+
+
+def test_only_a_line_with_an_opener_can_be_unbalanced():
+    from curate.checks.truncation import OPENERS, _unbalanced
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    frame = pl.DataFrame({"s": random_texts(5, 3000, alphabet, 12)}).with_columns(
+        pl.col("s").fill_null("")
+    )
+    got = frame.select(
+        _unbalanced(pl.col("s")).alias("all"), pl.col("s").str.contains(OPENERS).alias("has")
+    )
+    assert got["all"].sum() > 100
+    assert not (got["all"] & ~got["has"]).any()

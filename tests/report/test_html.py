@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from curate.report.html import MAX_TOP_LINES, MAX_UNREADABLE, render_html
+from curate.report.html import MAX_TOP_LINES, MAX_UNREADABLE, PARAM_ITEMS, render_html
 from tests.conftest import curate_cli, shared
 from tests.report.helpers import expected_charts, real_report
 
@@ -86,6 +86,18 @@ def test_huge_run_stays_bounded():
     assert f"line {MAX_TOP_LINES} x" not in html  # only the first MAX_TOP_LINES lines
     assert f"Showing {MAX_UNREADABLE:,} of 1,000" in html
     assert "other (388)" in html  # languages beyond the chart's dozen are summed
+
+
+def test_long_list_parameters_are_cut_to_a_count():
+    # a phrase list of 60 entries once made one unbreakable line 6,000 px wide
+    r = real_report()
+    rule = next(iter(r["rules"].values()))
+    rule["params"] = {"phrases": [f"phrase number {i}" for i in range(60)], "max_share": 0.5}
+    html = render_html(r)
+    assert f"phrase number {PARAM_ITEMS - 1}" in html
+    assert f"phrase number {PARAM_ITEMS}," not in html
+    assert f"(+{60 - PARAM_ITEMS} more)" in html
+    assert "<code>max_share</code> = 0.5" in html
 
 
 def test_empty_run_renders():
