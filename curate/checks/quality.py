@@ -283,25 +283,25 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         )
         tok_id = ids[lt.code]
         found = np.flatnonzero(tok_id >= 0)
-        # the distinct (distinct line, word) pairs, then those of every line holding it
-        pair = np.unique(lt.line[found].astype(np.int64) * len(words) + tok_id[found])
-        per_distinct = np.bincount(pair // len(words), minlength=len(lt.distinct))
+        # the distinct (distinct line, word) pairs, sorted by line
+        n_lines, n_words = len(lt.distinct), len(words)
+        pair = _distinct_ints(lt.line[found].astype(np.int64) * n_words + tok_id[found])
+        per_distinct = np.bincount(pair // n_words, minlength=n_lines)
         start = np.cumsum(per_distinct) - per_distinct
-        n_of_line = per_distinct[lt.inverse]
-        # for line i, the pairs start[inverse[i]] .. + n_of_line[i]
-        offset = np.cumsum(n_of_line) - n_of_line
-        at = np.repeat(start[lt.inverse] - offset, n_of_line) + np.arange(n_of_line.sum())
-        line_of = np.repeat(np.arange(len(lt.inverse)), n_of_line)
-        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line_of]
-        key = doc * len(words) + pair[at] % len(words)
-        if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
-            # distinct (document, word) pairs: a bitmap of documents x words is cheaper than
-            # hashing the pairs (a 4,096-document batch and 459 words: 2 MB)
-            present = np.zeros((doc.max() + 1) * len(words), dtype=bool)
-            present[key] = True
-            key = np.flatnonzero(present)
-        else:
-            key = np.unique(key)
+        # then those of each line holding one, once per (document, distinct line): a line
+        # repeated in a document adds no word
+        rows = np.flatnonzero(per_distinct[lt.inverse])
+        doc_of = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[rows]
+        held = np.unique(doc_of * n_lines + lt.inverse[rows])
+        line = held % n_lines
+        n = per_distinct[line]
+        # for each held line, its pairs start[line] .. start[line] + n - 1
+        offset = np.cumsum(n) - n
+        at = np.repeat(start[line] - offset, n) + np.arange(n.sum())
+        doc = np.repeat(held // n_lines, n)
+        key = doc * n_words + pair[at] % n_words
+        # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
+        key = _distinct_ints(key)
         return pl.DataFrame(
             {
                 DOC: pl.Series(key // len(words)).cast(batch.lines.schema[DOC]),
@@ -310,6 +310,16 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         )
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
+
+
+def _distinct_ints(values: np.ndarray) -> np.ndarray:
+    """The distinct values of non-negative integers, sorted: a bitmap when they are small (cheaper
+    than sorting or hashing them)."""
+    if len(values) and values.max() < 1 << 26:
+        present = np.zeros(values.max() + 1, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present)
+    return np.unique(values)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
