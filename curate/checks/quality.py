@@ -84,6 +84,13 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
         (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
         pl.col(LINE).str.len_chars().alias("_chars"),
+        pl.col(LINE).str.count_matches("#", literal=True).alias("hashes"),
+        (
+            pl.col(LINE).str.count_matches("...", literal=True)
+            + pl.col(LINE).str.count_matches("…", literal=True)
+        ).alias("ellipses"),
+        pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
+        _lorem_ipsum(distinct).alias("lorem_ipsum"),
     )
     doc_of_line = _doc_of_line(batch)
     nonblank = tests.get_column("nonblank").to_numpy()[inverse]
@@ -112,17 +119,26 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
     ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
     words = lt.per_group(_doc_of_line(batch), batch.n, ends)
+    # these needles hold no newline and no blank line holds them, so a text's count is the sum
+    # over its lines (also after a strip, which tidies away only blank lines); newlines and
+    # characters are counted on the text, which a strip may have rebuilt
+    in_lines = {
+        c: np.bincount(
+            doc_of_line,
+            weights=tests.get_column(c).to_numpy().astype(np.float64)[inverse],
+            minlength=batch.n,
+        ).astype(np.int64)
+        for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
+    }
     text = pl.col("text")
     docs = batch.docs.select(
         DOC,
-        text.str.count_matches("#", literal=True).alias("hashes"),
-        (
-            text.str.count_matches("...", literal=True) + text.str.count_matches("…", literal=True)
-        ).alias("ellipses"),
+        pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
+        pl.Series("ellipses", in_lines["ellipses"], dtype=pl.UInt32),
         text.str.count_matches("\n", literal=True).alias("newlines"),
         text.str.len_chars().alias("chars"),
-        text.str.count_matches("{", literal=True).alias("curly_braces"),
-        _lorem_ipsum(batch.text).alias("lorem_ipsum"),
+        pl.Series("curly_braces", in_lines["curly_braces"], dtype=pl.UInt32),
+        pl.Series("lorem_ipsum", in_lines["lorem_ipsum"], dtype=pl.UInt32),
     ).with_columns(
         pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
         pl.Series("tokens", words["tokens"], dtype=pl.Int64),
