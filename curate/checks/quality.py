@@ -304,17 +304,13 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         pair = _distinct_ints(lt.line[found].astype(np.int64) * n_words + tok_id[found])
         per_distinct = np.bincount(pair // n_words, minlength=n_lines)
         start = np.cumsum(per_distinct) - per_distinct
-        # then those of each line holding one, once per (document, distinct line): a line
-        # repeated in a document adds no word
-        rows = np.flatnonzero(per_distinct[lt.inverse])
-        doc_of = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[rows]
-        held = np.unique(doc_of * n_lines + lt.inverse[rows])
-        line = held % n_lines
-        n = per_distinct[line]
-        # for each held line, its pairs start[line] .. start[line] + n - 1
+        # then those of every line, in the documents holding it (deduplicating the (document,
+        # distinct line) pairs first costs more than it saves: numpy hashes them)
+        n = per_distinct[lt.inverse]
+        # for line i, the pairs start[inverse[i]] .. start[inverse[i]] + n[i] - 1
         offset = np.cumsum(n) - n
-        at = np.repeat(start[line] - offset, n) + np.arange(n.sum())
-        doc = np.repeat(held // n_lines, n)
+        at = np.repeat(start[lt.inverse] - offset, n) + np.arange(n.sum())
+        doc = np.repeat(batch.lines.get_column(DOC).to_numpy().astype(np.int64), n)
         key = doc * n_words + pair[at] % n_words
         # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
         key = _distinct_ints(key)
