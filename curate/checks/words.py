@@ -235,6 +235,11 @@ class LineTokens:
             return np.zeros(len(self.distinct), dtype=np.int64)
         return self.count_per_distinct_line(long)
 
+    def where(self, vocab_mask: np.ndarray) -> np.ndarray:
+        """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
+        per_line = self.count_per_distinct_line(vocab_mask)[self.inverse]
+        return np.repeat(np.arange(len(self.inverse)), per_line)
+
     def count_per_distinct_line(self, vocab_mask: np.ndarray) -> np.ndarray:
         """Per distinct line: its tokens whose vocabulary row is set in `vocab_mask`."""
         return np.bincount(self.line[vocab_mask[self.code]], minlength=len(self.distinct))

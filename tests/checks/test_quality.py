@@ -185,6 +185,10 @@ def test_fast_line_words_equal_the_regex_tokenizer(texts):
     assert fast.words_per_line(len(lines)).tolist() == words.to_list()
     assert fast.long_tokens(len(lines), 2).tolist() == long.to_list()
     assert fast.long_tokens(len(lines), 1000).tolist() == [0] * len(lines)
+    is_word = fast.vocab["is_word"].to_numpy()
+    assert sorted(fast.where(is_word).tolist()) == [
+        i for i, n in enumerate(words.to_list()) for _ in range(n)
+    ]
 
 
 def test_fast_path_on_whitespace_and_unspaced_scripts():
