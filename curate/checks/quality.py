@@ -327,7 +327,8 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
 def _distinct_ints(values: np.ndarray) -> np.ndarray:
     """The distinct values of non-negative integers, sorted: a bitmap when they are small (cheaper
     than sorting or hashing them)."""
-    if len(values) and values.max() < 1 << 26:
+    # (at most 16 MB: a batch of 36,000 distinct lines and the 459 words of the union)
+    if len(values) and values.max() < 1 << 24:
         present = np.zeros(values.max() + 1, dtype=bool)
         present[values] = True
         return np.flatnonzero(present)

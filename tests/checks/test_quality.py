@@ -3,6 +3,7 @@ word splitting per script; stop words per language; the quality score; the built
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
     SENTENCE,
+    _distinct_ints,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -562,3 +564,9 @@ def test_stripped_lines_do_not_depend_on_documents_sharing_lines(rule):
         "javascript-notice": "Share\nHome | News\nThe cat sat on the mat. It was happy.",
     }
     assert together[1]["text"] == kept[rule]
+
+
+def test_distinct_ints_by_bitmap_or_by_sorting():
+    assert _distinct_ints(np.array([5, 3, 5, 0])).tolist() == [0, 3, 5]
+    assert _distinct_ints(np.array([5, 1 << 30, 5])).tolist() == [5, 1 << 30]
+    assert _distinct_ints(np.zeros(0, dtype=np.int64)).tolist() == []
