@@ -120,6 +120,11 @@ class Batch:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def memoized(self, key: str) -> Any:
+        """The memo under `key` if a rule already computed it, else None (computes nothing): for
+        a rule that can use a shared value but would pay more computing it than doing without."""
+        return self._memo.get(key)
+
     def per_doc(self, frame: pl.DataFrame, value: str, fill: Any = 0) -> pl.Series:
         """Align a per-document aggregate (`__doc`, value) to the batch's documents."""
         return (

@@ -45,23 +45,32 @@ ELLIPSIS = r"(?:\.\.\.|…)[\"'”’»)\]]?$"
 _TINY = r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]{1,2}"
 WIDGET = rf"^{_TINY}(?:\s+{_TINY}){{0,7}}$"
 # Editor and reporter tags at the end of Indonesian/Malay news: "(esn)", "(ant/dn)", "(*)".
-EDITOR_TAG = r"^\(\s*[\w*/.,\- ]{1,12}\)$"
+# ("{1,12}" is checked apart, by EDITOR_TAG_MAX_CHARS: twelve copies of the Unicode \w class made
+# the regex cost 4 ms to compile, paid in every batch; see _features)
+EDITOR_TAG = r"^\(\s*[\w*/.,\- ]+\)$"
+EDITOR_TAG_MAX_CHARS = 12
+# What `(?i)\p{L}` matches (U+0345 folds to a Greek iota): written out, case-insensitive matching
+# is needed only for the keywords, and the regexes compile several times faster (polars keeps few
+# compiled regexes, so every batch compiles them again)
+LETTER = r"[\p{L}\x{345}]"
 # Bylines: "By Jane Doe", "Oleh: Budi", "Von Max Muster", "Par Jean Dupont", "Por Ana Ruiz",
 # "Door Jan Jansen", "Автор: Иван Петров" (a name follows; the whole line stays short).
 BYLINE = (
-    r"(?i)^(?:by|oleh|von|par|por|door|автор|от)\s*:?\s+"
-    r"(?-i:\p{Lu})\p{L}*(?:[\s.,'&-]+\p{L}+){0,5}\s*$"
+    r"^(?i:by|oleh|von|par|por|door|автор|от)\s*:?\s+"
+    rf"\p{{Lu}}{LETTER}*(?:[\s.,'&-]+{LETTER}+){{0,5}}\s*$"
 )
 # Datelines and timestamps: a short line made of a date or a time and a few words
 # ("Rabu, 15 Oktober 2014 10:30 WIB", "November 18, 2019 11:03 PM", "18.11.2019", "3 hours ago").
 # (?-u:\b): ASCII word boundaries keep the regex on the fast DFA path (digits are ASCII here)
+# (the month name of "November 18, 2019" needs no upper bound: three letters before the day are
+# a match wherever a longer name is)
 DATETIME = (
-    r"(?i)(?:(?-u:\b)\d{1,2}[:.]\d{2}(?-u:\b)"  # 10:30, 11.03
+    r"(?:(?-u:\b)\d{1,2}[:.]\d{2}(?-u:\b)"  # 10:30, 11.03
     r"|(?-u:\b)\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}(?-u:\b)"  # 15/10/2014, 2019-11-18
-    r"|(?-u:\b)\d{1,2}\.?\s+\p{L}{3,12}\.?,?\s+(?:19|20)\d{2}(?-u:\b)"  # 15 Oktober 2014
-    r"|\p{L}{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d{2}(?-u:\b)"  # November 18, 2019
-    r"|(?-u:\b)\d+\s*(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+"
-    r"(?:ago|lalu)(?-u:\b))"
+    rf"|(?-u:\b)\d{{1,2}}\.?\s+{LETTER}{{3,12}}\.?,?\s+(?:19|20)\d{{2}}(?-u:\b)"  # 15 Oktober 2014
+    rf"|{LETTER}{{3}}\.?\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}(?-u:\b)"  # November 18, 2019
+    r"|(?-u:\b)\d+\s*(?i:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+"
+    r"(?i:ago|lalu)(?-u:\b))"
 )
 # Lines of WIDGET, EDITOR_TAG and BYLINE have at most this many words: 8 tokens of at most 2
 # characters (WORD counts each once, unspaced scripts add a quarter word a character); 12
@@ -167,7 +176,7 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     # a phrase ending in a letter or digit must end at a word boundary ("share" must not match
     # "shared"); phrases ending in CJK characters or punctuation need none. One boundary for the
     # whole group keeps the compiled regex small.
-    bounded = [p for p in phrases if re.search(r"[^\W\u3040-\u30ff\u4e00-\u9fff]$", p)]
+    bounded = [p for p in phrases if _bounded(p)]
     free = [p for p in phrases if p not in set(bounded)]
     parts = []
     if bounded:
@@ -175,6 +184,65 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     if free:
         parts.append(f"(?:{'|'.join(map(_escape, free))})")
     return "|".join(parts)
+
+
+def _bounded(phrase: str) -> bool:
+    # a phrase ending in a letter or digit must end at a word boundary (see _alternation)
+    return re.search(r"[^\W\u3040-\u30ff\u4e00-\u9fff]$", phrase) is not None
+
+
+# [start] phrases are looked up by their first KEY_CHARS characters
+KEY_CHARS = 3
+
+
+@lru_cache(maxsize=32)
+def start_phrases(phrases: tuple[str, ...]) -> tuple[pl.DataFrame, str | None]:
+    r"""The `[start]` phrases split in two: a table (key `_k`: first KEY_CHARS characters,
+    phrase `_p`, its length `_n`, bounded `_b`) of those starting with a letter, `©` or `ⓒ`,
+    at least KEY_CHARS long and holding no whitespace but single spaces, for start_hits; and
+    the regex `^[^\p{L}©ⓒ]*(?:others)` (None without others: "(c) copyright", "©").
+
+    Why: the regex over all 500 phrases took ~9 ms to compile, in every batch (polars keeps
+    ~32 compiled regexes per thread; the rule set uses more)."""
+    table = pl.Series(phrases, dtype=pl.String)
+    plain = (
+        table.str.contains(r"^[\p{L}©ⓒ]")
+        & ~table.str.contains(r"[^\S ]|  ")
+        & (table.str.len_chars() >= KEY_CHARS)
+    ).to_list()
+    fast = [p for p, ok in zip(phrases, plain, strict=True) if ok]
+    rest = tuple(p for p, ok in zip(phrases, plain, strict=True) if not ok)
+    frame = pl.DataFrame(
+        {
+            "_k": [p[:KEY_CHARS] for p in fast],
+            "_p": fast,
+            "_n": [len(p) for p in fast],
+            "_b": [_bounded(p) for p in fast],
+        },
+        schema={"_k": pl.String, "_p": pl.String, "_n": pl.Int64, "_b": pl.Boolean},
+    )
+    return frame, (rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(rest)})" if rest else None)
+
+
+def start_hits(lower: pl.Series, table: pl.DataFrame) -> pl.Series:
+    r"""Which lines (lower-cased) match `^[^\p{L}©ⓒ]*(?:phrases of table)`: such a phrase can
+    only start where the characters other than letters, `©` and `ⓒ` end; with whitespace runs
+    folded to a space (a phrase's space matches any run), the line must start with it, and
+    with a character other than a letter or digit (or nothing) after a bounded phrase. The
+    candidates come from a join on the first KEY_CHARS characters."""
+    r, p = pl.col("_r"), pl.col("_p")
+    found = (
+        pl.DataFrame({"_r": lower})
+        .with_row_index("_i")
+        .with_columns(r.str.replace(r"^[^\p{L}©ⓒ]+", "").str.replace_all(r"\s\s+|[^\S ]", " "))
+        .with_columns(r.str.head(KEY_CHARS).alias("_k"))
+        .join(table, on="_k", how="inner")
+        .filter(r.str.starts_with(p))
+    )
+    after = r.str.slice(pl.col("_n"), 1)
+    ok = ~pl.col("_b") | (after == "") | ~after.str.contains(r"[\p{L}\p{N}]")
+    idx = found.filter(ok).get_column("_i").unique()
+    return pl.repeat(False, lower.len(), eager=True).scatter(idx, True)
 
 
 @lru_cache(maxsize=32)
@@ -431,10 +499,12 @@ class BoilerplateLines(Rule):
 
     # -- per-line classification --------------------------------------------------------------
 
-    def _regexes(self) -> dict[str, str | None]:
+    def _phrases(self) -> dict[str, tuple[str, ...]]:
         p = self.params
-        phrases = load_phrases(tuple(p.languages), tuple(p.phrase_files), tuple(p.extra_phrases))
-        return phrase_regexes(tuple(phrases.items()))
+        return load_phrases(tuple(p.languages), tuple(p.phrase_files), tuple(p.extra_phrases))
+
+    def _regexes(self) -> dict[str, str | None]:
+        return phrase_regexes(tuple(self._phrases().items()))
 
     def classify(self, lines: pl.DataFrame, recurring: pl.Series | None = None) -> pl.DataFrame:
         """`lines` (`__doc`, `__ln`, `line`, each document's lines in order) with `_bp`
@@ -523,6 +593,14 @@ class BoilerplateLines(Rule):
         ).iter_columns()
 
         def rx_hit(key: str, rows: pl.Series | None) -> pl.Series:
+            if key == "start" and rows is not None and rx[key] is not None:
+                # the phrases by a join, the few others by a small regex (see start_phrases)
+                table, rest = start_phrases(self._phrases()["start"])
+                part = lines.get_column("_l").filter(rows)
+                hit = start_hits(part, table)
+                if rest is not None:
+                    hit = hit | part.str.contains(rest)
+                return pl.repeat(False, lines.height, eager=True).scatter(rows.arg_true(), hit)
             pattern = rx[key]
             if pattern is None:
                 return pl.repeat(False, lines.height, eager=True)
@@ -542,14 +620,17 @@ class BoilerplateLines(Rule):
             ).to_series()
             key = _fold(pl.col("_l")).hash(seed=HASH_SEED)
             is_recurring = on(rows, key.is_in(recurring.implode()), False)
-        widget, editor_tag, byline = _on_rows(
-            lines,
-            short_rows,
-            [
-                s.str.contains(WIDGET),
-                s.str.contains(EDITOR_TAG),
-                s.str.contains(BYLINE) & (w <= 7),
-            ],
+        widget, byline = _on_rows(
+            lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
+        )
+        # an editor tag is a short line in brackets: the regex and its length limit run there
+        tag_rows = lines.select(
+            pl.lit(short_rows) & s.str.starts_with("(") & s.str.ends_with(")")
+        ).to_series()
+        editor_tag = on(
+            tag_rows,
+            s.str.contains(EDITOR_TAG)
+            & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= EDITOR_TAG_MAX_CHARS + 1),
             False,
         )
         hard = {

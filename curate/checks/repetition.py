@@ -3,13 +3,16 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.words import LineTokens
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
@@ -74,6 +77,53 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return tuple(w.get_column(c).to_numpy() for c in ("_row", "_wl", "_h"))  # type: ignore[return-value]
 
 
+# the memo key under which the quality family keeps the batch's line tokens (quality._line_tokens)
+LINE_TOKENS_MEMO = "quality_line_tokens"
+
+
+def shared_line_tokens(batch: Batch) -> LineTokens | None:
+    """The batch's line tokens if a rule before this one already split them, else None. They are
+    not computed here: with no quality rule after this one they would cost more than the words
+    they save (and a strip by this rule discards them with the batch)."""
+    lt = batch.memoized(LINE_TOKENS_MEMO)
+    return lt if isinstance(lt, LineTokens) else None
+
+
+def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
+    """How many of the first `lt.kept` tokens (those in line order) each line has."""
+    line = lt.line[: lt.kept]
+    return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
+
+
+def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
+    """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
+    `lines` (the batch's lines) instead of splitting the text again: the words of a text are
+    those of its lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has
+    none). The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold
+    no other whitespace and no unspaced-script character: exactly their whitespace words. A
+    document with a piece split again (a tab, "\r", CJK) gets wrong words here, which touch no
+    other document (n-grams are per document), and is computed again from its text. Each
+    distinct string is hashed and measured once."""
+    code = lt.code[: lt.kept].astype(np.intp)
+    wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
+    # lengths are read only where an n-gram repeats (a tenth of the words): no array per word
+    vl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()
+
+    def wl(at: np.ndarray) -> np.ndarray:
+        return vl[code[at]]
+
+    doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
+    per_line = _tokens_per_line(lt, lines.height)
+    per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
+    out = ngram_numerators(per_doc, wl, wh)
+    if len(lt.split_line):
+        redo = np.unique(doc_of_line[lt.split_line])
+        again = gopher_ngram_signals(docs[redo])
+        for name, values in again.items():
+            out[name][redo] = values
+    return out
+
+
 def _repeated(g: np.ndarray) -> np.ndarray:
     """Which of the hashes occur more than once. (Sorting, then looking up the repeated values, is
     about 3x faster than polars' is_duplicated on the batch's 700,000 2-grams.)"""
@@ -91,7 +141,21 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
     """Per row of `docs`: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
-    divides by the document's length).
+    divides by the document's length), from the whitespace words of its text."""
+    row, wl, wh = word_arrays(docs)
+    return ngram_numerators(np.bincount(row, minlength=docs.height), wl, wh)
+
+
+# flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
+_BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
+
+
+def ngram_numerators(
+    per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The n-gram numerators of `gopher_ngram_signals`, from the batch's words in order: `per_doc`
+    words per document, then each word's length (an array, or a function of word positions) and
+    hash.
 
     The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
     (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
@@ -100,33 +164,43 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
     on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
     n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
     """
-    n_docs = docs.height
+    length = wl if callable(wl) else wl.__getitem__
+    n_docs = per_doc.size
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
-    row, wl, wh = word_arrays(docs)
-    if row.size < 2:
+    if wh.size < 2:
         return out
     # exclusive end (position after its last word) of each document
-    ends = np.cumsum(np.bincount(row, minlength=n_docs))
-    # 2-grams: every position but a document's last word
-    idx = np.flatnonzero(row[1:] == row[:-1])  # positions whose (n-1)-gram repeats
-    g = ((row[:-1].astype(np.uint64) + np.uint64(1)) * _MULT + wh[:-1]) * _MULT + wh[1:]
-    g = g[idx]  # their hashes
-    chars = None  # characters of their words
+    ends = np.cumsum(per_doc)
+    # 2-grams at every position: ((doc + 1) * _MULT + first word) * _MULT + second word
+    seed = (np.arange(1, n_docs + 1, dtype=np.uint64) * _MULT) * _MULT
+    g = wh[:-1] * _MULT
+    g += wh[1:]
+    g += np.repeat(seed, per_doc)[:-1]
+    # a document's last word starts no 2-gram
+    last = ends[(per_doc > 0) & (ends < wh.size)] - 1
+    g[last] ^= _BOUNDARY
+    idx = doc = chars = None  # positions whose (n-1)-gram repeats, their document and characters
     for n in range(2, max(DUP_NS) + 1):
         if n > 2:
-            valid = idx + n <= ends[row[idx]]
-            idx, chars = idx[valid], chars[valid]
+            valid = idx + n <= ends[doc]
+            idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
-            chars += wl[idx + (n - 1)]
-        if idx.size == 0:
+            chars += length(idx + (n - 1))
+        if g.size == 0:
             break
         rep = _repeated(g)
-        idx, g = idx[rep], g[rep]
+        if n == 2:
+            idx = np.flatnonzero(rep)
+            # idx is sorted: count its positions before each document's end
+            in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
+            doc = np.repeat(np.arange(n_docs), in_doc)
+            chars = length(idx) + length(idx + 1)
+        else:
+            idx, chars, doc = idx[rep], chars[rep], doc[rep]
+        g = g[rep]
         if idx.size == 0:
             break
-        chars = wl[idx] + wl[idx + 1] if n == 2 else chars[rep]
-        doc = row[idx]
         if n in TOP_NS:
             # top n-gram: characters of the most frequent n-gram (its words joined by single
             # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
@@ -168,9 +242,68 @@ def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
 # character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
 # code point). Two lines (or paragraphs) whose counts differ cannot share a key.
 _FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
+# counted on the distinct tokens, more letters cost little and leave a third of the candidates
+_TOKEN_FOLD_COUNTS = (*_FOLD_COUNTS, "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
 
 
-def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict, np.ndarray]:
+def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
+    """The counts of _FOLD_COUNTS as one uint64, linear in the counts (wrapping arithmetic): the
+    fingerprint of a line is the sum of its pieces' fingerprints."""
+    fp = np.zeros(len(counts[0]) if counts else 0, dtype=np.uint64)
+    for c in counts:
+        fp = fp * _MULT + c.astype(np.uint64)
+    return fp
+
+
+def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Wrapping uint64 sums of `values` over consecutive segments of `sizes` values each."""
+    cs = np.empty(len(values) + 1, dtype=np.uint64)
+    cs[0] = 0
+    np.cumsum(values, dtype=np.uint64, out=cs[1:])
+    at = cs[np.cumsum(sizes)]
+    return at - np.concatenate(([np.uint64(0)], at[:-1]))
+
+
+def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
+    """`_fingerprint` of each string's counts of `classes` (each "[xX]", ASCII letters), read
+    from the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
+    a per-byte weight summed per string gives every count in one pass (a regex count per class
+    and string costs ten times more on a vocabulary of short strings)."""
+    arr = strings.to_arrow()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    if data_buf is None or offsets[-1] == offsets[0]:
+        return np.zeros(len(arr), dtype=np.uint64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    weight = np.zeros(256, dtype=np.uint64)
+    for i, cls in enumerate(classes):
+        w = np.uint64(pow(int(_MULT), len(classes) - 1 - i, 1 << 64))
+        for letter in cls[1:-1]:
+            weight[ord(letter)] = w
+    cs = np.concatenate(([np.uint64(0)], np.cumsum(weight[data], dtype=np.uint64)))
+    at = cs[offsets - offsets[0]]
+    return at[1:] - at[:-1]
+
+
+def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
+    """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
+    character but whitespace is in exactly one token, and counting each distinct token once
+    reads a twentieth of the bytes that counting the lines does."""
+    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _TOKEN_FOLD_COUNTS)
+    if fv.size == 0:
+        return np.zeros(n_lines, dtype=np.uint64)
+    # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
+    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, n_lines))
+    if len(lt.code) > lt.kept:
+        np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
+    return fp
+
+
+def line_repeats(
+    lines: pl.DataFrame, n_docs: int, min_chars: int, tokens: LineTokens | None = None
+) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
     of `lines`.
@@ -178,20 +311,30 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     Keys (`normalised` text) are computed only for the lines that can repeat: those whose counts
     of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
     paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
-    normalising every line, and leaves about 3 % of web text's characters to normalise. `__doc`
-    is the document's row in the batch (Batch's contract): per-document sums are bincounts.
+    normalising every line, and leaves about 3 % of web text's characters to normalise; with
+    `tokens` (the line tokens of `lines`) they are counted once per distinct token instead.
+    `__doc` is the document's row in the batch (Batch's contract): per-document sums are
+    bincounts.
     """
     L = pl.col(LINE)
     fr = lines.select(
         pl.col(DOC).cast(pl.Int64),
         L.str.len_chars().cast(pl.Int64).alias("_n"),
         (L.str.strip_chars() == "").alias("_blank"),
-        *[L.str.count_matches(c).alias(f"_c{i}") for i, c in enumerate(_FOLD_COUNTS)],
+        *[
+            L.str.count_matches(c).alias(f"_c{i}")
+            for i, c in enumerate(_FOLD_COUNTS if tokens is None else ())
+        ],
     ).with_columns(
         pl.col("_blank").cum_sum().cast(pl.Int64).alias("_pid"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
     )
-    counts = [f"_c{i}" for i in range(len(_FOLD_COUNTS))]
+    if tokens is None:
+        n_counts = len(_FOLD_COUNTS)
+        fp_all = _fingerprint([fr.get_column(f"_c{i}").to_numpy() for i in range(n_counts)])
+    else:
+        n_counts = len(_TOKEN_FOLD_COUNTS)
+        fp_all = token_fingerprints(tokens, lines.height)
     nb = fr.filter(~pl.col("_blank"))
     doc = nb.get_column(DOC).to_numpy()
     n = nb.get_column("_n").to_numpy()
@@ -220,12 +363,13 @@ def line_repeats(lines: pl.DataFrame, n_docs: int, min_chars: int) -> tuple[dict
     # lines (and paragraphs) that can repeat
     # (a hash of document and counts: two lines with equal counts get equal hashes, and a
     # collision only adds a candidate)
-    line_key = (doc + 1).astype(np.uint64)
-    para_key = (pdoc + 1).astype(np.uint64)
-    for c in counts:
-        cnt = nb.get_column(c).to_numpy().astype(np.uint64)
-        line_key = line_key * _MULT + cnt
-        para_key = para_key * _MULT + np.bincount(para, weights=cnt).astype(np.uint64)
+    # (the document times _MULT ** n_counts plus the fingerprint: the chain
+    # ((doc + 1) * _MULT + c0) * _MULT + c1 ... of the counts)
+    fp = fp_all[nb.get_column("_row").to_numpy()] if fp_all.size else np.zeros(m, np.uint64)
+    scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
+    line_key = (doc + 1).astype(np.uint64) * scale + fp
+    para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))
+    para_key = (pdoc + 1).astype(np.uint64) * scale + para_fp
     line_cand = _repeated(line_key)
     para_cand = _repeated(para_key)
     cand = line_cand | para_cand[para]
@@ -500,8 +644,12 @@ class RepeatedParagraphs(Rule):
         text_len = batch.text.str.len_chars().cast(pl.Float64)
         denom = text_len.clip(lower_bound=1)
 
-        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars)
-        per_doc |= gopher_ngram_signals(batch.docs)
+        lt = shared_line_tokens(batch)
+        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt)
+        if lt is None:
+            per_doc |= gopher_ngram_signals(batch.docs)
+        else:
+            per_doc |= ngrams_from_tokens(lt, batch.docs, batch.lines)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)

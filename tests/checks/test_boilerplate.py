@@ -377,3 +377,68 @@ def test_repeated_lines_get_the_same_verdicts_once_or_per_line(monkeypatch, shar
     monkeypatch.setattr(bp, "DEDUP_MAX_SHARE", share)
     rows, _ = run_rule(RULE, texts * 3, action="strip")
     assert rows == baseline
+
+
+def test_cheap_matchers_match_their_regex_definitions():
+    # [start] phrases by a join, editor tags and datetimes by regexes that compile faster (every
+    # batch compiles them again): each must say exactly what its defining regex says
+    from curate.checks import boilerplate as bp
+
+    phrases = ("read more", "share", "editor's note:", "(c) copyright", "©", "baca juga")
+    lines = [
+        "read more",
+        "read  more »",
+        "read more about it",
+        "read moreover",
+        "» read more",
+        "12. share this",
+        "shared by me",
+        "share",
+        "sharé",
+        "share2",
+        "editor's note: x",
+        "editor's note:x",
+        "(c) copyright 2020",
+        "© 2020 acme",
+        "ⓒ acme",
+        "- (c)  copyright",
+        "baca\tjuga: x",
+        "bac",
+        "",
+        "nothing here",
+    ]
+    start = bp.phrase_regexes((("start", tuple(sorted(phrases, key=lambda p: (-len(p), p)))),))
+    table, rest = bp.start_phrases(phrases)
+    frame = pl.Series(lines)
+    fast = bp.start_hits(frame, table) | (frame.str.contains(rest) if rest else False)
+    assert fast.to_list() == frame.str.contains(start["start"]).to_list()
+
+    old_tag = r"^\(\s*[\w*/.,\- ]{1,12}\)$"
+    tags = ["(esn)", "( esn)", "(  )", "(\t )", "(\t)", "()", "(ant/dn)", "(*)", "(abcdefghijkl)"]
+    tags += ["(abcdefghijklm)", "( abcdefghijkl)", "(\u00a0\u00a0abcdefghijkl)", "(éà)", "(a)b)"]
+    s = pl.col("s")
+    got = pl.DataFrame({"s": tags}).select(
+        s.str.contains(bp.EDITOR_TAG)
+        & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= bp.EDITOR_TAG_MAX_CHARS + 1)
+    )
+    assert got.to_series().to_list() == pl.Series(tags).str.contains(old_tag).to_list()
+
+    old_date = (
+        r"(?i)(?:(?-u:\b)\d{1,2}[:.]\d{2}(?-u:\b)|(?-u:\b)\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+        r"(?-u:\b)|(?-u:\b)\d{1,2}\.?\s+\p{L}{3,12}\.?,?\s+(?:19|20)\d{2}(?-u:\b)"
+        r"|\p{L}{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d{2}(?-u:\b)"
+        r"|(?-u:\b)\d+\s*(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|jam|menit|hari)\s+"
+        r"(?:ago|lalu)(?-u:\b))"
+    )
+    dates = ["15 Oktober 2014", "15 Abcdefghijklm 2014", "Rabu, 15 OKTOBER 2014", "3 HOURS AGO"]
+    dates += ["November 18, 2019", "Septemberrrrrrrr 18, 2019", "Oc 18, 2019", "2 minſ ago"]
+    dates += ["18.11.2019", "10:30 WIB", "x\u0345yz 18, 2019", "no date"]
+    assert pl.Series(dates).str.contains(bp.DATETIME).to_list() == (
+        pl.Series(dates).str.contains(old_date).to_list()
+    )
+    old_by = r"(?i)^(?:by|oleh|von|par|por|door|автор|от)\s*:?\s+(?-i:\p{Lu})\p{L}*"
+    old_by += r"(?:[\s.,'&-]+\p{L}+){0,5}\s*$"
+    names = ["By Jane Doe", "BY Jane", "by jane", "Oleh: Budi", "АВТОР: Иван Петров", "By J\u0345x"]
+    assert pl.Series(names).str.contains(bp.BYLINE).to_list() == (
+        pl.Series(names).str.contains(old_by).to_list()
+    )

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from curate.checks import repetition
-from curate.checks.base import Batch
+from curate.checks.base import LINE, Batch
+from curate.checks.words import line_tokens
 from tests.checks.helpers import run_rule
 from tests.conftest import shared
 
@@ -302,7 +303,7 @@ def test_fold_counts_survive_normalisation():
     # count must be the same before and after `normalised`, for every character
     chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
     frame = pl.DataFrame({"c": chars}).with_columns(repetition.normalised(pl.col("c")).alias("k"))
-    for cls in repetition._FOLD_COUNTS:
+    for cls in repetition._TOKEN_FOLD_COUNTS:  # the line path's letters come first
         letter = cls[1]  # "[eE]" counts "e" once normalised
         bad = frame.filter(
             pl.col("c").str.count_matches(cls)
@@ -335,12 +336,74 @@ def test_line_prefilter_changes_nothing(monkeypatch):
     texts = ["\n".join(rng.choice(pool) for _ in range(rng.randint(1, 14))) for _ in range(200)]
     batch = Batch.from_texts(pl.Series(texts))
     fast = repetition.line_repeats(batch.lines, batch.n, 120)
+    tokens = line_tokens(batch.lines.get_column(LINE))
+    from_tokens = repetition.line_repeats(batch.lines, batch.n, 120, tokens)
     monkeypatch.setattr(repetition, "_FOLD_COUNTS", ())
+    monkeypatch.setattr(repetition, "_TOKEN_FOLD_COUNTS", ())
     full = repetition.line_repeats(batch.lines, batch.n, 120)
-    assert fast[1].tolist() == full[1].tolist()
-    for name in full[0]:
-        assert fast[0][name].tolist() == full[0][name].tolist(), name
+    for got in (fast, from_tokens, repetition.line_repeats(batch.lines, batch.n, 120, tokens)):
+        assert got[1].tolist() == full[1].tolist()
+        for name in full[0]:
+            assert got[0][name].tolist() == full[0][name].tolist(), name
     assert fast[1].any() and fast[0]["dup_para_frac"].any()
+
+
+def _mixed_texts(seed: int, count: int) -> list[str]:
+    """Random documents of repeated words and lines, with every kind of whitespace and pieces the
+    quality family's tokenizer splits again (CJK, tabs, "\r\n", no-break spaces)."""
+    rng = random.Random(seed)
+    vocab = ["a", "bb", "Ccc", "the", "Über", "naïve", "市场", "x.", "—", "ΑΣ", "ß", "***", "home"]
+    texts = ["", " ", "one", "\n\n", "a\tb a\tb", "市 市\r\n市 市"]
+    for _ in range(count):
+        seps = rng.choice([[" "], [" ", "\n"], [" ", "\n", "\n\n", "\t", "\xa0", "\u2003", "\r\n"]])
+        size = rng.choice([3, 12, 40, 120])
+        words = [rng.choice(vocab[: rng.randint(2, len(vocab))]) for _ in range(size)]
+        text = "".join(w + rng.choice(seps) for w in words)
+        if rng.random() < 0.5:  # a pasted block
+            text += "\n" + text[: len(text) // 2]
+        texts.append(text)
+    return texts
+
+
+def test_ngrams_from_shared_tokens_match_the_own_split():
+    texts = _mixed_texts(11, 200)
+    batch = Batch.from_texts(pl.Series(texts))
+    own = repetition.gopher_ngram_signals(batch.docs)
+    shared_ = repetition.ngrams_from_tokens(
+        line_tokens(batch.lines.get_column(LINE)), batch.docs, batch.lines
+    )
+    for name, values in own.items():
+        assert shared_[name].tolist() == values.tolist(), name
+    assert own["top_2gram_chars"].any() and own["dup_5gram_chars"].any()
+
+
+def test_rule_gives_the_same_with_or_without_the_quality_tokens():
+    texts = _mixed_texts(5, 120)
+    for action in ("strip", "flag"):
+        rule = repetition.RepeatedParagraphs(
+            repetition.RepeatedParagraphs.Params(min_chars=20), action
+        )
+        plain = Batch.from_texts(pl.Series(texts))
+        memo = Batch.from_texts(pl.Series(texts))
+        tokens = line_tokens(memo.lines.get_column(LINE))
+        memo.memo(repetition.LINE_TOKENS_MEMO, lambda t=tokens: t)
+        assert repetition.shared_line_tokens(plain) is None
+        assert repetition.shared_line_tokens(memo) is not None
+        a, b = rule.evaluate(plain), rule.evaluate(memo)
+        assert a.fired.to_list() == b.fired.to_list()
+        assert a.remove.to_list() == b.remove.to_list()
+        assert a.remove.any()
+        for name in a.signals:
+            assert a.signals[name].to_list() == b.signals[name].to_list(), name
+
+
+def test_quality_rules_share_the_memoised_tokens():
+    # the key repeated-paragraphs reads is the one the quality family writes
+    from curate.checks import quality
+
+    batch = Batch.from_texts(pl.Series(["one two", "three"]))
+    tokens = quality._line_tokens(batch)
+    assert repetition.shared_line_tokens(batch) is tokens
 
 
 def test_case_folding_that_changes_length_still_repeats():
