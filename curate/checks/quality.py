@@ -206,8 +206,16 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
 
 def _line_tokens(batch: Batch) -> LineTokens:
     """The tokens of every line of the batch (a document's tokens are those of its lines: no
-    token spans a newline), tokenised once per distinct line."""
-    return batch.memo("quality_line_tokens", lambda: distinct_line_tokens(*_distinct(batch)))
+    token spans a newline), tokenised once per distinct line: `line` is a row of `distinct`."""
+
+    def compute() -> LineTokens:
+        lt = distinct_line_tokens(*_distinct(batch))
+        # repeated-paragraphs reads the tokens line by line from this memo, if a quality rule
+        # ran before it (curate.checks.repetition.shared_line_tokens): a few ms per batch
+        batch.memo("quality_line_tokens", lt.expanded)
+        return lt
+
+    return batch.memo("quality_distinct_line_tokens", compute)
 
 
 def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:

@@ -235,6 +235,40 @@ class LineTokens:
             return np.zeros(len(self.distinct), dtype=np.int64)
         return self.count_per_distinct_line(long)
 
+    def expanded(self) -> LineTokens:
+        """The same tokens with one row of `distinct` per line (`inverse` the identity): `line`
+        is then each token's line, and the first `kept` entries are in line order, each line's
+        pieces in order (as `curate.checks.repetition` reads them)."""
+        n = len(self.inverse)
+        if len(self.distinct) == n and np.array_equal(self.inverse, np.arange(n)):
+            return self
+        inv = self.inverse
+
+        def spread(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            # `rows`: distinct lines, non-decreasing; for each line, the entries of its distinct
+            # line in order: (the line of each, the entry it copies)
+            count = np.bincount(rows, minlength=len(self.distinct))
+            start = np.cumsum(count) - count
+            per = count[inv]
+            offset = np.cumsum(per) - per
+            at = np.repeat(start[inv] - offset, per) + np.arange(per.sum())
+            return np.repeat(np.arange(n, dtype=np.uint32), per), at
+
+        k = self.kept
+        kept_line, kept_at = spread(self.line[:k].astype(np.int64))
+        more_line, more_at = spread(self.line[k:].astype(np.int64))
+        split_line, split_at = spread(self.split_line.astype(np.int64))
+        return LineTokens(
+            line=np.concatenate([kept_line, more_line]),
+            code=np.concatenate([self.code[:k][kept_at], self.code[k:][more_at]]),
+            vocab=self.vocab,
+            kept=len(kept_line),
+            split_line=split_line,
+            split_code=self.split_code[split_at],
+            distinct=self.distinct.gather(inv),
+            inverse=np.arange(n),
+        )
+
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
         per_line = self.count_per_distinct_line(vocab_mask)[self.inverse]
@@ -259,8 +293,10 @@ def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
-    """Tokenise a column of lines (no "\\n" inside) into `LineTokens`."""
-    return distinct_line_tokens(*distinct_lines(lines))
+    """Tokenise a column of lines (no "\\n" inside) into `LineTokens` with one row of `distinct`
+    per line: `line` is each token's row in `lines` (tokenised once per distinct line, then
+    expanded)."""
+    return distinct_line_tokens(*distinct_lines(lines)).expanded()
 
 
 def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens:

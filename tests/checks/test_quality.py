@@ -570,3 +570,15 @@ def test_distinct_ints_by_bitmap_or_by_sorting():
     assert _distinct_ints(np.array([5, 3, 5, 0])).tolist() == [0, 3, 5]
     assert _distinct_ints(np.array([5, 1 << 30, 5])).tolist() == [5, 1 << 30]
     assert _distinct_ints(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_line_tokens_are_per_line_in_order_when_lines_repeat():
+    # the contract repeated-paragraphs reads: `line` is each token's row, the first `kept`
+    # tokens (whole pieces) in line order; pieces split again are listed by their line
+    lines = pl.Series(["a b", "c", "a b", "x\ty 的", "c", "x\ty 的"])
+    lt = line_tokens(lines)
+    toks = lt.vocab["tok"].gather(lt.code[: lt.kept]).to_list()
+    assert toks == ["a", "b", "c", "a", "b", "c"]
+    assert lt.line[: lt.kept].tolist() == [0, 0, 1, 2, 2, 4]
+    assert lt.split_line.tolist() == [3, 3, 5, 5]
+    assert lt.words_per_line(len(lines)).tolist() == [2, 1, 2, 3, 1, 3]
