@@ -38,7 +38,8 @@ from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     SUBSTRING_LANGUAGES,
     LineTokens,
-    line_tokens,
+    distinct_line_tokens,
+    distinct_lines,
     stop_word_table,
     stop_words,
 )
@@ -72,47 +73,72 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
-    line = pl.col(LINE)
-    rline = line.str.strip_chars_end()
-    nonblank = line.str.strip_chars() != ""
-    # each test once per line, as a column, then plain sums per document
-    r = pl.col("_rline")
-    lines = (
-        batch.lines.select(DOC, LINE)
-        .with_columns(_javascript_lines(batch).alias("_js"))
-        .filter(nonblank)
-        .with_columns(rline.alias("_rline"), (~line.is_first_distinct().over(DOC)).alias("_dup"))
-        .select(
-            DOC,
-            r.str.contains(BULLET).alias("bullet_lines"),
-            r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
-            r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
-            (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
-            pl.when(pl.col("_dup")).then(line.str.len_chars()).otherwise(0).alias("dup_line_chars"),
-            pl.col("_js").alias("javascript_lines"),
-        )
+    # each test once per distinct line (lines repeat a lot in web crawls: menus, footers), then
+    # weighted sums per document
+    distinct, inverse = _distinct(batch)
+    r = pl.col(LINE).str.strip_chars_end()
+    tests = pl.DataFrame(distinct.alias(LINE)).select(
+        (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
+        r.str.contains(BULLET).alias("bullet_lines"),
+        r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+        pl.col(LINE).str.len_chars().alias("_chars"),
+        pl.col(LINE).str.count_matches("#", literal=True).alias("hashes"),
+        (
+            pl.col(LINE).str.count_matches("...", literal=True)
+            + pl.col(LINE).str.count_matches("…", literal=True)
+        ).alias("ellipses"),
+        pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
+        _lorem_ipsum(distinct).alias("lorem_ipsum"),
     )
-    per_line = lines.group_by(DOC).agg(
-        pl.len().alias("lines"),
-        *(pl.col(c).sum() for c in lines.columns if c != DOC),
-    )
+    doc_of_line = _doc_of_line(batch)
+    nonblank = tests.get_column("nonblank").to_numpy()[inverse]
+    doc_nb = doc_of_line[nonblank]
+    inv_nb = inverse[nonblank]
+
+    def per_doc(values: np.ndarray) -> np.ndarray:
+        """Sums per document of a value per non-blank line."""
+        return np.bincount(doc_nb, weights=values, minlength=batch.n).astype(np.int64)
+
+    per_line = {"lines": np.bincount(doc_nb, minlength=batch.n).astype(np.int64)}
+    for c in ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines"):
+        per_line[c] = per_doc(tests.get_column(c).to_numpy().astype(np.float64)[inv_nb])
+    # a line repeating an earlier non-blank line of its document: all but the first occurrence
+    # of each (document, distinct line)
+    _, first = np.unique(doc_nb * len(distinct) + inv_nb, return_index=True)
+    dup = np.ones(len(doc_nb), dtype=bool)
+    dup[first] = False
+    chars = tests.get_column("_chars").to_numpy().astype(np.float64)
+    per_line["dup_line_chars"] = per_doc(np.where(dup, chars[inv_nb], 0.0))
+    # "javascript" is never in a blank line
+    per_line["javascript_lines"] = _javascript_per_doc(batch)
     # words and sentences: a document's are those of its lines (neither spans a newline)
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
     ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
     words = lt.per_group(_doc_of_line(batch), batch.n, ends)
+    # these needles hold no newline and no blank line holds them, so a text's count is the sum
+    # over its lines (also after a strip, which tidies away only blank lines); newlines and
+    # characters are counted on the text, which a strip may have rebuilt
+    in_lines = {
+        c: np.bincount(
+            doc_of_line,
+            weights=tests.get_column(c).to_numpy().astype(np.float64)[inverse],
+            minlength=batch.n,
+        ).astype(np.int64)
+        for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
+    }
     text = pl.col("text")
     docs = batch.docs.select(
         DOC,
-        text.str.count_matches("#", literal=True).alias("hashes"),
-        (
-            text.str.count_matches("...", literal=True) + text.str.count_matches("…", literal=True)
-        ).alias("ellipses"),
+        pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
+        pl.Series("ellipses", in_lines["ellipses"], dtype=pl.UInt32),
         text.str.count_matches("\n", literal=True).alias("newlines"),
         text.str.len_chars().alias("chars"),
-        text.str.count_matches("{", literal=True).alias("curly_braces"),
-        _lorem_ipsum(batch.text).alias("lorem_ipsum"),
+        pl.Series("curly_braces", in_lines["curly_braces"], dtype=pl.UInt32),
+        pl.Series("lorem_ipsum", in_lines["lorem_ipsum"], dtype=pl.UInt32),
     ).with_columns(
         pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
         pl.Series("tokens", words["tokens"], dtype=pl.Int64),
@@ -136,8 +162,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         "javascript_lines",
     ]
     stats = (
-        docs.join(per_line, on=DOC, how="left", maintain_order="left")
-        .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
+        docs.with_columns(pl.Series(c, v, dtype=pl.Int64) for c, v in per_line.items())
+        .with_columns(pl.col(c).cast(pl.Int64) for c in counts)
         .with_columns(
             _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
         )
@@ -180,8 +206,21 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
 
 def _line_tokens(batch: Batch) -> LineTokens:
     """The tokens of every line of the batch (a document's tokens are those of its lines: no
-    token spans a newline)."""
-    return batch.memo("quality_line_tokens", lambda: line_tokens(batch.lines.get_column(LINE)))
+    token spans a newline), tokenised once per distinct line: `line` is a row of `distinct`."""
+
+    def compute() -> LineTokens:
+        lt = distinct_line_tokens(*_distinct(batch))
+        # repeated-paragraphs reads the tokens line by line from this memo, if a quality rule
+        # ran before it (curate.checks.repetition.shared_line_tokens): a few ms per batch
+        batch.memo("quality_line_tokens", lt.expanded)
+        return lt
+
+    return batch.memo("quality_distinct_line_tokens", compute)
+
+
+def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
+    """The batch's distinct lines and each line's row among them (words.distinct_lines)."""
+    return batch.memo("quality_distinct_lines", lambda: distinct_lines(batch.lines[LINE]))
 
 
 def _doc_of_line(batch: Batch) -> np.ndarray:
@@ -202,10 +241,17 @@ def _javascript_lines(batch: Batch) -> pl.Series:
     """Per line of the batch: does it contain "javascript" in any case (C4)."""
 
     def compute() -> pl.Series:
-        lines = batch.lines.get_column(LINE)
-        return _lower_contains(lines, "javascript").cast(pl.Boolean)
+        distinct, inverse = _distinct(batch)
+        found = _lower_contains(distinct, "javascript").cast(pl.Boolean)
+        return found.gather(inverse) if found.any() else pl.Series([False] * len(inverse))
 
     return batch.memo("quality_javascript_lines", compute)
+
+
+def _javascript_per_doc(batch: Batch) -> np.ndarray:
+    """Per document: its lines containing "javascript" in any case."""
+    js = _javascript_lines(batch).to_numpy().astype(np.float64)
+    return np.bincount(_doc_of_line(batch), weights=js, minlength=batch.n).astype(np.int64)
 
 
 def _lorem_ipsum(text: pl.Series) -> pl.Series:
@@ -261,17 +307,21 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         )
         tok_id = ids[lt.code]
         found = np.flatnonzero(tok_id >= 0)
-        line = lt.line[found]
-        doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)[line]
-        key = doc * len(words) + tok_id[found]
-        if len(doc) and (doc.max() + 1) * len(words) <= 1 << 26:
-            # distinct (document, word) pairs: a bitmap of documents x words is cheaper than
-            # hashing the pairs (a 4,096-document batch and 459 words: 2 MB)
-            present = np.zeros((doc.max() + 1) * len(words), dtype=bool)
-            present[key] = True
-            key = np.flatnonzero(present)
-        else:
-            key = np.unique(key)
+        # the distinct (distinct line, word) pairs, sorted by line
+        n_lines, n_words = len(lt.distinct), len(words)
+        pair = _distinct_ints(lt.line[found].astype(np.int64) * n_words + tok_id[found])
+        per_distinct = np.bincount(pair // n_words, minlength=n_lines)
+        start = np.cumsum(per_distinct) - per_distinct
+        # then those of every line, in the documents holding it (deduplicating the (document,
+        # distinct line) pairs first costs more than it saves: numpy hashes them)
+        n = per_distinct[lt.inverse]
+        # for line i, the pairs start[inverse[i]] .. start[inverse[i]] + n[i] - 1
+        offset = np.cumsum(n) - n
+        at = np.repeat(start[lt.inverse] - offset, n) + np.arange(n.sum())
+        doc = np.repeat(batch.lines.get_column(DOC).to_numpy().astype(np.int64), n)
+        key = doc * n_words + pair[at] % n_words
+        # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
+        key = _distinct_ints(key)
         return pl.DataFrame(
             {
                 DOC: pl.Series(key // len(words)).cast(batch.lines.schema[DOC]),
@@ -280,6 +330,17 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         )
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
+
+
+def _distinct_ints(values: np.ndarray) -> np.ndarray:
+    """The distinct values of non-negative integers, sorted: a bitmap when they are small (cheaper
+    than sorting or hashing them)."""
+    # (at most 16 MB: a batch of 36,000 distinct lines and the 459 words of the union)
+    if len(values) and values.max() < 1 << 24:
+        present = np.zeros(values.max() + 1, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present)
+    return np.unique(values)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
@@ -325,7 +386,9 @@ def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
         chars = sorted({w[0] for w in stop_words()[code]})
         hit = np.zeros(len(vocab), dtype=bool)
         hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
-        docs = batch.lines.get_column(DOC).gather(np.unique(lines[hit[codes]]))
+        held = np.zeros(len(lt.distinct), dtype=bool)
+        held[lines[hit[codes]]] = True
+        docs = batch.lines.get_column(DOC).filter(pl.Series(held[lt.inverse]))
     return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
 
 
@@ -881,7 +944,9 @@ class JavascriptNotice(_QualityRule):
     bins = COUNT_BINS
 
     def evaluate(self, batch: Batch) -> RuleResult:
-        n = _col(batch, "javascript_lines")
+        # not from _stats: a strip rebuilds the batch, and the statistics of the batch before it
+        # would be computed for this one count
+        n = pl.Series("javascript_lines", _javascript_per_doc(batch), dtype=pl.Int64)
         remove = _javascript_lines(batch).alias(LINE)
         return RuleResult(signals={"javascript_lines": n}, fired=n > 0, remove=remove)
 
@@ -949,24 +1014,30 @@ class UnterminatedLines(_QualityRule):
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
         bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
-        lt, n_lines = _line_tokens(batch), batch.lines.height
-        lines = batch.lines.select(
-            DOC,
-            LINE,
-            pl.Series("words", lt.words_per_line(n_lines)),
-            pl.Series("long_tokens", lt.long_tokens(n_lines, p.max_word_chars)),
-        ).select(DOC, bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        per_doc = lines.group_by(DOC).agg(
-            pl.col("_bad").sum().alias("bad"), pl.col("_nb").sum().alias("nb")
+        # once per distinct line, then per line and per document
+        lt = _line_tokens(batch)
+        tests = (
+            pl.DataFrame(lt.distinct.alias(LINE))
+            .select(
+                pl.Series("words", lt.words_per_distinct_line()),
+                pl.Series("long_tokens", lt.long_tokens_per_distinct_line(p.max_word_chars)),
+                LINE,
+            )
+            .select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         )
-        n = batch.per_doc(per_doc, "bad", 0).cast(pl.Int64)
-        total = batch.per_doc(per_doc, "nb", 0).cast(pl.Int64)
+        bad_line = tests.get_column("_bad").to_numpy()[lt.inverse]
+        doc_of_line = _doc_of_line(batch)
+        n = pl.Series(
+            np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
+        )
+        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[lt.inverse]
+        total = pl.Series(np.bincount(doc_of_line, weights=nb, minlength=batch.n).astype(np.int64))
         share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
         fired = n > 0 if self.action == "strip" else share > p.max_share
         return RuleResult(
             signals={"unterminated_lines": n, "unterminated_lines_share": share},
             fired=fired,
-            remove=lines.get_column("_bad"),
+            remove=pl.Series("_bad", bad_line),
         )
 
 

@@ -115,13 +115,18 @@ _PUNCT = r"[\p{P}\p{S}]"
 class LineTokens:
     """The tokens of a column of lines, exactly as `tokens` splits each line.
 
-    One entry per token in `line` (the line's row index) and `code` (the token's row in
-    `vocab`), as numpy arrays in no particular order. `vocab` has one row per distinct string:
-    `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation or a symbol at the
-    start / end), `chars`, `bare_chars` (characters without leading and trailing punctuation) and
-    `low` (that bare token lower-cased). A batch of web pages has some 300 tokens per document
-    but a few distinct strings per hundred tokens, so every per-token test runs on the
-    vocabulary only. (`vocab` may hold strings no token refers to: the pieces split again.)
+    Lines repeat a lot in web crawls (a batch of 2,000 pages has some 33,000 lines but 7,000
+    distinct ones: menus, footers, blank lines), so the lines are tokenised once per distinct
+    string: `distinct` holds them and `inverse[i]` is line i's row in `distinct`.
+
+    One entry per token of a distinct line in `line` (the row in `distinct`) and `code` (the
+    token's row in `vocab`), as numpy arrays in no particular order. `vocab` has one row per
+    distinct string: `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation
+    or a symbol at the start / end), `chars`, `bare_chars` (characters without leading and
+    trailing punctuation) and `low` (that bare token lower-cased). A batch of web pages has some
+    300 tokens per document but a few distinct strings per hundred tokens, so every per-token
+    test runs on the vocabulary only. (`vocab` may hold strings no token refers to: the pieces
+    split again.)
     """
 
     line: np.ndarray
@@ -132,6 +137,8 @@ class LineTokens:
     kept: int
     split_line: np.ndarray
     split_code: np.ndarray
+    distinct: pl.Series
+    inverse: np.ndarray
 
     def per_group(
         self, group_of_line: np.ndarray, n_groups: int, piece_counts: np.ndarray
@@ -145,7 +152,20 @@ class LineTokens:
         on " ": the number of matches of a pattern that never spans a space, from one search of
         each distinct string.
         """
+        per_line = self.per_distinct_line(piece_counts)
+        group = group_of_line.astype(np.int64)
+        # float64 sums of integers: exact below 2**53
+        return {
+            name: np.bincount(
+                group, weights=counts[self.inverse].astype(np.float64), minlength=n_groups
+            ).astype(np.int64)
+            for name, counts in per_line.items()
+        }
+
+    def per_distinct_line(self, piece_counts: np.ndarray) -> dict[str, np.ndarray]:
+        """The counts of `per_group`, per distinct line (row of `distinct`)."""
         v = self.vocab
+        n = len(self.distinct)
         word = v.get_column("is_word").to_numpy()
         letter = v.get_column("has_letter").to_numpy()
         spaced = word & ~v.get_column("unspaced").to_numpy()
@@ -154,67 +174,133 @@ class LineTokens:
         )
         piece_counts = piece_counts.astype(np.int64)
         capped = np.minimum(piece_counts, 3)
-        group = group_of_line.astype(np.int64)[self.line]
-        # each distinct string is one of 96 kinds (word, letter, spaced: a bit each; split_off
-        # 0..2; its piece count 0..3): one bincount of (group, kind) gives every count at once
-        kind = (word + 2 * letter + 4 * spaced + 8 * split_off + 24 * capped).astype(np.uint8)
-        per_kind = np.bincount(group * 96 + kind[self.code], minlength=n_groups * 96)
-        k = np.arange(96)
-        columns = {
-            "tokens": np.ones(96, dtype=np.int64),
-            "words": k & 1,
-            "letter_tokens": (k >> 1) & 1,
-            "spaced_words": (k >> 2) & 1,
-            "split_off": (k % 24) >> 3,
-            "pieces": k // 24,
+        line = self.line.astype(np.int64)
+        code = self.code
+        # a weighted bincount per count over the tokens of the distinct lines (float64 sums of
+        # integers: exact below 2**53)
+        per_vocab = {
+            "tokens": None,
+            "words": word,
+            "letter_tokens": letter,
+            "spaced_words": spaced,
+            "split_off": split_off,
+            "pieces": capped,
         }
-        counts = per_kind.reshape(n_groups, 96) @ np.stack(list(columns.values()), 1)
-        out = {name: counts[:, i] for i, name in enumerate(columns)}
+        out = {
+            name: np.bincount(line, minlength=n)
+            if w is None
+            else np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(np.int64)
+            for name, w in per_vocab.items()
+        }
         # pieces: the kept entries are pieces (a count above 3 adds the rest); the tokens of the
         # pieces split again are not, those pieces are
         more = piece_counts - capped
         if more.any():
             rows = np.flatnonzero(more[self.code[: self.kept]])
             out["pieces"] += np.bincount(
-                group[rows], weights=more[self.code[rows]], minlength=n_groups
+                line[rows], weights=more[self.code[rows]], minlength=n
             ).astype(np.int64)
         if len(self.split_line):
             retok = slice(self.kept, None)
             out["pieces"] -= np.bincount(
-                group[retok], weights=capped[self.code[retok]], minlength=n_groups
+                line[retok], weights=capped[self.code[retok]], minlength=n
             ).astype(np.int64)
             out["pieces"] += np.bincount(
-                group_of_line.astype(np.int64)[self.split_line],
+                self.split_line.astype(np.int64),
                 weights=piece_counts[self.split_code],
-                minlength=n_groups,
+                minlength=n,
             ).astype(np.int64)
-        # float64 sums of integers: exact below 2**53 characters
         chars = (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
-        out["spaced_word_chars"] = np.bincount(
-            group, weights=chars[self.code], minlength=n_groups
-        ).astype(np.int64)
+        out["spaced_word_chars"] = np.bincount(line, weights=chars[self.code], minlength=n).astype(
+            np.int64
+        )
         return out
 
     def words_per_line(self, n_lines: int) -> np.ndarray:
         """Per line: its words (tokens holding a letter or a digit)."""
-        return np.bincount(
-            self.where(self.vocab.get_column("is_word").to_numpy()), minlength=n_lines
-        )
+        return self.words_per_distinct_line()[self.inverse]
 
     def long_tokens(self, n_lines: int, max_chars: int) -> np.ndarray:
         """Per line: tokens longer than `max_chars` characters."""
+        return self.long_tokens_per_distinct_line(max_chars)[self.inverse]
+
+    def words_per_distinct_line(self) -> np.ndarray:
+        """Per distinct line (row of `distinct`): its words."""
+        return self.count_per_distinct_line(self.vocab.get_column("is_word").to_numpy())
+
+    def long_tokens_per_distinct_line(self, max_chars: int) -> np.ndarray:
+        """Per distinct line: tokens longer than `max_chars` characters."""
         long = self.vocab.get_column("chars").to_numpy() > max_chars
         if not long.any():
-            return np.zeros(n_lines, dtype=np.int64)
-        return np.bincount(self.where(long), minlength=n_lines)
+            return np.zeros(len(self.distinct), dtype=np.int64)
+        return self.count_per_distinct_line(long)
+
+    def expanded(self) -> LineTokens:
+        """The same tokens with one row of `distinct` per line (`inverse` the identity): `line`
+        is then each token's line, and the first `kept` entries are in line order, each line's
+        pieces in order (as `curate.checks.repetition` reads them)."""
+        n = len(self.inverse)
+        if len(self.distinct) == n and np.array_equal(self.inverse, np.arange(n)):
+            return self
+        inv = self.inverse
+
+        def spread(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            # `rows`: distinct lines, non-decreasing; for each line, the entries of its distinct
+            # line in order: (the line of each, the entry it copies)
+            count = np.bincount(rows, minlength=len(self.distinct))
+            start = np.cumsum(count) - count
+            per = count[inv]
+            offset = np.cumsum(per) - per
+            at = np.repeat(start[inv] - offset, per) + np.arange(per.sum())
+            return np.repeat(np.arange(n, dtype=np.uint32), per), at
+
+        k = self.kept
+        kept_line, kept_at = spread(self.line[:k].astype(np.int64))
+        more_line, more_at = spread(self.line[k:].astype(np.int64))
+        split_line, split_at = spread(self.split_line.astype(np.int64))
+        return LineTokens(
+            line=np.concatenate([kept_line, more_line]),
+            code=np.concatenate([self.code[:k][kept_at], self.code[k:][more_at]]),
+            vocab=self.vocab,
+            kept=len(kept_line),
+            split_line=split_line,
+            split_code=self.split_code[split_at],
+            distinct=self.distinct.gather(inv),
+            inverse=np.arange(n),
+        )
 
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
-        return self.line[vocab_mask[self.code]]
+        per_line = self.count_per_distinct_line(vocab_mask)[self.inverse]
+        return np.repeat(np.arange(len(self.inverse)), per_line)
+
+    def count_per_distinct_line(self, vocab_mask: np.ndarray) -> np.ndarray:
+        """Per distinct line: its tokens whose vocabulary row is set in `vocab_mask`."""
+        return np.bincount(self.line[vocab_mask[self.code]], minlength=len(self.distinct))
+
+
+def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """(the distinct strings of `lines`, each line's row among them), from one categorical cast
+    (a null line is taken as "")."""
+    # a fresh category set per call: codes are 0..k-1 for this call. The categories live as
+    # long as a categorical column refers to them, so `cat` is kept until they are read.
+    dtype = pl.Categorical(pl.Categories.random())
+    cat = lines.fill_null("").cast(dtype)
+    inverse = cat.to_physical().to_numpy().astype(np.int64)
+    distinct = _categories(lines.fill_null(""), inverse, dtype).alias(lines.name)
+    del cat
+    return distinct, inverse
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
-    """Tokenise a column of lines (no "\\n" inside) into `LineTokens`.
+    """Tokenise a column of lines (no "\\n" inside) into `LineTokens` with one row of `distinct`
+    per line: `line` is each token's row in `lines` (tokenised once per distinct line, then
+    expanded)."""
+    return distinct_line_tokens(*distinct_lines(lines)).expanded()
+
+
+def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens:
+    """Tokenise the distinct lines `distinct` (see `distinct_lines`) into `LineTokens`.
 
     Splitting on " " is a literal split, several times cheaper than the TOKEN regex; it gives
     TOKEN's tokens exactly for every piece without other whitespace or unspaced-script
@@ -222,14 +308,16 @@ def line_tokens(lines: pl.Series) -> LineTokens:
     are split again with TOKEN: no token holds a space and TOKEN has no look-around, so
     splitting a line at its spaces first changes none of its tokens.
     """
+    lines = distinct
     split = lines.str.split(" ")
     line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
     # a fresh category set per call: codes are 0..k-1 for this batch. The categories live as
     # long as a categorical column refers to them, so `cat` is kept until the vocabulary is read.
     dtype = pl.Categorical(pl.Categories.random())
-    cat = split.explode().cast(dtype)
+    pieces = split.explode()
+    cat = pieces.cast(dtype)
     code = cat.to_physical().to_numpy()
-    vocab = dtype.categories.to_series().alias("tok")
+    vocab = _categories(pieces, code, dtype).alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again
     again = vocab.str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
@@ -272,8 +360,30 @@ def line_tokens(lines: pl.Series) -> LineTokens:
         bare.str.len_chars().alias("bare_chars"), bare.str.to_lowercase().alias("low")
     )
     return LineTokens(
-        line=line, code=code, vocab=props, kept=kept, split_line=split_line, split_code=split_code
+        line=line,
+        code=code,
+        vocab=props,
+        kept=kept,
+        split_line=split_line,
+        split_code=split_code,
+        distinct=distinct,
+        inverse=inverse,
     )
+
+
+def _categories(values: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
+    """The strings of codes 0..k-1 after casting `values` (codes `code`) to a fresh category
+    set. Casting numbers new strings in order of first appearance, so a string's first
+    occurrence is where the running maximum of the codes grows: read from `values` there
+    (`Categories.to_series` walks the categories one Python call at a time, as dear as the
+    cast itself)."""
+    if not len(code):
+        return dtype.categories.to_series()
+    top = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
+    if code[0] != 0 or not np.array_equal(code[first], np.arange(len(first))):
+        return dtype.categories.to_series()  # pragma: no cover - defensive
+    return values.gather(first)
 
 
 def _grown(vocab: pl.Series, more: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:

@@ -3,6 +3,7 @@ word splitting per script; stop words per language; the quality score; the built
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
     SENTENCE,
+    _distinct_ints,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -185,6 +187,10 @@ def test_fast_line_words_equal_the_regex_tokenizer(texts):
     assert fast.words_per_line(len(lines)).tolist() == words.to_list()
     assert fast.long_tokens(len(lines), 2).tolist() == long.to_list()
     assert fast.long_tokens(len(lines), 1000).tolist() == [0] * len(lines)
+    is_word = fast.vocab["is_word"].to_numpy()
+    assert sorted(fast.where(is_word).tolist()) == [
+        i for i, n in enumerate(words.to_list()) for _ in range(n)
+    ]
 
 
 def test_fast_path_on_whitespace_and_unspaced_scripts():
@@ -527,3 +533,52 @@ def test_every_quality_rule_documents_its_signals_and_sources():
 def test_signals_are_deterministic():
     texts = [PROSE, ID, ZH, JA, TH, RU, "", None]
     assert signals_for(texts) == signals_for(texts)
+
+
+# lines repeat across the documents of a batch (menus, footers): the family tests each distinct
+# line once; a document's counts must not depend on the others sharing its lines
+SHARED = [
+    "Home | News\nThe cat sat on the mat. It was happy.\nHome | News\n\nShare",
+    "Share\nHome | News\nThe cat sat on the mat. It was happy.\nplease enable JavaScript",
+    "Home | News",
+    "",
+    "The cat sat on the mat. It was happy.\nThe cat sat on the mat. It was happy.\n",
+]
+
+
+def test_counts_do_not_depend_on_documents_sharing_lines():
+    together = signals_for(SHARED)
+    for i, text in enumerate(SHARED):
+        alone = signals_for([text])
+        assert {k: v[i] for k, v in together.items()} == {k: v[0] for k, v in alone.items()}, i
+
+
+@pytest.mark.parametrize("rule", ["unterminated-lines", "javascript-notice"])
+def test_stripped_lines_do_not_depend_on_documents_sharing_lines(rule):
+    together, _ = run_rule(rule, SHARED, action="strip")
+    for i, text in enumerate(SHARED):
+        alone, _ = run_rule(rule, [text], action="strip")
+        assert together[i]["text"] == alone[0]["text"], i
+    kept = {
+        "unterminated-lines": "The cat sat on the mat. It was happy.",
+        "javascript-notice": "Share\nHome | News\nThe cat sat on the mat. It was happy.",
+    }
+    assert together[1]["text"] == kept[rule]
+
+
+def test_distinct_ints_by_bitmap_or_by_sorting():
+    assert _distinct_ints(np.array([5, 3, 5, 0])).tolist() == [0, 3, 5]
+    assert _distinct_ints(np.array([5, 1 << 30, 5])).tolist() == [5, 1 << 30]
+    assert _distinct_ints(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_line_tokens_are_per_line_in_order_when_lines_repeat():
+    # the contract repeated-paragraphs reads: `line` is each token's row, the first `kept`
+    # tokens (whole pieces) in line order; pieces split again are listed by their line
+    lines = pl.Series(["a b", "c", "a b", "x\ty 的", "c", "x\ty 的"])
+    lt = line_tokens(lines)
+    toks = lt.vocab["tok"].gather(lt.code[: lt.kept]).to_list()
+    assert toks == ["a", "b", "c", "a", "b", "c"]
+    assert lt.line[: lt.kept].tolist() == [0, 0, 1, 2, 2, 4]
+    assert lt.split_line.tolist() == [3, 3, 5, 5]
+    assert lt.words_per_line(len(lines)).tolist() == [2, 1, 2, 3, 1, 3]
