@@ -185,7 +185,6 @@ def cmd_run(args) -> int:
     from curate import engine
     from curate.io.writers import write_output
     from curate.report import write_reports
-    from curate.report.build import build_report
     from curate.report.card import render_card
 
     ruleset = _prepare(args)
@@ -203,14 +202,7 @@ def cmd_run(args) -> int:
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
     result, prefixes = engine.run(args.inputs, ruleset, _options(args), work, resume=args.resume)
-    report = build_report(
-        result,
-        ruleset,
-        name=name,
-        command=_command_line(),
-        engine=args.engine,
-        workers=engine.Runner(ruleset, _options(args)).workers,
-    )
+    report = _build_report(args, ruleset, result)
     final = work / "out"
     if final.exists():
         shutil.rmtree(final)
@@ -230,13 +222,11 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def _evaluate(args):
+def _build_report(args, ruleset, result) -> dict:
     from curate import engine
     from curate.report.build import build_report
 
-    ruleset = _prepare(args)
-    result, _ = engine.run(args.inputs, ruleset, _options(args), None)
-    report = build_report(
+    return build_report(
         result,
         ruleset,
         name=_default_name(args),
@@ -244,13 +234,30 @@ def _evaluate(args):
         engine=args.engine,
         workers=engine.Runner(ruleset, _options(args)).workers,
     )
-    return ruleset, report
+
+
+def _evaluate(args, ruleset) -> dict:
+    """The report of a run that writes no output (`report`, `check`). Nothing is written, so an
+    OSError or Arrow error can only come from an input a reader cannot parse at all."""
+    import pyarrow as pa
+
+    from curate import engine
+
+    try:
+        result, _ = engine.run(args.inputs, ruleset, _options(args), None)
+    except (OSError, pa.ArrowException) as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise UsageError(
+            f"input {' '.join(args.inputs)}: a file cannot be read "
+            f"({e.__class__.__name__}: {detail})"
+        ) from None
+    return _build_report(args, ruleset, result)
 
 
 def cmd_report(args) -> int:
     from curate.report import write_reports
 
-    _, report = _evaluate(args)
+    report = _evaluate(args, _prepare(args))
     report_dir = args.report_dir or Path("reports") / _default_name(args)
     write_reports(report, report_dir)
     if not args.quiet:
@@ -261,11 +268,8 @@ def cmd_report(args) -> int:
 def cmd_check(args) -> int:
     """Exit 0 when no error-level gate fails (warnings are printed), 1 when one does, 2 when the
     gates cannot be measured (bad usage, a bad rule set or baseline, unreadable input files)."""
-    import pyarrow as pa
-
-    from curate import engine, gate
+    from curate import gate
     from curate.report import write_reports
-    from curate.report.build import build_report
 
     ruleset = _prepare(args)
     rule_names = {s.rule for s in ruleset.rules}
@@ -279,23 +283,7 @@ def cmd_check(args) -> int:
             )
     if args.junit is not None and args.junit.is_dir():
         raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
-    options = _options(args)
-    try:
-        result, _ = engine.run(args.inputs, ruleset, options, None)
-    except (OSError, pa.ArrowException) as e:  # a reader met a file it cannot parse at all
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        raise UsageError(
-            f"input {' '.join(args.inputs)}: a file cannot be read "
-            f"({e.__class__.__name__}: {detail})"
-        ) from None
-    report = build_report(
-        result,
-        ruleset,
-        name=_default_name(args),
-        command=_command_line(),
-        engine=args.engine,
-        workers=engine.Runner(ruleset, options).workers,
-    )
+    report = _evaluate(args, ruleset)
     problems = gate.unreadable_inputs(report)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
