@@ -183,27 +183,29 @@ def run_end_to_end(path: Path, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         tmp = Path(tmp)
         base = child([CURATE_PYTHON, "-c", BASELINE, str(path), str(tmp / "base")], env)
-        run = child(
-            [
-                CURATE_PYTHON,
-                "-m",
-                "curate",
-                "run",
-                str(path),
-                "--rules",
-                str(RULES),
-                "--out",
-                str(tmp / "out"),
-                "--report-dir",
-                str(tmp / "report"),
-                "--quiet",
-                "--workers",
-                str(workers),
-            ],
-            env,
-        )
+        run = child(curate_run(path, tmp, workers), env)
         shutil.rmtree(tmp / "out", ignore_errors=True)
     return {"base_cpu": base[0], "base_wall": base[1], "run_cpu": run[0], "run_wall": run[1]}
+
+
+def curate_run(path: Path, tmp: Path, workers: int) -> list[str]:
+    """The timed `curate run` command line: the heuristic rules, hf output and report in tmp."""
+    return [
+        CURATE_PYTHON,
+        "-m",
+        "curate",
+        "run",
+        str(path),
+        "--rules",
+        str(RULES),
+        "--out",
+        str(tmp / "out"),
+        "--report-dir",
+        str(tmp / "report"),
+        "--quiet",
+        "--workers",
+        str(workers),
+    ]
 
 
 def run_workers(path: Path) -> None:
@@ -216,25 +218,7 @@ def run_workers(path: Path) -> None:
     res = {}
     for w in (1, os.cpu_count() or 1):
         with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-            res[w] = child(
-                [
-                    CURATE_PYTHON,
-                    "-m",
-                    "curate",
-                    "run",
-                    str(path),
-                    "--rules",
-                    str(RULES),
-                    "--out",
-                    f"{tmp}/out",
-                    "--report-dir",
-                    f"{tmp}/report",
-                    "--quiet",
-                    "--workers",
-                    str(w),
-                ],
-                env,
-            )
+            res[w] = child(curate_run(path, Path(tmp), w), env)
         print(
             f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
             f"(load {os.getloadavg()[0]:.1f})"
