@@ -15,6 +15,7 @@ import csv
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -321,6 +322,9 @@ def read_shard(
     yield from reader(shard, text_column, _Limit(batch_rows, batch_bytes))
 
 
+_ONE_LINE_POS = re.compile(r"line 1 column (\d+) \(char \d+\)")
+
+
 def _short(e: BaseException) -> str:
     msg = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
     return msg[:200]
@@ -483,7 +487,9 @@ def _read_jsonl(shard: Shard, text_column: str, limit: _Limit):
                     except UnicodeDecodeError as u:
                         why = f"invalid UTF-8 at byte {u.start}"
                     else:
-                        why = f"broken JSON ({_short(e)})"
+                        # the parser sees one line, so its "line 1 column 10 (char 9)" would
+                        # contradict the row's line number next to it: keep the column only
+                        why = "broken JSON (" + _ONE_LINE_POS.sub(r"at column \1", _short(e)) + ")"
                     buf.bad.append(Unreadable(shard.path, line_no, why))
                 else:
                     buf.add(obj, line_no)

@@ -130,6 +130,8 @@ def test_unreadable_rows_are_counted_with_file_and_line(tmp_path):
     reasons = " | ".join(b.reason for b in bad)
     for word in ("broken JSON", "UTF-8", "null", "int", "not an object", "missing"):
         assert word in reasons
+    # the parser's own "line 1" would contradict the row's line number
+    assert "line 1 column" not in reasons and "at column" in bad[0].reason
 
 
 def test_jsonl_byte_range_shards_cover_every_line_once(tmp_path):
