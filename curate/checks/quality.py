@@ -36,6 +36,7 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
+    LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
     distinct_line_tokens,
@@ -212,7 +213,7 @@ def _line_tokens(batch: Batch) -> LineTokens:
         lt = distinct_line_tokens(*_distinct(batch))
         # repeated-paragraphs reads the tokens line by line from this memo, if a quality rule
         # ran before it (curate.checks.repetition.shared_line_tokens): a few ms per batch
-        batch.memo("quality_line_tokens", lt.expanded)
+        batch.memo(LINE_TOKENS_MEMO, lt.expanded)
         return lt
 
     return batch.memo("quality_distinct_line_tokens", compute)

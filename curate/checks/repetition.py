@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
-from curate.checks.words import LineTokens
+from curate.checks.words import LINE_TOKENS_MEMO, LineTokens
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
@@ -75,10 +75,6 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         .filter(pl.col("_wl") > 0)
     )
     return tuple(w.get_column(c).to_numpy() for c in ("_row", "_wl", "_h"))  # type: ignore[return-value]
-
-
-# the memo key under which the quality family keeps the batch's line tokens (quality._line_tokens)
-LINE_TOKENS_MEMO = "quality_line_tokens"
 
 
 def shared_line_tokens(batch: Batch) -> LineTokens | None:

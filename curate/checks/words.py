@@ -111,6 +111,11 @@ _RETOKENIZE = rf"[\s{_UNSPACED_CLASS}]"
 _PUNCT = r"[\p{P}\p{S}]"
 
 
+# the Batch.memo key of a batch's line tokens in line order (LineTokens.expanded): the quality
+# family writes it, repeated-paragraphs reads it when a quality rule ran before it
+LINE_TOKENS_MEMO = "quality_line_tokens"
+
+
 @dataclass(frozen=True)
 class LineTokens:
     """The tokens of a column of lines, exactly as `tokens` splits each line.
