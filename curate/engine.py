@@ -154,7 +154,12 @@ def process_shard(
     parts = _PartWriter(part_prefix) if part_prefix else None
     try:
         _, _, stats = process_batches(
-            ruleset, batches, corpus, keep_rows=False, on_batch=done, sink=parts and parts.add
+            ruleset,
+            batches,
+            corpus,
+            keep_rows=False,
+            on_batch=done,
+            sink=parts.add if parts else None,
         )
         stats.bytes_in = shard_bytes(shard)
         if parts:
