@@ -576,24 +576,24 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
 OPENERS = r'[(\[{«「『《（"“”„]'
 
 
+def _count_chars(expr: pl.Expr, chars: str) -> pl.Expr:
+    """How many of these characters a text holds: literal counts, one per character, equal to
+    `count_matches` of their class (one character never overlaps another) without compiling a
+    regex (polars keeps 32 compiled patterns per thread: a rule set of more recompiles every
+    pattern in every batch)."""
+    counts = [expr.str.count_matches(c, literal=True) for c in chars]
+    return pl.sum_horizontal(counts) if len(counts) > 1 else counts[0]
+
+
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
     """More brackets or quotes opened than closed in the text."""
-    pairs = (
-        (r"\(", r"\)"),
-        (r"\[", r"\]"),
-        (r"\{", r"\}"),
-        ("«", "»"),
-        ("「", "」"),
-        ("『", "』"),
-        ("《", "》"),
-        ("（", "）"),
-    )
-    opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
+    pairs = ("()", "[]", "{}", "«»", "「」", "『』", "《》", "（）")
+    opened = [_count_chars(expr, o) > _count_chars(expr, c) for o, c in pairs]
     # double quotes, straight or curly (web text mixes them): an odd count whose last quote
     # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
     # quotes do not
     opened.append(
-        (expr.str.count_matches('["“”„]') % 2 == 1)
+        (_count_chars(expr, '"“”„') % 2 == 1)
         & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$')
     )
     return pl.any_horizontal(opened)
@@ -1097,7 +1097,7 @@ class TruncatedText(Rule):
         title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
             (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
         )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",", literal=True) <= 1)
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.col("_r") == 0
