@@ -1092,15 +1092,15 @@ class TruncatedText(Rule):
         unbalanced = per_doc.filter(pl.col("last").str.contains(OPENERS)).select(
             DOC, _unbalanced(pl.col("last")).alias("unbalanced")
         )
-        return (
-            batch.per_doc(per_doc, "unterminated", False),
-            batch.per_doc(per_doc, "last_cont", False),
-            batch.per_doc(unbalanced, "unbalanced", False),
-            batch.per_doc(fences, "fence_open", False),
-            batch.per_doc(per_doc, "tail", False),
-            batch.per_doc(per_doc, "tail_strong", False),
-            batch.per_doc(per_doc, "last_line_open", False),
+        # one join aligns them all to the batch's documents (the two small frames join first)
+        per_doc = (
+            per_doc.select(DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open")
+            .join(unbalanced, on=DOC, how="left")
+            .join(fences, on=DOC, how="left")
         )
+        aligned = batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
+        names = ("unterminated", "last_cont", "unbalanced", "fence_open", "tail", "tail_strong")
+        return tuple(aligned.get_column(n).fill_null(False) for n in (*names, "last_line_open"))
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
