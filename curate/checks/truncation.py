@@ -680,7 +680,7 @@ BROKEN_END = r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$"
 
 
 def _broken_end(end: pl.Series) -> pl.Series:
-    """`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
+    r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
     ten characters, so it runs on those texts alone, and not at all in a batch without one."""
     broken = end.str.contains(r"(?:\x{FFFD}|\p{L}-)$")
@@ -1094,7 +1094,9 @@ class TruncatedText(Rule):
         )
         # one join aligns them all to the batch's documents (the two small frames join first)
         per_doc = (
-            per_doc.select(DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open")
+            per_doc.select(
+                DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open"
+            )
             .join(unbalanced, on=DOC, how="left")
             .join(fences, on=DOC, how="left")
         )
@@ -1129,7 +1131,9 @@ class TruncatedText(Rule):
         title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
             (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
         )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",", literal=True) <= 1)
+        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
+            s.str.count_matches(",", literal=True) <= 1
+        )
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.col("_r") == 0

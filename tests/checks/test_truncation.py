@@ -687,3 +687,67 @@ def test_only_a_line_with_an_opener_can_be_unbalanced():
     )
     assert got["all"].sum() > 100
     assert not (got["all"] & ~got["has"]).any()
+
+
+def test_the_final_punctuation_shortcut_equals_the_end_patterns():
+    from curate.checks.truncation import ENDS_FINISHED, TERMINATED, _terminated
+
+    # stops, closers, decorations, tags, emoticons, URLs, e-mails, numbers, Thai, and lines
+    # that end in none of them
+    pieces = ["Done", ".", "!", "?", "…", "。", "।", "”", ")", "]", " ", "(esn)", "[1]", " PTI"]
+    pieces += ["Reply", ":)", " #tag", " @x", "\u2764", "\ufe0f", "https://x.io", " a@b.cd", "7"]
+    pieces += ["สวัสดี", "and", ",", "“", "(", "word"]
+    import random
+
+    rng = random.Random(7)
+    lines = ["", "."] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(4000)
+    ]
+    frame = pl.DataFrame({"s": lines}).with_row_index("_i")
+    got = _terminated(frame)
+    plain = frame.select(
+        (pl.col("s").str.contains(TERMINATED) | pl.col("s").str.contains(ENDS_FINISHED)).alias("t")
+    )["t"]
+    assert got["_i"].to_list() == frame["_i"].to_list()  # same rows, same order
+    assert got["s"].to_list() == lines
+    assert got["term"].to_list() == plain.to_list()
+    assert 500 < plain.sum() < len(lines) - 500
+
+
+def test_the_half_entity_gate_equals_the_broken_end_pattern():
+    import random
+
+    from curate.checks.truncation import BROKEN_END, _broken_end
+
+    rng = random.Random(8)
+    alphabet = ["&", "#", "a", "é", "7", "_", "-", " ", "\ufffd", "x", "中", ";"]
+    # the entity's longest name (8) and one more, after "&" and after "&#"
+    texts = [None, "", "&", "&#", "&a"] + [p + "a" * k for p in ("&", "&#") for k in (8, 9)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(4000)]
+    series = pl.Series(texts, dtype=pl.String)
+    plain = series.str.contains(BROKEN_END)
+    assert _broken_end(series).to_list() == plain.to_list()
+    assert plain.sum() > 500
+    # a batch without any "&" skips the pattern
+    no_amp = series.filter(~series.str.contains("&", literal=True).fill_null(False))
+    assert _broken_end(no_amp).to_list() == no_amp.str.contains(BROKEN_END).to_list()
+
+
+def test_literal_bracket_counts_equal_the_regex_counts():
+    from curate.checks.truncation import _unbalanced
+
+    def plain(expr: pl.Expr) -> pl.Expr:
+        pairs = ((r"\(", r"\)"), (r"\[", r"\]"), (r"\{", r"\}"), ("«", "»"), ("「", "」"))
+        pairs += (("『", "』"), ("《", "》"), ("（", "）"))
+        opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
+        opened.append(
+            (expr.str.count_matches('["“”„]') % 2 == 1)
+            & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$')
+        )
+        return pl.any_horizontal(opened)
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    frame = pl.DataFrame({"s": random_texts(9, 3000, alphabet, 12)}, schema={"s": pl.String})
+    got = frame.select(_unbalanced(pl.col("s")).alias("a"), plain(pl.col("s")).alias("b"))
+    assert got["a"].to_list() == got["b"].to_list()
+    assert got["a"].sum() > 100
