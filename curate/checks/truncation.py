@@ -428,6 +428,8 @@ AFTER_WORD = (
     rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})"
     rf"\s*{BARE_ELLIPSIS}"
 )
+# a line that ends in a word that cannot end a sentence or in a character announcing more
+CONTINUING_END = rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
 # "Read more" and its equivalents in the main web languages, as the last words of the text
 # (optionally after an ellipsis and followed by an arrow or bracket).
 TAIL_PHRASES = (
@@ -701,6 +703,23 @@ def _broken_end(end: pl.Series) -> pl.Series:
     return broken
 
 
+def _after_word(text: Any) -> Any:
+    """`text.str.contains(AFTER_WORD)` (a Series or an expression) without its own pattern:
+    the text ends in a bare ellipsis and, without it and the white space before it, in a word
+    that cannot end a sentence (CONTINUING_END, the pattern the line kinds compile anyway). The
+    ellipsis is one `…`, or the whole run of dots: a shorter run would leave a dot before it,
+    which no continuing word or character ends with."""
+    before = (
+        pl.when(text.str.ends_with("…"))
+        .then(text.str.strip_suffix("…"))
+        .otherwise(text.str.strip_chars_end("."))
+    )
+    after = text.str.contains(BARE_ELLIPSIS) & before.str.strip_chars_end().str.contains(
+        CONTINUING_END
+    )
+    return pl.select(after).to_series() if isinstance(text, pl.Series) else after
+
+
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """Whether a set whose smallest hashes are `small` lies inside one whose are `big`."""
     below = [h for h in small if h <= max(big, default=-1)]
@@ -948,7 +967,7 @@ class TruncatedText(Rule):
         tail_fires = (
             (
                 (stripped.str.contains(ELLIPSIS_TAIL) | phrase)
-                & (~bare | stripped.str.contains(AFTER_WORD) | p.ellipsis_alone)
+                & (~bare | _after_word(stripped) | p.ellipsis_alone)
             )
             | tail_line_strong
             | (tail_line & p.ellipsis_alone)
@@ -964,13 +983,13 @@ class TruncatedText(Rule):
         # a cap applies to the text as it came in, before strip actions removed lines
         lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
         caps = pl.Series(p.round_caps, dtype=pl.Int64)
-        on_cap = None
+        # the first unit whose length is a cap names it; labels are built only where one is
+        round_cap = pl.Series("truncated_round_cap", [None] * batch.n, dtype=pl.String)
         for unit, values in lengths.items():
             hit = values.is_in(caps.implode())
-            label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
-            col = pl.select(label).to_series()
-            on_cap = col if on_cap is None else on_cap.fill_null(col)
-        round_cap = on_cap.alias("truncated_round_cap")
+            if hit.any():
+                label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
+                round_cap = round_cap.fill_null(pl.select(label).to_series())
         cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
 
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
@@ -1092,7 +1111,7 @@ class TruncatedText(Rule):
                 pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
                 & (
                     ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
-                    | pl.col("last").fill_null("").str.contains(AFTER_WORD)
+                    | _after_word(pl.col("last").fill_null(""))
                 )
             ).alias("tail_strong"),
         )
@@ -1123,9 +1142,7 @@ class TruncatedText(Rule):
         never_prose = s.str.contains(
             rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"
         )
-        continuing = s.str.contains(
-            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
-        )
+        continuing = s.str.contains(CONTINUING_END)
         lines = _terminated(lines.with_row_index("_i")).with_columns(
             never_prose.alias("never"),
             continuing.alias("cont"),
@@ -1239,7 +1256,11 @@ class TruncatedText(Rule):
         longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
             (after == "") & ~last_next
         )
-        plural = ((after == "s") & last_next) | after.str.contains(rf"^s[^{word_char[1:-1]}]")
+        # "s" then a character that is not a word character (the pattern `longer` compiles)
+        second = after.str.slice(1, 1)
+        plural = ((after == "s") & last_next) | (
+            after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+        )
         per_doc = (
             pieces.with_columns(
                 starts.alias("start"), longer.alias("longer"), plural.alias("plural")

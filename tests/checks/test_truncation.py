@@ -751,3 +751,21 @@ def test_literal_bracket_counts_equal_the_regex_counts():
     got = frame.select(_unbalanced(pl.col("s")).alias("a"), plain(pl.col("s")).alias("b"))
     assert got["a"].to_list() == got["b"].to_list()
     assert got["a"].sum() > 100
+
+
+def test_the_ellipsis_after_a_continuing_word_equals_its_pattern():
+    import random
+
+    from curate.checks.truncation import AFTER_WORD, _after_word
+
+    rng = random.Random(10)
+    pieces = ["and", "AND", "The", "de", "word", " ", "  ", "\u00a0", ".", "..", "...", "…", ","]
+    pieces += ["&", "(", " -", " —", "x", "\t", "yang"]
+    texts = ["", "...", "…", "and...", "and …", "and.…", "and....", "......", "and…."]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
+    series = pl.Series(texts, dtype=pl.String)
+    plain = series.str.contains(AFTER_WORD)
+    assert _after_word(series).to_list() == plain.to_list()
+    frame = pl.DataFrame({"s": series})
+    assert frame.select(_after_word(pl.col("s")))["s"].to_list() == plain.to_list()
+    assert plain.sum() > 100
