@@ -544,6 +544,8 @@ TAIL_LINES = 40
 # 0 judges every line of the tail, the plain definition)
 FIRST_LINES = 2
 END_CHARS = 400
+# the last lines judged first are looked for within this many characters of the end
+LAST_LINES_CHARS = 1000
 # a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
 WORD = r"[\p{L}\p{M}\p{N}]+"
 # The text stops on a space or tab after its last word ("... will credit "): a cap in characters
@@ -718,6 +720,41 @@ def _after_word(text: Any) -> Any:
         CONTINUING_END
     )
     return pl.select(after).to_series() if isinstance(text, pl.Series) else after
+
+
+def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
+    """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
+    `s` the line, `_r` its position from the end (0 is the last line)."""
+    return _numbered(docs.select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s"), n)
+
+
+def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Lines (`__doc`, `s`) stripped, without the blank ones, numbered from the end (`_r`), the
+    last `n` of each document kept."""
+    return (
+        pieces.with_columns(pl.col("s").str.strip_chars())
+        .filter(pl.col("s") != "")
+        .with_columns(
+            (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)).cast(pl.Int64).alias("_r")
+        )
+        .filter(pl.col("_r") < n)
+    )
+
+
+def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
+    """`_tail_lines(docs, n)` for the documents whose last `n` non-blank lines lie within their
+    last LAST_LINES_CHARS characters (nine documents in ten of 2 KB web text), found by
+    splitting those characters alone; the other documents are left out (the caller judges
+    them with the whole tail). The first line of a cut end is partial and is not counted."""
+    end = docs.select(
+        DOC,
+        pl.col("text").str.slice(-LAST_LINES_CHARS).str.split("\n").alias("s"),
+        (pl.col("text").str.len_chars() <= LAST_LINES_CHARS).alias("_whole"),
+    ).with_columns(pl.when(pl.col("_whole")).then(pl.col("s")).otherwise(pl.col("s").list.slice(1)))
+    lines = _numbered(end.explode("s"), n)
+    # a cut end holding fewer than `n` whole lines may miss one
+    known = pl.col("_whole") | (pl.len().over(DOC) >= n)
+    return lines.filter(known).drop("_whole")
 
 
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
@@ -941,11 +978,10 @@ class TruncatedText(Rule):
         p = self.params
         original = getattr(batch, "original", None)
         if p.judge_original and original is not None and not original.equals(batch.text):
-            # the rule reads only the lines' documents and texts: a plain split of the original
-            # text, without the line indexes and offsets split_lines computes
+            # the rule reads only the documents' texts (it splits the lines it needs itself, see
+            # _last_prose): a batch of the original texts, without lines
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
-            lines = docs.select(DOC, pl.col("text").str.split("\n").alias(LINE)).explode(LINE)
-            batch = Batch(docs, lines, batch.corpus, batch.signals, original)
+            batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
         text = batch.text
         (
             unterminated,
@@ -1032,22 +1068,13 @@ class TruncatedText(Rule):
         open, is a code fence left open, does the last prose line end in an ellipsis, and does
         the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
         p = self.params
-        lines = (
-            batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
-            .filter(pl.col("s") != "")
-            # position from the end among the non-blank lines: 0 is the last line
-            .with_columns(
-                (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC))
-                .cast(pl.Int64)
-                .alias("_r")
-            )
-            .filter(pl.col("_r") < TAIL_LINES)
-        )
+        docs = batch.docs.select(DOC, "text")
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
         # the verdict is then that line's alone, so the last few lines are judged first, and the
         # whole tail (how the document punctuates its other lines) only where it is needed. The
         # result is the same as judging every line of the tail (tests/checks/test_truncation.py).
-        head = self._line_kinds(lines.filter(pl.col("_r") < FIRST_LINES))
+        # The last lines come from the end of the text, not from splitting all of it.
+        head = self._line_kinds(_last_lines(docs, FIRST_LINES))
         first = head.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
             pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
@@ -1061,7 +1088,7 @@ class TruncatedText(Rule):
             pl.lit(0, dtype=pl.Int64).alias("n_long"),
             pl.lit(0, dtype=pl.Int64).alias("t_long"),
         )
-        full = self._line_kinds(lines.join(first.select(DOC), on=DOC, how="anti"))
+        full = self._line_kinds(_tail_lines(docs.join(first.select(DOC), on=DOC, how="anti")))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = full.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -1075,9 +1102,10 @@ class TruncatedText(Rule):
         )
         per_doc = pl.concat([first, per_doc])
         # only a document holding ``` can leave a code fence open: its lines alone are counted
-        fenced = batch.docs.filter(pl.col("text").str.contains("```", literal=True)).select(DOC)
+        fenced = docs.filter(pl.col("text").str.contains("```", literal=True))
         fences = (
-            batch.lines.join(fenced, on=DOC, how="semi")
+            fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+            .explode(LINE)
             .group_by(DOC)
             .agg(
                 (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(

@@ -629,11 +629,15 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
 
 
-def test_judging_the_last_lines_first_equals_judging_the_whole_tail(monkeypatch):
+@pytest.mark.parametrize("end_chars", [1000, 90, 7])
+def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
     import random
 
     import curate.checks.truncation as truncation
 
+    # the last lines are looked for within the last `end_chars` characters (a short end leaves
+    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines)
+    monkeypatch.setattr(truncation, "LAST_LINES_CHARS", end_chars)
     rng = random.Random(4)
     prose = [
         "The council met on Monday to discuss the budget for the coming year.",
