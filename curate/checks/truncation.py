@@ -993,26 +993,24 @@ class TruncatedText(Rule):
             last_line_open,
         ) = self._last_prose(batch)
         # end-anchored patterns only need the end of the text (a regex scans the whole string)
-        stripped = text.str.slice(-END_CHARS).str.strip_chars()
+        end = text.str.slice(-END_CHARS)
+        stripped = end.str.strip_chars()
         phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
             _phrase_ellipsis_regex(tuple(p.tail_phrases))
         )
-        tail = stripped.str.contains(ELLIPSIS_TAIL) | phrase | tail_line
+        ellipsis = stripped.str.contains(ELLIPSIS_TAIL)
+        tail = ellipsis | phrase | tail_line
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase
         tail_fires = (
-            (
-                (stripped.str.contains(ELLIPSIS_TAIL) | phrase)
-                & (~bare | _after_word(stripped) | p.ellipsis_alone)
-            )
+            ((ellipsis | phrase) & (~bare | _after_word(stripped) | p.ellipsis_alone))
             | tail_line_strong
             | (tail_line & p.ellipsis_alone)
         )
-        mid_word = self._mid_word(batch)
-        end = text.str.slice(-END_CHARS)
+        mid_word = self._mid_word(batch, end)
         trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
         # the text after the last line break (a regex for it retries at every position of a line)
-        last_line = end.str.strip_chars().str.split("\n").list.last().str.strip_chars()
+        last_line = stripped.str.split("\n").list.last().str.strip_chars()
         open_last_line = last_line.str.contains(OPEN_LAST_LINE).fill_null(False)
         unbalanced = unbalanced_line | fence_open | open_last_line
 
@@ -1230,12 +1228,11 @@ class TruncatedText(Rule):
         )
         return lines
 
-    def _mid_word(self, batch: Batch) -> pl.Series:
+    def _mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its
         own dictionary, in any language that separates words), or the text ends in a broken
-        character, a half HTML entity or a hyphenated word break."""
-        text = batch.text
-        end = text.str.slice(-END_CHARS)
+        character, a half HTML entity or a hyphenated word break. `end`: the texts' last
+        END_CHARS characters."""
         broken = _broken_end(end)
         docs = (
             batch.docs.select(DOC, end.alias("text"))
