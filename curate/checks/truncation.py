@@ -697,7 +697,7 @@ def _broken_end(end: pl.Series) -> pl.Series:
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
     ten characters, so it runs on those texts alone, and not at all in a batch without one."""
     broken = end.str.contains(r"(?:\x{FFFD}|\p{L}-)$")
-    amp = end.str.slice(-10).str.contains("&", literal=True).fill_null(False)
+    amp = end.str.tail(10).str.contains("&", literal=True).fill_null(False)
     if amp.any():
         at = amp.arg_true()
         half = end.gather(at).str.contains(r"&#?\w{1,8}$")
@@ -722,6 +722,27 @@ def _after_word(text: Any) -> Any:
     return pl.select(after).to_series() if isinstance(text, pl.Series) else after
 
 
+# Positions within a document's rows, for frames whose documents' rows are consecutive (lines
+# split from the texts in order): marks where `__doc` changes, where `over(__doc)` groups every
+# row by hash (several times the cost).
+def _first_of_doc() -> pl.Expr:
+    return (pl.col(DOC) != pl.col(DOC).shift(1)).fill_null(True)
+
+
+def _from_start() -> pl.Expr:
+    """`pl.int_range(pl.len()).over(DOC)`: a row's position in its document."""
+    pos = pl.int_range(pl.len(), dtype=pl.Int64)
+    return pos - pl.when(_first_of_doc()).then(pos).forward_fill()
+
+
+def _from_end() -> pl.Expr:
+    """`pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)`: a row's position from the
+    last row of its document."""
+    pos = pl.int_range(pl.len(), dtype=pl.Int64)
+    last = (pl.col(DOC) != pl.col(DOC).shift(-1)).fill_null(True)
+    return pl.when(last).then(pos).backward_fill() - pos
+
+
 def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
     """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
     `s` the line, `_r` its position from the end (0 is the last line)."""
@@ -734,9 +755,7 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     return (
         pieces.with_columns(pl.col("s").str.strip_chars())
         .filter(pl.col("s") != "")
-        .with_columns(
-            (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)).cast(pl.Int64).alias("_r")
-        )
+        .with_columns(_from_end().alias("_r"))
         .filter(pl.col("_r") < n)
     )
 
@@ -748,12 +767,14 @@ def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
     them with the whole tail). The first line of a cut end is partial and is not counted."""
     end = docs.select(
         DOC,
-        pl.col("text").str.slice(-LAST_LINES_CHARS).str.split("\n").alias("s"),
+        pl.col("text").str.tail(LAST_LINES_CHARS).str.split("\n").alias("s"),
         (pl.col("text").str.len_chars() <= LAST_LINES_CHARS).alias("_whole"),
     ).with_columns(pl.when(pl.col("_whole")).then(pl.col("s")).otherwise(pl.col("s").list.slice(1)))
     lines = _numbered(end.explode("s"), n)
     # a cut end holding fewer than `n` whole lines may miss one
-    known = pl.col("_whole") | (pl.len().over(DOC) >= n)
+    # (the first line of a document is its farthest from the end)
+    farthest = pl.when(_first_of_doc()).then(pl.col("_r")).forward_fill()
+    known = pl.col("_whole") | (farthest >= n - 1)
     return lines.filter(known).drop("_whole")
 
 
@@ -993,7 +1014,7 @@ class TruncatedText(Rule):
             last_line_open,
         ) = self._last_prose(batch)
         # end-anchored patterns only need the end of the text (a regex scans the whole string)
-        end = text.str.slice(-END_CHARS)
+        end = text.str.tail(END_CHARS)
         stripped = end.str.strip_chars()
         phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
             _phrase_ellipsis_regex(tuple(p.tail_phrases))
@@ -1269,13 +1290,14 @@ class TruncatedText(Rule):
         # the last (the next occurrence follows). Same verdicts as splitting the documents into
         # words (tests/checks/test_truncation.py), without a string per word.
         word_char = r"[\p{L}\p{M}\p{N}]"
-        piece, after = pl.col("p"), pl.col("p").shift(-1).over(DOC)
+        # (the piece after the last one of a document is never read: its rows are dropped)
+        piece, after = pl.col("p"), pl.col("p").shift(-1)
         k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
             lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
             .with_columns(pl.col("p").list.len().alias("_m"))
             .explode("p")
-            .with_columns(pl.int_range(pl.len()).over(DOC).alias("_k"))
+            .with_columns(_from_start().alias("_k"))
         )
         starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
         longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (

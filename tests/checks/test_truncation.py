@@ -773,3 +773,27 @@ def test_the_ellipsis_after_a_continuing_word_equals_its_pattern():
     frame = pl.DataFrame({"s": series})
     assert frame.select(_after_word(pl.col("s")))["s"].to_list() == plain.to_list()
     assert plain.sum() > 100
+
+
+def test_positions_within_a_document_equal_the_window_functions():
+    import random
+
+    from curate.checks.base import DOC
+    from curate.checks.truncation import _from_end, _from_start
+
+    rng = random.Random(11)
+    docs = sorted(rng.randrange(40) for _ in range(300))  # consecutive rows per document
+    for frame in (pl.DataFrame({DOC: docs}), pl.DataFrame({DOC: [3]}), pl.DataFrame({DOC: []})):
+        frame = frame.cast({DOC: pl.UInt32})
+        got = frame.select(_from_start().alias("s"), _from_end().alias("e"))
+        plain = frame.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).over(DOC).alias("s"),
+            (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)).cast(pl.Int64).alias("e"),
+        )
+        assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
+
+
+def test_the_last_characters_equal_a_negative_slice():
+    texts = pl.Series(random_texts(12, 2000, "ab é中\U0001f600\n.", 30), dtype=pl.String)
+    for k in (1, 7, 10, 400):
+        assert texts.str.tail(k).to_list() == texts.str.slice(-k).to_list()
