@@ -561,6 +561,10 @@ def test_whitespace_tokens_equal_the_regex_count():
     two = pl.concat([texts.slice(0, 100), texts.slice(100, 100)], rechunk=False)
     assert whitespace_tokens(two).to_list() == plain.head(200).to_list()
     assert whitespace_tokens(pl.Series([], dtype=pl.String)).to_list() == []
+    # a batch larger than the scratch arrays kept from the calls before, then a small one again
+    big = pl.Series(["a b\u3000" * 300_000, " x "], dtype=pl.String)
+    assert whitespace_tokens(big).to_list() == [600_000, 1]
+    assert whitespace_tokens(texts).to_list() == plain.to_list()
 
 
 def test_word_thresholds_equal_the_word_count():
