@@ -801,3 +801,17 @@ def test_the_last_characters_equal_a_negative_slice():
     texts = pl.Series(random_texts(12, 2000, "ab é中\U0001f600\n.", 30), dtype=pl.String)
     for k in (1, 7, 10, 400):
         assert texts.str.tail(k).to_list() == texts.str.slice(-k).to_list()
+
+
+def test_brackets_counted_together_equal_each_counted_apart():
+    from curate.checks.base import DOC
+    from curate.checks.truncation import _unbalanced, _unbalanced_lines
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    texts = random_texts(13, 3000, alphabet, 12)
+    frame = pl.DataFrame({"last": texts}, schema={"last": pl.String}).with_row_index(DOC)
+    frame = frame.with_columns(pl.col("last").fill_null(""))
+    got = _unbalanced_lines(frame).sort(DOC)
+    plain = frame.select(DOC, _unbalanced(pl.col("last")).alias("unbalanced"))
+    assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
+    assert plain["unbalanced"].sum() > 100
