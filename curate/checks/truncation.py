@@ -1392,7 +1392,11 @@ class TruncatedText(Rule):
                 )
             ).alias("stub"),
         )
-        return broken | batch.per_doc(per_doc, "mid", False) | batch.per_doc(stub, "stub", False)
+        # one join aligns both to the batch (the cut words' documents are among the stubs')
+        found = stub.join(per_doc.select(DOC, "mid"), on=DOC, how="left").select(
+            DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
+        )
+        return broken | batch.per_doc(found, "found", False)
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:
