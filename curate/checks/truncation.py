@@ -1053,9 +1053,10 @@ class TruncatedText(Rule):
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
         original = getattr(batch, "original", None)
-        if p.judge_original and original is not None and not original.equals(batch.text):
+        if p.judge_original and original is not None:
             # the rule reads only the documents' texts (it splits the lines it needs itself, see
-            # _last_prose): a batch of the original texts, without lines
+            # _last_prose): a batch of the original texts, without lines (whether a strip changed
+            # them or not: comparing the texts costs more than taking them)
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
         text = batch.text
