@@ -1210,8 +1210,9 @@ class TruncatedText(Rule):
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
+        ).with_columns(
             (
-                pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
+                pl.col("tail")
                 & (
                     ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
                     | _after_word(pl.col("last").fill_null(""))
