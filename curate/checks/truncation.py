@@ -724,23 +724,9 @@ def _whole_line(pattern: str) -> str:
     return rf"^(?s:.*)(?:{pattern})"
 
 
-def _terminated(lines: pl.DataFrame) -> pl.DataFrame:
-    """`lines` (`_i` a row index, `s` a line) in the same order with `term`: the line ends as a
-    sentence (TERMINATED) or is finished as it is (ENDS_FINISHED). A line whose last character
-    is final punctuation matches TERMINATED as it stands (no closers or decoration after it), so
-    the two patterns run only on the other lines (a third of the last lines, and where the
-    patterns cost the most), and ENDS_FINISHED only where TERMINATED failed. Same values as
-    `TERMINATED | ENDS_FINISHED` on every line (tests/checks/test_truncation.py)."""
-    s = pl.col("s")
-    stop = lines.select(s.str.contains(rf"{TERMINAL_PUNCT}$")).to_series()
-    rest = lines.filter(~stop).with_columns(s.str.contains(_whole_line(TERMINATED)).alias("term"))
-    done = rest.filter(pl.col("term"))
-    rest = rest.filter(~pl.col("term")).with_columns(
-        s.str.contains(_whole_line(ENDS_FINISHED)).alias("term")
-    )
-    return pl.concat(
-        [lines.filter(stop).with_columns(pl.lit(True).alias("term")), done, rest]
-    ).sort("_i")
+# a line ends as a sentence (TERMINATED) or is finished as it is (ENDS_FINISHED): one pattern,
+# one pass per line
+LINE_FINISHED = _whole_line(f"(?:{TERMINATED})|(?:{ENDS_FINISHED})")
 
 
 # a text that ends in a broken character, a half HTML entity or a hyphenated word break
@@ -1247,7 +1233,8 @@ class TruncatedText(Rule):
             rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"
         )
         continuing = s.str.contains(CONTINUING_END)
-        lines = _terminated(lines.with_row_index("_i")).with_columns(
+        lines = lines.with_row_index("_i").with_columns(
+            s.str.contains(LINE_FINISHED).alias("term"),
             never_prose.alias("never"),
             continuing.alias("cont"),
             _at_least_words(s, SENTENCE_WORDS).alias("long"),

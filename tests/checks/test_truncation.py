@@ -697,28 +697,22 @@ def test_only_a_line_with_an_opener_can_be_unbalanced():
     assert not (got["all"] & ~got["has"]).any()
 
 
-def test_the_final_punctuation_shortcut_equals_the_end_patterns():
-    from curate.checks.truncation import ENDS_FINISHED, TERMINATED, _terminated
+def test_the_anchored_end_pattern_equals_the_two_end_patterns():
+    import random
+
+    from curate.checks.truncation import ENDS_FINISHED, LINE_FINISHED, TERMINATED
 
     # stops, closers, decorations, tags, emoticons, URLs, e-mails, numbers, Thai, and lines
     # that end in none of them
     pieces = ["Done", ".", "!", "?", "…", "。", "।", "”", ")", "]", " ", "(esn)", "[1]", " PTI"]
     pieces += ["Reply", ":)", " #tag", " @x", "\u2764", "\ufe0f", "https://x.io", " a@b.cd", "7"]
-    pieces += ["สวัสดี", "and", ",", "“", "(", "word"]
-    import random
-
+    pieces += ["สวัสดี", "and", ",", "“", "(", "word", "\n"]
     rng = random.Random(7)
-    lines = ["", "."] + [
-        "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(4000)
-    ]
-    frame = pl.DataFrame({"s": lines}).with_row_index("_i")
-    got = _terminated(frame)
-    plain = frame.select(
-        (pl.col("s").str.contains(TERMINATED) | pl.col("s").str.contains(ENDS_FINISHED)).alias("t")
-    )["t"]
-    assert got["_i"].to_list() == frame["_i"].to_list()  # same rows, same order
-    assert got["s"].to_list() == lines
-    assert got["term"].to_list() == plain.to_list()
+    lines = ["", "."]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(4000)]
+    series = pl.Series(lines, dtype=pl.String)
+    plain = series.str.contains(TERMINATED) | series.str.contains(ENDS_FINISHED)
+    assert series.str.contains(LINE_FINISHED).to_list() == plain.to_list()
     assert 500 < plain.sum() < len(lines) - 500
 
 
