@@ -809,3 +809,16 @@ def test_brackets_counted_together_equal_each_counted_apart():
     plain = frame.select(DOC, _unbalanced(pl.col("last")).alias("unbalanced"))
     assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
     assert plain["unbalanced"].sum() > 100
+
+
+def test_a_code_fence_opened_far_from_the_end_is_counted_on_the_whole_text():
+    # the fence opens 60 lines and more than 1,000 characters before the end: beyond the last
+    # lines the rule reads first and beyond the 40-line tail, so it is counted on the whole text
+    body = "\n".join(
+        f"Line {i} of the listing explains one more step of the setup." for i in range(60)
+    )
+    opened = "Install it like this.\n```\n" + body + "\nThat is all there is to it."
+    closed = "Install it like this.\n```\npip install curate\n```\n" + body + "\nThat is all."
+    got = verdicts([opened, closed])
+    assert got[0]["truncated_unbalanced"] and got[0]["truncated"]
+    assert not got[1]["truncated_unbalanced"] and not got[1]["truncated"]
