@@ -596,7 +596,8 @@ def _count_chars(expr: pl.Expr, chars: str) -> pl.Expr:
 
 
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
-    """More brackets or quotes opened than closed in the text."""
+    """More brackets or quotes opened than closed in the text: the definition, per character
+    (the rule runs `_unbalanced_lines`, the same test in one pass)."""
     opened = [_count_chars(expr, o) > _count_chars(expr, c) for o, c in BRACKETS]
     # double quotes, straight or curly (web text mixes them): an odd count whose last quote
     # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
