@@ -4,6 +4,7 @@ length cap, or on a spike of the corpus' length histogram."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -428,6 +429,8 @@ AFTER_WORD = (
     rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})"
     rf"\s*{BARE_ELLIPSIS}"
 )
+# a line that ends in a word that cannot end a sentence or in a character announcing more
+CONTINUING_END = rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
 # "Read more" and its equivalents in the main web languages, as the last words of the text
 # (optionally after an ellipsis and followed by an arrow or bracket).
 TAIL_PHRASES = (
@@ -542,6 +545,8 @@ TAIL_LINES = 40
 # 0 judges every line of the tail, the plain definition)
 FIRST_LINES = 2
 END_CHARS = 400
+# the last lines judged first are looked for within this many characters of the end
+LAST_LINES_CHARS = 1000
 # a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
 WORD = r"[\p{L}\p{M}\p{N}]+"
 # The text stops on a space or tab after its last word ("... will credit "): a cap in characters
@@ -574,29 +579,62 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
 
 # the characters _unbalanced can find open: without one, a line leaves nothing open
 OPENERS = r'[(\[{«「『《（"“”„]'
+# a double quote that opens (follows a space, precedes a word) with no quote after it
+QUOTE_OPENS = r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$'
+# the bracket pairs and the double quotes (straight or curly) _unbalanced counts
+BRACKETS = ("()", "[]", "{}", "«»", "「」", "『』", "《》", "（）")
+QUOTES = '"“”„'
+
+
+def _count_chars(expr: pl.Expr, chars: str) -> pl.Expr:
+    """How many of these characters a text holds: literal counts, one per character, equal to
+    `count_matches` of their class (one character never overlaps another) without compiling a
+    regex (polars keeps 32 compiled patterns per thread: a rule set of more recompiles every
+    pattern in every batch)."""
+    counts = [expr.str.count_matches(c, literal=True) for c in chars]
+    return pl.sum_horizontal(counts) if len(counts) > 1 else counts[0]
 
 
 def _unbalanced(expr: pl.Expr) -> pl.Expr:
-    """More brackets or quotes opened than closed in the text."""
-    pairs = (
-        (r"\(", r"\)"),
-        (r"\[", r"\]"),
-        (r"\{", r"\}"),
-        ("«", "»"),
-        ("「", "」"),
-        ("『", "』"),
-        ("《", "》"),
-        ("（", "）"),
-    )
-    opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
+    """More brackets or quotes opened than closed in the text: the definition, per character
+    (the rule runs `_unbalanced_lines`, the same test in one pass)."""
+    opened = [_count_chars(expr, o) > _count_chars(expr, c) for o, c in BRACKETS]
     # double quotes, straight or curly (web text mixes them): an odd count whose last quote
     # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
     # quotes do not
-    opened.append(
-        (expr.str.count_matches('["“”„]') % 2 == 1)
-        & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$')
-    )
+    opened.append((_count_chars(expr, QUOTES) % 2 == 1) & expr.str.contains(QUOTE_OPENS))
     return pl.any_horizontal(opened)
+
+
+def _unbalanced_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """`_unbalanced` of each line (`__doc`, `last`: one line per document) as `unbalanced`, from
+    the line's brackets and quotes taken out in one pass and counted together, where counting
+    each character apart costs a pass per character."""
+    chars = (
+        lines.select(DOC, pl.col("last").str.extract_all(r'[()\[\]{}«»「」『』《》（）"“”„]'))
+        .explode("last")
+        .group_by(DOC)
+        .agg(
+            *(
+                ((pl.col("last") == o).sum() > (pl.col("last") == c).sum()).alias(o + c)
+                for o, c in BRACKETS
+            ),
+            (pl.col("last").is_in(list(QUOTES)).sum() % 2 == 1).alias("_odd"),
+        )
+    )
+    return (
+        lines.with_columns(pl.col("last").str.contains(QUOTE_OPENS).alias("_opens"))
+        .join(chars, on=DOC, how="left")
+        .select(
+            DOC,
+            # (a line without any bracket or quote has no counts: nothing open)
+            pl.any_horizontal(
+                *(pl.col(o + c) for o, c in BRACKETS), pl.col("_odd") & pl.col("_opens")
+            )
+            .fill_null(False)
+            .alias("unbalanced"),
+        )
+    )
 
 
 def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
@@ -610,9 +648,9 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
 
 def whitespace_tokens(text: pl.Series) -> pl.Series:
     r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
-    text counts 0), computed on the UTF-8 bytes with numpy in about a quarter of its time (a
-    regex pays for every match, i.e. every word). A byte is white space when it is ASCII white
-    space or belongs to one of the multi-byte White_Space characters (U+0085, U+00A0, U+1680,
+    text counts 0), computed on the UTF-8 bytes with numpy in a fraction of its time (a regex
+    pays for every match, i.e. every word). A byte is white space when it is ASCII white space
+    or belongs to one of the multi-byte White_Space characters (U+0085, U+00A0, U+1680,
     U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not
     white space and follows white space or the start of its text."""
     arr = text.fill_null("").rechunk().to_arrow()
@@ -626,12 +664,21 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     b = data_bytes[offsets[0] : offsets[-1]]
     offsets = offsets - offsets[0]
     n = len(b)
+    # Three byte arrays of the batch's size, reused from batch to batch (per thread): fresh
+    # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
+    work, flags, space = (a[:n] for a in _scratch(n))
+    flags, space = flags.view(np.bool_), space.view(np.bool_)
     # ASCII white space: tab, line feed, vertical tab, form feed, carriage return (9-13; the
     # subtraction wraps the bytes below 9 round to 247-255) and space; arithmetic, where a lookup
     # table costs five times as much
-    space = (b == 32) | ((b - np.uint8(9)) < 5)
+    np.equal(b, 32, out=space)
+    np.subtract(b, np.uint8(9), out=work)
+    np.less(work, 5, out=flags)
+    space |= flags
     # valid UTF-8: a lead byte's continuation bytes lie inside its own text
-    lead = np.flatnonzero((b - np.uint8(0xC2)) <= 0xE3 - 0xC2)
+    np.subtract(b, np.uint8(0xC2), out=work)
+    np.less_equal(work, 0xE3 - 0xC2, out=flags)
+    lead = np.flatnonzero(flags)
     if len(lead):
         l0 = b[lead]
         b1 = b[np.minimum(lead + 1, n - 1)]
@@ -650,12 +697,127 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True
-    start = ~space
+    start = np.logical_not(space, out=flags)
     start[1:] &= space[:-1]
     first = offsets[:-1][offsets[:-1] < offsets[1:]]
     start[first] = ~space[first]
     counts = np.diff(np.searchsorted(np.flatnonzero(start), offsets))
-    return pl.Series(counts.astype(np.int64), dtype=pl.Int64)
+    return pl.Series(counts, dtype=pl.Int64)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three byte arrays of at least `n` bytes for whitespace_tokens, kept per thread (three
+    times the largest batch's text, a few MB)."""
+    have = getattr(_SCRATCH, "arrays", None)
+    if have is None or len(have[0]) < n:
+        size = max(n, 1 << 20)
+        have = _SCRATCH.arrays = tuple(np.empty(size, dtype=np.uint8) for _ in range(3))
+    return have
+
+
+def _whole_line(pattern: str) -> str:
+    """The same test as `contains(pattern)`, anchored at the start behind any prefix. On lines
+    without final punctuation, the end patterns searched unanchored restart at every
+    punctuation mark (three to seven times the cost of one anchored pass over the line)."""
+    return rf"^(?s:.*)(?:{pattern})"
+
+
+# a line ends as a sentence (TERMINATED) or is finished as it is (ENDS_FINISHED): one pattern,
+# one pass per line
+LINE_FINISHED = _whole_line(f"(?:{TERMINATED})|(?:{ENDS_FINISHED})")
+
+
+# a text that ends in a broken character, a half HTML entity or a hyphenated word break
+BROKEN_END = r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$"
+
+
+def _broken_end(end: pl.Series) -> pl.Series:
+    r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
+    of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
+    ten characters, so it runs on those texts alone, and not at all in a batch without one."""
+    broken = end.str.contains(r"(?:\x{FFFD}|\p{L}-)$")
+    amp = end.str.tail(10).str.contains("&", literal=True).fill_null(False)
+    if amp.any():
+        at = amp.arg_true()
+        half = end.gather(at).str.contains(r"&#?\w{1,8}$")
+        broken = broken.scatter(at, broken.gather(at) | half)
+    return broken
+
+
+def _after_word(text: Any) -> Any:
+    """`text.str.contains(AFTER_WORD)` (a Series or an expression) without its own pattern:
+    the text ends in a bare ellipsis and, without it and the white space before it, in a word
+    that cannot end a sentence (CONTINUING_END, the pattern the line kinds compile anyway). The
+    ellipsis is one `…`, or the whole run of dots: a shorter run would leave a dot before it,
+    which no continuing word or character ends with."""
+    before = (
+        pl.when(text.str.ends_with("…"))
+        .then(text.str.strip_suffix("…"))
+        .otherwise(text.str.strip_chars_end("."))
+    )
+    after = text.str.contains(BARE_ELLIPSIS) & before.str.strip_chars_end().str.contains(
+        CONTINUING_END
+    )
+    return pl.select(after).to_series() if isinstance(text, pl.Series) else after
+
+
+# Positions within a document's rows, for frames whose documents' rows are consecutive (lines
+# split from the texts in order): marks where `__doc` changes, where `over(__doc)` groups every
+# row by hash (several times the cost).
+def _first_of_doc() -> pl.Expr:
+    return (pl.col(DOC) != pl.col(DOC).shift(1)).fill_null(True)
+
+
+def _from_start() -> pl.Expr:
+    """`pl.int_range(pl.len()).over(DOC)`: a row's position in its document."""
+    pos = pl.int_range(pl.len(), dtype=pl.Int64)
+    return pos - pl.when(_first_of_doc()).then(pos).forward_fill()
+
+
+def _from_end() -> pl.Expr:
+    """`pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)`: a row's position from the
+    last row of its document."""
+    pos = pl.int_range(pl.len(), dtype=pl.Int64)
+    last = (pl.col(DOC) != pl.col(DOC).shift(-1)).fill_null(True)
+    return pl.when(last).then(pos).backward_fill() - pos
+
+
+def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
+    """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
+    `s` the line, `_r` its position from the end (0 is the last line)."""
+    return _numbered(docs.select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s"), n)
+
+
+def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Lines (`__doc`, `s`) stripped, without the blank ones, numbered from the end (`_r`), the
+    last `n` of each document kept."""
+    return (
+        pieces.with_columns(pl.col("s").str.strip_chars())
+        .filter(pl.col("s") != "")
+        .with_columns(_from_end().alias("_r"))
+        .filter(pl.col("_r") < n)
+    )
+
+
+def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
+    """`_tail_lines(docs, n)` for the documents whose last `n` non-blank lines lie within their
+    last LAST_LINES_CHARS characters (nine documents in ten of 2 KB web text), found by
+    splitting those characters alone; the other documents are left out (the caller judges
+    them with the whole tail). The first line of a cut end is partial and is not counted."""
+    end = docs.select(
+        DOC,
+        pl.col("text").str.tail(LAST_LINES_CHARS).str.split("\n").alias("s"),
+        (pl.col("text").str.len_chars() <= LAST_LINES_CHARS).alias("_whole"),
+    ).with_columns(pl.when(pl.col("_whole")).then(pl.col("s")).otherwise(pl.col("s").list.slice(1)))
+    lines = _numbered(end.explode("s"), n)
+    # a cut end holding fewer than `n` whole lines may miss one
+    # (the first line of a document is its farthest from the end)
+    farthest = pl.when(_first_of_doc()).then(pl.col("_r")).forward_fill()
+    known = pl.col("_whole") | (farthest >= n - 1)
+    return lines.filter(known).drop("_whole")
 
 
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
@@ -878,12 +1040,12 @@ class TruncatedText(Rule):
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
         original = getattr(batch, "original", None)
-        if p.judge_original and original is not None and not original.equals(batch.text):
-            # the rule reads only the lines' documents and texts: a plain split of the original
-            # text, without the line indexes and offsets split_lines computes
+        if p.judge_original and original is not None:
+            # the rule reads only the documents' texts (it splits the lines it needs itself, see
+            # _last_prose): a batch of the original texts, without lines (whether a strip changed
+            # them or not: comparing the texts costs more than taking them)
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
-            lines = docs.select(DOC, pl.col("text").str.split("\n").alias(LINE)).explode(LINE)
-            batch = Batch(docs, lines, batch.corpus, batch.signals, original)
+            batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
         text = batch.text
         (
             unterminated,
@@ -895,39 +1057,37 @@ class TruncatedText(Rule):
             last_line_open,
         ) = self._last_prose(batch)
         # end-anchored patterns only need the end of the text (a regex scans the whole string)
-        stripped = text.str.slice(-END_CHARS).str.strip_chars()
+        end = text.str.tail(END_CHARS)
+        stripped = end.str.strip_chars()
         phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
             _phrase_ellipsis_regex(tuple(p.tail_phrases))
         )
-        tail = stripped.str.contains(ELLIPSIS_TAIL) | phrase | tail_line
+        ellipsis = stripped.str.contains(ELLIPSIS_TAIL)
+        tail = ellipsis | phrase | tail_line
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase
         tail_fires = (
-            (
-                (stripped.str.contains(ELLIPSIS_TAIL) | phrase)
-                & (~bare | stripped.str.contains(AFTER_WORD) | p.ellipsis_alone)
-            )
+            ((ellipsis | phrase) & (~bare | _after_word(stripped) | p.ellipsis_alone))
             | tail_line_strong
             | (tail_line & p.ellipsis_alone)
         )
-        mid_word = self._mid_word(batch)
-        end = text.str.slice(-END_CHARS)
+        mid_word = self._mid_word(batch, end)
         trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
         # the text after the last line break (a regex for it retries at every position of a line)
-        last_line = end.str.strip_chars().str.split("\n").list.last().str.strip_chars()
+        last_line = stripped.str.split("\n").list.last().str.strip_chars()
         open_last_line = last_line.str.contains(OPEN_LAST_LINE).fill_null(False)
         unbalanced = unbalanced_line | fence_open | open_last_line
 
         # a cap applies to the text as it came in, before strip actions removed lines
         lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
         caps = pl.Series(p.round_caps, dtype=pl.Int64)
-        on_cap = None
+        # the first unit whose length is a cap names it; labels are built only where one is
+        round_cap = pl.Series("truncated_round_cap", [None] * batch.n, dtype=pl.String)
         for unit, values in lengths.items():
             hit = values.is_in(caps.implode())
-            label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
-            col = pl.select(label).to_series()
-            on_cap = col if on_cap is None else on_cap.fill_null(col)
-        round_cap = on_cap.alias("truncated_round_cap")
+            if hit.any():
+                label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
+                round_cap = round_cap.fill_null(pl.select(label).to_series())
         cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
 
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
@@ -970,22 +1130,13 @@ class TruncatedText(Rule):
         open, is a code fence left open, does the last prose line end in an ellipsis, and does
         the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
         p = self.params
-        lines = (
-            batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("s"))
-            .filter(pl.col("s") != "")
-            # position from the end among the non-blank lines: 0 is the last line
-            .with_columns(
-                (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC))
-                .cast(pl.Int64)
-                .alias("_r")
-            )
-            .filter(pl.col("_r") < TAIL_LINES)
-        )
+        docs = batch.docs.select(DOC, "text")
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
         # the verdict is then that line's alone, so the last few lines are judged first, and the
         # whole tail (how the document punctuates its other lines) only where it is needed. The
         # result is the same as judging every line of the tail (tests/checks/test_truncation.py).
-        head = self._line_kinds(lines.filter(pl.col("_r") < FIRST_LINES))
+        # The last lines come from the end of the text, not from splitting all of it.
+        head = self._line_kinds(_last_lines(docs, FIRST_LINES))
         first = head.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
             pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
@@ -999,7 +1150,7 @@ class TruncatedText(Rule):
             pl.lit(0, dtype=pl.Int64).alias("n_long"),
             pl.lit(0, dtype=pl.Int64).alias("t_long"),
         )
-        full = self._line_kinds(lines.join(first.select(DOC), on=DOC, how="anti"))
+        full = self._line_kinds(_tail_lines(docs.join(first.select(DOC), on=DOC, how="anti")))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = full.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -1013,9 +1164,10 @@ class TruncatedText(Rule):
         )
         per_doc = pl.concat([first, per_doc])
         # only a document holding ``` can leave a code fence open: its lines alone are counted
-        fenced = batch.docs.filter(pl.col("text").str.contains("```", literal=True)).select(DOC)
+        fenced = docs.filter(pl.col("text").str.contains("```", literal=True))
         fences = (
-            batch.lines.join(fenced, on=DOC, how="semi")
+            fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+            .explode(LINE)
             .group_by(DOC)
             .agg(
                 (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
@@ -1045,28 +1197,31 @@ class TruncatedText(Rule):
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
+        ).with_columns(
             (
-                pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL)
+                pl.col("tail")
                 & (
                     ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
-                    | pl.col("last").fill_null("").str.contains(AFTER_WORD)
+                    | _after_word(pl.col("last").fill_null(""))
                 )
             ).alias("tail_strong"),
         )
         # only a line holding an opening bracket or a double quote can leave one open: the
         # counts run on those lines alone
-        unbalanced = per_doc.filter(pl.col("last").str.contains(OPENERS)).select(
-            DOC, _unbalanced(pl.col("last")).alias("unbalanced")
+        unbalanced = _unbalanced_lines(
+            per_doc.filter(pl.col("last").str.contains(OPENERS)).select(DOC, "last")
         )
-        return (
-            batch.per_doc(per_doc, "unterminated", False),
-            batch.per_doc(per_doc, "last_cont", False),
-            batch.per_doc(unbalanced, "unbalanced", False),
-            batch.per_doc(fences, "fence_open", False),
-            batch.per_doc(per_doc, "tail", False),
-            batch.per_doc(per_doc, "tail_strong", False),
-            batch.per_doc(per_doc, "last_line_open", False),
+        # one join aligns them all to the batch's documents (the two small frames join first)
+        per_doc = (
+            per_doc.select(
+                DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open"
+            )
+            .join(unbalanced, on=DOC, how="left")
+            .join(fences, on=DOC, how="left")
         )
+        aligned = batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
+        names = ("unterminated", "last_cont", "unbalanced", "fence_open", "tail", "tail_strong")
+        return tuple(aligned.get_column(n).fill_null(False) for n in (*names, "last_line_open"))
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
@@ -1074,16 +1229,13 @@ class TruncatedText(Rule):
         end in a word that continues, and is it open (neither punctuated nor a tag or link)."""
         p = self.params
         s = pl.col("s")
-        terminated = s.str.contains(TERMINATED) | s.str.contains(ENDS_FINISHED)
         # one regex of the three alternatives: a call per pattern costs more than the matching
         never_prose = s.str.contains(
             rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"
         )
-        continuing = s.str.contains(
-            rf"(?i)(?:(?:^|\s)(?:{'|'.join(CONTINUING_WORDS)})|{CONTINUING_CHARS})$"
-        )
+        continuing = s.str.contains(CONTINUING_END)
         lines = lines.with_row_index("_i").with_columns(
-            terminated.alias("term"),
+            s.str.contains(LINE_FINISHED).alias("term"),
             never_prose.alias("never"),
             continuing.alias("cont"),
             _at_least_words(s, SENTENCE_WORDS).alias("long"),
@@ -1097,7 +1249,9 @@ class TruncatedText(Rule):
         title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
             (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
         )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (s.str.count_matches(",") <= 1)
+        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
+            s.str.count_matches(",", literal=True) <= 1
+        )
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
         final = pl.col("_r") == 0
@@ -1140,13 +1294,12 @@ class TruncatedText(Rule):
         )
         return lines
 
-    def _mid_word(self, batch: Batch) -> pl.Series:
+    def _mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its
         own dictionary, in any language that separates words), or the text ends in a broken
-        character, a half HTML entity or a hyphenated word break."""
-        text = batch.text
-        end = text.str.slice(-END_CHARS)
-        broken = end.str.contains(r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$")
+        character, a half HTML entity or a hyphenated word break. `end`: the texts' last
+        END_CHARS characters."""
+        broken = _broken_end(end)
         docs = (
             batch.docs.select(DOC, end.alias("text"))
             .select(
@@ -1182,19 +1335,24 @@ class TruncatedText(Rule):
         # the last (the next occurrence follows). Same verdicts as splitting the documents into
         # words (tests/checks/test_truncation.py), without a string per word.
         word_char = r"[\p{L}\p{M}\p{N}]"
-        piece, after = pl.col("p"), pl.col("p").shift(-1).over(DOC)
+        # (the piece after the last one of a document is never read: its rows are dropped)
+        piece, after = pl.col("p"), pl.col("p").shift(-1)
         k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
             lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
             .with_columns(pl.col("p").list.len().alias("_m"))
             .explode("p")
-            .with_columns(pl.int_range(pl.len()).over(DOC).alias("_k"))
+            .with_columns(_from_start().alias("_k"))
         )
         starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
         longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
             (after == "") & ~last_next
         )
-        plural = ((after == "s") & last_next) | after.str.contains(rf"^s[^{word_char[1:-1]}]")
+        # "s" then a character that is not a word character (the pattern `longer` compiles)
+        second = after.str.slice(1, 1)
+        plural = ((after == "s") & last_next) | (
+            after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+        )
         per_doc = (
             pieces.with_columns(
                 starts.alias("start"), longer.alias("longer"), plural.alias("plural")
@@ -1224,7 +1382,11 @@ class TruncatedText(Rule):
                 )
             ).alias("stub"),
         )
-        return broken | batch.per_doc(per_doc, "mid", False) | batch.per_doc(stub, "stub", False)
+        # one join aligns both to the batch (the cut words' documents are among the stubs')
+        found = stub.join(per_doc.select(DOC, "mid"), on=DOC, how="left").select(
+            DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
+        )
+        return broken | batch.per_doc(found, "found", False)
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:

@@ -561,6 +561,10 @@ def test_whitespace_tokens_equal_the_regex_count():
     two = pl.concat([texts.slice(0, 100), texts.slice(100, 100)], rechunk=False)
     assert whitespace_tokens(two).to_list() == plain.head(200).to_list()
     assert whitespace_tokens(pl.Series([], dtype=pl.String)).to_list() == []
+    # a batch larger than the scratch arrays kept from the calls before, then a small one again
+    big = pl.Series(["a b\u3000" * 300_000, " x "], dtype=pl.String)
+    assert whitespace_tokens(big).to_list() == [600_000, 1]
+    assert whitespace_tokens(texts).to_list() == plain.to_list()
 
 
 def test_word_thresholds_equal_the_word_count():
@@ -623,17 +627,21 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     texts += [t for t in random_texts(6, 3000, "sa  .\n'-3", 24) if t]
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
     rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
-    got = rule._mid_word(batch).to_list()
+    got = rule._mid_word(batch, batch.text.str.slice(-END_CHARS)).to_list()
     expected = plain_mid_word(texts)
     assert sum(expected) > 100  # the texts exercise the test
     assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
 
 
-def test_judging_the_last_lines_first_equals_judging_the_whole_tail(monkeypatch):
+@pytest.mark.parametrize("end_chars", [1000, 90, 7])
+def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
     import random
 
     import curate.checks.truncation as truncation
 
+    # the last lines are looked for within the last `end_chars` characters (a short end leaves
+    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines)
+    monkeypatch.setattr(truncation, "LAST_LINES_CHARS", end_chars)
     rng = random.Random(4)
     prose = [
         "The council met on Monday to discuss the budget for the coming year.",
@@ -687,3 +695,130 @@ def test_only_a_line_with_an_opener_can_be_unbalanced():
     )
     assert got["all"].sum() > 100
     assert not (got["all"] & ~got["has"]).any()
+
+
+def test_the_anchored_end_pattern_equals_the_two_end_patterns():
+    import random
+
+    from curate.checks.truncation import ENDS_FINISHED, LINE_FINISHED, TERMINATED
+
+    # stops, closers, decorations, tags, emoticons, URLs, e-mails, numbers, Thai, and lines
+    # that end in none of them
+    pieces = ["Done", ".", "!", "?", "…", "。", "।", "”", ")", "]", " ", "(esn)", "[1]", " PTI"]
+    pieces += ["Reply", ":)", " #tag", " @x", "\u2764", "\ufe0f", "https://x.io", " a@b.cd", "7"]
+    pieces += ["สวัสดี", "and", ",", "“", "(", "word", "\n"]
+    rng = random.Random(7)
+    lines = ["", "."]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(4000)]
+    series = pl.Series(lines, dtype=pl.String)
+    plain = series.str.contains(TERMINATED) | series.str.contains(ENDS_FINISHED)
+    assert series.str.contains(LINE_FINISHED).to_list() == plain.to_list()
+    assert 500 < plain.sum() < len(lines) - 500
+
+
+def test_the_half_entity_gate_equals_the_broken_end_pattern():
+    import random
+
+    from curate.checks.truncation import BROKEN_END, _broken_end
+
+    rng = random.Random(8)
+    alphabet = ["&", "#", "a", "é", "7", "_", "-", " ", "\ufffd", "x", "中", ";"]
+    # the entity's longest name (8) and one more, after "&" and after "&#"
+    texts = [None, "", "&", "&#", "&a"] + [p + "a" * k for p in ("&", "&#") for k in (8, 9)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(4000)]
+    series = pl.Series(texts, dtype=pl.String)
+    plain = series.str.contains(BROKEN_END)
+    assert _broken_end(series).to_list() == plain.to_list()
+    assert plain.sum() > 500
+    # a batch without any "&" skips the pattern
+    no_amp = series.filter(~series.str.contains("&", literal=True).fill_null(False))
+    assert _broken_end(no_amp).to_list() == no_amp.str.contains(BROKEN_END).to_list()
+
+
+def test_literal_bracket_counts_equal_the_regex_counts():
+    from curate.checks.truncation import _unbalanced
+
+    def plain(expr: pl.Expr) -> pl.Expr:
+        pairs = ((r"\(", r"\)"), (r"\[", r"\]"), (r"\{", r"\}"), ("«", "»"), ("「", "」"))
+        pairs += (("『", "』"), ("《", "》"), ("（", "）"))
+        opened = [expr.str.count_matches(o) > expr.str.count_matches(c) for o, c in pairs]
+        opened.append(
+            (expr.str.count_matches('["“”„]') % 2 == 1)
+            & expr.str.contains(r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$')
+        )
+        return pl.any_horizontal(opened)
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    frame = pl.DataFrame({"s": random_texts(9, 3000, alphabet, 12)}, schema={"s": pl.String})
+    got = frame.select(_unbalanced(pl.col("s")).alias("a"), plain(pl.col("s")).alias("b"))
+    assert got["a"].to_list() == got["b"].to_list()
+    assert got["a"].sum() > 100
+
+
+def test_the_ellipsis_after_a_continuing_word_equals_its_pattern():
+    import random
+
+    from curate.checks.truncation import AFTER_WORD, _after_word
+
+    rng = random.Random(10)
+    pieces = ["and", "AND", "The", "de", "word", " ", "  ", "\u00a0", ".", "..", "...", "…", ","]
+    pieces += ["&", "(", " -", " —", "x", "\t", "yang"]
+    texts = ["", "...", "…", "and...", "and …", "and.…", "and....", "......", "and…."]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
+    series = pl.Series(texts, dtype=pl.String)
+    plain = series.str.contains(AFTER_WORD)
+    assert _after_word(series).to_list() == plain.to_list()
+    frame = pl.DataFrame({"s": series})
+    assert frame.select(_after_word(pl.col("s")))["s"].to_list() == plain.to_list()
+    assert plain.sum() > 100
+
+
+def test_positions_within_a_document_equal_the_window_functions():
+    import random
+
+    from curate.checks.base import DOC
+    from curate.checks.truncation import _from_end, _from_start
+
+    rng = random.Random(11)
+    docs = sorted(rng.randrange(40) for _ in range(300))  # consecutive rows per document
+    for frame in (pl.DataFrame({DOC: docs}), pl.DataFrame({DOC: [3]}), pl.DataFrame({DOC: []})):
+        frame = frame.cast({DOC: pl.UInt32})
+        got = frame.select(_from_start().alias("s"), _from_end().alias("e"))
+        plain = frame.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).over(DOC).alias("s"),
+            (pl.len().over(DOC) - 1 - pl.int_range(pl.len()).over(DOC)).cast(pl.Int64).alias("e"),
+        )
+        assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
+
+
+def test_the_last_characters_equal_a_negative_slice():
+    texts = pl.Series(random_texts(12, 2000, "ab é中\U0001f600\n.", 30), dtype=pl.String)
+    for k in (1, 7, 10, 400):
+        assert texts.str.tail(k).to_list() == texts.str.slice(-k).to_list()
+
+
+def test_brackets_counted_together_equal_each_counted_apart():
+    from curate.checks.base import DOC
+    from curate.checks.truncation import _unbalanced, _unbalanced_lines
+
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
+    texts = random_texts(13, 3000, alphabet, 12)
+    frame = pl.DataFrame({"last": texts}, schema={"last": pl.String}).with_row_index(DOC)
+    frame = frame.with_columns(pl.col("last").fill_null(""))
+    got = _unbalanced_lines(frame).sort(DOC)
+    plain = frame.select(DOC, _unbalanced(pl.col("last")).alias("unbalanced"))
+    assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
+    assert plain["unbalanced"].sum() > 100
+
+
+def test_a_code_fence_opened_far_from_the_end_is_counted_on_the_whole_text():
+    # the fence opens 60 lines and more than 1,000 characters before the end: beyond the last
+    # lines the rule reads first and beyond the 40-line tail, so it is counted on the whole text
+    body = "\n".join(
+        f"Line {i} of the listing explains one more step of the setup." for i in range(60)
+    )
+    opened = "Install it like this.\n```\n" + body + "\nThat is all there is to it."
+    closed = "Install it like this.\n```\npip install curate\n```\n" + body + "\nThat is all."
+    got = verdicts([opened, closed])
+    assert got[0]["truncated_unbalanced"] and got[0]["truncated"]
+    assert not got[1]["truncated_unbalanced"] and not got[1]["truncated"]
