@@ -156,6 +156,18 @@ def end_counts(texts: list[str]) -> tuple[collections.Counter, collections.Count
     return wend, wall, pend, pall
 
 
+def pair_shares(last: list[str], counts) -> list[float]:
+    """Round 3's letter-pair prototype: the share of all words of the corpus that end in the
+    last two letters of the last word (how common such an ending is, stop or not)."""
+    _, _, _, pall = counts
+    n = sum(pall.values()) or 1
+    out = []
+    for line in last:
+        m = LAST_WORD.search(line or "")
+        out.append(pall[m.group(1).lower()[-2:]] / n if m else 1.0)
+    return out
+
+
 def end_rates(last: list[str], counts) -> tuple[list[float], list[float]]:
     wend, wall, pend, pall = counts
     wr, pr = [], []
@@ -329,9 +341,13 @@ def main() -> int:
         ("evaluation set alone", texts.to_list()),
         ("evaluation set + background", texts.to_list() + bg),
     ):
-        wr, pr = end_rates(last, end_counts(corpus))
+        counts = end_counts(corpus)
+        wr, pr = end_rates(last, counts)
         wr_s, pr_s = pl.Series(wr), pl.Series(pr)
+        share = pl.Series(pair_shares(last, counts))
         feats = {}
+        for t in (0.005, 0.01, 0.02, 0.05):
+            feats[f"letter pair ends < {t} of all words"] = share < t
         for t in (0.01, 0.02, 0.03, 0.05, 0.08):
             feats[f"word end rate < {t}"] = wr_s < t
         for t in (0.01, 0.02, 0.03, 0.05, 0.08):
