@@ -262,6 +262,53 @@ def bucket_table(df: pl.DataFrame, bucket: pl.Series, feats: dict[str, pl.Series
     return out
 
 
+def corpus_dictionary(
+    df: pl.DataFrame, docs: list[tuple[str, str, str]], bg: list[str]
+) -> dict[str, pl.Series]:
+    """Idea 3, the mid-word test with the corpus as the dictionary (the rule uses the document
+    alone): the text ends in a word (letters up to its end, after white space or the start of a
+    line, not inside an address such as `cyllene.uwa`), and that word is the start of longer
+    words of the other documents far more often than it occurs whole there ("physiol" ->
+    "physiological", "validatio" -> "validation"). The corpus is the whole copies of the
+    evaluation documents and the background; each document's own whole copy is left out of its
+    counts (a user's corpus holds a cut document once, not beside its whole copy)."""
+    import bisect
+
+    tok = re.compile(r"[^\W\d_]+")
+    total: collections.Counter[str] = collections.Counter()
+    own: dict[tuple[str, str], collections.Counter[str]] = {}
+    for s, k, t in docs:
+        own[(s, k)] = collections.Counter(w.lower() for w in tok.findall(t))
+        total.update(own[(s, k)])
+    for t in bg:
+        total.update(w.lower() for w in tok.findall(t))
+    vocab = sorted(total)
+    whole_n, prefix_n = [], []
+    for src, key, text in zip(df["source"], df["id"], df["text"], strict=True):
+        m = re.search(r"(?:^|[\s\"'“‘(\[])([^\W\d_]{2,})$", text.rstrip())
+        w = m.group(1).lower() if m else ""
+        mine = own[(src, key)]
+        pref = 0
+        if w:
+            i = bisect.bisect_right(vocab, w)
+            while i < len(vocab) and vocab[i].startswith(w):
+                pref += max(0, total[vocab[i]] - mine[vocab[i]])
+                i += 1
+        whole_n.append(max(0, total[w] - mine[w]) if w else 0)
+        prefix_n.append(pref)
+    whole, pref = pl.Series(whole_n), pl.Series(prefix_n)
+    feats = {
+        "last word never seen whole in the other documents, starts a longer word there": (
+            (whole == 0) & (pref > 0)
+        )
+    }
+    for r in (10, 20, 50):
+        feats[f"last word starts longer words > {r}x as often as it occurs whole"] = (pref > 0) & (
+            pref > r * whole
+        )
+    return feats
+
+
 def stable_words(
     df: pl.DataFrame, bucket: pl.Series, last: list[str], texts: list[str]
 ) -> list[str]:
@@ -423,6 +470,22 @@ def main() -> int:
                 )
     out.append("")
     out += stable_words(df, bucket, last, texts.to_list())
+    for corpus_name, extra in (("evaluation set", []), ("evaluation set + background", bg)):
+        feats = corpus_dictionary(df, docs, extra)
+        out += [f"#### Idea 3, the corpus as the mid-word dictionary ({corpus_name})", ""]
+        out += bucket_table(df, bucket, feats)
+        out += ["", *HEAD]
+        for name, on in feats.items():
+            out += rows(df, core | (bucket & on), f"core + bucket where {name}")
+            out += rows(df, core | on, f"core + {name} (anywhere)")
+            out += rows(df, base | on, f"defaults + {name} (anywhere)")
+            for half in ("tune", "heldout"):
+                extra = on & ~base & (df["half"] == half)
+                out.append(
+                    f"| (beyond the defaults, {half}: {int((extra & (df['label'] == 1)).sum())} "
+                    f"cut, {int((extra & (df['label'] == 0)).sum())} complete) | | | | | | | |"
+                )
+        out.append("")
     out += ceiling(df, docs, texts, pl.Series(end_rates(last, end_counts(texts.to_list() + bg))[0]))
     out.append(f"CPU: {time.process_time() - t0:.1f} s")
     print("\n".join(out))
