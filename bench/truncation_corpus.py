@@ -309,6 +309,29 @@ def corpus_dictionary(
     return feats
 
 
+def as_built(df: pl.DataFrame, bg: list[str], params: dict) -> pl.Series:
+    """The rule's verdicts with its corpus pass run over the evaluation documents and the
+    background, the whole and the cut copies as two separate corpora (a corpus holding both
+    would hand each cut word its own completion from its whole twin), scored on the evaluation
+    documents only."""
+    from curate.checks.base import Batch
+    from curate.config import load_ruleset
+
+    rule = load_ruleset(
+        {"name": "x", "rules": [{"rule": "truncated-text", "action": "flag", **params}]}
+    ).build()[0]
+    pred = pl.Series([False] * df.height)
+    for label in (0, 1):
+        idx = (df["label"] == label).arg_true()
+        texts = df["text"].gather(idx)
+        agg = rule.collect(Batch.from_texts(texts))
+        if bg:
+            agg = rule.merge(agg, rule.collect(Batch.from_texts(pl.Series(bg))))
+        fired = rule.evaluate(Batch.from_texts(texts, corpus={rule.name: rule.finish(agg)})).fired
+        pred = pred.scatter(idx, fired.fill_null(False))
+    return pred
+
+
 def stable_words(
     df: pl.DataFrame, bucket: pl.Series, last: list[str], texts: list[str]
 ) -> list[str]:
@@ -470,6 +493,20 @@ def main() -> int:
                 )
     out.append("")
     out += stable_words(df, bucket, last, texts.to_list())
+    out += [
+        "#### Idea 3 as built in the rule (`corpus_dictionary: true`), whole and cut copies as "
+        "two corpora",
+        "",
+        *HEAD,
+    ]
+    for corpus_name, extra in (("eval", []), ("eval + background", bg)):
+        for ratio in (10, 20, 50):
+            for params, pname in (({}, "defaults"), ({"missing_stop_fires": False}, "core")):
+                pred = as_built(
+                    df, extra, {**params, "corpus_dictionary": True, "corpus_prefix_ratio": ratio}
+                )
+                out += rows(df, pred, f"{pname}, ratio {ratio}, {corpus_name}")
+    out.append("")
     for corpus_name, extra in (("evaluation set", []), ("evaluation set + background", bg)):
         feats = corpus_dictionary(df, docs, extra)
         out += [f"#### Idea 3, the corpus as the mid-word dictionary ({corpus_name})", ""]
