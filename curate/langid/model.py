@@ -113,9 +113,45 @@ def _unpack(x: np.ndarray, field: int, lanes: int) -> np.ndarray:
     return out.reshape(x.shape[0], -1)[:, :lanes].astype(np.int64)
 
 
-def _build() -> Model:
-    from langdetect.utils.ngram import NGram  # langdetect's own character normalisation
+def _normalised() -> np.ndarray:
+    """uint32[65536]: every BMP code point after langdetect's `NGram.normalize`, block by block
+    from langdetect's own block table and constants. A vectorised copy of that function (calling it
+    65,536 times took a third of a second per process); tests check it on every code point."""
+    from langdetect.utils import unicode_block as ub
+    from langdetect.utils.ngram import NGram
 
+    cp = np.arange(65536, dtype=np.uint32)
+    out = cp.copy()
+    blocks = {name: (lo, hi) for name, lo, hi in ub._unicode_blocks}
+
+    def block(name: int) -> np.ndarray:
+        lo, hi = blocks[name]
+        return (cp >= lo) & (cp <= hi)
+
+    space = ord(" ")
+    # Basic Latin (unicode_block: every code point <= 0x7F): only A-Z and a-z are kept
+    letter = ((cp >= ord("A")) & (cp <= ord("Z"))) | ((cp >= ord("a")) & (cp <= ord("z")))
+    out[(cp <= 0x7F) & ~letter] = space
+    excluded = np.array([ord(c) for c in NGram.LATIN1_EXCLUDED], dtype=np.uint32)
+    out[block(ub.UNICODE_LATIN_1_SUPPLEMENT) & np.isin(cp, excluded)] = space
+    ext_b = block(ub.UNICODE_LATIN_EXTENDED_B)
+    out[ext_b & (cp == 0x219)] = 0x15F  # Romanian s and t with comma below -> with cedilla
+    out[ext_b & (cp == 0x21B)] = 0x163
+    out[block(ub.UNICODE_GENERAL_PUNCTUATION)] = space
+    out[block(ub.UNICODE_ARABIC) & (cp == 0x6CC)] = 0x64A  # Farsi yeh -> Arabic yeh
+    out[block(ub.UNICODE_LATIN_EXTENDED_ADDITIONAL) & (cp >= 0x1EA0)] = 0x1EC3
+    out[block(ub.UNICODE_HIRAGANA)] = 0x3042
+    out[block(ub.UNICODE_KATAKANA)] = 0x30A2
+    out[block(ub.UNICODE_BOPOMOFO) | block(ub.UNICODE_BOPOMOFO_EXTENDED)] = 0x3105
+    src = np.array([ord(c) for c in NGram.CJK_MAP], dtype=np.int64)
+    rep = np.array([ord(c) for c in NGram.CJK_MAP.values()], dtype=np.uint32)
+    inside = (src < 65536) & block(ub.UNICODE_CJK_UNIFIED_IDEOGRAPHS)[np.minimum(src, 65535)]
+    out[src[inside]] = rep[inside]
+    out[block(ub.UNICODE_HANGUL_SYLLABLES)] = 0xAC00
+    return out
+
+
+def _build() -> Model:
     profiles = []
     for path in sorted((langdetect_dir() / "profiles").iterdir()):
         if not path.name.startswith("."):
@@ -123,17 +159,23 @@ def _build() -> Model:
             profiles.append((data["name"], data["freq"], data["n_words"]))
     langs = tuple(name for name, _, _ in profiles)
 
-    alphabet = sorted({c for _, freq, _ in profiles for g in freq for c in g if c != " "})
+    grams: set[str] = set()
+    for _, freq, _ in profiles:
+        grams.update(freq)
+    alphabet = sorted(set("".join(grams)) - {" "})
     ids = {c: i + 2 for i, c in enumerate(alphabet)}
     ids[" "] = SPACE
     unknown = len(alphabet) + 2  # a character no profile has: breaks n-grams, never matches
     if unknown >= 1 << BITS:
         raise RuntimeError("langdetect's profiles use more characters than the key packing allows")
 
-    char_id = np.empty(65536, dtype=np.uint16)
-    for cp in range(65536):
-        ch = NGram.normalize(chr(cp))
-        char_id[cp] = ids.get(ch, SPACE if ch.isspace() else unknown)
+    # code point -> id of its normalised character: the profiles' characters, other white space
+    # is a space, the rest unknown
+    white = np.fromiter(map(str.isspace, map(chr, range(65536))), dtype=bool, count=65536)
+    id_of = np.where(white, SPACE, unknown).astype(np.uint16)
+    bmp = [(ord(c), i) for c, i in ids.items() if ord(c) < 65536]
+    id_of[[c for c, _ in bmp]] = [i for _, i in bmp]
+    char_id = id_of[_normalised()]
     char_id[0xFFFF] = unknown  # code points above the BMP are clipped to U+FFFF
     upper = np.zeros(1 << BITS, dtype=bool)
     latin_letter = np.zeros(1 << BITS, dtype=bool)
@@ -144,20 +186,22 @@ def _build() -> Model:
     latin = (cps >= ord("A")) & (cps <= ord("z"))
     non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
 
-    unigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 1})
-    trigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 3})
+    unigrams = sorted(g for g in grams if len(g) == 1)
+    trigrams = sorted(g for g in grams if len(g) == 3)
     uni_row = {g: i for i, g in enumerate(unigrams)}
     tri_row = {g: i for i, g in enumerate(trigrams)}
     uni_lp = np.zeros((len(unigrams), len(langs)))
     tri_lp = np.zeros((len(trigrams), len(langs)))
     latin_mass = np.zeros(len(langs))
+    log1p = math.log1p
     for j, (_, freq, n_words) in enumerate(profiles):
+        tri = [(tri_row[g], f) for g, f in freq.items() if len(g) == 3]
         for g, f in freq.items():
             if len(g) == 1:
-                uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+                uni_lp[uni_row[g], j] = log1p(f / n_words[0] / FLOOR)
                 latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
-            elif len(g) == 3:
-                tri_lp[tri_row[g], j] = math.log1p(f / n_words[2] / FLOOR)
+        if tri:
+            tri_lp[[r for r, _ in tri], j] = [log1p(f / n_words[2] / FLOOR) for _, f in tri]
     uq = np.rint(uni_lp * SCALE).astype(np.uint64)
     tq = np.rint(tri_lp * TRI_SCALE).astype(np.uint64)
     if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
@@ -186,7 +230,9 @@ def _build() -> Model:
     table = np.zeros(1 << TABLE_BITS, dtype=np.uint64)
     entry = (tri_keys << np.uint64(ROW_BITS)) | tri_rows.astype(np.uint64)
     table[slot[first]] = entry[first]
-    rest = np.setdiff1d(np.arange(len(tri_keys)), first)
+    rest = np.ones(len(tri_keys), dtype=bool)
+    rest[first] = False
+    rest = np.flatnonzero(rest)
     table[slot[rest]] |= np.uint64(1 << SPILL_BIT)
     order = np.argsort(tri_keys[rest])
     return Model(
