@@ -75,6 +75,24 @@ def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
     return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
 
 
+def _distinct(texts: pl.Series) -> tuple[list[str], np.ndarray]:
+    """(the distinct texts in order of first appearance, int64[len(texts)]: each text's index in
+    them)."""
+    if len(texts) == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    groups = (
+        pl.DataFrame({"text": texts, "i": np.arange(len(texts), dtype=np.int64)})
+        .group_by("text", maintain_order=True)
+        .agg("i")
+    )
+    members = groups["i"]
+    inverse = np.empty(len(texts), dtype=np.int64)
+    inverse[members.explode().to_numpy()] = np.repeat(
+        np.arange(len(groups), dtype=np.int64), members.list.len().to_numpy()
+    )
+    return groups["text"].to_list(), inverse
+
+
 def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
     """out[i] = sum of values[j] with owner[j] == i; owner ascending."""
     out = np.zeros((size, *values.shape[1:]), dtype=values.dtype)
@@ -242,8 +260,11 @@ class LanguageMismatch(Rule):
 
         p = self.params
         read = np.flatnonzero(par.read)
-        texts = batch.lines[LINE].gather(read).str.slice(0, p.line_chars).to_list()
-        line_scores, line_letters = score(texts)
+        texts, inverse = _distinct(batch.lines[LINE].gather(read).str.slice(0, p.line_chars))
+        # web pages repeat their menus, footers and cookie notices: each distinct line is scored
+        # once per batch (a text's scores never depend on the other texts it is scored with)
+        distinct_scores, distinct_letters = score(texts)
+        line_scores, line_letters = distinct_scores[inverse], distinct_letters[inverse]
         # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
         # the sums of its paragraphs'
         owner = par.line_unit[read]
