@@ -53,7 +53,6 @@ SPACE = 1  # character ids start at 1 so that packed 3-gram keys never collide w
 BITS = 12  # bits per character id in a packed 3-gram key (the profiles use 3,160 characters)
 TABLE_BITS = 18  # direct-mapped hash table of 3-gram keys (58,012 keys: 22 % load)
 ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
-SPILL_BIT = 62
 FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
 THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
@@ -71,11 +70,13 @@ class Model:
     uni: np.ndarray  # int32[4096]: character id -> row of its 1-gram in uni_packed, or -1
     uni_rows: int
     uni_packed: tuple[np.ndarray, ...]  # uint64[1-grams, words] per group: 21 bits a language
-    table: np.ndarray  # uint64[2^TABLE_BITS]: spill bit | 3-gram key | row, at the key's hash
+    table: np.ndarray  # uint64[2^TABLE_BITS]: 3-gram key | row, at the key's hash
+    spill: np.ndarray  # bool[2^TABLE_BITS]: another key of this slot is in keys2
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
     rows2: np.ndarray  # int32[]: their rows
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
-    tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams, words] per group: 16 bits a language
+    tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams + 1, words] per group: 16 bits a language
+    absent: int  # the row of tri that is all zeros: the row of a 3-gram no profile has
 
 
 def langdetect_dir() -> Path:
@@ -211,7 +212,9 @@ def _build() -> Model:
     # other script never wins there anyway (same accuracy on lingua's sentences, measured)
     is_latin = latin_mass > 0.5
     groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
+    # one more row, all zeros: what a 3-gram no profile has adds
     tri = tuple(np.ascontiguousarray(_pack(tq[:, g], TRI_FIELD)) for g in groups)
+    tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
 
     uni = np.full(1 << BITS, -1, dtype=np.int32)
     for g in unigrams:
@@ -224,7 +227,7 @@ def _build() -> Model:
     )[tri_rows]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
-    # slot: bit 62 = some key of this slot spilled, bits 20..55 = the key, bits 0..19 = its row.
+    # slot: bits 20..55 = the key, bits 0..19 = its row; `spill` marks the slots that overflowed.
     slot = _hash(tri_keys).astype(np.int64)
     _, first = np.unique(slot, return_index=True)
     table = np.zeros(1 << TABLE_BITS, dtype=np.uint64)
@@ -233,7 +236,8 @@ def _build() -> Model:
     rest = np.ones(len(tri_keys), dtype=bool)
     rest[first] = False
     rest = np.flatnonzero(rest)
-    table[slot[rest]] |= np.uint64(1 << SPILL_BIT)
+    spill = np.zeros(1 << TABLE_BITS, dtype=bool)
+    spill[slot[rest]] = True
     order = np.argsort(tri_keys[rest])
     return Model(
         langs=langs,
@@ -246,10 +250,12 @@ def _build() -> Model:
         uni_rows=len(unigrams),
         uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
+        spill=spill,
         keys2=tri_keys[rest][order],
         rows2=tri_rows[rest][order],
         groups=groups,
         tri=tri,
+        absent=len(trigrams),
     )
 
 
@@ -268,17 +274,21 @@ def model() -> Model:
 
 
 def _lookup(m: Model, keys: np.ndarray) -> np.ndarray:
-    """Row of each packed 3-gram key, or -1."""
-    e = m.table.take(_hash(keys).astype(np.intp))
-    key_mask = np.uint64((1 << (SPILL_BIT - ROW_BITS)) - 1)
-    found = ((e >> np.uint64(ROW_BITS)) & key_mask) == keys
-    rows = np.where(found, (e & np.uint64((1 << ROW_BITS) - 1)).astype(np.int64), -1)
-    # only a slot that overflowed can hide the key elsewhere
-    spilled = ~found & ((e >> np.uint64(SPILL_BIT)) != 0)
-    if spilled.any():
-        k = keys[spilled]
+    """Row of each packed 3-gram key in m.tri, m.absent (a row of zeros) when no profile has it.
+    A key is never 0 (character ids start at 1), so an empty slot never matches."""
+    slot = _hash(keys).view(np.intp)
+    e = m.table.take(slot)
+    found = (e >> np.uint64(ROW_BITS)) == keys
+    rows = (e & np.uint64((1 << ROW_BITS) - 1)).view(np.int64)
+    miss = np.flatnonzero(~found)  # few: web text is 2-3 % of 3-grams no profile has
+    if len(miss):
+        rows[miss] = m.absent
+        # only a slot that overflowed can hide the key elsewhere
+        miss = miss[m.spill.take(slot[miss])]
+        k = keys[miss]
         pos = np.minimum(np.searchsorted(m.keys2, k), len(m.keys2) - 1)
-        rows[spilled] = np.where(m.keys2[pos] == k, m.rows2[pos], -1)
+        there = m.keys2[pos] == k
+        rows[miss[there]] = m.rows2[pos[there]]
     return rows
 
 
@@ -290,11 +300,24 @@ def _run_starts(segs: np.ndarray, run: int) -> np.ndarray:
 
 
 def _select(scored: np.ndarray, segs: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(first array, segs, other arrays) restricted to the texts scored for a script group."""
+    """(segs, arrays) restricted to the texts scored for a script group. segs is ascending, so
+    each text's elements are one range: found by bisection, not by a mask over every element."""
     if scored.all():
-        return (arrays[0], segs, *arrays[1:])
-    sel = scored[segs]
-    return (arrays[0][sel], segs[sel], *(a[sel] for a in arrays[1:]))
+        return (segs, *arrays)
+    texts = np.flatnonzero(scored)
+    lo = np.searchsorted(segs, texts, "left")
+    count = np.searchsorted(segs, texts, "right") - lo
+    idx = np.arange(count.sum()) + np.repeat(lo - (np.cumsum(count) - count), count)
+    return (segs[idx], *(x[idx] for x in arrays))
+
+
+def _thinned(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Indices of the characters of texts (start, length) whose 3-grams are not scored: past the
+    first FULL_CHARS, all but one in THIN (position within the text % THIN == 0 is kept)."""
+    tail = lengths - FULL_CHARS
+    pos = np.arange(tail.sum()) - np.repeat(np.cumsum(tail) - tail, tail) + FULL_CHARS
+    idx = np.repeat(starts, tail) + pos
+    return idx[pos % THIN != 0]
 
 
 def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -311,7 +334,8 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
     starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
     starts[0] = 0
-    seg = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.r_[starts, len(cps)]))
+    seg_len = np.diff(np.r_[starts, len(cps)])
+    seg = np.repeat(np.arange(n, dtype=np.int32), seg_len)
     bmp = np.minimum(cps, 0xFFFF).astype(np.intp)
     ids = m.char_id.take(bmp).astype(np.intp)
     # langdetect drops the Latin letters of a text mostly written in another script
@@ -345,7 +369,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         s1 = nz // len(present)
         r1 = present[nz % len(present)]
         for g, cols in enumerate(m.groups):
-            rows, segs, mult = _select(scored[g], s1, r1, cnt)
+            segs, rows, mult = _select(scored[g], s1, r1, cnt)
             if len(rows) == 0:
                 continue
             x = m.uni_packed[g].take(rows, axis=0)
@@ -357,16 +381,17 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     k = ids.view(np.uint64)
     k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
-    end = np.flatnonzero(letter[1:-1] & keep[2:])  # index into k3; the gram ends at end + 2
+    scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
-    pos = end + 2 - starts[seg[end + 2]]
-    end = end[(pos < FULL_CHARS) | (pos % THIN == 0)]
+    long = np.flatnonzero(seg_len > FULL_CHARS)
+    if len(long):
+        scored3[_thinned(starts[long], seg_len[long]) - 2] = False
+    end = np.flatnonzero(scored3)
     r3 = _lookup(m, k3[end])
-    hit = r3 >= 0
-    r3, s3 = r3[hit], seg[end[hit] + 2]
+    s3 = seg[end + 2]
     for g, cols in enumerate(m.groups):
-        rows, segs = _select(scored[g], s3, r3)
+        segs, rows = _select(scored[g], s3, r3)
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)
