@@ -37,6 +37,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,10 @@ def _pack(q: np.ndarray, field: int) -> np.ndarray:
     """uint64[rows, lanes] -> uint64[rows, words], 64 // field lanes to a word."""
     per = 64 // field
     words = -(-q.shape[1] // per)
+    if field == 16:  # four little-endian uint16 lanes are one uint64
+        padded = np.zeros((q.shape[0], words * per), dtype="<u2")
+        padded[:, : q.shape[1]] = q
+        return padded.view("<u8").astype(np.uint64)
     padded = np.zeros((q.shape[0], words * per), dtype=np.uint64)
     padded[:, : q.shape[1]] = q
     lanes = padded.reshape(q.shape[0], words, per)
@@ -192,20 +197,24 @@ def _build() -> Model:
     uni_row = {g: i for i, g in enumerate(unigrams)}
     tri_row = {g: i for i, g in enumerate(trigrams)}
     uni_lp = np.zeros((len(unigrams), len(langs)))
-    tri_lp = np.zeros((len(trigrams), len(langs)))
+    # by language first: each profile fills one contiguous row
+    tri_lp_t = np.zeros((len(langs), len(trigrams)))
     latin_mass = np.zeros(len(langs))
-    log1p = math.log1p
     for j, (_, freq, n_words) in enumerate(profiles):
-        tri = [(tri_row[g], f) for g, f in freq.items() if len(g) == 3]
-        for g, f in freq.items():
-            if len(g) == 1:
-                uni_lp[uni_row[g], j] = log1p(f / n_words[0] / FLOOR)
-                latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
-        if tri:
-            tri_lp[[r for r, _ in tri], j] = [log1p(f / n_words[2] / FLOOR) for _, f in tri]
+        keys = list(freq)
+        size = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        for g in compress(keys, size == 1):
+            f = freq[g]
+            uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+            latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+        tri = list(compress(keys, size == 3))
+        # numpy's division is Python's (IEEE, correctly rounded); its log1p is not always
+        # math.log1p to the last bit, hence math.log1p
+        p = np.array(list(map(freq.__getitem__, tri)), dtype=np.float64) / n_words[2] / FLOOR
+        tri_lp_t[j, list(map(tri_row.__getitem__, tri))] = list(map(math.log1p, p.tolist()))
     uq = np.rint(uni_lp * SCALE).astype(np.uint64)
-    tq = np.rint(tri_lp * TRI_SCALE).astype(np.uint64)
-    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
+    tq_t = np.rint(tri_lp_t * TRI_SCALE)
+    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq_t.max()) * TRI_RUN >= 1 << TRI_FIELD:
         raise RuntimeError("quantised log-probabilities overflow the packed lanes")
     # 3-grams are scored against the languages of the text's script: Latin-script languages (31
     # of langdetect's 55) or the others. That halves the work on Latin text; a language of the
@@ -213,18 +222,23 @@ def _build() -> Model:
     is_latin = latin_mass > 0.5
     groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
     # one more row, all zeros: what a 3-gram no profile has adds
-    tri = tuple(np.ascontiguousarray(_pack(tq[:, g], TRI_FIELD)) for g in groups)
+    tri = tuple(np.ascontiguousarray(_pack(tq_t[g].T.astype(np.uint64), TRI_FIELD)) for g in groups)
     tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
 
     uni = np.full(1 << BITS, -1, dtype=np.int32)
     for g in unigrams:
         uni[ids[g]] = uni_row[g]
     # the commonest 3-grams go into the table first, so that the few that collide are rare ones
+    tri_lp = np.ascontiguousarray(tri_lp_t.T)  # rows summed as they always were, bit for bit
     tri_rows = np.argsort(-(tri_lp.sum(axis=1)), kind="stable").astype(np.int32)
-    tri_keys = np.array(
-        [(ids[g[0]] << 2 * BITS) | (ids[g[1]] << BITS) | ids[g[2]] for g in trigrams],
-        dtype=np.uint64,
-    )[tri_rows]
+    # the characters of each 3-gram (code points, via numpy's UCS-4 strings) -> their ids
+    chars = np.array(trigrams, dtype="<U3").view(np.uint32).reshape(-1, 3)
+    alphabet_cps = np.array([ord(c) for c in alphabet], dtype=np.uint32)  # ascending
+    cid = np.where(chars == ord(" "), SPACE, np.searchsorted(alphabet_cps, chars) + 2)
+    cid = cid.astype(np.uint64)
+    tri_keys = ((cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2])[
+        tri_rows
+    ]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
     # slot: bits 20..55 = the key, bits 0..19 = its row; `spill` marks the slots that overflowed.
