@@ -398,9 +398,13 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
-    long = np.flatnonzero(seg_len > FULL_CHARS)
+    # (positions count from the text's first character: the first text of a chunk used to count
+    # from the "\n" before it, so its scores depended on where it fell in the batch)
+    span = lens + 1  # the text and the "\n" after it
+    long = np.flatnonzero(span > FULL_CHARS)
     if len(long):
-        scored3[_thinned(starts[long], seg_len[long]) - 2] = False
+        first_char = np.cumsum(span) - lens
+        scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
     r3 = _lookup(m, k3[end])
     s3 = seg[end + 2]
