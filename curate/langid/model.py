@@ -57,6 +57,7 @@ ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
 FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
 THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
+COUNT_FIELD = 12  # per-text character counts: 12 bits each (a text is at most MAX_CHARS + 2)
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
 
 
@@ -64,6 +65,8 @@ CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many character
 class Model:
     langs: tuple[str, ...]  # langdetect's profile names, in column order
     char_id: np.ndarray  # uint16[65536]: BMP code point -> character id (after normalisation)
+    cp_id: np.ndarray  # uint16[0x110000]: the same for every code point (above the BMP: U+FFFF's)
+    cp_counts: np.ndarray  # uint64[0x110000]: what a code point adds to a text's counts (_counts)
     upper: np.ndarray  # bool[4096]: the character is upper case (langdetect skips ALL-CAPS words)
     latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
     latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
@@ -154,6 +157,26 @@ def _normalised() -> np.ndarray:
     inside = (src < 65536) & block(ub.UNICODE_CJK_UNIFIED_IDEOGRAPHS)[np.minimum(src, 65535)]
     out[src[inside]] = rep[inside]
     out[block(ub.UNICODE_HANGUL_SYLLABLES)] = 0xAC00
+    return out
+
+
+def _counts(
+    cp_id: np.ndarray, latin: np.ndarray, non_latin: np.ndarray, latin_letter: np.ndarray
+) -> np.ndarray:
+    """uint64[0x110000]: five 12-bit counters per code point, summed per text in one pass: 'A'..'z'
+    (langdetect's Latin test), other scripts (>= U+0300 outside Latin Extended Additional; above
+    the BMP too), letters (not a space to the profiles), Latin letters, ASCII letters."""
+    if MAX_CHARS + 2 >= 1 << COUNT_FIELD:
+        raise RuntimeError("a text's character counts overflow their fields")
+    lat = np.zeros(0x110000, dtype=bool)
+    lat[:65536] = latin
+    other = np.ones(0x110000, dtype=bool)
+    other[:65536] = non_latin
+    letter = cp_id != SPACE
+    fields = (lat, other, letter, latin_letter[cp_id], lat & letter)
+    out = np.zeros(0x110000, dtype=np.uint64)
+    for f, field in enumerate(fields):
+        out |= field.astype(np.uint64) << np.uint64(COUNT_FIELD * f)
     return out
 
 
@@ -253,9 +276,13 @@ def _build() -> Model:
     spill = np.zeros(1 << TABLE_BITS, dtype=bool)
     spill[slot[rest]] = True
     order = np.argsort(tri_keys[rest])
+    cp_id = np.full(0x110000, char_id[0xFFFF], dtype=np.uint16)
+    cp_id[:65536] = char_id
     return Model(
         langs=langs,
         char_id=char_id,
+        cp_id=cp_id,
+        cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
         upper=upper,
         latin_letter=latin_letter,
         latin=latin,
@@ -334,6 +361,12 @@ def _thinned(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return idx[pos % THIN != 0]
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices start, start + 1, ..., start + length - 1 of every (start, length), in order."""
+    before = np.cumsum(lengths) - lengths
+    return np.arange(lengths.sum()) - np.repeat(before - starts, lengths)
+
+
 def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum of a per-character array over each text (texts are contiguous runs)."""
     return np.add.reduceat(values, starts, dtype=np.int64)
@@ -350,19 +383,26 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     starts[0] = 0
     seg_len = np.diff(np.r_[starts, len(cps)])
     seg = np.repeat(np.arange(n, dtype=np.int32), seg_len)
-    bmp = np.minimum(cps, 0xFFFF).astype(np.intp)
-    ids = m.char_id.take(bmp).astype(np.intp)
+    ids = m.cp_id.take(cps)
+    # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
+    counts = np.add.reduceat(m.cp_counts.take(cps), starts)
+    lat, non_latin, n_letters, n_latin, ascii_letters = (
+        ((counts >> np.uint64(COUNT_FIELD * f)) & np.uint64((1 << COUNT_FIELD) - 1)).astype(
+            np.int64
+        )
+        for f in range(5)
+    )
     # langdetect drops the Latin letters of a text mostly written in another script
-    lat = m.latin.take(bmp)
-    drop = _per_text(lat, starts) * 2 < _per_text(m.non_latin.take(bmp), starts)
+    drop = lat * 2 < non_latin
     if drop.any():
-        ids[lat & drop[seg]] = SPACE
+        idx = _ranges(starts[drop], seg_len[drop])
+        ids[idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]] = SPACE
+        n_letters -= ascii_letters * drop
+        n_latin -= ascii_letters * drop
     letter = ids != SPACE
-    n_letters = _per_text(letter, starts)
     # letters of words of two or more letters: the widget line "A A A" has none
     letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
-    n_latin = _per_text(m.latin_letter.take(ids), starts)
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
     # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
     up = m.upper.take(ids)
@@ -393,7 +433,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
             out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
-    k = ids.view(np.uint64)
+    k = ids.astype(np.uint64)
     k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
     scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
