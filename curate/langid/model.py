@@ -11,8 +11,10 @@ Why 1- and 3-grams without 2-grams: on lingua's sentences (the 52 languages lang
 each 2-gram would cost as much as a 3-gram.
 
 How it stays fast in numpy:
-- characters become small ids through one table (langdetect's own normalisation), 3-grams become
-  36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop);
+- characters become small ids through one table (langdetect's own normalisation) and a text's
+  character counts (letters, Latin letters, ...) come from one table of packed counters; 3-grams
+  become 36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop; a
+  3-gram no profile has reads an all-zero row);
 - log-probabilities are quantised (1/64 nat for 1-grams, 1/16 for 3-grams: the same accuracy) and
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
   languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
