@@ -39,7 +39,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -190,53 +190,71 @@ def _build() -> Model:
             profiles.append((data["name"], data["freq"], data["n_words"]))
     langs = tuple(name for name, _, _ in profiles)
 
-    grams: set[str] = set()
-    for _, freq, _ in profiles:
-        grams.update(freq)
-    alphabet = sorted(set("".join(grams)) - {" "})
-    ids = {c: i + 2 for i, c in enumerate(alphabet)}
-    ids[" "] = SPACE
+    # every gram of every profile as numpy UCS-4 strings (no gram is longer than 3 or holds a
+    # NUL): sorted and deduplicated in C, in the order Python sorts them
+    keys = [list(freq) for _, freq, _ in profiles]
+    if max(map(len, chain.from_iterable(keys))) > 3:
+        raise RuntimeError("langdetect's profiles hold n-grams longer than 3")
+    grams, inverse = np.unique(
+        np.array(list(chain.from_iterable(keys)), dtype="<U3"), return_inverse=True
+    )
+    gram_cps = grams.view(np.uint32).reshape(-1, 3)
+    size = (gram_cps != 0).sum(axis=1)
+    alphabet_cps = np.unique(gram_cps[(gram_cps != 0) & (gram_cps != ord(" "))])
+    alphabet = [chr(c) for c in alphabet_cps.tolist()]
     unknown = len(alphabet) + 2  # a character no profile has: breaks n-grams, never matches
     if unknown >= 1 << BITS:
         raise RuntimeError("langdetect's profiles use more characters than the key packing allows")
+
+    def char_ids(cps: np.ndarray) -> np.ndarray:
+        """Profile characters' code points -> ids: ' ' is SPACE, the alphabet 2, 3, ..."""
+        return np.where(cps == ord(" "), SPACE, np.searchsorted(alphabet_cps, cps) + 2)
 
     # code point -> id of its normalised character: the profiles' characters, other white space
     # is a space, the rest unknown
     white = np.fromiter(map(str.isspace, map(chr, range(65536))), dtype=bool, count=65536)
     id_of = np.where(white, SPACE, unknown).astype(np.uint16)
-    bmp = [(ord(c), i) for c, i in ids.items() if ord(c) < 65536]
-    id_of[[c for c, _ in bmp]] = [i for _, i in bmp]
+    id_of[ord(" ")] = SPACE
+    bmp = alphabet_cps < 65536
+    id_of[alphabet_cps[bmp]] = np.flatnonzero(bmp) + 2
     char_id = id_of[_normalised()]
     char_id[0xFFFF] = unknown  # code points above the BMP are clipped to U+FFFF
     upper = np.zeros(1 << BITS, dtype=bool)
     latin_letter = np.zeros(1 << BITS, dtype=bool)
-    for c, i in ids.items():
+    for i, c in enumerate(alphabet, start=2):
         upper[i] = c.isupper()
         latin_letter[i] = unicodedata.name(c, "").startswith("LATIN")
     cps = np.arange(65536)
     latin = (cps >= ord("A")) & (cps <= ord("z"))
     non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
 
-    unigrams = sorted(g for g in grams if len(g) == 1)
-    trigrams = sorted(g for g in grams if len(g) == 3)
-    uni_row = {g: i for i, g in enumerate(unigrams)}
-    tri_row = {g: i for i, g in enumerate(trigrams)}
+    unigrams, trigrams = grams[size == 1], grams[size == 3]
+    # each gram's row among the 1-grams / 3-grams (sorted)
+    rank = np.where(size == 1, np.cumsum(size == 1) - 1, np.cumsum(size == 3) - 1)[inverse]
+    uni_row = dict(zip(unigrams.tolist(), range(len(unigrams)), strict=True))
     uni_lp = np.zeros((len(unigrams), len(langs)))
-    # by language first: each profile fills one contiguous row
-    tri_lp_t = np.zeros((len(langs), len(trigrams)))
     latin_mass = np.zeros(len(langs))
     for j, (_, freq, n_words) in enumerate(profiles):
-        keys = list(freq)
-        size = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-        for g in compress(keys, size == 1):
-            f = freq[g]
-            uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
-            latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
-        tri = list(compress(keys, size == 3))
-        # numpy's division is Python's (IEEE, correctly rounded); its log1p is not always
-        # math.log1p to the last bit, hence math.log1p
-        p = np.array(list(map(freq.__getitem__, tri)), dtype=np.float64) / n_words[2] / FLOOR
-        tri_lp_t[j, list(map(tri_row.__getitem__, tri))] = list(map(math.log1p, p.tolist()))
+        # in the profile's own order: latin_mass is a float sum
+        for g in keys[j]:
+            if len(g) == 1:
+                f = freq[g]
+                uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+                latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+    # by language first: each profile fills one contiguous row
+    tri_lp_t = np.zeros((len(langs), len(trigrams)))
+    lang = np.repeat(np.arange(len(langs)), [len(k) for k in keys])
+    freqs = np.fromiter(
+        chain.from_iterable(freq.values() for _, freq, _ in profiles),
+        dtype=np.float64,
+        count=len(lang),
+    )
+    n3 = np.array([n_words[2] for _, _, n_words in profiles], dtype=np.float64)
+    is3 = size[inverse] == 3
+    # numpy's division is Python's (IEEE, correctly rounded); its log1p is not always
+    # math.log1p to the last bit, hence math.log1p
+    prob = freqs[is3] / n3[lang[is3]] / FLOOR
+    tri_lp_t[lang[is3], rank[is3]] = list(map(math.log1p, prob.tolist()))
     uq = np.rint(uni_lp * SCALE).astype(np.uint64)
     tq_t = np.rint(tri_lp_t * TRI_SCALE)
     if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq_t.max()) * TRI_RUN >= 1 << TRI_FIELD:
@@ -251,15 +269,12 @@ def _build() -> Model:
     tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
 
     uni = np.full(1 << BITS, -1, dtype=np.int32)
-    for g in unigrams:
-        uni[ids[g]] = uni_row[g]
+    uni[char_ids(unigrams.view(np.uint32).reshape(-1, 3)[:, 0])] = np.arange(len(unigrams))
     # the commonest 3-grams go into the table first, so that the few that collide are rare ones
     tri_lp = np.ascontiguousarray(tri_lp_t.T)  # rows summed as they always were, bit for bit
     tri_rows = np.argsort(-(tri_lp.sum(axis=1)), kind="stable").astype(np.int32)
     # the characters of each 3-gram (code points, via numpy's UCS-4 strings) -> their ids
-    chars = np.array(trigrams, dtype="<U3").view(np.uint32).reshape(-1, 3)
-    alphabet_cps = np.array([ord(c) for c in alphabet], dtype=np.uint32)  # ascending
-    cid = np.where(chars == ord(" "), SPACE, np.searchsorted(alphabet_cps, chars) + 2)
+    cid = char_ids(trigrams.view(np.uint32).reshape(-1, 3))
     cid = cid.astype(np.uint64)
     tri_keys = ((cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2])[
         tri_rows
