@@ -39,7 +39,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 
 import numpy as np
@@ -170,15 +170,15 @@ def _counts(
     the BMP too), letters (not a space to the profiles), Latin letters, ASCII letters."""
     if MAX_CHARS + 2 >= 1 << COUNT_FIELD:
         raise RuntimeError("a text's character counts overflow their fields")
-    lat = np.zeros(0x110000, dtype=bool)
-    lat[:65536] = latin
-    other = np.ones(0x110000, dtype=bool)
-    other[:65536] = non_latin
-    letter = cp_id != SPACE
-    fields = (lat, other, letter, latin_letter[cp_id], lat & letter)
-    out = np.zeros(0x110000, dtype=np.uint64)
+    # above the BMP every code point counts as U+FFFF does (an unknown character, another script)
+    bmp_id = cp_id[:65536]
+    letter = bmp_id != SPACE
+    fields = (latin, non_latin, letter, latin_letter[bmp_id], latin & letter)
+    bmp = np.zeros(65536, dtype=np.uint64)
     for f, field in enumerate(fields):
-        out |= field.astype(np.uint64) << np.uint64(COUNT_FIELD * f)
+        bmp |= field.astype(np.uint64) << np.uint64(COUNT_FIELD * f)
+    out = np.full(0x110000, bmp[0xFFFF], dtype=np.uint64)
+    out[:65536] = bmp
     return out
 
 
@@ -234,13 +234,15 @@ def _build() -> Model:
     uni_row = dict(zip(unigrams.tolist(), range(len(unigrams)), strict=True))
     uni_lp = np.zeros((len(unigrams), len(langs)))
     latin_mass = np.zeros(len(langs))
+    is1 = (size[inverse] == 1).tolist()
+    start = 0
     for j, (_, freq, n_words) in enumerate(profiles):
         # in the profile's own order: latin_mass is a float sum
-        for g in keys[j]:
-            if len(g) == 1:
-                f = freq[g]
-                uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
-                latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+        for g in compress(keys[j], is1[start : start + len(keys[j])]):
+            f = freq[g]
+            uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+            latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+        start += len(keys[j])
     # by language first: each profile fills one contiguous row
     tri_lp_t = np.zeros((len(langs), len(trigrams)))
     lang = np.repeat(np.arange(len(langs)), [len(k) for k in keys])

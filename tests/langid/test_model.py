@@ -129,3 +129,22 @@ def test_every_profile_3gram_is_found_and_others_are_absent():
     other = rng.integers(1 << 24, 1 << 36, size=20000, dtype=np.uint64)
     other = other[~np.isin(other, keys)]
     assert (m._lookup(mdl, other) == mdl.absent).all()
+
+
+def test_code_point_tables_are_the_bmp_tables_with_code_points_clipped():
+    mdl = m.model()
+    cp = np.minimum(np.arange(0x110000), 0xFFFF)
+    ids = mdl.char_id[cp]
+    assert np.array_equal(mdl.cp_id, ids)
+    letter = ids != m.SPACE
+    fields = (
+        mdl.latin[cp],
+        mdl.non_latin[cp],
+        letter,
+        mdl.latin_letter[ids],
+        mdl.latin[cp] & letter,
+    )
+    plain = np.zeros(0x110000, dtype=np.uint64)
+    for f, field in enumerate(fields):
+        plain += field.astype(np.uint64) << np.uint64(m.COUNT_FIELD * f)
+    assert np.array_equal(mdl.cp_counts, plain)
