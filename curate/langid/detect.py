@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -118,6 +119,7 @@ def normalise_code(code: str | None) -> str:
     return ALIASES.get(base, base)
 
 
+@functools.cache  # the profiles never change within a process
 def codes() -> tuple[str, ...]:
     """The code of each score column (langdetect's zh-cn and zh-tw are both `zh`)."""
     return tuple(normalise_code(lang) for lang in model().langs)

@@ -11,8 +11,10 @@ Why 1- and 3-grams without 2-grams: on lingua's sentences (the 52 languages lang
 each 2-gram would cost as much as a 3-gram.
 
 How it stays fast in numpy:
-- characters become small ids through one table (langdetect's own normalisation), 3-grams become
-  36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop);
+- characters become small ids through one table (langdetect's own normalisation) and a text's
+  character counts (letters, Latin letters, ...) come from one table of packed counters; 3-grams
+  become 36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop; a
+  3-gram no profile has reads an all-zero row);
 - log-probabilities are quantised (1/64 nat for 1-grams, 1/16 for 3-grams: the same accuracy) and
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
   languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
@@ -37,6 +39,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, compress
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +56,10 @@ SPACE = 1  # character ids start at 1 so that packed 3-gram keys never collide w
 BITS = 12  # bits per character id in a packed 3-gram key (the profiles use 3,160 characters)
 TABLE_BITS = 18  # direct-mapped hash table of 3-gram keys (58,012 keys: 22 % load)
 ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
-SPILL_BIT = 62
 FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
 THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
+COUNT_FIELD = 12  # per-text character counts: 12 bits each (a text is at most MAX_CHARS + 2)
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
 
 
@@ -64,6 +67,8 @@ CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many character
 class Model:
     langs: tuple[str, ...]  # langdetect's profile names, in column order
     char_id: np.ndarray  # uint16[65536]: BMP code point -> character id (after normalisation)
+    cp_id: np.ndarray  # uint16[0x110000]: the same for every code point (above the BMP: U+FFFF's)
+    cp_counts: np.ndarray  # uint64[0x110000]: what a code point adds to a text's counts (_counts)
     upper: np.ndarray  # bool[4096]: the character is upper case (langdetect skips ALL-CAPS words)
     latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
     latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
@@ -71,11 +76,13 @@ class Model:
     uni: np.ndarray  # int32[4096]: character id -> row of its 1-gram in uni_packed, or -1
     uni_rows: int
     uni_packed: tuple[np.ndarray, ...]  # uint64[1-grams, words] per group: 21 bits a language
-    table: np.ndarray  # uint64[2^TABLE_BITS]: spill bit | 3-gram key | row, at the key's hash
+    table: np.ndarray  # uint64[2^TABLE_BITS]: 3-gram key | row, at the key's hash
+    spill: np.ndarray  # bool[2^TABLE_BITS]: another key of this slot is in keys2
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
     rows2: np.ndarray  # int32[]: their rows
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
-    tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams, words] per group: 16 bits a language
+    tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams + 1, words] per group: 16 bits a language
+    absent: int  # the row of tri that is all zeros: the row of a 3-gram no profile has
 
 
 def langdetect_dir() -> Path:
@@ -96,6 +103,10 @@ def _pack(q: np.ndarray, field: int) -> np.ndarray:
     """uint64[rows, lanes] -> uint64[rows, words], 64 // field lanes to a word."""
     per = 64 // field
     words = -(-q.shape[1] // per)
+    if field == 16:  # four little-endian uint16 lanes are one uint64
+        padded = np.zeros((q.shape[0], words * per), dtype="<u2")
+        padded[:, : q.shape[1]] = q
+        return padded.view("<u8").astype(np.uint64)
     padded = np.zeros((q.shape[0], words * per), dtype=np.uint64)
     padded[:, : q.shape[1]] = q
     lanes = padded.reshape(q.shape[0], words, per)
@@ -113,9 +124,65 @@ def _unpack(x: np.ndarray, field: int, lanes: int) -> np.ndarray:
     return out.reshape(x.shape[0], -1)[:, :lanes].astype(np.int64)
 
 
-def _build() -> Model:
-    from langdetect.utils.ngram import NGram  # langdetect's own character normalisation
+def _normalised() -> np.ndarray:
+    """uint32[65536]: every BMP code point after langdetect's `NGram.normalize`, block by block
+    from langdetect's own block table and constants. A vectorised copy of that function (calling it
+    65,536 times took a third of a second per process); tests check it on every code point."""
+    from langdetect.utils import unicode_block as ub
+    from langdetect.utils.ngram import NGram
 
+    cp = np.arange(65536, dtype=np.uint32)
+    out = cp.copy()
+    blocks = {name: (lo, hi) for name, lo, hi in ub._unicode_blocks}
+
+    def block(name: int) -> np.ndarray:
+        lo, hi = blocks[name]
+        return (cp >= lo) & (cp <= hi)
+
+    space = ord(" ")
+    # Basic Latin (unicode_block: every code point <= 0x7F): only A-Z and a-z are kept
+    letter = ((cp >= ord("A")) & (cp <= ord("Z"))) | ((cp >= ord("a")) & (cp <= ord("z")))
+    out[(cp <= 0x7F) & ~letter] = space
+    excluded = np.array([ord(c) for c in NGram.LATIN1_EXCLUDED], dtype=np.uint32)
+    out[block(ub.UNICODE_LATIN_1_SUPPLEMENT) & np.isin(cp, excluded)] = space
+    ext_b = block(ub.UNICODE_LATIN_EXTENDED_B)
+    out[ext_b & (cp == 0x219)] = 0x15F  # Romanian s and t with comma below -> with cedilla
+    out[ext_b & (cp == 0x21B)] = 0x163
+    out[block(ub.UNICODE_GENERAL_PUNCTUATION)] = space
+    out[block(ub.UNICODE_ARABIC) & (cp == 0x6CC)] = 0x64A  # Farsi yeh -> Arabic yeh
+    out[block(ub.UNICODE_LATIN_EXTENDED_ADDITIONAL) & (cp >= 0x1EA0)] = 0x1EC3
+    out[block(ub.UNICODE_HIRAGANA)] = 0x3042
+    out[block(ub.UNICODE_KATAKANA)] = 0x30A2
+    out[block(ub.UNICODE_BOPOMOFO) | block(ub.UNICODE_BOPOMOFO_EXTENDED)] = 0x3105
+    src = np.array([ord(c) for c in NGram.CJK_MAP], dtype=np.int64)
+    rep = np.array([ord(c) for c in NGram.CJK_MAP.values()], dtype=np.uint32)
+    inside = (src < 65536) & block(ub.UNICODE_CJK_UNIFIED_IDEOGRAPHS)[np.minimum(src, 65535)]
+    out[src[inside]] = rep[inside]
+    out[block(ub.UNICODE_HANGUL_SYLLABLES)] = 0xAC00
+    return out
+
+
+def _counts(
+    cp_id: np.ndarray, latin: np.ndarray, non_latin: np.ndarray, latin_letter: np.ndarray
+) -> np.ndarray:
+    """uint64[0x110000]: five 12-bit counters per code point, summed per text in one pass: 'A'..'z'
+    (langdetect's Latin test), other scripts (>= U+0300 outside Latin Extended Additional; above
+    the BMP too), letters (not a space to the profiles), Latin letters, ASCII letters."""
+    if MAX_CHARS + 2 >= 1 << COUNT_FIELD:
+        raise RuntimeError("a text's character counts overflow their fields")
+    # above the BMP every code point counts as U+FFFF does (an unknown character, another script)
+    bmp_id = cp_id[:65536]
+    letter = bmp_id != SPACE
+    fields = (latin, non_latin, letter, latin_letter[bmp_id], latin & letter)
+    bmp = np.zeros(65536, dtype=np.uint64)
+    for f, field in enumerate(fields):
+        bmp |= field.astype(np.uint64) << np.uint64(COUNT_FIELD * f)
+    out = np.full(0x110000, bmp[0xFFFF], dtype=np.uint64)
+    out[:65536] = bmp
+    return out
+
+
+def _build() -> Model:
     profiles = []
     for path in sorted((langdetect_dir() / "profiles").iterdir()):
         if not path.name.startswith("."):
@@ -123,75 +190,118 @@ def _build() -> Model:
             profiles.append((data["name"], data["freq"], data["n_words"]))
     langs = tuple(name for name, _, _ in profiles)
 
-    alphabet = sorted({c for _, freq, _ in profiles for g in freq for c in g if c != " "})
-    ids = {c: i + 2 for i, c in enumerate(alphabet)}
-    ids[" "] = SPACE
+    # every gram of every profile as numpy UCS-4 strings (no gram is longer than 3 or holds a
+    # NUL): sorted and deduplicated in C, in the order Python sorts them
+    keys = [list(freq) for _, freq, _ in profiles]
+    if max(map(len, chain.from_iterable(keys))) > 3:
+        raise RuntimeError("langdetect's profiles hold n-grams longer than 3")
+    grams, inverse = np.unique(
+        np.array(list(chain.from_iterable(keys)), dtype="<U3"), return_inverse=True
+    )
+    gram_cps = grams.view(np.uint32).reshape(-1, 3)
+    size = (gram_cps != 0).sum(axis=1)
+    alphabet_cps = np.unique(gram_cps[(gram_cps != 0) & (gram_cps != ord(" "))])
+    alphabet = [chr(c) for c in alphabet_cps.tolist()]
     unknown = len(alphabet) + 2  # a character no profile has: breaks n-grams, never matches
     if unknown >= 1 << BITS:
         raise RuntimeError("langdetect's profiles use more characters than the key packing allows")
 
-    char_id = np.empty(65536, dtype=np.uint16)
-    for cp in range(65536):
-        ch = NGram.normalize(chr(cp))
-        char_id[cp] = ids.get(ch, SPACE if ch.isspace() else unknown)
+    def char_ids(cps: np.ndarray) -> np.ndarray:
+        """Profile characters' code points -> ids: ' ' is SPACE, the alphabet 2, 3, ..."""
+        return np.where(cps == ord(" "), SPACE, np.searchsorted(alphabet_cps, cps) + 2)
+
+    # code point -> id of its normalised character: the profiles' characters, other white space
+    # is a space, the rest unknown
+    white = np.fromiter(map(str.isspace, map(chr, range(65536))), dtype=bool, count=65536)
+    id_of = np.where(white, SPACE, unknown).astype(np.uint16)
+    id_of[ord(" ")] = SPACE
+    bmp = alphabet_cps < 65536
+    id_of[alphabet_cps[bmp]] = np.flatnonzero(bmp) + 2
+    char_id = id_of[_normalised()]
     char_id[0xFFFF] = unknown  # code points above the BMP are clipped to U+FFFF
     upper = np.zeros(1 << BITS, dtype=bool)
     latin_letter = np.zeros(1 << BITS, dtype=bool)
-    for c, i in ids.items():
+    for i, c in enumerate(alphabet, start=2):
         upper[i] = c.isupper()
         latin_letter[i] = unicodedata.name(c, "").startswith("LATIN")
     cps = np.arange(65536)
     latin = (cps >= ord("A")) & (cps <= ord("z"))
     non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
 
-    unigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 1})
-    trigrams = sorted({g for _, freq, _ in profiles for g in freq if len(g) == 3})
-    uni_row = {g: i for i, g in enumerate(unigrams)}
-    tri_row = {g: i for i, g in enumerate(trigrams)}
+    unigrams, trigrams = grams[size == 1], grams[size == 3]
+    # each gram's row among the 1-grams / 3-grams (sorted)
+    rank = np.where(size == 1, np.cumsum(size == 1) - 1, np.cumsum(size == 3) - 1)[inverse]
+    uni_row = dict(zip(unigrams.tolist(), range(len(unigrams)), strict=True))
     uni_lp = np.zeros((len(unigrams), len(langs)))
-    tri_lp = np.zeros((len(trigrams), len(langs)))
     latin_mass = np.zeros(len(langs))
+    is1 = (size[inverse] == 1).tolist()
+    start = 0
     for j, (_, freq, n_words) in enumerate(profiles):
-        for g, f in freq.items():
-            if len(g) == 1:
-                uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
-                latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
-            elif len(g) == 3:
-                tri_lp[tri_row[g], j] = math.log1p(f / n_words[2] / FLOOR)
+        # in the profile's own order: latin_mass is a float sum
+        for g in compress(keys[j], is1[start : start + len(keys[j])]):
+            f = freq[g]
+            uni_lp[uni_row[g], j] = math.log1p(f / n_words[0] / FLOOR)
+            latin_mass[j] += f * unicodedata.name(g, "").startswith("LATIN") / n_words[0]
+        start += len(keys[j])
+    # by language first: each profile fills one contiguous row
+    tri_lp_t = np.zeros((len(langs), len(trigrams)))
+    lang = np.repeat(np.arange(len(langs)), [len(k) for k in keys])
+    freqs = np.fromiter(
+        chain.from_iterable(freq.values() for _, freq, _ in profiles),
+        dtype=np.float64,
+        count=len(lang),
+    )
+    n3 = np.array([n_words[2] for _, _, n_words in profiles], dtype=np.float64)
+    is3 = size[inverse] == 3
+    # numpy's division is Python's (IEEE, correctly rounded); its log1p is not always
+    # math.log1p to the last bit, hence math.log1p
+    prob = freqs[is3] / n3[lang[is3]] / FLOOR
+    tri_lp_t[lang[is3], rank[is3]] = list(map(math.log1p, prob.tolist()))
     uq = np.rint(uni_lp * SCALE).astype(np.uint64)
-    tq = np.rint(tri_lp * TRI_SCALE).astype(np.uint64)
-    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
+    tq_t = np.rint(tri_lp_t * TRI_SCALE)
+    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq_t.max()) * TRI_RUN >= 1 << TRI_FIELD:
         raise RuntimeError("quantised log-probabilities overflow the packed lanes")
     # 3-grams are scored against the languages of the text's script: Latin-script languages (31
     # of langdetect's 55) or the others. That halves the work on Latin text; a language of the
     # other script never wins there anyway (same accuracy on lingua's sentences, measured)
     is_latin = latin_mass > 0.5
     groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
-    tri = tuple(np.ascontiguousarray(_pack(tq[:, g], TRI_FIELD)) for g in groups)
+    # one more row, all zeros: what a 3-gram no profile has adds
+    tri = tuple(np.ascontiguousarray(_pack(tq_t[g].T.astype(np.uint64), TRI_FIELD)) for g in groups)
+    tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
 
     uni = np.full(1 << BITS, -1, dtype=np.int32)
-    for g in unigrams:
-        uni[ids[g]] = uni_row[g]
+    uni[char_ids(unigrams.view(np.uint32).reshape(-1, 3)[:, 0])] = np.arange(len(unigrams))
     # the commonest 3-grams go into the table first, so that the few that collide are rare ones
+    tri_lp = np.ascontiguousarray(tri_lp_t.T)  # rows summed as they always were, bit for bit
     tri_rows = np.argsort(-(tri_lp.sum(axis=1)), kind="stable").astype(np.int32)
-    tri_keys = np.array(
-        [(ids[g[0]] << 2 * BITS) | (ids[g[1]] << BITS) | ids[g[2]] for g in trigrams],
-        dtype=np.uint64,
-    )[tri_rows]
+    # the characters of each 3-gram (code points, via numpy's UCS-4 strings) -> their ids
+    cid = char_ids(trigrams.view(np.uint32).reshape(-1, 3))
+    cid = cid.astype(np.uint64)
+    tri_keys = ((cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2])[
+        tri_rows
+    ]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
-    # slot: bit 62 = some key of this slot spilled, bits 20..55 = the key, bits 0..19 = its row.
+    # slot: bits 20..55 = the key, bits 0..19 = its row; `spill` marks the slots that overflowed.
     slot = _hash(tri_keys).astype(np.int64)
     _, first = np.unique(slot, return_index=True)
     table = np.zeros(1 << TABLE_BITS, dtype=np.uint64)
     entry = (tri_keys << np.uint64(ROW_BITS)) | tri_rows.astype(np.uint64)
     table[slot[first]] = entry[first]
-    rest = np.setdiff1d(np.arange(len(tri_keys)), first)
-    table[slot[rest]] |= np.uint64(1 << SPILL_BIT)
+    rest = np.ones(len(tri_keys), dtype=bool)
+    rest[first] = False
+    rest = np.flatnonzero(rest)
+    spill = np.zeros(1 << TABLE_BITS, dtype=bool)
+    spill[slot[rest]] = True
     order = np.argsort(tri_keys[rest])
+    cp_id = np.full(0x110000, char_id[0xFFFF], dtype=np.uint16)
+    cp_id[:65536] = char_id
     return Model(
         langs=langs,
         char_id=char_id,
+        cp_id=cp_id,
+        cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
         upper=upper,
         latin_letter=latin_letter,
         latin=latin,
@@ -200,10 +310,12 @@ def _build() -> Model:
         uni_rows=len(unigrams),
         uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
+        spill=spill,
         keys2=tri_keys[rest][order],
         rows2=tri_rows[rest][order],
         groups=groups,
         tri=tri,
+        absent=len(trigrams),
     )
 
 
@@ -222,17 +334,21 @@ def model() -> Model:
 
 
 def _lookup(m: Model, keys: np.ndarray) -> np.ndarray:
-    """Row of each packed 3-gram key, or -1."""
-    e = m.table.take(_hash(keys).astype(np.intp))
-    key_mask = np.uint64((1 << (SPILL_BIT - ROW_BITS)) - 1)
-    found = ((e >> np.uint64(ROW_BITS)) & key_mask) == keys
-    rows = np.where(found, (e & np.uint64((1 << ROW_BITS) - 1)).astype(np.int64), -1)
-    # only a slot that overflowed can hide the key elsewhere
-    spilled = ~found & ((e >> np.uint64(SPILL_BIT)) != 0)
-    if spilled.any():
-        k = keys[spilled]
+    """Row of each packed 3-gram key in m.tri, m.absent (a row of zeros) when no profile has it.
+    A key is never 0 (character ids start at 1), so an empty slot never matches."""
+    slot = _hash(keys).view(np.intp)
+    e = m.table.take(slot)
+    found = (e >> np.uint64(ROW_BITS)) == keys
+    rows = (e & np.uint64((1 << ROW_BITS) - 1)).view(np.int64)
+    miss = np.flatnonzero(~found)  # few: web text is 2-3 % of 3-grams no profile has
+    if len(miss):
+        rows[miss] = m.absent
+        # only a slot that overflowed can hide the key elsewhere
+        miss = miss[m.spill.take(slot[miss])]
+        k = keys[miss]
         pos = np.minimum(np.searchsorted(m.keys2, k), len(m.keys2) - 1)
-        rows[spilled] = np.where(m.keys2[pos] == k, m.rows2[pos], -1)
+        there = m.keys2[pos] == k
+        rows[miss[there]] = m.rows2[pos[there]]
     return rows
 
 
@@ -244,11 +360,30 @@ def _run_starts(segs: np.ndarray, run: int) -> np.ndarray:
 
 
 def _select(scored: np.ndarray, segs: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(first array, segs, other arrays) restricted to the texts scored for a script group."""
+    """(segs, arrays) restricted to the texts scored for a script group. segs is ascending, so
+    each text's elements are one range: found by bisection, not by a mask over every element."""
     if scored.all():
-        return (arrays[0], segs, *arrays[1:])
-    sel = scored[segs]
-    return (arrays[0][sel], segs[sel], *(a[sel] for a in arrays[1:]))
+        return (segs, *arrays)
+    texts = np.flatnonzero(scored)
+    lo = np.searchsorted(segs, texts, "left")
+    count = np.searchsorted(segs, texts, "right") - lo
+    idx = np.arange(count.sum()) + np.repeat(lo - (np.cumsum(count) - count), count)
+    return (segs[idx], *(x[idx] for x in arrays))
+
+
+def _thinned(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Indices of the characters of texts (start, length) whose 3-grams are not scored: past the
+    first FULL_CHARS, all but one in THIN (position within the text % THIN == 0 is kept)."""
+    tail = lengths - FULL_CHARS
+    pos = np.arange(tail.sum()) - np.repeat(np.cumsum(tail) - tail, tail) + FULL_CHARS
+    idx = np.repeat(starts, tail) + pos
+    return idx[pos % THIN != 0]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices start, start + 1, ..., start + length - 1 of every (start, length), in order."""
+    before = np.cumsum(lengths) - lengths
+    return np.arange(lengths.sum()) - np.repeat(before - starts, lengths)
 
 
 def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -265,20 +400,28 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
     # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
     starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
     starts[0] = 0
-    seg = np.repeat(np.arange(n, dtype=np.int32), np.diff(np.r_[starts, len(cps)]))
-    bmp = np.minimum(cps, 0xFFFF).astype(np.intp)
-    ids = m.char_id.take(bmp).astype(np.intp)
+    seg_len = np.diff(np.r_[starts, len(cps)])
+    seg = np.repeat(np.arange(n, dtype=np.int32), seg_len)
+    ids = m.cp_id.take(cps)
+    # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
+    counts = np.add.reduceat(m.cp_counts.take(cps), starts)
+    lat, non_latin, n_letters, n_latin, ascii_letters = (
+        ((counts >> np.uint64(COUNT_FIELD * f)) & np.uint64((1 << COUNT_FIELD) - 1)).astype(
+            np.int64
+        )
+        for f in range(5)
+    )
     # langdetect drops the Latin letters of a text mostly written in another script
-    lat = m.latin.take(bmp)
-    drop = _per_text(lat, starts) * 2 < _per_text(m.non_latin.take(bmp), starts)
+    drop = lat * 2 < non_latin
     if drop.any():
-        ids[lat & drop[seg]] = SPACE
+        idx = _ranges(starts[drop], seg_len[drop])
+        ids[idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]] = SPACE
+        n_letters -= ascii_letters * drop
+        n_latin -= ascii_letters * drop
     letter = ids != SPACE
-    n_letters = _per_text(letter, starts)
     # letters of words of two or more letters: the widget line "A A A" has none
     letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
-    n_latin = _per_text(m.latin_letter.take(ids), starts)
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
     # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
     up = m.upper.take(ids)
@@ -299,7 +442,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         s1 = nz // len(present)
         r1 = present[nz % len(present)]
         for g, cols in enumerate(m.groups):
-            rows, segs, mult = _select(scored[g], s1, r1, cnt)
+            segs, rows, mult = _select(scored[g], s1, r1, cnt)
             if len(rows) == 0:
                 continue
             x = m.uni_packed[g].take(rows, axis=0)
@@ -309,18 +452,23 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
             out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
-    k = ids.view(np.uint64)
+    k = ids.astype(np.uint64)
     k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
-    end = np.flatnonzero(letter[1:-1] & keep[2:])  # index into k3; the gram ends at end + 2
+    scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
-    pos = end + 2 - starts[seg[end + 2]]
-    end = end[(pos < FULL_CHARS) | (pos % THIN == 0)]
+    # (positions count from the text's first character: the first text of a chunk used to count
+    # from the "\n" before it, so its scores depended on where it fell in the batch)
+    span = lens + 1  # the text and the "\n" after it
+    long = np.flatnonzero(span > FULL_CHARS)
+    if len(long):
+        first_char = np.cumsum(span) - lens
+        scored3[_thinned(first_char[long], span[long]) - 2] = False
+    end = np.flatnonzero(scored3)
     r3 = _lookup(m, k3[end])
-    hit = r3 >= 0
-    r3, s3 = r3[hit], seg[end[hit] + 2]
+    s3 = seg[end + 2]
     for g, cols in enumerate(m.groups):
-        rows, segs = _select(scored[g], s3, r3)
+        segs, rows = _select(scored[g], s3, r3)
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)

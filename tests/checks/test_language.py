@@ -225,6 +225,45 @@ def test_same_labels_whatever_the_batch():
     assert alone == whole[:8]
 
 
+def test_distinct_lines_and_their_rows_are_the_plain_ones():
+    from curate.checks.language import _distinct
+
+    lines = ["Home", "About us", "", "Home", "Über uns", "home", "About us", "Home ", ""]
+    texts, inverse = _distinct(pl.Series(lines, dtype=pl.String))
+    plain = list(dict.fromkeys(lines))
+    assert texts == plain
+    assert inverse.tolist() == [plain.index(t) for t in lines]
+    assert _distinct(pl.Series([], dtype=pl.String))[0] == []
+
+
+def test_sum_runs_along_the_last_axis_is_the_plain_sum():
+    from curate.checks.language import _sum_runs
+
+    rng = np.random.default_rng(3)
+    owner = np.sort(rng.integers(0, 40, 200))
+    values = rng.integers(-(10**12), 10**12, size=(55, 200))
+    plain = np.zeros((55, 45), dtype=np.int64)
+    for j, o in enumerate(owner):
+        plain[:, o] += values[:, j]
+    assert np.array_equal(_sum_runs(values, owner, 45), plain)
+    assert np.array_equal(_sum_runs(values[0], owner, 45), plain[0])
+    assert _sum_runs(np.zeros((55, 0), dtype=np.int64), owner[:0], 3).shape == (55, 3)
+
+
+def test_repeated_lines_get_the_signals_of_the_same_text_alone():
+    # a batch where every page repeats one menu and one footer (scored once per batch)
+    rule = load_ruleset(
+        {"name": "t", "rules": [{"rule": "language-mismatch", "expected": ["id"]}]}
+    ).build()[0]
+    page = f"{EN_NAV}\n{ID}\nHak cipta dilindungi undang-undang."
+    texts = [page, EN, page, ID, page]
+    batch = rule.evaluate(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
+    for i, t in enumerate(texts):
+        alone = rule.evaluate(Batch.from_texts(pl.Series([t], dtype=pl.String)))
+        for k in batch.signals:
+            assert batch.signals[k].to_list()[i] == alone.signals[k].to_list()[0], k
+
+
 def test_detect_api_and_codes():
     langs, conf = detect([EN, ID, "", "A A A", ZH])
     assert langs == ["en", "id", "und", "und", "zh"]

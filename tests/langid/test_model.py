@@ -1,0 +1,150 @@
+"""The fast paths of curate.langid.model against their plain definitions."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from curate.langid import model as m
+
+
+def test_normalised_is_langdetects_normalize_on_every_bmp_code_point():
+    from langdetect.utils.ngram import NGram
+
+    plain = np.array([ord(NGram.normalize(chr(cp))) for cp in range(65536)], dtype=np.uint32)
+    fast = m._normalised()
+    assert fast.dtype == np.uint32
+    different = np.flatnonzero(fast != plain)
+    assert len(different) == 0, [hex(c) for c in different[:10]]
+
+
+def _plain_row(packed: np.ndarray, row: int, field: int, lanes: int) -> list[int]:
+    per = 64 // field
+    return [
+        (int(packed[row, i // per]) >> (field * (i % per))) & ((1 << field) - 1)
+        for i in range(lanes)
+    ]
+
+
+@functools.cache
+def _key_rows() -> dict[int, int]:
+    """Every 3-gram key of the profiles and its row: the table's slots and the spilled keys."""
+    mdl = m.model()
+    table = mdl.table.tolist()
+    rows = {e >> m.ROW_BITS: e & ((1 << m.ROW_BITS) - 1) for e in table if e}
+    rows.update(zip(mdl.keys2.tolist(), mdl.rows2.tolist(), strict=True))
+    return rows
+
+
+def plain_score(text: str) -> tuple[np.ndarray, int]:
+    """The scorer's definition, one text at a time, in plain Python (see model.py's docstring)."""
+    mdl = m.model()
+    text = text[: m.MAX_CHARS]
+    cps = [min(ord(c), 0xFFFF) for c in text]
+    ids = [int(mdl.char_id[c]) for c in cps]
+    # langdetect drops the Latin letters of a text mostly written in another script
+    if 2 * sum(bool(mdl.latin[c]) for c in cps) < sum(bool(mdl.non_latin[c]) for c in cps):
+        ids = [m.SPACE if mdl.latin[c] else i for c, i in zip(cps, ids, strict=True)]
+    # the text between the "\n" before and after it (a space to the profiles)
+    ids = [m.SPACE, *ids, m.SPACE]
+    letter = [i != m.SPACE for i in ids]
+    upper = [bool(mdl.upper[i]) for i in ids]
+    keep = [True] + [not (upper[j] and upper[j - 1]) for j in range(1, len(ids))]
+    n_letters = sum(letter)
+    words2 = sum(letter[j] and (letter[j - 1] or letter[j + 1]) for j in range(1, len(ids) - 1))
+    n_latin = sum(bool(mdl.latin_letter[i]) for i in ids)
+    scored = (n_latin * m.MIXED >= n_letters, (n_letters - n_latin) * m.MIXED >= n_letters)
+    key_row = _key_rows()
+    out = np.zeros(len(mdl.langs), dtype=np.int64)
+    for g, cols in enumerate(mdl.groups):
+        if not scored[g]:
+            continue
+        for j, i in enumerate(ids):
+            if keep[j] and mdl.uni[i] >= 0:
+                out[cols] += _plain_row(mdl.uni_packed[g], int(mdl.uni[i]), m.UNI_FIELD, len(cols))
+        for j in range(2, len(ids)):
+            pos = j - 1  # the gram's last character, counted in the text (its "\n" is len(text))
+            if not (letter[j - 1] and keep[j]):
+                continue
+            if pos >= m.FULL_CHARS and pos % m.THIN:
+                continue
+            key = (ids[j - 2] << 2 * m.BITS) | (ids[j - 1] << m.BITS) | ids[j]
+            if key in key_row:
+                tri = _plain_row(mdl.tri[g], key_row[key], m.TRI_FIELD, len(cols))
+                out[cols] += [v * (m.SCALE // m.TRI_SCALE) for v in tri]
+    return out, words2
+
+
+TEXTS = [
+    "",
+    "A",
+    "A A A",
+    "1234 5678 !!",
+    "The cat sat on the mat, and the dog did not mind at all.",
+    "Kucing itu duduk di atas tikar dan anjingnya tidak keberatan sama sekali.",
+    "THE NEWS TODAY: Markets RALLY as NASA launches ANOTHER probe",
+    "Кошка сидела на коврике, а собака не возражала. Visit www.example.com today",
+    "Кошка сидела на коврике и смотрела в окно",
+    "猫はマットの上に座っていました。犬は気にしませんでした。",
+    "我们今天去公园散步，天气非常好。",
+    "고양이가 매트 위에 앉아 있었습니다.",
+    "Mèo ngồi trên tấm thảm và con chó không bận tâm.",
+    "Pisica a stat pe covoraș și câinele nu s-a supărat.",
+    "Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 outside the BMP mixed in a sentence",
+    "tab\tseparated\u00a0words\u2003and\u3000spaces",
+    "Ein langer deutscher Satz über das Wetter und die Berge. " * 12,  # > FULL_CHARS
+    "Una frase española bastante larga sobre el tiempo y el mar. " * 40,  # > MAX_CHARS
+    "x" * (m.FULL_CHARS - 1),
+    "ab " * 171,  # the "\n" after it is position 513
+]
+
+
+def test_score_is_its_plain_definition_whatever_the_batch():
+    # many texts in one call: several chunks, texts of every script in one chunk, in two orders
+    filler = [f"Filler line number {i} of a batch, in English." for i in range(3000)]
+    batch = filler[:1500] + TEXTS + filler[1500:] + TEXTS[::-1]
+    scores, letters = m.score(batch)
+    assert scores.shape == (len(batch), len(m.model().langs))
+    for k, text in enumerate(TEXTS):
+        want, want_letters = plain_score(text)
+        alone, alone_letters = m.score([text])
+        for i in (1500 + k, len(batch) - 1 - k):
+            assert np.array_equal(scores[i], want), text[:40]
+            assert letters[i] == want_letters, text[:40]
+        assert np.array_equal(alone[0], want) and alone_letters[0] == want_letters, text[:40]
+    for i in (0, 2999, len(filler) + len(TEXTS) + 10):
+        want, want_letters = plain_score(batch[i])
+        assert np.array_equal(scores[i], want) and letters[i] == want_letters
+
+
+def test_every_profile_3gram_is_found_and_others_are_absent():
+    mdl = m.model()
+    key_row = _key_rows()
+    keys = np.array(list(key_row), dtype=np.uint64)
+    assert np.array_equal(m._lookup(mdl, keys), np.array(list(key_row.values())))
+    assert len(keys) == mdl.absent  # every row of tri but the zero row has its key
+    assert not mdl.tri[0][mdl.absent].any() and not mdl.tri[1][mdl.absent].any()
+    rng = np.random.default_rng(0)
+    other = rng.integers(1 << 24, 1 << 36, size=20000, dtype=np.uint64)
+    other = other[~np.isin(other, keys)]
+    assert (m._lookup(mdl, other) == mdl.absent).all()
+
+
+def test_code_point_tables_are_the_bmp_tables_with_code_points_clipped():
+    mdl = m.model()
+    cp = np.minimum(np.arange(0x110000), 0xFFFF)
+    ids = mdl.char_id[cp]
+    assert np.array_equal(mdl.cp_id, ids)
+    letter = ids != m.SPACE
+    fields = (
+        mdl.latin[cp],
+        mdl.non_latin[cp],
+        letter,
+        mdl.latin_letter[ids],
+        mdl.latin[cp] & letter,
+    )
+    plain = np.zeros(0x110000, dtype=np.uint64)
+    for f, field in enumerate(fields):
+        plain += field.astype(np.uint64) << np.uint64(m.COUNT_FIELD * f)
+    assert np.array_equal(mdl.cp_counts, plain)
