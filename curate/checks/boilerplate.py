@@ -19,10 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.words import distinct_lines
 
 # -- line shapes -----------------------------------------------------------------------------------
 
@@ -661,13 +663,14 @@ class BoilerplateLines(Rule):
         # Everything but the context depends on the line's text alone: with many repeated
         # lines in a batch (templates, menus), the text features are computed once per
         # distinct line. The check costs a hash of each line.
-        texts = lines.select(s)
-        distinct = texts.select(s.hash().n_unique()).item()
-        if distinct <= DEDUP_MAX_SHARE * lines.height:
-            feats = self._features(texts.unique(), recurring)
-            lines = lines.join(feats, on="_s", how="left", maintain_order="left")
+        # (one categorical cast numbers the distinct lines: cheaper than unique() and a join
+        # back on the text)
+        distinct, inverse = distinct_lines(lines.get_column("_s"))
+        if len(distinct) <= DEDUP_MAX_SHARE * lines.height:
+            feats = self._features(distinct.alias("_s").to_frame(), recurring).drop("_s")
+            lines = lines.hstack(feats[inverse])
         else:
-            lines = lines.hstack(self._features(texts, recurring).drop("_s"))
+            lines = lines.hstack(self._features(lines.select(s), recurring).drop("_s"))
         row = pl.int_range(pl.len(), dtype=pl.Int64)
         start = (d != d.shift(1)).fill_null(True)  # first judged line of a document
         lines = lines.with_columns(
@@ -790,25 +793,22 @@ class BoilerplateLines(Rule):
         # batch.lines holds each document's lines in order (split_lines, then filters): the
         # context expressions rely on it
         code = self._codes(batch.lines, recurring)
-        bp = pl.col("_why") > 0
-        per_doc = (
-            batch.lines.select(DOC, pl.col(LINE).str.len_chars().alias("_n"))
-            .with_columns(code.alias("_why"))
-            .group_by(DOC)
-            .agg(
-                bp.sum().alias("n"),
-                pl.col("_n").filter(bp).sum().alias("bp_chars"),
-                pl.col("_n").sum().alias("chars"),
-                *[
-                    (pl.col("_why") == i + 1).sum().cast(pl.Int32).alias(r)
-                    for i, r in enumerate(REASONS)
-                ],
-            )
-            .with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
+        # per document: lines per code and characters, as sums over the lines in numpy (one
+        # pass each, no group-by and no joins back to the documents); the sums are integers,
+        # exact in float64, and the share is the same IEEE division polars makes
+        doc = _doc_rows(batch)
+        codes = code.to_numpy().astype(np.int64)
+        width = len(REASONS) + 1
+        per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
+        per_code = per_code.reshape(batch.n, width)
+        chars = batch.lines.get_column(LINE).str.len_chars().to_numpy().astype(np.float64)
+        total = np.bincount(doc, weights=chars, minlength=batch.n)
+        bp_chars = np.bincount(doc, weights=chars * (codes > 0), minlength=batch.n)
+        count = pl.Series("n", per_code[:, 1:].sum(axis=1), dtype=pl.Int64)
+        share = pl.Series("share", bp_chars / np.maximum(total, 1.0), dtype=pl.Float64)
+        reasons = pl.DataFrame(
+            {r: pl.Series(r, per_code[:, i + 1], dtype=pl.Int32) for i, r in enumerate(REASONS)}
         )
-        count = batch.per_doc(per_doc, "n").cast(pl.Int64)
-        share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
-        reasons = pl.DataFrame({r: batch.per_doc(per_doc, r).cast(pl.Int32) for r in REASONS})
         if self.action == "strip":
             fired = count > 0
         else:
@@ -831,9 +831,10 @@ class BoilerplateLines(Rule):
         # the text is stripped already: line_key's fold of the lower-cased text; once per
         # distinct line when lines repeat (see _judge)
         key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
-        if lines.select(t.hash().n_unique()).item() <= DEDUP_MAX_SHARE * lines.height:
-            keys = lines.select(t).unique().with_columns(key)
-            keyed = lines.join(keys, on="t", how="left", maintain_order="left")
+        distinct, inverse = distinct_lines(lines.get_column("t"))
+        if len(distinct) <= DEDUP_MAX_SHARE * lines.height:
+            keys = distinct.alias("t").to_frame().with_columns(key).get_column("h")
+            keyed = lines.with_columns(keys[inverse])
         else:
             keyed = lines.with_columns(key)
         counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
@@ -916,6 +917,17 @@ def _fold(lower: pl.Expr) -> pl.Expr:
     # `\s+` -> " " rewritten as: any whitespace run other than a single space -> " " (the same
     # string; most lines have only single spaces, so almost nothing is replaced: 4x faster)
     return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
+
+
+def _doc_rows(batch: Batch) -> np.ndarray:
+    """Per line of the batch: its document's row in batch.docs."""
+    ids = batch.docs.get_column(DOC).to_numpy()
+    doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)
+    if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
+        return doc
+    rows = batch.docs.select(DOC).with_row_index("_row")
+    joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
+    return joined.get_column("_row").to_numpy().astype(np.int64)
 
 
 def _on_rows(
