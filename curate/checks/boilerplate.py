@@ -743,7 +743,13 @@ class BoilerplateLines(Rule):
             pl.when(is_long).then(j).backward_fill().alias("_nl"),
         )
         cnext = pl.when(pl.col("_nl") <= e).then(pl.col("_cid").gather(pl.col("_nl")))
-        main = pl.col("_cw") == pl.col("_cw").max().over(DOC)
+        # the most words of a cluster in the line's document: a maximum over each document's
+        # rows, which are consecutive (numpy's reduceat, not a group-by of `over`)
+        cw = lines.get_column("_cw").to_numpy()
+        starts = np.flatnonzero(lines.get_column("_st").to_numpy())
+        most = np.repeat(np.maximum.reduceat(cw, starts), np.diff(np.append(starts, len(cw))))
+        lines = lines.with_columns(pl.Series("_cwm", most, dtype=lines.schema["_cw"]))
+        main = pl.col("_cw") == pl.col("_cwm")
         inside = (pl.col("_cid") == cnext) & (pl.col("_cid") > 0) & main
         inside = inside.fill_null(False) & (p.span_max_gap > 0)
         # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
