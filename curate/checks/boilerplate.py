@@ -24,6 +24,7 @@ import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import distinct_lines
 
 # -- line shapes -----------------------------------------------------------------------------------
@@ -243,8 +244,9 @@ def start_hits(lower: pl.Series, table: pl.DataFrame) -> pl.Series:
     )
     after = r.str.slice(pl.col("_n"), 1)
     ok = ~pl.col("_b") | (after == "") | ~after.str.contains(r"[\p{L}\p{N}]")
-    idx = found.filter(ok).get_column("_i").unique()
-    return pl.repeat(False, lower.len(), eager=True).scatter(idx, True)
+    hit = np.zeros(lower.len(), dtype=bool)
+    hit[found.filter(ok).get_column("_i").to_numpy()] = True
+    return pl.Series(hit)
 
 
 @lru_cache(maxsize=32)
@@ -534,12 +536,10 @@ class BoilerplateLines(Rule):
             ((s.shift(1) == "") | (d != d.shift(1))).fill_null(True).alias("_after_blank")
         )
         keep = frame.get_column("_s") != ""
-        idx = keep.arg_true()
-        out = pl.zeros(lines.height, dtype=pl.UInt8, eager=True)
-        if idx.len() == 0:
-            return out
+        if not keep.any():
+            return pl.zeros(lines.height, dtype=pl.UInt8, eager=True)
         judged = self._judge(frame.filter(keep), recurring)
-        return out.scatter(idx, judged)
+        return _fill_rows(keep, judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
         """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
@@ -602,7 +602,7 @@ class BoilerplateLines(Rule):
                 hit = start_hits(part, table)
                 if rest is not None:
                     hit = hit | part.str.contains(rest)
-                return pl.repeat(False, lines.height, eager=True).scatter(rows.arg_true(), hit)
+                return _fill_rows(rows, hit, False)
             pattern = rx[key]
             if pattern is None:
                 return pl.repeat(False, lines.height, eager=True)
@@ -798,7 +798,9 @@ class BoilerplateLines(Rule):
         recurring = finished.get("hashes")
         # batch.lines holds each document's lines in order (split_lines, then filters): the
         # context expressions rely on it
-        code = self._codes(batch.lines, recurring)
+        # on a thread of its own: the rule's ~20 regexes stay compiled there from batch to batch
+        # (see regex_thread; the whole rule set uses more than polars caches per thread)
+        code = run_in_own_thread(self.name, self._codes, batch.lines, recurring)
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
@@ -941,13 +943,24 @@ def _on_rows(
 ) -> list[pl.Series]:
     """`exprs` evaluated on the rows of `frame` where `rows` holds, `fill` elsewhere: a costly
     regex runs only on the lines its word limit leaves (pl.when evaluates every row)."""
-    idx = rows.arg_true()
     needed = sorted({c for e in exprs for c in e.meta.root_names()})
     part = frame.select(needed).filter(rows).select(e.alias(f"_{i}") for i, e in enumerate(exprs))
-    return [
-        pl.repeat(fill, frame.height, dtype=col.dtype, eager=True).scatter(idx, col)
-        for col in part.iter_columns()
-    ]
+    return [_fill_rows(rows, col, fill) for col in part.iter_columns()]
+
+
+def _fill_rows(rows: pl.Series, values: pl.Series, fill: Any) -> pl.Series:
+    """`values` at the rows where `rows` holds, in order, `fill` elsewhere. numpy's masked
+    assignment, several times cheaper than polars' repeat + scatter (paid a dozen times a
+    batch); polars' scatter keeps the values' nulls, if any."""
+    if values.null_count() or values.dtype not in _NUMPY_FILL:
+        out = pl.repeat(fill, rows.len(), dtype=values.dtype, eager=True)
+        return out.scatter(rows.arg_true(), values)
+    full = np.full(rows.len(), fill, dtype=values.to_numpy().dtype)
+    full[rows.fill_null(False).to_numpy()] = values.to_numpy()
+    return pl.Series(values.name, full, dtype=values.dtype)
+
+
+_NUMPY_FILL = (pl.Boolean, pl.UInt8, pl.UInt32, pl.Int32, pl.Int64, pl.Float64)
 
 
 def _run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
