@@ -620,8 +620,12 @@ class BoilerplateLines(Rule):
                 # duplicate rules decide about it, not the template detector
                 & (pl.lit(True) if p.recurring_sentences else ~long)
             ).to_series()
-            key = _fold(pl.col("_l")).hash(seed=HASH_SEED)
-            is_recurring = on(rows, key.is_in(recurring.implode()), False)
+            # the key (line_key); a line without whitespace but single spaces (simple) needs
+            # no whitespace fold, and few lines have other whitespace
+            known = recurring.implode()
+            digits = pl.col("_l").str.replace_all(r"[0-9]", "0")
+            is_recurring = on(rows & simple, digits.hash(seed=HASH_SEED).is_in(known), False)
+            is_recurring |= on(rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False)
         widget, byline = _on_rows(
             lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
         )
@@ -944,7 +948,9 @@ def _on_rows(
     """`exprs` evaluated on the rows of `frame` where `rows` holds, `fill` elsewhere: a costly
     regex runs only on the lines its word limit leaves (pl.when evaluates every row)."""
     needed = sorted({c for e in exprs for c in e.meta.root_names()})
-    part = frame.select(needed).filter(rows).select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+    # the needed columns filtered one by one (direct calls, no query each), one query for exprs
+    part = pl.DataFrame([frame.get_column(c).filter(rows) for c in needed])
+    part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
     return [_fill_rows(rows, col, fill) for col in part.iter_columns()]
 
 
