@@ -962,7 +962,8 @@ def _fill_rows(rows: pl.Series, values: pl.Series, fill: Any) -> pl.Series:
         out = pl.repeat(fill, rows.len(), dtype=values.dtype, eager=True)
         return out.scatter(rows.arg_true(), values)
     full = np.full(rows.len(), fill, dtype=values.to_numpy().dtype)
-    full[rows.fill_null(False).to_numpy()] = values.to_numpy()
+    mask = rows.fill_null(False) if rows.null_count() else rows
+    full[mask.to_numpy()] = values.to_numpy()
     return pl.Series(values.name, full, dtype=values.dtype)
 
 
