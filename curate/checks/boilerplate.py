@@ -625,7 +625,9 @@ class BoilerplateLines(Rule):
             known = recurring.implode()
             digits = pl.col("_l").str.replace_all(r"[0-9]", "0")
             is_recurring = on(rows & simple, digits.hash(seed=HASH_SEED).is_in(known), False)
-            is_recurring |= on(rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False)
+            is_recurring |= on(
+                rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False
+            )
         widget, byline = _on_rows(
             lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
         )
@@ -749,9 +751,7 @@ class BoilerplateLines(Rule):
         cnext = pl.when(pl.col("_nl") <= e).then(pl.col("_cid").gather(pl.col("_nl")))
         # the most words of a cluster in the line's document: a maximum over each document's
         # rows, which are consecutive (numpy's reduceat, not a group-by of `over`)
-        cw = lines.get_column("_cw").to_numpy()
-        starts = np.flatnonzero(lines.get_column("_st").to_numpy())
-        most = np.repeat(np.maximum.reduceat(cw, starts), np.diff(np.append(starts, len(cw))))
+        most = _run_max(lines.get_column("_cw").to_numpy(), lines.get_column("_st").to_numpy())
         lines = lines.with_columns(pl.Series("_cwm", most, dtype=lines.schema["_cw"]))
         main = pl.col("_cw") == pl.col("_cwm")
         inside = (pl.col("_cid") == cnext) & (pl.col("_cid") > 0) & main
@@ -968,6 +968,13 @@ def _fill_rows(rows: pl.Series, values: pl.Series, fill: Any) -> pl.Series:
 
 
 _NUMPY_FILL = (pl.Boolean, pl.UInt8, pl.UInt32, pl.Int32, pl.Int64, pl.Float64)
+
+
+def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Per row, the maximum of `values` over its run: the rows from the last row where `start`
+    holds to the row before the next one (`start` holds on the first row; no NaN)."""
+    starts = np.flatnonzero(start)
+    return np.repeat(np.maximum.reduceat(values, starts), np.diff(np.append(starts, len(values))))
 
 
 def _run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
