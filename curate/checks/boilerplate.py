@@ -772,7 +772,9 @@ class BoilerplateLines(Rule):
         medium_ok = near_p | near_q
         short_ok = (pl.col("_p") == 1) & (pl.col("_q") == 1)
         first = j == f
-        has_long = _run_total(is_long.cast(pl.Int64), pl.col("_st")) > 0
+        # a document with a long (content) line: its largest cluster has words (every line with
+        # anchor 1 has at least short_max_words >= 1 of them)
+        has_long = pl.col("_cwm") > 0
         content = (
             pl.when(pl.col("_a").is_not_null())
             .then(pl.col("_a") == 1)
