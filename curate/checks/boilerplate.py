@@ -842,22 +842,28 @@ class BoilerplateLines(Rule):
 
     def collect(self, batch: Batch) -> dict[str, Any]:
         t = pl.col("t")
-        lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t")).filter(t != "")
-        # the text is stripped already: line_key's fold of the lower-cased text; once per
-        # distinct line when lines repeat (see _judge)
+        # line_key's fold of the lower-cased text (stripped already)
         key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
-        distinct, inverse = distinct_lines(lines.get_column("t"))
-        if len(distinct) <= DEDUP_MAX_SHARE * lines.height:
-            keys = distinct.alias("t").to_frame().with_columns(key).get_column("h")
-            keyed = lines.with_columns(keys[inverse])
+        raw, inverse = distinct_lines(batch.lines.get_column(LINE))
+        if len(raw) <= DEDUP_MAX_SHARE * batch.lines.height:
+            # stripped and keyed once per distinct line (see _judge), then per line by its row
+            # among them; `texts` holds each distinct text once (the same set, the same minima)
+            texts = raw.str.strip_chars().alias("t").to_frame().with_columns(key)
+            nonblank = (texts.get_column("t") != "").to_numpy()[inverse]
+            rows = inverse[nonblank]
+            keyed = pl.DataFrame(
+                [batch.lines.get_column(DOC).filter(pl.Series(nonblank)), texts["h"][rows]]
+            )
+            texts = texts.filter(t != "")
         else:
-            keyed = lines.with_columns(key)
+            lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t"))
+            keyed = texts = lines.filter(t != "").with_columns(key)
         counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
         texts = (
-            keyed.join(top, on="h", how="semi")
+            texts.join(top, on="h", how="semi")
             .group_by("h")
             .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
         )
