@@ -525,9 +525,12 @@ class BoilerplateLines(Rule):
         document order, so every per-document window (previous line, nearest anchor above and
         below, runs, clusters) is a global shift, fill or cumulative sum with the document's
         first and last row as bounds instead of an `over(__doc)`; the text features are
-        computed once per distinct line when lines repeat; the costly regexes run only on the
-        lines their limits leave (pl.when evaluates every row). The classification is the one
-        described in the class docstring, unchanged (bench/bp_classify_dump.py compares)."""
+        computed once per distinct line when lines repeat (numbered by one categorical cast);
+        the costly regexes run only on the lines their limits leave (pl.when evaluates every
+        row); evaluate() runs this on a thread of its own so that the rule's regexes stay
+        compiled from batch to batch (regex_thread). The classification is the one described
+        in the class docstring, unchanged (bench/bp_classify_dump.py, bench/compare_signals.py
+        compare)."""
         d = pl.col(DOC)
         s = pl.col("_s")
         frame = lines.select(d, pl.col(LINE).str.strip_chars().alias("_s"))
