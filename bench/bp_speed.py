@@ -6,7 +6,10 @@ its evaluate(), on one core, batches as the pipeline reads them.
 
 --cold empties polars' regex cache before every batch (as the whole rule set does: polars keeps
 ~32 compiled regexes per thread, the rule set uses more); --fixed prints the fixed cost per batch,
-100 cold batches of 10 documents against one of 1,000.
+100 cold batches of 10 documents against one of 1,000. Both empty the cache of the calling thread,
+as the other rules of a run do: since session 3 boilerplate-lines matches on a thread of its own
+(curate/checks/regex_thread.py), whose cache they leave alone, so its regexes are compiled once per
+process, the first batch paying for them (`--repeat 1` on a one-batch corpus shows that cost).
 """
 
 from __future__ import annotations

@@ -19,10 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.regex_thread import run_in_own_thread
+from curate.checks.words import distinct_lines
 
 # -- line shapes -----------------------------------------------------------------------------------
 
@@ -241,8 +244,9 @@ def start_hits(lower: pl.Series, table: pl.DataFrame) -> pl.Series:
     )
     after = r.str.slice(pl.col("_n"), 1)
     ok = ~pl.col("_b") | (after == "") | ~after.str.contains(r"[\p{L}\p{N}]")
-    idx = found.filter(ok).get_column("_i").unique()
-    return pl.repeat(False, lower.len(), eager=True).scatter(idx, True)
+    hit = np.zeros(lower.len(), dtype=bool)
+    hit[found.filter(ok).get_column("_i").to_numpy()] = True
+    return pl.Series(hit)
 
 
 @lru_cache(maxsize=32)
@@ -521,9 +525,12 @@ class BoilerplateLines(Rule):
         document order, so every per-document window (previous line, nearest anchor above and
         below, runs, clusters) is a global shift, fill or cumulative sum with the document's
         first and last row as bounds instead of an `over(__doc)`; the text features are
-        computed once per distinct line when lines repeat; the costly regexes run only on the
-        lines their limits leave (pl.when evaluates every row). The classification is the one
-        described in the class docstring, unchanged (bench/bp_classify_dump.py compares)."""
+        computed once per distinct line when lines repeat (numbered by one categorical cast);
+        the costly regexes run only on the lines their limits leave (pl.when evaluates every
+        row); evaluate() runs this on a thread of its own so that the rule's regexes stay
+        compiled from batch to batch (regex_thread). The classification is the one described
+        in the class docstring, unchanged (bench/bp_classify_dump.py, bench/compare_signals.py
+        compare)."""
         d = pl.col(DOC)
         s = pl.col("_s")
         frame = lines.select(d, pl.col(LINE).str.strip_chars().alias("_s"))
@@ -532,12 +539,10 @@ class BoilerplateLines(Rule):
             ((s.shift(1) == "") | (d != d.shift(1))).fill_null(True).alias("_after_blank")
         )
         keep = frame.get_column("_s") != ""
-        idx = keep.arg_true()
-        out = pl.zeros(lines.height, dtype=pl.UInt8, eager=True)
-        if idx.len() == 0:
-            return out
+        if not keep.any():
+            return pl.zeros(lines.height, dtype=pl.UInt8, eager=True)
         judged = self._judge(frame.filter(keep), recurring)
-        return out.scatter(idx, judged)
+        return _fill_rows(keep, judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
         """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
@@ -600,7 +605,7 @@ class BoilerplateLines(Rule):
                 hit = start_hits(part, table)
                 if rest is not None:
                     hit = hit | part.str.contains(rest)
-                return pl.repeat(False, lines.height, eager=True).scatter(rows.arg_true(), hit)
+                return _fill_rows(rows, hit, False)
             pattern = rx[key]
             if pattern is None:
                 return pl.repeat(False, lines.height, eager=True)
@@ -618,8 +623,14 @@ class BoilerplateLines(Rule):
                 # duplicate rules decide about it, not the template detector
                 & (pl.lit(True) if p.recurring_sentences else ~long)
             ).to_series()
-            key = _fold(pl.col("_l")).hash(seed=HASH_SEED)
-            is_recurring = on(rows, key.is_in(recurring.implode()), False)
+            # the key (line_key); a line without whitespace but single spaces (simple) needs
+            # no whitespace fold, and few lines have other whitespace
+            known = recurring.implode()
+            digits = pl.col("_l").str.replace_all(r"[0-9]", "0")
+            is_recurring = on(rows & simple, digits.hash(seed=HASH_SEED).is_in(known), False)
+            is_recurring |= on(
+                rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False
+            )
         widget, byline = _on_rows(
             lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
         )
@@ -638,20 +649,21 @@ class BoilerplateLines(Rule):
             | rx_hit("start", start_rows)
             | rx_hit("anywhere", notice_rows),
             "widget": widget,
-            "symbols": ~s.str.contains(r"\p{L}"),
+            "symbols": ~lines.get_column("_s").str.contains(r"\p{L}"),
             "editor_tag": editor_tag,
             "byline": byline,
             "datetime": on(date_rows, s.str.contains(DATETIME), False),
             "link_list": on(open_rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False),
             "recurring": is_recurring,
         }
-        why = pl.lit(0, dtype=pl.UInt8)
+        # the first reason that holds (a null counts as not holding), in numpy: a when/then
+        # chain over eight literal series cost more
+        why = np.zeros(lines.height, dtype=np.uint8)
         for reason in reversed(list(hard)):
-            code = REASONS.index(reason) + 1
             hit = hard[reason]
-            hit = pl.lit(hit) if isinstance(hit, pl.Series) else hit
-            why = pl.when(hit).then(pl.lit(code, dtype=pl.UInt8)).otherwise(why)
-        lines = lines.with_columns(why.alias("_why"))
+            hit = hit.fill_null(False) if hit.null_count() else hit
+            why[hit.to_numpy()] = REASONS.index(reason) + 1
+        lines = lines.with_columns(pl.Series("_why", why, dtype=pl.UInt8))
         return lines.select("_s", "_w", "_t", "_caps", "_long", "_why")
 
     def _judge(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.Series:
@@ -661,13 +673,14 @@ class BoilerplateLines(Rule):
         # Everything but the context depends on the line's text alone: with many repeated
         # lines in a batch (templates, menus), the text features are computed once per
         # distinct line. The check costs a hash of each line.
-        texts = lines.select(s)
-        distinct = texts.select(s.hash().n_unique()).item()
-        if distinct <= DEDUP_MAX_SHARE * lines.height:
-            feats = self._features(texts.unique(), recurring)
-            lines = lines.join(feats, on="_s", how="left", maintain_order="left")
+        # (one categorical cast numbers the distinct lines: cheaper than unique() and a join
+        # back on the text)
+        distinct, inverse = distinct_lines(lines.get_column("_s"))
+        if len(distinct) <= DEDUP_MAX_SHARE * lines.height:
+            feats = self._features(distinct.alias("_s").to_frame(), recurring).drop("_s")
+            lines = lines.hstack(feats[inverse])
         else:
-            lines = lines.hstack(self._features(texts, recurring).drop("_s"))
+            lines = lines.hstack(self._features(lines.select(s), recurring).drop("_s"))
         row = pl.int_range(pl.len(), dtype=pl.Int64)
         start = (d != d.shift(1)).fill_null(True)  # first judged line of a document
         lines = lines.with_columns(
@@ -740,7 +753,11 @@ class BoilerplateLines(Rule):
             pl.when(is_long).then(j).backward_fill().alias("_nl"),
         )
         cnext = pl.when(pl.col("_nl") <= e).then(pl.col("_cid").gather(pl.col("_nl")))
-        main = pl.col("_cw") == pl.col("_cw").max().over(DOC)
+        # the most words of a cluster in the line's document: a maximum over each document's
+        # rows, which are consecutive (numpy's reduceat, not a group-by of `over`)
+        most = _run_max(lines.get_column("_cw").to_numpy(), lines.get_column("_st").to_numpy())
+        lines = lines.with_columns(pl.Series("_cwm", most, dtype=lines.schema["_cw"]))
+        main = pl.col("_cw") == pl.col("_cwm")
         inside = (pl.col("_cid") == cnext) & (pl.col("_cid") > 0) & main
         inside = inside.fill_null(False) & (p.span_max_gap > 0)
         # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
@@ -758,7 +775,9 @@ class BoilerplateLines(Rule):
         medium_ok = near_p | near_q
         short_ok = (pl.col("_p") == 1) & (pl.col("_q") == 1)
         first = j == f
-        has_long = _run_total(is_long.cast(pl.Int64), pl.col("_st")) > 0
+        # a document with a long (content) line: its largest cluster has words (every line with
+        # anchor 1 has at least short_max_words >= 1 of them)
+        has_long = pl.col("_cwm") > 0
         content = (
             pl.when(pl.col("_a").is_not_null())
             .then(pl.col("_a") == 1)
@@ -789,26 +808,25 @@ class BoilerplateLines(Rule):
         recurring = finished.get("hashes")
         # batch.lines holds each document's lines in order (split_lines, then filters): the
         # context expressions rely on it
-        code = self._codes(batch.lines, recurring)
-        bp = pl.col("_why") > 0
-        per_doc = (
-            batch.lines.select(DOC, pl.col(LINE).str.len_chars().alias("_n"))
-            .with_columns(code.alias("_why"))
-            .group_by(DOC)
-            .agg(
-                bp.sum().alias("n"),
-                pl.col("_n").filter(bp).sum().alias("bp_chars"),
-                pl.col("_n").sum().alias("chars"),
-                *[
-                    (pl.col("_why") == i + 1).sum().cast(pl.Int32).alias(r)
-                    for i, r in enumerate(REASONS)
-                ],
-            )
-            .with_columns((pl.col("bp_chars") / pl.col("chars").clip(lower_bound=1)).alias("share"))
+        # on a thread of its own: the rule's ~20 regexes stay compiled there from batch to batch
+        # (see regex_thread; the whole rule set uses more than polars caches per thread)
+        code = run_in_own_thread(self.name, self._codes, batch.lines, recurring)
+        # per document: lines per code and characters, as sums over the lines in numpy (one
+        # pass each, no group-by and no joins back to the documents); the sums are integers,
+        # exact in float64, and the share is the same IEEE division polars makes
+        doc = _doc_rows(batch)
+        codes = code.to_numpy().astype(np.int64)
+        width = len(REASONS) + 1
+        per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
+        per_code = per_code.reshape(batch.n, width)
+        chars = batch.lines.get_column(LINE).str.len_chars().to_numpy().astype(np.float64)
+        total = np.bincount(doc, weights=chars, minlength=batch.n)
+        bp_chars = np.bincount(doc, weights=chars * (codes > 0), minlength=batch.n)
+        count = pl.Series("n", per_code[:, 1:].sum(axis=1), dtype=pl.Int64)
+        share = pl.Series("share", bp_chars / np.maximum(total, 1.0), dtype=pl.Float64)
+        reasons = pl.DataFrame(
+            {r: pl.Series(r, per_code[:, i + 1], dtype=pl.Int32) for i, r in enumerate(REASONS)}
         )
-        count = batch.per_doc(per_doc, "n").cast(pl.Int64)
-        share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
-        reasons = pl.DataFrame({r: batch.per_doc(per_doc, r).cast(pl.Int32) for r in REASONS})
         if self.action == "strip":
             fired = count > 0
         else:
@@ -827,21 +845,28 @@ class BoilerplateLines(Rule):
 
     def collect(self, batch: Batch) -> dict[str, Any]:
         t = pl.col("t")
-        lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t")).filter(t != "")
-        # the text is stripped already: line_key's fold of the lower-cased text; once per
-        # distinct line when lines repeat (see _judge)
+        # line_key's fold of the lower-cased text (stripped already)
         key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
-        if lines.select(t.hash().n_unique()).item() <= DEDUP_MAX_SHARE * lines.height:
-            keys = lines.select(t).unique().with_columns(key)
-            keyed = lines.join(keys, on="t", how="left", maintain_order="left")
+        raw, inverse = distinct_lines(batch.lines.get_column(LINE))
+        if len(raw) <= DEDUP_MAX_SHARE * batch.lines.height:
+            # stripped and keyed once per distinct line (see _judge), then per line by its row
+            # among them; `texts` holds each distinct text once (the same set, the same minima)
+            texts = raw.str.strip_chars().alias("t").to_frame().with_columns(key)
+            nonblank = (texts.get_column("t") != "").to_numpy()[inverse]
+            rows = inverse[nonblank]
+            keyed = pl.DataFrame(
+                [batch.lines.get_column(DOC).filter(pl.Series(nonblank)), texts["h"][rows]]
+            )
+            texts = texts.filter(t != "")
         else:
-            keyed = lines.with_columns(key)
+            lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t"))
+            keyed = texts = lines.filter(t != "").with_columns(key)
         counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
         texts = (
-            keyed.join(top, on="h", how="semi")
+            texts.join(top, on="h", how="semi")
             .group_by("h")
             .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
         )
@@ -918,18 +943,50 @@ def _fold(lower: pl.Expr) -> pl.Expr:
     return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
 
 
+def _doc_rows(batch: Batch) -> np.ndarray:
+    """Per line of the batch: its document's row in batch.docs."""
+    ids = batch.docs.get_column(DOC).to_numpy()
+    doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)
+    if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
+        return doc
+    rows = batch.docs.select(DOC).with_row_index("_row")
+    joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
+    return joined.get_column("_row").to_numpy().astype(np.int64)
+
+
 def _on_rows(
     frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], fill: Any
 ) -> list[pl.Series]:
     """`exprs` evaluated on the rows of `frame` where `rows` holds, `fill` elsewhere: a costly
     regex runs only on the lines its word limit leaves (pl.when evaluates every row)."""
-    idx = rows.arg_true()
     needed = sorted({c for e in exprs for c in e.meta.root_names()})
-    part = frame.select(needed).filter(rows).select(e.alias(f"_{i}") for i, e in enumerate(exprs))
-    return [
-        pl.repeat(fill, frame.height, dtype=col.dtype, eager=True).scatter(idx, col)
-        for col in part.iter_columns()
-    ]
+    # the needed columns filtered one by one (direct calls, no query each), one query for exprs
+    part = pl.DataFrame([frame.get_column(c).filter(rows) for c in needed])
+    part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+    return [_fill_rows(rows, col, fill) for col in part.iter_columns()]
+
+
+def _fill_rows(rows: pl.Series, values: pl.Series, fill: Any) -> pl.Series:
+    """`values` at the rows where `rows` holds, in order, `fill` elsewhere. numpy's masked
+    assignment, several times cheaper than polars' repeat + scatter (paid a dozen times a
+    batch); polars' scatter keeps the values' nulls, if any."""
+    if values.null_count() or values.dtype not in _NUMPY_FILL:
+        out = pl.repeat(fill, rows.len(), dtype=values.dtype, eager=True)
+        return out.scatter(rows.arg_true(), values)
+    full = np.full(rows.len(), fill, dtype=values.to_numpy().dtype)
+    mask = rows.fill_null(False) if rows.null_count() else rows
+    full[mask.to_numpy()] = values.to_numpy()
+    return pl.Series(values.name, full, dtype=values.dtype)
+
+
+_NUMPY_FILL = (pl.Boolean, pl.UInt8, pl.UInt32, pl.Int32, pl.Int64, pl.Float64)
+
+
+def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Per row, the maximum of `values` over its run: the rows from the last row where `start`
+    holds to the row before the next one (`start` holds on the first row; no NaN)."""
+    starts = np.flatnonzero(start)
+    return np.repeat(np.maximum.reduceat(values, starts), np.diff(np.append(starts, len(values))))
 
 
 def _run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
