@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
@@ -36,11 +36,10 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
-    LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
-    distinct_line_tokens,
-    distinct_lines,
+    batch_distinct_lines,
+    batch_line_tokens,
     stop_word_table,
     stop_words,
 )
@@ -206,22 +205,14 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
 
 
 def _line_tokens(batch: Batch) -> LineTokens:
-    """The tokens of every line of the batch (a document's tokens are those of its lines: no
-    token spans a newline), tokenised once per distinct line: `line` is a row of `distinct`."""
-
-    def compute() -> LineTokens:
-        lt = distinct_line_tokens(*_distinct(batch))
-        # repeated-paragraphs reads the tokens line by line from this memo, if a quality rule
-        # ran before it (curate.checks.repetition.shared_line_tokens): a few ms per batch
-        batch.memo(LINE_TOKENS_MEMO, lt.expanded)
-        return lt
-
-    return batch.memo("quality_distinct_line_tokens", compute)
+    """The tokens of every line of the batch, once per distinct line (words.batch_line_tokens:
+    shared with repeated-paragraphs, and kept across strips)."""
+    return batch_line_tokens(batch)
 
 
 def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
-    """The batch's distinct lines and each line's row among them (words.distinct_lines)."""
-    return batch.memo("quality_distinct_lines", lambda: distinct_lines(batch.lines[LINE]))
+    """The batch's distinct lines and each line's row among them (words.batch_distinct_lines)."""
+    return batch_distinct_lines(batch)
 
 
 def _doc_of_line(batch: Batch) -> np.ndarray:
@@ -511,6 +502,8 @@ COUNT_BINS = (0, 1, 2, 3, 5, 10, 20, 50)
 class _QualityRule(Rule):
     family = "quality"
     actions = ("flag", "drop")
+    # words.READS_LINE_TOKENS: every rule of the family but javascript-notice reads the tokens
+    reads_line_tokens: ClassVar[bool] = True
 
 
 @register
@@ -940,6 +933,7 @@ class JavascriptNotice(_QualityRule):
     """
 
     name = "javascript-notice"
+    reads_line_tokens = False
     actions = ("flag", "strip", "drop")
     main_signal = "javascript_lines"
     bins = COUNT_BINS

@@ -12,7 +12,13 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
-from curate.checks.words import LINE_TOKENS_MEMO, LineTokens
+from curate.checks.words import (
+    DISTINCT_LINE_TOKENS_MEMO,
+    LINE_TOKENS_MEMO,
+    LineTokens,
+    batch_line_tokens,
+    wanted_later,
+)
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
@@ -78,11 +84,17 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def shared_line_tokens(batch: Batch) -> LineTokens | None:
-    """The batch's line tokens if a rule before this one already split them, else None. They are
-    not computed here: with no quality rule after this one they would cost more than the words
-    they save (and a strip by this rule discards them with the batch)."""
-    lt = batch.memoized(LINE_TOKENS_MEMO)
-    return lt if isinstance(lt, LineTokens) else None
+    """The batch's line tokens, in line order, when they are shared: a rule before this one
+    already split them (kept across strips), or a rule after this one will (the quality family:
+    `words.wanted_later`), so that this rule's words come from the same one split. Else None:
+    computed here alone, they cost more than the words they save (on a corpus whose lines do
+    not repeat, twice as much)."""
+    lt = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
+    if lt is None and wanted_later(batch):
+        lt = batch_line_tokens(batch)
+    if not isinstance(lt, LineTokens):
+        return None
+    return batch.memo(LINE_TOKENS_MEMO, lt.expanded)
 
 
 def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:

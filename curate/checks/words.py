@@ -35,12 +35,15 @@ boundaries to match on); those of every other language as whole tokens, lower-ca
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from importlib.resources import files
 
 import numpy as np
 import polars as pl
+
+from curate.checks.base import LINE, Batch
 
 # Japanese prolonged sound mark belongs to the Common script, but lives inside Katakana words.
 _KANA_LONG = "\u30fc"
@@ -111,9 +114,15 @@ _RETOKENIZE = rf"[\s{_UNSPACED_CLASS}]"
 _PUNCT = r"[\p{P}\p{S}]"
 
 
-# the Batch.memo key of a batch's line tokens in line order (LineTokens.expanded): the quality
-# family writes it, repeated-paragraphs reads it when a quality rule ran before it
-LINE_TOKENS_MEMO = "quality_line_tokens"
+# Batch.memo keys: a batch's distinct lines (`batch_distinct_lines`), their tokens
+# (`batch_line_tokens`) and those tokens in line order (LineTokens.expanded, as
+# curate.checks.repetition reads them). The first two follow strip actions (Batch.memo).
+DISTINCT_LINES_MEMO = "words_distinct_lines"
+DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
+LINE_TOKENS_MEMO = "words_line_tokens"
+# a rule class attribute: True when the rule reads `batch_line_tokens` (the quality family), so
+# that a rule before it may split the words once for both (see `wanted_later`)
+READS_LINE_TOKENS = "reads_line_tokens"
 
 
 @dataclass(frozen=True)
@@ -274,6 +283,12 @@ class LineTokens:
             inverse=np.arange(n),
         )
 
+    def after_strip(self, keep: np.ndarray) -> LineTokens:
+        """The tokens of the lines where `keep` (a bool per line): the same distinct lines and
+        tokens, fewer lines referring to them (a distinct line no line refers to any more counts
+        for no line)."""
+        return dataclasses.replace(self, inverse=self.inverse[keep])
+
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
         per_line = self.count_per_distinct_line(vocab_mask)[self.inverse]
@@ -374,6 +389,32 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
+
+
+def batch_distinct_lines(batch: Batch) -> tuple[pl.Series, np.ndarray]:
+    """`distinct_lines` of the batch's lines, computed once per batch and kept across strips (the
+    remaining lines' rows among the same distinct strings)."""
+    return batch.memo(
+        DISTINCT_LINES_MEMO,
+        lambda: distinct_lines(batch.lines.get_column(LINE)),
+        after_strip=lambda d, keep: (d[0], d[1][keep]),
+    )
+
+
+def batch_line_tokens(batch: Batch) -> LineTokens:
+    """The tokens of every line of the batch (a document's tokens are those of its lines: no
+    token spans a newline), tokenised once per distinct line (`line` is a row of `distinct`),
+    computed once per batch and kept across strips (`LineTokens.after_strip`)."""
+    return batch.memo(
+        DISTINCT_LINE_TOKENS_MEMO,
+        lambda: distinct_line_tokens(*batch_distinct_lines(batch)),
+        after_strip=LineTokens.after_strip,
+    )
+
+
+def wanted_later(batch: Batch) -> bool:
+    """Does a rule after the one evaluating read `batch_line_tokens`?"""
+    return any(getattr(rule, READS_LINE_TOKENS, False) for rule in batch.later)
 
 
 def _categories(values: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
