@@ -42,6 +42,7 @@ from importlib.resources import files
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
 
 from curate.checks.base import LINE, Batch
 
@@ -300,16 +301,10 @@ class LineTokens:
 
 
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """(the distinct strings of `lines`, each line's row among them), from one categorical cast
-    (a null line is taken as "")."""
-    # a fresh category set per call: codes are 0..k-1 for this call. The categories live as
-    # long as a categorical column refers to them, so `cat` is kept until they are read.
-    dtype = pl.Categorical(pl.Categories.random())
-    cat = lines.fill_null("").cast(dtype)
-    inverse = cat.to_physical().to_numpy().astype(np.int64)
-    distinct = _categories(lines.fill_null(""), inverse, dtype).alias(lines.name)
-    del cat
-    return distinct, inverse
+    """(the distinct strings of `lines`, each line's row among them), in order of first
+    appearance (a null line is taken as "")."""
+    inverse, distinct = _encode(lines.fill_null(""))
+    return distinct, inverse.astype(np.int64)
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
@@ -331,13 +326,8 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     lines = distinct
     split = lines.str.split(" ")
     line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
-    # a fresh category set per call: codes are 0..k-1 for this batch. The categories live as
-    # long as a categorical column refers to them, so `cat` is kept until the vocabulary is read.
-    dtype = pl.Categorical(pl.Categories.random())
-    pieces = split.explode()
-    cat = pieces.cast(dtype)
-    code = cat.to_physical().to_numpy()
-    vocab = _categories(pieces, code, dtype).alias("tok")
+    code, vocab = _encode(split.explode())
+    vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again
     again = vocab.str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
@@ -354,11 +344,11 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            more_code = more.cast(dtype).to_physical().to_numpy()
+            # the vocabulary's strings are distinct and come first: they keep their codes, and
+            # the new strings are appended in order of first appearance
+            both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, more_code])
-            vocab = _grown(vocab, more, more_code, dtype)
-    del cat
+            code = np.concatenate([code, both[len(both) - len(more) :]])
     tok = pl.col("tok")
     props = pl.DataFrame(vocab).with_columns(
         tok.str.contains(WORD).alias("is_word"),
@@ -417,30 +407,14 @@ def wanted_later(batch: Batch) -> bool:
     return any(getattr(rule, READS_LINE_TOKENS, False) for rule in batch.later)
 
 
-def _categories(values: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
-    """The strings of codes 0..k-1 after casting `values` (codes `code`) to a fresh category
-    set. Casting numbers new strings in order of first appearance, so a string's first
-    occurrence is where the running maximum of the codes grows: read from `values` there
-    (`Categories.to_series` walks the categories one Python call at a time, as dear as the
-    cast itself)."""
-    if not len(code):
-        return dtype.categories.to_series()
-    top = np.maximum.accumulate(code)
-    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
-    if code[0] != 0 or not np.array_equal(code[first], np.arange(len(first))):
-        return dtype.categories.to_series()  # pragma: no cover - defensive
-    return values.gather(first)
-
-
-def _grown(vocab: pl.Series, more: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
-    """The vocabulary after casting `more` (codes `code`) to its categories: the new strings
-    were appended in order of first appearance, so they are read from `more` rather than from
-    the whole category set again."""
-    new = np.flatnonzero(code >= len(vocab))
-    codes, first = np.unique(code[new], return_index=True)
-    if not np.array_equal(codes, np.arange(len(vocab), len(vocab) + len(codes))):
-        return dtype.categories.to_series().alias(vocab.name)  # pragma: no cover - defensive
-    return pl.concat([vocab, more.gather(new[first]).alias(vocab.name)])
+def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(each value's code, the distinct values): codes 0..k-1 numbered in order of first
+    appearance, as a dictionary encoding (no nulls in `values`). Arrow's hash encoding of the
+    string views costs half a polars categorical cast (which also needs its categories read
+    back from the first occurrences)."""
+    enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
+    return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
 
 
 # -- stop words ------------------------------------------------------------------------------------
