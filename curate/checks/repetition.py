@@ -84,21 +84,20 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def shared_line_tokens(batch: Batch) -> LineTokens | None:
-    """The batch's line tokens, in line order, when they are shared: a rule before this one
-    already split them (kept across strips), or a rule after this one will (the quality family:
-    `words.wanted_later`), so that this rule's words come from the same one split. Else None:
-    computed here alone, they cost more than the words they save (on a corpus whose lines do
-    not repeat, twice as much)."""
+    """The batch's line tokens (once per distinct line) when they are shared: a rule before this
+    one already split them (kept across strips), or a rule after this one will (the quality
+    family: `words.wanted_later`), so that this rule's words come from the same one split. Else
+    None: computed here alone, they cost more than the words they save (on a corpus whose lines
+    do not repeat, twice as much)."""
     lt = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
     if lt is None and wanted_later(batch):
         lt = batch_line_tokens(batch)
-    if not isinstance(lt, LineTokens):
-        return None
-    return batch.memo(LINE_TOKENS_MEMO, lt.expanded)
+    return lt if isinstance(lt, LineTokens) else None
 
 
 def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
-    """How many of the first `lt.kept` tokens (those in line order) each line has."""
+    """How many of the first `lt.kept` tokens (those in line order) each line has (each row of
+    `lt.distinct`: `n_lines` of them)."""
     line = lt.line[: lt.kept]
     return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
 
@@ -298,15 +297,16 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
 def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
     """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
     character but whitespace is in exactly one token, and counting each distinct token once
-    reads a twentieth of the bytes that counting the lines does."""
+    reads a twentieth of the bytes that counting the lines does. Summed once per distinct line
+    of `lt` (a line repeated across the batch is summed once), then given to each line."""
     fv = _letter_fingerprints(lt.vocab.get_column("tok"), _TOKEN_FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, n_lines))
+    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
-    return fp
+    return fp[lt.inverse]
 
 
 def line_repeats(
@@ -320,7 +320,8 @@ def line_repeats(
     of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
     paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
     normalising every line, and leaves about 3 % of web text's characters to normalise; with
-    `tokens` (the line tokens of `lines`) they are counted once per distinct token instead.
+    `tokens` (the line tokens of `lines`, expanded or not) they are counted once per distinct
+    token instead.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
     bincounts.
     """
@@ -657,7 +658,9 @@ class RepeatedParagraphs(Rule):
         if lt is None:
             per_doc |= gopher_ngram_signals(batch.docs)
         else:
-            per_doc |= ngrams_from_tokens(lt, batch.docs, batch.lines)
+            # the words in line order, as the n-grams read them
+            in_order = batch.memo(LINE_TOKENS_MEMO, lt.expanded)
+            per_doc |= ngrams_from_tokens(in_order, batch.docs, batch.lines)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)

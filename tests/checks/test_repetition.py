@@ -338,10 +338,19 @@ def test_line_prefilter_changes_nothing(monkeypatch):
     fast = repetition.line_repeats(batch.lines, batch.n, 120)
     tokens = line_tokens(batch.lines.get_column(LINE))
     from_tokens = repetition.line_repeats(batch.lines, batch.n, 120, tokens)
+    distinct = batch_line_tokens(batch)  # once per distinct line, not expanded
+    assert len(distinct.distinct) < batch.lines.height
+    from_distinct = repetition.line_repeats(batch.lines, batch.n, 120, distinct)
     monkeypatch.setattr(repetition, "_FOLD_COUNTS", ())
     monkeypatch.setattr(repetition, "_TOKEN_FOLD_COUNTS", ())
     full = repetition.line_repeats(batch.lines, batch.n, 120)
-    for got in (fast, from_tokens, repetition.line_repeats(batch.lines, batch.n, 120, tokens)):
+    for got in (
+        fast,
+        from_tokens,
+        from_distinct,
+        repetition.line_repeats(batch.lines, batch.n, 120, tokens),
+        repetition.line_repeats(batch.lines, batch.n, 120, distinct),
+    ):
         assert got[1].tolist() == full[1].tolist()
         for name in full[0]:
             assert got[0][name].tolist() == full[0][name].tolist(), name
