@@ -14,6 +14,7 @@ from curate.checks.quality import (
     COMPONENTS,
     SENTENCE,
     _distinct_ints,
+    _lower_contains,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -217,6 +218,17 @@ def test_lower_case_needles_match_as_lower_casing_would():
     texts = ["JAVASCRİPT off\nJavaScript on", "lorem ipſum, LOREM IPSUM and Lorem Ipsum"]
     assert signal("javascript-notice", "javascript_lines", texts) == [1, 0]
     assert signal("lorem-ipsum", "lorem_ipsum", texts) == [0, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="jAvaSCRİPTtsſK\u212alorem IPSU\u0307", max_size=30), max_size=8))
+def test_lower_case_needles_fast_path_is_the_definition(texts):
+    series = pl.Series(texts, dtype=pl.String)
+    lowered = series.str.to_lowercase()
+    for needle in ("javascript", "lorem ipsum"):
+        expected = lowered.str.count_matches(needle, literal=True)
+        assert _lower_contains(series, needle, count=True).to_list() == expected.to_list()
+        assert _lower_contains(series, needle).to_list() == (expected > 0).to_list()
 
 
 # -- Gopher ----------------------------------------------------------------------------------------
