@@ -126,6 +126,11 @@ LINE_TOKENS_MEMO = "words_line_tokens"
 READS_LINE_TOKENS = "reads_line_tokens"
 
 
+# bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
+# of up to 87,381 tokens; longer ones take a bincount per count)
+_FIELD_BITS = 18
+
+
 @dataclass(frozen=True)
 class LineTokens:
     """The tokens of a column of lines, exactly as `tokens` splits each line.
@@ -194,19 +199,34 @@ class LineTokens:
         # a weighted bincount per count over the tokens of the distinct lines (float64 sums of
         # integers: exact below 2**53)
         per_vocab = {
-            "tokens": None,
             "words": word,
             "letter_tokens": letter,
             "spaced_words": spaced,
             "split_off": split_off,
             "pieces": capped,
         }
-        out = {
-            name: np.bincount(line, minlength=n)
-            if w is None
-            else np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(np.int64)
-            for name, w in per_vocab.items()
-        }
+        out = {"tokens": np.bincount(line, minlength=n)}
+        if len(line) and 3 * out["tokens"].max() >= 1 << _FIELD_BITS:  # pragma: no cover
+            out |= {
+                name: np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(
+                    np.int64
+                )
+                for name, w in per_vocab.items()
+            }
+        else:
+            # several small counts summed by one bincount: each in a field of _FIELD_BITS bits
+            # of one integer weight. Every count is at most 3 per token and a line has fewer
+            # than 2**_FIELD_BITS / 3 tokens (else the loop above), so no field overflows into
+            # the next, and three fields sum below 2**53 (exact in float64)
+            for group in (("words", "letter_tokens", "spaced_words"), ("split_off", "pieces")):
+                packed = np.zeros(len(v), dtype=np.int64)
+                for i, name in enumerate(group):
+                    packed += per_vocab[name].astype(np.int64) << (i * _FIELD_BITS)
+                sums = np.bincount(
+                    line, weights=packed.astype(np.float64)[code], minlength=n
+                ).astype(np.int64)
+                for i, name in enumerate(group):
+                    out[name] = (sums >> (i * _FIELD_BITS)) & ((1 << _FIELD_BITS) - 1)
         # pieces: the kept entries are pieces (a count above 3 adds the rest); the tokens of the
         # pieces split again are not, those pieces are
         more = piece_counts - capped

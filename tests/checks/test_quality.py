@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate.checks import words
 from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
@@ -209,6 +210,25 @@ def test_fast_path_on_whitespace_and_unspaced_scripts():
     assert ours["words"] == [v or 0 for v in ref["words"]]
     assert ours["sentences"] == ref["sentences"]
     assert ours["words"][:3] == [6, 8, 4]
+
+
+def test_counts_summed_in_one_integer_equal_a_sum_per_count(monkeypatch):
+    # per_distinct_line sums small counts packed in fields of one integer; a line too long for
+    # a field takes a bincount per count: both give the same
+    texts = [
+        "a\tb\u00a0c d.  e... 我们的学校。 «and» x。y",
+        "One! Two? (three) four—five ... …\n\nplain words here",
+        "",
+    ]
+    lt = line_tokens(Batch.from_texts(pl.Series(texts)).lines[LINE])
+    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    packed = lt.per_distinct_line(ends)
+    monkeypatch.setattr(words, "_FIELD_BITS", 1)
+    plain = lt.per_distinct_line(ends)
+    assert packed.keys() == plain.keys()
+    for name in plain:
+        assert packed[name].tolist() == plain[name].tolist(), name
+    assert packed["split_off"].any() and packed["pieces"].any() and packed["spaced_words"].any()
 
 
 def test_lower_case_needles_match_as_lower_casing_would():
