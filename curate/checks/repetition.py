@@ -14,7 +14,6 @@ from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
-    LINE_TOKENS_MEMO,
     LineTokens,
     batch_line_tokens,
     wanted_later,
@@ -104,14 +103,15 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
 
 def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
     """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
-    `lines` (the batch's lines) instead of splitting the text again: the words of a text are
-    those of its lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has
-    none). The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold
-    no other whitespace and no unspaced-script character: exactly their whitespace words. A
-    document with a piece split again (a tab, "\r", CJK) gets wrong words here, which touch no
-    other document (n-grams are per document), and is computed again from its text. Each
-    distinct string is hashed and measured once."""
-    code = lt.code[: lt.kept].astype(np.intp)
+    `lines` (the batch's lines; once per distinct line or not) instead of splitting the text
+    again: the words of a text are those of its lines in order ("\n" is whitespace, and a blank
+    line the rebuilt text drops has none). The first `lt.kept` tokens, in line order, are the
+    lines' pieces split on " " that hold no other whitespace and no unspaced-script character:
+    exactly their whitespace words. A document with a piece split again (a tab, "\r", CJK) gets
+    wrong words here, which touch no other document (n-grams are per document), and is computed
+    again from its text. Each distinct string is hashed and measured once."""
+    code, per_line = lt.kept_in_line_order()
+    code = code.astype(np.intp)
     wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
     # lengths are read only where an n-gram repeats (a tenth of the words): no array per word
     vl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()
@@ -120,11 +120,12 @@ def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) 
         return vl[code[at]]
 
     doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
-    per_line = _tokens_per_line(lt, lines.height)
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
     out = ngram_numerators(per_doc, wl, wh)
     if len(lt.split_line):
-        redo = np.unique(doc_of_line[lt.split_line])
+        split_again = np.zeros(len(lt.distinct), dtype=bool)
+        split_again[lt.split_line] = True
+        redo = np.unique(doc_of_line[split_again[lt.inverse]])
         again = gopher_ngram_signals(docs[redo])
         for name, values in again.items():
             out[name][redo] = values
@@ -658,9 +659,7 @@ class RepeatedParagraphs(Rule):
         if lt is None:
             per_doc |= gopher_ngram_signals(batch.docs)
         else:
-            # the words in line order, as the n-grams read them
-            in_order = batch.memo(LINE_TOKENS_MEMO, lt.expanded)
-            per_doc |= ngrams_from_tokens(in_order, batch.docs, batch.lines)
+            per_doc |= ngrams_from_tokens(lt, batch.docs, batch.lines)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)

@@ -7,6 +7,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -381,8 +382,17 @@ def test_ngrams_from_shared_tokens_match_the_own_split():
     shared_ = repetition.ngrams_from_tokens(
         line_tokens(batch.lines.get_column(LINE)), batch.docs, batch.lines
     )
+    # once per distinct line, as the rule reads them: the same
+    distinct = batch_line_tokens(batch)
+    assert len(distinct.distinct) < batch.lines.height and len(distinct.split_line)
+    once = repetition.ngrams_from_tokens(distinct, batch.docs, batch.lines)
+    expanded = distinct.expanded()
+    codes, per_line = distinct.kept_in_line_order()
+    assert codes.tolist() == expanded.code[: expanded.kept].tolist()
+    assert per_line.tolist() == np.bincount(expanded.line[: expanded.kept]).tolist()
     for name, values in own.items():
         assert shared_[name].tolist() == values.tolist(), name
+        assert once[name].tolist() == values.tolist(), name
     assert own["top_2gram_chars"].any() and own["dup_5gram_chars"].any()
 
 
