@@ -100,8 +100,9 @@ def process_batch(
     removed_by: dict[str, pl.DataFrame] = {}  # rule -> removed lines (__doc, __off, len)
     touched = pl.Series([False] * n)
 
-    for rule in rules:
+    for i, rule in enumerate(rules):
         batch.signals = dict(signal_cols)
+        batch.later = rules[i + 1 :]
         result = rule.evaluate(batch)
         fired = result.fired.fill_null(False).alias(rule.name)
         fired_cols[rule.name] = fired
@@ -115,9 +116,10 @@ def process_batch(
             hit = np.zeros(n, dtype=bool)
             hit[removed[DOC].to_numpy()] = True
             touched = touched | pl.Series(hit)
-            lines = batch.lines.filter(~result.remove)
+            keep = ~result.remove
+            lines = batch.lines.filter(keep)
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
-            batch = Batch(docs, lines, batch.corpus, batch.signals, batch.original)
+            batch = batch.stripped(docs, lines, keep.fill_null(False).to_numpy())
 
     # the last strip that removed lines already rebuilt the text from the lines that remain
     cleaned = batch.docs["text"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
+import numpy as np
 import polars as pl
 
 ACTIONS = ("flag", "strip", "drop")
@@ -84,7 +85,15 @@ class Batch:
         # signals of the rules before this one in the rule set (e.g. "language"), so a rule can
         # key on them (stop words per detected language)
         self.signals: dict[str, pl.Series] = signals if signals is not None else {}
+        # the rules after the one evaluating, in rule-set order (the pipeline sets it), so that a
+        # rule can compute a value a later rule shares (e.g. the line tokens) while it is cheap
+        self.later: Sequence[Rule] = ()
         self._memo: dict[str, Any] = {}
+        # key -> how its value follows a strip (see `memo`)
+        self._follow: dict[str, Callable[[Any, np.ndarray], Any]] = {}
+        # key -> (a value computed before one or more strips, its follow function, the lines of
+        # that value's batch this batch kept): resolved when first read
+        self._carried: dict[str, tuple[Any, Callable[[Any, np.ndarray], Any], np.ndarray]] = {}
 
     @classmethod
     def from_texts(
@@ -112,18 +121,56 @@ class Batch:
     def doc_index(self) -> pl.DataFrame:
         return self.docs.select(DOC)
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """A value derived from this batch's text, computed once and shared by the rules that
-        need it (e.g. the quality family's token frame). A strip action builds a new Batch, so a
-        memo never outlives the text it was computed on."""
+    def memo(
+        self,
+        key: str,
+        compute: Callable[[], Any],
+        after_strip: Callable[[Any, np.ndarray], Any] | None = None,
+    ) -> Any:
+        """A value derived from this batch, computed once and shared by the rules that need it
+        (e.g. the quality family's tokens).
+
+        A strip action builds a new Batch (`stripped`), so a memo ends with the text it was
+        computed on, unless it is a value of the lines alone and gives `after_strip(value, keep)`:
+        the value for the lines that remain (`keep`: a bool per line of this batch). A strip
+        removes whole lines and changes none of the others, so such a value (the tokens of each
+        line) is a filter of the old one, cheaper than computing it again; it is filtered when a
+        rule first reads it after the strip."""
         if key not in self._memo:
-            self._memo[key] = compute()
+            carried = self._carried.pop(key, None)
+            if carried is not None:
+                value, follow, keep = carried
+                self._memo[key] = follow(value, keep)
+                self._follow[key] = follow
+            else:
+                self._memo[key] = compute()
+                if after_strip is not None:
+                    self._follow[key] = after_strip
         return self._memo[key]
 
     def memoized(self, key: str) -> Any:
-        """The memo under `key` if a rule already computed it, else None (computes nothing): for
-        a rule that can use a shared value but would pay more computing it than doing without."""
+        """The memo under `key` if a rule already computed it (before a strip, for a memo that
+        follows strips), else None (computes nothing): for a rule that can use a shared value but
+        would pay more computing it than doing without."""
+        if key in self._carried:
+            return self.memo(key, _never)
         return self._memo.get(key)
+
+    def stripped(self, docs: pl.DataFrame, lines: pl.DataFrame, keep: np.ndarray) -> Batch:
+        """The batch after a strip action: `docs` with the rebuilt text, `lines` = the rows of
+        this batch's lines where `keep` (a bool per line). The memos given an `after_strip`
+        follow it, lazily: a chain of strips composes their masks and filters once."""
+        new = Batch(docs, lines, self.corpus, self.signals, self.original)
+        new.later = self.later
+        for key, follow in self._follow.items():
+            if key in self._memo:
+                new._carried[key] = (self._memo[key], follow, keep)
+        for key, (value, follow, kept) in self._carried.items():
+            # `keep` is a mask over the lines `kept` left: over the value's own lines, both
+            both = kept.copy()
+            both[kept] = keep
+            new._carried[key] = (value, follow, both)
+        return new
 
     def per_doc(self, frame: pl.DataFrame, value: str, fill: Any = 0) -> pl.Series:
         """Align a per-document aggregate (`__doc`, value) to the batch's documents."""
@@ -132,6 +179,10 @@ class Batch:
             .get_column(value)
             .fill_null(fill)
         )
+
+
+def _never() -> Any:  # pragma: no cover - memoized() calls memo() only for a carried key
+    raise AssertionError("a carried memo is resolved, never computed")
 
 
 def split_lines(docs: pl.DataFrame) -> pl.DataFrame:

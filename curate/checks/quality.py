@@ -26,9 +26,8 @@ Conventions (see bench/results/quality.md for every difference from datatrove):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
@@ -36,11 +35,10 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
-    LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
-    distinct_line_tokens,
-    distinct_lines,
+    batch_distinct_lines,
+    batch_line_tokens,
     stop_word_table,
     stop_words,
 )
@@ -206,22 +204,14 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
 
 
 def _line_tokens(batch: Batch) -> LineTokens:
-    """The tokens of every line of the batch (a document's tokens are those of its lines: no
-    token spans a newline), tokenised once per distinct line: `line` is a row of `distinct`."""
-
-    def compute() -> LineTokens:
-        lt = distinct_line_tokens(*_distinct(batch))
-        # repeated-paragraphs reads the tokens line by line from this memo, if a quality rule
-        # ran before it (curate.checks.repetition.shared_line_tokens): a few ms per batch
-        batch.memo(LINE_TOKENS_MEMO, lt.expanded)
-        return lt
-
-    return batch.memo("quality_distinct_line_tokens", compute)
+    """The tokens of every line of the batch, once per distinct line (words.batch_line_tokens:
+    shared with repeated-paragraphs, and kept across strips)."""
+    return batch_line_tokens(batch)
 
 
 def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
-    """The batch's distinct lines and each line's row among them (words.distinct_lines)."""
-    return batch.memo("quality_distinct_lines", lambda: distinct_lines(batch.lines[LINE]))
+    """The batch's distinct lines and each line's row among them (words.batch_distinct_lines)."""
+    return batch_distinct_lines(batch)
 
 
 def _doc_of_line(batch: Batch) -> np.ndarray:
@@ -261,14 +251,15 @@ def _lorem_ipsum(text: pl.Series) -> pl.Series:
 
 def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
     """Occurrences (count=True) or presence of the lower-case ASCII `needle` in each lower-cased
-    text. Lower-casing every text costs a copy of the batch; a case-insensitive regex first finds
-    the few texts that can match, and only those are lower-cased. Sound because whatever
-    lower-cases into the needle also matches it case-insensitively: the only characters that
-    lower-case to ASCII letters are A-Z, U+212A Kelvin (to "k": no "k" in the needle) and U+0130
-    dotted I (to "i" and a combining dot, which no ASCII needle has after an "i")."""
+    text. Lower-casing every text costs a copy of the batch; an ASCII-case-insensitive search
+    (Aho-Corasick: no regex to compile again in every batch) first finds the few texts that can
+    match, and only those are lower-cased. Sound because whatever lower-cases into the needle
+    also matches it ASCII-case-insensitively: the only characters that lower-case to ASCII
+    letters are A-Z, U+212A Kelvin (to "k": no "k" in the needle) and U+0130 dotted I (to "i"
+    and a combining dot, which no ASCII needle has after an "i")."""
     assert needle.isascii() and needle == needle.lower() and "k" not in needle
     assert not needle.endswith("i")
-    maybe = texts.str.contains("(?i)" + re.escape(needle))
+    maybe = texts.str.contains_any([needle], ascii_case_insensitive=True)
     out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
     if maybe.any():
         low = texts.filter(maybe).str.to_lowercase()
@@ -511,6 +502,8 @@ COUNT_BINS = (0, 1, 2, 3, 5, 10, 20, 50)
 class _QualityRule(Rule):
     family = "quality"
     actions = ("flag", "drop")
+    # words.READS_LINE_TOKENS: every rule of the family but javascript-notice reads the tokens
+    reads_line_tokens: ClassVar[bool] = True
 
 
 @register
@@ -940,6 +933,7 @@ class JavascriptNotice(_QualityRule):
     """
 
     name = "javascript-notice"
+    reads_line_tokens = False
     actions = ("flag", "strip", "drop")
     main_signal = "javascript_lines"
     bins = COUNT_BINS

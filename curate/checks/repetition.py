@@ -12,7 +12,12 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
-from curate.checks.words import LINE_TOKENS_MEMO, LineTokens
+from curate.checks.words import (
+    DISTINCT_LINE_TOKENS_MEMO,
+    LineTokens,
+    batch_line_tokens,
+    wanted_later,
+)
 
 # Gopher's n-gram signals: the top n-gram share for n = 2..4, the duplicate n-gram share for 5..10
 TOP_NS = (2, 3, 4)
@@ -78,29 +83,35 @@ def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def shared_line_tokens(batch: Batch) -> LineTokens | None:
-    """The batch's line tokens if a rule before this one already split them, else None. They are
-    not computed here: with no quality rule after this one they would cost more than the words
-    they save (and a strip by this rule discards them with the batch)."""
-    lt = batch.memoized(LINE_TOKENS_MEMO)
+    """The batch's line tokens (once per distinct line) when they are shared: a rule before this
+    one already split them (kept across strips), or a rule after this one will (the quality
+    family: `words.wanted_later`), so that this rule's words come from the same one split. Else
+    None: computed here alone, they cost more than the words they save (on a corpus whose lines
+    do not repeat, twice as much)."""
+    lt = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
+    if lt is None and wanted_later(batch):
+        lt = batch_line_tokens(batch)
     return lt if isinstance(lt, LineTokens) else None
 
 
 def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
-    """How many of the first `lt.kept` tokens (those in line order) each line has."""
+    """How many of the first `lt.kept` tokens (those in line order) each line has (each row of
+    `lt.distinct`: `n_lines` of them)."""
     line = lt.line[: lt.kept]
     return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
 
 
 def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
     """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
-    `lines` (the batch's lines) instead of splitting the text again: the words of a text are
-    those of its lines in order ("\n" is whitespace, and a blank line the rebuilt text drops has
-    none). The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold
-    no other whitespace and no unspaced-script character: exactly their whitespace words. A
-    document with a piece split again (a tab, "\r", CJK) gets wrong words here, which touch no
-    other document (n-grams are per document), and is computed again from its text. Each
-    distinct string is hashed and measured once."""
-    code = lt.code[: lt.kept].astype(np.intp)
+    `lines` (the batch's lines; once per distinct line or not) instead of splitting the text
+    again: the words of a text are those of its lines in order ("\n" is whitespace, and a blank
+    line the rebuilt text drops has none). The first `lt.kept` tokens, in line order, are the
+    lines' pieces split on " " that hold no other whitespace and no unspaced-script character:
+    exactly their whitespace words. A document with a piece split again (a tab, "\r", CJK) gets
+    wrong words here, which touch no other document (n-grams are per document), and is computed
+    again from its text. Each distinct string is hashed and measured once."""
+    code, per_line = lt.kept_in_line_order()
+    code = code.astype(np.intp)
     wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
     # lengths are read only where an n-gram repeats (a tenth of the words): no array per word
     vl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()
@@ -109,11 +120,12 @@ def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) 
         return vl[code[at]]
 
     doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
-    per_line = _tokens_per_line(lt, lines.height)
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
     out = ngram_numerators(per_doc, wl, wh)
     if len(lt.split_line):
-        redo = np.unique(doc_of_line[lt.split_line])
+        split_again = np.zeros(len(lt.distinct), dtype=bool)
+        split_again[lt.split_line] = True
+        redo = np.unique(doc_of_line[split_again[lt.inverse]])
         again = gopher_ngram_signals(docs[redo])
         for name, values in again.items():
             out[name][redo] = values
@@ -286,15 +298,16 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
 def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
     """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
     character but whitespace is in exactly one token, and counting each distinct token once
-    reads a twentieth of the bytes that counting the lines does."""
+    reads a twentieth of the bytes that counting the lines does. Summed once per distinct line
+    of `lt` (a line repeated across the batch is summed once), then given to each line."""
     fv = _letter_fingerprints(lt.vocab.get_column("tok"), _TOKEN_FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(n_lines, dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, n_lines))
+    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
-    return fp
+    return fp[lt.inverse]
 
 
 def line_repeats(
@@ -308,7 +321,8 @@ def line_repeats(
     of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
     paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
     normalising every line, and leaves about 3 % of web text's characters to normalise; with
-    `tokens` (the line tokens of `lines`) they are counted once per distinct token instead.
+    `tokens` (the line tokens of `lines`, expanded or not) they are counted once per distinct
+    token instead.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
     bincounts.
     """

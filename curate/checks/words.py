@@ -35,12 +35,16 @@ boundaries to match on); those of every other language as whole tokens, lower-ca
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from importlib.resources import files
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
+
+from curate.checks.base import LINE, Batch
 
 # Japanese prolonged sound mark belongs to the Common script, but lives inside Katakana words.
 _KANA_LONG = "\u30fc"
@@ -111,9 +115,18 @@ _RETOKENIZE = rf"[\s{_UNSPACED_CLASS}]"
 _PUNCT = r"[\p{P}\p{S}]"
 
 
-# the Batch.memo key of a batch's line tokens in line order (LineTokens.expanded): the quality
-# family writes it, repeated-paragraphs reads it when a quality rule ran before it
-LINE_TOKENS_MEMO = "quality_line_tokens"
+# Batch.memo keys: a batch's distinct lines (`batch_distinct_lines`) and their tokens
+# (`batch_line_tokens`); both follow strip actions (Batch.memo)
+DISTINCT_LINES_MEMO = "words_distinct_lines"
+DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
+# a rule class attribute: True when the rule reads `batch_line_tokens` (the quality family), so
+# that a rule before it may split the words once for both (see `wanted_later`)
+READS_LINE_TOKENS = "reads_line_tokens"
+
+
+# bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
+# of up to 87,381 tokens; longer ones take a bincount per count)
+_FIELD_BITS = 18
 
 
 @dataclass(frozen=True)
@@ -184,19 +197,34 @@ class LineTokens:
         # a weighted bincount per count over the tokens of the distinct lines (float64 sums of
         # integers: exact below 2**53)
         per_vocab = {
-            "tokens": None,
             "words": word,
             "letter_tokens": letter,
             "spaced_words": spaced,
             "split_off": split_off,
             "pieces": capped,
         }
-        out = {
-            name: np.bincount(line, minlength=n)
-            if w is None
-            else np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(np.int64)
-            for name, w in per_vocab.items()
-        }
+        out = {"tokens": np.bincount(line, minlength=n)}
+        if len(line) and 3 * out["tokens"].max() >= 1 << _FIELD_BITS:  # pragma: no cover
+            out |= {
+                name: np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(
+                    np.int64
+                )
+                for name, w in per_vocab.items()
+            }
+        else:
+            # several small counts summed by one bincount: each in a field of _FIELD_BITS bits
+            # of one integer weight. Every count is at most 3 per token and a line has fewer
+            # than 2**_FIELD_BITS / 3 tokens (else the loop above), so no field overflows into
+            # the next, and three fields sum below 2**53 (exact in float64)
+            for group in (("words", "letter_tokens", "spaced_words"), ("split_off", "pieces")):
+                packed = np.zeros(len(v), dtype=np.int64)
+                for i, name in enumerate(group):
+                    packed += per_vocab[name].astype(np.int64) << (i * _FIELD_BITS)
+                sums = np.bincount(
+                    line, weights=packed.astype(np.float64)[code], minlength=n
+                ).astype(np.int64)
+                for i, name in enumerate(group):
+                    out[name] = (sums >> (i * _FIELD_BITS)) & ((1 << _FIELD_BITS) - 1)
         # pieces: the kept entries are pieces (a count above 3 adds the rest); the tokens of the
         # pieces split again are not, those pieces are
         more = piece_counts - capped
@@ -243,7 +271,7 @@ class LineTokens:
     def expanded(self) -> LineTokens:
         """The same tokens with one row of `distinct` per line (`inverse` the identity): `line`
         is then each token's line, and the first `kept` entries are in line order, each line's
-        pieces in order (as `curate.checks.repetition` reads them)."""
+        pieces in order (`kept_in_line_order` gives those without the rest)."""
         n = len(self.inverse)
         if len(self.distinct) == n and np.array_equal(self.inverse, np.arange(n)):
             return self
@@ -274,6 +302,28 @@ class LineTokens:
             inverse=np.arange(n),
         )
 
+    def after_strip(self, keep: np.ndarray) -> LineTokens:
+        """The tokens of the lines where `keep` (a bool per line): the same distinct lines and
+        tokens, fewer lines referring to them (a distinct line no line refers to any more counts
+        for no line)."""
+        return dataclasses.replace(self, inverse=self.inverse[keep])
+
+    def kept_in_line_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the codes of the first `kept` tokens of every line, line after line, each line's in
+        order; how many each line has): those of `expanded()`, without building the rest of it
+        (a third of the cost)."""
+        k = self.kept
+        count = np.bincount(self.line[:k], minlength=len(self.distinct))
+        if len(self.distinct) == len(self.inverse) and np.array_equal(
+            self.inverse, np.arange(len(self.inverse))
+        ):
+            return self.code[:k], count
+        start = np.cumsum(count) - count
+        per = count[self.inverse]
+        offset = np.cumsum(per) - per
+        at = np.repeat(start[self.inverse] - offset, per) + np.arange(per.sum())
+        return self.code[:k][at], per
+
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""
         per_line = self.count_per_distinct_line(vocab_mask)[self.inverse]
@@ -285,16 +335,10 @@ class LineTokens:
 
 
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """(the distinct strings of `lines`, each line's row among them), from one categorical cast
-    (a null line is taken as "")."""
-    # a fresh category set per call: codes are 0..k-1 for this call. The categories live as
-    # long as a categorical column refers to them, so `cat` is kept until they are read.
-    dtype = pl.Categorical(pl.Categories.random())
-    cat = lines.fill_null("").cast(dtype)
-    inverse = cat.to_physical().to_numpy().astype(np.int64)
-    distinct = _categories(lines.fill_null(""), inverse, dtype).alias(lines.name)
-    del cat
-    return distinct, inverse
+    """(the distinct strings of `lines`, each line's row among them), in order of first
+    appearance (a null line is taken as "")."""
+    inverse, distinct = _encode(lines.fill_null(""))
+    return distinct, inverse.astype(np.int64)
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
@@ -316,13 +360,8 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     lines = distinct
     split = lines.str.split(" ")
     line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
-    # a fresh category set per call: codes are 0..k-1 for this batch. The categories live as
-    # long as a categorical column refers to them, so `cat` is kept until the vocabulary is read.
-    dtype = pl.Categorical(pl.Categories.random())
-    pieces = split.explode()
-    cat = pieces.cast(dtype)
-    code = cat.to_physical().to_numpy()
-    vocab = _categories(pieces, code, dtype).alias("tok")
+    code, vocab = _encode(split.explode())
+    vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again
     again = vocab.str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
@@ -339,11 +378,11 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            more_code = more.cast(dtype).to_physical().to_numpy()
+            # the vocabulary's strings are distinct and come first: they keep their codes, and
+            # the new strings are appended in order of first appearance
+            both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, more_code])
-            vocab = _grown(vocab, more, more_code, dtype)
-    del cat
+            code = np.concatenate([code, both[len(both) - len(more) :]])
     tok = pl.col("tok")
     props = pl.DataFrame(vocab).with_columns(
         tok.str.contains(WORD).alias("is_word"),
@@ -376,30 +415,40 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     )
 
 
-def _categories(values: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
-    """The strings of codes 0..k-1 after casting `values` (codes `code`) to a fresh category
-    set. Casting numbers new strings in order of first appearance, so a string's first
-    occurrence is where the running maximum of the codes grows: read from `values` there
-    (`Categories.to_series` walks the categories one Python call at a time, as dear as the
-    cast itself)."""
-    if not len(code):
-        return dtype.categories.to_series()
-    top = np.maximum.accumulate(code)
-    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
-    if code[0] != 0 or not np.array_equal(code[first], np.arange(len(first))):
-        return dtype.categories.to_series()  # pragma: no cover - defensive
-    return values.gather(first)
+def batch_distinct_lines(batch: Batch) -> tuple[pl.Series, np.ndarray]:
+    """`distinct_lines` of the batch's lines, computed once per batch and kept across strips (the
+    remaining lines' rows among the same distinct strings)."""
+    return batch.memo(
+        DISTINCT_LINES_MEMO,
+        lambda: distinct_lines(batch.lines.get_column(LINE)),
+        after_strip=lambda d, keep: (d[0], d[1][keep]),
+    )
 
 
-def _grown(vocab: pl.Series, more: pl.Series, code: np.ndarray, dtype: pl.Categorical) -> pl.Series:
-    """The vocabulary after casting `more` (codes `code`) to its categories: the new strings
-    were appended in order of first appearance, so they are read from `more` rather than from
-    the whole category set again."""
-    new = np.flatnonzero(code >= len(vocab))
-    codes, first = np.unique(code[new], return_index=True)
-    if not np.array_equal(codes, np.arange(len(vocab), len(vocab) + len(codes))):
-        return dtype.categories.to_series().alias(vocab.name)  # pragma: no cover - defensive
-    return pl.concat([vocab, more.gather(new[first]).alias(vocab.name)])
+def batch_line_tokens(batch: Batch) -> LineTokens:
+    """The tokens of every line of the batch (a document's tokens are those of its lines: no
+    token spans a newline), tokenised once per distinct line (`line` is a row of `distinct`),
+    computed once per batch and kept across strips (`LineTokens.after_strip`)."""
+    return batch.memo(
+        DISTINCT_LINE_TOKENS_MEMO,
+        lambda: distinct_line_tokens(*batch_distinct_lines(batch)),
+        after_strip=LineTokens.after_strip,
+    )
+
+
+def wanted_later(batch: Batch) -> bool:
+    """Does a rule after the one evaluating read `batch_line_tokens`?"""
+    return any(getattr(rule, READS_LINE_TOKENS, False) for rule in batch.later)
+
+
+def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(each value's code, the distinct values): codes 0..k-1 numbered in order of first
+    appearance, as a dictionary encoding (no nulls in `values`). Arrow's hash encoding of the
+    string views costs half a polars categorical cast (which also needs its categories read
+    back from the first occurrences)."""
+    enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
+    return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
 
 
 # -- stop words ------------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate.checks import words
 from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
     SENTENCE,
     _distinct_ints,
+    _lower_contains,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -210,6 +212,25 @@ def test_fast_path_on_whitespace_and_unspaced_scripts():
     assert ours["words"][:3] == [6, 8, 4]
 
 
+def test_counts_summed_in_one_integer_equal_a_sum_per_count(monkeypatch):
+    # per_distinct_line sums small counts packed in fields of one integer; a line too long for
+    # a field takes a bincount per count: both give the same
+    texts = [
+        "a\tb\u00a0c d.  e... 我们的学校。 «and» x。y",
+        "One! Two? (three) four—five ... …\n\nplain words here",
+        "",
+    ]
+    lt = line_tokens(Batch.from_texts(pl.Series(texts)).lines[LINE])
+    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    packed = lt.per_distinct_line(ends)
+    monkeypatch.setattr(words, "_FIELD_BITS", 1)
+    plain = lt.per_distinct_line(ends)
+    assert packed.keys() == plain.keys()
+    for name in plain:
+        assert packed[name].tolist() == plain[name].tolist(), name
+    assert packed["split_off"].any() and packed["pieces"].any() and packed["spaced_words"].any()
+
+
 def test_lower_case_needles_match_as_lower_casing_would():
     # the dotted capital I lower-cases to "i" plus a combining dot, the long s stays itself: so
     # neither is "javascript" / "lorem ipsum" once lower-cased, though a case-insensitive
@@ -217,6 +238,17 @@ def test_lower_case_needles_match_as_lower_casing_would():
     texts = ["JAVASCRİPT off\nJavaScript on", "lorem ipſum, LOREM IPSUM and Lorem Ipsum"]
     assert signal("javascript-notice", "javascript_lines", texts) == [1, 0]
     assert signal("lorem-ipsum", "lorem_ipsum", texts) == [0, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="jAvaSCRİPTtsſK\u212alorem IPSU\u0307", max_size=30), max_size=8))
+def test_lower_case_needles_fast_path_is_the_definition(texts):
+    series = pl.Series(texts, dtype=pl.String)
+    lowered = series.str.to_lowercase()
+    for needle in ("javascript", "lorem ipsum"):
+        expected = lowered.str.count_matches(needle, literal=True)
+        assert _lower_contains(series, needle, count=True).to_list() == expected.to_list()
+        assert _lower_contains(series, needle).to_list() == (expected > 0).to_list()
 
 
 # -- Gopher ----------------------------------------------------------------------------------------

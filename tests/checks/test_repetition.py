@@ -7,12 +7,13 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from curate.checks import repetition
 from curate.checks.base import LINE, Batch
-from curate.checks.words import line_tokens
+from curate.checks.words import batch_line_tokens, line_tokens
 from tests.checks.helpers import run_rule
 from tests.conftest import shared
 
@@ -338,10 +339,19 @@ def test_line_prefilter_changes_nothing(monkeypatch):
     fast = repetition.line_repeats(batch.lines, batch.n, 120)
     tokens = line_tokens(batch.lines.get_column(LINE))
     from_tokens = repetition.line_repeats(batch.lines, batch.n, 120, tokens)
+    distinct = batch_line_tokens(batch)  # once per distinct line, not expanded
+    assert len(distinct.distinct) < batch.lines.height
+    from_distinct = repetition.line_repeats(batch.lines, batch.n, 120, distinct)
     monkeypatch.setattr(repetition, "_FOLD_COUNTS", ())
     monkeypatch.setattr(repetition, "_TOKEN_FOLD_COUNTS", ())
     full = repetition.line_repeats(batch.lines, batch.n, 120)
-    for got in (fast, from_tokens, repetition.line_repeats(batch.lines, batch.n, 120, tokens)):
+    for got in (
+        fast,
+        from_tokens,
+        from_distinct,
+        repetition.line_repeats(batch.lines, batch.n, 120, tokens),
+        repetition.line_repeats(batch.lines, batch.n, 120, distinct),
+    ):
         assert got[1].tolist() == full[1].tolist()
         for name in full[0]:
             assert got[0][name].tolist() == full[0][name].tolist(), name
@@ -372,8 +382,17 @@ def test_ngrams_from_shared_tokens_match_the_own_split():
     shared_ = repetition.ngrams_from_tokens(
         line_tokens(batch.lines.get_column(LINE)), batch.docs, batch.lines
     )
+    # once per distinct line, as the rule reads them: the same
+    distinct = batch_line_tokens(batch)
+    assert len(distinct.distinct) < batch.lines.height and len(distinct.split_line)
+    once = repetition.ngrams_from_tokens(distinct, batch.docs, batch.lines)
+    expanded = distinct.expanded()
+    codes, per_line = distinct.kept_in_line_order()
+    assert codes.tolist() == expanded.code[: expanded.kept].tolist()
+    assert per_line.tolist() == np.bincount(expanded.line[: expanded.kept]).tolist()
     for name, values in own.items():
         assert shared_[name].tolist() == values.tolist(), name
+        assert once[name].tolist() == values.tolist(), name
     assert own["top_2gram_chars"].any() and own["dup_5gram_chars"].any()
 
 
@@ -385,8 +404,7 @@ def test_rule_gives_the_same_with_or_without_the_quality_tokens():
         )
         plain = Batch.from_texts(pl.Series(texts))
         memo = Batch.from_texts(pl.Series(texts))
-        tokens = line_tokens(memo.lines.get_column(LINE))
-        memo.memo(repetition.LINE_TOKENS_MEMO, lambda t=tokens: t)
+        batch_line_tokens(memo)
         assert repetition.shared_line_tokens(plain) is None
         assert repetition.shared_line_tokens(memo) is not None
         a, b = rule.evaluate(plain), rule.evaluate(memo)
@@ -425,3 +443,68 @@ def test_seed_article_body_kept_once():
     assert text.splitlines()[0] == raw.splitlines()[0]
     assert text.splitlines()[-1] == raw.splitlines()[-1]  # the editor tag is not a repeat
     assert rows[0]["curate_dup_line_frac"] > 0.3
+
+
+def _strip_then_quality(texts: list[str], monkeypatch, carry: bool) -> dict[str, list]:
+    """Every signal, flag and cleaned text of a rule set whose strips run before and between the
+    word-reading rules; carry=False rebuilds each stripped batch from scratch (no memo follows)."""
+    from curate.checks import base, words
+    from curate.config import load_ruleset
+    from curate.pipeline import process_batch
+
+    if not carry:
+        monkeypatch.setattr(
+            base.Batch,
+            "stripped",
+            lambda self, docs, lines, keep: Batch(
+                docs, lines, self.corpus, self.signals, self.original
+            ),
+        )
+    calls = []
+    real = words.distinct_line_tokens
+    monkeypatch.setattr(words, "distinct_line_tokens", lambda *a: calls.append(1) or real(*a))
+    rules = [
+        {"rule": "repeated-paragraphs", "action": "strip", "min_chars": 20},
+        {"rule": "javascript-notice", "action": "strip"},
+        {"rule": "too-few-words", "action": "flag"},
+        {"rule": "unterminated-lines", "action": "strip"},
+        {"rule": "no-stop-words", "action": "flag"},
+        {"rule": "mean-word-length", "action": "flag"},
+        {"rule": "too-few-sentences", "action": "flag"},
+        {"rule": "duplicated-line-chars", "action": "flag"},
+        {"rule": "low-quality", "action": "flag"},
+    ]
+    rs = load_ruleset({"name": "t", "rules": rules})
+    out = process_batch(rs.build(), pl.DataFrame({"text": texts}), "text")
+    assert out.rejected.height == 0
+    # one split of the words for the whole rule set when the tokens follow the strips
+    assert (len(calls) == 1) == carry
+    return out.kept.to_dict(as_series=False)
+
+
+def test_tokens_kept_across_strips_give_what_splitting_again_gives(monkeypatch):
+    js = "Please enable JavaScript to view the comments"
+    texts = [t + f"\n{js}\n" + t[: len(t) // 3] for t in _mixed_texts(3, 60)]
+    texts += [f"{P1}\n\n{P2}\n{js}\n\n{P1}\nHome | News\n{P2}", "市场 市场。\n市场 市场。"]
+    with monkeypatch.context() as m:
+        carried = _strip_then_quality(texts, m, carry=True)
+    with monkeypatch.context() as m:
+        fresh = _strip_then_quality(texts, m, carry=False)
+    assert carried == fresh
+    assert carried["text"] != texts and any(carried["curate_repeated_chars"])
+
+
+def test_repeated_paragraphs_splits_the_words_for_a_later_quality_rule():
+    from curate.checks import words
+    from curate.checks.quality import TooFewWords
+
+    texts = _mixed_texts(4, 20)
+    rule = repetition.RepeatedParagraphs(repetition.RepeatedParagraphs.Params(), "strip")
+    alone, before = Batch.from_texts(pl.Series(texts)), Batch.from_texts(pl.Series(texts))
+    before.later = [TooFewWords(TooFewWords.Params(), "flag")]
+    a, b = rule.evaluate(alone), rule.evaluate(before)
+    assert alone.memoized(words.DISTINCT_LINE_TOKENS_MEMO) is None
+    assert before.memoized(words.DISTINCT_LINE_TOKENS_MEMO) is not None
+    assert a.remove.to_list() == b.remove.to_list()
+    for name in a.signals:
+        assert a.signals[name].to_list() == b.signals[name].to_list(), name

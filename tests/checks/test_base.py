@@ -1,0 +1,41 @@
+"""Batch memos: computed once per batch, and a memo of the lines alone follows strip actions."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from curate.checks.base import LINE, Batch
+
+
+def _strip(batch: Batch, keep: list[bool]) -> Batch:
+    mask = np.array(keep)
+    return batch.stripped(batch.docs, batch.lines.filter(pl.Series(mask)), mask)
+
+
+def test_memo_is_computed_once():
+    batch = Batch.from_texts(pl.Series(["a\nb"]))
+    calls = []
+    for _ in range(2):
+        assert batch.memo("k", lambda: calls.append(1) or len(calls)) == 1
+    assert batch.memoized("k") == 1 and batch.memoized("other") is None
+
+
+def test_memo_of_the_lines_follows_strips_and_others_end():
+    batch = Batch.from_texts(pl.Series(["a\nb\nc", "d\ne"]))
+    lines = batch.memo(
+        "lines",
+        lambda: batch.lines.get_column(LINE).to_list(),
+        after_strip=lambda v, keep: [x for x, k in zip(v, keep, strict=True) if k],
+    )
+    assert lines == ["a", "b", "c", "d", "e"]
+    batch.memo("text", lambda: "derived from the text")
+    once = _strip(batch, [True, False, True, True, True])
+    twice = _strip(once, [True, True, False, True])
+    # a chain of strips composes its masks: the value is filtered once, when first read
+    assert twice.memoized("lines") == ["a", "c", "e"] == twice.lines.get_column(LINE).to_list()
+    assert twice.memoized("text") is None and once.memoized("text") is None
+    assert once.memo("lines", lambda: None) == ["a", "c", "d", "e"]
+    # a memo never computed before the strip is computed on the stripped batch
+    assert twice.memoized("never") is None
+    assert twice.memo("new", lambda: twice.lines.height) == 3
