@@ -93,6 +93,15 @@ def main() -> None:
         return timed_iter(f"{in_pass['p']}: read (JSONL -> Arrow)", real_read)(*a, **k)
 
     engine.read_shard = read_shard
+    if hasattr(engine, "_read_spill"):  # pass 2 maps what pass 1 parsed
+        engine._read_spill = timed_iter("pass 2: read (mapped Arrow spill)", engine._read_spill)
+    real_write = engine._write_arrow
+
+    def write_arrow(*a, **k):
+        label = "pass 1: spill write" if in_pass["p"] == "pass 1" else "pass 2: part spill write"
+        return timed(label, real_write)(*a, **k)
+
+    engine._write_arrow = write_arrow
     real_collect = engine.collect_shard
 
     def collect_shard(*a, **k):
@@ -115,6 +124,22 @@ def main() -> None:
         if "collect" in cls.__dict__:
             cls.collect = timed("pass 1: corpus rules' collect()", cls.collect)
     pipeline.process_batch = timed("pass 2: process_batch", pipeline.process_batch)
+    from curate.checks import base
+    from curate.stats import RunStats
+
+    real_from_texts = base.Batch.from_texts.__func__
+
+    def from_texts(cls, *a, **k):
+        return timed(f"{in_pass['p']}: split lines (Batch.from_texts)", real_from_texts)(
+            cls, *a, **k
+        )
+
+    base.Batch.from_texts = classmethod(from_texts)
+    for cls in checks.all_rules().values():
+        for meth in ("merge", "finish"):
+            if meth in cls.__dict__:
+                setattr(cls, meth, timed("corpus merge/finish", cls.__dict__[meth]))
+    RunStats.merge = timed("statistics merge", RunStats.merge)
     engine._PartWriter.add = timed("pass 2: part writer add (per batch)", engine._PartWriter.add)
     engine._PartWriter.close = timed(
         "pass 2: part writer close (per shard)", engine._PartWriter.close
@@ -126,7 +151,9 @@ def main() -> None:
             setattr(charts, name, timed(charts_label, getattr(charts, name)))
     import curate.report as report_pkg
 
-    report_pkg.write_reports = timed("report: write report.json/.md/.html", report_pkg.write_reports)
+    report_pkg.write_reports = timed(
+        "report: write report.json/.md/.html", report_pkg.write_reports
+    )
     real_run = engine.run
     engine.run = timed("engine.run (both passes)", real_run)
     if args.batch_rows:
@@ -164,31 +191,50 @@ def main() -> None:
     own = cost["pass 2: process_batch"] - cost[ev_label]
     run = cost["engine.run (both passes)"]
     p1 = cost["pass 1: read (JSONL -> Arrow)"]
-    p2 = cost["pass 2: read (JSONL -> Arrow)"]
+    p2 = cost["pass 2: read (JSONL -> Arrow)"] + cost["pass 2: read (mapped Arrow spill)"]
+    p1 -= cost["pass 1: spill write"]  # the spill is written while the reader's batches pass
     print(f"# {args.corpus} ({args.corpus.stat().st_size / 1e6:.1f} MB), {batches} batches")
     rows = [
         ("imports (polars, pyarrow, datasets, matplotlib, rules)", cost["imports"]),
         ("pass 1: read (JSONL -> Arrow)", p1),
         ("pass 1: corpus rules' collect()", cost["pass 1: corpus rules' collect()"]),
-        ("pass 2: read (JSONL -> Arrow)", p2),
+        ("pass 1: input spill written (Arrow IPC)", cost["pass 1: spill write"]),
+        ("pass 2: read (JSONL -> Arrow, or the mapped spill)", p2),
         (ev_label, cost[ev_label]),
         ("pass 2: batch function's own work", own),
         ("pass 2: part writer add (per batch)", cost["pass 2: part writer add (per batch)"]),
         ("pass 2: part writer close (per shard)", cost["pass 2: part writer close (per shard)"]),
-        ("engine.run, the rest (corpus merge/finish, from_arrow, scheduling)", run - p1 - p2
-         - cost["pass 1: corpus rules' collect()"] - cost["pass 2: process_batch"]
-         - cost["pass 2: part writer add (per batch)"]
-         - cost["pass 2: part writer close (per shard)"]),
+        (
+            "engine.run, the rest (corpus merge/finish, from_arrow, scheduling)",
+            run
+            - p1
+            - p2
+            - cost["pass 1: spill write"]
+            - cost["pass 1: corpus rules' collect()"]
+            - cost["pass 2: process_batch"]
+            - cost["pass 2: part writer add (per batch)"]
+            - cost["pass 2: part writer close (per shard)"],
+        ),
+        (
+            "  of which pass 1: split lines (Batch.from_texts)",
+            cost["pass 1: split lines (Batch.from_texts)"],
+        ),
+        ("  of which corpus merge/finish", cost["corpus merge/finish"]),
+        ("  of which statistics merge", cost["statistics merge"]),
         ("output: write hf", cost["output: write hf"]),
         ("report: charts (matplotlib)", cost[charts_label]),
-        ("report: the rest (dict, card, json/md/html)", cmd - run - cost["output: write hf"]
-         - cost[charts_label]),
+        (
+            "report: the rest (dict, card, json/md/html)",
+            cmd - run - cost["output: write hf"] - cost[charts_label],
+        ),
     ]
     for label, secs in rows:
         print(f"{label:<70} {secs:7.2f} CPU s")
     print(f"{'total':<70} {total:7.2f} CPU s")
-    print(f"per batch: evaluate {cost[ev_label] / max(1, batches) * 1e3:.1f} ms, "
-          f"batch function's own work {own / max(1, batches) * 1e3:.1f} ms")
+    print(
+        f"per batch: evaluate {cost[ev_label] / max(1, batches) * 1e3:.1f} ms, "
+        f"batch function's own work {own / max(1, batches) * 1e3:.1f} ms"
+    )
 
 
 if __name__ == "__main__":
