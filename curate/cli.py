@@ -201,8 +201,10 @@ def cmd_run(args) -> int:
         raise UsageError(f"--out {out}: already complete; nothing to resume")
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
-    result, prefixes = engine.run(args.inputs, ruleset, _options(args), work, resume=args.resume)
     with _ReportRenderer() as reports:
+        result, prefixes = engine.run(
+            args.inputs, ruleset, _options(args), work, resume=args.resume
+        )
         report = _build_report(args, ruleset, result)
         # the report's pages (charts) are drawn in the helper process while this one writes the
         # dataset: neither waits for the other
@@ -227,13 +229,16 @@ def cmd_run(args) -> int:
 
 
 class _ReportRenderer:
-    """render_reports in a helper process, started once the passes are done (the workers have
-    ended: the helper's ~65 MiB never add to a run's peak): it loads matplotlib (~0.5 CPU s) and
-    draws the charts (~1-1.5 CPU s) while this process writes the dataset (`datasets` ~0.9 CPU s,
-    the `hf` files ~0.7 s for 200,000 documents), so the run's serial tail is the longer of the
-    two, not their sum. This process writes the files, as before once the dataset is in place,
-    and never loads matplotlib. A report that fails to render raises in result(); a run that
-    fails or is interrupted stops the helper at once."""
+    """render_reports in a helper process: once the passes are done it loads matplotlib (~0.5
+    CPU s) and draws the charts (~1-1.5 CPU s) while this process writes the dataset (`datasets`
+    ~0.9 CPU s, the `hf` files ~0.7 s for 200,000 documents), so the run's serial tail is the
+    longer of the two, not their sum. This process writes the files, as before once the dataset
+    is in place, and never loads matplotlib. A report that fails to render raises in result(); a
+    run that fails or is interrupted stops the helper at once.
+
+    The helper starts with the run, while this process is small, and waits with nothing loaded
+    (~15 MiB) until the report comes: a process started later from this one, which holds a run's
+    memory by then, shows that memory twice for the instant between fork and exec."""
 
     def __enter__(self) -> _ReportRenderer:
         import multiprocessing as mp
@@ -268,17 +273,15 @@ class _ReportRenderer:
 
 
 def _render_reports_helper(conn) -> None:
-    """The helper process: load the report's libraries, then render the one report it is sent."""
+    """The helper process: wait for the one report it is sent, render it, send the texts back."""
     try:
-        import matplotlib.figure  # noqa: F401
-
-        from curate.report import charts, html, render_reports  # noqa: F401
-
         try:
             report = conn.recv()
         except EOFError:  # the run failed or stopped: nothing to render
             return
         try:
+            from curate.report import render_reports
+
             conn.send((True, render_reports(report)))
         except Exception as e:  # raised again in the run's process
             try:
