@@ -134,14 +134,21 @@ def _spilled(batches: Iterable, prefix: str):
     """Pass the (table, unreadable) batches through, writing each table to `<prefix>.NNNN.arrow`
     and, once the last is written, the list of batches to `<prefix>.batches` (a spill without it
     is unfinished and never read). One batch at a time: memory does not grow with the shard."""
-    index: list[tuple[str | None, list]] = []
+    index: list[tuple[str | None, list]] | None = []
     for table, bad in batches:
-        path = None
-        if table is not None:
-            path = f"{prefix}.{len(index):04d}.arrow"
-            _write_arrow(path, table)
-        index.append((os.path.basename(path) if path else None, bad))
+        if index is not None:
+            path = None
+            try:
+                if table is not None:
+                    path = f"{prefix}.{len(index):04d}.arrow"
+                    _write_arrow(path, table)
+                index.append((os.path.basename(path) if path else None, bad))
+            except OSError:  # a full disk, a folder this node does not see: read the input again
+                index = None
         yield table, bad
+    if index is None:
+        _remove_spill(prefix)
+        return
     tmp = prefix + ".batches.tmp"
     with open(tmp, "wb") as f:
         pickle.dump(index, f)
@@ -172,7 +179,10 @@ def _remove_spill(prefix: str) -> None:
         return
     for name in names:
         if name.startswith(base + "."):
-            os.remove(os.path.join(folder, name))
+            try:
+                os.remove(os.path.join(folder, name))
+            except FileNotFoundError:  # pragma: no cover - a retried task removed it first
+                pass
 
 
 def _tables(batches: Iterable, text_column: str, on_batch: Callable[[int, int], None] | None):

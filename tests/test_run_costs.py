@@ -90,6 +90,17 @@ def test_an_unfinished_spill_is_never_read(tmp_path):
     assert stats.input == 1  # read from the input
 
 
+def test_a_spill_that_cannot_be_written_is_left_out(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": "One document. It ends."}])
+    (shard,), _ = discover([str(corpus)])
+    spill = str(tmp_path / "not-there" / "000000")  # a folder this process does not see
+    aggs = engine.collect_shard(_rules(tmp_path), shard, spill=spill)
+    assert set(aggs) == {"boilerplate-lines", "truncated-text"}
+    assert not (tmp_path / "not-there").exists()
+    stats = engine.process_shard(_rules(tmp_path), shard, {}, None, spill=spill)
+    assert stats.input == 1  # read from the input
+
+
 def test_a_run_with_corpus_rules_spills_and_cleans_up(tmp_path):
     src = sample_corpus(tmp_path, 2)
     rules = _rules(tmp_path)
