@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -53,12 +54,23 @@ def record_patterns(seen: collections.Counter) -> None:
             def wrapper(self, pattern, *a, _real=real, _name=name, **k):
                 literal = k.get("literal", False)
                 if not literal and isinstance(pattern, str):
-                    seen[pattern] += 1
+                    seen[(_caller(), pattern)] += 1
                 elif not literal and pattern is not None and not isinstance(pattern, str):
-                    seen[f"<expression pattern in {_name}>"] += 1
+                    seen[(_caller(), f"<expression pattern in {_name}>")] += 1
                 return _real(self, pattern, *a, **k)
 
             setattr(ns, name, wrapper)
+
+
+def _caller() -> str:
+    """The curate module (file name) whose code handed polars the pattern."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if "/curate/" in path and "/polars/" not in path:
+            return Path(path).name
+        frame = frame.f_back
+    return "?"
 
 
 def main() -> None:
@@ -88,12 +100,20 @@ def main() -> None:
     seen: collections.Counter = collections.Counter()
     record_patterns(seen)
     pipeline.process_batch(rules, df.head(2000), rs.text_column, corpus, rs.id_column)
+    patterns = {pat for _, pat in seen}
     print(
         f"# {args.corpus}: one batch of {min(2000, df.height)} documents hands polars "
-        f"{len(seen)} distinct regex patterns in {sum(seen.values())} calls"
+        f"{len(patterns)} distinct regex patterns in {sum(seen.values())} calls"
     )
-    for pat, n in seen.most_common():
-        print(f"  {n:3d} x {pat[:110]!r}")
+    by_module: collections.Counter = collections.Counter()
+    calls: collections.Counter = collections.Counter()
+    for (module, _), n in seen.items():
+        by_module[module] += 1
+        calls[module] += n
+    for module, k in by_module.most_common():
+        print(f"  {module:<20} {k:3d} distinct patterns, {calls[module]:3d} calls")
+    for (module, pat), n in sorted(seen.items()):
+        print(f"  {module:<20} {n:2d} x {pat[:90]!r}")
 
     in_rules = [0.0]
     for r in rules:
