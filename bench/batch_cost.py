@@ -143,6 +143,8 @@ def main() -> None:
             f"(rules' evaluate {in_rules[0]:.2f}, the batch function's own work "
             f"{cpu - in_rules[0]:.2f})"
         )
+    if len(xs) < 2:  # one batch size: nothing to fit
+        return
     for label, values in (
         ("process_batch", ys),
         ("  rules' evaluate", ev),
