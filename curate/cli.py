@@ -201,10 +201,11 @@ def cmd_run(args) -> int:
         raise UsageError(f"--out {out}: already complete; nothing to resume")
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
+    options = _options(args)
+    if args.format == "hf":  # loaded while the workers run, not after them
+        options.while_waiting = _load_hf_writer
     with _ReportRenderer() as reports:
-        result, prefixes = engine.run(
-            args.inputs, ruleset, _options(args), work, resume=args.resume
-        )
+        result, prefixes = engine.run(args.inputs, ruleset, options, work, resume=args.resume)
         report = _build_report(args, ruleset, result)
         # the report's pages (charts) are drawn in the helper process while this one writes the
         # dataset: neither waits for the other
@@ -270,6 +271,10 @@ class _ReportRenderer:
         if exc[0] is not None:
             self._proc.terminate()
         self._proc.join()
+
+
+def _load_hf_writer() -> None:
+    import datasets  # noqa: F401  (~0.9 CPU s)
 
 
 def _render_reports_helper(conn) -> None:

@@ -37,6 +37,9 @@ class RunOptions:
     # a batch ends at batch_rows rows or batch_bytes bytes of text (curate/io/readers.py says why)
     batch_rows: int = BATCH_ROWS
     batch_bytes: int = BATCH_BYTES
+    # called once in this process while worker processes run the first pass, where it would
+    # otherwise idle: work the run needs later (the CLI loads the `hf` writer's datasets there)
+    while_waiting: Callable[[], None] | None = None
 
 
 @dataclass
@@ -458,6 +461,9 @@ class Runner:
 
         results: list[Any] = [None] * len(args)
         futures = {self._pool.submit(fn, *a): i for i, a in enumerate(args)}
+        if self.options.while_waiting is not None:
+            idle, self.options.while_waiting = self.options.while_waiting, None
+            idle()
         try:
             for fut in as_completed(futures):
                 i = futures[fut]

@@ -209,3 +209,15 @@ def test_rendered_reports_are_what_write_reports_writes(tmp_path):
     write_reports(report, tmp_path / "rep")
     for name, text in render_reports(report).items():
         assert (tmp_path / "rep" / name).read_text(encoding="utf-8") == text
+
+
+def test_while_waiting_runs_once_while_the_pool_works():
+    calls = []
+    options = engine.RunOptions(workers=2, while_waiting=lambda: calls.append(1))
+    runner = engine.Runner(load_ruleset("default"), options)
+    try:
+        assert runner.map(abs, [(-1,), (-2,), (3,)]) == [1, 2, 3]
+        assert runner.map(abs, [(-4,), (5,)]) == [4, 5]  # the second pass: not again
+    finally:
+        runner.close()
+    assert calls == [1]
