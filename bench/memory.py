@@ -37,8 +37,8 @@ if not Path(CURATE_PYTHON).exists():
 RULES = HERE / "heuristic.yaml"
 
 
-def tree_rss(pid: int) -> int:
-    """Resident KiB of pid and its descendants (from /proc)."""
+def tree_rss(pid: int, parts: dict[int, int] | None = None) -> int:
+    """Resident KiB of pid and its descendants (from /proc); with parts, each process's too."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
@@ -47,6 +47,8 @@ def tree_rss(pid: int) -> int:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+                        if parts is not None:
+                            parts[p] = int(line.split()[1])
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo.extend(int(c) for c in f.read().split())
         except (OSError, ValueError):
@@ -82,16 +84,24 @@ def measure(corpus: Path, workers: int, fmt: str) -> dict[str, float]:
         proc = subprocess.Popen(
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
         )
-        peak, trace, last = 0, [], 0.0
+        peak, trace, last, at_peak = 0, [], 0.0, ""
         while proc.poll() is None:
-            rss = tree_rss(proc.pid)
-            peak = max(peak, rss)
+            parts: dict[int, int] = {}
+            rss = tree_rss(proc.pid, parts)
+            if rss > peak:  # which processes make the peak, and when
+                peak = rss
+                others = sorted((v for p, v in parts.items() if p != proc.pid), reverse=True)
+                at_peak = (
+                    f"at {time.perf_counter() - t:.0f}s: main {parts.get(proc.pid, 0) / 1024:.0f}"
+                    + "".join(f" + {v / 1024:.0f}" for v in others)
+                    + " MiB"
+                )
             now = time.perf_counter() - t
             if now - last >= 10:  # the curve: does memory climb with the documents read?
                 trace.append(f"{now:.0f}s:{rss / 1024:.0f}")
                 last = now
             time.sleep(0.1)
-        print(f"  RSS MiB over time: {' '.join(trace)}")
+        print(f"  RSS MiB over time: {' '.join(trace)}; peak {at_peak}")
         wall = time.perf_counter() - t
         _, _, _ = proc.returncode, proc.stderr, None
         if proc.returncode != 0:

@@ -11,6 +11,8 @@ before it left it.
 
 from __future__ import annotations
 
+import functools
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +100,6 @@ def process_batch(
     fired_cols: dict[str, pl.Series] = {}
     signal_cols: dict[str, pl.Series] = {}
     removed_by: dict[str, pl.DataFrame] = {}  # rule -> removed lines (__doc, __off, len)
-    touched = pl.Series([False] * n)
 
     for i, rule in enumerate(rules):
         batch.signals = dict(signal_cols)
@@ -115,10 +116,11 @@ def process_batch(
             )
             hit = np.zeros(n, dtype=bool)
             hit[removed[DOC].to_numpy()] = True
-            touched = touched | pl.Series(hit)
             keep = ~result.remove
             lines = batch.lines.filter(keep)
-            docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, touched))
+            # only the documents this rule removed lines from: the others' lines are those their
+            # text was last built from (by an earlier strip rule, or the original)
+            docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
             batch = batch.stripped(docs, lines, keep.fill_null(False).to_numpy())
 
     # the last strip that removed lines already rebuilt the text from the lines that remain
@@ -241,12 +243,18 @@ class _ExamplePicker:
         self._encoded = dict(zip(idx.to_list(), data, strict=True))
 
     def pick(self, rule: str, fired: pl.Series) -> list[tuple[str, int]]:
+        """sorted((xxh64_hexdigest(text, seed), i) for every fired i)[:MAX_EXAMPLES], computed on
+        the integer digests (a 16-digit hex digest sorts as its integer) with map and a heap:
+        no Python frame and no hex string per fired document (~2x less CPU)."""
         idx = fired.arg_true().to_list()
         if not idx:
             return []
         seed = xxhash.xxh64_intdigest(rule.encode())
-        enc = self._encoded
-        return sorted((xxhash.xxh64_hexdigest(enc[i], seed=seed), i) for i in idx)[:MAX_EXAMPLES]
+        digest = functools.partial(xxhash.xxh64_intdigest, seed=seed)
+        keys = map(digest, map(self._encoded.__getitem__, idx))
+        return [
+            (f"{k:016x}", i) for k, i in heapq.nsmallest(MAX_EXAMPLES, zip(keys, idx, strict=True))
+        ]
 
 
 def _spans_of(removed: pl.DataFrame | None, docs: list[int]) -> dict[int, list[list[int]]]:

@@ -10,17 +10,27 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 
-def write_reports(report: dict[str, Any], report_dir: Path) -> None:
+def render_reports(report: dict[str, Any]) -> dict[str, str]:
+    """The text of each report file, by file name (report.json, report.md, report.html)."""
     from curate.report.html import render_html
     from curate.report.markdown import render_markdown
 
+    return {
+        "report.json": json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+        "report.md": render_markdown(report),
+        "report.html": render_html(report),
+    }
+
+
+def write_reports(report: dict[str, Any], report_dir: Path) -> None:
+    save_reports(render_reports(report), report_dir)
+
+
+def save_reports(texts: dict[str, str], report_dir: Path) -> None:
+    """Write render_reports' texts into report_dir."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    _write(
-        report_dir / "report.json",
-        json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
-    )
-    _write(report_dir / "report.md", render_markdown(report))
-    _write(report_dir / "report.html", render_html(report))
+    for name, text in texts.items():
+        _write(report_dir / name, text)
 
 
 def _write(path: Path, text: str) -> None:

@@ -1,0 +1,223 @@
+"""The fast paths of a whole run outside the rules give what their plain definitions give: pass 2
+reading pass 1's Arrow spill instead of the input, a shard's part file written straight from its
+batches, example picks on integer digests, and the report rendered in a helper process."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+
+import polars as pl
+import xxhash
+
+from curate import engine, pipeline
+from curate.cli import _render_reports_helper
+from curate.config import load_ruleset
+from curate.io.readers import discover, read_shard
+from curate.io.writers import _read_part
+from curate.report import render_reports
+from tests.conftest import sample_corpus, write_jsonl, write_rules
+
+# the two corpus-pass rules (the spill exists for them), and nothing slow
+CORPUS_RULES = """
+name: corpus-rules
+rules:
+  - rule: boilerplate-lines
+    action: strip
+  - rule: truncated-text
+    action: flag
+"""
+
+
+def _rules(tmp_path):
+    return load_ruleset(str(write_rules(tmp_path / "rules.yaml", CORPUS_RULES)))
+
+
+def _files(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_pass_two_reads_the_spill_as_it_would_the_input(tmp_path):
+    rows = [{"text": f"Document {i}. It ends well.\nA second line.", "id": i} for i in range(30)]
+    lines = [json.dumps(r) for r in rows]
+    lines[7] = '{"text": "broken'  # an unreadable row travels through the spill too
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    (shard,), _ = discover([str(corpus)])
+    rules = _rules(tmp_path)
+    built = [r for r in rules.build() if r.needs_corpus]
+    (tmp_path / "spill").mkdir()
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "mapped").mkdir()
+    spill = str(tmp_path / "spill" / "000000")
+    plain_aggs = engine.collect_shard(rules, shard, 8, 1 << 20)
+    aggs = engine.collect_shard(rules, shard, 8, 1 << 20, spill)
+    assert aggs.keys() == plain_aggs.keys()
+    corpus_result = {r.name: r.finish(aggs[r.name]) for r in built}
+    # the spilled batches are the reader's, table for table
+    read = list(read_shard(shard, "text", 8, 1 << 20))
+    mapped = list(engine._read_spill(spill))
+    assert len(mapped) == len(read) == 4
+    for (a, bad_a), (b, bad_b) in zip(read, mapped, strict=True):
+        assert a.equals(b) and a.schema == b.schema
+        assert [x.as_dict() for x in bad_a] == [x.as_dict() for x in bad_b]
+    plain = engine.process_shard(
+        rules, shard, corpus_result, str(tmp_path / "plain" / "p"), 8, 1 << 20
+    )
+    stats = engine.process_shard(
+        rules, shard, corpus_result, str(tmp_path / "mapped" / "p"), 8, 1 << 20, spill
+    )
+    assert stats.to_dict() == plain.to_dict() and stats.unreadable == 1
+    assert engine.stats_json(stats) == json.dumps(stats.to_dict())  # the fast path, the plain one
+    assert sum(len(r.examples) for r in stats.rules.values()) > 0  # examples were compared
+    for split in ("train", "rejected"):
+        a = _read_part(str(tmp_path / "plain" / f"p.{split}.arrow"))
+        b = _read_part(str(tmp_path / "mapped" / f"p.{split}.arrow"))
+        assert a.equals(b) and a.schema == b.schema
+    assert _files(tmp_path / "spill") == []  # removed once its shard is done
+
+
+def test_an_unfinished_spill_is_never_read(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": "One document. It ends."}])
+    (shard,), _ = discover([str(corpus)])
+    rules = _rules(tmp_path)
+    spill = str(tmp_path / "000000")
+    batches = engine._spilled(read_shard(shard, "text"), spill)
+    next(batches)  # the first batch is written, the run dies before the last
+    assert not os.path.exists(spill + ".batches")
+    stats = engine.process_shard(rules, shard, {}, None, spill=spill)
+    assert stats.input == 1  # read from the input
+
+
+def test_a_spill_that_cannot_be_written_is_left_out(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": "One document. It ends."}])
+    (shard,), _ = discover([str(corpus)])
+    spill = str(tmp_path / "not-there" / "000000")  # a folder this process does not see
+    aggs = engine.collect_shard(_rules(tmp_path), shard, spill=spill)
+    assert set(aggs) == {"boilerplate-lines", "truncated-text"}
+    assert not (tmp_path / "not-there").exists()
+    stats = engine.process_shard(_rules(tmp_path), shard, {}, None, spill=spill)
+    assert stats.input == 1  # read from the input
+
+
+def test_a_run_with_corpus_rules_spills_and_cleans_up(tmp_path):
+    src = sample_corpus(tmp_path, 2)
+    rules = _rules(tmp_path)
+    work = tmp_path / "work"
+    opts = engine.RunOptions(workers=1, batch_rows=16)
+    seen = []
+    real = engine.process_shard
+
+    def spy(*a, **k):
+        prefix = a[6]
+        seen.append(prefix is not None and os.path.exists(prefix + ".batches"))
+        return real(*a, **k)
+
+    engine.process_shard = spy
+    try:
+        result, prefixes = engine.run([str(src)], rules, opts, work)
+    finally:
+        engine.process_shard = real
+    assert seen and all(seen)  # every shard of pass 2 mapped its spill
+    assert _files(work / "input") == []
+    plain, _ = engine.run([str(src)], rules, opts, None)  # no work folder: no spill
+    assert result.stats.to_dict() == plain.stats.to_dict()
+
+
+def _plain_parts(frames: list[tuple[pl.DataFrame, pl.DataFrame]]) -> dict[str, object]:
+    """The part files' definition: one polars concat of every batch's frames."""
+    return {
+        split: pl.concat([f[i] for f in frames], how="diagonal_relaxed").to_arrow()
+        for i, split in enumerate(("train", "rejected"))
+    }
+
+
+def _frames(schemas: list[dict]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    out = []
+    for n, extra in enumerate(schemas):
+        kept = pl.DataFrame({"text": [f"kept {n} {i}" for i in range(3)], **extra})
+        out.append((kept, kept.head(1 if n % 2 else 0)))
+    return out
+
+
+def test_part_writer_matches_one_concat_whatever_the_schemas(tmp_path):
+    cases = {
+        "one schema": [{"m": [1, 2, 3]}] * 4,
+        "a column changes type midway": [{"m": [1, 2, 3]}] * 2 + [{"m": ["a", "b", "c"]}] * 2,
+        "a column appears late": [{}] * 2 + [{"extra": [True, False, True]}],
+        "a column null in the first batch": [{"m": [None, None, None]}, {"m": [1.5, 2.0, 3.0]}],
+    }
+    for name, schemas in cases.items():
+        prefix = str(tmp_path / name.replace(" ", "-"))
+        frames = _frames(schemas)
+        parts = engine._PartWriter(prefix)
+        try:
+            for kept, rejected in frames:
+                parts.add(kept, rejected)
+            parts.close()
+        finally:
+            parts.discard()
+        for split, expected in _plain_parts(frames).items():
+            got = _read_part(f"{prefix}.{split}.arrow")
+            assert got.equals(expected) and got.schema == expected.schema, (name, split)
+    leftovers = [p for p in _files(tmp_path) if not p.endswith((".train.arrow", ".rejected.arrow"))]
+    assert leftovers == []  # no spill or temporary file left
+
+
+def test_example_picks_are_the_smallest_hex_digests():
+    texts = pl.Series([f"text number {i} " * (i % 7 + 1) for i in range(300)] + ["é日本", ""])
+    fired = pl.Series([i % 3 != 1 for i in range(len(texts))])
+    picker = pipeline._ExamplePicker(texts, [fired])
+    for rule in ("boilerplate-lines", "truncated-text", "x"):
+        seed = xxhash.xxh64_intdigest(rule.encode())
+        plain = sorted(
+            (xxhash.xxh64_hexdigest(texts[i].encode(), seed=seed), i)
+            for i in range(len(texts))
+            if fired[i]
+        )[: pipeline.MAX_EXAMPLES]
+        assert picker.pick(rule, fired) == plain
+    assert picker.pick("x", pl.Series([False] * len(texts))) == []
+
+
+def test_report_helper_sends_an_error_back_and_ends_when_the_run_does():
+    ctx = mp.get_context("spawn")
+    for run_failed in (False, True):
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_render_reports_helper, args=(child,))
+        proc.start()
+        child.close()
+        if run_failed:
+            parent.close()  # the helper ends without rendering anything
+        else:
+            parent.send({"not": "a report"})
+            ok, value = parent.recv()
+            assert not ok and isinstance(value, Exception)  # raised again by the run
+        proc.join(60)
+        assert proc.exitcode == 0
+
+
+def test_rendered_reports_are_what_write_reports_writes(tmp_path):
+    from curate.report import write_reports
+
+    src = sample_corpus(tmp_path, 1)
+    rules = _rules(tmp_path)
+    result, _ = engine.run([str(src)], rules, engine.RunOptions(workers=1), None)
+    from curate.report.build import build_report
+
+    report = build_report(result, rules, name="t", command="curate report")
+    write_reports(report, tmp_path / "rep")
+    for name, text in render_reports(report).items():
+        assert (tmp_path / "rep" / name).read_text(encoding="utf-8") == text
+
+
+def test_while_waiting_runs_once_while_the_pool_works():
+    calls = []
+    options = engine.RunOptions(workers=2, while_waiting=lambda: calls.append(1))
+    runner = engine.Runner(load_ruleset("default"), options)
+    try:
+        assert runner.map(abs, [(-1,), (-2,), (3,)]) == [1, 2, 3]
+        assert runner.map(abs, [(-4,), (5,)]) == [4, 5]  # the second pass: not again
+    finally:
+        runner.close()
+    assert calls == [1]
