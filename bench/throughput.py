@@ -176,7 +176,9 @@ def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss
 
 
-def run_end_to_end(path: Path, workers: list[int | None]) -> dict[str, tuple[float, float, int]]:
+def run_end_to_end(
+    path: Path, workers: list[int | None], rules: Path = RULES
+) -> dict[str, tuple[float, float, int]]:
     """The read+write baseline and `curate run` with each worker count (None: the default, every
     core), each in a child process: {"base" | workers: (CPU s, wall s, peak RSS KiB)}."""
     env = dict(
@@ -190,14 +192,15 @@ def run_end_to_end(path: Path, workers: list[int | None]) -> dict[str, tuple[flo
         out["base"] = child([CURATE_PYTHON, "-c", BASELINE, str(path), str(tmp / "base")], env)
         shutil.rmtree(tmp / "base", ignore_errors=True)
         for w in workers:
-            out[w] = child(curate_run(path, tmp, w), env)
+            out[w] = child(curate_run(path, tmp, w, rules), env)
             shutil.rmtree(tmp / "out", ignore_errors=True)
             shutil.rmtree(tmp / "report", ignore_errors=True)
     return out
 
 
-def curate_run(path: Path, tmp: Path, workers: int | None) -> list[str]:
-    """The timed `curate run` command line: the heuristic rules, hf output and report in tmp.
+def curate_run(path: Path, tmp: Path, workers: int | None, rules: Path = RULES) -> list[str]:
+    """The timed `curate run` command line: the rule set (the heuristic rules unless told), hf
+    output and report in tmp.
     workers None: no --workers, the default (every core)."""
     return [
         CURATE_PYTHON,
@@ -206,7 +209,7 @@ def curate_run(path: Path, tmp: Path, workers: int | None) -> list[str]:
         "run",
         str(path),
         "--rules",
-        str(RULES),
+        str(rules),
         "--out",
         str(tmp / "out"),
         "--report-dir",
@@ -216,7 +219,7 @@ def curate_run(path: Path, tmp: Path, workers: int | None) -> list[str]:
     ]
 
 
-def run_workers(path: Path) -> None:
+def run_workers(path: Path, rules: Path = RULES) -> None:
     """`curate run` with one worker and with every core: wall time, CPU time and the speed-up."""
     env = dict(
         os.environ,
@@ -226,7 +229,7 @@ def run_workers(path: Path) -> None:
     res = {}
     for w in (1, os.cpu_count() or 1):
         with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
-            res[w] = child(curate_run(path, Path(tmp), w), env)
+            res[w] = child(curate_run(path, Path(tmp), w, rules), env)
         print(
             f"curate run --workers {w}: {res[w][1]:.1f} wall s, {res[w][0]:.1f} CPU s "
             f"(load {os.getloadavg()[0]:.1f})"
@@ -269,6 +272,13 @@ def main() -> None:
         "the default, every core)",
     )
     ap.add_argument(
+        "--rules",
+        type=Path,
+        default=RULES,
+        help="rule set of the timed `curate run` (default: bench/heuristic.yaml; bench/every.yaml "
+        "holds every rule, language identification and near duplicates included)",
+    )
+    ap.add_argument(
         "--run-only",
         action="store_true",
         help="only the second part: `curate run` against reading and writing the same data",
@@ -280,7 +290,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.workers_only:
-        run_workers(args.corpus)
+        run_workers(args.corpus, args.rules.resolve())
         return
 
     print(
@@ -292,7 +302,7 @@ def main() -> None:
         f"({args.corpus.stat().st_size / 1e6:.1f} MB)"
     )
     if args.run_only:
-        report_run(args.corpus, args.workers)
+        report_run(args.corpus, args.workers, args.rules.resolve())
         return
     texts = load_texts(args.corpus, args.datatrove_docs)
     n_dt = len(texts)
@@ -332,17 +342,18 @@ def main() -> None:
     print(f"  read+rules against the datatrove pipeline: {full_rate / (n_dt / p_cpu):.1f}x")
 
     if not args.no_run:
-        report_run(args.corpus, args.workers)
+        report_run(args.corpus, args.workers, args.rules.resolve())
 
 
-def report_run(corpus: Path, workers: int | None) -> None:
+def report_run(corpus: Path, workers: int | None, rules: Path = RULES) -> None:
     """Issue 9's whole-run target, measured both ways against the single-process baseline: the CPU
     ratio of `curate run --workers 1` (all the work, whatever the cores) and the wall ratio of a
     default `curate run` (every core, as a user runs it). --workers N adds a run with N workers."""
     counts: list[int | None] = [1, None]
     if workers not in (None, 1):
         counts.append(workers)
-    e = run_end_to_end(corpus, counts)
+    e = run_end_to_end(corpus, counts, rules)
+    print(f"# rule set of the timed run: {rules}")
     base_cpu, base_wall, _ = e["base"]
     print(
         f"read+write baseline (curate reader -> save_to_disk, one process): {base_cpu:.2f} CPU s, "
