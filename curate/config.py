@@ -213,7 +213,7 @@ def build_params(cls: type, kwargs: dict[str, Any], fail, where: str) -> Any:
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, int | float) and not isinstance(v, bool):
                 if lo is not None and v < lo or hi is not None and v > hi:
-                    fail(f"{where}.{key}: {v} is out of range [{lo}, {hi}]")
+                    fail(f"{where}.{key}: {v} is out of range {_range(lo, hi)}")
     try:
         params = cls.Params(**kwargs)
         check = getattr(params, "validate", None)
@@ -279,3 +279,10 @@ def _type_name(hint: Any) -> str:
 def _suggest(key: str, valid: Any) -> str:
     hint = difflib.get_close_matches(str(key), list(valid), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _range(lo, hi) -> str:
+    """A parameter's allowed range as a reader says it: [0, 1], >= 1.0 or <= 10."""
+    if lo is not None and hi is not None:
+        return f"[{lo}, {hi}]"
+    return f"(must be >= {lo})" if lo is not None else f"(must be <= {hi})"
