@@ -11,7 +11,6 @@ import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param
-from curate.checks.repetition import normalised
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
@@ -20,6 +19,23 @@ _MASK32 = (1 << 32) - 1
 # shingles per numpy block of the MinHash minimum (whole documents): measured fastest at 8192
 # (112 permutations x 8192 x 8 bytes = 7 MB) on 2 KB web documents, 2.5x less than polars
 _BLOCK = 8192
+
+
+# repetition.normalised's `[\p{P}\p{S}\s]+` -> " ", without the matches that change nothing: a run
+# of two or more, or one character other than the space. A lone space (most matches: every gap
+# between words) is left as it is, which is what replacing it by a space gives; a match still
+# starts only at the start of a run, so every run becomes one space as before. 2.6x faster.
+_PUNCT_RUN = r"[\p{P}\p{S}\s]{2,}|[[\p{P}\p{S}\s]--[ ]]"
+
+
+def fast_normalised(expr: pl.Expr) -> pl.Expr:
+    """The same strings as `curate.checks.repetition.normalised`, faster."""
+    return (
+        expr.str.to_uppercase()
+        .str.to_lowercase()
+        .str.replace_all(_PUNCT_RUN, " ")
+        .str.strip_chars()
+    )
 
 
 def _doc_keys(batch: Batch) -> pl.DataFrame:
@@ -126,7 +142,7 @@ class DuplicateDocuments(Rule):
     def collect(self, batch: Batch) -> Any:
         p = self.params
         keys = _doc_keys(batch)
-        norm = batch.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+        norm = batch.docs.select(DOC, fast_normalised(pl.col("text")).alias("_t"))
         frame = keys.join(norm, on=DOC, maintain_order="left").filter(pl.col("_t") != "")
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
         frame = frame.with_columns(
@@ -148,9 +164,9 @@ class DuplicateDocuments(Rule):
         )
         return {"files": files, "docs": docs}
 
-    def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def _shingles_plain(self, frame: pl.DataFrame) -> pl.DataFrame:
         """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order;
-        documents with fewer words have none."""
+        documents with fewer words have none. The definition (`_shingles` is faster)."""
         k = self.params.shingle_words
         w = (
             frame.select(DOC, pl.col("_t").str.split(" ").alias("_w"))
@@ -169,6 +185,33 @@ class DuplicateDocuments(Rule):
             w.with_columns(g.alias("_x"))
             .filter(pl.col("_pos") + k <= pl.col("_nw"))
             .select(DOC, "_x")
+        )
+
+    def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`_shingles_plain`'s values with Series and numpy instead of a frame of words: word
+        positions from the list lengths, and the hash chain over slices (row r of the shingle
+        starting at word r) instead of shifts, whose null tails are filtered out anyway. The
+        hashes stay polars' own (word hash, then struct hashes), so the values are the same."""
+        k = self.params.shingle_words
+        words = frame["_t"].str.split(" ")
+        nw = words.list.len().to_numpy().astype(np.int64)
+        h = words.explode().hash(_SEED)
+        n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
+        if n <= 0:
+            return pl.DataFrame({DOC: frame[DOC].head(0), "_x": pl.Series([], dtype=pl.UInt64)})
+        g = h.head(n)
+        for i in range(1, k):
+            g = pl.DataFrame({"a": g, "b": h.slice(i, n)}).to_struct().hash(_SEED)
+        # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
+        ends = np.cumsum(nw)
+        back = np.arange(1, k)
+        last = ends[:, None] - back
+        keep = np.ones(len(h), dtype=bool)
+        keep[last[back <= nw[:, None]]] = False
+        keep = keep[:n]
+        doc = np.repeat(frame[DOC].to_numpy(), np.maximum(nw - k + 1, 0))
+        return pl.DataFrame(
+            [pl.Series(DOC, doc).cast(frame.schema[DOC]), pl.Series("_x", g.to_numpy()[keep])]
         )
 
     def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
@@ -228,7 +271,7 @@ class DuplicateDocuments(Rule):
     def _bands_plain(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The definition of the band hashes (`_bands` computes the same values faster)."""
         p = self.params
-        sh = self._shingles(frame)
+        sh = self._shingles_plain(frame)
         perms = _permutations(p.bands * p.rows, p.seed)
         x = pl.col("_x")
         # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
