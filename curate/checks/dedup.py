@@ -188,10 +188,11 @@ class DuplicateDocuments(Rule):
         )
 
     def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`_shingles_plain`'s values with Series and numpy instead of a frame of words: word
-        positions from the list lengths, and the hash chain over slices (row r of the shingle
-        starting at word r) instead of shifts, whose null tails are filtered out anyway. The
-        hashes stay polars' own (word hash, then struct hashes), so the values are the same."""
+        """`_shingles_plain`'s values (for `_t` neither null nor empty, as collect hands it) with
+        Series and numpy instead of a frame of words: word positions from the list lengths, and
+        the hash chain over slices (row r: the shingle starting at word r) instead of shifts,
+        whose null tails are filtered out anyway. The hashes stay polars' own (word hash, then
+        struct hashes), so the values are the same."""
         k = self.params.shingle_words
         words = frame["_t"].str.split(" ")
         nw = words.list.len().to_numpy().astype(np.int64)
@@ -237,7 +238,10 @@ class DuplicateDocuments(Rule):
         if sh.height == 0:
             return self._band_hashes(
                 pl.DataFrame(
-                    schema={DOC: pl.Int64, **{f"m{i}": pl.UInt64 for i in range(p.bands * p.rows)}}
+                    schema={
+                        DOC: sh.schema[DOC],
+                        **{f"m{i}": pl.UInt64 for i in range(p.bands * p.rows)},
+                    }
                 )
             )
         perms = _permutations(p.bands * p.rows, p.seed)
