@@ -143,17 +143,21 @@ class DuplicateDocuments(Rule):
         p = self.params
         keys = _doc_keys(batch)
         norm = batch.docs.select(DOC, fast_normalised(pl.col("text")).alias("_t"))
-        frame = keys.join(norm, on=DOC, maintain_order="left").filter(pl.col("_t") != "")
+        # keys and texts are row for row the batch's documents: filter both, no join (a join
+        # would copy the texts)
+        keep = (norm["_t"] != "").fill_null(False)
+        keys, norm = keys.filter(keep), norm.filter(keep)
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        frame = frame.with_columns(
-            pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact")
+        hashes = norm.select(
+            DOC, pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact")
         )
         band_cols = [f"b{j}" for j in range(p.bands)]
-        if p.near and frame.height:
-            bands = self._bands(frame.select(DOC, "_t"))
-            frame = frame.join(bands, on=DOC, how="left", maintain_order="left")
+        if p.near and norm.height:
+            bands = self._bands(norm)
+            hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
         else:
-            frame = frame.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
+            hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
+        frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")
         files = sorted(set(frame["file"].to_list()))
         fid = {f: i for i, f in enumerate(files)}
         docs = frame.select(
