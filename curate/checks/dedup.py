@@ -16,7 +16,7 @@ FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
 _SEED = 0xD0C5
 _MASK32 = (1 << 32) - 1
-# shingles per numpy block of the MinHash minimum (whole documents): measured fastest at 8192
+# shingles per numpy block of the MinHash minimum: measured fastest at 8192
 # (112 permutations x 8192 x 8 bytes = 7 MB) on 2 KB web documents, 2.5x less than polars
 _BLOCK = 8192
 
@@ -234,9 +234,9 @@ class DuplicateDocuments(Rule):
     def _bands(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Band hashes (`__doc`, b0..b{bands-1}) of the documents' MinHash signatures: the same
         values as `_bands_plain`, the definition, at a fraction of its cost. The minimum runs in
-        numpy over blocks of whole documents' shingles, every permutation on a block while it
-        sits in cache, and takes the minimum of the full 64-bit value before the shift: the top
-        32 bits are monotone in the value, so min(v >> 32) == min(v) >> 32 (one pass less)."""
+        numpy over blocks of shingles, every permutation on a block while it sits in cache, and
+        takes the minimum of the full 64-bit value before the shift: the top 32 bits are
+        monotone in the value, so min(v >> 32) == min(v) >> 32 (one pass less)."""
         p = self.params
         sh = self._shingles(frame)
         if sh.height == 0:
@@ -255,20 +255,19 @@ class DuplicateDocuments(Rule):
         doc = sh[DOC].to_numpy()
         # shingles are grouped by document, in document order: each run is one document
         starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-        ends = np.append(starts[1:], len(x))
-        sig = np.empty((len(perms), len(starts)), dtype=np.uint64)
-        # one buffer for every block: a fresh 7 MB array per block costs its page faults
-        buf = np.empty(len(perms) * max(_BLOCK, int((ends - starts).max())), dtype=np.uint64)
-        i = 0
-        while i < len(starts):
-            # whole documents, up to _BLOCK shingles (at least one document)
-            j = max(int(np.searchsorted(ends, starts[i] + _BLOCK, side="right")), i + 1)
-            lo, hi = starts[i], ends[j - 1]
-            h = buf[: len(perms) * (hi - lo)].reshape(len(perms), hi - lo)
+        sig = np.full((len(perms), len(starts)), np.iinfo(np.uint64).max, dtype=np.uint64)
+        # one buffer for every block: a fresh 7 MB array per block costs its page faults; a block
+        # cuts through documents (a long one spans several): partial minimums are folded in
+        buf = np.empty((len(perms), _BLOCK), dtype=np.uint64)
+        for lo in range(0, len(x), _BLOCK):
+            hi = min(lo + _BLOCK, len(x))
+            d0 = int(np.searchsorted(starts, lo, side="right")) - 1
+            d1 = int(np.searchsorted(starts, hi, side="left"))
+            h = buf[:, : hi - lo]
             np.multiply(a, x[lo:hi], out=h)  # permutations x shingles, wraps mod 2^64
             np.add(h, b, out=h)
-            sig[:, i:j] = np.minimum.reduceat(h, starts[i:j] - lo, axis=1)
-            i = j
+            part = np.minimum.reduceat(h, np.maximum(starts[d0:d1], lo) - lo, axis=1)
+            np.minimum(sig[:, d0:d1], part, out=sig[:, d0:d1])
         sig >>= np.uint64(32)
         mins = pl.DataFrame(
             [pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])]
