@@ -1,0 +1,113 @@
+"""duplicate-documents' fast paths give exactly the values of their plain definitions: the band
+hashes are compared across batches, shards and runs, so they must not change."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+
+from curate.checks.base import DOC, Batch
+from curate.checks.dedup import fast_normalised
+from curate.checks.repetition import normalised
+from curate.config import load_ruleset
+
+WORDS = (
+    "the harbour authority said on monday that old ferry terminal will close for repairs in "
+    "march passengers board at north pier until work ends"
+).split()
+
+TEXTS = [
+    "",
+    " ",
+    "  \t\n ",
+    "word",
+    "two words",
+    "three little words",
+    "exactly four words here",
+    "five words make one shingle",
+    "Hello, world!!  Hello -- world... (again) $5 + 3 = 8; 1,000 vs 1000.",
+    "  leading and trailing spaces, tabs\tand\nnew lines \u00a0 and no-break spaces  ",
+    "Ünïcödé façade — naïve coöperation «quoted» ‹single› “curly” ‘marks’ … ellipsis",
+    "Привет, мир! Это короткий текст на русском языке, с пунктуацией и цифрами 12 345.",
+    "東京都は月曜日、新しい計画を発表した。市民は、駅の近くで説明会に参加できる。",
+    "مرحبا بالعالم، هذا نص قصير باللغة العربية؛ فيه علامات ترقيم!",
+    "Ελληνικά: ένα σύντομο κείμενο, με τόνους και σημεία στίξης· τέλος.",
+    "İstanbul ılık ISPARTA ıı İİ ǅ ǈ ß ẞ ﬁ ﬀ Σσς",
+    "emoji 🙂🙂 and symbols ©®™ €£¥ ±×÷ → ← and math ∑ ∫ √ ∞ <tag> {json: [1, 2]}",
+    "a\u2028b\u2029c\u3000d\u200be\u205ff\u180eg",
+    "!!! ??? ... --- ***",
+    "repeat repeat repeat repeat repeat repeat repeat repeat repeat repeat",
+]
+
+
+def _many(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(0, 120))]
+        seps = [rng.choice([" ", " ", " ", ", ", ". ", "  ", "\n", " - "]) for _ in words]
+        out.append("".join(w + s for w, s in zip(words, seps, strict=True)))
+    return out
+
+
+def _rule(**params):
+    rs = load_ruleset(
+        {"name": "t", "rules": [{"rule": "duplicate-documents", "action": "drop", **params}]}
+    )
+    (rule,) = rs.build()
+    return rule
+
+
+def _frame(texts: list[str | None]) -> pl.DataFrame:
+    batch = Batch.from_texts(pl.Series("text", texts, dtype=pl.String))
+    return batch.docs.select(DOC, normalised(pl.col("text")).alias("_t")).filter(pl.col("_t") != "")
+
+
+def test_fast_normalisation_is_the_plain_one():
+    texts = [*TEXTS, None, *_many(200)]
+    s = pl.Series("t", texts, dtype=pl.String)
+    fast = pl.select(fast_normalised(pl.lit(s))).to_series()
+    plain = pl.select(normalised(pl.lit(s))).to_series()
+    assert fast.to_list() == plain.to_list()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"shingle_words": 1}, {"shingle_words": 3, "bands": 5, "rows": 3, "seed": 9}],
+)
+@pytest.mark.parametrize("texts", ["hand", "many"])
+def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
+    rule = _rule(**params)
+    frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(3000))
+    fast, plain = rule._shingles(frame), rule._shingles_plain(frame)
+    assert fast.schema == plain.schema
+    assert fast.to_dicts() == plain.to_dicts()
+    fast = rule._bands(frame).sort(DOC)
+    plain = rule._bands_plain(frame).sort(DOC)
+    assert fast.schema == plain.schema
+    assert fast.height == plain.height > 0
+    assert fast.to_dicts() == plain.to_dicts()
+
+
+def test_documents_shorter_than_a_shingle_have_no_bands():
+    rule = _rule()
+    frame = _frame(["one", "one two", "one two three four", "a b c d e"])
+    assert rule._shingles(frame).to_dicts() == rule._shingles_plain(frame).to_dicts()
+    assert rule._bands(frame)[DOC].to_list() == rule._bands_plain(frame)[DOC].to_list() == [3]
+    short = _frame(["one", "one two three"])
+    assert rule._shingles(short).height == 0
+    assert rule._bands(short).height == rule._bands_plain(short).height == 0
+    assert rule._bands(short).schema == rule._bands_plain(short).schema
+
+
+def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
+    import curate.checks.dedup as dedup
+
+    monkeypatch.setattr(dedup, "_BLOCK", 16)  # many blocks, and documents longer than one
+    rule = _rule()
+    frame = _frame(_many(60) + [" ".join(WORDS * 5)])
+    fast, plain = rule._bands(frame).sort(DOC), rule._bands_plain(frame).sort(DOC)
+    assert fast.height == plain.height and fast[DOC][-1] == frame[DOC][-1]
+    assert fast.to_dicts() == plain.to_dicts()
