@@ -11,6 +11,7 @@ import polars as pl
 
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param
+from curate.checks.repetition import normalised
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
@@ -19,23 +20,6 @@ _MASK32 = (1 << 32) - 1
 # shingles per numpy block of the MinHash minimum: measured fastest at 8192
 # (112 permutations x 8192 x 8 bytes = 7 MB) on 2 KB web documents, 2.5x less than polars
 _BLOCK = 8192
-
-
-# repetition.normalised's `[\p{P}\p{S}\s]+` -> " ", without the matches that change nothing: a run
-# of two or more, or one character other than the space. A lone space (most matches: every gap
-# between words) is left as it is, which is what replacing it by a space gives; a match still
-# starts only at the start of a run, so every run becomes one space as before. 2.6x faster.
-_PUNCT_RUN = r"[\p{P}\p{S}\s]{2,}|[[\p{P}\p{S}\s]--[ ]]"
-
-
-def fast_normalised(expr: pl.Expr) -> pl.Expr:
-    """The same strings as `curate.checks.repetition.normalised`, faster."""
-    return (
-        expr.str.to_uppercase()
-        .str.to_lowercase()
-        .str.replace_all(_PUNCT_RUN, " ")
-        .str.strip_chars()
-    )
 
 
 def _doc_keys(batch: Batch) -> pl.DataFrame:
@@ -142,7 +126,7 @@ class DuplicateDocuments(Rule):
     def collect(self, batch: Batch) -> Any:
         p = self.params
         keys = _doc_keys(batch)
-        norm = batch.docs.select(DOC, fast_normalised(pl.col("text")).alias("_t"))
+        norm = batch.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
         # keys and texts are row for row the batch's documents: filter both, no join (a join
         # would copy the texts)
         keep = (norm["_t"] != "").fill_null(False)
