@@ -203,8 +203,9 @@ def build_params(cls: type, kwargs: dict[str, Any], fail, where: str) -> Any:
     hints = param_types(cls.Params)
     for key, value in kwargs.items():
         if key not in fields:
-            valid = ", ".join(["action", *fields]) or "action"
-            fail(f"{where}: unknown key {key!r}{_suggest(key, list(fields))}; valid keys: {valid}")
+            keys = ["action", *fields]
+            valid = ", ".join(keys)
+            fail(f"{where}: unknown key {key!r}{_suggest(key, keys)}; valid keys: {valid}")
         err = _type_error(value, hints[key])
         if err:
             fail(f"{where}.{key}: {err}")

@@ -32,3 +32,10 @@ def test_out_of_range_values_name_the_range(tmp_path, rule, key, value, says):
 
 def test_in_range_values_load(tmp_path):
     _load(tmp_path, "truncated-text", "corpus_prefix_ratio", 1.0)
+
+
+def test_a_misspelt_action_key_gets_a_suggestion(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("name: t\nrules:\n  - rule: truncated-text\n    acton: flag\n")
+    with pytest.raises(RuleSetError, match=r"unknown key 'acton' \(did you mean 'action'\?\)"):
+        load_ruleset(str(path))
