@@ -153,9 +153,12 @@ def _spilled(batches: Iterable, prefix: str):
         _remove_spill(prefix)
         return
     tmp = prefix + ".batches.tmp"
-    with open(tmp, "wb") as f:
-        pickle.dump(index, f)
-    os.replace(tmp, prefix + ".batches")
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(index, f)
+        os.replace(tmp, prefix + ".batches")
+    except OSError:  # the disk filled at the last step: pass 2 reads the input again
+        _remove_spill(prefix)
 
 
 def _read_spill(prefix: str):
@@ -461,10 +464,10 @@ class Runner:
 
         results: list[Any] = [None] * len(args)
         futures = {self._pool.submit(fn, *a): i for i, a in enumerate(args)}
-        if self.options.while_waiting is not None:
-            idle, self.options.while_waiting = self.options.while_waiting, None
-            idle()
         try:
+            if self.options.while_waiting is not None:
+                idle, self.options.while_waiting = self.options.while_waiting, None
+                idle()
             for fut in as_completed(futures):
                 i = futures[fut]
                 results[i] = fut.result()

@@ -101,6 +101,25 @@ def test_a_spill_that_cannot_be_written_is_left_out(tmp_path):
     assert stats.input == 1  # read from the input
 
 
+def test_a_spill_whose_index_cannot_be_written_is_left_out(tmp_path, monkeypatch):
+    # the disk fills after the last batch, while the list of batches is written: the corpus
+    # pass still succeeds and pass 2 reads the input
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": "One document. It ends."}])
+    (shard,), _ = discover([str(corpus)])
+    spill = str(tmp_path / "000000")
+
+    def full_disk(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(engine.pickle, "dump", full_disk)
+    aggs = engine.collect_shard(_rules(tmp_path), shard, spill=spill)
+    monkeypatch.undo()
+    assert set(aggs) == {"boilerplate-lines", "truncated-text"}
+    assert not [n for n in os.listdir(tmp_path) if n.startswith("000000.")]
+    stats = engine.process_shard(_rules(tmp_path), shard, {}, None, spill=spill)
+    assert stats.input == 1  # read from the input
+
+
 def test_a_run_with_corpus_rules_spills_and_cleans_up(tmp_path):
     src = sample_corpus(tmp_path, 2)
     rules = _rules(tmp_path)

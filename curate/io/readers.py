@@ -43,9 +43,10 @@ TXT_PER_SHARD = 2000
 # comes first. The rules' intermediate frames (lines, tokens) take ~50-70x a batch's text while it
 # is evaluated, so the text bytes, not the rows, set a run's peak memory: a batch of 4,096 long
 # documents would otherwise peak far above one of short ones, and a run with larger shards above
-# one with smaller. Smaller batches cost CPU: each batch costs the rules a fixed ~85 ms (session 2,
-# bench/results/throughput.md), ~20% of a 2 MB batch's time and ~10% of a 4 MB one's against
-# 5% at 8 MB; 4 MB (~2,000 web documents of 2 KB) peaks at ~0.5 GB.
+# one with smaller. Smaller batches cost CPU: each batch costs the rules a fixed ~90 ms and the
+# batch function ~12 ms (bench/batch_cost.py, bench/results/throughput.md), ~20% of a 2 MB
+# batch's time and ~10% of a 4 MB one's; 8 MB batches saved ~2% of a whole 200k-document run
+# for ~50 MiB more peak memory (session 3); 4 MB (~2,000 web documents of 2 KB) peaks at ~0.4 GB.
 BATCH_ROWS = 4096
 BATCH_BYTES = 4 * 1024 * 1024
 READ_BLOCK = 1024 * 1024  # .jsonl is read in blocks of this many bytes, split into lines
@@ -339,8 +340,8 @@ class _Limit:
 
     def even(self, total: int) -> _Limit:
         """The byte limit that cuts `total` bytes into equal batches near nbytes (within 1.5x):
-        4.1 MB in two batches, not two of 2 MB and one of 0.1 MB (each batch costs the rules a
-        fixed ~80 ms, bench/results/throughput.md)."""
+        4.1 MB in two batches, not two of 2 MB and one of 0.1 MB (each batch has a fixed cost of
+        ~100 ms, see BATCH_BYTES)."""
         if total <= 0 or self.nbytes <= 0:
             return self
         k = round(total / self.nbytes)
