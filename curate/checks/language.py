@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
+from curate.checks.words import distinct_lines
 
 UND = "und"
 BACKENDS = ("ngram", "langdetect")
@@ -73,24 +74,6 @@ def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
     starts = np.flatnonzero(new)
     unit_chars = (np.add.reduceat(chars[idx] + 1, starts) - 1) if len(idx) else idx
     return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
-
-
-def _distinct(texts: pl.Series) -> tuple[list[str], np.ndarray]:
-    """(the distinct texts in order of first appearance, int64[len(texts)]: each text's index in
-    them)."""
-    if len(texts) == 0:
-        return [], np.zeros(0, dtype=np.int64)
-    groups = (
-        pl.DataFrame({"text": texts, "i": np.arange(len(texts), dtype=np.int64)})
-        .group_by("text", maintain_order=True)
-        .agg("i")
-    )
-    members = groups["i"]
-    inverse = np.empty(len(texts), dtype=np.int64)
-    inverse[members.explode().to_numpy()] = np.repeat(
-        np.arange(len(groups), dtype=np.int64), members.list.len().to_numpy()
-    )
-    return groups["text"].to_list(), inverse
 
 
 def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
@@ -261,7 +244,10 @@ class LanguageMismatch(Rule):
 
         p = self.params
         read = np.flatnonzero(par.read)
-        texts, inverse = _distinct(batch.lines[LINE].gather(read).str.slice(0, p.line_chars))
+        distinct, inverse = distinct_lines(
+            batch.lines[LINE].gather(read).str.slice(0, p.line_chars)
+        )
+        texts = distinct.to_list()
         # web pages repeat their menus, footers and cookie notices: each distinct line is scored
         # once per batch (a text's scores never depend on the other texts it is scored with)
         distinct_scores, distinct_letters = score(texts)
