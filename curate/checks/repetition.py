@@ -51,12 +51,6 @@ def normalised(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def compact(expr: pl.Expr) -> pl.Expr:
-    """The key two repeats share: the normalised text without any space, so that "1,000" and
-    "1000", or a paragraph wrapped at other places, compare equal."""
-    return normalised(expr).str.replace_all(" ", "", literal=True)
-
-
 # Unicode White_Space, the characters `\s` matches: a word is a run of anything else. Every one
 # but the space is turned into a space before splitting on spaces (one pass, no regex).
 _WHITESPACE = (
@@ -259,15 +253,6 @@ _FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
 _TOKEN_FOLD_COUNTS = (*_FOLD_COUNTS, "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
 
 
-def _fingerprint(counts: list[np.ndarray]) -> np.ndarray:
-    """The counts of _FOLD_COUNTS as one uint64, linear in the counts (wrapping arithmetic): the
-    fingerprint of a line is the sum of its pieces' fingerprints."""
-    fp = np.zeros(len(counts[0]) if counts else 0, dtype=np.uint64)
-    for c in counts:
-        fp = fp * _MULT + c.astype(np.uint64)
-    return fp
-
-
 def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Wrapping uint64 sums of `values` over consecutive segments of `sizes` values each."""
     cs = np.empty(len(values) + 1, dtype=np.uint64)
@@ -278,8 +263,9 @@ def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
-    """`_fingerprint` of each string's counts of `classes` (each "[xX]", ASCII letters), read
-    from the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
+    """Each string's counts of `classes` (each "[xX]", ASCII letters) as one uint64, linear in
+    the counts (wrapping arithmetic: a line's fingerprint is the sum of its pieces'), read from
+    the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
     a per-byte weight summed per string gives every count in one pass (a regex count per class
     and string costs ten times more on a vocabulary of short strings)."""
     arr = strings.to_arrow()
@@ -336,17 +322,13 @@ def line_repeats(
         pl.col(DOC).cast(pl.Int64),
         L.str.len_chars().cast(pl.Int64).alias("_n"),
         (L.str.strip_chars() == "").alias("_blank"),
-        *[
-            L.str.count_matches(c).alias(f"_c{i}")
-            for i, c in enumerate(_FOLD_COUNTS if tokens is None else ())
-        ],
     ).with_columns(
         pl.col("_blank").cum_sum().cast(pl.Int64).alias("_pid"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
     )
     if tokens is None:
         n_counts = len(_FOLD_COUNTS)
-        fp_all = _fingerprint([fr.get_column(f"_c{i}").to_numpy() for i in range(n_counts)])
+        fp_all = _letter_fingerprints(lines.get_column(LINE).rechunk(), _FOLD_COUNTS)
     else:
         n_counts = len(_TOKEN_FOLD_COUNTS)
         fp_all = token_fingerprints(tokens, lines.height)
