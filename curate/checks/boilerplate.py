@@ -525,7 +525,7 @@ class BoilerplateLines(Rule):
         document order, so every per-document window (previous line, nearest anchor above and
         below, runs, clusters) is a global shift, fill or cumulative sum with the document's
         first and last row as bounds instead of an `over(__doc)`; the text features are
-        computed once per distinct line when lines repeat (numbered by one categorical cast);
+        computed once per distinct line when lines repeat (numbered by `words.distinct_lines`);
         the costly regexes run only on the lines their limits leave (pl.when evaluates every
         row); evaluate() runs this on a thread of its own so that the rule's regexes stay
         compiled from batch to batch (regex_thread). The classification is the one described
@@ -673,8 +673,8 @@ class BoilerplateLines(Rule):
         # Everything but the context depends on the line's text alone: with many repeated
         # lines in a batch (templates, menus), the text features are computed once per
         # distinct line. The check costs a hash of each line.
-        # (one categorical cast numbers the distinct lines: cheaper than unique() and a join
-        # back on the text)
+        # (words.distinct_lines numbers them with arrow's dictionary encoding: cheaper than
+        # unique() and a join back on the text)
         distinct, inverse = distinct_lines(lines.get_column("_s"))
         if len(distinct) <= DEDUP_MAX_SHARE * lines.height:
             feats = self._features(distinct.alias("_s").to_frame(), recurring).drop("_s")

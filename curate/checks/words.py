@@ -90,8 +90,9 @@ def token_frame(docs: pl.DataFrame, doc_col: str = "__doc", text_col: str = "tex
     token without leading and trailing punctuation and `low` is `bare` lower-cased.
 
     The definition, applied the plain way (the TOKEN regex over each whole text, every test on
-    every token); the quality family uses `line_tokens`, which gives the same counts several
-    times faster (tests/checks/test_quality.py checks the two agree)."""
+    every token); the quality family uses `batch_line_tokens` (the tokens of each distinct
+    line), which gives the same counts several times faster (tests/checks/test_quality.py
+    checks the two agree)."""
     tok = pl.col("tok")
     return (
         docs.select(doc_col, tokens(pl.col(text_col)).alias("tok"))
