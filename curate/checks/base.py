@@ -172,6 +172,19 @@ class Batch:
             new._carried[key] = (value, follow, both)
         return new
 
+    def doc_of_line(self) -> np.ndarray:
+        """Per line of `lines`: its document's row in `docs` (int64), computed once per batch."""
+
+        def compute() -> np.ndarray:
+            ids = self.docs.get_column(DOC).to_numpy()
+            if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
+                return self.lines.get_column(DOC).to_numpy().astype(np.int64)
+            rows = self.docs.select(DOC).with_row_index("__row")
+            joined = self.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
+            return joined.get_column("__row").to_numpy().astype(np.int64)
+
+        return self.memo("doc_of_line", compute)
+
     def per_doc(self, frame: pl.DataFrame, value: str, fill: Any = 0) -> pl.Series:
         """Align a per-document aggregate (`__doc`, value) to the batch's documents."""
         return (

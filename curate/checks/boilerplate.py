@@ -814,7 +814,7 @@ class BoilerplateLines(Rule):
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
-        doc = _doc_rows(batch)
+        doc = batch.doc_of_line()
         codes = code.to_numpy().astype(np.int64)
         width = len(REASONS) + 1
         per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
@@ -941,17 +941,6 @@ def _fold(lower: pl.Expr) -> pl.Expr:
     # `\s+` -> " " rewritten as: any whitespace run other than a single space -> " " (the same
     # string; most lines have only single spaces, so almost nothing is replaced: 4x faster)
     return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
-
-
-def _doc_rows(batch: Batch) -> np.ndarray:
-    """Per line of the batch: its document's row in batch.docs."""
-    ids = batch.docs.get_column(DOC).to_numpy()
-    doc = batch.lines.get_column(DOC).to_numpy().astype(np.int64)
-    if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
-        return doc
-    rows = batch.docs.select(DOC).with_row_index("_row")
-    joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
-    return joined.get_column("_row").to_numpy().astype(np.int64)
 
 
 def _on_rows(

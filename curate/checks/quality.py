@@ -91,7 +91,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
         _lorem_ipsum(distinct).alias("lorem_ipsum"),
     )
-    doc_of_line = _doc_of_line(batch)
+    doc_of_line = batch.doc_of_line()
     nonblank = tests.get_column("nonblank").to_numpy()[inverse]
     doc_nb = doc_of_line[nonblank]
     inv_nb = inverse[nonblank]
@@ -117,7 +117,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
     ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
-    words = lt.per_group(_doc_of_line(batch), batch.n, ends)
+    words = lt.per_group(batch.doc_of_line(), batch.n, ends)
     # these needles hold no newline and no blank line holds them, so a text's count is the sum
     # over its lines (also after a strip, which tidies away only blank lines); newlines and
     # characters are counted on the text, which a strip may have rebuilt
@@ -214,20 +214,6 @@ def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
     return batch_distinct_lines(batch)
 
 
-def _doc_of_line(batch: Batch) -> np.ndarray:
-    """Per line of the batch: its document's row in batch.docs."""
-
-    def compute() -> np.ndarray:
-        ids = batch.docs.get_column(DOC).to_numpy()
-        if np.array_equal(ids, np.arange(len(ids))):  # as Batch.from_texts numbers them
-            return batch.lines.get_column(DOC).to_numpy().astype(np.int64)
-        rows = batch.docs.select(DOC).with_row_index("__row")
-        joined = batch.lines.select(DOC).join(rows, on=DOC, how="left", maintain_order="left")
-        return joined.get_column("__row").to_numpy().astype(np.int64)
-
-    return batch.memo("quality_doc_of_line", compute)
-
-
 def _javascript_lines(batch: Batch) -> pl.Series:
     """Per line of the batch: does it contain "javascript" in any case (C4)."""
 
@@ -242,7 +228,7 @@ def _javascript_lines(batch: Batch) -> pl.Series:
 def _javascript_per_doc(batch: Batch) -> np.ndarray:
     """Per document: its lines containing "javascript" in any case."""
     js = _javascript_lines(batch).to_numpy().astype(np.float64)
-    return np.bincount(_doc_of_line(batch), weights=js, minlength=batch.n).astype(np.int64)
+    return np.bincount(batch.doc_of_line(), weights=js, minlength=batch.n).astype(np.int64)
 
 
 def _lorem_ipsum(text: pl.Series) -> pl.Series:
@@ -1021,7 +1007,7 @@ class UnterminatedLines(_QualityRule):
             .select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
         )
         bad_line = tests.get_column("_bad").to_numpy()[lt.inverse]
-        doc_of_line = _doc_of_line(batch)
+        doc_of_line = batch.doc_of_line()
         n = pl.Series(
             np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
         )

@@ -39,3 +39,15 @@ def test_memo_of_the_lines_follows_strips_and_others_end():
     # a memo never computed before the strip is computed on the stripped batch
     assert twice.memoized("never") is None
     assert twice.memo("new", lambda: twice.lines.height) == 3
+
+
+def test_doc_of_line_gives_each_line_its_document_row():
+    batch = Batch.from_texts(pl.Series(["a\nb", "", "c"]))
+    rows = batch.doc_of_line()
+    assert rows.tolist() == batch.lines.get_column("__doc").to_list()
+    assert rows.dtype == np.int64
+    # documents numbered otherwise (not their rows): each line still gets its document's row
+    docs = batch.docs.with_columns((pl.col("__doc") * 10 + 5).alias("__doc"))
+    lines = batch.lines.with_columns((pl.col("__doc") * 10 + 5).alias("__doc"))
+    other = Batch(docs, lines, {})
+    assert other.doc_of_line().tolist() == rows.tolist()
