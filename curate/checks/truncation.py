@@ -547,8 +547,9 @@ FIRST_LINES = 2
 END_CHARS = 400
 # the last lines judged first are looked for within this many characters of the end
 LAST_LINES_CHARS = 1000
-# a word for the mid-word test: letters, marks and digits (apostrophes and hyphens split words)
-WORD = r"[\p{L}\p{M}\p{N}]+"
+# a word character for the mid-word test: letters, marks and digits (apostrophes and hyphens
+# split words)
+WORD_CHAR = r"[\p{L}\p{M}\p{N}]"
 # The text stops on a space or tab after its last word ("... will credit "): a cap in characters
 # or bytes cuts after a space as often as after any letter, while a complete text, as published
 # or extracted, ends on its last mark or a line break (none of the 756 complete documents of
@@ -577,41 +578,24 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
     return rf"(?i)(?:^|\s)(?:{alternation})\s*(?:\.\.\.|…)\s*$" if long else r"$^"
 
 
-# the characters _unbalanced can find open: without one, a line leaves nothing open
+# the characters _unbalanced_lines can find open: without one, a line leaves nothing open
 OPENERS = r'[(\[{«「『《（"“”„]'
 # a double quote that opens (follows a space, precedes a word) with no quote after it
 QUOTE_OPENS = r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$'
-# the bracket pairs and the double quotes (straight or curly) _unbalanced counts
+# the bracket pairs and the double quotes (straight or curly) _unbalanced_lines counts
 BRACKETS = ("()", "[]", "{}", "«»", "「」", "『』", "《》", "（）")
 QUOTES = '"“”„'
-
-
-def _count_chars(expr: pl.Expr, chars: str) -> pl.Expr:
-    """How many of these characters a text holds: literal counts, one per character, equal to
-    `count_matches` of their class (one character never overlaps another) without compiling a
-    regex (polars keeps 32 compiled patterns per thread: a rule set of more recompiles every
-    pattern in every batch)."""
-    counts = [expr.str.count_matches(c, literal=True) for c in chars]
-    return pl.sum_horizontal(counts) if len(counts) > 1 else counts[0]
-
-
-def _unbalanced(expr: pl.Expr) -> pl.Expr:
-    """More brackets or quotes opened than closed in the text: the definition, per character
-    (the rule runs `_unbalanced_lines`, the same test in one pass)."""
-    opened = [_count_chars(expr, o) > _count_chars(expr, c) for o, c in BRACKETS]
-    # double quotes, straight or curly (web text mixes them): an odd count whose last quote
-    # opens (follows a space, precedes a word) leaves one open; inch marks (4" x 9") and closing
-    # quotes do not
-    opened.append((_count_chars(expr, QUOTES) % 2 == 1) & expr.str.contains(QUOTE_OPENS))
-    return pl.any_horizontal(opened)
+_BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
 def _unbalanced_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """`_unbalanced` of each line (`__doc`, `last`: one line per document) as `unbalanced`, from
-    the line's brackets and quotes taken out in one pass and counted together, where counting
-    each character apart costs a pass per character."""
+    """Per line (`__doc`, `last`: one line per document), `unbalanced`: more brackets of a pair
+    opened than closed, or an odd count of double quotes (straight or curly: web text mixes
+    them) whose last one opens (follows a space, precedes a word; inch marks as in 4" x 9" and
+    closing quotes do not). The brackets and quotes are taken out in one pass and counted
+    together, where counting each apart costs a pass per character."""
     chars = (
-        lines.select(DOC, pl.col("last").str.extract_all(r'[()\[\]{}«»「」『』《》（）"“”„]'))
+        lines.select(DOC, pl.col("last").str.extract_all(_BRACKETS_AND_QUOTES))
         .explode("last")
         .group_by(DOC)
         .agg(
@@ -1416,7 +1400,7 @@ class TruncatedText(Rule):
         # longer word when the piece after it starts with a word character or is empty but not
         # the last (the next occurrence follows). Same verdicts as splitting the documents into
         # words (tests/checks/test_truncation.py), without a string per word.
-        word_char = r"[\p{L}\p{M}\p{N}]"
+        word_char = WORD_CHAR
         # (the piece after the last one of a document is never read: its rows are dropped)
         piece, after = pl.col("p"), pl.col("p").shift(-1)
         k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
