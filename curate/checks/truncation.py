@@ -1137,7 +1137,7 @@ class TruncatedText(Rule):
         )
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
-            mid_word = mid_word | self._corpus_mid_word(batch)
+            mid_word = mid_word | self._corpus_mid_word(batch, end)
         trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
         # the text after the last line break (a regex for it retries at every position of a line)
         last_line = stripped.str.split("\n").list.last().str.strip_chars()
@@ -1454,16 +1454,16 @@ class TruncatedText(Rule):
         )
         return broken | batch.per_doc(found, "found", False)
 
-    def _corpus_mid_word(self, batch: Batch) -> pl.Series:
+    def _corpus_mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The text ends in a word (two letters or more after a space, a quote or a bracket)
         that longer words of the other documents start with more than `corpus_prefix_ratio`
         times as often as it occurs whole in them: the corpus as the dictionary of the mid-word
-        test. The document's own occurrences are taken out of both counts."""
+        test. The document's own occurrences are taken out of both counts. `end`: the texts'
+        last END_CHARS characters."""
         words = (batch.corpus.get(self.name) or {}).get("words")
         none = pl.Series([False] * batch.n, dtype=pl.Boolean)
         if not words:
             return none
-        end = batch.text.fill_null("").str.tail(END_CHARS)
         docs = (
             batch.docs.select(
                 DOC,
@@ -1484,7 +1484,9 @@ class TruncatedText(Rule):
             .join(prefix, on="h", how="left")
             .with_columns(pl.col("whole").fill_null(0), pl.col("prefix").fill_null(0))
             .filter(pl.col("prefix") > 0)
-            .join(batch.docs.select(DOC, pl.col("text").str.to_lowercase()), on=DOC, how="left")
+            .join(batch.docs.select(DOC, "text"), on=DOC, how="left")
+            # only the candidates' texts are lower-cased
+            .with_columns(pl.col("text").str.to_lowercase())
         )
         # The document's own occurrences come out of both counts. Counting them needs a regex
         # per document; a literal count (which also finds the word inside longer words) bounds
