@@ -128,6 +128,19 @@ class RunStats:
 
         return asdict(self)
 
+    def to_json(self) -> str:
+        """json.dumps(self.to_dict()), without asdict's deep copy of every example (a shard's
+        statistics hold up to 5 examples of 4,000 characters per rule: ~10 ms a shard)."""
+        import dataclasses
+        import json
+
+        def fields(o: Any) -> dict[str, Any]:
+            if dataclasses.is_dataclass(o) and not isinstance(o, type):
+                return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
+            raise TypeError(f"{o.__class__.__name__} is not JSON serialisable")
+
+        return json.dumps(self, default=fields)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunStats:
         d = dict(d)

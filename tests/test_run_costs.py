@@ -69,7 +69,7 @@ def test_pass_two_reads_the_spill_as_it_would_the_input(tmp_path):
         rules, shard, corpus_result, str(tmp_path / "mapped" / "p"), 8, 1 << 20, spill
     )
     assert stats.to_dict() == plain.to_dict() and stats.unreadable == 1
-    assert engine.stats_json(stats) == json.dumps(stats.to_dict())  # the fast path, the plain one
+    assert stats.to_json() == json.dumps(stats.to_dict())  # the fast path, the plain one
     assert sum(len(r.examples) for r in stats.rules.values()) > 0  # examples were compared
     for split in ("train", "rejected"):
         a = _read_part(str(tmp_path / "plain" / f"p.{split}.arrow"))
