@@ -497,9 +497,8 @@ def run(
         _ray.connect(options.ray_address, runner.workers)
     rules = ruleset.build()
     corpus_rules = [r for r in rules if r.needs_corpus]
-    bar = _Progress(
-        options.progress, sum(shard_bytes(s) for s in shards) * (1 + bool(corpus_rules))
-    )
+    sizes = [shard_bytes(s) for s in shards]  # (a parquet shard's size reads its metadata)
+    bar = _Progress(options.progress, sum(sizes) * (1 + bool(corpus_rules)))
 
     prefixes: list[str] = []
     done: set[int] = set()
@@ -526,7 +525,7 @@ def run(
     # parsed to work_dir/input as Arrow files, which pass 2 maps (and removes shard by shard)
     spills: list[str | None] = [None] * len(shards)
     if corpus_rules and work_dir is not None:
-        spills = _spill_prefixes(work_dir / "input", shards, done)
+        spills = _spill_prefixes(work_dir / "input", shards, sizes, done)
 
     # pass 1: corpus-level aggregates
     corpus: dict[str, Any] = {}
@@ -534,7 +533,7 @@ def run(
         cpath = work_dir / "corpus.pkl" if work_dir is not None else None
         if cpath is not None and resume and cpath.exists():
             corpus = pickle.loads(cpath.read_bytes())
-            bar.update(sum(shard_bytes(s) for s in shards))
+            bar.update(sum(sizes))
         else:
             bar.set_description("corpus pass")
             parts_aggs = runner.map(
@@ -544,7 +543,7 @@ def run(
                     for i, s in enumerate(shards)
                 ],
                 bar.update,
-                [shard_bytes(s) for s in shards],
+                sizes,
             )
             for r in corpus_rules:
                 agg = None
@@ -571,7 +570,7 @@ def run(
         )
         for i in todo
     ]
-    new_stats = runner.map(process_shard, args, bar.update, [shard_bytes(shards[i]) for i in todo])
+    new_stats = runner.map(process_shard, args, bar.update, [sizes[i] for i in todo])
     runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
@@ -595,12 +594,14 @@ def run(
     return result, prefixes
 
 
-def _spill_prefixes(folder: Path, shards: list[Shard], done: set[int]) -> list[str | None]:
+def _spill_prefixes(
+    folder: Path, shards: list[Shard], sizes: list[int], done: set[int]
+) -> list[str | None]:
     """Where pass 1 writes each shard's parsed batches for pass 2: shards of text formats not
     done yet, when the disk has room for them twice over (an Arrow copy takes about the input's
     size; a shard without a spill is simply read again)."""
     todo = [i for i, s in enumerate(shards) if s.kind in SPILL_KINDS and i not in done]
-    need = sum(shard_bytes(shards[i]) for i in todo)
+    need = sum(sizes[i] for i in todo)
     if not todo:
         return [None] * len(shards)
     folder.mkdir(parents=True, exist_ok=True)
