@@ -251,6 +251,9 @@ class Rule:
     bins: ClassVar[tuple[float, ...]] = tuple(i / 20 for i in range(21))
     # rules that need a corpus-level first pass (recurring lines, duplicates, length spikes)
     needs_corpus: ClassVar[bool] = False
+    # reads the shared line tokens (words.batch_line_tokens), so that a rule before it may split
+    # the words once for both (words.wanted_later)
+    reads_line_tokens: ClassVar[bool] = False
 
     def __init__(self, params: Any, action: str, options: dict[str, Any] | None = None):
         self.params = params

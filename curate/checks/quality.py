@@ -488,7 +488,7 @@ COUNT_BINS = (0, 1, 2, 3, 5, 10, 20, 50)
 class _QualityRule(Rule):
     family = "quality"
     actions = ("flag", "drop")
-    # words.READS_LINE_TOKENS: every rule of the family but javascript-notice reads the tokens
+    # Rule.reads_line_tokens: every rule of the family but javascript-notice reads the tokens
     reads_line_tokens: ClassVar[bool] = True
 
 

@@ -120,9 +120,6 @@ _PUNCT = r"[\p{P}\p{S}]"
 # (`batch_line_tokens`); both follow strip actions (Batch.memo)
 DISTINCT_LINES_MEMO = "words_distinct_lines"
 DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
-# a rule class attribute: True when the rule reads `batch_line_tokens` (the quality family), so
-# that a rule before it may split the words once for both (see `wanted_later`)
-READS_LINE_TOKENS = "reads_line_tokens"
 
 
 # bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
@@ -439,7 +436,7 @@ def batch_line_tokens(batch: Batch) -> LineTokens:
 
 def wanted_later(batch: Batch) -> bool:
     """Does a rule after the one evaluating read `batch_line_tokens`?"""
-    return any(getattr(rule, READS_LINE_TOKENS, False) for rule in batch.later)
+    return any(rule.reads_line_tokens for rule in batch.later)
 
 
 def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
