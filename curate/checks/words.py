@@ -339,6 +339,19 @@ def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
     return distinct, inverse.astype(np.int64)
 
 
+def referenced_lines(distinct: pl.Series, inverse: np.ndarray) -> tuple[pl.Series, np.ndarray]:
+    """(the rows of `distinct` that `inverse` refers to, each line's row among those): after a
+    strip or for a subset of the lines, `distinct` may hold strings no line refers to any more;
+    a rule computing something per distinct line skips them (in their order in `distinct`)."""
+    used = np.zeros(len(distinct), dtype=bool)
+    used[inverse] = True
+    if used.all():
+        return distinct, inverse
+    rows = np.flatnonzero(used)
+    at = np.cumsum(used) - 1
+    return distinct.gather(rows), at[inverse]
+
+
 def line_tokens(lines: pl.Series) -> LineTokens:
     """Tokenise a column of lines (no "\\n" inside) into `LineTokens` with one row of `distinct`
     per line: `line` is each token's row in `lines` (tokenised once per distinct line, then
