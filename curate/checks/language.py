@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
-from curate.checks.words import distinct_lines
+from curate.checks.words import batch_distinct_lines, referenced_lines
 
 UND = "und"
 BACKENDS = ("ngram", "langdetect")
@@ -41,16 +41,25 @@ class Paragraphs:
     unit_chars: np.ndarray  # int64[paragraphs]: its characters, newlines between its lines included
 
 
-def paragraphs(lines: pl.DataFrame, max_chars: int) -> Paragraphs:
-    cols = lines.select(
-        pl.col(DOC).cast(pl.Int64),
-        pl.col(LN).cast(pl.Int64),
-        pl.col(OFF).cast(pl.Int64),
-        pl.col(LINE).str.contains(r"^\s*$").alias("blank"),
-        pl.col(LINE).str.len_chars().cast(pl.Int64).alias("chars"),
-    )
-    doc, ln, off = (cols[c].to_numpy() for c in (DOC, LN, OFF))
-    blank, chars = cols["blank"].to_numpy(), cols["chars"].to_numpy()
+BLANK = r"^\s*$"
+
+
+def paragraphs(
+    lines: pl.DataFrame,
+    max_chars: int,
+    distinct: tuple[pl.Series, np.ndarray] | None = None,
+) -> Paragraphs:
+    """The paragraphs of `lines`. `distinct`: the distinct strings of `lines[LINE]` and each
+    line's row among them (words.distinct_lines): whether a line is blank and its characters are
+    then measured once per distinct string."""
+    cols = lines.select(pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), OFF)
+    doc, ln = cols[DOC].to_numpy(), cols[LN].to_numpy()
+    off = cols[OFF].to_numpy().astype(np.int64)
+    if distinct is None:
+        distinct = (lines.get_column(LINE), np.arange(lines.height))
+    strings, inverse = distinct
+    blank = strings.str.contains(BLANK).to_numpy()[inverse]
+    chars = strings.str.len_chars().to_numpy().astype(np.int64)[inverse]
     n = len(doc)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -239,39 +248,69 @@ class LanguageMismatch(Rule):
                 raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(BACKENDS)}")
 
     # -- detection: (paragraph language, document language, document confidence) ---------------
-    def _detect_ngram(self, batch: Batch, par: Paragraphs, vocab: list[str]):
+    def _detect_ngram(
+        self,
+        batch: Batch,
+        par: Paragraphs,
+        vocab: list[str],
+        distinct: tuple[pl.Series, np.ndarray],
+    ):
         from curate.langid import codes, posteriors, score
 
         p = self.params
         read = np.flatnonzero(par.read)
-        distinct, inverse = distinct_lines(
-            batch.lines[LINE].gather(read).str.slice(0, p.line_chars)
-        )
-        texts = distinct.to_list()
         # web pages repeat their menus, footers and cookie notices: each distinct line is scored
-        # once per batch (a text's scores never depend on the other texts it is scored with)
-        distinct_scores, distinct_letters = score(texts)
-        # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
-        # the sums of its paragraphs'. Summed languages x lines: numpy adds runs along a row
-        # several times faster than runs of rows (integers: the same sums, bit for bit)
-        owner = par.line_unit[read]
-        n_units = len(par.unit_doc)
-        lines_t = np.ascontiguousarray(distinct_scores.T).take(inverse, axis=1)
-        units_t = _sum_runs(lines_t, owner, n_units)
-        scores = np.ascontiguousarray(units_t.T)
-        doc_scores = np.ascontiguousarray(_sum_runs(units_t, par.unit_doc, batch.n).T)
-        letters = _sum_runs(distinct_letters[inverse], owner, n_units)
-        doc_letters = _sum_runs(letters, par.unit_doc, batch.n)
+        # once per batch (a text's scores never depend on the other texts it is scored with),
+        # from the batch's distinct lines (shared with the other rules; `distinct` has the rows
+        # this batch's lines refer to): those of the lines read, each up to line_chars (two
+        # lines that differ only further on are scored twice, alike)
+        strings, inverse = referenced_lines(distinct[0], distinct[1][read])
+        distinct_scores, distinct_letters = score(strings.str.slice(0, p.line_chars).to_list())
         col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
-        def label(s, n):
-            best, conf = posteriors(s)
+        def label(best, conf, n):
             short = n < p.min_letters
             und = short | (conf < p.min_confidence)
             return col[np.where(und, len(col) - 1, best)], np.where(short, 0.0, conf)
 
-        unit_lang, _ = label(scores, letters)
-        doc_lang, doc_conf = label(doc_scores, doc_letters)
+        # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
+        # the sums of its lines' (integers: any order gives the same sums, bit for bit). Summed
+        # languages x lines: numpy adds runs along a row several times faster than runs of rows
+        owner = par.line_unit[read]
+        n_units = len(par.unit_doc)
+        scores_t = np.ascontiguousarray(distinct_scores.T)
+        doc_scores = np.ascontiguousarray(
+            _sum_runs(scores_t.take(inverse, axis=1), par.unit_doc[owner], batch.n).T
+        )
+        doc_letters = _sum_runs(distinct_letters[inverse], par.unit_doc[owner], batch.n)
+        # a paragraph of one line read (most of them on web pages: lines without blank lines
+        # between them) has that line's scores: its posterior is that of the distinct line,
+        # computed once per distinct line (each row of posteriors depends on that row alone);
+        # the other paragraphs (several lines, or none read) are summed
+        lines_read = np.bincount(owner, minlength=n_units)
+        single = lines_read == 1
+        unit_best = np.zeros(n_units, dtype=np.int64)
+        unit_conf = np.zeros(n_units, dtype=np.float64)
+        letters = np.zeros(n_units, dtype=np.int64)
+        one = single[owner]
+        if one.any():
+            rows = inverse[one]
+            best, conf = posteriors(distinct_scores)
+            unit_best[owner[one]] = best[rows]
+            unit_conf[owner[one]] = conf[rows]
+            letters[owner[one]] = distinct_letters[rows]
+        if not single.all():
+            units = np.flatnonzero(~single)
+            at = np.zeros(n_units, dtype=np.int64)
+            at[units] = np.arange(len(units))
+            many = ~one
+            summed = np.ascontiguousarray(
+                _sum_runs(scores_t.take(inverse[many], axis=1), at[owner[many]], len(units)).T
+            )
+            unit_best[units], unit_conf[units] = posteriors(summed)
+            letters[units] = _sum_runs(distinct_letters[inverse[many]], at[owner[many]], len(units))
+        unit_lang, _ = label(unit_best, unit_conf, letters)
+        doc_lang, doc_conf = label(*posteriors(doc_scores), doc_letters)
         return unit_lang, doc_lang, doc_conf
 
     def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: list[str]):
@@ -342,11 +381,14 @@ class LanguageMismatch(Rule):
         n = batch.n
         vocab = sorted(set(codes())) + [UND]  # detected languages, alphabetical, then und
         u = len(vocab) - 1
-        par = paragraphs(batch.lines, p.max_chars)
+        # the batch's distinct lines, shared with the other rules (kept across strips): the rows
+        # its lines still refer to
+        distinct = referenced_lines(*batch_distinct_lines(batch))
+        par = paragraphs(batch.lines, p.max_chars, distinct)
         if p.backend == "langdetect":
             unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:
-            unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab)
+            unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab, distinct)
         acc, has_exp = self.accepted(batch, vocab)
 
         # characters per (document, language) over the paragraphs whose language is determined;
