@@ -897,15 +897,6 @@ def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.repeat(np.maximum.reduceat(values, starts), np.diff(np.append(starts, len(values))))
 
 
-def _run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
-    """Per row, the sum of `x` over its run: the rows from the last row where `start` holds to
-    the row before the next one (rows in order; a window over runs without `over`)."""
-    total = x.cum_sum()
-    before = pl.when(start).then(total - x).forward_fill()
-    last = start.shift(-1).fill_null(True)
-    return pl.when(last).then(total).backward_fill() - before
-
-
 def _last_where(mask: np.ndarray) -> np.ndarray:
     """Per row, the last row at or before it where `mask` holds (-1 if none): a forward fill."""
     return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
@@ -934,8 +925,10 @@ def _shift_up(values: np.ndarray, fill: int) -> np.ndarray:
 
 
 def _run_total_np(x: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """`_run_total` in numpy, the same arithmetic (a running sum and two differences: bit for
-    bit the same floats); `start` holds on the first row."""
+    """Per row, the sum of `x` over its run: the rows from the last row where `start` holds to
+    the row before the next one (`start` holds on the first row). A running sum and two
+    differences, the arithmetic of the polars expressions it replaced (bit for bit the same
+    floats: tests/checks/test_boilerplate_speed.py)."""
     total = np.cumsum(x)
     before = (total - x)[_last_where(start)]
     last = np.ones(len(start), dtype=bool)

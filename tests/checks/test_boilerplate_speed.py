@@ -176,3 +176,196 @@ def test_distinct_line_path_feeds_every_rule_set_parameter_variant():
     finally:
         bp.DEDUP_MAX_SHARE = old
     assert per_distinct.to_list() == per_line.to_list()
+
+
+def _plain_run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
+    """Per row, the sum of `x` over its run (the rows from the last row where `start` holds to
+    the row before the next one), as polars expressions."""
+    total = x.cum_sum()
+    before = pl.when(start).then(total - x).forward_fill()
+    last = start.shift(-1).fill_null(True)
+    return pl.when(last).then(total).backward_fill() - before
+
+
+def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
+    """boilerplate-lines' context judgement as polars expressions (the definition its numpy
+    version in BoilerplateLines._judge follows, kept here to compare)."""
+    d = pl.col(DOC)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    start = (d != d.shift(1)).fill_null(True)  # first judged line of a document
+    lines = lines.with_columns(
+        row.alias("_j"),
+        start.alias("_st"),
+        (d != d.shift(-1)).fill_null(True).alias("_end"),
+    )
+    lines = lines.with_columns(
+        pl.when("_st").then("_j").forward_fill().alias("_f"),
+        pl.when("_end").then("_j").backward_fill().alias("_e"),
+    )
+    w = pl.col("_w")
+    terminal = pl.col("_t")
+    long = pl.col("_long")
+    is_hard = pl.col("_why") > 0
+    short = w < p.short_max_words
+    # a medium line in Title Case without a sentence end reads like a headline (related
+    # articles, teasers): it is judged like a short line
+    caps = pl.col("_caps")
+    headline = (caps >= p.headline_min_caps) & ~terminal
+    # hard-wrapped text (press releases, e-mails, plain-text archives): runs of at least
+    # prose_min_run consecutive medium lines in sentence case are one paragraph
+    prose = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
+    lines = lines.with_columns(prose.alias("_pr"))
+    # a blank line ends a run: hard-wrapped lines follow each other directly
+    pr = pl.col("_pr")
+    run_start = (pr != pr.shift(1)).fill_null(True) | pl.col("_st") | pl.col("_after_blank")
+    prose = pr & (_plain_run_total(pr.cast(pl.Int64), run_start) >= p.prose_min_run)
+    # shape: 1 content, 0 hard boilerplate, null undecided (short or medium)
+    anchor = (
+        pl.when(is_hard)
+        .then(pl.lit(0, dtype=pl.Int8))
+        .when(long | prose)
+        .then(pl.lit(1, dtype=pl.Int8))
+        .otherwise(None)
+    )
+    lines = lines.with_columns(anchor.alias("_a"), (short | headline).alias("_short"))
+    # nearest anchor above and below (within the document) and how many non-blank lines
+    # away it is; the document edges count as boilerplate
+    j, f, e = pl.col("_j"), pl.col("_f"), pl.col("_e")
+    at = pl.when(pl.col("_a").is_not_null()).then(j)
+    above = at.shift(1).forward_fill()
+    below = at.shift(-1).backward_fill()
+    is_long = (pl.col("_a") == 1).fill_null(False)
+    last_long = pl.when(is_long).then(j).shift(1).forward_fill()
+    lines = lines.with_columns(
+        pl.when(above >= f).then(above).alias("_pi"),
+        pl.when(below <= e).then(below).alias("_ni"),
+        pl.when(last_long >= f).then(last_long).alias("_ll"),
+        is_long.alias("_il"),
+    )
+    # clusters of long lines: a new cluster starts after more than span_max_gap non-blank
+    # lines without a long one; the main cluster (most words) spans the article. An
+    # undecided line further than span_max_gap from the long line above belongs to no
+    # cluster's inside either way: the next long line, if any, starts a new cluster.
+    is_long = pl.col("_il")
+    new = is_long & ((j - pl.col("_ll") - 1).fill_null(10**9) > p.span_max_gap)
+    lines = lines.with_columns(
+        pl.col("_a").gather(pl.col("_pi")).fill_null(0).alias("_p"),
+        pl.col("_a").gather(pl.col("_ni")).fill_null(0).alias("_q"),
+        (j - pl.col("_pi")).alias("_dp"),
+        (pl.col("_ni") - j).alias("_dq"),
+        new.alias("_new"),
+    )
+    new = pl.col("_new")
+    total = new.cast(pl.Int64).cum_sum()
+    lines = lines.with_columns(
+        (total - pl.when("_st").then(total - new.cast(pl.Int64)).forward_fill()).alias("_cid"),
+        _plain_run_total(pl.when(is_long).then(w).otherwise(0.0), pl.col("_st") | new).alias("_cw"),
+        pl.when(is_long).then(j).backward_fill().alias("_nl"),
+    )
+    cnext = pl.when(pl.col("_nl") <= e).then(pl.col("_cid").gather(pl.col("_nl")))
+    # the most words of a cluster in the line's document: a maximum over each document's
+    # rows, which are consecutive (numpy's reduceat, not a group-by of `over`)
+    most = bp._run_max(lines.get_column("_cw").to_numpy(), lines.get_column("_st").to_numpy())
+    lines = lines.with_columns(pl.Series("_cwm", most, dtype=lines.schema["_cw"]))
+    main = pl.col("_cw") == pl.col("_cwm")
+    inside = (pl.col("_cid") == cnext) & (pl.col("_cid") > 0) & main
+    inside = inside.fill_null(False) & (p.span_max_gap > 0)
+    # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
+    # content down to the next long or hard line
+    colon = pl.col("_colon").cast(pl.Int64)
+    block = pl.col("_st") | pl.col("_a").is_not_null()
+    seen = colon.cum_sum() - colon
+    listed = (
+        ((seen - pl.when(block).then(seen).forward_fill()) > 0)
+        & (pl.col("_p") == 1)
+        & (p.colon_lists)
+    )
+    near_p = (pl.col("_p") == 1) & (pl.col("_dp") <= p.medium_max_gap)
+    near_q = (pl.col("_q") == 1) & (pl.col("_dq") <= p.medium_max_gap)
+    medium_ok = near_p | near_q
+    short_ok = (pl.col("_p") == 1) & (pl.col("_q") == 1)
+    first = j == f
+    # a document with a long (content) line: its largest cluster has words (every line with
+    # anchor 1 has at least short_max_words >= 1 of them)
+    has_long = pl.col("_cwm") > 0
+    content = (
+        pl.when(pl.col("_a").is_not_null())
+        .then(pl.col("_a") == 1)
+        .when(p.keep_first_line & first)
+        .then(True)
+        .when(inside)
+        .then(True)
+        .when(listed)
+        .then(True)
+        .when(~has_long)
+        .then(p.keep_without_content)
+        .when(pl.col("_short"))
+        .then(short_ok)
+        .otherwise(medium_ok)
+    )
+    context = bp.REASONS.index("context") + 1
+    code = (
+        pl.when(content)
+        .then(pl.lit(0, dtype=pl.UInt8))
+        .when(pl.col("_why") > 0)
+        .then(pl.col("_why"))
+        .otherwise(pl.lit(context, dtype=pl.UInt8))
+    )
+    return lines.select(code).to_series()
+
+
+def _judge_inputs(rng: np.random.Generator, n: int) -> pl.DataFrame:
+    """Random features of n non-blank lines in documents of 1-12 lines: every branch of the
+    judgement occurs (long, prose, headline, hard, colon lists, clusters)."""
+    doc = np.repeat(np.arange(n), rng.integers(1, 13, n))[:n]
+    w = rng.integers(0, 40, n) + rng.choice([0.0, 0.25, 0.5], n)
+    terminal = rng.random(n) < 0.4
+    return pl.DataFrame(
+        {
+            DOC: pl.Series(doc, dtype=pl.UInt32),
+            "_after_blank": rng.random(n) < 0.3,
+            "_w": w,
+            "_t": terminal,
+            "_caps": rng.choice([0.0, 0.2, 0.5, 0.7, 1.0], n),
+            "_long": (w >= 30) | ((w >= 10) & terminal),
+            "_why": pl.Series(
+                np.where(rng.random(n) < 0.2, rng.integers(1, 9, n), 0), dtype=pl.UInt8
+            ),
+            "_colon": rng.random(n) < 0.1,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"span_max_gap": 0, "colon_lists": False, "prose_min_run": 1},
+        {"medium_max_gap": 2, "keep_first_line": False, "keep_without_content": False},
+        {"short_max_words": 12, "headline_min_caps": 0.5, "prose_max_caps": 0.8},
+    ],
+)
+def test_context_judged_in_numpy_matches_its_polars_definition(params):
+    rule = _rule(**params)
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 400):
+        lines = _judge_inputs(rng, n)
+        assert rule._judge(lines).to_list() == _plain_judge(rule.params, lines).to_list()
+    # and on the features of real lines
+    batch = Batch.from_texts(
+        pl.Series([PAGE, P1, "Home\nNews\n" + P1, PAGE + "\nTour dates:\nMay"])
+    )
+    frame = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("_s"))
+    frame = frame.filter(pl.col("_s") != "")
+    feats = rule._features(frame.select("_s"), None).drop("_s")
+    lines = frame.select(DOC).with_columns(pl.lit(False).alias("_after_blank")).hstack(feats)
+    assert rule._judge(lines).to_list() == _plain_judge(rule.params, lines).to_list()
+
+
+def test_run_total_matches_the_polars_expressions():
+    rng = np.random.default_rng(5)
+    x = rng.random(300) * 40
+    start = rng.random(300) < 0.2
+    start[0] = True
+    plain = pl.select(_plain_run_total(pl.lit(pl.Series(x)), pl.lit(pl.Series(start)))).to_series()
+    assert np.array_equal(bp._run_total_np(x, start), plain.to_numpy())

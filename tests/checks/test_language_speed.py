@@ -1,0 +1,139 @@
+"""language-mismatch's fast paths give exactly what their plain definitions give: lines scored
+once per distinct line of the batch's shared memo (kept across strips), a one-line paragraph
+labelled from its distinct line's posterior, documents summed from the lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from curate.checks.base import DOC, LINE, Batch
+from curate.checks.language import UND, paragraphs
+from curate.checks.words import batch_distinct_lines, referenced_lines
+from curate.config import load_ruleset
+
+# hand-written texts
+ID = "Pemerintah kota mengumumkan bahwa jalan utama akan ditutup selama dua minggu."
+ID2 = "Warga diminta menggunakan jalur alternatif dan mengikuti petunjuk petugas di lapangan."
+EN = "The city council announced that the main road will be closed for two weeks for repairs."
+EN2 = "Residents are asked to use other routes and to follow the instructions of the staff."
+DE = "Der Stadtrat hat angekündigt, dass die Hauptstraße zwei Wochen lang gesperrt wird."
+RU = "Городской совет объявил, что главная дорога будет закрыта на две недели."
+NAV = "Home | News | Sport"
+TEXTS = [
+    f"{NAV}\n{ID}\n{ID2}\n{EN}",  # no blank line: every line its own paragraph
+    f"{ID}\n{ID2}\n\n{EN}\n{EN2}\n\n{NAV}",  # blank-line paragraphs of two lines
+    f"{NAV}\n{EN}\n\n\n{DE}\n{RU}\n  \n{ID}",
+    f"{EN} {EN2} {DE}\n{EN}",  # a long line, then its prefix
+    "A A A\n\n1 2 3",  # undetermined
+    "",
+    f"{NAV}\n{ID}\n{ID2}\n{EN}",
+    f"{RU}\n\n{RU}\n{NAV}\n{ID}",
+]
+
+
+def _rule(**params):
+    spec = {"rule": "language-mismatch", "action": "strip", "expected": ["id"], **params}
+    return load_ruleset({"name": "t", "rules": [spec]}).build()[0]
+
+
+def _plain_detect(rule, batch: Batch, vocab: list[str]):
+    """Every read line scored on its own, summed into paragraphs and documents by loops."""
+    from curate.langid import codes, posteriors, score
+
+    p = rule.params
+    par = paragraphs(batch.lines, p.max_chars)
+    lines = batch.lines.get_column(LINE).to_list()
+    read = np.flatnonzero(par.read)
+    scores, letters = score([lines[i][: p.line_chars] for i in read])
+    n_units = len(par.unit_doc)
+    unit_scores = np.zeros((n_units, scores.shape[1]), dtype=np.int64)
+    unit_letters = np.zeros(n_units, dtype=np.int64)
+    for k, i in enumerate(read):
+        unit_scores[par.line_unit[i]] += scores[k]
+        unit_letters[par.line_unit[i]] += letters[k]
+    doc_scores = np.zeros((batch.n, scores.shape[1]), dtype=np.int64)
+    doc_letters = np.zeros(batch.n, dtype=np.int64)
+    for u, d in enumerate(par.unit_doc):
+        doc_scores[d] += unit_scores[u]
+        doc_letters[d] += unit_letters[u]
+    col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
+
+    def label(s, n):
+        best, conf = posteriors(s)
+        short = n < p.min_letters
+        und = short | (conf < p.min_confidence)
+        return col[np.where(und, len(col) - 1, best)], np.where(short, 0.0, conf)
+
+    unit_lang, _ = label(unit_scores, unit_letters)
+    doc_lang, doc_conf = label(doc_scores, doc_letters)
+    return par, unit_lang, doc_lang, doc_conf
+
+
+def _fast_detect(rule, batch: Batch, vocab: list[str]):
+    distinct = referenced_lines(*batch_distinct_lines(batch))
+    par = paragraphs(batch.lines, rule.params.max_chars, distinct)
+    return (par, *rule._detect_ngram(batch, par, vocab, distinct))
+
+
+def _vocab() -> list[str]:
+    from curate.langid import codes
+
+    return sorted(set(codes())) + [UND]
+
+
+def _assert_same(fast, plain):
+    par_f, unit_f, doc_f, conf_f = fast
+    par_p, unit_p, doc_p, conf_p = plain
+    for name in ("line_unit", "read", "unit_doc", "unit_chars"):
+        assert np.array_equal(getattr(par_f, name), getattr(par_p, name)), name
+    assert np.array_equal(unit_f, unit_p)
+    assert np.array_equal(doc_f, doc_p)
+    assert np.array_equal(conf_f, conf_p)  # bit for bit
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"line_chars": 50, "max_chars": 150}, {"min_letters": 0, "min_confidence": 0.0}]
+)
+def test_distinct_line_scores_and_one_line_paragraphs_match_the_plain_sums(params):
+    rule = _rule(**params)
+    batch = Batch.from_texts(pl.Series(TEXTS * 2, dtype=pl.String))
+    vocab = _vocab()
+    fast = _fast_detect(rule, batch, vocab)
+    _assert_same(fast, _plain_detect(rule, batch, vocab))
+    # the texts give both kinds of paragraph, and some of each are determined
+    assert (np.bincount(fast[0].line_unit[fast[0].read]) > 1).any()
+    assert len(set(fast[1].tolist())) > 2
+
+
+def test_after_a_strip_the_shared_distinct_lines_give_the_plain_result():
+    # the memo was computed before the strip (by an earlier rule): its distinct lines include
+    # strings no line refers to any more, which are not scored
+    rule = _rule()
+    batch = Batch.from_texts(pl.Series(TEXTS, dtype=pl.String))
+    strings, _ = batch_distinct_lines(batch)
+    keep = ~batch.lines.get_column(LINE).is_in([ID, NAV]).to_numpy()
+    lines = batch.lines.filter(pl.Series(keep))
+    text = lines.group_by(DOC, maintain_order=True).agg(pl.col(LINE).str.join("\n"))
+    docs = batch.docs.drop("text").join(text.rename({LINE: "text"}), on=DOC, how="left")
+    stripped = batch.stripped(docs.with_columns(pl.col("text").fill_null("")), lines, keep)
+    vocab = _vocab()
+    fast = _fast_detect(rule, stripped, vocab)
+    _assert_same(fast, _plain_detect(rule, stripped, vocab))
+    used, _ = referenced_lines(*batch_distinct_lines(stripped))
+    assert len(used) < len(strings) and ID not in used.to_list()
+    plain_labels = np.array(vocab, dtype=object)[fast[2]].tolist()
+    assert rule.evaluate(stripped).signals["language"].to_list() == plain_labels
+
+
+def test_referenced_lines_are_the_rows_in_use():
+    strings = pl.Series(["a", "b", "c", "d"])
+    inverse = np.array([3, 1, 3, 3])
+    used, at = referenced_lines(strings, inverse)
+    assert used.to_list() == ["b", "d"]
+    assert [used.to_list()[i] for i in at] == [strings.to_list()[i] for i in inverse]
+    same, rows = referenced_lines(strings, np.array([0, 1, 2, 3, 0]))
+    assert same is strings and rows.tolist() == [0, 1, 2, 3, 0]
+    empty, none = referenced_lines(strings, np.zeros(0, dtype=np.int64))
+    assert empty.to_list() == [] and none.tolist() == []
