@@ -180,7 +180,8 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     # "shared"); phrases ending in CJK characters or punctuation need none. One boundary for the
     # whole group keeps the compiled regex small.
     bounded = [p for p in phrases if _bounded(p)]
-    free = [p for p in phrases if p not in set(bounded)]
+    is_bounded = set(bounded)
+    free = [p for p in phrases if p not in is_bounded]
     parts = []
     if bounded:
         parts.append(f"(?:{'|'.join(map(_escape, bounded))})(?:[^\\p{{L}}\\p{{N}}]|$)")
@@ -738,7 +739,9 @@ class BoilerplateLines(Rule):
         width = len(REASONS) + 1
         per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
         per_code = per_code.reshape(batch.n, width)
-        chars = batch.lines.get_column(LINE).str.len_chars().to_numpy().astype(np.float64)
+        # characters per line: measured once per distinct line
+        strings, inverse = distinct
+        chars = strings.str.len_chars().to_numpy().astype(np.float64)[inverse]
         total = np.bincount(doc, weights=chars, minlength=batch.n)
         bp_chars = np.bincount(doc, weights=chars * (codes > 0), minlength=batch.n)
         count = pl.Series("n", per_code[:, 1:].sum(axis=1), dtype=pl.Int64)
