@@ -504,12 +504,13 @@ class BoilerplateLines(Rule):
             feats = self._features(stripped.gather(rows).alias("_s").to_frame(), recurring)
             at = np.zeros(len(strings), dtype=np.int64)
             at[rows] = np.arange(len(rows))
-            feats = feats[at[inverse[keep]]]
+            feats = feats.drop("_s")[at[inverse[keep]]]
         else:  # the plain way, line by line (tests compare the two)
             feats = self._features(stripped.gather(inverse[keep]).alias("_s").to_frame(), recurring)
+            feats = feats.drop("_s")
         frame = pl.DataFrame(
             [pl.Series(DOC, doc[keep]), pl.Series("_after_blank", after_blank[keep])]
-        ).hstack(feats.drop("_s"))
+        ).hstack(feats)
         judged = self._judge(frame)
         return _fill_rows(pl.Series(keep), judged, 0)
 
