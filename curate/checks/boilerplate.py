@@ -652,10 +652,11 @@ class BoilerplateLines(Rule):
         j = np.arange(n, dtype=np.int64)
         st = np.ones(n, dtype=bool)  # first judged line of a document
         st[1:] = doc[1:] != doc[:-1]
-        end = np.ones(n, dtype=bool)
-        end[:-1] = st[1:]
-        f = _last_where(st)  # the document's first and last row
-        e = _next_where(end)
+        # the document's first and last row
+        starts = np.flatnonzero(st)
+        size = np.diff(np.append(starts, n))
+        f = np.repeat(starts, size)
+        e = np.repeat(starts + size - 1, size)
         is_hard = why > 0
         # a medium line in Title Case without a sentence end reads like a headline (related
         # articles, teasers): it is judged like a short line
@@ -672,8 +673,7 @@ class BoilerplateLines(Rule):
         anchored = is_hard | content_anchor
         # nearest anchor above and below (within the document) and how many non-blank lines
         # away it is; the document edges count as boilerplate
-        above = _shift_down(_last_where(anchored), -1)
-        below = _shift_up(_next_where(anchored), n)
+        above, below = _neighbours(anchored)
         has_p = above >= f
         has_q = below <= e
         near_p = has_p & content_anchor[np.where(has_p, above, 0)]
@@ -683,13 +683,13 @@ class BoilerplateLines(Rule):
         # undecided line further than span_max_gap from the long line above belongs to no
         # cluster's inside either way: the next long line, if any, starts a new cluster.
         is_long = content_anchor
-        last_long = _shift_down(_last_where(is_long), -1)
+        last_long, next_long = _neighbours(is_long)
         gap = np.where(last_long >= f, j - last_long - 1, 10**9)
         new = is_long & (gap > p.span_max_gap)
         total = np.cumsum(new, dtype=np.int64)
         cid = total - (total - new)[f]
         cw = _run_total_np(np.where(is_long, w, 0.0), st | new)
-        nl = _next_where(is_long)
+        nl = np.where(is_long, j, next_long)  # the next long line, this one included
         has_next = nl <= e
         cnext = cid[np.where(has_next, nl, 0)]
         # the most words of a cluster in the line's document
@@ -700,7 +700,8 @@ class BoilerplateLines(Rule):
         colon = col("_colon").to_numpy().astype(np.int64)
         seen = np.cumsum(colon) - colon
         block = st | anchored
-        listed = ((seen - seen[_last_where(block)]) > 0) & near_p & p.colon_lists
+        block_start = np.where(block, j, _neighbours(block)[0])  # row 0 starts a block
+        listed = ((seen - seen[block_start]) > 0) & near_p & p.colon_lists
         medium_ok = (near_p & (j - above <= p.medium_max_gap)) | (
             near_q & (below - j <= p.medium_max_gap)
         )
@@ -901,31 +902,15 @@ def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.repeat(np.maximum.reduceat(values, starts), np.diff(np.append(starts, len(values))))
 
 
-def _last_where(mask: np.ndarray) -> np.ndarray:
-    """Per row, the last row at or before it where `mask` holds (-1 if none): a forward fill."""
-    return np.maximum.accumulate(np.where(mask, np.arange(len(mask)), -1))
-
-
-def _next_where(mask: np.ndarray) -> np.ndarray:
-    """Per row, the first row at or after it where `mask` holds (len(mask) if none)."""
-    n = len(mask)
-    return np.minimum.accumulate(np.where(mask, np.arange(n), n)[::-1])[::-1]
-
-
-def _shift_down(values: np.ndarray, fill: int) -> np.ndarray:
-    """values shifted one row down (row i gets row i - 1's), `fill` in the first row."""
-    out = np.empty_like(values)
-    out[:1] = fill
-    out[1:] = values[:-1]
-    return out
-
-
-def _shift_up(values: np.ndarray, fill: int) -> np.ndarray:
-    """values shifted one row up (row i gets row i + 1's), `fill` in the last row."""
-    out = np.empty_like(values)
-    out[-1:] = fill
-    out[:-1] = values[1:]
-    return out
+def _neighbours(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the last row before it where `mask` holds (-1 if none) and the next row after
+    it where `mask` holds (len(mask) if none): a shifted forward and backward fill, from one
+    running count (the k-th row where `mask` holds is a lookup)."""
+    rows = np.flatnonzero(mask)
+    seen = np.cumsum(mask)  # rows up to and including this one where mask holds
+    before = np.concatenate(([-1], rows))[seen - mask]
+    after = np.append(rows, len(mask))[seen]
+    return before, after
 
 
 def _run_total_np(x: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -933,8 +918,8 @@ def _run_total_np(x: np.ndarray, start: np.ndarray) -> np.ndarray:
     the row before the next one (`start` holds on the first row). A running sum and two
     differences, the arithmetic of the polars expressions it replaced (bit for bit the same
     floats: tests/checks/test_boilerplate_speed.py)."""
+    starts = np.flatnonzero(start)
     total = np.cumsum(x)
-    before = (total - x)[_last_where(start)]
-    last = np.ones(len(start), dtype=bool)
-    last[:-1] = start[1:]
-    return total[_next_where(last)] - before
+    last = np.append(starts[1:] - 1, len(x) - 1)
+    per_run = total[last] - (total - x)[starts]
+    return np.repeat(per_run, np.diff(np.append(starts, len(x))))
