@@ -36,6 +36,7 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
+    DISTINCT_LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
     batch_distinct_lines,
@@ -80,7 +81,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     tests = pl.DataFrame(distinct.alias(LINE)).select(
         (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
         r.str.contains(BULLET).alias("bullet_lines"),
-        r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+        # ELLIPSIS_END, without a regex
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
         r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
         (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
         pl.col(LINE).str.len_chars().alias("_chars"),
@@ -90,7 +92,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
             + pl.col(LINE).str.count_matches("…", literal=True)
         ).alias("ellipses"),
         pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
-        _lorem_ipsum(distinct).alias("lorem_ipsum"),
+        _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
     nonblank = tests.get_column("nonblank").to_numpy()[inverse]
@@ -117,7 +119,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
-    ends = _sentence_ends(lt.vocab)
+    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
     words = lt.per_group(batch.doc_of_line(), batch.n, ends)
     # these needles hold no newline and no blank line holds them, so a text's count is the sum
     # over its lines (also after a strip, which tidies away only blank lines); newlines and
@@ -205,21 +207,6 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     return stats
 
 
-def _sentence_ends(vocab: pl.DataFrame) -> np.ndarray:
-    """Per distinct token (`tok`, `chars`): the matches of SENTENCE in it. A match holds a
-    sentence terminal, which in ASCII is one of `.!?`: the regex runs only on the tokens holding
-    one of those or a character beyond ASCII (a fifth of web tokens), not on every token."""
-    tok = vocab.get_column("tok")
-    maybe = (tok.str.len_bytes() != vocab.get_column("chars")) | tok.str.contains_any(
-        [".", "!", "?"]
-    )
-    ends = np.zeros(len(tok), dtype=np.int64)
-    at = np.flatnonzero(maybe.to_numpy())
-    if len(at):
-        ends[at] = tok.gather(at).str.count_matches(SENTENCE).to_numpy()
-    return ends
-
-
 def _newlines(batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray) -> np.ndarray:
     """Per document: the "\\n" in its text. A text that is its lines joined by "\\n" (every text
     no strip touched) has one fewer than it has lines; it is that text exactly when its length
@@ -255,11 +242,16 @@ def _javascript_distinct(batch: Batch) -> np.ndarray:
     """Per distinct line of the batch (`_distinct`): does it contain "javascript" in any case
     (C4). The distinct lines stay those of the batch before a strip (only which lines refer to
     them changes), so the answer follows strips as it is."""
-    return batch.memo(
-        "quality_javascript_distinct",
-        lambda: _lower_contains(_distinct(batch)[0], "javascript").cast(pl.Boolean).to_numpy(),
-        after_strip=lambda found, keep: found,
-    )
+
+    def compute() -> np.ndarray:
+        distinct = _distinct(batch)[0]
+        # the vocabulary answers "none" cheaply, when a rule before split the tokens
+        tokens = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
+        if isinstance(tokens, LineTokens) and not _in_vocabulary(tokens, "javascript"):
+            return np.zeros(len(distinct), dtype=bool)
+        return _lower_contains(distinct, "javascript").cast(pl.Boolean).to_numpy()
+
+    return batch.memo("quality_javascript_distinct", compute, after_strip=lambda found, _: found)
 
 
 def _javascript_lines(batch: Batch) -> pl.Series:
@@ -278,8 +270,20 @@ def _javascript_per_doc(batch: Batch) -> np.ndarray:
     return np.bincount(batch.doc_of_line()[hit], minlength=batch.n).astype(np.int64)
 
 
-def _lorem_ipsum(text: pl.Series) -> pl.Series:
+def _lorem_ipsum(text: pl.Series, tokens: LineTokens) -> pl.Series:
+    """Per line of `text` (the lines `tokens` splits): occurrences of "lorem ipsum" in any case."""
+    if not _in_vocabulary(tokens, "lorem"):
+        return pl.Series(text.name, [0] * len(text), dtype=pl.UInt32)
     return _lower_contains(text, "lorem ipsum", count=True)
+
+
+def _in_vocabulary(tokens: LineTokens, word: str) -> bool:
+    """Can a line of `tokens` hold the lower-case ASCII `word` (no space in it) in any case? Only
+    if one of the distinct pieces of the lines split on " " holds it ASCII-case-insensitively
+    (see _lower_contains): a search of the vocabulary, a third of the distinct lines' bytes."""
+    return bool(
+        tokens.vocab.get_column("tok").str.contains_any([word], ascii_case_insensitive=True).any()
+    )
 
 
 def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:

@@ -145,40 +145,35 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
 
 
-def token_line_words(lt: LineTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`line_words(lt.distinct)`, read from the quality family's line tokens: the first
-    `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold no other
-    whitespace and no unspaced-script character: exactly their whitespace words. A line with a
-    piece split again (a tab, "\r", CJK) is split here again (`line_words`), and its words take
-    the place of its tokens. Each distinct string is hashed and measured once."""
+def token_line_words(
+    lt: LineTokens,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """The words of the lines of `lt`, read from the quality family's line tokens: (the words of
+    some distinct lines, as `line_words` gives them; each line's row among those).
+
+    The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold no
+    other whitespace and no unspaced-script character: exactly their whitespace words. A line
+    with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
+    are appended as a row of their own, which its lines then refer to instead. Each distinct
+    string is hashed and measured once."""
     n = len(lt.distinct)
-    line = lt.line[: lt.kept]
-    code = lt.code[: lt.kept].astype(np.intp)
+    code = lt.code[: lt.kept]
     tok = lt.vocab.select(
         pl.col("tok").hash(_SEED).alias("h"), pl.col("chars").cast(pl.Int64).alias("n")
     )
-    vh, vc = tok.get_column("h").to_numpy(), tok.get_column("n").to_numpy()
+    words = (
+        _tokens_per_line(lt, n),
+        tok.get_column("n").to_numpy()[code],
+        tok.get_column("h").to_numpy()[code],
+    )
     if not len(lt.split_line):
-        return _tokens_per_line(lt, n), vc[code], vh[code]
+        return words, lt.inverse
     redo = np.unique(lt.split_line)
-    whole = np.ones(n, dtype=bool)
-    whole[redo] = False
-    keep = whole[line]
-    line, code = line[keep], code[keep]
-    count = np.bincount(line, minlength=n)
-    again, again_chars, again_hash = line_words(lt.distinct.gather(redo))
-    tok_start = np.cumsum(count) - count
-    count[redo] = again
-    start = np.cumsum(count) - count
-    # each token at its line's new start plus its rank in the line; the words split again at
-    # theirs
-    at = start[line] + np.arange(len(line)) - tok_start[line]
-    at_again = np.repeat(start[redo] - (np.cumsum(again) - again), again) + np.arange(again.sum())
-    chars = np.empty(int(count.sum()), dtype=np.int64)
-    hashes = np.empty(len(chars), dtype=np.uint64)
-    chars[at], hashes[at] = vc[code], vh[code]
-    chars[at_again], hashes[at_again] = again_chars, again_hash
-    return count, chars, hashes
+    again = line_words(lt.distinct.gather(redo))
+    row = np.arange(n)
+    row[redo] = n + np.arange(len(redo))
+    both = tuple(np.concatenate([a, b]) for a, b in zip(words, again, strict=True))
+    return both, row[lt.inverse]  # type: ignore[return-value]
 
 
 def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -749,12 +744,12 @@ class RepeatedParagraphs(Rule):
         # the quality family shares and which follows strips)
         if lt is not None:
             distinct, inverse = lt.distinct, lt.inverse
-            words = token_line_words(lt)
+            words, word_rows = token_line_words(lt)
         else:
             distinct, inverse = batch_distinct_lines(batch)
-            words = line_words(distinct)
+            words, word_rows = line_words(distinct), inverse
         per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt, (distinct, inverse))
-        per_doc |= ngrams_from_lines(words, inverse, batch.doc_of_line(), batch.n)
+        per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)

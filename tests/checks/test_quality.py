@@ -13,12 +13,14 @@ from curate.checks import words
 from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
+    ELLIPSIS_END,
     SENTENCE,
     _distinct,
     _distinct_ints,
+    _javascript_lines,
+    _lorem_ipsum,
     _lower_contains,
     _newlines,
-    _sentence_ends,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -622,13 +624,42 @@ def test_line_tokens_are_per_line_in_order_when_lines_repeat():
 # -- fast paths against their plain definitions ----------------------------------------------------
 
 
-def test_sentence_ends_run_the_regex_only_where_it_can_match():
-    # every code point alone, after a letter and before a closing quote: the prefilter (ASCII
-    # `.!?` or a character beyond ASCII) keeps every token the regex matches
-    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
-    toks = pl.Series("tok", chars + ["a" + c + '"' for c in chars[:0x3000]] + ["", "end.", "a?!"])
-    vocab = pl.DataFrame(toks).with_columns(pl.col("tok").str.len_chars().alias("chars"))
-    assert _sentence_ends(vocab).tolist() == toks.str.count_matches(SENTENCE).to_list()
+def test_line_tests_without_a_regex_or_with_a_prefilter_equal_the_plain_ones():
+    lines = [
+        "",
+        "Wait...",
+        "Wait…  ",
+        "..",
+        "a...b",
+        "LOREM IPSUM dolor",
+        "lorem\tipsum",
+        "x市lorem ipsum",
+        "Lorem Ipsum, lorem ipsum",
+        "JavaScript",
+        "\u212aJAVASCRİPT",
+        "ja\u017fvascript",
+        "Please enable javascript.",
+        "tab\tJavaScript市",
+    ]
+    batch = Batch.from_texts(pl.Series(["\n".join(lines), "no such words here"]))
+    distinct = _distinct(batch)[0]
+    tokens = words.batch_line_tokens(batch)
+    r = pl.col("l").str.strip_chars_end()
+    frame = pl.DataFrame({"l": distinct}).select(
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("fast"),
+        r.str.contains(ELLIPSIS_END).alias("plain"),
+    )
+    assert frame["fast"].to_list() == frame["plain"].to_list()
+    assert _lorem_ipsum(distinct, tokens).to_list() == (
+        distinct.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).to_list()
+    )
+    plain_js = distinct.str.to_lowercase().str.contains("javascript", literal=True)
+    assert _javascript_lines(batch).to_list() == plain_js.gather(_distinct(batch)[1]).to_list()
+    # and where the vocabulary holds neither word: nothing, without searching the lines
+    none = Batch.from_texts(pl.Series(["plain text", "more of it"]))
+    words.batch_line_tokens(none)
+    assert not _javascript_lines(none).any()
+    assert _lorem_ipsum(_distinct(none)[0], words.batch_line_tokens(none)).sum() == 0
 
 
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
