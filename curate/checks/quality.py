@@ -26,6 +26,7 @@ Conventions (see bench/results/quality.md for every difference from datatrove):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -35,6 +36,7 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
+    DISTINCT_LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
     batch_distinct_lines,
@@ -79,7 +81,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     tests = pl.DataFrame(distinct.alias(LINE)).select(
         (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
         r.str.contains(BULLET).alias("bullet_lines"),
-        r.str.contains(ELLIPSIS_END).alias("ellipsis_lines"),
+        # ELLIPSIS_END, without a regex
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
         r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
         (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
         pl.col(LINE).str.len_chars().alias("_chars"),
@@ -89,7 +92,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
             + pl.col(LINE).str.count_matches("…", literal=True)
         ).alias("ellipses"),
         pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
-        _lorem_ipsum(distinct).alias("lorem_ipsum"),
+        _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
     nonblank = tests.get_column("nonblank").to_numpy()[inverse]
@@ -129,13 +132,14 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         ).astype(np.int64)
         for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
     }
-    text = pl.col("text")
+    chars = batch.text.str.len_chars()
+    newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy())
     docs = batch.docs.select(
         DOC,
         pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
         pl.Series("ellipses", in_lines["ellipses"], dtype=pl.UInt32),
-        text.str.count_matches("\n", literal=True).alias("newlines"),
-        text.str.len_chars().alias("chars"),
+        pl.Series("newlines", newlines, dtype=pl.UInt32),
+        chars.alias("chars"),
         pl.Series("curly_braces", in_lines["curly_braces"], dtype=pl.UInt32),
         pl.Series("lorem_ipsum", in_lines["lorem_ipsum"], dtype=pl.UInt32),
     ).with_columns(
@@ -203,6 +207,26 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     return stats
 
 
+def _newlines(batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray) -> np.ndarray:
+    """Per document: the "\\n" in its text. A text that is its lines joined by "\\n" (every text
+    no strip touched) has one fewer than it has lines; it is that text exactly when its length
+    is that of its lines plus one per line but the last, since a text a strip rebuilt is some
+    of its lines joined, and each line it leaves out (a blank line tidied away) makes it at
+    least one character (the newline) shorter. Only the other texts are searched."""
+    _, inverse = _distinct(batch)
+    doc = batch.doc_of_line()
+    n_lines = np.bincount(doc, minlength=batch.n)
+    line_chars = np.bincount(
+        doc, weights=distinct_chars.astype(np.float64)[inverse], minlength=batch.n
+    ).astype(np.int64)
+    out = n_lines - 1
+    other = np.flatnonzero(line_chars + n_lines - 1 != text_chars)
+    if len(other):
+        found = batch.text.gather(other).str.count_matches("\n", literal=True)
+        out[other] = found.to_numpy()
+    return out
+
+
 def _line_tokens(batch: Batch) -> LineTokens:
     """The tokens of every line of the batch, once per distinct line (words.batch_line_tokens:
     shared with repeated-paragraphs, and kept across strips)."""
@@ -214,25 +238,52 @@ def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
     return batch_distinct_lines(batch)
 
 
+def _javascript_distinct(batch: Batch) -> np.ndarray:
+    """Per distinct line of the batch (`_distinct`): does it contain "javascript" in any case
+    (C4). The distinct lines stay those of the batch before a strip (only which lines refer to
+    them changes), so the answer follows strips as it is."""
+
+    def compute() -> np.ndarray:
+        distinct = _distinct(batch)[0]
+        # the vocabulary answers "none" cheaply, when a rule before split the tokens
+        tokens = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
+        if isinstance(tokens, LineTokens) and not _in_vocabulary(tokens, "javascript"):
+            return np.zeros(len(distinct), dtype=bool)
+        return _lower_contains(distinct, "javascript").cast(pl.Boolean).to_numpy()
+
+    return batch.memo("quality_javascript_distinct", compute, after_strip=lambda found, _: found)
+
+
 def _javascript_lines(batch: Batch) -> pl.Series:
     """Per line of the batch: does it contain "javascript" in any case (C4)."""
-
-    def compute() -> pl.Series:
-        distinct, inverse = _distinct(batch)
-        found = _lower_contains(distinct, "javascript").cast(pl.Boolean)
-        return found.gather(inverse) if found.any() else pl.Series([False] * len(inverse))
-
-    return batch.memo("quality_javascript_lines", compute)
+    found = _javascript_distinct(batch)
+    inverse = _distinct(batch)[1]
+    return pl.Series(found[inverse]) if found.any() else pl.Series([False] * len(inverse))
 
 
 def _javascript_per_doc(batch: Batch) -> np.ndarray:
     """Per document: its lines containing "javascript" in any case."""
-    js = _javascript_lines(batch).to_numpy().astype(np.float64)
-    return np.bincount(batch.doc_of_line(), weights=js, minlength=batch.n).astype(np.int64)
+    found = _javascript_distinct(batch)
+    if not found.any():
+        return np.zeros(batch.n, dtype=np.int64)
+    hit = found[_distinct(batch)[1]]
+    return np.bincount(batch.doc_of_line()[hit], minlength=batch.n).astype(np.int64)
 
 
-def _lorem_ipsum(text: pl.Series) -> pl.Series:
+def _lorem_ipsum(text: pl.Series, tokens: LineTokens) -> pl.Series:
+    """Per line of `text` (the lines `tokens` splits): occurrences of "lorem ipsum" in any case."""
+    if not _in_vocabulary(tokens, "lorem"):
+        return pl.Series(text.name, [0] * len(text), dtype=pl.UInt32)
     return _lower_contains(text, "lorem ipsum", count=True)
+
+
+def _in_vocabulary(tokens: LineTokens, word: str) -> bool:
+    """Can a line of `tokens` hold the lower-case ASCII `word` (no space in it) in any case? Only
+    if one of the distinct pieces of the lines split on " " holds it ASCII-case-insensitively
+    (see _lower_contains): a search of the vocabulary, a third of the distinct lines' bytes."""
+    return bool(
+        tokens.vocab.get_column("tok").str.contains_any([word], ascii_case_insensitive=True).any()
+    )
 
 
 def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
@@ -265,11 +316,12 @@ def _col(batch: Batch, name: str) -> pl.Series:
 # -- stop words ------------------------------------------------------------------------------------
 
 
-def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
-    """(DOC, id): the distinct words of `words` (lower-case) each document holds as a whole token
-    (lower-cased, edge punctuation removed), `id` being the word's index in `words`."""
+def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, id): the distinct words of `words` (lower-case) each document holds as a whole token
+    (lower-cased, edge punctuation removed): the document's row in the batch and the word's index
+    in `words`, as numpy arrays sorted by row, then id."""
 
-    def compute() -> pl.DataFrame:
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         lt = _line_tokens(batch)
         wanted = pl.DataFrame(
             {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
@@ -296,16 +348,11 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> pl.DataFrame:
         # for line i, the pairs start[inverse[i]] .. start[inverse[i]] + n[i] - 1
         offset = np.cumsum(n) - n
         at = np.repeat(start[lt.inverse] - offset, n) + np.arange(n.sum())
-        doc = np.repeat(batch.lines.get_column(DOC).to_numpy().astype(np.int64), n)
+        doc = np.repeat(batch.doc_of_line(), n)
         key = doc * n_words + pair[at] % n_words
         # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
         key = _distinct_ints(key)
-        return pl.DataFrame(
-            {
-                DOC: pl.Series(key // len(words)).cast(batch.lines.schema[DOC]),
-                "id": pl.Series(key % len(words)).cast(pl.UInt32),
-            }
-        )
+        return key // n_words, key % n_words
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
@@ -341,15 +388,15 @@ def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.S
     return result
 
 
-def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
-    """Per document: does its text hold the first character of one of the stop words of `code`
-    (a language matched by substring)? A document without one holds none of the words. Every
-    character but whitespace is in exactly one token, so the batch's distinct tokens answer,
-    far cheaper than any search over every text."""
+def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
+    """Per document (bool): does its text hold the first character of one of the stop words of
+    `code` (a language matched by substring)? A document without one holds none of the words.
+    Every character but whitespace is in exactly one token, so the batch's distinct tokens
+    answer, far cheaper than any search over every text."""
     lt = _line_tokens(batch)
     vocab = lt.vocab.get_column("tok")
 
-    def candidates() -> tuple[np.ndarray, np.ndarray]:
+    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # the distinct tokens holding a first character of any such language (a few, if any),
         # and where they occur: (vocabulary rows, their code and line per occurrence)
         lists = stop_words()
@@ -359,27 +406,41 @@ def _docs_with_first_chars(batch: Batch, code: str) -> pl.Series:
         return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
 
     rare, codes, lines = batch.memo("quality_substring_candidates", candidates)
-    docs = pl.Series([], dtype=batch.lines.schema[DOC])
+    docs = np.zeros(batch.n, dtype=bool)
     if len(rare):
         chars = sorted({w[0] for w in stop_words()[code]})
         hit = np.zeros(len(vocab), dtype=bool)
         hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
         held = np.zeros(len(lt.distinct), dtype=bool)
         held[lines[hit[codes]]] = True
-        docs = batch.lines.get_column(DOC).filter(pl.Series(held[lt.inverse]))
-    return batch.doc_index.select(pl.col(DOC).is_in(docs.implode())).to_series()
+        docs[batch.doc_of_line()[held[lt.inverse]]] = True
+    return docs
+
+
+@functools.cache
+def _union_stop_words() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The union of the space-delimited languages' stop-word lists (words.stop_word_table), and
+    per language which of the union's words are on its list (a bool per word): built once, not
+    in every batch."""
+    table = stop_word_table()
+    union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
+    index = {w: i for i, w in enumerate(union)}
+    on_list: dict[str, np.ndarray] = {}
+    for lang, word in table.filter(pl.col("lang") != "*").iter_rows():
+        on_list.setdefault(lang, np.zeros(len(union), dtype=bool))[index[word]] = True
+    return union, on_list
 
 
 def _stop_word_counts(
     batch: Batch, explicit: list[str], lang: pl.Series | None
 ) -> tuple[pl.Series, pl.Series]:
+    # nothing to judge in a document without words (nor, below, in a language without a list)
+    no_words = _stats(batch).get_column("words").to_numpy() == 0
     if explicit:
         wanted = tuple(sorted({w.lower() for w in explicit}))
-        found = _stop_word_pairs(batch, wanted).group_by(DOC).agg(pl.len().alias("n"))
-        count = batch.per_doc(found, "n", 0).cast(pl.Int64)
-        no_words = _stats(batch).get_column("words") == 0
-        count = pl.select(pl.when(no_words).then(None).otherwise(count)).to_series()
-        return count.alias("stop_words"), pl.Series(["custom"] * batch.n, dtype=pl.String)
+        rows, _ = _stop_word_pairs(batch, wanted)
+        count = _with_nulls(np.bincount(rows, minlength=batch.n), no_words)
+        return count, pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
     if lang is None:
@@ -393,37 +454,47 @@ def _stop_word_counts(
             .then(pl.lit("*"))
             .otherwise(None)
         ).to_series()
-    table = stop_word_table()
-    union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
-    pairs = _stop_word_pairs(batch, union)
-    if not (key == "*").all():
-        # keep a word only when it is on the list of the document's language ("*": any list)
-        ids = pl.DataFrame(
-            {"bare": union, "id": pl.int_range(0, len(union), dtype=pl.UInt32, eager=True)}
+    union, on_list = _union_stop_words()
+    rows, ids = _stop_word_pairs(batch, union)
+    star = (key == "*").fill_null(False).to_numpy()
+    if not star.all():
+        # keep a word only when it is on the list of the document's language ("*": any list; a
+        # language matched by substring, or none, keeps none here)
+        langs = sorted(on_list)
+        allowed = np.zeros((len(langs) + 2, len(union)), dtype=bool)
+        for i, code in enumerate(langs):
+            allowed[i] = on_list[code]
+        allowed[len(langs)] = True  # "*"
+        lang_row = (
+            key.replace_strict([*langs, "*"], list(range(len(langs) + 1)), default=len(langs) + 1)
+            .fill_null(len(langs) + 1)
+            .to_numpy()
         )
-        allowed = table.join(ids, on="bare").select("lang", "id")
-        keys = batch.doc_index.with_columns(key.alias("lang"))
-        pairs = pairs.join(keys, on=DOC, how="inner").join(allowed, on=["lang", "id"], how="semi")
-    found = pairs.group_by(DOC).agg(pl.len().alias("n"))
-    count = batch.per_doc(found, "n", 0).cast(pl.Int64)
+        keep = allowed[lang_row[rows], ids]
+        rows = rows[keep]
+    count = np.bincount(rows, minlength=batch.n)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:
-        use = (key == code) | (key == "*")
+        use = ((key == code) | (key == "*")).fill_null(False).to_numpy()
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
         # extract_many only where a word can be: most documents hold none of their first
         # characters
-        use = use & _docs_with_first_chars(batch, code)
+        use &= _docs_with_first_chars(batch, code)
         if not use.any():
             continue
-        hits = text.filter(use).str.extract_many(words, overlapping=True).list.n_unique()
-        count = count.scatter(use.arg_true(), count.filter(use) + hits.cast(pl.Int64))
-    # nothing to judge: a language without a list, or a document without words
-    no_words = _stats(batch).get_column("words") == 0
-    count = pl.select(pl.when(key.is_null() | no_words).then(None).otherwise(count)).to_series()
-    return count.alias("stop_words"), key.alias("stop_words_list")
+        hits = text.filter(pl.Series(use)).str.extract_many(words, overlapping=True).list.n_unique()
+        count[use] += hits.to_numpy()
+    count = _with_nulls(count, key.is_null().to_numpy() | no_words)
+    return count, key.alias("stop_words_list")
+
+
+def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:
+    """The stop-word counts as an Int64 series, null where `null`."""
+    out = pl.Series("stop_words", count, dtype=pl.Int64)
+    return out.scatter(np.flatnonzero(null), None) if null.any() else out
 
 
 # -- the quality score -----------------------------------------------------------------------------
@@ -463,18 +534,27 @@ def quality_score(frame: pl.DataFrame) -> pl.Series:
     of the components: documents that pass everything are ranked by how comfortably they pass.
     A "lorem ipsum" placeholder scores 0.
     """
+    comps, score = _score_exprs()
+    # the components first, in their own select: the min and the mean below then read columns,
+    # where one expression would evaluate every ramp twice
+    return frame.select(comps).select(score).to_series()
+
+
+@functools.cache
+def _score_exprs() -> tuple[list[pl.Expr], pl.Expr]:
+    """The expressions of `quality_score`: the components (and the lorem ipsum count), then the
+    score from them. Built once: building the 13 ramps' when/then chains cost as much as
+    evaluating them on a batch."""
     comps = []
     for name, ramps in COMPONENTS.items():
         parts = [ramp(pl.col(name), pts) for pts in ramps]
         comps.append((pl.min_horizontal(parts) if len(parts) > 1 else parts[0]).alias(name))
-    # the components first, in their own select: the min and the mean below then read columns,
-    # where one expression would evaluate every ramp twice
-    comps_frame = frame.select(*comps, pl.col("lorem_ipsum").alias("__lorem"))
+    comps.append(pl.col("lorem_ipsum").alias("__lorem"))
     names = list(COMPONENTS)
     lowest = pl.min_horizontal(names)
     score = pl.when(lowest < 0.5).then(lowest).otherwise(pl.mean_horizontal(names))
     score = pl.when(pl.col("__lorem") > 0).then(0.0).otherwise(score)
-    return comps_frame.select(score.fill_null(1.0).round(6).alias("quality")).to_series()
+    return comps, score.fill_null(1.0).round(6).alias("quality")
 
 
 # -- rules ----------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     LineTokens,
+    batch_distinct_lines,
     batch_line_tokens,
+    distinct_lines,
     wanted_later,
 )
 
@@ -51,34 +53,77 @@ def normalised(expr: pl.Expr) -> pl.Expr:
     )
 
 
-# Unicode White_Space, the characters `\s` matches: a word is a run of anything else. Every one
-# but the space is turned into a space before splitting on spaces (one pass, no regex).
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x85\xa0\u1680"
+# Unicode White_Space but "\n" (lines hold none), the characters `\s` matches: a word is a run of
+# anything else. Every one but the space is turned into a space before splitting on spaces (one
+# pass, no regex).
+_LINE_WHITESPACE = (
+    "\t\x0b\x0c\r\x85\xa0\u1680"
     + "".join(chr(c) for c in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
 
 
-def word_arrays(docs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The batch's whitespace-separated words, flat and in order: (row of `docs` each word belongs
-    to, its length in characters, its hash), as numpy arrays."""
-    ws = list(_WHITESPACE)
-    w = (
-        docs.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
-            pl.col("text").str.replace_many(ws, [" "] * len(ws)).str.split(" ").alias("_w"),
-        )
-        .explode("_w")
-        .select(
-            "_row",
-            pl.col("_w").str.len_chars().cast(pl.Int64).alias("_wl"),
-            pl.col("_w").hash(_SEED).alias("_h"),
-        )
-        # splitting on single spaces leaves empty strings between consecutive spaces: not words
-        .filter(pl.col("_wl") > 0)
+def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The whitespace-separated words of each of `lines` (strings without "\\n"), flat and in
+    order: (how many each line has, each word's length in characters, its hash), as numpy
+    arrays. The words of a text are those of its lines in order."""
+    ws = list(_LINE_WHITESPACE)
+    split = lines.str.replace_many(ws, [" "] * len(ws)).str.split(" ")
+    pieces = split.explode()
+    # splitting on single spaces leaves empty strings between consecutive spaces: not words
+    word = pieces.str.len_bytes().to_numpy() > 0
+    line = np.repeat(np.arange(len(lines), dtype=np.int64), split.list.len().to_numpy())[word]
+    words = pieces.filter(pl.Series(word))
+    return (
+        np.bincount(line, minlength=len(lines)),
+        words.str.len_chars().cast(pl.Int64).to_numpy(),
+        words.hash(_SEED).to_numpy(),
     )
-    return tuple(w.get_column(c).to_numpy() for c in ("_row", "_wl", "_h"))  # type: ignore[return-value]
+
+
+def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entries kept per distinct row (`count[r]` consecutive entries for row r, rows in order),
+    given to the rows of `inverse` in turn: (the entry each position copies, entries per row of
+    `inverse`)."""
+    start = np.cumsum(count) - count
+    per = count[inverse]
+    offset = np.cumsum(per) - per
+    return np.repeat(start[inverse] - offset, per) + np.arange(per.sum()), per
+
+
+def _is_identity(inverse: np.ndarray, n: int) -> bool:
+    return len(inverse) == n and np.array_equal(inverse, np.arange(n))
+
+
+def ngrams_from_lines(
+    words: tuple[np.ndarray, np.ndarray, np.ndarray],
+    inverse: np.ndarray,
+    doc_of_line: np.ndarray,
+    n_docs: int,
+) -> dict[str, np.ndarray]:
+    """Per document: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
+    divides by the document's length), from the whitespace words of its text.
+
+    The documents' lines are the rows `inverse` of some distinct lines (line i in document
+    `doc_of_line[i]`; a document's lines consecutive and in order), whose words `words` holds
+    (as `line_words` gives them). The words of a text are those of its lines in order ("\\n" is
+    whitespace, and a blank line the rebuilt text drops has none), so each distinct line is
+    split and hashed once (web pages repeat their menus and footers: a fifth of web-20k's line
+    bytes are in distinct lines), then each line takes its words.
+    """
+    count, vl, vh = words
+    if _is_identity(inverse, len(count)):
+        per_line, wh, wl = count, vh, vl
+    else:
+        at, per_line = _spread(count, inverse)
+        wh = vh[at]
+
+        # lengths are read only where an n-gram repeats (a tenth of the words)
+        def wl(pos: np.ndarray) -> np.ndarray:
+            return vl[at[pos]]
+
+    per_doc = np.bincount(doc_of_line, weights=per_line, minlength=n_docs).astype(np.int64)
+    return ngram_numerators(per_doc, wl, wh)
 
 
 def shared_line_tokens(batch: Batch) -> LineTokens | None:
@@ -100,57 +145,97 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
 
 
-def ngrams_from_tokens(lt: LineTokens, docs: pl.DataFrame, lines: pl.DataFrame) -> dict:
-    """`gopher_ngram_signals(docs)`, with the words read from the quality family's line tokens of
-    `lines` (the batch's lines; once per distinct line or not) instead of splitting the text
-    again: the words of a text are those of its lines in order ("\n" is whitespace, and a blank
-    line the rebuilt text drops has none). The first `lt.kept` tokens, in line order, are the
-    lines' pieces split on " " that hold no other whitespace and no unspaced-script character:
-    exactly their whitespace words. A document with a piece split again (a tab, "\r", CJK) gets
-    wrong words here, which touch no other document (n-grams are per document), and is computed
-    again from its text. Each distinct string is hashed and measured once."""
-    code, per_line = lt.kept_in_line_order()
-    code = code.astype(np.intp)
-    wh = lt.vocab.get_column("tok").hash(_SEED).to_numpy()[code]
-    # lengths are read only where an n-gram repeats (a tenth of the words): no array per word
-    vl = lt.vocab.get_column("chars").cast(pl.Int64).to_numpy()
+def token_line_words(
+    lt: LineTokens,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """The words of the lines of `lt`, read from the quality family's line tokens: (the words of
+    some distinct lines, as `line_words` gives them; each line's row among those).
 
-    def wl(at: np.ndarray) -> np.ndarray:
-        return vl[code[at]]
+    The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold no
+    other whitespace and no unspaced-script character: exactly their whitespace words. A line
+    with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
+    are appended as a row of their own, which its lines then refer to instead. Each distinct
+    string is hashed and measured once."""
+    n = len(lt.distinct)
+    code = lt.code[: lt.kept]
+    tok = lt.vocab.select(
+        pl.col("tok").hash(_SEED).alias("h"), pl.col("chars").cast(pl.Int64).alias("n")
+    )
+    words = (
+        _tokens_per_line(lt, n),
+        tok.get_column("n").to_numpy()[code],
+        tok.get_column("h").to_numpy()[code],
+    )
+    if not len(lt.split_line):
+        return words, lt.inverse
+    redo = np.unique(lt.split_line)
+    again = line_words(lt.distinct.gather(redo))
+    row = np.arange(n)
+    row[redo] = n + np.arange(len(redo))
+    both = tuple(np.concatenate([a, b]) for a, b in zip(words, again, strict=True))
+    return both, row[lt.inverse]  # type: ignore[return-value]
 
-    doc_of_line = lines.get_column(DOC).cast(pl.Int64).to_numpy()
-    per_doc = np.bincount(doc_of_line, weights=per_line, minlength=docs.height).astype(np.int64)
-    out = ngram_numerators(per_doc, wl, wh)
-    if len(lt.split_line):
-        split_again = np.zeros(len(lt.distinct), dtype=bool)
-        split_again[lt.split_line] = True
-        redo = np.unique(doc_of_line[split_again[lt.inverse]])
-        again = gopher_ngram_signals(docs[redo])
-        for name, values in again.items():
-            out[name][redo] = values
-    return out
+
+def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes that occur more than once, grouped: (their positions in `g`, ordered by hash
+    and, among equal hashes, by position; where each group of equal hashes starts in that
+    order).
+
+    One sort of the hashes with each one's position written into its low bits (the bits a
+    position needs: 20 for a batch's 700,000 2-grams), so that the sorted keys give the groups,
+    each group's positions in order, and its first position, without a second pass to find
+    the positions of the repeated values (a lookup costing half the sort), an arg-sort
+    (twice the sort) or numpy's sort (three times). Equal high bits are checked to be equal
+    hashes; where two are not (a chance of 2**-44 per pair), the hashes themselves are sorted.
+    """
+    size = g.size
+    empty = np.zeros(0, dtype=np.int64)
+    if size < 2:
+        return empty, empty
+    bits = int(size - 1).bit_length()
+    low = np.uint64((1 << bits) - 1)
+    key = g & ~low
+    key |= np.arange(size, dtype=np.uint64)
+    sk = pl.Series(key).sort().to_numpy()
+    # neighbours with the same high bits: their keys differ in the position bits alone
+    same = (sk[1:] ^ sk[:-1]) <= low
+    if not same.any():
+        return empty, empty
+    # the members of a group: sorted keys equal to their left or right neighbour's
+    member = np.zeros(size, dtype=bool)
+    member[:-1] = same
+    member[1:] |= same
+    at = np.flatnonzero(member)
+    pos = (sk[at] & low).astype(np.int64)
+    # a group starts where a member's left neighbour is not of it
+    start = ~np.concatenate(([False], same))[at]
+    gm = g[pos]
+    if not np.array_equal(gm[1:][~start[1:]], gm[:-1][~start[1:]]):
+        return _repeat_groups_exact(g)
+    return pos, np.flatnonzero(start)
+
+
+def _repeat_groups_exact(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_repeat_groups`, by sorting the hashes themselves (by hash, then position)."""
+    order = np.lexsort((np.arange(g.size), g))
+    sg = g[order]
+    same = sg[1:] == sg[:-1]
+    member = np.zeros(g.size, dtype=bool)
+    member[:-1] = same
+    member[1:] |= same
+    start = ~np.concatenate(([False], same))[member]
+    return order[member].astype(np.int64), np.flatnonzero(start)
 
 
 def _repeated(g: np.ndarray) -> np.ndarray:
-    """Which of the hashes occur more than once. (Sorting, then looking up the repeated values, is
-    about 3x faster than polars' is_duplicated on the batch's 700,000 2-grams.)"""
-    s = pl.Series(g)
-    sg = s.sort().to_numpy()
-    same = sg[1:] == sg[:-1]
-    if not same.any():
-        return np.zeros(g.size, dtype=bool)
-    return s.is_in(pl.Series(sg[1:][same]).implode()).to_numpy()
+    """Which of the hashes occur more than once."""
+    rep = np.zeros(g.size, dtype=bool)
+    rep[_repeat_groups(g)[0]] = True
+    return rep
 
 
 # odd 64-bit multiplier of the polynomial n-gram hash (the golden ratio's bits, as in splitmix64)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
-
-
-def gopher_ngram_signals(docs: pl.DataFrame) -> dict[str, np.ndarray]:
-    """Per row of `docs`: top_{2,3,4}gram_chars and dup_{5..10}gram_chars (numerators; the caller
-    divides by the document's length), from the whitespace words of its text."""
-    row, wl, wh = word_arrays(docs)
-    return ngram_numerators(np.bincount(row, minlength=docs.height), wl, wh)
 
 
 # flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
@@ -160,7 +245,7 @@ _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 def ngram_numerators(
     per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The n-gram numerators of `gopher_ngram_signals`, from the batch's words in order: `per_doc`
+    """The n-gram numerators of `ngrams_from_lines`, from the batch's words in order: `per_doc`
     words per document, then each word's length (an array, or a function of word positions) and
     hash.
 
@@ -194,9 +279,48 @@ def ngram_numerators(
             idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
             chars += length(idx + (n - 1))
-        if g.size == 0:
+        members, starts = _repeat_groups(g)
+        if members.size == 0:
             break
-        rep = _repeated(g)
+        # the first position of each group of equal n-grams (the groups' positions are in order)
+        first = members[starts]
+        if n in TOP_NS:
+            # top n-gram: characters of the most frequent n-gram (its words joined by single
+            # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
+            # Counter.most_common
+            cnt = np.diff(np.append(starts, members.size))
+            if n == 2:
+                # positions are word positions: a document's end is the first one past it
+                gdoc = np.searchsorted(ends, first, side="right")
+                gchars = length(first) + length(first + 1)
+            else:
+                gdoc, gchars = doc[first], chars[first]
+            # per document, the highest count, then the first seen
+            key = cnt * (g.size + 1) + (g.size - first)
+            top = np.full(n_docs, -1, dtype=np.int64)
+            np.maximum.at(top, gdoc, key)
+            best = np.flatnonzero(key == top[gdoc])
+            out[f"top_{n}gram_chars"][gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
+        rep = np.zeros(g.size, dtype=bool)
+        rep[members] = True
+        if n in DUP_NS:
+            # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
+            # right, an n-gram seen before counts its n words and the scan jumps past them.
+            # Positions whose n-gram appeared earlier (every one of a group but its first) form
+            # runs; the walk takes every n-th start of a run. (Exact except where two runs are
+            # closer than n words, or a jump skips an n-gram that recurs later: there
+            # datatrove's walk depends on where the previous jump landed.)
+            later = rep.copy()
+            later[first] = False
+            pos = idx[later]
+            k = np.arange(pos.size)
+            new_run = np.concatenate(([True], np.diff(pos) != 1))
+            rank = k - np.maximum.accumulate(np.where(new_run, k, 0))
+            taken = rank % n == 0
+            out[f"dup_{n}gram_chars"] = np.bincount(
+                doc[later][taken], weights=chars[later][taken], minlength=n_docs
+            ).astype(np.int64)
+        # the positions whose n-gram repeats: only there can an (n+1)-gram repeat
         if n == 2:
             idx = np.flatnonzero(rep)
             # idx is sorted: count its positions before each document's end
@@ -206,51 +330,15 @@ def ngram_numerators(
         else:
             idx, chars, doc = idx[rep], chars[rep], doc[rep]
         g = g[rep]
-        if idx.size == 0:
-            break
-        if n in TOP_NS:
-            # top n-gram: characters of the most frequent n-gram (its words joined by single
-            # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
-            # Counter.most_common
-            # group equal hashes: sort them, then per group its size and first position
-            order = pl.Series(g).arg_sort().to_numpy()
-            sg = g[order]
-            start = np.flatnonzero(np.concatenate(([True], sg[1:] != sg[:-1])))
-            cnt = np.diff(np.append(start, g.size))
-            first = np.minimum.reduceat(order, start)
-            # per document, the highest count, then the first seen
-            key = cnt * (g.size + 1) + (g.size - first)
-            gdoc = doc[first]
-            top = np.full(n_docs, -1, dtype=np.int64)
-            np.maximum.at(top, gdoc, key)
-            best = np.flatnonzero(key == top[gdoc])
-            out[f"top_{n}gram_chars"][gdoc[best]] = (chars[first[best]] + (n - 1)) * cnt[best]
-        if n in DUP_NS:
-            # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
-            # right, an n-gram seen before counts its n words and the scan jumps past them.
-            # Positions whose n-gram appeared earlier form runs; the walk takes every n-th start
-            # of a run. (Exact except where two runs are closer than n words, or a jump skips an
-            # n-gram that recurs later: there datatrove's walk depends on where the previous jump
-            # landed.)
-            later = ~pl.Series(g).is_first_distinct().to_numpy()
-            pos = idx[later]
-            if pos.size:
-                k = np.arange(pos.size)
-                new_run = np.concatenate(([True], np.diff(pos) != 1))
-                rank = k - np.maximum.accumulate(np.where(new_run, k, 0))
-                taken = rank % n == 0
-                out[f"dup_{n}gram_chars"] = np.bincount(
-                    doc[later][taken], weights=chars[later][taken], minlength=n_docs
-                ).astype(np.int64)
     return out
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
 # character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
 # code point). Two lines (or paragraphs) whose counts differ cannot share a key.
-_FOLD_COUNTS = ("[eE]", "[oO]", "[rR]")
-# counted on the distinct tokens, more letters cost little and leave a third of the candidates
-_TOKEN_FOLD_COUNTS = (*_FOLD_COUNTS, "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
+# Read from the bytes in one pass (a weight per byte), eight letters cost what three do and leave
+# a third of the candidates.
+_FOLD_COUNTS = ("[eE]", "[oO]", "[rR]", "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
 
 
 def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -281,28 +369,34 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
         w = np.uint64(pow(int(_MULT), len(classes) - 1 - i, 1 << 64))
         for letter in cls[1:-1]:
             weight[ord(letter)] = w
-    cs = np.concatenate(([np.uint64(0)], np.cumsum(weight[data], dtype=np.uint64)))
+    # the running sum written after a leading 0 (no second copy of a uint64 per byte)
+    cs = np.empty(len(data) + 1, dtype=np.uint64)
+    cs[0] = 0
+    np.cumsum(weight[data], dtype=np.uint64, out=cs[1:])
     at = cs[offsets - offsets[0]]
     return at[1:] - at[:-1]
 
 
-def token_fingerprints(lt: LineTokens, n_lines: int) -> np.ndarray:
-    """Per line, `_fingerprint` of its counts of _TOKEN_FOLD_COUNTS, summed over its tokens: every
-    character but whitespace is in exactly one token, and counting each distinct token once
-    reads a twentieth of the bytes that counting the lines does. Summed once per distinct line
-    of `lt` (a line repeated across the batch is summed once), then given to each line."""
-    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _TOKEN_FOLD_COUNTS)
+def token_fingerprints(lt: LineTokens) -> np.ndarray:
+    """Per distinct line of `lt`, `_letter_fingerprints` of its counts of _FOLD_COUNTS, summed
+    over its tokens: every character but whitespace is in exactly one token, and counting each
+    distinct token once reads a twentieth of the bytes that counting the lines does."""
+    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
     if fv.size == 0:
-        return np.zeros(n_lines, dtype=np.uint64)
+        return np.zeros(len(lt.distinct), dtype=np.uint64)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
     fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
-    return fp[lt.inverse]
+    return fp
 
 
 def line_repeats(
-    lines: pl.DataFrame, n_docs: int, min_chars: int, tokens: LineTokens | None = None
+    lines: pl.DataFrame,
+    n_docs: int,
+    min_chars: int,
+    tokens: LineTokens | None = None,
+    distinct: tuple[pl.Series, np.ndarray] | None = None,
 ) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
@@ -310,32 +404,33 @@ def line_repeats(
 
     Keys (`normalised` text) are computed only for the lines that can repeat: those whose counts
     of a few letters (_FOLD_COUNTS) equal another line's of the same document, or that lie in a
-    paragraph whose counts equal another paragraph's. Counting three letters costs a fifth of
-    normalising every line, and leaves about 3 % of web text's characters to normalise; with
-    `tokens` (the line tokens of `lines`, expanded or not) they are counted once per distinct
-    token instead.
+    paragraph whose counts equal another paragraph's. Counting them costs a fifth of normalising
+    every line, and leaves about 3 % of web text's characters to normalise.
+    The per-line measures (length, blank, letter counts) are taken once per distinct line:
+    `distinct` (words.distinct_lines of `lines`: the strings and each line's row among them),
+    or those of `tokens` (the line tokens of `lines`, expanded or not; the letters are then
+    counted once per distinct token), or else computed here.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
     bincounts.
     """
     L = pl.col(LINE)
-    fr = lines.select(
-        pl.col(DOC).cast(pl.Int64),
-        L.str.len_chars().cast(pl.Int64).alias("_n"),
-        (L.str.strip_chars() == "").alias("_blank"),
-    ).with_columns(
-        pl.col("_blank").cum_sum().cast(pl.Int64).alias("_pid"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
-    )
-    if tokens is None:
-        n_counts = len(_FOLD_COUNTS)
-        fp_all = _letter_fingerprints(lines.get_column(LINE).rechunk(), _FOLD_COUNTS)
+    if tokens is not None:
+        strings, inverse = tokens.distinct, tokens.inverse
+        fp_d = token_fingerprints(tokens)
     else:
-        n_counts = len(_TOKEN_FOLD_COUNTS)
-        fp_all = token_fingerprints(tokens, lines.height)
-    nb = fr.filter(~pl.col("_blank"))
-    doc = nb.get_column(DOC).to_numpy()
-    n = nb.get_column("_n").to_numpy()
-    pid = nb.get_column("_pid").to_numpy()
+        strings, inverse = distinct or distinct_lines(lines.get_column(LINE))
+        fp_d = _letter_fingerprints(strings, _FOLD_COUNTS)
+    n_counts = len(_FOLD_COUNTS)
+    per_string = pl.DataFrame(strings.alias(LINE)).select(
+        L.str.len_chars().cast(pl.Int64).alias("_n"), (L.str.strip_chars() == "").alias("_blank")
+    )
+    blank = per_string.get_column("_blank").to_numpy()[inverse]
+    # the non-blank lines (rows of `lines`) and each one's paragraph number within the batch
+    nb_rows = np.flatnonzero(~blank)
+    pid = np.cumsum(blank)[nb_rows]
+    inv_nb = inverse[nb_rows]
+    doc = lines.get_column(DOC).to_numpy().astype(np.int64)[nb_rows]
+    n = per_string.get_column("_n").to_numpy()[inv_nb]
     m = doc.size
     remove = np.zeros(lines.height, dtype=bool)
     zero = np.zeros(n_docs)
@@ -362,13 +457,15 @@ def line_repeats(
     # collision only adds a candidate)
     # (the document times _MULT ** n_counts plus the fingerprint: the chain
     # ((doc + 1) * _MULT + c0) * _MULT + c1 ... of the counts)
-    fp = fp_all[nb.get_column("_row").to_numpy()] if fp_all.size else np.zeros(m, np.uint64)
+    fp = fp_d[inv_nb] if fp_d.size else np.zeros(m, np.uint64)
     scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
     para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))
     para_key = (pdoc + 1).astype(np.uint64) * scale + para_fp
-    line_cand = _repeated(line_key)
-    para_cand = _repeated(para_key)
+    # (times an odd constant, a one-to-one map: counts differing by a few would otherwise differ
+    # in the low bits alone, which _repeat_groups keeps for positions)
+    line_cand = _repeated(line_key * _MULT)
+    para_cand = _repeated(para_key * _MULT)
     cand = line_cand | para_cand[para]
     e = np.flatnonzero(cand)
     if e.size == 0:
@@ -376,7 +473,7 @@ def line_repeats(
 
     # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
     # can repeat, but adds no characters towards min_chars
-    rows = nb.get_column("_row").to_numpy()[e]
+    rows = nb_rows[e]
     k = pl.col("_k")
     sub = (
         lines.select(L)
@@ -442,7 +539,7 @@ def line_repeats(
     klen[e] = sub.get_column("_klen").to_numpy()
     run_chars = np.bincount(run, weights=klen * rep)
     removed = rep & (run_chars[run] >= min_chars)
-    remove[nb.get_column("_row").to_numpy()[removed]] = True
+    remove[nb_rows[removed]] = True
 
     # -- Gopher line and paragraph signals -------------------------------------------------------
     dup_doc = doc[e][gdup]
@@ -642,11 +739,17 @@ class RepeatedParagraphs(Rule):
         denom = text_len.clip(lower_bound=1)
 
         lt = shared_line_tokens(batch)
-        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt)
-        if lt is None:
-            per_doc |= gopher_ngram_signals(batch.docs)
+        # each line's row among the batch's distinct lines: every per-line measure is taken once
+        # per distinct line (those of the shared tokens, or words.batch_distinct_lines, which
+        # the quality family shares and which follows strips)
+        if lt is not None:
+            distinct, inverse = lt.distinct, lt.inverse
+            words, word_rows = token_line_words(lt)
         else:
-            per_doc |= ngrams_from_tokens(lt, batch.docs, batch.lines)
+            distinct, inverse = batch_distinct_lines(batch)
+            words, word_rows = line_words(distinct), inverse
+        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt, (distinct, inverse))
+        per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
         signals: dict[str, pl.Series] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
             signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)

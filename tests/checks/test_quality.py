@@ -13,9 +13,14 @@ from curate.checks import words
 from curate.checks.base import LINE, Batch
 from curate.checks.quality import (
     COMPONENTS,
+    ELLIPSIS_END,
     SENTENCE,
+    _distinct,
     _distinct_ints,
+    _javascript_lines,
+    _lorem_ipsum,
     _lower_contains,
+    _newlines,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -172,10 +177,10 @@ def test_fast_word_counts_equal_the_regex_tokenizer(texts):
     assert ours["mean_word_length"] == pytest.approx(ref["mean_word_length"], abs=1e-12)
     # stop words of the space-delimited lists (the union), as whole lower-cased tokens
     lines = Batch.from_texts(pl.Series(texts, dtype=pl.String))
-    pairs = _stop_word_pairs(lines, tuple(sorted(UNION)))
-    found = pairs.group_by("__doc").len()
-    counts = dict(zip(found["__doc"].to_list(), found["len"].to_list(), strict=True))
-    assert [counts.get(i, 0) for i in range(len(texts))] == [v or 0 for v in ref["union"]]
+    rows, ids = _stop_word_pairs(lines, tuple(sorted(UNION)))
+    assert len(set(zip(rows.tolist(), ids.tolist(), strict=True))) == len(rows)
+    counts = np.bincount(rows, minlength=len(texts)).tolist()
+    assert counts == [v or 0 for v in ref["union"]]
 
 
 @settings(max_examples=40, deadline=None)
@@ -614,3 +619,101 @@ def test_line_tokens_are_per_line_in_order_when_lines_repeat():
     assert lt.line[: lt.kept].tolist() == [0, 0, 1, 2, 2, 4]
     assert lt.split_line.tolist() == [3, 3, 5, 5]
     assert lt.words_per_line(len(lines)).tolist() == [2, 1, 2, 3, 1, 3]
+
+
+# -- fast paths against their plain definitions ----------------------------------------------------
+
+
+def test_line_tests_without_a_regex_or_with_a_prefilter_equal_the_plain_ones():
+    lines = [
+        "",
+        "Wait...",
+        "Wait…  ",
+        "..",
+        "a...b",
+        "LOREM IPSUM dolor",
+        "lorem\tipsum",
+        "x市lorem ipsum",
+        "Lorem Ipsum, lorem ipsum",
+        "JavaScript",
+        "\u212aJAVASCRİPT",
+        "ja\u017fvascript",
+        "Please enable javascript.",
+        "tab\tJavaScript市",
+    ]
+    batch = Batch.from_texts(pl.Series(["\n".join(lines), "no such words here"]))
+    distinct = _distinct(batch)[0]
+    tokens = words.batch_line_tokens(batch)
+    r = pl.col("l").str.strip_chars_end()
+    frame = pl.DataFrame({"l": distinct}).select(
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("fast"),
+        r.str.contains(ELLIPSIS_END).alias("plain"),
+    )
+    assert frame["fast"].to_list() == frame["plain"].to_list()
+    assert _lorem_ipsum(distinct, tokens).to_list() == (
+        distinct.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).to_list()
+    )
+    plain_js = distinct.str.to_lowercase().str.contains("javascript", literal=True)
+    assert _javascript_lines(batch).to_list() == plain_js.gather(_distinct(batch)[1]).to_list()
+    # and where the vocabulary holds neither word: nothing, without searching the lines
+    none = Batch.from_texts(pl.Series(["plain text", "more of it"]))
+    words.batch_line_tokens(none)
+    assert not _javascript_lines(none).any()
+    assert _lorem_ipsum(_distinct(none)[0], words.batch_line_tokens(none)).sum() == 0
+
+
+def test_newlines_from_the_lines_equal_counting_them_in_the_text():
+    import random
+
+    from curate.pipeline import rebuild_text
+
+    rng = random.Random(9)
+    pool = ["", " ", "\t", "one line", "two words here", "x\r", "市场。"]
+    texts = ["\n".join(rng.choice(pool) for _ in range(rng.randint(1, 8))) for _ in range(300)]
+    batch = Batch.from_texts(pl.Series(texts))
+    for _ in range(3):  # strips in a row, each removing random lines
+        keep = np.array([rng.random() < 0.7 for _ in range(batch.lines.height)])
+        lines = batch.lines.filter(pl.Series(keep))
+        hit = np.zeros(batch.n, dtype=bool)
+        hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
+        docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
+        batch = batch.stripped(docs, lines, keep)
+        chars = batch.text.str.len_chars().to_numpy()
+        distinct = _distinct(batch)[0].str.len_chars().to_numpy()
+        got = _newlines(batch, chars, distinct)
+        assert got.tolist() == batch.text.str.count_matches("\n", literal=True).to_list()
+    assert (batch.text != pl.Series(texts)).any()
+
+
+def test_stop_word_counts_per_language_match_the_plain_definition():
+    # every document judged by its language's list (the union for "und" or no language; none for
+    # a language without a list), counted the plain way: distinct whole tokens, lower-cased,
+    # edge punctuation removed; Chinese, Japanese and Thai words as substrings of the text
+    lists = stop_words()
+    texts = [PROSE, ID, RU, ZH, JA, TH, "Der Hund und die Katze.", "", "x y z", PROSE, ID, ZH]
+    langs = ["en", "id", "ru", "zh", "ja", "th", "de", "en", "sw", None, "und", "en"]
+    batch = Batch.from_texts(pl.Series(texts))
+    batch.signals["language"] = pl.Series(langs, dtype=pl.String)
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "no-stop-words", "action": "flag"}]})
+    got = rs.build()[0].evaluate(batch).signals["stop_words"].to_list()
+    union = {w for c, ws in lists.items() if c not in ("ja", "th", "zh") for w in ws}
+    frame = token_frame(batch.docs)
+    for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        key = "*" if lang in (None, "und") else lang
+        if (
+            key != "*"
+            and key not in lists
+            or not frame.filter(pl.col("__doc") == i)["is_word"].any()
+        ):
+            assert got[i] is None, i
+            continue
+        low = set(frame.filter(pl.col("__doc") == i)["low"].to_list())
+        spaced = (
+            union if key == "*" else set(lists[key]) if key not in ("ja", "th", "zh") else set()
+        )
+        want = len(low & spaced)
+        for code in ("ja", "th", "zh"):
+            if key in ("*", code):
+                want += sum(1 for w in set(lists[code]) if w in text)
+        assert got[i] == want, (i, lang)
+    assert got[0] and got[3] and got[10]

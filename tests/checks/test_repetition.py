@@ -13,7 +13,7 @@ import pytest
 
 from curate.checks import repetition
 from curate.checks.base import LINE, Batch
-from curate.checks.words import batch_line_tokens, line_tokens
+from curate.checks.words import batch_distinct_lines, batch_line_tokens, line_tokens
 from tests.checks.helpers import run_rule
 from tests.conftest import shared
 
@@ -271,6 +271,13 @@ def _reference_ngrams(text: str) -> dict[str, int]:
     return out
 
 
+def _ngrams(batch: Batch) -> dict[str, np.ndarray]:
+    """The rule's n-gram numerators of a batch, its words split once per distinct line."""
+    distinct, inverse = batch_distinct_lines(batch)
+    words = repetition.line_words(distinct)
+    return repetition.ngrams_from_lines(words, inverse, batch.doc_of_line(), batch.n)
+
+
 def test_ngram_signals_match_the_plain_definition():
     rng = random.Random(7)
     vocab = ["a", "bb", "ccc", "the", "Über", "naïve", "市", "x.", "—"]
@@ -280,23 +287,23 @@ def test_ngram_signals_match_the_plain_definition():
         seps = rng.choice([[" "], [" ", "\n"], [" ", "\t", "\xa0", "\u2003", "\r\n", "  "]])
         words = [rng.choice(vocab[: rng.randint(2, len(vocab))]) for _ in range(size)]
         texts.append("".join(w + rng.choice(seps) for w in words).strip(" "))
-    docs = pl.DataFrame({"text": texts})
-    got = repetition.gopher_ngram_signals(docs)
+    got = _ngrams(Batch.from_texts(pl.Series(texts)))
     for i, text in enumerate(texts):
         for name, value in _reference_ngrams(text).items():
             assert got[name][i] == value, (i, name)
 
 
 def test_words_split_on_every_unicode_space():
+    # every White_Space character but the newline (lines hold none): `\s`, not Python's isspace
     spaces = "".join(
-        chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in "\x1c\x1d\x1e\x1f"
+        chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in "\n\x1c\x1d\x1e\x1f"
     )
-    text = "x" + "y".join(spaces) + "z  w"
-    ref = pl.select(pl.lit(text).str.extract_all(r"\S+")).item().to_list()
-    row, wl, wh = repetition.word_arrays(pl.DataFrame({"text": [text, "", "a b"]}))
-    assert row.tolist() == [0] * len(ref) + [2, 2]
-    assert wl.tolist() == [len(w) for w in ref] + [1, 1]
-    assert wh.tolist()[: len(ref)] == pl.Series(ref).hash(repetition._SEED).to_list()
+    line = "x" + "y".join(spaces) + "z  w"
+    ref = pl.select(pl.lit(line).str.extract_all(r"\S+")).item().to_list()
+    count, chars, hashes = repetition.line_words(pl.Series([line, "", "a b"]))
+    assert count.tolist() == [len(ref), 0, 2]
+    assert chars.tolist() == [len(w) for w in ref] + [1, 1]
+    assert hashes.tolist()[: len(ref)] == pl.Series(ref).hash(repetition._SEED).to_list()
 
 
 def test_fold_counts_survive_normalisation():
@@ -304,7 +311,7 @@ def test_fold_counts_survive_normalisation():
     # count must be the same before and after `normalised`, for every character
     chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
     frame = pl.DataFrame({"c": chars}).with_columns(repetition.normalised(pl.col("c")).alias("k"))
-    for cls in repetition._TOKEN_FOLD_COUNTS:  # the line path's letters come first
+    for cls in repetition._FOLD_COUNTS:
         letter = cls[1]  # "[eE]" counts "e" once normalised
         bad = frame.filter(
             pl.col("c").str.count_matches(cls)
@@ -343,7 +350,6 @@ def test_line_prefilter_changes_nothing(monkeypatch):
     assert len(distinct.distinct) < batch.lines.height
     from_distinct = repetition.line_repeats(batch.lines, batch.n, 120, distinct)
     monkeypatch.setattr(repetition, "_FOLD_COUNTS", ())
-    monkeypatch.setattr(repetition, "_TOKEN_FOLD_COUNTS", ())
     full = repetition.line_repeats(batch.lines, batch.n, 120)
     for got in (
         fast,
@@ -375,25 +381,83 @@ def _mixed_texts(seed: int, count: int) -> list[str]:
     return texts
 
 
-def test_ngrams_from_shared_tokens_match_the_own_split():
+def test_ngrams_from_distinct_lines_match_the_plain_definition():
     texts = _mixed_texts(11, 200)
     batch = Batch.from_texts(pl.Series(texts))
-    own = repetition.gopher_ngram_signals(batch.docs)
-    shared_ = repetition.ngrams_from_tokens(
-        line_tokens(batch.lines.get_column(LINE)), batch.docs, batch.lines
+    plain = [_reference_ngrams(text) for text in texts]
+    doc_of_line = batch.doc_of_line()
+    every = np.arange(batch.lines.height)
+    distinct, inverse = batch_distinct_lines(batch)
+    assert len(distinct) < batch.lines.height
+    tokens = batch_line_tokens(batch)  # once per distinct line, not expanded
+    assert len(tokens.split_line)
+    expanded = line_tokens(batch.lines.get_column(LINE))
+    for words, inv in (
+        (repetition.line_words(batch.lines.get_column(LINE)), every),
+        (repetition.line_words(distinct), inverse),
+        repetition.token_line_words(tokens),
+        repetition.token_line_words(expanded),
+    ):
+        got = repetition.ngrams_from_lines(words, inv, doc_of_line, batch.n)
+        for name in got:
+            assert got[name].tolist() == [p[name] for p in plain], name
+    # the words of each line, from the tokens or split again: the same
+    (count, chars, hashes), rows = repetition.token_line_words(tokens)
+    assert len(count) > len(tokens.distinct)  # lines split again have rows of their own
+    per_line, line_chars, line_hashes = repetition.line_words(batch.lines.get_column(LINE))
+    start = np.cumsum(count) - count
+    for i, row in enumerate(rows.tolist()):
+        at = slice(start[row], start[row] + count[row])
+        assert count[row] == per_line[i]
+        first = per_line[:i].sum()
+        assert chars[at].tolist() == line_chars[first : first + count[row]].tolist()
+        assert hashes[at].tolist() == line_hashes[first : first + count[row]].tolist()
+    assert any(p["top_2gram_chars"] for p in plain) and any(p["dup_5gram_chars"] for p in plain)
+
+
+def test_line_words_are_the_words_of_the_text():
+    lines = pl.Series(["", " ", "a  b\tc", "\xa0x\u3000y ", "市场 市场", "Über\r"])
+    count, chars, hashes = repetition.line_words(lines)
+    words = [w for line in lines for w in line.split()]
+    assert count.tolist() == [len(line.split()) for line in lines]
+    assert chars.tolist() == [len(w) for w in words]
+    assert hashes.tolist() == pl.Series(words).hash(repetition._SEED).to_list()
+
+
+def _groups_plain(g: np.ndarray) -> tuple[list[int], list[int]]:
+    """`_repeat_groups` by its definition: positions of the values seen more than once, by value
+    then position, and where each value's group starts."""
+    where: dict[int, list[int]] = {}
+    for i, v in enumerate(g.tolist()):
+        where.setdefault(v, []).append(i)
+    pos, starts = [], []
+    for v in sorted(where):
+        if len(where[v]) > 1:
+            starts.append(len(pos))
+            pos += where[v]
+    return pos, starts
+
+
+def test_repeat_groups_match_the_plain_definition(monkeypatch):
+    rng = np.random.default_rng(5)
+    cases = [np.zeros(0, np.uint64), np.array([7], np.uint64), np.array([7, 7], np.uint64)]
+    for size in (3, 50, 1000, 5000):
+        cases.append(rng.integers(0, 2**64, size, dtype=np.uint64))
+        # few distinct values: most repeat
+        cases.append(rng.integers(0, 2**64, 20, dtype=np.uint64)[rng.integers(0, 20, size)])
+        # values equal but for their low bits (where the positions go): the exact fallback
+        base = rng.integers(0, 2**64, 10, dtype=np.uint64)[rng.integers(0, 10, size)]
+        cases.append(base ^ rng.integers(0, 2, size, dtype=np.uint64))
+    fallbacks = []
+    real = repetition._repeat_groups_exact
+    monkeypatch.setattr(
+        repetition, "_repeat_groups_exact", lambda g: fallbacks.append(1) or real(g)
     )
-    # once per distinct line, as the rule reads them: the same
-    distinct = batch_line_tokens(batch)
-    assert len(distinct.distinct) < batch.lines.height and len(distinct.split_line)
-    once = repetition.ngrams_from_tokens(distinct, batch.docs, batch.lines)
-    expanded = distinct.expanded()
-    codes, per_line = distinct.kept_in_line_order()
-    assert codes.tolist() == expanded.code[: expanded.kept].tolist()
-    assert per_line.tolist() == np.bincount(expanded.line[: expanded.kept]).tolist()
-    for name, values in own.items():
-        assert shared_[name].tolist() == values.tolist(), name
-        assert once[name].tolist() == values.tolist(), name
-    assert own["top_2gram_chars"].any() and own["dup_5gram_chars"].any()
+    for g in cases:
+        pos, starts = repetition._repeat_groups(g)
+        assert (pos.tolist(), starts.tolist()) == _groups_plain(g)
+        assert repetition._repeated(g).tolist() == [(g == v).sum() > 1 for v in g.tolist()]
+    assert len(fallbacks) >= 4
 
 
 def test_rule_gives_the_same_with_or_without_the_quality_tokens():
