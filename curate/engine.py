@@ -88,7 +88,7 @@ def process_batches(
     With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists."""
     import polars as pl
 
-    from curate.pipeline import process_batch
+    from curate.pipeline import example_bounds, process_batch
 
     rules = ruleset.build()
     stats = RunStats()
@@ -98,7 +98,12 @@ def process_batches(
             stats.add_unreadable([b.as_dict() for b in bad])
         if table is not None:
             out = process_batch(
-                rules, pl.from_arrow(table), ruleset.text_column, corpus, ruleset.id_column
+                rules,
+                pl.from_arrow(table),
+                ruleset.text_column,
+                corpus,
+                ruleset.id_column,
+                example_bounds(stats),
             )
             stats.merge(out.stats)
             if sink is not None:

@@ -8,6 +8,7 @@ import json
 import multiprocessing as mp
 import os
 
+import numpy as np
 import polars as pl
 import xxhash
 
@@ -186,7 +187,7 @@ def test_part_writer_matches_one_concat_whatever_the_schemas(tmp_path):
 
 def test_example_picks_are_the_smallest_hex_digests():
     texts = pl.Series([f"text number {i} " * (i % 7 + 1) for i in range(300)] + ["é日本", ""])
-    fired = pl.Series([i % 3 != 1 for i in range(len(texts))])
+    fired = pl.Series([i % 3 != 1 for i in range(len(texts))]).to_numpy()
     picker = pipeline._ExamplePicker(texts, [fired])
     for rule in ("boilerplate-lines", "truncated-text", "x"):
         seed = xxhash.xxh64_intdigest(rule.encode())
@@ -196,7 +197,7 @@ def test_example_picks_are_the_smallest_hex_digests():
             if fired[i]
         )[: pipeline.MAX_EXAMPLES]
         assert picker.pick(rule, fired) == plain
-    assert picker.pick("x", pl.Series([False] * len(texts))) == []
+    assert picker.pick("x", np.zeros(len(texts), dtype=bool)) == []
 
 
 def test_report_helper_sends_an_error_back_and_ends_when_the_run_does():
