@@ -134,10 +134,11 @@ GZIP_SAMPLE_OUT = 64 * GZIP_SAMPLE  # and at most this many bytes of output
 
 
 def gzip_size(path: str) -> int:
-    """The uncompressed size of a gzip file, estimated without reading it all: the larger of its
-    trailer's ISIZE (the last member's size mod 2**32: exact for the usual file of one member
-    under 4 GiB, a lower bound otherwise) and its size times the ratio of its first 64 KiB (a
-    file of several members, or over 4 GiB). A file it cannot make sense of counts its size."""
+    """The uncompressed size of a gzip file, estimated without reading it all (for the free-disk
+    check of a spill, so it errs high): the larger of its trailer's ISIZE (the last member's size
+    mod 2**32: exact for the usual file of one member under 4 GiB, a lower bound otherwise) and
+    its size times the ratio of its first 64 KiB (a file of several members, or over 4 GiB). A
+    file read whole gives its exact size; one it cannot make sense of counts its own size."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:

@@ -204,11 +204,12 @@ def test_gzip_size_estimates_the_uncompressed_bytes(tmp_path):
     one = tmp_path / "one.jsonl.gz"
     one.write_bytes(gzip.compress(body))
     assert len(body) > 3 * one.stat().st_size and one.stat().st_size > GZIP_SAMPLE
-    assert gzip_size(str(one)) == len(body)  # one member: the trailer's ISIZE is exact
+    # one member: at least the trailer's ISIZE, the exact size (the sampled ratio may say more)
+    assert len(body) <= gzip_size(str(one)) < 1.2 * len(body)
     # several members (the trailer gives the last one's size only): the measured ratio
     many = tmp_path / "many.jsonl.gz"
     many.write_bytes(gzip.compress(body) + gzip.compress(body[:100]))
-    assert 0.8 * len(body) < gzip_size(str(many)) < 1.2 * (len(body) + 100)
+    assert 100 < 0.8 * len(body) < gzip_size(str(many)) < 1.2 * (len(body) + 100)
     small = tmp_path / "small.jsonl.gz"  # read whole: exact, every member counted
     small.write_bytes(gzip.compress(b"x" * 5000) + gzip.compress(b"y" * 300))
     assert gzip_size(str(small)) == 5300
