@@ -22,7 +22,7 @@ from typing import Any
 
 from curate.config import RuleSet
 from curate.errors import UsageError
-from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, read_shard
+from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, gzip_size, read_shard
 from curate.stats import RunStats
 
 MANIFEST = "manifest.json"
@@ -88,7 +88,7 @@ def process_batches(
     With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists."""
     import polars as pl
 
-    from curate.pipeline import process_batch
+    from curate.pipeline import example_bounds, process_batch
 
     rules = ruleset.build()
     stats = RunStats()
@@ -98,7 +98,12 @@ def process_batches(
             stats.add_unreadable([b.as_dict() for b in bad])
         if table is not None:
             out = process_batch(
-                rules, pl.from_arrow(table), ruleset.text_column, corpus, ruleset.id_column
+                rules,
+                pl.from_arrow(table),
+                ruleset.text_column,
+                corpus,
+                ruleset.id_column,
+                example_bounds(stats),
             )
             stats.merge(out.stats)
             if sink is not None:
@@ -119,7 +124,7 @@ def collect_shard(
     spill: str | None = None,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """The corpus pass over one shard. With a spill prefix, the batches it parsed are also written
+    """The corpus pass over one shard. With a spill folder, the batches it parsed are also written
     there as Arrow files, for process_shard to map instead of parsing the input again."""
     batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
     if spill is not None:
@@ -133,42 +138,52 @@ def collect_shard(
 SPILL_KINDS = ("jsonl", "jsonl.gz", "json", "csv", "txt")
 
 
-def _spilled(batches: Iterable, prefix: str):
-    """Pass the (table, unreadable) batches through, writing each table to `<prefix>.NNNN.arrow`
-    and, once the last is written, the list of batches to `<prefix>.batches` (a spill without it
-    is unfinished and never read). One batch at a time: memory does not grow with the shard."""
+def _spilled(batches: Iterable, folder: str):
+    """Pass the (table, unreadable) batches through, writing each table to `<folder>/NNNN.arrow`
+    and, once the last is written, the list of batches to `<folder>/batches` (a spill without it
+    is unfinished and never read). One batch at a time: memory does not grow with the shard.
+    The folder is the shard's own (its parent, the run's `input` folder, must exist): removing a
+    spill lists only its own files, not every shard's."""
     index: list[tuple[str | None, list]] | None = []
+    try:
+        _remove_spill(folder)  # an unfinished spill of a run that was killed (--resume)
+        os.mkdir(folder)
+    except OSError:  # a folder this node does not see: pass 2 reads the input again
+        index = None
     for table, bad in batches:
         if index is not None:
             path = None
             try:
                 if table is not None:
-                    path = f"{prefix}.{len(index):04d}.arrow"
+                    path = os.path.join(folder, f"{len(index):04d}.arrow")
                     _write_arrow(path, table)
                 index.append((os.path.basename(path) if path else None, bad))
-            except OSError:  # a full disk, a folder this node does not see: read the input again
+            except OSError:  # a full disk: read the input again
                 index = None
         yield table, bad
     if index is None:
-        _remove_spill(prefix)
+        _remove_spill(folder)
         return
-    tmp = prefix + ".batches.tmp"
+    tmp = os.path.join(folder, "batches.tmp")
     try:
         with open(tmp, "wb") as f:
             pickle.dump(index, f)
-        os.replace(tmp, prefix + ".batches")
+        os.replace(tmp, os.path.join(folder, "batches"))
     except OSError:  # the disk filled at the last step: pass 2 reads the input again
-        _remove_spill(prefix)
+        _remove_spill(folder)
 
 
-def _read_spill(prefix: str):
+def _spill_done(folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, "batches"))
+
+
+def _read_spill(folder: str):
     """The (table, unreadable) batches _spilled wrote, each table memory-mapped: the same tables,
     columns and types the reader gave, without parsing the input again."""
     import pyarrow as pa
 
-    with open(prefix + ".batches", "rb") as f:
+    with open(os.path.join(folder, "batches"), "rb") as f:
         index = pickle.load(f)
-    folder = os.path.dirname(prefix)
     for name, bad in index:
         table = None
         if name is not None:
@@ -177,18 +192,22 @@ def _read_spill(prefix: str):
         yield table, bad
 
 
-def _remove_spill(prefix: str) -> None:
-    folder, base = os.path.split(prefix)
+def _remove_spill(folder: str) -> None:
+    """Remove one shard's spill folder: its own files only (a shared folder listed once per shard
+    cost shards x files, nearly quadratic at 100,000 shards)."""
     try:
         names = os.listdir(folder)
-    except OSError:
+    except OSError:  # never written, or removed already
         return
     for name in names:
-        if name.startswith(base + "."):
-            try:
-                os.remove(os.path.join(folder, name))
-            except FileNotFoundError:  # pragma: no cover - a retried task removed it first
-                pass
+        try:
+            os.remove(os.path.join(folder, name))
+        except FileNotFoundError:  # pragma: no cover - a retried task removed it first
+            pass
+    try:
+        os.rmdir(folder)
+    except OSError:  # pragma: no cover - a retried task is writing it again
+        pass
 
 
 def _tables(batches: Iterable, text_column: str, on_batch: Callable[[int, int], None] | None):
@@ -215,7 +234,7 @@ def process_shard(
     A finished spill of the shard's batches (collect_shard) is read instead of the input, and
     removed once the shard is done. on_batch(rows, text bytes) is told of every batch done (the
     progress bar)."""
-    if spill is not None and os.path.exists(spill + ".batches"):
+    if spill is not None and _spill_done(spill):
         batches = _read_spill(spill)
     else:
         batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
@@ -597,18 +616,27 @@ def run(
 def _spill_prefixes(
     folder: Path, shards: list[Shard], sizes: list[int], done: set[int]
 ) -> list[str | None]:
-    """Where pass 1 writes each shard's parsed batches for pass 2: shards of text formats not
-    done yet, when the disk has room for them twice over (an Arrow copy takes about the input's
-    size; a shard without a spill is simply read again)."""
+    """The folder where pass 1 writes each shard's parsed batches for pass 2 (one per shard, in
+    `folder`): shards of text formats not done yet, when the disk has room for them twice over
+    (an Arrow copy takes about the input's uncompressed size; a shard without a spill is simply
+    read again)."""
     todo = [i for i, s in enumerate(shards) if s.kind in SPILL_KINDS and i not in done]
-    need = sum(sizes[i] for i in todo)
     if not todo:
         return [None] * len(shards)
+    need = sum(_spill_bytes(shards[i], sizes[i]) for i in todo)
     folder.mkdir(parents=True, exist_ok=True)
     if shutil.disk_usage(folder).free < 2 * need:
         return [None] * len(shards)
     wanted = set(todo)
     return [str(folder / f"{i:06d}") if i in wanted else None for i in range(len(shards))]
+
+
+def _spill_bytes(shard: Shard, size: int) -> int:
+    """About the bytes of a shard's Arrow copy: its size, uncompressed (a .jsonl.gz shard's text
+    takes 3-5x its compressed size)."""
+    if shard.kind == "jsonl.gz":
+        return max(size, gzip_size(shard.path))
+    return size
 
 
 class _Progress:

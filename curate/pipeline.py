@@ -11,9 +11,9 @@ before it left it.
 
 from __future__ import annotations
 
-import functools
 import heapq
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -56,31 +56,50 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
 
     Untouched documents keep their text byte for byte. In touched ones, blank lines left at the
     start, at the end or doubled by a removal are tidied away.
-    """
+
+    The tidying runs in numpy over the touched documents' lines, and each new text is one
+    `list.join` of a list column built from offsets, scattered into place: no group_by, join or
+    when/then over the batch (~half the CPU). tests/test_pipeline_costs.py holds the plain
+    polars definition it is checked against."""
     if not touched.any():
         return docs["text"]
-    # a document's lines are consecutive rows (in line order), so its first and last lines are
-    # where __doc changes: no window (over) functions needed
-    mask = touched.to_numpy()[lines[DOC].to_numpy()]
-    sub = lines.filter(pl.Series(mask)).select(DOC, LINE)
-    blank = pl.col(LINE).str.strip_chars() == ""
-    first = pl.col(DOC) != pl.col(DOC).shift(1)
-    last = pl.col(DOC) != pl.col(DOC).shift(-1)
-    # drop blanks that follow a blank, or come first; then trailing blanks
-    sub = sub.with_columns(blank.alias("_b"))
-    sub = sub.filter(~(pl.col("_b") & (first | pl.col("_b").shift(1)).fill_null(True)))
-    sub = sub.filter(~(pl.col("_b") & last.fill_null(True)))
-    joined = sub.group_by(DOC, maintain_order=True).agg(pl.col(LINE).str.join("\n").alias("_t"))
-    new = docs.select(DOC, "text", touched.alias("_touched")).join(
-        joined, on=DOC, how="left", maintain_order="left"
-    )
-    return (
-        new.select(
-            pl.when(pl.col("_touched")).then(pl.col("_t").fill_null("")).otherwise(pl.col("text"))
-        )
-        .to_series()
-        .alias("text")
-    )
+    hit = touched.fill_null(False).to_numpy()
+    ids = docs.get_column(DOC).to_numpy().astype(np.int64)
+    line_ids = lines.get_column(DOC).to_numpy().astype(np.int64)
+    size = 1 + max(int(ids.max()), int(line_ids.max()) if len(line_ids) else 0)
+    # rank of each touched document among the touched ones, by __doc (-1: untouched)
+    rank_of = np.full(size, -1, dtype=np.int64)
+    rank_of[ids[hit]] = np.arange(int(hit.sum()))
+    rank = rank_of[line_ids]
+    picked = np.flatnonzero(rank >= 0)
+    rank = rank[picked]
+    if len(rank) > 1 and not (rank[1:] >= rank[:-1]).all():
+        # a document's lines are consecutive and in line order (Batch.from_texts): keep that
+        # order within each document whatever the documents' order
+        order = np.argsort(rank, kind="stable")
+        picked, rank = picked[order], rank[order]
+    text = lines.get_column(LINE).gather(pl.Series(picked, dtype=pl.UInt32))
+    blank = (text.str.strip_chars() == "").to_numpy()
+    m = len(rank)
+    first = np.ones(m, dtype=bool)
+    first[1:] = rank[1:] != rank[:-1]
+    prev_blank = np.ones(m, dtype=bool)
+    prev_blank[1:] = blank[:-1]
+    # drop blanks that follow a blank, or come first; then the trailing blank (one at most is
+    # left once no two blanks follow each other)
+    keep = ~(blank & (first | prev_blank))
+    rank, blank, kept = rank[keep], blank[keep], np.flatnonzero(keep)
+    last = np.ones(len(rank), dtype=bool)
+    last[:-1] = rank[:-1] != rank[1:]
+    keep = ~(blank & last)
+    rank, kept = rank[keep], kept[keep]
+    offsets = np.zeros(int(hit.sum()) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rank, minlength=len(offsets) - 1), out=offsets[1:])
+    values = text.gather(pl.Series(kept, dtype=pl.UInt32)).to_arrow().cast(pa.large_string())
+    joined = pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values))
+    new = joined.list.join("\n")
+    where = pl.Series(np.flatnonzero(hit), dtype=pl.UInt32)
+    return docs["text"].clone().scatter(where, new).alias("text")
 
 
 def process_batch(
@@ -89,9 +108,14 @@ def process_batch(
     text_column: str,
     corpus: dict[str, Any] | None = None,
     id_column: str | None = None,
+    example_bounds: dict[str, int] | None = None,
 ) -> BatchOutput:
     """Apply the rules to one batch. `df` holds the input columns plus the reader's __file and
-    __line."""
+    __line.
+
+    example_bounds: per rule, the largest digest of the MAX_EXAMPLES examples a run already holds
+    (`example_bounds(stats)`); this batch's picks at or above it are not built, as merging the
+    statistics would drop them (most of a run's batches build no example at all)."""
     original = df.get_column(text_column).cast(pl.String)
     batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
     n = batch.n
@@ -105,7 +129,10 @@ def process_batch(
         batch.signals = dict(signal_cols)
         batch.later = rules[i + 1 :]
         result = rule.evaluate(batch)
-        fired = result.fired.fill_null(False).alias(rule.name)
+        fired = result.fired
+        if fired.null_count():  # (a fill_null costs ~0.1 ms even with no null to fill)
+            fired = fired.fill_null(False)
+        fired = fired.alias(rule.name)
         fired_cols[rule.name] = fired
         for sig, values in result.signals.items():
             signal_cols[sig] = values.alias(signal_column(sig))
@@ -128,9 +155,17 @@ def process_batch(
 
     names = [r.name for r in rules]
     drop_names = [r.name for r in rules if r.action == "drop"]
-    flags = _names_list(fired_cols, names)
-    dropped_by = _names_list(fired_cols, drop_names)
-    is_dropped = dropped_by.list.len() > 0
+    # one bool array per rule (fired is never null): counts and lists in numpy, not a polars
+    # call per rule
+    fired_np = {name: f.to_numpy() for name, f in fired_cols.items()}
+    flags = _names_list(fired_np, names, n)
+    dropped_by = _names_list(fired_np, drop_names, n)
+    dropped_np = (
+        np.logical_or.reduce([fired_np[name] for name in drop_names])
+        if drop_names
+        else np.zeros(n, dtype=bool)
+    )
+    is_dropped = pl.Series(dropped_np)
 
     out = df.drop([c for c in INTERNAL if c in df.columns])
     out = out.with_columns(
@@ -161,21 +196,24 @@ def process_batch(
         df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
     )
     orig_text = original.fill_null("")
-    picker = _ExamplePicker(orig_text, list(fired_cols.values()))
+    picker = _ExamplePicker(orig_text, list(fired_np.values()))
+    bounds = example_bounds or {}
     chosen: dict[str, list[tuple[str, int]]] = {}
     for rule in rules:
-        fired = fired_cols[rule.name]
-        chosen[rule.name] = picker.pick(rule.name, fired)
+        fired = fired_np[rule.name]
+        chosen[rule.name] = picker.pick(rule.name, fired, bounds.get(rule.name))
         rs = RuleStats(
-            fired=int(fired.sum()),
-            dropped=int((fired & is_dropped).sum()) if rule.action == "drop" else 0,
+            fired=int(np.count_nonzero(fired)),
+            dropped=int(np.count_nonzero(fired & dropped_np)) if rule.action == "drop" else 0,
         )
         spans = removed_by.get(rule.name)
         if spans is not None:
             rs.chars_removed = int(spans["len"].sum())
             rs.lines_removed = spans.height
         if rule.main_signal and rule.main_signal in signal_cols:
-            values = signal_cols[rule.main_signal].drop_nulls()
+            values = signal_cols[rule.main_signal]
+            if values.null_count():
+                values = values.drop_nulls()
             if values.dtype.is_numeric() or values.dtype == pl.Boolean:
                 rs.signal = rule.main_signal
                 rs.edges = list(rule.bins)
@@ -212,14 +250,13 @@ def process_batch(
     return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed=removed)
 
 
-def _names_list(fired: dict[str, pl.Series], names: list[str]) -> pl.Series:
-    """Per document, the names (in rule-set order) of the rules that fired on it."""
+def _names_list(fired: dict[str, np.ndarray], names: list[str], n: int) -> pl.Series:
+    """Per document (n of them), the names (in rule-set order) of the rules that fired on it."""
     if not names:
-        n = len(next(iter(fired.values()))) if fired else 0
         return pl.Series([[] for _ in range(n)], dtype=pl.List(pl.String))
     # the list column built from its offsets and values: ~20x less CPU than a concat_list of
     # when/then over every rule and document (11 -> 0.5 ms for 26 rules x 2,200 documents)
-    m = np.column_stack([fired[name].to_numpy() for name in names])
+    m = np.column_stack([fired[name] for name in names])
     rows, cols = np.nonzero(m)  # row by row, each row's rules in rule-set order
     offsets = np.zeros(m.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=m.shape[0]), out=offsets[1:])
@@ -231,30 +268,41 @@ class _ExamplePicker:
     """Up to MAX_EXAMPLES fired documents per rule, the smallest hashes of their text (seeded by
     the rule's name), so that shards and batches agree on the choice."""
 
-    def __init__(self, texts: pl.Series, fired: list[pl.Series]):
+    def __init__(self, texts: pl.Series, fired: list[np.ndarray]):
         # the UTF-8 bytes of every document some rule fired on, fetched once per batch as bytes
-        # (a polars string is valid UTF-8: the bytes str.encode gave), not every text as a str
+        # (a polars string is valid UTF-8: the bytes str.encode gave), not every text as a str;
+        # row indices in numpy (a polars arg_true costs ~0.1 ms a call, a rule a batch)
         self._encoded: dict[int, bytes] = {}
         if not fired:
             return
-        any_fired = pl.DataFrame(fired).select(pl.any_horizontal(pl.all())).to_series()
-        idx = any_fired.arg_true()
+        any_fired = np.logical_or.reduce(fired)
+        idx = np.flatnonzero(any_fired)
         data = texts.cast(pl.Binary).gather(idx).to_list() if len(idx) else []
-        self._encoded = dict(zip(idx.to_list(), data, strict=True))
+        self._encoded = dict(zip(idx.tolist(), data, strict=True))
 
-    def pick(self, rule: str, fired: pl.Series) -> list[tuple[str, int]]:
+    def pick(self, rule: str, fired: np.ndarray, bound: int | None = None) -> list[tuple[str, int]]:
         """sorted((xxh64_hexdigest(text, seed), i) for every fired i)[:MAX_EXAMPLES], computed on
         the integer digests (a 16-digit hex digest sorts as its integer) with map and a heap:
-        no Python frame and no hex string per fired document (~2x less CPU)."""
-        idx = fired.arg_true().to_list()
+        no Python frame and no hex string per fired document (~2x less CPU). With a bound, only
+        the picks whose digest is below it."""
+        idx = np.flatnonzero(fired).tolist()
         if not idx:
             return []
         seed = xxhash.xxh64_intdigest(rule.encode())
-        digest = functools.partial(xxhash.xxh64_intdigest, seed=seed)
-        keys = map(digest, map(self._encoded.__getitem__, idx))
-        return [
-            (f"{k:016x}", i) for k, i in heapq.nsmallest(MAX_EXAMPLES, zip(keys, idx, strict=True))
-        ]
+        keys = map(xxhash.xxh64_intdigest, map(self._encoded.__getitem__, idx), repeat(seed))
+        best = heapq.nsmallest(MAX_EXAMPLES, zip(keys, idx, strict=True))
+        return [(f"{k:016x}", i) for k, i in best if bound is None or k < bound]
+
+
+def example_bounds(stats: RunStats) -> dict[str, int]:
+    """Per rule whose MAX_EXAMPLES examples are chosen so far, the largest of their digests: an
+    example at or above it never makes it into these statistics (RuleStats.merge keeps the
+    MAX_EXAMPLES smallest keys, the earlier one of equal keys)."""
+    return {
+        name: int(rs.examples[-1]["key"], 16)
+        for name, rs in stats.rules.items()
+        if len(rs.examples) >= MAX_EXAMPLES
+    }
 
 
 def _spans_of(removed: pl.DataFrame | None, docs: list[int]) -> dict[int, list[list[int]]]:

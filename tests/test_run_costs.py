@@ -8,6 +8,7 @@ import json
 import multiprocessing as mp
 import os
 
+import numpy as np
 import polars as pl
 import xxhash
 
@@ -85,7 +86,7 @@ def test_an_unfinished_spill_is_never_read(tmp_path):
     spill = str(tmp_path / "000000")
     batches = engine._spilled(read_shard(shard, "text"), spill)
     next(batches)  # the first batch is written, the run dies before the last
-    assert not os.path.exists(spill + ".batches")
+    assert not engine._spill_done(spill)
     stats = engine.process_shard(rules, shard, {}, None, spill=spill)
     assert stats.input == 1  # read from the input
 
@@ -115,7 +116,7 @@ def test_a_spill_whose_index_cannot_be_written_is_left_out(tmp_path, monkeypatch
     aggs = engine.collect_shard(_rules(tmp_path), shard, spill=spill)
     monkeypatch.undo()
     assert set(aggs) == {"boilerplate-lines", "truncated-text"}
-    assert not [n for n in os.listdir(tmp_path) if n.startswith("000000.")]
+    assert not os.path.exists(spill)
     stats = engine.process_shard(_rules(tmp_path), shard, {}, None, spill=spill)
     assert stats.input == 1  # read from the input
 
@@ -130,7 +131,7 @@ def test_a_run_with_corpus_rules_spills_and_cleans_up(tmp_path):
 
     def spy(*a, **k):
         prefix = a[6]
-        seen.append(prefix is not None and os.path.exists(prefix + ".batches"))
+        seen.append(prefix is not None and engine._spill_done(prefix))
         return real(*a, **k)
 
     engine.process_shard = spy
@@ -186,7 +187,7 @@ def test_part_writer_matches_one_concat_whatever_the_schemas(tmp_path):
 
 def test_example_picks_are_the_smallest_hex_digests():
     texts = pl.Series([f"text number {i} " * (i % 7 + 1) for i in range(300)] + ["é日本", ""])
-    fired = pl.Series([i % 3 != 1 for i in range(len(texts))])
+    fired = pl.Series([i % 3 != 1 for i in range(len(texts))]).to_numpy()
     picker = pipeline._ExamplePicker(texts, [fired])
     for rule in ("boilerplate-lines", "truncated-text", "x"):
         seed = xxhash.xxh64_intdigest(rule.encode())
@@ -196,7 +197,7 @@ def test_example_picks_are_the_smallest_hex_digests():
             if fired[i]
         )[: pipeline.MAX_EXAMPLES]
         assert picker.pick(rule, fired) == plain
-    assert picker.pick("x", pl.Series([False] * len(texts))) == []
+    assert picker.pick("x", np.zeros(len(texts), dtype=bool)) == []
 
 
 def test_report_helper_sends_an_error_back_and_ends_when_the_run_does():
@@ -240,3 +241,82 @@ def test_while_waiting_runs_once_while_the_pool_works():
     finally:
         runner.close()
     assert calls == [1]
+
+
+def test_removing_a_spill_lists_only_its_own_files(tmp_path, monkeypatch):
+    # each shard's spill is removed on its own: listing every shard's files for each shard cost
+    # shards x files, nearly quadratic at 100,000 shards
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": f"Doc {i}. It ends."} for i in range(9)])
+    (shard,), _ = discover([str(corpus)])
+    shards = [shard] * 4
+    spills = engine._spill_prefixes(tmp_path / "input", shards, [100] * 4, set())
+    for spill in spills:
+        for _ in engine._spilled(read_shard(shard, "text", 3, 1 << 20), spill):
+            pass
+        assert engine._spill_done(spill)
+    own = [p for p in _all_files(tmp_path / "input") if p.startswith(os.path.basename(spills[0]))]
+    assert len(own) == 4  # three batches and the index
+    listed = []
+    real = os.listdir
+
+    def spy(path="."):
+        names = real(path)
+        listed.extend(names)
+        return names
+
+    monkeypatch.setattr(os, "listdir", spy)
+    engine._remove_spill(spills[0])
+    monkeypatch.undo()
+    assert len(listed) <= len(own)
+    assert not engine._spill_done(spills[0])
+    assert all(engine._spill_done(s) for s in spills[1:])  # the others untouched
+    for spill in spills[1:]:
+        engine._remove_spill(spill)
+    assert _all_files(tmp_path / "input") == []
+
+
+def _all_files(folder) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_killed_first_pass_leaves_nothing_the_next_one_reads(tmp_path):
+    # --resume after a kill during pass 1: the shard's unfinished spill is replaced, not mixed
+    # with the new one
+    rows = [{"text": f"Document {i}. It ends well."} for i in range(12)]
+    corpus = write_jsonl(tmp_path / "c.jsonl", rows)
+    (shard,), _ = discover([str(corpus)])
+    (tmp_path / "input").mkdir()
+    spill = str(tmp_path / "input" / "000000")
+    killed = engine._spilled(read_shard(shard, "text", 3, 1 << 20), spill)
+    next(killed), next(killed)  # two batches written, then the process dies
+    killed.close()
+    stale = _all_files(tmp_path / "input")
+    assert stale and not engine._spill_done(spill)
+    # the rerun reads batches of another size: a stale file would show
+    for _ in engine._spilled(read_shard(shard, "text", 5, 1 << 20), spill):
+        pass
+    mapped = list(engine._read_spill(spill))
+    assert [t.num_rows for t, _ in mapped] == [5, 5, 2]
+    assert len(_all_files(tmp_path / "input")) == 4
+
+
+def test_a_gzip_shard_spills_only_with_room_for_its_uncompressed_text(tmp_path, monkeypatch):
+    import gzip
+    from collections import namedtuple
+
+    rows = [{"text": "The same sentence, over and over. " * 20} for _ in range(500)]
+    plain = write_jsonl(tmp_path / "c.jsonl", rows)
+    packed = tmp_path / "c.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    (shard,), _ = discover([str(packed)])
+    size = engine.shard_bytes(shard)
+    assert plain.stat().st_size > 20 * size
+    usage = namedtuple("usage", "total used free")
+
+    def disk(free):
+        monkeypatch.setattr(engine.shutil, "disk_usage", lambda _p: usage(free, 0, free))
+
+    disk(10 * size)  # room for the compressed size twice over, not for the text
+    assert engine._spill_prefixes(tmp_path / "input", [shard], [size], set()) == [None]
+    disk(3 * plain.stat().st_size)
+    assert engine._spill_prefixes(tmp_path / "input", [shard], [size], set()) != [None]

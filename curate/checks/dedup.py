@@ -284,8 +284,12 @@ class DuplicateDocuments(Rule):
 
         def remap(agg: dict) -> pl.DataFrame:
             old = {i: fid[f] for i, f in enumerate(agg["files"])}
+            if all(i == j for i, j in old.items()):  # the same numbers: nothing to rewrite (a
+                # shard's running aggregate grows batch by batch; rewriting it at every merge
+                # cost batches x documents)
+                return agg["docs"]
             return agg["docs"].with_columns(
-                pl.col("fid").replace_strict(old, return_dtype=pl.UInt32) if old else pl.col("fid")
+                pl.col("fid").replace_strict(old, return_dtype=pl.UInt32)
             )
 
         return {"files": files, "docs": pl.concat([remap(a), remap(b)], how="vertical_relaxed")}

@@ -129,6 +129,48 @@ def discover(inputs: list[str], text_column: str = "text") -> tuple[list[Shard],
     return shards, skipped
 
 
+GZIP_SAMPLE = 64 * 1024  # compressed bytes decompressed to measure a .gz file's ratio
+GZIP_SAMPLE_OUT = 64 * GZIP_SAMPLE  # and at most this many bytes of output
+
+
+def gzip_size(path: str) -> int:
+    """The uncompressed size of a gzip file, estimated without reading it all (for the free-disk
+    check of a spill, so it errs high): the larger of its trailer's ISIZE (the last member's size
+    mod 2**32: exact for the usual file of one member under 4 GiB, a lower bound otherwise) and
+    its size times the ratio of its first 64 KiB (a file of several members, or over 4 GiB). A
+    file read whole gives its exact size; one it cannot make sense of counts its own size."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(GZIP_SAMPLE)
+            isize = 0
+            if size >= 18:  # the smallest gzip member: 10 bytes of header, 8 of trailer
+                f.seek(size - 4)
+                isize = int.from_bytes(f.read(4), "little")
+    except OSError:
+        return 0
+    out, used, data, whole = 0, 0, head, len(head) == size
+    while data:  # member after member (a file of several members is valid gzip)
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += len(d.decompress(data, GZIP_SAMPLE_OUT))
+        except zlib.error:  # trailing bytes that are no gzip member: the ratio so far
+            whole = False
+            break
+        if d.unconsumed_tail:  # a ratio over 64: this much says enough
+            used += len(data) - len(d.unconsumed_tail)
+            whole = False
+            break
+        used += len(data) - len(d.unused_data)
+        data = d.unused_data
+        whole = whole and d.eof
+    if whole:  # the whole file was decompressed: its size is known
+        return out
+    if not used:
+        return max(size, isize)
+    return max(isize, size * out // used)
+
+
 def _check_readable(s: Shard) -> None:
     for p in s.paths or (s.path,):
         if not os.access(p, os.R_OK):

@@ -120,3 +120,44 @@ def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
     fast, plain = rule._bands(frame).sort(DOC), rule._bands_plain(frame).sort(DOC)
     assert fast.height == plain.height and fast[DOC][-1] == frame[DOC][-1]
     assert fast.to_dicts() == plain.to_dicts()
+
+
+def _merge_plain(a, b):
+    """The merge's definition: the union of the file names, sorted, and both aggregates' documents
+    with their file numbers rewritten to it, a's first."""
+    if a is None or b is None:
+        return b if a is None else a
+    files = sorted(set(a["files"]) | set(b["files"]))
+    fid = {f: i for i, f in enumerate(files)}
+
+    def remap(agg):
+        old = {i: fid[f] for i, f in enumerate(agg["files"])}
+        return agg["docs"].with_columns(pl.col("fid").replace_strict(old, return_dtype=pl.UInt32))
+
+    return {"files": files, "docs": pl.concat([remap(a), remap(b)], how="vertical_relaxed")}
+
+
+def test_merge_is_its_plain_definition_whatever_the_files():
+    rule = load_ruleset({"name": "t", "rules": [{"rule": "duplicate-documents"}]}).build()[0]
+    line = 1
+    aggs = []
+    # one file batch after batch (the numbers never change), then files that sort before and
+    # between the ones seen (the numbers shift)
+    for file in ["m.jsonl", "m.jsonl", "m.jsonl", "b.jsonl", "m.jsonl", "x.jsonl", "c.jsonl"]:
+        texts = [TEXTS[(line + i) % len(TEXTS)] + f" {line + i}" for i in range(5)]
+        aggs.append(rule.collect(_batch(texts, file, line)))
+        line += 5
+    fast = plain = None
+    for agg in aggs:
+        fast, plain = rule.merge(fast, agg), _merge_plain(plain, agg)
+        assert fast["files"] == plain["files"]
+        assert fast["docs"].equals(plain["docs"]) and fast["docs"].schema == plain["docs"].schema
+
+
+def _batch(texts, file, start):
+    return Batch.from_texts(
+        pl.Series(texts, dtype=pl.String),
+        extra=pl.DataFrame(
+            {"__file": [file] * len(texts), "__line": list(range(start, start + len(texts)))}
+        ),
+    )

@@ -188,3 +188,32 @@ def test_shards_pickle_small():
 
     s = Shard("jsonl", "/x/y.jsonl", 10, 20, 3)
     assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_gzip_size_estimates_the_uncompressed_bytes(tmp_path):
+    import random
+
+    from curate.io.readers import GZIP_SAMPLE, gzip_size
+
+    rng = random.Random(0)
+    words = ["alpha", "beta", "gamma", "delta", "sea", "été", "日本"]
+    body = "".join(
+        json.dumps({"text": " ".join(rng.choice(words) for _ in range(60))}) + "\n"
+        for _ in range(4000)
+    ).encode()
+    one = tmp_path / "one.jsonl.gz"
+    one.write_bytes(gzip.compress(body))
+    assert len(body) > 3 * one.stat().st_size and one.stat().st_size > GZIP_SAMPLE
+    # one member: at least the trailer's ISIZE, the exact size (the sampled ratio may say more)
+    assert len(body) <= gzip_size(str(one)) < 1.2 * len(body)
+    # several members (the trailer gives the last one's size only): the measured ratio
+    many = tmp_path / "many.jsonl.gz"
+    many.write_bytes(gzip.compress(body) + gzip.compress(body[:100]))
+    assert 100 < 0.8 * len(body) < gzip_size(str(many)) < 1.2 * (len(body) + 100)
+    small = tmp_path / "small.jsonl.gz"  # read whole: exact, every member counted
+    small.write_bytes(gzip.compress(b"x" * 5000) + gzip.compress(b"y" * 300))
+    assert gzip_size(str(small)) == 5300
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"not gzip at all" * 10)
+    assert gzip_size(str(broken)) >= 150  # no sense made of it: at least its size
+    assert gzip_size(str(tmp_path / "gone.jsonl.gz")) == 0

@@ -1,0 +1,107 @@
+"""The batch function's fast paths give what their plain definitions give: the rebuilt text of
+the documents a strip touched, and the examples a batch builds once the run has better ones."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import polars as pl
+
+from curate import pipeline
+from curate.checks.base import DOC, LINE, Batch
+
+
+def rebuild_text_plain(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) -> pl.Series:
+    """The definition: per touched document, its remaining lines joined by newlines, blank lines
+    first, last or following a blank dropped; the others' text as it was."""
+    if not touched.any():
+        return docs["text"]
+    mask = touched.to_numpy()[lines[DOC].to_numpy()]
+    sub = lines.filter(pl.Series(mask)).select(DOC, LINE)
+    blank = pl.col(LINE).str.strip_chars() == ""
+    first = pl.col(DOC) != pl.col(DOC).shift(1)
+    last = pl.col(DOC) != pl.col(DOC).shift(-1)
+    sub = sub.with_columns(blank.alias("_b"))
+    sub = sub.filter(~(pl.col("_b") & (first | pl.col("_b").shift(1)).fill_null(True)))
+    sub = sub.filter(~(pl.col("_b") & last.fill_null(True)))
+    joined = sub.group_by(DOC, maintain_order=True).agg(pl.col(LINE).str.join("\n").alias("_t"))
+    new = docs.select(DOC, "text", touched.alias("_touched")).join(
+        joined, on=DOC, how="left", maintain_order="left"
+    )
+    return (
+        new.select(
+            pl.when(pl.col("_touched")).then(pl.col("_t").fill_null("")).otherwise(pl.col("text"))
+        )
+        .to_series()
+        .alias("text")
+    )
+
+
+PIECES = ["", " ", "\t", "\u00a0", "\u3000 ", "a", "Some words.", "Слово", "日本語の行", "\r", "x "]
+
+
+def _texts(rng: random.Random, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        k = rng.choice([0, 1, 1, 2, 3, 5, 8, 13])
+        out.append("\n".join(rng.choice(PIECES) for _ in range(k)))
+    return out + ["", "\n", "\n\n\n", "only one line", "a\n\n\nb\n\n"]
+
+
+def test_rebuild_text_is_its_plain_definition():
+    rng = random.Random(7)
+    for trial in range(60):
+        batch = Batch.from_texts(pl.Series(_texts(rng, rng.choice([1, 5, 40, 300]))))
+        lines = batch.lines
+        if trial % 3 == 1:  # after an earlier strip: some documents have lost every line
+            lines = lines.filter(pl.Series([rng.random() < 0.7 for _ in range(lines.height)]))
+        keep = pl.Series([rng.random() < 0.6 for _ in range(lines.height)])
+        kept = lines.filter(keep)
+        touched = np.zeros(batch.n, dtype=bool)
+        touched[lines.filter(~keep)[DOC].to_numpy()] = True
+        if trial % 5 == 0:  # documents touched without a line removed, and none touched
+            touched[rng.randrange(batch.n)] = True
+        if trial % 7 == 0:
+            touched[:] = False
+        t = pl.Series(touched)
+        got = pipeline.rebuild_text(batch.docs, kept, t)
+        want = rebuild_text_plain(batch.docs, kept, t)
+        assert got.dtype == want.dtype and got.name == want.name == "text"
+        assert got.to_list() == want.to_list(), trial
+        assert batch.docs["text"].to_list() == batch.text.to_list()  # the docs are left alone
+
+
+def test_examples_a_run_would_drop_are_not_built_and_the_statistics_are_the_same():
+    from curate.config import load_ruleset
+    from curate.engine import process_batches
+    from curate.stats import MAX_EXAMPLES, RunStats
+
+    rs = load_ruleset("default").with_overrides(id_column="id")
+    rng = random.Random(3)
+    words = ["the", "sea", "and", "of", "Click", "here", "cookies", "...", "{", "•", "word"]
+    tables = []
+    for b in range(6):
+        texts = [
+            "\n".join(
+                " ".join(rng.choice(words) for _ in range(rng.randint(1, 30)))
+                for _ in range(rng.randint(1, 6))
+            )
+            for _ in range(80)
+        ]
+        tables.append(pl.DataFrame({"text": texts, "id": [f"{b}-{i}" for i in range(80)]}))
+    rules = rs.build()
+    plain = RunStats()
+    built = []
+    for t in tables:  # the definition: every batch's picks built, merged
+        out = pipeline.process_batch(rules, t, "text", {}, "id")
+        plain.merge(out.stats)
+        built.append(sum(len(r.examples) for r in out.stats.rules.values()))
+    _, _, stats = process_batches(rs, [(t.to_arrow(), []) for t in tables], {}, keep_rows=False)
+    assert stats.to_dict() == plain.to_dict()
+    assert sum(len(r.examples) for r in stats.rules.values()) > 0
+    # and the bounds did cut: a later batch of the run built fewer examples than alone
+    bounds = pipeline.example_bounds(plain)
+    assert bounds and all(len(plain.rules[n].examples) == MAX_EXAMPLES for n in bounds)
+    out = pipeline.process_batch(rules, tables[-1], "text", {}, "id", bounds)
+    assert sum(len(r.examples) for r in out.stats.rules.values()) < built[-1]
