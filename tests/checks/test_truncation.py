@@ -646,8 +646,10 @@ def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, m
     import curate.checks.truncation as truncation
 
     # the last lines are looked for within the last `end_chars` characters (a short end leaves
-    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines)
+    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines), the
+    # last line alone within the last END_CHARS (the same, or 400)
     monkeypatch.setattr(truncation, "LAST_LINES_CHARS", end_chars)
+    monkeypatch.setattr(truncation, "END_CHARS", min(end_chars, 400))
     rng = random.Random(4)
     prose = [
         "The council met on Monday to discuss the budget for the coming year.",
@@ -673,15 +675,21 @@ def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, m
         "Short line",
         "- item",
         "```",
+        " \u00a0\t",
+        "\r",
+        "Done.\u3000",
+        "and",
     ]
     texts = []
-    for _ in range(400):
+    for _ in range(600):
         body = [rng.choice(prose) for _ in range(rng.randint(0, 6))]
         tail = [rng.choice(trailer) for _ in range(rng.randint(0, 45))]
         mixed = body + tail
         if rng.random() < 0.3:
             mixed.append(rng.choice(prose))
-        texts.append("\n".join(mixed))
+        if rng.random() < 0.2:
+            mixed.append(rng.choice(["", " ", "\u00a0", "\r", "\t\n"]))
+        texts.append(rng.choice(["\n", "\r\n", "\n\n"]).join(mixed))
     fast = verdicts(texts)
     monkeypatch.setattr(truncation, "FIRST_LINES", 0)
     plain = verdicts(texts)
