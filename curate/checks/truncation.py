@@ -1367,7 +1367,7 @@ class TruncatedText(Rule):
                 never_prose.alias("never"),
                 continuing.alias("cont"),
             ).with_columns(opened.alias("open"))
-        lines = lines.with_row_index("_i").with_columns(
+        lines = lines.with_columns(
             s.str.contains(LINE_FINISHED).alias("term"),
             never_prose.alias("never"),
             continuing.alias("cont"),
@@ -1387,39 +1387,39 @@ class TruncatedText(Rule):
         )
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
-        final = pl.col("_r") == 0
         labelled = (
             s.str.contains(LIST_ITEM)
             | s.str.contains(KEY_VALUE)
             | s.str.contains(PROMO)
             | s.str.contains(NAV_OR_RIGHTS)
         )
-        candidates = lines.with_columns(final.alias("final")).filter(
-            ~pl.col("term") & ~pl.col("never") & ~pl.col("cont")
-        )
         # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
         # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
         # Title Case counts on those that are neither labelled nor more than one sentence
         short = (
-            pl.when(pl.col("final"))
+            pl.when(pl.col("_r") == 0)
             .then(~_at_least_words(s, p.min_last_line_words))
             .otherwise(~_at_least_words(s, p.min_prose_words))
         )
-        longer = candidates.filter(~short).with_columns(
+        candidates = (
+            lines.with_row_index("_i")
+            .filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
+            .with_columns(short.alias("short"))
+        )
+        longer = candidates.filter(~pl.col("short")).with_columns(
             labelled.alias("labelled"), one_sentence.alias("one")
         )
-        maybe_title = ~pl.col("labelled") & pl.col("one")
-        skipped = pl.concat(
-            [
-                candidates.filter(short).select("_i", pl.lit(True).alias("skip")),
-                longer.filter(~maybe_title).select("_i", pl.col("labelled").alias("skip")),
-                longer.filter(maybe_title).select("_i", title.alias("skip")),
-            ]
-        )
-        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
+        titled = longer.filter(~pl.col("labelled") & pl.col("one")).select("_i", title.alias("t"))
+        # the skipped lines, written by row (where joining the three sets back costs a hash join)
+        skip = np.zeros(lines.height, dtype=np.bool_)
+        at = candidates.get_column("_i").to_numpy()
+        skip[at] = candidates.get_column("short").to_numpy()
+        skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
+        skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
+        lines = lines.select(
             DOC,
             s,
-            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
+            (~pl.col("never") & ~pl.lit(pl.Series(skip))).alias("prose"),
             pl.col("term"),
             pl.col("long"),
             pl.col("cont"),
