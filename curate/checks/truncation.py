@@ -814,13 +814,14 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
-def _whole_last_line(text: pl.Series, stripped: pl.Series, last: pl.Series) -> pl.Series:
-    """`last` (the last line of `stripped`, the texts' last END_CHARS characters stripped) where
-    it is the text's whole last non-blank line, stripped: where `stripped` holds a line break
-    before it or is all of the text; else null. (The blank lines after it are the white space
-    `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
-    whole = stripped.str.contains("\n", literal=True) | (text.str.len_chars() <= END_CHARS)
-    return pl.select(pl.when(whole).then(last)).to_series()
+def _whole_last_line() -> pl.Expr:
+    """`last_line` (the last line of `stripped`, the text's last END_CHARS characters stripped)
+    where it is the text's whole last non-blank line, stripped: where `stripped` holds a line
+    break before it or is all of the text (`all_end`); else null. (The blank lines after it are
+    the white space `stripped` lost; it ends on a character that is not white space, so it is
+    not blank.)"""
+    whole = pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
+    return pl.when(whole).then(pl.col("last_line"))
 
 
 def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
@@ -1148,90 +1149,112 @@ class TruncatedText(Rule):
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
         text = batch.text
-        # end-anchored patterns only need the end of the text (a regex scans the whole string)
-        end = text.str.tail(END_CHARS)
-        stripped = end.str.strip_chars()
-        # the text after the last line break (a regex for it retries at every position of a line)
-        last_line = stripped.str.split("\n").list.last().str.strip_chars()
-        (
-            unterminated,
-            dangling,
-            unbalanced_line,
-            fence_open,
-            tail_line,
-            tail_line_strong,
-            last_line_open,
-        ) = self._last_prose(batch, _whole_last_line(text, stripped, last_line))
-        phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
-            _phrase_ellipsis_regex(tuple(p.tail_phrases))
+        # Per document, from the end of the text: one frame built in three calls (a polars call
+        # per Series operation costs more than most of these operations on a batch).
+        col = pl.col
+        ends = (
+            batch.docs.select(
+                DOC,
+                # end-anchored patterns only need the end of the text (a regex scans all of it)
+                col("text").str.tail(END_CHARS).alias("end"),
+                (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
+            )
+            .with_columns(col("end").str.strip_chars().alias("stripped"))
+            .with_columns(
+                # the text after the last line break (a regex for it retries at every position)
+                col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
+                (
+                    col("stripped").str.contains(_tail_regex(tuple(p.tail_phrases)))
+                    | col("stripped").str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases)))
+                ).alias("phrase"),
+                col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
+                col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
+                _after_word(col("stripped")).alias("after_word"),
+                col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
+                (col("stripped") == "").alias("empty"),
+            )
         )
-        ellipsis = stripped.str.contains(ELLIPSIS_TAIL)
-        tail = ellipsis | phrase | tail_line
-        # a bare ellipsis decides only after a word that cannot end a sentence
-        bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase
-        tail_fires = (
-            ((ellipsis | phrase) & (~bare | _after_word(stripped) | p.ellipsis_alone))
-            | tail_line_strong
-            | (tail_line & p.ellipsis_alone)
-        )
+        end = ends.get_column("end")
+        whole_last = ends.select(_whole_last_line()).to_series()
+        prose = self._last_prose(batch, whole_last)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
-        trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
-        open_last_line = last_line.str.contains(OPEN_LAST_LINE).fill_null(False)
-        unbalanced = unbalanced_line | fence_open | open_last_line
-
         # a cap applies to the text as it came in, before strip actions removed lines
         lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
-        caps = pl.Series(p.round_caps, dtype=pl.Int64)
-        # the first unit whose length is a cap names it; labels are built only where one is
-        round_cap = pl.Series("truncated_round_cap", [None] * batch.n, dtype=pl.String)
-        for unit, values in lengths.items():
-            hit = values.is_in(caps.implode())
-            if hit.any():
-                label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
-                round_cap = round_cap.fill_null(pl.select(label).to_series())
-        cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
-
+        frame = ends.hstack(
+            [
+                *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
+                mid_word.alias("mid_word"),
+                *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
+            ]
+        )
+        # a bare ellipsis decides only after a word that cannot end a sentence
+        bare = col("bare") & ~col("phrase")
+        tail_fires = (
+            (
+                (col("ellipsis") | col("phrase"))
+                & (~bare | col("after_word") | p.ellipsis_alone)
+            )
+            | col("tail_strong")
+            | (col("tail") & p.ellipsis_alone)
+        )
+        open_last_line = col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False)
+        unbalanced = col("unbalanced") | col("fence_open") | open_last_line
+        caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+        # the first unit whose length is a cap names it
+        round_cap = pl.coalesce(
+            pl.lit(None, dtype=pl.String),
+            *(
+                pl.when(col(f"len_{unit}").is_in(caps)).then(
+                    col(f"len_{unit}").cast(pl.String) + f" {unit}"
+                )
+                for unit in lengths
+            ),
+        )
+        cap_fires = round_cap.is_not_null() & (col("last_line_open") | p.round_cap_alone)
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
-        spike = pl.Series([False] * batch.n, dtype=pl.Boolean)
-        for unit, values in lengths.items():
+        spike = pl.lit(False)
+        for unit in lengths:
             at = [s["length"] for s in spikes if s["unit"] == unit]
             if at:
-                spike = spike | values.is_in(pl.Series(at, dtype=pl.Int64).implode())
-        spike_fires = spike & (last_line_open | p.spike_alone)
-
-        empty = stripped == ""
+                spike = spike | col(f"len_{unit}").is_in(pl.Series(at, dtype=pl.Int64).implode())
+        spike_fires = spike & (col("last_line_open") | p.spike_alone)
+        filled = ~col("empty")
         truncated = (
             (
-                (unterminated & (dangling | p.missing_stop_fires))
-                | mid_word
+                (col("unterminated") & (col("last_cont") | p.missing_stop_fires))
+                | col("mid_word")
                 | unbalanced
-                | (trailing_space & p.trailing_space_fires)
+                | (col("trailing_space") & p.trailing_space_fires)
                 | tail_fires
                 | cap_fires
                 | spike_fires
             )
-            & ~empty
+            & filled
         ).fill_null(False)
+        signals = frame.select(
+            truncated.alias("truncated"),
+            (col("unterminated") & filled).alias("truncated_unterminated"),
+            (col("mid_word") & filled).alias("truncated_mid_word"),
+            (unbalanced & filled).alias("truncated_unbalanced"),
+            (col("trailing_space") & filled).alias("truncated_trailing_space"),
+            ((col("ellipsis") | col("phrase") | col("tail")) & filled).alias("truncated_tail"),
+            round_cap.alias("truncated_round_cap"),
+            (spike & filled).alias("truncated_length_spike"),
+        )
         return RuleResult(
-            signals={
-                "truncated": truncated,
-                "truncated_unterminated": unterminated & ~empty,
-                "truncated_mid_word": mid_word & ~empty,
-                "truncated_unbalanced": unbalanced & ~empty,
-                "truncated_trailing_space": trailing_space & ~empty,
-                "truncated_tail": tail & ~empty,
-                "truncated_round_cap": round_cap,
-                "truncated_length_spike": spike & ~empty,
-            },
-            fired=truncated,
+            signals={n: signals.get_column(n) for n in signals.columns},
+            fired=signals.get_column("truncated"),
         )
 
-    def _last_prose(self, batch: Batch, last_line: pl.Series) -> tuple[pl.Series, ...]:
-        """Per document: is the last prose line unterminated, does it leave a quote or bracket
-        open, is a code fence left open, does the last prose line end in an ellipsis, and does
-        the last non-blank line look unfinished (neither punctuated nor a tag, link or rule).
+    def _last_prose(self, batch: Batch, last_line: pl.Series) -> pl.DataFrame:
+        """Per document, in the batch's order (`__doc`, then each a bool, null where false):
+        is the last prose line unterminated (`unterminated`), does it end in a word that
+        continues (`last_cont`), does it leave a quote or bracket open (`unbalanced`), is a code
+        fence left open (`fence_open`), does the last prose line end in an ellipsis (`tail`,
+        `tail_strong`: one that fires), and does the last non-blank line look unfinished
+        (`last_line_open`: neither punctuated nor a tag, link or rule).
         `last_line`: per document, its last non-blank line, stripped, or null where it is not
         known whole (_whole_last_line)."""
         p = self.params
@@ -1344,9 +1367,7 @@ class TruncatedText(Rule):
             .join(unbalanced, on=DOC, how="left")
             .join(fences, on=DOC, how="left")
         )
-        aligned = batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
-        names = ("unterminated", "last_cont", "unbalanced", "fence_open", "tail", "tail_strong")
-        return tuple(aligned.get_column(n).fill_null(False) for n in (*names, "last_line_open"))
+        return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
 
     def _line_kinds(self, lines: pl.DataFrame, prose: bool = True) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
