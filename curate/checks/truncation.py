@@ -1192,10 +1192,7 @@ class TruncatedText(Rule):
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = col("bare") & ~col("phrase")
         tail_fires = (
-            (
-                (col("ellipsis") | col("phrase"))
-                & (~bare | col("after_word") | p.ellipsis_alone)
-            )
+            ((col("ellipsis") | col("phrase")) & (~bare | col("after_word") | p.ellipsis_alone))
             | col("tail_strong")
             | (col("tail") & p.ellipsis_alone)
         )
