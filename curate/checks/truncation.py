@@ -588,36 +588,29 @@ QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
+def _bracket_chars(line: pl.Expr) -> pl.Expr:
+    """The brackets and double quotes of a line, in order (a list of one-character strings),
+    for _unbalanced."""
+    return line.str.extract_all(_BRACKETS_AND_QUOTES)
+
+
+def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
+    """Per line (`chars`: its _bracket_chars), more brackets of a pair opened than closed, or an
+    odd count of double quotes (straight or curly: web text mixes them) whose last one opens
+    (follows a space, precedes a word; inch marks as in 4" x 9" and closing quotes do not);
+    false for a null line. The brackets and quotes are taken out in one pass and counted in
+    that list, where counting each in the line costs a pass per character."""
+    count = chars.list.count_matches
+    odd = pl.sum_horizontal(*(count(q) for q in QUOTES)) % 2 == 1
+    return pl.any_horizontal(
+        *(count(o) > count(c) for o, c in BRACKETS), odd & line.str.contains(QUOTE_OPENS)
+    ).fill_null(False)
+
+
 def _unbalanced_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per line (`__doc`, `last`: one line per document), `unbalanced`: more brackets of a pair
-    opened than closed, or an odd count of double quotes (straight or curly: web text mixes
-    them) whose last one opens (follows a space, precedes a word; inch marks as in 4" x 9" and
-    closing quotes do not). The brackets and quotes are taken out in one pass and counted
-    together, where counting each apart costs a pass per character."""
-    chars = (
-        lines.select(DOC, pl.col("last").str.extract_all(_BRACKETS_AND_QUOTES))
-        .explode("last")
-        .group_by(DOC)
-        .agg(
-            *(
-                ((pl.col("last") == o).sum() > (pl.col("last") == c).sum()).alias(o + c)
-                for o, c in BRACKETS
-            ),
-            (pl.col("last").is_in(list(QUOTES)).sum() % 2 == 1).alias("_odd"),
-        )
-    )
-    return (
-        lines.with_columns(pl.col("last").str.contains(QUOTE_OPENS).alias("_opens"))
-        .join(chars, on=DOC, how="left")
-        .select(
-            DOC,
-            # (a line without any bracket or quote has no counts: nothing open)
-            pl.any_horizontal(
-                *(pl.col(o + c) for o, c in BRACKETS), pl.col("_odd") & pl.col("_opens")
-            )
-            .fill_null(False)
-            .alias("unbalanced"),
-        )
+    """Per line (`__doc`, `last`: one line per document), `unbalanced` (_unbalanced)."""
+    return lines.with_columns(_bracket_chars(pl.col("last")).alias("_chars")).select(
+        DOC, _unbalanced(pl.col("last"), pl.col("_chars")).alias("unbalanced")
     )
 
 
@@ -814,14 +807,24 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
+def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
+    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED),
+    `never` (never prose: symbols alone, a bracketed tag, hashtags or a link; one regex of the
+    three alternatives, as a call per pattern costs more than the matching) and `cont` (a word
+    or character that continues: CONTINUING_END)."""
+    return {
+        "term": s.str.contains(LINE_FINISHED),
+        "never": s.str.contains(rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"),
+        "cont": s.str.contains(CONTINUING_END),
+    }
+
+
 def _whole_last_line() -> pl.Expr:
-    """`last_line` (the last line of `stripped`, the text's last END_CHARS characters stripped)
-    where it is the text's whole last non-blank line, stripped: where `stripped` holds a line
-    break before it or is all of the text (`all_end`); else null. (The blank lines after it are
-    the white space `stripped` lost; it ends on a character that is not white space, so it is
-    not blank.)"""
-    whole = pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
-    return pl.when(whole).then(pl.col("last_line"))
+    """Whether `last_line` (the last line of `stripped`, the text's last END_CHARS characters
+    stripped) is the text's whole last non-blank line, stripped: `stripped` holds a line break
+    before it or is all of the text (`all_end`). (The blank lines after it are the white space
+    `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
+    return pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
 
 
 def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
@@ -1155,9 +1158,11 @@ class TruncatedText(Rule):
         ends = (
             batch.docs.select(
                 DOC,
+                "text",
                 # end-anchored patterns only need the end of the text (a regex scans all of it)
                 col("text").str.tail(END_CHARS).alias("end"),
                 (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
+                col("text").str.contains("```", literal=True).alias("fenced"),
             )
             .with_columns(col("end").str.strip_chars().alias("stripped"))
             .with_columns(
@@ -1175,8 +1180,7 @@ class TruncatedText(Rule):
             )
         )
         end = ends.get_column("end")
-        whole_last = ends.select(_whole_last_line()).to_series()
-        prose = self._last_prose(batch, whole_last)
+        prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
@@ -1245,17 +1249,16 @@ class TruncatedText(Rule):
             fired=signals.get_column("truncated"),
         )
 
-    def _last_prose(self, batch: Batch, last_line: pl.Series) -> pl.DataFrame:
+    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
         is the last prose line unterminated (`unterminated`), does it end in a word that
         continues (`last_cont`), does it leave a quote or bracket open (`unbalanced`), is a code
         fence left open (`fence_open`), does the last prose line end in an ellipsis (`tail`,
         `tail_strong`: one that fires), and does the last non-blank line look unfinished
-        (`last_line_open`: neither punctuated nor a tag, link or rule).
-        `last_line`: per document, its last non-blank line, stripped, or null where it is not
-        known whole (_whole_last_line)."""
+        (`last_line_open`: neither punctuated nor a tag, link or rule). `ends`: per document of
+        the batch, `__doc`, `text`, `stripped` and `last_line` (evaluate), `all_end` (the text
+        is no longer than END_CHARS) and `fenced` (it holds ```)."""
         p = self.params
-        docs = batch.docs.select(DOC, "text")
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
         # the verdict is then that line's alone, so the last few lines are judged first, and the
         # whole tail (how the document punctuates its other lines) only where it is needed. The
@@ -1267,21 +1270,22 @@ class TruncatedText(Rule):
         decided = pl.col("last").is_not_null() & (pl.col("last_term") | pl.col("last_cont"))
         by_last = []
         if FIRST_LINES:
-            known = docs.select(DOC, last_line.alias("s")).filter(pl.col("s").is_not_null())
+            last = ends.with_columns(
+                _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
+            )
+            alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
-                self._line_kinds(known.with_columns(pl.lit(0, dtype=pl.Int64).alias("_r")), False)
-                .filter(~pl.col("never") & (pl.col("term") | pl.col("cont")))
-                .select(
+                last.filter(alone).select(
                     DOC,
-                    pl.col("s").alias("last"),
+                    pl.col("last_line").alias("last"),
                     pl.col("term").alias("last_term"),
                     pl.col("cont").alias("last_cont"),
-                    pl.col("open").alias("last_line_open"),
+                    (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
                 )
             ]
-            docs_left = docs.join(by_last[0].select(DOC), on=DOC, how="anti")
+            docs_left = last.filter(~alone.fill_null(False)).select(DOC, "text")
         else:
-            docs_left = docs
+            docs_left = ends.select(DOC, "text")
         head = self._line_kinds(_last_lines(docs_left, FIRST_LINES))
         first = head.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -1308,18 +1312,6 @@ class TruncatedText(Rule):
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
         )
         per_doc = pl.concat([first, per_doc])
-        # only a document holding ``` can leave a code fence open: its lines alone are counted
-        fenced = docs.filter(pl.col("text").str.contains("```", literal=True))
-        fences = (
-            fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
-            .explode(LINE)
-            .group_by(DOC)
-            .agg(
-                (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
-                    "fence_open"
-                )
-            )
-        )
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
         # just before the last one (a document ending in a block of unpunctuated lines, such as a
@@ -1335,62 +1327,53 @@ class TruncatedText(Rule):
         punctuates = (
             (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
         ) & previous.fill_null(True)
+        text = pl.col("last").fill_null("")
         per_doc = per_doc.with_columns(
             (
                 pl.col("last").is_not_null()
                 & ~pl.col("last_term")
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
-            pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-        ).with_columns(
-            (
-                pl.col("tail")
-                & (
-                    ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
-                    | _after_word(pl.col("last").fill_null(""))
+            text.str.contains(ELLIPSIS_TAIL).alias("tail"),
+            _bracket_chars(pl.col("last")).alias("_chars"),
+        ).select(
+            DOC,
+            "unterminated",
+            "last_cont",
+            "tail",
+            (pl.col("tail") & (~text.str.contains(BARE_ELLIPSIS) | _after_word(text))).alias(
+                "tail_strong"
+            ),
+            "last_line_open",
+            # a bracket or quote the last prose line leaves open
+            _unbalanced(pl.col("last"), pl.col("_chars")).alias("unbalanced"),
+        )
+        # only a document holding ``` can leave a code fence open: its lines alone are counted
+        fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        if fenced is not None:
+            fences = (
+                fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+                .explode(LINE)
+                .group_by(DOC)
+                .agg(
+                    (
+                        pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1
+                    ).alias("fence_open")
                 )
-            ).alias("tail_strong"),
-        )
-        # only a line holding an opening bracket or a double quote can leave one open: the
-        # counts run on those lines alone
-        unbalanced = _unbalanced_lines(
-            per_doc.filter(pl.col("last").str.contains(OPENERS)).select(DOC, "last")
-        )
-        # one join aligns them all to the batch's documents (the two small frames join first)
-        per_doc = (
-            per_doc.select(
-                DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open"
             )
-            .join(unbalanced, on=DOC, how="left")
-            .join(fences, on=DOC, how="left")
-        )
+            per_doc = per_doc.join(fences, on=DOC, how="left")
+        else:
+            per_doc = per_doc.with_columns(pl.lit(None, dtype=pl.Boolean).alias("fence_open"))
         return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
 
-    def _line_kinds(self, lines: pl.DataFrame, prose: bool = True) -> pl.DataFrame:
+    def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
         its document), in the same order: is it prose, terminated, long (a sentence), does it
-        end in a word that continues, and is it open (neither punctuated nor a tag or link).
-        `prose=False`: only `term`, `never`, `cont` and `open`, added to `lines`."""
+        end in a word that continues, and is it open (neither punctuated nor a tag or link)."""
         p = self.params
         s = pl.col("s")
-        # one regex of the three alternatives: a call per pattern costs more than the matching
-        never_prose = s.str.contains(
-            rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"
-        )
-        continuing = s.str.contains(CONTINUING_END)
         opened = ~pl.col("term") & ~pl.col("never")
-        if not prose:
-            return lines.with_columns(
-                s.str.contains(LINE_FINISHED).alias("term"),
-                never_prose.alias("never"),
-                continuing.alias("cont"),
-            ).with_columns(opened.alias("open"))
-        lines = lines.with_columns(
-            s.str.contains(LINE_FINISHED).alias("term"),
-            never_prose.alias("never"),
-            continuing.alias("cont"),
-            _at_least_words(s, SENTENCE_WORDS).alias("long"),
-        )
+        lines = lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS))
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
         cased = s.str.count_matches(CASED_WORD)
