@@ -1611,7 +1611,8 @@ class TruncatedText(Rule):
             .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
         )
         out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {unit: {} for unit in lengths}
-        for unit, n, c, h in zip(*(grouped.get_column(k).to_list() for k in grouped.columns)):
+        columns = (grouped.get_column(k).to_list() for k in grouped.columns)
+        for unit, n, c, h in zip(*columns, strict=True):
             out[unit][n] = (c, tuple(h))
         if self.params.corpus_dictionary:
             out[WORDS_KEY] = _collect_words(text)
