@@ -588,6 +588,16 @@ QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
+def _by_row(frame: pl.DataFrame, where: pl.Series, value: pl.Expr) -> pl.Series:
+    """Per row of `frame`, `value` (a bool, named "x") where `where` is true, false elsewhere
+    (and where `where` is null): `value` is computed on those rows alone."""
+    at = pl.Series(np.flatnonzero(where.fill_null(False).to_numpy()), dtype=pl.UInt32)
+    out = pl.Series(np.zeros(frame.height, dtype=np.bool_))
+    if len(at):
+        out = out.scatter(at, frame[at].select(value).get_column("x"))
+    return out
+
+
 def _bracket_chars(line: pl.Expr) -> pl.Expr:
     """The brackets and double quotes of a line, in order (a list of one-character strings),
     for _unbalanced."""
@@ -1327,27 +1337,26 @@ class TruncatedText(Rule):
         punctuates = (
             (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
         ) & previous.fill_null(True)
-        text = pl.col("last").fill_null("")
         per_doc = per_doc.with_columns(
             (
                 pl.col("last").is_not_null()
                 & ~pl.col("last_term")
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
-            text.str.contains(ELLIPSIS_TAIL).alias("tail"),
+            pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             _bracket_chars(pl.col("last")).alias("_chars"),
-        ).select(
-            DOC,
-            "unterminated",
-            "last_cont",
-            "tail",
-            (pl.col("tail") & (~text.str.contains(BARE_ELLIPSIS) | _after_word(text))).alias(
-                "tail_strong"
-            ),
-            "last_line_open",
-            # a bracket or quote the last prose line leaves open
-            _unbalanced(pl.col("last"), pl.col("_chars")).alias("unbalanced"),
         )
+        # The rarer tests run on the lines they can hold for alone, and are written back by row:
+        # whether a tail fires (one document in a hundred ends in one), and which brackets or
+        # quotes are left open (only a line holding one can leave one open).
+        text = pl.col("last").fill_null("")
+        strong = (~text.str.contains(BARE_ELLIPSIS) | _after_word(text)).alias("x")
+        tail_strong = _by_row(per_doc, per_doc.get_column("tail"), strong)
+        has = per_doc.get_column("_chars").list.len() > 0
+        unbalanced = _by_row(per_doc, has, _unbalanced(pl.col("last"), pl.col("_chars")).alias("x"))
+        per_doc = per_doc.select(
+            DOC, "unterminated", "last_cont", "tail", "last_line_open"
+        ).with_columns(tail_strong.alias("tail_strong"), unbalanced.alias("unbalanced"))
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
         if fenced is not None:
