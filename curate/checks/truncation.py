@@ -588,6 +588,31 @@ QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
+# _line_kinds skips the tests of a line that is not a sentence (not `long`) above a line that is
+# prose whatever they say (False: every line is tested, the plain definition)
+PRUNE_ABOVE = True
+
+
+def _prose_below(lines: pl.DataFrame) -> pl.Series:
+    """Per line of `lines` (`__doc` with each document's lines consecutive, top to bottom, and
+    `term`, `cont`, `never`): whether a line below it in its document is prose whatever the
+    skip tests say (terminated or continuing, and not never prose). Such a line, or one below
+    it, is the document's last prose line, so a line above it that is not a sentence counts
+    for nothing: whether it is skipped is not asked (_line_kinds)."""
+    n = lines.height
+    if not PRUNE_ABOVE or n == 0:
+        return pl.Series(np.zeros(n, dtype=np.bool_))
+    sure = lines.select((pl.col("term") | pl.col("cont")) & ~pl.col("never")).to_series()
+    # sure lines from each row to the end of the batch, and from the row after each row's
+    # document's last row
+    after = np.zeros(n + 1, dtype=np.int64)
+    after[:n] = np.cumsum(sure.fill_null(False).to_numpy()[::-1])[::-1]
+    doc = lines.get_column(DOC).to_numpy()
+    last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
+    last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
+    return pl.Series(after[1:] - after[last_of_row + 1] > 0)
+
+
 def _by_row(frame: pl.DataFrame, where: pl.Series, value: pl.Expr) -> pl.Series:
     """Per row of `frame`, `value` (a bool, named "x") where `where` is true, false elsewhere
     (and where `where` is null): `value` is computed on those rows alone."""
@@ -1413,7 +1438,12 @@ class TruncatedText(Rule):
         )
         candidates = (
             lines.with_row_index("_i")
-            .filter(~pl.col("term") & ~pl.col("never") & ~pl.col("cont"))
+            .filter(
+                ~pl.col("term")
+                & ~pl.col("never")
+                & ~pl.col("cont")
+                & (pl.col("long") | ~pl.lit(_prose_below(lines)))
+            )
             .with_columns(short.alias("short"))
         )
         longer = candidates.filter(~pl.col("short")).with_columns(
