@@ -540,13 +540,11 @@ SENTENCE_WORDS = 8
 # the end of a document is judged on its last non-blank lines (its punctuation style too): enough
 # to get past any footer, and it keeps long documents cheap
 TAIL_LINES = 40
-# the last lines judged first: where the last prose line is among them and ends with a stop or a
-# word such as "the", the verdict needs no other line (the rest of the tail is judged otherwise;
-# 0 judges every line of the tail, the plain definition)
-FIRST_LINES = 2
+# the last line is judged first: where it is prose and ends with a stop or a word such as "the",
+# the verdict needs no other line (the other documents' tails are judged whole; False judges
+# every line of every tail, the plain definition)
+LAST_LINE_FIRST = True
 END_CHARS = 400
-# the last lines judged first are looked for within this many characters of the end
-LAST_LINES_CHARS = 1000
 # a word character for the mid-word test: letters, marks and digits (apostrophes and hyphens
 # split words)
 WORD_CHAR = r"[\p{L}\p{M}\p{N}]"
@@ -860,24 +858,6 @@ def _whole_last_line() -> pl.Expr:
     before it or is all of the text (`all_end`). (The blank lines after it are the white space
     `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
     return pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
-
-
-def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
-    """`_tail_lines(docs, n)` for the documents whose last `n` non-blank lines lie within their
-    last LAST_LINES_CHARS characters (nine documents in ten of 2 KB web text), found by
-    splitting those characters alone; the other documents are left out (the caller judges
-    them with the whole tail). The first line of a cut end is partial and is not counted."""
-    end = docs.select(
-        DOC,
-        pl.col("text").str.tail(LAST_LINES_CHARS).str.split("\n").alias("s"),
-        (pl.col("text").str.len_chars() <= LAST_LINES_CHARS).alias("_whole"),
-    ).with_columns(pl.when(pl.col("_whole")).then(pl.col("s")).otherwise(pl.col("s").list.slice(1)))
-    lines = _numbered(end.explode("s"), n)
-    # a cut end holding fewer than `n` whole lines may miss one
-    # (the first line of a document is its farthest from the end)
-    farthest = pl.when(_first_of_doc()).then(pl.col("_r")).forward_fill()
-    known = pl.col("_whole") | (farthest >= n - 1)
-    return lines.filter(known).drop("_whole")
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1295,16 +1275,17 @@ class TruncatedText(Rule):
         is no longer than END_CHARS) and `fenced` (it holds ```)."""
         p = self.params
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
-        # the verdict is then that line's alone, so the last few lines are judged first, and the
-        # whole tail (how the document punctuates its other lines) only where it is needed. The
-        # result is the same as judging every line of the tail (tests/checks/test_truncation.py).
-        # The last lines come from the end of the text, not from splitting all of it: first the
-        # last line alone (six documents in ten of web text end in a punctuated line that is not
-        # a rule, a tag or a link: it is their last prose line, whatever the skip tests say), then
-        # the last FIRST_LINES lines of the others.
-        decided = pl.col("last").is_not_null() & (pl.col("last_term") | pl.col("last_cont"))
+        # the verdict is then that line's alone, so the last line is judged first, and the whole
+        # tail (how the document punctuates its other lines) only where it is needed. The result
+        # is the same as judging every line of the tail (tests/checks/test_truncation.py). The
+        # last line comes from the end of the text, not from splitting all of it (six documents
+        # in ten of web text end in a punctuated line that is not a rule, a tag or a link: it is
+        # their last prose line, whatever the skip tests say). Judging the last two lines of the
+        # others next (session 3) costs more than it spares on the whole tails (one stage of
+        # polars calls and line patterns more: 6 % of the rule on web-20k, 13 % on web-unique).
         by_last = []
-        if FIRST_LINES:
+        docs_left = ends.select(DOC, "text")
+        if LAST_LINE_FIRST:
             last = ends.with_columns(
                 _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
             )
@@ -1316,25 +1297,14 @@ class TruncatedText(Rule):
                     pl.col("term").alias("last_term"),
                     pl.col("cont").alias("last_cont"),
                     (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
+                    pl.lit(False).alias("last_long"),
+                    pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
+                    pl.lit(0, dtype=pl.Int64).alias("n_long"),
+                    pl.lit(0, dtype=pl.Int64).alias("t_long"),
                 )
             ]
             docs_left = last.filter(~alone.fill_null(False)).select(DOC, "text")
-        else:
-            docs_left = ends.select(DOC, "text")
-        head = self._line_kinds(_last_lines(docs_left, FIRST_LINES))
-        first = head.group_by(DOC).agg(
-            pl.col("s").filter(pl.col("prose")).last().alias("last"),
-            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-            pl.col("open").last().alias("last_line_open"),
-        )
-        first = pl.concat([*by_last, first.filter(decided.fill_null(False))]).with_columns(
-            pl.lit(False).alias("last_long"),
-            pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
-            pl.lit(0, dtype=pl.Int64).alias("n_long"),
-            pl.lit(0, dtype=pl.Int64).alias("t_long"),
-        )
-        full = self._line_kinds(_tail_lines(docs_left.join(first.select(DOC), on=DOC, how="anti")))
+        full = self._line_kinds(_tail_lines(docs_left))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = full.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -1346,7 +1316,7 @@ class TruncatedText(Rule):
             long_prose.sum().cast(pl.Int64).alias("n_long"),
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
         )
-        per_doc = pl.concat([first, per_doc])
+        per_doc = pl.concat([*by_last, per_doc])
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
         # just before the last one (a document ending in a block of unpunctuated lines, such as a

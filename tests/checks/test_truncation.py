@@ -639,17 +639,15 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
 
 
-@pytest.mark.parametrize("end_chars", [1000, 90, 7])
-def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
+@pytest.mark.parametrize("end_chars", [400, 90, 7])
+def test_judging_the_last_line_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
     import random
 
     import curate.checks.truncation as truncation
 
-    # the last lines are looked for within the last `end_chars` characters (a short end leaves
-    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines), the
-    # last line alone within the last END_CHARS (the same, or 400)
-    monkeypatch.setattr(truncation, "LAST_LINES_CHARS", end_chars)
-    monkeypatch.setattr(truncation, "END_CHARS", min(end_chars, 400))
+    # the last line is looked for within the last `end_chars` characters (a short end leaves
+    # many documents to the whole tail and cuts lines in two)
+    monkeypatch.setattr(truncation, "END_CHARS", end_chars)
     rng = random.Random(4)
     prose = [
         "The council met on Monday to discuss the budget for the coming year.",
@@ -691,7 +689,8 @@ def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, m
             mixed.append(rng.choice(["", " ", "\u00a0", "\r", "\t\n"]))
         texts.append(rng.choice(["\n", "\r\n", "\n\n"]).join(mixed))
     fast = verdicts(texts)
-    monkeypatch.setattr(truncation, "FIRST_LINES", 0)
+    monkeypatch.setattr(truncation, "LAST_LINE_FIRST", False)
+    monkeypatch.setattr(truncation, "PRUNE_ABOVE", False)
     plain = verdicts(texts)
     assert fast == plain
     assert sum(v["truncated_unterminated"] for v in plain) > 20
