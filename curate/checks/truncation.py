@@ -1189,12 +1189,13 @@ class TruncatedText(Rule):
                 ).alias("phrase"),
                 col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
                 col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
-                _after_word(col("stripped")).alias("after_word"),
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
         )
         end = ends.get_column("end")
+        # (a text ending in a word that continues before its bare ellipsis ends in one)
+        after_word = _by_row(ends, ends.get_column("bare"), _after_word(col("stripped")).alias("x"))
         prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
@@ -1205,6 +1206,7 @@ class TruncatedText(Rule):
             [
                 *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
                 mid_word.alias("mid_word"),
+                after_word.alias("after_word"),
                 *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
             ]
         )
