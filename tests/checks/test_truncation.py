@@ -567,6 +567,64 @@ def test_whitespace_tokens_equal_the_regex_count():
     assert whitespace_tokens(texts).to_list() == plain.to_list()
 
 
+def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
+    import numpy as np
+
+    from curate.checks.truncation import _true_positions, whitespace_tokens
+
+    # texts starting and ending at every offset within an 8-byte word (the count reads whole
+    # words), a multi-byte space straddling words, runs of empty texts, one token of 17 bytes
+    texts = ["", "a", " ", "ab", "a\u3000b", "\u3000", "x" * 17, "", ""]
+    texts += [" " * k + "ab cd" + "\u00a0" * (k % 3) for k in range(12)]
+    texts += ["é" * k + " z\u2028" for k in range(10)]
+    for start in range(9):
+        series = pl.Series(texts[start:] + texts[:start], dtype=pl.String)
+        plain = series.str.count_matches(r"\S+").cast(pl.Int64).to_list()
+        assert whitespace_tokens(series).to_list() == plain
+    rng = np.random.default_rng(9)
+    for density in (0.0, 0.001, 0.3, 1.0):
+        flags = np.zeros(8 * 300, dtype=np.bool_)
+        flags[: 8 * 299] = rng.random(8 * 299) < density
+        assert _true_positions(flags).tolist() == np.flatnonzero(flags).tolist()
+
+
+def test_a_value_computed_on_some_rows_equals_it_computed_on_all():
+    from curate.checks.truncation import _by_row
+
+    frame = pl.DataFrame(
+        {"a": list(range(50)), "w": [i % 3 == 0 if i % 7 else None for i in range(50)]}
+    )
+    value = (pl.col("a") % 2 == 0).alias("x")
+    plain = frame.select(pl.col("w").fill_null(False) & (pl.col("a") % 2 == 0)).to_series()
+    assert _by_row(frame, frame.get_column("w"), value).to_list() == plain.to_list()
+    none = pl.Series([False] * 50)
+    assert _by_row(frame, none, value).to_list() == [False] * 50
+    assert _by_row(frame.head(0), none.head(0), value).to_list() == []
+
+
+def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
+    from curate.checks.truncation import TruncatedText
+
+    texts = ["word " * (k % 140) + "x" * (k % 7) for k in range(600)] + [None, ""]
+    texts += ["dup " * 30] * 5
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    text = batch.text.fill_null("")
+    hashes = text.hash(seed=0)
+    plain = {}
+    for unit, values in TruncatedText._lengths(text).items():
+        grouped = (
+            pl.DataFrame({"n": values, "h": hashes})
+            .filter(pl.col("n") >= rule.params.min_spike_length)
+            .group_by("n")
+            .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(TruncatedText.HASHES))
+        )
+        plain[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
+    got = rule.collect(batch)
+    assert got == plain
+    assert list(got) == ["chars", "bytes", "tokens"] and all(got.values())
+
+
 def test_word_thresholds_equal_the_word_count():
     from curate.checks.truncation import IDEOGRAPH, _at_least_words
 
