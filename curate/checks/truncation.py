@@ -1202,6 +1202,8 @@ class TruncatedText(Rule):
             mid_word = mid_word | self._corpus_mid_word(batch, end)
         # a cap applies to the text as it came in, before strip actions removed lines
         lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
+        caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+        # (the values read twice below are computed once)
         frame = ends.hstack(
             [
                 *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
@@ -1209,6 +1211,9 @@ class TruncatedText(Rule):
                 after_word.alias("after_word"),
                 *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
             ]
+        ).with_columns(
+            col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False).alias("open_last"),
+            pl.any_horizontal(col(f"len_{unit}").is_in(caps) for unit in lengths).alias("on_cap"),
         )
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = col("bare") & ~col("phrase")
@@ -1217,9 +1222,7 @@ class TruncatedText(Rule):
             | col("tail_strong")
             | (col("tail") & p.ellipsis_alone)
         )
-        open_last_line = col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False)
-        unbalanced = col("unbalanced") | col("fence_open") | open_last_line
-        caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+        unbalanced = col("unbalanced") | col("fence_open") | col("open_last")
         # the first unit whose length is a cap names it
         round_cap = pl.coalesce(
             pl.lit(None, dtype=pl.String),
@@ -1230,7 +1233,7 @@ class TruncatedText(Rule):
                 for unit in lengths
             ),
         )
-        cap_fires = round_cap.is_not_null() & (col("last_line_open") | p.round_cap_alone)
+        cap_fires = col("on_cap") & (col("last_line_open") | p.round_cap_alone)
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
         spike = pl.lit(False)
         for unit in lengths:
