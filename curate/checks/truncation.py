@@ -1642,12 +1642,14 @@ class TruncatedText(Rule):
             out[WORDS_KEY] = words
         for unit, hist in b.items():
             mine = out.setdefault(unit, {})
-            for n, (c, h) in hist.items():
-                if n in mine:
-                    c0, h0 = mine[n]
-                    mine[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
-                else:
-                    mine[n] = (c, h)
+            # the lengths both hold are added up; the others are copied as they are, in one
+            # update (a Python step per length costs more than the rest of the corpus pass)
+            both = {}
+            for n in hist.keys() & mine.keys():
+                (c0, h0), (c, h) = mine[n], hist[n]
+                both[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
+            mine.update(hist)
+            mine.update(both)
         return out
 
     def finish(self, aggregate: Any) -> dict[str, Any]:

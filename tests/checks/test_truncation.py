@@ -623,6 +623,20 @@ def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
     got = rule.collect(batch)
     assert got == plain
     assert list(got) == ["chars", "bytes", "tokens"] and all(got.values())
+    # merged with another batch's: the counts of a length both hold are added, its hashes are
+    # the smallest of both, the other lengths are copied (in the order a loop adds them)
+    other = rule.collect(Batch.from_texts(pl.Series(texts[::3] + ["more " * 150])))
+    merged = {unit: dict(hist) for unit, hist in got.items()}
+    for unit, hist in other.items():
+        for n, (c, h) in hist.items():
+            if n in merged[unit]:
+                c0, h0 = merged[unit][n]
+                merged[unit][n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: TruncatedText.HASHES]))
+            else:
+                merged[unit][n] = (c, h)
+    result = rule.merge(got, other)
+    assert result == merged
+    assert [list(h) for h in result.values()] == [list(h) for h in merged.values()]
 
 
 def test_word_thresholds_equal_the_word_count():
