@@ -1377,8 +1377,11 @@ class TruncatedText(Rule):
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
-        its document), in the same order: is it prose, terminated, long (a sentence), does it
-        end in a word that continues, and is it open (neither punctuated nor a tag or link)."""
+        its document; each document's lines consecutive, top to bottom), in the same order: is
+        it prose, terminated, long (a sentence), does it end in a word that continues, and is
+        it open (neither punctuated nor a tag or link). A line that is not long, above a line
+        that is prose whatever the skip tests say, is called prose without them
+        (_prose_below: it is neither the last prose line nor counted)."""
         p = self.params
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")
