@@ -659,20 +659,66 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
 def whitespace_tokens(text: pl.Series) -> pl.Series:
     r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
     text counts 0), computed on the UTF-8 bytes with numpy in a fraction of its time (a regex
-    pays for every match, i.e. every word). A byte is white space when it is ASCII white space
-    or belongs to one of the multi-byte White_Space characters (U+0085, U+00A0, U+1680,
-    U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not
-    white space and follows white space or the start of its text."""
-    arr = text.fill_null("").rechunk().to_arrow()
+    pays for every match, i.e. every word). The bytes are read where polars keeps them (its
+    string views point into a few data buffers, or hold a text of 12 bytes or less
+    themselves), not copied into one Arrow string array, unless they are spread over more than
+    VIEW_BUFFERS buffers."""
+    arr = text.fill_null("").rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    if arr.type == pa.string_view() and len(arr.buffers()) <= 2 + VIEW_BUFFERS:
+        return pl.Series(_view_tokens(arr), dtype=pl.Int64)
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     _, offs, data = arr.buffers()
     offsets = np.frombuffer(offs, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data_bytes = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    b = data_bytes[offsets[0] : offsets[-1]]
-    offsets = offsets - offsets[0]
+    return pl.Series(_range_tokens(data_bytes, offsets[:-1], offsets[1:]), dtype=pl.Int64)
+
+
+# whitespace_tokens reads a string view array in place when its texts lie in at most this many
+# data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
+VIEW_BUFFERS = 4
+
+
+def _view_tokens(arr: pa.Array) -> np.ndarray:
+    """whitespace_tokens of an Arrow string view array: each view is 16 bytes, the length (4
+    bytes), then the text itself when it has 12 bytes or less, else the index of its data
+    buffer and its offset there (the last 8 bytes)."""
+    buffers = arr.buffers()
+    views = np.frombuffer(buffers[1], dtype="<u4").reshape(-1, 4)[
+        arr.offset : arr.offset + len(arr)
+    ]
+    length = views[:, 0].astype(np.int64)
+    inline = length <= 12
+    counts = np.zeros(len(arr), dtype=np.int64)
+    if inline.any():
+        # (the views' other bytes are lengths, prefixes, indexes and offsets: no text holds them)
+        at = (np.flatnonzero(inline) + arr.offset) * 16 + 4
+        counts[inline] = _range_tokens(
+            np.frombuffer(buffers[1], dtype=np.uint8), at, at + length[inline]
+        )
+    for k, data in enumerate(buffers[2:]):
+        here = ~inline & (views[:, 2] == k)
+        if here.any():
+            start = views[here, 3].astype(np.int64)
+            counts[here] = _range_tokens(
+                np.frombuffer(data, dtype=np.uint8), start, start + length[here]
+            )
+    return counts
+
+
+def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """whitespace_tokens of the texts `data[starts[i]:ends[i]]` (UTF-8; they may lie apart, in
+    any order, or overlap). A byte is white space when it is ASCII white space or belongs to one
+    of the multi-byte White_Space characters (U+0085, U+00A0, U+1680, U+2000-200A, U+2028,
+    U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not white space and
+    follows white space or the start of its text."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = int(starts.min())
+    b = data[lo : int(ends.max())]
+    starts, ends = starts - lo, ends - lo
     n = len(b)
     # Three byte arrays of the batch's size, reused from batch to batch (per thread): fresh
     # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
@@ -690,7 +736,8 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     np.subtract(b, np.uint8(9), out=work[:n])
     np.less(work[:n], 5, out=flags[:n])
     space |= flags
-    # valid UTF-8: a lead byte's continuation bytes lie inside its own text
+    # valid UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a
+    # text, so a byte outside the texts that looks like a lead marks none of theirs)
     np.subtract(b, np.uint8(0xC2), out=work[:n])
     np.less_equal(work[:n], 0xE3 - 0xC2, out=flags[:n])
     lead = _true_positions(flags)
@@ -712,25 +759,32 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True
+    # a token starts inside a text where a byte that is not white space follows one that is,
+    # and at the text's first byte when that is not white space (whatever precedes it)
     start = np.logical_not(space, out=flags)
     start[1:] &= space[:-1]
+    start[0] = False
     start[n:] = False
-    first = offsets[:-1][offsets[:-1] < offsets[1:]]
-    start[first] = ~space[first]
-    # the starts before each offset: whole 8-byte words summed in a running total, plus the
-    # bytes of the offset's own word below it (each byte of `start` is 0 or 1, so a word's sum
-    # of bytes, taken with one multiplication, is its count)
-    # (in the scratch arrays: `work` is free, and so is `space` once the first bytes are set)
+    filled = starts < ends
+    first = np.zeros(len(starts), dtype=np.int64)
+    first[filled] = ~space[starts[filled]]
+    # the starts before a position: whole 8-byte words summed in a running total, plus the
+    # bytes of the position's own word below it (each byte of `start` is 0 or 1, so a word's
+    # sum of bytes, taken with one multiplication, is its count)
+    # (in the scratch arrays: `work` is free, and so is `space` once the first bytes are read)
     ones, top = np.uint64(0x0101010101010101), np.uint64(56)
     per_word = np.multiply(start.view("<u8"), ones, out=work.view("<u8"))
     np.right_shift(per_word, top, out=per_word)
     before = scratch[2][: 8 * (words + 1)].view("<i8")
     before[0] = 0
     np.cumsum(per_word.view("<i8"), out=before[1:])
-    at, within = offsets >> 3, (offsets & 7).astype(np.uint64)
-    below = (np.uint64(1) << (within * np.uint64(8))) - np.uint64(1)
-    upto = before[at] + ((start.view("<u8")[at] & below) * ones >> top).astype(np.int64)
-    return pl.Series(np.diff(upto), dtype=pl.Int64)
+
+    def upto(x: np.ndarray) -> np.ndarray:
+        at, within = x >> 3, (x & 7).astype(np.uint64)
+        below = (np.uint64(1) << (within * np.uint64(8))) - np.uint64(1)
+        return before[at] + ((start.view("<u8")[at] & below) * ones >> top).astype(np.int64)
+
+    return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
 
 
 def _true_positions(flags: np.ndarray) -> np.ndarray:

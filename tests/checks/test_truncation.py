@@ -588,6 +588,28 @@ def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
         assert _true_positions(flags).tolist() == np.flatnonzero(flags).tolist()
 
 
+@pytest.mark.parametrize("view_buffers", [4, 0])
+def test_whitespace_tokens_read_in_place_equal_the_regex_count(view_buffers, monkeypatch):
+    import curate.checks.truncation as truncation
+
+    # 0: every array is copied into one Arrow string array first (the fallback)
+    monkeypatch.setattr(truncation, "VIEW_BUFFERS", view_buffers)
+    texts = pl.Series(random_texts(14, 2000, SPACES + NOT_SPACES * 3, 40), dtype=pl.String)
+    cases = {
+        "built from a list": texts,
+        # views into the middle and the end of other texts (overlapping, out of order)
+        "slices": texts.str.slice(3, 17),
+        "ends": texts.str.tail(13),
+        "reversed": texts.reverse(),
+        # texts in several data buffers
+        "buffers": pl.concat([texts.slice(k * 300, 300) + "\u00a0x y" for k in range(3)]),
+        "many buffers": pl.concat([texts.slice(k * 100, 100) + " z" for k in range(9)]),
+    }
+    for name, series in cases.items():
+        plain = series.fill_null("").str.count_matches(r"\S+").cast(pl.Int64).to_list()
+        assert truncation.whitespace_tokens(series).to_list() == plain, name
+
+
 def test_a_value_computed_on_some_rows_equals_it_computed_on_all():
     from curate.checks.truncation import _by_row
 
