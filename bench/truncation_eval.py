@@ -398,7 +398,8 @@ def breakdown(df: pl.DataFrame, by: str, label: int, title: str, what: str) -> l
     agg = (
         sub.group_by(by)
         .agg(pl.len().alias("n"), *[pl.col(c).mean() for c in cols])
-        .sort("n", descending=True)
+        # ties in the order of their names (group_by's order is arbitrary)
+        .sort(["n", by], descending=[True, False])
     )
     heads = {"naive": "naive", "ours": "alone", "pipe": "in `default`"}
     out = [

@@ -540,13 +540,11 @@ SENTENCE_WORDS = 8
 # the end of a document is judged on its last non-blank lines (its punctuation style too): enough
 # to get past any footer, and it keeps long documents cheap
 TAIL_LINES = 40
-# the last lines judged first: where the last prose line is among them and ends with a stop or a
-# word such as "the", the verdict needs no other line (the rest of the tail is judged otherwise;
-# 0 judges every line of the tail, the plain definition)
-FIRST_LINES = 2
+# the last line is judged first: where it is prose and ends with a stop or a word such as "the",
+# the verdict needs no other line (the other documents' tails are judged whole; False judges
+# every line of every tail, the plain definition)
+LAST_LINE_FIRST = True
 END_CHARS = 400
-# the last lines judged first are looked for within this many characters of the end
-LAST_LINES_CHARS = 1000
 # a word character for the mid-word test: letters, marks and digits (apostrophes and hyphens
 # split words)
 WORD_CHAR = r"[\p{L}\p{M}\p{N}]"
@@ -588,36 +586,64 @@ QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
+# _line_kinds skips the tests of a line that is not a sentence (not `long`) above a line that is
+# prose whatever they say (False: every line is tested, the plain definition)
+PRUNE_ABOVE = True
+
+
+def _prose_below(lines: pl.DataFrame) -> pl.Series:
+    """Per line of `lines` (`__doc` with each document's lines consecutive, top to bottom, and
+    `term`, `cont`, `never`): whether a line below it in its document is prose whatever the
+    skip tests say (terminated or continuing, and not never prose). Such a line, or one below
+    it, is the document's last prose line, so a line above it that is not a sentence counts
+    for nothing: whether it is skipped is not asked (_line_kinds)."""
+    n = lines.height
+    if not PRUNE_ABOVE or n == 0:
+        return pl.Series(np.zeros(n, dtype=np.bool_))
+    sure = lines.select((pl.col("term") | pl.col("cont")) & ~pl.col("never")).to_series()
+    # sure lines from each row to the end of the batch, and from the row after each row's
+    # document's last row
+    after = np.zeros(n + 1, dtype=np.int64)
+    after[:n] = np.cumsum(sure.fill_null(False).to_numpy()[::-1])[::-1]
+    doc = lines.get_column(DOC).to_numpy()
+    last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
+    last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
+    return pl.Series(after[1:] - after[last_of_row + 1] > 0)
+
+
+def _by_row(frame: pl.DataFrame, where: pl.Series, value: pl.Expr) -> pl.Series:
+    """Per row of `frame`, `value` (a bool, named "x") where `where` is true, false elsewhere
+    (and where `where` is null): `value` is computed on those rows alone."""
+    at = pl.Series(np.flatnonzero(where.fill_null(False).to_numpy()), dtype=pl.UInt32)
+    out = pl.Series(np.zeros(frame.height, dtype=np.bool_))
+    if len(at):
+        out = out.scatter(at, frame[at].select(value).get_column("x"))
+    return out
+
+
+def _bracket_chars(line: pl.Expr) -> pl.Expr:
+    """The brackets and double quotes of a line, in order (a list of one-character strings),
+    for _unbalanced."""
+    return line.str.extract_all(_BRACKETS_AND_QUOTES)
+
+
+def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
+    """Per line (`chars`: its _bracket_chars), more brackets of a pair opened than closed, or an
+    odd count of double quotes (straight or curly: web text mixes them) whose last one opens
+    (follows a space, precedes a word; inch marks as in 4" x 9" and closing quotes do not);
+    false for a null line. The brackets and quotes are taken out in one pass and counted in
+    that list, where counting each in the line costs a pass per character."""
+    count = chars.list.count_matches
+    odd = pl.sum_horizontal(*(count(q) for q in QUOTES)) % 2 == 1
+    return pl.any_horizontal(
+        *(count(o) > count(c) for o, c in BRACKETS), odd & line.str.contains(QUOTE_OPENS)
+    ).fill_null(False)
+
+
 def _unbalanced_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per line (`__doc`, `last`: one line per document), `unbalanced`: more brackets of a pair
-    opened than closed, or an odd count of double quotes (straight or curly: web text mixes
-    them) whose last one opens (follows a space, precedes a word; inch marks as in 4" x 9" and
-    closing quotes do not). The brackets and quotes are taken out in one pass and counted
-    together, where counting each apart costs a pass per character."""
-    chars = (
-        lines.select(DOC, pl.col("last").str.extract_all(_BRACKETS_AND_QUOTES))
-        .explode("last")
-        .group_by(DOC)
-        .agg(
-            *(
-                ((pl.col("last") == o).sum() > (pl.col("last") == c).sum()).alias(o + c)
-                for o, c in BRACKETS
-            ),
-            (pl.col("last").is_in(list(QUOTES)).sum() % 2 == 1).alias("_odd"),
-        )
-    )
-    return (
-        lines.with_columns(pl.col("last").str.contains(QUOTE_OPENS).alias("_opens"))
-        .join(chars, on=DOC, how="left")
-        .select(
-            DOC,
-            # (a line without any bracket or quote has no counts: nothing open)
-            pl.any_horizontal(
-                *(pl.col(o + c) for o, c in BRACKETS), pl.col("_odd") & pl.col("_opens")
-            )
-            .fill_null(False)
-            .alias("unbalanced"),
-        )
+    """Per line (`__doc`, `last`: one line per document), `unbalanced` (_unbalanced)."""
+    return lines.with_columns(_bracket_chars(pl.col("last")).alias("_chars")).select(
+        DOC, _unbalanced(pl.col("last"), pl.col("_chars")).alias("unbalanced")
     )
 
 
@@ -633,36 +659,88 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
 def whitespace_tokens(text: pl.Series) -> pl.Series:
     r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
     text counts 0), computed on the UTF-8 bytes with numpy in a fraction of its time (a regex
-    pays for every match, i.e. every word). A byte is white space when it is ASCII white space
-    or belongs to one of the multi-byte White_Space characters (U+0085, U+00A0, U+1680,
-    U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not
-    white space and follows white space or the start of its text."""
-    arr = text.fill_null("").rechunk().to_arrow()
+    pays for every match, i.e. every word). The bytes are read where polars keeps them (its
+    string views point into a few data buffers, or hold a text of 12 bytes or less
+    themselves), not copied into one Arrow string array, unless they are spread over more than
+    VIEW_BUFFERS buffers."""
+    arr = text.fill_null("").rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    if arr.type == pa.string_view() and len(arr.buffers()) <= 2 + VIEW_BUFFERS:
+        return pl.Series(_view_tokens(arr), dtype=pl.Int64)
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     _, offs, data = arr.buffers()
     offsets = np.frombuffer(offs, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data_bytes = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    b = data_bytes[offsets[0] : offsets[-1]]
-    offsets = offsets - offsets[0]
+    return pl.Series(_range_tokens(data_bytes, offsets[:-1], offsets[1:]), dtype=pl.Int64)
+
+
+# whitespace_tokens reads a string view array in place when its texts lie in at most this many
+# data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
+VIEW_BUFFERS = 4
+
+
+def _view_tokens(arr: pa.Array) -> np.ndarray:
+    """whitespace_tokens of an Arrow string view array: each view is 16 bytes, the length (4
+    bytes), then the text itself when it has 12 bytes or less, else the index of its data
+    buffer and its offset there (the last 8 bytes)."""
+    buffers = arr.buffers()
+    views = np.frombuffer(buffers[1], dtype="<u4").reshape(-1, 4)[
+        arr.offset : arr.offset + len(arr)
+    ]
+    length = views[:, 0].astype(np.int64)
+    inline = length <= 12
+    counts = np.zeros(len(arr), dtype=np.int64)
+    if inline.any():
+        # (the views' other bytes are lengths, prefixes, indexes and offsets: no text holds them)
+        at = (np.flatnonzero(inline) + arr.offset) * 16 + 4
+        counts[inline] = _range_tokens(
+            np.frombuffer(buffers[1], dtype=np.uint8), at, at + length[inline]
+        )
+    for k, data in enumerate(buffers[2:]):
+        here = ~inline & (views[:, 2] == k)
+        if here.any():
+            start = views[here, 3].astype(np.int64)
+            counts[here] = _range_tokens(
+                np.frombuffer(data, dtype=np.uint8), start, start + length[here]
+            )
+    return counts
+
+
+def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """whitespace_tokens of the texts `data[starts[i]:ends[i]]` (UTF-8; they may lie apart, in
+    any order, or overlap). A byte is white space when it is ASCII white space or belongs to one
+    of the multi-byte White_Space characters (U+0085, U+00A0, U+1680, U+2000-200A, U+2028,
+    U+2029, U+202F, U+205F, U+3000); a token starts at a byte that is not white space and
+    follows white space or the start of its text."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = int(starts.min())
+    b = data[lo : int(ends.max())]
+    starts, ends = starts - lo, ends - lo
     n = len(b)
     # Three byte arrays of the batch's size, reused from batch to batch (per thread): fresh
     # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
-    work, flags, space = (a[:n] for a in _scratch(n))
+    # They are read below as 8-byte words, so they run to the next whole word past `n`, and
+    # the bytes past `n` are zero (no lead byte, no token start).
+    words = n // 8 + 1
+    scratch = _scratch(8 * (words + 1))
+    work, flags, space = (a[: 8 * words] for a in scratch)
     flags, space = flags.view(np.bool_), space.view(np.bool_)
+    flags[n:] = False
     # ASCII white space: tab, line feed, vertical tab, form feed, carriage return (9-13; the
     # subtraction wraps the bytes below 9 round to 247-255) and space; arithmetic, where a lookup
     # table costs five times as much
-    np.equal(b, 32, out=space)
-    np.subtract(b, np.uint8(9), out=work)
-    np.less(work, 5, out=flags)
+    np.equal(b, 32, out=space[:n])
+    np.subtract(b, np.uint8(9), out=work[:n])
+    np.less(work[:n], 5, out=flags[:n])
     space |= flags
-    # valid UTF-8: a lead byte's continuation bytes lie inside its own text
-    np.subtract(b, np.uint8(0xC2), out=work)
-    np.less_equal(work, 0xE3 - 0xC2, out=flags)
-    lead = np.flatnonzero(flags)
+    # valid UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a
+    # text, so a byte outside the texts that looks like a lead marks none of theirs)
+    np.subtract(b, np.uint8(0xC2), out=work[:n])
+    np.less_equal(work[:n], 0xE3 - 0xC2, out=flags[:n])
+    lead = _true_positions(flags)
     if len(lead):
         l0 = b[lead]
         b1 = b[np.minimum(lead + 1, n - 1)]
@@ -681,12 +759,42 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True
+    # a token starts inside a text where a byte that is not white space follows one that is,
+    # and at the text's first byte when that is not white space (whatever precedes it)
     start = np.logical_not(space, out=flags)
     start[1:] &= space[:-1]
-    first = offsets[:-1][offsets[:-1] < offsets[1:]]
-    start[first] = ~space[first]
-    counts = np.diff(np.searchsorted(np.flatnonzero(start), offsets))
-    return pl.Series(counts, dtype=pl.Int64)
+    start[0] = False
+    start[n:] = False
+    filled = starts < ends
+    first = np.zeros(len(starts), dtype=np.int64)
+    first[filled] = ~space[starts[filled]]
+    # the starts before a position: whole 8-byte words summed in a running total, plus the
+    # bytes of the position's own word below it (each byte of `start` is 0 or 1, so a word's
+    # sum of bytes, taken with one multiplication, is its count)
+    # (in the scratch arrays: `work` is free, and so is `space` once the first bytes are read)
+    ones, top = np.uint64(0x0101010101010101), np.uint64(56)
+    per_word = np.multiply(start.view("<u8"), ones, out=work.view("<u8"))
+    np.right_shift(per_word, top, out=per_word)
+    before = scratch[2][: 8 * (words + 1)].view("<i8")
+    before[0] = 0
+    np.cumsum(per_word.view("<i8"), out=before[1:])
+
+    def upto(x: np.ndarray) -> np.ndarray:
+        at, within = x >> 3, (x & 7).astype(np.uint64)
+        below = (np.uint64(1) << (within * np.uint64(8))) - np.uint64(1)
+        return before[at] + ((start.view("<u8")[at] & below) * ones >> top).astype(np.int64)
+
+    return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
+
+
+def _true_positions(flags: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero(flags)` for a bool array of whole 8-byte words, found among the words
+    holding any (a scan of an eighth of the size where few bytes are set)."""
+    hit = np.flatnonzero(flags.view("<u8") != 0)
+    if len(hit) == 0:
+        return hit
+    at = np.flatnonzero(flags.reshape(-1, 8)[hit])
+    return hit[at >> 3] * 8 + (at & 7)
 
 
 _SCRATCH = threading.local()
@@ -786,22 +894,24 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
-def _last_lines(docs: pl.DataFrame, n: int) -> pl.DataFrame:
-    """`_tail_lines(docs, n)` for the documents whose last `n` non-blank lines lie within their
-    last LAST_LINES_CHARS characters (nine documents in ten of 2 KB web text), found by
-    splitting those characters alone; the other documents are left out (the caller judges
-    them with the whole tail). The first line of a cut end is partial and is not counted."""
-    end = docs.select(
-        DOC,
-        pl.col("text").str.tail(LAST_LINES_CHARS).str.split("\n").alias("s"),
-        (pl.col("text").str.len_chars() <= LAST_LINES_CHARS).alias("_whole"),
-    ).with_columns(pl.when(pl.col("_whole")).then(pl.col("s")).otherwise(pl.col("s").list.slice(1)))
-    lines = _numbered(end.explode("s"), n)
-    # a cut end holding fewer than `n` whole lines may miss one
-    # (the first line of a document is its farthest from the end)
-    farthest = pl.when(_first_of_doc()).then(pl.col("_r")).forward_fill()
-    known = pl.col("_whole") | (farthest >= n - 1)
-    return lines.filter(known).drop("_whole")
+def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
+    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED),
+    `never` (never prose: symbols alone, a bracketed tag, hashtags or a link; one regex of the
+    three alternatives, as a call per pattern costs more than the matching) and `cont` (a word
+    or character that continues: CONTINUING_END)."""
+    return {
+        "term": s.str.contains(LINE_FINISHED),
+        "never": s.str.contains(rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"),
+        "cont": s.str.contains(CONTINUING_END),
+    }
+
+
+def _whole_last_line() -> pl.Expr:
+    """Whether `last_line` (the last line of `stripped`, the text's last END_CHARS characters
+    stripped) is the text's whole last non-blank line, stripped: `stripped` holds a line break
+    before it or is all of the text (`all_end`). (The blank lines after it are the white space
+    `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
+    return pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1111,112 +1221,149 @@ class TruncatedText(Rule):
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
         text = batch.text
-        (
-            unterminated,
-            dangling,
-            unbalanced_line,
-            fence_open,
-            tail_line,
-            tail_line_strong,
-            last_line_open,
-        ) = self._last_prose(batch)
-        # end-anchored patterns only need the end of the text (a regex scans the whole string)
-        end = text.str.tail(END_CHARS)
-        stripped = end.str.strip_chars()
-        phrase = stripped.str.contains(_tail_regex(tuple(p.tail_phrases))) | stripped.str.contains(
-            _phrase_ellipsis_regex(tuple(p.tail_phrases))
+        # Per document, from the end of the text: one frame built in three calls (a polars call
+        # per Series operation costs more than most of these operations on a batch).
+        col = pl.col
+        ends = (
+            batch.docs.select(
+                DOC,
+                "text",
+                # end-anchored patterns only need the end of the text (a regex scans all of it)
+                col("text").str.tail(END_CHARS).alias("end"),
+                (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
+                col("text").str.contains("```", literal=True).alias("fenced"),
+            )
+            .with_columns(col("end").str.strip_chars().alias("stripped"))
+            .with_columns(
+                # the text after the last line break (a regex for it retries at every position)
+                col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
+                (
+                    col("stripped").str.contains(_tail_regex(tuple(p.tail_phrases)))
+                    | col("stripped").str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases)))
+                ).alias("phrase"),
+                col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
+                col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
+                col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
+                (col("stripped") == "").alias("empty"),
+            )
         )
-        ellipsis = stripped.str.contains(ELLIPSIS_TAIL)
-        tail = ellipsis | phrase | tail_line
-        # a bare ellipsis decides only after a word that cannot end a sentence
-        bare = stripped.str.contains(BARE_ELLIPSIS) & ~phrase
-        tail_fires = (
-            ((ellipsis | phrase) & (~bare | _after_word(stripped) | p.ellipsis_alone))
-            | tail_line_strong
-            | (tail_line & p.ellipsis_alone)
-        )
+        end = ends.get_column("end")
+        # (a text ending in a word that continues before its bare ellipsis ends in one)
+        after_word = _by_row(ends, ends.get_column("bare"), _after_word(col("stripped")).alias("x"))
+        prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
-        trailing_space = end.str.contains(TRAILING_SPACE).fill_null(False)
-        # the text after the last line break (a regex for it retries at every position of a line)
-        last_line = stripped.str.split("\n").list.last().str.strip_chars()
-        open_last_line = last_line.str.contains(OPEN_LAST_LINE).fill_null(False)
-        unbalanced = unbalanced_line | fence_open | open_last_line
-
         # a cap applies to the text as it came in, before strip actions removed lines
         lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
-        caps = pl.Series(p.round_caps, dtype=pl.Int64)
-        # the first unit whose length is a cap names it; labels are built only where one is
-        round_cap = pl.Series("truncated_round_cap", [None] * batch.n, dtype=pl.String)
-        for unit, values in lengths.items():
-            hit = values.is_in(caps.implode())
-            if hit.any():
-                label = pl.when(hit).then(values.cast(pl.String) + f" {unit}").otherwise(None)
-                round_cap = round_cap.fill_null(pl.select(label).to_series())
-        cap_fires = round_cap.is_not_null() & (last_line_open | p.round_cap_alone)
-
+        caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+        # (the values read twice below are computed once)
+        frame = ends.hstack(
+            [
+                *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
+                mid_word.alias("mid_word"),
+                after_word.alias("after_word"),
+                *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
+            ]
+        ).with_columns(
+            col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False).alias("open_last"),
+            pl.any_horizontal(col(f"len_{unit}").is_in(caps) for unit in lengths).alias("on_cap"),
+        )
+        # a bare ellipsis decides only after a word that cannot end a sentence
+        bare = col("bare") & ~col("phrase")
+        tail_fires = (
+            ((col("ellipsis") | col("phrase")) & (~bare | col("after_word") | p.ellipsis_alone))
+            | col("tail_strong")
+            | (col("tail") & p.ellipsis_alone)
+        )
+        unbalanced = col("unbalanced") | col("fence_open") | col("open_last")
+        # the first unit whose length is a cap names it
+        round_cap = pl.coalesce(
+            pl.lit(None, dtype=pl.String),
+            *(
+                pl.when(col(f"len_{unit}").is_in(caps)).then(
+                    col(f"len_{unit}").cast(pl.String) + f" {unit}"
+                )
+                for unit in lengths
+            ),
+        )
+        cap_fires = col("on_cap") & (col("last_line_open") | p.round_cap_alone)
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
-        spike = pl.Series([False] * batch.n, dtype=pl.Boolean)
-        for unit, values in lengths.items():
+        spike = pl.lit(False)
+        for unit in lengths:
             at = [s["length"] for s in spikes if s["unit"] == unit]
             if at:
-                spike = spike | values.is_in(pl.Series(at, dtype=pl.Int64).implode())
-        spike_fires = spike & (last_line_open | p.spike_alone)
-
-        empty = stripped == ""
+                spike = spike | col(f"len_{unit}").is_in(pl.Series(at, dtype=pl.Int64).implode())
+        spike_fires = spike & (col("last_line_open") | p.spike_alone)
+        filled = ~col("empty")
         truncated = (
             (
-                (unterminated & (dangling | p.missing_stop_fires))
-                | mid_word
+                (col("unterminated") & (col("last_cont") | p.missing_stop_fires))
+                | col("mid_word")
                 | unbalanced
-                | (trailing_space & p.trailing_space_fires)
+                | (col("trailing_space") & p.trailing_space_fires)
                 | tail_fires
                 | cap_fires
                 | spike_fires
             )
-            & ~empty
+            & filled
         ).fill_null(False)
+        signals = frame.select(
+            truncated.alias("truncated"),
+            (col("unterminated") & filled).alias("truncated_unterminated"),
+            (col("mid_word") & filled).alias("truncated_mid_word"),
+            (unbalanced & filled).alias("truncated_unbalanced"),
+            (col("trailing_space") & filled).alias("truncated_trailing_space"),
+            ((col("ellipsis") | col("phrase") | col("tail")) & filled).alias("truncated_tail"),
+            round_cap.alias("truncated_round_cap"),
+            (spike & filled).alias("truncated_length_spike"),
+        )
         return RuleResult(
-            signals={
-                "truncated": truncated,
-                "truncated_unterminated": unterminated & ~empty,
-                "truncated_mid_word": mid_word & ~empty,
-                "truncated_unbalanced": unbalanced & ~empty,
-                "truncated_trailing_space": trailing_space & ~empty,
-                "truncated_tail": tail & ~empty,
-                "truncated_round_cap": round_cap,
-                "truncated_length_spike": spike & ~empty,
-            },
-            fired=truncated,
+            signals={n: signals.get_column(n) for n in signals.columns},
+            fired=signals.get_column("truncated"),
         )
 
-    def _last_prose(self, batch: Batch) -> tuple[pl.Series, ...]:
-        """Per document: is the last prose line unterminated, does it leave a quote or bracket
-        open, is a code fence left open, does the last prose line end in an ellipsis, and does
-        the last non-blank line look unfinished (neither punctuated nor a tag, link or rule)."""
+    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
+        """Per document, in the batch's order (`__doc`, then each a bool, null where false):
+        is the last prose line unterminated (`unterminated`), does it end in a word that
+        continues (`last_cont`), does it leave a quote or bracket open (`unbalanced`), is a code
+        fence left open (`fence_open`), does the last prose line end in an ellipsis (`tail`,
+        `tail_strong`: one that fires), and does the last non-blank line look unfinished
+        (`last_line_open`: neither punctuated nor a tag, link or rule). `ends`: per document of
+        the batch, `__doc`, `text`, `stripped` and `last_line` (evaluate), `all_end` (the text
+        is no longer than END_CHARS) and `fenced` (it holds ```)."""
         p = self.params
-        docs = batch.docs.select(DOC, "text")
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
-        # the verdict is then that line's alone, so the last few lines are judged first, and the
-        # whole tail (how the document punctuates its other lines) only where it is needed. The
-        # result is the same as judging every line of the tail (tests/checks/test_truncation.py).
-        # The last lines come from the end of the text, not from splitting all of it.
-        head = self._line_kinds(_last_lines(docs, FIRST_LINES))
-        first = head.group_by(DOC).agg(
-            pl.col("s").filter(pl.col("prose")).last().alias("last"),
-            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-            pl.col("open").last().alias("last_line_open"),
-        )
-        decided = pl.col("last").is_not_null() & (pl.col("last_term") | pl.col("last_cont"))
-        first = first.filter(decided.fill_null(False)).with_columns(
-            pl.lit(False).alias("last_long"),
-            pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
-            pl.lit(0, dtype=pl.Int64).alias("n_long"),
-            pl.lit(0, dtype=pl.Int64).alias("t_long"),
-        )
-        full = self._line_kinds(_tail_lines(docs.join(first.select(DOC), on=DOC, how="anti")))
+        # the verdict is then that line's alone, so the last line is judged first, and the whole
+        # tail (how the document punctuates its other lines) only where it is needed. The result
+        # is the same as judging every line of the tail (tests/checks/test_truncation.py). The
+        # last line comes from the end of the text, not from splitting all of it (six documents
+        # in ten of web text end in a punctuated line that is not a rule, a tag or a link: it is
+        # their last prose line, whatever the skip tests say). Judging the last two lines of the
+        # others next (session 3) costs more than it spares on the whole tails (one stage of
+        # polars calls and line patterns more: 6 % of the rule on web-20k, 13 % on web-unique).
+        by_last = []
+        docs_left = ends.select(DOC, "text")
+        if LAST_LINE_FIRST:
+            last = ends.with_columns(
+                _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
+            )
+            alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
+            by_last = [
+                last.filter(alone).select(
+                    DOC,
+                    pl.col("last_line").alias("last"),
+                    pl.col("term").alias("last_term"),
+                    pl.col("cont").alias("last_cont"),
+                    (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
+                    pl.lit(False).alias("last_long"),
+                    pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
+                    pl.lit(0, dtype=pl.Int64).alias("n_long"),
+                    pl.lit(0, dtype=pl.Int64).alias("t_long"),
+                )
+            ]
+            docs_left = last.filter(~alone.fill_null(False)).select(DOC, "text")
+        full = self._line_kinds(_tail_lines(docs_left))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = full.group_by(DOC).agg(
             pl.col("s").filter(pl.col("prose")).last().alias("last"),
@@ -1228,19 +1375,7 @@ class TruncatedText(Rule):
             long_prose.sum().cast(pl.Int64).alias("n_long"),
             (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
         )
-        per_doc = pl.concat([first, per_doc])
-        # only a document holding ``` can leave a code fence open: its lines alone are counted
-        fenced = docs.filter(pl.col("text").str.contains("```", literal=True))
-        fences = (
-            fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
-            .explode(LINE)
-            .group_by(DOC)
-            .agg(
-                (pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1).alias(
-                    "fence_open"
-                )
-            )
-        )
+        per_doc = pl.concat([*by_last, per_doc])
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
         # just before the last one (a document ending in a block of unpunctuated lines, such as a
@@ -1263,49 +1398,48 @@ class TruncatedText(Rule):
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-        ).with_columns(
-            (
-                pl.col("tail")
-                & (
-                    ~pl.col("last").fill_null("").str.contains(BARE_ELLIPSIS)
-                    | _after_word(pl.col("last").fill_null(""))
+            _bracket_chars(pl.col("last")).alias("_chars"),
+        )
+        # The rarer tests run on the lines they can hold for alone, and are written back by row:
+        # whether a tail fires (one document in a hundred ends in one), and which brackets or
+        # quotes are left open (only a line holding one can leave one open).
+        text = pl.col("last").fill_null("")
+        strong = (~text.str.contains(BARE_ELLIPSIS) | _after_word(text)).alias("x")
+        tail_strong = _by_row(per_doc, per_doc.get_column("tail"), strong)
+        has = per_doc.get_column("_chars").list.len() > 0
+        unbalanced = _by_row(per_doc, has, _unbalanced(pl.col("last"), pl.col("_chars")).alias("x"))
+        per_doc = per_doc.select(
+            DOC, "unterminated", "last_cont", "tail", "last_line_open"
+        ).with_columns(tail_strong.alias("tail_strong"), unbalanced.alias("unbalanced"))
+        # only a document holding ``` can leave a code fence open: its lines alone are counted
+        fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        if fenced is not None:
+            fences = (
+                fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+                .explode(LINE)
+                .group_by(DOC)
+                .agg(
+                    (
+                        pl.col(LINE).str.strip_chars_start().str.starts_with("```").sum() % 2 == 1
+                    ).alias("fence_open")
                 )
-            ).alias("tail_strong"),
-        )
-        # only a line holding an opening bracket or a double quote can leave one open: the
-        # counts run on those lines alone
-        unbalanced = _unbalanced_lines(
-            per_doc.filter(pl.col("last").str.contains(OPENERS)).select(DOC, "last")
-        )
-        # one join aligns them all to the batch's documents (the two small frames join first)
-        per_doc = (
-            per_doc.select(
-                DOC, "unterminated", "last_cont", "tail", "tail_strong", "last_line_open"
             )
-            .join(unbalanced, on=DOC, how="left")
-            .join(fences, on=DOC, how="left")
-        )
-        aligned = batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
-        names = ("unterminated", "last_cont", "unbalanced", "fence_open", "tail", "tail_strong")
-        return tuple(aligned.get_column(n).fill_null(False) for n in (*names, "last_line_open"))
+            per_doc = per_doc.join(fences, on=DOC, how="left")
+        else:
+            per_doc = per_doc.with_columns(pl.lit(None, dtype=pl.Boolean).alias("fence_open"))
+        return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
-        its document), in the same order: is it prose, terminated, long (a sentence), does it
-        end in a word that continues, and is it open (neither punctuated nor a tag or link)."""
+        its document; each document's lines consecutive, top to bottom), in the same order: is
+        it prose, terminated, long (a sentence), does it end in a word that continues, and is
+        it open (neither punctuated nor a tag or link). A line that is not long, above a line
+        that is prose whatever the skip tests say, is called prose without them
+        (_prose_below: it is neither the last prose line nor counted)."""
         p = self.params
         s = pl.col("s")
-        # one regex of the three alternatives: a call per pattern costs more than the matching
-        never_prose = s.str.contains(
-            rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"
-        )
-        continuing = s.str.contains(CONTINUING_END)
-        lines = lines.with_row_index("_i").with_columns(
-            s.str.contains(LINE_FINISHED).alias("term"),
-            never_prose.alias("never"),
-            continuing.alias("cont"),
-            _at_least_words(s, SENTENCE_WORDS).alias("long"),
-        )
+        opened = ~pl.col("term") & ~pl.col("never")
+        lines = lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS))
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
         cased = s.str.count_matches(CASED_WORD)
@@ -1320,43 +1454,48 @@ class TruncatedText(Rule):
         )
         # a short line is a heading or a label when more lines follow it; as the very last line
         # it may be what is left of a cut sentence, so only one-word lines are skipped there
-        final = pl.col("_r") == 0
         labelled = (
             s.str.contains(LIST_ITEM)
             | s.str.contains(KEY_VALUE)
             | s.str.contains(PROMO)
             | s.str.contains(NAV_OR_RIGHTS)
         )
-        candidates = lines.with_columns(final.alias("final")).filter(
-            ~pl.col("term") & ~pl.col("never") & ~pl.col("cont")
-        )
         # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
         # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
         # Title Case counts on those that are neither labelled nor more than one sentence
         short = (
-            pl.when(pl.col("final"))
+            pl.when(pl.col("_r") == 0)
             .then(~_at_least_words(s, p.min_last_line_words))
             .otherwise(~_at_least_words(s, p.min_prose_words))
         )
-        longer = candidates.filter(~short).with_columns(
+        candidates = (
+            lines.with_row_index("_i")
+            .filter(
+                ~pl.col("term")
+                & ~pl.col("never")
+                & ~pl.col("cont")
+                & (pl.col("long") | ~pl.lit(_prose_below(lines)))
+            )
+            .with_columns(short.alias("short"))
+        )
+        longer = candidates.filter(~pl.col("short")).with_columns(
             labelled.alias("labelled"), one_sentence.alias("one")
         )
-        maybe_title = ~pl.col("labelled") & pl.col("one")
-        skipped = pl.concat(
-            [
-                candidates.filter(short).select("_i", pl.lit(True).alias("skip")),
-                longer.filter(~maybe_title).select("_i", pl.col("labelled").alias("skip")),
-                longer.filter(maybe_title).select("_i", title.alias("skip")),
-            ]
-        )
-        lines = lines.join(skipped, on="_i", how="left", maintain_order="left").select(
+        titled = longer.filter(~pl.col("labelled") & pl.col("one")).select("_i", title.alias("t"))
+        # the skipped lines, written by row (where joining the three sets back costs a hash join)
+        skip = np.zeros(lines.height, dtype=np.bool_)
+        at = candidates.get_column("_i").to_numpy()
+        skip[at] = candidates.get_column("short").to_numpy()
+        skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
+        skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
+        lines = lines.select(
             DOC,
             s,
-            (~pl.col("never") & ~pl.col("skip").fill_null(False)).alias("prose"),
+            (~pl.col("never") & ~pl.lit(pl.Series(skip))).alias("prose"),
             pl.col("term"),
             pl.col("long"),
             pl.col("cont"),
-            (~pl.col("term") & ~pl.col("never")).alias("open"),
+            opened.alias("open"),
         )
         return lines
 
@@ -1532,16 +1671,20 @@ class TruncatedText(Rule):
 
     def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
         text = getattr(batch, "original", batch.text).fill_null("")
-        hashes = text.hash(seed=0)
-        out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {}
-        for unit, values in self._lengths(text).items():
-            frame = pl.DataFrame({"n": values, "h": hashes}).filter(
-                pl.col("n") >= self.params.min_spike_length
-            )
-            grouped = frame.group_by("n").agg(
-                pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES)
-            )
-            out[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
+        lengths = self._lengths(text)
+        # the three units in one frame and one group_by, read out by column (a row at a time
+        # costs a Python tuple per length)
+        grouped = (
+            pl.DataFrame({**lengths, "h": text.hash(seed=0)})
+            .unpivot(index="h", variable_name="unit", value_name="n")
+            .filter(pl.col("n") >= self.params.min_spike_length)
+            .group_by("unit", "n")
+            .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
+        )
+        out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {unit: {} for unit in lengths}
+        columns = (grouped.get_column(k).to_list() for k in grouped.columns)
+        for unit, n, c, h in zip(*columns, strict=True):
+            out[unit][n] = (c, tuple(h))
         if self.params.corpus_dictionary:
             out[WORDS_KEY] = _collect_words(text)
         return out
@@ -1556,12 +1699,14 @@ class TruncatedText(Rule):
             out[WORDS_KEY] = words
         for unit, hist in b.items():
             mine = out.setdefault(unit, {})
-            for n, (c, h) in hist.items():
-                if n in mine:
-                    c0, h0 = mine[n]
-                    mine[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
-                else:
-                    mine[n] = (c, h)
+            # the lengths both hold are added up; the others are copied as they are, in one
+            # update (a Python step per length costs more than the rest of the corpus pass)
+            both = {}
+            for n in hist.keys() & mine.keys():
+                (c0, h0), (c, h) = mine[n], hist[n]
+                both[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
+            mine.update(hist)
+            mine.update(both)
         return out
 
     def finish(self, aggregate: Any) -> dict[str, Any]:

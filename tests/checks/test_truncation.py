@@ -567,6 +567,100 @@ def test_whitespace_tokens_equal_the_regex_count():
     assert whitespace_tokens(texts).to_list() == plain.to_list()
 
 
+def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
+    import numpy as np
+
+    from curate.checks.truncation import _true_positions, whitespace_tokens
+
+    # texts starting and ending at every offset within an 8-byte word (the count reads whole
+    # words), a multi-byte space straddling words, runs of empty texts, one token of 17 bytes
+    texts = ["", "a", " ", "ab", "a\u3000b", "\u3000", "x" * 17, "", ""]
+    texts += [" " * k + "ab cd" + "\u00a0" * (k % 3) for k in range(12)]
+    texts += ["é" * k + " z\u2028" for k in range(10)]
+    for start in range(9):
+        series = pl.Series(texts[start:] + texts[:start], dtype=pl.String)
+        plain = series.str.count_matches(r"\S+").cast(pl.Int64).to_list()
+        assert whitespace_tokens(series).to_list() == plain
+    rng = np.random.default_rng(9)
+    for density in (0.0, 0.001, 0.3, 1.0):
+        flags = np.zeros(8 * 300, dtype=np.bool_)
+        flags[: 8 * 299] = rng.random(8 * 299) < density
+        assert _true_positions(flags).tolist() == np.flatnonzero(flags).tolist()
+
+
+@pytest.mark.parametrize("view_buffers", [4, 0])
+def test_whitespace_tokens_read_in_place_equal_the_regex_count(view_buffers, monkeypatch):
+    import curate.checks.truncation as truncation
+
+    # 0: every array is copied into one Arrow string array first (the fallback)
+    monkeypatch.setattr(truncation, "VIEW_BUFFERS", view_buffers)
+    texts = pl.Series(random_texts(14, 2000, SPACES + NOT_SPACES * 3, 40), dtype=pl.String)
+    cases = {
+        "built from a list": texts,
+        # views into the middle and the end of other texts (overlapping, out of order)
+        "slices": texts.str.slice(3, 17),
+        "ends": texts.str.tail(13),
+        "reversed": texts.reverse(),
+        # texts in several data buffers
+        "buffers": pl.concat([texts.slice(k * 300, 300) + "\u00a0x y" for k in range(3)]),
+        "many buffers": pl.concat([texts.slice(k * 100, 100) + " z" for k in range(9)]),
+    }
+    for name, series in cases.items():
+        plain = series.fill_null("").str.count_matches(r"\S+").cast(pl.Int64).to_list()
+        assert truncation.whitespace_tokens(series).to_list() == plain, name
+
+
+def test_a_value_computed_on_some_rows_equals_it_computed_on_all():
+    from curate.checks.truncation import _by_row
+
+    frame = pl.DataFrame(
+        {"a": list(range(50)), "w": [i % 3 == 0 if i % 7 else None for i in range(50)]}
+    )
+    value = (pl.col("a") % 2 == 0).alias("x")
+    plain = frame.select(pl.col("w").fill_null(False) & (pl.col("a") % 2 == 0)).to_series()
+    assert _by_row(frame, frame.get_column("w"), value).to_list() == plain.to_list()
+    none = pl.Series([False] * 50)
+    assert _by_row(frame, none, value).to_list() == [False] * 50
+    assert _by_row(frame.head(0), none.head(0), value).to_list() == []
+
+
+def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
+    from curate.checks.truncation import TruncatedText
+
+    texts = ["word " * (k % 140) + "x" * (k % 7) for k in range(600)] + [None, ""]
+    texts += ["dup " * 30] * 5
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    text = batch.text.fill_null("")
+    hashes = text.hash(seed=0)
+    plain = {}
+    for unit, values in TruncatedText._lengths(text).items():
+        grouped = (
+            pl.DataFrame({"n": values, "h": hashes})
+            .filter(pl.col("n") >= rule.params.min_spike_length)
+            .group_by("n")
+            .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(TruncatedText.HASHES))
+        )
+        plain[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
+    got = rule.collect(batch)
+    assert got == plain
+    assert list(got) == ["chars", "bytes", "tokens"] and all(got.values())
+    # merged with another batch's: the counts of a length both hold are added, its hashes are
+    # the smallest of both, the other lengths are copied (in the order a loop adds them)
+    other = rule.collect(Batch.from_texts(pl.Series(texts[::3] + ["more " * 150])))
+    merged = {unit: dict(hist) for unit, hist in got.items()}
+    for unit, hist in other.items():
+        for n, (c, h) in hist.items():
+            if n in merged[unit]:
+                c0, h0 = merged[unit][n]
+                merged[unit][n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: TruncatedText.HASHES]))
+            else:
+                merged[unit][n] = (c, h)
+    result = rule.merge(got, other)
+    assert result == merged
+    assert [list(h) for h in result.values()] == [list(h) for h in merged.values()]
+
+
 def test_word_thresholds_equal_the_word_count():
     from curate.checks.truncation import IDEOGRAPH, _at_least_words
 
@@ -639,15 +733,15 @@ def test_the_mid_word_shortcut_equals_splitting_every_document():
     assert [t for t, g, e in zip(texts, got, expected, strict=True) if g != e] == []
 
 
-@pytest.mark.parametrize("end_chars", [1000, 90, 7])
-def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
+@pytest.mark.parametrize("end_chars", [400, 90, 7])
+def test_judging_the_last_line_first_equals_judging_the_whole_tail(end_chars, monkeypatch):
     import random
 
     import curate.checks.truncation as truncation
 
-    # the last lines are looked for within the last `end_chars` characters (a short end leaves
-    # many documents to the whole tail, cuts lines in two, or holds fewer than two lines)
-    monkeypatch.setattr(truncation, "LAST_LINES_CHARS", end_chars)
+    # the last line is looked for within the last `end_chars` characters (a short end leaves
+    # many documents to the whole tail and cuts lines in two)
+    monkeypatch.setattr(truncation, "END_CHARS", end_chars)
     rng = random.Random(4)
     prose = [
         "The council met on Monday to discuss the budget for the coming year.",
@@ -673,17 +767,24 @@ def test_judging_the_last_lines_first_equals_judging_the_whole_tail(end_chars, m
         "Short line",
         "- item",
         "```",
+        " \u00a0\t",
+        "\r",
+        "Done.\u3000",
+        "and",
     ]
     texts = []
-    for _ in range(400):
+    for _ in range(600):
         body = [rng.choice(prose) for _ in range(rng.randint(0, 6))]
         tail = [rng.choice(trailer) for _ in range(rng.randint(0, 45))]
         mixed = body + tail
         if rng.random() < 0.3:
             mixed.append(rng.choice(prose))
-        texts.append("\n".join(mixed))
+        if rng.random() < 0.2:
+            mixed.append(rng.choice(["", " ", "\u00a0", "\r", "\t\n"]))
+        texts.append(rng.choice(["\n", "\r\n", "\n\n"]).join(mixed))
     fast = verdicts(texts)
-    monkeypatch.setattr(truncation, "FIRST_LINES", 0)
+    monkeypatch.setattr(truncation, "LAST_LINE_FIRST", False)
+    monkeypatch.setattr(truncation, "PRUNE_ABOVE", False)
     plain = verdicts(texts)
     assert fast == plain
     assert sum(v["truncated_unterminated"] for v in plain) > 20
