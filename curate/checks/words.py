@@ -135,14 +135,15 @@ class LineTokens:
     distinct ones: menus, footers, blank lines), so the lines are tokenised once per distinct
     string: `distinct` holds them and `inverse[i]` is line i's row in `distinct`.
 
-    One entry per token of a distinct line in `line` (the row in `distinct`) and `code` (the
-    token's row in `vocab`), as numpy arrays in no particular order. `vocab` has one row per
-    distinct string: `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation
-    or a symbol at the start / end), `chars`, `bare_chars` (characters without leading and
-    trailing punctuation) and `low` (that bare token lower-cased). A batch of web pages has some
-    300 tokens per document but a few distinct strings per hundred tokens, so every per-token
-    test runs on the vocabulary only. (`vocab` may hold strings no token refers to: the pieces
-    split again.)
+    One entry per token of a distinct line in `line` (the row in `distinct`) and `code` (the token's
+    row in `vocab`), as numpy arrays in no particular order. Only the distinct lines that `inverse`
+    refers to have tokens: a row of `distinct` no line refers to (a line a strip removed) has none,
+    and a count per distinct line is 0 there (read only through `inverse`). `vocab` has one row per
+    distinct string: `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation or
+    a symbol at the start / end), `chars`, `bare_chars` (characters without leading and trailing
+    punctuation) and `low` (that bare token lower-cased). A batch of web pages has some 300 tokens
+    per document but a few distinct strings per hundred tokens, so every per-token test runs on the
+    vocabulary only. (`vocab` may hold strings no token refers to: the pieces split again.)
     """
 
     line: np.ndarray
@@ -367,10 +368,17 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     characters (SPACED then matches the whole piece). The other pieces, rare on most corpora,
     are split again with TOKEN: no token holds a space and TOKEN has no look-around, so
     splitting a line at its spaces first changes none of its tokens.
+
+    Only the rows of `distinct` that `inverse` refers to are split (`LineTokens`).
     """
-    lines = distinct
+    # only the distinct lines some line refers to: after a strip (the memo of the distinct lines
+    # is kept across strips, Batch.memo) a batch of web pages refers to a third of them
+    used = np.zeros(len(distinct), dtype=bool)
+    used[inverse] = True
+    rows = np.flatnonzero(used).astype(np.uint32)
+    lines = distinct if len(rows) == len(distinct) else distinct.gather(rows)
     split = lines.str.split(" ")
-    line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
+    line = np.repeat(rows, split.list.len().to_numpy())
     code, vocab = _encode(split.explode())
     vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again
