@@ -114,6 +114,8 @@ def token_frame(docs: pl.DataFrame, doc_col: str = "__doc", text_col: str = "tex
 # no-break space, "\r") or a character of an unspaced script; only those pieces go through TOKEN
 _RETOKENIZE = rf"[\s{_UNSPACED_CLASS}]"
 _PUNCT = r"[\p{P}\p{S}]"
+# the ASCII characters of \p{P} and \p{S}: string.punctuation (tests/checks/test_words.py)
+_ASCII_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
 # Batch.memo keys: a batch's distinct lines (`batch_distinct_lines`) and their tokens
@@ -402,35 +404,98 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
             both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, both[len(both) - len(more) :]])
-    tok = pl.col("tok")
-    props = pl.DataFrame(vocab).with_columns(
-        tok.str.contains(WORD).alias("is_word"),
-        tok.str.contains(LETTER).alias("has_letter"),
-        tok.str.contains(UNSPACED_TOKEN).alias("unspaced"),
-        tok.str.contains("^" + _PUNCT).alias("lead"),
-        tok.str.contains(_PUNCT + "$").alias("trail"),
-        tok.str.len_chars().alias("chars"),
-    )
-    # punctuation is stripped only from the tokens that have some at an edge (the regex
-    # replacement is the dearest test here, and most tokens are bare already)
-    edge = np.flatnonzero((props.get_column("lead") | props.get_column("trail")).to_numpy())
-    bare = (
-        vocab.clone().scatter(edge, vocab.gather(edge).str.replace_all(EDGE_PUNCT, ""))
-        if len(edge)
-        else vocab
-    )
-    props = props.with_columns(
-        bare.str.len_chars().alias("bare_chars"), bare.str.to_lowercase().alias("low")
-    )
     return LineTokens(
         line=line,
         code=code,
-        vocab=props,
+        vocab=_vocab_properties(vocab, again),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
         distinct=distinct,
         inverse=inverse,
+    )
+
+
+def _vocab_properties(vocab: pl.Series, again: np.ndarray) -> pl.DataFrame:
+    """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
+    string. `again[i]` (for the first len(again) strings, the pieces of the lines split on " ")
+    says whether string i holds whitespace or a character of an unspaced script; the strings
+    after those are the tokens of such pieces split again.
+
+    Each test runs only on the strings it can change (tests/checks/test_words.py checks the
+    result against every test on every string, `_plain_vocab_properties`):
+    - a string holding a letter holds a word character: WORD is searched in the others only;
+    - an unspaced token starts with a character of an unspaced script, which a piece not split
+      again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
+    - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
+      `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
+      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement.
+    """
+    n = len(vocab)
+    chars = vocab.str.len_chars()
+    letter = vocab.str.contains(LETTER).to_numpy()
+    word = letter.copy()
+    rows = np.flatnonzero(~letter)
+    if len(rows):
+        word[rows] = vocab.gather(rows).str.contains(WORD).to_numpy()
+    maybe = np.ones(n, dtype=bool)
+    maybe[: len(again)] = again
+    unspaced = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if len(rows):
+        unspaced[rows] = vocab.gather(rows).str.contains(UNSPACED_TOKEN).to_numpy()
+    edges = pl.DataFrame(vocab.alias("tok")).select(
+        pl.col("tok").str.contains("^" + _PUNCT).alias("lead"),
+        pl.col("tok").str.contains(_PUNCT + "$").alias("trail"),
+    )
+    lead = edges.get_column("lead").to_numpy()
+    trail = edges.get_column("trail").to_numpy()
+    bare = vocab
+    edge = np.flatnonzero(lead | trail)
+    if len(edge):
+        strings = vocab.gather(edge)
+        ascii_ = (strings.str.len_bytes() == chars.gather(edge)).to_numpy()
+        stripped = strings.str.strip_chars(_ASCII_PUNCT)
+        other = np.flatnonzero(~ascii_)
+        if len(other):
+            stripped = stripped.scatter(
+                other, strings.gather(other).str.replace_all(EDGE_PUNCT, "")
+            )
+        bare = vocab.clone().scatter(edge, stripped)
+    return pl.DataFrame(
+        [
+            vocab.alias("tok"),
+            pl.Series("is_word", word),
+            pl.Series("has_letter", letter),
+            pl.Series("unspaced", unspaced),
+            pl.Series("lead", lead),
+            pl.Series("trail", trail),
+            chars.alias("chars"),
+            bare.str.len_chars().alias("bare_chars"),
+            bare.str.to_lowercase().alias("low"),
+        ]
+    )
+
+
+def _plain_vocab_properties(vocab: pl.Series) -> pl.DataFrame:
+    """`_vocab_properties` the plain way, every test on every string (for the tests)."""
+    tok = pl.col("tok")
+    return (
+        pl.DataFrame(vocab.alias("tok"))
+        .with_columns(
+            tok.str.contains(WORD).alias("is_word"),
+            tok.str.contains(LETTER).alias("has_letter"),
+            tok.str.contains(UNSPACED_TOKEN).alias("unspaced"),
+            tok.str.contains("^" + _PUNCT).alias("lead"),
+            tok.str.contains(_PUNCT + "$").alias("trail"),
+            tok.str.len_chars().alias("chars"),
+            tok.str.replace_all(EDGE_PUNCT, "").alias("bare"),
+        )
+        .with_columns(
+            pl.col("bare").str.len_chars().alias("bare_chars"),
+            pl.col("bare").str.to_lowercase().alias("low"),
+        )
+        .drop("bare")
     )
 
 
