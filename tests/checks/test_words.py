@@ -94,3 +94,17 @@ def test_tokens_of_the_referenced_lines_count_as_those_of_all_lines(lines, data)
     used = np.zeros(len(distinct), dtype=bool)
     used[inverse] = True
     assert used[fast.line].all() and used[fast.split_line].all()
+
+
+def test_byte_classes_of_a_slice_and_of_empty_strings():
+    strings = pl.Series(["x", "", "Ab.", "(é", "", "\t1"], dtype=pl.String)
+    whole = words._byte_classes(strings)
+    part = words._byte_classes(strings.slice(1, 4))
+    for a, b in zip(whole, part, strict=True):
+        assert a[1:5].tolist() == b.tolist()
+    any_, first, last = whole
+    assert any_[1] == first[1] == last[1] == 0
+    assert any_[2] & words._UPPER and any_[2] & words._LETTER and last[2] & words._PUNCT_BIT
+    assert first[3] & words._PUNCT_BIT and any_[3] & words._NON_ASCII
+    assert any_[5] & words._SPLIT and any_[5] & words._WORD and not any_[5] & words._LETTER
+    assert words._byte_classes(pl.Series([], dtype=pl.String))[0].tolist() == []
