@@ -42,6 +42,7 @@ from importlib.resources import files
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.checks.base import LINE, Batch
@@ -114,6 +115,8 @@ def token_frame(docs: pl.DataFrame, doc_col: str = "__doc", text_col: str = "tex
 # no-break space, "\r") or a character of an unspaced script; only those pieces go through TOKEN
 _RETOKENIZE = rf"[\s{_UNSPACED_CLASS}]"
 _PUNCT = r"[\p{P}\p{S}]"
+# the ASCII characters of \p{P} and \p{S}: string.punctuation (tests/checks/test_words.py)
+_ASCII_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
 # Batch.memo keys: a batch's distinct lines (`batch_distinct_lines`) and their tokens
@@ -135,14 +138,15 @@ class LineTokens:
     distinct ones: menus, footers, blank lines), so the lines are tokenised once per distinct
     string: `distinct` holds them and `inverse[i]` is line i's row in `distinct`.
 
-    One entry per token of a distinct line in `line` (the row in `distinct`) and `code` (the
-    token's row in `vocab`), as numpy arrays in no particular order. `vocab` has one row per
-    distinct string: `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation
-    or a symbol at the start / end), `chars`, `bare_chars` (characters without leading and
-    trailing punctuation) and `low` (that bare token lower-cased). A batch of web pages has some
-    300 tokens per document but a few distinct strings per hundred tokens, so every per-token
-    test runs on the vocabulary only. (`vocab` may hold strings no token refers to: the pieces
-    split again.)
+    One entry per token of a distinct line in `line` (the row in `distinct`) and `code` (the token's
+    row in `vocab`), as numpy arrays in no particular order. Only the distinct lines that `inverse`
+    refers to have tokens: a row of `distinct` no line refers to (a line a strip removed) has none,
+    and a count per distinct line is 0 there (read only through `inverse`). `vocab` has one row per
+    distinct string: `tok`, `is_word`, `has_letter`, `unspaced`, `lead` and `trail` (punctuation or
+    a symbol at the start / end), `chars`, `bare_chars` (characters without leading and trailing
+    punctuation) and `low` (that bare token lower-cased). A batch of web pages has some 300 tokens
+    per document but a few distinct strings per hundred tokens, so every per-token test runs on the
+    vocabulary only. (`vocab` may hold strings no token refers to: the pieces split again.)
     """
 
     line: np.ndarray
@@ -367,14 +371,27 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     characters (SPACED then matches the whole piece). The other pieces, rare on most corpora,
     are split again with TOKEN: no token holds a space and TOKEN has no look-around, so
     splitting a line at its spaces first changes none of its tokens.
+
+    Only the rows of `distinct` that `inverse` refers to are split (`LineTokens`).
     """
-    lines = distinct
+    # only the distinct lines some line refers to: after a strip (the memo of the distinct lines
+    # is kept across strips, Batch.memo) a batch of web pages refers to a third of them
+    used = np.zeros(len(distinct), dtype=bool)
+    used[inverse] = True
+    rows = np.flatnonzero(used).astype(np.uint32)
+    lines = distinct if len(rows) == len(distinct) else distinct.gather(rows)
     split = lines.str.split(" ")
-    line = np.repeat(np.arange(len(lines), dtype=np.uint32), split.list.len().to_numpy())
+    line = np.repeat(rows, split.list.len().to_numpy())
     code, vocab = _encode(split.explode())
     vocab = vocab.alias("tok")
-    # "" (between two spaces) is no token; the other pieces to drop are split again
-    again = vocab.str.contains(_RETOKENIZE).to_numpy()
+    # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
+    # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
+    # others (a few percent of a web batch's vocabulary)
+    classes = _byte_classes(vocab)
+    again = (classes[0] & _SPLIT) > 0
+    other = np.flatnonzero(classes[0] & _NON_ASCII)
+    if len(other):
+        again[other] = vocab.gather(other).str.contains(_RETOKENIZE).to_numpy()
     drop = again | (vocab == "").to_numpy()
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
@@ -394,35 +411,178 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
             both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, both[len(both) - len(more) :]])
-    tok = pl.col("tok")
-    props = pl.DataFrame(vocab).with_columns(
-        tok.str.contains(WORD).alias("is_word"),
-        tok.str.contains(LETTER).alias("has_letter"),
-        tok.str.contains(UNSPACED_TOKEN).alias("unspaced"),
-        tok.str.contains("^" + _PUNCT).alias("lead"),
-        tok.str.contains(_PUNCT + "$").alias("trail"),
-        tok.str.len_chars().alias("chars"),
-    )
-    # punctuation is stripped only from the tokens that have some at an edge (the regex
-    # replacement is the dearest test here, and most tokens are bare already)
-    edge = np.flatnonzero((props.get_column("lead") | props.get_column("trail")).to_numpy())
-    bare = (
-        vocab.clone().scatter(edge, vocab.gather(edge).str.replace_all(EDGE_PUNCT, ""))
-        if len(edge)
-        else vocab
-    )
-    props = props.with_columns(
-        bare.str.len_chars().alias("bare_chars"), bare.str.to_lowercase().alias("low")
-    )
     return LineTokens(
         line=line,
         code=code,
-        vocab=props,
+        vocab=_vocab_properties(vocab, again, classes),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
         distinct=distinct,
         inverse=inverse,
+    )
+
+
+# bits of `_byte_classes`: what the regexes say of an ASCII character (_NON_ASCII: a byte of a
+# longer UTF-8 sequence, which the regexes must judge)
+_LETTER, _WORD, _PUNCT_BIT, _SPLIT, _UPPER, _NON_ASCII = 1, 2, 4, 8, 16, 32
+
+
+@functools.cache
+def _byte_table() -> np.ndarray:
+    """Per byte value: its `_byte_classes` bits, from the very regexes applied to each ASCII
+    character (so that the table cannot part from them)."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+    bits = np.zeros(128, dtype=np.uint8)
+    for bit, hit in (
+        (_LETTER, ascii_chars.str.contains(LETTER)),
+        (_WORD, ascii_chars.str.contains(WORD)),
+        (_PUNCT_BIT, ascii_chars.str.contains(_PUNCT)),
+        (_SPLIT, ascii_chars.str.contains(_RETOKENIZE)),
+        (_UPPER, ascii_chars.str.to_lowercase() != ascii_chars),
+    ):
+        bits |= hit.to_numpy().astype(np.uint8) * np.uint8(bit)
+    table = np.full(256, _NON_ASCII, dtype=np.uint8)
+    table[:128] = bits
+    return table
+
+
+def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per string: the `_byte_table` bits of all its bytes OR-ed, of its first byte and of its
+    last byte (0 for ""), read with numpy from the Arrow buffers: one pass over the bytes instead
+    of a regex search per property (a string with _NON_ASCII set is judged by the regexes)."""
+    n = len(strings)
+    arr = strings.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - a rechunked series has one chunk
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    _, off_buf, data_buf = arr.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    any_ = np.zeros(n, dtype=np.uint8)
+    first = np.zeros(n, dtype=np.uint8)
+    last = np.zeros(n, dtype=np.uint8)
+    if n == 0 or off[-1] == off[0]:
+        return any_, first, last
+    cls = _byte_table()[np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]]
+    start = off[:-1] - off[0]
+    full = np.flatnonzero(off[1:] > off[:-1])
+    # a segment of reduceat runs to the next index given: the empty strings between add nothing
+    any_[full] = np.bitwise_or.reduceat(cls, start[full])
+    first[full] = cls[start[full]]
+    last[full] = cls[off[1:][full] - off[0] - 1]
+    return any_, first, last
+
+
+def _vocab_properties(
+    vocab: pl.Series, again: np.ndarray, classes: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> pl.DataFrame:
+    """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
+    string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
+    says whether string i holds whitespace or a character of an unspaced script and `classes`
+    are their `_byte_classes`; the strings after those are the tokens of such pieces split
+    again.
+
+    Each test runs only on the strings it can change (tests/checks/test_words.py checks the
+    result against every test on every string, `_plain_vocab_properties`):
+    - an ASCII piece is answered by its bytes (`_byte_classes`: letters, digits, punctuation at
+      either end, upper case); the regexes search the other strings only;
+    - a string holding a letter holds a word character: WORD is searched in the others only;
+    - an unspaced token starts with a character of an unspaced script, which a piece not split
+      again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
+    - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
+      `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
+      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement;
+    - only strings with a non-ASCII or an upper-case character are lower-cased.
+    """
+    n, n_pieces = len(vocab), len(again)
+    any_, first, last = classes
+    chars = vocab.str.len_chars()
+    slow = np.ones(n, dtype=bool)
+    slow[:n_pieces] = (any_ & _NON_ASCII) > 0
+    letter = np.zeros(n, dtype=bool)
+    word = np.zeros(n, dtype=bool)
+    lead = np.zeros(n, dtype=bool)
+    trail = np.zeros(n, dtype=bool)
+    letter[:n_pieces] = (any_ & _LETTER) > 0
+    word[:n_pieces] = (any_ & _WORD) > 0
+    lead[:n_pieces] = (first & _PUNCT_BIT) > 0
+    trail[:n_pieces] = (last & _PUNCT_BIT) > 0
+    rows = np.flatnonzero(slow)
+    if len(rows):
+        tests = pl.DataFrame(vocab.gather(rows).alias("tok")).select(
+            pl.col("tok").str.contains(LETTER).alias("letter"),
+            pl.col("tok").str.contains("^" + _PUNCT).alias("lead"),
+            pl.col("tok").str.contains(_PUNCT + "$").alias("trail"),
+        )
+        letter[rows] = tests.get_column("letter").to_numpy()
+        lead[rows] = tests.get_column("lead").to_numpy()
+        trail[rows] = tests.get_column("trail").to_numpy()
+        rows = rows[~letter[rows]]
+        if len(rows):
+            word[rows] = vocab.gather(rows).str.contains(WORD).to_numpy()
+        word[slow & letter] = True
+    maybe = np.ones(n, dtype=bool)
+    maybe[:n_pieces] = again
+    unspaced = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if len(rows):
+        unspaced[rows] = vocab.gather(rows).str.contains(UNSPACED_TOKEN).to_numpy()
+    bare = vocab
+    edge = np.flatnonzero(lead | trail)
+    if len(edge):
+        strings = vocab.gather(edge)
+        ascii_ = (strings.str.len_bytes() == chars.gather(edge)).to_numpy()
+        stripped = strings.str.strip_chars(_ASCII_PUNCT)
+        other = np.flatnonzero(~ascii_)
+        if len(other):
+            stripped = stripped.scatter(
+                other, strings.gather(other).str.replace_all(EDGE_PUNCT, "")
+            )
+        bare = vocab.clone().scatter(edge, stripped)
+    # lower-casing changes only a string with an upper-case ASCII letter or a non-ASCII character
+    cased = slow.copy()
+    cased[:n_pieces] |= (any_ & _UPPER) > 0
+    rows = np.flatnonzero(cased)
+    low = bare
+    if len(rows) == n:
+        low = bare.str.to_lowercase()
+    elif len(rows):
+        low = bare.clone().scatter(rows, bare.gather(rows).str.to_lowercase())
+    return pl.DataFrame(
+        [
+            vocab.alias("tok"),
+            pl.Series("is_word", word),
+            pl.Series("has_letter", letter),
+            pl.Series("unspaced", unspaced),
+            pl.Series("lead", lead),
+            pl.Series("trail", trail),
+            chars.alias("chars"),
+            bare.str.len_chars().alias("bare_chars"),
+            low.alias("low"),
+        ]
+    )
+
+
+def _plain_vocab_properties(vocab: pl.Series) -> pl.DataFrame:
+    """`_vocab_properties` the plain way, every test on every string (for the tests)."""
+    tok = pl.col("tok")
+    return (
+        pl.DataFrame(vocab.alias("tok"))
+        .with_columns(
+            tok.str.contains(WORD).alias("is_word"),
+            tok.str.contains(LETTER).alias("has_letter"),
+            tok.str.contains(UNSPACED_TOKEN).alias("unspaced"),
+            tok.str.contains("^" + _PUNCT).alias("lead"),
+            tok.str.contains(_PUNCT + "$").alias("trail"),
+            tok.str.len_chars().alias("chars"),
+            tok.str.replace_all(EDGE_PUNCT, "").alias("bare"),
+        )
+        .with_columns(
+            pl.col("bare").str.len_chars().alias("bare_chars"),
+            pl.col("bare").str.to_lowercase().alias("low"),
+        )
+        .drop("bare")
     )
 
 

@@ -1,0 +1,110 @@
+"""The fast paths of curate/checks/words.py against their plain definitions."""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curate.checks import words
+from curate.checks.words import distinct_line_tokens, distinct_lines
+
+# characters where the fast paths could part from the plain ones: ASCII and other punctuation and
+# symbols at the edges, letters, digits, marks, other whitespace, unspaced scripts
+PIECES = (
+    ["a", "B", "é", "İ", "ſ", "1", "٣", ".", "!", "?", "(", ")", "'", '"', "«", "»", "“", "”"]
+    + ["¿", "—", "…", "$", "+", "^", "`", "|", "~", "€", "©", "😀", "\u0301", "_", "\\"]
+    + [" ", "  ", "\t", "\u00a0", "\u3000", "的", "の", "カ", "ー", "ก", "เ", "่", "ຍ", "ក", "្"]
+)
+LINES = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+
+
+def test_ascii_punctuation_is_the_ascii_part_of_the_punctuation_and_symbol_classes():
+    ascii_chars = pl.Series([chr(i) for i in range(128)])
+    in_class = ascii_chars.str.contains(words._PUNCT).to_list()
+    assert [c for c, hit in zip(ascii_chars, in_class, strict=True) if hit] == list(
+        string.punctuation
+    )
+    assert words._ASCII_PUNCT == string.punctuation
+
+
+def _check_vocabulary(lines: list[str]) -> None:
+    lt = distinct_line_tokens(*distinct_lines(pl.Series(lines, dtype=pl.String)))
+    plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+    assert lt.vocab.columns == plain.columns
+    assert lt.vocab.dtypes == plain.dtypes
+    for name in plain.columns:
+        assert lt.vocab.get_column(name).to_list() == plain.get_column(name).to_list(), name
+
+
+def test_vocabulary_properties_equal_every_test_on_every_string():
+    _check_vocabulary(
+        [
+            "(a) «b» “c” ¿Qué? ...! — x... $5 ~y~ ©2024 😀ok 😀",
+            "e\u0301. 的学 の!カー! «的» ประเทศไทย\tที่ ສະບາຍ ភាសា",
+            "",
+            "plain words only",
+            "...",
+        ]
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=6))
+def test_vocabulary_properties_equal_the_plain_ones_on_any_lines(lines):
+    _check_vocabulary(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8), st.data())
+def test_tokens_of_the_referenced_lines_count_as_those_of_all_lines(lines, data):
+    # after a strip, `inverse` refers to some of the distinct lines only: those alone are split,
+    # and every count read through `inverse` is what splitting them all gives
+    distinct, inverse = distinct_lines(pl.Series(lines, dtype=pl.String))
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines))))
+    inverse = inverse[keep]
+    fast = distinct_line_tokens(distinct, inverse)
+    # every distinct line split, then the same lines referring to them
+    full = dataclasses.replace(
+        distinct_line_tokens(distinct, np.arange(len(distinct))), inverse=inverse
+    )
+    assert fast.words_per_line(len(inverse)).tolist() == full.words_per_line(len(inverse)).tolist()
+    assert fast.long_tokens(len(inverse), 2).tolist() == full.long_tokens(len(inverse), 2).tolist()
+    ends = {
+        id(lt): lt.vocab.get_column("tok").str.count_matches(r"[.!?]").to_numpy()
+        for lt in (fast, full)
+    }
+    group = np.arange(len(inverse)) % 3
+    a = fast.per_group(group, 3, ends[id(fast)])
+    b = full.per_group(group, 3, ends[id(full)])
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].tolist() == b[name].tolist(), name
+    # the tokens of each referenced line, in order, as the expanded tokens give them
+    fe, ue = fast.expanded(), full.expanded()
+    assert fe.vocab["tok"].gather(fe.code[: fe.kept]).to_list() == (
+        ue.vocab["tok"].gather(ue.code[: ue.kept]).to_list()
+    )
+    assert fe.line[: fe.kept].tolist() == ue.line[: ue.kept].tolist()
+    # no token of a line no line refers to
+    used = np.zeros(len(distinct), dtype=bool)
+    used[inverse] = True
+    assert used[fast.line].all() and used[fast.split_line].all()
+
+
+def test_byte_classes_of_a_slice_and_of_empty_strings():
+    strings = pl.Series(["x", "", "Ab.", "(é", "", "\t1"], dtype=pl.String)
+    whole = words._byte_classes(strings)
+    part = words._byte_classes(strings.slice(1, 4))
+    for a, b in zip(whole, part, strict=True):
+        assert a[1:5].tolist() == b.tolist()
+    any_, first, last = whole
+    assert any_[1] == first[1] == last[1] == 0
+    assert any_[2] & words._UPPER and any_[2] & words._LETTER and last[2] & words._PUNCT_BIT
+    assert first[3] & words._PUNCT_BIT and any_[3] & words._NON_ASCII
+    assert any_[5] & words._SPLIT and any_[5] & words._WORD and not any_[5] & words._LETTER
+    assert words._byte_classes(pl.Series([], dtype=pl.String))[0].tolist() == []
