@@ -26,12 +26,15 @@ How it stays fast in numpy:
 Integer sums are exact, so a text's scores never depend on the other texts in its batch or on the
 order of additions: the same text gets the same scores in any batch, worker or machine.
 
-Loaded once per process (thread-safe) from the profiles shipped inside the `langdetect` package:
-`import curate` never imports langdetect; the first detection does (about a second).
+Loaded once per process (thread-safe), on the first detection (`import curate` loads nothing):
+from profile_tables.npz, the compact tables computed from the profiles shipped inside the
+`langdetect` package (a few milliseconds), or, when that file is not of the installed profiles,
+from the profiles themselves (about 0.2 CPU s); the same tables either way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import math
@@ -182,7 +185,9 @@ def _counts(
     return out
 
 
-def _build() -> Model:
+def profile_parts() -> dict[str, np.ndarray]:
+    """The compact tables that `_assemble` turns into a Model, computed from langdetect's profiles:
+    what TABLES_FILE holds (written by `python -m curate.langid.build_tables`)."""
     profiles = []
     for path in sorted((langdetect_dir() / "profiles").iterdir()):
         if not path.name.startswith("."):
@@ -224,9 +229,6 @@ def _build() -> Model:
     for i, c in enumerate(alphabet, start=2):
         upper[i] = c.isupper()
         latin_letter[i] = unicodedata.name(c, "").startswith("LATIN")
-    cps = np.arange(65536)
-    latin = (cps >= ord("A")) & (cps <= ord("z"))
-    non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
 
     unigrams, trigrams = grams[size == 1], grams[size == 3]
     # each gram's row among the 1-grams / 3-grams (sorted)
@@ -265,11 +267,6 @@ def _build() -> Model:
     # of langdetect's 55) or the others. That halves the work on Latin text; a language of the
     # other script never wins there anyway (same accuracy on lingua's sentences, measured)
     is_latin = latin_mass > 0.5
-    groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
-    # one more row, all zeros: what a 3-gram no profile has adds
-    tri = tuple(np.ascontiguousarray(_pack(tq_t[g].T.astype(np.uint64), TRI_FIELD)) for g in groups)
-    tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
-
     uni = np.full(1 << BITS, -1, dtype=np.int32)
     uni[char_ids(unigrams.view(np.uint32).reshape(-1, 3)[:, 0])] = np.arange(len(unigrams))
     # the commonest 3-grams go into the table first, so that the few that collide are rare ones
@@ -278,9 +275,36 @@ def _build() -> Model:
     # the characters of each 3-gram (code points, via numpy's UCS-4 strings) -> their ids
     cid = char_ids(trigrams.view(np.uint32).reshape(-1, 3))
     cid = cid.astype(np.uint64)
-    tri_keys = ((cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2])[
-        tri_rows
-    ]
+    keys = (cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2]
+    return {
+        "langs": np.array(langs),
+        "char_id": char_id,
+        "upper": upper,
+        "latin_letter": latin_letter,
+        "uni": uni,
+        "uq": uq.astype(np.uint16),  # < 2^UNI_FIELD / MAX_CHARS (checked above)
+        "tq": tq_t.T.astype(np.uint8),  # < 2^TRI_FIELD / TRI_RUN (checked above)
+        "is_latin": is_latin,
+        "keys": keys,  # 3-gram keys by row (the rows of tq)
+        "tri_rows": tri_rows,  # the rows in the order they go into the hash table
+    }
+
+
+def _assemble(parts: dict[str, np.ndarray]) -> Model:
+    """The Model from its compact tables: packing, hash table and code point tables (cheap)."""
+    langs = tuple(parts["langs"].tolist())
+    char_id, latin_letter = parts["char_id"], parts["latin_letter"]
+    uq, tq, tri_rows = parts["uq"], parts["tq"], parts["tri_rows"]
+    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
+        raise RuntimeError("quantised log-probabilities overflow the packed lanes")
+    cps = np.arange(65536)
+    latin = (cps >= ord("A")) & (cps <= ord("z"))
+    non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
+    groups = (np.flatnonzero(parts["is_latin"]), np.flatnonzero(~parts["is_latin"]))
+    # one more row, all zeros: what a 3-gram no profile has adds
+    tri = tuple(np.ascontiguousarray(_pack(tq[:, g], TRI_FIELD)) for g in groups)
+    tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
+    tri_keys = parts["keys"][tri_rows]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
     # slot: bits 20..55 = the key, bits 0..19 = its row; `spill` marks the slots that overflowed.
@@ -302,12 +326,12 @@ def _build() -> Model:
         char_id=char_id,
         cp_id=cp_id,
         cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
-        upper=upper,
+        upper=parts["upper"],
         latin_letter=latin_letter,
         latin=latin,
         non_latin=non_latin,
-        uni=uni,
-        uni_rows=len(unigrams),
+        uni=parts["uni"],
+        uni_rows=len(uq),
         uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
         spill=spill,
@@ -315,8 +339,51 @@ def _build() -> Model:
         rows2=tri_rows[rest][order],
         groups=groups,
         tri=tri,
-        absent=len(trigrams),
+        absent=len(tq),
     )
+
+
+# The compact tables, built from langdetect's profiles by `python -m curate.langid.build_tables`
+# and shipped with the package: loading them takes a few milliseconds, building them from the
+# profiles about 0.2 CPU s per process (every worker paid it). Used only when they were built
+# from the very profiles installed (digest of their files) with the same layout (FORMAT and the
+# constants that shape them); otherwise the tables are built from the profiles, as they always
+# were. tests/langid/test_model.py checks that the file is what profile_parts() gives.
+TABLES_FILE = Path(__file__).with_name("profile_tables.npz")
+FORMAT = 1
+LAYOUT = (FORMAT, SCALE, UNI_FIELD, TRI_SCALE, TRI_FIELD, TRI_RUN, MAX_CHARS, SPACE, BITS)
+
+
+def profiles_digest() -> str:
+    """sha256 of langdetect's profile files (names and bytes, in name order): about 3 ms."""
+    h = hashlib.sha256()
+    for path in sorted((langdetect_dir() / "profiles").iterdir()):
+        if not path.name.startswith("."):
+            h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def write_tables(path: Path = TABLES_FILE) -> None:
+    """Write profile_parts() of the installed profiles, with their digest and the layout."""
+    parts = profile_parts()
+    meta = {"layout": np.array(LAYOUT, dtype=np.int64), "digest": np.array(profiles_digest())}
+    # compressed: 0.6 MB instead of 4 (the 3-gram table is mostly zeros); loads in a few ms
+    np.savez_compressed(path, **meta, **parts)
+
+
+def load_tables(path: Path = TABLES_FILE) -> dict[str, np.ndarray] | None:
+    """The shipped tables, or None when they are missing or not those of the installed profiles."""
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if tuple(z["layout"].tolist()) != LAYOUT or str(z["digest"]) != profiles_digest():
+            return None
+        return {k: z[k] for k in z.files if k not in ("layout", "digest")}
+
+
+def _build() -> Model:
+    parts = load_tables()
+    return _assemble(profile_parts() if parts is None else parts)
 
 
 _lock = threading.Lock()

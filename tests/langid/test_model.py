@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -148,3 +149,40 @@ def test_code_point_tables_are_the_bmp_tables_with_code_points_clipped():
     for f, field in enumerate(fields):
         plain += field.astype(np.uint64) << np.uint64(m.COUNT_FIELD * f)
     assert np.array_equal(mdl.cp_counts, plain)
+
+
+def _same(a, b) -> bool:
+    if isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+def test_shipped_tables_are_those_of_the_installed_profiles():
+    # the fast path (profile_tables.npz) against its definition (the profiles): if this fails,
+    # run `python -m curate.langid.build_tables`
+    shipped = m.load_tables()
+    assert shipped is not None, "profile_tables.npz is missing or not of the installed profiles"
+    built = m.profile_parts()
+    assert shipped.keys() == built.keys()
+    for name, array in built.items():
+        assert _same(shipped[name], array), name
+    fast, plain = m._assemble(shipped), m._assemble(built)
+    for field in dataclasses.fields(m.Model):
+        assert _same(getattr(fast, field.name), getattr(plain, field.name)), field.name
+
+
+def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
+    path = tmp_path / "tables.npz"
+    m.write_tables(path)
+    assert m.load_tables(path) is not None
+    monkeypatch.setattr(m, "profiles_digest", lambda: "0" * 64)
+    assert m.load_tables(path) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(m, "LAYOUT", (m.FORMAT + 1, *m.LAYOUT[1:]))
+    assert m.load_tables(path) is None
+    assert m.load_tables(tmp_path / "missing.npz") is None
+    # and then the model is built from the profiles
+    monkeypatch.setattr(m, "load_tables", lambda: None)
+    assert m._build().langs == m.model().langs
