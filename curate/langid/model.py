@@ -64,6 +64,9 @@ THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
 COUNT_FIELD = 12  # per-text character counts: 12 bits each (a text is at most MAX_CHARS + 2)
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
+DENSE_BITS = 6  # 3-grams of character ids < 64 (space, A-Z, a-z, ...) have a direct table
+DENSE = 1 << DENSE_BITS
+DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the hash table alone
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Model:
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
     tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams + 1, words] per group: 16 bits a language
     absent: int  # the row of tri that is all zeros: the row of a 3-gram no profile has
+    dense: np.ndarray  # uint16[DENSE^3]: row of the 3-gram of ids (a, b, c) < DENSE, or absent
 
 
 def langdetect_dir() -> Path:
@@ -321,6 +325,14 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
     order = np.argsort(tri_keys[rest])
     cp_id = np.full(0x110000, char_id[0xFFFF], dtype=np.uint16)
     cp_id[:65536] = char_id
+    # the direct table of the 3-grams of small ids, from the keys by row
+    if len(tq) >= 1 << 16:
+        raise RuntimeError("3-gram rows overflow the direct table's uint16")
+    c = [(parts["keys"] >> np.uint64(BITS * s)) & np.uint64((1 << BITS) - 1) for s in (2, 1, 0)]
+    small = np.flatnonzero((c[0] < DENSE) & (c[1] < DENSE) & (c[2] < DENSE))
+    at = (c[0] << np.uint64(2 * DENSE_BITS)) | (c[1] << np.uint64(DENSE_BITS)) | c[2]
+    dense = np.full(DENSE**3, len(tq), dtype=np.uint16)
+    dense[at[small].astype(np.intp)] = small
     return Model(
         langs=langs,
         char_id=char_id,
@@ -340,6 +352,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         groups=groups,
         tri=tri,
         absent=len(tq),
+        dense=dense,
     )
 
 
@@ -416,6 +429,32 @@ def _lookup(m: Model, keys: np.ndarray) -> np.ndarray:
         pos = np.minimum(np.searchsorted(m.keys2, k), len(m.keys2) - 1)
         there = m.keys2[pos] == k
         rows[miss[there]] = m.rows2[pos[there]]
+    return rows
+
+
+def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Row in m.tri of the 3-gram ids[e], ids[e + 1], ids[e + 2] of each e in `end` (m.absent when
+    no profile has it): what _lookup gives for its packed key. Most web text is written in ids
+    below DENSE (space, ASCII letters): those 3-grams are read from m.dense (one gather from a
+    512 KB table, no hashing: half the time), the others from the hash table."""
+    big = ids >= DENSE
+    n_big = np.count_nonzero(big)
+    if n_big * 3 * DENSE_BAD > len(end):  # say Cyrillic text: the hash table for every 3-gram
+        k = ids.astype(np.uint64)
+        k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
+        return _lookup(m, k3[end])
+    i = np.bitwise_and(ids, DENSE - 1, dtype=np.intp)  # big ids are masked, then overwritten
+    at = (i[:-2] << 2 * DENSE_BITS) | (i[1:-1] << DENSE_BITS)
+    at |= i[2:]
+    rows = m.dense.take(at[end]).astype(np.int64)
+    if n_big:
+        bad = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+        if len(bad):
+            e = end[bad]
+            k = (ids[e].astype(np.uint64) << np.uint64(2 * BITS)) | (
+                ids[e + 1].astype(np.uint64) << np.uint64(BITS)
+            )
+            rows[bad] = _lookup(m, k | ids[e + 2])
     return rows
 
 
@@ -519,9 +558,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
             out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
-    k = ids.astype(np.uint64)
-    k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
-    scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
+    scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
     # (positions count from the text's first character: the first text of a chunk used to count
@@ -532,7 +569,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         first_char = np.cumsum(span) - lens
         scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
-    r3 = _lookup(m, k3[end])
+    r3 = _rows3(m, ids, end)
     s3 = seg[end + 2]
     for g, cols in enumerate(m.groups):
         segs, rows = _select(scored[g], s3, r3)

@@ -186,3 +186,32 @@ def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
     # and then the model is built from the profiles
     monkeypatch.setattr(m, "load_tables", lambda: None)
     assert m._build().langs == m.model().langs
+
+
+def test_direct_table_of_small_ids_is_the_hash_tables_lookup():
+    mdl = m.model()
+    a = np.arange(m.DENSE**3, dtype=np.uint64)
+    c = [(a >> np.uint64(m.DENSE_BITS * s)) & np.uint64(m.DENSE - 1) for s in (2, 1, 0)]
+    keys = (c[0] << np.uint64(2 * m.BITS)) | (c[1] << np.uint64(m.BITS)) | c[2]
+    want = m._lookup(mdl, keys)
+    # id 0 is no character (ids start at SPACE = 1): the key 0 means nothing
+    real = (c[0] > 0) & (c[1] > 0) & (c[2] > 0)
+    assert np.array_equal(mdl.dense[real], want[real])
+    assert (mdl.dense[~real] == mdl.absent).all()
+    assert (want[real] != mdl.absent).sum() > 5000  # English, French, ... 3-grams are there
+
+
+def test_rows3_is_the_lookup_of_packed_keys_on_either_path():
+    mdl = m.model()
+    rng = np.random.default_rng(1)
+    ascii_ids = mdl.char_id[np.frombuffer(b" etaoinshrdlucmfwy", dtype=np.uint8)]
+    other = np.arange(m.DENSE, m.BITS << 8)
+    for share in (0.0, 0.01, 0.2, 1.0):  # dense path, dense with a few hashed, hash alone
+        ids = rng.choice(ascii_ids, 30000).astype(np.uint16)
+        swap = rng.random(len(ids)) < share
+        ids[swap] = rng.choice(other, int(swap.sum()))
+        ids[0] = ids[-1] = m.SPACE
+        end = np.flatnonzero(rng.random(len(ids) - 2) < 0.9)
+        k = ids.astype(np.uint64)
+        keys = (k[:-2] << np.uint64(2 * m.BITS)) | (k[1:-1] << np.uint64(m.BITS)) | k[2:]
+        assert np.array_equal(m._rows3(mdl, ids, end), m._lookup(mdl, keys[end])), share
