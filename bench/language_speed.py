@@ -41,12 +41,12 @@ BUILD = (
 
 
 def first_build(tree: Path | None = None) -> float:
-    """CPU seconds of the first model() in a fresh process (with tree's curate, if given)."""
-    env = dict(os.environ)
-    if tree is not None:
-        env["PYTHONPATH"] = str(tree)
+    """CPU seconds of the first model() in a fresh process, with tree's curate (default: this)."""
+    tree = HERE.parent if tree is None else tree
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    # run in the tree: `python -c` puts the working directory first on sys.path
     out = subprocess.run(
-        [sys.executable, "-c", BUILD], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", BUILD], capture_output=True, text=True, check=True, env=env, cwd=tree
     )
     return float(out.stdout.strip())
 
