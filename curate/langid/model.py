@@ -512,9 +512,10 @@ def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, dtype=np.int64)
 
 
-def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.ndarray) -> None:
+def _score_chunk(
+    m: Model, texts: Sequence[str], lens: np.ndarray, out: np.ndarray, letters: np.ndarray
+) -> None:
     n = len(texts)
-    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
     # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
     joined = "\n" + "\n".join(texts) + "\n"
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -611,12 +612,18 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     n = len(texts)
     out = np.zeros((n, len(m.langs)), dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
-    if any(len(t) > MAX_CHARS for t in texts):
+    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
+    if (lens > MAX_CHARS).any():
         texts = [t[:MAX_CHARS] for t in texts]
-    start = size = 0
-    for i, t in enumerate(texts):
-        size += len(t) + 1
-        if size >= CHUNK_CHARS or i == n - 1:
-            _score_chunk(m, texts[start : i + 1], out[start : i + 1], letters[start : i + 1])
-            start, size = i + 1, 0
+        np.minimum(lens, MAX_CHARS, out=lens)
+    # chunks of at least CHUNK_CHARS characters (each text counts its "\n"), the last of the rest:
+    # a chunk ends at the first text that brings it to CHUNK_CHARS
+    ends = np.cumsum(lens + 1)
+    start = 0
+    while start < n:
+        before = ends[start - 1] if start else 0
+        stop = min(int(np.searchsorted(ends, before + CHUNK_CHARS)) + 1, n)
+        chunk = slice(start, stop)
+        _score_chunk(m, texts[chunk], lens[chunk], out[chunk], letters[chunk])
+        start = stop
     return out, letters
