@@ -26,12 +26,15 @@ How it stays fast in numpy:
 Integer sums are exact, so a text's scores never depend on the other texts in its batch or on the
 order of additions: the same text gets the same scores in any batch, worker or machine.
 
-Loaded once per process (thread-safe) from the profiles shipped inside the `langdetect` package:
-`import curate` never imports langdetect; the first detection does (about a second).
+Loaded once per process (thread-safe), on the first detection (`import curate` loads nothing):
+from profile_tables.npz, the compact tables computed from the profiles shipped inside the
+`langdetect` package (a few milliseconds), or, when that file is not of the installed profiles,
+from the profiles themselves (about 0.2 CPU s); the same tables either way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import math
@@ -61,6 +64,9 @@ THIN = 4  # and one in four after that
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
 COUNT_FIELD = 12  # per-text character counts: 12 bits each (a text is at most MAX_CHARS + 2)
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
+DENSE_BITS = 6  # 3-grams of character ids < 64 (space, A-Z, a-z, ...) have a direct table
+DENSE = 1 << DENSE_BITS
+DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the hash table alone
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class Model:
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
     tri: tuple[np.ndarray, np.ndarray]  # uint64[3-grams + 1, words] per group: 16 bits a language
     absent: int  # the row of tri that is all zeros: the row of a 3-gram no profile has
+    dense: np.ndarray  # uint16[DENSE^3]: row of the 3-gram of ids (a, b, c) < DENSE, or absent
 
 
 def langdetect_dir() -> Path:
@@ -99,18 +106,19 @@ def _hash(keys: np.ndarray) -> np.ndarray:
         return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - TABLE_BITS)
 
 
-def _pack(q: np.ndarray, field: int) -> np.ndarray:
-    """uint64[rows, lanes] -> uint64[rows, words], 64 // field lanes to a word."""
+def _pack(q: np.ndarray, field: int, extra: int = 0) -> np.ndarray:
+    """uint64[rows, lanes] -> uint64[rows, words], 64 // field lanes to a word (and `extra` more
+    rows of zeros)."""
     per = 64 // field
     words = -(-q.shape[1] // per)
     if field == 16:  # four little-endian uint16 lanes are one uint64
-        padded = np.zeros((q.shape[0], words * per), dtype="<u2")
-        padded[:, : q.shape[1]] = q
-        return padded.view("<u8").astype(np.uint64)
-    padded = np.zeros((q.shape[0], words * per), dtype=np.uint64)
-    padded[:, : q.shape[1]] = q
-    lanes = padded.reshape(q.shape[0], words, per)
-    out = np.zeros((q.shape[0], words), dtype=np.uint64)
+        padded = np.zeros((q.shape[0] + extra, words * per), dtype="<u2")
+        padded[: q.shape[0], : q.shape[1]] = q
+        return padded.view("<u8").astype(np.uint64, copy=False)
+    padded = np.zeros((q.shape[0] + extra, words * per), dtype=np.uint64)
+    padded[: q.shape[0], : q.shape[1]] = q
+    lanes = padded.reshape(q.shape[0] + extra, words, per)
+    out = np.zeros((q.shape[0] + extra, words), dtype=np.uint64)
     for f in range(per):
         out |= lanes[:, :, f] << np.uint64(field * f)
     return out
@@ -182,7 +190,9 @@ def _counts(
     return out
 
 
-def _build() -> Model:
+def profile_parts() -> dict[str, np.ndarray]:
+    """The compact tables that `_assemble` turns into a Model, computed from langdetect's profiles:
+    what TABLES_FILE holds (written by `python -m curate.langid.build_tables`)."""
     profiles = []
     for path in sorted((langdetect_dir() / "profiles").iterdir()):
         if not path.name.startswith("."):
@@ -224,9 +234,6 @@ def _build() -> Model:
     for i, c in enumerate(alphabet, start=2):
         upper[i] = c.isupper()
         latin_letter[i] = unicodedata.name(c, "").startswith("LATIN")
-    cps = np.arange(65536)
-    latin = (cps >= ord("A")) & (cps <= ord("z"))
-    non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
 
     unigrams, trigrams = grams[size == 1], grams[size == 3]
     # each gram's row among the 1-grams / 3-grams (sorted)
@@ -265,11 +272,6 @@ def _build() -> Model:
     # of langdetect's 55) or the others. That halves the work on Latin text; a language of the
     # other script never wins there anyway (same accuracy on lingua's sentences, measured)
     is_latin = latin_mass > 0.5
-    groups = (np.flatnonzero(is_latin), np.flatnonzero(~is_latin))
-    # one more row, all zeros: what a 3-gram no profile has adds
-    tri = tuple(np.ascontiguousarray(_pack(tq_t[g].T.astype(np.uint64), TRI_FIELD)) for g in groups)
-    tri = tuple(np.concatenate([t, np.zeros((1, t.shape[1]), dtype=np.uint64)]) for t in tri)
-
     uni = np.full(1 << BITS, -1, dtype=np.int32)
     uni[char_ids(unigrams.view(np.uint32).reshape(-1, 3)[:, 0])] = np.arange(len(unigrams))
     # the commonest 3-grams go into the table first, so that the few that collide are rare ones
@@ -278,9 +280,35 @@ def _build() -> Model:
     # the characters of each 3-gram (code points, via numpy's UCS-4 strings) -> their ids
     cid = char_ids(trigrams.view(np.uint32).reshape(-1, 3))
     cid = cid.astype(np.uint64)
-    tri_keys = ((cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2])[
-        tri_rows
-    ]
+    keys = (cid[:, 0] << np.uint64(2 * BITS)) | (cid[:, 1] << np.uint64(BITS)) | cid[:, 2]
+    return {
+        "langs": np.array(langs),
+        "char_id": char_id,
+        "upper": upper,
+        "latin_letter": latin_letter,
+        "uni": uni,
+        "uq": uq.astype(np.uint16),  # < 2^UNI_FIELD / MAX_CHARS (checked above)
+        "tq": tq_t.T.astype(np.uint8),  # < 2^TRI_FIELD / TRI_RUN (checked above)
+        "is_latin": is_latin,
+        "keys": keys,  # 3-gram keys by row (the rows of tq)
+        "tri_rows": tri_rows,  # the rows in the order they go into the hash table
+    }
+
+
+def _assemble(parts: dict[str, np.ndarray]) -> Model:
+    """The Model from its compact tables: packing, hash table and code point tables (cheap)."""
+    langs = tuple(parts["langs"].tolist())
+    char_id, latin_letter = parts["char_id"], parts["latin_letter"]
+    uq, tq, tri_rows = parts["uq"], parts["tq"], parts["tri_rows"]
+    if int(uq.max()) * MAX_CHARS >= 1 << UNI_FIELD or int(tq.max()) * TRI_RUN >= 1 << TRI_FIELD:
+        raise RuntimeError("quantised log-probabilities overflow the packed lanes")
+    cps = np.arange(65536)
+    latin = (cps >= ord("A")) & (cps <= ord("z"))
+    non_latin = (cps >= 0x300) & ~((cps >= 0x1E00) & (cps <= 0x1EFF))
+    groups = (np.flatnonzero(parts["is_latin"]), np.flatnonzero(~parts["is_latin"]))
+    # one more row, all zeros: what a 3-gram no profile has adds
+    tri = tuple(_pack(tq.take(g, axis=1), TRI_FIELD, extra=1) for g in groups)
+    tri_keys = parts["keys"][tri_rows]
     # a key lives at its hash slot unless another key took it first; the few that collided are
     # kept sorted and found by bisection (vectorised gathers, no probing loop). One uint64 per
     # slot: bits 20..55 = the key, bits 0..19 = its row; `spill` marks the slots that overflowed.
@@ -297,17 +325,25 @@ def _build() -> Model:
     order = np.argsort(tri_keys[rest])
     cp_id = np.full(0x110000, char_id[0xFFFF], dtype=np.uint16)
     cp_id[:65536] = char_id
+    # the direct table of the 3-grams of small ids, from the keys by row
+    if len(tq) >= 1 << 16:
+        raise RuntimeError("3-gram rows overflow the direct table's uint16")
+    c = [(parts["keys"] >> np.uint64(BITS * s)) & np.uint64((1 << BITS) - 1) for s in (2, 1, 0)]
+    small = np.flatnonzero((c[0] < DENSE) & (c[1] < DENSE) & (c[2] < DENSE))
+    at = (c[0] << np.uint64(2 * DENSE_BITS)) | (c[1] << np.uint64(DENSE_BITS)) | c[2]
+    dense = np.full(DENSE**3, len(tq), dtype=np.uint16)
+    dense[at[small].astype(np.intp)] = small
     return Model(
         langs=langs,
         char_id=char_id,
         cp_id=cp_id,
         cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
-        upper=upper,
+        upper=parts["upper"],
         latin_letter=latin_letter,
         latin=latin,
         non_latin=non_latin,
-        uni=uni,
-        uni_rows=len(unigrams),
+        uni=parts["uni"],
+        uni_rows=len(uq),
         uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
         spill=spill,
@@ -315,8 +351,67 @@ def _build() -> Model:
         rows2=tri_rows[rest][order],
         groups=groups,
         tri=tri,
-        absent=len(trigrams),
+        absent=len(tq),
+        dense=dense,
     )
+
+
+# The compact tables, built from langdetect's profiles by `python -m curate.langid.build_tables`
+# and shipped with the package: loading them takes a few milliseconds, building them from the
+# profiles about 0.2 CPU s per process (every worker paid it). Used only when they were built
+# from the very profiles installed (digest of their files) with the same layout (FORMAT and the
+# constants that shape them); otherwise the tables are built from the profiles, as they always
+# were. tests/langid/test_model.py checks that the file is what profile_parts() gives.
+TABLES_FILE = Path(__file__).with_name("profile_tables.npz")
+FORMAT = 1
+SPARSE = ("uq", "tq")  # stored as (shape, positions, values) of their non-zeros
+LAYOUT = (FORMAT, SCALE, UNI_FIELD, TRI_SCALE, TRI_FIELD, TRI_RUN, MAX_CHARS, SPACE, BITS)
+
+
+def profiles_digest() -> str:
+    """sha256 of langdetect's profile files (names and bytes, in name order): about 3 ms."""
+    h = hashlib.sha256()
+    for path in sorted((langdetect_dir() / "profiles").iterdir()):
+        if not path.name.startswith("."):
+            h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def write_tables(path: Path = TABLES_FILE) -> None:
+    """Write profile_parts() of the installed profiles, with their digest and the layout."""
+    parts = profile_parts()
+    meta = {"layout": np.array(LAYOUT, dtype=np.int64), "digest": np.array(profiles_digest())}
+    # the quantised tables are mostly zeros (124k values of 3.2 M): kept as their non-zero
+    # values, so that loading inflates 0.5 MB, not 3.5 (a third of the load's time)
+    for name in SPARSE:
+        q = parts.pop(name)
+        at = np.flatnonzero(q)
+        if len(q.ravel()) >= 1 << 32:
+            raise RuntimeError(f"{name} is too large for uint32 positions")
+        parts |= {f"{name}.shape": np.array(q.shape), f"{name}.at": at.astype(np.uint32)}
+        parts[f"{name}.values"] = q.ravel()[at]
+    np.savez_compressed(path, **meta, **parts)
+
+
+def load_tables(path: Path = TABLES_FILE) -> dict[str, np.ndarray] | None:
+    """The shipped tables, or None when they are missing or not those of the installed profiles."""
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if tuple(z["layout"].tolist()) != LAYOUT or str(z["digest"]) != profiles_digest():
+            return None
+        parts = {k: z[k] for k in z.files if k not in ("layout", "digest")}
+    for name in SPARSE:
+        shape, at, values = (parts.pop(f"{name}.{k}") for k in ("shape", "at", "values"))
+        q = np.zeros(tuple(shape.tolist()), dtype=values.dtype)
+        q.ravel()[at] = values
+        parts[name] = q
+    return parts
+
+
+def _build() -> Model:
+    parts = load_tables()
+    return _assemble(profile_parts() if parts is None else parts)
 
 
 _lock = threading.Lock()
@@ -349,6 +444,32 @@ def _lookup(m: Model, keys: np.ndarray) -> np.ndarray:
         pos = np.minimum(np.searchsorted(m.keys2, k), len(m.keys2) - 1)
         there = m.keys2[pos] == k
         rows[miss[there]] = m.rows2[pos[there]]
+    return rows
+
+
+def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Row in m.tri of the 3-gram ids[e], ids[e + 1], ids[e + 2] of each e in `end` (m.absent when
+    no profile has it): what _lookup gives for its packed key. Most web text is written in ids
+    below DENSE (space, ASCII letters): those 3-grams are read from m.dense (one gather from a
+    512 KB table, no hashing: half the time), the others from the hash table."""
+    big = ids >= DENSE
+    n_big = np.count_nonzero(big)
+    if n_big * 3 * DENSE_BAD > len(end):  # say Cyrillic text: the hash table for every 3-gram
+        k = ids.astype(np.uint64)
+        k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
+        return _lookup(m, k3[end])
+    i = np.bitwise_and(ids, DENSE - 1, dtype=np.intp)  # big ids are masked, then overwritten
+    at = (i[:-2] << 2 * DENSE_BITS) | (i[1:-1] << DENSE_BITS)
+    at |= i[2:]
+    rows = m.dense.take(at[end]).astype(np.int64)
+    if n_big:
+        bad = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+        if len(bad):
+            e = end[bad]
+            k = (ids[e].astype(np.uint64) << np.uint64(2 * BITS)) | (
+                ids[e + 1].astype(np.uint64) << np.uint64(BITS)
+            )
+            rows[bad] = _lookup(m, k | ids[e + 2])
     return rows
 
 
@@ -391,9 +512,10 @@ def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, dtype=np.int64)
 
 
-def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.ndarray) -> None:
+def _score_chunk(
+    m: Model, texts: Sequence[str], lens: np.ndarray, out: np.ndarray, letters: np.ndarray
+) -> None:
     n = len(texts)
-    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
     # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
     joined = "\n" + "\n".join(texts) + "\n"
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -452,9 +574,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
             out[np.ix_(segs[first], cols)] += sums
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
-    k = ids.astype(np.uint64)
-    k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
-    scored3 = letter[1:-1] & keep[2:]  # by the index into k3; the gram ends at index + 2
+    scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
     # (positions count from the text's first character: the first text of a chunk used to count
@@ -465,7 +585,7 @@ def _score_chunk(m: Model, texts: Sequence[str], out: np.ndarray, letters: np.nd
         first_char = np.cumsum(span) - lens
         scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
-    r3 = _lookup(m, k3[end])
+    r3 = _rows3(m, ids, end)
     s3 = seg[end + 2]
     for g, cols in enumerate(m.groups):
         segs, rows = _select(scored[g], s3, r3)
@@ -492,12 +612,18 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     n = len(texts)
     out = np.zeros((n, len(m.langs)), dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
-    if any(len(t) > MAX_CHARS for t in texts):
+    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
+    if (lens > MAX_CHARS).any():
         texts = [t[:MAX_CHARS] for t in texts]
-    start = size = 0
-    for i, t in enumerate(texts):
-        size += len(t) + 1
-        if size >= CHUNK_CHARS or i == n - 1:
-            _score_chunk(m, texts[start : i + 1], out[start : i + 1], letters[start : i + 1])
-            start, size = i + 1, 0
+        np.minimum(lens, MAX_CHARS, out=lens)
+    # chunks of at least CHUNK_CHARS characters (each text counts its "\n"), the last of the rest:
+    # a chunk ends at the first text that brings it to CHUNK_CHARS
+    ends = np.cumsum(lens + 1)
+    start = 0
+    while start < n:
+        before = ends[start - 1] if start else 0
+        stop = min(int(np.searchsorted(ends, before + CHUNK_CHARS)) + 1, n)
+        chunk = slice(start, stop)
+        _score_chunk(m, texts[chunk], lens[chunk], out[chunk], letters[chunk])
+        start = stop
     return out, letters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -148,3 +149,69 @@ def test_code_point_tables_are_the_bmp_tables_with_code_points_clipped():
     for f, field in enumerate(fields):
         plain += field.astype(np.uint64) << np.uint64(m.COUNT_FIELD * f)
     assert np.array_equal(mdl.cp_counts, plain)
+
+
+def _same(a, b) -> bool:
+    if isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+def test_shipped_tables_are_those_of_the_installed_profiles():
+    # the fast path (profile_tables.npz) against its definition (the profiles): if this fails,
+    # run `python -m curate.langid.build_tables`
+    shipped = m.load_tables()
+    assert shipped is not None, "profile_tables.npz is missing or not of the installed profiles"
+    built = m.profile_parts()
+    assert shipped.keys() == built.keys()
+    for name, array in built.items():
+        assert _same(shipped[name], array), name
+    fast, plain = m._assemble(shipped), m._assemble(built)
+    for field in dataclasses.fields(m.Model):
+        assert _same(getattr(fast, field.name), getattr(plain, field.name)), field.name
+
+
+def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
+    path = tmp_path / "tables.npz"
+    m.write_tables(path)
+    assert m.load_tables(path) is not None
+    monkeypatch.setattr(m, "profiles_digest", lambda: "0" * 64)
+    assert m.load_tables(path) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(m, "LAYOUT", (m.FORMAT + 1, *m.LAYOUT[1:]))
+    assert m.load_tables(path) is None
+    assert m.load_tables(tmp_path / "missing.npz") is None
+    # and then the model is built from the profiles
+    monkeypatch.setattr(m, "load_tables", lambda: None)
+    assert m._build().langs == m.model().langs
+
+
+def test_direct_table_of_small_ids_is_the_hash_tables_lookup():
+    mdl = m.model()
+    a = np.arange(m.DENSE**3, dtype=np.uint64)
+    c = [(a >> np.uint64(m.DENSE_BITS * s)) & np.uint64(m.DENSE - 1) for s in (2, 1, 0)]
+    keys = (c[0] << np.uint64(2 * m.BITS)) | (c[1] << np.uint64(m.BITS)) | c[2]
+    want = m._lookup(mdl, keys)
+    # id 0 is no character (ids start at SPACE = 1): the key 0 means nothing
+    real = (c[0] > 0) & (c[1] > 0) & (c[2] > 0)
+    assert np.array_equal(mdl.dense[real], want[real])
+    assert (mdl.dense[~real] == mdl.absent).all()
+    assert (want[real] != mdl.absent).sum() > 5000  # English, French, ... 3-grams are there
+
+
+def test_rows3_is_the_lookup_of_packed_keys_on_either_path():
+    mdl = m.model()
+    rng = np.random.default_rng(1)
+    ascii_ids = mdl.char_id[np.frombuffer(b" etaoinshrdlucmfwy", dtype=np.uint8)]
+    other = np.arange(m.DENSE, m.BITS << 8)
+    for share in (0.0, 0.01, 0.2, 1.0):  # dense path, dense with a few hashed, hash alone
+        ids = rng.choice(ascii_ids, 30000).astype(np.uint16)
+        swap = rng.random(len(ids)) < share
+        ids[swap] = rng.choice(other, int(swap.sum()))
+        ids[0] = ids[-1] = m.SPACE
+        end = np.flatnonzero(rng.random(len(ids) - 2) < 0.9)
+        k = ids.astype(np.uint64)
+        keys = (k[:-2] << np.uint64(2 * m.BITS)) | (k[1:-1] << np.uint64(m.BITS)) | k[2:]
+        assert np.array_equal(m._rows3(mdl, ids, end), m._lookup(mdl, keys[end])), share
