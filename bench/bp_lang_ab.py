@@ -44,9 +44,9 @@ def load_other(base: Path, filename: str) -> types.ModuleType:
 
 
 def main() -> None:
-    from curate import engine, pipeline
-    from curate.config import load_ruleset
-    from curate.io.readers import discover, read_shard
+    from prepared import prepared
+
+    from curate import pipeline
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -54,12 +54,7 @@ def main() -> None:
     ap.add_argument("--rules", default=str(HERE.parent / "rules" / "default.yaml"))
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    rs = load_ruleset(args.rules)
-    shards, _ = discover([str(args.corpus)])
-    tables = [tb for s in shards for tb, _ in read_shard(s, rs.text_column) if tb is not None]
-    rules = rs.build()
-    aggs = engine.collect_batches(rs, iter(tables))
-    corpus = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
+    rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     seen: dict[str, list] = {}
     ours = {r.name: r for r in rules if r.name in RULES}
     for rule in ours.values():

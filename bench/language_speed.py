@@ -94,9 +94,9 @@ def compare_scorers(calls: list[list[str]], base: Path, repeat: int) -> None:
 
 
 def main() -> None:
-    from curate import engine, pipeline
-    from curate.config import load_ruleset
-    from curate.io.readers import discover, read_shard
+    from prepared import prepared
+
+    from curate import pipeline
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -104,12 +104,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--base", type=Path, help="another checkout: compare the scorers (see above)")
     args = ap.parse_args()
-    rs = load_ruleset(args.rules)
-    shards, _ = discover([str(args.corpus)])
-    tables = [tb for s in shards for tb, _ in read_shard(s, rs.text_column) if tb is not None]
-    rules = rs.build()
-    aggs = engine.collect_batches(rs, iter(tables))
-    corpus = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
+    rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     rule = next(r for r in rules if r.name == "language-mismatch")
     batches, evaluate = [], rule.evaluate
 

@@ -27,11 +27,10 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from prepared import prepared  # noqa: E402
 
-from curate import engine, pipeline  # noqa: E402
+from curate import pipeline  # noqa: E402
 from curate.checks import quality  # noqa: E402
-from curate.config import load_ruleset  # noqa: E402
-from curate.io.readers import discover, read_shard  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,12 +56,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--profile", default="", help="a rule to run once more under cProfile")
     args = ap.parse_args()
-    rs = load_ruleset(args.rules)
-    shards, _ = discover([str(args.corpus)])
-    tables = [tb for s in shards for tb, _ in read_shard(s, rs.text_column) if tb is not None]
-    rules = rs.build()
-    aggs = engine.collect_batches(rs, iter(tables))
-    corpus = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
+    rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     only = set(args.only.split(",")) if args.only else {r.name for r in rules}
 
     seen: dict[str, list] = collections.defaultdict(list)
