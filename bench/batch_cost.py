@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from prepared import cpu_timed  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PATTERN_METHODS = (
@@ -115,33 +116,25 @@ def main() -> None:
     for (module, pat), n in sorted(seen.items()):
         print(f"  {module:<20} {n:2d} x {pat[:90]!r}")
 
-    in_rules = [0.0]
+    in_rules = collections.Counter()
     for r in rules:
-
-        def timed(batch, _ev=r.evaluate):
-            t0 = time.process_time()
-            try:
-                return _ev(batch)
-            finally:
-                in_rules[0] += time.process_time() - t0
-
-        r.evaluate = timed
+        r.evaluate = cpu_timed(r.evaluate, in_rules, "rules")
     n_docs = df.height
     xs, ys, ev = [], [], []
     for size in [int(s) for s in args.sizes.split(",")]:
         batches = [df.slice(i, size) for i in range(0, n_docs, size)]
-        in_rules[0] = 0.0
+        in_rules["rules"] = 0.0
         t = time.process_time()
         for b in batches:
             pipeline.process_batch(rules, b, rs.text_column, corpus, rs.id_column)
         cpu = time.process_time() - t
         xs.append(len(batches))
         ys.append(cpu)
-        ev.append(in_rules[0])
+        ev.append(in_rules["rules"])
         print(
             f"batches of {size:5d}: {len(batches):4d} batches, {cpu:6.2f} CPU s "
-            f"(rules' evaluate {in_rules[0]:.2f}, the batch function's own work "
-            f"{cpu - in_rules[0]:.2f})"
+            f"(rules' evaluate {in_rules['rules']:.2f}, the batch function's own work "
+            f"{cpu - in_rules['rules']:.2f})"
         )
     if len(xs) < 2:  # one batch size: nothing to fit
         return

@@ -6,6 +6,8 @@ curate is imported when called, so a script that first puts another tree on sys.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +24,16 @@ def prepared(corpus: Path, rules_path: str) -> tuple[Any, list, list, dict[str, 
     aggs = engine.collect_batches(rs, iter(tables))
     finished = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
     return rs, tables, rules, finished
+
+
+def cpu_timed(fn: Callable, cost: MutableMapping[str, float], label: str) -> Callable:
+    """fn, adding the CPU seconds of every call to cost[label] (a Counter or defaultdict)."""
+
+    def wrapper(*a, **k):
+        t0 = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            cost[label] += time.process_time() - t0
+
+    return wrapper

@@ -20,6 +20,7 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from prepared import cpu_timed  # noqa: E402
 
 from curate import engine, pipeline  # noqa: E402
 from curate.checks import base, quality  # noqa: E402
@@ -50,14 +51,7 @@ def main() -> None:
     cost["corpus pass (collect, finish)"] = time.process_time() - t
 
     def timed(label, fn):
-        def wrapper(*a, **k):
-            t0 = time.process_time()
-            try:
-                return fn(*a, **k)
-            finally:
-                cost[label] += time.process_time() - t0
-
-        return wrapper
+        return cpu_timed(fn, cost, label)
 
     real_stats = quality._stats
     quality._stats = timed("quality stats (shared)", real_stats)

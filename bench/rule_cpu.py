@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
-from prepared import prepared  # noqa: E402
+from prepared import cpu_timed, prepared  # noqa: E402
 
 from curate import pipeline  # noqa: E402
 from curate.checks import quality  # noqa: E402
@@ -73,27 +73,18 @@ def main() -> None:
     for tb in tables:
         pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
 
-    shared = [0.0]
-    stats = quality._stats
-
-    def timed_stats(batch):
-        t0 = time.process_time()
-        try:
-            return stats(batch)
-        finally:
-            shared[0] += time.process_time() - t0
-
-    quality._stats = timed_stats
+    shared = collections.Counter()
+    quality._stats = cpu_timed(quality._stats, shared, "stats")
     for name, evaluate in real.items():
         times = []
         for _ in range(args.reps):
-            total, before = 0.0, shared[0]
+            total, before = 0.0, shared["stats"]
             for batch, snap in seen[name]:
                 _restore(batch, snap)
                 t0 = time.process_time()
                 evaluate(batch)
                 total += time.process_time() - t0
-            times.append(total - (shared[0] - before))
+            times.append(total - (shared["stats"] - before))
         print(f"{name:28s} {min(times):.3f}")
         if name == args.profile:
             prof = cProfile.Profile()
@@ -101,7 +92,7 @@ def main() -> None:
                 _restore(batch, snap)
                 prof.runcall(evaluate, batch)
             pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
-    print(f"{'quality stats':28s} {shared[0] / args.reps:.3f} (per repetition, all rules)")
+    print(f"{'quality stats':28s} {shared['stats'] / args.reps:.3f} (per repetition, all rules)")
 
 
 if __name__ == "__main__":
