@@ -138,7 +138,10 @@ def gzip_size(path: str) -> int:
     check of a spill, so it errs high): the larger of its trailer's ISIZE (the last member's size
     mod 2**32: exact for the usual file of one member under 4 GiB, a lower bound otherwise) and
     its size times the ratio of its first 64 KiB (a file of several members, or over 4 GiB). A
-    file read whole gives its exact size; one it cannot make sense of counts its own size."""
+    file read whole gives its exact size; one it cannot make sense of counts its own size. The
+    trailer is believed only of a file that can end in one: none of the sample was undecodable,
+    a file read whole ended its last member, and ISIZE is within deflate's largest ratio (1032),
+    since a cut or foreign file's last four bytes are any number up to 4 GiB."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
@@ -150,12 +153,13 @@ def gzip_size(path: str) -> int:
     except OSError:
         return 0
     out, used, data, whole = 0, 0, head, len(head) == size
+    trailer = isize <= size * 1032  # deflate's largest ratio
     while data:  # member after member (a file of several members is valid gzip)
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
             out += len(d.decompress(data, GZIP_SAMPLE_OUT))
         except zlib.error:  # trailing bytes that are no gzip member: the ratio so far
-            whole = False
+            whole = trailer = False
             break
         if d.unconsumed_tail:  # a ratio over 64: this much says enough
             used += len(data) - len(d.unconsumed_tail)
@@ -166,6 +170,9 @@ def gzip_size(path: str) -> int:
         whole = whole and d.eof
     if whole:  # the whole file was decompressed: its size is known
         return out
+    if len(head) == size:  # read whole, yet its last member did not end: cut short
+        trailer = False
+    isize = isize if trailer else 0
     if not used:
         return max(size, isize)
     return max(isize, size * out // used)

@@ -216,4 +216,12 @@ def test_gzip_size_estimates_the_uncompressed_bytes(tmp_path):
     broken = tmp_path / "broken.jsonl.gz"
     broken.write_bytes(b"not gzip at all" * 10)
     assert gzip_size(str(broken)) >= 150  # no sense made of it: at least its size
+    # a file that is no whole gzip has no trailer: its last bytes are not read as a size
+    assert gzip_size(str(broken)) < 10 * 150
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(body[:3000])[:-20])
+    assert gzip_size(str(cut)) < 10 * 3000
+    junk = tmp_path / "junk.jsonl.gz"
+    junk.write_bytes(gzip.compress(body[:3000]) + b"\xff" * 8)
+    assert gzip_size(str(junk)) < 10 * 3000
     assert gzip_size(str(tmp_path / "gone.jsonl.gz")) == 0
