@@ -28,8 +28,9 @@ order of additions: the same text gets the same scores in any batch, worker or m
 
 Loaded once per process (thread-safe), on the first detection (`import curate` loads nothing):
 from profile_tables.npz, the compact tables computed from the profiles shipped inside the
-`langdetect` package (a few milliseconds), or, when that file is not of the installed profiles,
-from the profiles themselves (about 0.2 CPU s); the same tables either way.
+`langdetect` package (about 45 ms of CPU with the model's assembly), or, when that file is not
+of the installed profiles, from the profiles themselves (0.25-0.4 CPU s); the same tables either
+way.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import json
 import math
 import threading
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
@@ -357,8 +359,8 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
 
 
 # The compact tables, built from langdetect's profiles by `python -m curate.langid.build_tables`
-# and shipped with the package: loading them takes a few milliseconds, building them from the
-# profiles about 0.2 CPU s per process (every worker paid it). Used only when they were built
+# and shipped with the package: loading them takes about 20-30 ms of CPU, building them from the
+# profiles 0.25-0.4 CPU s per process (every worker paid it). Used only when they were built
 # from the very profiles installed (digest of their files) with the same layout (FORMAT and the
 # constants that shape them); otherwise the tables are built from the profiles, as they always
 # were. tests/langid/test_model.py checks that the file is what profile_parts() gives.
@@ -394,13 +396,18 @@ def write_tables(path: Path = TABLES_FILE) -> None:
 
 
 def load_tables(path: Path = TABLES_FILE) -> dict[str, np.ndarray] | None:
-    """The shipped tables, or None when they are missing or not those of the installed profiles."""
+    """The shipped tables, or None when they are missing, unreadable or not those of the
+    installed profiles (the tables are then built from the profiles)."""
     if not path.is_file():
         return None
-    with np.load(path, allow_pickle=False) as z:
-        if tuple(z["layout"].tolist()) != LAYOUT or str(z["digest"]) != profiles_digest():
-            return None
-        parts = {k: z[k] for k in z.files if k not in ("layout", "digest")}
+    try:
+        # opened here: np.load leaves a file it opened itself open when the zip is damaged
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
+            if tuple(z["layout"].tolist()) != LAYOUT or str(z["digest"]) != profiles_digest():
+                return None
+            parts = {k: z[k] for k in z.files if k not in ("layout", "digest")}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # a damaged file
+        return None
     for name in SPARSE:
         shape, at, values = (parts.pop(f"{name}.{k}") for k in ("shape", "at", "values"))
         q = np.zeros(tuple(shape.tolist()), dtype=values.dtype)
@@ -488,7 +495,7 @@ def _select(scored: np.ndarray, segs: np.ndarray, *arrays: np.ndarray) -> tuple[
     texts = np.flatnonzero(scored)
     lo = np.searchsorted(segs, texts, "left")
     count = np.searchsorted(segs, texts, "right") - lo
-    idx = np.arange(count.sum()) + np.repeat(lo - (np.cumsum(count) - count), count)
+    idx = _ranges(lo, count)
     return (segs[idx], *(x[idx] for x in arrays))
 
 
@@ -496,9 +503,8 @@ def _thinned(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Indices of the characters of texts (start, length) whose 3-grams are not scored: past the
     first FULL_CHARS, all but one in THIN (position within the text % THIN == 0 is kept)."""
     tail = lengths - FULL_CHARS
-    pos = np.arange(tail.sum()) - np.repeat(np.cumsum(tail) - tail, tail) + FULL_CHARS
-    idx = np.repeat(starts, tail) + pos
-    return idx[pos % THIN != 0]
+    idx = _ranges(starts + FULL_CHARS, tail)
+    return idx[(idx - np.repeat(starts, tail)) % THIN != 0]
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

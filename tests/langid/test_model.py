@@ -183,6 +183,9 @@ def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
     monkeypatch.setattr(m, "LAYOUT", (m.FORMAT + 1, *m.LAYOUT[1:]))
     assert m.load_tables(path) is None
     assert m.load_tables(tmp_path / "missing.npz") is None
+    damaged = tmp_path / "damaged.npz"  # cut short on disk: built from the profiles, no crash
+    damaged.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert m.load_tables(damaged) is None
     # and then the model is built from the profiles
     monkeypatch.setattr(m, "load_tables", lambda: None)
     assert m._build().langs == m.model().langs
