@@ -5,7 +5,7 @@ shared folder listed once per shard: shards x files) against per-shard folders.
     PYTHONPATH=<tree> /work/main/.venv/bin/python bench/spill_cleanup.py [--shards 2000 8000]
 
 Writes empty stand-ins of the spill files in a temporary folder with the tree's own naming
-(engine._spill_prefixes, then the files _spilled writes) and times engine._remove_spill over all
+(engine._spill_folders, then the files _spilled writes) and times engine._remove_spill over all
 shards. Nothing is read or parsed: the figure is the clean-up alone.
 """
 
@@ -42,7 +42,7 @@ def main() -> None:
     for n in args.shards:
         with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent / "_work") as tmp:
             shards = [Shard("jsonl", "x.jsonl", i, i + 1) for i in range(n)]
-            spills = engine._spill_prefixes(Path(tmp) / "input", shards, [1] * n, set())
+            spills = engine._spill_folders(Path(tmp) / "input", shards, [1] * n, set())
             for s in spills:
                 fake_spill(s)
             t = time.process_time()

@@ -283,7 +283,8 @@ def _suggest(key: str, valid: Any) -> str:
 
 
 def _range(lo, hi) -> str:
-    """A parameter's allowed range as a reader says it: [0, 1], >= 1.0 or <= 10."""
+    """A parameter's allowed range as a reader says it: [0, 1], (must be >= 1.0) or
+    (must be <= 10)."""
     if lo is not None and hi is not None:
         return f"[{lo}, {hi}]"
     return f"(must be >= {lo})" if lo is not None else f"(must be <= {hi})"

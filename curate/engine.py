@@ -544,7 +544,7 @@ def run(
     # parsed to work_dir/input as Arrow files, which pass 2 maps (and removes shard by shard)
     spills: list[str | None] = [None] * len(shards)
     if corpus_rules and work_dir is not None:
-        spills = _spill_prefixes(work_dir / "input", shards, sizes, done)
+        spills = _spill_folders(work_dir / "input", shards, sizes, done)
 
     # pass 1: corpus-level aggregates
     corpus: dict[str, Any] = {}
@@ -613,7 +613,7 @@ def run(
     return result, prefixes
 
 
-def _spill_prefixes(
+def _spill_folders(
     folder: Path, shards: list[Shard], sizes: list[int], done: set[int]
 ) -> list[str | None]:
     """The folder where pass 1 writes each shard's parsed batches for pass 2 (one per shard, in

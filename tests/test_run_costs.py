@@ -249,7 +249,7 @@ def test_removing_a_spill_lists_only_its_own_files(tmp_path, monkeypatch):
     corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": f"Doc {i}. It ends."} for i in range(9)])
     (shard,), _ = discover([str(corpus)])
     shards = [shard] * 4
-    spills = engine._spill_prefixes(tmp_path / "input", shards, [100] * 4, set())
+    spills = engine._spill_folders(tmp_path / "input", shards, [100] * 4, set())
     for spill in spills:
         for _ in engine._spilled(read_shard(shard, "text", 3, 1 << 20), spill):
             pass
@@ -317,6 +317,6 @@ def test_a_gzip_shard_spills_only_with_room_for_its_uncompressed_text(tmp_path, 
         monkeypatch.setattr(engine.shutil, "disk_usage", lambda _p: usage(free, 0, free))
 
     disk(10 * size)  # room for the compressed size twice over, not for the text
-    assert engine._spill_prefixes(tmp_path / "input", [shard], [size], set()) == [None]
+    assert engine._spill_folders(tmp_path / "input", [shard], [size], set()) == [None]
     disk(3 * plain.stat().st_size)
-    assert engine._spill_prefixes(tmp_path / "input", [shard], [size], set()) != [None]
+    assert engine._spill_folders(tmp_path / "input", [shard], [size], set()) != [None]

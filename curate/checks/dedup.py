@@ -152,34 +152,13 @@ class DuplicateDocuments(Rule):
         )
         return {"files": files, "docs": docs}
 
-    def _shingles_plain(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order;
-        documents with fewer words have none. The definition (`_shingles` is faster)."""
-        k = self.params.shingle_words
-        w = (
-            frame.select(DOC, pl.col("_t").str.split(" ").alias("_w"))
-            .explode("_w")
-            .with_columns(
-                pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias("_pos"),
-                pl.len().over(DOC).cast(pl.UInt32).alias("_nw"),
-                pl.col("_w").hash(_SEED).alias("_h"),
-            )
-        )
-        g = pl.col("_h")
-        for i in range(1, k):
-            g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
-        # hash first, filter after: a shift on the filtered frame would skip the dropped rows
-        return (
-            w.with_columns(g.alias("_x"))
-            .filter(pl.col("_pos") + k <= pl.col("_nw"))
-            .select(DOC, "_x")
-        )
-
     def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`_shingles_plain`'s values (for `_t` neither null nor empty, as collect hands it) with
-        Series and numpy instead of a frame of words: word positions from the list lengths, and
-        the hash chain over slices (row r: the shingle starting at word r) instead of shifts,
-        whose null tails are filtered out anyway. The hashes stay polars' own (word hash, then
+        """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order
+        (for `_t` neither null nor empty, as collect hands it): the values of the plain definition
+        (`shingles_plain` in tests/checks/test_dedup_speed.py), with Series and numpy instead of
+        a frame of words: word positions from the list lengths, and the hash chain over slices
+        (row r: the shingle starting at word r) instead of shifts, whose null tails are filtered
+        out anyway. The hashes stay polars' own (word hash, then
         struct hashes), so the values are the same."""
         k = self.params.shingle_words
         words = frame["_t"].str.split(" ")
@@ -217,10 +196,11 @@ class DuplicateDocuments(Rule):
 
     def _bands(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Band hashes (`__doc`, b0..b{bands-1}) of the documents' MinHash signatures: the same
-        values as `_bands_plain`, the definition, at a fraction of its cost. The minimum runs in
-        numpy over blocks of shingles, every permutation on a block while it sits in cache, and
-        takes the minimum of the full 64-bit value before the shift: the top 32 bits are
-        monotone in the value, so min(v >> 32) == min(v) >> 32 (one pass less)."""
+        values as the definition (`bands_plain` in tests/checks/test_dedup_speed.py), at a
+        fraction of its cost. The minimum runs in numpy over blocks of shingles, every
+        permutation on a block while it sits in cache, and takes the minimum of the full 64-bit
+        value before the shift: the top 32 bits are monotone in the value, so min(v >> 32) ==
+        min(v) >> 32 (one pass less)."""
         p = self.params
         sh = self._shingles(frame)
         if sh.height == 0:
@@ -258,21 +238,6 @@ class DuplicateDocuments(Rule):
             + [pl.Series(f"m{i}", sig[i]) for i in range(len(perms))]
         )
         return self._band_hashes(mins)
-
-    def _bands_plain(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The definition of the band hashes (`_bands` computes the same values faster)."""
-        p = self.params
-        sh = self._shingles_plain(frame)
-        perms = _permutations(p.bands * p.rows, p.seed)
-        x = pl.col("_x")
-        # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
-        mins = [
-            ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1))
-            .min()
-            .alias(f"m{i}")
-            for i, (a, b) in enumerate(perms)
-        ]
-        return self._band_hashes(sh.group_by(DOC).agg(mins))
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None:
