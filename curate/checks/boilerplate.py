@@ -516,7 +516,8 @@ class BoilerplateLines(Rule):
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
         """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
-        `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 + index in REASONS)."""
+        `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 + index in REASONS), ends in
+        a colon `_colon`."""
         p = self.params
         rx = self._regexes()
         s = pl.col("_s")
@@ -667,7 +668,7 @@ class BoilerplateLines(Rule):
         pr = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
         run_start = st | col("_after_blank").to_numpy()
         run_start[1:] |= pr[1:] != pr[:-1]
-        prose = pr & (_run_total_np(pr.astype(np.int64), run_start) >= p.prose_min_run)
+        prose = pr & (_run_total(pr.astype(np.int64), run_start) >= p.prose_min_run)
         # shape: content (long line or prose), hard boilerplate, or undecided (short or medium)
         content_anchor = ~is_hard & (col("_long").to_numpy() | prose)
         anchored = is_hard | content_anchor
@@ -688,7 +689,7 @@ class BoilerplateLines(Rule):
         new = is_long & (gap > p.span_max_gap)
         total = np.cumsum(new, dtype=np.int64)
         cid = total - (total - new)[f]
-        cw = _run_total_np(np.where(is_long, w, 0.0), st | new)
+        cw = _run_total(np.where(is_long, w, 0.0), st | new)
         nl = np.where(is_long, j, next_long)  # the next long line, this one included
         has_next = nl <= e
         cnext = cid[np.where(has_next, nl, 0)]
@@ -773,7 +774,7 @@ class BoilerplateLines(Rule):
         key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
         if len(raw) <= DEDUP_MAX_SHARE * batch.lines.height:
-            # stripped and keyed once per distinct line (see _judge), then per line by its row
+            # stripped and keyed once per distinct line (see _codes), then per line by its row
             # among them; `texts` holds each distinct text once (the same set, the same minima)
             texts = raw.str.strip_chars().alias("t").to_frame().with_columns(key)
             nonblank = (texts.get_column("t") != "").to_numpy()[inverse]
@@ -913,7 +914,7 @@ def _neighbours(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return before, after
 
 
-def _run_total_np(x: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Per row, the sum of `x` over its run: the rows from the last row where `start` holds to
     the row before the next one (`start` holds on the first row). A running sum and two
     differences, the arithmetic of the polars expressions it replaced (bit for bit the same

@@ -576,11 +576,9 @@ def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
     return rf"(?i)(?:^|\s)(?:{alternation})\s*(?:\.\.\.|…)\s*$" if long else r"$^"
 
 
-# the characters _unbalanced_lines can find open: without one, a line leaves nothing open
-OPENERS = r'[(\[{«「『《（"“”„]'
 # a double quote that opens (follows a space, precedes a word) with no quote after it
 QUOTE_OPENS = r'(?:^|[\s(\[])["“„][^"“”„\s][^"“”„]*$'
-# the bracket pairs and the double quotes (straight or curly) _unbalanced_lines counts
+# the bracket pairs and the double quotes (straight or curly) _unbalanced counts
 BRACKETS = ("()", "[]", "{}", "«»", "「」", "『』", "《》", "（）")
 QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
@@ -638,13 +636,6 @@ def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(
         *(count(o) > count(c) for o, c in BRACKETS), odd & line.str.contains(QUOTE_OPENS)
     ).fill_null(False)
-
-
-def _unbalanced_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per line (`__doc`, `last`: one line per document), `unbalanced` (_unbalanced)."""
-    return lines.with_columns(_bracket_chars(pl.col("last")).alias("_chars")).select(
-        DOC, _unbalanced(pl.col("last"), pl.col("_chars")).alias("unbalanced")
-    )
 
 
 def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
@@ -1213,14 +1204,13 @@ class TruncatedText(Rule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        original = getattr(batch, "original", None)
-        if p.judge_original and original is not None:
+        original = batch.original
+        if p.judge_original:
             # the rule reads only the documents' texts (it splits the lines it needs itself, see
             # _last_prose): a batch of the original texts, without lines (whether a strip changed
             # them or not: comparing the texts costs more than taking them)
             docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
-        text = batch.text
         # Per document, from the end of the text: one frame built in three calls (a polars call
         # per Series operation costs more than most of these operations on a batch).
         col = pl.col
@@ -1255,7 +1245,7 @@ class TruncatedText(Rule):
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
         # a cap applies to the text as it came in, before strip actions removed lines
-        lengths = self._lengths(getattr(batch, "original", text).fill_null(""))
+        lengths = self._lengths(batch.original.fill_null(""))
         caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
         # (the values read twice below are computed once)
         frame = ends.hstack(
@@ -1670,7 +1660,7 @@ class TruncatedText(Rule):
     HASHES = 8
 
     def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
-        text = getattr(batch, "original", batch.text).fill_null("")
+        text = batch.original.fill_null("")
         lengths = self._lengths(text)
         # the three units in one frame and one group_by, read out by column (a row at a time
         # costs a Python tuple per length)

@@ -273,7 +273,7 @@ class LineTokens:
     def expanded(self) -> LineTokens:
         """The same tokens with one row of `distinct` per line (`inverse` the identity): `line`
         is then each token's line, and the first `kept` entries are in line order, each line's
-        pieces in order (`kept_in_line_order` gives those without the rest)."""
+        pieces in order."""
         n = len(self.inverse)
         if len(self.distinct) == n and np.array_equal(self.inverse, np.arange(n)):
             return self
@@ -309,22 +309,6 @@ class LineTokens:
         tokens, fewer lines referring to them (a distinct line no line refers to any more counts
         for no line)."""
         return dataclasses.replace(self, inverse=self.inverse[keep])
-
-    def kept_in_line_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """(the codes of the first `kept` tokens of every line, line after line, each line's in
-        order; how many each line has): those of `expanded()`, without building the rest of it
-        (a third of the cost)."""
-        k = self.kept
-        count = np.bincount(self.line[:k], minlength=len(self.distinct))
-        if len(self.distinct) == len(self.inverse) and np.array_equal(
-            self.inverse, np.arange(len(self.inverse))
-        ):
-            return self.code[:k], count
-        start = np.cumsum(count) - count
-        per = count[self.inverse]
-        offset = np.cumsum(per) - per
-        at = np.repeat(start[self.inverse] - offset, per) + np.arange(per.sum())
-        return self.code[:k][at], per
 
     def where(self, vocab_mask: np.ndarray) -> np.ndarray:
         """The lines (with repeats) of the tokens whose vocabulary row is set in `vocab_mask`."""

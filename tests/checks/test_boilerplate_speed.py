@@ -368,4 +368,4 @@ def test_run_total_matches_the_polars_expressions():
     start = rng.random(300) < 0.2
     start[0] = True
     plain = pl.select(_plain_run_total(pl.lit(pl.Series(x)), pl.lit(pl.Series(start)))).to_series()
-    assert np.array_equal(bp._run_total_np(x, start), plain.to_numpy())
+    assert np.array_equal(bp._run_total(x, start), plain.to_numpy())

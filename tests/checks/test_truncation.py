@@ -803,8 +803,9 @@ def plain_unbalanced(expr: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(opened)
 
 
-def test_only_a_line_with_an_opener_can_be_unbalanced():
-    from curate.checks.truncation import OPENERS
+def test_only_a_line_with_a_bracket_or_quote_can_be_unbalanced():
+    # the rule counts only the lines where _bracket_chars finds something
+    from curate.checks.truncation import _BRACKETS_AND_QUOTES
 
     alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
     frame = pl.DataFrame({"s": random_texts(5, 3000, alphabet, 12)}).with_columns(
@@ -812,7 +813,7 @@ def test_only_a_line_with_an_opener_can_be_unbalanced():
     )
     got = frame.select(
         plain_unbalanced(pl.col("s")).alias("all"),
-        pl.col("s").str.contains(OPENERS).alias("has"),
+        pl.col("s").str.contains(_BRACKETS_AND_QUOTES).alias("has"),
     )
     assert got["all"].sum() > 100
     assert not (got["all"] & ~got["has"]).any()
@@ -900,13 +901,15 @@ def test_the_last_characters_equal_a_negative_slice():
 
 def test_brackets_counted_together_equal_each_counted_apart():
     from curate.checks.base import DOC
-    from curate.checks.truncation import _unbalanced_lines
+    from curate.checks.truncation import _bracket_chars, _unbalanced
 
     alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’"
     texts = random_texts(13, 3000, alphabet, 12)
     frame = pl.DataFrame({"last": texts}, schema={"last": pl.String}).with_row_index(DOC)
     frame = frame.with_columns(pl.col("last").fill_null(""))
-    got = _unbalanced_lines(frame).sort(DOC)
+    got = frame.select(
+        DOC, _unbalanced(pl.col("last"), _bracket_chars(pl.col("last"))).alias("unbalanced")
+    ).sort(DOC)
     plain = frame.select(DOC, plain_unbalanced(pl.col("last")).alias("unbalanced"))
     assert got.to_dict(as_series=False) == plain.to_dict(as_series=False)
     assert plain["unbalanced"].sum() > 100
