@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, fill_rows, on_rows, param
 from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import batch_distinct_lines, distinct_lines, referenced_lines
 
@@ -512,7 +512,7 @@ class BoilerplateLines(Rule):
             [pl.Series(DOC, doc[keep]), pl.Series("_after_blank", after_blank[keep])]
         ).hstack(feats)
         judged = self._judge(frame)
-        return _fill_rows(pl.Series(keep), judged, 0)
+        return fill_rows(pl.Series(keep), judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
         """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
@@ -529,12 +529,12 @@ class BoilerplateLines(Rule):
         # or digit, without CJK (most lines), WORD matches once per token: the words are the
         # spaces + 1, found at a third of the regex's cost; the other lines take the regex.
         simple = lines.select(~s.str.contains(ODD_SPACING)).to_series()
-        (spaced,) = _on_rows(lines, simple, [s.str.count_matches(" ") + 1], 0)
-        (regexed,) = _on_rows(lines, ~simple, [s.str.count_matches(WORD)], 0)
+        (spaced,) = on_rows(lines, simple, [s.str.count_matches(" ") + 1], 0)
+        (regexed,) = on_rows(lines, ~simple, [s.str.count_matches(WORD)], 0)
         # CJK and unspaced scripts: only lines with a non-ASCII character can hold them, and
         # few of those do
-        (scripts,) = _on_rows(lines, lines.get_column("_u"), [s.str.contains(SCRIPTS)], False)
-        cjk, unspaced = _on_rows(
+        (scripts,) = on_rows(lines, lines.get_column("_u"), [s.str.contains(SCRIPTS)], False)
+        cjk, unspaced = on_rows(
             lines, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
         )
         lines = lines.with_columns(
@@ -548,7 +548,7 @@ class BoilerplateLines(Rule):
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
         # shorter line is short anyway), so it is counted only there
-        (upper,) = _on_rows(
+        (upper,) = on_rows(
             lines, lines.select(w >= p.short_max_words).to_series(), [s.str.count_matches(CAP)], 0
         )
         caps = upper / lines.get_column("_nw")
@@ -579,7 +579,7 @@ class BoilerplateLines(Rule):
             return lines.select(hit).to_series() if rows is None else on(rows, hit, False)
 
         def on(rows: pl.Series, expr: pl.Expr, fill: Any) -> pl.Series:
-            return _on_rows(lines, rows, [expr], fill)[0]
+            return on_rows(lines, rows, [expr], fill)[0]
 
         is_recurring = pl.repeat(False, lines.height, eager=True)
         if recurring is not None and recurring.len() > 0:
@@ -597,7 +597,7 @@ class BoilerplateLines(Rule):
             is_recurring |= on(
                 rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False
             )
-        widget, byline = _on_rows(
+        widget, byline = on_rows(
             lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
         )
         # an editor tag is a short line in brackets: the regex and its length limit run there
@@ -866,34 +866,6 @@ def _fold(lower: pl.Expr) -> pl.Expr:
     # `\s+` -> " " rewritten as: any whitespace run other than a single space -> " " (the same
     # string; most lines have only single spaces, so almost nothing is replaced: 4x faster)
     return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
-
-
-def _on_rows(
-    frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], fill: Any
-) -> list[pl.Series]:
-    """`exprs` evaluated on the rows of `frame` where `rows` holds, `fill` elsewhere: a costly
-    regex runs only on the lines its word limit leaves (pl.when evaluates every row)."""
-    needed = sorted({c for e in exprs for c in e.meta.root_names()})
-    # the needed columns filtered one by one (direct calls, no query each), one query for exprs
-    part = pl.DataFrame([frame.get_column(c).filter(rows) for c in needed])
-    part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
-    return [_fill_rows(rows, col, fill) for col in part.iter_columns()]
-
-
-def _fill_rows(rows: pl.Series, values: pl.Series, fill: Any) -> pl.Series:
-    """`values` at the rows where `rows` holds, in order, `fill` elsewhere. numpy's masked
-    assignment, several times cheaper than polars' repeat + scatter (paid a dozen times a
-    batch); polars' scatter keeps the values' nulls, if any."""
-    if values.null_count() or values.dtype not in _NUMPY_FILL:
-        out = pl.repeat(fill, rows.len(), dtype=values.dtype, eager=True)
-        return out.scatter(rows.arg_true(), values)
-    full = np.full(rows.len(), fill, dtype=values.to_numpy().dtype)
-    mask = rows.fill_null(False) if rows.null_count() else rows
-    full[mask.to_numpy()] = values.to_numpy()
-    return pl.Series(values.name, full, dtype=values.dtype)
-
-
-_NUMPY_FILL = (pl.Boolean, pl.UInt8, pl.UInt32, pl.Int32, pl.Int64, pl.Float64)
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:

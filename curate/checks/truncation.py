@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
 
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
@@ -607,16 +607,6 @@ def _prose_below(lines: pl.DataFrame) -> pl.Series:
     last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
     last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
     return pl.Series(after[1:] - after[last_of_row + 1] > 0)
-
-
-def _by_row(frame: pl.DataFrame, where: pl.Series, value: pl.Expr) -> pl.Series:
-    """Per row of `frame`, `value` (a bool, named "x") where `where` is true, false elsewhere
-    (and where `where` is null): `value` is computed on those rows alone."""
-    at = pl.Series(np.flatnonzero(where.fill_null(False).to_numpy()), dtype=pl.UInt32)
-    out = pl.Series(np.zeros(frame.height, dtype=np.bool_))
-    if len(at):
-        out = out.scatter(at, frame[at].select(value).get_column("x"))
-    return out
 
 
 def _bracket_chars(line: pl.Expr) -> pl.Expr:
@@ -1239,7 +1229,9 @@ class TruncatedText(Rule):
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
-        after_word = _by_row(ends, ends.get_column("bare"), _after_word(col("stripped")).alias("x"))
+        (after_word,) = on_rows(
+            ends, ends.get_column("bare"), [_after_word(col("stripped"))], False
+        )
         prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
@@ -1394,10 +1386,12 @@ class TruncatedText(Rule):
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
         text = pl.col("last").fill_null("")
-        strong = (~text.str.contains(BARE_ELLIPSIS) | _after_word(text)).alias("x")
-        tail_strong = _by_row(per_doc, per_doc.get_column("tail"), strong)
+        strong = ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
+        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [strong], False)
         has = per_doc.get_column("_chars").list.len() > 0
-        unbalanced = _by_row(per_doc, has, _unbalanced(pl.col("last"), pl.col("_chars")).alias("x"))
+        (unbalanced,) = on_rows(
+            per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
+        )
         per_doc = per_doc.select(
             DOC, "unterminated", "last_cont", "tail", "last_line_open"
         ).with_columns(tail_strong.alias("tail_strong"), unbalanced.alias("unbalanced"))

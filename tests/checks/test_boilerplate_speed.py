@@ -10,7 +10,7 @@ import pytest
 
 from curate.checks import boilerplate as bp
 from curate.checks import get_rule, regex_thread
-from curate.checks.base import DOC, LINE, LN, OFF, Batch
+from curate.checks.base import DOC, LINE, LN, OFF, Batch, fill_rows
 
 RULE = "boilerplate-lines"
 
@@ -42,7 +42,7 @@ def test_fill_rows_matches_repeat_and_scatter(values, fill):
     plain = pl.repeat(fill, rows.len(), dtype=values.dtype, eager=True).scatter(
         rows.arg_true(), values
     )
-    got = bp._fill_rows(rows, values, fill)
+    got = fill_rows(rows, values, fill)
     assert got.dtype == values.dtype
     assert got.to_list() == plain.to_list()
 
