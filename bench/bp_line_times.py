@@ -60,11 +60,11 @@ def main() -> None:
         cost: dict[int, float] = collections.defaultdict(float)
         state = {"line": None, "t": 0.0}
 
-        def tracer(frame, event, arg):
+        def tracer(frame, event, arg, cost=cost, state=state):
             if frame.f_code.co_filename != src:
                 return None
 
-            def local(frame, event, arg):
+            def local(frame, event, arg, cost=cost, state=state):
                 now = time.process_time()
                 if state["line"] is not None:
                     cost[state["line"]] += now - state["t"]

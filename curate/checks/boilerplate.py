@@ -564,7 +564,10 @@ class BoilerplateLines(Rule):
         b1, b2, b3 = u.last(2), u.last(3), u.last(4)
         ellipsis = ((last == 46) & (b1 == 46) & (b2 == 46)) | (
             _ELLIPSIS_CLOSERS_ASCII[last]
-            & (((b3 == 46) & (b2 == 46) & (b1 == 46)) | ((b3 == 0xE2) & (b2 == 0x80) & (b1 == 0xA6)))
+            & (
+                ((b3 == 46) & (b2 == 46) & (b1 == 46))
+                | ((b3 == 0xE2) & (b2 == 0x80) & (b1 == 0xA6))
+            )
         )
         terminal = _TERMINAL_ASCII[last] & ~ellipsis
         rows = last >= 128
@@ -599,14 +602,7 @@ class BoilerplateLines(Rule):
         # [line]: the line is a phrase between non-letters, so it has as many letters as the
         # phrase: a line with more ASCII letters than the longest phrase has characters is none
         phrase = rx_hit("line", f.letters <= _longest(phrases, "line"))
-        # [start]: a short line's first letter is the first letter of the phrase it starts with;
-        # an ASCII line (only an ASCII phrase can match it) starting with a letter needs one
-        # that an ASCII phrase starts with (_first_letters)
-        rows = w <= p.phrase_max_words
-        firsts = _first_letters(phrases, "start")
-        if firsts is not None:
-            rows &= non_ascii | ~_LETTER_ASCII[first] | firsts[first | _U8(32)]
-        phrase |= rx_hit("start", rows)
+        phrase |= rx_hit("start", w <= p.phrase_max_words)
         phrase |= rx_hit("anywhere", w <= p.notice_max_words)
 
         is_recurring = np.zeros(n, dtype=bool)
@@ -914,7 +910,9 @@ class _Utf8:
         if arr.type != pa.large_string():
             arr = arr.cast(pa.large_string())
         _, offsets, data = arr.buffers()
-        self.offsets = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+        self.offsets = np.frombuffer(offsets, dtype=np.int64)[
+            arr.offset : arr.offset + len(arr) + 1
+        ]
         self.start = self.offsets[:-1]
         self.size = np.diff(self.offsets)
         if not self.size.all():
@@ -953,7 +951,7 @@ class _Facts(NamedTuple):
     top: np.ndarray  # its largest byte (>= 128: a character outside ASCII)
     spaces: np.ndarray  # " " characters
     odd_start: np.ndarray  # a token (first, or after a space) starts with neither an ASCII
-    # letter nor a digit
+    # letter nor a digit, nor with another character then one
     controls: np.ndarray  # holds a control character up to \r (\t \n \v \f \r among them)
     upper_starts: np.ndarray  # A-Z first or after a space
     letters: np.ndarray  # ASCII letters
@@ -987,7 +985,14 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     after[starts] = True
     letter = ((d | _U8(32)) - _U8(97)) < 26
     digit = (d - _U8(48)) < 10
-    odd = after > (letter | digit)
+    alnum = letter | digit
+    odd = after > alnum
+    # a token starting with another character (not a space: two spaces are an empty token) and
+    # then a letter or digit ("(see", "$5") holds one too (a string's last byte has no next)
+    then = np.zeros(len(d), dtype=bool)
+    then[:-1] = alnum[1:]
+    then[starts[1:] - 1] = False
+    odd &= sp | ~then
     upper = (d - _U8(65)) < 26
     upper &= after
     top = np.maximum.reduceat(d, starts)
@@ -1008,9 +1013,7 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     )
 
 
-def _on(
-    strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any
-) -> Any:
+def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any) -> Any:
     """`exprs` (over pl.col(strings.name)) on the rows of `strings` where `rows` holds, `fill`
     elsewhere, as numpy arrays (one, or a list for a list of expressions): a costly test runs
     only on the rows that can need it."""
@@ -1059,26 +1062,8 @@ def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> 
     return max(map(len, dict(phrases).get(section, ())), default=0)
 
 
-@lru_cache(maxsize=32)
-def _first_letters(
-    phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str
-) -> np.ndarray | None:
-    """Per byte value, is it the (lower-case) first letter of an ASCII phrase of `section`?
-    None when an ASCII phrase has no letter (a line may match it wherever its letters are)."""
-    table = np.zeros(256, dtype=bool)
-    for phrase in dict(phrases).get(section, ()):
-        if not phrase.isascii():
-            continue  # an ASCII line cannot hold it
-        letters = [c for c in phrase if c.isalpha()]
-        if not letters:
-            return None
-        table[ord(letters[0].lower())] = True
-    return table
-
-
-# ASCII whitespace (\s on ASCII), ASCII letters
+# ASCII whitespace (\s on ASCII)
 _WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
-_LETTER_ASCII = _byte_table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 HASH_SEED = 0x5EED
 SAMPLE_CHARS = 200  # characters kept of a sampled line's text
