@@ -645,3 +645,22 @@ def test_ascii_byte_tables_match_the_regexes():
     for closer in "\"')]":
         assert pl.Series(["ab..." + closer]).str.contains(bp.ELLIPSIS).item()
         assert bp._ELLIPSIS_CLOSERS_ASCII[ord(closer)]
+
+
+def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
+    # top_k over (count down, hash up) is the set sort + head gives (hashes are distinct; many
+    # counts tie)
+    rng = np.random.default_rng(8)
+    counts = pl.DataFrame(
+        {
+            "h": pl.Series(rng.permutation(5000) * 7_919_000_003, dtype=pl.UInt64),
+            "n": pl.Series(rng.integers(1, 4, 5000), dtype=pl.UInt32),
+        }
+    )
+    plain = counts.sort(["n", "h"], descending=[True, False]).head(bp.SAMPLE_TEXTS)
+    fast = counts.top_k(bp.SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True])
+    assert set(fast.get_column("h").to_list()) == set(plain.get_column("h").to_list())
+    texts = [f"item {chr(97 + i % 26)}" for i in range(400)]
+    batch = Batch.from_texts(pl.Series(["\n".join(texts[i : i + 9]) for i in range(0, 400, 7)]))
+    sampled = _rule().collect(batch)["texts"].get_column("t").to_list()
+    assert sorted(sampled) == sorted(set(texts))
