@@ -1022,11 +1022,12 @@ def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fi
     many = isinstance(exprs, list)
     exprs = exprs if many else [exprs]
     out = [np.full(len(rows), fill) for _ in exprs]
-    idx = np.flatnonzero(rows)
-    if len(idx):
-        part = strings.gather(idx).to_frame().select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+    if rows.any():
+        # (a filter by mask costs a fifth of a gather by index)
+        part = strings.filter(pl.Series(rows, dtype=pl.Boolean)).to_frame()
+        part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
         for o, col in zip(out, part.iter_columns(), strict=True):
-            o[idx] = col.to_numpy()
+            o[rows] = col.to_numpy()
     return out if many else out[0]
 
 
