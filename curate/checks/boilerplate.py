@@ -607,7 +607,10 @@ class BoilerplateLines(Rule):
 
         is_recurring = np.zeros(n, dtype=bool)
         if recurring is not None and recurring.len() > 0:
-            rows = text.str.len_chars().to_numpy() <= p.recurring_max_chars
+            # a line has at most as many characters as bytes, as many on an ASCII line
+            rows = u.size <= p.recurring_max_chars
+            longer = non_ascii & ~rows
+            rows |= _on(text, longer, s.str.len_chars() <= p.recurring_max_chars, False)
             # a full sentence found in many documents is syndicated or quoted text: the
             # duplicate rules decide about it, not the template detector
             if not p.recurring_sentences:
