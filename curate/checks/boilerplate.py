@@ -5,9 +5,9 @@ text, medium, short) and may carry a *hard* boilerplate reason (a phrase from th
 lists, a widget of tiny tokens, a line without letters, an editor tag, a byline or dateline, a list
 of links, a line recurring across the corpus). Short and medium lines without a hard reason are
 then judged by their context, as jusText does: a short line between two content paragraphs is a
-subheading or a list item, a short line among menus is a menu. Everything is a polars expression
-over the batch's lines; the corpus pass counts line hashes, never keeps texts beyond a small sample
-of the most frequent lines for the report.
+subheading or a list item, a short line among menus is a menu. Everything runs over all the
+batch's lines at once (polars expressions, numpy over the lines' bytes); the corpus pass counts
+line hashes, never keeps texts beyond a small sample of the most frequent lines for the report.
 """
 
 from __future__ import annotations
@@ -968,8 +968,9 @@ class _Facts(NamedTuple):
         return (np.uint8, np.int32, bool, bool, np.int32, np.int32, bool, bool)
 
 
-# bytes per block of _Utf8.facts: its temporary arrays stay below glibc's threshold for memory
-# of their own (128 KiB: above it, each array costs a fresh mapping and its page faults)
+# bytes per block of _Utf8.facts: its temporary arrays stay below glibc's thresholds for memory
+# of their own and for handing freed memory back (128 KiB each: above them, every array costs a
+# fresh mapping and its page faults, measured 2-3x the arithmetic on whole-batch arrays)
 BLOCK_BYTES = 1 << 16
 _U8 = np.uint8
 
@@ -978,7 +979,7 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     """_Facts of the strings starting at `starts` in the bytes `d` (uint8 arithmetic wraps:
     `d - 65 < 26` is A-Z)."""
     any_ = np.logical_or.reduceat
-    # counts of at most 65535 fit 16 bits (a block longer than that is one string)
+    # a block of at most 65535 bytes counts in 16 bits
     dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
 
     def count(mask: np.ndarray) -> np.ndarray:
