@@ -504,18 +504,17 @@ class BoilerplateLines(Rule):
         after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
-            # once per distinct non-blank line, then per line by its row among them
+            # once per distinct non-blank line, then per line by its row among them (in numpy:
+            # the judgement reads numpy arrays)
             feats = self._features(stripped.gather(rows).alias("_s").to_frame(), recurring)
             at = np.zeros(len(strings), dtype=np.int64)
             at[rows] = np.arange(len(rows))
-            feats = feats.drop("_s")[at[inverse[keep]]]
+            line_rows = at[inverse[keep]]
         else:  # the plain way, line by line (tests compare the two)
             feats = self._features(stripped.gather(inverse[keep]).alias("_s").to_frame(), recurring)
-            feats = feats.drop("_s")
-        frame = pl.DataFrame(
-            [pl.Series(DOC, doc[keep]), pl.Series("_after_blank", after_blank[keep])]
-        ).hstack(feats)
-        judged = self._judge(frame)
+            line_rows = slice(None)
+        columns = {c: feats.get_column(c).to_numpy()[line_rows] for c in feats.columns if c != "_s"}
+        judged = self._judge({DOC: doc[keep], "_after_blank": after_blank[keep], **columns})
         return fill_rows(pl.Series(keep), judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
@@ -682,21 +681,29 @@ class BoilerplateLines(Rule):
             ]
         )
 
-    def _judge(self, lines: pl.DataFrame) -> pl.Series:
+    def _judge(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
-        the line's text features (`_features`, without `_s`), each document's lines in order.
+        the line's text features (`_features`, without `_s`), each document's lines in order (a
+        frame, or its columns as numpy arrays).
 
         In numpy: every per-document window is a fill or a cumulative sum over the whole batch
         bounded by the document's first and last row (f, e), as the polars expressions it
         replaces did (a dozen queries on every batch; tests/checks/test_boilerplate_speed.py
         keeps them as the definition and compares)."""
         p = self.params
-        col = lines.get_column
-        doc = col(DOC).to_numpy()
-        w = col("_w").to_numpy().astype(np.float64)
-        terminal = col("_t").to_numpy()
-        caps = col("_caps").to_numpy()
-        why = col("_why").to_numpy()
+
+        def col(name: str) -> np.ndarray:
+            return (
+                lines.get_column(name).to_numpy()
+                if isinstance(lines, pl.DataFrame)
+                else lines[name]
+            )
+
+        doc = col(DOC)
+        w = col("_w").astype(np.float64)
+        terminal = col("_t")
+        caps = col("_caps")
+        why = col("_why")
         n = len(doc)
         j = np.arange(n, dtype=np.int64)
         st = np.ones(n, dtype=bool)  # first judged line of a document
@@ -714,11 +721,11 @@ class BoilerplateLines(Rule):
         # prose_min_run consecutive medium lines in sentence case are one paragraph; a blank
         # line ends a run (hard-wrapped lines follow each other directly)
         pr = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
-        run_start = st | col("_after_blank").to_numpy()
+        run_start = st | col("_after_blank")
         run_start[1:] |= pr[1:] != pr[:-1]
         prose = pr & (_run_total(pr.astype(np.int64), run_start) >= p.prose_min_run)
         # shape: content (long line or prose), hard boilerplate, or undecided (short or medium)
-        content_anchor = ~is_hard & (col("_long").to_numpy() | prose)
+        content_anchor = ~is_hard & (col("_long") | prose)
         anchored = is_hard | content_anchor
         # nearest anchor above and below (within the document) and how many non-blank lines
         # away it is; the document edges count as boilerplate
@@ -746,7 +753,7 @@ class BoilerplateLines(Rule):
         inside = has_next & (cid == cnext) & (cid > 0) & (cw == most) & (p.span_max_gap > 0)
         # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
         # content down to the next long or hard line
-        colon = col("_colon").to_numpy().astype(np.int64)
+        colon = col("_colon").astype(np.int64)
         seen = np.cumsum(colon) - colon
         block = st | anchored
         block_start = np.where(block, j, _neighbours(block)[0])  # row 0 starts a block
