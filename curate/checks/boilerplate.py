@@ -5,9 +5,9 @@ text, medium, short) and may carry a *hard* boilerplate reason (a phrase from th
 lists, a widget of tiny tokens, a line without letters, an editor tag, a byline or dateline, a list
 of links, a line recurring across the corpus). Short and medium lines without a hard reason are
 then judged by their context, as jusText does: a short line between two content paragraphs is a
-subheading or a list item, a short line among menus is a menu. Everything is a polars expression
-over the batch's lines; the corpus pass counts line hashes, never keeps texts beyond a small sample
-of the most frequent lines for the report.
+subheading or a list item, a short line among menus is a menu. Everything runs over all the
+batch's lines at once (polars expressions, numpy over the lines' bytes); the corpus pass counts
+line hashes, never keeps texts beyond a small sample of the most frequent lines for the report.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, fill_rows, on_rows, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, fill_rows, param
 from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import batch_distinct_lines, distinct_lines, referenced_lines
 
@@ -47,6 +48,8 @@ ELLIPSIS = r"(?:\.\.\.|…)[\"'”’»)\]]?$"
 # CJK characters are excluded (two Chinese characters are a word).
 _TINY = r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]{1,2}"
 WIDGET = rf"^{_TINY}(?:\s+{_TINY}){{0,7}}$"
+# a widget on a line with single spaces only: 8 tokens of 2 characters and 7 spaces
+WIDGET_MAX_BYTES = 8 * 2 + 7
 # Editor and reporter tags at the end of Indonesian/Malay news: "(esn)", "(ant/dn)", "(*)".
 # ("{1,12}" is checked apart, by EDITOR_TAG_MAX_CHARS: twelve copies of the Unicode \w class made
 # the regex cost 4 ms to compile, paid in every batch; see _features)
@@ -58,8 +61,9 @@ EDITOR_TAG_MAX_CHARS = 12
 LETTER = r"[\p{L}\x{345}]"
 # Bylines: "By Jane Doe", "Oleh: Budi", "Von Max Muster", "Par Jean Dupont", "Por Ana Ruiz",
 # "Door Jan Jansen", "Автор: Иван Петров" (a name follows; the whole line stays short).
+BYLINE_WORDS = ("by", "oleh", "von", "par", "por", "door", "автор", "от")
 BYLINE = (
-    r"^(?i:by|oleh|von|par|por|door|автор|от)\s*:?\s+"
+    rf"^(?i:{'|'.join(BYLINE_WORDS)})\s*:?\s+"
     rf"\p{{Lu}}{LETTER}*(?:[\s.,'&-]+{LETTER}+){{0,5}}\s*$"
 )
 # Datelines and timestamps: a short line made of a date or a time and a few words
@@ -500,155 +504,206 @@ class BoilerplateLines(Rule):
         after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
-            # once per distinct non-blank line, then per line by its row among them
+            # once per distinct non-blank line, then per line by its row among them (in numpy:
+            # the judgement reads numpy arrays)
             feats = self._features(stripped.gather(rows).alias("_s").to_frame(), recurring)
             at = np.zeros(len(strings), dtype=np.int64)
             at[rows] = np.arange(len(rows))
-            feats = feats.drop("_s")[at[inverse[keep]]]
+            line_rows = at[inverse[keep]]
         else:  # the plain way, line by line (tests compare the two)
             feats = self._features(stripped.gather(inverse[keep]).alias("_s").to_frame(), recurring)
-            feats = feats.drop("_s")
-        frame = pl.DataFrame(
-            [pl.Series(DOC, doc[keep]), pl.Series("_after_blank", after_blank[keep])]
-        ).hstack(feats)
-        judged = self._judge(frame)
+            line_rows = slice(None)
+        columns = {c: feats.get_column(c).to_numpy()[line_rows] for c in feats.columns if c != "_s"}
+        judged = self._judge({DOC: doc[keep], "_after_blank": after_blank[keep], **columns})
         return fill_rows(pl.Series(keep), judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
-        """Per line text `_s`: words `_w`, sentence end `_t`, share of capitalised words
-        `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 + index in REASONS), ends in
-        a colon `_colon`."""
+        """Per line text `_s` (stripped, not blank): words `_w`, sentence end `_t`, share of
+        capitalised words `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 +
+        index in REASONS), ends in a colon `_colon`.
+
+        Speed: most lines are ASCII, and on ASCII text a regex's question is often one about
+        bytes. numpy answers it over the lines' UTF-8 bytes (`_Utf8.facts`: a few passes over
+        the bytes for all the answers, without a regex search's cost per line), and each regex
+        runs only on the lines the bytes leave open (a line without a digit holds no date, a
+        single-spaced ASCII line of more than 23 bytes is no widget, ...). Each shortcut gives
+        exactly what the regex gives (tests/checks/test_boilerplate_speed.py keeps the regexes
+        alone as the definition and compares)."""
         p = self.params
         rx = self._regexes()
         s = pl.col("_s")
-        lines = lines.with_columns(
-            s.str.to_lowercase().alias("_l"),
-            (s.str.len_bytes() != s.str.len_chars()).alias("_u"),
-        )
+        text = lines.get_column("_s")
+        n = lines.height
+        u = _Utf8(text)
+        f = u.facts()
+        non_ascii = f.top >= 128
+        last = u.last(1)
+        first = u.data[u.start] if n else np.zeros(0, dtype=np.uint8)
+
         # Words. On a line whose spaces are single and separate tokens that each hold a letter
         # or digit, without CJK (most lines), WORD matches once per token: the words are the
-        # spaces + 1, found at a third of the regex's cost; the other lines take the regex.
-        simple = lines.select(~s.str.contains(ODD_SPACING)).to_series()
-        (spaced,) = on_rows(lines, simple, [s.str.count_matches(" ") + 1], 0)
-        (regexed,) = on_rows(lines, ~simple, [s.str.count_matches(WORD)], 0)
-        # CJK and unspaced scripts: only lines with a non-ASCII character can hold them, and
-        # few of those do
-        (scripts,) = on_rows(lines, lines.get_column("_u"), [s.str.contains(SCRIPTS)], False)
-        cjk, unspaced = on_rows(
-            lines, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
+        # spaces + 1 (`simple`: ODD_SPACING finds nothing). An ASCII line whose whitespace is
+        # single spaces between tokens that start with a letter or digit is simple; the regex
+        # decides on the others, and WORD counts the words of the lines that are not simple.
+        rows = non_ascii | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
+        simple = ~rows
+        simple[rows] = ~_on(text, rows, s.str.contains(ODD_SPACING), False)[rows]
+        nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
+        nw[~simple] = _on(text, ~simple, s.str.count_matches(WORD), 0)[~simple]
+        # CJK and unspaced scripts: only lines with a byte that can start such a character
+        # (_script_lead) can hold them, and few of those do
+        scripts = _on(text, f.script_lead, s.str.contains(SCRIPTS), False)
+        cjk, unspaced = _on(
+            text, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
         )
-        lines = lines.with_columns(
-            (spaced + regexed).alias("_nw"), cjk.alias("_cjk"), unspaced.alias("_uns")
+        w = nw + cjk / 2 + unspaced / 4
+        # sentence end: TERMINAL and ELLIPSIS read the line's last characters; a line ending in
+        # an ASCII character is answered from its last four bytes (an ellipsis is "..." or the
+        # three bytes of "…", then maybe a closing character), the others by the regexes
+        b1, b2, b3 = u.last(2), u.last(3), u.last(4)
+        ellipsis = ((last == 46) & (b1 == 46) & (b2 == 46)) | (
+            _ELLIPSIS_CLOSERS_ASCII[last]
+            & (
+                ((b3 == 46) & (b2 == 46) & (b1 == 46))
+                | ((b3 == 0xE2) & (b2 == 0x80) & (b1 == 0xA6))
+            )
         )
-        w = pl.col("_w")
-        lines = lines.with_columns(
-            (pl.col("_nw") + pl.col("_cjk") / 2 + pl.col("_uns") / 4).alias("_w"),
-            (s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS)).alias("_t"),
-        )
+        terminal = _TERMINAL_ASCII[last] & ~ellipsis
+        rows = last >= 128
+        terminal[rows] = _on(
+            text, rows, s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS), False
+        )[rows]
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
-        # shorter line is short anyway), so it is counted only there
-        (upper,) = on_rows(
-            lines, lines.select(w >= p.short_max_words).to_series(), [s.str.count_matches(CAP)], 0
-        )
-        caps = upper / lines.get_column("_nw")
-        lines = lines.with_columns(caps.fill_nan(1.0).fill_null(1.0).alias("_caps"))
-        w = pl.col("_w")
-        terminal = pl.col("_t")
-        lines = lines.with_columns(
-            ((w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)).alias("_long")
-        )
-        long = pl.col("_long")
-        # the lines each word-limited reason can hit
-        start_rows, notice_rows, short_rows, date_rows, open_rows = lines.select(
-            (w <= p.phrase_max_words).alias("a"),
-            (w <= p.notice_max_words).alias("b"),
-            (w <= SHORT_REASONS_MAX_WORDS).alias("c"),
-            ((w <= 8) & ~terminal).alias("d"),
-            (~terminal).alias("e"),
-        ).iter_columns()
+        # shorter line is short anyway), so it is counted only there; on an ASCII line, CAP
+        # matches at each A-Z first or after a space (its only whitespace without controls)
+        cap_rows = w >= p.short_max_words
+        rows = cap_rows & (non_ascii | f.controls)
+        upper = np.where(cap_rows & ~rows, f.upper_starts, 0).astype(np.int64)
+        upper[rows] = _on(text, rows, s.str.count_matches(CAP), 0)[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            caps = upper / nw
+        caps[np.isnan(caps)] = 1.0
+        long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
 
-        def rx_hit(key: str, rows: pl.Series | None) -> pl.Series:
+        low = text.str.to_lowercase().alias("_l")
+        phrases = tuple(self._phrases().items())
+
+        def rx_hit(key: str, rows: np.ndarray) -> np.ndarray:
             # (the [start] alternation of ~500 phrases costs ~7 ms to compile: once per process
             # on the rule's own thread (regex_thread), then it matches 2.5x faster than a join
             # on the phrases' first characters did)
             pattern = rx[key]
             if pattern is None:
-                return pl.repeat(False, lines.height, eager=True)
-            hit = pl.col("_l").str.contains(pattern)
-            return lines.select(hit).to_series() if rows is None else on(rows, hit, False)
+                return np.zeros(n, dtype=bool)
+            return _on(low, rows, pl.col("_l").str.contains(pattern), False)
 
-        def on(rows: pl.Series, expr: pl.Expr, fill: Any) -> pl.Series:
-            return on_rows(lines, rows, [expr], fill)[0]
+        # [line]: the line is a phrase between non-letters, so it has as many letters as the
+        # phrase: a line with more ASCII letters than the longest phrase has characters is none
+        phrase = rx_hit("line", f.letters <= _longest(phrases, "line"))
+        phrase |= rx_hit("start", w <= p.phrase_max_words)
+        phrase |= rx_hit("anywhere", w <= p.notice_max_words)
 
-        is_recurring = pl.repeat(False, lines.height, eager=True)
+        is_recurring = np.zeros(n, dtype=bool)
         if recurring is not None and recurring.len() > 0:
-            rows = lines.select(
-                (s.str.len_chars() <= p.recurring_max_chars)
-                # a full sentence found in many documents is syndicated or quoted text: the
-                # duplicate rules decide about it, not the template detector
-                & (pl.lit(True) if p.recurring_sentences else ~long)
-            ).to_series()
-            # the key (line_key); a line without whitespace but single spaces (simple) needs
-            # no whitespace fold, and few lines have other whitespace
+            # a line has at most as many characters as bytes, as many on an ASCII line
+            rows = u.size <= p.recurring_max_chars
+            longer = non_ascii & ~rows
+            rows |= _on(text, longer, s.str.len_chars() <= p.recurring_max_chars, False)
+            # a full sentence found in many documents is syndicated or quoted text: the
+            # duplicate rules decide about it, not the template detector
+            if not p.recurring_sentences:
+                rows &= ~long
+            # the key (line_key): a line without whitespace but single spaces (simple) needs
+            # no whitespace fold, and one without a digit no digit fold (most lines)
             known = recurring.implode()
-            digits = pl.col("_l").str.replace_all(r"[0-9]", "0")
-            is_recurring = on(rows & simple, digits.hash(seed=HASH_SEED).is_in(known), False)
-            is_recurring |= on(
-                rows & ~simple, _fold(pl.col("_l")).hash(seed=HASH_SEED).is_in(known), False
+            lowered = pl.col("_l")
+            is_recurring = _on(
+                low, rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known), False
             )
-        widget, byline = on_rows(
-            lines, short_rows, [s.str.contains(WIDGET), s.str.contains(BYLINE) & (w <= 7)], False
-        )
+            digits = lowered.str.replace_all(r"[0-9]", "0")
+            is_recurring |= _on(
+                low, rows & simple & f.digits, digits.hash(seed=HASH_SEED).is_in(known), False
+            )
+            is_recurring |= _on(
+                low, rows & ~simple, _fold(lowered).hash(seed=HASH_SEED).is_in(known), False
+            )
+        short = w <= SHORT_REASONS_MAX_WORDS
+        # a widget has at most 8 tokens of at most 2 characters: on a simple ASCII line (single
+        # spaces), at most WIDGET_MAX_BYTES bytes
+        rows = short & (non_ascii | ~simple | (u.size <= WIDGET_MAX_BYTES))
+        widget = _on(text, rows, s.str.contains(WIDGET), False)
+        # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
+        # letter of an ASCII one
+        rows = (w <= 7) & (non_ascii | _BYLINE_FIRST[first])
+        byline = _on(text, rows, s.str.contains(BYLINE), False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
-        tag_rows = lines.select(
-            pl.lit(short_rows) & s.str.starts_with("(") & s.str.ends_with(")")
-        ).to_series()
-        editor_tag = on(
-            tag_rows,
+        rows = short & (first == 40) & (last == 41)
+        editor_tag = _on(
+            text,
+            rows,
             s.str.contains(EDITOR_TAG)
             & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= EDITOR_TAG_MAX_CHARS + 1),
             False,
         )
+        # a line with an ASCII letter has a letter; a line without one asks the regex if it
+        # has other characters
+        rows = f.letters == 0
+        symbols = rows & ~_on(text, rows & non_ascii, s.str.contains(r"\p{L}"), False)
+        # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
+        rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
+        datetime = _on(text, rows, s.str.contains(DATETIME), False)
+        rows = ~terminal
+        link_list = _on(text, rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False)
         hard = {
-            "phrase": rx_hit("line", None)
-            | rx_hit("start", start_rows)
-            | rx_hit("anywhere", notice_rows),
+            "phrase": phrase,
             "widget": widget,
-            "symbols": ~lines.get_column("_s").str.contains(r"\p{L}"),
+            "symbols": symbols,
             "editor_tag": editor_tag,
             "byline": byline,
-            "datetime": on(date_rows, s.str.contains(DATETIME), False),
-            "link_list": on(open_rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False),
+            "datetime": datetime,
+            "link_list": link_list,
             "recurring": is_recurring,
         }
-        # the first reason that holds (a null counts as not holding), in numpy: a when/then
-        # chain over eight literal series cost more
-        why = np.zeros(lines.height, dtype=np.uint8)
+        # the first reason that holds
+        why = np.zeros(n, dtype=np.uint8)
         for reason in reversed(list(hard)):
-            hit = hard[reason]
-            hit = hit.fill_null(False) if hit.null_count() else hit
-            why[hit.to_numpy()] = REASONS.index(reason) + 1
-        lines = lines.with_columns(
-            pl.Series("_why", why, dtype=pl.UInt8), s.str.ends_with(":").alias("_colon")
+            why[hard[reason]] = REASONS.index(reason) + 1
+        return pl.DataFrame(
+            [
+                text,
+                pl.Series("_w", w, dtype=pl.Float64),
+                pl.Series("_t", terminal, dtype=pl.Boolean),
+                pl.Series("_caps", caps, dtype=pl.Float64),
+                pl.Series("_long", long, dtype=pl.Boolean),
+                pl.Series("_why", why, dtype=pl.UInt8),
+                pl.Series("_colon", last == 58, dtype=pl.Boolean),
+            ]
         )
-        return lines.select("_s", "_w", "_t", "_caps", "_long", "_why", "_colon")
 
-    def _judge(self, lines: pl.DataFrame) -> pl.Series:
+    def _judge(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
-        the line's text features (`_features`, without `_s`), each document's lines in order.
+        the line's text features (`_features`, without `_s`), each document's lines in order (a
+        frame, or its columns as numpy arrays).
 
         In numpy: every per-document window is a fill or a cumulative sum over the whole batch
         bounded by the document's first and last row (f, e), as the polars expressions it
         replaces did (a dozen queries on every batch; tests/checks/test_boilerplate_speed.py
         keeps them as the definition and compares)."""
         p = self.params
-        col = lines.get_column
-        doc = col(DOC).to_numpy()
-        w = col("_w").to_numpy().astype(np.float64)
-        terminal = col("_t").to_numpy()
-        caps = col("_caps").to_numpy()
-        why = col("_why").to_numpy()
+
+        def col(name: str) -> np.ndarray:
+            return (
+                lines.get_column(name).to_numpy()
+                if isinstance(lines, pl.DataFrame)
+                else lines[name]
+            )
+
+        doc = col(DOC)
+        w = col("_w").astype(np.float64)
+        terminal = col("_t")
+        caps = col("_caps")
+        why = col("_why")
         n = len(doc)
         j = np.arange(n, dtype=np.int64)
         st = np.ones(n, dtype=bool)  # first judged line of a document
@@ -666,11 +721,11 @@ class BoilerplateLines(Rule):
         # prose_min_run consecutive medium lines in sentence case are one paragraph; a blank
         # line ends a run (hard-wrapped lines follow each other directly)
         pr = (caps < p.prose_max_caps) & (w >= p.short_max_words) & ~is_hard
-        run_start = st | col("_after_blank").to_numpy()
+        run_start = st | col("_after_blank")
         run_start[1:] |= pr[1:] != pr[:-1]
         prose = pr & (_run_total(pr.astype(np.int64), run_start) >= p.prose_min_run)
         # shape: content (long line or prose), hard boilerplate, or undecided (short or medium)
-        content_anchor = ~is_hard & (col("_long").to_numpy() | prose)
+        content_anchor = ~is_hard & (col("_long") | prose)
         anchored = is_hard | content_anchor
         # nearest anchor above and below (within the document) and how many non-blank lines
         # away it is; the document edges count as boilerplate
@@ -698,7 +753,7 @@ class BoilerplateLines(Rule):
         inside = has_next & (cid == cnext) & (cid > 0) & (cw == most) & (p.span_max_gap > 0)
         # a list introduced by a colon right after content ("Tour dates:", "You will need:") is
         # content down to the next long or hard line
-        colon = col("_colon").to_numpy().astype(np.int64)
+        colon = col("_colon").astype(np.int64)
         seen = np.cumsum(colon) - colon
         block = st | anchored
         block_start = np.where(block, j, _neighbours(block)[0])  # row 0 starts a block
@@ -788,8 +843,10 @@ class BoilerplateLines(Rule):
             keyed = texts = lines.filter(t != "").with_columns(key)
         counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
         # texts only for the few most frequent lines of the batch: the report names them (the
-        # smallest text of a hash, so that any order of batches keeps the same one)
-        top = counts.sort(["n", "h"], descending=[True, False]).head(SAMPLE_TEXTS).select("h")
+        # smallest text of a hash, so that any order of batches keeps the same one); the hashes
+        # are distinct, so the first SAMPLE_TEXTS by (count down, hash up) are one set, which
+        # top_k finds without sorting every hash
+        top = counts.top_k(SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True]).select("h")
         texts = (
             texts.join(top, on="h", how="semi")
             .group_by("h")
@@ -850,6 +907,177 @@ class BoilerplateLines(Rule):
             "recurring_lines": int(finished["hashes"].len()),
         }
 
+
+# -- bytes: what numpy answers for ASCII text (see _features) --------------------------------------
+
+
+class _Utf8:
+    """A column of non-empty strings as its UTF-8 bytes (`data`), each string's first byte
+    (`start`) and length in bytes (`size`)."""
+
+    def __init__(self, strings: pl.Series) -> None:
+        arr = strings.to_arrow()
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if arr.type != pa.large_string():
+            arr = arr.cast(pa.large_string())
+        _, offsets, data = arr.buffers()
+        self.offsets = np.frombuffer(offsets, dtype=np.int64)[
+            arr.offset : arr.offset + len(arr) + 1
+        ]
+        self.start = self.offsets[:-1]
+        self.size = np.diff(self.offsets)
+        if not self.size.all():
+            raise ValueError("_Utf8 needs non-empty strings")
+        total = int(self.offsets[-1]) if len(arr) else 0
+        self.data = np.frombuffer(data, dtype=np.uint8)[:total] if total else np.zeros(0, np.uint8)
+
+    def last(self, k: int) -> np.ndarray:
+        """Per string, its k-th byte from the end (0 when it has fewer bytes)."""
+        if not len(self.data):
+            return np.zeros(len(self.size), dtype=np.uint8)
+        at = np.maximum(self.offsets[1:] - k, 0)
+        return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
+
+    def facts(self) -> _Facts:
+        """What the strings' bytes tell (see _Facts), computed a block of strings at a time: the
+        temporary arrays stay small, in the CPU's cache and in memory the allocator reuses
+        (whole-column arrays cost more in page faults than in arithmetic)."""
+        n = len(self.size)
+        parts = []
+        # blocks of whole strings of about BLOCK_BYTES (a longer string is a block of its own)
+        cuts = np.searchsorted(self.offsets, np.arange(0, len(self.data), BLOCK_BYTES), "right")
+        bounds = np.unique(np.concatenate([[0], cuts - 1, [n]]))
+        for i0, i1 in zip(bounds[:-1], bounds[1:], strict=True):
+            o0, o1 = self.offsets[i0], self.offsets[i1]
+            parts.append(_block_facts(self.data[o0:o1], self.start[i0:i1] - o0))
+        if not parts:
+            return _Facts(*(np.zeros(0, dtype=t) for t in _Facts.types()))
+        return _Facts(*(np.concatenate(col) for col in zip(*parts, strict=True)))
+
+
+class _Facts(NamedTuple):
+    """Per string, from its bytes; exact on every string, whatever its characters (the ASCII
+    bytes of UTF-8 text are its ASCII characters and nothing else)."""
+
+    top: np.ndarray  # its largest byte (>= 128: a character outside ASCII)
+    spaces: np.ndarray  # " " characters
+    odd_start: np.ndarray  # a token (first, or after a space) starts with neither an ASCII
+    # letter nor a digit, nor with another character then one
+    controls: np.ndarray  # holds a control character up to \r (\t \n \v \f \r among them)
+    upper_starts: np.ndarray  # A-Z first or after a space
+    letters: np.ndarray  # ASCII letters
+    digits: np.ndarray  # holds a digit 0-9
+    script_lead: np.ndarray  # holds a byte that can start a character of SCRIPTS (_script_lead)
+
+    @staticmethod
+    def types() -> tuple[type, ...]:
+        return (np.uint8, np.int32, bool, bool, np.int32, np.int32, bool, bool)
+
+
+# bytes per block of _Utf8.facts: its temporary arrays stay below glibc's thresholds for memory
+# of their own and for handing freed memory back (128 KiB each: above them, every array costs a
+# fresh mapping and its page faults, measured 2-3x the arithmetic on whole-batch arrays)
+BLOCK_BYTES = 1 << 16
+_U8 = np.uint8
+
+
+def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """_Facts of the strings starting at `starts` in the bytes `d` (uint8 arithmetic wraps:
+    `d - 65 < 26` is A-Z)."""
+    any_ = np.logical_or.reduceat
+    # a block of at most 65535 bytes counts in 16 bits
+    dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(mask.view(np.uint8), starts, dtype=dtype).astype(np.int32)
+
+    sp = d == 32
+    after = np.empty(len(d), dtype=bool)  # first in its string or after a space
+    after[1:] = sp[:-1]
+    after[starts] = True
+    letter = ((d | _U8(32)) - _U8(97)) < 26
+    digit = (d - _U8(48)) < 10
+    alnum = letter | digit
+    odd = after > alnum
+    # a token starting with another character (not a space: two spaces are an empty token) and
+    # then a letter or digit ("(see", "$5") holds one too (a string's last byte has no next)
+    then = np.zeros(len(d), dtype=bool)
+    then[:-1] = alnum[1:]
+    then[starts[1:] - 1] = False
+    odd &= sp | ~then
+    upper = (d - _U8(65)) < 26
+    upper &= after
+    top = np.maximum.reduceat(d, starts)
+    if top.max() >= 0xE0:
+        lead = _script_lead(d)
+        script_lead = any_(lead, starts)
+    else:
+        script_lead = np.zeros(len(starts), dtype=bool)
+    return (
+        top,
+        count(sp),
+        any_(odd, starts),
+        any_(d < 14, starts),
+        count(upper),
+        count(letter),
+        any_(digit, starts),
+        script_lead,
+    )
+
+
+def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any) -> Any:
+    """`exprs` (over pl.col(strings.name)) on the rows of `strings` where `rows` holds, `fill`
+    elsewhere, as numpy arrays (one, or a list for a list of expressions): a costly test runs
+    only on the rows that can need it."""
+    many = isinstance(exprs, list)
+    exprs = exprs if many else [exprs]
+    out = [np.full(len(rows), fill) for _ in exprs]
+    if rows.any():
+        # (a filter by mask costs a fifth of a gather by index)
+        part = strings.filter(pl.Series(rows, dtype=pl.Boolean)).to_frame()
+        part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+        for o, col in zip(out, part.iter_columns(), strict=True):
+            o[rows] = col.to_numpy()
+    return out if many else out[0]
+
+
+def _script_lead(data: np.ndarray) -> np.ndarray:
+    """Per byte: can it start a character of SCRIPTS? Those scripts lie in U+0E00-U+1FFF and
+    from U+2E80 on (tests/checks/test_boilerplate_speed.py checks every code point): UTF-8 lead
+    bytes E0-E1 and E3-F4, or E2 followed by B8-BF (U+2E00-U+2FFF); not the general
+    punctuation of Latin text (quotes, dashes, the ellipsis: E2 80-9F)."""
+    high = data >= 0xE0
+    e2 = data == 0xE2
+    lead = high ^ e2  # 0xE0 and above but 0xE2
+    if len(data) > 1:
+        after_e2 = data[1:] >= 0xB8
+        after_e2 &= e2[:-1]
+        lead[:-1] |= after_e2
+    return lead
+
+
+def _byte_table(chars: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode("ascii"))] = True
+    return table
+
+
+# the ASCII characters of TERMINAL's class, and the closing characters after an ELLIPSIS
+_TERMINAL_ASCII = _byte_table(".!?\"')]")
+_ELLIPSIS_CLOSERS_ASCII = _byte_table("\"')]")
+# the ASCII first letters of BYLINE_WORDS, either case
+_BYLINE_FIRST = _byte_table("".join(w[0] + w[0].upper() for w in BYLINE_WORDS if w.isascii()))
+
+
+@lru_cache(maxsize=32)
+def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> int:
+    """The most characters of a phrase of `section`."""
+    return max(map(len, dict(phrases).get(section, ())), default=0)
+
+
+# ASCII whitespace (\s on ASCII)
+_WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
 
 HASH_SEED = 0x5EED
 SAMPLE_CHARS = 200  # characters kept of a sampled line's text
