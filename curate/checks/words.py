@@ -390,11 +390,9 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            # the vocabulary's strings are distinct and come first: they keep their codes, and
-            # the new strings are appended in order of first appearance
-            both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
+            more_code, vocab = _append_codes(vocab, more.alias("tok"))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, both[len(both) - len(more) :]])
+            code = np.concatenate([code, more_code])
     return LineTokens(
         line=line,
         code=code,
@@ -604,6 +602,34 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
+
+
+def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(each value of `more`'s code, the vocabulary extended): `_encode` of `vocab` (distinct
+    strings) followed by `more`, without hashing the vocabulary again. The vocabulary's strings
+    keep their codes, and the strings of `more` it lacks are appended in order of first
+    appearance (tests/checks/test_words.py checks this against `_encode` of both). `more` is
+    small (the tokens of the pieces split again): it is encoded alone, and only the vocabulary
+    strings among its distinct values are looked up."""
+    more_code, new = _encode(more)
+    at = np.full(len(new), -1, dtype=np.int64)
+    found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())
+    if len(found):
+        pairs = (
+            pl.DataFrame({"tok": vocab.gather(found), "at": found})
+            .join(
+                pl.DataFrame({"tok": new, "row": np.arange(len(new))}),
+                on="tok",
+                how="inner",
+            )
+            .select("row", "at")
+        )
+        at[pairs.get_column("row").to_numpy()] = pairs.get_column("at").to_numpy()
+    fresh = at < 0
+    at[fresh] = len(vocab) + np.arange(int(fresh.sum()))
+    if fresh.any():
+        vocab = pl.concat([vocab, new.filter(pl.Series(fresh))], rechunk=True)
+    return at.astype(np.uint32)[more_code], vocab
 
 
 # -- stop words ------------------------------------------------------------------------------------

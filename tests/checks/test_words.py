@@ -108,3 +108,17 @@ def test_byte_classes_of_a_slice_and_of_empty_strings():
     assert first[3] & words._PUNCT_BIT and any_[3] & words._NON_ASCII
     assert any_[5] & words._SPLIT and any_[5] & words._WORD and not any_[5] & words._LETTER
     assert words._byte_classes(pl.Series([], dtype=pl.String))[0].tolist() == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y"]), max_size=8, unique=True),
+    st.lists(st.sampled_from(["a", "b", "ab", "ba", "", "的", "の", "x"]), max_size=10),
+)
+def test_appended_codes_equal_encoding_the_vocabulary_and_the_new_strings_together(vocab, more):
+    vocab_s = pl.Series("tok", vocab, dtype=pl.String)
+    more_s = pl.Series("tok", more, dtype=pl.String)
+    code, extended = words._append_codes(vocab_s, more_s)
+    both, plain = words._encode(pl.concat([vocab_s, more_s]))
+    assert extended.to_list() == plain.to_list()
+    assert code.tolist() == both[len(vocab) :].tolist()
