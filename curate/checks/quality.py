@@ -61,6 +61,7 @@ C4_END = r"(?:\p{Sentence_Terminal}|[\"'\p{Pf}])$"
 # no space after them
 SENTENCE = r"\p{Sentence_Terminal}+[\"'\p{Pf}\p{Pe}]*(?:\s|$)|[。！？｡]+"
 SHORT_LINE_CHARS = 30
+_ELLIPSES = r"\.\.\.|…"
 
 
 def _share(num: pl.Expr, den: pl.Expr) -> pl.Expr:
@@ -75,23 +76,26 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
     # each test once per distinct line (lines repeat a lot in web crawls: menus, footers), then
-    # weighted sums per document
-    distinct, inverse = _distinct(batch)
-    r = pl.col(LINE).str.strip_chars_end()
-    tests = pl.DataFrame(distinct.alias(LINE)).select(
-        (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
+    # weighted sums per document; only the distinct lines some line still refers to (a strip
+    # before leaves many unreferenced)
+    distinct, inverse, _ = _referenced(batch)
+    line = pl.col(LINE)
+    # the lines without trailing whitespace, as a column shared with unterminated-lines (an
+    # expression used several times in a select is evaluated each time)
+    r = pl.col("_r")
+    tests = pl.DataFrame([distinct.alias(LINE), _line_ends(batch)]).select(
+        # a line holding a non-whitespace character holds one before its trailing whitespace
+        (r != "").alias("nonblank"),
         r.str.contains(BULLET).alias("bullet_lines"),
         # ELLIPSIS_END, without a regex
         (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
         r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
         (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
-        pl.col(LINE).str.len_chars().alias("_chars"),
-        pl.col(LINE).str.count_matches("#", literal=True).alias("hashes"),
-        (
-            pl.col(LINE).str.count_matches("...", literal=True)
-            + pl.col(LINE).str.count_matches("…", literal=True)
-        ).alias("ellipses"),
-        pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
+        line.str.len_chars().alias("_chars"),
+        line.str.count_matches("#", literal=True).alias("hashes"),
+        # "..." and "…" (no match of one overlaps one of the other: one search counts both)
+        line.str.count_matches(_ELLIPSES).alias("ellipses"),
+        line.str.count_matches("{", literal=True).alias("curly_braces"),
         _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
@@ -133,7 +137,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
     }
     chars = batch.text.str.len_chars()
-    newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy())
+    newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
     docs = batch.docs.select(
         DOC,
         pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
@@ -207,13 +211,15 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     return stats
 
 
-def _newlines(batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray) -> np.ndarray:
+def _newlines(
+    batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray, inverse: np.ndarray
+) -> np.ndarray:
     """Per document: the "\\n" in its text. A text that is its lines joined by "\\n" (every text
     no strip touched) has one fewer than it has lines; it is that text exactly when its length
     is that of its lines plus one per line but the last, since a text a strip rebuilt is some
     of its lines joined, and each line it leaves out (a blank line tidied away) makes it at
-    least one character (the newline) shorter. Only the other texts are searched."""
-    _, inverse = _distinct(batch)
+    least one character (the newline) shorter. Only the other texts are searched.
+    `distinct_chars`: the characters of some distinct lines, line i's at `inverse[i]`."""
     doc = batch.doc_of_line()
     n_lines = np.bincount(doc, minlength=batch.n)
     line_chars = np.bincount(
@@ -236,6 +242,31 @@ def _line_tokens(batch: Batch) -> LineTokens:
 def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
     """The batch's distinct lines and each line's row among them (words.batch_distinct_lines)."""
     return batch_distinct_lines(batch)
+
+
+def _referenced(batch: Batch) -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
+    """`_distinct` without the distinct lines no line of the batch refers to any more (after a
+    strip: the lines of the memo are those before it): (those lines, each line's row among them,
+    their rows in `_distinct`, None when they are all of them). Once per batch."""
+
+    def compute() -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
+        distinct, inverse = _distinct(batch)
+        used = np.zeros(len(distinct), dtype=bool)
+        used[inverse] = True
+        if used.all():
+            return distinct, inverse, None
+        rows = np.flatnonzero(used)
+        return distinct.gather(rows), (np.cumsum(used) - 1)[inverse], rows
+
+    return batch.memo("quality_referenced_lines", compute)
+
+
+def _line_ends(batch: Batch) -> pl.Series:
+    """The lines of `_referenced` without their trailing whitespace (named "_r"), once per batch:
+    the end-anchored tests of unterminated-lines and of the statistics read them."""
+    return batch.memo(
+        "quality_line_ends", lambda: _referenced(batch)[0].str.strip_chars_end().alias("_r")
+    )
 
 
 def _javascript_distinct(batch: Batch) -> np.ndarray:
@@ -1066,7 +1097,9 @@ class UnterminatedLines(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        line = pl.col(LINE).str.strip_chars()
+        # the line without its trailing whitespace: it ends as the stripped line does, and is
+        # "" when that is
+        line = pl.col("_r")
         # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
         # whitespace split sees one), from the tokens the family splits once per batch
         n_words = pl.col("words")
@@ -1075,23 +1108,22 @@ class UnterminatedLines(_QualityRule):
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
         bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
-        # once per distinct line, then per line and per document
+        # once per distinct line some line refers to, then per line and per document
         lt = _line_tokens(batch)
-        tests = (
-            pl.DataFrame(lt.distinct.alias(LINE))
-            .select(
-                pl.Series("words", lt.words_per_distinct_line()),
-                pl.Series("long_tokens", lt.long_tokens_per_distinct_line(p.max_word_chars)),
-                LINE,
-            )
-            .select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        )
-        bad_line = tests.get_column("_bad").to_numpy()[lt.inverse]
+        _, inverse, rows = _referenced(batch)
+        words = lt.words_per_distinct_line()
+        long = lt.long_tokens_per_distinct_line(p.max_word_chars)
+        if rows is not None:
+            words, long = words[rows], long[rows]
+        tests = pl.DataFrame(
+            [_line_ends(batch), pl.Series("words", words), pl.Series("long_tokens", long)]
+        ).select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
+        bad_line = tests.get_column("_bad").to_numpy()[inverse]
         doc_of_line = batch.doc_of_line()
         n = pl.Series(
             np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
         )
-        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[lt.inverse]
+        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[inverse]
         total = pl.Series(np.bincount(doc_of_line, weights=nb, minlength=batch.n).astype(np.int64))
         share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
         fired = n > 0 if self.action == "strip" else share > p.max_share

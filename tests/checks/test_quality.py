@@ -21,6 +21,8 @@ from curate.checks.quality import (
     _lorem_ipsum,
     _lower_contains,
     _newlines,
+    _referenced,
+    _stats,
     _stop_word_pairs,
     quality_score,
     signals_for,
@@ -679,8 +681,9 @@ def test_newlines_from_the_lines_equal_counting_them_in_the_text():
         docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
         batch = batch.stripped(docs, lines, keep)
         chars = batch.text.str.len_chars().to_numpy()
-        distinct = _distinct(batch)[0].str.len_chars().to_numpy()
-        got = _newlines(batch, chars, distinct)
+        # the distinct lines some line refers to, as the statistics pass them
+        distinct, inverse, _ = _referenced(batch)
+        got = _newlines(batch, chars, distinct.str.len_chars().to_numpy(), inverse)
         assert got.tolist() == batch.text.str.count_matches("\n", literal=True).to_list()
     assert (batch.text != pl.Series(texts)).any()
 
@@ -717,3 +720,39 @@ def test_stop_word_counts_per_language_match_the_plain_definition():
                 want += sum(1 for w in set(lists[code]) if w in text)
         assert got[i] == want, (i, lang)
     assert got[0] and got[3] and got[10]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed):
+    # after a strip, the memo's distinct lines include some no line refers to: the statistics
+    # and unterminated-lines test only the others, and say what a batch of the remaining lines
+    # alone (no memo carried across the strip) says
+    import random
+
+    from curate.pipeline import rebuild_text
+
+    rng = random.Random(seed)
+    pool = ["", "  ", "Home | News", "The cat sat. It was happy.", "Wait...", "- item", "#x {y}"]
+    pool += ["市场。价格", "one two\tthree.", "Lorem ipsum dolor.", "“Quoted.”  ", "a b c d e"]
+    # a line of the pool repeats, or is made distinct by a number (then a strip may remove it)
+    texts = [
+        "\n".join(rng.choice(pool) + rng.choice(["", f" {i}"]) for i in range(rng.randint(0, 9)))
+        for _ in range(60)
+    ]
+    batch = Batch.from_texts(pl.Series(texts))
+    words.batch_line_tokens(batch)  # the shared memos, computed before the strip
+    keep = np.array([rng.random() < 0.6 for _ in range(batch.lines.height)])
+    lines = batch.lines.filter(pl.Series(keep))
+    hit = np.zeros(batch.n, dtype=bool)
+    hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
+    docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
+    after = batch.stripped(docs, lines, keep)
+    alone = Batch(after.docs, after.lines, after.corpus, after.signals, after.original)
+    assert _referenced(after)[2] is not None and _referenced(alone)[2] is None
+    assert _stats(after).equals(_stats(alone))
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "unterminated-lines", "action": "flag"}]})
+    rule = rs.build()[0]
+    a, b = rule.evaluate(after), rule.evaluate(alone)
+    for name, values in a.signals.items():
+        assert values.equals(b.signals[name]), name
+    assert a.remove.equals(b.remove)
