@@ -103,7 +103,9 @@ def main() -> None:
         prof = cProfile.Profile()
         for _ in range(3):
             prof.runcall(parts[args.profile])
-        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        st = pstats.Stats(prof).sort_stats("tottime")
+        st.print_stats(30)
+        st.print_callers("collect|nonzero")
 
 
 if __name__ == "__main__":

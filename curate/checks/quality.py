@@ -347,12 +347,12 @@ def _col(batch: Batch, name: str) -> pl.Series:
 # -- stop words ------------------------------------------------------------------------------------
 
 
-def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, id): the distinct words of `words` (lower-case) each document holds as a whole token
-    (lower-cased, edge punctuation removed): the document's row in the batch and the word's index
-    in `words`, as numpy arrays sorted by row, then id."""
+def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
+    """Which of `words` (lower-case) each document holds as a whole token (lower-cased, edge
+    punctuation removed): a set of word indices per document, as bits (word i is bit i % 64 of
+    column i // 64 of the document's row; uint64)."""
 
-    def compute() -> tuple[np.ndarray, np.ndarray]:
+    def compute() -> np.ndarray:
         lt = _line_tokens(batch)
         wanted = pl.DataFrame(
             {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
@@ -364,39 +364,50 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> tuple[np.ndarray, 
             .get_column("id")
             .fill_null(-1)
             .to_numpy()
-            .astype(np.int32)
+            .astype(np.int64)
         )
         tok_id = ids[lt.code]
         found = np.flatnonzero(tok_id >= 0)
-        # the distinct (distinct line, word) pairs, sorted by line
-        n_lines, n_words = len(lt.distinct), len(words)
-        pair = _distinct_ints(lt.line[found].astype(np.int64) * n_words + tok_id[found])
-        per_distinct = np.bincount(pair // n_words, minlength=n_lines)
-        start = np.cumsum(per_distinct) - per_distinct
-        # then those of every line, in the documents holding it (deduplicating the (document,
-        # distinct line) pairs first costs more than it saves: numpy hashes them)
-        n = per_distinct[lt.inverse]
-        # for line i, the pairs start[inverse[i]] .. start[inverse[i]] + n[i] - 1
-        offset = np.cumsum(n) - n
-        at = np.repeat(start[lt.inverse] - offset, n) + np.arange(n.sum())
-        doc = np.repeat(batch.doc_of_line(), n)
-        key = doc * n_words + pair[at] % n_words
-        # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
-        key = _distinct_ints(key)
-        return key // n_words, key % n_words
+        # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
+        # pairs), then of each document: the OR of its lines'
+        n_lines, width = len(lt.distinct), _bit_width(len(words))
+        fid = tok_id[found]
+        per_line = np.zeros(n_lines * width, dtype=np.uint64)
+        np.bitwise_or.at(
+            per_line,
+            lt.line[found].astype(np.int64) * width + (fid >> 6),
+            np.left_shift(np.uint64(1), (fid & 63).astype(np.uint64)),
+        )
+        rows = np.take(per_line.reshape(n_lines, width), lt.inverse, axis=0)
+        doc = batch.doc_of_line()
+        out = np.zeros((batch.n, width), dtype=np.uint64)
+        if len(doc) and np.all(doc[1:] >= doc[:-1]):
+            # a document's lines are consecutive: one OR per run
+            starts = np.flatnonzero(np.diff(doc, prepend=-1))
+            out[doc[starts]] = np.bitwise_or.reduceat(rows, starts, axis=0)
+        elif len(doc):
+            np.bitwise_or.at(out, doc, rows)
+        return out
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
 
-def _distinct_ints(values: np.ndarray) -> np.ndarray:
-    """The distinct values of non-negative integers, sorted: a bitmap when they are small (cheaper
-    than sorting or hashing them)."""
-    # (at most 16 MB: a batch of 36,000 distinct lines and the 459 words of the union)
-    if len(values) and values.max() < 1 << 24:
-        present = np.zeros(values.max() + 1, dtype=bool)
-        present[values] = True
-        return np.flatnonzero(present)
-    return np.unique(values)
+def _bit_width(n_words: int) -> int:
+    """uint64 columns of a set of `n_words` words as bits (at least one)."""
+    return max(1, (n_words + 63) // 64)
+
+
+def _word_bits(member: np.ndarray) -> np.ndarray:
+    """A bool per word as the bits of `_stop_word_bits` (one row, uint64)."""
+    bits = np.zeros(_bit_width(len(member)), dtype=np.uint64)
+    for i in np.flatnonzero(member):
+        bits[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    return bits
+
+
+def _bit_count(bits: np.ndarray) -> np.ndarray:
+    """Per row: the bits set (the words of the set)."""
+    return np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
@@ -451,15 +462,15 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
 @functools.cache
 def _union_stop_words() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
     """The union of the space-delimited languages' stop-word lists (words.stop_word_table), and
-    per language which of the union's words are on its list (a bool per word): built once, not
-    in every batch."""
+    per language which of the union's words are on its list (`_word_bits`): built once, not in
+    every batch."""
     table = stop_word_table()
     union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
     index = {w: i for i, w in enumerate(union)}
     on_list: dict[str, np.ndarray] = {}
     for lang, word in table.filter(pl.col("lang") != "*").iter_rows():
         on_list.setdefault(lang, np.zeros(len(union), dtype=bool))[index[word]] = True
-    return union, on_list
+    return union, {lang: _word_bits(member) for lang, member in on_list.items()}
 
 
 def _stop_word_counts(
@@ -469,8 +480,7 @@ def _stop_word_counts(
     no_words = _stats(batch).get_column("words").to_numpy() == 0
     if explicit:
         wanted = tuple(sorted({w.lower() for w in explicit}))
-        rows, _ = _stop_word_pairs(batch, wanted)
-        count = _with_nulls(np.bincount(rows, minlength=batch.n), no_words)
+        count = _with_nulls(_bit_count(_stop_word_bits(batch, wanted)), no_words)
         return count, pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
@@ -486,24 +496,23 @@ def _stop_word_counts(
             .otherwise(None)
         ).to_series()
     union, on_list = _union_stop_words()
-    rows, ids = _stop_word_pairs(batch, union)
+    bits = _stop_word_bits(batch, union)
     star = (key == "*").fill_null(False).to_numpy()
     if not star.all():
         # keep a word only when it is on the list of the document's language ("*": any list; a
         # language matched by substring, or none, keeps none here)
         langs = sorted(on_list)
-        allowed = np.zeros((len(langs) + 2, len(union)), dtype=bool)
+        allowed = np.zeros((len(langs) + 2, bits.shape[1]), dtype=np.uint64)
         for i, code in enumerate(langs):
             allowed[i] = on_list[code]
-        allowed[len(langs)] = True  # "*"
+        allowed[len(langs)] = ~np.uint64(0)  # "*"
         lang_row = (
             key.replace_strict([*langs, "*"], list(range(len(langs) + 1)), default=len(langs) + 1)
             .fill_null(len(langs) + 1)
             .to_numpy()
         )
-        keep = allowed[lang_row[rows], ids]
-        rows = rows[keep]
-    count = np.bincount(rows, minlength=batch.n)
+        bits = bits & allowed[lang_row]
+    count = _bit_count(bits)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:

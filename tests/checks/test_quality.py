@@ -15,15 +15,16 @@ from curate.checks.quality import (
     COMPONENTS,
     ELLIPSIS_END,
     SENTENCE,
+    _bit_count,
     _distinct,
-    _distinct_ints,
     _javascript_lines,
     _lorem_ipsum,
     _lower_contains,
     _newlines,
     _referenced,
     _stats,
-    _stop_word_pairs,
+    _stop_word_bits,
+    _word_bits,
     quality_score,
     signals_for,
 )
@@ -158,6 +159,7 @@ def _reference(texts: list[str]) -> dict[str, list]:
             .mean()
             .alias("mean_word_length"),
             pl.col("low").filter(pl.col("low").is_in(sorted(UNION))).n_unique().alias("union"),
+            pl.col("low").filter(pl.col("low").is_in(sorted(UNION))).unique().alias("union_words"),
         )
     )
     out = docs.join(per, on="__doc", how="left", maintain_order="left").with_columns(
@@ -179,10 +181,12 @@ def test_fast_word_counts_equal_the_regex_tokenizer(texts):
     assert ours["mean_word_length"] == pytest.approx(ref["mean_word_length"], abs=1e-12)
     # stop words of the space-delimited lists (the union), as whole lower-cased tokens
     lines = Batch.from_texts(pl.Series(texts, dtype=pl.String))
-    rows, ids = _stop_word_pairs(lines, tuple(sorted(UNION)))
-    assert len(set(zip(rows.tolist(), ids.tolist(), strict=True))) == len(rows)
-    counts = np.bincount(rows, minlength=len(texts)).tolist()
-    assert counts == [v or 0 for v in ref["union"]]
+    union = tuple(sorted(UNION))
+    bits = _stop_word_bits(lines, union)
+    assert _bit_count(bits).tolist() == [v or 0 for v in ref["union"]]
+    # the very words, read back from the bits
+    held = [{w for i, w in enumerate(union) if int(row[i >> 6]) >> (i & 63) & 1} for row in bits]
+    assert held == [set(v or []) for v in ref["union_words"]]
 
 
 @settings(max_examples=40, deadline=None)
@@ -605,10 +609,18 @@ def test_stripped_lines_do_not_depend_on_documents_sharing_lines(rule):
     assert together[1]["text"] == kept[rule]
 
 
-def test_distinct_ints_by_bitmap_or_by_sorting():
-    assert _distinct_ints(np.array([5, 3, 5, 0])).tolist() == [0, 3, 5]
-    assert _distinct_ints(np.array([5, 1 << 30, 5])).tolist() == [5, 1 << 30]
-    assert _distinct_ints(np.zeros(0, dtype=np.int64)).tolist() == []
+def test_word_bits_of_documents_in_any_order_of_lines():
+    # a document's set is the OR of its lines' sets, by runs when its lines are consecutive (as
+    # in a batch) and one by one otherwise
+    batch = Batch.from_texts(pl.Series(["the cat and the dog", "", "x y", "of The. And"]))
+    words_ = ("and", "of", "the")
+    want = [[0b101], [0], [0], [0b111]]
+    assert _stop_word_bits(batch, words_).tolist() == want
+    order = np.array([3, 0, 2, 1, 4, 5])[: batch.lines.height]
+    shuffled = Batch(batch.docs, batch.lines[order], batch.corpus, {}, batch.original)
+    assert _stop_word_bits(shuffled, words_).tolist() == want
+    assert _bit_count(np.array(want, dtype=np.uint64)).tolist() == [2, 0, 0, 3]
+    assert _word_bits(np.array([True] + [False] * 63 + [True])).tolist() == [1, 1]
 
 
 def test_line_tokens_are_per_line_in_order_when_lines_repeat():
