@@ -112,9 +112,15 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         per_line[c] = per_doc(tests.get_column(c).to_numpy().astype(np.float64)[inv_nb])
     # a line repeating an earlier non-blank line of its document: all but the first occurrence
     # of each (document, distinct line)
-    _, first = np.unique(doc_nb * len(distinct) + inv_nb, return_index=True)
-    dup = np.ones(len(doc_nb), dtype=bool)
-    dup[first] = False
+    # (only a line whose distinct line is some other non-blank line's too can repeat one: a
+    # sort of those alone)
+    shared = (np.bincount(inv_nb, minlength=len(distinct)) > 1)[inv_nb]
+    maybe = np.flatnonzero(shared)
+    dup = np.zeros(len(doc_nb), dtype=bool)
+    if len(maybe):
+        _, first = np.unique(doc_nb[maybe] * len(distinct) + inv_nb[maybe], return_index=True)
+        dup[maybe] = True
+        dup[maybe[first]] = False
     chars = tests.get_column("_chars").to_numpy().astype(np.float64)
     per_line["dup_line_chars"] = per_doc(np.where(dup, chars[inv_nb], 0.0))
     # "javascript" is never in a blank line
@@ -123,7 +129,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
-    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    ends = _sentence_ends(lt)
     words = lt.per_group(batch.doc_of_line(), batch.n, ends)
     # these needles hold no newline and no blank line holds them, so a text's count is the sum
     # over its lines (also after a strip, which tidies away only blank lines); newlines and
@@ -209,6 +215,40 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
     )
     return stats
+
+
+def _sentence_ends(lt: LineTokens) -> np.ndarray:
+    """Per vocabulary row of `lt`: the matches of SENTENCE in the string.
+
+    A string without whitespace (every string but the pieces split again) holds a match of
+    SENTENCE's first alternative only at its end, and an ASCII one none of the second (CJK full
+    stops): it holds one match exactly when a sentence terminal is followed by closing
+    characters only up to its end, which an end-anchored ASCII pattern answers from the
+    string's tail (SENTENCE, unanchored, is searched through every string). The others are
+    counted with SENTENCE (tests/checks/test_quality.py checks both against it)."""
+    tok = lt.vocab.get_column("tok")
+    simple = (tok.str.len_bytes() == lt.vocab.get_column("chars")).to_numpy(writable=True)
+    simple[lt.split_code] = False
+    out = tok.str.contains(_ascii_sentence_end()).cast(pl.UInt32).to_numpy(writable=True)
+    other = np.flatnonzero(~simple)
+    if len(other):
+        out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
+    return out
+
+
+@functools.cache
+def _ascii_sentence_end() -> str:
+    """SENTENCE at the end of an ASCII string without whitespace: a terminal, then closing
+    characters, both classes read from SENTENCE's own classes."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+
+    def members(pattern: str) -> str:
+        hit = ascii_chars.filter(ascii_chars.str.contains(f"^{pattern}$"))
+        return "".join("\\" + c if not c.isalnum() else c for c in hit)
+
+    terminal = members(r"\p{Sentence_Terminal}")
+    closing = members(r"[\"'\p{Pf}\p{Pe}]")
+    return f"[{terminal}][{closing}]*$"
 
 
 def _newlines(

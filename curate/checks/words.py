@@ -209,8 +209,8 @@ class LineTokens:
         code = self.code[:k]
         # the first `kept` tokens are in line order: a line's are a run, and its counts are
         # differences of running sums (exact, wrapping uint64) at the runs' ends
-        tokens = np.bincount(self.line[:k], minlength=n)
-        out = {"tokens": tokens}
+        tokens = self.kept_per_line
+        out = {"tokens": tokens.copy()}
         b = _FIELD_BITS
         if not k or 2 * tokens.max() < 1 << b:
             # several counts summed at once, each in a field of b bits of one integer: a count
@@ -320,7 +320,19 @@ class LineTokens:
 
     def count_per_distinct_line(self, vocab_mask: np.ndarray) -> np.ndarray:
         """Per distinct line: its tokens whose vocabulary row is set in `vocab_mask`."""
-        return np.bincount(self.line[vocab_mask[self.code]], minlength=len(self.distinct))
+        k = self.kept
+        # the first `kept` tokens by runs per line; the tokens of the pieces split again apart
+        out = _segment_sums(np.take(vocab_mask.astype(np.int64), self.code[:k]), self.kept_per_line)
+        if len(self.code) > k:
+            hit = vocab_mask[self.code[k:]]
+            out += np.bincount(self.line[k:][hit], minlength=len(self.distinct))
+        return out
+
+    @functools.cached_property
+    def kept_per_line(self) -> np.ndarray:
+        """Per distinct line: how many of the first `kept` tokens (those in line order) are its
+        (computed once: the counts per line read them)."""
+        return np.bincount(self.line[: self.kept], minlength=len(self.distinct))
 
 
 def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from curate.checks.quality import (
     _lower_contains,
     _newlines,
     _referenced,
+    _sentence_ends,
     _stats,
     _stop_word_bits,
     _word_bits,
@@ -768,3 +769,36 @@ def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed)
     for name, values in a.signals.items():
         assert values.equals(b.signals[name]), name
     assert a.remove.equals(b.remove)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_sentence_ends_of_the_vocabulary_equal_counting_sentence_in_each_string(texts):
+    lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
+    want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
+    assert _sentence_ends(lt).tolist() == want
+
+
+def test_sentence_ends_on_closing_characters_and_other_whitespace():
+    texts = ["a.) b.'\" c.x d... e!? f.]} g(.) h.\tx. (i) j?»", "k。l 的。 m.\u00a0n.", ""]
+    lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts)))
+    want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
+    assert _sentence_ends(lt).tolist() == want
+    assert sum(want) >= 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a b", "c", "", " ", "a b ", "市场", "c"]), max_size=7)))
+def test_duplicated_line_chars_equal_the_plain_definition(docs):
+    # the characters of each non-blank line equal to an earlier non-blank line of its document
+    texts = ["\n".join(lines) for lines in docs] or [""]
+    want = []
+    for text in texts:
+        seen: set[str] = set()
+        total = 0
+        for line in text.split("\n"):
+            if line.strip():
+                total += len(line) if line in seen else 0
+                seen.add(line)
+        want.append(total)
+    assert signals_for(texts)["dup_line_chars"] == want
