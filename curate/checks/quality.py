@@ -483,7 +483,15 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
         # and where they occur: (vocabulary rows, their code and line per occurrence)
         lists = stop_words()
         chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
-        rare = vocab.str.contains_any(chars).to_numpy()
+        if all(not c.isascii() for c in chars):
+            # (an ASCII token holds none of them: only the others are searched)
+            other = np.flatnonzero(
+                (vocab.str.len_bytes() != lt.vocab.get_column("chars")).to_numpy()
+            )
+            rare = np.zeros(len(vocab), dtype=bool)
+            rare[other] = vocab.gather(other).str.contains_any(chars).to_numpy()
+        else:  # pragma: no cover - the shipped lists' first characters are not ASCII
+            rare = vocab.str.contains_any(chars).to_numpy()
         rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
         return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
 

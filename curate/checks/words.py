@@ -477,7 +477,7 @@ def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     last = np.zeros(n, dtype=np.uint8)
     if n == 0 or off[-1] == off[0]:
         return any_, first, last
-    cls = _byte_table()[np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]]
+    cls = np.take(_byte_table(), np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]])
     start = off[:-1] - off[0]
     full = np.flatnonzero(off[1:] > off[:-1])
     # a segment of reduceat runs to the next index given: the empty strings between add nothing
