@@ -41,6 +41,7 @@ from curate.checks.words import (
     LineTokens,
     batch_distinct_lines,
     batch_line_tokens,
+    segment_sums,
     stop_word_table,
     stop_words,
 )
@@ -103,13 +104,6 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     doc_nb = doc_of_line[nonblank]
     inv_nb = inverse[nonblank]
 
-    def per_doc(values: np.ndarray) -> np.ndarray:
-        """Sums per document of a value per non-blank line."""
-        return np.bincount(doc_nb, weights=values, minlength=batch.n).astype(np.int64)
-
-    per_line = {"lines": np.bincount(doc_nb, minlength=batch.n).astype(np.int64)}
-    for c in ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines"):
-        per_line[c] = per_doc(tests.get_column(c).to_numpy().astype(np.float64)[inv_nb])
     # a line repeating an earlier non-blank line of its document: all but the first occurrence
     # of each (document, distinct line)
     # (only a line whose distinct line is some other non-blank line's too can repeat one: a
@@ -121,8 +115,23 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         _, first = np.unique(doc_nb[maybe] * len(distinct) + inv_nb[maybe], return_index=True)
         dup[maybe] = True
         dup[maybe[first]] = False
-    chars = tests.get_column("_chars").to_numpy().astype(np.float64)
-    per_line["dup_line_chars"] = per_doc(np.where(dup, chars[inv_nb], 0.0))
+    chars = tests.get_column("_chars").to_numpy().astype(np.int64)
+    # sums per document over its non-blank lines: the line tests, and the needles (they hold
+    # no newline and no blank line holds them, so a text's count is the sum over its lines, also
+    # after a strip, which tidies away only blank lines); newlines and characters are counted
+    # on the text, which a strip may have rebuilt
+    names = ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines")
+    needles = ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
+    table = np.stack([tests.get_column(c).to_numpy().astype(np.int64) for c in names + needles])
+    values = np.take(table, inv_nb, axis=1)
+    values = np.concatenate(
+        [values, np.ones((1, len(inv_nb)), dtype=np.int64), (chars[inv_nb] * dup)[None]]
+    )
+    sums = _sums_per_doc(values, doc_nb, batch.n)
+    per_line = {"lines": sums[len(names) + len(needles)]}
+    per_line |= {c: sums[i] for i, c in enumerate(names)}
+    per_line["dup_line_chars"] = sums[-1]
+    in_lines = {c: sums[len(names) + i] for i, c in enumerate(needles)}
     # "javascript" is never in a blank line
     per_line["javascript_lines"] = _javascript_per_doc(batch)
     # words and sentences: a document's are those of its lines (neither spans a newline)
@@ -131,17 +140,6 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
     ends = _sentence_ends(lt)
     words = lt.per_group(batch.doc_of_line(), batch.n, ends)
-    # these needles hold no newline and no blank line holds them, so a text's count is the sum
-    # over its lines (also after a strip, which tidies away only blank lines); newlines and
-    # characters are counted on the text, which a strip may have rebuilt
-    in_lines = {
-        c: np.bincount(
-            doc_of_line,
-            weights=tests.get_column(c).to_numpy().astype(np.float64)[inverse],
-            minlength=batch.n,
-        ).astype(np.int64)
-        for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
-    }
     chars = batch.text.str.len_chars()
     newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
     docs = batch.docs.select(
@@ -215,6 +213,20 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
     )
     return stats
+
+
+def _sums_per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sums of each row of `values` (integers, a column per line) per document: `doc[i]` is line
+    i's. By runs when a document's lines are consecutive (as in a batch), else a bincount per
+    row (float64 sums of integers: exact below 2**53)."""
+    if not len(doc) or np.all(doc[1:] >= doc[:-1]):
+        return segment_sums(values, np.bincount(doc, minlength=n_docs))
+    return np.stack(
+        [
+            np.bincount(doc, weights=row.astype(np.float64), minlength=n_docs).astype(np.int64)
+            for row in values
+        ]
+    )
 
 
 def _sentence_ends(lt: LineTokens) -> np.ndarray:

@@ -179,7 +179,7 @@ class LineTokens:
             # a group's lines are consecutive (a batch's documents): one gather of every count
             # and one running sum, read at the groups' boundaries (exact integers)
             rows = np.take(np.stack([per_line[name] for name in names]), self.inverse, axis=1)
-            sums = _segment_sums(rows, np.bincount(group, minlength=n_groups))
+            sums = segment_sums(rows, np.bincount(group, minlength=n_groups))
             return dict(zip(names, sums, strict=True))
         # float64 sums of integers: exact below 2**53
         return {
@@ -228,7 +228,7 @@ class LineTokens:
             for j, group in enumerate(groups):
                 for i, name in enumerate(group):
                     table[j] |= per_vocab[name] << np.uint64(i * b)
-            sums = _segment_sums(np.take(table, code, axis=1), tokens)
+            sums = segment_sums(np.take(table, code, axis=1), tokens)
             mask = np.uint64((1 << b) - 1)
             for j, group in enumerate(groups):
                 for i, name in enumerate(group):
@@ -236,7 +236,7 @@ class LineTokens:
                     out[name] = (field if i == len(group) - 1 else field & mask).astype(np.int64)
         else:
             for name, weights in per_vocab.items():
-                out[name] = _segment_sums(weights[code], tokens).astype(np.int64)
+                out[name] = segment_sums(weights[code], tokens).astype(np.int64)
         # the tokens of the pieces split again (their pieces are counted in `pieces` instead)
         if len(self.code) > k:
             line, code = self.line[k:].astype(np.int64), self.code[k:]
@@ -322,7 +322,7 @@ class LineTokens:
         """Per distinct line: its tokens whose vocabulary row is set in `vocab_mask`."""
         k = self.kept
         # the first `kept` tokens by runs per line; the tokens of the pieces split again apart
-        out = _segment_sums(np.take(vocab_mask.astype(np.int64), self.code[:k]), self.kept_per_line)
+        out = segment_sums(np.take(vocab_mask.astype(np.int64), self.code[:k]), self.kept_per_line)
         if len(self.code) > k:
             hit = vocab_mask[self.code[k:]]
             out += np.bincount(self.line[k:][hit], minlength=len(self.distinct))
@@ -335,7 +335,7 @@ class LineTokens:
         return np.bincount(self.line[: self.kept], minlength=len(self.distinct))
 
 
-def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Sums of consecutive runs of `values` along its last axis, run i of `lengths[i]` values
     (they add up to values.shape[-1]): differences of one running sum at the runs' ends, exact
     for integers (uint64 wraps, and so does the difference back). `values` is overwritten by

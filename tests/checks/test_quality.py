@@ -802,3 +802,14 @@ def test_duplicated_line_chars_equal_the_plain_definition(docs):
                 seen.add(line)
         want.append(total)
     assert signals_for(texts)["dup_line_chars"] == want
+
+
+def test_statistics_of_lines_in_any_order_equal_those_in_document_order():
+    # per-document sums go by runs of a document's lines when they are consecutive (a batch),
+    # else one line at a time: both give the same
+    texts = ["a b.\n# x {\nWait...\n\n- item", "", "lorem ipsum.\na b.\na b.", "市场。 x"]
+    batch = Batch.from_texts(pl.Series(texts))
+    order = np.random.default_rng(5).permutation(batch.lines.height)
+    shuffled = Batch(batch.docs, batch.lines[order], batch.corpus, {}, batch.original)
+    assert not np.all(np.diff(shuffled.doc_of_line()) >= 0)
+    assert _stats(shuffled).equals(_stats(batch))

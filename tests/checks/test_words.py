@@ -181,10 +181,10 @@ def test_counts_per_line_and_group_equal_a_sum_over_every_token(lines, data):
 
 def test_segment_sums_of_runs_with_empty_ones():
     values = np.array([[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]], dtype=np.uint64)
-    sums = words._segment_sums(values.copy(), np.array([0, 2, 0, 3, 0]))
+    sums = words.segment_sums(values.copy(), np.array([0, 2, 0, 3, 0]))
     assert sums.tolist() == [[0, 3, 0, 12, 0], [0, 30, 0, 120, 0]]
-    empty = words._segment_sums(np.zeros(0, dtype=np.int64), np.array([0, 0]))
+    empty = words.segment_sums(np.zeros(0, dtype=np.int64), np.array([0, 0]))
     assert empty.tolist() == [0, 0]
     # wrapping running sums give the exact sums back
     big = np.array([2**63, 2**63, 5], dtype=np.uint64)
-    assert words._segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
+    assert words.segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
