@@ -418,7 +418,7 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
             .to_numpy()
             .astype(np.int64)
         )
-        tok_id = ids[lt.code]
+        tok_id = np.take(ids, lt.code)
         found = np.flatnonzero(tok_id >= 0)
         # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
         # pairs), then of each document: the OR of its lines'

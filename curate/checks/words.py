@@ -411,11 +411,11 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
     if drop.any():
-        rows = np.flatnonzero(drop[code])
+        dropped = np.take(drop, code)
+        rows = np.flatnonzero(dropped)
         redo = rows[again[code[rows]]]
         split_line, split_code = line[redo], code[redo]
-        keep = np.ones(len(code), dtype=bool)
-        keep[rows] = False
+        keep = ~dropped
         line, code = line[keep], code[keep]
         kept = len(code)
         if len(redo):
