@@ -505,7 +505,8 @@ def _vocab_properties(
       again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
     - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
       `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
-      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement;
+      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement (the
+      others lose their leading run, then their trailing one);
     - only strings with a non-ASCII or an upper-case character are lower-cased.
     """
     n, n_pieces = len(vocab), len(again)
@@ -550,7 +551,13 @@ def _vocab_properties(
         other = np.flatnonzero(~ascii_)
         if len(other):
             stripped = stripped.scatter(
-                other, strings.gather(other).str.replace_all(EDGE_PUNCT, "")
+                other,
+                # EDGE_PUNCT's two runs removed one after the other: an anchored replacement
+                # each (the alternation, replaced everywhere, searches every position; twice
+                # the time)
+                strings.gather(other)
+                .str.replace("^" + _PUNCT + "+", "")
+                .str.replace(_PUNCT + "+$", ""),
             )
         bare = vocab.clone().scatter(edge, stripped)
     # lower-casing changes only a string with an upper-case ASCII letter or a non-ASCII character

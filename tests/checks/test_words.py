@@ -188,3 +188,18 @@ def test_segment_sums_of_runs_with_empty_ones():
     # wrapping running sums give the exact sums back
     big = np.array([2**63, 2**63, 5], dtype=np.uint64)
     assert words.segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
+
+
+EDGES = ["a", "É", "的", ".", "«", "»", "—", "€", "😀", "(", "1", "\u0301", "¿", "”"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(EDGES)))
+def test_edge_runs_removed_one_after_the_other_equal_the_edge_pattern(chars):
+    # _vocab_properties removes a non-ASCII string's leading run of punctuation and symbols,
+    # then its trailing run: what replacing EDGE_PUNCT everywhere does
+    s = pl.Series(["".join(chars)], dtype=pl.String)
+    lt = distinct_line_tokens(*distinct_lines(s))
+    plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+    assert lt.vocab["low"].to_list() == plain["low"].to_list()
+    assert lt.vocab["bare_chars"].to_list() == plain["bare_chars"].to_list()
