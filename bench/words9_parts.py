@@ -31,34 +31,24 @@ def main() -> None:
     ap.add_argument("--profile", default="")
     args = ap.parse_args()
     from curate.checks import quality, words
-    from curate.checks.base import Batch
 
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     by = {r.name: r for r in rules}
-    import inspect
-
-    sig = inspect.signature(Batch.__init__)
-    df = pl.from_arrow(tables[0])
-    del sig
     from curate import pipeline
 
-    batch = pipeline.make_batch(df, rs.text_column, corpus, rs.id_column) if hasattr(
-        pipeline, "make_batch"
-    ) else None
-    if batch is None:
-        # capture the batch the first quality rule sees
-        seen = []
-        r0 = by["unterminated-lines"]
-        ev = r0.evaluate
+    # the first batch as unterminated-lines (the first quality rule) receives it in a run
+    seen = []
+    rule = by["unterminated-lines"]
+    evaluate = rule.evaluate
 
-        def keep(b, _ev=ev):
-            seen.append(b)
-            return _ev(b)
+    def keep(b):
+        seen.append(b)
+        return evaluate(b)
 
-        r0.evaluate = keep
-        pipeline.process_batch(rules, df, rs.text_column, corpus, rs.id_column)
-        r0.evaluate = ev
-        batch = seen[0]
+    rule.evaluate = keep
+    pipeline.process_batch(rules, pl.from_arrow(tables[0]), rs.text_column, corpus, rs.id_column)
+    rule.evaluate = evaluate
+    batch = seen[0]
     memo0 = dict(batch._memo)
 
     def fresh(keep_keys=()):
@@ -66,8 +56,8 @@ def main() -> None:
 
     lines_key = words.DISTINCT_LINES_MEMO
     tok_key = words.DISTINCT_LINE_TOKENS_MEMO
-    distinct, inverse = memo0[lines_key] if lines_key in memo0 else words.batch_distinct_lines(
-        batch
+    distinct, inverse = (
+        memo0[lines_key] if lines_key in memo0 else words.batch_distinct_lines(batch)
     )
     memo0 = {k: v for k, v in memo0.items() if k in (lines_key,)}
     memo0[lines_key] = (distinct, inverse)
