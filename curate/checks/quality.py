@@ -41,6 +41,7 @@ from curate.checks.words import (
     LineTokens,
     batch_distinct_lines,
     batch_line_tokens,
+    segment_sums,
     stop_word_table,
     stop_words,
 )
@@ -61,6 +62,7 @@ C4_END = r"(?:\p{Sentence_Terminal}|[\"'\p{Pf}])$"
 # no space after them
 SENTENCE = r"\p{Sentence_Terminal}+[\"'\p{Pf}\p{Pe}]*(?:\s|$)|[。！？｡]+"
 SHORT_LINE_CHARS = 30
+_ELLIPSES = r"\.\.\.|…"
 
 
 def _share(num: pl.Expr, den: pl.Expr) -> pl.Expr:
@@ -75,23 +77,26 @@ def _stats(batch: Batch) -> pl.DataFrame:
 
 def _compute_stats(batch: Batch) -> pl.DataFrame:
     # each test once per distinct line (lines repeat a lot in web crawls: menus, footers), then
-    # weighted sums per document
-    distinct, inverse = _distinct(batch)
-    r = pl.col(LINE).str.strip_chars_end()
-    tests = pl.DataFrame(distinct.alias(LINE)).select(
-        (pl.col(LINE).str.strip_chars() != "").alias("nonblank"),
+    # weighted sums per document; only the distinct lines some line still refers to (a strip
+    # before leaves many unreferenced)
+    distinct, inverse, _ = _referenced(batch)
+    line = pl.col(LINE)
+    # the lines without trailing whitespace, as a column shared with unterminated-lines (an
+    # expression used several times in a select is evaluated each time)
+    r = pl.col("_r")
+    tests = pl.DataFrame([distinct.alias(LINE), _line_ends(batch)]).select(
+        # a line holding a non-whitespace character holds one before its trailing whitespace
+        (r != "").alias("nonblank"),
         r.str.contains(BULLET).alias("bullet_lines"),
         # ELLIPSIS_END, without a regex
         (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
         r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
         (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
-        pl.col(LINE).str.len_chars().alias("_chars"),
-        pl.col(LINE).str.count_matches("#", literal=True).alias("hashes"),
-        (
-            pl.col(LINE).str.count_matches("...", literal=True)
-            + pl.col(LINE).str.count_matches("…", literal=True)
-        ).alias("ellipses"),
-        pl.col(LINE).str.count_matches("{", literal=True).alias("curly_braces"),
+        line.str.len_chars().alias("_chars"),
+        line.str.count_matches("#", literal=True).alias("hashes"),
+        # "..." and "…" (no match of one overlaps one of the other: one search counts both)
+        line.str.count_matches(_ELLIPSES).alias("ellipses"),
+        line.str.count_matches("{", literal=True).alias("curly_braces"),
         _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
@@ -99,41 +104,44 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     doc_nb = doc_of_line[nonblank]
     inv_nb = inverse[nonblank]
 
-    def per_doc(values: np.ndarray) -> np.ndarray:
-        """Sums per document of a value per non-blank line."""
-        return np.bincount(doc_nb, weights=values, minlength=batch.n).astype(np.int64)
-
-    per_line = {"lines": np.bincount(doc_nb, minlength=batch.n).astype(np.int64)}
-    for c in ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines"):
-        per_line[c] = per_doc(tests.get_column(c).to_numpy().astype(np.float64)[inv_nb])
     # a line repeating an earlier non-blank line of its document: all but the first occurrence
     # of each (document, distinct line)
-    _, first = np.unique(doc_nb * len(distinct) + inv_nb, return_index=True)
-    dup = np.ones(len(doc_nb), dtype=bool)
-    dup[first] = False
-    chars = tests.get_column("_chars").to_numpy().astype(np.float64)
-    per_line["dup_line_chars"] = per_doc(np.where(dup, chars[inv_nb], 0.0))
+    # (only a line whose distinct line is some other non-blank line's too can repeat one: a
+    # sort of those alone)
+    shared = (np.bincount(inv_nb, minlength=len(distinct)) > 1)[inv_nb]
+    maybe = np.flatnonzero(shared)
+    dup = np.zeros(len(doc_nb), dtype=bool)
+    if len(maybe):
+        _, first = np.unique(doc_nb[maybe] * len(distinct) + inv_nb[maybe], return_index=True)
+        dup[maybe] = True
+        dup[maybe[first]] = False
+    chars = tests.get_column("_chars").to_numpy().astype(np.int64)
+    # sums per document over its non-blank lines: the line tests, and the needles (they hold
+    # no newline and no blank line holds them, so a text's count is the sum over its lines, also
+    # after a strip, which tidies away only blank lines); newlines and characters are counted
+    # on the text, which a strip may have rebuilt
+    names = ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines")
+    needles = ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
+    table = np.stack([tests.get_column(c).to_numpy().astype(np.int64) for c in names + needles])
+    values = np.take(table, inv_nb, axis=1)
+    values = np.concatenate(
+        [values, np.ones((1, len(inv_nb)), dtype=np.int64), (chars[inv_nb] * dup)[None]]
+    )
+    sums = _sums_per_doc(values, doc_nb, batch.n)
+    per_line = {"lines": sums[len(names) + len(needles)]}
+    per_line |= {c: sums[i] for i, c in enumerate(names)}
+    per_line["dup_line_chars"] = sums[-1]
+    in_lines = {c: sums[len(names) + i] for i, c in enumerate(needles)}
     # "javascript" is never in a blank line
     per_line["javascript_lines"] = _javascript_per_doc(batch)
     # words and sentences: a document's are those of its lines (neither spans a newline)
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
-    ends = lt.vocab.get_column("tok").str.count_matches(SENTENCE).to_numpy()
+    ends = _sentence_ends(lt)
     words = lt.per_group(batch.doc_of_line(), batch.n, ends)
-    # these needles hold no newline and no blank line holds them, so a text's count is the sum
-    # over its lines (also after a strip, which tidies away only blank lines); newlines and
-    # characters are counted on the text, which a strip may have rebuilt
-    in_lines = {
-        c: np.bincount(
-            doc_of_line,
-            weights=tests.get_column(c).to_numpy().astype(np.float64)[inverse],
-            minlength=batch.n,
-        ).astype(np.int64)
-        for c in ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
-    }
     chars = batch.text.str.len_chars()
-    newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy())
+    newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
     docs = batch.docs.select(
         DOC,
         pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
@@ -207,13 +215,63 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     return stats
 
 
-def _newlines(batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray) -> np.ndarray:
+def _sums_per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sums of each row of `values` (integers, a column per line) per document: `doc[i]` is line
+    i's. By runs when a document's lines are consecutive (as in a batch), else a bincount per
+    row (float64 sums of integers: exact below 2**53)."""
+    if not len(doc) or np.all(doc[1:] >= doc[:-1]):
+        return segment_sums(values, np.bincount(doc, minlength=n_docs))
+    return np.stack(
+        [
+            np.bincount(doc, weights=row.astype(np.float64), minlength=n_docs).astype(np.int64)
+            for row in values
+        ]
+    )
+
+
+def _sentence_ends(lt: LineTokens) -> np.ndarray:
+    """Per vocabulary row of `lt`: the matches of SENTENCE in the string.
+
+    A string without whitespace (every string but the pieces split again) holds a match of
+    SENTENCE's first alternative only at its end, and an ASCII one none of the second (CJK full
+    stops): it holds one match exactly when a sentence terminal is followed by closing
+    characters only up to its end, which an end-anchored ASCII pattern answers from the
+    string's tail (SENTENCE, unanchored, is searched through every string). The others are
+    counted with SENTENCE (tests/checks/test_quality.py checks both against it)."""
+    tok = lt.vocab.get_column("tok")
+    simple = (tok.str.len_bytes() == lt.vocab.get_column("chars")).to_numpy(writable=True)
+    simple[lt.split_code] = False
+    out = tok.str.contains(_ascii_sentence_end()).cast(pl.UInt32).to_numpy(writable=True)
+    other = np.flatnonzero(~simple)
+    if len(other):
+        out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
+    return out
+
+
+@functools.cache
+def _ascii_sentence_end() -> str:
+    """SENTENCE at the end of an ASCII string without whitespace: a terminal, then closing
+    characters, both classes read from SENTENCE's own classes."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+
+    def members(pattern: str) -> str:
+        hit = ascii_chars.filter(ascii_chars.str.contains(f"^{pattern}$"))
+        return "".join("\\" + c if not c.isalnum() else c for c in hit)
+
+    terminal = members(r"\p{Sentence_Terminal}")
+    closing = members(r"[\"'\p{Pf}\p{Pe}]")
+    return f"[{terminal}][{closing}]*$"
+
+
+def _newlines(
+    batch: Batch, text_chars: np.ndarray, distinct_chars: np.ndarray, inverse: np.ndarray
+) -> np.ndarray:
     """Per document: the "\\n" in its text. A text that is its lines joined by "\\n" (every text
     no strip touched) has one fewer than it has lines; it is that text exactly when its length
     is that of its lines plus one per line but the last, since a text a strip rebuilt is some
     of its lines joined, and each line it leaves out (a blank line tidied away) makes it at
-    least one character (the newline) shorter. Only the other texts are searched."""
-    _, inverse = _distinct(batch)
+    least one character (the newline) shorter. Only the other texts are searched.
+    `distinct_chars`: the characters of some distinct lines, line i's at `inverse[i]`."""
     doc = batch.doc_of_line()
     n_lines = np.bincount(doc, minlength=batch.n)
     line_chars = np.bincount(
@@ -236,6 +294,31 @@ def _line_tokens(batch: Batch) -> LineTokens:
 def _distinct(batch: Batch) -> tuple[pl.Series, np.ndarray]:
     """The batch's distinct lines and each line's row among them (words.batch_distinct_lines)."""
     return batch_distinct_lines(batch)
+
+
+def _referenced(batch: Batch) -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
+    """`_distinct` without the distinct lines no line of the batch refers to any more (after a
+    strip: the lines of the memo are those before it): (those lines, each line's row among them,
+    their rows in `_distinct`, None when they are all of them). Once per batch."""
+
+    def compute() -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
+        distinct, inverse = _distinct(batch)
+        used = np.zeros(len(distinct), dtype=bool)
+        used[inverse] = True
+        if used.all():
+            return distinct, inverse, None
+        rows = np.flatnonzero(used)
+        return distinct.gather(rows), (np.cumsum(used) - 1)[inverse], rows
+
+    return batch.memo("quality_referenced_lines", compute)
+
+
+def _line_ends(batch: Batch) -> pl.Series:
+    """The lines of `_referenced` without their trailing whitespace (named "_r"), once per batch:
+    the end-anchored tests of unterminated-lines and of the statistics read them."""
+    return batch.memo(
+        "quality_line_ends", lambda: _referenced(batch)[0].str.strip_chars_end().alias("_r")
+    )
 
 
 def _javascript_distinct(batch: Batch) -> np.ndarray:
@@ -316,12 +399,12 @@ def _col(batch: Batch, name: str) -> pl.Series:
 # -- stop words ------------------------------------------------------------------------------------
 
 
-def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, id): the distinct words of `words` (lower-case) each document holds as a whole token
-    (lower-cased, edge punctuation removed): the document's row in the batch and the word's index
-    in `words`, as numpy arrays sorted by row, then id."""
+def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
+    """Which of `words` (lower-case) each document holds as a whole token (lower-cased, edge
+    punctuation removed): a set of word indices per document, as bits (word i is bit i % 64 of
+    column i // 64 of the document's row; uint64)."""
 
-    def compute() -> tuple[np.ndarray, np.ndarray]:
+    def compute() -> np.ndarray:
         lt = _line_tokens(batch)
         wanted = pl.DataFrame(
             {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
@@ -333,39 +416,50 @@ def _stop_word_pairs(batch: Batch, words: tuple[str, ...]) -> tuple[np.ndarray, 
             .get_column("id")
             .fill_null(-1)
             .to_numpy()
-            .astype(np.int32)
+            .astype(np.int64)
         )
-        tok_id = ids[lt.code]
+        tok_id = np.take(ids, lt.code)
         found = np.flatnonzero(tok_id >= 0)
-        # the distinct (distinct line, word) pairs, sorted by line
-        n_lines, n_words = len(lt.distinct), len(words)
-        pair = _distinct_ints(lt.line[found].astype(np.int64) * n_words + tok_id[found])
-        per_distinct = np.bincount(pair // n_words, minlength=n_lines)
-        start = np.cumsum(per_distinct) - per_distinct
-        # then those of every line, in the documents holding it (deduplicating the (document,
-        # distinct line) pairs first costs more than it saves: numpy hashes them)
-        n = per_distinct[lt.inverse]
-        # for line i, the pairs start[inverse[i]] .. start[inverse[i]] + n[i] - 1
-        offset = np.cumsum(n) - n
-        at = np.repeat(start[lt.inverse] - offset, n) + np.arange(n.sum())
-        doc = np.repeat(batch.doc_of_line(), n)
-        key = doc * n_words + pair[at] % n_words
-        # distinct (document, word) pairs (a 4,096-document batch and 459 words: a 2 MB bitmap)
-        key = _distinct_ints(key)
-        return key // n_words, key % n_words
+        # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
+        # pairs), then of each document: the OR of its lines'
+        n_lines, width = len(lt.distinct), _bit_width(len(words))
+        fid = tok_id[found]
+        per_line = np.zeros(n_lines * width, dtype=np.uint64)
+        np.bitwise_or.at(
+            per_line,
+            lt.line[found].astype(np.int64) * width + (fid >> 6),
+            np.left_shift(np.uint64(1), (fid & 63).astype(np.uint64)),
+        )
+        rows = np.take(per_line.reshape(n_lines, width), lt.inverse, axis=0)
+        doc = batch.doc_of_line()
+        out = np.zeros((batch.n, width), dtype=np.uint64)
+        if len(doc) and np.all(doc[1:] >= doc[:-1]):
+            # a document's lines are consecutive: one OR per run
+            starts = np.flatnonzero(np.diff(doc, prepend=-1))
+            out[doc[starts]] = np.bitwise_or.reduceat(rows, starts, axis=0)
+        elif len(doc):
+            np.bitwise_or.at(out, doc, rows)
+        return out
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
 
 
-def _distinct_ints(values: np.ndarray) -> np.ndarray:
-    """The distinct values of non-negative integers, sorted: a bitmap when they are small (cheaper
-    than sorting or hashing them)."""
-    # (at most 16 MB: a batch of 36,000 distinct lines and the 459 words of the union)
-    if len(values) and values.max() < 1 << 24:
-        present = np.zeros(values.max() + 1, dtype=bool)
-        present[values] = True
-        return np.flatnonzero(present)
-    return np.unique(values)
+def _bit_width(n_words: int) -> int:
+    """uint64 columns of a set of `n_words` words as bits (at least one)."""
+    return max(1, (n_words + 63) // 64)
+
+
+def _word_bits(member: np.ndarray) -> np.ndarray:
+    """A bool per word as the bits of `_stop_word_bits` (one row, uint64)."""
+    bits = np.zeros(_bit_width(len(member)), dtype=np.uint64)
+    for i in np.flatnonzero(member):
+        bits[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    return bits
+
+
+def _bit_count(bits: np.ndarray) -> np.ndarray:
+    """Per row: the bits set (the words of the set)."""
+    return np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
 
 
 def stop_word_counts(batch: Batch, explicit: list[str]) -> tuple[pl.Series, pl.Series]:
@@ -401,7 +495,15 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
         # and where they occur: (vocabulary rows, their code and line per occurrence)
         lists = stop_words()
         chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
-        rare = vocab.str.contains_any(chars).to_numpy()
+        if all(not c.isascii() for c in chars):
+            # (an ASCII token holds none of them: only the others are searched)
+            other = np.flatnonzero(
+                (vocab.str.len_bytes() != lt.vocab.get_column("chars")).to_numpy()
+            )
+            rare = np.zeros(len(vocab), dtype=bool)
+            rare[other] = vocab.gather(other).str.contains_any(chars).to_numpy()
+        else:  # pragma: no cover - the shipped lists' first characters are not ASCII
+            rare = vocab.str.contains_any(chars).to_numpy()
         rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
         return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
 
@@ -420,15 +522,15 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
 @functools.cache
 def _union_stop_words() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
     """The union of the space-delimited languages' stop-word lists (words.stop_word_table), and
-    per language which of the union's words are on its list (a bool per word): built once, not
-    in every batch."""
+    per language which of the union's words are on its list (`_word_bits`): built once, not in
+    every batch."""
     table = stop_word_table()
     union = tuple(table.filter(pl.col("lang") == "*").get_column("bare"))
     index = {w: i for i, w in enumerate(union)}
     on_list: dict[str, np.ndarray] = {}
     for lang, word in table.filter(pl.col("lang") != "*").iter_rows():
         on_list.setdefault(lang, np.zeros(len(union), dtype=bool))[index[word]] = True
-    return union, on_list
+    return union, {lang: _word_bits(member) for lang, member in on_list.items()}
 
 
 def _stop_word_counts(
@@ -438,8 +540,7 @@ def _stop_word_counts(
     no_words = _stats(batch).get_column("words").to_numpy() == 0
     if explicit:
         wanted = tuple(sorted({w.lower() for w in explicit}))
-        rows, _ = _stop_word_pairs(batch, wanted)
-        count = _with_nulls(np.bincount(rows, minlength=batch.n), no_words)
+        count = _with_nulls(_bit_count(_stop_word_bits(batch, wanted)), no_words)
         return count, pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
@@ -455,24 +556,23 @@ def _stop_word_counts(
             .otherwise(None)
         ).to_series()
     union, on_list = _union_stop_words()
-    rows, ids = _stop_word_pairs(batch, union)
+    bits = _stop_word_bits(batch, union)
     star = (key == "*").fill_null(False).to_numpy()
     if not star.all():
         # keep a word only when it is on the list of the document's language ("*": any list; a
         # language matched by substring, or none, keeps none here)
         langs = sorted(on_list)
-        allowed = np.zeros((len(langs) + 2, len(union)), dtype=bool)
+        allowed = np.zeros((len(langs) + 2, bits.shape[1]), dtype=np.uint64)
         for i, code in enumerate(langs):
             allowed[i] = on_list[code]
-        allowed[len(langs)] = True  # "*"
+        allowed[len(langs)] = ~np.uint64(0)  # "*"
         lang_row = (
             key.replace_strict([*langs, "*"], list(range(len(langs) + 1)), default=len(langs) + 1)
             .fill_null(len(langs) + 1)
             .to_numpy()
         )
-        keep = allowed[lang_row[rows], ids]
-        rows = rows[keep]
-    count = np.bincount(rows, minlength=batch.n)
+        bits = bits & allowed[lang_row]
+    count = _bit_count(bits)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:
@@ -1066,7 +1166,9 @@ class UnterminatedLines(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        line = pl.col(LINE).str.strip_chars()
+        # the line without its trailing whitespace: it ends as the stripped line does, and is
+        # "" when that is
+        line = pl.col("_r")
         # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
         # whitespace split sees one), from the tokens the family splits once per batch
         n_words = pl.col("words")
@@ -1075,23 +1177,22 @@ class UnterminatedLines(_QualityRule):
         if not p.require_terminal:
             unpunctuated = pl.lit(False)
         bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
-        # once per distinct line, then per line and per document
+        # once per distinct line some line refers to, then per line and per document
         lt = _line_tokens(batch)
-        tests = (
-            pl.DataFrame(lt.distinct.alias(LINE))
-            .select(
-                pl.Series("words", lt.words_per_distinct_line()),
-                pl.Series("long_tokens", lt.long_tokens_per_distinct_line(p.max_word_chars)),
-                LINE,
-            )
-            .select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        )
-        bad_line = tests.get_column("_bad").to_numpy()[lt.inverse]
+        _, inverse, rows = _referenced(batch)
+        words = lt.words_per_distinct_line()
+        long = lt.long_tokens_per_distinct_line(p.max_word_chars)
+        if rows is not None:
+            words, long = words[rows], long[rows]
+        tests = pl.DataFrame(
+            [_line_ends(batch), pl.Series("words", words), pl.Series("long_tokens", long)]
+        ).select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
+        bad_line = tests.get_column("_bad").to_numpy()[inverse]
         doc_of_line = batch.doc_of_line()
         n = pl.Series(
             np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
         )
-        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[lt.inverse]
+        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[inverse]
         total = pl.Series(np.bincount(doc_of_line, weights=nb, minlength=batch.n).astype(np.int64))
         share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
         fired = n > 0 if self.action == "strip" else share > p.max_share

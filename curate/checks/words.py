@@ -126,8 +126,8 @@ DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
 
 
 # bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
-# of up to 87,381 tokens; longer ones take a bincount per count)
-_FIELD_BITS = 18
+# of up to 1,048,575 tokens; longer ones take a running sum per count)
+_FIELD_BITS = 21
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,13 @@ class LineTokens:
         """
         per_line = self.per_distinct_line(piece_counts)
         group = group_of_line.astype(np.int64)
+        names = list(per_line)
+        if len(group) and np.all(group[1:] >= group[:-1]):
+            # a group's lines are consecutive (a batch's documents): one gather of every count
+            # and one running sum, read at the groups' boundaries (exact integers)
+            rows = np.take(np.stack([per_line[name] for name in names]), self.inverse, axis=1)
+            sums = segment_sums(rows, np.bincount(group, minlength=n_groups))
+            return dict(zip(names, sums, strict=True))
         # float64 sums of integers: exact below 2**53
         return {
             name: np.bincount(
@@ -187,68 +194,64 @@ class LineTokens:
         v = self.vocab
         n = len(self.distinct)
         word = v.get_column("is_word").to_numpy()
-        letter = v.get_column("has_letter").to_numpy()
         spaced = word & ~v.get_column("unspaced").to_numpy()
-        split_off = word * (
-            v.get_column("lead").to_numpy().astype(np.int64) + v.get_column("trail").to_numpy()
-        )
-        piece_counts = piece_counts.astype(np.int64)
-        capped = np.minimum(piece_counts, 3)
-        line = self.line.astype(np.int64)
-        code = self.code
-        # a weighted bincount per count over the tokens of the distinct lines (float64 sums of
-        # integers: exact below 2**53)
+        edges = v.get_column("lead").to_numpy().astype(np.uint64) + v.get_column("trail").to_numpy()
         per_vocab = {
-            "words": word,
-            "letter_tokens": letter,
-            "spaced_words": spaced,
-            "split_off": split_off,
-            "pieces": capped,
+            "words": word.astype(np.uint64),
+            "letter_tokens": v.get_column("has_letter").to_numpy().astype(np.uint64),
+            "spaced_words": spaced.astype(np.uint64),
+            "split_off": word * edges,
+            # the pieces split again count as pieces (below), not their tokens
+            "pieces": piece_counts.astype(np.uint64),
+            "spaced_word_chars": (v.get_column("bare_chars").to_numpy() * spaced).astype(np.uint64),
         }
-        out = {"tokens": np.bincount(line, minlength=n)}
-        if len(line) and 3 * out["tokens"].max() >= 1 << _FIELD_BITS:  # pragma: no cover
-            out |= {
-                name: np.bincount(line, weights=w.astype(np.float64)[code], minlength=n).astype(
-                    np.int64
-                )
-                for name, w in per_vocab.items()
-            }
+        k = self.kept
+        code = self.code[:k]
+        # the first `kept` tokens are in line order: a line's are a run, and its counts are
+        # differences of running sums (exact, wrapping uint64) at the runs' ends
+        tokens = self.kept_per_line
+        out = {"tokens": tokens.copy()}
+        b = _FIELD_BITS
+        if not k or 2 * tokens.max() < 1 << b:
+            # several counts summed at once, each in a field of b bits of one integer: a count
+            # is at most 2 per token (split_off) and a line has fewer than 2**b / 2 tokens, so
+            # no field carries into the next; pieces, unbounded, take the top 64 - b bits. The
+            # three integers of a vocabulary row are read together (one gather of a row each)
+            groups = (
+                ("words", "letter_tokens", "spaced_words"),
+                ("split_off", "pieces"),
+                ("spaced_word_chars",),
+            )
+            # (one row per group: np.take along the last axis and a running sum along it are
+            # several times cheaper than indexing the rows of a (vocabulary, group) array)
+            table = np.zeros((len(groups), len(v)), dtype=np.uint64)
+            for j, group in enumerate(groups):
+                for i, name in enumerate(group):
+                    table[j] |= per_vocab[name] << np.uint64(i * b)
+            sums = segment_sums(np.take(table, code, axis=1), tokens)
+            mask = np.uint64((1 << b) - 1)
+            for j, group in enumerate(groups):
+                for i, name in enumerate(group):
+                    field = sums[j] >> np.uint64(i * b)
+                    out[name] = (field if i == len(group) - 1 else field & mask).astype(np.int64)
         else:
-            # several small counts summed by one bincount: each in a field of _FIELD_BITS bits
-            # of one integer weight. Every count is at most 3 per token and a line has fewer
-            # than 2**_FIELD_BITS / 3 tokens (else the loop above), so no field overflows into
-            # the next, and three fields sum below 2**53 (exact in float64)
-            for group in (("words", "letter_tokens", "spaced_words"), ("split_off", "pieces")):
-                packed = np.zeros(len(v), dtype=np.int64)
-                for i, name in enumerate(group):
-                    packed += per_vocab[name].astype(np.int64) << (i * _FIELD_BITS)
-                sums = np.bincount(
-                    line, weights=packed.astype(np.float64)[code], minlength=n
-                ).astype(np.int64)
-                for i, name in enumerate(group):
-                    out[name] = (sums >> (i * _FIELD_BITS)) & ((1 << _FIELD_BITS) - 1)
-        # pieces: the kept entries are pieces (a count above 3 adds the rest); the tokens of the
-        # pieces split again are not, those pieces are
-        more = piece_counts - capped
-        if more.any():
-            rows = np.flatnonzero(more[self.code[: self.kept]])
-            out["pieces"] += np.bincount(
-                line[rows], weights=more[self.code[rows]], minlength=n
-            ).astype(np.int64)
+            for name, weights in per_vocab.items():
+                out[name] = segment_sums(weights[code], tokens).astype(np.int64)
+        # the tokens of the pieces split again (their pieces are counted in `pieces` instead)
+        if len(self.code) > k:
+            line, code = self.line[k:].astype(np.int64), self.code[k:]
+            out["tokens"] = out["tokens"] + np.bincount(line, minlength=n)
+            for name, weights in per_vocab.items():
+                if name != "pieces":
+                    # float64 sums of integers: exact below 2**53
+                    w = weights[code].astype(np.float64)
+                    out[name] += np.bincount(line, weights=w, minlength=n).astype(np.int64)
         if len(self.split_line):
-            retok = slice(self.kept, None)
-            out["pieces"] -= np.bincount(
-                line[retok], weights=capped[self.code[retok]], minlength=n
-            ).astype(np.int64)
             out["pieces"] += np.bincount(
                 self.split_line.astype(np.int64),
-                weights=piece_counts[self.split_code],
+                weights=per_vocab["pieces"][self.split_code].astype(np.float64),
                 minlength=n,
             ).astype(np.int64)
-        chars = (v.get_column("bare_chars").to_numpy() * spaced).astype(np.float64)
-        out["spaced_word_chars"] = np.bincount(line, weights=chars[self.code], minlength=n).astype(
-            np.int64
-        )
         return out
 
     def words_per_line(self, n_lines: int) -> np.ndarray:
@@ -317,7 +320,35 @@ class LineTokens:
 
     def count_per_distinct_line(self, vocab_mask: np.ndarray) -> np.ndarray:
         """Per distinct line: its tokens whose vocabulary row is set in `vocab_mask`."""
-        return np.bincount(self.line[vocab_mask[self.code]], minlength=len(self.distinct))
+        k = self.kept
+        # the first `kept` tokens by runs per line; the tokens of the pieces split again apart
+        out = segment_sums(np.take(vocab_mask.astype(np.int64), self.code[:k]), self.kept_per_line)
+        if len(self.code) > k:
+            hit = vocab_mask[self.code[k:]]
+            out += np.bincount(self.line[k:][hit], minlength=len(self.distinct))
+        return out
+
+    @functools.cached_property
+    def kept_per_line(self) -> np.ndarray:
+        """Per distinct line: how many of the first `kept` tokens (those in line order) are its
+        (computed once: the counts per line read them)."""
+        return np.bincount(self.line[: self.kept], minlength=len(self.distinct))
+
+
+def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sums of consecutive runs of `values` along its last axis, run i of `lengths[i]` values
+    (they add up to values.shape[-1]): differences of one running sum at the runs' ends, exact
+    for integers (uint64 wraps, and so does the difference back). `values` is overwritten by
+    its running sum (no second array of its size)."""
+    if values.shape[-1] == 0:
+        return np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
+    running = np.cumsum(values, axis=-1, out=values)
+    end = np.cumsum(lengths)
+    start = end - lengths
+    # the running sum before a run: 0 before the first value
+    at_end = np.where(end > 0, running[..., np.maximum(end - 1, 0)], 0)
+    at_start = np.where(start > 0, running[..., np.maximum(start - 1, 0)], 0)
+    return (at_end - at_start).astype(values.dtype)
 
 
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
@@ -380,21 +411,19 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
     if drop.any():
-        rows = np.flatnonzero(drop[code])
+        dropped = np.take(drop, code)
+        rows = np.flatnonzero(dropped)
         redo = rows[again[code[rows]]]
         split_line, split_code = line[redo], code[redo]
-        keep = np.ones(len(code), dtype=bool)
-        keep[rows] = False
+        keep = ~dropped
         line, code = line[keep], code[keep]
         kept = len(code)
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            # the vocabulary's strings are distinct and come first: they keep their codes, and
-            # the new strings are appended in order of first appearance
-            both, vocab = _encode(pl.concat([vocab, more.alias("tok")]))
+            more_code, vocab = _append_codes(vocab, more.alias("tok"))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, both[len(both) - len(more) :]])
+            code = np.concatenate([code, more_code])
     return LineTokens(
         line=line,
         code=code,
@@ -448,7 +477,7 @@ def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     last = np.zeros(n, dtype=np.uint8)
     if n == 0 or off[-1] == off[0]:
         return any_, first, last
-    cls = _byte_table()[np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]]
+    cls = np.take(_byte_table(), np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]])
     start = off[:-1] - off[0]
     full = np.flatnonzero(off[1:] > off[:-1])
     # a segment of reduceat runs to the next index given: the empty strings between add nothing
@@ -476,7 +505,8 @@ def _vocab_properties(
       again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
     - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
       `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
-      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement;
+      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement (the
+      others lose their leading run, then their trailing one);
     - only strings with a non-ASCII or an upper-case character are lower-cased.
     """
     n, n_pieces = len(vocab), len(again)
@@ -521,7 +551,13 @@ def _vocab_properties(
         other = np.flatnonzero(~ascii_)
         if len(other):
             stripped = stripped.scatter(
-                other, strings.gather(other).str.replace_all(EDGE_PUNCT, "")
+                other,
+                # EDGE_PUNCT's two runs removed one after the other: an anchored replacement
+                # each (the alternation, replaced everywhere, searches every position; twice
+                # the time)
+                strings.gather(other)
+                .str.replace("^" + _PUNCT + "+", "")
+                .str.replace(_PUNCT + "+$", ""),
             )
         bare = vocab.clone().scatter(edge, stripped)
     # lower-casing changes only a string with an upper-case ASCII letter or a non-ASCII character
@@ -604,6 +640,34 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
+
+
+def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(each value of `more`'s code, the vocabulary extended): `_encode` of `vocab` (distinct
+    strings) followed by `more`, without hashing the vocabulary again. The vocabulary's strings
+    keep their codes, and the strings of `more` it lacks are appended in order of first
+    appearance (tests/checks/test_words.py checks this against `_encode` of both). `more` is
+    small (the tokens of the pieces split again): it is encoded alone, and only the vocabulary
+    strings among its distinct values are looked up."""
+    more_code, new = _encode(more)
+    at = np.full(len(new), -1, dtype=np.int64)
+    found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())
+    if len(found):
+        pairs = (
+            pl.DataFrame({"tok": vocab.gather(found), "at": found})
+            .join(
+                pl.DataFrame({"tok": new, "row": np.arange(len(new))}),
+                on="tok",
+                how="inner",
+            )
+            .select("row", "at")
+        )
+        at[pairs.get_column("row").to_numpy()] = pairs.get_column("at").to_numpy()
+    fresh = at < 0
+    at[fresh] = len(vocab) + np.arange(int(fresh.sum()))
+    if fresh.any():
+        vocab = pl.concat([vocab, new.filter(pl.Series(fresh))], rechunk=True)
+    return at.astype(np.uint32)[more_code], vocab
 
 
 # -- stop words ------------------------------------------------------------------------------------

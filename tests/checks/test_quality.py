@@ -15,13 +15,17 @@ from curate.checks.quality import (
     COMPONENTS,
     ELLIPSIS_END,
     SENTENCE,
+    _bit_count,
     _distinct,
-    _distinct_ints,
     _javascript_lines,
     _lorem_ipsum,
     _lower_contains,
     _newlines,
-    _stop_word_pairs,
+    _referenced,
+    _sentence_ends,
+    _stats,
+    _stop_word_bits,
+    _word_bits,
     quality_score,
     signals_for,
 )
@@ -156,6 +160,7 @@ def _reference(texts: list[str]) -> dict[str, list]:
             .mean()
             .alias("mean_word_length"),
             pl.col("low").filter(pl.col("low").is_in(sorted(UNION))).n_unique().alias("union"),
+            pl.col("low").filter(pl.col("low").is_in(sorted(UNION))).unique().alias("union_words"),
         )
     )
     out = docs.join(per, on="__doc", how="left", maintain_order="left").with_columns(
@@ -177,10 +182,12 @@ def test_fast_word_counts_equal_the_regex_tokenizer(texts):
     assert ours["mean_word_length"] == pytest.approx(ref["mean_word_length"], abs=1e-12)
     # stop words of the space-delimited lists (the union), as whole lower-cased tokens
     lines = Batch.from_texts(pl.Series(texts, dtype=pl.String))
-    rows, ids = _stop_word_pairs(lines, tuple(sorted(UNION)))
-    assert len(set(zip(rows.tolist(), ids.tolist(), strict=True))) == len(rows)
-    counts = np.bincount(rows, minlength=len(texts)).tolist()
-    assert counts == [v or 0 for v in ref["union"]]
+    union = tuple(sorted(UNION))
+    bits = _stop_word_bits(lines, union)
+    assert _bit_count(bits).tolist() == [v or 0 for v in ref["union"]]
+    # the very words, read back from the bits
+    held = [{w for i, w in enumerate(union) if int(row[i >> 6]) >> (i & 63) & 1} for row in bits]
+    assert held == [set(v or []) for v in ref["union_words"]]
 
 
 @settings(max_examples=40, deadline=None)
@@ -603,10 +610,18 @@ def test_stripped_lines_do_not_depend_on_documents_sharing_lines(rule):
     assert together[1]["text"] == kept[rule]
 
 
-def test_distinct_ints_by_bitmap_or_by_sorting():
-    assert _distinct_ints(np.array([5, 3, 5, 0])).tolist() == [0, 3, 5]
-    assert _distinct_ints(np.array([5, 1 << 30, 5])).tolist() == [5, 1 << 30]
-    assert _distinct_ints(np.zeros(0, dtype=np.int64)).tolist() == []
+def test_word_bits_of_documents_in_any_order_of_lines():
+    # a document's set is the OR of its lines' sets, by runs when its lines are consecutive (as
+    # in a batch) and one by one otherwise
+    batch = Batch.from_texts(pl.Series(["the cat and the dog", "", "x y", "of The. And"]))
+    words_ = ("and", "of", "the")
+    want = [[0b101], [0], [0], [0b111]]
+    assert _stop_word_bits(batch, words_).tolist() == want
+    order = np.array([3, 0, 2, 1, 4, 5])[: batch.lines.height]
+    shuffled = Batch(batch.docs, batch.lines[order], batch.corpus, {}, batch.original)
+    assert _stop_word_bits(shuffled, words_).tolist() == want
+    assert _bit_count(np.array(want, dtype=np.uint64)).tolist() == [2, 0, 0, 3]
+    assert _word_bits(np.array([True] + [False] * 63 + [True])).tolist() == [1, 1]
 
 
 def test_line_tokens_are_per_line_in_order_when_lines_repeat():
@@ -679,8 +694,9 @@ def test_newlines_from_the_lines_equal_counting_them_in_the_text():
         docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
         batch = batch.stripped(docs, lines, keep)
         chars = batch.text.str.len_chars().to_numpy()
-        distinct = _distinct(batch)[0].str.len_chars().to_numpy()
-        got = _newlines(batch, chars, distinct)
+        # the distinct lines some line refers to, as the statistics pass them
+        distinct, inverse, _ = _referenced(batch)
+        got = _newlines(batch, chars, distinct.str.len_chars().to_numpy(), inverse)
         assert got.tolist() == batch.text.str.count_matches("\n", literal=True).to_list()
     assert (batch.text != pl.Series(texts)).any()
 
@@ -717,3 +733,83 @@ def test_stop_word_counts_per_language_match_the_plain_definition():
                 want += sum(1 for w in set(lists[code]) if w in text)
         assert got[i] == want, (i, lang)
     assert got[0] and got[3] and got[10]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed):
+    # after a strip, the memo's distinct lines include some no line refers to: the statistics
+    # and unterminated-lines test only the others, and say what a batch of the remaining lines
+    # alone (no memo carried across the strip) says
+    import random
+
+    from curate.pipeline import rebuild_text
+
+    rng = random.Random(seed)
+    pool = ["", "  ", "Home | News", "The cat sat. It was happy.", "Wait...", "- item", "#x {y}"]
+    pool += ["市场。价格", "one two\tthree.", "Lorem ipsum dolor.", "“Quoted.”  ", "a b c d e"]
+    # a line of the pool repeats, or is made distinct by a number (then a strip may remove it)
+    texts = [
+        "\n".join(rng.choice(pool) + rng.choice(["", f" {i}"]) for i in range(rng.randint(0, 9)))
+        for _ in range(60)
+    ]
+    batch = Batch.from_texts(pl.Series(texts))
+    words.batch_line_tokens(batch)  # the shared memos, computed before the strip
+    keep = np.array([rng.random() < 0.6 for _ in range(batch.lines.height)])
+    lines = batch.lines.filter(pl.Series(keep))
+    hit = np.zeros(batch.n, dtype=bool)
+    hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
+    docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
+    after = batch.stripped(docs, lines, keep)
+    alone = Batch(after.docs, after.lines, after.corpus, after.signals, after.original)
+    assert _referenced(after)[2] is not None and _referenced(alone)[2] is None
+    assert _stats(after).equals(_stats(alone))
+    rs = load_ruleset({"name": "t", "rules": [{"rule": "unterminated-lines", "action": "flag"}]})
+    rule = rs.build()[0]
+    a, b = rule.evaluate(after), rule.evaluate(alone)
+    for name, values in a.signals.items():
+        assert values.equals(b.signals[name]), name
+    assert a.remove.equals(b.remove)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_sentence_ends_of_the_vocabulary_equal_counting_sentence_in_each_string(texts):
+    lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
+    want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
+    assert _sentence_ends(lt).tolist() == want
+
+
+def test_sentence_ends_on_closing_characters_and_other_whitespace():
+    texts = ["a.) b.'\" c.x d... e!? f.]} g(.) h.\tx. (i) j?»", "k。l 的。 m.\u00a0n.", ""]
+    lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts)))
+    want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
+    assert _sentence_ends(lt).tolist() == want
+    assert sum(want) >= 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a b", "c", "", " ", "a b ", "市场", "c"]), max_size=7)))
+def test_duplicated_line_chars_equal_the_plain_definition(docs):
+    # the characters of each non-blank line equal to an earlier non-blank line of its document
+    texts = ["\n".join(lines) for lines in docs] or [""]
+    want = []
+    for text in texts:
+        seen: set[str] = set()
+        total = 0
+        for line in text.split("\n"):
+            if line.strip():
+                total += len(line) if line in seen else 0
+                seen.add(line)
+        want.append(total)
+    assert signals_for(texts)["dup_line_chars"] == want
+
+
+def test_statistics_of_lines_in_any_order_equal_those_in_document_order():
+    # per-document sums go by runs of a document's lines when they are consecutive (a batch),
+    # else one line at a time: both give the same
+    texts = ["a b.\n# x {\nWait...\n\n- item", "", "lorem ipsum.\na b.\na b.", "市场。 x"]
+    batch = Batch.from_texts(pl.Series(texts))
+    order = np.random.default_rng(5).permutation(batch.lines.height)
+    shuffled = Batch(batch.docs, batch.lines[order], batch.corpus, {}, batch.original)
+    assert not np.all(np.diff(shuffled.doc_of_line()) >= 0)
+    assert _stats(shuffled).equals(_stats(batch))

@@ -108,3 +108,98 @@ def test_byte_classes_of_a_slice_and_of_empty_strings():
     assert first[3] & words._PUNCT_BIT and any_[3] & words._NON_ASCII
     assert any_[5] & words._SPLIT and any_[5] & words._WORD and not any_[5] & words._LETTER
     assert words._byte_classes(pl.Series([], dtype=pl.String))[0].tolist() == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y"]), max_size=8, unique=True),
+    st.lists(st.sampled_from(["a", "b", "ab", "ba", "", "的", "の", "x"]), max_size=10),
+)
+def test_appended_codes_equal_encoding_the_vocabulary_and_the_new_strings_together(vocab, more):
+    vocab_s = pl.Series("tok", vocab, dtype=pl.String)
+    more_s = pl.Series("tok", more, dtype=pl.String)
+    code, extended = words._append_codes(vocab_s, more_s)
+    both, plain = words._encode(pl.concat([vocab_s, more_s]))
+    assert extended.to_list() == plain.to_list()
+    assert code.tolist() == both[len(vocab) :].tolist()
+
+
+def _plain_per_distinct_line(lt: words.LineTokens, piece_counts: np.ndarray) -> dict:
+    """LineTokens.per_distinct_line by definition: a sum over every token entry per count."""
+    v = lt.vocab
+    word = v["is_word"].to_numpy()
+    spaced = word & ~v["unspaced"].to_numpy()
+    per_vocab = {
+        "words": word,
+        "letter_tokens": v["has_letter"].to_numpy(),
+        "spaced_words": spaced,
+        "split_off": word * (v["lead"].to_numpy().astype(int) + v["trail"].to_numpy()),
+        "spaced_word_chars": v["bare_chars"].to_numpy() * spaced,
+    }
+    n = len(lt.distinct)
+
+    def total(line: np.ndarray, weights: np.ndarray) -> list[int]:
+        out = [0] * n
+        for i, w in zip(line.tolist(), weights.tolist(), strict=True):
+            out[i] += int(w)
+        return out
+
+    out = {"tokens": total(lt.line, np.ones(len(lt.line)))}
+    for name, w in per_vocab.items():
+        out[name] = total(lt.line, w[lt.code])
+    # pieces: the whole pieces kept, and the pieces split again (not their tokens)
+    kept = total(lt.line[: lt.kept], piece_counts[lt.code[: lt.kept]])
+    split = total(lt.split_line, piece_counts[lt.split_code])
+    out["pieces"] = [a + b for a, b in zip(kept, split, strict=True)]
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8), st.data())
+def test_counts_per_line_and_group_equal_a_sum_over_every_token(lines, data):
+    distinct, inverse = distinct_lines(pl.Series(lines, dtype=pl.String))
+    lt = distinct_line_tokens(distinct, inverse)
+    ends = lt.vocab["tok"].str.count_matches(r"[.!?。]").to_numpy()
+    plain = _plain_per_distinct_line(lt, ends)
+    fast = lt.per_distinct_line(ends)
+    assert fast.keys() == plain.keys()
+    for name in plain:
+        assert fast[name].dtype == np.int64 and fast[name].tolist() == plain[name], name
+    # groups of consecutive lines (a batch's documents, some without lines) and in any order
+    n = len(lines)
+    for group in (
+        np.sort(np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))),
+        np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))),
+    ):
+        sums = lt.per_group(group, 5, ends)
+        for name in plain:
+            want = [0] * 5
+            for g, row in zip(group.tolist(), inverse.tolist(), strict=True):
+                want[g] += plain[name][row]
+            assert sums[name].tolist() == want, name
+
+
+def test_segment_sums_of_runs_with_empty_ones():
+    values = np.array([[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]], dtype=np.uint64)
+    sums = words.segment_sums(values.copy(), np.array([0, 2, 0, 3, 0]))
+    assert sums.tolist() == [[0, 3, 0, 12, 0], [0, 30, 0, 120, 0]]
+    empty = words.segment_sums(np.zeros(0, dtype=np.int64), np.array([0, 0]))
+    assert empty.tolist() == [0, 0]
+    # wrapping running sums give the exact sums back
+    big = np.array([2**63, 2**63, 5], dtype=np.uint64)
+    assert words.segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
+
+
+EDGES = ["a", "É", "的", ".", "«", "»", "—", "€", "😀", "(", "1", "\u0301", "¿", "”"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(EDGES)))
+def test_edge_runs_removed_one_after_the_other_equal_the_edge_pattern(chars):
+    # _vocab_properties removes a non-ASCII string's leading run of punctuation and symbols,
+    # then its trailing run: what replacing EDGE_PUNCT everywhere does
+    s = pl.Series(["".join(chars)], dtype=pl.String)
+    lt = distinct_line_tokens(*distinct_lines(s))
+    plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+    assert lt.vocab["low"].to_list() == plain["low"].to_list()
+    assert lt.vocab["bare_chars"].to_list() == plain["bare_chars"].to_list()
