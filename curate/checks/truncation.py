@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -1688,7 +1690,7 @@ class TruncatedText(Rule):
             both = {}
             for n in hist.keys() & mine.keys():
                 (c0, h0), (c, h) = mine[n], hist[n]
-                both[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
+                both[n] = (c0 + c, tuple(sorted({*h0, *h})[: self.HASHES]))
             mine.update(hist)
             mine.update(both)
         return out
@@ -1701,18 +1703,22 @@ class TruncatedText(Rule):
         found = []
         words = (aggregate or {}).get(WORDS_KEY)
         for unit, hist in sorted(_without_words(aggregate or {}).items()):
-            for n, (c, h) in sorted(hist.items()):
+            # the lengths in order and the running total of their counts: the documents within
+            # a window are a difference of two totals, its lengths found by bisection (a step
+            # per length of the window costs thousands of steps per long length)
+            lengths = sorted(hist)
+            total = [0, *accumulate(hist[m][0] for m in lengths)]
+            for n in lengths:
+                c, h = hist[n]
                 if c < p.min_spike_documents or len(h) < min(self.HASHES, c):
                     continue
                 window, near = max(10, n // 20), max(10, n // 100)
-                around = [
-                    hist[m][0] for m in range(n - window, n + window + 1) if m != n and m in hist
-                ]
-                expected = sum(around) / (2 * window)
+                lo, hi = bisect_left(lengths, n - window), bisect_right(lengths, n + window)
+                # (the counts around n: those of the window but n's own)
+                expected = (total[hi] - total[lo] - c) / (2 * window)
+                lo, hi = bisect_left(lengths, n - near), bisect_right(lengths, n + near)
                 highest = all(
-                    hist[m][0] < c or (hist[m][0] == c and m > n)
-                    for m in range(n - near, n + near + 1)
-                    if m != n and m in hist
+                    hist[m][0] < c or (hist[m][0] == c and m > n) for m in lengths[lo:hi] if m != n
                 )
                 if c >= p.spike_factor * expected and highest:
                     found.append(

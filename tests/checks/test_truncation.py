@@ -453,6 +453,60 @@ def test_corpus_aggregates_merge_in_any_order():
     assert whole["spikes"][0]["length"] == 1500
 
 
+def plain_spikes(rule, aggregate: dict) -> list[dict]:
+    """finish's spikes as first written: each length's window walked length by length."""
+    from curate.checks.truncation import _contained
+
+    p, found = rule.params, []
+    for unit, hist in sorted(aggregate.items()):
+        for n, (c, h) in sorted(hist.items()):
+            if c < p.min_spike_documents or len(h) < min(rule.HASHES, c):
+                continue
+            window, near = max(10, n // 20), max(10, n // 100)
+            around = [hist[m][0] for m in range(n - window, n + window + 1) if m != n and m in hist]
+            expected = sum(around) / (2 * window)
+            highest = all(
+                hist[m][0] < c or (hist[m][0] == c and m > n)
+                for m in range(n - near, n + near + 1)
+                if m != n and m in hist
+            )
+            if c >= p.spike_factor * expected and highest:
+                found.append(
+                    {"unit": unit, "length": n, "documents": c, "around": round(expected, 3)}
+                    | {"hashes": h}
+                )
+    found.sort(key=lambda s: (-s["documents"], s["unit"] != "chars", s["unit"], s["length"]))
+    spikes: list[dict] = []
+    for s in found:
+        if not any(_contained(s["hashes"], big["hashes"]) for big in spikes):
+            spikes.append(s)
+    return [{k: v for k, v in s.items() if k != "hashes"} for s in spikes]
+
+
+def test_spikes_found_with_running_totals_equal_the_window_walked():
+    import random
+
+    rule = load_ruleset(
+        {"name": "t", "rules": [{"rule": RULE, "action": "flag", "min_spike_documents": 3}]}
+    ).build()[0]
+    rng = random.Random(9)
+    total = 0
+    for trial in range(60):
+        aggregate = {}
+        for unit in ("chars", "bytes", "tokens"):
+            hist = {}
+            for _ in range(rng.randint(0, 300)):
+                n = rng.choice([rng.randint(100, 400), rng.randint(100, 60_000)])
+                c = rng.choice([1, 2, 3, 5, 12, 40, rng.randint(1, 200)])
+                start = rng.randint(0, 50)
+                hist[n] = (c, tuple(range(start, start + min(c, rng.choice([1, 8])))))
+            aggregate[unit] = hist
+        spikes = rule.finish(aggregate)["spikes"]
+        assert spikes == plain_spikes(rule, aggregate), trial
+        total += len(spikes)
+    assert total > 50
+
+
 # -- documentation and real data -------------------------------------------------------------------
 
 
