@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, fill_rows, on_rows, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
 
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
@@ -1405,8 +1405,7 @@ class TruncatedText(Rule):
                 & (pl.col("last_cont") | punctuates)
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-            # (a bool per line: the list of brackets is taken only where there is one)
-            pl.col("last").str.contains(_BRACKETS_AND_QUOTES).alias("_chars"),
+            _bracket_chars(pl.col("last")).alias("_chars"),
         )
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
@@ -1414,18 +1413,9 @@ class TruncatedText(Rule):
         text = pl.col("last").fill_null("")
         strong = ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
         (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [strong], False)
-        # (one query: the list of brackets is a column the counts read, not an expression
-        # each count would evaluate again)
-        has = per_doc.get_column("_chars")
-        unbalanced = fill_rows(
-            has,
-            per_doc.lazy()
-            .select(pl.col("last").filter(has))
-            .with_columns(_bracket_chars(pl.col("last")).alias("_chars"))
-            .select(_unbalanced(pl.col("last"), pl.col("_chars")))
-            .collect()
-            .to_series(),
-            False,
+        has = per_doc.get_column("_chars").list.len() > 0
+        (unbalanced,) = on_rows(
+            per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
         )
         per_doc = per_doc.select(
             DOC, "unterminated", "last_cont", "tail", "last_line_open"
