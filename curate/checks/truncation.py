@@ -877,36 +877,16 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
-# LINE_FINISHED is first tested on a line's last FINISHED_CHARS characters: its end patterns
-# carry no start anchor or look-around, so a line matches where one of its suffixes does, and a
-# suffix of its end is one of its suffixes. Only a longer line without a match there is tested
-# whole (_finished): 7 % of the lines of web text's tails, 13 % of their characters, where the
-# anchored pattern's pass over every character of every line was most of the rule's line tests.
-FINISHED_CHARS = 64
-
-
 def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
-    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED;
-    tested on the last FINISHED_CHARS characters, `_over` marks the longer lines: _finished
-    completes it), `never` (never prose: symbols alone, a bracketed tag, hashtags or a link;
-    one regex of the three alternatives, as a call per pattern costs more than the matching)
-    and `cont` (a word or character that continues: CONTINUING_END)."""
+    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED),
+    `never` (never prose: symbols alone, a bracketed tag, hashtags or a link; one regex of the
+    three alternatives, as a call per pattern costs more than the matching) and `cont` (a word
+    or character that continues: CONTINUING_END)."""
     return {
-        "term": s.str.tail(FINISHED_CHARS).str.contains(LINE_FINISHED),
-        "_over": s.str.len_chars() > FINISHED_CHARS,
+        "term": s.str.contains(LINE_FINISHED),
         "never": s.str.contains(rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"),
         "cont": s.str.contains(CONTINUING_END),
     }
-
-
-def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
-    """`frame` (with _line_ends' columns of its column `line`) with `term` completed: the
-    lines longer than FINISHED_CHARS whose end does not match LINE_FINISHED are tested whole."""
-    again = frame.get_column("_over") & ~frame.get_column("term").fill_null(True)
-    if not again.any():
-        return frame
-    (whole,) = on_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
-    return frame.with_columns(pl.col("term") | whole)
 
 
 def _whole_last_line() -> pl.Expr:
@@ -1349,11 +1329,8 @@ class TruncatedText(Rule):
         by_last = []
         docs_left = ends.select(DOC, "text")
         if LAST_LINE_FIRST:
-            last = _finished(
-                ends.with_columns(
-                    _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
-                ),
-                "last_line",
+            last = ends.with_columns(
+                _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
             )
             alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
@@ -1448,9 +1425,7 @@ class TruncatedText(Rule):
         p = self.params
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")
-        lines = _finished(
-            lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS)), "s"
-        )
+        lines = lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS))
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
         cased = s.str.count_matches(CASED_WORD)

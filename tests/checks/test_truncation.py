@@ -895,35 +895,6 @@ def test_the_anchored_end_pattern_equals_the_two_end_patterns():
     assert 500 < plain.sum() < len(lines) - 500
 
 
-@pytest.mark.parametrize("end", [64, 12, 3])
-def test_the_end_pattern_on_a_line_s_last_characters_equals_it_on_the_whole_line(end, monkeypatch):
-    import random
-
-    import curate.checks.truncation as truncation
-    from curate.checks.truncation import LINE_FINISHED, _finished, _line_ends
-
-    monkeypatch.setattr(truncation, "FINISHED_CHARS", end)
-    # long decorations after the stop (tags, emoticons, hashtags, capitals), long URLs and
-    # e-mail addresses: matches that start far from the end
-    pieces = ["Done", ".", "!", "…", "。", "”", ")", " ", "(esn)", "[1]", " PTI", "Reply", ":)"]
-    pieces += [" #tag", " @x.y", "\u2764", "https://x.io/" + "a" * 70, " a@b.cd", "7", "สวัสดี"]
-    pieces += ["and", ",", "“", "(", "word", " (Reporting by A. Name; Editing by B. Other)"]
-    pieces += [" " + "word " * 15, " ABC", "Éte\u0301", "\u00a0"]
-    rng = random.Random(11)
-    lines = ["", ".", None]
-    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(4000)]
-    frame = pl.DataFrame({"s": pl.Series(lines, dtype=pl.String)})
-    plain = frame.get_column("s").str.contains(LINE_FINISHED)
-    first = frame.with_columns(**_line_ends(pl.col("s")))
-    got = _finished(first, "s").get_column("term")
-    assert got.to_list() == plain.to_list()
-    # both ways are taken: lines decided on their end, lines tested whole, and some of those
-    # match only whole
-    again = first.get_column("_over") & ~first.get_column("term").fill_null(True)
-    assert 100 < again.sum() < len(lines) - 100
-    assert (plain & again).sum() > 20
-
-
 def test_the_half_entity_gate_equals_the_broken_end_pattern():
     import random
 
