@@ -1443,12 +1443,19 @@ class TruncatedText(Rule):
         lines = lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS))
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
-        cased = s.str.count_matches(CASED_WORD)
-        cased_any = s.str.count_matches(CASED_ANY)
-        share = p.max_title_case_share
         # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
-            (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
+        # (the counts are columns first: the test reads two of them twice, and an expression
+        # read twice in one query is computed twice)
+        counts = {
+            "_cased": s.str.count_matches(CASED_WORD),
+            "_cased_any": s.str.count_matches(CASED_ANY),
+            "_cap": s.str.count_matches(CAPITALISED),
+            "_cap_any": s.str.count_matches(CAPITALISED_ANY),
+        }
+        cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
+        share = p.max_title_case_share
+        title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
+            (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
         )
         one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
             s.str.count_matches(",", literal=True) <= 1
@@ -1482,7 +1489,11 @@ class TruncatedText(Rule):
         longer = candidates.filter(~pl.col("short")).with_columns(
             labelled.alias("labelled"), one_sentence.alias("one")
         )
-        titled = longer.filter(~pl.col("labelled") & pl.col("one")).select("_i", title.alias("t"))
+        titled = (
+            longer.filter(~pl.col("labelled") & pl.col("one"))
+            .select("_i", **counts)
+            .select("_i", title.alias("t"))
+        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
         at = candidates.get_column("_i").to_numpy()
