@@ -759,8 +759,9 @@ def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
                 space[at + k] = True
     # a token starts inside a text where a byte that is not white space follows one that is,
     # and at the text's first byte when that is not white space (whatever precedes it)
-    start = np.logical_not(space, out=flags)
-    start[1:] &= space[:-1]
+    # (one pass: white space before, True, greater than none here, False)
+    start = flags
+    np.greater(space[:-1], space[1:], out=start[1:])
     start[0] = False
     start[n:] = False
     filled = starts < ends
