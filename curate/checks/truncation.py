@@ -7,6 +7,7 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from typing import Any
 
@@ -825,12 +826,22 @@ LINE_FINISHED = _whole_line(f"(?:{TERMINATED})|(?:{ENDS_FINISHED})")
 BROKEN_END = r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$"
 
 
+@cache
+def _word_list(words: tuple[str, ...]) -> pl.Series:
+    """`words` as the one-element list Series `is_in` takes (built once, not per batch)."""
+    return pl.Series(words).implode()
+
+
 def _broken_end(end: pl.Series) -> pl.Series:
     r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
     ten characters, so it runs on those texts alone, and not at all in a batch without one."""
-    broken = end.str.contains(r"(?:\x{FFFD}|\p{L}-)$")
-    amp = end.str.tail(10).str.contains("&", literal=True).fill_null(False)
+    # (both tests in one query: a Series method is a query of its own)
+    tests = pl.DataFrame([end.alias("e")]).select(
+        pl.col("e").str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("broken"),
+        pl.col("e").str.tail(10).str.contains("&", literal=True).fill_null(False).alias("amp"),
+    )
+    broken, amp = tests.get_column("broken"), tests.get_column("amp")
     if amp.any():
         at = amp.arg_true()
         half = end.gather(at).str.contains(r"&#?\w{1,8}$")
@@ -1260,7 +1271,7 @@ class TruncatedText(Rule):
         # (the values read twice below are computed once)
         frame = ends.hstack(
             [
-                *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
+                *prose.select(pl.exclude(DOC).fill_null(False)).iter_columns(),
                 mid_word.alias("mid_word"),
                 after_word.alias("after_word"),
                 *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
@@ -1410,11 +1421,18 @@ class TruncatedText(Rule):
         (unbalanced,) = on_rows(
             per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
         )
-        per_doc = per_doc.select(
-            DOC, "unterminated", "last_cont", "tail", "last_line_open"
-        ).with_columns(tail_strong.alias("tail_strong"), unbalanced.alias("unbalanced"))
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        per_doc = per_doc.select(
+            DOC,
+            "unterminated",
+            "last_cont",
+            "tail",
+            "last_line_open",
+            tail_strong.alias("tail_strong"),
+            unbalanced.alias("unbalanced"),
+            *([] if fenced is not None else [pl.lit(None, dtype=pl.Boolean).alias("fence_open")]),
+        )
         if fenced is not None:
             fences = (
                 fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
@@ -1427,8 +1445,6 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        else:
-            per_doc = per_doc.with_columns(pl.lit(None, dtype=pl.Boolean).alias("fence_open"))
         return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
@@ -1519,7 +1535,7 @@ class TruncatedText(Rule):
         END_CHARS characters."""
         broken = _broken_end(end)
         docs = (
-            batch.docs.select(DOC, end.alias("text"))
+            pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
             .select(
                 # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
                 # and numbers are never fragments
@@ -1554,13 +1570,14 @@ class TruncatedText(Rule):
         # words (tests/checks/test_truncation.py), without a string per word.
         word_char = WORD_CHAR
         # (the piece after the last one of a document is never read: its rows are dropped)
-        piece, after = pl.col("p"), pl.col("p").shift(-1)
+        # (`after` is a column: an expression read six times in one query is computed six times)
+        piece, after = pl.col("p"), pl.col("_a")
         k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
             lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
             .with_columns(pl.col("p").list.len().alias("_m"))
             .explode("p")
-            .with_columns(_from_start().alias("_k"))
+            .with_columns(_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a"))
         )
         starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
         longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
@@ -1578,12 +1595,13 @@ class TruncatedText(Rule):
             .filter(k + 1 < pl.col("_m"))
             .group_by(DOC)
             .agg(
-                (pl.col("start") & ~pl.col("longer")).sum().alias("whole"),
-                # a longer word that starts with it; a plural "s" is an inflection, not a cut
-                # ("comment" / "comments")
-                (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any().alias("prefix"),
+                (
+                    ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
+                    # a longer word that starts with it; a plural "s" is an inflection, not a cut
+                    # ("comment" / "comments")
+                    & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
+                ).alias("mid")
             )
-            .with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
         )
         # one or two Latin letters (lower case, or "Th") that are not a word of the main web
         # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
@@ -1592,16 +1610,16 @@ class TruncatedText(Rule):
             (
                 (
                     pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-                    & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode())
+                    & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
                 )
                 | (
                     pl.col("raw").str.contains(VOWELLESS)
-                    & ~pl.col("w").is_in(pl.Series(VOWELLESS_WORDS).implode())
+                    & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
                 )
             ).alias("stub"),
         )
         # one join aligns both to the batch (the cut words' documents are among the stubs')
-        found = stub.join(per_doc.select(DOC, "mid"), on=DOC, how="left").select(
+        found = stub.join(per_doc, on=DOC, how="left").select(
             DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
         )
         return broken | batch.per_doc(found, "found", False)
@@ -1671,9 +1689,14 @@ class TruncatedText(Rule):
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:
+        # (the two lengths in one query: a Series method is a query of its own)
+        both = pl.DataFrame([text]).select(
+            chars=pl.first().str.len_chars().cast(pl.Int64),
+            bytes=pl.first().str.len_bytes().cast(pl.Int64),
+        )
         return {
-            "chars": text.str.len_chars().cast(pl.Int64),
-            "bytes": text.str.len_bytes().cast(pl.Int64),
+            "chars": both.get_column("chars"),
+            "bytes": both.get_column("bytes"),
             "tokens": whitespace_tokens(text),
         }
 
