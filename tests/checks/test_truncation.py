@@ -822,6 +822,9 @@ def test_judging_the_last_line_first_equals_judging_the_whole_tail(end_chars, mo
         "He said the vote would take place next month and",
         "“There",
         "Read more...",
+        # terminated only by a match that starts far from the end (long decorations, a link)
+        "He left the hall. (Reporting by A. Name; Editing by B. Other) (esn) #news @desk",
+        "Posted at https://example.com/a/very/long/path/that/goes/on/and/on/past/the/end/x",
     ]
     trailer = [
         "",
