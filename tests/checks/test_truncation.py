@@ -913,6 +913,28 @@ def test_the_anchored_end_pattern_equals_the_two_end_patterns():
     assert 500 < plain.sum() < len(lines) - 500
 
 
+def test_the_end_pattern_on_lines_not_ending_in_a_stop_equals_it_on_every_line():
+    import random
+
+    from curate.checks.truncation import LINE_FINISHED, _finished, _line_ends
+
+    # stops with closers after them, decorations after the stop, links, numbers, Thai, and
+    # lines ending in none of them; a line that is null stays null
+    pieces = ["Done", ".", "!", "?", "…", "。", "।", "”", ")", "]", "*", " ", "(esn)", "[1]"]
+    pieces += [" PTI", "Reply", ":)", " #tag", "\u2764", "https://x.io", " a@b.cd", "7", "and"]
+    pieces += ["สวัสดี", ",", "“", "(", "word", "»", "' "]
+    rng = random.Random(12)
+    lines = ["", ".", None, ".”)", "a.b"]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(4000)]
+    frame = pl.DataFrame({"s": pl.Series(lines, dtype=pl.String)})
+    plain = frame.get_column("s").str.contains(LINE_FINISHED)
+    first = frame.with_columns(**_line_ends(pl.col("s")))
+    assert _finished(first, "s").get_column("term").to_list() == plain.to_list()
+    # both ways are taken: lines decided by their stop, lines tested whole that match
+    stopped = first.get_column("term").fill_null(False)
+    assert 300 < stopped.sum() < plain.sum() - 300
+
+
 def test_the_half_entity_gate_equals_the_broken_end_pattern():
     import random
 
