@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -657,6 +660,11 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     return pl.Series(_range_tokens(data_bytes, offsets[:-1], offsets[1:]), dtype=pl.Int64)
 
 
+# _range_tokens narrows its lead bytes to those of white space characters when more than one
+# byte in DENSE_LEADS is a lead from C2 to E3 (text in Cyrillic and other alphabets; English web
+# text has about one in 400)
+DENSE_LEADS = 128
+
 # whitespace_tokens reads a string view array in place when its texts lie in at most this many
 # data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
 VIEW_BUFFERS = 4
@@ -721,6 +729,16 @@ def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     # text, so a byte outside the texts that looks like a lead marks none of theirs)
     np.subtract(b, np.uint8(0xC2), out=work[:n])
     np.less_equal(work[:n], 0xE3 - 0xC2, out=flags[:n])
+    if np.count_nonzero(flags[:n]) * DENSE_LEADS > n:
+        # Where leads are dense, most are letters of Cyrillic, Greek, Arabic, Hebrew or
+        # accented Latin (C3-DF) or of Indic scripts (E0): only those of the white space
+        # characters are kept, C2 and E1-E3 (two passes more, where each position costs
+        # several passes' worth of gathers)
+        letters = work.view(np.bool_)[:n]
+        np.subtract(b, np.uint8(0xC3), out=work[:n])
+        np.less_equal(work[:n], 0xE0 - 0xC3, out=letters)
+        np.logical_not(letters, out=letters)
+        flags[:n] &= letters
     lead = _true_positions(flags)
     if len(lead):
         l0 = b[lead]
@@ -742,8 +760,9 @@ def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
                 space[at + k] = True
     # a token starts inside a text where a byte that is not white space follows one that is,
     # and at the text's first byte when that is not white space (whatever precedes it)
-    start = np.logical_not(space, out=flags)
-    start[1:] &= space[:-1]
+    # (one pass: white space before, True, greater than none here, False)
+    start = flags
+    np.greater(space[:-1], space[1:], out=start[1:])
     start[0] = False
     start[n:] = False
     filled = starts < ends
@@ -807,12 +826,22 @@ LINE_FINISHED = _whole_line(f"(?:{TERMINATED})|(?:{ENDS_FINISHED})")
 BROKEN_END = r"(?:\x{FFFD}|&#?\w{1,8}|\p{L}-)$"
 
 
+@cache
+def _word_list(words: tuple[str, ...]) -> pl.Series:
+    """`words` as the one-element list Series `is_in` takes (built once, not per batch)."""
+    return pl.Series(words).implode()
+
+
 def _broken_end(end: pl.Series) -> pl.Series:
     r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
     ten characters, so it runs on those texts alone, and not at all in a batch without one."""
-    broken = end.str.contains(r"(?:\x{FFFD}|\p{L}-)$")
-    amp = end.str.tail(10).str.contains("&", literal=True).fill_null(False)
+    # (both tests in one query: a Series method is a query of its own)
+    tests = pl.DataFrame([end.alias("e")]).select(
+        pl.col("e").str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("broken"),
+        pl.col("e").str.tail(10).str.contains("&", literal=True).fill_null(False).alias("amp"),
+    )
+    broken, amp = tests.get_column("broken"), tests.get_column("amp")
     if amp.any():
         at = amp.arg_true()
         half = end.gather(at).str.contains(r"&#?\w{1,8}$")
@@ -875,16 +904,35 @@ def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
     )
 
 
+# A line ending in a stop, then closing quotes or brackets if any, is terminated (TERMINATED with
+# nothing after its closers): this end pattern is searched from the end of the line, where
+# LINE_FINISHED reads every character of it; LINE_FINISHED runs on the other lines alone
+# (_finished). Most of the characters of web text lie in such lines: the two passes cost a third
+# to a half less than LINE_FINISHED on every line.
+STOPPED = rf"{TERMINAL_PUNCT}{CLOSERS}*$"
+
+
 def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
-    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED),
-    `never` (never prose: symbols alone, a bracketed tag, hashtags or a link; one regex of the
-    three alternatives, as a call per pattern costs more than the matching) and `cont` (a word
-    or character that continues: CONTINUING_END)."""
+    """How a stripped line ends: `term` (a sentence end, or finished as it is: LINE_FINISHED;
+    here only where the line ends in a stop, STOPPED: _finished completes it), `never` (never
+    prose: symbols alone, a bracketed tag, hashtags or a link; one regex of the three
+    alternatives, as a call per pattern costs more than the matching) and `cont` (a word or
+    character that continues: CONTINUING_END)."""
     return {
-        "term": s.str.contains(LINE_FINISHED),
+        "term": s.str.contains(STOPPED),
         "never": s.str.contains(rf"(?:{BLANK_OR_SYMBOLS})|(?:{BRACKETED})|(?:{HASHTAGS_OR_LINK})"),
         "cont": s.str.contains(CONTINUING_END),
     }
+
+
+def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
+    """`frame` (with _line_ends' columns of its column `line`) with `term` completed:
+    LINE_FINISHED on the lines that do not end in a stop."""
+    again = ~frame.get_column("term")
+    if not again.any():
+        return frame
+    (whole,) = on_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
+    return frame.with_columns(pl.col("term") | whole)
 
 
 def _whole_last_line() -> pl.Expr:
@@ -1242,7 +1290,7 @@ class TruncatedText(Rule):
         # (the values read twice below are computed once)
         frame = ends.hstack(
             [
-                *(prose.get_column(n).fill_null(False) for n in prose.columns if n != DOC),
+                *prose.select(pl.exclude(DOC).fill_null(False)).iter_columns(),
                 mid_word.alias("mid_word"),
                 after_word.alias("after_word"),
                 *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
@@ -1327,8 +1375,11 @@ class TruncatedText(Rule):
         by_last = []
         docs_left = ends.select(DOC, "text")
         if LAST_LINE_FIRST:
-            last = ends.with_columns(
-                _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
+            last = _finished(
+                ends.with_columns(
+                    _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
+                ),
+                "last_line",
             )
             alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
@@ -1392,11 +1443,18 @@ class TruncatedText(Rule):
         (unbalanced,) = on_rows(
             per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
         )
-        per_doc = per_doc.select(
-            DOC, "unterminated", "last_cont", "tail", "last_line_open"
-        ).with_columns(tail_strong.alias("tail_strong"), unbalanced.alias("unbalanced"))
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        per_doc = per_doc.select(
+            DOC,
+            "unterminated",
+            "last_cont",
+            "tail",
+            "last_line_open",
+            tail_strong.alias("tail_strong"),
+            unbalanced.alias("unbalanced"),
+            *([] if fenced is not None else [pl.lit(None, dtype=pl.Boolean).alias("fence_open")]),
+        )
         if fenced is not None:
             fences = (
                 fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
@@ -1409,8 +1467,6 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        else:
-            per_doc = per_doc.with_columns(pl.lit(None, dtype=pl.Boolean).alias("fence_open"))
         return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
@@ -1423,15 +1479,24 @@ class TruncatedText(Rule):
         p = self.params
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")
-        lines = lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS))
+        lines = _finished(
+            lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS)), "s"
+        )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
-        cased = s.str.count_matches(CASED_WORD)
-        cased_any = s.str.count_matches(CASED_ANY)
-        share = p.max_title_case_share
         # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        title = ((cased >= 2) & (s.str.count_matches(CAPITALISED) >= share * cased)) | (
-            (cased_any >= 1) & (s.str.count_matches(CAPITALISED_ANY) >= share * cased_any)
+        # (the counts are columns first: the test reads two of them twice, and an expression
+        # read twice in one query is computed twice)
+        counts = {
+            "_cased": s.str.count_matches(CASED_WORD),
+            "_cased_any": s.str.count_matches(CASED_ANY),
+            "_cap": s.str.count_matches(CAPITALISED),
+            "_cap_any": s.str.count_matches(CAPITALISED_ANY),
+        }
+        cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
+        share = p.max_title_case_share
+        title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
+            (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
         )
         one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
             s.str.count_matches(",", literal=True) <= 1
@@ -1465,7 +1530,11 @@ class TruncatedText(Rule):
         longer = candidates.filter(~pl.col("short")).with_columns(
             labelled.alias("labelled"), one_sentence.alias("one")
         )
-        titled = longer.filter(~pl.col("labelled") & pl.col("one")).select("_i", title.alias("t"))
+        titled = (
+            longer.filter(~pl.col("labelled") & pl.col("one"))
+            .select("_i", **counts)
+            .select("_i", title.alias("t"))
+        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
         at = candidates.get_column("_i").to_numpy()
@@ -1490,7 +1559,7 @@ class TruncatedText(Rule):
         END_CHARS characters."""
         broken = _broken_end(end)
         docs = (
-            batch.docs.select(DOC, end.alias("text"))
+            pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
             .select(
                 # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
                 # and numbers are never fragments
@@ -1525,13 +1594,14 @@ class TruncatedText(Rule):
         # words (tests/checks/test_truncation.py), without a string per word.
         word_char = WORD_CHAR
         # (the piece after the last one of a document is never read: its rows are dropped)
-        piece, after = pl.col("p"), pl.col("p").shift(-1)
+        # (`after` is a column: an expression read six times in one query is computed six times)
+        piece, after = pl.col("p"), pl.col("_a")
         k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
             lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
             .with_columns(pl.col("p").list.len().alias("_m"))
             .explode("p")
-            .with_columns(_from_start().alias("_k"))
+            .with_columns(_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a"))
         )
         starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
         longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
@@ -1549,12 +1619,13 @@ class TruncatedText(Rule):
             .filter(k + 1 < pl.col("_m"))
             .group_by(DOC)
             .agg(
-                (pl.col("start") & ~pl.col("longer")).sum().alias("whole"),
-                # a longer word that starts with it; a plural "s" is an inflection, not a cut
-                # ("comment" / "comments")
-                (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any().alias("prefix"),
+                (
+                    ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
+                    # a longer word that starts with it; a plural "s" is an inflection, not a cut
+                    # ("comment" / "comments")
+                    & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
+                ).alias("mid")
             )
-            .with_columns(((pl.col("whole") <= 1) & pl.col("prefix")).alias("mid"))
         )
         # one or two Latin letters (lower case, or "Th") that are not a word of the main web
         # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
@@ -1563,16 +1634,16 @@ class TruncatedText(Rule):
             (
                 (
                     pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-                    & ~pl.col("w").is_in(pl.Series(SHORT_WORDS).implode())
+                    & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
                 )
                 | (
                     pl.col("raw").str.contains(VOWELLESS)
-                    & ~pl.col("w").is_in(pl.Series(VOWELLESS_WORDS).implode())
+                    & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
                 )
             ).alias("stub"),
         )
         # one join aligns both to the batch (the cut words' documents are among the stubs')
-        found = stub.join(per_doc.select(DOC, "mid"), on=DOC, how="left").select(
+        found = stub.join(per_doc, on=DOC, how="left").select(
             DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
         )
         return broken | batch.per_doc(found, "found", False)
@@ -1642,9 +1713,14 @@ class TruncatedText(Rule):
 
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:
+        # (the two lengths in one query: a Series method is a query of its own)
+        both = pl.DataFrame([text]).select(
+            chars=pl.first().str.len_chars().cast(pl.Int64),
+            bytes=pl.first().str.len_bytes().cast(pl.Int64),
+        )
         return {
-            "chars": text.str.len_chars().cast(pl.Int64),
-            "bytes": text.str.len_bytes().cast(pl.Int64),
+            "chars": both.get_column("chars"),
+            "bytes": both.get_column("bytes"),
             "tokens": whitespace_tokens(text),
         }
 
@@ -1688,7 +1764,7 @@ class TruncatedText(Rule):
             both = {}
             for n in hist.keys() & mine.keys():
                 (c0, h0), (c, h) = mine[n], hist[n]
-                both[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: self.HASHES]))
+                both[n] = (c0 + c, tuple(sorted({*h0, *h})[: self.HASHES]))
             mine.update(hist)
             mine.update(both)
         return out
@@ -1701,18 +1777,22 @@ class TruncatedText(Rule):
         found = []
         words = (aggregate or {}).get(WORDS_KEY)
         for unit, hist in sorted(_without_words(aggregate or {}).items()):
-            for n, (c, h) in sorted(hist.items()):
+            # the lengths in order and the running total of their counts: the documents within
+            # a window are a difference of two totals, its lengths found by bisection (a step
+            # per length of the window costs thousands of steps per long length)
+            lengths = sorted(hist)
+            total = [0, *accumulate(hist[m][0] for m in lengths)]
+            for n in lengths:
+                c, h = hist[n]
                 if c < p.min_spike_documents or len(h) < min(self.HASHES, c):
                     continue
                 window, near = max(10, n // 20), max(10, n // 100)
-                around = [
-                    hist[m][0] for m in range(n - window, n + window + 1) if m != n and m in hist
-                ]
-                expected = sum(around) / (2 * window)
+                lo, hi = bisect_left(lengths, n - window), bisect_right(lengths, n + window)
+                # (the counts around n: those of the window but n's own)
+                expected = (total[hi] - total[lo] - c) / (2 * window)
+                lo, hi = bisect_left(lengths, n - near), bisect_right(lengths, n + near)
                 highest = all(
-                    hist[m][0] < c or (hist[m][0] == c and m > n)
-                    for m in range(n - near, n + near + 1)
-                    if m != n and m in hist
+                    hist[m][0] < c or (hist[m][0] == c and m > n) for m in lengths[lo:hi] if m != n
                 )
                 if c >= p.spike_factor * expected and highest:
                     found.append(

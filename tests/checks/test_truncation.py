@@ -453,6 +453,60 @@ def test_corpus_aggregates_merge_in_any_order():
     assert whole["spikes"][0]["length"] == 1500
 
 
+def plain_spikes(rule, aggregate: dict) -> list[dict]:
+    """finish's spikes as first written: each length's window walked length by length."""
+    from curate.checks.truncation import _contained
+
+    p, found = rule.params, []
+    for unit, hist in sorted(aggregate.items()):
+        for n, (c, h) in sorted(hist.items()):
+            if c < p.min_spike_documents or len(h) < min(rule.HASHES, c):
+                continue
+            window, near = max(10, n // 20), max(10, n // 100)
+            around = [hist[m][0] for m in range(n - window, n + window + 1) if m != n and m in hist]
+            expected = sum(around) / (2 * window)
+            highest = all(
+                hist[m][0] < c or (hist[m][0] == c and m > n)
+                for m in range(n - near, n + near + 1)
+                if m != n and m in hist
+            )
+            if c >= p.spike_factor * expected and highest:
+                found.append(
+                    {"unit": unit, "length": n, "documents": c, "around": round(expected, 3)}
+                    | {"hashes": h}
+                )
+    found.sort(key=lambda s: (-s["documents"], s["unit"] != "chars", s["unit"], s["length"]))
+    spikes: list[dict] = []
+    for s in found:
+        if not any(_contained(s["hashes"], big["hashes"]) for big in spikes):
+            spikes.append(s)
+    return [{k: v for k, v in s.items() if k != "hashes"} for s in spikes]
+
+
+def test_spikes_found_with_running_totals_equal_the_window_walked():
+    import random
+
+    rule = load_ruleset(
+        {"name": "t", "rules": [{"rule": RULE, "action": "flag", "min_spike_documents": 3}]}
+    ).build()[0]
+    rng = random.Random(9)
+    total = 0
+    for trial in range(60):
+        aggregate = {}
+        for unit in ("chars", "bytes", "tokens"):
+            hist = {}
+            for _ in range(rng.randint(0, 300)):
+                n = rng.choice([rng.randint(100, 400), rng.randint(100, 60_000)])
+                c = rng.choice([1, 2, 3, 5, 12, 40, rng.randint(1, 200)])
+                start = rng.randint(0, 50)
+                hist[n] = (c, tuple(range(start, start + min(c, rng.choice([1, 8])))))
+            aggregate[unit] = hist
+        spikes = rule.finish(aggregate)["spikes"]
+        assert spikes == plain_spikes(rule, aggregate), trial
+        total += len(spikes)
+    assert total > 50
+
+
 # -- documentation and real data -------------------------------------------------------------------
 
 
@@ -586,6 +640,21 @@ def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
         flags = np.zeros(8 * 300, dtype=np.bool_)
         flags[: 8 * 299] = rng.random(8 * 299) < density
         assert _true_positions(flags).tolist() == np.flatnonzero(flags).tolist()
+
+
+@pytest.mark.parametrize("dense", [0, 128, 10**9])
+def test_whitespace_tokens_with_the_leads_narrowed_or_not_equal_the_regex_count(dense, monkeypatch):
+    import curate.checks.truncation as truncation
+
+    # 0: the leads C2-E3 are all looked at; 10**9: narrowed to those of white space wherever
+    # there is one; Cyrillic, Greek, accented Latin, Devanagari and CJK letters among spaces
+    monkeypatch.setattr(truncation, "DENSE_LEADS", dense)
+    letters = "жЖяΩéßअ中ー\u00c2\u00e1\u0800\u1000\u1fff\u2100\u300aab"
+    texts = pl.Series(random_texts(21, 2000, SPACES + letters * 2, 50), dtype=pl.String)
+    mostly_ascii = pl.Series([("word " * 40 + "\u00a0x\u2003y ") * k for k in range(30)])
+    for series in (texts, mostly_ascii, texts.str.tail(9)):
+        plain = series.fill_null("").str.count_matches(r"\S+").cast(pl.Int64).to_list()
+        assert truncation.whitespace_tokens(series).to_list() == plain
 
 
 @pytest.mark.parametrize("view_buffers", [4, 0])
@@ -753,6 +822,9 @@ def test_judging_the_last_line_first_equals_judging_the_whole_tail(end_chars, mo
         "He said the vote would take place next month and",
         "“There",
         "Read more...",
+        # terminated only by a match that starts far from the end (long decorations, a link)
+        "He left the hall. (Reporting by A. Name; Editing by B. Other) (esn) #news @desk",
+        "Posted at https://example.com/a/very/long/path/that/goes/on/and/on/past/the/end/x",
     ]
     trailer = [
         "",
@@ -839,6 +911,28 @@ def test_the_anchored_end_pattern_equals_the_two_end_patterns():
     plain = series.str.contains(TERMINATED) | series.str.contains(ENDS_FINISHED)
     assert series.str.contains(LINE_FINISHED).to_list() == plain.to_list()
     assert 500 < plain.sum() < len(lines) - 500
+
+
+def test_the_end_pattern_on_lines_not_ending_in_a_stop_equals_it_on_every_line():
+    import random
+
+    from curate.checks.truncation import LINE_FINISHED, _finished, _line_ends
+
+    # stops with closers after them, decorations after the stop, links, numbers, Thai, and
+    # lines ending in none of them; a line that is null stays null
+    pieces = ["Done", ".", "!", "?", "…", "。", "।", "”", ")", "]", "*", " ", "(esn)", "[1]"]
+    pieces += [" PTI", "Reply", ":)", " #tag", "\u2764", "https://x.io", " a@b.cd", "7", "and"]
+    pieces += ["สวัสดี", ",", "“", "(", "word", "»", "' "]
+    rng = random.Random(12)
+    lines = ["", ".", None, ".”)", "a.b"]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(4000)]
+    frame = pl.DataFrame({"s": pl.Series(lines, dtype=pl.String)})
+    plain = frame.get_column("s").str.contains(LINE_FINISHED)
+    first = frame.with_columns(**_line_ends(pl.col("s")))
+    assert _finished(first, "s").get_column("term").to_list() == plain.to_list()
+    # both ways are taken: lines decided by their stop, lines tested whole that match
+    stopped = first.get_column("term").fill_null(False)
+    assert 300 < stopped.sum() < plain.sum() - 300
 
 
 def test_the_half_entity_gate_equals_the_broken_end_pattern():
