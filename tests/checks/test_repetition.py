@@ -402,7 +402,8 @@ def test_ngrams_from_distinct_lines_match_the_plain_definition():
         for name in got:
             assert got[name].tolist() == [p[name] for p in plain], name
     # the words of each line, from the tokens or split again: the same
-    (count, chars, hashes), rows = repetition.token_line_words(tokens)
+    (count, vocab_chars, vocab_hashes, code), rows = repetition.token_line_words(tokens)
+    chars, hashes = vocab_chars[code], vocab_hashes[code]
     assert len(count) > len(tokens.distinct)  # lines split again have rows of their own
     per_line, line_chars, line_hashes = repetition.line_words(batch.lines.get_column(LINE))
     start = np.cumsum(count) - count
@@ -572,3 +573,46 @@ def test_repeated_paragraphs_splits_the_words_for_a_later_quality_rule():
     assert a.remove.to_list() == b.remove.to_list()
     for name in a.signals:
         assert a.signals[name].to_list() == b.signals[name].to_list(), name
+
+
+def _fingerprint_plain(text: str, classes: tuple[str, ...]) -> int:
+    """`_letter_fingerprints` by its definition: the counts of each class, weighted, mod 2**32."""
+    mult = int(repetition._MULT)
+    total = sum(
+        sum(text.count(c) for c in cls[1:-1]) * pow(mult, len(classes) - 1 - i, 1 << 32)
+        for i, cls in enumerate(classes)
+    )
+    return total % (1 << 32)
+
+
+def test_letter_fingerprints_match_the_plain_definition():
+    rng = random.Random(9)
+    alphabet = "eEoOrRdDcCuUmMpPxé市 \t"
+    cases = [
+        [],
+        [""],
+        ["", ""],
+        ["e"],
+        ["", "Ee", ""],  # empty strings first, between and last (reduceat's edge cases)
+        ["ab", ""],
+        ["éE市", "PPP", "", "x"],
+    ]
+    cases += [
+        ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(50)]
+        for _ in range(20)
+    ]
+    for strings in cases:
+        series = pl.Series(strings, dtype=pl.String)
+        for sliced in (series, series.slice(1)):  # an Arrow array with an offset
+            got = repetition._letter_fingerprints(sliced, repetition._FOLD_COUNTS)
+            assert got.dtype == np.uint32
+            want = [_fingerprint_plain(s, repetition._FOLD_COUNTS) for s in sliced.to_list()]
+            assert got.tolist() == want, strings
+    # the tokens' fingerprints summed per line: those of the lines themselves
+    batch = Batch.from_texts(pl.Series(_mixed_texts(13, 60)))
+    tokens = batch_line_tokens(batch)
+    distinct = tokens.distinct
+    used = np.unique(tokens.inverse)
+    from_tokens = repetition.token_fingerprints(tokens)[used]
+    from_lines = repetition._letter_fingerprints(distinct, repetition._FOLD_COUNTS)[used]
+    assert from_tokens.tolist() == from_lines.tolist()
