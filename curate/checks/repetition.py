@@ -114,22 +114,50 @@ def ngrams_from_lines(
     bytes are in distinct lines), then each line takes its words.
     """
     count, vl, vh, *code = words
-    if _is_identity(inverse, len(count)):
-        per_line = count
-        row = code[0] if code else None
+    if code and _is_identity(inverse, len(count)):
+        per_line, row = count, code[0]
+    elif code:
+        at, per_line = _spread(count, inverse)
+        if len(code[0]) * _REPEATED_WORDS < len(at):
+            # lines repeat (web-20k: the distinct lines hold a fifth of the words): the distinct
+            # lines' hashes, then each word's, gathered in order from those
+            vh, vl = vh[code[0]], vl.__getitem__
+            wh = vh[at]
+
+            def wl(pos: np.ndarray) -> np.ndarray:
+                return vl(code[0][at[pos]])
+
+            return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
+        # lines do not repeat: each word's vocabulary row, then its hash (one gather of hashes)
+        row = code[0][at]
+    elif _is_identity(inverse, len(count)):
+        return _ngrams_per_doc(doc_of_line, count, n_docs, vl, vh)
     else:
         at, per_line = _spread(count, inverse)
-        # each word of the text's row in `vl` and `vh`: one gather of the codes, not of hashes
-        row = code[0][at] if code else at
-    if row is None:
-        wh, wl = vh, vl
-    else:
-        wh = vh[row]
+        row = at
+    wh = vh[row]
 
-        # lengths are read only where an n-gram repeats (a tenth of the words)
-        def wl(pos: np.ndarray) -> np.ndarray:
-            return vl[row[pos]]
+    # lengths are read only where an n-gram repeats (a tenth of the words)
+    def wl(pos: np.ndarray) -> np.ndarray:
+        return vl[row[pos]]
 
+    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
+
+
+# `ngrams_from_lines` gathers the distinct lines' hashes first when the text has more than this
+# many times their words (the lines repeat), else each word's vocabulary row first
+_REPEATED_WORDS = 2
+
+
+def _ngrams_per_doc(
+    doc_of_line: np.ndarray,
+    per_line: np.ndarray,
+    n_docs: int,
+    wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    wh: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """`ngram_numerators` of the words in text order (`per_line` words in each line, lines in
+    documents `doc_of_line`)."""
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=n_docs).astype(np.int64)
     return ngram_numerators(per_doc, wl, wh)
 

@@ -381,7 +381,11 @@ def _mixed_texts(seed: int, count: int) -> list[str]:
     return texts
 
 
-def test_ngrams_from_distinct_lines_match_the_plain_definition():
+@pytest.mark.parametrize("repeated_words", [0, 2, 10**9])
+def test_ngrams_from_distinct_lines_match_the_plain_definition(monkeypatch, repeated_words):
+    # with the tokens' codes, the hashes are gathered per distinct line first (0: always) or
+    # per word first (10**9: always): the same words either way
+    monkeypatch.setattr(repetition, "_REPEATED_WORDS", repeated_words)
     texts = _mixed_texts(11, 200)
     batch = Batch.from_texts(pl.Series(texts))
     plain = [_reference_ngrams(text) for text in texts]
