@@ -70,15 +70,42 @@ def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ws = list(_LINE_WHITESPACE)
     split = lines.str.replace_many(ws, [" "] * len(ws)).str.split(" ")
     pieces = split.explode()
-    # splitting on single spaces leaves empty strings between consecutive spaces: not words
-    word = pieces.str.len_bytes().to_numpy() > 0
-    line = np.repeat(np.arange(len(lines), dtype=np.int64), split.list.len().to_numpy())[word]
-    words = pieces.filter(pl.Series(word))
-    return (
-        np.bincount(line, minlength=len(lines)),
-        words.str.len_chars().cast(pl.Int64).to_numpy(),
-        words.hash(_SEED).to_numpy(),
+    # measured and hashed before the empty pieces are dropped: numpy drops them from the numbers
+    # without copying the strings
+    per = pieces.to_frame("p").select(
+        pl.col("p").str.len_chars().cast(pl.Int64).alias("n"), pl.col("p").hash(_SEED).alias("h")
     )
+    chars = per.get_column("n").to_numpy()
+    hashes = per.get_column("h").to_numpy()
+    pieces_per_line = split.list.len().to_numpy().astype(np.int64)
+    # splitting on single spaces leaves empty strings between consecutive spaces: not words
+    word = chars > 0
+    if word.all():
+        return pieces_per_line, chars, hashes
+    # a line's words: the words among the pieces before its end, less those before its start
+    words_before = np.zeros(word.size + 1, dtype=np.int64)
+    np.cumsum(word, out=words_before[1:])
+    return (
+        np.diff(words_before[np.cumsum(pieces_per_line)], prepend=0),
+        chars[word],
+        hashes[word],
+    )
+
+
+# 0, 1, 2, ... as uint64, kept between calls (read only): a batch's word positions, written once
+# per process instead of once per use (an np.arange as long as the 2-grams costs a tenth of
+# their sort)
+_POSITIONS = np.zeros(0, dtype=np.uint64)
+
+
+def _positions(n: int) -> np.ndarray:
+    """np.arange(n, dtype=np.uint64), without writing it again on every call."""
+    global _POSITIONS
+    if _POSITIONS.size < n:
+        grown = np.arange(n, dtype=np.uint64)
+        grown.flags.writeable = False
+        _POSITIONS = grown
+    return _POSITIONS[:n]
 
 
 def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +115,9 @@ def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndar
     start = np.cumsum(count) - count
     per = count[inverse]
     offset = np.cumsum(per) - per
-    return np.repeat(start[inverse] - offset, per) + np.arange(per.sum()), per
+    at = np.repeat(start[inverse] - offset, per)
+    at += _positions(at.size).view(np.int64)
+    return at, per
 
 
 def _is_identity(inverse: np.ndarray, n: int) -> bool:
@@ -120,16 +149,12 @@ def ngrams_from_lines(
         at, per_line = _spread(count, inverse)
         if len(code[0]) * _REPEATED_WORDS < len(at):
             # lines repeat (web-20k: the distinct lines hold a fifth of the words): the distinct
-            # lines' hashes, then each word's, gathered in order from those
-            vh, vl = vh[code[0]], vl.__getitem__
-            wh = vh[at]
-
-            def wl(pos: np.ndarray) -> np.ndarray:
-                return vl(code[0][at[pos]])
-
-            return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
-        # lines do not repeat: each word's vocabulary row, then its hash (one gather of hashes)
-        row = code[0][at]
+            # lines' hashes and lengths, then each word's, gathered in order from those
+            vh, vl, row = vh[code[0]], vl[code[0]], at
+        else:
+            # lines do not repeat: each word's vocabulary row, then its hash (one gather of
+            # hashes)
+            row = code[0][at]
     elif _is_identity(inverse, len(count)):
         return _ngrams_per_doc(doc_of_line, count, n_docs, vl, vh)
     else:
@@ -235,10 +260,12 @@ def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bits = int(size - 1).bit_length()
     low = np.uint64((1 << bits) - 1)
     key = g & ~low
-    key |= np.arange(size, dtype=np.uint64)
+    key |= _positions(size)
     sk = pl.Series(key).sort().to_numpy()
-    # neighbours with the same high bits: their keys differ in the position bits alone
-    same = (sk[1:] ^ sk[:-1]) <= low
+    # neighbours with the same high bits: their keys differ in the position bits alone (the
+    # difference is written over the unsorted keys, unless the sort handed back their memory)
+    out = None if np.may_share_memory(sk, key) else key[:-1]
+    same = np.bitwise_xor(sk[1:], sk[:-1], out=out) <= low
     if not same.any():
         return empty, empty
     # the members of a group: sorted keys equal to their left or right neighbour's
@@ -367,9 +394,11 @@ def ngram_numerators(
             in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
             doc = np.repeat(np.arange(n_docs), in_doc)
             chars = length(idx) + length(idx + 1)
+            # (a tenth of the positions: gathered, not read through a mask of them all)
+            g = g[idx]
         else:
             idx, chars, doc = idx[rep], chars[rep], doc[rep]
-        g = g[rep]
+            g = g[rep]
     return out
 
 

@@ -420,13 +420,21 @@ def test_ngrams_from_distinct_lines_match_the_plain_definition(monkeypatch, repe
     assert any(p["top_2gram_chars"] for p in plain) and any(p["dup_5gram_chars"] for p in plain)
 
 
-def test_line_words_are_the_words_of_the_text():
-    lines = pl.Series(["", " ", "a  b\tc", "\xa0x\u3000y ", "市场 市场", "Über\r"])
-    count, chars, hashes = repetition.line_words(lines)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["", " ", "a  b\tc", "\xa0x\u3000y ", "市场 市场", "Über\r"],
+        ["a b", "市场", "Ü"],  # no empty piece: nothing to drop
+        ["", ""],
+        [],
+    ],
+)
+def test_line_words_are_the_words_of_the_text(lines):
+    count, chars, hashes = repetition.line_words(pl.Series(lines, dtype=pl.String))
     words = [w for line in lines for w in line.split()]
     assert count.tolist() == [len(line.split()) for line in lines]
     assert chars.tolist() == [len(w) for w in words]
-    assert hashes.tolist() == pl.Series(words).hash(repetition._SEED).to_list()
+    assert hashes.tolist() == pl.Series(words, dtype=pl.String).hash(repetition._SEED).to_list()
 
 
 def _groups_plain(g: np.ndarray) -> tuple[list[int], list[int]]:
