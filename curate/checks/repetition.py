@@ -137,7 +137,7 @@ def ngrams_from_lines(
     `doc_of_line[i]`; a document's lines consecutive and in order), whose words `words` holds:
     (count, length, hash) as `line_words` gives them, or (count, length, hash, code) as
     `token_line_words` gives them, where the lengths and hashes are a vocabulary's and `code` is
-    each word's row in it. The words of a text are those of its lines in order ("\n" is
+    each word's row in it. The words of a text are those of its lines in order ("\\n" is
     whitespace, and a blank line the rebuilt text drops has none), so each distinct line is
     split and hashed once (web pages repeat their menus and footers: a fifth of web-20k's line
     bytes are in distinct lines), then each line takes its words.
@@ -213,7 +213,7 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
 
     The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold no
     other whitespace and no unspaced-script character: exactly their whitespace words. A line
-    with a piece split again (a tab, "\r", CJK) is split here again (`line_words`): its words
+    with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
     are appended as a row of their own, which its lines then refer to instead, and as
     vocabulary rows of their own (only the codes are copied, not hashes and lengths). Each
     distinct string is hashed and measured once."""
