@@ -70,15 +70,42 @@ def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ws = list(_LINE_WHITESPACE)
     split = lines.str.replace_many(ws, [" "] * len(ws)).str.split(" ")
     pieces = split.explode()
-    # splitting on single spaces leaves empty strings between consecutive spaces: not words
-    word = pieces.str.len_bytes().to_numpy() > 0
-    line = np.repeat(np.arange(len(lines), dtype=np.int64), split.list.len().to_numpy())[word]
-    words = pieces.filter(pl.Series(word))
-    return (
-        np.bincount(line, minlength=len(lines)),
-        words.str.len_chars().cast(pl.Int64).to_numpy(),
-        words.hash(_SEED).to_numpy(),
+    # measured and hashed before the empty pieces are dropped: numpy drops them from the numbers
+    # without copying the strings
+    per = pieces.to_frame("p").select(
+        pl.col("p").str.len_chars().cast(pl.Int64).alias("n"), pl.col("p").hash(_SEED).alias("h")
     )
+    chars = per.get_column("n").to_numpy()
+    hashes = per.get_column("h").to_numpy()
+    pieces_per_line = split.list.len().to_numpy().astype(np.int64)
+    # splitting on single spaces leaves empty strings between consecutive spaces: not words
+    word = chars > 0
+    if word.all():
+        return pieces_per_line, chars, hashes
+    # a line's words: the words among the pieces before its end, less those before its start
+    words_before = np.zeros(word.size + 1, dtype=np.int64)
+    np.cumsum(word, out=words_before[1:])
+    return (
+        np.diff(words_before[np.cumsum(pieces_per_line)], prepend=0),
+        chars[word],
+        hashes[word],
+    )
+
+
+# 0, 1, 2, ... as uint64, kept between calls (read only): a batch's word positions, written once
+# per process instead of once per use (an np.arange as long as the 2-grams costs a tenth of
+# their sort)
+_POSITIONS = np.zeros(0, dtype=np.uint64)
+
+
+def _positions(n: int) -> np.ndarray:
+    """np.arange(n, dtype=np.uint64), without writing it again on every call."""
+    global _POSITIONS
+    if _POSITIONS.size < n:
+        grown = np.arange(n, dtype=np.uint64)
+        grown.flags.writeable = False
+        _POSITIONS = grown
+    return _POSITIONS[:n]
 
 
 def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +115,9 @@ def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndar
     start = np.cumsum(count) - count
     per = count[inverse]
     offset = np.cumsum(per) - per
-    return np.repeat(start[inverse] - offset, per) + np.arange(per.sum()), per
+    at = np.repeat(start[inverse] - offset, per)
+    at += _positions(at.size).view(np.int64)
+    return at, per
 
 
 def _is_identity(inverse: np.ndarray, n: int) -> bool:
@@ -96,7 +125,7 @@ def _is_identity(inverse: np.ndarray, n: int) -> bool:
 
 
 def ngrams_from_lines(
-    words: tuple[np.ndarray, np.ndarray, np.ndarray],
+    words: tuple[np.ndarray, ...],
     inverse: np.ndarray,
     doc_of_line: np.ndarray,
     n_docs: int,
@@ -105,23 +134,55 @@ def ngrams_from_lines(
     divides by the document's length), from the whitespace words of its text.
 
     The documents' lines are the rows `inverse` of some distinct lines (line i in document
-    `doc_of_line[i]`; a document's lines consecutive and in order), whose words `words` holds
-    (as `line_words` gives them). The words of a text are those of its lines in order ("\\n" is
+    `doc_of_line[i]`; a document's lines consecutive and in order), whose words `words` holds:
+    (count, length, hash) as `line_words` gives them, or (count, length, hash, code) as
+    `token_line_words` gives them, where the lengths and hashes are a vocabulary's and `code` is
+    each word's row in it. The words of a text are those of its lines in order ("\\n" is
     whitespace, and a blank line the rebuilt text drops has none), so each distinct line is
     split and hashed once (web pages repeat their menus and footers: a fifth of web-20k's line
     bytes are in distinct lines), then each line takes its words.
     """
-    count, vl, vh = words
-    if _is_identity(inverse, len(count)):
-        per_line, wh, wl = count, vh, vl
+    count, vl, vh, *code = words
+    if code and _is_identity(inverse, len(count)):
+        per_line, row = count, code[0]
+    elif code:
+        at, per_line = _spread(count, inverse)
+        if len(code[0]) * _REPEATED_WORDS < len(at):
+            # lines repeat (web-20k: the distinct lines hold a fifth of the words): the distinct
+            # lines' hashes and lengths, then each word's, gathered in order from those
+            vh, vl, row = vh[code[0]], vl[code[0]], at
+        else:
+            # lines do not repeat: each word's vocabulary row, then its hash (one gather of
+            # hashes)
+            row = code[0][at]
+    elif _is_identity(inverse, len(count)):
+        return _ngrams_per_doc(doc_of_line, count, n_docs, vl, vh)
     else:
         at, per_line = _spread(count, inverse)
-        wh = vh[at]
+        row = at
+    wh = vh[row]
 
-        # lengths are read only where an n-gram repeats (a tenth of the words)
-        def wl(pos: np.ndarray) -> np.ndarray:
-            return vl[at[pos]]
+    # lengths are read only where an n-gram repeats (a tenth of the words)
+    def wl(pos: np.ndarray) -> np.ndarray:
+        return vl[row[pos]]
 
+    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
+
+
+# `ngrams_from_lines` gathers the distinct lines' hashes first when the text has more than this
+# many times their words (the lines repeat), else each word's vocabulary row first
+_REPEATED_WORDS = 2
+
+
+def _ngrams_per_doc(
+    doc_of_line: np.ndarray,
+    per_line: np.ndarray,
+    n_docs: int,
+    wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    wh: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """`ngram_numerators` of the words in text order (`per_line` words in each line, lines in
+    documents `doc_of_line`)."""
     per_doc = np.bincount(doc_of_line, weights=per_line, minlength=n_docs).astype(np.int64)
     return ngram_numerators(per_doc, wl, wh)
 
@@ -145,35 +206,39 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
 
 
-def token_line_words(
-    lt: LineTokens,
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """The words of the lines of `lt`, read from the quality family's line tokens: (the words of
-    some distinct lines, as `line_words` gives them; each line's row among those).
+def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The words of the lines of `lt`, read from the quality family's line tokens: ((words per
+    distinct line, each vocabulary row's length and hash, each word's vocabulary row), each
+    line's row among those distinct lines), as `ngrams_from_lines` takes them.
 
     The first `lt.kept` tokens, in line order, are the lines' pieces split on " " that hold no
     other whitespace and no unspaced-script character: exactly their whitespace words. A line
     with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
-    are appended as a row of their own, which its lines then refer to instead. Each distinct
-    string is hashed and measured once."""
+    are appended as a row of their own, which its lines then refer to instead, and as
+    vocabulary rows of their own (only the codes are copied, not hashes and lengths). Each
+    distinct string is hashed and measured once."""
     n = len(lt.distinct)
     code = lt.code[: lt.kept]
     tok = lt.vocab.select(
         pl.col("tok").hash(_SEED).alias("h"), pl.col("chars").cast(pl.Int64).alias("n")
     )
-    words = (
-        _tokens_per_line(lt, n),
-        tok.get_column("n").to_numpy()[code],
-        tok.get_column("h").to_numpy()[code],
-    )
+    vh = tok.get_column("h").to_numpy()
+    vl = tok.get_column("n").to_numpy()
+    count = _tokens_per_line(lt, n)
     if not len(lt.split_line):
-        return words, lt.inverse
+        return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
-    again = line_words(lt.distinct.gather(redo))
+    again_count, again_len, again_hash = line_words(lt.distinct.gather(redo))
+    code = np.concatenate([code, np.arange(len(vh), len(vh) + len(again_hash), dtype=code.dtype)])
     row = np.arange(n)
     row[redo] = n + np.arange(len(redo))
-    both = tuple(np.concatenate([a, b]) for a, b in zip(words, again, strict=True))
-    return both, row[lt.inverse]  # type: ignore[return-value]
+    words = (
+        np.concatenate([count, again_count]),
+        np.concatenate([vl, again_len]),
+        np.concatenate([vh, again_hash]),
+        code,
+    )
+    return words, row[lt.inverse]
 
 
 def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -195,10 +260,12 @@ def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bits = int(size - 1).bit_length()
     low = np.uint64((1 << bits) - 1)
     key = g & ~low
-    key |= np.arange(size, dtype=np.uint64)
+    key |= _positions(size)
     sk = pl.Series(key).sort().to_numpy()
-    # neighbours with the same high bits: their keys differ in the position bits alone
-    same = (sk[1:] ^ sk[:-1]) <= low
+    # neighbours with the same high bits: their keys differ in the position bits alone (the
+    # difference is written over the unsorted keys, unless the sort handed back their memory)
+    out = None if np.may_share_memory(sk, key) else key[:-1]
+    same = np.bitwise_xor(sk[1:], sk[:-1], out=out) <= low
     if not same.any():
         return empty, empty
     # the members of a group: sorted keys equal to their left or right neighbour's
@@ -327,54 +394,76 @@ def ngram_numerators(
             in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
             doc = np.repeat(np.arange(n_docs), in_doc)
             chars = length(idx) + length(idx + 1)
+            # (a tenth of the positions: gathered, not read through a mask of them all)
+            g = g[idx]
         else:
             idx, chars, doc = idx[rep], chars[rep], doc[rep]
-        g = g[rep]
+            g = g[rep]
     return out
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
 # character folds into ("E" and "e" both become "e"; tests/checks/test_repetition.py checks every
 # code point). Two lines (or paragraphs) whose counts differ cannot share a key.
-# Read from the bytes in one pass (a weight per byte), eight letters cost what three do and leave
-# a third of the candidates.
-_FOLD_COUNTS = ("[eE]", "[oO]", "[rR]", "[dD]", "[cC]", "[uU]", "[mM]", "[pP]")
+# Read from the bytes in one pass (a weight per byte), every such letter and digit costs what one
+# does: the 24 (the other ASCII letters have a character folding into them, "ﬁ" into "fi", "K"
+# into "k") leave a third of the candidates that eight letters left on web-unique.
+_FOLD_COUNTS = (
+    *("[eE]", "[oO]", "[rR]", "[dD]", "[cC]", "[uU]", "[mM]", "[pP]"),
+    *("[bB]", "[gG]", "[qQ]", "[vV]", "[xX]", "[zZ]"),
+    *(f"[{d}]" for d in "0123456789"),
+)
 
 
 def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Wrapping uint64 sums of `values` over consecutive segments of `sizes` values each."""
-    cs = np.empty(len(values) + 1, dtype=np.uint64)
+    """Wrapping sums of `values` (in their unsigned dtype) over consecutive segments of `sizes`
+    values each."""
+    cs = np.empty(len(values) + 1, dtype=values.dtype)
     cs[0] = 0
-    np.cumsum(values, dtype=np.uint64, out=cs[1:])
+    np.cumsum(values, dtype=values.dtype, out=cs[1:])
     at = cs[np.cumsum(sizes)]
-    return at - np.concatenate(([np.uint64(0)], at[:-1]))
+    return at - np.concatenate(([values.dtype.type(0)], at[:-1]))
+
+
+def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
+    """A uint32 weight per byte value: the letters of class i weigh _MULT ** (len - 1 - i)."""
+    weight = np.zeros(256, dtype=np.uint32)
+    for i, cls in enumerate(classes):
+        w = np.uint32(pow(int(_MULT), len(classes) - 1 - i, 1 << 32))
+        for letter in cls[1:-1]:
+            weight[ord(letter)] = w
+    return weight
 
 
 def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
-    """Each string's counts of `classes` (each "[xX]", ASCII letters) as one uint64, linear in
+    """Each string's counts of `classes` (each "[xX]" or "[0]": ASCII) as one uint32, linear in
     the counts (wrapping arithmetic: a line's fingerprint is the sum of its pieces'), read from
     the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
     a per-byte weight summed per string gives every count in one pass (a regex count per class
-    and string costs ten times more on a vocabulary of short strings)."""
+    and string costs ten times more on a vocabulary of short strings).
+
+    Two strings with equal counts get equal fingerprints; unequal counts can collide (2**-32),
+    which only makes a line a candidate for the exact comparison. 32 bits, not 64: the weight
+    per byte is read with `take` and summed per string with `reduceat` (no running sum written
+    per byte), a third of the cost of the 64-bit running sum (bench/results/repetition.md)."""
     arr = strings.to_arrow()
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     _, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     if data_buf is None or offsets[-1] == offsets[0]:
-        return np.zeros(len(arr), dtype=np.uint64)
+        return np.zeros(len(arr), dtype=np.uint32)
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    weight = np.zeros(256, dtype=np.uint64)
-    for i, cls in enumerate(classes):
-        w = np.uint64(pow(int(_MULT), len(classes) - 1 - i, 1 << 64))
-        for letter in cls[1:-1]:
-            weight[ord(letter)] = w
-    # the running sum written after a leading 0 (no second copy of a uint64 per byte)
-    cs = np.empty(len(data) + 1, dtype=np.uint64)
-    cs[0] = 0
-    np.cumsum(weight[data], dtype=np.uint64, out=cs[1:])
-    at = cs[offsets - offsets[0]]
-    return at[1:] - at[:-1]
+    # one weight per byte and a trailing 0, so that every string's start (an empty last string's
+    # too) is a valid index for reduceat
+    w = np.empty(len(data) + 1, dtype=np.uint32)
+    np.take(_fold_weights(classes), data, out=w[:-1], mode="wrap")
+    w[-1] = 0
+    start = offsets[:-1] - offsets[0]
+    fp = np.add.reduceat(w, start, dtype=np.uint32)
+    # reduceat gives an empty segment (an empty string) the weight at its start: its sum is 0
+    fp[start == offsets[1:] - offsets[0]] = 0
+    return fp
 
 
 def token_fingerprints(lt: LineTokens) -> np.ndarray:
@@ -383,7 +472,7 @@ def token_fingerprints(lt: LineTokens) -> np.ndarray:
     distinct token once reads a twentieth of the bytes that counting the lines does."""
     fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
     if fv.size == 0:
-        return np.zeros(len(lt.distinct), dtype=np.uint64)
+        return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
     fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
@@ -455,9 +544,9 @@ def line_repeats(
     # lines (and paragraphs) that can repeat
     # (a hash of document and counts: two lines with equal counts get equal hashes, and a
     # collision only adds a candidate)
-    # (the document times _MULT ** n_counts plus the fingerprint: the chain
-    # ((doc + 1) * _MULT + c0) * _MULT + c1 ... of the counts)
-    fp = fp_d[inv_nb] if fp_d.size else np.zeros(m, np.uint64)
+    # (the document times _MULT ** n_counts plus the 32-bit fingerprint; a paragraph's is the
+    # wrapping sum of its lines', the fingerprint of its counts)
+    fp = fp_d[inv_nb] if fp_d.size else np.zeros(m, np.uint32)
     scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
     para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))

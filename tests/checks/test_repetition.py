@@ -381,7 +381,11 @@ def _mixed_texts(seed: int, count: int) -> list[str]:
     return texts
 
 
-def test_ngrams_from_distinct_lines_match_the_plain_definition():
+@pytest.mark.parametrize("repeated_words", [0, 2, 10**9])
+def test_ngrams_from_distinct_lines_match_the_plain_definition(monkeypatch, repeated_words):
+    # with the tokens' codes, the hashes are gathered per distinct line first (0: always) or
+    # per word first (10**9: always): the same words either way
+    monkeypatch.setattr(repetition, "_REPEATED_WORDS", repeated_words)
     texts = _mixed_texts(11, 200)
     batch = Batch.from_texts(pl.Series(texts))
     plain = [_reference_ngrams(text) for text in texts]
@@ -402,7 +406,8 @@ def test_ngrams_from_distinct_lines_match_the_plain_definition():
         for name in got:
             assert got[name].tolist() == [p[name] for p in plain], name
     # the words of each line, from the tokens or split again: the same
-    (count, chars, hashes), rows = repetition.token_line_words(tokens)
+    (count, vocab_chars, vocab_hashes, code), rows = repetition.token_line_words(tokens)
+    chars, hashes = vocab_chars[code], vocab_hashes[code]
     assert len(count) > len(tokens.distinct)  # lines split again have rows of their own
     per_line, line_chars, line_hashes = repetition.line_words(batch.lines.get_column(LINE))
     start = np.cumsum(count) - count
@@ -415,13 +420,21 @@ def test_ngrams_from_distinct_lines_match_the_plain_definition():
     assert any(p["top_2gram_chars"] for p in plain) and any(p["dup_5gram_chars"] for p in plain)
 
 
-def test_line_words_are_the_words_of_the_text():
-    lines = pl.Series(["", " ", "a  b\tc", "\xa0x\u3000y ", "市场 市场", "Über\r"])
-    count, chars, hashes = repetition.line_words(lines)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["", " ", "a  b\tc", "\xa0x\u3000y ", "市场 市场", "Über\r"],
+        ["a b", "市场", "Ü"],  # no empty piece: nothing to drop
+        ["", ""],
+        [],
+    ],
+)
+def test_line_words_are_the_words_of_the_text(lines):
+    count, chars, hashes = repetition.line_words(pl.Series(lines, dtype=pl.String))
     words = [w for line in lines for w in line.split()]
     assert count.tolist() == [len(line.split()) for line in lines]
     assert chars.tolist() == [len(w) for w in words]
-    assert hashes.tolist() == pl.Series(words).hash(repetition._SEED).to_list()
+    assert hashes.tolist() == pl.Series(words, dtype=pl.String).hash(repetition._SEED).to_list()
 
 
 def _groups_plain(g: np.ndarray) -> tuple[list[int], list[int]]:
@@ -448,6 +461,9 @@ def test_repeat_groups_match_the_plain_definition(monkeypatch):
         # values equal but for their low bits (where the positions go): the exact fallback
         base = rng.integers(0, 2**64, 10, dtype=np.uint64)[rng.integers(0, 10, size)]
         cases.append(base ^ rng.integers(0, 2, size, dtype=np.uint64))
+        # keys already in order (a sort may hand back their memory, which must stay unwritten)
+        cases.append(np.sort(rng.integers(0, 2**64, 8, dtype=np.uint64))[rng.integers(0, 8, size)])
+        cases[-1].sort()
     fallbacks = []
     real = repetition._repeat_groups_exact
     monkeypatch.setattr(
@@ -572,3 +588,46 @@ def test_repeated_paragraphs_splits_the_words_for_a_later_quality_rule():
     assert a.remove.to_list() == b.remove.to_list()
     for name in a.signals:
         assert a.signals[name].to_list() == b.signals[name].to_list(), name
+
+
+def _fingerprint_plain(text: str, classes: tuple[str, ...]) -> int:
+    """`_letter_fingerprints` by its definition: the counts of each class, weighted, mod 2**32."""
+    mult = int(repetition._MULT)
+    total = sum(
+        sum(text.count(c) for c in cls[1:-1]) * pow(mult, len(classes) - 1 - i, 1 << 32)
+        for i, cls in enumerate(classes)
+    )
+    return total % (1 << 32)
+
+
+def test_letter_fingerprints_match_the_plain_definition():
+    rng = random.Random(9)
+    alphabet = "eEoOrRdDcCuUmMpPxé市 \t"
+    cases = [
+        [],
+        [""],
+        ["", ""],
+        ["e"],
+        ["", "Ee", ""],  # empty strings first, between and last (reduceat's edge cases)
+        ["ab", ""],
+        ["éE市", "PPP", "", "x"],
+    ]
+    cases += [
+        ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(50)]
+        for _ in range(20)
+    ]
+    for strings in cases:
+        series = pl.Series(strings, dtype=pl.String)
+        for sliced in (series, series.slice(1)):  # an Arrow array with an offset
+            got = repetition._letter_fingerprints(sliced, repetition._FOLD_COUNTS)
+            assert got.dtype == np.uint32
+            want = [_fingerprint_plain(s, repetition._FOLD_COUNTS) for s in sliced.to_list()]
+            assert got.tolist() == want, strings
+    # the tokens' fingerprints summed per line: those of the lines themselves
+    batch = Batch.from_texts(pl.Series(_mixed_texts(13, 60)))
+    tokens = batch_line_tokens(batch)
+    distinct = tokens.distinct
+    used = np.unique(tokens.inverse)
+    from_tokens = repetition.token_fingerprints(tokens)[used]
+    from_lines = repetition._letter_fingerprints(distinct, repetition._FOLD_COUNTS)[used]
+    assert from_tokens.tolist() == from_lines.tolist()
