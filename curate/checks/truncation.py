@@ -890,12 +890,14 @@ def _from_end() -> pl.Expr:
 def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
     """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
     `s` the line, `_r` its position from the end (0 is the last line)."""
-    return _numbered(docs.select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s"), n)
+    # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
+    pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
+    return _numbered(pieces, n).collect()
 
 
-def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
+def _numbered(pieces: Any, n: int) -> Any:
     """Lines (`__doc`, `s`) stripped, without the blank ones, numbered from the end (`_r`), the
-    last `n` of each document kept."""
+    last `n` of each document kept (a DataFrame or a LazyFrame, as `pieces`)."""
     return (
         pieces.with_columns(pl.col("s").str.strip_chars())
         .filter(pl.col("s") != "")
@@ -932,7 +934,8 @@ def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
     if not again.any():
         return frame
     (whole,) = on_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
-    return frame.with_columns(pl.col("term") | whole)
+    # (the columns put together directly: `with_columns` is a query of its own)
+    return pl.DataFrame([c | whole if c.name == "term" else c for c in frame.iter_columns()])
 
 
 def _whole_last_line() -> pl.Expr:
@@ -1253,7 +1256,8 @@ class TruncatedText(Rule):
         # per Series operation costs more than most of these operations on a batch).
         col = pl.col
         ends = (
-            batch.docs.select(
+            batch.docs.lazy()
+            .select(
                 DOC,
                 "text",
                 # end-anchored patterns only need the end of the text (a regex scans all of it)
@@ -1274,6 +1278,7 @@ class TruncatedText(Rule):
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
+            .collect()
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
@@ -1372,8 +1377,10 @@ class TruncatedText(Rule):
         # their last prose line, whatever the skip tests say). Judging the last two lines of the
         # others next (session 3) costs more than it spares on the whole tails (one stage of
         # polars calls and line patterns more: 6 % of the rule on web-20k, 13 % on web-unique).
+        # (the frames are lazy where they feed another query: each eager DataFrame method is a
+        # query of its own, 30-100 us of planning and Python whatever the batch)
         by_last = []
-        docs_left = ends.select(DOC, "text")
+        docs_left = ends.lazy().select(DOC, "text")
         if LAST_LINE_FIRST:
             last = _finished(
                 ends.with_columns(
@@ -1383,7 +1390,9 @@ class TruncatedText(Rule):
             )
             alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
-                last.filter(alone).select(
+                last.lazy()
+                .filter(alone)
+                .select(
                     DOC,
                     pl.col("last_line").alias("last"),
                     pl.col("term").alias("last_term"),
@@ -1395,18 +1404,22 @@ class TruncatedText(Rule):
                     pl.lit(0, dtype=pl.Int64).alias("t_long"),
                 )
             ]
-            docs_left = last.filter(~alone.fill_null(False)).select(DOC, "text")
+            docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
         full = self._line_kinds(_tail_lines(docs_left))
         long_prose = pl.col("prose") & pl.col("long")
-        per_doc = full.group_by(DOC).agg(
-            pl.col("s").filter(pl.col("prose")).last().alias("last"),
-            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-            pl.col("open").last().alias("last_line_open"),
-            pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
-            pl.col("term").filter(long_prose).tail(2).alias("recent"),
-            long_prose.sum().cast(pl.Int64).alias("n_long"),
-            (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+        per_doc = (
+            full.lazy()
+            .group_by(DOC)
+            .agg(
+                pl.col("s").filter(pl.col("prose")).last().alias("last"),
+                pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+                pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+                pl.col("open").last().alias("last_line_open"),
+                pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
+                pl.col("term").filter(long_prose).tail(2).alias("recent"),
+                long_prose.sum().cast(pl.Int64).alias("n_long"),
+                (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+            )
         )
         per_doc = pl.concat([*by_last, per_doc])
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
@@ -1432,7 +1445,7 @@ class TruncatedText(Rule):
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             _bracket_chars(pl.col("last")).alias("_chars"),
-        )
+        ).collect()
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
@@ -1445,7 +1458,7 @@ class TruncatedText(Rule):
         )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
-        per_doc = per_doc.select(
+        per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",
             "last_cont",
@@ -1457,7 +1470,8 @@ class TruncatedText(Rule):
         )
         if fenced is not None:
             fences = (
-                fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+                fenced.lazy()
+                .select(DOC, pl.col("text").str.split("\n").alias(LINE))
                 .explode(LINE)
                 .group_by(DOC)
                 .agg(
@@ -1467,7 +1481,11 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
+        return (
+            batch.doc_index.lazy()
+            .join(per_doc, on=DOC, how="left", maintain_order="left")
+            .collect()
+        )
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
