@@ -601,11 +601,15 @@ def _prose_below(lines: pl.DataFrame) -> pl.Series:
     n = lines.height
     if not PRUNE_ABOVE or n == 0:
         return pl.Series(np.zeros(n, dtype=np.bool_))
-    sure = lines.select((pl.col("term") | pl.col("cont")) & ~pl.col("never")).to_series()
+    # (Series operators are direct calls, where a select is a query)
+    get = lines.get_column
+    sure = (get("term") | get("cont")) & ~get("never")
+    if sure.null_count():
+        sure = sure.fill_null(False)
     # sure lines from each row to the end of the batch, and from the row after each row's
     # document's last row
     after = np.zeros(n + 1, dtype=np.int64)
-    after[:n] = np.cumsum(sure.fill_null(False).to_numpy()[::-1])[::-1]
+    after[:n] = np.cumsum(sure.to_numpy()[::-1])[::-1]
     doc = lines.get_column(DOC).to_numpy()
     last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
     last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
@@ -1535,8 +1539,10 @@ class TruncatedText(Rule):
             .then(~_at_least_words(s, p.min_last_line_words))
             .otherwise(~_at_least_words(s, p.min_prose_words))
         )
+        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         candidates = (
-            lines.with_row_index("_i")
+            lines.lazy()
+            .with_row_index("_i")
             .filter(
                 ~pl.col("term")
                 & ~pl.col("never")
@@ -1544,14 +1550,20 @@ class TruncatedText(Rule):
                 & (pl.col("long") | ~pl.lit(_prose_below(lines)))
             )
             .with_columns(short.alias("short"))
+            .collect()
         )
-        longer = candidates.filter(~pl.col("short")).with_columns(
-            labelled.alias("labelled"), one_sentence.alias("one")
+        longer = (
+            candidates.lazy()
+            .filter(~pl.col("short"))
+            .with_columns(labelled.alias("labelled"), one_sentence.alias("one"))
+            .collect()
         )
         titled = (
-            longer.filter(~pl.col("labelled") & pl.col("one"))
+            longer.lazy()
+            .filter(~pl.col("labelled") & pl.col("one"))
             .select("_i", **counts)
             .select("_i", title.alias("t"))
+            .collect()
         )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
