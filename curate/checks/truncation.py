@@ -1588,8 +1588,10 @@ class TruncatedText(Rule):
         character, a half HTML entity or a hyphenated word break. `end`: the texts' last
         END_CHARS characters."""
         broken = _broken_end(end)
+        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         docs = (
             pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
+            .lazy()
             .select(
                 # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
                 # and numbers are never fragments
@@ -1598,6 +1600,7 @@ class TruncatedText(Rule):
             )
             .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
             .filter(pl.col("w").is_not_null())
+            .collect()
         )
         if docs.height == 0:
             return broken
@@ -1607,7 +1610,8 @@ class TruncatedText(Rule):
         # where that argument does not hold (the last word is not the lower-cased text's end, or
         # it fills all of `end`, so nothing is known to precede it).
         lowered = (
-            batch.docs.join(docs, on=DOC, how="inner")
+            batch.docs.lazy()
+            .join(docs.lazy(), on=DOC, how="inner")
             .with_columns(pl.col("text").str.to_lowercase())
             .filter(
                 (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
@@ -1659,7 +1663,7 @@ class TruncatedText(Rule):
         )
         # one or two Latin letters (lower case, or "Th") that are not a word of the main web
         # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
-        stub = docs.select(
+        stub = docs.lazy().select(
             DOC,
             (
                 (
@@ -1673,10 +1677,16 @@ class TruncatedText(Rule):
             ).alias("stub"),
         )
         # one join aligns both to the batch (the cut words' documents are among the stubs')
-        found = stub.join(per_doc, on=DOC, how="left").select(
-            DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
+        found = (
+            batch.doc_index.lazy()
+            .join(
+                stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left"
+            )
+            .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
+            .collect()
+            .to_series()
         )
-        return broken | batch.per_doc(found, "found", False)
+        return broken | found
 
     def _corpus_mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The text ends in a word (two letters or more after a space, a quote or a bracket)
