@@ -18,6 +18,10 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
 
+# The rule's lazy queries run on polars' in-memory engine, as its eager DataFrame methods do
+# ("auto" picks the streaming engine, which costs twice as much on these small frames)
+ENGINE = "in-memory"
+
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
 # half-width (。！？．｡), Devanagari danda (। ॥), Arabic and Urdu (؟ ۔), Armenian (։), Ethiopic (።),
@@ -896,7 +900,7 @@ def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
     `s` the line, `_r` its position from the end (0 is the last line)."""
     # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
     pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
-    return _numbered(pieces, n).collect()
+    return _numbered(pieces, n).collect(engine=ENGINE)
 
 
 def _numbered(pieces: Any, n: int) -> Any:
@@ -1282,7 +1286,7 @@ class TruncatedText(Rule):
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
-            .collect()
+            .collect(engine=ENGINE)
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
@@ -1449,7 +1453,7 @@ class TruncatedText(Rule):
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             _bracket_chars(pl.col("last")).alias("_chars"),
-        ).collect()
+        ).collect(engine=ENGINE)
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
@@ -1488,7 +1492,7 @@ class TruncatedText(Rule):
         return (
             batch.doc_index.lazy()
             .join(per_doc, on=DOC, how="left", maintain_order="left")
-            .collect()
+            .collect(engine=ENGINE)
         )
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
@@ -1550,20 +1554,20 @@ class TruncatedText(Rule):
                 & (pl.col("long") | ~pl.lit(_prose_below(lines)))
             )
             .with_columns(short.alias("short"))
-            .collect()
+            .collect(engine=ENGINE)
         )
         longer = (
             candidates.lazy()
             .filter(~pl.col("short"))
             .with_columns(labelled.alias("labelled"), one_sentence.alias("one"))
-            .collect()
+            .collect(engine=ENGINE)
         )
         titled = (
             longer.lazy()
             .filter(~pl.col("labelled") & pl.col("one"))
             .select("_i", **counts)
             .select("_i", title.alias("t"))
-            .collect()
+            .collect(engine=ENGINE)
         )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
@@ -1600,7 +1604,7 @@ class TruncatedText(Rule):
             )
             .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
             .filter(pl.col("w").is_not_null())
-            .collect()
+            .collect(engine=ENGINE)
         )
         if docs.height == 0:
             return broken
@@ -1683,7 +1687,7 @@ class TruncatedText(Rule):
                 stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left"
             )
             .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
-            .collect()
+            .collect(engine=ENGINE)
             .to_series()
         )
         return broken | found
