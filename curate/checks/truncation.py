@@ -1253,16 +1253,27 @@ class TruncatedText(Rule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
+        col = pl.col
         original = batch.original
+        # (the frames are put together from Series directly and fill_null runs only where a
+        # text is null: each DataFrame or Series method is a query of its own, 30-100 us)
+        text = original.fill_null("") if original.null_count() else original
         if p.judge_original:
             # the rule reads only the documents' texts (it splits the lines it needs itself, see
             # _last_prose): a batch of the original texts, without lines (whether a strip changed
             # them or not: comparing the texts costs more than taking them)
-            docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
+            docs = pl.DataFrame([batch.docs.get_column(DOC), text.alias("text")])
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
-        # Per document, from the end of the text: one frame built in three calls (a polars call
-        # per Series operation costs more than most of these operations on a batch).
-        col = pl.col
+        # a cap applies to the text as it came in, before strip actions removed lines: where the
+        # batch's texts are those, their lengths in characters and bytes come with `ends`
+        sized = (
+            [
+                col("text").str.len_chars().cast(pl.Int64).alias("len_chars"),
+                col("text").str.len_bytes().cast(pl.Int64).alias("len_bytes"),
+            ]
+            if p.judge_original
+            else []
+        )
         ends = (
             batch.docs.lazy()
             .select(
@@ -1272,6 +1283,7 @@ class TruncatedText(Rule):
                 col("text").str.tail(END_CHARS).alias("end"),
                 (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
                 col("text").str.contains("```", literal=True).alias("fenced"),
+                *sized,
             )
             .with_columns(col("end").str.strip_chars().alias("stripped"))
             .with_columns(
@@ -1297,18 +1309,30 @@ class TruncatedText(Rule):
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
-        # a cap applies to the text as it came in, before strip actions removed lines
-        lengths = self._lengths(batch.original.fill_null(""))
+        if p.judge_original:
+            lengths = {
+                "chars": ends.get_column("len_chars"),
+                "bytes": ends.get_column("len_bytes"),
+                "tokens": whitespace_tokens(text),
+            }
+        else:
+            lengths = self._lengths(text)
         caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
         # (the values read twice below are computed once)
         frame = ends.hstack(
             [
-                *prose.select(pl.exclude(DOC).fill_null(False)).iter_columns(),
+                *(c for c in prose.iter_columns() if c.name != DOC),
                 mid_word.alias("mid_word"),
                 after_word.alias("after_word"),
-                *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
+                *(
+                    v.alias(f"len_{unit}")
+                    for unit, v in lengths.items()
+                    if not sized or unit == "tokens"
+                ),
             ]
         ).with_columns(
+            # (the prose columns filled in the same query)
+            pl.col([c for c in prose.columns if c != DOC]).fill_null(False),
             col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False).alias("open_last"),
             pl.any_horizontal(col(f"len_{unit}").is_in(caps) for unit in lengths).alias("on_cap"),
         )
@@ -1683,9 +1707,7 @@ class TruncatedText(Rule):
         # one join aligns both to the batch (the cut words' documents are among the stubs')
         found = (
             batch.doc_index.lazy()
-            .join(
-                stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left"
-            )
+            .join(stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left")
             .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
             .collect(engine=ENGINE)
             .to_series()
