@@ -18,9 +18,14 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
 
-# The rule's lazy queries run on polars' in-memory engine, as its eager DataFrame methods do
-# ("auto" picks the streaming engine, which costs twice as much on these small frames)
-ENGINE = "in-memory"
+# The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
+# of its own, 30-100 us of planning and Python whatever the batch) run as the eager methods do: on
+# polars' in-memory engine ("auto" picks the streaming engine, twice the cost on these frames) and
+# without the query optimisations (planning them costs more than they save here)
+COLLECT: dict[str, Any] = {
+    "engine": "in-memory",
+    "optimizations": pl.QueryOptFlags.none(simplify_expression=True),
+}
 
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
@@ -900,7 +905,7 @@ def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
     `s` the line, `_r` its position from the end (0 is the last line)."""
     # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
     pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
-    return _numbered(pieces, n).collect(engine=ENGINE)
+    return _numbered(pieces, n).collect(**COLLECT)
 
 
 def _numbered(pieces: Any, n: int) -> Any:
@@ -1298,7 +1303,7 @@ class TruncatedText(Rule):
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
@@ -1477,7 +1482,7 @@ class TruncatedText(Rule):
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             _bracket_chars(pl.col("last")).alias("_chars"),
-        ).collect(engine=ENGINE)
+        ).collect(**COLLECT)
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
@@ -1516,7 +1521,7 @@ class TruncatedText(Rule):
         return (
             batch.doc_index.lazy()
             .join(per_doc, on=DOC, how="left", maintain_order="left")
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
@@ -1578,20 +1583,20 @@ class TruncatedText(Rule):
                 & (pl.col("long") | ~pl.lit(_prose_below(lines)))
             )
             .with_columns(short.alias("short"))
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
         longer = (
             candidates.lazy()
             .filter(~pl.col("short"))
             .with_columns(labelled.alias("labelled"), one_sentence.alias("one"))
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
         titled = (
             longer.lazy()
             .filter(~pl.col("labelled") & pl.col("one"))
             .select("_i", **counts)
             .select("_i", title.alias("t"))
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
@@ -1628,7 +1633,7 @@ class TruncatedText(Rule):
             )
             .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
             .filter(pl.col("w").is_not_null())
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
         )
         if docs.height == 0:
             return broken
@@ -1709,7 +1714,7 @@ class TruncatedText(Rule):
             batch.doc_index.lazy()
             .join(stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left")
             .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
-            .collect(engine=ENGINE)
+            .collect(**COLLECT)
             .to_series()
         )
         return broken | found
