@@ -1801,16 +1801,19 @@ class TruncatedText(Rule):
     HASHES = 8
 
     def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
-        text = batch.original.fill_null("")
+        original = batch.original
+        text = original.fill_null("") if original.null_count() else original
         lengths = self._lengths(text)
-        # the three units in one frame and one group_by, read out by column (a row at a time
-        # costs a Python tuple per length)
+        # the three units in one frame and one group_by (one lazy query), read out by column (a
+        # row at a time costs a Python tuple per length)
         grouped = (
             pl.DataFrame({**lengths, "h": text.hash(seed=0)})
+            .lazy()
             .unpivot(index="h", variable_name="unit", value_name="n")
             .filter(pl.col("n") >= self.params.min_spike_length)
             .group_by("unit", "n")
             .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
+            .collect(**COLLECT)
         )
         out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {unit: {} for unit in lengths}
         columns = (grouped.get_column(k).to_list() for k in grouped.columns)
