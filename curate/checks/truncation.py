@@ -18,6 +18,15 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
 
+# The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
+# of its own, 30-100 us of planning and Python whatever the batch) run as the eager methods do: on
+# polars' in-memory engine ("auto" picks the streaming engine, twice the cost on these frames) and
+# without the query optimisations (planning them costs more than they save here)
+COLLECT: dict[str, Any] = {
+    "engine": "in-memory",
+    "optimizations": pl.QueryOptFlags.none(simplify_expression=True),
+}
+
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
 # half-width (。！？．｡), Devanagari danda (। ॥), Arabic and Urdu (؟ ۔), Armenian (։), Ethiopic (።),
@@ -601,11 +610,15 @@ def _prose_below(lines: pl.DataFrame) -> pl.Series:
     n = lines.height
     if not PRUNE_ABOVE or n == 0:
         return pl.Series(np.zeros(n, dtype=np.bool_))
-    sure = lines.select((pl.col("term") | pl.col("cont")) & ~pl.col("never")).to_series()
+    # (Series operators are direct calls, where a select is a query)
+    get = lines.get_column
+    sure = (get("term") | get("cont")) & ~get("never")
+    if sure.null_count():
+        sure = sure.fill_null(False)
     # sure lines from each row to the end of the batch, and from the row after each row's
     # document's last row
     after = np.zeros(n + 1, dtype=np.int64)
-    after[:n] = np.cumsum(sure.fill_null(False).to_numpy()[::-1])[::-1]
+    after[:n] = np.cumsum(sure.to_numpy()[::-1])[::-1]
     doc = lines.get_column(DOC).to_numpy()
     last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
     last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
@@ -890,12 +903,14 @@ def _from_end() -> pl.Expr:
 def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
     """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
     `s` the line, `_r` its position from the end (0 is the last line)."""
-    return _numbered(docs.select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s"), n)
+    # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
+    pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
+    return _numbered(pieces, n).collect(**COLLECT)
 
 
-def _numbered(pieces: pl.DataFrame, n: int) -> pl.DataFrame:
+def _numbered(pieces: Any, n: int) -> Any:
     """Lines (`__doc`, `s`) stripped, without the blank ones, numbered from the end (`_r`), the
-    last `n` of each document kept."""
+    last `n` of each document kept (a DataFrame or a LazyFrame, as `pieces`)."""
     return (
         pieces.with_columns(pl.col("s").str.strip_chars())
         .filter(pl.col("s") != "")
@@ -932,7 +947,8 @@ def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
     if not again.any():
         return frame
     (whole,) = on_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
-    return frame.with_columns(pl.col("term") | whole)
+    # (the columns put together directly: `with_columns` is a query of its own)
+    return pl.DataFrame([c | whole if c.name == "term" else c for c in frame.iter_columns()])
 
 
 def _whole_last_line() -> pl.Expr:
@@ -1242,24 +1258,37 @@ class TruncatedText(Rule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
+        col = pl.col
         original = batch.original
+        # (the frames are put together from Series directly and fill_null runs only where a
+        # text is null: each DataFrame or Series method is a query of its own, 30-100 us)
+        text = original.fill_null("") if original.null_count() else original
         if p.judge_original:
             # the rule reads only the documents' texts (it splits the lines it needs itself, see
             # _last_prose): a batch of the original texts, without lines (whether a strip changed
             # them or not: comparing the texts costs more than taking them)
-            docs = batch.docs.select(DOC, original.fill_null("").alias("text"))
+            docs = pl.DataFrame([batch.docs.get_column(DOC), text.alias("text")])
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
-        # Per document, from the end of the text: one frame built in three calls (a polars call
-        # per Series operation costs more than most of these operations on a batch).
-        col = pl.col
+        # a cap applies to the text as it came in, before strip actions removed lines: where the
+        # batch's texts are those, their lengths in characters and bytes come with `ends`
+        sized = (
+            [
+                col("text").str.len_chars().cast(pl.Int64).alias("len_chars"),
+                col("text").str.len_bytes().cast(pl.Int64).alias("len_bytes"),
+            ]
+            if p.judge_original
+            else []
+        )
         ends = (
-            batch.docs.select(
+            batch.docs.lazy()
+            .select(
                 DOC,
                 "text",
                 # end-anchored patterns only need the end of the text (a regex scans all of it)
                 col("text").str.tail(END_CHARS).alias("end"),
                 (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
                 col("text").str.contains("```", literal=True).alias("fenced"),
+                *sized,
             )
             .with_columns(col("end").str.strip_chars().alias("stripped"))
             .with_columns(
@@ -1274,6 +1303,7 @@ class TruncatedText(Rule):
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
+            .collect(**COLLECT)
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
@@ -1284,18 +1314,30 @@ class TruncatedText(Rule):
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
-        # a cap applies to the text as it came in, before strip actions removed lines
-        lengths = self._lengths(batch.original.fill_null(""))
+        if p.judge_original:
+            lengths = {
+                "chars": ends.get_column("len_chars"),
+                "bytes": ends.get_column("len_bytes"),
+                "tokens": whitespace_tokens(text),
+            }
+        else:
+            lengths = self._lengths(text)
         caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
         # (the values read twice below are computed once)
         frame = ends.hstack(
             [
-                *prose.select(pl.exclude(DOC).fill_null(False)).iter_columns(),
+                *(c for c in prose.iter_columns() if c.name != DOC),
                 mid_word.alias("mid_word"),
                 after_word.alias("after_word"),
-                *(v.alias(f"len_{unit}") for unit, v in lengths.items()),
+                *(
+                    v.alias(f"len_{unit}")
+                    for unit, v in lengths.items()
+                    if not sized or unit == "tokens"
+                ),
             ]
         ).with_columns(
+            # (the prose columns filled in the same query)
+            pl.col([c for c in prose.columns if c != DOC]).fill_null(False),
             col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False).alias("open_last"),
             pl.any_horizontal(col(f"len_{unit}").is_in(caps) for unit in lengths).alias("on_cap"),
         )
@@ -1372,8 +1414,10 @@ class TruncatedText(Rule):
         # their last prose line, whatever the skip tests say). Judging the last two lines of the
         # others next (session 3) costs more than it spares on the whole tails (one stage of
         # polars calls and line patterns more: 6 % of the rule on web-20k, 13 % on web-unique).
+        # (the frames are lazy where they feed another query: each eager DataFrame method is a
+        # query of its own, 30-100 us of planning and Python whatever the batch)
         by_last = []
-        docs_left = ends.select(DOC, "text")
+        docs_left = ends.lazy().select(DOC, "text")
         if LAST_LINE_FIRST:
             last = _finished(
                 ends.with_columns(
@@ -1383,7 +1427,9 @@ class TruncatedText(Rule):
             )
             alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
-                last.filter(alone).select(
+                last.lazy()
+                .filter(alone)
+                .select(
                     DOC,
                     pl.col("last_line").alias("last"),
                     pl.col("term").alias("last_term"),
@@ -1395,18 +1441,22 @@ class TruncatedText(Rule):
                     pl.lit(0, dtype=pl.Int64).alias("t_long"),
                 )
             ]
-            docs_left = last.filter(~alone.fill_null(False)).select(DOC, "text")
+            docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
         full = self._line_kinds(_tail_lines(docs_left))
         long_prose = pl.col("prose") & pl.col("long")
-        per_doc = full.group_by(DOC).agg(
-            pl.col("s").filter(pl.col("prose")).last().alias("last"),
-            pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-            pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-            pl.col("open").last().alias("last_line_open"),
-            pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
-            pl.col("term").filter(long_prose).tail(2).alias("recent"),
-            long_prose.sum().cast(pl.Int64).alias("n_long"),
-            (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+        per_doc = (
+            full.lazy()
+            .group_by(DOC)
+            .agg(
+                pl.col("s").filter(pl.col("prose")).last().alias("last"),
+                pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+                pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+                pl.col("open").last().alias("last_line_open"),
+                pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
+                pl.col("term").filter(long_prose).tail(2).alias("recent"),
+                long_prose.sum().cast(pl.Int64).alias("n_long"),
+                (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+            )
         )
         per_doc = pl.concat([*by_last, per_doc])
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
@@ -1432,7 +1482,7 @@ class TruncatedText(Rule):
             ).alias("unterminated"),
             pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
             _bracket_chars(pl.col("last")).alias("_chars"),
-        )
+        ).collect(**COLLECT)
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
@@ -1445,7 +1495,7 @@ class TruncatedText(Rule):
         )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
-        per_doc = per_doc.select(
+        per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",
             "last_cont",
@@ -1457,7 +1507,8 @@ class TruncatedText(Rule):
         )
         if fenced is not None:
             fences = (
-                fenced.select(DOC, pl.col("text").str.split("\n").alias(LINE))
+                fenced.lazy()
+                .select(DOC, pl.col("text").str.split("\n").alias(LINE))
                 .explode(LINE)
                 .group_by(DOC)
                 .agg(
@@ -1467,7 +1518,11 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        return batch.doc_index.join(per_doc, on=DOC, how="left", maintain_order="left")
+        return (
+            batch.doc_index.lazy()
+            .join(per_doc, on=DOC, how="left", maintain_order="left")
+            .collect(**COLLECT)
+        )
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
@@ -1517,8 +1572,10 @@ class TruncatedText(Rule):
             .then(~_at_least_words(s, p.min_last_line_words))
             .otherwise(~_at_least_words(s, p.min_prose_words))
         )
+        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         candidates = (
-            lines.with_row_index("_i")
+            lines.lazy()
+            .with_row_index("_i")
             .filter(
                 ~pl.col("term")
                 & ~pl.col("never")
@@ -1526,14 +1583,20 @@ class TruncatedText(Rule):
                 & (pl.col("long") | ~pl.lit(_prose_below(lines)))
             )
             .with_columns(short.alias("short"))
+            .collect(**COLLECT)
         )
-        longer = candidates.filter(~pl.col("short")).with_columns(
-            labelled.alias("labelled"), one_sentence.alias("one")
+        longer = (
+            candidates.lazy()
+            .filter(~pl.col("short"))
+            .with_columns(labelled.alias("labelled"), one_sentence.alias("one"))
+            .collect(**COLLECT)
         )
         titled = (
-            longer.filter(~pl.col("labelled") & pl.col("one"))
+            longer.lazy()
+            .filter(~pl.col("labelled") & pl.col("one"))
             .select("_i", **counts)
             .select("_i", title.alias("t"))
+            .collect(**COLLECT)
         )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
@@ -1558,8 +1621,10 @@ class TruncatedText(Rule):
         character, a half HTML entity or a hyphenated word break. `end`: the texts' last
         END_CHARS characters."""
         broken = _broken_end(end)
+        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         docs = (
             pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
+            .lazy()
             .select(
                 # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
                 # and numbers are never fragments
@@ -1568,6 +1633,7 @@ class TruncatedText(Rule):
             )
             .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
             .filter(pl.col("w").is_not_null())
+            .collect(**COLLECT)
         )
         if docs.height == 0:
             return broken
@@ -1577,7 +1643,8 @@ class TruncatedText(Rule):
         # where that argument does not hold (the last word is not the lower-cased text's end, or
         # it fills all of `end`, so nothing is known to precede it).
         lowered = (
-            batch.docs.join(docs, on=DOC, how="inner")
+            batch.docs.lazy()
+            .join(docs.lazy(), on=DOC, how="inner")
             .with_columns(pl.col("text").str.to_lowercase())
             .filter(
                 (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
@@ -1629,7 +1696,7 @@ class TruncatedText(Rule):
         )
         # one or two Latin letters (lower case, or "Th") that are not a word of the main web
         # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
-        stub = docs.select(
+        stub = docs.lazy().select(
             DOC,
             (
                 (
@@ -1643,10 +1710,14 @@ class TruncatedText(Rule):
             ).alias("stub"),
         )
         # one join aligns both to the batch (the cut words' documents are among the stubs')
-        found = stub.join(per_doc, on=DOC, how="left").select(
-            DOC, (pl.col("stub") | pl.col("mid").fill_null(False)).alias("found")
+        found = (
+            batch.doc_index.lazy()
+            .join(stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left")
+            .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
+            .collect(**COLLECT)
+            .to_series()
         )
-        return broken | batch.per_doc(found, "found", False)
+        return broken | found
 
     def _corpus_mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The text ends in a word (two letters or more after a space, a quote or a bracket)
@@ -1730,16 +1801,19 @@ class TruncatedText(Rule):
     HASHES = 8
 
     def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
-        text = batch.original.fill_null("")
+        original = batch.original
+        text = original.fill_null("") if original.null_count() else original
         lengths = self._lengths(text)
-        # the three units in one frame and one group_by, read out by column (a row at a time
-        # costs a Python tuple per length)
+        # the three units in one frame and one group_by (one lazy query), read out by column (a
+        # row at a time costs a Python tuple per length)
         grouped = (
             pl.DataFrame({**lengths, "h": text.hash(seed=0)})
+            .lazy()
             .unpivot(index="h", variable_name="unit", value_name="n")
             .filter(pl.col("n") >= self.params.min_spike_length)
             .group_by("unit", "n")
             .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
+            .collect(**COLLECT)
         )
         out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {unit: {} for unit in lengths}
         columns = (grouped.get_column(k).to_list() for k in grouped.columns)

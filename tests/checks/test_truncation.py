@@ -1023,3 +1023,24 @@ def test_a_code_fence_opened_far_from_the_end_is_counted_on_the_whole_text():
     got = verdicts([opened, closed])
     assert got[0]["truncated_unbalanced"] and got[0]["truncated"]
     assert not got[1]["truncated_unbalanced"] and not got[1]["truncated"]
+
+
+def test_lengths_taken_with_the_ends_equal_the_corpus_pass_lengths():
+    # judging the original text, the character and byte lengths come from the query that reads
+    # the ends of the texts, not from _lengths: the caps found are the same either way (without
+    # a strip rule the texts judged and the texts measured are the same)
+    texts = [
+        _exactly(512),
+        ("Zürich café ünd " * 40).encode()[:256].decode("utf-8", "ignore"),
+        " ".join(["word"] * 255),
+        "Привет мир, " * 90,
+        "",
+        None,
+    ]
+    texts[3] = texts[3][:1024]
+    rule = get_rule(RULE)
+    lengths = rule._lengths(pl.Series(texts, dtype=pl.String).fill_null(""))
+    assert lengths["chars"][3] == 1024
+    for judge in (True, False):
+        caps = [v["truncated_round_cap"] for v in verdicts(texts, judge_original=judge)]
+        assert caps == ["512 chars", "256 bytes", "255 tokens", "1024 chars", None, None]
