@@ -19,6 +19,7 @@ from curate.checks.words import (
     batch_distinct_lines,
     batch_line_tokens,
     distinct_lines,
+    segment_sums,
     wanted_later,
 )
 
@@ -466,16 +467,6 @@ _FOLD_COUNTS = (
 )
 
 
-def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Wrapping sums of `values` (in their unsigned dtype) over consecutive segments of `sizes`
-    values each."""
-    cs = np.empty(len(values) + 1, dtype=values.dtype)
-    cs[0] = 0
-    np.cumsum(values, dtype=values.dtype, out=cs[1:])
-    at = cs[np.cumsum(sizes)]
-    return at - np.concatenate(([values.dtype.type(0)], at[:-1]))
-
-
 def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
     """A uint32 weight per byte value: the letters of class i weigh _MULT ** (len - 1 - i)."""
     weight = np.zeros(256, dtype=np.uint32)
@@ -525,7 +516,7 @@ def token_fingerprints(lt: LineTokens) -> np.ndarray:
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
+    fp = segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -600,7 +591,8 @@ def line_repeats(
     fp = fp_d[inv_nb] if fp_d.size else np.zeros(m, np.uint32)
     scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
-    para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))
+    # (fp is not read again: segment_sums may overwrite it with its running sum)
+    para_fp = segment_sums(fp, np.bincount(para, minlength=n_para))
     para_key = (pdoc + 1).astype(np.uint64) * scale + para_fp
     # (times an odd constant, a one-to-one map: counts differing by a few would otherwise differ
     # in the low bits alone, which _repeat_groups keeps for positions)
