@@ -3,6 +3,7 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from curate.checks.words import (
     batch_distinct_lines,
     batch_line_tokens,
     distinct_lines,
+    segment_sums,
     wanted_later,
 )
 
@@ -108,15 +110,46 @@ def _positions(n: int) -> np.ndarray:
     return _POSITIONS[:n]
 
 
+# Work arrays kept per thread between calls, one per name: a batch's arrays of words or 2-grams
+# (5 MB each on a web-20k batch) lie far above glibc's 128 KiB mmap threshold, so a fresh one is
+# a fresh mapping that page-faults on first write and is handed back when freed, on every call:
+# a fifth of the rule's CPU on web-20k (bench/results/repetition.md, session 5 round 2). Each
+# name is used by one function for one purpose, and a buffer never leaves the call that fills
+# it except as documented (`_spread`'s result lives until its next call).
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, n: int, dtype: type) -> np.ndarray:
+    """An uninitialised array of `n` values of `dtype`, the buffer kept under `name` (grown by a
+    quarter when too small)."""
+    bufs = getattr(_SCRATCH, "bufs", None)
+    if bufs is None:
+        bufs = _SCRATCH.bufs = {}
+    buf = bufs.get(name)
+    if buf is None or buf.size < n or buf.dtype != dtype:
+        buf = bufs[name] = np.empty(max(n + n // 4, 1 << 12), dtype=dtype)
+    return buf[:n]
+
+
 def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Entries kept per distinct row (`count[r]` consecutive entries for row r, rows in order),
     given to the rows of `inverse` in turn: (the entry each position copies, entries per row of
-    `inverse`)."""
+    `inverse`). The first array is a work buffer, valid until the next call."""
     start = np.cumsum(count) - count
     per = count[inverse]
     offset = np.cumsum(per) - per
-    at = np.repeat(start[inverse] - offset, per)
-    at += _positions(at.size).view(np.int64)
+    # each position copies start[row] + (its rank in the row): the rank is the position less
+    # the row's offset. Written as a running sum of the jumps at rows' offsets (in the kept
+    # buffer) instead of np.repeat (a fresh array)
+    total = int(offset[-1] + per[-1]) if per.size else 0
+    at = _scratch("spread", total, np.int64)
+    if total == 0:
+        return at, per
+    shift = (start[inverse] - offset)[per > 0]
+    at.fill(0)
+    at[offset[per > 0]] = np.diff(shift, prepend=0)
+    np.cumsum(at, out=at)
+    at += _positions(total).view(np.int64)
     return at, per
 
 
@@ -154,13 +187,13 @@ def ngrams_from_lines(
         else:
             # lines do not repeat: each word's vocabulary row, then its hash (one gather of
             # hashes)
-            row = code[0][at]
+            row = np.take(code[0], at, out=_scratch("row", at.size, code[0].dtype))
     elif _is_identity(inverse, len(count)):
         return _ngrams_per_doc(doc_of_line, count, n_docs, vl, vh)
     else:
         at, per_line = _spread(count, inverse)
         row = at
-    wh = vh[row]
+    wh = np.take(vh, row, out=_scratch("wh", row.size, vh.dtype))
 
     # lengths are read only where an n-gram repeats (a tenth of the words)
     def wl(pos: np.ndarray) -> np.ndarray:
@@ -202,8 +235,8 @@ def shared_line_tokens(batch: Batch) -> LineTokens | None:
 def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     """How many of the first `lt.kept` tokens (those in line order) each line has (each row of
     `lt.distinct`: `n_lines` of them)."""
-    line = lt.line[: lt.kept]
-    return np.diff(np.searchsorted(line, np.arange(n_lines + 1, dtype=line.dtype)))
+    # (a count per row: linear, where a search per line costs a third more)
+    return np.bincount(lt.line[: lt.kept], minlength=n_lines)
 
 
 def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -259,23 +292,27 @@ def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return empty, empty
     bits = int(size - 1).bit_length()
     low = np.uint64((1 << bits) - 1)
-    key = g & ~low
+    key = np.bitwise_and(g, ~low, out=_scratch("key", size, np.uint64))
     key |= _positions(size)
     sk = pl.Series(key).sort().to_numpy()
     # neighbours with the same high bits: their keys differ in the position bits alone (the
     # difference is written over the unsorted keys, unless the sort handed back their memory)
     out = None if np.may_share_memory(sk, key) else key[:-1]
-    same = np.bitwise_xor(sk[1:], sk[:-1], out=out) <= low
+    diff = np.bitwise_xor(sk[1:], sk[:-1], out=out)
+    same = np.less_equal(diff, low, out=_scratch("same", size - 1, np.bool_))
     if not same.any():
         return empty, empty
     # the members of a group: sorted keys equal to their left or right neighbour's
-    member = np.zeros(size, dtype=bool)
+    member = _scratch("member", size, np.bool_)
     member[:-1] = same
+    member[-1] = False
     member[1:] |= same
     at = np.flatnonzero(member)
     pos = (sk[at] & low).astype(np.int64)
-    # a group starts where a member's left neighbour is not of it
-    start = ~np.concatenate(([False], same))[at]
+    # a group starts where a member's left neighbour is not of it (the first key has none)
+    start = ~same[np.maximum(at, 1) - 1]
+    if at[0] == 0:
+        start[0] = True
     gm = g[pos]
     if not np.array_equal(gm[1:][~start[1:]], gm[:-1][~start[1:]]):
         return _repeat_groups_exact(g)
@@ -305,6 +342,9 @@ def _repeated(g: np.ndarray) -> np.ndarray:
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
+# _MULT ** 2 (mod 2 ** 64): the step between consecutive documents' 2-gram seeds
+_MULT2 = np.uint64(int(_MULT) ** 2 % (1 << 64))
+
 # flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
 _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 
@@ -332,10 +372,21 @@ def ngram_numerators(
     # exclusive end (position after its last word) of each document
     ends = np.cumsum(per_doc)
     # 2-grams at every position: ((doc + 1) * _MULT + first word) * _MULT + second word
-    seed = (np.arange(1, n_docs + 1, dtype=np.uint64) * _MULT) * _MULT
-    g = wh[:-1] * _MULT
+    # (in a kept buffer; the seeds as a running sum of their steps at documents' starts, in
+    # another, instead of np.repeat's fresh array)
+    size = wh.size - 1
+    g = np.multiply(wh[:-1], _MULT, out=_scratch("g", size, np.uint64))
     g += wh[1:]
-    g += np.repeat(seed, per_doc)[:-1]
+    seeds = _scratch("seeds", size, np.uint64)
+    seeds.fill(0)
+    has = np.flatnonzero(per_doc > 0)
+    begin = ends[has] - per_doc[has]
+    in_g = begin < size
+    # the seed steps by (documents since the last one with words + 1) * _MULT ** 2
+    step = np.diff(has[in_g], prepend=-1).astype(np.uint64) * _MULT2
+    seeds[begin[in_g]] = step
+    np.cumsum(seeds, out=seeds)
+    g += seeds
     # a document's last word starts no 2-gram
     last = ends[(per_doc > 0) & (ends < wh.size)] - 1
     g[last] ^= _BOUNDARY
@@ -368,7 +419,8 @@ def ngram_numerators(
             np.maximum.at(top, gdoc, key)
             best = np.flatnonzero(key == top[gdoc])
             out[f"top_{n}gram_chars"][gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
-        rep = np.zeros(g.size, dtype=bool)
+        rep = _scratch("rep", g.size, np.bool_)
+        rep.fill(False)
         rep[members] = True
         if n in DUP_NS:
             # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
@@ -413,16 +465,6 @@ _FOLD_COUNTS = (
     *("[bB]", "[gG]", "[qQ]", "[vV]", "[xX]", "[zZ]"),
     *(f"[{d}]" for d in "0123456789"),
 )
-
-
-def _segment_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Wrapping sums of `values` (in their unsigned dtype) over consecutive segments of `sizes`
-    values each."""
-    cs = np.empty(len(values) + 1, dtype=values.dtype)
-    cs[0] = 0
-    np.cumsum(values, dtype=values.dtype, out=cs[1:])
-    at = cs[np.cumsum(sizes)]
-    return at - np.concatenate(([values.dtype.type(0)], at[:-1]))
 
 
 def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
@@ -474,7 +516,7 @@ def token_fingerprints(lt: LineTokens) -> np.ndarray:
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = _segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
+    fp = segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -549,7 +591,8 @@ def line_repeats(
     fp = fp_d[inv_nb] if fp_d.size else np.zeros(m, np.uint32)
     scale = np.uint64(pow(int(_MULT), n_counts, 1 << 64))
     line_key = (doc + 1).astype(np.uint64) * scale + fp
-    para_fp = _segment_sums(fp, np.bincount(para, minlength=n_para))
+    # (fp is not read again: segment_sums may overwrite it with its running sum)
+    para_fp = segment_sums(fp, np.bincount(para, minlength=n_para))
     para_key = (pdoc + 1).astype(np.uint64) * scale + para_fp
     # (times an odd constant, a one-to-one map: counts differing by a few would otherwise differ
     # in the low bits alone, which _repeat_groups keeps for positions)

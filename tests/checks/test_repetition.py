@@ -293,6 +293,45 @@ def test_ngram_signals_match_the_plain_definition():
             assert got[name][i] == value, (i, name)
 
 
+def _spread_plain(count: np.ndarray, inverse: np.ndarray) -> tuple[list[int], list[int]]:
+    """`_spread` by its definition: for each row of `inverse` in turn, the entries of its
+    distinct row."""
+    start = np.cumsum(count) - count
+    at = [int(start[r]) + k for r in inverse.tolist() for k in range(int(count[r]))]
+    return at, [int(count[r]) for r in inverse.tolist()]
+
+
+@pytest.mark.parametrize(
+    ("count", "inverse"),
+    [
+        ([3, 0, 2, 1], [0, 1, 2, 0, 3, 1, 2, 2]),
+        ([0, 0], [1, 0, 1]),  # no entries at all
+        ([2, 5], [1]),  # a distinct row no line refers to
+        ([4], []),
+        ([1, 2, 3], [0, 1, 2]),  # every row once, in order
+    ],
+)
+def test_spread_matches_the_plain_definition(count, inverse):
+    count, inverse = np.array(count, dtype=np.int64), np.array(inverse, dtype=np.int64)
+    # a larger call first: the kept buffer then holds stale entries beyond the second's size
+    repetition._spread(np.array([9, 9], dtype=np.int64), np.arange(2).repeat(50))
+    at, per = repetition._spread(count, inverse)
+    assert (at.tolist(), per.tolist()) == _spread_plain(count, inverse)
+
+
+def test_ngram_seeds_skip_documents_without_words():
+    # documents without words before, between and after others (their 2-gram seeds are steps
+    # of a running sum), a one-word document last (it starts no 2-gram), and a smaller batch
+    # after a larger one (kept buffers longer than the batch)
+    a = "x y x y x y z w z w z w q r q r q r s t"
+    texts = ["", "", a, "", " ", a + " " + a, "solo", "", a.upper(), "last"]
+    for batch_texts in (texts * 20, texts, texts[:3], ["", "a b a b"], ["one"]):
+        got = _ngrams(Batch.from_texts(pl.Series(batch_texts)))
+        for i, text in enumerate(batch_texts):
+            for name, value in _reference_ngrams(text).items():
+                assert got[name][i] == value, (i, name)
+
+
 def test_words_split_on_every_unicode_space():
     # every White_Space character but the newline (lines hold none): `\s`, not Python's isspace
     spaces = "".join(
