@@ -824,31 +824,43 @@ class BoilerplateLines(Rule):
     # -- corpus pass: lines recurring across documents ------------------------------------------
 
     def collect(self, batch: Batch) -> dict[str, Any]:
-        t = pl.col("t")
-        # line_key's fold of the lower-cased text (stripped already)
-        key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
+        """Per line key (line_key), in how many of the batch's documents it occurs, and the texts
+        of the SAMPLE_TEXTS most frequent keys.
+
+        Speed (bench/results/boilerplate.md): each distinct line is stripped and keyed once
+        (_line_hashes: numpy over the bytes of the ASCII lines, the regexes only on the others),
+        and the documents per key are counted in numpy over the keys' rows (the plain
+        definition, a group-by over every line's hash, is kept in
+        tests/checks/test_boilerplate_speed.py)."""
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
-        if len(raw) <= DEDUP_MAX_SHARE * batch.lines.height:
-            # stripped and keyed once per distinct line (see _codes), then per line by its row
-            # among them; `texts` holds each distinct text once (the same set, the same minima)
-            texts = raw.str.strip_chars().alias("t").to_frame().with_columns(key)
-            nonblank = (texts.get_column("t") != "").to_numpy()[inverse]
-            rows = inverse[nonblank]
-            keyed = pl.DataFrame(
-                [batch.lines.get_column(DOC).filter(pl.Series(nonblank)), texts["h"][rows]]
-            )
-            texts = texts.filter(t != "")
-        else:
-            lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t"))
-            keyed = texts = lines.filter(t != "").with_columns(key)
-        counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
+        stripped = raw.str.strip_chars()
+        filled = (stripped != "").to_numpy()
+        rows = np.flatnonzero(filled)
+        texts = stripped.gather(rows).alias("t")
+        # each distinct key once (sorted by hash), each text's and each non-blank line's row
+        # among them
+        hashes, key_of_text = np.unique(_line_hashes(texts), return_inverse=True)
+        at = np.full(len(raw), -1, dtype=np.int64)
+        at[rows] = key_of_text
+        key = at[inverse]
+        nonblank = key >= 0
+        key = key[nonblank]
+        doc = batch.lines.get_column(DOC).to_numpy()[nonblank]
+        counts = pl.DataFrame(
+            {
+                "h": pl.Series(hashes, dtype=pl.UInt64),
+                "n": pl.Series(_documents_per_key(doc, key, len(hashes)), dtype=pl.UInt32),
+            }
+        )
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one); the hashes
         # are distinct, so the first SAMPLE_TEXTS by (count down, hash up) are one set, which
         # top_k finds without sorting every hash
-        top = counts.top_k(SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True]).select("h")
+        top = counts.top_k(SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True]).get_column("h")
+        sampled = np.isin(hashes[key_of_text], top.to_numpy())
         texts = (
-            texts.join(top, on="h", how="semi")
+            pl.DataFrame([pl.Series("h", hashes[key_of_text], dtype=pl.UInt64), texts])
+            .filter(pl.Series(sampled))
             .group_by("h")
             .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
         )
@@ -1088,6 +1100,62 @@ TOP_LINES = 20
 def line_key(expr: pl.Expr) -> pl.Expr:
     """Lines that differ only in case, digits or spacing are the same template line."""
     return _fold(expr.str.strip_chars().str.to_lowercase())
+
+
+def _line_hashes(texts: pl.Series) -> np.ndarray:
+    """line_key(text).hash(seed=HASH_SEED) of each of `texts` (non-empty and stripped), as
+    uint64. On an ASCII line without whitespace but single spaces the key is a byte map (A-Z to
+    a-z, 0-9 to 0: _KEY_BYTES), done in numpy a block of lines at a time; the regexes of
+    line_key run only on the other lines (non-ASCII, tabs, double spaces: _KEY_ODD)."""
+    if not len(texts):
+        return np.zeros(0, dtype=np.uint64)
+    u = _Utf8(texts)
+    n = len(u.size)
+    folded = np.empty(len(u.data), dtype=np.uint8)
+    odd = np.empty(n, dtype=bool)
+    # blocks of whole strings of about BLOCK_BYTES (see _Utf8.facts)
+    cuts = np.searchsorted(u.offsets, np.arange(0, len(u.data), BLOCK_BYTES), "right")
+    bounds = np.unique(np.concatenate([[0], cuts - 1, [n]]))
+    for i0, i1 in zip(bounds[:-1], bounds[1:], strict=True):
+        o0, o1 = u.offsets[i0], u.offsets[i1]
+        d = u.data[o0:o1]
+        np.take(_KEY_BYTES, d, out=folded[o0:o1])
+        mark = _KEY_ODD[d]
+        # two spaces in a row (a stripped line neither starts nor ends with one: no pair spans
+        # two lines)
+        space = d == 32
+        mark[1:] |= space[1:] & space[:-1]
+        odd[i0:i1] = np.logical_or.reduceat(mark, u.start[i0:i1] - o0)
+    keys = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
+    )
+    hashes = pl.Series(keys).hash(seed=HASH_SEED).to_numpy().copy()
+    if odd.any():
+        rest = texts.filter(pl.Series(odd, dtype=pl.Boolean)).to_frame("t")
+        hashes[odd] = rest.select(line_key(pl.col("t")).hash(seed=HASH_SEED)).to_series().to_numpy()
+    return hashes
+
+
+def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): a key
+    on one line only is in one document; the others count their distinct (document, key)
+    pairs."""
+    lines = np.bincount(key, minlength=keys)
+    many = lines[key] > 1
+    pairs = np.unique(doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64))
+    docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
+    return np.where(lines > 1, docs, lines)
+
+
+# line_key on an ASCII line with single spaces only, byte by byte: lower case, digits to 0
+_KEY_BYTES = np.arange(256, dtype=np.uint8)
+_KEY_BYTES[65:91] += 32
+_KEY_BYTES[48:58] = 48
+# bytes after which a line needs line_key's regexes: outside ASCII (other letters, other
+# whitespace), ASCII whitespace but the space, and the separators \x1c-\x1f for good measure
+_KEY_ODD = np.zeros(256, dtype=bool)
+_KEY_ODD[128:] = True
+_KEY_ODD[[9, 10, 11, 12, 13, 0x1C, 0x1D, 0x1E, 0x1F]] = True
 
 
 def _fold(lower: pl.Expr) -> pl.Expr:
