@@ -839,28 +839,27 @@ class BoilerplateLines(Rule):
         texts = stripped.gather(rows).alias("t")
         # each distinct key once (sorted by hash), each text's and each non-blank line's row
         # among them
-        hashes, key_of_text = np.unique(_line_hashes(texts), return_inverse=True)
+        hashes, key_of_text = _numbered(_line_hashes(texts))
         at = np.full(len(raw), -1, dtype=np.int64)
         at[rows] = key_of_text
         key = at[inverse]
         nonblank = key >= 0
         key = key[nonblank]
         doc = batch.lines.get_column(DOC).to_numpy()[nonblank]
+        n = _documents_per_key(doc, key, len(hashes))
         counts = pl.DataFrame(
-            {
-                "h": pl.Series(hashes, dtype=pl.UInt64),
-                "n": pl.Series(_documents_per_key(doc, key, len(hashes)), dtype=pl.UInt32),
-            }
+            {"h": pl.Series(hashes, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
         )
         # texts only for the few most frequent lines of the batch: the report names them (the
-        # smallest text of a hash, so that any order of batches keeps the same one); the hashes
-        # are distinct, so the first SAMPLE_TEXTS by (count down, hash up) are one set, which
-        # top_k finds without sorting every hash
-        top = counts.top_k(SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True]).get_column("h")
-        sampled = np.isin(hashes[key_of_text], top.to_numpy())
+        # smallest text of a hash, so that any order of batches keeps the same one)
+        sampled = _first_by_count(n, SAMPLE_TEXTS)[key_of_text]
         texts = (
-            pl.DataFrame([pl.Series("h", hashes[key_of_text], dtype=pl.UInt64), texts])
-            .filter(pl.Series(sampled))
+            pl.DataFrame(
+                [
+                    pl.Series("h", hashes[key_of_text[sampled]], dtype=pl.UInt64),
+                    texts.filter(pl.Series(sampled, dtype=pl.Boolean)),
+                ]
+            )
             .group_by("h")
             .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
         )
@@ -950,6 +949,15 @@ class _Utf8:
             return np.zeros(len(self.size), dtype=np.uint8)
         at = np.maximum(self.offsets[1:] - k, 0)
         return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
+
+    def blocks(self) -> list[tuple[int, int, int, int]]:
+        """(first string, end string, first byte, end byte) of blocks of whole strings of about
+        BLOCK_BYTES bytes (a longer string is a block of its own)."""
+        n = len(self.size)
+        cuts = np.searchsorted(self.offsets, np.arange(0, len(self.data), BLOCK_BYTES), "right")
+        bounds = np.unique(np.concatenate([[0], cuts - 1, [n]])).tolist()
+        ends = self.offsets[bounds].tolist()
+        return list(zip(bounds[:-1], bounds[1:], ends[:-1], ends[1:], strict=True))
 
     def facts(self) -> _Facts:
         """What the strings' bytes tell (see _Facts), computed a block of strings at a time: the
@@ -1104,64 +1112,136 @@ def line_key(expr: pl.Expr) -> pl.Expr:
 
 def _line_hashes(texts: pl.Series) -> np.ndarray:
     """line_key(text).hash(seed=HASH_SEED) of each of `texts` (non-empty and stripped), as
-    uint64. On an ASCII line without whitespace but single spaces the key is a byte map (A-Z to
-    a-z, 0-9 to 0: _KEY_BYTES), done in numpy a block of lines at a time; the regexes of
-    line_key run only on the other lines (non-ASCII, tabs, double spaces: _KEY_ODD)."""
+    uint64. Every line's bytes are mapped in numpy (A-Z to a-z, 0-9 to 0), a block of lines at
+    a time; that is the whole key of an ASCII line without whitespace but single spaces. On the
+    other lines polars lower-cases the mapped text (Unicode case mapping changes no digit and no
+    case of an ASCII letter, so mapping first changes nothing) and folds the whitespace."""
     if not len(texts):
         return np.zeros(0, dtype=np.uint64)
     u = _Utf8(texts)
     n = len(u.size)
     folded = np.empty(len(u.data), dtype=np.uint8)
-    odd = np.empty(n, dtype=bool)
-    # blocks of whole strings of about BLOCK_BYTES (see _Utf8.facts)
-    cuts = np.searchsorted(u.offsets, np.arange(0, len(u.data), BLOCK_BYTES), "right")
-    bounds = np.unique(np.concatenate([[0], cuts - 1, [n]]))
-    for i0, i1 in zip(bounds[:-1], bounds[1:], strict=True):
-        o0, o1 = u.offsets[i0], u.offsets[i1]
+    # per line, bit 1: a byte outside ASCII (or DEL): lower-case it in polars; bit 2: a control
+    # character (\t ... \r among them) or two spaces in a row: fold its whitespace
+    marks = np.empty(n, dtype=np.uint8)
+    for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
-        np.take(_KEY_BYTES, d, out=folded[o0:o1])
-        mark = _KEY_ODD[d]
+        starts = u.start[i0:i1] - o0
+        out = folded[o0:o1]
+        # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
+        t = d - _U8(65)
+        mask = t < 26
+        np.multiply(mask, _U8(32), out=out)
+        out += d
+        np.subtract(d, _U8(48), out=t)
+        np.less(t, 10, out=mask)
+        np.multiply(t, mask, out=t)  # a digit's value
+        out -= t
+        mark = np.greater_equal(d, 127).view(np.uint8)
         # two spaces in a row (a stripped line neither starts nor ends with one: no pair spans
         # two lines)
-        space = d == 32
-        mark[1:] |= space[1:] & space[:-1]
-        odd[i0:i1] = np.logical_or.reduceat(mark, u.start[i0:i1] - o0)
-    keys = pa.Array.from_buffers(
-        pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
+        np.equal(d, 32, out=mask)
+        mask[:-1] &= mask[1:]
+        mask |= d < 32
+        mark += mask * _U8(2)
+        marks[i0:i1] = np.bitwise_or.reduceat(mark, starts)
+    keys = pl.Series(
+        pa.Array.from_buffers(
+            pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
+        )
     )
-    hashes = pl.Series(keys).hash(seed=HASH_SEED).to_numpy().copy()
-    if odd.any():
-        rest = texts.filter(pl.Series(odd, dtype=pl.Boolean)).to_frame("t")
-        hashes[odd] = rest.select(line_key(pl.col("t")).hash(seed=HASH_SEED)).to_series().to_numpy()
+    hashes = keys.hash(seed=HASH_SEED).to_numpy().copy()
+    rows = marks != 0
+    if rows.any():
+        part = keys.filter(pl.Series(rows, dtype=pl.Boolean))
+        fold = (marks[rows] & 2) != 0
+        pu = _Utf8(part)
+        for i0, i1, o0, o1 in pu.blocks():
+            fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
+        part = part.str.to_lowercase()
+        hashed = part.hash(seed=HASH_SEED).to_numpy().copy()
+        if fold.any():
+            spaced = part.filter(pl.Series(fold, dtype=pl.Boolean)).to_frame("t")
+            hashed[fold] = (
+                spaced.select(_fold_spaces(pl.col("t")).hash(seed=HASH_SEED)).to_series().to_numpy()
+            )
+        hashes[rows] = hashed
     return hashes
+
+
+def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per string starting at `starts` in the UTF-8 bytes `d`: does it hold a whitespace
+    character outside ASCII (\\s: U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+    U+205F, U+3000; and U+180E, whitespace in older Unicode)? Checked at the bytes that can
+    lead one (C2, E1-E3), with the one or two bytes after them."""
+    out = np.zeros(len(starts), dtype=bool)
+    lead = np.flatnonzero((d == 0xC2) | ((d - _U8(0xE1)) < 3))
+    if not len(lead):
+        return out
+    last = len(d) - 1
+    b0 = d[lead]
+    b1 = d[np.minimum(lead + 1, last)]
+    b2 = d[np.minimum(lead + 2, last)]
+    hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
+    hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
+    e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
+    e2 |= (b1 == 0x81) & (b2 == 0x9F)
+    hit |= (b0 == 0xE2) & e2
+    hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
+    out[np.searchsorted(starts, lead[hit], "right") - 1] = True
+    return out
 
 
 def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
     """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): a key
     on one line only is in one document; the others count their distinct (document, key)
     pairs."""
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
     lines = np.bincount(key, minlength=keys)
     many = lines[key] > 1
-    pairs = np.unique(doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64))
+    pairs = doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64)
+    # (polars' hashed unique: a fifth of numpy's unique, two thirds of a sort)
+    pairs = pl.Series(pairs, dtype=pl.UInt64).unique().to_numpy()
     docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
     return np.where(lines > 1, docs, lines)
 
 
-# line_key on an ASCII line with single spaces only, byte by byte: lower case, digits to 0
-_KEY_BYTES = np.arange(256, dtype=np.uint8)
-_KEY_BYTES[65:91] += 32
-_KEY_BYTES[48:58] = 48
-# bytes after which a line needs line_key's regexes: outside ASCII (other letters, other
-# whitespace), ASCII whitespace but the space, and the separators \x1c-\x1f for good measure
-_KEY_ODD = np.zeros(256, dtype=bool)
-_KEY_ODD[128:] = True
-_KEY_ODD[[9, 10, 11, 12, 13, 0x1C, 0x1D, 0x1E, 0x1F]] = True
+def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
+    """Per row: is it among the first k rows by (n down, row up)? (The rows of collect's
+    counts are in hash order: the set a sort by (count down, hash up) and a head of k give,
+    found from the counts' histogram without sorting.)"""
+    if len(n) <= k:
+        return np.ones(len(n), dtype=bool)
+    # the k-th largest count: rows above it are in, rows at it in row order until k
+    at_least = np.cumsum(np.bincount(n)[::-1])[::-1]  # rows with a count >= c
+    cut = int(np.flatnonzero(at_least >= k)[-1])
+    chosen = n > cut
+    ties = np.flatnonzero(n == cut)[: k - np.count_nonzero(chosen)]
+    chosen[ties] = True
+    return chosen
+
+
+def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values in ascending order, each value's row among them): np.unique with
+    return_inverse, by one argsort (np.unique also hashes: several times slower)."""
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.ones(len(values), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    rows = np.empty(len(values), dtype=np.int64)
+    rows[order] = np.cumsum(new) - 1
+    return ordered[new], rows
 
 
 def _fold(lower: pl.Expr) -> pl.Expr:
     # `\s+` -> " " rewritten as: any whitespace run other than a single space -> " " (the same
     # string; most lines have only single spaces, so almost nothing is replaced: 4x faster)
-    return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
+    return _fold_spaces(lower.str.replace_all(r"[0-9]", "0"))
+
+
+def _fold_spaces(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_all(r"\s\s+|[^\S ]", " ")
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
