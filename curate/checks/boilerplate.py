@@ -1121,8 +1121,9 @@ def _line_hashes(texts: pl.Series) -> np.ndarray:
     u = _Utf8(texts)
     n = len(u.size)
     folded = np.empty(len(u.data), dtype=np.uint8)
-    # per line, bit 1: a byte outside ASCII (or DEL): lower-case it in polars; bit 2: a control
-    # character (\t ... \r among them) or two spaces in a row: fold its whitespace
+    # per line, bit 1: a character outside ASCII that may have a case (_CASELESS): lower-case it
+    # in polars; bit 2: a control character (\t ... \r among them) or two spaces in a row: fold
+    # its whitespace; bit 4: a byte outside ASCII (look for other whitespace)
     marks = np.empty(n, dtype=np.uint8)
     for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
@@ -1137,7 +1138,17 @@ def _line_hashes(texts: pl.Series) -> np.ndarray:
         np.less(t, 10, out=mask)
         np.multiply(t, mask, out=t)  # a digit's value
         out -= t
-        mark = np.greater_equal(d, 127).view(np.uint8)
+        # a lead byte (C0 and above) but those of _CASELESS: E3-E9, E2 before 80 or 81
+        cased = d >= 0xC0
+        np.subtract(d, _U8(0xE3), out=t)
+        cased &= t >= 7
+        if len(d) > 1:
+            np.subtract(d[1:], _U8(0x80), out=t[:-1])
+            e2 = d[:-1] == 0xE2
+            e2 &= t[:-1] < 2
+            cased[:-1] &= ~e2
+        mark = np.multiply(d >= 0x80, _U8(4))
+        mark |= cased.view(np.uint8)
         # two spaces in a row (a stripped line neither starts nor ends with one: no pair spans
         # two lines)
         np.equal(d, 32, out=mask)
@@ -1158,15 +1169,22 @@ def _line_hashes(texts: pl.Series) -> np.ndarray:
         pu = _Utf8(part)
         for i0, i1, o0, o1 in pu.blocks():
             fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
-        part = part.str.to_lowercase()
-        hashed = part.hash(seed=HASH_SEED).to_numpy().copy()
-        if fold.any():
-            spaced = part.filter(pl.Series(fold, dtype=pl.Boolean)).to_frame("t")
-            hashed[fold] = (
-                spaced.select(_fold_spaces(pl.col("t")).hash(seed=HASH_SEED)).to_series().to_numpy()
-            )
+        lower = (marks[rows] & 1) != 0
+        hashed = hashes[rows]
+        t = pl.col("t").str.to_lowercase()
+        for sub, key in ((lower & ~fold, t), (fold, _fold_spaces(t))):
+            if sub.any():
+                some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
+                hashed[sub] = some.select(key.hash(seed=HASH_SEED)).to_series().to_numpy()
         hashes[rows] = hashed
     return hashes
+
+
+# Characters without a case (Unicode lower-cases them to themselves, and none is a capital
+# sigma): U+2000-U+207F (general punctuation: curly quotes, dashes; super- and subscripts) and
+# U+3000-U+9FFF (CJK punctuation, kana, CJK ideographs), UTF-8 E2 80-81 xx and E3-E9 xx xx
+# (tests/checks/test_boilerplate_speed.py checks every one of them)
+_CASELESS = ((0x2000, 0x2080), (0x3000, 0xA000))
 
 
 def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
