@@ -893,9 +893,11 @@ class BoilerplateLines(Rule):
             math.ceil(self.params.recurring_min_fraction * docs),
         )
         counts = aggregate["counts"]
+        # the first TOP_LINES by (count down, hash up): top_k finds that set (the hashes are
+        # distinct) without sorting every hash, a sort orders it
         top = (
-            counts.sort(["n", "h"], descending=[True, False])
-            .head(TOP_LINES)
+            counts.top_k(TOP_LINES, by=["n", "h"], reverse=[False, True])
+            .sort(["n", "h"], descending=[True, False])
             .join(aggregate["texts"], on="h", how="left", maintain_order="left")
         )
         return {

@@ -138,3 +138,26 @@ def test_documents_per_key_counts_distinct_documents():
 def test_collect_matches_its_plain_definition_on_real_text(parts):
     texts = pl.read_ndjson(shared(*parts)).get_column("text").head(600)
     _assert_same(texts.to_list())
+
+
+def test_finish_lists_the_top_lines_of_a_full_sort():
+    rule = _rule()
+    rng = np.random.default_rng(9)
+    counts = pl.DataFrame(
+        {
+            "h": pl.Series(rng.permutation(3000) * 7_919_000_003, dtype=pl.UInt64),
+            "n": pl.Series(rng.integers(1, 6, 3000), dtype=pl.UInt32),
+        }
+    )
+    texts = counts.head(500).select("h", pl.format("line {}", "h").alias("t"))
+    finished = rule.finish({"documents": 1000, "counts": counts, "texts": texts})
+    plain = (
+        counts.sort(["n", "h"], descending=[True, False])
+        .head(bp.TOP_LINES)
+        .join(texts, on="h", how="left", maintain_order="left")
+    )
+    expected = [
+        {"text": t if t is not None else "(text not sampled)", "documents": int(n)}
+        for _, n, t in plain.iter_rows()
+    ]
+    assert finished["top"] == expected
