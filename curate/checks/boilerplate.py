@@ -1244,7 +1244,7 @@ def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
 
 def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values in ascending order, each value's row among them): np.unique with
-    return_inverse, by one argsort (np.unique also hashes: several times slower)."""
+    return_inverse, by one argsort (about 10 % faster here)."""
     order = np.argsort(values)
     ordered = values[order]
     new = np.ones(len(values), dtype=bool)
