@@ -831,7 +831,7 @@ class BoilerplateLines(Rule):
         (_line_hashes: numpy over the bytes of the ASCII lines, the regexes only on the others),
         and the documents per key are counted in numpy over the keys' rows (the plain
         definition, a group-by over every line's hash, is kept in
-        tests/checks/test_boilerplate_speed.py)."""
+        tests/checks/test_boilerplate_collect.py)."""
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
         stripped = raw.str.strip_chars()
         filled = (stripped != "").to_numpy()
