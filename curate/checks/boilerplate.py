@@ -824,31 +824,42 @@ class BoilerplateLines(Rule):
     # -- corpus pass: lines recurring across documents ------------------------------------------
 
     def collect(self, batch: Batch) -> dict[str, Any]:
-        t = pl.col("t")
-        # line_key's fold of the lower-cased text (stripped already)
-        key = _fold(t.str.to_lowercase()).hash(seed=HASH_SEED).alias("h")
+        """Per line key (line_key), in how many of the batch's documents it occurs, and the texts
+        of the SAMPLE_TEXTS most frequent keys.
+
+        Speed (bench/results/boilerplate.md): each distinct line is stripped and keyed once
+        (_line_hashes: numpy over the bytes of the ASCII lines, the regexes only on the others),
+        and the documents per key are counted in numpy over the keys' rows (the plain
+        definition, a group-by over every line's hash, is kept in
+        tests/checks/test_boilerplate_collect.py)."""
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
-        if len(raw) <= DEDUP_MAX_SHARE * batch.lines.height:
-            # stripped and keyed once per distinct line (see _codes), then per line by its row
-            # among them; `texts` holds each distinct text once (the same set, the same minima)
-            texts = raw.str.strip_chars().alias("t").to_frame().with_columns(key)
-            nonblank = (texts.get_column("t") != "").to_numpy()[inverse]
-            rows = inverse[nonblank]
-            keyed = pl.DataFrame(
-                [batch.lines.get_column(DOC).filter(pl.Series(nonblank)), texts["h"][rows]]
-            )
-            texts = texts.filter(t != "")
-        else:
-            lines = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("t"))
-            keyed = texts = lines.filter(t != "").with_columns(key)
-        counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
+        stripped = raw.str.strip_chars()
+        filled = (stripped != "").to_numpy()
+        rows = np.flatnonzero(filled)
+        texts = stripped.gather(rows).alias("t")
+        # each distinct key once (sorted by hash), each text's and each non-blank line's row
+        # among them
+        hashes, key_of_text = _numbered(_line_hashes(texts))
+        at = np.full(len(raw), -1, dtype=np.int64)
+        at[rows] = key_of_text
+        key = at[inverse]
+        nonblank = key >= 0
+        key = key[nonblank]
+        doc = batch.lines.get_column(DOC).to_numpy()[nonblank]
+        n = _documents_per_key(doc, key, len(hashes))
+        counts = pl.DataFrame(
+            {"h": pl.Series(hashes, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
+        )
         # texts only for the few most frequent lines of the batch: the report names them (the
-        # smallest text of a hash, so that any order of batches keeps the same one); the hashes
-        # are distinct, so the first SAMPLE_TEXTS by (count down, hash up) are one set, which
-        # top_k finds without sorting every hash
-        top = counts.top_k(SAMPLE_TEXTS, by=["n", "h"], reverse=[False, True]).select("h")
+        # smallest text of a hash, so that any order of batches keeps the same one)
+        sampled = _first_by_count(n, SAMPLE_TEXTS)[key_of_text]
         texts = (
-            texts.join(top, on="h", how="semi")
+            pl.DataFrame(
+                [
+                    pl.Series("h", hashes[key_of_text[sampled]], dtype=pl.UInt64),
+                    texts.filter(pl.Series(sampled, dtype=pl.Boolean)),
+                ]
+            )
             .group_by("h")
             .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
         )
@@ -882,9 +893,11 @@ class BoilerplateLines(Rule):
             math.ceil(self.params.recurring_min_fraction * docs),
         )
         counts = aggregate["counts"]
+        # the first TOP_LINES by (count down, hash up): top_k finds that set (the hashes are
+        # distinct) without sorting every hash, a sort orders it
         top = (
-            counts.sort(["n", "h"], descending=[True, False])
-            .head(TOP_LINES)
+            counts.top_k(TOP_LINES, by=["n", "h"], reverse=[False, True])
+            .sort(["n", "h"], descending=[True, False])
             .join(aggregate["texts"], on="h", how="left", maintain_order="left")
         )
         return {
@@ -938,6 +951,15 @@ class _Utf8:
             return np.zeros(len(self.size), dtype=np.uint8)
         at = np.maximum(self.offsets[1:] - k, 0)
         return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
+
+    def blocks(self) -> list[tuple[int, int, int, int]]:
+        """(first string, end string, first byte, end byte) of blocks of whole strings of about
+        BLOCK_BYTES bytes (a longer string is a block of its own)."""
+        n = len(self.size)
+        cuts = np.searchsorted(self.offsets, np.arange(0, len(self.data), BLOCK_BYTES), "right")
+        bounds = np.unique(np.concatenate([[0], cuts - 1, [n]])).tolist()
+        ends = self.offsets[bounds].tolist()
+        return list(zip(bounds[:-1], bounds[1:], ends[:-1], ends[1:], strict=True))
 
     def facts(self) -> _Facts:
         """What the strings' bytes tell (see _Facts), computed a block of strings at a time: the
@@ -1090,10 +1112,156 @@ def line_key(expr: pl.Expr) -> pl.Expr:
     return _fold(expr.str.strip_chars().str.to_lowercase())
 
 
+def _line_hashes(texts: pl.Series) -> np.ndarray:
+    """line_key(text).hash(seed=HASH_SEED) of each of `texts` (non-empty and stripped), as
+    uint64. Every line's bytes are mapped in numpy (A-Z to a-z, 0-9 to 0), a block of lines at
+    a time; that is the whole key of an ASCII line without whitespace but single spaces. On the
+    other lines polars lower-cases the mapped text (Unicode case mapping changes no digit and no
+    case of an ASCII letter, so mapping first changes nothing) and folds the whitespace."""
+    if not len(texts):
+        return np.zeros(0, dtype=np.uint64)
+    u = _Utf8(texts)
+    n = len(u.size)
+    folded = np.empty(len(u.data), dtype=np.uint8)
+    # per line, bit 1: a character outside ASCII that may have a case (_CASELESS): lower-case it
+    # in polars; bit 2: a control character (\t ... \r among them) or two spaces in a row: fold
+    # its whitespace; bit 4: a byte outside ASCII (look for other whitespace)
+    marks = np.empty(n, dtype=np.uint8)
+    for i0, i1, o0, o1 in u.blocks():
+        d = u.data[o0:o1]
+        starts = u.start[i0:i1] - o0
+        out = folded[o0:o1]
+        # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
+        t = d - _U8(65)
+        mask = t < 26
+        np.multiply(mask, _U8(32), out=out)
+        out += d
+        np.subtract(d, _U8(48), out=t)
+        np.less(t, 10, out=mask)
+        np.multiply(t, mask, out=t)  # a digit's value
+        out -= t
+        # a lead byte (C0 and above) but those of _CASELESS: E3-E9, E2 before 80 or 81
+        cased = d >= 0xC0
+        np.subtract(d, _U8(0xE3), out=t)
+        cased &= t >= 7
+        if len(d) > 1:
+            np.subtract(d[1:], _U8(0x80), out=t[:-1])
+            e2 = d[:-1] == 0xE2
+            e2 &= t[:-1] < 2
+            cased[:-1] &= ~e2
+        mark = np.multiply(d >= 0x80, _U8(4))
+        mark |= cased.view(np.uint8)
+        # two spaces in a row (a stripped line neither starts nor ends with one: no pair spans
+        # two lines)
+        np.equal(d, 32, out=mask)
+        mask[:-1] &= mask[1:]
+        mask |= d < 32
+        mark += mask * _U8(2)
+        marks[i0:i1] = np.bitwise_or.reduceat(mark, starts)
+    keys = pl.Series(
+        pa.Array.from_buffers(
+            pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
+        )
+    )
+    hashes = keys.hash(seed=HASH_SEED).to_numpy().copy()
+    rows = marks != 0
+    if rows.any():
+        part = keys.filter(pl.Series(rows, dtype=pl.Boolean))
+        fold = (marks[rows] & 2) != 0
+        pu = _Utf8(part)
+        for i0, i1, o0, o1 in pu.blocks():
+            fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
+        lower = (marks[rows] & 1) != 0
+        hashed = hashes[rows]
+        t = pl.col("t").str.to_lowercase()
+        for sub, key in ((lower & ~fold, t), (fold, _fold_spaces(t))):
+            if sub.any():
+                some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
+                hashed[sub] = some.select(key.hash(seed=HASH_SEED)).to_series().to_numpy()
+        hashes[rows] = hashed
+    return hashes
+
+
+# Characters without a case (Unicode lower-cases them to themselves, and none is a capital
+# sigma): U+2000-U+207F (general punctuation: curly quotes, dashes; super- and subscripts) and
+# U+3000-U+9FFF (CJK punctuation, kana, CJK ideographs), UTF-8 E2 80-81 xx and E3-E9 xx xx
+# (tests/checks/test_boilerplate_speed.py checks every one of them)
+_CASELESS = ((0x2000, 0x2080), (0x3000, 0xA000))
+
+
+def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per string starting at `starts` in the UTF-8 bytes `d`: does it hold a whitespace
+    character outside ASCII (\\s: U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+    U+205F, U+3000; and U+180E, whitespace in older Unicode)? Checked at the bytes that can
+    lead one (C2, E1-E3), with the one or two bytes after them."""
+    out = np.zeros(len(starts), dtype=bool)
+    lead = np.flatnonzero((d == 0xC2) | ((d - _U8(0xE1)) < 3))
+    if not len(lead):
+        return out
+    last = len(d) - 1
+    b0 = d[lead]
+    b1 = d[np.minimum(lead + 1, last)]
+    b2 = d[np.minimum(lead + 2, last)]
+    hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
+    hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
+    e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
+    e2 |= (b1 == 0x81) & (b2 == 0x9F)
+    hit |= (b0 == 0xE2) & e2
+    hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
+    out[np.searchsorted(starts, lead[hit], "right") - 1] = True
+    return out
+
+
+def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): a key
+    on one line only is in one document; the others count their distinct (document, key)
+    pairs."""
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    lines = np.bincount(key, minlength=keys)
+    many = lines[key] > 1
+    pairs = doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64)
+    # (polars' hashed unique: a fifth of numpy's unique, two thirds of a sort)
+    pairs = pl.Series(pairs, dtype=pl.UInt64).unique().to_numpy()
+    docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
+    return np.where(lines > 1, docs, lines)
+
+
+def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
+    """Per row: is it among the first k rows by (n down, row up)? (The rows of collect's
+    counts are in hash order: the set a sort by (count down, hash up) and a head of k give,
+    found from the counts' histogram without sorting.)"""
+    if len(n) <= k:
+        return np.ones(len(n), dtype=bool)
+    # the k-th largest count: rows above it are in, rows at it in row order until k
+    at_least = np.cumsum(np.bincount(n)[::-1])[::-1]  # rows with a count >= c
+    cut = int(np.flatnonzero(at_least >= k)[-1])
+    chosen = n > cut
+    ties = np.flatnonzero(n == cut)[: k - np.count_nonzero(chosen)]
+    chosen[ties] = True
+    return chosen
+
+
+def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values in ascending order, each value's row among them): np.unique with
+    return_inverse, by one argsort (about 10 % faster here)."""
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.ones(len(values), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    rows = np.empty(len(values), dtype=np.int64)
+    rows[order] = np.cumsum(new) - 1
+    return ordered[new], rows
+
+
 def _fold(lower: pl.Expr) -> pl.Expr:
     # `\s+` -> " " rewritten as: any whitespace run other than a single space -> " " (the same
     # string; most lines have only single spaces, so almost nothing is replaced: 4x faster)
-    return lower.str.replace_all(r"[0-9]", "0").str.replace_all(r"\s\s+|[^\S ]", " ")
+    return _fold_spaces(lower.str.replace_all(r"[0-9]", "0"))
+
+
+def _fold_spaces(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_all(r"\s\s+|[^\S ]", " ")
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -1,0 +1,163 @@
+"""The corpus pass of boilerplate-lines (collect) against its plain definition: every line
+stripped, keyed by line_key and hashed, documents per hash by a group-by, the texts of the first
+SAMPLE_TEXTS hashes by (count down, hash up)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from curate.checks import boilerplate as bp
+from curate.checks import get_rule
+from curate.checks.base import DOC, LINE, Batch
+from tests.conftest import shared
+
+
+def _rule():
+    cls = get_rule("boilerplate-lines")
+    return cls(cls.Params(), "strip")
+
+
+def _plain_collect(batch: Batch) -> dict:
+    t = pl.col("t")
+    lines = batch.lines.select(DOC, pl.col(LINE).fill_null("").str.strip_chars().alias("t"))
+    keyed = lines.filter(t != "").with_columns(bp.line_key(t).hash(seed=bp.HASH_SEED).alias("h"))
+    counts = keyed.group_by("h").agg(pl.col(DOC).n_unique().cast(pl.UInt32).alias("n"))
+    top = counts.sort(["n", "h"], descending=[True, False]).head(bp.SAMPLE_TEXTS).select("h")
+    texts = (
+        keyed.join(top, on="h", how="semi")
+        .group_by("h")
+        .agg(pl.col("t").min().str.slice(0, bp.SAMPLE_CHARS))
+    )
+    return {"documents": batch.n, "counts": counts, "texts": texts}
+
+
+def _assert_same(texts: list[str | None]) -> None:
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    fast, plain = _rule().collect(batch), _plain_collect(batch)
+    assert fast["documents"] == plain["documents"]
+    for part in ("counts", "texts"):
+        a, b = fast[part].sort("h"), plain[part].sort("h")
+        assert a.schema == b.schema
+        assert a.equals(b), part
+
+
+# characters the byte paths single out: ASCII (controls, DEL, digits, case), Unicode whitespace
+# (every \s outside ASCII and their neighbours in UTF-8), caseless ranges and their edges, cased
+# letters of other scripts, the final sigma, characters whose lower case is longer or ASCII
+ALPHABET = (
+    [chr(c) for c in range(128)]
+    + list("\x85\xa0\u1680\u180e\u2000\u2005\u200a\u200b\u2028\u2029\u202f\u205f\u3000\u3001")
+    + list("\u1fff\u2000\u201c\u201d\u2026\u207f\u2080\u2c00\u2fff\u3000\u30a2\u9fff\ua000")
+    + list("ÀÉÖØÞßàéÿĀİıΣσςΑДЖжЯΩ\u212a\u2126ⅫⒶ日本語ไทย한국\U0001d400\U0001f600")
+)
+
+
+def test_collect_matches_its_plain_definition_on_fuzzed_lines():
+    rng = np.random.default_rng(11)
+    lines = []
+    for _ in range(3000):
+        k = int(rng.integers(1, 14))
+        lines.append("".join(rng.choice(ALPHABET, k)))
+    # recurring template lines in case, digit and spacing variants, across documents
+    variants = ["Copyright 2024 Site", "copyright 1999 site", "COPYRIGHT  2000\tSITE"]
+    docs = []
+    for i in range(0, len(lines), 25):
+        docs.append("\n".join([variants[i % 3], *lines[i : i + 25], variants[(i + 1) % 3], ""]))
+    _assert_same([*docs, None, "", "\n\n", "  \t ", "Σ", "ΑΣ ΑΣ.", "İİ 12"])
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [None, "", "\n", "   "],  # no non-blank line: empty aggregates
+        ["one line"],
+        ["a\na\na", "a"],  # a line twice in one document counts that document once
+        [f"line {i}\nfooter" for i in range(300)],  # more hashes than SAMPLE_TEXTS, ties
+        [f"Σ{i} x\nfooter\u00a0 one\nFOOTER ONE" for i in range(250)],
+        ["日本語の文\u3000です\nไทย\n한국어 ΣΑΣ Ωμέγα", "日本語の文 です"],
+    ],
+)
+def test_collect_matches_its_plain_definition_on_edge_cases(texts):
+    _assert_same(texts)
+
+
+def test_line_hashes_are_line_key_hashes_for_every_character():
+    # each code point alone, between letters, doubled and next to spaces
+    # (every code point up to U+3100 and after the caseless ranges' ends, every 7th between)
+    chars = [chr(c) for c in [*range(1, 0x3100), *range(0x3100, 0xA000, 7), *range(0xA000, 0xB000)]]
+    texts = pl.Series([f"a{c}B {c}{c}z 9" for c in chars if c not in "\n\r"]).str.strip_chars()
+    plain = texts.to_frame("t").select(bp.line_key(pl.col("t")).hash(seed=bp.HASH_SEED))
+    assert np.array_equal(bp._line_hashes(texts), plain.to_series().to_numpy())
+
+
+def test_caseless_ranges_have_no_case_and_unicode_spaces_are_found():
+    for lo, hi in bp._CASELESS:
+        chars = pl.Series([chr(c) for c in range(lo, hi)])
+        assert (chars.str.to_lowercase() == chars).all()
+    # every \s character outside ASCII is found, none of its neighbours in the tables
+    every = [chr(c) for c in range(0x80, 0x3100)]
+    s = pl.Series(every)
+    spaces = s.str.contains(r"^\s$").to_numpy()
+    u = bp._Utf8(s)
+    found = bp._unicode_spaces(u.data, u.start)
+    assert found[spaces].all()
+    assert {c for c, f in zip(every, found, strict=True) if f} - {"\u180e"} == {
+        c for c, sp in zip(every, spaces, strict=True) if sp
+    }
+
+
+def test_first_by_count_is_the_head_of_the_sort():
+    rng = np.random.default_rng(3)
+    for size, k in ((0, 5), (3, 5), (1000, 200), (1000, 1), (500, 499)):
+        n = rng.integers(1, 5, size)
+        order = np.lexsort((np.arange(size), -n))[:k]
+        expected = np.zeros(size, dtype=bool)
+        expected[order] = True
+        assert np.array_equal(bp._first_by_count(n, k), expected)
+
+
+def test_documents_per_key_counts_distinct_documents():
+    rng = np.random.default_rng(5)
+    doc = rng.integers(0, 40, 2000)
+    key = rng.integers(0, 300, 2000)
+    plain = pl.DataFrame({"d": doc, "k": key}).group_by("k").agg(pl.col("d").n_unique())
+    expected = np.zeros(300, dtype=np.int64)
+    expected[plain["k"].to_numpy()] = plain["d"].to_numpy()
+    assert np.array_equal(bp._documents_per_key(doc, key, 300), expected)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("webcrawl", "oscar2019_samples_166_languages", "oscar2019_samples.jsonl"),
+        ("webcrawl", "dolma_cc_test_docs", "cc_en_head-0091.jsonl"),
+    ],
+)
+def test_collect_matches_its_plain_definition_on_real_text(parts):
+    texts = pl.read_ndjson(shared(*parts)).get_column("text").head(600)
+    _assert_same(texts.to_list())
+
+
+def test_finish_lists_the_top_lines_of_a_full_sort():
+    rule = _rule()
+    rng = np.random.default_rng(9)
+    counts = pl.DataFrame(
+        {
+            "h": pl.Series(rng.permutation(3000) * 7_919_000_003, dtype=pl.UInt64),
+            "n": pl.Series(rng.integers(1, 6, 3000), dtype=pl.UInt32),
+        }
+    )
+    texts = counts.head(500).select("h", pl.format("line {}", "h").alias("t"))
+    finished = rule.finish({"documents": 1000, "counts": counts, "texts": texts})
+    plain = (
+        counts.sort(["n", "h"], descending=[True, False])
+        .head(bp.TOP_LINES)
+        .join(texts, on="h", how="left", maintain_order="left")
+    )
+    expected = [
+        {"text": t if t is not None else "(text not sampled)", "documents": int(n)}
+        for _, n, t in plain.iter_rows()
+    ]
+    assert finished["top"] == expected
