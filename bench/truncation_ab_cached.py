@@ -14,35 +14,19 @@ first few.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from truncation_ab import load  # noqa: E402  (the module at a path, unregistered)
 
-import curate.checks as checks  # noqa: E402
 from curate.checks.base import Batch  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-
-
-def load(path: str, name: str):
-    """The truncation module at `path`, its rule class not registered."""
-    real = checks.register
-    checks.register = lambda cls: cls
-    try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    finally:
-        checks.register = real
-    return module
 
 
 def main() -> None:
