@@ -97,3 +97,12 @@ def test_strip_removes_only_the_lines_it_reports(texts):
         assert len(row["text"]) <= len(original)
         if not spans:
             assert row["text"] == original
+
+
+def test_an_empty_batch_passes_every_rule():
+    # a batch of no documents (an empty DataFrame handed to the API) went through flag and drop
+    # but javascript-notice's strip built its line mask as a Null-typed Series and crashed
+    for ruleset in (STRIP_ALL, DROP_ALL):
+        out = run(ruleset, [])
+        assert out.kept.height == 0 and out.rejected.height == 0
+        assert out.stats.input == 0

@@ -953,8 +953,9 @@ class _Utf8:
         return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
 
     def blocks(self) -> list[tuple[int, int, int, int]]:
-        """(first string, end string, first byte, end byte) of blocks of whole strings of about
-        BLOCK_BYTES bytes (a longer string is a block of its own)."""
+        """(first string, end string, first byte, end byte) of blocks of whole strings, cut at the
+        first string end past each multiple of BLOCK_BYTES (a string longer than that makes its
+        block longer: it holds the string and the short ones after it, up to the next mark)."""
         n = len(self.size)
         cuts = np.searchsorted(self.offsets, np.arange(0, len(self.data), BLOCK_BYTES), "right")
         bounds = np.unique(np.concatenate([[0], cuts - 1, [n]])).tolist()
@@ -965,13 +966,8 @@ class _Utf8:
         """What the strings' bytes tell (see _Facts), computed a block of strings at a time: the
         temporary arrays stay small, in the CPU's cache and in memory the allocator reuses
         (whole-column arrays cost more in page faults than in arithmetic)."""
-        n = len(self.size)
         parts = []
-        # blocks of whole strings of about BLOCK_BYTES (a longer string is a block of its own)
-        cuts = np.searchsorted(self.offsets, np.arange(0, len(self.data), BLOCK_BYTES), "right")
-        bounds = np.unique(np.concatenate([[0], cuts - 1, [n]]))
-        for i0, i1 in zip(bounds[:-1], bounds[1:], strict=True):
-            o0, o1 = self.offsets[i0], self.offsets[i1]
+        for i0, i1, o0, o1 in self.blocks():
             parts.append(_block_facts(self.data[o0:o1], self.start[i0:i1] - o0))
         if not parts:
             return _Facts(*(np.zeros(0, dtype=t) for t in _Facts.types()))

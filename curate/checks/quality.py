@@ -341,7 +341,8 @@ def _javascript_lines(batch: Batch) -> pl.Series:
     """Per line of the batch: does it contain "javascript" in any case (C4)."""
     found = _javascript_distinct(batch)
     inverse = _distinct(batch)[1]
-    return pl.Series(found[inverse]) if found.any() else pl.Series([False] * len(inverse))
+    # typed: an empty batch's list of no values would make a Null Series, not a Boolean one
+    return pl.Series(found[inverse] if found.any() else np.zeros(len(inverse), dtype=bool))
 
 
 def _javascript_per_doc(batch: Batch) -> np.ndarray:

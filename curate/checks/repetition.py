@@ -103,11 +103,12 @@ _POSITIONS = np.zeros(0, dtype=np.uint64)
 def _positions(n: int) -> np.ndarray:
     """np.arange(n, dtype=np.uint64), without writing it again on every call."""
     global _POSITIONS
-    if _POSITIONS.size < n:
-        grown = np.arange(n, dtype=np.uint64)
-        grown.flags.writeable = False
-        _POSITIONS = grown
-    return _POSITIONS[:n]
+    p = _POSITIONS  # read once: another thread may replace it meanwhile
+    if p.size < n:
+        p = np.arange(n + n // 4, dtype=np.uint64)
+        p.flags.writeable = False
+        _POSITIONS = p
+    return p[:n]
 
 
 # Work arrays kept per thread between calls, one per name: a batch's arrays of words or 2-grams
@@ -119,15 +120,24 @@ def _positions(n: int) -> np.ndarray:
 _SCRATCH = threading.local()
 
 
+# a buffer above this is not kept: one giant batch would otherwise leave its size resident in the
+# worker for good (web batches need ~5-10 MB a buffer, nine buffers)
+_SCRATCH_KEPT_BYTES = 64 * 2**20
+
+
 def _scratch(name: str, n: int, dtype: type) -> np.ndarray:
-    """An uninitialised array of `n` values of `dtype`, the buffer kept under `name` (grown by a
-    quarter when too small)."""
+    """An uninitialised array of `n` values of `dtype`: the buffer kept under `name` (replaced by
+    one of 1.25 n when too small), or a fresh array when that would exceed _SCRATCH_KEPT_BYTES."""
     bufs = getattr(_SCRATCH, "bufs", None)
     if bufs is None:
         bufs = _SCRATCH.bufs = {}
     buf = bufs.get(name)
     if buf is None or buf.size < n or buf.dtype != dtype:
-        buf = bufs[name] = np.empty(max(n + n // 4, 1 << 12), dtype=dtype)
+        size = max(n + n // 4, 1 << 12)
+        if size * np.dtype(dtype).itemsize > _SCRATCH_KEPT_BYTES:
+            bufs.pop(name, None)
+            return np.empty(n, dtype=dtype)
+        buf = bufs[name] = np.empty(size, dtype=dtype)
     return buf[:n]
 
 
@@ -187,13 +197,15 @@ def ngrams_from_lines(
         else:
             # lines do not repeat: each word's vocabulary row, then its hash (one gather of
             # hashes)
-            row = np.take(code[0], at, out=_scratch("row", at.size, code[0].dtype))
+            # mode="clip" (the indices are in range): numpy's default "raise" fills a temporary
+            # of its own and copies it into `out`
+            row = np.take(code[0], at, out=_scratch("row", at.size, code[0].dtype), mode="clip")
     elif _is_identity(inverse, len(count)):
         return _ngrams_per_doc(doc_of_line, count, n_docs, vl, vh)
     else:
         at, per_line = _spread(count, inverse)
         row = at
-    wh = np.take(vh, row, out=_scratch("wh", row.size, vh.dtype))
+    wh = np.take(vh, row, out=_scratch("wh", row.size, vh.dtype), mode="clip")
 
     # lengths are read only where an n-gram repeats (a tenth of the words)
     def wl(pos: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -745,8 +745,8 @@ def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     if np.count_nonzero(flags[:n]) * DENSE_LEADS > n:
         # Where leads are dense, most are letters of Cyrillic, Greek, Arabic, Hebrew or
         # accented Latin (C3-DF) or of Indic scripts (E0): only those of the white space
-        # characters are kept, C2 and E1-E3 (two passes more, where each position costs
-        # several passes' worth of gathers)
+        # characters are kept, C2 and E1-E3 (four passes over the leads more, where each
+        # position costs several passes' worth of gathers)
         letters = work.view(np.bool_)[:n]
         np.subtract(b, np.uint8(0xC3), out=work[:n])
         np.less_equal(work[:n], 0xE0 - 0xC3, out=letters)
@@ -900,15 +900,20 @@ def _from_end() -> pl.Expr:
     return pl.when(last).then(pos).backward_fill() - pos
 
 
-def _tail_lines(docs: pl.DataFrame, n: int = TAIL_LINES) -> pl.DataFrame:
-    """The last `n` non-blank lines of each text (`__doc`, `text`), stripped, in order: `__doc`,
-    `s` the line, `_r` its position from the end (0 is the last line)."""
+# a DataFrame or a LazyFrame: _numbered builds the same query on either
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def _tail_lines(docs: pl.DataFrame | pl.LazyFrame, n: int = TAIL_LINES) -> pl.DataFrame:
+    """The last `n` non-blank lines of each text (`__doc`, `text`; a frame or a lazy one),
+    stripped, in order: `__doc`, `s` the line, `_r` its position from the end (0 is the last
+    line)."""
     # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
     pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
     return _numbered(pieces, n).collect(**COLLECT)
 
 
-def _numbered(pieces: Any, n: int) -> Any:
+def _numbered(pieces: FrameT, n: int) -> FrameT:
     """Lines (`__doc`, `s`) stripped, without the blank ones, numbered from the end (`_r`), the
     last `n` of each document kept (a DataFrame or a LazyFrame, as `pieces`)."""
     return (
@@ -1709,7 +1714,7 @@ class TruncatedText(Rule):
                 )
             ).alias("stub"),
         )
-        # one join aligns both to the batch (the cut words' documents are among the stubs')
+        # two left joins align both to the batch (the cut words' documents are among the stubs')
         found = (
             batch.doc_index.lazy()
             .join(stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left")

@@ -644,11 +644,11 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
 
 def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """(each value of `more`'s code, the vocabulary extended): `_encode` of `vocab` (distinct
-    strings) followed by `more`, without hashing the vocabulary again. The vocabulary's strings
+    strings) followed by `more`, without encoding the vocabulary again. The vocabulary's strings
     keep their codes, and the strings of `more` it lacks are appended in order of first
     appearance (tests/checks/test_words.py checks this against `_encode` of both). `more` is
-    small (the tokens of the pieces split again): it is encoded alone, and only the vocabulary
-    strings among its distinct values are looked up."""
+    small (the tokens of the pieces split again): it is encoded alone, and the vocabulary is
+    probed for its distinct values (one `is_in`, no dictionary built)."""
     more_code, new = _encode(more)
     at = np.full(len(new), -1, dtype=np.int64)
     found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())

@@ -670,3 +670,19 @@ def test_letter_fingerprints_match_the_plain_definition():
     from_tokens = repetition.token_fingerprints(tokens)[used]
     from_lines = repetition._letter_fingerprints(distinct, repetition._FOLD_COUNTS)[used]
     assert from_tokens.tolist() == from_lines.tolist()
+
+
+def test_buffers_too_large_to_keep_give_the_same_signals(monkeypatch):
+    # above _SCRATCH_KEPT_BYTES a work array is a fresh one, not kept for the process's life
+    rng = random.Random(7)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]
+    texts = [
+        "\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(3, 30))) for _ in range(6))
+        for _ in range(40)
+    ] + ["", "one line", "same line\nsame line\nsame line"]
+    kept, _ = run_rule("repeated-paragraphs", texts)
+    repetition._SCRATCH.bufs = {}
+    monkeypatch.setattr(repetition, "_SCRATCH_KEPT_BYTES", 0)
+    fresh, _ = run_rule("repeated-paragraphs", texts)
+    assert fresh == kept
+    assert repetition._SCRATCH.bufs == {}  # nothing was kept
