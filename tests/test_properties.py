@@ -100,8 +100,9 @@ def test_strip_removes_only_the_lines_it_reports(texts):
 
 
 def test_an_empty_batch_passes_every_rule():
-    # a batch of no documents (an empty DataFrame handed to the API) went through flag and drop
-    # but javascript-notice's strip built its line mask as a Null-typed Series and crashed
+    # a batch of no documents (the CLI and curate.evaluate skip empty batches; a library caller
+    # of process_batch need not) went through flag and drop, but javascript-notice's strip built
+    # its line mask as a Null-typed Series and crashed
     for ruleset in (STRIP_ALL, DROP_ALL):
         out = run(ruleset, [])
         assert out.kept.height == 0 and out.rejected.height == 0
