@@ -25,7 +25,6 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RULES = {"boilerplate-lines": "boilerplate.py", "language-mismatch": "language.py"}
@@ -45,8 +44,7 @@ def load_other(base: Path, filename: str) -> types.ModuleType:
 
 def main() -> None:
     from prepared import prepared
-
-    from curate import pipeline
+    from rule_cpu import batches_seen
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -55,19 +53,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
-    seen: dict[str, list] = {}
     ours = {r.name: r for r in rules if r.name in RULES}
-    for rule in ours.values():
-
-        def keep(batch, _ev=rule.evaluate, _name=rule.name):
-            seen.setdefault(_name, []).append(batch)
-            return _ev(batch)
-
-        rule.evaluate = keep
-    for tb in tables:
-        pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
+    seen = {
+        name: [batch for batch, _ in kept]
+        for name, kept in batches_seen(rs, tables, rules, corpus, ours).items()
+    }
     for name, rule in ours.items():
-        del rule.evaluate
         module = load_other(args.base, RULES[name])
         classes = [v for v in vars(module).values() if isinstance(v, type)]
         cls = next(c for c in classes if getattr(c, "name", None) == name)

@@ -24,11 +24,9 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
 from prepared import prepared  # noqa: E402
-from rule_cpu import _restore, _snapshot  # noqa: E402
+from rule_cpu import _restore, batches_seen  # noqa: E402
 
-from curate import pipeline  # noqa: E402
 from curate.checks import boilerplate  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -44,16 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     (rule,) = [r for r in rules if r.name == "boilerplate-lines"]
-    seen = []
-    real = rule.evaluate
-
-    def keep(batch):
-        seen.append((batch, _snapshot(batch)))
-        return real(batch)
-
-    rule.evaluate = keep
-    for tb in tables:
-        pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
+    seen = batches_seen(rs, tables, rules, corpus, {rule.name})[rule.name]
     # _codes on the calling thread
     boilerplate.run_in_own_thread = lambda key, fn, *a: fn(*a)
     src = boilerplate.__file__
@@ -86,7 +75,7 @@ def main() -> None:
             _restore(batch, snap)
             t0 = time.process_time()
             sys.settrace(tracer)
-            real(batch)
+            rule.evaluate(batch)
             sys.settrace(None)
             total += time.process_time() - t0
         if rep:  # the first repetition compiles the regexes on this thread

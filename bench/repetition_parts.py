@@ -19,11 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
 from prepared import cpu_timed, prepared  # noqa: E402
-from rule_cpu import _restore, _snapshot  # noqa: E402
+from rule_cpu import _restore, batches_seen  # noqa: E402
 
-from curate import pipeline  # noqa: E402
 from curate.checks import repetition  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -48,15 +46,8 @@ def main() -> None:
     args = ap.parse_args()
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     rule = next(r for r in rules if r.name == "repeated-paragraphs")
-    evaluate, seen = rule.evaluate, []
-
-    def keep(batch):
-        seen.append((batch, _snapshot(batch)))
-        return evaluate(batch)
-
-    rule.evaluate = keep
-    for tb in tables:
-        pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
+    seen = batches_seen(rs, tables, rules, corpus, {rule.name})[rule.name]
+    evaluate = rule.evaluate
     cost: collections.Counter = collections.Counter()
     for name in PARTS:
         if hasattr(repetition, name):

@@ -48,6 +48,30 @@ def _restore(batch, snap: tuple) -> None:
     batch.signals, batch.later = dict(signals), later
 
 
+def batches_seen(rs, tables: list, rules: list, corpus: dict, names) -> dict[str, list[tuple]]:
+    """Run the rule set once over `tables` as a run does (`pipeline.process_batch` per batch) and
+    keep, for each rule named in `names`, every batch it was handed with its memo as it was then
+    (`_snapshot`; `_restore` puts it back before a timed call). The rules' evaluate is theirs
+    again afterwards."""
+    seen: dict[str, list[tuple]] = {r.name: [] for r in rules if r.name in names}
+    for r in rules:
+        if r.name in seen:
+
+            def keep(batch, _ev=r.evaluate, _name=r.name):
+                seen[_name].append((batch, _snapshot(batch)))
+                return _ev(batch)
+
+            r.evaluate = keep
+    try:
+        for tb in tables:
+            pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
+    finally:
+        for r in rules:
+            if r.name in seen:
+                del r.evaluate  # the instance's wrapper: the class's method again
+    return seen
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -59,19 +83,8 @@ def main() -> None:
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     only = set(args.only.split(",")) if args.only else {r.name for r in rules}
 
-    seen: dict[str, list] = collections.defaultdict(list)
-    real = {}
-    for r in rules:
-        if r.name in only:
-            real[r.name] = r.evaluate
-
-            def keep(batch, _ev=r.evaluate, _name=r.name):
-                seen[_name].append((batch, _snapshot(batch)))
-                return _ev(batch)
-
-            r.evaluate = keep
-    for tb in tables:
-        pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
+    seen = batches_seen(rs, tables, rules, corpus, only)
+    real = {r.name: r.evaluate for r in rules if r.name in only}
 
     shared = collections.Counter()
     quality._stats = cpu_timed(quality._stats, shared, "stats")

@@ -24,8 +24,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 import polars as pl  # noqa: E402
 from polars.lazyframe.frame import LazyFrame  # noqa: E402
 from prepared import prepared  # noqa: E402
-
-from curate import pipeline  # noqa: E402
+from rule_cpu import batches_seen  # noqa: E402
 
 RULE = "truncated-text"
 
@@ -40,17 +39,7 @@ def main() -> None:
     args = ap.parse_args()
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     rule = next(r for r in rules if r.name == RULE)
-    seen = []
-    real = rule.evaluate
-
-    def keep(batch):
-        seen.append(batch)
-        return real(batch)
-
-    rule.evaluate = keep
-    for tb in tables:
-        pipeline.process_batch(rules, pl.from_arrow(tb), rs.text_column, corpus, rs.id_column)
-    rule.evaluate = real
+    seen = [batch for batch, _ in batches_seen(rs, tables, rules, corpus, {RULE})[RULE]]
     source = str(Path(sys.modules[type(rule).__module__].__file__))
     spent: collections.Counter = collections.Counter()
     # a DataFrame method collects with _collect_eager, a join or group_by with collect
@@ -90,7 +79,7 @@ def main() -> None:
                 for k in range(40):
                     dummy.str.contains(f"evict{k}#")
             t0 = time.process_time()
-            real(batch)
+            rule.evaluate(batch)
             total += time.process_time() - t0
         for name, orig in originals.items():
             setattr(LazyFrame, name, orig)

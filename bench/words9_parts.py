@@ -17,8 +17,8 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
 from prepared import prepared  # noqa: E402
+from rule_cpu import batches_seen  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,21 +34,10 @@ def main() -> None:
 
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
     by = {r.name: r for r in rules}
-    from curate import pipeline
 
     # the first batch as unterminated-lines (the first quality rule) receives it in a run
-    seen = []
-    rule = by["unterminated-lines"]
-    evaluate = rule.evaluate
-
-    def keep(b):
-        seen.append(b)
-        return evaluate(b)
-
-    rule.evaluate = keep
-    pipeline.process_batch(rules, pl.from_arrow(tables[0]), rs.text_column, corpus, rs.id_column)
-    rule.evaluate = evaluate
-    batch = seen[0]
+    name = "unterminated-lines"
+    batch = batches_seen(rs, tables[:1], rules, corpus, {name})[name][0][0]
     memo0 = dict(batch._memo)
 
     def fresh(keep_keys=()):
