@@ -18,3 +18,17 @@ def run_rule(rule: str, texts: list[str | None], action: str = "flag", **params)
     rej = out.rejected.with_columns(pl.lit(True).alias("dropped"))
     rows = pl.concat([kept, rej], how="diagonal_relaxed").sort("i").to_dicts()
     return rows, out.stats
+
+
+def strip_lines(batch, keep):
+    """The batch after a strip that keeps the lines where `keep` (a bool array per line), its
+    text rebuilt as the pipeline rebuilds it."""
+    import numpy as np
+
+    from curate.pipeline import rebuild_text
+
+    lines = batch.lines.filter(pl.Series(keep))
+    hit = np.zeros(batch.n, dtype=bool)
+    hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
+    docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
+    return batch.stripped(docs, lines, keep)

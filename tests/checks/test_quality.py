@@ -32,7 +32,7 @@ from curate.checks.quality import (
 from curate.checks.words import TOKEN, WORD, line_tokens, stop_words, token_frame
 from curate.config import load_ruleset
 from curate.pipeline import process_batch
-from tests.checks.helpers import run_rule
+from tests.checks.helpers import run_rule, strip_lines
 
 PROSE = (
     "The city council met on Monday evening to discuss the new budget for the coming year. "
@@ -680,19 +680,13 @@ def test_line_tests_without_a_regex_or_with_a_prefilter_equal_the_plain_ones():
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
     import random
 
-    from curate.pipeline import rebuild_text
-
     rng = random.Random(9)
     pool = ["", " ", "\t", "one line", "two words here", "x\r", "市场。"]
     texts = ["\n".join(rng.choice(pool) for _ in range(rng.randint(1, 8))) for _ in range(300)]
     batch = Batch.from_texts(pl.Series(texts))
     for _ in range(3):  # strips in a row, each removing random lines
         keep = np.array([rng.random() < 0.7 for _ in range(batch.lines.height)])
-        lines = batch.lines.filter(pl.Series(keep))
-        hit = np.zeros(batch.n, dtype=bool)
-        hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
-        docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
-        batch = batch.stripped(docs, lines, keep)
+        batch = strip_lines(batch, keep)
         chars = batch.text.str.len_chars().to_numpy()
         # the distinct lines some line refers to, as the statistics pass them
         distinct, inverse, _ = _referenced(batch)
@@ -742,8 +736,6 @@ def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed)
     # alone (no memo carried across the strip) says
     import random
 
-    from curate.pipeline import rebuild_text
-
     rng = random.Random(seed)
     pool = ["", "  ", "Home | News", "The cat sat. It was happy.", "Wait...", "- item", "#x {y}"]
     pool += ["市场。价格", "one two\tthree.", "Lorem ipsum dolor.", "“Quoted.”  ", "a b c d e"]
@@ -755,11 +747,7 @@ def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed)
     batch = Batch.from_texts(pl.Series(texts))
     words.batch_line_tokens(batch)  # the shared memos, computed before the strip
     keep = np.array([rng.random() < 0.6 for _ in range(batch.lines.height)])
-    lines = batch.lines.filter(pl.Series(keep))
-    hit = np.zeros(batch.n, dtype=bool)
-    hit[batch.lines.get_column("__doc").to_numpy()[~keep]] = True
-    docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
-    after = batch.stripped(docs, lines, keep)
+    after = strip_lines(batch, keep)
     alone = Batch(after.docs, after.lines, after.corpus, after.signals, after.original)
     assert _referenced(after)[2] is not None and _referenced(alone)[2] is None
     assert _stats(after).equals(_stats(alone))
