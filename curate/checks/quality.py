@@ -41,6 +41,7 @@ from curate.checks.words import (
     LineTokens,
     batch_distinct_lines,
     batch_line_tokens,
+    referenced_rows,
     segment_sums,
     stop_word_table,
     stop_words,
@@ -303,12 +304,8 @@ def _referenced(batch: Batch) -> tuple[pl.Series, np.ndarray, np.ndarray | None]
 
     def compute() -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
         distinct, inverse = _distinct(batch)
-        used = np.zeros(len(distinct), dtype=bool)
-        used[inverse] = True
-        if used.all():
-            return distinct, inverse, None
-        rows = np.flatnonzero(used)
-        return distinct.gather(rows), (np.cumsum(used) - 1)[inverse], rows
+        rows, at = referenced_rows(len(distinct), inverse)
+        return (distinct, inverse, None) if rows is None else (distinct.gather(rows), at, rows)
 
     return batch.memo("quality_referenced_lines", compute)
 

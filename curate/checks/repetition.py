@@ -3,6 +3,7 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,9 +156,10 @@ def _spread(count: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndar
     at = _scratch("spread", total, np.int64)
     if total == 0:
         return at, per
-    shift = (start[inverse] - offset)[per > 0]
+    some = per > 0
+    shift = (start[inverse] - offset)[some]
     at.fill(0)
-    at[offset[per > 0]] = np.diff(shift, prepend=0)
+    at[offset[some]] = np.diff(shift, prepend=0)
     np.cumsum(at, out=at)
     at += _positions(total).view(np.int64)
     return at, per
@@ -479,13 +481,16 @@ _FOLD_COUNTS = (
 )
 
 
+@functools.cache
 def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
-    """A uint32 weight per byte value: the letters of class i weigh _MULT ** (len - 1 - i)."""
+    """A uint32 weight per byte value: the letters of class i weigh _MULT ** (len - 1 - i).
+    Built once per set of classes (read only)."""
     weight = np.zeros(256, dtype=np.uint32)
     for i, cls in enumerate(classes):
         w = np.uint32(pow(int(_MULT), len(classes) - 1 - i, 1 << 32))
         for letter in cls[1:-1]:
             weight[ord(letter)] = w
+    weight.flags.writeable = False
     return weight
 
 

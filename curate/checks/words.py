@@ -362,13 +362,18 @@ def referenced_lines(distinct: pl.Series, inverse: np.ndarray) -> tuple[pl.Serie
     """(the rows of `distinct` that `inverse` refers to, each line's row among those): after a
     strip or for a subset of the lines, `distinct` may hold strings no line refers to any more;
     a rule computing something per distinct line skips them (in their order in `distinct`)."""
-    used = np.zeros(len(distinct), dtype=bool)
+    rows, at = referenced_rows(len(distinct), inverse)
+    return (distinct, inverse) if rows is None else (distinct.gather(rows), at)
+
+
+def referenced_rows(n: int, inverse: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """`referenced_lines` by row numbers, for `n` distinct lines: (the rows `inverse` refers to,
+    None when it refers to all of them; each line's row among those)."""
+    used = np.zeros(n, dtype=bool)
     used[inverse] = True
     if used.all():
-        return distinct, inverse
-    rows = np.flatnonzero(used)
-    at = np.cumsum(used) - 1
-    return distinct.gather(rows), at[inverse]
+        return None, inverse
+    return np.flatnonzero(used), (np.cumsum(used) - 1)[inverse]
 
 
 def line_tokens(lines: pl.Series) -> LineTokens:
