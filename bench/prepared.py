@@ -26,8 +26,14 @@ def prepared(corpus: Path, rules_path: str) -> tuple[Any, list, list, dict[str, 
     return rs, tables, rules, finished
 
 
-def cpu_timed(fn: Callable, cost: MutableMapping[str, float], label: str) -> Callable:
-    """fn, adding the CPU seconds of every call to cost[label] (a Counter or defaultdict)."""
+def cpu_timed(
+    fn: Callable,
+    cost: MutableMapping[str, float],
+    label: str,
+    calls: MutableMapping[str, int] | None = None,
+) -> Callable:
+    """fn, adding the CPU seconds of every call to cost[label] (a Counter or defaultdict), and
+    counting the calls in calls[label] when given."""
 
     def wrapper(*a, **k):
         t0 = time.process_time()
@@ -35,5 +41,7 @@ def cpu_timed(fn: Callable, cost: MutableMapping[str, float], label: str) -> Cal
             return fn(*a, **k)
         finally:
             cost[label] += time.process_time() - t0
+            if calls is not None:
+                calls[label] += 1
 
     return wrapper

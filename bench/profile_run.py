@@ -32,21 +32,15 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
+from prepared import cpu_timed  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 cost: collections.Counter[str] = collections.Counter()
 calls: collections.Counter[str] = collections.Counter()
 
 
 def timed(label: str, fn):
-    def wrapper(*a, **k):
-        t0 = time.process_time()
-        try:
-            return fn(*a, **k)
-        finally:
-            cost[label] += time.process_time() - t0
-            calls[label] += 1
-
-    return wrapper
+    return cpu_timed(fn, cost, label, calls)
 
 
 def timed_iter(label: str, gen_fn):
