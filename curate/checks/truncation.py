@@ -9,6 +9,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
+from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
 # of its own, 30-100 us of planning and Python whatever the batch) run as the eager methods do: on
@@ -26,6 +28,24 @@ COLLECT: dict[str, Any] = {
     "engine": "in-memory",
     "optimizations": pl.QueryOptFlags.none(simplify_expression=True),
 }
+
+# The rule evaluates on threads of its own (regex_thread), its regexes with it: polars keeps 32
+# compiled regexes per thread (least recently used out), and on a thread shared with the other
+# rules of a set every one of the rule's 31 patterns is compiled again in every batch (~20 ms of
+# web-unique's 40). 31 patterns used in the same order every batch overflow one thread's cache
+# too, so the line tests (_line_kinds: 16 patterns) run on a second thread, the rest (19) on the
+# first. A query runs a multi-expression select or with_columns on polars' pool thread (as do a
+# join's two sides, unless allow_parallel=False, and a group_by's aggregations); a single
+# expression, a filter, a Series method or a `*_seq` method runs on the calling thread: the
+# rule's regexes are in the latter. (False: all on the calling thread; the results are the same.)
+OWN_THREAD = True
+
+
+def _on_thread(key: str, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` on the thread kept for `key` (OWN_THREAD), or here."""
+    return run_in_own_thread(key, fn, *args) if OWN_THREAD else fn(*args)
+
+T = TypeVar("T")
 
 # -- what a sentence end looks like ----------------------------------------------------------------
 # Sentence-final punctuation across scripts: Latin and Greek (. ! ? ; :), CJK full-width and
@@ -850,7 +870,7 @@ def _broken_end(end: pl.Series) -> pl.Series:
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
     ten characters, so it runs on those texts alone, and not at all in a batch without one."""
     # (both tests in one query: a Series method is a query of its own)
-    tests = pl.DataFrame([end.alias("e")]).select(
+    tests = pl.DataFrame([end.alias("e")]).select_seq(
         pl.col("e").str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("broken"),
         pl.col("e").str.tail(10).str.contains("&", literal=True).fill_null(False).alias("amp"),
     )
@@ -1262,6 +1282,9 @@ class TruncatedText(Rule):
     # -- per document ------------------------------------------------------------------------------
 
     def evaluate(self, batch: Batch) -> RuleResult:
+        return _on_thread(self.name, self._evaluate, batch)
+
+    def _evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
         col = pl.col
         original = batch.original
@@ -1296,7 +1319,7 @@ class TruncatedText(Rule):
                 *sized,
             )
             .with_columns(col("end").str.strip_chars().alias("stripped"))
-            .with_columns(
+            .with_columns_seq(
                 # the text after the last line break (a regex for it retries at every position)
                 col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
                 (
@@ -1340,7 +1363,7 @@ class TruncatedText(Rule):
                     if not sized or unit == "tokens"
                 ),
             ]
-        ).with_columns(
+        ).with_columns_seq(
             # (the prose columns filled in the same query)
             pl.col([c for c in prose.columns if c != DOC]).fill_null(False),
             col("last_line").str.contains(OPEN_LAST_LINE).fill_null(False).alias("open_last"),
@@ -1425,7 +1448,7 @@ class TruncatedText(Rule):
         docs_left = ends.lazy().select(DOC, "text")
         if LAST_LINE_FIRST:
             last = _finished(
-                ends.with_columns(
+                ends.with_columns_seq(
                     _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
                 ),
                 "last_line",
@@ -1447,7 +1470,8 @@ class TruncatedText(Rule):
                 )
             ]
             docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
-        full = self._line_kinds(_tail_lines(docs_left))
+        # (the line tests on a thread of their own: see OWN_THREAD)
+        full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
         long_prose = pl.col("prose") & pl.col("long")
         per_doc = (
             full.lazy()
@@ -1479,7 +1503,7 @@ class TruncatedText(Rule):
         punctuates = (
             (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
         ) & previous.fill_null(True)
-        per_doc = per_doc.with_columns(
+        per_doc = per_doc.with_columns_seq(
             (
                 pl.col("last").is_not_null()
                 & ~pl.col("last_term")
@@ -1540,7 +1564,8 @@ class TruncatedText(Rule):
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")
         lines = _finished(
-            lines.with_columns(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS)), "s"
+            lines.with_columns_seq(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS)),
+            "s",
         )
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
@@ -1593,13 +1618,13 @@ class TruncatedText(Rule):
         longer = (
             candidates.lazy()
             .filter(~pl.col("short"))
-            .with_columns(labelled.alias("labelled"), one_sentence.alias("one"))
+            .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
             .collect(**COLLECT)
         )
         titled = (
             longer.lazy()
             .filter(~pl.col("labelled") & pl.col("one"))
-            .select("_i", **counts)
+            .select_seq("_i", **counts)
             .select("_i", title.alias("t"))
             .collect(**COLLECT)
         )
@@ -1630,7 +1655,7 @@ class TruncatedText(Rule):
         docs = (
             pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
             .lazy()
-            .select(
+            .select_seq(
                 # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
                 # and numbers are never fragments
                 DOC,
@@ -1638,6 +1663,21 @@ class TruncatedText(Rule):
             )
             .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
             .filter(pl.col("w").is_not_null())
+            # one or two Latin letters (lower case, or "Th") that are not a word of the main web
+            # languages, or three or four without a vowel ("thr", "Sch"); never all capitals
+            # ("UK")
+            .with_columns(
+                (
+                    (
+                        pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+                        & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
+                    )
+                    | (
+                        pl.col("raw").str.contains(VOWELLESS)
+                        & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
+                    )
+                ).alias("stub")
+            )
             .collect(**COLLECT)
         )
         if docs.height == 0:
@@ -1685,7 +1725,7 @@ class TruncatedText(Rule):
             after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
         )
         per_doc = (
-            pieces.with_columns(
+            pieces.with_columns_seq(
                 starts.alias("start"), longer.alias("longer"), plural.alias("plural")
             )
             .filter(k + 1 < pl.col("_m"))
@@ -1699,25 +1739,19 @@ class TruncatedText(Rule):
                 ).alias("mid")
             )
         )
-        # one or two Latin letters (lower case, or "Th") that are not a word of the main web
-        # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
-        stub = docs.lazy().select(
-            DOC,
-            (
-                (
-                    pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-                    & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
-                )
-                | (
-                    pl.col("raw").str.contains(VOWELLESS)
-                    & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
-                )
-            ).alias("stub"),
-        )
+        stub = docs.lazy().select(DOC, "stub")
         # two left joins align both to the batch (the cut words' documents are among the stubs')
+        # (not in parallel: a join's two sides otherwise run on polars' pool thread, per_doc's
+        # regexes with them, see evaluate)
         found = (
             batch.doc_index.lazy()
-            .join(stub.join(per_doc, on=DOC, how="left"), on=DOC, how="left", maintain_order="left")
+            .join(
+                stub.join(per_doc, on=DOC, how="left", allow_parallel=False),
+                on=DOC,
+                how="left",
+                maintain_order="left",
+                allow_parallel=False,
+            )
             .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
             .collect(**COLLECT)
             .to_series()

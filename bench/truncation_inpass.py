@@ -1,0 +1,74 @@
+"""CPU seconds of `truncated-text` inside whole steady passes of a rule set (corpus collect, then
+every batch through the pipeline, as /tmp/lead6/steady.py runs them): the rule's share as the
+other rules leave polars' regex caches and the CPU's caches, where bench/rule_cpu.py times it
+warm and alone.
+
+    PYTHONPATH=<tree> /work/main/.venv/bin/python bench/truncation_inpass.py \
+        bench/_work/web-unique.jsonl [--rules bench/heuristic.yaml] [--passes 7]
+
+Prints the median over --passes steady passes (after two warm-up passes) of: the whole pass,
+the rule's evaluate calls and its corpus collect calls (process_time counts every thread of the
+process: the rule's own threads too). Run it for two trees in turn (PYTHONPATH) to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
+from curate import engine  # noqa: E402
+from curate.checks.truncation import TruncatedText  # noqa: E402
+from curate.config import load_ruleset  # noqa: E402
+from curate.io.readers import discover, read_shard  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"))
+    ap.add_argument("--passes", type=int, default=7)
+    args = ap.parse_args()
+    rs = load_ruleset(Path(args.rules))
+    shards, _ = discover([str(args.corpus)])
+    tables = [tb for s in shards for tb in read_shard(s, rs.text_column)]
+    spent = {"evaluate": 0.0, "collect": 0.0}
+    for name in spent:
+        orig = getattr(TruncatedText, name)
+
+        def timed(self, batch, _orig=orig, _name=name):
+            t0 = time.process_time()
+            try:
+                return _orig(self, batch)
+            finally:
+                spent[_name] += time.process_time() - t0
+
+        setattr(TruncatedText, name, timed)
+
+    def one_pass() -> None:
+        rules = [r for r in rs.build() if r.needs_corpus]
+        aggs = engine.collect_batches(rs, (tb for tb, _ in tables))
+        corpus = {r.name: r.finish(aggs[r.name]) for r in rules}
+        engine.process_batches(rs, tables, corpus, keep_rows=True)
+
+    for _ in range(2):
+        one_pass()
+    rows = []
+    for _ in range(args.passes):
+        for k in spent:
+            spent[k] = 0.0
+        t0 = time.process_time()
+        one_pass()
+        rows.append((time.process_time() - t0, spent["evaluate"], spent["collect"]))
+    full, ev, co = (statistics.median(c) for c in zip(*rows, strict=True))
+    print(f"full pass {full:.4f}  truncated-text evaluate {ev:.4f}  collect {co:.4f}  (CPU s)")
+
+
+if __name__ == "__main__":
+    main()
