@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -44,6 +44,7 @@ OWN_THREAD = True
 def _on_thread(key: str, fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` on the thread kept for `key` (OWN_THREAD), or here."""
     return run_in_own_thread(key, fn, *args) if OWN_THREAD else fn(*args)
+
 
 T = TypeVar("T")
 
@@ -632,17 +633,26 @@ def _prose_below(lines: pl.DataFrame) -> pl.Series:
         return pl.Series(np.zeros(n, dtype=np.bool_))
     # (Series operators are direct calls, where a select is a query)
     get = lines.get_column
-    sure = (get("term") | get("cont")) & ~get("never")
+    return pl.Series(_below(get("term") | get("cont"), get("never"), get(DOC)))
+
+
+def _below(sure: pl.Series, never: pl.Series, doc: pl.Series) -> np.ndarray:
+    """Per row (documents' rows consecutive, `doc` their `__doc`), whether a row below it in its
+    document holds `sure` and not `never` (nulls as false)."""
+    n = len(sure)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    sure = sure & ~never
     if sure.null_count():
         sure = sure.fill_null(False)
-    # sure lines from each row to the end of the batch, and from the row after each row's
+    # sure rows from each row to the end of the batch, and from the row after each row's
     # document's last row
     after = np.zeros(n + 1, dtype=np.int64)
     after[:n] = np.cumsum(sure.to_numpy()[::-1])[::-1]
-    doc = lines.get_column(DOC).to_numpy()
-    last = np.flatnonzero(np.append(doc[1:] != doc[:-1], True))
+    ids = doc.to_numpy()
+    last = np.flatnonzero(np.append(ids[1:] != ids[:-1], True))
     last_of_row = np.repeat(last, np.diff(np.append(-1, last)))
-    return pl.Series(after[1:] - after[last_of_row + 1] > 0)
+    return after[1:] - after[last_of_row + 1] > 0
 
 
 def _bracket_chars(line: pl.Expr) -> pl.Expr:
@@ -1563,10 +1573,13 @@ class TruncatedText(Rule):
         p = self.params
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")
-        lines = _finished(
-            lines.with_columns_seq(**_line_ends(s), long=_at_least_words(s, SENTENCE_WORDS)),
-            "s",
-        )
+        ends = _line_ends(s)
+        if not PRUNE_ABOVE:
+            lines = _finished(
+                lines.with_columns_seq(**ends, long=_at_least_words(s, SENTENCE_WORDS)), "s"
+            )
+        else:
+            lines = self._pruned(lines, ends)
         # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
         # tests run on those alone.
         # Title Case: mostly capitalised words, one sentence at most, no more than one comma
@@ -1644,6 +1657,35 @@ class TruncatedText(Rule):
             opened.alias("open"),
         )
         return lines
+
+    @staticmethod
+    def _pruned(lines: pl.DataFrame, ends: dict[str, pl.Expr]) -> pl.DataFrame:
+        """_line_kinds' lines with _line_ends' columns and `long`, without the lines that count
+        for nothing, and `term` completed (_finished) only where it counts. A line that is not
+        long, above a line that ends in a stop and is not never prose (which is prose whatever
+        the skip tests say: _prose_below), is neither its document's last prose line nor its
+        last line nor counted among the sentences: it is dropped before the other tests
+        (a third of web-unique's tail lines). Whether a line is finished (LINE_FINISHED) counts
+        only where it can be the last prose line or a sentence: not for a line that is never
+        prose, nor for one that is not long above a line that is prose whatever the skip tests
+        say."""
+        s = pl.col("s")
+        lines = lines.with_columns_seq(
+            term=ends["term"], never=ends["never"], long=_at_least_words(s, SENTENCE_WORDS)
+        )
+        term, never, long = (lines.get_column(c) for c in ("term", "never", "long"))
+        drop = _below(term, never, lines.get_column(DOC)) & ~long.to_numpy()
+        if drop.any():
+            lines = lines.filter(pl.Series(~drop))
+        # (a single expression: it runs on this thread, see OWN_THREAD)
+        lines = lines.with_columns(cont=ends["cont"])
+        term, never, long, cont = (lines.get_column(c) for c in ("term", "never", "long", "cont"))
+        below = pl.Series(_below(term | cont, never, lines.get_column(DOC)))
+        again = (long | ~below) & ~term & ~never
+        if not again.any():
+            return lines
+        (whole,) = on_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
+        return lines.with_columns(term | whole)
 
     def _mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its

@@ -865,6 +865,53 @@ def test_judging_the_last_line_first_equals_judging_the_whole_tail(end_chars, mo
     assert sum(v["truncated_unterminated"] for v in plain) > 20
 
 
+@pytest.mark.parametrize("last_line_first", [False, True])
+def test_pruned_line_tests_equal_every_line_tested(last_line_first, monkeypatch):
+    """_line_kinds drops the short lines above a stopped prose line and completes `term`
+    (LINE_FINISHED) only where it counts (TruncatedText._pruned); PRUNE_ABOVE=False tests every
+    line of every tail."""
+    import random
+
+    import curate.checks.truncation as truncation
+
+    monkeypatch.setattr(truncation, "LAST_LINE_FIRST", last_line_first)
+    rng = random.Random(9)
+    lines = [
+        # sentences (8 words or more), punctuated or not, finished only past their stop
+        "The council met on Monday to discuss the budget for the coming year.",
+        "The council met on Monday to discuss the budget for the coming year",
+        "The council met on Monday to discuss the budget and the",
+        "He left the hall after the vote was taken by the members. (esn)",
+        "The new park will open next spring and cost about 5,",
+        "Read the full report on the council budget at https://example.com/a",
+        # short lines: stopped, finished past the stop, continuing, open
+        "It rained.",
+        "It rained. #weather",
+        "Call 555-0100",
+        "and the",
+        "Short line",
+        "Related Stories And Headlines",
+        "Tags: council, budget",
+        "Share this",
+        # never prose, stopped or not
+        "----",
+        "----.",
+        "12.5.",
+        "(esn.)",
+        "#news",
+        "https://example.com/b",
+        "“There",
+    ]
+    texts = []
+    for _ in range(500):
+        texts.append("\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14))))
+    pruned = verdicts(texts)
+    monkeypatch.setattr(truncation, "PRUNE_ABOVE", False)
+    plain = verdicts(texts)
+    assert pruned == plain
+    assert sum(v["truncated_unterminated"] for v in plain) > 50
+
+
 def plain_unbalanced(expr: pl.Expr) -> pl.Expr:
     """truncated_unbalanced's definition for one line, one regex count per bracket: more of a
     pair opened than closed, or an odd count of double quotes whose last one opens."""
