@@ -748,11 +748,19 @@ def _range_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     follows white space or the start of its text."""
     if len(starts) == 0:
         return np.zeros(0, dtype=np.int64)
+    # (one caller at a time uses the scratch arrays: the rule's evaluate runs on a thread of its
+    # own, the corpus pass on the caller's, and arrays per thread would double their memory)
+    with _SCRATCH_LOCK:
+        return _scratch_tokens(data, starts, ends)
+
+
+def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """_range_tokens in the scratch arrays (their lock held)."""
     lo = int(starts.min())
     b = data[lo : int(ends.max())]
     starts, ends = starts - lo, ends - lo
     n = len(b)
-    # Three byte arrays of the batch's size, reused from batch to batch (per thread): fresh
+    # Three byte arrays of the batch's size, reused from batch to batch: fresh
     # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
     # They are read below as 8-byte words, so they run to the next whole word past `n`, and
     # the bytes past `n` are zero (no lead byte, no token start).
@@ -840,16 +848,17 @@ def _true_positions(flags: np.ndarray) -> np.ndarray:
     return hit[at >> 3] * 8 + (at & 7)
 
 
-_SCRATCH = threading.local()
+_SCRATCH: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_SCRATCH_LOCK = threading.Lock()
 
 
 def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Three byte arrays of at least `n` bytes for whitespace_tokens, kept per thread (three
-    times the largest batch's text, a few MB)."""
-    have = getattr(_SCRATCH, "arrays", None)
+    """Three byte arrays of at least `n` bytes for whitespace_tokens, kept for the process
+    (three times the largest batch's text, a few MB; used under _SCRATCH_LOCK)."""
+    have = _SCRATCH.get("arrays")
     if have is None or len(have[0]) < n:
         size = max(n, 1 << 20)
-        have = _SCRATCH.arrays = tuple(np.empty(size, dtype=np.uint8) for _ in range(3))
+        have = _SCRATCH["arrays"] = tuple(np.empty(size, dtype=np.uint8) for _ in range(3))
     return have
 
 

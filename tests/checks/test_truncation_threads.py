@@ -103,3 +103,24 @@ def test_null_and_empty_texts_on_either_thread(own, monkeypatch):
     got = signals([None, "", "Ends mid senten"])
     assert [r["curate_truncated"] for r in got] == [False, False, True]
     assert pl.Series([r["curate_truncated_round_cap"] for r in got]).null_count() == 3
+
+
+def test_whitespace_tokens_from_several_threads_at_once():
+    """The scratch arrays are the process's (one set, not one per thread): callers on several
+    threads take turns and each gets its own texts' counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from curate.checks.truncation import whitespace_tokens
+
+    rng = random.Random(5)
+    batches = [
+        pl.Series(
+            ["".join(rng.choice("ab \n\u00a0\u3000ж") for _ in range(rng.randint(0, 3000)))]
+            * rng.randint(100, 400)
+        )
+        for _ in range(24)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(whitespace_tokens, batches))
+    for texts, counts in zip(batches, got, strict=True):
+        assert counts.to_list() == texts.str.count_matches(r"\S+").to_list()
