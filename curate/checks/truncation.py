@@ -1333,11 +1333,17 @@ class TruncatedText(Rule):
                 "text",
                 # end-anchored patterns only need the end of the text (a regex scans all of it)
                 col("text").str.tail(END_CHARS).alias("end"),
-                (col("text").str.len_chars() <= END_CHARS).alias("all_end"),
                 col("text").str.contains("```", literal=True).alias("fenced"),
                 *sized,
             )
-            .with_columns(col("end").str.strip_chars().alias("stripped"))
+            .with_columns(
+                col("end").str.strip_chars().alias("stripped"),
+                # (the length in characters computed once: an expression written twice in a
+                # query is computed twice)
+                ((col("len_chars") if sized else col("text").str.len_chars()) <= END_CHARS).alias(
+                    "all_end"
+                ),
+            )
             .with_columns_seq(
                 # the text after the last line break (a regex for it retries at every position)
                 col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
