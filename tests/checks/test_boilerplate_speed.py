@@ -664,3 +664,56 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
     batch = Batch.from_texts(pl.Series(["\n".join(texts[i : i + 9]) for i in range(0, 400, 7)]))
     sampled = _rule().collect(batch)["texts"].get_column("t").to_list()
     assert sorted(sampled) == sorted(set(texts))
+
+
+def _spaced_rows(strings: pl.Series) -> np.ndarray:
+    # the strings _features hands _spaced_words: no control, no SCRIPTS, nothing above U+FFFF
+    f = bp._Utf8(strings).facts()
+    return ~f.controls & ~f.script_lead & (f.top < 0xF0)
+
+
+def _assert_spaced_words_match(lines: list[str]) -> np.ndarray:
+    """_spaced_words against ODD_SPACING, WORD and CAP where it answers; its `known`."""
+    strings = pl.Series("_s", lines, dtype=pl.String)
+    rows = _spaced_rows(strings)
+    got = bp._spaced_words(strings, rows)
+    known = got.known
+    assert not (known & ~rows).any()
+    plain = strings.to_frame().select(
+        ~pl.col("_s").str.contains(bp.ODD_SPACING),
+        pl.col("_s").str.count_matches(bp.WORD).alias("w"),
+        pl.col("_s").str.count_matches(bp.CAP).alias("c"),
+    )
+    for name, mine, theirs in zip(
+        ("simple", "words", "upper"), got[1:], plain.iter_columns(), strict=True
+    ):
+        bad = np.flatnonzero(known & (mine != theirs.to_numpy()))
+        assert not len(bad), (name, [lines[i] for i in bad[:5]])
+    return known
+
+
+def test_spaced_words_match_the_regexes_on_every_character():
+    # every code point below U+10000 alone, inside, first and last in a token, after a space,
+    # twice, and starting a token of its own
+    points = [chr(c) for c in range(14, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    lines = [
+        form.format(c)
+        for c in points
+        for form in ("{0}", "x{0}", "{0}y Zz", "ab {0} Cd", "{0}{0} . {0}é", "É {0}- q{0}")
+    ]
+    known = _assert_spaced_words_match(lines)
+    # only a line with whitespace outside ASCII is left to the regexes
+    spaces = pl.Series(lines).str.contains(r"[^\S ]").to_numpy()
+    assert not (~known & _spaced_rows(pl.Series(lines)) & ~spaces).any()
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 16])
+def test_spaced_words_across_blocks_and_long_tokens(monkeypatch, block):
+    monkeypatch.setattr(bp, "BLOCK_BYTES", block)
+    rng = np.random.default_rng(9)
+    # tokens without a letter first, up to and past MAX_STEPS bytes; a two-byte character last
+    edge = [p * k + t for p in ("-", "–", "«", "¿") for k in range(1, 15) for t in ("", "a", "É")]
+    lines = _fuzz_lines(rng, 600) + [f"A {x} b" for x in edge] + edge + ["Zé", "x" * 70_000 + " é"]
+    known = _assert_spaced_words_match(lines)
+    assert not known[len(lines) - 3 - len(edge) :].all()  # the longest tokens were left open
+    _assert_features_match(_rule(), lines, None)
