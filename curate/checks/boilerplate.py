@@ -1116,17 +1116,53 @@ def _spaced_words(strings: pl.Series, rows: np.ndarray) -> _Words:
         return out
     u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
     table = _char_classes()
-    parts = [
-        _block_words(u.data[o0:o1], u.start[i0:i1] - o0, table) for i0, i1, o0, o1 in u.blocks()
-    ]
-    for o, col in zip(out, zip(*parts, strict=True), strict=True):
-        o[rows] = np.concatenate(col)
+    # per byte (and one past the end): 1 a token's end (a space, a string's first byte), 2 a
+    # letter or digit, 4 a character's first byte outside ASCII, not looked up yet
+    state = np.empty(len(u.data) + 1, dtype=np.uint8)
+    state[-1] = 1
+    parts = []
+    for i0, i1, o0, o1 in u.blocks():
+        *part, open_ = _block_words(u.data[o0:o1], u.start[i0:i1] - o0, table, state[o0:o1])
+        parts.append((*part, open_ + o0))
+    known, simple, tokens, upper, open_ = (np.concatenate(c) for c in zip(*parts, strict=True))
+    tokens = tokens.astype(np.int64)
+    upper = upper.astype(np.int64)
+    # the tokens that do not start with a letter or digit, followed byte by byte (a
+    # continuation byte is neither; a character's first byte outside ASCII is looked up when
+    # reached) to a letter or digit or to the token's end; one still open after MAX_STEPS
+    # bytes leaves its string to the regexes
+    pos = open_
+    bare = []
+    for _ in range(MAX_STEPS):
+        if not len(pos):
+            break
+        pos += 1
+        at = state[pos]
+        look = at == 4
+        if look.any():
+            at[look] = ((_classes_at(u.data, pos[look], table) & _LN) != 0) * _U8(2)
+        bare.append(pos[at == 1] - 1)
+        pos = pos[at == 0]
+    if len(pos):
+        known[np.searchsorted(u.start, pos, "right") - 1] = False
+    if bare:
+        # tokens without a letter or digit, per string
+        without = np.bincount(
+            np.searchsorted(u.start, np.concatenate(bare), "right") - 1, minlength=len(tokens)
+        )
+        simple &= without == 0
+        tokens -= without
+    for o, col in zip(out, (known, simple, tokens, upper), strict=True):
+        o[rows] = col
     return out
 
 
-def _block_words(d: np.ndarray, starts: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, ...]:
-    """_Words of the strings starting at `starts` in the UTF-8 bytes `d` (see _spaced_words)."""
-    n = len(starts)
+def _block_words(
+    d: np.ndarray, starts: np.ndarray, table: np.ndarray, state: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per string starting at `starts` in the UTF-8 bytes `d` (see _spaced_words): `known` as
+    far as its characters tell, no empty token, tokens, capitalised tokens; the bytes starting a token without a letter or digit
+    first (positions in `d`); and `state` of `d`'s bytes."""
     size = len(d)
     sp = d == 32
     # a token starts at a byte other than a space, first in its string or after a space
@@ -1147,46 +1183,28 @@ def _block_words(d: np.ndarray, starts: np.ndarray, table: np.ndarray) -> tuple[
         up[first] = (cls & _LU) != 0
     # a block of at most 65535 bytes counts in 16 bits
     dtype = np.uint16 if size <= 0xFFFF else np.int64
-    tokens = np.add.reduceat(tok.view(np.uint8), starts, dtype=dtype).astype(np.int64)
+    tokens = np.add.reduceat(tok.view(np.uint8), starts, dtype=dtype)
     up &= tok
-    upper = np.add.reduceat(up.view(np.uint8), starts, dtype=dtype).astype(np.int64)
-    # most tokens start with a letter or digit; the others are followed byte by byte to a
-    # letter or digit or to the token's end (a space, the next string, the block's end); a
-    # continuation byte is neither, a character's first byte outside ASCII is looked up when
-    # reached. A token still open after MAX_STEPS bytes leaves its string to the regexes.
+    upper = np.add.reduceat(up.view(np.uint8), starts, dtype=dtype)
     tok &= ~ln
-    pos = np.flatnonzero(tok)
-    state = np.empty(size + 1, dtype=np.uint8)  # 1: an end, 2: letter or digit, 4: look up
-    # (a space is neither letter nor a high byte: the sum is one of them)
-    np.multiply(ln, _U8(2), out=state[:-1])
-    state[:-1] += high.view(np.uint8) << _U8(2)
-    state[:-1] += sp.view(np.uint8)
+    open_ = np.flatnonzero(tok)
+    # (a space is neither letter nor a high byte: the sum is one of the states)
+    np.multiply(high, _U8(4), out=state)
+    state += ln
+    state += ln
+    state += sp
     state[starts] = 1
-    state[-1] = 1
-    known = ~_unicode_spaces(d, starts)
-    bare = []
-    for _ in range(MAX_STEPS):
-        if not len(pos):
-            break
-        pos += 1
-        at = state[pos]
-        look = at == 4
-        if look.any():
-            at[look] = ((_classes_at(d, pos[look], table) & _LN) != 0) * _U8(2)
-        bare.append(pos[at == 1] - 1)
-        pos = pos[at == 0]
-    if len(pos):
-        known[np.searchsorted(starts, pos, "right") - 1] = False
-    # tokens without a letter or digit, per string
-    bare = np.concatenate(bare) if bare else np.zeros(0, dtype=np.int64)
-    without = np.bincount(np.searchsorted(starts, bare, "right") - 1, minlength=n)
     # an empty token: two spaces in a row, or a space first or last
     pair = np.zeros(size, dtype=bool)
     pair[:-1] = sp[:-1] & sp[1:]
     ends = np.append(starts[1:], size)
-    empty = np.logical_or.reduceat(pair, starts) | sp[starts] | sp[ends - 1]
-    simple = (without == 0) & ~empty
-    return known, simple, tokens - without, upper
+    simple = ~(np.logical_or.reduceat(pair, starts) | sp[starts] | sp[ends - 1])
+    # whitespace outside ASCII: the regexes answer
+    return ~_unicode_spaces(d, starts), simple, tokens, upper, open_
+
+
+# bytes _spaced_words follows a token that does not start with a letter or digit
+MAX_STEPS = 12
 
 
 def _classes_at(d: np.ndarray, lead: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -1201,10 +1219,6 @@ def _classes_at(d: np.ndarray, lead: np.ndarray, table: np.ndarray) -> np.ndarra
         cp[three] <<= 6
         cp[three] |= np.take(d, lead[three] + 2, mode="clip") & _U8(0x3F)
     return table[cp]
-
-
-# bytes _block_words follows a token that does not start with a letter or digit
-MAX_STEPS = 12
 
 
 def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any) -> Any:
@@ -1357,10 +1371,11 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
     lead = np.flatnonzero((d == 0xC2) | ((d - _U8(0xE1)) < 3))
     if not len(lead):
         return out
-    last = len(d) - 1
+    # (valid UTF-8: a lead byte's next byte is in its string; only a two-byte character's
+    # third byte may be past the end)
     b0 = d[lead]
-    b1 = d[np.minimum(lead + 1, last)]
-    b2 = d[np.minimum(lead + 2, last)]
+    b1 = d[lead + 1]
+    b2 = np.take(d, lead + 2, mode="clip")
     hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
     hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
     e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
