@@ -1161,8 +1161,8 @@ def _block_words(
     d: np.ndarray, starts: np.ndarray, table: np.ndarray, state: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """Per string starting at `starts` in the UTF-8 bytes `d` (see _spaced_words): `known` as
-    far as its characters tell, no empty token, tokens, capitalised tokens; the bytes starting a token without a letter or digit
-    first (positions in `d`); and `state` of `d`'s bytes."""
+    far as its characters tell, no empty token, tokens, capitalised tokens; the bytes starting
+    a token without a letter or digit first (positions in `d`); and `state` of `d`'s bytes."""
     size = len(d)
     sp = d == 32
     # a token starts at a byte other than a space, first in its string or after a space
