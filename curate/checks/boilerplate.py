@@ -546,20 +546,10 @@ class BoilerplateLines(Rule):
         # single spaces between tokens that start with a letter or digit is simple; the regex
         # decides on the others, and WORD counts the words of the lines that are not simple.
         rows = non_ascii | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
-        # Of those, a line whose only whitespace is spaces, without a character of SCRIPTS and
-        # none above U+FFFF, is answered token by token (_spaced_words: each character's
-        # class from a table the regexes themselves filled): ODD_SPACING, WORD and CAP alike
-        spaced = rows & ~f.controls & ~f.script_lead & (f.top < 0xF0)
-        sw = _spaced_words(text, spaced)
-        spaced = sw.known
         simple = ~rows
-        simple[spaced] = sw.simple[spaced]
-        rows &= ~spaced
         simple[rows] = ~_on(text, rows, s.str.contains(ODD_SPACING), False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
-        nw[spaced] = sw.words[spaced]
-        rows = ~simple & ~spaced
-        nw[rows] = _on(text, rows, s.str.count_matches(WORD), 0)[rows]
+        nw[~simple] = _on(text, ~simple, s.str.count_matches(WORD), 0)[~simple]
         # CJK and unspaced scripts: only lines with a byte that can start such a character
         # (_script_lead) can hold them, and few of those do
         scripts = _on(text, f.script_lead, s.str.contains(SCRIPTS), False)
@@ -590,9 +580,6 @@ class BoilerplateLines(Rule):
         cap_rows = w >= p.short_max_words
         rows = cap_rows & (non_ascii | f.controls)
         upper = np.where(cap_rows & ~rows, f.upper_starts, 0).astype(np.int64)
-        known = rows & spaced
-        upper[known] = sw.upper[known]
-        rows &= ~spaced
         upper[rows] = _on(text, rows, s.str.count_matches(CAP), 0)[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             caps = upper / nw
@@ -1057,170 +1044,6 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     )
 
 
-class _Words(NamedTuple):
-    """_spaced_words' answers per string (meaningful where `known`)."""
-
-    known: np.ndarray  # answered here (its whitespace is spaces only)
-    simple: np.ndarray  # ODD_SPACING finds nothing
-    words: np.ndarray  # WORD's matches
-    upper: np.ndarray  # CAP's matches
-
-
-# bits of _char_classes: what a character is to the regexes
-_LN, _LU, _WS = 1, 2, 4
-
-
-@lru_cache(maxsize=1)
-def _char_classes() -> np.ndarray:
-    """Per code point below U+10000: bit _LN `[\\p{L}\\p{N}]`, _LU `\\p{Lu}`, _WS `\\s`, as polars'
-    regex engine answers them (its Unicode tables, whatever their version), asked once per
-    process for every code point (surrogates excluded: no UTF-8 text holds them)."""
-    cps = np.arange(0x10000)
-    cps = cps[(cps < 0xD800) | (cps > 0xDFFF)]
-    data = "".join(map(chr, cps.tolist())).encode("utf-8")
-    size = 1 + (cps >= 0x80) + (cps >= 0x800)
-    offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-    chars = pl.Series(
-        pa.Array.from_buffers(
-            pa.large_string(), len(cps), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
-    ).alias("c")
-    c = pl.col("c")
-    bits = chars.to_frame().select_seq(
-        c.str.contains(r"^[\p{L}\p{N}]$").alias("ln"),
-        c.str.contains(r"^\p{Lu}$").alias("lu"),
-        c.str.contains(r"^\s$").alias("ws"),
-    )
-    table = np.zeros(0x10000, dtype=np.uint8)
-    for bit, col in zip((_LN, _LU, _WS), bits.iter_columns(), strict=True):
-        table[cps[col.to_numpy()]] |= bit
-    return table
-
-
-def _spaced_words(strings: pl.Series, rows: np.ndarray) -> _Words:
-    """ODD_SPACING, WORD and CAP on the strings where `rows` holds, none of which holds a control
-    character, a character of SCRIPTS or one above U+FFFF (_Facts tells): there the only
-    whitespace may be spaces and characters outside ASCII (`known` is false on a string with
-    one: the regexes answer), and no character separates words but whitespace. So a WORD is a
-    token (between spaces) holding a letter or digit, ODD_SPACING finds an empty token or one
-    without, and CAP a token starting upper-case. Each character's class: ASCII by its byte,
-    the others by _char_classes at their first byte."""
-    n = len(rows)
-    out = _Words(
-        np.zeros(n, dtype=bool),
-        np.zeros(n, dtype=bool),
-        np.zeros(n, dtype=np.int64),
-        np.zeros(n, dtype=np.int64),
-    )
-    if not rows.any():
-        return out
-    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
-    table = _char_classes()
-    # per byte (and one past the end): 1 a token's end (a space, a string's first byte), 2 a
-    # letter or digit, 4 a character's first byte outside ASCII, not looked up yet
-    state = np.empty(len(u.data) + 1, dtype=np.uint8)
-    state[-1] = 1
-    parts = []
-    for i0, i1, o0, o1 in u.blocks():
-        *part, open_ = _block_words(u.data[o0:o1], u.start[i0:i1] - o0, table, state[o0:o1])
-        parts.append((*part, open_ + o0))
-    known, simple, tokens, upper, open_ = (np.concatenate(c) for c in zip(*parts, strict=True))
-    tokens = tokens.astype(np.int64)
-    upper = upper.astype(np.int64)
-    # the tokens that do not start with a letter or digit, followed byte by byte (a
-    # continuation byte is neither; a character's first byte outside ASCII is looked up when
-    # reached) to a letter or digit or to the token's end; one still open after MAX_STEPS
-    # bytes leaves its string to the regexes
-    pos = open_
-    bare = []
-    for _ in range(MAX_STEPS):
-        if not len(pos):
-            break
-        pos += 1
-        at = state[pos]
-        look = at == 4
-        if look.any():
-            at[look] = ((_classes_at(u.data, pos[look], table) & _LN) != 0) * _U8(2)
-        bare.append(pos[at == 1] - 1)
-        pos = pos[at == 0]
-    if len(pos):
-        known[np.searchsorted(u.start, pos, "right") - 1] = False
-    if bare:
-        # tokens without a letter or digit, per string
-        without = np.bincount(
-            np.searchsorted(u.start, np.concatenate(bare), "right") - 1, minlength=len(tokens)
-        )
-        simple &= without == 0
-        tokens -= without
-    for o, col in zip(out, (known, simple, tokens, upper), strict=True):
-        o[rows] = col
-    return out
-
-
-def _block_words(
-    d: np.ndarray, starts: np.ndarray, table: np.ndarray, state: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Per string starting at `starts` in the UTF-8 bytes `d` (see _spaced_words): `known` as
-    far as its characters tell, no empty token, tokens, capitalised tokens; the bytes starting
-    a token without a letter or digit first (positions in `d`); and `state` of `d`'s bytes."""
-    size = len(d)
-    sp = d == 32
-    # a token starts at a byte other than a space, first in its string or after a space
-    tok = np.empty(size, dtype=bool)
-    tok[1:] = sp[:-1]
-    tok[starts] = True
-    tok &= ~sp
-    # letters and digits, capitals: ASCII by the byte; a token's first character outside ASCII
-    # by its class (continuation bytes are neither)
-    ln = ((d | _U8(32)) - _U8(97)) < 26
-    ln |= (d - _U8(48)) < 10
-    up = (d - _U8(65)) < 26
-    high = d >= 0xC0
-    first = np.flatnonzero(high & tok)
-    if len(first):
-        cls = _classes_at(d, first, table)
-        ln[first] = (cls & _LN) != 0
-        up[first] = (cls & _LU) != 0
-    # a block of at most 65535 bytes counts in 16 bits
-    dtype = np.uint16 if size <= 0xFFFF else np.int64
-    tokens = np.add.reduceat(tok.view(np.uint8), starts, dtype=dtype)
-    up &= tok
-    upper = np.add.reduceat(up.view(np.uint8), starts, dtype=dtype)
-    tok &= ~ln
-    open_ = np.flatnonzero(tok)
-    # (a space is neither letter nor a high byte: the sum is one of the states)
-    np.multiply(high, _U8(4), out=state)
-    state += ln
-    state += ln
-    state += sp
-    state[starts] = 1
-    # an empty token: two spaces in a row, or a space first or last
-    pair = np.zeros(size, dtype=bool)
-    pair[:-1] = sp[:-1] & sp[1:]
-    ends = np.append(starts[1:], size)
-    simple = ~(np.logical_or.reduceat(pair, starts) | sp[starts] | sp[ends - 1])
-    # whitespace outside ASCII: the regexes answer
-    return ~_unicode_spaces(d, starts), simple, tokens, upper, open_
-
-
-# bytes _spaced_words follows a token that does not start with a letter or digit
-MAX_STEPS = 12
-
-
-def _classes_at(d: np.ndarray, lead: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """_char_classes of the characters (two or three bytes long) whose first bytes are at `lead`
-    in the UTF-8 bytes `d` (a character's bytes are all in `d`: only the third byte of a
-    two-byte character last in `d` would be past its end)."""
-    b0 = d[lead]
-    cp = (b0 & _U8(0x1F)).astype(np.uint16) << 6
-    cp |= d[lead + 1] & _U8(0x3F)
-    three = b0 >= 0xE0
-    if three.any():
-        cp[three] <<= 6
-        cp[three] |= np.take(d, lead[three] + 2, mode="clip") & _U8(0x3F)
-    return table[cp]
-
-
 def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any) -> Any:
     """`exprs` (over pl.col(strings.name)) on the rows of `strings` where `rows` holds, `fill`
     elsewhere, as numpy arrays (one, or a list for a list of expressions): a costly test runs
@@ -1231,7 +1054,9 @@ def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fi
     if rows.any():
         # (a filter by mask costs a fifth of a gather by index)
         part = strings.filter(pl.Series(rows, dtype=pl.Boolean)).to_frame()
-        part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+        # (select_seq: on this thread, whose regex cache keeps the rule's patterns; a select of
+        # several expressions runs them on polars' pool, whose cache every rule shares)
+        part = part.select_seq(e.alias(f"_{i}") for i, e in enumerate(exprs))
         for o, col in zip(out, part.iter_columns(), strict=True):
             o[rows] = col.to_numpy()
     return out if many else out[0]
