@@ -50,6 +50,8 @@ _TINY = r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]{1,2}"
 WIDGET = rf"^{_TINY}(?:\s+{_TINY}){{0,7}}$"
 # a widget on a line with single spaces only: 8 tokens of 2 characters and 7 spaces
 WIDGET_MAX_BYTES = 8 * 2 + 7
+# ... and at most 8 tokens of 2 characters in all
+WIDGET_MAX_CHARS = 8 * 2
 # Editor and reporter tags at the end of Indonesian/Malay news: "(esn)", "(ant/dn)", "(*)".
 # ("{1,12}" is checked apart, by EDITOR_TAG_MAX_CHARS: twelve copies of the Unicode \w class made
 # the regex cost 4 ms to compile, paid in every batch; see _features)
@@ -632,10 +634,14 @@ class BoilerplateLines(Rule):
         # a widget has at most 8 tokens of at most 2 characters: on a simple ASCII line (single
         # spaces), at most WIDGET_MAX_BYTES bytes
         rows = short & (non_ascii | ~simple | (u.size <= WIDGET_MAX_BYTES))
+        # ... and at most 16 characters outside its whitespace: on an ASCII line without
+        # control characters (whose only whitespace is spaces), bytes - spaces
+        rows &= non_ascii | f.controls | (u.size - f.spaces <= WIDGET_MAX_CHARS)
         widget = _on(text, rows, s.str.contains(WIDGET), False)
         # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
-        # letter of an ASCII one
-        rows = (w <= 7) & (non_ascii | _BYLINE_FIRST[first])
+        # two letters of an ASCII one
+        second = u.data[np.minimum(u.start + 1, len(u.data) - 1)] if n else first
+        rows = (w <= 7) & (non_ascii | (_BYLINE_START[first, second] & (u.size >= 2)))
         byline = _on(text, rows, s.str.contains(BYLINE), False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
         rows = short & (first == 40) & (last == 41)
@@ -653,7 +659,9 @@ class BoilerplateLines(Rule):
         # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
         rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
         datetime = _on(text, rows, s.str.contains(DATETIME), False)
-        rows = ~terminal
+        # a separator is a token (after whitespace) of characters that are no letter or digit:
+        # on an ASCII line, one after a control character or an odd start (_Facts)
+        rows = ~terminal & (non_ascii | f.controls | f.odd_start)
         link_list = _on(text, rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False)
         hard = {
             "phrase": phrase,
@@ -1086,8 +1094,13 @@ def _byte_table(chars: str) -> np.ndarray:
 # the ASCII characters of TERMINAL's class, and the closing characters after an ELLIPSIS
 _TERMINAL_ASCII = _byte_table(".!?\"')]")
 _ELLIPSIS_CLOSERS_ASCII = _byte_table("\"')]")
-# the ASCII first letters of BYLINE_WORDS, either case
-_BYLINE_FIRST = _byte_table("".join(w[0] + w[0].upper() for w in BYLINE_WORDS if w.isascii()))
+# the ASCII first two letters of BYLINE_WORDS, either case, as [first byte, second byte]
+_BYLINE_START = np.zeros((256, 256), dtype=bool)
+for _w in BYLINE_WORDS:
+    if _w.isascii():
+        for _a in {_w[0], _w[0].upper()}:
+            for _b in {_w[1], _w[1].upper()}:
+                _BYLINE_START[ord(_a), ord(_b)] = True
 
 
 @lru_cache(maxsize=32)
