@@ -545,9 +545,13 @@ class BoilerplateLines(Rule):
         # Words. On a line whose spaces are single and separate tokens that each hold a letter
         # or digit, without CJK (most lines), WORD matches once per token: the words are the
         # spaces + 1 (`simple`: ODD_SPACING finds nothing). An ASCII line whose whitespace is
-        # single spaces between tokens that start with a letter or digit is simple; the regex
-        # decides on the others, and WORD counts the words of the lines that are not simple.
-        rows = non_ascii | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
+        # single spaces between tokens that start with a letter or digit is simple, and so is a
+        # line with characters outside ASCII when none starts a token (`plain`) and none is
+        # whitespace or of SCRIPTS (CJK); the regex decides on the others, and WORD counts the
+        # words of the lines that are not simple.
+        plain = non_ascii & ~(f.odd_start | f.controls | f.script_lead | _WHITESPACE_ASCII[last])
+        plain[plain] = ~_unicode_spaces_of(text, plain)
+        rows = (non_ascii & ~plain) | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
         simple = ~rows
         simple[rows] = ~_on(text, rows, s.str.contains(ODD_SPACING), False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
@@ -578,9 +582,10 @@ class BoilerplateLines(Rule):
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
         # shorter line is short anyway), so it is counted only there; on an ASCII line, CAP
-        # matches at each A-Z first or after a space (its only whitespace without controls)
+        # matches at each A-Z first or after a space (its only whitespace without controls),
+        # and so it does on a plain line (every token starts with an ASCII letter or digit)
         cap_rows = w >= p.short_max_words
-        rows = cap_rows & (non_ascii | f.controls)
+        rows = cap_rows & ((non_ascii & ~plain) | f.controls)
         upper = np.where(cap_rows & ~rows, f.upper_starts, 0).astype(np.int64)
         upper[rows] = _on(text, rows, s.str.count_matches(CAP), 0)[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -623,13 +628,18 @@ class BoilerplateLines(Rule):
             is_recurring = _on(
                 low, rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known), False
             )
-            digits = lowered.str.replace_all(r"[0-9]", "0")
-            is_recurring |= _on(
-                low, rows & simple & f.digits, digits.hash(seed=HASH_SEED).is_in(known), False
-            )
-            is_recurring |= _on(
-                low, rows & ~simple, _fold(lowered).hash(seed=HASH_SEED).is_in(known), False
-            )
+            # the others: digits to 0 in numpy (the regex's [0-9] are the bytes 0x30-0x39 of
+            # UTF-8, each a character of its own), then the whitespace fold where it may find
+            # something (_fold's order)
+            folded = rows & (f.digits | ~simple)
+            if folded.any():
+                keys = _digits_to_zero(low.filter(pl.Series(folded, dtype=pl.Boolean)))
+                spaced = ~simple[folded]
+                if spaced.any():
+                    some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
+                    some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()
+                    keys = keys.scatter(np.flatnonzero(spaced), some)
+                is_recurring[folded] = keys.hash(seed=HASH_SEED).is_in(known).to_numpy()
         short = w <= SHORT_REASONS_MAX_WORDS
         # a widget has at most 8 tokens of at most 2 characters: on a simple ASCII line (single
         # spaces), at most WIDGET_MAX_BYTES bytes
@@ -1222,6 +1232,35 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
     hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
     out[np.searchsorted(starts, lead[hit], "right") - 1] = True
     return out
+
+
+def _digits_to_zero(strings: pl.Series) -> pl.Series:
+    """strings.str.replace_all("[0-9]", "0") (non-empty strings), in numpy a block at a time."""
+    u = _Utf8(strings)
+    out = np.empty(len(u.data), dtype=np.uint8)
+    first = int(u.offsets[0]) if len(u.offsets) else 0
+    out[:first] = 0  # (bytes before the first string: none of them)
+    for _, _, o0, o1 in u.blocks():
+        d = u.data[o0:o1]
+        t = d - _U8(48)
+        t *= t < 10  # a digit's value, 0 elsewhere
+        np.subtract(d, t, out=out[o0:o1])
+    return pl.Series(
+        strings.name,
+        pa.Array.from_buffers(
+            pa.large_string(), len(u.size), [None, pa.py_buffer(u.offsets), pa.py_buffer(out)]
+        ),
+    )
+
+
+def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
+    """_unicode_spaces of the strings where `rows` holds (non-empty), in their order."""
+    if not rows.any():
+        return np.zeros(0, dtype=bool)
+    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
+    return np.concatenate(
+        [_unicode_spaces(u.data[o0:o1], u.start[i0:i1] - o0) for i0, i1, o0, o1 in u.blocks()]
+    )
 
 
 def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
