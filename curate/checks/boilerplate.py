@@ -566,9 +566,13 @@ class BoilerplateLines(Rule):
         # sentence end: TERMINAL and ELLIPSIS read the line's last characters; a line ending in
         # an ASCII character is answered from its last four bytes (an ellipsis is "..." or the
         # three bytes of "…", then maybe a closing character), the others by the regexes
-        b1, b2, b3 = u.last(2), u.last(3), u.last(4)
-        ellipsis = ((last == 46) & (b1 == 46) & (b2 == 46)) | (
-            _ELLIPSIS_CLOSERS_ASCII[last]
+        # (read on the lines ending in "." or a closing character only: the others end in none)
+        at = np.flatnonzero((last == 46) | _ELLIPSIS_CLOSERS_ASCII[last])
+        b0 = last[at]
+        b1, b2, b3 = u.last(2, at), u.last(3, at), u.last(4, at)
+        ellipsis = np.zeros(n, dtype=bool)
+        ellipsis[at] = ((b0 == 46) & (b1 == 46) & (b2 == 46)) | (
+            _ELLIPSIS_CLOSERS_ASCII[b0]
             & (
                 ((b3 == 46) & (b2 == 46) & (b1 == 46))
                 | ((b3 == 0xE2) & (b2 == 0x80) & (b1 == 0xA6))
@@ -963,12 +967,16 @@ class _Utf8:
         total = int(self.offsets[-1]) if len(arr) else 0
         self.data = np.frombuffer(data, dtype=np.uint8)[:total] if total else np.zeros(0, np.uint8)
 
-    def last(self, k: int) -> np.ndarray:
-        """Per string, its k-th byte from the end (0 when it has fewer bytes)."""
+    def last(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per string (or per string of `rows`, indices), its k-th byte from the end (0 when it
+        has fewer bytes)."""
+        end, size = self.offsets[1:], self.size
+        if rows is not None:
+            end, size = end[rows], size[rows]
         if not len(self.data):
-            return np.zeros(len(self.size), dtype=np.uint8)
-        at = np.maximum(self.offsets[1:] - k, 0)
-        return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
+            return np.zeros(len(size), dtype=np.uint8)
+        at = np.maximum(end - k, 0)
+        return np.where(size >= k, self.data[at], 0).astype(np.uint8)
 
     def blocks(self) -> list[tuple[int, int, int, int]]:
         """(first string, end string, first byte, end byte) of blocks of whole strings, cut at the
