@@ -50,6 +50,8 @@ _TINY = r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]{1,2}"
 WIDGET = rf"^{_TINY}(?:\s+{_TINY}){{0,7}}$"
 # a widget on a line with single spaces only: 8 tokens of 2 characters and 7 spaces
 WIDGET_MAX_BYTES = 8 * 2 + 7
+# ... and at most 8 tokens of 2 characters in all
+WIDGET_MAX_CHARS = 8 * 2
 # Editor and reporter tags at the end of Indonesian/Malay news: "(esn)", "(ant/dn)", "(*)".
 # ("{1,12}" is checked apart, by EDITOR_TAG_MAX_CHARS: twelve copies of the Unicode \w class made
 # the regex cost 4 ms to compile, paid in every batch; see _features)
@@ -543,9 +545,13 @@ class BoilerplateLines(Rule):
         # Words. On a line whose spaces are single and separate tokens that each hold a letter
         # or digit, without CJK (most lines), WORD matches once per token: the words are the
         # spaces + 1 (`simple`: ODD_SPACING finds nothing). An ASCII line whose whitespace is
-        # single spaces between tokens that start with a letter or digit is simple; the regex
-        # decides on the others, and WORD counts the words of the lines that are not simple.
-        rows = non_ascii | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
+        # single spaces between tokens that start with a letter or digit is simple, and so is a
+        # line with characters outside ASCII when none starts a token (`plain`) and none is
+        # whitespace or of SCRIPTS (CJK); the regex decides on the others, and WORD counts the
+        # words of the lines that are not simple.
+        plain = non_ascii & ~(f.odd_start | f.controls | f.script_lead | _WHITESPACE_ASCII[last])
+        plain[plain] = ~_unicode_spaces_of(text, plain)
+        rows = (non_ascii & ~plain) | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
         simple = ~rows
         simple[rows] = ~_on(text, rows, s.str.contains(ODD_SPACING), False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
@@ -560,9 +566,13 @@ class BoilerplateLines(Rule):
         # sentence end: TERMINAL and ELLIPSIS read the line's last characters; a line ending in
         # an ASCII character is answered from its last four bytes (an ellipsis is "..." or the
         # three bytes of "…", then maybe a closing character), the others by the regexes
-        b1, b2, b3 = u.last(2), u.last(3), u.last(4)
-        ellipsis = ((last == 46) & (b1 == 46) & (b2 == 46)) | (
-            _ELLIPSIS_CLOSERS_ASCII[last]
+        # (read on the lines ending in "." or a closing character only: the others end in none)
+        at = np.flatnonzero((last == 46) | _ELLIPSIS_CLOSERS_ASCII[last])
+        b0 = last[at]
+        b1, b2, b3 = u.last(2, at), u.last(3, at), u.last(4, at)
+        ellipsis = np.zeros(n, dtype=bool)
+        ellipsis[at] = ((b0 == 46) & (b1 == 46) & (b2 == 46)) | (
+            _ELLIPSIS_CLOSERS_ASCII[b0]
             & (
                 ((b3 == 46) & (b2 == 46) & (b1 == 46))
                 | ((b3 == 0xE2) & (b2 == 0x80) & (b1 == 0xA6))
@@ -576,9 +586,10 @@ class BoilerplateLines(Rule):
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
         # shorter line is short anyway), so it is counted only there; on an ASCII line, CAP
-        # matches at each A-Z first or after a space (its only whitespace without controls)
+        # matches at each A-Z first or after a space (its only whitespace without controls),
+        # and so it does on a plain line (every token starts with an ASCII letter or digit)
         cap_rows = w >= p.short_max_words
-        rows = cap_rows & (non_ascii | f.controls)
+        rows = cap_rows & ((non_ascii & ~plain) | f.controls)
         upper = np.where(cap_rows & ~rows, f.upper_starts, 0).astype(np.int64)
         upper[rows] = _on(text, rows, s.str.count_matches(CAP), 0)[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -621,21 +632,30 @@ class BoilerplateLines(Rule):
             is_recurring = _on(
                 low, rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known), False
             )
-            digits = lowered.str.replace_all(r"[0-9]", "0")
-            is_recurring |= _on(
-                low, rows & simple & f.digits, digits.hash(seed=HASH_SEED).is_in(known), False
-            )
-            is_recurring |= _on(
-                low, rows & ~simple, _fold(lowered).hash(seed=HASH_SEED).is_in(known), False
-            )
+            # the others: digits to 0 in numpy (the regex's [0-9] are the bytes 0x30-0x39 of
+            # UTF-8, each a character of its own), then the whitespace fold where it may find
+            # something (_fold's order)
+            folded = rows & (f.digits | ~simple)
+            if folded.any():
+                keys = _digits_to_zero(low.filter(pl.Series(folded, dtype=pl.Boolean)))
+                spaced = ~simple[folded]
+                if spaced.any():
+                    some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
+                    some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()
+                    keys = keys.scatter(np.flatnonzero(spaced), some)
+                is_recurring[folded] = keys.hash(seed=HASH_SEED).is_in(known).to_numpy()
         short = w <= SHORT_REASONS_MAX_WORDS
         # a widget has at most 8 tokens of at most 2 characters: on a simple ASCII line (single
         # spaces), at most WIDGET_MAX_BYTES bytes
         rows = short & (non_ascii | ~simple | (u.size <= WIDGET_MAX_BYTES))
+        # ... and at most 16 characters outside its whitespace: on an ASCII line without
+        # control characters (whose only whitespace is spaces), bytes - spaces
+        rows &= non_ascii | f.controls | (u.size - f.spaces <= WIDGET_MAX_CHARS)
         widget = _on(text, rows, s.str.contains(WIDGET), False)
         # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
-        # letter of an ASCII one
-        rows = (w <= 7) & (non_ascii | _BYLINE_FIRST[first])
+        # two letters of an ASCII one
+        second = u.data[np.minimum(u.start + 1, len(u.data) - 1)] if n else first
+        rows = (w <= 7) & (non_ascii | (_BYLINE_START[first, second] & (u.size >= 2)))
         byline = _on(text, rows, s.str.contains(BYLINE), False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
         rows = short & (first == 40) & (last == 41)
@@ -653,7 +673,9 @@ class BoilerplateLines(Rule):
         # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
         rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
         datetime = _on(text, rows, s.str.contains(DATETIME), False)
-        rows = ~terminal
+        # a separator is a token (after whitespace) of characters that are no letter or digit:
+        # on an ASCII line, one after a control character or an odd start (_Facts)
+        rows = ~terminal & (non_ascii | f.controls | f.odd_start)
         link_list = _on(text, rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False)
         hard = {
             "phrase": phrase,
@@ -945,12 +967,16 @@ class _Utf8:
         total = int(self.offsets[-1]) if len(arr) else 0
         self.data = np.frombuffer(data, dtype=np.uint8)[:total] if total else np.zeros(0, np.uint8)
 
-    def last(self, k: int) -> np.ndarray:
-        """Per string, its k-th byte from the end (0 when it has fewer bytes)."""
+    def last(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per string (or per string of `rows`, indices), its k-th byte from the end (0 when it
+        has fewer bytes)."""
+        end, size = self.offsets[1:], self.size
+        if rows is not None:
+            end, size = end[rows], size[rows]
         if not len(self.data):
-            return np.zeros(len(self.size), dtype=np.uint8)
-        at = np.maximum(self.offsets[1:] - k, 0)
-        return np.where(self.size >= k, self.data[at], 0).astype(np.uint8)
+            return np.zeros(len(size), dtype=np.uint8)
+        at = np.maximum(end - k, 0)
+        return np.where(size >= k, self.data[at], 0).astype(np.uint8)
 
     def blocks(self) -> list[tuple[int, int, int, int]]:
         """(first string, end string, first byte, end byte) of blocks of whole strings, cut at the
@@ -1054,7 +1080,9 @@ def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fi
     if rows.any():
         # (a filter by mask costs a fifth of a gather by index)
         part = strings.filter(pl.Series(rows, dtype=pl.Boolean)).to_frame()
-        part = part.select(e.alias(f"_{i}") for i, e in enumerate(exprs))
+        # (select_seq: on this thread, whose regex cache keeps the rule's patterns; a select of
+        # several expressions runs them on polars' pool, whose cache every rule shares)
+        part = part.select_seq(e.alias(f"_{i}") for i, e in enumerate(exprs))
         for o, col in zip(out, part.iter_columns(), strict=True):
             o[rows] = col.to_numpy()
     return out if many else out[0]
@@ -1084,8 +1112,13 @@ def _byte_table(chars: str) -> np.ndarray:
 # the ASCII characters of TERMINAL's class, and the closing characters after an ELLIPSIS
 _TERMINAL_ASCII = _byte_table(".!?\"')]")
 _ELLIPSIS_CLOSERS_ASCII = _byte_table("\"')]")
-# the ASCII first letters of BYLINE_WORDS, either case
-_BYLINE_FIRST = _byte_table("".join(w[0] + w[0].upper() for w in BYLINE_WORDS if w.isascii()))
+# the ASCII first two letters of BYLINE_WORDS, either case, as [first byte, second byte]
+_BYLINE_START = np.zeros((256, 256), dtype=bool)
+for _w in BYLINE_WORDS:
+    if _w.isascii():
+        for _a in {_w[0], _w[0].upper()}:
+            for _b in {_w[1], _w[1].upper()}:
+                _BYLINE_START[ord(_a), ord(_b)] = True
 
 
 @lru_cache(maxsize=32)
@@ -1194,10 +1227,11 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
     lead = np.flatnonzero((d == 0xC2) | ((d - _U8(0xE1)) < 3))
     if not len(lead):
         return out
-    last = len(d) - 1
+    # (valid UTF-8: a lead byte's next byte is in its string; only a two-byte character's
+    # third byte may be past the end)
     b0 = d[lead]
-    b1 = d[np.minimum(lead + 1, last)]
-    b2 = d[np.minimum(lead + 2, last)]
+    b1 = d[lead + 1]
+    b2 = np.take(d, lead + 2, mode="clip")
     hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
     hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
     e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
@@ -1206,6 +1240,35 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
     hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
     out[np.searchsorted(starts, lead[hit], "right") - 1] = True
     return out
+
+
+def _digits_to_zero(strings: pl.Series) -> pl.Series:
+    """strings.str.replace_all("[0-9]", "0") (non-empty strings), in numpy a block at a time."""
+    u = _Utf8(strings)
+    out = np.empty(len(u.data), dtype=np.uint8)
+    first = int(u.offsets[0]) if len(u.offsets) else 0
+    out[:first] = 0  # (bytes before the first string: none of them)
+    for _, _, o0, o1 in u.blocks():
+        d = u.data[o0:o1]
+        t = d - _U8(48)
+        t *= t < 10  # a digit's value, 0 elsewhere
+        np.subtract(d, t, out=out[o0:o1])
+    return pl.Series(
+        strings.name,
+        pa.Array.from_buffers(
+            pa.large_string(), len(u.size), [None, pa.py_buffer(u.offsets), pa.py_buffer(out)]
+        ),
+    )
+
+
+def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
+    """_unicode_spaces of the strings where `rows` holds (non-empty), in their order."""
+    if not rows.any():
+        return np.zeros(0, dtype=bool)
+    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
+    return np.concatenate(
+        [_unicode_spaces(u.data[o0:o1], u.start[i0:i1] - o0) for i0, i1, o0, o1 in u.blocks()]
+    )
 
 
 def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:

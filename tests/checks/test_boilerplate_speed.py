@@ -638,13 +638,29 @@ def test_ascii_byte_tables_match_the_regexes():
         line = pl.Series(["ab" + ch])
         assert bp._TERMINAL_ASCII[c] == line.str.contains(bp.TERMINAL).item(), ch
         assert bp._WHITESPACE_ASCII[c] == pl.Series([ch]).str.contains(r"^\s$").item(), ch
-        for word in bp.BYLINE_WORDS:
-            # a byline's first character: only the first letters of the words, in either case
-            starts = pl.Series([ch + word[1:] + " Jane"]).str.contains(bp.BYLINE).item()
-            assert not starts or bp._BYLINE_FIRST[c], (ch, word)
     for closer in "\"')]":
         assert pl.Series(["ab..." + closer]).str.contains(bp.ELLIPSIS).item()
         assert bp._ELLIPSIS_CLOSERS_ASCII[ord(closer)]
+
+
+def test_byline_start_table_holds_every_ascii_start_of_a_byline():
+    # a byline's first two characters, when ASCII: only the first two letters of the words, in
+    # either case (and every such pair is one)
+    pairs = [(a, b) for a in range(1, 128) for b in range(1, 128)]
+    lines, at = [], []
+    for a, b in pairs:
+        for word in bp.BYLINE_WORDS:
+            for rest in (word[2:], ""):
+                lines.append(chr(a) + chr(b) + rest + " Jane")
+                at.append((a, b))
+    hit = pl.Series(lines).str.contains(bp.BYLINE).to_numpy()
+    found = {at[i] for i in np.flatnonzero(hit)}
+    table = {(a, b) for a, b in pairs if bp._BYLINE_START[a, b]}
+    assert found == table
+    names = ["Jane Doe", "Budi Santoso", "Jean-Luc Picard", "jane doe"]
+    heads = ["By", "by:", "BY", "Oleh:", "Von", "PAR", "Door", "por", "Bye", "Автор:", "от", "B"]
+    lines = [f"{h} {x}" for h in heads for x in names] + ["By", "B", "by "]
+    _assert_features_match(_rule(), sorted({x.strip() for x in lines}), None)
 
 
 def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
