@@ -172,7 +172,12 @@ class LineTokens:
         on " ": the number of matches of a pattern that never spans a space, from one search of
         each distinct string.
         """
-        per_line = self.per_distinct_line(piece_counts)
+        return self.group_sums(self.per_distinct_line(piece_counts), group_of_line, n_groups)
+
+    def group_sums(
+        self, per_line: dict[str, np.ndarray], group_of_line: np.ndarray, n_groups: int
+    ) -> dict[str, np.ndarray]:
+        """`per_group` of counts already summed per distinct line (`per_distinct_line`)."""
         group = group_of_line.astype(np.int64)
         names = list(per_line)
         if len(group) and np.all(group[1:] >= group[:-1]):
@@ -329,6 +334,13 @@ class LineTokens:
         return out
 
     @functools.cached_property
+    def ascii_lower_bytes(self) -> bytes:
+        """The UTF-8 bytes of the vocabulary's strings one after the other, ASCII letters
+        lower-cased (`bytes.lower`): a lower-case ASCII string a token holds in any ASCII case
+        is found in them (and maybe across two strings: a search here can only say "maybe")."""
+        return _utf8(self.vocab.get_column("tok"))[1].tobytes().lower()
+
+    @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
         """Per distinct line: how many of the first `kept` tokens (those in line order) are its
         (computed once: the counts per line read them)."""
@@ -470,26 +482,35 @@ def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     last byte (0 for ""), read with numpy from the Arrow buffers: one pass over the bytes instead
     of a regex search per property (a string with _NON_ASCII set is judged by the regexes)."""
     n = len(strings)
+    off, data = _utf8(strings)
+    any_ = np.zeros(n, dtype=np.uint8)
+    first = np.zeros(n, dtype=np.uint8)
+    last = np.zeros(n, dtype=np.uint8)
+    if not len(data):
+        return any_, first, last
+    cls = np.take(_byte_table(), data)
+    start = off[:-1]
+    full = np.flatnonzero(off[1:] > start)
+    # a segment of reduceat runs to the next index given: the empty strings between add nothing
+    any_[full] = np.bitwise_or.reduceat(cls, start[full])
+    first[full] = cls[start[full]]
+    last[full] = cls[off[1:][full] - 1]
+    return any_, first, last
+
+
+def _utf8(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of `strings` read from their Arrow buffers: string i is
+    bytes[offsets[i] : offsets[i + 1]] (int64 offsets from 0, uint8 bytes, no copy of them)."""
     arr = strings.to_arrow()
     if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - a rechunked series has one chunk
         arr = arr.combine_chunks()
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     _, off_buf, data_buf = arr.buffers()
-    off = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    any_ = np.zeros(n, dtype=np.uint8)
-    first = np.zeros(n, dtype=np.uint8)
-    last = np.zeros(n, dtype=np.uint8)
-    if n == 0 or off[-1] == off[0]:
-        return any_, first, last
-    cls = np.take(_byte_table(), np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]])
-    start = off[:-1] - off[0]
-    full = np.flatnonzero(off[1:] > off[:-1])
-    # a segment of reduceat runs to the next index given: the empty strings between add nothing
-    any_[full] = np.bitwise_or.reduceat(cls, start[full])
-    first[full] = cls[start[full]]
-    last[full] = cls[off[1:][full] - off[0] - 1]
-    return any_, first, last
+    off = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
+    if data_buf is None or off[-1] == off[0]:
+        return off - off[0], np.zeros(0, dtype=np.uint8)
+    return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
 
 
 def _vocab_properties(
@@ -639,12 +660,59 @@ def wanted_later(batch: Batch) -> bool:
 
 def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """(each value's code, the distinct values): codes 0..k-1 numbered in order of first
-    appearance, as a dictionary encoding (no nulls in `values`). Arrow's hash encoding of the
-    string views costs half a polars categorical cast (which also needs its categories read
-    back from the first occurrences)."""
+    appearance, as a dictionary encoding (no nulls in `values`). A hash table in numpy over
+    polars' 64-bit hashes of the values (`_hash_encode`), a third cheaper than Arrow's hash
+    encoding of the strings (`_plain_encode`), which answers when two distinct values share a
+    hash (the result is checked against the values)."""
+    if len(values):
+        found = _hash_encode(values, values.hash().to_numpy())
+        if found is not None:
+            return found
+    return _plain_encode(values)
+
+
+def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """`_encode` by Arrow's dictionary encoding of the string views (which costs half a polars
+    categorical cast, which also needs its categories read back from the first occurrences)."""
     enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
+
+
+def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Series] | None:
+    """`_encode` of `values` (at least one) by their hashes `h` (uint64), or None when two
+    distinct values share a hash. An open-addressing table of at least twice as many slots as
+    values, filled by whole arrays (one scatter per round of linear probing): each value's
+    representative is the first value of its hash (written in reverse order, the last write to
+    a slot wins), and its code the rank of that first occurrence. Every value is compared with
+    its representative's string, so a hash shared by distinct values cannot merge them."""
+    n = len(values)
+    bits = max(4, (n - 1).bit_length() + 1)
+    size = 1 << bits
+    table = np.full(size, -1, dtype=np.int32)
+    slot = (h >> np.uint64(64 - bits)).astype(np.int32)
+    table[slot[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int32)
+    rep = table[slot]
+    pending = np.flatnonzero(h[rep] != h)
+    while len(pending):
+        # (the values of one hash share their slots: they move on together, and the first of
+        # them claims a free slot)
+        s = (slot[pending] + 1) & (size - 1)
+        slot[pending] = s
+        free = pending[table[s] < 0][::-1]
+        table[slot[free]] = free
+        owner = table[s]
+        same = h[owner] == h[pending]
+        rep[pending[same]] = owner[same]
+        pending = pending[~same]
+    first = rep == np.arange(n, dtype=np.int32)
+    rank = np.cumsum(first, dtype=np.int32)
+    rank -= 1
+    code = rank[rep].view(np.uint32)
+    vocab = values.gather(np.flatnonzero(first))
+    if not (vocab.gather(code) == values).all():
+        return None
+    return code, vocab
 
 
 def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:

@@ -17,6 +17,7 @@ from curate.checks.quality import (
     SENTENCE,
     _bit_count,
     _distinct,
+    _in_vocabulary,
     _javascript_lines,
     _lorem_ipsum,
     _lower_contains,
@@ -675,6 +676,36 @@ def test_line_tests_without_a_regex_or_with_a_prefilter_equal_the_plain_ones():
     words.batch_line_tokens(none)
     assert not _javascript_lines(none).any()
     assert _lorem_ipsum(_distinct(none)[0], words.batch_line_tokens(none)).sum() == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                ["JavaScript", "javascrİpt", "LOREM", "Lorem", "ipsum", "IPſUM", "lorem", "Java"]
+                + ["script", "x", " ", "  ", "\n", "\t", ".", "(", "的", "\u212a", "\u0307"]
+            ),
+            max_size=12,
+        ).map("".join),
+        max_size=6,
+    )
+)
+def test_needle_in_the_vocabulary_is_never_missed(texts):
+    # the vocabulary's bytes searched at once may say "maybe" wrongly, never "no" wrongly; the
+    # counts per line it gates equal the plain ones
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    tokens = words.batch_line_tokens(batch)
+    vocab = tokens.vocab.get_column("tok")
+    for needle in ("javascript", "lorem", "ipsum"):
+        held = vocab.str.contains_any([needle], ascii_case_insensitive=True).any()
+        assert _in_vocabulary(tokens, needle) or not held
+    distinct = _distinct(batch)[0]
+    assert _lorem_ipsum(distinct, tokens).to_list() == (
+        distinct.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).to_list()
+    )
+    plain_js = distinct.str.to_lowercase().str.contains("javascript", literal=True)
+    assert _javascript_lines(batch).to_list() == plain_js.gather(_distinct(batch)[1]).to_list()
 
 
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
