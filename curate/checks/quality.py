@@ -405,18 +405,18 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
 
     def compute() -> np.ndarray:
         lt = _line_tokens(batch)
-        wanted = pl.DataFrame(
-            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
-        )
-        # the stop word of each distinct token (-1: none), matched on the vocabulary only
-        ids = (
-            lt.vocab.select("low")
-            .join(wanted, on="low", how="left", maintain_order="left")
-            .get_column("id")
-            .fill_null(-1)
-            .to_numpy()
-            .astype(np.int64)
-        )
+        # the stop word of each distinct token (-1: none), matched on the vocabulary only: the
+        # few tokens that are one found first (a set probe), then numbered
+        wanted = pl.Series("low", list(words), dtype=pl.String)
+        low = lt.vocab.get_column("low")
+        ids = np.full(len(low), -1, dtype=np.int64)
+        hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
+        if len(hit):
+            ids[hit] = (
+                low.gather(hit)
+                .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int64)
+                .to_numpy()
+            )
         tok_id = np.take(ids, lt.code)
         found = np.flatnonzero(tok_id >= 0)
         # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
@@ -487,35 +487,59 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
     Every character but whitespace is in exactly one token, so the batch's distinct tokens
     answer, far cheaper than any search over every text."""
     lt = _line_tokens(batch)
-    vocab = lt.vocab.get_column("tok")
 
-    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # the distinct tokens holding a first character of any such language (a few, if any),
-        # and where they occur: (vocabulary rows, their code and line per occurrence)
-        lists = stop_words()
-        chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
-        if all(not c.isascii() for c in chars):
+        # the languages whose first characters each holds (bits, `_first_chars`), and where
+        # they occur: (vocabulary rows, their languages, their code and line per occurrence).
+        # One search of the vocabulary for every language: the characters found in each token
+        # (each occurrence of one of these single characters is a match of its own) say which
+        # languages' first characters it holds
+        chars, langs, ascii_free = _first_chars()
+        vocab = lt.vocab.get_column("tok")
+        if ascii_free:
             # (an ASCII token holds none of them: only the others are searched)
             other = np.flatnonzero(
                 (vocab.str.len_bytes() != lt.vocab.get_column("chars")).to_numpy()
             )
-            rare = np.zeros(len(vocab), dtype=bool)
-            rare[other] = vocab.gather(other).str.contains_any(chars).to_numpy()
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
-            rare = vocab.str.contains_any(chars).to_numpy()
-        rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
+            other = np.arange(len(vocab))
+        found = vocab.gather(other).str.extract_many(chars)
+        n_found = found.list.len().to_numpy()
+        held = n_found > 0
+        rare = other[held]
+        bits = np.zeros(len(rare), dtype=np.uint8)
+        if len(rare):
+            lang = found.explode().drop_nulls().replace_strict(chars, langs, return_dtype=pl.UInt8)
+            np.bitwise_or.at(bits, np.repeat(np.arange(len(rare)), n_found[held]), lang.to_numpy())
+        is_rare = np.zeros(len(vocab), dtype=bool)
+        is_rare[rare] = True
+        rows = np.flatnonzero(is_rare[lt.code]) if len(rare) else np.zeros(0, dtype=np.int64)
+        return rare, bits, lt.code[rows], lt.line[rows]
 
-    rare, codes, lines = batch.memo("quality_substring_candidates", candidates)
+    rare, bits, codes, lines = batch.memo("quality_substring_candidates", candidates)
     docs = np.zeros(batch.n, dtype=bool)
     if len(rare):
-        chars = sorted({w[0] for w in stop_words()[code]})
-        hit = np.zeros(len(vocab), dtype=bool)
-        hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
+        hit = np.zeros(len(lt.vocab), dtype=bool)
+        hit[rare] = (bits & np.uint8(1 << SUBSTRING_LANGUAGES.index(code))) > 0
         held = np.zeros(len(lt.distinct), dtype=bool)
         held[lines[hit[codes]]] = True
         docs[batch.doc_of_line()[held[lt.inverse]]] = True
     return docs
+
+
+@functools.cache
+def _first_chars() -> tuple[list[str], list[int], bool]:
+    """The first characters of the stop words of the languages matched by substring (sorted),
+    per character the languages whose words start with it (bit i: SUBSTRING_LANGUAGES[i]), and
+    whether none of them is ASCII: built once, not in every batch."""
+    lists = stop_words()
+    langs: dict[str, int] = {}
+    for i, code in enumerate(SUBSTRING_LANGUAGES):
+        for word in lists.get(code, ()):
+            langs[word[0]] = langs.get(word[0], 0) | (1 << i)
+    chars = sorted(langs)
+    return chars, [langs[c] for c in chars], all(not c.isascii() for c in chars)
 
 
 @functools.cache
@@ -556,7 +580,9 @@ def _stop_word_counts(
         ).to_series()
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
-    star = (key == "*").fill_null(False).to_numpy()
+    star = (
+        np.ones(batch.n, dtype=bool) if lang is None else (key == "*").fill_null(False).to_numpy()
+    )
     if not star.all():
         # keep a word only when it is on the list of the document's language ("*": any list; a
         # language matched by substring, or none, keeps none here)
@@ -575,7 +601,7 @@ def _stop_word_counts(
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:
-        use = ((key == code) | (key == "*")).fill_null(False).to_numpy()
+        use = star.copy() if star.all() else star | (key == code).fill_null(False).to_numpy()
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
