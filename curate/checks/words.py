@@ -419,7 +419,8 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
     # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
     # others (a few percent of a web batch's vocabulary)
-    classes = _byte_classes(vocab)
+    utf8 = _utf8(vocab)
+    classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     if len(other):
@@ -444,7 +445,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     return LineTokens(
         line=line,
         code=code,
-        vocab=_vocab_properties(vocab, again, classes),
+        vocab=_vocab_properties(vocab, again, classes, utf8),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
@@ -477,12 +478,15 @@ def _byte_table() -> np.ndarray:
     return table
 
 
-def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _byte_classes(
+    strings: pl.Series, utf8: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per string: the `_byte_table` bits of all its bytes OR-ed, of its first byte and of its
     last byte (0 for ""), read with numpy from the Arrow buffers: one pass over the bytes instead
-    of a regex search per property (a string with _NON_ASCII set is judged by the regexes)."""
+    of a regex search per property (a string with _NON_ASCII set is judged by the regexes).
+    `utf8`: the strings' `_utf8`, when the caller has it."""
     n = len(strings)
-    off, data = _utf8(strings)
+    off, data = _utf8(strings) if utf8 is None else utf8
     any_ = np.zeros(n, dtype=np.uint8)
     first = np.zeros(n, dtype=np.uint8)
     last = np.zeros(n, dtype=np.uint8)
@@ -514,13 +518,16 @@ def _utf8(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _vocab_properties(
-    vocab: pl.Series, again: np.ndarray, classes: tuple[np.ndarray, np.ndarray, np.ndarray]
+    vocab: pl.Series,
+    again: np.ndarray,
+    classes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    utf8: tuple[np.ndarray, np.ndarray],
 ) -> pl.DataFrame:
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
-    says whether string i holds whitespace or a character of an unspaced script and `classes`
-    are their `_byte_classes`; the strings after those are the tokens of such pieces split
-    again.
+    says whether string i holds whitespace or a character of an unspaced script, `classes` are
+    their `_byte_classes` and `utf8` their `_utf8`; the strings after those are the tokens of
+    such pieces split again.
 
     Each test runs only on the strings it can change (tests/checks/test_words.py checks the
     result against every test on every string, `_plain_vocab_properties`):
@@ -529,11 +536,14 @@ def _vocab_properties(
     - a string holding a letter holds a word character: WORD is searched in the others only;
     - an unspaced token starts with a character of an unspaced script, which a piece not split
       again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
-    - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
+    - an ASCII piece is lower-cased with its bytes, all at once (`bytes.lower`: A-Z, which is
+      what lower-casing does to ASCII), and its edge punctuation is removed from that by
       `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
-      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement (the
-      others lose their leading run, then their trailing one);
-    - only strings with a non-ASCII or an upper-case character are lower-cased.
+      \\p{P} and \\p{S}; lower-casing changes no punctuation), only where it has some at an
+      edge: that is `low`, and its length `bare_chars`;
+    - the other strings lose their leading run of punctuation, then their trailing one (EDGE_PUNCT:
+      an anchored replacement each, where the alternation, replaced everywhere, searches every
+      position: twice the time), where they have some at an edge, and are lower-cased.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -568,33 +578,32 @@ def _vocab_properties(
     rows = np.flatnonzero(maybe)
     if len(rows):
         unspaced[rows] = vocab.gather(rows).str.contains(UNSPACED_TOKEN).to_numpy()
-    bare = vocab
-    edge = np.flatnonzero(lead | trail)
+    # the ASCII pieces lower-cased by their bytes (the others' rows are overwritten below)
+    off, data = utf8
+    low = pl.Series(
+        "low",
+        pa.LargeStringArray.from_buffers(
+            n_pieces, pa.py_buffer(off), pa.py_buffer(data.tobytes().lower())
+        ),
+        dtype=pl.String,
+    )
+    if n > n_pieces:
+        low = pl.concat([low, vocab.slice(n_pieces)], rechunk=True)
+    edge = np.flatnonzero(~slow & (lead | trail))
     if len(edge):
-        strings = vocab.gather(edge)
-        ascii_ = (strings.str.len_bytes() == chars.gather(edge)).to_numpy()
-        stripped = strings.str.strip_chars(_ASCII_PUNCT)
-        other = np.flatnonzero(~ascii_)
-        if len(other):
-            stripped = stripped.scatter(
-                other,
-                # EDGE_PUNCT's two runs removed one after the other: an anchored replacement
-                # each (the alternation, replaced everywhere, searches every position; twice
-                # the time)
-                strings.gather(other)
-                .str.replace("^" + _PUNCT + "+", "")
-                .str.replace(_PUNCT + "+$", ""),
+        low = low.scatter(edge, low.gather(edge).str.strip_chars(_ASCII_PUNCT))
+    bare_chars = low.str.len_chars().to_numpy(writable=True)
+    rows = np.flatnonzero(slow)
+    if len(rows):
+        bare = vocab.gather(rows)
+        at = np.flatnonzero(lead[rows] | trail[rows])
+        if len(at):
+            bare = bare.scatter(
+                at,
+                bare.gather(at).str.replace("^" + _PUNCT + "+", "").str.replace(_PUNCT + "+$", ""),
             )
-        bare = vocab.clone().scatter(edge, stripped)
-    # lower-casing changes only a string with an upper-case ASCII letter or a non-ASCII character
-    cased = slow.copy()
-    cased[:n_pieces] |= (any_ & _UPPER) > 0
-    rows = np.flatnonzero(cased)
-    low = bare
-    if len(rows) == n:
-        low = bare.str.to_lowercase()
-    elif len(rows):
-        low = bare.clone().scatter(rows, bare.gather(rows).str.to_lowercase())
+        bare_chars[rows] = bare.str.len_chars().to_numpy()
+        low = low.scatter(rows, bare.str.to_lowercase())
     return pl.DataFrame(
         [
             vocab.alias("tok"),
@@ -604,7 +613,7 @@ def _vocab_properties(
             pl.Series("lead", lead),
             pl.Series("trail", trail),
             chars.alias("chars"),
-            bare.str.len_chars().alias("bare_chars"),
+            pl.Series("bare_chars", bare_chars, dtype=pl.UInt32),
             low.alias("low"),
         ]
     )
