@@ -236,17 +236,63 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
     A string without whitespace (every string but the pieces split again) holds a match of
     SENTENCE's first alternative only at its end, and an ASCII one none of the second (CJK full
     stops): it holds one match exactly when a sentence terminal is followed by closing
-    characters only up to its end, which an end-anchored ASCII pattern answers from the
-    string's tail (SENTENCE, unanchored, is searched through every string). The others are
-    counted with SENTENCE (tests/checks/test_quality.py checks both against it)."""
+    characters only up to its end (`_ascii_sentence_end`), which its last bytes answer: the
+    closing ones are skipped from the end, a byte a round for the strings still in a run of
+    them (a run longer than a few bytes is left to the end-anchored pattern), and the byte
+    before them is a terminal or not. The others are counted with SENTENCE
+    (tests/checks/test_quality.py checks both against it)."""
     tok = lt.vocab.get_column("tok")
-    simple = (tok.str.len_bytes() == lt.vocab.get_column("chars")).to_numpy(writable=True)
+    off, data = lt.utf8
+    start, end = off[:-1], off[1:]
+    simple = end - start == lt.vocab.get_column("chars").to_numpy()
     simple[lt.split_code] = False
-    out = tok.str.contains(_ascii_sentence_end()).cast(pl.UInt32).to_numpy(writable=True)
+    out = np.zeros(len(tok), dtype=np.uint32)
+    terminal, closing = _ascii_sentence_bytes()
+    rows = np.flatnonzero(simple & (end > start))
+    pos = end[rows] - 1
+    # the strings ending in a closing character (a few) step back over their run
+    run = np.flatnonzero(closing[data[pos]])
+    for _ in range(_CLOSING_ROUNDS):
+        if not len(run):
+            break
+        pos[run] -= 1
+        # (a string of closing characters alone holds no terminal: its position stays on the
+        # string's first byte, a closing one)
+        inside = pos[run] >= start[rows[run]]
+        pos[run[~inside]] += 1
+        run = run[inside]
+        run = run[closing[data[pos[run]]]]
+    if len(run):
+        # still in a run of closing characters: the pattern answers those
+        long = rows[run]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[run] = False
+        rows, pos = rows[keep], pos[keep]
+        out[long] = tok.gather(long).str.contains(_ascii_sentence_end()).to_numpy()
+    out[rows] = terminal[data[pos]]
     other = np.flatnonzero(~simple)
     if len(other):
         out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
     return out
+
+
+# bytes of closing characters skipped from the end of a string before the pattern answers
+_CLOSING_ROUNDS = 4
+
+
+@functools.cache
+def _ascii_sentence_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Per byte value: is it an ASCII sentence terminal, an ASCII closing character (the classes
+    of `_ascii_sentence_end`, from SENTENCE's own)."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+    out = []
+    for pattern in (r"\p{Sentence_Terminal}", r"[\"'\p{Pf}\p{Pe}]"):
+        hit = np.zeros(256, dtype=bool)
+        hit[:128] = ascii_chars.str.contains(f"^{pattern}$").to_numpy()
+        out.append(hit)
+    # (skipping the closing characters first finds the terminal only if none is both)
+    assert not (out[0] & out[1]).any()
+    return out[0], out[1]
 
 
 @functools.cache
@@ -354,7 +400,7 @@ def _javascript_per_doc(batch: Batch) -> np.ndarray:
 def _lorem_ipsum(text: pl.Series, tokens: LineTokens) -> pl.Series:
     """Per line of `text` (the lines `tokens` splits): occurrences of "lorem ipsum" in any case."""
     if not _in_vocabulary(tokens, "lorem"):
-        return pl.Series(text.name, [0] * len(text), dtype=pl.UInt32)
+        return pl.Series(text.name, np.zeros(len(text), dtype=np.uint32))
     return _lower_contains(text, "lorem ipsum", count=True)
 
 
@@ -379,7 +425,7 @@ def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Se
     assert needle.isascii() and needle == needle.lower() and "k" not in needle
     assert not needle.endswith("i")
     maybe = texts.str.contains_any([needle], ascii_case_insensitive=True)
-    out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
+    out = pl.Series(texts.name, np.zeros(len(texts), dtype=np.uint32))
     if maybe.any():
         low = texts.filter(maybe).str.to_lowercase()
         hits = (

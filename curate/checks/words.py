@@ -338,7 +338,12 @@ class LineTokens:
         """The UTF-8 bytes of the vocabulary's strings one after the other, ASCII letters
         lower-cased (`bytes.lower`): a lower-case ASCII string a token holds in any ASCII case
         is found in them (and maybe across two strings: a search here can only say "maybe")."""
-        return _utf8(self.vocab.get_column("tok"))[1].tobytes().lower()
+        return self.utf8[1].tobytes().lower()
+
+    @functools.cached_property
+    def utf8(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's strings as (offsets, bytes) (`_utf8`), read once."""
+        return _utf8(self.vocab.get_column("tok"))
 
     @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
