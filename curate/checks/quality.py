@@ -143,77 +143,71 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     words = lt.per_group(batch.doc_of_line(), batch.n, ends)
     chars = batch.text.str.len_chars()
     newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
-    docs = batch.docs.select(
-        DOC,
+    # the frame at once, from numpy (a polars call per step costs more than its work here)
+    text_chars = chars.to_numpy().astype(np.int64)
+    w = {name: counts.astype(np.int64) for name, counts in words.items()}
+    tokens_punct = w["tokens"] + w["split_off"]
+    n_words = w["words"]
+    columns = [
+        batch.docs.get_column(DOC),
         pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
         pl.Series("ellipses", in_lines["ellipses"], dtype=pl.UInt32),
         pl.Series("newlines", newlines, dtype=pl.UInt32),
         chars.alias("chars"),
         pl.Series("curly_braces", in_lines["curly_braces"], dtype=pl.UInt32),
         pl.Series("lorem_ipsum", in_lines["lorem_ipsum"], dtype=pl.UInt32),
-    ).with_columns(
-        pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
-        pl.Series("tokens", words["tokens"], dtype=pl.Int64),
-        pl.Series("tokens_punct", words["tokens"] + words["split_off"], dtype=pl.Int64),
-        pl.Series("words", words["words"], dtype=pl.Int64),
-        pl.Series("letter_tokens", words["letter_tokens"], dtype=pl.Int64),
-        pl.Series("spaced_words", words["spaced_words"], dtype=pl.Int64),
-        pl.Series("spaced_word_chars", words["spaced_word_chars"], dtype=pl.Int64),
-    )
-    counts = [
-        "tokens",
-        "tokens_punct",
-        "words",
-        "letter_tokens",
-        "lines",
-        "bullet_lines",
-        "ellipsis_lines",
-        "punctuated_lines",
-        "short_lines",
-        "dup_line_chars",
-        "javascript_lines",
+        pl.Series("sentences", w["pieces"], dtype=pl.UInt32),
+        pl.Series("tokens", w["tokens"], dtype=pl.Int64),
+        pl.Series("tokens_punct", tokens_punct, dtype=pl.Int64),
+        pl.Series("words", n_words, dtype=pl.Int64),
+        pl.Series("letter_tokens", w["letter_tokens"], dtype=pl.Int64),
+        _share_series("mean_word_length", w["spaced_word_chars"], w["spaced_words"]),
     ]
-    stats = (
-        docs.with_columns(pl.Series(c, v, dtype=pl.Int64) for c, v in per_line.items())
-        .with_columns(pl.col(c).cast(pl.Int64) for c in counts)
-        .with_columns(
-            _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
+    columns += [
+        pl.Series(c, per_line[c], dtype=pl.Int64)
+        for c in (
+            "lines",
+            "bullet_lines",
+            "ellipsis_lines",
+            "punctuated_lines",
+            "short_lines",
+            "dup_line_chars",
+            "javascript_lines",
         )
-    )
-    stats = stats.select(
-        DOC,
-        "hashes",
-        "ellipses",
-        "newlines",
-        "chars",
-        "curly_braces",
-        "lorem_ipsum",
-        "sentences",
-        "tokens",
-        "tokens_punct",
-        "words",
-        "letter_tokens",
-        "mean_word_length",
-        *counts[4:],
-    )
-    stats = stats.with_columns(
-        _share(pl.col("hashes"), pl.col("words")).alias("hash_ratio"),
-        _share(pl.col("ellipses"), pl.col("words")).alias("ellipsis_ratio"),
-        _share(pl.col("letter_tokens"), pl.col("tokens")).alias("alpha_words_share"),
-        _share(pl.col("letter_tokens"), pl.col("tokens_punct")).alias("alpha_words_share_punct"),
-        _share(pl.col("bullet_lines"), pl.col("lines")).alias("bullet_lines_share"),
-        _share(pl.col("ellipsis_lines"), pl.col("lines")).alias("ellipsis_lines_share"),
-        _share(pl.col("punctuated_lines"), pl.col("lines")).alias("punctuated_lines_share"),
-        _share(pl.col("short_lines"), pl.col("lines")).alias("short_lines_share"),
+    ]
+    lines = per_line["lines"]
+    hash_ratio = _share_series("hash_ratio", in_lines["hashes"], n_words)
+    ellipsis_ratio = _share_series("ellipsis_ratio", in_lines["ellipses"], n_words)
+    columns += [
+        hash_ratio,
+        ellipsis_ratio,
+        _share_series("alpha_words_share", w["letter_tokens"], w["tokens"]),
+        _share_series("alpha_words_share_punct", w["letter_tokens"], tokens_punct),
+        _share_series("bullet_lines_share", per_line["bullet_lines"], lines),
+        _share_series("ellipsis_lines_share", per_line["ellipsis_lines"], lines),
+        _share_series("punctuated_lines_share", per_line["punctuated_lines"], lines),
+        _share_series("short_lines_share", per_line["short_lines"], lines),
         # FineWeb's denominator: every character except the newlines
-        _share(pl.col("dup_line_chars"), pl.col("chars") - pl.col("newlines")).alias(
-            "dup_line_chars_share"
+        _share_series("dup_line_chars_share", per_line["dup_line_chars"], text_chars - newlines),
+        _share_series("newline_ratio", newlines, n_words),
+        # (both ratios share their denominator: null together)
+        pl.Series(
+            "symbol_ratio",
+            np.fmax(hash_ratio.to_numpy(), ellipsis_ratio.to_numpy()),
+            nan_to_null=True,
         ),
-        _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
-    ).with_columns(
-        pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
-    )
+    ]
+    stats = pl.DataFrame(columns)
     return stats
+
+
+def _share_series(name: str, num: np.ndarray, den: np.ndarray) -> pl.Series:
+    """`_share` in numpy: num / den as Float64, null where den is not positive (the integers
+    converted to float64 and divided, as polars divides them)."""
+    out = np.full(len(den), np.nan)
+    ok = den > 0
+    out[ok] = num[ok].astype(np.float64) / den[ok].astype(np.float64)
+    return pl.Series(name, out, nan_to_null=True)
 
 
 def _sums_per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:

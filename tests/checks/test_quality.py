@@ -24,6 +24,8 @@ from curate.checks.quality import (
     _newlines,
     _referenced,
     _sentence_ends,
+    _share,
+    _share_series,
     _stats,
     _stop_word_bits,
     _word_bits,
@@ -706,6 +708,22 @@ def test_needle_in_the_vocabulary_is_never_missed(texts):
     )
     plain_js = distinct.str.to_lowercase().str.contains("javascript", literal=True)
     assert _javascript_lines(batch).to_list() == plain_js.gather(_distinct(batch)[1]).to_list()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2**40), st.integers(-1, 2**40) | st.sampled_from([0, 3, 7])),
+        max_size=12,
+    )
+)
+def test_shares_from_numpy_equal_the_polars_expression(pairs):
+    num = np.array([a for a, _ in pairs], dtype=np.int64)
+    den = np.array([b for _, b in pairs], dtype=np.int64)
+    plain = pl.DataFrame({"n": num, "d": den}).select(_share(pl.col("n"), pl.col("d")))
+    fast = _share_series("s", num, den)
+    assert fast.dtype == pl.Float64
+    assert fast.to_list() == plain.to_series().to_list()
 
 
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
