@@ -539,9 +539,8 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
         vocab = lt.vocab.get_column("tok")
         if ascii_free:
             # (an ASCII token holds none of them: only the others are searched)
-            other = np.flatnonzero(
-                (vocab.str.len_bytes() != lt.vocab.get_column("chars")).to_numpy()
-            )
+            off = lt.utf8[0]
+            other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
             other = np.arange(len(vocab))
         found = vocab.gather(other).str.extract_many(chars)
