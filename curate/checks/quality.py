@@ -139,8 +139,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
-    ends = _sentence_ends(lt)
-    words = lt.per_group(batch.doc_of_line(), batch.n, ends)
+    words = lt.group_sums(_line_counts(batch), batch.doc_of_line(), batch.n)
     chars = batch.text.str.len_chars()
     newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
     # the frame at once, from numpy (a polars call per step costs more than its work here)
@@ -208,6 +207,19 @@ def _share_series(name: str, num: np.ndarray, den: np.ndarray) -> pl.Series:
     ok = den > 0
     out[ok] = num[ok].astype(np.float64) / den[ok].astype(np.float64)
     return pl.Series(name, out, nan_to_null=True)
+
+
+def _line_counts(batch: Batch) -> dict[str, np.ndarray]:
+    """`LineTokens.per_distinct_line` of the batch's tokens with the sentences of each piece
+    (`_sentence_ends`): once per batch, shared by the statistics and unterminated-lines (which
+    reads the words), and kept across strips (counts per distinct line: a strip changes which
+    lines refer to them, not their tokens)."""
+
+    def compute() -> dict[str, np.ndarray]:
+        lt = _line_tokens(batch)
+        return lt.per_distinct_line(_sentence_ends(lt))
+
+    return batch.memo("quality_line_counts", compute, after_strip=lambda counts, _: counts)
 
 
 def _sums_per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
@@ -1244,7 +1256,12 @@ class UnterminatedLines(_QualityRule):
         # once per distinct line some line refers to, then per line and per document
         lt = _line_tokens(batch)
         _, inverse, rows = _referenced(batch)
-        words = lt.words_per_distinct_line()
+        # the words per distinct line: with the statistics' other counts when a rule after this
+        # one reads them (one pass over the tokens for both), else alone
+        if any(isinstance(r, _QualityRule) and r.reads_line_tokens for r in batch.later):
+            words = _line_counts(batch)["words"]
+        else:
+            words = lt.words_per_distinct_line()
         long = lt.long_tokens_per_distinct_line(p.max_word_chars)
         if rows is not None:
             words, long = words[rows], long[rows]

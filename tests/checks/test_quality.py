@@ -726,6 +726,36 @@ def test_shares_from_numpy_equal_the_polars_expression(pairs):
     assert fast.to_list() == plain.to_series().to_list()
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_unterminated_lines_reading_the_shared_counts_equal_counting_its_words_alone(texts):
+    # with a quality rule after it, unterminated-lines reads the words from the counts the
+    # statistics share (_line_counts); alone, it counts them itself
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {"rule": "unterminated-lines", "action": "flag", "min_words": 2},
+                {"rule": "too-few-words", "action": "flag"},
+            ],
+        }
+    )
+    rule, later = rs.build()
+    # lines whose words differ from their letter tokens or from their tokens
+    texts = [*texts, "1 2.\n- | a.\na b.\nx 1"]
+    results = []
+    for after in ((), (later,)):
+        batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+        batch.later = after
+        results.append(rule.evaluate(batch))
+        if after:
+            assert _stats(batch).equals(_stats(Batch.from_texts(pl.Series(texts, dtype=pl.String))))
+    alone, shared = results
+    for name, values in alone.signals.items():
+        assert values.equals(shared.signals[name]), name
+    assert alone.remove.equals(shared.remove)
+
+
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
     import random
 
