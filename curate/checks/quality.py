@@ -461,12 +461,12 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         # few tokens that are one found first (a set probe), then numbered
         wanted = pl.Series("low", list(words), dtype=pl.String)
         low = lt.vocab.get_column("low")
-        ids = np.full(len(low), -1, dtype=np.int64)
+        ids = np.full(len(low), -1, dtype=np.int32)
         hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
         if len(hit):
             ids[hit] = (
                 low.gather(hit)
-                .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int64)
+                .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int32)
                 .to_numpy()
             )
         tok_id = np.take(ids, lt.code)

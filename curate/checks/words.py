@@ -430,7 +430,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     if len(other):
         again[other] = vocab.gather(other).str.contains(_RETOKENIZE).to_numpy()
-    drop = again | (vocab == "").to_numpy()
+    drop = again | (utf8[0][1:] == utf8[0][:-1])
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
     if drop.any():
