@@ -354,18 +354,16 @@ class LineTokens:
 
 def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Sums of consecutive runs of `values` along its last axis, run i of `lengths[i]` values
-    (they add up to values.shape[-1]): differences of one running sum at the runs' ends, exact
-    for integers (uint64 wraps, and so does the difference back). `values` is overwritten by
-    its running sum (no second array of its size)."""
-    if values.shape[-1] == 0:
-        return np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
-    running = np.cumsum(values, axis=-1, out=values)
-    end = np.cumsum(lengths)
-    start = end - lengths
-    # the running sum before a run: 0 before the first value
-    at_end = np.where(end > 0, running[..., np.maximum(end - 1, 0)], 0)
-    at_start = np.where(start > 0, running[..., np.maximum(start - 1, 0)], 0)
-    return (at_end - at_start).astype(values.dtype)
+    (they add up to values.shape[-1]), in the dtype of `values` (integers: exact, or wrapping
+    as their sum does). One `np.add.reduceat` at the starts of the runs that are not empty
+    (the others sum to 0): a pass over the values, where a running sum read at the runs' ends
+    takes two. The caller must not read `values` afterwards (it may be overwritten)."""
+    out = np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
+    full = np.flatnonzero(lengths)
+    if len(full):
+        starts = (np.cumsum(lengths) - lengths)[full]
+        out[..., full] = np.add.reduceat(values, starts, axis=-1)
+    return out
 
 
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:

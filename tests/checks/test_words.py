@@ -224,6 +224,30 @@ def test_segment_sums_of_runs_with_empty_ones():
     assert words.segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 4), max_size=12),
+    st.sampled_from([np.uint32, np.int64, np.uint64]),
+    st.data(),
+)
+def test_segment_sums_equal_a_sum_per_run(lengths, dtype, data):
+    n = sum(lengths)
+    big = int(np.iinfo(dtype).max)
+    rows = [data.draw(st.lists(st.integers(0, big), min_size=n, max_size=n)) for _ in range(2)]
+    values = np.array(rows, dtype=dtype)
+    sums = words.segment_sums(values.copy(), np.array(lengths, dtype=np.int64))
+    assert sums.dtype == dtype and sums.shape == (2, len(lengths))
+    ends = np.cumsum(lengths)
+    for r, row in enumerate(rows):
+        # the exact sum, wrapped to the dtype as numpy integers wrap
+        want = [
+            sum(row[e - k : e]) % (1 << values.itemsize * 8)
+            for k, e in zip(lengths, ends, strict=True)
+        ]
+        got = [int(v) % (1 << values.itemsize * 8) for v in sums[r]]
+        assert got == want
+
+
 EDGES = ["a", "É", "的", ".", "«", "»", "—", "€", "😀", "(", "1", "\u0301", "¿", "”"]
 
 
