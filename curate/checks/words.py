@@ -357,7 +357,8 @@ def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     (they add up to values.shape[-1]), in the dtype of `values` (integers: exact, or wrapping
     as their sum does). One `np.add.reduceat` at the starts of the runs that are not empty
     (the others sum to 0): a pass over the values, where a running sum read at the runs' ends
-    takes two. The caller must not read `values` afterwards (it may be overwritten)."""
+    takes two. (`values` is left as it is; callers written for the running sum, which
+    overwrote it, do not read it again.)"""
     out = np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
     full = np.flatnonzero(lengths)
     if len(full):
@@ -673,7 +674,7 @@ def wanted_later(batch: Batch) -> bool:
 def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """(each value's code, the distinct values): codes 0..k-1 numbered in order of first
     appearance, as a dictionary encoding (no nulls in `values`). A hash table in numpy over
-    polars' 64-bit hashes of the values (`_hash_encode`), a third cheaper than Arrow's hash
+    polars' 64-bit hashes of the values (`_hash_encode`), a quarter cheaper than Arrow's hash
     encoding of the strings (`_plain_encode`), which answers when two distinct values share a
     hash (the result is checked against the values)."""
     if len(values):
