@@ -139,81 +139,87 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     lt = _line_tokens(batch)
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
-    ends = _sentence_ends(lt)
-    words = lt.per_group(batch.doc_of_line(), batch.n, ends)
+    words = lt.group_sums(_line_counts(batch), batch.doc_of_line(), batch.n)
     chars = batch.text.str.len_chars()
     newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
-    docs = batch.docs.select(
-        DOC,
+    # the frame at once, from numpy (a polars call per step costs more than its work here)
+    text_chars = chars.to_numpy().astype(np.int64)
+    w = {name: counts.astype(np.int64) for name, counts in words.items()}
+    tokens_punct = w["tokens"] + w["split_off"]
+    n_words = w["words"]
+    columns = [
+        batch.docs.get_column(DOC),
         pl.Series("hashes", in_lines["hashes"], dtype=pl.UInt32),
         pl.Series("ellipses", in_lines["ellipses"], dtype=pl.UInt32),
         pl.Series("newlines", newlines, dtype=pl.UInt32),
         chars.alias("chars"),
         pl.Series("curly_braces", in_lines["curly_braces"], dtype=pl.UInt32),
         pl.Series("lorem_ipsum", in_lines["lorem_ipsum"], dtype=pl.UInt32),
-    ).with_columns(
-        pl.Series("sentences", words["pieces"], dtype=pl.UInt32),
-        pl.Series("tokens", words["tokens"], dtype=pl.Int64),
-        pl.Series("tokens_punct", words["tokens"] + words["split_off"], dtype=pl.Int64),
-        pl.Series("words", words["words"], dtype=pl.Int64),
-        pl.Series("letter_tokens", words["letter_tokens"], dtype=pl.Int64),
-        pl.Series("spaced_words", words["spaced_words"], dtype=pl.Int64),
-        pl.Series("spaced_word_chars", words["spaced_word_chars"], dtype=pl.Int64),
-    )
-    counts = [
-        "tokens",
-        "tokens_punct",
-        "words",
-        "letter_tokens",
-        "lines",
-        "bullet_lines",
-        "ellipsis_lines",
-        "punctuated_lines",
-        "short_lines",
-        "dup_line_chars",
-        "javascript_lines",
+        pl.Series("sentences", w["pieces"], dtype=pl.UInt32),
+        pl.Series("tokens", w["tokens"], dtype=pl.Int64),
+        pl.Series("tokens_punct", tokens_punct, dtype=pl.Int64),
+        pl.Series("words", n_words, dtype=pl.Int64),
+        pl.Series("letter_tokens", w["letter_tokens"], dtype=pl.Int64),
+        _share_series("mean_word_length", w["spaced_word_chars"], w["spaced_words"]),
     ]
-    stats = (
-        docs.with_columns(pl.Series(c, v, dtype=pl.Int64) for c, v in per_line.items())
-        .with_columns(pl.col(c).cast(pl.Int64) for c in counts)
-        .with_columns(
-            _share(pl.col("spaced_word_chars"), pl.col("spaced_words")).alias("mean_word_length")
+    columns += [
+        pl.Series(c, per_line[c], dtype=pl.Int64)
+        for c in (
+            "lines",
+            "bullet_lines",
+            "ellipsis_lines",
+            "punctuated_lines",
+            "short_lines",
+            "dup_line_chars",
+            "javascript_lines",
         )
-    )
-    stats = stats.select(
-        DOC,
-        "hashes",
-        "ellipses",
-        "newlines",
-        "chars",
-        "curly_braces",
-        "lorem_ipsum",
-        "sentences",
-        "tokens",
-        "tokens_punct",
-        "words",
-        "letter_tokens",
-        "mean_word_length",
-        *counts[4:],
-    )
-    stats = stats.with_columns(
-        _share(pl.col("hashes"), pl.col("words")).alias("hash_ratio"),
-        _share(pl.col("ellipses"), pl.col("words")).alias("ellipsis_ratio"),
-        _share(pl.col("letter_tokens"), pl.col("tokens")).alias("alpha_words_share"),
-        _share(pl.col("letter_tokens"), pl.col("tokens_punct")).alias("alpha_words_share_punct"),
-        _share(pl.col("bullet_lines"), pl.col("lines")).alias("bullet_lines_share"),
-        _share(pl.col("ellipsis_lines"), pl.col("lines")).alias("ellipsis_lines_share"),
-        _share(pl.col("punctuated_lines"), pl.col("lines")).alias("punctuated_lines_share"),
-        _share(pl.col("short_lines"), pl.col("lines")).alias("short_lines_share"),
+    ]
+    lines = per_line["lines"]
+    hash_ratio = _share_series("hash_ratio", in_lines["hashes"], n_words)
+    ellipsis_ratio = _share_series("ellipsis_ratio", in_lines["ellipses"], n_words)
+    columns += [
+        hash_ratio,
+        ellipsis_ratio,
+        _share_series("alpha_words_share", w["letter_tokens"], w["tokens"]),
+        _share_series("alpha_words_share_punct", w["letter_tokens"], tokens_punct),
+        _share_series("bullet_lines_share", per_line["bullet_lines"], lines),
+        _share_series("ellipsis_lines_share", per_line["ellipsis_lines"], lines),
+        _share_series("punctuated_lines_share", per_line["punctuated_lines"], lines),
+        _share_series("short_lines_share", per_line["short_lines"], lines),
         # FineWeb's denominator: every character except the newlines
-        _share(pl.col("dup_line_chars"), pl.col("chars") - pl.col("newlines")).alias(
-            "dup_line_chars_share"
+        _share_series("dup_line_chars_share", per_line["dup_line_chars"], text_chars - newlines),
+        _share_series("newline_ratio", newlines, n_words),
+        # (both ratios share their denominator: null together)
+        pl.Series(
+            "symbol_ratio",
+            np.fmax(hash_ratio.to_numpy(), ellipsis_ratio.to_numpy()),
+            nan_to_null=True,
         ),
-        _share(pl.col("newlines"), pl.col("words")).alias("newline_ratio"),
-    ).with_columns(
-        pl.max_horizontal("hash_ratio", "ellipsis_ratio").alias("symbol_ratio"),
-    )
+    ]
+    stats = pl.DataFrame(columns)
     return stats
+
+
+def _share_series(name: str, num: np.ndarray, den: np.ndarray) -> pl.Series:
+    """`_share` in numpy: num / den as Float64, null where den is not positive (the integers
+    converted to float64 and divided, as polars divides them)."""
+    out = np.full(len(den), np.nan)
+    ok = den > 0
+    out[ok] = num[ok].astype(np.float64) / den[ok].astype(np.float64)
+    return pl.Series(name, out, nan_to_null=True)
+
+
+def _line_counts(batch: Batch) -> dict[str, np.ndarray]:
+    """`LineTokens.per_distinct_line` of the batch's tokens with the sentences of each piece
+    (`_sentence_ends`): once per batch, shared by the statistics and unterminated-lines (which
+    reads the words), and kept across strips (counts per distinct line: a strip changes which
+    lines refer to them, not their tokens)."""
+
+    def compute() -> dict[str, np.ndarray]:
+        lt = _line_tokens(batch)
+        return lt.per_distinct_line(_sentence_ends(lt))
+
+    return batch.memo("quality_line_counts", compute, after_strip=lambda counts, _: counts)
 
 
 def _sums_per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
@@ -236,17 +242,63 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
     A string without whitespace (every string but the pieces split again) holds a match of
     SENTENCE's first alternative only at its end, and an ASCII one none of the second (CJK full
     stops): it holds one match exactly when a sentence terminal is followed by closing
-    characters only up to its end, which an end-anchored ASCII pattern answers from the
-    string's tail (SENTENCE, unanchored, is searched through every string). The others are
-    counted with SENTENCE (tests/checks/test_quality.py checks both against it)."""
+    characters only up to its end (`_ascii_sentence_end`), which its last bytes answer: the
+    closing ones are skipped from the end, a byte a round for the strings still in a run of
+    them (a run longer than a few bytes is left to the end-anchored pattern), and the byte
+    before them is a terminal or not. The others are counted with SENTENCE
+    (tests/checks/test_quality.py checks both against it)."""
     tok = lt.vocab.get_column("tok")
-    simple = (tok.str.len_bytes() == lt.vocab.get_column("chars")).to_numpy(writable=True)
+    off, data = lt.utf8
+    start, end = off[:-1], off[1:]
+    simple = end - start == lt.vocab.get_column("chars").to_numpy()
     simple[lt.split_code] = False
-    out = tok.str.contains(_ascii_sentence_end()).cast(pl.UInt32).to_numpy(writable=True)
+    out = np.zeros(len(tok), dtype=np.uint32)
+    terminal, closing = _ascii_sentence_bytes()
+    rows = np.flatnonzero(simple & (end > start))
+    pos = end[rows] - 1
+    # the strings ending in a closing character (a few) step back over their run
+    run = np.flatnonzero(closing[data[pos]])
+    for _ in range(_CLOSING_ROUNDS):
+        if not len(run):
+            break
+        pos[run] -= 1
+        # (a string of closing characters alone holds no terminal: its position stays on the
+        # string's first byte, a closing one)
+        inside = pos[run] >= start[rows[run]]
+        pos[run[~inside]] += 1
+        run = run[inside]
+        run = run[closing[data[pos[run]]]]
+    if len(run):
+        # still in a run of closing characters: the pattern answers those
+        long = rows[run]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[run] = False
+        rows, pos = rows[keep], pos[keep]
+        out[long] = tok.gather(long).str.contains(_ascii_sentence_end()).to_numpy()
+    out[rows] = terminal[data[pos]]
     other = np.flatnonzero(~simple)
     if len(other):
         out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
     return out
+
+
+# bytes of closing characters skipped from the end of a string before the pattern answers
+_CLOSING_ROUNDS = 4
+
+
+@functools.cache
+def _ascii_sentence_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Per byte value: is it an ASCII sentence terminal, an ASCII closing character (the classes
+    of `_ascii_sentence_end`, from SENTENCE's own)."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+    out = []
+    for pattern in (r"\p{Sentence_Terminal}", r"[\"'\p{Pf}\p{Pe}]"):
+        hit = np.zeros(256, dtype=bool)
+        hit[:128] = ascii_chars.str.contains(f"^{pattern}$").to_numpy()
+        out.append(hit)
+    # (skipping the closing characters first finds the terminal only if none is both)
+    assert not (out[0] & out[1]).any()
+    return out[0], out[1]
 
 
 @functools.cache
@@ -354,17 +406,18 @@ def _javascript_per_doc(batch: Batch) -> np.ndarray:
 def _lorem_ipsum(text: pl.Series, tokens: LineTokens) -> pl.Series:
     """Per line of `text` (the lines `tokens` splits): occurrences of "lorem ipsum" in any case."""
     if not _in_vocabulary(tokens, "lorem"):
-        return pl.Series(text.name, [0] * len(text), dtype=pl.UInt32)
+        return pl.Series(text.name, np.zeros(len(text), dtype=np.uint32))
     return _lower_contains(text, "lorem ipsum", count=True)
 
 
 def _in_vocabulary(tokens: LineTokens, word: str) -> bool:
     """Can a line of `tokens` hold the lower-case ASCII `word` (no space in it) in any case? Only
     if one of the distinct pieces of the lines split on " " holds it ASCII-case-insensitively
-    (see _lower_contains): a search of the vocabulary, a third of the distinct lines' bytes."""
-    return bool(
-        tokens.vocab.get_column("tok").str.contains_any([word], ascii_case_insensitive=True).any()
-    )
+    (see _lower_contains): a search of the vocabulary, a third of the distinct lines' bytes.
+    True may be a false alarm (never False for a word that is there)."""
+    # (the vocabulary's bytes lower-cased, searched at once: a match across two strings only
+    # makes the caller search the lines, which answer exactly; a tenth of a search per string)
+    return word.encode() in tokens.ascii_lower_bytes
 
 
 def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Series:
@@ -378,7 +431,7 @@ def _lower_contains(texts: pl.Series, needle: str, count: bool = False) -> pl.Se
     assert needle.isascii() and needle == needle.lower() and "k" not in needle
     assert not needle.endswith("i")
     maybe = texts.str.contains_any([needle], ascii_case_insensitive=True)
-    out = pl.Series(texts.name, [0] * len(texts), dtype=pl.UInt32)
+    out = pl.Series(texts.name, np.zeros(len(texts), dtype=np.uint32))
     if maybe.any():
         low = texts.filter(maybe).str.to_lowercase()
         hits = (
@@ -404,18 +457,18 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
 
     def compute() -> np.ndarray:
         lt = _line_tokens(batch)
-        wanted = pl.DataFrame(
-            {"low": list(words), "id": pl.int_range(0, len(words), dtype=pl.Int64, eager=True)}
-        )
-        # the stop word of each distinct token (-1: none), matched on the vocabulary only
-        ids = (
-            lt.vocab.select("low")
-            .join(wanted, on="low", how="left", maintain_order="left")
-            .get_column("id")
-            .fill_null(-1)
-            .to_numpy()
-            .astype(np.int64)
-        )
+        # the stop word of each distinct token (-1: none), matched on the vocabulary only: the
+        # few tokens that are one found first (a set probe), then numbered
+        wanted = pl.Series("low", list(words), dtype=pl.String)
+        low = lt.vocab.get_column("low")
+        ids = np.full(len(low), -1, dtype=np.int32)
+        hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
+        if len(hit):
+            ids[hit] = (
+                low.gather(hit)
+                .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int32)
+                .to_numpy()
+            )
         tok_id = np.take(ids, lt.code)
         found = np.flatnonzero(tok_id >= 0)
         # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
@@ -486,35 +539,58 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
     Every character but whitespace is in exactly one token, so the batch's distinct tokens
     answer, far cheaper than any search over every text."""
     lt = _line_tokens(batch)
-    vocab = lt.vocab.get_column("tok")
 
-    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # the distinct tokens holding a first character of any such language (a few, if any),
-        # and where they occur: (vocabulary rows, their code and line per occurrence)
-        lists = stop_words()
-        chars = sorted({w[0] for c in SUBSTRING_LANGUAGES for w in lists.get(c, ())})
-        if all(not c.isascii() for c in chars):
+        # the languages whose first characters each holds (bits, `_first_chars`), and where
+        # they occur: (vocabulary rows, their languages, their code and line per occurrence).
+        # One search of the vocabulary for every language: the characters found in each token
+        # (each occurrence of one of these single characters is a match of its own) say which
+        # languages' first characters it holds
+        chars, langs, ascii_free = _first_chars()
+        vocab = lt.vocab.get_column("tok")
+        if ascii_free:
             # (an ASCII token holds none of them: only the others are searched)
-            other = np.flatnonzero(
-                (vocab.str.len_bytes() != lt.vocab.get_column("chars")).to_numpy()
-            )
-            rare = np.zeros(len(vocab), dtype=bool)
-            rare[other] = vocab.gather(other).str.contains_any(chars).to_numpy()
+            off = lt.utf8[0]
+            other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
-            rare = vocab.str.contains_any(chars).to_numpy()
-        rows = np.flatnonzero(rare[lt.code]) if rare.any() else np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(rare), lt.code[rows], lt.line[rows]
+            other = np.arange(len(vocab))
+        found = vocab.gather(other).str.extract_many(chars)
+        n_found = found.list.len().to_numpy()
+        held = n_found > 0
+        rare = other[held]
+        bits = np.zeros(len(rare), dtype=np.uint8)
+        if len(rare):
+            lang = found.explode().drop_nulls().replace_strict(chars, langs, return_dtype=pl.UInt8)
+            np.bitwise_or.at(bits, np.repeat(np.arange(len(rare)), n_found[held]), lang.to_numpy())
+        is_rare = np.zeros(len(vocab), dtype=bool)
+        is_rare[rare] = True
+        rows = np.flatnonzero(is_rare[lt.code]) if len(rare) else np.zeros(0, dtype=np.int64)
+        return rare, bits, lt.code[rows], lt.line[rows]
 
-    rare, codes, lines = batch.memo("quality_substring_candidates", candidates)
+    rare, bits, codes, lines = batch.memo("quality_substring_candidates", candidates)
     docs = np.zeros(batch.n, dtype=bool)
     if len(rare):
-        chars = sorted({w[0] for w in stop_words()[code]})
-        hit = np.zeros(len(vocab), dtype=bool)
-        hit[rare] = vocab.gather(rare).str.contains_any(chars).to_numpy()
+        hit = np.zeros(len(lt.vocab), dtype=bool)
+        hit[rare] = (bits & np.uint8(1 << SUBSTRING_LANGUAGES.index(code))) > 0
         held = np.zeros(len(lt.distinct), dtype=bool)
         held[lines[hit[codes]]] = True
         docs[batch.doc_of_line()[held[lt.inverse]]] = True
     return docs
+
+
+@functools.cache
+def _first_chars() -> tuple[list[str], list[int], bool]:
+    """The first characters of the stop words of the languages matched by substring (sorted),
+    per character the languages whose words start with it (bit i: SUBSTRING_LANGUAGES[i]), and
+    whether none of them is ASCII: built once, not in every batch."""
+    lists = stop_words()
+    langs: dict[str, int] = {}
+    for i, code in enumerate(SUBSTRING_LANGUAGES):
+        for word in lists.get(code, ()):
+            langs[word[0]] = langs.get(word[0], 0) | (1 << i)
+    chars = sorted(langs)
+    return chars, [langs[c] for c in chars], all(not c.isascii() for c in chars)
 
 
 @functools.cache
@@ -555,7 +631,9 @@ def _stop_word_counts(
         ).to_series()
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
-    star = (key == "*").fill_null(False).to_numpy()
+    star = (
+        np.ones(batch.n, dtype=bool) if lang is None else (key == "*").fill_null(False).to_numpy()
+    )
     if not star.all():
         # keep a word only when it is on the list of the document's language ("*": any list; a
         # language matched by substring, or none, keeps none here)
@@ -574,7 +652,7 @@ def _stop_word_counts(
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:
-        use = ((key == code) | (key == "*")).fill_null(False).to_numpy()
+        use = star.copy() if star.all() else star | (key == code).fill_null(False).to_numpy()
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
@@ -1178,7 +1256,12 @@ class UnterminatedLines(_QualityRule):
         # once per distinct line some line refers to, then per line and per document
         lt = _line_tokens(batch)
         _, inverse, rows = _referenced(batch)
-        words = lt.words_per_distinct_line()
+        # the words per distinct line: with the statistics' other counts when a rule after this
+        # one reads them (one pass over the tokens for both), else alone
+        if any(isinstance(r, _QualityRule) and r.reads_line_tokens for r in batch.later):
+            words = _line_counts(batch)["words"]
+        else:
+            words = lt.words_per_distinct_line()
         long = lt.long_tokens_per_distinct_line(p.max_word_chars)
         if rows is not None:
             words, long = words[rows], long[rows]

@@ -172,7 +172,12 @@ class LineTokens:
         on " ": the number of matches of a pattern that never spans a space, from one search of
         each distinct string.
         """
-        per_line = self.per_distinct_line(piece_counts)
+        return self.group_sums(self.per_distinct_line(piece_counts), group_of_line, n_groups)
+
+    def group_sums(
+        self, per_line: dict[str, np.ndarray], group_of_line: np.ndarray, n_groups: int
+    ) -> dict[str, np.ndarray]:
+        """`per_group` of counts already summed per distinct line (`per_distinct_line`)."""
         group = group_of_line.astype(np.int64)
         names = list(per_line)
         if len(group) and np.all(group[1:] >= group[:-1]):
@@ -329,6 +334,18 @@ class LineTokens:
         return out
 
     @functools.cached_property
+    def ascii_lower_bytes(self) -> bytes:
+        """The UTF-8 bytes of the vocabulary's strings one after the other, ASCII letters
+        lower-cased (`bytes.lower`): a lower-case ASCII string a token holds in any ASCII case
+        is found in them (and maybe across two strings: a search here can only say "maybe")."""
+        return self.utf8[1].tobytes().lower()
+
+    @functools.cached_property
+    def utf8(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's strings as (offsets, bytes) (`_utf8`), read once."""
+        return _utf8(self.vocab.get_column("tok"))
+
+    @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
         """Per distinct line: how many of the first `kept` tokens (those in line order) are its
         (computed once: the counts per line read them)."""
@@ -337,18 +354,17 @@ class LineTokens:
 
 def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Sums of consecutive runs of `values` along its last axis, run i of `lengths[i]` values
-    (they add up to values.shape[-1]): differences of one running sum at the runs' ends, exact
-    for integers (uint64 wraps, and so does the difference back). `values` is overwritten by
-    its running sum (no second array of its size)."""
-    if values.shape[-1] == 0:
-        return np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
-    running = np.cumsum(values, axis=-1, out=values)
-    end = np.cumsum(lengths)
-    start = end - lengths
-    # the running sum before a run: 0 before the first value
-    at_end = np.where(end > 0, running[..., np.maximum(end - 1, 0)], 0)
-    at_start = np.where(start > 0, running[..., np.maximum(start - 1, 0)], 0)
-    return (at_end - at_start).astype(values.dtype)
+    (they add up to values.shape[-1]), in the dtype of `values` (integers: exact, or wrapping
+    as their sum does). One `np.add.reduceat` at the starts of the runs that are not empty
+    (the others sum to 0): a pass over the values, where a running sum read at the runs' ends
+    takes two. (`values` is left as it is; callers written for the running sum, which
+    overwrote it, do not read it again.)"""
+    out = np.zeros((*values.shape[:-1], len(lengths)), dtype=values.dtype)
+    full = np.flatnonzero(lengths)
+    if len(full):
+        starts = (np.cumsum(lengths) - lengths)[full]
+        out[..., full] = np.add.reduceat(values, starts, axis=-1)
+    return out
 
 
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
@@ -407,12 +423,13 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
     # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
     # others (a few percent of a web batch's vocabulary)
-    classes = _byte_classes(vocab)
+    utf8 = _utf8(vocab)
+    classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     if len(other):
         again[other] = vocab.gather(other).str.contains(_RETOKENIZE).to_numpy()
-    drop = again | (vocab == "").to_numpy()
+    drop = again | (utf8[0][1:] == utf8[0][:-1])
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
     if drop.any():
@@ -432,7 +449,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     return LineTokens(
         line=line,
         code=code,
-        vocab=_vocab_properties(vocab, again, classes),
+        vocab=_vocab_properties(vocab, again, classes, utf8),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
@@ -465,41 +482,56 @@ def _byte_table() -> np.ndarray:
     return table
 
 
-def _byte_classes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _byte_classes(
+    strings: pl.Series, utf8: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per string: the `_byte_table` bits of all its bytes OR-ed, of its first byte and of its
     last byte (0 for ""), read with numpy from the Arrow buffers: one pass over the bytes instead
-    of a regex search per property (a string with _NON_ASCII set is judged by the regexes)."""
+    of a regex search per property (a string with _NON_ASCII set is judged by the regexes).
+    `utf8`: the strings' `_utf8`, when the caller has it."""
     n = len(strings)
+    off, data = _utf8(strings) if utf8 is None else utf8
+    any_ = np.zeros(n, dtype=np.uint8)
+    first = np.zeros(n, dtype=np.uint8)
+    last = np.zeros(n, dtype=np.uint8)
+    if not len(data):
+        return any_, first, last
+    cls = np.take(_byte_table(), data)
+    start = off[:-1]
+    full = np.flatnonzero(off[1:] > start)
+    # a segment of reduceat runs to the next index given: the empty strings between add nothing
+    any_[full] = np.bitwise_or.reduceat(cls, start[full])
+    first[full] = cls[start[full]]
+    last[full] = cls[off[1:][full] - 1]
+    return any_, first, last
+
+
+def _utf8(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of `strings` read from their Arrow buffers: string i is
+    bytes[offsets[i] : offsets[i + 1]] (int64 offsets from 0, uint8 bytes, no copy of them)."""
     arr = strings.to_arrow()
     if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - a rechunked series has one chunk
         arr = arr.combine_chunks()
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     _, off_buf, data_buf = arr.buffers()
-    off = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    any_ = np.zeros(n, dtype=np.uint8)
-    first = np.zeros(n, dtype=np.uint8)
-    last = np.zeros(n, dtype=np.uint8)
-    if n == 0 or off[-1] == off[0]:
-        return any_, first, last
-    cls = np.take(_byte_table(), np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]])
-    start = off[:-1] - off[0]
-    full = np.flatnonzero(off[1:] > off[:-1])
-    # a segment of reduceat runs to the next index given: the empty strings between add nothing
-    any_[full] = np.bitwise_or.reduceat(cls, start[full])
-    first[full] = cls[start[full]]
-    last[full] = cls[off[1:][full] - off[0] - 1]
-    return any_, first, last
+    off = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
+    if data_buf is None or off[-1] == off[0]:
+        return off - off[0], np.zeros(0, dtype=np.uint8)
+    return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
 
 
 def _vocab_properties(
-    vocab: pl.Series, again: np.ndarray, classes: tuple[np.ndarray, np.ndarray, np.ndarray]
+    vocab: pl.Series,
+    again: np.ndarray,
+    classes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    utf8: tuple[np.ndarray, np.ndarray],
 ) -> pl.DataFrame:
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
-    says whether string i holds whitespace or a character of an unspaced script and `classes`
-    are their `_byte_classes`; the strings after those are the tokens of such pieces split
-    again.
+    says whether string i holds whitespace or a character of an unspaced script, `classes` are
+    their `_byte_classes` and `utf8` their `_utf8`; the strings after those are the tokens of
+    such pieces split again.
 
     Each test runs only on the strings it can change (tests/checks/test_words.py checks the
     result against every test on every string, `_plain_vocab_properties`):
@@ -508,11 +540,14 @@ def _vocab_properties(
     - a string holding a letter holds a word character: WORD is searched in the others only;
     - an unspaced token starts with a character of an unspaced script, which a piece not split
       again does not hold: UNSPACED_TOKEN is searched in the pieces split again and their tokens;
-    - edge punctuation is removed only from strings with some at an edge, and from ASCII ones by
+    - an ASCII piece is lower-cased with its bytes, all at once (`bytes.lower`: A-Z, which is
+      what lower-casing does to ASCII), and its edge punctuation is removed from that by
       `strip_chars` of the 32 ASCII punctuation characters (exactly the ASCII characters of
-      \\p{P} and \\p{S}), several times cheaper than the EDGE_PUNCT regex replacement (the
-      others lose their leading run, then their trailing one);
-    - only strings with a non-ASCII or an upper-case character are lower-cased.
+      \\p{P} and \\p{S}; lower-casing changes no punctuation), only where it has some at an
+      edge: that is `low`, and its length `bare_chars`;
+    - the other strings lose their leading run of punctuation, then their trailing one (EDGE_PUNCT:
+      an anchored replacement each, where the alternation, replaced everywhere, searches every
+      position: twice the time), where they have some at an edge, and are lower-cased.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -547,33 +582,32 @@ def _vocab_properties(
     rows = np.flatnonzero(maybe)
     if len(rows):
         unspaced[rows] = vocab.gather(rows).str.contains(UNSPACED_TOKEN).to_numpy()
-    bare = vocab
-    edge = np.flatnonzero(lead | trail)
+    # the ASCII pieces lower-cased by their bytes (the others' rows are overwritten below)
+    off, data = utf8
+    low = pl.Series(
+        "low",
+        pa.LargeStringArray.from_buffers(
+            n_pieces, pa.py_buffer(off), pa.py_buffer(data.tobytes().lower())
+        ),
+        dtype=pl.String,
+    )
+    if n > n_pieces:
+        low = pl.concat([low, vocab.slice(n_pieces)], rechunk=True)
+    edge = np.flatnonzero(~slow & (lead | trail))
     if len(edge):
-        strings = vocab.gather(edge)
-        ascii_ = (strings.str.len_bytes() == chars.gather(edge)).to_numpy()
-        stripped = strings.str.strip_chars(_ASCII_PUNCT)
-        other = np.flatnonzero(~ascii_)
-        if len(other):
-            stripped = stripped.scatter(
-                other,
-                # EDGE_PUNCT's two runs removed one after the other: an anchored replacement
-                # each (the alternation, replaced everywhere, searches every position; twice
-                # the time)
-                strings.gather(other)
-                .str.replace("^" + _PUNCT + "+", "")
-                .str.replace(_PUNCT + "+$", ""),
+        low = low.scatter(edge, low.gather(edge).str.strip_chars(_ASCII_PUNCT))
+    bare_chars = low.str.len_chars().to_numpy(writable=True)
+    rows = np.flatnonzero(slow)
+    if len(rows):
+        bare = vocab.gather(rows)
+        at = np.flatnonzero(lead[rows] | trail[rows])
+        if len(at):
+            bare = bare.scatter(
+                at,
+                bare.gather(at).str.replace("^" + _PUNCT + "+", "").str.replace(_PUNCT + "+$", ""),
             )
-        bare = vocab.clone().scatter(edge, stripped)
-    # lower-casing changes only a string with an upper-case ASCII letter or a non-ASCII character
-    cased = slow.copy()
-    cased[:n_pieces] |= (any_ & _UPPER) > 0
-    rows = np.flatnonzero(cased)
-    low = bare
-    if len(rows) == n:
-        low = bare.str.to_lowercase()
-    elif len(rows):
-        low = bare.clone().scatter(rows, bare.gather(rows).str.to_lowercase())
+        bare_chars[rows] = bare.str.len_chars().to_numpy()
+        low = low.scatter(rows, bare.str.to_lowercase())
     return pl.DataFrame(
         [
             vocab.alias("tok"),
@@ -583,7 +617,7 @@ def _vocab_properties(
             pl.Series("lead", lead),
             pl.Series("trail", trail),
             chars.alias("chars"),
-            bare.str.len_chars().alias("bare_chars"),
+            pl.Series("bare_chars", bare_chars, dtype=pl.UInt32),
             low.alias("low"),
         ]
     )
@@ -639,12 +673,59 @@ def wanted_later(batch: Batch) -> bool:
 
 def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """(each value's code, the distinct values): codes 0..k-1 numbered in order of first
-    appearance, as a dictionary encoding (no nulls in `values`). Arrow's hash encoding of the
-    string views costs half a polars categorical cast (which also needs its categories read
-    back from the first occurrences)."""
+    appearance, as a dictionary encoding (no nulls in `values`). A hash table in numpy over
+    polars' 64-bit hashes of the values (`_hash_encode`), a quarter cheaper than Arrow's hash
+    encoding of the strings (`_plain_encode`), which answers when two distinct values share a
+    hash (the result is checked against the values)."""
+    if len(values):
+        found = _hash_encode(values, values.hash().to_numpy())
+        if found is not None:
+            return found
+    return _plain_encode(values)
+
+
+def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """`_encode` by Arrow's dictionary encoding of the string views (which costs half a polars
+    categorical cast, which also needs its categories read back from the first occurrences)."""
     enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
+
+
+def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Series] | None:
+    """`_encode` of `values` (at least one) by their hashes `h` (uint64), or None when two
+    distinct values share a hash. An open-addressing table of at least twice as many slots as
+    values, filled by whole arrays (one scatter per round of linear probing): each value's
+    representative is the first value of its hash (written in reverse order, the last write to
+    a slot wins), and its code the rank of that first occurrence. Every value is compared with
+    its representative's string, so a hash shared by distinct values cannot merge them."""
+    n = len(values)
+    bits = max(4, (n - 1).bit_length() + 1)
+    size = 1 << bits
+    table = np.full(size, -1, dtype=np.int32)
+    slot = (h >> np.uint64(64 - bits)).astype(np.int32)
+    table[slot[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int32)
+    rep = table[slot]
+    pending = np.flatnonzero(h[rep] != h)
+    while len(pending):
+        # (the values of one hash share their slots: they move on together, and the first of
+        # them claims a free slot)
+        s = (slot[pending] + 1) & (size - 1)
+        slot[pending] = s
+        free = pending[table[s] < 0][::-1]
+        table[slot[free]] = free
+        owner = table[s]
+        same = h[owner] == h[pending]
+        rep[pending[same]] = owner[same]
+        pending = pending[~same]
+    first = rep == np.arange(n, dtype=np.int32)
+    rank = np.cumsum(first, dtype=np.int32)
+    rank -= 1
+    code = rank[rep].view(np.uint32)
+    vocab = values.gather(np.flatnonzero(first))
+    if not (vocab.gather(code) == values).all():
+        return None
+    return code, vocab
 
 
 def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:

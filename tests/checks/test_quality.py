@@ -17,12 +17,15 @@ from curate.checks.quality import (
     SENTENCE,
     _bit_count,
     _distinct,
+    _in_vocabulary,
     _javascript_lines,
     _lorem_ipsum,
     _lower_contains,
     _newlines,
     _referenced,
     _sentence_ends,
+    _share,
+    _share_series,
     _stats,
     _stop_word_bits,
     _word_bits,
@@ -677,6 +680,82 @@ def test_line_tests_without_a_regex_or_with_a_prefilter_equal_the_plain_ones():
     assert _lorem_ipsum(_distinct(none)[0], words.batch_line_tokens(none)).sum() == 0
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                ["JavaScript", "javascrİpt", "LOREM", "Lorem", "ipsum", "IPſUM", "lorem", "Java"]
+                + ["script", "x", " ", "  ", "\n", "\t", ".", "(", "的", "\u212a", "\u0307"]
+            ),
+            max_size=12,
+        ).map("".join),
+        max_size=6,
+    )
+)
+def test_needle_in_the_vocabulary_is_never_missed(texts):
+    # the vocabulary's bytes searched at once may say "maybe" wrongly, never "no" wrongly; the
+    # counts per line it gates equal the plain ones
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    tokens = words.batch_line_tokens(batch)
+    vocab = tokens.vocab.get_column("tok")
+    for needle in ("javascript", "lorem", "ipsum"):
+        held = vocab.str.contains_any([needle], ascii_case_insensitive=True).any()
+        assert _in_vocabulary(tokens, needle) or not held
+    distinct = _distinct(batch)[0]
+    assert _lorem_ipsum(distinct, tokens).to_list() == (
+        distinct.str.to_lowercase().str.count_matches("lorem ipsum", literal=True).to_list()
+    )
+    plain_js = distinct.str.to_lowercase().str.contains("javascript", literal=True)
+    assert _javascript_lines(batch).to_list() == plain_js.gather(_distinct(batch)[1]).to_list()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2**40), st.integers(-1, 2**40) | st.sampled_from([0, 3, 7])),
+        max_size=12,
+    )
+)
+def test_shares_from_numpy_equal_the_polars_expression(pairs):
+    num = np.array([a for a, _ in pairs], dtype=np.int64)
+    den = np.array([b for _, b in pairs], dtype=np.int64)
+    plain = pl.DataFrame({"n": num, "d": den}).select(_share(pl.col("n"), pl.col("d")))
+    fast = _share_series("s", num, den)
+    assert fast.dtype == pl.Float64
+    assert fast.to_list() == plain.to_series().to_list()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
+def test_unterminated_lines_reading_the_shared_counts_equal_counting_its_words_alone(texts):
+    # with a quality rule after it, unterminated-lines reads the words from the counts the
+    # statistics share (_line_counts); alone, it counts them itself
+    rs = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {"rule": "unterminated-lines", "action": "flag", "min_words": 2},
+                {"rule": "too-few-words", "action": "flag"},
+            ],
+        }
+    )
+    rule, later = rs.build()
+    # lines whose words differ from their letter tokens or from their tokens
+    texts = [*texts, "1 2.\n- | a.\na b.\nx 1"]
+    results = []
+    for after in ((), (later,)):
+        batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+        batch.later = after
+        results.append(rule.evaluate(batch))
+        if after:
+            assert _stats(batch).equals(_stats(Batch.from_texts(pl.Series(texts, dtype=pl.String))))
+    alone, shared = results
+    for name, values in alone.signals.items():
+        assert values.equals(shared.signals[name]), name
+    assert alone.remove.equals(shared.remove)
+
+
 def test_newlines_from_the_lines_equal_counting_them_in_the_text():
     import random
 
@@ -769,10 +848,13 @@ def test_sentence_ends_of_the_vocabulary_equal_counting_sentence_in_each_string(
 
 def test_sentence_ends_on_closing_characters_and_other_whitespace():
     texts = ["a.) b.'\" c.x d... e!? f.]} g(.) h.\tx. (i) j?»", "k。l 的。 m.\u00a0n.", ""]
+    # runs of closing characters longer than the bytes read one by one from the end, and
+    # strings of closing characters alone
+    texts += ["o.)))))))) p?\"'')]}) q)))))))))) ) '' r.'\" s\"')))))).)", "t. ) u! '' v? )]"]
     lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts)))
     want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
     assert _sentence_ends(lt).tolist() == want
-    assert sum(want) >= 10
+    assert sum(want) >= 14
 
 
 @settings(max_examples=60, deadline=None)

@@ -124,6 +124,40 @@ def test_appended_codes_equal_encoding_the_vocabulary_and_the_new_strings_togeth
     assert code.tolist() == both[len(vocab) :].tolist()
 
 
+STRINGS = st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A", "a "]), max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(STRINGS)
+def test_encoding_by_hashes_equals_arrows_dictionary_encoding(values):
+    s = pl.Series("tok", values, dtype=pl.String)
+    code, vocab = words._encode(s)
+    plain_code, plain_vocab = words._plain_encode(s)
+    assert code.dtype == plain_code.dtype == np.uint32
+    assert code.tolist() == plain_code.tolist()
+    assert vocab.name == plain_vocab.name and vocab.to_list() == plain_vocab.to_list()
+
+
+@settings(max_examples=60, deadline=None)
+@given(STRINGS.filter(len), st.data())
+def test_hash_encoding_probes_shared_slots_and_refuses_shared_hashes(values, data):
+    s = pl.Series(values, dtype=pl.String)
+    plain_code, plain_vocab = words._plain_encode(s)
+    # distinct hashes in one slot (the table is indexed by the top bits): every value probes
+    # (the hash of a value is any distinct number per distinct value)
+    distinct = list(dict.fromkeys(values))
+    order = data.draw(st.permutations(range(len(distinct))))
+    h = np.array([order[distinct.index(v)] for v in values], dtype=np.uint64)
+    code, vocab = words._hash_encode(s, h)
+    assert code.tolist() == plain_code.tolist() and vocab.to_list() == plain_vocab.to_list()
+    # one hash for all: refused when the values are not all equal (then `_encode` falls back)
+    same = words._hash_encode(s, np.zeros(len(values), dtype=np.uint64))
+    if len(distinct) > 1:
+        assert same is None
+    else:
+        assert same[0].tolist() == plain_code.tolist()
+
+
 def _plain_per_distinct_line(lt: words.LineTokens, piece_counts: np.ndarray) -> dict:
     """LineTokens.per_distinct_line by definition: a sum over every token entry per count."""
     v = lt.vocab
@@ -188,6 +222,30 @@ def test_segment_sums_of_runs_with_empty_ones():
     # wrapping running sums give the exact sums back
     big = np.array([2**63, 2**63, 5], dtype=np.uint64)
     assert words.segment_sums(big, np.array([1, 2])).tolist() == [2**63, 2**63 + 5]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 4), max_size=12),
+    st.sampled_from([np.uint32, np.int64, np.uint64]),
+    st.data(),
+)
+def test_segment_sums_equal_a_sum_per_run(lengths, dtype, data):
+    n = sum(lengths)
+    big = int(np.iinfo(dtype).max)
+    rows = [data.draw(st.lists(st.integers(0, big), min_size=n, max_size=n)) for _ in range(2)]
+    values = np.array(rows, dtype=dtype)
+    sums = words.segment_sums(values.copy(), np.array(lengths, dtype=np.int64))
+    assert sums.dtype == dtype and sums.shape == (2, len(lengths))
+    ends = np.cumsum(lengths)
+    for r, row in enumerate(rows):
+        # the exact sum, wrapped to the dtype as numpy integers wrap
+        want = [
+            sum(row[e - k : e]) % (1 << values.itemsize * 8)
+            for k, e in zip(lengths, ends, strict=True)
+        ]
+        got = [int(v) % (1 << values.itemsize * 8) for v in sums[r]]
+        assert got == want
 
 
 EDGES = ["a", "É", "的", ".", "«", "»", "—", "€", "😀", "(", "1", "\u0301", "¿", "”"]
