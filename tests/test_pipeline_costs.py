@@ -105,3 +105,52 @@ def test_examples_a_run_would_drop_are_not_built_and_the_statistics_are_the_same
     assert bounds and all(len(plain.rules[n].examples) == MAX_EXAMPLES for n in bounds)
     out = pipeline.process_batch(rules, tables[-1], "text", {}, "id", bounds)
     assert sum(len(r.examples) for r in out.stats.rules.values()) < built[-1]
+
+
+def test_blank_lines_is_strip_chars_empty():
+    # empty, ASCII spaces and controls, non-ASCII spaces (NBSP, ideographic, NEL, em space),
+    # letters after them, short strings (inline in their view) and long ones (> 12 bytes)
+    pieces = ["", " ", "\t", "\r", "\x0b", "\x1c", "\x00", "\x7f", "\u00a0", "\u3000", "\x85"]
+    pieces += ["\u2003", "a", "Слово", "日本", "-", "~", "!", "x" * 20, " " * 20, "\u00a0" * 9]
+    rng = random.Random(11)
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    text = pl.Series(lines)
+    want = (text.str.strip_chars() == "").to_numpy()
+    assert want.any() and not want.all()
+    assert (pipeline._blank_lines(text) == want).all()
+    # a slice (the views start at an offset) and a gathered series
+    assert (pipeline._blank_lines(text.slice(7, 500)) == want[7:507]).all()
+    rows = pl.Series(list(range(0, 3000, 3)), dtype=pl.UInt32)
+    assert (pipeline._blank_lines(text.gather(rows)) == want[::3]).all()
+    assert len(pipeline._blank_lines(pl.Series([], dtype=pl.String))) == 0
+
+
+def test_example_picks_are_the_smallest_digests_in_row_order():
+    import heapq
+
+    import xxhash
+
+    from curate.stats import MAX_EXAMPLES
+
+    rng = random.Random(5)
+    # repeated texts give equal digests: ties go to the earlier row
+    texts = pl.Series(
+        [rng.choice(["a", "b", "Слово", "", "x\ny", "long " * 9]) for _ in range(400)]
+    )
+    texts = pl.concat([texts, pl.Series([f"doc {i}" for i in range(400)])])
+    fired = [np.array([rng.random() < p for _ in range(len(texts))]) for p in (0.9, 0.3, 0.01, 0)]
+    picker = pipeline._ExamplePicker(texts, fired)
+    encoded = [t.encode() for t in texts.to_list()]
+    for rule in ("a-rule", "other"):
+        for f in fired:
+            seed = xxhash.xxh64_intdigest(rule.encode())
+            plain = heapq.nsmallest(
+                MAX_EXAMPLES,
+                ((xxhash.xxh64_intdigest(encoded[i], seed), i) for i in np.flatnonzero(f)),
+            )
+            want = [(f"{k:016x}", int(i)) for k, i in plain]
+            assert picker.pick(rule, f) == want
+            for bound in (0, 2**63, 2**64 - 1, plain[2][0] if len(plain) > 2 else 1):
+                got = picker.pick(rule, f, bound)
+                assert got == [(h, i) for h, i in want if int(h, 16) < bound]
+    assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
