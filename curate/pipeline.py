@@ -317,24 +317,16 @@ class _ExamplePicker:
     the rule's name), so that shards and batches agree on the choice."""
 
     def __init__(self, texts: pl.Series, fired: list[np.ndarray]):
-        # the UTF-8 bytes of every document some rule fired on, as slices of one Arrow buffer
-        # (memoryviews: no copy, no bytes object per document), fetched once per batch; row
-        # indices in numpy (a polars arg_true costs ~0.1 ms a call, a rule a batch)
-        self._encoded: list[memoryview | None] = []
+        # the UTF-8 bytes of every document some rule fired on, fetched once per batch as bytes
+        # (a polars string is valid UTF-8: the bytes str.encode gave), not every text as a str;
+        # row indices in numpy (a polars arg_true costs ~0.1 ms a call, a rule a batch)
+        self._encoded: dict[int, bytes] = {}
         if not fired:
             return
         any_fired = np.logical_or.reduce(fired)
         idx = np.flatnonzero(any_fired)
-        if not len(idx):
-            return
-        arr = _large_strings(texts.gather(pl.Series(idx, dtype=pl.UInt32)))
-        _, offsets_buf, data_buf = arr.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-        data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
-        bounds = offsets.tolist()
-        self._encoded = [None] * len(texts)
-        for i, a, b in zip(idx.tolist(), bounds[:-1], bounds[1:], strict=True):
-            self._encoded[i] = data[a:b]
+        data = texts.cast(pl.Binary).gather(idx).to_list() if len(idx) else []
+        self._encoded = dict(zip(idx.tolist(), data, strict=True))
 
     def pick(self, rule: str, fired: np.ndarray, bound: int | None = None) -> list[tuple[str, int]]:
         """sorted((xxh64_hexdigest(text, seed), i) for every fired i)[:MAX_EXAMPLES], computed on
