@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from curate.checks.base import DOC, LINE, OFF, Batch, Rule
+from curate.checks.base import DOC, LINE, OFF, Batch, Rule, line_chars
 from curate.stats import (
     EXAMPLE_CHARS,
     LENGTH_EDGES,
@@ -185,18 +185,22 @@ def process_batch(
         for sig, values in result.signals.items():
             signal_cols[sig] = values.alias(signal_column(sig))
         if rule.action == "strip" and result.remove is not None and result.remove.any():
-            removed = batch.lines.filter(result.remove)
-            removed_by[rule.name] = removed.select(
-                DOC, OFF, (pl.col(LINE).str.len_chars() + 1).alias("len")
-            )
+            remove = result.remove
+            # (a null in the mask neither removes its line nor keeps it, as filters do)
+            gone = (remove.fill_null(False) if remove.null_count() else remove).to_numpy()
+            keep = (~remove).fill_null(False).to_numpy() if remove.null_count() else ~gone
+            removed = batch.lines.select(DOC, OFF).filter(pl.Series(gone))
+            # the removed lines' lengths as the split measured them (line_chars), not measured
+            # again
+            size = pl.Series("len", line_chars(batch)[gone] + 1, dtype=pl.UInt32)
+            removed_by[rule.name] = removed.with_columns(size)
             hit = np.zeros(n, dtype=bool)
             hit[removed[DOC].to_numpy()] = True
-            keep = ~result.remove
-            lines = batch.lines.filter(keep)
+            lines = batch.lines.filter(pl.Series(keep))
             # only the documents this rule removed lines from: the others' lines are those their
             # text was last built from (by an earlier strip rule, or the original)
             docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
-            batch = batch.stripped(docs, lines, keep.fill_null(False).to_numpy())
+            batch = batch.stripped(docs, lines, keep)
 
     # the last strip that removed lines already rebuilt the text from the lines that remain
     cleaned = batch.docs["text"]

@@ -154,3 +154,42 @@ def test_example_picks_are_the_smallest_digests_in_row_order():
                 got = picker.pick(rule, f, bound)
                 assert got == [(h, i) for h, i in want if int(h, 16) < bound]
     assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
+
+
+def test_line_chars_follow_the_strips_as_the_lines_do():
+    from curate.checks.base import line_chars
+
+    rng = random.Random(9)
+    for trial in range(20):
+        batch = Batch.from_texts(pl.Series(_texts(rng, rng.choice([1, 7, 90]))))
+        for _ in range(trial % 4):  # strips in a row: their masks compose
+            keep = np.array([rng.random() < 0.7 for _ in range(batch.lines.height)], dtype=bool)
+            batch = batch.stripped(batch.docs, batch.lines.filter(pl.Series(keep)), keep)
+        want = batch.lines.get_column(LINE).str.len_chars().to_numpy()
+        assert line_chars(batch).tolist() == want.tolist()
+    # a batch built without the split (its lines given) measures them
+    lines = pl.DataFrame({DOC: pl.Series([0, 0], dtype=pl.UInt32), LINE: ["ab", "Слово"]})
+    plain = Batch(pl.DataFrame({DOC: pl.Series([0], dtype=pl.UInt32), "text": ["x"]}), lines, {})
+    assert line_chars(plain).tolist() == [2, 5]
+
+
+def test_removed_spans_are_the_removed_lines_with_their_newlines():
+    from curate.config import load_ruleset
+
+    rs = load_ruleset("default")
+    rng = random.Random(2)
+    words = ["the", "sea", "and", "Click", "here", "cookies", "Слово", "•", "  ", ""]
+    texts = [
+        "\n".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+            for _ in range(rng.randint(1, 9))
+        )
+        for _ in range(300)
+    ] + ["Share this\nShare this\nShare this"] * 40
+    out = pipeline.process_batch(rs.build(), pl.DataFrame({"text": texts}), "text", {})
+    assert out.removed is not None and out.removed.height
+    assert out.removed.schema["len"] == pl.UInt32
+    for d, off, size in out.removed.select(DOC, "__off", "len").iter_rows():
+        span = texts[d][off : off + size]
+        assert span.endswith("\n") or off + size == len(texts[d]) + 1
+        assert "\n" not in span[:-1]

@@ -107,7 +107,13 @@ class Batch:
         docs = docs.with_columns(text)
         if extra is not None:
             docs = docs.hstack(extra.drop([c for c in extra.columns if c in docs.columns]))
-        return cls(docs, split_lines(docs), corpus or {})
+        lines, chars = _split_lines(docs)
+        batch = cls(docs, lines, corpus or {})
+        # the split measured every line: the length is kept for the lines' later uses (the
+        # characters a strip removes), and follows the strips as the lines do
+        batch._memo[LINE_CHARS] = chars
+        batch._follow[LINE_CHARS] = keep_rows
+        return batch
 
     @property
     def n(self) -> int:
@@ -233,6 +239,30 @@ def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
     Each document's line numbers and offsets come from its line count and the lines' lengths in
     numpy, not two `over(__doc)` windows (half the CPU; tests/test_split_lines.py holds the
     windowed definition). Documents are numbered uniquely, as Batch.from_texts does."""
+    return _split_lines(docs)[0]
+
+
+def line_chars(batch: Batch) -> np.ndarray:
+    """Per line of batch.lines, its length in characters (int64, without the newline): measured
+    by the split, kept through the strips (memo LINE_CHARS)."""
+    return batch.memo(
+        LINE_CHARS,
+        lambda: batch.lines.get_column(LINE).str.len_chars().to_numpy().astype(np.int64),
+        keep_rows,
+    )
+
+
+def keep_rows(value: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """A per-line numpy value after a strip: the rows of the lines that remain (Batch.memo)."""
+    return value[keep]
+
+
+# memo key of the lines' lengths in characters (line_chars)
+LINE_CHARS = "line_chars"
+
+
+def _split_lines(docs: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    """split_lines' frame and each line's length in characters (int64)."""
     parts = docs.get_column("text").str.split("\n")
     counts = parts.list.len().fill_null(1).to_numpy().astype(np.int64)
     line = parts.explode()
@@ -240,11 +270,12 @@ def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
         line = line.fill_null("")
     starts = np.zeros(len(counts), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
-    step = line.str.len_chars().to_numpy().astype(np.int64) + 1  # a line and its newline
+    chars = line.str.len_chars().to_numpy().astype(np.int64)
+    step = chars + 1  # a line and its newline
     ends = np.cumsum(step)
     before = np.repeat(ends[starts - 1] if len(starts) else starts, counts)
     before[: counts[0] if len(counts) else 0] = 0  # the first document starts at 0
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         [
             pl.Series(DOC, np.repeat(docs.get_column(DOC).to_numpy(), counts)).cast(
                 docs.schema[DOC]
@@ -256,6 +287,7 @@ def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
             line.alias(LINE),
         ]
     )
+    return frame, chars
 
 
 @dataclass
