@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import xxhash
 
 from curate.checks.base import DOC, LINE, OFF, Batch, Rule, line_chars
@@ -100,9 +99,10 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     np.cumsum(np.bincount(rank, minlength=len(offsets) - 1), out=offsets[1:])
     if len(kept) < len(text):
         text = text.gather(pl.Series(kept, dtype=pl.UInt32))
-    joined = pc.binary_join(
-        pa.LargeListArray.from_arrays(pa.array(offsets), _large_strings(text)), _NEWLINE
-    )
+    import pyarrow.compute as pc
+
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), _large_strings(text))
+    joined = pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
     new = pl.Series("text", joined, dtype=pl.String)
     if hit.all():  # every document touched: the new texts are the column, in row order
         return new
@@ -110,7 +110,6 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     return docs["text"].clone().scatter(where, new).alias("text")
 
 
-_NEWLINE = pa.scalar("\n", pa.large_string())
 # first bytes after which a line may still be all whitespace: ASCII controls, space, DEL and
 # every non-ASCII lead byte (U+00A0, U+3000, ...); any other first byte is not whitespace
 _MAYBE_BLANK = np.zeros(256, dtype=bool)
