@@ -79,7 +79,7 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         order = np.argsort(rank, kind="stable")
         picked, rank = picked[order], rank[order]
     text = lines.get_column(LINE)
-    if len(picked) < len(text):
+    if len(picked) < len(text) or not (picked[1:] > picked[:-1]).all():  # (not every line in order)
         text = text.gather(pl.Series(picked, dtype=pl.UInt32))
     blank = _blank_lines(text)
     m = len(rank)

@@ -193,3 +193,21 @@ def test_removed_spans_are_the_removed_lines_with_their_newlines():
         span = texts[d][off : off + size]
         assert span.endswith("\n") or off + size == len(texts[d]) + 1
         assert "\n" not in span[:-1]
+
+
+def test_rebuild_text_of_documents_in_any_order():
+    # the documents' rows in another order than their lines (every one touched, or some)
+    rng = random.Random(8)
+    for trial in range(20):
+        batch = Batch.from_texts(pl.Series(_texts(rng, 60)))
+        docs = batch.docs.sample(fraction=1.0, shuffle=True, seed=trial)
+        keep = pl.Series([rng.random() < 0.6 for _ in range(batch.lines.height)])
+        kept = batch.lines.filter(keep)
+        touched = pl.Series([trial % 2 == 0 or rng.random() < 0.5 for _ in range(docs.height)])
+        got = pipeline.rebuild_text(docs, kept, touched)
+        # the plain definition reads `touched` by __doc: give it the documents in that order
+        order = docs.get_column(DOC).to_numpy()
+        by_doc = np.zeros(docs.height, dtype=bool)
+        by_doc[order] = touched.to_numpy()
+        want = rebuild_text_plain(batch.docs, kept, pl.Series(by_doc)).to_numpy()[order]
+        assert got.to_list() == want.tolist(), trial
