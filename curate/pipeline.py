@@ -268,7 +268,7 @@ def process_batch(
             if values.dtype.is_numeric() or values.dtype == pl.Boolean:
                 rs.signal = rule.main_signal
                 rs.edges = list(rule.bins)
-                rs.hist = histogram_series(rule.bins, values)
+                rs.hist = _histogram(rule.bins, values)
         stats.rules[rule.name] = rs
     # the examples' rows, gathered once for every rule's picks (not a lookup per value)
     rows = sorted({i for picks in chosen.values() for _, i in picks})
@@ -299,6 +299,36 @@ def process_batch(
         else None
     )
     return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed=removed)
+
+
+# dtypes whose numpy values compare with the float edges as their Float64 cast does
+_NUMPY_HIST = (
+    pl.Float64,
+    pl.Float32,
+    pl.Int64,
+    pl.Int32,
+    pl.Int16,
+    pl.Int8,
+    pl.UInt64,
+    pl.UInt32,
+    pl.UInt16,
+    pl.UInt8,
+    pl.Boolean,
+)
+
+
+def _histogram(edges: tuple[float, ...], values: pl.Series) -> list[int]:
+    """histogram_series(edges, values) for a Series without nulls: one binary search per value
+    on the numpy values (numpy compares an integer or bool with the float edges as the Float64
+    cast would), and the counts of the search's positions, 0 and 1 both the first bin. No polars
+    cast and no clip: ~4x less CPU, paid per rule and batch (tests/test_pipeline_costs.py holds
+    the comparison with histogram_series)."""
+    if values.dtype not in _NUMPY_HIST or not len(values):
+        return histogram_series(edges, values)
+    at = np.searchsorted(np.asarray(edges, dtype=np.float64), values.to_numpy(), side="right")
+    counts = np.bincount(at, minlength=len(edges) + 1)
+    counts[1] += counts[0]
+    return counts[1:].tolist()
 
 
 def _names_list(fired: dict[str, np.ndarray], names: list[str], n: int) -> pl.Series:

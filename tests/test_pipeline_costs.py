@@ -211,3 +211,28 @@ def test_rebuild_text_of_documents_in_any_order():
         by_doc[order] = touched.to_numpy()
         want = rebuild_text_plain(batch.docs, kept, pl.Series(by_doc)).to_numpy()[order]
         assert got.to_list() == want.tolist(), trial
+
+
+def test_histogram_is_histogram_series():
+    from curate.stats import histogram_series
+
+    rng = np.random.default_rng(4)
+    edges_sets = [tuple(i / 20 for i in range(21)), (0.0, 0.5, 1.0), (0, 1, 10, 100, 1000), (5.0,)]
+    floats = np.concatenate(
+        [rng.normal(0.5, 1, 500), [np.nan, np.inf, -np.inf, -1.0, 0.0, 0.05, 1.0, 1e300]]
+    )
+    series = [
+        pl.Series(floats),
+        pl.Series(floats, dtype=pl.Float32),
+        pl.Series(rng.integers(-20, 2000, 500)),
+        pl.Series(rng.integers(0, 2000, 500), dtype=pl.UInt32),
+        pl.Series(rng.integers(0, 200, 500), dtype=pl.UInt8),
+        pl.Series([2**62 + 1, 2**63 - 1, -(2**63), 0], dtype=pl.Int64),
+        pl.Series([2**64 - 1, 0], dtype=pl.UInt64),
+        pl.Series(rng.random(300) < 0.3),
+        pl.Series([], dtype=pl.Float64),
+        pl.Series([1.5, 2.5], dtype=pl.Decimal(10, 2)),
+    ]
+    for edges in edges_sets:
+        for s in series:
+            assert pipeline._histogram(edges, s) == histogram_series(edges, s), (edges, s.dtype)
