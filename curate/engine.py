@@ -68,7 +68,7 @@ def collect_batches(ruleset: RuleSet, tables: Iterable) -> dict[str, Any]:
         if table is None:
             continue
         df = pl.from_arrow(table)
-        batch = Batch.from_texts(
+        batch = Batch.for_corpus(
             df.get_column(ruleset.text_column), extra=df.drop(ruleset.text_column)
         )
         for r in rules:

@@ -105,3 +105,134 @@ def test_examples_a_run_would_drop_are_not_built_and_the_statistics_are_the_same
     assert bounds and all(len(plain.rules[n].examples) == MAX_EXAMPLES for n in bounds)
     out = pipeline.process_batch(rules, tables[-1], "text", {}, "id", bounds)
     assert sum(len(r.examples) for r in out.stats.rules.values()) < built[-1]
+
+
+def test_blank_lines_is_strip_chars_empty():
+    # empty, ASCII spaces and controls, non-ASCII spaces (NBSP, ideographic, NEL, em space),
+    # letters after them, short strings (inline in their view) and long ones (> 12 bytes)
+    pieces = ["", " ", "\t", "\r", "\x0b", "\x1c", "\x00", "\x7f", "\u00a0", "\u3000", "\x85"]
+    pieces += ["\u2003", "a", "Слово", "日本", "-", "~", "!", "x" * 20, " " * 20, "\u00a0" * 9]
+    rng = random.Random(11)
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    text = pl.Series(lines)
+    want = (text.str.strip_chars() == "").to_numpy()
+    assert want.any() and not want.all()
+    assert (pipeline._blank_lines(text) == want).all()
+    # a slice (the views start at an offset) and a gathered series
+    assert (pipeline._blank_lines(text.slice(7, 500)) == want[7:507]).all()
+    rows = pl.Series(list(range(0, 3000, 3)), dtype=pl.UInt32)
+    assert (pipeline._blank_lines(text.gather(rows)) == want[::3]).all()
+    assert len(pipeline._blank_lines(pl.Series([], dtype=pl.String))) == 0
+
+
+def test_example_picks_are_the_smallest_digests_in_row_order():
+    import heapq
+
+    import xxhash
+
+    from curate.stats import MAX_EXAMPLES
+
+    rng = random.Random(5)
+    # repeated texts give equal digests: ties go to the earlier row
+    texts = pl.Series(
+        [rng.choice(["a", "b", "Слово", "", "x\ny", "long " * 9]) for _ in range(400)]
+    )
+    texts = pl.concat([texts, pl.Series([f"doc {i}" for i in range(400)])])
+    fired = [np.array([rng.random() < p for _ in range(len(texts))]) for p in (0.9, 0.3, 0.01, 0)]
+    picker = pipeline._ExamplePicker(texts, fired)
+    encoded = [t.encode() for t in texts.to_list()]
+    for rule in ("a-rule", "other"):
+        for f in fired:
+            seed = xxhash.xxh64_intdigest(rule.encode())
+            plain = heapq.nsmallest(
+                MAX_EXAMPLES,
+                ((xxhash.xxh64_intdigest(encoded[i], seed), i) for i in np.flatnonzero(f)),
+            )
+            want = [(f"{k:016x}", int(i)) for k, i in plain]
+            assert picker.pick(rule, f) == want
+            for bound in (0, 2**63, 2**64 - 1, plain[2][0] if len(plain) > 2 else 1):
+                got = picker.pick(rule, f, bound)
+                assert got == [(h, i) for h, i in want if int(h, 16) < bound]
+    assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
+
+
+def test_line_chars_follow_the_strips_as_the_lines_do():
+    from curate.checks.base import line_chars
+
+    rng = random.Random(9)
+    for trial in range(20):
+        batch = Batch.from_texts(pl.Series(_texts(rng, rng.choice([1, 7, 90]))))
+        for _ in range(trial % 4):  # strips in a row: their masks compose
+            keep = np.array([rng.random() < 0.7 for _ in range(batch.lines.height)], dtype=bool)
+            batch = batch.stripped(batch.docs, batch.lines.filter(pl.Series(keep)), keep)
+        want = batch.lines.get_column(LINE).str.len_chars().to_numpy()
+        assert line_chars(batch).tolist() == want.tolist()
+    # a batch built without the split (its lines given) measures them
+    lines = pl.DataFrame({DOC: pl.Series([0, 0], dtype=pl.UInt32), LINE: ["ab", "Слово"]})
+    plain = Batch(pl.DataFrame({DOC: pl.Series([0], dtype=pl.UInt32), "text": ["x"]}), lines, {})
+    assert line_chars(plain).tolist() == [2, 5]
+
+
+def test_removed_spans_are_the_removed_lines_with_their_newlines():
+    from curate.config import load_ruleset
+
+    rs = load_ruleset("default")
+    rng = random.Random(2)
+    words = ["the", "sea", "and", "Click", "here", "cookies", "Слово", "•", "  ", ""]
+    texts = [
+        "\n".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+            for _ in range(rng.randint(1, 9))
+        )
+        for _ in range(300)
+    ] + ["Share this\nShare this\nShare this"] * 40
+    out = pipeline.process_batch(rs.build(), pl.DataFrame({"text": texts}), "text", {})
+    assert out.removed is not None and out.removed.height
+    assert out.removed.schema["len"] == pl.UInt32
+    for d, off, size in out.removed.select(DOC, "__off", "len").iter_rows():
+        span = texts[d][off : off + size]
+        assert span.endswith("\n") or off + size == len(texts[d]) + 1
+        assert "\n" not in span[:-1]
+
+
+def test_rebuild_text_of_documents_in_any_order():
+    # the documents' rows in another order than their lines (every one touched, or some)
+    rng = random.Random(8)
+    for trial in range(20):
+        batch = Batch.from_texts(pl.Series(_texts(rng, 60)))
+        docs = batch.docs.sample(fraction=1.0, shuffle=True, seed=trial)
+        keep = pl.Series([rng.random() < 0.6 for _ in range(batch.lines.height)])
+        kept = batch.lines.filter(keep)
+        touched = pl.Series([trial % 2 == 0 or rng.random() < 0.5 for _ in range(docs.height)])
+        got = pipeline.rebuild_text(docs, kept, touched)
+        # the plain definition reads `touched` by __doc: give it the documents in that order
+        order = docs.get_column(DOC).to_numpy()
+        by_doc = np.zeros(docs.height, dtype=bool)
+        by_doc[order] = touched.to_numpy()
+        want = rebuild_text_plain(batch.docs, kept, pl.Series(by_doc)).to_numpy()[order]
+        assert got.to_list() == want.tolist(), trial
+
+
+def test_histogram_is_histogram_series():
+    from curate.stats import histogram_series
+
+    rng = np.random.default_rng(4)
+    edges_sets = [tuple(i / 20 for i in range(21)), (0.0, 0.5, 1.0), (0, 1, 10, 100, 1000), (5.0,)]
+    floats = np.concatenate(
+        [rng.normal(0.5, 1, 500), [np.nan, np.inf, -np.inf, -1.0, 0.0, 0.05, 1.0, 1e300]]
+    )
+    series = [
+        pl.Series(floats),
+        pl.Series(floats, dtype=pl.Float32),
+        pl.Series(rng.integers(-20, 2000, 500)),
+        pl.Series(rng.integers(0, 2000, 500), dtype=pl.UInt32),
+        pl.Series(rng.integers(0, 200, 500), dtype=pl.UInt8),
+        pl.Series([2**62 + 1, 2**63 - 1, -(2**63), 0], dtype=pl.Int64),
+        pl.Series([2**64 - 1, 0], dtype=pl.UInt64),
+        pl.Series(rng.random(300) < 0.3),
+        pl.Series([], dtype=pl.Float64),
+        pl.Series([1.5, 2.5], dtype=pl.Decimal(10, 2)),
+    ]
+    for edges in edges_sets:
+        for s in series:
+            assert pipeline._histogram(edges, s) == histogram_series(edges, s), (edges, s.dtype)

@@ -46,3 +46,39 @@ def test_split_lines_is_its_plain_definition():
     # a null text (Batch fills them; split_lines on its own gives one empty line)
     docs = pl.DataFrame({DOC: pl.Series([0, 1], dtype=pl.UInt32), "text": ["a\nb", None]})
     assert split_lines(docs).equals(split_lines_plain(docs))
+
+
+def _same(a, b) -> bool:
+    """Equal aggregates; frames in any row order (a group_by's order is not fixed)."""
+    if isinstance(a, pl.DataFrame):
+        return isinstance(b, pl.DataFrame) and a.sort(a.columns).equals(b.sort(b.columns))
+    if isinstance(a, pl.Series):
+        return isinstance(b, pl.Series) and a.equals(b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def test_the_corpus_batch_has_the_lines_without_positions_and_collects_the_same():
+    from curate import checks
+
+    rng = random.Random(12)
+    texts = [
+        "\n".join(
+            rng.choice(PIECES + ["Share this page", "Cookies"]) for _ in range(rng.randint(1, 9))
+        )
+        for _ in range(400)
+    ] + ["", "\n\n", None]
+    extra = pl.DataFrame({"id": [str(i) for i in range(len(texts))]})
+    full = Batch.from_texts(pl.Series(texts, dtype=pl.String), extra=extra)
+    corpus = Batch.for_corpus(pl.Series(texts, dtype=pl.String), extra=extra)
+    assert corpus.docs.equals(full.docs)
+    assert corpus.lines.equals(full.lines.select(DOC, LINE))
+    rules = [cls for cls in checks.all_rules().values() if cls.needs_corpus]
+    assert rules
+    for cls in rules:
+        rule = cls(cls.Params(), cls.actions[0])
+        fresh = Batch.for_corpus(pl.Series(texts, dtype=pl.String), extra=extra)
+        assert _same(rule.collect(fresh), rule.collect(full)), cls.name

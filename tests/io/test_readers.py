@@ -151,6 +151,51 @@ def test_jsonl_byte_range_shards_cover_every_line_once(tmp_path):
     assert [r["__line"] for r in got] == list(range(1, 501))
 
 
+def _jsonl_shards_plain(path, target):
+    """The definition: read `target` bytes, then the rest of the line they cut; count the
+    newlines of both."""
+    size = path.stat().st_size
+    if size <= target:
+        return [(0, -1, 1)]
+    out, start, line = [], 0, 1
+    with open(path, "rb") as f:
+        while start < size:
+            f.seek(start)
+            block = f.read(target)
+            if start + len(block) >= size:
+                out.append((start, -1, line))
+                break
+            rest = f.readline()
+            end = start + len(block) + len(rest)
+            out.append((start, end, line))
+            line += block.count(b"\n") + rest.count(b"\n")
+            start = end
+    return out
+
+
+def test_jsonl_shards_counted_in_the_mapped_file_are_the_plain_ones(tmp_path):
+    import random
+
+    from curate.io import readers
+
+    rng = random.Random(4)
+    pieces = [b"", b"\n", b"{}\n", b"\n\n", '{"text": "\u00e9t\u00e9"}\n'.encode()]
+    p = tmp_path / "x.jsonl"
+    for trial in range(150):
+        parts = [rng.choice(pieces) or b"x" * rng.randint(1, 40) + b"\n" for _ in range(60)]
+        data = b"".join(parts) + (b"no newline at the end" if trial % 2 else b"")
+        p.write_bytes(data)
+        for target in (1, 2, 3, 7, 64, 1000):
+            got = [(s.start, s.end, s.first_line) for s in readers._jsonl_shards(p, target)]
+            assert got == _jsonl_shards_plain(p, target), (trial, target)
+    # newlines counted across the 1 MiB blocks of _count_newlines
+    big = b"".join(b"y" * rng.randint(0, 3000) + b"\n" for _ in range(2000))
+    p.write_bytes(big)
+    for target in (700_000, 1_500_000):
+        got = [(s.start, s.end, s.first_line) for s in readers._jsonl_shards(p, target)]
+        assert got == _jsonl_shards_plain(p, target)
+
+
 def test_corrupt_gzip_keeps_what_was_read(tmp_path):
     p = tmp_path / "a.jsonl.gz"
     data = gzip.compress("".join(json.dumps(r) + "\n" for r in ROWS * 200).encode())
