@@ -323,7 +323,7 @@ def _histogram(edges: tuple[float, ...], values: pl.Series) -> list[int]:
     cast would), and the counts of the search's positions, 0 and 1 both the first bin. No polars
     cast and no clip: ~4x less CPU, paid per rule and batch (tests/test_pipeline_costs.py holds
     the comparison with histogram_series)."""
-    if values.dtype not in _NUMPY_HIST or not len(values):
+    if values.dtype not in _NUMPY_HIST or not len(values) or not edges:
         return histogram_series(edges, values)
     at = np.searchsorted(np.asarray(edges, dtype=np.float64), values.to_numpy(), side="right")
     counts = np.bincount(at, minlength=len(edges) + 1)

@@ -217,7 +217,13 @@ def test_histogram_is_histogram_series():
     from curate.stats import histogram_series
 
     rng = np.random.default_rng(4)
-    edges_sets = [tuple(i / 20 for i in range(21)), (0.0, 0.5, 1.0), (0, 1, 10, 100, 1000), (5.0,)]
+    edges_sets = [
+        tuple(i / 20 for i in range(21)),
+        (0.0, 0.5, 1.0),
+        (0, 1, 10, 100, 1000),
+        (5.0,),
+        (),
+    ]
     floats = np.concatenate(
         [rng.normal(0.5, 1, 500), [np.nan, np.inf, -np.inf, -1.0, 0.0, 0.05, 1.0, 1e300]]
     )
