@@ -617,8 +617,8 @@ QUOTES = '"“”„'
 _BRACKETS_AND_QUOTES = "[" + re.escape("".join(BRACKETS) + QUOTES) + "]"
 
 
-# _line_kinds skips the tests of a line that is not a sentence (not `long`) above a line that is
-# prose whatever they say (False: every line is tested, the plain definition)
+# _line_kinds drops, before its tests, a line that is not a sentence (not `long`) above a line
+# that is prose whatever they say (False: every line is tested, the plain definition)
 PRUNE_ABOVE = True
 
 
@@ -850,15 +850,20 @@ def _true_positions(flags: np.ndarray) -> np.ndarray:
 
 _SCRATCH: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _SCRATCH_LOCK = threading.Lock()
+_SCRATCH_KEPT_BYTES = 64 * 2**20
 
 
 def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three byte arrays of at least `n` bytes for whitespace_tokens, kept for the process
-    (three times the largest batch's text, a few MB; used under _SCRATCH_LOCK)."""
+    (three times the largest batch's text, ~12 MB for 4 MB batches; used under _SCRATCH_LOCK).
+    Arrays above _SCRATCH_KEPT_BYTES are made for the call and not kept: one giant document
+    must not leave each worker holding three times its size."""
     have = _SCRATCH.get("arrays")
     if have is None or len(have[0]) < n:
         size = max(n, 1 << 20)
-        have = _SCRATCH["arrays"] = tuple(np.empty(size, dtype=np.uint8) for _ in range(3))
+        have = tuple(np.empty(size, dtype=np.uint8) for _ in range(3))
+        if size <= _SCRATCH_KEPT_BYTES:
+            _SCRATCH["arrays"] = have
     return have
 
 
@@ -1582,9 +1587,10 @@ class TruncatedText(Rule):
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
         its document; each document's lines consecutive, top to bottom), in the same order: is
         it prose, terminated, long (a sentence), does it end in a word that continues, and is
-        it open (neither punctuated nor a tag or link). A line that is not long, above a line
-        that is prose whatever the skip tests say, is called prose without them
-        (_prose_below: it is neither the last prose line nor counted)."""
+        it open (neither punctuated nor a tag or link). With PRUNE_ABOVE, a line that is not
+        long, above a line that is prose whatever the skip tests say, is dropped before the
+        tests (_pruned, _prose_below: it can be neither the last prose line nor counted), so
+        fewer rows may come back; without it, every line, in the same order."""
         p = self.params
         s = pl.col("s")
         opened = ~pl.col("term") & ~pl.col("never")

@@ -124,3 +124,22 @@ def test_whitespace_tokens_from_several_threads_at_once():
         got = list(pool.map(whitespace_tokens, batches))
     for texts, counts in zip(batches, got, strict=True):
         assert counts.to_list() == texts.str.count_matches(r"\S+").to_list()
+
+
+def test_scratch_arrays_of_a_giant_batch_are_not_kept(monkeypatch):
+    """whitespace_tokens keeps its scratch arrays for the next batch only below a cap: one giant
+    document must not leave a worker holding three times its size for the rest of the run."""
+    from curate.checks import truncation as tr
+
+    monkeypatch.setattr(tr, "_SCRATCH", {})
+    monkeypatch.setattr(tr, "_SCRATCH_KEPT_BYTES", 2 << 20)
+    ends_well, cut = "A short text that ends well.", "A short text that stops in the mid"
+    small, _ = run_rule("truncated-text", [ends_well, cut])
+    kept = tr._SCRATCH["arrays"]
+    giant = "word " * (1 << 20) + "and it stops in the mid"  # 5 MB, above the cap
+    big, _ = run_rule("truncated-text", [giant, ends_well, cut])
+    assert tr._SCRATCH["arrays"] is kept  # the giant batch's arrays were not kept
+    assert all(len(a) <= 2 << 20 for a in kept)
+    # and the verdicts do not depend on which arrays were used
+    verdicts = [r["curate_truncated"] for r in big]
+    assert verdicts[1:] == [r["curate_truncated"] for r in small] == [False, True]
