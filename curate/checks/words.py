@@ -698,8 +698,13 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
     values, filled by whole arrays (one scatter per round of linear probing): each value's
     representative is the first value of its hash (written in reverse order, the last write to
     a slot wins), and its code the rank of that first occurrence. Every value is compared with
-    its representative's string, so a hash shared by distinct values cannot merge them."""
+    its representative's string, so a hash shared by distinct values cannot merge them. None
+    too (the caller encodes with Arrow) where the table would not be exact: 2**30 values or more
+    (int32 slots), or a scatter whose repeated slots did not keep the last write, which numpy
+    does but does not promise (a representative after its value would break the order)."""
     n = len(values)
+    if n >= 1 << 30:
+        return None
     bits = max(4, (n - 1).bit_length() + 1)
     size = 1 << bits
     table = np.full(size, -1, dtype=np.int32)
@@ -718,7 +723,10 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
         same = h[owner] == h[pending]
         rep[pending[same]] = owner[same]
         pending = pending[~same]
-    first = rep == np.arange(n, dtype=np.int32)
+    at = np.arange(n, dtype=np.int32)
+    if (rep > at).any():
+        return None
+    first = rep == at
     rank = np.cumsum(first, dtype=np.int32)
     rank -= 1
     code = rank[rep].view(np.uint32)
