@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 import xxhash
 
-from curate.checks.base import DOC, LINE, OFF, Batch, Rule, line_chars
+from curate.checks.base import DOC, LINE, OFF, Batch, Rule, large_strings, line_chars
 from curate.stats import (
     EXAMPLE_CHARS,
     LENGTH_EDGES,
@@ -101,7 +101,7 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         text = text.gather(pl.Series(kept, dtype=pl.UInt32))
     import pyarrow.compute as pc
 
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), _large_strings(text))
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), large_strings(text))
     joined = pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
     new = pl.Series("text", joined, dtype=pl.String)
     if hit.all():  # every document touched: the new texts are the column, in row order
@@ -115,16 +115,6 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
 _MAYBE_BLANK = np.zeros(256, dtype=bool)
 _MAYBE_BLANK[:0x21] = True
 _MAYBE_BLANK[0x7F:] = True
-
-
-def _large_strings(values: pl.Series) -> pa.LargeStringArray:
-    """A String Series as one Arrow large_string array (its offsets and bytes in two buffers)."""
-    arr = values.to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    return arr
 
 
 def _blank_lines(text: pl.Series) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 ACTIONS = ("flag", "strip", "drop")
 
@@ -229,6 +230,29 @@ def _docs(texts: pl.Series, extra: pl.DataFrame | None) -> pl.DataFrame:
     if extra is not None:
         docs = docs.hstack(extra.drop([c for c in extra.columns if c in docs.columns]))
     return docs
+
+
+def large_strings(strings: pl.Series) -> pa.LargeStringArray:
+    """A String Series as one Arrow large_string array: its int64 offsets and its UTF-8 bytes in
+    two buffers (polars holds string views; the conversion writes them out once)."""
+    arr = strings.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def string_bytes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a String Series, read from its Arrow buffers: string i is
+    bytes[offsets[i] : offsets[i + 1]] (int64 offsets from 0, uint8 bytes, no copy of them;
+    a null reads as "")."""
+    arr = large_strings(strings)
+    _, off_buf, data_buf = arr.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
+    if data_buf is None or off[-1] == off[0]:
+        return off - off[0], np.zeros(0, dtype=np.uint8)
+    return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
 
 
 def _never() -> Any:  # pragma: no cover - memoized() calls memo() only for a carried key

@@ -24,7 +24,16 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, fill_rows, param
+from curate.checks.base import (
+    DOC,
+    LINE,
+    Batch,
+    Rule,
+    RuleResult,
+    fill_rows,
+    param,
+    string_bytes,
+)
 from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import batch_distinct_lines, distinct_lines, referenced_lines
 
@@ -951,21 +960,11 @@ class _Utf8:
     (`start`) and length in bytes (`size`)."""
 
     def __init__(self, strings: pl.Series) -> None:
-        arr = strings.to_arrow()
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if arr.type != pa.large_string():
-            arr = arr.cast(pa.large_string())
-        _, offsets, data = arr.buffers()
-        self.offsets = np.frombuffer(offsets, dtype=np.int64)[
-            arr.offset : arr.offset + len(arr) + 1
-        ]
+        self.offsets, self.data = string_bytes(strings)
         self.start = self.offsets[:-1]
         self.size = np.diff(self.offsets)
         if not self.size.all():
             raise ValueError("_Utf8 needs non-empty strings")
-        total = int(self.offsets[-1]) if len(arr) else 0
-        self.data = np.frombuffer(data, dtype=np.uint8)[:total] if total else np.zeros(0, np.uint8)
 
     def last(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Per string (or per string of `rows`, indices), its k-th byte from the end (0 when it

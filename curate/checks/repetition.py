@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     LineTokens,
@@ -505,23 +504,18 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
     which only makes a line a candidate for the exact comparison. 32 bits, not 64: the weight
     per byte is read with `take` and summed per string with `reduceat` (no running sum written
     per byte), a third of the cost of the 64-bit running sum (bench/results/repetition.md)."""
-    arr = strings.to_arrow()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    if data_buf is None or offsets[-1] == offsets[0]:
-        return np.zeros(len(arr), dtype=np.uint32)
-    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = string_bytes(strings)
+    if not len(data):
+        return np.zeros(len(strings), dtype=np.uint32)
     # one weight per byte and a trailing 0, so that every string's start (an empty last string's
     # too) is a valid index for reduceat
     w = np.empty(len(data) + 1, dtype=np.uint32)
     np.take(_fold_weights(classes), data, out=w[:-1], mode="wrap")
     w[-1] = 0
-    start = offsets[:-1] - offsets[0]
+    start = offsets[:-1]
     fp = np.add.reduceat(w, start, dtype=np.uint32)
     # reduceat gives an empty segment (an empty string) the weight at its start: its sum is 0
-    fp[start == offsets[1:] - offsets[0]] = 0
+    fp[start == offsets[1:]] = 0
     return fp
 
 

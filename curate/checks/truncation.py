@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param, string_bytes
 from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
@@ -690,17 +690,14 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     string views point into a few data buffers, or hold a text of 12 bytes or less
     themselves), not copied into one Arrow string array, unless they are spread over more than
     VIEW_BUFFERS buffers."""
-    arr = text.fill_null("").rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+    text = text.fill_null("").rechunk()
+    arr = text.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type == pa.string_view() and len(arr.buffers()) <= 2 + VIEW_BUFFERS:
         return pl.Series(_view_tokens(arr), dtype=pl.Int64)
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    _, offs, data = arr.buffers()
-    offsets = np.frombuffer(offs, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data_bytes = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    return pl.Series(_range_tokens(data_bytes, offsets[:-1], offsets[1:]), dtype=pl.Int64)
+    offsets, data = string_bytes(text)
+    return pl.Series(_range_tokens(data, offsets[:-1], offsets[1:]), dtype=pl.Int64)
 
 
 # _range_tokens narrows its lead bytes to those of white space characters when more than one

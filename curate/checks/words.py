@@ -45,7 +45,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.checks.base import LINE, Batch
+from curate.checks.base import LINE, Batch, string_bytes
 
 # Japanese prolonged sound mark belongs to the Common script, but lives inside Katakana words.
 _KANA_LONG = "\u30fc"
@@ -342,8 +342,8 @@ class LineTokens:
 
     @functools.cached_property
     def utf8(self) -> tuple[np.ndarray, np.ndarray]:
-        """The vocabulary's strings as (offsets, bytes) (`_utf8`), read once."""
-        return _utf8(self.vocab.get_column("tok"))
+        """The vocabulary's strings as (offsets, bytes) (`string_bytes`), read once."""
+        return string_bytes(self.vocab.get_column("tok"))
 
     @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
@@ -423,7 +423,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
     # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
     # others (a few percent of a web batch's vocabulary)
-    utf8 = _utf8(vocab)
+    utf8 = string_bytes(vocab)
     classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
@@ -446,7 +446,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
             more_code, vocab = _append_codes(vocab, more.alias("tok"))
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, more_code])
-    return LineTokens(
+    tokens = LineTokens(
         line=line,
         code=code,
         vocab=_vocab_properties(vocab, again, classes, utf8),
@@ -456,6 +456,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
+    return tokens
 
 
 # bits of `_byte_classes`: what the regexes say of an ASCII character (_NON_ASCII: a byte of a
@@ -488,9 +489,9 @@ def _byte_classes(
     """Per string: the `_byte_table` bits of all its bytes OR-ed, of its first byte and of its
     last byte (0 for ""), read with numpy from the Arrow buffers: one pass over the bytes instead
     of a regex search per property (a string with _NON_ASCII set is judged by the regexes).
-    `utf8`: the strings' `_utf8`, when the caller has it."""
+    `utf8`: the strings' `string_bytes`, when the caller has it."""
     n = len(strings)
-    off, data = _utf8(strings) if utf8 is None else utf8
+    off, data = string_bytes(strings) if utf8 is None else utf8
     any_ = np.zeros(n, dtype=np.uint8)
     first = np.zeros(n, dtype=np.uint8)
     last = np.zeros(n, dtype=np.uint8)
@@ -506,21 +507,6 @@ def _byte_classes(
     return any_, first, last
 
 
-def _utf8(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of `strings` read from their Arrow buffers: string i is
-    bytes[offsets[i] : offsets[i + 1]] (int64 offsets from 0, uint8 bytes, no copy of them)."""
-    arr = strings.to_arrow()
-    if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - a rechunked series has one chunk
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    _, off_buf, data_buf = arr.buffers()
-    off = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
-    if data_buf is None or off[-1] == off[0]:
-        return off - off[0], np.zeros(0, dtype=np.uint8)
-    return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
-
-
 def _vocab_properties(
     vocab: pl.Series,
     again: np.ndarray,
@@ -530,7 +516,7 @@ def _vocab_properties(
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
     says whether string i holds whitespace or a character of an unspaced script, `classes` are
-    their `_byte_classes` and `utf8` their `_utf8`; the strings after those are the tokens of
+    their `_byte_classes` and `utf8` their `string_bytes`; the strings after those are the tokens of
     such pieces split again.
 
     Each test runs only on the strings it can change (tests/checks/test_words.py checks the
