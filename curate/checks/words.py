@@ -456,6 +456,10 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
+    if len(vocab) == len(utf8[0]) - 1:
+        # no token was appended: the bytes read above are the vocabulary's (LineTokens.utf8,
+        # a cached_property, is not read a second time)
+        tokens.__dict__["utf8"] = utf8
     return tokens
 
 

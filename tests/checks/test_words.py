@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -261,3 +262,20 @@ def test_edge_runs_removed_one_after_the_other_equal_the_edge_pattern(chars):
     plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
     assert lt.vocab["low"].to_list() == plain["low"].to_list()
     assert lt.vocab["bare_chars"].to_list() == plain["bare_chars"].to_list()
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [["a b  c", "x", ""], ["日本語 テキスト", "a\tb c"], [], ["tab\there", "plain words only"]],
+)
+def test_line_tokens_bytes_are_the_vocabularys(lines):
+    """LineTokens.utf8, kept from the split where no token was appended, reads as the
+    vocabulary's own bytes."""
+    import numpy as np
+
+    from curate.checks.base import string_bytes
+    from curate.checks.words import distinct_line_tokens, distinct_lines
+
+    lt = distinct_line_tokens(*distinct_lines(pl.Series(lines, dtype=pl.String)))
+    fresh = string_bytes(lt.vocab.get_column("tok"))
+    assert all(np.array_equal(a, b) for a, b in zip(lt.utf8, fresh, strict=True))
