@@ -2,7 +2,7 @@
 and shows it.
 
 The page is rendered from the report dict alone (the same numbers as `report.json`). It needs no
-network and runs no script: charts are inline SVG drawn by matplotlib (`curate.report.charts`),
+network and runs no script: charts are inline SVG written by `curate.report.charts`,
 styles are inline. Its size does not grow with the corpus: the report already holds histograms
 and a bounded sample of examples, and the page caps every list it shows.
 
