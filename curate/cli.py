@@ -184,7 +184,7 @@ def _command_line() -> str:
 def cmd_run(args) -> int:
     from curate import engine
     from curate.io.writers import write_output
-    from curate.report import save_reports
+    from curate.report import write_reports
     from curate.report.card import render_card
 
     ruleset = _prepare(args)
@@ -204,97 +204,30 @@ def cmd_run(args) -> int:
     options = _options(args)
     if args.format == "hf":  # loaded while the workers run, not after them
         options.while_waiting = _load_hf_writer
-    with _ReportRenderer() as reports:
-        result, prefixes = engine.run(args.inputs, ruleset, options, work, resume=args.resume)
-        report = _build_report(args, ruleset, result)
-        # the report's pages (charts) are drawn in the helper process while this one writes the
-        # dataset: neither waits for the other
-        reports.submit(report)
-        final = work / "out"
-        if final.exists():
-            shutil.rmtree(final)
-        write_output(prefixes, final, args.format, ruleset.text_column)
-        (final / "README.md").write_text(render_card(report, args.format), encoding="utf-8")
-        if out.exists():  # --overwrite: the old output goes only once the new one is complete
-            old = out.parent / f".{out.name}.curate-old"
-            os.replace(out, old)
-            os.replace(final, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(final, out)
-        shutil.rmtree(work)
-        save_reports(reports.result(), report_dir)
+    result, prefixes = engine.run(args.inputs, ruleset, options, work, resume=args.resume)
+    report = _build_report(args, ruleset, result)
+    final = work / "out"
+    if final.exists():
+        shutil.rmtree(final)
+    write_output(prefixes, final, args.format, ruleset.text_column)
+    (final / "README.md").write_text(render_card(report, args.format), encoding="utf-8")
+    if out.exists():  # --overwrite: the old output goes only once the new one is complete
+        old = out.parent / f".{out.name}.curate-old"
+        os.replace(out, old)
+        os.replace(final, out)
+        shutil.rmtree(old)
+    else:
+        os.replace(final, out)
+    shutil.rmtree(work)
+    # the report's files once the dataset is in place (~0.05 CPU s for a 200,000-document run)
+    write_reports(report, report_dir)
     if not args.quiet:
         _summary(report, f"{out} ({args.format})", report_dir)
     return EXIT_OK
 
 
-class _ReportRenderer:
-    """render_reports in a helper process: once the passes are done it loads matplotlib (~0.5
-    CPU s) and draws the charts (~1-1.5 CPU s) while this process writes the dataset (`datasets`
-    ~0.9 CPU s, the `hf` files ~0.7 s for 200,000 documents), so the run's serial tail is the
-    longer of the two, not their sum. This process writes the files, as before once the dataset
-    is in place, and never loads matplotlib. A report that fails to render raises in result(); a
-    run that fails or is interrupted stops the helper at once.
-
-    The helper starts with the run, while this process is small, and waits with nothing loaded
-    (~15 MiB) until the report comes: a process started later from this one, which holds a run's
-    memory by then, shows that memory twice for the instant between fork and exec."""
-
-    def __enter__(self) -> _ReportRenderer:
-        import multiprocessing as mp
-
-        # spawn, as the engine's pool: forking after polars has started threads can deadlock
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_render_reports_helper, args=(child,), daemon=True)
-        self._proc.start()
-        child.close()
-        return self
-
-    def submit(self, report: dict) -> None:
-        self._conn.send(report)
-
-    def result(self) -> dict[str, str]:
-        try:
-            ok, value = self._conn.recv()
-        except EOFError:
-            raise RuntimeError(
-                f"the report's helper process ended (exit code {self._proc.exitcode})"
-            ) from None
-        if not ok:
-            raise value
-        return value
-
-    def __exit__(self, *exc) -> None:
-        self._conn.close()  # the helper's recv() ends: it exits
-        if exc[0] is not None:
-            self._proc.terminate()
-        self._proc.join()
-
-
 def _load_hf_writer() -> None:
     import datasets  # noqa: F401  (~0.9 CPU s)
-
-
-def _render_reports_helper(conn) -> None:
-    """The helper process: wait for the one report it is sent, render it, send the texts back."""
-    try:
-        try:
-            report = conn.recv()
-        except EOFError:  # the run failed or stopped: nothing to render
-            return
-        try:
-            from curate.report import render_reports
-
-            conn.send((True, render_reports(report)))
-        except Exception as e:  # raised again in the run's process
-            try:
-                conn.send((False, e))
-            except Exception:  # an exception that does not pickle
-                conn.send((False, RuntimeError(f"{e.__class__.__name__}: {e}")))
-    except KeyboardInterrupt:  # Ctrl-C reaches every process of the run: the run says so
-        pass
 
 
 def _build_report(args, ruleset, result) -> dict:

@@ -1,11 +1,10 @@
 """The fast paths of a whole run outside the rules give what their plain definitions give: pass 2
 reading pass 1's Arrow spill instead of the input, a shard's part file written straight from its
-batches, example picks on integer digests, and the report rendered in a helper process."""
+batches, example picks on integer digests, and the report files written from render_reports."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 
 import numpy as np
@@ -13,7 +12,6 @@ import polars as pl
 import xxhash
 
 from curate import engine, pipeline
-from curate.cli import _render_reports_helper
 from curate.config import load_ruleset
 from curate.io.readers import discover, read_shard
 from curate.io.writers import _read_part
@@ -198,23 +196,6 @@ def test_example_picks_are_the_smallest_hex_digests():
         )[: pipeline.MAX_EXAMPLES]
         assert picker.pick(rule, fired) == plain
     assert picker.pick("x", np.zeros(len(texts), dtype=bool)) == []
-
-
-def test_report_helper_sends_an_error_back_and_ends_when_the_run_does():
-    ctx = mp.get_context("spawn")
-    for run_failed in (False, True):
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_render_reports_helper, args=(child,))
-        proc.start()
-        child.close()
-        if run_failed:
-            parent.close()  # the helper ends without rendering anything
-        else:
-            parent.send({"not": "a report"})
-            ok, value = parent.recv()
-            assert not ok and isinstance(value, Exception)  # raised again by the run
-        proc.join(60)
-        assert proc.exitcode == 0
 
 
 def test_rendered_reports_are_what_write_reports_writes(tmp_path):
