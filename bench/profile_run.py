@@ -8,14 +8,15 @@ curate.cli.main) with timers around its phases, and prints CPU seconds (time.pro
 thread of this process) per phase:
 
   imports           polars, pyarrow, datasets and the rule modules, loaded up front so that no
-                    phase below is charged for them (matplotlib: where the charts are drawn)
+                    phase below is charged for them
   pass 1            the corpus pass: reading (JSONL -> Arrow) and the corpus rules' collect
   pass 2            reading again, the rules' evaluate(), the batch function's own work
                     (process_batch minus evaluate: lines, rebuilt text, flags, statistics,
                     examples), Arrow -> polars, the part writer (spill per batch, close per shard)
   output            the `hf` DatasetDict assembled from the parts (curate/io/writers.py)
-  report            report dict, dataset card, report.json/.md/.html (charts apart); where a
-                    helper process draws them, its CPU (resource.RUSAGE_CHILDREN)
+  report            report dict, dataset card, report.json/.md/.html (charts apart), and
+                    any child process' CPU (resource.RUSAGE_CHILDREN: the report helper process
+                    of older trees)
 
 --batch-rows makes batches small, to measure a batch's fixed cost (times the number of batches).
 """
@@ -156,7 +157,7 @@ def main() -> None:
         "pass 2: part writer close (per shard)", engine._PartWriter.close
     )
     writers.write_output = timed("output: write hf", writers.write_output)
-    charts_label = "report: charts (matplotlib)"
+    charts_label = "report: charts"
     for name in ("signal_chart", "lengths_chart", "languages_chart", "rules_chart"):
         if hasattr(charts, name):
             setattr(charts, name, timed(charts_label, getattr(charts, name)))
@@ -246,8 +247,8 @@ def main() -> None:
         ("  of which corpus merge/finish", cost["corpus merge/finish"]),
         ("  of which statistics merge", cost["statistics merge"]),
         ("output: write hf", cost["output: write hf"]),
-        ("report: charts (matplotlib, its import included)", cost[charts_label]),
-        ("report: helper process (matplotlib import, charts, pages)", helper),
+        ("report: charts (SVG)", cost[charts_label]),
+        ("report: child processes (an older tree's report helper)", helper),
         (
             "report: the rest (dict, card, json/md/html)",
             cmd - run - cost["output: write hf"] - cost[charts_label],

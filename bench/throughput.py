@@ -43,8 +43,8 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 HERE = Path(__file__).resolve().parent
-# the interpreter that runs `curate run` (curate's own environment: the report needs matplotlib,
-# which the peers' environment lacks); this script itself may run from the peers' environment
+# the interpreter that runs `curate run` (curate's own environment, with curate's own dependencies
+# and nothing of the peers'); this script itself may run from the peers' environment
 CURATE_PYTHON = os.environ.get("CURATE_PYTHON", "/work/main/.venv/bin/python")
 if not Path(CURATE_PYTHON).exists():
     CURATE_PYTHON = sys.executable
