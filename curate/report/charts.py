@@ -131,7 +131,8 @@ class _Svg:
         rotate: float = 0,
         tip: str = "",
     ) -> None:
-        """`s` with its baseline at y (dy centres it on y for labels beside a mark)."""
+        """`s` with its baseline at y (callers put it ~0.3 em below a mark's middle to centre it);
+        `tip`: a tooltip, the full text of a label cut with …"""
         attrs = f'x="{_f(x)}" y="{_f(y)}"'
         if anchor != "start":
             attrs += f' text-anchor="{anchor}"'
