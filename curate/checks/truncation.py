@@ -17,7 +17,8 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param, string_bytes
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.base import on_rows as _on_rows_query
 from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
@@ -591,6 +592,7 @@ TRAILING_SPACE = r"\S[\p{Zs}\t]+$"
 OPEN_LAST_LINE = r'(?:^["“„«][^"“”„»]*$|^[-–•*\[({“"«]$)'
 
 
+@cache
 def _tail_regex(phrases: tuple[str, ...]) -> str:
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     # "...Read More", "… more", "Continue reading →", "[Read more...]", "| Baca selengkapnya »",
@@ -601,6 +603,7 @@ def _tail_regex(phrases: tuple[str, ...]) -> str:
     )
 
 
+@cache
 def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
     """A "read more" phrase of two words or more followed by an ellipsis is an excerpt's tail
     even glued to a cut word ("... on the roo Read more...")."""
@@ -862,6 +865,22 @@ def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if size <= _SCRATCH_KEPT_BYTES:
             _SCRATCH["arrays"] = have
     return have
+
+
+def on_rows(
+    frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], fill: Any
+) -> list[pl.Series]:
+    """base.on_rows for boolean `exprs` and `fill`, without its query where no row holds
+    (`fill` everywhere: the rare tests' rows are often none, and a query costs 50-500 us
+    whatever the rows)."""
+    if SKIP_EMPTY and not rows.any():
+        return [pl.Series(f"_{i}", np.full(rows.len(), fill), pl.Boolean) for i in range(len(exprs))]
+    return _on_rows_query(frame, rows, exprs, fill)
+
+
+# on_rows and the rule's other steps skip the queries whose rows are none (False: every query
+# runs, on no rows where there are none; the plain definition, tests/checks/test_truncation.py)
+SKIP_EMPTY = True
 
 
 def _whole_line(pattern: str) -> str:
@@ -1497,24 +1516,38 @@ class TruncatedText(Rule):
                 )
             ]
             docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
-        # (the line tests on a thread of their own: see OWN_THREAD)
-        full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
-        long_prose = pl.col("prose") & pl.col("long")
-        per_doc = (
-            full.lazy()
-            .group_by(DOC)
-            .agg(
-                pl.col("s").filter(pl.col("prose")).last().alias("last"),
-                pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-                pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-                pl.col("open").last().alias("last_line_open"),
-                pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
-                pl.col("term").filter(long_prose).tail(2).alias("recent"),
-                long_prose.sum().cast(pl.Int64).alias("n_long"),
-                (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+            # (the same test on the Series, direct calls: does any document need its tail)
+            get = last.get_column
+            decided = get("_whole") & ~get("never") & (get("term") | get("cont"))
+            any_left = not decided.fill_null(False).all()
+        else:
+            any_left = True
+        if any_left or not SKIP_EMPTY:
+            # (the line tests on a thread of their own: see OWN_THREAD)
+            full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
+            long_prose = pl.col("prose") & pl.col("long")
+            tails = (
+                full.lazy()
+                .group_by(DOC)
+                .agg(
+                    pl.col("s").filter(pl.col("prose")).last().alias("last"),
+                    pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+                    pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+                    pl.col("open").last().alias("last_line_open"),
+                    pl.col("long")
+                    .filter(pl.col("prose"))
+                    .last()
+                    .fill_null(False)
+                    .alias("last_long"),
+                    pl.col("term").filter(long_prose).tail(2).alias("recent"),
+                    long_prose.sum().cast(pl.Int64).alias("n_long"),
+                    (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+                )
             )
-        )
-        per_doc = pl.concat([*by_last, per_doc])
+            per_doc = pl.concat([*by_last, tails])
+        else:
+            # every document is decided by its last line: no tail is split or tested
+            (per_doc,) = by_last
         # How the document punctuates its other sentence-like lines: overall (a poem, a product
         # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
         # just before the last one (a document ending in a block of unpunctuated lines, such as a
@@ -1646,25 +1679,28 @@ class TruncatedText(Rule):
             .with_columns(short.alias("short"))
             .collect(**COLLECT)
         )
-        longer = (
-            candidates.lazy()
-            .filter(~pl.col("short"))
-            .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
-            .collect(**COLLECT)
-        )
-        titled = (
-            longer.lazy()
-            .filter(~pl.col("labelled") & pl.col("one"))
-            .select_seq("_i", **counts)
-            .select("_i", title.alias("t"))
-            .collect(**COLLECT)
-        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
-        at = candidates.get_column("_i").to_numpy()
-        skip[at] = candidates.get_column("short").to_numpy()
-        skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
-        skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
+        # (the next query runs only where the last one left rows: see SKIP_EMPTY)
+        if candidates.height or not SKIP_EMPTY:
+            at = candidates.get_column("_i").to_numpy()
+            skip[at] = candidates.get_column("short").to_numpy()
+            longer = (
+                candidates.lazy()
+                .filter(~pl.col("short"))
+                .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                .collect(**COLLECT)
+            )
+            skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
+            if longer.height or not SKIP_EMPTY:
+                titled = (
+                    longer.lazy()
+                    .filter(~pl.col("labelled") & pl.col("one"))
+                    .select_seq("_i", **counts)
+                    .select("_i", title.alias("t"))
+                    .collect(**COLLECT)
+                )
+                skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
         lines = lines.select(
             DOC,
             s,
