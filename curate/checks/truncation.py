@@ -874,7 +874,9 @@ def on_rows(
     (`fill` everywhere: the rare tests' rows are often none, and a query costs 50-500 us
     whatever the rows)."""
     if SKIP_EMPTY and not rows.any():
-        return [pl.Series(f"_{i}", np.full(rows.len(), fill), pl.Boolean) for i in range(len(exprs))]
+        return [
+            pl.Series(f"_{i}", np.full(rows.len(), fill), pl.Boolean) for i in range(len(exprs))
+        ]
     return _on_rows_query(frame, rows, exprs, fill)
 
 
@@ -1022,6 +1024,27 @@ def _whole_last_line() -> pl.Expr:
     before it or is all of the text (`all_end`). (The blank lines after it are the white space
     `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
     return pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
+
+
+@cache
+def _sorted_values(values: tuple[int, ...]) -> np.ndarray:
+    """`values` sorted, without repeats, as int64 (for _is_in; built once per list)."""
+    return np.unique(np.asarray(values, dtype=np.int64))
+
+
+def _is_in(v: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """`np.isin(v, sorted_values)` for int64 `v` and sorted distinct values: a binary search
+    (np.isin sorts and makes unique both arrays every call, ~25 us on one document)."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(v), dtype=np.bool_)
+    at = np.searchsorted(sorted_values, v)
+    np.minimum(at, len(sorted_values) - 1, out=at)
+    return sorted_values[at] == v
+
+
+# evaluate's verdicts and signals in numpy from the per-document columns (False: in polars
+# expressions, the plain definition; tests/checks/test_truncation.py compares them)
+FAST_VERDICTS = True
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1396,6 +1419,27 @@ class TruncatedText(Rule):
             }
         else:
             lengths = self._lengths(text)
+        spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
+        verdicts = self._verdicts if FAST_VERDICTS else self._verdicts_plain
+        return verdicts(ends, prose, mid_word, after_word, lengths, spikes)
+
+    def _verdicts_plain(
+        self,
+        ends: pl.DataFrame,
+        prose: pl.DataFrame,
+        mid_word: pl.Series,
+        after_word: pl.Series,
+        lengths: dict[str, pl.Series],
+        spikes: list[dict[str, Any]],
+    ) -> RuleResult:
+        """The signals and the verdict from the per-document columns: `ends` (evaluate's query),
+        `prose` (_last_prose), `mid_word`, `after_word` (a bare ellipsis after a continuing
+        word), the `lengths` per unit and the corpus' `spikes`. (In polars expressions: the
+        plain definition of _verdicts.)"""
+        p = self.params
+        col = pl.col
+        # (ends holds the lengths in characters and bytes when the text is judged as it came in)
+        sized = "len_chars" in ends.columns
         caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
         # (the values read twice below are computed once)
         frame = ends.hstack(
@@ -1434,7 +1478,6 @@ class TruncatedText(Rule):
             ),
         )
         cap_fires = col("on_cap") & (col("last_line_open") | p.round_cap_alone)
-        spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
         spike = pl.lit(False)
         for unit in lengths:
             at = [s["length"] for s in spikes if s["unit"] == unit]
@@ -1468,6 +1511,100 @@ class TruncatedText(Rule):
             signals={n: signals.get_column(n) for n in signals.columns},
             fired=signals.get_column("truncated"),
         )
+
+    def _verdicts(
+        self,
+        ends: pl.DataFrame,
+        prose: pl.DataFrame,
+        mid_word: pl.Series,
+        after_word: pl.Series,
+        lengths: dict[str, pl.Series],
+        spikes: list[dict[str, Any]],
+    ) -> RuleResult:
+        """The signals and the verdict from the per-document columns (evaluate's plain
+        definition with FAST_VERDICTS off), in numpy on the columns' values: the same boolean
+        algebra on columns without nulls (false where the plain definition fills them), where
+        each expression of a query costs 5-30 us of planning whatever the batch. The round cap
+        is named in a query only where a length is on one."""
+        p = self.params
+
+        def values(column: pl.Series) -> np.ndarray:
+            return (column.fill_null(False) if column.null_count() else column).to_numpy()
+
+        # (the prose columns filled in one query: a Series' fill_null is a query of its own)
+        prose = prose.select_seq(pl.exclude(DOC).fill_null(False))
+        pr = {c.name: c.to_numpy() for c in prose.iter_columns()}
+        e = {c: values(ends.get_column(c)) for c in ("phrase", "ellipsis", "bare", "empty")}
+        trailing = values(ends.get_column("trailing_space"))
+        # (a Series method runs on this thread, as the plain definition's with_columns_seq)
+        open_last = values(ends.get_column("last_line").str.contains(OPEN_LAST_LINE))
+        after, mid = values(after_word), values(mid_word)
+        n = len(e["empty"])
+        # a bare ellipsis decides only after a word that cannot end a sentence
+        bare = e["bare"] & ~e["phrase"]
+        tail_fires = (
+            ((e["ellipsis"] | e["phrase"]) & (~bare | after | p.ellipsis_alone))
+            | pr["tail_strong"]
+            | (pr["tail"] & p.ellipsis_alone)
+        )
+        unbalanced = pr["unbalanced"] | pr["fence_open"] | open_last
+        lens = {unit: v.to_numpy() for unit, v in lengths.items()}
+        caps = _sorted_values(tuple(p.round_caps))
+        on_cap = np.zeros(n, dtype=np.bool_)
+        for v in lens.values():
+            on_cap |= _is_in(v, caps)
+        cap_fires = on_cap & (pr["last_line_open"] | p.round_cap_alone)
+        spike = np.zeros(n, dtype=np.bool_)
+        for unit, v in lens.items():
+            at = [s["length"] for s in spikes if s["unit"] == unit]
+            if at:
+                spike |= _is_in(v, _sorted_values(tuple(at)))
+        spike_fires = spike & (pr["last_line_open"] | p.spike_alone)
+        filled = ~e["empty"]
+        truncated = (
+            (pr["unterminated"] & (pr["last_cont"] | p.missing_stop_fires))
+            | mid
+            | unbalanced
+            | (trailing & p.trailing_space_fires)
+            | tail_fires
+            | cap_fires
+            | spike_fires
+        ) & filled
+        if on_cap.any():
+            # the first unit whose length is a cap names it
+            caps_list = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+            round_cap = (
+                pl.DataFrame([v.alias(f"len_{unit}") for unit, v in lengths.items()])
+                .select(
+                    pl.coalesce(
+                        pl.lit(None, dtype=pl.String),
+                        *(
+                            pl.when(pl.col(f"len_{unit}").is_in(caps_list)).then(
+                                pl.col(f"len_{unit}").cast(pl.String) + f" {unit}"
+                            )
+                            for unit in lengths
+                        ),
+                    ).alias("truncated_round_cap")
+                )
+                .to_series()
+            )
+        else:
+            round_cap = pl.Series("truncated_round_cap", [None] * n, dtype=pl.String)
+        flags = {
+            "truncated": truncated,
+            "truncated_unterminated": pr["unterminated"] & filled,
+            "truncated_mid_word": mid & filled,
+            "truncated_unbalanced": unbalanced & filled,
+            "truncated_trailing_space": trailing & filled,
+            "truncated_tail": (e["ellipsis"] | e["phrase"] | pr["tail"]) & filled,
+            "truncated_round_cap": None,
+            "truncated_length_spike": spike & filled,
+        }
+        signals = {
+            k: round_cap if v is None else pl.Series(k, v, dtype=pl.Boolean)
+            for k, v in flags.items()
+        }
+        return RuleResult(signals=signals, fired=signals["truncated"])
 
     def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
