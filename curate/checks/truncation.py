@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
@@ -675,6 +676,41 @@ def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
     return pl.any_horizontal(
         *(count(o) > count(c) for o, c in BRACKETS), odd & line.str.contains(QUOTE_OPENS)
     ).fill_null(False)
+
+
+# _last_prose counts the brackets and quotes of the last prose lines in numpy (_unbalanced_counted;
+# False: _unbalanced's expressions, the plain definition)
+NUMPY_BRACKETS = True
+# the characters _bracket_chars takes out, by index: the openers, the closers, the quotes
+_COUNTED = [o for o, _ in BRACKETS] + [c for _, c in BRACKETS] + list(QUOTES)
+
+
+def _unbalanced_counted(line: pl.Series, chars: pl.Series) -> pl.Series:
+    """`_unbalanced(line, chars)` per row (false where `chars` is empty or null), counted in
+    numpy from the lists' Arrow buffers: one pass over the characters taken out, where the
+    expressions count each of the 20 characters in every list (a query of 21 expressions:
+    ~0.5 ms of planning on a batch of one document). The quote test's regex runs on the lines
+    with an odd count of quotes alone."""
+    n, k = len(chars), len(_COUNTED)
+    arr = chars.to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    flat = arr.flatten()
+    counts = np.zeros((n, k), dtype=np.int64)
+    if len(flat):
+        at = pc.index_in(flat, value_set=pa.array(_COUNTED, type=flat.type))
+        row = pc.list_parent_indices(arr).to_numpy().astype(np.int64)
+        code = at.to_numpy(zero_copy_only=False).astype(np.int64)
+        counts = np.bincount(row * k + code, minlength=n * k).reshape(n, k)
+    pairs = len(BRACKETS)
+    opened = (counts[:, :pairs] > counts[:, pairs : 2 * pairs]).any(axis=1)
+    odd = counts[:, 2 * pairs :].sum(axis=1) % 2 == 1
+    if odd.any():
+        at = np.flatnonzero(odd)
+        # (a Series method: it runs on this thread, as the plain definition's select)
+        opens = line.gather(at).str.contains(QUOTE_OPENS).fill_null(False).to_numpy()
+        opened[at] |= opens
+    return pl.Series(opened)
 
 
 def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
@@ -1715,10 +1751,15 @@ class TruncatedText(Rule):
         text = pl.col("last").fill_null("")
         strong = ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
         (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [strong], False)
-        has = per_doc.get_column("_chars").list.len() > 0
-        (unbalanced,) = on_rows(
-            per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
-        )
+        if NUMPY_BRACKETS:
+            unbalanced = _unbalanced_counted(
+                per_doc.get_column("last"), per_doc.get_column("_chars")
+            )
+        else:
+            has = per_doc.get_column("_chars").list.len() > 0
+            (unbalanced,) = on_rows(
+                per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
+            )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
         per_doc = per_doc.lazy().select(

@@ -149,3 +149,31 @@ def test_is_in_equals_numpy_isin():
         got = _is_in(v, _sorted_values(values))
         assert got.tolist() == np.isin(v, np.asarray(values, dtype=np.int64)).tolist()
     assert _is_in(np.zeros(0, dtype=np.int64), _sorted_values((1,))).tolist() == []
+
+
+def test_brackets_counted_in_numpy_equal_the_expressions():
+    from curate.checks.truncation import _bracket_chars, _unbalanced, _unbalanced_counted
+
+    rng = random.Random(8)
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’ "
+    lines = [None, "", "“There", 'He said "yes', '4" x 9"']
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    frame = pl.DataFrame({"last": pl.Series(lines, dtype=pl.String)}).with_columns(
+        _bracket_chars(pl.col("last")).alias("_chars")
+    )
+    plain = frame.select(
+        pl.when(pl.col("_chars").list.len() > 0)
+        .then(_unbalanced(pl.col("last"), pl.col("_chars")))
+        .otherwise(False)
+    ).to_series()
+    counted = _unbalanced_counted(frame.get_column("last"), frame.get_column("_chars"))
+    assert counted.to_list() == plain.to_list()
+    assert 300 < plain.sum() < len(lines) - 300
+    # a slice, several chunks, no rows
+    part = frame.slice(11, 700)
+    got = _unbalanced_counted(part.get_column("last"), part.get_column("_chars"))
+    assert got.to_list() == plain.slice(11, 700).to_list()
+    two = pl.concat([frame.slice(0, 50), frame.slice(50, 50)], rechunk=False)
+    got = _unbalanced_counted(two.get_column("last"), two.get_column("_chars"))
+    assert got.to_list() == plain.head(100).to_list()
+    assert _unbalanced_counted(frame.head(0)["last"], frame.head(0)["_chars"]).to_list() == []
