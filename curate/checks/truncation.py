@@ -729,7 +729,8 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     string views point into a few data buffers, or hold a text of 12 bytes or less
     themselves), not copied into one Arrow string array, unless they are spread over more than
     VIEW_BUFFERS buffers."""
-    text = text.fill_null("").rechunk()
+    # (fill_null is a query of its own, ~40 us: only where a text is null)
+    text = (text.fill_null("") if text.null_count() else text).rechunk()
     arr = text.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -737,6 +738,21 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
         return pl.Series(_view_tokens(arr), dtype=pl.Int64)
     offsets, data = string_bytes(text)
     return pl.Series(_range_tokens(data, offsets[:-1], offsets[1:]), dtype=pl.Int64)
+
+
+# evaluate counts the whitespace tokens of a batch of at most this many bytes of text with the
+# regex (one pass over a few texts, ~0.1 ms) where whitespace_tokens' numpy costs ~0.3-0.5 ms
+# whatever the batch (measured on web-unique: the regex costs as much at ~32 KB)
+REGEX_TOKENS_BYTES = 16 * 1024
+
+
+def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
+    """whitespace_tokens(text) (no text null; `size` their lengths in bytes), by its plain
+    definition, the regex count, where the batch is small (REGEX_TOKENS_BYTES). (A Series
+    method: the regex runs on the calling thread, the rule's own in evaluate.)"""
+    if size.sum() <= REGEX_TOKENS_BYTES:
+        return text.str.count_matches(r"\S+").cast(pl.Int64)
+    return whitespace_tokens(text)
 
 
 # _range_tokens narrows its lead bytes to those of white space characters when more than one
@@ -1436,6 +1452,9 @@ class TruncatedText(Rule):
                 col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
                 (col("stripped") == "").alias("empty"),
             )
+            # the last line's tests for _last_prose in the same query (a query of its own costs
+            # ~0.1 ms of planning and frames whatever the batch)
+            .with_columns_seq(*self._last_line_tests())
             .collect(**COLLECT)
         )
         end = ends.get_column("end")
@@ -1451,7 +1470,7 @@ class TruncatedText(Rule):
             lengths = {
                 "chars": ends.get_column("len_chars"),
                 "bytes": ends.get_column("len_bytes"),
-                "tokens": whitespace_tokens(text),
+                "tokens": _tokens(text, ends.get_column("len_bytes")),
             }
         else:
             lengths = self._lengths(text)
@@ -1642,6 +1661,16 @@ class TruncatedText(Rule):
         }
         return RuleResult(signals=signals, fired=signals["truncated"])
 
+    @staticmethod
+    def _last_line_tests() -> list[pl.Expr]:
+        """The tests _last_prose makes on the last line of every document (with
+        LAST_LINE_FIRST; evaluate's query computes them): `_whole` (_whole_last_line) and
+        _line_ends' columns."""
+        if not LAST_LINE_FIRST:
+            return []
+        ends = _line_ends(pl.col("last_line"))
+        return [_whole_last_line().alias("_whole"), *(e.alias(k) for k, e in ends.items())]
+
     def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
         is the last prose line unterminated (`unterminated`), does it end in a word that
@@ -1666,12 +1695,9 @@ class TruncatedText(Rule):
         by_last = []
         docs_left = ends.lazy().select(DOC, "text")
         if LAST_LINE_FIRST:
-            last = _finished(
-                ends.with_columns_seq(
-                    _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
-                ),
-                "last_line",
-            )
+            if "_whole" not in ends.columns:
+                ends = ends.with_columns_seq(*self._last_line_tests())
+            last = _finished(ends, "last_line")
             alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
             by_last = [
                 last.lazy()

@@ -95,6 +95,18 @@ PARAMS = [
 ]
 
 
+def test_small_batches_count_tokens_with_the_regex_as_whitespace_tokens(monkeypatch):
+    # 255 tokens apart by white space of several kinds: a cap in tokens
+    capped = "".join(f"w{i}" + " \u3000\u00a0\u2028\x85\t"[i % 6] for i in range(254)) + "end"
+    texts = random_texts(2, 60) + ["a\u3000b\u00a0c \u200bd", "\u2028x\x85y", capped]
+    rule = build()
+    small = [signals(rule, texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    monkeypatch.setattr(truncation, "REGEX_TOKENS_BYTES", -1)
+    plain = [signals(rule, texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    assert small == plain
+    assert small[-1]["truncated_round_cap"][-1] == "255 tokens"
+
+
 @pytest.mark.parametrize("params", PARAMS)
 def test_numpy_verdicts_equal_the_expressions(params, monkeypatch):
     texts = random_texts(3, 300)
