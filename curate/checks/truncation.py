@@ -1094,6 +1094,29 @@ def _is_in(v: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
     return sorted_values[at] == v
 
 
+# _last_prose writes its per-document values at their rows in numpy where the documents are
+# numbered by their rows, as Batch.from_texts numbers them (False: a left join on `__doc`, the
+# plain definition, whose nulls are false to its readers)
+SCATTER_BY_DOC = True
+
+
+def _in_order(ids: pl.Series) -> bool:
+    """Whether `ids` (`__doc`) are 0, 1, 2 ... in order."""
+    values = ids.to_numpy()
+    return bool(np.array_equal(values, np.arange(len(values))))
+
+
+def _bools(values: pl.Series) -> np.ndarray:
+    """A Boolean Series' values, null as false (from its Arrow array: a Series' fill_null is a
+    query of its own)."""
+    if not values.null_count():
+        return values.to_numpy()
+    arr = values.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
 # evaluate's verdicts and signals in numpy from the per-document columns (False: in polars
 # expressions, the plain definition; tests/checks/test_truncation.py compares them)
 FAST_VERDICTS = True
@@ -1583,17 +1606,12 @@ class TruncatedText(Rule):
         is named in a query only where a length is on one."""
         p = self.params
 
-        def values(column: pl.Series) -> np.ndarray:
-            return (column.fill_null(False) if column.null_count() else column).to_numpy()
-
-        # (the prose columns filled in one query: a Series' fill_null is a query of its own)
-        prose = prose.select_seq(pl.exclude(DOC).fill_null(False))
-        pr = {c.name: c.to_numpy() for c in prose.iter_columns()}
-        e = {c: values(ends.get_column(c)) for c in ("phrase", "ellipsis", "bare", "empty")}
-        trailing = values(ends.get_column("trailing_space"))
+        pr = {c.name: _bools(c) for c in prose.iter_columns() if c.name != DOC}
+        e = {c: _bools(ends.get_column(c)) for c in ("phrase", "ellipsis", "bare", "empty")}
+        trailing = _bools(ends.get_column("trailing_space"))
         # (a Series method runs on this thread, as the plain definition's with_columns_seq)
-        open_last = values(ends.get_column("last_line").str.contains(OPEN_LAST_LINE))
-        after, mid = values(after_word), values(mid_word)
+        open_last = _bools(ends.get_column("last_line").str.contains(OPEN_LAST_LINE))
+        after, mid = _bools(after_word), _bools(mid_word)
         n = len(e["empty"])
         # a bare ellipsis decides only after a word that cannot end a sentence
         bare = e["bare"] & ~e["phrase"]
@@ -1788,6 +1806,20 @@ class TruncatedText(Rule):
             )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        ids = batch.docs.get_column(DOC)
+        if SCATTER_BY_DOC and fenced is None and _in_order(ids):
+            # the documents are numbered by their rows: each value is written at its row
+            rows = per_doc.get_column(DOC).to_numpy()
+            columns = {c: per_doc.get_column(c) for c in ("unterminated", "last_cont", "tail")}
+            columns["last_line_open"] = per_doc.get_column("last_line_open")
+            columns["tail_strong"], columns["unbalanced"] = tail_strong, unbalanced
+            out = [ids]
+            for name, values in columns.items():
+                full = np.zeros(len(ids), dtype=np.bool_)
+                full[rows] = _bools(values)
+                out.append(pl.Series(name, full))
+            out.append(pl.Series("fence_open", np.zeros(len(ids), dtype=np.bool_)))
+            return pl.DataFrame(out)
         per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",

@@ -189,3 +189,24 @@ def test_brackets_counted_in_numpy_equal_the_expressions():
     got = _unbalanced_counted(two.get_column("last"), two.get_column("_chars"))
     assert got.to_list() == plain.head(100).to_list()
     assert _unbalanced_counted(frame.head(0)["last"], frame.head(0)["_chars"]).to_list() == []
+
+
+def test_values_written_at_their_rows_equal_the_join(monkeypatch):
+    texts = random_texts(11, 200)
+    rule = build()
+    fenced = texts + ["Code:\n```\nprint(1)"]
+    for batch in (texts, fenced, texts[:1], texts[:3]):
+        fast = signals(rule, batch)
+        monkeypatch.setattr(truncation, "SCATTER_BY_DOC", False)
+        plain = signals(rule, batch)
+        monkeypatch.setattr(truncation, "SCATTER_BY_DOC", True)
+        assert fast == plain
+    # documents not numbered by their rows take the join
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    order = list(range(len(texts)))
+    random.Random(1).shuffle(order)
+    docs = batch.docs.with_columns(pl.Series("__doc", order, dtype=batch.docs["__doc"].dtype))
+    shuffled = Batch(docs, batch.lines.clear(), {})
+    assert not truncation._in_order(docs["__doc"])
+    got = rule.evaluate(shuffled).fired.to_list()
+    assert got == signals(rule, texts)["fired"]
