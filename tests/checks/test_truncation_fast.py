@@ -192,10 +192,10 @@ def test_brackets_counted_in_numpy_equal_the_expressions():
 
 
 def test_values_written_at_their_rows_equal_the_join(monkeypatch):
-    texts = random_texts(11, 200)
+    texts = [t for t in random_texts(11, 300) if t is None or "```" not in t]
     rule = build()
     fenced = texts + ["Code:\n```\nprint(1)"]
-    for batch in (texts, fenced, texts[:1], texts[:3]):
+    for batch in (texts, fenced, texts[6:7], texts[10:13]):
         fast = signals(rule, batch)
         monkeypatch.setattr(truncation, "SCATTER_BY_DOC", False)
         plain = signals(rule, batch)
