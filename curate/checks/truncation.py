@@ -1117,9 +1117,104 @@ def _bools(values: pl.Series) -> np.ndarray:
     return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
 
 
+# expressions built once per process (per parameters): building a query's expressions in Python
+# costs about a third of what planning and running it costs on a small batch
+_EXPRS: dict[tuple, Any] = {}
+
+
+def _exprs(key: tuple, build: Callable[[], T]) -> T:
+    """`build()`, kept under `key` (hashable: the parameters the expressions depend on); polars
+    expressions are immutable, so one is shared by every batch."""
+    have = _EXPRS.get(key)
+    if have is None:
+        have = _EXPRS[key] = build()
+    return have
+
+
+def clear_exprs() -> None:
+    """Forget the expressions built once (tests: to see them built, and on which thread)."""
+    _EXPRS.clear()
+    for built in (_by_last_exprs, _tail_aggs, _per_doc_exprs, _strong_tail):
+        built.cache_clear()
+
+
 # evaluate's verdicts and signals in numpy from the per-document columns (False: in polars
 # expressions, the plain definition; tests/checks/test_truncation.py compares them)
 FAST_VERDICTS = True
+
+
+# -- _last_prose's expressions, built once (see _exprs) ------------------------------------------
+
+
+@cache
+def _by_last_exprs() -> tuple[pl.Expr, list[Any], pl.Expr]:
+    """The documents decided by their last line alone (a filter), their columns as _tail_aggs
+    gives them, and the others (a filter)."""
+    alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
+    decided = [
+        DOC,
+        pl.col("last_line").alias("last"),
+        pl.col("term").alias("last_term"),
+        pl.col("cont").alias("last_cont"),
+        (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
+        pl.lit(False).alias("last_long"),
+        pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
+        pl.lit(0, dtype=pl.Int64).alias("n_long"),
+        pl.lit(0, dtype=pl.Int64).alias("t_long"),
+    ]
+    return alone, decided, ~alone.fill_null(False)
+
+
+@cache
+def _tail_aggs() -> list[pl.Expr]:
+    """Per document, from its tail's line kinds: the last prose line and how it ends, whether the
+    last line is open, and the counts of how its sentences end."""
+    long_prose = pl.col("prose") & pl.col("long")
+    return [
+        pl.col("s").filter(pl.col("prose")).last().alias("last"),
+        pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+        pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+        pl.col("open").last().alias("last_line_open"),
+        pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
+        pl.col("term").filter(long_prose).tail(2).alias("recent"),
+        long_prose.sum().cast(pl.Int64).alias("n_long"),
+        (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+    ]
+
+
+@cache
+def _per_doc_exprs(min_terminated_share: float) -> list[pl.Expr]:
+    """`unterminated`, `tail` and `_chars` of _last_prose's documents."""
+    # How the document punctuates its other sentence-like lines: overall (a poem, a product
+    # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
+    # just before the last one (a document ending in a block of unpunctuated lines, such as a
+    # list of links, ends like that on purpose).
+    last_is_long = pl.col("last_long").cast(pl.Int64)
+    others = pl.col("n_long") - last_is_long
+    others_terminated = pl.col("t_long") - (pl.col("last_long") & pl.col("last_term"))
+    previous = (
+        pl.when(pl.col("last_long"))
+        .then(pl.col("recent").list.reverse().list.get(1, null_on_oob=True))
+        .otherwise(pl.col("recent").list.last())
+    )
+    punctuates = (
+        (others < 3) | (others_terminated.cast(pl.Int64) >= min_terminated_share * others)
+    ) & previous.fill_null(True)
+    return [
+        (
+            pl.col("last").is_not_null() & ~pl.col("last_term") & (pl.col("last_cont") | punctuates)
+        ).alias("unterminated"),
+        pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
+        _bracket_chars(pl.col("last")).alias("_chars"),
+    ]
+
+
+@cache
+def _strong_tail() -> pl.Expr:
+    """Whether the last prose line's ellipsis fires: it is not bare, or it follows a word that
+    cannot end a sentence."""
+    text = pl.col("last").fill_null("")
+    return ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1424,7 +1519,6 @@ class TruncatedText(Rule):
 
     def _evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        col = pl.col
         original = batch.original
         # (the frames are put together from Series directly and fill_null runs only where a
         # text is null: each DataFrame or Series method is a query of its own, 30-100 us)
@@ -1435,56 +1529,23 @@ class TruncatedText(Rule):
             # them or not: comparing the texts costs more than taking them)
             docs = pl.DataFrame([batch.docs.get_column(DOC), text.alias("text")])
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
-        # a cap applies to the text as it came in, before strip actions removed lines: where the
-        # batch's texts are those, their lengths in characters and bytes come with `ends`
-        sized = (
-            [
-                col("text").str.len_chars().cast(pl.Int64).alias("len_chars"),
-                col("text").str.len_bytes().cast(pl.Int64).alias("len_bytes"),
-            ]
-            if p.judge_original
-            else []
+        select, stripped, tests, last_line = _exprs(
+            ("ends", p.judge_original, tuple(p.tail_phrases), LAST_LINE_FIRST), self._ends_exprs
         )
         ends = (
             batch.docs.lazy()
-            .select(
-                DOC,
-                "text",
-                # end-anchored patterns only need the end of the text (a regex scans all of it)
-                col("text").str.tail(END_CHARS).alias("end"),
-                col("text").str.contains("```", literal=True).alias("fenced"),
-                *sized,
-            )
-            .with_columns(
-                col("end").str.strip_chars().alias("stripped"),
-                # (the length in characters computed once: an expression written twice in a
-                # query is computed twice)
-                ((col("len_chars") if sized else col("text").str.len_chars()) <= END_CHARS).alias(
-                    "all_end"
-                ),
-            )
-            .with_columns_seq(
-                # the text after the last line break (a regex for it retries at every position)
-                col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
-                (
-                    col("stripped").str.contains(_tail_regex(tuple(p.tail_phrases)))
-                    | col("stripped").str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases)))
-                ).alias("phrase"),
-                col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
-                col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
-                col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
-                (col("stripped") == "").alias("empty"),
-            )
+            .select(*select)
+            .with_columns(*stripped)
+            .with_columns_seq(*tests)
             # the last line's tests for _last_prose in the same query (a query of its own costs
             # ~0.1 ms of planning and frames whatever the batch)
-            .with_columns_seq(*self._last_line_tests())
+            .with_columns_seq(*last_line)
             .collect(**COLLECT)
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
-        (after_word,) = on_rows(
-            ends, ends.get_column("bare"), [_after_word(col("stripped"))], False
-        )
+        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
+        (after_word,) = on_rows(ends, ends.get_column("bare"), [after], False)
         prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end)
         if p.corpus_dictionary:
@@ -1500,6 +1561,52 @@ class TruncatedText(Rule):
         spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
         verdicts = self._verdicts if FAST_VERDICTS else self._verdicts_plain
         return verdicts(ends, prose, mid_word, after_word, lengths, spikes)
+
+    def _ends_exprs(self) -> tuple[list[Any], list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
+        """The expressions of evaluate's query, stage by stage (built once per parameters, see
+        _exprs)."""
+        p = self.params
+        col = pl.col
+        # a cap applies to the text as it came in, before strip actions removed lines: where the
+        # batch's texts are those, their lengths in characters and bytes come with `ends`
+        sized = (
+            [
+                col("text").str.len_chars().cast(pl.Int64).alias("len_chars"),
+                col("text").str.len_bytes().cast(pl.Int64).alias("len_bytes"),
+            ]
+            if p.judge_original
+            else []
+        )
+        select = [
+            DOC,
+            "text",
+            # end-anchored patterns only need the end of the text (a regex scans all of it)
+            col("text").str.tail(END_CHARS).alias("end"),
+            col("text").str.contains("```", literal=True).alias("fenced"),
+            *sized,
+        ]
+        stripped = [
+            col("end").str.strip_chars().alias("stripped"),
+            # (the length in characters computed once: an expression written twice in a query
+            # is computed twice)
+            ((col("len_chars") if sized else col("text").str.len_chars()) <= END_CHARS).alias(
+                "all_end"
+            ),
+        ]
+        phrases = tuple(p.tail_phrases)
+        tests = [
+            # the text after the last line break (a regex for it retries at every position)
+            col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
+            (
+                col("stripped").str.contains(_tail_regex(phrases))
+                | col("stripped").str.contains(_phrase_ellipsis_regex(phrases))
+            ).alias("phrase"),
+            col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
+            col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
+            col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
+            (col("stripped") == "").alias("empty"),
+        ]
+        return select, stripped, tests, self._last_line_tests()
 
     def _verdicts_plain(
         self,
@@ -1716,23 +1823,9 @@ class TruncatedText(Rule):
             if "_whole" not in ends.columns:
                 ends = ends.with_columns_seq(*self._last_line_tests())
             last = _finished(ends, "last_line")
-            alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
-            by_last = [
-                last.lazy()
-                .filter(alone)
-                .select(
-                    DOC,
-                    pl.col("last_line").alias("last"),
-                    pl.col("term").alias("last_term"),
-                    pl.col("cont").alias("last_cont"),
-                    (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
-                    pl.lit(False).alias("last_long"),
-                    pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
-                    pl.lit(0, dtype=pl.Int64).alias("n_long"),
-                    pl.lit(0, dtype=pl.Int64).alias("t_long"),
-                )
-            ]
-            docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
+            alone, decided_select, left = _by_last_exprs()
+            by_last = [last.lazy().filter(alone).select(*decided_select)]
+            docs_left = last.lazy().filter(left).select(DOC, "text")
             # (the same test on the Series, direct calls: does any document need its tail)
             get = last.get_column
             decided = get("_whole") & ~get("never") & (get("term") | get("cont"))
@@ -1742,59 +1835,18 @@ class TruncatedText(Rule):
         if any_left or not SKIP_EMPTY:
             # (the line tests on a thread of their own: see OWN_THREAD)
             full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
-            long_prose = pl.col("prose") & pl.col("long")
-            tails = (
-                full.lazy()
-                .group_by(DOC)
-                .agg(
-                    pl.col("s").filter(pl.col("prose")).last().alias("last"),
-                    pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-                    pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-                    pl.col("open").last().alias("last_line_open"),
-                    pl.col("long")
-                    .filter(pl.col("prose"))
-                    .last()
-                    .fill_null(False)
-                    .alias("last_long"),
-                    pl.col("term").filter(long_prose).tail(2).alias("recent"),
-                    long_prose.sum().cast(pl.Int64).alias("n_long"),
-                    (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
-                )
-            )
+            tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
             per_doc = pl.concat([*by_last, tails])
         else:
             # every document is decided by its last line: no tail is split or tested
             (per_doc,) = by_last
-        # How the document punctuates its other sentence-like lines: overall (a poem, a product
-        # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
-        # just before the last one (a document ending in a block of unpunctuated lines, such as a
-        # list of links, ends like that on purpose).
-        last_is_long = pl.col("last_long").cast(pl.Int64)
-        others = pl.col("n_long") - last_is_long
-        others_terminated = pl.col("t_long") - (pl.col("last_long") & pl.col("last_term"))
-        previous = (
-            pl.when(pl.col("last_long"))
-            .then(pl.col("recent").list.reverse().list.get(1, null_on_oob=True))
-            .otherwise(pl.col("recent").list.last())
+        per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
+            **COLLECT
         )
-        punctuates = (
-            (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
-        ) & previous.fill_null(True)
-        per_doc = per_doc.with_columns_seq(
-            (
-                pl.col("last").is_not_null()
-                & ~pl.col("last_term")
-                & (pl.col("last_cont") | punctuates)
-            ).alias("unterminated"),
-            pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-            _bracket_chars(pl.col("last")).alias("_chars"),
-        ).collect(**COLLECT)
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
-        text = pl.col("last").fill_null("")
-        strong = ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
-        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [strong], False)
+        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
         if NUMPY_BRACKETS:
             unbalanced = _unbalanced_counted(
                 per_doc.get_column("last"), per_doc.get_column("_chars")
