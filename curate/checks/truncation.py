@@ -959,16 +959,26 @@ def _word_list(words: tuple[str, ...]) -> pl.Series:
     return pl.Series(words).implode()
 
 
-def _broken_end(end: pl.Series) -> pl.Series:
+@cache
+def _broken_tests(column: str) -> list[pl.Expr]:
+    """_broken_end's two tests of the column `column` (the texts' ends): `_broken`, and `_amp`
+    (a `&` among the last ten characters)."""
+    e = pl.col(column)
+    return [
+        e.str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("_broken"),
+        e.str.tail(10).str.contains("&", literal=True).fill_null(False).alias("_amp"),
+    ]
+
+
+def _broken_end(end: pl.Series, tests: pl.DataFrame | None = None) -> pl.Series:
     r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
-    ten characters, so it runs on those texts alone, and not at all in a batch without one."""
-    # (both tests in one query: a Series method is a query of its own)
-    tests = pl.DataFrame([end.alias("e")]).select_seq(
-        pl.col("e").str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("broken"),
-        pl.col("e").str.tail(10).str.contains("&", literal=True).fill_null(False).alias("amp"),
-    )
-    broken, amp = tests.get_column("broken"), tests.get_column("amp")
+    ten characters, so it runs on those texts alone, and not at all in a batch without one.
+    `tests`: _broken_tests' columns of `end` where a query computed them already."""
+    if tests is None:
+        # (both tests in one query: a Series method is a query of its own)
+        tests = pl.DataFrame([end.alias("e")]).select_seq(*_broken_tests("e"))
+    broken, amp = tests.get_column("_broken"), tests.get_column("_amp")
     if amp.any():
         at = amp.arg_true()
         half = end.gather(at).str.contains(r"&#?\w{1,8}$")
@@ -1131,10 +1141,83 @@ def _exprs(key: tuple, build: Callable[[], T]) -> T:
     return have
 
 
+@cache
+def _mid_word_exprs() -> dict[str, Any]:
+    """The expressions of _mid_word's queries (built once, see _exprs)."""
+    x: dict[str, Any] = {}
+    x["last_word"] = [
+        # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org" and
+        # numbers are never fragments
+        DOC,
+        pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
+    ]
+    x["lower"] = pl.col("raw").str.to_lowercase().alias("w")
+    x["has_word"] = pl.col("w").is_not_null()
+    # one or two Latin letters (lower case, or "Th") that are not a word of the main web
+    # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
+    x["stub"] = (
+        (
+            pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+            & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
+        )
+        | (pl.col("raw").str.contains(VOWELLESS) & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS)))
+    ).alias("stub")
+    # Splitting a whole document (below) is the costly part: it is done only where the last word
+    # can be a prefix of another, i.e. where the lower-cased text holds it twice (the prefix and
+    # the last word do not overlap: a non-letter precedes the last word), or where that argument
+    # does not hold (the last word is not the lower-cased text's end, or it fills all of `end`,
+    # so nothing is known to precede it).
+    x["lowered"] = pl.col("text").str.to_lowercase()
+    x["twice"] = (
+        (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
+        | ~pl.col("text").str.ends_with(pl.col("w"))
+        | (pl.col("raw").str.len_chars() >= END_CHARS)
+    )
+    # The lower-cased text split at each occurrence of the last word (the occurrences a
+    # left-to-right scan finds: one that begins a word never overlaps an earlier one, which would
+    # hold the non-letter before it). An occurrence begins a word when the piece before it is the
+    # text's empty start or ends in a non-word character, and continues into a longer word when
+    # the piece after it starts with a word character or is empty but not the last (the next
+    # occurrence follows). Same verdicts as splitting the documents into words
+    # (tests/checks/test_truncation.py), without a string per word.
+    word_char = WORD_CHAR
+    # (the piece after the last one of a document is never read: its rows are dropped)
+    # (`after` is a column: an expression read six times in one query is computed six times)
+    piece, after = pl.col("p"), pl.col("_a")
+    k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
+    x["split"] = [DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p")]
+    x["count"] = pl.col("p").list.len().alias("_m")
+    x["numbered"] = [_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a")]
+    starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
+    longer = ((after != "") & after.str.contains(rf"^{word_char}")) | ((after == "") & ~last_next)
+    # "s" then a character that is not a word character (the pattern `longer` compiles)
+    second = after.str.slice(1, 1)
+    plural = ((after == "s") & last_next) | (
+        after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+    )
+    x["kinds"] = [starts.alias("start"), longer.alias("longer"), plural.alias("plural")]
+    x["not_last"] = k + 1 < pl.col("_m")
+    x["mid"] = (
+        ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
+        # a longer word that starts with it; a plural "s" is an inflection, not a cut
+        # ("comment" / "comments")
+        & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
+    ).alias("mid")
+    x["found"] = (pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False)
+    return x
+
+
 def clear_exprs() -> None:
     """Forget the expressions built once (tests: to see them built, and on which thread)."""
     _EXPRS.clear()
-    for built in (_by_last_exprs, _tail_aggs, _per_doc_exprs, _strong_tail):
+    for built in (
+        _by_last_exprs,
+        _tail_aggs,
+        _per_doc_exprs,
+        _strong_tail,
+        _mid_word_exprs,
+        _broken_tests,
+    ):
         built.cache_clear()
 
 
@@ -1547,7 +1630,7 @@ class TruncatedText(Rule):
         after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
         (after_word,) = on_rows(ends, ends.get_column("bare"), [after], False)
         prose = self._last_prose(batch, ends)
-        mid_word = self._mid_word(batch, end)
+        mid_word = self._mid_word(batch, end, ends)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
         if p.judge_original:
@@ -1605,6 +1688,8 @@ class TruncatedText(Rule):
             col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
             col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
             (col("stripped") == "").alias("empty"),
+            # _mid_word's tests of a broken end
+            *_broken_tests("end"),
         ]
         return select, stripped, tests, self._last_line_tests()
 
@@ -2029,99 +2114,41 @@ class TruncatedText(Rule):
         (whole,) = on_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
         return lines.with_columns(term | whole)
 
-    def _mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
+    def _mid_word(
+        self, batch: Batch, end: pl.Series, ends: pl.DataFrame | None = None
+    ) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its
         own dictionary, in any language that separates words), or the text ends in a broken
         character, a half HTML entity or a hyphenated word break. `end`: the texts' last
-        END_CHARS characters."""
-        broken = _broken_end(end)
+        END_CHARS characters (`ends`: evaluate's frame, with _broken_tests' columns)."""
+        broken = _broken_end(end, ends)
+        x = _mid_word_exprs()
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         docs = (
             pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
             .lazy()
-            .select_seq(
-                # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
-                # and numbers are never fragments
-                DOC,
-                pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
-            )
-            .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
-            .filter(pl.col("w").is_not_null())
-            # one or two Latin letters (lower case, or "Th") that are not a word of the main web
-            # languages, or three or four without a vowel ("thr", "Sch"); never all capitals
-            # ("UK")
-            .with_columns(
-                (
-                    (
-                        pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-                        & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
-                    )
-                    | (
-                        pl.col("raw").str.contains(VOWELLESS)
-                        & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
-                    )
-                ).alias("stub")
-            )
+            .select_seq(*x["last_word"])
+            .with_columns(x["lower"])
+            .filter(x["has_word"])
+            .with_columns(x["stub"])
             .collect(**COLLECT)
         )
         if docs.height == 0:
             return broken
-        # Splitting a whole document (below) is the costly part: it is done only where the
-        # last word can be a prefix of another, i.e. where the lower-cased text holds it twice
-        # (the prefix and the last word do not overlap: a non-letter precedes the last word), or
-        # where that argument does not hold (the last word is not the lower-cased text's end, or
-        # it fills all of `end`, so nothing is known to precede it).
         lowered = (
             batch.docs.lazy()
             .join(docs.lazy(), on=DOC, how="inner")
-            .with_columns(pl.col("text").str.to_lowercase())
-            .filter(
-                (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
-                | ~pl.col("text").str.ends_with(pl.col("w"))
-                | (pl.col("raw").str.len_chars() >= END_CHARS)
-            )
+            .with_columns(x["lowered"])
+            .filter(x["twice"])
         )
-        # The lower-cased text split at each occurrence of the last word (the occurrences a
-        # left-to-right scan finds: one that begins a word never overlaps an earlier one, which
-        # would hold the non-letter before it). An occurrence begins a word when the piece before
-        # it is the text's empty start or ends in a non-word character, and continues into a
-        # longer word when the piece after it starts with a word character or is empty but not
-        # the last (the next occurrence follows). Same verdicts as splitting the documents into
-        # words (tests/checks/test_truncation.py), without a string per word.
-        word_char = WORD_CHAR
-        # (the piece after the last one of a document is never read: its rows are dropped)
-        # (`after` is a column: an expression read six times in one query is computed six times)
-        piece, after = pl.col("p"), pl.col("_a")
-        k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
-            lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
-            .with_columns(pl.col("p").list.len().alias("_m"))
+            lowered.select(*x["split"])
+            .with_columns(x["count"])
             .explode("p")
-            .with_columns(_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a"))
-        )
-        starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
-        longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
-            (after == "") & ~last_next
-        )
-        # "s" then a character that is not a word character (the pattern `longer` compiles)
-        second = after.str.slice(1, 1)
-        plural = ((after == "s") & last_next) | (
-            after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+            .with_columns(*x["numbered"])
         )
         per_doc = (
-            pieces.with_columns_seq(
-                starts.alias("start"), longer.alias("longer"), plural.alias("plural")
-            )
-            .filter(k + 1 < pl.col("_m"))
-            .group_by(DOC)
-            .agg(
-                (
-                    ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
-                    # a longer word that starts with it; a plural "s" is an inflection, not a cut
-                    # ("comment" / "comments")
-                    & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
-                ).alias("mid")
-            )
+            pieces.with_columns_seq(*x["kinds"]).filter(x["not_last"]).group_by(DOC).agg(x["mid"])
         )
         stub = docs.lazy().select(DOC, "stub")
         # two left joins align both to the batch (the cut words' documents are among the stubs')
@@ -2136,7 +2163,7 @@ class TruncatedText(Rule):
                 maintain_order="left",
                 allow_parallel=False,
             )
-            .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
+            .select(x["found"])
             .collect(**COLLECT)
             .to_series()
         )
