@@ -1207,6 +1207,59 @@ def _mid_word_exprs() -> dict[str, Any]:
     return x
 
 
+@cache
+def _line_kind_exprs(
+    max_title_case_share: float, min_last_line_words: int, min_prose_words: int
+) -> dict[str, Any]:
+    """The expressions of _line_kinds (built once per parameters, see _exprs)."""
+    s = pl.col("s")
+    # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
+    # tests run on those alone.
+    # Title Case: mostly capitalised words, one sentence at most, no more than one comma
+    # (the counts are columns first: the test reads two of them twice, and an expression
+    # read twice in one query is computed twice)
+    counts = {
+        "_cased": s.str.count_matches(CASED_WORD),
+        "_cased_any": s.str.count_matches(CASED_ANY),
+        "_cap": s.str.count_matches(CAPITALISED),
+        "_cap_any": s.str.count_matches(CAPITALISED_ANY),
+    }
+    cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
+    share = max_title_case_share
+    title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
+        (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
+    )
+    one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
+        s.str.count_matches(",", literal=True) <= 1
+    )
+    # a short line is a heading or a label when more lines follow it; as the very last line
+    # it may be what is left of a cut sentence, so only one-word lines are skipped there
+    labelled = (
+        s.str.contains(LIST_ITEM)
+        | s.str.contains(KEY_VALUE)
+        | s.str.contains(PROMO)
+        | s.str.contains(NAV_OR_RIGHTS)
+    )
+    # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
+    # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
+    # Title Case counts on those that are neither labelled nor more than one sentence
+    short = (
+        pl.when(pl.col("_r") == 0)
+        .then(~_at_least_words(s, min_last_line_words))
+        .otherwise(~_at_least_words(s, min_prose_words))
+    )
+    return {
+        "ends": _line_ends(s),
+        "long": _at_least_words(s, SENTENCE_WORDS),
+        "opened": ~pl.col("term") & ~pl.col("never"),
+        "counts": counts,
+        "title": title,
+        "one_sentence": one_sentence,
+        "labelled": labelled,
+        "short": short,
+    }
+
+
 def clear_exprs() -> None:
     """Forget the expressions built once (tests: to see them built, and on which thread)."""
     _EXPRS.clear()
@@ -1217,6 +1270,7 @@ def clear_exprs() -> None:
         _strong_tail,
         _mid_word_exprs,
         _broken_tests,
+        _line_kind_exprs,
     ):
         built.cache_clear()
 
@@ -1996,49 +2050,13 @@ class TruncatedText(Rule):
         fewer rows may come back; without it, every line, in the same order."""
         p = self.params
         s = pl.col("s")
-        opened = ~pl.col("term") & ~pl.col("never")
-        ends = _line_ends(s)
+        x = _line_kind_exprs(p.max_title_case_share, p.min_last_line_words, p.min_prose_words)
+        ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
+        short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            lines = _finished(
-                lines.with_columns_seq(**ends, long=_at_least_words(s, SENTENCE_WORDS)), "s"
-            )
+            lines = _finished(lines.with_columns_seq(**ends, long=x["long"]), "s")
         else:
             lines = self._pruned(lines, ends)
-        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
-        # tests run on those alone.
-        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        # (the counts are columns first: the test reads two of them twice, and an expression
-        # read twice in one query is computed twice)
-        counts = {
-            "_cased": s.str.count_matches(CASED_WORD),
-            "_cased_any": s.str.count_matches(CASED_ANY),
-            "_cap": s.str.count_matches(CAPITALISED),
-            "_cap_any": s.str.count_matches(CAPITALISED_ANY),
-        }
-        cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
-        share = p.max_title_case_share
-        title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
-            (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
-        )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
-            s.str.count_matches(",", literal=True) <= 1
-        )
-        # a short line is a heading or a label when more lines follow it; as the very last line
-        # it may be what is left of a cut sentence, so only one-word lines are skipped there
-        labelled = (
-            s.str.contains(LIST_ITEM)
-            | s.str.contains(KEY_VALUE)
-            | s.str.contains(PROMO)
-            | s.str.contains(NAV_OR_RIGHTS)
-        )
-        # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
-        # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
-        # Title Case counts on those that are neither labelled nor more than one sentence
-        short = (
-            pl.when(pl.col("_r") == 0)
-            .then(~_at_least_words(s, p.min_last_line_words))
-            .otherwise(~_at_least_words(s, p.min_prose_words))
-        )
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         candidates = (
             lines.lazy()
