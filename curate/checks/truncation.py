@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param, string_bytes
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.base import on_rows as _on_rows_query
 from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
@@ -591,6 +593,7 @@ TRAILING_SPACE = r"\S[\p{Zs}\t]+$"
 OPEN_LAST_LINE = r'(?:^["“„«][^"“”„»]*$|^[-–•*\[({“"«]$)'
 
 
+@cache
 def _tail_regex(phrases: tuple[str, ...]) -> str:
     alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     # "...Read More", "… more", "Continue reading →", "[Read more...]", "| Baca selengkapnya »",
@@ -601,6 +604,7 @@ def _tail_regex(phrases: tuple[str, ...]) -> str:
     )
 
 
+@cache
 def _phrase_ellipsis_regex(phrases: tuple[str, ...]) -> str:
     """A "read more" phrase of two words or more followed by an ellipsis is an excerpt's tail
     even glued to a cut word ("... on the roo Read more...")."""
@@ -674,6 +678,41 @@ def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
+# _last_prose counts the brackets and quotes of the last prose lines in numpy (_unbalanced_counted;
+# False: _unbalanced's expressions, the plain definition)
+NUMPY_BRACKETS = True
+# the characters _bracket_chars takes out, by index: the openers, the closers, the quotes
+_COUNTED = [o for o, _ in BRACKETS] + [c for _, c in BRACKETS] + list(QUOTES)
+
+
+def _unbalanced_counted(line: pl.Series, chars: pl.Series) -> pl.Series:
+    """`_unbalanced(line, chars)` per row (false where `chars` is empty or null), counted in
+    numpy from the lists' Arrow buffers: one pass over the characters taken out, where the
+    expressions count each of the 20 characters in every list (a query of 21 expressions:
+    ~0.5 ms of planning on a batch of one document). The quote test's regex runs on the lines
+    with an odd count of quotes alone."""
+    n, k = len(chars), len(_COUNTED)
+    arr = chars.to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    flat = arr.flatten()
+    counts = np.zeros((n, k), dtype=np.int64)
+    if len(flat):
+        at = pc.index_in(flat, value_set=pa.array(_COUNTED, type=flat.type))
+        row = pc.list_parent_indices(arr).to_numpy().astype(np.int64)
+        code = at.to_numpy(zero_copy_only=False).astype(np.int64)
+        counts = np.bincount(row * k + code, minlength=n * k).reshape(n, k)
+    pairs = len(BRACKETS)
+    opened = (counts[:, :pairs] > counts[:, pairs : 2 * pairs]).any(axis=1)
+    odd = counts[:, 2 * pairs :].sum(axis=1) % 2 == 1
+    if odd.any():
+        at = np.flatnonzero(odd)
+        # (a Series method: it runs on this thread, as the plain definition's select)
+        opens = line.gather(at).str.contains(QUOTE_OPENS).fill_null(False).to_numpy()
+        opened[at] |= opens
+    return pl.Series(opened)
+
+
 def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
     """Whether a line has at least `n` words: spaces, plus one per character of the scripts written
     without them (`n - 1` spaces or ideographs; the regex stops at the `n - 1`th, where counting
@@ -690,7 +729,8 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
     string views point into a few data buffers, or hold a text of 12 bytes or less
     themselves), not copied into one Arrow string array, unless they are spread over more than
     VIEW_BUFFERS buffers."""
-    text = text.fill_null("").rechunk()
+    # (fill_null is a query of its own, ~40 us: only where a text is null)
+    text = (text.fill_null("") if text.null_count() else text).rechunk()
     arr = text.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -698,6 +738,21 @@ def whitespace_tokens(text: pl.Series) -> pl.Series:
         return pl.Series(_view_tokens(arr), dtype=pl.Int64)
     offsets, data = string_bytes(text)
     return pl.Series(_range_tokens(data, offsets[:-1], offsets[1:]), dtype=pl.Int64)
+
+
+# evaluate counts the whitespace tokens of a batch of at most this many bytes of text with the
+# regex (one pass over a few texts, ~0.1 ms) where whitespace_tokens' numpy costs ~0.3-0.5 ms
+# whatever the batch (measured on web-unique: the regex costs as much at ~32 KB)
+REGEX_TOKENS_BYTES = 16 * 1024
+
+
+def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
+    """whitespace_tokens(text) (no text null; `size` their lengths in bytes), by its plain
+    definition, the regex count, where the batch is small (REGEX_TOKENS_BYTES). (A Series
+    method: the regex runs on the calling thread, the rule's own in evaluate.)"""
+    if size.sum() <= REGEX_TOKENS_BYTES:
+        return text.str.count_matches(r"\S+").cast(pl.Int64)
+    return whitespace_tokens(text)
 
 
 # _range_tokens narrows its lead bytes to those of white space characters when more than one
@@ -864,6 +919,24 @@ def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return have
 
 
+def on_rows(
+    frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], fill: Any
+) -> list[pl.Series]:
+    """base.on_rows for boolean `exprs` and `fill`, without its query where no row holds
+    (`fill` everywhere: the rare tests' rows are often none, and a query costs 50-500 us
+    whatever the rows)."""
+    if SKIP_EMPTY and not rows.any():
+        return [
+            pl.Series(f"_{i}", np.full(rows.len(), fill), pl.Boolean) for i in range(len(exprs))
+        ]
+    return _on_rows_query(frame, rows, exprs, fill)
+
+
+# on_rows and the rule's other steps skip the queries whose rows are none (False: every query
+# runs, on no rows where there are none; the plain definition, tests/checks/test_truncation.py)
+SKIP_EMPTY = True
+
+
 def _whole_line(pattern: str) -> str:
     """The same test as `contains(pattern)`, anchored at the start behind any prefix. On lines
     without final punctuation, the end patterns searched unanchored restart at every
@@ -886,16 +959,26 @@ def _word_list(words: tuple[str, ...]) -> pl.Series:
     return pl.Series(words).implode()
 
 
-def _broken_end(end: pl.Series) -> pl.Series:
+@cache
+def _broken_tests(column: str) -> list[pl.Expr]:
+    """_broken_end's two tests of the column `column` (the texts' ends): `_broken`, and `_amp`
+    (a `&` among the last ten characters)."""
+    e = pl.col(column)
+    return [
+        e.str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("_broken"),
+        e.str.tail(10).str.contains("&", literal=True).fill_null(False).alias("_amp"),
+    ]
+
+
+def _broken_end(end: pl.Series, tests: pl.DataFrame | None = None) -> pl.Series:
     r"""`end.str.contains(BROKEN_END)`. The half entity (`&#?\w{1,8}$`, the costliest pattern
     of the rule to compile: eight copies of the Unicode word class) needs a `&` among the last
-    ten characters, so it runs on those texts alone, and not at all in a batch without one."""
-    # (both tests in one query: a Series method is a query of its own)
-    tests = pl.DataFrame([end.alias("e")]).select_seq(
-        pl.col("e").str.contains(r"(?:\x{FFFD}|\p{L}-)$").alias("broken"),
-        pl.col("e").str.tail(10).str.contains("&", literal=True).fill_null(False).alias("amp"),
-    )
-    broken, amp = tests.get_column("broken"), tests.get_column("amp")
+    ten characters, so it runs on those texts alone, and not at all in a batch without one.
+    `tests`: _broken_tests' columns of `end` where a query computed them already."""
+    if tests is None:
+        # (both tests in one query: a Series method is a query of its own)
+        tests = pl.DataFrame([end.alias("e")]).select_seq(*_broken_tests("e"))
+    broken, amp = tests.get_column("_broken"), tests.get_column("_amp")
     if amp.any():
         at = amp.arg_true()
         half = end.gather(at).str.contains(r"&#?\w{1,8}$")
@@ -1003,6 +1086,272 @@ def _whole_last_line() -> pl.Expr:
     before it or is all of the text (`all_end`). (The blank lines after it are the white space
     `stripped` lost; it ends on a character that is not white space, so it is not blank.)"""
     return pl.col("stripped").str.contains("\n", literal=True) | pl.col("all_end")
+
+
+@cache
+def _sorted_values(values: tuple[int, ...]) -> np.ndarray:
+    """`values` sorted, without repeats, as int64 (for _is_in; built once per list)."""
+    return np.unique(np.asarray(values, dtype=np.int64))
+
+
+def _is_in(v: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """`np.isin(v, sorted_values)` for int64 `v` and sorted distinct values: a binary search
+    (np.isin sorts and makes unique both arrays every call, ~25 us on one document)."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(v), dtype=np.bool_)
+    at = np.searchsorted(sorted_values, v)
+    np.minimum(at, len(sorted_values) - 1, out=at)
+    return sorted_values[at] == v
+
+
+# _last_prose writes its per-document values at their rows in numpy where the documents are
+# numbered by their rows, as Batch.from_texts numbers them (False: a left join on `__doc`, the
+# plain definition, whose nulls are false to its readers)
+SCATTER_BY_DOC = True
+
+
+def _in_order(ids: pl.Series) -> bool:
+    """Whether `ids` (`__doc`) are 0, 1, 2 ... in order."""
+    values = ids.to_numpy()
+    return bool(np.array_equal(values, np.arange(len(values))))
+
+
+def _bools(values: pl.Series) -> np.ndarray:
+    """A Boolean Series' values, null as false (from its Arrow array: a Series' fill_null is a
+    query of its own)."""
+    if not values.null_count():
+        return values.to_numpy()
+    arr = values.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
+# expressions built once per process (per parameters): building a query's expressions in Python
+# costs about a third of what planning and running it costs on a small batch
+_EXPRS: dict[tuple, Any] = {}
+
+
+def _exprs(key: tuple, build: Callable[[], T]) -> T:
+    """`build()`, kept under `key` (hashable: the parameters the expressions depend on); polars
+    expressions are immutable, so one is shared by every batch."""
+    have = _EXPRS.get(key)
+    if have is None:
+        have = _EXPRS[key] = build()
+    return have
+
+
+@cache
+def _mid_word_exprs() -> dict[str, Any]:
+    """The expressions of _mid_word's queries (built once, see _exprs)."""
+    x: dict[str, Any] = {}
+    x["last_word"] = [
+        # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org" and
+        # numbers are never fragments
+        DOC,
+        pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
+    ]
+    x["lower"] = pl.col("raw").str.to_lowercase().alias("w")
+    x["has_word"] = pl.col("w").is_not_null()
+    # one or two Latin letters (lower case, or "Th") that are not a word of the main web
+    # languages, or three or four without a vowel ("thr", "Sch"); never all capitals ("UK")
+    x["stub"] = (
+        (
+            pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
+            & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
+        )
+        | (pl.col("raw").str.contains(VOWELLESS) & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS)))
+    ).alias("stub")
+    # Splitting a whole document (below) is the costly part: it is done only where the last word
+    # can be a prefix of another, i.e. where the lower-cased text holds it twice (the prefix and
+    # the last word do not overlap: a non-letter precedes the last word), or where that argument
+    # does not hold (the last word is not the lower-cased text's end, or it fills all of `end`,
+    # so nothing is known to precede it).
+    x["lowered"] = pl.col("text").str.to_lowercase()
+    x["twice"] = (
+        (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
+        | ~pl.col("text").str.ends_with(pl.col("w"))
+        | (pl.col("raw").str.len_chars() >= END_CHARS)
+    )
+    # The lower-cased text split at each occurrence of the last word (the occurrences a
+    # left-to-right scan finds: one that begins a word never overlaps an earlier one, which would
+    # hold the non-letter before it). An occurrence begins a word when the piece before it is the
+    # text's empty start or ends in a non-word character, and continues into a longer word when
+    # the piece after it starts with a word character or is empty but not the last (the next
+    # occurrence follows). Same verdicts as splitting the documents into words
+    # (tests/checks/test_truncation.py), without a string per word.
+    word_char = WORD_CHAR
+    # (the piece after the last one of a document is never read: its rows are dropped)
+    # (`after` is a column: an expression read six times in one query is computed six times)
+    piece, after = pl.col("p"), pl.col("_a")
+    k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
+    x["split"] = [DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p")]
+    x["count"] = pl.col("p").list.len().alias("_m")
+    x["numbered"] = [_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a")]
+    starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
+    longer = ((after != "") & after.str.contains(rf"^{word_char}")) | ((after == "") & ~last_next)
+    # "s" then a character that is not a word character (the pattern `longer` compiles)
+    second = after.str.slice(1, 1)
+    plural = ((after == "s") & last_next) | (
+        after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+    )
+    x["kinds"] = [starts.alias("start"), longer.alias("longer"), plural.alias("plural")]
+    x["not_last"] = k + 1 < pl.col("_m")
+    x["mid"] = (
+        ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
+        # a longer word that starts with it; a plural "s" is an inflection, not a cut
+        # ("comment" / "comments")
+        & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
+    ).alias("mid")
+    x["found"] = (pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False)
+    return x
+
+
+@cache
+def _line_kind_exprs(
+    max_title_case_share: float, min_last_line_words: int, min_prose_words: int
+) -> dict[str, Any]:
+    """The expressions of _line_kinds (built once per parameters, see _exprs)."""
+    s = pl.col("s")
+    # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
+    # tests run on those alone.
+    # Title Case: mostly capitalised words, one sentence at most, no more than one comma
+    # (the counts are columns first: the test reads two of them twice, and an expression
+    # read twice in one query is computed twice)
+    counts = {
+        "_cased": s.str.count_matches(CASED_WORD),
+        "_cased_any": s.str.count_matches(CASED_ANY),
+        "_cap": s.str.count_matches(CAPITALISED),
+        "_cap_any": s.str.count_matches(CAPITALISED_ANY),
+    }
+    cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
+    share = max_title_case_share
+    title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
+        (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
+    )
+    one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
+        s.str.count_matches(",", literal=True) <= 1
+    )
+    # a short line is a heading or a label when more lines follow it; as the very last line
+    # it may be what is left of a cut sentence, so only one-word lines are skipped there
+    labelled = (
+        s.str.contains(LIST_ITEM)
+        | s.str.contains(KEY_VALUE)
+        | s.str.contains(PROMO)
+        | s.str.contains(NAV_OR_RIGHTS)
+    )
+    # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
+    # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
+    # Title Case counts on those that are neither labelled nor more than one sentence
+    short = (
+        pl.when(pl.col("_r") == 0)
+        .then(~_at_least_words(s, min_last_line_words))
+        .otherwise(~_at_least_words(s, min_prose_words))
+    )
+    return {
+        "ends": _line_ends(s),
+        "long": _at_least_words(s, SENTENCE_WORDS),
+        "opened": ~pl.col("term") & ~pl.col("never"),
+        "counts": counts,
+        "title": title,
+        "one_sentence": one_sentence,
+        "labelled": labelled,
+        "short": short,
+    }
+
+
+def clear_exprs() -> None:
+    """Forget the expressions built once (tests: to see them built, and on which thread)."""
+    _EXPRS.clear()
+    for built in (
+        _by_last_exprs,
+        _tail_aggs,
+        _per_doc_exprs,
+        _strong_tail,
+        _mid_word_exprs,
+        _broken_tests,
+        _line_kind_exprs,
+    ):
+        built.cache_clear()
+
+
+# evaluate's verdicts and signals in numpy from the per-document columns (False: in polars
+# expressions, the plain definition; tests/checks/test_truncation.py compares them)
+FAST_VERDICTS = True
+
+
+# -- _last_prose's expressions, built once (see _exprs) ------------------------------------------
+
+
+@cache
+def _by_last_exprs() -> tuple[pl.Expr, list[Any], pl.Expr]:
+    """The documents decided by their last line alone (a filter), their columns as _tail_aggs
+    gives them, and the others (a filter)."""
+    alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
+    decided = [
+        DOC,
+        pl.col("last_line").alias("last"),
+        pl.col("term").alias("last_term"),
+        pl.col("cont").alias("last_cont"),
+        (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
+        pl.lit(False).alias("last_long"),
+        pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
+        pl.lit(0, dtype=pl.Int64).alias("n_long"),
+        pl.lit(0, dtype=pl.Int64).alias("t_long"),
+    ]
+    return alone, decided, ~alone.fill_null(False)
+
+
+@cache
+def _tail_aggs() -> list[pl.Expr]:
+    """Per document, from its tail's line kinds: the last prose line and how it ends, whether the
+    last line is open, and the counts of how its sentences end."""
+    long_prose = pl.col("prose") & pl.col("long")
+    return [
+        pl.col("s").filter(pl.col("prose")).last().alias("last"),
+        pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
+        pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
+        pl.col("open").last().alias("last_line_open"),
+        pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
+        pl.col("term").filter(long_prose).tail(2).alias("recent"),
+        long_prose.sum().cast(pl.Int64).alias("n_long"),
+        (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
+    ]
+
+
+@cache
+def _per_doc_exprs(min_terminated_share: float) -> list[pl.Expr]:
+    """`unterminated`, `tail` and `_chars` of _last_prose's documents."""
+    # How the document punctuates its other sentence-like lines: overall (a poem, a product
+    # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
+    # just before the last one (a document ending in a block of unpunctuated lines, such as a
+    # list of links, ends like that on purpose).
+    last_is_long = pl.col("last_long").cast(pl.Int64)
+    others = pl.col("n_long") - last_is_long
+    others_terminated = pl.col("t_long") - (pl.col("last_long") & pl.col("last_term"))
+    previous = (
+        pl.when(pl.col("last_long"))
+        .then(pl.col("recent").list.reverse().list.get(1, null_on_oob=True))
+        .otherwise(pl.col("recent").list.last())
+    )
+    punctuates = (
+        (others < 3) | (others_terminated.cast(pl.Int64) >= min_terminated_share * others)
+    ) & previous.fill_null(True)
+    return [
+        (
+            pl.col("last").is_not_null() & ~pl.col("last_term") & (pl.col("last_cont") | punctuates)
+        ).alias("unterminated"),
+        pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
+        _bracket_chars(pl.col("last")).alias("_chars"),
+    ]
+
+
+@cache
+def _strong_tail() -> pl.Expr:
+    """Whether the last prose line's ellipsis fires: it is not bare, or it follows a word that
+    cannot end a sentence."""
+    text = pl.col("last").fill_null("")
+    return ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1307,7 +1656,6 @@ class TruncatedText(Rule):
 
     def _evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        col = pl.col
         original = batch.original
         # (the frames are put together from Series directly and fill_null runs only where a
         # text is null: each DataFrame or Series method is a query of its own, 30-100 us)
@@ -1318,6 +1666,44 @@ class TruncatedText(Rule):
             # them or not: comparing the texts costs more than taking them)
             docs = pl.DataFrame([batch.docs.get_column(DOC), text.alias("text")])
             batch = Batch(docs, batch.lines.clear(), batch.corpus, batch.signals, original)
+        select, stripped, tests, last_line = _exprs(
+            ("ends", p.judge_original, tuple(p.tail_phrases), LAST_LINE_FIRST), self._ends_exprs
+        )
+        ends = (
+            batch.docs.lazy()
+            .select(*select)
+            .with_columns(*stripped)
+            .with_columns_seq(*tests)
+            # the last line's tests for _last_prose in the same query (a query of its own costs
+            # ~0.1 ms of planning and frames whatever the batch)
+            .with_columns_seq(*last_line)
+            .collect(**COLLECT)
+        )
+        end = ends.get_column("end")
+        # (a text ending in a word that continues before its bare ellipsis ends in one)
+        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
+        (after_word,) = on_rows(ends, ends.get_column("bare"), [after], False)
+        prose = self._last_prose(batch, ends)
+        mid_word = self._mid_word(batch, end, ends)
+        if p.corpus_dictionary:
+            mid_word = mid_word | self._corpus_mid_word(batch, end)
+        if p.judge_original:
+            lengths = {
+                "chars": ends.get_column("len_chars"),
+                "bytes": ends.get_column("len_bytes"),
+                "tokens": _tokens(text, ends.get_column("len_bytes")),
+            }
+        else:
+            lengths = self._lengths(text)
+        spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
+        verdicts = self._verdicts if FAST_VERDICTS else self._verdicts_plain
+        return verdicts(ends, prose, mid_word, after_word, lengths, spikes)
+
+    def _ends_exprs(self) -> tuple[list[Any], list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
+        """The expressions of evaluate's query, stage by stage (built once per parameters, see
+        _exprs)."""
+        p = self.params
+        col = pl.col
         # a cap applies to the text as it came in, before strip actions removed lines: where the
         # batch's texts are those, their lengths in characters and bytes come with `ends`
         sized = (
@@ -1328,55 +1714,56 @@ class TruncatedText(Rule):
             if p.judge_original
             else []
         )
-        ends = (
-            batch.docs.lazy()
-            .select(
-                DOC,
-                "text",
-                # end-anchored patterns only need the end of the text (a regex scans all of it)
-                col("text").str.tail(END_CHARS).alias("end"),
-                col("text").str.contains("```", literal=True).alias("fenced"),
-                *sized,
-            )
-            .with_columns(
-                col("end").str.strip_chars().alias("stripped"),
-                # (the length in characters computed once: an expression written twice in a
-                # query is computed twice)
-                ((col("len_chars") if sized else col("text").str.len_chars()) <= END_CHARS).alias(
-                    "all_end"
-                ),
-            )
-            .with_columns_seq(
-                # the text after the last line break (a regex for it retries at every position)
-                col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
-                (
-                    col("stripped").str.contains(_tail_regex(tuple(p.tail_phrases)))
-                    | col("stripped").str.contains(_phrase_ellipsis_regex(tuple(p.tail_phrases)))
-                ).alias("phrase"),
-                col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
-                col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
-                col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
-                (col("stripped") == "").alias("empty"),
-            )
-            .collect(**COLLECT)
-        )
-        end = ends.get_column("end")
-        # (a text ending in a word that continues before its bare ellipsis ends in one)
-        (after_word,) = on_rows(
-            ends, ends.get_column("bare"), [_after_word(col("stripped"))], False
-        )
-        prose = self._last_prose(batch, ends)
-        mid_word = self._mid_word(batch, end)
-        if p.corpus_dictionary:
-            mid_word = mid_word | self._corpus_mid_word(batch, end)
-        if p.judge_original:
-            lengths = {
-                "chars": ends.get_column("len_chars"),
-                "bytes": ends.get_column("len_bytes"),
-                "tokens": whitespace_tokens(text),
-            }
-        else:
-            lengths = self._lengths(text)
+        select = [
+            DOC,
+            "text",
+            # end-anchored patterns only need the end of the text (a regex scans all of it)
+            col("text").str.tail(END_CHARS).alias("end"),
+            col("text").str.contains("```", literal=True).alias("fenced"),
+            *sized,
+        ]
+        stripped = [
+            col("end").str.strip_chars().alias("stripped"),
+            # (the length in characters computed once: an expression written twice in a query
+            # is computed twice)
+            ((col("len_chars") if sized else col("text").str.len_chars()) <= END_CHARS).alias(
+                "all_end"
+            ),
+        ]
+        phrases = tuple(p.tail_phrases)
+        tests = [
+            # the text after the last line break (a regex for it retries at every position)
+            col("stripped").str.split("\n").list.last().str.strip_chars().alias("last_line"),
+            (
+                col("stripped").str.contains(_tail_regex(phrases))
+                | col("stripped").str.contains(_phrase_ellipsis_regex(phrases))
+            ).alias("phrase"),
+            col("stripped").str.contains(ELLIPSIS_TAIL).alias("ellipsis"),
+            col("stripped").str.contains(BARE_ELLIPSIS).alias("bare"),
+            col("end").str.contains(TRAILING_SPACE).fill_null(False).alias("trailing_space"),
+            (col("stripped") == "").alias("empty"),
+            # _mid_word's tests of a broken end
+            *_broken_tests("end"),
+        ]
+        return select, stripped, tests, self._last_line_tests()
+
+    def _verdicts_plain(
+        self,
+        ends: pl.DataFrame,
+        prose: pl.DataFrame,
+        mid_word: pl.Series,
+        after_word: pl.Series,
+        lengths: dict[str, pl.Series],
+        spikes: list[dict[str, Any]],
+    ) -> RuleResult:
+        """The signals and the verdict from the per-document columns: `ends` (evaluate's query),
+        `prose` (_last_prose), `mid_word`, `after_word` (a bare ellipsis after a continuing
+        word), the `lengths` per unit and the corpus' `spikes`. (In polars expressions: the
+        plain definition of _verdicts.)"""
+        p = self.params
+        col = pl.col
+        # (ends holds the lengths in characters and bytes when the text is judged as it came in)
+        sized = "len_chars" in ends.columns
         caps = pl.Series(p.round_caps, dtype=pl.Int64).implode()
         # (the values read twice below are computed once)
         frame = ends.hstack(
@@ -1415,7 +1802,6 @@ class TruncatedText(Rule):
             ),
         )
         cap_fires = col("on_cap") & (col("last_line_open") | p.round_cap_alone)
-        spikes = (batch.corpus.get(self.name) or {}).get("spikes", [])
         spike = pl.lit(False)
         for unit in lengths:
             at = [s["length"] for s in spikes if s["unit"] == unit]
@@ -1450,6 +1836,105 @@ class TruncatedText(Rule):
             fired=signals.get_column("truncated"),
         )
 
+    def _verdicts(
+        self,
+        ends: pl.DataFrame,
+        prose: pl.DataFrame,
+        mid_word: pl.Series,
+        after_word: pl.Series,
+        lengths: dict[str, pl.Series],
+        spikes: list[dict[str, Any]],
+    ) -> RuleResult:
+        """The signals and the verdict from the per-document columns (evaluate's plain
+        definition with FAST_VERDICTS off), in numpy on the columns' values: the same boolean
+        algebra on columns without nulls (false where the plain definition fills them), where
+        each expression of a query costs 5-30 us of planning whatever the batch. The round cap
+        is named in a query only where a length is on one."""
+        p = self.params
+
+        pr = {c.name: _bools(c) for c in prose.iter_columns() if c.name != DOC}
+        e = {c: _bools(ends.get_column(c)) for c in ("phrase", "ellipsis", "bare", "empty")}
+        trailing = _bools(ends.get_column("trailing_space"))
+        # (a Series method runs on this thread, as the plain definition's with_columns_seq)
+        open_last = _bools(ends.get_column("last_line").str.contains(OPEN_LAST_LINE))
+        after, mid = _bools(after_word), _bools(mid_word)
+        n = len(e["empty"])
+        # a bare ellipsis decides only after a word that cannot end a sentence
+        bare = e["bare"] & ~e["phrase"]
+        tail_fires = (
+            ((e["ellipsis"] | e["phrase"]) & (~bare | after | p.ellipsis_alone))
+            | pr["tail_strong"]
+            | (pr["tail"] & p.ellipsis_alone)
+        )
+        unbalanced = pr["unbalanced"] | pr["fence_open"] | open_last
+        lens = {unit: v.to_numpy() for unit, v in lengths.items()}
+        caps = _sorted_values(tuple(p.round_caps))
+        on_cap = np.zeros(n, dtype=np.bool_)
+        for v in lens.values():
+            on_cap |= _is_in(v, caps)
+        cap_fires = on_cap & (pr["last_line_open"] | p.round_cap_alone)
+        spike = np.zeros(n, dtype=np.bool_)
+        for unit, v in lens.items():
+            at = [s["length"] for s in spikes if s["unit"] == unit]
+            if at:
+                spike |= _is_in(v, _sorted_values(tuple(at)))
+        spike_fires = spike & (pr["last_line_open"] | p.spike_alone)
+        filled = ~e["empty"]
+        truncated = (
+            (pr["unterminated"] & (pr["last_cont"] | p.missing_stop_fires))
+            | mid
+            | unbalanced
+            | (trailing & p.trailing_space_fires)
+            | tail_fires
+            | cap_fires
+            | spike_fires
+        ) & filled
+        if on_cap.any():
+            # the first unit whose length is a cap names it
+            caps_list = pl.Series(p.round_caps, dtype=pl.Int64).implode()
+            round_cap = (
+                pl.DataFrame([v.alias(f"len_{unit}") for unit, v in lengths.items()])
+                .select(
+                    pl.coalesce(
+                        pl.lit(None, dtype=pl.String),
+                        *(
+                            pl.when(pl.col(f"len_{unit}").is_in(caps_list)).then(
+                                pl.col(f"len_{unit}").cast(pl.String) + f" {unit}"
+                            )
+                            for unit in lengths
+                        ),
+                    ).alias("truncated_round_cap")
+                )
+                .to_series()
+            )
+        else:
+            round_cap = pl.Series("truncated_round_cap", [None] * n, dtype=pl.String)
+        flags = {
+            "truncated": truncated,
+            "truncated_unterminated": pr["unterminated"] & filled,
+            "truncated_mid_word": mid & filled,
+            "truncated_unbalanced": unbalanced & filled,
+            "truncated_trailing_space": trailing & filled,
+            "truncated_tail": (e["ellipsis"] | e["phrase"] | pr["tail"]) & filled,
+            "truncated_round_cap": None,
+            "truncated_length_spike": spike & filled,
+        }
+        signals = {
+            k: round_cap if v is None else pl.Series(k, v, dtype=pl.Boolean)
+            for k, v in flags.items()
+        }
+        return RuleResult(signals=signals, fired=signals["truncated"])
+
+    @staticmethod
+    def _last_line_tests() -> list[pl.Expr]:
+        """The tests _last_prose makes on the last line of every document (with
+        LAST_LINE_FIRST; evaluate's query computes them): `_whole` (_whole_last_line) and
+        _line_ends' columns."""
+        if not LAST_LINE_FIRST:
+            return []
+        ends = _line_ends(pl.col("last_line"))
+        return [_whole_last_line().alias("_whole"), *(e.alias(k) for k, e in ends.items())]
+
     def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
         is the last prose line unterminated (`unterminated`), does it end in a word that
@@ -1474,83 +1959,58 @@ class TruncatedText(Rule):
         by_last = []
         docs_left = ends.lazy().select(DOC, "text")
         if LAST_LINE_FIRST:
-            last = _finished(
-                ends.with_columns_seq(
-                    _whole_last_line().alias("_whole"), **_line_ends(pl.col("last_line"))
-                ),
-                "last_line",
-            )
-            alone = pl.col("_whole") & ~pl.col("never") & (pl.col("term") | pl.col("cont"))
-            by_last = [
-                last.lazy()
-                .filter(alone)
-                .select(
-                    DOC,
-                    pl.col("last_line").alias("last"),
-                    pl.col("term").alias("last_term"),
-                    pl.col("cont").alias("last_cont"),
-                    (~pl.col("term") & ~pl.col("never")).alias("last_line_open"),
-                    pl.lit(False).alias("last_long"),
-                    pl.lit(None, dtype=pl.List(pl.Boolean)).alias("recent"),
-                    pl.lit(0, dtype=pl.Int64).alias("n_long"),
-                    pl.lit(0, dtype=pl.Int64).alias("t_long"),
-                )
-            ]
-            docs_left = last.lazy().filter(~alone.fill_null(False)).select(DOC, "text")
-        # (the line tests on a thread of their own: see OWN_THREAD)
-        full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
-        long_prose = pl.col("prose") & pl.col("long")
-        per_doc = (
-            full.lazy()
-            .group_by(DOC)
-            .agg(
-                pl.col("s").filter(pl.col("prose")).last().alias("last"),
-                pl.col("term").filter(pl.col("prose")).last().alias("last_term"),
-                pl.col("cont").filter(pl.col("prose")).last().alias("last_cont"),
-                pl.col("open").last().alias("last_line_open"),
-                pl.col("long").filter(pl.col("prose")).last().fill_null(False).alias("last_long"),
-                pl.col("term").filter(long_prose).tail(2).alias("recent"),
-                long_prose.sum().cast(pl.Int64).alias("n_long"),
-                (long_prose & pl.col("term")).sum().cast(pl.Int64).alias("t_long"),
-            )
+            if "_whole" not in ends.columns:
+                ends = ends.with_columns_seq(*self._last_line_tests())
+            last = _finished(ends, "last_line")
+            alone, decided_select, left = _by_last_exprs()
+            by_last = [last.lazy().filter(alone).select(*decided_select)]
+            docs_left = last.lazy().filter(left).select(DOC, "text")
+            # (the same test on the Series, direct calls: does any document need its tail)
+            get = last.get_column
+            decided = get("_whole") & ~get("never") & (get("term") | get("cont"))
+            any_left = not decided.fill_null(False).all()
+        else:
+            any_left = True
+        if any_left or not SKIP_EMPTY:
+            # (the line tests on a thread of their own: see OWN_THREAD)
+            full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
+            tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
+            per_doc = pl.concat([*by_last, tails])
+        else:
+            # every document is decided by its last line: no tail is split or tested
+            (per_doc,) = by_last
+        per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
+            **COLLECT
         )
-        per_doc = pl.concat([*by_last, per_doc])
-        # How the document punctuates its other sentence-like lines: overall (a poem, a product
-        # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
-        # just before the last one (a document ending in a block of unpunctuated lines, such as a
-        # list of links, ends like that on purpose).
-        last_is_long = pl.col("last_long").cast(pl.Int64)
-        others = pl.col("n_long") - last_is_long
-        others_terminated = pl.col("t_long") - (pl.col("last_long") & pl.col("last_term"))
-        previous = (
-            pl.when(pl.col("last_long"))
-            .then(pl.col("recent").list.reverse().list.get(1, null_on_oob=True))
-            .otherwise(pl.col("recent").list.last())
-        )
-        punctuates = (
-            (others < 3) | (others_terminated.cast(pl.Int64) >= p.min_terminated_share * others)
-        ) & previous.fill_null(True)
-        per_doc = per_doc.with_columns_seq(
-            (
-                pl.col("last").is_not_null()
-                & ~pl.col("last_term")
-                & (pl.col("last_cont") | punctuates)
-            ).alias("unterminated"),
-            pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-            _bracket_chars(pl.col("last")).alias("_chars"),
-        ).collect(**COLLECT)
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
-        text = pl.col("last").fill_null("")
-        strong = ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
-        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [strong], False)
-        has = per_doc.get_column("_chars").list.len() > 0
-        (unbalanced,) = on_rows(
-            per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
-        )
+        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
+        if NUMPY_BRACKETS:
+            unbalanced = _unbalanced_counted(
+                per_doc.get_column("last"), per_doc.get_column("_chars")
+            )
+        else:
+            has = per_doc.get_column("_chars").list.len() > 0
+            (unbalanced,) = on_rows(
+                per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
+            )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
+        ids = batch.docs.get_column(DOC)
+        if SCATTER_BY_DOC and fenced is None and _in_order(ids):
+            # the documents are numbered by their rows: each value is written at its row
+            rows = per_doc.get_column(DOC).to_numpy()
+            columns = {c: per_doc.get_column(c) for c in ("unterminated", "last_cont", "tail")}
+            columns["last_line_open"] = per_doc.get_column("last_line_open")
+            columns["tail_strong"], columns["unbalanced"] = tail_strong, unbalanced
+            out = [ids]
+            for name, values in columns.items():
+                full = np.zeros(len(ids), dtype=np.bool_)
+                full[rows] = _bools(values)
+                out.append(pl.Series(name, full))
+            out.append(pl.Series("fence_open", np.zeros(len(ids), dtype=np.bool_)))
+            return pl.DataFrame(out)
         per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",
@@ -1590,49 +2050,13 @@ class TruncatedText(Rule):
         fewer rows may come back; without it, every line, in the same order."""
         p = self.params
         s = pl.col("s")
-        opened = ~pl.col("term") & ~pl.col("never")
-        ends = _line_ends(s)
+        x = _line_kind_exprs(p.max_title_case_share, p.min_last_line_words, p.min_prose_words)
+        ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
+        short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            lines = _finished(
-                lines.with_columns_seq(**ends, long=_at_least_words(s, SENTENCE_WORDS)), "s"
-            )
+            lines = _finished(lines.with_columns_seq(**ends, long=x["long"]), "s")
         else:
             lines = self._pruned(lines, ends)
-        # Only unpunctuated lines can be headings, bylines, list items or widgets; the costlier
-        # tests run on those alone.
-        # Title Case: mostly capitalised words, one sentence at most, no more than one comma
-        # (the counts are columns first: the test reads two of them twice, and an expression
-        # read twice in one query is computed twice)
-        counts = {
-            "_cased": s.str.count_matches(CASED_WORD),
-            "_cased_any": s.str.count_matches(CASED_ANY),
-            "_cap": s.str.count_matches(CAPITALISED),
-            "_cap_any": s.str.count_matches(CAPITALISED_ANY),
-        }
-        cased, cased_any = pl.col("_cased"), pl.col("_cased_any")
-        share = p.max_title_case_share
-        title = ((cased >= 2) & (pl.col("_cap") >= share * cased)) | (
-            (cased_any >= 1) & (pl.col("_cap_any") >= share * cased_any)
-        )
-        one_sentence = ~s.str.contains(r"[.!?。！？]\s+\S") & (
-            s.str.count_matches(",", literal=True) <= 1
-        )
-        # a short line is a heading or a label when more lines follow it; as the very last line
-        # it may be what is left of a cut sentence, so only one-word lines are skipped there
-        labelled = (
-            s.str.contains(LIST_ITEM)
-            | s.str.contains(KEY_VALUE)
-            | s.str.contains(PROMO)
-            | s.str.contains(NAV_OR_RIGHTS)
-        )
-        # a line too short to be prose is skipped whatever it says: the pattern tests (the costliest
-        # part of the rule, bench/truncation_parity.py) run on the longer lines alone, and the
-        # Title Case counts on those that are neither labelled nor more than one sentence
-        short = (
-            pl.when(pl.col("_r") == 0)
-            .then(~_at_least_words(s, p.min_last_line_words))
-            .otherwise(~_at_least_words(s, p.min_prose_words))
-        )
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         candidates = (
             lines.lazy()
@@ -1646,25 +2070,28 @@ class TruncatedText(Rule):
             .with_columns(short.alias("short"))
             .collect(**COLLECT)
         )
-        longer = (
-            candidates.lazy()
-            .filter(~pl.col("short"))
-            .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
-            .collect(**COLLECT)
-        )
-        titled = (
-            longer.lazy()
-            .filter(~pl.col("labelled") & pl.col("one"))
-            .select_seq("_i", **counts)
-            .select("_i", title.alias("t"))
-            .collect(**COLLECT)
-        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
-        at = candidates.get_column("_i").to_numpy()
-        skip[at] = candidates.get_column("short").to_numpy()
-        skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
-        skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
+        # (the next query runs only where the last one left rows: see SKIP_EMPTY)
+        if candidates.height or not SKIP_EMPTY:
+            at = candidates.get_column("_i").to_numpy()
+            skip[at] = candidates.get_column("short").to_numpy()
+            longer = (
+                candidates.lazy()
+                .filter(~pl.col("short"))
+                .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                .collect(**COLLECT)
+            )
+            skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
+            if longer.height or not SKIP_EMPTY:
+                titled = (
+                    longer.lazy()
+                    .filter(~pl.col("labelled") & pl.col("one"))
+                    .select_seq("_i", **counts)
+                    .select("_i", title.alias("t"))
+                    .collect(**COLLECT)
+                )
+                skip[titled.get_column("_i").to_numpy()] = titled.get_column("t").to_numpy()
         lines = lines.select(
             DOC,
             s,
@@ -1705,99 +2132,41 @@ class TruncatedText(Rule):
         (whole,) = on_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
         return lines.with_columns(term | whole)
 
-    def _mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
+    def _mid_word(
+        self, batch: Batch, end: pl.Series, ends: pl.DataFrame | None = None
+    ) -> pl.Series:
         """The last word is a fragment of a longer word of the same document (the document is its
         own dictionary, in any language that separates words), or the text ends in a broken
         character, a half HTML entity or a hyphenated word break. `end`: the texts' last
-        END_CHARS characters."""
-        broken = _broken_end(end)
+        END_CHARS characters (`ends`: evaluate's frame, with _broken_tests' columns)."""
+        broken = _broken_end(end, ends)
+        x = _mid_word_exprs()
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
         docs = (
             pl.DataFrame([batch.docs.get_column(DOC), end.alias("text")])
             .lazy()
-            .select_seq(
-                # the last whitespace token, when it is all letters: "B&Bs", "R.I", "info@eun.org"
-                # and numbers are never fragments
-                DOC,
-                pl.col("text").str.extract(r"(?:^|[\s\"'“‘(\[¿¡])([\p{L}\p{M}]+)$", 1).alias("raw"),
-            )
-            .with_columns(pl.col("raw").str.to_lowercase().alias("w"))
-            .filter(pl.col("w").is_not_null())
-            # one or two Latin letters (lower case, or "Th") that are not a word of the main web
-            # languages, or three or four without a vowel ("thr", "Sch"); never all capitals
-            # ("UK")
-            .with_columns(
-                (
-                    (
-                        pl.col("raw").str.contains(r"^(?:[a-zà-ÿ]|[A-Za-zÀ-ÿ][a-zà-ÿ])$")
-                        & ~pl.col("w").is_in(_word_list(SHORT_WORDS))
-                    )
-                    | (
-                        pl.col("raw").str.contains(VOWELLESS)
-                        & ~pl.col("w").is_in(_word_list(VOWELLESS_WORDS))
-                    )
-                ).alias("stub")
-            )
+            .select_seq(*x["last_word"])
+            .with_columns(x["lower"])
+            .filter(x["has_word"])
+            .with_columns(x["stub"])
             .collect(**COLLECT)
         )
         if docs.height == 0:
             return broken
-        # Splitting a whole document (below) is the costly part: it is done only where the
-        # last word can be a prefix of another, i.e. where the lower-cased text holds it twice
-        # (the prefix and the last word do not overlap: a non-letter precedes the last word), or
-        # where that argument does not hold (the last word is not the lower-cased text's end, or
-        # it fills all of `end`, so nothing is known to precede it).
         lowered = (
             batch.docs.lazy()
             .join(docs.lazy(), on=DOC, how="inner")
-            .with_columns(pl.col("text").str.to_lowercase())
-            .filter(
-                (pl.col("text").str.count_matches(pl.col("w"), literal=True) >= 2)
-                | ~pl.col("text").str.ends_with(pl.col("w"))
-                | (pl.col("raw").str.len_chars() >= END_CHARS)
-            )
+            .with_columns(x["lowered"])
+            .filter(x["twice"])
         )
-        # The lower-cased text split at each occurrence of the last word (the occurrences a
-        # left-to-right scan finds: one that begins a word never overlaps an earlier one, which
-        # would hold the non-letter before it). An occurrence begins a word when the piece before
-        # it is the text's empty start or ends in a non-word character, and continues into a
-        # longer word when the piece after it starts with a word character or is empty but not
-        # the last (the next occurrence follows). Same verdicts as splitting the documents into
-        # words (tests/checks/test_truncation.py), without a string per word.
-        word_char = WORD_CHAR
-        # (the piece after the last one of a document is never read: its rows are dropped)
-        # (`after` is a column: an expression read six times in one query is computed six times)
-        piece, after = pl.col("p"), pl.col("_a")
-        k, last_next = pl.col("_k"), pl.col("_k") + 2 == pl.col("_m")
         pieces = (
-            lowered.select(DOC, pl.col("text").str.split(pl.col("w"), literal=True).alias("p"))
-            .with_columns(pl.col("p").list.len().alias("_m"))
+            lowered.select(*x["split"])
+            .with_columns(x["count"])
             .explode("p")
-            .with_columns(_from_start().alias("_k"), pl.col("p").shift(-1).alias("_a"))
-        )
-        starts = ((k == 0) & (piece == "")) | piece.str.contains(rf"[^{word_char[1:-1]}]$")
-        longer = ((after != "") & after.str.contains(rf"^{word_char}")) | (
-            (after == "") & ~last_next
-        )
-        # "s" then a character that is not a word character (the pattern `longer` compiles)
-        second = after.str.slice(1, 1)
-        plural = ((after == "s") & last_next) | (
-            after.str.starts_with("s") & (second != "") & ~second.str.contains(rf"^{word_char}")
+            .with_columns(*x["numbered"])
         )
         per_doc = (
-            pieces.with_columns_seq(
-                starts.alias("start"), longer.alias("longer"), plural.alias("plural")
-            )
-            .filter(k + 1 < pl.col("_m"))
-            .group_by(DOC)
-            .agg(
-                (
-                    ((pl.col("start") & ~pl.col("longer")).sum() <= 1)
-                    # a longer word that starts with it; a plural "s" is an inflection, not a cut
-                    # ("comment" / "comments")
-                    & (pl.col("start") & pl.col("longer") & ~pl.col("plural")).any()
-                ).alias("mid")
-            )
+            pieces.with_columns_seq(*x["kinds"]).filter(x["not_last"]).group_by(DOC).agg(x["mid"])
         )
         stub = docs.lazy().select(DOC, "stub")
         # two left joins align both to the batch (the cut words' documents are among the stubs')
@@ -1812,7 +2181,7 @@ class TruncatedText(Rule):
                 maintain_order="left",
                 allow_parallel=False,
             )
-            .select((pl.col("stub") | pl.col("mid").fill_null(False)).fill_null(False))
+            .select(x["found"])
             .collect(**COLLECT)
             .to_series()
         )

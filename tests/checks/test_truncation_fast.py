@@ -1,0 +1,212 @@
+"""truncated-text's fast paths for small batches against their plain definitions: the queries
+skipped where their rows are none (SKIP_EMPTY) and the verdicts assembled in numpy
+(FAST_VERDICTS)."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+
+from curate.checks import truncation
+from curate.checks.base import Batch
+from curate.config import load_ruleset
+
+RULE = "truncated-text"
+
+PROSE = [
+    "The council met on Monday to discuss the budget for the coming year.",
+    "The council met on Monday to discuss the budget for the coming year",
+    "The new park will open next spring and the",
+    "He said the vote would take place next month (after the",
+    'She said "the plan is',
+    "Read the full report at https://example.com/report",
+    "Para ahli meni",
+    "It was a long day for the members of the",
+    "Всё закончилось хорошо.",
+    "会议在星期一举行。",
+    "They left the hall. (esn)",
+    "The mayor thanked the residents for coming.",
+    "Nothing was decided, and the meeting ended at nine.",
+    "¿Quién ganó el partido?",
+]
+TRAILER = [
+    "",
+    "Share this",
+    "Tags: council, budget",
+    "----",
+    "#news #local",
+    "Related Stories And More Headlines",
+    "Home | About | Contact",
+    "```",
+    "- item",
+    "Short line",
+]
+ENDINGS = [""] * 12 + [
+    " ",
+    "...",
+    "…",
+    " and…",
+    " Read more...",
+    "\nRead more",
+    " [...]",
+    "&amp",
+    "-",
+]
+
+
+def random_texts(seed: int, n: int) -> list[str | None]:
+    rng = random.Random(seed)
+    texts: list[str | None] = [None, "", "   \n", "Done."]
+    for _ in range(n):
+        lines = [rng.choice(PROSE) for _ in range(rng.randint(0, 4))]
+        lines += [rng.choice(TRAILER) for _ in range(rng.randint(0, 4))]
+        if rng.random() < 0.5:
+            lines.append(rng.choice(PROSE[-4:] if rng.random() < 0.6 else PROSE))
+        texts.append("\n".join(lines) + rng.choice(ENDINGS))
+    # lengths on round caps in each unit, cut or complete
+    body = "The council discussed the budget at length and heard many residents speak. " * 30
+    texts += [body[:512], body[:1000], body[:991] + " The end.", " ".join(["word"] * 255)]
+    texts.append(("Zürich café ünd " * 40).encode()[:256].decode("utf-8", "ignore"))
+    return texts
+
+
+def build(**params):
+    rs = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag", **params}]})
+    (rule,) = rs.build()
+    return rule
+
+
+def signals(rule, texts: list[str | None], corpus: dict | None = None) -> dict[str, list]:
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String), corpus=corpus or {})
+    result = rule.evaluate(batch)
+    out = {k: v.to_list() for k, v in result.signals.items()}
+    out["fired"] = result.fired.to_list()
+    return out
+
+
+PARAMS = [
+    {},
+    {"ellipsis_alone": True},
+    {"round_cap_alone": True, "spike_alone": True},
+    {"missing_stop_fires": False, "trailing_space_fires": False},
+    {"judge_original": False},
+]
+
+
+def test_small_batches_count_tokens_with_the_regex_as_whitespace_tokens(monkeypatch):
+    # 255 tokens apart by white space of several kinds: a cap in tokens
+    capped = "".join(f"w{i}" + " \u3000\u00a0\u2028\x85\t"[i % 6] for i in range(254)) + "end"
+    texts = random_texts(2, 60) + ["a\u3000b\u00a0c \u200bd", "\u2028x\x85y", capped]
+    rule = build()
+    small = [signals(rule, texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    monkeypatch.setattr(truncation, "REGEX_TOKENS_BYTES", -1)
+    plain = [signals(rule, texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    assert small == plain
+    assert small[-1]["truncated_round_cap"][-1] == "255 tokens"
+
+
+@pytest.mark.parametrize("params", PARAMS)
+def test_numpy_verdicts_equal_the_expressions(params, monkeypatch):
+    texts = random_texts(3, 300)
+    rule = build(**params)
+    # spikes at lengths some texts have, in two units
+    spikes = [
+        {"unit": "chars", "length": len(texts[5] or ""), "documents": 10, "around": 0.1},
+        {"unit": "tokens", "length": 255, "documents": 10, "around": 0.1},
+        {"unit": "bytes", "length": 10**9, "documents": 10, "around": 0.1},
+    ]
+    for corpus in ({}, {RULE: {"spikes": spikes}}):
+        fast = signals(rule, texts, corpus)
+        monkeypatch.setattr(truncation, "FAST_VERDICTS", False)
+        plain = signals(rule, texts, corpus)
+        monkeypatch.setattr(truncation, "FAST_VERDICTS", True)
+        assert fast == plain
+    # every signal is exercised
+    for name, values in plain.items():
+        assert any(v not in (None, False) for v in values), name
+    assert not all(plain["fired"])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_skipping_the_queries_without_rows_equals_running_them(size, monkeypatch):
+    # small batches: the ones where every document is decided by its last line, where no line
+    # is a candidate for the skip tests, where no text ends in a bare ellipsis or a bracket
+    texts = random_texts(5 + size, 40 * size)
+    rule = build()
+    batches = [texts[i : i + size] for i in range(0, len(texts), size)]
+    tails = []
+    split = truncation._tail_lines
+    monkeypatch.setattr(truncation, "_tail_lines", lambda docs: tails.append(1) or split(docs))
+    fast = [signals(rule, b) for b in batches]
+    skipped = len(batches) - len(tails)
+    monkeypatch.setattr(truncation, "SKIP_EMPTY", False)
+    plain = [signals(rule, b) for b in batches]
+    assert fast == plain
+    # the skips happened: batches whose tails were never split
+    assert skipped > 5 and len(tails) > 5
+    verdicts = [v for b in plain for v in b["fired"]]
+    assert sum(verdicts) > 10 and len(verdicts) - sum(verdicts) > 10
+
+
+def test_is_in_equals_numpy_isin():
+    import numpy as np
+
+    from curate.checks.truncation import _is_in, _sorted_values
+
+    rng = np.random.default_rng(4)
+    v = rng.integers(0, 70_000, 5000).astype(np.int64)
+    for values in [(), (5,), tuple(truncation.ROUND_CAPS), tuple(int(x) for x in v[:50]) * 2]:
+        got = _is_in(v, _sorted_values(values))
+        assert got.tolist() == np.isin(v, np.asarray(values, dtype=np.int64)).tolist()
+    assert _is_in(np.zeros(0, dtype=np.int64), _sorted_values((1,))).tolist() == []
+
+
+def test_brackets_counted_in_numpy_equal_the_expressions():
+    from curate.checks.truncation import _bracket_chars, _unbalanced, _unbalanced_counted
+
+    rng = random.Random(8)
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’ "
+    lines = [None, "", "“There", 'He said "yes', '4" x 9"']
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    frame = pl.DataFrame({"last": pl.Series(lines, dtype=pl.String)}).with_columns(
+        _bracket_chars(pl.col("last")).alias("_chars")
+    )
+    plain = frame.select(
+        pl.when(pl.col("_chars").list.len() > 0)
+        .then(_unbalanced(pl.col("last"), pl.col("_chars")))
+        .otherwise(False)
+    ).to_series()
+    counted = _unbalanced_counted(frame.get_column("last"), frame.get_column("_chars"))
+    assert counted.to_list() == plain.to_list()
+    assert 300 < plain.sum() < len(lines) - 300
+    # a slice, several chunks, no rows
+    part = frame.slice(11, 700)
+    got = _unbalanced_counted(part.get_column("last"), part.get_column("_chars"))
+    assert got.to_list() == plain.slice(11, 700).to_list()
+    two = pl.concat([frame.slice(0, 50), frame.slice(50, 50)], rechunk=False)
+    got = _unbalanced_counted(two.get_column("last"), two.get_column("_chars"))
+    assert got.to_list() == plain.head(100).to_list()
+    assert _unbalanced_counted(frame.head(0)["last"], frame.head(0)["_chars"]).to_list() == []
+
+
+def test_values_written_at_their_rows_equal_the_join(monkeypatch):
+    texts = [t for t in random_texts(11, 300) if t is None or "```" not in t]
+    rule = build()
+    fenced = texts + ["Code:\n```\nprint(1)"]
+    for batch in (texts, fenced, texts[6:7], texts[10:13]):
+        fast = signals(rule, batch)
+        monkeypatch.setattr(truncation, "SCATTER_BY_DOC", False)
+        plain = signals(rule, batch)
+        monkeypatch.setattr(truncation, "SCATTER_BY_DOC", True)
+        assert fast == plain
+    # documents not numbered by their rows take the join
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    order = list(range(len(texts)))
+    random.Random(1).shuffle(order)
+    docs = batch.docs.with_columns(pl.Series("__doc", order, dtype=batch.docs["__doc"].dtype))
+    shuffled = Batch(docs, batch.lines.clear(), {})
+    assert not truncation._in_order(docs["__doc"])
+    got = rule.evaluate(shuffled).fired.to_list()
+    assert got == signals(rule, texts)["fired"]
