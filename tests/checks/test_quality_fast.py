@@ -1,0 +1,85 @@
+"""The quality family's fast paths against their plain definitions: each must give the very same
+values (bit for bit), on random inputs and at the edges (breakpoints, nulls, empty)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from curate.checks.quality import (
+    COMPONENTS,
+    _quality_score_fast,
+    _ramp_numpy,
+    quality_score,
+    ramp,
+)
+
+
+def _signal_frame(n: int, seed: int, null_share: float = 0.15) -> pl.DataFrame:
+    """Random values of every COMPONENTS signal, around and exactly at its breakpoints, some
+    null; words and stop_words as Int64 (as the statistics hold them)."""
+    rng = np.random.default_rng(seed)
+    columns = []
+    for name, ramps in COMPONENTS.items():
+        points = np.array(sorted({x for r in ramps for x, _ in r}), dtype=np.float64)
+        lo, hi = points[0], points[-1]
+        span = hi - lo
+        values = np.concatenate(
+            [rng.uniform(lo - 0.2 * span, hi + 0.2 * span, n - n // 3), rng.choice(points, n // 3)]
+        )
+        rng.shuffle(values)
+        if name in ("words", "stop_words"):
+            series = pl.Series(name, np.round(values).astype(np.int64))
+        else:
+            series = pl.Series(name, values)
+        null = np.flatnonzero(rng.random(n) < null_share)
+        columns.append(series.scatter(null, None) if len(null) else series)
+    lorem = (rng.random(n) < 0.02).astype(np.uint32)
+    columns.append(pl.Series("lorem_ipsum", lorem))
+    return pl.DataFrame(columns)
+
+
+def _same(a: pl.Series, b: pl.Series) -> bool:
+    """Equal values, bit for bit, and nulls in the same places."""
+    if a.dtype != b.dtype or a.len() != b.len():
+        return False
+    if not (a.is_null() == b.is_null()).all():
+        return False
+    x, y = a.drop_nulls().to_numpy(), b.drop_nulls().to_numpy()
+    return np.array_equal(x.view(np.uint64), y.view(np.uint64))
+
+
+@pytest.mark.parametrize("name", list(COMPONENTS))
+def test_ramp_numpy_is_ramp_bit_for_bit(name):
+    frame = _signal_frame(20_000, seed=1)
+    x = frame.get_column(name)
+    for points in COMPONENTS[name]:
+        plain = frame.select(ramp(pl.col(name), points)).to_series()
+        fast = pl.Series(_ramp_numpy(x.cast(pl.Float64).to_numpy(), points), nan_to_null=True)
+        assert _same(plain, fast.alias(plain.name))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_quality_score_fast_is_quality_score(seed):
+    frame = _signal_frame(20_000, seed=seed, null_share=0.1 * seed)
+    plain = quality_score(frame)
+    fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+    assert _same(plain, fast)
+
+
+def test_quality_score_fast_on_no_rows_and_all_null():
+    for frame in (_signal_frame(0, seed=3), _signal_frame(50, seed=4, null_share=1.0)):
+        plain = quality_score(frame)
+        fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+        assert _same(plain, fast)
+
+
+def test_quality_score_fast_leaves_nan_to_the_plain_path():
+    # a NaN is not a null: polars compares it as the largest float, numpy not at all
+    frame = _signal_frame(100, seed=5).with_columns(
+        pl.Series("symbol_ratio", [float("nan")] * 50 + [0.05] * 50)
+    )
+    plain = quality_score(frame)
+    fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+    assert _same(plain, fast)
