@@ -6,9 +6,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curate.checks.quality import (
     COMPONENTS,
+    _c4_line_ends,
+    _c4_line_ends_plain,
     _quality_score_fast,
     _ramp_numpy,
     quality_score,
@@ -83,3 +87,48 @@ def test_quality_score_fast_leaves_nan_to_the_plain_path():
     plain = quality_score(frame)
     fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
     assert _same(plain, fast)
+
+
+# line ends of every kind: ASCII and other terminals, closing quotes, ellipses, blank
+_ENDS = [
+    "",
+    "The council met.",
+    "He left...",
+    "Wait..",
+    "..",
+    "...",
+    "…",
+    "Really?!",
+    'He said "yes."',
+    "He said 'no'",
+    "Home | News",
+    "结束了。",
+    "क्या हुआ।",
+    "هل أنت؟",
+    "«Да»",
+    "Price: 5$",
+    "a)",
+    ".",
+    "x" * 40 + "!",
+]
+
+
+def test_c4_line_ends_fast_is_plain_on_chosen_ends():
+    ends = pl.Series("_r", _ENDS, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list('ab .!?\'")"…。।؟»”…x\u00e9')), max_size=8).map(
+            str.rstrip
+        ),
+        max_size=30,
+    )
+)
+def test_c4_line_ends_fast_is_plain(texts):
+    ends = pl.Series("_r", texts, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
