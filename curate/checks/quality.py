@@ -45,6 +45,7 @@ from curate.checks.words import (
     segment_sums,
     stop_word_table,
     stop_words,
+    take_sorted,
 )
 
 GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
@@ -274,11 +275,11 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
         keep = np.ones(len(rows), dtype=bool)
         keep[run] = False
         rows, pos = rows[keep], pos[keep]
-        out[long] = tok.gather(long).str.contains(_ascii_sentence_end()).to_numpy()
+        out[long] = take_sorted(tok, long).str.contains(_ascii_sentence_end()).to_numpy()
     out[rows] = terminal[data[pos]]
     other = np.flatnonzero(~simple)
     if len(other):
-        out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
+        out[other] = take_sorted(tok, other).str.count_matches(SENTENCE).to_numpy()
     return out
 
 
@@ -333,7 +334,7 @@ def _newlines(
     out = n_lines - 1
     other = np.flatnonzero(line_chars + n_lines - 1 != text_chars)
     if len(other):
-        found = batch.text.gather(other).str.count_matches("\n", literal=True)
+        found = take_sorted(batch.text, other).str.count_matches("\n", literal=True)
         out[other] = found.to_numpy()
     return out
 
@@ -357,7 +358,9 @@ def _referenced(batch: Batch) -> tuple[pl.Series, np.ndarray, np.ndarray | None]
     def compute() -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
         distinct, inverse = _distinct(batch)
         rows, at = referenced_rows(len(distinct), inverse)
-        return (distinct, inverse, None) if rows is None else (distinct.gather(rows), at, rows)
+        if rows is None:
+            return distinct, inverse, None
+        return take_sorted(distinct, rows), at, rows
 
     return batch.memo("quality_referenced_lines", compute)
 
@@ -465,7 +468,7 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
         if len(hit):
             ids[hit] = (
-                low.gather(hit)
+                take_sorted(low, hit)
                 .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int32)
                 .to_numpy()
             )
@@ -556,10 +559,10 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
             other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
             other = np.arange(len(vocab))
-        rare = other[vocab.gather(other).str.contains_any(chars).to_numpy()]
+        rare = other[take_sorted(vocab, other).str.contains_any(chars).to_numpy()]
         bits = np.zeros(len(rare), dtype=np.uint8)
         if len(rare):
-            held = vocab.gather(rare)
+            held = take_sorted(vocab, rare)
             for i in range(len(SUBSTRING_LANGUAGES)):
                 mine = [c for c, lang in zip(chars, langs, strict=True) if lang >> i & 1]
                 if mine:
@@ -1341,7 +1344,7 @@ def _c4_line_ends(ends: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         unpunctuated[dots[(data[e - 2] == 0x2E) & (data[e - 3] == 0x2E)]] = True
     other = rows[~ascii_end]
     if len(other):
-        unpunctuated[other] = ~ends.gather(other).str.contains(C4_END).to_numpy()
+        unpunctuated[other] = ~take_sorted(ends, other).str.contains(C4_END).to_numpy()
     return nonblank, unpunctuated
 
 
