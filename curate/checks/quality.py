@@ -53,7 +53,8 @@ C4 = "C4 (Raffel et al. 2020, section 2.2; tfds c4_utils)"
 FINEWEB = "FineWeb (Penedo et al. 2024, section 3.3; datatrove FineWebQualityFilter)"
 
 # Gopher bullets are "•" and "-" (datatrove); markdown "*" and other bullet glyphs are as common
-BULLET = r"^\s*[-•*‣◦▪●■–·]"
+_BULLET_CLASS = r"[-•*‣◦▪●■–·]"
+BULLET = rf"^\s*{_BULLET_CLASS}"
 ELLIPSIS_END = r"(?:\.\.\.|…)$"
 # a sentence terminal of any script (Unicode Sentence_Terminal: . ! ? 。 । ؟ ...), optionally
 # followed by closing quotes or brackets ("He left." and (see above.) are punctuated lines)
@@ -85,15 +86,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     line = pl.col(LINE)
     # the lines without trailing whitespace, as a column shared with unterminated-lines (an
     # expression used several times in a select is evaluated each time)
-    r = pl.col("_r")
-    tests = pl.DataFrame([distinct.alias(LINE), _line_ends(batch)]).select(
-        # a line holding a non-whitespace character holds one before its trailing whitespace
-        (r != "").alias("nonblank"),
-        r.str.contains(BULLET).alias("bullet_lines"),
-        # ELLIPSIS_END, without a regex
-        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
-        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
-        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+    ends = _line_end_tests(_line_ends(batch), _line_end_bytes(batch))
+    tests = pl.DataFrame([distinct.alias(LINE)]).select(
         line.str.len_chars().alias("_chars"),
         line.str.count_matches("#", literal=True).alias("hashes"),
         # "..." and "…" (no match of one overlaps one of the other: one search counts both)
@@ -102,7 +96,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
-    nonblank = tests.get_column("nonblank").to_numpy()[inverse]
+    nonblank = ends["nonblank"][inverse]
     doc_nb = doc_of_line[nonblank]
     inv_nb = inverse[nonblank]
 
@@ -124,7 +118,10 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # on the text, which a strip may have rebuilt
     names = ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines")
     needles = ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
-    table = np.stack([tests.get_column(c).to_numpy().astype(np.int64) for c in names + needles])
+    table = np.stack(
+        [ends[c].astype(np.int64) for c in names]
+        + [tests.get_column(c).to_numpy().astype(np.int64) for c in needles]
+    )
     values = np.take(table, inv_nb, axis=1)
     values = np.concatenate(
         [values, np.ones((1, len(inv_nb)), dtype=np.int64), (chars[inv_nb] * dup)[None]]
@@ -337,6 +334,121 @@ def _newlines(
         found = take_sorted(batch.text, other).str.count_matches("\n", literal=True)
         out[other] = found.to_numpy()
     return out
+
+
+def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per line without its trailing whitespace (`ends`, its `string_bytes` `utf8`): is it
+    nonblank, a bullet line (BULLET), an ellipsis line (ELLIPSIS_END), a punctuated line
+    (PUNCTUATED_END), a short line (at most SHORT_LINE_CHARS characters): `_line_end_tests_plain`
+    answered by the bytes at the string's ends, the patterns searching only the strings those
+    bytes leave open (a few percent of a web batch's lines; tests/checks/test_quality_fast.py
+    checks both agree):
+    - bullet: a first byte that is an ASCII character other than whitespace is the first
+      character after the leading whitespace, and the bullet or not (a table of BULLET's
+      class over the ASCII characters);
+    - ellipsis: the last three bytes are "..." or the UTF-8 bytes of "…";
+    - punctuated: from an ASCII last byte, the ASCII closing characters are skipped back (a
+      few at most), and an ASCII byte before them is a terminal or not (`_sentence_ends`'s
+      tables of SENTENCE's classes, which PUNCTUATED_END shares);
+    - short: at most SHORT_LINE_CHARS bytes is short, more than 4 bytes a character beyond it is
+      not (a character is 1 to 4 bytes); the characters of the others are counted."""
+    off, data = utf8
+    start, end = off[:-1], off[1:]
+    n = len(ends)
+    size = end - start
+    nonblank = size > 0
+    rows = np.flatnonzero(nonblank)
+    bullet = np.zeros(n, dtype=bool)
+    ellipsis = np.zeros(n, dtype=bool)
+    punctuated = np.zeros(n, dtype=bool)
+    pattern_rows: dict[str, list[np.ndarray]] = {"bullet": [], "punctuated": []}
+    if len(rows):
+        first = data[start[rows]]
+        space, bullet_char = _bullet_bytes()
+        plain = (first < 0x80) & ~space[first]
+        bullet[rows[plain]] = bullet_char[first[plain]]
+        pattern_rows["bullet"].append(rows[~plain])
+        # the last three bytes (a string of fewer bytes ends in neither)
+        three = rows[size[rows] >= 3]
+        e = end[three]
+        b1, b2, b3 = data[e - 3], data[e - 2], data[e - 1]
+        ellipsis[three] = ((b1 == 0x2E) & (b2 == 0x2E) & (b3 == 0x2E)) | (
+            (b1 == 0xE2) & (b2 == 0x80) & (b3 == 0xA6)
+        )
+        terminal, closing = _ascii_sentence_bytes()
+        last = data[end[rows] - 1]
+        ascii_end = last < 0x80
+        pattern_rows["punctuated"].append(rows[~ascii_end])
+        at = rows[ascii_end]
+        pos = end[at] - 1
+        run = np.flatnonzero(closing[data[pos]])
+        for _ in range(_CLOSING_ROUNDS):
+            if not len(run):
+                break
+            pos[run] -= 1
+            # (a string of closing characters alone holds no terminal: not punctuated)
+            inside = pos[run] >= start[at[run]]
+            pos[run[~inside]] = -1
+            run = run[inside]
+            run = run[closing[data[pos[run]]]]
+        open_ = np.zeros(len(at), dtype=bool)
+        open_[run] = True
+        found = pos >= 0
+        byte = data[np.where(found, pos, 0)]
+        # a non-ASCII character before the closing ones: the pattern answers
+        open_ |= found & (byte >= 0x80)
+        punctuated[at] = found & ~open_ & terminal[byte]
+        pattern_rows["punctuated"].append(at[open_])
+    for name, pattern, out in (
+        ("bullet", BULLET, bullet),
+        ("punctuated", PUNCTUATED_END, punctuated),
+    ):
+        todo = np.sort(np.concatenate(pattern_rows[name])) if pattern_rows[name] else []
+        if len(todo):
+            out[todo] = take_sorted(ends, todo).str.contains(pattern).to_numpy()
+    short = size <= SHORT_LINE_CHARS
+    maybe = np.flatnonzero(~short & (size <= 4 * SHORT_LINE_CHARS))
+    if len(maybe):
+        short[maybe] = take_sorted(ends, maybe).str.len_chars().to_numpy() <= SHORT_LINE_CHARS
+    return {
+        "nonblank": nonblank,
+        "bullet_lines": bullet,
+        "ellipsis_lines": ellipsis,
+        "punctuated_lines": punctuated,
+        "short_lines": short,
+    }
+
+
+def _line_end_tests_plain(ends: pl.Series) -> dict[str, np.ndarray]:
+    """`_line_end_tests` by their definitions, the patterns on every string (for the tests)."""
+    r = pl.col("_r")
+    tests = pl.DataFrame(ends.alias("_r")).select(
+        # a line holding a non-whitespace character holds one before its trailing whitespace
+        (r != "").alias("nonblank"),
+        r.str.contains(BULLET).alias("bullet_lines"),
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
+        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+    )
+    return {c: tests.get_column(c).to_numpy() for c in tests.columns}
+
+
+@functools.cache
+def _bullet_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Per byte value: is it an ASCII whitespace character (BULLET's `\\s`), an ASCII bullet
+    (BULLET's class), from the pattern's own parts."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+    out = []
+    for pattern in (r"\s", _BULLET_CLASS):
+        hit = np.zeros(256, dtype=bool)
+        hit[:128] = ascii_chars.str.contains(f"^{pattern}$").to_numpy()
+        out.append(hit)
+    return out[0], out[1]
+
+
+def _line_end_bytes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """`string_bytes` of `_line_ends`, once per batch."""
+    return batch.memo("quality_line_end_bytes", lambda: string_bytes(_line_ends(batch)))
 
 
 def _line_tokens(batch: Batch) -> LineTokens:
@@ -1301,7 +1413,7 @@ class UnterminatedLines(_QualityRule):
         if rows is not None:
             words, long = words[rows], long[rows]
         ends = _line_ends(batch)
-        nonblank, unpunctuated = _c4_line_ends(ends)
+        nonblank, unpunctuated = _c4_line_ends(ends, _line_end_bytes(batch))
         if not p.require_terminal:
             unpunctuated[:] = False
         bad = nonblank & (unpunctuated | (words < p.min_words) | (long > 0))
@@ -1319,13 +1431,15 @@ class UnterminatedLines(_QualityRule):
         )
 
 
-def _c4_line_ends(ends: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+def _c4_line_ends(
+    ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per line without its trailing whitespace (`_line_ends`): (is it non-blank, does it end
     unpunctuated for C4: not in C4_END, or in "..."), the plain definition `_c4_line_ends_plain`
     answered by each string's last bytes: a string ending in an ASCII character by a table of
     what C4_END says of each ASCII character (`_c4_end_bytes`), the others by C4_END (a few
     percent of a web batch's lines; tests/checks/test_quality_fast.py checks both agree)."""
-    off, data = string_bytes(ends)
+    off, data = string_bytes(ends) if utf8 is None else utf8
     start, end = off[:-1], off[1:]
     nonblank = end > start
     # ("" holds no match of C4_END)

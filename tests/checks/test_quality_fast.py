@@ -9,10 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate.checks.base import string_bytes
 from curate.checks.quality import (
     COMPONENTS,
     _c4_line_ends,
     _c4_line_ends_plain,
+    _line_end_tests,
+    _line_end_tests_plain,
     _quality_score_fast,
     _ramp_numpy,
     quality_score,
@@ -132,3 +135,38 @@ def test_c4_line_ends_fast_is_plain(texts):
     ends = pl.Series("_r", texts, dtype=pl.String)
     fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
     assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+
+
+_LINE_CHARS = list('ab .!?\'")"…。।؟»”x\u00e9-*•·–\t\u00a0\u3000') + [
+    "...",
+    "x" * 28,
+    "é" * 9,
+    "中" * 10,
+]
+
+
+def _assert_line_end_tests_agree(texts: list[str]) -> None:
+    ends = pl.Series("_r", texts, dtype=pl.String)
+    fast = _line_end_tests(ends, string_bytes(ends))
+    plain = _line_end_tests_plain(ends)
+    assert fast.keys() == plain.keys()
+    for name in plain:
+        assert np.array_equal(fast[name], plain[name]), name
+
+
+def test_line_end_tests_fast_is_plain_on_chosen_lines():
+    lines = [*_ENDS, "- item", "  * item", "\t• item", "• item", "–dash", "·dot", " ", "-"]
+    lines += ['He said "yes!")', "Ok.)))))))", "))))", "结束。」", "x" * 31, "é" * 16, "é" * 15]
+    lines += ["…", "a…", "..", "a...", "\u00a0- item", "\u3000* x", "中" * 25, "中" * 31]
+    lines += ["😀" * 30, "😀" * 31]
+    _assert_line_end_tests_agree(lines)
+    _assert_line_end_tests_agree([])
+    _assert_line_end_tests_agree([""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LINE_CHARS), max_size=12).map("".join), max_size=30))
+def test_line_end_tests_fast_is_plain(texts):
+    _assert_line_end_tests_agree(texts)
+    stripped = pl.Series(texts, dtype=pl.String).str.strip_chars_end().to_list()
+    _assert_line_end_tests_agree(stripped)
