@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
@@ -58,9 +59,12 @@ BULLET = rf"^\s*{_BULLET_CLASS}"
 ELLIPSIS_END = r"(?:\.\.\.|…)$"
 # a sentence terminal of any script (Unicode Sentence_Terminal: . ! ? 。 । ؟ ...), optionally
 # followed by closing quotes or brackets ("He left." and (see above.) are punctuated lines)
-PUNCTUATED_END = r"\p{Sentence_Terminal}[\p{Pf}\p{Pe}\"']*$"
+_TERMINAL = r"\p{Sentence_Terminal}"
+_CLOSING = r"[\p{Pf}\p{Pe}\"']"
+PUNCTUATED_END = rf"{_TERMINAL}{_CLOSING}*$"
 # C4 keeps a line ending in . ? ! " ' and not in an ellipsis; we accept every script's terminals
-C4_END = r"(?:\p{Sentence_Terminal}|[\"'\p{Pf}])$"
+_C4_END_CHAR = r"\p{Sentence_Terminal}|[\"'\p{Pf}]"
+C4_END = rf"(?:{_C4_END_CHAR})$"
 # a sentence: terminal punctuation followed by a space or the end of the line; CJK full stops need
 # no space after them
 SENTENCE = r"\p{Sentence_Terminal}+[\"'\p{Pf}\p{Pe}]*(?:\s|$)|[。！？｡]+"
@@ -340,16 +344,14 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
     """Per line without its trailing whitespace (`ends`, its `string_bytes` `utf8`): is it
     nonblank, a bullet line (BULLET), an ellipsis line (ELLIPSIS_END), a punctuated line
     (PUNCTUATED_END), a short line (at most SHORT_LINE_CHARS characters): `_line_end_tests_plain`
-    answered by the bytes at the string's ends, the patterns searching only the strings those
-    bytes leave open (a few percent of a web batch's lines; tests/checks/test_quality_fast.py
-    checks both agree):
-    - bullet: a first byte that is an ASCII character other than whitespace is the first
-      character after the leading whitespace, and the bullet or not (a table of BULLET's
-      class over the ASCII characters);
+    answered by the characters at the string's ends, decoded from its bytes and looked up in
+    tables of every character of the Basic Multilingual Plane (`_char_class`), the patterns
+    searching only the strings those leave open (tests/checks/test_quality_fast.py checks both
+    agree):
+    - bullet: a first character that is not whitespace is the first after the leading
+      whitespace, and a bullet or not (BULLET's class);
     - ellipsis: the last three bytes are "..." or the UTF-8 bytes of "…";
-    - punctuated: from an ASCII last byte, the ASCII closing characters are skipped back (a
-      few at most), and an ASCII byte before them is a terminal or not (`_sentence_ends`'s
-      tables of SENTENCE's classes, which PUNCTUATED_END shares);
+    - punctuated: read back from the end over closing characters (a few at most);
     - short: at most SHORT_LINE_CHARS bytes is short, more than 4 bytes a character beyond it is
       not (a character is 1 to 4 bytes); the characters of the others are counted."""
     off, data = utf8
@@ -363,10 +365,11 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
     punctuated = np.zeros(n, dtype=bool)
     pattern_rows: dict[str, list[np.ndarray]] = {"bullet": [], "punctuated": []}
     if len(rows):
-        first = data[start[rows]]
-        space, bullet_char = _bullet_bytes()
-        plain = (first < 0x80) & ~space[first]
-        bullet[rows[plain]] = bullet_char[first[plain]]
+        # the first character: a bullet or not, unless it is whitespace (or outside the table)
+        cp = _char_at(data, start[rows])
+        plain = cp >= 0
+        plain[plain] = ~_char_class(r"\s")[cp[plain]]
+        bullet[rows[plain]] = _char_class(_BULLET_CLASS)[cp[plain]]
         pattern_rows["bullet"].append(rows[~plain])
         # the last three bytes (a string of fewer bytes ends in neither)
         three = rows[size[rows] >= 3]
@@ -375,35 +378,30 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
         ellipsis[three] = ((b1 == 0x2E) & (b2 == 0x2E) & (b3 == 0x2E)) | (
             (b1 == 0xE2) & (b2 == 0x80) & (b3 == 0xA6)
         )
-        terminal, closing = _ascii_sentence_bytes()
-        last = data[end[rows] - 1]
-        ascii_end = last < 0x80
-        pattern_rows["punctuated"].append(rows[~ascii_end])
-        at = rows[ascii_end]
-        pos = end[at] - 1
-        run = np.flatnonzero(closing[data[pos]])
-        for _ in range(_CLOSING_ROUNDS):
-            if not len(run):
+        # PUNCTUATED_END: a terminal followed by closing characters only. From the end, the
+        # characters are read back while they are closing ones: the first terminal met (closing
+        # or not) matches, the first character neither terminal nor closing does not (it would
+        # stand between any earlier terminal and the end), nor does reaching the start
+        terminal, closing = _char_class(_TERMINAL), _char_class(_CLOSING)
+        at, e = rows, end[rows]
+        for _ in range(_CLOSING_ROUNDS + 1):
+            cp, first_byte = _char_before(data, start[at], e)
+            known = cp >= 0
+            pattern_rows["punctuated"].append(at[~known])
+            at, e, cp, first_byte = at[known], e[known], cp[known], first_byte[known]
+            hit = terminal[cp]
+            punctuated[at[hit]] = True
+            more = ~hit & closing[cp] & (first_byte > start[at])
+            at, e = at[more], first_byte[more]
+            if not len(at):
                 break
-            pos[run] -= 1
-            # (a string of closing characters alone holds no terminal: not punctuated)
-            inside = pos[run] >= start[at[run]]
-            pos[run[~inside]] = -1
-            run = run[inside]
-            run = run[closing[data[pos[run]]]]
-        open_ = np.zeros(len(at), dtype=bool)
-        open_[run] = True
-        found = pos >= 0
-        byte = data[np.where(found, pos, 0)]
-        # a non-ASCII character before the closing ones: the pattern answers
-        open_ |= found & (byte >= 0x80)
-        punctuated[at] = found & ~open_ & terminal[byte]
-        pattern_rows["punctuated"].append(at[open_])
+        # (still in a run of closing characters: the pattern answers)
+        pattern_rows["punctuated"].append(at)
     for name, pattern, out in (
         ("bullet", BULLET, bullet),
         ("punctuated", PUNCTUATED_END, punctuated),
     ):
-        todo = np.sort(np.concatenate(pattern_rows[name])) if pattern_rows[name] else []
+        todo = np.sort(np.concatenate(pattern_rows[name])) if pattern_rows[name] else ()
         if len(todo):
             out[todo] = take_sorted(ends, todo).str.contains(pattern).to_numpy()
     short = size <= SHORT_LINE_CHARS
@@ -434,16 +432,63 @@ def _line_end_tests_plain(ends: pl.Series) -> dict[str, np.ndarray]:
 
 
 @functools.cache
-def _bullet_bytes() -> tuple[np.ndarray, np.ndarray]:
-    """Per byte value: is it an ASCII whitespace character (BULLET's `\\s`), an ASCII bullet
-    (BULLET's class), from the pattern's own parts."""
-    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
-    out = []
-    for pattern in (r"\s", _BULLET_CLASS):
-        hit = np.zeros(256, dtype=bool)
-        hit[:128] = ascii_chars.str.contains(f"^{pattern}$").to_numpy()
-        out.append(hit)
-    return out[0], out[1]
+def _bmp_chars() -> pl.Series:
+    """Every character of the Basic Multilingual Plane as a string of its own, row i holding
+    code point i (the surrogates, which no UTF-8 text holds, as "")."""
+    chars = [b"" if 0xD800 <= i <= 0xDFFF else chr(i).encode() for i in range(0x10000)]
+    off = np.zeros(len(chars) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chars], out=off[1:])
+    arr = pa.LargeStringArray.from_buffers(
+        len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
+    )
+    return pl.Series("char", arr, dtype=pl.String)
+
+
+@functools.cache
+def _char_class(pattern: str) -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: is that one character a match of
+    `pattern` (a character class or an alternation of them), from the pattern itself; built
+    once per process (a few milliseconds)."""
+    return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
+
+
+def _char_before(
+    data: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For byte ranges of UTF-8 text (`end` > `start`): the code point of the character ending
+    at `end` (-1 outside the Basic Multilingual Plane: four bytes) and the byte it starts at."""
+    at = end - 1
+    for _ in range(3):
+        # continuation bytes (10xxxxxx) are stepped over to the character's first byte
+        cont = ((data[at] & 0xC0) == 0x80) & (at > start)
+        if not cont.any():
+            break
+        at = at - cont
+    return _decode(data, at, end - at), at
+
+
+def _char_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The code point of the character starting at byte `at` of UTF-8 text (-1 outside the
+    Basic Multilingual Plane)."""
+    lead = data[at]
+    size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
+    return _decode(data, at, size)
+
+
+def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Code points of the characters of `size` bytes at `at` (-1 for four bytes)."""
+    cp = data[at].astype(np.int64)
+    two = np.flatnonzero(size == 2)
+    if len(two):
+        a = at[two]
+        cp[two] = ((cp[two] & 0x1F) << 6) | (data[a + 1] & 0x3F)
+    three = np.flatnonzero(size == 3)
+    if len(three):
+        a = at[three]
+        middle = (data[a + 1] & 0x3F).astype(np.int64) << 6
+        cp[three] = ((cp[three] & 0x0F) << 12) | middle | (data[a + 2] & 0x3F)
+    cp[size >= 4] = -1
+    return cp
 
 
 def _line_end_bytes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -1436,9 +1481,10 @@ def _c4_line_ends(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per line without its trailing whitespace (`_line_ends`): (is it non-blank, does it end
     unpunctuated for C4: not in C4_END, or in "..."), the plain definition `_c4_line_ends_plain`
-    answered by each string's last bytes: a string ending in an ASCII character by a table of
-    what C4_END says of each ASCII character (`_c4_end_bytes`), the others by C4_END (a few
-    percent of a web batch's lines; tests/checks/test_quality_fast.py checks both agree)."""
+    answered by each string's last character, decoded from its bytes: C4_END matches exactly
+    when that one character does, which a table of every character of the Basic Multilingual
+    Plane says (`_char_class`); a string ending outside it is searched with C4_END
+    (tests/checks/test_quality_fast.py checks both agree)."""
     off, data = string_bytes(ends) if utf8 is None else utf8
     start, end = off[:-1], off[1:]
     nonblank = end > start
@@ -1447,16 +1493,15 @@ def _c4_line_ends(
     rows = np.flatnonzero(nonblank)
     if not len(rows):
         return nonblank, unpunctuated
-    last = data[end[rows] - 1]
-    ascii_end = last < 0x80
-    at = rows[ascii_end]
-    unpunctuated[at] = ~_c4_end_bytes()[last[ascii_end]]
+    cp, _ = _char_before(data, start[rows], end[rows])
+    known = cp >= 0
+    unpunctuated[rows[known]] = ~_char_class(_C4_END_CHAR)[cp[known]]
     # "...": its last three bytes (no character of a longer UTF-8 sequence holds a "." byte)
-    dots = at[(end[at] - start[at] >= 3) & (last[ascii_end] == 0x2E)]
+    dots = rows[(end[rows] - start[rows] >= 3) & (cp == 0x2E)]
     if len(dots):
         e = end[dots]
         unpunctuated[dots[(data[e - 2] == 0x2E) & (data[e - 3] == 0x2E)]] = True
-    other = rows[~ascii_end]
+    other = rows[~known]
     if len(other):
         unpunctuated[other] = ~take_sorted(ends, other).str.contains(C4_END).to_numpy()
     return nonblank, unpunctuated
@@ -1470,14 +1515,6 @@ def _c4_line_ends_plain(ends: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         (~r.str.contains(C4_END) | r.str.ends_with("...")).alias("unpunctuated"),
     )
     return tests.get_column("nonblank").to_numpy(), tests.get_column("unpunctuated").to_numpy()
-
-
-@functools.cache
-def _c4_end_bytes() -> np.ndarray:
-    """Per ASCII byte value: does a string ending in that character match C4_END (built once,
-    from the very pattern)."""
-    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
-    return ascii_chars.str.contains(C4_END).to_numpy()
 
 
 @register
