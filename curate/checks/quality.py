@@ -348,8 +348,8 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
     tables of every character of the Basic Multilingual Plane (`_char_class`), the patterns
     searching only the strings those leave open (tests/checks/test_quality_fast.py checks both
     agree):
-    - bullet: a first character that is not whitespace is the first after the leading
-      whitespace, and a bullet or not (BULLET's class);
+    - bullet: the first character after the leading whitespace (read forward over it) is a
+      bullet or not (BULLET's class);
     - ellipsis: the last three bytes are "..." or the UTF-8 bytes of "…";
     - punctuated: read back from the end over closing characters (a few at most);
     - short: at most SHORT_LINE_CHARS bytes is short, more than 4 bytes a character beyond it is
@@ -365,12 +365,25 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
     punctuated = np.zeros(n, dtype=bool)
     pattern_rows: dict[str, list[np.ndarray]] = {"bullet": [], "punctuated": []}
     if len(rows):
-        # the first character: a bullet or not, unless it is whitespace (or outside the table)
-        cp = _char_at(data, start[rows])
-        plain = cp >= 0
-        plain[plain] = ~_char_class(r"\s")[cp[plain]]
-        bullet[rows[plain]] = _char_class(_BULLET_CLASS)[cp[plain]]
-        pattern_rows["bullet"].append(rows[~plain])
+        # the first character after the leading whitespace (read forward, a few characters
+        # at most) is a bullet or not; one outside the table (four bytes) is neither whitespace
+        # nor a bullet, which are all in the Basic Multilingual Plane
+        space, bullet_char = _char_class(r"\s"), _char_class(_BULLET_CLASS)
+        at, pos = rows, start[rows]
+        for _ in range(_CLOSING_ROUNDS + 1):
+            cp, width = _char_at(data, pos)
+            known = cp >= 0
+            blank = np.zeros(len(at), dtype=bool)
+            blank[known] = space[cp[known]]
+            first = known & ~blank
+            bullet[at[first]] = bullet_char[cp[first]]
+            pos = pos + width
+            more = blank & (pos < end[at])
+            at, pos = at[more], pos[more]
+            if not len(at):
+                break
+        # (still in a run of whitespace: the pattern answers)
+        pattern_rows["bullet"].append(at)
         # the last three bytes (a string of fewer bytes ends in neither)
         three = rows[size[rows] >= 3]
         e = end[three]
@@ -467,12 +480,12 @@ def _char_before(
     return _decode(data, at, end - at), at
 
 
-def _char_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+def _char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The code point of the character starting at byte `at` of UTF-8 text (-1 outside the
-    Basic Multilingual Plane)."""
+    Basic Multilingual Plane) and its size in bytes."""
     lead = data[at]
     size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
-    return _decode(data, at, size)
+    return _decode(data, at, size), size
 
 
 def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -824,7 +837,8 @@ def _stop_word_counts(
             continue
         hits = text.filter(pl.Series(use)).str.extract_many(words, overlapping=True).list.n_unique()
         count[use] += hits.to_numpy()
-    count = _with_nulls(count, key.is_null().to_numpy() | no_words)
+    # (the key is "*" for every document without a language signal: no null in it)
+    count = _with_nulls(count, no_words if lang is None else key.is_null().to_numpy() | no_words)
     return count, key.alias("stop_words_list")
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from curate.checks.base import string_bytes
 from curate.checks.quality import (
+    _BULLET_CLASS,
     COMPONENTS,
     _c4_line_ends,
     _c4_line_ends_plain,
@@ -161,7 +162,15 @@ def test_line_end_tests_fast_is_plain_on_chosen_lines():
     lines += ["…", "a…", "..", "a...", "\u00a0- item", "\u3000* x", "中" * 25, "中" * 31]
     lines += ["😀" * 30, "😀" * 31, "😀", "a😀", "😀.", ".😀", "\U00011047", "-😀", "😀- x"]
     lines += ["‼", "a‼»", "a.」", "a.」」」」」」", "a」", "\u2029- x", "x\u2029"]
-    lines += ["\u0964", "a\u0964”"]
+    lines += [
+        "\u0964",
+        "a\u0964”",
+        "     - x",
+        "      - x",
+        "\t\t\t\t\t\t\t- x",
+        " 😀 x",
+        " \u2003• x",
+    ]
     _assert_line_end_tests_agree(lines)
     _assert_line_end_tests_agree([])
     _assert_line_end_tests_agree([""])
@@ -173,3 +182,10 @@ def test_line_end_tests_fast_is_plain(texts):
     _assert_line_end_tests_agree(texts)
     stripped = pl.Series(texts, dtype=pl.String).str.strip_chars_end().to_list()
     _assert_line_end_tests_agree(stripped)
+
+
+def test_whitespace_and_bullets_are_all_in_the_basic_multilingual_plane():
+    # _line_end_tests takes a character of four UTF-8 bytes for neither whitespace nor a bullet
+    chars = pl.Series([chr(i) for i in range(0x10000, 0x110000)], dtype=pl.String)
+    for pattern in (r"\s", _BULLET_CLASS):
+        assert not chars.str.contains(f"^(?:{pattern})$").any()
