@@ -107,9 +107,8 @@ def main() -> None:
             print(f"{name:28s} {b:8.2f} {t:8.2f}")
     diff = [t - b for b, t in zip(figures["base"], figures["tree"], strict=True)]
     base_m, tree_m = statistics.median(figures["base"]), statistics.median(figures["tree"])
-    print(
-        f"{'family':28s} {base_m:8.2f} {tree_m:8.2f}  paired difference {statistics.median(diff):+.2f}"
-    )
+    paired = statistics.median(diff)
+    print(f"{'family':28s} {base_m:8.2f} {tree_m:8.2f}  paired difference {paired:+.2f}")
 
 
 if __name__ == "__main__":
