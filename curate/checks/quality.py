@@ -632,10 +632,10 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         lt = _line_tokens(batch)
         # the stop word of each distinct token (-1: none), matched on the vocabulary only: the
         # few tokens that are one found first (a set probe), then numbered
-        wanted = pl.Series("low", list(words), dtype=pl.String)
+        wanted, imploded = _word_series(words)
         low = lt.vocab.get_column("low")
         ids = np.full(len(low), -1, dtype=np.int32)
-        hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
+        hit = np.flatnonzero(low.is_in(imploded).to_numpy())
         if len(hit):
             ids[hit] = (
                 take_sorted(low, hit)
@@ -666,6 +666,14 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         return out
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
+
+
+@functools.lru_cache(maxsize=16)
+def _word_series(words: tuple[str, ...]) -> tuple[pl.Series, pl.Series]:
+    """`words` as a String Series and imploded (one list value, as `is_in` takes it): built once
+    per list, not in every batch (the implode is a polars query)."""
+    wanted = pl.Series("low", list(words), dtype=pl.String)
+    return wanted, wanted.implode()
 
 
 def _bit_width(n_words: int) -> int:
@@ -729,7 +737,10 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
             other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
             other = np.arange(len(vocab))
-        rare = other[take_sorted(vocab, other).str.contains_any(chars).to_numpy()]
+        if len(other):
+            rare = other[take_sorted(vocab, other).str.contains_any(chars).to_numpy()]
+        else:
+            rare = other
         bits = np.zeros(len(rare), dtype=np.uint8)
         if len(rare):
             held = take_sorted(vocab, rare)
