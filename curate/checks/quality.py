@@ -32,9 +32,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
@@ -45,6 +46,7 @@ from curate.checks.words import (
     segment_sums,
     stop_word_table,
     stop_words,
+    take_sorted,
 )
 
 GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
@@ -52,13 +54,17 @@ C4 = "C4 (Raffel et al. 2020, section 2.2; tfds c4_utils)"
 FINEWEB = "FineWeb (Penedo et al. 2024, section 3.3; datatrove FineWebQualityFilter)"
 
 # Gopher bullets are "•" and "-" (datatrove); markdown "*" and other bullet glyphs are as common
-BULLET = r"^\s*[-•*‣◦▪●■–·]"
+_BULLET_CLASS = r"[-•*‣◦▪●■–·]"
+BULLET = rf"^\s*{_BULLET_CLASS}"
 ELLIPSIS_END = r"(?:\.\.\.|…)$"
 # a sentence terminal of any script (Unicode Sentence_Terminal: . ! ? 。 । ؟ ...), optionally
 # followed by closing quotes or brackets ("He left." and (see above.) are punctuated lines)
-PUNCTUATED_END = r"\p{Sentence_Terminal}[\p{Pf}\p{Pe}\"']*$"
+_TERMINAL = r"\p{Sentence_Terminal}"
+_CLOSING = r"[\p{Pf}\p{Pe}\"']"
+PUNCTUATED_END = rf"{_TERMINAL}{_CLOSING}*$"
 # C4 keeps a line ending in . ? ! " ' and not in an ellipsis; we accept every script's terminals
-C4_END = r"(?:\p{Sentence_Terminal}|[\"'\p{Pf}])$"
+_C4_END_CHAR = r"\p{Sentence_Terminal}|[\"'\p{Pf}]"
+C4_END = rf"(?:{_C4_END_CHAR})$"
 # a sentence: terminal punctuation followed by a space or the end of the line; CJK full stops need
 # no space after them
 SENTENCE = r"\p{Sentence_Terminal}+[\"'\p{Pf}\p{Pe}]*(?:\s|$)|[。！？｡]+"
@@ -84,15 +90,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     line = pl.col(LINE)
     # the lines without trailing whitespace, as a column shared with unterminated-lines (an
     # expression used several times in a select is evaluated each time)
-    r = pl.col("_r")
-    tests = pl.DataFrame([distinct.alias(LINE), _line_ends(batch)]).select(
-        # a line holding a non-whitespace character holds one before its trailing whitespace
-        (r != "").alias("nonblank"),
-        r.str.contains(BULLET).alias("bullet_lines"),
-        # ELLIPSIS_END, without a regex
-        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
-        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
-        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+    ends = _line_end_tests(_line_ends(batch), _line_end_bytes(batch))
+    tests = pl.DataFrame([distinct.alias(LINE)]).select(
         line.str.len_chars().alias("_chars"),
         line.str.count_matches("#", literal=True).alias("hashes"),
         # "..." and "…" (no match of one overlaps one of the other: one search counts both)
@@ -101,7 +100,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         _lorem_ipsum(distinct, _line_tokens(batch)).alias("lorem_ipsum"),
     )
     doc_of_line = batch.doc_of_line()
-    nonblank = tests.get_column("nonblank").to_numpy()[inverse]
+    nonblank = ends["nonblank"][inverse]
     doc_nb = doc_of_line[nonblank]
     inv_nb = inverse[nonblank]
 
@@ -123,7 +122,10 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # on the text, which a strip may have rebuilt
     names = ("bullet_lines", "ellipsis_lines", "punctuated_lines", "short_lines")
     needles = ("hashes", "ellipses", "curly_braces", "lorem_ipsum")
-    table = np.stack([tests.get_column(c).to_numpy().astype(np.int64) for c in names + needles])
+    table = np.stack(
+        [ends[c].astype(np.int64) for c in names]
+        + [tests.get_column(c).to_numpy().astype(np.int64) for c in needles]
+    )
     values = np.take(table, inv_nb, axis=1)
     values = np.concatenate(
         [values, np.ones((1, len(inv_nb)), dtype=np.int64), (chars[inv_nb] * dup)[None]]
@@ -274,11 +276,11 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
         keep = np.ones(len(rows), dtype=bool)
         keep[run] = False
         rows, pos = rows[keep], pos[keep]
-        out[long] = tok.gather(long).str.contains(_ascii_sentence_end()).to_numpy()
+        out[long] = take_sorted(tok, long).str.contains(_ascii_sentence_end()).to_numpy()
     out[rows] = terminal[data[pos]]
     other = np.flatnonzero(~simple)
     if len(other):
-        out[other] = tok.gather(other).str.count_matches(SENTENCE).to_numpy()
+        out[other] = take_sorted(tok, other).str.count_matches(SENTENCE).to_numpy()
     return out
 
 
@@ -333,9 +335,178 @@ def _newlines(
     out = n_lines - 1
     other = np.flatnonzero(line_chars + n_lines - 1 != text_chars)
     if len(other):
-        found = batch.text.gather(other).str.count_matches("\n", literal=True)
+        found = take_sorted(batch.text, other).str.count_matches("\n", literal=True)
         out[other] = found.to_numpy()
     return out
+
+
+def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per line without its trailing whitespace (`ends`, its `string_bytes` `utf8`): is it
+    nonblank, a bullet line (BULLET), an ellipsis line (ELLIPSIS_END), a punctuated line
+    (PUNCTUATED_END), a short line (at most SHORT_LINE_CHARS characters): `_line_end_tests_plain`
+    answered by the characters at the string's ends, decoded from its bytes and looked up in
+    tables of every character of the Basic Multilingual Plane (`_char_class`), the patterns
+    searching only the strings those leave open (tests/checks/test_quality_fast.py checks both
+    agree):
+    - bullet: the first character after the leading whitespace (read forward over it) is a
+      bullet or not (BULLET's class);
+    - ellipsis: the last three bytes are "..." or the UTF-8 bytes of "…";
+    - punctuated: read back from the end over closing characters (a few at most);
+    - short: at most SHORT_LINE_CHARS bytes is short, more than 4 bytes a character beyond it is
+      not (a character is 1 to 4 bytes); the characters of the others are counted."""
+    off, data = utf8
+    start, end = off[:-1], off[1:]
+    n = len(ends)
+    size = end - start
+    nonblank = size > 0
+    rows = np.flatnonzero(nonblank)
+    bullet = np.zeros(n, dtype=bool)
+    ellipsis = np.zeros(n, dtype=bool)
+    punctuated = np.zeros(n, dtype=bool)
+    pattern_rows: dict[str, list[np.ndarray]] = {"bullet": [], "punctuated": []}
+    if len(rows):
+        # the first character after the leading whitespace (read forward, a few characters
+        # at most) is a bullet or not; one outside the table (four bytes) is neither whitespace
+        # nor a bullet, which are all in the Basic Multilingual Plane
+        space, bullet_char = _char_class(r"\s"), _char_class(_BULLET_CLASS)
+        at, pos = rows, start[rows]
+        for _ in range(_CLOSING_ROUNDS + 1):
+            cp, width = _char_at(data, pos)
+            known = cp >= 0
+            blank = np.zeros(len(at), dtype=bool)
+            blank[known] = space[cp[known]]
+            first = known & ~blank
+            bullet[at[first]] = bullet_char[cp[first]]
+            pos = pos + width
+            more = blank & (pos < end[at])
+            at, pos = at[more], pos[more]
+            if not len(at):
+                break
+        # (still in a run of whitespace: the pattern answers)
+        pattern_rows["bullet"].append(at)
+        # the last three bytes (a string of fewer bytes ends in neither)
+        three = rows[size[rows] >= 3]
+        e = end[three]
+        b1, b2, b3 = data[e - 3], data[e - 2], data[e - 1]
+        ellipsis[three] = ((b1 == 0x2E) & (b2 == 0x2E) & (b3 == 0x2E)) | (
+            (b1 == 0xE2) & (b2 == 0x80) & (b3 == 0xA6)
+        )
+        # PUNCTUATED_END: a terminal followed by closing characters only. From the end, the
+        # characters are read back while they are closing ones: the first terminal met (closing
+        # or not) matches, the first character neither terminal nor closing does not (it would
+        # stand between any earlier terminal and the end), nor does reaching the start
+        terminal, closing = _char_class(_TERMINAL), _char_class(_CLOSING)
+        at, e = rows, end[rows]
+        for _ in range(_CLOSING_ROUNDS + 1):
+            cp, first_byte = _char_before(data, start[at], e)
+            known = cp >= 0
+            pattern_rows["punctuated"].append(at[~known])
+            at, e, cp, first_byte = at[known], e[known], cp[known], first_byte[known]
+            hit = terminal[cp]
+            punctuated[at[hit]] = True
+            more = ~hit & closing[cp] & (first_byte > start[at])
+            at, e = at[more], first_byte[more]
+            if not len(at):
+                break
+        # (still in a run of closing characters: the pattern answers)
+        pattern_rows["punctuated"].append(at)
+    for name, pattern, out in (
+        ("bullet", BULLET, bullet),
+        ("punctuated", PUNCTUATED_END, punctuated),
+    ):
+        todo = np.sort(np.concatenate(pattern_rows[name])) if pattern_rows[name] else ()
+        if len(todo):
+            out[todo] = take_sorted(ends, todo).str.contains(pattern).to_numpy()
+    short = size <= SHORT_LINE_CHARS
+    maybe = np.flatnonzero(~short & (size <= 4 * SHORT_LINE_CHARS))
+    if len(maybe):
+        short[maybe] = take_sorted(ends, maybe).str.len_chars().to_numpy() <= SHORT_LINE_CHARS
+    return {
+        "nonblank": nonblank,
+        "bullet_lines": bullet,
+        "ellipsis_lines": ellipsis,
+        "punctuated_lines": punctuated,
+        "short_lines": short,
+    }
+
+
+def _line_end_tests_plain(ends: pl.Series) -> dict[str, np.ndarray]:
+    """`_line_end_tests` by their definitions, the patterns on every string (for the tests)."""
+    r = pl.col("_r")
+    tests = pl.DataFrame(ends.alias("_r")).select(
+        # a line holding a non-whitespace character holds one before its trailing whitespace
+        (r != "").alias("nonblank"),
+        r.str.contains(BULLET).alias("bullet_lines"),
+        (r.str.ends_with("...") | r.str.ends_with("…")).alias("ellipsis_lines"),
+        r.str.contains(PUNCTUATED_END).alias("punctuated_lines"),
+        (r.str.len_chars() <= SHORT_LINE_CHARS).alias("short_lines"),
+    )
+    return {c: tests.get_column(c).to_numpy() for c in tests.columns}
+
+
+@functools.cache
+def _bmp_chars() -> pl.Series:
+    """Every character of the Basic Multilingual Plane as a string of its own, row i holding
+    code point i (the surrogates, which no UTF-8 text holds, as "")."""
+    chars = [b"" if 0xD800 <= i <= 0xDFFF else chr(i).encode() for i in range(0x10000)]
+    off = np.zeros(len(chars) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chars], out=off[1:])
+    arr = pa.LargeStringArray.from_buffers(
+        len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
+    )
+    return pl.Series("char", arr, dtype=pl.String)
+
+
+@functools.cache
+def _char_class(pattern: str) -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: is that one character a match of
+    `pattern` (a character class or an alternation of them), from the pattern itself; built
+    once per process (a few milliseconds)."""
+    return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
+
+
+def _char_before(
+    data: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For byte ranges of UTF-8 text (`end` > `start`): the code point of the character ending
+    at `end` (-1 outside the Basic Multilingual Plane: four bytes) and the byte it starts at."""
+    at = end - 1
+    for _ in range(3):
+        # continuation bytes (10xxxxxx) are stepped over to the character's first byte
+        cont = ((data[at] & 0xC0) == 0x80) & (at > start)
+        if not cont.any():
+            break
+        at = at - cont
+    return _decode(data, at, end - at), at
+
+
+def _char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The code point of the character starting at byte `at` of UTF-8 text (-1 outside the
+    Basic Multilingual Plane) and its size in bytes."""
+    lead = data[at]
+    size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
+    return _decode(data, at, size), size
+
+
+def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Code points of the characters of `size` bytes at `at` (-1 for four bytes)."""
+    cp = data[at].astype(np.int64)
+    two = np.flatnonzero(size == 2)
+    if len(two):
+        a = at[two]
+        cp[two] = ((cp[two] & 0x1F) << 6) | (data[a + 1] & 0x3F)
+    three = np.flatnonzero(size == 3)
+    if len(three):
+        a = at[three]
+        middle = (data[a + 1] & 0x3F).astype(np.int64) << 6
+        cp[three] = ((cp[three] & 0x0F) << 12) | middle | (data[a + 2] & 0x3F)
+    cp[size >= 4] = -1
+    return cp
+
+
+def _line_end_bytes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """`string_bytes` of `_line_ends`, once per batch."""
+    return batch.memo("quality_line_end_bytes", lambda: string_bytes(_line_ends(batch)))
 
 
 def _line_tokens(batch: Batch) -> LineTokens:
@@ -357,7 +528,9 @@ def _referenced(batch: Batch) -> tuple[pl.Series, np.ndarray, np.ndarray | None]
     def compute() -> tuple[pl.Series, np.ndarray, np.ndarray | None]:
         distinct, inverse = _distinct(batch)
         rows, at = referenced_rows(len(distinct), inverse)
-        return (distinct, inverse, None) if rows is None else (distinct.gather(rows), at, rows)
+        if rows is None:
+            return distinct, inverse, None
+        return take_sorted(distinct, rows), at, rows
 
     return batch.memo("quality_referenced_lines", compute)
 
@@ -459,13 +632,13 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         lt = _line_tokens(batch)
         # the stop word of each distinct token (-1: none), matched on the vocabulary only: the
         # few tokens that are one found first (a set probe), then numbered
-        wanted = pl.Series("low", list(words), dtype=pl.String)
+        wanted, imploded = _word_series(words)
         low = lt.vocab.get_column("low")
         ids = np.full(len(low), -1, dtype=np.int32)
-        hit = np.flatnonzero(low.is_in(wanted.implode()).to_numpy())
+        hit = np.flatnonzero(low.is_in(imploded).to_numpy())
         if len(hit):
             ids[hit] = (
-                low.gather(hit)
+                take_sorted(low, hit)
                 .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int32)
                 .to_numpy()
             )
@@ -493,6 +666,14 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         return out
 
     return batch.memo("quality_stop_words:" + "\n".join(words), compute)
+
+
+@functools.lru_cache(maxsize=16)
+def _word_series(words: tuple[str, ...]) -> tuple[pl.Series, pl.Series]:
+    """`words` as a String Series and imploded (one list value, as `is_in` takes it): built once
+    per list, not in every batch (the implode is a polars query)."""
+    wanted = pl.Series("low", list(words), dtype=pl.String)
+    return wanted, wanted.implode()
 
 
 def _bit_width(n_words: int) -> int:
@@ -556,10 +737,13 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
             other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
         else:  # pragma: no cover - the shipped lists' first characters are not ASCII
             other = np.arange(len(vocab))
-        rare = other[vocab.gather(other).str.contains_any(chars).to_numpy()]
+        if len(other):
+            rare = other[take_sorted(vocab, other).str.contains_any(chars).to_numpy()]
+        else:
+            rare = other
         bits = np.zeros(len(rare), dtype=np.uint8)
         if len(rare):
-            held = vocab.gather(rare)
+            held = take_sorted(vocab, rare)
             for i in range(len(SUBSTRING_LANGUAGES)):
                 mine = [c for c, lang in zip(chars, langs, strict=True) if lang >> i & 1]
                 if mine:
@@ -664,7 +848,8 @@ def _stop_word_counts(
             continue
         hits = text.filter(pl.Series(use)).str.extract_many(words, overlapping=True).list.n_unique()
         count[use] += hits.to_numpy()
-    count = _with_nulls(count, key.is_null().to_numpy() | no_words)
+    # (the key is "*" for every document without a language signal: no null in it)
+    count = _with_nulls(count, no_words if lang is None else key.is_null().to_numpy() | no_words)
     return count, key.alias("stop_words_list")
 
 
@@ -715,6 +900,48 @@ def quality_score(frame: pl.DataFrame) -> pl.Series:
     # the components first, in their own select: the min and the mean below then read columns,
     # where one expression would evaluate every ramp twice
     return frame.select(comps).select(score).to_series()
+
+
+def _quality_score_fast(columns: dict[str, pl.Series]) -> pl.Series:
+    """`quality_score` of a frame whose columns are `columns` (a Series per name of COMPONENTS,
+    and lorem_ipsum), the components computed in numpy (`_ramp_numpy`): the 13 ramps evaluated
+    by polars cost a query planned over some 60 when/then branches, 1.1 ms even for one
+    document. The score from the components is `quality_score`'s own query (its mean sums the
+    components in an order of polars' own). A column holding NaN (not a null; the statistics
+    hold none) is left to `quality_score` (tests/checks/test_quality.py checks both agree)."""
+    comps = []
+    for name, ramps in COMPONENTS.items():
+        signal = columns[name]
+        x = signal.to_numpy()
+        if x.dtype.kind == "f":
+            if np.count_nonzero(np.isnan(x)) != signal.null_count():
+                frame = pl.DataFrame([columns[c] for c in (*COMPONENTS, "lorem_ipsum")])
+                return quality_score(frame)
+        else:
+            x = x.astype(np.float64)
+        parts = [_ramp_numpy(x, points) for points in ramps]
+        comp = parts[0]
+        for part in parts[1:]:
+            comp = np.fmin(comp, part)
+        comps.append(pl.Series(name, comp, nan_to_null=True))
+    comps.append(columns["lorem_ipsum"].alias("__lorem"))
+    return pl.DataFrame(comps).select(_score_exprs()[1]).to_series()
+
+
+def _ramp_numpy(x: np.ndarray, points: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """`ramp` in numpy, bit for bit (x float64, NaN for null; NaN out for null): polars
+    evaluates `ya + (x - xa) * (yb - ya) / (xb - xa)` with the two literals' quotient taken
+    first, `(x - xa) * ((yb - ya) / (xb - xa))`."""
+    (x0, y0), *rest = points
+    out = np.full(len(x), float(points[-1][1]))
+    # the when/then chain's first true branch wins: the segments applied last to first
+    with np.errstate(invalid="ignore"):
+        for (xa, ya), (xb, yb) in reversed(list(zip(points, rest, strict=False))):
+            at = x <= xb
+            out[at] = ya + (x[at] - xa) * ((yb - ya) / (xb - xa))
+        out[x <= x0] = y0
+    out[np.isnan(x)] = np.nan
+    return out
 
 
 @functools.cache
@@ -1243,17 +1470,6 @@ class UnterminatedLines(_QualityRule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        # the line without its trailing whitespace: it ends as the stripped line does, and is
-        # "" when that is
-        line = pl.col("_r")
-        # words as everywhere in this family (a Chinese line of 20 characters has 20, where C4's
-        # whitespace split sees one), from the tokens the family splits once per batch
-        n_words = pl.col("words")
-        nonblank = line != ""
-        unpunctuated = ~line.str.contains(C4_END) | line.str.ends_with("...")
-        if not p.require_terminal:
-            unpunctuated = pl.lit(False)
-        bad = nonblank & (unpunctuated | (n_words < p.min_words) | (pl.col("long_tokens") > 0))
         # once per distinct line some line refers to, then per line and per document
         lt = _line_tokens(batch)
         _, inverse, rows = _referenced(batch)
@@ -1266,23 +1482,64 @@ class UnterminatedLines(_QualityRule):
         long = lt.long_tokens_per_distinct_line(p.max_word_chars)
         if rows is not None:
             words, long = words[rows], long[rows]
-        tests = pl.DataFrame(
-            [_line_ends(batch), pl.Series("words", words), pl.Series("long_tokens", long)]
-        ).select(bad.fill_null(False).alias("_bad"), nonblank.alias("_nb"))
-        bad_line = tests.get_column("_bad").to_numpy()[inverse]
+        ends = _line_ends(batch)
+        nonblank, unpunctuated = _c4_line_ends(ends, _line_end_bytes(batch))
+        if not p.require_terminal:
+            unpunctuated[:] = False
+        bad = nonblank & (unpunctuated | (words < p.min_words) | (long > 0))
+        bad_line = bad[inverse]
         doc_of_line = batch.doc_of_line()
-        n = pl.Series(
-            np.bincount(doc_of_line, weights=bad_line, minlength=batch.n).astype(np.int64)
-        )
-        nb = tests.get_column("_nb").to_numpy().astype(np.float64)[inverse]
-        total = pl.Series(np.bincount(doc_of_line, weights=nb, minlength=batch.n).astype(np.int64))
-        share = pl.select(_share(pl.lit(n), pl.lit(total))).to_series()
+        n_bad = np.bincount(doc_of_line[bad_line], minlength=batch.n).astype(np.int64)
+        n_nonblank = np.bincount(doc_of_line[nonblank[inverse]], minlength=batch.n)
+        n = pl.Series(n_bad)
+        share = _share_series("", n_bad, n_nonblank.astype(np.int64))
         fired = n > 0 if self.action == "strip" else share > p.max_share
         return RuleResult(
             signals={"unterminated_lines": n, "unterminated_lines_share": share},
             fired=fired,
             remove=pl.Series("_bad", bad_line),
         )
+
+
+def _c4_line_ends(
+    ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per line without its trailing whitespace (`_line_ends`): (is it non-blank, does it end
+    unpunctuated for C4: not in C4_END, or in "..."), the plain definition `_c4_line_ends_plain`
+    answered by each string's last character, decoded from its bytes: C4_END matches exactly
+    when that one character does, which a table of every character of the Basic Multilingual
+    Plane says (`_char_class`); a string ending outside it is searched with C4_END
+    (tests/checks/test_quality_fast.py checks both agree)."""
+    off, data = string_bytes(ends) if utf8 is None else utf8
+    start, end = off[:-1], off[1:]
+    nonblank = end > start
+    # ("" holds no match of C4_END)
+    unpunctuated = ~nonblank
+    rows = np.flatnonzero(nonblank)
+    if not len(rows):
+        return nonblank, unpunctuated
+    cp, _ = _char_before(data, start[rows], end[rows])
+    known = cp >= 0
+    unpunctuated[rows[known]] = ~_char_class(_C4_END_CHAR)[cp[known]]
+    # "...": its last three bytes (no character of a longer UTF-8 sequence holds a "." byte)
+    dots = rows[(end[rows] - start[rows] >= 3) & (cp == 0x2E)]
+    if len(dots):
+        e = end[dots]
+        unpunctuated[dots[(data[e - 2] == 0x2E) & (data[e - 3] == 0x2E)]] = True
+    other = rows[~known]
+    if len(other):
+        unpunctuated[other] = ~take_sorted(ends, other).str.contains(C4_END).to_numpy()
+    return nonblank, unpunctuated
+
+
+def _c4_line_ends_plain(ends: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`_c4_line_ends` by its definition, the regexes on every string (for the tests)."""
+    r = pl.col("_r")
+    tests = pl.DataFrame(ends.alias("_r")).select(
+        (r != "").alias("nonblank"),
+        (~r.str.contains(C4_END) | r.str.ends_with("...")).alias("unpunctuated"),
+    )
+    return tests.get_column("nonblank").to_numpy(), tests.get_column("unpunctuated").to_numpy()
 
 
 @register
@@ -1530,10 +1787,16 @@ class LowQuality(_QualityRule):
         )
 
     def evaluate(self, batch: Batch) -> RuleResult:
-        stats = _stats(batch)
         count, _ = stop_word_counts(batch, [])
-        score = quality_score(stats.with_columns(count.alias("stop_words")))
+        score = _score_of(_stats(batch), count)
         return RuleResult(signals={"quality": score}, fired=score < self.params.min_quality)
+
+
+def _score_of(stats: pl.DataFrame, stop_word_count: pl.Series) -> pl.Series:
+    """`quality_score` of the statistics with the stop words counted (`_quality_score_fast`)."""
+    columns = {c: stats.get_column(c) for c in (*COMPONENTS, "lorem_ipsum") if c != "stop_words"}
+    columns["stop_words"] = stop_word_count.alias("stop_words")
+    return _quality_score_fast(columns)
 
 
 def signals_for(
@@ -1549,5 +1812,5 @@ def signals_for(
     out = {c: stats.get_column(c).to_list() for c in stats.columns if c != DOC}
     count = stop_word_counts(batch, stop_word_list or [])[0]
     out["stop_words"] = count.to_list()
-    out["quality"] = quality_score(stats.with_columns(count.alias("stop_words"))).to_list()
+    out["quality"] = _score_of(stats, count).to_list()
     return out

@@ -367,6 +367,15 @@ def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+def take_sorted(values: pl.Series, rows: np.ndarray) -> pl.Series:
+    """`values.gather(rows)` for `rows` ascending without repeats (as `np.flatnonzero` gives
+    them), as a filter by a mask: a Series gather runs a polars query (~60 us, most of it the
+    query's fixed cost), a filter does not (~2 us), and is cheaper on large inputs too."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return values.filter(mask)
+
+
 def distinct_lines(lines: pl.Series) -> tuple[pl.Series, np.ndarray]:
     """(the distinct strings of `lines`, each line's row among them), in order of first
     appearance (a null line is taken as "")."""
@@ -379,7 +388,7 @@ def referenced_lines(distinct: pl.Series, inverse: np.ndarray) -> tuple[pl.Serie
     strip or for a subset of the lines, `distinct` may hold strings no line refers to any more;
     a rule computing something per distinct line skips them (in their order in `distinct`)."""
     rows, at = referenced_rows(len(distinct), inverse)
-    return (distinct, inverse) if rows is None else (distinct.gather(rows), at)
+    return (distinct, inverse) if rows is None else (take_sorted(distinct, rows), at)
 
 
 def referenced_rows(n: int, inverse: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
@@ -415,7 +424,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     used = np.zeros(len(distinct), dtype=bool)
     used[inverse] = True
     rows = np.flatnonzero(used).astype(np.uint32)
-    lines = distinct if len(rows) == len(distinct) else distinct.gather(rows)
+    lines = distinct if len(rows) == len(distinct) else take_sorted(distinct, rows)
     split = lines.str.split(" ")
     line = np.repeat(rows, split.list.len().to_numpy())
     code, vocab = _encode(split.explode())
@@ -428,7 +437,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     if len(other):
-        again[other] = vocab.gather(other).str.contains(_RETOKENIZE).to_numpy()
+        again[other] = take_sorted(vocab, other).str.contains(_RETOKENIZE).to_numpy()
     drop = again | (utf8[0][1:] == utf8[0][:-1])
     split_line = split_code = np.zeros(0, dtype=np.uint32)
     kept = len(code)
@@ -554,7 +563,7 @@ def _vocab_properties(
     trail[:n_pieces] = (last & _PUNCT_BIT) > 0
     rows = np.flatnonzero(slow)
     if len(rows):
-        tests = pl.DataFrame(vocab.gather(rows).alias("tok")).select(
+        tests = pl.DataFrame(take_sorted(vocab, rows).alias("tok")).select(
             pl.col("tok").str.contains(LETTER).alias("letter"),
             pl.col("tok").str.contains("^" + _PUNCT).alias("lead"),
             pl.col("tok").str.contains(_PUNCT + "$").alias("trail"),
@@ -564,14 +573,14 @@ def _vocab_properties(
         trail[rows] = tests.get_column("trail").to_numpy()
         rows = rows[~letter[rows]]
         if len(rows):
-            word[rows] = vocab.gather(rows).str.contains(WORD).to_numpy()
+            word[rows] = take_sorted(vocab, rows).str.contains(WORD).to_numpy()
         word[slow & letter] = True
     maybe = np.ones(n, dtype=bool)
     maybe[:n_pieces] = again
     unspaced = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
-        unspaced[rows] = vocab.gather(rows).str.contains(UNSPACED_TOKEN).to_numpy()
+        unspaced[rows] = take_sorted(vocab, rows).str.contains(UNSPACED_TOKEN).to_numpy()
     # the ASCII pieces lower-cased by their bytes (the others' rows are overwritten below)
     off, data = utf8
     low = pl.Series(
@@ -585,16 +594,16 @@ def _vocab_properties(
         low = pl.concat([low, vocab.slice(n_pieces)], rechunk=True)
     edge = np.flatnonzero(~slow & (lead | trail))
     if len(edge):
-        low = low.scatter(edge, low.gather(edge).str.strip_chars(_ASCII_PUNCT))
+        low = low.scatter(edge, take_sorted(low, edge).str.strip_chars(_ASCII_PUNCT))
     bare_chars = low.str.len_chars().to_numpy(writable=True)
     rows = np.flatnonzero(slow)
     if len(rows):
-        bare = vocab.gather(rows)
+        bare = take_sorted(vocab, rows)
         at = np.flatnonzero(lead[rows] | trail[rows])
         if len(at):
+            edged = take_sorted(bare, at)
             bare = bare.scatter(
-                at,
-                bare.gather(at).str.replace("^" + _PUNCT + "+", "").str.replace(_PUNCT + "+$", ""),
+                at, edged.str.replace("^" + _PUNCT + "+", "").str.replace(_PUNCT + "+$", "")
             )
         bare_chars[rows] = bare.str.len_chars().to_numpy()
         low = low.scatter(rows, bare.str.to_lowercase())
@@ -720,7 +729,7 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
     rank = np.cumsum(first, dtype=np.int32)
     rank -= 1
     code = rank[rep].view(np.uint32)
-    vocab = values.gather(np.flatnonzero(first))
+    vocab = values.filter(first)
     if not (vocab.gather(code) == values).all():
         return None
     return code, vocab
@@ -738,7 +747,7 @@ def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Ser
     found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())
     if len(found):
         pairs = (
-            pl.DataFrame({"tok": vocab.gather(found), "at": found})
+            pl.DataFrame({"tok": take_sorted(vocab, found), "at": found})
             .join(
                 pl.DataFrame({"tok": new, "row": np.arange(len(new))}),
                 on="tok",

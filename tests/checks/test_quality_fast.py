@@ -1,0 +1,191 @@
+"""The quality family's fast paths against their plain definitions: each must give the very same
+values (bit for bit), on random inputs and at the edges (breakpoints, nulls, empty)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curate.checks.base import string_bytes
+from curate.checks.quality import (
+    _BULLET_CLASS,
+    COMPONENTS,
+    _c4_line_ends,
+    _c4_line_ends_plain,
+    _line_end_tests,
+    _line_end_tests_plain,
+    _quality_score_fast,
+    _ramp_numpy,
+    quality_score,
+    ramp,
+)
+
+
+def _signal_frame(n: int, seed: int, null_share: float = 0.15) -> pl.DataFrame:
+    """Random values of every COMPONENTS signal, around and exactly at its breakpoints, some
+    null; words and stop_words as Int64 (as the statistics hold them)."""
+    rng = np.random.default_rng(seed)
+    columns = []
+    for name, ramps in COMPONENTS.items():
+        points = np.array(sorted({x for r in ramps for x, _ in r}), dtype=np.float64)
+        lo, hi = points[0], points[-1]
+        span = hi - lo
+        values = np.concatenate(
+            [rng.uniform(lo - 0.2 * span, hi + 0.2 * span, n - n // 3), rng.choice(points, n // 3)]
+        )
+        rng.shuffle(values)
+        if name in ("words", "stop_words"):
+            series = pl.Series(name, np.round(values).astype(np.int64))
+        else:
+            series = pl.Series(name, values)
+        null = np.flatnonzero(rng.random(n) < null_share)
+        columns.append(series.scatter(null, None) if len(null) else series)
+    lorem = (rng.random(n) < 0.02).astype(np.uint32)
+    columns.append(pl.Series("lorem_ipsum", lorem))
+    return pl.DataFrame(columns)
+
+
+def _same(a: pl.Series, b: pl.Series) -> bool:
+    """Equal values, bit for bit, and nulls in the same places."""
+    if a.dtype != b.dtype or a.len() != b.len():
+        return False
+    if not (a.is_null() == b.is_null()).all():
+        return False
+    x, y = a.drop_nulls().to_numpy(), b.drop_nulls().to_numpy()
+    return np.array_equal(x.view(np.uint64), y.view(np.uint64))
+
+
+@pytest.mark.parametrize("name", list(COMPONENTS))
+def test_ramp_numpy_is_ramp_bit_for_bit(name):
+    frame = _signal_frame(20_000, seed=1)
+    x = frame.get_column(name)
+    for points in COMPONENTS[name]:
+        plain = frame.select(ramp(pl.col(name), points)).to_series()
+        fast = pl.Series(_ramp_numpy(x.cast(pl.Float64).to_numpy(), points), nan_to_null=True)
+        assert _same(plain, fast.alias(plain.name))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_quality_score_fast_is_quality_score(seed):
+    frame = _signal_frame(20_000, seed=seed, null_share=0.1 * seed)
+    plain = quality_score(frame)
+    fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+    assert _same(plain, fast)
+
+
+def test_quality_score_fast_on_no_rows_and_all_null():
+    for frame in (_signal_frame(0, seed=3), _signal_frame(50, seed=4, null_share=1.0)):
+        plain = quality_score(frame)
+        fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+        assert _same(plain, fast)
+
+
+def test_quality_score_fast_leaves_nan_to_the_plain_path():
+    # a NaN is not a null: polars compares it as the largest float, numpy not at all
+    frame = _signal_frame(100, seed=5).with_columns(
+        pl.Series("symbol_ratio", [float("nan")] * 50 + [0.05] * 50)
+    )
+    plain = quality_score(frame)
+    fast = _quality_score_fast({c: frame.get_column(c) for c in frame.columns})
+    assert _same(plain, fast)
+
+
+# line ends of every kind: ASCII and other terminals, closing quotes, ellipses, blank
+_ENDS = [
+    "",
+    "The council met.",
+    "He left...",
+    "Wait..",
+    "..",
+    "...",
+    "…",
+    "Really?!",
+    'He said "yes."',
+    "He said 'no'",
+    "Home | News",
+    "结束了。",
+    "क्या हुआ।",
+    "هل أنت؟",
+    "«Да»",
+    "Price: 5$",
+    "a)",
+    ".",
+    "x" * 40 + "!",
+]
+
+
+def test_c4_line_ends_fast_is_plain_on_chosen_ends():
+    ends = pl.Series("_r", _ENDS, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+
+
+_C4_CHARS = list('ab .!?\'")"…。।؟»”…x\u00e9😀‼」\U00011047')
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(_C4_CHARS), max_size=8).map(str.rstrip),
+        max_size=30,
+    )
+)
+def test_c4_line_ends_fast_is_plain(texts):
+    ends = pl.Series("_r", texts, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+
+
+_LINE_CHARS = list('ab .!?\'")"…。।؟»”x\u00e9-*•·–\t\u00a0\u3000') + [
+    "...",
+    "x" * 28,
+    "é" * 9,
+    "中" * 10,
+]
+
+
+def _assert_line_end_tests_agree(texts: list[str]) -> None:
+    ends = pl.Series("_r", texts, dtype=pl.String)
+    fast = _line_end_tests(ends, string_bytes(ends))
+    plain = _line_end_tests_plain(ends)
+    assert fast.keys() == plain.keys()
+    for name in plain:
+        assert np.array_equal(fast[name], plain[name]), name
+
+
+def test_line_end_tests_fast_is_plain_on_chosen_lines():
+    lines = [*_ENDS, "- item", "  * item", "\t• item", "• item", "–dash", "·dot", " ", "-"]
+    lines += ['He said "yes!")', "Ok.)))))))", "))))", "结束。」", "x" * 31, "é" * 16, "é" * 15]
+    lines += ["…", "a…", "..", "a...", "\u00a0- item", "\u3000* x", "中" * 25, "中" * 31]
+    lines += ["😀" * 30, "😀" * 31, "😀", "a😀", "😀.", ".😀", "\U00011047", "-😀", "😀- x"]
+    lines += ["‼", "a‼»", "a.」", "a.」」」」」」", "a」", "\u2029- x", "x\u2029"]
+    lines += [
+        "\u0964",
+        "a\u0964”",
+        "     - x",
+        "      - x",
+        "\t\t\t\t\t\t\t- x",
+        " 😀 x",
+        " \u2003• x",
+    ]
+    _assert_line_end_tests_agree(lines)
+    _assert_line_end_tests_agree([])
+    _assert_line_end_tests_agree([""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LINE_CHARS), max_size=12).map("".join), max_size=30))
+def test_line_end_tests_fast_is_plain(texts):
+    _assert_line_end_tests_agree(texts)
+    stripped = pl.Series(texts, dtype=pl.String).str.strip_chars_end().to_list()
+    _assert_line_end_tests_agree(stripped)
+
+
+def test_whitespace_and_bullets_are_all_in_the_basic_multilingual_plane():
+    # _line_end_tests takes a character of four UTF-8 bytes for neither whitespace nor a bullet
+    chars = pl.Series([chr(i) for i in range(0x10000, 0x110000)], dtype=pl.String)
+    for pattern in (r"\s", _BULLET_CLASS):
+        assert not chars.str.contains(f"^(?:{pattern})$").any()
