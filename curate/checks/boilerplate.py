@@ -31,6 +31,7 @@ from curate.checks.base import (
     Rule,
     RuleResult,
     fill_rows,
+    line_chars,
     param,
     string_bytes,
 )
@@ -606,8 +607,36 @@ class BoilerplateLines(Rule):
         caps[np.isnan(caps)] = 1.0
         long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
 
-        low = text.str.to_lowercase().alias("_l")
         phrases = tuple(self._phrases().items())
+        # the rows each lower-case question reads: the phrase lists' (see below) and the
+        # recurring lines'
+        line_rows = f.letters <= _longest(phrases, "line")
+        start_rows = w <= p.phrase_max_words
+        notice_rows = w <= p.notice_max_words
+        recurring_rows = None
+        if recurring is not None and recurring.len() > 0:
+            # a line has at most as many characters as bytes, as many on an ASCII line
+            recurring_rows = u.size <= p.recurring_max_chars
+            longer = non_ascii & ~recurring_rows
+            recurring_rows |= _on(text, longer, s.str.len_chars() <= p.recurring_max_chars, False)
+            # a full sentence found in many documents is syndicated or quoted text: the
+            # duplicate rules decide about it, not the template detector
+            if not p.recurring_sentences:
+                recurring_rows &= ~long
+        # the lines lower-cased only where a question reads them: long paragraphs (more than
+        # notice_max_words words, a quarter of web text's bytes) are read by none. `low` holds
+        # the rows where `need` holds, in order; `lower` asks a question of them.
+        need = line_rows | notice_rows | start_rows
+        if recurring_rows is not None:
+            need |= recurring_rows
+        low = (text if need.all() else text.filter(pl.Series(need))).str.to_lowercase()
+        low = low.alias("_l")
+
+        def lower(rows: np.ndarray, expr: pl.Expr) -> np.ndarray:
+            # `expr` over pl.col("_l") on `rows` (a subset of `need`), False elsewhere
+            out = np.zeros(n, dtype=bool)
+            out[need] = _on(low, rows[need], expr, False)
+            return out
 
         def rx_hit(key: str, rows: np.ndarray) -> np.ndarray:
             # (the [start] alternation of ~500 phrases costs ~7 ms to compile: once per process
@@ -616,37 +645,30 @@ class BoilerplateLines(Rule):
             pattern = rx[key]
             if pattern is None:
                 return np.zeros(n, dtype=bool)
-            return _on(low, rows, pl.col("_l").str.contains(pattern), False)
+            return lower(rows, pl.col("_l").str.contains(pattern))
 
         # [line]: the line is a phrase between non-letters, so it has as many letters as the
         # phrase: a line with more ASCII letters than the longest phrase has characters is none
-        phrase = rx_hit("line", f.letters <= _longest(phrases, "line"))
-        phrase |= rx_hit("start", w <= p.phrase_max_words)
-        phrase |= rx_hit("anywhere", w <= p.notice_max_words)
+        phrase = rx_hit("line", line_rows)
+        phrase |= rx_hit("start", start_rows)
+        phrase |= rx_hit("anywhere", notice_rows)
 
         is_recurring = np.zeros(n, dtype=bool)
-        if recurring is not None and recurring.len() > 0:
-            # a line has at most as many characters as bytes, as many on an ASCII line
-            rows = u.size <= p.recurring_max_chars
-            longer = non_ascii & ~rows
-            rows |= _on(text, longer, s.str.len_chars() <= p.recurring_max_chars, False)
-            # a full sentence found in many documents is syndicated or quoted text: the
-            # duplicate rules decide about it, not the template detector
-            if not p.recurring_sentences:
-                rows &= ~long
+        if recurring_rows is not None:
+            rows = recurring_rows
             # the key (line_key): a line without whitespace but single spaces (simple) needs
             # no whitespace fold, and one without a digit no digit fold (most lines)
             known = recurring.implode()
             lowered = pl.col("_l")
-            is_recurring = _on(
-                low, rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known), False
+            is_recurring = lower(
+                rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known)
             )
             # the others: digits to 0 in numpy (the regex's [0-9] are the bytes 0x30-0x39 of
             # UTF-8, each a character of its own), then the whitespace fold where it may find
             # something (_fold's order)
             folded = rows & (f.digits | ~simple)
             if folded.any():
-                keys = _digits_to_zero(low.filter(pl.Series(folded, dtype=pl.Boolean)))
+                keys = _digits_to_zero(low.filter(pl.Series(folded[need], dtype=pl.Boolean)))
                 spaced = ~simple[folded]
                 if spaced.any():
                     some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
@@ -828,27 +850,29 @@ class BoilerplateLines(Rule):
         width = len(REASONS) + 1
         per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
         per_code = per_code.reshape(batch.n, width)
-        # characters per line: measured once per distinct line
-        strings, inverse = distinct
-        chars = strings.str.len_chars().to_numpy().astype(np.float64)[inverse]
+        # characters per line: the split's measure, kept through the strips (base.line_chars;
+        # the same count as len_chars on the batch's lines)
+        chars = line_chars(batch).astype(np.float64)
         total = np.bincount(doc, weights=chars, minlength=batch.n)
         bp_chars = np.bincount(doc, weights=chars * (codes > 0), minlength=batch.n)
-        count = pl.Series("n", per_code[:, 1:].sum(axis=1), dtype=pl.Int64)
-        share = pl.Series("share", bp_chars / np.maximum(total, 1.0), dtype=pl.Float64)
+        lines = per_code[:, 1:].sum(axis=1)
+        share = bp_chars / np.maximum(total, 1.0)
+        # (the struct straight from the frame: no query; the same Series as a select of
+        # pl.struct(REASONS), named after its first field)
         reasons = pl.DataFrame(
             {r: pl.Series(r, per_code[:, i + 1], dtype=pl.Int32) for i, r in enumerate(REASONS)}
-        )
+        ).to_struct(REASONS[0])
         if self.action == "strip":
-            fired = count > 0
+            fired = lines > 0
         else:
             fired = share > self.params.max_share
         return RuleResult(
             signals={
-                "boilerplate_lines": count,
-                "boilerplate_share": share,
-                "boilerplate_reasons": reasons.select(pl.struct(REASONS)).to_series(),
+                "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
+                "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
+                "boilerplate_reasons": reasons,
             },
-            fired=fired,
+            fired=pl.Series("n" if self.action == "strip" else "share", fired, dtype=pl.Boolean),
             remove=(code > 0).alias("_bp"),
         )
 

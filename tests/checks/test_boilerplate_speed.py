@@ -96,9 +96,21 @@ def test_per_document_sums_match_a_group_by():
     rule = _rule()
     texts = [PAGE, "", None, P1, "Home\nNews\n" + P1 + "\nPrivacy Policy", "中文 关于我们\n" + P1]
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
-    got = _signals(rule.evaluate(batch))
-    assert got.equals(_plain_signals(rule, batch))
+    result = rule.evaluate(batch)
+    got = _signals(result)
+    plain = _plain_signals(rule, batch)
+    assert got.equals(plain)
     assert got["n"].sum() > 0
+    # the struct as a select of pl.struct(REASONS) gives it, and the fired flags of each action
+    reasons = plain.select(pl.struct(bp.REASONS)).to_series()
+    assert result.signals["boilerplate_reasons"].name == reasons.name
+    assert result.signals["boilerplate_reasons"].dtype == reasons.dtype
+    assert result.fired.to_list() == (plain["n"] > 0).to_list()
+    flag = _rule(max_share=0.15)
+    flag.action = "flag"
+    shares = plain["share"]
+    assert flag.evaluate(batch).fired.to_list() == (shares > 0.15).to_list()
+    assert 0 < (shares > 0.15).sum() < (plain["n"] > 0).sum()
 
 
 def test_per_document_sums_when_documents_are_not_numbered_in_order():
@@ -565,6 +577,27 @@ def test_text_features_from_bytes_match_the_regexes(params):
     lines = _fuzz_lines(rng, 3000)
     _assert_features_match(rule, lines, _recurring(lines, rng))
     _assert_features_match(rule, lines[:1], None)
+
+
+def test_text_features_lower_case_every_row_a_question_reads():
+    # _features lower-cases only the rows a phrase list or the recurring lines read: lines each
+    # list reads and the others do not ([line]: a phrase among digits, more words than the
+    # [start] and [anywhere] limits; [start]: more letters than any [line] phrase; recurring:
+    # long in characters, few words)
+    rule = _rule(notice_max_words=1, phrase_max_words=12, recurring_max_chars=400)
+    rng = np.random.default_rng(9)
+    digits = " ".join(str(i) for i in range(1, 15))
+    mine = [f"Share {digits}", f"SHARE THIS {digits}", "Read more about " + "Abcdefghij" * 12]
+    mine += ["Baca juga: " + "Xyz" * 40 + " today", "Ab" * 150, "(c) Copyright " + "Zz" * 100]
+    lines = sorted(set(mine + _fuzz_lines(rng, 1000)))
+    _assert_features_match(rule, lines, _recurring(lines, rng))
+    recurring = pl.DataFrame({"l": ["Ab" * 150]}).select(
+        bp.line_key(pl.col("l")).hash(seed=bp.HASH_SEED)
+    )
+    _assert_features_match(rule, lines, recurring.to_series())
+    # (the lines above are what they claim: phrases the [anywhere] limit does not reach)
+    why = rule._features(pl.DataFrame({"_s": mine}), None).get_column("_why").to_list()
+    assert why[:4] == [1, 1, 1, 1]
 
 
 def test_text_features_with_user_phrase_files(tmp_path):
