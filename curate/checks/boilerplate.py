@@ -1052,7 +1052,6 @@ _U8 = np.uint8
 def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     """_Facts of the strings starting at `starts` in the bytes `d` (uint8 arithmetic wraps:
     `d - 65 < 26` is A-Z)."""
-    any_ = np.logical_or.reduceat
     # a block of at most 65535 bytes counts in 16 bits
     dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
 
@@ -1076,20 +1075,23 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     upper = (d - _U8(65)) < 26
     upper &= after
     top = np.maximum.reduceat(d, starts)
+    # the four yes/no facts as bits of one byte, then one reduction for all (a reduction over
+    # the strings costs more than the bits: ~20 % of the facts' time)
+    flags = odd.view(_U8)  # bit 1: an odd start
+    flags += (d < 14).view(_U8) * _U8(2)  # bit 2: a control character
+    flags += digit.view(_U8) * _U8(4)  # bit 4: a digit
     if top.max() >= 0xE0:
-        lead = _script_lead(d)
-        script_lead = any_(lead, starts)
-    else:
-        script_lead = np.zeros(len(starts), dtype=bool)
+        flags += _script_lead(d).view(_U8) * _U8(8)  # bit 8: a script's lead byte
+    bits = np.bitwise_or.reduceat(flags, starts)
     return (
         top,
         count(sp),
-        any_(odd, starts),
-        any_(d < 14, starts),
+        (bits & 1) != 0,
+        (bits & 2) != 0,
         count(upper),
         count(letter),
-        any_(digit, starts),
-        script_lead,
+        (bits & 4) != 0,
+        (bits & 8) != 0,
     )
 
 
