@@ -599,7 +599,13 @@ class BoilerplateLines(Rule):
         simple = ~rows
         simple[rows] = ~_on(text, rows, _Q["odd_spacing"], False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
-        nw[~simple] = _on(text, ~simple, _Q["words"], 0)[~simple]
+        # (an ASCII line's words are its whitespace-separated tokens holding a letter or digit:
+        # counted from the bytes, _ascii_words; the regex counts the others')
+        rows = ~simple & non_ascii
+        nw[rows] = _on(text, rows, _Q["words"], 0)[rows]
+        rows = ~simple & ~non_ascii
+        if rows.any():
+            nw[rows] = _ascii_words(text.filter(pl.Series(rows, dtype=pl.Boolean)))
         # CJK and unspaced scripts: only lines with a byte that can start such a character
         # (_script_lead) can hold them, and few of those do
         scripts = _on(text, f.script_lead, _Q["scripts"], False)
@@ -1308,6 +1314,30 @@ def _digits_to_zero(strings: pl.Series) -> pl.Series:
             pa.large_string(), len(u.size), [None, pa.py_buffer(u.offsets), pa.py_buffer(out)]
         ),
     )
+
+
+def _ascii_words(strings: pl.Series) -> np.ndarray:
+    """WORD's matches in each of `strings` (non-empty, ASCII): on ASCII text WORD matches once
+    per token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its
+    first one starts the match, which runs to the token's end). A token is numbered by the
+    whitespace and string starts before it; a letter or digit whose previous one is of another
+    token starts a word (tests/checks/test_boilerplate_speed.py compares with the regex)."""
+    u = _Utf8(strings)
+    out = np.zeros(len(u.size), dtype=np.int64)
+    for i0, i1, o0, o1 in u.blocks():
+        d = u.data[o0:o1]
+        starts = u.start[i0:i1] - o0
+        bound = _WHITESPACE_ASCII[d]
+        bound[starts] = True
+        token = np.cumsum(bound, dtype=np.int64)
+        alnum = ((d | _U8(32)) - _U8(97)) < 26
+        alnum |= (d - _U8(48)) < 10
+        at = np.flatnonzero(alnum)
+        first = np.ones(len(at), dtype=bool)
+        first[1:] = token[at[1:]] != token[at[:-1]]
+        string = np.searchsorted(starts, at[first], "right") - 1
+        out[i0:i1] = np.bincount(string, minlength=i1 - i0)
+    return out
 
 
 def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:

@@ -713,3 +713,17 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
     batch = Batch.from_texts(pl.Series(["\n".join(texts[i : i + 9]) for i in range(0, 400, 7)]))
     sampled = _rule().collect(batch)["texts"].get_column("t").to_list()
     assert sorted(sampled) == sorted(set(texts))
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 16])
+def test_ascii_words_match_the_word_regex(monkeypatch, block):
+    # every ASCII character, in tokens of any mix, across block boundaries
+    monkeypatch.setattr(bp, "BLOCK_BYTES", block)
+    rng = np.random.default_rng(12)
+    alphabet = [chr(c) for c in range(1, 128)] + [" "] * 20 + ["a", "Z", "7", "-", "|"] * 5
+    lines = ["".join(rng.choice(alphabet, rng.integers(1, 40))) for _ in range(3000)]
+    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ..."]
+    lines = [x for x in lines if x]
+    want = pl.Series(lines).str.count_matches(bp.WORD).to_list()
+    assert bp._ascii_words(pl.Series(lines)).tolist() == want
+    assert max(want) > 3 and min(want) == 0
