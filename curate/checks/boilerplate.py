@@ -595,17 +595,21 @@ class BoilerplateLines(Rule):
         # words of the lines that are not simple.
         plain = non_ascii & ~(f.odd_start | f.controls | f.script_lead | _WHITESPACE_ASCII[last])
         plain[plain] = ~_unicode_spaces_of(text, plain)
+        # On the ASCII lines left, both questions are answered from the bytes (_ascii_words: the
+        # words are the tokens holding a letter or digit; ODD_SPACING finds whitespace other
+        # than a space, or a token without one, i.e. fewer words than spaces + 1).
         rows = (non_ascii & ~plain) | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
         simple = ~rows
+        ascii_rows = rows & ~non_ascii
+        rows &= non_ascii
         simple[rows] = ~_on(text, rows, _Q["odd_spacing"], False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
-        # (an ASCII line's words are its whitespace-separated tokens holding a letter or digit:
-        # counted from the bytes, _ascii_words; the regex counts the others')
         rows = ~simple & non_ascii
         nw[rows] = _on(text, rows, _Q["words"], 0)[rows]
-        rows = ~simple & ~non_ascii
-        if rows.any():
-            nw[rows] = _ascii_words(text.filter(pl.Series(rows, dtype=pl.Boolean)))
+        if ascii_rows.any():
+            words, other_spaces = _ascii_words(text.filter(pl.Series(ascii_rows)))
+            simple[ascii_rows] = ~other_spaces & (words == f.spaces[ascii_rows] + 1)
+            nw[ascii_rows] = words
         # CJK and unspaced scripts: only lines with a byte that can start such a character
         # (_script_lead) can hold them, and few of those do
         scripts = _on(text, f.script_lead, _Q["scripts"], False)
@@ -1316,18 +1320,21 @@ def _digits_to_zero(strings: pl.Series) -> pl.Series:
     )
 
 
-def _ascii_words(strings: pl.Series) -> np.ndarray:
-    """WORD's matches in each of `strings` (non-empty, ASCII): on ASCII text WORD matches once
-    per token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its
-    first one starts the match, which runs to the token's end). A token is numbered by the
-    whitespace and string starts before it; a letter or digit whose previous one is of another
-    token starts a word (tests/checks/test_boilerplate_speed.py compares with the regex)."""
+def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per string of `strings` (non-empty, ASCII): WORD's matches, and whether it holds
+    whitespace other than a space (\\t \\n \\v \\f \\r). On ASCII text WORD matches once per
+    token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its first
+    one starts the match, which runs to the token's end). A token is numbered by the whitespace
+    and string starts before it; a letter or digit whose previous one is of another token starts
+    a word (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
     u = _Utf8(strings)
-    out = np.zeros(len(u.size), dtype=np.int64)
+    words = np.zeros(len(u.size), dtype=np.int64)
+    other = np.zeros(len(u.size), dtype=bool)
     for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
         bound = _WHITESPACE_ASCII[d]
+        other[i0:i1] = np.logical_or.reduceat(bound & (d != 32), starts)
         bound[starts] = True
         token = np.cumsum(bound, dtype=np.int64)
         alnum = ((d | _U8(32)) - _U8(97)) < 26
@@ -1336,8 +1343,8 @@ def _ascii_words(strings: pl.Series) -> np.ndarray:
         first = np.ones(len(at), dtype=bool)
         first[1:] = token[at[1:]] != token[at[:-1]]
         string = np.searchsorted(starts, at[first], "right") - 1
-        out[i0:i1] = np.bincount(string, minlength=i1 - i0)
-    return out
+        words[i0:i1] = np.bincount(string, minlength=i1 - i0)
+    return words, other
 
 
 def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:

@@ -716,7 +716,7 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
 
 
 @pytest.mark.parametrize("block", [1, 7, 1 << 16])
-def test_ascii_words_match_the_word_regex(monkeypatch, block):
+def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
     # every ASCII character, in tokens of any mix, across block boundaries
     monkeypatch.setattr(bp, "BLOCK_BYTES", block)
     rng = np.random.default_rng(12)
@@ -724,6 +724,13 @@ def test_ascii_words_match_the_word_regex(monkeypatch, block):
     lines = ["".join(rng.choice(alphabet, rng.integers(1, 40))) for _ in range(3000)]
     lines += ["a", " x", "- -", "\t1\t", "(see) $5 ..."]
     lines = [x for x in lines if x]
-    want = pl.Series(lines).str.count_matches(bp.WORD).to_list()
-    assert bp._ascii_words(pl.Series(lines)).tolist() == want
+    series = pl.Series(lines)
+    want = series.str.count_matches(bp.WORD).to_list()
+    words, other_spaces = bp._ascii_words(series)
+    assert words.tolist() == want
     assert max(want) > 3 and min(want) == 0
+    # ODD_SPACING: whitespace but the space, or a token without a letter or digit
+    spaces = series.str.count_matches(" ", literal=True).to_numpy()
+    odd = series.str.contains(bp.ODD_SPACING).to_list()
+    assert (other_spaces | (words != spaces + 1)).tolist() == odd
+    assert 0 < sum(odd) < len(odd) and 0 < other_spaces.sum() < sum(odd)
