@@ -1333,17 +1333,20 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
-        bound = _WHITESPACE_ASCII[d]
-        other[i0:i1] = np.logical_or.reduceat(bound & (d != 32), starts)
-        bound[starts] = True
-        token = np.cumsum(bound, dtype=np.int64)
+        # whitespace: the space and \t \n \v \f \r (uint8 arithmetic wraps: d - 9 < 5 is 9-13)
+        spaces = (d - _U8(9)) < 5
+        other[i0:i1] = np.logical_or.reduceat(spaces, starts)
+        spaces |= d == 32
+        spaces[starts] = True  # a string starts a token too
+        token = np.cumsum(spaces, dtype=np.int32)
         alnum = ((d | _U8(32)) - _U8(97)) < 26
         alnum |= (d - _U8(48)) < 10
-        at = np.flatnonzero(alnum)
-        first = np.ones(len(at), dtype=bool)
-        first[1:] = token[at[1:]] != token[at[:-1]]
-        string = np.searchsorted(starts, at[first], "right") - 1
-        words[i0:i1] = np.bincount(string, minlength=i1 - i0)
+        # the token of the last letter or digit up to each byte (token numbers only grow)
+        seen = np.maximum.accumulate(np.where(alnum, token, 0))
+        first = alnum
+        first[1:] &= token[1:] != seen[:-1]
+        dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
+        words[i0:i1] = np.add.reduceat(first.view(_U8), starts, dtype=dtype)
     return words, other
 
 
