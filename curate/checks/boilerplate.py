@@ -31,6 +31,7 @@ from curate.checks.base import (
     Rule,
     RuleResult,
     fill_rows,
+    line_chars,
     param,
     string_bytes,
 )
@@ -106,6 +107,41 @@ ODD_SPACING = r"[^\S ]|(?:^|\s)[^\s\p{L}\p{N}]*(?:\s|$)|[\p{Han}\p{Hiragana}\p{K
 CAP = r"(?:^|\s)\p{Lu}"
 # Lists of links flattened into one line: "Home | News | Sport", "Home » World » Asia".
 LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
+
+
+def _questions() -> dict[str, pl.Expr]:
+    """The regex questions `_features` asks of the stripped lines `_s`, built once (they depend on
+    no parameter; building a dozen expressions cost ~0.2 ms a batch)."""
+    s = pl.col("_s")
+    return {
+        "odd_spacing": s.str.contains(ODD_SPACING),
+        "words": s.str.count_matches(WORD),
+        "scripts": s.str.contains(SCRIPTS),
+        "cjk": s.str.count_matches(CJK),
+        "unspaced": s.str.count_matches(UNSPACED),
+        "terminal": s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS),
+        "caps": s.str.count_matches(CAP),
+        "widget": s.str.contains(WIDGET),
+        "byline": s.str.contains(BYLINE),
+        "editor_tag": s.str.contains(EDITOR_TAG)
+        & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= EDITOR_TAG_MAX_CHARS + 1),
+        "letter": s.str.contains(r"\p{L}"),
+        "datetime": s.str.contains(DATETIME),
+        "link_list": s.str.count_matches(LINK_SEPARATOR) >= 2,
+    }
+
+
+@lru_cache(maxsize=32)
+def _at_most_chars(limit: int) -> pl.Expr:
+    return pl.col("_s").str.len_chars() <= limit
+
+
+@lru_cache(maxsize=32)
+def _lower_contains(pattern: str) -> pl.Expr:
+    return pl.col("_l").str.contains(pattern)
+
+
+_Q = _questions()
 
 REASONS = (
     "phrase",
@@ -542,7 +578,6 @@ class BoilerplateLines(Rule):
         alone as the definition and compares)."""
         p = self.params
         rx = self._regexes()
-        s = pl.col("_s")
         text = lines.get_column("_s")
         n = lines.height
         u = _Utf8(text)
@@ -560,17 +595,25 @@ class BoilerplateLines(Rule):
         # words of the lines that are not simple.
         plain = non_ascii & ~(f.odd_start | f.controls | f.script_lead | _WHITESPACE_ASCII[last])
         plain[plain] = ~_unicode_spaces_of(text, plain)
+        # On the ASCII lines left, both questions are answered from the bytes (_ascii_words: the
+        # words are the tokens holding a letter or digit; ODD_SPACING finds whitespace other
+        # than a space, or a token without one, i.e. fewer words than spaces + 1).
         rows = (non_ascii & ~plain) | f.odd_start | f.controls | _WHITESPACE_ASCII[last]
         simple = ~rows
-        simple[rows] = ~_on(text, rows, s.str.contains(ODD_SPACING), False)[rows]
+        ascii_rows = rows & ~non_ascii
+        rows &= non_ascii
+        simple[rows] = ~_on(text, rows, _Q["odd_spacing"], False)[rows]
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
-        nw[~simple] = _on(text, ~simple, s.str.count_matches(WORD), 0)[~simple]
+        rows = ~simple & non_ascii
+        nw[rows] = _on(text, rows, _Q["words"], 0)[rows]
+        if ascii_rows.any():
+            words, other_spaces = _ascii_words(text.filter(pl.Series(ascii_rows)))
+            simple[ascii_rows] = ~other_spaces & (words == f.spaces[ascii_rows] + 1)
+            nw[ascii_rows] = words
         # CJK and unspaced scripts: only lines with a byte that can start such a character
         # (_script_lead) can hold them, and few of those do
-        scripts = _on(text, f.script_lead, s.str.contains(SCRIPTS), False)
-        cjk, unspaced = _on(
-            text, scripts, [s.str.count_matches(CJK), s.str.count_matches(UNSPACED)], 0
-        )
+        scripts = _on(text, f.script_lead, _Q["scripts"], False)
+        cjk, unspaced = _on(text, scripts, [_Q["cjk"], _Q["unspaced"]], 0)
         w = nw + cjk / 2 + unspaced / 4
         # sentence end: TERMINAL and ELLIPSIS read the line's last characters; a line ending in
         # an ASCII character is answered from its last four bytes (an ellipsis is "..." or the
@@ -589,9 +632,7 @@ class BoilerplateLines(Rule):
         )
         terminal = _TERMINAL_ASCII[last] & ~ellipsis
         rows = last >= 128
-        terminal[rows] = _on(
-            text, rows, s.str.contains(TERMINAL) & ~s.str.contains(ELLIPSIS), False
-        )[rows]
+        terminal[rows] = _on(text, rows, _Q["terminal"], False)[rows]
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
         # shorter line is short anyway), so it is counted only there; on an ASCII line, CAP
@@ -600,14 +641,42 @@ class BoilerplateLines(Rule):
         cap_rows = w >= p.short_max_words
         rows = cap_rows & ((non_ascii & ~plain) | f.controls)
         upper = np.where(cap_rows & ~rows, f.upper_starts, 0).astype(np.int64)
-        upper[rows] = _on(text, rows, s.str.count_matches(CAP), 0)[rows]
+        upper[rows] = _on(text, rows, _Q["caps"], 0)[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             caps = upper / nw
         caps[np.isnan(caps)] = 1.0
         long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
 
-        low = text.str.to_lowercase().alias("_l")
         phrases = tuple(self._phrases().items())
+        # the rows each lower-case question reads: the phrase lists' (see below) and the
+        # recurring lines'
+        line_rows = f.letters <= _longest(phrases, "line")
+        start_rows = w <= p.phrase_max_words
+        notice_rows = w <= p.notice_max_words
+        recurring_rows = None
+        if recurring is not None and recurring.len() > 0:
+            # a line has at most as many characters as bytes, as many on an ASCII line
+            recurring_rows = u.size <= p.recurring_max_chars
+            longer = non_ascii & ~recurring_rows
+            recurring_rows |= _on(text, longer, _at_most_chars(p.recurring_max_chars), False)
+            # a full sentence found in many documents is syndicated or quoted text: the
+            # duplicate rules decide about it, not the template detector
+            if not p.recurring_sentences:
+                recurring_rows &= ~long
+        # the lines lower-cased only where a question reads them: long paragraphs (more than
+        # notice_max_words words, a quarter of web text's bytes) are read by none. `low` holds
+        # the rows where `need` holds, in order; `lower` asks a question of them.
+        need = line_rows | notice_rows | start_rows
+        if recurring_rows is not None:
+            need |= recurring_rows
+        low = (text if need.all() else text.filter(pl.Series(need))).str.to_lowercase()
+        low = low.alias("_l")
+
+        def lower(rows: np.ndarray, expr: pl.Expr) -> np.ndarray:
+            # `expr` over pl.col("_l") on `rows` (a subset of `need`), False elsewhere
+            out = np.zeros(n, dtype=bool)
+            out[need] = _on(low, rows[need], expr, False)
+            return out
 
         def rx_hit(key: str, rows: np.ndarray) -> np.ndarray:
             # (the [start] alternation of ~500 phrases costs ~7 ms to compile: once per process
@@ -616,37 +685,30 @@ class BoilerplateLines(Rule):
             pattern = rx[key]
             if pattern is None:
                 return np.zeros(n, dtype=bool)
-            return _on(low, rows, pl.col("_l").str.contains(pattern), False)
+            return lower(rows, _lower_contains(pattern))
 
         # [line]: the line is a phrase between non-letters, so it has as many letters as the
         # phrase: a line with more ASCII letters than the longest phrase has characters is none
-        phrase = rx_hit("line", f.letters <= _longest(phrases, "line"))
-        phrase |= rx_hit("start", w <= p.phrase_max_words)
-        phrase |= rx_hit("anywhere", w <= p.notice_max_words)
+        phrase = rx_hit("line", line_rows)
+        phrase |= rx_hit("start", start_rows)
+        phrase |= rx_hit("anywhere", notice_rows)
 
         is_recurring = np.zeros(n, dtype=bool)
-        if recurring is not None and recurring.len() > 0:
-            # a line has at most as many characters as bytes, as many on an ASCII line
-            rows = u.size <= p.recurring_max_chars
-            longer = non_ascii & ~rows
-            rows |= _on(text, longer, s.str.len_chars() <= p.recurring_max_chars, False)
-            # a full sentence found in many documents is syndicated or quoted text: the
-            # duplicate rules decide about it, not the template detector
-            if not p.recurring_sentences:
-                rows &= ~long
+        if recurring_rows is not None:
+            rows = recurring_rows
             # the key (line_key): a line without whitespace but single spaces (simple) needs
             # no whitespace fold, and one without a digit no digit fold (most lines)
             known = recurring.implode()
             lowered = pl.col("_l")
-            is_recurring = _on(
-                low, rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known), False
+            is_recurring = lower(
+                rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known)
             )
             # the others: digits to 0 in numpy (the regex's [0-9] are the bytes 0x30-0x39 of
             # UTF-8, each a character of its own), then the whitespace fold where it may find
             # something (_fold's order)
             folded = rows & (f.digits | ~simple)
             if folded.any():
-                keys = _digits_to_zero(low.filter(pl.Series(folded, dtype=pl.Boolean)))
+                keys = _digits_to_zero(low.filter(pl.Series(folded[need], dtype=pl.Boolean)))
                 spaced = ~simple[folded]
                 if spaced.any():
                     some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
@@ -660,32 +722,26 @@ class BoilerplateLines(Rule):
         # ... and at most 16 characters outside its whitespace: on an ASCII line without
         # control characters (whose only whitespace is spaces), bytes - spaces
         rows &= non_ascii | f.controls | (u.size - f.spaces <= WIDGET_MAX_CHARS)
-        widget = _on(text, rows, s.str.contains(WIDGET), False)
+        widget = _on(text, rows, _Q["widget"], False)
         # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
         # two letters of an ASCII one
         second = u.data[np.minimum(u.start + 1, len(u.data) - 1)] if n else first
         rows = (w <= 7) & (non_ascii | (_BYLINE_START[first, second] & (u.size >= 2)))
-        byline = _on(text, rows, s.str.contains(BYLINE), False)
+        byline = _on(text, rows, _Q["byline"], False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
         rows = short & (first == 40) & (last == 41)
-        editor_tag = _on(
-            text,
-            rows,
-            s.str.contains(EDITOR_TAG)
-            & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= EDITOR_TAG_MAX_CHARS + 1),
-            False,
-        )
+        editor_tag = _on(text, rows, _Q["editor_tag"], False)
         # a line with an ASCII letter has a letter; a line without one asks the regex if it
         # has other characters
         rows = f.letters == 0
-        symbols = rows & ~_on(text, rows & non_ascii, s.str.contains(r"\p{L}"), False)
+        symbols = rows & ~_on(text, rows & non_ascii, _Q["letter"], False)
         # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
         rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
-        datetime = _on(text, rows, s.str.contains(DATETIME), False)
+        datetime = _on(text, rows, _Q["datetime"], False)
         # a separator is a token (after whitespace) of characters that are no letter or digit:
         # on an ASCII line, one after a control character or an odd start (_Facts)
         rows = ~terminal & (non_ascii | f.controls | f.odd_start)
-        link_list = _on(text, rows, s.str.count_matches(LINK_SEPARATOR) >= 2, False)
+        link_list = _on(text, rows, _Q["link_list"], False)
         hard = {
             "phrase": phrase,
             "widget": widget,
@@ -828,27 +884,29 @@ class BoilerplateLines(Rule):
         width = len(REASONS) + 1
         per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
         per_code = per_code.reshape(batch.n, width)
-        # characters per line: measured once per distinct line
-        strings, inverse = distinct
-        chars = strings.str.len_chars().to_numpy().astype(np.float64)[inverse]
+        # characters per line: the split's measure, kept through the strips (base.line_chars;
+        # the same count as len_chars on the batch's lines)
+        chars = line_chars(batch).astype(np.float64)
         total = np.bincount(doc, weights=chars, minlength=batch.n)
         bp_chars = np.bincount(doc, weights=chars * (codes > 0), minlength=batch.n)
-        count = pl.Series("n", per_code[:, 1:].sum(axis=1), dtype=pl.Int64)
-        share = pl.Series("share", bp_chars / np.maximum(total, 1.0), dtype=pl.Float64)
+        lines = per_code[:, 1:].sum(axis=1)
+        share = bp_chars / np.maximum(total, 1.0)
+        # (the struct straight from the frame: no query; the same Series as a select of
+        # pl.struct(REASONS), named after its first field)
         reasons = pl.DataFrame(
             {r: pl.Series(r, per_code[:, i + 1], dtype=pl.Int32) for i, r in enumerate(REASONS)}
-        )
+        ).to_struct(REASONS[0])
         if self.action == "strip":
-            fired = count > 0
+            fired = lines > 0
         else:
             fired = share > self.params.max_share
         return RuleResult(
             signals={
-                "boilerplate_lines": count,
-                "boilerplate_share": share,
-                "boilerplate_reasons": reasons.select(pl.struct(REASONS)).to_series(),
+                "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
+                "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
+                "boilerplate_reasons": reasons,
             },
-            fired=fired,
+            fired=pl.Series("n" if self.action == "strip" else "share", fired, dtype=pl.Boolean),
             remove=(code > 0).alias("_bp"),
         )
 
@@ -1028,7 +1086,6 @@ _U8 = np.uint8
 def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     """_Facts of the strings starting at `starts` in the bytes `d` (uint8 arithmetic wraps:
     `d - 65 < 26` is A-Z)."""
-    any_ = np.logical_or.reduceat
     # a block of at most 65535 bytes counts in 16 bits
     dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
 
@@ -1052,20 +1109,23 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     upper = (d - _U8(65)) < 26
     upper &= after
     top = np.maximum.reduceat(d, starts)
+    # the four yes/no facts as bits of one byte, then one reduction for all (a reduction over
+    # the strings costs more than the bits: ~20 % of the facts' time)
+    flags = odd.view(_U8)  # bit 1: an odd start
+    flags += (d < 14).view(_U8) * _U8(2)  # bit 2: a control character
+    flags += digit.view(_U8) * _U8(4)  # bit 4: a digit
     if top.max() >= 0xE0:
-        lead = _script_lead(d)
-        script_lead = any_(lead, starts)
-    else:
-        script_lead = np.zeros(len(starts), dtype=bool)
+        flags += _script_lead(d).view(_U8) * _U8(8)  # bit 8: a script's lead byte
+    bits = np.bitwise_or.reduceat(flags, starts)
     return (
         top,
         count(sp),
-        any_(odd, starts),
-        any_(d < 14, starts),
+        (bits & 1) != 0,
+        (bits & 2) != 0,
         count(upper),
         count(letter),
-        any_(digit, starts),
-        script_lead,
+        (bits & 4) != 0,
+        (bits & 8) != 0,
     )
 
 
@@ -1258,6 +1318,36 @@ def _digits_to_zero(strings: pl.Series) -> pl.Series:
             pa.large_string(), len(u.size), [None, pa.py_buffer(u.offsets), pa.py_buffer(out)]
         ),
     )
+
+
+def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per string of `strings` (non-empty, ASCII): WORD's matches, and whether it holds
+    whitespace other than a space (\\t \\n \\v \\f \\r). On ASCII text WORD matches once per
+    token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its first
+    one starts the match, which runs to the token's end). A token is numbered by the whitespace
+    and string starts before it; a letter or digit whose previous one is of another token starts
+    a word (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
+    u = _Utf8(strings)
+    words = np.zeros(len(u.size), dtype=np.int64)
+    other = np.zeros(len(u.size), dtype=bool)
+    for i0, i1, o0, o1 in u.blocks():
+        d = u.data[o0:o1]
+        starts = u.start[i0:i1] - o0
+        # whitespace: the space and \t \n \v \f \r (uint8 arithmetic wraps: d - 9 < 5 is 9-13)
+        spaces = (d - _U8(9)) < 5
+        other[i0:i1] = np.logical_or.reduceat(spaces, starts)
+        spaces |= d == 32
+        spaces[starts] = True  # a string starts a token too
+        token = np.cumsum(spaces, dtype=np.int32)
+        alnum = ((d | _U8(32)) - _U8(97)) < 26
+        alnum |= (d - _U8(48)) < 10
+        # the token of the last letter or digit up to each byte (token numbers only grow)
+        seen = np.maximum.accumulate(np.where(alnum, token, 0))
+        first = alnum
+        first[1:] &= token[1:] != seen[:-1]
+        dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
+        words[i0:i1] = np.add.reduceat(first.view(_U8), starts, dtype=dtype)
+    return words, other
 
 
 def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:

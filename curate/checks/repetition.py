@@ -265,7 +265,7 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
     distinct string is hashed and measured once."""
     n = len(lt.distinct)
     code = lt.code[: lt.kept]
-    tok = lt.vocab.select(
+    tok = lt.vocab.select_seq(
         pl.col("tok").hash(_SEED).alias("h"), pl.col("chars").cast(pl.Int64).alias("n")
     )
     vh = tok.get_column("h").to_numpy()
@@ -563,7 +563,8 @@ def line_repeats(
         strings, inverse = distinct or distinct_lines(lines.get_column(LINE))
         fp_d = _letter_fingerprints(strings, _FOLD_COUNTS)
     n_counts = len(_FOLD_COUNTS)
-    per_string = pl.DataFrame(strings.alias(LINE)).select(
+    # (select_seq: two cheap expressions, run on this thread rather than handed to polars' pool)
+    per_string = pl.DataFrame(strings.alias(LINE)).select_seq(
         L.str.len_chars().cast(pl.Int64).alias("_n"), (L.str.strip_chars() == "").alias("_blank")
     )
     blank = per_string.get_column("_blank").to_numpy()[inverse]
@@ -878,8 +879,11 @@ class RepeatedParagraphs(Rule):
 
     def evaluate(self, batch: Batch) -> RuleResult:
         p = self.params
-        text_len = batch.text.str.len_chars().cast(pl.Float64)
-        denom = text_len.clip(lower_bound=1)
+        # the signals and the fired flags in numpy: the same IEEE divisions and comparisons as
+        # the polars expressions they replaced (two dozen small queries on every batch, a fixed
+        # cost of ~0.5 ms; tests/checks/test_repetition.py keeps those as the definition)
+        text_len = batch.text.str.len_chars().to_numpy().astype(np.float64)
+        denom = np.maximum(text_len, 1.0)
 
         lt = shared_line_tokens(batch)
         # each line's row among the batch's distinct lines: every per-line measure is taken once
@@ -893,26 +897,25 @@ class RepeatedParagraphs(Rule):
             words, word_rows = line_words(distinct), inverse
         per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt, (distinct, inverse))
         per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
-        signals: dict[str, pl.Series] = {}
+        values: dict[str, np.ndarray] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
-            signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)
+            values[name] = np.asarray(per_doc[name], dtype=np.float64)
         for name in (
             ["dup_line_chars", "dup_para_chars"]
             + [f"top_{n}gram_chars" for n in TOP_NS]
             + [f"dup_{n}gram_chars" for n in DUP_NS]
         ):
             frac = name.replace("_chars", "_char_frac")
-            signals[frac] = (pl.Series(per_doc[name], dtype=pl.Float64) / denom).alias(frac)
-        signals = {k: signals[k] for k in SIGNALS}
-        repeated = pl.Series("repeated_chars", per_doc["repeated_chars"], dtype=pl.Int64)
-        signals["repeated_chars"] = repeated
-
+            values[frac] = np.asarray(per_doc[name], dtype=np.float64) / denom
+        repeated = np.asarray(per_doc["repeated_chars"], dtype=np.int64)
         if self.action == "strip":
             fired = repeated > 0
         else:
-            fired = pl.Series([False] * batch.n, dtype=pl.Boolean)
-            for name, values in signals.items():
-                limit = getattr(p, f"max_{name}", None)
-                if limit is not None:
-                    fired = fired | (values > limit)
-        return RuleResult(signals=signals, fired=fired, remove=pl.Series(remove))
+            fired = np.zeros(batch.n, dtype=bool)
+            for name in SIGNALS:
+                fired |= values[name] > getattr(p, f"max_{name}")
+        signals = {k: pl.Series(k, values[k], dtype=pl.Float64) for k in SIGNALS}
+        signals["repeated_chars"] = pl.Series("repeated_chars", repeated, dtype=pl.Int64)
+        return RuleResult(
+            signals=signals, fired=pl.Series(fired, dtype=pl.Boolean), remove=pl.Series(remove)
+        )

@@ -96,9 +96,21 @@ def test_per_document_sums_match_a_group_by():
     rule = _rule()
     texts = [PAGE, "", None, P1, "Home\nNews\n" + P1 + "\nPrivacy Policy", "中文 关于我们\n" + P1]
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
-    got = _signals(rule.evaluate(batch))
-    assert got.equals(_plain_signals(rule, batch))
+    result = rule.evaluate(batch)
+    got = _signals(result)
+    plain = _plain_signals(rule, batch)
+    assert got.equals(plain)
     assert got["n"].sum() > 0
+    # the struct as a select of pl.struct(REASONS) gives it, and the fired flags of each action
+    reasons = plain.select(pl.struct(bp.REASONS)).to_series()
+    assert result.signals["boilerplate_reasons"].name == reasons.name
+    assert result.signals["boilerplate_reasons"].dtype == reasons.dtype
+    assert result.fired.to_list() == (plain["n"] > 0).to_list()
+    flag = _rule(max_share=0.15)
+    flag.action = "flag"
+    shares = plain["share"]
+    assert flag.evaluate(batch).fired.to_list() == (shares > 0.15).to_list()
+    assert 0 < (shares > 0.15).sum() < (plain["n"] > 0).sum()
 
 
 def test_per_document_sums_when_documents_are_not_numbered_in_order():
@@ -567,6 +579,27 @@ def test_text_features_from_bytes_match_the_regexes(params):
     _assert_features_match(rule, lines[:1], None)
 
 
+def test_text_features_lower_case_every_row_a_question_reads():
+    # _features lower-cases only the rows a phrase list or the recurring lines read: lines each
+    # list reads and the others do not ([line]: a phrase among digits, more words than the
+    # [start] and [anywhere] limits; [start]: more letters than any [line] phrase; recurring:
+    # long in characters, few words)
+    rule = _rule(notice_max_words=1, phrase_max_words=12, recurring_max_chars=400)
+    rng = np.random.default_rng(9)
+    digits = " ".join(str(i) for i in range(1, 15))
+    mine = [f"Share {digits}", f"SHARE THIS {digits}", "Read more about " + "Abcdefghij" * 12]
+    mine += ["Baca juga: " + "Xyz" * 40 + " today", "Ab" * 150, "(c) Copyright " + "Zz" * 100]
+    lines = sorted(set(mine + _fuzz_lines(rng, 1000)))
+    _assert_features_match(rule, lines, _recurring(lines, rng))
+    recurring = pl.DataFrame({"l": ["Ab" * 150]}).select(
+        bp.line_key(pl.col("l")).hash(seed=bp.HASH_SEED)
+    )
+    _assert_features_match(rule, lines, recurring.to_series())
+    # (the lines above are what they claim: phrases the [anywhere] limit does not reach)
+    why = rule._features(pl.DataFrame({"_s": mine}), None).get_column("_why").to_list()
+    assert why[:4] == [1, 1, 1, 1]
+
+
 def test_text_features_with_user_phrase_files(tmp_path):
     # a [line] phrase without letters, a long one, a [start] phrase starting with a symbol
     phrases = tmp_path / "p.txt"
@@ -680,3 +713,24 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
     batch = Batch.from_texts(pl.Series(["\n".join(texts[i : i + 9]) for i in range(0, 400, 7)]))
     sampled = _rule().collect(batch)["texts"].get_column("t").to_list()
     assert sorted(sampled) == sorted(set(texts))
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 16])
+def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
+    # every ASCII character, in tokens of any mix, across block boundaries
+    monkeypatch.setattr(bp, "BLOCK_BYTES", block)
+    rng = np.random.default_rng(12)
+    alphabet = [chr(c) for c in range(1, 128)] + [" "] * 20 + ["a", "Z", "7", "-", "|"] * 5
+    lines = ["".join(rng.choice(alphabet, rng.integers(1, 40))) for _ in range(3000)]
+    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ..."]
+    lines = [x for x in lines if x]
+    series = pl.Series(lines)
+    want = series.str.count_matches(bp.WORD).to_list()
+    words, other_spaces = bp._ascii_words(series)
+    assert words.tolist() == want
+    assert max(want) > 3 and min(want) == 0
+    # ODD_SPACING: whitespace but the space, or a token without a letter or digit
+    spaces = series.str.count_matches(" ", literal=True).to_numpy()
+    odd = series.str.contains(bp.ODD_SPACING).to_list()
+    assert (other_spaces | (words != spaces + 1)).tolist() == odd
+    assert 0 < sum(odd) < len(odd) and 0 < other_spaces.sum() < sum(odd)

@@ -686,3 +686,70 @@ def test_buffers_too_large_to_keep_give_the_same_signals(monkeypatch):
     fresh, _ = run_rule("repeated-paragraphs", texts)
     assert fresh == kept
     assert repetition._SCRATCH.bufs == {}  # nothing was kept
+
+
+def _plain_signals(rule, batch):
+    """evaluate()'s signals and fired flags as the polars expressions they were first written
+    as (per_doc from the same line and n-gram functions)."""
+    p = rule.params
+    text_len = batch.text.str.len_chars().cast(pl.Float64)
+    denom = text_len.clip(lower_bound=1)
+    distinct, inverse = batch_distinct_lines(batch)
+    per_doc, _ = repetition.line_repeats(
+        batch.lines, batch.n, p.min_chars, None, (distinct, inverse)
+    )
+    words = repetition.line_words(distinct)
+    per_doc |= repetition.ngrams_from_lines(words, inverse, batch.doc_of_line(), batch.n)
+    signals = {}
+    for name in ("dup_line_frac", "dup_para_frac"):
+        signals[name] = pl.Series(name, per_doc[name], dtype=pl.Float64)
+    for name in (
+        ["dup_line_chars", "dup_para_chars"]
+        + [f"top_{n}gram_chars" for n in repetition.TOP_NS]
+        + [f"dup_{n}gram_chars" for n in repetition.DUP_NS]
+    ):
+        frac = name.replace("_chars", "_char_frac")
+        signals[frac] = (pl.Series(per_doc[name], dtype=pl.Float64) / denom).alias(frac)
+    signals = {k: signals[k] for k in repetition.SIGNALS}
+    repeated = pl.Series("repeated_chars", per_doc["repeated_chars"], dtype=pl.Int64)
+    signals["repeated_chars"] = repeated
+    if rule.action == "strip":
+        fired = repeated > 0
+    else:
+        fired = pl.Series([False] * batch.n, dtype=pl.Boolean)
+        for name, values in signals.items():
+            limit = getattr(p, f"max_{name}", None)
+            if limit is not None:
+                fired = fired | (values > limit)
+    return signals, fired
+
+
+@pytest.mark.parametrize("action", ["flag", "strip"])
+def test_signals_in_numpy_match_the_polars_definition(action):
+    # documents with and without each kind of repeat, the limits set so that some fire and some
+    # do not
+    rng = random.Random(11)
+    vocab = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "é", "日本"]
+    texts = ["", " ", ARTICLE, f"{P1}\n{P1}\n{P2}", f"{P1}\n\n{P2}\n\n{P1}"]
+    for _ in range(120):
+        lines = [
+            " ".join(rng.choices(vocab, k=rng.randint(0, 9))) for _ in range(rng.randint(1, 8))
+        ]
+        texts.append("\n".join(lines))
+    cls = repetition.RepeatedParagraphs
+    batch = Batch.from_texts(pl.Series(texts))
+    # each limit is a value some document has exactly (`>`, not `>=`, decides there)
+    values, _ = _plain_signals(cls(cls.Params(), action), batch)
+    limits = {}
+    for name in repetition.SIGNALS:
+        hit = sorted(v for v in values[name].to_list() if v > 0)
+        limits[f"max_{name}"] = hit[len(hit) // 2] if hit else 0.05
+    rule = cls(cls.Params(**limits), action)
+    want, want_fired = _plain_signals(rule, batch)
+    got = rule.evaluate(batch)
+    assert list(got.signals) == list(want)
+    for name, values in want.items():
+        assert got.signals[name].dtype == values.dtype, name
+        assert got.signals[name].to_list() == values.to_list(), name
+    assert got.fired.to_list() == want_fired.to_list()
+    assert 0 < sum(want_fired.to_list()) < batch.n
