@@ -12,6 +12,9 @@ best of 5 passes over the batches):
   own work      pipeline.process_batch with every rule's evaluate() answered from a cache filled
                 by a first pass: lines, rebuilt text after strips, flags, statistics, examples
                 (the batch function's own work, without the rules)
+  part writer   engine._PartWriter: every batch's kept and rejected rows written to its shard's
+                part files (two batches a shard), per batch
+  write hf      writers.write_output: those part files assembled into the `hf` output, per batch
   discover      readers.discover of the whole corpus (a JSONL file's byte ranges and line numbers)
 
 The rule set is bench/heuristic.yaml unless told. A figure of a quiet machine is lower than one of
@@ -91,6 +94,45 @@ def measure(corpus: str, rules_path: str, batches: int) -> dict[str, float]:
 
     own_work()  # fills the cache
     out["own work"] = best_of(own_work) / n
+
+    outputs = []
+    stats = RunStats()
+    for i, df in enumerate(frames):
+        current["batch"] = i
+        bounds = pipeline.example_bounds(stats)
+        res = pipeline.process_batch(
+            rules, df, ruleset.text_column, corpus_results, ruleset.id_column, bounds
+        )
+        stats.merge(res.stats)
+        outputs.append((res.kept, res.rejected))
+    import shutil
+    import tempfile
+
+    from curate.io.writers import write_output
+
+    work = Path(tempfile.mkdtemp(dir=HERE / "_work"))
+    try:
+        costs = {"part writer": [], "write hf": []}
+        for _ in range(5):
+            # two batches a shard, as the 8 MB shards of a 382 MB file hold
+            prefixes = [str(work / f"{i:06d}") for i in range(0, n, 2)]
+            t = time.process_time()
+            for j, prefix in enumerate(prefixes):
+                parts = engine._PartWriter(prefix)
+                for kept, rejected in outputs[2 * j : 2 * j + 2]:
+                    parts.add(kept, rejected)
+                parts.close()
+            costs["part writer"].append(time.process_time() - t)
+            t = time.process_time()
+            write_output(prefixes, work / "out", "hf", ruleset.text_column)
+            costs["write hf"].append(time.process_time() - t)
+            shutil.rmtree(work / "out")
+            for f in work.iterdir():
+                f.unlink()
+        out["part writer"] = min(costs["part writer"]) / n
+        out["write hf"] = min(costs["write hf"]) / n
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     out["discover"] = best_of(lambda: discover([corpus], ruleset.text_column), 3)
     return out
 
@@ -125,7 +167,9 @@ def main() -> None:
         best = {k: min(r[k] for r in runs) for k in runs[0] if k != "batches"}
         print(
             f"{tree}: pass 1 {best['pass 1'] * 1e3:.2f} ms, own work {best['own work'] * 1e3:.2f}"
-            f" ms ({runs[0]['batches']} batches); discover {best['discover']:.3f} s"
+            f" ms, part writer {best['part writer'] * 1e3:.2f} ms, write hf"
+            f" {best['write hf'] * 1e3:.2f} ms ({runs[0]['batches']} batches); discover"
+            f" {best['discover']:.3f} s"
         )
 
 

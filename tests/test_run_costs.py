@@ -14,7 +14,7 @@ import xxhash
 from curate import engine, pipeline
 from curate.config import load_ruleset
 from curate.io.readers import discover, read_shard
-from curate.io.writers import _read_part
+from curate.io.writers import _read_part, normal_schema
 from curate.report import render_reports
 from tests.conftest import sample_corpus, write_jsonl, write_rules
 
@@ -144,17 +144,20 @@ def test_a_run_with_corpus_rules_spills_and_cleans_up(tmp_path):
 
 
 def _plain_parts(frames: list[tuple[pl.DataFrame, pl.DataFrame]]) -> dict[str, object]:
-    """The part files' definition: one polars concat of every batch's frames."""
-    return {
-        split: pl.concat([f[i] for f in frames], how="diagonal_relaxed").to_arrow()
-        for i, split in enumerate(("train", "rejected"))
-    }
+    """The part files' definition: one polars concat of every batch's frames, in the writers'
+    types (string, list: writers.normal_schema)."""
+    out = {}
+    for i, split in enumerate(("train", "rejected")):
+        table = pl.concat([f[i] for f in frames], how="diagonal_relaxed").to_arrow()
+        out[split] = table.cast(normal_schema(table.schema))
+    return out
 
 
 def _frames(schemas: list[dict]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
     out = []
     for n, extra in enumerate(schemas):
-        kept = pl.DataFrame({"text": [f"kept {n} {i}" for i in range(3)], **extra})
+        text = [f"kept {n} {i}" for i in range(3)]
+        kept = pl.DataFrame({"text": text, "tags": [[t] for t in text], **extra})
         out.append((kept, kept.head(1 if n % 2 else 0)))
     return out
 

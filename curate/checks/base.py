@@ -332,17 +332,25 @@ def _split_lines(
     starts = np.zeros(len(counts), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     chars = line.str.len_chars().to_numpy().astype(np.int64)
-    step = chars + 1  # a line and its newline
-    ends = np.cumsum(step)
-    before = np.repeat(ends[starts - 1] if len(starts) else starts, counts)
-    before[: counts[0] if len(counts) else 0] = 0  # the first document starts at 0
+    # per line: its document's first line, and where it starts in the batch's texts joined
+    # (the lines before it, each with its newline); a line's index and offset in its document
+    # are those minus its first line's. Few temporaries, reused in place: each array above
+    # 128 KiB is fresh memory, page-faulted on first write.
+    first = np.repeat(starts, counts)
+    index = np.arange(len(line), dtype=np.int64)
+    at = np.cumsum(chars)
+    at -= chars
+    at += index
+    wide = len(at) and int(at[-1]) > np.iinfo(np.uint32).max  # (a polars cast raises on it)
+    at -= at[first]
+    index -= first
     frame = pl.DataFrame(
         [
             doc,
-            pl.Series(LN, np.arange(len(line), dtype=np.int64) - np.repeat(starts, counts)).cast(
-                pl.UInt32
-            ),
-            pl.Series(OFF, ends - step - before).cast(pl.UInt32),
+            pl.Series(LN, index).cast(pl.UInt32)
+            if wide
+            else pl.Series(LN, index.astype(np.uint32)),
+            pl.Series(OFF, at).cast(pl.UInt32) if wide else pl.Series(OFF, at.astype(np.uint32)),
             line.alias(LINE),
         ]
     )

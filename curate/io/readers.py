@@ -238,17 +238,20 @@ def _jsonl_shards(path: Path, target: int | None = None) -> list[Shard]:
         return [Shard("jsonl", str(path))]
     shards = []
     start, line = 0, 1
+    # one buffer read into again and again: a fresh block of bytes per shard page-faulted on
+    # every one of its pages (a third of the CPU of cutting a file)
+    buf = bytearray(target)
     with open(path, "rb") as f:
         while start < size:
             f.seek(start)
-            block = f.read(target)
-            if start + len(block) >= size:
+            got = f.readinto(buf)
+            if start + got >= size:
                 shards.append(Shard("jsonl", str(path), start, -1, line))
                 break
             rest = f.readline()  # finish the line the block cut
-            end = start + len(block) + len(rest)
+            end = start + got + len(rest)
             shards.append(Shard("jsonl", str(path), start, end, line))
-            line += block.count(b"\n") + rest.count(b"\n")
+            line += buf.count(b"\n", 0, got) + rest.count(b"\n")
             start = end
     return shards
 

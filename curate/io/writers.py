@@ -47,6 +47,14 @@ def _normalise_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
+def normal_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema with every type normalised (_normalise_type), names and metadata kept."""
+    return pa.schema(
+        [pa.field(f.name, _normalise_type(f.type), f.nullable, f.metadata) for f in schema],
+        metadata=schema.metadata,
+    )
+
+
 def unified_schema(paths: list[str], text_column: str) -> pa.Schema:
     schemas = [s for s in (_part_schema(p) for p in paths) if s is not None]
     if not schemas:
@@ -142,29 +150,29 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
         per_shard = total / num
         names = [f"data-{i:05d}-of-{num:05d}.arrow" for i in range(num)]
         h = xxhash.xxh64(hf_schema.to_string().encode())
-        n, shard, written, writer, sink = 0, 0, 0, None, None
+        # every data file: the schema message, the parts' record batch messages, end of stream
+        header = hf_schema.serialize()
+        n, shard, written, out = 0, 0, 0, None
         try:
-            for path, t in _tables_sized(paths, schema):
+            for path in paths:
                 # the next shard starts once this one has its share of the parts' bytes
-                while writer is not None and written >= per_shard * (shard + 1) and shard < num - 1:
-                    writer.close()
-                    sink.close()
-                    writer = None
+                while out is not None and written >= per_shard * (shard + 1) and shard < num - 1:
+                    _write_all(out, _EOS)
+                    out.close()
+                    out = None
                     shard += 1
-                if writer is None:
-                    sink = pa.OSFile(str(folder / (names[shard] + ".tmp")), "wb")
-                    writer = pa.ipc.new_stream(sink, hf_schema)
-                same = t.schema.remove_metadata() == hf_schema.remove_metadata()
-                writer.write_table(
-                    pa.Table.from_arrays(t.columns, schema=hf_schema) if same else t.cast(hf_schema)
-                )
+                if out is None:
+                    # unbuffered: the parts' bytes are copied below Python, at the file's end
+                    out = open(folder / (names[shard] + ".tmp"), "wb", buffering=0)
+                    _write_all(out, header)
+                n_rows = _append_batches(out, path, schema, hf_schema, len(header))
                 written += os.path.getsize(path)
-                n += t.num_rows
-                h.update(f"{path}:{t.num_rows}\n".encode())
+                n += n_rows
+                h.update(f"{path}:{n_rows}\n".encode())
         finally:
-            if writer is not None:
-                writer.close()
-                sink.close()
+            if out is not None:
+                _write_all(out, _EOS)
+                out.close()
         os.remove(folder / template)
         for name in names:
             tmp = folder / (name + ".tmp")
@@ -183,8 +191,73 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
     return counts
 
 
-def _tables_sized(paths: list[str], schema: pa.Schema):
-    for p in paths:
-        t = _read_part(p)
-        if t.num_rows:
-            yield p, _conform(t, schema)
+# the end-of-stream marker a stream writer closes an Arrow IPC stream with
+_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def _append_batches(
+    out, path: str, schema: pa.Schema, hf_schema: pa.Schema, header_bytes: int
+) -> int:
+    """Append the record batches of the part file at `path` to `out`, an Arrow IPC stream of
+    hf_schema being written (its schema message written), as the stream writer would write
+    `_conform(part, schema)` cast to hf_schema; returns the part's rows.
+
+    A part whose columns and types are already hf_schema's (the part writer writes the
+    normalised types: the usual case) is copied byte for byte, in the kernel: a record batch
+    message holds no schema, only the buffers the writer would write again from the same arrays
+    (~0.4 CPU s of a 200,000-document run: no mapping, cast or copy of every byte through
+    Python). Any other part is converted and serialised as before.
+    tests/io/test_writers.py compares the files with those a stream writer writes."""
+    with pa.memory_map(path) as src:
+        reader = pa.ipc.open_stream(src)
+        same = reader.schema.remove_metadata() == hf_schema.remove_metadata()
+        rows = sum(b.num_rows for b in reader)  # (the batches' headers: no page of data read)
+        if same:
+            src.seek(0)
+            pa.ipc.read_message(src)  # the part's schema message
+            start, end = src.tell(), src.size()
+            src.seek(max(start, end - len(_EOS)))
+            if src.read() == _EOS:
+                end -= len(_EOS)
+    if same:
+        with open(path, "rb") as f:
+            _copy_range(f, out, start, end - start)
+        return rows
+    t = _conform(_read_part(path), schema)
+    if t.schema.remove_metadata() == hf_schema.remove_metadata():
+        t = pa.Table.from_arrays(t.columns, schema=hf_schema)
+    else:
+        t = t.cast(hf_schema)
+    buf = pa.BufferOutputStream()
+    with pa.ipc.new_stream(buf, hf_schema) as writer:
+        writer.write_table(t)
+    _write_all(out, memoryview(buf.getvalue())[header_bytes : -len(_EOS)])
+    return rows
+
+
+def _write_all(out, data) -> None:
+    """Write every byte of data to the unbuffered file out."""
+    view = memoryview(data).cast("B")
+    while len(view):
+        view = view[out.write(view) :]
+
+
+def _copy_range(src, dst, offset: int, count: int) -> None:
+    """count bytes of the file src from offset to the end of the unbuffered file dst, by
+    copy_file_range where the system has it, else read and written in blocks."""
+    try:
+        while count > 0:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), count, offset)
+            if done <= 0:
+                break
+            offset += done
+            count -= done
+    except (AttributeError, OSError):  # no copy_file_range, or not between these files
+        pass
+    src.seek(offset)
+    while count > 0:
+        block = src.read(min(count, 1 << 20))
+        if not block:
+            raise OSError(f"{src.name}: ends before the bytes its batches announce")
+        _write_all(dst, block)
+        count -= len(block)

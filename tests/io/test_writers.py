@@ -57,3 +57,63 @@ def test_hf_output_of_an_empty_split_loads_back(tmp_path):
     dd = datasets.load_from_disk(str(tmp_path / "out"))
     assert len(dd["train"]) == 1 and len(dd["rejected"]) == 0
     assert dd["rejected"].column_names == dd["train"].column_names
+
+
+def _stream_bytes(tables, schema) -> bytes:
+    """What a stream writer writes for these tables (the plain definition of a data file)."""
+    import pyarrow as pa
+
+    buf = pa.BufferOutputStream()
+    with pa.ipc.new_stream(buf, schema) as w:
+        for t in tables:
+            if t.schema.remove_metadata() == schema.remove_metadata():
+                w.write_table(pa.Table.from_arrays(t.columns, schema=schema))
+            else:
+                w.write_table(t.cast(schema))
+    return buf.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("max_bytes", [writers.MAX_SHARD_BYTES, 1])
+def test_hf_data_files_are_what_a_stream_writer_writes(tmp_path, monkeypatch, max_bytes):
+    # parts in the writers' types are copied byte for byte; parts in polars' own types (a part
+    # of an older run, resumed) or without a column are converted: every file must be the bytes
+    # a stream writer writes for the conformed parts
+    import pyarrow as pa
+
+    monkeypatch.setattr(writers, "MAX_SHARD_BYTES", max_bytes)
+    frames = [
+        _frame(["one", "two"], [[], ["a"]], {"n": [1, 2]}),
+        _frame(["é日本", ""], [["b"], []], {"n": [None, 3]}),
+        _frame(["three " * 50], [["a", "c"]]),  # no column n
+        _frame(["four", "five", "six"], [[], [], ["d"]], {"n": [4, 5, 6]}),
+    ]
+    prefixes = []
+    for i, frame in enumerate(frames):
+        prefix = str(tmp_path / f"{i:06d}")
+        if i == 1:  # polars' large types, as a part written before the writers' types
+            engine._write_arrow(prefix + ".train.arrow", frame.to_arrow())
+        else:
+            engine._atomic_write_arrow(prefix + ".train.arrow", frame)
+        engine._atomic_write_arrow(prefix + ".rejected.arrow", None)
+        prefixes.append(prefix)
+    writers.write_output(prefixes, tmp_path / "out", "hf", "text")
+    paths = [p + ".train.arrow" for p in prefixes]
+    schema = writers.unified_schema(paths, "text")
+    folder = tmp_path / "out" / "train"
+    names = [f["filename"] for f in json.loads((folder / "state.json").read_text())["_data_files"]]
+    with pa.memory_map(str(folder / names[0])) as src:
+        hf_schema = pa.ipc.open_stream(src).schema
+    tables = [writers._conform(writers._read_part(p), schema) for p in paths]
+    assert len(names) == (1 if max_bytes > 1 else len(tables))
+    for name in names:  # each file holds the next parts, whole, in order
+        rows = writers._part_rows(str(folder / name))
+        mine = []
+        while rows > 0:
+            mine.append(tables.pop(0))
+            rows -= mine[-1].num_rows
+        assert rows == 0
+        assert (folder / name).read_bytes() == _stream_bytes(mine, hf_schema), name
+    assert tables == []
+    dd = datasets.load_from_disk(str(tmp_path / "out"))
+    assert dd["train"]["text"] == ["one", "two", "é日本", "", "three " * 50, "four", "five", "six"]
+    assert dd["train"]["n"] == [1, 2, None, 3, None, 4, 5, 6]
