@@ -753,10 +753,10 @@ def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
     return whitespace_tokens(text)
 
 
-# _range_tokens narrows its lead bytes to those of white space characters when more than one
-# byte in DENSE_LEADS is a lead from C2 to E3 (text in Cyrillic and other alphabets; English web
-# text has about one in 400)
-DENSE_LEADS = 128
+# _range_tokens narrows its lead bytes to those of white space characters (C2, E1-E3) when more
+# than one 8-byte word in DENSE_WORDS holds a lead byte (C2-FF: text in Cyrillic, CJK and other
+# scripts; English web text has about one lead in 400 bytes)
+DENSE_WORDS = 16
 
 # whitespace_tokens reads a string view array in place when its texts lie in at most this many
 # data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
@@ -812,8 +812,8 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     n = len(b)
     # Three byte arrays of the batch's size, reused from batch to batch: fresh
     # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
-    # They are read below as 8-byte words, so they run to the next whole word past `n`, and
-    # the bytes past `n` are zero (no lead byte, no token start).
+    # The flags are read below as 8-byte words, so they run to the next whole word past `n`,
+    # and the bytes past `n` are zero (no lead byte).
     words = n // 8 + 1
     scratch = _scratch(8 * (words + 1))
     work, flags, space = (a[: 8 * words] for a in scratch)
@@ -826,20 +826,19 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     np.subtract(b, np.uint8(9), out=work[:n])
     np.less(work[:n], 5, out=flags[:n])
     space |= flags
-    # valid UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a
-    # text, so a byte outside the texts that looks like a lead marks none of theirs)
-    np.subtract(b, np.uint8(0xC2), out=work[:n])
-    np.less_equal(work[:n], 0xE3 - 0xC2, out=flags[:n])
-    if np.count_nonzero(flags[:n]) * DENSE_LEADS > n:
-        # Where leads are dense, most are letters of Cyrillic, Greek, Arabic, Hebrew or
-        # accented Latin (C3-DF) or of Indic scripts (E0): only those of the white space
-        # characters are kept, C2 and E1-E3 (four passes over the leads more, where each
-        # position costs several passes' worth of gathers)
-        letters = work.view(np.bool_)[:n]
-        np.subtract(b, np.uint8(0xC3), out=work[:n])
-        np.less_equal(work[:n], 0xE0 - 0xC3, out=letters)
-        np.logical_not(letters, out=letters)
-        flags[:n] &= letters
+    # the lead bytes of multi-byte characters (C2-FF: C0 and C1 are not UTF-8), one pass; valid
+    # UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a text,
+    # so a byte outside the texts that looks like a lead marks none of theirs)
+    np.greater_equal(b, 0xC2, out=flags[:n])
+    if np.count_nonzero(flags.view("<u8")) * DENSE_WORDS > words:
+        # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
+        # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
+        # where each position costs several passes' worth of gathers)
+        np.subtract(b, np.uint8(0xE1), out=work[:n])
+        np.less_equal(work[:n], 2, out=flags[:n])
+        c2 = work.view(np.bool_)[:n]
+        np.equal(b, 0xC2, out=c2)
+        flags[:n] |= c2
     lead = _true_positions(flags)
     if len(lead):
         l0 = b[lead]
@@ -859,31 +858,33 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True
-    # a token starts inside a text where a byte that is not white space follows one that is,
-    # and at the text's first byte when that is not white space (whatever precedes it)
-    # (one pass: white space before, True, greater than none here, False)
-    start = flags
-    np.greater(space[:-1], space[1:], out=start[1:])
-    start[0] = False
-    start[n:] = False
     filled = starts < ends
     first = np.zeros(len(starts), dtype=np.int64)
     first[filled] = ~space[starts[filled]]
-    # the starts before a position: whole 8-byte words summed in a running total, plus the
-    # bytes of the position's own word below it (each byte of `start` is 0 or 1, so a word's
-    # sum of bytes, taken with one multiplication, is its count)
-    # (in the scratch arrays: `work` is free, and so is `space` once the first bytes are read)
-    ones, top = np.uint64(0x0101010101010101), np.uint64(56)
-    per_word = np.multiply(start.view("<u8"), ones, out=work.view("<u8"))
-    np.right_shift(per_word, top, out=per_word)
-    before = scratch[2][: 8 * (words + 1)].view("<i8")
-    before[0] = 0
-    np.cumsum(per_word.view("<i8"), out=before[1:])
+    # A token starts inside a text where a byte that is not white space follows one that is,
+    # and at the text's first byte when that is not white space (whatever precedes it). The
+    # white space flags packed into bits (byte i is bit i % 64 of 64-bit word i // 64): the
+    # starts are two shifts and a mask per 64 bytes, counted a word at a time (where the flags
+    # a byte each cost a pass per step over eight times the memory).
+    packed = np.packbits(space[:n], bitorder="little")
+    # (in the scratch array `work`, free again: it holds at least 8 * (n // 8 + 2) bytes)
+    bits = scratch[0][: 8 * (n // 64 + 2)]
+    bits[: len(packed)] = packed
+    bits[len(packed) :] = 0
+    w = bits.view("<u8")
+    # white space before each byte: the word shifted by one, and the previous word's top bit
+    # (none before the first byte); past `n` no byte is white space, so no start is counted
+    # below a position at most n
+    before = w << np.uint64(1)
+    before[1:] |= w[:-1] >> np.uint64(63)
+    start = np.bitwise_and(before, ~w, out=before)
+    total = np.zeros(len(w) + 1, dtype=np.int64)
+    np.cumsum(np.bitwise_count(start), out=total[1:])
 
     def upto(x: np.ndarray) -> np.ndarray:
-        at, within = x >> 3, (x & 7).astype(np.uint64)
-        below = (np.uint64(1) << (within * np.uint64(8))) - np.uint64(1)
-        return before[at] + ((start.view("<u8")[at] & below) * ones >> top).astype(np.int64)
+        at, within = x >> 6, (x & 63).astype(np.uint64)
+        below = (np.uint64(1) << within) - np.uint64(1)
+        return total[at] + np.bitwise_count(start[at] & below).astype(np.int64)
 
     return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
 

@@ -700,9 +700,9 @@ def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
 def test_whitespace_tokens_with_the_leads_narrowed_or_not_equal_the_regex_count(dense, monkeypatch):
     import curate.checks.truncation as truncation
 
-    # 0: the leads C2-E3 are all looked at; 10**9: narrowed to those of white space wherever
+    # 0: the leads C2-FF are all looked at; 10**9: narrowed to those of white space wherever
     # there is one; Cyrillic, Greek, accented Latin, Devanagari and CJK letters among spaces
-    monkeypatch.setattr(truncation, "DENSE_LEADS", dense)
+    monkeypatch.setattr(truncation, "DENSE_WORDS", dense)
     letters = "жЖяΩéßअ中ー\u00c2\u00e1\u0800\u1000\u1fff\u2100\u300aab"
     texts = pl.Series(random_texts(21, 2000, SPACES + letters * 2, 50), dtype=pl.String)
     mostly_ascii = pl.Series([("word " * 40 + "\u00a0x\u2003y ") * k for k in range(30)])
