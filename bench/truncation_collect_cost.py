@@ -8,7 +8,8 @@ on the rule's class in turn), in one process: the A/B least disturbed by a share
         bench/truncation_collect_cost.py bench/_work/web-20k.jsonl --reps 7 \
         --base /work/wt/base8/curate/checks/truncation.py
 
-Prints, per tree, the median and the minimum over --reps rounds (CPU ms). `--profile` prints
+Prints, per tree, the median and the minimum over --reps rounds (CPU ms), and checks that both
+trees' finish() results are equal. `--profile` prints
 cProfile's top functions of one round of this tree instead.
 """
 
@@ -39,7 +40,7 @@ from curate.io.readers import discover, read_shard  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def one_round(rule, tokens, batches, cost) -> None:
+def one_round(rule, tokens, batches, cost) -> dict:
     agg = None
     for batch in batches:
         text = batch.original
@@ -53,8 +54,9 @@ def one_round(rule, tokens, batches, cost) -> None:
         agg = rule.merge(agg, part)
         cost["merge"] += time.process_time() - t
     t = time.process_time()
-    rule.finish(agg)
+    finished = rule.finish(agg)
     cost["finish"] += time.process_time() - t
+    return finished
 
 
 def main() -> None:
@@ -92,15 +94,20 @@ def main() -> None:
         base = load(args.base, "_base_truncation")
         trees["base"] = (methods(base.TruncatedText), base.whitespace_tokens)
     spent: dict[str, list[collections.Counter]] = {tree: [] for tree in trees}
+    finished = {}
     for rep in range(args.reps + 1):
         for tree, (cls_methods, tokens) in trees.items():
             for k, v in cls_methods.items():
                 setattr(TruncatedText, k, v)
             cost: collections.Counter[str] = collections.Counter()
-            one_round(rule, tokens, batches, cost)
+            finished[tree] = one_round(rule, tokens, batches, cost)
             if rep:  # the first round warms up
                 spent[tree].append(cost)
     print(f"{Path(args.corpus).name} ({len(batches)} batches), CPU ms, median (min) of {args.reps}")
+    if args.base:
+        # the speed work must not change what the corpus pass finds
+        assert finished["this"] == finished["base"], "the trees' finish() results differ"
+        print(f"  finish() results identical: {len(finished['this']['spikes'])} spikes")
     for tree, costs in spent.items():
         keys = costs[0].keys()
         print(
