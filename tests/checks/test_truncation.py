@@ -782,6 +782,7 @@ def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
 
 
 def test_histograms_merge_as_their_plain_definition():
+    import pickle
     import random
 
     from curate.checks.truncation import TruncatedText
@@ -808,6 +809,8 @@ def test_histograms_merge_as_their_plain_definition():
         forward = rule.merge(rule.merge(fast[0], fast[1]), fast[2])
         backward = rule.merge(None, rule.merge(fast[2], rule.merge(fast[1], fast[0])))
         assert as_dicts(forward) == as_dicts(backward) == plain, trial
+        # (aggregates compare by value, and cross processes as pickles)
+        assert forward == backward and forward == pickle.loads(pickle.dumps(forward))
         assert as_dicts(rule.merge(forward, None)) == plain
 
 
