@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 from typing import Any, TypeVar
 
 import numpy as np
@@ -755,10 +753,10 @@ def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
     return whitespace_tokens(text)
 
 
-# _range_tokens narrows its lead bytes to those of white space characters when more than one
-# byte in DENSE_LEADS is a lead from C2 to E3 (text in Cyrillic and other alphabets; English web
-# text has about one in 400)
-DENSE_LEADS = 128
+# _range_tokens narrows its lead bytes to those of white space characters (C2, E1-E3) when more
+# than one 8-byte word in DENSE_WORDS holds a lead byte (C2-FF: text in Cyrillic, CJK and other
+# scripts; English web text has about one lead in 400 bytes)
+DENSE_WORDS = 16
 
 # whitespace_tokens reads a string view array in place when its texts lie in at most this many
 # data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
@@ -814,8 +812,8 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     n = len(b)
     # Three byte arrays of the batch's size, reused from batch to batch: fresh
     # arrays of several MB for each operation cost more in new memory pages than the arithmetic.
-    # They are read below as 8-byte words, so they run to the next whole word past `n`, and
-    # the bytes past `n` are zero (no lead byte, no token start).
+    # The flags are read below as 8-byte words, so they run to the next whole word past `n`,
+    # and the bytes past `n` are zero (no lead byte).
     words = n // 8 + 1
     scratch = _scratch(8 * (words + 1))
     work, flags, space = (a[: 8 * words] for a in scratch)
@@ -828,20 +826,19 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     np.subtract(b, np.uint8(9), out=work[:n])
     np.less(work[:n], 5, out=flags[:n])
     space |= flags
-    # valid UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a
-    # text, so a byte outside the texts that looks like a lead marks none of theirs)
-    np.subtract(b, np.uint8(0xC2), out=work[:n])
-    np.less_equal(work[:n], 0xE3 - 0xC2, out=flags[:n])
-    if np.count_nonzero(flags[:n]) * DENSE_LEADS > n:
-        # Where leads are dense, most are letters of Cyrillic, Greek, Arabic, Hebrew or
-        # accented Latin (C3-DF) or of Indic scripts (E0): only those of the white space
-        # characters are kept, C2 and E1-E3 (four passes over the leads more, where each
-        # position costs several passes' worth of gathers)
-        letters = work.view(np.bool_)[:n]
-        np.subtract(b, np.uint8(0xC3), out=work[:n])
-        np.less_equal(work[:n], 0xE0 - 0xC3, out=letters)
-        np.logical_not(letters, out=letters)
-        flags[:n] &= letters
+    # the lead bytes of multi-byte characters (C2-FF: C0 and C1 are not UTF-8), one pass; valid
+    # UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a text,
+    # so a byte outside the texts that looks like a lead marks none of theirs)
+    np.greater_equal(b, 0xC2, out=flags[:n])
+    if np.count_nonzero(flags.view("<u8")) * DENSE_WORDS > words:
+        # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
+        # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
+        # where each position costs several passes' worth of gathers)
+        np.subtract(b, np.uint8(0xE1), out=work[:n])
+        np.less_equal(work[:n], 2, out=flags[:n])
+        c2 = work.view(np.bool_)[:n]
+        np.equal(b, 0xC2, out=c2)
+        flags[:n] |= c2
     lead = _true_positions(flags)
     if len(lead):
         l0 = b[lead]
@@ -861,31 +858,33 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True
-    # a token starts inside a text where a byte that is not white space follows one that is,
-    # and at the text's first byte when that is not white space (whatever precedes it)
-    # (one pass: white space before, True, greater than none here, False)
-    start = flags
-    np.greater(space[:-1], space[1:], out=start[1:])
-    start[0] = False
-    start[n:] = False
     filled = starts < ends
     first = np.zeros(len(starts), dtype=np.int64)
     first[filled] = ~space[starts[filled]]
-    # the starts before a position: whole 8-byte words summed in a running total, plus the
-    # bytes of the position's own word below it (each byte of `start` is 0 or 1, so a word's
-    # sum of bytes, taken with one multiplication, is its count)
-    # (in the scratch arrays: `work` is free, and so is `space` once the first bytes are read)
-    ones, top = np.uint64(0x0101010101010101), np.uint64(56)
-    per_word = np.multiply(start.view("<u8"), ones, out=work.view("<u8"))
-    np.right_shift(per_word, top, out=per_word)
-    before = scratch[2][: 8 * (words + 1)].view("<i8")
-    before[0] = 0
-    np.cumsum(per_word.view("<i8"), out=before[1:])
+    # A token starts inside a text where a byte that is not white space follows one that is,
+    # and at the text's first byte when that is not white space (whatever precedes it). The
+    # white space flags packed into bits (byte i is bit i % 64 of 64-bit word i // 64): the
+    # starts are two shifts and a mask per 64 bytes, counted a word at a time (where the flags
+    # a byte each cost a pass per step over eight times the memory).
+    packed = np.packbits(space[:n], bitorder="little")
+    # (in the scratch array `work`, free again: it holds at least 8 * (n // 8 + 2) bytes)
+    bits = scratch[0][: 8 * (n // 64 + 2)]
+    bits[: len(packed)] = packed
+    bits[len(packed) :] = 0
+    w = bits.view("<u8")
+    # white space before each byte: the word shifted by one, and the previous word's top bit
+    # (none before the first byte); past `n` no byte is white space, so no start is counted
+    # below a position at most n
+    before = w << np.uint64(1)
+    before[1:] |= w[:-1] >> np.uint64(63)
+    start = np.bitwise_and(before, ~w, out=before)
+    total = np.zeros(len(w) + 1, dtype=np.int64)
+    np.cumsum(np.bitwise_count(start), out=total[1:])
 
     def upto(x: np.ndarray) -> np.ndarray:
-        at, within = x >> 3, (x & 7).astype(np.uint64)
-        below = (np.uint64(1) << (within * np.uint64(8))) - np.uint64(1)
-        return before[at] + ((start.view("<u8")[at] & below) * ones >> top).astype(np.int64)
+        at, within = x >> 6, (x & 63).astype(np.uint64)
+        below = (np.uint64(1) << within) - np.uint64(1)
+        return total[at] + np.bitwise_count(start[at] & below).astype(np.int64)
 
     return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
 
@@ -1356,6 +1355,8 @@ def _strong_tail() -> pl.Expr:
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
 WORDS_KEY = "__words"
+# the aggregate's length histograms (a Histogram)
+LENGTHS_KEY = "lengths"
 WORDS_SEED = 6
 # a word's prefixes of 2 to 12 letters are counted: a cut word's stub is rarely longer
 MAX_PREFIX = 12
@@ -1399,14 +1400,141 @@ def _merge_words(a: dict | None, b: dict | None) -> dict | None:
     return out
 
 
-def _without_words(aggregate: dict) -> dict:
-    return {k: v for k, v in aggregate.items() if k != WORDS_KEY}
-
-
 def _contained(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """Whether a set whose smallest hashes are `small` lies inside one whose are `big`."""
     below = [h for h in small if h <= max(big, default=-1)]
     return bool(below) and set(below) <= set(big)
+
+
+# -- the length histograms of the spike test (collect, merge, finish) ------------------------------
+# the units, in the order _lengths gives them; a length is kept as a key: its unit's index times
+# 2**UNIT_SHIFT plus the length (one histogram for the three: each numpy call of a merge costs
+# microseconds whatever its size, and a merge makes about thirty)
+UNITS = ("chars", "bytes", "tokens")
+UNIT_SHIFT = 40
+
+
+@dataclass(frozen=True, eq=False)
+class Histogram:
+    """The length histograms: the keys `n` (unit and length, ascending, distinct), the documents
+    of each `c`, how many distinct text hashes each keeps `k` (its HASHES smallest), and those
+    hashes `h`, key after key, each key's ascending. In numpy arrays: a Python object per
+    length costs more than the rest of the corpus pass (building them from polars' lists,
+    merging them one length at a time)."""
+
+    n: np.ndarray  # int64
+    c: np.ndarray  # int64
+    k: np.ndarray  # int64
+    h: np.ndarray  # uint64
+
+    def __eq__(self, other: object) -> bool:
+        # (equal aggregates compare equal, as the dicts of Python numbers they replace did)
+        return isinstance(other, Histogram) and all(
+            x.dtype == y.dtype and np.array_equal(x, y)
+            for x, y in zip(self.arrays(), other.arrays(), strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return self.n, self.c, self.k, self.h
+
+
+def _starts(n: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of `n` starts."""
+    if len(n) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.empty(len(n), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(n[1:], n[:-1], out=first[1:])
+    return np.flatnonzero(first)
+
+
+def _runs(starts: np.ndarray, size: int) -> np.ndarray:
+    """The lengths of the runs starting at `starts` in an array of `size`."""
+    return np.diff(np.append(starts, size))
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """Per element of consecutive groups of `counts` elements, its position in its group."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _histogram(keys: np.ndarray, hashes: np.ndarray, drop: np.ndarray, k: int) -> Histogram:
+    """The Histogram of the documents' `keys`, one row per unit (`hashes` their texts', one per
+    document; `drop` the keys left out): the documents sorted by hash once, then the keys by a
+    stable sort, where sorting the pairs by key and hash (np.lexsort) sorts each hash three
+    times."""
+    by_hash = np.argsort(hashes, kind="stable")
+    keep = ~drop[:, by_hash].ravel()
+    n = keys[:, by_hash].ravel()[keep]
+    h = np.tile(hashes[by_hash], len(keys))[keep]
+    order = np.argsort(n, kind="stable")
+    n, h = n[order], h[order]
+    starts = _starts(n)
+    lengths, c = n[starts], _runs(starts, len(n))
+    # the distinct hashes of each key, the k smallest
+    if len(n):
+        new = np.empty(len(n), dtype=np.bool_)
+        new[0] = True
+        np.not_equal(n[1:], n[:-1], out=new[1:])
+        new[1:] |= h[1:] != h[:-1]
+        n, h = n[new], h[new]
+    distinct = _runs(_starts(n), len(n))
+    kept = np.minimum(distinct, k)
+    h = h[_within(distinct) < k]
+    return Histogram(lengths, c, kept, h)
+
+
+HASH_PAD = np.uint64(2**64 - 1)
+
+
+def _merge_hashes(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` smallest distinct hashes of both sets of keys, key by key (`a` and `b` each the
+    counts and hashes of the same keys, as in a Histogram): each key's hashes of both in a row
+    of 2k, padded with HASH_PAD, the rows sorted apart (a sort of 2k values per key, where
+    sorting the pairs by key and hash, np.lexsort, sorts all of them by hash). A real hash
+    equal to HASH_PAD counts once where either set holds it. Returns the counts and hashes."""
+    rows = len(a[0])
+    grid = np.full((rows, 2 * k), HASH_PAD, dtype=np.uint64)
+    padded = np.zeros(rows, dtype=np.bool_)
+    for column, (counts, h) in ((0, a), (k, b)):
+        row = np.repeat(np.arange(rows), counts)
+        grid[row, column + _within(counts)] = h
+        padded[row[h == HASH_PAD]] = True
+    grid.sort(axis=1)
+    new = np.ones(grid.shape, dtype=np.bool_)
+    np.not_equal(grid[:, 1:], grid[:, :-1], out=new[:, 1:])
+    new &= (grid != HASH_PAD) | padded[:, None]
+    keep = new & (np.cumsum(new, axis=1) <= k)
+    return keep.sum(axis=1), grid[keep]
+
+
+def _merge_histograms(a: Histogram, b: Histogram, k: int) -> Histogram:
+    """The Histogram of both: the counts of a key both hold are added, its hashes are the `k`
+    smallest of both; the other keys' are copied. Sorting work in proportion to the keys both
+    hold (the rest is copies and one sort of the keys)."""
+    both, ia, ib = np.intersect1d(a.n, b.n, assume_unique=True, return_indices=True)
+    only_a = np.ones(len(a.n), dtype=np.bool_)
+    only_a[ia] = False
+    only_b = np.ones(len(b.n), dtype=np.bool_)
+    only_b[ib] = False
+    pairs_a, pairs_b = np.repeat(only_a, a.k), np.repeat(only_b, b.k)
+    kept, h = _merge_hashes((a.k[ia], a.h[~pairs_a]), (b.k[ib], b.h[~pairs_b]), k)
+    # the keys of a alone, of b alone, of both (each run ascending), then in order
+    n = np.concatenate([a.n[only_a], b.n[only_b], both])
+    c = np.concatenate([a.c[only_a], b.c[only_b], a.c[ia] + b.c[ib]])
+    kept = np.concatenate([a.k[only_a], b.k[only_b], kept])
+    h = np.concatenate([a.h[pairs_a], b.h[pairs_b], h])
+    order = np.argsort(n, kind="stable")
+    # each key's hashes where they lie in h, moved with it
+    start = (np.cumsum(kept) - kept)[order]
+    kept = kept[order]
+    at = np.repeat(start, kept) + _within(kept)
+    return Histogram(n[order], c[order], kept, h[at])
 
 
 @register
@@ -2264,29 +2392,21 @@ class TruncatedText(Rule):
         }
 
     # -- corpus pass: spikes in the length histogram -----------------------------------------------
-    # collect: per unit, length -> (documents, up to 8 smallest text hashes). The hashes tell a
-    # cap (many different texts of one length) from a pile of duplicates (one text many times).
+    # collect: per unit, a Histogram: length -> (documents, up to 8 smallest text hashes). The
+    # hashes tell a cap (many different texts of one length) from a pile of duplicates (one text
+    # many times).
     HASHES = 8
 
-    def collect(self, batch: Batch) -> dict[str, dict[int, tuple[int, tuple[int, ...]]]]:
+    def collect(self, batch: Batch) -> dict[str, Any]:
         original = batch.original
         text = original.fill_null("") if original.null_count() else original
         lengths = self._lengths(text)
-        # the three units in one frame and one group_by (one lazy query), read out by column (a
-        # row at a time costs a Python tuple per length)
-        grouped = (
-            pl.DataFrame({**lengths, "h": text.hash(seed=0)})
-            .lazy()
-            .unpivot(index="h", variable_name="unit", value_name="n")
-            .filter(pl.col("n") >= self.params.min_spike_length)
-            .group_by("unit", "n")
-            .agg(pl.len().alias("c"), pl.col("h").unique().sort().head(self.HASHES))
-            .collect(**COLLECT)
-        )
-        out: dict[str, dict[int, tuple[int, tuple[int, ...]]]] = {unit: {} for unit in lengths}
-        columns = (grouped.get_column(k).to_list() for k in grouped.columns)
-        for unit, n, c, h in zip(*columns, strict=True):
-            out[unit][n] = (c, tuple(h))
+        keys = np.stack([lengths[unit].to_numpy() for unit in UNITS])
+        low = keys < self.params.min_spike_length
+        keys += (np.arange(len(UNITS), dtype=np.int64) << UNIT_SHIFT)[:, None]
+        out: dict[str, Any] = {
+            LENGTHS_KEY: _histogram(keys, text.hash(seed=0).to_numpy(), low, self.HASHES)
+        }
         if self.params.corpus_dictionary:
             out[WORDS_KEY] = _collect_words(text)
         return out
@@ -2294,21 +2414,10 @@ class TruncatedText(Rule):
     def merge(self, a: Any, b: Any) -> Any:
         if a is None or b is None:
             return b if a is None else a
+        out = {LENGTHS_KEY: _merge_histograms(a[LENGTHS_KEY], b[LENGTHS_KEY], self.HASHES)}
         words = _merge_words(a.get(WORDS_KEY), b.get(WORDS_KEY))
-        a, b = _without_words(a), _without_words(b)
-        out = {unit: dict(hist) for unit, hist in a.items()}
         if words is not None:
             out[WORDS_KEY] = words
-        for unit, hist in b.items():
-            mine = out.setdefault(unit, {})
-            # the lengths both hold are added up; the others are copied as they are, in one
-            # update (a Python step per length costs more than the rest of the corpus pass)
-            both = {}
-            for n in hist.keys() & mine.keys():
-                (c0, h0), (c, h) = mine[n], hist[n]
-                both[n] = (c0 + c, tuple(sorted({*h0, *h})[: self.HASHES]))
-            mine.update(hist)
-            mine.update(both)
         return out
 
     def finish(self, aggregate: Any) -> dict[str, Any]:
@@ -2318,34 +2427,46 @@ class TruncatedText(Rule):
         p = self.params
         found = []
         words = (aggregate or {}).get(WORDS_KEY)
-        for unit, hist in sorted(_without_words(aggregate or {}).items()):
-            # the lengths in order and the running total of their counts: the documents within
-            # a window are a difference of two totals, its lengths found by bisection (a step
-            # per length of the window costs thousands of steps per long length)
-            lengths = sorted(hist)
-            total = [0, *accumulate(hist[m][0] for m in lengths)]
-            for n in lengths:
-                c, h = hist[n]
-                if c < p.min_spike_documents or len(h) < min(self.HASHES, c):
-                    continue
-                window, near = max(10, n // 20), max(10, n // 100)
-                lo, hi = bisect_left(lengths, n - window), bisect_right(lengths, n + window)
-                # (the counts around n: those of the window but n's own)
-                expected = (total[hi] - total[lo] - c) / (2 * window)
-                lo, hi = bisect_left(lengths, n - near), bisect_right(lengths, n + near)
-                highest = all(
-                    hist[m][0] < c or (hist[m][0] == c and m > n) for m in lengths[lo:hi] if m != n
-                )
-                if c >= p.spike_factor * expected and highest:
-                    found.append(
-                        {
-                            "unit": unit,
-                            "length": n,
-                            "documents": c,
-                            "around": round(expected, 3),
-                            "hashes": h,
-                        }
-                    )
+        empty = np.zeros((len(UNITS), 0), dtype=np.int64)
+        hist = (aggregate or {}).get(LENGTHS_KEY) or _histogram(
+            empty, np.zeros(0, dtype=np.uint64), empty == 0, self.HASHES
+        )
+        # the documents within a window are a difference of two running totals of the counts,
+        # its lengths found by bisection, for all lengths at once; the few spikes left are
+        # checked against the lengths near them one by one (the units' keys lie 2**UNIT_SHIFT
+        # apart: no window reaches another unit)
+        n, c = hist.n, hist.c
+        kept = hist.k
+        offset = np.cumsum(kept) - kept
+        at = np.flatnonzero((c >= p.min_spike_documents) & (kept >= np.minimum(self.HASHES, c)))
+        total = np.zeros(len(n) + 1, dtype=np.int64)
+        np.cumsum(c, out=total[1:])
+        key, count = n[at], c[at]
+        length = key & ((1 << UNIT_SHIFT) - 1)
+        window = np.maximum(10, length // 20)
+        lo = np.searchsorted(n, key - window, "left")
+        hi = np.searchsorted(n, key + window, "right")
+        # (the counts around n: those of the window but n's own)
+        expected = (total[hi] - total[lo] - count) / (2 * window)
+        tall = count >= p.spike_factor * expected
+        near = np.maximum(10, length // 100)
+        lo = np.searchsorted(n, key - near, "left")
+        hi = np.searchsorted(n, key + near, "right")
+        for i in np.flatnonzero(tall).tolist():
+            m, cm = n[lo[i] : hi[i]], c[lo[i] : hi[i]]
+            km, cn = key[i], count[i]
+            if not ((cm < cn) | ((cm == cn) & (m > km)) | (m == km)).all():
+                continue
+            first = offset[at[i]]
+            found.append(
+                {
+                    "unit": UNITS[km >> UNIT_SHIFT],
+                    "length": int(length[i]),
+                    "documents": int(cn),
+                    "around": round(float(expected[i]), 3),
+                    "hashes": tuple(hist.h[first : first + kept[at[i]]].tolist()),
+                }
+            )
         # The documents of a cap pile up in the other units too when they are alike (ASCII text
         # has as many bytes as characters). A spike whose documents all belong to a larger one is
         # the same spike: its smallest hashes below the larger spike's largest kept hash are all

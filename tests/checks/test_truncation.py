@@ -453,6 +453,60 @@ def test_corpus_aggregates_merge_in_any_order():
     assert whole["spikes"][0]["length"] == 1500
 
 
+def as_dicts(aggregate: dict) -> dict:
+    """An aggregate's Histogram as its plain definition: per unit, length -> (documents, tuple
+    of its smallest hashes)."""
+    from curate.checks.truncation import LENGTHS_KEY, UNIT_SHIFT, UNITS
+
+    hist = aggregate[LENGTHS_KEY]
+    keys, counts, kept = hist.n.tolist(), hist.c.tolist(), hist.k.tolist()
+    assert keys == sorted(set(keys)) and len(counts) == len(kept) == len(keys)
+    assert sum(kept) == len(hist.h) and all(k > 0 for k in kept)
+    out: dict[str, dict] = {unit: {} for unit in UNITS}
+    at = 0
+    for key, c, k in zip(keys, counts, kept, strict=True):
+        hashes = hist.h[at : at + k].tolist()
+        at += k
+        assert hashes == sorted(set(hashes))
+        out[UNITS[key >> UNIT_SHIFT]][key & ((1 << UNIT_SHIFT) - 1)] = (c, tuple(hashes))
+    return out
+
+
+def from_dicts(aggregate: dict) -> dict:
+    """as_dicts' inverse."""
+    import numpy as np
+
+    from curate.checks.truncation import LENGTHS_KEY, UNIT_SHIFT, UNITS, Histogram
+
+    hist = {
+        (UNITS.index(u) << UNIT_SHIFT) + n: v for u, h in aggregate.items() for n, v in h.items()
+    }
+    keys = sorted(hist)
+    return {
+        LENGTHS_KEY: Histogram(
+            np.array(keys, dtype=np.int64),
+            np.array([hist[n][0] for n in keys], dtype=np.int64),
+            np.array([len(hist[n][1]) for n in keys], dtype=np.int64),
+            np.array([h for n in keys for h in sorted(hist[n][1])], dtype=np.uint64),
+        )
+    }
+
+
+def plain_merge(a: dict, b: dict, k: int) -> dict:
+    """merge's plain definition on as_dicts' form: the counts of a length both hold are added,
+    its hashes are the `k` smallest of both, the other lengths are copied."""
+    out = {unit: dict(hist) for unit, hist in a.items()}
+    for unit, hist in b.items():
+        mine = out.setdefault(unit, {})
+        for n, (c, h) in hist.items():
+            if n in mine:
+                c0, h0 = mine[n]
+                mine[n] = (c0 + c, tuple(sorted(set(h0) | set(h))[:k]))
+            else:
+                mine[n] = (c, h)
+    return out
+
+
 def plain_spikes(rule, aggregate: dict) -> list[dict]:
     """finish's spikes as first written: each length's window walked length by length."""
     from curate.checks.truncation import _contained
@@ -501,7 +555,7 @@ def test_spikes_found_with_running_totals_equal_the_window_walked():
                 start = rng.randint(0, 50)
                 hist[n] = (c, tuple(range(start, start + min(c, rng.choice([1, 8])))))
             aggregate[unit] = hist
-        spikes = rule.finish(aggregate)["spikes"]
+        spikes = rule.finish(from_dicts(aggregate))["spikes"]
         assert spikes == plain_spikes(rule, aggregate), trial
         total += len(spikes)
     assert total > 50
@@ -646,9 +700,9 @@ def test_whitespace_tokens_at_every_alignment_equal_the_regex_count():
 def test_whitespace_tokens_with_the_leads_narrowed_or_not_equal_the_regex_count(dense, monkeypatch):
     import curate.checks.truncation as truncation
 
-    # 0: the leads C2-E3 are all looked at; 10**9: narrowed to those of white space wherever
+    # 0: the leads C2-FF are all looked at; 10**9: narrowed to those of white space wherever
     # there is one; Cyrillic, Greek, accented Latin, Devanagari and CJK letters among spaces
-    monkeypatch.setattr(truncation, "DENSE_LEADS", dense)
+    monkeypatch.setattr(truncation, "DENSE_WORDS", dense)
     letters = "жЖяΩéßअ中ー\u00c2\u00e1\u0800\u1000\u1fff\u2100\u300aab"
     texts = pl.Series(random_texts(21, 2000, SPACES + letters * 2, 50), dtype=pl.String)
     mostly_ascii = pl.Series([("word " * 40 + "\u00a0x\u2003y ") * k for k in range(30)])
@@ -701,6 +755,8 @@ def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
 
     texts = ["word " * (k % 140) + "x" * (k % 7) for k in range(600)] + [None, ""]
     texts += ["dup " * 30] * 5
+    # more distinct texts of one length than the hashes kept
+    texts += [f"{i:03d} " + "same " * 40 for i in range(20)]
     batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
     rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
     text = batch.text.fill_null("")
@@ -715,22 +771,47 @@ def test_the_corpus_aggregate_equals_each_unit_grouped_apart():
         )
         plain[unit] = {n: (c, tuple(h)) for n, c, h in grouped.iter_rows()}
     got = rule.collect(batch)
-    assert got == plain
-    assert list(got) == ["chars", "bytes", "tokens"] and all(got.values())
+    assert as_dicts(got) == plain
+    assert list(plain) == ["chars", "bytes", "tokens"] and all(plain.values())
     # merged with another batch's: the counts of a length both hold are added, its hashes are
-    # the smallest of both, the other lengths are copied (in the order a loop adds them)
+    # the smallest of both, the other lengths are copied
     other = rule.collect(Batch.from_texts(pl.Series(texts[::3] + ["more " * 150])))
-    merged = {unit: dict(hist) for unit, hist in got.items()}
-    for unit, hist in other.items():
-        for n, (c, h) in hist.items():
-            if n in merged[unit]:
-                c0, h0 = merged[unit][n]
-                merged[unit][n] = (c0 + c, tuple(sorted(set(h0) | set(h))[: TruncatedText.HASHES]))
-            else:
-                merged[unit][n] = (c, h)
-    result = rule.merge(got, other)
-    assert result == merged
-    assert [list(h) for h in result.values()] == [list(h) for h in merged.values()]
+    merged = plain_merge(as_dicts(got), as_dicts(other), TruncatedText.HASHES)
+    assert as_dicts(rule.merge(got, other)) == merged
+    assert as_dicts(rule.merge(other, got)) == merged
+
+
+def test_histograms_merge_as_their_plain_definition():
+    import pickle
+    import random
+
+    from curate.checks.truncation import TruncatedText
+
+    rule = load_ruleset({"name": "t", "rules": [{"rule": RULE, "action": "flag"}]}).build()[0]
+    k = TruncatedText.HASHES
+    rng = random.Random(13)
+
+    def histogram() -> dict:
+        hist = {}
+        for _ in range(rng.choice([0, 1, 5, 40, 200])):
+            n = rng.randint(100, rng.choice([110, 300, 5000]))
+            c = rng.randint(1, 30)
+            # hashes from a small range (shared between histograms) or all 64 bits
+            top = rng.choice([20, 2**64 - 1])
+            hashes = {rng.choice([0, top, rng.randint(0, top)]) for _ in range(min(c, k))}
+            hist[n] = (c, tuple(sorted(hashes)))
+        return hist
+
+    for trial in range(80):
+        parts = [{u: histogram() for u in ("chars", "bytes", "tokens")} for _ in range(3)]
+        fast = [from_dicts(p) for p in parts]
+        plain = plain_merge(plain_merge(parts[0], parts[1], k), parts[2], k)
+        forward = rule.merge(rule.merge(fast[0], fast[1]), fast[2])
+        backward = rule.merge(None, rule.merge(fast[2], rule.merge(fast[1], fast[0])))
+        assert as_dicts(forward) == as_dicts(backward) == plain, trial
+        # (aggregates compare by value, and cross processes as pickles)
+        assert forward == backward and forward == pickle.loads(pickle.dumps(forward))
+        assert as_dicts(rule.merge(forward, None)) == plain
 
 
 def test_word_thresholds_equal_the_word_count():
