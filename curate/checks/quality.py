@@ -88,8 +88,8 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # before leaves many unreferenced)
     distinct, inverse, _ = _referenced(batch)
     line = pl.col(LINE)
-    # the lines without trailing whitespace, as a column shared with unterminated-lines (an
-    # expression used several times in a select is evaluated each time)
+    # the tests on the lines without trailing whitespace, answered from their bytes (the same
+    # lines unterminated-lines judges)
     ends = _line_end_tests(_line_ends(batch), _line_end_bytes(batch))
     tests = pl.DataFrame([distinct.alias(LINE)]).select(
         line.str.len_chars().alias("_chars"),
@@ -284,8 +284,10 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
     return out
 
 
-# bytes of closing characters skipped from the end of a string before the pattern answers
+# closing characters read back from the end of a string before the pattern answers
 _CLOSING_ROUNDS = 4
+# leading whitespace characters read forward from the start of a line before the pattern answers
+_LEADING_ROUNDS = 4
 
 
 @functools.cache
@@ -370,7 +372,7 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
         # nor a bullet, which are all in the Basic Multilingual Plane
         space, bullet_char = _char_class(r"\s"), _char_class(_BULLET_CLASS)
         at, pos = rows, start[rows]
-        for _ in range(_CLOSING_ROUNDS + 1):
+        for _ in range(_LEADING_ROUNDS + 1):
             cp, width = _char_at(data, pos)
             known = cp >= 0
             blank = np.zeros(len(at), dtype=bool)
@@ -461,7 +463,7 @@ def _bmp_chars() -> pl.Series:
 def _char_class(pattern: str) -> np.ndarray:
     """Per code point of the Basic Multilingual Plane: is that one character a match of
     `pattern` (a character class or an alternation of them), from the pattern itself; built
-    once per process (a few milliseconds)."""
+    once per process (~25 CPU ms for the first, with the characters, a few ms each after)."""
     return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
 
 
@@ -908,7 +910,7 @@ def _quality_score_fast(columns: dict[str, pl.Series]) -> pl.Series:
     by polars cost a query planned over some 60 when/then branches, 1.1 ms even for one
     document. The score from the components is `quality_score`'s own query (its mean sums the
     components in an order of polars' own). A column holding NaN (not a null; the statistics
-    hold none) is left to `quality_score` (tests/checks/test_quality.py checks both agree)."""
+    hold none) is left to `quality_score` (tests/checks/test_quality_fast.py checks both agree)."""
     comps = []
     for name, ramps in COMPONENTS.items():
         signal = columns[name]

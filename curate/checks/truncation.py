@@ -16,8 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
-from curate.checks.base import on_rows as _on_rows_query
+from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param, string_bytes
 from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
@@ -676,9 +675,6 @@ def _unbalanced(line: pl.Expr, chars: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
-# _last_prose counts the brackets and quotes of the last prose lines in numpy (_unbalanced_counted;
-# False: _unbalanced's expressions, the plain definition)
-NUMPY_BRACKETS = True
 # the characters _bracket_chars takes out, by index: the openers, the closers, the quotes
 _COUNTED = [o for o, _ in BRACKETS] + [c for _, c in BRACKETS] + list(QUOTES)
 
@@ -918,7 +914,7 @@ def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return have
 
 
-def on_rows(
+def _on_some_rows(
     frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], fill: Any
 ) -> list[pl.Series]:
     """base.on_rows for boolean `exprs` and `fill`, without its query where no row holds
@@ -928,11 +924,11 @@ def on_rows(
         return [
             pl.Series(f"_{i}", np.full(rows.len(), fill), pl.Boolean) for i in range(len(exprs))
         ]
-    return _on_rows_query(frame, rows, exprs, fill)
+    return on_rows(frame, rows, exprs, fill)
 
 
-# on_rows and the rule's other steps skip the queries whose rows are none (False: every query
-# runs, on no rows where there are none; the plain definition, tests/checks/test_truncation.py)
+# _on_some_rows and the rule's other steps skip the queries whose rows are none (False: every
+# query runs, on no rows where there are none; the plain definition, test_truncation_fast.py)
 SKIP_EMPTY = True
 
 
@@ -1074,7 +1070,7 @@ def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
     again = ~frame.get_column("term")
     if not again.any():
         return frame
-    (whole,) = on_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
+    (whole,) = _on_some_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
     # (the columns put together directly: `with_columns` is a query of its own)
     return pl.DataFrame([c | whole if c.name == "term" else c for c in frame.iter_columns()])
 
@@ -1275,7 +1271,7 @@ def clear_exprs() -> None:
 
 
 # evaluate's verdicts and signals in numpy from the per-document columns (False: in polars
-# expressions, the plain definition; tests/checks/test_truncation.py compares them)
+# expressions, the plain definition; tests/checks/test_truncation_fast.py compares them)
 FAST_VERDICTS = True
 
 
@@ -1810,7 +1806,7 @@ class TruncatedText(Rule):
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
         after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
-        (after_word,) = on_rows(ends, ends.get_column("bare"), [after], False)
+        (after_word,) = _on_some_rows(ends, ends.get_column("bare"), [after], False)
         prose = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end, ends)
         if p.corpus_dictionary:
@@ -2113,16 +2109,8 @@ class TruncatedText(Rule):
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
-        (tail_strong,) = on_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
-        if NUMPY_BRACKETS:
-            unbalanced = _unbalanced_counted(
-                per_doc.get_column("last"), per_doc.get_column("_chars")
-            )
-        else:
-            has = per_doc.get_column("_chars").list.len() > 0
-            (unbalanced,) = on_rows(
-                per_doc, has, [_unbalanced(pl.col("last"), pl.col("_chars"))], False
-            )
+        (tail_strong,) = _on_some_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
+        unbalanced = _unbalanced_counted(per_doc.get_column("last"), per_doc.get_column("_chars"))
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
         ids = batch.docs.get_column(DOC)
@@ -2257,7 +2245,7 @@ class TruncatedText(Rule):
         again = (long | ~below) & ~term & ~never
         if not again.any():
             return lines
-        (whole,) = on_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
+        (whole,) = _on_some_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
         return lines.with_columns(term | whole)
 
     def _mid_word(

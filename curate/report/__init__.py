@@ -23,11 +23,8 @@ def render_reports(report: dict[str, Any]) -> dict[str, str]:
 
 
 def write_reports(report: dict[str, Any], report_dir: Path) -> None:
-    save_reports(render_reports(report), report_dir)
-
-
-def save_reports(texts: dict[str, str], report_dir: Path) -> None:
-    """Write render_reports' texts into report_dir."""
+    """Render the report and write its files into report_dir."""
+    texts = render_reports(report)
     report_dir.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         _write(report_dir / name, text)

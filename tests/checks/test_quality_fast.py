@@ -139,7 +139,8 @@ def test_c4_line_ends_fast_is_plain(texts):
     assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
 
 
-_LINE_CHARS = list('ab .!?\'")"…。।؟»”x\u00e9-*•·–\t\u00a0\u3000') + [
+# (non-BMP characters: a leading one is neither space nor bullet, a final one goes to the pattern)
+_LINE_CHARS = list('ab .!?\'")"…。।؟»”x\u00e9-*•·–\t\u00a0\u3000😀\U00011047') + [
     "...",
     "x" * 28,
     "é" * 9,

@@ -117,3 +117,37 @@ def test_hf_data_files_are_what_a_stream_writer_writes(tmp_path, monkeypatch, ma
     dd = datasets.load_from_disk(str(tmp_path / "out"))
     assert dd["train"]["text"] == ["one", "two", "é日本", "", "three " * 50, "four", "five", "six"]
     assert dd["train"]["n"] == [1, 2, None, 3, None, 4, 5, 6]
+
+
+@pytest.mark.parametrize("how", ["missing", "refused", "partial"])
+def test_hf_data_files_are_the_same_without_copy_file_range(tmp_path, monkeypatch, how):
+    # copy_file_range is Linux-only and fails between file systems (EXDEV): the parts' bytes are
+    # then read and written by Python, from where the kernel stopped, to the same files
+    import errno
+    import os
+
+    frames = [
+        (_frame(["one", "two"], [[], ["a"]], {"n": [1, 2]}), None),
+        (_frame(["é日本 " * 3000, ""], [["b"], []], {"n": [None, 3]}), None),
+    ]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    writers.write_output(_parts(tmp_path / "a", frames), tmp_path / "kernel", "hf", "text")
+    real = os.copy_file_range
+    if how == "missing":
+        monkeypatch.delattr(os, "copy_file_range")
+    else:
+        calls = []
+
+        def copy(src, dst, count, offset):
+            calls.append(offset)
+            if how == "partial" and len(calls) == 1:  # some bytes, then a refusal
+                return real(src, dst, min(count, 1000), offset)
+            raise OSError(errno.EXDEV, "cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", copy)
+    writers.write_output(_parts(tmp_path / "b", frames), tmp_path / "python", "hf", "text")
+    data = sorted((tmp_path / "kernel" / "train").glob("*.arrow"))
+    assert data
+    for path in data:
+        assert (tmp_path / "python" / "train" / path.name).read_bytes() == path.read_bytes()
