@@ -409,7 +409,7 @@ def hf_types(table):
 def _write_arrow(path: str, table) -> None:
     import pyarrow as pa
 
-    # polars writes large_string/large_list; datasets and most readers handle those fine
+    # (the parts arrive in hf_types' types; the spill keeps polars' large_string/large_list)
     with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
 
