@@ -942,35 +942,35 @@ class BoilerplateLines(Rule):
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         sampled = _first_by_count(n, SAMPLE_TEXTS)[key_of_text]
-        texts = (
-            pl.DataFrame(
-                [
-                    pl.Series("h", hashes[key_of_text[sampled]], dtype=pl.UInt64),
-                    texts.filter(pl.Series(sampled, dtype=pl.Boolean)),
-                ]
-            )
-            .group_by("h")
-            .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
+        best = _min_texts(
+            hashes[key_of_text[sampled]].tolist(),
+            texts.filter(pl.Series(sampled, dtype=pl.Boolean)).to_list(),
+        )
+        texts = _texts_frame(
+            list(best), [t if t is None else t[:SAMPLE_CHARS] for t in best.values()]
         )
         return {"documents": batch.n, "counts": counts, "texts": texts}
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None or b is None:
             return a if b is None else b
-        counts = pl.concat([a["counts"], b["counts"]]).group_by("h").agg(pl.col("n").sum())
-        if counts.height > self.params.max_tracked_lines:
+        # in numpy (the frames are small, a few polars queries cost more than their work):
+        # bench/results/boilerplate.md; the plain definition (group-by, sort, join) is kept in
+        # tests/checks/test_boilerplate_collect.py
+        h, n = _summed(
+            [a["counts"].get_column("h"), b["counts"].get_column("h")],
+            [a["counts"].get_column("n"), b["counts"].get_column("n")],
+        )
+        if len(h) > self.params.max_tracked_lines:
             # bounded memory: keep the most frequent hashes (a line recurring across the corpus is
             # frequent in the shards too); ties broken by hash, so every engine agrees
-            counts = counts.sort(["n", "h"], descending=[True, False]).head(
-                self.params.max_tracked_lines
-            )
-        texts = pl.concat([a["texts"], b["texts"]]).group_by("h").agg(pl.col("t").min())
-        texts = (
-            texts.join(counts, on="h", how="inner")
-            .sort(["n", "h"], descending=[True, False])
-            .head(SAMPLE_TEXTS)
-            .select("h", "t")
+            keep = np.lexsort((h, -n.astype(np.int64)))[: self.params.max_tracked_lines]
+            keep.sort()
+            h, n = h[keep], n[keep]
+        counts = pl.DataFrame(
+            {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
         )
+        texts = _top_texts(a["texts"], b["texts"], h, n)
         return {"documents": a["documents"] + b["documents"], "counts": counts, "texts": texts}
 
     def finish(self, aggregate: Any) -> dict[str, Any] | None:
@@ -1373,6 +1373,57 @@ def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarra
     pairs = pl.Series(pairs, dtype=pl.UInt64).unique().to_numpy()
     docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
     return np.where(lines > 1, docs, lines)
+
+
+def _min_texts(hashes: list[int], texts: list[str | None]) -> dict[int, str | None]:
+    """Per distinct hash of `hashes` (one per text of `texts`), its smallest text (nulls left
+    out): a group-by's `pl.col("t").min()`, in Python over the few sampled texts (a polars query
+    costs more). Python orders strings by code points, polars by UTF-8 bytes: the same order."""
+    best: dict[int, str | None] = {}
+    for h, t in zip(hashes, texts, strict=True):
+        if h not in best:
+            best[h] = t
+        elif t is not None:
+            old = best[h]
+            if old is None or t < old:
+                best[h] = t
+    return best
+
+
+def _texts_frame(hashes: list[int], texts: list[str | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"h": pl.Series(hashes, dtype=pl.UInt64), "t": pl.Series(texts, dtype=pl.String)}
+    )
+
+
+def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct hashes in ascending order, each one's summed count): the group-by
+    `agg(pl.col("n").sum())` of the frames' rows, by one sort (UInt32 sums, as polars)."""
+    h = np.concatenate([s.to_numpy() for s in hashes]).astype(np.uint64, copy=False)
+    n = np.concatenate([s.to_numpy() for s in counts]).astype(np.uint32, copy=False)
+    if not len(h):
+        return h, n
+    order = np.argsort(h)
+    h = h[order]
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    return h[starts], np.add.reduceat(n[order], starts, dtype=np.uint32)
+
+
+def _top_texts(a: pl.DataFrame, b: pl.DataFrame, h: np.ndarray, n: np.ndarray) -> pl.DataFrame:
+    """The smallest text per hash of the frames `a` and `b` (columns h, t), for the hashes among
+    `h` (ascending; `n` their counts), the first SAMPLE_TEXTS by (count down, hash up): a
+    group-by, an inner join with the counts, a sort and a head, in Python over a few hundred
+    rows."""
+    best = _min_texts(
+        a.get_column("h").to_list() + b.get_column("h").to_list(),
+        a.get_column("t").to_list() + b.get_column("t").to_list(),
+    )
+    th = np.fromiter(best, dtype=np.uint64, count=len(best))
+    at = np.minimum(np.searchsorted(h, th), len(h) - 1) if len(h) else np.zeros(0, np.int64)
+    rows = np.flatnonzero(h[at] == th) if len(h) else np.zeros(0, np.int64)
+    order = sorted(zip((-n[at[rows]].astype(np.int64)).tolist(), th[rows].tolist(), strict=True))
+    keys = [k for _, k in order[:SAMPLE_TEXTS]]
+    return _texts_frame(keys, [best[k] for k in keys])
 
 
 def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:

@@ -161,3 +161,53 @@ def test_finish_lists_the_top_lines_of_a_full_sort():
         for _, n, t in plain.iter_rows()
     ]
     assert finished["top"] == expected
+
+
+def _plain_merge(a: dict, b: dict, max_tracked: int) -> dict:
+    counts = pl.concat([a["counts"], b["counts"]]).group_by("h").agg(pl.col("n").sum())
+    if counts.height > max_tracked:
+        counts = counts.sort(["n", "h"], descending=[True, False]).head(max_tracked)
+    texts = pl.concat([a["texts"], b["texts"]]).group_by("h").agg(pl.col("t").min())
+    texts = (
+        texts.join(counts, on="h", how="inner")
+        .sort(["n", "h"], descending=[True, False])
+        .head(bp.SAMPLE_TEXTS)
+        .select("h", "t")
+    )
+    return {"documents": a["documents"] + b["documents"], "counts": counts, "texts": texts}
+
+
+def _aggregate(rng, keys: int, rows: int, texts: int) -> dict:
+    h = rng.choice(keys, rows, replace=False).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    words = ["Σίγμα", "zebra", "Zebra", "日本", "ä", "a", "", "ab\u00a0c", "\U0001f600"]
+    t = [f"{rng.choice(words)}{rng.choice(words)}" for _ in range(texts)]
+    t = [None if i % 17 == 0 else s for i, s in enumerate(t)]  # (a frame made elsewhere)
+    return {
+        "documents": int(rng.integers(1, 100)),
+        "counts": pl.DataFrame(
+            {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(rng.integers(1, 9, rows))}
+        ).cast({"n": pl.UInt32}),
+        "texts": pl.DataFrame(
+            {"h": pl.Series(rng.choice(h, texts), dtype=pl.UInt64), "t": pl.Series(t, dtype=pl.String)}
+        ),
+    }
+
+
+@pytest.mark.parametrize("max_tracked", [10**6, 900, 50])
+def test_merge_matches_its_plain_definition(max_tracked):
+    rng = np.random.default_rng(max_tracked)
+    rule = _rule()
+    rule.params = type(rule.params)(max_tracked_lines=max_tracked)
+    for rows_a, rows_b in [(700, 600), (0, 300), (1, 1), (0, 0)]:
+        a = _aggregate(rng, 1500, rows_a, min(rows_a, 2) * 150)
+        b = _aggregate(rng, 1500, rows_b, min(rows_b, 2) * 150)
+        fast, plain = rule.merge(a, b), _plain_merge(a, b, max_tracked)
+        assert fast["documents"] == plain["documents"]
+        for part in ("counts", "texts"):
+            x, y = fast[part].sort("h"), plain[part].sort("h")
+            assert x.schema == y.schema
+            assert x.equals(y), part
+        # and the same top lines once finished
+        f, g = rule.finish(fast), rule.finish(plain)
+        assert f["top"] == g["top"] and f["threshold"] == g["threshold"]
+        assert f["hashes"].sort().equals(g["hashes"].sort())
