@@ -1361,18 +1361,32 @@ def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
 
 
 def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): a key
-    on one line only is in one document; the others count their distinct (document, key)
-    pairs."""
+    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): the
+    lines ordered by key, then document (a stable radix sort by key of lines in document
+    order), and the first line of each (key, document) run counted (three times cheaper than
+    a hashed unique of the pairs)."""
     if not keys:
         return np.zeros(0, dtype=np.int64)
-    lines = np.bincount(key, minlength=keys)
-    many = lines[key] > 1
-    pairs = doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64)
-    # (polars' hashed unique: a fifth of numpy's unique, two thirds of a sort)
-    pairs = pl.Series(pairs, dtype=pl.UInt64).unique().to_numpy()
-    docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
-    return np.where(lines > 1, docs, lines)
+    if len(doc) > 1 and (doc[1:] < doc[:-1]).any():
+        by_doc = np.argsort(doc, kind="stable")
+        doc, key = doc[by_doc], key[by_doc]
+    order = _stable_order(key)
+    k, d = key[order], doc[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    return np.bincount(k[first], minlength=keys)
+
+
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable") of non-negative integers below 2**32, as numpy's radix
+    sort does it (numpy sorts 16-bit integers by radix, wider ones by timsort): one pass for
+    values below 2**16, else two (low half, then high half, each stable)."""
+    if not len(values) or int(values.max()) < 1 << 16:
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    v = values.astype(np.uint32)
+    low = np.argsort((v & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((v[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
 
 
 def _min_texts(hashes: list[int], texts: list[str | None]) -> dict[int, str | None]:

@@ -118,14 +118,33 @@ def test_first_by_count_is_the_head_of_the_sort():
         assert np.array_equal(bp._first_by_count(n, k), expected)
 
 
-def test_documents_per_key_counts_distinct_documents():
-    rng = np.random.default_rng(5)
-    doc = rng.integers(0, 40, 2000)
-    key = rng.integers(0, 300, 2000)
+@pytest.mark.parametrize(
+    ("lines", "docs", "keys", "in_order"),
+    [
+        (2000, 40, 300, False),
+        (2000, 40, 300, True),  # lines in document order, as a batch holds them
+        (5000, 900, 70_000, True),  # more keys than 16 bits: the two-pass radix order
+        (3000, 3, 2**32 - 1, True),
+        (1, 1, 1, True),
+    ],
+)
+def test_documents_per_key_counts_distinct_documents(lines, docs, keys, in_order):
+    rng = np.random.default_rng(lines + keys)
+    doc = rng.integers(0, docs, lines)
+    if in_order:
+        doc.sort()
+    # keys from a few values, so that most recur within and across documents
+    key = rng.choice(rng.integers(0, keys, max(lines // 4, 1)), lines)
+    if keys > 10**6:
+        key[:2] = [0, keys - 1]
     plain = pl.DataFrame({"d": doc, "k": key}).group_by("k").agg(pl.col("d").n_unique())
-    expected = np.zeros(300, dtype=np.int64)
-    expected[plain["k"].to_numpy()] = plain["d"].to_numpy()
-    assert np.array_equal(bp._documents_per_key(doc, key, 300), expected)
+    used = np.unique(key)
+    got = bp._documents_per_key(doc, np.searchsorted(used, key), len(used))
+    expected = np.zeros(len(used), dtype=np.int64)
+    expected[np.searchsorted(used, plain["k"].to_numpy())] = plain["d"].to_numpy()
+    assert np.array_equal(got, expected)
+    # the radix order is numpy's stable sort, on the raw keys too
+    assert np.array_equal(bp._stable_order(key), np.argsort(key, kind="stable"))
 
 
 @pytest.mark.parametrize(
