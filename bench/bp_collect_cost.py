@@ -65,9 +65,14 @@ def paired(rs, tables: list, base: Path, reps: int) -> None:
     if _pass(ours, batches)[1] != _pass(theirs, batches)[1]:
         raise SystemExit("the two trees' corpus passes differ")
     a, b = [], []
-    for _ in range(reps):
-        a.append(_pass(theirs, batches)[0])
-        b.append(_pass(ours, batches)[0])
+    for i in range(reps):
+        # (the order alternates: ABBA, so that neither tree always runs on a warmed heap)
+        if i % 2:
+            b.append(_pass(ours, batches)[0])
+            a.append(_pass(theirs, batches)[0])
+        else:
+            a.append(_pass(theirs, batches)[0])
+            b.append(_pass(ours, batches)[0])
     ratio = statistics.median(y / x for x, y in zip(a, b, strict=True))
     print(
         f"boilerplate-lines corpus pass, {len(batches)} batches, {reps} rounds: base {base} "

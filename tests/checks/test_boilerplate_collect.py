@@ -207,7 +207,10 @@ def _aggregate(rng, keys: int, rows: int, texts: int) -> dict:
             {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(rng.integers(1, 9, rows))}
         ).cast({"n": pl.UInt32}),
         "texts": pl.DataFrame(
-            {"h": pl.Series(rng.choice(h, texts), dtype=pl.UInt64), "t": pl.Series(t, dtype=pl.String)}
+            {
+                "h": pl.Series(rng.choice(h, texts), dtype=pl.UInt64),
+                "t": pl.Series(t, dtype=pl.String),
+            }
         ),
     }
 
@@ -230,3 +233,17 @@ def test_merge_matches_its_plain_definition(max_tracked):
         f, g = rule.finish(fast), rule.finish(plain)
         assert f["top"] == g["top"] and f["threshold"] == g["threshold"]
         assert f["hashes"].sort().equals(g["hashes"].sort())
+
+
+def test_stripped_hashes_know_every_character_strip_chars_removes():
+    # every character but the surrogates, at the start and at the end of a line, alone and
+    # twice: the byte tables must name every string strip_chars changes
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    lines = pl.Series([f"{c}x" for c in chars] + [f"x{c}" for c in chars] + chars + ["", "a b"])
+    hashed, filled = bp._stripped_hashes(lines)
+    stripped = lines.str.strip_chars()
+    assert np.array_equal(filled, (stripped != "").to_numpy())
+    expected = np.zeros(len(lines), dtype=np.uint64)
+    kept = stripped.filter(stripped != "").to_frame("t")
+    expected[filled] = kept.select(bp.line_key(pl.col("t")).hash(seed=bp.HASH_SEED)).to_series()
+    assert np.array_equal(hashed, expected)
