@@ -945,12 +945,15 @@ class BoilerplateLines(Rule):
         sampled = _first_by_count(n, SAMPLE_TEXTS)[key_of_text]
         picked = np.zeros(len(raw), dtype=bool)
         picked[rows[sampled]] = True
-        best = _min_texts(
-            hashes[key_of_text[sampled]].tolist(),
-            raw.filter(pl.Series(picked, dtype=pl.Boolean)).str.strip_chars().to_list(),
-        )
-        texts = _texts_frame(
-            list(best), [t if t is None else t[:SAMPLE_CHARS] for t in best.values()]
+        texts = (
+            pl.DataFrame(
+                [
+                    pl.Series("h", hashes[key_of_text[sampled]], dtype=pl.UInt64),
+                    raw.filter(pl.Series(picked, dtype=pl.Boolean)).alias("t"),
+                ]
+            )
+            .group_by("h")
+            .agg(pl.col("t").str.strip_chars().min().str.slice(0, SAMPLE_CHARS))
         )
         return {"documents": batch.n, "counts": counts, "texts": texts}
 
@@ -1302,12 +1305,12 @@ def _stripped_hashes(raw: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     edge[full[near]] = _edge_space(data, u.start[near], end[near])
     hashed[full] = _key_hashes(u)
     if edge.any():
-        stripped = raw.filter(pl.Series(edge, dtype=pl.Boolean)).str.strip_chars()
-        kept = (stripped.str.len_bytes() > 0).to_numpy()
+        # (the plain definition, one query on the few lines)
+        part = raw.filter(pl.Series(edge, dtype=pl.Boolean)).to_frame("t").select(_EDGE_KEYS)
+        kept = part.get_column("k").to_numpy()
         rows = np.flatnonzero(edge)
         filled[rows] = kept
-        hashed[rows] = 0
-        hashed[rows[kept]] = _line_hashes(stripped.filter(pl.Series(kept, dtype=pl.Boolean)))
+        hashed[rows] = np.where(kept, part.get_column("h").to_numpy(), 0)
     return hashed, filled
 
 
@@ -1554,6 +1557,14 @@ def _fold(lower: pl.Expr) -> pl.Expr:
 
 def _fold_spaces(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"\s\s+|[^\S ]", " ")
+
+
+# _stripped_hashes on the lines that may start or end with whitespace: the key hash (line_key
+# strips) and whether the stripped line is non-empty
+_EDGE_KEYS = (
+    line_key(pl.col("t")).hash(seed=HASH_SEED).alias("h"),
+    (pl.col("t").str.strip_chars() != "").alias("k"),
+)
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:
