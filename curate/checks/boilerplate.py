@@ -1499,7 +1499,9 @@ def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarra
     n = np.concatenate([s.to_numpy() for s in counts]).astype(np.uint32, copy=False)
     if not len(h):
         return h, n
-    order = np.argsort(h)
+    # (stable: timsort, which merges the two runs when both frames come sorted, as collect and
+    # merge leave them)
+    order = np.argsort(h, kind="stable")
     h = h[order]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     return h[starts], np.add.reduceat(n[order], starts, dtype=np.uint32)
