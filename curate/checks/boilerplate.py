@@ -916,19 +916,20 @@ class BoilerplateLines(Rule):
         """Per line key (line_key), in how many of the batch's documents it occurs, and the texts
         of the SAMPLE_TEXTS most frequent keys.
 
-        Speed (bench/results/boilerplate.md): each distinct line is stripped and keyed once
-        (_line_hashes: numpy over the bytes of the ASCII lines, the regexes only on the others),
-        and the documents per key are counted in numpy over the keys' rows (the plain
-        definition, a group-by over every line's hash, is kept in
+        Speed (bench/results/boilerplate.md): each distinct line is keyed once, from its bytes
+        where stripping would not change it (_stripped_hashes; _line_hashes: numpy over the
+        bytes of the ASCII lines, the regexes only on the others), the documents per key are
+        counted in numpy over the keys' rows, and the few sampled texts reduced in Python (the
+        plain definition, a group-by over every line's hash, is kept in
         tests/checks/test_boilerplate_collect.py)."""
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
-        stripped = raw.str.strip_chars()
-        filled = (stripped != "").to_numpy()
+        # each distinct line's key hash: the lines strip_chars leaves as they are (all but a few)
+        # are keyed straight from their bytes, the others stripped first (_stripped_hashes)
+        hashed, filled = _stripped_hashes(raw)
         rows = np.flatnonzero(filled)
-        texts = stripped.gather(rows).alias("t")
         # each distinct key once (sorted by hash), each text's and each non-blank line's row
         # among them
-        hashes, key_of_text = _numbered(_line_hashes(texts))
+        hashes, key_of_text = _numbered(hashed[rows])
         at = np.full(len(raw), -1, dtype=np.int64)
         at[rows] = key_of_text
         key = at[inverse]
@@ -942,35 +943,40 @@ class BoilerplateLines(Rule):
         # texts only for the few most frequent lines of the batch: the report names them (the
         # smallest text of a hash, so that any order of batches keeps the same one)
         sampled = _first_by_count(n, SAMPLE_TEXTS)[key_of_text]
+        picked = np.zeros(len(raw), dtype=bool)
+        picked[rows[sampled]] = True
         texts = (
             pl.DataFrame(
                 [
                     pl.Series("h", hashes[key_of_text[sampled]], dtype=pl.UInt64),
-                    texts.filter(pl.Series(sampled, dtype=pl.Boolean)),
+                    raw.filter(pl.Series(picked, dtype=pl.Boolean)).alias("t"),
                 ]
             )
             .group_by("h")
-            .agg(pl.col("t").min().str.slice(0, SAMPLE_CHARS))
+            .agg(pl.col("t").str.strip_chars().min().str.slice(0, SAMPLE_CHARS))
         )
         return {"documents": batch.n, "counts": counts, "texts": texts}
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None or b is None:
             return a if b is None else b
-        counts = pl.concat([a["counts"], b["counts"]]).group_by("h").agg(pl.col("n").sum())
-        if counts.height > self.params.max_tracked_lines:
+        # in numpy (the frames are small, a few polars queries cost more than their work):
+        # bench/results/boilerplate.md; the plain definition (group-by, sort, join) is kept in
+        # tests/checks/test_boilerplate_collect.py
+        h, n = _summed(
+            [a["counts"].get_column("h"), b["counts"].get_column("h")],
+            [a["counts"].get_column("n"), b["counts"].get_column("n")],
+        )
+        if len(h) > self.params.max_tracked_lines:
             # bounded memory: keep the most frequent hashes (a line recurring across the corpus is
             # frequent in the shards too); ties broken by hash, so every engine agrees
-            counts = counts.sort(["n", "h"], descending=[True, False]).head(
-                self.params.max_tracked_lines
-            )
-        texts = pl.concat([a["texts"], b["texts"]]).group_by("h").agg(pl.col("t").min())
-        texts = (
-            texts.join(counts, on="h", how="inner")
-            .sort(["n", "h"], descending=[True, False])
-            .head(SAMPLE_TEXTS)
-            .select("h", "t")
+            keep = np.lexsort((h, -n.astype(np.int64)))[: self.params.max_tracked_lines]
+            keep.sort()
+            h, n = h[keep], n[keep]
+        counts = pl.DataFrame(
+            {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
         )
+        texts = _top_texts(a["texts"], b["texts"], h, n)
         return {"documents": a["documents"] + b["documents"], "counts": counts, "texts": texts}
 
     def finish(self, aggregate: Any) -> dict[str, Any] | None:
@@ -1017,8 +1023,9 @@ class _Utf8:
     """A column of non-empty strings as its UTF-8 bytes (`data`), each string's first byte
     (`start`) and length in bytes (`size`)."""
 
-    def __init__(self, strings: pl.Series) -> None:
-        self.offsets, self.data = string_bytes(strings)
+    def __init__(self, strings: pl.Series | None, raw: tuple[np.ndarray, ...] = ()) -> None:
+        # (`raw`: the (offsets, bytes) of the strings, already read; strings is then None)
+        self.offsets, self.data = raw if strings is None else string_bytes(strings)
         self.start = self.offsets[:-1]
         self.size = np.diff(self.offsets)
         if not self.size.all():
@@ -1208,7 +1215,11 @@ def _line_hashes(texts: pl.Series) -> np.ndarray:
     case of an ASCII letter, so mapping first changes nothing) and folds the whitespace."""
     if not len(texts):
         return np.zeros(0, dtype=np.uint64)
-    u = _Utf8(texts)
+    return _key_hashes(_Utf8(texts))
+
+
+def _key_hashes(u: _Utf8) -> np.ndarray:
+    """_line_hashes of the strings of `u` (non-empty, stripped)."""
     n = len(u.size)
     folded = np.empty(len(u.data), dtype=np.uint8)
     # per line, bit 1: a character outside ASCII that may have a case (_CASELESS): lower-case it
@@ -1270,6 +1281,73 @@ def _line_hashes(texts: pl.Series) -> np.ndarray:
     return hashes
 
 
+def _stripped_hashes(raw: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per string of `raw` (no nulls): the key hash of its stripped text (line_key's hash, as
+    _line_hashes gives it) and whether that text is non-empty (the hash is 0 where not).
+
+    strip_chars changes only a string that starts or ends with whitespace (_edge_space): every
+    other non-empty string is already stripped. Their bytes are keyed
+    as they lie in `raw` (every non-empty string's, the few others' results are dropped: the
+    strings are not copied out), and the few others are stripped by polars and keyed apart
+    (tests/checks/test_boilerplate_collect.py tries every Unicode character at both ends)."""
+    offsets, data = string_bytes(raw)
+    filled = offsets[1:] > offsets[:-1]
+    full = np.flatnonzero(filled)
+    hashed = np.zeros(len(raw), dtype=np.uint64)
+    if not len(full):
+        return hashed, filled
+    # (the empty strings hold no bytes: leaving their offsets out keeps the others' ranges)
+    u = _Utf8(None, (np.append(offsets[full], offsets[-1]), data))
+    # (a byte table first, the exact test on the few strings it leaves)
+    end = u.offsets[1:]
+    near = np.flatnonzero(_MAY_START_SPACE[data[u.start]] | _MAY_END_SPACE[data[end - 1]])
+    edge = np.zeros(len(raw), dtype=bool)
+    edge[full[near]] = _edge_space(data, u.start[near], end[near])
+    hashed[full] = _key_hashes(u)
+    if edge.any():
+        # (the plain definition, one query on the few lines)
+        part = raw.filter(pl.Series(edge, dtype=pl.Boolean)).to_frame("t").select(_EDGE_KEYS)
+        kept = part.get_column("k").to_numpy()
+        rows = np.flatnonzero(edge)
+        filled[rows] = kept
+        hashed[rows] = np.where(kept, part.get_column("h").to_numpy(), 0)
+    return hashed, filled
+
+
+def _byte_set(values: list[int]) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[values] = True
+    return table
+
+
+# the bytes that can start a whitespace character (Unicode White_Space, what strip_chars
+# removes: U+0009-U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+# U+205F, U+3000) in UTF-8, and those that can end one
+_MAY_START_SPACE = _byte_set([*range(9, 14), 32, 0xC2, 0xE1, 0xE2, 0xE3])
+_MAY_END_SPACE = _byte_set(
+    [*range(9, 14), 32, 0x85, 0xA0, 0x8E, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F]
+)
+
+
+def _edge_space(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per non-empty string data[start:end] of valid UTF-8: may it start or end with a
+    whitespace character (Unicode White_Space, what strip_chars removes)? Exact for the first
+    character; at the end, the last byte tested as ASCII, the last two and the last three as a
+    character outside ASCII (a read before the string's start only adds strings to strip)."""
+
+    def at(i: np.ndarray) -> np.ndarray:
+        return np.take(data, i, mode="clip")
+
+    first = data[start]
+    edge = ((first - _U8(9)) < 5) | (first == 32)
+    edge |= _space_char(first, at(start + 1), at(start + 2))
+    last = data[end - 1]
+    edge |= ((last - _U8(9)) < 5) | (last == 32)
+    edge |= _space_char(at(end - 2), last, last) & (at(end - 2) == 0xC2)
+    edge |= _space_char(at(end - 3), at(end - 2), last)
+    return edge
+
+
 # Characters without a case (Unicode lower-cases them to themselves, and none is a capital
 # sigma): U+2000-U+207F (general punctuation: curly quotes, dashes; super- and subscripts) and
 # U+3000-U+9FFF (CJK punctuation, kana, CJK ideographs), UTF-8 E2 80-81 xx and E3-E9 xx xx
@@ -1288,17 +1366,21 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
         return out
     # (valid UTF-8: a lead byte's next byte is in its string; only a two-byte character's
     # third byte may be past the end)
-    b0 = d[lead]
-    b1 = d[lead + 1]
-    b2 = np.take(d, lead + 2, mode="clip")
+    hit = _space_char(d[lead], d[lead + 1], np.take(d, lead + 2, mode="clip"))
+    out[np.searchsorted(starts, lead[hit], "right") - 1] = True
+    return out
+
+
+def _space_char(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """Do the bytes b0 b1 b2 start with a whitespace character outside ASCII (see
+    _unicode_spaces)?"""
     hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
     hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
     e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
     e2 |= (b1 == 0x81) & (b2 == 0x9F)
     hit |= (b0 == 0xE2) & e2
     hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
-    out[np.searchsorted(starts, lead[hit], "right") - 1] = True
-    return out
+    return hit
 
 
 def _digits_to_zero(strings: pl.Series) -> pl.Series:
@@ -1361,18 +1443,85 @@ def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
 
 
 def _documents_per_key(doc: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): a key
-    on one line only is in one document; the others count their distinct (document, key)
-    pairs."""
+    """Per key 0..keys-1, in how many distinct documents `doc` it occurs (`key` per line): the
+    lines ordered by key, then document (a stable radix sort by key of lines in document
+    order), and the first line of each (key, document) run counted (three times cheaper than
+    a hashed unique of the pairs)."""
     if not keys:
         return np.zeros(0, dtype=np.int64)
-    lines = np.bincount(key, minlength=keys)
-    many = lines[key] > 1
-    pairs = doc[many].astype(np.uint64) * np.uint64(keys) + key[many].astype(np.uint64)
-    # (polars' hashed unique: a fifth of numpy's unique, two thirds of a sort)
-    pairs = pl.Series(pairs, dtype=pl.UInt64).unique().to_numpy()
-    docs = np.bincount((pairs % np.uint64(keys)).astype(np.int64), minlength=keys)
-    return np.where(lines > 1, docs, lines)
+    if len(doc) > 1 and (doc[1:] < doc[:-1]).any():
+        by_doc = np.argsort(doc, kind="stable")
+        doc, key = doc[by_doc], key[by_doc]
+    order = _stable_order(key)
+    k, d = key[order], doc[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    return np.bincount(k[first], minlength=keys)
+
+
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable") of non-negative integers below 2**32, as numpy's radix
+    sort does it (numpy sorts 16-bit integers by radix, wider ones by timsort): one pass for
+    values below 2**16, else two (low half, then high half, each stable)."""
+    if not len(values) or int(values.max()) < 1 << 16:
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    v = values.astype(np.uint32)
+    low = np.argsort((v & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((v[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
+
+
+def _min_texts(hashes: list[int], texts: list[str | None]) -> dict[int, str | None]:
+    """Per distinct hash of `hashes` (one per text of `texts`), its smallest text (nulls left
+    out): a group-by's `pl.col("t").min()`, in Python over the few sampled texts (a polars query
+    costs more). Python orders strings by code points, polars by UTF-8 bytes: the same order."""
+    best: dict[int, str | None] = {}
+    for h, t in zip(hashes, texts, strict=True):
+        if h not in best:
+            best[h] = t
+        elif t is not None:
+            old = best[h]
+            if old is None or t < old:
+                best[h] = t
+    return best
+
+
+def _texts_frame(hashes: list[int], texts: list[str | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"h": pl.Series(hashes, dtype=pl.UInt64), "t": pl.Series(texts, dtype=pl.String)}
+    )
+
+
+def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct hashes in ascending order, each one's summed count): the group-by
+    `agg(pl.col("n").sum())` of the frames' rows, by one sort (UInt32 sums, as polars)."""
+    h = np.concatenate([s.to_numpy() for s in hashes]).astype(np.uint64, copy=False)
+    n = np.concatenate([s.to_numpy() for s in counts]).astype(np.uint32, copy=False)
+    if not len(h):
+        return h, n
+    # (stable: timsort, which merges the two runs when both frames come sorted, as collect and
+    # merge leave them)
+    order = np.argsort(h, kind="stable")
+    h = h[order]
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    return h[starts], np.add.reduceat(n[order], starts, dtype=np.uint32)
+
+
+def _top_texts(a: pl.DataFrame, b: pl.DataFrame, h: np.ndarray, n: np.ndarray) -> pl.DataFrame:
+    """The smallest text per hash of the frames `a` and `b` (columns h, t), for the hashes among
+    `h` (ascending; `n` their counts), the first SAMPLE_TEXTS by (count down, hash up): a
+    group-by, an inner join with the counts, a sort and a head, in Python over a few hundred
+    rows."""
+    best = _min_texts(
+        a.get_column("h").to_list() + b.get_column("h").to_list(),
+        a.get_column("t").to_list() + b.get_column("t").to_list(),
+    )
+    th = np.fromiter(best, dtype=np.uint64, count=len(best))
+    at = np.minimum(np.searchsorted(h, th), len(h) - 1) if len(h) else np.zeros(0, np.int64)
+    rows = np.flatnonzero(h[at] == th) if len(h) else np.zeros(0, np.int64)
+    order = sorted(zip((-n[at[rows]].astype(np.int64)).tolist(), th[rows].tolist(), strict=True))
+    keys = [k for _, k in order[:SAMPLE_TEXTS]]
+    return _texts_frame(keys, [best[k] for k in keys])
 
 
 def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
@@ -1410,6 +1559,14 @@ def _fold(lower: pl.Expr) -> pl.Expr:
 
 def _fold_spaces(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"\s\s+|[^\S ]", " ")
+
+
+# _stripped_hashes on the lines that may start or end with whitespace: the key hash (line_key
+# strips) and whether the stripped line is non-empty
+_EDGE_KEYS = (
+    line_key(pl.col("t")).hash(seed=HASH_SEED).alias("h"),
+    (pl.col("t").str.strip_chars() != "").alias("k"),
+)
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -118,14 +118,33 @@ def test_first_by_count_is_the_head_of_the_sort():
         assert np.array_equal(bp._first_by_count(n, k), expected)
 
 
-def test_documents_per_key_counts_distinct_documents():
-    rng = np.random.default_rng(5)
-    doc = rng.integers(0, 40, 2000)
-    key = rng.integers(0, 300, 2000)
+@pytest.mark.parametrize(
+    ("lines", "docs", "keys", "in_order"),
+    [
+        (2000, 40, 300, False),
+        (2000, 40, 300, True),  # lines in document order, as a batch holds them
+        (5000, 900, 70_000, True),  # more keys than 16 bits: the two-pass radix order
+        (3000, 3, 2**32 - 1, True),
+        (1, 1, 1, True),
+    ],
+)
+def test_documents_per_key_counts_distinct_documents(lines, docs, keys, in_order):
+    rng = np.random.default_rng(lines + keys)
+    doc = rng.integers(0, docs, lines)
+    if in_order:
+        doc.sort()
+    # keys from a few values, so that most recur within and across documents
+    key = rng.choice(rng.integers(0, keys, max(lines // 4, 1)), lines)
+    if keys > 10**6:
+        key[:2] = [0, keys - 1]
     plain = pl.DataFrame({"d": doc, "k": key}).group_by("k").agg(pl.col("d").n_unique())
-    expected = np.zeros(300, dtype=np.int64)
-    expected[plain["k"].to_numpy()] = plain["d"].to_numpy()
-    assert np.array_equal(bp._documents_per_key(doc, key, 300), expected)
+    used = np.unique(key)
+    got = bp._documents_per_key(doc, np.searchsorted(used, key), len(used))
+    expected = np.zeros(len(used), dtype=np.int64)
+    expected[np.searchsorted(used, plain["k"].to_numpy())] = plain["d"].to_numpy()
+    assert np.array_equal(got, expected)
+    # the radix order is numpy's stable sort, on the raw keys too
+    assert np.array_equal(bp._stable_order(key), np.argsort(key, kind="stable"))
 
 
 @pytest.mark.parametrize(
@@ -161,3 +180,70 @@ def test_finish_lists_the_top_lines_of_a_full_sort():
         for _, n, t in plain.iter_rows()
     ]
     assert finished["top"] == expected
+
+
+def _plain_merge(a: dict, b: dict, max_tracked: int) -> dict:
+    counts = pl.concat([a["counts"], b["counts"]]).group_by("h").agg(pl.col("n").sum())
+    if counts.height > max_tracked:
+        counts = counts.sort(["n", "h"], descending=[True, False]).head(max_tracked)
+    texts = pl.concat([a["texts"], b["texts"]]).group_by("h").agg(pl.col("t").min())
+    texts = (
+        texts.join(counts, on="h", how="inner")
+        .sort(["n", "h"], descending=[True, False])
+        .head(bp.SAMPLE_TEXTS)
+        .select("h", "t")
+    )
+    return {"documents": a["documents"] + b["documents"], "counts": counts, "texts": texts}
+
+
+def _aggregate(rng, keys: int, rows: int, texts: int) -> dict:
+    h = rng.choice(keys, rows, replace=False).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    words = ["Σίγμα", "zebra", "Zebra", "日本", "ä", "a", "", "ab\u00a0c", "\U0001f600"]
+    t = [f"{rng.choice(words)}{rng.choice(words)}" for _ in range(texts)]
+    t = [None if i % 17 == 0 else s for i, s in enumerate(t)]  # (a frame made elsewhere)
+    return {
+        "documents": int(rng.integers(1, 100)),
+        "counts": pl.DataFrame(
+            {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(rng.integers(1, 9, rows))}
+        ).cast({"n": pl.UInt32}),
+        "texts": pl.DataFrame(
+            {
+                "h": pl.Series(rng.choice(h, texts), dtype=pl.UInt64),
+                "t": pl.Series(t, dtype=pl.String),
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize("max_tracked", [10**6, 900, 50])
+def test_merge_matches_its_plain_definition(max_tracked):
+    rng = np.random.default_rng(max_tracked)
+    rule = _rule()
+    rule.params = type(rule.params)(max_tracked_lines=max_tracked)
+    for rows_a, rows_b in [(700, 600), (0, 300), (1, 1), (0, 0)]:
+        a = _aggregate(rng, 1500, rows_a, min(rows_a, 2) * 150)
+        b = _aggregate(rng, 1500, rows_b, min(rows_b, 2) * 150)
+        fast, plain = rule.merge(a, b), _plain_merge(a, b, max_tracked)
+        assert fast["documents"] == plain["documents"]
+        for part in ("counts", "texts"):
+            x, y = fast[part].sort("h"), plain[part].sort("h")
+            assert x.schema == y.schema
+            assert x.equals(y), part
+        # and the same top lines once finished
+        f, g = rule.finish(fast), rule.finish(plain)
+        assert f["top"] == g["top"] and f["threshold"] == g["threshold"]
+        assert f["hashes"].sort().equals(g["hashes"].sort())
+
+
+def test_stripped_hashes_know_every_character_strip_chars_removes():
+    # every character but the surrogates, at the start and at the end of a line, alone and
+    # twice: the byte tables must name every string strip_chars changes
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    lines = pl.Series([f"{c}x" for c in chars] + [f"x{c}" for c in chars] + chars + ["", "a b"])
+    hashed, filled = bp._stripped_hashes(lines)
+    stripped = lines.str.strip_chars()
+    assert np.array_equal(filled, (stripped != "").to_numpy())
+    expected = np.zeros(len(lines), dtype=np.uint64)
+    kept = stripped.filter(stripped != "").to_frame("t")
+    expected[filled] = kept.select(bp.line_key(pl.col("t")).hash(seed=bp.HASH_SEED)).to_series()
+    assert np.array_equal(hashed, expected)
