@@ -82,7 +82,7 @@ def measure(corpus: str, rules_path: str, batches: int) -> dict[str, float]:
         type(rule).evaluate = cached
     frames = [pl.from_arrow(t) for t in tables]
 
-    def own_work() -> None:
+    def own_work(outputs: list | None = None) -> None:
         stats = RunStats()
         for i, df in enumerate(frames):
             current["batch"] = i
@@ -91,20 +91,12 @@ def measure(corpus: str, rules_path: str, batches: int) -> dict[str, float]:
                 rules, df, ruleset.text_column, corpus_results, ruleset.id_column, bounds
             )
             stats.merge(res.stats)
+            if outputs is not None:
+                outputs.append((res.kept, res.rejected))
 
-    own_work()  # fills the cache
+    outputs: list = []
+    own_work(outputs)  # fills the cache, and keeps the outputs for the writers below
     out["own work"] = best_of(own_work) / n
-
-    outputs = []
-    stats = RunStats()
-    for i, df in enumerate(frames):
-        current["batch"] = i
-        bounds = pipeline.example_bounds(stats)
-        res = pipeline.process_batch(
-            rules, df, ruleset.text_column, corpus_results, ruleset.id_column, bounds
-        )
-        stats.merge(res.stats)
-        outputs.append((res.kept, res.rejected))
     import shutil
     import tempfile
 

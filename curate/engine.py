@@ -23,6 +23,7 @@ from typing import Any
 from curate.config import RuleSet
 from curate.errors import UsageError
 from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, gzip_size, read_shard
+from curate.io.writers import normal_types
 from curate.stats import RunStats
 
 MANIFEST = "manifest.json"
@@ -268,8 +269,8 @@ class _PartWriter:
     """A shard's kept and rejected rows, written batch by batch, so memory holds one batch's
     output, not the shard's (a shard of a parquet or Arrow input can hold 50,000 rows or a whole
     file). The part files get the columns one polars concat of all the frames
-    (diagonal_relaxed) would give, in the types the output is written in (`hf_types`: string,
-    not polars' large_string), so that the writers copy their batches as they are.
+    (diagonal_relaxed) would give, in the types the output is written in (`normal_types`:
+    string, not polars' large_string), so that the writers copy their batches as they are.
 
     While every batch's frame has the schema of the first, its rows go straight into the part
     file's stream (the common case: one reader, one set of columns). The first batch whose schema
@@ -297,7 +298,7 @@ class _PartWriter:
             self.schemas[split].append(empty)
             if not frame.height:
                 continue
-            table = hf_types(frame.to_arrow())
+            table = normal_types(frame.to_arrow())
             if split in self.mixed:
                 path = f"{self.prefix}.{split}.{len(self.spilled[split]):05d}.spill"
                 _write_arrow(path, table)
@@ -345,13 +346,13 @@ class _PartWriter:
             tmp = path + ".tmp"
             with (
                 pa.OSFile(tmp, "wb") as sink,
-                pa.ipc.new_stream(sink, hf_types(unified.to_arrow()).schema) as writer,
+                pa.ipc.new_stream(sink, normal_types(unified.to_arrow()).schema) as writer,
             ):
                 for spill in self.spilled[split]:
                     with pa.memory_map(spill) as src:
                         frame = pl.from_arrow(pa.ipc.open_stream(src).read_all())
                     frame = pl.concat([unified, frame], how="diagonal_relaxed")
-                    writer.write_table(hf_types(frame.to_arrow()))
+                    writer.write_table(normal_types(frame.to_arrow()))
             os.replace(tmp, path)
 
     def discard(self) -> None:
@@ -391,25 +392,14 @@ def _atomic_write_arrow(path: str, frame) -> None:
     import pyarrow as pa
 
     tmp = path + ".tmp"
-    _write_arrow(tmp, hf_types(frame.to_arrow()) if frame is not None else pa.table({}))
+    _write_arrow(tmp, normal_types(frame.to_arrow()) if frame is not None else pa.table({}))
     os.replace(tmp, path)
-
-
-def hf_types(table):
-    """An Arrow table of polars' in the types the writers write (writers.normal_schema: string for
-    large_string, list for large_list): a part holding them is copied into the output as it is
-    (writers._append_batches), and the text is cast once, per batch, not when the output is
-    assembled."""
-    from curate.io.writers import normal_schema
-
-    schema = normal_schema(table.schema)
-    return table if schema == table.schema else table.cast(schema)
 
 
 def _write_arrow(path: str, table) -> None:
     import pyarrow as pa
 
-    # (the parts arrive in hf_types' types; the spill keeps polars' large_string/large_list)
+    # (the parts arrive in normal_types' types; the spill keeps polars' large_string/large_list)
     with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
 

@@ -255,6 +255,21 @@ def string_bytes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
 
 
+def unicode_space(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    r"""Do the UTF-8 bytes b0 b1 b2 (a character's first byte and the two after it; the third
+    matters only to a three-byte character) start a White_Space character outside ASCII, what
+    polars' `\s` and `strip_chars` take for white space: U+0085, U+00A0, U+1680, U+2000-U+200A,
+    U+2028, U+2029, U+202F, U+205F, U+3000? (Valid UTF-8: after E2 80 the third byte is a
+    continuation byte, 80-BF.)"""
+    hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
+    hit |= (b0 == 0xE1) & (b1 == 0x9A) & (b2 == 0x80)
+    e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
+    e2 |= (b1 == 0x81) & (b2 == 0x9F)
+    hit |= (b0 == 0xE2) & e2
+    hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
+    return hit
+
+
 def _never() -> Any:  # pragma: no cover - memoized() calls memo() only for a carried key
     raise AssertionError("a carried memo is resolved, never computed")
 

@@ -34,6 +34,7 @@ from curate.checks.base import (
     line_chars,
     param,
     string_bytes,
+    unicode_space,
 )
 from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import batch_distinct_lines, distinct_lines, referenced_lines
@@ -1373,14 +1374,8 @@ def _unicode_spaces(d: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def _space_char(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
     """Do the bytes b0 b1 b2 start with a whitespace character outside ASCII (see
-    _unicode_spaces)?"""
-    hit = (b0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
-    hit |= (b0 == 0xE1) & (((b1 == 0x9A) & (b2 == 0x80)) | ((b1 == 0xA0) & (b2 == 0x8E)))
-    e2 = (b1 == 0x80) & ((b2 <= 0x8A) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
-    e2 |= (b1 == 0x81) & (b2 == 0x9F)
-    hit |= (b0 == 0xE2) & e2
-    hit |= (b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
-    return hit
+    _unicode_spaces)? base.unicode_space, and U+180E (E1 A0 8E)."""
+    return unicode_space(b0, b1, b2) | ((b0 == 0xE1) & (b1 == 0xA0) & (b2 == 0x8E))
 
 
 def _digits_to_zero(strings: pl.Series) -> pl.Series:

@@ -16,7 +16,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, on_rows, param, string_bytes
+from curate.checks.base import (
+    DOC,
+    LINE,
+    Batch,
+    Rule,
+    RuleResult,
+    on_rows,
+    param,
+    string_bytes,
+    unicode_space,
+)
 from curate.checks.regex_thread import run_in_own_thread
 
 # The rule's lazy queries (a chain of DataFrame methods as one query: each eager method is a query
@@ -840,17 +850,9 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         l0 = b[lead]
         b1 = b[np.minimum(lead + 1, n - 1)]
         b2 = b[np.minimum(lead + 2, n - 1)]
-        two = (l0 == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
-        three = (
-            ((l0 == 0xE1) & (b1 == 0x9A) & (b2 == 0x80))
-            | (
-                (l0 == 0xE2)
-                & (b1 == 0x80)
-                & (((b2 >= 0x80) & (b2 <= 0x8A)) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))
-            )
-            | ((l0 == 0xE2) & (b1 == 0x81) & (b2 == 0x9F))
-            | ((l0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80))
-        )
+        hit = unicode_space(l0, b1, b2)
+        two = hit & (l0 == 0xC2)
+        three = hit & ~two
         for width, at in ((2, lead[two]), (3, lead[three])):
             for k in range(width):
                 space[at + k] = True

@@ -55,6 +55,15 @@ def normal_schema(schema: pa.Schema) -> pa.Schema:
     )
 
 
+def normal_types(table: pa.Table) -> pa.Table:
+    """An Arrow table of polars' in the normalised types (normal_schema: string for large_string,
+    list for large_list). The part writer writes its parts in them, so that _append_batches
+    copies a part into the output as it is and the text is cast once, per batch, not when the
+    output is assembled."""
+    schema = normal_schema(table.schema)
+    return table if schema == table.schema else table.cast(schema)
+
+
 def unified_schema(paths: list[str], text_column: str) -> pa.Schema:
     schemas = [s for s in (_part_schema(p) for p in paths) if s is not None]
     if not schemas:

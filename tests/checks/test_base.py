@@ -1,11 +1,12 @@
-"""Batch memos: computed once per batch, and a memo of the lines alone follows strip actions."""
+"""Batch memos (computed once per batch; a memo of the lines alone follows strip actions) and the
+byte-level helpers the rules share."""
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-from curate.checks.base import LINE, Batch
+from curate.checks.base import LINE, Batch, unicode_space
 
 
 def _strip(batch: Batch, keep: list[bool]) -> Batch:
@@ -51,3 +52,14 @@ def test_doc_of_line_gives_each_line_its_document_row():
     lines = batch.lines.with_columns((pl.col("__doc") * 10 + 5).alias("__doc"))
     other = Batch(docs, lines, {})
     assert other.doc_of_line().tolist() == rows.tolist()
+
+
+def test_unicode_space_is_what_polars_calls_white_space_for_every_character():
+    # boilerplate-lines and truncated-text read white space from the UTF-8 bytes with this test:
+    # it must agree with polars' \s (and so strip_chars) on every character outside ASCII
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    enc = np.array([list((c.encode() + b"\0\0")[:3]) for c in chars], dtype=np.uint8)
+    got = unicode_space(enc[:, 0], enc[:, 1], enc[:, 2])
+    want = pl.Series(chars).str.contains(r"^\s$").to_numpy()
+    assert got.tolist() == want.tolist()
+    assert 15 < want.sum() < 30
