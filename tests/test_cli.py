@@ -125,6 +125,32 @@ def test_workers_give_the_same_output_as_one(tmp_path):
         assert r1[key] == r2[key]
 
 
+@pytest.mark.parametrize(("user_setting", "threads"), [(None, 1), ("2", 2)])
+def test_one_worker_runs_on_one_polars_thread(tmp_path, user_setting, threads):
+    # `--workers 1` runs in the calling process: its polars pool gets one thread, as every worker
+    # process's does, unless the user chose POLARS_MAX_THREADS themselves
+    import os
+    import subprocess
+    import sys
+
+    src = sample_corpus(tmp_path, 1)
+    argv = ["run", str(src), "--rules", "default", "--out", str(tmp_path / "out"), "--workers", "1"]
+    argv += ["--report-dir", str(tmp_path / "rep"), "--quiet"]
+    code = (
+        "import sys; from curate.cli import main; rc = main(sys.argv[1:]); "
+        "import polars; print(rc, polars.thread_pool_size())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    if user_setting:
+        env["POLARS_MAX_THREADS"] = user_setting
+    res = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["0", str(threads)]
+
+
 def test_unreadable_rows_reported_with_file_and_line(tmp_path):
     src = tmp_path / "mixed.jsonl"
     src.write_bytes(
