@@ -12,10 +12,11 @@ C4 rewrites the text), as curate evaluates every rule on every document. datatro
 filter calls only: the documents are already in memory. curate's side is "rules": the batch
 function (process_batch: every rule of bench/heuristic.yaml, flags, rebuilt text, statistics,
 examples) plus the corpus pass, on Arrow batches already read; and "read+rules": the same
-including reading and parsing the JSONL. The rules pass runs four times: the first is a process's
-first full-size batch, the median of the other three what every later batch costs (steady
-state). datatrove's measured run is its second over the same documents too (the pipeline run
-comes first).
+including reading and parsing the JSONL. The rules pass runs first once (a process's first
+full-size batch), then again after each sixth (--passes) of datatrove's measured run, so that both
+sides sample the same minutes of the host (whose speed drifts by +-20 %): the median of those
+passes is what every later batch costs (steady state). datatrove's measured run is its second over
+the same documents too (the pipeline run comes first).
 
 Times are CPU seconds of this process (time.process_time: other load on the machine does not count
 against either side) and wall seconds. polars is held to one thread (POLARS_MAX_THREADS=1).
@@ -24,20 +25,25 @@ The second part times `curate run` (read, every rule of bench/heuristic.yaml, wr
 dataset, the report) against a baseline that reads the same JSONL with curate's reader and writes
 it as a save_to_disk dataset, each in a subprocess (CPU time of the child, from os.wait4). It prints
 two ratios against that single-process baseline: the CPU ratio of `curate run --workers 1` (all the
-work a run does) and the wall ratio of a default `curate run` (every core, as a user runs it).
+work a run does) and the wall ratio of a default `curate run` (every core, as a user runs it). The
+baseline and the runs alternate, three rounds (--rounds); each round gives a ratio and the median
+is the figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
@@ -72,7 +78,13 @@ def load_texts(path: Path, n: int) -> list[str]:
     return texts
 
 
-def run_datatrove(texts: list[str], pipeline: bool) -> tuple[float, float, dict[str, int]]:
+def run_datatrove(
+    texts: list[str], pipeline: bool, between: Callable[[], None] | None = None, slices: int = 1
+) -> tuple[float, float, dict[str, int]]:
+    """datatrove's four filters over texts: (CPU s, wall s, documents dropped per filter).
+    between(), if given, runs after each of `slices` equal slices of the texts, outside the
+    timing: curate's steady passes are taken there, so that both sides sample the same minutes of
+    a host whose speed drifts by +-20 %."""
     from datatrove.data import Document
     from datatrove.pipeline.filters import (
         C4QualityFilter,
@@ -90,20 +102,28 @@ def run_datatrove(texts: list[str], pipeline: bool) -> tuple[float, float, dict[
     for f in filters:  # load spaCy / nltk once, outside the timing
         f.filter(Document(text="Warm up the tokenizer. It loads lazily.", id="0"))
     dropped = {type(f).__name__: 0 for f in filters}
-    t = clock()
-    for i, text in enumerate(texts):
-        for f in filters:
-            res = f.filter(Document(text=text, id=str(i)))
-            keep = res[0] if isinstance(res, tuple) else res
-            if not keep:
-                dropped[type(f).__name__] += 1
-                if pipeline:  # a datatrove pipeline passes a dropped document no further
-                    break
-    cpu, wall = since(t)
+    cpu = wall = 0.0
+    bounds = [len(texts) * k // slices for k in range(slices + 1)]
+    for lo, hi in itertools.pairwise(bounds):
+        t = clock()
+        for i in range(lo, hi):
+            for f in filters:
+                res = f.filter(Document(text=texts[i], id=str(i)))
+                keep = res[0] if isinstance(res, tuple) else res
+                if not keep:
+                    dropped[type(f).__name__] += 1
+                    if pipeline:  # a datatrove pipeline passes a dropped document no further
+                        break
+        c, w = since(t)
+        cpu, wall = cpu + c, wall + w
+        if between is not None:
+            between()
     return cpu, wall, dropped
 
 
-def run_curate(path: Path) -> dict[str, float]:
+def run_curate(path: Path) -> dict:
+    """Read the corpus, warm up, time the first full pass; "pass" in the result times one more
+    pass (steady state) each time it is called."""
     from curate import engine
     from curate.config import load_ruleset
     from curate.io.readers import discover, read_shard
@@ -132,26 +152,25 @@ def run_curate(path: Path) -> dict[str, float]:
     stats = rules_pass(tables)
     rules_cpu, rules_wall = since(t)
     assert stats.input == docs
-    # the same pass again (three times): what every batch but a process's first costs. The first
-    # full-size batch also pays for growing the process (fresh pages from the kernel: ~26,000
-    # minor page faults on web-unique's one batch against ~9,000 later) and for filling the
-    # regexes' lazy DFA caches; a corpus of one batch (web-unique) is all first batch, a corpus
-    # of millions of documents is nearly all steady state
-    steady = []
-    for _ in range(3):  # the median of three: one pass moves ~20 % with the machine's load
+
+    # the same pass again: what every batch but a process's first costs. The first full-size
+    # batch also pays for growing the process (fresh pages from the kernel: ~26,000 minor page
+    # faults on web-unique's one batch against ~9,000 later) and for filling the regexes' lazy
+    # DFA caches; a corpus of one batch (web-unique) is all first batch, a corpus of millions of
+    # documents is nearly all steady state
+    def steady_pass() -> float:
         t = clock()
         rules_pass(tables)
-        steady.append(since(t)[0])
-    steady_cpu = sorted(steady)[1]
+        return since(t)[0]
+
     return {
         "docs": docs,
         "read_cpu": read_cpu,
         "read_wall": read_wall,
         "rules_cpu": rules_cpu,
         "rules_wall": rules_wall,
-        "steady_cpu": steady_cpu,
-        "steady_all": steady,
         "dropped": stats.dropped,
+        "pass": steady_pass,
     }
 
 
@@ -196,7 +215,8 @@ def run_end_to_end(
     path: Path, workers: list[int | None], rules: Path = RULES
 ) -> dict[str, tuple[float, float, int]]:
     """The read+write baseline and `curate run` with each worker count (None: the default, every
-    core), each in a child process: {"base" | workers: (CPU s, wall s, peak RSS KiB)}."""
+    core), each in a child process, one after the other: {"base" | workers: (CPU s, wall s, peak
+    RSS KiB)}."""
     env = dict(
         os.environ,
         POLARS_MAX_THREADS="1",
@@ -279,6 +299,19 @@ def main() -> None:
         default=2000,
         help="datatrove runs on the first N documents (it is ~100x slower)",
     )
+    ap.add_argument(
+        "--passes",
+        type=int,
+        default=6,
+        help="curate's steady passes, one after each 1/N of datatrove's run (default 6)",
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of the run part: baseline and curate runs alternate; the ratio is the median "
+        "of the rounds' (default 3)",
+    )
     ap.add_argument("--no-run", action="store_true", help="skip the curate run vs read+write part")
     ap.add_argument(
         "--workers",
@@ -318,7 +351,7 @@ def main() -> None:
         f"({args.corpus.stat().st_size / 1e6:.1f} MB)"
     )
     if args.run_only:
-        report_run(args.corpus, args.workers, args.rules.resolve())
+        report_run(args.corpus, args.workers, args.rules.resolve(), args.rounds)
         return
     texts = load_texts(args.corpus, args.datatrove_docs)
     n_dt = len(texts)
@@ -328,7 +361,11 @@ def main() -> None:
         f"{n_dt} docs, {p_cpu:.2f} CPU s -> {n_dt / p_cpu:.0f} docs/CPU-s; dropped "
         f"{json.dumps(p_dropped)}"
     )
-    dt_cpu, dt_wall, dt_dropped = run_datatrove(texts, pipeline=False)
+    cu = run_curate(args.corpus)
+    steady: list[float] = []
+    dt_cpu, dt_wall, dt_dropped = run_datatrove(
+        texts, pipeline=False, between=lambda: steady.append(cu["pass"]()), slices=args.passes
+    )
     del texts
     dt_rate, dt_rate_wall = n_dt / dt_cpu, n_dt / dt_wall
     print(
@@ -337,7 +374,6 @@ def main() -> None:
         f"({dt_rate_wall:.0f} docs/wall-s); dropped {json.dumps(dt_dropped)}"
     )
 
-    cu = run_curate(args.corpus)
     n = cu["docs"]
     rules_rate = n / cu["rules_cpu"]
     full_rate = n / (cu["rules_cpu"] + cu["read_cpu"])
@@ -346,15 +382,17 @@ def main() -> None:
         f"{cu['rules_cpu']:.2f} CPU s ({cu['rules_wall']:.2f} wall s); dropped {cu['dropped']}"
     )
     print(
-        f"  rules:      {rules_rate:.0f} docs/CPU-s = {rules_rate / dt_rate:.1f}x datatrove "
+        f"  rules, first pass: {rules_rate:.0f} docs/CPU-s = {rules_rate / dt_rate:.1f}x datatrove "
         f"(wall: {n / cu['rules_wall']:.0f} docs/s = {n / cu['rules_wall'] / dt_rate_wall:.1f}x)"
     )
-    steady_rate = n / cu["steady_cpu"]
+    steady_cpu = statistics.median(steady)
+    steady_rate = n / steady_cpu
     print(
-        f"  rules, the same pass again (steady state: every batch but a process's first), median "
-        f"of {', '.join(f'{c:.2f}' for c in cu['steady_all'])}: "
-        f"{cu['steady_cpu']:.2f} CPU s, {steady_rate:.0f} docs/CPU-s = "
-        f"{steady_rate / dt_rate:.1f}x datatrove"
+        f"  rules, steady state (the same pass again, {len(steady)} times, one after each "
+        f"{n_dt // args.passes} documents of datatrove's run): "
+        f"{', '.join(f'{c:.3f}' for c in steady)} CPU s; median {steady_cpu:.3f} s = "
+        f"{steady_rate:.0f} docs/CPU-s = {steady_rate / dt_rate:.1f}x datatrove (passes from "
+        f"{n / max(steady) / dt_rate:.1f}x to {n / min(steady) / dt_rate:.1f}x)"
     )
     wall_full = cu["rules_wall"] + cu["read_wall"]
     print(
@@ -365,37 +403,52 @@ def main() -> None:
     print(f"  read+rules against the datatrove pipeline: {full_rate / (n_dt / p_cpu):.1f}x")
 
     if not args.no_run:
-        report_run(args.corpus, args.workers, args.rules.resolve())
+        report_run(args.corpus, args.workers, args.rules.resolve(), args.rounds)
 
 
-def report_run(corpus: Path, workers: int | None, rules: Path = RULES) -> None:
+def report_run(corpus: Path, workers: int | None, rules: Path = RULES, rounds: int = 3) -> None:
     """Issue 9's whole-run target, measured both ways against the single-process baseline: the CPU
     ratio of `curate run --workers 1` (all the work, whatever the cores) and the wall ratio of a
-    default `curate run` (every core, as a user runs it). --workers N adds a run with N workers."""
+    default `curate run` (every core, as a user runs it). --workers N adds a run with N workers.
+    The baseline and the runs alternate, `rounds` times: a ratio is taken within a round (the
+    same minute of a host whose speed drifts by +-20 %), and the median of the rounds' is the
+    figure."""
     counts: list[int | None] = [1, None]
     if workers not in (None, 1):
         counts.append(workers)
-    e = run_end_to_end(corpus, counts, rules)
     print(f"# rule set of the timed run: {rules}")
-    base_cpu, base_wall, _ = e["base"]
-    print(
-        f"read+write baseline (curate reader -> save_to_disk, one process): {base_cpu:.2f} CPU s, "
-        f"{base_wall:.2f} wall s"
-    )
     cores = os.cpu_count()
-    for w in counts:
-        cpu, wall, rss = e[w]
-        label = f"--workers {w}" if w else f"default ({cores} cores)"
+    ratios_cpu, ratios_wall = [], []
+    for r in range(rounds):
+        e = run_end_to_end(corpus, counts, rules)
+        base_cpu, base_wall, _ = e["base"]
         print(
-            f"curate run {label} (read, rules, write hf, report): {cpu:.2f} CPU s, "
-            f"{wall:.2f} wall s, peak RSS {rss / 1024:.0f} MiB"
+            f"round {r + 1}: read+write baseline (curate reader -> save_to_disk, one process): "
+            f"{base_cpu:.2f} CPU s, {base_wall:.2f} wall s"
         )
-    ratio_cpu = e[1][0] / base_cpu
-    ratio_wall = e[None][1] / base_wall
-    print(f"CPU ratio  (curate run --workers 1 / baseline):       {ratio_cpu:.2f}x  (target <= 3x)")
+        for w in counts:
+            cpu, wall, rss = e[w]
+            label = f"--workers {w}" if w else f"default ({cores} cores)"
+            print(
+                f"  curate run {label} (read, rules, write hf, report): {cpu:.2f} CPU s, "
+                f"{wall:.2f} wall s, peak RSS {rss / 1024:.0f} MiB"
+            )
+        ratios_cpu.append(e[1][0] / base_cpu)
+        ratios_wall.append(e[None][1] / base_wall)
+        print(
+            f"  CPU ratio {ratios_cpu[-1]:.2f}x, wall ratio {ratios_wall[-1]:.2f}x "
+            f"(load {os.getloadavg()[0]:.1f})"
+        )
+    each = ", ".join(f"{x:.2f}" for x in ratios_cpu)
     print(
-        f"wall ratio (default curate run, {cores} cores / baseline): {ratio_wall:.2f}x  "
-        f"(target <= 3x; load {os.getloadavg()[0]:.1f}: wall times are noise on a busy machine)"
+        f"CPU ratio  (curate run --workers 1 / baseline):       "
+        f"{statistics.median(ratios_cpu):.2f}x median of {each}  (target <= 3x)"
+    )
+    each = ", ".join(f"{x:.2f}" for x in ratios_wall)
+    print(
+        f"wall ratio (default curate run, {cores} cores / baseline): "
+        f"{statistics.median(ratios_wall):.2f}x median of {each}  "
+        f"(target <= 3x; wall times are noise on a busy machine)"
     )
 
 
