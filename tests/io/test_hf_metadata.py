@@ -48,7 +48,7 @@ COLUMNS = {
     },
     "ts_tz": _col(
         pa.timestamp("us", tz="Europe/Paris"),
-        [dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc), None, None],
+        [dt.datetime(2024, 1, 2, tzinfo=dt.UTC), None, None],
     ),
     "duration": _col(pa.duration("ms"), [dt.timedelta(seconds=3), None, dt.timedelta(0)]),
     "time32": _col(pa.time32("s"), [dt.time(1, 2, 3), None, dt.time(0)]),
@@ -180,9 +180,7 @@ def test_a_type_outside_the_mapping_goes_through_datasets(tmp_path, monkeypatch,
     train = pa.table({"text": ["x", "y", "z"], "col": pa.array(values, type=t)})
     used = []
     real = writers._hf_skeleton_by_datasets
-    monkeypatch.setattr(
-        writers, "_hf_skeleton_by_datasets", lambda *a: used.append(1) or real(*a)
-    )
+    monkeypatch.setattr(writers, "_hf_skeleton_by_datasets", lambda *a: used.append(1) or real(*a))
     out = _write(tmp_path, train)
     assert used == [1]
     dd = datasets.load_from_disk(str(out))
@@ -198,9 +196,7 @@ def test_a_datasets_version_the_writer_does_not_know_goes_through_datasets(
     used = []
     real = writers._hf_skeleton_by_datasets
     monkeypatch.setattr(writers, "_datasets_major", lambda: major)
-    monkeypatch.setattr(
-        writers, "_hf_skeleton_by_datasets", lambda *a: used.append(1) or real(*a)
-    )
+    monkeypatch.setattr(writers, "_hf_skeleton_by_datasets", lambda *a: used.append(1) or real(*a))
     _write(tmp_path, _table(["text", "curate_flags"]))
     assert used == [1]
 
