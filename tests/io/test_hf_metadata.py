@@ -164,8 +164,6 @@ def test_own_metadata_is_what_datasets_writes(tmp_path, monkeypatch, schema):
     [
         pa.dictionary(pa.int32(), pa.string()),  # a categorical column of a parquet input
         pa.list_(pa.field("element", pa.int64()), 2),  # datasets names a list's items "item"
-        pa.binary(4),
-        pa.binary_view(),
     ],
     ids=str,
 )
@@ -174,8 +172,6 @@ def test_a_type_outside_the_mapping_goes_through_datasets(tmp_path, monkeypatch,
     values = {
         pa.types.is_dictionary(t): ["a", "b", None],
         pa.types.is_fixed_size_list(t): [[1, 2], [None, 3], None],
-        pa.types.is_fixed_size_binary(t): [b"abcd", None, b"\x00\x00\x00\x00"],
-        pa.types.is_binary_view(t): [b"a", b"", None],
     }[True]
     train = pa.table({"text": ["x", "y", "z"], "col": pa.array(values, type=t)})
     used = []
