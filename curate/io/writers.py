@@ -252,6 +252,13 @@ def _datasets_major() -> int | None:
         return None
 
 
+def hf_needs_datasets() -> bool:
+    """Whether the hf writer will import datasets: for a datasets version whose metadata it does
+    not write itself (HF_OWN_METADATA). A column type outside hf_features' mapping takes datasets
+    too, but that is known only once the parts are written."""
+    return _datasets_major() not in HF_OWN_METADATA
+
+
 def _hf_skeleton(
     splits: list[str], out_dir: Path, schema: pa.Schema
 ) -> tuple[pa.Schema, dict[str, dict]]:
@@ -266,7 +273,7 @@ def _hf_skeleton(
     run's CPU and half of a small one's."""
     features = {f.name: hf_features(f.type) for f in schema}
     known = all(f.nullable and not f.metadata for f in schema) and None not in features.values()
-    if not known or _datasets_major() not in HF_OWN_METADATA:
+    if not known or hf_needs_datasets():
         return _hf_skeleton_by_datasets(splits, out_dir, schema)
     # as datasets writes them: DatasetDict.save_to_disk, Dataset.save_to_disk (the info's
     # non-default fields, first-level keys sorted) and Features.arrow_schema

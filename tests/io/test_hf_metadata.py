@@ -200,6 +200,7 @@ def test_a_datasets_version_the_writer_does_not_know_goes_through_datasets(
 def test_the_installed_datasets_is_one_the_writer_serves():
     # else every run pays the import again: HF_OWN_METADATA needs the new version's format
     assert writers._datasets_major() in writers.HF_OWN_METADATA
+    assert not writers.hf_needs_datasets()
 
 
 def test_curate_run_format_hf_does_not_import_datasets(tmp_path):
