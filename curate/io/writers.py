@@ -1,12 +1,15 @@
 """Writers: the shards' part files assembled into the output formats.
 
-`hf` (default): a `datasets.DatasetDict` with splits `train` and `rejected`, written by
-`save_to_disk`. `parquet` and `jsonl`: `train.*` and `rejected.*` files with the same rows.
-Parts are read one at a time, so memory does not grow with the corpus.
+`hf` (default): a `datasets.DatasetDict` with splits `train` and `rejected`, the folder
+`save_to_disk` writes (its metadata files written here, without importing datasets, for the
+versions and column types hf_features knows). `parquet` and `jsonl`: `train.*` and
+`rejected.*` files with the same rows. Parts are read one at a time, so memory does not grow with
+the corpus.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -130,28 +133,17 @@ def _write_files(paths: list[str], target: Path, schema: pa.Schema, fmt: str) ->
 
 
 def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema) -> dict[str, int]:
-    """A `save_to_disk` folder, streamed: datasets writes an empty DatasetDict with the schema (the
-    metadata files and the features it embeds in the Arrow schema), then every part is appended to
-    the split's Arrow files one at a time. Memory stays at one part, whatever the corpus size;
-    staging the parts and concatenating datasets kept every page of the output mapped."""
-    import json
-
-    import datasets
+    """A `save_to_disk` folder, streamed: the metadata files first (_hf_skeleton), then every part
+    appended to the split's Arrow files one at a time. Memory stays at one part, whatever the
+    corpus size; staging the parts and concatenating datasets kept every page of the output
+    mapped."""
     import xxhash
 
-    datasets.disable_progress_bars()  # ours is the progress bar; datasets' would print per split
-    empty = {s: datasets.Dataset(pa.Table.from_batches([], schema=schema)) for s in part_paths}
-    # num_shards is always given: datasets writes an empty split with no data file otherwise, and
-    # load_from_disk then fails
-    datasets.DatasetDict(empty).save_to_disk(str(out_dir), num_shards=dict.fromkeys(empty, 1))
-    del empty
+    hf_schema, states = _hf_skeleton(list(part_paths), out_dir, schema)
     counts = {}
     for split, paths in part_paths.items():
         folder = out_dir / split
-        state = json.loads((folder / "state.json").read_text())
-        (template,) = [f["filename"] for f in state["_data_files"]]
-        with pa.memory_map(str(folder / template)) as src:
-            hf_schema = pa.ipc.open_stream(src).schema  # with datasets' feature metadata
+        state = states[split]
         paths = [p for p in paths if _part_rows(p)]
         total = sum(os.path.getsize(p) for p in paths)
         # a part is never split across data files
@@ -182,7 +174,6 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
             if out is not None:
                 _write_all(out, _EOS)
                 out.close()
-        os.remove(folder / template)
         for name in names:
             tmp = folder / (name + ".tmp")
             if tmp.exists():
@@ -195,9 +186,142 @@ def _write_hf(part_paths: dict[str, list[str]], out_dir: Path, schema: pa.Schema
                     pass
         state["_data_files"] = [{"filename": name} for name in names]
         state["_fingerprint"] = h.hexdigest()
+        # as datasets writes it (Dataset.save_to_disk)
         (folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
         counts[split] = n
     return counts
+
+
+# the `datasets` major versions whose save_to_disk metadata _hf_skeleton writes itself: 4.0 made
+# a list feature {"feature": ..., "_type": "List"} (3.x: "Sequence", and a list of structs a JSON
+# list); tests/io/test_hf_metadata.py compares the files with the installed version's own
+HF_OWN_METADATA = (4, 5)
+
+# datasets' dtype names (features.Value) of the Arrow types whose name in Arrow differs or does
+# not take parameters; timestamp, duration, time and decimal types are named as Arrow names them
+_HF_DTYPES = {
+    pa.null(): "null",
+    pa.bool_(): "bool",
+    **{getattr(pa, t)(): t for t in ("int8", "int16", "int32", "int64", "string", "binary")},
+    **{getattr(pa, t)(): t for t in ("uint8", "uint16", "uint32", "uint64", "large_binary")},
+    pa.float16(): "float16",
+    pa.float32(): "float32",
+    pa.float64(): "float64",
+    pa.date32(): "date32",
+    pa.date64(): "date64",
+}
+
+
+def hf_features(t: pa.DataType) -> dict | None:
+    """The `datasets` features of a column of Arrow type t, as `Features.to_dict` writes them
+    (datasets 4.x and 5.x: HF_OWN_METADATA), or None for a type outside this mapping. A type is
+    mapped only where the features give back t exactly (datasets' own Arrow type for them: list
+    items named "item", every field nullable, no field metadata), so the data files hold the
+    schema datasets would write."""
+    if pa.types.is_struct(t):
+        fields = [t.field(i) for i in range(t.num_fields)]
+        if any(not f.nullable or f.metadata for f in fields):
+            return None
+        features = {f.name: hf_features(f.type) for f in fields}
+        return None if None in features.values() else features
+    if pa.types.is_list(t) or pa.types.is_fixed_size_list(t):
+        item = t.value_field
+        feature = hf_features(item.type)
+        if feature is None or item.name != "item" or not item.nullable or item.metadata:
+            return None
+        length = {"length": t.list_size} if pa.types.is_fixed_size_list(t) else {}
+        return {"feature": feature, **length, "_type": "List"}
+    if t in _HF_DTYPES:
+        dtype = _HF_DTYPES[t]
+    elif pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_time(t):
+        dtype = str(t)  # "timestamp[us, tz=UTC]", "duration[ms]", "time64[ns]"
+    elif pa.types.is_decimal128(t) or pa.types.is_decimal256(t):
+        dtype = str(t)  # "decimal128(10, 2)"
+    else:
+        return None
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def _datasets_major() -> int | None:
+    """The installed datasets' major version, read without importing it (~0.75 CPU s)."""
+    from importlib import metadata
+
+    try:
+        return int(metadata.version("datasets").split(".")[0])
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def hf_needs_datasets() -> bool:
+    """Whether the hf writer will import datasets: for a datasets version whose metadata it does
+    not write itself (HF_OWN_METADATA). A column type outside hf_features' mapping takes datasets
+    too, but that is known only once the parts are written."""
+    return _datasets_major() not in HF_OWN_METADATA
+
+
+def _hf_skeleton(
+    splits: list[str], out_dir: Path, schema: pa.Schema
+) -> tuple[pa.Schema, dict[str, dict]]:
+    """Write the metadata files of a save_to_disk folder with these splits (dataset_dict.json,
+    each split's dataset_info.json) and return the data files' schema (schema with the features
+    as its "huggingface" metadata) and each split's state.json content (its data files and
+    fingerprint to fill in).
+
+    They are the bytes `DatasetDict.save_to_disk` writes for an empty dataset of this schema,
+    written here for the datasets versions and column types hf_features knows; anything else
+    asks datasets itself (_hf_skeleton_by_datasets), whose import is ~3 % of a 200,000-document
+    run's CPU and half of a small one's."""
+    features = {f.name: hf_features(f.type) for f in schema}
+    known = all(f.nullable and not f.metadata for f in schema) and None not in features.values()
+    if not known or hf_needs_datasets():
+        return _hf_skeleton_by_datasets(splits, out_dir, schema)
+    # as datasets writes them: DatasetDict.save_to_disk, Dataset.save_to_disk (the info's
+    # non-default fields, first-level keys sorted) and Features.arrow_schema
+    (out_dir / "dataset_dict.json").write_text(json.dumps({"splits": splits}))
+    info = {"citation": "", "description": "", "features": features, "homepage": "", "license": ""}
+    state = {
+        "_data_files": [],
+        "_fingerprint": None,
+        "_format_columns": None,
+        "_format_kwargs": {},
+        "_format_type": None,
+        "_output_all_columns": False,
+        "_split": None,
+    }
+    for split in splits:
+        (out_dir / split).mkdir()
+        (out_dir / split / "dataset_info.json").write_text(json.dumps(info, indent=2))
+    hf_schema = pa.schema(
+        [pa.field(f.name, f.type) for f in schema],
+        metadata={"huggingface": json.dumps({"info": {"features": features}})},
+    )
+    return hf_schema, {split: dict(state) for split in splits}
+
+
+def _hf_skeleton_by_datasets(
+    splits: list[str], out_dir: Path, schema: pa.Schema
+) -> tuple[pa.Schema, dict[str, dict]]:
+    """_hf_skeleton through datasets: it writes an empty DatasetDict with the schema; the schema
+    of its (empty) data files and its state.json are kept, the data files removed."""
+    import datasets
+
+    datasets.disable_progress_bars()  # ours is the progress bar; datasets' would print per split
+    # (empty_table: a column of one empty chunk; datasets cannot cast a column of none to its
+    # features when the type changes, a dictionary to its values' type)
+    empty = {s: datasets.Dataset(schema.empty_table()) for s in splits}
+    # num_shards is always given: datasets writes an empty split with no data file otherwise, and
+    # load_from_disk then fails
+    datasets.DatasetDict(empty).save_to_disk(str(out_dir), num_shards=dict.fromkeys(empty, 1))
+    del empty
+    states, hf_schema = {}, None
+    for split in splits:
+        folder = out_dir / split
+        states[split] = json.loads((folder / "state.json").read_text())
+        (template,) = [f["filename"] for f in states[split]["_data_files"]]
+        with pa.memory_map(str(folder / template)) as src:
+            hf_schema = pa.ipc.open_stream(src).schema  # with datasets' feature metadata
+        os.remove(folder / template)
+    return hf_schema, states
 
 
 # the end-of-stream marker a stream writer closes an Arrow IPC stream with
