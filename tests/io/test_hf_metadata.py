@@ -203,12 +203,14 @@ def test_the_installed_datasets_is_one_the_writer_serves():
     assert not writers.hf_needs_datasets()
 
 
-def test_curate_run_format_hf_does_not_import_datasets(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_curate_run_format_hf_does_not_import_datasets(tmp_path, workers):
+    # with two workers the sample is cut in shards of 50 kB, so that the pool really runs
     out = tmp_path / "out"
     code = (
         "import sys; from curate.cli import main; "
         f"rc = main(['run', {str(SAMPLE)!r}, '--rules', 'default', '--out', {str(out)!r}, "
-        f"'--report-dir', {str(tmp_path / 'rep')!r}, '--format', 'hf', '--workers', '1', "
+        f"'--report-dir', {str(tmp_path / 'rep')!r}, '--format', 'hf', '--workers', {workers!r}, "
         "'--quiet']); "
         "print(rc, 'datasets' in sys.modules)"
     )
@@ -217,7 +219,7 @@ def test_curate_run_format_hf_does_not_import_datasets(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "CURATE_SHARD_BYTES": "50000"},
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["0", "False"]
