@@ -730,9 +730,18 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
     rank -= 1
     code = rank[rep].view(np.uint32)
     vocab = values.filter(first)
-    if not (vocab.gather(code) == values).all():
-        return None
+    # (compared a block at a time: each block's gathered strings reuse the memory the block
+    # before freed, where one gather of every string takes fresh pages, a page fault each)
+    for lo in range(0, n, _COMPARE_BLOCK):
+        if not (
+            vocab.gather(code[lo : lo + _COMPARE_BLOCK]) == values.slice(lo, _COMPARE_BLOCK)
+        ).all():
+            return None
     return code, vocab
+
+
+# values per block of `_hash_encode`'s comparison (a megabyte of string views)
+_COMPARE_BLOCK = 1 << 16
 
 
 def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:

@@ -279,3 +279,25 @@ def test_line_tokens_bytes_are_the_vocabularys(lines):
     lt = distinct_line_tokens(*distinct_lines(pl.Series(lines, dtype=pl.String)))
     fresh = string_bytes(lt.vocab.get_column("tok"))
     assert all(np.array_equal(a, b) for a, b in zip(lt.utf8, fresh, strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(STRINGS.filter(len))
+def test_hash_encoding_compares_every_block(values):
+    # the comparison runs a block at a time: with blocks of 3 values, a hash shared by two
+    # distinct values is refused wherever they are, and equal values are encoded as Arrow does
+    s = pl.Series(values, dtype=pl.String)
+    plain_code, plain_vocab = words._plain_encode(s)
+    block = words._COMPARE_BLOCK
+    words._COMPARE_BLOCK = 3
+    try:
+        code, vocab = words._hash_encode(s, s.hash().to_numpy())
+        assert code.tolist() == plain_code.tolist() and vocab.to_list() == plain_vocab.to_list()
+        # one hash for the last value and any other distinct one: refused
+        h = plain_code.astype(np.uint64) + 1
+        other = [i for i, v in enumerate(values) if v != values[-1]]
+        if other:
+            h[np.array(values) == values[-1]] = plain_code[other[0]] + 1
+            assert words._hash_encode(s, h) is None
+    finally:
+        words._COMPARE_BLOCK = block
