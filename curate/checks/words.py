@@ -222,11 +222,19 @@ class LineTokens:
             # is at most 2 per token (split_off) and a line has fewer than 2**b / 2 tokens, so
             # no field carries into the next; pieces, unbounded, take the top 64 - b bits. The
             # three integers of a vocabulary row are read together (one gather of a row each)
-            groups = (
+            groups: tuple[tuple[str, ...], ...] = (
                 ("words", "letter_tokens", "spaced_words"),
                 ("split_off", "pieces"),
                 ("spaced_word_chars",),
             )
+            if k and self.distinct.str.len_bytes().max() < 1 << b:
+                # pieces and spaced_word_chars are at most a line's characters (a sentence end
+                # is one or more of them), so lines of fewer than 2**b bytes fit them in fields
+                # of b bits too: two integers a row instead of three (spaced_word_chars on top)
+                groups = (
+                    ("words", "letter_tokens", "spaced_words"),
+                    ("split_off", "pieces", "spaced_word_chars"),
+                )
             # (one row per group: np.take along the last axis and a running sum along it are
             # several times cheaper than indexing the rows of a (vocabulary, group) array)
             table = np.zeros((len(groups), len(v)), dtype=np.uint64)

@@ -200,6 +200,17 @@ def test_counts_per_line_and_group_equal_a_sum_over_every_token(lines, data):
     assert fast.keys() == plain.keys()
     for name in plain:
         assert fast[name].dtype == np.int64 and fast[name].tolist() == plain[name], name
+    # narrower fields: lines too long for two integers a row (three), or with too many tokens
+    # for packed fields at all (a sum per count)
+    bits = words._FIELD_BITS
+    try:
+        for narrow in (7, 4, 2):
+            words._FIELD_BITS = narrow
+            fast = lt.per_distinct_line(ends)
+            for name in plain:
+                assert fast[name].tolist() == plain[name], (narrow, name)
+    finally:
+        words._FIELD_BITS = bits
     # groups of consecutive lines (a batch's documents, some without lines) and in any order
     n = len(lines)
     for group in (
@@ -301,3 +312,23 @@ def test_hash_encoding_compares_every_block(values):
             assert words._hash_encode(s, h) is None
     finally:
         words._COMPARE_BLOCK = block
+
+
+def test_counts_per_line_in_narrow_fields_never_carry():
+    # many sentence ends and long words in a short line: each count needs every bit of its field
+    # (one line a batch: the batch's longest line sets which layout is used)
+    lines = ["a. b. c. d. e. f. g.", "Wonderful! Marvellous!", "!!!!!!!!!!!", "!!!! ?? ...", "x"]
+    bits = words._FIELD_BITS
+    try:
+        for line in lines:
+            distinct, inverse = distinct_lines(pl.Series([line, ""], dtype=pl.String))
+            lt = distinct_line_tokens(distinct, inverse)
+            ends = lt.vocab["tok"].str.count_matches(r"[.!?]").to_numpy()
+            plain = _plain_per_distinct_line(lt, ends)
+            for narrow in range(2, 8):
+                words._FIELD_BITS = narrow
+                fast = lt.per_distinct_line(ends)
+                for name in plain:
+                    assert fast[name].tolist() == plain[name], (line, narrow, name)
+    finally:
+        words._FIELD_BITS = bits
