@@ -434,7 +434,12 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     rows = np.flatnonzero(used).astype(np.uint32)
     lines = distinct if len(rows) == len(distinct) else take_sorted(distinct, rows)
     split = lines.str.split(" ")
-    line = np.repeat(rows, split.list.len().to_numpy())
+    pieces_per_line = split.list.len().to_numpy()
+    line = np.repeat(rows, pieces_per_line)
+    # the pieces kept per distinct line (LineTokens.kept_per_line): the pieces of each, less
+    # those dropped below (a few), instead of a count over every token
+    kept_per_line = np.zeros(len(distinct), dtype=np.int64)
+    kept_per_line[rows] = pieces_per_line
     code, vocab = _encode(split.explode())
     vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
@@ -454,6 +459,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         rows = np.flatnonzero(dropped)
         redo = rows[again[code[rows]]]
         split_line, split_code = line[redo], code[redo]
+        kept_per_line -= np.bincount(line[rows], minlength=len(distinct))
         keep = ~dropped
         line, code = line[keep], code[keep]
         kept = len(code)
@@ -473,10 +479,15 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
-    if len(vocab) == len(utf8[0]) - 1:
-        # no token was appended: the bytes read above are the vocabulary's (LineTokens.utf8,
-        # a cached_property, is not read a second time)
-        tokens.__dict__["utf8"] = utf8
+    # (cached properties, set here: not computed a second time)
+    tokens.__dict__["kept_per_line"] = kept_per_line
+    n_pieces = len(utf8[0]) - 1
+    if len(vocab) > n_pieces:
+        # the bytes read above, then those of the tokens appended (a few thousand strings),
+        # where reading the whole vocabulary's again converts every string
+        off, data = string_bytes(vocab.slice(n_pieces))
+        utf8 = (np.concatenate([utf8[0], utf8[0][-1] + off[1:]]), np.concatenate([utf8[1], data]))
+    tokens.__dict__["utf8"] = utf8
     return tokens
 
 

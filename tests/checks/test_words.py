@@ -332,3 +332,19 @@ def test_counts_per_line_in_narrow_fields_never_carry():
                     assert fast[name].tolist() == plain[name], (line, narrow, name)
     finally:
         words._FIELD_BITS = bits
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8), st.data())
+def test_kept_tokens_per_line_and_bytes_set_by_the_split_equal_their_definitions(lines, data):
+    # LineTokens.kept_per_line and .utf8, set by distinct_line_tokens from what it read, equal
+    # a count of the first `kept` tokens per line and the vocabulary's own bytes
+    from curate.checks.base import string_bytes
+
+    distinct, inverse = distinct_lines(pl.Series(lines, dtype=pl.String))
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines))))
+    lt = distinct_line_tokens(distinct, inverse[keep])
+    want = np.bincount(lt.line[: lt.kept].astype(np.int64), minlength=len(lt.distinct))
+    assert lt.kept_per_line.tolist() == want.tolist()
+    off, chars = string_bytes(lt.vocab.get_column("tok"))
+    assert lt.utf8[0].tolist() == off.tolist() and lt.utf8[1].tobytes() == chars.tobytes()
