@@ -128,6 +128,9 @@ DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
 # bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
 # of up to 1,048,575 tokens; longer ones take a running sum per count)
 _FIELD_BITS = 21
+# tokens from which per_distinct_line asks whether two integers a token hold every count (the
+# question is a polars query, ~50 us: dearer than the third integer it saves on a small batch)
+_TWO_ROWS_MIN = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ class LineTokens:
                 ("split_off", "pieces"),
                 ("spaced_word_chars",),
             )
-            if k and self.distinct.str.len_bytes().max() < 1 << b:
+            if k >= _TWO_ROWS_MIN and self.distinct.str.len_bytes().max() < 1 << b:
                 # pieces and spaced_word_chars are at most a line's characters (a sentence end
                 # is one or more of them), so lines of fewer than 2**b bytes fit them in fields
                 # of b bits too: two integers a row instead of three (spaced_word_chars on top)

@@ -202,15 +202,16 @@ def test_counts_per_line_and_group_equal_a_sum_over_every_token(lines, data):
         assert fast[name].dtype == np.int64 and fast[name].tolist() == plain[name], name
     # narrower fields: lines too long for two integers a row (three), or with too many tokens
     # for packed fields at all (a sum per count)
-    bits = words._FIELD_BITS
+    bits, two_rows = words._FIELD_BITS, words._TWO_ROWS_MIN
     try:
         for narrow in (7, 4, 2):
-            words._FIELD_BITS = narrow
-            fast = lt.per_distinct_line(ends)
-            for name in plain:
-                assert fast[name].tolist() == plain[name], (narrow, name)
+            for words._TWO_ROWS_MIN in (0, 1 << 30):
+                words._FIELD_BITS = narrow
+                fast = lt.per_distinct_line(ends)
+                for name in plain:
+                    assert fast[name].tolist() == plain[name], (narrow, name)
     finally:
-        words._FIELD_BITS = bits
+        words._FIELD_BITS, words._TWO_ROWS_MIN = bits, two_rows
     # groups of consecutive lines (a batch's documents, some without lines) and in any order
     n = len(lines)
     for group in (
@@ -318,7 +319,8 @@ def test_counts_per_line_in_narrow_fields_never_carry():
     # many sentence ends and long words in a short line: each count needs every bit of its field
     # (one line a batch: the batch's longest line sets which layout is used)
     lines = ["a. b. c. d. e. f. g.", "Wonderful! Marvellous!", "!!!!!!!!!!!", "!!!! ?? ...", "x"]
-    bits = words._FIELD_BITS
+    bits, two_rows = words._FIELD_BITS, words._TWO_ROWS_MIN
+    words._TWO_ROWS_MIN = 0
     try:
         for line in lines:
             distinct, inverse = distinct_lines(pl.Series([line, ""], dtype=pl.String))
@@ -331,7 +333,7 @@ def test_counts_per_line_in_narrow_fields_never_carry():
                 for name in plain:
                     assert fast[name].tolist() == plain[name], (line, narrow, name)
     finally:
-        words._FIELD_BITS = bits
+        words._FIELD_BITS, words._TWO_ROWS_MIN = bits, two_rows
 
 
 @settings(max_examples=60, deadline=None)
