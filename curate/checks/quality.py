@@ -370,15 +370,14 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
         # the first character after the leading whitespace (read forward, a few characters
         # at most) is a bullet or not; one outside the table (four bytes) is neither whitespace
         # nor a bullet, which are all in the Basic Multilingual Plane
-        space, bullet_char = _char_class(r"\s"), _char_class(_BULLET_CLASS)
         at, pos = rows, start[rows]
         for _ in range(_LEADING_ROUNDS + 1):
             cp, width = _char_at(data, pos)
             known = cp >= 0
             blank = np.zeros(len(at), dtype=bool)
-            blank[known] = space[cp[known]]
+            blank[known] = _in_class(r"\s", cp[known])
             first = known & ~blank
-            bullet[at[first]] = bullet_char[cp[first]]
+            bullet[at[first]] = _in_class(_BULLET_CLASS, cp[first])
             pos = pos + width
             more = blank & (pos < end[at])
             at, pos = at[more], pos[more]
@@ -397,16 +396,15 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
         # characters are read back while they are closing ones: the first terminal met (closing
         # or not) matches, the first character neither terminal nor closing does not (it would
         # stand between any earlier terminal and the end), nor does reaching the start
-        terminal, closing = _char_class(_TERMINAL), _char_class(_CLOSING)
         at, e = rows, end[rows]
         for _ in range(_CLOSING_ROUNDS + 1):
             cp, first_byte = _char_before(data, start[at], e)
             known = cp >= 0
             pattern_rows["punctuated"].append(at[~known])
             at, e, cp, first_byte = at[known], e[known], cp[known], first_byte[known]
-            hit = terminal[cp]
+            hit = _in_class(_TERMINAL, cp)
             punctuated[at[hit]] = True
-            more = ~hit & closing[cp] & (first_byte > start[at])
+            more = ~hit & _in_class(_CLOSING, cp) & (first_byte > start[at])
             at, e = at[more], first_byte[more]
             if not len(at):
                 break
@@ -457,6 +455,24 @@ def _bmp_chars() -> pl.Series:
         len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
     )
     return pl.Series("char", arr, dtype=pl.String)
+
+
+def _in_class(pattern: str, cp: np.ndarray) -> np.ndarray:
+    """Per code point of `cp` (of the Basic Multilingual Plane): is that one character a match
+    of `pattern`? Looked up in `_ascii_char_class` when every one is ASCII (a line end usually
+    is), so that a worker whose batches end their lines in ASCII never builds `_char_class`'s
+    table of every character (~25 CPU ms a process); the two tables agree on ASCII, being read
+    from the same pattern."""
+    if not len(cp) or cp.max() < 128:
+        return _ascii_char_class(pattern)[cp]
+    return _char_class(pattern)[cp]
+
+
+@functools.cache
+def _ascii_char_class(pattern: str) -> np.ndarray:
+    """`_char_class` of the 128 ASCII characters alone."""
+    ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
+    return ascii_chars.str.contains(f"^(?:{pattern})$").to_numpy()
 
 
 @functools.cache
@@ -551,12 +567,20 @@ def _javascript_distinct(batch: Batch) -> np.ndarray:
     them changes), so the answer follows strips as it is."""
 
     def compute() -> np.ndarray:
-        distinct = _distinct(batch)[0]
+        distinct, inverse = _distinct(batch)
+        found = np.zeros(len(distinct), dtype=bool)
         # the vocabulary answers "none" cheaply, when a rule before split the tokens
         tokens = batch.memoized(DISTINCT_LINE_TOKENS_MEMO)
         if isinstance(tokens, LineTokens) and not _in_vocabulary(tokens, "javascript"):
-            return np.zeros(len(distinct), dtype=bool)
-        return _lower_contains(distinct, "javascript").cast(pl.Boolean).to_numpy()
+            return found
+        # only the distinct lines some line refers to (after a strip, the memo's distinct
+        # lines hold those it removed: some 40 % of a web batch's after boilerplate-lines);
+        # the others are never read, here or after a later strip, which removes lines only
+        rows, _ = referenced_rows(len(distinct), inverse)
+        lines = distinct if rows is None else take_sorted(distinct, rows)
+        hit = _lower_contains(lines, "javascript").cast(pl.Boolean).to_numpy()
+        found[slice(None) if rows is None else rows] = hit
+        return found
 
     return batch.memo("quality_javascript_distinct", compute, after_strip=lambda found, _: found)
 
@@ -727,32 +751,18 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
         # the distinct tokens holding a first character of any such language (a few, if any),
         # the languages whose first characters each holds (bits, `_first_chars`), and where
         # they occur: (vocabulary rows, their languages, their code and line per occurrence).
-        # Yes/no searches only (contains_any stops at the first hit): one over the non-ASCII
-        # tokens for every language's characters, then one per language over the tokens found.
-        # (extract_many, listing every occurrence, cost 9x more on Chinese text, whose tokens
-        # are whole unspaced sentences)
-        chars, langs, ascii_free = _first_chars()
-        vocab = lt.vocab.get_column("tok")
-        if ascii_free:
-            # (an ASCII token holds none of them: only the others are searched)
-            off = lt.utf8[0]
-            other = np.flatnonzero(off[1:] - off[:-1] != lt.vocab.get_column("chars").to_numpy())
-        else:  # pragma: no cover - the shipped lists' first characters are not ASCII
-            other = np.arange(len(vocab))
-        if len(other):
-            rare = other[take_sorted(vocab, other).str.contains_any(chars).to_numpy()]
-        else:
-            rare = other
-        bits = np.zeros(len(rare), dtype=np.uint8)
-        if len(rare):
-            held = take_sorted(vocab, rare)
-            for i in range(len(SUBSTRING_LANGUAGES)):
-                mine = [c for c, lang in zip(chars, langs, strict=True) if lang >> i & 1]
-                if mine:
-                    bits |= held.str.contains_any(mine).to_numpy().astype(np.uint8) << np.uint8(i)
-        is_rare = np.zeros(len(vocab), dtype=bool)
+        # The characters of the tokens' bytes looked up in a table (`_first_char_bits`), where
+        # a search of the non-ASCII tokens for some thousand characters, then one per language,
+        # cost four times more; the searches (`_first_char_bits_plain`) when a first character
+        # is ASCII (none of the shipped lists' is)
+        held = _first_char_bits(lt.vocab.get_column("tok"), lt.utf8)
+        rare = np.flatnonzero(held)
+        bits = held[rare]
+        if not len(rare):
+            return rare, bits, np.zeros(0, dtype=lt.code.dtype), np.zeros(0, dtype=lt.line.dtype)
+        is_rare = np.zeros(len(held), dtype=bool)
         is_rare[rare] = True
-        rows = np.flatnonzero(is_rare[lt.code]) if len(rare) else np.zeros(0, dtype=np.int64)
+        rows = np.flatnonzero(is_rare[lt.code])
         return rare, bits, lt.code[rows], lt.line[rows]
 
     rare, bits, codes, lines = batch.memo("quality_substring_candidates", candidates)
@@ -764,6 +774,66 @@ def _docs_with_first_chars(batch: Batch, code: str) -> np.ndarray:
         held[lines[hit[codes]]] = True
         docs[batch.doc_of_line()[held[lt.inverse]]] = True
     return docs
+
+
+def _first_char_bits(strings: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per string (uint8): the languages (bit i: SUBSTRING_LANGUAGES[i]) whose stop words start
+    with a character the string holds. `utf8`: the strings' `string_bytes`. Each character of
+    two bytes or more (every first character is one) is decoded from its first byte on and
+    looked up in a table per code point (`_first_char_table`): what `contains_any` of each
+    language's first characters says (`_first_char_bits_plain`; a character's UTF-8 bytes are
+    found in a string exactly where the character is)."""
+    chars, _, ascii_free = _first_chars()
+    if not ascii_free:  # pragma: no cover - the shipped lists' first characters are not ASCII
+        return _first_char_bits_plain(strings)
+    off, data = utf8
+    out = np.zeros(len(strings), dtype=np.uint8)
+    table = _first_char_table()
+    pos = np.flatnonzero(data >= 0xC0)
+    if not len(pos) or not len(table):
+        return out
+    last = len(data) - 1
+    b0 = data[pos].astype(np.int64)
+    follow = [(data[np.minimum(pos + k, last)] & 0x3F).astype(np.int64) for k in (1, 2, 3)]
+    cp = np.where(
+        b0 < 0xE0,
+        ((b0 & 0x1F) << 6) | follow[0],
+        np.where(
+            b0 < 0xF0,
+            ((b0 & 0x0F) << 12) | (follow[0] << 6) | follow[1],
+            ((b0 & 0x07) << 18) | (follow[0] << 12) | (follow[1] << 6) | follow[2],
+        ),
+    )
+    inside = np.flatnonzero(cp < len(table))
+    bits = table[cp[inside]]
+    found = bits != 0
+    if found.any():
+        string = np.searchsorted(off, pos[inside][found], side="right") - 1
+        np.bitwise_or.at(out, string, bits[found])
+    return out
+
+
+def _first_char_bits_plain(strings: pl.Series) -> np.ndarray:
+    """`_first_char_bits` by `contains_any` of each language's first characters (the plain
+    definition, for the tests)."""
+    chars, langs, _ = _first_chars()
+    out = np.zeros(len(strings), dtype=np.uint8)
+    for i in range(len(SUBSTRING_LANGUAGES)):
+        mine = [c for c, lang in zip(chars, langs, strict=True) if lang >> i & 1]
+        if mine:
+            out |= strings.str.contains_any(mine).to_numpy().astype(np.uint8) << np.uint8(i)
+    return out
+
+
+@functools.cache
+def _first_char_table() -> np.ndarray:
+    """Per code point up to the largest first character: `_first_chars`' language bits (uint8,
+    0 for a character no stop word starts with)."""
+    chars, langs, _ = _first_chars()
+    table = np.zeros(max((ord(c) for c in chars), default=-1) + 1, dtype=np.uint8)
+    for c, lang in zip(chars, langs, strict=True):
+        table[ord(c)] = lang
+    return table
 
 
 @functools.cache
@@ -1522,7 +1592,7 @@ def _c4_line_ends(
         return nonblank, unpunctuated
     cp, _ = _char_before(data, start[rows], end[rows])
     known = cp >= 0
-    unpunctuated[rows[known]] = ~_char_class(_C4_END_CHAR)[cp[known]]
+    unpunctuated[rows[known]] = ~_in_class(_C4_END_CHAR, cp[known])
     # "...": its last three bytes (no character of a longer UTF-8 sequence holds a "." byte)
     dots = rows[(end[rows] - start[rows] >= 3) & (cp == 0x2E)]
     if len(dots):

@@ -128,6 +128,9 @@ DISTINCT_LINE_TOKENS_MEMO = "words_distinct_line_tokens"
 # bits per count when LineTokens.per_distinct_line sums several counts in one integer (a line
 # of up to 1,048,575 tokens; longer ones take a running sum per count)
 _FIELD_BITS = 21
+# tokens from which per_distinct_line asks whether two integers a token hold every count (the
+# question is a polars query, ~50 us: dearer than the third integer it saves on a small batch)
+_TWO_ROWS_MIN = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -222,11 +225,19 @@ class LineTokens:
             # is at most 2 per token (split_off) and a line has fewer than 2**b / 2 tokens, so
             # no field carries into the next; pieces, unbounded, take the top 64 - b bits. The
             # three integers of a vocabulary row are read together (one gather of a row each)
-            groups = (
+            groups: tuple[tuple[str, ...], ...] = (
                 ("words", "letter_tokens", "spaced_words"),
                 ("split_off", "pieces"),
                 ("spaced_word_chars",),
             )
+            if k >= _TWO_ROWS_MIN and self.distinct.str.len_bytes().max() < 1 << b:
+                # pieces and spaced_word_chars are at most a line's characters (a sentence end
+                # is one or more of them), so lines of fewer than 2**b bytes fit them in fields
+                # of b bits too: two integers a row instead of three (spaced_word_chars on top)
+                groups = (
+                    ("words", "letter_tokens", "spaced_words"),
+                    ("split_off", "pieces", "spaced_word_chars"),
+                )
             # (one row per group: np.take along the last axis and a running sum along it are
             # several times cheaper than indexing the rows of a (vocabulary, group) array)
             table = np.zeros((len(groups), len(v)), dtype=np.uint64)
@@ -426,7 +437,12 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     rows = np.flatnonzero(used).astype(np.uint32)
     lines = distinct if len(rows) == len(distinct) else take_sorted(distinct, rows)
     split = lines.str.split(" ")
-    line = np.repeat(rows, split.list.len().to_numpy())
+    pieces_per_line = split.list.len().to_numpy()
+    line = np.repeat(rows, pieces_per_line)
+    # the pieces kept per distinct line (LineTokens.kept_per_line): the pieces of each, less
+    # those dropped below (a few), instead of a count over every token
+    kept_per_line = np.zeros(len(distinct), dtype=np.int64)
+    kept_per_line[rows] = pieces_per_line
     code, vocab = _encode(split.explode())
     vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
@@ -446,6 +462,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         rows = np.flatnonzero(dropped)
         redo = rows[again[code[rows]]]
         split_line, split_code = line[redo], code[redo]
+        kept_per_line -= np.bincount(line[rows], minlength=len(distinct))
         keep = ~dropped
         line, code = line[keep], code[keep]
         kept = len(code)
@@ -465,10 +482,15 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         distinct=distinct,
         inverse=inverse,
     )
-    if len(vocab) == len(utf8[0]) - 1:
-        # no token was appended: the bytes read above are the vocabulary's (LineTokens.utf8,
-        # a cached_property, is not read a second time)
-        tokens.__dict__["utf8"] = utf8
+    # (cached properties, set here: not computed a second time)
+    tokens.__dict__["kept_per_line"] = kept_per_line
+    n_pieces = len(utf8[0]) - 1
+    if len(vocab) > n_pieces:
+        # the bytes read above, then those of the tokens appended (a few thousand strings),
+        # where reading the whole vocabulary's again converts every string
+        off, data = string_bytes(vocab.slice(n_pieces))
+        utf8 = (np.concatenate([utf8[0], utf8[0][-1] + off[1:]]), np.concatenate([utf8[1], data]))
+    tokens.__dict__["utf8"] = utf8
     return tokens
 
 
@@ -730,9 +752,18 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
     rank -= 1
     code = rank[rep].view(np.uint32)
     vocab = values.filter(first)
-    if not (vocab.gather(code) == values).all():
-        return None
+    # (compared a block at a time: each block's gathered strings reuse the memory the block
+    # before freed, where one gather of every string takes fresh pages, a page fault each)
+    for lo in range(0, n, _COMPARE_BLOCK):
+        if not (
+            vocab.gather(code[lo : lo + _COMPARE_BLOCK]) == values.slice(lo, _COMPARE_BLOCK)
+        ).all():
+            return None
     return code, vocab
+
+
+# values per block of `_hash_encode`'s comparison (a megabyte of string views)
+_COMPARE_BLOCK = 1 << 16
 
 
 def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:

@@ -883,3 +883,28 @@ def test_statistics_of_lines_in_any_order_equal_those_in_document_order():
     shuffled = Batch(batch.docs, batch.lines[order], batch.corpus, {}, batch.original)
     assert not np.all(np.diff(shuffled.doc_of_line()) >= 0)
     assert _stats(shuffled).equals(_stats(batch))
+
+
+def test_javascript_lines_after_strips_equal_a_search_of_the_remaining_lines():
+    # the answer per distinct line is computed on the lines a stripped batch still refers to,
+    # and read again after a later strip (which only removes lines)
+    import random
+
+    rng = random.Random(4)
+    pool = ["", "Enable JavaScript.", "javascript:void(0)", "JAVA SCRIPT", "x", "Home | News"]
+    # (numbered: most lines distinct, so that a strip leaves distinct lines nobody refers to)
+    texts = [
+        "\n".join(f"{rng.choice(pool)} {rng.randint(0, 99)}" for _ in range(rng.randint(1, 6)))
+        for _ in range(100)
+    ]
+    batch = Batch.from_texts(pl.Series(texts))
+    words.batch_distinct_lines(batch)  # the distinct lines before the strips, kept across them
+    for step in range(3):
+        keep = np.array([rng.random() < 0.7 for _ in range(batch.lines.height)])
+        batch = strip_lines(batch, keep)
+        if step == 0:
+            first = _javascript_lines(batch)  # computed here, carried across the next strips
+            assert first.len() == batch.lines.height
+        lines = batch.lines.get_column("line")
+        want = lines.str.to_lowercase().str.contains("javascript", literal=True)
+        assert _javascript_lines(batch).to_list() == want.to_list()

@@ -9,12 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate.checks import quality
 from curate.checks.base import string_bytes
 from curate.checks.quality import (
     _BULLET_CLASS,
     COMPONENTS,
     _c4_line_ends,
     _c4_line_ends_plain,
+    _first_char_bits,
+    _first_char_bits_plain,
+    _first_chars,
     _line_end_tests,
     _line_end_tests_plain,
     _quality_score_fast,
@@ -190,3 +194,47 @@ def test_whitespace_and_bullets_are_all_in_the_basic_multilingual_plane():
     chars = pl.Series([chr(i) for i in range(0x10000, 0x110000)], dtype=pl.String)
     for pattern in (r"\s", _BULLET_CLASS):
         assert not chars.str.contains(f"^(?:{pattern})$").any()
+
+
+def test_all_ascii_line_ends_build_no_table_of_every_character():
+    # the per-code-point tables (~25 CPU ms a process) only when a line ends outside ASCII
+    quality._bmp_chars.cache_clear()
+    quality._char_class.cache_clear()
+    ascii_lines = ["- item", "He left.", "Home | News", 'He said "yes."', "  * x", "a...", ""]
+    _assert_line_end_tests_agree(ascii_lines)
+    ends = pl.Series("_r", ascii_lines, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+    assert quality._bmp_chars.cache_info().currsize == 0
+    # one line ending in a non-ASCII character: the tables, and the same answers
+    mixed = [*ascii_lines, "结束了。", "«Да»", "\u00a0- item"]
+    _assert_line_end_tests_agree(mixed)
+    ends = pl.Series("_r", mixed, dtype=pl.String)
+    fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
+    assert quality._bmp_chars.cache_info().currsize == 1
+
+
+def _assert_first_char_bits_agree(texts: list[str]) -> None:
+    strings = pl.Series(texts, dtype=pl.String)
+    fast = _first_char_bits(strings, string_bytes(strings))
+    assert np.array_equal(fast, _first_char_bits_plain(strings))
+
+
+# every first character of the substring languages' stop words, neighbours of theirs (one code
+# point off), ASCII, other scripts and four-byte characters
+_FIRST = _first_chars()[0]
+_NEAR = [chr(ord(c) + d) for c in _FIRST[:: max(1, len(_FIRST) // 8)] for d in (-1, 1)]
+_STOP_CHARS = [*_FIRST, *_NEAR, "a", " ", ".", "\u00e9", "Ж", "😀", "\U00020000", "\U0002a6d6"]
+
+
+def test_first_char_bits_is_contains_any_on_chosen_strings():
+    assert _FIRST and all(not c.isascii() for c in _FIRST)
+    _assert_first_char_bits_agree(["", "abc", *_FIRST, "".join(_FIRST), "x" + _FIRST[0] + "y"])
+    _assert_first_char_bits_agree([])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_STOP_CHARS), max_size=8).map("".join), max_size=30))
+def test_first_char_bits_is_contains_any(texts):
+    _assert_first_char_bits_agree(texts)

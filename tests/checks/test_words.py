@@ -200,6 +200,18 @@ def test_counts_per_line_and_group_equal_a_sum_over_every_token(lines, data):
     assert fast.keys() == plain.keys()
     for name in plain:
         assert fast[name].dtype == np.int64 and fast[name].tolist() == plain[name], name
+    # narrower fields: lines too long for two integers a row (three), or with too many tokens
+    # for packed fields at all (a sum per count)
+    bits, two_rows = words._FIELD_BITS, words._TWO_ROWS_MIN
+    try:
+        for narrow in (7, 4, 2):
+            for words._TWO_ROWS_MIN in (0, 1 << 30):
+                words._FIELD_BITS = narrow
+                fast = lt.per_distinct_line(ends)
+                for name in plain:
+                    assert fast[name].tolist() == plain[name], (narrow, name)
+    finally:
+        words._FIELD_BITS, words._TWO_ROWS_MIN = bits, two_rows
     # groups of consecutive lines (a batch's documents, some without lines) and in any order
     n = len(lines)
     for group in (
@@ -279,3 +291,62 @@ def test_line_tokens_bytes_are_the_vocabularys(lines):
     lt = distinct_line_tokens(*distinct_lines(pl.Series(lines, dtype=pl.String)))
     fresh = string_bytes(lt.vocab.get_column("tok"))
     assert all(np.array_equal(a, b) for a, b in zip(lt.utf8, fresh, strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(STRINGS.filter(len))
+def test_hash_encoding_compares_every_block(values):
+    # the comparison runs a block at a time: with blocks of 3 values, a hash shared by two
+    # distinct values is refused wherever they are, and equal values are encoded as Arrow does
+    s = pl.Series(values, dtype=pl.String)
+    plain_code, plain_vocab = words._plain_encode(s)
+    block = words._COMPARE_BLOCK
+    words._COMPARE_BLOCK = 3
+    try:
+        code, vocab = words._hash_encode(s, s.hash().to_numpy())
+        assert code.tolist() == plain_code.tolist() and vocab.to_list() == plain_vocab.to_list()
+        # one hash for the last value and any other distinct one: refused
+        h = plain_code.astype(np.uint64) + 1
+        other = [i for i, v in enumerate(values) if v != values[-1]]
+        if other:
+            h[np.array(values) == values[-1]] = plain_code[other[0]] + 1
+            assert words._hash_encode(s, h) is None
+    finally:
+        words._COMPARE_BLOCK = block
+
+
+def test_counts_per_line_in_narrow_fields_never_carry():
+    # many sentence ends and long words in a short line: each count needs every bit of its field
+    # (one line a batch: the batch's longest line sets which layout is used)
+    lines = ["a. b. c. d. e. f. g.", "Wonderful! Marvellous!", "!!!!!!!!!!!", "!!!! ?? ...", "x"]
+    bits, two_rows = words._FIELD_BITS, words._TWO_ROWS_MIN
+    words._TWO_ROWS_MIN = 0
+    try:
+        for line in lines:
+            distinct, inverse = distinct_lines(pl.Series([line, ""], dtype=pl.String))
+            lt = distinct_line_tokens(distinct, inverse)
+            ends = lt.vocab["tok"].str.count_matches(r"[.!?]").to_numpy()
+            plain = _plain_per_distinct_line(lt, ends)
+            for narrow in range(2, 8):
+                words._FIELD_BITS = narrow
+                fast = lt.per_distinct_line(ends)
+                for name in plain:
+                    assert fast[name].tolist() == plain[name], (line, narrow, name)
+    finally:
+        words._FIELD_BITS, words._TWO_ROWS_MIN = bits, two_rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8), st.data())
+def test_kept_tokens_per_line_and_bytes_set_by_the_split_equal_their_definitions(lines, data):
+    # LineTokens.kept_per_line and .utf8, set by distinct_line_tokens from what it read, equal
+    # a count of the first `kept` tokens per line and the vocabulary's own bytes
+    from curate.checks.base import string_bytes
+
+    distinct, inverse = distinct_lines(pl.Series(lines, dtype=pl.String))
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines))))
+    lt = distinct_line_tokens(distinct, inverse[keep])
+    want = np.bincount(lt.line[: lt.kept].astype(np.int64), minlength=len(lt.distinct))
+    assert lt.kept_per_line.tolist() == want.tolist()
+    off, chars = string_bytes(lt.vocab.get_column("tok"))
+    assert lt.utf8[0].tolist() == off.tolist() and lt.utf8[1].tobytes() == chars.tobytes()
