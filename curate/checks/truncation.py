@@ -1000,6 +1000,64 @@ def _after_word(text: Any) -> Any:
     return pl.select(after).to_series() if isinstance(text, pl.Series) else after
 
 
+# _mid_word lower-cases the texts whose last word is ASCII by ASCII rules alone, in numpy
+# (False: polars' str.to_lowercase for every text, the plain definition; tests compare them)
+ASCII_LOWER = True
+# The characters outside ASCII whose lower case holds an ASCII letter (U+0130 "İ" lower-cases to
+# "i" and a combining dot, U+212A the Kelvin sign to "k"), or whose lower case is a word
+# character where the character is not (U+A7D2, U+A7D4: Rust's case tables are of a newer
+# Unicode than the regex crate's classes): polars' str.to_lowercase checked on every code point
+# (tests/checks/test_truncation_fast.py). A text holding one is lower-cased by polars.
+CASE_EXCEPTIONS = "\u0130\u212a\ua7d2\ua7d4"
+
+
+def _lowered_texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (`text`, `raw` and other columns) with `text` lower-cased as far as _mid_word's
+    test of the last word `raw` can tell, its rows in any order (about four times cheaper than
+    polars' str.to_lowercase, ~2.6 ns a byte and most of the mid-word test). Where `raw` is
+    ASCII, the test reads of the lower-cased text only the occurrences of the lower-cased word
+    (ASCII letters, which lower-case from ASCII letters alone outside CASE_EXCEPTIONS: the same
+    occurrences, split the same way), whether an "s" follows one, and whether the characters
+    around them are word characters (WORD_CHAR), which lower-casing keeps outside
+    CASE_EXCEPTIONS: so A-Z are lowered in the UTF-8 bytes and the rest is left as it is. Where
+    `raw` is not ASCII or the text holds one of CASE_EXCEPTIONS, polars lower-cases the text."""
+    text = frame.get_column("text")
+    full = frame.select_seq(
+        (pl.col("raw").str.len_bytes() != pl.col("raw").str.len_chars())
+        | pl.col("text").str.contains(f"[{CASE_EXCEPTIONS}]")
+    ).to_series()
+    rest = None
+    if full.any():
+        # (the two parts by Series.filter, direct calls; a Series' scatter of strings costs
+        # more than lower-casing them all)
+        rest = pl.DataFrame(
+            [
+                c.filter(full).str.to_lowercase() if c.name == "text" else c.filter(full)
+                for c in frame.iter_columns()
+            ]
+        )
+        frame = pl.DataFrame([c.filter(~full) for c in frame.iter_columns()])
+        text = frame.get_column("text")
+    offsets, data = string_bytes(text)
+    # A-Z (65-90; the subtraction wraps the bytes below 65 round) get bit 5, a-z; a byte of a
+    # multi-byte character is 128 or more. (The result is a fresh array, polars may keep it; the
+    # flags go to a scratch array: a fresh temporary of a MB costs more in new pages than the
+    # arithmetic.)
+    lowered = np.subtract(data, np.uint8(65))
+    with _SCRATCH_LOCK:
+        upper = _scratch(len(data))[0][: len(data)].view(np.bool_)
+        np.less(lowered, 26, out=upper)
+        np.left_shift(upper.view(np.uint8), np.uint8(5), out=lowered)
+    np.bitwise_or(lowered, data, out=lowered)
+    lowered_text = pl.Series(
+        "text",
+        pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(offsets), pa.py_buffer(lowered)),
+        dtype=pl.String,
+    )
+    frame = pl.DataFrame([lowered_text if c.name == "text" else c for c in frame.iter_columns()])
+    return frame if rest is None else pl.concat([frame, rest], rechunk=False)
+
+
 # Positions within a document's rows, for frames whose documents' rows are consecutive (lines
 # split from the texts in order): marks where `__doc` changes, where `over(__doc)` groups every
 # row by hash (several times the cost).
@@ -1257,6 +1315,101 @@ def _line_kind_exprs(
     }
 
 
+# _line_kinds counts the Title Case words of ASCII lines in numpy (False: the four regex counts
+# on every line, the plain definition; tests/checks/test_truncation_fast.py compares them)
+NUMPY_TITLE = True
+
+
+def _title_counts(lines: pl.Series) -> dict[str, np.ndarray]:
+    """_line_kind_exprs' `counts` of each line (stripped, not empty): the words (after the
+    start or white space, and an optional quote or bracket) that start with a cased letter
+    (`_cased_any`) or an upper-case one (`_cap_any`), and those of them with three more word
+    characters or more (`_cased`, `_cap`). The regex counts cost ~25 ns a byte (a search per
+    word); on an ASCII line the same counts are read from its bytes in numpy, and only the other
+    lines are counted by the regexes. On ASCII text a word starts at the line's start or after
+    a white space byte (9-13, 32), and at most one quote or bracket (" ' `(`) stands between;
+    the letters are A-Z and a-z, the word characters letters, `'` and `-`; no match of the
+    patterns holds white space but its first character, so they do not overlap."""
+    n = len(lines)
+    counts = {k: np.zeros(n, dtype=np.int64) for k in ("_cased", "_cased_any", "_cap", "_cap_any")}
+    if n == 0:
+        return counts
+    offsets, data = string_bytes(lines)
+    ascii_line = np.ones(n, dtype=np.bool_)
+    # the lines in blocks of about TITLE_BLOCK bytes (numpy's temporaries above 128 KiB are
+    # fresh memory pages at every operation, which cost more than the arithmetic)
+    cuts = np.searchsorted(offsets, np.arange(TITLE_BLOCK, offsets[-1], TITLE_BLOCK))
+    cuts = np.unique(np.concatenate([[0], cuts, [n]]))
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        if lo == hi:
+            continue
+        off = offsets[lo : hi + 1]
+        block = _ascii_title_counts(data[off[0] : off[-1]], off - off[0])
+        ascii_line[lo:hi] = block.pop("ascii")
+        for name, values in block.items():
+            counts[name][lo:hi] = values
+    if not ascii_line.all():
+        other = np.flatnonzero(~ascii_line)
+        found = pl.DataFrame([lines.gather(other).alias("s")]).select_seq(
+            **_line_kind_exprs(0.5, 1, 1)["counts"]
+        )
+        for name in counts:
+            counts[name][other] = found.get_column(name).to_numpy()
+    return counts
+
+
+TITLE_BLOCK = 48 * 1024
+
+
+def _ascii_title_counts(b: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """_title_counts of the lines `b[offsets[i]:offsets[i + 1]]` read as ASCII, and whether each
+    is ASCII (`ascii`)."""
+    n = len(offsets) - 1
+    first, filled = offsets[:-1], np.diff(offsets) > 0
+    # (np.maximum.reduceat reads one byte of an empty line's neighbour: those are left out)
+    ascii_line = np.ones(n, dtype=np.bool_)
+    if len(b):
+        ascii_line[filled] = np.maximum.reduceat(b, first[filled]) < 0x80
+    # the first byte of each line (a start, as after white space)
+    line_start = np.zeros(len(b) + 3, dtype=np.bool_)
+    line_start[first[filled]] = True
+    upper = (b - np.uint8(65)) < 26
+    letter = ((b | np.uint8(32)) - np.uint8(97)) < 26
+    space = (b == 32) | ((b - np.uint8(9)) < 5)
+    quote = (b == 34) | (b == 39) | (b == 40)
+    word = letter | (b == 39) | (b == 45)
+    # after white space of its line or at its line's start (`open`), a letter, or a quote then
+    # a letter
+    open_ = line_start[: len(b)].copy()
+    open_[1:] |= space[:-1]
+    at = open_ & letter
+    at[1:] |= open_[:-1] & quote[:-1] & letter[1:] & ~line_start[1 : len(b)]
+    # three word characters more, in the same line
+    longer = np.zeros(len(b), dtype=np.bool_)
+    longer[:-3] = word[1:-2] & word[2:-1] & word[3:]
+    longer &= ~(line_start[1:-2] | line_start[2:-1] | line_start[3:])
+    # the line of each word start (an empty line's first byte is the next line's)
+    pos = np.flatnonzero(at)
+    line = np.searchsorted(first, pos, "right") - 1
+    up, more = upper[pos], longer[pos]
+    return {
+        "ascii": ascii_line,
+        "_cased_any": np.bincount(line, minlength=n),
+        "_cap_any": np.bincount(line[up], minlength=n),
+        "_cased": np.bincount(line[more], minlength=n),
+        "_cap": np.bincount(line[up & more], minlength=n),
+    }
+
+
+def _title_case(lines: pl.Series, share: float) -> np.ndarray:
+    """_line_kind_exprs' `title` of each line, from _title_counts."""
+    c = _title_counts(lines)
+    cased, cased_any = c["_cased"], c["_cased_any"]
+    return ((cased >= 2) & (c["_cap"] >= share * cased)) | (
+        (cased_any >= 1) & (c["_cap_any"] >= share * cased_any)
+    )
+
+
 def clear_exprs() -> None:
     """Forget the expressions built once (tests: to see them built, and on which thread)."""
     _EXPRS.clear()
@@ -1349,6 +1502,49 @@ def _strong_tail() -> pl.Expr:
     cannot end a sentence."""
     text = pl.col("last").fill_null("")
     return ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
+
+
+def _ellipsis_word_exprs() -> list[pl.Expr]:
+    s = pl.col("s")
+    return [_after_word(s).alias("after"), (~s.str.contains(BARE_ELLIPSIS)).alias("not_bare")]
+
+
+# _ellipsis_words runs both tests in one query (False: a query each, on_rows; the plain
+# definition, tests/checks/test_truncation_fast.py)
+ONE_ELLIPSIS_QUERY = True
+
+
+def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """`after_word` per row of `ends` (evaluate's frame: _after_word of `stripped` where `bare`,
+    false elsewhere) and `tail_strong` per row of `per_doc` (_last_prose's: _strong_tail where
+    `tail`, false elsewhere). The rows are few (one document in a hundred ends in an ellipsis),
+    so both run in one query on the rows of the two: inside a rule set's pass each query costs
+    0.5-1 ms whatever its rows (its regexes' first use in the batch)."""
+    bare, tail = ends.get_column("bare"), per_doc.get_column("tail")
+    if not ONE_ELLIPSIS_QUERY:
+        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
+        (after_word,) = _on_some_rows(ends, bare, [after], False)
+        (tail_strong,) = _on_some_rows(per_doc, tail, [_strong_tail()], False)
+        return after_word, tail_strong
+    at_bare, at_tail = _bools(bare), _bools(tail)
+    after_word = np.zeros(len(at_bare), dtype=np.bool_)
+    tail_strong = np.zeros(len(at_tail), dtype=np.bool_)
+    n = int(at_bare.sum())
+    if n or at_tail.any() or not SKIP_EMPTY:
+        texts = pl.concat(
+            [
+                ends.get_column("stripped").filter(pl.Series(at_bare)),
+                per_doc.get_column("last").filter(pl.Series(at_tail)).fill_null(""),
+            ]
+        )
+        # (select_seq runs on this thread, see OWN_THREAD; _strong_tail is `not bare or after`)
+        found = pl.DataFrame([texts.alias("s")]).select_seq(
+            *_exprs(("ellipsis_words",), _ellipsis_word_exprs)
+        )
+        after = found.get_column("after").to_numpy()
+        after_word[at_bare] = after[:n]
+        tail_strong[at_tail] = (found.get_column("not_bare").to_numpy() | after)[n:]
+    return pl.Series(after_word), pl.Series(tail_strong)
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1807,9 +2003,9 @@ class TruncatedText(Rule):
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
-        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
-        (after_word,) = _on_some_rows(ends, ends.get_column("bare"), [after], False)
-        prose = self._last_prose(batch, ends)
+        # (_last_prose finds whether a continuing word comes before a bare ellipsis at the end
+        # of the text, `after_word`, with its own ellipsis test: one query for both)
+        prose, after_word = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end, ends)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
@@ -2061,7 +2257,7 @@ class TruncatedText(Rule):
         ends = _line_ends(pl.col("last_line"))
         return [_whole_last_line().alias("_whole"), *(e.alias(k) for k, e in ends.items())]
 
-    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
+    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
         is the last prose line unterminated (`unterminated`), does it end in a word that
         continues (`last_cont`), does it leave a quote or bracket open (`unbalanced`), is a code
@@ -2069,7 +2265,8 @@ class TruncatedText(Rule):
         `tail_strong`: one that fires), and does the last non-blank line look unfinished
         (`last_line_open`: neither punctuated nor a tag, link or rule). `ends`: per document of
         the batch, `__doc`, `text`, `stripped` and `last_line` (evaluate), `all_end` (the text
-        is no longer than END_CHARS) and `fenced` (it holds ```)."""
+        is no longer than END_CHARS) and `fenced` (it holds ```). With it, `after_word` per
+        row of `ends` (_ellipsis_words)."""
         p = self.params
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
         # the verdict is then that line's alone, so the last line is judged first, and the whole
@@ -2111,7 +2308,7 @@ class TruncatedText(Rule):
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
-        (tail_strong,) = _on_some_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
+        after_word, tail_strong = _ellipsis_words(ends, per_doc)
         unbalanced = _unbalanced_counted(per_doc.get_column("last"), per_doc.get_column("_chars"))
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
@@ -2128,7 +2325,7 @@ class TruncatedText(Rule):
                 full[rows] = _bools(values)
                 out.append(pl.Series(name, full))
             out.append(pl.Series("fence_open", np.zeros(len(ids), dtype=np.bool_)))
-            return pl.DataFrame(out)
+            return pl.DataFrame(out), after_word
         per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",
@@ -2152,11 +2349,12 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        return (
+        aligned = (
             batch.doc_index.lazy()
             .join(per_doc, on=DOC, how="left", maintain_order="left")
             .collect(**COLLECT)
         )
+        return aligned, after_word
 
     def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
@@ -2201,7 +2399,12 @@ class TruncatedText(Rule):
                 .collect(**COLLECT)
             )
             skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
-            if longer.height or not SKIP_EMPTY:
+            if (longer.height or not SKIP_EMPTY) and NUMPY_TITLE:
+                # (the rows by Series operations, direct calls; the counts in numpy)
+                rows = ~longer.get_column("labelled") & longer.get_column("one")
+                at = longer.get_column("_i").filter(rows).to_numpy()
+                skip[at] = _title_case(longer.get_column("s").filter(rows), p.max_title_case_share)
+            elif longer.height or not SKIP_EMPTY:
                 titled = (
                     longer.lazy()
                     .filter(~pl.col("labelled") & pl.col("one"))
@@ -2271,12 +2474,22 @@ class TruncatedText(Rule):
         )
         if docs.height == 0:
             return broken
-        lowered = (
-            batch.docs.lazy()
-            .join(docs.lazy(), on=DOC, how="inner")
-            .with_columns(x["lowered"])
-            .filter(x["twice"])
-        )
+        if ASCII_LOWER:
+            # (the texts lower-cased outside the query: most in numpy, see _lowered_texts)
+            joined = (
+                batch.docs.lazy()
+                .select(DOC, "text")
+                .join(docs.lazy(), on=DOC, how="inner")
+                .collect(**COLLECT)
+            )
+            lowered = _lowered_texts(joined).lazy().filter(x["twice"])
+        else:
+            lowered = (
+                batch.docs.lazy()
+                .join(docs.lazy(), on=DOC, how="inner")
+                .with_columns(x["lowered"])
+                .filter(x["twice"])
+            )
         pieces = (
             lowered.select(*x["split"])
             .with_columns(x["count"])
