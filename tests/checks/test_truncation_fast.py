@@ -210,3 +210,91 @@ def test_values_written_at_their_rows_equal_the_join(monkeypatch):
     assert not truncation._in_order(docs["__doc"])
     got = rule.evaluate(shuffled).fired.to_list()
     assert got == signals(rule, texts)["fired"]
+
+
+def test_case_exceptions_are_every_character_ascii_lower_casing_misreads():
+    """ASCII_LOWER leaves the characters outside ASCII as they are: exact for the mid-word test
+    only where no character's lower case (polars' str.to_lowercase) holds an ASCII letter or
+    changes whether it is a word character, but those of CASE_EXCEPTIONS (checked on every
+    code point, against the regex classes the test uses)."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    word = truncation.WORD_CHAR
+    found = (
+        pl.DataFrame({"c": chars})
+        .with_columns(lower=pl.col("c").str.to_lowercase())
+        .filter(
+            pl.col("lower").str.contains("[A-Za-z]")
+            | (pl.col("c").str.contains(f"^{word}$") != pl.col("lower").str.contains(f"^{word}"))
+            | (pl.col("c").str.contains(f"^{word}$") != pl.col("lower").str.contains(f"{word}$"))
+        )
+        .get_column("c")
+        .to_list()
+    )
+    assert sorted(found) == sorted(truncation.CASE_EXCEPTIONS)
+    ascii_lower = pl.Series([chr(c) for c in range(128)]).str.to_lowercase().to_list()
+    assert ascii_lower == [chr(c).lower() for c in range(128)]
+
+
+def test_mid_word_on_ascii_lowered_texts_equals_polars_lower_casing(monkeypatch):
+    rng = random.Random(21)
+    stems = ["par", "PAR", "Para", "pArA", "ΟΔΟΣ", "οδός", "İs", "is", "IS", "sa", "Sa", "SA"]
+    stems += ["\u212aey", "key", "K", "\ua7d2x", "\ua7d3x", "café", "CAFÉ", "ß", "Straße", "thr"]
+    glue = [" ", " ", "\n", ".", "'", "3", "s", "S", "ss", "-", "“", "’", "\u00a0", "é"]
+    texts = [
+        "".join(rng.choice(stems + glue) for _ in range(rng.randint(1, 16))) for _ in range(3000)
+    ]
+    texts += ["x İs is", "The partial pa", "KEY key \u212aey ke", "Σ σ ς Σς"]
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    rule = build()
+    end = batch.text.str.slice(-truncation.END_CHARS)
+    fast = rule._mid_word(batch, end).to_list()
+    monkeypatch.setattr(truncation, "ASCII_LOWER", False)
+    plain = rule._mid_word(batch, end).to_list()
+    assert fast == plain
+    assert 100 < sum(plain) < len(texts) - 100  # the texts exercise the test
+
+
+def test_the_ellipsis_tests_in_one_query_equal_a_query_each(monkeypatch):
+    texts = random_texts(17, 300)
+    texts += ["He said the\n… and…", "Read more...", "One of the...", "It ends well...", "and…"]
+    # an ellipsis on the last prose line above a trailer: after a continuing word or not
+    texts += ["The council met and the...\nShare this", "It all ended well...\nShare this"]
+    for params in ({}, {"ellipsis_alone": True}):
+        rule = build(**params)
+        for batch in (texts, texts[:40], ["No ellipsis here."], ["Ends in the..."]):
+            fast = signals(rule, batch)
+            monkeypatch.setattr(truncation, "ONE_ELLIPSIS_QUERY", False)
+            plain = signals(rule, batch)
+            monkeypatch.setattr(truncation, "ONE_ELLIPSIS_QUERY", True)
+            assert fast == plain
+    assert sum(plain["truncated_tail"]) == 1  # "Ends in the..." is reported
+    fired = signals(build(), texts[-2:])["fired"]
+    assert fired == [True, False]
+
+
+def test_title_case_counts_in_numpy_equal_the_regex_counts(monkeypatch):
+    rng = random.Random(13)
+    pieces = list("aAbZz '\"(-\t\x0b\x0c\r\x1c.,:!") + ["Hello", "world", "“", "‘", "’", "É"]
+    pieces += ["é", "\u00a0", "ÿ", "x1", "Ab'c", "AB-CD", "(Word", "'Tis", "“Quoted”", "\n"]
+    lines = [""] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(6000)
+    ]
+    # one line longer than a block, ASCII and not
+    lines += ["The Big Red Dog " * 4000, "The Big Red Dog É " * 4000]
+    series = pl.Series("s", lines, dtype=pl.String)
+    got = truncation._title_counts(series)
+    counts = truncation._line_kind_exprs(0.5, 1, 1)["counts"]
+    plain = pl.DataFrame([series]).select_seq(**counts)
+    for name, values in got.items():
+        assert values.tolist() == plain.get_column(name).to_list(), name
+    assert (got["_cap"] > 0).sum() > 1000 and (got["_cased_any"] == 0).sum() > 300
+    # the rule's verdicts, and lines split over several blocks
+    texts = random_texts(19, 300)
+    for block in (48 * 1024, 64):
+        monkeypatch.setattr(truncation, "TITLE_BLOCK", block)
+        rule = build()
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "NUMPY_TITLE", False)
+        plain_signals = signals(rule, texts)
+        monkeypatch.setattr(truncation, "NUMPY_TITLE", True)
+        assert fast == plain_signals
