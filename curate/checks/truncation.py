@@ -759,6 +759,51 @@ def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
     return whitespace_tokens(text)
 
 
+# evaluate takes the whitespace token counts collect() made of the same texts (the corpus pass
+# of the run, in this process: the same batches, read again or from the spill), where counting
+# them again costs ~4 ms a batch of 3 MB. The counts are kept per batch of texts, found by the
+# batch's number of texts, bytes and characters, and taken only where every text's hash and
+# length in bytes equal those collect() saw. (False: evaluate counts them, the plain
+# definition; tests/checks/test_truncation_fast.py compares them.)
+SHARE_TOKENS = True
+# the counts kept at most, for this many texts (24 bytes a text; the oldest batches go first)
+SHARED_TOKENS_TEXTS = 2_000_000
+_SHARED: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _keep_tokens(
+    chars: np.ndarray, size: np.ndarray, tokens: np.ndarray, hashes: np.ndarray
+) -> None:
+    """Keep a batch's token counts for evaluate (_shared_tokens): `chars`, `size` (bytes),
+    `tokens` and `hashes` (polars' hash, seed 0) of its texts (nulls as "")."""
+    if not SHARE_TOKENS or len(tokens) > SHARED_TOKENS_TEXTS:
+        return
+    key = (len(tokens), int(size.sum()), int(chars.sum()))
+    with _SHARED_LOCK:
+        _SHARED.pop(key, None)
+        kept = sum(len(v[0]) for v in _SHARED.values())
+        while _SHARED and kept + len(tokens) > SHARED_TOKENS_TEXTS:
+            kept -= len(_SHARED.pop(next(iter(_SHARED)))[0])
+        _SHARED[key] = (hashes.copy(), size.copy(), tokens.copy())
+
+
+def _shared_tokens(text: pl.Series, size: pl.Series, chars: pl.Series) -> pl.Series:
+    """_tokens(text, size): the counts collect() kept for the same texts (_keep_tokens), or
+    counted. `text`: no text null; `size`, `chars`: their lengths in bytes and characters."""
+    if SHARE_TOKENS and _SHARED:
+        key = (len(text), int(size.sum()), int(chars.sum()))
+        with _SHARED_LOCK:
+            have = _SHARED.get(key)
+        if have is not None:
+            hashes, kept_size, tokens = have
+            if np.array_equal(kept_size, size.to_numpy()) and np.array_equal(
+                hashes, text.hash(seed=0).to_numpy()
+            ):
+                return pl.Series(tokens, dtype=pl.Int64)
+    return _tokens(text, size)
+
+
 # _range_tokens narrows its lead bytes to those of white space characters (C2, E1-E3) when more
 # than one 8-byte word in DENSE_WORDS holds a lead byte (C2-FF: text in Cyrillic, CJK and other
 # scripts; English web text has about one lead in 400 bytes)
@@ -2013,7 +2058,9 @@ class TruncatedText(Rule):
             lengths = {
                 "chars": ends.get_column("len_chars"),
                 "bytes": ends.get_column("len_bytes"),
-                "tokens": _tokens(text, ends.get_column("len_bytes")),
+                "tokens": _shared_tokens(
+                    text, ends.get_column("len_bytes"), ends.get_column("len_chars")
+                ),
             }
         else:
             lengths = self._lengths(text)
@@ -2605,11 +2652,11 @@ class TruncatedText(Rule):
         text = original.fill_null("") if original.null_count() else original
         lengths = self._lengths(text)
         keys = np.stack([lengths[unit].to_numpy() for unit in UNITS])
+        hashes = text.hash(seed=0).to_numpy()
+        _keep_tokens(keys[0], keys[1], keys[2], hashes)
         low = keys < self.params.min_spike_length
         keys += (np.arange(len(UNITS), dtype=np.int64) << UNIT_SHIFT)[:, None]
-        out: dict[str, Any] = {
-            LENGTHS_KEY: _histogram(keys, text.hash(seed=0).to_numpy(), low, self.HASHES)
-        }
+        out: dict[str, Any] = {LENGTHS_KEY: _histogram(keys, hashes, low, self.HASHES)}
         if self.params.corpus_dictionary:
             out[WORDS_KEY] = _collect_words(text)
         return out

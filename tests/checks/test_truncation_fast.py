@@ -298,3 +298,37 @@ def test_title_case_counts_in_numpy_equal_the_regex_counts(monkeypatch):
         plain_signals = signals(rule, texts)
         monkeypatch.setattr(truncation, "NUMPY_TITLE", True)
         assert fast == plain_signals
+
+
+def test_token_counts_kept_from_collect_equal_counting_them(monkeypatch):
+    """evaluate takes the whitespace token counts collect() made of the same texts; texts of the
+    same number, bytes and characters but other words are counted again."""
+    monkeypatch.setattr(truncation, "_SHARED", {})
+    capped = " ".join(["word"] * 255)
+    texts = random_texts(23, 300) + [capped]
+    # the same lengths as `texts`, other tokens: a space moved onto a word's other side
+    moved = [t.replace(" w", "w ", 1) if t else t for t in texts]
+    assert moved != texts
+    rule = build()
+    plain = {}
+    monkeypatch.setattr(truncation, "SHARE_TOKENS", False)
+    for name, batch in (("texts", texts), ("moved", moved)):
+        plain[name] = signals(rule, batch)
+    monkeypatch.setattr(truncation, "SHARE_TOKENS", True)
+    rule.collect(Batch.for_corpus(pl.Series(texts, dtype=pl.String)))
+    assert len(truncation._SHARED) == 1
+    counted = []
+    count = truncation._tokens
+    monkeypatch.setattr(truncation, "_tokens", lambda *a: counted.append(1) or count(*a))
+    assert signals(rule, texts) == plain["texts"]
+    assert counted == []  # the kept counts were taken
+    assert signals(rule, moved) == plain["moved"]
+    assert counted == [1]  # the kept counts are another batch's
+    assert plain["texts"]["truncated_round_cap"][-1] == "255 tokens"
+    # at most SHARED_TOKENS_TEXTS texts are kept, the oldest batches dropped first
+    monkeypatch.setattr(truncation, "SHARED_TOKENS_TEXTS", 15)
+    rule.collect(Batch.for_corpus(pl.Series(moved[:10], dtype=pl.String)))
+    rule.collect(Batch.for_corpus(pl.Series(moved[10:21], dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]
+    rule.collect(Batch.for_corpus(pl.Series(moved * 2, dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]  # a batch above the cap is not kept
