@@ -332,3 +332,29 @@ def test_token_counts_kept_from_collect_equal_counting_them(monkeypatch):
     assert [k[0] for k in truncation._SHARED] == [11]
     rule.collect(Batch.for_corpus(pl.Series(moved * 2, dtype=pl.String)))
     assert [k[0] for k in truncation._SHARED] == [11]  # a batch above the cap is not kept
+
+
+def test_brackets_counted_in_the_bytes_equal_those_taken_out_by_the_regex(monkeypatch):
+    from curate.checks.truncation import _bracket_chars, _unbalanced_bytes, _unbalanced_counted
+
+    rng = random.Random(10)
+    # the counted characters, others sharing their first bytes (« » „ “ ” 「 」 （ ）), ASCII
+    # neighbours of the counted ones, and characters that end a line on a lead byte's neighbour
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’ é€\u3001\u3010\uff08\uff5b\u00a0\u201a_YyZ\x7f"
+    lines = [None, "", "“There", 'He said "yes', '4" x 9"', "«", "»a", "「", "\u3000", "é"]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(4000)]
+    lines.append("ends on a two-byte one «")  # its next bytes are past the end of the buffer
+    series = pl.Series("last", lines, dtype=pl.String)
+    chars = pl.DataFrame([series]).select(_bracket_chars(pl.col("last"))).to_series()
+    plain = _unbalanced_counted(series, chars)
+    assert _unbalanced_bytes(series).to_list() == plain.to_list()
+    assert 300 < plain.sum() < len(lines) - 300
+    for part in (series.slice(7, 900), series.head(0), series.head(1)):
+        chars_part = pl.DataFrame([part]).select(_bracket_chars(pl.col("last"))).to_series()
+        assert _unbalanced_bytes(part).to_list() == _unbalanced_counted(part, chars_part).to_list()
+    texts = random_texts(29, 200) + ["He said (that it was", "« Oui", "She wrote „Nein"]
+    rule = build()
+    fast = signals(rule, texts)
+    monkeypatch.setattr(truncation, "BRACKET_BYTES", False)
+    assert signals(rule, texts) == fast
+    assert sum(fast["truncated_unbalanced"]) > 3
