@@ -1176,13 +1176,25 @@ def _from_end() -> pl.Expr:
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
-def _tail_lines(docs: pl.DataFrame | pl.LazyFrame, n: int = TAIL_LINES) -> pl.DataFrame:
+def _tail_lines(
+    docs: pl.DataFrame | pl.LazyFrame, n: int = TAIL_LINES, lazy: bool = False
+) -> pl.DataFrame | pl.LazyFrame:
     """The last `n` non-blank lines of each text (`__doc`, `text`; a frame or a lazy one),
     stripped, in order: `__doc`, `s` the line, `_r` its position from the end (0 is the last
-    line)."""
+    line). `lazy`: the query, not collected (_line_kinds' first tests join it)."""
     # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
     pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
-    return _numbered(pieces, n).collect(**COLLECT)
+    numbered = _numbered(pieces, n)
+    return numbered if lazy else numbered.collect(**COLLECT)
+
+
+# _last_prose splits the tails into lines in the query of _line_kinds' first tests, on the lines'
+# thread (False: a query of its own first, the plain definition)
+SPLIT_WITH_TESTS = True
+
+
+def _is_lazy(frame: pl.DataFrame | pl.LazyFrame) -> bool:
+    return isinstance(frame, pl.LazyFrame)
 
 
 def _numbered(pieces: FrameT, n: int) -> FrameT:
@@ -2397,7 +2409,8 @@ class TruncatedText(Rule):
             any_left = True
         if any_left or not SKIP_EMPTY:
             # (the line tests on a thread of their own: see OWN_THREAD)
-            full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
+            tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
+            full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
             tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
             per_doc = pl.concat([*by_last, tails])
         else:
@@ -2462,9 +2475,10 @@ class TruncatedText(Rule):
         )
         return aligned, after_word
 
-    def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def _line_kinds(self, lines: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
-        its document; each document's lines consecutive, top to bottom), in the same order: is
+        its document; each document's lines consecutive, top to bottom; a frame or the query
+        that makes it), in the same order: is
         it prose, terminated, long (a sentence), does it end in a word that continues, and is
         it open (neither punctuated nor a tag or link). With PRUNE_ABOVE, a line that is not
         long, above a line that is prose whatever the skip tests say, is dropped before the
@@ -2476,7 +2490,8 @@ class TruncatedText(Rule):
         ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
         short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            lines = _finished(lines.with_columns_seq(**ends, long=x["long"]), "s")
+            tested = lines.with_columns_seq(**ends, long=x["long"])
+            lines = _finished(tested.collect(**COLLECT) if _is_lazy(tested) else tested, "s")
         else:
             lines = self._pruned(lines, ends)
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
@@ -2531,7 +2546,7 @@ class TruncatedText(Rule):
         return lines
 
     @staticmethod
-    def _pruned(lines: pl.DataFrame, ends: dict[str, pl.Expr]) -> pl.DataFrame:
+    def _pruned(lines: pl.DataFrame | pl.LazyFrame, ends: dict[str, pl.Expr]) -> pl.DataFrame:
         """_line_kinds' lines with _line_ends' columns and `long`, without the lines that count
         for nothing, and `term` completed (_finished) only where it counts. A line that is not
         long, above a line that ends in a stop and is not never prose (which is prose whatever
@@ -2542,9 +2557,10 @@ class TruncatedText(Rule):
         prose, nor for one that is not long above a line that is prose whatever the skip tests
         say."""
         s = pl.col("s")
-        lines = lines.with_columns_seq(
+        tested = lines.with_columns_seq(
             term=ends["term"], never=ends["never"], long=_at_least_words(s, SENTENCE_WORDS)
         )
+        lines = tested.collect(**COLLECT) if _is_lazy(tested) else tested
         term, never, long = (lines.get_column(c) for c in ("term", "never", "long"))
         drop = _below(term, never, lines.get_column(DOC)) & ~long.to_numpy()
         if drop.any():

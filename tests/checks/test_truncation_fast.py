@@ -138,7 +138,9 @@ def test_skipping_the_queries_without_rows_equals_running_them(size, monkeypatch
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     tails = []
     split = truncation._tail_lines
-    monkeypatch.setattr(truncation, "_tail_lines", lambda docs: tails.append(1) or split(docs))
+    monkeypatch.setattr(
+        truncation, "_tail_lines", lambda docs, **k: tails.append(1) or split(docs, **k)
+    )
     fast = [signals(rule, b) for b in batches]
     skipped = len(batches) - len(tails)
     monkeypatch.setattr(truncation, "SKIP_EMPTY", False)
@@ -358,3 +360,18 @@ def test_brackets_counted_in_the_bytes_equal_those_taken_out_by_the_regex(monkey
     monkeypatch.setattr(truncation, "BRACKET_BYTES", False)
     assert signals(rule, texts) == fast
     assert sum(fast["truncated_unbalanced"]) > 3
+
+
+def test_splitting_the_tails_in_the_line_tests_query_equals_splitting_them_first(monkeypatch):
+    texts = random_texts(31, 300)
+    for params in ({}, {"judge_original": False}):
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "SPLIT_WITH_TESTS", False)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", False)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "SPLIT_WITH_TESTS", True)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
+    assert sum(fast["truncated_unterminated"]) > 20
