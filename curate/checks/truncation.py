@@ -857,9 +857,6 @@ def _shared_tokens(text: pl.Series, size: pl.Series, chars: pl.Series) -> pl.Ser
 # scripts; English web text has about one lead in 400 bytes)
 DENSE_WORDS = 16
 
-# _range_tokens reads whether leads are dense from this many first bytes of a batch
-DENSITY_SAMPLE = 64 * 1024
-
 # whitespace_tokens reads a string view array in place when its texts lie in at most this many
 # data buffers (a batch read from a file has one; numpy's fixed cost per buffer adds up past it)
 VIEW_BUFFERS = 4
@@ -931,15 +928,8 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     # the lead bytes of multi-byte characters (C2-FF: C0 and C1 are not UTF-8), one pass; valid
     # UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a text,
     # so a byte outside the texts that looks like a lead marks none of theirs)
-    # (whether leads are dense is read from the first DENSITY_SAMPLE bytes: on a dense batch the
-    # whole pass for all leads and its count are spared; the count is the same either way)
-    head = min(n, DENSITY_SAMPLE)
-    np.greater_equal(b[:head], 0xC2, out=flags[:head])
-    sampled = head // 8
-    dense = np.count_nonzero(flags[: 8 * sampled].view("<u8")) * DENSE_WORDS > max(sampled, 1)
-    if not dense:
-        np.greater_equal(b[head:], 0xC2, out=flags[head:n])
-    else:
+    np.greater_equal(b, 0xC2, out=flags[:n])
+    if np.count_nonzero(flags.view("<u8")) * DENSE_WORDS > words:
         # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
         # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
         # where each position costs several passes' worth of gathers)

@@ -375,18 +375,3 @@ def test_splitting_the_tails_in_the_line_tests_query_equals_splitting_them_first
         assert signals(rule, texts) == fast
         monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
     assert sum(fast["truncated_unterminated"]) > 20
-
-
-@pytest.mark.parametrize("sample", [64 * 1024, 8, 0])
-def test_whitespace_tokens_with_density_read_from_a_sample_equal_the_regex_count(
-    sample, monkeypatch
-):
-    """Whether leads are dense is read from the first DENSITY_SAMPLE bytes: a batch that is
-    ASCII there and dense after it (or the other way round) counts the same."""
-    monkeypatch.setattr(truncation, "DENSITY_SAMPLE", sample)
-    ascii_words = ["word one\ttwo\u00a0three " * 20] * 400
-    dense_words = ["слово\u3000два\u00a0три ж\u2003 " * 20] * 400
-    for texts in (ascii_words + dense_words, dense_words + ascii_words, ascii_words[:3]):
-        series = pl.Series(texts, dtype=pl.String)
-        plain = series.str.count_matches(r"\S+").cast(pl.Int64).to_list()
-        assert truncation.whitespace_tokens(series).to_list() == plain
