@@ -2728,7 +2728,9 @@ class TruncatedText(Rule):
         lengths = self._lengths(text)
         keys = np.stack([lengths[unit].to_numpy() for unit in UNITS])
         hashes = text.hash(seed=0).to_numpy()
-        _keep_tokens(keys[0], keys[1], keys[2], hashes)
+        if self.params.judge_original:
+            # (evaluate counts the tokens of the texts as it came in only when it judges those)
+            _keep_tokens(keys[0], keys[1], keys[2], hashes)
         low = keys < self.params.min_spike_length
         keys += (np.arange(len(UNITS), dtype=np.int64) << UNIT_SHIFT)[:, None]
         out: dict[str, Any] = {LENGTHS_KEY: _histogram(keys, hashes, low, self.HASHES)}

@@ -334,6 +334,9 @@ def test_token_counts_kept_from_collect_equal_counting_them(monkeypatch):
     assert [k[0] for k in truncation._SHARED] == [11]
     rule.collect(Batch.for_corpus(pl.Series(moved * 2, dtype=pl.String)))
     assert [k[0] for k in truncation._SHARED] == [11]  # a batch above the cap is not kept
+    # a rule judging the cleaned texts keeps none (its evaluate counts those)
+    build(judge_original=False).collect(Batch.for_corpus(pl.Series(moved[:5], dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]
 
 
 def test_brackets_counted_in_the_bytes_equal_those_taken_out_by_the_regex(monkeypatch):
