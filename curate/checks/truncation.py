@@ -706,6 +706,54 @@ def _unbalanced_counted(line: pl.Series, chars: pl.Series) -> pl.Series:
         row = pc.list_parent_indices(arr).to_numpy().astype(np.int64)
         code = at.to_numpy(zero_copy_only=False).astype(np.int64)
         counts = np.bincount(row * k + code, minlength=n * k).reshape(n, k)
+    return _opened(line, counts)
+
+
+# _last_prose counts the brackets and quotes of the last prose lines in their UTF-8 bytes
+# (False: taken out with a regex first, _bracket_chars, and counted in that list: the plain
+# definition; tests/checks/test_truncation_fast.py compares them)
+BRACKET_BYTES = True
+# each counted character's UTF-8 bytes as one number (first byte << 16 | second << 8 | third,
+# the bytes it lacks 0), sorted, and its index in _COUNTED
+_COUNTED_KEYS = sorted(
+    (int.from_bytes(c.encode().ljust(3, b"\0"), "big"), i) for i, c in enumerate(_COUNTED)
+)
+_KEYS = np.array([k for k, _ in _COUNTED_KEYS], dtype=np.int64)
+_KEY_CODES = np.array([i for _, i in _COUNTED_KEYS], dtype=np.int64)
+# the first bytes of the counted characters as 1, the other bytes as 0 (for bytes.translate: a
+# numpy look-up costs several times as much)
+_FIRST_BYTE = bytes(int(i in set((_KEYS >> 16).tolist())) for i in range(256))
+
+
+def _unbalanced_bytes(line: pl.Series) -> pl.Series:
+    """`_unbalanced(line, _bracket_chars(line))` per row (false where `line` is null), the
+    brackets and quotes counted in the lines' UTF-8 bytes: the bytes that can begin one of them
+    (bytes.translate), then each candidate's character read from it and the (at most two) bytes
+    after it, inside its line (valid UTF-8: a character's bytes lie in its string), where the
+    regex that takes them out costs ~0.6 us a line."""
+    n, k = len(line), len(_COUNTED)
+    offsets, b = string_bytes(line)
+    counts = np.zeros((n, k), dtype=np.int64)
+    at = np.flatnonzero(np.frombuffer(b.tobytes().translate(_FIRST_BYTE), dtype=np.bool_))
+    if len(at):
+        end = offsets[np.searchsorted(offsets, at, "right")]
+        key = b[at].astype(np.int64) << 16
+        lead = key >= 0xC0 << 16
+        for step in (1, 2):
+            more = lead & (at + step < end)
+            key[more] |= b[at[more] + step].astype(np.int64) << (16 - 8 * step)
+        # a two-byte character's key has no third byte
+        key[lead & (key >> 16 < 0xE0)] &= ~0xFF
+        where = np.minimum(np.searchsorted(_KEYS, key), len(_KEYS) - 1)
+        hit = _KEYS[where] == key
+        row = np.searchsorted(offsets, at[hit], "right") - 1
+        counts = np.bincount(row * k + _KEY_CODES[where[hit]], minlength=n * k).reshape(n, k)
+    return _opened(line, counts)
+
+
+def _opened(line: pl.Series, counts: np.ndarray) -> pl.Series:
+    """_unbalanced per row from the counts of the _COUNTED characters of each line (a row per
+    line, a column per character)."""
     pairs = len(BRACKETS)
     opened = (counts[:, :pairs] > counts[:, pairs : 2 * pairs]).any(axis=1)
     odd = counts[:, 2 * pairs :].sum(axis=1) % 2 == 1
@@ -757,6 +805,51 @@ def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
     if size.sum() <= REGEX_TOKENS_BYTES:
         return text.str.count_matches(r"\S+").cast(pl.Int64)
     return whitespace_tokens(text)
+
+
+# evaluate takes the whitespace token counts collect() made of the same texts (the corpus pass
+# of the run, in this process: the same batches, read again or from the spill), where counting
+# them again costs ~4 ms a batch of 3 MB. The counts are kept per batch of texts, found by the
+# batch's number of texts, bytes and characters, and taken only where every text's hash and
+# length in bytes equal those collect() saw. (False: evaluate counts them, the plain
+# definition; tests/checks/test_truncation_fast.py compares them.)
+SHARE_TOKENS = True
+# the counts kept at most, for this many texts (24 bytes a text; the oldest batches go first)
+SHARED_TOKENS_TEXTS = 2_000_000
+_SHARED: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _keep_tokens(
+    chars: np.ndarray, size: np.ndarray, tokens: np.ndarray, hashes: np.ndarray
+) -> None:
+    """Keep a batch's token counts for evaluate (_shared_tokens): `chars`, `size` (bytes),
+    `tokens` and `hashes` (polars' hash, seed 0) of its texts (nulls as "")."""
+    if not SHARE_TOKENS or len(tokens) > SHARED_TOKENS_TEXTS:
+        return
+    key = (len(tokens), int(size.sum()), int(chars.sum()))
+    with _SHARED_LOCK:
+        _SHARED.pop(key, None)
+        kept = sum(len(v[0]) for v in _SHARED.values())
+        while _SHARED and kept + len(tokens) > SHARED_TOKENS_TEXTS:
+            kept -= len(_SHARED.pop(next(iter(_SHARED)))[0])
+        _SHARED[key] = (hashes.copy(), size.copy(), tokens.copy())
+
+
+def _shared_tokens(text: pl.Series, size: pl.Series, chars: pl.Series) -> pl.Series:
+    """_tokens(text, size): the counts collect() kept for the same texts (_keep_tokens), or
+    counted. `text`: no text null; `size`, `chars`: their lengths in bytes and characters."""
+    if SHARE_TOKENS and _SHARED:
+        key = (len(text), int(size.sum()), int(chars.sum()))
+        with _SHARED_LOCK:
+            have = _SHARED.get(key)
+        if have is not None:
+            hashes, kept_size, tokens = have
+            if np.array_equal(kept_size, size.to_numpy()) and np.array_equal(
+                hashes, text.hash(seed=0).to_numpy()
+            ):
+                return pl.Series(tokens, dtype=pl.Int64)
+    return _tokens(text, size)
 
 
 # _range_tokens narrows its lead bytes to those of white space characters (C2, E1-E3) when more
@@ -1000,6 +1093,64 @@ def _after_word(text: Any) -> Any:
     return pl.select(after).to_series() if isinstance(text, pl.Series) else after
 
 
+# _mid_word lower-cases the texts whose last word is ASCII by ASCII rules alone, in numpy
+# (False: polars' str.to_lowercase for every text, the plain definition; tests compare them)
+ASCII_LOWER = True
+# The characters outside ASCII whose lower case holds an ASCII letter (U+0130 "İ" lower-cases to
+# "i" and a combining dot, U+212A the Kelvin sign to "k"), or whose lower case is a word
+# character where the character is not (U+A7D2, U+A7D4: Rust's case tables are of a newer
+# Unicode than the regex crate's classes): polars' str.to_lowercase checked on every code point
+# (tests/checks/test_truncation_fast.py). A text holding one is lower-cased by polars.
+CASE_EXCEPTIONS = "\u0130\u212a\ua7d2\ua7d4"
+
+
+def _lowered_texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (`text`, `raw` and other columns) with `text` lower-cased as far as _mid_word's
+    test of the last word `raw` can tell, its rows in any order (about four times cheaper than
+    polars' str.to_lowercase, ~2.6 ns a byte and most of the mid-word test). Where `raw` is
+    ASCII, the test reads of the lower-cased text only the occurrences of the lower-cased word
+    (ASCII letters, which lower-case from ASCII letters alone outside CASE_EXCEPTIONS: the same
+    occurrences, split the same way), whether an "s" follows one, and whether the characters
+    around them are word characters (WORD_CHAR), which lower-casing keeps outside
+    CASE_EXCEPTIONS: so A-Z are lowered in the UTF-8 bytes and the rest is left as it is. Where
+    `raw` is not ASCII or the text holds one of CASE_EXCEPTIONS, polars lower-cases the text."""
+    text = frame.get_column("text")
+    full = frame.select_seq(
+        (pl.col("raw").str.len_bytes() != pl.col("raw").str.len_chars())
+        | pl.col("text").str.contains(f"[{CASE_EXCEPTIONS}]")
+    ).to_series()
+    rest = None
+    if full.any():
+        # (the two parts by Series.filter, direct calls; a Series' scatter of strings costs
+        # more than lower-casing them all)
+        rest = pl.DataFrame(
+            [
+                c.filter(full).str.to_lowercase() if c.name == "text" else c.filter(full)
+                for c in frame.iter_columns()
+            ]
+        )
+        frame = pl.DataFrame([c.filter(~full) for c in frame.iter_columns()])
+        text = frame.get_column("text")
+    offsets, data = string_bytes(text)
+    # A-Z (65-90; the subtraction wraps the bytes below 65 round) get bit 5, a-z; a byte of a
+    # multi-byte character is 128 or more. (The result is a fresh array, polars may keep it; the
+    # flags go to a scratch array: a fresh temporary of a MB costs more in new pages than the
+    # arithmetic.)
+    lowered = np.subtract(data, np.uint8(65))
+    with _SCRATCH_LOCK:
+        upper = _scratch(len(data))[0][: len(data)].view(np.bool_)
+        np.less(lowered, 26, out=upper)
+        np.left_shift(upper.view(np.uint8), np.uint8(5), out=lowered)
+    np.bitwise_or(lowered, data, out=lowered)
+    lowered_text = pl.Series(
+        "text",
+        pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(offsets), pa.py_buffer(lowered)),
+        dtype=pl.String,
+    )
+    frame = pl.DataFrame([lowered_text if c.name == "text" else c for c in frame.iter_columns()])
+    return frame if rest is None else pl.concat([frame, rest], rechunk=False)
+
+
 # Positions within a document's rows, for frames whose documents' rows are consecutive (lines
 # split from the texts in order): marks where `__doc` changes, where `over(__doc)` groups every
 # row by hash (several times the cost).
@@ -1025,13 +1176,25 @@ def _from_end() -> pl.Expr:
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
-def _tail_lines(docs: pl.DataFrame | pl.LazyFrame, n: int = TAIL_LINES) -> pl.DataFrame:
+def _tail_lines(
+    docs: pl.DataFrame | pl.LazyFrame, n: int = TAIL_LINES, lazy: bool = False
+) -> pl.DataFrame | pl.LazyFrame:
     """The last `n` non-blank lines of each text (`__doc`, `text`; a frame or a lazy one),
     stripped, in order: `__doc`, `s` the line, `_r` its position from the end (0 is the last
-    line)."""
+    line). `lazy`: the query, not collected (_line_kinds' first tests join it)."""
     # (one lazy query: each eager DataFrame method is a query of its own, 30-100 us of planning)
     pieces = docs.lazy().select(DOC, pl.col("text").str.split("\n").alias("s")).explode("s")
-    return _numbered(pieces, n).collect(**COLLECT)
+    numbered = _numbered(pieces, n)
+    return numbered if lazy else numbered.collect(**COLLECT)
+
+
+# _last_prose splits the tails into lines in the query of _line_kinds' first tests, on the lines'
+# thread (False: a query of its own first, the plain definition)
+SPLIT_WITH_TESTS = True
+
+
+def _is_lazy(frame: pl.DataFrame | pl.LazyFrame) -> bool:
+    return isinstance(frame, pl.LazyFrame)
 
 
 def _numbered(pieces: FrameT, n: int) -> FrameT:
@@ -1257,13 +1420,108 @@ def _line_kind_exprs(
     }
 
 
+# _line_kinds counts the Title Case words of ASCII lines in numpy (False: the four regex counts
+# on every line, the plain definition; tests/checks/test_truncation_fast.py compares them)
+NUMPY_TITLE = True
+
+
+def _title_counts(lines: pl.Series) -> dict[str, np.ndarray]:
+    """_line_kind_exprs' `counts` of each line (stripped, not empty): the words (after the
+    start or white space, and an optional quote or bracket) that start with a cased letter
+    (`_cased_any`) or an upper-case one (`_cap_any`), and those of them with three more word
+    characters or more (`_cased`, `_cap`). The regex counts cost ~25 ns a byte (a search per
+    word); on an ASCII line the same counts are read from its bytes in numpy, and only the other
+    lines are counted by the regexes. On ASCII text a word starts at the line's start or after
+    a white space byte (9-13, 32), and at most one quote or bracket (" ' `(`) stands between;
+    the letters are A-Z and a-z, the word characters letters, `'` and `-`; no match of the
+    patterns holds white space but its first character, so they do not overlap."""
+    n = len(lines)
+    counts = {k: np.zeros(n, dtype=np.int64) for k in ("_cased", "_cased_any", "_cap", "_cap_any")}
+    if n == 0:
+        return counts
+    offsets, data = string_bytes(lines)
+    ascii_line = np.ones(n, dtype=np.bool_)
+    # the lines in blocks of about TITLE_BLOCK bytes (numpy's temporaries above 128 KiB are
+    # fresh memory pages at every operation, which cost more than the arithmetic)
+    cuts = np.searchsorted(offsets, np.arange(TITLE_BLOCK, offsets[-1], TITLE_BLOCK))
+    cuts = np.unique(np.concatenate([[0], cuts, [n]]))
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        if lo == hi:
+            continue
+        off = offsets[lo : hi + 1]
+        block = _ascii_title_counts(data[off[0] : off[-1]], off - off[0])
+        ascii_line[lo:hi] = block.pop("ascii")
+        for name, values in block.items():
+            counts[name][lo:hi] = values
+    if not ascii_line.all():
+        other = np.flatnonzero(~ascii_line)
+        found = pl.DataFrame([lines.gather(other).alias("s")]).select_seq(
+            **_line_kind_exprs(0.5, 1, 1)["counts"]
+        )
+        for name in counts:
+            counts[name][other] = found.get_column(name).to_numpy()
+    return counts
+
+
+TITLE_BLOCK = 48 * 1024
+
+
+def _ascii_title_counts(b: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """_title_counts of the lines `b[offsets[i]:offsets[i + 1]]` read as ASCII, and whether each
+    is ASCII (`ascii`)."""
+    n = len(offsets) - 1
+    first, filled = offsets[:-1], np.diff(offsets) > 0
+    # (np.maximum.reduceat reads one byte of an empty line's neighbour: those are left out)
+    ascii_line = np.ones(n, dtype=np.bool_)
+    if len(b):
+        ascii_line[filled] = np.maximum.reduceat(b, first[filled]) < 0x80
+    # the first byte of each line (a start, as after white space)
+    line_start = np.zeros(len(b) + 3, dtype=np.bool_)
+    line_start[first[filled]] = True
+    upper = (b - np.uint8(65)) < 26
+    letter = ((b | np.uint8(32)) - np.uint8(97)) < 26
+    space = (b == 32) | ((b - np.uint8(9)) < 5)
+    quote = (b == 34) | (b == 39) | (b == 40)
+    word = letter | (b == 39) | (b == 45)
+    # after white space of its line or at its line's start (`open`), a letter, or a quote then
+    # a letter
+    open_ = line_start[: len(b)].copy()
+    open_[1:] |= space[:-1]
+    at = open_ & letter
+    at[1:] |= open_[:-1] & quote[:-1] & letter[1:] & ~line_start[1 : len(b)]
+    # three word characters more, in the same line
+    longer = np.zeros(len(b), dtype=np.bool_)
+    longer[:-3] = word[1:-2] & word[2:-1] & word[3:]
+    longer &= ~(line_start[1:-2] | line_start[2:-1] | line_start[3:])
+    # the line of each word start (an empty line's first byte is the next line's)
+    pos = np.flatnonzero(at)
+    line = np.searchsorted(first, pos, "right") - 1
+    up, more = upper[pos], longer[pos]
+    return {
+        "ascii": ascii_line,
+        "_cased_any": np.bincount(line, minlength=n),
+        "_cap_any": np.bincount(line[up], minlength=n),
+        "_cased": np.bincount(line[more], minlength=n),
+        "_cap": np.bincount(line[up & more], minlength=n),
+    }
+
+
+def _title_case(lines: pl.Series, share: float) -> np.ndarray:
+    """_line_kind_exprs' `title` of each line, from _title_counts."""
+    c = _title_counts(lines)
+    cased, cased_any = c["_cased"], c["_cased_any"]
+    return ((cased >= 2) & (c["_cap"] >= share * cased)) | (
+        (cased_any >= 1) & (c["_cap_any"] >= share * cased_any)
+    )
+
+
 def clear_exprs() -> None:
     """Forget the expressions built once (tests: to see them built, and on which thread)."""
     _EXPRS.clear()
     for built in (
         _by_last_exprs,
         _tail_aggs,
-        _per_doc_exprs,
+        _per_doc_exprs_for,
         _strong_tail,
         _mid_word_exprs,
         _broken_tests,
@@ -1316,9 +1574,15 @@ def _tail_aggs() -> list[pl.Expr]:
     ]
 
 
-@cache
 def _per_doc_exprs(min_terminated_share: float) -> list[pl.Expr]:
-    """`unterminated`, `tail` and `_chars` of _last_prose's documents."""
+    """`unterminated`, `tail` and (without BRACKET_BYTES) `_chars` of _last_prose's
+    documents."""
+    return _per_doc_exprs_for(min_terminated_share, BRACKET_BYTES)
+
+
+@cache
+def _per_doc_exprs_for(min_terminated_share: float, bracket_bytes: bool) -> list[pl.Expr]:
+    """_per_doc_exprs (built once per parameters)."""
     # How the document punctuates its other sentence-like lines: overall (a poem, a product
     # sheet or Thai text does not, so a missing stop at its end says nothing) and in the line
     # just before the last one (a document ending in a block of unpunctuated lines, such as a
@@ -1339,7 +1603,7 @@ def _per_doc_exprs(min_terminated_share: float) -> list[pl.Expr]:
             pl.col("last").is_not_null() & ~pl.col("last_term") & (pl.col("last_cont") | punctuates)
         ).alias("unterminated"),
         pl.col("last").fill_null("").str.contains(ELLIPSIS_TAIL).alias("tail"),
-        _bracket_chars(pl.col("last")).alias("_chars"),
+        *([] if bracket_bytes else [_bracket_chars(pl.col("last")).alias("_chars")]),
     ]
 
 
@@ -1349,6 +1613,49 @@ def _strong_tail() -> pl.Expr:
     cannot end a sentence."""
     text = pl.col("last").fill_null("")
     return ~text.str.contains(BARE_ELLIPSIS) | _after_word(text)
+
+
+def _ellipsis_word_exprs() -> list[pl.Expr]:
+    s = pl.col("s")
+    return [_after_word(s).alias("after"), (~s.str.contains(BARE_ELLIPSIS)).alias("not_bare")]
+
+
+# _ellipsis_words runs both tests in one query (False: a query each, on_rows; the plain
+# definition, tests/checks/test_truncation_fast.py)
+ONE_ELLIPSIS_QUERY = True
+
+
+def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """`after_word` per row of `ends` (evaluate's frame: _after_word of `stripped` where `bare`,
+    false elsewhere) and `tail_strong` per row of `per_doc` (_last_prose's: _strong_tail where
+    `tail`, false elsewhere). The rows are few (one document in a hundred ends in an ellipsis),
+    so both run in one query on the rows of the two: inside a rule set's pass each query costs
+    0.5-1 ms whatever its rows (its regexes' first use in the batch)."""
+    bare, tail = ends.get_column("bare"), per_doc.get_column("tail")
+    if not ONE_ELLIPSIS_QUERY:
+        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
+        (after_word,) = _on_some_rows(ends, bare, [after], False)
+        (tail_strong,) = _on_some_rows(per_doc, tail, [_strong_tail()], False)
+        return after_word, tail_strong
+    at_bare, at_tail = _bools(bare), _bools(tail)
+    after_word = np.zeros(len(at_bare), dtype=np.bool_)
+    tail_strong = np.zeros(len(at_tail), dtype=np.bool_)
+    n = int(at_bare.sum())
+    if n or at_tail.any() or not SKIP_EMPTY:
+        texts = pl.concat(
+            [
+                ends.get_column("stripped").filter(pl.Series(at_bare)),
+                per_doc.get_column("last").filter(pl.Series(at_tail)).fill_null(""),
+            ]
+        )
+        # (select_seq runs on this thread, see OWN_THREAD; _strong_tail is `not bare or after`)
+        found = pl.DataFrame([texts.alias("s")]).select_seq(
+            *_exprs(("ellipsis_words",), _ellipsis_word_exprs)
+        )
+        after = found.get_column("after").to_numpy()
+        after_word[at_bare] = after[:n]
+        tail_strong[at_tail] = (found.get_column("not_bare").to_numpy() | after)[n:]
+    return pl.Series(after_word), pl.Series(tail_strong)
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -1807,9 +2114,9 @@ class TruncatedText(Rule):
         )
         end = ends.get_column("end")
         # (a text ending in a word that continues before its bare ellipsis ends in one)
-        after = _exprs(("after_word",), lambda: _after_word(pl.col("stripped")))
-        (after_word,) = _on_some_rows(ends, ends.get_column("bare"), [after], False)
-        prose = self._last_prose(batch, ends)
+        # (_last_prose finds whether a continuing word comes before a bare ellipsis at the end
+        # of the text, `after_word`, with its own ellipsis test: one query for both)
+        prose, after_word = self._last_prose(batch, ends)
         mid_word = self._mid_word(batch, end, ends)
         if p.corpus_dictionary:
             mid_word = mid_word | self._corpus_mid_word(batch, end)
@@ -1817,7 +2124,9 @@ class TruncatedText(Rule):
             lengths = {
                 "chars": ends.get_column("len_chars"),
                 "bytes": ends.get_column("len_bytes"),
-                "tokens": _tokens(text, ends.get_column("len_bytes")),
+                "tokens": _shared_tokens(
+                    text, ends.get_column("len_bytes"), ends.get_column("len_chars")
+                ),
             }
         else:
             lengths = self._lengths(text)
@@ -2061,7 +2370,7 @@ class TruncatedText(Rule):
         ends = _line_ends(pl.col("last_line"))
         return [_whole_last_line().alias("_whole"), *(e.alias(k) for k, e in ends.items())]
 
-    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> pl.DataFrame:
+    def _last_prose(self, batch: Batch, ends: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         """Per document, in the batch's order (`__doc`, then each a bool, null where false):
         is the last prose line unterminated (`unterminated`), does it end in a word that
         continues (`last_cont`), does it leave a quote or bracket open (`unbalanced`), is a code
@@ -2069,7 +2378,8 @@ class TruncatedText(Rule):
         `tail_strong`: one that fires), and does the last non-blank line look unfinished
         (`last_line_open`: neither punctuated nor a tag, link or rule). `ends`: per document of
         the batch, `__doc`, `text`, `stripped` and `last_line` (evaluate), `all_end` (the text
-        is no longer than END_CHARS) and `fenced` (it holds ```)."""
+        is no longer than END_CHARS) and `fenced` (it holds ```). With it, `after_word` per
+        row of `ends` (_ellipsis_words)."""
         p = self.params
         # Most documents end in a prose line that is punctuated (or ends in a word such as "the"):
         # the verdict is then that line's alone, so the last line is judged first, and the whole
@@ -2099,7 +2409,8 @@ class TruncatedText(Rule):
             any_left = True
         if any_left or not SKIP_EMPTY:
             # (the line tests on a thread of their own: see OWN_THREAD)
-            full = _on_thread(f"{self.name}/lines", self._line_kinds, _tail_lines(docs_left))
+            tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
+            full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
             tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
             per_doc = pl.concat([*by_last, tails])
         else:
@@ -2111,8 +2422,13 @@ class TruncatedText(Rule):
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
-        (tail_strong,) = _on_some_rows(per_doc, per_doc.get_column("tail"), [_strong_tail()], False)
-        unbalanced = _unbalanced_counted(per_doc.get_column("last"), per_doc.get_column("_chars"))
+        after_word, tail_strong = _ellipsis_words(ends, per_doc)
+        if BRACKET_BYTES:
+            unbalanced = _unbalanced_bytes(per_doc.get_column("last"))
+        else:
+            unbalanced = _unbalanced_counted(
+                per_doc.get_column("last"), per_doc.get_column("_chars")
+            )
         # only a document holding ``` can leave a code fence open: its lines alone are counted
         fenced = ends.filter(pl.col("fenced")) if ends.get_column("fenced").any() else None
         ids = batch.docs.get_column(DOC)
@@ -2128,7 +2444,7 @@ class TruncatedText(Rule):
                 full[rows] = _bools(values)
                 out.append(pl.Series(name, full))
             out.append(pl.Series("fence_open", np.zeros(len(ids), dtype=np.bool_)))
-            return pl.DataFrame(out)
+            return pl.DataFrame(out), after_word
         per_doc = per_doc.lazy().select(
             DOC,
             "unterminated",
@@ -2152,15 +2468,17 @@ class TruncatedText(Rule):
                 )
             )
             per_doc = per_doc.join(fences, on=DOC, how="left")
-        return (
+        aligned = (
             batch.doc_index.lazy()
             .join(per_doc, on=DOC, how="left", maintain_order="left")
             .collect(**COLLECT)
         )
+        return aligned, after_word
 
-    def _line_kinds(self, lines: pl.DataFrame) -> pl.DataFrame:
+    def _line_kinds(self, lines: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """Per line (`__doc`, `s` the stripped non-blank line, `_r` its position from the end of
-        its document; each document's lines consecutive, top to bottom), in the same order: is
+        its document; each document's lines consecutive, top to bottom; a frame or the query
+        that makes it), in the same order: is
         it prose, terminated, long (a sentence), does it end in a word that continues, and is
         it open (neither punctuated nor a tag or link). With PRUNE_ABOVE, a line that is not
         long, above a line that is prose whatever the skip tests say, is dropped before the
@@ -2172,7 +2490,8 @@ class TruncatedText(Rule):
         ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
         short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            lines = _finished(lines.with_columns_seq(**ends, long=x["long"]), "s")
+            tested = lines.with_columns_seq(**ends, long=x["long"])
+            lines = _finished(tested.collect(**COLLECT) if _is_lazy(tested) else tested, "s")
         else:
             lines = self._pruned(lines, ends)
         # (each frame is one lazy query: each eager DataFrame method is a query of its own)
@@ -2201,7 +2520,12 @@ class TruncatedText(Rule):
                 .collect(**COLLECT)
             )
             skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
-            if longer.height or not SKIP_EMPTY:
+            if (longer.height or not SKIP_EMPTY) and NUMPY_TITLE:
+                # (the rows by Series operations, direct calls; the counts in numpy)
+                rows = ~longer.get_column("labelled") & longer.get_column("one")
+                at = longer.get_column("_i").filter(rows).to_numpy()
+                skip[at] = _title_case(longer.get_column("s").filter(rows), p.max_title_case_share)
+            elif longer.height or not SKIP_EMPTY:
                 titled = (
                     longer.lazy()
                     .filter(~pl.col("labelled") & pl.col("one"))
@@ -2222,7 +2546,7 @@ class TruncatedText(Rule):
         return lines
 
     @staticmethod
-    def _pruned(lines: pl.DataFrame, ends: dict[str, pl.Expr]) -> pl.DataFrame:
+    def _pruned(lines: pl.DataFrame | pl.LazyFrame, ends: dict[str, pl.Expr]) -> pl.DataFrame:
         """_line_kinds' lines with _line_ends' columns and `long`, without the lines that count
         for nothing, and `term` completed (_finished) only where it counts. A line that is not
         long, above a line that ends in a stop and is not never prose (which is prose whatever
@@ -2233,9 +2557,10 @@ class TruncatedText(Rule):
         prose, nor for one that is not long above a line that is prose whatever the skip tests
         say."""
         s = pl.col("s")
-        lines = lines.with_columns_seq(
+        tested = lines.with_columns_seq(
             term=ends["term"], never=ends["never"], long=_at_least_words(s, SENTENCE_WORDS)
         )
+        lines = tested.collect(**COLLECT) if _is_lazy(tested) else tested
         term, never, long = (lines.get_column(c) for c in ("term", "never", "long"))
         drop = _below(term, never, lines.get_column(DOC)) & ~long.to_numpy()
         if drop.any():
@@ -2271,12 +2596,22 @@ class TruncatedText(Rule):
         )
         if docs.height == 0:
             return broken
-        lowered = (
-            batch.docs.lazy()
-            .join(docs.lazy(), on=DOC, how="inner")
-            .with_columns(x["lowered"])
-            .filter(x["twice"])
-        )
+        if ASCII_LOWER:
+            # (the texts lower-cased outside the query: most in numpy, see _lowered_texts)
+            joined = (
+                batch.docs.lazy()
+                .select(DOC, "text")
+                .join(docs.lazy(), on=DOC, how="inner")
+                .collect(**COLLECT)
+            )
+            lowered = _lowered_texts(joined).lazy().filter(x["twice"])
+        else:
+            lowered = (
+                batch.docs.lazy()
+                .join(docs.lazy(), on=DOC, how="inner")
+                .with_columns(x["lowered"])
+                .filter(x["twice"])
+            )
         pieces = (
             lowered.select(*x["split"])
             .with_columns(x["count"])
@@ -2392,11 +2727,13 @@ class TruncatedText(Rule):
         text = original.fill_null("") if original.null_count() else original
         lengths = self._lengths(text)
         keys = np.stack([lengths[unit].to_numpy() for unit in UNITS])
+        hashes = text.hash(seed=0).to_numpy()
+        if self.params.judge_original:
+            # (evaluate counts the tokens of the texts as it came in only when it judges those)
+            _keep_tokens(keys[0], keys[1], keys[2], hashes)
         low = keys < self.params.min_spike_length
         keys += (np.arange(len(UNITS), dtype=np.int64) << UNIT_SHIFT)[:, None]
-        out: dict[str, Any] = {
-            LENGTHS_KEY: _histogram(keys, text.hash(seed=0).to_numpy(), low, self.HASHES)
-        }
+        out: dict[str, Any] = {LENGTHS_KEY: _histogram(keys, hashes, low, self.HASHES)}
         if self.params.corpus_dictionary:
             out[WORDS_KEY] = _collect_words(text)
         return out

@@ -138,7 +138,9 @@ def test_skipping_the_queries_without_rows_equals_running_them(size, monkeypatch
     batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     tails = []
     split = truncation._tail_lines
-    monkeypatch.setattr(truncation, "_tail_lines", lambda docs: tails.append(1) or split(docs))
+    monkeypatch.setattr(
+        truncation, "_tail_lines", lambda docs, **k: tails.append(1) or split(docs, **k)
+    )
     fast = [signals(rule, b) for b in batches]
     skipped = len(batches) - len(tails)
     monkeypatch.setattr(truncation, "SKIP_EMPTY", False)
@@ -210,3 +212,169 @@ def test_values_written_at_their_rows_equal_the_join(monkeypatch):
     assert not truncation._in_order(docs["__doc"])
     got = rule.evaluate(shuffled).fired.to_list()
     assert got == signals(rule, texts)["fired"]
+
+
+def test_case_exceptions_are_every_character_ascii_lower_casing_misreads():
+    """ASCII_LOWER leaves the characters outside ASCII as they are: exact for the mid-word test
+    only where no character's lower case (polars' str.to_lowercase) holds an ASCII letter or
+    changes whether it is a word character, but those of CASE_EXCEPTIONS (checked on every
+    code point, against the regex classes the test uses)."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    word = truncation.WORD_CHAR
+    found = (
+        pl.DataFrame({"c": chars})
+        .with_columns(lower=pl.col("c").str.to_lowercase())
+        .filter(
+            pl.col("lower").str.contains("[A-Za-z]")
+            | (pl.col("c").str.contains(f"^{word}$") != pl.col("lower").str.contains(f"^{word}"))
+            | (pl.col("c").str.contains(f"^{word}$") != pl.col("lower").str.contains(f"{word}$"))
+        )
+        .get_column("c")
+        .to_list()
+    )
+    assert sorted(found) == sorted(truncation.CASE_EXCEPTIONS)
+    ascii_lower = pl.Series([chr(c) for c in range(128)]).str.to_lowercase().to_list()
+    assert ascii_lower == [chr(c).lower() for c in range(128)]
+
+
+def test_mid_word_on_ascii_lowered_texts_equals_polars_lower_casing(monkeypatch):
+    rng = random.Random(21)
+    stems = ["par", "PAR", "Para", "pArA", "ΟΔΟΣ", "οδός", "İs", "is", "IS", "sa", "Sa", "SA"]
+    stems += ["\u212aey", "key", "K", "\ua7d2x", "\ua7d3x", "café", "CAFÉ", "ß", "Straße", "thr"]
+    glue = [" ", " ", "\n", ".", "'", "3", "s", "S", "ss", "-", "“", "’", "\u00a0", "é"]
+    texts = [
+        "".join(rng.choice(stems + glue) for _ in range(rng.randint(1, 16))) for _ in range(3000)
+    ]
+    texts += ["x İs is", "The partial pa", "KEY key \u212aey ke", "Σ σ ς Σς"]
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    rule = build()
+    end = batch.text.str.slice(-truncation.END_CHARS)
+    fast = rule._mid_word(batch, end).to_list()
+    monkeypatch.setattr(truncation, "ASCII_LOWER", False)
+    plain = rule._mid_word(batch, end).to_list()
+    assert fast == plain
+    assert 100 < sum(plain) < len(texts) - 100  # the texts exercise the test
+
+
+def test_the_ellipsis_tests_in_one_query_equal_a_query_each(monkeypatch):
+    texts = random_texts(17, 300)
+    texts += ["He said the\n… and…", "Read more...", "One of the...", "It ends well...", "and…"]
+    # an ellipsis on the last prose line above a trailer: after a continuing word or not
+    texts += ["The council met and the...\nShare this", "It all ended well...\nShare this"]
+    for params in ({}, {"ellipsis_alone": True}):
+        rule = build(**params)
+        for batch in (texts, texts[:40], ["No ellipsis here."], ["Ends in the..."]):
+            fast = signals(rule, batch)
+            monkeypatch.setattr(truncation, "ONE_ELLIPSIS_QUERY", False)
+            plain = signals(rule, batch)
+            monkeypatch.setattr(truncation, "ONE_ELLIPSIS_QUERY", True)
+            assert fast == plain
+    assert sum(plain["truncated_tail"]) == 1  # "Ends in the..." is reported
+    fired = signals(build(), texts[-2:])["fired"]
+    assert fired == [True, False]
+
+
+def test_title_case_counts_in_numpy_equal_the_regex_counts(monkeypatch):
+    rng = random.Random(13)
+    pieces = list("aAbZz '\"(-\t\x0b\x0c\r\x1c.,:!") + ["Hello", "world", "“", "‘", "’", "É"]
+    pieces += ["é", "\u00a0", "ÿ", "x1", "Ab'c", "AB-CD", "(Word", "'Tis", "“Quoted”", "\n"]
+    lines = [""] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(6000)
+    ]
+    # one line longer than a block, ASCII and not
+    lines += ["The Big Red Dog " * 4000, "The Big Red Dog É " * 4000]
+    series = pl.Series("s", lines, dtype=pl.String)
+    got = truncation._title_counts(series)
+    counts = truncation._line_kind_exprs(0.5, 1, 1)["counts"]
+    plain = pl.DataFrame([series]).select_seq(**counts)
+    for name, values in got.items():
+        assert values.tolist() == plain.get_column(name).to_list(), name
+    assert (got["_cap"] > 0).sum() > 1000 and (got["_cased_any"] == 0).sum() > 300
+    # the rule's verdicts, and lines split over several blocks
+    texts = random_texts(19, 300)
+    for block in (48 * 1024, 64):
+        monkeypatch.setattr(truncation, "TITLE_BLOCK", block)
+        rule = build()
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "NUMPY_TITLE", False)
+        plain_signals = signals(rule, texts)
+        monkeypatch.setattr(truncation, "NUMPY_TITLE", True)
+        assert fast == plain_signals
+
+
+def test_token_counts_kept_from_collect_equal_counting_them(monkeypatch):
+    """evaluate takes the whitespace token counts collect() made of the same texts; texts of the
+    same number, bytes and characters but other words are counted again."""
+    monkeypatch.setattr(truncation, "_SHARED", {})
+    capped = " ".join(["word"] * 255)
+    texts = random_texts(23, 300) + [capped]
+    # the same lengths as `texts`, other tokens: a space moved onto a word's other side
+    moved = [t.replace(" w", "w ", 1) if t else t for t in texts]
+    assert moved != texts
+    rule = build()
+    plain = {}
+    monkeypatch.setattr(truncation, "SHARE_TOKENS", False)
+    for name, batch in (("texts", texts), ("moved", moved)):
+        plain[name] = signals(rule, batch)
+    monkeypatch.setattr(truncation, "SHARE_TOKENS", True)
+    rule.collect(Batch.for_corpus(pl.Series(texts, dtype=pl.String)))
+    assert len(truncation._SHARED) == 1
+    counted = []
+    count = truncation._tokens
+    monkeypatch.setattr(truncation, "_tokens", lambda *a: counted.append(1) or count(*a))
+    assert signals(rule, texts) == plain["texts"]
+    assert counted == []  # the kept counts were taken
+    assert signals(rule, moved) == plain["moved"]
+    assert counted == [1]  # the kept counts are another batch's
+    assert plain["texts"]["truncated_round_cap"][-1] == "255 tokens"
+    # at most SHARED_TOKENS_TEXTS texts are kept, the oldest batches dropped first
+    monkeypatch.setattr(truncation, "SHARED_TOKENS_TEXTS", 15)
+    rule.collect(Batch.for_corpus(pl.Series(moved[:10], dtype=pl.String)))
+    rule.collect(Batch.for_corpus(pl.Series(moved[10:21], dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]
+    rule.collect(Batch.for_corpus(pl.Series(moved * 2, dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]  # a batch above the cap is not kept
+    # a rule judging the cleaned texts keeps none (its evaluate counts those)
+    build(judge_original=False).collect(Batch.for_corpus(pl.Series(moved[:5], dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [11]
+
+
+def test_brackets_counted_in_the_bytes_equal_those_taken_out_by_the_regex(monkeypatch):
+    from curate.checks.truncation import _bracket_chars, _unbalanced_bytes, _unbalanced_counted
+
+    rng = random.Random(10)
+    # the counted characters, others sharing their first bytes (« » „ “ ” 「 」 （ ）), ASCII
+    # neighbours of the counted ones, and characters that end a line on a lead byte's neighbour
+    alphabet = "ab .()[]{}«»「」『』《》（）\"“”„'’ é€\u3001\u3010\uff08\uff5b\u00a0\u201a_YyZ\x7f"
+    lines = [None, "", "“There", 'He said "yes', '4" x 9"', "«", "»a", "「", "\u3000", "é"]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(4000)]
+    lines.append("ends on a two-byte one «")  # its next bytes are past the end of the buffer
+    series = pl.Series("last", lines, dtype=pl.String)
+    chars = pl.DataFrame([series]).select(_bracket_chars(pl.col("last"))).to_series()
+    plain = _unbalanced_counted(series, chars)
+    assert _unbalanced_bytes(series).to_list() == plain.to_list()
+    assert 300 < plain.sum() < len(lines) - 300
+    for part in (series.slice(7, 900), series.head(0), series.head(1)):
+        chars_part = pl.DataFrame([part]).select(_bracket_chars(pl.col("last"))).to_series()
+        assert _unbalanced_bytes(part).to_list() == _unbalanced_counted(part, chars_part).to_list()
+    texts = random_texts(29, 200) + ["He said (that it was", "« Oui", "She wrote „Nein"]
+    rule = build()
+    fast = signals(rule, texts)
+    monkeypatch.setattr(truncation, "BRACKET_BYTES", False)
+    assert signals(rule, texts) == fast
+    assert sum(fast["truncated_unbalanced"]) > 3
+
+
+def test_splitting_the_tails_in_the_line_tests_query_equals_splitting_them_first(monkeypatch):
+    texts = random_texts(31, 300)
+    for params in ({}, {"judge_original": False}):
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "SPLIT_WITH_TESTS", False)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", False)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "SPLIT_WITH_TESTS", True)
+        assert signals(rule, texts) == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
+    assert sum(fast["truncated_unterminated"]) > 20
