@@ -12,7 +12,16 @@ import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.base import (
+    DOC,
+    LINE,
+    Batch,
+    Rule,
+    RuleResult,
+    line_chars,
+    param,
+    string_bytes,
+)
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     LineTokens,
@@ -539,6 +548,7 @@ def line_repeats(
     min_chars: int,
     tokens: LineTokens | None = None,
     distinct: tuple[pl.Series, np.ndarray] | None = None,
+    chars: np.ndarray | None = None,
 ) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
@@ -553,7 +563,7 @@ def line_repeats(
     or those of `tokens` (the line tokens of `lines`, expanded or not; the letters are then
     counted once per distinct token), or else computed here.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
-    bincounts.
+    bincounts. `chars`: each row's length in characters (base.line_chars), when known.
     """
     L = pl.col(LINE)
     if tokens is not None:
@@ -563,17 +573,28 @@ def line_repeats(
         strings, inverse = distinct or distinct_lines(lines.get_column(LINE))
         fp_d = _letter_fingerprints(strings, _FOLD_COUNTS)
     n_counts = len(_FOLD_COUNTS)
-    # (select_seq: two cheap expressions, run on this thread rather than handed to polars' pool)
-    per_string = pl.DataFrame(strings.alias(LINE)).select_seq(
-        L.str.len_chars().cast(pl.Int64).alias("_n"), (L.str.strip_chars() == "").alias("_blank")
-    )
-    blank = per_string.get_column("_blank").to_numpy()[inverse]
+    if tokens is not None:
+        # a line is blank (strip_chars leaves nothing) when it has no token: every character
+        # that is not whitespace (polars' \s, the White_Space strip_chars removes) is in one
+        blank_d = np.bincount(tokens.line, minlength=len(strings)) == 0
+    else:
+        # (select_seq: a cheap expression, run on this thread rather than on polars' pool)
+        blank_d = (
+            pl.DataFrame(strings.alias(LINE))
+            .select_seq(L.str.strip_chars() == "")
+            .to_series()
+            .to_numpy()
+        )
+    blank = blank_d[inverse]
     # the non-blank lines (rows of `lines`) and each one's paragraph number within the batch
     nb_rows = np.flatnonzero(~blank)
     pid = np.cumsum(blank)[nb_rows]
     inv_nb = inverse[nb_rows]
     doc = lines.get_column(DOC).to_numpy().astype(np.int64)[nb_rows]
-    n = per_string.get_column("_n").to_numpy()[inv_nb]
+    if chars is None:
+        n = strings.str.len_chars().to_numpy().astype(np.int64)[inv_nb]
+    else:
+        n = np.asarray(chars, dtype=np.int64)[nb_rows]
     m = doc.size
     remove = np.zeros(lines.height, dtype=bool)
     zero = np.zeros(n_docs)
@@ -895,7 +916,9 @@ class RepeatedParagraphs(Rule):
         else:
             distinct, inverse = batch_distinct_lines(batch)
             words, word_rows = line_words(distinct), inverse
-        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt, (distinct, inverse))
+        per_doc, remove = line_repeats(
+            batch.lines, batch.n, p.min_chars, lt, (distinct, inverse), line_chars(batch)
+        )
         per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
         values: dict[str, np.ndarray] = {}
         for name in ("dup_line_frac", "dup_para_frac"):
