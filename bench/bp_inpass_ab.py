@@ -87,9 +87,7 @@ def main() -> None:
         aggs = {r.name: None for r in rules}
         for tb, _ in tables:
             df = pl.from_arrow(tb)
-            batch = Batch.for_corpus(
-                df.get_column(rs.text_column), extra=df.drop(rs.text_column)
-            )
+            batch = Batch.for_corpus(df.get_column(rs.text_column), extra=df.drop(rs.text_column))
             for r in rules:
                 t = time.process_time()
                 a = r.collect(batch)
@@ -103,7 +101,7 @@ def main() -> None:
         one_pass(w)
     runs = {"A": [], "B": []}
     for i in range(args.rounds):
-        for w in ("AB" if i % 2 == 0 else "BA"):
+        for w in "AB" if i % 2 == 0 else "BA":
             cost[w] = [0.0, 0.0]
             one_pass(w)
             runs[w].append(tuple(cost[w]))

@@ -58,8 +58,14 @@ def main() -> None:
         if inspect.isfunction(obj) and obj.__module__ == mod.__name__:
             setattr(mod, name, wrap(obj, name, by_caller=name in ("_on",)))
         elif inspect.isfunction(obj) and name in (
-            "batch_distinct_lines", "distinct_lines", "referenced_lines", "fill_rows",
-            "line_chars", "run_in_own_thread", "batch_line_tokens", "string_bytes",
+            "batch_distinct_lines",
+            "distinct_lines",
+            "referenced_lines",
+            "fill_rows",
+            "line_chars",
+            "run_in_own_thread",
+            "batch_line_tokens",
+            "string_bytes",
         ):
             setattr(mod, name, wrap(obj, name))
         elif inspect.isclass(obj) and obj.__module__ == mod.__name__:
@@ -87,8 +93,10 @@ def main() -> None:
         one_pass()
     total = time.process_time() - t
     n = args.passes
-    print(f"# {args.corpus}, {args.rules}, {args.module}, mean of {n} passes; a pass "
-          f"{total / n * 1000:.1f} ms")
+    print(
+        f"# {args.corpus}, {args.rules}, {args.module}, mean of {n} passes; a pass "
+        f"{total / n * 1000:.1f} ms"
+    )
     for name, v in cost.most_common():
         if v / n >= 0.0002:
             print(f"{name:40s} {v / n * 1000:7.2f} ms {calls[name] / n:7.1f} calls")

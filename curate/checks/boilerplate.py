@@ -689,7 +689,16 @@ class BoilerplateLines(Rule):
             return lower(rows, _lower_contains(pattern))
 
         # [line]: the line is a phrase between non-letters, so it has as many letters as the
-        # phrase: a line with more ASCII letters than the longest phrase has characters is none
+        # phrase: a line with more ASCII letters than the longest phrase has characters is none;
+        # an ASCII line has the letters of an ASCII phrase, and begins (ends) with the phrase's
+        # first (last) letter if it begins (ends) with a letter (_line_table)
+        ascii_line = line_rows & ~non_ascii
+        if ascii_line.any():
+            table = _line_table(phrases)
+            count = np.minimum(f.letters, len(table) - 1)
+            line_rows = line_rows & (
+                non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
+            )
         phrase = rx_hit("line", line_rows)
         phrase |= rx_hit("start", start_rows)
         phrase |= rx_hit("anywhere", notice_rows)
@@ -1196,6 +1205,37 @@ def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> 
 
 # ASCII whitespace (\s on ASCII)
 _WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
+
+# per byte: an ASCII letter's index in the alphabet (either case), 26 for any other byte
+_LETTER_SYMBOL = np.full(256, 26, dtype=np.intp)
+_LETTER_SYMBOL[65:91] = _LETTER_SYMBOL[97:123] = np.arange(26)
+
+
+def _ascii_letter(ch: str) -> int | None:
+    return ord(ch) - 97 if "a" <= ch <= "z" else None
+
+
+@lru_cache(maxsize=32)
+def _line_table(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> np.ndarray:
+    """Which ASCII lines the [line] regex can match, by [ASCII letters, symbol of the first
+    byte, symbol of the last byte] (symbol: _LETTER_SYMBOL). On an ASCII line (lower-cased as
+    ASCII) the regex matches non-letters, an ASCII phrase (its spaces as whitespace), then
+    non-letters: the line has the phrase's letters, and a line beginning (ending) with a letter
+    begins (ends) with the phrase, whose first (last) character is that letter."""
+    items = dict(phrases).get("line", ())
+    table = np.zeros((max(map(len, items), default=0) + 1, 27, 27), dtype=bool)
+    for phrase in items:
+        if not phrase.isascii():
+            continue
+        count = sum("a" <= ch <= "z" for ch in phrase)
+        firsts = [26, _ascii_letter(phrase[0])]
+        lasts = [26, _ascii_letter(phrase[-1])]
+        for a in firsts:
+            for b in lasts:
+                if a is not None and b is not None:
+                    table[count, a, b] = True
+    return table
+
 
 HASH_SEED = 0x5EED
 SAMPLE_CHARS = 200  # characters kept of a sampled line's text

@@ -734,3 +734,61 @@ def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
     odd = series.str.contains(bp.ODD_SPACING).to_list()
     assert (other_spaces | (words != spaces + 1)).tolist() == odd
     assert 0 < sum(odd) < len(odd) and 0 < other_spaces.sum() < sum(odd)
+
+
+def _line_variants(phrase: str, rng: np.random.Generator) -> list[str]:
+    """Lines around a [line] phrase: as it is, in other cases, between non-letters, with other
+    spacing, and near misses (a letter more or less at either end)."""
+    spaced = phrase.replace(" ", str(rng.choice(["  ", "\t", " \t "])))
+    return [
+        phrase,
+        phrase.upper(),
+        phrase.title(),
+        spaced,
+        f"» {phrase} «",
+        f"1. {phrase}:",
+        f"({phrase.upper()})",
+        f"x{phrase}",
+        f"{phrase}s",
+        phrase[1:],
+        phrase[:-1],
+    ]
+
+
+def test_line_phrase_table_keeps_every_ascii_line_the_regex_matches():
+    # the [line] table (letters, first and last byte) never drops an ASCII line the regex
+    # matches, for every shipped phrase and user phrases beginning or ending with a non-letter;
+    # and it drops most lines that match none (else it would spare nothing)
+    rng = np.random.default_rng(9)
+    rule = _rule(extra_phrases=[])
+    user = ("(c) notice", "terms!", "-- end --", "a", "ab c", "2 go", "x" * 40)
+    phrases = dict(rule._phrases())
+    phrases["line"] = (*phrases["line"], *user)
+    items = tuple((k, tuple(sorted(v, key=lambda p: (-len(p), p)))) for k, v in phrases.items())
+    pattern = bp.phrase_regexes(items)["line"]
+    table = bp._line_table(items)
+    lines = [v for p in phrases["line"] if p.isascii() for v in _line_variants(p, rng)]
+    lines += [x for x in _fuzz_lines(rng, 3000) if x.isascii()]
+    lines = sorted({x.strip() for x in lines} - {""})
+    u = bp._Utf8(pl.Series(lines))
+    letters = u.facts().letters
+    inside = letters < len(table)
+    first, last = u.data[u.start], u.last(1)
+    kept = np.zeros(len(lines), dtype=bool)
+    kept[inside] = table[
+        letters[inside], bp._LETTER_SYMBOL[first[inside]], bp._LETTER_SYMBOL[last[inside]]
+    ]
+    hit = pl.Series(lines).str.to_lowercase().str.contains(pattern).to_numpy()
+    assert hit.sum() > 1000
+    missed = [x for x, h, k in zip(lines, hit, kept, strict=True) if h and not k]
+    assert not missed, missed[:5]
+    assert (kept & ~hit).sum() < 0.5 * (~hit).sum()
+
+
+def test_text_features_with_line_phrases_at_every_ascii_edge():
+    # _features (with the [line] table) against the regexes, on the shipped ASCII [line]
+    # phrases and their near misses
+    rng = np.random.default_rng(10)
+    phrases = [p for p in _rule()._phrases()["line"] if p.isascii()]
+    lines = [v for p in phrases[::3] for v in _line_variants(p, rng)]
+    _assert_features_match(_rule(), sorted({x.strip() for x in lines} - {""}), None)
