@@ -1441,9 +1441,11 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per string of `strings` (non-empty, ASCII): WORD's matches, and whether it holds
     whitespace other than a space (\\t \\n \\v \\f \\r). On ASCII text WORD matches once per
     token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its first
-    one starts the match, which runs to the token's end). A token is numbered by the whitespace
-    and string starts before it; a letter or digit whose previous one is of another token starts
-    a word (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
+    one starts the match, which runs to the token's end). A token whose first byte is a letter
+    or digit is one (most: counted per string from the bytes at once); a token beginning with
+    another byte (an odd start) is looked at byte by byte up to its first letter, digit or
+    whitespace, a few steps for the odd tokens of a block at once, then the long ones by a
+    search (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
     u = _Utf8(strings)
     words = np.zeros(len(u.size), dtype=np.int64)
     other = np.zeros(len(u.size), dtype=bool)
@@ -1451,20 +1453,57 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
         # whitespace: the space and \t \n \v \f \r (uint8 arithmetic wraps: d - 9 < 5 is 9-13)
-        spaces = (d - _U8(9)) < 5
-        other[i0:i1] = np.logical_or.reduceat(spaces, starts)
-        spaces |= d == 32
-        spaces[starts] = True  # a string starts a token too
-        token = np.cumsum(spaces, dtype=np.int32)
+        ws = (d - _U8(9)) < 5
+        other[i0:i1] = np.bitwise_or.reduceat(ws.view(_U8), starts) != 0
+        ws |= d == 32
         alnum = ((d | _U8(32)) - _U8(97)) < 26
         alnum |= (d - _U8(48)) < 10
-        # the token of the last letter or digit up to each byte (token numbers only grow)
-        seen = np.maximum.accumulate(np.where(alnum, token, 0))
-        first = alnum
-        first[1:] &= token[1:] != seen[:-1]
+        # a token's first byte: not whitespace, first in its string or after whitespace
+        lead = np.empty(len(d), dtype=bool)
+        lead[0] = True
+        lead[1:] = ws[:-1]
+        lead[starts] = True
+        lead &= ~ws
         dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
-        words[i0:i1] = np.add.reduceat(first.view(_U8), starts, dtype=dtype)
+        words[i0:i1] = np.add.reduceat((lead & alnum).view(_U8), starts, dtype=dtype)
+        odd = np.flatnonzero(lead > alnum)
+        if len(odd):
+            string = np.searchsorted(starts, odd, "right") - 1
+            has = _odd_token_words(d, ws, alnum, odd, np.append(starts, len(d))[string + 1])
+            words[i0:i1] += np.bincount(string[has], minlength=i1 - i0)
     return words, other
+
+
+# bytes _odd_token_words reads one step at a time before it searches
+ODD_TOKEN_STEPS = 4
+
+
+def _odd_token_words(
+    d: np.ndarray, ws: np.ndarray, alnum: np.ndarray, at: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Per token of the bytes `d` beginning at `at` with a byte neither whitespace nor a letter
+    or digit (its string ends at `end`): does a letter or digit follow before whitespace or the
+    string's end? The next ODD_TOKEN_STEPS bytes of every such token at once (most are short:
+    "-", "|", "(see"), then the first letter, digit or whitespace of the others by a search."""
+    has = np.zeros(len(at), dtype=bool)
+    rows = np.arange(len(at))
+    pos = at
+    for _ in range(ODD_TOKEN_STEPS):
+        pos = pos + 1
+        inside = pos < end
+        byte = np.minimum(pos, len(d) - 1)
+        found = inside & alnum[byte]
+        has[rows[found]] = True
+        going = inside & ~found & ~ws[byte]
+        rows, pos, end = rows[going], pos[going], end[going]
+        if not len(rows):
+            return has
+    # the first letter, digit or whitespace at or after each one's position
+    marks = np.flatnonzero(ws | alnum)
+    nxt = np.searchsorted(marks, pos)
+    q = marks[np.minimum(nxt, len(marks) - 1)] if len(marks) else pos
+    has[rows] = (nxt < len(marks)) & (q < end) & alnum[np.minimum(q, len(d) - 1)]
+    return has
 
 
 def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:

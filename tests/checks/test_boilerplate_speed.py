@@ -716,13 +716,20 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
 
 
 @pytest.mark.parametrize("block", [1, 7, 1 << 16])
-def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
-    # every ASCII character, in tokens of any mix, across block boundaries
+@pytest.mark.parametrize("steps", [0, 1, 4, 100])
+def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block, steps):
+    # every ASCII character, in tokens of any mix, across block boundaries; tokens beginning
+    # with another byte resolved step by step, by the search, or both
     monkeypatch.setattr(bp, "BLOCK_BYTES", block)
+    monkeypatch.setattr(bp, "ODD_TOKEN_STEPS", steps)
     rng = np.random.default_rng(12)
     alphabet = [chr(c) for c in range(1, 128)] + [" "] * 20 + ["a", "Z", "7", "-", "|"] * 5
     lines = ["".join(rng.choice(alphabet, rng.integers(1, 40))) for _ in range(3000)]
-    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ..."]
+    odd = ["-", "(", "==", "|", "."]
+    for _ in range(300):  # long tokens of odd bytes, with or without a letter at their end
+        run = "".join(rng.choice(odd, rng.integers(1, 12)))
+        lines.append(f"{run}{rng.choice(['', 'x', '7', ' ', ' y'])} {run}")
+    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ...", "------a", "-----", "((((((((b c"]
     lines = [x for x in lines if x]
     series = pl.Series(lines)
     want = series.str.count_matches(bp.WORD).to_list()
