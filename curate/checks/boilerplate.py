@@ -583,7 +583,7 @@ class BoilerplateLines(Rule):
         n = lines.height
         u = _Utf8(text)
         f = u.facts()
-        non_ascii = f.top >= 128
+        non_ascii = f.non_ascii
         last = u.last(1)
         first = u.data[u.start] if n else np.zeros(0, dtype=np.uint8)
 
@@ -1078,7 +1078,7 @@ class _Facts(NamedTuple):
     """Per string, from its bytes; exact on every string, whatever its characters (the ASCII
     bytes of UTF-8 text are its ASCII characters and nothing else)."""
 
-    top: np.ndarray  # its largest byte (>= 128: a character outside ASCII)
+    non_ascii: np.ndarray  # holds a byte >= 128 (a character outside ASCII)
     spaces: np.ndarray  # " " characters
     odd_start: np.ndarray  # a token (first, or after a space) starts with neither an ASCII
     # letter nor a digit, nor with another character then one
@@ -1090,7 +1090,7 @@ class _Facts(NamedTuple):
 
     @staticmethod
     def types() -> tuple[type, ...]:
-        return (np.uint8, np.int32, bool, bool, np.int32, np.int32, bool, bool)
+        return (bool, np.int32, bool, bool, np.int32, np.int32, bool, bool)
 
 
 # bytes per block of _Utf8.facts: its temporary arrays stay below glibc's thresholds for memory
@@ -1125,17 +1125,17 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     odd &= sp | ~then
     upper = (d - _U8(65)) < 26
     upper &= after
-    top = np.maximum.reduceat(d, starts)
-    # the four yes/no facts as bits of one byte, then one reduction for all (a reduction over
+    # the five yes/no facts as bits of one byte, then one reduction for all (a reduction over
     # the strings costs more than the bits: ~20 % of the facts' time)
     flags = odd.view(_U8)  # bit 1: an odd start
     flags += (d < 14).view(_U8) * _U8(2)  # bit 2: a control character
     flags += digit.view(_U8) * _U8(4)  # bit 4: a digit
-    if top.max() >= 0xE0:
+    if len(d) and d.max() >= 0xE0:
         flags += _script_lead(d).view(_U8) * _U8(8)  # bit 8: a script's lead byte
+    flags += (d >= 128).view(_U8) * _U8(16)  # bit 16: outside ASCII
     bits = np.bitwise_or.reduceat(flags, starts)
     return (
-        top,
+        (bits & 16) != 0,
         count(sp),
         (bits & 1) != 0,
         (bits & 2) != 0,
