@@ -261,7 +261,9 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     return np.bincount(lt.line[: lt.kept], minlength=n_lines)
 
 
-def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def token_line_words(
+    lt: LineTokens, count: np.ndarray | None = None
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The words of the lines of `lt`, read from the quality family's line tokens: ((words per
     distinct line, each vocabulary row's length and hash, each word's vocabulary row), each
     line's row among those distinct lines), as `ngrams_from_lines` takes them.
@@ -271,7 +273,8 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
     with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
     are appended as a row of their own, which its lines then refer to instead, and as
     vocabulary rows of their own (only the codes are copied, not hashes and lengths). Each
-    distinct string is hashed and measured once."""
+    distinct string is hashed and measured once. `count`: `_tokens_per_line(lt, ...)`, when
+    the caller has it."""
     n = len(lt.distinct)
     code = lt.code[: lt.kept]
     tok = lt.vocab.select_seq(
@@ -279,7 +282,8 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
     )
     vh = tok.get_column("h").to_numpy()
     vl = tok.get_column("n").to_numpy()
-    count = _tokens_per_line(lt, n)
+    if count is None:
+        count = _tokens_per_line(lt, n)
     if not len(lt.split_line):
         return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
@@ -528,15 +532,18 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
     return fp
 
 
-def token_fingerprints(lt: LineTokens) -> np.ndarray:
+def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.ndarray:
     """Per distinct line of `lt`, `_letter_fingerprints` of its counts of _FOLD_COUNTS, summed
     over its tokens: every character but whitespace is in exactly one token, and counting each
-    distinct token once reads a twentieth of the bytes that counting the lines does."""
+    distinct token once reads a twentieth of the bytes that counting the lines does.
+    `count`: `_tokens_per_line(lt, len(lt.distinct))`, when the caller has it."""
     fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
+    if count is None:
+        count = _tokens_per_line(lt, len(lt.distinct))
+    fp = segment_sums(fv[lt.code[: lt.kept]], count)
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -549,6 +556,7 @@ def line_repeats(
     tokens: LineTokens | None = None,
     distinct: tuple[pl.Series, np.ndarray] | None = None,
     chars: np.ndarray | None = None,
+    count: np.ndarray | None = None,
 ) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
@@ -563,12 +571,15 @@ def line_repeats(
     or those of `tokens` (the line tokens of `lines`, expanded or not; the letters are then
     counted once per distinct token), or else computed here.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
-    bincounts. `chars`: each row's length in characters (base.line_chars), when known.
+    bincounts. `chars`: each row's length in characters (base.line_chars), and `count`:
+    `_tokens_per_line(tokens, ...)`, when known.
     """
     L = pl.col(LINE)
     if tokens is not None:
         strings, inverse = tokens.distinct, tokens.inverse
-        fp_d = token_fingerprints(tokens)
+        if count is None:
+            count = _tokens_per_line(tokens, len(strings))
+        fp_d = token_fingerprints(tokens, count)
     else:
         strings, inverse = distinct or distinct_lines(lines.get_column(LINE))
         fp_d = _letter_fingerprints(strings, _FOLD_COUNTS)
@@ -576,7 +587,9 @@ def line_repeats(
     if tokens is not None:
         # a line is blank (strip_chars leaves nothing) when it has no token: every character
         # that is not whitespace (polars' \s, the White_Space strip_chars removes) is in one
-        blank_d = np.bincount(tokens.line, minlength=len(strings)) == 0
+        # (of its pieces split on " ", or of those split again: the entries after `kept`)
+        blank_d = count == 0
+        blank_d[tokens.line[tokens.kept :]] = False
     else:
         # (select_seq: a cheap expression, run on this thread rather than on polars' pool)
         blank_d = (
@@ -910,14 +923,17 @@ class RepeatedParagraphs(Rule):
         # each line's row among the batch's distinct lines: every per-line measure is taken once
         # per distinct line (those of the shared tokens, or words.batch_distinct_lines, which
         # the quality family shares and which follows strips)
+        count = None
         if lt is not None:
             distinct, inverse = lt.distinct, lt.inverse
-            words, word_rows = token_line_words(lt)
+            # (tokens per distinct line: the words' and the fingerprints' count)
+            count = _tokens_per_line(lt, len(distinct))
+            words, word_rows = token_line_words(lt, count)
         else:
             distinct, inverse = batch_distinct_lines(batch)
             words, word_rows = line_words(distinct), inverse
         per_doc, remove = line_repeats(
-            batch.lines, batch.n, p.min_chars, lt, (distinct, inverse), line_chars(batch)
+            batch.lines, batch.n, p.min_chars, lt, (distinct, inverse), line_chars(batch), count
         )
         per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
         values: dict[str, np.ndarray] = {}
