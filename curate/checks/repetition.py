@@ -103,6 +103,33 @@ def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
+# line_words by Python's str methods up to this many bytes of lines (few_line_words)
+FEW_LINE_BYTES = 1 << 16
+
+
+def few_line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """line_words of a few lines (none holds "\\n"): the same split (every character of
+    _LINE_WHITESPACE made a space, then split on spaces, empty pieces dropped) by str.replace
+    and str.split, and the
+    words hashed by polars in one call. On a few hundred lines polars' half-dozen queries cost
+    ~1 ms of fixed cost, this a tenth of it (tests/checks/test_repetition.py compares the
+    two)."""
+    # (the lines joined by "\n", which none holds: each replace is one C pass over them all)
+    text = "\n".join(line or "" for line in lines.to_list())
+    for ch in _LINE_WHITESPACE:
+        if ch in text:
+            text = text.replace(ch, " ")
+    count: list[int] = []
+    words: list[str] = []
+    for line in text.split("\n") if len(lines) else ():
+        pieces = [w for w in line.split(" ") if w]
+        count.append(len(pieces))
+        words.extend(pieces)
+    chars = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    hashes = pl.Series(words, dtype=pl.String).hash(_SEED).to_numpy()
+    return np.array(count, dtype=np.int64), chars, hashes
+
+
 # 0, 1, 2, ... as uint64, kept between calls (read only): a batch's word positions, written once
 # per process instead of once per use (an np.arange as long as the 2-grams costs a tenth of
 # their sort)
@@ -287,7 +314,10 @@ def token_line_words(
     if not len(lt.split_line):
         return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
-    again_count, again_len, again_hash = line_words(lt.distinct.gather(redo))
+    again = lt.distinct.gather(redo)
+    # (a few lines, as on most batches: split in Python, without polars' fixed cost per query)
+    few = again.str.len_bytes().sum() <= FEW_LINE_BYTES
+    again_count, again_len, again_hash = (few_line_words if few else line_words)(again)
     code = np.concatenate([code, np.arange(len(vh), len(vh) + len(again_hash), dtype=code.dtype)])
     row = np.arange(n)
     row[redo] = n + np.arange(len(redo))

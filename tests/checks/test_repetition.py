@@ -789,3 +789,23 @@ def test_line_repeats_from_the_shared_tokens_and_split_lengths_match_the_plain_w
         for k, v in plain[0].items():
             assert np.asarray(got[0][k]).tolist() == np.asarray(v).tolist(), k
     assert plain[1].any() and plain[0]["dup_line_frac"].max() > 0
+
+
+def test_few_line_words_match_line_words():
+    # every whitespace character (and some that are not: U+200B, U+1C-U+1F, U+180E) between
+    # words, CJK, emoji, empty and blank lines
+    other = "\u200b\x1c\x1d\x1e\x1f\u180e"
+    spaces = list(repetition._LINE_WHITESPACE) + [" ", "  "] + list(other)
+    rng = random.Random(4)
+    pieces = ["a", "Wort", "日本語", "x\u0301", "😀", "", "---", "ı"]
+    lines = ["", " ", "\t", "a b", "\u3000x\u3000"]
+    for _ in range(400):
+        parts = [rng.choice(pieces) + rng.choice(spaces) for _ in range(rng.randint(0, 9))]
+        lines.append("".join(parts))
+    series = pl.Series(lines)
+    few = repetition.few_line_words(series)
+    plain = repetition.line_words(series)
+    for a, b in zip(few, plain, strict=True):
+        assert a.dtype == b.dtype
+        assert a.tolist() == b.tolist()
+    assert few[0].sum() > 1000
