@@ -22,6 +22,7 @@ from curate.checks.base import (
     param,
     string_bytes,
 )
+from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     LineTokens,
@@ -72,6 +73,15 @@ _LINE_WHITESPACE = (
     + "".join(chr(c) for c in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
+
+
+# run_in_own_thread's key for line_repeats' normalising regex
+_KEY_THREAD = "repeated-paragraphs"
+
+
+def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
+    """`normalised` of the column LINE of `lines`, as `_k`."""
+    return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
 
 
 def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -682,19 +692,17 @@ def line_repeats(
     # can repeat, but adds no characters towards min_chars
     rows = nb_rows[e]
     k = pl.col("_k")
-    sub = (
-        lines.select(L)
-        .gather(rows)
-        .with_columns(
-            pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), normalised(L).alias("_k")
-        )
-        .with_columns(
-            pl.when(k == "")
-            .then(L.str.strip_chars())
-            .otherwise(k.str.replace_all(" ", "", literal=True))
-            .alias("_kk"),
-            k.str.len_chars().cast(pl.Int64).alias("_klen"),
-        )
+    cand = lines.select(L).gather(rows)
+    # (the normalising regex on this rule's own thread, where it stays compiled from batch to
+    # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
+    # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
+    keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    sub = cand.with_columns(pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), keys).with_columns(
+        pl.when(k == "")
+        .then(L.str.strip_chars())
+        .otherwise(k.str.replace_all(" ", "", literal=True))
+        .alias("_kk"),
+        k.str.len_chars().cast(pl.Int64).alias("_klen"),
     )
     # Gopher's duplicate lines (exact copies); every copy of a line is a candidate
     gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
