@@ -583,7 +583,7 @@ class BoilerplateLines(Rule):
         n = lines.height
         u = _Utf8(text)
         f = u.facts()
-        non_ascii = f.top >= 128
+        non_ascii = f.non_ascii
         last = u.last(1)
         first = u.data[u.start] if n else np.zeros(0, dtype=np.uint8)
 
@@ -689,7 +689,16 @@ class BoilerplateLines(Rule):
             return lower(rows, _lower_contains(pattern))
 
         # [line]: the line is a phrase between non-letters, so it has as many letters as the
-        # phrase: a line with more ASCII letters than the longest phrase has characters is none
+        # phrase: a line with more ASCII letters than the longest phrase has characters is none;
+        # an ASCII line has the letters of an ASCII phrase, and begins (ends) with the phrase's
+        # first (last) letter if it begins (ends) with a letter (_line_table)
+        ascii_line = line_rows & ~non_ascii
+        if ascii_line.any():
+            table = _line_table(phrases)
+            count = np.minimum(f.letters, len(table) - 1)
+            line_rows = line_rows & (
+                non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
+            )
         phrase = rx_hit("line", line_rows)
         phrase |= rx_hit("start", start_rows)
         phrase |= rx_hit("anywhere", notice_rows)
@@ -1069,7 +1078,7 @@ class _Facts(NamedTuple):
     """Per string, from its bytes; exact on every string, whatever its characters (the ASCII
     bytes of UTF-8 text are its ASCII characters and nothing else)."""
 
-    top: np.ndarray  # its largest byte (>= 128: a character outside ASCII)
+    non_ascii: np.ndarray  # holds a byte >= 128 (a character outside ASCII)
     spaces: np.ndarray  # " " characters
     odd_start: np.ndarray  # a token (first, or after a space) starts with neither an ASCII
     # letter nor a digit, nor with another character then one
@@ -1081,7 +1090,7 @@ class _Facts(NamedTuple):
 
     @staticmethod
     def types() -> tuple[type, ...]:
-        return (np.uint8, np.int32, bool, bool, np.int32, np.int32, bool, bool)
+        return (bool, np.int32, bool, bool, np.int32, np.int32, bool, bool)
 
 
 # bytes per block of _Utf8.facts: its temporary arrays stay below glibc's thresholds for memory
@@ -1116,17 +1125,17 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     odd &= sp | ~then
     upper = (d - _U8(65)) < 26
     upper &= after
-    top = np.maximum.reduceat(d, starts)
-    # the four yes/no facts as bits of one byte, then one reduction for all (a reduction over
+    # the five yes/no facts as bits of one byte, then one reduction for all (a reduction over
     # the strings costs more than the bits: ~20 % of the facts' time)
     flags = odd.view(_U8)  # bit 1: an odd start
     flags += (d < 14).view(_U8) * _U8(2)  # bit 2: a control character
     flags += digit.view(_U8) * _U8(4)  # bit 4: a digit
-    if top.max() >= 0xE0:
+    if len(d) and d.max() >= 0xE0:
         flags += _script_lead(d).view(_U8) * _U8(8)  # bit 8: a script's lead byte
+    flags += (d >= 128).view(_U8) * _U8(16)  # bit 16: outside ASCII
     bits = np.bitwise_or.reduceat(flags, starts)
     return (
-        top,
+        (bits & 16) != 0,
         count(sp),
         (bits & 1) != 0,
         (bits & 2) != 0,
@@ -1196,6 +1205,37 @@ def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> 
 
 # ASCII whitespace (\s on ASCII)
 _WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
+
+# per byte: an ASCII letter's index in the alphabet (either case), 26 for any other byte
+_LETTER_SYMBOL = np.full(256, 26, dtype=np.intp)
+_LETTER_SYMBOL[65:91] = _LETTER_SYMBOL[97:123] = np.arange(26)
+
+
+def _ascii_letter(ch: str) -> int | None:
+    return ord(ch) - 97 if "a" <= ch <= "z" else None
+
+
+@lru_cache(maxsize=32)
+def _line_table(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> np.ndarray:
+    """Which ASCII lines the [line] regex can match, by [ASCII letters, symbol of the first
+    byte, symbol of the last byte] (symbol: _LETTER_SYMBOL). On an ASCII line (lower-cased as
+    ASCII) the regex matches non-letters, an ASCII phrase (its spaces as whitespace), then
+    non-letters: the line has the phrase's letters, and a line beginning (ending) with a letter
+    begins (ends) with the phrase, whose first (last) character is that letter."""
+    items = dict(phrases).get("line", ())
+    table = np.zeros((max(map(len, items), default=0) + 1, 27, 27), dtype=bool)
+    for phrase in items:
+        if not phrase.isascii():
+            continue
+        count = sum("a" <= ch <= "z" for ch in phrase)
+        firsts = [26, _ascii_letter(phrase[0])]
+        lasts = [26, _ascii_letter(phrase[-1])]
+        for a in firsts:
+            for b in lasts:
+                if a is not None and b is not None:
+                    table[count, a, b] = True
+    return table
+
 
 HASH_SEED = 0x5EED
 SAMPLE_CHARS = 200  # characters kept of a sampled line's text
@@ -1401,9 +1441,11 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per string of `strings` (non-empty, ASCII): WORD's matches, and whether it holds
     whitespace other than a space (\\t \\n \\v \\f \\r). On ASCII text WORD matches once per
     token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its first
-    one starts the match, which runs to the token's end). A token is numbered by the whitespace
-    and string starts before it; a letter or digit whose previous one is of another token starts
-    a word (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
+    one starts the match, which runs to the token's end). A token whose first byte is a letter
+    or digit is one (most: counted per string from the bytes at once); a token beginning with
+    another byte (an odd start) is looked at byte by byte up to its first letter, digit or
+    whitespace, a few steps for the odd tokens of a block at once, then the long ones by a
+    search (tests/checks/test_boilerplate_speed.py compares with the regexes)."""
     u = _Utf8(strings)
     words = np.zeros(len(u.size), dtype=np.int64)
     other = np.zeros(len(u.size), dtype=bool)
@@ -1411,20 +1453,57 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
         # whitespace: the space and \t \n \v \f \r (uint8 arithmetic wraps: d - 9 < 5 is 9-13)
-        spaces = (d - _U8(9)) < 5
-        other[i0:i1] = np.logical_or.reduceat(spaces, starts)
-        spaces |= d == 32
-        spaces[starts] = True  # a string starts a token too
-        token = np.cumsum(spaces, dtype=np.int32)
+        ws = (d - _U8(9)) < 5
+        other[i0:i1] = np.bitwise_or.reduceat(ws.view(_U8), starts) != 0
+        ws |= d == 32
         alnum = ((d | _U8(32)) - _U8(97)) < 26
         alnum |= (d - _U8(48)) < 10
-        # the token of the last letter or digit up to each byte (token numbers only grow)
-        seen = np.maximum.accumulate(np.where(alnum, token, 0))
-        first = alnum
-        first[1:] &= token[1:] != seen[:-1]
+        # a token's first byte: not whitespace, first in its string or after whitespace
+        lead = np.empty(len(d), dtype=bool)
+        lead[0] = True
+        lead[1:] = ws[:-1]
+        lead[starts] = True
+        lead &= ~ws
         dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
-        words[i0:i1] = np.add.reduceat(first.view(_U8), starts, dtype=dtype)
+        words[i0:i1] = np.add.reduceat((lead & alnum).view(_U8), starts, dtype=dtype)
+        odd = np.flatnonzero(lead > alnum)
+        if len(odd):
+            string = np.searchsorted(starts, odd, "right") - 1
+            has = _odd_token_words(d, ws, alnum, odd, np.append(starts, len(d))[string + 1])
+            words[i0:i1] += np.bincount(string[has], minlength=i1 - i0)
     return words, other
+
+
+# bytes _odd_token_words reads one step at a time before it searches
+ODD_TOKEN_STEPS = 4
+
+
+def _odd_token_words(
+    d: np.ndarray, ws: np.ndarray, alnum: np.ndarray, at: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Per token of the bytes `d` beginning at `at` with a byte neither whitespace nor a letter
+    or digit (its string ends at `end`): does a letter or digit follow before whitespace or the
+    string's end? The next ODD_TOKEN_STEPS bytes of every such token at once (most are short:
+    "-", "|", "(see"), then the first letter, digit or whitespace of the others by a search."""
+    has = np.zeros(len(at), dtype=bool)
+    rows = np.arange(len(at))
+    pos = at
+    for _ in range(ODD_TOKEN_STEPS):
+        pos = pos + 1
+        inside = pos < end
+        byte = np.minimum(pos, len(d) - 1)
+        found = inside & alnum[byte]
+        has[rows[found]] = True
+        going = inside & ~found & ~ws[byte]
+        rows, pos, end = rows[going], pos[going], end[going]
+        if not len(rows):
+            return has
+    # the first letter, digit or whitespace at or after each one's position
+    marks = np.flatnonzero(ws | alnum)
+    nxt = np.searchsorted(marks, pos)
+    q = marks[np.minimum(nxt, len(marks) - 1)] if len(marks) else pos
+    has[rows] = (nxt < len(marks)) & (q < end) & alnum[np.minimum(q, len(d) - 1)]
+    return has
 
 
 def _unicode_spaces_of(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
@@ -1536,14 +1615,15 @@ def _first_by_count(n: np.ndarray, k: int) -> np.ndarray:
 
 def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values in ascending order, each value's row among them): np.unique with
-    return_inverse, by one argsort (about 10 % faster here)."""
-    order = np.argsort(values)
-    ordered = values[order]
-    new = np.ones(len(values), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    rows = np.empty(len(values), dtype=np.int64)
-    rows[order] = np.cumsum(new) - 1
-    return ordered[new], rows
+    return_inverse, as polars' dense rank (each value's row + 1) and a scatter of the values to
+    their rows (a third cheaper than numpy's argsort of 64-bit values here)."""
+    if not len(values):
+        return values.copy(), np.zeros(0, dtype=np.int64)
+    rows = pl.Series(values).rank("dense").to_numpy().astype(np.int64)
+    rows -= 1
+    distinct = np.empty(int(rows.max()) + 1, dtype=values.dtype)
+    distinct[rows] = values
+    return distinct, rows
 
 
 def _fold(lower: pl.Expr) -> pl.Expr:

@@ -12,7 +12,17 @@ import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.base import (
+    DOC,
+    LINE,
+    Batch,
+    Rule,
+    RuleResult,
+    line_chars,
+    param,
+    string_bytes,
+)
+from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     LineTokens,
@@ -65,6 +75,15 @@ _LINE_WHITESPACE = (
 )
 
 
+# run_in_own_thread's key for line_repeats' normalising regex
+_KEY_THREAD = "repeated-paragraphs"
+
+
+def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
+    """`normalised` of the column LINE of `lines`, as `_k`."""
+    return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
+
+
 def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The whitespace-separated words of each of `lines` (strings without "\\n"), flat and in
     order: (how many each line has, each word's length in characters, its hash), as numpy
@@ -92,6 +111,32 @@ def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chars[word],
         hashes[word],
     )
+
+
+# line_words by Python's str methods up to this many bytes of lines (few_line_words)
+FEW_LINE_BYTES = 1 << 16
+
+
+def few_line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """line_words of a few lines (none holds "\\n"): the same split (every character of
+    _LINE_WHITESPACE made a space, then split on spaces, empty pieces dropped) by str.replace
+    and str.split, and the words hashed by polars in one call. On a few hundred short lines
+    (web-unique's 182 lines split again) 0.45 ms instead of polars' half-dozen queries' 0.75
+    (tests/checks/test_repetition.py compares the two)."""
+    # (the lines joined by "\n", which none holds: each replace is one C pass over them all)
+    text = "\n".join(line or "" for line in lines.to_list())
+    for ch in _LINE_WHITESPACE:
+        if ch in text:
+            text = text.replace(ch, " ")
+    count: list[int] = []
+    words: list[str] = []
+    for line in text.split("\n") if len(lines) else ():
+        pieces = [w for w in line.split(" ") if w]
+        count.append(len(pieces))
+        words.extend(pieces)
+    chars = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    hashes = pl.Series(words, dtype=pl.String).hash(_SEED).to_numpy()
+    return np.array(count, dtype=np.int64), chars, hashes
 
 
 # 0, 1, 2, ... as uint64, kept between calls (read only): a batch's word positions, written once
@@ -252,7 +297,9 @@ def _tokens_per_line(lt: LineTokens, n_lines: int) -> np.ndarray:
     return np.bincount(lt.line[: lt.kept], minlength=n_lines)
 
 
-def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def token_line_words(
+    lt: LineTokens, count: np.ndarray | None = None
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The words of the lines of `lt`, read from the quality family's line tokens: ((words per
     distinct line, each vocabulary row's length and hash, each word's vocabulary row), each
     line's row among those distinct lines), as `ngrams_from_lines` takes them.
@@ -262,7 +309,8 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
     with a piece split again (a tab, "\\r", CJK) is split here again (`line_words`): its words
     are appended as a row of their own, which its lines then refer to instead, and as
     vocabulary rows of their own (only the codes are copied, not hashes and lengths). Each
-    distinct string is hashed and measured once."""
+    distinct string is hashed and measured once. `count`: `_tokens_per_line(lt, ...)`, when
+    the caller has it."""
     n = len(lt.distinct)
     code = lt.code[: lt.kept]
     tok = lt.vocab.select_seq(
@@ -270,11 +318,15 @@ def token_line_words(lt: LineTokens) -> tuple[tuple[np.ndarray, ...], np.ndarray
     )
     vh = tok.get_column("h").to_numpy()
     vl = tok.get_column("n").to_numpy()
-    count = _tokens_per_line(lt, n)
+    if count is None:
+        count = _tokens_per_line(lt, n)
     if not len(lt.split_line):
         return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
-    again_count, again_len, again_hash = line_words(lt.distinct.gather(redo))
+    again = lt.distinct.gather(redo)
+    # (a few lines, as on most batches: split in Python, without polars' fixed cost per query)
+    few = again.str.len_bytes().sum() <= FEW_LINE_BYTES
+    again_count, again_len, again_hash = (few_line_words if few else line_words)(again)
     code = np.concatenate([code, np.arange(len(vh), len(vh) + len(again_hash), dtype=code.dtype)])
     row = np.arange(n)
     row[redo] = n + np.arange(len(redo))
@@ -519,15 +571,18 @@ def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.nda
     return fp
 
 
-def token_fingerprints(lt: LineTokens) -> np.ndarray:
+def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.ndarray:
     """Per distinct line of `lt`, `_letter_fingerprints` of its counts of _FOLD_COUNTS, summed
     over its tokens: every character but whitespace is in exactly one token, and counting each
-    distinct token once reads a twentieth of the bytes that counting the lines does."""
+    distinct token once reads a twentieth of the bytes that counting the lines does.
+    `count`: `_tokens_per_line(lt, len(lt.distinct))`, when the caller has it."""
     fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
-    fp = segment_sums(fv[lt.code[: lt.kept]], _tokens_per_line(lt, len(lt.distinct)))
+    if count is None:
+        count = _tokens_per_line(lt, len(lt.distinct))
+    fp = segment_sums(fv[lt.code[: lt.kept]], count)
     if len(lt.code) > lt.kept:
         np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
     return fp
@@ -539,6 +594,8 @@ def line_repeats(
     min_chars: int,
     tokens: LineTokens | None = None,
     distinct: tuple[pl.Series, np.ndarray] | None = None,
+    chars: np.ndarray | None = None,
+    count: np.ndarray | None = None,
 ) -> tuple[dict, np.ndarray]:
     """The line and paragraph repeats of a batch: per document (arrays of n_docs) dup_line_frac,
     dup_line_chars, dup_para_frac, dup_para_chars and repeated_chars, and the strip mask per row
@@ -553,27 +610,43 @@ def line_repeats(
     or those of `tokens` (the line tokens of `lines`, expanded or not; the letters are then
     counted once per distinct token), or else computed here.
     `__doc` is the document's row in the batch (Batch's contract): per-document sums are
-    bincounts.
+    bincounts. `chars`: each row's length in characters (base.line_chars), and `count`:
+    `_tokens_per_line(tokens, ...)`, when known.
     """
     L = pl.col(LINE)
     if tokens is not None:
         strings, inverse = tokens.distinct, tokens.inverse
-        fp_d = token_fingerprints(tokens)
+        if count is None:
+            count = _tokens_per_line(tokens, len(strings))
+        fp_d = token_fingerprints(tokens, count)
     else:
         strings, inverse = distinct or distinct_lines(lines.get_column(LINE))
         fp_d = _letter_fingerprints(strings, _FOLD_COUNTS)
     n_counts = len(_FOLD_COUNTS)
-    # (select_seq: two cheap expressions, run on this thread rather than handed to polars' pool)
-    per_string = pl.DataFrame(strings.alias(LINE)).select_seq(
-        L.str.len_chars().cast(pl.Int64).alias("_n"), (L.str.strip_chars() == "").alias("_blank")
-    )
-    blank = per_string.get_column("_blank").to_numpy()[inverse]
+    if tokens is not None:
+        # a line is blank (strip_chars leaves nothing) when it has no token: every character
+        # that is not whitespace (polars' \s, the White_Space strip_chars removes) is in one
+        # (of its pieces split on " ", or of those split again: the entries after `kept`)
+        blank_d = count == 0
+        blank_d[tokens.line[tokens.kept :]] = False
+    else:
+        # (select_seq: a cheap expression, run on this thread rather than on polars' pool)
+        blank_d = (
+            pl.DataFrame(strings.alias(LINE))
+            .select_seq(L.str.strip_chars() == "")
+            .to_series()
+            .to_numpy()
+        )
+    blank = blank_d[inverse]
     # the non-blank lines (rows of `lines`) and each one's paragraph number within the batch
     nb_rows = np.flatnonzero(~blank)
     pid = np.cumsum(blank)[nb_rows]
     inv_nb = inverse[nb_rows]
     doc = lines.get_column(DOC).to_numpy().astype(np.int64)[nb_rows]
-    n = per_string.get_column("_n").to_numpy()[inv_nb]
+    if chars is None:
+        n = strings.str.len_chars().to_numpy().astype(np.int64)[inv_nb]
+    else:
+        n = np.asarray(chars, dtype=np.int64)[nb_rows]
     m = doc.size
     remove = np.zeros(lines.height, dtype=bool)
     zero = np.zeros(n_docs)
@@ -619,19 +692,17 @@ def line_repeats(
     # can repeat, but adds no characters towards min_chars
     rows = nb_rows[e]
     k = pl.col("_k")
-    sub = (
-        lines.select(L)
-        .gather(rows)
-        .with_columns(
-            pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), normalised(L).alias("_k")
-        )
-        .with_columns(
-            pl.when(k == "")
-            .then(L.str.strip_chars())
-            .otherwise(k.str.replace_all(" ", "", literal=True))
-            .alias("_kk"),
-            k.str.len_chars().cast(pl.Int64).alias("_klen"),
-        )
+    cand = lines.select(L).gather(rows)
+    # (the normalising regex on this rule's own thread, where it stays compiled from batch to
+    # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
+    # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
+    keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    sub = cand.with_columns(pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), keys).with_columns(
+        pl.when(k == "")
+        .then(L.str.strip_chars())
+        .otherwise(k.str.replace_all(" ", "", literal=True))
+        .alias("_kk"),
+        k.str.len_chars().cast(pl.Int64).alias("_klen"),
     )
     # Gopher's duplicate lines (exact copies); every copy of a line is a candidate
     gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
@@ -889,13 +960,18 @@ class RepeatedParagraphs(Rule):
         # each line's row among the batch's distinct lines: every per-line measure is taken once
         # per distinct line (those of the shared tokens, or words.batch_distinct_lines, which
         # the quality family shares and which follows strips)
+        count = None
         if lt is not None:
             distinct, inverse = lt.distinct, lt.inverse
-            words, word_rows = token_line_words(lt)
+            # (tokens per distinct line: the words' and the fingerprints' count)
+            count = _tokens_per_line(lt, len(distinct))
+            words, word_rows = token_line_words(lt, count)
         else:
             distinct, inverse = batch_distinct_lines(batch)
             words, word_rows = line_words(distinct), inverse
-        per_doc, remove = line_repeats(batch.lines, batch.n, p.min_chars, lt, (distinct, inverse))
+        per_doc, remove = line_repeats(
+            batch.lines, batch.n, p.min_chars, lt, (distinct, inverse), line_chars(batch), count
+        )
         per_doc |= ngrams_from_lines(words, word_rows, batch.doc_of_line(), batch.n)
         values: dict[str, np.ndarray] = {}
         for name in ("dup_line_frac", "dup_para_frac"):

@@ -247,3 +247,17 @@ def test_stripped_hashes_know_every_character_strip_chars_removes():
     kept = stripped.filter(stripped != "").to_frame("t")
     expected[filled] = kept.select(bp.line_key(pl.col("t")).hash(seed=bp.HASH_SEED)).to_series()
     assert np.array_equal(hashed, expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 5000])
+def test_numbered_matches_numpy_unique(n):
+    # the distinct hashes ascending and each one's row among them, as np.unique gives them
+    # (64-bit values, the top bit set in some, many repeats)
+    rng = np.random.default_rng(n)
+    values = rng.integers(0, 2**64 - 1, size=max(n // 3, 1), dtype=np.uint64, endpoint=True)
+    values = rng.choice(values, size=n) if n else values[:0]
+    distinct, rows = bp._numbered(values)
+    want, inverse = np.unique(values, return_inverse=True)
+    assert distinct.dtype == np.uint64
+    assert distinct.tolist() == want.tolist()
+    assert rows.tolist() == inverse.ravel().tolist()

@@ -632,7 +632,7 @@ def _plain_facts(text: str) -> tuple:
         c >= 0xE0 and (c != 0xE2 or (i + 1 < len(b) and b[i + 1] >= 0xB8)) for i, c in enumerate(b)
     )
     return (
-        max(b),
+        max(b) >= 128,
         b.count(b" "),
         odd,
         any(c < 14 for c in b),
@@ -652,7 +652,7 @@ def test_byte_facts_match_their_definition_across_blocks(monkeypatch, block):
     facts = bp._Utf8(pl.Series(lines)).facts()
     got = list(zip(*(col.tolist() for col in facts), strict=True))
     assert got == [_plain_facts(x) for x in lines]
-    assert bp._Utf8(pl.Series([], dtype=pl.String)).facts().top.shape == (0,)
+    assert bp._Utf8(pl.Series([], dtype=pl.String)).facts().non_ascii.shape == (0,)
 
 
 def test_script_lead_bytes_cover_every_script_character():
@@ -716,13 +716,20 @@ def test_collect_samples_the_texts_of_the_first_hashes_by_count_then_hash():
 
 
 @pytest.mark.parametrize("block", [1, 7, 1 << 16])
-def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
-    # every ASCII character, in tokens of any mix, across block boundaries
+@pytest.mark.parametrize("steps", [0, 1, 4, 100])
+def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block, steps):
+    # every ASCII character, in tokens of any mix, across block boundaries; tokens beginning
+    # with another byte resolved step by step, by the search, or both
     monkeypatch.setattr(bp, "BLOCK_BYTES", block)
+    monkeypatch.setattr(bp, "ODD_TOKEN_STEPS", steps)
     rng = np.random.default_rng(12)
     alphabet = [chr(c) for c in range(1, 128)] + [" "] * 20 + ["a", "Z", "7", "-", "|"] * 5
     lines = ["".join(rng.choice(alphabet, rng.integers(1, 40))) for _ in range(3000)]
-    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ..."]
+    odd = ["-", "(", "==", "|", "."]
+    for _ in range(300):  # long tokens of odd bytes, with or without a letter at their end
+        run = "".join(rng.choice(odd, rng.integers(1, 12)))
+        lines.append(f"{run}{rng.choice(['', 'x', '7', ' ', ' y'])} {run}")
+    lines += ["a", " x", "- -", "\t1\t", "(see) $5 ...", "------a", "-----", "((((((((b c"]
     lines = [x for x in lines if x]
     series = pl.Series(lines)
     want = series.str.count_matches(bp.WORD).to_list()
@@ -734,3 +741,61 @@ def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block):
     odd = series.str.contains(bp.ODD_SPACING).to_list()
     assert (other_spaces | (words != spaces + 1)).tolist() == odd
     assert 0 < sum(odd) < len(odd) and 0 < other_spaces.sum() < sum(odd)
+
+
+def _line_variants(phrase: str, rng: np.random.Generator) -> list[str]:
+    """Lines around a [line] phrase: as it is, in other cases, between non-letters, with other
+    spacing, and near misses (a letter more or less at either end)."""
+    spaced = phrase.replace(" ", str(rng.choice(["  ", "\t", " \t "])))
+    return [
+        phrase,
+        phrase.upper(),
+        phrase.title(),
+        spaced,
+        f"» {phrase} «",
+        f"1. {phrase}:",
+        f"({phrase.upper()})",
+        f"x{phrase}",
+        f"{phrase}s",
+        phrase[1:],
+        phrase[:-1],
+    ]
+
+
+def test_line_phrase_table_keeps_every_ascii_line_the_regex_matches():
+    # the [line] table (letters, first and last byte) never drops an ASCII line the regex
+    # matches, for every shipped phrase and user phrases beginning or ending with a non-letter;
+    # and it drops most lines that match none (else it would spare nothing)
+    rng = np.random.default_rng(9)
+    rule = _rule(extra_phrases=[])
+    user = ("(c) notice", "terms!", "-- end --", "a", "ab c", "2 go", "x" * 40)
+    phrases = dict(rule._phrases())
+    phrases["line"] = (*phrases["line"], *user)
+    items = tuple((k, tuple(sorted(v, key=lambda p: (-len(p), p)))) for k, v in phrases.items())
+    pattern = bp.phrase_regexes(items)["line"]
+    table = bp._line_table(items)
+    lines = [v for p in phrases["line"] if p.isascii() for v in _line_variants(p, rng)]
+    lines += [x for x in _fuzz_lines(rng, 3000) if x.isascii()]
+    lines = sorted({x.strip() for x in lines} - {""})
+    u = bp._Utf8(pl.Series(lines))
+    letters = u.facts().letters
+    inside = letters < len(table)
+    first, last = u.data[u.start], u.last(1)
+    kept = np.zeros(len(lines), dtype=bool)
+    kept[inside] = table[
+        letters[inside], bp._LETTER_SYMBOL[first[inside]], bp._LETTER_SYMBOL[last[inside]]
+    ]
+    hit = pl.Series(lines).str.to_lowercase().str.contains(pattern).to_numpy()
+    assert hit.sum() > 1000
+    missed = [x for x, h, k in zip(lines, hit, kept, strict=True) if h and not k]
+    assert not missed, missed[:5]
+    assert (kept & ~hit).sum() < 0.5 * (~hit).sum()
+
+
+def test_text_features_with_line_phrases_at_every_ascii_edge():
+    # _features (with the [line] table) against the regexes, on the shipped ASCII [line]
+    # phrases and their near misses
+    rng = np.random.default_rng(10)
+    phrases = [p for p in _rule()._phrases()["line"] if p.isascii()]
+    lines = [v for p in phrases[::3] for v in _line_variants(p, rng)]
+    _assert_features_match(_rule(), sorted({x.strip() for x in lines} - {""}), None)

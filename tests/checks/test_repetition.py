@@ -753,3 +753,59 @@ def test_signals_in_numpy_match_the_polars_definition(action):
         assert got.signals[name].to_list() == values.to_list(), name
     assert got.fired.to_list() == want_fired.to_list()
     assert 0 < sum(want_fired.to_list()) < batch.n
+
+
+def test_line_repeats_from_the_shared_tokens_and_split_lengths_match_the_plain_way():
+    # blank lines read from the tokens (none, also after a split on other whitespace), lengths
+    # from the split: the same signals and strip mask as from the strings themselves
+    rng = random.Random(8)
+    pool = [
+        P1,
+        P2,
+        "\t",
+        " \t ",
+        "\u3000",
+        "\u00a0 \u2003",
+        "",
+        " ",
+        "a\tb",
+        "x\u3000y",
+        "日本語のテキスト、です",
+        "Home",
+        "home!",
+        P3[:70] + "\t" + P3[70:140],
+    ]
+    texts = ["\n".join(rng.choice(pool) for _ in range(rng.randint(1, 16))) for _ in range(300)]
+    batch = Batch.from_texts(pl.Series(texts))
+    plain = repetition.line_repeats(batch.lines, batch.n, 20)
+    lt = batch_line_tokens(batch)
+    count = repetition._tokens_per_line(lt, len(lt.distinct))
+    chars = batch.lines.get_column(LINE).str.len_chars().to_numpy()
+    for got in (
+        repetition.line_repeats(batch.lines, batch.n, 20, lt, (lt.distinct, lt.inverse)),
+        repetition.line_repeats(batch.lines, batch.n, 20, lt, None, chars, count),
+    ):
+        assert got[1].tolist() == plain[1].tolist()
+        for k, v in plain[0].items():
+            assert np.asarray(got[0][k]).tolist() == np.asarray(v).tolist(), k
+    assert plain[1].any() and plain[0]["dup_line_frac"].max() > 0
+
+
+def test_few_line_words_match_line_words():
+    # every whitespace character (and some that are not: U+200B, U+1C-U+1F, U+180E) between
+    # words, CJK, emoji, empty and blank lines
+    other = "\u200b\x1c\x1d\x1e\x1f\u180e"
+    spaces = list(repetition._LINE_WHITESPACE) + [" ", "  "] + list(other)
+    rng = random.Random(4)
+    pieces = ["a", "Wort", "日本語", "x\u0301", "😀", "", "---", "ı"]
+    lines = ["", " ", "\t", "a b", "\u3000x\u3000"]
+    for _ in range(400):
+        parts = [rng.choice(pieces) + rng.choice(spaces) for _ in range(rng.randint(0, 9))]
+        lines.append("".join(parts))
+    series = pl.Series(lines)
+    few = repetition.few_line_words(series)
+    plain = repetition.line_words(series)
+    for a, b in zip(few, plain, strict=True):
+        assert a.dtype == b.dtype
+        assert a.tolist() == b.tolist()
+    assert few[0].sum() > 1000
