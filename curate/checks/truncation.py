@@ -814,7 +814,9 @@ def _tokens(text: pl.Series, size: pl.Series) -> pl.Series:
 # length in bytes equal those collect() saw. (False: evaluate counts them, the plain
 # definition; tests/checks/test_truncation_fast.py compares them.)
 SHARE_TOKENS = True
-# the counts kept at most, for this many texts (24 bytes a text; the oldest batches go first)
+# the counts kept at most, for this many texts (24 bytes a text). Once full, later batches are
+# not kept: the main pass meets the batches in the corpus pass's order, so the first ones kept
+# are the first ones taken (and freed), whatever the corpus size
 SHARED_TOKENS_TEXTS = 2_000_000
 _SHARED: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _SHARED_LOCK = threading.Lock()
@@ -830,10 +832,8 @@ def _keep_tokens(
     key = (len(tokens), int(size.sum()), int(chars.sum()))
     with _SHARED_LOCK:
         _SHARED.pop(key, None)
-        kept = sum(len(v[0]) for v in _SHARED.values())
-        while _SHARED and kept + len(tokens) > SHARED_TOKENS_TEXTS:
-            kept -= len(_SHARED.pop(next(iter(_SHARED)))[0])
-        _SHARED[key] = (hashes.copy(), size.copy(), tokens.copy())
+        if sum(len(v[0]) for v in _SHARED.values()) + len(tokens) <= SHARED_TOKENS_TEXTS:
+            _SHARED[key] = (hashes.copy(), size.copy(), tokens.copy())
 
 
 def _shared_tokens(text: pl.Series, size: pl.Series, chars: pl.Series) -> pl.Series:
@@ -848,6 +848,8 @@ def _shared_tokens(text: pl.Series, size: pl.Series, chars: pl.Series) -> pl.Ser
             if np.array_equal(kept_size, size.to_numpy()) and np.array_equal(
                 hashes, text.hash(seed=0).to_numpy()
             ):
+                with _SHARED_LOCK:  # taken once: the main pass evaluates a batch once
+                    _SHARED.pop(key, None)
                 return pl.Series(tokens, dtype=pl.Int64)
     return _tokens(text, size)
 

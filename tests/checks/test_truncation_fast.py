@@ -324,19 +324,23 @@ def test_token_counts_kept_from_collect_equal_counting_them(monkeypatch):
     monkeypatch.setattr(truncation, "_tokens", lambda *a: counted.append(1) or count(*a))
     assert signals(rule, texts) == plain["texts"]
     assert counted == []  # the kept counts were taken
+    assert truncation._SHARED == {}  # and freed: the main pass evaluates a batch once
+    rule.collect(Batch.for_corpus(pl.Series(texts, dtype=pl.String)))
     assert signals(rule, moved) == plain["moved"]
     assert counted == [1]  # the kept counts are another batch's
     assert plain["texts"]["truncated_round_cap"][-1] == "255 tokens"
-    # at most SHARED_TOKENS_TEXTS texts are kept, the oldest batches dropped first
+    # at most SHARED_TOKENS_TEXTS texts are kept: the first batches, met first in the main pass
+    truncation._SHARED.clear()
     monkeypatch.setattr(truncation, "SHARED_TOKENS_TEXTS", 15)
     rule.collect(Batch.for_corpus(pl.Series(moved[:10], dtype=pl.String)))
     rule.collect(Batch.for_corpus(pl.Series(moved[10:21], dtype=pl.String)))
-    assert [k[0] for k in truncation._SHARED] == [11]
-    rule.collect(Batch.for_corpus(pl.Series(moved * 2, dtype=pl.String)))
-    assert [k[0] for k in truncation._SHARED] == [11]  # a batch above the cap is not kept
+    assert [k[0] for k in truncation._SHARED] == [10]
+    rule.collect(Batch.for_corpus(pl.Series(moved[10:15], dtype=pl.String)))
+    assert [k[0] for k in truncation._SHARED] == [10, 5]
     # a rule judging the cleaned texts keeps none (its evaluate counts those)
+    truncation._SHARED.clear()
     build(judge_original=False).collect(Batch.for_corpus(pl.Series(moved[:5], dtype=pl.String)))
-    assert [k[0] for k in truncation._SHARED] == [11]
+    assert truncation._SHARED == {}
 
 
 def test_brackets_counted_in_the_bytes_equal_those_taken_out_by_the_regex(monkeypatch):
