@@ -11,8 +11,10 @@ this adds no cost per Python call, and it charges garbage collection, page fault
 where they happen.
 
 Prints, outside the rules (any frame in a rule's evaluate() or collect() is the rules' own):
-the CPU per phase (with its system CPU and minor page faults, from getrusage at every tick) and, for the frames of curate's engine, pipeline, readers, writers, stats and
-base.py, the inclusive CPU per source line (the lines that made the calls) and per function.
+the CPU per phase (with its system CPU and minor page faults, from getrusage at every tick)
+and, for the frames of curate's engine, pipeline, readers, writers, stats and base.py, the
+inclusive CPU per source line (the lines that made the calls) and per function, and the minor
+faults per line.
 The report's helper process is not sampled (its CPU is printed from RUSAGE_CHILDREN).
 """
 

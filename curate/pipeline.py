@@ -129,6 +129,27 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     return docs["text"].clone().scatter(where, new).alias("text")
 
 
+def doc_chars(batch: Batch) -> pl.Series:
+    """`batch.text.str.len_chars()` of a batch just split (Batch.from_texts): each document's
+    lines' lengths, as the split measured them, plus the newlines between them (a document's
+    lines are consecutive, in document order, one at least). No second pass over the texts."""
+    n = batch.n
+    doc = batch.lines.get_column(DOC).to_numpy()
+    counts = np.bincount(doc, minlength=n)
+    if (
+        not n
+        or len(counts) != n
+        or not counts.all()
+        or (len(doc) > 1 and (doc[1:] < doc[:-1]).any())
+    ):
+        return batch.text.str.len_chars()
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    chars = np.add.reduceat(line_chars(batch), starts)
+    chars += counts - 1
+    return pl.Series("text", chars, dtype=pl.UInt32)
+
+
 # first bytes after which a line may still be all whitespace: ASCII controls, space, DEL and
 # every non-ASCII lead byte (U+00A0, U+3000, ...); any other first byte is not whitespace
 _MAYBE_BLANK = np.zeros(256, dtype=bool)
@@ -175,6 +196,7 @@ def process_batch(
     original = df.get_column(text_column).cast(pl.String)
     batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
     n = batch.n
+    before_len = doc_chars(batch)
     stats = RunStats(input=n)
 
     fired_np: dict[str, np.ndarray] = {}  # rule -> fired (one bool per document, never null)
@@ -230,8 +252,8 @@ def process_batch(
     rejected = out.filter(is_dropped).with_columns(original.filter(is_dropped).alias(text_column))
 
     # -- statistics --------------------------------------------------------------------------------
-    before_len = original.fill_null("").str.len_chars()
-    after_len = cleaned.str.len_chars()
+    # (no strip removed a line: the text is the original)
+    after_len = cleaned.str.len_chars() if removed_by else before_len
     stats.kept = kept.height
     stats.dropped = rejected.height
     stats.chars_in = int(before_len.sum() or 0)

@@ -277,6 +277,18 @@ def test_bool_masks_are_fill_null_false():
             assert false.tolist() == want_false.tolist()
 
 
+def test_doc_chars_is_len_chars():
+    rng = random.Random(6)
+    pieces = ["", "\n", "\n\n", "a", "Слово", "日本", " ", "\r\n", "end\n", "🙂"]
+    for n in (0, 1, 2, 50, 700):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+        for series in (pl.Series(texts, dtype=pl.String), pl.Series([None, *texts, None])):
+            batch = Batch.from_texts(series)
+            got = pipeline.doc_chars(batch)
+            assert got.dtype == pl.UInt32
+            assert got.to_list() == series.fill_null("").str.len_chars().to_list()
+
+
 def test_histogram_is_histogram_series():
     from curate.stats import histogram_series
 
