@@ -6,6 +6,16 @@ The Python API (`clean`, `evaluate`, `check`) lives in `curate.api` and is re-ex
 
 from __future__ import annotations
 
+import os as _os
+
+# polars' allocator (its own jemalloc, configured by _RJEM_MALLOC_CONF when it starts, so set
+# before polars loads; a setting of the caller's wins): without a dedicated arena for requests
+# over 8 MiB, which returns their pages at once, so that the rules' large intermediate columns
+# (lines, tokens: batch after batch) reuse memory instead of page-faulting it in afresh: ~1.3-1.9
+# CPU s (mostly system time) of a 200,000-document run of ~25 s (bench/results/run_overhead.md,
+# session 8), the same peak memory
+_os.environ.setdefault("_RJEM_MALLOC_CONF", "oversize_threshold:0")
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "clean", "evaluate", "check", "load_ruleset"]
