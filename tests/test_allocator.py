@@ -8,7 +8,7 @@ import sys
 
 
 def _conf_seen(env: dict[str, str]) -> str:
-    code = "import os, curate, polars; print(os.environ.get('_RJEM_MALLOC_CONF', ''))"
+    code = "import os, curate; print(os.environ.get('_RJEM_MALLOC_CONF', ''))"
     res = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
