@@ -17,5 +17,5 @@ def _conf_seen(env: dict[str, str]) -> str:
 
 def test_polars_allocator_keeps_large_blocks_unless_told_otherwise():
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    assert _conf_seen(env) == "oversize_threshold:0"
+    assert _conf_seen(env) == "oversize_threshold:0,dirty_decay_ms:5000,muzzy_decay_ms:5000"
     assert _conf_seen({**env, "_RJEM_MALLOC_CONF": "narenas:2"}) == "narenas:2"
