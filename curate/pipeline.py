@@ -465,8 +465,10 @@ def _text_bytes(texts: pl.Series, rows: np.ndarray) -> dict[int, memoryview]:
     length = views[:, :4].copy().view("<i4").ravel().astype(np.int64)
     if arr.null_count:  # (a null's view is all zeros in the C data interface, not promised)
         length[~arr.is_valid().to_numpy(zero_copy_only=False)[rows]] = 0
-    which = views[:, 8:12].copy().view("<i4").ravel()
-    start = views[:, 12:16].copy().view("<i4").ravel().astype(np.int64)
+    # (buffer index and offset: non-negative, read unsigned as polars writes them, so that an
+    # offset past 2 GiB into a large input's buffer reads right)
+    which = views[:, 8:12].copy().view("<u4").ravel().astype(np.int64)
+    start = views[:, 12:16].copy().view("<u4").ravel().astype(np.int64)
     inline = length <= 12
     which[inline] = -1  # held in the view itself, from its 5th byte
     start[inline] = at[inline] * 16 + 4
