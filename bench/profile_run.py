@@ -70,6 +70,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t_start = time.process_time()
+    import curate  # noqa: F401, I001  (first, as the command line: polars' allocator)
     import datasets  # noqa: F401
     import polars  # noqa: F401
     import pyarrow  # noqa: F401

@@ -11,8 +11,10 @@ this adds no cost per Python call, and it charges garbage collection, page fault
 where they happen.
 
 Prints, outside the rules (any frame in a rule's evaluate() or collect() is the rules' own):
-the CPU per phase and, for the frames of curate's engine, pipeline, readers, writers, stats and
-base.py, the inclusive CPU per source line (the lines that made the calls) and per function.
+the CPU per phase (with its system CPU and minor page faults, from getrusage at every tick)
+and, for the frames of curate's engine, pipeline, readers, writers, stats and base.py, the
+inclusive CPU per source line (the lines that made the calls) and per function, and the minor
+faults per line.
 The report's helper process is not sampled (its CPU is printed from RUSAGE_CHILDREN).
 """
 
@@ -42,6 +44,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t_start = time.process_time()
+    import curate  # noqa: F401, I001  (first, as the command line: polars' allocator)
     import datasets  # noqa: F401
     import polars  # noqa: F401
     import pyarrow  # noqa: F401
@@ -55,6 +58,12 @@ def main() -> None:
     line_cost: collections.Counter[str] = collections.Counter()
     func_cost: collections.Counter[str] = collections.Counter()
     last = [time.process_time()]
+    # minor page faults (RUSAGE_SELF) since the previous tick, charged like the CPU
+    phase_faults: collections.Counter[str] = collections.Counter()
+    line_faults: collections.Counter[str] = collections.Counter()
+    phase_sys: collections.Counter[str] = collections.Counter()
+    last_flt = [resource.getrusage(resource.RUSAGE_SELF).ru_minflt]
+    last_sys = [0.0]
 
     def classify(frames: list) -> str:
         names = [(f.f_code.co_filename, f.f_code.co_name) for f in frames]
@@ -107,6 +116,11 @@ def main() -> None:
         now = time.process_time()
         w = now - last[0]
         last[0] = now
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        faults = usage.ru_minflt - last_flt[0]
+        last_flt[0] = usage.ru_minflt
+        sys_s = usage.ru_stime - last_sys[0]
+        last_sys[0] = usage.ru_stime
         frames = []
         f = frame
         while f is not None:
@@ -115,6 +129,8 @@ def main() -> None:
         frames.reverse()  # outermost first
         phase = classify(frames)
         phase_cost[phase] += w
+        phase_faults[phase] += faults
+        phase_sys[phase] += sys_s
         if phase.startswith("rules"):
             return
         seen_l, seen_f = set(), set()
@@ -128,6 +144,7 @@ def main() -> None:
             if key_l not in seen_l:
                 seen_l.add(key_l)
                 line_cost[key_l] += w
+                line_faults[key_l] += faults
             if key_f not in seen_f:
                 seen_f.add(key_f)
                 func_cost[key_f] += w
@@ -149,6 +166,8 @@ def main() -> None:
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         signal.signal(signal.SIGPROF, tick)
         last[0] = time.process_time()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        last_flt[0], last_sys[0] = usage.ru_minflt, usage.ru_stime
         t0 = last[0]
         signal.setitimer(signal.ITIMER_PROF, args.interval, args.interval)
         try:
@@ -162,14 +181,18 @@ def main() -> None:
     helper = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     print(f"# {args.corpus}: imports {imports:.2f}, command {cmd:.2f}, helper {helper:.2f} CPU s")
     print("garbage collection:", {k: round(v, 3) for k, v in gc_cost.items()})
+    print(f"{'phase':<50} {'CPU s':>7} {'of it sys':>9} {'minor faults':>13}")
     for label, secs in phase_cost.most_common():
-        print(f"{label:<50} {secs:7.2f}")
+        print(f"{label:<50} {secs:7.2f} {phase_sys[label]:9.2f} {phase_faults[label]:13,}")
     print("\n# inclusive CPU s per function (outside the rules)")
     for label, secs in func_cost.most_common(args.top):
         print(f"{secs:7.3f}  {label}")
     print("\n# inclusive CPU s per line (outside the rules)")
     for label, secs in line_cost.most_common(args.top * 2):
         print(f"{secs:7.3f}  {label}")
+    print("\n# minor page faults per line (outside the rules)")
+    for label, n in line_faults.most_common(args.top):
+        print(f"{n:9,}  {label}")
 
 
 if __name__ == "__main__":

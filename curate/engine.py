@@ -508,6 +508,28 @@ def run(
 ) -> tuple[RunResult, list[str]]:
     """Run the rule set over the inputs. With a work_dir, every shard's part files land in
     work_dir/parts and the list of part prefixes is returned in shard order."""
+    import gc
+
+    # the objects alive now (the modules of polars, pyarrow, datasets and the rules: a million
+    # or so) live on past the run: frozen, the collector's full collections skip them
+    # (2-3 in a run of 200,000 documents, ~0.07 CPU s each). Unfrozen when the run returns.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _run(inputs, ruleset, options, work_dir, resume)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _run(
+    inputs: list[str],
+    ruleset: RuleSet,
+    options: RunOptions,
+    work_dir: Path | None,
+    resume: bool,
+) -> tuple[RunResult, list[str]]:
     t0 = time.perf_counter()
     shards, skipped = discover(inputs, ruleset.text_column)
     fp = fingerprint(shards)

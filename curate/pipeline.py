@@ -11,7 +11,7 @@ before it left it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
@@ -50,9 +50,19 @@ class BatchOutput:
     kept: pl.DataFrame
     rejected: pl.DataFrame
     stats: RunStats
-    # every line a strip action removed: __doc, __off (offset in the original text), len
-    # (characters including the newline) and the rule that removed it
-    removed: pl.DataFrame | None = None
+    # rule -> the lines it removed (__doc, __off, len), in rule-set order (see `removed`)
+    removed_by: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def removed(self) -> pl.DataFrame | None:
+        """Every line a strip action removed: __doc, __off (offset in the original text), len
+        (characters including the newline) and the rule that removed it. Built when asked (no
+        engine reads it: ~1 ms a batch)."""
+        if not self.removed_by:
+            return None
+        return pl.concat(
+            [f.with_columns(pl.lit(name).alias("rule")) for name, f in self.removed_by.items()]
+        )
 
 
 def signal_column(name: str) -> str:
@@ -119,6 +129,27 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     return docs["text"].clone().scatter(where, new).alias("text")
 
 
+def doc_chars(batch: Batch) -> pl.Series:
+    """`batch.text.str.len_chars()` of a batch just split (Batch.from_texts): each document's
+    lines' lengths, as the split measured them, plus the newlines between them (a document's
+    lines are consecutive, in document order, one at least). No second pass over the texts."""
+    n = batch.n
+    doc = batch.lines.get_column(DOC).to_numpy()
+    counts = np.bincount(doc, minlength=n)
+    if (
+        not n
+        or len(counts) != n
+        or not counts.all()
+        or (len(doc) > 1 and (doc[1:] < doc[:-1]).any())
+    ):
+        return batch.text.str.len_chars()
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    chars = np.add.reduceat(line_chars(batch), starts)
+    chars += counts - 1
+    return pl.Series("text", chars, dtype=pl.UInt32)
+
+
 # first bytes after which a line may still be all whitespace: ASCII controls, space, DEL and
 # every non-ASCII lead byte (U+00A0, U+3000, ...); any other first byte is not whitespace
 _MAYBE_BLANK = np.zeros(256, dtype=bool)
@@ -165,9 +196,10 @@ def process_batch(
     original = df.get_column(text_column).cast(pl.String)
     batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
     n = batch.n
+    before_len = doc_chars(batch)
     stats = RunStats(input=n)
 
-    fired_cols: dict[str, pl.Series] = {}
+    fired_np: dict[str, np.ndarray] = {}  # rule -> fired (one bool per document, never null)
     signal_cols: dict[str, pl.Series] = {}
     removed_by: dict[str, pl.DataFrame] = {}  # rule -> removed lines (__doc, __off, len)
 
@@ -175,18 +207,13 @@ def process_batch(
         batch.signals = dict(signal_cols)
         batch.later = rules[i + 1 :]
         result = rule.evaluate(batch)
-        fired = result.fired
-        if fired.null_count():  # (a fill_null costs ~0.1 ms even with no null to fill)
-            fired = fired.fill_null(False)
-        fired = fired.alias(rule.name)
-        fired_cols[rule.name] = fired
+        # a null fired flag is not fired
+        fired_np[rule.name] = _bool_masks(result.fired)[0]
         for sig, values in result.signals.items():
             signal_cols[sig] = values.alias(signal_column(sig))
         if rule.action == "strip" and result.remove is not None and result.remove.any():
-            remove = result.remove
             # (a null in the mask neither removes its line nor keeps it, as filters do)
-            gone = (remove.fill_null(False) if remove.null_count() else remove).to_numpy()
-            keep = (~remove).fill_null(False).to_numpy() if remove.null_count() else ~gone
+            gone, keep = _bool_masks(result.remove)
             removed = batch.lines.select(DOC, OFF).filter(pl.Series(gone))
             # the removed lines' lengths as the split measured them (line_chars), not measured
             # again
@@ -205,9 +232,7 @@ def process_batch(
 
     names = [r.name for r in rules]
     drop_names = [r.name for r in rules if r.action == "drop"]
-    # one bool array per rule (fired is never null): counts and lists in numpy, not a polars
-    # call per rule
-    fired_np = {name: f.to_numpy() for name, f in fired_cols.items()}
+    # one bool array per rule: counts and lists in numpy, not a polars call per rule
     flags = _names_list(fired_np, names, n)
     dropped_by = _names_list(fired_np, drop_names, n)
     dropped_np = (
@@ -227,8 +252,8 @@ def process_batch(
     rejected = out.filter(is_dropped).with_columns(original.filter(is_dropped).alias(text_column))
 
     # -- statistics --------------------------------------------------------------------------------
-    before_len = original.fill_null("").str.len_chars()
-    after_len = cleaned.str.len_chars()
+    # (no strip removed a line: the text is the original)
+    after_len = cleaned.str.len_chars() if removed_by else before_len
     stats.kept = kept.height
     stats.dropped = rejected.height
     stats.chars_in = int(before_len.sum() or 0)
@@ -290,12 +315,7 @@ def process_batch(
                 _example(key, docs[i], [_plain(v) for v in sigs[i].values()], keys, spans.get(i))
                 for key, i in chosen[rule.name]
             ]
-    removed = (
-        pl.concat([f.with_columns(pl.lit(name).alias("rule")) for name, f in removed_by.items()])
-        if removed_by
-        else None
-    )
-    return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed=removed)
+    return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed_by=removed_by)
 
 
 # dtypes whose numpy values compare with the float edges as their Float64 cast does
@@ -343,6 +363,30 @@ def _histogram(edges: tuple[float, ...], values: pl.Series) -> list[int]:
     return counts[1:].tolist()
 
 
+def _bool_masks(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Where a Boolean Series is true and where it is false, nulls in neither, as numpy bool
+    arrays: `(values.fill_null(False).to_numpy(), (~values).fill_null(False).to_numpy())`. With
+    nulls, read from the Arrow bit maps (values and validity) in numpy: a polars fill_null costs
+    ~80 us, paid per rule and batch (most rules' flags are null on an empty document)."""
+    if values.dtype != pl.Boolean:  # (all null: polars' Null type)
+        values = values.cast(pl.Boolean)
+    if not values.null_count():
+        true = values.to_numpy()
+        return true, ~true
+    arr = values.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n, off = len(arr), arr.offset
+    valid_buf, bits_buf = arr.buffers()[:2]
+
+    def unpack(buf: Any) -> np.ndarray:
+        bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8), count=off + n, bitorder="little")
+        return bits[off:].view(bool)
+
+    bits, valid = unpack(bits_buf), unpack(valid_buf)
+    return bits & valid, valid & ~bits
+
+
 def _names_list(fired: dict[str, np.ndarray], names: list[str], n: int) -> pl.Series:
     """Per document (n of them), the names (in rule-set order) of the rules that fired on it."""
     if not names:
@@ -372,9 +416,7 @@ class _ExamplePicker:
         idx = np.flatnonzero(np.logical_or.reduce(fired))
         if not len(idx):
             return
-        offsets, data = string_bytes(texts)
-        cut = map(slice, offsets[idx].tolist(), offsets[idx + 1].tolist())
-        self._encoded = dict(zip(idx.tolist(), map(memoryview(data).__getitem__, cut), strict=True))
+        self._encoded = _text_bytes(texts, idx)
 
     def pick(self, rule: str, fired: np.ndarray, bound: int | None = None) -> list[tuple[str, int]]:
         """sorted((xxh64_hexdigest(text, seed), i) for every fired i)[:MAX_EXAMPLES], computed on
@@ -402,6 +444,42 @@ class _ExamplePicker:
         return [
             (f"{k:016x}", i) for k, i in zip(keys[order].tolist(), idx[order].tolist(), strict=True)
         ]
+
+
+def _text_bytes(texts: pl.Series, rows: np.ndarray) -> dict[int, memoryview]:
+    """row -> the UTF-8 bytes of texts[row] (a null as b""), for the given rows, as memoryviews
+    of the Arrow buffers polars holds: a string view of 12 bytes or fewer holds its bytes itself,
+    a longer one points into a data buffer (for a text column read from Arrow, the reader's own
+    buffer). No copy of the texts (a large_string conversion of every text cost ~0.6-2 ms a
+    batch, its pages faulted in afresh)."""
+    arr = texts.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string_view():
+        offsets, data = string_bytes(texts)
+        cut = map(slice, offsets[rows].tolist(), offsets[rows + 1].tolist())
+        return dict(zip(rows.tolist(), map(memoryview(data).__getitem__, cut), strict=True))
+    bufs = arr.buffers()
+    at = rows + arr.offset
+    views = np.frombuffer(bufs[1], dtype=np.uint8).reshape(-1, 16)[at]
+    length = views[:, :4].copy().view("<i4").ravel().astype(np.int64)
+    if arr.null_count:  # (a null's view is all zeros in the C data interface, not promised)
+        length[~arr.is_valid().to_numpy(zero_copy_only=False)[rows]] = 0
+    # (buffer index and offset: non-negative, read unsigned as polars writes them, so that an
+    # offset past 2 GiB into a large input's buffer reads right)
+    which = views[:, 8:12].copy().view("<u4").ravel().astype(np.int64)
+    start = views[:, 12:16].copy().view("<u4").ravel().astype(np.int64)
+    inline = length <= 12
+    which[inline] = -1  # held in the view itself, from its 5th byte
+    start[inline] = at[inline] * 16 + 4
+    out: dict[int, memoryview] = {}
+    for b in np.unique(which).tolist():
+        sel = np.flatnonzero(which == b)
+        mem = memoryview(bufs[1] if b < 0 else bufs[2 + b])
+        first = start[sel]
+        cut = map(slice, first.tolist(), (first + length[sel]).tolist())
+        out.update(zip(rows[sel].tolist(), map(mem.__getitem__, cut), strict=True))
+    return out
 
 
 def example_bounds(stats: RunStats) -> dict[str, int]:

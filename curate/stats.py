@@ -65,9 +65,20 @@ class RuleStats:
         self.signal = self.signal or other.signal
         self.edges = self.edges or other.edges
         self.hist = _add(self.hist, other.hist) if other.hist else self.hist
-        self.examples = sorted(self.examples + other.examples, key=lambda e: e["key"])[
-            :MAX_EXAMPLES
-        ]
+        if other.examples or not _in_order(self.examples):
+            self.examples = sorted(self.examples + other.examples, key=_key)[:MAX_EXAMPLES]
+
+
+def _key(example: dict[str, Any]) -> str:
+    return example["key"]
+
+
+def _in_order(examples: list[dict[str, Any]]) -> bool:
+    """Are these examples what merging them with none would leave (at most MAX_EXAMPLES, by key)?
+    (Most merges add none: a batch builds no example beyond a run's MAX_EXAMPLES smallest.)"""
+    return len(examples) <= MAX_EXAMPLES and all(
+        a["key"] <= b["key"] for a, b in zip(examples, examples[1:], strict=False)
+    )
 
 
 @dataclass

@@ -88,3 +88,33 @@ def test_progress_is_silent_when_disabled():
     bar.update(100, engine.RunStats(input=1))
     bar.close()
     assert bar.bar is None
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from curate.config import load_ruleset
+    from tests.conftest import sample_corpus
+
+    src = sample_corpus(tmp_path, 1)
+    rules = load_ruleset("default")
+    seen = []
+    real = engine._run
+
+    def spy(*a, **k):
+        seen.append(gc.get_freeze_count())
+        return real(*a, **k)
+
+    engine._run = spy
+    try:
+        assert gc.get_freeze_count() == 0
+        engine.run([str(src)], rules, engine.RunOptions(workers=1), None)
+        assert seen[-1] > 0  # frozen while it ran
+        assert gc.get_freeze_count() == 0  # and unfrozen
+        gc.freeze()  # a caller's own freeze is left alone
+        frozen = gc.get_freeze_count()
+        engine.run([str(src)], rules, engine.RunOptions(workers=1), None)
+        assert gc.get_freeze_count() > frozen // 2  # (objects freed since leave it)
+    finally:
+        engine._run = real
+        gc.unfreeze()

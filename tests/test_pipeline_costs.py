@@ -156,6 +156,33 @@ def test_example_picks_are_the_smallest_digests_in_row_order():
     assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
 
 
+def test_text_bytes_are_the_texts_encoded():
+    import pyarrow as pa
+
+    rng = random.Random(11)
+    # short texts (12 bytes or fewer: held in the view), long ones (in a data buffer), non-ASCII
+    words = ["", "a", "twelve bytes", "thirteen byte", "Слово", "long " * 30, "日本語のテキスト"]
+    plain = [rng.choice(words) + str(i) * rng.randint(0, 3) for i in range(600)]
+    from_python = pl.Series(plain)
+    from_arrow = pl.from_arrow(pa.array(plain, pa.string()))  # the reader's buffer, viewed
+    two_chunks = pl.concat([from_python.slice(0, 300), from_arrow.slice(300)], rechunk=False)
+    with_nulls = pl.Series([None if i % 7 == 0 else t for i, t in enumerate(plain)])
+    cases = [
+        (from_python, plain),
+        (from_arrow, plain),
+        (two_chunks, plain),
+        (from_arrow.slice(5, 400), plain[5:405]),
+        (from_python.gather(pl.Series(range(0, 600, 3))), plain[::3]),
+        (with_nulls, ["" if i % 7 == 0 else t for i, t in enumerate(plain)]),
+        (pl.Series(["only a short"] * 5), ["only a short"] * 5),
+    ]
+    for texts, want in cases:
+        for rows in (np.arange(len(want)), np.array([len(want) - 1, 3, 0]), np.array([], int)):
+            got = pipeline._text_bytes(texts, rows)
+            assert sorted(got) == sorted(rows.tolist())
+            assert {i: bytes(v) for i, v in got.items()} == {int(i): want[i].encode() for i in rows}
+
+
 def test_line_chars_follow_the_strips_as_the_lines_do():
     from curate.checks.base import line_chars
 
@@ -211,6 +238,55 @@ def test_rebuild_text_of_documents_in_any_order():
         by_doc[order] = touched.to_numpy()
         want = rebuild_text_plain(batch.docs, kept, pl.Series(by_doc)).to_numpy()[order]
         assert got.to_list() == want.tolist(), trial
+
+
+def test_bool_masks_are_fill_null_false():
+    import pyarrow as pa
+
+    rng = random.Random(4)
+    for n in (0, 1, 7, 8, 9, 100, 1001):
+        values = [rng.choice([True, False, None]) for _ in range(n)]
+        valid = np.array([v is not None for v in values], dtype=bool)
+        for s in (
+            pl.Series(values, dtype=pl.Boolean),
+            pl.Series([v is True for v in values]),  # no nulls
+            pl.Series([None] * n),  # polars' Null type
+            pl.Series([None] * 3 + values, dtype=pl.Boolean).slice(3),  # at an offset
+            # nulls whose value bits are set (Arrow leaves them undefined)
+            pl.from_arrow(
+                pa.BooleanArray.from_buffers(
+                    pa.bool_(),
+                    n,
+                    [
+                        pa.py_buffer(np.packbits(valid, bitorder="little")),
+                        pa.py_buffer(np.packbits(valid | ~valid, bitorder="little")),
+                    ],
+                )
+            ),
+            pl.from_arrow(
+                pa.chunked_array(
+                    [pa.array(values[: n // 2], pa.bool_()), pa.array(values[n // 2 :], pa.bool_())]
+                )
+            ),
+        ):
+            true, false = pipeline._bool_masks(s)
+            want_true = s.cast(pl.Boolean).fill_null(False).to_numpy()
+            want_false = (~s.cast(pl.Boolean)).fill_null(False).to_numpy()
+            assert true.dtype == bool and false.dtype == bool
+            assert true.tolist() == want_true.tolist()
+            assert false.tolist() == want_false.tolist()
+
+
+def test_doc_chars_is_len_chars():
+    rng = random.Random(6)
+    pieces = ["", "\n", "\n\n", "a", "Слово", "日本", " ", "\r\n", "end\n", "🙂"]
+    for n in (0, 1, 2, 50, 700):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+        for series in (pl.Series(texts, dtype=pl.String), pl.Series([None, *texts, None])):
+            batch = Batch.from_texts(series)
+            got = pipeline.doc_chars(batch)
+            assert got.dtype == pl.UInt32
+            assert got.to_list() == series.fill_null("").str.len_chars().to_list()
 
 
 def test_histogram_is_histogram_series():

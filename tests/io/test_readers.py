@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.errors import UsageError
+from curate.io import readers
 from curate.io.readers import Shard, discover, read_shard
 from tests.conftest import write_jsonl
 
@@ -149,6 +150,48 @@ def test_jsonl_byte_range_shards_cover_every_line_once(tmp_path):
                 got.extend(table.to_pylist())
     assert [r["id"] for r in got] == [r["id"] for r in rows]
     assert [r["__line"] for r in got] == list(range(1, 501))
+
+
+def _shards_read_and_counted(path, target):
+    """The plain definition of _jsonl_shards' cuts: read `target` bytes, finish the line with
+    readline, count the newlines of both."""
+    size = path.stat().st_size
+    if size <= target:
+        return [readers.Shard("jsonl", str(path))]
+    shards, start, line = [], 0, 1
+    with open(path, "rb") as f:
+        while start < size:
+            f.seek(start)
+            block = f.read(target)
+            if start + len(block) >= size:
+                shards.append(readers.Shard("jsonl", str(path), start, -1, line))
+                break
+            rest = f.readline()
+            end = start + len(block) + len(rest)
+            shards.append(readers.Shard("jsonl", str(path), start, end, line))
+            line += block.count(b"\n") + rest.count(b"\n")
+            start = end
+    return shards
+
+
+def test_jsonl_cuts_are_read_and_count(tmp_path):
+    import random
+
+    rng = random.Random(12)
+    p = tmp_path / "cut.jsonl"
+    for trial in range(150):
+        # lines of every length (empty ones, longer than a block and than a shard), CRLF, and
+        # a last line with or without its newline
+        lines = [
+            rng.choice(["", "x", "\r", "abc" * rng.randint(1, 40)])
+            for _ in range(rng.randint(1, 60))
+        ]
+        data = "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
+        p.write_bytes(data.encode())
+        target = rng.choice([1, 2, 3, 5, 17, 64, 300, len(data) or 1])
+        for block in (1, 2, 7, 64, 4096):
+            got = readers._jsonl_shards(p, target=target, block=block)
+            assert got == _shards_read_and_counted(p, target), (trial, target, block)
 
 
 def test_cutting_a_big_jsonl_into_shards_does_not_hold_the_file_in_memory(tmp_path):
