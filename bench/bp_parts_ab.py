@@ -63,7 +63,7 @@ def main() -> None:
     )
     u = new._Utf8(s)
     f = u.facts()
-    rows = (f.odd_start | f.controls | new._WHITESPACE_ASCII[u.last(1)]) & (f.top < 128)
+    rows = (f.odd_start | f.controls | new._WHITESPACE_ASCII[u.last(1)]) & ~f.non_ascii
 
     def regexes() -> np.ndarray:
         simple = ~new._on(s, rows, new._Q["odd_spacing"], False)

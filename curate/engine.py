@@ -39,7 +39,8 @@ class RunOptions:
     batch_rows: int = BATCH_ROWS
     batch_bytes: int = BATCH_BYTES
     # called once in this process while worker processes run the first pass, where it would
-    # otherwise idle: work the run needs later (the CLI loads the `hf` writer's datasets there)
+    # otherwise idle: work the run needs later (the CLI loads datasets there, for a version
+    # whose metadata the `hf` writer does not write itself)
     while_waiting: Callable[[], None] | None = None
 
 
@@ -510,15 +511,19 @@ def run(
     work_dir/parts and the list of part prefixes is returned in shard order."""
     import gc
 
-    # the objects alive now (the modules of polars, pyarrow, datasets and the rules: a million
-    # or so) live on past the run: frozen, the collector's full collections skip them
-    # (2-3 in a run of 200,000 documents, ~0.07 CPU s each). Unfrozen when the run returns.
+    from curate.checks.base import clear_run_caches
+
+    # the objects alive now (the modules of polars, pyarrow and the rules: a million or so) live
+    # on past the run: frozen, the collector's full collections skip them (2-3 in a run of
+    # 200,000 documents, ~0.07 CPU s each). Unfrozen when the run returns.
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
+    clear_run_caches()
     try:
         return _run(inputs, ruleset, options, work_dir, resume)
     finally:
+        clear_run_caches()
         if freeze:
             gc.unfreeze()
 

@@ -118,3 +118,27 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     finally:
         engine._run = real
         gc.unfreeze()
+
+
+def test_a_run_leaves_no_rule_cache_behind(tmp_path, monkeypatch):
+    # truncated-text keeps its corpus pass's token counts for its main pass (run_cache); a run
+    # starts without what an earlier one left, takes what it kept, and leaves nothing behind
+    import numpy as np
+
+    from curate.checks import truncation
+    from curate.config import load_ruleset
+    from tests.conftest import write_jsonl
+
+    src = write_jsonl(
+        tmp_path / "in.jsonl", [{"text": f"Doc {i} ends with a full stop." * 3} for i in range(40)]
+    )
+    rules = load_ruleset("default")
+    assert any(r.name == "truncated-text" for r in rules.build())
+    kept, taken = [], []
+    keep, take = truncation._keep_tokens, truncation._shared_tokens
+    monkeypatch.setattr(truncation, "_keep_tokens", lambda *a: kept.append(1) or keep(*a))
+    monkeypatch.setattr(truncation, "_shared_tokens", lambda *a: taken.append(1) or take(*a))
+    truncation._SHARED[(1, 2, 3)] = (np.zeros(1), np.zeros(1), np.zeros(1))  # an earlier run's
+    engine.run([str(src)], rules, engine.RunOptions(workers=1), None)
+    assert kept and taken
+    assert truncation._SHARED == {}

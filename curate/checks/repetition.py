@@ -75,7 +75,8 @@ _LINE_WHITESPACE = (
 )
 
 
-# run_in_own_thread's key for line_repeats' normalising regex
+# run_in_own_thread's key for line_repeats' normalising regex: one thread for every instance of
+# the rule, whose regex cache then holds that pattern alone
 _KEY_THREAD = "repeated-paragraphs"
 
 

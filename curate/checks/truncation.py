@@ -24,6 +24,7 @@ from curate.checks.base import (
     RuleResult,
     on_rows,
     param,
+    run_cache,
     string_bytes,
     unicode_space,
 )
@@ -818,7 +819,7 @@ SHARE_TOKENS = True
 # not kept: the main pass meets the batches in the corpus pass's order, so the first ones kept
 # are the first ones taken (and freed), whatever the corpus size
 SHARED_TOKENS_TEXTS = 2_000_000
-_SHARED: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_SHARED: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = run_cache()
 _SHARED_LOCK = threading.Lock()
 
 
@@ -1140,7 +1141,10 @@ def _lowered_texts(frame: pl.DataFrame) -> pl.DataFrame:
     # arithmetic.)
     lowered = np.subtract(data, np.uint8(65))
     with _SCRATCH_LOCK:
-        upper = _scratch(len(data))[0][: len(data)].view(np.bool_)
+        if len(data) > _SCRATCH_KEPT_BYTES:  # a giant text: one array for this call, not three
+            upper = np.empty(len(data), dtype=np.bool_)
+        else:
+            upper = _scratch(len(data))[0][: len(data)].view(np.bool_)
         np.less(lowered, 26, out=upper)
         np.left_shift(upper.view(np.uint8), np.uint8(5), out=lowered)
     np.bitwise_or(lowered, data, out=lowered)
@@ -1444,11 +1448,17 @@ def _title_counts(lines: pl.Series) -> dict[str, np.ndarray]:
     offsets, data = string_bytes(lines)
     ascii_line = np.ones(n, dtype=np.bool_)
     # the lines in blocks of about TITLE_BLOCK bytes (numpy's temporaries above 128 KiB are
-    # fresh memory pages at every operation, which cost more than the arithmetic)
+    # fresh memory pages at every operation, which cost more than the arithmetic); a line
+    # longer than TITLE_LONG is a block of its own and left to the regexes, whose memory does
+    # not grow with it (a tail of megabytes of minified code would need ten arrays its size)
     cuts = np.searchsorted(offsets, np.arange(TITLE_BLOCK, offsets[-1], TITLE_BLOCK))
-    cuts = np.unique(np.concatenate([[0], cuts, [n]]))
+    long = np.flatnonzero(np.diff(offsets) > TITLE_LONG)
+    cuts = np.unique(np.concatenate([[0], cuts, long, long + 1, [n]]))
     for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         if lo == hi:
+            continue
+        if offsets[hi] - offsets[lo] > TITLE_LONG and hi - lo == 1:
+            ascii_line[lo] = False
             continue
         off = offsets[lo : hi + 1]
         block = _ascii_title_counts(data[off[0] : off[-1]], off - off[0])
@@ -1466,6 +1476,7 @@ def _title_counts(lines: pl.Series) -> dict[str, np.ndarray]:
 
 
 TITLE_BLOCK = 48 * 1024
+TITLE_LONG = 4 * TITLE_BLOCK
 
 
 def _ascii_title_counts(b: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:

@@ -290,6 +290,17 @@ def test_title_case_counts_in_numpy_equal_the_regex_counts(monkeypatch):
     for name, values in got.items():
         assert values.tolist() == plain.get_column(name).to_list(), name
     assert (got["_cap"] > 0).sum() > 1000 and (got["_cased_any"] == 0).sum() > 300
+    # a line above TITLE_LONG is left to the regexes (numpy would need arrays of its size)
+    blocks = []
+    numpy_counts = truncation._ascii_title_counts
+    monkeypatch.setattr(
+        truncation, "_ascii_title_counts", lambda b, o: blocks.append(len(b)) or numpy_counts(b, o)
+    )
+    monkeypatch.setattr(truncation, "TITLE_LONG", 1000)
+    again = truncation._title_counts(series)
+    for name, values in got.items():
+        assert again[name].tolist() == values.tolist(), name
+    assert blocks and max(blocks) < 64_000  # the two long lines (64,000 bytes and more): regexes
     # the rule's verdicts, and lines split over several blocks
     texts = random_texts(19, 300)
     for block in (48 * 1024, 64):

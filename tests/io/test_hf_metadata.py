@@ -111,10 +111,11 @@ def assert_same_as_datasets(mine: Path, ref: Path) -> None:
         assert (a / "dataset_info.json").read_bytes() == (b / "dataset_info.json").read_bytes()
         # the fingerprint differs legitimately: datasets draws a random one for a dataset built in
         # memory; curate's hashes the schema and the parts' paths and rows, so that a run gives
-        # the same bytes twice. The data files' names are the same here (one part, one file).
+        # the same bytes twice (test_the_folder_is_the_same_bytes_twice). The data files' names
+        # are the same here (one part, one file).
         state_a = json.loads((a / "state.json").read_text())
         state_b = json.loads((b / "state.json").read_text())
-        assert state_a.pop("_fingerprint") != state_b.pop("_fingerprint")
+        assert isinstance(state_a.pop("_fingerprint"), str) and state_b.pop("_fingerprint")
         assert state_a == state_b
         text_a = (a / "state.json").read_text()
         assert text_a == json.dumps(json.loads(text_a), indent=2, sort_keys=True)  # datasets' dump
@@ -195,6 +196,15 @@ def test_a_datasets_version_the_writer_does_not_know_goes_through_datasets(
     monkeypatch.setattr(writers, "_hf_skeleton_by_datasets", lambda *a: used.append(1) or real(*a))
     _write(tmp_path, _table(["text", "curate_flags"]))
     assert used == [1]
+
+
+def test_the_folder_is_the_same_bytes_twice(tmp_path):
+    train = _table(list(COLUMNS))
+    first, second = _write(tmp_path, train, "first"), _write(tmp_path, train, "second")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(files) == 7  # dataset_dict.json; per split: info, state, one data file
+    for f in files:
+        assert (first / f).read_bytes() == (second / f).read_bytes(), f
 
 
 def test_the_installed_datasets_is_one_the_writer_serves():
