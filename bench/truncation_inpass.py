@@ -98,6 +98,18 @@ def main() -> None:
             f"{tree}: full pass {full:.4f}  truncated-text evaluate {ev:.4f}  "
             f"collect {co:.4f}  (CPU s, median of {args.passes})"
         )
+    if "base" in rows:
+        # on a loaded machine a pair's two passes run under about the same load, where the
+        # medians of each side drift apart: the median of the pairs' ratios
+        ratios = [
+            [t / b for t, b in zip(this, base, strict=True)]
+            for this, base in zip(rows["this"], rows["base"], strict=True)
+        ]
+        full, ev, co = (statistics.median(c) for c in zip(*ratios, strict=True))
+        print(
+            f"this/base, median of the {args.passes} pairs: full pass {full:.3f}  "
+            f"evaluate {ev:.3f}  collect {co:.3f}"
+        )
 
 
 if __name__ == "__main__":
