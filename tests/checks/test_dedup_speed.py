@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from curate.checks.base import DOC, Batch
-from curate.checks.dedup import _MASK32, _SEED, _permutations
+from curate.checks.dedup import _MASK32, _SEED, _exact_hashes, _permutations
 from curate.checks.repetition import normalised
 from curate.config import load_ruleset
 
@@ -136,6 +136,22 @@ def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     assert fast.schema == plain.schema
     assert fast.height == plain.height > 0
     assert fast.to_dicts() == plain.to_dicts()
+
+
+def test_exact_hash_from_the_words_is_the_plain_one():
+    """collect hashes the words joined (the split the shingles need) instead of the text without
+    its spaces: the same strings, so the same exact hashes, and the words go to the shingles."""
+    frame = _frame([*TEXTS, *_many(500), "a b", "ab", "x y z"])
+    texts = frame.get_column("_t")
+    words = texts.str.split(" ")
+    plain = texts.str.replace_all(" ", "", literal=True).hash(_SEED)
+    assert _exact_hashes(texts, words).to_list() == plain.to_list()
+    assert _exact_hashes(texts).to_list() == plain.to_list()
+    rule = _rule()
+    assert rule._bands(frame, words).to_dicts() == rule._bands(frame).to_dicts()
+    # "a b" and "ab" are exact duplicates (spaces do not count), "x y z" is not one of them
+    by_text = dict(zip(texts.to_list(), _exact_hashes(texts, words).to_list(), strict=True))
+    assert by_text["a b"] == by_text["ab"] != by_text["x y z"]
 
 
 def test_documents_shorter_than_a_shingle_have_no_bands():

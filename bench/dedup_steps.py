@@ -1,0 +1,79 @@
+"""CPU time of each step of duplicate-documents' collect, one core, best and median of --repeat:
+normalise, word split, exact hash, shingle hashes (word hash + struct-hash chain), MinHash
+minimums (numpy), band hashes, and collect whole.
+
+    POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_steps.py \
+        bench/_work/web-unique.jsonl [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
+import polars as pl  # noqa: E402
+
+from curate.checks import dedup  # noqa: E402
+from curate.checks.base import DOC, Batch  # noqa: E402
+from curate.checks.repetition import normalised  # noqa: E402
+from curate.config import load_ruleset  # noqa: E402
+from curate.io.readers import discover, read_shard  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    rs = load_ruleset({"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]})
+    (rule,) = rs.build()
+    shards, _ = discover([str(args.corpus)])
+    batches = []
+    for s in shards:
+        for tb, _ in read_shard(s, "text"):
+            if tb is not None:
+                df = pl.from_arrow(tb)
+                batches.append(Batch.from_texts(df.get_column("text"), extra=df.drop("text")))
+    names = ["collect", "normalise", "split", "exact", "shingles", "minimums", "band hashes"]
+    runs: dict[str, list[float]] = {k: [] for k in names}
+    shingles, band_hashes = rule._shingles, rule._band_hashes
+    for _ in range(args.repeat):
+        tot = dict.fromkeys(names, 0.0)
+        for b in batches:
+            t = time.process_time()
+            rule.collect(b)
+            marks = [time.process_time()]
+            tot["collect"] += marks[0] - t
+            norm = b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+            norm = norm.filter((norm["_t"] != "").fill_null(False))
+            marks.append(time.process_time())
+            words = norm["_t"].str.split(" ")
+            marks.append(time.process_time())
+            dedup._exact_hashes(norm["_t"], words)
+            marks.append(time.process_time())
+            sh = shingles(norm, words)
+            marks.append(time.process_time())
+            seen = {}
+            rule._shingles = lambda f, w=None, sh=sh: sh
+            rule._band_hashes = lambda sig, seen=seen: seen.setdefault("sig", sig)
+            try:
+                rule._bands(norm, words)  # the minimums alone: shingles and band hashes stubbed
+            finally:
+                del rule._shingles, rule._band_hashes
+            marks.append(time.process_time())
+            band_hashes(seen["sig"])
+            marks.append(time.process_time())
+            for name, t0, t1 in zip(names[1:], marks[:-1], marks[1:], strict=True):
+                tot[name] += t1 - t0
+        for k, v in tot.items():
+            runs[k].append(v)
+    for k, v in runs.items():
+        print(f"{k:12s} best {min(v) * 1000:8.1f} ms  median {sorted(v)[len(v) // 2] * 1000:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
