@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import numpy as np  # noqa: E402
-
-import sys  # noqa: E402
 
 import curate.langid.detect  # noqa: E402, F401
 from curate import engine  # noqa: E402
