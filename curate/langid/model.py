@@ -81,9 +81,9 @@ class Model:
     latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
     latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
     non_latin: np.ndarray  # bool[65536]: >= U+0300 outside Latin Extended Additional
-    uni: np.ndarray  # int32[4096]: character id -> column of its 1-gram in uni_packed, or -1
+    uni: np.ndarray  # int32[4096]: character id -> row of its 1-gram in uni_packed, or -1
     uni_rows: int
-    uni_packed: tuple[np.ndarray, ...]  # uint64[words, 1-grams] per group: 21 bits a language
+    uni_packed: tuple[np.ndarray, ...]  # uint64[1-grams, words] per group: 21 bits a language
     table: np.ndarray  # uint64[2^TABLE_BITS]: 3-gram key | row, at the key's hash
     spill: np.ndarray  # bool[2^TABLE_BITS]: another key of this slot is in keys2
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
@@ -349,9 +349,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         non_latin=non_latin,
         uni=parts["uni"],
         uni_rows=len(uq),
-        # lane-major (words x 1-grams): the few thousand columns stay in cache, so gathering each
-        # word on its own is cheap, and run sums along contiguous words beat sums of rows
-        uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD).T) for g in groups),
+        uni_packed=tuple(np.ascontiguousarray(_pack(uq[:, g], UNI_FIELD)) for g in groups),
         table=table,
         spill=spill,
         keys2=tri_keys[rest][order],
@@ -596,10 +594,10 @@ def _score_chunk(
             segs, rows, mult = _select(scored[g], s1, r1, cnt)
             if len(rows) == 0:
                 continue
-            x = m.uni_packed[g].take(rows, axis=1)
-            x *= mult.astype(np.uint64)
+            x = m.uni_packed[g].take(rows, axis=0)
+            x *= mult.astype(np.uint64)[:, None]
             first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
-            sums = _unpack(np.add.reduceat(x, first, axis=1).T, UNI_FIELD, len(cols))
+            sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
             _add_rows(out, segs[first], _group_columns(m, g), sums)
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter

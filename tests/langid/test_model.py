@@ -63,8 +63,7 @@ def plain_score(text: str) -> tuple[np.ndarray, int]:
             continue
         for j, i in enumerate(ids):
             if keep[j] and mdl.uni[i] >= 0:
-                packed = mdl.uni_packed[g].T  # stored lane-major
-                out[cols] += _plain_row(packed, int(mdl.uni[i]), m.UNI_FIELD, len(cols))
+                out[cols] += _plain_row(mdl.uni_packed[g], int(mdl.uni[i]), m.UNI_FIELD, len(cols))
         for j in range(2, len(ids)):
             pos = j - 1  # the gram's last character, counted in the text (its "\n" is len(text))
             if not (letter[j - 1] and keep[j]):
