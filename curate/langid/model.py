@@ -128,6 +128,9 @@ def _pack(q: np.ndarray, field: int, extra: int = 0) -> np.ndarray:
 
 def _unpack(x: np.ndarray, field: int, lanes: int) -> np.ndarray:
     """uint64[n, words] -> int64[n, lanes]."""
+    if field == 16:  # four little-endian uint16 lanes to a word: a view, not four shifts
+        lanes16 = np.ascontiguousarray(x).astype("<u8", copy=False).view("<u2")
+        return lanes16.reshape(x.shape[0], -1)[:, :lanes].astype(np.int64)
     per = 64 // field
     mask = np.uint64((1 << field) - 1)
     out = np.stack([(x >> np.uint64(field * f)) & mask for f in range(per)], axis=2)
@@ -518,9 +521,27 @@ def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, dtype=np.int64)
 
 
+def _group_columns(m: Model, g: int) -> slice:
+    """The columns of script group g in the group-major score layout _score_chunk writes
+    (m.groups[0]'s languages, then m.groups[1]'s)."""
+    lo = sum(len(c) for c in m.groups[:g])
+    return slice(lo, lo + len(m.groups[g]))
+
+
+def _add_rows(out: np.ndarray, rows: np.ndarray, cols: slice, sums: np.ndarray) -> None:
+    """out[rows, cols] += sums; rows distinct and ascending. Every row of the chunk (the usual
+    case): a plain slice add, no fancy indexing."""
+    if len(rows) == len(out):
+        out[:, cols] += sums
+    else:
+        out[rows, cols] += sums
+
+
 def _score_chunk(
     m: Model, texts: Sequence[str], lens: np.ndarray, out: np.ndarray, letters: np.ndarray
 ) -> None:
+    """Adds the scores of `texts` to `out` (int64[texts, languages], group-major columns: see
+    _group_columns) and their letters in words of two or more letters to `letters`."""
     n = len(texts)
     # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
     joined = "\n" + "\n".join(texts) + "\n"
@@ -577,7 +598,7 @@ def _score_chunk(
             x *= mult.astype(np.uint64)[:, None]
             first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
             sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
-            out[np.ix_(segs[first], cols)] += sums
+            _add_rows(out, segs[first], _group_columns(m, g), sums)
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
@@ -603,7 +624,7 @@ def _score_chunk(
         # runs of one text are adjacent: add them up, then scale to 1/SCALE nat
         first = np.flatnonzero(np.r_[True, segs[runs[1:]] != segs[runs[:-1]]])
         per_text = np.add.reduceat(sums, first, axis=0) * (SCALE // TRI_SCALE)
-        out[np.ix_(segs[runs[first]], cols)] += per_text
+        _add_rows(out, segs[runs[first]], _group_columns(m, g), per_text)
 
 
 def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -616,6 +637,8 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     m = model()
     n = len(texts)
+    # summed in group-major columns (each group's sums add to a column slice, not through
+    # np.ix_ fancy indexing), put in language order once at the end: integers, same sums
     out = np.zeros((n, len(m.langs)), dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
     lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
@@ -632,4 +655,4 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         chunk = slice(start, stop)
         _score_chunk(m, texts[chunk], lens[chunk], out[chunk], letters[chunk])
         start = stop
-    return out, letters
+    return out.take(np.argsort(np.concatenate(m.groups)), axis=1), letters

@@ -218,3 +218,31 @@ def test_rows3_is_the_lookup_of_packed_keys_on_either_path():
         k = ids.astype(np.uint64)
         keys = (k[:-2] << np.uint64(2 * m.BITS)) | (k[1:-1] << np.uint64(m.BITS)) | k[2:]
         assert np.array_equal(m._rows3(mdl, ids, end), m._lookup(mdl, keys[end])), share
+
+
+def test_unpack_of_16_bit_lanes_is_the_shift_and_mask_definition():
+    # the 3-gram sums are unpacked through a uint16 view: the same lanes as shifting each out
+    rng = np.random.default_rng(7)
+    words = rng.integers(0, 2**63, size=(50, 8), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    for lanes in (32, 29, 1):
+        plain = np.array(
+            [[(int(w[i // 4]) >> (16 * (i % 4))) & 0xFFFF for i in range(lanes)] for w in words],
+            dtype=np.int64,
+        )
+        fast = m._unpack(words, 16, lanes)
+        assert fast.dtype == np.int64 and np.array_equal(fast, plain)
+        # a non-contiguous view (what a transposed sum would be) unpacks the same
+        assert np.array_equal(m._unpack(np.asfortranarray(words), 16, lanes), plain)
+
+
+def test_score_of_chunks_where_every_text_has_grams_is_the_plain_definition():
+    # every text of these chunks is Latin and has 1- and 3-grams (the sums are added to whole
+    # column slices, not row by row): each row must still get its own text's scores
+    texts = [t for t in TEXTS if plain_score(t)[1] > 0 and max(t) < "\u0250"]
+    assert len(texts) >= 5
+    batch = [texts[(i * 7) % len(texts)] for i in range(len(texts) * 40)]
+    assert sum(map(len, batch)) > m.CHUNK_CHARS  # two chunks or more
+    scores, letters = m.score(batch)
+    want = {t: plain_score(t) for t in texts}
+    for i, text in enumerate(batch):
+        assert np.array_equal(scores[i], want[text][0]) and letters[i] == want[text][1], i
