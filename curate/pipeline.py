@@ -29,6 +29,7 @@ from curate.checks.base import (
     large_strings,
     line_chars,
     string_bytes,
+    view_layout,
 )
 from curate.stats import (
     EXAMPLE_CHARS,
@@ -460,18 +461,10 @@ def _text_bytes(texts: pl.Series, rows: np.ndarray) -> dict[int, memoryview]:
         cut = map(slice, offsets[rows].tolist(), offsets[rows + 1].tolist())
         return dict(zip(rows.tolist(), map(memoryview(data).__getitem__, cut), strict=True))
     bufs = arr.buffers()
-    at = rows + arr.offset
-    views = np.frombuffer(bufs[1], dtype=np.uint8).reshape(-1, 16)[at]
-    length = views[:, :4].copy().view("<i4").ravel().astype(np.int64)
+    length, which, start = (a[rows] for a in view_layout(arr))
     if arr.null_count:  # (a null's view is all zeros in the C data interface, not promised)
-        length[~arr.is_valid().to_numpy(zero_copy_only=False)[rows]] = 0
-    # (buffer index and offset: non-negative, read unsigned as polars writes them, so that an
-    # offset past 2 GiB into a large input's buffer reads right)
-    which = views[:, 8:12].copy().view("<u4").ravel().astype(np.int64)
-    start = views[:, 12:16].copy().view("<u4").ravel().astype(np.int64)
-    inline = length <= 12
-    which[inline] = -1  # held in the view itself, from its 5th byte
-    start[inline] = at[inline] * 16 + 4
+        null = ~arr.is_valid().to_numpy(zero_copy_only=False)[rows]
+        length[null], which[null], start[null] = 0, -1, 0
     out: dict[int, memoryview] = {}
     for b in np.unique(which).tolist():
         sel = np.flatnonzero(which == b)

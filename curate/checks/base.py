@@ -255,6 +255,24 @@ def string_bytes(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return off - off[0], np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
 
 
+def view_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the bytes of each string of an Arrow string view array lie, without reading them:
+    (length, buffer, start), int64 each. String i is `arr.buffers()[1][start:start + length]`
+    when buffer[i] is -1 (12 bytes or fewer: held in its 16-byte view, after the length), else
+    `arr.buffers()[2 + buffer[i]][start:start + length]`. A view is the length (4 bytes), a
+    prefix (4), then the buffer's index and the offset in it (4 each, read unsigned as polars
+    writes them, so that an offset past 2 GiB reads right). A null reads as its view says."""
+    views = np.frombuffer(arr.buffers()[1], dtype="<u4").reshape(-1, 4)
+    views = views[arr.offset : arr.offset + len(arr)]
+    length = views[:, 0].astype(np.int64)
+    buffer = views[:, 2].astype(np.int64)
+    start = views[:, 3].astype(np.int64)
+    inline = np.flatnonzero(length <= 12)
+    buffer[inline] = -1
+    start[inline] = (inline + arr.offset) * 16 + 4
+    return length, buffer, start
+
+
 def unicode_space(b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
     r"""Do the UTF-8 bytes b0 b1 b2 (a character's first byte and the two after it; the third
     matters only to a three-byte character) start a White_Space character outside ASCII, what

@@ -27,6 +27,7 @@ from curate.checks.base import (
     run_cache,
     string_bytes,
     unicode_space,
+    view_layout,
 )
 from curate.checks.regex_thread import run_in_own_thread
 
@@ -866,29 +867,17 @@ VIEW_BUFFERS = 4
 
 
 def _view_tokens(arr: pa.Array) -> np.ndarray:
-    """whitespace_tokens of an Arrow string view array: each view is 16 bytes, the length (4
-    bytes), then the text itself when it has 12 bytes or less, else the index of its data
-    buffer and its offset there (the last 8 bytes)."""
+    """whitespace_tokens of an Arrow string view array, each string read where its view says
+    (base.view_layout: in the view itself, or in one of the data buffers)."""
     buffers = arr.buffers()
-    views = np.frombuffer(buffers[1], dtype="<u4").reshape(-1, 4)[
-        arr.offset : arr.offset + len(arr)
-    ]
-    length = views[:, 0].astype(np.int64)
-    inline = length <= 12
+    length, which, start = view_layout(arr)
     counts = np.zeros(len(arr), dtype=np.int64)
-    if inline.any():
-        # (the views' other bytes are lengths, prefixes, indexes and offsets: no text holds them)
-        at = (np.flatnonzero(inline) + arr.offset) * 16 + 4
-        counts[inline] = _range_tokens(
-            np.frombuffer(buffers[1], dtype=np.uint8), at, at + length[inline]
-        )
-    for k, data in enumerate(buffers[2:]):
-        here = ~inline & (views[:, 2] == k)
-        if here.any():
-            start = views[here, 3].astype(np.int64)
-            counts[here] = _range_tokens(
-                np.frombuffer(data, dtype=np.uint8), start, start + length[here]
-            )
+    # (an inline string's bytes are in the views' buffer, among lengths, prefixes, indexes and
+    # offsets: the ranges read only the string's own bytes)
+    for b in np.unique(which).tolist():
+        here = which == b
+        data = np.frombuffer(buffers[1] if b < 0 else buffers[2 + b], dtype=np.uint8)
+        counts[here] = _range_tokens(data, start[here], start[here] + length[here])
     return counts
 
 
