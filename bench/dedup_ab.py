@@ -17,10 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
-
-from curate.checks.base import Batch  # noqa: E402
-from curate.io.readers import discover, read_shard  # noqa: E402
+from dedup_collect import corpus_batches  # noqa: E402
 
 
 def load_base(tree: Path):
@@ -51,13 +48,7 @@ def main() -> None:
     B = load_base(args.base).DuplicateDocuments
     base = B(B.Params(), "drop")
     new = DuplicateDocuments(DuplicateDocuments.Params(), "drop")
-    shards, _ = discover([str(args.corpus)])
-    batches = []
-    for s in shards:
-        for tb, _ in read_shard(s, "text"):
-            if tb is not None:
-                df = pl.from_arrow(tb)
-                batches.append(Batch.from_texts(df.get_column("text"), extra=df.drop("text")))
+    batches = corpus_batches(args.corpus)
     times = {"base": [], "new": []}
     for r in range(args.rounds):
         pair = [("base", base), ("new", new)] if r % 2 == 0 else [("new", new), ("base", base)]

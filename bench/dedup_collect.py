@@ -21,6 +21,19 @@ from curate.config import load_ruleset  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
 
 
+def corpus_batches(path: Path) -> list[Batch]:
+    """The batches of the corpus at `path` as collect() sees them (bench/dedup_steps.py and
+    bench/dedup_ab.py read theirs here too)."""
+    shards, _ = discover([str(path)])
+    batches = []
+    for s in shards:
+        for tb, _ in read_shard(s, "text"):
+            if tb is not None:
+                df = pl.from_arrow(tb)
+                batches.append(Batch.from_texts(df.get_column("text"), extra=df.drop("text")))
+    return batches
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -28,13 +41,7 @@ def main() -> None:
     args = ap.parse_args()
     rs = load_ruleset({"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]})
     (rule,) = rs.build()
-    shards, _ = discover([str(args.corpus)])
-    batches = []
-    for s in shards:
-        for tb, _ in read_shard(s, "text"):
-            if tb is not None:
-                df = pl.from_arrow(tb)
-                batches.append(Batch.from_texts(df.get_column("text"), extra=df.drop("text")))
+    batches = corpus_batches(args.corpus)
     docs = sum(b.docs.height for b in batches)
     best = None
     for _ in range(args.repeat):

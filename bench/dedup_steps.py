@@ -16,12 +16,12 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from dedup_collect import corpus_batches  # noqa: E402
 
 from curate.checks import dedup  # noqa: E402
-from curate.checks.base import DOC, Batch  # noqa: E402
+from curate.checks.base import DOC  # noqa: E402
 from curate.checks.repetition import normalised  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
-from curate.io.readers import discover, read_shard  # noqa: E402
 
 
 def main() -> None:
@@ -31,13 +31,7 @@ def main() -> None:
     args = ap.parse_args()
     rs = load_ruleset({"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]})
     (rule,) = rs.build()
-    shards, _ = discover([str(args.corpus)])
-    batches = []
-    for s in shards:
-        for tb, _ in read_shard(s, "text"):
-            if tb is not None:
-                df = pl.from_arrow(tb)
-                batches.append(Batch.from_texts(df.get_column("text"), extra=df.drop("text")))
+    batches = corpus_batches(args.corpus)
     names = ["collect", "normalise", "split", "exact", "shingles", "minimums", "band hashes"]
     runs: dict[str, list[float]] = {k: [] for k in names}
     shingles, band_hashes = rule._shingles, rule._band_hashes
