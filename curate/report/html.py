@@ -124,7 +124,8 @@ def _findings(r: dict[str, Any]) -> str:
         )
     if r["documents"]["unreadable"]:
         out.append(
-            f'<a href="#unreadable">{_n(r["documents"]["unreadable"])} rows</a> could not be read.'
+            f'<a href="#unreadable">{_many(r["documents"]["unreadable"], "row")}</a> '
+            "could not be read."
         )
     return '<ul class="findings">' + "".join(f"<li>{x}</li>" for x in out) + "</ul>"
 

@@ -88,6 +88,13 @@ def test_huge_run_stays_bounded():
     assert "other (388)" in html  # languages beyond the chart's dozen are summed
 
 
+@pytest.mark.parametrize(("n", "words"), [(1, "1 row"), (1000, "1,000 rows")])
+def test_unreadable_rows_are_counted_in_the_summary(n, words):
+    r = real_report()
+    r["documents"]["unreadable"] = n
+    assert f'<a href="#unreadable">{words}</a> could not be read.' in render_html(r)
+
+
 def test_long_list_parameters_are_cut_to_a_count():
     # a phrase list of 60 entries once made one unbreakable line 6,000 px wide
     r = real_report()
