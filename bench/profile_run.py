@@ -67,6 +67,9 @@ def main() -> None:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"))
     ap.add_argument("--batch-rows", type=int, default=0, help="rows per batch (default: curate's)")
+    ap.add_argument(
+        "--by-rule", action="store_true", help="also print each rule's evaluate() and collect()"
+    )
     args = ap.parse_args()
 
     t_start = time.process_time()
@@ -114,10 +117,14 @@ def main() -> None:
     engine.process_shard = process_shard
 
     ev_label = "pass 2: rules' evaluate()"
-    for cls in checks.all_rules().values():
+    for name, cls in checks.all_rules().items():
         if "evaluate" in cls.__dict__:
+            if args.by_rule:  # the inner timer charges the rule, the outer one the phase
+                cls.evaluate = timed(f"    evaluate: {name}", cls.evaluate)
             cls.evaluate = timed(ev_label, cls.evaluate)
         if "collect" in cls.__dict__:
+            if args.by_rule:
+                cls.collect = timed(f"    collect: {name}", cls.collect)
             cls.collect = timed("pass 1: corpus rules' collect()", cls.collect)
     pipeline.process_batch = timed("pass 2: process_batch", pipeline.process_batch)
     from curate.checks import base
@@ -258,6 +265,12 @@ def main() -> None:
     for label, secs in rows:
         print(f"{label:<70} {secs:7.2f} CPU s")
     print(f"{'total':<70} {total:7.2f} CPU s")
+    if args.by_rule:  # a corpus rule's collect() includes the lines split on its first read
+        for label, secs in sorted(
+            ((k, v) for k, v in cost.items() if k.startswith("    ")), key=lambda kv: -kv[1]
+        ):
+            if secs >= 0.005:
+                print(f"{label:<70} {secs:7.2f} CPU s")
     print(
         f"per batch: evaluate {cost[ev_label] / max(1, batches) * 1e3:.1f} ms, "
         f"batch function's own work {own / max(1, batches) * 1e3:.1f} ms"

@@ -49,6 +49,30 @@ def _permutations(n: int, seed: int) -> list[tuple[int, int]]:
     return [(rng.getrandbits(64) | 1, rng.getrandbits(64)) for _ in range(n)]
 
 
+def _rows_of(finished: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `finished` (sorted by file, then line) that can match `keys`: for each file of
+    the batch, those between its first and last line. A batch then joins its own few rows, not
+    every clustered document of the corpus: a join per batch against the whole frame made the
+    main pass quadratic in corpus size (200k web documents, nearly all in clusters: 3.1 of a
+    run's 41 CPU s)."""
+    if finished.height == 0 or keys.height == 0:
+        return finished
+    files = finished.get_column("file")
+    lines = finished.get_column("line")
+    parts = []
+    span = keys.group_by("file").agg(pl.col("line").min().alias("lo"), pl.col("line").max())
+    for file, lo, hi in span.sort("file").iter_rows():
+        f0 = int(files.search_sorted(file, side="left"))
+        f1 = int(files.search_sorted(file, side="right"))
+        if f0 == f1:
+            continue
+        in_file = lines.slice(f0, f1 - f0)
+        r0 = f0 + int(in_file.search_sorted(lo, side="left"))
+        r1 = f0 + int(in_file.search_sorted(hi, side="right"))
+        parts.append(finished.slice(r0, r1 - r0))
+    return pl.concat(parts) if parts else finished.head(0)
+
+
 def location(file: str, line: int) -> str:
     return f"{file}:{line}" if file else f"row {line}"
 
@@ -339,7 +363,8 @@ class DuplicateDocuments(Rule):
             .otherwise(pl.format("row {}", "_rline"))
             .alias("duplicate_of")
         ).drop("_rfile", "_rline")
-        return out.select(empty.columns)
+        # sorted by location: evaluate finds a batch's rows by binary search (`_rows_of`)
+        return out.select(empty.columns).sort("file", "line")
 
     def corpus_summary(self, finished: Any) -> dict[str, Any]:
         if finished is None or finished.height == 0:
@@ -376,6 +401,7 @@ class DuplicateDocuments(Rule):
         keys = _doc_keys(batch)
         if finished is None:
             finished = self.finish(None)
+        finished = _rows_of(finished, keys)
         joined = keys.join(
             finished.filter(~pl.col("_rep")), on=["file", "line"], how="left", maintain_order="left"
         )

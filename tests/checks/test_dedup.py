@@ -191,3 +191,35 @@ def test_bad_parameters_are_rejected(key, value):
 
     with pytest.raises(RuleSetError):
         load_ruleset({"name": "t", "rules": [{"rule": "duplicate-documents", key: value}]})
+
+
+def test_a_batch_looks_up_only_its_own_rows_of_the_clusters():
+    # bug: every batch joined its keys with every clustered document of the corpus, so the main
+    # pass grew with corpus size x batches (200k web documents: 34 ms a batch, 5 at 20k)
+    from curate.checks.dedup import _doc_keys, _rows_of
+
+    rule = load_ruleset({"name": "t", "rules": [{"rule": "duplicate-documents"}]}).build()[0]
+    texts = [STORY, OTHER, THIRD, STORY, OTHER, THIRD, STORY]
+    agg = None
+    for file in ("b.jsonl", "a.jsonl", "c.jsonl"):  # files met out of path order
+        agg = rule.merge(agg, rule.collect(_batch(texts, file, start=5)))
+    finished = rule.finish(agg)
+    assert finished.height == 21  # every document is in a cluster
+    batch = _batch(texts[3:6], "a.jsonl", start=8)  # lines 8-10 of a.jsonl
+    keys = _doc_keys(batch)
+    rows = _rows_of(finished, keys)
+    assert rows.select("file", "line").rows() == [("a.jsonl", 8), ("a.jsonl", 9), ("a.jsonl", 10)]
+    # a batch of two files, one of its lines in no cluster
+    other = pl.DataFrame({"__doc": [3, 4], "file": ["c.jsonl", "c.jsonl"], "line": [11, 99]})
+    rows = _rows_of(finished, pl.concat([keys, other.cast(keys.schema)]))
+    assert rows.select("file", "line").rows() == [
+        ("a.jsonl", 8),
+        ("a.jsonl", 9),
+        ("a.jsonl", 10),
+        ("c.jsonl", 11),
+    ]
+    # evaluate gives the batch the signals of the whole frame
+    batch.corpus = {rule.name: finished}
+    signals = rule.evaluate(batch).signals
+    assert signals["duplicate_of"].to_list() == ["a.jsonl:5", "a.jsonl:6", "a.jsonl:7"]
+    assert signals["duplicate_cluster_size"].to_list() == [9, 6, 6]
