@@ -441,6 +441,8 @@ class Runner:
         self.workers = options.workers or os.cpu_count() or 1
         self._ray = None
         self._pool = None
+        self._shared_dir = None  # the pool's shared arguments (_share)
+        self._passes = 0
 
     def map(self, fn: Callable, args: list[tuple], progress=None, weights=None) -> list[Any]:
         """fn(*a) for every a, results in order. Ray tasks, a process pool, or this process."""
@@ -471,8 +473,9 @@ class Runner:
             )
         from concurrent.futures import as_completed
 
+        args = self._share(args)
         results: list[Any] = [None] * len(args)
-        futures = {self._pool.submit(fn, *a): i for i, a in enumerate(args)}
+        futures = {self._pool.submit(_worker.call, fn, *a): i for i, a in enumerate(args)}
         try:
             if self.options.while_waiting is not None:
                 idle, self.options.while_waiting = self.options.while_waiting, None
@@ -487,11 +490,36 @@ class Runner:
             raise
         return results
 
+    def _share(self, args: list[tuple]) -> list[tuple]:
+        """args with each argument that is the same object in every task (the rule set, the
+        corpus pass's results) replaced by a `_worker.Shared`: pickled once into a file of the
+        runner's own, read once by each worker (Ray puts them in its object store instead)."""
+        import pickle
+        import tempfile
+
+        from curate import _worker
+
+        width = len(args[0])
+        same = [k for k in range(width) if all(a[k] is args[0][k] for a in args)]
+        if not same:
+            return args
+        if self._shared_dir is None:
+            self._shared_dir = tempfile.TemporaryDirectory(prefix="curate-shared-")
+        path = os.path.join(self._shared_dir.name, f"pass{self._passes}.pkl")
+        self._passes += 1
+        with open(path, "wb") as f:
+            pickle.dump(tuple(args[0][k] for k in same), f, protocol=pickle.HIGHEST_PROTOCOL)
+        refs = {k: _worker.Shared(path, j) for j, k in enumerate(same)}
+        return [tuple(refs.get(k, a[k]) for k in range(width)) for a in args]
+
     def close(self) -> None:
         """Stop the worker processes (a run calls it when its last pass is done)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._shared_dir is not None:
+            self._shared_dir.cleanup()
+            self._shared_dir = None
 
     def _map_ray(self, fn, args, progress, weights):
         # plain Ray tasks over our shards; joining, auth, retries and failures: curate/_ray.py
