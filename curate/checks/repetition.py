@@ -340,10 +340,47 @@ def token_line_words(
     return words, row[lt.inverse]
 
 
-def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+# _repeat_groups with chunks: chunks of at most this many keys are sorted by numpy, in place, and
+# larger ones by polars (numpy's sort of 256 uint64 keys runs in the first-level cache: ~9 ns a
+# key, where polars' sort of a whole batch's 550,000 costs ~15 and numpy's ~45;
+# bench/results/repetition.md, session 9)
+_NUMPY_SORT_KEYS = 2048
+# ngram_numerators sorts the 2-grams in chunks of whole documents of about this many 2-grams
+_CHUNK_KEYS = 256
+
+
+def _doc_chunks(ends: np.ndarray, size: int) -> np.ndarray | None:
+    """Boundaries (ascending, from 0 to `size`) of chunks of the positions 0 .. size - 1 that
+    split no document (`ends`: each document's exclusive end, ascending; the last one at least
+    `size`), each chunk about _CHUNK_KEYS positions or one document; None where one chunk
+    holds them all."""
+    if size <= _CHUNK_KEYS:
+        return None
+    # the end of the document holding each multiple of _CHUNK_KEYS (the first end past it)
+    cut = ends[np.searchsorted(ends, np.arange(_CHUNK_KEYS, size, _CHUNK_KEYS), side="right")]
+    return np.unique(np.concatenate(([0], np.minimum(cut, size), [size])))
+
+
+def _sort_chunks(key: np.ndarray, bounds: np.ndarray) -> None:
+    """Sort each chunk key[bounds[i]:bounds[i + 1]] in place."""
+    # (a loop over the chunks, ~1 us each: a batch's documents are a few thousand)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if hi - lo <= _NUMPY_SORT_KEYS:
+            key[lo:hi].sort()
+        else:
+            key[lo:hi] = pl.Series(key[lo:hi]).sort().to_numpy()
+
+
+def _repeat_groups(
+    g: np.ndarray, bounds: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The hashes that occur more than once, grouped: (their positions in `g`, ordered by hash
     and, among equal hashes, by position; where each group of equal hashes starts in that
     order).
+
+    `bounds` (_doc_chunks): chunks of `g` no two of whose hashes are equal (one document's
+    n-grams each, seeded by the document): each chunk is grouped alone (a sort of each; the
+    groups then come chunk after chunk, ordered by hash in each).
 
     One sort of the hashes with each one's position written into its low bits (the bits a
     position needs: 20 for a batch's 700,000 2-grams), so that the sorted keys give the groups,
@@ -360,10 +397,17 @@ def _repeat_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low = np.uint64((1 << bits) - 1)
     key = np.bitwise_and(g, ~low, out=_scratch("key", size, np.uint64))
     key |= _positions(size)
-    sk = pl.Series(key).sort().to_numpy()
+    if bounds is None:
+        sk = pl.Series(key).sort().to_numpy()
+    else:
+        _sort_chunks(key, bounds)
+        sk = key
     # neighbours with the same high bits: their keys differ in the position bits alone (the
-    # difference is written over the unsorted keys, unless the sort handed back their memory)
-    out = None if np.may_share_memory(sk, key) else key[:-1]
+    # difference is written over the unsorted keys, unless the sort handed back their memory or
+    # sorted them in place). Two neighbours from two chunks have unequal hashes: where their
+    # high bits are equal, the check below sorts the hashes themselves.
+    shared = np.may_share_memory(sk, key)
+    out = _scratch("diff", size - 1, np.uint64) if shared else key[:-1]
     diff = np.bitwise_xor(sk[1:], sk[:-1], out=out)
     same = np.less_equal(diff, low, out=_scratch("same", size - 1, np.bool_))
     if not same.any():
@@ -410,9 +454,22 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 # _MULT ** 2 (mod 2 ** 64): the step between consecutive documents' 2-gram seeds
 _MULT2 = np.uint64(int(_MULT) ** 2 % (1 << 64))
+# its inverse (mod 2 ** 64; _MULT2 is odd): a 2-gram's seed, (document + 1) * _MULT2, times this
+# is its document + 1
+_MULT2_INV = np.uint64(pow(int(_MULT2), -1, 1 << 64))
 
 # flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
 _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
+
+
+def _seed_docs(seeds: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The documents of the 2-grams at positions `at`, read back from their seeds ((document +
+    1) * _MULT2, wrapping): a gather of the few positions and a product, where a binary search
+    among the documents' ends cost ~1 ms a web-20k batch (bench/results/repetition.md, session
+    9)."""
+    d = np.multiply(seeds[at], _MULT2_INV).view(np.int64)
+    d -= 1
+    return d
 
 
 def ngram_numerators(
@@ -463,7 +520,9 @@ def ngram_numerators(
             idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
             chars += length(idx + (n - 1))
-        members, starts = _repeat_groups(g)
+        # (the 2-grams, a whole batch's, sorted in chunks of documents; the next n's, a tenth
+        # of them and fewer, in one sort)
+        members, starts = _repeat_groups(g, _doc_chunks(ends, g.size) if n == 2 else None)
         if members.size == 0:
             break
         # the first position of each group of equal n-grams (the groups' positions are in order)
@@ -474,8 +533,7 @@ def ngram_numerators(
             # Counter.most_common
             cnt = np.diff(np.append(starts, members.size))
             if n == 2:
-                # positions are word positions: a document's end is the first one past it
-                gdoc = np.searchsorted(ends, first, side="right")
+                gdoc = _seed_docs(seeds, first)
                 gchars = length(first) + length(first + 1)
             else:
                 gdoc, gchars = doc[first], chars[first]
@@ -508,9 +566,7 @@ def ngram_numerators(
         # the positions whose n-gram repeats: only there can an (n+1)-gram repeat
         if n == 2:
             idx = np.flatnonzero(rep)
-            # idx is sorted: count its positions before each document's end
-            in_doc = np.diff(np.searchsorted(idx, ends), prepend=0)
-            doc = np.repeat(np.arange(n_docs), in_doc)
+            doc = _seed_docs(seeds, idx)
             chars = length(idx) + length(idx + 1)
             # (a tenth of the positions: gathered, not read through a mask of them all)
             g = g[idx]

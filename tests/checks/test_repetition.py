@@ -515,6 +515,61 @@ def test_repeat_groups_match_the_plain_definition(monkeypatch):
     assert len(fallbacks) >= 4
 
 
+def _chunk_groups(pos: np.ndarray, starts: np.ndarray) -> list[list[int]]:
+    """The groups of `_repeat_groups`' answer, each a list of positions."""
+    ends = [*starts.tolist()[1:], len(pos)]
+    return [pos[a:b].tolist() for a, b in zip(starts.tolist(), ends, strict=True)]
+
+
+def test_repeat_groups_in_chunks_match_the_plain_definition(monkeypatch):
+    # chunks of documents (no hash shared by two chunks, as seeded n-grams), sorted apart: the
+    # same groups, each group's positions in order, chunk after chunk
+    monkeypatch.setattr(repetition, "_NUMPY_SORT_KEYS", 64)
+    rng = np.random.default_rng(9)
+    fallbacks = []
+    real = repetition._repeat_groups_exact
+    monkeypatch.setattr(
+        repetition, "_repeat_groups_exact", lambda g: fallbacks.append(1) or real(g)
+    )
+    for sizes in ([1, 300, 2, 0, 90], [500], [3] * 200, [70, 65, 200, 1, 1, 40]):
+        chunks = []
+        for size in sizes:
+            values = rng.integers(0, 2**64, max(size // 3, 1), dtype=np.uint64)
+            chunks.append(values[rng.integers(0, len(values), size)])
+        g = np.concatenate(chunks)
+        bounds = np.unique(np.concatenate(([0], np.cumsum(sizes))))
+        pos, starts = repetition._repeat_groups(g, bounds)
+        want_pos, want_starts = _groups_plain(g)
+        want = _chunk_groups(np.array(want_pos), np.array(want_starts, dtype=np.int64))
+        got = _chunk_groups(pos, starts)
+        # by chunk, then by hash: each chunk's groups in the plain order
+        assert sorted(got) == sorted(want)
+        assert [grp[0] for grp in got] == sorted(
+            (grp[0] for grp in want),
+            key=lambda p: (int(np.searchsorted(bounds, p, "right")), int(g[p])),
+        )
+    # values equal but for their low bits: the exact fallback, the same groups
+    g = rng.integers(0, 2**64, 10, dtype=np.uint64)[rng.integers(0, 10, 400)]
+    g ^= rng.integers(0, 2, 400, dtype=np.uint64)
+    pos, starts = repetition._repeat_groups(g, np.array([0, 400]))
+    assert (pos.tolist(), starts.tolist()) == _groups_plain(g)
+    assert fallbacks
+
+
+def test_doc_chunks_split_no_document(monkeypatch):
+    monkeypatch.setattr(repetition, "_CHUNK_KEYS", 10)
+    per_doc = np.array([3, 0, 25, 4, 4, 4, 0, 1, 12, 2, 0], dtype=np.int64)
+    ends = np.cumsum(per_doc)
+    size = int(ends[-1]) - 1
+    bounds = repetition._doc_chunks(ends, size)
+    assert bounds[0] == 0 and bounds[-1] == size
+    assert set(bounds.tolist()) <= {0, size, *ends.tolist()}
+    assert (np.diff(bounds) > 0).all()
+    # the i-th boundary lies at or past the i-th multiple of _CHUNK_KEYS
+    assert all(b >= 10 * (i + 1) for i, b in enumerate(bounds[1:-1].tolist()))
+    assert repetition._doc_chunks(ends, 10) is None
+
+
 def test_rule_gives_the_same_with_or_without_the_quality_tokens():
     texts = _mixed_texts(5, 120)
     for action in ("strip", "flag"):
