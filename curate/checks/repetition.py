@@ -358,7 +358,9 @@ def _doc_chunks(ends: np.ndarray, size: int) -> np.ndarray | None:
         return None
     # the end of the document holding each multiple of _CHUNK_KEYS (the first end past it)
     cut = ends[np.searchsorted(ends, np.arange(_CHUNK_KEYS, size, _CHUNK_KEYS), side="right")]
-    return np.unique(np.concatenate(([0], np.minimum(cut, size), [size])))
+    bounds = np.concatenate(([0], np.minimum(cut, size), [size]))
+    # (ascending: its repeats dropped by a comparison, where np.unique hashes them, ~1 ms)
+    return bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
 
 
 def _sort_chunks(key: np.ndarray, bounds: np.ndarray) -> None:
@@ -467,7 +469,9 @@ def _seed_docs(seeds: np.ndarray, at: np.ndarray) -> np.ndarray:
     1) * _MULT2, wrapping): a gather of the few positions and a product, where a binary search
     among the documents' ends cost ~1 ms a web-20k batch (bench/results/repetition.md, session
     9)."""
-    d = np.multiply(seeds[at], _MULT2_INV).view(np.int64)
+    d = seeds[at]
+    d *= _MULT2_INV
+    d = d.view(np.int64)
     d -= 1
     return d
 
