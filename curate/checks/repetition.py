@@ -345,7 +345,7 @@ def token_line_words(
 # key, where polars' sort of a whole batch's 550,000 costs ~15 and numpy's ~45;
 # bench/results/repetition.md, session 9)
 _NUMPY_SORT_KEYS = 2048
-# ngram_numerators sorts the 2-grams in chunks of whole documents of about this many 2-grams
+# ngram_numerators sorts the n-grams in chunks of whole documents of about this many n-grams
 _CHUNK_KEYS = 256
 
 
@@ -361,6 +361,11 @@ def _doc_chunks(ends: np.ndarray, size: int) -> np.ndarray | None:
     bounds = np.concatenate(([0], np.minimum(cut, size), [size]))
     # (ascending: its repeats dropped by a comparison, where np.unique hashes them, ~1 ms)
     return bounds[np.concatenate(([True], bounds[1:] != bounds[:-1]))]
+
+
+def _doc_ends(doc: np.ndarray) -> np.ndarray:
+    """Each document's exclusive end among positions whose documents are `doc` (ascending)."""
+    return np.append(np.flatnonzero(doc[1:] != doc[:-1]) + 1, doc.size)
 
 
 def _sort_chunks(key: np.ndarray, bounds: np.ndarray) -> None:
@@ -524,9 +529,13 @@ def ngram_numerators(
             idx, chars, doc = idx[valid], chars[valid], doc[valid]
             g = g[valid] * _MULT + wh[idx + (n - 1)]
             chars += length(idx + (n - 1))
-        # (the 2-grams, a whole batch's, sorted in chunks of documents; the next n's, a tenth
-        # of them and fewer, in one sort)
-        members, starts = _repeat_groups(g, _doc_chunks(ends, g.size) if n == 2 else None)
+        # (sorted in chunks of whole documents: the 2-gram positions' documents end at `ends`,
+        # the later n's positions are those of `doc`, in order)
+        if n == 2:
+            bounds = _doc_chunks(ends, g.size)
+        else:
+            bounds = _doc_chunks(_doc_ends(doc), g.size)
+        members, starts = _repeat_groups(g, bounds)
         if members.size == 0:
             break
         # the first position of each group of equal n-grams (the groups' positions are in order)
