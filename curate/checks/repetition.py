@@ -369,13 +369,21 @@ def _doc_ends(doc: np.ndarray) -> np.ndarray:
 
 
 def _sort_chunks(key: np.ndarray, bounds: np.ndarray) -> None:
-    """Sort each chunk key[bounds[i]:bounds[i + 1]] in place."""
+    """Sort each chunk key[bounds[i]:bounds[i + 1]] in place (consecutive large chunks may be
+    sorted as one: their hashes differ all the same)."""
     # (a loop over the chunks, ~1 us each: a batch's documents are a few thousand)
+    big = -1  # where the current run of large chunks starts (-1: none)
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        if hi - lo <= _NUMPY_SORT_KEYS:
-            key[lo:hi].sort()
-        else:
-            key[lo:hi] = pl.Series(key[lo:hi]).sort().to_numpy()
+        if hi - lo > _NUMPY_SORT_KEYS:
+            big = lo if big < 0 else big
+            continue
+        if big >= 0:
+            # (one polars sort for the run: a call per large document costs ~20 us more)
+            key[big:lo] = pl.Series(key[big:lo]).sort().to_numpy()
+            big = -1
+        key[lo:hi].sort()
+    if big >= 0:
+        key[big:] = pl.Series(key[big:]).sort().to_numpy()
 
 
 def _repeat_groups(
@@ -386,8 +394,9 @@ def _repeat_groups(
     order).
 
     `bounds` (_doc_chunks): chunks of `g` no two of whose hashes are equal (one document's
-    n-grams each, seeded by the document): each chunk is grouped alone (a sort of each; the
-    groups then come chunk after chunk, ordered by hash in each).
+    n-grams each, seeded by the document): each chunk is grouped alone (a sort of each, or of
+    a run of large ones; the groups then come chunk after chunk, ordered by hash within a
+    chunk or run, each group's positions in order).
 
     One sort of the hashes with each one's position written into its low bits (the bits a
     position needs: 20 for a batch's 700,000 2-grams), so that the sorted keys give the groups,
