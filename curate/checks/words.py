@@ -443,7 +443,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # those dropped below (a few), instead of a count over every token
     kept_per_line = np.zeros(len(distinct), dtype=np.int64)
     kept_per_line[rows] = pieces_per_line
-    code, vocab = _encode(split.explode())
+    code, vocab, index = _encode_indexed(split.explode())
     vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
     # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
@@ -469,7 +469,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            more_code, vocab = _append_codes(vocab, more.alias("tok"))
+            more_code, vocab = _append_codes(vocab, more.alias("tok"), index)
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, more_code])
     tokens = LineTokens(
@@ -698,11 +698,17 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     polars' 64-bit hashes of the values (`_hash_encode`), a quarter cheaper than Arrow's hash
     encoding of the strings (`_plain_encode`), which answers when two distinct values share a
     hash (the result is checked against the values)."""
+    return _encode_indexed(values)[:2]
+
+
+def _encode_indexed(values: pl.Series) -> tuple[np.ndarray, pl.Series, _HashIndex | None]:
+    """`_encode` and the hash table it was built with (None when Arrow encoded), which
+    `_append_codes` probes for the strings of the vocabulary."""
     if len(values):
-        found = _hash_encode(values, values.hash().to_numpy())
+        found = _hash_encode_indexed(values, values.hash().to_numpy())
         if found is not None:
             return found
-    return _plain_encode(values)
+    return (*_plain_encode(values), None)
 
 
 def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
@@ -713,25 +719,66 @@ def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
 
 
+@dataclass(frozen=True)
+class _HashIndex:
+    """The open-addressing table `_hash_encode` built: `table[slot]` is the row of `h` (the
+    values' hashes) that owns the slot (-1: free), `code[row]` that value's code, and a hash's
+    home slot its top `bits` bits. The values of one hash sit in the first slot, from their
+    home on, that is free or theirs: a lookup walks from the home slot to it."""
+
+    table: np.ndarray
+    h: np.ndarray
+    code: np.ndarray
+    bits: int
+
+    def lookup(self, h: np.ndarray) -> np.ndarray:
+        """Per hash of `h`: the code of the encoded values of that hash, -1 when none has it
+        (then no encoded value equals a string of that hash)."""
+        out = np.full(len(h), -1, dtype=np.int64)
+        mask = (1 << self.bits) - 1
+        slot = (h >> np.uint64(64 - self.bits)).astype(np.intp)
+        pending = np.arange(len(h))
+        while len(pending):
+            owner = self.table[slot[pending]].astype(np.intp)
+            taken = owner >= 0
+            pending, owner = pending[taken], owner[taken]
+            same = self.h[owner] == h[pending]
+            out[pending[same]] = self.code[owner[same]]
+            pending = pending[~same]
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
+
 def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Series] | None:
     """`_encode` of `values` (at least one) by their hashes `h` (uint64), or None when two
-    distinct values share a hash. An open-addressing table of at least twice as many slots as
-    values, filled by whole arrays (one scatter per round of linear probing): each value's
-    representative is the first value of its hash (written in reverse order, the last write to
-    a slot wins), and its code the rank of that first occurrence. Every value is compared with
-    its representative's string, so a hash shared by distinct values cannot merge them. None
-    too (the caller encodes with Arrow) where the table would not be exact: 2**30 values or more
-    (int32 slots), or a scatter whose repeated slots did not keep the last write, which numpy
-    does but does not promise (a representative after its value would break the order)."""
+    distinct values share a hash (`_hash_encode_indexed`)."""
+    found = _hash_encode_indexed(values, h)
+    return None if found is None else found[:2]
+
+
+def _hash_encode_indexed(
+    values: pl.Series, h: np.ndarray
+) -> tuple[np.ndarray, pl.Series, _HashIndex] | None:
+    """`_encode` of `values` (at least one) by their hashes `h` (uint64), with its table, or None
+    when two distinct values share a hash. An open-addressing table of at least twice as many
+    slots as values, filled by whole arrays (one scatter per round of linear probing): each
+    value's representative is the first value of its hash (written in reverse order, the last
+    write to a slot wins), and its code the rank of that first occurrence. Every value is
+    compared with its representative's string, so a hash shared by distinct values cannot merge
+    them. None too (the caller encodes with Arrow) where the table would not be exact: 2**30
+    values or more (int32 slots), or a scatter whose repeated slots did not keep the last write,
+    which numpy does but does not promise (a representative after its value would break the
+    order). (Slots and rows are indexed as intp: numpy converts other index arrays to it first,
+    a copy of each.)"""
     n = len(values)
     if n >= 1 << 30:
         return None
     bits = max(4, (n - 1).bit_length() + 1)
     size = 1 << bits
     table = np.full(size, -1, dtype=np.int32)
-    slot = (h >> np.uint64(64 - bits)).astype(np.int32)
+    slot = (h >> np.uint64(64 - bits)).astype(np.intp)
     table[slot[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int32)
-    rep = table[slot]
+    rep = table[slot].astype(np.intp)
     pending = np.flatnonzero(h[rep] != h)
     while len(pending):
         # (the values of one hash share their slots: they move on together, and the first of
@@ -744,7 +791,7 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
         same = h[owner] == h[pending]
         rep[pending[same]] = owner[same]
         pending = pending[~same]
-    at = np.arange(n, dtype=np.int32)
+    at = np.arange(n, dtype=np.intp)
     if (rep > at).any():
         return None
     first = rep == at
@@ -759,20 +806,27 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
             vocab.gather(code[lo : lo + _COMPARE_BLOCK]) == values.slice(lo, _COMPARE_BLOCK)
         ).all():
             return None
-    return code, vocab
+    return code, vocab, _HashIndex(table=table, h=h, code=code, bits=bits)
 
 
 # values per block of `_hash_encode`'s comparison (a megabyte of string views)
 _COMPARE_BLOCK = 1 << 16
 
 
-def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:
+def _append_codes(
+    vocab: pl.Series, more: pl.Series, index: _HashIndex | None = None
+) -> tuple[np.ndarray, pl.Series]:
     """(each value of `more`'s code, the vocabulary extended): `_encode` of `vocab` (distinct
     strings) followed by `more`, without encoding the vocabulary again. The vocabulary's strings
     keep their codes, and the strings of `more` it lacks are appended in order of first
-    appearance (tests/checks/test_words.py checks this against `_encode` of both). `more` is
-    small (the tokens of the pieces split again): it is encoded alone, and the vocabulary is
-    probed for its distinct values (one `is_in`, no dictionary built)."""
+    appearance (tests/checks/test_words.py checks this against `_encode` of both). `index`: the
+    table `_encode_indexed` built when it encoded the vocabulary, probed for `more`'s strings
+    (`_append_by_index`); without it, `more` (small: the tokens of the pieces split again) is
+    encoded alone and the vocabulary probed for its distinct values (one `is_in`)."""
+    if index is not None and len(more):
+        found = _append_by_index(vocab, more, more.hash().to_numpy(), index)
+        if found is not None:
+            return found
     more_code, new = _encode(more)
     at = np.full(len(new), -1, dtype=np.int64)
     found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())
@@ -792,6 +846,28 @@ def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Ser
     if fresh.any():
         vocab = pl.concat([vocab, new.filter(pl.Series(fresh))], rechunk=True)
     return at.astype(np.uint32)[more_code], vocab
+
+
+def _append_by_index(
+    vocab: pl.Series, more: pl.Series, h: np.ndarray, index: _HashIndex
+) -> tuple[np.ndarray, pl.Series] | None:
+    """`_append_codes` by probing `index` (the table that encoded `vocab`) with the hashes `h`
+    of `more`: a string of `more` whose hash no vocabulary string has is not in the vocabulary
+    (equal strings hash alike); one whose hash is there is compared with that string, and None
+    (the caller takes the plain way) when they differ (a hash two distinct strings share). The
+    strings not found are encoded alone and appended in order of first appearance. (A `is_in`
+    of the whole vocabulary and a join cost ~1.5 ms a batch; this a few numpy passes over the
+    few thousand strings of `more`.)"""
+    at = index.lookup(h)
+    found = np.flatnonzero(at >= 0)
+    if len(found) and not (vocab.gather(at[found]) == take_sorted(more, found)).all():
+        return None
+    fresh = np.flatnonzero(at < 0)
+    if len(fresh):
+        new_code, new = _encode(take_sorted(more, fresh))
+        at[fresh] = len(vocab) + new_code.astype(np.int64)
+        vocab = pl.concat([vocab, new], rechunk=True)
+    return at.astype(np.uint32), vocab
 
 
 # -- stop words ------------------------------------------------------------------------------------

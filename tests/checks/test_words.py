@@ -125,6 +125,50 @@ def test_appended_codes_equal_encoding_the_vocabulary_and_the_new_strings_togeth
     assert code.tolist() == both[len(vocab) :].tolist()
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A"]), min_size=1, max_size=12),
+    st.lists(st.sampled_from(["a", "b", "ab", "ba", "", "的", "の", "x", "A"]), max_size=10),
+    st.booleans(),
+)
+def test_appended_codes_by_the_encoding_table_equal_encoding_both(values, more, one_slot):
+    # the fast path (the table that encoded the vocabulary probed for the new strings) against
+    # the plain definition (`_encode` of the vocabulary followed by the new strings); with
+    # `one_slot`, every hash is a small number, so that all share the home slot and probe
+    s = pl.Series("tok", values, dtype=pl.String)
+    more_s = pl.Series("tok", more, dtype=pl.String)
+    universe = sorted(set(values) | set(more))
+    if one_slot:
+        h = np.array([universe.index(v) for v in values], dtype=np.uint64)
+        h_more = np.array([universe.index(v) for v in more], dtype=np.uint64)
+        code, vocab, index = words._hash_encode_indexed(s, h)
+    else:
+        code, vocab, index = words._encode_indexed(s)
+        h_more = more_s.hash().to_numpy()
+    assert index is not None
+    both, plain = words._encode(pl.concat([vocab, more_s]))
+    fast = words._append_by_index(vocab, more_s, h_more, index)
+    assert fast is not None
+    assert fast[1].to_list() == plain.to_list()
+    assert fast[0].tolist() == both[len(vocab) :].tolist()
+    if not one_slot:  # (an index built on made-up hashes is probed with those alone)
+        through = words._append_codes(vocab, more_s, index)
+        assert through[1].to_list() == plain.to_list()
+        assert through[0].tolist() == both[len(vocab) :].tolist()
+
+
+def test_appended_codes_by_the_encoding_table_refuse_a_shared_hash():
+    # a new string given the hash of a vocabulary string is compared with it: refused (the
+    # caller then takes the plain way), and `_append_codes` still answers right
+    s = pl.Series("tok", ["a", "b", "a"], dtype=pl.String)
+    code, vocab, index = words._hash_encode_indexed(s, np.array([1, 2, 1], dtype=np.uint64))
+    more = pl.Series("tok", ["c", "a"], dtype=pl.String)
+    assert words._append_by_index(vocab, more, np.array([2, 1], dtype=np.uint64), index) is None
+    assert index.lookup(np.array([2, 1, 3], dtype=np.uint64)).tolist() == [1, 0, -1]
+    ok = words._append_by_index(vocab, more, np.array([3, 1], dtype=np.uint64), index)
+    assert ok[0].tolist() == [2, 0] and ok[1].to_list() == ["a", "b", "c"]
+
+
 STRINGS = st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A", "a "]), max_size=40)
 
 
