@@ -452,7 +452,14 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
-    if len(other):
+    non_ascii = None
+    if len(other) and len(other) >= _TABLE_MIN:
+        # read from their characters (`_char_props`), which _vocab_properties reads too
+        strings = take_sorted(vocab, other)
+        props = _char_props(string_bytes(strings), strings.str.len_chars().to_numpy())
+        non_ascii = (other, props)
+        again[other] = (props.any_ & _SPLIT) > 0
+    elif len(other):
         again[other] = take_sorted(vocab, other).str.contains(_RETOKENIZE).to_numpy()
     drop = again | (utf8[0][1:] == utf8[0][:-1])
     split_line = split_code = np.zeros(0, dtype=np.uint32)
@@ -475,7 +482,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     tokens = LineTokens(
         line=line,
         code=code,
-        vocab=_vocab_properties(vocab, again, classes, utf8),
+        vocab=_vocab_properties(vocab, again, classes, utf8, non_ascii),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
@@ -542,11 +549,152 @@ def _byte_classes(
     return any_, first, last
 
 
+@functools.cache
+def _bmp_chars() -> pl.Series:
+    """Every character of the Basic Multilingual Plane as a string of its own, row i holding
+    code point i (the surrogates, which no UTF-8 text holds, as "")."""
+    chars = [b"" if 0xD800 <= i <= 0xDFFF else chr(i).encode() for i in range(0x10000)]
+    off = np.zeros(len(chars) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chars], out=off[1:])
+    arr = pa.LargeStringArray.from_buffers(
+        len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
+    )
+    return pl.Series("char", arr, dtype=pl.String)
+
+
+@functools.cache
+def _char_class(pattern: str) -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: is that one character a match of
+    `pattern` (a character class or an alternation of them), from the pattern itself; built
+    once per process (~25 CPU ms for the first, with the characters, a few ms each after)."""
+    return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
+
+
+def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Code points of the characters of `size` bytes at `at` (-1 for four bytes)."""
+    cp = data[at].astype(np.int64)
+    two = np.flatnonzero(size == 2)
+    if len(two):
+        a = at[two]
+        cp[two] = ((cp[two] & 0x1F) << 6) | (data[a + 1] & 0x3F)
+    three = np.flatnonzero(size == 3)
+    if len(three):
+        a = at[three]
+        middle = (data[a + 1] & 0x3F).astype(np.int64) << 6
+        cp[three] = ((cp[three] & 0x0F) << 12) | middle | (data[a + 2] & 0x3F)
+    cp[size >= 4] = -1
+    return cp
+
+
+
+# non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
+# read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
+# time) rather than searched with the regexes (a small batch, or a test, searches)
+_TABLE_MIN = 2000
+
+
+@functools.cache
+def _char_table() -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: the `_byte_classes` bits of that one
+    character (_LETTER, _WORD, _PUNCT_BIT, _SPLIT), from the very patterns (`_char_class`)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for bit, pattern in _CHAR_BITS:
+        table |= _char_class(pattern).astype(np.uint8) * np.uint8(bit)
+    return table
+
+
+# the bits of `_char_table` and the patterns they come from
+_CHAR_BITS = ((_LETTER, LETTER), (_WORD, WORD), (_PUNCT_BIT, _PUNCT), (_SPLIT, _RETOKENIZE))
+
+
+# the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far (emoji,
+# historic scripts, rare Han), from the same patterns: found once per process, then looked up
+_SUPPLEMENTARY: dict[int, int] = {}
+
+
+def _supplementary_bits(cp: np.ndarray) -> np.ndarray:
+    """`_char_table`'s bits of code points beyond the Basic Multilingual Plane (uint8): the
+    patterns searched in those not met before only (a batch holds a few), then remembered."""
+    new = [c for c in np.unique(cp).tolist() if c not in _SUPPLEMENTARY]
+    if new:
+        chars = pl.Series([chr(c) for c in new], dtype=pl.String)
+        bits = np.zeros(len(new), dtype=np.uint8)
+        for bit, pattern in _CHAR_BITS:
+            hit = chars.str.contains(f"^(?:{pattern})$").to_numpy()
+            bits |= hit.astype(np.uint8) * np.uint8(bit)
+        _SUPPLEMENTARY.update(zip(new, bits.tolist(), strict=True))
+    return np.array([_SUPPLEMENTARY[c] for c in cp.tolist()], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class _CharProps:
+    """What `_vocab_properties` (and the split's `_RETOKENIZE` test) needs of some non-empty
+    strings, read from their characters (`_char_props`): `any_`, `first`, `last`: the
+    `_char_table` bits of all their characters OR-ed, of the first and of the last; `lead` and
+    `trail`: the characters of the leading and the trailing run of punctuation and symbols (a
+    string of them alone: lead is its length, trail 0)."""
+
+    any_: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    lead: np.ndarray
+    trail: np.ndarray
+
+
+def _char_props(utf8: tuple[np.ndarray, np.ndarray], chars: np.ndarray) -> _CharProps:
+    """`_CharProps` of strings given as their `string_bytes` `utf8` and their characters
+    `chars` (each at least one). Every character is decoded from its bytes and looked up in
+    `_char_table` (`_supplementary_bits` beyond it). (The regexes LETTER, WORD, ^_PUNCT,
+    _PUNCT$, _RETOKENIZE and the removal of the edge runs search ~10,000 non-ASCII strings in a
+    web batch, and compile again whenever the run's other regexes pushed them out of polars'
+    cache; tests/checks/test_words.py checks both ways agree.)"""
+    off, data = utf8
+    n = len(chars)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)
+    # each character's code point from its bytes (four read at every start, past the end read
+    # as 0: a valid string holds every byte its characters need)
+    b = np.zeros(len(data) + 3, dtype=np.int32)
+    b[: len(data)] = data
+    b0, b1, b2 = b[starts], b[starts + 1] & 0x3F, b[starts + 2] & 0x3F
+    cp = np.where(
+        b0 < 0x80,
+        b0,
+        np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, ((b0 & 0x0F) << 12) | (b1 << 6) | b2),
+    )
+    chars = chars.astype(np.int64)
+    # (a valid string has as many first bytes as characters)
+    assert len(cp) == chars.sum()
+    char_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(chars, out=char_off[1:])
+    begin, end = char_off[:-1], char_off[1:]
+    outside = np.flatnonzero(b0 >= 0xF0)
+    if len(outside):
+        cp[outside] = 0
+    bits = np.take(_char_table(), cp)
+    if len(outside):
+        at = starts[outside]
+        four = ((b0[outside] & 0x07) << 18) | (b1[outside] << 12) | (b2[outside] << 6)
+        bits[outside] = _supplementary_bits(four | (b[at + 3] & 0x3F))
+    any_ = np.bitwise_or.reduceat(bits, begin)
+    first = bits[begin]
+    last = bits[end - 1]
+    # the first and the last character that is not punctuation or a symbol bound the bare
+    # string (none inside the string: it is all edge, lead its length)
+    inner = np.flatnonzero((bits & _PUNCT_BIT) == 0)
+    inner = np.append(inner, len(bits))  # (a sentinel past the last string)
+    lead = np.minimum(inner[np.searchsorted(inner, begin)] - begin, chars)
+    before = np.searchsorted(inner, end) - 1
+    last_inner = np.where(before >= 0, inner[np.maximum(before, 0)], -1)
+    trail = np.where(last_inner >= begin, end - 1 - last_inner, 0)
+    return _CharProps(any_, first, last, lead, trail)
+
+
 def _vocab_properties(
     vocab: pl.Series,
     again: np.ndarray,
     classes: tuple[np.ndarray, np.ndarray, np.ndarray],
     utf8: tuple[np.ndarray, np.ndarray],
+    non_ascii: tuple[np.ndarray, _CharProps] | None = None,
 ) -> pl.DataFrame:
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
@@ -569,6 +717,11 @@ def _vocab_properties(
     - the other strings lose their leading run of punctuation, then their trailing one (EDGE_PUNCT:
       an anchored replacement each, where the alternation, replaced everywhere, searches every
       position: twice the time), where they have some at an edge, and are lower-cased.
+        - `non_ascii` (rows, `_CharProps`: the non-ASCII pieces read from their characters, when
+      there are `_TABLE_MIN` of them at least): those rows are answered from their characters
+      (letter, word character, punctuation or symbol first and last, the edge runs' lengths,
+      which `str.slice` cuts off), and so are the tokens appended after the pieces; the regexes
+      search none of them.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -583,7 +736,28 @@ def _vocab_properties(
     word[:n_pieces] = (any_ & _WORD) > 0
     lead[:n_pieces] = (first & _PUNCT_BIT) > 0
     trail[:n_pieces] = (last & _PUNCT_BIT) > 0
-    rows = np.flatnonzero(slow)
+    chars_np = chars.to_numpy()
+    # the rows answered from their characters (`_CharProps`), and each one's edge runs
+    done = np.zeros(n, dtype=bool)
+    edge_lead = np.zeros(n, dtype=np.int64)
+    edge_trail = np.zeros(n, dtype=np.int64)
+    if non_ascii is not None:
+        parts = [non_ascii]
+        if n > n_pieces:
+            # (the appended tokens too, now that the table is built)
+            more = vocab.slice(n_pieces)
+            parts.append(
+                (np.arange(n_pieces, n), _char_props(string_bytes(more), chars_np[n_pieces:]))
+            )
+        for at, props in parts:
+            done[at] = True
+            letter[at] = (props.any_ & _LETTER) > 0
+            word[at] = (props.any_ & _WORD) > 0
+            lead[at] = (props.first & _PUNCT_BIT) > 0
+            trail[at] = (props.last & _PUNCT_BIT) > 0
+            edge_lead[at] = props.lead
+            edge_trail[at] = props.trail
+    rows = np.flatnonzero(slow & ~done)
     if len(rows):
         tests = pl.DataFrame(take_sorted(vocab, rows).alias("tok")).select(
             pl.col("tok").str.contains(LETTER).alias("letter"),
@@ -618,7 +792,20 @@ def _vocab_properties(
     if len(edge):
         low = low.scatter(edge, take_sorted(low, edge).str.strip_chars(_ASCII_PUNCT))
     bare_chars = low.str.len_chars().to_numpy(writable=True)
-    rows = np.flatnonzero(slow)
+    rows = np.flatnonzero(done)
+    if len(rows):
+        # the edge runs cut off by their lengths in characters (a string all edge: to "")
+        bare = take_sorted(vocab, rows)
+        keep = chars_np[rows].astype(np.int64) - edge_lead[rows] - edge_trail[rows]
+        at = np.flatnonzero(keep < chars_np[rows])
+        if len(at):
+            cut = take_sorted(bare, at).str.slice(
+                pl.Series(edge_lead[rows][at]), pl.Series(keep[at])
+            )
+            bare = bare.scatter(at, cut)
+        bare_chars[rows] = keep
+        low = low.scatter(rows, bare.str.to_lowercase())
+    rows = np.flatnonzero(slow & ~done)
     if len(rows):
         bare = take_sorted(vocab, rows)
         at = np.flatnonzero(lead[rows] | trail[rows])
