@@ -586,7 +586,6 @@ def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
     return cp
 
 
-
 # non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
 # read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
 # time) rather than searched with the regexes (a small batch, or a test, searches)
