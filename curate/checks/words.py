@@ -603,7 +603,17 @@ def _char_table() -> np.ndarray:
 
 
 # the bits of `_char_table` and the patterns they come from
-_CHAR_BITS = ((_LETTER, LETTER), (_WORD, WORD), (_PUNCT_BIT, _PUNCT), (_SPLIT, _RETOKENIZE))
+# (_UNSPACED_FIRST, a bit of this table alone: the character starts an unspaced token, as
+# UNSPACED_TOKEN, anchored at the start, reads its first character)
+_UNSPACED_FIRST = 64
+assert UNSPACED_TOKEN.startswith("^(?:") and UNSPACED_TOKEN.endswith(")")
+_CHAR_BITS = (
+    (_LETTER, LETTER),
+    (_WORD, WORD),
+    (_PUNCT_BIT, _PUNCT),
+    (_SPLIT, _RETOKENIZE),
+    (_UNSPACED_FIRST, UNSPACED_TOKEN[1:]),
+)
 
 
 # the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far (emoji,
@@ -719,8 +729,8 @@ def _vocab_properties(
         - `non_ascii` (rows, `_CharProps`: the non-ASCII pieces read from their characters, when
       there are `_TABLE_MIN` of them at least): those rows are answered from their characters
       (letter, word character, punctuation or symbol first and last, the edge runs' lengths,
-      which `str.slice` cuts off), and so are the tokens appended after the pieces; the regexes
-      search none of them.
+      which `str.slice` cuts off, and whether the first starts an unspaced token), and so are
+      the tokens appended after the pieces; the regexes search none of them.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -740,6 +750,7 @@ def _vocab_properties(
     done = np.zeros(n, dtype=bool)
     edge_lead = np.zeros(n, dtype=np.int64)
     edge_trail = np.zeros(n, dtype=np.int64)
+    parts: list[tuple[np.ndarray, _CharProps]] = []
     if non_ascii is not None:
         parts = [non_ascii]
         if n > n_pieces:
@@ -772,10 +783,17 @@ def _vocab_properties(
         word[slow & letter] = True
     maybe = np.ones(n, dtype=bool)
     maybe[:n_pieces] = again
+    # (a string read from its characters starts an unspaced token when its first one does)
+    unspaced_first = np.zeros(n, dtype=bool)
+    for at, props in parts:
+        unspaced_first[at] = (props.first & _UNSPACED_FIRST) > 0
+    done_unspaced = np.flatnonzero(maybe & done)
+    maybe &= ~done
     unspaced = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
         unspaced[rows] = take_sorted(vocab, rows).str.contains(UNSPACED_TOKEN).to_numpy()
+    unspaced[done_unspaced] = unspaced_first[done_unspaced]
     # the ASCII pieces lower-cased by their bytes (the others' rows are overwritten below)
     off, data = utf8
     low = pl.Series(
