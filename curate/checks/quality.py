@@ -248,8 +248,9 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
     characters only up to its end (`_ascii_sentence_end`), which its last bytes answer: the
     closing ones are skipped from the end, a byte a round for the strings still in a run of
     them (a run longer than a few bytes is left to the end-anchored pattern), and the byte
-    before them is a terminal or not. The others are counted with SENTENCE
-    (tests/checks/test_quality.py checks both against it)."""
+    before them is a terminal or not. The others are counted with SENTENCE, but for those the
+    split found to hold no sentence terminal (`LineTokens.terminal_free`: every match of either
+    alternative holds one) (tests/checks/test_quality.py checks both against it)."""
     tok = lt.vocab.get_column("tok")
     off, data = lt.utf8
     start, end = off[:-1], off[1:]
@@ -279,7 +280,8 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
         rows, pos = rows[keep], pos[keep]
         out[long] = take_sorted(tok, long).str.contains(_ascii_sentence_end()).to_numpy()
     out[rows] = terminal[data[pos]]
-    other = np.flatnonzero(~simple)
+    # (a string known to hold no sentence terminal holds no match: 0)
+    other = np.flatnonzero(~simple & ~lt.terminal_free)
     if len(other):
         out[other] = take_sorted(tok, other).str.count_matches(SENTENCE).to_numpy()
     return out

@@ -357,6 +357,13 @@ class LineTokens:
         return string_bytes(self.vocab.get_column("tok"))
 
     @functools.cached_property
+    def terminal_free(self) -> np.ndarray:
+        """Per vocabulary row: True where the string is known to hold no sentence terminal
+        (SENTENCE_TERMINAL), for the strings the split read from their characters (`_char_props`);
+        False (not known) for the others."""
+        return np.zeros(len(self.vocab), dtype=bool)
+
+    @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
         """Per distinct line: how many of the first `kept` tokens (those in line order) are its
         (computed once: the counts per line read them)."""
@@ -452,12 +459,12 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
-    non_ascii = None
+    non_ascii: list[tuple[np.ndarray, _CharProps]] = []
     if len(other) and len(other) >= _TABLE_MIN:
         # read from their characters (`_char_props`), which _vocab_properties reads too
         strings = take_sorted(vocab, other)
         props = _char_props(string_bytes(strings), strings.str.len_chars().to_numpy())
-        non_ascii = (other, props)
+        non_ascii.append((other, props))
         again[other] = (props.any_ & _SPLIT) > 0
     elif len(other):
         again[other] = take_sorted(vocab, other).str.contains(_RETOKENIZE).to_numpy()
@@ -479,6 +486,12 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
             more_code, vocab = _append_codes(vocab, more.alias("tok"), index)
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, more_code])
+    n_pieces = len(utf8[0]) - 1
+    if non_ascii and len(vocab) > n_pieces:
+        # (the appended tokens read from their characters too, now that the table is built)
+        appended = vocab.slice(n_pieces)
+        props = _char_props(string_bytes(appended), appended.str.len_chars().to_numpy())
+        non_ascii.append((np.arange(n_pieces, len(vocab)), props))
     tokens = LineTokens(
         line=line,
         code=code,
@@ -491,7 +504,11 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     )
     # (cached properties, set here: not computed a second time)
     tokens.__dict__["kept_per_line"] = kept_per_line
-    n_pieces = len(utf8[0]) - 1
+    if non_ascii:
+        free = np.zeros(len(vocab), dtype=bool)
+        for at, props in non_ascii:
+            free[at] = (props.any_ & _TERMINAL_BIT) == 0
+        tokens.__dict__["terminal_free"] = free
     if len(vocab) > n_pieces:
         # the bytes read above, then those of the tokens appended (a few thousand strings),
         # where reading the whole vocabulary's again converts every string
@@ -606,6 +623,9 @@ def _char_table() -> np.ndarray:
 # (_UNSPACED_FIRST, a bit of this table alone: the character starts an unspaced token, as
 # UNSPACED_TOKEN, anchored at the start, reads its first character)
 _UNSPACED_FIRST = 64
+# (_TERMINAL_BIT: a sentence terminal, which every match of quality.SENTENCE holds)
+_TERMINAL_BIT = 128
+SENTENCE_TERMINAL = r"\p{Sentence_Terminal}"
 assert UNSPACED_TOKEN.startswith("^(?:") and UNSPACED_TOKEN.endswith(")")
 _CHAR_BITS = (
     (_LETTER, LETTER),
@@ -613,6 +633,7 @@ _CHAR_BITS = (
     (_PUNCT_BIT, _PUNCT),
     (_SPLIT, _RETOKENIZE),
     (_UNSPACED_FIRST, UNSPACED_TOKEN[1:]),
+    (_TERMINAL_BIT, SENTENCE_TERMINAL),
 )
 
 
@@ -703,7 +724,7 @@ def _vocab_properties(
     again: np.ndarray,
     classes: tuple[np.ndarray, np.ndarray, np.ndarray],
     utf8: tuple[np.ndarray, np.ndarray],
-    non_ascii: tuple[np.ndarray, _CharProps] | None = None,
+    non_ascii: list[tuple[np.ndarray, _CharProps]] | None = None,
 ) -> pl.DataFrame:
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
@@ -726,11 +747,11 @@ def _vocab_properties(
     - the other strings lose their leading run of punctuation, then their trailing one (EDGE_PUNCT:
       an anchored replacement each, where the alternation, replaced everywhere, searches every
       position: twice the time), where they have some at an edge, and are lower-cased.
-        - `non_ascii` (rows, `_CharProps`: the non-ASCII pieces read from their characters, when
-      there are `_TABLE_MIN` of them at least): those rows are answered from their characters
-      (letter, word character, punctuation or symbol first and last, the edge runs' lengths,
-      which `str.slice` cuts off, and whether the first starts an unspaced token), and so are
-      the tokens appended after the pieces; the regexes search none of them.
+    - `non_ascii`: (rows, `_CharProps`) of the strings the split read from their characters (the
+      non-ASCII pieces, when there are `_TABLE_MIN` of them at least, then the appended tokens):
+      those rows are answered from their characters (letter, word character, punctuation or
+      symbol first and last, the edge runs' lengths, which `str.slice` cuts off, and whether the
+      first starts an unspaced token); the regexes search none of them.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -750,15 +771,8 @@ def _vocab_properties(
     done = np.zeros(n, dtype=bool)
     edge_lead = np.zeros(n, dtype=np.int64)
     edge_trail = np.zeros(n, dtype=np.int64)
-    parts: list[tuple[np.ndarray, _CharProps]] = []
-    if non_ascii is not None:
-        parts = [non_ascii]
-        if n > n_pieces:
-            # (the appended tokens too, now that the table is built)
-            more = vocab.slice(n_pieces)
-            parts.append(
-                (np.arange(n_pieces, n), _char_props(string_bytes(more), chars_np[n_pieces:]))
-            )
+    parts = non_ascii or []
+    if parts:
         for at, props in parts:
             done[at] = True
             letter[at] = (props.any_ & _LETTER) > 0
