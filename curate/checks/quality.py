@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
@@ -40,6 +39,8 @@ from curate.checks.words import (
     DISTINCT_LINE_TOKENS_MEMO,
     SUBSTRING_LANGUAGES,
     LineTokens,
+    _char_class,
+    _decode,
     batch_distinct_lines,
     batch_line_tokens,
     referenced_rows,
@@ -247,8 +248,9 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
     characters only up to its end (`_ascii_sentence_end`), which its last bytes answer: the
     closing ones are skipped from the end, a byte a round for the strings still in a run of
     them (a run longer than a few bytes is left to the end-anchored pattern), and the byte
-    before them is a terminal or not. The others are counted with SENTENCE
-    (tests/checks/test_quality.py checks both against it)."""
+    before them is a terminal or not. The others are counted with SENTENCE, but for those the
+    split found to hold no sentence terminal (`LineTokens.terminal_free`: every match of either
+    alternative holds one) (tests/checks/test_quality.py checks both against it)."""
     tok = lt.vocab.get_column("tok")
     off, data = lt.utf8
     start, end = off[:-1], off[1:]
@@ -278,7 +280,8 @@ def _sentence_ends(lt: LineTokens) -> np.ndarray:
         rows, pos = rows[keep], pos[keep]
         out[long] = take_sorted(tok, long).str.contains(_ascii_sentence_end()).to_numpy()
     out[rows] = terminal[data[pos]]
-    other = np.flatnonzero(~simple)
+    # (a string known to hold no sentence terminal holds no match: 0)
+    other = np.flatnonzero(~simple & ~lt.terminal_free)
     if len(other):
         out[other] = take_sorted(tok, other).str.count_matches(SENTENCE).to_numpy()
     return out
@@ -444,19 +447,6 @@ def _line_end_tests_plain(ends: pl.Series) -> dict[str, np.ndarray]:
     return {c: tests.get_column(c).to_numpy() for c in tests.columns}
 
 
-@functools.cache
-def _bmp_chars() -> pl.Series:
-    """Every character of the Basic Multilingual Plane as a string of its own, row i holding
-    code point i (the surrogates, which no UTF-8 text holds, as "")."""
-    chars = [b"" if 0xD800 <= i <= 0xDFFF else chr(i).encode() for i in range(0x10000)]
-    off = np.zeros(len(chars) + 1, dtype=np.int64)
-    np.cumsum([len(c) for c in chars], out=off[1:])
-    arr = pa.LargeStringArray.from_buffers(
-        len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
-    )
-    return pl.Series("char", arr, dtype=pl.String)
-
-
 def _in_class(pattern: str, cp: np.ndarray) -> np.ndarray:
     """Per code point of `cp` (of the Basic Multilingual Plane): is that one character a match
     of `pattern`? Looked up in `_ascii_char_class` when every one is ASCII (a line end usually
@@ -473,14 +463,6 @@ def _ascii_char_class(pattern: str) -> np.ndarray:
     """`_char_class` of the 128 ASCII characters alone."""
     ascii_chars = pl.Series([chr(i) for i in range(128)], dtype=pl.String)
     return ascii_chars.str.contains(f"^(?:{pattern})$").to_numpy()
-
-
-@functools.cache
-def _char_class(pattern: str) -> np.ndarray:
-    """Per code point of the Basic Multilingual Plane: is that one character a match of
-    `pattern` (a character class or an alternation of them), from the pattern itself; built
-    once per process (~25 CPU ms for the first, with the characters, a few ms each after)."""
-    return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
 
 
 def _char_before(
@@ -504,22 +486,6 @@ def _char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lead = data[at]
     size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
     return _decode(data, at, size), size
-
-
-def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Code points of the characters of `size` bytes at `at` (-1 for four bytes)."""
-    cp = data[at].astype(np.int64)
-    two = np.flatnonzero(size == 2)
-    if len(two):
-        a = at[two]
-        cp[two] = ((cp[two] & 0x1F) << 6) | (data[a + 1] & 0x3F)
-    three = np.flatnonzero(size == 3)
-    if len(three):
-        a = at[three]
-        middle = (data[a + 1] & 0x3F).astype(np.int64) << 6
-        cp[three] = ((cp[three] & 0x0F) << 12) | middle | (data[a + 2] & 0x3F)
-    cp[size >= 4] = -1
-    return cp
 
 
 def _line_end_bytes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:

@@ -357,6 +357,13 @@ class LineTokens:
         return string_bytes(self.vocab.get_column("tok"))
 
     @functools.cached_property
+    def terminal_free(self) -> np.ndarray:
+        """Per vocabulary row: True where the string is known to hold no sentence terminal
+        (SENTENCE_TERMINAL), for the strings the split read from their characters (`_char_props`);
+        False (not known) for the others."""
+        return np.zeros(len(self.vocab), dtype=bool)
+
+    @functools.cached_property
     def kept_per_line(self) -> np.ndarray:
         """Per distinct line: how many of the first `kept` tokens (those in line order) are its
         (computed once: the counts per line read them)."""
@@ -443,7 +450,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     # those dropped below (a few), instead of a count over every token
     kept_per_line = np.zeros(len(distinct), dtype=np.int64)
     kept_per_line[rows] = pieces_per_line
-    code, vocab = _encode(split.explode())
+    code, vocab, index = _encode_indexed(split.explode())
     vocab = vocab.alias("tok")
     # "" (between two spaces) is no token; the other pieces to drop are split again. The bytes
     # of each ASCII piece answer the tests here and in _vocab_properties; a regex searches the
@@ -452,7 +459,14 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     classes = _byte_classes(vocab, utf8)
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
-    if len(other):
+    non_ascii: list[tuple[np.ndarray, _CharProps]] = []
+    if len(other) and len(other) >= _TABLE_MIN:
+        # read from their characters (`_char_props`), which _vocab_properties reads too
+        strings = take_sorted(vocab, other)
+        props = _char_props(string_bytes(strings), strings.str.len_chars().to_numpy())
+        non_ascii.append((other, props))
+        again[other] = (props.any_ & _SPLIT) > 0
+    elif len(other):
         again[other] = take_sorted(vocab, other).str.contains(_RETOKENIZE).to_numpy()
     drop = again | (utf8[0][1:] == utf8[0][:-1])
     split_line = split_code = np.zeros(0, dtype=np.uint32)
@@ -469,13 +483,19 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         if len(redo):
             split = vocab.gather(split_code).str.extract_all(TOKEN)
             more = split.explode().drop_nulls()
-            more_code, vocab = _append_codes(vocab, more.alias("tok"))
+            more_code, vocab = _append_codes(vocab, more.alias("tok"), index)
             line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
             code = np.concatenate([code, more_code])
+    n_pieces = len(utf8[0]) - 1
+    if non_ascii and len(vocab) > n_pieces:
+        # (the appended tokens read from their characters too, now that the table is built)
+        appended = vocab.slice(n_pieces)
+        props = _char_props(string_bytes(appended), appended.str.len_chars().to_numpy())
+        non_ascii.append((np.arange(n_pieces, len(vocab)), props))
     tokens = LineTokens(
         line=line,
         code=code,
-        vocab=_vocab_properties(vocab, again, classes, utf8),
+        vocab=_vocab_properties(vocab, again, classes, utf8, non_ascii),
         kept=kept,
         split_line=split_line,
         split_code=split_code,
@@ -484,7 +504,11 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     )
     # (cached properties, set here: not computed a second time)
     tokens.__dict__["kept_per_line"] = kept_per_line
-    n_pieces = len(utf8[0]) - 1
+    if non_ascii:
+        free = np.zeros(len(vocab), dtype=bool)
+        for at, props in non_ascii:
+            free[at] = (props.any_ & _TERMINAL_BIT) == 0
+        tokens.__dict__["terminal_free"] = free
     if len(vocab) > n_pieces:
         # the bytes read above, then those of the tokens appended (a few thousand strings),
         # where reading the whole vocabulary's again converts every string
@@ -542,11 +566,165 @@ def _byte_classes(
     return any_, first, last
 
 
+@functools.cache
+def _bmp_chars() -> pl.Series:
+    """Every character of the Basic Multilingual Plane as a string of its own, row i holding
+    code point i (the surrogates, which no UTF-8 text holds, as "")."""
+    chars = [b"" if 0xD800 <= i <= 0xDFFF else chr(i).encode() for i in range(0x10000)]
+    off = np.zeros(len(chars) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chars], out=off[1:])
+    arr = pa.LargeStringArray.from_buffers(
+        len(chars), pa.py_buffer(off), pa.py_buffer(b"".join(chars))
+    )
+    return pl.Series("char", arr, dtype=pl.String)
+
+
+@functools.cache
+def _char_class(pattern: str) -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: is that one character a match of
+    `pattern` (a character class or an alternation of them), from the pattern itself; built
+    once per process (~25 CPU ms for the first, with the characters, a few ms each after)."""
+    return _bmp_chars().str.contains(f"^(?:{pattern})$").to_numpy()
+
+
+def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Code points of the characters of `size` bytes at `at` (-1 for four bytes)."""
+    cp = data[at].astype(np.int64)
+    two = np.flatnonzero(size == 2)
+    if len(two):
+        a = at[two]
+        cp[two] = ((cp[two] & 0x1F) << 6) | (data[a + 1] & 0x3F)
+    three = np.flatnonzero(size == 3)
+    if len(three):
+        a = at[three]
+        middle = (data[a + 1] & 0x3F).astype(np.int64) << 6
+        cp[three] = ((cp[three] & 0x0F) << 12) | middle | (data[a + 2] & 0x3F)
+    cp[size >= 4] = -1
+    return cp
+
+
+# non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
+# read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
+# time) rather than searched with the regexes (a small batch, or a test, searches)
+_TABLE_MIN = 2000
+
+
+@functools.cache
+def _char_table() -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: the `_byte_classes` bits of that one
+    character (_LETTER, _WORD, _PUNCT_BIT, _SPLIT), from the very patterns (`_char_class`)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for bit, pattern in _CHAR_BITS:
+        table |= _char_class(pattern).astype(np.uint8) * np.uint8(bit)
+    return table
+
+
+# the bits of `_char_table` and the patterns they come from
+# (_UNSPACED_FIRST, a bit of this table alone: the character starts an unspaced token, as
+# UNSPACED_TOKEN, anchored at the start, reads its first character)
+_UNSPACED_FIRST = 64
+# (_TERMINAL_BIT: a sentence terminal, which every match of quality.SENTENCE holds)
+_TERMINAL_BIT = 128
+SENTENCE_TERMINAL = r"\p{Sentence_Terminal}"
+assert UNSPACED_TOKEN.startswith("^(?:") and UNSPACED_TOKEN.endswith(")")
+_CHAR_BITS = (
+    (_LETTER, LETTER),
+    (_WORD, WORD),
+    (_PUNCT_BIT, _PUNCT),
+    (_SPLIT, _RETOKENIZE),
+    (_UNSPACED_FIRST, UNSPACED_TOKEN[1:]),
+    (_TERMINAL_BIT, SENTENCE_TERMINAL),
+)
+
+
+# the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far (emoji,
+# historic scripts, rare Han), from the same patterns: found once per process, then looked up
+_SUPPLEMENTARY: dict[int, int] = {}
+
+
+def _supplementary_bits(cp: np.ndarray) -> np.ndarray:
+    """`_char_table`'s bits of code points beyond the Basic Multilingual Plane (uint8): the
+    patterns searched in those not met before only (a batch holds a few), then remembered."""
+    new = [c for c in np.unique(cp).tolist() if c not in _SUPPLEMENTARY]
+    if new:
+        chars = pl.Series([chr(c) for c in new], dtype=pl.String)
+        bits = np.zeros(len(new), dtype=np.uint8)
+        for bit, pattern in _CHAR_BITS:
+            hit = chars.str.contains(f"^(?:{pattern})$").to_numpy()
+            bits |= hit.astype(np.uint8) * np.uint8(bit)
+        _SUPPLEMENTARY.update(zip(new, bits.tolist(), strict=True))
+    return np.array([_SUPPLEMENTARY[c] for c in cp.tolist()], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class _CharProps:
+    """What `_vocab_properties` (and the split's `_RETOKENIZE` test) needs of some non-empty
+    strings, read from their characters (`_char_props`): `any_`, `first`, `last`: the
+    `_char_table` bits of all their characters OR-ed, of the first and of the last; `lead` and
+    `trail`: the characters of the leading and the trailing run of punctuation and symbols (a
+    string of them alone: lead is its length, trail 0)."""
+
+    any_: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    lead: np.ndarray
+    trail: np.ndarray
+
+
+def _char_props(utf8: tuple[np.ndarray, np.ndarray], chars: np.ndarray) -> _CharProps:
+    """`_CharProps` of strings given as their `string_bytes` `utf8` and their characters
+    `chars` (each at least one). Every character is decoded from its bytes and looked up in
+    `_char_table` (`_supplementary_bits` beyond it). (The regexes LETTER, WORD, ^_PUNCT,
+    _PUNCT$, _RETOKENIZE and the removal of the edge runs search ~10,000 non-ASCII strings in a
+    web batch, and compile again whenever the run's other regexes pushed them out of polars'
+    cache; tests/checks/test_words.py checks both ways agree.)"""
+    off, data = utf8
+    n = len(chars)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)
+    # each character's code point from its bytes (four read at every start, past the end read
+    # as 0: a valid string holds every byte its characters need)
+    b = np.zeros(len(data) + 3, dtype=np.int32)
+    b[: len(data)] = data
+    b0, b1, b2 = b[starts], b[starts + 1] & 0x3F, b[starts + 2] & 0x3F
+    cp = np.where(
+        b0 < 0x80,
+        b0,
+        np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, ((b0 & 0x0F) << 12) | (b1 << 6) | b2),
+    )
+    chars = chars.astype(np.int64)
+    # (a valid string has as many first bytes as characters)
+    assert len(cp) == chars.sum()
+    char_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(chars, out=char_off[1:])
+    begin, end = char_off[:-1], char_off[1:]
+    outside = np.flatnonzero(b0 >= 0xF0)
+    if len(outside):
+        cp[outside] = 0
+    bits = np.take(_char_table(), cp)
+    if len(outside):
+        at = starts[outside]
+        four = ((b0[outside] & 0x07) << 18) | (b1[outside] << 12) | (b2[outside] << 6)
+        bits[outside] = _supplementary_bits(four | (b[at + 3] & 0x3F))
+    any_ = np.bitwise_or.reduceat(bits, begin)
+    first = bits[begin]
+    last = bits[end - 1]
+    # the first and the last character that is not punctuation or a symbol bound the bare
+    # string (none inside the string: it is all edge, lead its length)
+    inner = np.flatnonzero((bits & _PUNCT_BIT) == 0)
+    inner = np.append(inner, len(bits))  # (a sentinel past the last string)
+    lead = np.minimum(inner[np.searchsorted(inner, begin)] - begin, chars)
+    before = np.searchsorted(inner, end) - 1
+    last_inner = np.where(before >= 0, inner[np.maximum(before, 0)], -1)
+    trail = np.where(last_inner >= begin, end - 1 - last_inner, 0)
+    return _CharProps(any_, first, last, lead, trail)
+
+
 def _vocab_properties(
     vocab: pl.Series,
     again: np.ndarray,
     classes: tuple[np.ndarray, np.ndarray, np.ndarray],
     utf8: tuple[np.ndarray, np.ndarray],
+    non_ascii: list[tuple[np.ndarray, _CharProps]] | None = None,
 ) -> pl.DataFrame:
     """The vocabulary frame of `LineTokens`: `vocab` (named "tok") and the properties of each
     string. The first len(again) strings are the pieces of the lines split on " ": `again[i]`
@@ -569,6 +747,11 @@ def _vocab_properties(
     - the other strings lose their leading run of punctuation, then their trailing one (EDGE_PUNCT:
       an anchored replacement each, where the alternation, replaced everywhere, searches every
       position: twice the time), where they have some at an edge, and are lower-cased.
+    - `non_ascii`: (rows, `_CharProps`) of the strings the split read from their characters (the
+      non-ASCII pieces, when there are `_TABLE_MIN` of them at least, then the appended tokens):
+      those rows are answered from their characters (letter, word character, punctuation or
+      symbol first and last, the edge runs' lengths, which `str.slice` cuts off, and whether the
+      first starts an unspaced token); the regexes search none of them.
     """
     n, n_pieces = len(vocab), len(again)
     any_, first, last = classes
@@ -583,7 +766,22 @@ def _vocab_properties(
     word[:n_pieces] = (any_ & _WORD) > 0
     lead[:n_pieces] = (first & _PUNCT_BIT) > 0
     trail[:n_pieces] = (last & _PUNCT_BIT) > 0
-    rows = np.flatnonzero(slow)
+    chars_np = chars.to_numpy()
+    # the rows answered from their characters (`_CharProps`), and each one's edge runs
+    done = np.zeros(n, dtype=bool)
+    edge_lead = np.zeros(n, dtype=np.int64)
+    edge_trail = np.zeros(n, dtype=np.int64)
+    parts = non_ascii or []
+    if parts:
+        for at, props in parts:
+            done[at] = True
+            letter[at] = (props.any_ & _LETTER) > 0
+            word[at] = (props.any_ & _WORD) > 0
+            lead[at] = (props.first & _PUNCT_BIT) > 0
+            trail[at] = (props.last & _PUNCT_BIT) > 0
+            edge_lead[at] = props.lead
+            edge_trail[at] = props.trail
+    rows = np.flatnonzero(slow & ~done)
     if len(rows):
         tests = pl.DataFrame(take_sorted(vocab, rows).alias("tok")).select(
             pl.col("tok").str.contains(LETTER).alias("letter"),
@@ -599,10 +797,17 @@ def _vocab_properties(
         word[slow & letter] = True
     maybe = np.ones(n, dtype=bool)
     maybe[:n_pieces] = again
+    # (a string read from its characters starts an unspaced token when its first one does)
+    unspaced_first = np.zeros(n, dtype=bool)
+    for at, props in parts:
+        unspaced_first[at] = (props.first & _UNSPACED_FIRST) > 0
+    done_unspaced = np.flatnonzero(maybe & done)
+    maybe &= ~done
     unspaced = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(maybe)
     if len(rows):
         unspaced[rows] = take_sorted(vocab, rows).str.contains(UNSPACED_TOKEN).to_numpy()
+    unspaced[done_unspaced] = unspaced_first[done_unspaced]
     # the ASCII pieces lower-cased by their bytes (the others' rows are overwritten below)
     off, data = utf8
     low = pl.Series(
@@ -618,7 +823,20 @@ def _vocab_properties(
     if len(edge):
         low = low.scatter(edge, take_sorted(low, edge).str.strip_chars(_ASCII_PUNCT))
     bare_chars = low.str.len_chars().to_numpy(writable=True)
-    rows = np.flatnonzero(slow)
+    rows = np.flatnonzero(done)
+    if len(rows):
+        # the edge runs cut off by their lengths in characters (a string all edge: to "")
+        bare = take_sorted(vocab, rows)
+        keep = chars_np[rows].astype(np.int64) - edge_lead[rows] - edge_trail[rows]
+        at = np.flatnonzero(keep < chars_np[rows])
+        if len(at):
+            cut = take_sorted(bare, at).str.slice(
+                pl.Series(edge_lead[rows][at]), pl.Series(keep[at])
+            )
+            bare = bare.scatter(at, cut)
+        bare_chars[rows] = keep
+        low = low.scatter(rows, bare.str.to_lowercase())
+    rows = np.flatnonzero(slow & ~done)
     if len(rows):
         bare = take_sorted(vocab, rows)
         at = np.flatnonzero(lead[rows] | trail[rows])
@@ -698,11 +916,17 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     polars' 64-bit hashes of the values (`_hash_encode`), a quarter cheaper than Arrow's hash
     encoding of the strings (`_plain_encode`), which answers when two distinct values share a
     hash (the result is checked against the values)."""
+    return _encode_indexed(values)[:2]
+
+
+def _encode_indexed(values: pl.Series) -> tuple[np.ndarray, pl.Series, _HashIndex | None]:
+    """`_encode` and the hash table it was built with (None when Arrow encoded), which
+    `_append_codes` probes for the strings of the vocabulary."""
     if len(values):
-        found = _hash_encode(values, values.hash().to_numpy())
+        found = _hash_encode_indexed(values, values.hash().to_numpy())
         if found is not None:
             return found
-    return _plain_encode(values)
+    return (*_plain_encode(values), None)
 
 
 def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
@@ -713,25 +937,66 @@ def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
 
 
+@dataclass(frozen=True)
+class _HashIndex:
+    """The open-addressing table `_hash_encode` built: `table[slot]` is the row of `h` (the
+    values' hashes) that owns the slot (-1: free), `code[row]` that value's code, and a hash's
+    home slot its top `bits` bits. The values of one hash sit in the first slot, from their
+    home on, that is free or theirs: a lookup walks from the home slot to it."""
+
+    table: np.ndarray
+    h: np.ndarray
+    code: np.ndarray
+    bits: int
+
+    def lookup(self, h: np.ndarray) -> np.ndarray:
+        """Per hash of `h`: the code of the encoded values of that hash, -1 when none has it
+        (then no encoded value equals a string of that hash)."""
+        out = np.full(len(h), -1, dtype=np.int64)
+        mask = (1 << self.bits) - 1
+        slot = (h >> np.uint64(64 - self.bits)).astype(np.intp)
+        pending = np.arange(len(h))
+        while len(pending):
+            owner = self.table[slot[pending]].astype(np.intp)
+            taken = owner >= 0
+            pending, owner = pending[taken], owner[taken]
+            same = self.h[owner] == h[pending]
+            out[pending[same]] = self.code[owner[same]]
+            pending = pending[~same]
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
+
 def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Series] | None:
     """`_encode` of `values` (at least one) by their hashes `h` (uint64), or None when two
-    distinct values share a hash. An open-addressing table of at least twice as many slots as
-    values, filled by whole arrays (one scatter per round of linear probing): each value's
-    representative is the first value of its hash (written in reverse order, the last write to
-    a slot wins), and its code the rank of that first occurrence. Every value is compared with
-    its representative's string, so a hash shared by distinct values cannot merge them. None
-    too (the caller encodes with Arrow) where the table would not be exact: 2**30 values or more
-    (int32 slots), or a scatter whose repeated slots did not keep the last write, which numpy
-    does but does not promise (a representative after its value would break the order)."""
+    distinct values share a hash (`_hash_encode_indexed`)."""
+    found = _hash_encode_indexed(values, h)
+    return None if found is None else found[:2]
+
+
+def _hash_encode_indexed(
+    values: pl.Series, h: np.ndarray
+) -> tuple[np.ndarray, pl.Series, _HashIndex] | None:
+    """`_encode` of `values` (at least one) by their hashes `h` (uint64), with its table, or None
+    when two distinct values share a hash. An open-addressing table of at least twice as many
+    slots as values, filled by whole arrays (one scatter per round of linear probing): each
+    value's representative is the first value of its hash (written in reverse order, the last
+    write to a slot wins), and its code the rank of that first occurrence. Every value is
+    compared with its representative's string, so a hash shared by distinct values cannot merge
+    them. None too (the caller encodes with Arrow) where the table would not be exact: 2**30
+    values or more (int32 slots), or a scatter whose repeated slots did not keep the last write,
+    which numpy does but does not promise (a representative after its value would break the
+    order). (Slots and rows are indexed as intp: numpy converts other index arrays to it first,
+    a copy of each.)"""
     n = len(values)
     if n >= 1 << 30:
         return None
     bits = max(4, (n - 1).bit_length() + 1)
     size = 1 << bits
     table = np.full(size, -1, dtype=np.int32)
-    slot = (h >> np.uint64(64 - bits)).astype(np.int32)
+    slot = (h >> np.uint64(64 - bits)).astype(np.intp)
     table[slot[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int32)
-    rep = table[slot]
+    rep = table[slot].astype(np.intp)
     pending = np.flatnonzero(h[rep] != h)
     while len(pending):
         # (the values of one hash share their slots: they move on together, and the first of
@@ -744,7 +1009,7 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
         same = h[owner] == h[pending]
         rep[pending[same]] = owner[same]
         pending = pending[~same]
-    at = np.arange(n, dtype=np.int32)
+    at = np.arange(n, dtype=np.intp)
     if (rep > at).any():
         return None
     first = rep == at
@@ -759,20 +1024,27 @@ def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Serie
             vocab.gather(code[lo : lo + _COMPARE_BLOCK]) == values.slice(lo, _COMPARE_BLOCK)
         ).all():
             return None
-    return code, vocab
+    return code, vocab, _HashIndex(table=table, h=h, code=code, bits=bits)
 
 
 # values per block of `_hash_encode`'s comparison (a megabyte of string views)
 _COMPARE_BLOCK = 1 << 16
 
 
-def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Series]:
+def _append_codes(
+    vocab: pl.Series, more: pl.Series, index: _HashIndex | None = None
+) -> tuple[np.ndarray, pl.Series]:
     """(each value of `more`'s code, the vocabulary extended): `_encode` of `vocab` (distinct
     strings) followed by `more`, without encoding the vocabulary again. The vocabulary's strings
     keep their codes, and the strings of `more` it lacks are appended in order of first
-    appearance (tests/checks/test_words.py checks this against `_encode` of both). `more` is
-    small (the tokens of the pieces split again): it is encoded alone, and the vocabulary is
-    probed for its distinct values (one `is_in`, no dictionary built)."""
+    appearance (tests/checks/test_words.py checks this against `_encode` of both). `index`: the
+    table `_encode_indexed` built when it encoded the vocabulary, probed for `more`'s strings
+    (`_append_by_index`); without it, `more` (small: the tokens of the pieces split again) is
+    encoded alone and the vocabulary probed for its distinct values (one `is_in`)."""
+    if index is not None and len(more):
+        found = _append_by_index(vocab, more, more.hash().to_numpy(), index)
+        if found is not None:
+            return found
     more_code, new = _encode(more)
     at = np.full(len(new), -1, dtype=np.int64)
     found = np.flatnonzero(vocab.is_in(new.implode()).to_numpy())
@@ -792,6 +1064,28 @@ def _append_codes(vocab: pl.Series, more: pl.Series) -> tuple[np.ndarray, pl.Ser
     if fresh.any():
         vocab = pl.concat([vocab, new.filter(pl.Series(fresh))], rechunk=True)
     return at.astype(np.uint32)[more_code], vocab
+
+
+def _append_by_index(
+    vocab: pl.Series, more: pl.Series, h: np.ndarray, index: _HashIndex
+) -> tuple[np.ndarray, pl.Series] | None:
+    """`_append_codes` by probing `index` (the table that encoded `vocab`) with the hashes `h`
+    of `more`: a string of `more` whose hash no vocabulary string has is not in the vocabulary
+    (equal strings hash alike); one whose hash is there is compared with that string, and None
+    (the caller takes the plain way) when they differ (a hash two distinct strings share). The
+    strings not found are encoded alone and appended in order of first appearance. (A `is_in`
+    of the whole vocabulary and a join cost ~1.5 ms a batch; this a few numpy passes over the
+    few thousand strings of `more`.)"""
+    at = index.lookup(h)
+    found = np.flatnonzero(at >= 0)
+    if len(found) and not (vocab.gather(at[found]) == take_sorted(more, found)).all():
+        return None
+    fresh = np.flatnonzero(at < 0)
+    if len(fresh):
+        new_code, new = _encode(take_sorted(more, fresh))
+        at[fresh] = len(vocab) + new_code.astype(np.int64)
+        vocab = pl.concat([vocab, new], rechunk=True)
+    return at.astype(np.uint32), vocab
 
 
 # -- stop words ------------------------------------------------------------------------------------

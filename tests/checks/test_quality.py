@@ -841,9 +841,26 @@ def test_statistics_after_a_strip_equal_those_of_the_remaining_lines_alone(seed)
 @settings(max_examples=80, deadline=None)
 @given(st.lists(FAST_TEXTS, min_size=1, max_size=5))
 def test_sentence_ends_of_the_vocabulary_equal_counting_sentence_in_each_string(texts):
-    lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
-    want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
-    assert _sentence_ends(lt).tolist() == want
+    # (with the strings the split reads from their characters, whose sentence terminals it
+    # notes, `LineTokens.terminal_free`, and without)
+    for table_min in (words._TABLE_MIN, 1):
+        saved, words._TABLE_MIN = words._TABLE_MIN, table_min
+        try:
+            lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
+        finally:
+            words._TABLE_MIN = saved
+        want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
+        assert _sentence_ends(lt).tolist() == want, table_min
+
+
+def test_every_match_of_sentence_holds_a_sentence_terminal():
+    # `LineTokens.terminal_free` strings count no sentence: SENTENCE's first alternative starts
+    # with SENTENCE_TERMINAL, and the characters of its second are terminals too
+    assert SENTENCE.startswith(words.SENTENCE_TERMINAL + "+")
+    second = SENTENCE.rsplit("|", 1)[1]
+    assert second.startswith("[") and second.endswith("]+")
+    chars = pl.Series(list(second[1:-2]), dtype=pl.String)
+    assert chars.str.contains(f"^{words.SENTENCE_TERMINAL}$").all()
 
 
 def test_sentence_ends_on_closing_characters_and_other_whitespace():

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curate.checks import quality
+from curate.checks import words
 from curate.checks.base import string_bytes
 from curate.checks.quality import (
     _BULLET_CLASS,
@@ -198,21 +198,21 @@ def test_whitespace_and_bullets_are_all_in_the_basic_multilingual_plane():
 
 def test_all_ascii_line_ends_build_no_table_of_every_character():
     # the per-code-point tables (~25 CPU ms a process) only when a line ends outside ASCII
-    quality._bmp_chars.cache_clear()
-    quality._char_class.cache_clear()
+    words._bmp_chars.cache_clear()
+    words._char_class.cache_clear()
     ascii_lines = ["- item", "He left.", "Home | News", 'He said "yes."', "  * x", "a...", ""]
     _assert_line_end_tests_agree(ascii_lines)
     ends = pl.Series("_r", ascii_lines, dtype=pl.String)
     fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
     assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
-    assert quality._bmp_chars.cache_info().currsize == 0
+    assert words._bmp_chars.cache_info().currsize == 0
     # one line ending in a non-ASCII character: the tables, and the same answers
     mixed = [*ascii_lines, "结束了。", "«Да»", "\u00a0- item"]
     _assert_line_end_tests_agree(mixed)
     ends = pl.Series("_r", mixed, dtype=pl.String)
     fast, plain = _c4_line_ends(ends), _c4_line_ends_plain(ends)
     assert all(np.array_equal(a, b) for a, b in zip(fast, plain, strict=True))
-    assert quality._bmp_chars.cache_info().currsize == 1
+    assert words._bmp_chars.cache_info().currsize == 1
 
 
 def _assert_first_char_bits_agree(texts: list[str]) -> None:

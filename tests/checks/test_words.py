@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import string
+from collections.abc import Iterator
 
 import numpy as np
 import polars as pl
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curate.checks import words
+from curate.checks.base import string_bytes
 from curate.checks.words import distinct_line_tokens, distinct_lines
 
 # characters where the fast paths could part from the plain ones: ASCII and other punctuation and
@@ -20,6 +23,7 @@ PIECES = (
     ["a", "B", "é", "İ", "ſ", "1", "٣", ".", "!", "?", "(", ")", "'", '"', "«", "»", "“", "”"]
     + ["¿", "—", "…", "$", "+", "^", "`", "|", "~", "€", "©", "😀", "\u0301", "_", "\\"]
     + [" ", "  ", "\t", "\u00a0", "\u3000", "的", "の", "カ", "ー", "ก", "เ", "่", "ຍ", "ក", "្"]
+    + ["\U00020000", "\U0001d400", "\U0001d7cf", "\U0001f130", "\U00010300"]
 )
 LINES = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
 
@@ -34,12 +38,45 @@ def test_ascii_punctuation_is_the_ascii_part_of_the_punctuation_and_symbol_class
 
 
 def _check_vocabulary(lines: list[str]) -> None:
-    lt = distinct_line_tokens(*distinct_lines(pl.Series(lines, dtype=pl.String)))
-    plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
-    assert lt.vocab.columns == plain.columns
-    assert lt.vocab.dtypes == plain.dtypes
-    for name in plain.columns:
-        assert lt.vocab.get_column(name).to_list() == plain.get_column(name).to_list(), name
+    # both ways of answering the non-ASCII strings: the regexes (fewer than _TABLE_MIN of them)
+    # and their characters read in `_char_table` (from one string on)
+    s = pl.Series(lines, dtype=pl.String)
+    for table_min in (words._TABLE_MIN, 1):
+        with _table_min(table_min):
+            lt = distinct_line_tokens(*distinct_lines(s))
+        plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+        assert lt.vocab.columns == plain.columns
+        assert lt.vocab.dtypes == plain.dtypes
+        for name in plain.columns:
+            got, want = lt.vocab.get_column(name).to_list(), plain.get_column(name).to_list()
+            assert got == want, (name, table_min)
+
+
+# characters beyond the Basic Multilingual Plane: an emoji, a rare Han character (unspaced), a
+# mathematical letter and digit, an enclosed letter (a symbol), an Old Italic letter, a Pf quote
+SUPPLEMENTARY = ["😀", "\U00020000", "\U0001d400", "\U0001d7cf", "\U0001f130", "\U00010300"]
+
+
+def test_characters_beyond_the_table_read_the_patterns_bits():
+    chars = SUPPLEMENTARY + ["a", "的", "»", "\u00a0"]
+    s = pl.Series(chars, dtype=pl.String)
+    props = words._char_props(string_bytes(s), s.str.len_chars().to_numpy())
+    for bit, pattern in words._CHAR_BITS:
+        want = s.str.contains(f"^(?:{pattern})$").to_list()
+        assert [(b & bit) > 0 for b in props.any_.tolist()] == want, pattern
+    # remembered: the same bits a second time
+    again = words._char_props(string_bytes(s), s.str.len_chars().to_numpy())
+    assert props.any_.tolist() == again.any_.tolist()
+
+
+@contextlib.contextmanager
+def _table_min(n: int) -> Iterator[None]:
+    saved = words._TABLE_MIN
+    words._TABLE_MIN = n
+    try:
+        yield
+    finally:
+        words._TABLE_MIN = saved
 
 
 def test_vocabulary_properties_equal_every_test_on_every_string():
@@ -125,6 +162,50 @@ def test_appended_codes_equal_encoding_the_vocabulary_and_the_new_strings_togeth
     assert code.tolist() == both[len(vocab) :].tolist()
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A"]), min_size=1, max_size=12),
+    st.lists(st.sampled_from(["a", "b", "ab", "ba", "", "的", "の", "x", "A"]), max_size=10),
+    st.booleans(),
+)
+def test_appended_codes_by_the_encoding_table_equal_encoding_both(values, more, one_slot):
+    # the fast path (the table that encoded the vocabulary probed for the new strings) against
+    # the plain definition (`_encode` of the vocabulary followed by the new strings); with
+    # `one_slot`, every hash is a small number, so that all share the home slot and probe
+    s = pl.Series("tok", values, dtype=pl.String)
+    more_s = pl.Series("tok", more, dtype=pl.String)
+    universe = sorted(set(values) | set(more))
+    if one_slot:
+        h = np.array([universe.index(v) for v in values], dtype=np.uint64)
+        h_more = np.array([universe.index(v) for v in more], dtype=np.uint64)
+        code, vocab, index = words._hash_encode_indexed(s, h)
+    else:
+        code, vocab, index = words._encode_indexed(s)
+        h_more = more_s.hash().to_numpy()
+    assert index is not None
+    both, plain = words._encode(pl.concat([vocab, more_s]))
+    fast = words._append_by_index(vocab, more_s, h_more, index)
+    assert fast is not None
+    assert fast[1].to_list() == plain.to_list()
+    assert fast[0].tolist() == both[len(vocab) :].tolist()
+    if not one_slot:  # (an index built on made-up hashes is probed with those alone)
+        through = words._append_codes(vocab, more_s, index)
+        assert through[1].to_list() == plain.to_list()
+        assert through[0].tolist() == both[len(vocab) :].tolist()
+
+
+def test_appended_codes_by_the_encoding_table_refuse_a_shared_hash():
+    # a new string given the hash of a vocabulary string is compared with it: refused (the
+    # caller then takes the plain way), and `_append_codes` still answers right
+    s = pl.Series("tok", ["a", "b", "a"], dtype=pl.String)
+    code, vocab, index = words._hash_encode_indexed(s, np.array([1, 2, 1], dtype=np.uint64))
+    more = pl.Series("tok", ["c", "a"], dtype=pl.String)
+    assert words._append_by_index(vocab, more, np.array([2, 1], dtype=np.uint64), index) is None
+    assert index.lookup(np.array([2, 1, 3], dtype=np.uint64)).tolist() == [1, 0, -1]
+    ok = words._append_by_index(vocab, more, np.array([3, 1], dtype=np.uint64), index)
+    assert ok[0].tolist() == [2, 0] and ok[1].to_list() == ["a", "b", "c"]
+
+
 STRINGS = st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A", "a "]), max_size=40)
 
 
@@ -187,6 +268,23 @@ def _plain_per_distinct_line(lt: words.LineTokens, piece_counts: np.ndarray) -> 
     split = total(lt.split_line, piece_counts[lt.split_code])
     out["pieces"] = [a + b for a, b in zip(kept, split, strict=True)]
     return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8))
+def test_tokens_of_each_line_are_the_token_patterns_matches(lines):
+    # the split on " " and the pieces split again (chosen by `_RETOKENIZE`, searched or read
+    # from the characters in `_char_table`) give each line TOKEN's matches
+    s = pl.Series(lines, dtype=pl.String)
+    want = [sorted(m) for m in s.str.extract_all(words.TOKEN).to_list()]
+    for table_min in (words._TABLE_MIN, 1):
+        with _table_min(table_min):
+            lt = distinct_line_tokens(*distinct_lines(s)).expanded()
+        tok = lt.vocab.get_column("tok").to_list()
+        got: list[list[str]] = [[] for _ in lines]
+        for line, code in zip(lt.line.tolist(), lt.code.tolist(), strict=True):
+            got[line].append(tok[code])
+        assert [sorted(g) for g in got] == want, table_min
 
 
 @settings(max_examples=80, deadline=None)
@@ -269,11 +367,14 @@ EDGES = ["a", "É", "的", ".", "«", "»", "—", "€", "😀", "(", "1", "\u0
 def test_edge_runs_removed_one_after_the_other_equal_the_edge_pattern(chars):
     # _vocab_properties removes a non-ASCII string's leading run of punctuation and symbols,
     # then its trailing run: what replacing EDGE_PUNCT everywhere does
+    # (by the regexes, and by the characters' runs, `_char_props`)
     s = pl.Series(["".join(chars)], dtype=pl.String)
-    lt = distinct_line_tokens(*distinct_lines(s))
-    plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
-    assert lt.vocab["low"].to_list() == plain["low"].to_list()
-    assert lt.vocab["bare_chars"].to_list() == plain["bare_chars"].to_list()
+    for table_min in (words._TABLE_MIN, 1):
+        with _table_min(table_min):
+            lt = distinct_line_tokens(*distinct_lines(s))
+        plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+        assert lt.vocab["low"].to_list() == plain["low"].to_list()
+        assert lt.vocab["bare_chars"].to_list() == plain["bare_chars"].to_list()
 
 
 @pytest.mark.parametrize(
