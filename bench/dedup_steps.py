@@ -15,12 +15,10 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import polars as pl  # noqa: E402
 from dedup_collect import corpus_batches  # noqa: E402
 
 from curate.checks import dedup  # noqa: E402
 from curate.checks.base import DOC  # noqa: E402
-from curate.checks.repetition import normalised  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
 
 
@@ -42,7 +40,7 @@ def main() -> None:
             rule.collect(b)
             marks = [time.process_time()]
             tot["collect"] += marks[0] - t
-            norm = b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+            norm = b.docs.select(DOC).with_columns(dedup._normalised(b.docs["text"]).alias("_t"))
             norm = norm.filter((norm["_t"] != "").fill_null(False))
             marks.append(time.process_time())
             words = norm["_t"].str.split(" ")

@@ -9,9 +9,18 @@ import polars as pl
 import pytest
 
 from curate.checks.base import DOC, Batch
-from curate.checks.dedup import _MASK32, _SEED, _exact_hashes, _permutations
+from curate.checks.dedup import (
+    _MASK32,
+    _SEED,
+    _UPPER_CODES,
+    _exact_hashes,
+    _needs_upper,
+    _normalised,
+    _permutations,
+)
 from curate.checks.repetition import normalised
 from curate.config import load_ruleset
+from tests.conftest import shared
 
 WORDS = (
     "the harbour authority said on monday that old ferry terminal will close for repairs in "
@@ -118,6 +127,56 @@ def test_fast_normalisation_is_the_plain_one():
     fast = pl.select(normalised(pl.lit(s))).to_series()
     plain = pl.select(_plain_normalised(pl.lit(s))).to_series()
     assert fast.to_list() == plain.to_list()
+
+
+# case mappings that upper-casing first changes, in running text and alone, and their neighbours
+TRICKY = [
+    "ı ıi Iı İstanbul ISPARTA ılık",
+    "ß straße STRASSE ẞ",
+    "ſ ſtraße longſ",
+    "ﬁ ﬂ ﬀ ﬃ ﬆ oﬃce",
+    "և եւ ԵՒ Երևան ﬓ ﬔ",
+    "Σίσυφος ΟΔΥΣΣΕΥΣ σοφός ς ςa aς aσ b ΑΣ. Σ σ Σσς",
+    "Ἀθῆναι ᾳ ᾼ ῳ ΐ ΰ ϐ ϑ ϕ ϖ ϰ ϱ ϵ",
+    "µ micro µm μm",
+    "ŉ ǰ ẖ ẗ ẘ ẙ ẚ ẛ",
+    "ᲀ ᲁ ᲈ Cyrillic small letters",
+    "e\u0301 a\u0308 i\u0307 I\u0307 \u0345 α\u0345 combining marks",
+    "Ǆ ǅ ǆ ǈ Ⓐ ⓐ ａＢｃ 𐐀 𐐨",
+    "Türkçe: KIRMIZI ışık, Iğdır; Ελληνικά: ΤΕΛΟΣ τέλος; Հայերեն՝ ԵՐԵՎԱՆ",
+    "plain ascii, no case to fold",
+]
+
+
+def test_fast_case_is_upper_then_lower_for_every_code_point():
+    """_UPPER_CODES is exactly the characters whose upper-then-lower case (polars) differs from
+    their lower case, plus the three sigmas: if polars' case tables change, this fails."""
+    cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    one = pl.Series([chr(c) for c in cps], dtype=pl.String)
+    differs = one.str.to_uppercase().str.to_lowercase() != one.str.to_lowercase()
+    found = {cps[i] for i in differs.arg_true().to_list()} | {0x3A3, 0x3C2, 0x3C3}
+    assert set(_UPPER_CODES.tolist()) == found
+    # the check reads every one of them from UTF-8 (2- and 3-byte forms), and none other
+    texts = pl.Series([f"a{chr(c)}b" for c in sorted(found)] + ["a\u00e9\u2019\U0001f642b"])
+    assert _needs_upper(texts).tolist() == list(range(len(found)))
+
+
+@pytest.mark.parametrize("texts", ["tricky", "hand", "many"])
+def test_fast_normalised_is_the_shared_one(texts):
+    texts = {"tricky": TRICKY, "hand": [*TEXTS, None], "many": _many(300)}[texts]
+    s = pl.Series("t", [*texts, *[t.upper() for t in texts if t], None], dtype=pl.String)
+    assert _normalised(s).to_list() == pl.select(normalised(pl.lit(s))).to_series().to_list()
+    # a slice (an offset into the Arrow buffers) reads the right bytes
+    tail = s.slice(3)
+    assert _normalised(tail).to_list() == pl.select(normalised(pl.lit(tail))).to_series().to_list()
+
+
+def test_fast_normalised_is_the_shared_one_on_166_languages():
+    path = shared("webcrawl", "oscar2019_samples_166_languages", "oscar2019_samples.jsonl")
+    s = pl.read_ndjson(path).get_column("text")
+    fast = _normalised(s)
+    assert len(_needs_upper(s)) > 0  # both ways are taken
+    assert fast.to_list() == pl.select(normalised(pl.lit(s))).to_series().to_list()
 
 
 @pytest.mark.parametrize(
