@@ -28,25 +28,31 @@ WORDS = (
 ).split()
 
 
+def _fmix64(x: int) -> int:
+    m = (1 << 64) - 1
+    x ^= x >> 33
+    x = (x * 0xFF51AFD7ED558CCD) & m
+    x ^= x >> 33
+    x = (x * 0xC4CEB9FE1A85EC53) & m
+    return x ^ (x >> 33)
+
+
 def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order;
-    documents with fewer words have none. The definition (`_shingles` is faster)."""
+    documents with fewer words have none. The definition, in Python integers (`_shingles` is
+    faster): fmix64 of the polynomial h1 * P^(k-1) + ... + hk mod 2^64 of the words' hashes."""
     k = rule.params.shingle_words
-    w = (
-        frame.select(DOC, pl.col("_t").str.split(" ").alias("_w"))
-        .explode("_w")
-        .with_columns(
-            pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias("_pos"),
-            pl.len().over(DOC).cast(pl.UInt32).alias("_nw"),
-            pl.col("_w").hash(_SEED).alias("_h"),
-        )
-    )
-    g = pl.col("_h")
-    for i in range(1, k):
-        g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
-    # hash first, filter after: a shift on the filtered frame would skip the dropped rows
-    return (
-        w.with_columns(g.alias("_x")).filter(pl.col("_pos") + k <= pl.col("_nw")).select(DOC, "_x")
+    docs, xs = [], []
+    for doc, text in frame.select(DOC, "_t").iter_rows():
+        h = pl.Series(text.split(" ")).hash(_SEED).to_list()
+        for r in range(len(h) - k + 1):
+            acc = 0
+            for v in h[r : r + k]:
+                acc = (acc * 0x9E3779B97F4A7C15 + v) & ((1 << 64) - 1)
+            docs.append(doc)
+            xs.append(_fmix64(acc))
+    return pl.DataFrame(
+        [pl.Series(DOC, docs, dtype=frame.schema[DOC]), pl.Series("_x", xs, dtype=pl.UInt64)]
     )
 
 
