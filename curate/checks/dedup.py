@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +17,8 @@ from curate.checks.repetition import PUNCT_RUN
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
 _SEED = 0xD0C5
-_MASK32 = (1 << 32) - 1
-# shingles per numpy block of the MinHash minimum: measured fastest at 8192
-# (112 permutations x 8192 x 8 bytes = 7 MB) on 2 KB web documents, 2.5x less than polars
+# shingles per numpy block of the one-permutation minimums: 8192 measured fastest on 2 KB web
+# documents (4096: 10.6 ms on web-unique, 8192: 9.7, 32768: 9.6; one sort over all: 19)
 _BLOCK = 8192
 
 
@@ -109,6 +109,12 @@ def shingle_hashes(h: np.ndarray, k: int) -> np.ndarray:
     for i in range(1, k):
         np.multiply(x, _POLY, out=x)  # wraps mod 2^64
         np.add(x, h[i : i + n], out=x)
+    return _fmix(x)
+
+
+def _fmix(x: np.ndarray) -> np.ndarray:
+    """murmur3's 64-bit finaliser of `x` (uint64), in place: x ^= x >> 33, x *= F1,
+    x ^= x >> 33, x *= F2, x ^= x >> 33."""
     t = np.empty_like(x)
     for m in (*_FMIX, None):
         np.right_shift(x, np.uint64(33), out=t)
@@ -118,10 +124,98 @@ def shingle_hashes(h: np.ndarray, k: int) -> np.ndarray:
     return x
 
 
-def _permutations(n: int, seed: int) -> list[tuple[int, int]]:
-    """(a, b) of the hash family h(x) = (a*x + b) mod 2^64, top 32 bits (multiply-shift): odd a."""
+def _permutation(seed: int) -> tuple[int, int]:
+    """(a, b) of the hash h(x) = (a*x + b) mod 2^64 (odd a) that orders the shingles."""
     rng = random.Random(seed)
-    return [(rng.getrandbits(64) | 1, rng.getrandbits(64)) for _ in range(n)]
+    return rng.getrandbits(64) | 1, rng.getrandbits(64)
+
+
+def _probes(j: np.ndarray, t: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """The bin (of `k`) that an empty bin `j` borrows from at attempt `t` (0, 1, ...) of the
+    densification: the top bits of fmix64(j * 2^32 + t + seed * 2^48), the same for every
+    document. Broadcasts `j` against `t`."""
+    base = j.astype(np.uint64) << np.uint64(32)
+    x = np.add(base, t.astype(np.uint64)) + np.uint64((seed << 48) & ((1 << 64) - 1))
+    return ((_fmix(x) >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
+
+
+@functools.lru_cache(maxsize=8)
+def _probe_table(k: int, seed: int) -> np.ndarray:
+    """`_probes` of every bin for the first 32 attempts (nearly every empty bin finds a filled
+    one in its first few): (k, 32) int64, built once per (k, seed)."""
+    return _probes(np.arange(k)[:, None], np.arange(32), k, seed).astype(np.int64)
+
+
+def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
+    """Fill the empty bins of `sig` (documents x k, flat; `filled` says which bins hold a
+    minimum) in place, as `oph_signatures` says: attempts 0-3 for every empty bin, then 4-31,
+    then 64 at a time, each time for the bins still empty."""
+    empty = np.flatnonzero(~filled)
+    if len(empty) == 0:
+        return
+    d, j = np.divmod(empty, k)
+    src = np.full(len(empty), -1, dtype=np.int64)
+    pend = np.arange(len(empty))
+    last = 16 * k
+    spans = [(0, 4), (4, 32), *((t, t + 64) for t in range(32, last, 64))]
+    for t0, t1 in spans:
+        t1 = min(t1, last)
+        if len(pend) == 0 or t0 >= t1:
+            break
+        jp = j[pend]
+        if t1 <= 32:
+            probe = _probe_table(k, seed)[jp, t0:t1]
+        else:
+            probe = _probes(jp[:, None], np.arange(t0, t1), k, seed).astype(np.int64)
+        cell = (d[pend] * k)[:, None] + probe
+        ok = filled[cell]
+        hit = ok.any(axis=1)
+        first = ok.argmax(axis=1)
+        src[pend[hit]] = cell[hit, first[hit]]
+        pend = pend[~hit]
+    for e in pend.tolist():  # 16 k misses: (1 - 1/k)^(16 k) < 1e-6 for one filled bin
+        row = filled[d[e] * k : (d[e] + 1) * k]
+        nxt = np.flatnonzero(np.roll(row, -(j[e] + 1)))[0]
+        src[e] = d[e] * k + (j[e] + 1 + nxt) % k
+    sig[empty] = sig[src]
+
+
+def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """One-permutation MinHash with optimal densification (Shrivastava 2017, "Optimal
+    Densification for Fast and Accurate Minwise Hashing"): a (documents x k) uint64 signature of
+    the shingle hashes `x`, document d holding x[starts[d]:starts[d + 1]]. Each shingle is hashed
+    once, y = (a*x + b) mod 2^64 (`_permutation`); its bin is the top bits, (y >> 32) * k >> 32,
+    and bin i of the signature is the smallest y that falls in it. An empty bin i takes the value
+    of the first non-empty bin of `_probes(i, 0), _probes(i, 1), ...` (after 16 k attempts, of
+    the next non-empty bin after i, circularly). Two documents agree on a bin with probability
+    their Jaccard similarity, as with k permutations, for one hash per shingle instead of k
+    (web-unique: ~10 ms against 29.5)."""
+    n_docs = len(starts)
+    a, b = _permutation(seed)
+    y = np.multiply(x, np.uint64(a))
+    np.add(y, np.uint64(b), out=y)
+    bins = (((y >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.uint16)
+    di = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(np.append(starts, len(x))))
+    sig = np.full(n_docs * k, np.iinfo(np.uint64).max, dtype=np.uint64)
+    filled = np.zeros(n_docs * k, dtype=bool)
+    # (document, bin) minimums block by block (gathers inside a block stay in cache): sorted by
+    # bin (a stable radix sort of 16-bit keys), a block's (bin, document) groups are runs
+    for lo in range(0, len(x), _BLOCK):
+        hi = min(lo + _BLOCK, len(x))
+        o = np.argsort(bins[lo:hi], kind="stable")
+        b_s, d_s, v_s = bins[lo:hi][o], di[lo:hi][o], y[lo:hi][o]
+        new = np.empty(len(o), dtype=bool)
+        new[0] = True
+        np.not_equal(b_s[1:], b_s[:-1], out=new[1:])
+        new[1:] |= d_s[1:] != d_s[:-1]
+        st = np.flatnonzero(new)
+        mins = np.minimum.reduceat(v_s, st)
+        key = d_s[st] * k + b_s[st]
+        np.minimum(sig[key], mins, out=mins)  # a document across blocks: fold its minimums
+        sig[key] = mins
+        filled[key] = True
+    _densify(sig, filled, k, seed)
+    return sig.reshape(n_docs, k)
 
 
 def _rows_of(finished: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -166,23 +260,28 @@ class DuplicateDocuments(Rule):
 
     How: two passes. The corpus pass collects, per document, a hash of its normalised text
     (lower case, without punctuation, symbols or whitespace) and, with `near`, a MinHash
-    signature of its word `shingle_words`-grams (each shingle hashed as a polynomial of its
-    words' hashes mod 2^64, then murmur3's 64-bit finaliser; `bands` x `rows` permutations of
-    a 64-bit multiply-shift hash family, fixed seed) of which only the `bands` band hashes are kept
-    (words: the text lower-cased, punctuation and symbols turned into spaces): memory is about
-    8 x (bands + 2) bytes per document, never its text. Documents sharing the exact hash or any
-    band hash are linked; linked documents form a cluster (connected components). The
+    signature of its word `shingle_words`-grams (words: the text lower-cased, punctuation and
+    symbols turned into spaces) of which only the `bands` band hashes are kept: memory is about
+    8 x (bands + 2) bytes per document, never its text. Each shingle is hashed once (a
+    polynomial of its words' hashes mod 2^64, murmur3's 64-bit finaliser, then one seeded
+    multiply-shift permutation); the signature is one-permutation MinHash with optimal
+    densification (Shrivastava 2017): the hashes fall into `bands` x `rows` bins by their top
+    bits, each bin keeps its smallest hash, and an empty bin (a short document) borrows the
+    value of a bin chosen by a fixed sequence of probes, the same for every document. Band j
+    hashes bins j x rows to j x rows + rows - 1. Documents sharing the exact hash or any band
+    hash are linked; linked documents form a cluster (connected components). The
     representative of a cluster is its first document in input order (file path, then line or
     row number), so the choice does not depend on sharding or workers. Runs are deterministic
     (fixed seeds; word hashes are polars' seeded hash, stable for a given polars version).
 
-    LSH: two documents whose shingle sets have Jaccard similarity s become candidates with
-    probability 1 - (1 - s^rows)^bands. With the defaults (14 bands x 8 rows = 112 permutations,
-    5-word shingles, as datatrove's MinHash defaults) the threshold (1/bands)^(1/rows) is 0.72:
-    s = 0.9 links with p = 0.998, s = 0.8 with 0.92, s = 0.7 with 0.60, s = 0.5 with 0.05.
-    Candidates are not verified (only band hashes are kept), so chains of near duplicates can join
-    a cluster. Documents with fewer words than `shingle_words` are matched exactly only; empty
-    documents are never duplicates.
+    LSH: two documents agree on a bin with probability their Jaccard similarity s (as with one
+    permutation per bin), and become candidates with probability 1 - (1 - s^rows)^bands
+    (measured: bench/dedup_eval.py, bench/results/dedup.md). With the defaults (14 bands x 8
+    rows = 112 bins, 5-word shingles, as datatrove's MinHash defaults) the threshold
+    (1/bands)^(1/rows) is 0.72: s = 0.9 links with p = 0.998, s = 0.8 with 0.92, s = 0.7 with
+    0.60, s = 0.5 with 0.05. Candidates are not verified (only band hashes are kept), so chains
+    of near duplicates can join a cluster. Documents with fewer words than `shingle_words` are
+    matched exactly only; empty documents are never duplicates.
 
     Signals:
       duplicate_of            location (`file:line`) of the kept document of the cluster; empty
@@ -225,13 +324,15 @@ class DuplicateDocuments(Rule):
         )
         rows: int = param(
             8,
-            "MinHash permutations per band",
-            unit="permutations",
+            "MinHash values (bins of the one-permutation signature) per band",
+            unit="bins",
             source="datatrove MinhashConfig (hashes_per_bucket=8)",
             min=1,
             max=32,
         )
-        seed: int = param(1, "seed of the MinHash permutations", source="our choice", min=0)
+        seed: int = param(
+            1, "seed of the MinHash permutation and densification", source="our choice", min=0
+        )
 
     # -- corpus pass ---------------------------------------------------------------------------
     def collect(self, batch: Batch) -> Any:
@@ -304,47 +405,23 @@ class DuplicateDocuments(Rule):
         )
 
     def _bands(self, frame: pl.DataFrame, words: pl.Series | None = None) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' MinHash signatures: the same
-        values as the definition (`bands_plain` in tests/checks/test_dedup_speed.py), at a
-        fraction of its cost. The minimum runs in numpy over blocks of shingles, every
-        permutation on a block while it sits in cache, and takes the minimum of the full 64-bit
-        value before the shift: the top 32 bits are monotone in the value, so min(v >> 32) ==
-        min(v) >> 32 (one pass less)."""
+        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' one-permutation MinHash
+        signatures (`oph_signatures`): the values of the definition (`bands_plain` in
+        tests/checks/test_dedup_speed.py)."""
         p = self.params
         sh = self._shingles(frame, words)
+        k = p.bands * p.rows
         if sh.height == 0:
             return self._band_hashes(
-                pl.DataFrame(
-                    schema={
-                        DOC: sh.schema[DOC],
-                        **{f"m{i}": pl.UInt64 for i in range(p.bands * p.rows)},
-                    }
-                )
+                pl.DataFrame(schema={DOC: sh.schema[DOC], **{f"m{i}": pl.UInt64 for i in range(k)}})
             )
-        perms = _permutations(p.bands * p.rows, p.seed)
-        a = np.array([m for m, _ in perms], dtype=np.uint64)[:, None]
-        b = np.array([c for _, c in perms], dtype=np.uint64)[:, None]
-        x = sh["_x"].to_numpy()
         doc = sh[DOC].to_numpy()
         # shingles are grouped by document, in document order: each run is one document
         starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-        sig = np.full((len(perms), len(starts)), np.iinfo(np.uint64).max, dtype=np.uint64)
-        # one buffer for every block: a fresh 7 MB array per block costs its page faults; a block
-        # cuts through documents (a long one spans several): partial minimums are folded in
-        buf = np.empty((len(perms), _BLOCK), dtype=np.uint64)
-        for lo in range(0, len(x), _BLOCK):
-            hi = min(lo + _BLOCK, len(x))
-            d0 = int(np.searchsorted(starts, lo, side="right")) - 1
-            d1 = int(np.searchsorted(starts, hi, side="left"))
-            h = buf[:, : hi - lo]
-            np.multiply(a, x[lo:hi], out=h)  # permutations x shingles, wraps mod 2^64
-            np.add(h, b, out=h)
-            part = np.minimum.reduceat(h, np.maximum(starts[d0:d1], lo) - lo, axis=1)
-            np.minimum(sig[:, d0:d1], part, out=sig[:, d0:d1])
-        sig >>= np.uint64(32)
+        sig = oph_signatures(sh["_x"].to_numpy(), starts, k, p.seed)
         mins = pl.DataFrame(
             [pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])]
-            + [pl.Series(f"m{i}", sig[i]) for i in range(len(perms))]
+            + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
         )
         return self._band_hashes(mins)
 

@@ -10,13 +10,12 @@ import pytest
 
 from curate.checks.base import DOC, Batch
 from curate.checks.dedup import (
-    _MASK32,
     _SEED,
     _UPPER_CODES,
     _exact_hashes,
     _needs_upper,
     _normalised,
-    _permutations,
+    _permutation,
 )
 from curate.checks.repetition import normalised
 from curate.config import load_ruleset
@@ -28,12 +27,14 @@ WORDS = (
 ).split()
 
 
+M64 = (1 << 64) - 1
+
+
 def _fmix64(x: int) -> int:
-    m = (1 << 64) - 1
     x ^= x >> 33
-    x = (x * 0xFF51AFD7ED558CCD) & m
+    x = (x * 0xFF51AFD7ED558CCD) & M64
     x ^= x >> 33
-    x = (x * 0xC4CEB9FE1A85EC53) & m
+    x = (x * 0xC4CEB9FE1A85EC53) & M64
     return x ^ (x >> 33)
 
 
@@ -48,7 +49,7 @@ def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
         for r in range(len(h) - k + 1):
             acc = 0
             for v in h[r : r + k]:
-                acc = (acc * 0x9E3779B97F4A7C15 + v) & ((1 << 64) - 1)
+                acc = (acc * 0x9E3779B97F4A7C15 + v) & M64
             docs.append(doc)
             xs.append(_fmix64(acc))
     return pl.DataFrame(
@@ -56,18 +57,47 @@ def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _probe_plain(j: int, t: int, k: int, seed: int) -> int:
+    return ((_fmix64(((j << 32) + t + (seed << 48)) & M64) >> 32) * k) >> 32
+
+
+def signature_plain(xs: list[int], k: int, seed: int) -> list[int]:
+    """One-permutation MinHash with optimal densification of one document's shingle hashes, in
+    Python: y = a*x + b mod 2^64 (one seeded permutation); bin i holds the smallest y whose
+    (y >> 32) * k >> 32 is i; an empty bin takes the value of the first non-empty bin among its
+    probes (attempts 0 .. 16k - 1), else of the next non-empty bin after it, circularly."""
+    a, b = _permutation(seed)
+    sig: dict[int, int] = {}
+    for x in xs:
+        y = (a * x + b) & M64
+        i = ((y >> 32) * k) >> 32
+        sig[i] = min(sig.get(i, y), y)
+    out = []
+    for i in range(k):
+        if i in sig:
+            out.append(sig[i])
+            continue
+        src = next((p for t in range(16 * k) if (p := _probe_plain(i, t, k, seed)) in sig), None)
+        if src is None:
+            src = next((i + s) % k for s in range(1, k + 1) if (i + s) % k in sig)
+        out.append(sig[src])
+    return out
+
+
 def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """The definition of the band hashes (`_bands` computes the same values faster)."""
     p = rule.params
+    k = p.bands * p.rows
     sh = shingles_plain(rule, frame)
-    perms = _permutations(p.bands * p.rows, p.seed)
-    x = pl.col("_x")
-    # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
-    mins = [
-        ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1)).min().alias(f"m{i}")
-        for i, (a, b) in enumerate(perms)
-    ]
-    return rule._band_hashes(sh.group_by(DOC).agg(mins))
+    rows = {}
+    for doc, x in sh.iter_rows():
+        rows.setdefault(doc, []).append(x)
+    sigs = {doc: signature_plain(xs, k, p.seed) for doc, xs in rows.items()}
+    mins = pl.DataFrame(
+        [pl.Series(DOC, list(sigs), dtype=sh.schema[DOC])]
+        + [pl.Series(f"m{i}", [s[i] for s in sigs.values()], dtype=pl.UInt64) for i in range(k)]
+    )
+    return rule._band_hashes(mins)
 
 
 TEXTS = [
@@ -192,7 +222,7 @@ def test_fast_normalised_is_the_shared_one_on_166_languages():
 @pytest.mark.parametrize("texts", ["hand", "many"])
 def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     rule = _rule(**params)
-    frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(3000))
+    frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(1000))
     fast, plain = rule._shingles(frame), shingles_plain(rule, frame)
     assert fast.schema == plain.schema
     assert fast.to_dicts() == plain.to_dicts()
@@ -280,3 +310,31 @@ def _batch(texts, file, start):
             {"__file": [file] * len(texts), "__line": list(range(start, start + len(texts)))}
         ),
     )
+
+
+def test_densification_falls_back_to_the_next_filled_bin(monkeypatch):
+    """When no probe finds a filled bin (here: every probe is the empty bin itself), an empty bin
+    takes the next filled bin's value, circularly, as the definition says."""
+    import numpy as np
+
+    import curate.checks.dedup as dedup
+
+    monkeypatch.setattr(
+        dedup, "_probes", lambda j, t, k, seed: np.broadcast_to(j, (len(j), len(t)))
+    )
+    x = np.array([11, 12, 13, 2**63 + 5, 99, 7], dtype=np.uint64)
+    starts = np.array([0, 1, 4])
+    dedup._probe_table.cache_clear()  # built from the patched _probes, and dropped after
+    try:
+        sig = dedup.oph_signatures(x, starts, 6, 3)
+    finally:
+        dedup._probe_table.cache_clear()
+    a, b = _permutation(3)
+    for d, (lo, hi) in enumerate(zip(starts, [*starts[1:], len(x)], strict=True)):
+        vals = {}
+        for v in x[lo:hi].tolist():
+            y = (a * v + b) & M64
+            i = ((y >> 32) * 6) >> 32
+            vals[i] = min(vals.get(i, y), y)
+        want = [vals[next((i + s) % 6 for s in range(6) if (i + s) % 6 in vals)] for i in range(6)]
+        assert sig[d].tolist() == want
