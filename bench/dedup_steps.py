@@ -1,6 +1,7 @@
 """CPU time of each step of duplicate-documents' collect, one core, best and median of --repeat:
-normalise, word split, exact hash, shingle hashes (word hash + struct-hash chain), MinHash
-minimums (numpy), band hashes, and collect whole.
+normalise, word split, exact hash, shingle hashes (word hash + numpy polynomial), MinHash
+minimums (one permutation, numpy), band hashes, and collect whole; and, paired, the shared
+`normalised` (curate.checks.repetition) that collect's `_normalised` replaces.
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_steps.py \
         bench/_work/web-unique.jsonl [--repeat 7]
@@ -15,10 +16,12 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
+import polars as pl  # noqa: E402
 from dedup_collect import corpus_batches  # noqa: E402
 
 from curate.checks import dedup  # noqa: E402
 from curate.checks.base import DOC  # noqa: E402
+from curate.checks.repetition import normalised  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
 
 
@@ -31,6 +34,7 @@ def main() -> None:
     (rule,) = rs.build()
     batches = corpus_batches(args.corpus)
     names = ["collect", "normalise", "split", "exact", "shingles", "minimums", "band hashes"]
+    names.append("normalise, shared")  # repetition's `normalised`, the same strings: paired
     runs: dict[str, list[float]] = {k: [] for k in names}
     shingles, band_hashes = rule._shingles, rule._band_hashes
     for _ in range(args.repeat):
@@ -58,6 +62,8 @@ def main() -> None:
                 del rule._shingles, rule._band_hashes
             marks.append(time.process_time())
             band_hashes(seen["sig"])
+            marks.append(time.process_time())
+            b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
             marks.append(time.process_time())
             for name, t0, t1 in zip(names[1:], marks[:-1], marks[1:], strict=True):
                 tot[name] += t1 - t0
