@@ -20,6 +20,8 @@ _SEED = 0xD0C5
 # shingles per numpy block of the one-permutation minimums: 8192 measured fastest on 2 KB web
 # documents (4096: 10.6 ms on web-unique, 8192: 9.7, 32768: 9.6; one sort over all: 19)
 _BLOCK = 8192
+# empty bins densified at a time: at most 64 probes x 16384 x (8 + 8 + 1) bytes = 18 MB
+_DENSIFY_ROWS = 16384
 
 
 # The characters c whose upper-then-lower case differs from their lower case (polars' case
@@ -149,35 +151,36 @@ def _probe_table(k: int, seed: int) -> np.ndarray:
 def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
     """Fill the empty bins of `sig` (documents x k, flat; `filled` says which bins hold a
     minimum) in place, as `oph_signatures` says: attempts 0-3 for every empty bin, then 4-31,
-    then 64 at a time, each time for the bins still empty."""
+    then 64 at a time, each time for the bins still empty; `_DENSIFY_ROWS` empty bins at a
+    time (a batch of one-line documents leaves nearly every bin empty: bounded memory)."""
     empty = np.flatnonzero(~filled)
-    if len(empty) == 0:
-        return
-    d, j = np.divmod(empty, k)
-    src = np.full(len(empty), -1, dtype=np.int64)
-    pend = np.arange(len(empty))
-    last = 16 * k
-    spans = [(0, 4), (4, 32), *((t, t + 64) for t in range(32, last, 64))]
-    for t0, t1 in spans:
-        t1 = min(t1, last)
-        if len(pend) == 0 or t0 >= t1:
-            break
-        jp = j[pend]
-        if t1 <= 32:
-            probe = _probe_table(k, seed)[jp, t0:t1]
-        else:
-            probe = _probes(jp[:, None], np.arange(t0, t1), k, seed).astype(np.int64)
-        cell = (d[pend] * k)[:, None] + probe
-        ok = filled[cell]
-        hit = ok.any(axis=1)
-        first = ok.argmax(axis=1)
-        src[pend[hit]] = cell[hit, first[hit]]
-        pend = pend[~hit]
-    for e in pend.tolist():  # 16 k misses: (1 - 1/k)^(16 k) < 1e-6 for one filled bin
-        row = filled[d[e] * k : (d[e] + 1) * k]
-        nxt = np.flatnonzero(np.roll(row, -(j[e] + 1)))[0]
-        src[e] = d[e] * k + (j[e] + 1 + nxt) % k
-    sig[empty] = sig[src]
+    for lo in range(0, len(empty), _DENSIFY_ROWS):
+        part = empty[lo : lo + _DENSIFY_ROWS]
+        d, j = np.divmod(part, k)
+        src = np.full(len(part), -1, dtype=np.int64)
+        pend = np.arange(len(part))
+        last = 16 * k
+        spans = [(0, 4), (4, 32), *((t, t + 64) for t in range(32, last, 64))]
+        for t0, t1 in spans:
+            t1 = min(t1, last)
+            if len(pend) == 0 or t0 >= t1:
+                break
+            jp = j[pend]
+            if t1 <= 32:
+                probe = _probe_table(k, seed)[jp, t0:t1]
+            else:
+                probe = _probes(jp[:, None], np.arange(t0, t1), k, seed).astype(np.int64)
+            cell = (d[pend] * k)[:, None] + probe
+            ok = filled[cell]
+            hit = ok.any(axis=1)
+            first = ok.argmax(axis=1)
+            src[pend[hit]] = cell[hit, first[hit]]
+            pend = pend[~hit]
+        for e in pend.tolist():  # 16 k misses: (1 - 1/k)^(16 k) < 1e-6 for one filled bin
+            row = filled[d[e] * k : (d[e] + 1) * k]
+            nxt = np.flatnonzero(np.roll(row, -(j[e] + 1)))[0]
+            src[e] = d[e] * k + (j[e] + 1 + nxt) % k
+        sig[part] = sig[src]  # src: filled bins only, never one written here
 
 
 def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.ndarray:

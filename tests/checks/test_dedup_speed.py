@@ -338,3 +338,18 @@ def test_densification_falls_back_to_the_next_filled_bin(monkeypatch):
             vals[i] = min(vals.get(i, y), y)
         want = [vals[next((i + s) % 6 for s in range(6) if (i + s) % 6 in vals)] for i in range(6)]
         assert sig[d].tolist() == want
+
+
+def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatch):
+    """Documents of a few shingles leave nearly every bin empty; densified a few bins at a time
+    (`_DENSIFY_ROWS`), they get the definition's values."""
+    import curate.checks.dedup as dedup
+
+    monkeypatch.setattr(dedup, "_DENSIFY_ROWS", 37)
+    rng = random.Random(3)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12))) for _ in range(150)]
+    rule = _rule()
+    frame = _frame(texts)
+    fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
+    assert fast.height == plain.height == frame.height
+    assert fast.to_dicts() == plain.to_dicts()
