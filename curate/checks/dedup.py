@@ -20,8 +20,14 @@ _SEED = 0xD0C5
 # shingles per numpy block of the one-permutation minimums: 8192 measured fastest on 2 KB web
 # documents (4096: 10.6 ms on web-unique, 8192: 9.7, 32768: 9.6; one sort over all: 19)
 _BLOCK = 8192
-# empty bins densified at a time: at most 64 probes x 16384 x (8 + 8 + 1) bytes = 18 MB
-_DENSIFY_ROWS = 16384
+# bins (documents x bins) densified at a time: a few arrays of 8 x 2^20 bytes
+_DENSIFY_CELLS = 1 << 20
+# documents with at most this many filled bins densify by rank (m look-ups per empty bin), the
+# others by walking the order (about bins / m); the cheaper way on either side
+_SPARSE = 16
+# the dense documents' walk along a bin's order: attempts [t0, t1), widths doubling up to 64
+_SPANS = ((0, 2), (2, 6), (6, 14), (14, 30), (30, 62), *((t, t + 64) for t in range(62, 2048, 64)))
+_M64 = (1 << 64) - 1
 
 
 # The characters c whose upper-then-lower case differs from their lower case (polars' case
@@ -132,54 +138,70 @@ def _permutation(seed: int) -> tuple[int, int]:
     return rng.getrandbits(64) | 1, rng.getrandbits(64)
 
 
-def _probes(j: np.ndarray, t: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """The bin (of `k`) that an empty bin `j` borrows from at attempt `t` (0, 1, ...) of the
-    densification: the top bits of fmix64(j * 2^32 + t + seed * 2^48), the same for every
-    document. Broadcasts `j` against `t`."""
-    base = j.astype(np.uint64) << np.uint64(32)
-    x = np.add(base, t.astype(np.uint64)) + np.uint64((seed << 48) & ((1 << 64) - 1))
-    return ((_fmix(x) >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
-
-
-@functools.lru_cache(maxsize=8)
-def _probe_table(k: int, seed: int) -> np.ndarray:
-    """`_probes` of every bin for the first 32 attempts (nearly every empty bin finds a filled
-    one in its first few): (k, 32) int64, built once per (k, seed)."""
-    return _probes(np.arange(k)[:, None], np.arange(32), k, seed).astype(np.int64)
+@functools.lru_cache(maxsize=4)
+def _borrow_order(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each bin's order of the k bins to borrow from when it is empty: bin j's order sorts the
+    bins f by fmix64(j * 2^32 + f + seed * 2^48) (distinct keys: fmix64 is a bijection), the
+    same for every document. (order, rank_t): order[j, t] is the t-th bin of j's order (int64,
+    k x k); rank_t[f, j] the place of f in j's order, with a row rank_t[k] = k for padding
+    (int16, (k + 1) x k). Built once per (k, seed)."""
+    j = np.arange(k, dtype=np.uint64)[:, None] << np.uint64(32)
+    keys = _fmix(j + np.arange(k, dtype=np.uint64) + np.uint64((seed << 48) & _M64))
+    order = np.argsort(keys, axis=1)
+    rank = np.empty((k, k), dtype=np.int16)  # k <= 2048
+    np.put_along_axis(rank, order, np.arange(k, dtype=np.int16)[None, :], axis=1)
+    rank_t = np.full((k + 1, k), k, dtype=np.int16)
+    rank_t[:k] = rank.T
+    return order, rank_t
 
 
 def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
     """Fill the empty bins of `sig` (documents x k, flat; `filled` says which bins hold a
-    minimum) in place, as `oph_signatures` says: attempts 0-3 for every empty bin, then 4-31,
-    then 64 at a time, each time for the bins still empty; `_DENSIFY_ROWS` empty bins at a
-    time (a batch of one-line documents leaves nearly every bin empty: bounded memory)."""
-    empty = np.flatnonzero(~filled)
-    for lo in range(0, len(empty), _DENSIFY_ROWS):
-        part = empty[lo : lo + _DENSIFY_ROWS]
+    minimum) in place: an empty bin j takes the value of the first filled bin of its order
+    (`_borrow_order`). Found two ways, with the same answer: a document with few filled bins
+    (m <= `_SPARSE`: short documents leave most bins empty) takes, for all its bins at once, the
+    filled bin of smallest place in each bin's order (m passes over k bins); the others walk
+    each empty bin's order until a filled bin (about k / m steps, few empty bins)."""
+    sig2, full = sig.reshape(-1, k), filled.reshape(-1, k)
+    m = full.sum(axis=1)
+    if m.min(initial=k) == k:
+        return
+    order, rank_t = _borrow_order(k, seed)
+    bins = np.arange(k)
+    per = max(1, _DENSIFY_CELLS // k)  # documents at a time: bounded memory
+    for w in (1, 2, 4, 8, 16):  # sparse documents, their filled bins padded to w with bin k
+        docs = np.flatnonzero((m <= w) & (m > w // 2) & (m < k))
+        for lo in range(0, len(docs), per):
+            dd = docs[lo : lo + per]
+            rows = full[dd]
+            r, c = np.nonzero(rows)
+            cand = np.full((len(dd), w), k, dtype=np.int64)
+            cand[r, np.cumsum(rows, axis=1)[r, c] - 1] = c
+            best_b = np.repeat(cand[:, :1], k, axis=1)
+            best_r = rank_t[cand[:, 0]] if w > 1 else None
+            for t in range(1, w):
+                rt = rank_t[cand[:, t]]
+                better = rt < best_r
+                np.copyto(best_r, rt, where=better)
+                np.copyto(best_b, np.broadcast_to(cand[:, t : t + 1], best_b.shape), where=better)
+            src = np.where(rows, bins, best_b)
+            sig2[dd] = np.take_along_axis(sig2[dd], src, axis=1)
+    # the other documents' empty bins, 2^14 at a time (up to 64 look-ups each)
+    empty = np.flatnonzero(~filled & np.repeat((m > _SPARSE) & (m < k), k))
+    for lo in range(0, len(empty), _DENSIFY_CELLS // 64):
+        part = empty[lo : lo + _DENSIFY_CELLS // 64]
         d, j = np.divmod(part, k)
-        src = np.full(len(part), -1, dtype=np.int64)
-        pend = np.arange(len(part))
-        last = 16 * k
-        spans = [(0, 4), (4, 32), *((t, t + 64) for t in range(32, last, 64))]
-        for t0, t1 in spans:
-            t1 = min(t1, last)
-            if len(pend) == 0 or t0 >= t1:
+        src = np.empty(len(d), dtype=np.int64)
+        pend = np.arange(len(d))
+        for t0, t1 in _SPANS:  # widths doubling: about twice the look-ups a bin needs
+            if len(pend) == 0 or t0 >= k:
                 break
-            jp = j[pend]
-            if t1 <= 32:
-                probe = _probe_table(k, seed)[jp, t0:t1]
-            else:
-                probe = _probes(jp[:, None], np.arange(t0, t1), k, seed).astype(np.int64)
-            cell = (d[pend] * k)[:, None] + probe
+            cell = (d[pend] * k)[:, None] + order[j[pend], t0 : min(t1, k)]
             ok = filled[cell]
             hit = ok.any(axis=1)
             first = ok.argmax(axis=1)
             src[pend[hit]] = cell[hit, first[hit]]
             pend = pend[~hit]
-        for e in pend.tolist():  # 16 k misses: (1 - 1/k)^(16 k) < 1e-6 for one filled bin
-            row = filled[d[e] * k : (d[e] + 1) * k]
-            nxt = np.flatnonzero(np.roll(row, -(j[e] + 1)))[0]
-            src[e] = d[e] * k + (j[e] + 1 + nxt) % k
         sig[part] = sig[src]  # src: filled bins only, never one written here
 
 
@@ -189,10 +211,10 @@ def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.n
     the shingle hashes `x`, document d holding x[starts[d]:starts[d + 1]]. Each shingle is hashed
     once, y = (a*x + b) mod 2^64 (`_permutation`); its bin is the top bits, (y >> 32) * k >> 32,
     and bin i of the signature is the smallest y that falls in it. An empty bin i takes the value
-    of the first non-empty bin of `_probes(i, 0), _probes(i, 1), ...` (after 16 k attempts, of
-    the next non-empty bin after i, circularly). Two documents agree on a bin with probability
-    their Jaccard similarity, as with k permutations, for one hash per shingle instead of k
-    (web-unique: ~10 ms against 29.5)."""
+    of the first filled bin in i's own fixed order of the bins (`_borrow_order`; the paper's
+    probe sequence, without repeats). Two documents agree on a bin with probability their
+    Jaccard similarity, as with k permutations, for one hash per shingle instead of k
+    (web-unique: ~13 ms against 29.5)."""
     n_docs = len(starts)
     a, b = _permutation(seed)
     y = np.multiply(x, np.uint64(a))
@@ -270,10 +292,10 @@ class DuplicateDocuments(Rule):
     multiply-shift permutation); the signature is one-permutation MinHash with optimal
     densification (Shrivastava 2017): the hashes fall into `bands` x `rows` bins by their top
     bits, each bin keeps its smallest hash, and an empty bin (a short document) borrows the
-    value of a bin chosen by a fixed sequence of probes, the same for every document. Band j
-    hashes bins j x rows to j x rows + rows - 1. Documents sharing the exact hash or any band
-    hash are linked; linked documents form a cluster (connected components). The
-    representative of a cluster is its first document in input order (file path, then line or
+    value of the first filled bin in its own fixed order of the bins, the same for every
+    document. Band j hashes bins j x rows to j x rows + rows - 1. Documents sharing the exact
+    hash or any band hash are linked; linked documents form a cluster (connected components).
+    The representative of a cluster is its first document in input order (file path, then line or
     row number), so the choice does not depend on sharding or workers. Runs are deterministic
     (fixed seeds; word hashes are polars' seeded hash, stable for a given polars version).
 

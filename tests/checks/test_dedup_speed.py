@@ -3,6 +3,7 @@ hashes are compared across batches, shards and runs, so they must not change."""
 
 from __future__ import annotations
 
+import functools
 import random
 
 import polars as pl
@@ -57,15 +58,11 @@ def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _probe_plain(j: int, t: int, k: int, seed: int) -> int:
-    return ((_fmix64(((j << 32) + t + (seed << 48)) & M64) >> 32) * k) >> 32
-
-
 def signature_plain(xs: list[int], k: int, seed: int) -> list[int]:
     """One-permutation MinHash with optimal densification of one document's shingle hashes, in
     Python: y = a*x + b mod 2^64 (one seeded permutation); bin i holds the smallest y whose
-    (y >> 32) * k >> 32 is i; an empty bin takes the value of the first non-empty bin among its
-    probes (attempts 0 .. 16k - 1), else of the next non-empty bin after it, circularly."""
+    (y >> 32) * k >> 32 is i; an empty bin i takes the value of the first filled bin in its
+    order: the bins f sorted by fmix64(i * 2^32 + f + seed * 2^48)."""
     a, b = _permutation(seed)
     sig: dict[int, int] = {}
     for x in xs:
@@ -74,14 +71,16 @@ def signature_plain(xs: list[int], k: int, seed: int) -> list[int]:
         sig[i] = min(sig.get(i, y), y)
     out = []
     for i in range(k):
-        if i in sig:
-            out.append(sig[i])
-            continue
-        src = next((p for t in range(16 * k) if (p := _probe_plain(i, t, k, seed)) in sig), None)
-        if src is None:
-            src = next((i + s) % k for s in range(1, k + 1) if (i + s) % k in sig)
-        out.append(sig[src])
+        if i not in sig:
+            i = next(f for f in _order_plain(i, k, seed) if f in sig)
+        out.append(sig[i])
     return out
+
+
+@functools.cache
+def _order_plain(i: int, k: int, seed: int) -> list[int]:
+    """Bin i's order of the bins to borrow from: sorted by fmix64(i * 2^32 + f + seed * 2^48)."""
+    return sorted(range(k), key=lambda f: _fmix64(((i << 32) + f + (seed << 48)) & M64))
 
 
 def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
@@ -312,42 +311,15 @@ def _batch(texts, file, start):
     )
 
 
-def test_densification_falls_back_to_the_next_filled_bin(monkeypatch):
-    """When no probe finds a filled bin (here: every probe is the empty bin itself), an empty bin
-    takes the next filled bin's value, circularly, as the definition says."""
-    import numpy as np
-
-    import curate.checks.dedup as dedup
-
-    monkeypatch.setattr(
-        dedup, "_probes", lambda j, t, k, seed: np.broadcast_to(j, (len(j), len(t)))
-    )
-    x = np.array([11, 12, 13, 2**63 + 5, 99, 7], dtype=np.uint64)
-    starts = np.array([0, 1, 4])
-    dedup._probe_table.cache_clear()  # built from the patched _probes, and dropped after
-    try:
-        sig = dedup.oph_signatures(x, starts, 6, 3)
-    finally:
-        dedup._probe_table.cache_clear()
-    a, b = _permutation(3)
-    for d, (lo, hi) in enumerate(zip(starts, [*starts[1:], len(x)], strict=True)):
-        vals = {}
-        for v in x[lo:hi].tolist():
-            y = (a * v + b) & M64
-            i = ((y >> 32) * 6) >> 32
-            vals[i] = min(vals.get(i, y), y)
-        want = [vals[next((i + s) % 6 for s in range(6) if (i + s) % 6 in vals)] for i in range(6)]
-        assert sig[d].tolist() == want
-
-
 def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatch):
     """Documents of a few shingles leave nearly every bin empty; densified a few bins at a time
-    (`_DENSIFY_ROWS`), they get the definition's values."""
+    (`_DENSIFY_CELLS`), they get the definition's values."""
     import curate.checks.dedup as dedup
 
-    monkeypatch.setattr(dedup, "_DENSIFY_ROWS", 37)
+    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 37 * 112)
     rng = random.Random(3)
-    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12))) for _ in range(150)]
+    # 1 to 120 shingles: both ways of finding the bin to borrow from (by rank, by walking)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 124))) for _ in range(150)]
     rule = _rule()
     frame = _frame(texts)
     fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
