@@ -1,6 +1,7 @@
 """CPU time of each step of duplicate-documents' collect, one core, best and median of --repeat:
-normalise, word split, exact hash, shingle hashes (word hash + struct-hash chain), MinHash
-minimums (numpy), band hashes, and collect whole.
+normalise, word split, exact hash, shingle hashes (word hash + numpy polynomial), MinHash
+minimums (one permutation, numpy), band hashes, and collect whole; and, paired, the shared
+`normalised` (curate.checks.repetition) that collect's `_normalised` replaces.
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_steps.py \
         bench/_work/web-unique.jsonl [--repeat 7]
@@ -33,6 +34,7 @@ def main() -> None:
     (rule,) = rs.build()
     batches = corpus_batches(args.corpus)
     names = ["collect", "normalise", "split", "exact", "shingles", "minimums", "band hashes"]
+    names.append("normalise, shared")  # repetition's `normalised`, the same strings: paired
     runs: dict[str, list[float]] = {k: [] for k in names}
     shingles, band_hashes = rule._shingles, rule._band_hashes
     for _ in range(args.repeat):
@@ -42,7 +44,7 @@ def main() -> None:
             rule.collect(b)
             marks = [time.process_time()]
             tot["collect"] += marks[0] - t
-            norm = b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+            norm = b.docs.select(DOC).with_columns(dedup._normalised(b.docs["text"]).alias("_t"))
             norm = norm.filter((norm["_t"] != "").fill_null(False))
             marks.append(time.process_time())
             words = norm["_t"].str.split(" ")
@@ -60,6 +62,8 @@ def main() -> None:
                 del rule._shingles, rule._band_hashes
             marks.append(time.process_time())
             band_hashes(seen["sig"])
+            marks.append(time.process_time())
+            b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
             marks.append(time.process_time())
             for name, t0, t1 in zip(names[1:], marks[:-1], marks[1:], strict=True):
                 tot[name] += t1 - t0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -10,16 +11,71 @@ import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, Batch, Rule, RuleResult, param
-from curate.checks.repetition import normalised
+from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.repetition import PUNCT_RUN
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
 _SEED = 0xD0C5
-_MASK32 = (1 << 32) - 1
-# shingles per numpy block of the MinHash minimum: measured fastest at 8192
-# (112 permutations x 8192 x 8 bytes = 7 MB) on 2 KB web documents, 2.5x less than polars
+# shingles per numpy block of the one-permutation minimums: 8192 measured fastest on 2 KB web
+# documents (4096: 10.6 ms on web-unique, 8192: 9.7, 32768: 9.6; one sort over all: 19)
 _BLOCK = 8192
+# bins (documents x bins) densified at a time: a few arrays of 8 x 2^20 bytes
+_DENSIFY_CELLS = 1 << 20
+# documents with at most this many filled bins densify by rank (m look-ups per empty bin), the
+# others by walking the order (about bins / m); the cheaper way on either side
+_SPARSE = 16
+# the dense documents' walk along a bin's order: attempts [t0, t1), widths doubling up to 64
+_SPANS = ((0, 2), (2, 6), (6, 14), (14, 30), (30, 62), *((t, t + 64) for t in range(62, 2048, 64)))
+_M64 = (1 << 64) - 1
+
+
+# The characters c whose upper-then-lower case differs from their lower case (polars' case
+# mappings, checked over every code point by tests/checks/test_dedup_speed.py), and the Greek
+# sigmas (lower-casing Σ, σ or ς depends on its neighbours: a final ς): code point ranges. A text
+# holding none of them lower-cases to `normalised`'s upper-then-lower case (only the sigmas
+# upper-case to a Σ, and each other character maps alone).
+_UPPER_MATTERS = (
+    (0x00B5, 0x00B5), (0x00DF, 0x00DF), (0x0131, 0x0131), (0x0149, 0x0149), (0x017F, 0x017F),
+    (0x01F0, 0x01F0), (0x0345, 0x0345), (0x0390, 0x0390), (0x03A3, 0x03A3), (0x03B0, 0x03B0),
+    (0x03C2, 0x03C3), (0x03D0, 0x03D1), (0x03D5, 0x03D6), (0x03F0, 0x03F1), (0x03F5, 0x03F5),
+    (0x0587, 0x0587), (0x1C80, 0x1C88), (0x1E96, 0x1E9B), (0x1F50, 0x1F50), (0x1F52, 0x1F52),
+    (0x1F54, 0x1F54), (0x1F56, 0x1F56), (0x1F80, 0x1FAF), (0x1FB2, 0x1FB4), (0x1FB6, 0x1FB7),
+    (0x1FBC, 0x1FBC), (0x1FBE, 0x1FBE), (0x1FC2, 0x1FC4), (0x1FC6, 0x1FC7), (0x1FCC, 0x1FCC),
+    (0x1FD2, 0x1FD3), (0x1FD6, 0x1FD7), (0x1FE2, 0x1FE4), (0x1FE6, 0x1FE7), (0x1FF2, 0x1FF4),
+    (0x1FF6, 0x1FF7), (0x1FFC, 0x1FFC), (0xFB00, 0xFB06), (0xFB13, 0xFB17),
+)  # fmt: skip
+_UPPER_CODES = np.concatenate([np.arange(a, b + 1) for a, b in _UPPER_MATTERS]).astype(np.int64)
+
+
+def _needs_upper(texts: pl.Series) -> np.ndarray:
+    """The positions in `texts` of the texts holding a character of `_UPPER_MATTERS`, read from
+    the UTF-8 bytes: every character from U+0080 on starts with a byte >= 0xC2 (web text holds
+    few), decoded from it and the next two (4-byte characters are past U+FFFF: none)."""
+    off, b = string_bytes(texts)
+    i = np.flatnonzero(b >= 0xC2)
+    if len(i) == 0:
+        return i
+    b0 = b[i].astype(np.int64)
+    b1 = b[np.minimum(i + 1, len(b) - 1)].astype(np.int64) & 0x3F
+    b2 = b[np.minimum(i + 2, len(b) - 1)].astype(np.int64) & 0x3F
+    cp = np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, ((b0 & 0x0F) << 12) | (b1 << 6) | b2)
+    cp[b0 >= 0xF0] = -1
+    hit = i[np.isin(cp, _UPPER_CODES)]
+    return np.unique(np.searchsorted(off, hit, side="right") - 1)
+
+
+def _normalised(texts: pl.Series) -> pl.Series:
+    """`normalised` (curate.checks.repetition) of `texts`, the same strings: upper-then-lower
+    case only for the texts holding a character whose case that changes (`_needs_upper`), lower
+    case alone for the others (polars maps case character by character in any text holding a
+    non-ASCII one: web-unique, 3.1 MB, 6.5 ms a pass; the check costs 2)."""
+    low = texts.str.to_lowercase()
+    idx = _needs_upper(texts)
+    if len(idx):
+        upper = texts.gather(idx).str.to_uppercase().str.to_lowercase()
+        low = low.scatter(idx, upper)
+    return low.str.replace_all(PUNCT_RUN, " ").str.strip_chars()
 
 
 def _doc_keys(batch: Batch) -> pl.DataFrame:
@@ -43,10 +99,148 @@ def _exact_hashes(texts: pl.Series, words: pl.Series | None = None) -> pl.Series
     return bare.hash(_SEED)
 
 
-def _permutations(n: int, seed: int) -> list[tuple[int, int]]:
-    """(a, b) of the hash family h(x) = (a*x + b) mod 2^64, top 32 bits (multiply-shift): odd a."""
+# the shingle hash: a polynomial of the word hashes mod 2^64 (an odd multiplier: a shingle that
+# differs from another in one word never hashes the same), then murmur3's 64-bit finaliser, which
+# spreads every input bit over the whole value (MinHash takes minimums of it)
+_POLY = np.uint64(0x9E3779B97F4A7C15)
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+
+def shingle_hashes(h: np.ndarray, k: int) -> np.ndarray:
+    """The hash of every run of `k` consecutive values of `h` (uint64 word hashes): for the run
+    starting at r, fmix64(h[r] * P^(k-1) + h[r+1] * P^(k-2) + ... + h[r+k-1]) mod 2^64 (P =
+    `_POLY`; fmix64: x ^= x >> 33, x *= F1, x ^= x >> 33, x *= F2, x ^= x >> 33), in numpy: a
+    few passes over the words, where polars' struct-hash chain took four hashes of pairs
+    (web-unique: 3 ms against 16)."""
+    n = len(h) - k + 1
+    x = h[:n].copy()
+    for i in range(1, k):
+        np.multiply(x, _POLY, out=x)  # wraps mod 2^64
+        np.add(x, h[i : i + n], out=x)
+    return _fmix(x)
+
+
+def _fmix(x: np.ndarray) -> np.ndarray:
+    """murmur3's 64-bit finaliser of `x` (uint64), in place: x ^= x >> 33, x *= F1,
+    x ^= x >> 33, x *= F2, x ^= x >> 33."""
+    t = np.empty_like(x)
+    for m in (*_FMIX, None):
+        np.right_shift(x, np.uint64(33), out=t)
+        np.bitwise_xor(x, t, out=x)
+        if m is not None:
+            np.multiply(x, m, out=x)
+    return x
+
+
+def _permutation(seed: int) -> tuple[int, int]:
+    """(a, b) of the hash h(x) = (a*x + b) mod 2^64 (odd a) that orders the shingles."""
     rng = random.Random(seed)
-    return [(rng.getrandbits(64) | 1, rng.getrandbits(64)) for _ in range(n)]
+    return rng.getrandbits(64) | 1, rng.getrandbits(64)
+
+
+@functools.lru_cache(maxsize=4)
+def _borrow_order(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each bin's order of the k bins to borrow from when it is empty: bin j's order sorts the
+    bins f by fmix64(j * 2^32 + f + seed * 2^48) (distinct keys: fmix64 is a bijection), the
+    same for every document. (order, rank_t): order[j, t] is the t-th bin of j's order (int64,
+    k x k); rank_t[f, j] the place of f in j's order, with a row rank_t[k] = k for padding
+    (int16, (k + 1) x k). Built once per (k, seed)."""
+    j = np.arange(k, dtype=np.uint64)[:, None] << np.uint64(32)
+    keys = _fmix(j + np.arange(k, dtype=np.uint64) + np.uint64((seed << 48) & _M64))
+    order = np.argsort(keys, axis=1)
+    rank = np.empty((k, k), dtype=np.int16)  # k <= 2048
+    np.put_along_axis(rank, order, np.arange(k, dtype=np.int16)[None, :], axis=1)
+    rank_t = np.full((k + 1, k), k, dtype=np.int16)
+    rank_t[:k] = rank.T
+    return order, rank_t
+
+
+def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
+    """Fill the empty bins of `sig` (documents x k, flat; `filled` says which bins hold a
+    minimum) in place: an empty bin j takes the value of the first filled bin of its order
+    (`_borrow_order`). Found two ways, with the same answer: a document with few filled bins
+    (m <= `_SPARSE`: short documents leave most bins empty) takes, for all its bins at once, the
+    filled bin of smallest place in each bin's order (m passes over k bins); the others walk
+    each empty bin's order until a filled bin (about k / m steps, few empty bins)."""
+    sig2, full = sig.reshape(-1, k), filled.reshape(-1, k)
+    m = full.sum(axis=1)
+    if m.min(initial=k) == k:
+        return
+    order, rank_t = _borrow_order(k, seed)
+    bins = np.arange(k)
+    per = max(1, _DENSIFY_CELLS // k)  # documents at a time: bounded memory
+    for w in (1, 2, 4, 8, 16):  # sparse documents, their filled bins padded to w with bin k
+        docs = np.flatnonzero((m <= w) & (m > w // 2) & (m < k))
+        for lo in range(0, len(docs), per):
+            dd = docs[lo : lo + per]
+            rows = full[dd]
+            r, c = np.nonzero(rows)
+            cand = np.full((len(dd), w), k, dtype=np.int64)
+            cand[r, np.cumsum(rows, axis=1)[r, c] - 1] = c
+            best_b = np.repeat(cand[:, :1], k, axis=1)
+            best_r = rank_t[cand[:, 0]] if w > 1 else None
+            for t in range(1, w):
+                rt = rank_t[cand[:, t]]
+                better = rt < best_r
+                np.copyto(best_r, rt, where=better)
+                np.copyto(best_b, np.broadcast_to(cand[:, t : t + 1], best_b.shape), where=better)
+            src = np.where(rows, bins, best_b)
+            sig2[dd] = np.take_along_axis(sig2[dd], src, axis=1)
+    # the other documents' empty bins, 2^14 at a time (up to 64 look-ups each)
+    empty = np.flatnonzero(~filled & np.repeat((m > _SPARSE) & (m < k), k))
+    for lo in range(0, len(empty), _DENSIFY_CELLS // 64):
+        part = empty[lo : lo + _DENSIFY_CELLS // 64]
+        d, j = np.divmod(part, k)
+        src = np.empty(len(d), dtype=np.int64)
+        pend = np.arange(len(d))
+        for t0, t1 in _SPANS:  # widths doubling: about twice the look-ups a bin needs
+            if len(pend) == 0 or t0 >= k:
+                break
+            cell = (d[pend] * k)[:, None] + order[j[pend], t0 : min(t1, k)]
+            ok = filled[cell]
+            hit = ok.any(axis=1)
+            first = ok.argmax(axis=1)
+            src[pend[hit]] = cell[hit, first[hit]]
+            pend = pend[~hit]
+        sig[part] = sig[src]  # src: filled bins only, never one written here
+
+
+def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """One-permutation MinHash with optimal densification (Shrivastava 2017, "Optimal
+    Densification for Fast and Accurate Minwise Hashing"): a (documents x k) uint64 signature of
+    the shingle hashes `x`, document d holding x[starts[d]:starts[d + 1]]. Each shingle is hashed
+    once, y = (a*x + b) mod 2^64 (`_permutation`); its bin is the top bits, (y >> 32) * k >> 32,
+    and bin i of the signature is the smallest y that falls in it. An empty bin i takes the value
+    of the first filled bin in i's own fixed order of the bins (`_borrow_order`; the paper's
+    probe sequence, without repeats). Two documents agree on a bin with probability their
+    Jaccard similarity, as with k permutations, for one hash per shingle instead of k
+    (web-unique: ~13 ms against 29.5)."""
+    n_docs = len(starts)
+    a, b = _permutation(seed)
+    y = np.multiply(x, np.uint64(a))
+    np.add(y, np.uint64(b), out=y)
+    bins = (((y >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.uint16)
+    di = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(np.append(starts, len(x))))
+    sig = np.full(n_docs * k, np.iinfo(np.uint64).max, dtype=np.uint64)
+    filled = np.zeros(n_docs * k, dtype=bool)
+    # (document, bin) minimums block by block (gathers inside a block stay in cache): sorted by
+    # bin (a stable radix sort of 16-bit keys), a block's (bin, document) groups are runs
+    for lo in range(0, len(x), _BLOCK):
+        hi = min(lo + _BLOCK, len(x))
+        o = np.argsort(bins[lo:hi], kind="stable")
+        b_s, d_s, v_s = bins[lo:hi][o], di[lo:hi][o], y[lo:hi][o]
+        new = np.empty(len(o), dtype=bool)
+        new[0] = True
+        np.not_equal(b_s[1:], b_s[:-1], out=new[1:])
+        new[1:] |= d_s[1:] != d_s[:-1]
+        st = np.flatnonzero(new)
+        mins = np.minimum.reduceat(v_s, st)
+        key = d_s[st] * k + b_s[st]
+        np.minimum(sig[key], mins, out=mins)  # a document across blocks: fold its minimums
+        sig[key] = mins
+        filled[key] = True
+    _densify(sig, filled, k, seed)
+    return sig.reshape(n_docs, k)
 
 
 def _rows_of(finished: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -91,22 +285,30 @@ class DuplicateDocuments(Rule):
 
     How: two passes. The corpus pass collects, per document, a hash of its normalised text
     (lower case, without punctuation, symbols or whitespace) and, with `near`, a MinHash
-    signature of its word `shingle_words`-grams (`bands` x `rows` permutations of a 64-bit
-    multiply-shift hash family, fixed seed) of which only the `bands` band hashes are kept
-    (words: the text lower-cased, punctuation and symbols turned into spaces): memory is about
-    8 x (bands + 2) bytes per document, never its text. Documents sharing the exact hash or any
-    band hash are linked; linked documents form a cluster (connected components). The
-    representative of a cluster is its first document in input order (file path, then line or
+    signature of its word `shingle_words`-grams (words: the text lower-cased, punctuation and
+    symbols turned into spaces) of which only the `bands` band hashes are kept: memory is about
+    8 x (bands + 2) bytes per document, never its text. Each shingle is hashed once (a
+    polynomial of its words' hashes mod 2^64, murmur3's 64-bit finaliser, then one seeded
+    multiply-shift permutation); the signature is one-permutation MinHash with optimal
+    densification (Shrivastava 2017): the hashes fall into `bands` x `rows` bins by their top
+    bits, each bin keeps its smallest hash, and an empty bin (a short document) borrows the
+    value of the first filled bin in its own fixed order of the bins, the same for every
+    document. Band j hashes bins j x rows to j x rows + rows - 1. Documents sharing the exact
+    hash or any band hash are linked; linked documents form a cluster (connected components).
+    The representative of a cluster is its first document in input order (file path, then line or
     row number), so the choice does not depend on sharding or workers. Runs are deterministic
     (fixed seeds; word hashes are polars' seeded hash, stable for a given polars version).
 
-    LSH: two documents whose shingle sets have Jaccard similarity s become candidates with
-    probability 1 - (1 - s^rows)^bands. With the defaults (14 bands x 8 rows = 112 permutations,
-    5-word shingles, as datatrove's MinHash defaults) the threshold (1/bands)^(1/rows) is 0.72:
-    s = 0.9 links with p = 0.998, s = 0.8 with 0.92, s = 0.7 with 0.60, s = 0.5 with 0.05.
-    Candidates are not verified (only band hashes are kept), so chains of near duplicates can join
-    a cluster. Documents with fewer words than `shingle_words` are matched exactly only; empty
-    documents are never duplicates.
+    LSH: two documents agree on a bin with probability their Jaccard similarity s (as with one
+    permutation per bin), and become candidates with probability 1 - (1 - s^rows)^bands
+    (measured: bench/dedup_eval.py, bench/results/dedup.md). With the defaults (14 bands x 8
+    rows = 112 bins, 5-word shingles, as datatrove's MinHash defaults) the threshold
+    (1/bands)^(1/rows) is 0.72: s = 0.9 links with p = 0.998, s = 0.8 with 0.92, s = 0.7 with
+    0.60, s = 0.5 with 0.05. With fewer shingles than bins (short documents), borrowed bins make
+    a band's rows agree together a little more often: measured, up to 0.03 above the curve on
+    its slope. Candidates are not verified (only band hashes are kept), so chains
+    of near duplicates can join a cluster. Documents with fewer words than `shingle_words` are
+    matched exactly only; empty documents are never duplicates.
 
     Signals:
       duplicate_of            location (`file:line`) of the kept document of the cluster; empty
@@ -149,19 +351,23 @@ class DuplicateDocuments(Rule):
         )
         rows: int = param(
             8,
-            "MinHash permutations per band",
-            unit="permutations",
+            "MinHash values (bins of the one-permutation signature) per band",
+            unit="bins",
             source="datatrove MinhashConfig (hashes_per_bucket=8)",
             min=1,
             max=32,
         )
-        seed: int = param(1, "seed of the MinHash permutations", source="our choice", min=0)
+        seed: int = param(
+            1, "seed of the MinHash permutation and densification", source="our choice", min=0
+        )
 
     # -- corpus pass ---------------------------------------------------------------------------
     def collect(self, batch: Batch) -> Any:
         p = self.params
         keys = _doc_keys(batch)
-        norm = batch.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+        norm = batch.docs.select(DOC).with_columns(
+            _normalised(batch.docs.get_column("text")).alias("_t")
+        )
         # keys and texts are row for row the batch's documents: filter both, no join (a join
         # would copy the texts)
         keep = (norm["_t"] != "").fill_null(False)
@@ -190,23 +396,19 @@ class DuplicateDocuments(Rule):
 
     def _shingles(self, frame: pl.DataFrame, words: pl.Series | None = None) -> pl.DataFrame:
         """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order
-        (for `_t` neither null nor empty, as collect hands it): the values of the plain definition
-        (`shingles_plain` in tests/checks/test_dedup_speed.py), with Series and numpy instead of
-        a frame of words: word positions from the list lengths, and the hash chain over slices
-        (row r: the shingle starting at word r) instead of shifts, whose null tails are filtered
-        out anyway. The hashes stay polars' own (word hash, then
-        struct hashes), so the values are the same."""
+        (for `_t` neither null nor empty, as collect hands it): `shingle_hashes` of the words'
+        hashes (polars' seeded string hash) over the batch's words in a row (row r: the shingle
+        starting at word r), keeping the rows whose shingle lies inside one document (the plain
+        definition: `shingles_plain` in tests/checks/test_dedup_speed.py)."""
         k = self.params.shingle_words
         if words is None:  # collect hands over the split it made for the exact hash
             words = frame["_t"].str.split(" ")
         nw = words.list.len().to_numpy().astype(np.int64)
-        h = words.explode().hash(_SEED)
+        h = words.explode().hash(_SEED).to_numpy()
         n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
         if n <= 0:
             return pl.DataFrame({DOC: frame[DOC].head(0), "_x": pl.Series([], dtype=pl.UInt64)})
-        g = h.head(n)
-        for i in range(1, k):
-            g = pl.DataFrame({"a": g, "b": h.slice(i, n)}).to_struct().hash(_SEED)
+        g = shingle_hashes(h, k)
         # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
         ends = np.cumsum(nw)
         back = np.arange(1, k)
@@ -215,9 +417,7 @@ class DuplicateDocuments(Rule):
         keep[last[back <= nw[:, None]]] = False
         keep = keep[:n]
         doc = np.repeat(frame[DOC].to_numpy(), np.maximum(nw - k + 1, 0))
-        return pl.DataFrame(
-            [pl.Series(DOC, doc).cast(frame.schema[DOC]), pl.Series("_x", g.to_numpy()[keep])]
-        )
+        return pl.DataFrame([pl.Series(DOC, doc).cast(frame.schema[DOC]), pl.Series("_x", g[keep])])
 
     def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
         p = self.params
@@ -232,47 +432,23 @@ class DuplicateDocuments(Rule):
         )
 
     def _bands(self, frame: pl.DataFrame, words: pl.Series | None = None) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' MinHash signatures: the same
-        values as the definition (`bands_plain` in tests/checks/test_dedup_speed.py), at a
-        fraction of its cost. The minimum runs in numpy over blocks of shingles, every
-        permutation on a block while it sits in cache, and takes the minimum of the full 64-bit
-        value before the shift: the top 32 bits are monotone in the value, so min(v >> 32) ==
-        min(v) >> 32 (one pass less)."""
+        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' one-permutation MinHash
+        signatures (`oph_signatures`): the values of the definition (`bands_plain` in
+        tests/checks/test_dedup_speed.py)."""
         p = self.params
         sh = self._shingles(frame, words)
+        k = p.bands * p.rows
         if sh.height == 0:
             return self._band_hashes(
-                pl.DataFrame(
-                    schema={
-                        DOC: sh.schema[DOC],
-                        **{f"m{i}": pl.UInt64 for i in range(p.bands * p.rows)},
-                    }
-                )
+                pl.DataFrame(schema={DOC: sh.schema[DOC], **{f"m{i}": pl.UInt64 for i in range(k)}})
             )
-        perms = _permutations(p.bands * p.rows, p.seed)
-        a = np.array([m for m, _ in perms], dtype=np.uint64)[:, None]
-        b = np.array([c for _, c in perms], dtype=np.uint64)[:, None]
-        x = sh["_x"].to_numpy()
         doc = sh[DOC].to_numpy()
         # shingles are grouped by document, in document order: each run is one document
         starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-        sig = np.full((len(perms), len(starts)), np.iinfo(np.uint64).max, dtype=np.uint64)
-        # one buffer for every block: a fresh 7 MB array per block costs its page faults; a block
-        # cuts through documents (a long one spans several): partial minimums are folded in
-        buf = np.empty((len(perms), _BLOCK), dtype=np.uint64)
-        for lo in range(0, len(x), _BLOCK):
-            hi = min(lo + _BLOCK, len(x))
-            d0 = int(np.searchsorted(starts, lo, side="right")) - 1
-            d1 = int(np.searchsorted(starts, hi, side="left"))
-            h = buf[:, : hi - lo]
-            np.multiply(a, x[lo:hi], out=h)  # permutations x shingles, wraps mod 2^64
-            np.add(h, b, out=h)
-            part = np.minimum.reduceat(h, np.maximum(starts[d0:d1], lo) - lo, axis=1)
-            np.minimum(sig[:, d0:d1], part, out=sig[:, d0:d1])
-        sig >>= np.uint64(32)
+        sig = oph_signatures(sh["_x"].to_numpy(), starts, k, p.seed)
         mins = pl.DataFrame(
             [pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])]
-            + [pl.Series(f"m{i}", sig[i]) for i in range(len(perms))]
+            + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
         )
         return self._band_hashes(mins)
 

@@ -3,15 +3,24 @@ hashes are compared across batches, shards and runs, so they must not change."""
 
 from __future__ import annotations
 
+import functools
 import random
 
 import polars as pl
 import pytest
 
 from curate.checks.base import DOC, Batch
-from curate.checks.dedup import _MASK32, _SEED, _exact_hashes, _permutations
+from curate.checks.dedup import (
+    _SEED,
+    _UPPER_CODES,
+    _exact_hashes,
+    _needs_upper,
+    _normalised,
+    _permutation,
+)
 from curate.checks.repetition import normalised
 from curate.config import load_ruleset
+from tests.conftest import shared
 
 WORDS = (
     "the harbour authority said on monday that old ferry terminal will close for repairs in "
@@ -19,40 +28,75 @@ WORDS = (
 ).split()
 
 
+M64 = (1 << 64) - 1
+
+
+def _fmix64(x: int) -> int:
+    x ^= x >> 33
+    x = (x * 0xFF51AFD7ED558CCD) & M64
+    x ^= x >> 33
+    x = (x * 0xC4CEB9FE1A85EC53) & M64
+    return x ^ (x >> 33)
+
+
 def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order;
-    documents with fewer words have none. The definition (`_shingles` is faster)."""
+    documents with fewer words have none. The definition, in Python integers (`_shingles` is
+    faster): fmix64 of the polynomial h1 * P^(k-1) + ... + hk mod 2^64 of the words' hashes."""
     k = rule.params.shingle_words
-    w = (
-        frame.select(DOC, pl.col("_t").str.split(" ").alias("_w"))
-        .explode("_w")
-        .with_columns(
-            pl.int_range(pl.len(), dtype=pl.UInt32).over(DOC).alias("_pos"),
-            pl.len().over(DOC).cast(pl.UInt32).alias("_nw"),
-            pl.col("_w").hash(_SEED).alias("_h"),
-        )
+    docs, xs = [], []
+    for doc, text in frame.select(DOC, "_t").iter_rows():
+        h = pl.Series(text.split(" ")).hash(_SEED).to_list()
+        for r in range(len(h) - k + 1):
+            acc = 0
+            for v in h[r : r + k]:
+                acc = (acc * 0x9E3779B97F4A7C15 + v) & M64
+            docs.append(doc)
+            xs.append(_fmix64(acc))
+    return pl.DataFrame(
+        [pl.Series(DOC, docs, dtype=frame.schema[DOC]), pl.Series("_x", xs, dtype=pl.UInt64)]
     )
-    g = pl.col("_h")
-    for i in range(1, k):
-        g = pl.struct(g.alias("a"), pl.col("_h").shift(-i).alias("b")).hash(_SEED)
-    # hash first, filter after: a shift on the filtered frame would skip the dropped rows
-    return (
-        w.with_columns(g.alias("_x")).filter(pl.col("_pos") + k <= pl.col("_nw")).select(DOC, "_x")
-    )
+
+
+def signature_plain(xs: list[int], k: int, seed: int) -> list[int]:
+    """One-permutation MinHash with optimal densification of one document's shingle hashes, in
+    Python: y = a*x + b mod 2^64 (one seeded permutation); bin i holds the smallest y whose
+    (y >> 32) * k >> 32 is i; an empty bin i takes the value of the first filled bin in its
+    order: the bins f sorted by fmix64(i * 2^32 + f + seed * 2^48)."""
+    a, b = _permutation(seed)
+    sig: dict[int, int] = {}
+    for x in xs:
+        y = (a * x + b) & M64
+        i = ((y >> 32) * k) >> 32
+        sig[i] = min(sig.get(i, y), y)
+    out = []
+    for i in range(k):
+        if i not in sig:
+            i = next(f for f in _order_plain(i, k, seed) if f in sig)
+        out.append(sig[i])
+    return out
+
+
+@functools.cache
+def _order_plain(i: int, k: int, seed: int) -> list[int]:
+    """Bin i's order of the bins to borrow from: sorted by fmix64(i * 2^32 + f + seed * 2^48)."""
+    return sorted(range(k), key=lambda f: _fmix64(((i << 32) + f + (seed << 48)) & M64))
 
 
 def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """The definition of the band hashes (`_bands` computes the same values faster)."""
     p = rule.params
+    k = p.bands * p.rows
     sh = shingles_plain(rule, frame)
-    perms = _permutations(p.bands * p.rows, p.seed)
-    x = pl.col("_x")
-    # multiply-shift: (a*x + b) mod 2^64 (polars wraps), top 32 bits; the minimum per document
-    mins = [
-        ((x * pl.lit(a, pl.UInt64) + pl.lit(b, pl.UInt64)) // (_MASK32 + 1)).min().alias(f"m{i}")
-        for i, (a, b) in enumerate(perms)
-    ]
-    return rule._band_hashes(sh.group_by(DOC).agg(mins))
+    rows = {}
+    for doc, x in sh.iter_rows():
+        rows.setdefault(doc, []).append(x)
+    sigs = {doc: signature_plain(xs, k, p.seed) for doc, xs in rows.items()}
+    mins = pl.DataFrame(
+        [pl.Series(DOC, list(sigs), dtype=sh.schema[DOC])]
+        + [pl.Series(f"m{i}", [s[i] for s in sigs.values()], dtype=pl.UInt64) for i in range(k)]
+    )
+    return rule._band_hashes(mins)
 
 
 TEXTS = [
@@ -120,6 +164,56 @@ def test_fast_normalisation_is_the_plain_one():
     assert fast.to_list() == plain.to_list()
 
 
+# case mappings that upper-casing first changes, in running text and alone, and their neighbours
+TRICKY = [
+    "ı ıi Iı İstanbul ISPARTA ılık",
+    "ß straße STRASSE ẞ",
+    "ſ ſtraße longſ",
+    "ﬁ ﬂ ﬀ ﬃ ﬆ oﬃce",
+    "և եւ ԵՒ Երևան ﬓ ﬔ",
+    "Σίσυφος ΟΔΥΣΣΕΥΣ σοφός ς ςa aς aσ b ΑΣ. Σ σ Σσς",
+    "Ἀθῆναι ᾳ ᾼ ῳ ΐ ΰ ϐ ϑ ϕ ϖ ϰ ϱ ϵ",
+    "µ micro µm μm",
+    "ŉ ǰ ẖ ẗ ẘ ẙ ẚ ẛ",
+    "ᲀ ᲁ ᲈ Cyrillic small letters",
+    "e\u0301 a\u0308 i\u0307 I\u0307 \u0345 α\u0345 combining marks",
+    "Ǆ ǅ ǆ ǈ Ⓐ ⓐ ａＢｃ 𐐀 𐐨",
+    "Türkçe: KIRMIZI ışık, Iğdır; Ελληνικά: ΤΕΛΟΣ τέλος; Հայերեն՝ ԵՐԵՎԱՆ",
+    "plain ascii, no case to fold",
+]
+
+
+def test_fast_case_is_upper_then_lower_for_every_code_point():
+    """_UPPER_CODES is exactly the characters whose upper-then-lower case (polars) differs from
+    their lower case, plus the three sigmas: if polars' case tables change, this fails."""
+    cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    one = pl.Series([chr(c) for c in cps], dtype=pl.String)
+    differs = one.str.to_uppercase().str.to_lowercase() != one.str.to_lowercase()
+    found = {cps[i] for i in differs.arg_true().to_list()} | {0x3A3, 0x3C2, 0x3C3}
+    assert set(_UPPER_CODES.tolist()) == found
+    # the check reads every one of them from UTF-8 (2- and 3-byte forms), and none other
+    texts = pl.Series([f"a{chr(c)}b" for c in sorted(found)] + ["a\u00e9\u2019\U0001f642b"])
+    assert _needs_upper(texts).tolist() == list(range(len(found)))
+
+
+@pytest.mark.parametrize("texts", ["tricky", "hand", "many"])
+def test_fast_normalised_is_the_shared_one(texts):
+    texts = {"tricky": TRICKY, "hand": [*TEXTS, None], "many": _many(300)}[texts]
+    s = pl.Series("t", [*texts, *[t.upper() for t in texts if t], None], dtype=pl.String)
+    assert _normalised(s).to_list() == pl.select(normalised(pl.lit(s))).to_series().to_list()
+    # a slice (an offset into the Arrow buffers) reads the right bytes
+    tail = s.slice(3)
+    assert _normalised(tail).to_list() == pl.select(normalised(pl.lit(tail))).to_series().to_list()
+
+
+def test_fast_normalised_is_the_shared_one_on_166_languages():
+    path = shared("webcrawl", "oscar2019_samples_166_languages", "oscar2019_samples.jsonl")
+    s = pl.read_ndjson(path).get_column("text")
+    fast = _normalised(s)
+    assert len(_needs_upper(s)) > 0  # both ways are taken
+    assert fast.to_list() == pl.select(normalised(pl.lit(s))).to_series().to_list()
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"shingle_words": 1}, {"shingle_words": 3, "bands": 5, "rows": 3, "seed": 9}],
@@ -127,7 +221,7 @@ def test_fast_normalisation_is_the_plain_one():
 @pytest.mark.parametrize("texts", ["hand", "many"])
 def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     rule = _rule(**params)
-    frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(3000))
+    frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(1000))
     fast, plain = rule._shingles(frame), shingles_plain(rule, frame)
     assert fast.schema == plain.schema
     assert fast.to_dicts() == plain.to_dicts()
@@ -215,3 +309,19 @@ def _batch(texts, file, start):
             {"__file": [file] * len(texts), "__line": list(range(start, start + len(texts)))}
         ),
     )
+
+
+def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatch):
+    """Documents of a few shingles leave nearly every bin empty; densified a few bins at a time
+    (`_DENSIFY_CELLS`), they get the definition's values."""
+    import curate.checks.dedup as dedup
+
+    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 37 * 112)
+    rng = random.Random(3)
+    # 1 to 120 shingles: both ways of finding the bin to borrow from (by rank, by walking)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 124))) for _ in range(150)]
+    rule = _rule()
+    frame = _frame(texts)
+    fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
+    assert fast.height == plain.height == frame.height
+    assert fast.to_dicts() == plain.to_dicts()
