@@ -227,6 +227,45 @@ def _escape(phrase: str) -> str:
     return re.escape(phrase).replace(r"\ ", r"\s+")
 
 
+# groups nested deeper than this in a prefix tree: the plain alternation instead (the regex
+# parser refuses nesting past 250)
+TRIE_MAX_DEPTH = 100
+
+
+def _either(phrases: list[str] | tuple[str, ...]) -> str:
+    """A regex matching exactly `phrases` (each as _escape writes it): '|'.join(map(_escape,
+    phrases)) as a prefix tree ("read more|read on" as "read\\s+(?:more|on)"), the same
+    language. Speed: polars hands each query a fresh copy of the compiled regex, so its lazy
+    DFA starts empty every batch and building its states costs most of a batch's phrase
+    questions (bench/results/boilerplate.md); with the phrases' common prefixes shared, a state
+    holds one NFA state per distinct prefix instead of one per phrase: 30 % less per batch."""
+    root: dict[str, dict] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(_escape(ch), {})
+        node[""] = {}  # a phrase ends here
+    body, depth = _tree(root)
+    return body if depth <= TRIE_MAX_DEPTH else "|".join(map(_escape, phrases))
+
+
+def _tree(node: dict[str, dict]) -> tuple[str, int]:
+    """(the regex of the prefix tree below `node`, its depth in groups)."""
+    alts, depth = [], 0
+    for unit, child in sorted(node.items()):
+        if unit:
+            rest, d = _tree(child)
+            alts.append(unit + rest)
+            depth = max(depth, d)
+    if not alts:
+        return "", 0
+    body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+    depth += len(alts) > 1
+    if "" in node:  # a phrase ends here, longer ones go on
+        return f"(?:{body})?", depth + 1
+    return body, depth
+
+
 def _alternation(phrases: tuple[str, ...]) -> str:
     # a phrase ending in a letter or digit must end at a word boundary ("share" must not match
     # "shared"); phrases ending in CJK characters or punctuation need none. One boundary for the
@@ -236,9 +275,9 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     free = [p for p in phrases if p not in is_bounded]
     parts = []
     if bounded:
-        parts.append(f"(?:{'|'.join(map(_escape, bounded))})(?:[^\\p{{L}}\\p{{N}}]|$)")
+        parts.append(f"(?:{_either(bounded)})(?:[^\\p{{L}}\\p{{N}}]|$)")
     if free:
-        parts.append(f"(?:{'|'.join(map(_escape, free))})")
+        parts.append(f"(?:{_either(free)})")
     return "|".join(parts)
 
 
@@ -253,7 +292,7 @@ def phrase_regexes(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str
     table = dict(phrases)
     out: dict[str, str | None] = {}
     line = table.get("line", ())
-    whole = "|".join(map(_escape, line))
+    whole = _either(line)
     out["line"] = rf"^[^\p{{L}}]*(?:{whole})[^\p{{L}}]*$" if line else None
     start = table.get("start", ())
     out["start"] = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(start)})" if start else None

@@ -836,3 +836,48 @@ def test_text_features_with_line_phrases_at_every_ascii_edge():
     phrases = [p for p in _rule()._phrases()["line"] if p.isascii()]
     lines = [v for p in phrases[::3] for v in _line_variants(p, rng)]
     _assert_features_match(_rule(), sorted({x.strip() for x in lines} - {""}), None)
+
+
+def _plain_phrase_regexes(monkeypatch, items):
+    # phrase_regexes with each alternation written out phrase by phrase (its definition)
+    with monkeypatch.context() as m:
+        m.setattr(bp, "_either", lambda phrases: "|".join(map(bp._escape, phrases)))
+        return bp.phrase_regexes.__wrapped__(items)
+
+
+def test_phrase_alternations_as_prefix_trees_match_the_plain_alternations(monkeypatch):
+    # _either shares the phrases' common prefixes: every section's regex must say what the
+    # phrase-by-phrase alternation says, on every shipped phrase (each language), user phrases
+    # that are prefixes of one another, with spaces, punctuation and regex metacharacters, in
+    # their variants (other case and spacing, a letter more or less, between non-letters) and
+    # on fuzzed lines
+    rng = np.random.default_rng(23)
+    rule = _rule(extra_phrases=[])
+    user = ("read", "read more", "read more »", "read mor", "a.b", "a+b (c)", "$5 off", "é", "éé")
+    phrases = {k: (*v, *user) for k, v in rule._phrases().items()}
+    items = tuple((k, tuple(sorted(v, key=lambda p: (-len(p), p)))) for k, v in phrases.items())
+    ours = bp.phrase_regexes(items)
+    plain = _plain_phrase_regexes(monkeypatch, items)
+    assert ours != plain  # (the trees are in use)
+    lines = [v for ps in phrases.values() for p in ps for v in _line_variants(p, rng)]
+    lines += [f"{a} {b}" for a, b in zip(user, reversed(user), strict=True)]
+    lines += _fuzz_lines(rng, 2000)
+    low = pl.Series("_l", sorted(set(lines))).str.to_lowercase()
+    for section in bp.SECTIONS:
+        got = low.str.contains(ours[section])
+        want = low.str.contains(plain[section])
+        assert got.sum() > 100
+        assert (got == want).all(), low.filter(got != want).head(5).to_list()
+
+
+def test_prefix_tree_matches_exactly_its_phrases():
+    phrases = ("ab", "abc", "abd", "a", "b c", "x.y", "(z)", "日本")
+    pattern = f"^(?:{bp._either(phrases)})$"
+    near = ["", "abcd", "ac", "bc", "b  c", "b\tc", "xzy", "z", "日", "日本語", "abd "]
+    got = pl.Series([*phrases, *near]).str.contains(pattern).to_list()
+    assert got == [True] * len(phrases) + [False, False, False, False, True, True] + [False] * 5
+    # nested deeper than TRIE_MAX_DEPTH: the plain alternation (the parser's nesting limit)
+    deep = tuple("a" * k for k in range(1, 300))
+    assert bp._either(deep) == "|".join(deep)
+    whole = f"^(?:{bp._either(deep)})$"
+    assert pl.Series(["a" * 299, "a" * 300]).str.contains(whole).to_list() == [True, False]
