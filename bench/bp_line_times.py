@@ -30,7 +30,7 @@ from rule_cpu import _restore, batches_seen  # noqa: E402
 from curate.checks import boilerplate  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-OUTER = {"evaluate", "_codes", "_features", "_judge", "_judge_block", "collect", "finish"}
+OUTER = {"evaluate", "_codes", "_features", "_judge", "collect", "finish"}
 
 
 def main() -> None:

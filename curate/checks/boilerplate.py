@@ -600,10 +600,8 @@ class BoilerplateLines(Rule):
         else:  # the plain way, line by line (tests compare the two)
             feats = self._features(stripped.gather(inverse[keep]).alias("_s").to_frame(), recurring)
             line_rows = slice(None)
-        # (each block of the judgement gathers its lines' features: no array per line here)
-        columns = {c: feats.get_column(c).to_numpy() for c in feats.columns if c != "_s"}
-        lines = {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}
-        judged = self._judge(lines, line_rows)
+        columns = {c: feats.get_column(c).to_numpy()[line_rows] for c in feats.columns if c != "_s"}
+        judged = self._judge({DOC: doc[keep], "_after_blank": after_blank[keep], **columns})
         return fill_rows(pl.Series(keep), judged, 0)
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
@@ -819,21 +817,16 @@ class BoilerplateLines(Rule):
             ]
         )
 
-    def _judge(
-        self, lines: pl.DataFrame | dict[str, np.ndarray], at: np.ndarray | slice = slice(None)
-    ) -> pl.Series:
+    def _judge(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
         the line's text features (`_features`, without `_s`), each document's lines in order (a
-        frame, or its columns as numpy arrays). `at`: each line's row among the features'
-        rows (they may be per distinct line; `__doc` and `_after_blank` are per line).
+        frame, or its columns as numpy arrays).
 
         In numpy: every per-document window is a fill or a cumulative sum over the whole batch
         bounded by the document's first and last row (f, e), as the polars expressions it
         replaces did (a dozen queries on every batch; tests/checks/test_boilerplate_speed.py
-        keeps them as the definition and compares). A block of whole documents at a time
-        (_document_blocks, JUDGE_ROWS): no window crosses a document, and the ~60 temporary
-        arrays of a block stay small enough to be reused by the allocator (whole-batch arrays
-        page-faulted on every allocation: most of the judgement's time, bench/results)."""
+        keeps them as the definition and compares)."""
+        p = self.params
 
         def col(name: str) -> np.ndarray:
             return (
@@ -843,25 +836,6 @@ class BoilerplateLines(Rule):
             )
 
         doc = col(DOC)
-        after_blank = col("_after_blank")
-        feats = {c: col(c) for c in ("_w", "_t", "_caps", "_long", "_why", "_colon")}
-        code = np.empty(len(doc), dtype=np.uint8)
-        for r0, r1 in _document_blocks(doc, JUDGE_ROWS):
-            rows = at[r0:r1] if isinstance(at, np.ndarray) else slice(r0, r1)
-            block = {c: v[rows] for c, v in feats.items()}
-            code[r0:r1] = self._judge_block(doc[r0:r1], after_blank[r0:r1], block)
-        return pl.Series(code, dtype=pl.UInt8)
-
-    def _judge_block(
-        self, doc: np.ndarray, after_blank: np.ndarray, feats: dict[str, np.ndarray]
-    ) -> np.ndarray:
-        """_judge's codes of whole documents' lines: `doc` and `after_blank` per line, `feats`
-        the features of each."""
-        p = self.params
-
-        def col(name: str) -> np.ndarray:
-            return after_blank if name == "_after_blank" else feats[name]
-
         w = col("_w").astype(np.float64)
         terminal = col("_t")
         caps = col("_caps")
@@ -937,7 +911,8 @@ class BoilerplateLines(Rule):
             | np.where(~has_long, p.keep_without_content, np.where(short, short_ok, medium_ok)),
         )
         context = REASONS.index("context") + 1
-        return np.where(content, 0, np.where(is_hard, why, context)).astype(np.uint8)
+        code = np.where(content, 0, np.where(is_hard, why, context)).astype(np.uint8)
+        return pl.Series(code, dtype=pl.UInt8)
 
     def evaluate(self, batch: Batch) -> RuleResult:
         finished = batch.corpus.get(self.name) or {}
@@ -1706,24 +1681,6 @@ _EDGE_KEYS = (
     line_key(pl.col("t")).hash(seed=HASH_SEED).alias("h"),
     (pl.col("t").str.strip_chars() != "").alias("k"),
 )
-
-
-# lines per block of _judge: its int64 and float64 temporaries of 64 KiB stay below glibc's
-# threshold for memory of their own (see BLOCK_BYTES)
-JUDGE_ROWS = 1 << 13
-
-
-def _document_blocks(doc: np.ndarray, rows: int) -> list[tuple[int, int]]:
-    """(first row, end row) of blocks of whole documents (`doc` per row, each document's rows
-    together), cut at the last document start at or before each multiple of `rows` (a document
-    longer than that is a block of its own, with the short ones after it up to the next cut)."""
-    n = len(doc)
-    if n <= rows:
-        return [(0, n)]
-    starts = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
-    cuts = starts[np.searchsorted(starts, np.arange(rows, n, rows), "right") - 1]
-    bounds = np.unique(np.concatenate([[0], cuts, [n]])).tolist()
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def _run_max(values: np.ndarray, start: np.ndarray) -> np.ndarray:

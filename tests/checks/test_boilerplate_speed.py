@@ -375,43 +375,6 @@ def test_context_judged_in_numpy_matches_its_polars_definition(params):
     assert rule._judge(lines).to_list() == _plain_judge(rule.params, lines).to_list()
 
 
-@pytest.mark.parametrize("rows", [1, 3, 16, 1 << 13])
-def test_context_judged_a_block_of_documents_at_a_time_matches_the_whole(monkeypatch, rows):
-    # _judge cuts the lines into blocks of whole documents (JUDGE_ROWS): every window stays in
-    # its document, so any cut at a document start gives the polars definition's codes; long
-    # documents (longer than a block) and features gathered per line by `at` included
-    monkeypatch.setattr(bp, "JUDGE_ROWS", rows)
-    rule = _rule()
-    rng = np.random.default_rng(17)
-    for n in (1, 5, 60, 3000):
-        lines = _judge_inputs(rng, n)
-        if n == 60:  # one document longer than the blocks of 16 lines, among short ones
-            lines = lines.with_columns(
-                pl.Series(DOC, np.where(np.arange(n) < 40, 0, lines[DOC] + 1), dtype=pl.UInt32)
-            )
-        want = _plain_judge(rule.params, lines).to_list()
-        assert rule._judge(lines).to_list() == want
-        # the features per distinct row, each line's row among them given by `at`
-        order = rng.permutation(n)
-        feats = lines.drop(DOC, "_after_blank")[np.argsort(order)]
-        per_line = {DOC: lines[DOC].to_numpy(), "_after_blank": lines["_after_blank"].to_numpy()}
-        per_line |= {c: feats[c].to_numpy() for c in feats.columns}
-        assert rule._judge(per_line, order).to_list() == want
-
-
-def test_document_blocks_are_whole_documents():
-    doc = np.repeat(np.arange(50), np.random.default_rng(3).integers(1, 9, 50))
-    for rows in (1, 4, 10, len(doc), 10**6):
-        blocks = bp._document_blocks(doc, rows)
-        assert blocks[0][0] == 0 and blocks[-1][1] == len(doc)
-        for (_, b), (c, _) in zip(blocks, blocks[1:], strict=False):
-            assert b == c and doc[b - 1] != doc[b]  # cut at a document start
-        if rows == 1:  # every document a block of its own
-            assert len(blocks) == 50
-        if rows >= len(doc):
-            assert blocks == [(0, len(doc))]
-
-
 def test_run_total_matches_the_polars_expressions():
     rng = np.random.default_rng(5)
     x = rng.random(300) * 40
