@@ -227,8 +227,8 @@ def _escape(phrase: str) -> str:
     return re.escape(phrase).replace(r"\ ", r"\s+")
 
 
-# groups nested deeper than this in a prefix tree: the plain alternation instead (the regex
-# parser refuses nesting past 250)
+# a prefix tree nested deeper than this (groups and repetitions): the plain alternation instead
+# (the regex parser refuses nesting past 250)
 TRIE_MAX_DEPTH = 100
 
 
@@ -250,7 +250,7 @@ def _either(phrases: list[str] | tuple[str, ...]) -> str:
 
 
 def _tree(node: dict[str, dict]) -> tuple[str, int]:
-    """(the regex of the prefix tree below `node`, its depth in groups)."""
+    """(the regex of the prefix tree below `node`, its nesting depth: groups and repetitions)."""
     alts, depth = [], 0
     for unit, child in sorted(node.items()):
         if unit:
@@ -261,8 +261,8 @@ def _tree(node: dict[str, dict]) -> tuple[str, int]:
         return "", 0
     body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
     depth += len(alts) > 1
-    if "" in node:  # a phrase ends here, longer ones go on
-        return f"(?:{body})?", depth + 1
+    if "" in node:  # a phrase ends here, longer ones go on (a group in a repetition)
+        return f"(?:{body})?", depth + 2
     return body, depth
 
 

@@ -839,7 +839,17 @@ def test_prefix_tree_matches_exactly_its_phrases():
     near = ["", "abcd", "ac", "bc", "b  c", "b\tc", "xzy", "z", "日", "日本語", "abd "]
     got = pl.Series([*phrases, *near]).str.contains(pattern).to_list()
     assert got == [True] * len(phrases) + [False, False, False, False, True, True] + [False] * 5
-    # nested deeper than TRIE_MAX_DEPTH: the plain alternation (the parser's nesting limit)
+    # nested up to TRIE_MAX_DEPTH: a tree the parser takes; deeper: the plain alternation (the
+    # parser's nesting limit)
+    chain = tuple("ab" * k for k in range(1, bp.TRIE_MAX_DEPTH // 2 + 1))
+    assert bp._either(chain) != "|".join(chain)
+    chained = [f"^(?:{bp._either(chain)})$", f"^[^\\p{{L}}]*(?:{bp._either(chain)})[^\\p{{L}}]*$"]
+    for pattern in chained:
+        assert pl.Series(["ab" * 50, "ab" * 51, "aba"]).str.contains(pattern).to_list() == [
+            True,
+            False,
+            False,
+        ]
     deep = tuple("a" * k for k in range(1, 300))
     assert bp._either(deep) == "|".join(deep)
     whole = f"^(?:{bp._either(deep)})$"
