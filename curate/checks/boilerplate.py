@@ -228,8 +228,10 @@ def _escape(phrase: str) -> str:
 
 
 # a prefix tree nested deeper than this (groups and repetitions): the plain alternation instead
-# (the regex parser refuses nesting past 250)
+# (the regex parser refuses nesting past 250); and for a phrase longer than TRIE_MAX_CHARS (the
+# tree is written by recursion, a character a level)
 TRIE_MAX_DEPTH = 100
+TRIE_MAX_CHARS = 400
 
 
 def _either(phrases: list[str] | tuple[str, ...]) -> str:
@@ -239,6 +241,8 @@ def _either(phrases: list[str] | tuple[str, ...]) -> str:
     bench/results/boilerplate.md), so building its states is most of a batch's phrase
     questions; with the phrases' common prefixes shared, a state holds one NFA state per
     distinct prefix instead of one per phrase (bench/bp_phrase_ab.py: 12-21 % less a batch)."""
+    if any(len(phrase) > TRIE_MAX_CHARS for phrase in phrases):
+        return "|".join(map(_escape, phrases))
     root: dict[str, dict] = {}
     for phrase in phrases:
         node = root

@@ -854,3 +854,9 @@ def test_prefix_tree_matches_exactly_its_phrases():
     assert bp._either(deep) == "|".join(deep)
     whole = f"^(?:{bp._either(deep)})$"
     assert pl.Series(["a" * 299, "a" * 300]).str.contains(whole).to_list() == [True, False]
+    # a phrase longer than TRIE_MAX_CHARS: the plain alternation (no deep recursion)
+    long = ("x" * 5000, "x" * 4999 + "y", "ab")
+    assert bp._either(long) == "|".join(long)
+    start = _rule(extra_phrases=["w" * 5000])._regexes()["start"]
+    hit = pl.Series(["w" * 5000 + " x", "w" * 4999, "w" * 5001]).str.contains(start)
+    assert hit.to_list() == [True, False, False]
