@@ -142,6 +142,23 @@ def test_recurring_key_folds_whitespace_only_where_there_is_some():
     recurring_code = bp.REASONS.index("recurring") + 1
     assert (why == recurring_code).to_list() == plain.to_series().to_list()
     assert plain.to_series().to_list() == [True, True, True, True, False]
+    # lines that are not simple for an odd token ("- x") are folded only where they hold two
+    # spaces, a control character or a character outside ASCII
+    texts = ["- Foo bar 12", "-  foo bar 13", "- foo\tbar 11", "-\u00a0foo bar 22", "- foo bar"]
+    texts += [
+        "| foo  bar 99",
+        "- foo bar  ",
+        "-   FOO   BAR   33",
+        "- foo \u3000bar 44",
+        "- fo bar 55",
+    ]
+    frame = pl.DataFrame({"_s": [t.strip() for t in texts]})
+    keys = [bp.line_key(pl.lit(x)).hash(seed=bp.HASH_SEED) for x in ("- foo bar 00", "- foo bar")]
+    recurring = pl.select(pl.concat_list(keys).explode()).to_series()
+    why = _rule()._features(frame, recurring).get_column("_why")
+    plain = frame.select(bp.line_key(s).hash(seed=bp.HASH_SEED).is_in(recurring.implode()))
+    assert (why == recurring_code).to_list() == plain.to_series().to_list()
+    assert plain.to_series().to_list() == [True] * 5 + [False, True, True, True, False]
 
 
 def test_classification_runs_on_its_own_thread_with_the_same_result():
