@@ -227,6 +227,49 @@ def _escape(phrase: str) -> str:
     return re.escape(phrase).replace(r"\ ", r"\s+")
 
 
+# a prefix tree nested deeper than this (groups and repetitions): the plain alternation instead
+# (the regex parser refuses nesting past 250); and for a phrase longer than TRIE_MAX_CHARS (the
+# tree is written by recursion, a character a level)
+TRIE_MAX_DEPTH = 100
+TRIE_MAX_CHARS = 400
+
+
+def _either(phrases: list[str] | tuple[str, ...]) -> str:
+    """A regex matching exactly `phrases` (each as _escape writes it): '|'.join(map(_escape,
+    phrases)) as a prefix tree ("read more|read on" as "read\\s+(?:more|on)"), the same
+    language. Speed: every polars query starts the regex's lazy DFA empty (measured:
+    bench/results/boilerplate.md), so building its states is most of a batch's phrase
+    questions; with the phrases' common prefixes shared, a state holds one NFA state per
+    distinct prefix instead of one per phrase (bench/bp_phrase_ab.py: 12-21 % less a batch)."""
+    if any(len(phrase) > TRIE_MAX_CHARS for phrase in phrases):
+        return "|".join(map(_escape, phrases))
+    root: dict[str, dict] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(_escape(ch), {})
+        node[""] = {}  # a phrase ends here
+    body, depth = _tree(root)
+    return body if depth <= TRIE_MAX_DEPTH else "|".join(map(_escape, phrases))
+
+
+def _tree(node: dict[str, dict]) -> tuple[str, int]:
+    """(the regex of the prefix tree below `node`, its nesting depth: groups and repetitions)."""
+    alts, depth = [], 0
+    for unit, child in sorted(node.items()):
+        if unit:
+            rest, d = _tree(child)
+            alts.append(unit + rest)
+            depth = max(depth, d)
+    if not alts:
+        return "", 0
+    body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+    depth += len(alts) > 1
+    if "" in node:  # a phrase ends here, longer ones go on (a group in a repetition)
+        return f"(?:{body})?", depth + 2
+    return body, depth
+
+
 def _alternation(phrases: tuple[str, ...]) -> str:
     # a phrase ending in a letter or digit must end at a word boundary ("share" must not match
     # "shared"); phrases ending in CJK characters or punctuation need none. One boundary for the
@@ -236,9 +279,9 @@ def _alternation(phrases: tuple[str, ...]) -> str:
     free = [p for p in phrases if p not in is_bounded]
     parts = []
     if bounded:
-        parts.append(f"(?:{'|'.join(map(_escape, bounded))})(?:[^\\p{{L}}\\p{{N}}]|$)")
+        parts.append(f"(?:{_either(bounded)})(?:[^\\p{{L}}\\p{{N}}]|$)")
     if free:
-        parts.append(f"(?:{'|'.join(map(_escape, free))})")
+        parts.append(f"(?:{_either(free)})")
     return "|".join(parts)
 
 
@@ -253,7 +296,7 @@ def phrase_regexes(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str
     table = dict(phrases)
     out: dict[str, str | None] = {}
     line = table.get("line", ())
-    whole = "|".join(map(_escape, line))
+    whole = _either(line)
     out["line"] = rf"^[^\p{{L}}]*(?:{whole})[^\p{{L}}]*$" if line else None
     start = table.get("start", ())
     out["start"] = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(start)})" if start else None
@@ -719,7 +762,18 @@ class BoilerplateLines(Rule):
             folded = rows & (f.digits | ~simple)
             if folded.any():
                 keys = _digits_to_zero(low.filter(pl.Series(folded[need], dtype=pl.Boolean)))
+                # the fold changes only a line with whitespace other than single spaces: a
+                # control character (\t ... \r are below 14), a character outside ASCII (a
+                # Unicode space) or two spaces in a row; most lines that are not simple are so
+                # for an odd token ("- x", "a | b") and are left as they are (the fold found
+                # something on 3 of ~780 such rows a web-20k batch)
                 spaced = ~simple[folded]
+                odd = spaced & ~(non_ascii | f.controls)[folded]
+                if odd.any():
+                    two = keys.filter(pl.Series(odd, dtype=pl.Boolean)).str.contains(
+                        "  ", literal=True
+                    )
+                    spaced[odd] = two.to_numpy()
                 if spaced.any():
                     some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
                     some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()

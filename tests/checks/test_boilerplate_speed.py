@@ -142,6 +142,23 @@ def test_recurring_key_folds_whitespace_only_where_there_is_some():
     recurring_code = bp.REASONS.index("recurring") + 1
     assert (why == recurring_code).to_list() == plain.to_series().to_list()
     assert plain.to_series().to_list() == [True, True, True, True, False]
+    # lines that are not simple for an odd token ("- x") are folded only where they hold two
+    # spaces, a control character or a character outside ASCII
+    texts = ["- Foo bar 12", "-  foo bar 13", "- foo\tbar 11", "-\u00a0foo bar 22", "- foo bar"]
+    texts += [
+        "| foo  bar 99",
+        "- foo bar  ",
+        "-   FOO   BAR   33",
+        "- foo \u3000bar 44",
+        "- fo bar 55",
+    ]
+    frame = pl.DataFrame({"_s": [t.strip() for t in texts]})
+    keys = [bp.line_key(pl.lit(x)).hash(seed=bp.HASH_SEED) for x in ("- foo bar 00", "- foo bar")]
+    recurring = pl.select(pl.concat_list(keys).explode()).to_series()
+    why = _rule()._features(frame, recurring).get_column("_why")
+    plain = frame.select(bp.line_key(s).hash(seed=bp.HASH_SEED).is_in(recurring.implode()))
+    assert (why == recurring_code).to_list() == plain.to_series().to_list()
+    assert plain.to_series().to_list() == [True] * 5 + [False, True, True, True, False]
 
 
 def test_classification_runs_on_its_own_thread_with_the_same_result():
@@ -799,3 +816,64 @@ def test_text_features_with_line_phrases_at_every_ascii_edge():
     phrases = [p for p in _rule()._phrases()["line"] if p.isascii()]
     lines = [v for p in phrases[::3] for v in _line_variants(p, rng)]
     _assert_features_match(_rule(), sorted({x.strip() for x in lines} - {""}), None)
+
+
+def _plain_phrase_regexes(monkeypatch, items):
+    # phrase_regexes with each alternation written out phrase by phrase (its definition)
+    with monkeypatch.context() as m:
+        m.setattr(bp, "_either", lambda phrases: "|".join(map(bp._escape, phrases)))
+        return bp.phrase_regexes.__wrapped__(items)
+
+
+def test_phrase_alternations_as_prefix_trees_match_the_plain_alternations(monkeypatch):
+    # _either shares the phrases' common prefixes: every section's regex must say what the
+    # phrase-by-phrase alternation says, on every shipped phrase (each language), user phrases
+    # that are prefixes of one another, with spaces, punctuation and regex metacharacters, in
+    # their variants (other case and spacing, a letter more or less, between non-letters) and
+    # on fuzzed lines
+    rng = np.random.default_rng(23)
+    rule = _rule(extra_phrases=[])
+    user = ("read", "read more", "read more »", "read mor", "a.b", "a+b (c)", "$5 off", "é", "éé")
+    phrases = {k: (*v, *user) for k, v in rule._phrases().items()}
+    items = tuple((k, tuple(sorted(v, key=lambda p: (-len(p), p)))) for k, v in phrases.items())
+    ours = bp.phrase_regexes(items)
+    plain = _plain_phrase_regexes(monkeypatch, items)
+    assert ours != plain  # (the trees are in use)
+    lines = [v for ps in phrases.values() for p in ps for v in _line_variants(p, rng)]
+    lines += [f"{a} {b}" for a, b in zip(user, reversed(user), strict=True)]
+    lines += _fuzz_lines(rng, 2000)
+    low = pl.Series("_l", sorted(set(lines))).str.to_lowercase()
+    for section in bp.SECTIONS:
+        got = low.str.contains(ours[section])
+        want = low.str.contains(plain[section])
+        assert got.sum() > 100
+        assert (got == want).all(), low.filter(got != want).head(5).to_list()
+
+
+def test_prefix_tree_matches_exactly_its_phrases():
+    phrases = ("ab", "abc", "abd", "a", "b c", "x.y", "(z)", "日本")
+    pattern = f"^(?:{bp._either(phrases)})$"
+    near = ["", "abcd", "ac", "bc", "b  c", "b\tc", "xzy", "z", "日", "日本語", "abd "]
+    got = pl.Series([*phrases, *near]).str.contains(pattern).to_list()
+    assert got == [True] * len(phrases) + [False, False, False, False, True, True] + [False] * 5
+    # nested up to TRIE_MAX_DEPTH: a tree the parser takes; deeper: the plain alternation (the
+    # parser's nesting limit)
+    chain = tuple("ab" * k for k in range(1, bp.TRIE_MAX_DEPTH // 2 + 1))
+    assert bp._either(chain) != "|".join(chain)
+    chained = [f"^(?:{bp._either(chain)})$", f"^[^\\p{{L}}]*(?:{bp._either(chain)})[^\\p{{L}}]*$"]
+    for pattern in chained:
+        assert pl.Series(["ab" * 50, "ab" * 51, "aba"]).str.contains(pattern).to_list() == [
+            True,
+            False,
+            False,
+        ]
+    deep = tuple("a" * k for k in range(1, 300))
+    assert bp._either(deep) == "|".join(deep)
+    whole = f"^(?:{bp._either(deep)})$"
+    assert pl.Series(["a" * 299, "a" * 300]).str.contains(whole).to_list() == [True, False]
+    # a phrase longer than TRIE_MAX_CHARS: the plain alternation (no deep recursion)
+    long = ("x" * 5000, "x" * 4999 + "y", "ab")
+    assert bp._either(long) == "|".join(long)
+    start = _rule(extra_phrases=["w" * 5000])._regexes()["start"]
+    hit = pl.Series(["w" * 5000 + " x", "w" * 4999, "w" * 5001]).str.contains(start)
+    assert hit.to_list() == [True, False, False]
