@@ -95,6 +95,34 @@ def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+class _Rows:
+    """Rows of non-negative int64 scores to be summed over runs of rows (`sum`), with an int32
+    copy: numpy's reduceat over runs of rows goes by (run, column), and half the bytes to read
+    make it faster (measured on web-unique's distinct lines: 4.5 ms against 6.6 for the
+    languages x lines sums it replaced, 7.6 for int64 rows). The int32 copy is summed only where
+    no run can reach 2^31 (largest value x longest run), so the sums are the int64 sums."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.top = int(values.max()) if values.size else 0
+        self.narrow: np.ndarray | None = None
+
+    def sum(self, rows: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
+        """out[i] = sum of values[rows[j]] over the j with owner[j] == i; owner ascending."""
+        out = np.zeros((size, self.values.shape[1]), dtype=np.int64)
+        if len(owner) == 0:
+            return out
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        longest = int(np.diff(np.r_[starts, len(owner)]).max())
+        values = self.values
+        if self.top * longest < 1 << 31:
+            if self.narrow is None:
+                self.narrow = values.astype(np.int32)
+            values = self.narrow
+        out[owner[starts]] = np.add.reduceat(values.take(rows, axis=0), starts, axis=0)
+        return out
+
+
 _lock = threading.Lock()
 _factory_ready = False
 
@@ -275,13 +303,11 @@ class LanguageMismatch(Rule):
 
         # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
         # the sums of its lines' (integers: any order gives the same sums, bit for bit). Summed
-        # languages x lines: numpy adds runs along a row several times faster than runs of rows
+        # as lines x languages rows (_Rows): no transposed copy of the scores
         owner = par.line_unit[read]
         n_units = len(par.unit_doc)
-        scores_t = np.ascontiguousarray(distinct_scores.T)
-        doc_scores = np.ascontiguousarray(
-            _sum_runs(scores_t.take(inverse, axis=1), par.unit_doc[owner], batch.n).T
-        )
+        line_scores = _Rows(distinct_scores)
+        doc_scores = line_scores.sum(inverse, par.unit_doc[owner], batch.n)
         doc_letters = _sum_runs(distinct_letters[inverse], par.unit_doc[owner], batch.n)
         # a paragraph of one line read (most of them on web pages: lines without blank lines
         # between them) has that line's scores: its posterior is that of the distinct line,
@@ -304,9 +330,7 @@ class LanguageMismatch(Rule):
             at = np.zeros(n_units, dtype=np.int64)
             at[units] = np.arange(len(units))
             many = ~one
-            summed = np.ascontiguousarray(
-                _sum_runs(scores_t.take(inverse[many], axis=1), at[owner[many]], len(units)).T
-            )
+            summed = line_scores.sum(inverse[many], at[owner[many]], len(units))
             unit_best[units], unit_conf[units] = posteriors(summed)
             letters[units] = _sum_runs(distinct_letters[inverse[many]], at[owner[many]], len(units))
         unit_lang, _ = label(unit_best, unit_conf, letters)
