@@ -487,7 +487,7 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
     at |= i[2:]
     rows = m.dense.take(at[end]).astype(np.int64)
     if n_big:
-        bad = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+        bad = _holding(np.flatnonzero(big), end, len(ids))
         if len(bad):
             e = end[bad]
             k = (ids[e].astype(np.uint64) << np.uint64(2 * BITS)) | (
@@ -495,6 +495,21 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
             )
             rows[bad] = _lookup(m, k | ids[e + 2])
     return rows
+
+
+def _holding(pos: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
+    """Indices into `end` (ascending starts of 3-grams of ids[:n]) of the 3-grams holding one of
+    the positions `pos` (ascending, few): flatnonzero((big[:-2] | big[1:-1] | big[2:])[end]) for
+    big = a mask of pos, from the few starts that hold them, not from passes over every gram."""
+    mark = np.zeros(n - 2, dtype=bool)
+    for d in (0, 1, 2):  # the grams starting at pos - 2, pos - 1 and pos hold pos
+        start = pos - d
+        mark[start[(start >= 0) & (start < n - 2)]] = True
+    starts = np.flatnonzero(mark)
+    at = np.searchsorted(end, starts)
+    hit = at < len(end)
+    hit[hit] = end[at[hit]] == starts[hit]
+    return at[hit]
 
 
 def _run_starts(segs: np.ndarray, run: int) -> tuple[np.ndarray, int]:
@@ -685,7 +700,7 @@ def _score_chunk(
         scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
     r3 = _rows3(m, ids, end)
-    s3 = seg[end + 2]
+    s3 = seg[2:].take(end)  # the text of the gram's last character
     for g, cols in enumerate(m.groups):
         segs, rows = _select(scored[g], s3, r3)
         if len(rows) == 0:

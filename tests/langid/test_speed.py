@@ -126,3 +126,13 @@ def test_posteriors_in_blocks_are_bit_for_bit_the_whole_arrays(monkeypatch, rows
     assert np.array_equal(conf.view(np.int64), want_conf.view(np.int64))
     empty = detect.posteriors(both[:0])
     assert empty[0].shape == (0,) and empty[1].shape == (0,)
+
+
+def test_grams_holding_positions_are_the_masks_definition():
+    rng = np.random.default_rng(9)
+    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1)):
+        big = np.zeros(n, dtype=bool)
+        big[rng.choice(n, size=min(k, n), replace=False)] = True
+        end = np.flatnonzero(rng.random(max(n - 2, 0)) < 0.7)
+        want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+        assert np.array_equal(m._holding(np.flatnonzero(big), end, n), want)
