@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
+from curate.checks.base import line_chars as measured_line_chars
 from curate.checks.words import batch_distinct_lines, referenced_lines
 
 UND = "und"
@@ -39,6 +40,7 @@ class Paragraphs:
     read: np.ndarray  # bool[lines]: the line is read (not blank, starts before max_chars)
     unit_doc: np.ndarray  # int64[paragraphs]: the paragraph's document (ascending)
     unit_chars: np.ndarray  # int64[paragraphs]: its characters, newlines between its lines included
+    chars: np.ndarray  # int64[lines]: the characters of each line
 
 
 BLANK = r"^\s*$"
@@ -48,10 +50,12 @@ def paragraphs(
     lines: pl.DataFrame,
     max_chars: int,
     distinct: tuple[pl.Series, np.ndarray] | None = None,
+    chars: np.ndarray | None = None,
 ) -> Paragraphs:
     """The paragraphs of `lines`. `distinct`: the distinct strings of `lines[LINE]` and each
     line's row among them (words.distinct_lines): whether a line is blank and its characters are
-    then measured once per distinct string."""
+    then measured once per distinct string. `chars`: each line's characters, when known
+    (base.line_chars: measured by the split)."""
     cols = lines.select(pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), OFF)
     doc, ln = cols[DOC].to_numpy(), cols[LN].to_numpy()
     off = cols[OFF].to_numpy().astype(np.int64)
@@ -59,11 +63,12 @@ def paragraphs(
         distinct = (lines.get_column(LINE), np.arange(lines.height))
     strings, inverse = distinct
     blank = strings.str.contains(BLANK).to_numpy()[inverse]
-    chars = strings.str.len_chars().to_numpy().astype(np.int64)[inverse]
+    if chars is None:
+        chars = strings.str.len_chars().to_numpy().astype(np.int64)[inverse]
     n = len(doc)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty)
+        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty, empty)
     # lines come grouped by document, in order; g = the line's document group
     first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
     g = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n]))
@@ -82,7 +87,7 @@ def paragraphs(
     line_unit[idx] = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
     unit_chars = (np.add.reduceat(chars[idx] + 1, starts) - 1) if len(idx) else idx
-    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
+    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars, chars)
 
 
 def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
@@ -293,7 +298,12 @@ class LanguageMismatch(Rule):
         # this batch's lines refer to): those of the lines read, each up to line_chars (two
         # lines that differ only further on are scored twice, alike)
         strings, inverse = referenced_lines(distinct[0], distinct[1][read])
-        distinct_scores, distinct_letters = score(strings.str.slice(0, p.line_chars).to_list())
+        # their lengths as read, from the lines' (measured by the split): not measured again
+        lens = np.zeros(len(strings), dtype=np.int64)
+        lens[inverse] = np.minimum(par.chars[read], p.line_chars)
+        distinct_scores, distinct_letters = score(
+            strings.str.slice(0, p.line_chars).to_list(), lens
+        )
         col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
         def label(best, conf, n):
@@ -408,7 +418,7 @@ class LanguageMismatch(Rule):
         # the batch's distinct lines, shared with the other rules (kept across strips): the rows
         # its lines still refer to
         distinct = referenced_lines(*batch_distinct_lines(batch))
-        par = paragraphs(batch.lines, p.max_chars, distinct)
+        par = paragraphs(batch.lines, p.max_chars, distinct, measured_line_chars(batch))
         if p.backend == "langdetect":
             unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:

@@ -125,9 +125,10 @@ def codes() -> tuple[str, ...]:
     return tuple(normalise_code(lang) for lang in model().langs)
 
 
-def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-language scores (int64[n, languages], 1/64 nat) and letters per text; see model.py."""
-    return _score(texts)
+def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-language scores (int64[n, languages], 1/64 nat) and letters per text; see model.py
+    (`lens`: the texts' lengths in characters, when known)."""
+    return _score(texts, lens)
 
 
 def posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -714,13 +714,14 @@ def _score_chunk(
         _add_rows(out, segs[runs], _group_columns(m, g), sums)
 
 
-def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Naive-Bayes log-likelihood of each text under each of langdetect's languages.
 
     Returns (scores int64[len(texts), len(langs)] in 1/SCALE nat above the floor, letters
     int64[len(texts)]: letters in words of two or more letters). A text is scored
     against the languages of the script(s) it is written in (Latin or not: the others keep 0, they
-    would not win) and read up to MAX_CHARS.
+    would not win) and read up to MAX_CHARS. `lens`: the texts' lengths in characters, when the
+    caller has them (checked against the texts joined, chunk by chunk).
     """
     m = model()
     n = len(texts)
@@ -728,7 +729,10 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     # np.ix_ fancy indexing), put in language order once at the end: integers, same sums
     out = np.zeros((n, len(m.langs)), dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
-    lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
+    if lens is None:
+        lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
+    else:
+        lens = np.array(lens, dtype=np.int64)
     if (lens > MAX_CHARS).any():
         texts = [t[:MAX_CHARS] for t in texts]
         np.minimum(lens, MAX_CHARS, out=lens)
@@ -745,6 +749,8 @@ def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         chunk = slice(start, stop)
         # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
         joined = "\n" + "\n".join(texts[chunk]) + "\n"
+        if len(joined) != ends[stop - 1] - before + 1:
+            raise ValueError("score: lens are not the lengths of the texts")
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         _score_chunk(m, cps, lens[chunk], out[chunk], letters[chunk])
         start = stop

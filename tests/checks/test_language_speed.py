@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.checks.base import DOC, LINE, Batch
+from curate.checks.base import DOC, LINE, Batch, line_chars
 from curate.checks.language import UND, paragraphs
 from curate.checks.words import batch_distinct_lines, referenced_lines
 from curate.config import load_ruleset
@@ -73,7 +73,8 @@ def _plain_detect(rule, batch: Batch, vocab: list[str]):
 
 def _fast_detect(rule, batch: Batch, vocab: list[str]):
     distinct = referenced_lines(*batch_distinct_lines(batch))
-    par = paragraphs(batch.lines, rule.params.max_chars, distinct)
+    # the lines' lengths as the split measured them (base.line_chars), as evaluate() passes them
+    par = paragraphs(batch.lines, rule.params.max_chars, distinct, line_chars(batch))
     return (par, *rule._detect_ngram(batch, par, vocab, distinct))
 
 
@@ -86,7 +87,7 @@ def _vocab() -> list[str]:
 def _assert_same(fast, plain):
     par_f, unit_f, doc_f, conf_f = fast
     par_p, unit_p, doc_p, conf_p = plain
-    for name in ("line_unit", "read", "unit_doc", "unit_chars"):
+    for name in ("line_unit", "read", "unit_doc", "unit_chars", "chars"):
         assert np.array_equal(getattr(par_f, name), getattr(par_p, name)), name
     assert np.array_equal(unit_f, unit_p)
     assert np.array_equal(doc_f, doc_p)

@@ -136,3 +136,14 @@ def test_grams_holding_positions_are_the_masks_definition():
         end = np.flatnonzero(rng.random(max(n - 2, 0)) < 0.7)
         want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
         assert np.array_equal(m._holding(np.flatnonzero(big), end, n), want)
+
+
+def test_score_with_the_lengths_given_is_score_measuring_them():
+    batch = BATCH[1390:1460] + ["x" * (m.MAX_CHARS + 50)]
+    lens = np.array([len(t) for t in batch])
+    plain = m.score(batch)
+    given = m.score(batch, lens)
+    assert np.array_equal(plain[0], given[0]) and np.array_equal(plain[1], given[1])
+    assert lens[-1] == m.MAX_CHARS + 50  # the caller's array is not clipped in place
+    with pytest.raises(ValueError, match="lens"):
+        m.score(batch, lens + 1)
