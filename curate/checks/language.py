@@ -101,30 +101,39 @@ def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
 
 
 class _Rows:
-    """Rows of non-negative int64 scores to be summed over runs of rows (`sum`), with an int32
-    copy: numpy's reduceat over runs of rows goes by (run, column), and half the bytes to read
-    make it faster (measured on web-unique's distinct lines: 4.5 ms against 6.6 for the
-    languages x lines sums it replaced, 7.6 for int64 rows). The int32 copy is summed only where
-    no run can reach 2^31 (largest value x longest run), so the sums are the int64 sums."""
+    """Rows of non-negative int64 scores to be summed over runs of rows (`sum`). numpy's reduceat
+    over runs of rows goes column by column within each run: the cost is (runs x columns) calls.
+    Here two columns share a uint64 word (32-bit lanes), so half the calls, each on 8 bytes:
+    exact where no run can reach 2^32 (largest value x longest run: no lane carries into the
+    next), else the int64 rows. Measured on web-unique's document sums (1,641 runs of 17,605
+    lines): 0.65 ms against 2.3 for int32 rows and 3.9 for int64 rows."""
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
         self.top = int(values.max()) if values.size else 0
-        self.narrow: np.ndarray | None = None
+        self.packed: np.ndarray | None = None
+
+    def _packed(self) -> np.ndarray:
+        if self.packed is None:
+            rows, cols = self.values.shape
+            lanes = np.zeros((rows, cols + cols % 2), dtype="<u4")
+            lanes[:, :cols] = self.values
+            self.packed = lanes.view("<u8")
+        return self.packed
 
     def sum(self, rows: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
         """out[i] = sum of values[rows[j]] over the j with owner[j] == i; owner ascending."""
-        out = np.zeros((size, self.values.shape[1]), dtype=np.int64)
+        cols = self.values.shape[1]
+        out = np.zeros((size, cols), dtype=np.int64)
         if len(owner) == 0:
             return out
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         longest = int(np.diff(np.r_[starts, len(owner)]).max())
-        values = self.values
-        if self.top * longest < 1 << 31:
-            if self.narrow is None:
-                self.narrow = values.astype(np.int32)
-            values = self.narrow
-        out[owner[starts]] = np.add.reduceat(values.take(rows, axis=0), starts, axis=0)
+        if self.top * longest < 1 << 32:
+            sums = np.add.reduceat(self._packed().take(rows, axis=0), starts, axis=0)
+            out[owner[starts]] = sums.view("<u4")[:, :cols]
+        else:
+            out[owner[starts]] = np.add.reduceat(self.values.take(rows, axis=0), starts, axis=0)
         return out
 
 

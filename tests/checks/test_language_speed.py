@@ -140,22 +140,24 @@ def test_referenced_lines_are_the_rows_in_use():
     assert empty.to_list() == [] and none.tolist() == []
 
 
-def test_summed_rows_int32_or_int64_are_the_plain_sums():
+def test_summed_rows_packed_or_int64_are_the_plain_sums():
     from curate.checks.language import _Rows
 
     rng = np.random.default_rng(11)
     values = rng.integers(0, 5000, size=(300, 55))
     rows = rng.integers(0, 300, size=1000)
     owner = np.sort(rng.integers(0, 80, size=1000))
-    for scale, narrow in ((1, True), (1 << 20, False)):  # the second overflows int32 in a run
-        v = values * scale
-        plain = np.zeros((90, 55), dtype=np.int64)
+    # the second overflows 32 bits in a run; odd and even numbers of columns
+    for scale, narrow in ((1, True), (1 << 21, False), (1 << 10, True)):
+        v = values * scale if scale != 1 << 10 else values[:, :54] * scale
+        plain = np.zeros((90, v.shape[1]), dtype=np.int64)
         for r, o in zip(rows.tolist(), owner.tolist(), strict=True):
             plain[o] += v[r]
         summed = _Rows(v)
         got = summed.sum(rows, owner, 90)
         assert got.dtype == np.int64 and np.array_equal(got, plain)
-        assert (summed.narrow is not None) == narrow
+        assert (summed.packed is not None) == narrow
         # a second sum over other rows of the same values (as the multi-line paragraphs are)
         assert np.array_equal(summed.sum(rows[:10], np.arange(10), 10), v[rows[:10]])
     assert np.array_equal(_Rows(values).sum(rows[:0], owner[:0], 3), np.zeros((3, 55)))
+    assert _Rows(values[:0]).sum(rows[:0], owner[:0], 2).shape == (2, 55)
