@@ -578,20 +578,31 @@ def _group_columns(m: Model, g: int) -> slice:
     return slice(lo, lo + len(m.groups[g]))
 
 
-def _add_rows(out: np.ndarray, rows: np.ndarray, cols: slice, sums: np.ndarray) -> None:
-    """out[rows, cols] += sums; rows distinct and ascending. Every row of the chunk (the usual
-    case): a plain slice add, no fancy indexing."""
-    if len(rows) == len(out):
-        out[:, cols] += sums
-    else:
-        out[rows, cols] += sums
+def _add_rows(
+    acc: list[np.ndarray | None], n: int, g: int, rows: np.ndarray, sums: np.ndarray
+) -> None:
+    """acc[g][rows] += sums, rows distinct and ascending, acc[g] (int64[n texts of the chunk,
+    group g's languages]) made on first use. Every row of the chunk (the usual case): the first
+    sums become acc[g] (a fresh array: not copied), the next are a plain add, no fancy indexing.
+    The chunk's sums of a group are written to its columns of the scores once (_score_chunk):
+    one strided add, not one per n-gram size."""
+    if len(rows) == n:
+        if acc[g] is None:
+            acc[g] = sums
+        else:
+            acc[g] += sums
+        return
+    if acc[g] is None:
+        acc[g] = np.zeros((n, sums.shape[1]), dtype=np.int64)
+    acc[g][rows] += sums
 
 
 def _uni_dense(
-    m: Model, counts: np.ndarray, rows: np.ndarray, scored: tuple[np.ndarray, ...], out: np.ndarray
+    m: Model, counts: np.ndarray, rows: np.ndarray, scored: tuple[np.ndarray, ...], acc: list
 ) -> None:
-    """Adds the 1-gram sums of a chunk's texts to `out`: counts (int64[texts, characters], the
-    times each text has each character) @ m.uni_values[g][rows] (the characters' 1-gram values).
+    """Adds the 1-gram sums of a chunk's texts to `acc` (_add_rows): counts (int64[texts,
+    characters], the times each text has each character) @ m.uni_values[g][rows] (the
+    characters' 1-gram values).
     In float64, exactly: every product and partial sum is an integer below 2^53 (a text has at
     most MAX_CHARS + 2 characters, a value is below 2^UNI_FIELD / MAX_CHARS), whatever the order
     of additions. One product of a few dozen columns instead of a packed row gather, multiply
@@ -607,11 +618,11 @@ def _uni_dense(
         step = max(1, BLAS_MNK // (values.shape[0] * values.shape[1]))
         for lo in range(0, len(part), step):
             np.matmul(part[lo : lo + step], values, out=sums[lo : lo + step])
-        _add_rows(out, texts, _group_columns(m, g), sums.astype(np.int64))
+        _add_rows(acc, len(c), g, texts, sums.astype(np.int64))
 
 
 def _uni_sparse(
-    m: Model, counts: np.ndarray, rows: np.ndarray, scored: tuple[np.ndarray, ...], out: np.ndarray
+    m: Model, counts: np.ndarray, rows: np.ndarray, scored: tuple[np.ndarray, ...], acc: list
 ) -> None:
     """_uni_dense by (text, character) pairs: each pair present is summed once, times its count,
     as packed rows (for chunks of many distinct characters: CJK, mixed scripts)."""
@@ -628,7 +639,7 @@ def _uni_sparse(
         x *= mult.astype(np.uint64)[:, None]
         first = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
         sums = _unpack(np.add.reduceat(x, first, axis=0), UNI_FIELD, len(cols))
-        _add_rows(out, segs[first], _group_columns(m, g), sums)
+        _add_rows(acc, len(counts), g, segs[first], sums)
 
 
 def _score_chunk(
@@ -639,6 +650,7 @@ def _score_chunk(
     `letters`. `cps`: their code points joined by "\n", with a "\n" before the first and after the
     last ("\n" is a space to the profiles: it pads every text on both sides)."""
     n = len(lens)
+    acc: list[np.ndarray | None] = [None] * len(m.groups)  # the sums per group (_add_rows)
     # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
     starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
     starts[0] = 0
@@ -683,9 +695,9 @@ def _score_chunk(
         counts = np.bincount(key, minlength=n * width).reshape(n, width)[:, :-1]
         rows = m.uni.take(present)
         if len(present) <= UNI_DENSE:
-            _uni_dense(m, counts, rows, scored, out)
+            _uni_dense(m, counts, rows, scored, acc)
         else:
-            _uni_sparse(m, counts, rows, scored, out)
+            _uni_sparse(m, counts, rows, scored, acc)
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
@@ -711,7 +723,10 @@ def _score_chunk(
         if len(runs) > texts:  # texts of more than tri_run grams: their runs are adjacent
             sums, runs = _add_continuations(sums, runs, segs[runs])
         sums *= SCALE // TRI_SCALE  # to 1/SCALE nat
-        _add_rows(out, segs[runs], _group_columns(m, g), sums)
+        _add_rows(acc, n, g, segs[runs], sums)
+    for g, sums in enumerate(acc):
+        if sums is not None:
+            out[:, _group_columns(m, g)] += sums
 
 
 def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
