@@ -571,21 +571,13 @@ def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, dtype=np.int64)
 
 
-def _group_columns(m: Model, g: int) -> slice:
-    """The columns of script group g in the group-major score layout _score_chunk writes
-    (m.groups[0]'s languages, then m.groups[1]'s)."""
-    lo = sum(len(c) for c in m.groups[:g])
-    return slice(lo, lo + len(m.groups[g]))
-
-
 def _add_rows(
     acc: list[np.ndarray | None], n: int, g: int, rows: np.ndarray, sums: np.ndarray
 ) -> None:
     """acc[g][rows] += sums, rows distinct and ascending, acc[g] (int64[n texts of the chunk,
     group g's languages]) made on first use. Every row of the chunk (the usual case): the first
     sums become acc[g] (a fresh array: not copied), the next are a plain add, no fancy indexing.
-    The chunk's sums of a group are written to its columns of the scores once (_score_chunk):
-    one strided add, not one per n-gram size."""
+    The chunk's sums of a group are added to the group's scores once (_score_chunk)."""
     if len(rows) == n:
         if acc[g] is None:
             acc[g] = sums
@@ -643,12 +635,12 @@ def _uni_sparse(
 
 
 def _score_chunk(
-    m: Model, cps: np.ndarray, lens: np.ndarray, out: np.ndarray, letters: np.ndarray
+    m: Model, cps: np.ndarray, lens: np.ndarray, out: list[np.ndarray], letters: np.ndarray
 ) -> None:
-    """Adds the scores of the texts of lengths `lens` to `out` (int64[texts, languages],
-    group-major columns: see _group_columns) and their letters in words of two or more letters to
-    `letters`. `cps`: their code points joined by "\n", with a "\n" before the first and after the
-    last ("\n" is a space to the profiles: it pads every text on both sides)."""
+    """Adds the scores of the texts of lengths `lens` to `out` (per script group g,
+    int64[texts, the group's languages m.groups[g]]) and their letters in words of two or more
+    letters to `letters`. `cps`: their code points joined by "\n", with a "\n" before the first
+    and after the last ("\n" is a space to the profiles: it pads every text on both sides)."""
     n = len(lens)
     acc: list[np.ndarray | None] = [None] * len(m.groups)  # the sums per group (_add_rows)
     # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
@@ -726,7 +718,7 @@ def _score_chunk(
         _add_rows(acc, n, g, segs[runs], sums)
     for g, sums in enumerate(acc):
         if sums is not None:
-            out[:, _group_columns(m, g)] += sums
+            out[g] += sums
 
 
 def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -740,9 +732,9 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
     """
     m = model()
     n = len(texts)
-    # summed in group-major columns (each group's sums add to a column slice, not through
-    # np.ix_ fancy indexing), put in language order once at the end: integers, same sums
-    out = np.zeros((n, len(m.langs)), dtype=np.int64)
+    # summed per script group, each in an array of its own (a chunk's rows of it are one
+    # contiguous block), put in language order once at the end: integers, same sums
+    out = [np.zeros((n, len(cols)), dtype=np.int64) for cols in m.groups]
     letters = np.zeros(n, dtype=np.int64)
     if lens is None:
         lens = np.fromiter(map(len, texts), count=n, dtype=np.int64)
@@ -767,6 +759,9 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         if len(joined) != ends[stop - 1] - before + 1:
             raise ValueError("score: lens are not the lengths of the texts")
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        _score_chunk(m, cps, lens[chunk], out[chunk], letters[chunk])
+        _score_chunk(m, cps, lens[chunk], [o[chunk] for o in out], letters[chunk])
         start = stop
-    return out.take(np.argsort(np.concatenate(m.groups)), axis=1), letters
+    scores = np.empty((n, len(m.langs)), dtype=np.int64)
+    for cols, sums in zip(m.groups, out, strict=True):
+        scores[:, cols] = sums
+    return scores, letters
