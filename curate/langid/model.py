@@ -72,6 +72,9 @@ DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the h
 # a chunk of texts written in at most this many distinct characters (web text in a Latin script:
 # 60-120) sums its 1-grams as a matrix product (_uni_dense), more packed row sums (_uni_sparse)
 UNI_DENSE = 192
+# a script group's 3-grams are selected (_select) unless the texts not scored for it hold less
+# than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others, dropped
+FEW_UNSCORED = 8
 # OpenBLAS runs a product of at most 65536 x 4 multiply-adds on the calling thread, a larger one
 # on its threads (measured: 10x the CPU for a 900 x 80 x 31 product); 1-gram products are cut
 # into blocks of rows below this (a BLAS with other thresholds gives the same exact sums)
@@ -706,7 +709,11 @@ def _score_chunk(
     r3 = _rows3(m, ids, end)
     s3 = seg[2:].take(end)  # the text of the gram's last character
     for g, cols in enumerate(m.groups):
-        segs, rows = _select(scored[g], s3, r3)
+        # the few texts not scored for a group that holds nearly all the chunk (a Cyrillic line
+        # among Latin ones) are summed with the others and dropped after: cheaper than
+        # selecting the grams of all the others (identical sums for the texts kept)
+        few = lens[~scored[g]].sum() * FEW_UNSCORED < lens.sum()
+        segs, rows = (s3, r3) if few else _select(scored[g], s3, r3)
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)
@@ -715,7 +722,11 @@ def _score_chunk(
         if len(runs) > texts:  # texts of more than tri_run grams: their runs are adjacent
             sums, runs = _add_continuations(sums, runs, segs[runs])
         sums *= SCALE // TRI_SCALE  # to 1/SCALE nat
-        _add_rows(acc, n, g, segs[runs], sums)
+        owner = segs[runs]
+        if few and not scored[g].all():
+            kept = scored[g][owner]
+            sums, owner = sums[kept], owner[kept]
+        _add_rows(acc, n, g, owner, sums)
     for g, sums in enumerate(acc):
         if sums is not None:
             out[g] += sums

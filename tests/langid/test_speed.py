@@ -147,3 +147,17 @@ def test_score_with_the_lengths_given_is_score_measuring_them():
     assert lens[-1] == m.MAX_CHARS + 50  # the caller's array is not clipped in place
     with pytest.raises(ValueError, match="lens"):
         m.score(batch, lens + 1)
+
+
+@pytest.mark.parametrize("few", [8, 0])
+def test_texts_not_scored_for_a_group_summed_and_dropped_are_the_plain_definition(monkeypatch, few):
+    # Latin filler with a few other-script texts (their group-0 sums dropped), Cyrillic filler
+    # with a few Latin ones (group 1's); FEW_UNSCORED 0: always selected
+    monkeypatch.setattr(m, "FEW_UNSCORED", few)
+    _check(BATCH)
+    cyrillic = [f"Строка номер {i} из длинного списка, написанная по-русски." for i in range(2800)]
+    batch = cyrillic[:1400] + TEXTS + cyrillic[1400:]
+    scores, letters = m.score(batch)
+    for i in (0, 1399, *range(1400, 1400 + len(TEXTS)), len(batch) - 1):
+        want = plain_score(batch[i])
+        assert np.array_equal(scores[i], want[0]) and letters[i] == want[1], batch[i][:40]
