@@ -18,7 +18,8 @@ How it stays fast in numpy:
 - log-probabilities are quantised (1/64 nat for 1-grams, 1/16 for 3-grams: the same accuracy) and
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
   languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
-  character and multiplied;
+  character: a chunk of few distinct characters (web text) sums them as one float64 matrix
+  product, exact on these integers, the others as packed rows times their counts;
 - a text is scored against the languages of its script only (Latin or the others; both for mixed
   text);
 - past a text's first 512 characters only one 3-gram in four is scored (every 1-gram still is):
