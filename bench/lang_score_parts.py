@@ -42,9 +42,9 @@ def main() -> None:
     seen: list[list[str]] = []
     orig = det._score
 
-    def keep(texts):
+    def keep(texts, lens=None):
         seen.append(list(texts))
-        return orig(texts)
+        return orig(texts, lens)
 
     det._score = keep
     rules = [r for r in rs.build() if r.needs_corpus]

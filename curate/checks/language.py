@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
+from curate.checks.base import line_chars as measured_line_chars
 from curate.checks.words import batch_distinct_lines, referenced_lines
 
 UND = "und"
@@ -39,6 +40,7 @@ class Paragraphs:
     read: np.ndarray  # bool[lines]: the line is read (not blank, starts before max_chars)
     unit_doc: np.ndarray  # int64[paragraphs]: the paragraph's document (ascending)
     unit_chars: np.ndarray  # int64[paragraphs]: its characters, newlines between its lines included
+    chars: np.ndarray  # int64[lines]: the characters of each line
 
 
 BLANK = r"^\s*$"
@@ -48,10 +50,12 @@ def paragraphs(
     lines: pl.DataFrame,
     max_chars: int,
     distinct: tuple[pl.Series, np.ndarray] | None = None,
+    chars: np.ndarray | None = None,
 ) -> Paragraphs:
     """The paragraphs of `lines`. `distinct`: the distinct strings of `lines[LINE]` and each
     line's row among them (words.distinct_lines): whether a line is blank and its characters are
-    then measured once per distinct string."""
+    then measured once per distinct string. `chars`: each line's characters, when known
+    (base.line_chars: measured by the split)."""
     cols = lines.select(pl.col(DOC).cast(pl.Int64), pl.col(LN).cast(pl.Int64), OFF)
     doc, ln = cols[DOC].to_numpy(), cols[LN].to_numpy()
     off = cols[OFF].to_numpy().astype(np.int64)
@@ -59,11 +63,12 @@ def paragraphs(
         distinct = (lines.get_column(LINE), np.arange(lines.height))
     strings, inverse = distinct
     blank = strings.str.contains(BLANK).to_numpy()[inverse]
-    chars = strings.str.len_chars().to_numpy().astype(np.int64)[inverse]
+    if chars is None:
+        chars = strings.str.len_chars().to_numpy().astype(np.int64)[inverse]
     n = len(doc)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty)
+        return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty, empty)
     # lines come grouped by document, in order; g = the line's document group
     first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
     g = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n]))
@@ -82,7 +87,7 @@ def paragraphs(
     line_unit[idx] = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
     unit_chars = (np.add.reduceat(chars[idx] + 1, starts) - 1) if len(idx) else idx
-    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars)
+    return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars, chars)
 
 
 def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
@@ -93,6 +98,43 @@ def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         out[..., owner[starts]] = np.add.reduceat(values, starts, axis=-1)
     return out
+
+
+class _Rows:
+    """Rows of non-negative int64 scores to be summed over runs of rows (`sum`). numpy's reduceat
+    over runs of rows goes column by column within each run: the cost is (runs x columns) calls.
+    Here two columns share a uint64 word (32-bit lanes), so half the calls, each on 8 bytes:
+    exact where no run can reach 2^32 (largest value x longest run: no lane carries into the
+    next), else the int64 rows. Measured on web-unique's document sums (1,641 runs of 17,605
+    lines): 0.65 ms against 2.3 for int32 rows and 3.9 for int64 rows."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.top = int(values.max()) if values.size else 0
+        self.packed: np.ndarray | None = None
+
+    def _packed(self) -> np.ndarray:
+        if self.packed is None:
+            rows, cols = self.values.shape
+            lanes = np.zeros((rows, cols + cols % 2), dtype="<u4")
+            lanes[:, :cols] = self.values
+            self.packed = lanes.view("<u8")
+        return self.packed
+
+    def sum(self, rows: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
+        """out[i] = sum of values[rows[j]] over the j with owner[j] == i; owner ascending."""
+        cols = self.values.shape[1]
+        out = np.zeros((size, cols), dtype=np.int64)
+        if len(owner) == 0:
+            return out
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        longest = int(np.diff(np.r_[starts, len(owner)]).max())
+        if self.top * longest < 1 << 32:
+            sums = np.add.reduceat(self._packed().take(rows, axis=0), starts, axis=0)
+            out[owner[starts]] = sums.view("<u4")[:, :cols]
+        else:
+            out[owner[starts]] = np.add.reduceat(self.values.take(rows, axis=0), starts, axis=0)
+        return out
 
 
 _lock = threading.Lock()
@@ -265,7 +307,12 @@ class LanguageMismatch(Rule):
         # this batch's lines refer to): those of the lines read, each up to line_chars (two
         # lines that differ only further on are scored twice, alike)
         strings, inverse = referenced_lines(distinct[0], distinct[1][read])
-        distinct_scores, distinct_letters = score(strings.str.slice(0, p.line_chars).to_list())
+        # their lengths as read, from the lines' (measured by the split): not measured again
+        lens = np.zeros(len(strings), dtype=np.int64)
+        lens[inverse] = np.minimum(par.chars[read], p.line_chars)
+        distinct_scores, distinct_letters = score(
+            strings.str.slice(0, p.line_chars).to_list(), lens
+        )
         col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
         def label(best, conf, n):
@@ -275,13 +322,11 @@ class LanguageMismatch(Rule):
 
         # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
         # the sums of its lines' (integers: any order gives the same sums, bit for bit). Summed
-        # languages x lines: numpy adds runs along a row several times faster than runs of rows
+        # as lines x languages rows (_Rows): no transposed copy of the scores
         owner = par.line_unit[read]
         n_units = len(par.unit_doc)
-        scores_t = np.ascontiguousarray(distinct_scores.T)
-        doc_scores = np.ascontiguousarray(
-            _sum_runs(scores_t.take(inverse, axis=1), par.unit_doc[owner], batch.n).T
-        )
+        line_scores = _Rows(distinct_scores)
+        doc_scores = line_scores.sum(inverse, par.unit_doc[owner], batch.n)
         doc_letters = _sum_runs(distinct_letters[inverse], par.unit_doc[owner], batch.n)
         # a paragraph of one line read (most of them on web pages: lines without blank lines
         # between them) has that line's scores: its posterior is that of the distinct line,
@@ -304,9 +349,7 @@ class LanguageMismatch(Rule):
             at = np.zeros(n_units, dtype=np.int64)
             at[units] = np.arange(len(units))
             many = ~one
-            summed = np.ascontiguousarray(
-                _sum_runs(scores_t.take(inverse[many], axis=1), at[owner[many]], len(units)).T
-            )
+            summed = line_scores.sum(inverse[many], at[owner[many]], len(units))
             unit_best[units], unit_conf[units] = posteriors(summed)
             letters[units] = _sum_runs(distinct_letters[inverse[many]], at[owner[many]], len(units))
         unit_lang, _ = label(unit_best, unit_conf, letters)
@@ -384,7 +427,7 @@ class LanguageMismatch(Rule):
         # the batch's distinct lines, shared with the other rules (kept across strips): the rows
         # its lines still refer to
         distinct = referenced_lines(*batch_distinct_lines(batch))
-        par = paragraphs(batch.lines, p.max_chars, distinct)
+        par = paragraphs(batch.lines, p.max_chars, distinct, measured_line_chars(batch))
         if p.backend == "langdetect":
             unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:

@@ -125,9 +125,10 @@ def codes() -> tuple[str, ...]:
     return tuple(normalise_code(lang) for lang in model().langs)
 
 
-def score(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-language scores (int64[n, languages], 1/64 nat) and letters per text; see model.py."""
-    return _score(texts)
+def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-language scores (int64[n, languages], 1/64 nat) and letters per text; see model.py
+    (`lens`: the texts' lengths in characters, when known)."""
+    return _score(texts, lens)
 
 
 def posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,19 +137,42 @@ def posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The probability is summed over columns that share a code (zh-cn + zh-tw), so a Chinese text is
     not made uncertain by the two Chinese profiles.
     """
-    if scores.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    n = scores.shape[0]
+    best = np.zeros(n, dtype=np.int64)
+    conf = np.zeros(n, dtype=np.float64)
+    # each row depends on that row alone: blocks of rows keep the float64 temporaries in cache
+    # (7.6 MB each for a batch's 17k distinct lines, every pass a trip to memory otherwise); the
+    # same operations on every row, so the same bits
+    for lo in range(0, n, POSTERIOR_ROWS):
+        rows = slice(lo, lo + POSTERIOR_ROWS)
+        best[rows], conf[rows] = _posteriors(scores[rows])
+    return best, conf
+
+
+# rows of scores per block in posteriors: 55 float64 columns, 0.9 MB a temporary (measured on a
+# web batch's 15,887 distinct lines, min of 40: 1<<30 rows 10.8 ms, 256 8.5, 1024 7.5, 2048 7.3)
+POSTERIOR_ROWS = 2048
+
+
+def _posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """posteriors of a block of rows."""
     x = scores.astype(np.float64) / (SCALE * TEMPERATURE)
     x -= x.max(axis=1, keepdims=True)
     p = np.exp(x)
     p /= p.sum(axis=1, keepdims=True)
-    cols = codes()
-    for code in {c for c in cols if cols.count(c) > 1}:
-        same = [i for i, c in enumerate(cols) if c == code]
+    for same in _shared_columns():
         p[:, same[0]] = p[:, same].sum(axis=1)
         p[:, same[1:]] = 0.0
     best = p.argmax(axis=1)
     return best, p[np.arange(len(best)), best]
+
+
+@functools.cache
+def _shared_columns() -> tuple[list[int], ...]:
+    """The columns of each code that several profiles share (zh-cn and zh-tw)."""
+    cols = codes()
+    shared = sorted({c for c in cols if cols.count(c) > 1})
+    return tuple([i for i, c in enumerate(cols) if c == code] for code in shared)
 
 
 def detect(

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.checks.base import DOC, LINE, Batch
+from curate.checks.base import DOC, LINE, Batch, line_chars
 from curate.checks.language import UND, paragraphs
 from curate.checks.words import batch_distinct_lines, referenced_lines
 from curate.config import load_ruleset
@@ -73,7 +73,8 @@ def _plain_detect(rule, batch: Batch, vocab: list[str]):
 
 def _fast_detect(rule, batch: Batch, vocab: list[str]):
     distinct = referenced_lines(*batch_distinct_lines(batch))
-    par = paragraphs(batch.lines, rule.params.max_chars, distinct)
+    # the lines' lengths as the split measured them (base.line_chars), as evaluate() passes them
+    par = paragraphs(batch.lines, rule.params.max_chars, distinct, line_chars(batch))
     return (par, *rule._detect_ngram(batch, par, vocab, distinct))
 
 
@@ -86,7 +87,7 @@ def _vocab() -> list[str]:
 def _assert_same(fast, plain):
     par_f, unit_f, doc_f, conf_f = fast
     par_p, unit_p, doc_p, conf_p = plain
-    for name in ("line_unit", "read", "unit_doc", "unit_chars"):
+    for name in ("line_unit", "read", "unit_doc", "unit_chars", "chars"):
         assert np.array_equal(getattr(par_f, name), getattr(par_p, name)), name
     assert np.array_equal(unit_f, unit_p)
     assert np.array_equal(doc_f, doc_p)
@@ -137,3 +138,26 @@ def test_referenced_lines_are_the_rows_in_use():
     assert same is strings and rows.tolist() == [0, 1, 2, 3, 0]
     empty, none = referenced_lines(strings, np.zeros(0, dtype=np.int64))
     assert empty.to_list() == [] and none.tolist() == []
+
+
+def test_summed_rows_packed_or_int64_are_the_plain_sums():
+    from curate.checks.language import _Rows
+
+    rng = np.random.default_rng(11)
+    values = rng.integers(0, 5000, size=(300, 55))
+    rows = rng.integers(0, 300, size=1000)
+    owner = np.sort(rng.integers(0, 80, size=1000))
+    # the second overflows 32 bits in a run; odd and even numbers of columns
+    for scale, narrow in ((1, True), (1 << 21, False), (1 << 10, True)):
+        v = values * scale if scale != 1 << 10 else values[:, :54] * scale
+        plain = np.zeros((90, v.shape[1]), dtype=np.int64)
+        for r, o in zip(rows.tolist(), owner.tolist(), strict=True):
+            plain[o] += v[r]
+        summed = _Rows(v)
+        got = summed.sum(rows, owner, 90)
+        assert got.dtype == np.int64 and np.array_equal(got, plain)
+        assert (summed.packed is not None) == narrow
+        # a second sum over other rows of the same values (as the multi-line paragraphs are)
+        assert np.array_equal(summed.sum(rows[:10], np.arange(10), 10), v[rows[:10]])
+    assert np.array_equal(_Rows(values).sum(rows[:0], owner[:0], 3), np.zeros((3, 55)))
+    assert _Rows(values[:0]).sum(rows[:0], owner[:0], 2).shape == (2, 55)

@@ -1,0 +1,163 @@
+"""The scorer's and posteriors' fast paths against their plain definitions: 1-gram sums as a
+blocked float64 matrix product or as packed row sums, 3-gram runs as long as the lanes allow and
+continuation runs added in rounds, posteriors computed in blocks of rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+import numpy as np
+import pytest
+
+from curate.langid import model as m
+from tests.langid.test_model import TEXTS, plain_score
+
+detect = importlib.import_module("curate.langid.detect")
+
+# every script of TEXTS in one batch with English filler, long texts among them (several 3-gram
+# runs), in two chunks or more
+FILLER = [f"Filler line number {i} of a batch, in English." for i in range(2800)]
+BATCH = FILLER[:1400] + TEXTS + FILLER[1400:] + TEXTS[::-1]
+
+
+def _check(batch: list[str]) -> None:
+    scores, letters = m.score(batch)
+    want = {t: plain_score(t) for t in set(batch[1400 : 1400 + len(TEXTS)]) | {batch[0]}}
+    for i, text in enumerate(batch):
+        if text in want:
+            assert np.array_equal(scores[i], want[text][0]), text[:40]
+            assert letters[i] == want[text][1], text[:40]
+
+
+@pytest.mark.parametrize("dense", [0, 10**6])
+def test_1gram_sums_dense_or_sparse_are_the_plain_definition(monkeypatch, dense):
+    # UNI_DENSE 0: every chunk by packed (text, character) pairs; 10**6: every chunk, CJK included,
+    # as a matrix product
+    monkeypatch.setattr(m, "UNI_DENSE", dense)
+    _check(BATCH)
+
+
+def test_1gram_product_in_blocks_of_one_row_is_the_same(monkeypatch):
+    # a product cut into blocks of one text (what a chunk of many distinct characters gets)
+    whole = m.score(BATCH)
+    monkeypatch.setattr(m, "BLAS_MNK", 1)
+    blocked = m.score(BATCH)
+    assert np.array_equal(whole[0], blocked[0]) and np.array_equal(whole[1], blocked[1])
+
+
+def test_1gram_paths_choose_by_distinct_characters(monkeypatch):
+    # web text in a Latin script takes the product; a chunk of CJK text the packed sums
+    seen = []
+    for name in ("_uni_dense", "_uni_sparse"):
+        f = getattr(m, name)
+        monkeypatch.setattr(m, name, lambda *a, _f=f, _n=name: (seen.append(_n), _f(*a))[1])
+    m.score(FILLER[:50])
+    assert seen == ["_uni_dense"]
+    seen.clear()
+    # a chunk of many scripts: hundreds of characters with 1-grams (one code point per id)
+    mdl = m.model()
+    has = np.flatnonzero(mdl.uni[mdl.char_id] >= 0)
+    _, first = np.unique(mdl.char_id[has], return_index=True)
+    many = "".join(chr(c) for c in has[first])
+    assert len(many) > m.UNI_DENSE
+    m.score([many[i : i + 40] for i in range(0, len(many), 40)])
+    assert seen == ["_uni_sparse"]
+
+
+def test_tri_run_is_the_longest_run_without_a_lane_overflow():
+    mdl = m.model()
+    top = max(int(np.unpackbits(t.view(np.uint8)).size and _max_lane(t)) for t in mdl.tri)
+    assert top * mdl.tri_run < 1 << m.TRI_FIELD <= top * (mdl.tri_run + 1)
+    assert mdl.tri_run >= m.TRI_RUN
+
+
+def _max_lane(packed: np.ndarray) -> int:
+    return int(packed.view("<u2").max())
+
+
+@pytest.mark.parametrize("run", [1, 3, 200])
+def test_short_3gram_runs_and_their_continuations_are_the_plain_definition(monkeypatch, run):
+    # runs of 1 or 3 grams: every text of several runs, continuations added in many rounds
+    monkeypatch.setattr(m, "_model", dataclasses.replace(m.model(), tri_run=run))
+    _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
+
+
+def test_add_continuations_is_a_sum_over_each_texts_runs():
+    rng = np.random.default_rng(3)
+    owner = np.sort(rng.integers(0, 40, size=300))
+    sums = rng.integers(0, 1 << 20, size=(300, 7))
+    runs = np.arange(300) * 5
+    got, first = m._add_continuations(sums, runs, owner)
+    texts = np.unique(owner)
+    want = np.array([sums[owner == t].sum(axis=0) for t in texts])
+    assert np.array_equal(got, want)
+    assert np.array_equal(first, runs[[np.flatnonzero(owner == t)[0] for t in texts]])
+
+
+def _plain_posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """posteriors over the whole array at once (what it was before it went by blocks)."""
+    x = scores.astype(np.float64) / (m.SCALE * detect.TEMPERATURE)
+    x -= x.max(axis=1, keepdims=True)
+    p = np.exp(x)
+    p /= p.sum(axis=1, keepdims=True)
+    cols = detect.codes()
+    for code in {c for c in cols if cols.count(c) > 1}:
+        same = [i for i, c in enumerate(cols) if c == code]
+        p[:, same[0]] = p[:, same].sum(axis=1)
+        p[:, same[1:]] = 0.0
+    best = p.argmax(axis=1)
+    return best, p[np.arange(len(best)), best]
+
+
+@pytest.mark.parametrize("rows", [1, 7, detect.POSTERIOR_ROWS])
+def test_posteriors_in_blocks_are_bit_for_bit_the_whole_arrays(monkeypatch, rows):
+    scores, _ = m.score(BATCH[1380:1450] + TEXTS)
+    rng = np.random.default_rng(5)
+    # and wide-ranging made-up scores: ties, zh columns, values far below the best
+    made = rng.integers(0, 50_000, size=(5000, scores.shape[1]))
+    made[::3] = made[::3] // 1000
+    made[::7, :] = 17
+    both = np.concatenate([scores, made])
+    monkeypatch.setattr(detect, "POSTERIOR_ROWS", rows)
+    best, conf = detect.posteriors(both)
+    want_best, want_conf = _plain_posteriors(both)
+    assert np.array_equal(best, want_best)
+    assert np.array_equal(conf.view(np.int64), want_conf.view(np.int64))
+    empty = detect.posteriors(both[:0])
+    assert empty[0].shape == (0,) and empty[1].shape == (0,)
+
+
+def test_grams_holding_positions_are_the_masks_definition():
+    rng = np.random.default_rng(9)
+    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1)):
+        big = np.zeros(n, dtype=bool)
+        big[rng.choice(n, size=min(k, n), replace=False)] = True
+        end = np.flatnonzero(rng.random(max(n - 2, 0)) < 0.7)
+        want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+        assert np.array_equal(m._holding(np.flatnonzero(big), end, n), want)
+
+
+def test_score_with_the_lengths_given_is_score_measuring_them():
+    batch = BATCH[1390:1460] + ["x" * (m.MAX_CHARS + 50)]
+    lens = np.array([len(t) for t in batch])
+    plain = m.score(batch)
+    given = m.score(batch, lens)
+    assert np.array_equal(plain[0], given[0]) and np.array_equal(plain[1], given[1])
+    assert lens[-1] == m.MAX_CHARS + 50  # the caller's array is not clipped in place
+    with pytest.raises(ValueError, match="lens"):
+        m.score(batch, lens + 1)
+
+
+@pytest.mark.parametrize("few", [8, 0])
+def test_texts_not_scored_for_a_group_summed_and_dropped_are_the_plain_definition(monkeypatch, few):
+    # Latin filler with a few other-script texts (their group-0 sums dropped), Cyrillic filler
+    # with a few Latin ones (group 1's); FEW_UNSCORED 0: always selected
+    monkeypatch.setattr(m, "FEW_UNSCORED", few)
+    _check(BATCH)
+    cyrillic = [f"Строка номер {i} из длинного списка, написанная по-русски." for i in range(2800)]
+    batch = cyrillic[:1400] + TEXTS + cyrillic[1400:]
+    scores, letters = m.score(batch)
+    for i in (0, 1399, *range(1400, 1400 + len(TEXTS)), len(batch) - 1):
+        want = plain_score(batch[i])
+        assert np.array_equal(scores[i], want[0]) and letters[i] == want[1], batch[i][:40]
