@@ -8,8 +8,11 @@ from typing import Any
 
 
 def init() -> None:
-    # one polars thread per worker process: the pool already uses every core
-    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    # one polars thread per worker process: the pool already uses every core. The same for
+    # numpy's BLAS (the language scorer's 1-gram sums are matrix products, kept below OpenBLAS'
+    # threading threshold; another BLAS may thread sooner). Only effective before they load.
+    for var in ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 
 
 class Shared:
@@ -17,7 +20,9 @@ class Shared:
     the corpus pass's results): the parent pickles those once into the file `path`, as a tuple,
     and each worker reads the file once. Sent with every task, the corpus results were pickled
     and unpickled once per shard: duplicate-documents' clusters of a 200,000-document corpus are
-    ~24 MB (~0.1 CPU s a shard), and they grow with the corpus as the shards do."""
+    ~18 MB (~0.08 CPU s a shard), and they grow with the corpus as the shards do. Every task of
+    a worker then gets the same objects: tasks treat them as read-only (the rules do; a
+    one-process run shares them too)."""
 
     __slots__ = ("index", "path")
 

@@ -505,6 +505,8 @@ class Runner:
             return args
         if self._shared_dir is None:
             self._shared_dir = tempfile.TemporaryDirectory(prefix="curate-shared-")
+        for old in os.listdir(self._shared_dir.name):  # an earlier pass's: its tasks are done
+            os.remove(os.path.join(self._shared_dir.name, old))
         path = os.path.join(self._shared_dir.name, f"pass{self._passes}.pkl")
         self._passes += 1
         with open(path, "wb") as f:
@@ -548,9 +550,11 @@ def run(
     if freeze:
         gc.freeze()
     clear_run_caches()
+    runner = Runner(ruleset, options)
     try:
-        return _run(inputs, ruleset, options, work_dir, resume)
+        return _run(inputs, ruleset, options, work_dir, resume, runner)
     finally:
+        runner.close()  # a run that fails between its passes leaves no workers or files behind
         clear_run_caches()
         if freeze:
             gc.unfreeze()
@@ -562,11 +566,11 @@ def _run(
     options: RunOptions,
     work_dir: Path | None,
     resume: bool,
+    runner: Runner,
 ) -> tuple[RunResult, list[str]]:
     t0 = time.perf_counter()
     shards, skipped = discover(inputs, ruleset.text_column)
     fp = fingerprint(shards)
-    runner = Runner(ruleset, options)
     if options.engine == "ray":  # join (or start) Ray before anything is written
         from curate import _ray
 

@@ -262,6 +262,37 @@ def test_an_argument_every_task_shares_is_pickled_once_a_pass():
     assert not os.path.exists(shared_dir)  # the pickled arguments go with the pool
 
 
+def test_a_run_that_fails_between_its_passes_leaves_no_shared_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from curate.checks.dedup import DuplicateDocuments
+
+    files = [
+        str(
+            write_jsonl(
+                tmp_path / f"{n}.jsonl", [{"text": f"Doc {n}{i}. It ends."} for i in range(3)]
+            )
+        )
+        for n in "ab"
+    ]
+    rules = load_ruleset({"name": "t", "rules": [{"rule": "duplicate-documents"}]})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def fail(self, aggregate):
+        raise RuntimeError("finish failed")
+
+    monkeypatch.setattr(DuplicateDocuments, "finish", fail)
+    try:
+        engine.run(files, rules, engine.RunOptions(workers=2), None)
+    except RuntimeError as e:
+        assert str(e) == "finish failed"
+        # the pass-1 pool shared the rule set through a file: gone with the pool, even while
+        # the failed run's frames are still alive
+        assert not [p for p in os.listdir(tmp_path) if p.startswith("curate-shared-")]
+    else:
+        raise AssertionError("the run did not fail")
+
+
 def test_removing_a_spill_lists_only_its_own_files(tmp_path, monkeypatch):
     # each shard's spill is removed on its own: listing every shard's files for each shard cost
     # shards x files, nearly quadratic at 100,000 shards

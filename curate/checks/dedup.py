@@ -138,7 +138,7 @@ def _permutation(seed: int) -> tuple[int, int]:
     return rng.getrandbits(64) | 1, rng.getrandbits(64)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # ~100 KB at the default 112 bins, ~40 MB at the most (2048)
 def _borrow_order(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Each bin's order of the k bins to borrow from when it is empty: bin j's order sorts the
     bins f by fmix64(j * 2^32 + f + seed * 2^48) (distinct keys: fmix64 is a bijection), the

@@ -640,12 +640,19 @@ _CHAR_BITS = (
 # the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far (emoji,
 # historic scripts, rare Han), from the same patterns: found once per process, then looked up
 _SUPPLEMENTARY: dict[int, int] = {}
+# at most this many remembered (hostile text can hold every one of the ~1M code points; forgotten
+# all at once, then found again)
+_SUPPLEMENTARY_MAX = 1 << 16
 
 
 def _supplementary_bits(cp: np.ndarray) -> np.ndarray:
     """`_char_table`'s bits of code points beyond the Basic Multilingual Plane (uint8): the
     patterns searched in those not met before only (a batch holds a few), then remembered."""
-    new = [c for c in np.unique(cp).tolist() if c not in _SUPPLEMENTARY]
+    distinct, inverse = np.unique(cp, return_inverse=True)
+    new = [c for c in distinct.tolist() if c not in _SUPPLEMENTARY]
+    if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
+        _SUPPLEMENTARY.clear()
+        new = distinct.tolist()
     if new:
         chars = pl.Series([chr(c) for c in new], dtype=pl.String)
         bits = np.zeros(len(new), dtype=np.uint8)
@@ -653,7 +660,8 @@ def _supplementary_bits(cp: np.ndarray) -> np.ndarray:
             hit = chars.str.contains(f"^(?:{pattern})$").to_numpy()
             bits |= hit.astype(np.uint8) * np.uint8(bit)
         _SUPPLEMENTARY.update(zip(new, bits.tolist(), strict=True))
-    return np.array([_SUPPLEMENTARY[c] for c in cp.tolist()], dtype=np.uint8)
+    table = np.array([_SUPPLEMENTARY[c] for c in distinct.tolist()], dtype=np.uint8)
+    return table[inverse.reshape(-1)]
 
 
 @dataclass(frozen=True)

@@ -740,7 +740,7 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
     int64[len(texts)]: letters in words of two or more letters). A text is scored
     against the languages of the script(s) it is written in (Latin or not: the others keep 0, they
     would not win) and read up to MAX_CHARS. `lens`: the texts' lengths in characters, when the
-    caller has them (checked against the texts joined, chunk by chunk).
+    caller has them (checked against the texts joined: each text's end must fall on its "\n").
     """
     m = model()
     n = len(texts)
@@ -771,6 +771,10 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         if len(joined) != ends[stop - 1] - before + 1:
             raise ValueError("score: lens are not the lengths of the texts")
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        # each text's "\n"s where its lens put them: lengths that are wrong but add up to the
+        # chunk's (two swapped) would otherwise score wrong slices without a word
+        if (cps[ends[chunk] - before] != 10).any():
+            raise ValueError("score: lens are not the lengths of the texts")
         _score_chunk(m, cps, lens[chunk], [o[chunk] for o in out], letters[chunk])
         start = stop
     scores = np.empty((n, len(m.langs)), dtype=np.int64)

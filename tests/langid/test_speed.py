@@ -67,7 +67,7 @@ def test_1gram_paths_choose_by_distinct_characters(monkeypatch):
 
 def test_tri_run_is_the_longest_run_without_a_lane_overflow():
     mdl = m.model()
-    top = max(int(np.unpackbits(t.view(np.uint8)).size and _max_lane(t)) for t in mdl.tri)
+    top = max(int(_max_lane(t)) for t in mdl.tri)
     assert top * mdl.tri_run < 1 << m.TRI_FIELD <= top * (mdl.tri_run + 1)
     assert mdl.tri_run >= m.TRI_RUN
 
@@ -147,6 +147,11 @@ def test_score_with_the_lengths_given_is_score_measuring_them():
     assert lens[-1] == m.MAX_CHARS + 50  # the caller's array is not clipped in place
     with pytest.raises(ValueError, match="lens"):
         m.score(batch, lens + 1)
+    # lengths that add up to the right total but are not the texts' own
+    swapped = np.array([len(t) for t in ("hello world here", "bonjour")])
+    m.score(["hello world here", "bonjour"], swapped)
+    with pytest.raises(ValueError, match="lens"):
+        m.score(["hello world here", "bonjour"], swapped[::-1].copy())
 
 
 @pytest.mark.parametrize("few", [8, 0])
