@@ -201,7 +201,8 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
             w = int(m[docs[a]])
             for lo in range(a, b, per):
                 dd = docs[lo : min(lo + per, b)]
-                f = np.nonzero(full[dd])[1].reshape(len(dd), w)
+                # 1-D flatnonzero: 2-D nonzero took 4x longer
+                f = (np.flatnonzero(full[dd]) % k).reshape(len(dd), w)
                 best = key[f[:, 0]]
                 part = np.empty_like(best)
                 for t in range(1, w):
