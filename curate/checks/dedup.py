@@ -24,12 +24,14 @@ _BLOCK = 8192
 _DENSIFY_CELLS = 1 << 20
 # a document with m of k bins filled densifies by rank (m rows of k keys) when m * m <=
 # _WALK_COST * (k - m), else by walking its empty bins' orders (about k / m steps each): measured
-# at k = 112 on 4,000 documents (CPU ms, walk / rank, best of 9): m = 8 76 / 4.3, 32 36 / 12,
-# 56 19.6 / 16.9, 64 15.3 / 13.1, 68 13.6 / 10.7, 72 11.8 / 15.4, 80 10.0 / 12.4: the crossover,
-# m ~ 70, gives ~115; 100 keeps the walk from m = 68 up
+# at k = 112 on 4,000 documents (CPU ms, walk / rank, best of 9): m = 8 93 / 6.7, 32 26 / 7.4,
+# 56 12.0 / 11.1, 64 9.1 / 8.2, 72 6.9 / 12.5, 80 5.0 / 9.7, 96 2.1 / 15.3: the crossover,
+# m ~ 66, gives ~95; 100 walks from m = 68 up
 _WALK_COST = 100
-# the dense documents' walk along a bin's order: attempts [t0, t1), widths doubling up to 64
-_SPANS = ((0, 2), (2, 6), (6, 14), (14, 30), (30, 62), *((t, t + 64) for t in range(62, 2048, 64)))
+# the dense documents' walk along a bin's order: the first _STEPS places one by one, then
+# attempts [t0, t1), widths doubling up to 64
+_STEPS = 4
+_SPANS = ((4, 6), (6, 14), (14, 30), (30, 62), *((t, t + 64) for t in range(62, 2048, 64)))
 _M64 = (1 << 64) - 1
 
 
@@ -218,7 +220,18 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
         part = empty[lo : lo + _DENSIFY_CELLS // 64]
         d, j = np.divmod(part, k)
         src = np.empty(len(d), dtype=np.int64)
-        pend = np.arange(len(d))
+        # the first _STEPS places one at a time, in 1-D (a dense document fills most bins: about
+        # 3 in 4 empty bins stop at the first place), then spans of doubling width
+        base, jj, at = d * k, j, np.arange(len(d))
+        for t in range(min(_STEPS, k)):
+            cell = base + order[jj, t]
+            ok = filled[cell]
+            src[at[ok]] = cell[ok]
+            miss = ~ok
+            base, jj, at = base[miss], jj[miss], at[miss]
+            if len(at) == 0:
+                break
+        pend = at
         for t0, t1 in _SPANS:  # widths doubling: about twice the look-ups a bin needs
             if len(pend) == 0 or t0 >= k:
                 break
