@@ -183,8 +183,9 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
     (`_borrow_order`). Found two ways, with the same answer, whichever is cheaper for the
     document (`_WALK_COST`): a document with few filled bins (short documents leave most bins
     empty) takes, for all its bins at once, the smallest of its m filled bins' rows of
-    `_rank_keys` (m x k look-ups, one `minimum.reduceat` for many documents); the others walk
-    each empty bin's order until a filled bin (about k / m steps, few empty bins)."""
+    `_rank_keys` (m x k look-ups, running minimums over all documents of the same m at once);
+    the others walk each empty bin's order until a filled bin (about k / m steps, few empty
+    bins)."""
     full = filled.reshape(-1, k)
     m = full.sum(axis=1)
     if m.min(initial=k) == k:
