@@ -6,6 +6,9 @@ times: the cost moves with the length differently.
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_lengths.py \
         --base /work/wt/base10 [--docs 4000] [--rounds 5]
+
+--base is a tree holding curate/checks/dedup.py (only that file is loaded from it): to compare
+against another commit's dedup.py alone, `mkdir -p /tmp/x/curate/checks` and copy it there.
 """
 
 from __future__ import annotations

@@ -325,3 +325,25 @@ def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatc
     fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
     assert fast.height == plain.height == frame.height
     assert fast.to_dicts() == plain.to_dicts()
+
+
+@pytest.mark.parametrize("walk_cost", [0, 100, 10**9])  # walk every document, the model, rank all
+@pytest.mark.parametrize("k", [112, 7, 300])
+def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k):
+    """Whichever way a document's empty bins are found (by rank, by walking the order; chosen
+    per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`), every signature value is
+    the definition's: 1 shingle to more than the bins, and one document filling every bin."""
+    import numpy as np
+
+    import curate.checks.dedup as dedup
+
+    monkeypatch.setattr(dedup, "_WALK_COST", walk_cost)
+    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 53 * k)
+    rng = random.Random(k + walk_cost)
+    docs = [[rng.getrandbits(64) for _ in range(rng.randint(1, 2 * k))] for _ in range(80)]
+    docs.append([rng.getrandbits(64) for _ in range(40 * k)])
+    x = np.array([v for xs in docs for v in xs], dtype=np.uint64)
+    starts = np.cumsum([0] + [len(xs) for xs in docs[:-1]])
+    fast = dedup.oph_signatures(x, starts, k, _SEED)
+    for d, xs in enumerate(docs):
+        assert fast[d].tolist() == signature_plain(xs, k, _SEED), d
