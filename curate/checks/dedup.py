@@ -13,6 +13,7 @@ import polars as pl
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.repetition import PUNCT_RUN
+from curate.checks.words import char_at
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
@@ -61,11 +62,7 @@ def _needs_upper(texts: pl.Series) -> np.ndarray:
     i = np.flatnonzero(b >= 0xC2)
     if len(i) == 0:
         return i
-    b0 = b[i].astype(np.int64)
-    b1 = b[np.minimum(i + 1, len(b) - 1)].astype(np.int64) & 0x3F
-    b2 = b[np.minimum(i + 2, len(b) - 1)].astype(np.int64) & 0x3F
-    cp = np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, ((b0 & 0x0F) << 12) | (b1 << 6) | b2)
-    cp[b0 >= 0xF0] = -1
+    cp, _ = char_at(b, i)
     hit = i[np.isin(cp, _UPPER_CODES)]
     return np.unique(np.searchsorted(off, hit, side="right") - 1)
 
@@ -143,21 +140,15 @@ def _permutation(seed: int) -> tuple[int, int]:
     return rng.getrandbits(64) | 1, rng.getrandbits(64)
 
 
-@functools.lru_cache(maxsize=2)  # ~100 KB at the default 112 bins, ~40 MB at the most (2048)
-def _borrow_order(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=2)  # ~100 KB at the default 112 bins, ~32 MB at the most (2048)
+def _borrow_order(k: int, seed: int) -> np.ndarray:
     """Each bin's order of the k bins to borrow from when it is empty: bin j's order sorts the
     bins f by fmix64(j * 2^32 + f + seed * 2^48) (distinct keys: fmix64 is a bijection), the
-    same for every document. (order, rank_t): order[j, t] is the t-th bin of j's order (int64,
-    k x k); rank_t[f, j] the place of f in j's order, with a row rank_t[k] = k for padding
-    (int16, (k + 1) x k). Built once per (k, seed)."""
+    same for every document. order[j, t] is the t-th bin of j's order (int64, k x k). Built once
+    per (k, seed)."""
     j = np.arange(k, dtype=np.uint64)[:, None] << np.uint64(32)
     keys = _fmix(j + np.arange(k, dtype=np.uint64) + np.uint64((seed << 48) & _M64))
-    order = np.argsort(keys, axis=1)
-    rank = np.empty((k, k), dtype=np.int16)  # k <= 2048
-    np.put_along_axis(rank, order, np.arange(k, dtype=np.int16)[None, :], axis=1)
-    rank_t = np.full((k + 1, k), k, dtype=np.int16)
-    rank_t[:k] = rank.T
-    return order, rank_t
+    return np.argsort(keys, axis=1)
 
 
 @functools.lru_cache(maxsize=2)
@@ -167,10 +158,12 @@ def _rank_keys(k: int, seed: int) -> tuple[np.ndarray, int]:
     half the bytes to gather): the smallest key among a document's filled bins f names, in its
     low bits, the bin that bin j takes its value from (j itself when filled). Built once per
     (k, seed)."""
-    _, rank_t = _borrow_order(k, seed)
+    order = _borrow_order(k, seed)
+    place = np.empty((k, k), dtype=np.int32)  # place[j, f]: where f stands in j's order
+    np.put_along_axis(place, order, np.arange(k, dtype=np.int32)[None, :], axis=1)
     bits = max(1, (k - 1).bit_length())
     f = np.arange(k, dtype=np.int32)[:, None]
-    key = ((rank_t[:k].astype(np.int32) + 1) << bits) | f
+    key = ((place.T + 1) << bits) | f
     np.fill_diagonal(key, np.arange(k, dtype=np.int32))
     if (k << bits) < 1 << 15:
         key = key.astype(np.int16)
@@ -215,7 +208,7 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
                 src += (dd * k)[:, None]
                 sig2[dd] = sig[src]  # filled bins only
     # the other documents' empty bins, 2^14 at a time (up to 64 look-ups each)
-    order, _ = _borrow_order(k, seed)
+    order = _borrow_order(k, seed)
     empty = np.flatnonzero(~filled & np.repeat(~ranked & (m < k), k))
     for lo in range(0, len(empty), _DENSIFY_CELLS // 64):
         part = empty[lo : lo + _DENSIFY_CELLS // 64]

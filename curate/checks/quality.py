@@ -43,6 +43,7 @@ from curate.checks.words import (
     _decode,
     batch_distinct_lines,
     batch_line_tokens,
+    char_at,
     referenced_rows,
     segment_sums,
     stop_word_table,
@@ -375,7 +376,7 @@ def _line_end_tests(ends: pl.Series, utf8: tuple[np.ndarray, np.ndarray]) -> dic
         # nor a bullet, which are all in the Basic Multilingual Plane
         at, pos = rows, start[rows]
         for _ in range(_LEADING_ROUNDS + 1):
-            cp, width = _char_at(data, pos)
+            cp, width = char_at(data, pos)
             known = cp >= 0
             blank = np.zeros(len(at), dtype=bool)
             blank[known] = _in_class(r"\s", cp[known])
@@ -478,14 +479,6 @@ def _char_before(
             break
         at = at - cont
     return _decode(data, at, end - at), at
-
-
-def _char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The code point of the character starting at byte `at` of UTF-8 text (-1 outside the
-    Basic Multilingual Plane) and its size in bytes."""
-    lead = data[at]
-    size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
-    return _decode(data, at, size), size
 
 
 def _line_end_bytes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:

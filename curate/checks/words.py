@@ -603,6 +603,14 @@ def _decode(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray:
     return cp
 
 
+def char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The code point of the character starting at byte `at` of UTF-8 text (-1 outside the
+    Basic Multilingual Plane) and its size in bytes."""
+    lead = data[at]
+    size = np.where(lead < 0x80, 1, np.where(lead < 0xE0, 2, np.where(lead < 0xF0, 3, 4)))
+    return _decode(data, at, size), size
+
+
 # non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
 # read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
 # time) rather than searched with the regexes (a small batch, or a test, searches)
