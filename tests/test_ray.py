@@ -359,3 +359,54 @@ def test_engine_ray_without_ray_is_one_line_exit_2(tmp_path):
         "(or pip install 'ray[default]')"
     ]
     assert not (tmp_path / "out").exists()
+
+
+PROBE = """
+import os
+
+
+def count(shared, i):
+    # tasks treat shared arguments as read-only; this probe marks its copy to see it again
+    shared["seen"] = shared.get("seen", 0) + 1
+    return os.getpid(), shared["seen"], shared["size"], i
+"""
+
+DRIVER = """
+import json, sys
+import probe
+from curate import _ray
+
+shared = {"size": 123}
+n = 12
+out = _ray.map_tasks(probe.count, [(shared, i) for i in range(n)], None, [1] * n, None, 2)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.ray
+def test_shared_arguments_are_unpickled_once_per_worker(tmp_path):
+    # the corpus pass's results go to every shard's task: a worker process unpickles them once
+    # for all its tasks, not once per task (~18 MB at 200,000 documents)
+    pytest.importorskip("ray")
+    (tmp_path / "probe.py").write_text(PROBE)
+    (tmp_path / "driver.py").write_text(DRIVER)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env = with_this_checkout(dict(env, HOME=str(tmp_path), PYTHONPATH=str(tmp_path)))
+    res = subprocess.run(
+        [sys.executable, str(tmp_path / "driver.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert [i for _, _, _, i in out] == list(range(12))  # every task, in order
+    assert {size for _, _, size, _ in out} == {123}
+    seen: dict[int, list[int]] = {}
+    for pid, count, _, _ in out:
+        seen.setdefault(pid, []).append(count)
+    # each worker saw one object, marked once per task it ran: 1, 2, 3, ...
+    assert all(sorted(c) == list(range(1, len(c) + 1)) for c in seen.values())
+    assert max(len(c) for c in seen.values()) > 1  # 12 tasks on 2 CPUs: workers were reused
