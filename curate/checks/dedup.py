@@ -116,6 +116,23 @@ def _empty(n: int, dtype: Any) -> np.ndarray:
     return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype=dtype)[:n]
 
 
+# bytes of numpy's own results at a time where they would be large (`_flatnonzero`, the views'
+# gather): below glibc's 128 KiB, they come from the heap, not fresh pages
+_STEP = 1 << 16
+
+
+def _flatnonzero(mask: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero(mask)` into an `_empty` array, `_STEP` // 8 of mask at a time."""
+    out = _empty(int(np.count_nonzero(mask)), np.int64)
+    at = 0
+    for lo in range(0, len(mask), _STEP // 8):
+        idx = np.flatnonzero(mask[lo : lo + _STEP // 8])
+        idx += lo
+        out[at : at + len(idx)] = idx
+        at += len(idx)
+    return out
+
+
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
     0xC2 and up; the bytes after a character's last byte are never read for its value)."""
@@ -278,7 +295,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     # every word's start and end (word[0] and word[-1] are the spaces: they alternate)
     change = _empty(len(word) - 1, np.bool_)
     np.not_equal(word[1:], word[:-1], out=change)
-    edge = np.flatnonzero(change)
+    edge = _flatnonzero(change)
     edge += 1
     n = len(edge) // 2
     length = _empty(n, np.int64)
@@ -294,7 +311,11 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     at = _empty(n + 1, np.int64)  # word i's offset in `bare`
     at[0] = 0
     np.cumsum(length, out=at[1:])
-    views = np.ndarray((len(buf) - 15,), dtype=_V16, buffer=buf, strides=(1,))[at[:-1]]
+    views = _empty(n, _V16)
+    sixteen = np.ndarray((len(buf) - 15,), dtype=_V16, buffer=buf, strides=(1,))
+    for lo in range(0, n, _STEP // 16):  # a fancy index's own result: fresh pages if large
+        hi = min(lo + _STEP // 16, n)
+        views[lo:hi] = sixteen[at[lo:hi]]
     views = views.view(np.uint64).reshape(n, 2)
     cut = _empty(n, np.int64)
     np.minimum(length, 12, out=cut)
