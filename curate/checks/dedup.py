@@ -442,11 +442,17 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
                 dd = docs[lo : min(lo + per, b)]
                 # 1-D flatnonzero: 2-D nonzero took 4x longer
                 f = (np.flatnonzero(full[dd]) % k).reshape(len(dd), w)
-                best = key[f[:, 0]]
-                part = np.empty_like(best)
-                for t in range(1, w):
-                    np.take(key, f[:, t], axis=0, out=part)
-                    np.minimum(best, part, out=best)
+                # few documents (a web batch has a few short ones, of up to ~66 bins filled):
+                # one 3-D gather (web-unique: densify 2.9 -> 0.7 ms; the loop's w steps cost
+                # ~7 us each whatever the documents)
+                if len(dd) * w * k <= _DENSIFY_CELLS:
+                    best = key[f].min(axis=1)
+                else:
+                    best = key[f[:, 0]]
+                    part = np.empty_like(best)
+                    for t in range(1, w):
+                        np.take(key, f[:, t], axis=0, out=part, mode="clip")
+                        np.minimum(best, part, out=best)
                 src = np.bitwise_and(best, (1 << bits) - 1, dtype=np.int64)
                 src += (dd * k)[:, None]
                 sig2[dd] = sig[src]  # filled bins only
