@@ -658,8 +658,9 @@ class DuplicateDocuments(Rule):
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
         hashes = pl.DataFrame([docs, joined.filter(keep).hash(_SEED).alias("exact")])
         if p.near and len(docs):
-            sh = self._shingles_of(docs, nw[kept], words.hash(_SEED).to_numpy())
-            hashes = hashes.join(self._bands_of(sh), on=DOC, how="left", maintain_order="left")
+            x, count = self._shingle_hashes(nw[kept], words.hash(_SEED).to_numpy())
+            bands = self._signature_bands(docs, x, count)
+            hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
         else:
             hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
         frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")
@@ -681,15 +682,22 @@ class DuplicateDocuments(Rule):
         return self._shingles_of(frame[DOC], nw, words.explode().hash(_SEED).to_numpy())
 
     def _shingles_of(self, docs: pl.Series, nw: np.ndarray, h: np.ndarray) -> pl.DataFrame:
-        """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order:
-        `docs` holding nw[d] words each, whose hashes (polars' seeded string hash) are `h`, in a
-        row. `shingle_hashes` over the batch's words (row r: the shingle starting at word r),
-        keeping the rows whose shingle lies inside one document (the plain definition:
-        `shingles_plain` in tests/checks/test_dedup_speed.py)."""
+        """(`__doc`, `_x`): `_shingle_hashes` as a frame, a row per shingle."""
+        x, count = self._shingle_hashes(nw, h)
+        doc = np.repeat(docs.to_numpy(), count)
+        return pl.DataFrame([pl.Series(DOC, doc).cast(docs.dtype), pl.Series("_x", x)])
+
+    def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
+        how many each document has: documents holding nw[d] words each, whose hashes (polars'
+        seeded string hash) are `h`, in a row. `shingle_hashes` over the batch's words (row r:
+        the shingle starting at word r), keeping the rows whose shingle lies inside one document
+        (the plain definition: `shingles_plain` in tests/checks/test_dedup_speed.py)."""
         k = self.params.shingle_words
+        count = np.maximum(nw - k + 1, 0)
         n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
         if n <= 0:
-            return pl.DataFrame({DOC: docs.head(0), "_x": pl.Series([], dtype=pl.UInt64)})
+            return np.zeros(0, dtype=np.uint64), count
         g = shingle_hashes(h, k)
         # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
         ends = np.cumsum(nw)
@@ -697,9 +705,7 @@ class DuplicateDocuments(Rule):
         last = ends[:, None] - back
         keep = np.ones(len(h), dtype=bool)
         keep[last[back <= nw[:, None]]] = False
-        keep = keep[:n]
-        doc = np.repeat(docs.to_numpy(), np.maximum(nw - k + 1, 0))
-        return pl.DataFrame([pl.Series(DOC, doc).cast(docs.dtype), pl.Series("_x", g[keep])])
+        return g[keep[:n]], count
 
     def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
         p = self.params
@@ -718,22 +724,30 @@ class DuplicateDocuments(Rule):
         return self._bands_of(self._shingles(frame))
 
     def _bands_of(self, sh: pl.DataFrame) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' one-permutation MinHash
-        signatures (`oph_signatures`) of their shingles `sh` (`_shingles_of`): the values of the
-        definition (`bands_plain` in tests/checks/test_dedup_speed.py)."""
+        """`_signature_bands` of the shingles `sh` (`_shingles_of`: grouped by document)."""
+        doc = sh[DOC].to_numpy()
+        starts = np.flatnonzero(np.concatenate(([len(doc) > 0], doc[1:] != doc[:-1])))
+        count = np.diff(np.append(starts, len(doc)))
+        docs = pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])
+        return self._signature_bands(docs, sh["_x"].to_numpy(), count)
+
+    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
+        """Band hashes (`__doc`, b0..b{bands-1}) of the one-permutation MinHash signatures
+        (`oph_signatures`) of `docs` holding count[d] shingles each, whose hashes are `x` in a
+        row (`_shingle_hashes`), for those holding one or more: the values of the definition
+        (`bands_plain` in tests/checks/test_dedup_speed.py)."""
         p = self.params
         k = p.bands * p.rows
-        if sh.height == 0:
+        has = np.flatnonzero(count)
+        if len(has) == 0:
             return self._band_hashes(
-                pl.DataFrame(schema={DOC: sh.schema[DOC], **{f"m{i}": pl.UInt64 for i in range(k)}})
+                pl.DataFrame(schema={DOC: docs.dtype, **{f"m{i}": pl.UInt64 for i in range(k)}})
             )
-        doc = sh[DOC].to_numpy()
-        # shingles are grouped by document, in document order: each run is one document
-        starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-        sig = oph_signatures(sh["_x"].to_numpy(), starts, k, p.seed)
+        starts = np.zeros(len(has), dtype=np.int64)
+        np.cumsum(count[has][:-1], out=starts[1:])
+        sig = oph_signatures(x, starts, k, p.seed)
         mins = pl.DataFrame(
-            [pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])]
-            + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
+            [docs.gather(has).alias(DOC)] + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
         )
         return self._band_hashes(mins)
 
