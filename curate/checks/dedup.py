@@ -290,7 +290,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     starts[0] = 1
     np.cumsum(sizes + 1, out=starts[1:])
     starts[1:] += 1
-    separators, word_byte = _byte_tables()
+    _, word_byte = _byte_tables()
     word = np.frombuffer(joined.translate(word_byte), dtype=np.bool_)
     # every word's start and end (word[0] and word[-1] are the spaces: they alternate)
     change = _empty(len(word) - 1, np.bool_)
@@ -303,14 +303,15 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     first = np.searchsorted(edge[0::2], starts)
     # the words' bytes without separators, 4 zero bytes before and 16 after (every view reads
     # 16 bytes from 4 before its word)
-    bare = joined.translate(_ASCII_LOWER, separators)
-    buf = _empty(len(bare) + 20, np.uint8)
-    buf[:4] = 0
-    buf[4 : 4 + len(bare)] = np.frombuffer(bare, dtype=np.uint8)
-    buf[4 + len(bare) :] = 0
-    at = _empty(n + 1, np.int64)  # word i's offset in `bare`
+    at = _empty(n + 1, np.int64)  # word i's offset among the words' bytes
     at[0] = 0
     np.cumsum(length, out=at[1:])
+    size = int(at[-1])
+    buf = _empty(size + 20, np.uint8)
+    buf[:4] = 0
+    lower = np.frombuffer(joined.translate(_ASCII_LOWER), dtype=np.uint8)
+    np.compress(word, lower, out=buf[4 : 4 + size])
+    buf[4 + size :] = 0
     views = _empty(n, _V16)
     sixteen = np.ndarray((len(buf) - 15,), dtype=_V16, buffer=buf, strides=(1,))
     for lo in range(0, n, _STEP // 16):  # a fancy index's own result: fresh pages if large
