@@ -91,7 +91,7 @@ def _normalised(texts: pl.Series) -> pl.Series:
 # -- the words of the normalised texts, from their bytes -------------------------------------------
 # A word of `_normalised(text).split(" ")` is a maximal run of characters outside
 # [\p{P}\p{S}\s] (PUNCT_RUN's class) of the lower-cased text: `_words` reads them from the UTF-8
-# bytes instead of running the regex, the strip and the split (web-unique: ~40 CPU ms of polars).
+# bytes instead of polars' case mapping, regex, strip, split and join (bench/results/dedup.md)
 _SEPARATOR = r"[\p{P}\p{S}\s]"
 # ASCII upper case to lower case (other bytes unchanged)
 _ASCII_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
@@ -264,10 +264,11 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
     words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
     the same strings, read from the bytes. Every separator's bytes become spaces (`_prepare`),
-    the texts are joined by a space, one `bytes.translate` lower-cases ASCII and drops the
-    spaces and ASCII separators, another marks the word bytes; a word starts and ends where
-    that mark changes. The words are Arrow string views (16 bytes each, no copy of the text)
-    into the dropped-separator bytes, which the joined texts are too (offsets)."""
+    the texts are joined by a space, one `bytes.translate` marks the word bytes (a word starts
+    and ends where that mark changes), another lower-cases ASCII, and `np.compress` keeps the
+    word bytes: the words are Arrow string views (16 bytes each, the bytes of a word of 12 or
+    fewer inside) into those bytes, and the joined texts are offsets into them. (Views hold
+    32-bit offsets: a batch of text under 4 GiB.)"""
     off, data, fallback = _prepare(texts)
     n_docs = len(off) - 1
     sizes = np.diff(off)
