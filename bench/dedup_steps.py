@@ -1,7 +1,8 @@
 """CPU time of each step of duplicate-documents' collect, one core, best and median of --repeat:
-normalise, word split, exact hash, shingle hashes (word hash + numpy polynomial), MinHash
-minimums (one permutation, numpy), band hashes, and collect whole; and, paired, the shared
-`normalised` (curate.checks.repetition) that collect's `_normalised` replaces.
+words (`_words`: the normalised texts' words and joined texts, from the bytes), exact hash, word
+hashes, shingle hashes (numpy polynomial), MinHash minimums (one permutation, numpy), band
+hashes, and collect whole; and, paired, the shared `normalised` (curate.checks.repetition) +
+split that `_words` replaces.
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_steps.py \
         bench/_work/web-unique.jsonl [--repeat 7]
@@ -16,6 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
+import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 from dedup_collect import corpus_batches  # noqa: E402
 
@@ -33,10 +35,10 @@ def main() -> None:
     rs = load_ruleset({"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]})
     (rule,) = rs.build()
     batches = corpus_batches(args.corpus)
-    names = ["collect", "normalise", "split", "exact", "shingles", "minimums", "band hashes"]
-    names.append("normalise, shared")  # repetition's `normalised`, the same strings: paired
+    names = ["collect", "words", "exact", "word hashes", "shingles", "minimums", "band hashes"]
+    names.append("normalise+split, shared")  # what `_words` replaces: paired
     runs: dict[str, list[float]] = {k: [] for k in names}
-    shingles, band_hashes = rule._shingles, rule._band_hashes
+    band_hashes = rule._band_hashes
     for _ in range(args.repeat):
         tot = dict.fromkeys(names, 0.0)
         for b in batches:
@@ -44,33 +46,33 @@ def main() -> None:
             rule.collect(b)
             marks = [time.process_time()]
             tot["collect"] += marks[0] - t
-            norm = b.docs.select(DOC).with_columns(dedup._normalised(b.docs["text"]).alias("_t"))
-            norm = norm.filter((norm["_t"] != "").fill_null(False))
+            words, first, joined = dedup._words(b.docs["text"])
+            nw = np.diff(first)
+            kept = nw > 0
             marks.append(time.process_time())
-            words = norm["_t"].str.split(" ")
+            joined.filter(pl.Series(kept)).hash(dedup._SEED)
             marks.append(time.process_time())
-            dedup._exact_hashes(norm["_t"], words)
+            h = words.hash(dedup._SEED).to_numpy()
             marks.append(time.process_time())
-            sh = shingles(norm, words)
+            sh = rule._shingles_of(b.docs[DOC].filter(pl.Series(kept)), nw[kept], h)
             marks.append(time.process_time())
             seen = {}
-            rule._shingles = lambda f, w=None, sh=sh: sh
             rule._band_hashes = lambda sig, seen=seen: seen.setdefault("sig", sig)
             try:
-                rule._bands(norm, words)  # the minimums alone: shingles and band hashes stubbed
+                rule._bands_of(sh)  # the minimums alone: band hashes stubbed
             finally:
-                del rule._shingles, rule._band_hashes
+                del rule._band_hashes
             marks.append(time.process_time())
             band_hashes(seen["sig"])
             marks.append(time.process_time())
-            b.docs.select(DOC, normalised(pl.col("text")).alias("_t"))
+            b.docs.select(DOC, normalised(pl.col("text")).str.split(" ").alias("_t"))
             marks.append(time.process_time())
             for name, t0, t1 in zip(names[1:], marks[:-1], marks[1:], strict=True):
                 tot[name] += t1 - t0
         for k, v in tot.items():
             runs[k].append(v)
     for k, v in runs.items():
-        print(f"{k:12s} best {min(v) * 1000:8.1f} ms  median {sorted(v)[len(v) // 2] * 1000:8.1f}")
+        print(f"{k:24s} best {min(v) * 1000:8.1f} ms  median {sorted(v)[len(v) // 2] * 1000:8.1f}")
 
 
 if __name__ == "__main__":

@@ -9,18 +9,20 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.repetition import PUNCT_RUN
-from curate.checks.words import char_at
+from curate.checks.words import _bmp_chars, _char_class, char_at
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
 _SEED = 0xD0C5
-# shingles per numpy block of the one-permutation minimums: 8192 measured fastest on 2 KB web
-# documents (4096: 10.6 ms on web-unique, 8192: 9.7, 32768: 9.6; one sort over all: 19)
-_BLOCK = 8192
+# shingles per numpy block of the one-permutation minimums (`minimum.at`; a block's cells: 512
+# KiB): oph_signatures on web-unique, CPU ms, best of 15: 2048 6.4, 8192 5.2, 32768 5.2, 65536
+# 4.9, the whole batch at once 5.7
+_BLOCK = 1 << 16
 # bins (documents x bins) densified at a time: a few arrays of 8 x 2^20 bytes
 _DENSIFY_CELLS = 1 << 20
 # a document with m of k bins filled densifies by rank (m rows of k keys) when m * m <=
@@ -67,17 +69,271 @@ def _needs_upper(texts: pl.Series) -> np.ndarray:
     return np.unique(np.searchsorted(off, hit, side="right") - 1)
 
 
-def _normalised(texts: pl.Series) -> pl.Series:
-    """`normalised` (curate.checks.repetition) of `texts`, the same strings: upper-then-lower
-    case only for the texts holding a character whose case that changes (`_needs_upper`), lower
-    case alone for the others (polars maps case character by character in any text holding a
-    non-ASCII one: web-unique, 3.1 MB, 6.5 ms a pass; the check costs 2)."""
+def _lowered(texts: pl.Series) -> pl.Series:
+    """`texts` in `normalised`'s case (curate.checks.repetition): upper-then-lower case only for
+    the texts holding a character whose case that changes (`_needs_upper`), lower case alone for
+    the others (polars maps case character by character in any text holding a non-ASCII one:
+    web-unique, 3.1 MB, 6.5 ms a pass; the check costs 2)."""
     low = texts.str.to_lowercase()
     idx = _needs_upper(texts)
     if len(idx):
         upper = texts.gather(idx).str.to_uppercase().str.to_lowercase()
         low = low.scatter(idx, upper)
-    return low.str.replace_all(PUNCT_RUN, " ").str.strip_chars()
+    return low
+
+
+def _normalised(texts: pl.Series) -> pl.Series:
+    """`normalised` (curate.checks.repetition) of `texts`, the same strings (`_lowered`, then
+    every run of punctuation, symbols and whitespace one space, stripped)."""
+    return _lowered(texts).str.replace_all(PUNCT_RUN, " ").str.strip_chars()
+
+
+# -- the words of the normalised texts, from their bytes -------------------------------------------
+# A word of `_normalised(text).split(" ")` is a maximal run of characters outside
+# [\p{P}\p{S}\s] (PUNCT_RUN's class) of the lower-cased text: `_words` reads them from the UTF-8
+# bytes instead of polars' case mapping, regex, strip, split and join (bench/results/dedup.md)
+_SEPARATOR = r"[\p{P}\p{S}\s]"
+# ASCII upper case to lower case (other bytes unchanged)
+_ASCII_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
+# a string view (Arrow, polars): 4 bytes of length, then the string itself when it has 12 bytes
+# or fewer (zero-padded), else its first 4 bytes, a buffer index and an offset (4 bytes each).
+# Column L: the bits a view of a string of L bytes keeps of the 16 bytes read from 4 bytes before
+# the string's start (the length goes in the first 4), as two little-endian uint64 (rows).
+_VIEW_KEEP = np.array(
+    [
+        [((1 << (8 * min(n, 4))) - 1) << 32 for n in range(13)],
+        [(1 << (8 * min(max(n - 4, 0), 8))) - 1 for n in range(13)],
+    ],
+    dtype=np.uint64,
+)
+_V16 = np.dtype((np.void, 16))
+
+
+def _empty(n: int, dtype: Any) -> np.ndarray:
+    """An uninitialised array from Arrow's memory pool: numpy's own large arrays are fresh pages
+    from the system every time (page faults: ~1.4 us per 4 KiB), the pool's are reused."""
+    dtype = np.dtype(dtype)
+    return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype=dtype)[:n]
+
+
+# bytes of numpy's own results at a time where they would be large (`_flatnonzero`, the views'
+# gather): below glibc's 128 KiB, they come from the heap, not fresh pages
+_STEP = 1 << 16
+
+
+def _flatnonzero(mask: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero(mask)` into an `_empty` array, `_STEP` // 8 of mask at a time."""
+    out = _empty(int(np.count_nonzero(mask)), np.int64)
+    at = 0
+    for lo in range(0, len(mask), _STEP // 8):
+        idx = np.flatnonzero(mask[lo : lo + _STEP // 8])
+        idx += lo
+        out[at : at + len(idx)] = idx
+        at += len(idx)
+    return out
+
+
+def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
+    0xC2 and up; the bytes after a character's last byte are never read for its value)."""
+    at = np.flatnonzero(data >= 0xC2)
+    b0 = data[at].astype(np.int64)
+    size = 2 + (b0 >= 0xE0) + (b0 >= 0xF0).astype(np.int64)
+    b1, b2, b3 = (np.take(data, at + i, mode="clip").astype(np.int64) & 0x3F for i in (1, 2, 3))
+    cp = np.where(
+        size == 2,
+        ((b0 & 0x1F) << 6) | b1,
+        np.where(
+            size == 3,
+            ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
+            ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
+        ),
+    )
+    return at, cp, size
+
+
+@functools.cache
+def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per code point c of the Basic Multilingual Plane: (lower, sep_lower, sep): the code point
+    of c's lower case (polars) when that is one character of c's UTF-8 size and c's case is
+    context-free (not in `_UPPER_MATTERS`), else -1; is that lower case, and is c, a
+    `_SEPARATOR`. Built once per process from polars' own case mapping and regex."""
+    chars = _bmp_chars()
+    sep = _char_class(_SEPARATOR)
+    off, low = string_bytes(chars.str.to_lowercase())
+    size = np.diff(off)
+    cp = np.zeros(len(size), dtype=np.int64)
+    one = np.flatnonzero(size == 1)
+    cp[one] = low[off[one]]
+    at, cps, sizes = _utf8_chars(low)
+    starts = np.flatnonzero(size > 1)
+    # one character whose size is the whole string's
+    first = np.searchsorted(at, off[starts])
+    ok = (first < len(at)) & (at[np.minimum(first, len(at) - 1)] == off[starts])
+    ok &= sizes[np.minimum(first, len(at) - 1)] == size[starts]
+    cp[starts[ok]] = cps[first[ok]]
+    one_char = size == 1
+    one_char[starts[ok]] = True
+    own = np.arange(len(size))
+    own_size = 1 + (own >= 0x80) + (own >= 0x800)
+    lower = np.where(one_char & (size == own_size), cp, -1)
+    lower[_UPPER_CODES[_UPPER_CODES < 0x10000]] = -1
+    sep_lower = sep[np.maximum(lower, 0)] & (lower >= 0)
+    return lower, sep_lower, sep
+
+
+@functools.cache
+def _byte_tables() -> tuple[bytes, bytes]:
+    """(the ASCII separators, a `bytes.translate` table: 0 for them, 1 for every other byte)."""
+    sep = _bmp_case()[2][:128]
+    return bytes(np.flatnonzero(sep).tolist()), bytes((~sep).tolist() + [1] * 128)
+
+
+# (lower, sep_lower, sep) of the characters beyond the Basic Multilingual Plane met so far, as
+# `_bmp_case` (emoji, historic scripts, rare Han; a few per batch), found once per process
+_SUPPLEMENTARY: dict[int, tuple[int, bool, bool]] = {}
+_SUPPLEMENTARY_MAX = 1 << 16  # hostile text can hold every one: forgotten all at once, then found
+
+
+def _supplementary_case(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_bmp_case`'s three values for code points beyond the Basic Multilingual Plane."""
+    distinct, inverse = np.unique(cp, return_inverse=True)
+    new = [c for c in distinct.tolist() if c not in _SUPPLEMENTARY]
+    if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
+        _SUPPLEMENTARY.clear()
+        new = distinct.tolist()
+    if new:
+        chars = pl.Series([chr(c) for c in new], dtype=pl.String)
+        low = chars.str.to_lowercase()
+        sep_low = low.str.contains(f"^{_SEPARATOR}$").to_list()
+        sep = chars.str.contains(f"^{_SEPARATOR}$").to_list()
+        for c, lc, sl, s in zip(new, low.to_list(), sep_low, sep, strict=True):
+            same = len(lc) == 1 and len(lc.encode()) == 4
+            _SUPPLEMENTARY[c] = (ord(lc) if same else -1, sl and same, s)
+    rows = np.array([_SUPPLEMENTARY[c] for c in distinct.tolist()], dtype=np.int64).reshape(-1, 3)
+    rows = rows[inverse.reshape(-1)]
+    return rows[:, 0], rows[:, 1].astype(bool), rows[:, 2].astype(bool)
+
+
+def _case_of(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lower, sep_lower, sep) of code points (`_bmp_case`, `_supplementary_case`)."""
+    table = _bmp_case()
+    bmp = np.minimum(cp, 0xFFFF)
+    lower, sep_lower, sep = (t[bmp] for t in table)
+    far = np.flatnonzero(cp > 0xFFFF)
+    if len(far):
+        lower[far], sep_lower[far], sep[far] = _supplementary_case(cp[far])
+    return lower, sep_lower, sep
+
+
+def _blank(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> None:
+    """Every byte of the characters at `at` (of `size` bytes) of `data` made a space."""
+    for i in range(4):
+        data[at[size > i] + i] = 0x20
+
+
+def _prepare(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, bytes, fallback) of `texts`' UTF-8 bytes, lower-cased beyond ASCII (ASCII is
+    lower-cased later, in `_words`'s one translate), every separator character beyond ASCII
+    blanked to spaces: a copy. fallback: the texts holding a character whose lower case is not
+    one character of its size or depends on its neighbours or on upper case (`_bmp_case`): for
+    these the bytes are junk, and `_words` reads their upper-then-lower case from polars."""
+    off, raw = string_bytes(texts)
+    data = raw.copy()
+    at, cp, size = _utf8_chars(raw)
+    if len(at) == 0:
+        return off, data, at
+    lower, sep_lower, _ = _case_of(cp)
+    _blank(data, at[sep_lower], size[sep_lower])
+    # characters whose lower case differs: written over them, as many bytes
+    move = np.flatnonzero((lower != cp) & (lower >= 0) & ~sep_lower)
+    if len(move):
+        a, lc, n = at[move], lower[move], size[move]
+        data[a] = np.where(
+            n == 2, 0xC0 | (lc >> 6), np.where(n == 3, 0xE0 | (lc >> 12), 0xF0 | (lc >> 18))
+        )
+        for i in (1, 2, 3):
+            k = n > i
+            data[a[k] + i] = 0x80 | ((lc[k] >> (6 * (n[k] - 1 - i))) & 0x3F)
+    fallback = np.unique(np.searchsorted(off, at[lower < 0], side="right") - 1)
+    return off, data, fallback
+
+
+def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
+    """(words, first, joined): the words of `_normalised(texts)` (each text's
+    `.str.split(" ")`, none for a text that normalises to ""), text d's being
+    words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
+    the same strings, read from the bytes. Every separator's bytes become spaces (`_prepare`),
+    the texts are joined by a space, one `bytes.translate` marks the word bytes (a word starts
+    and ends where that mark changes), another lower-cases ASCII, and `np.compress` keeps the
+    word bytes: the words are Arrow string views (16 bytes each, the bytes of a word of 12 or
+    fewer inside) into those bytes, and the joined texts are offsets into them. (Views hold
+    32-bit offsets: a batch of text under 4 GiB.)"""
+    off, data, fallback = _prepare(texts)
+    n_docs = len(off) - 1
+    sizes = np.diff(off)
+    mv = memoryview(data)
+    pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
+    if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
+        f_off, f_raw = string_bytes(texts.gather(fallback).str.to_uppercase().str.to_lowercase())
+        f_data = f_raw.copy()
+        at, cp, size = _utf8_chars(f_raw)
+        if len(at):
+            sep = _case_of(cp)[2]
+            _blank(f_data, at[sep], size[sep])
+        f_mv = memoryview(f_data)
+        for i, d in enumerate(fallback.tolist()):
+            pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
+        sizes[fallback] = np.diff(f_off)
+    # " " + text 0 + " " + text 1 + ... + " ": no word runs across two texts
+    joined = bytearray(b" ").join([b"", *pieces, b""])
+    starts = np.empty(n_docs + 1, dtype=np.int64)
+    starts[0] = 1
+    np.cumsum(sizes + 1, out=starts[1:])
+    starts[1:] += 1
+    _, word_byte = _byte_tables()
+    word = np.frombuffer(joined.translate(word_byte), dtype=np.bool_)
+    # every word's start and end (word[0] and word[-1] are the spaces: they alternate)
+    change = _empty(len(word) - 1, np.bool_)
+    np.not_equal(word[1:], word[:-1], out=change)
+    edge = _flatnonzero(change)
+    edge += 1
+    n = len(edge) // 2
+    length = _empty(n, np.int64)
+    np.subtract(edge[1::2], edge[0::2], out=length)
+    first = np.searchsorted(edge[0::2], starts)
+    # the words' bytes without separators, 4 zero bytes before and 16 after (every view reads
+    # 16 bytes from 4 before its word)
+    at = _empty(n + 1, np.int64)  # word i's offset among the words' bytes
+    at[0] = 0
+    np.cumsum(length, out=at[1:])
+    size = int(at[-1])
+    buf = _empty(size + 20, np.uint8)
+    buf[:4] = 0
+    lower = np.frombuffer(joined.translate(_ASCII_LOWER), dtype=np.uint8)
+    np.compress(word, lower, out=buf[4 : 4 + size])
+    buf[4 + size :] = 0
+    views = _empty(n, _V16)
+    sixteen = np.ndarray((len(buf) - 15,), dtype=_V16, buffer=buf, strides=(1,))
+    for lo in range(0, n, _STEP // 16):  # a fancy index's own result: fresh pages if large
+        hi = min(lo + _STEP // 16, n)
+        views[lo:hi] = sixteen[at[lo:hi]]
+    views = views.view(np.uint64).reshape(n, 2)
+    cut = _empty(n, np.int64)
+    np.minimum(length, 12, out=cut)
+    keep = _empty(n, np.uint64)
+    for j in (0, 1):
+        np.take(_VIEW_KEEP[j], cut, out=keep, mode="clip")
+        np.bitwise_and(views[:, j], keep, out=views[:, j])
+    views[:, 0] |= length.view(np.uint64)
+    long = np.flatnonzero(length > 12)  # buffer 0, at its offset
+    views[long, 1] = (at[long] + 4).astype(np.uint64) << np.uint64(32)
+    arrow = pa.Array.from_buffers(
+        pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(buf)]
+    )
+    doc_off = at[first] + 4
+    joined_docs = pa.LargeStringArray.from_buffers(n_docs, pa.py_buffer(doc_off), pa.py_buffer(buf))
+    return pl.Series(arrow), first, pl.Series(joined_docs)
 
 
 def _doc_keys(batch: Batch) -> pl.DataFrame:
@@ -88,17 +344,6 @@ def _doc_keys(batch: Batch) -> pl.DataFrame:
     file = pl.col(FILE_COL).cast(pl.String) if FILE_COL in cols else pl.lit("", pl.String)
     line = pl.col(LINE_COL).cast(pl.Int64) if LINE_COL in cols else pl.col(DOC).cast(pl.Int64) + 1
     return batch.docs.select(DOC, file.fill_null("").alias("file"), line.fill_null(0).alias("line"))
-
-
-def _exact_hashes(texts: pl.Series, words: pl.Series | None = None) -> pl.Series:
-    """The hash of each of `texts` without its spaces. `words` (`texts.str.split(" ")`, when the
-    caller has it) gives the same strings joined with "": about half the CPU of removing the
-    spaces from the texts (web-unique: 5.3 ms against 11.2; bench/results/dedup.md)."""
-    if words is None:
-        bare = texts.str.replace_all(" ", "", literal=True)
-    else:
-        bare = words.list.join("")
-    return bare.hash(_SEED)
 
 
 # the shingle hash: a polynomial of the word hashes mod 2^64 (an odd multiplier: a shingle that
@@ -199,11 +444,17 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
                 dd = docs[lo : min(lo + per, b)]
                 # 1-D flatnonzero: 2-D nonzero took 4x longer
                 f = (np.flatnonzero(full[dd]) % k).reshape(len(dd), w)
-                best = key[f[:, 0]]
-                part = np.empty_like(best)
-                for t in range(1, w):
-                    np.take(key, f[:, t], axis=0, out=part)
-                    np.minimum(best, part, out=best)
+                # few documents (a web batch has a few short ones, of up to ~66 bins filled):
+                # one 3-D gather (web-unique: densify 2.9 -> 0.7 ms; the loop's w steps cost
+                # ~7 us each whatever the documents)
+                if len(dd) * w * k <= _DENSIFY_CELLS:
+                    best = key[f].min(axis=1)
+                else:
+                    best = key[f[:, 0]]
+                    part = np.empty_like(best)
+                    for t in range(1, w):
+                        np.take(key, f[:, t], axis=0, out=part, mode="clip")
+                        np.minimum(best, part, out=best)
                 src = np.bitwise_and(best, (1 << bits) - 1, dtype=np.int64)
                 src += (dd * k)[:, None]
                 sig2[dd] = sig[src]  # filled bins only
@@ -252,26 +503,25 @@ def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.n
     a, b = _permutation(seed)
     y = np.multiply(x, np.uint64(a))
     np.add(y, np.uint64(b), out=y)
-    bins = (((y >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.uint16)
-    di = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(np.append(starts, len(x))))
+    # each shingle's cell of the signature: its document's first cell + its bin
+    first = np.repeat(
+        np.arange(0, n_docs * k, k, dtype=np.int64), np.diff(np.append(starts, len(x)))
+    )
     sig = np.full(n_docs * k, np.iinfo(np.uint64).max, dtype=np.uint64)
     filled = np.zeros(n_docs * k, dtype=bool)
-    # (document, bin) minimums block by block (gathers inside a block stay in cache): sorted by
-    # bin (a stable radix sort of 16-bit keys), a block's (bin, document) groups are runs
+    # the minimum of each cell: numpy's `minimum.at` (web-unique: ~1.5 ms; the stable sort by bin,
+    # three gathers and `minimum.reduceat` per block it replaces took ~10), a block at a time
+    cell = np.empty(min(_BLOCK, len(x)), dtype=np.uint64)
     for lo in range(0, len(x), _BLOCK):
         hi = min(lo + _BLOCK, len(x))
-        o = np.argsort(bins[lo:hi], kind="stable")
-        b_s, d_s, v_s = bins[lo:hi][o], di[lo:hi][o], y[lo:hi][o]
-        new = np.empty(len(o), dtype=bool)
-        new[0] = True
-        np.not_equal(b_s[1:], b_s[:-1], out=new[1:])
-        new[1:] |= d_s[1:] != d_s[:-1]
-        st = np.flatnonzero(new)
-        mins = np.minimum.reduceat(v_s, st)
-        key = d_s[st] * k + b_s[st]
-        np.minimum(sig[key], mins, out=mins)  # a document across blocks: fold its minimums
-        sig[key] = mins
-        filled[key] = True
+        c = cell[: hi - lo]
+        np.right_shift(y[lo:hi], np.uint64(32), out=c)
+        np.multiply(c, np.uint64(k), out=c)
+        np.right_shift(c, np.uint64(32), out=c)
+        c = c.view(np.int64)
+        c += first[lo:hi]
+        np.minimum.at(sig, c, y[lo:hi])
+        filled[c] = True
     _densify(sig, filled, k, seed)
     return sig.reshape(n_docs, k)
 
@@ -398,21 +648,20 @@ class DuplicateDocuments(Rule):
     def collect(self, batch: Batch) -> Any:
         p = self.params
         keys = _doc_keys(batch)
-        norm = batch.docs.select(DOC).with_columns(
-            _normalised(batch.docs.get_column("text")).alias("_t")
-        )
-        # keys and texts are row for row the batch's documents: filter both, no join (a join
-        # would copy the texts)
-        keep = (norm["_t"] != "").fill_null(False)
-        keys, norm = keys.filter(keep), norm.filter(keep)
+        # the words of the normalised texts, and each text's words joined by "": from the bytes
+        words, first, joined = _words(batch.docs.get_column("text"))
+        nw = np.diff(first)
+        kept = nw > 0  # the texts that normalise to "" have no words: never duplicates
+        keep = pl.Series(kept)
+        # keys and documents are row for row the batch's: filter both, no join
+        keys = keys.filter(keep)
+        docs = batch.docs.get_column(DOC).filter(keep)
         band_cols = [f"b{j}" for j in range(p.bands)]
-        near = p.near and norm.height > 0
-        # the words, split once: the shingles' and the exact hash's
-        words = norm.get_column("_t").str.split(" ") if near else None
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        hashes = norm.select(DOC, _exact_hashes(norm.get_column("_t"), words).alias("exact"))
-        if near:
-            bands = self._bands(norm, words)
+        hashes = pl.DataFrame([docs, joined.filter(keep).hash(_SEED).alias("exact")])
+        if p.near and len(docs):
+            x, count = self._shingle_hashes(nw[kept], words.hash(_SEED).to_numpy())
+            bands = self._signature_bands(docs, x, count)
             hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
         else:
             hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
@@ -427,20 +676,30 @@ class DuplicateDocuments(Rule):
         )
         return {"files": files, "docs": docs}
 
-    def _shingles(self, frame: pl.DataFrame, words: pl.Series | None = None) -> pl.DataFrame:
-        """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order
-        (for `_t` neither null nor empty, as collect hands it): `shingle_hashes` of the words'
-        hashes (polars' seeded string hash) over the batch's words in a row (row r: the shingle
-        starting at word r), keeping the rows whose shingle lies inside one document (the plain
-        definition: `shingles_plain` in tests/checks/test_dedup_speed.py)."""
-        k = self.params.shingle_words
-        if words is None:  # collect hands over the split it made for the exact hash
-            words = frame["_t"].str.split(" ")
+    def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`_shingles_of` the documents of `frame` (`__doc`, `_t`: normalised texts, neither null
+        nor empty), split here."""
+        words = frame["_t"].str.split(" ")
         nw = words.list.len().to_numpy().astype(np.int64)
-        h = words.explode().hash(_SEED).to_numpy()
+        return self._shingles_of(frame[DOC], nw, words.explode().hash(_SEED).to_numpy())
+
+    def _shingles_of(self, docs: pl.Series, nw: np.ndarray, h: np.ndarray) -> pl.DataFrame:
+        """(`__doc`, `_x`): `_shingle_hashes` as a frame, a row per shingle."""
+        x, count = self._shingle_hashes(nw, h)
+        doc = np.repeat(docs.to_numpy(), count)
+        return pl.DataFrame([pl.Series(DOC, doc).cast(docs.dtype), pl.Series("_x", x)])
+
+    def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
+        how many each document has: documents holding nw[d] words each, whose hashes (polars'
+        seeded string hash) are `h`, in a row. `shingle_hashes` over the batch's words (row r:
+        the shingle starting at word r), keeping the rows whose shingle lies inside one document
+        (the plain definition: `shingles_plain` in tests/checks/test_dedup_speed.py)."""
+        k = self.params.shingle_words
+        count = np.maximum(nw - k + 1, 0)
         n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
         if n <= 0:
-            return pl.DataFrame({DOC: frame[DOC].head(0), "_x": pl.Series([], dtype=pl.UInt64)})
+            return np.zeros(0, dtype=np.uint64), count
         g = shingle_hashes(h, k)
         # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
         ends = np.cumsum(nw)
@@ -448,9 +707,7 @@ class DuplicateDocuments(Rule):
         last = ends[:, None] - back
         keep = np.ones(len(h), dtype=bool)
         keep[last[back <= nw[:, None]]] = False
-        keep = keep[:n]
-        doc = np.repeat(frame[DOC].to_numpy(), np.maximum(nw - k + 1, 0))
-        return pl.DataFrame([pl.Series(DOC, doc).cast(frame.schema[DOC]), pl.Series("_x", g[keep])])
+        return g[keep[:n]], count
 
     def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
         p = self.params
@@ -464,24 +721,35 @@ class DuplicateDocuments(Rule):
             ],
         )
 
-    def _bands(self, frame: pl.DataFrame, words: pl.Series | None = None) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the documents' one-permutation MinHash
-        signatures (`oph_signatures`): the values of the definition (`bands_plain` in
-        tests/checks/test_dedup_speed.py)."""
-        p = self.params
-        sh = self._shingles(frame, words)
-        k = p.bands * p.rows
-        if sh.height == 0:
-            return self._band_hashes(
-                pl.DataFrame(schema={DOC: sh.schema[DOC], **{f"m{i}": pl.UInt64 for i in range(k)}})
-            )
+    def _bands(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`_bands_of` the shingles of `frame` (`_shingles`)."""
+        return self._bands_of(self._shingles(frame))
+
+    def _bands_of(self, sh: pl.DataFrame) -> pl.DataFrame:
+        """`_signature_bands` of the shingles `sh` (`_shingles_of`: grouped by document)."""
         doc = sh[DOC].to_numpy()
-        # shingles are grouped by document, in document order: each run is one document
-        starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-        sig = oph_signatures(sh["_x"].to_numpy(), starts, k, p.seed)
+        starts = np.flatnonzero(np.concatenate(([len(doc) > 0], doc[1:] != doc[:-1])))
+        count = np.diff(np.append(starts, len(doc)))
+        docs = pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])
+        return self._signature_bands(docs, sh["_x"].to_numpy(), count)
+
+    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
+        """Band hashes (`__doc`, b0..b{bands-1}) of the one-permutation MinHash signatures
+        (`oph_signatures`) of `docs` holding count[d] shingles each, whose hashes are `x` in a
+        row (`_shingle_hashes`), for those holding one or more: the values of the definition
+        (`bands_plain` in tests/checks/test_dedup_speed.py)."""
+        p = self.params
+        k = p.bands * p.rows
+        has = np.flatnonzero(count)
+        if len(has) == 0:
+            return self._band_hashes(
+                pl.DataFrame(schema={DOC: docs.dtype, **{f"m{i}": pl.UInt64 for i in range(k)}})
+            )
+        starts = np.zeros(len(has), dtype=np.int64)
+        np.cumsum(count[has][:-1], out=starts[1:])
+        sig = oph_signatures(x, starts, k, p.seed)
         mins = pl.DataFrame(
-            [pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])]
-            + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
+            [docs.gather(has).alias(DOC)] + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
         )
         return self._band_hashes(mins)
 

@@ -13,10 +13,11 @@ from curate.checks.base import DOC, Batch
 from curate.checks.dedup import (
     _SEED,
     _UPPER_CODES,
-    _exact_hashes,
+    _byte_tables,
     _needs_upper,
     _normalised,
     _permutation,
+    _words,
 )
 from curate.checks.repetition import normalised
 from curate.config import load_ruleset
@@ -232,20 +233,91 @@ def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     assert fast.to_dicts() == plain.to_dicts()
 
 
-def test_exact_hash_from_the_words_is_the_plain_one():
-    """collect hashes the words joined (the split the shingles need) instead of the text without
-    its spaces: the same strings, so the same exact hashes, and the words go to the shingles."""
-    frame = _frame([*TEXTS, *_many(500), "a b", "ab", "x y z"])
-    texts = frame.get_column("_t")
-    words = texts.str.split(" ")
-    plain = texts.str.replace_all(" ", "", literal=True).hash(_SEED)
-    assert _exact_hashes(texts, words).to_list() == plain.to_list()
-    assert _exact_hashes(texts).to_list() == plain.to_list()
-    rule = _rule()
-    assert rule._bands(frame, words).to_dicts() == rule._bands(frame).to_dicts()
-    # "a b" and "ab" are exact duplicates (spaces do not count), "x y z" is not one of them
-    by_text = dict(zip(texts.to_list(), _exact_hashes(texts, words).to_list(), strict=True))
-    assert by_text["a b"] == by_text["ab"] != by_text["x y z"]
+def _words_plain(texts: pl.Series) -> tuple[list[list[str]], list[str]]:
+    """The definition: each text's words are `normalised(text).split(" ")` (none when that is
+    ""), and its exact hash's input is them joined by ""."""
+    norm = pl.select(normalised(pl.lit(texts))).to_series().to_list()
+    words = [t.split(" ") if t else [] for t in norm]
+    return words, ["".join(w) for w in words]
+
+
+def _assert_words_plain(texts: pl.Series) -> None:
+    words, first, joined = _words(texts)
+    plain, plain_joined = _words_plain(texts)
+    flat = words.to_list()
+    fast = [flat[a:b] for a, b in zip(first[:-1].tolist(), first[1:].tolist(), strict=True)]
+    assert fast == plain
+    kept = [i for i, w in enumerate(plain) if w]
+    assert [joined[i] for i in kept] == [plain_joined[i] for i in kept]
+    # the hashes collect takes of them are the hashes of the plain strings
+    plain_words = pl.Series([w for ws in plain for w in ws], dtype=pl.String)
+    assert words.hash(_SEED).to_list() == plain_words.hash(_SEED).to_list()
+    plain_docs = pl.Series([plain_joined[i] for i in kept], dtype=pl.String)
+    assert joined.gather(kept).hash(_SEED).to_list() == plain_docs.hash(_SEED).to_list()
+
+
+def _random_unicode(n: int, seed: int = 5) -> list[str]:
+    """Texts of random characters from every plane in use: letters of cased scripts, marks,
+    punctuation, symbols, spaces, emoji, supplementary letters."""
+    rng = random.Random(seed)
+    ranges = [(0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x52F), (0x1E00, 0x1FFF), (0x2000, 0x2BFF),
+              (0x3000, 0x30FF), (0xFB00, 0xFB4F), (0xFF00, 0xFFEF), (0x10400, 0x1044F),
+              (0x1D400, 0x1D7FF), (0x1F300, 0x1FAFF), (0x20000, 0x2A6DF)]  # fmt: skip
+    out = []
+    for _ in range(n):
+        chars = []
+        for _ in range(rng.randint(0, 60)):
+            a, b = rng.choice(ranges)
+            c = rng.randint(a, b)
+            chars.append(" " if 0xD800 <= c <= 0xDFFF else chr(c))
+        out.append("".join(chars))
+    return out
+
+
+@pytest.mark.parametrize("texts", ["hand", "tricky", "many", "unicode"])
+def test_words_from_the_bytes_are_the_plain_split(texts):
+    """`_words` reads from the UTF-8 bytes what normalised + split + join give: the same words,
+    the same joined texts, the same hashes; a text that normalises to "" has no words."""
+    texts = {
+        "hand": [*TEXTS, None, "a  b", " a ", "a\u00a0b", "-", "  ", "AbC", "x,y"],
+        "tricky": TRICKY + [t.upper() for t in TRICKY],
+        "many": _many(300),
+        "unicode": _random_unicode(400),
+    }[texts]
+    s = pl.Series("t", texts, dtype=pl.String)
+    _assert_words_plain(s)
+    _assert_words_plain(s.slice(3))  # an offset into the Arrow buffers
+    _assert_words_plain(s.head(0))
+
+
+def test_words_of_every_code_point_are_the_plain_split():
+    """Every character (each plane's in use, every one of the Basic Multilingual Plane) alone
+    and between letters, in upper case next to it: its case and whether it separates words
+    are polars' own."""
+    cps = [c for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    cps += list(range(0x10000, 0x20000, 3)) + list(range(0xE0000, 0xE0080))
+    texts = [f"{chr(c)} A{chr(c)}b {chr(c).upper()}" for c in cps]
+    _assert_words_plain(pl.Series(texts, dtype=pl.String))
+
+
+def test_words_on_166_languages_are_the_plain_split():
+    path = shared("webcrawl", "oscar2019_samples_166_languages", "oscar2019_samples.jsonl")
+    _assert_words_plain(pl.read_ndjson(path).get_column("text"))
+
+
+def test_ascii_separators_are_the_regex_class():
+    separators, word_byte = _byte_tables()
+    ascii_chars = pl.Series([chr(c) for c in range(128)])
+    sep = ascii_chars.str.contains(r"^[\p{P}\p{S}\s]$").to_list()
+    assert list(separators) == [c for c in range(128) if sep[c]]
+    assert list(word_byte) == [0 if c < 128 and sep[c] else 1 for c in range(256)]
+
+
+def test_exact_hash_ignores_spaces_and_punctuation():
+    """ "a b" and "ab" are exact duplicates (spaces do not count), "x y z" is not one of them."""
+    _, first, joined = _words(pl.Series(["a b", "ab", "x y z", "A, B!"]))
+    h = joined.hash(_SEED).to_list()
+    assert h[0] == h[1] == h[3] != h[2]
 
 
 def test_documents_shorter_than_a_shingle_have_no_bands():
