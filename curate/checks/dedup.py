@@ -259,6 +259,22 @@ def _prepare(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return off, data, fallback
 
 
+# string views hold 32-bit offsets into one buffer: a batch whose texts hold more bytes (a
+# document of gigabytes) takes the plain way, `_words_split`
+_VIEW_BYTES = (1 << 32) - 64
+
+
+def _words_split(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
+    """`_words` by its definition, in polars: `_normalised`, split on " ", joined by ""."""
+    norm = _normalised(texts).fill_null("")
+    lists = norm.str.split(" ")
+    nw = np.where((norm != "").to_numpy(), lists.list.len().to_numpy(), 0).astype(np.int64)
+    first = np.zeros(len(nw) + 1, dtype=np.int64)
+    np.cumsum(nw, out=first[1:])
+    words = lists.filter(norm != "").explode()
+    return words, first, lists.list.join("")
+
+
 def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     """(words, first, joined): the words of `_normalised(texts)` (each text's
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
@@ -268,7 +284,9 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     and ends where that mark changes), another lower-cases ASCII, and `np.compress` keeps the
     word bytes: the words are Arrow string views (16 bytes each, the bytes of a word of 12 or
     fewer inside) into those bytes, and the joined texts are offsets into them. (Views hold
-    32-bit offsets: a batch of text under 4 GiB.)"""
+    32-bit offsets: a batch of more text than `_VIEW_BYTES` takes `_words_split`.)"""
+    if texts.str.len_bytes().sum() > _VIEW_BYTES:
+        return _words_split(texts)
     off, data, fallback = _prepare(texts)
     n_docs = len(off) - 1
     sizes = np.diff(off)

@@ -9,6 +9,7 @@ import random
 import polars as pl
 import pytest
 
+from curate.checks import dedup
 from curate.checks.base import DOC, Batch
 from curate.checks.dedup import (
     _SEED,
@@ -288,6 +289,21 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s)
     _assert_words_plain(s.slice(3))  # an offset into the Arrow buffers
     _assert_words_plain(s.head(0))
+
+
+def test_a_batch_past_the_views_offsets_takes_the_plain_split(monkeypatch):
+    """String views address 4 GiB: a batch of more text (here: a limit of 50 bytes) is split by
+    polars, with the same words, joined texts and collect result."""
+    texts = [*TEXTS, None, "", " - ", *_random_unicode(30), *_many(30)]
+    batch = Batch.from_texts(pl.Series("text", texts, dtype=pl.String))
+    rule = _rule()
+    want = rule.collect(batch)
+    monkeypatch.setattr(dedup, "_VIEW_BYTES", 50)
+    monkeypatch.setattr(dedup, "_prepare", None)  # the bytes' way must not run
+    _assert_words_plain(pl.Series("t", texts, dtype=pl.String))
+    got = rule.collect(batch)
+    assert got["files"] == want["files"]
+    assert got["docs"].equals(want["docs"])
 
 
 def test_words_of_every_code_point_are_the_plain_split():
