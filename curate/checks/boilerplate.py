@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -803,10 +804,18 @@ class BoilerplateLines(Rule):
         symbols = rows & ~_on(text, rows & non_ascii, _Q["letter"], False)
         # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
         rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
+        # ... and on an ASCII line, a digit before [:./-] and a digit, four digits in a row, or
+        # "ago" or "lalu" (_may_hold)
+        ascii_rows = rows & ~non_ascii
+        rows[ascii_rows] = _may_hold(text, ascii_rows, _date_marks)
         datetime = _on(text, rows, _Q["datetime"], False)
         # a separator is a token (after whitespace) of characters that are no letter or digit:
-        # on an ASCII line, one after a control character or an odd start (_Facts)
+        # on an ASCII line, one after a control character or an odd start (_Facts), and a
+        # line of two needs two places where whitespace, a separator and whitespace follow
+        # each other (_may_hold)
         rows = ~terminal & (non_ascii | f.controls | f.odd_start)
+        ascii_rows = rows & ~non_ascii
+        rows[ascii_rows] = _may_hold(text, ascii_rows, _separator_marks)
         link_list = _on(text, rows, _Q["link_list"], False)
         hard = {
             "phrase": phrase,
@@ -988,7 +997,14 @@ class BoilerplateLines(Rule):
         counted in numpy over the keys' rows, and the few sampled texts reduced in Python (the
         plain definition, a group-by over every line's hash, is kept in
         tests/checks/test_boilerplate_collect.py)."""
-        raw, inverse = distinct_lines(batch.lines.get_column(LINE))
+        # (the empty lines, a quarter of a crawl's, have no key: left out before the lines are
+        # numbered)
+        lines = batch.lines.get_column(LINE)
+        doc = batch.lines.get_column(DOC).to_numpy()
+        filled = lines.str.len_bytes().fill_null(0).to_numpy() > 0
+        if not filled.all():
+            lines, doc = lines.filter(pl.Series(filled, dtype=pl.Boolean)), doc[filled]
+        raw, inverse = distinct_lines(lines)
         # each distinct line's key hash: the lines strip_chars leaves as they are (all but a few)
         # are keyed straight from their bytes, the others stripped first (_stripped_hashes)
         hashed, filled = _stripped_hashes(raw)
@@ -1001,7 +1017,7 @@ class BoilerplateLines(Rule):
         key = at[inverse]
         nonblank = key >= 0
         key = key[nonblank]
-        doc = batch.lines.get_column(DOC).to_numpy()[nonblank]
+        doc = doc[nonblank]
         n = _documents_per_key(doc, key, len(hashes))
         counts = pl.DataFrame(
             {"h": pl.Series(hashes, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
@@ -1296,6 +1312,9 @@ def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> 
 
 # ASCII whitespace (\s on ASCII)
 _WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
+# DATETIME's separators between digits, and LINK_SEPARATOR's one-character ASCII separators
+_DATE_SEPARATORS = _byte_table(":./-")
+_LINK_SEPARATORS_ASCII = _byte_table("|>/")
 
 # per byte: an ASCII letter's index in the alphabet (either case), 26 for any other byte
 _LETTER_SYMBOL = np.full(256, 26, dtype=np.intp)
@@ -1552,6 +1571,54 @@ def _known(recurring: pl.Series) -> pl.Series:
         _KNOWN.clear()
         hit = _KNOWN[id(recurring)] = (recurring, recurring.implode())
     return hit[1]
+
+
+def _may_hold(
+    strings: pl.Series, rows: np.ndarray, marks: Callable[[np.ndarray], tuple[np.ndarray, int]]
+) -> np.ndarray:
+    """Per string of `strings` where `rows` holds (ASCII, non-empty), in their order: does it
+    hold at least `least` of the places `marks(bytes)` flags (marks gives a bool per byte: does
+    a pattern start there, and `least`)? A place whose pattern runs on into the next string
+    counts for the string it starts in: too many strings, never too few, for the regex that
+    `marks` stands in for to decide."""
+    if not rows.any():
+        return np.zeros(0, dtype=bool)
+    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
+    hits, least = marks(u.data)
+    string = np.searchsorted(u.offsets, np.flatnonzero(hits), "right") - 1
+    return np.bincount(string, minlength=len(u.size)) >= least
+
+
+def _date_marks(d: np.ndarray) -> tuple[np.ndarray, int]:
+    """The places in the ASCII bytes `d` where a match of DATETIME can start its digits or its
+    last word: each alternative holds a digit, a separator [:./-] and a digit (10:30, 11.03,
+    15/10/2014), four digits (its year 19xx or 20xx), or "ago" or "lalu" (either case)."""
+    hit = np.zeros(len(d), dtype=bool)
+    if len(d) < 3:
+        return hit, 1
+    digit = (d - _U8(48)) < 10
+    hit[:-2] = digit[:-2] & _DATE_SEPARATORS[d[1:-1]] & digit[2:]
+    low = d | _U8(32)  # (A-Z to a-z; "ago" and "lalu" are letters)
+    hit[:-2] |= (low[:-2] == 97) & (low[1:-1] == 103) & (low[2:] == 111)
+    if len(d) >= 4:
+        hit[:-3] |= digit[:-3] & digit[1:-2] & digit[2:-1] & digit[3:]
+        hit[:-3] |= (low[:-3] == 108) & (low[1:-2] == 97) & (low[2:-1] == 108) & (low[3:] == 117)
+    return hit, 1
+
+
+def _separator_marks(d: np.ndarray) -> tuple[np.ndarray, int]:
+    """The places in the ASCII bytes `d` where LINK_SEPARATOR can match (whitespace, one of
+    | > / or two colons, whitespace: each match of the line's count starts at one), two of
+    them needed."""
+    hit = np.zeros(len(d), dtype=bool)
+    if len(d) < 3:
+        return hit, 2
+    ws = _WHITESPACE_ASCII[d]
+    hit[:-2] = ws[:-2] & _LINK_SEPARATORS_ASCII[d[1:-1]] & ws[2:]
+    if len(d) >= 4:
+        colon = d == 58
+        hit[:-3] |= ws[:-3] & colon[1:-2] & colon[2:-1] & ws[3:]
+    return hit, 2
 
 
 def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:

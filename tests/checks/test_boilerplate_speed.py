@@ -909,3 +909,33 @@ def test_prefix_tree_matches_exactly_its_phrases():
     start = _rule(extra_phrases=["w" * 5000])._regexes()["start"]
     hit = pl.Series(["w" * 5000 + " x", "w" * 4999, "w" * 5001]).str.contains(start)
     assert hit.to_list() == [True, False, False]
+
+
+def test_date_and_separator_places_keep_every_ascii_line_the_regexes_match():
+    # ASCII lines of dates, times, "ago", link separators and their near misses, and the fuzzed
+    # lines' ASCII ones, in blocks of strings as _may_hold reads them
+    bits = (
+        "10:30|11.03|1:3|15/10/2014|2019-11-18|1-2-33|9 . 30|November 18, 2019|Nov 18 2019|"
+        "15 Oktober 2014|3 hours ago|3 HOURS AGO|5 menit lalu|5 MENIT LALU|ag|o|ago|lalu|"
+        " | | |Home | News|a :: b :: c|: :|a\t/\tb > c| / |>|::|1|12|123|1234|2020|x"
+    ).split("|")
+    rng = np.random.default_rng(13)
+    lines = [x for x in _fuzz_lines(rng, 2000) if x.isascii()]
+    for _ in range(3000):
+        line = "".join(rng.choice(bits, rng.integers(1, 6))).strip()
+        if line:
+            lines.append(line)
+    s = pl.Series(lines)
+    rows = np.ones(len(lines), dtype=bool)
+    for marks, hit in (
+        (bp._date_marks, s.str.contains(bp.DATETIME)),
+        (bp._separator_marks, s.str.count_matches(bp.LINK_SEPARATOR) >= 2),
+    ):
+        may = bp._may_hold(s, rows, marks)
+        hit = hit.to_numpy()
+        assert hit.sum() > 100
+        assert not (hit & ~may).any(), [x for x, h, m in zip(lines, hit, may) if h and not m][:5]
+        assert (~may).sum() > 500  # (and it leaves lines out)
+    assert bp._may_hold(s, np.zeros(len(lines), dtype=bool), bp._date_marks).shape == (0,)
+    one = pl.Series(["a", "1:", "ago"])
+    assert bp._may_hold(one, np.ones(3, dtype=bool), bp._date_marks).tolist() == [0, 0, 1]
