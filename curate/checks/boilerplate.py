@@ -789,11 +789,18 @@ class BoilerplateLines(Rule):
         # ... and at most 16 characters outside its whitespace: on an ASCII line without
         # control characters (whose only whitespace is spaces), bytes - spaces
         rows &= non_ascii | f.controls | (u.size - f.spaces <= WIDGET_MAX_CHARS)
+        # ... each of 1 or 2 characters: an ASCII line without three bytes in a row that are
+        # not whitespace (_long_token)
+        ascii_rows = rows & ~non_ascii
+        rows[ascii_rows] = ~_long_token(text, ascii_rows)
         widget = _on(text, rows, _Q["widget"], False)
         # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
         # two letters of an ASCII one
         second = u.data[np.minimum(u.start + 1, len(u.data) - 1)] if n else first
         rows = (w <= 7) & (non_ascii | (_BYLINE_START[first, second] & (u.size >= 2)))
+        # ... and then whitespace or a colon (_byline_word)
+        ascii_rows = rows & ~non_ascii
+        rows[ascii_rows] = _byline_word(u, np.flatnonzero(ascii_rows))
         byline = _on(text, rows, _Q["byline"], False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
         rows = short & (first == 40) & (last == 41)
@@ -1587,6 +1594,43 @@ def _may_hold(
     hits, least = marks(u.data)
     string = np.searchsorted(u.offsets, np.flatnonzero(hits), "right") - 1
     return np.bincount(string, minlength=len(u.size)) >= least
+
+
+def _byline_word(u: _Utf8, rows: np.ndarray) -> np.ndarray:
+    """Per string of `u` at `rows` (indices; ASCII): does it start with an ASCII one of
+    BYLINE_WORDS, in any case, followed by whitespace or a colon (as BYLINE's `\\s*:?\\s+`
+    needs)?"""
+    out = np.zeros(len(rows), dtype=bool)
+    start, size = u.start[rows], u.size[rows]
+    last = len(u.data) - 1
+    for word in BYLINE_WORDS:
+        if not word.isascii():
+            continue
+        k = len(word)
+        hit = size > k
+        for i, ch in enumerate(word):
+            hit &= (u.data[np.minimum(start + i, last)] | _U8(32)) == ord(ch)
+        after = u.data[np.minimum(start + k, last)]
+        out |= hit & (_WHITESPACE_ASCII[after] | (after == 58))
+    return out
+
+
+def _long_token(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
+    """Per string of `strings` where `rows` holds (ASCII, non-empty), in their order: does it
+    hold three bytes in a row that are not whitespace (\\s on ASCII), i.e. a token of three
+    characters or more?"""
+    if not rows.any():
+        return np.zeros(0, dtype=bool)
+    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
+    d = u.data[u.offsets[0] : u.offsets[-1]]
+    starts = u.start - u.offsets[0]
+    solid = ~_WHITESPACE_ASCII[d]
+    run = np.zeros(len(d), dtype=bool)
+    run[:-2] = solid[:-2] & solid[1:-1] & solid[2:]
+    # (a run from the last two bytes of a string into the next is none)
+    run[starts[1:] - 1] = False
+    run[starts[starts >= 2] - 2] = False
+    return np.bitwise_or.reduceat(run.view(_U8), starts) != 0
 
 
 def _date_marks(d: np.ndarray) -> tuple[np.ndarray, int]:

@@ -940,3 +940,48 @@ def test_date_and_separator_places_keep_every_ascii_line_the_regexes_match():
     assert bp._may_hold(s, np.zeros(len(lines), dtype=bool), bp._date_marks).shape == (0,)
     one = pl.Series(["a", "1:", "ago"])
     assert bp._may_hold(one, np.ones(3, dtype=bool), bp._date_marks).tolist() == [0, 0, 1]
+
+
+def test_long_token_lines_are_no_widgets():
+    # ASCII lines of tokens of 1-3 characters: _long_token says which hold one of 3 or more,
+    # and WIDGET matches none of those (a line without one is left to the regex)
+    rng = np.random.default_rng(14)
+    chars = [chr(c) for c in range(1, 128) if c != 10]
+    lines = ["ab", "abc", "a b c", "ab\tcd", "a\x0bbcd", "x", "xy z"]
+    for _ in range(4000):
+        tokens = ["".join(rng.choice(chars, rng.integers(1, 4))) for _ in range(rng.integers(1, 9))]
+        line = " ".join(tokens).strip()
+        if line:
+            lines.append(line)
+    s = pl.Series(lines)
+    for rows in (np.ones(len(lines), dtype=bool), np.arange(len(lines)) % 3 == 1):
+        got = bp._long_token(s, rows)
+        part = s.filter(pl.Series(rows))
+        plain = part.str.contains(r"\S{3}").to_numpy()
+        assert np.array_equal(got, plain)
+        assert not (got & part.str.contains(bp.WIDGET).to_numpy()).any()
+
+
+def test_byline_word_keeps_every_ascii_line_the_regex_matches():
+    # each ASCII byline word in case variants, then every ASCII character, then a name
+    rng = np.random.default_rng(15)
+    lines = []
+    for word in bp.BYLINE_WORDS:
+        if word.isascii():
+            for w in {word, word.upper(), word.title(), word[:-1], word + "x"}:
+                for c in range(1, 128):
+                    if c != 10:
+                        lines.append(f"{w}{chr(c)} Jane Doe")
+                lines += [w, f"{w} :Jane", f"{w}:\tJane"]
+    lines += _fuzz_lines(rng, 500)
+    lines = [x.strip() for x in lines if x.isascii() and x.strip()]
+    s = pl.Series(lines)
+    u = bp._Utf8(s)
+    got = bp._byline_word(u, np.arange(len(lines)))
+    hit = s.str.contains(bp.BYLINE).to_numpy()
+    assert hit.sum() > 100
+    assert not (hit & ~got).any()
+    assert (~got).sum() > len(lines) / 2
+    # a subset of rows reads their own strings
+    rows = np.arange(0, len(lines), 7)
+    assert np.array_equal(bp._byline_word(u, rows), got[rows])
