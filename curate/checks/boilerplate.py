@@ -1004,14 +1004,7 @@ class BoilerplateLines(Rule):
         counted in numpy over the keys' rows, and the few sampled texts reduced in Python (the
         plain definition, a group-by over every line's hash, is kept in
         tests/checks/test_boilerplate_collect.py)."""
-        # (the empty lines, a quarter of a crawl's, have no key: left out before the lines are
-        # numbered)
-        lines = batch.lines.get_column(LINE)
-        doc = batch.lines.get_column(DOC).to_numpy()
-        filled = lines.str.len_bytes().fill_null(0).to_numpy() > 0
-        if not filled.all():
-            lines, doc = lines.filter(pl.Series(filled, dtype=pl.Boolean)), doc[filled]
-        raw, inverse = distinct_lines(lines)
+        raw, inverse = distinct_lines(batch.lines.get_column(LINE))
         # each distinct line's key hash: the lines strip_chars leaves as they are (all but a few)
         # are keyed straight from their bytes, the others stripped first (_stripped_hashes)
         hashed, filled = _stripped_hashes(raw)
@@ -1024,7 +1017,7 @@ class BoilerplateLines(Rule):
         key = at[inverse]
         nonblank = key >= 0
         key = key[nonblank]
-        doc = doc[nonblank]
+        doc = batch.lines.get_column(DOC).to_numpy()[nonblank]
         n = _documents_per_key(doc, key, len(hashes))
         counts = pl.DataFrame(
             {"h": pl.Series(hashes, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
