@@ -753,7 +753,16 @@ class BoilerplateLines(Rule):
             line_rows = line_rows & (
                 non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
             )
-        phrase = rx_hit("line", line_rows)
+        # ... and on a simple ASCII line (single spaces), when every ASCII phrase begins and
+        # ends with a letter, the phrase is the line from its first letter to its last, spaces
+        # and all: looked up among the phrases (_line_cores), the regex asked of the others
+        phrase = np.zeros(n, dtype=bool)
+        looked = line_rows & simple & ~non_ascii & (f.letters > 0)
+        ascii_phrases = _ascii_line_phrases(phrases)
+        if ascii_phrases is not None and looked.any():
+            phrase[looked] = _line_cores(low, looked).is_in(ascii_phrases).to_numpy()
+            line_rows = line_rows & ~looked
+        phrase |= rx_hit("line", line_rows)
         phrase |= rx_hit("start", start_rows)
         phrase |= rx_hit("anywhere", notice_rows)
 
@@ -1606,6 +1615,38 @@ def _byline_word(u: _Utf8, rows: np.ndarray) -> np.ndarray:
         after = u.data[np.minimum(start + k, last)]
         out |= hit & (_WHITESPACE_ASCII[after] | (after == 58))
     return out
+
+
+@lru_cache(maxsize=32)
+def _ascii_line_phrases(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Series | None:
+    """The ASCII [line] phrases (imploded, is_in's argument), or None when one of them begins or
+    ends with a character other than a letter (the [line] regex's non-letters around the phrase
+    could then take part of it) or holds whitespace other than single spaces."""
+    items = [p for p in dict(phrases).get("line", ()) if p.isascii()]
+    for p in items:
+        if not (p[0].isalpha() and p[-1].isalpha()) or re.search(r"[^\S ]|  ", p):
+            return None
+    return pl.Series(items, dtype=pl.String).implode()
+
+
+def _line_cores(low: pl.Series, rows: np.ndarray) -> pl.Series:
+    """Per string of `low` where `rows` holds (lower-cased ASCII, holding a letter), in their
+    order: the string from its first letter a-z to its last. (One Arrow array over the strings'
+    bytes whose strings are the cores and, between them, the bytes from one core's end to the
+    next core's start; the cores are every other one.)"""
+    u = _Utf8(low.filter(pl.Series(rows, dtype=pl.Boolean)))
+    d = u.data
+    at = np.arange(len(d), dtype=np.int64)
+    letter = (d - _U8(97)) < 26
+    begin = np.minimum.reduceat(np.where(letter, at, len(d)), u.start)
+    end = np.maximum.reduceat(np.where(letter, at, -1), u.start) + 1
+    offsets = np.empty(2 * len(begin), dtype=np.int64)
+    offsets[0::2] = begin
+    offsets[1::2] = end
+    both = pl.Series(_strings(offsets, d, len(offsets) - 1))
+    keep = np.zeros(len(offsets) - 1, dtype=bool)
+    keep[0::2] = True
+    return both.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
 def _long_token(strings: pl.Series, rows: np.ndarray) -> np.ndarray:

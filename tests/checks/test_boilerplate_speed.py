@@ -985,3 +985,14 @@ def test_byline_word_keeps_every_ascii_line_the_regex_matches():
     # a subset of rows reads their own strings
     rows = np.arange(0, len(lines), 7)
     assert np.array_equal(bp._byline_word(u, rows), got[rows])
+
+
+def test_line_cores_run_from_the_first_letter_to_the_last():
+    rng = np.random.default_rng(16)
+    chars = list("ab z-.1 ") + ["  ", "(", ")"]
+    lines = ["a", "ab", "-a-", "1 a b 2", "a-b"]
+    lines += ["".join(rng.choice(chars, rng.integers(1, 12))) for _ in range(3000)]
+    low = pl.Series([x for x in lines if any("a" <= c <= "z" for c in x)])
+    for rows in (np.ones(len(low), dtype=bool), np.arange(len(low)) % 4 == 1):
+        plain = low.filter(pl.Series(rows)).str.extract(r"([a-z](?:.*[a-z])?)")
+        assert bp._line_cores(low, rows).to_list() == plain.to_list()
