@@ -763,6 +763,17 @@ class BoilerplateLines(Rule):
             phrase[looked] = _line_cores(low, looked).is_in(ascii_phrases).to_numpy()
             line_rows = line_rows & ~looked
         phrase |= rx_hit("line", line_rows)
+        # [start] on an ASCII line: after non-letters the line starts with a phrase, so its
+        # first run of letters is the phrase's (the phrase goes on with a non-letter, or ends
+        # at a word boundary): the regex is asked of the ASCII lines whose first run is some
+        # ASCII phrase's (_first_runs), and of the others
+        runs = _start_runs(phrases)
+        looked = start_rows & ~non_ascii
+        if runs is not None and looked.any():
+            start_rows = start_rows & ~looked
+            has = looked & (f.letters > 0)
+            if has.any():
+                start_rows[has] = _first_runs(low, has).is_in(runs).to_numpy()
         phrase |= rx_hit("start", start_rows)
         phrase |= rx_hit("anywhere", notice_rows)
 
@@ -1627,6 +1638,43 @@ def _ascii_line_phrases(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.
         if not (p[0].isalpha() and p[-1].isalpha()) or re.search(r"[^\S ]|  ", p):
             return None
     return pl.Series(items, dtype=pl.String).implode()
+
+
+@lru_cache(maxsize=32)
+def _start_runs(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Series | None:
+    """The first runs of letters a-z of the ASCII [start] phrases (imploded, is_in's argument),
+    or None when one of them has no letter a-z (the [start] regex's leading non-letters could
+    then take a line's first letters) or holds a letter outside a-z."""
+    runs = set()
+    for p in dict(phrases).get("start", ()):
+        if p.isascii():
+            m = re.search("[a-z]+", p)
+            if m is None or re.search("[A-Z]", p):
+                return None
+            runs.add(m.group(0))
+    return pl.Series(sorted(runs), dtype=pl.String).implode()
+
+
+def _first_runs(low: pl.Series, rows: np.ndarray) -> pl.Series:
+    """Per string of `low` where `rows` holds (lower-cased ASCII, holding a letter a-z), in
+    their order: its first run of letters a-z (the cores of _line_cores, from the first letter
+    to the first byte after it that is no letter)."""
+    u = _Utf8(low.filter(pl.Series(rows, dtype=pl.Boolean)))
+    d = u.data
+    letter = (d - _U8(97)) < 26
+    at = np.arange(len(d), dtype=np.int64)
+    begin = np.minimum.reduceat(np.where(letter, at, len(d)), u.start)
+    others = np.flatnonzero(~letter)
+    following = np.searchsorted(others, begin)
+    nxt = np.append(others, len(d))[following]
+    end = np.minimum(nxt, u.offsets[1:])
+    offsets = np.empty(2 * len(begin), dtype=np.int64)
+    offsets[0::2] = begin
+    offsets[1::2] = end
+    both = pl.Series(_strings(offsets, d, len(offsets) - 1))
+    keep = np.zeros(len(offsets) - 1, dtype=bool)
+    keep[0::2] = True
+    return both.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
 def _line_cores(low: pl.Series, rows: np.ndarray) -> pl.Series:

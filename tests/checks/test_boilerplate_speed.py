@@ -996,3 +996,17 @@ def test_line_cores_run_from_the_first_letter_to_the_last():
     for rows in (np.ones(len(low), dtype=bool), np.arange(len(low)) % 4 == 1):
         plain = low.filter(pl.Series(rows)).str.extract(r"([a-z](?:.*[a-z])?)")
         assert bp._line_cores(low, rows).to_list() == plain.to_list()
+
+
+def test_first_runs_are_the_first_runs_of_letters():
+    rng = np.random.default_rng(17)
+    chars = list("ab z-.1 ") + ["  ", "(", ")"]
+    lines = ["a", "ab", "-a-", "1 a b 2", "a-b", "zz"]
+    lines += ["".join(rng.choice(chars, rng.integers(1, 12))) for _ in range(3000)]
+    low = pl.Series([x for x in lines if any("a" <= c <= "z" for c in x)])
+    for rows in (np.ones(len(low), dtype=bool), np.arange(len(low)) % 4 == 1):
+        plain = low.filter(pl.Series(rows)).str.extract(r"([a-z]+)")
+        assert bp._first_runs(low, rows).to_list() == plain.to_list()
+    # phrases without a letter a-z, or with one outside it, leave every line to the regex
+    assert bp._start_runs((("start", ("read more", "(c) copyright")),)).to_list() == [["c", "read"]]
+    assert bp._start_runs((("start", ("read more", "#")),)) is None
