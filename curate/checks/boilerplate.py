@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -753,27 +752,7 @@ class BoilerplateLines(Rule):
             line_rows = line_rows & (
                 non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
             )
-        # ... and on a simple ASCII line (single spaces), when every ASCII phrase begins and
-        # ends with a letter, the phrase is the line from its first letter to its last, spaces
-        # and all: looked up among the phrases (_line_cores), the regex asked of the others
-        phrase = np.zeros(n, dtype=bool)
-        looked = line_rows & simple & ~non_ascii & (f.letters > 0)
-        ascii_phrases = _ascii_line_phrases(phrases)
-        if ascii_phrases is not None and looked.any():
-            phrase[looked] = _line_cores(low, looked).is_in(ascii_phrases).to_numpy()
-            line_rows = line_rows & ~looked
-        phrase |= rx_hit("line", line_rows)
-        # [start] on an ASCII line: after non-letters the line starts with a phrase, so its
-        # first run of letters is the phrase's (the phrase goes on with a non-letter, or ends
-        # at a word boundary): the regex is asked of the ASCII lines whose first run is some
-        # ASCII phrase's (_first_runs), and of the others
-        runs = _start_runs(phrases)
-        looked = start_rows & ~non_ascii
-        if runs is not None and looked.any():
-            start_rows = start_rows & ~looked
-            has = looked & (f.letters > 0)
-            if has.any():
-                start_rows[has] = _first_runs(low, has).is_in(runs).to_numpy()
+        phrase = rx_hit("line", line_rows)
         phrase |= rx_hit("start", start_rows)
         phrase |= rx_hit("anywhere", notice_rows)
 
@@ -809,18 +788,11 @@ class BoilerplateLines(Rule):
         # ... and at most 16 characters outside its whitespace: on an ASCII line without
         # control characters (whose only whitespace is spaces), bytes - spaces
         rows &= non_ascii | f.controls | (u.size - f.spaces <= WIDGET_MAX_CHARS)
-        # ... each of 1 or 2 characters: an ASCII line without three bytes in a row that are
-        # not whitespace (_long_token)
-        ascii_rows = rows & ~non_ascii
-        rows[ascii_rows] = ~_long_token(text, ascii_rows)
         widget = _on(text, rows, _Q["widget"], False)
         # a byline starts with one of BYLINE_WORDS, in any case: an ASCII line with the first
         # two letters of an ASCII one
         second = u.data[np.minimum(u.start + 1, len(u.data) - 1)] if n else first
         rows = (w <= 7) & (non_ascii | (_BYLINE_START[first, second] & (u.size >= 2)))
-        # ... and then whitespace or a colon (_byline_word)
-        ascii_rows = rows & ~non_ascii
-        rows[ascii_rows] = _byline_word(u, np.flatnonzero(ascii_rows))
         byline = _on(text, rows, _Q["byline"], False)
         # an editor tag is a short line in brackets: the regex and its length limit run there
         rows = short & (first == 40) & (last == 41)
@@ -831,18 +803,10 @@ class BoilerplateLines(Rule):
         symbols = rows & ~_on(text, rows & non_ascii, _Q["letter"], False)
         # a date or a time has a digit (\d is Unicode's: on an ASCII line, 0-9)
         rows = (w <= 8) & ~terminal & (non_ascii | f.digits)
-        # ... and on an ASCII line, a digit before [:./-] and a digit, four digits in a row, or
-        # "ago" or "lalu" (_may_hold)
-        ascii_rows = rows & ~non_ascii
-        rows[ascii_rows] = _may_hold(text, ascii_rows, _date_marks)
         datetime = _on(text, rows, _Q["datetime"], False)
         # a separator is a token (after whitespace) of characters that are no letter or digit:
-        # on an ASCII line, one after a control character or an odd start (_Facts), and a
-        # line of two needs two places where whitespace, a separator and whitespace follow
-        # each other (_may_hold)
+        # on an ASCII line, one after a control character or an odd start (_Facts)
         rows = ~terminal & (non_ascii | f.controls | f.odd_start)
-        ascii_rows = rows & ~non_ascii
-        rows[ascii_rows] = _may_hold(text, ascii_rows, _separator_marks)
         link_list = _on(text, rows, _Q["link_list"], False)
         hard = {
             "phrase": phrase,
@@ -1332,9 +1296,6 @@ def _longest(phrases: tuple[tuple[str, tuple[str, ...]], ...], section: str) -> 
 
 # ASCII whitespace (\s on ASCII)
 _WHITESPACE_ASCII = _byte_table(" \t\n\v\f\r")
-# DATETIME's separators between digits, and LINK_SEPARATOR's one-character ASCII separators
-_DATE_SEPARATORS = _byte_table(":./-")
-_LINK_SEPARATORS_ASCII = _byte_table("|>/")
 
 # per byte: an ASCII letter's index in the alphabet (either case), 26 for any other byte
 _LETTER_SYMBOL = np.full(256, 26, dtype=np.intp)
@@ -1591,160 +1552,6 @@ def _known(recurring: pl.Series) -> pl.Series:
         _KNOWN.clear()
         hit = _KNOWN[id(recurring)] = (recurring, recurring.implode())
     return hit[1]
-
-
-def _may_hold(
-    strings: pl.Series, rows: np.ndarray, marks: Callable[[np.ndarray], tuple[np.ndarray, int]]
-) -> np.ndarray:
-    """Per string of `strings` where `rows` holds (ASCII, non-empty), in their order: does it
-    hold at least `least` of the places `marks(bytes)` flags (marks gives a bool per byte: does
-    a pattern start there, and `least`)? A place whose pattern runs on into the next string
-    counts for the string it starts in: too many strings, never too few, for the regex that
-    `marks` stands in for to decide."""
-    if not rows.any():
-        return np.zeros(0, dtype=bool)
-    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
-    hits, least = marks(u.data)
-    string = np.searchsorted(u.offsets, np.flatnonzero(hits), "right") - 1
-    return np.bincount(string, minlength=len(u.size)) >= least
-
-
-def _byline_word(u: _Utf8, rows: np.ndarray) -> np.ndarray:
-    """Per string of `u` at `rows` (indices; ASCII): does it start with an ASCII one of
-    BYLINE_WORDS, in any case, followed by whitespace or a colon (as BYLINE's `\\s*:?\\s+`
-    needs)?"""
-    out = np.zeros(len(rows), dtype=bool)
-    start, size = u.start[rows], u.size[rows]
-    last = len(u.data) - 1
-    for word in BYLINE_WORDS:
-        if not word.isascii():
-            continue
-        k = len(word)
-        hit = size > k
-        for i, ch in enumerate(word):
-            hit &= (u.data[np.minimum(start + i, last)] | _U8(32)) == ord(ch)
-        after = u.data[np.minimum(start + k, last)]
-        out |= hit & (_WHITESPACE_ASCII[after] | (after == 58))
-    return out
-
-
-@lru_cache(maxsize=32)
-def _ascii_line_phrases(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Series | None:
-    """The ASCII [line] phrases (imploded, is_in's argument), or None when one of them begins or
-    ends with a character other than a letter (the [line] regex's non-letters around the phrase
-    could then take part of it) or holds whitespace other than single spaces."""
-    items = [p for p in dict(phrases).get("line", ()) if p.isascii()]
-    for p in items:
-        if not (p[0].isalpha() and p[-1].isalpha()) or re.search(r"[^\S ]|  ", p):
-            return None
-    return pl.Series(items, dtype=pl.String).implode()
-
-
-@lru_cache(maxsize=32)
-def _start_runs(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Series | None:
-    """The first runs of letters a-z of the ASCII [start] phrases (imploded, is_in's argument),
-    or None when one of them has no letter a-z (the [start] regex's leading non-letters could
-    then take a line's first letters) or holds a letter outside a-z."""
-    runs = set()
-    for p in dict(phrases).get("start", ()):
-        if p.isascii():
-            m = re.search("[a-z]+", p)
-            if m is None or re.search("[A-Z]", p):
-                return None
-            runs.add(m.group(0))
-    return pl.Series(sorted(runs), dtype=pl.String).implode()
-
-
-def _first_runs(low: pl.Series, rows: np.ndarray) -> pl.Series:
-    """Per string of `low` where `rows` holds (lower-cased ASCII, holding a letter a-z), in
-    their order: its first run of letters a-z (the cores of _line_cores, from the first letter
-    to the first byte after it that is no letter)."""
-    u = _Utf8(low.filter(pl.Series(rows, dtype=pl.Boolean)))
-    d = u.data
-    letter = (d - _U8(97)) < 26
-    at = np.arange(len(d), dtype=np.int64)
-    begin = np.minimum.reduceat(np.where(letter, at, len(d)), u.start)
-    others = np.flatnonzero(~letter)
-    following = np.searchsorted(others, begin)
-    nxt = np.append(others, len(d))[following]
-    end = np.minimum(nxt, u.offsets[1:])
-    offsets = np.empty(2 * len(begin), dtype=np.int64)
-    offsets[0::2] = begin
-    offsets[1::2] = end
-    both = pl.Series(_strings(offsets, d, len(offsets) - 1))
-    keep = np.zeros(len(offsets) - 1, dtype=bool)
-    keep[0::2] = True
-    return both.filter(pl.Series(keep, dtype=pl.Boolean))
-
-
-def _line_cores(low: pl.Series, rows: np.ndarray) -> pl.Series:
-    """Per string of `low` where `rows` holds (lower-cased ASCII, holding a letter), in their
-    order: the string from its first letter a-z to its last. (One Arrow array over the strings'
-    bytes whose strings are the cores and, between them, the bytes from one core's end to the
-    next core's start; the cores are every other one.)"""
-    u = _Utf8(low.filter(pl.Series(rows, dtype=pl.Boolean)))
-    d = u.data
-    at = np.arange(len(d), dtype=np.int64)
-    letter = (d - _U8(97)) < 26
-    begin = np.minimum.reduceat(np.where(letter, at, len(d)), u.start)
-    end = np.maximum.reduceat(np.where(letter, at, -1), u.start) + 1
-    offsets = np.empty(2 * len(begin), dtype=np.int64)
-    offsets[0::2] = begin
-    offsets[1::2] = end
-    both = pl.Series(_strings(offsets, d, len(offsets) - 1))
-    keep = np.zeros(len(offsets) - 1, dtype=bool)
-    keep[0::2] = True
-    return both.filter(pl.Series(keep, dtype=pl.Boolean))
-
-
-def _long_token(strings: pl.Series, rows: np.ndarray) -> np.ndarray:
-    """Per string of `strings` where `rows` holds (ASCII, non-empty), in their order: does it
-    hold three bytes in a row that are not whitespace (\\s on ASCII), i.e. a token of three
-    characters or more?"""
-    if not rows.any():
-        return np.zeros(0, dtype=bool)
-    u = _Utf8(strings.filter(pl.Series(rows, dtype=pl.Boolean)))
-    d = u.data[u.offsets[0] : u.offsets[-1]]
-    starts = u.start - u.offsets[0]
-    solid = ~_WHITESPACE_ASCII[d]
-    run = np.zeros(len(d), dtype=bool)
-    run[:-2] = solid[:-2] & solid[1:-1] & solid[2:]
-    # (a run from the last two bytes of a string into the next is none)
-    run[starts[1:] - 1] = False
-    run[starts[starts >= 2] - 2] = False
-    return np.bitwise_or.reduceat(run.view(_U8), starts) != 0
-
-
-def _date_marks(d: np.ndarray) -> tuple[np.ndarray, int]:
-    """The places in the ASCII bytes `d` where a match of DATETIME can start its digits or its
-    last word: each alternative holds a digit, a separator [:./-] and a digit (10:30, 11.03,
-    15/10/2014), four digits (its year 19xx or 20xx), or "ago" or "lalu" (either case)."""
-    hit = np.zeros(len(d), dtype=bool)
-    if len(d) < 3:
-        return hit, 1
-    digit = (d - _U8(48)) < 10
-    hit[:-2] = digit[:-2] & _DATE_SEPARATORS[d[1:-1]] & digit[2:]
-    low = d | _U8(32)  # (A-Z to a-z; "ago" and "lalu" are letters)
-    hit[:-2] |= (low[:-2] == 97) & (low[1:-1] == 103) & (low[2:] == 111)
-    if len(d) >= 4:
-        hit[:-3] |= digit[:-3] & digit[1:-2] & digit[2:-1] & digit[3:]
-        hit[:-3] |= (low[:-3] == 108) & (low[1:-2] == 97) & (low[2:-1] == 108) & (low[3:] == 117)
-    return hit, 1
-
-
-def _separator_marks(d: np.ndarray) -> tuple[np.ndarray, int]:
-    """The places in the ASCII bytes `d` where LINK_SEPARATOR can match (whitespace, one of
-    | > / or two colons, whitespace: each match of the line's count starts at one), two of
-    them needed."""
-    hit = np.zeros(len(d), dtype=bool)
-    if len(d) < 3:
-        return hit, 2
-    ws = _WHITESPACE_ASCII[d]
-    hit[:-2] = ws[:-2] & _LINK_SEPARATORS_ASCII[d[1:-1]] & ws[2:]
-    if len(d) >= 4:
-        colon = d == 58
-        hit[:-3] |= ws[:-3] & colon[1:-2] & colon[2:-1] & ws[3:]
-    return hit, 2
 
 
 def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
