@@ -625,7 +625,12 @@ class BoilerplateLines(Rule):
         text = lines.get_column("_s")
         n = lines.height
         u = _Utf8(text)
-        f = u.facts()
+        # (the lines' bytes lower-cased as ASCII, and digits folded, along with the facts: see
+        # `low` below)
+        phrases = tuple(self._phrases().items())
+        fold_digits = not _has_digit(phrases)
+        keys = np.empty(len(u.data), dtype=np.uint8)
+        f = u.facts(keys, fold_digits)
         non_ascii = f.non_ascii
         last = u.last(1)
         first = u.data[u.start] if n else np.zeros(0, dtype=np.uint8)
@@ -691,7 +696,6 @@ class BoilerplateLines(Rule):
         caps[np.isnan(caps)] = 1.0
         long = (w >= p.long_min_words) | ((w >= p.good_min_words) & terminal)
 
-        phrases = tuple(self._phrases().items())
         # the rows each lower-case question reads: the phrase lists' (see below) and the
         # recurring lines'
         line_rows = f.letters <= _longest(phrases, "line")
@@ -707,20 +711,26 @@ class BoilerplateLines(Rule):
             # duplicate rules decide about it, not the template detector
             if not p.recurring_sentences:
                 recurring_rows &= ~long
-        # the lines lower-cased only where a question reads them: long paragraphs (more than
-        # notice_max_words words, a quarter of web text's bytes) are read by none. `low` holds
-        # the rows where `need` holds, in order; `lower` asks a question of them.
+        # the lines lower-cased: by the bytes' map (`keys`, filled with the facts: A-Z to a-z,
+        # digits to 0 when no phrase holds a digit), then by polars on the lines with a cased
+        # character outside ASCII where a question reads them (`need`: long paragraphs, more
+        # than notice_max_words words, are read by none). Unicode lower-casing changes no digit
+        # and no ASCII letter, and the other characters of the other lines have no case
+        # (_cased_lead), so this is line_key's lower-casing and digit fold. The phrase
+        # regexes read digits only as [^\p{L}] or \p{N} (a phrase without digits), so the
+        # digits folded to 0 change none of their answers.
         need = line_rows | notice_rows | start_rows
         if recurring_rows is not None:
             need |= recurring_rows
-        low = (text if need.all() else text.filter(pl.Series(need))).str.to_lowercase()
-        low = low.alias("_l")
+        cased = need & f.cased
+        low = pl.Series("_l", _strings(u.offsets, keys, n))
+        if cased.any():
+            some = low.filter(pl.Series(cased, dtype=pl.Boolean)).str.to_lowercase()
+            low = low.scatter(np.flatnonzero(cased), some)
 
         def lower(rows: np.ndarray, expr: pl.Expr) -> np.ndarray:
             # `expr` over pl.col("_l") on `rows` (a subset of `need`), False elsewhere
-            out = np.zeros(n, dtype=bool)
-            out[need] = _on(low, rows[need], expr, False)
-            return out
+            return _on(low, rows, expr, False)
 
         def rx_hit(key: str, rows: np.ndarray) -> np.ndarray:
             # (the [start] alternation of ~500 phrases costs ~7 ms to compile: once per process
@@ -747,38 +757,30 @@ class BoilerplateLines(Rule):
         phrase |= rx_hit("anywhere", notice_rows)
 
         is_recurring = np.zeros(n, dtype=bool)
-        if recurring_rows is not None:
+        if recurring_rows is not None and recurring_rows.any():
             rows = recurring_rows
-            # the key (line_key): a line without whitespace but single spaces (simple) needs
-            # no whitespace fold, and one without a digit no digit fold (most lines)
-            known = recurring.implode()
-            lowered = pl.col("_l")
-            is_recurring = lower(
-                rows & simple & ~f.digits, lowered.hash(seed=HASH_SEED).is_in(known)
-            )
-            # the others: digits to 0 in numpy (the regex's [0-9] are the bytes 0x30-0x39 of
-            # UTF-8, each a character of its own), then the whitespace fold where it may find
+            # the key (line_key): lower-cased and digits folded as above (when a phrase holds
+            # a digit, the digits here: the regex's [0-9] are the bytes 0x30-0x39 of UTF-8,
+            # each a character of its own), then the whitespace fold where it may find
             # something (_fold's order)
-            folded = rows & (f.digits | ~simple)
-            if folded.any():
-                keys = _digits_to_zero(low.filter(pl.Series(folded[need], dtype=pl.Boolean)))
-                # the fold changes only a line with whitespace other than single spaces: a
-                # control character (\t ... \r are below 14), a character outside ASCII (a
-                # Unicode space) or two spaces in a row; most lines that are not simple are so
-                # for an odd token ("- x", "a | b") and are left as they are (the fold found
-                # something on 3 of ~780 such rows a web-20k batch)
-                spaced = ~simple[folded]
-                odd = spaced & ~(non_ascii | f.controls)[folded]
-                if odd.any():
-                    two = keys.filter(pl.Series(odd, dtype=pl.Boolean)).str.contains(
-                        "  ", literal=True
-                    )
-                    spaced[odd] = two.to_numpy()
-                if spaced.any():
-                    some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
-                    some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()
-                    keys = keys.scatter(np.flatnonzero(spaced), some)
-                is_recurring[folded] = keys.hash(seed=HASH_SEED).is_in(known).to_numpy()
+            keys = low.filter(pl.Series(rows, dtype=pl.Boolean))
+            if not fold_digits:
+                keys = _digits_to_zero(keys)
+            # the fold changes only a line with whitespace other than single spaces (a line
+            # that is not simple): a control character (\t ... \r are below 14), a character
+            # outside ASCII (a Unicode space) or two spaces in a row; most lines that are not
+            # simple are so for an odd token ("- x", "a | b") and are left as they are (the
+            # fold found something on 3 of ~780 such rows a web-20k batch)
+            spaced = ~simple[rows]
+            odd = spaced & ~(non_ascii | f.controls)[rows]
+            if odd.any():
+                two = keys.filter(pl.Series(odd, dtype=pl.Boolean)).str.contains("  ", literal=True)
+                spaced[odd] = two.to_numpy()
+            if spaced.any():
+                some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
+                some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()
+                keys = keys.scatter(np.flatnonzero(spaced), some)
+            is_recurring[rows] = keys.hash(seed=HASH_SEED).is_in(_known(recurring)).to_numpy()
         short = w <= SHORT_REASONS_MAX_WORDS
         # a widget has at most 8 tokens of at most 2 characters: on a simple ASCII line (single
         # spaces), at most WIDGET_MAX_BYTES bytes
@@ -1116,13 +1118,19 @@ class _Utf8:
         ends = self.offsets[bounds].tolist()
         return list(zip(bounds[:-1], bounds[1:], ends[:-1], ends[1:], strict=True))
 
-    def facts(self) -> _Facts:
+    def facts(self, keys: np.ndarray | None = None, fold_digits: bool = True) -> _Facts:
         """What the strings' bytes tell (see _Facts), computed a block of strings at a time: the
         temporary arrays stay small, in the CPU's cache and in memory the allocator reuses
-        (whole-column arrays cost more in page faults than in arithmetic)."""
+        (whole-column arrays cost more in page faults than in arithmetic). `keys` (as long as
+        `data`): filled with the strings' bytes A-Z to a-z, and 0-9 to 0 if `fold_digits`
+        (_block_facts); the bytes outside the strings to 0."""
+        if keys is not None and len(self.data):
+            keys[: self.offsets[0]] = 0
+            keys[self.offsets[-1] :] = 0
         parts = []
         for i0, i1, o0, o1 in self.blocks():
-            parts.append(_block_facts(self.data[o0:o1], self.start[i0:i1] - o0))
+            out = None if keys is None else keys[o0:o1]
+            parts.append(_block_facts(self.data[o0:o1], self.start[i0:i1] - o0, out, fold_digits))
         if not parts:
             return _Facts(*(np.zeros(0, dtype=t) for t in _Facts.types()))
         return _Facts(*(np.concatenate(col) for col in zip(*parts, strict=True)))
@@ -1141,10 +1149,11 @@ class _Facts(NamedTuple):
     letters: np.ndarray  # ASCII letters
     digits: np.ndarray  # holds a digit 0-9
     script_lead: np.ndarray  # holds a byte that can start a character of SCRIPTS (_script_lead)
+    cased: np.ndarray  # holds a character outside ASCII that may have a case (_cased_lead)
 
     @staticmethod
     def types() -> tuple[type, ...]:
-        return (bool, np.int32, bool, bool, np.int32, np.int32, bool, bool)
+        return (bool, np.int32, bool, bool, np.int32, np.int32, bool, bool, bool)
 
 
 # bytes per block of _Utf8.facts: its temporary arrays stay below glibc's thresholds for memory
@@ -1154,9 +1163,12 @@ BLOCK_BYTES = 1 << 16
 _U8 = np.uint8
 
 
-def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+def _block_facts(
+    d: np.ndarray, starts: np.ndarray, keys: np.ndarray | None = None, fold_digits: bool = True
+) -> tuple[np.ndarray, ...]:
     """_Facts of the strings starting at `starts` in the bytes `d` (uint8 arithmetic wraps:
-    `d - 65 < 26` is A-Z)."""
+    `d - 65 < 26` is A-Z); `keys` (as long as `d`): filled with `d`, A-Z to a-z, and 0-9 to 0
+    if `fold_digits` (from the masks the facts compute anyway)."""
     # a block of at most 65535 bytes counts in 16 bits
     dtype = np.uint16 if len(d) <= 0xFFFF else np.int32
 
@@ -1178,14 +1190,24 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
     then[starts[1:] - 1] = False
     odd &= sp | ~then
     upper = (d - _U8(65)) < 26
+    if keys is not None:
+        np.multiply(upper, _U8(32), out=keys)
+        keys += d
+        if fold_digits:
+            value = d - _U8(48)
+            value *= digit  # a digit's value, 0 elsewhere
+            keys -= value
     upper &= after
     # the five yes/no facts as bits of one byte, then one reduction for all (a reduction over
     # the strings costs more than the bits: ~20 % of the facts' time)
     flags = odd.view(_U8)  # bit 1: an odd start
     flags += (d < 14).view(_U8) * _U8(2)  # bit 2: a control character
     flags += digit.view(_U8) * _U8(4)  # bit 4: a digit
-    if len(d) and d.max() >= 0xE0:
+    top = int(d.max()) if len(d) else 0
+    if top >= 0xE0:
         flags += _script_lead(d).view(_U8) * _U8(8)  # bit 8: a script's lead byte
+    if top >= 0xC0:
+        flags += _cased_lead(d).view(_U8) * _U8(32)  # bit 32: a cased character's lead byte
     flags += (d >= 128).view(_U8) * _U8(16)  # bit 16: outside ASCII
     bits = np.bitwise_or.reduceat(flags, starts)
     return (
@@ -1197,7 +1219,22 @@ def _block_facts(d: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
         count(letter),
         (bits & 4) != 0,
         (bits & 8) != 0,
+        (bits & 32) != 0,
     )
+
+
+def _cased_lead(d: np.ndarray) -> np.ndarray:
+    """Per byte of the UTF-8 bytes `d`: does it start a character outside ASCII that may have a
+    case, i.e. a lead byte (C0 and above) but those of _CASELESS: E3-E9, and E2 before 80 or 81
+    (U+2000-U+207F). A string without one lower-cases as ASCII does (its other characters are
+    ASCII or caseless)."""
+    cased = d >= 0xC0
+    cased &= (d - _U8(0xE3)) >= 7
+    if len(d) > 1:
+        e2 = d[:-1] == 0xE2
+        e2 &= (d[1:] - _U8(0x80)) < 2
+        cased[:-1] &= ~e2
+    return cased
 
 
 def _on(strings: pl.Series, rows: np.ndarray, exprs: pl.Expr | list[pl.Expr], fill: Any) -> Any:
@@ -1489,6 +1526,32 @@ def _digits_to_zero(strings: pl.Series) -> pl.Series:
             pa.large_string(), len(u.size), [None, pa.py_buffer(u.offsets), pa.py_buffer(out)]
         ),
     )
+
+
+def _strings(offsets: np.ndarray, data: np.ndarray, n: int) -> pa.LargeStringArray:
+    """The n strings of the UTF-8 `data` at `offsets`, as an Arrow array (no copy)."""
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+
+
+@lru_cache(maxsize=32)
+def _has_digit(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    """Does a phrase of any section hold a digit 0-9?"""
+    return any(ch in "0123456789" for _, items in phrases for p in items for ch in p)
+
+
+_KNOWN: dict[int, tuple[pl.Series, pl.Series]] = {}
+
+
+def _known(recurring: pl.Series) -> pl.Series:
+    """recurring.implode() (is_in's argument), made once per corpus-pass result: evaluate gets
+    the same Series with every batch, and imploding it cost ~0.2 ms a batch."""
+    hit = _KNOWN.get(id(recurring))
+    if hit is None or hit[0] is not recurring:
+        _KNOWN.clear()
+        hit = _KNOWN[id(recurring)] = (recurring, recurring.implode())
+    return hit[1]
 
 
 def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -648,6 +649,10 @@ def _plain_facts(text: str) -> tuple:
     lead = any(
         c >= 0xE0 and (c != 0xE2 or (i + 1 < len(b) and b[i + 1] >= 0xB8)) for i, c in enumerate(b)
     )
+    caseless = [(0x2000, 0x2080), (0x3000, 0xA000)]
+    cased = any(
+        ord(ch) >= 0x80 and not any(lo <= ord(ch) < hi for lo, hi in caseless) for ch in text
+    )
     return (
         max(b) >= 128,
         b.count(b" "),
@@ -657,7 +662,14 @@ def _plain_facts(text: str) -> tuple:
         sum(chr(c).isascii() and chr(c).isalpha() for c in b),
         any(48 <= c <= 57 for c in b),
         lead,
+        cased,
     )
+
+
+def _plain_keys(text: str, fold_digits: bool) -> str:
+    """A-Z to a-z, and 0-9 to 0 if fold_digits: what _Utf8.facts writes into `keys`."""
+    out = "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in text)
+    return re.sub("[0-9]", "0", out) if fold_digits else out
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 1 << 16])
@@ -665,11 +677,31 @@ def test_byte_facts_match_their_definition_across_blocks(monkeypatch, block):
     # blocks of whole strings, a string longer than a block its own
     monkeypatch.setattr(bp, "BLOCK_BYTES", block)
     rng = np.random.default_rng(6)
-    lines = _fuzz_lines(rng, 400) + ["x" * 300, "A", "é"]
-    facts = bp._Utf8(pl.Series(lines)).facts()
-    got = list(zip(*(col.tolist() for col in facts), strict=True))
-    assert got == [_plain_facts(x) for x in lines]
+    lines = _fuzz_lines(rng, 400) + ["x" * 300, "A", "é", "Z9 Ω 0a", " ⁿ　鿿"]
+    for fold_digits in (True, False):
+        u = bp._Utf8(pl.Series(lines))
+        keys = np.full(len(u.data), 255, dtype=np.uint8)
+        facts = u.facts(keys, fold_digits)
+        got = list(zip(*(col.tolist() for col in facts), strict=True))
+        assert got == [_plain_facts(x) for x in lines]
+        assert pl.Series(bp._strings(u.offsets, keys, len(lines))).to_list() == [
+            _plain_keys(x, fold_digits) for x in lines
+        ]
+    assert got == list(zip(*(col.tolist() for col in u.facts()), strict=True))
     assert bp._Utf8(pl.Series([], dtype=pl.String)).facts().non_ascii.shape == (0,)
+
+
+def test_lines_without_a_cased_lead_byte_lower_case_as_ascii():
+    # every code point (every 5th past U+3100), alone and between ASCII letters and digits:
+    # where _Facts.cased is False, Unicode lower-casing is the ASCII map
+    points = [*range(1, 0x3100), *range(0x3100, 0x110000, 5)]
+    texts = [f"A{chr(c)}z" for c in points if not 0xD800 <= c <= 0xDFFF and c != 10]
+    s = pl.Series(texts)
+    cased = bp._Utf8(s).facts().cased
+    ascii_lower = pl.Series([_plain_keys(x, False) for x in texts])
+    same = (s.str.to_lowercase() == ascii_lower).to_numpy()
+    assert not (~cased & ~same).any()
+    assert cased.sum() > 100_000
 
 
 def test_script_lead_bytes_cover_every_script_character():
