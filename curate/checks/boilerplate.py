@@ -1036,8 +1036,7 @@ class BoilerplateLines(Rule):
         if len(h) > self.params.max_tracked_lines:
             # bounded memory: keep the most frequent hashes (a line recurring across the corpus is
             # frequent in the shards too); ties broken by hash, so every engine agrees
-            keep = np.lexsort((h, -n.astype(np.int64)))[: self.params.max_tracked_lines]
-            keep.sort()
+            keep = _most_frequent(h, n, self.params.max_tracked_lines)
             h, n = h[keep], n[keep]
         counts = pl.DataFrame(
             {"h": pl.Series(h, dtype=pl.UInt64), "n": pl.Series(n, dtype=pl.UInt32)}
@@ -1696,6 +1695,21 @@ def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarra
     h = h[order]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     return h[starts], np.add.reduceat(n[order], starts, dtype=np.uint32)
+
+
+def _most_frequent(h: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+    """The positions, ascending, of the k first of the hashes `h` (ascending, distinct) by (count
+    `n` down, hash up): those counted more than the k-th largest count, then as many of those
+    counted exactly that as are missing, the smallest hashes first. A selection, not a sort: a
+    crawl past max_tracked_lines merges at that size after every batch (a million hashes: ~4 ms,
+    where the lexsort of the definition took ~110)."""
+    if k >= len(h):
+        return np.arange(len(h))
+    cut = np.partition(n, len(n) - k)[len(n) - k]  # the k-th largest count
+    keep = n > cut
+    tied = np.flatnonzero(n == cut)  # ascending positions: ascending hashes
+    keep[tied[: k - int(np.count_nonzero(keep))]] = True
+    return np.flatnonzero(keep)
 
 
 def _top_texts(a: pl.DataFrame, b: pl.DataFrame, h: np.ndarray, n: np.ndarray) -> pl.DataFrame:

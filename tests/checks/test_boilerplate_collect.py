@@ -261,3 +261,15 @@ def test_numbered_matches_numpy_unique(n):
     assert distinct.dtype == np.uint64
     assert distinct.tolist() == want.tolist()
     assert rows.tolist() == inverse.ravel().tolist()
+
+
+@pytest.mark.parametrize("size", [0, 1, 50, 5000])
+def test_most_frequent_is_the_head_of_the_sort(size):
+    """The corpus pass past max_tracked_lines keeps the first k hashes by (count down, hash up):
+    a selection that equals the head of the full sort, many counts tied."""
+    rng = np.random.default_rng(size)
+    h = np.unique(rng.integers(0, 2**63, size, dtype=np.uint64))
+    n = rng.integers(1, 6, len(h)).astype(np.uint32)
+    for k in {1, 2, len(h) // 3, len(h) // 2, len(h) - 1, len(h), len(h) + 5} - {0}:
+        want = np.sort(np.lexsort((h, -n.astype(np.int64)))[:k])
+        assert bp._most_frequent(h, n, k).tolist() == want.tolist()
