@@ -270,6 +270,6 @@ def test_most_frequent_is_the_head_of_the_sort(size):
     rng = np.random.default_rng(size)
     h = np.unique(rng.integers(0, 2**63, size, dtype=np.uint64))
     n = rng.integers(1, 6, len(h)).astype(np.uint32)
-    for k in {1, 2, len(h) // 3, len(h) // 2, len(h) - 1, len(h), len(h) + 5} - {0}:
+    for k in {1, 2, len(h) // 3, len(h) // 2, len(h) - 1, len(h), len(h) + 5} - {0, -1}:
         want = np.sort(np.lexsort((h, -n.astype(np.int64)))[:k])
         assert bp._most_frequent(h, n, k).tolist() == want.tolist()
