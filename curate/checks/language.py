@@ -452,8 +452,9 @@ class LanguageMismatch(Rule):
         own = np.where(
             doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)], shares.max(axis=1)
         )
-        share = pl.Series(np.where(has_exp, exp_share, own), dtype=pl.Float64)
-        share = share.set(pl.Series(~determined), None) if (~determined).any() else share
+        share_np = np.where(has_exp, exp_share, own)
+        # null where nothing was determined: an Arrow validity mask, not a polars `set` query
+        share = pl.Series(pl.from_arrow(pa.array(share_np, mask=~determined)), dtype=pl.Float64)
 
         remove = None
         if self.action == "strip":
@@ -466,9 +467,8 @@ class LanguageMismatch(Rule):
             remove = pl.Series(remove_np)
             fired = pl.Series(np.bincount(par.unit_doc[bad], minlength=n) > 0)
         else:
-            fired = pl.Series(
-                has_exp & determined & (share.fill_null(1.0).to_numpy() < p.min_share)
-            )
+            # (a null share is an undetermined document: `determined` leaves it out)
+            fired = pl.Series(has_exp & determined & (share_np < p.min_share))
         vocab_arr = np.array(vocab, dtype=object)
         return RuleResult(
             signals={
@@ -484,7 +484,7 @@ class LanguageMismatch(Rule):
 
 def _shares_column(shares: np.ndarray, vocab: np.ndarray) -> pl.Series:
     """[{language, share}] per document, largest share first (ties: alphabetical)."""
-    doc, lang = np.nonzero(shares)
+    doc, lang = np.divmod(np.flatnonzero(shares), shares.shape[1])  # np.nonzero's, row-major
     value = shares[doc, lang]
     order = np.lexsort((lang, -value, doc))
     doc, lang, value = doc[order], lang[order], value[order]
