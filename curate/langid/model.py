@@ -598,7 +598,7 @@ def _uni_dense(
 ) -> None:
     """Adds the 1-gram sums of a chunk's texts to `acc` (_add_rows): counts (int64[texts,
     characters], the times each text has each character) @ m.uni_values[g][rows] (the
-    characters' 1-gram values).
+    characters' 1-gram values; a row of -1, a character with no 1-gram, reads zeros).
     In float64, exactly: every product and partial sum is an integer below 2^53 (a text has at
     most MAX_CHARS + 2 characters, a value is below 2^UNI_FIELD / MAX_CHARS), whatever the order
     of additions. One product of a few dozen columns instead of a packed row gather, multiply
@@ -608,7 +608,8 @@ def _uni_dense(
         texts = np.flatnonzero(scored[g])
         if len(texts) == 0:
             continue
-        values = m.uni_values[g].take(rows, axis=0)
+        values = m.uni_values[g].take(np.maximum(rows, 0), axis=0)
+        values[rows < 0] = 0.0  # a character with no 1-gram (row -1) adds nothing
         part = c if len(texts) == len(c) else c.take(texts, axis=0)
         sums = np.empty((len(part), len(cols)))
         step = max(1, BLAS_MNK // (values.shape[0] * values.shape[1]))
@@ -679,21 +680,32 @@ def _score_chunk(
 
     # 1-grams: counted per (text, character). Counted by character id (the characters of an
     # ALL-CAPS word after its first letter as id 0, which no character has and which has no
-    # 1-gram): one gather per character fewer than counting by 1-gram row
+    # 1-gram): one gather per character fewer than counting by 1-gram row. The column of an id
+    # below DENSE (space, A-Z, a-z, ...: most of web text) is the id itself; the few larger ids
+    # of the chunk take the columns after them (found among the characters holding them only:
+    # not a count of every character's id first). Columns of ids with no 1-gram count too and
+    # are dropped (or read as zeros) when summed.
     k1 = np.where(keep, ids, 0)
-    present = np.flatnonzero(np.bincount(k1, minlength=len(m.uni)) * (m.uni >= 0))
-    if len(present):
-        width = len(present) + 1  # the last column counts characters with no 1-gram
-        local = np.full(len(m.uni), width - 1, dtype=np.intp)
-        local[present] = np.arange(len(present))
-        key = local.take(k1)
-        key += seg * width
-        counts = np.bincount(key, minlength=n * width).reshape(n, width)[:, :-1]
-        rows = m.uni.take(present)
-        if len(present) <= UNI_DENSE:
-            _uni_dense(m, counts, rows, scored, acc)
-        else:
-            _uni_sparse(m, counts, rows, scored, acc)
+    big = np.flatnonzero(ids >= DENSE)
+    if len(big):
+        k_big = k1[big]
+        bigs = np.flatnonzero(np.bincount(k_big, minlength=len(m.uni)))
+        local = np.zeros(len(m.uni), dtype=k1.dtype)
+        local[bigs] = np.arange(DENSE, DENSE + len(bigs))
+        k1[big] = local.take(k_big)
+        col_ids = np.r_[np.arange(DENSE), bigs]
+    else:
+        col_ids = np.arange(DENSE)
+    width = len(col_ids)
+    key = np.repeat(np.arange(0, n * width, width, dtype=np.intp), seg_len)
+    key += k1
+    counts = np.bincount(key, minlength=n * width).reshape(n, width)
+    rows = m.uni.take(col_ids)
+    valid = rows >= 0
+    if np.count_nonzero(valid) <= UNI_DENSE:
+        _uni_dense(m, counts, rows, scored, acc)
+    else:
+        _uni_sparse(m, counts[:, valid], rows[valid], scored, acc)
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
