@@ -73,8 +73,9 @@ DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the h
 # a chunk of texts written in at most this many distinct characters (web text in a Latin script:
 # 60-120) sums its 1-grams as a matrix product (_uni_dense), more packed row sums (_uni_sparse)
 UNI_DENSE = 192
-# a script group's 3-grams are selected (_select) unless the texts not scored for it hold less
-# than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others, dropped
+# a script group's 3-grams are selected (their texts' ranges) unless the texts not scored for it
+# hold less than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others,
+# dropped
 FEW_UNSCORED = 8
 # OpenBLAS runs a product of at most 65536 x 4 multiply-adds on the calling thread, a larger one
 # on its threads (measured: 10x the CPU for a 900 x 80 x 31 product); 1-gram products are cut
@@ -516,13 +517,19 @@ def _holding(pos: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
     return at[hit]
 
 
-def _run_starts(segs: np.ndarray, run: int) -> tuple[np.ndarray, int]:
-    """(start of every run of equal segs (sorted ascending), cut at least every `run` elements;
-    the number of distinct segs: as many as runs when no cut was needed)."""
-    new = np.r_[True, segs[1:] != segs[:-1]]
-    texts = int(np.count_nonzero(new))
-    new[::run] = True
-    return np.flatnonzero(new), texts
+def _runs(
+    at: np.ndarray, count: np.ndarray, texts: np.ndarray, run: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs summing the grams of `texts`, text i's grams being the `count[i]` from `at[i]`
+    (ranges in order, one after the other): (start of every run, cut every `run` grams of a
+    text; the text of each run; the texts with grams, in order)."""
+    has = count > 0
+    at, count, texts = at[has], count[has], texts[has]
+    per = -(-count // run)  # runs of each text
+    if len(per) == 0 or per.max() == 1:  # the usual case: a run per text
+        return at, texts, texts
+    runs = np.repeat(at, per) + _ranges(np.zeros_like(per), per) * run
+    return runs, np.repeat(texts, per), texts
 
 
 def _add_continuations(
@@ -652,7 +659,6 @@ def _score_chunk(
     starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
     starts[0] = 0
     seg_len = np.diff(np.r_[starts, len(cps)])
-    seg = np.repeat(np.arange(n, dtype=np.int32), seg_len)
     ids = m.cp_id.take(cps)
     # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
     counts = np.add.reduceat(m.cp_counts.take(cps), starts)
@@ -720,22 +726,32 @@ def _score_chunk(
         scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
     r3 = _rows3(m, ids, end)
-    s3 = seg[2:].take(end)  # the text of the gram's last character
+    # the grams of text k, a range of `end`: those whose last character, e + 2, is one of its
+    # characters (starts[k] <= e + 2 < starts[k + 1]); found by bisection of the texts' starts,
+    # not by the text of every gram and a pass comparing neighbours
+    bounds = np.searchsorted(end, np.r_[starts, len(cps)] - 2)
+    first_gram, n_grams = bounds[:-1], np.diff(bounds)
     for g, cols in enumerate(m.groups):
         # the few texts not scored for a group that holds nearly all the chunk (a Cyrillic line
         # among Latin ones) are summed with the others and dropped after: cheaper than
         # selecting the grams of all the others (identical sums for the texts kept)
         few = lens[~scored[g]].sum() * FEW_UNSCORED < lens.sum()
-        segs, rows = (s3, r3) if few else _select(scored[g], s3, r3)
+        if few or scored[g].all():
+            texts, rows, at = np.arange(n), r3, first_gram
+            count = n_grams
+        else:
+            texts = np.flatnonzero(scored[g])
+            count = n_grams[texts]
+            rows = r3[_ranges(first_gram[texts], count)]
+            at = np.cumsum(count) - count
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)
-        runs, texts = _run_starts(segs, m.tri_run)
+        runs, run_text, owner = _runs(at, count, texts, m.tri_run)
         sums = _unpack(np.add.reduceat(x, runs, axis=0), TRI_FIELD, len(cols))
-        if len(runs) > texts:  # texts of more than tri_run grams: their runs are adjacent
-            sums, runs = _add_continuations(sums, runs, segs[runs])
+        if len(runs) > len(owner):  # texts of more than tri_run grams: their runs are adjacent
+            sums, _ = _add_continuations(sums, runs, run_text)
         sums *= SCALE // TRI_SCALE  # to 1/SCALE nat
-        owner = segs[runs]
         if few and not scored[g].all():
             kept = scored[g][owner]
             sums, owner = sums[kept], owner[kept]
