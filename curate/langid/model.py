@@ -487,8 +487,10 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
         k = ids.astype(np.uint64)
         k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
         return _lookup(m, k3[end])
-    i = np.bitwise_and(ids, DENSE - 1, dtype=np.intp)  # big ids are masked, then overwritten
-    at = (i[:-2] << 2 * DENSE_BITS) | (i[1:-1] << DENSE_BITS)
+    # (in int32: half the bytes of intp through these passes; 3 x DENSE_BITS bits fit)
+    i = np.bitwise_and(ids, DENSE - 1, dtype=np.int32)  # big ids are masked, then overwritten
+    at = i[:-2] << 2 * DENSE_BITS
+    at |= i[1:-1] << DENSE_BITS
     at |= i[2:]
     rows = m.dense.take(at[end]).astype(np.int64)
     if n_big:
@@ -575,11 +577,6 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indices start, start + 1, ..., start + length - 1 of every (start, length), in order."""
     before = np.cumsum(lengths) - lengths
     return np.arange(lengths.sum()) - np.repeat(before - starts, lengths)
-
-
-def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum of a per-character array over each text (texts are contiguous runs)."""
-    return np.add.reduceat(values, starts, dtype=np.int64)
 
 
 def _add_rows(
@@ -677,7 +674,12 @@ def _score_chunk(
         n_latin -= ascii_letters * drop
     letter = ids != SPACE
     # letters of words of two or more letters: the widget line "A A A" has none
-    letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
+    # (the chunk's first and last characters are "\n"s, no letters: only the inner ones can
+    # count; counted per text by bisection of the positions that count, not a reduceat of a mask)
+    inner = letter[:-2] | letter[2:]
+    inner &= letter[1:-1]
+    counted = np.flatnonzero(inner) + 1
+    letters += np.diff(np.searchsorted(counted, np.r_[starts, len(cps)]))
     # the script groups a text is scored against: Latin, the others, or both for mixed text
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
     # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
