@@ -13,7 +13,7 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
 from curate.checks.base import line_chars as measured_line_chars
-from curate.checks.words import batch_distinct_lines, referenced_lines
+from curate.checks.words import batch_distinct_lines, referenced_lines, referenced_rows
 
 UND = "und"
 BACKENDS = ("ngram", "langdetect")
@@ -340,9 +340,12 @@ class LanguageMismatch(Rule):
         one = single[owner]
         if one.any():
             rows = inverse[one]
-            best, conf = posteriors(distinct_scores)
-            unit_best[owner[one]] = best[rows]
-            unit_conf[owner[one]] = conf[rows]
+            # only the distinct lines some one-line paragraph is (58 % of web-unique's, 72 % of
+            # web-20k's: the others are only summed)
+            need, at = referenced_rows(len(distinct_letters), rows)
+            best, conf = posteriors(distinct_scores, need)
+            unit_best[owner[one]] = best[at]
+            unit_conf[owner[one]] = conf[at]
             letters[owner[one]] = distinct_letters[rows]
         if not single.all():
             units = np.flatnonzero(~single)

@@ -128,6 +128,18 @@ def test_posteriors_in_blocks_are_bit_for_bit_the_whole_arrays(monkeypatch, rows
     assert empty[0].shape == (0,) and empty[1].shape == (0,)
 
 
+@pytest.mark.parametrize("block", [1, 5, detect.POSTERIOR_ROWS])
+def test_posteriors_of_some_rows_are_those_of_the_rows_taken(monkeypatch, block):
+    scores, _ = m.score(BATCH[1380:1450] + TEXTS)
+    monkeypatch.setattr(detect, "POSTERIOR_ROWS", block)
+    rows = np.array([3, 0, 0, len(scores) - 1, *range(10, 40, 3)])
+    best, conf = detect.posteriors(scores, rows)
+    want_best, want_conf = detect.posteriors(scores[rows])
+    assert np.array_equal(best, want_best)
+    assert np.array_equal(conf.view(np.int64), want_conf.view(np.int64))
+    assert len(detect.posteriors(scores, rows[:0])[0]) == 0
+
+
 def test_posteriors_far_below_the_best_are_bit_for_bit_the_plain_definition():
     # a document's scores put most languages hundreds of nats below its best: exp's subnormal
     # band (-745.13 < x < -708), the values just around UNDERFLOW, and far below it (exp is 0.0
