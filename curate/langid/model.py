@@ -73,8 +73,9 @@ DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the h
 # a chunk of texts written in at most this many distinct characters (web text in a Latin script:
 # 60-120) sums its 1-grams as a matrix product (_uni_dense), more packed row sums (_uni_sparse)
 UNI_DENSE = 192
-# a script group's 3-grams are selected (_select) unless the texts not scored for it hold less
-# than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others, dropped
+# a script group's 3-grams are selected (their texts' ranges) unless the texts not scored for it
+# hold less than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others,
+# dropped
 FEW_UNSCORED = 8
 # OpenBLAS runs a product of at most 65536 x 4 multiply-adds on the calling thread, a larger one
 # on its threads (measured: 10x the CPU for a 900 x 80 x 31 product); 1-gram products are cut
@@ -486,8 +487,10 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> np.ndarray:
         k = ids.astype(np.uint64)
         k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
         return _lookup(m, k3[end])
-    i = np.bitwise_and(ids, DENSE - 1, dtype=np.intp)  # big ids are masked, then overwritten
-    at = (i[:-2] << 2 * DENSE_BITS) | (i[1:-1] << DENSE_BITS)
+    # (in int32: half the bytes of intp through these passes; 3 x DENSE_BITS bits fit)
+    i = np.bitwise_and(ids, DENSE - 1, dtype=np.int32)  # big ids are masked, then overwritten
+    at = i[:-2] << 2 * DENSE_BITS
+    at |= i[1:-1] << DENSE_BITS
     at |= i[2:]
     rows = m.dense.take(at[end]).astype(np.int64)
     if n_big:
@@ -516,13 +519,19 @@ def _holding(pos: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
     return at[hit]
 
 
-def _run_starts(segs: np.ndarray, run: int) -> tuple[np.ndarray, int]:
-    """(start of every run of equal segs (sorted ascending), cut at least every `run` elements;
-    the number of distinct segs: as many as runs when no cut was needed)."""
-    new = np.r_[True, segs[1:] != segs[:-1]]
-    texts = int(np.count_nonzero(new))
-    new[::run] = True
-    return np.flatnonzero(new), texts
+def _runs(
+    at: np.ndarray, count: np.ndarray, texts: np.ndarray, run: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs summing the grams of `texts`, text i's grams being the `count[i]` from `at[i]`
+    (ranges in order, one after the other): (start of every run, cut every `run` grams of a
+    text; the text of each run; the texts with grams, in order)."""
+    has = count > 0
+    at, count, texts = at[has], count[has], texts[has]
+    per = -(-count // run)  # runs of each text
+    if len(per) == 0 or per.max() == 1:  # the usual case: a run per text
+        return at, texts, texts
+    runs = np.repeat(at, per) + _ranges(np.zeros_like(per), per) * run
+    return runs, np.repeat(texts, per), texts
 
 
 def _add_continuations(
@@ -570,11 +579,6 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(lengths.sum()) - np.repeat(before - starts, lengths)
 
 
-def _per_text(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum of a per-character array over each text (texts are contiguous runs)."""
-    return np.add.reduceat(values, starts, dtype=np.int64)
-
-
 def _add_rows(
     acc: list[np.ndarray | None], n: int, g: int, rows: np.ndarray, sums: np.ndarray
 ) -> None:
@@ -598,7 +602,7 @@ def _uni_dense(
 ) -> None:
     """Adds the 1-gram sums of a chunk's texts to `acc` (_add_rows): counts (int64[texts,
     characters], the times each text has each character) @ m.uni_values[g][rows] (the
-    characters' 1-gram values).
+    characters' 1-gram values; a row of -1, a character with no 1-gram, reads zeros).
     In float64, exactly: every product and partial sum is an integer below 2^53 (a text has at
     most MAX_CHARS + 2 characters, a value is below 2^UNI_FIELD / MAX_CHARS), whatever the order
     of additions. One product of a few dozen columns instead of a packed row gather, multiply
@@ -608,7 +612,8 @@ def _uni_dense(
         texts = np.flatnonzero(scored[g])
         if len(texts) == 0:
             continue
-        values = m.uni_values[g].take(rows, axis=0)
+        values = m.uni_values[g].take(np.maximum(rows, 0), axis=0)
+        values[rows < 0] = 0.0  # a character with no 1-gram (row -1) adds nothing
         part = c if len(texts) == len(c) else c.take(texts, axis=0)
         sums = np.empty((len(part), len(cols)))
         step = max(1, BLAS_MNK // (values.shape[0] * values.shape[1]))
@@ -651,7 +656,6 @@ def _score_chunk(
     starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
     starts[0] = 0
     seg_len = np.diff(np.r_[starts, len(cps)])
-    seg = np.repeat(np.arange(n, dtype=np.int32), seg_len)
     ids = m.cp_id.take(cps)
     # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
     counts = np.add.reduceat(m.cp_counts.take(cps), starts)
@@ -670,7 +674,12 @@ def _score_chunk(
         n_latin -= ascii_letters * drop
     letter = ids != SPACE
     # letters of words of two or more letters: the widget line "A A A" has none
-    letters += _per_text(letter & (np.r_[False, letter[:-1]] | np.r_[letter[1:], False]), starts)
+    # (the chunk's first and last characters are "\n"s, no letters: only the inner ones can
+    # count; the mask built in place, summed as bytes: 44 against 68 us on a chunk of web lines)
+    counted = np.zeros(len(letter), dtype=bool)
+    np.bitwise_or(letter[:-2], letter[2:], out=counted[1:-1])
+    counted[1:-1] &= letter[1:-1]
+    letters += np.add.reduceat(counted.view(np.uint8), starts, dtype=np.int64)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
     # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
@@ -679,21 +688,32 @@ def _score_chunk(
 
     # 1-grams: counted per (text, character). Counted by character id (the characters of an
     # ALL-CAPS word after its first letter as id 0, which no character has and which has no
-    # 1-gram): one gather per character fewer than counting by 1-gram row
+    # 1-gram): one gather per character fewer than counting by 1-gram row. The column of an id
+    # below DENSE (space, A-Z, a-z, ...: most of web text) is the id itself; the few larger ids
+    # of the chunk take the columns after them (found among the characters holding them only:
+    # not a count of every character's id first). Columns of ids with no 1-gram count too and
+    # are dropped (or read as zeros) when summed.
     k1 = np.where(keep, ids, 0)
-    present = np.flatnonzero(np.bincount(k1, minlength=len(m.uni)) * (m.uni >= 0))
-    if len(present):
-        width = len(present) + 1  # the last column counts characters with no 1-gram
-        local = np.full(len(m.uni), width - 1, dtype=np.intp)
-        local[present] = np.arange(len(present))
-        key = local.take(k1)
-        key += seg * width
-        counts = np.bincount(key, minlength=n * width).reshape(n, width)[:, :-1]
-        rows = m.uni.take(present)
-        if len(present) <= UNI_DENSE:
-            _uni_dense(m, counts, rows, scored, acc)
-        else:
-            _uni_sparse(m, counts, rows, scored, acc)
+    big = np.flatnonzero(ids >= DENSE)
+    if len(big):
+        k_big = k1[big]
+        bigs = np.flatnonzero(np.bincount(k_big, minlength=len(m.uni)))
+        local = np.zeros(len(m.uni), dtype=k1.dtype)
+        local[bigs] = np.arange(DENSE, DENSE + len(bigs))
+        k1[big] = local.take(k_big)
+        col_ids = np.r_[np.arange(DENSE), bigs]
+    else:
+        col_ids = np.arange(DENSE)
+    width = len(col_ids)
+    key = np.repeat(np.arange(0, n * width, width, dtype=np.intp), seg_len)
+    key += k1
+    counts = np.bincount(key, minlength=n * width).reshape(n, width)
+    rows = m.uni.take(col_ids)
+    valid = rows >= 0
+    if np.count_nonzero(valid) <= UNI_DENSE:
+        _uni_dense(m, counts, rows, scored, acc)
+    else:
+        _uni_sparse(m, counts[:, valid], rows[valid], scored, acc)
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter
     scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
@@ -708,22 +728,32 @@ def _score_chunk(
         scored3[_thinned(first_char[long], span[long]) - 2] = False
     end = np.flatnonzero(scored3)
     r3 = _rows3(m, ids, end)
-    s3 = seg[2:].take(end)  # the text of the gram's last character
+    # the grams of text k, a range of `end`: those whose last character, e + 2, is one of its
+    # characters (starts[k] <= e + 2 < starts[k + 1]); found by bisection of the texts' starts,
+    # not by the text of every gram and a pass comparing neighbours
+    bounds = np.searchsorted(end, np.r_[starts, len(cps)] - 2)
+    first_gram, n_grams = bounds[:-1], np.diff(bounds)
     for g, cols in enumerate(m.groups):
         # the few texts not scored for a group that holds nearly all the chunk (a Cyrillic line
         # among Latin ones) are summed with the others and dropped after: cheaper than
         # selecting the grams of all the others (identical sums for the texts kept)
         few = lens[~scored[g]].sum() * FEW_UNSCORED < lens.sum()
-        segs, rows = (s3, r3) if few else _select(scored[g], s3, r3)
+        if few or scored[g].all():
+            texts, rows, at = np.arange(n), r3, first_gram
+            count = n_grams
+        else:
+            texts = np.flatnonzero(scored[g])
+            count = n_grams[texts]
+            rows = r3[_ranges(first_gram[texts], count)]
+            at = np.cumsum(count) - count
         if len(rows) == 0:
             continue
         x = m.tri[g].take(rows, axis=0)
-        runs, texts = _run_starts(segs, m.tri_run)
+        runs, run_text, owner = _runs(at, count, texts, m.tri_run)
         sums = _unpack(np.add.reduceat(x, runs, axis=0), TRI_FIELD, len(cols))
-        if len(runs) > texts:  # texts of more than tri_run grams: their runs are adjacent
-            sums, runs = _add_continuations(sums, runs, segs[runs])
+        if len(runs) > len(owner):  # texts of more than tri_run grams: their runs are adjacent
+            sums, _ = _add_continuations(sums, runs, run_text)
         sums *= SCALE // TRI_SCALE  # to 1/SCALE nat
-        owner = segs[runs]
         if few and not scored[g].all():
             kept = scored[g][owner]
             sums, owner = sums[kept], owner[kept]

@@ -128,6 +128,48 @@ def test_posteriors_in_blocks_are_bit_for_bit_the_whole_arrays(monkeypatch, rows
     assert empty[0].shape == (0,) and empty[1].shape == (0,)
 
 
+@pytest.mark.parametrize("block", [1, 5, detect.POSTERIOR_ROWS])
+def test_posteriors_of_some_rows_are_those_of_the_rows_taken(monkeypatch, block):
+    scores, _ = m.score(BATCH[1380:1450] + TEXTS)
+    monkeypatch.setattr(detect, "POSTERIOR_ROWS", block)
+    rows = np.array([3, 0, 0, len(scores) - 1, *range(10, 40, 3)])
+    best, conf = detect.posteriors(scores, rows)
+    want_best, want_conf = detect.posteriors(scores[rows])
+    assert np.array_equal(best, want_best)
+    assert np.array_equal(conf.view(np.int64), want_conf.view(np.int64))
+    assert len(detect.posteriors(scores, rows[:0])[0]) == 0
+
+
+def test_posteriors_far_below_the_best_are_bit_for_bit_the_plain_definition():
+    # a document's scores put most languages hundreds of nats below its best: exp's subnormal
+    # band (-745.13 < x < -708), the values just around UNDERFLOW, and far below it (exp is 0.0
+    # there and not called) are all what the plain definition gives
+    unit = m.SCALE * detect.TEMPERATURE
+    rng = np.random.default_rng(11)
+    n, k = 6000, len(detect.codes())
+    best = rng.integers(10**6, 10**7, size=n)
+    gap = np.concatenate(
+        [
+            rng.integers(700 * unit, 750 * unit, size=(n // 3, k)),  # the band and UNDERFLOW
+            rng.integers(0, 10**6, size=(n // 3, k)),  # anywhere, far below included
+            detect.UNDERFLOW * -unit + rng.integers(-3, 4, size=(n // 3, k)),  # at the cut
+        ]
+    )
+    gap[np.arange(n), rng.integers(0, k, size=n)] = 0  # each row's best
+    scores = best[:, None] - gap
+    got_best, got_conf = detect.posteriors(scores)
+    want_best, want_conf = _plain_posteriors(scores)
+    assert np.array_equal(got_best, want_best)
+    assert np.array_equal(got_conf.view(np.int64), want_conf.view(np.int64))
+    # and the probabilities themselves, subnormal ones included (most do not move a sum of 1)
+    x = scores.astype(np.float64) / unit
+    plain = np.exp(x - x.max(axis=1, keepdims=True))
+    assert np.array_equal(detect._relative_exp(scores).view(np.int64), plain.view(np.int64))
+    # the cases are there: subnormal probabilities, and exact zeros below the cut
+    x = -gap / unit
+    assert ((x > -745.13) & (x < -708)).sum() > 10_000 and (x < detect.UNDERFLOW).sum() > 10_000
+
+
 def test_grams_holding_positions_are_the_masks_definition():
     rng = np.random.default_rng(9)
     for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1)):
