@@ -4,6 +4,7 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -490,6 +491,198 @@ def _seed_docs(seeds: np.ndarray, at: np.ndarray) -> np.ndarray:
     return d
 
 
+# -- 2-grams as 32-bit keys ------------------------------------------------------------------------
+# The batch's 2-grams are grouped by sorting, chunk by chunk of whole documents, keys of 32 bits:
+# 22 bits of a hash of the 2-gram and its document, then the position modulo 1024. numpy sorts
+# up to 512 such keys in registers (~2 ns a key; 64-bit keys cost ~6 above 256 keys, ~9 above
+# 512; bench/results/repetition.md, session 10), so the documents are packed into chunks of at
+# most _PAIR_CHUNK 2-grams; a longer document is a chunk of its own, grouped by its 64-bit
+# hashes as before. 22 bits can collide: every group found is checked against the 64-bit hashes
+# of its members (a few percent of the 2-grams) and the few that mix two n-grams regrouped.
+_PAIR_BITS = 10
+_PAIR_CHUNK = 1 << (_PAIR_BITS - 1)
+# the bits of each word's hash a key keeps (the top 22 of its high half; tests narrow it to
+# make keys collide)
+_PAIR_HASH = np.uint32(0xFFFF_FC00)
+_MULT32 = np.uint32(0x9E37_79B9)
+# a document's seed is (document + 1) * _SEED32 (its low bits zero, above the position's);
+# _SEED32 >> _PAIR_BITS is odd, so its inverse mod 2**22 reads the document back from a seed
+_SEED32 = np.uint32(0x2F_5A6B << _PAIR_BITS)
+_SEED32_INV = np.uint32(pow(int(_SEED32) >> _PAIR_BITS, -1, 1 << (32 - _PAIR_BITS)))
+# flips the key of a "2-gram" across two documents, as _BOUNDARY its hash
+_BOUNDARY32 = np.uint32(0x25_A5C3 << _PAIR_BITS)
+_LITTLE = sys.byteorder == "little"
+
+# (position mod 1024) as uint32, kept between calls (read only), as _positions
+_LOW_BITS = np.zeros(0, dtype=np.uint32)
+
+
+def _low_bits(n: int) -> np.ndarray:
+    """(np.arange(n) % 1024) as uint32, without writing it again on every call."""
+    global _LOW_BITS
+    p = _LOW_BITS  # read once: another thread may replace it meanwhile
+    if p.size < n:
+        p = (np.arange(n + n // 4, dtype=np.int64) & ((1 << _PAIR_BITS) - 1)).astype(np.uint32)
+        p.flags.writeable = False
+        _LOW_BITS = p
+    return p[:n]
+
+
+def _pair_bounds(ends: np.ndarray, size: int) -> list[int]:
+    """Boundaries (ascending, from 0 to `size`) of chunks of the 2-gram positions 0 .. size - 1
+    that split no document (`ends`: each document's exclusive end, ascending), packed greedily:
+    each chunk the most whole documents that fit in _PAIR_CHUNK positions, or one longer
+    document."""
+    b = np.minimum(ends, size)
+    b = np.concatenate(([0], b[np.concatenate(([True], b[1:] != b[:-1]))]))
+    b = b[np.concatenate(([True], b[1:] != b[:-1]))]  # (0 once, if the first documents are empty)
+    # from each boundary, the farthest one within a chunk's reach, or the next one
+    reach = np.searchsorted(b, b + _PAIR_CHUNK, side="right") - 1
+    here = np.arange(b.size)
+    reach = np.where(reach == here, here + 1, reach).tolist()
+    # (a walk of a few thousand steps at most: a batch's documents)
+    bounds = [0]
+    i, last = 0, b.size - 1
+    while i < last:
+        i = reach[i]
+        bounds.append(i)
+    return b[bounds].tolist()
+
+
+def _pair_hashes(wh: np.ndarray, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The 64-bit hashes of the 2-grams at positions `pos` (documents `doc`): ((doc + 1) * _MULT
+    + first word) * _MULT + second word, flipped by _BOUNDARY at a document's last word."""
+    g = wh[pos] * _MULT
+    g += wh[pos + 1]
+    g += (doc + 1).astype(np.uint64) * _MULT2
+    g[pos == ends[doc] - 1] ^= _BOUNDARY
+    return g
+
+
+def _seed_doc32(seed: np.ndarray) -> np.ndarray:
+    """The documents of 2-gram keys' seeds ((document + 1) * _SEED32 + position bits), int64."""
+    d = seed >> np.uint32(_PAIR_BITS)
+    d *= _SEED32_INV
+    d &= np.uint32((1 << (32 - _PAIR_BITS)) - 1)
+    return d.astype(np.int64) - 1
+
+
+def _pair_groups(
+    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The repeated 2-grams of a batch's words (`per_doc` words per document ending at `ends`,
+    hashes `wh`), grouped: (each member's position, 64-bit hash and document; where each group
+    starts among them; each position's key seed, (document + 1) * _SEED32 + position bits, as a
+    work buffer). Groups come in no particular order, a group's members neither."""
+    n = wh.size
+    size = n - 1
+    # each word's kept hash bits
+    high = wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
+    w = np.bitwise_and(high, _PAIR_HASH, out=_scratch("w32", n, np.uint32))
+    # seed: the document's, plus the position bits (np.repeat: 0.06 ms a web batch, where a
+    # running sum of steps costs 0.3)
+    seed_doc = np.arange(1, per_doc.size + 1, dtype=np.uint32)
+    seed_doc *= _SEED32
+    seed = np.repeat(seed_doc, per_doc)
+    seed += _low_bits(n)
+    key = np.multiply(w[:-1], _MULT32, out=_scratch("key32", size, np.uint32))
+    key += w[1:]
+    key += seed[:-1]
+    last = ends[(per_doc > 0) & (ends < n)] - 1
+    key[last] ^= _BOUNDARY32
+    bounds = _pair_bounds(ends, size)
+    small, large = [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        (small if hi - lo <= _PAIR_CHUNK else large).append((lo, hi))
+    at, start = _sorted_runs(key, small, _PAIR_BITS, large)
+    parts = [_checked(at, start, wh, seed, ends)]
+    if large:
+        # each long document's keys again, with as many position bits as its length needs
+        # (fewer hash bits: more collisions, which the check regroups), in an array of their own
+        # (`where`: each one's position)
+        sizes = [hi - lo for lo, hi in large]
+        bits = max(sizes).bit_length() + 1
+        where = np.concatenate([np.arange(lo, hi) for lo, hi in large])
+        mask = np.uint32((1 << bits) - 1)
+        lkey = key[where] & ~mask
+        lkey |= np.arange(where.size, dtype=np.uint32) & mask
+        lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
+        at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
+        parts.append(_checked(where[at], start, wh, seed, ends))
+    pos, g, doc, start = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return pos, g, doc, np.flatnonzero(start), seed
+
+
+def _sorted_runs(
+    key: np.ndarray, chunks: list[tuple[int, int]], bits: int, skip: list[tuple[int, int]] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each chunk of `key` in place (keys of 32 bits: hash bits, then `bits` bits of
+    their index; a chunk at most 2 ** (bits - 1) keys) and find the runs of keys whose hash
+    bits are equal, but in the chunks `skip` (their keys unsorted) and between two chunks by
+    chance (the check drops those): (each run member's index, whether it starts a run)."""
+    # (a loop over the chunks, ~0.4 us each plus the sort)
+    for lo, hi in chunks:
+        key[lo:hi].sort()
+    size = key.size
+    if size < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    diff = np.bitwise_xor(key[1:], key[:-1], out=_scratch("diff32", size - 1, np.uint32))
+    same = np.less(diff, np.uint32(1 << bits), out=_scratch("same", size - 1, np.bool_))
+    for lo, hi in skip:
+        same[max(lo - 1, 0) : hi] = False
+    s = np.flatnonzero(same)
+    # each run of consecutive neighbour pairs s[a] .. s[b] is a run of keys s[a] .. s[b] + 1
+    run_end = np.ones(s.size, dtype=bool)
+    run_end[:-1] = s[1:] != s[:-1] + 1
+    slot = np.arange(s.size) + (np.cumsum(run_end) - run_end)
+    at = np.empty(s.size + int(run_end.sum()), dtype=np.int64)
+    at[slot] = s
+    at[slot[run_end] + 1] = s[run_end] + 1
+    run_start = np.ones(s.size, dtype=bool)
+    run_start[1:] = run_end[:-1]
+    start = np.zeros(at.size, dtype=bool)
+    start[slot[run_start]] = True
+    # each key's index from its place in its sorted chunk: both lie in the chunk, so they
+    # differ by less than half the index bits' range
+    mask = (1 << bits) - 1
+    half = 1 << (bits - 1)
+    low = (key[at] & np.uint32(mask)).astype(np.int64)
+    return at + ((low - at + half) & mask) - half, start
+
+
+def _checked(
+    pos: np.ndarray, start: np.ndarray, wh: np.ndarray, seed: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The groups of equal 2-grams among runs of equal 32-bit keys (`pos` each member's
+    position, `start` whether it starts a run): (positions, 64-bit hashes, documents, whether
+    each starts a group). A run whose 64-bit hashes differ mixes 2-grams whose keys collide:
+    regrouped by those hashes, its 2-grams seen once dropped."""
+    doc = _seed_doc32(seed[pos])
+    g = _pair_hashes(wh, pos, doc, ends)
+    bad = (g[1:] != g[:-1]) & ~start[1:]
+    if not bad.any():
+        return pos, g, doc, start
+    run = np.cumsum(start) - 1
+    bad_run = np.zeros(int(run[-1]) + 1, dtype=bool)
+    bad_run[run[1:][bad]] = True
+    redo = bad_run[run]
+    keep = ~redo
+    rp, rg, rd = pos[redo], g[redo], doc[redo]
+    order = np.lexsort((rp, rg))
+    rp, rg, rd = rp[order], rg[order], rd[order]
+    eq = rg[1:] == rg[:-1]
+    member = np.zeros(rp.size, dtype=bool)
+    member[:-1] = eq
+    member[1:] |= eq
+    first = member & ~np.concatenate(([False], eq))
+    return (
+        np.concatenate([pos[keep], rp[member]]),
+        np.concatenate([g[keep], rg[member]]),
+        np.concatenate([doc[keep], rd[member]]),
+        np.concatenate([start[keep], first[member]]),
+    )
+
+
 def ngram_numerators(
     per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -500,9 +693,9 @@ def ngram_numerators(
     The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
     (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
     same n-gram in the same document. Only an n-gram that occurs twice can be a duplicate or the
-    top n-gram, and an (n+1)-gram occurs twice only where its first n words do: each n is computed
-    on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
-    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
+    top n-gram, and an (n+1)-gram at position i occurs twice only where the n-grams at i and at
+    i + 1 do: each n is computed on those positions alone (a twentieth of the words for n = 3,
+    fewer after), so the batch's words are grouped once, for the 2-grams (`_pair_groups`).
     """
     length = wl if callable(wl) else wl.__getitem__
     n_docs = per_doc.size
@@ -512,61 +705,38 @@ def ngram_numerators(
         return out
     # exclusive end (position after its last word) of each document
     ends = np.cumsum(per_doc)
-    # 2-grams at every position: ((doc + 1) * _MULT + first word) * _MULT + second word
-    # (in a kept buffer; the seeds as a running sum of their steps at documents' starts, in
-    # another, instead of np.repeat's fresh array)
     size = wh.size - 1
-    g = np.multiply(wh[:-1], _MULT, out=_scratch("g", size, np.uint64))
-    g += wh[1:]
-    seeds = _scratch("seeds", size, np.uint64)
-    seeds.fill(0)
-    has = np.flatnonzero(per_doc > 0)
-    begin = ends[has] - per_doc[has]
-    in_g = begin < size
-    # the seed steps by (documents since the last one with words + 1) * _MULT ** 2
-    step = np.diff(has[in_g], prepend=-1).astype(np.uint64) * _MULT2
-    seeds[begin[in_g]] = step
-    np.cumsum(seeds, out=seeds)
-    g += seeds
-    # a document's last word starts no 2-gram
-    last = ends[(per_doc > 0) & (ends < wh.size)] - 1
-    g[last] ^= _BOUNDARY
-    idx = doc = chars = None  # positions whose (n-1)-gram repeats, their document and characters
-    for n in range(2, max(DUP_NS) + 1):
-        if n > 2:
-            valid = idx + n <= ends[doc]
-            idx, chars, doc = idx[valid], chars[valid], doc[valid]
-            g = g[valid] * _MULT + wh[idx + (n - 1)]
-            chars += length(idx + (n - 1))
-        # (sorted in chunks of whole documents: the 2-gram positions' documents end at `ends`,
-        # the later n's positions are those of `doc`, in order)
-        if n == 2:
-            bounds = _doc_chunks(ends, g.size)
-        else:
-            bounds = _doc_chunks(_doc_ends(doc), g.size)
-        members, starts = _repeat_groups(g, bounds)
+    members, g, doc, starts, seed = _pair_groups(per_doc, ends, wh)
+    if members.size == 0:
+        return out
+    # top 2-gram: characters of the most frequent 2-gram (its words joined by a space) times
+    # its count; ties go to the 2-gram seen first, as in datatrove's Counter.most_common
+    cnt = np.diff(np.append(starts, members.size))
+    first = np.minimum.reduceat(members, starts)
+    gdoc = doc[starts]
+    _top(out["top_2gram_chars"], gdoc, cnt, first, size, length(first) + length(first + 1), 2)
+    # the positions where the 2-grams at i and i + 1 both repeat: only there can a 3-gram
+    rep = _scratch("rep", size, np.bool_)
+    rep.fill(False)
+    rep[members] = True
+    both = np.logical_and(rep[:-1], rep[1:], out=_scratch("both", size - 1, np.bool_))
+    idx = np.flatnonzero(both)
+    doc = _seed_doc32(seed[idx])
+    g = _pair_hashes(wh, idx, doc, ends)
+    chars = length(idx) + length(idx + 1)
+    for n in range(3, max(DUP_NS) + 1):
+        g = g * _MULT + wh[idx + (n - 1)]
+        chars += length(idx + (n - 1))
+        # (sorted in chunks of whole documents: the positions are those of `doc`, in order)
+        members, starts = _repeat_groups(g, _doc_chunks(_doc_ends(doc), g.size))
         if members.size == 0:
             break
         # the first position of each group of equal n-grams (the groups' positions are in order)
         first = members[starts]
         if n in TOP_NS:
-            # top n-gram: characters of the most frequent n-gram (its words joined by single
-            # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
-            # Counter.most_common
             cnt = np.diff(np.append(starts, members.size))
-            if n == 2:
-                gdoc = _seed_docs(seeds, first)
-                gchars = length(first) + length(first + 1)
-            else:
-                gdoc, gchars = doc[first], chars[first]
-            # per document, the highest count, then the first seen
-            key = cnt * (g.size + 1) + (g.size - first)
-            top = np.full(n_docs, -1, dtype=np.int64)
-            np.maximum.at(top, gdoc, key)
-            best = np.flatnonzero(key == top[gdoc])
-            out[f"top_{n}gram_chars"][gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
-        rep = _scratch("rep", g.size, np.bool_)
-        rep.fill(False)
+            _top(out[f"top_{n}gram_chars"], doc[first], cnt, first, g.size, chars[first], n)
+        rep = np.zeros(g.size, dtype=bool)
         rep[members] = True
         if n in DUP_NS:
             # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
@@ -585,17 +755,29 @@ def ngram_numerators(
             out[f"dup_{n}gram_chars"] = np.bincount(
                 doc[later][taken], weights=chars[later][taken], minlength=n_docs
             ).astype(np.int64)
-        # the positions whose n-gram repeats: only there can an (n+1)-gram repeat
-        if n == 2:
-            idx = np.flatnonzero(rep)
-            doc = _seed_docs(seeds, idx)
-            chars = length(idx) + length(idx + 1)
-            # (a tenth of the positions: gathered, not read through a mask of them all)
-            g = g[idx]
-        else:
-            idx, chars, doc = idx[rep], chars[rep], doc[rep]
-            g = g[rep]
+        # the next n: where the n-grams at i and i + 1 both repeat (`idx` is in order)
+        nxt = np.flatnonzero(rep[:-1] & rep[1:] & (idx[1:] == idx[:-1] + 1))
+        idx, g, chars, doc = idx[nxt], g[nxt], chars[nxt], doc[nxt]
     return out
+
+
+def _top(
+    out: np.ndarray,
+    gdoc: np.ndarray,
+    cnt: np.ndarray,
+    first: np.ndarray,
+    size: int,
+    gchars: np.ndarray,
+    n: int,
+) -> None:
+    """Write into `out` (per document) the characters of each document's most frequent n-gram
+    times its count, given each group's document, count, first position (below `size`) and
+    characters: per document the highest count, then the first seen."""
+    key = cnt * (size + 1) + (size - first)
+    top = np.full(out.size, -1, dtype=np.int64)
+    np.maximum.at(top, gdoc, key)
+    best = np.flatnonzero(key == top[gdoc])
+    out[gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
