@@ -809,27 +809,38 @@ def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
 def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
     """Each string's counts of `classes` (each "[xX]" or "[0]": ASCII) as one uint32, linear in
     the counts (wrapping arithmetic: a line's fingerprint is the sum of its pieces'), read from
-    the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
-    a per-byte weight summed per string gives every count in one pass (a regex count per class
-    and string costs ten times more on a vocabulary of short strings).
+    the strings' UTF-8 bytes at once (`_byte_fingerprints`)."""
+    return _byte_fingerprints(*string_bytes(strings), classes)
+
+
+def _byte_fingerprints(
+    offsets: np.ndarray, data: np.ndarray, classes: tuple[str, ...]
+) -> np.ndarray:
+    """`_letter_fingerprints` of the strings whose UTF-8 bytes are data[offsets[i] :
+    offsets[i + 1]]: an ASCII byte is never part of another character, so a per-byte weight
+    summed per string gives every count in one pass (a regex count per class and string costs
+    ten times more on a vocabulary of short strings).
 
     Two strings with equal counts get equal fingerprints; unequal counts can collide (2**-32),
     which only makes a line a candidate for the exact comparison. 32 bits, not 64: the weight
-    per byte is read with `take` and summed per string with `reduceat` (no running sum written
-    per byte), a third of the cost of the 64-bit running sum (bench/results/repetition.md)."""
-    offsets, data = string_bytes(strings)
+    per byte is read with `take` into a uint32 running sum (wrapping: the difference of two of
+    its values is still the sum between them, mod 2**32), read at the strings' ends: 0.9 ms
+    for a web batch's 580 KB of vocabulary, where `reduceat` per string took 1.6 and the 64-bit
+    running sum 3 (bench/results/repetition.md)."""
+    n = len(offsets) - 1
     if not len(data):
-        return np.zeros(len(strings), dtype=np.uint32)
-    # one weight per byte and a trailing 0, so that every string's start (an empty last string's
-    # too) is a valid index for reduceat
-    w = np.empty(len(data) + 1, dtype=np.uint32)
-    np.take(_fold_weights(classes), data, out=w[:-1], mode="wrap")
-    w[-1] = 0
-    start = offsets[:-1]
-    fp = np.add.reduceat(w, start, dtype=np.uint32)
-    # reduceat gives an empty segment (an empty string) the weight at its start: its sum is 0
-    fp[start == offsets[1:]] = 0
-    return fp
+        return np.zeros(n, dtype=np.uint32)
+    return _run_sums(np.take(_fold_weights(classes), data, mode="wrap"), offsets)
+
+
+def _run_sums(values: np.ndarray, offsets: np.ndarray, name: str = "runsum") -> np.ndarray:
+    """The uint32 sums (wrapping) of values[offsets[i] : offsets[i + 1]] for each i, as the
+    differences of a running sum (in a kept buffer `name`) at the runs' ends: a third cheaper
+    than `np.add.reduceat` on runs of a few values."""
+    run = _scratch(name, len(values) + 1, np.uint32)
+    run[0] = 0
+    np.add.accumulate(values, dtype=np.uint32, out=run[1:])
+    return run[offsets[1:]] - run[offsets[:-1]]
 
 
 def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.ndarray:
@@ -837,15 +848,20 @@ def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.nd
     over its tokens: every character but whitespace is in exactly one token, and counting each
     distinct token once reads a twentieth of the bytes that counting the lines does.
     `count`: `_tokens_per_line(lt, len(lt.distinct))`, when the caller has it."""
-    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
+    # (the vocabulary's bytes as the quality family read them: `utf8` is kept with the tokens)
+    fv = _byte_fingerprints(*lt.utf8, _FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
     if count is None:
         count = _tokens_per_line(lt, len(lt.distinct))
-    fp = segment_sums(fv[lt.code[: lt.kept]], count)
-    if len(lt.code) > lt.kept:
-        np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
+    k = lt.kept
+    tok = np.take(fv, lt.code[:k], out=_scratch("tokfp", k, np.uint32), mode="clip")
+    ends = np.zeros(len(count) + 1, dtype=np.int64)
+    np.cumsum(count, out=ends[1:])
+    fp = _run_sums(tok, ends)
+    if len(lt.code) > k:
+        np.add.at(fp, lt.line[k:], fv[lt.code[k:]])
     return fp
 
 
@@ -1225,7 +1241,7 @@ class RepeatedParagraphs(Rule):
         if lt is not None:
             distinct, inverse = lt.distinct, lt.inverse
             # (tokens per distinct line: the words' and the fingerprints' count)
-            count = _tokens_per_line(lt, len(distinct))
+            count = lt.kept_per_line
             words, word_rows = token_line_words(lt, count)
         else:
             distinct, inverse = batch_distinct_lines(batch)
