@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import (
@@ -865,6 +866,170 @@ def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.nd
     return fp
 
 
+def _key_without_spaces() -> pl.Expr:
+    """A candidate line's key as its repeats compare it (`_kk`): its normalised text `_k`
+    without spaces, or, for a line of nothing but punctuation ("***"), its raw text stripped."""
+    k = pl.col("_k")
+    return (
+        pl.when(k == "")
+        .then(pl.col(LINE).str.strip_chars())
+        .otherwise(k.str.replace_all(" ", "", literal=True))
+        .alias("_kk")
+    )
+
+
+# the answers of `_candidate_repeats`: per candidate line, then per candidate paragraph
+CandidateRepeats = tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
+def _candidate_repeats_plain(
+    cand: pl.DataFrame,
+    keys: pl.Series,
+    cdoc: np.ndarray,
+    cpara: np.ndarray,
+    in_cp: np.ndarray,
+    follows: np.ndarray,
+    cchars: np.ndarray,
+) -> CandidateRepeats:
+    """`_candidate_repeats` by polars' exact string comparisons (the definition its test
+    compares it with)."""
+    L = pl.col(LINE)
+    sub = cand.with_columns(pl.Series(DOC, cdoc), pl.Series("_para", cpara), keys).with_columns(
+        _key_without_spaces(), pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen")
+    )
+    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
+    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
+    pairs = sub.select(pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")).filter(
+        pl.Series(follows)
+    )
+    seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
+    paras = (
+        sub.filter(pl.Series(in_cp))
+        .group_by("_para", maintain_order=True)
+        .agg(
+            pl.col(DOC).first(),
+            L.str.join("\n").alias("_text"),
+            pl.col("_kk").str.join("").alias("_pk"),
+        )
+        .select(
+            "_para",
+            pl.col(DOC),
+            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
+            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
+            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+        )
+    )
+    return (
+        gdup,
+        krep,
+        sub.get_column("_klen").to_numpy(),
+        seen,
+        *(paras.get_column(c).to_numpy() for c in ("_para", DOC, "_pn", "_pdup", "_prep")),
+    )
+
+
+def _candidate_repeats(
+    cand: pl.DataFrame,
+    keys: pl.Series,
+    cdoc: np.ndarray,
+    cpara: np.ndarray,
+    in_cp: np.ndarray,
+    follows: np.ndarray,
+    cchars: np.ndarray,
+) -> CandidateRepeats:
+    """Which candidate lines (`cand`: column LINE; `keys`: their `normalised` text as `_k`;
+    `cdoc`, `cpara`: their documents and paragraphs, in text order) repeat earlier ones.
+
+    Per candidate line: a Gopher duplicate (the same text earlier in its document), a repeat
+    (the same key `_kk` earlier), its key's length in characters, and, for the lines where
+    `follows`, whether the pair (key before, key) was seen earlier in the document. Per
+    candidate paragraph (the lines where `in_cp`, every line of each such paragraph): its
+    number, document, characters (lines joined by "\\n"), whether its text and whether its
+    joined keys appeared earlier in its document.
+
+    The strings are compared by their 64-bit polars hashes, in numpy: one query for the keys and
+    hashes, where comparing the strings took six (two distinct-tests, the pairs', a paragraph
+    group-by joining the texts and keys: ~3 ms on a batch of web-unique, whose 1,700 candidate
+    lines this answers in ~1 ms). A paragraph's text is the sequence of its lines' hashes, its
+    joined keys hashed as one string (their bytes are consecutive in the keys' buffer).
+    Equal strings have equal hashes; two unequal ones share one with a chance of 2**-64."""
+    sub = cand.with_columns(keys).select_seq(
+        _key_without_spaces(),
+        pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen"),
+        pl.col(LINE).hash(_SEED).alias("_hl"),
+    )
+    kk = sub.get_column("_kk")
+    hk = kk.hash(_SEED).to_numpy()
+    hl = sub.get_column("_hl").to_numpy()
+    gdup = _seen_before(cdoc, hl)
+    krep = _seen_before(cdoc, hk)
+    f = np.flatnonzero(follows)
+    seen = _seen_before(cdoc[f], hk[f - 1], hk[f])
+    sel = np.flatnonzero(in_cp)
+    if sel.size == 0:
+        none, no = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        return gdup, krep, sub.get_column("_klen").to_numpy(), seen, none, none, none, no, no
+    ps = cpara[sel]
+    start = np.flatnonzero(np.concatenate(([True], ps[1:] != ps[:-1])))
+    lines = np.diff(np.append(start, sel.size))
+    p_doc = cdoc[sel][start]
+    p_chars = np.add.reduceat(cchars[sel], start) + lines - 1
+    # the text: its lines' hashes, each times _MULT ** (its place + 1), summed
+    rank = np.arange(sel.size) - np.repeat(start, lines)
+    power = np.multiply.accumulate(np.full(int(lines.max()), _MULT, dtype=np.uint64))
+    p_text = np.add.reduceat(hl[sel] * power[rank], start, dtype=np.uint64)
+    # the joined keys: the bytes of a paragraph's keys lie one after the other in the keys'
+    # buffer (its lines are consecutive candidates), gathered into one string each
+    off, data = string_bytes(kk)
+    lo, hi = off[sel[start]], off[sel[start] + lines]
+    size = hi - lo
+    p_off = np.zeros(size.size + 1, dtype=np.int64)
+    np.cumsum(size, out=p_off[1:])
+    at = np.repeat(lo - p_off[:-1], size) + np.arange(int(p_off[-1]))
+    joined = pa.LargeStringArray.from_buffers(
+        size.size, pa.py_buffer(p_off), pa.py_buffer(np.ascontiguousarray(data[at]))
+    )
+    p_key = pl.Series(joined).hash(_SEED).to_numpy()
+    return (
+        gdup,
+        krep,
+        sub.get_column("_klen").to_numpy(),
+        seen,
+        ps[start],
+        p_doc,
+        p_chars,
+        _seen_before(p_doc, p_text),
+        _seen_before(p_doc, p_key),
+    )
+
+
+def _seen_before(*cols: np.ndarray) -> np.ndarray:
+    """Per row: whether an earlier row has the same values in every one of `cols` (polars'
+    `~is_first_distinct` of their struct)."""
+    n = cols[0].size
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    # (lexsort is stable: equal rows stay in order, the first one first)
+    order = np.lexsort(cols[::-1])
+    same = np.ones(n - 1, dtype=bool)
+    for c in cols:
+        s = c[order]
+        same &= s[1:] == s[:-1]
+    out[order[1:][same]] = True
+    return out
+
+
 def line_repeats(
     lines: pl.DataFrame,
     n_docs: int,
@@ -968,45 +1133,22 @@ def line_repeats(
     # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
     # can repeat, but adds no characters towards min_chars
     rows = nb_rows[e]
-    k = pl.col("_k")
     cand = lines.select(L).gather(rows)
     # (the normalising regex on this rule's own thread, where it stays compiled from batch to
     # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
     # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
     keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
-    sub = cand.with_columns(pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), keys).with_columns(
-        pl.when(k == "")
-        .then(L.str.strip_chars())
-        .otherwise(k.str.replace_all(" ", "", literal=True))
-        .alias("_kk"),
-        k.str.len_chars().cast(pl.Int64).alias("_klen"),
-    )
-    # Gopher's duplicate lines (exact copies); every copy of a line is a candidate
-    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
-    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
-    # paragraphs: Gopher's duplicates (same text) and repeats (same key), among the candidate
-    # paragraphs (every copy of a paragraph is one)
+    # every copy of a paragraph is a candidate paragraph; a line follows the one before it when
+    # both are candidates of one document, in a row (a pair can have been seen only there: a
+    # line that is not a candidate has a key of its own)
     in_cp = para_cand[para[e]]
-    paras = (
-        sub.filter(pl.Series(in_cp))
-        .group_by("_para", maintain_order=True)
-        .agg(
-            pl.col(DOC).first(),
-            L.str.join("\n").alias("_text"),
-            pl.col("_kk").str.join("").alias("_pk"),
-        )
-        .select(
-            "_para",
-            pl.col(DOC),
-            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
-            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
-            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
-        )
+    follows = np.concatenate(([False], (np.diff(e) == 1) & ~first_line[e[1:]]))
+    gdup, krep, klen_e, seen, p_para, p_doc, p_chars, pdup, p_rep = _candidate_repeats(
+        cand, keys, doc[e], para[e], in_cp, follows, n[e]
     )
     prep = np.zeros(n_para, dtype=bool)
-    prep[paras.get_column("_para").to_numpy()] = paras.get_column("_prep").to_numpy()
-    pdup = paras.get_column("_pdup").to_numpy()
-    pdup_doc = paras.get_column(DOC).to_numpy()[pdup]
+    prep[p_para] = p_rep
+    pdup_doc = p_doc[pdup]
 
     # -- strip: runs of near-exact repeats -------------------------------------------------------
     rep = np.zeros(m, dtype=bool)
@@ -1014,21 +1156,14 @@ def line_repeats(
     # A repeat continues the run of the line before it only when the two lines also followed each
     # other earlier (the pair of keys was seen before) or lie in one repeated paragraph: a copied
     # block. Otherwise a natural repeat at the end of the first copy (a heading, a signature)
-    # would join the pasted second copy and be removed with it. A pair can have been seen only
-    # where both lines are candidates (a line that is not has a key of its own).
+    # would join the pasted second copy and be removed with it.
     pair_seen = np.zeros(m, dtype=bool)
-    follows = np.concatenate(([False], (np.diff(e) == 1) & ~first_line[e[1:]]))
-    if follows.any():
-        pairs = sub.select(
-            pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")
-        ).filter(pl.Series(follows))
-        seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
-        pair_seen[e[follows]] = seen
+    pair_seen[e[follows]] = seen
     prev_rep = np.concatenate(([False], rep[:-1]))
     cont = rep & prev_rep & ~first_line & (pair_seen | (prep[para] & same_para))
     run = np.cumsum(~cont) - 1
     klen = np.zeros(m, dtype=np.int64)
-    klen[e] = sub.get_column("_klen").to_numpy()
+    klen[e] = klen_e
     run_chars = np.bincount(run, weights=klen * rep)
     removed = rep & (run_chars[run] >= min_chars)
     remove[nb_rows[removed]] = True
@@ -1042,9 +1177,7 @@ def line_repeats(
         "dup_line_frac": np.where(lines_per_doc > 0, line_frac, 0.0),
         "dup_line_chars": np.bincount(dup_doc, weights=n[e][gdup], minlength=n_docs),
         "dup_para_frac": np.where(paras_per_doc > 0, para_frac, 0.0),
-        "dup_para_chars": np.bincount(
-            pdup_doc, weights=paras.get_column("_pn").to_numpy()[pdup], minlength=n_docs
-        ),
+        "dup_para_chars": np.bincount(pdup_doc, weights=p_chars[pdup], minlength=n_docs),
         "repeated_chars": np.bincount(doc[removed], weights=n[removed] + 1, minlength=n_docs)
         .round()
         .astype(np.int64),

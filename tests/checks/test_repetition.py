@@ -861,3 +861,64 @@ def test_few_line_words_match_line_words():
         assert a.dtype == b.dtype
         assert a.tolist() == b.tolist()
     assert few[0].sum() > 1000
+
+
+def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
+    # the candidates' duplicates, repeats, seen pairs and paragraphs from 64-bit hashes equal
+    # polars' exact string comparisons: keys split differently across lines ("ab" + "c" and
+    # "a" + "bc" join to one key), lines of punctuation alone (raw text keys), case and
+    # punctuation variants, non-Latin text, paragraphs of one line and of several
+    rng = random.Random(17)
+    pool = [
+        "ab",
+        "c",
+        "a",
+        "bc",
+        "A-b",
+        "***",
+        "* * *",
+        "Straße",
+        "STRASSE",
+        "市场 市场",
+        "ΑΣ",
+        "home",
+        "Home!",
+        P1[:50],
+        P1[:50].upper(),
+        "x",
+        "x y",
+        "xy",
+        "",
+        " ",
+        "-",
+    ]
+    texts = []
+    for _ in range(300):
+        paras = [
+            "\n".join(rng.choice(pool) for _ in range(rng.randint(1, 3)))
+            for _ in range(rng.randint(1, 8))
+        ]
+        if rng.random() < 0.3:
+            paras += paras[: rng.randint(1, len(paras))]
+        texts.append(rng.choice(["\n\n", "\n", "\n \n"]).join(paras))
+    batch = Batch.from_texts(pl.Series(texts))
+    calls = []
+    real = repetition._candidate_repeats
+
+    def both(*args):
+        fast, plain = real(*args), repetition._candidate_repeats_plain(*args)
+        for a, b in zip(fast, plain, strict=True):
+            assert np.asarray(a).tolist() == np.asarray(b).tolist()
+        calls.append(len(args[0]))
+        return fast
+
+    monkeypatch.setattr(repetition, "_candidate_repeats", both)
+    out, remove = repetition.line_repeats(batch.lines, batch.n, 5)
+    assert calls and calls[0] > 100
+    assert remove.any() and out["dup_para_frac"].any() and out["dup_line_frac"].any()
+    # and the rule's answers with the plain comparisons
+    monkeypatch.setattr(repetition, "_candidate_repeats", repetition._candidate_repeats_plain)
+    plain_out, plain_remove = repetition.line_repeats(batch.lines, batch.n, 5)
+    assert remove.tolist() == plain_remove.tolist()
+    for name in out:
+        assert out[name].tolist() == plain_out[name].tolist(), name
