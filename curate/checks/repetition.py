@@ -513,6 +513,8 @@ _SEED32_INV = np.uint32(pow(int(_SEED32) >> _PAIR_BITS, -1, 1 << (32 - _PAIR_BIT
 # flips the key of a "2-gram" across two documents, as _BOUNDARY its hash
 _BOUNDARY32 = np.uint32(0x25_A5C3 << _PAIR_BITS)
 _LITTLE = sys.byteorder == "little"
+# ngram_numerators counts a batch of more documents than this in slices of this many
+_MAX_DOCS = (1 << (32 - _PAIR_BITS)) - 2
 
 # (position mod 1024) as uint32, kept between calls (read only), as _positions
 _LOW_BITS = np.zeros(0, dtype=np.uint32)
@@ -570,11 +572,11 @@ def _seed_doc32(seed: np.ndarray) -> np.ndarray:
 
 def _pair_groups(
     per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The repeated 2-grams of a batch's words (`per_doc` words per document ending at `ends`,
-    hashes `wh`), grouped: (each member's position, 64-bit hash and document; where each group
-    starts among them; each position's key seed, (document + 1) * _SEED32 + position bits, as a
-    work buffer). Groups come in no particular order, a group's members neither."""
+    hashes `wh`), grouped: (each member's position; where each group starts among them; each
+    position's key seed, (document + 1) * _SEED32 + position bits, as a work buffer). Groups
+    come in no particular order, a group's members neither."""
     n = wh.size
     size = n - 1
     # each word's kept hash bits
@@ -591,12 +593,15 @@ def _pair_groups(
     key += seed[:-1]
     last = ends[(per_doc > 0) & (ends < n)] - 1
     key[last] ^= _BOUNDARY32
+    edge = _scratch("edge", size, np.bool_)
+    edge.fill(False)
+    edge[last] = True
     bounds = _pair_bounds(ends, size)
     small, large = [], []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         (small if hi - lo <= _PAIR_CHUNK else large).append((lo, hi))
     at, start = _sorted_runs(key, small, _PAIR_BITS, large)
-    parts = [_checked(at, start, wh, seed, ends)]
+    parts = [_checked(at, start, wh, seed, edge)]
     if large:
         # each long document's keys again, with as many position bits as its length needs
         # (fewer hash bits: more collisions, which the check regroups), in an array of their own
@@ -605,13 +610,13 @@ def _pair_groups(
         bits = max(sizes).bit_length() + 1
         where = np.concatenate([np.arange(lo, hi) for lo, hi in large])
         mask = np.uint32((1 << bits) - 1)
-        lkey = key[where] & ~mask
+        lkey = key[where] & ~np.uint32((1 << max(bits, _PAIR_BITS)) - 1)
         lkey |= np.arange(where.size, dtype=np.uint32) & mask
         lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
         at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
-        parts.append(_checked(where[at], start, wh, seed, ends))
-    pos, g, doc, start = (np.concatenate(x) for x in zip(*parts, strict=True))
-    return pos, g, doc, np.flatnonzero(start), seed
+        parts.append(_checked(where[at], start, wh, seed, edge, docs=True))
+    pos, start = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return pos, np.flatnonzero(start), seed
 
 
 def _sorted_runs(
@@ -652,34 +657,49 @@ def _sorted_runs(
 
 
 def _checked(
-    pos: np.ndarray, start: np.ndarray, wh: np.ndarray, seed: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    pos: np.ndarray,
+    start: np.ndarray,
+    wh: np.ndarray,
+    seed: np.ndarray,
+    edge: np.ndarray,
+    docs: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """The groups of equal 2-grams among runs of equal 32-bit keys (`pos` each member's
-    position, `start` whether it starts a run): (positions, 64-bit hashes, documents, whether
-    each starts a group). A run whose 64-bit hashes differ mixes 2-grams whose keys collide:
-    regrouped by those hashes, its 2-grams seen once dropped."""
-    doc = _seed_doc32(seed[pos])
-    g = _pair_hashes(wh, pos, doc, ends)
-    bad = (g[1:] != g[:-1]) & ~start[1:]
+    position, `start` whether it starts a run): (positions, whether each starts a group).
+
+    Two 2-grams are equal when their words' 64-bit hashes (first times _MULT plus second,
+    flipped by _BOUNDARY at a document's last word, where `edge`) and their documents (the
+    seeds' high bits) are: what equal 64-bit hashes of the n-gram walk say. In a run, equal
+    words mean one document (their keys' equal hash bits hold the same words' bits plus each
+    one's seed, (document + 1) * _SEED32: equal mod 2**32 for documents fewer than 2**22
+    apart; `docs`: keys of fewer hash bits, whose documents are compared too). A run whose
+    words differ mixes 2-grams whose keys collide: regrouped by words and document, its
+    2-grams seen once dropped."""
+    a = wh[pos] * _MULT
+    a += wh[pos + 1]
+    a[edge[pos]] ^= _BOUNDARY
+    bad = (a[1:] != a[:-1]) & ~start[1:]
+    if docs:
+        d = seed[pos] >> np.uint32(_PAIR_BITS)
+        bad |= (d[1:] != d[:-1]) & ~start[1:]
     if not bad.any():
-        return pos, g, doc, start
+        return pos, start
     run = np.cumsum(start) - 1
     bad_run = np.zeros(int(run[-1]) + 1, dtype=bool)
     bad_run[run[1:][bad]] = True
     redo = bad_run[run]
-    keep = ~redo
-    rp, rg, rd = pos[redo], g[redo], doc[redo]
-    order = np.lexsort((rp, rg))
-    rp, rg, rd = rp[order], rg[order], rd[order]
-    eq = rg[1:] == rg[:-1]
+    rp, ra = pos[redo], a[redo]
+    rd = seed[rp] >> np.uint32(_PAIR_BITS)
+    order = np.lexsort((rp, ra, rd))
+    rp, ra, rd = rp[order], ra[order], rd[order]
+    eq = (ra[1:] == ra[:-1]) & (rd[1:] == rd[:-1])
     member = np.zeros(rp.size, dtype=bool)
     member[:-1] = eq
     member[1:] |= eq
     first = member & ~np.concatenate(([False], eq))
+    keep = ~redo
     return (
         np.concatenate([pos[keep], rp[member]]),
-        np.concatenate([g[keep], rg[member]]),
-        np.concatenate([doc[keep], rd[member]]),
         np.concatenate([start[keep], first[member]]),
     )
 
@@ -698,8 +718,22 @@ def ngram_numerators(
     i + 1 do: each n is computed on those positions alone (a twentieth of the words for n = 3,
     fewer after), so the batch's words are grouped once, for the 2-grams (`_pair_groups`).
     """
-    length = wl if callable(wl) else wl.__getitem__
     n_docs = per_doc.size
+    if n_docs > _MAX_DOCS:
+        # (the 2-gram keys' seeds tell at most 2**22 documents apart: documents are
+        # independent, so a larger batch is counted in slices of them)
+        parts = []
+        for lo in range(0, n_docs, _MAX_DOCS):
+            skip = int(per_doc[:lo].sum())
+            part = per_doc[lo : lo + _MAX_DOCS]
+            used = int(part.sum())
+            words = wh[skip : skip + used]
+            if callable(wl):
+                parts.append(ngram_numerators(part, lambda p, s=skip: wl(p + s), words))
+            else:
+                parts.append(ngram_numerators(part, wl[skip : skip + used], words))
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    length = wl if callable(wl) else wl.__getitem__
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
     if wh.size < 2:
@@ -707,14 +741,14 @@ def ngram_numerators(
     # exclusive end (position after its last word) of each document
     ends = np.cumsum(per_doc)
     size = wh.size - 1
-    members, g, doc, starts, seed = _pair_groups(per_doc, ends, wh)
+    members, starts, seed = _pair_groups(per_doc, ends, wh)
     if members.size == 0:
         return out
     # top 2-gram: characters of the most frequent 2-gram (its words joined by a space) times
     # its count; ties go to the 2-gram seen first, as in datatrove's Counter.most_common
     cnt = np.diff(np.append(starts, members.size))
     first = np.minimum.reduceat(members, starts)
-    gdoc = doc[starts]
+    gdoc = _seed_doc32(seed[members[starts]])
     _top(out["top_2gram_chars"], gdoc, cnt, first, size, length(first) + length(first + 1), 2)
     # the positions where the 2-grams at i and i + 1 both repeat: only there can a 3-gram
     rep = _scratch("rep", size, np.bool_)
