@@ -472,34 +472,20 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 # _MULT ** 2 (mod 2 ** 64): the step between consecutive documents' 2-gram seeds
 _MULT2 = np.uint64(int(_MULT) ** 2 % (1 << 64))
-# its inverse (mod 2 ** 64; _MULT2 is odd): a 2-gram's seed, (document + 1) * _MULT2, times this
-# is its document + 1
-_MULT2_INV = np.uint64(pow(int(_MULT2), -1, 1 << 64))
-
 # flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
 _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 
 
-def _seed_docs(seeds: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The documents of the 2-grams at positions `at`, read back from their seeds ((document +
-    1) * _MULT2, wrapping): a gather of the few positions and a product, where a binary search
-    among the documents' ends cost ~1 ms a web-20k batch (bench/results/repetition.md, session
-    9)."""
-    d = seeds[at]
-    d *= _MULT2_INV
-    d = d.view(np.int64)
-    d -= 1
-    return d
-
-
 # -- 2-grams as 32-bit keys ------------------------------------------------------------------------
 # The batch's 2-grams are grouped by sorting, chunk by chunk of whole documents, keys of 32 bits:
-# 22 bits of a hash of the 2-gram and its document, then the position modulo 1024. numpy sorts
-# up to 512 such keys in registers (~2 ns a key; 64-bit keys cost ~6 above 256 keys, ~9 above
-# 512; bench/results/repetition.md, session 10), so the documents are packed into chunks of at
-# most _PAIR_CHUNK 2-grams; a longer document is a chunk of its own, grouped by its 64-bit
-# hashes as before. 22 bits can collide: every group found is checked against the 64-bit hashes
-# of its members (a few percent of the 2-grams) and the few that mix two n-grams regrouped.
+# 22 bits of a hash of the 2-gram's words and its document, then the position modulo 1024.
+# numpy sorts up to 512 such keys in registers (chunks of 256-512 keys: ~2 ns a key, where
+# 64-bit keys cost ~6 in chunks of 200-300 and ~9 in chunks of 256-512; bench/results/
+# repetition.md, session 10), so the documents are packed into chunks of at most _PAIR_CHUNK
+# 2-grams; a longer document is a chunk of its own, keyed again with as many position bits as it
+# needs. 22 bits can collide: every run of equal keys is checked against its members' words'
+# 64-bit hashes (the members are a tenth of the 2-grams) and the few that mix two 2-grams
+# regrouped, so that the groups are those of equal 64-bit n-gram hashes, as before.
 _PAIR_BITS = 10
 _PAIR_CHUNK = 1 << (_PAIR_BITS - 1)
 # the bits of each word's hash a key keeps (the top 22 of its high half; tests narrow it to
