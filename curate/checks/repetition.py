@@ -586,8 +586,10 @@ def _pair_groups(
     small, large = [], []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         (small if hi - lo <= _PAIR_CHUNK else large).append((lo, hi))
-    at, start = _sorted_runs(key, small, _PAIR_BITS, large)
-    parts = [_checked(at, start, wh, seed, edge)]
+    parts = []
+    if small:
+        at, start = _sorted_runs(key, small, _PAIR_BITS, large)
+        parts.append(_checked(at, start, wh, seed, edge))
     if large:
         # each long document's keys again, with as many position bits as its length needs
         # (fewer hash bits: more collisions, which the check regroups), in an array of their own
@@ -601,6 +603,8 @@ def _pair_groups(
         lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
         at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
         parts.append(_checked(where[at], start, wh, seed, edge, docs=True))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), seed
     pos, start = (np.concatenate(x) for x in zip(*parts, strict=True))
     return pos, np.flatnonzero(start), seed
 
