@@ -4,12 +4,14 @@ Gopher repetition signals (Rae et al. 2021, "Scaling Language Models", appendix 
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import (
@@ -470,24 +472,226 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 # _MULT ** 2 (mod 2 ** 64): the step between consecutive documents' 2-gram seeds
 _MULT2 = np.uint64(int(_MULT) ** 2 % (1 << 64))
-# its inverse (mod 2 ** 64; _MULT2 is odd): a 2-gram's seed, (document + 1) * _MULT2, times this
-# is its document + 1
-_MULT2_INV = np.uint64(pow(int(_MULT2), -1, 1 << 64))
-
 # flips the hash of a "2-gram" across two documents, so that it equals no 2-gram of either
 _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 
 
-def _seed_docs(seeds: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The documents of the 2-grams at positions `at`, read back from their seeds ((document +
-    1) * _MULT2, wrapping): a gather of the few positions and a product, where a binary search
-    among the documents' ends cost ~1 ms a web-20k batch (bench/results/repetition.md, session
-    9)."""
-    d = seeds[at]
-    d *= _MULT2_INV
-    d = d.view(np.int64)
-    d -= 1
-    return d
+# -- 2-grams as 32-bit keys ------------------------------------------------------------------------
+# The batch's 2-grams are grouped by sorting, chunk by chunk of whole documents, keys of 32 bits:
+# 22 bits of a hash of the 2-gram's words and its document, then the position modulo 1024.
+# numpy sorts up to 512 such keys in registers (chunks of 256-512 keys: ~2 ns a key, where
+# 64-bit keys cost ~6 in chunks of 200-300 and ~9 in chunks of 256-512; bench/results/
+# repetition.md, session 10), so the documents are packed into chunks of at most _PAIR_CHUNK
+# 2-grams; a longer document is a chunk of its own, keyed again with as many position bits as it
+# needs. 22 bits can collide: every run of equal keys is checked against its members' words'
+# 64-bit hashes (the members are a tenth of the 2-grams) and the few that mix two 2-grams
+# regrouped, so that the groups are those of equal 64-bit n-gram hashes, as before.
+_PAIR_BITS = 10
+_PAIR_CHUNK = 1 << (_PAIR_BITS - 1)
+# the bits of each word's hash a key keeps (the top 22 of its high half; tests narrow it to
+# make keys collide)
+_PAIR_HASH = np.uint32(0xFFFF_FC00)
+_MULT32 = np.uint32(0x9E37_79B9)
+# a document's seed is (document + 1) * _SEED32 (its low bits zero, above the position's);
+# _SEED32 >> _PAIR_BITS is odd, so its inverse mod 2**22 reads the document back from a seed
+_SEED32 = np.uint32(0x2F_5A6B << _PAIR_BITS)
+_SEED32_INV = np.uint32(pow(int(_SEED32) >> _PAIR_BITS, -1, 1 << (32 - _PAIR_BITS)))
+# flips the key of a "2-gram" across two documents, as _BOUNDARY its hash
+_BOUNDARY32 = np.uint32(0x25_A5C3 << _PAIR_BITS)
+_LITTLE = sys.byteorder == "little"
+# ngram_numerators counts a batch of more documents than this in slices of this many
+_MAX_DOCS = (1 << (32 - _PAIR_BITS)) - 2
+
+# (position mod 1024) as uint32, kept between calls (read only), as _positions
+_LOW_BITS = np.zeros(0, dtype=np.uint32)
+
+
+def _low_bits(n: int) -> np.ndarray:
+    """(np.arange(n) % 1024) as uint32, without writing it again on every call."""
+    global _LOW_BITS
+    p = _LOW_BITS  # read once: another thread may replace it meanwhile
+    if p.size < n:
+        p = (np.arange(n + n // 4, dtype=np.int64) & ((1 << _PAIR_BITS) - 1)).astype(np.uint32)
+        p.flags.writeable = False
+        _LOW_BITS = p
+    return p[:n]
+
+
+def _pair_bounds(ends: np.ndarray, size: int) -> list[int]:
+    """Boundaries (ascending, from 0 to `size`) of chunks of the 2-gram positions 0 .. size - 1
+    that split no document (`ends`: each document's exclusive end, ascending), packed greedily:
+    each chunk the most whole documents that fit in _PAIR_CHUNK positions, or one longer
+    document."""
+    b = np.minimum(ends, size)
+    b = np.concatenate(([0], b[np.concatenate(([True], b[1:] != b[:-1]))]))
+    b = b[np.concatenate(([True], b[1:] != b[:-1]))]  # (0 once, if the first documents are empty)
+    # from each boundary, the farthest one within a chunk's reach, or the next one
+    reach = np.searchsorted(b, b + _PAIR_CHUNK, side="right") - 1
+    here = np.arange(b.size)
+    reach = np.where(reach == here, here + 1, reach).tolist()
+    # (a walk of a few thousand steps at most: a batch's documents)
+    bounds = [0]
+    i, last = 0, b.size - 1
+    while i < last:
+        i = reach[i]
+        bounds.append(i)
+    return b[bounds].tolist()
+
+
+def _pair_hashes(wh: np.ndarray, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The 64-bit hashes of the 2-grams at positions `pos` (documents `doc`): ((doc + 1) * _MULT
+    + first word) * _MULT + second word, flipped by _BOUNDARY at a document's last word."""
+    g = wh[pos] * _MULT
+    g += wh[pos + 1]
+    g += (doc + 1).astype(np.uint64) * _MULT2
+    g[pos == ends[doc] - 1] ^= _BOUNDARY
+    return g
+
+
+def _seed_doc32(seed: np.ndarray) -> np.ndarray:
+    """The documents of 2-gram keys' seeds ((document + 1) * _SEED32 + position bits), int64."""
+    d = seed >> np.uint32(_PAIR_BITS)
+    d *= _SEED32_INV
+    d &= np.uint32((1 << (32 - _PAIR_BITS)) - 1)
+    return d.astype(np.int64) - 1
+
+
+def _pair_groups(
+    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The repeated 2-grams of a batch's words (`per_doc` words per document ending at `ends`,
+    hashes `wh`), grouped: (each member's position; where each group starts among them; each
+    position's key seed, (document + 1) * _SEED32 + position bits, as a work buffer). Groups
+    come in no particular order, a group's members neither."""
+    n = wh.size
+    size = n - 1
+    # each word's kept hash bits
+    high = wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
+    w = np.bitwise_and(high, _PAIR_HASH, out=_scratch("w32", n, np.uint32))
+    # seed: the document's, plus the position bits (np.repeat: 0.06 ms a web batch, where a
+    # running sum of steps costs 0.3)
+    seed_doc = np.arange(1, per_doc.size + 1, dtype=np.uint32)
+    seed_doc *= _SEED32
+    seed = np.repeat(seed_doc, per_doc)
+    seed += _low_bits(n)
+    key = np.multiply(w[:-1], _MULT32, out=_scratch("key32", size, np.uint32))
+    key += w[1:]
+    key += seed[:-1]
+    last = ends[(per_doc > 0) & (ends < n)] - 1
+    key[last] ^= _BOUNDARY32
+    edge = _scratch("edge", size, np.bool_)
+    edge.fill(False)
+    edge[last] = True
+    bounds = _pair_bounds(ends, size)
+    small, large = [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        (small if hi - lo <= _PAIR_CHUNK else large).append((lo, hi))
+    parts = []
+    if small:
+        at, start = _sorted_runs(key, small, _PAIR_BITS, large)
+        parts.append(_checked(at, start, wh, seed, edge))
+    if large:
+        # each long document's keys again, with as many position bits as its length needs
+        # (fewer hash bits: more collisions, which the check regroups), in an array of their own
+        # (`where`: each one's position)
+        sizes = [hi - lo for lo, hi in large]
+        bits = max(sizes).bit_length() + 1
+        where = np.concatenate([np.arange(lo, hi) for lo, hi in large])
+        mask = np.uint32((1 << bits) - 1)
+        lkey = key[where] & ~np.uint32((1 << max(bits, _PAIR_BITS)) - 1)
+        lkey |= np.arange(where.size, dtype=np.uint32) & mask
+        lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
+        at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
+        parts.append(_checked(where[at], start, wh, seed, edge, docs=True))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), seed
+    pos, start = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return pos, np.flatnonzero(start), seed
+
+
+def _sorted_runs(
+    key: np.ndarray, chunks: list[tuple[int, int]], bits: int, skip: list[tuple[int, int]] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each chunk of `key` in place (keys of 32 bits: hash bits, then `bits` bits of
+    their index; a chunk at most 2 ** (bits - 1) keys) and find the runs of keys whose hash
+    bits are equal, but in the chunks `skip` (their keys unsorted) and between two chunks by
+    chance (the check drops those): (each run member's index, whether it starts a run)."""
+    # (a loop over the chunks, ~0.4 us each plus the sort)
+    for lo, hi in chunks:
+        key[lo:hi].sort()
+    size = key.size
+    if size < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    diff = np.bitwise_xor(key[1:], key[:-1], out=_scratch("diff32", size - 1, np.uint32))
+    same = np.less(diff, np.uint32(1 << bits), out=_scratch("same", size - 1, np.bool_))
+    for lo, hi in skip:
+        same[max(lo - 1, 0) : hi] = False
+    s = np.flatnonzero(same)
+    # each run of consecutive neighbour pairs s[a] .. s[b] is a run of keys s[a] .. s[b] + 1
+    run_end = np.ones(s.size, dtype=bool)
+    run_end[:-1] = s[1:] != s[:-1] + 1
+    slot = np.arange(s.size) + (np.cumsum(run_end) - run_end)
+    at = np.empty(s.size + int(run_end.sum()), dtype=np.int64)
+    at[slot] = s
+    at[slot[run_end] + 1] = s[run_end] + 1
+    run_start = np.ones(s.size, dtype=bool)
+    run_start[1:] = run_end[:-1]
+    start = np.zeros(at.size, dtype=bool)
+    start[slot[run_start]] = True
+    # each key's index from its place in its sorted chunk: both lie in the chunk, so they
+    # differ by less than half the index bits' range
+    mask = (1 << bits) - 1
+    half = 1 << (bits - 1)
+    low = (key[at] & np.uint32(mask)).astype(np.int64)
+    return at + ((low - at + half) & mask) - half, start
+
+
+def _checked(
+    pos: np.ndarray,
+    start: np.ndarray,
+    wh: np.ndarray,
+    seed: np.ndarray,
+    edge: np.ndarray,
+    docs: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The groups of equal 2-grams among runs of equal 32-bit keys (`pos` each member's
+    position, `start` whether it starts a run): (positions, whether each starts a group).
+
+    Two 2-grams are equal when their words' 64-bit hashes (first times _MULT plus second,
+    flipped by _BOUNDARY at a document's last word, where `edge`) and their documents (the
+    seeds' high bits) are: what equal 64-bit hashes of the n-gram walk say. In a run, equal
+    words mean one document (their keys' equal hash bits hold the same words' bits plus each
+    one's seed, (document + 1) * _SEED32: equal mod 2**32 for documents fewer than 2**22
+    apart; `docs`: keys of fewer hash bits, whose documents are compared too). A run whose
+    words differ mixes 2-grams whose keys collide: regrouped by words and document, its
+    2-grams seen once dropped."""
+    a = wh[pos] * _MULT
+    a += wh[pos + 1]
+    a[edge[pos]] ^= _BOUNDARY
+    bad = (a[1:] != a[:-1]) & ~start[1:]
+    if docs:
+        d = seed[pos] >> np.uint32(_PAIR_BITS)
+        bad |= (d[1:] != d[:-1]) & ~start[1:]
+    if not bad.any():
+        return pos, start
+    run = np.cumsum(start) - 1
+    bad_run = np.zeros(int(run[-1]) + 1, dtype=bool)
+    bad_run[run[1:][bad]] = True
+    redo = bad_run[run]
+    rp, ra = pos[redo], a[redo]
+    rd = seed[rp] >> np.uint32(_PAIR_BITS)
+    order = np.lexsort((rp, ra, rd))
+    rp, ra, rd = rp[order], ra[order], rd[order]
+    eq = (ra[1:] == ra[:-1]) & (rd[1:] == rd[:-1])
+    member = np.zeros(rp.size, dtype=bool)
+    member[:-1] = eq
+    member[1:] |= eq
+    first = member & ~np.concatenate(([False], eq))
+    keep = ~redo
+    return (
+        np.concatenate([pos[keep], rp[member]]),
+        np.concatenate([start[keep], first[member]]),
+    )
 
 
 def ngram_numerators(
@@ -500,73 +704,64 @@ def ngram_numerators(
     The hash of an n-gram is the (n-1)-gram's hash times an odd constant plus the next word's hash
     (wrapping 64-bit arithmetic), seeded with the document's index so that equal hashes mean the
     same n-gram in the same document. Only an n-gram that occurs twice can be a duplicate or the
-    top n-gram, and an (n+1)-gram occurs twice only where its first n words do: each n is computed
-    on the positions whose (n-1)-gram repeats (a tenth of the words for n = 3, a hundredth by
-    n = 6), so the batch's words are hashed and deduplicated once, for the 2-grams.
+    top n-gram, and an (n+1)-gram at position i occurs twice only where the n-grams at i and at
+    i + 1 do: each n is computed on those positions alone (a twentieth of the words for n = 3,
+    fewer after), so the batch's words are grouped once, for the 2-grams (`_pair_groups`).
     """
-    length = wl if callable(wl) else wl.__getitem__
     n_docs = per_doc.size
+    if n_docs > _MAX_DOCS:
+        # (the 2-gram keys' seeds tell at most 2**22 documents apart: documents are
+        # independent, so a larger batch is counted in slices of them)
+        parts = []
+        for lo in range(0, n_docs, _MAX_DOCS):
+            skip = int(per_doc[:lo].sum())
+            part = per_doc[lo : lo + _MAX_DOCS]
+            used = int(part.sum())
+            words = wh[skip : skip + used]
+            if callable(wl):
+                parts.append(ngram_numerators(part, lambda p, s=skip: wl(p + s), words))
+            else:
+                parts.append(ngram_numerators(part, wl[skip : skip + used], words))
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    length = wl if callable(wl) else wl.__getitem__
     out = {f"top_{n}gram_chars": np.zeros(n_docs, np.int64) for n in TOP_NS}
     out |= {f"dup_{n}gram_chars": np.zeros(n_docs, np.int64) for n in DUP_NS}
     if wh.size < 2:
         return out
     # exclusive end (position after its last word) of each document
     ends = np.cumsum(per_doc)
-    # 2-grams at every position: ((doc + 1) * _MULT + first word) * _MULT + second word
-    # (in a kept buffer; the seeds as a running sum of their steps at documents' starts, in
-    # another, instead of np.repeat's fresh array)
     size = wh.size - 1
-    g = np.multiply(wh[:-1], _MULT, out=_scratch("g", size, np.uint64))
-    g += wh[1:]
-    seeds = _scratch("seeds", size, np.uint64)
-    seeds.fill(0)
-    has = np.flatnonzero(per_doc > 0)
-    begin = ends[has] - per_doc[has]
-    in_g = begin < size
-    # the seed steps by (documents since the last one with words + 1) * _MULT ** 2
-    step = np.diff(has[in_g], prepend=-1).astype(np.uint64) * _MULT2
-    seeds[begin[in_g]] = step
-    np.cumsum(seeds, out=seeds)
-    g += seeds
-    # a document's last word starts no 2-gram
-    last = ends[(per_doc > 0) & (ends < wh.size)] - 1
-    g[last] ^= _BOUNDARY
-    idx = doc = chars = None  # positions whose (n-1)-gram repeats, their document and characters
-    for n in range(2, max(DUP_NS) + 1):
-        if n > 2:
-            valid = idx + n <= ends[doc]
-            idx, chars, doc = idx[valid], chars[valid], doc[valid]
-            g = g[valid] * _MULT + wh[idx + (n - 1)]
-            chars += length(idx + (n - 1))
-        # (sorted in chunks of whole documents: the 2-gram positions' documents end at `ends`,
-        # the later n's positions are those of `doc`, in order)
-        if n == 2:
-            bounds = _doc_chunks(ends, g.size)
-        else:
-            bounds = _doc_chunks(_doc_ends(doc), g.size)
-        members, starts = _repeat_groups(g, bounds)
+    members, starts, seed = _pair_groups(per_doc, ends, wh)
+    if members.size == 0:
+        return out
+    # top 2-gram: characters of the most frequent 2-gram (its words joined by a space) times
+    # its count; ties go to the 2-gram seen first, as in datatrove's Counter.most_common
+    cnt = np.diff(np.append(starts, members.size))
+    first = np.minimum.reduceat(members, starts)
+    gdoc = _seed_doc32(seed[members[starts]])
+    _top(out["top_2gram_chars"], gdoc, cnt, first, size, length(first) + length(first + 1), 2)
+    # the positions where the 2-grams at i and i + 1 both repeat: only there can a 3-gram
+    rep = _scratch("rep", size, np.bool_)
+    rep.fill(False)
+    rep[members] = True
+    both = np.logical_and(rep[:-1], rep[1:], out=_scratch("both", size - 1, np.bool_))
+    idx = np.flatnonzero(both)
+    doc = _seed_doc32(seed[idx])
+    g = _pair_hashes(wh, idx, doc, ends)
+    chars = length(idx) + length(idx + 1)
+    for n in range(3, max(DUP_NS) + 1):
+        g = g * _MULT + wh[idx + (n - 1)]
+        chars += length(idx + (n - 1))
+        # (sorted in chunks of whole documents: the positions are those of `doc`, in order)
+        members, starts = _repeat_groups(g, _doc_chunks(_doc_ends(doc), g.size))
         if members.size == 0:
             break
         # the first position of each group of equal n-grams (the groups' positions are in order)
         first = members[starts]
         if n in TOP_NS:
-            # top n-gram: characters of the most frequent n-gram (its words joined by single
-            # spaces) times its count; ties go to the n-gram seen first, as in datatrove's
-            # Counter.most_common
             cnt = np.diff(np.append(starts, members.size))
-            if n == 2:
-                gdoc = _seed_docs(seeds, first)
-                gchars = length(first) + length(first + 1)
-            else:
-                gdoc, gchars = doc[first], chars[first]
-            # per document, the highest count, then the first seen
-            key = cnt * (g.size + 1) + (g.size - first)
-            top = np.full(n_docs, -1, dtype=np.int64)
-            np.maximum.at(top, gdoc, key)
-            best = np.flatnonzero(key == top[gdoc])
-            out[f"top_{n}gram_chars"][gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
-        rep = _scratch("rep", g.size, np.bool_)
-        rep.fill(False)
+            _top(out[f"top_{n}gram_chars"], doc[first], cnt, first, g.size, chars[first], n)
+        rep = np.zeros(g.size, dtype=bool)
         rep[members] = True
         if n in DUP_NS:
             # duplicate n-grams, as datatrove's find_all_duplicate walks them: scanning left to
@@ -585,17 +780,29 @@ def ngram_numerators(
             out[f"dup_{n}gram_chars"] = np.bincount(
                 doc[later][taken], weights=chars[later][taken], minlength=n_docs
             ).astype(np.int64)
-        # the positions whose n-gram repeats: only there can an (n+1)-gram repeat
-        if n == 2:
-            idx = np.flatnonzero(rep)
-            doc = _seed_docs(seeds, idx)
-            chars = length(idx) + length(idx + 1)
-            # (a tenth of the positions: gathered, not read through a mask of them all)
-            g = g[idx]
-        else:
-            idx, chars, doc = idx[rep], chars[rep], doc[rep]
-            g = g[rep]
+        # the next n: where the n-grams at i and i + 1 both repeat (`idx` is in order)
+        nxt = np.flatnonzero(rep[:-1] & rep[1:] & (idx[1:] == idx[:-1] + 1))
+        idx, g, chars, doc = idx[nxt], g[nxt], chars[nxt], doc[nxt]
     return out
+
+
+def _top(
+    out: np.ndarray,
+    gdoc: np.ndarray,
+    cnt: np.ndarray,
+    first: np.ndarray,
+    size: int,
+    gchars: np.ndarray,
+    n: int,
+) -> None:
+    """Write into `out` (per document) the characters of each document's most frequent n-gram
+    times its count, given each group's document, count, first position (below `size`) and
+    characters: per document the highest count, then the first seen."""
+    key = cnt * (size + 1) + (size - first)
+    top = np.full(out.size, -1, dtype=np.int64)
+    np.maximum.at(top, gdoc, key)
+    best = np.flatnonzero(key == top[gdoc])
+    out[gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
@@ -627,27 +834,38 @@ def _fold_weights(classes: tuple[str, ...]) -> np.ndarray:
 def _letter_fingerprints(strings: pl.Series, classes: tuple[str, ...]) -> np.ndarray:
     """Each string's counts of `classes` (each "[xX]" or "[0]": ASCII) as one uint32, linear in
     the counts (wrapping arithmetic: a line's fingerprint is the sum of its pieces'), read from
-    the strings' UTF-8 bytes at once: an ASCII byte is never part of another character, so
-    a per-byte weight summed per string gives every count in one pass (a regex count per class
-    and string costs ten times more on a vocabulary of short strings).
+    the strings' UTF-8 bytes at once (`_byte_fingerprints`)."""
+    return _byte_fingerprints(*string_bytes(strings), classes)
+
+
+def _byte_fingerprints(
+    offsets: np.ndarray, data: np.ndarray, classes: tuple[str, ...]
+) -> np.ndarray:
+    """`_letter_fingerprints` of the strings whose UTF-8 bytes are data[offsets[i] :
+    offsets[i + 1]]: an ASCII byte is never part of another character, so a per-byte weight
+    summed per string gives every count in one pass (a regex count per class and string costs
+    ten times more on a vocabulary of short strings).
 
     Two strings with equal counts get equal fingerprints; unequal counts can collide (2**-32),
     which only makes a line a candidate for the exact comparison. 32 bits, not 64: the weight
-    per byte is read with `take` and summed per string with `reduceat` (no running sum written
-    per byte), a third of the cost of the 64-bit running sum (bench/results/repetition.md)."""
-    offsets, data = string_bytes(strings)
+    per byte is read with `take` into a uint32 running sum (wrapping: the difference of two of
+    its values is still the sum between them, mod 2**32), read at the strings' ends: 0.9 ms
+    for a web batch's 580 KB of vocabulary, where `reduceat` per string took 1.6 and the 64-bit
+    running sum 3 (bench/results/repetition.md)."""
+    n = len(offsets) - 1
     if not len(data):
-        return np.zeros(len(strings), dtype=np.uint32)
-    # one weight per byte and a trailing 0, so that every string's start (an empty last string's
-    # too) is a valid index for reduceat
-    w = np.empty(len(data) + 1, dtype=np.uint32)
-    np.take(_fold_weights(classes), data, out=w[:-1], mode="wrap")
-    w[-1] = 0
-    start = offsets[:-1]
-    fp = np.add.reduceat(w, start, dtype=np.uint32)
-    # reduceat gives an empty segment (an empty string) the weight at its start: its sum is 0
-    fp[start == offsets[1:]] = 0
-    return fp
+        return np.zeros(n, dtype=np.uint32)
+    return _run_sums(np.take(_fold_weights(classes), data, mode="wrap"), offsets)
+
+
+def _run_sums(values: np.ndarray, offsets: np.ndarray, name: str = "runsum") -> np.ndarray:
+    """The uint32 sums (wrapping) of values[offsets[i] : offsets[i + 1]] for each i, as the
+    differences of a running sum (in a kept buffer `name`) at the runs' ends: a third cheaper
+    than `np.add.reduceat` on runs of a few values."""
+    run = _scratch(name, len(values) + 1, np.uint32)
+    run[0] = 0
+    np.add.accumulate(values, dtype=np.uint32, out=run[1:])
+    return run[offsets[1:]] - run[offsets[:-1]]
 
 
 def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.ndarray:
@@ -655,16 +873,185 @@ def token_fingerprints(lt: LineTokens, count: np.ndarray | None = None) -> np.nd
     over its tokens: every character but whitespace is in exactly one token, and counting each
     distinct token once reads a twentieth of the bytes that counting the lines does.
     `count`: `_tokens_per_line(lt, len(lt.distinct))`, when the caller has it."""
-    fv = _letter_fingerprints(lt.vocab.get_column("tok"), _FOLD_COUNTS)
+    # (the vocabulary's bytes as the quality family read them: `utf8` is kept with the tokens)
+    fv = _byte_fingerprints(*lt.utf8, _FOLD_COUNTS)
     if fv.size == 0:
         return np.zeros(len(lt.distinct), dtype=np.uint32)
     # the first `kept` tokens are in line order; the rest (pieces split again) are added apart
     if count is None:
         count = _tokens_per_line(lt, len(lt.distinct))
-    fp = segment_sums(fv[lt.code[: lt.kept]], count)
-    if len(lt.code) > lt.kept:
-        np.add.at(fp, lt.line[lt.kept :], fv[lt.code[lt.kept :]])
+    k = lt.kept
+    tok = np.take(fv, lt.code[:k], out=_scratch("tokfp", k, np.uint32), mode="clip")
+    ends = np.zeros(len(count) + 1, dtype=np.int64)
+    np.cumsum(count, out=ends[1:])
+    fp = _run_sums(tok, ends)
+    if len(lt.code) > k:
+        np.add.at(fp, lt.line[k:], fv[lt.code[k:]])
     return fp
+
+
+def _key_without_spaces() -> pl.Expr:
+    """A candidate line's key as its repeats compare it (`_kk`): its normalised text `_k`
+    without spaces, or, for a line of nothing but punctuation ("***"), its raw text stripped."""
+    k = pl.col("_k")
+    return (
+        pl.when(k == "")
+        .then(pl.col(LINE).str.strip_chars())
+        .otherwise(k.str.replace_all(" ", "", literal=True))
+        .alias("_kk")
+    )
+
+
+# the answers of `_candidate_repeats`: per candidate line, then per candidate paragraph
+CandidateRepeats = tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
+def _candidate_repeats_plain(
+    cand: pl.DataFrame,
+    keys: pl.Series,
+    cdoc: np.ndarray,
+    cpara: np.ndarray,
+    in_cp: np.ndarray,
+    follows: np.ndarray,
+    cchars: np.ndarray,
+) -> CandidateRepeats:
+    """`_candidate_repeats` by polars' exact string comparisons (the definition its test
+    compares it with)."""
+    L = pl.col(LINE)
+    sub = cand.with_columns(pl.Series(DOC, cdoc), pl.Series("_para", cpara), keys).with_columns(
+        _key_without_spaces(), pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen")
+    )
+    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
+    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
+    pairs = sub.select(pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")).filter(
+        pl.Series(follows)
+    )
+    seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
+    paras = (
+        sub.filter(pl.Series(in_cp))
+        .group_by("_para", maintain_order=True)
+        .agg(
+            pl.col(DOC).first(),
+            L.str.join("\n").alias("_text"),
+            pl.col("_kk").str.join("").alias("_pk"),
+        )
+        .select(
+            "_para",
+            pl.col(DOC),
+            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
+            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
+            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+        )
+    )
+    return (
+        gdup,
+        krep,
+        sub.get_column("_klen").to_numpy(),
+        seen,
+        *(paras.get_column(c).to_numpy() for c in ("_para", DOC, "_pn", "_pdup", "_prep")),
+    )
+
+
+def _candidate_repeats(
+    cand: pl.DataFrame,
+    keys: pl.Series,
+    cdoc: np.ndarray,
+    cpara: np.ndarray,
+    in_cp: np.ndarray,
+    follows: np.ndarray,
+    cchars: np.ndarray,
+) -> CandidateRepeats:
+    """Which candidate lines (`cand`: column LINE; `keys`: their `normalised` text as `_k`;
+    `cdoc`, `cpara`: their documents and paragraphs, in text order) repeat earlier ones.
+
+    Per candidate line: a Gopher duplicate (the same text earlier in its document), a repeat
+    (the same key `_kk` earlier), its key's length in characters, and, for the lines where
+    `follows`, whether the pair (key before, key) was seen earlier in the document. Per
+    candidate paragraph (the lines where `in_cp`, every line of each such paragraph): its
+    number, document, characters (lines joined by "\\n"), whether its text and whether its
+    joined keys appeared earlier in its document.
+
+    The strings are compared by their 64-bit polars hashes, in numpy: one query for the keys and
+    hashes, where comparing the strings took six (two distinct-tests, the pairs', a paragraph
+    group-by joining the texts and keys: ~3 ms on a batch of web-unique, whose 1,700 candidate
+    lines this answers in ~1 ms). A paragraph's text is the sequence of its lines' hashes, its
+    joined keys hashed as one string (their bytes are consecutive in the keys' buffer).
+    Equal strings have equal hashes; two unequal ones share one with a chance of 2**-64."""
+    sub = cand.with_columns(keys).select_seq(
+        _key_without_spaces(),
+        pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen"),
+        pl.col(LINE).hash(_SEED).alias("_hl"),
+    )
+    kk = sub.get_column("_kk")
+    hk = kk.hash(_SEED).to_numpy()
+    hl = sub.get_column("_hl").to_numpy()
+    gdup = _seen_before(cdoc, hl)
+    krep = _seen_before(cdoc, hk)
+    f = np.flatnonzero(follows)
+    seen = _seen_before(cdoc[f], hk[f - 1], hk[f])
+    sel = np.flatnonzero(in_cp)
+    if sel.size == 0:
+        none, no = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        return gdup, krep, sub.get_column("_klen").to_numpy(), seen, none, none, none, no, no
+    ps = cpara[sel]
+    start = np.flatnonzero(np.concatenate(([True], ps[1:] != ps[:-1])))
+    lines = np.diff(np.append(start, sel.size))
+    p_doc = cdoc[sel][start]
+    p_chars = np.add.reduceat(cchars[sel], start) + lines - 1
+    # the text: its lines' hashes, each times _MULT ** (its place + 1), summed
+    rank = np.arange(sel.size) - np.repeat(start, lines)
+    power = np.multiply.accumulate(np.full(int(lines.max()), _MULT, dtype=np.uint64))
+    p_text = np.add.reduceat(hl[sel] * power[rank], start, dtype=np.uint64)
+    # the joined keys: the bytes of a paragraph's keys lie one after the other in the keys'
+    # buffer (its lines are consecutive candidates), gathered into one string each
+    off, data = string_bytes(kk)
+    lo, hi = off[sel[start]], off[sel[start] + lines]
+    size = hi - lo
+    p_off = np.zeros(size.size + 1, dtype=np.int64)
+    np.cumsum(size, out=p_off[1:])
+    at = np.repeat(lo - p_off[:-1], size) + np.arange(int(p_off[-1]))
+    joined = pa.LargeStringArray.from_buffers(
+        size.size, pa.py_buffer(p_off), pa.py_buffer(np.ascontiguousarray(data[at]))
+    )
+    p_key = pl.Series(joined).hash(_SEED).to_numpy()
+    return (
+        gdup,
+        krep,
+        sub.get_column("_klen").to_numpy(),
+        seen,
+        ps[start],
+        p_doc,
+        p_chars,
+        _seen_before(p_doc, p_text),
+        _seen_before(p_doc, p_key),
+    )
+
+
+def _seen_before(*cols: np.ndarray) -> np.ndarray:
+    """Per row: whether an earlier row has the same values in every one of `cols` (polars'
+    `~is_first_distinct` of their struct)."""
+    n = cols[0].size
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    # (lexsort is stable: equal rows stay in order, the first one first)
+    order = np.lexsort(cols[::-1])
+    same = np.ones(n - 1, dtype=bool)
+    for c in cols:
+        s = c[order]
+        same &= s[1:] == s[:-1]
+    out[order[1:][same]] = True
+    return out
 
 
 def line_repeats(
@@ -770,45 +1157,22 @@ def line_repeats(
     # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
     # can repeat, but adds no characters towards min_chars
     rows = nb_rows[e]
-    k = pl.col("_k")
     cand = lines.select(L).gather(rows)
     # (the normalising regex on this rule's own thread, where it stays compiled from batch to
     # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
     # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
     keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
-    sub = cand.with_columns(pl.Series(DOC, doc[e]), pl.Series("_para", para[e]), keys).with_columns(
-        pl.when(k == "")
-        .then(L.str.strip_chars())
-        .otherwise(k.str.replace_all(" ", "", literal=True))
-        .alias("_kk"),
-        k.str.len_chars().cast(pl.Int64).alias("_klen"),
-    )
-    # Gopher's duplicate lines (exact copies); every copy of a line is a candidate
-    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
-    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
-    # paragraphs: Gopher's duplicates (same text) and repeats (same key), among the candidate
-    # paragraphs (every copy of a paragraph is one)
+    # every copy of a paragraph is a candidate paragraph; a line follows the one before it when
+    # both are candidates of one document, in a row (a pair can have been seen only there: a
+    # line that is not a candidate has a key of its own)
     in_cp = para_cand[para[e]]
-    paras = (
-        sub.filter(pl.Series(in_cp))
-        .group_by("_para", maintain_order=True)
-        .agg(
-            pl.col(DOC).first(),
-            L.str.join("\n").alias("_text"),
-            pl.col("_kk").str.join("").alias("_pk"),
-        )
-        .select(
-            "_para",
-            pl.col(DOC),
-            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
-            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
-            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
-        )
+    follows = np.concatenate(([False], (np.diff(e) == 1) & ~first_line[e[1:]]))
+    gdup, krep, klen_e, seen, p_para, p_doc, p_chars, pdup, p_rep = _candidate_repeats(
+        cand, keys, doc[e], para[e], in_cp, follows, n[e]
     )
     prep = np.zeros(n_para, dtype=bool)
-    prep[paras.get_column("_para").to_numpy()] = paras.get_column("_prep").to_numpy()
-    pdup = paras.get_column("_pdup").to_numpy()
-    pdup_doc = paras.get_column(DOC).to_numpy()[pdup]
+    prep[p_para] = p_rep
+    pdup_doc = p_doc[pdup]
 
     # -- strip: runs of near-exact repeats -------------------------------------------------------
     rep = np.zeros(m, dtype=bool)
@@ -816,21 +1180,14 @@ def line_repeats(
     # A repeat continues the run of the line before it only when the two lines also followed each
     # other earlier (the pair of keys was seen before) or lie in one repeated paragraph: a copied
     # block. Otherwise a natural repeat at the end of the first copy (a heading, a signature)
-    # would join the pasted second copy and be removed with it. A pair can have been seen only
-    # where both lines are candidates (a line that is not has a key of its own).
+    # would join the pasted second copy and be removed with it.
     pair_seen = np.zeros(m, dtype=bool)
-    follows = np.concatenate(([False], (np.diff(e) == 1) & ~first_line[e[1:]]))
-    if follows.any():
-        pairs = sub.select(
-            pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")
-        ).filter(pl.Series(follows))
-        seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
-        pair_seen[e[follows]] = seen
+    pair_seen[e[follows]] = seen
     prev_rep = np.concatenate(([False], rep[:-1]))
     cont = rep & prev_rep & ~first_line & (pair_seen | (prep[para] & same_para))
     run = np.cumsum(~cont) - 1
     klen = np.zeros(m, dtype=np.int64)
-    klen[e] = sub.get_column("_klen").to_numpy()
+    klen[e] = klen_e
     run_chars = np.bincount(run, weights=klen * rep)
     removed = rep & (run_chars[run] >= min_chars)
     remove[nb_rows[removed]] = True
@@ -844,9 +1201,7 @@ def line_repeats(
         "dup_line_frac": np.where(lines_per_doc > 0, line_frac, 0.0),
         "dup_line_chars": np.bincount(dup_doc, weights=n[e][gdup], minlength=n_docs),
         "dup_para_frac": np.where(paras_per_doc > 0, para_frac, 0.0),
-        "dup_para_chars": np.bincount(
-            pdup_doc, weights=paras.get_column("_pn").to_numpy()[pdup], minlength=n_docs
-        ),
+        "dup_para_chars": np.bincount(pdup_doc, weights=p_chars[pdup], minlength=n_docs),
         "repeated_chars": np.bincount(doc[removed], weights=n[removed] + 1, minlength=n_docs)
         .round()
         .astype(np.int64),
@@ -1043,7 +1398,7 @@ class RepeatedParagraphs(Rule):
         if lt is not None:
             distinct, inverse = lt.distinct, lt.inverse
             # (tokens per distinct line: the words' and the fingerprints' count)
-            count = _tokens_per_line(lt, len(distinct))
+            count = lt.kept_per_line
             words, word_rows = token_line_words(lt, count)
         else:
             distinct, inverse = batch_distinct_lines(batch)

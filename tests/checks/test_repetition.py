@@ -861,3 +861,132 @@ def test_few_line_words_match_line_words():
         assert a.dtype == b.dtype
         assert a.tolist() == b.tolist()
     assert few[0].sum() > 1000
+
+
+def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
+    # the candidates' duplicates, repeats, seen pairs and paragraphs from 64-bit hashes equal
+    # polars' exact string comparisons: keys split differently across lines ("ab" + "c" and
+    # "a" + "bc" join to one key), lines of punctuation alone (raw text keys), case and
+    # punctuation variants, non-Latin text, paragraphs of one line and of several
+    rng = random.Random(17)
+    pool = [
+        "ab",
+        "c",
+        "a",
+        "bc",
+        "A-b",
+        "***",
+        "* * *",
+        "Straße",
+        "STRASSE",
+        "市场 市场",
+        "ΑΣ",
+        "home",
+        "Home!",
+        P1[:50],
+        P1[:50].upper(),
+        "x",
+        "x y",
+        "xy",
+        "",
+        " ",
+        "-",
+    ]
+    texts = []
+    for _ in range(300):
+        paras = [
+            "\n".join(rng.choice(pool) for _ in range(rng.randint(1, 3)))
+            for _ in range(rng.randint(1, 8))
+        ]
+        if rng.random() < 0.3:
+            paras += paras[: rng.randint(1, len(paras))]
+        texts.append(rng.choice(["\n\n", "\n", "\n \n"]).join(paras))
+    batch = Batch.from_texts(pl.Series(texts))
+    calls = []
+    real = repetition._candidate_repeats
+
+    def both(*args):
+        fast, plain = real(*args), repetition._candidate_repeats_plain(*args)
+        for a, b in zip(fast, plain, strict=True):
+            assert np.asarray(a).tolist() == np.asarray(b).tolist()
+        calls.append(len(args[0]))
+        return fast
+
+    monkeypatch.setattr(repetition, "_candidate_repeats", both)
+    out, remove = repetition.line_repeats(batch.lines, batch.n, 5)
+    assert calls and calls[0] > 100
+    assert remove.any() and out["dup_para_frac"].any() and out["dup_line_frac"].any()
+    # and the rule's answers with the plain comparisons
+    monkeypatch.setattr(repetition, "_candidate_repeats", repetition._candidate_repeats_plain)
+    plain_out, plain_remove = repetition.line_repeats(batch.lines, batch.n, 5)
+    assert remove.tolist() == plain_remove.tolist()
+    for name in out:
+        assert out[name].tolist() == plain_out[name].tolist(), name
+
+
+@pytest.mark.parametrize(
+    ("hash_bits", "chunk", "collide"),
+    [
+        (0xFFFF_FC00, 512, False),  # as run
+        (0x0000_0C00, 512, False),  # 2 hash bits: nearly every run of keys mixes 2-grams
+        (0xFFFF_FC00, 16, False),  # documents past 16 words: the long documents' keys
+        (0x0000_0400, 16, False),  # both
+        # documents' seeds 1, 2, 3, ... and no flip at a document's end: the keys of one
+        # 2-gram in two documents, or across two, collide too
+        (0x0000_0C00, 512, True),
+        (0x0000_0400, 16, True),
+    ],
+)
+def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, collide):
+    # the 2-grams grouped by 32-bit keys in chunks of documents, their collisions regrouped by
+    # the 64-bit hashes and documents, long documents keyed apart: the plain definition's
+    # numerators, with documents that end on a 2-gram the next one starts with ("a b" | "b")
+    monkeypatch.setattr(repetition, "_PAIR_HASH", np.uint32(hash_bits))
+    monkeypatch.setattr(repetition, "_PAIR_CHUNK", chunk)
+    if collide:
+        monkeypatch.setattr(repetition, "_SEED32", np.uint32(1 << repetition._PAIR_BITS))
+        monkeypatch.setattr(repetition, "_SEED32_INV", np.uint32(1))
+        monkeypatch.setattr(repetition, "_BOUNDARY32", np.uint32(0))
+    rng = random.Random(23)
+    vocab = ["a", "b", "cc", "the", "Über", "市", "x."]
+    texts = ["", "a b", "b a b", "one", "a b a b"]
+    for _ in range(120):
+        size = rng.choice([2, 5, 15, 16, 17, 40, 120])
+        texts.append(" ".join(rng.choice(vocab[: rng.randint(2, 7)]) for _ in range(size)))
+    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    for i, text in enumerate(texts):
+        for name, value in _reference_ngrams(text).items():
+            assert got[name][i] == value, (i, name)
+
+
+def test_pair_bounds_pack_whole_documents():
+    rng = np.random.default_rng(4)
+    per_doc = rng.choice([0, 1, 3, 100, 300, 511, 512, 513, 2000], 400)
+    ends = np.cumsum(per_doc)
+    size = int(ends[-1]) - 1
+    bounds = repetition._pair_bounds(ends, size)
+    assert bounds[0] == 0 and bounds[-1] == size
+    assert set(bounds) <= {0, size, *ends.tolist()}
+    assert all(b > a for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    big = repetition._PAIR_CHUNK
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        # a chunk past the limit is one document; one within it could take no more
+        inside = ends[(ends > a) & (ends < b)]
+        assert b - a <= big or len(inside) == 0, (a, b)
+        after = ends[ends > b]
+        assert b == size or not len(after) or after[0] - a > big, (a, b)
+
+
+@pytest.mark.parametrize("repeat_lines", [False, True])
+def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_lines):
+    # more documents than the keys' seeds tell apart: slices of documents, the same numerators
+    # (lengths as an array when every line is distinct, else read through a function)
+    monkeypatch.setattr(repetition, "_MAX_DOCS", 4)
+    a = "x y x y x y z w z w z w q r q r q r s t"
+    texts = ["", a, "", "a b a b", a + " " + a, "solo", "", a.upper(), "last", "b a b a b"]
+    if repeat_lines:
+        texts = [t + "\nshared line here\nshared line here" for t in texts]
+    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    for i, text in enumerate(texts):
+        for name, value in _reference_ngrams(text).items():
+            assert got[name][i] == value, (i, name)
