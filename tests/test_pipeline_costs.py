@@ -139,20 +139,27 @@ def test_example_picks_are_the_smallest_digests_in_row_order():
     )
     texts = pl.concat([texts, pl.Series([f"doc {i}" for i in range(400)])])
     fired = [np.array([rng.random() < p for _ in range(len(texts))]) for p in (0.9, 0.3, 0.01, 0)]
+    everyone = np.ones(len(texts), dtype=bool)  # every row fired on: the rows are the indices
     picker = pipeline._ExamplePicker(texts, fired)
+    every_picker = pipeline._ExamplePicker(texts, [*fired, everyone])
+    assert not picker._every and every_picker._every
     encoded = [t.encode() for t in texts.to_list()]
     for rule in ("a-rule", "other"):
-        for f in fired:
+        for f in [*fired, everyone]:
             seed = xxhash.xxh64_intdigest(rule.encode())
             plain = heapq.nsmallest(
                 MAX_EXAMPLES,
                 ((xxhash.xxh64_intdigest(encoded[i], seed), i) for i in np.flatnonzero(f)),
             )
             want = [(f"{k:016x}", int(i)) for k, i in plain]
-            assert picker.pick(rule, f) == want
+            assert every_picker.pick(rule, f) == want
+            if f is not everyone:
+                assert picker.pick(rule, f) == want
             for bound in (0, 2**63, 2**64 - 1, plain[2][0] if len(plain) > 2 else 1):
-                got = picker.pick(rule, f, bound)
+                got = every_picker.pick(rule, f, bound)
                 assert got == [(h, i) for h, i in want if int(h, 16) < bound]
+                if f is not everyone:
+                    assert picker.pick(rule, f, bound) == got
     assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
 
 
@@ -179,8 +186,7 @@ def test_text_bytes_are_the_texts_encoded():
     for texts, want in cases:
         for rows in (np.arange(len(want)), np.array([len(want) - 1, 3, 0]), np.array([], int)):
             got = pipeline._text_bytes(texts, rows)
-            assert sorted(got) == sorted(rows.tolist())
-            assert {i: bytes(v) for i, v in got.items()} == {int(i): want[i].encode() for i in rows}
+            assert [bytes(v) for v in got] == [want[i].encode() for i in rows]
 
 
 def test_line_chars_follow_the_strips_as_the_lines_do():
