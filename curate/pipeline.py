@@ -329,8 +329,7 @@ def process_batch(
         for rule in rules:
             spans = _spans_of(removed_by.get(rule.name), [i for _, i in chosen[rule.name]])
             stats.rules[rule.name].examples = [
-                _example(key, docs[i], sigs[i], keys, spans.get(i))
-                for key, i in chosen[rule.name]
+                _example(key, docs[i], sigs[i], keys, spans.get(i)) for key, i in chosen[rule.name]
             ]
     return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed_by=removed_by)
 
