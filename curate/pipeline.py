@@ -257,12 +257,10 @@ def process_batch(
         out = out.with_columns(*added)
     else:
         out = out.hstack(added)
-    # rows picked by a gather of their indices: a DataFrame.filter is a query, ~4x the CPU
-    # on a frame of every signal
-    kept_at = pl.Series(np.flatnonzero(~dropped_np), dtype=pl.UInt32)
-    dropped_at = pl.Series(np.flatnonzero(dropped_np), dtype=pl.UInt32)
-    kept = _replace(out.gather(kept_at), cleaned.gather(kept_at).alias(text_column))
-    rejected = _replace(out.gather(dropped_at), original.gather(dropped_at).alias(text_column))
+    # (a filter, not a gather of the rows' indices, ~4x cheaper on this wide frame: a gather
+    # leaves other bytes under the nulls, and the written data files would differ from main's)
+    kept = _replace(out.filter(~is_dropped), cleaned.filter(~is_dropped).alias(text_column))
+    rejected = _replace(out.filter(is_dropped), original.filter(is_dropped).alias(text_column))
 
     # -- statistics --------------------------------------------------------------------------------
     # (no strip removed a line: the text is the original)
