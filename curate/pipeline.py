@@ -82,9 +82,9 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     offsets, scattered into place (or taken whole when every document was touched): no group_by,
     join or when/then over the batch (~half the CPU). tests/test_pipeline_costs.py holds the
     plain polars definition it is checked against."""
-    if not touched.any():
+    hit = _bool_masks(touched)[0]  # (a null is not touched; no fill_null query)
+    if not hit.any():
         return docs["text"]
-    hit = touched.fill_null(False).to_numpy()
     ids = docs.get_column(DOC).to_numpy().astype(np.int64)
     line_ids = lines.get_column(DOC).to_numpy().astype(np.int64)
     size = 1 + max(int(ids.max()), int(line_ids.max()) if len(line_ids) else 0)
@@ -100,9 +100,10 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         order = np.argsort(rank, kind="stable")
         picked, rank = picked[order], rank[order]
     text = lines.get_column(LINE)
-    if len(picked) < len(text) or not (picked[1:] > picked[:-1]).all():  # (not every line in order)
-        text = text.gather(pl.Series(picked, dtype=pl.UInt32))
-    blank = _blank_lines(text)
+    # (not every line, or not in order: the picked lines' blanks read where they are, and the
+    # lines gathered once, those kept)
+    every = len(picked) == len(text) and bool((picked[1:] > picked[:-1]).all())
+    blank = _blank_lines(text, None if every else picked)
     m = len(rank)
     first = np.ones(m, dtype=bool)
     first[1:] = rank[1:] != rank[:-1]
@@ -118,8 +119,8 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     rank, kept = rank[keep], kept[keep]
     offsets = np.zeros(int(hit.sum()) + 1, dtype=np.int64)
     np.cumsum(np.bincount(rank, minlength=len(offsets) - 1), out=offsets[1:])
-    if len(kept) < len(text):
-        text = text.gather(pl.Series(kept, dtype=pl.UInt32))
+    if not every or len(kept) < len(text):
+        text = text.gather(pl.Series(kept if every else picked[kept], dtype=pl.UInt32))
     import pyarrow.compute as pc
 
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), large_strings(text))
@@ -159,25 +160,30 @@ _MAYBE_BLANK[:0x21] = True
 _MAYBE_BLANK[0x7F:] = True
 
 
-def _blank_lines(text: pl.Series) -> np.ndarray:
-    """`(text.str.strip_chars() == "").to_numpy()` for lines: an empty line is blank, a line
-    whose first byte is printable ASCII is not, and only the others (a line starting with a
-    space, a control or a non-ASCII character: a few) are stripped by polars. Lengths and first
-    bytes are read from the string views polars holds (each view starts with the string's length
-    and its first bytes), without copying a byte of text (~5x less CPU)."""
+def _blank_lines(text: pl.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """`(text.str.strip_chars() == "").to_numpy()` for lines (with rows: for the lines
+    `text[rows]`, without gathering them): an empty line is blank, a line whose first byte is
+    printable ASCII is not, and only the others (a line starting with a space, a control or a
+    non-ASCII character: a few) are stripped by polars. Lengths and first bytes are read from the
+    string views polars holds (each view starts with the string's length and its first bytes),
+    without copying a byte of text (~5x less CPU)."""
     arr = text.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type != pa.string_view() or arr.null_count or not len(arr):
+        if rows is not None:
+            text = text.gather(pl.Series(rows, dtype=pl.UInt32))
         return (text.str.strip_chars() == "").to_numpy()
     views = np.frombuffer(arr.buffers()[1], dtype=np.uint8).reshape(-1, 16)
     views = views[arr.offset : arr.offset + len(arr)]
+    if rows is not None:
+        views = views[rows]
     blank = views[:, :4].copy().view("<i4").ravel() == 0  # the length: 0 bytes
     maybe = _MAYBE_BLANK[views[:, 4]] & ~blank
-    rows = np.flatnonzero(maybe)
-    if len(rows):
-        part = text.gather(pl.Series(rows, dtype=pl.UInt32))
-        blank[rows] = (part.str.strip_chars() == "").to_numpy()
+    at = np.flatnonzero(maybe)
+    if len(at):
+        part = text.gather(pl.Series(at if rows is None else rows[at], dtype=pl.UInt32))
+        blank[at] = (part.str.strip_chars() == "").to_numpy()
     return blank
 
 
