@@ -647,7 +647,10 @@ def _run(
                 corpus[r.name] = r.finish(agg)
             if cpath is not None:
                 tmp = cpath.with_suffix(".tmp")
-                tmp.write_bytes(pickle.dumps(corpus))
+                # streamed into the file: the near-duplicate rule's frame (~20 MB at 200,000
+                # documents) is not copied into one bytes object first
+                with open(tmp, "wb") as f:
+                    pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, cpath)
 
     # pass 2: the rules

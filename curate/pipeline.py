@@ -273,11 +273,15 @@ def process_batch(
     after_len = cleaned.str.len_chars() if removed_by else before_len
     stats.kept = kept.height
     stats.dropped = rejected.height
-    stats.chars_in = int(before_len.sum() or 0)
-    stats.chars_out = int(after_len.filter(~is_dropped).sum() or 0)
-    stats.chars_removed = int((before_len - after_len).sum() or 0)
-    stats.length_before = histogram_series(LENGTH_EDGES, before_len)
-    stats.length_after = histogram_series(LENGTH_EDGES, after_len.filter(~is_dropped))
+    # the sums and histograms in numpy (the lengths: no nulls), not a polars query each
+    before_np = before_len.to_numpy().astype(np.int64)
+    after_np = after_len.to_numpy().astype(np.int64) if removed_by else before_np
+    after_kept = after_np[~dropped_np]
+    stats.chars_in = int(before_np.sum())
+    stats.chars_out = int(after_kept.sum())
+    stats.chars_removed = int((before_np - after_np).sum())
+    stats.length_before = _histogram(LENGTH_EDGES, pl.Series(before_np))
+    stats.length_after = _histogram(LENGTH_EDGES, pl.Series(after_kept))
     if "language" in signal_cols:
         counts = signal_cols["language"].value_counts(sort=True)
         stats.languages = {str(k): int(v) for k, v in counts.iter_rows()}
