@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -46,6 +47,12 @@ def main() -> None:
     ap.add_argument("--rules", default=str(HERE / "every.yaml"))
     ap.add_argument("--batches", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="the rules' evaluate() run every time, not cached (what the batch function's output "
+        "costs the rules after it: the frames a strip leaves them)",
+    )
     args = ap.parse_args()
 
     import curate  # noqa: F401, I001  (first, as the command line: polars' allocator)
@@ -77,7 +84,7 @@ def main() -> None:
     corpus = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
     cache: dict[tuple[int, str], object] = {}
     current = {"batch": 0}
-    for rule in rules:
+    for rule in [] if args.full else rules:
         real = type(rule).evaluate
 
         def cached(self, batch, real=real):
@@ -121,14 +128,16 @@ def main() -> None:
     costs: dict[str, dict[str, list[float]]] = {
         label: {"own work": [], "part writer": []} for label in trees
     }
+    faults: dict[str, list[int]] = {label: [] for label in trees}  # minor page faults, own work
     try:
         for r in range(args.rounds):
             order = list(trees) if r % 2 == 0 else list(trees)[::-1]
             for label in order:
                 mod, eng = trees[label]
-                t = time.process_time()
+                t, f = time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 own_work(mod)
                 costs[label]["own work"].append((time.process_time() - t) / n)
+                faults[label].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f)
             for label in order:
                 mod, eng = trees[label]
                 t = time.process_time()
@@ -148,6 +157,10 @@ def main() -> None:
             f"{statistics.median(b) * 1e3:7.2f}  paired difference {diff * 1e3:+7.2f} "
             f"({diff / statistics.median(b):+.0%})"
         )
+    print(
+        "minor faults a batch, own work: "
+        + ", ".join(f"{k} {statistics.median(v) / n:,.0f}" for k, v in faults.items())
+    )
 
 
 if __name__ == "__main__":
