@@ -2,12 +2,13 @@
 alternated, each in a child process: CPU (user, system), minor page faults and peak RSS.
 
     /work/main/.venv/bin/python bench/run_ab.py bench/_work/web-200k.jsonl 3 \
-        '[["base9", "/work/wt/base9", {}], ["this", ".", {}]]'
+        '[["base9", "/work/wt/base9", {}], ["this", ".", {}]]' [bench/every.yaml]
 
 The third argument is a JSON list of [label, tree, {extra environment}] (e.g.
 {"_RJEM_MALLOC_CONF": "oversize_threshold:0"}). Round r runs the variants in order, the next
-round in reverse order. The run: the heuristic rule set, `hf` output and the report, one polars
-thread. On a shared machine a whole run swings by +-2 CPU s: compare alternated runs only.
+round in reverse order. The run: the heuristic rule set (or the fourth argument's), `hf`
+output and the report, one polars thread. On a shared machine a whole run swings by +-2 CPU
+s: compare alternated runs only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PYTHON = os.environ.get("CURATE_PYTHON", "/work/main/.venv/bin/python")
 def main() -> None:
     corpus = str(Path(sys.argv[1]).resolve())
     rounds = int(sys.argv[2])
+    rules = str(Path(sys.argv[4]).resolve()) if len(sys.argv) > 4 else str(HERE / "heuristic.yaml")
     variants = [
         (label, str(Path(tree).resolve()), env) for label, tree, env in json.loads(sys.argv[3])
     ]
@@ -35,7 +37,7 @@ def main() -> None:
         for label, tree, extra in variants if r % 2 == 0 else variants[::-1]:
             tmp = tempfile.mkdtemp(dir=HERE / "_work")
             env = dict(os.environ, PYTHONPATH=tree, POLARS_MAX_THREADS="1", **extra)
-            cmd = [PYTHON, "-m", "curate", "run", corpus, "--rules", str(HERE / "heuristic.yaml")]
+            cmd = [PYTHON, "-m", "curate", "run", corpus, "--rules", rules]
             cmd += ["--out", f"{tmp}/out", "--report-dir", f"{tmp}/rep", "--quiet"]
             cmd += ["--workers", "1"]
             # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH

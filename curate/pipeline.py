@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import getitem
 from typing import Any
 
 import numpy as np
@@ -81,9 +82,9 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     offsets, scattered into place (or taken whole when every document was touched): no group_by,
     join or when/then over the batch (~half the CPU). tests/test_pipeline_costs.py holds the
     plain polars definition it is checked against."""
-    if not touched.any():
+    hit = _bool_masks(touched)[0]  # (a null is not touched; no fill_null query)
+    if not hit.any():
         return docs["text"]
-    hit = touched.fill_null(False).to_numpy()
     ids = docs.get_column(DOC).to_numpy().astype(np.int64)
     line_ids = lines.get_column(DOC).to_numpy().astype(np.int64)
     size = 1 + max(int(ids.max()), int(line_ids.max()) if len(line_ids) else 0)
@@ -99,9 +100,10 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         order = np.argsort(rank, kind="stable")
         picked, rank = picked[order], rank[order]
     text = lines.get_column(LINE)
-    if len(picked) < len(text) or not (picked[1:] > picked[:-1]).all():  # (not every line in order)
-        text = text.gather(pl.Series(picked, dtype=pl.UInt32))
-    blank = _blank_lines(text)
+    # (not every line, or not in order: the picked lines' blanks read where they are, and the
+    # lines gathered once, those kept)
+    every = len(picked) == len(text) and bool((picked[1:] > picked[:-1]).all())
+    blank = _blank_lines(text, None if every else picked)
     m = len(rank)
     first = np.ones(m, dtype=bool)
     first[1:] = rank[1:] != rank[:-1]
@@ -117,8 +119,8 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
     rank, kept = rank[keep], kept[keep]
     offsets = np.zeros(int(hit.sum()) + 1, dtype=np.int64)
     np.cumsum(np.bincount(rank, minlength=len(offsets) - 1), out=offsets[1:])
-    if len(kept) < len(text):
-        text = text.gather(pl.Series(kept, dtype=pl.UInt32))
+    if not every or len(kept) < len(text):
+        text = text.gather(pl.Series(kept if every else picked[kept], dtype=pl.UInt32))
     import pyarrow.compute as pc
 
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), large_strings(text))
@@ -158,25 +160,30 @@ _MAYBE_BLANK[:0x21] = True
 _MAYBE_BLANK[0x7F:] = True
 
 
-def _blank_lines(text: pl.Series) -> np.ndarray:
-    """`(text.str.strip_chars() == "").to_numpy()` for lines: an empty line is blank, a line
-    whose first byte is printable ASCII is not, and only the others (a line starting with a
-    space, a control or a non-ASCII character: a few) are stripped by polars. Lengths and first
-    bytes are read from the string views polars holds (each view starts with the string's length
-    and its first bytes), without copying a byte of text (~5x less CPU)."""
+def _blank_lines(text: pl.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """`(text.str.strip_chars() == "").to_numpy()` for lines (with rows: for the lines
+    `text[rows]`, without gathering them): an empty line is blank, a line whose first byte is
+    printable ASCII is not, and only the others (a line starting with a space, a control or a
+    non-ASCII character: a few) are stripped by polars. Lengths and first bytes are read from the
+    string views polars holds (each view starts with the string's length and its first bytes),
+    without copying a byte of text (~5x less CPU)."""
     arr = text.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type != pa.string_view() or arr.null_count or not len(arr):
+        if rows is not None:
+            text = text.gather(pl.Series(rows, dtype=pl.UInt32))
         return (text.str.strip_chars() == "").to_numpy()
     views = np.frombuffer(arr.buffers()[1], dtype=np.uint8).reshape(-1, 16)
     views = views[arr.offset : arr.offset + len(arr)]
+    if rows is not None:
+        views = views[rows]
     blank = views[:, :4].copy().view("<i4").ravel() == 0  # the length: 0 bytes
     maybe = _MAYBE_BLANK[views[:, 4]] & ~blank
-    rows = np.flatnonzero(maybe)
-    if len(rows):
-        part = text.gather(pl.Series(rows, dtype=pl.UInt32))
-        blank[rows] = (part.str.strip_chars() == "").to_numpy()
+    at = np.flatnonzero(maybe)
+    if len(at):
+        part = text.gather(pl.Series(at if rows is None else rows[at], dtype=pl.UInt32))
+        blank[at] = (part.str.strip_chars() == "").to_numpy()
     return blank
 
 
@@ -195,7 +202,7 @@ def process_batch(
     (`example_bounds(stats)`); this batch's picks at or above it are not built, as merging the
     statistics would drop them (most of a run's batches build no example at all)."""
     original = df.get_column(text_column).cast(pl.String)
-    batch = Batch.from_texts(original, extra=df.drop(text_column), corpus=corpus)
+    batch = Batch.from_texts(original, extra=_drop(df, [text_column]), corpus=corpus)
     n = batch.n
     before_len = doc_chars(batch)
     stats = RunStats(input=n)
@@ -215,17 +222,23 @@ def process_batch(
         if rule.action == "strip" and result.remove is not None and result.remove.any():
             # (a null in the mask neither removes its line nor keeps it, as filters do)
             gone, keep = _bool_masks(result.remove)
-            removed = batch.lines.select(DOC, OFF).filter(pl.Series(gone))
-            # the removed lines' lengths as the split measured them (line_chars), not measured
-            # again
-            size = pl.Series("len", line_chars(batch)[gone] + 1, dtype=pl.UInt32)
-            removed_by[rule.name] = removed.with_columns(size)
+            gone_s = pl.Series(gone)
+            removed = pl.DataFrame(
+                [
+                    batch.lines.get_column(DOC).filter(gone_s),
+                    batch.lines.get_column(OFF).filter(gone_s),
+                    # the removed lines' lengths as the split measured them (line_chars), not
+                    # measured again
+                    pl.Series("len", line_chars(batch)[gone] + 1, dtype=pl.UInt32),
+                ]
+            )
+            removed_by[rule.name] = removed
             hit = np.zeros(n, dtype=bool)
-            hit[removed[DOC].to_numpy()] = True
-            lines = batch.lines.filter(pl.Series(keep))
+            hit[removed.get_column(DOC).to_numpy()] = True
+            lines = _filter(batch.lines, pl.Series(keep))
             # only the documents this rule removed lines from: the others' lines are those their
             # text was last built from (by an earlier strip rule, or the original)
-            docs = batch.docs.with_columns(rebuild_text(batch.docs, lines, pl.Series(hit)))
+            docs = _replace(batch.docs, rebuild_text(batch.docs, lines, pl.Series(hit)))
             batch = batch.stripped(docs, lines, keep)
 
     # the last strip that removed lines already rebuilt the text from the lines that remain
@@ -243,25 +256,32 @@ def process_batch(
     )
     is_dropped = pl.Series(dropped_np)
 
-    out = df.drop([c for c in INTERNAL if c in df.columns])
-    out = out.with_columns(
-        flags.alias("curate_flags"),
-        dropped_by.alias("curate_dropped_by"),
-        *signal_cols.values(),
-    )
-    kept = out.filter(~is_dropped).with_columns(cleaned.filter(~is_dropped).alias(text_column))
-    rejected = out.filter(is_dropped).with_columns(original.filter(is_dropped).alias(text_column))
+    out = _drop(df, [c for c in INTERNAL if c in df.columns])
+    added = [flags.alias("curate_flags"), dropped_by.alias("curate_dropped_by")]
+    added += signal_cols.values()
+    if any(s.name in out.columns for s in added):  # (an input with curate_ columns: replaced)
+        out = out.with_columns(*added)
+    else:
+        out = out.hstack(added)
+    # (a filter, not a gather of the rows' indices, ~4x cheaper on this wide frame: a gather
+    # leaves other bytes under the nulls, and the written data files would differ from main's)
+    kept = _replace(out.filter(~is_dropped), cleaned.filter(~is_dropped).alias(text_column))
+    rejected = _replace(out.filter(is_dropped), original.filter(is_dropped).alias(text_column))
 
     # -- statistics --------------------------------------------------------------------------------
     # (no strip removed a line: the text is the original)
     after_len = cleaned.str.len_chars() if removed_by else before_len
     stats.kept = kept.height
     stats.dropped = rejected.height
-    stats.chars_in = int(before_len.sum() or 0)
-    stats.chars_out = int(after_len.filter(~is_dropped).sum() or 0)
-    stats.chars_removed = int((before_len - after_len).sum() or 0)
-    stats.length_before = histogram_series(LENGTH_EDGES, before_len)
-    stats.length_after = histogram_series(LENGTH_EDGES, after_len.filter(~is_dropped))
+    # the sums and histograms in numpy (the lengths: no nulls), not a polars query each
+    before_np = before_len.to_numpy().astype(np.int64)
+    after_np = after_len.to_numpy().astype(np.int64) if removed_by else before_np
+    after_kept = after_np[~dropped_np]
+    stats.chars_in = int(before_np.sum())
+    stats.chars_out = int(after_kept.sum())
+    stats.chars_removed = int((before_np - after_np).sum())
+    stats.length_before = _histogram(LENGTH_EDGES, pl.Series(before_np))
+    stats.length_after = _histogram(LENGTH_EDGES, pl.Series(after_kept))
     if "language" in signal_cols:
         counts = signal_cols["language"].value_counts(sort=True)
         stats.languages = {str(k): int(v) for k, v in counts.iter_rows()}
@@ -301,20 +321,23 @@ def process_batch(
         for name, col in (("id", ids), ("file", files), ("line", linenos)):
             if col is not None:
                 cols[name] = col
-        frame = pl.DataFrame([c.gather(at).alias(name) for name, c in cols.items()])
-        docs = dict(zip(rows, frame.to_dicts(), strict=True))
-        sig_frame = pl.DataFrame(list(signal_cols.values()))
-        sigs = (
-            dict(zip(rows, sig_frame.gather(at).to_dicts(), strict=True))
-            if signal_cols
-            else dict.fromkeys(rows, {})
-        )
+        # the rows' documents and signals: one frame, one gather, the values row by row (a
+        # gather per column and a to_dicts of each part cost ~4x), each row's signals made
+        # plain once, whichever rules picked it
+        names_doc = list(cols)
+        frame = pl.DataFrame(
+            [c.alias(name) for name, c in cols.items()] + list(signal_cols.values())
+        ).gather(at)
+        width = len(names_doc)
+        docs, sigs = {}, {}
+        for i, row in zip(rows, frame.iter_rows(), strict=True):
+            docs[i] = dict(zip(names_doc, row[:width], strict=True))
+            sigs[i] = [_plain(v) for v in row[width:]]
         keys = list(signal_cols)  # the signal names (the frame's columns are curate_<name>)
         for rule in rules:
             spans = _spans_of(removed_by.get(rule.name), [i for _, i in chosen[rule.name]])
             stats.rules[rule.name].examples = [
-                _example(key, docs[i], [_plain(v) for v in sigs[i].values()], keys, spans.get(i))
-                for key, i in chosen[rule.name]
+                _example(key, docs[i], sigs[i], keys, spans.get(i)) for key, i in chosen[rule.name]
             ]
     return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed_by=removed_by)
 
@@ -407,17 +430,20 @@ class _ExamplePicker:
     the rule's name), so that shards and batches agree on the choice."""
 
     def __init__(self, texts: pl.Series, fired: list[np.ndarray]):
-        # the UTF-8 bytes of every document some rule fired on, by row: memoryviews of the texts'
-        # Arrow buffer (a polars string is valid UTF-8: the bytes str.encode gave), no bytes
-        # object and no copy per text (~1 ms a batch); row indices in numpy (a polars arg_true
-        # costs ~0.1 ms a call, a rule a batch)
-        self._encoded: dict[int, memoryview] = {}
+        # the UTF-8 bytes of every document some rule fired on, in row order: memoryviews of the
+        # texts' Arrow buffer (a polars string is valid UTF-8: the bytes str.encode gave), no
+        # bytes object and no copy per text (~1 ms a batch); row indices in numpy (a polars
+        # arg_true costs ~0.1 ms a call, a rule a batch)
+        self._rows = np.zeros(0, dtype=np.int64)  # the rows some rule fired on, ascending
+        self._views: list[memoryview] = []  # their bytes, in that order
+        self._every = False  # every row is in _rows (the usual case: a list index is the row)
         if not fired:
             return
         idx = np.flatnonzero(np.logical_or.reduce(fired))
         if not len(idx):
             return
-        self._encoded = _text_bytes(texts, idx)
+        self._rows, self._every = idx, len(idx) == len(texts)
+        self._views = _text_bytes(texts, idx)
 
     def pick(self, rule: str, fired: np.ndarray, bound: int | None = None) -> list[tuple[str, int]]:
         """sorted((xxh64_hexdigest(text, seed), i) for every fired i)[:MAX_EXAMPLES], computed on
@@ -428,7 +454,8 @@ class _ExamplePicker:
         if not len(idx):
             return []
         seed = xxhash.xxh64_intdigest(rule.encode())
-        texts = map(self._encoded.__getitem__, idx.tolist())
+        at = idx if self._every else np.searchsorted(self._rows, idx)
+        texts = map(self._views.__getitem__, at.tolist())
         keys = np.fromiter(
             map(xxhash.xxh64_intdigest, texts, repeat(seed)), dtype=np.uint64, count=len(idx)
         )
@@ -447,32 +474,30 @@ class _ExamplePicker:
         ]
 
 
-def _text_bytes(texts: pl.Series, rows: np.ndarray) -> dict[int, memoryview]:
-    """row -> the UTF-8 bytes of texts[row] (a null as b""), for the given rows, as memoryviews
-    of the Arrow buffers polars holds: a string view of 12 bytes or fewer holds its bytes itself,
-    a longer one points into a data buffer (for a text column read from Arrow, the reader's own
-    buffer). No copy of the texts (a large_string conversion of every text cost ~0.6-2 ms a
-    batch, its pages faulted in afresh)."""
+def _text_bytes(texts: pl.Series, rows: np.ndarray) -> list[memoryview]:
+    """The UTF-8 bytes of texts[row] (a null as b"") for each of the given rows, in their order,
+    as memoryviews of the Arrow buffers polars holds: a string view of 12 bytes or fewer holds
+    its bytes itself, a longer one points into a data buffer (for a text column read from Arrow,
+    the reader's own buffer). No copy of the texts (a large_string conversion of every text cost
+    ~0.6-2 ms a batch, its pages faulted in afresh). A list, not a dict by row: the picks look
+    them up ~5,000 times a batch."""
     arr = texts.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type != pa.string_view():
         offsets, data = string_bytes(texts)
         cut = map(slice, offsets[rows].tolist(), offsets[rows + 1].tolist())
-        return dict(zip(rows.tolist(), map(memoryview(data).__getitem__, cut), strict=True))
+        return list(map(memoryview(data).__getitem__, cut))
     bufs = arr.buffers()
     length, which, start = (a[rows] for a in view_layout(arr))
     if arr.null_count:  # (a null's view is all zeros in the C data interface, not promised)
         null = ~arr.is_valid().to_numpy(zero_copy_only=False)[rows]
         length[null], which[null], start[null] = 0, -1, 0
-    out: dict[int, memoryview] = {}
-    for b in np.unique(which).tolist():
-        sel = np.flatnonzero(which == b)
-        mem = memoryview(bufs[1] if b < 0 else bufs[2 + b])
-        first = start[sel]
-        cut = map(slice, first.tolist(), (first + length[sel]).tolist())
-        out.update(zip(rows[sel].tolist(), map(mem.__getitem__, cut), strict=True))
-    return out
+    cut = map(slice, start.tolist(), (start + length).tolist())
+    mems = [memoryview(bufs[1])] + [memoryview(b) for b in bufs[2:]]  # which -1, 0, 1, ...
+    if len(which) and which.min() == which.max():  # one buffer (the usual case)
+        return list(map(mems[int(which[0]) + 1].__getitem__, cut))
+    return list(map(getitem, map(mems.__getitem__, (which + 1).tolist()), cut))
 
 
 def example_bounds(stats: RunStats) -> dict[str, int]:
@@ -488,13 +513,45 @@ def example_bounds(stats: RunStats) -> dict[str, int]:
 
 def _spans_of(removed: pl.DataFrame | None, docs: list[int]) -> dict[int, list[list[int]]]:
     """[start, end) of the lines a rule removed from each of these documents, in text order (one
-    filter for the rule's examples, not one per example)."""
+    pass for the rule's examples, not one per example; in numpy: a polars filter and sort are
+    two queries, ~0.1 ms each, per strip rule and batch)."""
     out: dict[int, list[list[int]]] = {}
     if removed is None or not docs:
         return out
-    rows = removed.filter(pl.col(DOC).is_in(docs)).sort(DOC, OFF)
-    for d, o, ln in rows.select(DOC, OFF, "len").iter_rows():
-        out.setdefault(d, []).append([o, o + ln])
+    doc = removed.get_column(DOC).to_numpy()
+    at = np.flatnonzero(np.isin(doc, np.asarray(docs, dtype=np.int64)))
+    if not len(at):
+        return out
+    doc, off = doc[at], removed.get_column(OFF).to_numpy()[at]
+    size = removed.get_column("len").to_numpy()[at]
+    order = np.lexsort((off, doc))  # by document, then offset
+    doc, off = doc[order].tolist(), off[order].astype(np.int64)
+    end = (off + size[order]).tolist()
+    for d, o, e in zip(doc, off.tolist(), end, strict=True):
+        out.setdefault(d, []).append([o, e])
+    return out
+
+
+def _drop(df: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """`df.drop(names)` without a query (~30-100 us each, per batch): the columns of a clone
+    (which shares them) dropped in place."""
+    out = df.clone()
+    for name in names:
+        out.drop_in_place(name)
+    return out
+
+
+def _filter(df: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """`df.filter(mask)` of a narrow frame (the lines) without a query: each column filtered
+    (a DataFrame.filter costs ~2x as much on four columns)."""
+    return pl.DataFrame([c.filter(mask) for c in df.get_columns()])
+
+
+def _replace(df: pl.DataFrame, column: pl.Series) -> pl.DataFrame:
+    """`df.with_columns(column)` for a column df has, without a query: a clone (which shares
+    the columns) with that one replaced in place."""
+    out = df.clone()
+    out.replace_column(out.get_column_index(column.name), column)
     return out
 
 

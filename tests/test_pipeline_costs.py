@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from curate import pipeline
-from curate.checks.base import DOC, LINE, Batch
+from curate.checks.base import DOC, LINE, OFF, Batch
 
 
 def rebuild_text_plain(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) -> pl.Series:
@@ -123,6 +123,14 @@ def test_blank_lines_is_strip_chars_empty():
     rows = pl.Series(list(range(0, 3000, 3)), dtype=pl.UInt32)
     assert (pipeline._blank_lines(text.gather(rows)) == want[::3]).all()
     assert len(pipeline._blank_lines(pl.Series([], dtype=pl.String))) == 0
+    # the lines at given rows (any order), read where they are: text[rows] without a gather
+    some = np.array([rng.randrange(3000) for _ in range(700)])
+    for at in (some, np.sort(some), np.arange(3000), np.array([], dtype=np.int64)):
+        assert (pipeline._blank_lines(text, at) == want[at]).all()
+        assert (pipeline._blank_lines(text.slice(7, 500), at % 500) == want[7:507][at % 500]).all()
+    # the plain path (a series with nulls is not read from its views): the same rows
+    with_null = pl.Series([*lines, None])
+    assert (pipeline._blank_lines(with_null, some) == want[some]).all()
 
 
 def test_example_picks_are_the_smallest_digests_in_row_order():
@@ -139,20 +147,27 @@ def test_example_picks_are_the_smallest_digests_in_row_order():
     )
     texts = pl.concat([texts, pl.Series([f"doc {i}" for i in range(400)])])
     fired = [np.array([rng.random() < p for _ in range(len(texts))]) for p in (0.9, 0.3, 0.01, 0)]
+    everyone = np.ones(len(texts), dtype=bool)  # every row fired on: the rows are the indices
     picker = pipeline._ExamplePicker(texts, fired)
+    every_picker = pipeline._ExamplePicker(texts, [*fired, everyone])
+    assert not picker._every and every_picker._every
     encoded = [t.encode() for t in texts.to_list()]
     for rule in ("a-rule", "other"):
-        for f in fired:
+        for f in [*fired, everyone]:
             seed = xxhash.xxh64_intdigest(rule.encode())
             plain = heapq.nsmallest(
                 MAX_EXAMPLES,
                 ((xxhash.xxh64_intdigest(encoded[i], seed), i) for i in np.flatnonzero(f)),
             )
             want = [(f"{k:016x}", int(i)) for k, i in plain]
-            assert picker.pick(rule, f) == want
+            assert every_picker.pick(rule, f) == want
+            if f is not everyone:
+                assert picker.pick(rule, f) == want
             for bound in (0, 2**63, 2**64 - 1, plain[2][0] if len(plain) > 2 else 1):
-                got = picker.pick(rule, f, bound)
+                got = every_picker.pick(rule, f, bound)
                 assert got == [(h, i) for h, i in want if int(h, 16) < bound]
+                if f is not everyone:
+                    assert picker.pick(rule, f, bound) == got
     assert pipeline._ExamplePicker(texts, []).pick("a-rule", fired[3]) == []
 
 
@@ -179,8 +194,7 @@ def test_text_bytes_are_the_texts_encoded():
     for texts, want in cases:
         for rows in (np.arange(len(want)), np.array([len(want) - 1, 3, 0]), np.array([], int)):
             got = pipeline._text_bytes(texts, rows)
-            assert sorted(got) == sorted(rows.tolist())
-            assert {i: bytes(v) for i, v in got.items()} == {int(i): want[i].encode() for i in rows}
+            assert [bytes(v) for v in got] == [want[i].encode() for i in rows]
 
 
 def test_line_chars_follow_the_strips_as_the_lines_do():
@@ -326,3 +340,42 @@ def test_histogram_is_histogram_series():
         for s in series:
             want = histogram_series(edges, s.drop_nulls())
             assert pipeline._histogram(edges, s) == want, (edges, s.dtype, s.null_count())
+
+
+def test_spans_are_the_removed_lines_of_each_document_in_text_order():
+    rng = random.Random(3)
+    n = 400
+    removed = pl.DataFrame(
+        {
+            DOC: pl.Series([rng.randrange(60) for _ in range(n)], dtype=pl.UInt32),
+            OFF: pl.Series(rng.sample(range(100_000), n), dtype=pl.UInt32),
+            "len": pl.Series([rng.randint(1, 90) for _ in range(n)], dtype=pl.UInt32),
+        }
+    )
+
+    def plain(docs: list[int]) -> dict[int, list[list[int]]]:
+        out: dict[int, list[list[int]]] = {}
+        rows = removed.filter(pl.col(DOC).is_in(docs)).sort(DOC, OFF)
+        for d, o, ln in rows.select(DOC, OFF, "len").iter_rows():
+            out.setdefault(d, []).append([o, o + ln])
+        return out
+
+    for docs in ([3, 1, 59], list(range(60)), [200], [7], []):
+        assert pipeline._spans_of(removed, docs) == plain(docs)
+    assert pipeline._spans_of(None, [1]) == {}
+
+
+def test_frame_steps_without_queries_are_the_queries():
+    df = pl.DataFrame(
+        {"a": [1, None, 3, 4], "text": ["x", "y", None, "zz"], "c": [[1], [], None, [2, 3]]}
+    )
+    mask = pl.Series([True, False, None, True])
+    assert pipeline._drop(df, ["text"]).equals(df.drop("text"))
+    assert pipeline._drop(df, ["text", "a"]).equals(df.drop("text", "a"))
+    assert pipeline._drop(df, []).equals(df)
+    assert pipeline._filter(df, mask).equals(df.filter(mask))
+    assert pipeline._filter(df, mask.fill_null(True)).equals(df.filter(mask.fill_null(True)))
+    new = pl.Series("text", ["p", "q", "r", "s"])
+    assert pipeline._replace(df, new).equals(df.with_columns(new))
+    assert pipeline._replace(df, new).columns == df.columns
+    assert df["text"].to_list() == ["x", "y", None, "zz"]  # the frame given is left alone
