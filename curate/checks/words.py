@@ -460,7 +460,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     non_ascii: list[tuple[np.ndarray, _CharProps]] = []
-    if len(other) and len(other) >= _TABLE_MIN:
+    if len(other) and _use_table(len(other)):
         # read from their characters (`_char_props`), which _vocab_properties reads too
         strings = take_sorted(vocab, other)
         props = _char_props(string_bytes(strings), strings.str.len_chars().to_numpy())
@@ -614,7 +614,17 @@ def char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
 # read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
 # time) rather than searched with the regexes (a small batch, or a test, searches)
-_TABLE_MIN = 2000
+_TABLE_MIN = 500
+# once the table is built, every batch reads it, however few its non-ASCII strings: the regexes
+# compile again in most batches of a run (its other rules push them out of polars' cache), ~2 ms
+# a web batch of ~800 such strings against a few numpy passes (tests turn this off to test the
+# regexes' way)
+_TABLE_REUSE = True
+
+
+def _use_table(n: int) -> bool:
+    """Are `n` non-ASCII strings (at least one) read from their characters (`_char_props`)?"""
+    return n >= _TABLE_MIN or (_TABLE_REUSE and _char_table.cache_info().currsize > 0)
 
 
 @functools.cache
@@ -764,7 +774,7 @@ def _vocab_properties(
       an anchored replacement each, where the alternation, replaced everywhere, searches every
       position: twice the time), where they have some at an edge, and are lower-cased.
     - `non_ascii`: (rows, `_CharProps`) of the strings the split read from their characters (the
-      non-ASCII pieces, when there are `_TABLE_MIN` of them at least, then the appended tokens):
+      non-ASCII pieces, when `_use_table` says so, then the appended tokens):
       those rows are answered from their characters (letter, word character, punctuation or
       symbol first and last, the edge runs' lengths, which `str.slice` cuts off, and whether the
       first starts an unspaced token); the regexes search none of them.

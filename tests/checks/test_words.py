@@ -86,12 +86,14 @@ def test_remembered_characters_beyond_the_table_are_bounded(monkeypatch):
 
 @contextlib.contextmanager
 def _table_min(n: int) -> Iterator[None]:
-    saved = words._TABLE_MIN
-    words._TABLE_MIN = n
+    # (the table built, a run reads it for any number of strings: off here, so that fewer than
+    # `n` strings take the regexes' way)
+    saved = words._TABLE_MIN, words._TABLE_REUSE
+    words._TABLE_MIN, words._TABLE_REUSE = n, False
     try:
         yield
     finally:
-        words._TABLE_MIN = saved
+        words._TABLE_MIN, words._TABLE_REUSE = saved
 
 
 def test_vocabulary_properties_equal_every_test_on_every_string():
@@ -466,3 +468,27 @@ def test_kept_tokens_per_line_and_bytes_set_by_the_split_equal_their_definitions
     assert lt.kept_per_line.tolist() == want.tolist()
     off, chars = string_bytes(lt.vocab.get_column("tok"))
     assert lt.utf8[0].tolist() == off.tolist() and lt.utf8[1].tobytes() == chars.tobytes()
+
+
+def test_a_built_table_answers_any_number_of_non_ascii_strings(monkeypatch):
+    # once `_char_table` is built, a batch with few non-ASCII strings reads it too (the regexes
+    # compile again in most batches of a run); with the reuse off they search; both give the
+    # plain properties
+    s = pl.Series(["¿Qué tal? «ok» the end", "naïve café…"], dtype=pl.String)
+    words._char_table()
+    calls: list[int] = []
+    real = words._char_props
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(words, "_char_props", counted)
+    monkeypatch.setattr(words, "_TABLE_MIN", 1000)
+    for reuse in (True, False):
+        monkeypatch.setattr(words, "_TABLE_REUSE", reuse)
+        calls.clear()
+        lt = distinct_line_tokens(*distinct_lines(s))
+        assert bool(calls) == reuse
+        plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+        assert lt.vocab.to_dict(as_series=False) == plain.to_dict(as_series=False)
