@@ -481,11 +481,20 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         line, code = line[keep], code[keep]
         kept = len(code)
         if len(redo):
-            split = vocab.gather(split_code).str.extract_all(TOKEN)
-            more = split.explode().drop_nulls()
+            # each distinct piece split once (in order of first occurrence: its new tokens are
+            # appended in the order the occurrences would give them), then its tokens' codes
+            # repeated per occurrence
+            uniq, first, inv = np.unique(split_code, return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            place = np.empty(len(uniq), dtype=np.intp)
+            place[order] = np.arange(len(uniq))
+            more, per_piece = _retokenize(vocab.gather(uniq[order]))
             more_code, vocab = _append_codes(vocab, more.alias("tok"), index)
-            line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, more_code])
+            counts = per_piece[place[inv]]
+            begin = (np.cumsum(per_piece) - per_piece)[place[inv]]
+            at = np.repeat(begin - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+            line = np.concatenate([line, np.repeat(split_line, counts)])
+            code = np.concatenate([code, more_code[at]])
     n_pieces = len(utf8[0]) - 1
     if non_ascii and len(vocab) > n_pieces:
         # (the appended tokens read from their characters too, now that the table is built)
@@ -516,6 +525,80 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         utf8 = (np.concatenate([utf8[0], utf8[0][-1] + off[1:]]), np.concatenate([utf8[1], data]))
     tokens.__dict__["utf8"] = utf8
     return tokens
+
+
+def _retokenize(pieces: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """(the TOKEN matches of `pieces`, one after the other; how many each piece holds): what
+    `str.extract_all(TOKEN)` gives, exploded. Pieces of spaced runs, Han, Hiragana, Katakana and
+    whitespace alone (a tab, a no-break space, Japanese) are cut where TOKEN cuts them, read from
+    each character's kind (`_token_kinds`): TOKEN, a long pattern, compiles again in most
+    batches of a run (~0.6 ms) for the few such pieces a batch holds. Pieces with a Thai or
+    Southeast Asian character, or one beyond the Basic Multilingual Plane, are searched with it
+    (tests/checks/test_words.py checks both against TOKEN)."""
+    off, data = string_bytes(pieces)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)
+    cp, size = char_at(data, starts)
+    kinds = _token_kinds()
+    kind = kinds[np.maximum(cp, 0)]
+    if (cp < 0).any() or (kind == _K_HARD).any():
+        split = pieces.str.extract_all(TOKEN)
+        return split.explode().drop_nulls(), split.list.len().to_numpy().astype(np.int64)
+    piece = np.searchsorted(off, starts, side="right") - 1
+    n = len(starts)
+    head = np.ones(n, dtype=bool)  # the first character of its piece
+    head[1:] = piece[1:] != piece[:-1]
+    # a run of the prolonged sound mark continues a Katakana run: the kind of the character
+    # before the run (in its piece)
+    marker = np.where(head | (kind != _K_LONG), np.arange(n), 0)
+    before = np.maximum.accumulate(marker) if n else marker
+    in_run = (kind == _K_KATA) | ((kind == _K_LONG) & ~head & (kind[before] == _K_KATA))
+    prev_kind = np.empty(n, dtype=kind.dtype)
+    prev_kind[1:] = kind[:-1]
+    prev_run = np.zeros(n, dtype=bool)
+    prev_run[1:] = in_run[:-1]
+    cont = ~head & (
+        ((kind == _K_OTHER) & (prev_kind == _K_OTHER))
+        | (((kind == _K_KATA) | (kind == _K_LONG)) & prev_run)
+    )
+    solid = np.flatnonzero(kind != _K_WS)
+    begins = np.flatnonzero(~cont[solid])
+    first = solid[begins]
+    # a token runs from its first character to the character before the next token's first
+    # among those that are not whitespace (none inside a token)
+    last = solid[np.append(begins[1:] - 1, len(solid) - 1)] if len(begins) else begins
+    lo = starts[first]
+    hi = starts[last] + size[last]
+    lengths = hi - lo
+    out_off = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out_off[1:])
+    at = np.repeat(lo - out_off[:-1], lengths) + np.arange(out_off[-1])
+    tokens = pl.Series(
+        pieces.name,
+        pa.LargeStringArray.from_buffers(
+            len(first), pa.py_buffer(out_off), pa.py_buffer(data[at].tobytes())
+        ),
+        dtype=pl.String,
+    )
+    return tokens, np.bincount(piece[first], minlength=len(pieces)).astype(np.int64)
+
+
+_K_OTHER, _K_WS, _K_HH, _K_KATA, _K_LONG, _K_HARD = 0, 1, 2, 3, 4, 5
+
+
+@functools.cache
+def _token_kinds() -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: what TOKEN does with that character, from
+    the very patterns: whitespace (no token), Han or Hiragana (a token of its own), Katakana (a
+    run with the prolonged sound mark), that mark, a Thai or Southeast Asian character (TOKEN
+    answers), or another (a run of them, as SPACED takes them)."""
+    kinds = np.zeros(0x10000, dtype=np.uint8)
+    unspaced = _char_class(f"[{_UNSPACED_CLASS}]")
+    kinds[unspaced] = _K_HARD
+    kinds[unspaced & (np.arange(0x10000) == ord(_KANA_LONG))] = _K_LONG
+    kinds[_char_class(r"\p{Katakana}")] = _K_KATA
+    kinds[_char_class(r"[\p{Han}\p{Hiragana}]")] = _K_HH
+    kinds[_char_class(r"\s")] = _K_WS
+    return kinds
 
 
 # bits of `_byte_classes`: what the regexes say of an ASCII character (_NON_ASCII: a byte of a

@@ -492,3 +492,33 @@ def test_a_built_table_answers_any_number_of_non_ascii_strings(monkeypatch):
         assert bool(calls) == reuse
         plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
         assert lt.vocab.to_dict(as_series=False) == plain.to_dict(as_series=False)
+
+
+# characters of every kind `_retokenize` reads (spaced runs, whitespace, Han, Hiragana, Katakana
+# with and without the prolonged sound mark, half-width Katakana, Hangul), and those it leaves to
+# TOKEN (Thai, Lao, Khmer, a combining mark, beyond the Basic Multilingual Plane)
+_READ_CHARS = "ab1.,()·\t\u00a0\u3000 漢字かなカナーｶﾞ한국"
+_PATTERN_CHARS = "ไทยລາວខ្មែ\u0301😀\U00020000"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet=_READ_CHARS, max_size=12), max_size=6)
+    | st.lists(st.text(alphabet=_READ_CHARS + _PATTERN_CHARS, max_size=12), max_size=6)
+)
+def test_retokenize_gives_the_token_patterns_matches(pieces):
+    s = pl.Series(pieces, dtype=pl.String)
+    tokens, per_piece = words._retokenize(s)
+    want = s.str.extract_all(words.TOKEN)
+    assert tokens.to_list() == want.explode().drop_nulls().to_list()
+    assert per_piece.tolist() == want.list.len().to_list()
+
+
+def test_retokenize_reads_japanese_and_whitespace_without_the_pattern(monkeypatch):
+    # (the pieces a web batch splits again: a tab, a no-break space, Japanese)
+    s = pl.Series(["(にゅ),", "·\tHani", "カタカナーの\u00a0テストー", "ーカー"], dtype=pl.String)
+    want = s.str.extract_all(words.TOKEN)
+    monkeypatch.setattr(words, "TOKEN", "(?!)")  # a pattern that never matches
+    tokens, per_piece = words._retokenize(s)
+    assert tokens.to_list() == want.explode().drop_nulls().to_list()
+    assert per_piece.tolist() == want.list.len().to_list()
