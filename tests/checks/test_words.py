@@ -229,12 +229,20 @@ STRINGS = st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A", "a "]
 @settings(max_examples=80, deadline=None)
 @given(STRINGS)
 def test_encoding_by_hashes_equals_arrows_dictionary_encoding(values):
+    # (by the hash table, and by a dict of the strings: a few values)
     s = pl.Series("tok", values, dtype=pl.String)
-    code, vocab = words._encode(s)
     plain_code, plain_vocab = words._plain_encode(s)
-    assert code.dtype == plain_code.dtype == np.uint32
-    assert code.tolist() == plain_code.tolist()
-    assert vocab.name == plain_vocab.name and vocab.to_list() == plain_vocab.to_list()
+    saved = words._SMALL_ENCODE
+    for small in (0, len(values)):
+        words._SMALL_ENCODE = small
+        try:
+            code, vocab = words._encode(s)
+        finally:
+            words._SMALL_ENCODE = saved
+        assert code.dtype == plain_code.dtype == np.uint32
+        assert code.tolist() == plain_code.tolist()
+        assert vocab.name == plain_vocab.name and vocab.to_list() == plain_vocab.to_list()
+        assert vocab.dtype == pl.String
 
 
 @settings(max_examples=60, deadline=None)
