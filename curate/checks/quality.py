@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
@@ -834,22 +835,10 @@ def _stop_word_counts(
         return count, pl.Series(["custom"] * batch.n, dtype=pl.String)
 
     lists = stop_words()
-    if lang is None:
-        key = pl.Series(["*"] * batch.n, dtype=pl.String)
-    else:
-        lang = lang.cast(pl.String)
-        key = pl.select(
-            pl.when(lang.is_in(list(lists)))
-            .then(lang)
-            .when(lang.is_null() | (lang == "und"))
-            .then(pl.lit("*"))
-            .otherwise(None)
-        ).to_series()
+    keys = _stop_word_keys(batch.n, lang)
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
-    star = (
-        np.ones(batch.n, dtype=bool) if lang is None else (key == "*").fill_null(False).to_numpy()
-    )
+    star = keys.star
     if not star.all():
         # keep a word only when it is on the list of the document's language ("*": any list; a
         # language matched by substring, or none, keeps none here)
@@ -858,17 +847,12 @@ def _stop_word_counts(
         for i, code in enumerate(langs):
             allowed[i] = on_list[code]
         allowed[len(langs)] = ~np.uint64(0)  # "*"
-        lang_row = (
-            key.replace_strict([*langs, "*"], list(range(len(langs) + 1)), default=len(langs) + 1)
-            .fill_null(len(langs) + 1)
-            .to_numpy()
-        )
-        bits = bits & allowed[lang_row]
+        bits = bits & allowed[keys.rows(langs)]
     count = _bit_count(bits)
     # languages written without spaces: stop words are substrings of the text
     text = batch.text
     for code in SUBSTRING_LANGUAGES:
-        use = star.copy() if star.all() else star | (key == code).fill_null(False).to_numpy()
+        use = star.copy() if star.all() else star | keys.equal(code)
         if not use.any() or code not in lists:
             continue
         words = list(lists[code])
@@ -880,8 +864,62 @@ def _stop_word_counts(
         hits = text.filter(pl.Series(use)).str.extract_many(words, overlapping=True).list.n_unique()
         count[use] += hits.to_numpy()
     # (the key is "*" for every document without a language signal: no null in it)
-    count = _with_nulls(count, no_words if lang is None else key.is_null().to_numpy() | no_words)
-    return count, key.alias("stop_words_list")
+    count = _with_nulls(count, keys.null | no_words)
+    return count, keys.series()
+
+
+@dataclass(frozen=True)
+class _StopWordKeys:
+    """The stop-word list of each document (`_stop_word_keys`): `names` the keys (the shipped
+    languages, then "*", then None: no list), `at[i]` document i's row of `names`."""
+
+    names: tuple[str | None, ...]
+    at: np.ndarray
+
+    @property
+    def star(self) -> np.ndarray:
+        return self.at == len(self.names) - 2
+
+    @property
+    def null(self) -> np.ndarray:
+        return self.at == len(self.names) - 1
+
+    def equal(self, code: str) -> np.ndarray:
+        """Per document: is its key `code`?"""
+        if code not in self.names[:-2]:
+            return np.zeros(len(self.at), dtype=bool)
+        return self.at == self.names.index(code)
+
+    def rows(self, langs: list[str]) -> np.ndarray:
+        """Per document: its key's place in `langs` + ["*"], len(langs) + 1 for another key or
+        none."""
+        place = {code: i for i, code in enumerate([*langs, "*"])}
+        table = np.array([place.get(k, len(langs) + 1) for k in self.names], dtype=np.intp)
+        table[-1] = len(langs) + 1
+        return table[self.at]
+
+    def series(self) -> pl.Series:
+        """The keys as the String signal `stop_words_list` (null: no list)."""
+        names = pa.array(list(self.names), type=pa.string())
+        return pl.Series("stop_words_list", names.take(pa.array(self.at)), dtype=pl.String)
+
+
+def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
+    """Each document's stop-word list: its language's when one is shipped, "*" (the union) when
+    there is no language signal or it says null or "und", None otherwise. (The languages of a
+    batch as a list of strings and a dictionary probe each: one polars call, where a when/then
+    select, a replace_strict and a comparison per language cost ten, ~1 ms a batch.)"""
+    names = (*stop_words(), "*", None)
+    star = len(names) - 2
+    if lang is None:
+        return _StopWordKeys(names, np.full(n, star, dtype=np.intp))
+    place: dict[str | None, int] = {code: i for i, code in enumerate(names[:-2])}
+    place[None] = star
+    place.setdefault("und", star)
+    other = len(names) - 1
+    values = lang.cast(pl.String).to_list()
+    at = np.fromiter((place.get(v, other) for v in values), dtype=np.intp, count=len(values))
+    return _StopWordKeys(names, at)
 
 
 def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:

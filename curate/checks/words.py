@@ -460,7 +460,7 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
     again = (classes[0] & _SPLIT) > 0
     other = np.flatnonzero(classes[0] & _NON_ASCII)
     non_ascii: list[tuple[np.ndarray, _CharProps]] = []
-    if len(other) and len(other) >= _TABLE_MIN:
+    if len(other) and _use_table(len(other)):
         # read from their characters (`_char_props`), which _vocab_properties reads too
         strings = take_sorted(vocab, other)
         props = _char_props(string_bytes(strings), strings.str.len_chars().to_numpy())
@@ -481,11 +481,20 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         line, code = line[keep], code[keep]
         kept = len(code)
         if len(redo):
-            split = vocab.gather(split_code).str.extract_all(TOKEN)
-            more = split.explode().drop_nulls()
+            # each distinct piece split once (in order of first occurrence: its new tokens are
+            # appended in the order the occurrences would give them), then its tokens' codes
+            # repeated per occurrence
+            uniq, first, inv = np.unique(split_code, return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            place = np.empty(len(uniq), dtype=np.intp)
+            place[order] = np.arange(len(uniq))
+            more, per_piece = _retokenize(vocab.gather(uniq[order]))
             more_code, vocab = _append_codes(vocab, more.alias("tok"), index)
-            line = np.concatenate([line, np.repeat(split_line, split.list.len().to_numpy())])
-            code = np.concatenate([code, more_code])
+            counts = per_piece[place[inv]]
+            begin = (np.cumsum(per_piece) - per_piece)[place[inv]]
+            at = np.repeat(begin - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+            line = np.concatenate([line, np.repeat(split_line, counts)])
+            code = np.concatenate([code, more_code[at]])
     n_pieces = len(utf8[0]) - 1
     if non_ascii and len(vocab) > n_pieces:
         # (the appended tokens read from their characters too, now that the table is built)
@@ -516,6 +525,80 @@ def distinct_line_tokens(distinct: pl.Series, inverse: np.ndarray) -> LineTokens
         utf8 = (np.concatenate([utf8[0], utf8[0][-1] + off[1:]]), np.concatenate([utf8[1], data]))
     tokens.__dict__["utf8"] = utf8
     return tokens
+
+
+def _retokenize(pieces: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """(the TOKEN matches of `pieces`, one after the other; how many each piece holds): what
+    `str.extract_all(TOKEN)` gives, exploded. Pieces of spaced runs, Han, Hiragana, Katakana and
+    whitespace alone (a tab, a no-break space, Japanese) are cut where TOKEN cuts them, read from
+    each character's kind (`_token_kinds`): TOKEN, a long pattern, compiles again in most
+    batches of a run (~0.6 ms) for the few such pieces a batch holds. Pieces with a Thai or
+    Southeast Asian character, or one beyond the Basic Multilingual Plane, are searched with it
+    (tests/checks/test_words.py checks both against TOKEN)."""
+    off, data = string_bytes(pieces)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)
+    cp, size = char_at(data, starts)
+    kinds = _token_kinds()
+    kind = kinds[np.maximum(cp, 0)]
+    if (cp < 0).any() or (kind == _K_HARD).any():
+        split = pieces.str.extract_all(TOKEN)
+        return split.explode().drop_nulls(), split.list.len().to_numpy().astype(np.int64)
+    piece = np.searchsorted(off, starts, side="right") - 1
+    n = len(starts)
+    head = np.ones(n, dtype=bool)  # the first character of its piece
+    head[1:] = piece[1:] != piece[:-1]
+    # a run of the prolonged sound mark continues a Katakana run: the kind of the character
+    # before the run (in its piece)
+    marker = np.where(head | (kind != _K_LONG), np.arange(n), 0)
+    before = np.maximum.accumulate(marker) if n else marker
+    in_run = (kind == _K_KATA) | ((kind == _K_LONG) & ~head & (kind[before] == _K_KATA))
+    prev_kind = np.empty(n, dtype=kind.dtype)
+    prev_kind[1:] = kind[:-1]
+    prev_run = np.zeros(n, dtype=bool)
+    prev_run[1:] = in_run[:-1]
+    cont = ~head & (
+        ((kind == _K_OTHER) & (prev_kind == _K_OTHER))
+        | (((kind == _K_KATA) | (kind == _K_LONG)) & prev_run)
+    )
+    solid = np.flatnonzero(kind != _K_WS)
+    begins = np.flatnonzero(~cont[solid])
+    first = solid[begins]
+    # a token runs from its first character to the character before the next token's first
+    # among those that are not whitespace (none inside a token)
+    last = solid[np.append(begins[1:] - 1, len(solid) - 1)] if len(begins) else begins
+    lo = starts[first]
+    hi = starts[last] + size[last]
+    lengths = hi - lo
+    out_off = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out_off[1:])
+    at = np.repeat(lo - out_off[:-1], lengths) + np.arange(out_off[-1])
+    tokens = pl.Series(
+        pieces.name,
+        pa.LargeStringArray.from_buffers(
+            len(first), pa.py_buffer(out_off), pa.py_buffer(data[at].tobytes())
+        ),
+        dtype=pl.String,
+    )
+    return tokens, np.bincount(piece[first], minlength=len(pieces)).astype(np.int64)
+
+
+_K_OTHER, _K_WS, _K_HH, _K_KATA, _K_LONG, _K_HARD = 0, 1, 2, 3, 4, 5
+
+
+@functools.cache
+def _token_kinds() -> np.ndarray:
+    """Per code point of the Basic Multilingual Plane: what TOKEN does with that character, from
+    the very patterns: whitespace (no token), Han or Hiragana (a token of its own), Katakana (a
+    run with the prolonged sound mark), that mark, a Thai or Southeast Asian character (TOKEN
+    answers), or another (a run of them, as SPACED takes them)."""
+    kinds = np.zeros(0x10000, dtype=np.uint8)
+    unspaced = _char_class(f"[{_UNSPACED_CLASS}]")
+    kinds[unspaced] = _K_HARD
+    kinds[unspaced & (np.arange(0x10000) == ord(_KANA_LONG))] = _K_LONG
+    kinds[_char_class(r"\p{Katakana}")] = _K_KATA
+    kinds[_char_class(r"[\p{Han}\p{Hiragana}]")] = _K_HH
+    kinds[_char_class(r"\s")] = _K_WS
+    return kinds
 
 
 # bits of `_byte_classes`: what the regexes say of an ASCII character (_NON_ASCII: a byte of a
@@ -614,7 +697,17 @@ def char_at(data: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # non-ASCII strings (of a split's pieces, or its appended tokens) from which their properties are
 # read from the characters in a table (`_char_table`: ~40 CPU ms a process to build, the first
 # time) rather than searched with the regexes (a small batch, or a test, searches)
-_TABLE_MIN = 2000
+_TABLE_MIN = 500
+# once the table is built, every batch reads it, however few its non-ASCII strings: the regexes
+# compile again in most batches of a run (its other rules push them out of polars' cache), ~2 ms
+# a web batch of ~800 such strings against a few numpy passes (tests turn this off to test the
+# regexes' way)
+_TABLE_REUSE = True
+
+
+def _use_table(n: int) -> bool:
+    """Are `n` non-ASCII strings (at least one) read from their characters (`_char_props`)?"""
+    return n >= _TABLE_MIN or (_TABLE_REUSE and _char_table.cache_info().currsize > 0)
 
 
 @functools.cache
@@ -764,7 +857,7 @@ def _vocab_properties(
       an anchored replacement each, where the alternation, replaced everywhere, searches every
       position: twice the time), where they have some at an edge, and are lower-cased.
     - `non_ascii`: (rows, `_CharProps`) of the strings the split read from their characters (the
-      non-ASCII pieces, when there are `_TABLE_MIN` of them at least, then the appended tokens):
+      non-ASCII pieces, when `_use_table` says so, then the appended tokens):
       those rows are answered from their characters (letter, word character, punctuation or
       symbol first and last, the edge runs' lengths, which `str.slice` cuts off, and whether the
       first starts an unspaced token); the regexes search none of them.
@@ -931,8 +1024,18 @@ def _encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     appearance, as a dictionary encoding (no nulls in `values`). A hash table in numpy over
     polars' 64-bit hashes of the values (`_hash_encode`), a quarter cheaper than Arrow's hash
     encoding of the strings (`_plain_encode`), which answers when two distinct values share a
-    hash (the result is checked against the values)."""
+    hash (the result is checked against the values). A few values (`_SMALL_ENCODE`: the new
+    tokens of the pieces split again, a small batch's lines) are numbered by a dict of their
+    Python strings: the table's numpy and polars calls cost ~0.2 ms however few they are."""
+    if len(values) <= _SMALL_ENCODE:
+        first: dict[str, int] = {}
+        codes = [first.setdefault(v, len(first)) for v in values.to_list()]
+        return np.array(codes, dtype=np.uint32), pl.Series(values.name, list(first), pl.String)
     return _encode_indexed(values)[:2]
+
+
+# values from which `_encode` builds its hash table rather than a dict
+_SMALL_ENCODE = 64
 
 
 def _encode_indexed(values: pl.Series) -> tuple[np.ndarray, pl.Series, _HashIndex | None]:

@@ -844,11 +844,12 @@ def test_sentence_ends_of_the_vocabulary_equal_counting_sentence_in_each_string(
     # (with the strings the split reads from their characters, whose sentence terminals it
     # notes, `LineTokens.terminal_free`, and without)
     for table_min in (words._TABLE_MIN, 1):
-        saved, words._TABLE_MIN = words._TABLE_MIN, table_min
+        saved = words._TABLE_MIN, words._TABLE_REUSE
+        words._TABLE_MIN, words._TABLE_REUSE = table_min, False
         try:
             lt = words.batch_line_tokens(Batch.from_texts(pl.Series(texts, dtype=pl.String)))
         finally:
-            words._TABLE_MIN = saved
+            words._TABLE_MIN, words._TABLE_REUSE = saved
         want = lt.vocab["tok"].str.count_matches(SENTENCE).to_list()
         assert _sentence_ends(lt).tolist() == want, table_min
 

@@ -23,6 +23,7 @@ from curate.checks.quality import (
     _line_end_tests_plain,
     _quality_score_fast,
     _ramp_numpy,
+    _stop_word_keys,
     quality_score,
     ramp,
 )
@@ -238,3 +239,54 @@ def test_first_char_bits_is_contains_any_on_chosen_strings():
 @given(st.lists(st.lists(st.sampled_from(_STOP_CHARS), max_size=8).map("".join), max_size=30))
 def test_first_char_bits_is_contains_any(texts):
     _assert_first_char_bits_agree(texts)
+
+
+def _plain_stop_word_keys(lang: pl.Series | None, n: int) -> pl.Series:
+    """Each document's stop-word list, the plain way (a when/then over the language signal)."""
+    if lang is None:
+        return pl.Series(["*"] * n, dtype=pl.String)
+    lang = lang.cast(pl.String)
+    return pl.select(
+        pl.when(lang.is_in(list(words.stop_words())))
+        .then(lang)
+        .when(lang.is_null() | (lang == "und"))
+        .then(pl.lit("*"))
+        .otherwise(None)
+    ).to_series()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["en", "de", "ja", "th", "zh", "und", "xx", "*", "", "EN"]),
+            st.text(max_size=4),
+        ),
+        max_size=30,
+    )
+)
+def test_stop_word_keys_are_the_plain_keys(values):
+    lang = pl.Series(values, dtype=pl.String)
+    keys = _stop_word_keys(len(values), lang)
+    plain = _plain_stop_word_keys(lang, len(values))
+    assert keys.series().to_list() == plain.to_list()
+    assert keys.series().dtype == pl.String and keys.series().name == "stop_words_list"
+    assert keys.star.tolist() == (plain == "*").fill_null(False).to_list()
+    assert keys.null.tolist() == plain.is_null().to_list()
+    for code in ("ja", "th", "zh", "en", "xx"):
+        assert keys.equal(code).tolist() == (plain == code).fill_null(False).to_list()
+    langs = ["de", "en", "fr"]
+    plain_rows = (
+        plain.replace_strict([*langs, "*"], list(range(len(langs) + 1)), default=len(langs) + 1)
+        .fill_null(len(langs) + 1)
+        .to_list()
+    )
+    assert keys.rows(langs).tolist() == plain_rows
+
+
+def test_stop_word_keys_without_a_language_signal_are_the_union():
+    keys = _stop_word_keys(3, None)
+    assert keys.series().to_list() == ["*", "*", "*"]
+    assert keys.star.all() and not keys.null.any()
+    assert _stop_word_keys(0, pl.Series([], dtype=pl.String)).series().to_list() == []

@@ -86,12 +86,14 @@ def test_remembered_characters_beyond_the_table_are_bounded(monkeypatch):
 
 @contextlib.contextmanager
 def _table_min(n: int) -> Iterator[None]:
-    saved = words._TABLE_MIN
-    words._TABLE_MIN = n
+    # (the table built, a run reads it for any number of strings: off here, so that fewer than
+    # `n` strings take the regexes' way)
+    saved = words._TABLE_MIN, words._TABLE_REUSE
+    words._TABLE_MIN, words._TABLE_REUSE = n, False
     try:
         yield
     finally:
-        words._TABLE_MIN = saved
+        words._TABLE_MIN, words._TABLE_REUSE = saved
 
 
 def test_vocabulary_properties_equal_every_test_on_every_string():
@@ -227,12 +229,20 @@ STRINGS = st.lists(st.sampled_from(["a", "b", "ab", "", "的", "x y", "A", "a "]
 @settings(max_examples=80, deadline=None)
 @given(STRINGS)
 def test_encoding_by_hashes_equals_arrows_dictionary_encoding(values):
+    # (by the hash table, and by a dict of the strings: a few values)
     s = pl.Series("tok", values, dtype=pl.String)
-    code, vocab = words._encode(s)
     plain_code, plain_vocab = words._plain_encode(s)
-    assert code.dtype == plain_code.dtype == np.uint32
-    assert code.tolist() == plain_code.tolist()
-    assert vocab.name == plain_vocab.name and vocab.to_list() == plain_vocab.to_list()
+    saved = words._SMALL_ENCODE
+    for small in (0, len(values)):
+        words._SMALL_ENCODE = small
+        try:
+            code, vocab = words._encode(s)
+        finally:
+            words._SMALL_ENCODE = saved
+        assert code.dtype == plain_code.dtype == np.uint32
+        assert code.tolist() == plain_code.tolist()
+        assert vocab.name == plain_vocab.name and vocab.to_list() == plain_vocab.to_list()
+        assert vocab.dtype == pl.String
 
 
 @settings(max_examples=60, deadline=None)
@@ -466,3 +476,57 @@ def test_kept_tokens_per_line_and_bytes_set_by_the_split_equal_their_definitions
     assert lt.kept_per_line.tolist() == want.tolist()
     off, chars = string_bytes(lt.vocab.get_column("tok"))
     assert lt.utf8[0].tolist() == off.tolist() and lt.utf8[1].tobytes() == chars.tobytes()
+
+
+def test_a_built_table_answers_any_number_of_non_ascii_strings(monkeypatch):
+    # once `_char_table` is built, a batch with few non-ASCII strings reads it too (the regexes
+    # compile again in most batches of a run); with the reuse off they search; both give the
+    # plain properties
+    s = pl.Series(["¿Qué tal? «ok» the end", "naïve café…"], dtype=pl.String)
+    words._char_table()
+    calls: list[int] = []
+    real = words._char_props
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(words, "_char_props", counted)
+    monkeypatch.setattr(words, "_TABLE_MIN", 1000)
+    for reuse in (True, False):
+        monkeypatch.setattr(words, "_TABLE_REUSE", reuse)
+        calls.clear()
+        lt = distinct_line_tokens(*distinct_lines(s))
+        assert bool(calls) == reuse
+        plain = words._plain_vocab_properties(lt.vocab.get_column("tok"))
+        assert lt.vocab.to_dict(as_series=False) == plain.to_dict(as_series=False)
+
+
+# characters of every kind `_retokenize` reads (spaced runs, whitespace, Han, Hiragana, Katakana
+# with and without the prolonged sound mark, half-width Katakana, Hangul), and those it leaves to
+# TOKEN (Thai, Lao, Khmer, a combining mark, beyond the Basic Multilingual Plane)
+_READ_CHARS = "ab1.,()·\t\u00a0\u3000 漢字かなカナーｶﾞ한국"
+_PATTERN_CHARS = "ไทยລາວខ្មែ\u0301😀\U00020000"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet=_READ_CHARS, max_size=12), max_size=6)
+    | st.lists(st.text(alphabet=_READ_CHARS + _PATTERN_CHARS, max_size=12), max_size=6)
+)
+def test_retokenize_gives_the_token_patterns_matches(pieces):
+    s = pl.Series(pieces, dtype=pl.String)
+    tokens, per_piece = words._retokenize(s)
+    want = s.str.extract_all(words.TOKEN)
+    assert tokens.to_list() == want.explode().drop_nulls().to_list()
+    assert per_piece.tolist() == want.list.len().to_list()
+
+
+def test_retokenize_reads_japanese_and_whitespace_without_the_pattern(monkeypatch):
+    # (the pieces a web batch splits again: a tab, a no-break space, Japanese)
+    s = pl.Series(["(にゅ),", "·\tHani", "カタカナーの\u00a0テストー", "ーカー"], dtype=pl.String)
+    want = s.str.extract_all(words.TOKEN)
+    monkeypatch.setattr(words, "TOKEN", "(?!)")  # a pattern that never matches
+    tokens, per_piece = words._retokenize(s)
+    assert tokens.to_list() == want.explode().drop_nulls().to_list()
+    assert per_piece.tolist() == want.list.len().to_list()
