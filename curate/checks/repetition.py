@@ -502,16 +502,24 @@ _LITTLE = sys.byteorder == "little"
 # ngram_numerators counts a batch of more documents than this in slices of this many
 _MAX_DOCS = (1 << (32 - _PAIR_BITS)) - 2
 
+# a document of more 2-grams than this is grouped by its 64-bit hashes (`_repeat_groups`), not
+# by keys: a long document's keys keep one position bit more than its length needs, and past 2**30
+# positions no hash bit is left (tests lower it)
+_HUGE = 1 << 20
+
 # (position mod 1024) as uint32, kept between calls (read only), as _positions
 _LOW_BITS = np.zeros(0, dtype=np.uint32)
 
 
 def _low_bits(n: int) -> np.ndarray:
-    """(np.arange(n) % 1024) as uint32, without writing it again on every call."""
+    """(np.arange(n) % 1024) as uint32, without writing it again on every call (up to
+    _SCRATCH_KEPT_BYTES: a larger one is made for the call)."""
     global _LOW_BITS
     p = _LOW_BITS  # read once: another thread may replace it meanwhile
     if p.size < n:
         p = (np.arange(n + n // 4, dtype=np.int64) & ((1 << _PAIR_BITS) - 1)).astype(np.uint32)
+        if p.nbytes > _SCRATCH_KEPT_BYTES:
+            return p[:n]
         p.flags.writeable = False
         _LOW_BITS = p
     return p[:n]
@@ -583,12 +591,20 @@ def _pair_groups(
     edge.fill(False)
     edge[last] = True
     bounds = _pair_bounds(ends, size)
-    small, large = [], []
+    small, large, huge = [], [], []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        (small if hi - lo <= _PAIR_CHUNK else large).append((lo, hi))
+        n_pos = hi - lo
+        (small if n_pos <= _PAIR_CHUNK else large if n_pos <= _HUGE else huge).append((lo, hi))
     parts = []
+    for lo, hi in huge:  # one document each: its 64-bit hashes, sorted
+        pos = np.arange(lo, hi)
+        doc = np.full(pos.size, int(np.searchsorted(ends, lo, side="right")))
+        at, first = _repeat_groups(_pair_hashes(wh, pos, doc, ends))
+        start = np.zeros(at.size, dtype=bool)
+        start[first] = True
+        parts.append((pos[at], start))
     if small:
-        at, start = _sorted_runs(key, small, _PAIR_BITS, large)
+        at, start = _sorted_runs(key, small, _PAIR_BITS, large + huge)
         parts.append(_checked(at, start, wh, seed, edge))
     if large:
         # each long document's keys again, with as many position bits as its length needs
@@ -661,7 +677,7 @@ def _checked(
     flipped by _BOUNDARY at a document's last word, where `edge`) and their documents (the
     seeds' high bits) are: what equal 64-bit hashes of the n-gram walk say. In a run, equal
     words mean one document (their keys' equal hash bits hold the same words' bits plus each
-    one's seed, (document + 1) * _SEED32: equal mod 2**32 for documents fewer than 2**22
+    one's seed, (document + 1) * _SEED32: distinct mod 2**32 for documents fewer than 2**22
     apart; `docs`: keys of fewer hash bits, whose documents are compared too). A run whose
     words differ mixes 2-grams whose keys collide: regrouped by words and document, its
     2-grams seen once dropped."""
@@ -986,7 +1002,10 @@ def _candidate_repeats(
     group-by joining the texts and keys: ~3 ms on a batch of web-unique, whose 1,700 candidate
     lines this answers in ~1 ms). A paragraph's text is the sequence of its lines' hashes, its
     joined keys hashed as one string (their bytes are consecutive in the keys' buffer).
-    Equal strings have equal hashes; two unequal ones share one with a chance of 2**-64."""
+    Equal strings have equal hashes; two unequal ones share one with a chance of 2**-64. (A
+    paragraph's hash is linear in its lines' hashes, so a writer could build two paragraphs that
+    share one; every comparison is within one document, so such a text only changes its own
+    document's signals, as writing the repeat itself would.)"""
     sub = cand.with_columns(keys).select_seq(
         _key_without_spaces(),
         pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen"),

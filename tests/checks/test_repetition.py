@@ -959,6 +959,32 @@ def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, col
             assert got[name][i] == value, (i, name)
 
 
+@pytest.mark.parametrize(
+    ("hash_bits", "huge"),
+    [
+        (0xFFFF_FC00, 1 << 20),  # as run: documents of 600-1,100 words keyed apart
+        (0xFFFF_FC00 & ~(0xFFF << 10), 1 << 20),  # their keys: 2 hash bits left, regrouped
+        (0x0000_0C00, 1 << 20),
+        (0xFFFF_FC00, 700),  # documents past 700 2-grams: grouped by their 64-bit hashes
+    ],
+)
+def test_long_documents_match_the_plain_definition(monkeypatch, hash_bits, huge):
+    # documents longer than a chunk (512 2-grams) take keys of their own with fewer hash bits;
+    # past _HUGE 2-grams, the 64-bit hashes: the plain definition's numerators either way
+    monkeypatch.setattr(repetition, "_PAIR_HASH", np.uint32(hash_bits))
+    monkeypatch.setattr(repetition, "_HUGE", huge)
+    rng = random.Random(29)
+    vocab = ["a", "b", "cc", "the", "Über", "市", "x."]
+    texts = ["a b a b", ""]
+    for _ in range(14):
+        size = rng.choice([5, 600, 700, 701, 1100])
+        texts.append(" ".join(rng.choice(vocab[: rng.randint(2, 7)]) for _ in range(size)))
+    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    for i, text in enumerate(texts):
+        for name, value in _reference_ngrams(text).items():
+            assert got[name][i] == value, (i, name)
+
+
 def test_pair_bounds_pack_whole_documents():
     rng = np.random.default_rng(4)
     per_doc = rng.choice([0, 1, 3, 100, 300, 511, 512, 513, 2000], 400)
