@@ -2713,10 +2713,7 @@ class TruncatedText(Rule):
     @staticmethod
     def _lengths(text: pl.Series) -> dict[str, pl.Series]:
         # (the two lengths in one query: a Series method is a query of its own)
-        both = pl.DataFrame([text]).select(
-            chars=pl.first().str.len_chars().cast(pl.Int64),
-            bytes=pl.first().str.len_bytes().cast(pl.Int64),
-        )
+        both = pl.DataFrame([text]).select(*_SIZED_EXPRS[:2])
         return {
             "chars": both.get_column("chars"),
             "bytes": both.get_column("bytes"),
