@@ -14,7 +14,7 @@ from curate.checks.base import DOC, Batch
 from curate.checks.dedup import (
     _SEED,
     _UPPER_CODES,
-    _byte_tables,
+    _byte_table,
     _needs_upper,
     _normalised,
     _permutation,
@@ -322,11 +322,13 @@ def test_words_on_166_languages_are_the_plain_split():
 
 
 def test_ascii_separators_are_the_regex_class():
-    separators, word_byte = _byte_tables()
+    """The byte table makes the ASCII characters of the separator class spaces and lower-cases
+    ASCII; every byte beyond ASCII is left alone (`_prepare` handles those characters)."""
     ascii_chars = pl.Series([chr(c) for c in range(128)])
     sep = ascii_chars.str.contains(r"^[\p{P}\p{S}\s]$").to_list()
-    assert list(separators) == [c for c in range(128) if sep[c]]
-    assert list(word_byte) == [0 if c < 128 and sep[c] else 1 for c in range(256)]
+    low = [ord(c) for c in ascii_chars.str.to_lowercase().to_list()]
+    want = [0x20 if sep[c] else low[c] for c in range(128)] + list(range(128, 256))
+    assert list(_byte_table()) == want
 
 
 def test_exact_hash_ignores_spaces_and_punctuation():
