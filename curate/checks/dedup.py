@@ -102,22 +102,59 @@ def _empty(n: int, dtype: Any) -> np.ndarray:
     return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype=dtype)[:n]
 
 
+# positions of a polars mask are a slice of one kept range filtered by it (polars' filter
+# kernel; `arg_true` is 30x slower, numpy's flatnonzero 4x): range entries kept (4 MiB)
+_IOTA = 1 << 20
+
+
+@functools.cache
+def _iota() -> pl.Series:
+    """0, 1, ..., `_IOTA` - 1 (UInt32), made once: a new range per call is fresh pages."""
+    return pl.int_range(0, _IOTA, dtype=pl.UInt32, eager=True)
+
+
+def _positions(mask: pl.Series) -> np.ndarray:
+    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32."""
+    n = len(mask)
+    if n <= _IOTA:
+        return _iota().slice(0, n).filter(mask).to_numpy()
+    out = _empty(int(mask.sum()), np.uint32)
+    at = 0
+    for lo in range(0, n, _IOTA):
+        part = mask.slice(lo, _IOTA)
+        idx = _iota().slice(0, len(part)).filter(part).to_numpy()
+        np.add(idx, lo, out=out[at : at + len(idx)])
+        at += len(idx)
+    return out
+
+
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
-    0xC2 and up; the bytes after a character's last byte are never read for its value)."""
-    at = np.flatnonzero(data >= 0xC2)
-    b0 = data[at].astype(np.int64)
-    size = 2 + (b0 >= 0xE0) + (b0 >= 0xF0).astype(np.int64)
-    b1, b2, b3 = (np.take(data, at + i, mode="clip").astype(np.int64) & 0x3F for i in (1, 2, 3))
-    cp = np.where(
-        size == 2,
-        ((b0 & 0x1F) << 6) | b1,
-        np.where(
-            size == 3,
-            ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
-            ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
-        ),
-    )
+    0xC2 and up; uint32, int32, uint8): the lead byte's bits and the next three bytes' low 6
+    (past the end: the last byte), shifted right by 6 per byte beyond the character's, so the
+    bytes after a character's last byte never count. The starts are polars' filter of the
+    positions (web-unique: 0.4 ms against 0.7 for numpy's flatnonzero), and the arithmetic in
+    small types (int64 temporaries of 78 k characters were fresh pages: 4.1 ms against 1.2)."""
+    n_all = len(data)
+    at = _positions(pl.Series(data) >= 0xC2)
+    n = len(at)
+    b0 = data[at]
+    size = np.full(n, 2, dtype=np.uint8)
+    size += b0 >= 0xE0
+    size += b0 >= 0xF0
+    cp = _empty(n, np.int32)
+    if n == 0:
+        return at, cp, size
+    np.bitwise_and(b0, np.right_shift(0x7F, size), out=cp, casting="unsafe")
+    idx = _empty(n, np.uint32)
+    for i in (1, 2, 3):
+        np.add(at, i, out=idx)
+        np.minimum(idx, n_all - 1, out=idx)
+        b = data[idx]
+        b &= 0x3F
+        cp <<= 6
+        cp |= b
+    cp >>= np.multiply(np.subtract(4, size), 6, dtype=np.uint8)
     return at, cp, size
 
 
@@ -145,7 +182,7 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     one_char[starts[ok]] = True
     own = np.arange(len(size))
     own_size = 1 + (own >= 0x80) + (own >= 0x800)
-    lower = np.where(one_char & (size == own_size), cp, -1)
+    lower = np.where(one_char & (size == own_size), cp, -1).astype(np.int32)
     lower[_UPPER_CODES[_UPPER_CODES < 0x10000]] = -1
     sep_lower = sep[np.maximum(lower, 0)] & (lower >= 0)
     return lower, sep_lower, sep
@@ -284,20 +321,19 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     starts[1:] += 1
     chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
     word = chars != 0x20
-    # every word's start and end (joined begins and ends with a space: they alternate)
-    change = word.slice(1) != word.slice(0, len(word) - 1)
-    edge = pl.int_range(1, len(word), dtype=pl.UInt32, eager=True).filter(change).to_numpy()
-    n = len(edge) // 2
-    at = _empty(n + 1, np.int64)  # word i's offset among the word bytes
-    at[0] = 0
-    np.subtract(edge[1::2], edge[0::2], out=at[1:])
-    np.cumsum(at[1:], out=at[1:])
-    # the edges before a text's start are its previous texts' words' (an end is at a space)
-    first = np.searchsorted(edge, starts.astype(np.uint32)) // 2
+    start = word & ~word.shift(1, fill_value=False)  # a word's first byte
+    # where the words start: in joined, and among the word bytes (kept in a row: the words and
+    # the joined texts are their slices, int32 offsets)
+    first = np.searchsorted(_positions(start), starts.astype(np.uint32))
+    n = int(start.sum())
     kept = chars.filter(word).to_numpy()
+    at = _empty(n + 1, np.uint32)
+    at[:n] = _positions(start.filter(word))
+    at[n] = len(kept)
+    at = at.view(np.int32)
     buf = pa.py_buffer(kept)
-    words = pa.LargeStringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
-    joined_docs = pa.LargeStringArray.from_buffers(n_docs, pa.py_buffer(at[first]), buf)
+    words = pa.StringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
+    joined_docs = pa.StringArray.from_buffers(n_docs, pa.py_buffer(at[first]), buf)
     return pl.Series(words), first, pl.Series(joined_docs)
 
 

@@ -291,6 +291,17 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s.head(0))
 
 
+@pytest.mark.parametrize("iota", [1, 7, 64])
+def test_words_with_positions_over_many_slices_of_the_range(monkeypatch, iota):
+    """`_positions` filters slices of a kept range of `_IOTA` entries: a batch longer than the
+    range (here 1, 7 or 64 entries) is read in parts, with the same words and joined texts."""
+    monkeypatch.setattr(dedup, "_IOTA", iota)
+    texts = [*TEXTS, None, "", " - ", *_random_unicode(40), *_many(40)]
+    s = pl.Series("t", texts, dtype=pl.String)
+    _assert_words_plain(s)
+    _assert_words_plain(s.slice(5))
+
+
 def test_a_batch_past_the_views_offsets_takes_the_plain_split(monkeypatch):
     """String views address 4 GiB: a batch of more text (here: a limit of 50 bytes) is split by
     polars, with the same words, joined texts and collect result."""
