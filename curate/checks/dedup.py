@@ -130,14 +130,16 @@ def _positions(mask: pl.Series) -> np.ndarray:
 
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
-    0xC2 and up; uint32, int32, uint8): the lead byte's bits and the next three bytes' low 6
+    0xC2 and up; intp, int32, uint8): the lead byte's bits and the next three bytes' low 6
     (past the end: the last byte), shifted right by 6 per byte beyond the character's, so the
     bytes after a character's last byte never count. The starts are polars' filter of the
     positions (web-unique: 0.4 ms against 0.7 for numpy's flatnonzero), and the arithmetic in
     small types (int64 temporaries of 78 k characters were fresh pages: 4.1 ms against 1.2)."""
     n_all = len(data)
-    at = _positions(pl.Series(data) >= 0xC2)
-    n = len(at)
+    starts = _positions(pl.Series(data) >= 0xC2)
+    n = len(starts)
+    at = _empty(n, np.intp)  # numpy indexes by intp: other index types are converted each time
+    at[:] = starts
     b0 = data[at]
     size = np.full(n, 2, dtype=np.uint8)
     size += b0 >= 0xE0
@@ -146,7 +148,7 @@ def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if n == 0:
         return at, cp, size
     np.bitwise_and(b0, np.right_shift(0x7F, size), out=cp, casting="unsafe")
-    idx = _empty(n, np.uint32)
+    idx = _empty(n, np.intp)
     for i in (1, 2, 3):
         np.add(at, i, out=idx)
         np.minimum(idx, n_all - 1, out=idx)
@@ -239,31 +241,58 @@ def _blank(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> None:
         data[at[size > i] + i] = 0x20
 
 
-def _prepare(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offsets, bytes, fallback) of `texts`' UTF-8 bytes, lower-cased beyond ASCII (ASCII is
-    lower-cased later, in `_words`'s one translate), every separator character beyond ASCII
-    blanked to spaces: a copy. fallback: the texts holding a character whose lower case is not
-    one character of its size or depends on its neighbours or on upper case (`_bmp_case`): for
-    these the bytes are junk, and `_words` reads their upper-then-lower case from polars."""
-    off, raw = string_bytes(texts)
+@functools.cache
+def _bmp_edit() -> np.ndarray:
+    """Per code point c of the Basic Multilingual Plane, what `_prepare` writes over c's UTF-8
+    bytes (uint32, byte i at bits 8i; as many bytes as c's): spaces when c's lower case is a
+    `_SEPARATOR`, else the UTF-8 bytes of c's lower case (`_bmp_case`: the same size, or c
+    itself when its case needs the fallback); bit 31 set when it does (lower -1)."""
+    lower, sep_lower, _ = _bmp_case()
+    c = np.arange(0x10000, dtype=np.uint32)
+    lc = np.where(lower >= 0, lower, c).astype(np.uint32)
+    two = (0xC0 | lc >> 6) | (0x80 | lc & 0x3F) << 8
+    three = (0xE0 | lc >> 12) | (0x80 | lc >> 6 & 0x3F) << 8 | (0x80 | lc & 0x3F) << 16
+    edit = np.where(c < 0x800, two, three)
+    edit[sep_lower] = 0x202020
+    edit[lower < 0] |= np.uint32(1 << 31)
+    return edit
+
+
+def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
+    lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
+    separator character beyond ASCII blanked to spaces: a copy. fallback: the texts holding a
+    character whose lower case is not one character of its size or depends on its neighbours
+    or on upper case (`_bmp_case`): for these the bytes are junk, and `_words` reads their
+    upper-then-lower case from polars. Every character's bytes are written over from one
+    table (`_bmp_edit`; beyond the Basic Multilingual Plane `_supplementary_case`), changed
+    or not: fewer passes than selecting the ones that change."""
     data = raw.copy()
     at, cp, size = _utf8_chars(raw)
-    if len(at) == 0:
-        return off, data, at
-    lower, sep_lower, _ = _case_of(cp)
-    _blank(data, at[sep_lower], size[sep_lower])
-    # characters whose lower case differs: written over them, as many bytes
-    move = np.flatnonzero((lower != cp) & (lower >= 0) & ~sep_lower)
-    if len(move):
-        a, lc, n = at[move], lower[move], size[move]
-        data[a] = np.where(
-            n == 2, 0xC0 | (lc >> 6), np.where(n == 3, 0xE0 | (lc >> 12), 0xF0 | (lc >> 18))
-        )
-        for i in (1, 2, 3):
-            k = n > i
-            data[a[k] + i] = 0x80 | ((lc[k] >> (6 * (n[k] - 1 - i))) & 0x3F)
-    fallback = np.unique(np.searchsorted(off, at[lower < 0], side="right") - 1)
-    return off, data, fallback
+    n = len(at)
+    if n == 0:
+        return data, at
+    far = np.flatnonzero(size == 4)  # beyond the plane: few (emoji), written last
+    far_cp = cp[far]
+    edit = _empty(n, np.uint32)
+    np.take(_bmp_edit(), np.minimum(cp, 0xFFFF, out=cp), out=edit)
+    idx = _empty(n, np.intp)
+    byte = _empty(n, np.uint8)
+    for i in (0, 1):
+        np.add(at, i, out=idx)
+        np.right_shift(edit, 8 * i, out=byte, casting="unsafe")  # its low byte
+        data[idx] = byte
+    three = np.flatnonzero(size >= 3)
+    data[at[three] + 2] = (edit[three] >> 16) & 0xFF
+    odd = at[edit >= 1 << 31]
+    if len(far):
+        lower, sep_lower, _ = _supplementary_case(far_cp)
+        lc = np.where(lower >= 0, lower, far_cp)
+        for i, b in enumerate((0xF0 | lc >> 18, 0x80 | lc >> 12 & 0x3F, 0x80 | lc >> 6 & 0x3F)):
+            data[at[far] + i] = np.where(sep_lower, 0x20, b)
+        data[at[far] + 3] = np.where(sep_lower, 0x20, 0x80 | lc & 0x3F)
+        odd = np.concatenate([odd, at[far][lower < 0]])
+    return data, np.unique(np.searchsorted(off, odd, side="right") - 1)
 
 
 # string views hold 32-bit offsets into a buffer (signed in Arrow's layout, which its cast
@@ -295,9 +324,10 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     web-unique, 3.1 MB, 0.1 and 0.5 ms against 3.5 for numpy's compress and flatnonzero), the
     views Arrow's cast (2.6 ms against 5 for a numpy gather). (Views hold 32-bit offsets: a
     batch of more text than `_VIEW_BYTES` takes `_words_split`.)"""
-    if texts.str.len_bytes().sum() > _VIEW_BYTES:
+    off, raw = string_bytes(texts)
+    if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
-    off, data, fallback = _prepare(texts)
+    data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
     sizes = np.diff(off)
     mv = memoryview(data)
