@@ -75,7 +75,6 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
         fallback = np.unique(np.searchsorted(off, odd, side="right") - 1)
         clock("prepare: fallback docs")
     n_docs = len(off) - 1
-    sizes = np.diff(off)
     mv = memoryview(data)
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     clock("memoryview pieces")
@@ -89,23 +88,19 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
         f_mv = memoryview(f_data)
         for i, j in enumerate(fallback.tolist()):
             pieces[j] = f_mv[f_off[i] : f_off[i + 1]]
-        sizes[fallback] = np.diff(f_off)
     clock("fallback texts")
-    joined = bytearray(b" ").join([b"", *pieces, b""])
+    joined = bytearray((d._EDGE,)).join([b"", *pieces, b""])
     clock("bytearray.join")
-    starts = np.empty(n_docs + 1, dtype=np.int64)
-    starts[0] = 1
-    np.cumsum(sizes + 1, out=starts[1:])
-    starts[1:] += 1
-    clock("starts")
     chars = pl.Series(np.frombuffer(joined.translate(d._byte_table()), dtype=np.uint8))
     clock("translate")
-    word = chars != 0x20
+    word = chars < d._EDGE
     start = word & ~word.shift(1, fill_value=False)
-    clock("word, start masks")
-    first = np.searchsorted(d._positions(start), starts.astype(np.uint32))
-    clock("starts in joined, first")
-    n = int(start.sum())
+    edge = chars == d._EDGE
+    clock("word, start, edge masks")
+    first = d._positions(edge.filter(start | edge)).astype(np.int64)
+    first -= np.arange(n_docs + 1)
+    clock("first")
+    n = int(first[-1])
     kept = chars.filter(word).to_numpy()
     clock("word bytes: filter")
     at = d._empty(n + 1, np.uint32)

@@ -190,12 +190,18 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, sep_lower, sep
 
 
+# two bytes that never occur in UTF-8: every separator byte becomes _GAP (`_byte_table`), and
+# `_words` joins the texts by _EDGE
+_GAP = 0xFF
+_EDGE = 0xFE
+
+
 @functools.cache
 def _byte_table() -> bytes:
-    """A `bytes.translate` table: the ASCII separators to a space, ASCII upper case to lower
-    case, every other byte unchanged."""
+    """A `bytes.translate` table: the ASCII separators (the space among them) to `_GAP`, ASCII
+    upper case to lower case, every other byte unchanged."""
     sep = _bmp_case()[2][:128]
-    return bytes(0x20 if c < 128 and sep[c] else c + 32 if 65 <= c <= 90 else c for c in range(256))
+    return bytes(_GAP if c < 128 and sep[c] else c + 32 if 65 <= c <= 90 else c for c in range(256))
 
 
 # (lower, sep_lower, sep) of the characters beyond the Basic Multilingual Plane met so far, as
@@ -329,7 +335,6 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         return _words_split(texts)
     data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
-    sizes = np.diff(off)
     mv = memoryview(data)
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
@@ -342,20 +347,19 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         f_mv = memoryview(f_data)
         for i, d in enumerate(fallback.tolist()):
             pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
-        sizes[fallback] = np.diff(f_off)
-    # " " + text 0 + " " + text 1 + ... + " ": no word runs across two texts
-    joined = bytearray(b" ").join([b"", *pieces, b""])
-    starts = np.empty(n_docs + 1, dtype=np.int64)  # where each text starts in joined
-    starts[0] = 1
-    np.cumsum(sizes + 1, out=starts[1:])
-    starts[1:] += 1
+    # edge + text 0 + edge + text 1 + ... + edge: no word runs across two texts
+    joined = bytearray((_EDGE,)).join([b"", *pieces, b""])
     chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
-    word = chars != 0x20
+    word = chars < _EDGE
     start = word & ~word.shift(1, fill_value=False)  # a word's first byte
-    # where the words start: in joined, and among the word bytes (kept in a row: the words and
-    # the joined texts are their slices, int32 offsets)
-    first = np.searchsorted(_positions(start), starts.astype(np.uint32))
-    n = int(start.sum())
+    edge = chars == _EDGE
+    # text d's first word: the number of words starting before the d-th edge, read among the
+    # word starts and edges (positions over fewer entries than joined's bytes)
+    first = _positions(edge.filter(start | edge)).astype(np.int64)
+    first -= np.arange(n_docs + 1)
+    # where the words start among the word bytes (kept in a row: the words and the joined texts
+    # are their slices, int32 offsets)
+    n = int(first[-1])
     kept = chars.filter(word).to_numpy()
     at = _empty(n + 1, np.uint32)
     at[:n] = _positions(start.filter(word))

@@ -333,12 +333,13 @@ def test_words_on_166_languages_are_the_plain_split():
 
 
 def test_ascii_separators_are_the_regex_class():
-    """The byte table makes the ASCII characters of the separator class spaces and lower-cases
-    ASCII; every byte beyond ASCII is left alone (`_prepare` handles those characters)."""
+    """The byte table makes the ASCII characters of the separator class 0xFF (never in UTF-8) and
+    lower-cases ASCII; every byte beyond ASCII is left alone (`_prepare` handles those
+    characters)."""
     ascii_chars = pl.Series([chr(c) for c in range(128)])
     sep = ascii_chars.str.contains(r"^[\p{P}\p{S}\s]$").to_list()
     low = [ord(c) for c in ascii_chars.str.to_lowercase().to_list()]
-    want = [0x20 if sep[c] else low[c] for c in range(128)] + list(range(128, 256))
+    want = [0xFF if sep[c] else low[c] for c in range(128)] + list(range(128, 256))
     assert list(_byte_table()) == want
 
 
