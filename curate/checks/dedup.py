@@ -687,17 +687,23 @@ class DuplicateDocuments(Rule):
         words, first, joined = _words(batch.docs.get_column("text"))
         nw = np.diff(first)
         kept = nw > 0  # the texts that normalise to "" have no words: never duplicates
-        keep = pl.Series(kept)
-        # keys and documents are row for row the batch's: filter both, no join
-        keys = keys.filter(keep)
-        docs = batch.docs.get_column(DOC).filter(keep)
+        docs = batch.docs.get_column(DOC)
+        if not kept.all():  # keys and documents are row for row the batch's: filter both
+            keep = pl.Series(kept)
+            keys = keys.filter(keep)
+            docs = docs.filter(keep)
+            joined = joined.filter(keep)
+            nw = nw[kept]
         band_cols = [f"b{j}" for j in range(p.bands)]
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        hashes = pl.DataFrame([docs, joined.filter(keep).hash(_SEED).alias("exact")])
+        hashes = pl.DataFrame([docs, joined.hash(_SEED).alias("exact")])
         if p.near and len(docs):
-            x, count = self._shingle_hashes(nw[kept], words.hash(_SEED).to_numpy())
+            x, count = self._shingle_hashes(nw, words.hash(_SEED).to_numpy())
             bands = self._signature_bands(docs, x, count)
-            hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
+            if bands.height == len(docs):  # each has a shingle: the same rows, in order
+                hashes = hashes.hstack(bands.drop(DOC))
+            else:
+                hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
         else:
             hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
         frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")

@@ -234,6 +234,33 @@ def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     assert fast.to_dicts() == plain.to_dicts()
 
 
+@pytest.mark.parametrize("kind", ["long", "empty", "short"])
+def test_collect_is_its_plain_assembly(kind):
+    """collect's rows: each document with a word, in batch order, its exact hash (the plain
+    normalised text without spaces) and its band hashes (`bands_plain`; none for a document of
+    fewer words than a shingle), whether every document has words and shingles (no filter, no
+    join) or not."""
+    texts = _many(60, seed=11)
+    texts = [t + " one two three four five six" for t in texts]  # every one a shingle
+    if kind == "empty":
+        texts[3:3] = ["", None, " -- ", "!"]
+    elif kind == "short":
+        texts[5:5] = ["two words", "ONE", "a b c d"]
+    rule = _rule()
+    got = rule.collect(Batch.from_texts(pl.Series("text", texts, dtype=pl.String)))
+    frame = _frame(texts)
+    want = frame.select(
+        pl.lit(0, pl.UInt32).alias("fid"),
+        (pl.col(DOC).cast(pl.Int64) + 1).alias("line"),
+        pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact"),
+        DOC,
+    )
+    want = want.join(bands_plain(rule, frame), on=DOC, how="left", maintain_order="left")
+    assert got["files"] == [""]
+    assert got["docs"].equals(want.drop(DOC))
+    assert got["docs"]["b0"].null_count() == (3 if kind == "short" else 0)
+
+
 def _words_plain(texts: pl.Series) -> tuple[list[list[str]], list[str]]:
     """The definition: each text's words are `normalised(text).split(" ")` (none when that is
     ""), and its exact hash's input is them joined by ""."""
