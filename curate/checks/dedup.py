@@ -267,12 +267,12 @@ def _bmp_edit() -> np.ndarray:
 def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
     lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
-    separator character beyond ASCII blanked to spaces: a copy. fallback: the texts holding a
-    character whose lower case is not one character of its size or depends on its neighbours
-    or on upper case (`_bmp_case`): for these the bytes are junk, and `_words` reads their
-    upper-then-lower case from polars. Every character's bytes are written over from one
-    table (`_bmp_edit`; beyond the Basic Multilingual Plane `_supplementary_case`), changed
-    or not: fewer passes than selecting the ones that change."""
+    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy.
+    fallback: the texts holding a character whose lower case is not one character of its size
+    or depends on its neighbours or on upper case (`_bmp_case`): for these the bytes are junk,
+    and `_words` reads their upper-then-lower case from polars. Every character's bytes are
+    written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
+    `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""
     data = raw.copy()
     at, cp, size = _utf8_chars(raw)
     n = len(at)
@@ -322,14 +322,15 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     """(words, first, joined): the words of `_normalised(texts)` (each text's
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
     words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
-    the same strings, read from the bytes. Every separator's bytes become spaces (`_prepare`),
-    the texts are joined by a space, one `bytes.translate` makes the ASCII separators spaces and
-    lower-cases ASCII; a word starts and ends where "not a space" changes, and the word bytes
-    kept in a row ARE the joined texts (offsets), and the words (Arrow's cast of their offsets
-    to string views). The compaction and the edges are polars' filter kernels (a bitmap mask:
-    web-unique, 3.1 MB, 0.1 and 0.5 ms against 3.5 for numpy's compress and flatnonzero), the
-    views Arrow's cast (2.6 ms against 5 for a numpy gather). (Views hold 32-bit offsets: a
-    batch of more text than `_VIEW_BYTES` takes `_words_split`.)"""
+    the same strings, read from the bytes. Every separator character beyond ASCII is blanked and
+    the rest lower-cased (`_prepare`), the texts are joined by `_EDGE`, one `bytes.translate`
+    makes the ASCII separators `_GAP` and lower-cases ASCII; a word is a run of other bytes, and
+    the word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of
+    their offsets to string views). The compaction and the word starts are polars' filter
+    kernels (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's
+    compress and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16
+    bytes and masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text
+    than `_VIEW_BYTES` takes `_words_split`.)"""
     off, raw = string_bytes(texts)
     if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
