@@ -93,20 +93,6 @@ def _normalised(texts: pl.Series) -> pl.Series:
 # [\p{P}\p{S}\s] (PUNCT_RUN's class) of the lower-cased text: `_words` reads them from the UTF-8
 # bytes instead of polars' case mapping, regex, strip, split and join (bench/results/dedup.md)
 _SEPARATOR = r"[\p{P}\p{S}\s]"
-# ASCII upper case to lower case (other bytes unchanged)
-_ASCII_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
-# a string view (Arrow, polars): 4 bytes of length, then the string itself when it has 12 bytes
-# or fewer (zero-padded), else its first 4 bytes, a buffer index and an offset (4 bytes each).
-# Column L: the bits a view of a string of L bytes keeps of the 16 bytes read from 4 bytes before
-# the string's start (the length goes in the first 4), as two little-endian uint64 (rows).
-_VIEW_KEEP = np.array(
-    [
-        [((1 << (8 * min(n, 4))) - 1) << 32 for n in range(13)],
-        [(1 << (8 * min(max(n - 4, 0), 8))) - 1 for n in range(13)],
-    ],
-    dtype=np.uint64,
-)
-_V16 = np.dtype((np.void, 16))
 
 
 def _empty(n: int, dtype: Any) -> np.ndarray:
@@ -116,39 +102,61 @@ def _empty(n: int, dtype: Any) -> np.ndarray:
     return np.frombuffer(pa.allocate_buffer(max(n, 1) * dtype.itemsize), dtype=dtype)[:n]
 
 
-# bytes of numpy's own results at a time where they would be large (`_flatnonzero`, the views'
-# gather): below glibc's 128 KiB, they come from the heap, not fresh pages
-_STEP = 1 << 16
+# positions of a polars mask are a slice of one kept range filtered by it (polars' filter
+# kernel; `arg_true` is 30x slower, numpy's flatnonzero 4x): range entries kept (4 MiB)
+_IOTA = 1 << 20
 
 
-def _flatnonzero(mask: np.ndarray) -> np.ndarray:
-    """`np.flatnonzero(mask)` into an `_empty` array, `_STEP` // 8 of mask at a time."""
-    out = _empty(int(np.count_nonzero(mask)), np.int64)
+@functools.cache
+def _iota() -> pl.Series:
+    """0, 1, ..., `_IOTA` - 1 (UInt32), made once: a new range per call is fresh pages."""
+    return pl.int_range(0, _IOTA, dtype=pl.UInt32, eager=True)
+
+
+def _positions(mask: pl.Series) -> np.ndarray:
+    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32."""
+    n = len(mask)
+    if n <= _IOTA:
+        return _iota().slice(0, n).filter(mask).to_numpy()
+    out = _empty(int(mask.sum()), np.uint32)
     at = 0
-    for lo in range(0, len(mask), _STEP // 8):
-        idx = np.flatnonzero(mask[lo : lo + _STEP // 8])
-        idx += lo
-        out[at : at + len(idx)] = idx
+    for lo in range(0, n, _IOTA):
+        part = mask.slice(lo, _IOTA)
+        idx = _iota().slice(0, len(part)).filter(part).to_numpy()
+        np.add(idx, lo, out=out[at : at + len(idx)])
         at += len(idx)
     return out
 
 
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
-    0xC2 and up; the bytes after a character's last byte are never read for its value)."""
-    at = np.flatnonzero(data >= 0xC2)
-    b0 = data[at].astype(np.int64)
-    size = 2 + (b0 >= 0xE0) + (b0 >= 0xF0).astype(np.int64)
-    b1, b2, b3 = (np.take(data, at + i, mode="clip").astype(np.int64) & 0x3F for i in (1, 2, 3))
-    cp = np.where(
-        size == 2,
-        ((b0 & 0x1F) << 6) | b1,
-        np.where(
-            size == 3,
-            ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
-            ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
-        ),
-    )
+    0xC2 and up; intp, int32, uint8): the lead byte's bits and the next three bytes' low 6
+    (past the end: the last byte), shifted right by 6 per byte beyond the character's, so the
+    bytes after a character's last byte never count. The starts are polars' filter of the
+    positions (web-unique: 0.4 ms against 0.7 for numpy's flatnonzero), and the arithmetic in
+    small types (int64 temporaries of 78 k characters were fresh pages: 4.1 ms against 1.2)."""
+    n_all = len(data)
+    starts = _positions(pl.Series(data) >= 0xC2)
+    n = len(starts)
+    at = _empty(n, np.intp)  # numpy indexes by intp: other index types are converted each time
+    at[:] = starts
+    b0 = data[at]
+    size = np.full(n, 2, dtype=np.uint8)
+    size += b0 >= 0xE0
+    size += b0 >= 0xF0
+    cp = _empty(n, np.int32)
+    if n == 0:
+        return at, cp, size
+    np.bitwise_and(b0, np.right_shift(0x7F, size), out=cp, casting="unsafe")
+    idx = _empty(n, np.intp)
+    for i in (1, 2, 3):
+        np.add(at, i, out=idx)
+        np.minimum(idx, n_all - 1, out=idx)
+        b = data[idx]
+        b &= 0x3F
+        cp <<= 6
+        cp |= b
+    cp >>= np.multiply(np.subtract(4, size), 6, dtype=np.uint8)
     return at, cp, size
 
 
@@ -176,17 +184,24 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     one_char[starts[ok]] = True
     own = np.arange(len(size))
     own_size = 1 + (own >= 0x80) + (own >= 0x800)
-    lower = np.where(one_char & (size == own_size), cp, -1)
+    lower = np.where(one_char & (size == own_size), cp, -1).astype(np.int32)
     lower[_UPPER_CODES[_UPPER_CODES < 0x10000]] = -1
     sep_lower = sep[np.maximum(lower, 0)] & (lower >= 0)
     return lower, sep_lower, sep
 
 
+# two bytes that never occur in UTF-8: every separator byte becomes _GAP (`_byte_table`), and
+# `_words` joins the texts by _EDGE
+_GAP = 0xFF
+_EDGE = 0xFE
+
+
 @functools.cache
-def _byte_tables() -> tuple[bytes, bytes]:
-    """(the ASCII separators, a `bytes.translate` table: 0 for them, 1 for every other byte)."""
+def _byte_table() -> bytes:
+    """A `bytes.translate` table: the ASCII separators (the space among them) to `_GAP`, ASCII
+    upper case to lower case, every other byte unchanged."""
     sep = _bmp_case()[2][:128]
-    return bytes(np.flatnonzero(sep).tolist()), bytes((~sep).tolist() + [1] * 128)
+    return bytes(_GAP if c < 128 and sep[c] else c + 32 if 65 <= c <= 90 else c for c in range(256))
 
 
 # (lower, sep_lower, sep) of the characters beyond the Basic Multilingual Plane met so far, as
@@ -232,36 +247,64 @@ def _blank(data: np.ndarray, at: np.ndarray, size: np.ndarray) -> None:
         data[at[size > i] + i] = 0x20
 
 
-def _prepare(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offsets, bytes, fallback) of `texts`' UTF-8 bytes, lower-cased beyond ASCII (ASCII is
-    lower-cased later, in `_words`'s one translate), every separator character beyond ASCII
-    blanked to spaces: a copy. fallback: the texts holding a character whose lower case is not
-    one character of its size or depends on its neighbours or on upper case (`_bmp_case`): for
-    these the bytes are junk, and `_words` reads their upper-then-lower case from polars."""
-    off, raw = string_bytes(texts)
+@functools.cache
+def _bmp_edit() -> np.ndarray:
+    """Per code point c of the Basic Multilingual Plane, what `_prepare` writes over c's UTF-8
+    bytes (uint32, byte i at bits 8i; as many bytes as c's): spaces when c's lower case is a
+    `_SEPARATOR`, else the UTF-8 bytes of c's lower case (`_bmp_case`: the same size, or c
+    itself when its case needs the fallback); bit 31 set when it does (lower -1)."""
+    lower, sep_lower, _ = _bmp_case()
+    c = np.arange(0x10000, dtype=np.uint32)
+    lc = np.where(lower >= 0, lower, c).astype(np.uint32)
+    two = (0xC0 | lc >> 6) | (0x80 | lc & 0x3F) << 8
+    three = (0xE0 | lc >> 12) | (0x80 | lc >> 6 & 0x3F) << 8 | (0x80 | lc & 0x3F) << 16
+    edit = np.where(c < 0x800, two, three)
+    edit[sep_lower] = 0x202020
+    edit[lower < 0] |= np.uint32(1 << 31)
+    return edit
+
+
+def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
+    lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
+    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy.
+    fallback: the texts holding a character whose lower case is not one character of its size
+    or depends on its neighbours or on upper case (`_bmp_case`): for these the bytes are junk,
+    and `_words` reads their upper-then-lower case from polars. Every character's bytes are
+    written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
+    `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""
     data = raw.copy()
     at, cp, size = _utf8_chars(raw)
-    if len(at) == 0:
-        return off, data, at
-    lower, sep_lower, _ = _case_of(cp)
-    _blank(data, at[sep_lower], size[sep_lower])
-    # characters whose lower case differs: written over them, as many bytes
-    move = np.flatnonzero((lower != cp) & (lower >= 0) & ~sep_lower)
-    if len(move):
-        a, lc, n = at[move], lower[move], size[move]
-        data[a] = np.where(
-            n == 2, 0xC0 | (lc >> 6), np.where(n == 3, 0xE0 | (lc >> 12), 0xF0 | (lc >> 18))
-        )
-        for i in (1, 2, 3):
-            k = n > i
-            data[a[k] + i] = 0x80 | ((lc[k] >> (6 * (n[k] - 1 - i))) & 0x3F)
-    fallback = np.unique(np.searchsorted(off, at[lower < 0], side="right") - 1)
-    return off, data, fallback
+    n = len(at)
+    if n == 0:
+        return data, at
+    far = np.flatnonzero(size == 4)  # beyond the plane: few (emoji), written last
+    far_cp = cp[far]
+    edit = _empty(n, np.uint32)
+    np.take(_bmp_edit(), np.minimum(cp, 0xFFFF, out=cp), out=edit)
+    idx = _empty(n, np.intp)
+    byte = _empty(n, np.uint8)
+    for i in (0, 1):
+        np.add(at, i, out=idx)
+        np.right_shift(edit, 8 * i, out=byte, casting="unsafe")  # its low byte
+        data[idx] = byte
+    three = np.flatnonzero(size >= 3)
+    data[at[three] + 2] = (edit[three] >> 16) & 0xFF
+    odd = at[edit >= 1 << 31]
+    if len(far):
+        lower, sep_lower, _ = _supplementary_case(far_cp)
+        lc = np.where(lower >= 0, lower, far_cp)
+        for i, b in enumerate((0xF0 | lc >> 18, 0x80 | lc >> 12 & 0x3F, 0x80 | lc >> 6 & 0x3F)):
+            data[at[far] + i] = np.where(sep_lower, 0x20, b)
+        data[at[far] + 3] = np.where(sep_lower, 0x20, 0x80 | lc & 0x3F)
+        odd = np.concatenate([odd, at[far][lower < 0]])
+    return data, np.unique(np.searchsorted(off, odd, side="right") - 1)
 
 
-# string views hold 32-bit offsets into one buffer: a batch whose texts hold more bytes (a
-# document of gigabytes) takes the plain way, `_words_split`
-_VIEW_BYTES = (1 << 32) - 64
+# string views hold 32-bit offsets into a buffer (signed in Arrow's layout, which its cast
+# writes): a batch whose texts hold more bytes (a document of gigabytes) takes the plain way,
+# `_words_split`
+_VIEW_BYTES = (1 << 31) - 64
 
 
 def _words_split(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
@@ -279,17 +322,20 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     """(words, first, joined): the words of `_normalised(texts)` (each text's
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
     words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
-    the same strings, read from the bytes. Every separator's bytes become spaces (`_prepare`),
-    the texts are joined by a space, one `bytes.translate` marks the word bytes (a word starts
-    and ends where that mark changes), another lower-cases ASCII, and `np.compress` keeps the
-    word bytes: the words are Arrow string views (16 bytes each, the bytes of a word of 12 or
-    fewer inside) into those bytes, and the joined texts are offsets into them. (Views hold
-    32-bit offsets: a batch of more text than `_VIEW_BYTES` takes `_words_split`.)"""
-    if texts.str.len_bytes().sum() > _VIEW_BYTES:
+    the same strings, read from the bytes. Every separator character beyond ASCII is blanked and
+    the rest lower-cased (`_prepare`), the texts are joined by `_EDGE`, one `bytes.translate`
+    makes the ASCII separators `_GAP` and lower-cases ASCII; a word is a run of other bytes, and
+    the word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of
+    their offsets to string views). The compaction and the word starts are polars' filter
+    kernels (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's
+    compress and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16
+    bytes and masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text
+    than `_VIEW_BYTES` takes `_words_split`.)"""
+    off, raw = string_bytes(texts)
+    if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
-    off, data, fallback = _prepare(texts)
+    data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
-    sizes = np.diff(off)
     mv = memoryview(data)
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
@@ -302,56 +348,28 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         f_mv = memoryview(f_data)
         for i, d in enumerate(fallback.tolist()):
             pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
-        sizes[fallback] = np.diff(f_off)
-    # " " + text 0 + " " + text 1 + ... + " ": no word runs across two texts
-    joined = bytearray(b" ").join([b"", *pieces, b""])
-    starts = np.empty(n_docs + 1, dtype=np.int64)
-    starts[0] = 1
-    np.cumsum(sizes + 1, out=starts[1:])
-    starts[1:] += 1
-    _, word_byte = _byte_tables()
-    word = np.frombuffer(joined.translate(word_byte), dtype=np.bool_)
-    # every word's start and end (word[0] and word[-1] are the spaces: they alternate)
-    change = _empty(len(word) - 1, np.bool_)
-    np.not_equal(word[1:], word[:-1], out=change)
-    edge = _flatnonzero(change)
-    edge += 1
-    n = len(edge) // 2
-    length = _empty(n, np.int64)
-    np.subtract(edge[1::2], edge[0::2], out=length)
-    first = np.searchsorted(edge[0::2], starts)
-    # the words' bytes without separators, 4 zero bytes before and 16 after (every view reads
-    # 16 bytes from 4 before its word)
-    at = _empty(n + 1, np.int64)  # word i's offset among the words' bytes
-    at[0] = 0
-    np.cumsum(length, out=at[1:])
-    size = int(at[-1])
-    buf = _empty(size + 20, np.uint8)
-    buf[:4] = 0
-    lower = np.frombuffer(joined.translate(_ASCII_LOWER), dtype=np.uint8)
-    np.compress(word, lower, out=buf[4 : 4 + size])
-    buf[4 + size :] = 0
-    views = _empty(n, _V16)
-    sixteen = np.ndarray((len(buf) - 15,), dtype=_V16, buffer=buf, strides=(1,))
-    for lo in range(0, n, _STEP // 16):  # a fancy index's own result: fresh pages if large
-        hi = min(lo + _STEP // 16, n)
-        views[lo:hi] = sixteen[at[lo:hi]]
-    views = views.view(np.uint64).reshape(n, 2)
-    cut = _empty(n, np.int64)
-    np.minimum(length, 12, out=cut)
-    keep = _empty(n, np.uint64)
-    for j in (0, 1):
-        np.take(_VIEW_KEEP[j], cut, out=keep, mode="clip")
-        np.bitwise_and(views[:, j], keep, out=views[:, j])
-    views[:, 0] |= length.view(np.uint64)
-    long = np.flatnonzero(length > 12)  # buffer 0, at its offset
-    views[long, 1] = (at[long] + 4).astype(np.uint64) << np.uint64(32)
-    arrow = pa.Array.from_buffers(
-        pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(buf)]
-    )
-    doc_off = at[first] + 4
-    joined_docs = pa.LargeStringArray.from_buffers(n_docs, pa.py_buffer(doc_off), pa.py_buffer(buf))
-    return pl.Series(arrow), first, pl.Series(joined_docs)
+    # edge + text 0 + edge + text 1 + ... + edge: no word runs across two texts
+    joined = bytearray((_EDGE,)).join([b"", *pieces, b""])
+    chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
+    word = chars < _EDGE
+    start = word & ~word.shift(1, fill_value=False)  # a word's first byte
+    edge = chars == _EDGE
+    # text d's first word: the number of words starting before the d-th edge, read among the
+    # word starts and edges (positions over fewer entries than joined's bytes)
+    first = _positions(edge.filter(start | edge)).astype(np.int64)
+    first -= np.arange(n_docs + 1)
+    # where the words start among the word bytes (kept in a row: the words and the joined texts
+    # are their slices, int32 offsets)
+    n = int(first[-1])
+    kept = chars.filter(word).to_numpy()
+    at = _empty(n + 1, np.uint32)
+    at[:n] = _positions(start.filter(word))
+    at[n] = len(kept)
+    at = at.view(np.int32)
+    buf = pa.py_buffer(kept)
+    words = pa.StringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
+    joined_docs = pa.StringArray.from_buffers(n_docs, pa.py_buffer(at[first]), buf)
+    return pl.Series(words), first, pl.Series(joined_docs)
 
 
 def _doc_keys(batch: Batch) -> pl.DataFrame:
@@ -670,17 +688,23 @@ class DuplicateDocuments(Rule):
         words, first, joined = _words(batch.docs.get_column("text"))
         nw = np.diff(first)
         kept = nw > 0  # the texts that normalise to "" have no words: never duplicates
-        keep = pl.Series(kept)
-        # keys and documents are row for row the batch's: filter both, no join
-        keys = keys.filter(keep)
-        docs = batch.docs.get_column(DOC).filter(keep)
+        docs = batch.docs.get_column(DOC)
+        if not kept.all():  # keys and documents are row for row the batch's: filter both
+            keep = pl.Series(kept)
+            keys = keys.filter(keep)
+            docs = docs.filter(keep)
+            joined = joined.filter(keep)
+            nw = nw[kept]
         band_cols = [f"b{j}" for j in range(p.bands)]
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        hashes = pl.DataFrame([docs, joined.filter(keep).hash(_SEED).alias("exact")])
+        hashes = pl.DataFrame([docs, joined.hash(_SEED).alias("exact")])
         if p.near and len(docs):
-            x, count = self._shingle_hashes(nw[kept], words.hash(_SEED).to_numpy())
+            x, count = self._shingle_hashes(nw, words.hash(_SEED).to_numpy())
             bands = self._signature_bands(docs, x, count)
-            hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
+            if bands.height == len(docs):  # each has a shingle: the same rows, in order
+                hashes = hashes.hstack(bands.drop(DOC))
+            else:
+                hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
         else:
             hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
         frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")

@@ -14,7 +14,7 @@ from curate.checks.base import DOC, Batch
 from curate.checks.dedup import (
     _SEED,
     _UPPER_CODES,
-    _byte_tables,
+    _byte_table,
     _needs_upper,
     _normalised,
     _permutation,
@@ -234,6 +234,33 @@ def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     assert fast.to_dicts() == plain.to_dicts()
 
 
+@pytest.mark.parametrize("kind", ["long", "empty", "short"])
+def test_collect_is_its_plain_assembly(kind):
+    """collect's rows: each document with a word, in batch order, its exact hash (the plain
+    normalised text without spaces) and its band hashes (`bands_plain`; none for a document of
+    fewer words than a shingle), whether every document has words and shingles (no filter, no
+    join) or not."""
+    texts = _many(60, seed=11)
+    texts = [t + " one two three four five six" for t in texts]  # every one a shingle
+    if kind == "empty":
+        texts[3:3] = ["", None, " -- ", "!"]
+    elif kind == "short":
+        texts[5:5] = ["two words", "ONE", "a b c d"]
+    rule = _rule()
+    got = rule.collect(Batch.from_texts(pl.Series("text", texts, dtype=pl.String)))
+    frame = _frame(texts)
+    want = frame.select(
+        pl.lit(0, pl.UInt32).alias("fid"),
+        (pl.col(DOC).cast(pl.Int64) + 1).alias("line"),
+        pl.col("_t").str.replace_all(" ", "", literal=True).hash(_SEED).alias("exact"),
+        DOC,
+    )
+    want = want.join(bands_plain(rule, frame), on=DOC, how="left", maintain_order="left")
+    assert got["files"] == [""]
+    assert got["docs"].equals(want.drop(DOC))
+    assert got["docs"]["b0"].null_count() == (3 if kind == "short" else 0)
+
+
 def _words_plain(texts: pl.Series) -> tuple[list[list[str]], list[str]]:
     """The definition: each text's words are `normalised(text).split(" ")` (none when that is
     ""), and its exact hash's input is them joined by ""."""
@@ -291,6 +318,17 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s.head(0))
 
 
+@pytest.mark.parametrize("iota", [1, 7, 64])
+def test_words_with_positions_over_many_slices_of_the_range(monkeypatch, iota):
+    """`_positions` filters slices of a kept range of `_IOTA` entries: a batch longer than the
+    range (here 1, 7 or 64 entries) is read in parts, with the same words and joined texts."""
+    monkeypatch.setattr(dedup, "_IOTA", iota)
+    texts = [*TEXTS, None, "", " - ", *_random_unicode(40), *_many(40)]
+    s = pl.Series("t", texts, dtype=pl.String)
+    _assert_words_plain(s)
+    _assert_words_plain(s.slice(5))
+
+
 def test_a_batch_past_the_views_offsets_takes_the_plain_split(monkeypatch):
     """String views address 4 GiB: a batch of more text (here: a limit of 50 bytes) is split by
     polars, with the same words, joined texts and collect result."""
@@ -322,11 +360,14 @@ def test_words_on_166_languages_are_the_plain_split():
 
 
 def test_ascii_separators_are_the_regex_class():
-    separators, word_byte = _byte_tables()
+    """The byte table makes the ASCII characters of the separator class 0xFF (never in UTF-8) and
+    lower-cases ASCII; every byte beyond ASCII is left alone (`_prepare` handles those
+    characters)."""
     ascii_chars = pl.Series([chr(c) for c in range(128)])
     sep = ascii_chars.str.contains(r"^[\p{P}\p{S}\s]$").to_list()
-    assert list(separators) == [c for c in range(128) if sep[c]]
-    assert list(word_byte) == [0 if c < 128 and sep[c] else 1 for c in range(256)]
+    low = [ord(c) for c in ascii_chars.str.to_lowercase().to_list()]
+    want = [0xFF if sep[c] else low[c] for c in range(128)] + list(range(128, 256))
+    assert list(_byte_table()) == want
 
 
 def test_exact_hash_ignores_spaces_and_punctuation():
