@@ -213,10 +213,9 @@ _SUPPLEMENTARY_MAX = 1 << 16  # hostile text can hold every one: forgotten all a
 def _supplementary_case(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`_bmp_case`'s three values for code points beyond the Basic Multilingual Plane."""
     distinct, inverse = np.unique(cp, return_inverse=True)
-    new = [c for c in distinct.tolist() if c not in _SUPPLEMENTARY]
-    if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
-        _SUPPLEMENTARY.clear()
-        new = distinct.tolist()
+    # answered from a dict of this call's own (another thread may clear the shared one meanwhile)
+    found = {c: _SUPPLEMENTARY.get(c) for c in distinct.tolist()}
+    new = [c for c, v in found.items() if v is None]
     if new:
         chars = pl.Series([chr(c) for c in new], dtype=pl.String)
         low = chars.str.to_lowercase()
@@ -224,8 +223,11 @@ def _supplementary_case(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         sep = chars.str.contains(f"^{_SEPARATOR}$").to_list()
         for c, lc, sl, s in zip(new, low.to_list(), sep_low, sep, strict=True):
             same = len(lc) == 1 and len(lc.encode()) == 4
-            _SUPPLEMENTARY[c] = (ord(lc) if same else -1, sl and same, s)
-    rows = np.array([_SUPPLEMENTARY[c] for c in distinct.tolist()], dtype=np.int64).reshape(-1, 3)
+            found[c] = (ord(lc) if same else -1, sl and same, s)
+        if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
+            _SUPPLEMENTARY.clear()
+        _SUPPLEMENTARY.update((c, found[c]) for c in new)
+    rows = np.array(list(found.values()), dtype=np.int64).reshape(-1, 3)
     rows = rows[inverse.reshape(-1)]
     return rows[:, 0], rows[:, 1].astype(bool), rows[:, 2].astype(bool)
 
@@ -350,6 +352,8 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
             pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
     # edge + text 0 + edge + text 1 + ... + edge: no word runs across two texts
     joined = bytearray((_EDGE,)).join([b"", *pieces, b""])
+    if len(joined) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
+        return _words_split(texts)
     chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
     word = chars < _EDGE
     start = word & ~word.shift(1, fill_value=False)  # a word's first byte

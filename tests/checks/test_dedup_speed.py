@@ -330,7 +330,7 @@ def test_words_with_positions_over_many_slices_of_the_range(monkeypatch, iota):
 
 
 def test_a_batch_past_the_views_offsets_takes_the_plain_split(monkeypatch):
-    """String views address 4 GiB: a batch of more text (here: a limit of 50 bytes) is split by
+    """String views address 2 GiB: a batch of more text (here: a limit of 50 bytes) is split by
     polars, with the same words, joined texts and collect result."""
     texts = [*TEXTS, None, "", " - ", *_random_unicode(30), *_many(30)]
     batch = Batch.from_texts(pl.Series("text", texts, dtype=pl.String))
@@ -342,6 +342,34 @@ def test_a_batch_past_the_views_offsets_takes_the_plain_split(monkeypatch):
     got = rule.collect(batch)
     assert got["files"] == want["files"]
     assert got["docs"].equals(want["docs"])
+
+
+def test_text_that_grows_in_case_past_the_views_offsets_takes_the_plain_split(monkeypatch):
+    """A text's upper-then-lower case can be longer than the text ("ΐ": 2 bytes, then 6): the
+    limit holds for the bytes the views address, not only for the input's."""
+    texts = pl.Series("t", ["ΐ" * 10 + " ab", "cd ef"], dtype=pl.String)
+    assert texts.str.len_bytes().sum() <= 40
+    split = []
+    plain = dedup._words_split
+    monkeypatch.setattr(dedup, "_VIEW_BYTES", 40)
+    monkeypatch.setattr(dedup, "_words_split", lambda t: split.append(1) or plain(t))
+    _assert_words_plain(texts)
+    assert split
+
+
+def test_supplementary_characters_past_the_cache_limit(monkeypatch):
+    """Characters beyond the BMP are looked up once and kept, up to a limit; past it the cache
+    starts again: the same words either way."""
+    monkeypatch.setattr(dedup, "_SUPPLEMENTARY", {})
+    monkeypatch.setattr(dedup, "_SUPPLEMENTARY_MAX", 5)
+    texts = [t for t in _random_unicode(200, seed=11) if any(ord(c) > 0xFFFF for c in t)]
+    assert len(texts) > 50
+    sizes = []
+    for lo in range(0, len(texts), 3):
+        _assert_words_plain(pl.Series("t", texts[lo : lo + 3], dtype=pl.String))
+        sizes.append(len(dedup._SUPPLEMENTARY))
+    assert any(b < a for a, b in zip(sizes, sizes[1:], strict=False))  # started again
+    assert max(sizes) < 200  # a call's new characters at most, past the limit
 
 
 def test_words_of_every_code_point_are_the_plain_split():
