@@ -54,12 +54,13 @@ def main() -> None:
             marks.append(time.process_time())
             h = words.hash(dedup._SEED).to_numpy()
             marks.append(time.process_time())
-            sh = rule._shingles_of(b.docs[DOC].filter(pl.Series(kept)), nw[kept], h)
+            x, count = rule._shingle_hashes(nw[kept], h)
             marks.append(time.process_time())
             seen = {}
             rule._band_hashes = lambda sig, seen=seen: seen.setdefault("sig", sig)
             try:
-                rule._bands_of(sh)  # the minimums alone: band hashes stubbed
+                # the minimums alone: band hashes stubbed
+                rule._signature_bands(b.docs[DOC].filter(pl.Series(kept)), x, count)
             finally:
                 del rule._band_hashes
             marks.append(time.process_time())

@@ -69,23 +69,18 @@ def _needs_upper(texts: pl.Series) -> np.ndarray:
     return np.unique(np.searchsorted(off, hit, side="right") - 1)
 
 
-def _lowered(texts: pl.Series) -> pl.Series:
-    """`texts` in `normalised`'s case (curate.checks.repetition): upper-then-lower case only for
-    the texts holding a character whose case that changes (`_needs_upper`), lower case alone for
-    the others (polars maps case character by character in any text holding a non-ASCII one:
-    web-unique, 3.1 MB, 6.5 ms a pass; the check costs 2)."""
+def _normalised(texts: pl.Series) -> pl.Series:
+    """`normalised` (curate.checks.repetition) of `texts`, the same strings: upper-then-lower
+    case only for the texts holding a character whose case that changes (`_needs_upper`), lower
+    case alone for the others (polars maps case character by character in any text holding a
+    non-ASCII one), then every run of punctuation, symbols and whitespace one space, stripped.
+    The plain way of `_words` (`_words_split`)."""
     low = texts.str.to_lowercase()
     idx = _needs_upper(texts)
     if len(idx):
         upper = texts.gather(idx).str.to_uppercase().str.to_lowercase()
         low = low.scatter(idx, upper)
-    return low
-
-
-def _normalised(texts: pl.Series) -> pl.Series:
-    """`normalised` (curate.checks.repetition) of `texts`, the same strings (`_lowered`, then
-    every run of punctuation, symbols and whitespace one space, stripped)."""
-    return _lowered(texts).str.replace_all(PUNCT_RUN, " ").str.strip_chars()
+    return low.str.replace_all(PUNCT_RUN, " ").str.strip_chars()
 
 
 # -- the words of the normalised texts, from their bytes -------------------------------------------
@@ -722,19 +717,6 @@ class DuplicateDocuments(Rule):
         )
         return {"files": files, "docs": docs}
 
-    def _shingles(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`_shingles_of` the documents of `frame` (`__doc`, `_t`: normalised texts, neither null
-        nor empty), split here."""
-        words = frame["_t"].str.split(" ")
-        nw = words.list.len().to_numpy().astype(np.int64)
-        return self._shingles_of(frame[DOC], nw, words.explode().hash(_SEED).to_numpy())
-
-    def _shingles_of(self, docs: pl.Series, nw: np.ndarray, h: np.ndarray) -> pl.DataFrame:
-        """(`__doc`, `_x`): `_shingle_hashes` as a frame, a row per shingle."""
-        x, count = self._shingle_hashes(nw, h)
-        doc = np.repeat(docs.to_numpy(), count)
-        return pl.DataFrame([pl.Series(DOC, doc).cast(docs.dtype), pl.Series("_x", x)])
-
     def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
         how many each document has: documents holding nw[d] words each, whose hashes (polars'
@@ -766,18 +748,6 @@ class DuplicateDocuments(Rule):
                 for j in range(p.bands)
             ],
         )
-
-    def _bands(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`_bands_of` the shingles of `frame` (`_shingles`)."""
-        return self._bands_of(self._shingles(frame))
-
-    def _bands_of(self, sh: pl.DataFrame) -> pl.DataFrame:
-        """`_signature_bands` of the shingles `sh` (`_shingles_of`: grouped by document)."""
-        doc = sh[DOC].to_numpy()
-        starts = np.flatnonzero(np.concatenate(([len(doc) > 0], doc[1:] != doc[:-1])))
-        count = np.diff(np.append(starts, len(doc)))
-        docs = pl.Series(DOC, doc[starts]).cast(sh.schema[DOC])
-        return self._signature_bands(docs, sh["_x"].to_numpy(), count)
 
     def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
         """Band hashes (`__doc`, b0..b{bands-1}) of the one-permutation MinHash signatures

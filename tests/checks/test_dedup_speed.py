@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -43,7 +44,7 @@ def _fmix64(x: int) -> int:
 
 def shingles_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """(`__doc`, `_x`): the hash of each word `shingle_words`-gram of each document, in order;
-    documents with fewer words have none. The definition, in Python integers (`_shingles` is
+    documents with fewer words have none. The definition, in Python integers (`_shingle_hashes` is
     faster): fmix64 of the polynomial h1 * P^(k-1) + ... + hk mod 2^64 of the words' hashes."""
     k = rule.params.shingle_words
     docs, xs = [], []
@@ -86,7 +87,7 @@ def _order_plain(i: int, k: int, seed: int) -> list[int]:
 
 
 def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
-    """The definition of the band hashes (`_bands` computes the same values faster)."""
+    """The definition of the band hashes (`_signature_bands` computes the same values faster)."""
     p = rule.params
     k = p.bands * p.rows
     sh = shingles_plain(rule, frame)
@@ -141,6 +142,27 @@ def _rule(**params):
     )
     (rule,) = rs.build()
     return rule
+
+
+def _split(rule, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle hashes of `frame`'s normalised texts (`_t`) and their count per document, as
+    collect makes them from its words (`_shingle_hashes`)."""
+    words = frame["_t"].str.split(" ")
+    nw = words.list.len().to_numpy().astype(np.int64)
+    return rule._shingle_hashes(nw, words.explode().hash(_SEED).to_numpy())
+
+
+def _fast_shingles(rule, frame: pl.DataFrame) -> pl.DataFrame:
+    """(`__doc`, `_x`): collect's shingle hashes of `frame`, a row per shingle."""
+    x, count = _split(rule, frame)
+    doc = np.repeat(frame[DOC].to_numpy(), count)
+    return pl.DataFrame([pl.Series(DOC, doc).cast(frame.schema[DOC]), pl.Series("_x", x)])
+
+
+def _fast_bands(rule, frame: pl.DataFrame) -> pl.DataFrame:
+    """collect's band hashes (`_signature_bands`) of `frame`'s documents."""
+    x, count = _split(rule, frame)
+    return rule._signature_bands(frame[DOC], x, count)
 
 
 def _frame(texts: list[str | None]) -> pl.DataFrame:
@@ -224,10 +246,10 @@ def test_fast_normalised_is_the_shared_one_on_166_languages():
 def test_fast_shingles_and_bands_are_the_plain_ones(params, texts):
     rule = _rule(**params)
     frame = _frame(TEXTS + _many(40) if texts == "hand" else _many(1000))
-    fast, plain = rule._shingles(frame), shingles_plain(rule, frame)
+    fast, plain = _fast_shingles(rule, frame), shingles_plain(rule, frame)
     assert fast.schema == plain.schema
     assert fast.to_dicts() == plain.to_dicts()
-    fast = rule._bands(frame).sort(DOC)
+    fast = _fast_bands(rule, frame).sort(DOC)
     plain = bands_plain(rule, frame).sort(DOC)
     assert fast.schema == plain.schema
     assert fast.height == plain.height > 0
@@ -408,12 +430,12 @@ def test_exact_hash_ignores_spaces_and_punctuation():
 def test_documents_shorter_than_a_shingle_have_no_bands():
     rule = _rule()
     frame = _frame(["one", "one two", "one two three four", "a b c d e"])
-    assert rule._shingles(frame).to_dicts() == shingles_plain(rule, frame).to_dicts()
-    assert rule._bands(frame)[DOC].to_list() == bands_plain(rule, frame)[DOC].to_list() == [3]
+    assert _fast_shingles(rule, frame).to_dicts() == shingles_plain(rule, frame).to_dicts()
+    assert _fast_bands(rule, frame)[DOC].to_list() == bands_plain(rule, frame)[DOC].to_list() == [3]
     short = _frame(["one", "one two three"])
-    assert rule._shingles(short).height == 0
-    assert rule._bands(short).height == bands_plain(rule, short).height == 0
-    assert rule._bands(short).schema == bands_plain(rule, short).schema
+    assert _fast_shingles(rule, short).height == 0
+    assert _fast_bands(rule, short).height == bands_plain(rule, short).height == 0
+    assert _fast_bands(rule, short).schema == bands_plain(rule, short).schema
 
 
 def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
@@ -422,7 +444,7 @@ def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
     monkeypatch.setattr(dedup, "_BLOCK", 16)  # many blocks, and documents longer than one
     rule = _rule()
     frame = _frame(_many(60) + [" ".join(WORDS * 5)])
-    fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
+    fast, plain = _fast_bands(rule, frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
     assert fast.height == plain.height and fast[DOC][-1] == frame[DOC][-1]
     assert fast.to_dicts() == plain.to_dicts()
 
@@ -479,7 +501,7 @@ def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatc
     texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 124))) for _ in range(150)]
     rule = _rule()
     frame = _frame(texts)
-    fast, plain = rule._bands(frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
+    fast, plain = _fast_bands(rule, frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
     assert fast.height == plain.height == frame.height
     assert fast.to_dicts() == plain.to_dicts()
 
