@@ -14,7 +14,7 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.repetition import PUNCT_RUN
-from curate.checks.words import _bmp_chars, _char_class, char_at
+from curate.checks.words import CodePointMemo, _bmp_chars, _char_class, char_at
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
@@ -199,30 +199,28 @@ def _byte_table() -> bytes:
     return bytes(_GAP if c < 128 and sep[c] else c + 32 if 65 <= c <= 90 else c for c in range(256))
 
 
-# (lower, sep_lower, sep) of the characters beyond the Basic Multilingual Plane met so far, as
-# `_bmp_case` (emoji, historic scripts, rare Han; a few per batch), found once per process
-_SUPPLEMENTARY: dict[int, tuple[int, bool, bool]] = {}
-_SUPPLEMENTARY_MAX = 1 << 16  # hostile text can hold every one: forgotten all at once, then found
+def _find_case(new: list[int]) -> list[tuple[int, bool, bool]]:
+    """`_bmp_case`'s three values of code points beyond the Basic Multilingual Plane, from
+    polars' own case mapping and regex."""
+    chars = pl.Series([chr(c) for c in new], dtype=pl.String)
+    low = chars.str.to_lowercase()
+    sep_low = low.str.contains(f"^{_SEPARATOR}$").to_list()
+    sep = chars.str.contains(f"^{_SEPARATOR}$").to_list()
+    out = []
+    for lc, sl, s in zip(low.to_list(), sep_low, sep, strict=True):
+        same = len(lc) == 1 and len(lc.encode()) == 4
+        out.append((ord(lc) if same else -1, sl and same, s))
+    return out
+
+
+# (lower, sep_lower, sep) of the characters beyond the Basic Multilingual Plane met so far
+_SUPPLEMENTARY = CodePointMemo(_find_case)
 
 
 def _supplementary_case(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`_bmp_case`'s three values for code points beyond the Basic Multilingual Plane."""
     distinct, inverse = np.unique(cp, return_inverse=True)
-    # answered from a dict of this call's own (another thread may clear the shared one meanwhile)
-    found = {c: _SUPPLEMENTARY.get(c) for c in distinct.tolist()}
-    new = [c for c, v in found.items() if v is None]
-    if new:
-        chars = pl.Series([chr(c) for c in new], dtype=pl.String)
-        low = chars.str.to_lowercase()
-        sep_low = low.str.contains(f"^{_SEPARATOR}$").to_list()
-        sep = chars.str.contains(f"^{_SEPARATOR}$").to_list()
-        for c, lc, sl, s in zip(new, low.to_list(), sep_low, sep, strict=True):
-            same = len(lc) == 1 and len(lc.encode()) == 4
-            found[c] = (ord(lc) if same else -1, sl and same, s)
-        if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
-            _SUPPLEMENTARY.clear()
-        _SUPPLEMENTARY.update((c, found[c]) for c in new)
-    rows = np.array(list(found.values()), dtype=np.int64).reshape(-1, 3)
+    rows = np.array(_SUPPLEMENTARY.values(distinct.tolist()), dtype=np.int64).reshape(-1, 3)
     rows = rows[inverse.reshape(-1)]
     return rows[:, 0], rows[:, 1].astype(bool), rows[:, 2].astype(bool)
 

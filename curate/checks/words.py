@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -738,30 +740,50 @@ _CHAR_BITS = (
 )
 
 
-# the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far (emoji,
-# historic scripts, rare Han), from the same patterns: found once per process, then looked up
-_SUPPLEMENTARY: dict[int, int] = {}
-# at most this many remembered (hostile text can hold every one of the ~1M code points; forgotten
-# all at once, then found again)
-_SUPPLEMENTARY_MAX = 1 << 16
+class CodePointMemo:
+    """Values of code points beyond the Basic Multilingual Plane (emoji, historic scripts, rare
+    Han: a batch holds a few), found by `find` (a list of new code points -> a list of their
+    values, from the patterns themselves) once per process, then remembered: at most `limit`
+    of them (hostile text can hold every one of the ~1M code points; forgotten all at once, then
+    found again). A call answers from a dict of its own, so another thread forgetting meanwhile
+    loses nothing."""
+
+    def __init__(self, find: Callable[[list[int]], list[Any]], limit: int = 1 << 16) -> None:
+        self.find = find
+        self.limit = limit
+        self.known: dict[int, Any] = {}
+
+    def values(self, distinct: list[int]) -> list[Any]:
+        """The values of `distinct` (code points), in their order."""
+        found = {c: self.known.get(c) for c in distinct}
+        new = [c for c, v in found.items() if v is None]
+        if new:
+            found.update(zip(new, self.find(new), strict=True))
+            if len(self.known) + len(new) > self.limit:
+                self.known.clear()
+            self.known.update((c, found[c]) for c in new)
+        return list(found.values())
+
+
+def _find_bits(new: list[int]) -> list[int]:
+    """`_char_table`'s bits of the code points `new`, from the same patterns."""
+    chars = pl.Series([chr(c) for c in new], dtype=pl.String)
+    bits = np.zeros(len(new), dtype=np.uint8)
+    for bit, pattern in _CHAR_BITS:
+        hit = chars.str.contains(f"^(?:{pattern})$").to_numpy()
+        bits |= hit.astype(np.uint8) * np.uint8(bit)
+    return bits.tolist()
+
+
+# the `_char_table` bits of the characters beyond the Basic Multilingual Plane met so far
+_SUPPLEMENTARY = CodePointMemo(_find_bits)
 
 
 def _supplementary_bits(cp: np.ndarray) -> np.ndarray:
     """`_char_table`'s bits of code points beyond the Basic Multilingual Plane (uint8): the
-    patterns searched in those not met before only (a batch holds a few), then remembered."""
+    patterns searched in those not met before only (`_SUPPLEMENTARY`)."""
     distinct, inverse = np.unique(cp, return_inverse=True)
-    new = [c for c in distinct.tolist() if c not in _SUPPLEMENTARY]
-    if len(_SUPPLEMENTARY) + len(new) > _SUPPLEMENTARY_MAX:
-        _SUPPLEMENTARY.clear()
-        new = distinct.tolist()
-    if new:
-        chars = pl.Series([chr(c) for c in new], dtype=pl.String)
-        bits = np.zeros(len(new), dtype=np.uint8)
-        for bit, pattern in _CHAR_BITS:
-            hit = chars.str.contains(f"^(?:{pattern})$").to_numpy()
-            bits |= hit.astype(np.uint8) * np.uint8(bit)
-        _SUPPLEMENTARY.update(zip(new, bits.tolist(), strict=True))
-    table = np.array([_SUPPLEMENTARY[c] for c in distinct.tolist()], dtype=np.uint8)
+    table = np.array(_SUPPLEMENTARY.values(distinct.tolist()), dtype=np.uint8)
     return table[inverse.reshape(-1)]
 
 

@@ -22,6 +22,7 @@ from curate.checks.dedup import (
     _words,
 )
 from curate.checks.repetition import normalised
+from curate.checks.words import CodePointMemo
 from curate.config import load_ruleset
 from tests.conftest import shared
 
@@ -382,14 +383,13 @@ def test_text_that_grows_in_case_past_the_views_offsets_takes_the_plain_split(mo
 def test_supplementary_characters_past_the_cache_limit(monkeypatch):
     """Characters beyond the BMP are looked up once and kept, up to a limit; past it the cache
     starts again: the same words either way."""
-    monkeypatch.setattr(dedup, "_SUPPLEMENTARY", {})
-    monkeypatch.setattr(dedup, "_SUPPLEMENTARY_MAX", 5)
+    monkeypatch.setattr(dedup, "_SUPPLEMENTARY", CodePointMemo(dedup._find_case, limit=5))
     texts = [t for t in _random_unicode(200, seed=11) if any(ord(c) > 0xFFFF for c in t)]
     assert len(texts) > 50
     sizes = []
     for lo in range(0, len(texts), 3):
         _assert_words_plain(pl.Series("t", texts[lo : lo + 3], dtype=pl.String))
-        sizes.append(len(dedup._SUPPLEMENTARY))
+        sizes.append(len(dedup._SUPPLEMENTARY.known))
     assert any(b < a for a, b in zip(sizes, sizes[1:], strict=False))  # started again
     assert max(sizes) < 200  # a call's new characters at most, past the limit
 

@@ -72,8 +72,7 @@ def test_characters_beyond_the_table_read_the_patterns_bits():
 def test_remembered_characters_beyond_the_table_are_bounded(monkeypatch):
     # hostile text may hold every supplementary code point: the memory is forgotten at the cap,
     # and the bits stay those of the patterns, repeated characters included
-    monkeypatch.setattr(words, "_SUPPLEMENTARY", {})
-    monkeypatch.setattr(words, "_SUPPLEMENTARY_MAX", 4)
+    monkeypatch.setattr(words, "_SUPPLEMENTARY", words.CodePointMemo(words._find_bits, limit=4))
     cps = np.array([ord(c) for c in SUPPLEMENTARY * 2], dtype=np.int64)
     chars = pl.Series(SUPPLEMENTARY * 2, dtype=pl.String)
     want = np.zeros(len(cps), dtype=np.uint8)
@@ -81,7 +80,7 @@ def test_remembered_characters_beyond_the_table_are_bounded(monkeypatch):
         want |= chars.str.contains(f"^(?:{pattern})$").to_numpy().astype(np.uint8) * np.uint8(bit)
     assert words._supplementary_bits(cps[:3]).tolist() == want[:3].tolist()
     assert words._supplementary_bits(cps).tolist() == want.tolist()  # 6 distinct: over the cap
-    assert len(words._SUPPLEMENTARY) <= 6
+    assert len(words._SUPPLEMENTARY.known) <= 6
 
 
 @contextlib.contextmanager
