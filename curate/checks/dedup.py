@@ -14,7 +14,7 @@ import pyarrow as pa
 from curate.checks import register
 from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.repetition import PUNCT_RUN
-from curate.checks.words import CodePointMemo, _bmp_chars, _char_class, char_at
+from curate.checks.words import CodePointMemo, _bmp_chars, _char_class
 
 FILE_COL = "__file"  # the reader's location columns (curate.io.readers)
 LINE_COL = "__line"
@@ -58,15 +58,11 @@ _UPPER_CODES = np.concatenate([np.arange(a, b + 1) for a, b in _UPPER_MATTERS]).
 
 def _needs_upper(texts: pl.Series) -> np.ndarray:
     """The positions in `texts` of the texts holding a character of `_UPPER_MATTERS`, read from
-    the UTF-8 bytes: every character from U+0080 on starts with a byte >= 0xC2 (web text holds
-    few), decoded from it and the next two (4-byte characters are past U+FFFF: none)."""
+    the UTF-8 bytes (`_utf8_chars`: the characters beyond ASCII, web text holds few)."""
     off, b = string_bytes(texts)
-    i = np.flatnonzero(b >= 0xC2)
-    if len(i) == 0:
-        return i
-    cp, _ = char_at(b, i)
-    hit = i[np.isin(cp, _UPPER_CODES)]
-    return np.unique(np.searchsorted(off, hit, side="right") - 1)
+    at, cp, _ = _utf8_chars(b)
+    hit = at[np.isin(cp, _UPPER_CODES)]
+    return np.unique(np.searchsorted(off, hit, side="right") - 1).astype(np.int64)
 
 
 def _normalised(texts: pl.Series) -> pl.Series:
