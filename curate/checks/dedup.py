@@ -328,6 +328,8 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
     mv = memoryview(data)
+    # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in 0.33 ms,
+    # where a numpy scatter of the bytes to their joined places took 6.6
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
         f_off, f_raw = string_bytes(texts.gather(fallback).str.to_uppercase().str.to_lowercase())
