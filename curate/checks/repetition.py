@@ -932,52 +932,6 @@ CandidateRepeats = tuple[
 ]
 
 
-def _candidate_repeats_plain(
-    cand: pl.DataFrame,
-    keys: pl.Series,
-    cdoc: np.ndarray,
-    cpara: np.ndarray,
-    in_cp: np.ndarray,
-    follows: np.ndarray,
-    cchars: np.ndarray,
-) -> CandidateRepeats:
-    """`_candidate_repeats` by polars' exact string comparisons (the definition its test
-    compares it with)."""
-    L = pl.col(LINE)
-    sub = cand.with_columns(pl.Series(DOC, cdoc), pl.Series("_para", cpara), keys).with_columns(
-        _key_without_spaces(), pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen")
-    )
-    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
-    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
-    pairs = sub.select(pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")).filter(
-        pl.Series(follows)
-    )
-    seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
-    paras = (
-        sub.filter(pl.Series(in_cp))
-        .group_by("_para", maintain_order=True)
-        .agg(
-            pl.col(DOC).first(),
-            L.str.join("\n").alias("_text"),
-            pl.col("_kk").str.join("").alias("_pk"),
-        )
-        .select(
-            "_para",
-            pl.col(DOC),
-            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
-            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
-            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
-        )
-    )
-    return (
-        gdup,
-        krep,
-        sub.get_column("_klen").to_numpy(),
-        seen,
-        *(paras.get_column(c).to_numpy() for c in ("_para", DOC, "_pn", "_pdup", "_prep")),
-    )
-
-
 def _candidate_repeats(
     cand: pl.DataFrame,
     keys: pl.Series,

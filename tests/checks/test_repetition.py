@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from curate.checks import repetition
-from curate.checks.base import LINE, Batch
+from curate.checks.base import DOC, LINE, Batch
 from curate.checks.words import batch_distinct_lines, batch_line_tokens, line_tokens
 from tests.checks.helpers import run_rule
 from tests.conftest import shared
@@ -863,6 +863,52 @@ def test_few_line_words_match_line_words():
     assert few[0].sum() > 1000
 
 
+def _candidate_repeats_plain(
+    cand: pl.DataFrame,
+    keys: pl.Series,
+    cdoc: np.ndarray,
+    cpara: np.ndarray,
+    in_cp: np.ndarray,
+    follows: np.ndarray,
+    cchars: np.ndarray,
+) -> repetition.CandidateRepeats:
+    """`_candidate_repeats` by polars' exact string comparisons (the definition its test
+    compares it with)."""
+    L = pl.col(LINE)
+    sub = cand.with_columns(pl.Series(DOC, cdoc), pl.Series("_para", cpara), keys).with_columns(
+        repetition._key_without_spaces(), pl.col("_k").str.len_chars().cast(pl.Int64).alias("_klen")
+    )
+    gdup = sub.select(~pl.struct(DOC, LINE).is_first_distinct()).to_series().to_numpy()
+    krep = sub.select(~pl.struct(DOC, "_kk").is_first_distinct()).to_series().to_numpy()
+    pairs = sub.select(pl.col(DOC), pl.col("_kk").shift(1).alias("_prev"), pl.col("_kk")).filter(
+        pl.Series(follows)
+    )
+    seen = ~pairs.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_numpy()
+    paras = (
+        sub.filter(pl.Series(in_cp))
+        .group_by("_para", maintain_order=True)
+        .agg(
+            pl.col(DOC).first(),
+            L.str.join("\n").alias("_text"),
+            pl.col("_kk").str.join("").alias("_pk"),
+        )
+        .select(
+            "_para",
+            pl.col(DOC),
+            pl.col("_text").str.len_chars().cast(pl.Int64).alias("_pn"),
+            (~pl.struct(DOC, "_text").is_first_distinct()).alias("_pdup"),
+            (~pl.struct(DOC, "_pk").is_first_distinct()).alias("_prep"),
+        )
+    )
+    return (
+        gdup,
+        krep,
+        sub.get_column("_klen").to_numpy(),
+        seen,
+        *(paras.get_column(c).to_numpy() for c in ("_para", DOC, "_pn", "_pdup", "_prep")),
+    )
+
+
 def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
     # the candidates' duplicates, repeats, seen pairs and paragraphs from 64-bit hashes equal
     # polars' exact string comparisons: keys split differently across lines ("ab" + "c" and
@@ -906,7 +952,7 @@ def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
     real = repetition._candidate_repeats
 
     def both(*args):
-        fast, plain = real(*args), repetition._candidate_repeats_plain(*args)
+        fast, plain = real(*args), _candidate_repeats_plain(*args)
         for a, b in zip(fast, plain, strict=True):
             assert np.asarray(a).tolist() == np.asarray(b).tolist()
         calls.append(len(args[0]))
@@ -917,7 +963,7 @@ def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
     assert calls and calls[0] > 100
     assert remove.any() and out["dup_para_frac"].any() and out["dup_line_frac"].any()
     # and the rule's answers with the plain comparisons
-    monkeypatch.setattr(repetition, "_candidate_repeats", repetition._candidate_repeats_plain)
+    monkeypatch.setattr(repetition, "_candidate_repeats", _candidate_repeats_plain)
     plain_out, plain_remove = repetition.line_repeats(batch.lines, batch.n, 5)
     assert remove.tolist() == plain_remove.tolist()
     for name in out:
