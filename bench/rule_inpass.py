@@ -21,6 +21,8 @@ from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
+from prepared import cpu_timed  # noqa: E402
+
 from curate import engine  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
@@ -43,16 +45,7 @@ def main() -> None:
     cost: collections.Counter[str] = collections.Counter()
 
     def timed(rule):
-        evaluate = rule.evaluate
-
-        def wrapper(batch):
-            t = time.process_time()
-            try:
-                return evaluate(batch)
-            finally:
-                cost[rule.name] += time.process_time() - t
-
-        rule.evaluate = wrapper
+        rule.evaluate = cpu_timed(rule.evaluate, cost, rule.name)
         return rule
 
     class Timed:  # the rule set, its rules built with timers (process_batches builds them)

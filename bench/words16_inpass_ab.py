@@ -23,7 +23,6 @@ import copy
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
@@ -31,7 +30,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from prepared import prepared  # noqa: E402
+from prepared import cpu_timed, prepared  # noqa: E402
 from words14_ab import _load_base  # noqa: E402
 
 from curate import engine  # noqa: E402
@@ -53,16 +52,7 @@ def main() -> None:
     cost: collections.Counter[str] = collections.Counter()
 
     def timed(rule):
-        evaluate = rule.evaluate
-
-        def wrapper(batch):
-            t = time.process_time()
-            try:
-                return evaluate(batch)
-            finally:
-                cost[rule.name] += time.process_time() - t
-
-        rule.evaluate = wrapper
+        rule.evaluate = cpu_timed(rule.evaluate, cost, rule.name)
         return rule
 
     sets = {"tree": [], "base": []}
