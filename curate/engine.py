@@ -258,7 +258,7 @@ def process_shard(
         stats.bytes_in = shard_bytes(shard)
         if parts:
             parts.close()
-            _atomic_write_bytes(f"{part_prefix}.stats.json", stats.to_json_bytes())
+            _atomic_write_text(f"{part_prefix}.stats.json", stats.to_json())
     finally:
         if parts:
             parts.discard()
@@ -417,13 +417,9 @@ def _output_file(path: str):
 
 
 def _atomic_write_text(path: str, text: str) -> None:
-    _atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _atomic_write_bytes(path: str, data: bytes) -> None:
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -676,7 +672,7 @@ def _run(
         if i in by_index:
             s = by_index[i]
         else:
-            s = RunStats.from_dict(json.loads(Path(prefixes[i] + ".stats.json").read_bytes()))
+            s = RunStats.from_dict(json.loads(Path(prefixes[i] + ".stats.json").read_text()))
         stats.merge(s)
     for r in corpus_rules:
         stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))

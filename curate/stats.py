@@ -9,8 +9,6 @@ and a bounded list of unreadable rows (with their total count).
 from __future__ import annotations
 
 import bisect
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,39 +152,8 @@ class RunStats:
 
         return json.dumps(self, default=fields)
 
-    def to_json_bytes(self) -> bytes:
-        """What `to_json()` gives, for json.loads to read back (the engine's per-shard statistics
-        file), written by orjson (~8x less CPU: ~2 ms a shard with every rule's examples) when
-        json.loads reads the same values from it: every float finite (orjson writes NaN and the
-        infinities as null), every key text, no other type than JSON's own. Else to_json()."""
-        import orjson
-
-        if _json_plain(self):
-            try:
-                return orjson.dumps(self)
-            except TypeError:  # (an integer beyond 64 bits)
-                pass
-        return self.to_json().encode()
-
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunStats:
         d = dict(d)
         d["rules"] = {k: RuleStats(**v) for k, v in d.get("rules", {}).items()}
         return cls(**d)
-
-
-def _json_plain(o: Any) -> bool:
-    """Does o hold only what orjson and json write alike: str, int, bool, None, finite floats,
-    lists and tuples, dicts with text keys, and these statistics' dataclasses?"""
-    t = type(o)
-    if t is str or t is int or t is bool or o is None:
-        return True
-    if t is float:
-        return math.isfinite(o)
-    if t is list or t is tuple:
-        return all(map(_json_plain, o))
-    if t is dict:
-        return all(type(k) is str for k in o) and all(map(_json_plain, o.values()))
-    if t is RunStats or t is RuleStats:
-        return all(_json_plain(getattr(o, f.name)) for f in dataclasses.fields(o))
-    return False
