@@ -63,14 +63,8 @@ def normal_types(table: pa.Table) -> pa.Table:
     list for large_list). The part writer writes its parts in them, so that _append_batches
     copies a part into the output as it is and the text is cast once, per batch, not when the
     output is assembled."""
-    global _last_normal
     given = table.schema
-    last = _last_normal  # (one read: another thread may replace it)
-    if last is not None and given.equals(last[0], check_metadata=True):
-        schema = last[1]  # the same schema as the batch before (normal_schema: ~0.1 ms)
-    else:
-        schema = normal_schema(given)
-        _last_normal = (given, schema)
+    schema = normal_schema(given)
     if schema == given:
         return table
     # only the columns whose type changes are cast (a Table.cast casts every column: 1.5x)
@@ -79,10 +73,6 @@ def normal_types(table: pa.Table) -> pa.Table:
         for c, f in zip(table.columns, schema, strict=True)
     ]
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-# (schema, its normal_schema) of the last normal_types call: a run's batches share one
-_last_normal: tuple[pa.Schema, pa.Schema] | None = None
 
 
 def unified_schema(paths: list[str], text_column: str) -> pa.Schema:
