@@ -114,7 +114,7 @@ def _findings(r: dict[str, Any]) -> str:
             + (f" and {len(langs) - 4} more" if len(langs) > 4 else "")
             + "."
         )
-    top_line = next(iter(_top_lines(r)), None)
+    top_line = next(iter(repeated_lines(r)), None)
     if top_line:
         rule, line = top_line
         out.append(
@@ -366,18 +366,25 @@ def _rule_section(name: str, rule: dict[str, Any], readable: int) -> str:
     return "".join(parts) + "</section>"
 
 
-def _top_lines(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def repeated_lines(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(rule, line) for each corpus pass's most frequent lines that recur: a line in a single
+    document is not repeated, though a pass lists it when the corpus has nothing more frequent
+    (one document, or no line twice)."""
     out = []
     for rule, summary in (r.get("corpus") or {}).items():
         if isinstance(summary, dict):
             for line in summary.get("top_lines") or []:
-                if isinstance(line, dict):
+                if isinstance(line, dict) and _count(line.get("documents")) >= 2:
                     out.append((rule, line))
     return out
 
 
+def _count(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def _repeated(r: dict[str, Any]) -> str:
-    lines = _top_lines(r)
+    lines = repeated_lines(r)
     if not lines:
         return ""
     readable = _readable(r)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from curate.report.html import pct as _pct
+from curate.report.html import repeated_lines
 
 MD_TOP_LINES = 10
 MD_LANGUAGES = 10
@@ -66,13 +67,7 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
 
 
 def top_lines_lines(r: dict[str, Any], limit: int = MD_TOP_LINES) -> list[str]:
-    lines = [
-        line
-        for s in (r.get("corpus") or {}).values()
-        if isinstance(s, dict)
-        for line in (s.get("top_lines") or [])
-        if isinstance(line, dict)
-    ]
+    lines = [line for _, line in repeated_lines(r)]
     if not lines:
         return []
     readable = r["documents"]["input"] - r["documents"]["unreadable"]

@@ -160,3 +160,17 @@ def test_other_corpus_findings_are_shown_escaped_and_capped():
     assert "<td>chars</td><td>512</td><td>40</td>" in html
     assert "<li>40 documents are exactly 512 characters &lt;b&gt;long&lt;/b&gt;</li>" in html
     assert "exactly 531 characters" in html and "exactly 532 characters" not in html
+
+
+def test_a_line_in_one_document_is_not_called_repeated():
+    # a one-document corpus: the boilerplate pass still lists its lines, each in 1 document
+    r = real_report()
+    r["corpus"]["boilerplate-lines"]["top_lines"] = [
+        {"text": "Only here once", "documents": 1},
+        {"text": "Also only once", "documents": 1},
+    ]
+    page = render_html(r)
+    assert "Only here once" not in page and "most repeated line" not in page
+    r["corpus"]["boilerplate-lines"]["top_lines"].insert(0, {"text": "Twice", "documents": 2})
+    page = render_html(r)
+    assert ">Twice</code>" in page and "Only here once" not in page

@@ -42,3 +42,10 @@ def test_stays_comment_sized_for_a_huge_run():
     assert md.count("| 5 | <0.1 % |") == MD_TOP_LINES
     assert f"| {300 - MD_LANGUAGES} others |" in md
     assert "| dropped | 3 | <0.1 % |" in md
+
+
+def test_a_line_in_one_document_is_not_called_repeated():
+    r = real_report()
+    r["corpus"]["boilerplate-lines"]["top_lines"] = [{"text": "Only here once", "documents": 1}]
+    md = render_markdown(r)
+    assert "Only here once" not in md and "Most repeated lines" not in md
