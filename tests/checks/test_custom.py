@@ -86,15 +86,21 @@ _LINE_TEXT = st.text(alphabet="Pos tedbyAL:é作者\t", max_size=14)
     keep_seed=st.integers(0, 2**32 - 1),
     strip_first=st.booleans(),
     case_sensitive=st.booleans(),
+    distinct_first=st.booleans(),
 )
-def test_fast_signals_equal_the_group_by_definition(texts, keep_seed, strip_first, case_sensitive):
+def test_fast_signals_equal_the_group_by_definition(
+    texts, keep_seed, strip_first, case_sensitive, distinct_first
+):
     # the numpy sums per document against `_pattern_signals_plain`, also after a strip (a
-    # document may have lost every line) and when no line matches
-    from curate.checks import custom
+    # document may have lost every line) and when no line matches; with the distinct lines
+    # of a rule before (searched once each, kept across the strip) and without
+    from curate.checks import custom, words
     from curate.checks.base import Batch
     from tests.checks.helpers import strip_lines
 
     batch = Batch.from_texts(pl.Series(["\n".join(t) for t in texts], dtype=pl.String))
+    if distinct_first:
+        words.batch_distinct_lines(batch)
     if strip_first:
         keep = np.random.default_rng(keep_seed).random(batch.lines.height) < 0.6
         batch = strip_lines(batch, keep)
@@ -112,6 +118,7 @@ def test_fast_signals_equal_the_group_by_definition(texts, keep_seed, strip_firs
         }
     ).build()[0]
     result = rule.evaluate(batch)
+    assert (batch.memoized(words.DISTINCT_LINES_MEMO) is not None) == distinct_first
     count, share, mask = custom._pattern_signals_plain(batch, rule._combined())
     assert result.signals["pattern_lines"].to_list() == count.to_list()
     fast_share = result.signals["pattern_share"].to_numpy()
