@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
@@ -618,16 +619,16 @@ def _stop_word_bits(batch: Batch, words: tuple[str, ...]) -> np.ndarray:
         lt = _line_tokens(batch)
         # the stop word of each distinct token (-1: none), matched on the vocabulary only: the
         # few tokens that are one found first (a set probe), then numbered
-        wanted, imploded = _word_series(words)
+        _, imploded = _word_series(words)
         low = lt.vocab.get_column("low")
         ids = np.full(len(low), -1, dtype=np.int32)
         hit = np.flatnonzero(low.is_in(imploded).to_numpy())
         if len(hit):
-            ids[hit] = (
-                take_sorted(low, hit)
-                .replace_strict(wanted, np.arange(len(words)), return_dtype=pl.Int32)
-                .to_numpy()
-            )
+            # (the few hits, some hundreds, numbered by a dict of the words: a replace_strict
+            # costs ~0.3 ms a web batch; tests/checks/test_quality_fast.py checks both agree)
+            index = _word_index(words)
+            found = take_sorted(low, hit).to_list()
+            ids[hit] = np.fromiter((index[w] for w in found), dtype=np.int32, count=len(hit))
         tok_id = np.take(ids, lt.code)
         found = np.flatnonzero(tok_id >= 0)
         # the set of each distinct line (an OR per token: no sort or bitmap of (line, word)
@@ -660,6 +661,12 @@ def _word_series(words: tuple[str, ...]) -> tuple[pl.Series, pl.Series]:
     per list, not in every batch (the implode is a polars query)."""
     wanted = pl.Series("low", list(words), dtype=pl.String)
     return wanted, wanted.implode()
+
+
+@functools.lru_cache(maxsize=16)
+def _word_index(words: tuple[str, ...]) -> dict[str, int]:
+    """Each of `words` (distinct) -> its index in `words`: built once per list."""
+    return {w: i for i, w in enumerate(words)}
 
 
 def _bit_width(n_words: int) -> int:
@@ -906,20 +913,30 @@ class _StopWordKeys:
 
 def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
     """Each document's stop-word list: its language's when one is shipped, "*" (the union) when
-    there is no language signal or it says null or "und", None otherwise. (The languages of a
-    batch as a list of strings and a dictionary probe each: one polars call, where a when/then
-    select, a replace_strict and a comparison per language cost ten, ~1 ms a batch.)"""
+    there is no language signal or it says null or "und", None otherwise. (One Arrow call,
+    where a when/then select, a replace_strict and a comparison per language cost ten, ~1 ms a
+    batch.)"""
     names = (*stop_words(), "*", None)
     star = len(names) - 2
     if lang is None:
         return _StopWordKeys(names, np.full(n, star, dtype=np.intp))
-    place: dict[str | None, int] = {code: i for i, code in enumerate(names[:-2])}
-    place[None] = star
-    place.setdefault("und", star)
     other = len(names) - 1
-    values = lang.cast(pl.String).to_list()
-    at = np.fromiter((place.get(v, other) for v in values), dtype=np.intp, count=len(values))
+    # each value's row among the shipped languages and "und" (that is `star`: the row after
+    # them) by Arrow's `index_in`, one call (a dict probe per value cost ~0.2 ms a batch): a
+    # value found nowhere is `other`, a null `star`
+    arr = lang.cast(pl.String).to_arrow()
+    found = pc.index_in(arr, value_set=_key_values())
+    at = found.fill_null(other).to_numpy(zero_copy_only=False).astype(np.intp)
+    if arr.null_count:
+        at[arr.is_null().to_numpy(zero_copy_only=False)] = star
     return _StopWordKeys(names, at)
+
+
+@functools.cache
+def _key_values() -> pa.Array:
+    """The shipped languages, then "und" (unless shipped): its row is `_stop_word_keys`' "*"."""
+    shipped = list(stop_words())
+    return pa.array(shipped + ([] if "und" in shipped else ["und"]), type=pa.string())
 
 
 def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:
@@ -975,9 +992,10 @@ def _quality_score_fast(columns: dict[str, pl.Series]) -> pl.Series:
     """`quality_score` of a frame whose columns are `columns` (a Series per name of COMPONENTS,
     and lorem_ipsum), the components computed in numpy (`_ramp_numpy`): the 13 ramps evaluated
     by polars cost a query planned over some 60 when/then branches, 1.1 ms even for one
-    document. The score from the components is `quality_score`'s own query (its mean sums the
-    components in an order of polars' own). A column holding NaN (not a null; the statistics
-    hold none) is left to `quality_score` (tests/checks/test_quality_fast.py checks both agree)."""
+    document. The score from the components in numpy too, but for the mean: polars'
+    `mean_horizontal` (it sums the components in an order of its own). A column holding NaN
+    (not a null; the statistics hold none) is left to `quality_score`
+    (tests/checks/test_quality_fast.py checks both agree)."""
     comps = []
     for name, ramps in COMPONENTS.items():
         signal = columns[name]
@@ -992,9 +1010,27 @@ def _quality_score_fast(columns: dict[str, pl.Series]) -> pl.Series:
         comp = parts[0]
         for part in parts[1:]:
             comp = np.fmin(comp, part)
-        comps.append(pl.Series(name, comp, nan_to_null=True))
-    comps.append(columns["lorem_ipsum"].alias("__lorem"))
-    return pl.DataFrame(comps).select(_score_exprs()[1]).to_series()
+        comps.append(comp)
+    # the score's branches in numpy, the mean by polars: the smallest component (NaN: null,
+    # which min_horizontal leaves out as fmin does; no component is -0.0), below 0.5 the
+    # score, else the mean (mean_horizontal itself, on the same columns), 0 for lorem ipsum,
+    # 1 where every component is null, rounded by polars (a when/then query of the whole
+    # score cost ~0.3 ms a batch more)
+    lowest = comps[0].copy()
+    for comp in comps[1:]:
+        np.fmin(lowest, comp, out=lowest)
+    failing = lowest < 0.5
+    score = lowest
+    if not failing.all():
+        frame = pl.DataFrame(
+            [pl.Series(n, c, nan_to_null=True) for n, c in zip(COMPONENTS, comps, strict=True)]
+        )
+        mean = frame.select(pl.mean_horizontal(list(COMPONENTS))).to_series()
+        score = np.where(failing, lowest, mean.to_numpy())
+    lorem = columns["lorem_ipsum"]
+    score[(lorem.fill_null(0) if lorem.null_count() else lorem).to_numpy() > 0] = 0.0
+    score[np.isnan(score)] = 1.0
+    return pl.Series("quality", score, dtype=pl.Float64).round(6)
 
 
 def _ramp_numpy(x: np.ndarray, points: tuple[tuple[float, float], ...]) -> np.ndarray:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curate.config import load_ruleset
 from curate.errors import RuleSetError
@@ -71,3 +75,59 @@ def test_catastrophic_pattern_runs_in_linear_time():
     rows, _ = run_rule("pattern-lines", [hostile], action="flag", patterns=["(a+)+$"])
     assert time.monotonic() - start < 60
     assert rows[0]["curate_flags"] == []
+
+
+_LINE_TEXT = st.text(alphabet="Pos tedbyAL:é作者\t", max_size=14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.lists(_LINE_TEXT, min_size=1, max_size=5), min_size=1, max_size=6),
+    keep_seed=st.integers(0, 2**32 - 1),
+    strip_first=st.booleans(),
+    case_sensitive=st.booleans(),
+    distinct_first=st.booleans(),
+)
+def test_fast_signals_equal_the_group_by_definition(
+    texts, keep_seed, strip_first, case_sensitive, distinct_first
+):
+    # the numpy sums per document against `_pattern_signals_plain`, also after a strip (a
+    # document may have lost every line) and when no line matches; with the distinct lines
+    # of a rule before (searched once each, kept across the strip) and without
+    from curate.checks import custom, words
+    from curate.checks.base import Batch
+    from tests.checks.helpers import strip_lines
+
+    batch = Batch.from_texts(pl.Series(["\n".join(t) for t in texts], dtype=pl.String))
+    if distinct_first:
+        words.batch_distinct_lines(batch)
+    if strip_first:
+        keep = np.random.default_rng(keep_seed).random(batch.lines.height) < 0.6
+        batch = strip_lines(batch, keep)
+    rule = load_ruleset(
+        {
+            "name": "t",
+            "rules": [
+                {
+                    "rule": "pattern-lines",
+                    "action": "flag",
+                    "patterns": ["^Posted by", "(?i)^all ", "作者", "^$"],
+                    "case_sensitive": case_sensitive,
+                }
+            ],
+        }
+    ).build()[0]
+    result = rule.evaluate(batch)
+    assert (batch.memoized(words.DISTINCT_LINES_MEMO) is not None) == distinct_first
+    count, share, mask = custom._pattern_signals_plain(batch, rule._combined())
+    assert result.signals["pattern_lines"].to_list() == count.to_list()
+    fast_share = result.signals["pattern_share"].to_numpy()
+    assert fast_share.tobytes() == share.to_numpy().tobytes()  # bit for bit
+    assert result.remove.to_list() == mask.to_list()
+    assert result.fired.to_list() == (share > 0.0).to_list()
+
+
+def test_no_match_gives_zeros():
+    rows, _ = run_rule("pattern-lines", ["a\nb", "", None], action="flag", patterns=["^zzz"])
+    assert [r["curate_pattern_lines"] for r in rows] == [0, 0, 0]
+    assert [r["curate_pattern_share"] for r in rows] == [0.0, 0.0, 0.0]

@@ -290,3 +290,41 @@ def test_stop_word_keys_without_a_language_signal_are_the_union():
     assert keys.series().to_list() == ["*", "*", "*"]
     assert keys.star.all() and not keys.null.any()
     assert _stop_word_keys(0, pl.Series([], dtype=pl.String)).series().to_list() == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    docs=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 10**6), st.sampled_from(["", ".", "(", "A", "!!"])),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_stop_word_bits_are_the_plain_sets(docs):
+    # the bits of each document (its words numbered by the dict of `_word_index`) against the
+    # set of whole tokens, lower-cased, edge punctuation removed, that are on the list
+    from curate.checks.base import Batch
+    from curate.checks.quality import _bit_width, _stop_word_bits, _union_stop_words
+
+    union, _ = _union_stop_words()
+    texts = []
+    for doc in docs:
+        toks = []
+        for pick, edge in doc:
+            word = union[pick % len(union)] if pick % 3 else f"zz{pick}"
+            word = word.upper() if edge == "A" else word
+            toks.append(f"{edge}{word}{edge}" if edge != "A" else word)
+        texts.append(" ".join(toks[:6]) + "\n" + " ".join(toks[6:]))
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    bits = _stop_word_bits(batch, union)
+    frame = words.token_frame(batch.docs)
+    index = {w: i for i, w in enumerate(union)}
+    want = np.zeros((len(texts), _bit_width(len(union))), dtype=np.uint64)
+    for doc, low in frame.select("__doc", "low").iter_rows():
+        if low in index:
+            i = index[low]
+            want[doc, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    assert np.array_equal(bits, want)
