@@ -581,6 +581,51 @@ def _rows_of(finished: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts) if parts else finished.head(0)
 
 
+@functools.lru_cache(maxsize=4)
+def _band_names(bands: int) -> tuple[str, ...]:
+    return tuple(f"b{j}" for j in range(bands))
+
+
+@functools.lru_cache(maxsize=4)
+def _bin_names(k: int) -> list[str]:
+    return [f"m{i}" for i in range(k)]
+
+
+@functools.lru_cache(maxsize=4)
+def _band_exprs(bands: int, rows: int) -> tuple[pl.Expr, ...]:
+    """Band j's hash: polars' struct hash of bins m{j x rows} .. m{j x rows + rows - 1}, seeded
+    _SEED + j (built once: building the expressions took ~0.2 ms a batch)."""
+    return tuple(
+        pl.struct(_bin_names(bands * rows)[j * rows : (j + 1) * rows]).hash(_SEED + j).alias(b)
+        for j, b in enumerate(_band_names(bands))
+    )
+
+
+def _file_line(batch: Batch) -> tuple[pl.Series, pl.Series]:
+    """`_doc_keys`' file and line columns, as Series (a select of them costs more)."""
+    docs = batch.docs
+    cols = docs.columns
+    if FILE_COL in cols:
+        file = docs.get_column(FILE_COL).cast(pl.String).fill_null("").alias("file")
+    else:
+        file = pl.repeat("", docs.height, dtype=pl.String, eager=True).alias("file")
+    if LINE_COL in cols:
+        line = docs.get_column(LINE_COL).cast(pl.Int64).fill_null(0)
+    else:
+        line = docs.get_column(DOC).cast(pl.Int64) + 1
+    return file, line.alias("line")
+
+
+def _file_numbers(file: pl.Series) -> tuple[list[str], pl.Series]:
+    """(files, fid): the distinct file names, sorted, and each row's number among them (UInt32).
+    A batch is read from one file, mostly: then every number is 0."""
+    if len(file) and (file == file[0]).all():
+        return [file[0]], pl.zeros(len(file), pl.UInt32, eager=True).alias("fid")
+    files = sorted(set(file.to_list()))
+    fid = {f: i for i, f in enumerate(files)}
+    return files, file.replace_strict(fid, return_dtype=pl.UInt32).alias("fid")
+
+
 def location(file: str, line: int) -> str:
     return f"{file}:{line}" if file else f"row {line}"
 
@@ -677,41 +722,37 @@ class DuplicateDocuments(Rule):
 
     # -- corpus pass ---------------------------------------------------------------------------
     def collect(self, batch: Batch) -> Any:
+        """Per document with a word: its file's number, line, exact hash and band hashes. Built
+        as Series and one DataFrame (a batch's fixed cost: the frame of keys, joins, concat and
+        select it replaces took ~1 ms a batch whatever its size; bench/results/dedup.md)."""
         p = self.params
-        keys = _doc_keys(batch)
         # the words of the normalised texts, and each text's words joined by "": from the bytes
         words, first, joined = _words(batch.docs.get_column("text"))
         nw = np.diff(first)
         kept = nw > 0  # the texts that normalise to "" have no words: never duplicates
-        docs = batch.docs.get_column(DOC)
-        if not kept.all():  # keys and documents are row for row the batch's: filter both
+        file, line = _file_line(batch)
+        if not kept.all():  # keys and texts are row for row the batch's: filter both
             keep = pl.Series(kept)
-            keys = keys.filter(keep)
-            docs = docs.filter(keep)
-            joined = joined.filter(keep)
+            file, line, joined = file.filter(keep), line.filter(keep), joined.filter(keep)
             nw = nw[kept]
-        band_cols = [f"b{j}" for j in range(p.bands)]
+        files, fid = _file_numbers(file)
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        hashes = pl.DataFrame([docs, joined.hash(_SEED).alias("exact")])
-        if p.near and len(docs):
+        cols = [fid, line, joined.hash(_SEED).alias("exact")]
+        n = len(nw)
+        if p.near and n:
             x, count = self._shingle_hashes(nw, words.hash(_SEED).to_numpy())
-            bands = self._signature_bands(docs, x, count)
-            if bands.height == len(docs):  # each has a shingle: the same rows, in order
-                hashes = hashes.hstack(bands.drop(DOC))
-            else:
-                hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
+            has = np.flatnonzero(count)
+            bands = self._bands(x, count[has])
+            if len(has) < n:  # rows for every document, null for those without a shingle
+                at = np.zeros(n, dtype=np.uint32)
+                at[has] = np.arange(len(has), dtype=np.uint32)
+                at = pl.from_arrow(pa.array(at, mask=count == 0))
+                bands = bands.select(pl.all().gather(at))
+            cols += bands.get_columns()
         else:
-            hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
-        frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")
-        files = sorted(set(frame["file"].to_list()))
-        fid = {f: i for i, f in enumerate(files)}
-        docs = frame.select(
-            pl.col("file").replace_strict(fid, return_dtype=pl.UInt32).alias("fid"),
-            "line",
-            "exact",
-            *band_cols,
-        )
-        return {"files": files, "docs": docs}
+            cols += [pl.repeat(None, n, dtype=pl.UInt64, eager=True).alias(c) for c in
+                     _band_names(p.bands)]  # fmt: skip
+        return {"files": files, "docs": pl.DataFrame(cols)}
 
     def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
@@ -733,37 +774,34 @@ class DuplicateDocuments(Rule):
         keep[last[back <= nw[:, None]]] = False
         return g[keep[:n]], count
 
-    def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
-        p = self.params
-        return sig.select(
-            DOC,
-            *[
-                pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)])
-                .hash(_SEED + j)
-                .alias(f"b{j}")
-                for j in range(p.bands)
-            ],
-        )
-
-    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the one-permutation MinHash signatures
-        (`oph_signatures`) of `docs` holding count[d] shingles each, whose hashes are `x` in a
-        row (`_shingle_hashes`), for those holding one or more: the values of the definition
-        (`bands_plain` in tests/checks/test_dedup_speed.py)."""
+    def _bands(self, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
+        """Band hashes (b0..b{bands-1}) of the one-permutation MinHash signatures
+        (`oph_signatures`) of documents holding count[d] (>= 1) shingles each, whose hashes are
+        `x` in a row (`_shingle_hashes`): the values of the definition (`bands_plain` in
+        tests/checks/test_dedup_speed.py)."""
         p = self.params
         k = p.bands * p.rows
-        has = np.flatnonzero(count)
-        if len(has) == 0:
-            return self._band_hashes(
-                pl.DataFrame(schema={DOC: docs.dtype, **{f"m{i}": pl.UInt64 for i in range(k)}})
-            )
-        starts = np.zeros(len(has), dtype=np.int64)
-        np.cumsum(count[has][:-1], out=starts[1:])
+        if len(count) == 0:
+            return pl.DataFrame(schema=dict.fromkeys(_band_names(p.bands), pl.UInt64))
+        starts = np.zeros(len(count), dtype=np.int64)
+        np.cumsum(count[:-1], out=starts[1:])
         sig = oph_signatures(x, starts, k, p.seed)
-        mins = pl.DataFrame(
-            [docs.gather(has).alias(DOC)] + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
-        )
-        return self._band_hashes(mins)
+        # bin i's column: a contiguous row of the transposed signature (polars takes it without
+        # a copy); the expressions are built once
+        mins = pl.from_numpy(np.ascontiguousarray(sig.T), schema=_bin_names(k), orient="col")
+        return mins.select(_band_exprs(p.bands, p.rows))
+
+    def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
+        """(`__doc`, b0..): the band hashes of a frame of `__doc` and the signature's bins m0..:
+        band j is polars' struct hash of bins j x rows .. j x rows + rows - 1, seeded _SEED + j."""
+        return sig.select(DOC, *_band_exprs(self.params.bands, self.params.rows))
+
+    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
+        """(`__doc`, b0..): `_bands` of `docs` holding count[d] shingles each, whose hashes are
+        `x` in a row, for those holding one or more."""
+        has = np.flatnonzero(count)
+        bands = self._bands(x, count[has])
+        return pl.DataFrame([docs.gather(has).alias(DOC), *bands.get_columns()])
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None:

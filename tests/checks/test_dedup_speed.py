@@ -100,7 +100,14 @@ def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
         [pl.Series(DOC, list(sigs), dtype=sh.schema[DOC])]
         + [pl.Series(f"m{i}", [s[i] for s in sigs.values()], dtype=pl.UInt64) for i in range(k)]
     )
-    return rule._band_hashes(mins)
+    # band j: polars' struct hash of bins j * rows .. j * rows + rows - 1, seeded _SEED + j
+    return mins.select(
+        DOC,
+        *[
+            pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)]).hash(_SEED + j).alias(f"b{j}")
+            for j in range(p.bands)
+        ],
+    )
 
 
 TEXTS = [
