@@ -533,3 +533,18 @@ def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost
     fast = dedup.oph_signatures(x, starts, k, _SEED)
     for d, xs in enumerate(docs):
         assert fast[d].tolist() == signature_plain(xs, k, _SEED), d
+
+
+def test_a_shingle_hashed_to_the_largest_value_fills_its_bin():
+    """A bin is filled when a shingle falls in it, also when that shingle's value is 2^64 - 1
+    (the empty bins' starting value): documents whose only shingle, or one of them, takes it get
+    the definition's signature."""
+    a, b = _permutation(_SEED)
+    x_top = ((M64 - b) * pow(a, -1, 1 << 64)) & M64  # a * x + b == 2^64 - 1
+    docs = [[x_top], [x_top, 12345, 678], [99, 98, 97], [x_top] * 3]
+    x = np.array([v for xs in docs for v in xs], dtype=np.uint64)
+    starts = np.cumsum([0] + [len(xs) for xs in docs[:-1]])
+    for k in (7, 112):
+        fast = dedup.oph_signatures(x, starts, k, _SEED)
+        for d, xs in enumerate(docs):
+            assert fast[d].tolist() == signature_plain(xs, k, _SEED), (k, d)
