@@ -119,6 +119,14 @@ def _positions(mask: pl.Series) -> np.ndarray:
     return out
 
 
+def _flat_true(mask: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero(mask)` (int64) of a numpy bool array, by polars' filter (`_positions`)
+    when it is shorter than 2^32."""
+    if len(mask) >= 1 << 32:
+        return np.flatnonzero(mask)
+    return _positions(pl.Series(mask)).astype(np.int64)
+
+
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, code point, size) of every character of UTF-8 `data` beyond ASCII (lead bytes
     0xC2 and up; intp, int32, uint8): the lead byte's bits and the next three bytes' low 6
@@ -428,6 +436,13 @@ def _borrow_order(k: int, seed: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=2)
+def _borrow_places(k: int, seed: int) -> np.ndarray:
+    """`_borrow_order` transposed: places[t, j] is the t-th bin of bin j's order (contiguous
+    rows)."""
+    return np.ascontiguousarray(_borrow_order(k, seed).T)
+
+
+@functools.lru_cache(maxsize=2)
 def _rank_keys(k: int, seed: int) -> tuple[np.ndarray, int]:
     """(key, bits): key[f, j] = (place of f in bin j's order + 1) * 2^bits + f, and j itself for
     f = j (k x k; bits: enough for k - 1; int16 when the keys fit, as at 112 bins, else int32:
@@ -456,13 +471,28 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
     the others walk each empty bin's order until a filled bin (about k / m steps, few empty
     bins)."""
     full = filled.reshape(-1, k)
-    m = full.sum(axis=1)
-    if m.min(initial=k) == k:
+    # the empty bins (polars' filter: a web batch's 183 k bins in ~30 us, numpy's flatnonzero
+    # ~190), their documents and how many each has (a count over the rows took ~100 us)
+    empty = _flat_true(~filled)
+    if len(empty) == 0:
         return
+    doc = empty // k
+    m = k - np.bincount(doc, minlength=len(full))
     ranked = (m * m <= _WALK_COST * (k - m)) & (m < k)
     docs = np.flatnonzero(ranked)
     if len(docs):
+        walks = ~ranked[doc]  # the documents that walk their orders
+        empty, doc = empty[walks], doc[walks]
         (key, bits), sig2 = _rank_keys(k, seed), sig.reshape(-1, k)
+        if len(docs) * k * k <= _DENSIFY_CELLS:
+            # few documents (a web batch has a few short ones): each bin's smallest key over the
+            # document's filled bins, one masked 3-D minimum for all of them (web-unique, 8
+            # documents: ~60 us against ~280 for a group per number of filled bins)
+            keys = np.where(full[docs][:, :, None], key[None], np.iinfo(key.dtype).max)
+            src = np.bitwise_and(keys.min(axis=1), (1 << bits) - 1, dtype=np.int64)
+            src += (docs * k)[:, None]
+            sig2[docs] = sig[src]  # filled bins only
+            docs = docs[:0]
         # by number of filled bins w: a (documents x w) matrix of them and w running minimums of
         # k keys (one 2-D `minimum.reduceat` over the documents' rows took 4x longer: 6.6 ms
         # against 1.7 for 4,000 documents of 1-8 filled bins)
@@ -470,14 +500,15 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
         edges = np.flatnonzero(np.diff(m[docs])) + 1
         per = max(1, _DENSIFY_CELLS // k)  # documents at a time: bounded memory
         for a, b in zip(np.append(0, edges), np.append(edges, len(docs)), strict=True):
+            if a == b:
+                continue
             w = int(m[docs[a]])
             for lo in range(a, b, per):
                 dd = docs[lo : min(lo + per, b)]
                 # 1-D flatnonzero: 2-D nonzero took 4x longer
                 f = (np.flatnonzero(full[dd]) % k).reshape(len(dd), w)
-                # few documents (a web batch has a few short ones, of up to ~66 bins filled):
-                # one 3-D gather (web-unique: densify 2.9 -> 0.7 ms; the loop's w steps cost
-                # ~7 us each whatever the documents)
+                # few documents: one 3-D gather (the loop's w steps cost ~7 us each whatever
+                # the documents)
                 if len(dd) * w * k <= _DENSIFY_CELLS:
                     best = key[f].min(axis=1)
                 else:
@@ -491,22 +522,27 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
                 sig2[dd] = sig[src]  # filled bins only
     # the other documents' empty bins, 2^14 at a time (up to 64 look-ups each)
     order = _borrow_order(k, seed)
-    empty = np.flatnonzero(~filled & np.repeat(~ranked & (m < k), k))
+    places = _borrow_places(k, seed)
     for lo in range(0, len(empty), _DENSIFY_CELLS // 64):
         part = empty[lo : lo + _DENSIFY_CELLS // 64]
-        d, j = np.divmod(part, k)
-        src = np.empty(len(d), dtype=np.int64)
+        d = doc[lo : lo + _DENSIFY_CELLS // 64]
+        base = d * k
+        j = part - base
         # the first _STEPS places one at a time, in 1-D (a dense document fills most bins: about
-        # 3 in 4 empty bins stop at the first place), then spans of doubling width
-        base, jj, at = d * k, j, np.arange(len(d))
-        for t in range(min(_STEPS, k)):
-            cell = base + order[jj, t]
+        # 15 in 16 empty bins of a web page stop at the first place, which every bin tries),
+        # then spans of doubling width; place t of every bin's order is a row of
+        # `_borrow_places` (a 1-D gather: order[j, t] took 3x as long)
+        src = base + places[0][j]
+        at = np.flatnonzero(~filled[src])
+        base, jj = base[at], j[at]
+        for t in range(1, min(_STEPS, k)):
+            if len(at) == 0:
+                break
+            cell = base + places[t][jj]
             ok = filled[cell]
             src[at[ok]] = cell[ok]
             miss = ~ok
             base, jj, at = base[miss], jj[miss], at[miss]
-            if len(at) == 0:
-                break
         pend = at
         for t0, t1 in _SPANS:  # widths doubling: about twice the look-ups a bin needs
             if len(pend) == 0 or t0 >= k:

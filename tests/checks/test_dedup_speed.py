@@ -515,16 +515,19 @@ def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatc
 
 @pytest.mark.parametrize("walk_cost", [0, 100, 10**9])  # walk every document, the model, rank all
 @pytest.mark.parametrize("k", [112, 7, 300])
-def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k):
+@pytest.mark.parametrize("cells", ["small", "large"])
+def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k, cells):
     """Whichever way a document's empty bins are found (by rank, by walking the order; chosen
-    per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`), every signature value is
-    the definition's: 1 shingle to more than the bins, and one document filling every bin."""
+    per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`) or, ranked, all documents
+    at once (one masked 3-D minimum when documents x k x k fit `_DENSIFY_CELLS`), every
+    signature value is the definition's: 1 shingle to more than the bins, and one document
+    filling every bin."""
     import numpy as np
 
     import curate.checks.dedup as dedup
 
     monkeypatch.setattr(dedup, "_WALK_COST", walk_cost)
-    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 53 * k)
+    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 53 * k if cells == "small" else 81 * k * k)
     rng = random.Random(k + walk_cost)
     docs = [[rng.getrandbits(64) for _ in range(rng.randint(1, 2 * k))] for _ in range(80)]
     docs.append([rng.getrandbits(64) for _ in range(40 * k)])
