@@ -340,7 +340,10 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     # where a numpy scatter of the bytes to their joined places took 6.6
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
-        f_off, f_raw = string_bytes(texts.gather(fallback).str.to_uppercase().str.to_lowercase())
+        # the few texts from their bytes (polars' gather of them took ~0.25 ms a web batch)
+        few = [raw[off[d] : off[d + 1]].tobytes().decode() for d in fallback.tolist()]
+        upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
+        f_off, f_raw = string_bytes(upper.str.to_lowercase())
         f_data = f_raw.copy()
         at, cp, size = _utf8_chars(f_raw)
         if len(at):
