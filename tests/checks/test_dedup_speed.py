@@ -551,3 +551,51 @@ def test_a_shingle_hashed_to_the_largest_value_fills_its_bin():
         fast = dedup.oph_signatures(x, starts, k, _SEED)
         for d, xs in enumerate(docs):
             assert fast[d].tolist() == signature_plain(xs, k, _SEED), (k, d)
+
+
+def _same_result(got, want) -> None:
+    assert got.fired.equals(want.fired)
+    assert list(got.signals) == list(want.signals)
+    for name, s in want.signals.items():
+        assert got.signals[name].name == s.name and got.signals[name].dtype == s.dtype
+        assert got.signals[name].to_list() == s.to_list(), name
+
+
+def test_evaluate_looks_up_what_the_joins_give():
+    """evaluate finds a batch's rows of the clusters by binary search: the signals the joins of
+    the batch's keys with them give (`_evaluate_joined`), for batches of one file or several,
+    lines in any order, locations in no cluster, files the clusters do not hold, no file at all,
+    and a location the clusters hold twice (the joins' answer, longer than the batch)."""
+    rule = _rule()
+    texts = [f"{TEXTS[8]} {i % 4}" if i % 3 else TEXTS[10] for i in range(12)]
+    agg = None
+    for file, start in (("b.jsonl", 1), ("a.jsonl", 1), ("b.jsonl", 13), ("c.jsonl", 5)):
+        agg = rule.merge(agg, rule.collect(_batch(texts, file, start)))
+    finished = rule.finish(agg)
+    assert 0 < finished.height and finished["_rep"].sum() > 0
+    mixed = pl.DataFrame(
+        {
+            "__file": ["b.jsonl", "a.jsonl", None, "z.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"],
+            "__line": [14, 3, 2, 1, 99, 7, None],
+        }  # fmt: skip
+    )
+    batches = [
+        _batch(texts[:6], "a.jsonl", 1),
+        _batch(texts, "b.jsonl", 8),
+        _batch(texts[:3], "z.jsonl", 1),
+        Batch.from_texts(pl.Series(texts[:7]), extra=mixed),
+        Batch.from_texts(pl.Series(texts[:5])),  # no file: row numbers
+        Batch.from_texts(pl.Series(texts[5:8]), extra=mixed.reverse().head(3)),
+    ]
+    for clusters in (finished, finished.head(0), rule.finish(rule.collect(batches[4]))):
+        for batch in batches:
+            batch.corpus = {rule.name: clusters}
+            want = rule._evaluate_joined(clusters, dedup._doc_keys(batch))
+            _same_result(rule.evaluate(batch), want)
+    twice = pl.concat([finished, finished.filter(pl.col("file") == "b.jsonl").head(1)])
+    twice = twice.sort("file", "line")
+    batch = _batch(texts, "b.jsonl", 1)
+    batch.corpus = {rule.name: twice}
+    want = rule._evaluate_joined(twice, dedup._doc_keys(batch))
+    assert want.fired.len() == len(texts) + 1
+    _same_result(rule.evaluate(batch), want)
