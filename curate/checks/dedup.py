@@ -568,38 +568,90 @@ def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.n
     of the first filled bin in i's own fixed order of the bins (`_borrow_order`; the paper's
     probe sequence, without repeats). Two documents agree on a bin with probability their
     Jaccard similarity, as with k permutations, for one hash per shingle instead of k
-    (web-unique: ~13 ms against 29.5)."""
+    (web-unique: ~13 ms against 29.5). collect computes the same from the word hashes
+    (`word_signatures`)."""
     n_docs = len(starts)
-    a, b = _permutation(seed)
-    y = np.multiply(x, np.uint64(a))
-    np.add(y, np.uint64(b), out=y)
-    # each shingle's cell of the signature: its document's first cell + its bin
-    first = np.repeat(
+    # each shingle's first cell of the signature: its document's
+    base = np.repeat(
         np.arange(0, n_docs * k, k, dtype=np.int64), np.diff(np.append(starts, len(x)))
     )
+
+    def shingles(lo: int, hi: int, out: np.ndarray) -> None:
+        np.copyto(out, x[lo:hi])
+
+    return _signatures(shingles, len(x), base, n_docs, k, seed)
+
+
+def word_signatures(
+    h: np.ndarray, nw: np.ndarray, w: int, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sig, has): `oph_signatures` of the `shingle_hashes` (w words) of documents holding nw[d]
+    words each, whose hashes are `h` in a row, for the documents holding a shingle (`has`, their
+    positions; sig: a row each). A block of shingles is hashed, permuted, binned and minimised
+    while it is in the cache (separate passes over the whole batch took ~0.8 ms more a web
+    batch), and a run of w words that crosses into the next document falls in a spare row of
+    bins (no compaction of the shingles)."""
+    count = np.maximum(nw - w + 1, 0)
+    has = np.flatnonzero(count)
+    n = len(h) - w + 1  # runs of w words inside the batch
+    if len(has) == 0 or n <= 0:
+        return np.zeros((0, k), dtype=np.uint64), has
+    spare = len(has) * k
+    first = np.full(len(nw), spare, dtype=np.int64)
+    first[has] = np.arange(0, spare, k, dtype=np.int64)
+    base = np.repeat(first, nw)  # the cells of the document of each word's run
+    # a document's last w - 1 words (all of them if it has fewer than w) start no shingle
+    ends = np.cumsum(nw)
+    back = np.arange(1, w)
+    last = ends[:, None] - back
+    base[last[back <= nw[:, None]]] = spare
+
+    def shingles(lo: int, hi: int, out: np.ndarray) -> None:
+        # `shingle_hashes` of the block: Horner's rule, then fmix64
+        np.copyto(out, h[lo:hi])
+        for i in range(1, w):
+            np.multiply(out, _POLY, out=out)  # wraps mod 2^64
+            np.add(out, h[lo + i : hi + i], out=out)
+        _fmix(out)
+
+    return _signatures(shingles, n, base, len(has), k, seed), has
+
+
+def _signatures(
+    shingles: Any, n: int, base: np.ndarray, n_docs: int, k: int, seed: int
+) -> np.ndarray:
+    """The signatures (n_docs x k) of n shingles, made `_BLOCK` at a time by
+    shingles(lo, hi, out) (their hashes x into `out`): shingle r falls in cell base[r] + its
+    bin (base[r] >= n_docs * k: a spare row, dropped). `oph_signatures`' definition."""
+    a, b = _permutation(seed)
+    a, b = np.uint64(a), np.uint64(b)
     top = np.iinfo(np.uint64).max
-    sig = np.full(n_docs * k, top, dtype=np.uint64)
-    # the minimum of each cell: numpy's `minimum.at` (web-unique: ~1.5 ms; the stable sort by bin,
-    # three gathers and `minimum.reduceat` per block it replaces took ~10), a block at a time
-    cell = np.empty(min(_BLOCK, len(x)), dtype=np.uint64)
+    sig = np.full(n_docs * k + k, top, dtype=np.uint64)
+    y = np.empty(min(_BLOCK, n), dtype=np.uint64)
+    cell = np.empty(min(_BLOCK, n), dtype=np.uint64)
     tops = []  # the cells of shingles whose y is 2^64 - 1 (a cell below it is filled)
-    any_top = len(y) > 0 and y.max() == top
-    for lo in range(0, len(x), _BLOCK):
-        hi = min(lo + _BLOCK, len(x))
-        c = cell[: hi - lo]
-        np.right_shift(y[lo:hi], np.uint64(32), out=c)
+    for lo in range(0, n, _BLOCK):
+        hi = min(lo + _BLOCK, n)
+        yy, c = y[: hi - lo], cell[: hi - lo]
+        shingles(lo, hi, yy)
+        np.multiply(yy, a, out=yy)
+        np.add(yy, b, out=yy)
+        np.right_shift(yy, np.uint64(32), out=c)
         np.multiply(c, np.uint64(k), out=c)
         np.right_shift(c, np.uint64(32), out=c)
         c = c.view(np.int64)
-        c += first[lo:hi]
-        np.minimum.at(sig, c, y[lo:hi])
-        if any_top:
-            tops.append(c[y[lo:hi] == top])
+        c += base[lo:hi]
+        # the minimum of each cell: numpy's `minimum.at` (web-unique: ~1.5 ms; the stable sort by
+        # bin, three gathers and `minimum.reduceat` per block it replaces took ~10)
+        np.minimum.at(sig, c, yy)
+        if yy.max() == top:
+            tops.append(c[yy == top])
+    sig = sig[: n_docs * k]
     # a cell is filled when a shingle fell in it: its minimum is below 2^64 - 1, or a y of
     # 2^64 - 1 fell there (a scatter of every shingle's cell cost ~0.5 ms a web batch)
     filled = sig != top
     for c in tops:
-        filled[c] = True
+        filled[c[c < n_docs * k]] = True
     _densify(sig, filled, k, seed)
     return sig.reshape(n_docs, k)
 
@@ -821,13 +873,13 @@ class DuplicateDocuments(Rule):
         cols = [fid, line, joined.hash(_SEED).alias("exact")]
         n = len(nw)
         if p.near and n:
-            x, count = self._shingle_hashes(nw, words.hash(_SEED).to_numpy())
-            has = np.flatnonzero(count)
-            bands = self._bands(x, count[has])
+            bands, has = self._bands(words.hash(_SEED).to_numpy(), nw)
             if len(has) < n:  # rows for every document, null for those without a shingle
                 at = np.zeros(n, dtype=np.uint32)
                 at[has] = np.arange(len(has), dtype=np.uint32)
-                at = pl.from_arrow(pa.array(at, mask=count == 0))
+                none = np.ones(n, dtype=bool)
+                none[has] = False
+                at = pl.from_arrow(pa.array(at, mask=none))
                 bands = bands.select(pl.all().gather(at))
             cols += bands.get_columns()
         else:
@@ -855,35 +907,32 @@ class DuplicateDocuments(Rule):
         keep[last[back <= nw[:, None]]] = False
         return g[keep[:n]], count
 
-    def _bands(self, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
-        """Band hashes (b0..b{bands-1}) of the one-permutation MinHash signatures
-        (`oph_signatures`) of documents holding count[d] (>= 1) shingles each, whose hashes are
-        `x` in a row (`_shingle_hashes`): the values of the definition (`bands_plain` in
-        tests/checks/test_dedup_speed.py)."""
+    def _bands(self, h: np.ndarray, nw: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
+        """(bands, has): the band hashes (b0..b{bands-1}) of the one-permutation MinHash
+        signatures (`word_signatures`) of documents holding nw[d] words each, whose hashes are
+        `h` in a row, for the documents holding a shingle (`has`, their positions): the values of
+        the definition (`bands_plain` in tests/checks/test_dedup_speed.py)."""
         p = self.params
         k = p.bands * p.rows
-        if len(count) == 0:
-            return pl.DataFrame(schema=dict.fromkeys(_band_names(p.bands), pl.UInt64))
-        starts = np.zeros(len(count), dtype=np.int64)
-        np.cumsum(count[:-1], out=starts[1:])
-        sig = oph_signatures(x, starts, k, p.seed)
+        sig, has = word_signatures(h, nw, p.shingle_words, k, p.seed)
+        if len(has) == 0:
+            return pl.DataFrame(schema=dict.fromkeys(_band_names(p.bands), pl.UInt64)), has
         # bin i's column: a contiguous row of the transposed signature (polars takes it without
         # a copy); the expressions are built once
         mins = pl.from_numpy(np.ascontiguousarray(sig.T), schema=_bin_names(k), orient="col")
         # on the calling thread (a multi-expression select runs on polars' pool, whose thread then
         # spins: ~0.3 ms of CPU a batch more)
-        return mins.select_seq(_band_exprs(p.bands, p.rows))
+        return mins.select_seq(_band_exprs(p.bands, p.rows)), has
 
     def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
         """(`__doc`, b0..): the band hashes of a frame of `__doc` and the signature's bins m0..:
         band j is polars' struct hash of bins j x rows .. j x rows + rows - 1, seeded _SEED + j."""
         return sig.select(DOC, *_band_exprs(self.params.bands, self.params.rows))
 
-    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
-        """(`__doc`, b0..): `_bands` of `docs` holding count[d] shingles each, whose hashes are
-        `x` in a row, for those holding one or more."""
-        has = np.flatnonzero(count)
-        bands = self._bands(x, count[has])
+    def _signature_bands(self, docs: pl.Series, h: np.ndarray, nw: np.ndarray) -> pl.DataFrame:
+        """(`__doc`, b0..): `_bands` of `docs` holding nw[d] words each, whose hashes are `h` in
+        a row, for those holding a shingle."""
+        bands, has = self._bands(h, nw)
         return pl.DataFrame([docs.gather(has).alias(DOC), *bands.get_columns()])
 
     def merge(self, a: Any, b: Any) -> Any:

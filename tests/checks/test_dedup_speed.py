@@ -168,9 +168,10 @@ def _fast_shingles(rule, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fast_bands(rule, frame: pl.DataFrame) -> pl.DataFrame:
-    """collect's band hashes (`_signature_bands`) of `frame`'s documents."""
-    x, count = _split(rule, frame)
-    return rule._signature_bands(frame[DOC], x, count)
+    """collect's band hashes (`_signature_bands`: from the word hashes) of `frame`'s documents."""
+    words = frame["_t"].str.split(" ")
+    nw = words.list.len().to_numpy().astype(np.int64)
+    return rule._signature_bands(frame[DOC], words.explode().hash(_SEED).to_numpy(), nw)
 
 
 def _frame(texts: list[str | None]) -> pl.DataFrame:
