@@ -705,21 +705,23 @@ def _file_line(batch: Batch) -> tuple[pl.Series, pl.Series]:
     docs = batch.docs
     cols = docs.columns
     if FILE_COL in cols:
-        file = docs.get_column(FILE_COL).cast(pl.String).fill_null("").alias("file")
+        file = docs.get_column(FILE_COL).cast(pl.String)
+        file = file.fill_null("") if file.has_nulls() else file  # (a fill costs ~30 us)
     else:
-        file = pl.repeat("", docs.height, dtype=pl.String, eager=True).alias("file")
+        file = pl.repeat("", docs.height, dtype=pl.String, eager=True)
     if LINE_COL in cols:
-        line = docs.get_column(LINE_COL).cast(pl.Int64).fill_null(0)
+        line = docs.get_column(LINE_COL).cast(pl.Int64)
+        line = line.fill_null(0) if line.has_nulls() else line
     else:
         line = docs.get_column(DOC).cast(pl.Int64) + 1
-    return file, line.alias("line")
+    return file.alias("file"), line.alias("line")
 
 
 def _file_numbers(file: pl.Series) -> tuple[list[str], pl.Series]:
     """(files, fid): the distinct file names, sorted, and each row's number among them (UInt32).
     A batch is read from one file, mostly: then every number is 0."""
     if len(file) and (file == file[0]).all():
-        return [file[0]], pl.zeros(len(file), pl.UInt32, eager=True).alias("fid")
+        return [file[0]], pl.Series("fid", np.zeros(len(file), dtype=np.uint32))
     files = sorted(set(file.to_list()))
     fid = {f: i for i, f in enumerate(files)}
     return files, file.replace_strict(fid, return_dtype=pl.UInt32).alias("fid")

@@ -600,3 +600,30 @@ def test_evaluate_looks_up_what_the_joins_give():
     want = rule._evaluate_joined(twice, dedup._doc_keys(batch))
     assert want.fired.len() == len(texts) + 1
     _same_result(rule.evaluate(batch), want)
+
+
+@pytest.mark.parametrize("files", ["one", "mixed", "none"])
+def test_collect_numbers_the_files_of_a_batch_sorted(files):
+    """collect's rows name their file by its number among the batch's distinct file names,
+    sorted ("" for a missing one), and their line (0 when missing; the row number without the
+    reader's columns): one file, several with missing names and lines, or no file column."""
+    texts = [f"{TEXTS[8]} number {i}" for i in range(6)]
+    names = {"one": ["m.jsonl"] * 6, "mixed": ["b.jsonl", "a.jsonl", None, "b.jsonl", "c", None]}
+    lines = [5, None, 7, 8, 9, None] if files == "mixed" else [1, 2, 3, 4, 5, 6]
+    if files == "none":
+        batch = Batch.from_texts(pl.Series("text", texts, dtype=pl.String))
+        want_files, want_lines = [""], [1, 2, 3, 4, 5, 6]
+        names["none"] = [""] * 6
+    else:
+        batch = _batch(texts, "x", 1)
+        batch.docs = batch.docs.with_columns(
+            pl.Series("__file", names[files], dtype=pl.String),
+            pl.Series("__line", lines, dtype=pl.Int64),
+        )
+        want_files = sorted({n or "" for n in names[files]})
+        want_lines = [ln or 0 for ln in lines]
+    got = _rule().collect(batch)
+    assert got["files"] == want_files
+    assert got["docs"]["fid"].dtype == pl.UInt32 and got["docs"]["line"].dtype == pl.Int64
+    assert [want_files[i] for i in got["docs"]["fid"].to_list()] == [n or "" for n in names[files]]
+    assert got["docs"]["line"].to_list() == want_lines
