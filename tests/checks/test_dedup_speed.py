@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from curate.checks import dedup
@@ -627,3 +628,35 @@ def test_collect_numbers_the_files_of_a_batch_sorted(files):
     assert got["docs"]["fid"].dtype == pl.UInt32 and got["docs"]["line"].dtype == pl.Int64
     assert [want_files[i] for i in got["docs"]["fid"].to_list()] == [n or "" for n in names[files]]
     assert got["docs"]["line"].to_list() == want_lines
+
+
+def test_text_bytes_read_from_the_views_are_string_bytes(monkeypatch):
+    """`_text_bytes` reads the texts' bytes from polars' views when they lie one after the other
+    in one buffer (as a batch read from a file), else takes `string_bytes`: the same offsets and
+    bytes for texts long and short, empty, missing, sliced, in several chunks."""
+    from curate.checks.base import string_bytes
+
+    long = [t for t in TEXTS if len(t.encode()) > 12] + _many(30)
+    cases = {
+        "long": pl.Series(long),
+        "short": pl.Series([*long[:5], "ab", "", *long[5:]]),
+        "empty": pl.Series(["", *long, ""]),
+        "missing": pl.Series([*long[:3], None, *long[3:]]),
+        "chunks": pl.concat([pl.Series(long[:10]), pl.Series(long[10:])], rechunk=False),
+        "all empty": pl.Series(["", ""]),
+        "none": pl.Series([], dtype=pl.String),
+    }
+    for name in ("long", "short", "empty", "missing", "all empty"):  # as the reader makes them
+        texts = cases[name].to_list()
+        cases[f"read {name}"] = pl.from_arrow(pa.array(texts, pa.large_string()))
+    for name, s in cases.items():
+        for part in (s, s.slice(2), s.slice(1, 5)):
+            off, data = dedup._text_bytes(part)
+            want_off, want = string_bytes(part)
+            assert off.tolist() == want_off.tolist(), name
+            assert data.tobytes() == want.tobytes(), name
+    # a batch as the reader makes it takes the views
+    read = pl.from_arrow(pa.table({"text": pa.array(long, pa.large_string())}))["text"]
+    monkeypatch.setattr(dedup, "string_bytes", None)
+    off, data = dedup._text_bytes(read)
+    assert data.tobytes() == "".join(long).encode()
