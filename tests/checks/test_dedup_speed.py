@@ -660,3 +660,39 @@ def test_text_bytes_read_from_the_views_are_string_bytes(monkeypatch):
     monkeypatch.setattr(dedup, "string_bytes", None)
     off, data = dedup._text_bytes(read)
     assert data.tobytes() == "".join(long).encode()
+
+
+def _labels_plain(docs: pl.DataFrame, keys: list[str]) -> list[int]:
+    """The clusters' definition: min-label propagation over every key's groups (polars windows;
+    null values link nothing), each round followed by pointer jumping, until no label changes."""
+    docs = docs.with_columns(pl.col("_i").alias("_label"))
+    while True:
+        lowest = [
+            pl.when(pl.col(k).is_not_null())
+            .then(pl.col("_label").min().over(k))
+            .otherwise(pl.col("_label"))
+            for k in keys
+        ]
+        new = docs.select(pl.min_horizontal(lowest).alias("_new"))["_new"]
+        new = new.gather(new)
+        if (new == docs["_label"]).all():
+            return new.to_list()
+        docs = docs.with_columns(new.alias("_label"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_components_are_the_plain_propagation(seed):
+    """`_components` labels each document with the smallest index of its cluster, as the plain
+    propagation does: keys of few values (long chains across keys), nulls, singletons."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    cols = {}
+    for j, values in enumerate((n, 900, 2500, 40, n // 2)):
+        v = rng.integers(0, values, size=n).astype(np.uint64)
+        cols[f"b{j}"] = pl.Series(v).scatter(rng.choice(n, size=n // 5, replace=False), None)
+    docs = pl.DataFrame(cols).with_row_index("_i")
+    keys = list(cols)
+    for ks in (keys, keys[:1], keys[2:3], keys[4:]):
+        got = dedup._components(docs, ks)
+        assert got.dtype == np.uint32
+        assert got.tolist() == _labels_plain(docs, ks)
