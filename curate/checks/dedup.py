@@ -156,9 +156,11 @@ def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return at, cp, size
     np.bitwise_and(b0, np.right_shift(0x7F, size), out=cp, casting="unsafe")
     idx = _empty(n, np.intp)
+    clip = at[-1] + 3 >= n_all  # a character in the last 3 bytes: read past the end as the last
     for i in (1, 2, 3):
         np.add(at, i, out=idx)
-        np.minimum(idx, n_all - 1, out=idx)
+        if clip:
+            np.minimum(idx, n_all - 1, out=idx)
         b = data[idx]
         b &= 0x3F
         cp <<= 6
