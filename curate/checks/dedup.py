@@ -112,12 +112,18 @@ def _iota() -> pl.Series:
     return pl.int_range(0, _IOTA, dtype=pl.UInt32, eager=True)
 
 
-def _positions(mask: pl.Series) -> np.ndarray:
-    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32."""
+def _positions(mask: pl.Series, extra: int = 0) -> np.ndarray:
+    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32,
+    followed by `extra` entries left for the caller to write (no copy into a longer array)."""
     n = len(mask)
     if n <= _IOTA:
-        return _iota().slice(0, n).filter(mask).to_numpy()
-    out = _empty(int(mask.sum()), np.uint32)
+        idx = _iota().slice(0, n).filter(mask).to_numpy()
+        if not extra:
+            return idx
+        out = _empty(len(idx) + extra, np.uint32)
+        out[: len(idx)] = idx
+        return out
+    out = _empty(int(mask.sum()) + extra, np.uint32)
     at = 0
     for lo in range(0, n, _IOTA):
         part = mask.slice(lo, _IOTA)
@@ -403,8 +409,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     # are their slices, int32 offsets)
     n = int(first[-1])
     kept = chars.filter(word).to_numpy()
-    at = _empty(n + 1, np.uint32)
-    at[:n] = _positions(start.filter(word))
+    at = _positions(start.filter(word), extra=1)
     at[n] = len(kept)
     at = at.view(np.int32)
     buf = pa.py_buffer(kept)
