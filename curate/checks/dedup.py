@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -658,7 +659,12 @@ def word_signatures(
 
 
 def _signatures(
-    shingles: Any, n: int, base: np.ndarray, n_docs: int, k: int, seed: int
+    shingles: Callable[[int, int, np.ndarray], None],
+    n: int,
+    base: np.ndarray,
+    n_docs: int,
+    k: int,
+    seed: int,
 ) -> np.ndarray:
     """The signatures (n_docs x k) of n shingles, made `_BLOCK` at a time by
     shingles(lo, hi, out) (their hashes x into `out`): shingle r falls in cell base[r] + its
