@@ -516,8 +516,9 @@ def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatc
 
 
 @pytest.mark.parametrize("walk_cost", [0, 100, 10**9])  # walk every document, the model, rank all
-@pytest.mark.parametrize("k", [112, 7, 300])
-@pytest.mark.parametrize("cells", ["small", "large"])
+@pytest.mark.parametrize(
+    "k,cells", [(112, "small"), (7, "small"), (300, "small"), (112, "large"), (7, "large")]
+)
 def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k, cells):
     """Whichever way a document's empty bins are found (by rank, by walking the order; chosen
     per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`) or, ranked, all documents
