@@ -1,8 +1,8 @@
 """CPU time of each step of duplicate-documents' collect, one core, best and median of --repeat:
 words (`_words`: the normalised texts' words and joined texts, from the bytes), exact hash, word
-hashes, shingle hashes (numpy polynomial), MinHash minimums (one permutation, numpy), band
-hashes, and collect whole; and, paired, the shared `normalised` (curate.checks.repetition) +
-split that `_words` replaces.
+hashes, shingle hashes and MinHash minimums (one permutation, numpy, block by block:
+`word_signatures`), band hashes, and collect whole; and, paired, the shared `normalised`
+(curate.checks.repetition) + split that `_words` replaces.
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/dedup_steps.py \
         bench/_work/web-unique.jsonl [--repeat 7]
@@ -35,10 +35,11 @@ def main() -> None:
     rs = load_ruleset({"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]})
     (rule,) = rs.build()
     batches = corpus_batches(args.corpus)
-    names = ["collect", "words", "exact", "word hashes", "shingles", "minimums", "band hashes"]
+    names = ["collect", "words", "exact", "word hashes", "shingles+minimums", "band hashes"]
     names.append("normalise+split, shared")  # what `_words` replaces: paired
     runs: dict[str, list[float]] = {k: [] for k in names}
-    band_hashes = rule._band_hashes
+    p = rule.params
+    n_bins = p.bands * p.rows
     for _ in range(args.repeat):
         tot = dict.fromkeys(names, 0.0)
         for b in batches:
@@ -54,17 +55,14 @@ def main() -> None:
             marks.append(time.process_time())
             h = words.hash(dedup._SEED).to_numpy()
             marks.append(time.process_time())
-            x, count = rule._shingle_hashes(nw[kept], h)
+            # the shingle hashes and their minimums, block by block (`word_signatures`)
+            sig, _ = dedup.word_signatures(h, nw[kept], p.shingle_words, n_bins, p.seed)
             marks.append(time.process_time())
-            seen = {}
-            rule._band_hashes = lambda sig, seen=seen: seen.setdefault("sig", sig)
-            try:
-                # the minimums alone: band hashes stubbed
-                rule._signature_bands(b.docs[DOC].filter(pl.Series(kept)), x, count)
-            finally:
-                del rule._band_hashes
-            marks.append(time.process_time())
-            band_hashes(seen["sig"])
+            # the band hashes of the signatures, as `_bands` makes them
+            mins = pl.from_numpy(
+                np.ascontiguousarray(sig.T), schema=dedup._bin_names(n_bins), orient="col"
+            )
+            mins.select_seq(dedup._band_exprs(p.bands, p.rows))
             marks.append(time.process_time())
             b.docs.select(DOC, normalised(pl.col("text")).str.split(" ").alias("_t"))
             marks.append(time.process_time())

@@ -37,10 +37,10 @@ class Clock:
 
 
 def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, pl.Series]:
-    off, raw = string_bytes(texts)
+    off, raw = d._text_bytes(texts)
     if off[-1] > d._VIEW_BYTES:
         raise SystemExit("batch past the views' offsets")
-    clock("string_bytes")
+    clock("text bytes")
     data = raw.copy()
     clock("prepare: copy")
     at, cp, size = d._utf8_chars(raw)
@@ -79,7 +79,9 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     clock("memoryview pieces")
     if len(fallback):
-        f_off, f_raw = string_bytes(texts.gather(fallback).str.to_uppercase().str.to_lowercase())
+        few = [raw[off[j] : off[j + 1]].tobytes().decode() for j in fallback.tolist()]
+        upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
+        f_off, f_raw = string_bytes(upper.str.to_lowercase())
         f_data = f_raw.copy()
         at, cp, size = d._utf8_chars(f_raw)
         if len(at):
@@ -103,8 +105,7 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
     n = int(first[-1])
     kept = chars.filter(word).to_numpy()
     clock("word bytes: filter")
-    at = d._empty(n + 1, np.uint32)
-    at[:n] = d._positions(start.filter(word))
+    at = d._positions(start.filter(word), extra=1)
     at[n] = len(kept)
     at = at.view(np.int32)
     clock("starts among word bytes")

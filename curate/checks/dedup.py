@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,15 @@ import polars as pl
 import pyarrow as pa
 
 from curate.checks import register
-from curate.checks.base import DOC, Batch, Rule, RuleResult, param, string_bytes
+from curate.checks.base import (
+    DOC,
+    Batch,
+    Rule,
+    RuleResult,
+    param,
+    string_bytes,
+    view_layout,
+)
 from curate.checks.repetition import PUNCT_RUN
 from curate.checks.words import CodePointMemo, _bmp_chars, _char_class
 
@@ -104,12 +113,18 @@ def _iota() -> pl.Series:
     return pl.int_range(0, _IOTA, dtype=pl.UInt32, eager=True)
 
 
-def _positions(mask: pl.Series) -> np.ndarray:
-    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32."""
+def _positions(mask: pl.Series, extra: int = 0) -> np.ndarray:
+    """`np.flatnonzero(mask)` (a Boolean Series without nulls, shorter than 2^32) as uint32,
+    followed by `extra` entries left for the caller to write (no copy into a longer array)."""
     n = len(mask)
     if n <= _IOTA:
-        return _iota().slice(0, n).filter(mask).to_numpy()
-    out = _empty(int(mask.sum()), np.uint32)
+        idx = _iota().slice(0, n).filter(mask).to_numpy()
+        if not extra:
+            return idx
+        out = _empty(len(idx) + extra, np.uint32)
+        out[: len(idx)] = idx
+        return out
+    out = _empty(int(mask.sum()) + extra, np.uint32)
     at = 0
     for lo in range(0, n, _IOTA):
         part = mask.slice(lo, _IOTA)
@@ -117,6 +132,14 @@ def _positions(mask: pl.Series) -> np.ndarray:
         np.add(idx, lo, out=out[at : at + len(idx)])
         at += len(idx)
     return out
+
+
+def _flat_true(mask: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero(mask)` (int64) of a numpy bool array, by polars' filter (`_positions`)
+    when it is shorter than 2^32."""
+    if len(mask) >= 1 << 32:
+        return np.flatnonzero(mask)
+    return _positions(pl.Series(mask)).astype(np.int64)
 
 
 def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,9 +163,11 @@ def _utf8_chars(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return at, cp, size
     np.bitwise_and(b0, np.right_shift(0x7F, size), out=cp, casting="unsafe")
     idx = _empty(n, np.intp)
+    clip = at[-1] + 3 >= n_all  # a character in the last 3 bytes: read past the end as the last
     for i in (1, 2, 3):
         np.add(at, i, out=idx)
-        np.minimum(idx, n_all - 1, out=idx)
+        if clip:
+            np.minimum(idx, n_all - 1, out=idx)
         b = data[idx]
         b &= 0x3F
         cp <<= 6
@@ -298,6 +323,31 @@ def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _VIEW_BYTES = (1 << 31) - 64
 
 
+def _text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`string_bytes(texts)`, read from polars' own string views when every non-empty text lies
+    in one buffer, in order, one after the other (a batch as the reader makes it): no cast to
+    large strings (web-unique: ~0.4 ms of a collect in the flow). Otherwise `string_bytes`."""
+    arr = texts.to_arrow(compat_level=pl.CompatLevel.newest())
+    if (
+        not isinstance(arr, pa.StringViewArray)
+        or len(arr.buffers()) != 3
+        or arr.null_count
+        or len(arr) == 0
+    ):
+        return string_bytes(texts)
+    length, buf, start = view_layout(arr)
+    off = np.zeros(len(arr) + 1, dtype=np.int64)
+    np.cumsum(length, out=off[1:])
+    used = np.flatnonzero(length)
+    if len(used) == 0:
+        return string_bytes(texts)
+    at = start[used[0]] - off[used[0]]  # where text 0 would start in the buffer
+    if not ((buf[used] == 0).all() and (start[used] == off[used] + at).all()):
+        return string_bytes(texts)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    return off, data[at : at + off[-1]]
+
+
 def _words_split(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     """`_words` by its definition, in polars: `_normalised`, split on " ", joined by ""."""
     norm = _normalised(texts).fill_null("")
@@ -322,7 +372,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     compress and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16
     bytes and masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text
     than `_VIEW_BYTES` takes `_words_split`.)"""
-    off, raw = string_bytes(texts)
+    off, raw = _text_bytes(texts)
     if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
     data, fallback = _prepare(off, raw)
@@ -332,7 +382,10 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     # where a numpy scatter of the bytes to their joined places took 6.6
     pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
-        f_off, f_raw = string_bytes(texts.gather(fallback).str.to_uppercase().str.to_lowercase())
+        # the few texts from their bytes (polars' gather of them took ~0.25 ms a web batch)
+        few = [raw[off[d] : off[d + 1]].tobytes().decode() for d in fallback.tolist()]
+        upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
+        f_off, f_raw = string_bytes(upper.str.to_lowercase())
         f_data = f_raw.copy()
         at, cp, size = _utf8_chars(f_raw)
         if len(at):
@@ -357,8 +410,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     # are their slices, int32 offsets)
     n = int(first[-1])
     kept = chars.filter(word).to_numpy()
-    at = _empty(n + 1, np.uint32)
-    at[:n] = _positions(start.filter(word))
+    at = _positions(start.filter(word), extra=1)
     at[n] = len(kept)
     at = at.view(np.int32)
     buf = pa.py_buffer(kept)
@@ -428,6 +480,13 @@ def _borrow_order(k: int, seed: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=2)
+def _borrow_places(k: int, seed: int) -> np.ndarray:
+    """`_borrow_order` transposed: places[t, j] is the t-th bin of bin j's order (contiguous
+    rows)."""
+    return np.ascontiguousarray(_borrow_order(k, seed).T)
+
+
+@functools.lru_cache(maxsize=2)
 def _rank_keys(k: int, seed: int) -> tuple[np.ndarray, int]:
     """(key, bits): key[f, j] = (place of f in bin j's order + 1) * 2^bits + f, and j itself for
     f = j (k x k; bits: enough for k - 1; int16 when the keys fit, as at 112 bins, else int32:
@@ -456,13 +515,28 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
     the others walk each empty bin's order until a filled bin (about k / m steps, few empty
     bins)."""
     full = filled.reshape(-1, k)
-    m = full.sum(axis=1)
-    if m.min(initial=k) == k:
+    # the empty bins (polars' filter: a web batch's 183 k bins in ~30 us, numpy's flatnonzero
+    # ~190), their documents and how many each has (a count over the rows took ~100 us)
+    empty = _flat_true(~filled)
+    if len(empty) == 0:
         return
+    doc = empty // k
+    m = k - np.bincount(doc, minlength=len(full))
     ranked = (m * m <= _WALK_COST * (k - m)) & (m < k)
     docs = np.flatnonzero(ranked)
     if len(docs):
+        walks = ~ranked[doc]  # the documents that walk their orders
+        empty, doc = empty[walks], doc[walks]
         (key, bits), sig2 = _rank_keys(k, seed), sig.reshape(-1, k)
+        if len(docs) * k * k <= _DENSIFY_CELLS:
+            # few documents (a web batch has a few short ones): each bin's smallest key over the
+            # document's filled bins, one masked 3-D minimum for all of them (web-unique, 8
+            # documents: ~60 us against ~280 for a group per number of filled bins)
+            keys = np.where(full[docs][:, :, None], key[None], np.iinfo(key.dtype).max)
+            src = np.bitwise_and(keys.min(axis=1), (1 << bits) - 1, dtype=np.int64)
+            src += (docs * k)[:, None]
+            sig2[docs] = sig[src]  # filled bins only
+            docs = docs[:0]
         # by number of filled bins w: a (documents x w) matrix of them and w running minimums of
         # k keys (one 2-D `minimum.reduceat` over the documents' rows took 4x longer: 6.6 ms
         # against 1.7 for 4,000 documents of 1-8 filled bins)
@@ -470,14 +544,15 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
         edges = np.flatnonzero(np.diff(m[docs])) + 1
         per = max(1, _DENSIFY_CELLS // k)  # documents at a time: bounded memory
         for a, b in zip(np.append(0, edges), np.append(edges, len(docs)), strict=True):
+            if a == b:
+                continue
             w = int(m[docs[a]])
             for lo in range(a, b, per):
                 dd = docs[lo : min(lo + per, b)]
                 # 1-D flatnonzero: 2-D nonzero took 4x longer
                 f = (np.flatnonzero(full[dd]) % k).reshape(len(dd), w)
-                # few documents (a web batch has a few short ones, of up to ~66 bins filled):
-                # one 3-D gather (web-unique: densify 2.9 -> 0.7 ms; the loop's w steps cost
-                # ~7 us each whatever the documents)
+                # few documents: one 3-D gather (the loop's w steps cost ~7 us each whatever
+                # the documents)
                 if len(dd) * w * k <= _DENSIFY_CELLS:
                     best = key[f].min(axis=1)
                 else:
@@ -491,22 +566,27 @@ def _densify(sig: np.ndarray, filled: np.ndarray, k: int, seed: int) -> None:
                 sig2[dd] = sig[src]  # filled bins only
     # the other documents' empty bins, 2^14 at a time (up to 64 look-ups each)
     order = _borrow_order(k, seed)
-    empty = np.flatnonzero(~filled & np.repeat(~ranked & (m < k), k))
+    places = _borrow_places(k, seed)
     for lo in range(0, len(empty), _DENSIFY_CELLS // 64):
         part = empty[lo : lo + _DENSIFY_CELLS // 64]
-        d, j = np.divmod(part, k)
-        src = np.empty(len(d), dtype=np.int64)
+        d = doc[lo : lo + _DENSIFY_CELLS // 64]
+        base = d * k
+        j = part - base
         # the first _STEPS places one at a time, in 1-D (a dense document fills most bins: about
-        # 3 in 4 empty bins stop at the first place), then spans of doubling width
-        base, jj, at = d * k, j, np.arange(len(d))
-        for t in range(min(_STEPS, k)):
-            cell = base + order[jj, t]
+        # 15 in 16 empty bins of a web page stop at the first place, which every bin tries),
+        # then spans of doubling width; place t of every bin's order is a row of
+        # `_borrow_places` (a 1-D gather: order[j, t] took 3x as long)
+        src = base + places[0][j]
+        at = np.flatnonzero(~filled[src])
+        base, jj = base[at], j[at]
+        for t in range(1, min(_STEPS, k)):
+            if len(at) == 0:
+                break
+            cell = base + places[t][jj]
             ok = filled[cell]
             src[at[ok]] = cell[ok]
             miss = ~ok
             base, jj, at = base[miss], jj[miss], at[miss]
-            if len(at) == 0:
-                break
         pend = at
         for t0, t1 in _SPANS:  # widths doubling: about twice the look-ups a bin needs
             if len(pend) == 0 or t0 >= k:
@@ -529,30 +609,95 @@ def oph_signatures(x: np.ndarray, starts: np.ndarray, k: int, seed: int) -> np.n
     of the first filled bin in i's own fixed order of the bins (`_borrow_order`; the paper's
     probe sequence, without repeats). Two documents agree on a bin with probability their
     Jaccard similarity, as with k permutations, for one hash per shingle instead of k
-    (web-unique: ~13 ms against 29.5)."""
+    (web-unique: ~13 ms against 29.5). collect computes the same from the word hashes
+    (`word_signatures`)."""
     n_docs = len(starts)
-    a, b = _permutation(seed)
-    y = np.multiply(x, np.uint64(a))
-    np.add(y, np.uint64(b), out=y)
-    # each shingle's cell of the signature: its document's first cell + its bin
-    first = np.repeat(
+    # each shingle's first cell of the signature: its document's
+    base = np.repeat(
         np.arange(0, n_docs * k, k, dtype=np.int64), np.diff(np.append(starts, len(x)))
     )
-    sig = np.full(n_docs * k, np.iinfo(np.uint64).max, dtype=np.uint64)
-    filled = np.zeros(n_docs * k, dtype=bool)
-    # the minimum of each cell: numpy's `minimum.at` (web-unique: ~1.5 ms; the stable sort by bin,
-    # three gathers and `minimum.reduceat` per block it replaces took ~10), a block at a time
-    cell = np.empty(min(_BLOCK, len(x)), dtype=np.uint64)
-    for lo in range(0, len(x), _BLOCK):
-        hi = min(lo + _BLOCK, len(x))
-        c = cell[: hi - lo]
-        np.right_shift(y[lo:hi], np.uint64(32), out=c)
+
+    def shingles(lo: int, hi: int, out: np.ndarray) -> None:
+        np.copyto(out, x[lo:hi])
+
+    return _signatures(shingles, len(x), base, n_docs, k, seed)
+
+
+def word_signatures(
+    h: np.ndarray, nw: np.ndarray, w: int, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sig, has): `oph_signatures` of the `shingle_hashes` (w words) of documents holding nw[d]
+    words each, whose hashes are `h` in a row, for the documents holding a shingle (`has`, their
+    positions; sig: a row each). A block of shingles is hashed, permuted, binned and minimised
+    while it is in the cache (separate passes over the whole batch took ~0.8 ms more a web
+    batch), and a run of w words that crosses into the next document falls in a spare row of
+    bins (no compaction of the shingles)."""
+    count = np.maximum(nw - w + 1, 0)
+    has = np.flatnonzero(count)
+    n = len(h) - w + 1  # runs of w words inside the batch
+    if len(has) == 0 or n <= 0:
+        return np.zeros((0, k), dtype=np.uint64), has
+    spare = len(has) * k
+    first = np.full(len(nw), spare, dtype=np.int64)
+    first[has] = np.arange(0, spare, k, dtype=np.int64)
+    base = np.repeat(first, nw)  # the cells of the document of each word's run
+    # a document's last w - 1 words (all of them if it has fewer than w) start no shingle
+    ends = np.cumsum(nw)
+    back = np.arange(1, w)
+    last = ends[:, None] - back
+    base[last[back <= nw[:, None]]] = spare
+
+    def shingles(lo: int, hi: int, out: np.ndarray) -> None:
+        # `shingle_hashes` of the block: Horner's rule, then fmix64
+        np.copyto(out, h[lo:hi])
+        for i in range(1, w):
+            np.multiply(out, _POLY, out=out)  # wraps mod 2^64
+            np.add(out, h[lo + i : hi + i], out=out)
+        _fmix(out)
+
+    return _signatures(shingles, n, base, len(has), k, seed), has
+
+
+def _signatures(
+    shingles: Callable[[int, int, np.ndarray], None],
+    n: int,
+    base: np.ndarray,
+    n_docs: int,
+    k: int,
+    seed: int,
+) -> np.ndarray:
+    """The signatures (n_docs x k) of n shingles, made `_BLOCK` at a time by
+    shingles(lo, hi, out) (their hashes x into `out`): shingle r falls in cell base[r] + its
+    bin (base[r] >= n_docs * k: a spare row, dropped). `oph_signatures`' definition."""
+    a, b = _permutation(seed)
+    a, b = np.uint64(a), np.uint64(b)
+    top = np.iinfo(np.uint64).max
+    sig = np.full(n_docs * k + k, top, dtype=np.uint64)
+    y = np.empty(min(_BLOCK, n), dtype=np.uint64)
+    cell = np.empty(min(_BLOCK, n), dtype=np.uint64)
+    tops = []  # the cells of shingles whose y is 2^64 - 1 (a cell below it is filled)
+    for lo in range(0, n, _BLOCK):
+        hi = min(lo + _BLOCK, n)
+        yy, c = y[: hi - lo], cell[: hi - lo]
+        shingles(lo, hi, yy)
+        np.multiply(yy, a, out=yy)
+        np.add(yy, b, out=yy)
+        np.right_shift(yy, np.uint64(32), out=c)
         np.multiply(c, np.uint64(k), out=c)
         np.right_shift(c, np.uint64(32), out=c)
         c = c.view(np.int64)
-        c += first[lo:hi]
-        np.minimum.at(sig, c, y[lo:hi])
-        filled[c] = True
+        c += base[lo:hi]
+        # the minimum of each cell: numpy's `minimum.at` (web-unique: ~1.5 ms; the stable sort by
+        # bin, three gathers and `minimum.reduceat` per block it replaces took ~10)
+        np.minimum.at(sig, c, yy)
+        if yy.max() == top:
+            tops.append(c[yy == top])
+    sig = sig[: n_docs * k]
+    # a cell is filled when a shingle fell in it: its minimum is below 2^64 - 1, or a y of
+    # 2^64 - 1 fell there (a scatter of every shingle's cell cost ~0.5 ms a web batch)
+    filled = sig != top
+    for c in tops:
+        filled[c[c < n_docs * k]] = True
     _densify(sig, filled, k, seed)
     return sig.reshape(n_docs, k)
 
@@ -579,6 +724,120 @@ def _rows_of(finished: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         r1 = f0 + int(in_file.search_sorted(hi, side="right"))
         parts.append(finished.slice(r0, r1 - r0))
     return pl.concat(parts) if parts else finished.head(0)
+
+
+@functools.lru_cache(maxsize=4)
+def _band_names(bands: int) -> tuple[str, ...]:
+    return tuple(f"b{j}" for j in range(bands))
+
+
+@functools.lru_cache(maxsize=4)
+def _bin_names(k: int) -> list[str]:
+    return [f"m{i}" for i in range(k)]
+
+
+@functools.lru_cache(maxsize=4)
+def _band_exprs(bands: int, rows: int) -> tuple[pl.Expr, ...]:
+    """Band j's hash: polars' struct hash of bins m{j x rows} .. m{j x rows + rows - 1}, seeded
+    _SEED + j (built once: building the expressions took ~0.2 ms a batch)."""
+    return tuple(
+        pl.struct(_bin_names(bands * rows)[j * rows : (j + 1) * rows]).hash(_SEED + j).alias(b)
+        for j, b in enumerate(_band_names(bands))
+    )
+
+
+def _file_line(batch: Batch) -> tuple[pl.Series, pl.Series]:
+    """`_doc_keys`' file and line columns, as Series (a select of them costs more)."""
+    docs = batch.docs
+    cols = docs.columns
+    if FILE_COL in cols:
+        file = docs.get_column(FILE_COL).cast(pl.String)
+        file = file.fill_null("") if file.has_nulls() else file  # (a fill costs ~30 us)
+    else:
+        file = pl.repeat("", docs.height, dtype=pl.String, eager=True)
+    if LINE_COL in cols:
+        line = docs.get_column(LINE_COL).cast(pl.Int64)
+        line = line.fill_null(0) if line.has_nulls() else line
+    else:
+        line = docs.get_column(DOC).cast(pl.Int64) + 1
+    return file.alias("file"), line.alias("line")
+
+
+def _file_numbers(file: pl.Series) -> tuple[list[str], pl.Series]:
+    """(files, fid): the distinct file names, sorted, and each row's number among them (UInt32).
+    A batch is read from one file, mostly: then every number is 0."""
+    if len(file) and (file == file[0]).all():
+        return [file[0]], pl.Series("fid", np.zeros(len(file), dtype=np.uint32))
+    files = sorted(set(file.to_list()))
+    fid = {f: i for i, f in enumerate(files)}
+    return files, file.replace_strict(fid, return_dtype=pl.UInt32).alias("fid")
+
+
+def _finished_rows(finished: pl.DataFrame, file: pl.Series, line: pl.Series) -> np.ndarray | None:
+    """The row of `finished` (sorted by file, then line) holding each (file, line) of a batch,
+    -1 where none does (int64), by binary search within each file's rows; None when a location
+    the batch holds appears twice in `finished` (a join would repeat the batch's row: the caller
+    takes the joins' way)."""
+    rows = np.full(len(file), -1, dtype=np.int64)
+    if finished.height == 0 or len(file) == 0:
+        return rows
+    files = finished.get_column("file")
+    lines = finished.get_column("line").to_numpy()
+    q = line.to_numpy()
+    if (file == file[0]).all():  # a batch is read from one file, mostly
+        groups = [(file[0], None)]
+    else:
+        groups = [(f, np.flatnonzero((file == f).to_numpy())) for f in file.unique().to_list()]
+    for f, pos in groups:
+        f0 = int(files.search_sorted(f, side="left"))
+        f1 = int(files.search_sorted(f, side="right"))
+        if f0 == f1:
+            continue
+        fl = lines[f0:f1]
+        qq = q if pos is None else q[pos]
+        i = np.minimum(np.searchsorted(fl, qq), len(fl) - 1)
+        hit = fl[i] == qq
+        nxt = np.minimum(i + 1, len(fl) - 1)
+        if (hit & (nxt > i) & (fl[nxt] == qq)).any():
+            return None
+        if pos is None:
+            rows[hit] = f0 + i[hit]
+        else:
+            rows[pos[hit]] = f0 + i[hit]
+    return rows
+
+
+def _components(docs: pl.DataFrame, keys: list[str]) -> np.ndarray:
+    """Each document's label (uint32): the smallest row index `_i` of the documents it is linked
+    to, directly or through others, by an equal non-null value of one of `keys` (connected
+    components). Min-label propagation until no label changes, each round followed by pointer
+    jumping (a label is a document: take that document's label). The groups of equal values are
+    found once (each row's group representative: the group's smallest `_i`, one window per key),
+    the rounds run in numpy (`minimum.at` over the representatives): a polars window per key
+    per round took ~40 ms a round at 200k documents. Every round lowers labels to a document
+    of the same component and stops only when every group holds one label, so the labels are
+    each component's smallest index, however the rounds go."""
+    n = docs.height
+    i = pl.col("_i")
+    reps = docs.select_seq(
+        pl.when(pl.col(k).is_not_null()).then(i.min().over(k)).otherwise(i).alias(k) for k in keys
+    )
+    reps = [reps.get_column(k).to_numpy().astype(np.intp) for k in keys]
+    label = np.arange(n, dtype=np.intp)
+    for r in reps:  # the first round: each group's smallest label is its representative
+        np.minimum(label, r, out=label)
+    label = label[label]
+    low = np.empty(n, dtype=np.intp)
+    while True:
+        new = label.copy()
+        for r in reps:
+            low.fill(n)
+            np.minimum.at(low, r, label)  # each group's smallest label, at its representative
+            np.minimum(new, low[r], out=new)
+        new = new[new]
+        if np.array_equal(new, label):
+            return label.astype(np.uint32)
+        label = new
 
 
 def location(file: str, line: int) -> str:
@@ -677,41 +936,37 @@ class DuplicateDocuments(Rule):
 
     # -- corpus pass ---------------------------------------------------------------------------
     def collect(self, batch: Batch) -> Any:
+        """Per document with a word: its file's number, line, exact hash and band hashes. Built
+        as Series and one DataFrame (a batch's fixed cost: the frame of keys, joins, concat and
+        select it replaces took ~1 ms a batch whatever its size; bench/results/dedup.md)."""
         p = self.params
-        keys = _doc_keys(batch)
         # the words of the normalised texts, and each text's words joined by "": from the bytes
         words, first, joined = _words(batch.docs.get_column("text"))
         nw = np.diff(first)
         kept = nw > 0  # the texts that normalise to "" have no words: never duplicates
-        docs = batch.docs.get_column(DOC)
-        if not kept.all():  # keys and documents are row for row the batch's: filter both
+        file, line = _file_line(batch)
+        if not kept.all():  # keys and texts are row for row the batch's: filter both
             keep = pl.Series(kept)
-            keys = keys.filter(keep)
-            docs = docs.filter(keep)
-            joined = joined.filter(keep)
+            file, line, joined = file.filter(keep), line.filter(keep), joined.filter(keep)
             nw = nw[kept]
-        band_cols = [f"b{j}" for j in range(p.bands)]
+        files, fid = _file_numbers(file)
         # exact: the text without case, punctuation or spaces ("1,000" == "1000")
-        hashes = pl.DataFrame([docs, joined.hash(_SEED).alias("exact")])
-        if p.near and len(docs):
-            x, count = self._shingle_hashes(nw, words.hash(_SEED).to_numpy())
-            bands = self._signature_bands(docs, x, count)
-            if bands.height == len(docs):  # each has a shingle: the same rows, in order
-                hashes = hashes.hstack(bands.drop(DOC))
-            else:
-                hashes = hashes.join(bands, on=DOC, how="left", maintain_order="left")
+        cols = [fid, line, joined.hash(_SEED).alias("exact")]
+        n = len(nw)
+        if p.near and n:
+            bands, has = self._bands(words.hash(_SEED).to_numpy(), nw)
+            if len(has) < n:  # rows for every document, null for those without a shingle
+                at = np.zeros(n, dtype=np.uint32)
+                at[has] = np.arange(len(has), dtype=np.uint32)
+                none = np.ones(n, dtype=bool)
+                none[has] = False
+                at = pl.from_arrow(pa.array(at, mask=none))
+                bands = bands.select(pl.all().gather(at))
+            cols += bands.get_columns()
         else:
-            hashes = hashes.with_columns([pl.lit(None, pl.UInt64).alias(c) for c in band_cols])
-        frame = pl.concat([keys, hashes.drop(DOC)], how="horizontal")
-        files = sorted(set(frame["file"].to_list()))
-        fid = {f: i for i, f in enumerate(files)}
-        docs = frame.select(
-            pl.col("file").replace_strict(fid, return_dtype=pl.UInt32).alias("fid"),
-            "line",
-            "exact",
-            *band_cols,
-        )
-        return {"files": files, "docs": docs}
+            cols += [pl.repeat(None, n, dtype=pl.UInt64, eager=True).alias(c) for c in
+                     _band_names(p.bands)]  # fmt: skip
+        return {"files": files, "docs": pl.DataFrame(cols)}
 
     def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
@@ -733,37 +988,33 @@ class DuplicateDocuments(Rule):
         keep[last[back <= nw[:, None]]] = False
         return g[keep[:n]], count
 
-    def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
-        p = self.params
-        return sig.select(
-            DOC,
-            *[
-                pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)])
-                .hash(_SEED + j)
-                .alias(f"b{j}")
-                for j in range(p.bands)
-            ],
-        )
-
-    def _signature_bands(self, docs: pl.Series, x: np.ndarray, count: np.ndarray) -> pl.DataFrame:
-        """Band hashes (`__doc`, b0..b{bands-1}) of the one-permutation MinHash signatures
-        (`oph_signatures`) of `docs` holding count[d] shingles each, whose hashes are `x` in a
-        row (`_shingle_hashes`), for those holding one or more: the values of the definition
-        (`bands_plain` in tests/checks/test_dedup_speed.py)."""
+    def _bands(self, h: np.ndarray, nw: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
+        """(bands, has): the band hashes (b0..b{bands-1}) of the one-permutation MinHash
+        signatures (`word_signatures`) of documents holding nw[d] words each, whose hashes are
+        `h` in a row, for the documents holding a shingle (`has`, their positions): the values of
+        the definition (`bands_plain` in tests/checks/test_dedup_speed.py)."""
         p = self.params
         k = p.bands * p.rows
-        has = np.flatnonzero(count)
+        sig, has = word_signatures(h, nw, p.shingle_words, k, p.seed)
         if len(has) == 0:
-            return self._band_hashes(
-                pl.DataFrame(schema={DOC: docs.dtype, **{f"m{i}": pl.UInt64 for i in range(k)}})
-            )
-        starts = np.zeros(len(has), dtype=np.int64)
-        np.cumsum(count[has][:-1], out=starts[1:])
-        sig = oph_signatures(x, starts, k, p.seed)
-        mins = pl.DataFrame(
-            [docs.gather(has).alias(DOC)] + [pl.Series(f"m{i}", sig[:, i]) for i in range(k)]
-        )
-        return self._band_hashes(mins)
+            return pl.DataFrame(schema=dict.fromkeys(_band_names(p.bands), pl.UInt64)), has
+        # bin i's column: a contiguous row of the transposed signature (polars takes it without
+        # a copy); the expressions are built once
+        mins = pl.from_numpy(np.ascontiguousarray(sig.T), schema=_bin_names(k), orient="col")
+        # on the calling thread (a multi-expression select runs on polars' pool, whose thread then
+        # spins: ~0.3 ms of CPU a batch more)
+        return mins.select_seq(_band_exprs(p.bands, p.rows)), has
+
+    def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
+        """(`__doc`, b0..): the band hashes of a frame of `__doc` and the signature's bins m0..:
+        band j is polars' struct hash of bins j x rows .. j x rows + rows - 1, seeded _SEED + j."""
+        return sig.select(DOC, *_band_exprs(self.params.bands, self.params.rows))
+
+    def _signature_bands(self, docs: pl.Series, h: np.ndarray, nw: np.ndarray) -> pl.DataFrame:
+        """(`__doc`, b0..): `_bands` of `docs` holding nw[d] words each, whose hashes are `h` in
+        a row, for those holding a shingle."""
+        bands, has = self._bands(h, nw)
+        return pl.DataFrame([docs.gather(has).alias(DOC), *bands.get_columns()])
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None:
@@ -805,21 +1056,7 @@ class DuplicateDocuments(Rule):
         docs = aggregate["docs"].sort("fid", "line").with_row_index("_i")
         keys = ["exact", *[c for c in docs.columns if c.startswith("b") and c[1:].isdigit()]]
         keys = [k for k in keys if docs[k].null_count() < docs.height]
-        docs = docs.with_columns(pl.col("_i").alias("_label"))
-        # min-label propagation until no label changes (the diameter of the largest component)
-        while True:
-            lowest = [
-                pl.when(pl.col(k).is_not_null())
-                .then(pl.col("_label").min().over(k))
-                .otherwise(pl.col("_label"))
-                for k in keys
-            ]
-            new = docs.select(pl.min_horizontal(lowest).alias("_new"))["_new"]
-            # a label is itself a document: follow it to that document's label (pointer jumping)
-            new = new.gather(new)
-            if (new == docs["_label"]).all():
-                break
-            docs = docs.with_columns(new.alias("_label"))
+        docs = docs.with_columns(pl.Series("_label", _components(docs, keys), dtype=pl.UInt32))
         docs = docs.with_columns(pl.len().over("_label").alias("duplicate_cluster_size"))
         clustered = docs.filter(pl.col("duplicate_cluster_size") > 1)
         rep = clustered.filter(pl.col("_i") == pl.col("_label")).select(
@@ -887,9 +1124,39 @@ class DuplicateDocuments(Rule):
     # -- main pass -----------------------------------------------------------------------------
     def evaluate(self, batch: Batch) -> RuleResult:
         finished = batch.corpus.get(self.name)
-        keys = _doc_keys(batch)
         if finished is None:
             finished = self.finish(None)
+        file, line = _file_line(batch)
+        rows = _finished_rows(finished, file, line)
+        if rows is None:  # a location twice among the clusters: the joins' answer
+            return self._evaluate_joined(finished, _doc_keys(batch))
+        # the batch's rows of `finished` looked up by binary search, gathered by index (two joins
+        # per batch took ~2.3 ms of a 200k-document run's batch; bench/results/dedup.md)
+        found = rows >= 0
+        at = rows.astype(np.uint32)
+        size = finished.get_column("duplicate_cluster_size").gather(
+            pl.from_arrow(pa.array(at, mask=~found))
+        )
+        rep = finished.get_column("_rep").gather(pl.Series(at[found])).to_numpy()
+        dup = found.copy()
+        dup[found] = ~rep  # the kept representative is no duplicate
+        dup_at = pl.from_arrow(pa.array(at, mask=~dup))
+        dup_of = finished.get_column("duplicate_of").gather(dup_at).alias("duplicate_of")
+        return RuleResult(
+            signals={
+                "duplicate_of": dup_of,
+                "duplicate_cluster_size": size.fill_null(1)
+                .cast(pl.Int64)
+                .alias("duplicate_cluster_size"),
+                "duplicate_kind": finished.get_column("duplicate_kind")
+                .gather(dup_at)
+                .alias("duplicate_kind"),
+            },
+            fired=dup_of.is_not_null(),
+        )
+
+    def _evaluate_joined(self, finished: pl.DataFrame, keys: pl.DataFrame) -> RuleResult:
+        """evaluate by joining the batch's keys with its rows of `finished` (the definition)."""
         finished = _rows_of(finished, keys)
         joined = keys.join(
             finished.filter(~pl.col("_rep")), on=["file", "line"], how="left", maintain_order="left"

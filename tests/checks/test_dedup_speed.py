@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from curate.checks import dedup
@@ -100,7 +101,14 @@ def bands_plain(rule, frame: pl.DataFrame) -> pl.DataFrame:
         [pl.Series(DOC, list(sigs), dtype=sh.schema[DOC])]
         + [pl.Series(f"m{i}", [s[i] for s in sigs.values()], dtype=pl.UInt64) for i in range(k)]
     )
-    return rule._band_hashes(mins)
+    # band j: polars' struct hash of bins j * rows .. j * rows + rows - 1, seeded _SEED + j
+    return mins.select(
+        DOC,
+        *[
+            pl.struct([f"m{j * p.rows + r}" for r in range(p.rows)]).hash(_SEED + j).alias(f"b{j}")
+            for j in range(p.bands)
+        ],
+    )
 
 
 TEXTS = [
@@ -161,9 +169,10 @@ def _fast_shingles(rule, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fast_bands(rule, frame: pl.DataFrame) -> pl.DataFrame:
-    """collect's band hashes (`_signature_bands`) of `frame`'s documents."""
-    x, count = _split(rule, frame)
-    return rule._signature_bands(frame[DOC], x, count)
+    """collect's band hashes (`_signature_bands`: from the word hashes) of `frame`'s documents."""
+    words = frame["_t"].str.split(" ")
+    nw = words.list.len().to_numpy().astype(np.int64)
+    return rule._signature_bands(frame[DOC], words.explode().hash(_SEED).to_numpy(), nw)
 
 
 def _frame(texts: list[str | None]) -> pl.DataFrame:
@@ -507,17 +516,21 @@ def test_short_documents_densified_in_small_parts_match_the_plain_one(monkeypatc
 
 
 @pytest.mark.parametrize("walk_cost", [0, 100, 10**9])  # walk every document, the model, rank all
-@pytest.mark.parametrize("k", [112, 7, 300])
-def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k):
+@pytest.mark.parametrize(
+    "k,cells", [(112, "small"), (7, "small"), (300, "small"), (112, "large"), (7, "large")]
+)
+def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost, k, cells):
     """Whichever way a document's empty bins are found (by rank, by walking the order; chosen
-    per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`), every signature value is
-    the definition's: 1 shingle to more than the bins, and one document filling every bin."""
+    per document by `_WALK_COST`), in small parts (`_DENSIFY_CELLS`) or, ranked, all documents
+    at once (one masked 3-D minimum when documents x k x k fit `_DENSIFY_CELLS`), every
+    signature value is the definition's: 1 shingle to more than the bins, and one document
+    filling every bin."""
     import numpy as np
 
     import curate.checks.dedup as dedup
 
     monkeypatch.setattr(dedup, "_WALK_COST", walk_cost)
-    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 53 * k)
+    monkeypatch.setattr(dedup, "_DENSIFY_CELLS", 53 * k if cells == "small" else 81 * k * k)
     rng = random.Random(k + walk_cost)
     docs = [[rng.getrandbits(64) for _ in range(rng.randint(1, 2 * k))] for _ in range(80)]
     docs.append([rng.getrandbits(64) for _ in range(40 * k)])
@@ -526,3 +539,161 @@ def test_both_ways_of_densifying_give_the_plain_signature(monkeypatch, walk_cost
     fast = dedup.oph_signatures(x, starts, k, _SEED)
     for d, xs in enumerate(docs):
         assert fast[d].tolist() == signature_plain(xs, k, _SEED), d
+
+
+def test_a_shingle_hashed_to_the_largest_value_fills_its_bin():
+    """A bin is filled when a shingle falls in it, also when that shingle's value is 2^64 - 1
+    (the empty bins' starting value): documents whose only shingle, or one of them, takes it get
+    the definition's signature."""
+    a, b = _permutation(_SEED)
+    x_top = ((M64 - b) * pow(a, -1, 1 << 64)) & M64  # a * x + b == 2^64 - 1
+    docs = [[x_top], [x_top, 12345, 678], [99, 98, 97], [x_top] * 3]
+    x = np.array([v for xs in docs for v in xs], dtype=np.uint64)
+    starts = np.cumsum([0] + [len(xs) for xs in docs[:-1]])
+    for k in (7, 112):
+        fast = dedup.oph_signatures(x, starts, k, _SEED)
+        for d, xs in enumerate(docs):
+            assert fast[d].tolist() == signature_plain(xs, k, _SEED), (k, d)
+
+
+def _same_result(got, want) -> None:
+    assert got.fired.equals(want.fired)
+    assert list(got.signals) == list(want.signals)
+    for name, s in want.signals.items():
+        assert got.signals[name].name == s.name and got.signals[name].dtype == s.dtype
+        assert got.signals[name].to_list() == s.to_list(), name
+
+
+def test_evaluate_looks_up_what_the_joins_give():
+    """evaluate finds a batch's rows of the clusters by binary search: the signals the joins of
+    the batch's keys with them give (`_evaluate_joined`), for batches of one file or several,
+    lines in any order, locations in no cluster, files the clusters do not hold, no file at all,
+    and a location the clusters hold twice (the joins' answer, longer than the batch)."""
+    rule = _rule()
+    texts = [f"{TEXTS[8]} {i % 4}" if i % 3 else TEXTS[10] for i in range(12)]
+    agg = None
+    for file, start in (("b.jsonl", 1), ("a.jsonl", 1), ("b.jsonl", 13), ("c.jsonl", 5)):
+        agg = rule.merge(agg, rule.collect(_batch(texts, file, start)))
+    finished = rule.finish(agg)
+    assert 0 < finished.height and finished["_rep"].sum() > 0
+    mixed = pl.DataFrame(
+        {
+            "__file": ["b.jsonl", "a.jsonl", None, "z.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"],
+            "__line": [14, 3, 2, 1, 99, 7, None],
+        }  # fmt: skip
+    )
+    batches = [
+        _batch(texts[:6], "a.jsonl", 1),
+        _batch(texts, "b.jsonl", 8),
+        _batch(texts[:3], "z.jsonl", 1),
+        Batch.from_texts(pl.Series(texts[:7]), extra=mixed),
+        Batch.from_texts(pl.Series(texts[:5])),  # no file: row numbers
+        Batch.from_texts(pl.Series(texts[5:8]), extra=mixed.reverse().head(3)),
+    ]
+    for clusters in (finished, finished.head(0), rule.finish(rule.collect(batches[4]))):
+        for batch in batches:
+            batch.corpus = {rule.name: clusters}
+            want = rule._evaluate_joined(clusters, dedup._doc_keys(batch))
+            _same_result(rule.evaluate(batch), want)
+    twice = pl.concat([finished, finished.filter(pl.col("file") == "b.jsonl").head(1)])
+    twice = twice.sort("file", "line")
+    batch = _batch(texts, "b.jsonl", 1)
+    batch.corpus = {rule.name: twice}
+    want = rule._evaluate_joined(twice, dedup._doc_keys(batch))
+    assert want.fired.len() == len(texts) + 1
+    _same_result(rule.evaluate(batch), want)
+
+
+@pytest.mark.parametrize("files", ["one", "mixed", "none"])
+def test_collect_numbers_the_files_of_a_batch_sorted(files):
+    """collect's rows name their file by its number among the batch's distinct file names,
+    sorted ("" for a missing one), and their line (0 when missing; the row number without the
+    reader's columns): one file, several with missing names and lines, or no file column."""
+    texts = [f"{TEXTS[8]} number {i}" for i in range(6)]
+    names = {"one": ["m.jsonl"] * 6, "mixed": ["b.jsonl", "a.jsonl", None, "b.jsonl", "c", None]}
+    lines = [5, None, 7, 8, 9, None] if files == "mixed" else [1, 2, 3, 4, 5, 6]
+    if files == "none":
+        batch = Batch.from_texts(pl.Series("text", texts, dtype=pl.String))
+        want_files, want_lines = [""], [1, 2, 3, 4, 5, 6]
+        names["none"] = [""] * 6
+    else:
+        batch = _batch(texts, "x", 1)
+        batch.docs = batch.docs.with_columns(
+            pl.Series("__file", names[files], dtype=pl.String),
+            pl.Series("__line", lines, dtype=pl.Int64),
+        )
+        want_files = sorted({n or "" for n in names[files]})
+        want_lines = [ln or 0 for ln in lines]
+    got = _rule().collect(batch)
+    assert got["files"] == want_files
+    assert got["docs"]["fid"].dtype == pl.UInt32 and got["docs"]["line"].dtype == pl.Int64
+    assert [want_files[i] for i in got["docs"]["fid"].to_list()] == [n or "" for n in names[files]]
+    assert got["docs"]["line"].to_list() == want_lines
+
+
+def test_text_bytes_read_from_the_views_are_string_bytes(monkeypatch):
+    """`_text_bytes` reads the texts' bytes from polars' views when they lie one after the other
+    in one buffer (as a batch read from a file), else takes `string_bytes`: the same offsets and
+    bytes for texts long and short, empty, missing, sliced, in several chunks."""
+    from curate.checks.base import string_bytes
+
+    long = [t for t in TEXTS if len(t.encode()) > 12] + _many(30)
+    cases = {
+        "long": pl.Series(long),
+        "short": pl.Series([*long[:5], "ab", "", *long[5:]]),
+        "empty": pl.Series(["", *long, ""]),
+        "missing": pl.Series([*long[:3], None, *long[3:]]),
+        "chunks": pl.concat([pl.Series(long[:10]), pl.Series(long[10:])], rechunk=False),
+        "all empty": pl.Series(["", ""]),
+        "none": pl.Series([], dtype=pl.String),
+    }
+    for name in ("long", "short", "empty", "missing", "all empty"):  # as the reader makes them
+        texts = cases[name].to_list()
+        cases[f"read {name}"] = pl.from_arrow(pa.array(texts, pa.large_string()))
+    for name, s in cases.items():
+        for part in (s, s.slice(2), s.slice(1, 5)):
+            off, data = dedup._text_bytes(part)
+            want_off, want = string_bytes(part)
+            assert off.tolist() == want_off.tolist(), name
+            assert data.tobytes() == want.tobytes(), name
+    # a batch as the reader makes it takes the views
+    read = pl.from_arrow(pa.table({"text": pa.array(long, pa.large_string())}))["text"]
+    monkeypatch.setattr(dedup, "string_bytes", None)
+    off, data = dedup._text_bytes(read)
+    assert data.tobytes() == "".join(long).encode()
+
+
+def _labels_plain(docs: pl.DataFrame, keys: list[str]) -> list[int]:
+    """The clusters' definition: min-label propagation over every key's groups (polars windows;
+    null values link nothing), each round followed by pointer jumping, until no label changes."""
+    docs = docs.with_columns(pl.col("_i").alias("_label"))
+    while True:
+        lowest = [
+            pl.when(pl.col(k).is_not_null())
+            .then(pl.col("_label").min().over(k))
+            .otherwise(pl.col("_label"))
+            for k in keys
+        ]
+        new = docs.select(pl.min_horizontal(lowest).alias("_new"))["_new"]
+        new = new.gather(new)
+        if (new == docs["_label"]).all():
+            return new.to_list()
+        docs = docs.with_columns(new.alias("_label"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_components_are_the_plain_propagation(seed):
+    """`_components` labels each document with the smallest index of its cluster, as the plain
+    propagation does: keys of few values (long chains across keys), nulls, singletons."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    cols = {}
+    for j, values in enumerate((n, 900, 2500, 40, n // 2)):
+        v = rng.integers(0, values, size=n).astype(np.uint64)
+        cols[f"b{j}"] = pl.Series(v).scatter(rng.choice(n, size=n // 5, replace=False), None)
+    docs = pl.DataFrame(cols).with_row_index("_i")
+    keys = list(cols)
+    for ks in (keys, keys[:1], keys[2:3], keys[4:]):
+        got = dedup._components(docs, ks)
+        assert got.dtype == np.uint32
+        assert got.tolist() == _labels_plain(docs, ks)
