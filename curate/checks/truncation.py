@@ -1771,6 +1771,116 @@ def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Serie
     return pl.Series(after_word), pl.Series(tail_strong)
 
 
+# _last_prose gathers each document's values from its tail lines in numpy (its lines are
+# consecutive, in order) and tests the ellipsis tail on the last prose lines that end in one of
+# its last characters, where the plain definition (False; tests/checks/test_truncation_fast.py
+# compares them) groups the lines by document and computes the values in a query
+NUMPY_PER_DOC = True
+_DOTS = np.frombuffer(b"...", dtype=np.uint8)
+_ELLIPSIS_CHAR = np.frombuffer("…".encode(), dtype=np.uint8)
+
+
+def _ellipsis_tail(last: pl.Series) -> pl.Series:
+    """`last.fill_null("").str.contains(ELLIPSIS_TAIL)`, the pattern run only on the lines that
+    end in "...", "…", "]" or ")" (every match ends in one)."""
+    offsets, data = string_bytes(last)
+    size = np.diff(offsets)
+    end = offsets[1:]
+    out = np.zeros(len(last), dtype=np.bool_)
+    if len(data) == 0:
+        return pl.Series(out)
+    lastb = data[np.maximum(end - 1, 0)]
+    can = (size >= 1) & ((lastb == ord("]")) | (lastb == ord(")")))
+    three = size >= 3
+    tail3 = [data[np.maximum(end - k, 0)] for k in (3, 2, 1)]
+    for pattern in (_DOTS, _ELLIPSIS_CHAR):
+        can |= (
+            three & (tail3[0] == pattern[0]) & (tail3[1] == pattern[1]) & (tail3[2] == pattern[2])
+        )
+    if can.any():
+        at = np.flatnonzero(can)
+        # (a Series method: it runs on this thread, see OWN_THREAD)
+        out[at] = last.gather(at).str.contains(ELLIPSIS_TAIL).to_numpy()
+    return pl.Series(out)
+
+
+def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) -> pl.DataFrame:
+    """_last_prose's `per_doc` (`__doc`, `last`, `unterminated`, `last_cont`, `tail`,
+    `last_line_open`; a row per document decided by its last line or holding a tail line, in
+    the order of `last`'s rows; false where the plain definition's values are null): `last` is
+    evaluate's frame with the last line's tests completed, `full` the tail lines of the others
+    (_line_kinds), each document's consecutive, or None."""
+    n = last.height
+    get = last.get_column
+    term_a, cont_a, never_a = (_bools(get(c)) for c in ("term", "cont", "never"))
+    alone = _bools(get("_whole")) & ~never_a & (term_a | cont_a)
+    # a document decided by its last line ends in a stop or a continuing word: unterminated
+    # where it has no stop (its other sentences count for nothing)
+    unterminated = alone & ~term_a
+    last_cont = alone & cont_a
+    line_open = alone & ~term_a & ~never_a
+    index = np.full(n, -1, dtype=np.int64)
+    index[alone] = np.flatnonzero(alone)
+    lines = 0 if full is None else full.height
+    if lines:
+        doc = full.get_column(DOC).to_numpy()
+        prose, term, long, cont, opened = (
+            _bools(full.get_column(c)) for c in ("prose", "term", "long", "cont", "open")
+        )
+        starts = _starts(doc)
+        groups = len(starts)
+        stops = np.append(starts[1:], lines) - 1  # each document's last line
+        group = np.repeat(np.arange(groups), stops - starts + 1)
+        row = np.arange(lines)
+        lp = np.maximum.reduceat(np.where(prose, row, -1), starts)  # the last prose line
+        has = lp >= 0
+        at = np.maximum(lp, 0)
+        g_term, g_cont, g_long = term[at] & has, cont[at] & has, long[at] & has
+        sentence = prose & long
+        n_long = np.add.reduceat(sentence.astype(np.int64), starts)
+        t_long = np.add.reduceat((sentence & term).astype(np.int64), starts)
+        # the sentences' ranks from the end of their document (1: the last)
+        after = np.zeros(lines + 1, dtype=np.int64)
+        after[:lines] = np.cumsum(sentence[::-1])[::-1]
+        rank = after[:lines] - after[stops[group] + 1]
+        ranked = [np.ones(groups, dtype=np.bool_) for _ in range(2)]  # null reads as true
+        for r in (1, 2):
+            hit = np.flatnonzero(sentence & (rank == r))
+            ranked[r - 1][group[hit]] = term[hit]
+        previous = np.where(g_long, ranked[1], ranked[0])
+        others = n_long - g_long
+        others_term = t_long - (g_long & g_term)
+        punctuates = ((others < 3) | (others_term >= share * others)) & previous
+        ids = get(DOC).to_numpy()
+        if np.array_equal(ids, np.arange(n)):
+            rows = doc[starts]
+        else:
+            order = np.argsort(ids, kind="stable")
+            rows = order[np.searchsorted(ids, doc[starts], sorter=order)]
+        unterminated[rows] = has & ~g_term & (g_cont | punctuates)
+        last_cont[rows] = g_cont
+        line_open[rows] = opened[stops]
+        index[rows[has]] = n + lp[has]
+        alone[rows] = True  # (present: a row of per_doc)
+    none = n + lines
+    index[index < 0] = none
+    texts = [get("last_line"), pl.Series([None], dtype=pl.String)]
+    if lines:
+        texts.insert(1, full.get_column("s"))
+    present = np.flatnonzero(alone)
+    text = pl.concat(texts, rechunk=False).gather(index[present]).alias("last")
+    return pl.DataFrame(
+        [
+            get(DOC).gather(present),
+            text,
+            pl.Series("unterminated", unterminated[present]),
+            pl.Series("last_cont", last_cont[present]),
+            _ellipsis_tail(text).alias("tail"),
+            pl.Series("last_line_open", line_open[present]),
+        ]
+    )
+
+
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
 WORDS_KEY = "__words"
 # the aggregate's length histograms (a Histogram)
@@ -2525,18 +2635,24 @@ class TruncatedText(Rule):
             any_left = not decided.fill_null(False).all()
         else:
             any_left = True
+        numpy = NUMPY_PER_DOC and LAST_LINE_FIRST and BRACKET_BYTES
+        full = None
         if any_left or not SKIP_EMPTY:
             # (the line tests on a thread of their own: see OWN_THREAD)
             tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
             full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
-            tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
-            per_doc = pl.concat([*by_last, tails])
+        if numpy:
+            per_doc = _per_doc_numpy(last, full, p.min_terminated_share)
         else:
-            # every document is decided by its last line: no tail is split or tested
-            (per_doc,) = by_last
-        per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
-            **COLLECT
-        )
+            if full is not None:
+                tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
+                per_doc = pl.concat([*by_last, tails])
+            else:
+                # every document is decided by its last line: no tail is split or tested
+                (per_doc,) = by_last
+            per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
+                **COLLECT
+            )
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).

@@ -440,3 +440,40 @@ def test_word_points_equal_the_regex_class():
     got = truncation._word_points(pl.Series(points, dtype=pl.Int64).to_numpy()).tolist()
     want = pl.Series([chr(c) for c in points]).str.contains(f"^{truncation.WORD_CHAR}$")
     assert got == want.to_list()
+
+
+def test_per_document_values_in_numpy_equal_the_grouped_query(monkeypatch):
+    """NUMPY_PER_DOC (each document's values from its tail lines in numpy, the ellipsis tail
+    tested on the lines ending in one of its last characters) against the group_by query:
+    documents that punctuate or not, with and without sentences before the last, tails after
+    the last prose line, documents numbered out of order and with a code fence (the join)."""
+    texts = random_texts(37, 400)
+    long = "The council met on Monday to discuss the budget for the coming year and more"
+    texts += [
+        f"{long}.\n{long}.\n{long}\nShare this",
+        f"{long}\n{long}\n{long}.\n{long}",
+        f"{long}.\n{long}\n{long}\nTags: a, b",
+        f"{long}.\nHe said (more)",
+        f"{long}...\n----",
+        "Read on [...]\n#news",
+        "```\ncode",
+        "   \n\n",
+    ]
+    for params in ({}, {"min_terminated_share": 0.9}, {"min_prose_words": 2}):
+        rule = build(**params)
+        for batch in (texts, texts[-8:], texts[:50]):
+            fast = signals(rule, batch)
+            monkeypatch.setattr(truncation, "NUMPY_PER_DOC", False)
+            plain = signals(rule, batch)
+            monkeypatch.setattr(truncation, "NUMPY_PER_DOC", True)
+            assert fast == plain
+    plain = signals(build(), texts)
+    assert 60 < sum(plain["truncated_unterminated"]) < len(texts) - 60  # exercised
+    # documents not numbered by their rows
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    order = list(range(len(texts)))
+    random.Random(5).shuffle(order)
+    docs = batch.docs.with_columns(pl.Series("__doc", order, dtype=batch.docs["__doc"].dtype))
+    shuffled = Batch(docs, batch.lines.clear(), {})
+    got = {k: v.to_list() for k, v in build().evaluate(shuffled).signals.items()}
+    assert got == {k: v for k, v in plain.items() if k != "fired"}
