@@ -1216,11 +1216,12 @@ def _mid_by_bytes(lowered: pl.DataFrame) -> np.ndarray:
     false either way."""
     n = lowered.height
     text = lowered.get_column("text")
-    # (a single expression: it runs on this thread)
-    split = lowered.select(
-        pl.col("text").str.split(pl.col("w"), literal=True).list.eval(pl.element().str.len_bytes())
-    ).to_series()
-    arr = split.to_arrow()
+    # (select_seq runs on this thread, see OWN_THREAD)
+    split = lowered.select_seq(
+        pl.col("text").str.split(pl.col("w"), literal=True).list.eval(pl.element().str.len_bytes()),
+        pl.col("w").str.len_bytes().cast(pl.Int64).alias("_n"),
+    )
+    arr = split.to_series().to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     m = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -1228,7 +1229,7 @@ def _mid_by_bytes(lowered: pl.DataFrame) -> np.ndarray:
     if len(size) == 0:
         return np.zeros(n, dtype=np.bool_)
     row = np.repeat(np.arange(n), m)
-    wlen = lowered.get_column("w").str.len_bytes().to_numpy().astype(np.int64)[row]
+    wlen = split.get_column("_n").to_numpy()[row]
     first = np.cumsum(m) - m
     k = np.arange(len(size)) - first[row]
     step = size + wlen
@@ -1246,12 +1247,14 @@ def _mid_by_bytes(lowered: pl.DataFrame) -> np.ndarray:
     for _ in range(3):
         cont = (data[np.minimum(lead, len(data) - 1)] & 0xC0) == 0x80
         lead = np.where(cont & (lead > 0), lead - 1, lead)
-    starts = np.where(here == 0, kk == 0, ~_word_points(_code_points(data, lead)))
     nxt = at + wlen[occ]
-    longer = np.where(after == 0, ~last_next, _word_points(_code_points(data, nxt)))
+    # the characters before, after and second after each occurrence, decoded at once
+    word = _word_points(_code_points(data, np.concatenate([lead, nxt, nxt + 1])))
+    q = len(occ)
+    starts = np.where(here == 0, kk == 0, ~word[:q])
+    longer = np.where(after == 0, ~last_next, word[q : 2 * q])
     s = (after > 0) & (data[np.minimum(nxt, len(data) - 1)] == ord("s"))
-    second = _word_points(_code_points(data, nxt + 1))
-    plural = (s & (after == 1) & last_next) | (s & (after >= 2) & ~second)
+    plural = (s & (after == 1) & last_next) | (s & (after >= 2) & ~word[2 * q :])
     whole = np.bincount(r, weights=starts & ~longer, minlength=n)
     cut = np.bincount(r, weights=starts & longer & ~plural, minlength=n)
     return (whole <= 1) & (cut > 0)
