@@ -1199,16 +1199,18 @@ def _word_points(cp: np.ndarray) -> np.ndarray:
     out[low] = _ASCII_WORD[cp[low]]
     other = ~low & ((cp < 0x2000) | (cp > 0x203F))
     if other.any():
-        points = np.unique(cp[other]).tolist()
-        new = [c for c in points if c not in _WORD_POINTS]
+        # (read into a dict of this call's own: another thread may clear the shared one)
+        known = {c: _WORD_POINTS.get(c) for c in np.unique(cp[other]).tolist()}
+        new = [c for c, v in known.items() if v is None]
         if new:
-            if len(_WORD_POINTS) > _WORD_POINTS_KEPT:
-                _WORD_POINTS.clear()
             # (a Series method: it runs on this thread, see OWN_THREAD)
             found = pl.Series([chr(c) for c in new]).str.contains(f"^{WORD_CHAR}$").to_list()
+            known.update(zip(new, found, strict=True))
+            if len(_WORD_POINTS) > _WORD_POINTS_KEPT:
+                _WORD_POINTS.clear()
             _WORD_POINTS.update(zip(new, found, strict=True))
         at = np.flatnonzero(other)
-        out[at] = [_WORD_POINTS[c] for c in cp[at].tolist()]
+        out[at] = [known[c] for c in cp[at].tolist()]
     return out
 
 
