@@ -1179,8 +1179,8 @@ def _lowered_texts(frame: pl.DataFrame) -> pl.DataFrame:
 # _mid_word finds the occurrences of the last word from the lengths of the pieces a split of the
 # lower-cased text at it leaves, and reads the characters around them in the text's UTF-8 bytes,
 # where the plain definition (False; tests/checks/test_truncation_fast.py compares them) tests
-# every piece with three regexes, numbers the pieces and groups them by document in a query:
-# ~1.2 ms of a web-20k batch's 2,000 documents against ~0.4
+# every piece with three regexes, numbers the pieces and groups them by document in a query
+# with two joins: the mid-word test 3.8 vs 4.6 ms a web-20k batch (bench/results/truncation.md)
 MID_WORD_BYTES = True
 # whether each ASCII character is a word character (WORD_CHAR: letters, marks, digits)
 _ASCII_WORD = np.array([chr(c).isascii() and chr(c).isalnum() for c in range(128)])
