@@ -1216,7 +1216,8 @@ def _word_points(cp: np.ndarray) -> np.ndarray:
 
 def _code_points(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The code points of the UTF-8 characters whose first byte is `data[at]` (valid UTF-8:
-    the character's bytes lie in `data`; indexes past its end read as 0)."""
+    the character's bytes lie in `data`; an index past its end reads its last byte: the
+    callers discard those)."""
     if len(data) == 0:
         return np.zeros(len(at), dtype=np.int64)
     last = len(data) - 1
