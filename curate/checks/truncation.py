@@ -668,6 +668,36 @@ def _below(sure: pl.Series, never: pl.Series, doc: pl.Series) -> np.ndarray:
     return after[1:] - after[last_of_row + 1] > 0
 
 
+# _pruned also drops every line above a document's last sure line (terminated or continuing,
+# not never prose) where no line below it can be prose (each is never prose): that line is the
+# last prose line, whatever the lines above it say, and it decides alone (how the document
+# punctuates counts only after a last prose line without a stop or a continuing word). False:
+# those lines are kept and tested, the plain definition (tests/checks/test_truncation_fast.py).
+PRUNE_DECIDED = True
+
+
+def _decided_above(
+    sure: pl.Series, never: pl.Series, doc: pl.Series, below: np.ndarray
+) -> np.ndarray:
+    """Per row (documents' rows consecutive; `below`: _below of the same `sure` and `never`),
+    whether it lies above its document's last sure row (`sure` and not `never`, nulls false)
+    and every row below that one is never prose: the rows _pruned drops with PRUNE_DECIDED. A
+    row that is neither sure nor never prose may still end finished (LINE_FINISHED, not yet
+    tested): its document keeps its rows."""
+    n = len(sure)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    sure_np, never_np = _bools(sure), _bools(never)
+    ids = doc.to_numpy()
+    starts = _starts(ids)
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    firm = sure_np & ~never_np
+    # rows with no sure row below them that could still be prose: none in a decided document
+    open_rows = ~below & ~firm & ~never_np
+    decided = (np.add.reduceat(firm, starts) > 0) & (np.add.reduceat(open_rows, starts) == 0)
+    return below & decided[group]
+
+
 def _bracket_chars(line: pl.Expr) -> pl.Expr:
     """The brackets and double quotes of a line, in order (a list of one-character strings),
     for _unbalanced."""
@@ -1144,6 +1174,123 @@ def _lowered_texts(frame: pl.DataFrame) -> pl.DataFrame:
     )
     frame = pl.DataFrame([lowered_text if c.name == "text" else c for c in frame.iter_columns()])
     return frame if rest is None else pl.concat([frame, rest], rechunk=False)
+
+
+# _mid_word finds the occurrences of the last word from the lengths of the pieces a split of the
+# lower-cased text at it leaves, and reads the characters around them in the text's UTF-8 bytes,
+# where the plain definition (False; tests/checks/test_truncation_fast.py compares them) tests
+# every piece with three regexes, numbers the pieces and groups them by document in a query
+# with two joins: the mid-word test 3.8 vs 4.6 ms a web-20k batch (bench/results/truncation.md)
+MID_WORD_BYTES = True
+# whether each ASCII character is a word character (WORD_CHAR: letters, marks, digits)
+_ASCII_WORD = np.array([chr(c).isascii() and chr(c).isalnum() for c in range(128)])
+# the word characters outside ASCII met so far: code point -> WORD_CHAR holds (polars' regex
+# class decides each once; the characters around a word are few: a script's letters and marks)
+_WORD_POINTS: dict[int, bool] = {}
+_WORD_POINTS_KEPT = 1 << 16
+
+
+def _word_points(cp: np.ndarray) -> np.ndarray:
+    """Per code point of `cp` (int64), whether WORD_CHAR holds for its character: ASCII by a
+    table, General Punctuation (U+2000-U+203F: spaces, dashes, quotes, none a word character) at
+    once, the others by polars' regex class (once per code point, _WORD_POINTS)."""
+    out = np.zeros(len(cp), dtype=np.bool_)
+    low = cp < 128
+    out[low] = _ASCII_WORD[cp[low]]
+    other = ~low & ((cp < 0x2000) | (cp > 0x203F))
+    if other.any():
+        # (read into a dict of this call's own: another thread may clear the shared one)
+        known = {c: _WORD_POINTS.get(c) for c in np.unique(cp[other]).tolist()}
+        new = [c for c, v in known.items() if v is None]
+        if new:
+            # (a Series method: it runs on this thread, see OWN_THREAD)
+            found = pl.Series([chr(c) for c in new]).str.contains(f"^{WORD_CHAR}$").to_list()
+            known.update(zip(new, found, strict=True))
+            if len(_WORD_POINTS) > _WORD_POINTS_KEPT:
+                _WORD_POINTS.clear()
+            _WORD_POINTS.update(zip(new, found, strict=True))
+        at = np.flatnonzero(other)
+        out[at] = [known[c] for c in cp[at].tolist()]
+    return out
+
+
+def _code_points(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The code points of the UTF-8 characters whose first byte is `data[at]` (valid UTF-8:
+    the character's bytes lie in `data`; an index past its end reads its last byte: the
+    callers discard those)."""
+    if len(data) == 0:
+        return np.zeros(len(at), dtype=np.int64)
+    last = len(data) - 1
+    b = [data[np.minimum(at + i, last)].astype(np.int64) for i in range(4)]
+    cp = b[0].copy()
+    two = (b[0] >= 0xC0) & (b[0] < 0xE0)
+    three = (b[0] >= 0xE0) & (b[0] < 0xF0)
+    four = b[0] >= 0xF0
+    cp[two] = ((b[0][two] & 0x1F) << 6) | (b[1][two] & 0x3F)
+    cp[three] = ((b[0][three] & 0x0F) << 12) | ((b[1][three] & 0x3F) << 6) | (b[2][three] & 0x3F)
+    cp[four] = (
+        ((b[0][four] & 0x07) << 18)
+        | ((b[1][four] & 0x3F) << 12)
+        | ((b[2][four] & 0x3F) << 6)
+        | (b[3][four] & 0x3F)
+    )
+    return cp
+
+
+def _mid_by_bytes(lowered: pl.DataFrame) -> np.ndarray:
+    """_mid_word_exprs' `mid` (null as false) per row of `lowered` (`text` lower-cased, `w` its
+    last word lower-cased). The pieces of a split at `w` give the occurrences (a left-to-right
+    scan, as the plain definition's pieces): occurrence k starts where piece k ends. It begins a
+    word when piece k is the text's empty start or ends in a character that is not a word
+    character; it continues into a longer word when piece k + 1 starts with a word character
+    or is empty but not the last; "s" then the end of the text, or "s" then a character that is
+    not a word character inside piece k + 1, is a plural. A text that holds `w` fewer than
+    twice and ends with it (the plain definition skips it) has no occurrence that continues:
+    false either way."""
+    n = lowered.height
+    text = lowered.get_column("text")
+    # (select_seq runs on this thread, see OWN_THREAD)
+    split = lowered.select_seq(
+        pl.col("text").str.split(pl.col("w"), literal=True).list.eval(pl.element().str.len_bytes()),
+        pl.col("w").str.len_bytes().cast(pl.Int64).alias("_n"),
+    )
+    arr = split.to_series().to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    m = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    size = pc.list_flatten(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(size) == 0:
+        return np.zeros(n, dtype=np.bool_)
+    row = np.repeat(np.arange(n), m)
+    wlen = split.get_column("_n").to_numpy()[row]
+    first = np.cumsum(m) - m
+    k = np.arange(len(size)) - first[row]
+    step = size + wlen
+    before = np.cumsum(step) - step
+    begin = before - before[first][row]  # each piece's first byte in its text
+    occ = np.flatnonzero(k + 1 < m[row])  # a piece followed by an occurrence
+    if len(occ) == 0:
+        return np.zeros(n, dtype=np.bool_)
+    offsets, data = string_bytes(text)
+    r, kk, here, after = row[occ], k[occ], size[occ], size[occ + 1]
+    at = offsets[r] + begin[occ] + here  # the occurrence's first byte
+    last_next = kk + 2 == m[r]
+    # the character before the occurrence: back from the byte before it over continuation bytes
+    lead = np.maximum(at - 1, 0)
+    for _ in range(3):
+        cont = (data[np.minimum(lead, len(data) - 1)] & 0xC0) == 0x80
+        lead = np.where(cont & (lead > 0), lead - 1, lead)
+    nxt = at + wlen[occ]
+    # the characters before, after and second after each occurrence, decoded at once
+    word = _word_points(_code_points(data, np.concatenate([lead, nxt, nxt + 1])))
+    q = len(occ)
+    starts = np.where(here == 0, kk == 0, ~word[:q])
+    longer = np.where(after == 0, ~last_next, word[q : 2 * q])
+    s = (after > 0) & (data[np.minimum(nxt, len(data) - 1)] == ord("s"))
+    plural = (s & (after == 1) & last_next) | (s & (after >= 2) & ~word[2 * q :])
+    whole = np.bincount(r, weights=starts & ~longer, minlength=n)
+    cut = np.bincount(r, weights=starts & longer & ~plural, minlength=n)
+    return (whole <= 1) & (cut > 0)
 
 
 # Positions within a document's rows, for frames whose documents' rows are consecutive (lines
@@ -1658,6 +1805,116 @@ def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Serie
         after_word[at_bare] = after[:n]
         tail_strong[at_tail] = (found.get_column("not_bare").to_numpy() | after)[n:]
     return pl.Series(after_word), pl.Series(tail_strong)
+
+
+# _last_prose gathers each document's values from its tail lines in numpy (its lines are
+# consecutive, in order) and tests the ellipsis tail on the last prose lines that end in one of
+# its last characters, where the plain definition (False; tests/checks/test_truncation_fast.py
+# compares them) groups the lines by document and computes the values in a query
+NUMPY_PER_DOC = True
+_DOTS = np.frombuffer(b"...", dtype=np.uint8)
+_ELLIPSIS_CHAR = np.frombuffer("…".encode(), dtype=np.uint8)
+
+
+def _ellipsis_tail(last: pl.Series) -> pl.Series:
+    """`last.fill_null("").str.contains(ELLIPSIS_TAIL)`, the pattern run only on the lines that
+    end in "...", "…", "]" or ")" (every match ends in one)."""
+    offsets, data = string_bytes(last)
+    size = np.diff(offsets)
+    end = offsets[1:]
+    out = np.zeros(len(last), dtype=np.bool_)
+    if len(data) == 0:
+        return pl.Series(out)
+    lastb = data[np.maximum(end - 1, 0)]
+    can = (size >= 1) & ((lastb == ord("]")) | (lastb == ord(")")))
+    three = size >= 3
+    tail3 = [data[np.maximum(end - k, 0)] for k in (3, 2, 1)]
+    for pattern in (_DOTS, _ELLIPSIS_CHAR):
+        can |= (
+            three & (tail3[0] == pattern[0]) & (tail3[1] == pattern[1]) & (tail3[2] == pattern[2])
+        )
+    if can.any():
+        at = np.flatnonzero(can)
+        # (a Series method: it runs on this thread, see OWN_THREAD)
+        out[at] = last.gather(at).str.contains(ELLIPSIS_TAIL).to_numpy()
+    return pl.Series(out)
+
+
+def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) -> pl.DataFrame:
+    """_last_prose's `per_doc` (`__doc`, `last`, `unterminated`, `last_cont`, `tail`,
+    `last_line_open`; a row per document decided by its last line or holding a tail line, in
+    the order of `last`'s rows; false where the plain definition's values are null): `last` is
+    evaluate's frame with the last line's tests completed, `full` the tail lines of the others
+    (_line_kinds), each document's consecutive, or None."""
+    n = last.height
+    get = last.get_column
+    term_a, cont_a, never_a = (_bools(get(c)) for c in ("term", "cont", "never"))
+    alone = _bools(get("_whole")) & ~never_a & (term_a | cont_a)
+    # a document decided by its last line ends in a stop or a continuing word: unterminated
+    # where it has no stop (its other sentences count for nothing)
+    unterminated = alone & ~term_a
+    last_cont = alone & cont_a
+    line_open = alone & ~term_a & ~never_a
+    index = np.full(n, -1, dtype=np.int64)
+    index[alone] = np.flatnonzero(alone)
+    lines = 0 if full is None else full.height
+    if lines:
+        doc = full.get_column(DOC).to_numpy()
+        prose, term, long, cont, opened = (
+            _bools(full.get_column(c)) for c in ("prose", "term", "long", "cont", "open")
+        )
+        starts = _starts(doc)
+        groups = len(starts)
+        stops = np.append(starts[1:], lines) - 1  # each document's last line
+        group = np.repeat(np.arange(groups), stops - starts + 1)
+        row = np.arange(lines)
+        lp = np.maximum.reduceat(np.where(prose, row, -1), starts)  # the last prose line
+        has = lp >= 0
+        at = np.maximum(lp, 0)
+        g_term, g_cont, g_long = term[at] & has, cont[at] & has, long[at] & has
+        sentence = prose & long
+        n_long = np.add.reduceat(sentence.astype(np.int64), starts)
+        t_long = np.add.reduceat((sentence & term).astype(np.int64), starts)
+        # the sentences' ranks from the end of their document (1: the last)
+        after = np.zeros(lines + 1, dtype=np.int64)
+        after[:lines] = np.cumsum(sentence[::-1])[::-1]
+        rank = after[:lines] - after[stops[group] + 1]
+        ranked = [np.ones(groups, dtype=np.bool_) for _ in range(2)]  # null reads as true
+        for r in (1, 2):
+            hit = np.flatnonzero(sentence & (rank == r))
+            ranked[r - 1][group[hit]] = term[hit]
+        previous = np.where(g_long, ranked[1], ranked[0])
+        others = n_long - g_long
+        others_term = t_long - (g_long & g_term)
+        punctuates = ((others < 3) | (others_term >= share * others)) & previous
+        ids = get(DOC).to_numpy()
+        if np.array_equal(ids, np.arange(n)):
+            rows = doc[starts]
+        else:
+            order = np.argsort(ids, kind="stable")
+            rows = order[np.searchsorted(ids, doc[starts], sorter=order)]
+        unterminated[rows] = has & ~g_term & (g_cont | punctuates)
+        last_cont[rows] = g_cont
+        line_open[rows] = opened[stops]
+        index[rows[has]] = n + lp[has]
+        alone[rows] = True  # (present: a row of per_doc)
+    none = n + lines
+    index[index < 0] = none
+    texts = [get("last_line"), pl.Series([None], dtype=pl.String)]
+    if lines:
+        texts.insert(1, full.get_column("s"))
+    present = np.flatnonzero(alone)
+    text = pl.concat(texts, rechunk=False).gather(index[present]).alias("last")
+    return pl.DataFrame(
+        [
+            get(DOC).gather(present),
+            text,
+            pl.Series("unterminated", unterminated[present]),
+            pl.Series("last_cont", last_cont[present]),
+            _ellipsis_tail(text).alias("tail"),
+            pl.Series("last_line_open", line_open[present]),
+        ]
+    )
 
 
 # -- the corpus as the dictionary of the mid-word test (corpus_dictionary) -----------------------
@@ -2414,18 +2671,24 @@ class TruncatedText(Rule):
             any_left = not decided.fill_null(False).all()
         else:
             any_left = True
+        numpy = NUMPY_PER_DOC and LAST_LINE_FIRST and BRACKET_BYTES
+        full = None
         if any_left or not SKIP_EMPTY:
             # (the line tests on a thread of their own: see OWN_THREAD)
             tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
             full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
-            tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
-            per_doc = pl.concat([*by_last, tails])
+        if numpy:
+            per_doc = _per_doc_numpy(last, full, p.min_terminated_share)
         else:
-            # every document is decided by its last line: no tail is split or tested
-            (per_doc,) = by_last
-        per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
-            **COLLECT
-        )
+            if full is not None:
+                tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
+                per_doc = pl.concat([*by_last, tails])
+            else:
+                # every document is decided by its last line: no tail is split or tested
+                (per_doc,) = by_last
+            per_doc = per_doc.with_columns_seq(*_per_doc_exprs(p.min_terminated_share)).collect(
+                **COLLECT
+            )
         # The rarer tests run on the lines they can hold for alone, and are written back by row:
         # whether a tail fires (one document in a hundred ends in one), and which brackets or
         # quotes are left open (only a line holding one can leave one open).
@@ -2575,8 +2838,15 @@ class TruncatedText(Rule):
         # (a single expression: it runs on this thread, see OWN_THREAD)
         lines = lines.with_columns(cont=ends["cont"])
         term, never, long, cont = (lines.get_column(c) for c in ("term", "never", "long", "cont"))
-        below = pl.Series(_below(term | cont, never, lines.get_column(DOC)))
-        again = (long | ~below) & ~term & ~never
+        below = _below(term | cont, never, lines.get_column(DOC))
+        if PRUNE_DECIDED:
+            drop = _decided_above(term | cont, never, lines.get_column(DOC), below)
+            if drop.any():
+                keep = pl.Series(~drop)
+                lines = lines.filter(keep)
+                term, never, long = term.filter(keep), never.filter(keep), long.filter(keep)
+                below = below[~drop]
+        again = (long | ~pl.Series(below)) & ~term & ~never
         if not again.any():
             return lines
         (whole,) = _on_some_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)
@@ -2603,6 +2873,8 @@ class TruncatedText(Rule):
         )
         if docs.height == 0:
             return broken
+        if MID_WORD_BYTES:
+            return broken | self._mid_word_bytes(batch, docs)
         if ASCII_LOWER:
             # (the texts lower-cased outside the query: most in numpy, see _lowered_texts)
             joined = (
@@ -2646,6 +2918,37 @@ class TruncatedText(Rule):
             .to_series()
         )
         return broken | found
+
+    @staticmethod
+    def _mid_word_bytes(batch: Batch, docs: pl.DataFrame) -> pl.Series:
+        """_mid_word's `found` per document of the batch, with MID_WORD_BYTES: `docs` (`__doc`,
+        `raw`, `w`, `stub`) the documents whose text ends in a word."""
+        ids = batch.docs.get_column(DOC)
+        in_order = _in_order(ids)
+        rows = docs.get_column(DOC)
+        if in_order:
+            # the documents are numbered by their rows: their texts taken by row (no join)
+            text = batch.docs.get_column("text").gather(rows)
+            joined = pl.DataFrame([rows, text, *(docs.get_column(c) for c in ("raw", "w", "stub"))])
+        else:
+            joined = (
+                batch.docs.lazy()
+                .select(DOC, "text")
+                .join(docs.lazy(), on=DOC, how="inner")
+                .collect(**COLLECT)
+            )
+        if ASCII_LOWER:
+            lowered = _lowered_texts(joined)
+        else:
+            lowered = joined.with_columns_seq(_mid_word_exprs()["lowered"])
+        found = _bools(lowered.get_column("stub")) | _mid_by_bytes(lowered)
+        if in_order:
+            full = np.zeros(len(ids), dtype=np.bool_)
+            full[lowered.get_column(DOC).to_numpy()] = found
+            return pl.Series(full)
+        frame = pl.DataFrame([lowered.get_column(DOC), pl.Series("found", found)])
+        aligned = batch.doc_index.join(frame, on=DOC, how="left", maintain_order="left")
+        return pl.Series(_bools(aligned.get_column("found")))
 
     def _corpus_mid_word(self, batch: Batch, end: pl.Series) -> pl.Series:
         """The text ends in a word (two letters or more after a space, a quote or a bracket)

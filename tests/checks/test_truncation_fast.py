@@ -393,3 +393,120 @@ def test_splitting_the_tails_in_the_line_tests_query_equals_splitting_them_first
         assert signals(rule, texts) == fast
         monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
     assert sum(fast["truncated_unterminated"]) > 20
+
+
+def test_mid_word_read_from_bytes_equals_the_pieces_tested_by_regexes(monkeypatch):
+    """MID_WORD_BYTES (the occurrences of the last word from the split's piece lengths, the
+    characters around them from the bytes) against the plain definition's pieces and regexes:
+    adjacent occurrences, plurals, the text's start and end, and neighbours of one to four
+    bytes (accented and Greek letters, combining marks, curly quotes, ideographs, emoji)."""
+    rng = random.Random(29)
+    stems = ["par", "Par", "PAR", "para", "pars", "s", "sa", "Sa", "key", "ke", "café", "caf"]
+    stems += ["οδ", "οδός", "İs", "is", "\u212aey", "ß", "stra", "Straße", "thr", "\u4e2d\u6587"]
+    glue = [" ", " ", "\n", ".", "'", "3", "s", "S", "s.", "ss", "-", "“", "’", "\u00a0", "é"]
+    glue += ["\u0301", "\u2019s", "😀", "\u4e2d", "_", "¿", "("]
+    texts = [
+        "".join(rng.choice(stems + glue) for _ in range(rng.randint(1, 18))) for _ in range(4000)
+    ]
+    texts += ["parpar par", "pars par", "par pars", "paras par", "par", "s s", "par\u0301 par"]
+    texts += ["caféx café", "ke😀 keys ke", "\u4e2d\u6587par par", "Σ σ ς Σς", "thrs thr"]
+    rule = build()
+    for ascii_lower in (True, False):
+        monkeypatch.setattr(truncation, "ASCII_LOWER", ascii_lower)
+        batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+        end = batch.text.str.slice(-truncation.END_CHARS)
+        fast = rule._mid_word(batch, end).to_list()
+        monkeypatch.setattr(truncation, "MID_WORD_BYTES", False)
+        plain = rule._mid_word(batch, end).to_list()
+        monkeypatch.setattr(truncation, "MID_WORD_BYTES", True)
+        assert fast == plain
+        assert 150 < sum(plain) < len(texts) - 150  # the texts exercise the test
+    # documents not numbered by their rows take the join
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    order = list(range(len(texts)))
+    random.Random(3).shuffle(order)
+    docs = batch.docs.with_columns(pl.Series("__doc", order, dtype=batch.docs["__doc"].dtype))
+    shuffled = Batch(docs, batch.lines.clear(), {})
+    end = shuffled.text.str.slice(-truncation.END_CHARS)
+    assert rule._mid_word(shuffled, end).to_list() == plain
+
+
+def test_word_points_equal_the_regex_class():
+    """_word_points' ASCII table and General Punctuation shortcut against WORD_CHAR, on every
+    code point up to U+3000 and a few beyond."""
+    points = [c for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF]
+    points += [0x4E2D, 0x1F600, 0x10FFFD, 0xE0001, 0x1D400]
+    truncation._WORD_POINTS.clear()
+    got = truncation._word_points(pl.Series(points, dtype=pl.Int64).to_numpy()).tolist()
+    want = pl.Series([chr(c) for c in points]).str.contains(f"^{truncation.WORD_CHAR}$")
+    assert got == want.to_list()
+
+
+def test_per_document_values_in_numpy_equal_the_grouped_query(monkeypatch):
+    """NUMPY_PER_DOC (each document's values from its tail lines in numpy, the ellipsis tail
+    tested on the lines ending in one of its last characters) against the group_by query:
+    documents that punctuate or not, with and without sentences before the last, tails after
+    the last prose line, documents numbered out of order and with a code fence (the join)."""
+    texts = random_texts(37, 400)
+    long = "The council met on Monday to discuss the budget for the coming year and more"
+    texts += [
+        f"{long}.\n{long}.\n{long}\nShare this",
+        f"{long}\n{long}\n{long}.\n{long}",
+        f"{long}.\n{long}\n{long}\nTags: a, b",
+        f"{long}.\nHe said (more)",
+        f"{long}...\n----",
+        "Read on [...]\n#news",
+        "```\ncode",
+        "   \n\n",
+    ]
+    for params in ({}, {"min_terminated_share": 0.9}, {"min_prose_words": 2}):
+        rule = build(**params)
+        for batch in (texts, texts[-8:], texts[:50]):
+            fast = signals(rule, batch)
+            monkeypatch.setattr(truncation, "NUMPY_PER_DOC", False)
+            plain = signals(rule, batch)
+            monkeypatch.setattr(truncation, "NUMPY_PER_DOC", True)
+            assert fast == plain
+    plain = signals(build(), texts)
+    assert 60 < sum(plain["truncated_unterminated"]) < len(texts) - 60  # exercised
+    # documents not numbered by their rows
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    order = list(range(len(texts)))
+    random.Random(5).shuffle(order)
+    docs = batch.docs.with_columns(pl.Series("__doc", order, dtype=batch.docs["__doc"].dtype))
+    shuffled = Batch(docs, batch.lines.clear(), {})
+    got = {k: v.to_list() for k, v in build().evaluate(shuffled).signals.items()}
+    assert got == {k: v for k, v in plain.items() if k != "fired"}
+
+
+def test_lines_above_a_deciding_last_sure_line_dropped_equal_every_line_kept(monkeypatch):
+    """PRUNE_DECIDED against every line kept: a last sure line (a stop, a continuing word) with
+    only never-prose lines below it, or with lines below it that are prose, skipped, or end
+    finished without a stop (a tag, a link: LINE_FINISHED), unpunctuated sentences above."""
+    long = "The council met on Monday to discuss the budget for the coming year and more"
+    below = ["----", "#news #today", "(esn)", "Share this", "Great day! #fun", "1234", "x"]
+    below += ["see https://example.com/a", long, "Tags: council"]
+    texts = random_texts(41, 300)
+    for end in ("", ".", " and the", ","):
+        for extra in below:
+            texts += [f"{long}\n{long}.\n{long}\n{long}{end}\n{extra}"]
+            texts += [f"{long}\n{long}\n{long}{end}\n{extra}\n----"]
+    for params in ({}, {"min_terminated_share": 0.9}):
+        rule = build(**params)
+        for batch in (texts, texts[-80:]):
+            fast = signals(rule, batch)
+            monkeypatch.setattr(truncation, "PRUNE_DECIDED", False)
+            plain = signals(rule, batch)
+            monkeypatch.setattr(truncation, "PRUNE_DECIDED", True)
+            assert fast == plain
+    assert 20 < sum(signals(build(), texts[-80:])["truncated_unterminated"]) < 70
+
+
+def test_decided_above_marks_the_lines_above_a_last_sure_line():
+    sure = pl.Series([False, True, False, False, True, False, False, True, False])
+    never = pl.Series([False, False, True, False, False, False, False, False, True])
+    doc = pl.Series([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    below = truncation._below(sure, never, doc)
+    got = truncation._decided_above(sure, never, doc, below).tolist()
+    # document 0: a never line below its sure line; 1: a line below it may be prose; 2: decided
+    assert got == [True, False, False, False, False, False, True, False, False]
