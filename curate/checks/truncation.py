@@ -668,36 +668,6 @@ def _below(sure: pl.Series, never: pl.Series, doc: pl.Series) -> np.ndarray:
     return after[1:] - after[last_of_row + 1] > 0
 
 
-# _pruned also drops every line above a document's last sure line (terminated or continuing,
-# not never prose) where no line below it can be prose (each is never prose): that line is the
-# last prose line, whatever the lines above it say, and it decides alone (how the document
-# punctuates counts only after a last prose line without a stop or a continuing word). False:
-# those lines are kept and tested, the plain definition (tests/checks/test_truncation_fast.py).
-PRUNE_DECIDED = True
-
-
-def _decided_above(
-    sure: pl.Series, never: pl.Series, doc: pl.Series, below: np.ndarray
-) -> np.ndarray:
-    """Per row (documents' rows consecutive; `below`: _below of the same `sure` and `never`),
-    whether it lies above its document's last sure row (`sure` and not `never`, nulls false)
-    and every row below that one is never prose: the rows _pruned drops with PRUNE_DECIDED. A
-    row that is neither sure nor never prose may still end finished (LINE_FINISHED, not yet
-    tested): its document keeps its rows."""
-    n = len(sure)
-    if n == 0:
-        return np.zeros(0, dtype=np.bool_)
-    sure_np, never_np = _bools(sure), _bools(never)
-    ids = doc.to_numpy()
-    starts = _starts(ids)
-    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
-    firm = sure_np & ~never_np
-    # rows with no sure row below them that could still be prose: none in a decided document
-    open_rows = ~below & ~firm & ~never_np
-    decided = (np.add.reduceat(firm, starts) > 0) & (np.add.reduceat(open_rows, starts) == 0)
-    return below & decided[group]
-
-
 def _bracket_chars(line: pl.Expr) -> pl.Expr:
     """The brackets and double quotes of a line, in order (a list of one-character strings),
     for _unbalanced."""
@@ -2838,15 +2808,8 @@ class TruncatedText(Rule):
         # (a single expression: it runs on this thread, see OWN_THREAD)
         lines = lines.with_columns(cont=ends["cont"])
         term, never, long, cont = (lines.get_column(c) for c in ("term", "never", "long", "cont"))
-        below = _below(term | cont, never, lines.get_column(DOC))
-        if PRUNE_DECIDED:
-            drop = _decided_above(term | cont, never, lines.get_column(DOC), below)
-            if drop.any():
-                keep = pl.Series(~drop)
-                lines = lines.filter(keep)
-                term, never, long = term.filter(keep), never.filter(keep), long.filter(keep)
-                below = below[~drop]
-        again = (long | ~pl.Series(below)) & ~term & ~never
+        below = pl.Series(_below(term | cont, never, lines.get_column(DOC)))
+        again = (long | ~below) & ~term & ~never
         if not again.any():
             return lines
         (whole,) = _on_some_rows(lines, again, [s.str.contains(LINE_FINISHED)], False)

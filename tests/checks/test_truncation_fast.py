@@ -477,36 +477,3 @@ def test_per_document_values_in_numpy_equal_the_grouped_query(monkeypatch):
     shuffled = Batch(docs, batch.lines.clear(), {})
     got = {k: v.to_list() for k, v in build().evaluate(shuffled).signals.items()}
     assert got == {k: v for k, v in plain.items() if k != "fired"}
-
-
-def test_lines_above_a_deciding_last_sure_line_dropped_equal_every_line_kept(monkeypatch):
-    """PRUNE_DECIDED against every line kept: a last sure line (a stop, a continuing word) with
-    only never-prose lines below it, or with lines below it that are prose, skipped, or end
-    finished without a stop (a tag, a link: LINE_FINISHED), unpunctuated sentences above."""
-    long = "The council met on Monday to discuss the budget for the coming year and more"
-    below = ["----", "#news #today", "(esn)", "Share this", "Great day! #fun", "1234", "x"]
-    below += ["see https://example.com/a", long, "Tags: council"]
-    texts = random_texts(41, 300)
-    for end in ("", ".", " and the", ","):
-        for extra in below:
-            texts += [f"{long}\n{long}.\n{long}\n{long}{end}\n{extra}"]
-            texts += [f"{long}\n{long}\n{long}{end}\n{extra}\n----"]
-    for params in ({}, {"min_terminated_share": 0.9}):
-        rule = build(**params)
-        for batch in (texts, texts[-80:]):
-            fast = signals(rule, batch)
-            monkeypatch.setattr(truncation, "PRUNE_DECIDED", False)
-            plain = signals(rule, batch)
-            monkeypatch.setattr(truncation, "PRUNE_DECIDED", True)
-            assert fast == plain
-    assert 20 < sum(signals(build(), texts[-80:])["truncated_unterminated"]) < 70
-
-
-def test_decided_above_marks_the_lines_above_a_last_sure_line():
-    sure = pl.Series([False, True, False, False, True, False, False, True, False])
-    never = pl.Series([False, False, True, False, False, False, False, False, True])
-    doc = pl.Series([0, 0, 0, 1, 1, 1, 2, 2, 2])
-    below = truncation._below(sure, never, doc)
-    got = truncation._decided_above(sure, never, doc, below).tolist()
-    # document 0: a never line below its sure line; 1: a line below it may be prose; 2: decided
-    assert got == [True, False, False, False, False, False, True, False, False]
