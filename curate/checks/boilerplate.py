@@ -1469,19 +1469,14 @@ def _key_hashes(u: _Utf8) -> np.ndarray:
         pu = _Utf8(part)
         for i0, i1, o0, o1 in pu.blocks():
             fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
-        # the lines to fold, folded (few: _fold_few), then those and the lines to lower-case
-        # lower-cased and hashed in one query (lower-casing changes no whitespace: the order
-        # does not matter; it leaves a line without a cased character as it is)
-        sub = fold | ((marks[rows] & 1) != 0)
-        if sub.any():
-            if fold.any():
-                some = _fold_few(part.filter(pl.Series(fold, dtype=pl.Boolean)))
-                part = part.scatter(np.flatnonzero(fold), some)
-            some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
-            key = pl.col("t").str.to_lowercase().hash(seed=HASH_SEED)
-            hashed = hashes[rows]
-            hashed[sub] = some.select_seq(key).to_series().to_numpy()
-            hashes[rows] = hashed
+        lower = (marks[rows] & 1) != 0
+        hashed = hashes[rows]
+        t = pl.col("t").str.to_lowercase()
+        for sub, key in ((lower & ~fold, t), (fold, _fold_spaces(t))):
+            if sub.any():
+                some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
+                hashed[sub] = some.select(key.hash(seed=HASH_SEED)).to_series().to_numpy()
+        hashes[rows] = hashed
     return hashes
 
 

@@ -273,11 +273,3 @@ def test_most_frequent_is_the_head_of_the_sort(size):
     for k in {1, 2, len(h) // 3, len(h) // 2, len(h) - 1, len(h), len(h) + 5} - {0, -1}:
         want = np.sort(np.lexsort((h, -n.astype(np.int64)))[:k])
         assert bp._most_frequent(h, n, k).tolist() == want.tolist()
-
-
-@pytest.mark.parametrize("in_python", [0, 10**9])
-def test_line_hashes_fold_in_python_or_polars(monkeypatch, in_python):
-    # the lines with whitespace to fold, folded in Python (few) or by the regex (many)
-    monkeypatch.setattr(bp, "FOLD_IN_PYTHON", in_python)
-    test_line_hashes_are_line_key_hashes_for_every_character()
-    test_collect_matches_its_plain_definition_on_fuzzed_lines()
