@@ -30,7 +30,6 @@ from curate.checks.base import (
     Batch,
     Rule,
     RuleResult,
-    fill_rows,
     line_chars,
     param,
     string_bytes,
@@ -143,6 +142,16 @@ def _lower_contains(pattern: str) -> pl.Expr:
 
 
 _Q = _questions()
+
+# the features' columns (`_features`) and their types
+_FEATURE_TYPES = {
+    "_w": pl.Float64,
+    "_t": pl.Boolean,
+    "_caps": pl.Float64,
+    "_long": pl.Boolean,
+    "_why": pl.UInt8,
+    "_colon": pl.Boolean,
+}
 
 REASONS = (
     "phrase",
@@ -580,6 +589,16 @@ class BoilerplateLines(Rule):
         regexes stay compiled from batch to batch (regex_thread). The classification is the
         one described in the class docstring, unchanged (bench/bp_classify_dump.py,
         bench/compare_signals.py compare)."""
+        return pl.Series(self._code_array(lines, recurring, distinct), dtype=pl.UInt8)
+
+    def _code_array(
+        self,
+        lines: pl.DataFrame,
+        recurring: pl.Series | None,
+        distinct: tuple[pl.Series, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """_codes as a numpy array (uint8): evaluate reads it so, the features and the
+        judgement stay numpy arrays between the steps (no frame built and read back)."""
         if distinct is None:
             distinct = distinct_lines(lines.get_column(LINE))
         strings, inverse = referenced_lines(*distinct)
@@ -587,7 +606,7 @@ class BoilerplateLines(Rule):
         filled = (stripped != "").to_numpy()
         keep = filled[inverse]
         if not keep.any():
-            return pl.zeros(lines.height, dtype=pl.UInt8, eager=True)
+            return np.zeros(lines.height, dtype=np.uint8)
         doc = lines.get_column(DOC).to_numpy()
         # blank lines are never boilerplate and never context: classify the others only; a
         # line after a blank line (or first in its document) starts a new block
@@ -596,19 +615,31 @@ class BoilerplateLines(Rule):
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
             # once per distinct non-blank line, then per line by its row among them (in numpy:
-            # the judgement reads numpy arrays)
-            feats = self._features(stripped.gather(rows).alias("_s").to_frame(), recurring)
+            # the judgement reads numpy arrays); (a filter by mask: a fifth of a gather's cost)
+            text = stripped if len(rows) == len(strings) else stripped.filter(pl.Series(filled))
+            feats = self._feature_arrays(text.alias("_s"), recurring)
             at = np.zeros(len(strings), dtype=np.int64)
             at[rows] = np.arange(len(rows))
             line_rows = at[inverse[keep]]
         else:  # the plain way, line by line (tests compare the two)
-            feats = self._features(stripped.gather(inverse[keep]).alias("_s").to_frame(), recurring)
+            feats = self._feature_arrays(stripped.gather(inverse[keep]).alias("_s"), recurring)
             line_rows = slice(None)
-        columns = {c: feats.get_column(c).to_numpy()[line_rows] for c in feats.columns if c != "_s"}
-        judged = self._judge({DOC: doc[keep], "_after_blank": after_blank[keep], **columns})
-        return fill_rows(pl.Series(keep), judged, 0)
+        columns = {c: v[line_rows] for c, v in feats.items()}
+        code = np.zeros(len(doc), dtype=np.uint8)
+        code[keep] = self._judge_array(
+            {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}
+        )
+        return code
 
     def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
+        """_feature_arrays of `lines`' column `_s`, as a frame: `_s` and the features."""
+        text = lines.get_column("_s")
+        feats = self._feature_arrays(text, recurring)
+        return pl.DataFrame(
+            [text, *(pl.Series(c, v, dtype=_FEATURE_TYPES[c]) for c, v in feats.items())]
+        )
+
+    def _feature_arrays(self, text: pl.Series, recurring: pl.Series | None) -> dict[str, Any]:
         """Per line text `_s` (stripped, not blank): words `_w`, sentence end `_t`, share of
         capitalised words `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 +
         index in REASONS), ends in a colon `_colon`.
@@ -622,8 +653,7 @@ class BoilerplateLines(Rule):
         alone as the definition and compares)."""
         p = self.params
         rx = self._regexes()
-        text = lines.get_column("_s")
-        n = lines.height
+        n = text.len()
         u = _Utf8(text)
         # (the lines' bytes lower-cased as ASCII, and digits folded, along with the facts: see
         # `low` below)
@@ -655,10 +685,13 @@ class BoilerplateLines(Rule):
         nw = np.where(simple, f.spaces.astype(np.int64) + 1, 0)
         rows = ~simple & non_ascii
         nw[rows] = _on(text, rows, _Q["words"], 0)[rows]
+        # (and where an ASCII line holds two spaces in a row: the recurring key's fold reads it)
+        two_spaces = np.zeros(n, dtype=bool)
         if ascii_rows.any():
-            words, other_spaces = _ascii_words(text.filter(pl.Series(ascii_rows)))
+            words, other_spaces, two = _ascii_words(text.filter(pl.Series(ascii_rows)))
             simple[ascii_rows] = ~other_spaces & (words == f.spaces[ascii_rows] + 1)
             nw[ascii_rows] = words
+            two_spaces[ascii_rows] = two
         # CJK and unspaced scripts: only lines with a byte that can start such a character
         # (_script_lead) can hold them, and few of those do
         scripts = _on(text, f.script_lead, _Q["scripts"], False)
@@ -666,8 +699,9 @@ class BoilerplateLines(Rule):
         w = nw + cjk / 2 + unspaced / 4
         # sentence end: TERMINAL and ELLIPSIS read the line's last characters; a line ending in
         # an ASCII character is answered from its last four bytes (an ellipsis is "..." or the
-        # three bytes of "…", then maybe a closing character), the others by the regexes
-        # (read on the lines ending in "." or a closing character only: the others end in none)
+        # three bytes of "…", then maybe a closing character; read on the lines ending in "."
+        # or a closing character only: the others end in none), the others from their last six
+        # (_terminal_outside_ascii)
         at = np.flatnonzero((last == 46) | _ELLIPSIS_CLOSERS_ASCII[last])
         b0 = last[at]
         b1, b2, b3 = u.last(2, at), u.last(3, at), u.last(4, at)
@@ -680,8 +714,9 @@ class BoilerplateLines(Rule):
             )
         )
         terminal = _TERMINAL_ASCII[last] & ~ellipsis
-        rows = last >= 128
-        terminal[rows] = _on(text, rows, _Q["terminal"], False)[rows]
+        rows = np.flatnonzero(last >= 128)
+        if len(rows):
+            terminal[rows] = _terminal_outside_ascii(u, rows)
         # share of the words that start upper-case (NaN without words: CJK); it only matters
         # for lines of at least short_max_words words (headline or hard-wrapped prose: a
         # shorter line is short anyway), so it is counted only there; on an ASCII line, CAP
@@ -768,17 +803,13 @@ class BoilerplateLines(Rule):
                 keys = _digits_to_zero(keys)
             # the fold changes only a line with whitespace other than single spaces (a line
             # that is not simple): a control character (\t ... \r are below 14), a character
-            # outside ASCII (a Unicode space) or two spaces in a row; most lines that are not
-            # simple are so for an odd token ("- x", "a | b") and are left as they are (the
-            # fold found something on 3 of ~780 such rows a web-20k batch)
-            spaced = ~simple[rows]
-            odd = spaced & ~(non_ascii | f.controls)[rows]
-            if odd.any():
-                two = keys.filter(pl.Series(odd, dtype=pl.Boolean)).str.contains("  ", literal=True)
-                spaced[odd] = two.to_numpy()
+            # outside ASCII (a Unicode space) or two spaces in a row (an ASCII line that is not
+            # simple: _ascii_words); most lines that are not simple are so for an odd token
+            # ("- x", "a | b") and are left as they are (the fold found something on 3 of ~780
+            # such rows a web-20k batch); few are left (_fold_few)
+            spaced = (~simple & (non_ascii | f.controls | two_spaces))[rows]
             if spaced.any():
-                some = keys.filter(pl.Series(spaced, dtype=pl.Boolean)).to_frame("k")
-                some = some.select_seq(_fold_spaces(pl.col("k"))).to_series()
+                some = _fold_few(keys.filter(pl.Series(spaced, dtype=pl.Boolean)))
                 keys = keys.scatter(np.flatnonzero(spaced), some)
             is_recurring[rows] = keys.hash(seed=HASH_SEED).is_in(_known(recurring)).to_numpy()
         short = w <= SHORT_REASONS_MAX_WORDS
@@ -822,19 +853,20 @@ class BoilerplateLines(Rule):
         why = np.zeros(n, dtype=np.uint8)
         for reason in reversed(list(hard)):
             why[hard[reason]] = REASONS.index(reason) + 1
-        return pl.DataFrame(
-            [
-                text,
-                pl.Series("_w", w, dtype=pl.Float64),
-                pl.Series("_t", terminal, dtype=pl.Boolean),
-                pl.Series("_caps", caps, dtype=pl.Float64),
-                pl.Series("_long", long, dtype=pl.Boolean),
-                pl.Series("_why", why, dtype=pl.UInt8),
-                pl.Series("_colon", last == 58, dtype=pl.Boolean),
-            ]
-        )
+        return {
+            "_w": w.astype(np.float64, copy=False),
+            "_t": terminal,
+            "_caps": caps,
+            "_long": long,
+            "_why": why,
+            "_colon": last == 58,
+        }
 
     def _judge(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
+        """_judge_array as a Series (UInt8)."""
+        return pl.Series(self._judge_array(lines), dtype=pl.UInt8)
+
+    def _judge_array(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
         the line's text features (`_features`, without `_s`), each document's lines in order (a
         frame, or its columns as numpy arrays).
@@ -928,8 +960,7 @@ class BoilerplateLines(Rule):
             | np.where(~has_long, p.keep_without_content, np.where(short, short_ok, medium_ok)),
         )
         context = REASONS.index("context") + 1
-        code = np.where(content, 0, np.where(is_hard, why, context)).astype(np.uint8)
-        return pl.Series(code, dtype=pl.UInt8)
+        return np.where(content, 0, np.where(is_hard, why, context)).astype(np.uint8)
 
     def evaluate(self, batch: Batch) -> RuleResult:
         finished = batch.corpus.get(self.name) or {}
@@ -941,12 +972,12 @@ class BoilerplateLines(Rule):
         # the batch's distinct lines (shared with the other rules, kept across strips) are
         # numbered here, on the calling thread, where the memo lives
         distinct = batch_distinct_lines(batch)
-        code = run_in_own_thread(self.name, self._codes, batch.lines, recurring, distinct)
+        code = run_in_own_thread(self.name, self._code_array, batch.lines, recurring, distinct)
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
         doc = batch.doc_of_line()
-        codes = code.to_numpy().astype(np.int64)
+        codes = code.astype(np.int64)
         width = len(REASONS) + 1
         per_code = np.bincount(doc * width + codes, minlength=batch.n * width)
         per_code = per_code.reshape(batch.n, width)
@@ -958,9 +989,11 @@ class BoilerplateLines(Rule):
         lines = per_code[:, 1:].sum(axis=1)
         share = bp_chars / np.maximum(total, 1.0)
         # (the struct straight from the frame: no query; the same Series as a select of
-        # pl.struct(REASONS), named after its first field)
+        # pl.struct(REASONS), named after its first field; the counts as int32 rows of one
+        # array, each column without a copy of its own: half the cost of nine casts)
+        counts = np.ascontiguousarray(per_code[:, 1:].T, dtype=np.int32)
         reasons = pl.DataFrame(
-            {r: pl.Series(r, per_code[:, i + 1], dtype=pl.Int32) for i, r in enumerate(REASONS)}
+            [pl.Series(r, counts[i], dtype=pl.Int32) for i, r in enumerate(REASONS)]
         ).to_struct(REASONS[0])
         if self.action == "strip":
             fired = lines > 0
@@ -973,7 +1006,7 @@ class BoilerplateLines(Rule):
                 "boilerplate_reasons": reasons,
             },
             fired=pl.Series("n" if self.action == "strip" else "share", fired, dtype=pl.Boolean),
-            remove=(code > 0).alias("_bp"),
+            remove=pl.Series("_bp", code > 0, dtype=pl.Boolean),
         )
 
     # -- corpus pass: lines recurring across documents ------------------------------------------
@@ -1278,6 +1311,41 @@ def _byte_table(chars: str) -> np.ndarray:
 # the ASCII characters of TERMINAL's class, and the closing characters after an ELLIPSIS
 _TERMINAL_ASCII = _byte_table(".!?\"')]")
 _ELLIPSIS_CLOSERS_ASCII = _byte_table("\"')]")
+# ... the others, as UTF-8 (tests/checks/test_boilerplate_speed.py checks them against the
+# regexes' classes, and every character at a line's end)
+_TERMINAL_WIDE = tuple(ch.encode() for ch in "”’»」』。！？।॥۔؟።။།។៕")
+_ELLIPSIS_CLOSERS_WIDE = tuple(ch.encode() for ch in "”’»")
+_ELLIPSES = (b"...", "…".encode())
+
+
+def _terminal_outside_ascii(u: _Utf8, rows: np.ndarray) -> np.ndarray:
+    """TERMINAL and not ELLIPSIS (both anchored at the end) on the strings `rows` (indices) of
+    `u`, each ending in a character outside ASCII, from their last six bytes: the string ends in
+    one of TERMINAL's characters outside ASCII (valid UTF-8: when its last k bytes are the k
+    bytes of a character, that character ends it), and not in a closing character of ELLIPSIS
+    after "..." or "…" (an ellipsis itself is not in TERMINAL)."""
+    back = [u.last(k, rows) for k in range(1, 7)]  # back[0]: the last byte (0: none)
+
+    def ends(seq: bytes, shift: int = 0) -> np.ndarray:
+        # do the string's bytes end in `seq`, `shift` bytes before the end?
+        hit = np.ones(len(rows), dtype=bool)
+        for i, byte in enumerate(reversed(seq)):
+            hit &= back[shift + i] == byte
+        return hit
+
+    terminal = np.zeros(len(rows), dtype=bool)
+    for ch in _TERMINAL_WIDE:
+        terminal |= ends(ch)
+    for closer in _ELLIPSIS_CLOSERS_WIDE:
+        after = ends(closer)
+        if after.any():
+            dots = np.zeros(len(rows), dtype=bool)
+            for ellipsis in _ELLIPSES:
+                dots |= ends(ellipsis, len(closer))
+            terminal &= ~(after & dots)
+    return terminal
+
+
 # the ASCII first two letters of BYLINE_WORDS, either case, as [first byte, second byte]
 _BYLINE_START = np.zeros((256, 256), dtype=bool)
 for _w in BYLINE_WORDS:
@@ -1553,9 +1621,10 @@ def _known(recurring: pl.Series) -> pl.Series:
     return hit[1]
 
 
-def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Per string of `strings` (non-empty, ASCII): WORD's matches, and whether it holds
-    whitespace other than a space (\\t \\n \\v \\f \\r). On ASCII text WORD matches once per
+def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per string of `strings` (non-empty, ASCII): WORD's matches, whether it holds whitespace
+    other than a space (\\t \\n \\v \\f \\r), and whether it holds two spaces in a row
+    (where the recurring key's whitespace fold finds something). On ASCII text WORD matches once per
     token between whitespace (\\s: _WHITESPACE_ASCII) that holds a letter or digit (its first
     one starts the match, which runs to the token's end). A token whose first byte is a letter
     or digit is one (most: counted per string from the bytes at once); a token beginning with
@@ -1565,13 +1634,23 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     u = _Utf8(strings)
     words = np.zeros(len(u.size), dtype=np.int64)
     other = np.zeros(len(u.size), dtype=bool)
+    double = np.zeros(len(u.size), dtype=bool)
     for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
         # whitespace: the space and \t \n \v \f \r (uint8 arithmetic wraps: d - 9 < 5 is 9-13)
         ws = (d - _U8(9)) < 5
-        other[i0:i1] = np.bitwise_or.reduceat(ws.view(_U8), starts) != 0
-        ws |= d == 32
+        # bit 1: whitespace other than the space; bit 2: two spaces in a row (not across two
+        # strings: a string's last byte has no next)
+        flags = ws.astype(_U8)
+        sp = d == 32
+        pair = sp[1:] & sp[:-1]
+        pair[starts[1:] - 1] = False
+        flags[:-1] += pair.view(_U8) * _U8(2)
+        bits = np.bitwise_or.reduceat(flags, starts)
+        other[i0:i1] = (bits & 1) != 0
+        double[i0:i1] = (bits & 2) != 0
+        ws |= sp
         alnum = ((d | _U8(32)) - _U8(97)) < 26
         alnum |= (d - _U8(48)) < 10
         # a token's first byte: not whitespace, first in its string or after whitespace
@@ -1587,7 +1666,7 @@ def _ascii_words(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
             string = np.searchsorted(starts, odd, "right") - 1
             has = _odd_token_words(d, ws, alnum, odd, np.append(starts, len(d))[string + 1])
             words[i0:i1] += np.bincount(string[has], minlength=i1 - i0)
-    return words, other
+    return words, other, double
 
 
 # bytes _odd_token_words reads one step at a time before it searches
@@ -1765,6 +1844,25 @@ def _fold(lower: pl.Expr) -> pl.Expr:
 
 def _fold_spaces(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"\s\s+|[^\S ]", " ")
+
+
+# the characters of polars' (the Rust regex crate's) `\s`: Unicode White_Space
+# (tests/checks/test_boilerplate_speed.py checks every code point)
+WHITE_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITE_SPACE_RUN = re.compile(f"[{WHITE_SPACE}]+")
+# at most this many strings are folded in Python (_fold_few): below it a polars query (its
+# regex's matching state built anew, ~0.2 ms) costs more than Python's loop
+FOLD_IN_PYTHON = 64
+
+
+def _fold_few(strings: pl.Series) -> pl.Series:
+    """_fold_spaces of `strings` (no nulls): each run of whitespace to one space (what `\\s\\s+|
+    [^\\S ]` -> " " does: a run of two or more, or one character other than a space). In Python
+    for a few strings, by the polars regex for more."""
+    if strings.len() > FOLD_IN_PYTHON:
+        return strings.to_frame("k").select_seq(_fold_spaces(pl.col("k"))).to_series()
+    folded = [_WHITE_SPACE_RUN.sub(" ", t) for t in strings.to_list()]
+    return pl.Series(strings.name, folded, dtype=pl.String)
 
 
 # _stripped_hashes on the lines that may start or end with whitespace: the key hash (line_key

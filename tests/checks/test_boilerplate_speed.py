@@ -782,8 +782,10 @@ def test_ascii_words_and_odd_spacing_match_the_regexes(monkeypatch, block, steps
     lines = [x for x in lines if x]
     series = pl.Series(lines)
     want = series.str.count_matches(bp.WORD).to_list()
-    words, other_spaces = bp._ascii_words(series)
+    words, other_spaces, two = bp._ascii_words(series)
     assert words.tolist() == want
+    assert two.tolist() == series.str.contains("  ", literal=True).to_list()
+    assert 0 < two.sum() < len(two)
     assert max(want) > 3 and min(want) == 0
     # ODD_SPACING: whitespace but the space, or a token without a letter or digit
     spaces = series.str.count_matches(" ", literal=True).to_numpy()
@@ -909,3 +911,46 @@ def test_prefix_tree_matches_exactly_its_phrases():
     start = _rule(extra_phrases=["w" * 5000])._regexes()["start"]
     hit = pl.Series(["w" * 5000 + " x", "w" * 4999, "w" * 5001]).str.contains(start)
     assert hit.to_list() == [True, False, False]
+
+
+def test_terminal_outside_ascii_matches_the_regexes_for_every_character():
+    # every character outside ASCII (every 13th past U+FFFF) at a line's end, alone and after
+    # a letter, a full stop, "..", "..." and "…" (the closers of an ellipsis)
+    points = [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 13)]
+    lines = [f"{before}{chr(c)}" for c in points for before in ("", "x", ".", "..", "...", "…")]
+    s = pl.Series(lines)
+    want = s.str.contains(bp.TERMINAL) & ~s.str.contains(bp.ELLIPSIS)
+    u = bp._Utf8(s)
+    got = bp._terminal_outside_ascii(u, np.arange(len(lines)))
+    assert got.tolist() == want.to_list()
+    assert 0 < got.sum() < len(lines) and (want & s.str.contains(bp.ELLIPSIS)).sum() == 0
+
+
+def test_white_space_is_the_regexes_whitespace_for_every_character():
+    # polars' \s (the Rust regex crate's White_Space) on every code point
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    s = pl.Series([chr(c) for c in points])
+    want = s.str.contains(r"^\s$").to_list()
+    assert [bp._WHITE_SPACE_RUN.fullmatch(chr(c)) is not None for c in points] == want
+
+
+@pytest.mark.parametrize("in_python", [0, 10**9])
+def test_fold_few_is_the_whitespace_fold(monkeypatch, in_python):
+    # in Python (few strings) or by the regex, runs of every kind of whitespace
+    monkeypatch.setattr(bp, "FOLD_IN_PYTHON", in_python)
+    rng = np.random.default_rng(8)
+    spaces = [" ", "  ", "\t", "\n", "\v", "\f", "\r", "\x85", "\xa0", "\u1680", "\u180e"]
+    spaces += [chr(c) for c in range(0x2000, 0x200C)] + ["\u2028", "\u202f", "\u205f", "\u3000"]
+    pieces = spaces + ["a", "Ω", "中", "-", "\x1c", "\x1f"]
+    texts = ["".join(rng.choice(pieces, rng.integers(1, 12))) for _ in range(500)]
+    s = pl.Series("k", texts)
+    want = s.to_frame().select(bp._fold_spaces(pl.col("k"))).to_series()
+    assert bp._fold_few(s).to_list() == want.to_list()
+
+
+@pytest.mark.parametrize("in_python", [0, 10**9])
+def test_text_features_fold_the_recurring_keys_in_python_or_polars(monkeypatch, in_python):
+    monkeypatch.setattr(bp, "FOLD_IN_PYTHON", in_python)
+    rng = np.random.default_rng(9)
+    lines = _fuzz_lines(rng, 1500)
+    _assert_features_match(_rule(), lines, _recurring(lines, rng))
