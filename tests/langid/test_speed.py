@@ -193,3 +193,44 @@ def test_texts_not_scored_for_a_group_summed_and_dropped_are_the_plain_definitio
     for i in (0, 1399, *range(1400, 1400 + len(TEXTS)), len(batch) - 1):
         want = plain_score(batch[i])
         assert np.array_equal(scores[i], want[0]) and letters[i] == want[1], batch[i][:40]
+
+
+@pytest.mark.parametrize("min_confidence", [0.0, 0.5, 0.85, 0.99, 0.999999, 1.0])
+def test_confident_is_the_posteriors_label_and_threshold(monkeypatch, min_confidence):
+    # rows decided from their scores alone and rows that need posteriors: the best (zh-cn and
+    # zh-tw as one) and `probability >= min_confidence` are what posteriors gives, row by row
+    unit = m.SCALE * detect.TEMPERATURE
+    real, _ = m.score(BATCH[1380:1450] + TEXTS)
+    rng = np.random.default_rng(13)
+    n, k = 6000, real.shape[1]
+    # leads around every threshold (0 to 12 posterior units), ties, zh columns on top
+    base = rng.integers(10**5, 10**6, size=n)
+    row_lead = rng.integers(0, 24 * unit, size=n)
+    lead = row_lead[:, None] + rng.integers(0, 4 * unit, size=(n, k))
+    lead[::3] = row_lead[::3, None]  # every other language at the same distance: the worst case
+    lead[np.arange(n), rng.integers(0, k, size=n)] = 0
+    made = base[:, None] - lead
+    zh = [i for i, c in enumerate(detect.codes()) if c == "zh"]
+    made[::5, zh[0]] = made[::5].max(axis=1)
+    made[::5, zh[1]] = made[::5].max(axis=1) - rng.integers(0, 2 * unit, size=len(made[::5]))
+    made[::11, 3] = made[::11].max(axis=1)  # a tie with the best
+    monkeypatch.setattr(detect, "POSTERIOR_ROWS", 512)  # several blocks
+    for scores in (real, made):
+        best, sure = detect.confident(scores, min_confidence)
+        want_best, conf = detect.posteriors(scores)
+        assert np.array_equal(best, want_best)
+        assert np.array_equal(sure, conf >= min_confidence)
+        rows = np.array([5, 0, 0, len(scores) - 1, *range(7, len(scores), 13)])
+        best, sure = detect.confident(scores, min_confidence, rows)
+        assert np.array_equal(best, want_best[rows])
+        assert np.array_equal(sure, conf[rows] >= min_confidence)
+    # both kinds of rows are there: decided (posteriors not called) and near the threshold
+    _, conf = detect.posteriors(made)
+    seen = []
+    monkeypatch.setattr(
+        detect, "_posteriors", lambda b, _f=detect._posteriors: (seen.append(len(b)), _f(b))[1]
+    )
+    detect.confident(made, min_confidence)
+    if 0 < min_confidence < 1:
+        assert 0 < sum(seen) < len(made)
+        assert ((conf >= min_confidence) & (conf < min_confidence + 0.01)).any()
