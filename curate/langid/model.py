@@ -407,9 +407,10 @@ def _comb(
         raise RuntimeError("the combined rows overflow the direct table or their lanes")
     comb = tuple(_pack(vals.take(g, axis=1), 16) for g in groups)
     # the direct table: every 3-gram of small ids has a row (a profile's, or 1-grams alone)
-    cell = np.arange(DENSE**3)
-    ca, cb, cc = cell >> 2 * DENSE_BITS, (cell >> DENSE_BITS) & (DENSE - 1), cell & (DENSE - 1)
-    dense = np.where(ca == SPACE, n_tri + n_ids + cb * DENSE + cc, n_tri + cc).astype(np.uint16)
+    dense = np.empty((DENSE, DENSE, DENSE), dtype=np.uint16)  # [a, b, c]
+    dense[:] = n_tri + np.arange(DENSE)
+    dense[SPACE] = (n_tri + n_ids + np.arange(DENSE * DENSE)).reshape(DENSE, DENSE)
+    dense = dense.ravel()
     small = np.flatnonzero((a < DENSE) & (b < DENSE) & (c < DENSE))
     dense[(a[small] << 2 * DENSE_BITS) | (b[small] << DENSE_BITS) | c[small]] = small
     return comb, dense, ((1 << 16) - 1) // max(top, 1)
