@@ -13,13 +13,13 @@ each 2-gram would cost as much as a 3-gram.
 How it stays fast in numpy:
 - characters become small ids through one table (langdetect's own normalisation) and a text's
   character counts (letters, Latin letters, ...) come from one table of packed counters; 3-grams
-  become 36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop; a
-  3-gram no profile has reads an all-zero row);
+  become 36-bit keys found in a direct-mapped hash table (vectorised gathers, no probing loop),
+  or for small ids (web text) read from a direct table;
 - log-probabilities are quantised (1/64 nat for 1-grams, 1/16 for 3-grams: the same accuracy) and
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
-  languages, one cache line) instead of 55 floats; the 1-grams of a text are counted per distinct
-  character: a chunk of few distinct characters (web text) sums them as one float64 matrix
-  product, exact on these integers, the others as packed rows times their counts;
+  languages, one cache line) instead of 55 floats; a scored 3-gram's row also carries the 1-grams
+  of its last character and, at a word's start, of its first letter (_comb): one gather per
+  position, the few 1-grams no scored 3-gram carries added with rows of their own;
 - a text is scored against the languages of its script only (Latin or the others; both for mixed
   text);
 - past a text's first 512 characters only one 3-gram in four is scored (every 1-gram still is):
