@@ -78,12 +78,11 @@ def main() -> None:
     ids = m.cp_id.take(cps)
     stages["cp_counts.take"] = best(lambda: m.cp_counts.take(cps))
     stages["upper.take + keep"] = best(lambda: np.r_[True, ~(m.upper.take(ids)[1:])])
-    stages["uni.take"] = best(lambda: m.uni.take(ids))
     end = np.flatnonzero(ids[1:-1] != M.SPACE)
     stages["3-gram rows (_rows3)"] = best(lambda: M._rows3(m, ids, end))
-    r3 = M._rows3(m, ids, end)
-    stages["tri[0].take (64-byte rows)"] = best(lambda: m.tri[0].take(r3, axis=0))
-    x = m.tri[0].take(r3, axis=0)
+    r3 = M._rows3(m, ids, end)[0]
+    stages["comb[0].take (64-byte rows)"] = best(lambda: m.comb[0].take(r3, axis=0))
+    x = m.comb[0].take(r3, axis=0)
     runs = np.arange(0, len(r3), 64)
     stages["reduceat of those rows"] = best(lambda: np.add.reduceat(x, runs, axis=0))
     for k, v in stages.items():

@@ -297,7 +297,7 @@ class LanguageMismatch(Rule):
         vocab: list[str],
         distinct: tuple[pl.Series, np.ndarray],
     ):
-        from curate.langid import codes, posteriors, score
+        from curate.langid import codes, confident, posteriors, score
 
         p = self.params
         read = np.flatnonzero(par.read)
@@ -315,10 +315,10 @@ class LanguageMismatch(Rule):
         )
         col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
-        def label(best, conf, n):
-            short = n < p.min_letters
-            und = short | (conf < p.min_confidence)
-            return col[np.where(und, len(col) - 1, best)], np.where(short, 0.0, conf)
+        def label(best, sure, n):
+            """(vocab index, or und's, of each; `sure`: the best's probability is at least
+            min_confidence)"""
+            return col[np.where((n < p.min_letters) | ~sure, len(col) - 1, best)]
 
         # log-likelihoods add up: a paragraph's scores are the sums of its lines', a document's
         # the sums of its lines' (integers: any order gives the same sums, bit for bit). Summed
@@ -334,8 +334,10 @@ class LanguageMismatch(Rule):
         # the other paragraphs (several lines, or none read) are summed
         lines_read = np.bincount(owner, minlength=n_units)
         single = lines_read == 1
+        # a paragraph needs its label only, not its probability: confident() decides most rows
+        # from their scores alone (the label posteriors would give)
         unit_best = np.zeros(n_units, dtype=np.int64)
-        unit_conf = np.zeros(n_units, dtype=np.float64)
+        unit_sure = np.zeros(n_units, dtype=bool)
         letters = np.zeros(n_units, dtype=np.int64)
         one = single[owner]
         if one.any():
@@ -343,9 +345,9 @@ class LanguageMismatch(Rule):
             # only the distinct lines some one-line paragraph is (58 % of web-unique's, 72 % of
             # web-20k's: the others are only summed)
             need, at = referenced_rows(len(distinct_letters), rows)
-            best, conf = posteriors(distinct_scores, need)
+            best, sure = confident(distinct_scores, p.min_confidence, need)
             unit_best[owner[one]] = best[at]
-            unit_conf[owner[one]] = conf[at]
+            unit_sure[owner[one]] = sure[at]
             letters[owner[one]] = distinct_letters[rows]
         if not single.all():
             units = np.flatnonzero(~single)
@@ -353,11 +355,12 @@ class LanguageMismatch(Rule):
             at[units] = np.arange(len(units))
             many = ~one
             summed = line_scores.sum(inverse[many], at[owner[many]], len(units))
-            unit_best[units], unit_conf[units] = posteriors(summed)
+            unit_best[units], unit_sure[units] = confident(summed, p.min_confidence)
             letters[units] = _sum_runs(distinct_letters[inverse[many]], at[owner[many]], len(units))
-        unit_lang, _ = label(unit_best, unit_conf, letters)
-        doc_lang, doc_conf = label(*posteriors(doc_scores), doc_letters)
-        return unit_lang, doc_lang, doc_conf
+        unit_lang = label(unit_best, unit_sure, letters)
+        doc_best, doc_conf = posteriors(doc_scores)
+        doc_lang = label(doc_best, doc_conf >= p.min_confidence, doc_letters)
+        return unit_lang, doc_lang, np.where(doc_letters < p.min_letters, 0.0, doc_conf)
 
     def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: list[str]):
         p = self.params

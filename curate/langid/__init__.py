@@ -9,10 +9,20 @@ from curate.langid.detect import (
     TEMPERATURE,
     UND,
     codes,
+    confident,
     detect,
     normalise_code,
     posteriors,
     score,
 )
 
-__all__ = ["TEMPERATURE", "UND", "codes", "detect", "normalise_code", "posteriors", "score"]
+__all__ = [
+    "TEMPERATURE",
+    "UND",
+    "codes",
+    "confident",
+    "detect",
+    "normalise_code",
+    "posteriors",
+    "score",
+]

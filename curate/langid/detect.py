@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -189,6 +190,58 @@ def _posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         p[:, same[1:]] = 0.0
     best = p.argmax(axis=1)
     return best, p[np.arange(len(best)), best]
+
+
+# confident(): a row's best score must lead the others by at least this (in posterior units,
+# score / (SCALE * TEMPERATURE)) to be decided without its probabilities: above ln 2, two
+# columns that share a code (their probabilities summed) cannot overtake the best
+DECIDED_GAP = 1.0
+# and its probability's lower bound must pass min_confidence by this relative margin (the float
+# computation of the probability is within a few 1e-16 of the true value)
+DECIDED_MARGIN = 1e-9
+
+
+def confident(
+    scores: np.ndarray, min_confidence: float, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(posteriors' best of each row, whether its probability is at least min_confidence): the
+    same answers, bit for bit, without computing the probabilities of the rows whose scores
+    decide both. A row whose best score leads every other by g (score / (SCALE * TEMPERATURE))
+    has a best probability of at least 1 / (1 + (columns - 1) e^-g): a row whose best leads by
+    the g where that bound passes min_confidence (and by DECIDED_GAP) is decided; the others
+    get posteriors. Web lines mostly lead by far (99 % of a web-20k batch's distinct lines, 73 %
+    of web-unique's): a maximum, a count of the columns near it and an argmax instead of a
+    softmax with exp. `rows`: as in posteriors."""
+    n = scores.shape[0] if rows is None else len(rows)
+    best = np.zeros(n, dtype=np.int64)
+    sure = np.zeros(n, dtype=bool)
+    first = np.arange(scores.shape[1])  # the column posteriors gives for a best column
+    for same in _shared_columns():
+        first[same] = same[0]
+    # the lead that decides: (columns - 1) e^-g <= 1 / c - 1 for c = min_confidence with the
+    # margin, in score units, rounded up (a larger lead only sends more rows to posteriors)
+    c = max(min_confidence, 0.0) * (1 + DECIDED_MARGIN)
+    if c >= 1:
+        lead = None  # no bound below 1 passes it: every row gets posteriors
+    else:
+        g = math.log((scores.shape[1] - 1) * c / (1 - c)) if c > 0 else -math.inf
+        lead = math.ceil(max(g, DECIDED_GAP) * SCALE * TEMPERATURE) + 1
+    for lo in range(0, n, POSTERIOR_ROWS):
+        at = slice(lo, lo + POSTERIOR_ROWS)
+        block = scores[at] if rows is None else scores.take(rows[at], axis=0)
+        if lead is None:
+            decided = np.zeros(len(block), dtype=bool)
+        else:
+            near = block > block.max(axis=1, keepdims=True) - lead
+            decided = np.count_nonzero(near, axis=1) == 1  # the best alone
+            best[at] = first[block.argmax(axis=1)]
+            sure[at] = decided
+        if not decided.all():
+            other = np.flatnonzero(~decided)
+            b, conf = _posteriors(block[other])
+            best[lo + other] = b
+            sure[lo + other] = conf >= min_confidence
+    return best, sure
 
 
 @functools.cache

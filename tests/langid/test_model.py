@@ -20,14 +20,6 @@ def test_normalised_is_langdetects_normalize_on_every_bmp_code_point():
     assert len(different) == 0, [hex(c) for c in different[:10]]
 
 
-def _plain_row(packed: np.ndarray, row: int, field: int, lanes: int) -> list[int]:
-    per = 64 // field
-    return [
-        (int(packed[row, i // per]) >> (field * (i % per))) & ((1 << field) - 1)
-        for i in range(lanes)
-    ]
-
-
 @functools.cache
 def _key_rows() -> dict[int, int]:
     """Every 3-gram key of the profiles and its row: the table's slots and the spilled keys."""
@@ -36,6 +28,14 @@ def _key_rows() -> dict[int, int]:
     rows = {e >> m.ROW_BITS: e & ((1 << m.ROW_BITS) - 1) for e in table if e}
     rows.update(zip(mdl.keys2.tolist(), mdl.rows2.tolist(), strict=True))
     return rows
+
+
+@functools.cache
+def _values() -> tuple[np.ndarray, np.ndarray]:
+    """The quantised 1-gram and 3-gram values (int64[rows, languages]), from the tables as
+    profile_parts() gives them: the 1-grams in 1/SCALE nat, the 3-grams in 1/TRI_SCALE."""
+    parts = m.load_tables() or m.profile_parts()
+    return parts["uq"].astype(np.int64), parts["tq"].astype(np.int64)
 
 
 def plain_score(text: str) -> tuple[np.ndarray, int]:
@@ -57,13 +57,14 @@ def plain_score(text: str) -> tuple[np.ndarray, int]:
     n_latin = sum(bool(mdl.latin_letter[i]) for i in ids)
     scored = (n_latin * m.MIXED >= n_letters, (n_letters - n_latin) * m.MIXED >= n_letters)
     key_row = _key_rows()
+    uq, tq = _values()
     out = np.zeros(len(mdl.langs), dtype=np.int64)
     for g, cols in enumerate(mdl.groups):
         if not scored[g]:
             continue
         for j, i in enumerate(ids):
             if keep[j] and mdl.uni[i] >= 0:
-                out[cols] += _plain_row(mdl.uni_packed[g], int(mdl.uni[i]), m.UNI_FIELD, len(cols))
+                out[cols] += uq[mdl.uni[i], cols]
         for j in range(2, len(ids)):
             pos = j - 1  # the gram's last character, counted in the text (its "\n" is len(text))
             if not (letter[j - 1] and keep[j]):
@@ -72,8 +73,7 @@ def plain_score(text: str) -> tuple[np.ndarray, int]:
                 continue
             key = (ids[j - 2] << 2 * m.BITS) | (ids[j - 1] << m.BITS) | ids[j]
             if key in key_row:
-                tri = _plain_row(mdl.tri[g], key_row[key], m.TRI_FIELD, len(cols))
-                out[cols] += [v * (m.SCALE // m.TRI_SCALE) for v in tri]
+                out[cols] += tq[key_row[key], cols] * (m.SCALE // m.TRI_SCALE)
     return out, words2
 
 
@@ -124,8 +124,9 @@ def test_every_profile_3gram_is_found_and_others_are_absent():
     key_row = _key_rows()
     keys = np.array(list(key_row), dtype=np.uint64)
     assert np.array_equal(m._lookup(mdl, keys), np.array(list(key_row.values())))
-    assert len(keys) == mdl.absent  # every row of tri but the zero row has its key
-    assert not mdl.tri[0][mdl.absent].any() and not mdl.tri[1][mdl.absent].any()
+    assert len(keys) == mdl.absent  # every 3-gram row has its key
+    # the row after them: no 3-gram and the 1-gram of id 0, no character: zeros
+    assert not mdl.comb[0][mdl.absent].any() and not mdl.comb[1][mdl.absent].any()
     rng = np.random.default_rng(0)
     other = rng.integers(1 << 24, 1 << 36, size=20000, dtype=np.uint64)
     other = other[~np.isin(other, keys)]
@@ -191,6 +192,61 @@ def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
     assert m._build().langs == m.model().langs
 
 
+def _comb_values(g: int, rows: np.ndarray) -> np.ndarray:
+    """The values of rows of m.comb[g] (int64[rows, languages of group g])."""
+    mdl = m.model()
+    return m._unpack(mdl.comb[g][rows], 16, len(mdl.groups[g]))
+
+
+def _plain_position(ids: np.ndarray, e: int, found: int | None) -> np.ndarray:
+    """What a scored 3-gram starting at e adds, by definition: its value (x4: 1/SCALE nat) when a
+    profile has it (row `found`), the 1-gram of its last character, and that of its middle one
+    when it begins a word; every language, in profile order."""
+    mdl = m.model()
+    uq, tq = _values()
+    out = np.zeros(len(mdl.langs), dtype=np.int64)
+    if found is not None:
+        out += tq[found] * (m.SCALE // m.TRI_SCALE)
+    for j in (e + 2, e + 1) if ids[e] == m.SPACE else (e + 2,):
+        if mdl.uni[ids[j]] >= 0:
+            out += uq[mdl.uni[ids[j]]]
+    return out
+
+
+def test_combined_rows_are_the_3gram_with_its_1grams():
+    # every row of the direct table (3-grams of small ids: a profile's or none) and 3-grams of
+    # large ids through the hash table: row + the 1-gram left to the caller = the definition
+    mdl = m.model()
+    key_row = _key_rows()
+    rng = np.random.default_rng(2)
+    small = rng.integers(1, m.DENSE, size=(3000, 3))
+    small[:1000, 0] = m.SPACE  # words' first 3-grams (their middle 1-gram folded in)
+    known = np.array([k for k in key_row if (k >> 2 * m.BITS) == m.SPACE][:500], dtype=np.int64)
+    found = np.stack([known >> 2 * m.BITS, (known >> m.BITS) & 0xFFF, known & 0xFFF], axis=1)
+    large = rng.integers(1, int(mdl.char_id.max()) + 1, size=(3000, 3))
+    large[:1500, 0] = m.SPACE
+    for grams in (small, found, large):
+        ids = np.full(4 * len(grams) + 1, m.SPACE, dtype=np.uint16)
+        for k in range(3):
+            ids[4 * np.arange(len(grams)) + k] = grams[:, k]
+        end = 4 * np.arange(len(grams))
+        rows, lone = m._rows3(mdl, ids, end)
+        for g, cols in enumerate(mdl.groups):
+            got = _comb_values(g, rows)
+            for i, e in enumerate(end.tolist()):
+                if e + 1 in set(lone.tolist()):
+                    got[i] += _comb_values(g, np.array([mdl.absent + ids[e + 1]]))[0]
+                key = (int(ids[e]) << 2 * m.BITS) | (int(ids[e + 1]) << m.BITS) | int(ids[e + 2])
+                want = _plain_position(ids, e, key_row.get(key))[cols]
+                assert np.array_equal(got[i], want), (g, ids[e : e + 3])
+    # and the lone 1-gram rows are the 1-gram of each id
+    uq, _ = _values()
+    for g, cols in enumerate(mdl.groups):
+        ids = np.arange(int(mdl.char_id.max()) + 1)
+        want = np.where((mdl.uni[ids] >= 0)[:, None], uq[np.maximum(mdl.uni[ids], 0)], 0)
+        assert np.array_equal(_comb_values(g, mdl.absent + ids), want[:, cols])
+
+
 def test_direct_table_of_small_ids_is_the_hash_tables_lookup():
     mdl = m.model()
     a = np.arange(m.DENSE**3, dtype=np.uint64)
@@ -199,9 +255,14 @@ def test_direct_table_of_small_ids_is_the_hash_tables_lookup():
     want = m._lookup(mdl, keys)
     # id 0 is no character (ids start at SPACE = 1): the key 0 means nothing
     real = (c[0] > 0) & (c[1] > 0) & (c[2] > 0)
-    assert np.array_equal(mdl.dense[real], want[real])
-    assert (mdl.dense[~real] == mdl.absent).all()
-    assert (want[real] != mdl.absent).sum() > 5000  # English, French, ... 3-grams are there
+    found = real & (want != mdl.absent)
+    assert np.array_equal(mdl.dense[found], want[found])
+    assert found.sum() > 5000  # English, French, ... 3-grams are there
+    # the others: the row of their 1-grams (both for a word's first 3-gram)
+    lone = mdl.absent + c[2].astype(np.int64)
+    pair = mdl.pairs + (c[1] * np.uint64(m.DENSE) + c[2]).astype(np.int64)
+    want_absent = np.where(c[0] == m.SPACE, pair, lone)
+    assert np.array_equal(mdl.dense[real & ~found], want_absent[real & ~found])
 
 
 def test_rows3_is_the_lookup_of_packed_keys_on_either_path():
@@ -211,13 +272,30 @@ def test_rows3_is_the_lookup_of_packed_keys_on_either_path():
     other = np.arange(m.DENSE, m.BITS << 8)
     for share in (0.0, 0.01, 0.2, 1.0):  # dense path, dense with a few hashed, hash alone
         ids = rng.choice(ascii_ids, 30000).astype(np.uint16)
+        ids[rng.random(len(ids)) < 0.2] = m.SPACE  # words: 3-grams starting with a space
         swap = rng.random(len(ids)) < share
         ids[swap] = rng.choice(other, int(swap.sum()))
         ids[0] = ids[-1] = m.SPACE
         end = np.flatnonzero(rng.random(len(ids) - 2) < 0.9)
         k = ids.astype(np.uint64)
         keys = (k[:-2] << np.uint64(2 * m.BITS)) | (k[1:-1] << np.uint64(m.BITS)) | k[2:]
-        assert np.array_equal(m._rows3(mdl, ids, end), m._lookup(mdl, keys[end])), share
+        rows, lone = m._rows3(mdl, ids, end)
+        want = m._lookup(mdl, keys[end])
+        found = want != mdl.absent
+        assert np.array_equal(rows[found], want[found]), share
+        # the absent ones: their 1-grams' rows, or the last one's and the middle one left over
+        e = end[~found]
+        starts = ids[e] == m.SPACE
+        small = (ids[e + 1] < m.DENSE) & (ids[e + 2] < m.DENSE)
+        # (the hash table alone, for text of many large ids, leaves every middle one over)
+        hashed = np.count_nonzero(ids >= m.DENSE) * 3 * m.DENSE_BAD > len(end)
+        paired = starts & small & (not hashed)
+        want_rows = np.where(
+            paired, mdl.pairs + ids[e + 1].astype(np.int64) * m.DENSE + ids[e + 2], 0
+        )
+        want_rows[~paired] = mdl.absent + ids[e + 2][~paired]
+        assert np.array_equal(rows[~found], want_rows), share
+        assert np.array_equal(lone, e[starts & ~paired] + 1), share
 
 
 def test_unpack_of_16_bit_lanes_is_the_shift_and_mask_definition():

@@ -1,6 +1,6 @@
-"""The scorer's and posteriors' fast paths against their plain definitions: 1-gram sums as a
-blocked float64 matrix product or as packed row sums, 3-gram runs as long as the lanes allow and
-continuation runs added in rounds, posteriors computed in blocks of rows."""
+"""The scorer's and posteriors' fast paths against their plain definitions: 1-grams folded into
+the 3-grams' rows (the others added alone), runs as long as the 16-bit lanes allow and a text's
+runs widened and summed again, posteriors computed in blocks of rows."""
 
 from __future__ import annotations
 
@@ -30,69 +30,54 @@ def _check(batch: list[str]) -> None:
             assert letters[i] == want[text][1], text[:40]
 
 
-@pytest.mark.parametrize("dense", [0, 10**6])
-def test_1gram_sums_dense_or_sparse_are_the_plain_definition(monkeypatch, dense):
-    # UNI_DENSE 0: every chunk by packed (text, character) pairs; 10**6: every chunk, CJK included,
-    # as a matrix product
-    monkeypatch.setattr(m, "UNI_DENSE", dense)
-    _check(BATCH)
-
-
-def test_1gram_product_in_blocks_of_one_row_is_the_same(monkeypatch):
-    # a product cut into blocks of one text (what a chunk of many distinct characters gets)
-    whole = m.score(BATCH)
-    monkeypatch.setattr(m, "BLAS_MNK", 1)
-    blocked = m.score(BATCH)
-    assert np.array_equal(whole[0], blocked[0]) and np.array_equal(whole[1], blocked[1])
-
-
-def test_1gram_paths_choose_by_distinct_characters(monkeypatch):
-    # web text in a Latin script takes the product; a chunk of CJK text the packed sums
-    seen = []
-    for name in ("_uni_dense", "_uni_sparse"):
-        f = getattr(m, name)
-        monkeypatch.setattr(m, name, lambda *a, _f=f, _n=name: (seen.append(_n), _f(*a))[1])
-    m.score(FILLER[:50])
-    assert seen == ["_uni_dense"]
-    seen.clear()
-    # a chunk of many scripts: hundreds of characters with 1-grams (one code point per id)
+def test_run_is_the_longest_run_without_a_lane_overflow():
     mdl = m.model()
-    has = np.flatnonzero(mdl.uni[mdl.char_id] >= 0)
-    _, first = np.unique(mdl.char_id[has], return_index=True)
-    many = "".join(chr(c) for c in has[first])
-    assert len(many) > m.UNI_DENSE
-    m.score([many[i : i + 40] for i in range(0, len(many), 40)])
-    assert seen == ["_uni_sparse"]
+    top = max(int(t.view("<u2").max()) for t in mdl.comb)
+    assert top * mdl.run < 1 << 16 <= top * (mdl.run + 1)
+    assert mdl.run >= 16
 
 
-def test_tri_run_is_the_longest_run_without_a_lane_overflow():
-    mdl = m.model()
-    top = max(int(_max_lane(t)) for t in mdl.tri)
-    assert top * mdl.tri_run < 1 << m.TRI_FIELD <= top * (mdl.tri_run + 1)
-    assert mdl.tri_run >= m.TRI_RUN
-
-
-def _max_lane(packed: np.ndarray) -> int:
-    return int(packed.view("<u2").max())
-
-
-@pytest.mark.parametrize("run", [1, 3, 200])
-def test_short_3gram_runs_and_their_continuations_are_the_plain_definition(monkeypatch, run):
-    # runs of 1 or 3 grams: every text of several runs, continuations added in many rounds
-    monkeypatch.setattr(m, "_model", dataclasses.replace(m.model(), tri_run=run))
+@pytest.mark.parametrize("run", [1, 3, 17])
+def test_short_runs_and_their_widened_sums_are_the_plain_definition(monkeypatch, run):
+    # runs of 1, 3 or 17 positions: every text of several runs, widened and summed again
+    monkeypatch.setattr(m, "_model", dataclasses.replace(m.model(), run=run))
     _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
 
 
-def test_add_continuations_is_a_sum_over_each_texts_runs():
-    rng = np.random.default_rng(3)
-    owner = np.sort(rng.integers(0, 40, size=300))
-    sums = rng.integers(0, 1 << 20, size=(300, 7))
-    runs = np.arange(300) * 5
-    got, first = m._add_continuations(sums, runs, owner)
-    texts = np.unique(owner)
-    want = np.array([sums[owner == t].sum(axis=0) for t in texts])
-    assert np.array_equal(got, want)
-    assert np.array_equal(first, runs[[np.flatnonzero(owner == t)[0] for t in texts]])
+@pytest.mark.parametrize("run", [1, 2, 5, 39])
+def test_sum_rows_is_a_sum_of_each_texts_rows(run):
+    rng = np.random.default_rng(run)
+    table = m.model().comb[0]
+    lanes = len(m.model().groups[0])
+    values = m._unpack(table, 16, lanes)
+    count = rng.integers(0, 60, size=80)
+    count[[3, 10]] = 0  # texts without rows
+    rows = rng.integers(0, len(table), size=int(count.sum()))
+    at = np.cumsum(count) - count
+    texts = np.arange(len(count)) * 2 + 5
+    sums, owner = m._sum_rows(table, rows, at, count, texts, run, lanes)
+    has = count > 0
+    assert np.array_equal(owner, texts[has])
+    want = [values[rows[a : a + c]].sum(axis=0) for a, c in zip(at[has], count[has], strict=True)]
+    assert sums.dtype == np.int64 and np.array_equal(sums, np.array(want))
+
+
+def test_1grams_no_scored_3gram_carries_are_added_alone():
+    # the positions whose 1-gram is added alone: first letters of ALL-CAPS words, letters and
+    # word starts whose 3-grams are thinned out (past FULL_CHARS), words beginning with a large
+    # id whose first 3-gram no profile has; each text against the plain definition, in a batch
+    texts = [
+        "NASA and the UN met the EU: ÑANDÚ ÉTÉ ĲSSEL",
+        "ñx ÿq ĳz ñandú ÿes ŋa ðe þorn æble øl",
+        ("Ein langer deutscher Satz über das Wetter und die Berge; ÑX ĲK ÿq. " * 20)[:1900],
+        " ".join(["ABCD efgh", "ijkl MNOP"] * 80),
+    ]
+    batch = FILLER[:300] + texts + FILLER[300:600]
+    scores, letters = m.score(batch)
+    for k, text in enumerate(texts):
+        want, want_letters = plain_score(text)
+        assert np.array_equal(scores[300 + k], want), text[:40]
+        assert letters[300 + k] == want_letters
 
 
 def _plain_posteriors(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,3 +193,44 @@ def test_texts_not_scored_for_a_group_summed_and_dropped_are_the_plain_definitio
     for i in (0, 1399, *range(1400, 1400 + len(TEXTS)), len(batch) - 1):
         want = plain_score(batch[i])
         assert np.array_equal(scores[i], want[0]) and letters[i] == want[1], batch[i][:40]
+
+
+@pytest.mark.parametrize("min_confidence", [0.0, 0.5, 0.85, 0.99, 0.999999, 1.0])
+def test_confident_is_the_posteriors_label_and_threshold(monkeypatch, min_confidence):
+    # rows decided from their scores alone and rows that need posteriors: the best (zh-cn and
+    # zh-tw as one) and `probability >= min_confidence` are what posteriors gives, row by row
+    unit = m.SCALE * detect.TEMPERATURE
+    real, _ = m.score(BATCH[1380:1450] + TEXTS)
+    rng = np.random.default_rng(13)
+    n, k = 6000, real.shape[1]
+    # leads around every threshold (0 to 12 posterior units), ties, zh columns on top
+    base = rng.integers(10**5, 10**6, size=n)
+    row_lead = rng.integers(0, 24 * unit, size=n)
+    lead = row_lead[:, None] + rng.integers(0, 4 * unit, size=(n, k))
+    lead[::3] = row_lead[::3, None]  # every other language at the same distance: the worst case
+    lead[np.arange(n), rng.integers(0, k, size=n)] = 0
+    made = base[:, None] - lead
+    zh = [i for i, c in enumerate(detect.codes()) if c == "zh"]
+    made[::5, zh[0]] = made[::5].max(axis=1)
+    made[::5, zh[1]] = made[::5].max(axis=1) - rng.integers(0, 2 * unit, size=len(made[::5]))
+    made[::11, 3] = made[::11].max(axis=1)  # a tie with the best
+    monkeypatch.setattr(detect, "POSTERIOR_ROWS", 512)  # several blocks
+    for scores in (real, made):
+        best, sure = detect.confident(scores, min_confidence)
+        want_best, conf = detect.posteriors(scores)
+        assert np.array_equal(best, want_best)
+        assert np.array_equal(sure, conf >= min_confidence)
+        rows = np.array([5, 0, 0, len(scores) - 1, *range(7, len(scores), 13)])
+        best, sure = detect.confident(scores, min_confidence, rows)
+        assert np.array_equal(best, want_best[rows])
+        assert np.array_equal(sure, conf[rows] >= min_confidence)
+    # both kinds of rows are there: decided (posteriors not called) and near the threshold
+    _, conf = detect.posteriors(made)
+    seen = []
+    monkeypatch.setattr(
+        detect, "_posteriors", lambda b, _f=detect._posteriors: (seen.append(len(b)), _f(b))[1]
+    )
+    detect.confident(made, min_confidence)
+    if 0 < min_confidence < 1:
+        assert 0 < sum(seen) < len(made)
+        assert ((conf >= min_confidence) & (conf < min_confidence + 0.01)).any()
