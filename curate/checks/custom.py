@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from curate.checks import register
-from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, line_chars, param
+from curate.checks.base import LINE, Batch, Rule, RuleResult, line_chars, param
 from curate.checks.words import DISTINCT_LINES_MEMO, referenced_lines
 
 MAX_PATTERN_CHARS = 1000
@@ -122,19 +122,3 @@ class PatternLines(Rule):
         """The patterns as one alternation (the case flag on each)."""
         flags = "" if self.params.case_sensitive else "(?i)"
         return "|".join(f"{flags}(?:{p})" for p in self.params.patterns)
-
-
-def _pattern_signals_plain(batch: Batch, combined: str) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """(pattern_lines, pattern_share, the lines' mask) by their definition, a group_by of the
-    lines per document (for the tests)."""
-    mask = batch.lines.select(pl.col(LINE).str.contains(combined).fill_null(False)).to_series()
-    lines = batch.lines.with_columns(mask.alias("_m"), pl.col(LINE).str.len_chars().alias("_n"))
-    per_doc = lines.group_by(DOC).agg(
-        pl.col("_m").sum().alias("n"),
-        (pl.col("_n").filter(pl.col("_m")).sum() / pl.col("_n").sum().clip(lower_bound=1)).alias(
-            "share"
-        ),
-    )
-    count = batch.per_doc(per_doc, "n").cast(pl.Int64)
-    share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
-    return count, share, mask

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate.checks.base import DOC, LINE, Batch
 from curate.config import load_ruleset
 from curate.errors import RuleSetError
 from tests.checks.helpers import run_rule
@@ -94,8 +95,7 @@ def test_fast_signals_equal_the_group_by_definition(
     # the numpy sums per document against `_pattern_signals_plain`, also after a strip (a
     # document may have lost every line) and when no line matches; with the distinct lines
     # of a rule before (searched once each, kept across the strip) and without
-    from curate.checks import custom, words
-    from curate.checks.base import Batch
+    from curate.checks import words
     from tests.checks.helpers import strip_lines
 
     batch = Batch.from_texts(pl.Series(["\n".join(t) for t in texts], dtype=pl.String))
@@ -119,7 +119,7 @@ def test_fast_signals_equal_the_group_by_definition(
     ).build()[0]
     result = rule.evaluate(batch)
     assert (batch.memoized(words.DISTINCT_LINES_MEMO) is not None) == distinct_first
-    count, share, mask = custom._pattern_signals_plain(batch, rule._combined())
+    count, share, mask = _pattern_signals_plain(batch, rule._combined())
     assert result.signals["pattern_lines"].to_list() == count.to_list()
     fast_share = result.signals["pattern_share"].to_numpy()
     assert fast_share.tobytes() == share.to_numpy().tobytes()  # bit for bit
@@ -131,3 +131,19 @@ def test_no_match_gives_zeros():
     rows, _ = run_rule("pattern-lines", ["a\nb", "", None], action="flag", patterns=["^zzz"])
     assert [r["curate_pattern_lines"] for r in rows] == [0, 0, 0]
     assert [r["curate_pattern_share"] for r in rows] == [0.0, 0.0, 0.0]
+
+
+def _pattern_signals_plain(batch: Batch, combined: str) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """(pattern_lines, pattern_share, the lines' mask) by their definition, a group_by of the
+    lines per document (the definition the numpy sums are tested against)."""
+    mask = batch.lines.select(pl.col(LINE).str.contains(combined).fill_null(False)).to_series()
+    lines = batch.lines.with_columns(mask.alias("_m"), pl.col(LINE).str.len_chars().alias("_n"))
+    per_doc = lines.group_by(DOC).agg(
+        pl.col("_m").sum().alias("n"),
+        (pl.col("_n").filter(pl.col("_m")).sum() / pl.col("_n").sum().clip(lower_bound=1)).alias(
+            "share"
+        ),
+    )
+    count = batch.per_doc(per_doc, "n").cast(pl.Int64)
+    share = batch.per_doc(per_doc, "share", 0.0).cast(pl.Float64)
+    return count, share, mask
