@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import xxhash
 
+from curate.arrays import numbers, strings
 from curate.checks.base import (
     DOC,
     LINE,
@@ -123,8 +124,8 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         text = text.gather(pl.Series(kept if every else picked[kept], dtype=pl.UInt32))
     import pyarrow.compute as pc
 
-    lists = pa.LargeListArray.from_arrays(_int64_array(offsets), large_strings(text))
-    joined = pc.binary_join(lists, _large_strings(["\n"])[0])
+    lists = pa.LargeListArray.from_arrays(numbers(offsets), large_strings(text))
+    joined = pc.binary_join(lists, strings(["\n"], large=True)[0])
     new = pl.Series("text", joined, dtype=pl.String)
     if hit.all():  # every document touched: the new texts are the column, in row order
         return new
@@ -421,30 +422,10 @@ def _names_list(fired: dict[str, np.ndarray], names: list[str], n: int) -> pl.Se
     rows, cols = np.nonzero(m)  # row by row, each row's rules in rule-set order
     offsets = np.zeros(m.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=m.shape[0]), out=offsets[1:])
-    values = _large_strings(names).take(_int64_array(cols))
-    lists = pa.LargeListArray.from_arrays(_int64_array(offsets), values)
+    # (arrays from their buffers, curate.arrays: pa.array imports pandas)
+    values = strings(names, large=True).take(numbers(cols))
+    lists = pa.LargeListArray.from_arrays(numbers(offsets), values)
     return pl.from_arrow(lists).alias("names")
-
-
-# Arrow arrays made from their buffers, not by pa.array: pa.array (of numpy values or Python
-# objects) and pa.scalar import pandas, ~0.4 CPU s of every process that runs the batch
-# function and would not import it otherwise
-
-
-def _int64_array(values: np.ndarray) -> pa.Array:
-    """pa.array(values) of integers (no nulls), as int64."""
-    values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
-
-
-def _large_strings(texts: list[str]) -> pa.Array:
-    """pa.array(texts, type=pa.large_string()) of texts (no nulls)."""
-    data = [t.encode("utf-8") for t in texts]
-    offsets = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum([len(d) for d in data], out=offsets[1:])
-    return pa.Array.from_buffers(
-        pa.large_string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
-    )
 
 
 class _ExamplePicker:

@@ -1,6 +1,6 @@
-"""Reading JSONL and the batch function build their Arrow arrays from buffers: pa.array (of numpy
-values or Python objects) and pa.scalar import pandas, ~0.4 CPU s of every process of a run that
-would not import it otherwise. The arrays they build are pa.array's."""
+"""Reading JSONL and the batch function build their Arrow arrays from buffers (curate.arrays):
+pa.array (of numpy values or Python objects) and pa.scalar import pandas, ~0.25-0.4 CPU s of
+every process of a run that would not import it otherwise."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-import pyarrow as pa
-
-from curate import pipeline
 from tests.conftest import ROOT
 
 PROBE = """
@@ -62,15 +58,3 @@ def test_reading_jsonl_and_the_batch_function_import_no_pandas(tmp_path):
         check=True,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False
-
-
-def test_arrays_from_buffers_are_pa_arrays():
-    for values in ([], [0], [3, -1, 2**40], list(range(1000))):
-        got = pipeline._int64_array(np.asarray(values, dtype=np.int64))
-        assert got.equals(pa.array(values, type=pa.int64()))
-    # (a strided view and another integer type are made contiguous int64 first)
-    strided = np.arange(10, dtype=np.int32)[::3]
-    assert pipeline._int64_array(strided).equals(pa.array([0, 3, 6, 9], type=pa.int64()))
-    for texts in ([], [""], ["\n"], ["a", "", "日本語", "Слово 😀", "x" * 5000]):
-        got = pipeline._large_strings(texts)
-        assert got.equals(pa.array(texts, type=pa.large_string()))
