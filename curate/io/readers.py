@@ -637,9 +637,9 @@ class _ArrowRows:
         self.pending: list[pa.Table] = []  # the rows of the batch being built, if Arrow's
         self.pending_rows = 0
         self.pending_bytes = 0
-        try:
+        try:  # (None: the rest of the shard is read line by line)
             self.file_bytes = buf.file.encode("utf-8")
-        except UnicodeEncodeError:  # (a path from undecodable bytes: read line by line)
+        except UnicodeEncodeError:  # (a path from undecodable bytes)
             self.file_bytes = None
 
     def lines(self, shard: Shard) -> Iterator[bytes | None]:
@@ -721,9 +721,10 @@ class _ArrowRows:
             names = table.column_names
         except (pa.ArrowException, ValueError):  # (UnicodeDecodeError is a ValueError)
             return False
+        if table.num_rows != n:
+            return False
         if (
-            table.num_rows != n
-            or self.text_column not in names
+            self.text_column not in names
             or FILE_COL in names
             or LINE_COL in names
             or table.schema.metadata
@@ -731,6 +732,9 @@ class _ArrowRows:
             or any(c.null_count for c in table.columns)
             or len(names) > 2
         ):
+            # columns the fast path does not take: the shard's other blocks likely have them
+            # too, and parsing each twice would cost more than the line-by-line parse alone
+            self.file_bytes = None
             return False
         if len(names) == 2:
             # the rows' keys in one order (from_pylist takes a batch's columns from its first

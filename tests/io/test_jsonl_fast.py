@@ -104,8 +104,11 @@ def test_fast_path_matches_line_by_line(tmp_path, monkeypatch, parsed, seed):
     rng = random.Random(seed)
     monkeypatch.setattr(readers, "JSON_BLOCK", rng.choice([64, 300, 1000, 2048]))
     lines = []
-    for i in range(rng.randint(50, 300)):
-        if rng.random() < 0.03:
+    count = rng.randint(50, 300)
+    for i in range(count):
+        # (no odd line in the first third: a block of other columns ends the shard's fast path,
+        # and the test wants both paths in one shard)
+        if i > count // 3 and rng.random() < 0.03:
             lines.append(rng.choice(ODD))
         else:
             lines.append(good(rng, i).encode())
@@ -165,3 +168,19 @@ def test_a_line_longer_than_a_block(tmp_path, monkeypatch, parsed):
     write(path, [json.dumps(r).encode() for r in rows])
     assert_same(*both(path, _Limit(4, 1 << 20)))
     assert all(parsed)
+
+
+def test_columns_it_does_not_take_end_the_fast_path_for_the_shard(tmp_path, monkeypatch):
+    """A block of three columns (or numbers, nulls, ...) is parsed by Arrow once, then the rest
+    of the shard line by line: not parsed twice, block after block."""
+    import pyarrow.json as pj
+
+    calls = []
+    real = pj.read_json
+    monkeypatch.setattr(pj, "read_json", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(readers, "JSON_BLOCK", 512)
+    rows = [{"id": str(i), "text": f"text {i}", "url": f"u{i}"} for i in range(200)]
+    path = tmp_path / "in.jsonl"
+    write(path, [json.dumps(r).encode() for r in rows])
+    assert_same(*both(path, _Limit(4096, 1 << 20)))
+    assert len(calls) == 1
