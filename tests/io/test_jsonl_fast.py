@@ -171,16 +171,22 @@ def test_a_line_longer_than_a_block(tmp_path, monkeypatch, parsed):
 
 
 def test_columns_it_does_not_take_end_the_fast_path_for_the_shard(tmp_path, monkeypatch):
-    """A block of three columns (or numbers, nulls, ...) is parsed by Arrow once, then the rest
-    of the shard line by line: not parsed twice, block after block."""
+    """Rows the fast path does not take cost at most one Arrow parse a shard: none when the
+    first line shows it (three columns), one when a block shows it (a key missing from some
+    rows); the rest of the shard is read line by line, no block parsed twice."""
     import pyarrow.json as pj
 
     calls = []
     real = pj.read_json
     monkeypatch.setattr(pj, "read_json", lambda *a, **k: calls.append(1) or real(*a, **k))
     monkeypatch.setattr(readers, "JSON_BLOCK", 512)
-    rows = [{"id": str(i), "text": f"text {i}", "url": f"u{i}"} for i in range(200)]
-    path = tmp_path / "in.jsonl"
-    write(path, [json.dumps(r).encode() for r in rows])
-    assert_same(*both(path, _Limit(4096, 1 << 20)))
-    assert len(calls) == 1
+    three = [{"id": str(i), "text": f"text {i}", "url": f"u{i}"} for i in range(200)]
+    missing = [
+        {"id": str(i), "text": f"text {i}"} if i % 5 else {"text": "t"} for i in range(1, 200)
+    ]
+    for rows, parses in ((three, 0), (missing, 1)):
+        calls.clear()
+        path = tmp_path / "in.jsonl"
+        write(path, [json.dumps(r).encode() for r in rows])
+        assert_same(*both(path, _Limit(4096, 1 << 20)))
+        assert len(calls) == parses
