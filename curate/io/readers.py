@@ -651,7 +651,10 @@ class _ArrowRows:
             f.seek(shard.start)
             remaining = -1 if shard.end < 0 else shard.end - shard.start
             # (a buffer a shard before this one left: its pages are faulted in already)
-            buf = _JSON_BUFFERS.pop() if _JSON_BUFFERS else bytearray(self.block)
+            try:  # (pop, not a test and a pop: another thread may take it between them)
+                buf = _JSON_BUFFERS.pop()
+            except IndexError:
+                buf = bytearray(self.block)
             if len(buf) != self.block:
                 buf = bytearray(self.block)
             view = memoryview(buf)
