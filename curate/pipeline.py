@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import xxhash
 
+from curate.arrays import numbers, strings
 from curate.checks.base import (
     DOC,
     LINE,
@@ -123,8 +124,8 @@ def rebuild_text(docs: pl.DataFrame, lines: pl.DataFrame, touched: pl.Series) ->
         text = text.gather(pl.Series(kept if every else picked[kept], dtype=pl.UInt32))
     import pyarrow.compute as pc
 
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), large_strings(text))
-    joined = pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
+    lists = pa.LargeListArray.from_arrays(numbers(offsets), large_strings(text))
+    joined = pc.binary_join(lists, strings(["\n"], large=True)[0])
     new = pl.Series("text", joined, dtype=pl.String)
     if hit.all():  # every document touched: the new texts are the column, in row order
         return new
@@ -421,8 +422,10 @@ def _names_list(fired: dict[str, np.ndarray], names: list[str], n: int) -> pl.Se
     rows, cols = np.nonzero(m)  # row by row, each row's rules in rule-set order
     offsets = np.zeros(m.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=m.shape[0]), out=offsets[1:])
-    values = pa.array(names, type=pa.large_string()).take(pa.array(cols))
-    return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values)).alias("names")
+    # (arrays from their buffers, curate.arrays: pa.array imports pandas)
+    values = strings(names, large=True).take(numbers(cols))
+    lists = pa.LargeListArray.from_arrays(numbers(offsets), values)
+    return pl.from_arrow(lists).alias("names")
 
 
 class _ExamplePicker:
