@@ -42,3 +42,12 @@ def strings(texts: list[str | None], large: bool = False) -> pa.Array:
     kind = pa.large_string() if large else pa.string()
     buffers = [valid, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
     return pa.Array.from_buffers(kind, len(data), buffers, null_count=nulls)
+
+
+def to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """`arr.to_numpy(zero_copy_only=False)` by way of polars: pyarrow's to_numpy imports pandas
+    on its first call, even for integers without nulls (zero-copy where polars can: numbers
+    without nulls; nulls become NaN as pyarrow makes them)."""
+    import polars as pl
+
+    return pl.from_arrow(arr).to_numpy()

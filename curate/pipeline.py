@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 import xxhash
 
-from curate.arrays import numbers, strings
+from curate.arrays import numbers, strings, to_numpy
 from curate.checks.base import (
     DOC,
     LINE,
@@ -494,7 +494,7 @@ def _text_bytes(texts: pl.Series, rows: np.ndarray) -> list[memoryview]:
     bufs = arr.buffers()
     length, which, start = (a[rows] for a in view_layout(arr))
     if arr.null_count:  # (a null's view is all zeros in the C data interface, not promised)
-        null = ~arr.is_valid().to_numpy(zero_copy_only=False)[rows]
+        null = ~to_numpy(arr.is_valid())[rows]
         length[null], which[null], start[null] = 0, -1, 0
     cut = map(slice, start.tolist(), (start + length).tolist())
     mems = [memoryview(bufs[1])] + [memoryview(b) for b in bufs[2:]]  # which -1, 0, 1, ...

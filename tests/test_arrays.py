@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from curate.arrays import numbers, strings
+from curate.arrays import numbers, strings, to_numpy
 
 
 def same(got: pa.Array, want: pa.Array) -> None:
@@ -52,3 +52,18 @@ def test_strings_are_pa_array(large):
         got, want = strings(texts, large=large), pa.array(texts, type=kind)
         assert got.type == want.type and got.equals(want)
         assert got.null_count == want.null_count
+
+
+def test_to_numpy_is_pyarrows():
+    for arr in (
+        pa.array(np.arange(5, dtype=np.int32)),
+        pa.array(np.arange(5, dtype=np.uint64))[1:4],  # a slice: an offset into the buffer
+        pa.array([1, None, 3]),
+        pa.array([0.5, None]),
+        pa.array([True, False, True]),
+        pa.array([], type=pa.int64()),
+        pa.chunked_array([[1, 2], [3]]),
+    ):
+        got, want = to_numpy(arr), arr.to_numpy(zero_copy_only=False)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate.arrays import numbers
 from curate.checks import register
 from curate.checks.base import (
     DOC,
@@ -960,7 +961,7 @@ class DuplicateDocuments(Rule):
                 at[has] = np.arange(len(has), dtype=np.uint32)
                 none = np.ones(n, dtype=bool)
                 none[has] = False
-                at = pl.from_arrow(pa.array(at, mask=none))
+                at = pl.from_arrow(numbers(at, none))
                 bands = bands.select(pl.all().gather(at))
             cols += bands.get_columns()
         else:
@@ -1135,12 +1136,12 @@ class DuplicateDocuments(Rule):
         found = rows >= 0
         at = rows.astype(np.uint32)
         size = finished.get_column("duplicate_cluster_size").gather(
-            pl.from_arrow(pa.array(at, mask=~found))
+            pl.from_arrow(numbers(at, ~found))
         )
         rep = finished.get_column("_rep").gather(pl.Series(at[found])).to_numpy()
         dup = found.copy()
         dup[found] = ~rep  # the kept representative is no duplicate
-        dup_at = pl.from_arrow(pa.array(at, mask=~dup))
+        dup_at = pl.from_arrow(numbers(at, ~dup))
         dup_of = finished.get_column("duplicate_of").gather(dup_at).alias("duplicate_of")
         return RuleResult(
             signals={

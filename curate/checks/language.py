@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate.arrays import numbers, strings
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
 from curate.checks.base import line_chars as measured_line_chars
@@ -460,7 +461,7 @@ class LanguageMismatch(Rule):
         )
         share_np = np.where(has_exp, exp_share, own)
         # null where nothing was determined: an Arrow validity mask, not a polars `set` query
-        share = pl.Series(pl.from_arrow(pa.array(share_np, mask=~determined)), dtype=pl.Float64)
+        share = pl.Series(pl.from_arrow(numbers(share_np, ~determined)), dtype=pl.Float64)
 
         remove = None
         if self.action == "strip":
@@ -496,9 +497,9 @@ def _shares_column(shares: np.ndarray, vocab: np.ndarray) -> pl.Series:
     doc, lang, value = doc[order], lang[order], value[order]
     offsets = np.r_[0, np.cumsum(np.bincount(doc, minlength=shares.shape[0]))].astype(np.int32)
     structs = pa.StructArray.from_arrays(
-        [pa.array(vocab[lang].tolist(), type=pa.string()), pa.array(value, type=pa.float64())],
+        [strings(vocab[lang].tolist()), numbers(value.astype(np.float64, copy=False))],
         names=["language", "share"],
     )
     return pl.Series(
-        pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), structs)), dtype=SHARES_TYPE
+        pl.from_arrow(pa.ListArray.from_arrays(numbers(offsets), structs)), dtype=SHARES_TYPE
     )

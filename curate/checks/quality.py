@@ -35,6 +35,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curate.arrays import numbers, strings, to_numpy
 from curate.checks import register
 from curate.checks.base import DOC, LINE, Batch, Rule, RuleResult, param, string_bytes
 from curate.checks.words import (
@@ -907,8 +908,8 @@ class _StopWordKeys:
 
     def series(self) -> pl.Series:
         """The keys as the String signal `stop_words_list` (null: no list)."""
-        names = pa.array(list(self.names), type=pa.string())
-        return pl.Series("stop_words_list", names.take(pa.array(self.at)), dtype=pl.String)
+        names = strings(list(self.names))
+        return pl.Series("stop_words_list", names.take(numbers(self.at)), dtype=pl.String)
 
 
 def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
@@ -926,9 +927,10 @@ def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
     # value found nowhere is `other`, a null `star`
     arr = lang.cast(pl.String).to_arrow()
     found = pc.index_in(arr, value_set=_key_values())
-    at = found.fill_null(other).to_numpy(zero_copy_only=False).astype(np.intp)
+    # (polars' fill_null: Arrow's takes a pa.scalar, which imports pandas)
+    at = pl.Series(found).fill_null(other).to_numpy().astype(np.intp)
     if arr.null_count:
-        at[arr.is_null().to_numpy(zero_copy_only=False)] = star
+        at[to_numpy(arr.is_null())] = star
     return _StopWordKeys(names, at)
 
 
@@ -936,7 +938,7 @@ def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
 def _key_values() -> pa.Array:
     """The shipped languages, then "und" (unless shipped): its row is `_stop_word_keys`' "*"."""
     shipped = list(stop_words())
-    return pa.array(shipped + ([] if "und" in shipped else ["und"]), type=pa.string())
+    return strings(shipped + ([] if "und" in shipped else ["und"]))
 
 
 def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:

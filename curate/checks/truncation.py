@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curate.arrays import strings, to_numpy
 from curate.checks import register
 from curate.checks.base import (
     DOC,
@@ -704,9 +705,11 @@ def _unbalanced_counted(line: pl.Series, chars: pl.Series) -> pl.Series:
     flat = arr.flatten()
     counts = np.zeros((n, k), dtype=np.int64)
     if len(flat):
-        at = pc.index_in(flat, value_set=pa.array(_COUNTED, type=flat.type))
+        at = pc.index_in(
+            flat, value_set=strings(list(_COUNTED), large=pa.types.is_large_string(flat.type))
+        )
         row = pc.list_parent_indices(arr).to_numpy().astype(np.int64)
-        code = at.to_numpy(zero_copy_only=False).astype(np.int64)
+        code = to_numpy(at).astype(np.int64)
         counts = np.bincount(row * k + code, minlength=n * k).reshape(n, k)
     return _opened(line, counts)
 
@@ -1227,8 +1230,8 @@ def _mid_by_bytes(lowered: pl.DataFrame) -> np.ndarray:
     arr = split.to_series().to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    m = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-    size = pc.list_flatten(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    m = to_numpy(pc.list_value_length(arr)).astype(np.int64)
+    size = to_numpy(pc.list_flatten(arr)).astype(np.int64)
     if len(size) == 0:
         return np.zeros(n, dtype=np.bool_)
     row = np.repeat(np.arange(n), m)
@@ -1396,7 +1399,7 @@ def _bools(values: pl.Series) -> np.ndarray:
     arr = values.to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+    return to_numpy(pc.fill_null(arr, False))
 
 
 # expressions built once per process (per parameters): building a query's expressions in Python

@@ -47,6 +47,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curate.arrays import to_numpy
 from curate.checks.base import LINE, Batch, string_bytes
 
 # Japanese prolonged sound mark belongs to the Common script, but lives inside Katakana words.
@@ -1074,7 +1075,7 @@ def _plain_encode(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """`_encode` by Arrow's dictionary encoding of the string views (which costs half a polars
     categorical cast, which also needs its categories read back from the first occurrences)."""
     enc = pc.dictionary_encode(values.to_arrow(compat_level=pl.CompatLevel.newest()))
-    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.uint32)
+    codes = to_numpy(enc.indices).astype(np.uint32)
     return codes, pl.Series(values.name, enc.dictionary, dtype=pl.String)
 
 

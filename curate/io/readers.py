@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from curate.arrays import to_numpy
 from curate.errors import UsageError
 
 FILE_COL = "__file"
@@ -439,7 +440,7 @@ class _Limit:
         if n == 0:
             return []
         try:
-            sizes = pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False)
+            sizes = to_numpy(pc.binary_length(text).fill_null(0))
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
             # not text (its rows are unreadable, see _table_rows): cut by rows only
             sizes = np.zeros(n, dtype=np.int64)
