@@ -526,29 +526,39 @@ class Runner:
         order = deque(sorted(range(n), key=lambda i: -((8 * weights[i]) // top)))
         lock = threading.Lock()
         finished: queue.SimpleQueue = queue.SimpleQueue()  # (index, future or None, error)
-        ahead = threading.Semaphore(helpers + 1)  # tasks handed to the pool and not yet done
+        flying = [0]  # tasks handed to the pool and not done
         stop = threading.Event()
+
+        def hand_over() -> None:
+            # a task for every worker, and one more queued while many are left (a worker takes
+            # it without waiting for this process); near the end only what the workers run, so
+            # that this process takes the rest instead of idling while a worker works through
+            # a queue
+            while not stop.is_set():
+                with lock:
+                    if not order or flying[0] >= helpers + (len(order) > 2 * helpers + 2):
+                        return
+                    i = order.popleft()
+                    flying[0] += 1
+                try:
+                    fut = pool.submit(_worker.call, fn, *sent[i])
+                except BaseException as e:  # a broken or closed pool
+                    finished.put((i, None, e))
+                    return
+                fut.add_done_callback(lambda f, i=i: done(i, f))
+
+        def done(i: int, fut) -> None:
+            # on the pool's own thread as it takes the result in: the next task goes out from
+            # here at once (a thread of ours would first wait for the interpreter lock)
+            with lock:
+                flying[0] -= 1
+            finished.put((i, fut, None))
+            if not fut.cancelled():
+                hand_over()
 
         def take() -> int | None:
             with lock:
                 return order.popleft() if order else None
-
-        def done(i: int, fut) -> None:  # on the pool's own thread: hand over, nothing more
-            finished.put((i, fut, None))
-            ahead.release()
-
-        def feed() -> None:
-            while True:
-                ahead.acquire()
-                i = None if stop.is_set() else take()
-                if i is None:
-                    return
-                try:
-                    fut = pool.submit(_worker.call, fn, *sent[i])
-                except BaseException as e:  # a broken pool
-                    finished.put((i, None, e))
-                    return
-                fut.add_done_callback(lambda f, i=i: done(i, f))
 
         results: list[Any] = [None] * n
         ready = [False] * n
@@ -577,9 +587,8 @@ class Runner:
                     raise error
                 record(i, fut.result())
 
-        feeder = threading.Thread(target=feed, name="curate-pool-feeder", daemon=True)
-        feeder.start()
         try:
+            hand_over()
             if self.options.while_waiting is not None:
                 idle, self.options.while_waiting = self.options.while_waiting, None
                 idle()
@@ -594,12 +603,9 @@ class Runner:
                 record(i, fn(*args[i], on_batch=on_batch) if on_batch else fn(*args[i]))
             collect(block=True)
         except BaseException:
+            stop.set()  # no task goes to the pool any more
             self.close()
             raise
-        finally:
-            stop.set()
-            ahead.release()  # a feeder waiting for room finds the pass over
-            feeder.join()
         return results
 
     def _share(self, args: list[tuple]) -> list[tuple]:
