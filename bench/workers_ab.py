@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,10 +28,35 @@ sys.path.insert(0, str(HERE))
 from throughput import CURATE_PYTHON, RULES, child, curate_run  # noqa: E402
 
 
+def running() -> int:
+    """Processes running or runnable on the host now, this one left out."""
+    with open("/proc/loadavg") as f:
+        return int(f.read().split()[3].split("/")[0]) - 1
+
+
+def wait_quiet(limit: float, most: int = 0) -> float:
+    """Wait (up to `limit` s) until, for 2 s of samples every 0.1 s, at most `most` other
+    processes were runnable at once on average; returns the mean count seen in the last window."""
+    start = time.monotonic()
+    while True:
+        seen = []
+        for _ in range(20):
+            seen.append(running())
+            time.sleep(0.1)
+        mean = sum(seen) / len(seen)
+        if mean <= most + 0.5 or time.monotonic() - start > limit:
+            return mean
+
+
+QUIET = [0.0]  # seconds to wait for a quiet host before each run (--quiet-wait)
+
+
 def run_once(tree: str, corpus: Path, workers: int, rules: Path) -> tuple[float, float, float]:
-    """(wall s, CPU s, load average before) of one `curate run --workers N` of `tree`."""
+    """(wall s, CPU s, load before) of one `curate run --workers N` of `tree`. The load is the
+    1-minute load average, or with --quiet-wait the mean count of other runnable processes in
+    the 2 s before the run."""
     env = dict(os.environ, POLARS_MAX_THREADS="1", PYTHONPATH=tree)
-    load = os.getloadavg()[0]
+    load = wait_quiet(QUIET[0]) if QUIET[0] else os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         cpu, wall, _ = child(curate_run(corpus, Path(tmp), workers, rules), env)
     return wall, cpu, load
@@ -44,7 +70,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rules", type=Path, default=RULES)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        help="before each run, wait up to this many seconds for a host with no other runnable "
+        "process (2 s of samples)",
+    )
     args = ap.parse_args()
+    QUIET[0] = args.quiet_wait
     corpus, rules = args.corpus.resolve(), args.rules.resolve()
     trees = {"reference": args.reference, "this": args.tree}
     print(
