@@ -49,6 +49,7 @@ def wait_quiet(limit: float, most: int = 0) -> float:
 
 
 QUIET = [0.0]  # seconds to wait for a quiet host before each run (--quiet-wait)
+TMP = [str(HERE / "_work")]  # where the runs write (--tmp)
 
 
 def run_once(tree: str, corpus: Path, workers: int, rules: Path) -> tuple[float, float, float]:
@@ -57,7 +58,7 @@ def run_once(tree: str, corpus: Path, workers: int, rules: Path) -> tuple[float,
     the 2 s before the run."""
     env = dict(os.environ, POLARS_MAX_THREADS="1", PYTHONPATH=tree)
     load = wait_quiet(QUIET[0]) if QUIET[0] else os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
+    with tempfile.TemporaryDirectory(dir=TMP[0]) as tmp:
         cpu, wall, _ = child(curate_run(corpus, Path(tmp), workers, rules), env)
     return wall, cpu, load
 
@@ -77,8 +78,10 @@ def main() -> None:
         help="before each run, wait up to this many seconds for a host with no other runnable "
         "process (2 s of samples)",
     )
+    ap.add_argument("--tmp", default=TMP[0], help="the folder the runs write in")
     args = ap.parse_args()
     QUIET[0] = args.quiet_wait
+    TMP[0] = args.tmp
     corpus, rules = args.corpus.resolve(), args.rules.resolve()
     trees = {"reference": args.reference, "this": args.tree}
     print(
