@@ -500,10 +500,11 @@ class Runner:
         this process runs tasks too, next to workers - 1 pool processes: it has imported polars,
         pyarrow and the rules already, which a pool process does again (~0.45 CPU s), and
         starting fewer processes leaves more of the cores to this one while it loads (two
-        cores: a run of 200,000 documents began its first pass ~0.3 s sooner). A thread keeps
-        the pool one task ahead while this process works; results, progress and on_result are
-        handled here, between this process's own tasks."""
+        cores: a run of 200,000 documents began its first pass ~0.3 s sooner). The pool's own
+        thread hands the next task over as each result comes in; results, progress and
+        on_result are handled here, between this process's own tasks."""
         import queue
+        import sys
         import threading
         from collections import deque
 
@@ -586,8 +587,6 @@ class Runner:
                 if error is not None:
                     raise error
                 record(i, fut.result())
-
-        import sys
 
         # this process's tasks hold the interpreter lock for up to the switch interval (5 ms)
         # at a time, while the pool's thread needs it to take each result in: a worker's
