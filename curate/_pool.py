@@ -102,12 +102,11 @@ def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:
     if engine != "local":
         return
     n = workers or os.cpu_count() or 1
-    if n <= 1:
-        return
+    if n <= 1 or not _several_shards(inputs):
+        return  # (a run of one shard keeps polars' threads: it runs in this process alone)
     # polars reads it when its thread pool starts: the rule set below has not started it yet
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    if _several_shards(inputs):
-        start(n - 1 if os.environ["POLARS_MAX_THREADS"] == "1" else n)
+    start(n - 1 if os.environ["POLARS_MAX_THREADS"] == "1" else n)
 
 
 def _several_shards(inputs: list[str]) -> bool:
