@@ -220,3 +220,27 @@ def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path,
         outs.append((parts, stats))
     assert outs[1] == outs[0]
     assert outs[2] == outs[0]
+
+
+@pytest.mark.parametrize(
+    ("user", "size", "started", "threads"),
+    [
+        (None, 5000, [2], "1"),  # a pool: this process on one polars thread, working too
+        ("4", 5000, [3], "4"),  # the user's choice: kept, and the pool does all the work
+        (None, 100, [], None),  # one shard: runs here, polars keeps its threads
+    ],
+)
+def test_prestart(tmp_path, monkeypatch, user, size, started, threads):
+    monkeypatch.setattr(_pool, "_MIN_SHARD_BYTES", 1000)
+    monkeypatch.setattr(_pool, "start", lambda n: calls.append(n))
+    if user:
+        monkeypatch.setenv("POLARS_MAX_THREADS", user)
+    else:
+        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    calls: list[int] = []
+    src = tmp_path / "a.jsonl"
+    src.write_bytes(b"x" * size)
+    _pool.prestart([str(src)], 3)
+    _pool.prestart([str(src)], 3, engine="ray")  # Ray runs no local pool
+    assert calls == started
+    assert os.environ.get("POLARS_MAX_THREADS") == threads
