@@ -58,7 +58,7 @@ def start(workers: int) -> None:
     with that many workers takes it (take), instead of spawning its own when its first pass
     begins. A pool no run takes is stopped by release()."""
     global _started
-    if _started is not None or workers < 1:
+    if _started is not None or workers <= 1:
         return
     from curate import _worker
 
@@ -96,17 +96,12 @@ def release() -> None:
 def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:
     """start() the pool of a local run of `workers` processes (0: every core) over `inputs`, if
     they will likely make two shards or more (a run of one shard runs in this process): called
-    by the CLI before it loads anything, so that the workers import while it does. This
-    process then runs on one polars thread, unless the user chose POLARS_MAX_THREADS, and runs
-    tasks too: the pool gets workers - 1 processes (engine.parent_works)."""
+    by the CLI before it loads anything, so that the workers import while it does."""
     if engine != "local":
         return
     n = workers or os.cpu_count() or 1
-    if n <= 1 or not _several_shards(inputs):
-        return  # (a run of one shard keeps polars' threads: it runs in this process alone)
-    # polars reads it when its thread pool starts: the rule set below has not started it yet
-    os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    start(n - 1 if os.environ["POLARS_MAX_THREADS"] == "1" else n)
+    if n > 1 and _several_shards(inputs):
+        start(n)
 
 
 def _several_shards(inputs: list[str]) -> bool:

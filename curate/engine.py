@@ -443,14 +443,6 @@ def fingerprint(shards: list[Shard]) -> str:
     return h.hexdigest()[:16]
 
 
-def parent_works() -> bool:
-    """Whether this process runs pool tasks itself, next to workers - 1 pool processes: when
-    polars is held to one thread here (POLARS_MAX_THREADS=1: the CLI sets it for a run with a
-    pool, curate._pool.prestart), as in every pool process. A caller whose polars may use every
-    core keeps this process out of the work, which the pool's processes then do."""
-    return os.environ.get("POLARS_MAX_THREADS") == "1"
-
-
 class Runner:
     """Runs the two passes over the shards with the chosen engine."""
 
@@ -496,27 +488,15 @@ class Runner:
         return self._map_pool(fn, args, progress, weights, on_result)
 
     def _map_pool(self, fn, args, progress, weights, on_result) -> list[Any]:
-        """map() over a process pool. With one polars thread in this process (the CLI's runs),
-        this process runs tasks too, next to workers - 1 pool processes: it has imported polars,
-        pyarrow and the rules already, which a pool process does again (~0.45 CPU s), and
-        starting fewer processes leaves more of the cores to this one while it loads (two
-        cores: a run of 200,000 documents began its first pass ~0.3 s sooner). The pool's own
-        thread hands the next task over as each result comes in; results, progress and
-        on_result are handled here, between this process's own tasks."""
-        import queue
-        import sys
-        import threading
-        from collections import deque
+        """map() over a process pool of self.workers processes (this one waits)."""
+        from concurrent.futures import as_completed
 
         from curate import _pool, _worker
 
-        own = parent_works()
-        helpers = self.workers - 1 if own else self.workers
         if self._pool is None:
             # one pool for both passes: each worker process pays for its imports (polars, the
             # rules) once, not once per pass; started before the run when it could be (_pool)
-            self._pool = _pool.take(helpers) or _pool.new(min(helpers, len(args)))
-        pool = self._pool
+            self._pool = _pool.take(self.workers) or _pool.new(min(self.workers, len(args)))
         n = len(args)
         sent = self._share(args)
         # the largest tasks first: the pass does not end with one large task on one core while
@@ -524,99 +504,26 @@ class Runner:
         # class, kept in their order (a file's shards differ by a few bytes; in order, on_result
         # folds each result as it comes in)
         top = max(weights) or 1
-        order = deque(sorted(range(n), key=lambda i: -((8 * weights[i]) // top)))
-        lock = threading.Lock()
-        finished: queue.SimpleQueue = queue.SimpleQueue()  # (index, future or None, error)
-        flying = [0]  # tasks handed to the pool and not done
-        stop = threading.Event()
-
-        def hand_over() -> None:
-            # a task for every worker, and one more queued while many are left (a worker takes
-            # it without waiting for this process); near the end only what the workers run, so
-            # that this process takes the rest instead of idling while a worker works through
-            # a queue
-            while not stop.is_set():
-                with lock:
-                    if not order or flying[0] >= helpers + (len(order) > 2 * helpers + 2):
-                        return
-                    i = order.popleft()
-                    flying[0] += 1
-                try:
-                    fut = pool.submit(_worker.call, fn, *sent[i])
-                except BaseException as e:  # a broken or closed pool
-                    finished.put((i, None, e))
-                    return
-                fut.add_done_callback(lambda f, i=i: done(i, f))
-
-        def done(i: int, fut) -> None:
-            # on the pool's own thread as it takes the result in: the next task goes out from
-            # here at once (a thread of ours would first wait for the interpreter lock)
-            with lock:
-                flying[0] -= 1
-            finished.put((i, fut, None))
-            if not fut.cancelled():
-                hand_over()
-
-        def take() -> int | None:
-            with lock:
-                return order.popleft() if order else None
-
+        order = sorted(range(n), key=lambda i: -((8 * weights[i]) // top))
+        futures = {self._pool.submit(_worker.call, fn, *sent[i]): i for i in order}
         results: list[Any] = [None] * n
         ready = [False] * n
-        count = told = 0
-
-        def record(i: int, value: Any) -> None:
-            nonlocal count, told
-            results[i], ready[i] = value, True
-            count += 1
-            if progress:
-                progress(weights[i], value)
-            while on_result and told < n and ready[told]:
-                on_result(told, results[told])
-                told += 1
-
-        def collect(block: bool) -> None:
-            while count < n:
-                try:
-                    # (a timeout: a wait without one may not wake for Ctrl-C)
-                    i, fut, error = finished.get(block=block, timeout=1.0 if block else None)
-                except queue.Empty:
-                    if block:
-                        continue
-                    return
-                if error is not None:
-                    raise error
-                record(i, fut.result())
-
-        # this process's tasks hold the interpreter lock for up to the switch interval (5 ms)
-        # at a time, while the pool's thread needs it to take each result in: a worker's
-        # result (145 KB a shard of the corpus pass with the heuristic rules, 730 KB with
-        # every rule) goes through a 64 KB pipe, and the worker waited for every read of it
-        # (~8 ms a task)
-        switch = sys.getswitchinterval()
-        if own:
-            sys.setswitchinterval(min(switch, 0.0005))
+        told = 0  # on_result has been called for the tasks before this one
         try:
-            hand_over()
             if self.options.while_waiting is not None:
                 idle, self.options.while_waiting = self.options.while_waiting, None
                 idle()
-            batch = getattr(progress, "__self__", None)
-            on_batch = batch.batch if isinstance(batch, _Progress) and batch.bar else None
-            while own:
-                collect(block=False)
-                i = take()
-                if i is None:
-                    break
-                # in this process the bar moves batch by batch, not only shard by shard
-                record(i, fn(*args[i], on_batch=on_batch) if on_batch else fn(*args[i]))
-            collect(block=True)
+            for fut in as_completed(futures):
+                i = futures[fut]
+                results[i], ready[i] = fut.result(), True
+                if progress:
+                    progress(weights[i], results[i])
+                while on_result and told < n and ready[told]:
+                    on_result(told, results[told])
+                    told += 1
         except BaseException:
-            stop.set()  # no task goes to the pool any more
             self.close()
             raise
-        finally:
-            sys.setswitchinterval(switch)
         return results
 
     def _share(self, args: list[tuple]) -> list[tuple]:
@@ -723,8 +630,7 @@ def _run(
     if options.engine != "ray" and runner.workers > 1 and len(shards) > 1:
         from curate import _pool
 
-        # the workers import while this process gets ready
-        _pool.start(runner.workers - 1 if parent_works() else runner.workers)
+        _pool.start(runner.workers)  # the workers import while this process gets ready
     fp = fingerprint(shards)
     if options.engine == "ray":  # join (or start) Ray before anything is written
         from curate import _ray

@@ -1,6 +1,6 @@
-"""The local process pool (`--workers N`): started before the run needs it, this process working
-next to it, results folded in order, workers ending without their interpreter's teardown; the
-same output whichever process did which shard."""
+"""The local process pool (`--workers N`): started before the run needs it, results folded in
+order, workers ending without their interpreter's teardown; the same output whichever process
+did which shard."""
 
 from __future__ import annotations
 
@@ -18,25 +18,19 @@ def _pid_of(x: int) -> tuple[int, int]:
     return x, os.getpid()
 
 
-def _fail_on(x: int, bad: int) -> int:
-    if x == bad:
-        raise ValueError(f"task {x} failed")
-    return x
-
-
 @pytest.fixture(autouse=True)
 def _no_started_pool_left():
     yield
     _pool.release()
 
 
-@pytest.fixture
-def parent_works(monkeypatch):
-    # what the CLI sets for a run with a pool (curate._pool.prestart)
-    monkeypatch.setenv("POLARS_MAX_THREADS", "1")
+def _fail_on(x: int, bad: int) -> int:
+    if x == bad:
+        raise ValueError(f"task {x} failed")
+    return x
 
 
-def test_this_process_runs_tasks_next_to_the_pool_and_folds_in_order(parent_works):
+def test_the_pool_folds_results_in_the_order_of_the_tasks():
     runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
     folded, shown = [], []
     try:
@@ -47,31 +41,16 @@ def test_this_process_runs_tasks_next_to_the_pool_and_folds_in_order(parent_work
             weights=[1, 9, 1, 9, 1, 9, 1, 9, 1, 9, 1, 9],  # the large ones go first
             on_result=lambda i, r: folded.append(i),
         )
-        pool_pids = {p.pid for p in runner._pool._processes.values()}
     finally:
         runner.close()
     assert [x for x, _ in out] == list(range(12))
-    pids = {pid for _, pid in out}
-    assert os.getpid() in pids  # this process took some
-    assert pids - {os.getpid()} <= pool_pids and len(pool_pids) == 1  # workers - 1 processes
+    assert os.getpid() not in {pid for _, pid in out}
     assert folded == list(range(12))  # each once, in the order of the tasks
     assert sorted(shown) == sorted([1, 9] * 6)
 
 
-def test_without_one_polars_thread_here_the_pool_does_every_task(monkeypatch):
-    # a caller whose polars may use every core: this process only waits, as before
-    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
-    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
-    try:
-        out = runner.map(_pid_of, [(i,) for i in range(6)])
-    finally:
-        runner.close()
-    assert [x for x, _ in out] == list(range(6))
-    assert os.getpid() not in {pid for _, pid in out}
-
-
 @pytest.mark.parametrize("bad", [0, 5])
-def test_a_failing_task_fails_the_pass_and_leaves_no_process(parent_works, bad):
+def test_a_failing_task_fails_the_pass_and_leaves_no_process(bad):
     runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
     with pytest.raises(ValueError, match=f"task {bad} failed"):
         runner.map(_fail_on, [(i, bad) for i in range(8)])
@@ -97,7 +76,7 @@ def test_pool_workers_end_without_the_interpreter_teardown(tmp_path):
 
 
 def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
-    _pool.start(1)
+    _pool.start(2)
     procs = list(_pool._started[1]._processes.values())
     assert procs  # spawned at once, importing while the run gets ready
     src = write_jsonl(tmp_path / "one.jsonl", [{"text": "One short document. It ends."}])
@@ -109,7 +88,7 @@ def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
 
 
 def test_a_started_pool_of_another_size_is_not_taken():
-    _pool.start(1)
+    _pool.start(2)
     assert _pool.take(3) is None
     assert _pool._started is None
 
@@ -129,10 +108,9 @@ def _add(shared: _Counted, x: int) -> int:
     return shared.value + x
 
 
-def test_an_object_pickled_in_a_file_of_the_run_is_read_from_there(tmp_path, monkeypatch):
+def test_an_object_pickled_in_a_file_of_the_run_is_read_from_there(tmp_path):
     # the corpus pass's results are in corpus.pkl already: pass 2's workers read that file
     # instead of the runner pickling them a second time (~20 MB with duplicate-documents)
-    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
     big = _Counted(10)
     path = tmp_path / "corpus.pkl"
     path.write_bytes(pickle.dumps(big))
@@ -203,12 +181,8 @@ def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path,
     src = write_jsonl(tmp_path / "c.jsonl", rows)
     rules = load_ruleset("default")
     outs = []
-    for workers, here in ((1, True), (2, True), (2, False)):
-        if here:
-            monkeypatch.setenv("POLARS_MAX_THREADS", "1")
-        else:
-            monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
-        work = tmp_path / f"w{workers}{here}"
+    for workers in (1, 2):
+        work = tmp_path / f"w{workers}"
         result, prefixes = engine.run([str(src)], rules, engine.RunOptions(workers=workers), work)
         assert result.shards > 4 and result.stats.kept and result.stats.chars_out
         parts = [
@@ -216,31 +190,18 @@ def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path,
             for p in prefixes
             for s in ("train", "rejected")
         ]
-        stats = result.stats.to_dict()
-        outs.append((parts, stats))
+        outs.append((parts, result.stats.to_dict()))
     assert outs[1] == outs[0]
-    assert outs[2] == outs[0]
 
 
-@pytest.mark.parametrize(
-    ("user", "size", "started", "threads"),
-    [
-        (None, 5000, [2], "1"),  # a pool: this process on one polars thread, working too
-        ("4", 5000, [3], "4"),  # the user's choice: kept, and the pool does all the work
-        (None, 100, [], None),  # one shard: runs here, polars keeps its threads
-    ],
-)
-def test_prestart(tmp_path, monkeypatch, user, size, started, threads):
+@pytest.mark.parametrize(("size", "started"), [(5000, [3]), (100, [])])
+def test_prestart(tmp_path, monkeypatch, size, started):
     monkeypatch.setattr(_pool, "_MIN_SHARD_BYTES", 1000)
-    monkeypatch.setattr(_pool, "start", lambda n: calls.append(n))
-    if user:
-        monkeypatch.setenv("POLARS_MAX_THREADS", user)
-    else:
-        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
     calls: list[int] = []
+    monkeypatch.setattr(_pool, "start", calls.append)
     src = tmp_path / "a.jsonl"
     src.write_bytes(b"x" * size)
     _pool.prestart([str(src)], 3)
     _pool.prestart([str(src)], 3, engine="ray")  # Ray runs no local pool
+    _pool.prestart([str(src)], 1)  # one worker: this process
     assert calls == started
-    assert os.environ.get("POLARS_MAX_THREADS") == threads
