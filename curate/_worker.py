@@ -15,23 +15,36 @@ def init() -> None:
         os.environ.setdefault(var, "1")
 
 
+def warm() -> None:
+    """Import what every task needs (polars, pyarrow, the engine, the pipeline and every rule
+    family: ~0.35 CPU s), as a pool's first task: a pool started before the run's first pass
+    (curate._pool.start) does it while the run is still getting ready."""
+    from curate import engine, pipeline  # noqa: F401
+    from curate.checks import all_rules
+
+    all_rules()
+
+
 class Shared:
     """Stands, in a task's arguments, for an argument every task of a pass gets (the rule set,
-    the corpus pass's results): the parent pickles those once into the file `path`, as a tuple,
-    and each worker reads the file once. Sent with every task, the corpus results were pickled
-    and unpickled once per shard: duplicate-documents' clusters of a 200,000-document corpus are
-    ~18 MB (~0.08 CPU s a shard), and they grow with the corpus as the shards do. Every task of
-    a worker then gets the same objects: tasks treat them as read-only (the rules do; a
-    one-process run shares them too)."""
+    the corpus pass's results): the parent pickles those once into the file `path`, as a tuple
+    (index: the argument's place in it), or finds one pickled alone in a file of the run's
+    already (index None: corpus.pkl), and each worker reads the file once. Sent with every
+    task, the corpus results were pickled and unpickled once per shard: duplicate-documents'
+    clusters of a 200,000-document corpus are ~18 MB (~0.08 CPU s a shard), and they grow with
+    the corpus as the shards do. Every task of a worker then gets the same objects: tasks treat
+    them as read-only (the rules do; a one-process run shares them too)."""
 
-    __slots__ = ("index", "path")
+    __slots__ = ("index", "path", "stamp")
 
-    def __init__(self, path: str, index: int) -> None:
+    def __init__(self, path: str, index: int | None, stamp: int = 0) -> None:
         self.path = path
         self.index = index
+        self.stamp = stamp  # the pass: a worker drops what earlier passes shared
 
 
-_loaded: dict[str, tuple] = {}  # the current pass's shared arguments, by file
+_loaded: dict[str, Any] = {}  # the current pass's shared arguments, by file
+_stamp: list[int] = [0]
 
 
 def call(fn: Callable, *args: Any) -> Any:
@@ -40,8 +53,11 @@ def call(fn: Callable, *args: Any) -> Any:
 
 
 def _resolve(ref: Shared) -> Any:
-    if ref.path not in _loaded:
+    if ref.stamp != _stamp[0]:
         _loaded.clear()  # an earlier pass's arguments are done with
+        _stamp[0] = ref.stamp
+    if ref.path not in _loaded:
         with open(ref.path, "rb") as f:
             _loaded[ref.path] = pickle.load(f)
-    return _loaded[ref.path][ref.index]
+    value = _loaded[ref.path]
+    return value if ref.index is None else value[ref.index]

@@ -189,6 +189,10 @@ def _command_line() -> str:
 
 
 def cmd_run(args) -> int:
+    from curate import _pool
+
+    # the worker processes import polars and the rules while this process loads them too
+    _pool.prestart(args.inputs, args.workers, args.engine)
     from curate import engine
     from curate.io.writers import hf_needs_datasets, write_output
     from curate.report import write_reports

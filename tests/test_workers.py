@@ -1,0 +1,213 @@
+"""The local process pool (`--workers N`): started before the run needs it, results folded in
+order, workers ending without their interpreter's teardown; the same output whichever process
+did which shard."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+from curate import _pool, _worker, engine
+from curate.config import load_ruleset
+from tests.conftest import write_jsonl
+
+
+def _pid_of(x: int) -> tuple[int, int]:
+    return x, os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def _no_started_pool_left():
+    yield
+    _pool.release()
+
+
+def _fail_on(x: int, bad: int) -> int:
+    if x == bad:
+        raise ValueError(f"task {x} failed")
+    return x
+
+
+def test_the_pool_folds_results_in_the_order_of_the_tasks():
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    folded, shown = [], []
+    try:
+        out = runner.map(
+            _pid_of,
+            [(i,) for i in range(12)],
+            progress=lambda w, r: shown.append(w),
+            weights=[1, 9, 1, 9, 1, 9, 1, 9, 1, 9, 1, 9],  # the large ones go first
+            on_result=lambda i, r: folded.append(i),
+        )
+    finally:
+        runner.close()
+    assert [x for x, _ in out] == list(range(12))
+    assert os.getpid() not in {pid for _, pid in out}
+    assert folded == list(range(12))  # each once, in the order of the tasks
+    assert sorted(shown) == sorted([1, 9] * 6)
+
+
+@pytest.mark.parametrize("bad", [0, 5])
+def test_a_failing_task_fails_the_pass_and_leaves_no_process(bad):
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    with pytest.raises(ValueError, match=f"task {bad} failed"):
+        runner.map(_fail_on, [(i, bad) for i in range(8)])
+    assert runner._pool is None  # closed: its processes were joined
+
+
+def _marker_at_exit(path: str) -> None:
+    import atexit
+
+    atexit.register(lambda: open(path, "w").close())
+
+
+def test_pool_workers_end_without_the_interpreter_teardown(tmp_path):
+    # the teardown (atexit handlers, freeing every module) cost ~0.14 s a worker that the run
+    # waited for; a worker ends by os._exit(0) once the pool has told it to stop
+    pool = _pool.new(1)
+    marker = tmp_path / "atexit-ran"
+    pool.submit(_marker_at_exit, str(marker)).result()
+    (proc,) = pool._processes.values()
+    pool.shutdown(wait=True)
+    assert proc.exitcode == 0
+    assert not marker.exists()
+
+
+def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
+    _pool.start(2)
+    procs = list(_pool._started[1]._processes.values())
+    assert procs  # spawned at once, importing while the run gets ready
+    src = write_jsonl(tmp_path / "one.jsonl", [{"text": "One short document. It ends."}])
+    engine.run([str(src)], load_ruleset("default"), engine.RunOptions(workers=2), None)
+    assert _pool._started is None  # one shard: the run needed no pool and released it
+    from multiprocessing.connection import wait
+
+    # a process's sentinel is ready once it has ended (is_alive() can race the pool's own
+    # thread reaping it)
+    pending = {p.sentinel for p in procs}
+    while pending:
+        ready = wait(list(pending), timeout=60)
+        assert ready, "a started worker is still running a minute after its pool was released"
+        pending -= set(ready)
+
+
+def test_a_started_pool_of_another_size_is_not_taken():
+    _pool.start(2)
+    assert _pool.take(3) is None
+    assert _pool._started is None
+
+
+class _Counted:
+    dumps = 0
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __reduce__(self):
+        _Counted.dumps += 1
+        return (_Counted, (self.value,))
+
+
+def _add(shared: _Counted, x: int) -> int:
+    return shared.value + x
+
+
+def test_an_object_pickled_in_a_file_of_the_run_is_read_from_there(tmp_path):
+    # the corpus pass's results are in corpus.pkl already: pass 2's workers read that file
+    # instead of the runner pickling them a second time (~20 MB with duplicate-documents)
+    big = _Counted(10)
+    path = tmp_path / "corpus.pkl"
+    path.write_bytes(pickle.dumps(big))
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    runner.pickled_in(big, str(path))
+    _Counted.dumps = 0
+    try:
+        assert runner.map(_add, [(big, i) for i in range(4)]) == [10, 11, 12, 13]
+    finally:
+        runner.close()
+    assert _Counted.dumps == 0
+
+
+def test_shared_references_resolve_per_pass(tmp_path):
+    a, b = tmp_path / "a.pkl", tmp_path / "b.pkl"
+    a.write_bytes(pickle.dumps(("rules", "corpus")))
+    b.write_bytes(pickle.dumps({"corpus": 1}))
+    assert _worker._resolve(_worker.Shared(str(a), 1, 7)) == "corpus"
+    assert _worker._resolve(_worker.Shared(str(b), None, 7)) == {"corpus": 1}
+    assert set(_worker._loaded) == {str(a), str(b)}  # one pass: both kept
+    assert _worker._resolve(_worker.Shared(str(b), None, 8)) == {"corpus": 1}
+    assert set(_worker._loaded) == {str(b)}  # the next pass drops the earlier one's
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"a.jsonl": 100}, False),
+        ({"a.jsonl": 5000}, True),  # larger than a shard
+        ({"a.jsonl": 100, "b.csv": 100}, True),
+        ({"d/a.parquet": 10, "d/b.jsonl": 10}, True),
+        ({"d/a.txt": 10, "d/b.txt": 10}, False),  # text files: 2,000 to a shard
+        ({"d/.hidden.jsonl": 10, "d/a.jsonl": 10}, False),
+        ({"d/state.json": 10, "d/dataset_info.json": 10, "d/data-0.arrow": 10}, False),
+    ],
+)
+def test_the_pool_is_started_early_only_for_several_shards(tmp_path, monkeypatch, files, expected):
+    monkeypatch.setattr(_pool, "_MIN_SHARD_BYTES", 1000)
+    inputs = set()
+    for name, size in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x" * size)
+        inputs.add(str(tmp_path / name.split("/")[0]))
+    assert _pool._several_shards(sorted(inputs)) is expected
+
+
+def test_hub_names_do_not_start_the_pool_early():
+    assert not _pool._several_shards(["hf:someone/some-set"])
+
+
+def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path, monkeypatch):
+    from curate.io import readers
+
+    monkeypatch.setattr(readers, "_SHARD_BYTES_SET", True)
+    monkeypatch.setattr(readers, "SHARD_BYTES", 1500)
+    import random
+
+    rng = random.Random(7)
+    words = "river stone green quiet market lamp winter bread garden letter music paper".split()
+
+    def line() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(4, 12))).capitalize() + "."
+
+    rows = [{"text": "\n".join(line() for _ in range(rng.randint(1, 5)))} for _ in range(80)]
+    rows += [{"text": "Subscribe to our newsletter.\n" + rows[i]["text"]} for i in range(20)]
+    rows += rows[:5]  # duplicates
+    src = write_jsonl(tmp_path / "c.jsonl", rows)
+    rules = load_ruleset("default")
+    outs = []
+    for workers in (1, 2):
+        work = tmp_path / f"w{workers}"
+        result, prefixes = engine.run([str(src)], rules, engine.RunOptions(workers=workers), work)
+        assert result.shards > 4 and result.stats.kept and result.stats.chars_out
+        parts = [
+            (work / "parts" / f"{p.rsplit('/', 1)[1]}.{s}.arrow").read_bytes()
+            for p in prefixes
+            for s in ("train", "rejected")
+        ]
+        outs.append((parts, result.stats.to_dict()))
+    assert outs[1] == outs[0]
+
+
+@pytest.mark.parametrize(("size", "started"), [(5000, [3]), (100, [])])
+def test_prestart(tmp_path, monkeypatch, size, started):
+    monkeypatch.setattr(_pool, "_MIN_SHARD_BYTES", 1000)
+    calls: list[int] = []
+    monkeypatch.setattr(_pool, "start", calls.append)
+    src = tmp_path / "a.jsonl"
+    src.write_bytes(b"x" * size)
+    _pool.prestart([str(src)], 3)
+    _pool.prestart([str(src)], 3, engine="ray")  # Ray runs no local pool
+    _pool.prestart([str(src)], 1)  # one worker: this process
+    assert calls == started
