@@ -80,7 +80,7 @@ def main() -> None:
             batch = Batch.from_texts(pl.from_arrow(table).get_column(rs.text_column))
             strings, _ = referenced_lines(*distinct_lines(batch.lines.get_column("line")))
             stripped = strings.str.strip_chars()
-            rule._features(stripped.filter(stripped != "").alias("_s").to_frame(), None)
+            rule._feature_arrays(stripped.filter(stripped != "").alias("_s"), None)
     finally:
         bp._on = orig
     frames = [(s, part.to_frame()) for s, part in asked]

@@ -14,17 +14,22 @@ from multiprocessing.context import SpawnContext, SpawnProcess
 from pathlib import Path
 from typing import Any
 
-# a single JSONL file is cut into shards of at least this many bytes (curate/io/readers.py,
-# MIN_SHARD_BYTES; CURATE_SHARD_BYTES sets the size itself): a larger one makes two or more
-_MIN_SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 4 * 1024 * 1024))
+# how curate/io/readers.py cuts a JSONL file into byte ranges (its SHARD_BYTES, MIN_SHARD_BYTES,
+# SHARDS_PER_FILE; tests/test_workers.py checks they agree): readers imports pyarrow
+_SHARD_BYTES_SET = "CURATE_SHARD_BYTES" in os.environ
+_SHARD_BYTES = int(os.environ.get("CURATE_SHARD_BYTES", 8 * 1024 * 1024))
+_MIN_SHARD_BYTES = 4 * 1024 * 1024
+_SHARDS_PER_FILE = 16
 
 
 class _Process(SpawnProcess):
     """A pool worker that ends with os._exit once the pool has told it to stop (its last message
     is sent by then: the pool's result queue writes synchronously). A normal exit tore down the
     whole interpreter first, freeing every module and polars' and Arrow's allocators: ~0.14 s
-    a worker at the end of a run of 200,000 documents, which the run waited for. A worker that
-    fails (run raises) exits the usual way, with its exit code and traceback."""
+    a worker at the end of a run of 200,000 documents, which the run waited for. A worker whose
+    run raises exits the usual way, with its traceback (one whose initializer fails returns
+    from run, as concurrent.futures makes it, and ends by os._exit(0) too: the pool reports
+    it broken)."""
 
     def run(self) -> None:
         super().run()
@@ -50,7 +55,7 @@ def new(workers: int) -> Any:
     return ProcessPoolExecutor(workers, mp_context=_Context(), initializer=_worker.init)
 
 
-_started: tuple[int, Any] | None = None  # (workers, pool) started before a run took it
+_started: tuple[int, str, Any] | None = None  # (workers, working folder, pool) no run took yet
 
 
 def start(workers: int) -> None:
@@ -66,18 +71,19 @@ def start(workers: int) -> None:
     # the pool spawns a process per task submitted while none is idle: one warm-up each
     for _ in range(workers):
         pool.submit(_worker.warm)
-    _started = (workers, pool)
+    _started = (workers, os.getcwd(), pool)
 
 
 def take(workers: int) -> Any:
-    """The pool start() started, if it has `workers` processes (else it is stopped): None when
-    there is none."""
+    """The pool start() started, if it has `workers` processes and was started from this
+    working folder (its processes resolve relative paths from theirs): None when there is none
+    (one that does not fit is stopped)."""
     global _started
     if _started is None:
         return None
-    size, pool = _started
+    size, cwd, pool = _started
     _started = None
-    if size != workers:
+    if size != workers or cwd != os.getcwd():
         pool.shutdown(wait=False, cancel_futures=True)
         return None
     return pool
@@ -88,27 +94,30 @@ def release() -> None:
     before its first pass). Not waited for: its processes end once they have imported."""
     global _started
     if _started is not None:
-        _, pool = _started
+        pool = _started[2]
         _started = None
         pool.shutdown(wait=False, cancel_futures=True)
 
 
 def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:
-    """start() the pool of a local run of `workers` processes (0: every core) over `inputs`, if
-    they will likely make two shards or more (a run of one shard runs in this process): called
-    by the CLI before it loads anything, so that the workers import while it does."""
+    """start() the pool of a local run of `workers` processes (0: every core) over `inputs`, one
+    per shard up to that, if they will likely make two shards or more (a run of one shard runs
+    in this process): called by the CLI before it loads anything, so that the workers import
+    while it does. The caller release()s it if the run never begins."""
     if engine != "local":
         return
     n = workers or os.cpu_count() or 1
-    if n > 1 and _several_shards(inputs):
-        start(n)
+    if n > 1:
+        n = min(n, int(_shard_count(inputs, n)))
+        if n > 1:
+            start(n)
 
 
-def _several_shards(inputs: list[str]) -> bool:
-    """Whether the inputs will likely make two shards or more, from their names and sizes only
-    (no file is read): a JSONL file larger than a shard, two data files (or 2,000 text files,
-    which make one shard), counting a folder's files as discovery would. Hugging Face names
-    (hf:) count for nothing: such a run starts its pool when it begins."""
+def _shard_count(inputs: list[str], enough: int) -> float:
+    """About the shards the inputs make, counted up to `enough`, from their names and sizes
+    only (no file is read): a JSONL file's byte ranges, one per other data file, one per 2,000
+    text files, a folder's files counted as discovery would. Hugging Face names (hf:) count for
+    nothing: such a run starts its pool when it begins (engine.run, with the shards known)."""
     found = 0.0
     for ref in inputs:
         if ref.startswith("hf:"):
@@ -116,14 +125,14 @@ def _several_shards(inputs: list[str]) -> bool:
         path = Path(ref)
         try:
             if path.is_dir():
-                found += _shards_in(path, 2 - found)
+                found += _shards_in(path, enough - found)
             elif path.is_file():
                 found += _shards_of(path.name, path)
         except OSError:  # the run reports it
             continue
-        if found >= 2:
-            return True
-    return False
+        if found >= enough:
+            break
+    return found
 
 
 _TXT_PER_SHARD = 2000  # text files a shard groups (curate/io/readers.py)
@@ -134,7 +143,14 @@ def _shards_of(name: str, path: Path) -> float:
     if name.endswith(".txt"):
         return 1 / _TXT_PER_SHARD
     if name.endswith(".jsonl"):
-        return 2 if path.stat().st_size > _MIN_SHARD_BYTES else 1
+        # the byte ranges readers.jsonl_shards cuts (at newlines: one more or less, at worst)
+        size = path.stat().st_size
+        target = (
+            _SHARD_BYTES
+            if _SHARD_BYTES_SET
+            else min(_SHARD_BYTES, max(_MIN_SHARD_BYTES, size // _SHARDS_PER_FILE))
+        )
+        return max(1, -(-size // target))
     return 1 if name.endswith(_DATA) else 0
 
 

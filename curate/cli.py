@@ -191,8 +191,16 @@ def _command_line() -> str:
 def cmd_run(args) -> int:
     from curate import _pool
 
-    # the worker processes import polars and the rules while this process loads them too
+    # the worker processes import polars and the rules while this process loads them too; a
+    # run that stops before its first pass (a usage error) stops them
     _pool.prestart(args.inputs, args.workers, args.engine)
+    try:
+        return _run_command(args)
+    finally:
+        _pool.release()
+
+
+def _run_command(args) -> int:
     from curate import engine
     from curate.io.writers import hf_needs_datasets, write_output
     from curate.report import write_reports

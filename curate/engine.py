@@ -496,7 +496,8 @@ class Runner:
         if self._pool is None:
             # one pool for both passes: each worker process pays for its imports (polars, the
             # rules) once, not once per pass; started before the run when it could be (_pool)
-            self._pool = _pool.take(self.workers) or _pool.new(min(self.workers, len(args)))
+            size = min(self.workers, len(args))
+            self._pool = _pool.take(size) or _pool.new(size)
         n = len(args)
         sent = self._share(args)
         # the largest tasks first: the pass does not end with one large task on one core while
@@ -630,7 +631,8 @@ def _run(
     if options.engine != "ray" and runner.workers > 1 and len(shards) > 1:
         from curate import _pool
 
-        _pool.start(runner.workers)  # the workers import while this process gets ready
+        # the workers import while this process gets ready (one per shard, up to --workers)
+        _pool.start(min(runner.workers, len(shards)))
     fp = fingerprint(shards)
     if options.engine == "ray":  # join (or start) Ray before anything is written
         from curate import _ray

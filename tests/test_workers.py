@@ -77,7 +77,7 @@ def test_pool_workers_end_without_the_interpreter_teardown(tmp_path):
 
 def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
     _pool.start(2)
-    procs = list(_pool._started[1]._processes.values())
+    procs = list(_pool._started[2]._processes.values())
     assert procs  # spawned at once, importing while the run gets ready
     src = write_jsonl(tmp_path / "one.jsonl", [{"text": "One short document. It ends."}])
     engine.run([str(src)], load_ruleset("default"), engine.RunOptions(workers=2), None)
@@ -161,11 +161,60 @@ def test_the_pool_is_started_early_only_for_several_shards(tmp_path, monkeypatch
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x" * size)
         inputs.add(str(tmp_path / name.split("/")[0]))
-    assert _pool._several_shards(sorted(inputs)) is expected
+    assert (_pool._shard_count(sorted(inputs), 2) >= 2) is expected
 
 
 def test_hub_names_do_not_start_the_pool_early():
-    assert not _pool._several_shards(["hf:someone/some-set"])
+    assert _pool._shard_count(["hf:someone/some-set"], 2) == 0
+
+
+def test_the_shard_sizes_are_the_readers():
+    from curate.io import readers
+
+    assert _pool._SHARD_BYTES_SET == readers._SHARD_BYTES_SET
+    assert _pool._SHARD_BYTES == readers.SHARD_BYTES
+    assert _pool._MIN_SHARD_BYTES == readers.MIN_SHARD_BYTES
+    assert _pool._SHARDS_PER_FILE == readers.SHARDS_PER_FILE
+    assert _pool._TXT_PER_SHARD == readers.TXT_PER_SHARD
+
+
+@pytest.mark.parametrize("mb", [3, 9, 40])
+def test_a_jsonl_files_shards_are_counted_as_the_reader_cuts_them(tmp_path, mb):
+    from curate.io import readers
+
+    path = tmp_path / "a.jsonl"
+    line = b'{"text": "' + b"x" * 990 + b'"}\n'
+    path.write_bytes(line * (mb * 1024 * 1024 // len(line)))
+    cut = len(readers.discover([str(path)])[0])
+    assert abs(_pool._shard_count([str(path)], 10_000) - cut) <= 1
+
+
+def test_the_early_pool_has_a_process_per_shard_not_per_core(tmp_path):
+    # two small files on a machine of many cores: two processes, not one per core
+    inputs = [write_jsonl(tmp_path / f"{k}.jsonl", [{"text": "a b c"}]) for k in "ab"]
+    _pool.prestart([str(p) for p in inputs], workers=16)
+    assert _pool._started is not None and _pool._started[0] == 2
+
+
+def test_a_pool_started_from_another_folder_is_not_taken(tmp_path, monkeypatch):
+    # its processes resolve relative input paths from the folder they started in
+    _pool.start(2)
+    monkeypatch.chdir(tmp_path)
+    assert _pool.take(2) is None
+    assert _pool._started is None
+
+
+def test_a_usage_error_after_the_early_start_stops_the_pool(tmp_path, monkeypatch):
+    from curate import cli
+
+    inputs = [write_jsonl(tmp_path / f"{k}.jsonl", [{"text": "a b c"}]) for k in "ab"]
+    (tmp_path / "out").mkdir()  # exists, no --overwrite: a usage error before the run
+    started = []
+    real = _pool.start
+    monkeypatch.setattr(_pool, "start", lambda n: (started.append(n), real(n)))
+    argv = ["run", *map(str, inputs), "--rules", "default", "--out", str(tmp_path / "out")]
+    assert cli.main([*argv, "--workers", "2", "--quiet"]) == 2
+    assert started == [2] and _pool._started is None
 
 
 def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path, monkeypatch):

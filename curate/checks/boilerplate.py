@@ -64,7 +64,7 @@ WIDGET_MAX_BYTES = 8 * 2 + 7
 WIDGET_MAX_CHARS = 8 * 2
 # Editor and reporter tags at the end of Indonesian/Malay news: "(esn)", "(ant/dn)", "(*)".
 # ("{1,12}" is checked apart, by EDITOR_TAG_MAX_CHARS: twelve copies of the Unicode \w class made
-# the regex cost 4 ms to compile, paid in every batch; see _features)
+# the regex cost 4 ms to compile, paid in every batch; see _feature_arrays)
 EDITOR_TAG = r"^\(\s*[\w*/.,\- ]+\)$"
 EDITOR_TAG_MAX_CHARS = 12
 # What `(?i)\p{L}` matches (U+0345 folds to a Greek iota): written out, case-insensitive matching
@@ -110,8 +110,8 @@ LINK_SEPARATOR = r"\s(?:\||·|•|»|›|>|/|::)\s"
 
 
 def _questions() -> dict[str, pl.Expr]:
-    """The regex questions `_features` asks of the stripped lines `_s`, built once (they depend on
-    no parameter; building a dozen expressions cost ~0.2 ms a batch)."""
+    """The regex questions `_feature_arrays` asks of the stripped lines `_s`, built once (they
+    depend on no parameter; building a dozen expressions cost ~0.2 ms a batch)."""
     s = pl.col("_s")
     return {
         "odd_spacing": s.str.contains(ODD_SPACING),
@@ -143,7 +143,7 @@ def _lower_contains(pattern: str) -> pl.Expr:
 
 _Q = _questions()
 
-# the features' columns (`_features`) and their types
+# the features' columns (`_feature_arrays`) and their types
 _FEATURE_TYPES = {
     "_w": pl.Float64,
     "_t": pl.Boolean,
@@ -631,14 +631,6 @@ class BoilerplateLines(Rule):
         )
         return code
 
-    def _features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
-        """_feature_arrays of `lines`' column `_s`, as a frame: `_s` and the features."""
-        text = lines.get_column("_s")
-        feats = self._feature_arrays(text, recurring)
-        return pl.DataFrame(
-            [text, *(pl.Series(c, v, dtype=_FEATURE_TYPES[c]) for c, v in feats.items())]
-        )
-
     def _feature_arrays(self, text: pl.Series, recurring: pl.Series | None) -> dict[str, Any]:
         """Per line text `_s` (stripped, not blank): words `_w`, sentence end `_t`, share of
         capitalised words `_caps`, long line `_long`, hard reason `_why` (0: none, else 1 +
@@ -862,13 +854,9 @@ class BoilerplateLines(Rule):
             "_colon": last == 58,
         }
 
-    def _judge(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
-        """_judge_array as a Series (UInt8)."""
-        return pl.Series(self._judge_array(lines), dtype=pl.UInt8)
-
     def _judge_array(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
-        the line's text features (`_features`, without `_s`), each document's lines in order (a
+        the line's text features (`_feature_arrays`), each document's lines in order (a
         frame, or its columns as numpy arrays).
 
         In numpy: every per-document window is a fill or a cumulative sum over the whole batch
@@ -1114,7 +1102,7 @@ class BoilerplateLines(Rule):
         }
 
 
-# -- bytes: what numpy answers for ASCII text (see _features) --------------------------------------
+# -- bytes: what numpy answers for ASCII text (see _feature_arrays) ---------------------------
 
 
 class _Utf8:

@@ -965,29 +965,9 @@ class DuplicateDocuments(Rule):
                 bands = bands.select(pl.all().gather(at))
             cols += bands.get_columns()
         else:
-            cols += [pl.repeat(None, n, dtype=pl.UInt64, eager=True).alias(c) for c in
-                     _band_names(p.bands)]  # fmt: skip
+            none = pl.repeat(None, n, dtype=pl.UInt64, eager=True)
+            cols += [none.alias(c) for c in _band_names(p.bands)]
         return {"files": files, "docs": pl.DataFrame(cols)}
-
-    def _shingle_hashes(self, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
-        how many each document has: documents holding nw[d] words each, whose hashes (polars'
-        seeded string hash) are `h`, in a row. `shingle_hashes` over the batch's words (row r:
-        the shingle starting at word r), keeping the rows whose shingle lies inside one document
-        (the plain definition: `shingles_plain` in tests/checks/test_dedup_speed.py)."""
-        k = self.params.shingle_words
-        count = np.maximum(nw - k + 1, 0)
-        n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
-        if n <= 0:
-            return np.zeros(0, dtype=np.uint64), count
-        g = shingle_hashes(h, k)
-        # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
-        ends = np.cumsum(nw)
-        back = np.arange(1, k)
-        last = ends[:, None] - back
-        keep = np.ones(len(h), dtype=bool)
-        keep[last[back <= nw[:, None]]] = False
-        return g[keep[:n]], count
 
     def _bands(self, h: np.ndarray, nw: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
         """(bands, has): the band hashes (b0..b{bands-1}) of the one-permutation MinHash
@@ -1005,17 +985,6 @@ class DuplicateDocuments(Rule):
         # on the calling thread (a multi-expression select runs on polars' pool, whose thread then
         # spins: ~0.3 ms of CPU a batch more)
         return mins.select_seq(_band_exprs(p.bands, p.rows)), has
-
-    def _band_hashes(self, sig: pl.DataFrame) -> pl.DataFrame:
-        """(`__doc`, b0..): the band hashes of a frame of `__doc` and the signature's bins m0..:
-        band j is polars' struct hash of bins j x rows .. j x rows + rows - 1, seeded _SEED + j."""
-        return sig.select(DOC, *_band_exprs(self.params.bands, self.params.rows))
-
-    def _signature_bands(self, docs: pl.Series, h: np.ndarray, nw: np.ndarray) -> pl.DataFrame:
-        """(`__doc`, b0..): `_bands` of `docs` holding nw[d] words each, whose hashes are `h` in
-        a row, for those holding a shingle."""
-        bands, has = self._bands(h, nw)
-        return pl.DataFrame([docs.gather(has).alias(DOC), *bands.get_columns()])
 
     def merge(self, a: Any, b: Any) -> Any:
         if a is None:
@@ -1090,7 +1059,7 @@ class DuplicateDocuments(Rule):
             .otherwise(pl.format("row {}", "_rline"))
             .alias("duplicate_of")
         ).drop("_rfile", "_rline")
-        # sorted by location: evaluate finds a batch's rows by binary search (`_rows_of`)
+        # sorted by location: evaluate finds a batch's rows by binary search (`_finished_rows`)
         return out.select(empty.columns).sort("file", "line")
 
     def corpus_summary(self, finished: Any) -> dict[str, Any]:

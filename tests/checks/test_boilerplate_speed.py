@@ -138,7 +138,7 @@ def test_recurring_key_folds_whitespace_only_where_there_is_some():
     frame = pl.DataFrame({"_s": texts})
     key = bp.line_key(pl.lit("foo bar 00")).hash(seed=bp.HASH_SEED)
     recurring = pl.select(key).to_series()
-    why = _rule()._features(frame, recurring).get_column("_why")
+    why = _features(_rule(), frame, recurring).get_column("_why")
     plain = frame.select(bp.line_key(s).hash(seed=bp.HASH_SEED).is_in(recurring.implode()))
     recurring_code = bp.REASONS.index("recurring") + 1
     assert (why == recurring_code).to_list() == plain.to_series().to_list()
@@ -156,7 +156,7 @@ def test_recurring_key_folds_whitespace_only_where_there_is_some():
     frame = pl.DataFrame({"_s": [t.strip() for t in texts]})
     keys = [bp.line_key(pl.lit(x)).hash(seed=bp.HASH_SEED) for x in ("- foo bar 00", "- foo bar")]
     recurring = pl.select(pl.concat_list(keys).explode()).to_series()
-    why = _rule()._features(frame, recurring).get_column("_why")
+    why = _features(_rule(), frame, recurring).get_column("_why")
     plain = frame.select(bp.line_key(s).hash(seed=bp.HASH_SEED).is_in(recurring.implode()))
     assert (why == recurring_code).to_list() == plain.to_series().to_list()
     assert plain.to_series().to_list() == [True] * 5 + [False, True, True, True, False]
@@ -216,6 +216,20 @@ def _plain_run_total(x: pl.Expr, start: pl.Expr) -> pl.Expr:
     before = pl.when(start).then(total - x).forward_fill()
     last = start.shift(-1).fill_null(True)
     return pl.when(last).then(total).backward_fill() - before
+
+
+def _features(rule, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.DataFrame:
+    """The rule's `_feature_arrays` of `lines`' column `_s`, as a frame: `_s` and the features."""
+    text = lines.get_column("_s")
+    feats = rule._feature_arrays(text, recurring)
+    return pl.DataFrame(
+        [text, *(pl.Series(c, v, dtype=bp._FEATURE_TYPES[c]) for c, v in feats.items())]
+    )
+
+
+def _judge(rule, lines: pl.DataFrame | dict[str, np.ndarray]) -> pl.Series:
+    """The rule's `_judge_array` as a Series (UInt8)."""
+    return pl.Series(rule._judge_array(lines), dtype=pl.UInt8)
 
 
 def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
@@ -381,16 +395,16 @@ def test_context_judged_in_numpy_matches_its_polars_definition(params):
     rng = np.random.default_rng(11)
     for n in (1, 2, 7, 400):
         lines = _judge_inputs(rng, n)
-        assert rule._judge(lines).to_list() == _plain_judge(rule.params, lines).to_list()
+        assert _judge(rule, lines).to_list() == _plain_judge(rule.params, lines).to_list()
     # and on the features of real lines
     batch = Batch.from_texts(
         pl.Series([PAGE, P1, "Home\nNews\n" + P1, PAGE + "\nTour dates:\nMay"])
     )
     frame = batch.lines.select(DOC, pl.col(LINE).str.strip_chars().alias("_s"))
     frame = frame.filter(pl.col("_s") != "")
-    feats = rule._features(frame.select("_s"), None).drop("_s")
+    feats = _features(rule, frame.select("_s"), None).drop("_s")
     lines = frame.select(DOC).with_columns(pl.lit(False).alias("_after_blank")).hstack(feats)
-    assert rule._judge(lines).to_list() == _plain_judge(rule.params, lines).to_list()
+    assert _judge(rule, lines).to_list() == _plain_judge(rule.params, lines).to_list()
 
 
 def test_run_total_matches_the_polars_expressions():
@@ -570,7 +584,7 @@ def _recurring(lines: list[str], rng: np.random.Generator) -> pl.Series:
 
 def _assert_features_match(rule, lines: list[str], recurring: pl.Series | None) -> None:
     frame = pl.DataFrame({"_s": lines}, schema={"_s": pl.String})
-    got = rule._features(frame, recurring)
+    got = _features(rule, frame, recurring)
     plain = _plain_features(rule, frame, recurring)
     assert got.columns == plain.columns
     assert got.schema == plain.schema
@@ -614,7 +628,7 @@ def test_text_features_lower_case_every_row_a_question_reads():
     )
     _assert_features_match(rule, lines, recurring.to_series())
     # (the lines above are what they claim: phrases the [anywhere] limit does not reach)
-    why = rule._features(pl.DataFrame({"_s": mine}), None).get_column("_why").to_list()
+    why = _features(rule, pl.DataFrame({"_s": mine}), None).get_column("_why").to_list()
     assert why[:4] == [1, 1, 1, 1]
 
 

@@ -154,11 +154,11 @@ def _rule(**params):
 
 
 def _split(rule, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The shingle hashes of `frame`'s normalised texts (`_t`) and their count per document, as
-    collect makes them from its words (`_shingle_hashes`)."""
+    """The shingle hashes of `frame`'s normalised texts (`_t`) and their count per document, by
+    `shingle_hashes` over the batch's words (`_shingle_hashes`)."""
     words = frame["_t"].str.split(" ")
     nw = words.list.len().to_numpy().astype(np.int64)
-    return rule._shingle_hashes(nw, words.explode().hash(_SEED).to_numpy())
+    return _shingle_hashes(rule, nw, words.explode().hash(_SEED).to_numpy())
 
 
 def _fast_shingles(rule, frame: pl.DataFrame) -> pl.DataFrame:
@@ -172,7 +172,35 @@ def _fast_bands(rule, frame: pl.DataFrame) -> pl.DataFrame:
     """collect's band hashes (`_signature_bands`: from the word hashes) of `frame`'s documents."""
     words = frame["_t"].str.split(" ")
     nw = words.list.len().to_numpy().astype(np.int64)
-    return rule._signature_bands(frame[DOC], words.explode().hash(_SEED).to_numpy(), nw)
+    return _signature_bands(rule, frame[DOC], words.explode().hash(_SEED).to_numpy(), nw)
+
+
+def _shingle_hashes(rule, nw: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, count): the hash of each word `shingle_words`-gram of each document, in order, and
+    how many each document has: documents holding nw[d] words each, whose hashes (polars'
+    seeded string hash) are `h`, in a row. dedup's `shingle_hashes` over the batch's words (row
+    r: the shingle starting at word r), keeping the rows whose shingle lies inside one document
+    (checked against `shingles_plain`)."""
+    k = rule.params.shingle_words
+    count = np.maximum(nw - k + 1, 0)
+    n = len(h) - k + 1  # rows that start a shingle of k words inside the batch
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64), count
+    g = dedup.shingle_hashes(h, k)
+    # a document's last k - 1 words (all of them if it has fewer than k) start no shingle
+    ends = np.cumsum(nw)
+    back = np.arange(1, k)
+    last = ends[:, None] - back
+    keep = np.ones(len(h), dtype=bool)
+    keep[last[back <= nw[:, None]]] = False
+    return g[keep[:n]], count
+
+
+def _signature_bands(rule, docs: pl.Series, h: np.ndarray, nw: np.ndarray) -> pl.DataFrame:
+    """(`__doc`, b0..): the rule's `_bands` of `docs` holding nw[d] words each, whose hashes are
+    `h` in a row, for those holding a shingle."""
+    bands, has = rule._bands(h, nw)
+    return pl.DataFrame([docs.gather(has).alias(DOC), *bands.get_columns()])
 
 
 def _frame(texts: list[str | None]) -> pl.DataFrame:
