@@ -41,6 +41,12 @@ def main() -> None:
     ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"))
     ap.add_argument("--passes", type=int, default=7)
     ap.add_argument("--base", help="the other tree's curate/checks/truncation.py")
+    ap.add_argument(
+        "--abba",
+        action="store_true",
+        help="the trees' passes in ABBA order (this, base, base, this, ...): otherwise this tree "
+        "always runs first in a pair (session 11: its collect, unchanged code, read 1.02-1.12)",
+    )
     args = ap.parse_args()
     rs = load_ruleset(Path(args.rules))
     shards, _ = discover([str(args.corpus)])
@@ -84,8 +90,8 @@ def main() -> None:
         for _ in range(2):
             one_pass()
     rows: dict[str, list] = {tree: [] for tree in trees}
-    for _ in range(args.passes):
-        for tree in trees:
+    for k in range(args.passes):
+        for tree in list(trees)[:: -1 if args.abba and k % 2 else 1]:
             use(tree)
             for k in spent:
                 spent[k] = 0.0

@@ -12,6 +12,7 @@ import pytest
 from curate import _pool, _worker, engine
 from curate.config import load_ruleset
 from tests.conftest import write_jsonl
+from tests.test_run_costs import _add, _Counted  # an argument that counts its picklings
 
 
 def _pid_of(x: int) -> tuple[int, int]:
@@ -97,21 +98,6 @@ def test_a_started_pool_of_another_size_is_not_taken():
     _pool.start(2)
     assert _pool.take(3) is None
     assert _pool._started is None
-
-
-class _Counted:
-    dumps = 0
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __reduce__(self):
-        _Counted.dumps += 1
-        return (_Counted, (self.value,))
-
-
-def _add(shared: _Counted, x: int) -> int:
-    return shared.value + x
 
 
 def test_an_object_pickled_in_a_file_of_the_run_is_read_from_there(tmp_path):
