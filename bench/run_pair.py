@@ -62,6 +62,7 @@ def main() -> None:
     from curate.config import load_ruleset
     from curate.io.readers import discover, read_shard
     from curate.stats import RunStats
+    from run_overhead import cache_evaluations
 
     ref = args.reference.resolve() / "curate"
     ref_writers = load(ref / "io" / "writers.py", "ref_writers")
@@ -82,18 +83,7 @@ def main() -> None:
     aggs = engine.collect_batches(ruleset, tables)
     rules = ruleset.build()
     corpus = {r.name: r.finish(aggs[r.name]) for r in rules if r.needs_corpus}
-    cache: dict[tuple[int, str], object] = {}
-    current = {"batch": 0}
-    for rule in [] if args.full else rules:
-        real = type(rule).evaluate
-
-        def cached(self, batch, real=real):
-            key = (current["batch"], self.name)
-            if key not in cache:
-                cache[key] = real(self, batch)
-            return cache[key]
-
-        type(rule).evaluate = cached
+    current = cache_evaluations([] if args.full else rules)
     frames = [pl.from_arrow(t) for t in tables]
 
     def own_work(mod) -> tuple[list, RunStats]:

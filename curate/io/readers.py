@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from curate.arrays import to_numpy
+from curate.arrays import numbers, to_numpy
 from curate.errors import UsageError
 
 FILE_COL = "__file"
@@ -794,9 +794,7 @@ class _ArrowRows:
             pa.py_buffer(np.arange(n + 1, dtype=np.int32) * np.int32(len(name))),
             pa.py_buffer(name * n),
         )
-        lines = pa.Array.from_buffers(
-            pa.int64(), n, [None, pa.py_buffer(np.arange(line_no, line_no + n, dtype=np.int64))]
-        )
+        lines = numbers(np.arange(line_no, line_no + n, dtype=np.int64))
         table = self.table.append_column(pa.field(FILE_COL, pa.string()), files).append_column(
             pa.field(LINE_COL, pa.int64()), lines
         )
