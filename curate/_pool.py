@@ -9,7 +9,9 @@ Kept light (no polars, no pyarrow): the CLI calls `prestart` before it imports a
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from multiprocessing.context import SpawnContext, SpawnProcess
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,33 @@ class _Process(SpawnProcess):
     from run, as concurrent.futures makes it, and ends by os._exit(0) too: the pool reports
     it broken)."""
 
+    def start(self) -> None:
+        """Spawn the worker with SIGINT blocked, a mask it inherits through exec: Ctrl-C reaches
+        the whole process group, and a worker still starting its interpreter or importing printed
+        "Fatal Python error: init_import_site" and a traceback. Its initializer (_worker.init)
+        then ignores SIGINT outside its tasks. Here a Ctrl-C waits until the process is started
+        (with its pid, so stop() can kill it; raised halfway, it left a child that found its
+        parent gone), then interrupts: blocking it in this thread is not enough, since another
+        thread can take it and Python raises it here all the same."""
+        previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is not threading.main_thread() or not callable(previous):
+            return self._start_blocked()  # (Python handles SIGINT in the main thread only)
+        caught: list[int] = []
+        signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+        try:
+            self._start_blocked()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if caught:  # delivered again, to the handler it was meant for
+            signal.raise_signal(signal.SIGINT)
+
+    def _start_blocked(self) -> None:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
     def run(self) -> None:
         super().run()
         for stream in (sys.stdout, sys.stderr):
@@ -42,7 +71,22 @@ class _Process(SpawnProcess):
 
 
 class _Context(SpawnContext):
-    Process = _Process
+    """The pool's spawn context: it keeps every process it made, so that stop() can kill them
+    all, one the pool had not recorded yet included (a Ctrl-C pending while it was spawned
+    interrupts the pool right after, before it notes the process)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.processes: list[_Process] = []
+
+    def Process(self, *args: Any, **kwargs: Any) -> _Process:  # noqa: N802 - multiprocessing's name
+        proc = _Process(*args, **kwargs)
+        # killed, not waited for, if this process exits with the pool never shut down: a worker
+        # ignores Ctrl-C while it waits for a task (_worker.init), and multiprocessing's exit
+        # handler waits for a process that is not a daemon. (A worker starts no process.)
+        proc.daemon = True
+        self.processes.append(proc)
+        return proc
 
 
 def new(workers: int) -> Any:
@@ -52,7 +96,10 @@ def new(workers: int) -> Any:
 
     from curate import _worker
 
-    return ProcessPoolExecutor(workers, mp_context=_Context(), initializer=_worker.init)
+    context = _Context()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker.init)
+    pool.curate_context = context  # (stop)
+    return pool
 
 
 _started: tuple[int, str, Any] | None = None  # (workers, working folder, pool) no run took yet
@@ -68,10 +115,10 @@ def start(workers: int) -> None:
     from curate import _worker
 
     pool = new(workers)
+    _started = (workers, os.getcwd(), pool)  # before any spawn: release() stops what was
     # the pool spawns a process per task submitted while none is idle: one warm-up each
     for _ in range(workers):
         pool.submit(_worker.warm)
-    _started = (workers, os.getcwd(), pool)
 
 
 def take(workers: int) -> Any:
@@ -84,19 +131,35 @@ def take(workers: int) -> Any:
     size, cwd, pool = _started
     _started = None
     if size != workers or cwd != os.getcwd():
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop(pool, now=True)
         return None
     return pool
 
 
 def release() -> None:
     """Stop a pool that start() started and no run took (a run of one shard, or one that failed
-    before its first pass). Not waited for: its processes end once they have imported."""
+    or was interrupted before its first pass): at once, its processes may still be importing."""
     global _started
     if _started is not None:
         pool = _started[2]
         _started = None
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop(pool, now=True)
+
+
+def stop(pool: Any, now: bool = False) -> None:
+    """Stop the pool's processes: once their tasks are done, or `now` (a run that failed or was
+    interrupted, a pool no run took), killed wherever they are: starting up, importing, in a
+    task. A killed task leaves no file a rerun would take for done (its files are written to
+    temporary names, renamed once whole: --resume redoes the shard). Not killed, a worker
+    waited for its imports (~0.4 s) or its shard, or outlived the run, its parent gone."""
+    if now:
+        for proc in pool.curate_context.processes:
+            if proc.pid is not None and proc.exitcode is None:  # started, not reaped yet
+                try:
+                    proc.terminate()
+                except (OSError, ValueError):  # gone meanwhile
+                    pass
+    pool.shutdown(wait=not now, cancel_futures=True)
 
 
 def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:

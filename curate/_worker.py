@@ -3,6 +3,7 @@ free of heavy imports so that it runs before polars loads."""
 
 import os
 import pickle
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,12 @@ def init() -> None:
     # threading threshold; another BLAS may thread sooner). Only effective before they load.
     for var in ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # Ctrl-C reaches every process of the group: the parent reports it and stops the pool. A
+    # worker takes it only inside a task (call), where it ends the task as an error the parent
+    # reads; waiting for one, or importing (warm), it ignores it. SIGINT was blocked from the
+    # spawn on (curate._pool._Process.start): ignoring it discards one pending, then unblock.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def warm() -> None:
@@ -48,8 +55,13 @@ _stamp: list[int] = [0]
 
 
 def call(fn: Callable, *args: Any) -> Any:
-    """fn(*args), with each Shared argument replaced by the object it stands for."""
-    return fn(*[_resolve(a) if isinstance(a, Shared) else a for a in args])
+    """fn(*args), with each Shared argument replaced by the object it stands for; Ctrl-C
+    interrupts it (init)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return fn(*[_resolve(a) if isinstance(a, Shared) else a for a in args])
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _resolve(ref: Shared) -> Any:

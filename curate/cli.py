@@ -192,9 +192,9 @@ def cmd_run(args) -> int:
     from curate import _pool
 
     # the worker processes import polars and the rules while this process loads them too; a
-    # run that stops before its first pass (a usage error) stops them
-    _pool.prestart(args.inputs, args.workers, args.engine)
+    # run that stops before its first pass (a usage error, Ctrl-C while they start) stops them
     try:
+        _pool.prestart(args.inputs, args.workers, args.engine)
         return _run_command(args)
     finally:
         _pool.release()

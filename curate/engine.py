@@ -523,7 +523,7 @@ class Runner:
                     on_result(told, results[told])
                     told += 1
         except BaseException:
-            self.close()
+            self.close(now=True)
             raise
         return results
 
@@ -568,14 +568,15 @@ class Runner:
         duplicate-documents, 0.05-0.1 CPU s a pickling, while the workers wait)."""
         self._files[id(obj)] = (obj, path)
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
         """Stop the worker processes (a run calls it when its last pass is done), and a pool
-        started for this run that it did not need."""
+        started for this run that it did not need. `now`: the run failed or was interrupted;
+        the workers are killed rather than waited for (_pool.stop)."""
         from curate import _pool
 
         _pool.release()
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            _pool.stop(self._pool, now=now)
             self._pool = None
         if self._shared_dir is not None:
             self._shared_dir.cleanup()
@@ -611,8 +612,11 @@ def run(
     runner = Runner(ruleset, options)
     try:
         return _run(inputs, ruleset, options, work_dir, resume, runner)
+    except BaseException:
+        runner.close(now=True)  # a run that fails between its passes leaves no workers or files
+        raise
     finally:
-        runner.close()  # a run that fails between its passes leaves no workers or files behind
+        runner.close()  # (the second close of a failed run finds nothing left to stop)
         clear_run_caches()
         if freeze:
             gc.unfreeze()
