@@ -102,20 +102,26 @@ def new(workers: int) -> Any:
     return pool
 
 
-_started: tuple[int, str, Any] | None = None  # (workers, working folder, pool) no run took yet
+class _Started(threading.local):
+    # (workers, working folder, pool) that no run took yet, per thread: the run that started it
+    # (the CLI's, the engine's) takes or releases it in the same thread, and a run on another
+    # thread of this process neither takes nor stops it
+    pool: tuple[int, str, Any] | None = None
+
+
+_started = _Started()
 
 
 def start(workers: int) -> None:
     """Start a pool of `workers` processes now, each importing what a task needs: the next run
     with that many workers takes it (take), instead of spawning its own when its first pass
     begins. A pool no run takes is stopped by release()."""
-    global _started
-    if _started is not None or workers <= 1:
+    if _started.pool is not None or workers <= 1:
         return
     from curate import _worker
 
     pool = new(workers)
-    _started = (workers, os.getcwd(), pool)  # before any spawn: release() stops what was
+    _started.pool = (workers, os.getcwd(), pool)  # before any spawn: release() stops what was
     # the pool spawns a process per task submitted while none is idle: one warm-up each
     for _ in range(workers):
         pool.submit(_worker.warm)
@@ -125,11 +131,10 @@ def take(workers: int) -> Any:
     """The pool start() started, if it has `workers` processes and was started from this
     working folder (its processes resolve relative paths from theirs): None when there is none
     (one that does not fit is stopped)."""
-    global _started
-    if _started is None:
+    if _started.pool is None:
         return None
-    size, cwd, pool = _started
-    _started = None
+    size, cwd, pool = _started.pool
+    _started.pool = None
     if size != workers or cwd != os.getcwd():
         stop(pool, now=True)
         return None
@@ -139,10 +144,9 @@ def take(workers: int) -> Any:
 def release() -> None:
     """Stop a pool that start() started and no run took (a run of one shard, or one that failed
     or was interrupted before its first pass): at once, its processes may still be importing."""
-    global _started
-    if _started is not None:
-        pool = _started[2]
-        _started = None
+    if _started.pool is not None:
+        pool = _started.pool[2]
+        _started.pool = None
         stop(pool, now=True)
 
 

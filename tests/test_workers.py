@@ -78,11 +78,11 @@ def test_pool_workers_end_without_the_interpreter_teardown(tmp_path):
 
 def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
     _pool.start(2)
-    procs = list(_pool._started[2]._processes.values())
+    procs = list(_pool._started.pool[2]._processes.values())
     assert procs  # spawned at once, importing while the run gets ready
     src = write_jsonl(tmp_path / "one.jsonl", [{"text": "One short document. It ends."}])
     engine.run([str(src)], load_ruleset("default"), engine.RunOptions(workers=2), None)
-    assert _pool._started is None  # one shard: the run needed no pool and released it
+    assert _pool._started.pool is None  # one shard: the run needed no pool and released it
     from multiprocessing.connection import wait
 
     # a process's sentinel is ready once it has ended (is_alive() can race the pool's own
@@ -97,7 +97,7 @@ def test_a_started_pool_no_run_takes_is_stopped(tmp_path):
 def test_a_started_pool_of_another_size_is_not_taken():
     _pool.start(2)
     assert _pool.take(3) is None
-    assert _pool._started is None
+    assert _pool._started.pool is None
 
 
 def test_an_object_pickled_in_a_file_of_the_run_is_read_from_there(tmp_path):
@@ -179,7 +179,7 @@ def test_the_early_pool_has_a_process_per_shard_not_per_core(tmp_path):
     # two small files on a machine of many cores: two processes, not one per core
     inputs = [write_jsonl(tmp_path / f"{k}.jsonl", [{"text": "a b c"}]) for k in "ab"]
     _pool.prestart([str(p) for p in inputs], workers=16)
-    assert _pool._started is not None and _pool._started[0] == 2
+    assert _pool._started.pool is not None and _pool._started.pool[0] == 2
 
 
 def test_a_pool_started_from_another_folder_is_not_taken(tmp_path, monkeypatch):
@@ -187,7 +187,7 @@ def test_a_pool_started_from_another_folder_is_not_taken(tmp_path, monkeypatch):
     _pool.start(2)
     monkeypatch.chdir(tmp_path)
     assert _pool.take(2) is None
-    assert _pool._started is None
+    assert _pool._started.pool is None
 
 
 def test_a_usage_error_after_the_early_start_stops_the_pool(tmp_path, monkeypatch):
@@ -200,7 +200,7 @@ def test_a_usage_error_after_the_early_start_stops_the_pool(tmp_path, monkeypatc
     monkeypatch.setattr(_pool, "start", lambda n: (started.append(n), real(n)))
     argv = ["run", *map(str, inputs), "--rules", "default", "--out", str(tmp_path / "out")]
     assert cli.main([*argv, "--workers", "2", "--quiet"]) == 2
-    assert started == [2] and _pool._started is None
+    assert started == [2] and _pool._started.pool is None
 
 
 def test_a_run_gives_the_same_output_whichever_process_did_which_shard(tmp_path, monkeypatch):
@@ -246,3 +246,25 @@ def test_prestart(tmp_path, monkeypatch, size, started):
     _pool.prestart([str(src)], 3, engine="ray")  # Ray runs no local pool
     _pool.prestart([str(src)], 1)  # one worker: this process
     assert calls == started
+
+
+def test_a_pool_started_on_another_thread_is_neither_taken_nor_stopped(tmp_path, monkeypatch):
+    """Two runs on two threads of one process: each takes or releases only the pool its own
+    thread started (one shared pool ran both runs' tasks, and one run's end stopped it)."""
+    import threading
+
+    monkeypatch.chdir(tmp_path)
+    _pool.start(2)
+    mine = _pool._started.pool[2]
+    seen = {}
+
+    def other_thread():
+        seen["taken"] = _pool.take(2)
+        _pool.release()
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert seen["taken"] is None
+    assert _pool.take(2) is mine  # still there for this thread's run
+    _pool.stop(mine, now=True)
