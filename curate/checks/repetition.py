@@ -254,13 +254,14 @@ def ngrams_from_lines(
     else:
         at, per_line = _spread(count, inverse)
         row = at
-    wh = np.take(vh, row, out=_scratch("wh", row.size, vh.dtype), mode="clip")
 
-    # lengths are read only where an n-gram repeats (a tenth of the words)
+    # hashes and lengths are read through `row`: the 2-gram keys take 32 bits of each word's
+    # hash from a table (`_RowHashes.high`), and the whole hashes and the lengths are read only
+    # where a 2-gram repeats (a tenth of the words)
     def wl(pos: np.ndarray) -> np.ndarray:
         return vl[row[pos]]
 
-    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
+    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, _RowHashes(vh, row))
 
 
 # `ngrams_from_lines` gathers the distinct lines' hashes first when the text has more than this
@@ -268,12 +269,42 @@ def ngrams_from_lines(
 _REPEATED_WORDS = 2
 
 
+class _RowHashes:
+    """The words' 64-bit hashes `table[row]`, without writing them out: `ngram_numerators` reads
+    the whole hashes of the few words where a 2-gram repeats (`wh[pos]`), and of every word only
+    the top 32 bits its 2-gram keys keep (`high`, gathered from a table of the distinct
+    hashes' bits): a gather of 64-bit hashes for every word (4.4 MB on a web-200k batch of
+    550,000 words) and a strided pass over them cost more than that gather of 32 bits.
+    `ngram_numerators` takes it where it takes the hashes as an array, with the same answers
+    (tests/checks/test_repetition.py)."""
+
+    def __init__(self, table: np.ndarray, row: np.ndarray) -> None:
+        self.table = table
+        self.row = row
+        self.size = row.size
+
+    def __getitem__(self, pos: np.ndarray | slice) -> np.ndarray | _RowHashes:
+        if isinstance(pos, slice):
+            return _RowHashes(self.table, self.row[pos])
+        return self.table[self.row[pos]]
+
+    def high(self, mask: np.uint32, out: np.ndarray) -> np.ndarray:
+        """Each word's hash's top 32 bits AND `mask` (uint32, into `out`)."""
+        bits = _high_bits(self.table) & mask
+        return np.take(bits, self.row, out=out, mode="clip")
+
+
+def _high_bits(wh: np.ndarray) -> np.ndarray:
+    """The top 32 bits of each of the 64-bit hashes `wh`, as a (strided) uint32 view."""
+    return wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
+
+
 def _ngrams_per_doc(
     doc_of_line: np.ndarray,
     per_line: np.ndarray,
     n_docs: int,
     wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
-    wh: np.ndarray,
+    wh: np.ndarray | _RowHashes,
 ) -> dict[str, np.ndarray]:
     """`ngram_numerators` of the words in text order (`per_line` words in each line, lines in
     documents `doc_of_line`)."""
@@ -546,7 +577,9 @@ def _pair_bounds(ends: np.ndarray, size: int) -> list[int]:
     return b[bounds].tolist()
 
 
-def _pair_hashes(wh: np.ndarray, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _pair_hashes(
+    wh: np.ndarray | _RowHashes, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
     """The 64-bit hashes of the 2-grams at positions `pos` (documents `doc`): ((doc + 1) * _MULT
     + first word) * _MULT + second word, flipped by _BOUNDARY at a document's last word."""
     g = wh[pos] * _MULT
@@ -565,7 +598,7 @@ def _seed_doc32(seed: np.ndarray) -> np.ndarray:
 
 
 def _pair_groups(
-    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray
+    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray | _RowHashes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The repeated 2-grams of a batch's words (`per_doc` words per document ending at `ends`,
     hashes `wh`), grouped: (each member's position; where each group starts among them; each
@@ -574,8 +607,11 @@ def _pair_groups(
     n = wh.size
     size = n - 1
     # each word's kept hash bits
-    high = wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
-    w = np.bitwise_and(high, _PAIR_HASH, out=_scratch("w32", n, np.uint32))
+    w = _scratch("w32", n, np.uint32)
+    if isinstance(wh, _RowHashes):
+        wh.high(_PAIR_HASH, w)
+    else:
+        np.bitwise_and(_high_bits(wh), _PAIR_HASH, out=w)
     # seed: the document's, plus the position bits (np.repeat: 0.06 ms a web batch, where a
     # running sum of steps costs 0.3)
     seed_doc = np.arange(1, per_doc.size + 1, dtype=np.uint32)
@@ -665,7 +701,7 @@ def _sorted_runs(
 def _checked(
     pos: np.ndarray,
     start: np.ndarray,
-    wh: np.ndarray,
+    wh: np.ndarray | _RowHashes,
     seed: np.ndarray,
     edge: np.ndarray,
     docs: bool = False,
@@ -711,7 +747,9 @@ def _checked(
 
 
 def ngram_numerators(
-    per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
+    per_doc: np.ndarray,
+    wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    wh: np.ndarray | _RowHashes,
 ) -> dict[str, np.ndarray]:
     """The n-gram numerators of `ngrams_from_lines`, from the batch's words in order: `per_doc`
     words per document, then each word's length (an array, or a function of word positions) and
