@@ -797,7 +797,17 @@ def ngram_numerators(
     cnt = np.diff(np.append(starts, members.size))
     first = np.minimum.reduceat(members, starts)
     gdoc = _seed_doc32(seed[members[starts]])
-    _top(out["top_2gram_chars"], gdoc, cnt, first, size, length(first) + length(first + 1), 2)
+    # (the characters of the groups that win a document only: lengths are read through the
+    # words' rows, a gather from a batch-sized array each, for a tenth of the groups)
+    _top(
+        out["top_2gram_chars"],
+        gdoc,
+        cnt,
+        first,
+        size,
+        lambda best: length(first[best]) + length(first[best] + 1),
+        2,
+    )
     # the positions where the 2-grams at i and i + 1 both repeat: only there can a 3-gram
     rep = _scratch("rep", size, np.bool_)
     rep.fill(False)
@@ -850,17 +860,19 @@ def _top(
     cnt: np.ndarray,
     first: np.ndarray,
     size: int,
-    gchars: np.ndarray,
+    gchars: np.ndarray | Callable[[np.ndarray], np.ndarray],
     n: int,
 ) -> None:
     """Write into `out` (per document) the characters of each document's most frequent n-gram
     times its count, given each group's document, count, first position (below `size`) and
-    characters: per document the highest count, then the first seen."""
+    characters (an array, or a function of the groups asked for): per document the highest
+    count, then the first seen."""
     key = cnt * (size + 1) + (size - first)
     top = np.full(out.size, -1, dtype=np.int64)
     np.maximum.at(top, gdoc, key)
     best = np.flatnonzero(key == top[gdoc])
-    out[gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
+    chars = gchars(best) if callable(gchars) else gchars[best]
+    out[gdoc[best]] = (chars + (n - 1)) * cnt[best]
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
