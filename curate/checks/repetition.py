@@ -87,6 +87,46 @@ def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
     return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
 
 
+# candidate lines' keys kept between batches (`_candidate_keys`), per process: a line -> its
+# `normalised` text, at most _KEY_CACHE_SIZE of them (then emptied)
+_KEY_CACHE: dict[str | None, str | None] = {}
+_KEY_CACHE_SIZE = 1 << 14
+# candidates from which `_candidate_keys` normalises every one with the regex (no cache)
+_KEY_CACHE_LINES = 256
+
+
+def _candidate_keys(cand: pl.DataFrame) -> pl.Series:
+    """`_normalised_lines(cand)`, the regex run only for the lines whose key no earlier batch
+    found (a few candidate lines, mostly the same from batch to batch on web pages: "Reply",
+    "Share this", a byline; the regex's query and the hand-over to its thread cost ~0.3 ms a
+    batch however few they are). Many candidates (`_KEY_CACHE_LINES`) go to the regex at once.
+    A key is the regex's answer for that very string (tests/checks/test_repetition.py)."""
+    if cand.height > _KEY_CACHE_LINES:
+        return run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    cache = _KEY_CACHE
+    lines = cand.get_column(LINE).to_list()
+    # (the keys read into a dict of this call's own: the cache may be emptied meanwhile)
+    known = {}
+    for line in dict.fromkeys(lines):
+        key = cache.get(line, _NO_KEY)
+        if key is not _NO_KEY:
+            known[line] = key
+    missing = [line for line in dict.fromkeys(lines) if line not in known]
+    if missing:
+        frame = pl.DataFrame({LINE: missing}, schema={LINE: pl.String})
+        found = run_in_own_thread(_KEY_THREAD, _normalised_lines, frame).to_list()
+        new = dict(zip(missing, found, strict=True))
+        known |= new
+        if len(cache) + len(new) > _KEY_CACHE_SIZE:
+            cache.clear()
+        cache.update(new)
+    return pl.Series("_k", [known[line] for line in lines], dtype=pl.String)
+
+
+# (a line the cache has no key for)
+_NO_KEY = object()
+
+
 def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The whitespace-separated words of each of `lines` (strings without "\\n"), flat and in
     order: (how many each line has, each word's length in characters, its hash), as numpy
@@ -1188,7 +1228,7 @@ def line_repeats(
     # (the normalising regex on this rule's own thread, where it stays compiled from batch to
     # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
     # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
-    keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    keys = _candidate_keys(cand)
     # every copy of a paragraph is a candidate paragraph; a line follows the one before it when
     # both are candidates of one document, in a row (a pair can have been seen only there: a
     # line that is not a candidate has a key of its own)

@@ -1070,3 +1070,42 @@ def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_li
     for i, text in enumerate(texts):
         for name, value in _reference_ngrams(text).items():
             assert got[name][i] == value, (i, name)
+
+
+def test_candidate_keys_kept_between_batches_match_the_regex(monkeypatch):
+    # the keys of candidate lines, kept from batch to batch, against the regex on every line:
+    # repeats within and across calls, a cache emptied when full (5 keys), more candidates than
+    # are looked up (the regex on all), null, empty, blank and non-ASCII lines, case folds
+    # that change the length, a giant line
+    monkeypatch.setattr(repetition, "_KEY_CACHE", {})
+    monkeypatch.setattr(repetition, "_KEY_CACHE_SIZE", 5)
+    monkeypatch.setattr(repetition, "_KEY_CACHE_LINES", 40)
+    pool = [
+        "Hello, World!",
+        "hello   world",
+        "",
+        " \t ",
+        "***",
+        None,
+        "İstanbul ıi",
+        "ǅemal ﬁne STRASSE ß",
+        "Ünïcödé — “quotes” …",
+        "市场 市场。",
+        "x" * 5000 + " Y",
+        "\ufffd bad \ufffd",
+    ]
+    calls = []
+    real = repetition.run_in_own_thread
+    monkeypatch.setattr(
+        repetition, "run_in_own_thread", lambda *a: calls.append(a[2].height) or real(*a)
+    )
+    rng = random.Random(5)
+    for size in (1, 3, 12, 12, 30, 41, 0, 7, 12, 2):
+        frame = pl.DataFrame(
+            {LINE: [rng.choice(pool) for _ in range(size)]}, schema={LINE: pl.String}
+        )
+        got = repetition._candidate_keys(frame)
+        assert got.dtype == pl.String and got.name == "_k"
+        assert got.to_list() == repetition._normalised_lines(frame).to_list()
+    # (hits: fewer lines went to the regex than were asked for)
+    assert sum(calls) < 1 + 3 + 12 + 12 + 30 + 41 + 7 + 12 + 2
