@@ -33,6 +33,7 @@ from curate.checks.words import (
     distinct_lines,
     segment_sums,
     take_sorted,
+    text_chars,
     wanted_later,
 )
 
@@ -1455,7 +1456,7 @@ class RepeatedParagraphs(Rule):
         # the signals and the fired flags in numpy: the same IEEE divisions and comparisons as
         # the polars expressions they replaced (two dozen small queries on every batch, a fixed
         # cost of ~0.5 ms; tests/checks/test_repetition.py keeps those as the definition)
-        text_len = batch.text.str.len_chars().to_numpy().astype(np.float64)
+        text_len = text_chars(batch).to_numpy().astype(np.float64)
         denom = np.maximum(text_len, 1.0)
 
         lt = shared_line_tokens(batch)
