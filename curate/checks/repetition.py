@@ -398,7 +398,8 @@ def token_line_words(
     if not len(lt.split_line):
         return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
-    again = lt.distinct.gather(redo)
+    # (ascending, without repeats: a filter, where a gather is a polars query)
+    again = take_sorted(lt.distinct, redo)
     # (a few lines, as on most batches: split in Python, without polars' fixed cost per query)
     few = again.str.len_bytes().sum() <= FEW_LINE_BYTES
     again_count, again_len, again_hash = (few_line_words if few else line_words)(again)
