@@ -89,10 +89,12 @@ def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
     return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
 
 
-# candidate lines' keys kept between batches (`_candidate_keys`), per process: a line -> its
-# `normalised` text, at most _KEY_CACHE_SIZE of them (then emptied)
+# candidate lines' keys kept between batches (`_candidate_keys`), per process: a line of at most
+# _KEY_CACHE_CHARS characters -> its `normalised` text, at most _KEY_CACHE_SIZE of them (then
+# emptied: a few MB at most)
 _KEY_CACHE: dict[str | None, str | None] = {}
-_KEY_CACHE_SIZE = 1 << 14
+_KEY_CACHE_SIZE = 1 << 12
+_KEY_CACHE_CHARS = 256
 # candidates from which `_candidate_keys` normalises every one with the regex (no cache)
 _KEY_CACHE_LINES = 256
 
@@ -102,7 +104,8 @@ def _candidate_keys(cand: pl.DataFrame) -> pl.Series:
     found (a few candidate lines, mostly the same from batch to batch on web pages: "Reply",
     "Share this", a byline; the regex's query and the hand-over to its thread cost ~0.3 ms a
     batch however few they are). Many candidates (`_KEY_CACHE_LINES`) go to the regex at once.
-    A key is the regex's answer for that very string (tests/checks/test_repetition.py)."""
+    A key is the regex's answer for that very string (tests/checks/test_repetition.py); longer
+    lines (`_KEY_CACHE_CHARS`), a paragraph pasted twice, are not kept."""
     if cand.height > _KEY_CACHE_LINES:
         return run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
     cache = _KEY_CACHE
@@ -119,9 +122,10 @@ def _candidate_keys(cand: pl.DataFrame) -> pl.Series:
         found = run_in_own_thread(_KEY_THREAD, _normalised_lines, frame).to_list()
         new = dict(zip(missing, found, strict=True))
         known |= new
-        if len(cache) + len(new) > _KEY_CACHE_SIZE:
+        kept = {k: v for k, v in new.items() if k is None or len(k) <= _KEY_CACHE_CHARS}
+        if len(cache) + len(kept) > _KEY_CACHE_SIZE:
             cache.clear()
-        cache.update(new)
+        cache.update(kept)
     return pl.Series("_k", [known[line] for line in lines], dtype=pl.String)
 
 

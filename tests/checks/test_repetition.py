@@ -1074,12 +1074,13 @@ def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_li
 
 def test_candidate_keys_kept_between_batches_match_the_regex(monkeypatch):
     # the keys of candidate lines, kept from batch to batch, against the regex on every line:
-    # repeats within and across calls, a cache emptied when full (5 keys), more candidates than
-    # are looked up (the regex on all), null, empty, blank and non-ASCII lines, case folds
-    # that change the length, a giant line
+    # repeats within and across calls, a cache emptied when full (5 keys), lines too long to
+    # keep (12 characters), more candidates than are looked up (the regex on all), null, empty,
+    # blank and non-ASCII lines, case folds that change the length, a giant line
     monkeypatch.setattr(repetition, "_KEY_CACHE", {})
     monkeypatch.setattr(repetition, "_KEY_CACHE_SIZE", 5)
     monkeypatch.setattr(repetition, "_KEY_CACHE_LINES", 40)
+    monkeypatch.setattr(repetition, "_KEY_CACHE_CHARS", 12)
     pool = [
         "Hello, World!",
         "hello   world",
