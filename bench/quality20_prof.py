@@ -36,8 +36,13 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--limit", type=int, default=50)
+    ap.add_argument("--docs", type=int, default=0, help="keep the first N documents of a batch")
+    ap.add_argument("--per-batch", action="store_true", help="print ms a batch")
     args = ap.parse_args()
     rs, tables, rules, corpus = prepared(args.corpus, args.rules)
+    if args.docs:
+        # (the fixed cost of a batch: the same batches, cut short)
+        tables = [tb.slice(0, args.docs) for tb in tables]
     names = args.only.split(",")
     seen = batches_seen(rs, tables, rules, corpus, set(names))
     real = {r.name: r.evaluate for r in rules if r.name in names}
@@ -55,9 +60,10 @@ def main() -> None:
                     real[name](batch)
                 total += time.process_time() - t0
             best[name] = min(best.get(name, 1e9), total)
+    scale = 1e3 / len(tables) if args.per_batch else 1.0
     for name in names:
-        print(f"{name:28s} {best[name]:.3f}")
-    print(f"{'total':28s} {sum(best.values()):.3f}")
+        print(f"{name:28s} {best[name] * scale:.3f}")
+    print(f"{'total':28s} {sum(best.values()) * scale:.3f}")
     if prof is not None:
         pstats.Stats(prof).sort_stats(args.sort).print_stats(args.limit)
 
