@@ -52,6 +52,7 @@ from curate.checks.words import (
     stop_word_table,
     stop_words,
     take_sorted,
+    text_chars,
 )
 
 GOPHER = "Gopher (Rae et al. 2021, appendix A.1.1)"
@@ -147,10 +148,10 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # a sentence ends at a space or stays inside a piece of a line split on spaces: counted on
     # the distinct pieces (a search of some 30,000 short strings) instead of over every text
     words = lt.group_sums(_line_counts(batch), batch.doc_of_line(), batch.n)
-    chars = batch.text.str.len_chars()
+    chars = text_chars(batch)
     newlines = _newlines(batch, chars.to_numpy(), tests.get_column("_chars").to_numpy(), inverse)
     # the frame at once, from numpy (a polars call per step costs more than its work here)
-    text_chars = chars.to_numpy().astype(np.int64)
+    doc_chars = chars.to_numpy().astype(np.int64)
     w = {name: counts.astype(np.int64) for name, counts in words.items()}
     tokens_punct = w["tokens"] + w["split_off"]
     n_words = w["words"]
@@ -194,7 +195,7 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
         _share_series("punctuated_lines_share", per_line["punctuated_lines"], lines),
         _share_series("short_lines_share", per_line["short_lines"], lines),
         # FineWeb's denominator: every character except the newlines
-        _share_series("dup_line_chars_share", per_line["dup_line_chars"], text_chars - newlines),
+        _share_series("dup_line_chars_share", per_line["dup_line_chars"], doc_chars - newlines),
         _share_series("newline_ratio", newlines, n_words),
         # (both ratios share their denominator: null together)
         pl.Series(

@@ -32,6 +32,8 @@ from curate.checks.words import (
     batch_line_tokens,
     distinct_lines,
     segment_sums,
+    take_sorted,
+    text_chars,
     wanted_later,
 )
 
@@ -85,6 +87,50 @@ _KEY_THREAD = "repeated-paragraphs"
 def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
     """`normalised` of the column LINE of `lines`, as `_k`."""
     return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
+
+
+# candidate lines' keys kept between batches (`_candidate_keys`), per process: a line of at most
+# _KEY_CACHE_CHARS characters -> its `normalised` text, at most _KEY_CACHE_SIZE of them (then
+# emptied: a few MB at most)
+_KEY_CACHE: dict[str | None, str | None] = {}
+_KEY_CACHE_SIZE = 1 << 12
+_KEY_CACHE_CHARS = 256
+# candidates from which `_candidate_keys` normalises every one with the regex (no cache)
+_KEY_CACHE_LINES = 256
+
+
+def _candidate_keys(cand: pl.DataFrame) -> pl.Series:
+    """`_normalised_lines(cand)`, the regex run only for the lines whose key no earlier batch
+    found (a few candidate lines, mostly the same from batch to batch on web pages: "Reply",
+    "Share this", a byline; the regex's query and the hand-over to its thread cost ~0.3 ms a
+    batch however few they are). Many candidates (`_KEY_CACHE_LINES`) go to the regex at once.
+    A key is the regex's answer for that very string (tests/checks/test_repetition.py); longer
+    lines (`_KEY_CACHE_CHARS`), a paragraph pasted twice, are not kept."""
+    if cand.height > _KEY_CACHE_LINES:
+        return run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    cache = _KEY_CACHE
+    lines = cand.get_column(LINE).to_list()
+    # (the keys read into a dict of this call's own: the cache may be emptied meanwhile)
+    known = {}
+    for line in dict.fromkeys(lines):
+        key = cache.get(line, _NO_KEY)
+        if key is not _NO_KEY:
+            known[line] = key
+    missing = [line for line in dict.fromkeys(lines) if line not in known]
+    if missing:
+        frame = pl.DataFrame({LINE: missing}, schema={LINE: pl.String})
+        found = run_in_own_thread(_KEY_THREAD, _normalised_lines, frame).to_list()
+        new = dict(zip(missing, found, strict=True))
+        known |= new
+        kept = {k: v for k, v in new.items() if k is None or len(k) <= _KEY_CACHE_CHARS}
+        if len(cache) + len(kept) > _KEY_CACHE_SIZE:
+            cache.clear()
+        cache.update(kept)
+    return pl.Series("_k", [known[line] for line in lines], dtype=pl.String)
+
+
+# (a line the cache has no key for)
+_NO_KEY = object()
 
 
 def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -254,13 +300,14 @@ def ngrams_from_lines(
     else:
         at, per_line = _spread(count, inverse)
         row = at
-    wh = np.take(vh, row, out=_scratch("wh", row.size, vh.dtype), mode="clip")
 
-    # lengths are read only where an n-gram repeats (a tenth of the words)
+    # hashes and lengths are read through `row`: the 2-gram keys take 32 bits of each word's
+    # hash from a table (`_RowHashes.high`), and the whole hashes and the lengths are read only
+    # where a 2-gram repeats (a tenth of the words)
     def wl(pos: np.ndarray) -> np.ndarray:
         return vl[row[pos]]
 
-    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, wh)
+    return _ngrams_per_doc(doc_of_line, per_line, n_docs, wl, _RowHashes(vh, row))
 
 
 # `ngrams_from_lines` gathers the distinct lines' hashes first when the text has more than this
@@ -268,12 +315,41 @@ def ngrams_from_lines(
 _REPEATED_WORDS = 2
 
 
+class _RowHashes:
+    """The words' 64-bit hashes `table[row]`, without writing them out: `ngram_numerators` reads
+    the whole hashes of the few words where a 2-gram repeats (`wh[pos]`), and of every word only
+    the top 32 bits its 2-gram keys keep (`high`, gathered from a table of the distinct
+    hashes' bits): a gather of 64-bit hashes for every word (4.4 MB on a web-200k batch of
+    550,000 words) and a strided pass over them cost more than that gather of 32 bits.
+    `ngram_numerators` takes it where it takes the hashes as an array, with the same answers
+    (tests/checks/test_repetition.py)."""
+
+    def __init__(self, table: np.ndarray, row: np.ndarray) -> None:
+        self.table = table
+        self.row = row
+        self.size = row.size
+
+    def __getitem__(self, pos: np.ndarray | slice) -> np.ndarray | _RowHashes:
+        if isinstance(pos, slice):
+            return _RowHashes(self.table, self.row[pos])
+        return self.table[self.row[pos]]
+
+    def high(self, out: np.ndarray) -> np.ndarray:
+        """Each word's hash's top 32 bits (uint32, into `out`)."""
+        return np.take(_high_bits(self.table), self.row, out=out, mode="clip")
+
+
+def _high_bits(wh: np.ndarray) -> np.ndarray:
+    """The top 32 bits of each of the 64-bit hashes `wh`, as a (strided) uint32 view."""
+    return wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
+
+
 def _ngrams_per_doc(
     doc_of_line: np.ndarray,
     per_line: np.ndarray,
     n_docs: int,
     wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
-    wh: np.ndarray,
+    wh: np.ndarray | _RowHashes,
 ) -> dict[str, np.ndarray]:
     """`ngram_numerators` of the words in text order (`per_line` words in each line, lines in
     documents `doc_of_line`)."""
@@ -326,7 +402,8 @@ def token_line_words(
     if not len(lt.split_line):
         return (count, vl, vh, code), lt.inverse
     redo = np.unique(lt.split_line)
-    again = lt.distinct.gather(redo)
+    # (ascending, without repeats: a filter, where a gather is a polars query)
+    again = take_sorted(lt.distinct, redo)
     # (a few lines, as on most batches: split in Python, without polars' fixed cost per query)
     few = again.str.len_bytes().sum() <= FEW_LINE_BYTES
     again_count, again_len, again_hash = (few_line_words if few else line_words)(again)
@@ -484,12 +561,13 @@ _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 # repetition.md, session 10), so the documents are packed into chunks of at most _PAIR_CHUNK
 # 2-grams; a longer document is a chunk of its own, keyed again with as many position bits as it
 # needs. 22 bits can collide: every run of equal keys is checked against its members' words'
-# 64-bit hashes (the members are a tenth of the 2-grams) and the few that mix two 2-grams
-# regrouped, so that the groups are those of equal 64-bit n-gram hashes, as before.
+# hashes (the top 32 bits of each word's 64-bit hash: 64 bits a 2-gram; the members are a tenth
+# of the 2-grams) and the few that mix two 2-grams regrouped, so that the groups are those of
+# equal words (up to a 64-bit hash collision, as the n-gram hashes of the walk after).
 _PAIR_BITS = 10
 _PAIR_CHUNK = 1 << (_PAIR_BITS - 1)
-# the bits of each word's hash a key keeps (the top 22 of its high half; tests narrow it to
-# make keys collide)
+# the bits a key keeps of the mix of its two words' hashes' top 32 bits (the top 22; tests
+# narrow it to make keys collide)
 _PAIR_HASH = np.uint32(0xFFFF_FC00)
 _MULT32 = np.uint32(0x9E37_79B9)
 # a document's seed is (document + 1) * _SEED32 (its low bits zero, above the position's);
@@ -546,7 +624,9 @@ def _pair_bounds(ends: np.ndarray, size: int) -> list[int]:
     return b[bounds].tolist()
 
 
-def _pair_hashes(wh: np.ndarray, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _pair_hashes(
+    wh: np.ndarray | _RowHashes, pos: np.ndarray, doc: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
     """The 64-bit hashes of the 2-grams at positions `pos` (documents `doc`): ((doc + 1) * _MULT
     + first word) * _MULT + second word, flipped by _BOUNDARY at a document's last word."""
     g = wh[pos] * _MULT
@@ -565,7 +645,7 @@ def _seed_doc32(seed: np.ndarray) -> np.ndarray:
 
 
 def _pair_groups(
-    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray
+    per_doc: np.ndarray, ends: np.ndarray, wh: np.ndarray | _RowHashes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The repeated 2-grams of a batch's words (`per_doc` words per document ending at `ends`,
     hashes `wh`), grouped: (each member's position; where each group starts among them; each
@@ -573,9 +653,14 @@ def _pair_groups(
     come in no particular order, a group's members neither."""
     n = wh.size
     size = n - 1
-    # each word's kept hash bits
-    high = wh.view(np.uint32)[1::2] if _LITTLE else wh.view(np.uint32)[0::2]
-    w = np.bitwise_and(high, _PAIR_HASH, out=_scratch("w32", n, np.uint32))
+    # each word's hash's top 32 bits: the keys keep _PAIR_HASH of a mix of two, and the check
+    # compares both words' (a gather from this array, which the keys just read, where reading
+    # the 64-bit hashes of the members' words costs twice as much on a web batch)
+    w = _scratch("w32", n, np.uint32)
+    if isinstance(wh, _RowHashes):
+        wh.high(w)
+    else:
+        np.copyto(w, _high_bits(wh))
     # seed: the document's, plus the position bits (np.repeat: 0.06 ms a web batch, where a
     # running sum of steps costs 0.3)
     seed_doc = np.arange(1, per_doc.size + 1, dtype=np.uint32)
@@ -584,6 +669,7 @@ def _pair_groups(
     seed += _low_bits(n)
     key = np.multiply(w[:-1], _MULT32, out=_scratch("key32", size, np.uint32))
     key += w[1:]
+    key &= _PAIR_HASH
     key += seed[:-1]
     last = ends[(per_doc > 0) & (ends < n)] - 1
     key[last] ^= _BOUNDARY32
@@ -605,7 +691,7 @@ def _pair_groups(
         parts.append((pos[at], start))
     if small:
         at, start = _sorted_runs(key, small, _PAIR_BITS, large + huge)
-        parts.append(_checked(at, start, wh, seed, edge))
+        parts.append(_checked(at, start, w, seed, edge))
     if large:
         # each long document's keys again, with as many position bits as its length needs
         # (fewer hash bits: more collisions, which the check regroups), in an array of their own
@@ -618,7 +704,7 @@ def _pair_groups(
         lkey |= np.arange(where.size, dtype=np.uint32) & mask
         lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
         at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
-        parts.append(_checked(where[at], start, wh, seed, edge, docs=True))
+        parts.append(_checked(where[at], start, w, seed, edge, docs=True))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), seed
     pos, start = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -665,7 +751,7 @@ def _sorted_runs(
 def _checked(
     pos: np.ndarray,
     start: np.ndarray,
-    wh: np.ndarray,
+    w: np.ndarray,
     seed: np.ndarray,
     edge: np.ndarray,
     docs: bool = False,
@@ -673,16 +759,17 @@ def _checked(
     """The groups of equal 2-grams among runs of equal 32-bit keys (`pos` each member's
     position, `start` whether it starts a run): (positions, whether each starts a group).
 
-    Two 2-grams are equal when their words' 64-bit hashes (first times _MULT plus second,
-    flipped by _BOUNDARY at a document's last word, where `edge`) and their documents (the
-    seeds' high bits) are: what equal 64-bit hashes of the n-gram walk say. In a run, equal
-    words mean one document (their keys' equal hash bits hold the same words' bits plus each
-    one's seed, (document + 1) * _SEED32: distinct mod 2**32 for documents fewer than 2**22
-    apart; `docs`: keys of fewer hash bits, whose documents are compared too). A run whose
-    words differ mixes 2-grams whose keys collide: regrouped by words and document, its
-    2-grams seen once dropped."""
-    a = wh[pos] * _MULT
-    a += wh[pos + 1]
+    Two 2-grams are equal when their words' hashes (`w`: each word's top 32 bits; the two as
+    one 64-bit value, flipped by _BOUNDARY at a document's last word, where `edge`) and their
+    documents (the seeds' high bits) are: 64 bits of the words' hashes, as the 64-bit n-gram
+    hashes of the walk after compare 64. In a run, equal words mean one document (their keys'
+    equal hash bits hold the same words' bits plus each one's seed, (document + 1) * _SEED32:
+    distinct mod 2**32 for documents fewer than 2**22 apart; `docs`: keys of fewer hash bits,
+    whose documents are compared too). A run whose words differ mixes 2-grams whose keys
+    collide: regrouped by words and document, its 2-grams seen once dropped."""
+    a = w[pos].astype(np.uint64)
+    a <<= np.uint64(32)
+    a |= w[pos + 1]
     a[edge[pos]] ^= _BOUNDARY
     bad = (a[1:] != a[:-1]) & ~start[1:]
     if docs:
@@ -711,7 +798,9 @@ def _checked(
 
 
 def ngram_numerators(
-    per_doc: np.ndarray, wl: np.ndarray | Callable[[np.ndarray], np.ndarray], wh: np.ndarray
+    per_doc: np.ndarray,
+    wl: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    wh: np.ndarray | _RowHashes,
 ) -> dict[str, np.ndarray]:
     """The n-gram numerators of `ngrams_from_lines`, from the batch's words in order: `per_doc`
     words per document, then each word's length (an array, or a function of word positions) and
@@ -755,7 +844,17 @@ def ngram_numerators(
     cnt = np.diff(np.append(starts, members.size))
     first = np.minimum.reduceat(members, starts)
     gdoc = _seed_doc32(seed[members[starts]])
-    _top(out["top_2gram_chars"], gdoc, cnt, first, size, length(first) + length(first + 1), 2)
+    # (the characters of the groups that win a document only: lengths are read through the
+    # words' rows, a gather from a batch-sized array each, for a tenth of the groups)
+    _top(
+        out["top_2gram_chars"],
+        gdoc,
+        cnt,
+        first,
+        size,
+        lambda best: length(first[best]) + length(first[best] + 1),
+        2,
+    )
     # the positions where the 2-grams at i and i + 1 both repeat: only there can a 3-gram
     rep = _scratch("rep", size, np.bool_)
     rep.fill(False)
@@ -808,17 +907,19 @@ def _top(
     cnt: np.ndarray,
     first: np.ndarray,
     size: int,
-    gchars: np.ndarray,
+    gchars: np.ndarray | Callable[[np.ndarray], np.ndarray],
     n: int,
 ) -> None:
     """Write into `out` (per document) the characters of each document's most frequent n-gram
     times its count, given each group's document, count, first position (below `size`) and
-    characters: per document the highest count, then the first seen."""
+    characters (an array, or a function of the groups asked for): per document the highest
+    count, then the first seen."""
     key = cnt * (size + 1) + (size - first)
     top = np.full(out.size, -1, dtype=np.int64)
     np.maximum.at(top, gdoc, key)
     best = np.flatnonzero(key == top[gdoc])
-    out[gdoc[best]] = (gchars[best] + (n - 1)) * cnt[best]
+    chars = gchars(best) if callable(gchars) else gchars[best]
+    out[gdoc[best]] = (chars + (n - 1)) * cnt[best]
 
 
 # Characters whose count in a line survives `normalised` unchanged: a letter that no other
@@ -1129,12 +1230,12 @@ def line_repeats(
 
     # keys of the candidates; a line of nothing but punctuation ("***") keys on its raw text: it
     # can repeat, but adds no characters towards min_chars
-    rows = nb_rows[e]
-    cand = lines.select(L).gather(rows)
+    # (rows ascending: a filter, where a select and a gather are two polars queries)
+    cand = take_sorted(lines.get_column(LINE), nb_rows[e]).to_frame()
     # (the normalising regex on this rule's own thread, where it stays compiled from batch to
     # batch: on polars' pool thread, or the calling thread, the other rules' regexes evict it
     # from the 32 polars keeps per thread, and compiling it costs ~0.5 ms)
-    keys = run_in_own_thread(_KEY_THREAD, _normalised_lines, cand)
+    keys = _candidate_keys(cand)
     # every copy of a paragraph is a candidate paragraph; a line follows the one before it when
     # both are candidates of one document, in a row (a pair can have been seen only there: a
     # line that is not a candidate has a key of its own)
@@ -1360,7 +1461,7 @@ class RepeatedParagraphs(Rule):
         # the signals and the fired flags in numpy: the same IEEE divisions and comparisons as
         # the polars expressions they replaced (two dozen small queries on every batch, a fixed
         # cost of ~0.5 ms; tests/checks/test_repetition.py keeps those as the definition)
-        text_len = batch.text.str.len_chars().to_numpy().astype(np.float64)
+        text_len = text_chars(batch).to_numpy().astype(np.float64)
         denom = np.maximum(text_len, 1.0)
 
         lt = shared_line_tokens(batch)

@@ -1016,6 +1016,18 @@ def _plain_vocab_properties(vocab: pl.Series) -> pl.DataFrame:
     )
 
 
+# Batch.memo key: the length of each document's text in characters (`text_chars`)
+TEXT_CHARS_MEMO = "words_text_chars"
+
+
+def text_chars(batch: Batch) -> pl.Series:
+    """`batch.text.str.len_chars()` (UInt32), computed once per batch: repeated-paragraphs
+    (its denominators) and the quality statistics (`chars`) both read it. A strip rebuilds the
+    text, and the memo ends with the batch it was computed on (Batch.memo; tests/checks/
+    test_repetition.py strips between the rules and compares with batches built anew)."""
+    return batch.memo(TEXT_CHARS_MEMO, lambda: batch.text.str.len_chars())
+
+
 def batch_distinct_lines(batch: Batch) -> tuple[pl.Series, np.ndarray]:
     """`distinct_lines` of the batch's lines, computed once per batch and kept across strips (the
     remaining lines' rows among the same distinct strings)."""

@@ -271,10 +271,15 @@ def _reference_ngrams(text: str) -> dict[str, int]:
     return out
 
 
-def _ngrams(batch: Batch) -> dict[str, np.ndarray]:
-    """The rule's n-gram numerators of a batch, its words split once per distinct line."""
-    distinct, inverse = batch_distinct_lines(batch)
-    words = repetition.line_words(distinct)
+def _ngrams(batch: Batch, tokens: bool = False) -> dict[str, np.ndarray]:
+    """The rule's n-gram numerators of a batch, its words split once per distinct line
+    (`tokens`: read from the quality family's line tokens, the hashes through each word's row,
+    `repetition._RowHashes`, as the rule reads them in a run with quality rules)."""
+    if tokens:
+        words, inverse = repetition.token_line_words(batch_line_tokens(batch))
+    else:
+        distinct, inverse = batch_distinct_lines(batch)
+        words = repetition.line_words(distinct)
     return repetition.ngrams_from_lines(words, inverse, batch.doc_of_line(), batch.n)
 
 
@@ -983,7 +988,8 @@ def test_candidate_repeats_by_hashes_match_the_string_comparisons(monkeypatch):
         (0x0000_0400, 16, True),
     ],
 )
-def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, collide):
+@pytest.mark.parametrize("tokens", [False, True])
+def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, collide, tokens):
     # the 2-grams grouped by 32-bit keys in chunks of documents, their collisions regrouped by
     # the 64-bit hashes and documents, long documents keyed apart: the plain definition's
     # numerators, with documents that end on a 2-gram the next one starts with ("a b" | "b")
@@ -999,7 +1005,7 @@ def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, col
     for _ in range(120):
         size = rng.choice([2, 5, 15, 16, 17, 40, 120])
         texts.append(" ".join(rng.choice(vocab[: rng.randint(2, 7)]) for _ in range(size)))
-    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    got = _ngrams(Batch.from_texts(pl.Series(texts)), tokens)
     for i, text in enumerate(texts):
         for name, value in _reference_ngrams(text).items():
             assert got[name][i] == value, (i, name)
@@ -1014,7 +1020,8 @@ def test_pair_keys_match_the_plain_definition(monkeypatch, hash_bits, chunk, col
         (0xFFFF_FC00, 700),  # documents past 700 2-grams: grouped by their 64-bit hashes
     ],
 )
-def test_long_documents_match_the_plain_definition(monkeypatch, hash_bits, huge):
+@pytest.mark.parametrize("tokens", [False, True])
+def test_long_documents_match_the_plain_definition(monkeypatch, hash_bits, huge, tokens):
     # documents longer than a chunk (512 2-grams) take keys of their own with fewer hash bits;
     # past _HUGE 2-grams, the 64-bit hashes: the plain definition's numerators either way
     monkeypatch.setattr(repetition, "_PAIR_HASH", np.uint32(hash_bits))
@@ -1025,7 +1032,7 @@ def test_long_documents_match_the_plain_definition(monkeypatch, hash_bits, huge)
     for _ in range(14):
         size = rng.choice([5, 600, 700, 701, 1100])
         texts.append(" ".join(rng.choice(vocab[: rng.randint(2, 7)]) for _ in range(size)))
-    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    got = _ngrams(Batch.from_texts(pl.Series(texts)), tokens)
     for i, text in enumerate(texts):
         for name, value in _reference_ngrams(text).items():
             assert got[name][i] == value, (i, name)
@@ -1050,7 +1057,8 @@ def test_pair_bounds_pack_whole_documents():
 
 
 @pytest.mark.parametrize("repeat_lines", [False, True])
-def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_lines):
+@pytest.mark.parametrize("tokens", [False, True])
+def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_lines, tokens):
     # more documents than the keys' seeds tell apart: slices of documents, the same numerators
     # (lengths as an array when every line is distinct, else read through a function)
     monkeypatch.setattr(repetition, "_MAX_DOCS", 4)
@@ -1058,7 +1066,47 @@ def test_ngrams_of_a_batch_counted_in_slices_of_documents(monkeypatch, repeat_li
     texts = ["", a, "", "a b a b", a + " " + a, "solo", "", a.upper(), "last", "b a b a b"]
     if repeat_lines:
         texts = [t + "\nshared line here\nshared line here" for t in texts]
-    got = _ngrams(Batch.from_texts(pl.Series(texts)))
+    got = _ngrams(Batch.from_texts(pl.Series(texts)), tokens)
     for i, text in enumerate(texts):
         for name, value in _reference_ngrams(text).items():
             assert got[name][i] == value, (i, name)
+
+
+def test_candidate_keys_kept_between_batches_match_the_regex(monkeypatch):
+    # the keys of candidate lines, kept from batch to batch, against the regex on every line:
+    # repeats within and across calls, a cache emptied when full (5 keys), lines too long to
+    # keep (12 characters), more candidates than are looked up (the regex on all), null, empty,
+    # blank and non-ASCII lines, case folds that change the length, a giant line
+    monkeypatch.setattr(repetition, "_KEY_CACHE", {})
+    monkeypatch.setattr(repetition, "_KEY_CACHE_SIZE", 5)
+    monkeypatch.setattr(repetition, "_KEY_CACHE_LINES", 40)
+    monkeypatch.setattr(repetition, "_KEY_CACHE_CHARS", 12)
+    pool = [
+        "Hello, World!",
+        "hello   world",
+        "",
+        " \t ",
+        "***",
+        None,
+        "İstanbul ıi",
+        "ǅemal ﬁne STRASSE ß",
+        "Ünïcödé — “quotes” …",
+        "市场 市场。",
+        "x" * 5000 + " Y",
+        "\ufffd bad \ufffd",
+    ]
+    calls = []
+    real = repetition.run_in_own_thread
+    monkeypatch.setattr(
+        repetition, "run_in_own_thread", lambda *a: calls.append(a[2].height) or real(*a)
+    )
+    rng = random.Random(5)
+    for size in (1, 3, 12, 12, 30, 41, 0, 7, 12, 2):
+        frame = pl.DataFrame(
+            {LINE: [rng.choice(pool) for _ in range(size)]}, schema={LINE: pl.String}
+        )
+        got = repetition._candidate_keys(frame)
+        assert got.dtype == pl.String and got.name == "_k"
+        assert got.to_list() == repetition._normalised_lines(frame).to_list()
+    # (hits: fewer lines went to the regex than were asked for)
+    assert sum(calls) < 1 + 3 + 12 + 12 + 30 + 41 + 7 + 12 + 2
