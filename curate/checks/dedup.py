@@ -269,7 +269,8 @@ def _bmp_edit() -> np.ndarray:
     """Per code point c of the Basic Multilingual Plane, what `_prepare` writes over c's UTF-8
     bytes (uint32, byte i at bits 8i; as many bytes as c's): spaces when c's lower case is a
     `_SEPARATOR`, else the UTF-8 bytes of c's lower case (`_bmp_case`: the same size, or c
-    itself when its case needs the fallback); bit 31 set when it does (lower -1)."""
+    itself when its case needs the fallback), or of its upper-then-lower case when that is c's
+    size (`_folded_in_place`); bit 31 set when its case needs the fallback."""
     lower, sep_lower, _ = _bmp_case()
     c = np.arange(0x10000, dtype=np.uint32)
     lc = np.where(lower >= 0, lower, c).astype(np.uint32)
@@ -278,7 +279,32 @@ def _bmp_edit() -> np.ndarray:
     edit = np.where(c < 0x800, two, three)
     edit[sep_lower] = 0x202020
     edit[lower < 0] |= np.uint32(1 << 31)
+    for code, folded in _folded_in_place().items():
+        edit[code] = int.from_bytes(folded, "little")
     return edit
+
+
+# the sigmas: their lower case depends on the neighbours (a final ς)
+_SIGMAS = (0x3A3, 0x3C2, 0x3C3)
+
+
+@functools.cache
+def _folded_in_place() -> dict[int, bytes]:
+    """The characters c of `_UPPER_MATTERS` in the Basic Multilingual Plane, but the sigmas, whose
+    upper-then-lower case (polars) is as many UTF-8 bytes as c and holds no `_SEPARATOR`: those
+    bytes (ß: "ss", µ: "μ", ﬃ: "ffi"). A text holding c takes `_normalised`'s upper-then-lower
+    case, which maps every character alone but the sigmas, and is each other character's lower
+    case (`_UPPER_MATTERS`): `_prepare` writes these over c's bytes instead of taking the text's
+    case from polars (a German text holds a ß; tested in tests/checks/test_dedup_speed.py)."""
+    codes = [c for c in _UPPER_CODES.tolist() if c < 0x10000 and c not in _SIGMAS]
+    chars = pl.Series([chr(c) for c in codes], dtype=pl.String)
+    folded = chars.str.to_uppercase().str.to_lowercase()
+    out = {}
+    for c, f in zip(codes, folded.to_list(), strict=True):
+        sep = [ord(x) > 0xFFFF or _bmp_case()[2][ord(x)] for x in f]
+        if len(f.encode()) == len(chr(c).encode()) and not any(sep):
+            out[c] = f.encode()
+    return out
 
 
 def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,7 +312,8 @@ def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
     separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy.
     fallback: the texts holding a character whose lower case is not one character of its size
-    or depends on its neighbours or on upper case (`_bmp_case`): for these the bytes are junk,
+    or depends on its neighbours or on upper case (`_bmp_case`; but those whose upper-then-lower
+    case is their size, `_folded_in_place`): for these the bytes are junk,
     and `_words` reads their upper-then-lower case from polars. Every character's bytes are
     written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
     `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""

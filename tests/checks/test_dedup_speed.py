@@ -378,6 +378,33 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s.head(0))
 
 
+def test_characters_folded_in_place_take_no_fallback():
+    """A character whose upper-then-lower case is its own size (ß: "ss", µ: "μ", ﬃ: "ffi") is
+    written over in place (`_folded_in_place`): its text takes no fallback through polars, and its
+    words are the plain ones, alone, next to letters in either case, with the other characters
+    that change in upper case (ı, ſ, the sigmas: those texts take the fallback) and next to
+    texts of neither."""
+    folded = dedup._folded_in_place()
+    assert {0xDF, 0xB5} <= set(folded) and not set(folded) & set(dedup._SIGMAS)
+    alone = [f"{chr(c)} A{chr(c)}b {chr(c)}Z, {chr(c)}{chr(c)}." for c in folded]
+    texts = [
+        *alone,
+        "Straße, Maß und 5 µm: GROẞ",
+        "Maße; ΟΔΟΣ ὁδός Σ",
+        "ıß ſß",
+        "plain ASCII",
+        "",
+        "ß",
+        "µ-ß",
+    ]
+    s = pl.Series("t", texts, dtype=pl.String)
+    off, raw = dedup._text_bytes(s)
+    _, fallback = dedup._prepare(off, raw)
+    assert fallback.tolist() == [len(alone) + i for i in (0, 1, 2)]
+    _assert_words_plain(s)
+    _assert_words_plain(s.slice(len(alone)))
+
+
 @pytest.mark.parametrize("iota", [1, 7, 64])
 def test_words_with_positions_over_many_slices_of_the_range(monkeypatch, iota):
     """`_positions` filters slices of a kept range of `_IOTA` entries: a batch longer than the
