@@ -208,7 +208,7 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # two bytes that never occur in UTF-8: every separator byte becomes _GAP (`_byte_table`), and
-# `_words` joins the texts by _EDGE
+# `_words` marks the byte before a text's first _EDGE
 _GAP = 0xFF
 _EDGE = 0xFE
 
@@ -307,21 +307,23 @@ def _folded_in_place() -> dict[int, bytes]:
     return out
 
 
-def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[bytearray, np.ndarray]:
     """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
     lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
-    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy.
+    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy (a
+    bytearray, which `bytearray.translate` takes).
     fallback: the texts holding a character whose lower case is not one character of its size
     or depends on its neighbours or on upper case (`_bmp_case`; but those whose upper-then-lower
     case is their size, `_folded_in_place`): for these the bytes are junk,
     and `_words` reads their upper-then-lower case from polars. Every character's bytes are
     written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
     `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""
-    data = raw.copy()
+    out = bytearray(raw)
+    data = np.frombuffer(out, dtype=np.uint8)
     at, cp, size = _utf8_chars(raw)
     n = len(at)
     if n == 0:
-        return data, at
+        return out, at
     far = np.flatnonzero(size == 4)  # beyond the plane: few (emoji), written last
     far_cp = cp[far]
     edit = _empty(n, np.uint32)
@@ -342,7 +344,7 @@ def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             data[at[far] + i] = np.where(sep_lower, 0x20, b)
         data[at[far] + 3] = np.where(sep_lower, 0x20, 0x80 | lc & 0x3F)
         odd = np.concatenate([odd, at[far][lower < 0]])
-    return data, np.unique(np.searchsorted(off, odd, side="right") - 1)
+    return out, np.unique(np.searchsorted(off, odd, side="right") - 1)
 
 
 # string views hold 32-bit offsets into a buffer (signed in Arrow's layout, which its cast
@@ -392,24 +394,25 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
     words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
     the same strings, read from the bytes. Every separator character beyond ASCII is blanked and
-    the rest lower-cased (`_prepare`), the texts are joined by `_EDGE`, one `bytes.translate`
-    makes the ASCII separators `_GAP` and lower-cases ASCII; a word is a run of other bytes, and
-    the word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of
-    their offsets to string views). The compaction and the word starts are polars' filter
-    kernels (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's
-    compress and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16
-    bytes and masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text
-    than `_VIEW_BYTES` takes `_words_split`.)"""
+    the rest lower-cased (`_prepare`, a copy), one `bytearray.translate` of it makes the ASCII
+    separators `_GAP` and lower-cases ASCII; a word is a run of other bytes within a text (a
+    word byte starts one when the byte before it is a `_GAP` or in the text before), and the
+    word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of their
+    offsets to string views). The compaction and the word starts are polars' filter kernels
+    (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's compress
+    and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16 bytes and
+    masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text than
+    `_VIEW_BYTES` takes `_words_split`.)"""
     off, raw = _text_bytes(texts)
     if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
     data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
-    mv = memoryview(data)
-    # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in 0.33 ms,
-    # where a numpy scatter of the bytes to their joined places took 6.6
-    pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
+        mv = memoryview(data)
+        # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in
+        # 0.33 ms, where a numpy scatter of the bytes to their joined places took 6.6
+        pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
         # the few texts from their bytes (polars' gather of them took ~0.25 ms a web batch)
         few = [raw[off[d] : off[d + 1]].tobytes().decode() for d in fallback.tolist()]
         upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
@@ -422,25 +425,44 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         f_mv = memoryview(f_data)
         for i, d in enumerate(fallback.tolist()):
             pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
-    # edge + text 0 + edge + text 1 + ... + edge: no word runs across two texts
-    joined = bytearray((_EDGE,)).join([b"", *pieces, b""])
-    if len(joined) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
-        return _words_split(texts)
-    chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
-    word = chars < _EDGE
-    start = word & ~word.shift(1, fill_value=False)  # a word's first byte
-    edge = chars == _EDGE
-    # text d's first word: the number of words starting before the d-th edge, read among the
-    # word starts and edges (positions over fewer entries than joined's bytes)
-    first = _positions(edge.filter(start | edge)).astype(np.int64)
-    first -= np.arange(n_docs + 1)
+        off = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in pieces], out=off[1:])
+        del mv
+        data = bytearray().join(pieces)
+        if len(data) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
+            return _words_split(texts)
+    text = np.frombuffer(data.translate(_byte_table()), dtype=np.uint8)
+    size = len(text)
+    # the byte before each byte, `_EDGE` before a text's first (the texts' first bytes, each
+    # once, in order: `edges`): a word starts at a word byte after a `_GAP` or an `_EDGE` (a copy
+    # and a compare: polars' shift of a mask took ~0.5 ms a web batch)
+    edges = np.unique(off[:-1][off[:-1] < size])
+    before = _empty(size, np.uint8)
+    if size:
+        before[0] = _GAP
+        before[1:] = text[:-1]
+        before[edges] = _EDGE
+    chars = pl.Series(text)
+    word = chars < _GAP
+    before = pl.Series(before)
+    start = word & (before >= _EDGE)  # a word's first byte
+    edge = before == _EDGE
     # where the words start among the word bytes (kept in a row: the words and the joined texts
     # are their slices, int32 offsets)
-    n = int(first[-1])
     kept = chars.filter(word).to_numpy()
     at = _positions(start.filter(word), extra=1)
+    n = len(at) - 1
     at[n] = len(kept)
     at = at.view(np.int32)
+    # text d's first word: the number of words starting before its first byte, read among the
+    # word starts and edges (positions over fewer entries than the bytes): edge j stands after
+    # the words starting before it and the edges before it that start no word
+    words_before = _positions(edge.filter(start | edge)).astype(np.int64)
+    no_word = text[edges] >= _GAP
+    words_before[1:] -= np.cumsum(no_word[:-1])
+    first = np.full(n_docs + 1, n, dtype=np.int64)
+    inside = off < size
+    first[inside] = words_before[np.searchsorted(edges, off[inside])]
     buf = pa.py_buffer(kept)
     words = pa.StringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
     joined_docs = pa.StringArray.from_buffers(n_docs, pa.py_buffer(at[first]), buf)
