@@ -378,6 +378,40 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s.head(0))
 
 
+@pytest.mark.parametrize("first", ["word", "separator", "empty"])
+def test_words_end_at_each_text_edge(first):
+    """The texts are not joined by a separator: a word ends where its text ends, when the next
+    text starts with a word byte too (a mark before each text's first byte), next to empty
+    texts, missing ones, texts of separators only and texts of one byte; the texts' first words
+    are counted over starts and edges that coincide or not."""
+    lead = {"word": ["Ab"], "separator": [" ab"], "empty": ["", None, ""]}[first]
+    texts = [
+        *lead,
+        "cd",
+        "ef",
+        "",
+        "-gh",
+        "ij-",
+        "kl",
+        "",
+        "",
+        " ",
+        "m",
+        "n",
+        "ß",
+        "ÉO",
+        "p",
+        "",
+        None,
+    ]
+    for cut in range(len(texts)):
+        s = pl.Series("t", texts[cut:], dtype=pl.String)
+        _assert_words_plain(s)
+        _assert_words_plain(pl.Series("t", texts[: cut + 1], dtype=pl.String))
+    words, first_word, _ = _words(pl.Series("t", texts, dtype=pl.String))
+    assert "cdef" not in words.to_list() and "klm" not in words.to_list()
+
+
 def test_characters_folded_in_place_take_no_fallback():
     """A character whose upper-then-lower case is its own size (ß: "ss", µ: "μ", ﬃ: "ffi") is
     written over in place (`_folded_in_place`): its text takes no fallback through polars, and its
