@@ -697,15 +697,42 @@ def word_signatures(
     last = ends[:, None] - back
     base[last[back <= nw[:, None]]] = spare
 
+    steps = _window_steps(w)
+    spans = [np.empty(min(_BLOCK, n) + w, dtype=np.uint64) for _ in range(2)]
+
     def shingles(lo: int, hi: int, out: np.ndarray) -> None:
-        # `shingle_hashes` of the block: Horner's rule, then fmix64
-        np.copyto(out, h[lo:hi])
-        for i in range(1, w):
-            np.multiply(out, _POLY, out=out)  # wraps mod 2^64
-            np.add(out, h[lo + i : hi + i], out=out)
+        # `shingle_hashes` of the block: the polynomials of windows of m words, m from 1 to w
+        # (`_window_steps`; numpy's multiplications wrap mod 2^64), then fmix64
+        cur, m = h[lo : hi + w - 1], 1
+        for i, (double, pw) in enumerate(steps):
+            size = hi - lo + w - (2 * m if double else m + 1)  # windows of the next m
+            dst = out if i == len(steps) - 1 else spans[i % 2][:size]
+            np.multiply(cur[:size], pw, out=dst)
+            np.add(dst, cur[m : m + size] if double else h[lo + m : lo + m + size], out=dst)
+            cur, m = dst, 2 * m if double else m + 1
+        if not steps:
+            np.copyto(out, cur)
         _fmix(out)
 
     return _signatures(shingles, n, base, len(has), k, seed), has
+
+
+@functools.lru_cache(maxsize=4)
+def _window_steps(w: int) -> list[tuple[bool, np.uint64]]:
+    """How `word_signatures` grows the polynomial of a window of m words, A_m[r] = h[r] P^(m-1)
+    + h[r+1] P^(m-2) + ... + h[r+m-1] mod 2^64 (`shingle_hashes`' before fmix64), from m = 1 to
+    w: (True, P^m), doubling, A_2m[r] = A_m[r] P^m + A_m[r+m]; (False, P), one word more,
+    A_m+1[r] = A_m[r] P + h[r+m]; by w's bits, as a power by squaring: two passes a step, 6 for
+    5 words where Horner's rule takes 8 (web batch: ~0.9 -> ~0.6 ms)."""
+    poly = int(_POLY)
+    steps, m = [], 1
+    for bit in bin(w)[3:]:
+        steps.append((True, np.uint64(pow(poly, m, 1 << 64))))
+        m *= 2
+        if bit == "1":
+            steps.append((False, _POLY))
+            m += 1
+    return steps
 
 
 def _signatures(

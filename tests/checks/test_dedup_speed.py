@@ -547,6 +547,30 @@ def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
     assert fast.to_dicts() == plain.to_dicts()
 
 
+@pytest.mark.parametrize("block", [7, 64, 1 << 16])
+@pytest.mark.parametrize("w", [1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 31, 32])
+def test_word_signatures_are_those_of_horners_shingles(monkeypatch, w, block):
+    """`word_signatures` grows each window's polynomial by doubling (`_window_steps`), block by
+    block: the signatures of Horner's `shingle_hashes` of each document's words, for every
+    number of words a shingle may have, documents shorter and longer than a shingle and a
+    block, hash values near 2^64."""
+    monkeypatch.setattr(dedup, "_BLOCK", block)
+    rng = np.random.default_rng(w * 1000 + block)
+    nw = rng.choice([0, 1, w - 1, w, w + 1, 3 * w, 90, 200], size=40).astype(np.int64)
+    nw = nw[nw > 0]
+    h = rng.integers(0, 1 << 64, int(nw.sum()), dtype=np.uint64, endpoint=False)
+    h[::17] = np.uint64((1 << 64) - 1)
+    k = 24
+    sig, has = dedup.word_signatures(h, nw, w, k, 3)
+    ends = np.cumsum(nw)
+    x = [dedup.shingle_hashes(h[e - c : e], w) for e, c in zip(ends, nw, strict=True) if c >= w]
+    starts = np.cumsum([0] + [len(v) for v in x[:-1]])
+    assert has.tolist() == np.flatnonzero(nw >= w).tolist()
+    if len(x):
+        want = dedup.oph_signatures(np.concatenate(x), starts, k, 3)
+        assert np.array_equal(sig, want)
+
+
 def _merge_plain(a, b):
     """The merge's definition: the union of the file names, sorted, and both aggregates' documents
     with their file numbers rewritten to it, a's first."""
