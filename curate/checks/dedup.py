@@ -207,10 +207,8 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, sep_lower, sep
 
 
-# two bytes that never occur in UTF-8: every separator byte becomes _GAP (`_byte_table`), and
-# `_words` marks the byte before a text's first _EDGE
+# a byte that never occurs in UTF-8: every separator byte becomes _GAP (`_byte_table`)
 _GAP = 0xFF
-_EDGE = 0xFE
 
 
 @functools.cache
@@ -311,15 +309,17 @@ def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[bytearray, np.ndarray]:
     """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
     lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
     separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy (a
-    bytearray, which `bytearray.translate` takes).
+    bytearray, which `bytearray.translate` takes) after one `_GAP` (`_words` reads the bytes
+    before the texts' bytes from it).
     fallback: the texts holding a character whose lower case is not one character of its size
     or depends on its neighbours or on upper case (`_bmp_case`; but those whose upper-then-lower
     case is their size, `_folded_in_place`): for these the bytes are junk,
     and `_words` reads their upper-then-lower case from polars. Every character's bytes are
     written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
     `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""
-    out = bytearray(raw)
-    data = np.frombuffer(out, dtype=np.uint8)
+    out = bytearray((_GAP,))
+    out += memoryview(raw)  # (a numpy array would take `+=` as its own addition)
+    data = np.frombuffer(out, dtype=np.uint8)[1:]
     at, cp, size = _utf8_chars(raw)
     n = len(at)
     if n == 0:
@@ -409,7 +409,7 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
-        mv = memoryview(data)
+        mv = memoryview(data)[1:]
         # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in
         # 0.33 ms, where a numpy scatter of the bytes to their joined places took 6.6
         pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
@@ -428,25 +428,23 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         off = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum([len(p) for p in pieces], out=off[1:])
         del mv
-        data = bytearray().join(pieces)
+        data = bytearray().join([bytes((_GAP,)), *pieces])
         if len(data) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
             return _words_split(texts)
-    text = np.frombuffer(data.translate(_byte_table()), dtype=np.uint8)
+    # a `_GAP`, then the texts' bytes: the bytes before each byte are a view of the same
+    both = np.frombuffer(data.translate(_byte_table()), dtype=np.uint8)
+    text = both[1:]
     size = len(text)
-    # the byte before each byte, `_EDGE` before a text's first (the texts' first bytes, each
-    # once, in order: `edges`): a word starts at a word byte after a `_GAP` or an `_EDGE` (a copy
-    # and a compare: polars' shift of a mask took ~0.5 ms a web batch)
+    # the texts' first bytes (each once, in order), as a mask: Arrow's bitmap of them
     edges = np.unique(off[:-1][off[:-1] < size])
-    before = _empty(size, np.uint8)
-    if size:
-        before[0] = _GAP
-        before[1:] = text[:-1]
-        before[edges] = _EDGE
+    bits = np.zeros(size // 8 + 1, dtype=np.uint8)
+    np.bitwise_or.at(bits, edges >> 3, np.left_shift(1, edges & 7).astype(np.uint8))
+    edge = pl.Series(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
     chars = pl.Series(text)
     word = chars < _GAP
-    before = pl.Series(before)
-    start = word & (before >= _EDGE)  # a word's first byte
-    edge = before == _EDGE
+    # a word's first byte: a word byte after a `_GAP` or at a text's edge (polars' shift of a
+    # mask took ~0.5 ms a web batch)
+    start = word & ((pl.Series(both[:-1]) == _GAP) | edge)
     # where the words start among the word bytes (kept in a row: the words and the joined texts
     # are their slices, int32 offsets)
     kept = chars.filter(word).to_numpy()
@@ -749,7 +747,8 @@ def _signatures(
     a, b = _permutation(seed)
     a, b = np.uint64(a), np.uint64(b)
     top = np.iinfo(np.uint64).max
-    sig = np.full(n_docs * k + k, top, dtype=np.uint64)
+    sig = _empty(n_docs * k + k, np.uint64)  # (numpy: fresh pages every batch)
+    sig.fill(top)
     y = np.empty(min(_BLOCK, n), dtype=np.uint64)
     cell = np.empty(min(_BLOCK, n), dtype=np.uint64)
     tops = []  # the cells of shingles whose y is 2^64 - 1 (a cell below it is filled)
