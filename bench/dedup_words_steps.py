@@ -41,8 +41,9 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
     if off[-1] > d._VIEW_BYTES:
         raise SystemExit("batch past the views' offsets")
     clock("text bytes")
-    out = bytearray(raw)
-    data = np.frombuffer(out, dtype=np.uint8)
+    out = bytearray((d._GAP,))
+    out += memoryview(raw)
+    data = np.frombuffer(out, dtype=np.uint8)[1:]
     clock("prepare: copy")
     at, cp, size = d._utf8_chars(raw)
     clock("prepare: utf8 chars")
@@ -78,7 +79,7 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
     del data
     n_docs = len(off) - 1
     if len(fallback):
-        mv = memoryview(out)
+        mv = memoryview(out)[1:]
         pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
         few = [raw[off[j] : off[j + 1]].tobytes().decode() for j in fallback.tolist()]
         upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
@@ -94,24 +95,21 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
         off = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum([len(p) for p in pieces], out=off[1:])
         del mv
-        out = bytearray().join(pieces)
+        out = bytearray().join([bytes((d._GAP,)), *pieces])
     clock("fallback texts")
-    text = np.frombuffer(out.translate(d._byte_table()), dtype=np.uint8)
+    both = np.frombuffer(out.translate(d._byte_table()), dtype=np.uint8)
+    text = both[1:]
     clock("translate")
     size = len(text)
     edges = np.unique(off[:-1][off[:-1] < size])
-    before = d._empty(size, np.uint8)
-    if size:
-        before[0] = d._GAP
-        before[1:] = text[:-1]
-        before[edges] = d._EDGE
-    clock("byte before")
+    bits = np.zeros(size // 8 + 1, dtype=np.uint8)
+    np.bitwise_or.at(bits, edges >> 3, np.left_shift(1, edges & 7).astype(np.uint8))
+    edge = pl.Series(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
+    clock("edges bitmap")
     chars = pl.Series(text)
     word = chars < d._GAP
-    before = pl.Series(before)
-    start = word & (before >= d._EDGE)
-    edge = before == d._EDGE
-    clock("word, start, edge masks")
+    start = word & ((pl.Series(both[:-1]) == d._GAP) | edge)
+    clock("word, start masks")
     kept = chars.filter(word).to_numpy()
     clock("word bytes: filter")
     at = d._positions(start.filter(word), extra=1)

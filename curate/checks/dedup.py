@@ -435,11 +435,14 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     both = np.frombuffer(data.translate(_byte_table()), dtype=np.uint8)
     text = both[1:]
     size = len(text)
-    # the texts' first bytes (each once, in order), as a mask: Arrow's bitmap of them
-    edges = np.unique(off[:-1][off[:-1] < size])
+    # the texts' first bytes (each once, in order: the offsets ascend; numpy's unique took
+    # ~0.2 ms), as a mask: Arrow's bitmap of them (`pl.from_arrow`: `pl.Series` of a Boolean
+    # array took ~0.14 ms)
+    edges = off[:-1][off[:-1] < size]
+    edges = edges[np.append(True, edges[1:] != edges[:-1])[: len(edges)]]
     bits = np.zeros(size // 8 + 1, dtype=np.uint8)
     np.bitwise_or.at(bits, edges >> 3, np.left_shift(1, edges & 7).astype(np.uint8))
-    edge = pl.Series(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
+    edge = pl.from_arrow(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
     chars = pl.Series(text)
     word = chars < _GAP
     # a word's first byte: a word byte after a `_GAP` or at a text's edge (polars' shift of a
