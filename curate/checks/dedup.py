@@ -402,7 +402,9 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's compress
     and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16 bytes and
     masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text than
-    `_VIEW_BYTES` takes `_words_split`.)"""
+    `_VIEW_BYTES` takes `_words_split`.) The same words and joined texts as the definition:
+    tests/checks/test_dedup_speed.py (`_assert_words_plain`; texts' edges: test_words_end_at_
+    each_text_edge)."""
     off, raw = _text_bytes(texts)
     if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
