@@ -41,7 +41,9 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
     if off[-1] > d._VIEW_BYTES:
         raise SystemExit("batch past the views' offsets")
     clock("text bytes")
-    data = raw.copy()
+    out = bytearray((d._GAP,))
+    out += memoryview(raw)
+    data = np.frombuffer(out, dtype=np.uint8)[1:]
     clock("prepare: copy")
     at, cp, size = d._utf8_chars(raw)
     clock("prepare: utf8 chars")
@@ -74,11 +76,11 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
         clock("prepare: beyond the plane")
         fallback = np.unique(np.searchsorted(off, odd, side="right") - 1)
         clock("prepare: fallback docs")
+    del data
     n_docs = len(off) - 1
-    mv = memoryview(data)
-    pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
-    clock("memoryview pieces")
     if len(fallback):
+        mv = memoryview(out)[1:]
+        pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
         few = [raw[off[j] : off[j + 1]].tobytes().decode() for j in fallback.tolist()]
         upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
         f_off, f_raw = string_bytes(upper.str.to_lowercase())
@@ -90,25 +92,38 @@ def words_steps(texts: pl.Series, clock: Clock) -> tuple[pl.Series, np.ndarray, 
         f_mv = memoryview(f_data)
         for i, j in enumerate(fallback.tolist()):
             pieces[j] = f_mv[f_off[i] : f_off[i + 1]]
+        off = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in pieces], out=off[1:])
+        del mv
+        out = bytearray().join([bytes((d._GAP,)), *pieces])
     clock("fallback texts")
-    joined = bytearray((d._EDGE,)).join([b"", *pieces, b""])
-    clock("bytearray.join")
-    chars = pl.Series(np.frombuffer(joined.translate(d._byte_table()), dtype=np.uint8))
+    both = np.frombuffer(out.translate(d._byte_table()), dtype=np.uint8)
+    text = both[1:]
     clock("translate")
-    word = chars < d._EDGE
-    start = word & ~word.shift(1, fill_value=False)
-    edge = chars == d._EDGE
-    clock("word, start, edge masks")
-    first = d._positions(edge.filter(start | edge)).astype(np.int64)
-    first -= np.arange(n_docs + 1)
-    clock("first")
-    n = int(first[-1])
+    size = len(text)
+    edges = np.unique(off[:-1][off[:-1] < size])
+    bits = np.zeros(size // 8 + 1, dtype=np.uint8)
+    np.bitwise_or.at(bits, edges >> 3, np.left_shift(1, edges & 7).astype(np.uint8))
+    edge = pl.Series(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
+    clock("edges bitmap")
+    chars = pl.Series(text)
+    word = chars < d._GAP
+    start = word & ((pl.Series(both[:-1]) == d._GAP) | edge)
+    clock("word, start masks")
     kept = chars.filter(word).to_numpy()
     clock("word bytes: filter")
     at = d._positions(start.filter(word), extra=1)
+    n = len(at) - 1
     at[n] = len(kept)
     at = at.view(np.int32)
     clock("starts among word bytes")
+    words_before = d._positions(edge.filter(start | edge)).astype(np.int64)
+    no_word = text[edges] >= d._GAP
+    words_before[1:] -= np.cumsum(no_word[:-1])
+    first = np.full(n_docs + 1, n, dtype=np.int64)
+    inside = off < size
+    first[inside] = words_before[np.searchsorted(edges, off[inside])]
+    clock("first")
     buf = pa.py_buffer(kept)
     words = pa.StringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
     clock("views: cast")

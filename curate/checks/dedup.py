@@ -207,10 +207,8 @@ def _bmp_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, sep_lower, sep
 
 
-# two bytes that never occur in UTF-8: every separator byte becomes _GAP (`_byte_table`), and
-# `_words` joins the texts by _EDGE
+# a byte that never occurs in UTF-8: every separator byte becomes _GAP (`_byte_table`)
 _GAP = 0xFF
-_EDGE = 0xFE
 
 
 @functools.cache
@@ -269,7 +267,8 @@ def _bmp_edit() -> np.ndarray:
     """Per code point c of the Basic Multilingual Plane, what `_prepare` writes over c's UTF-8
     bytes (uint32, byte i at bits 8i; as many bytes as c's): spaces when c's lower case is a
     `_SEPARATOR`, else the UTF-8 bytes of c's lower case (`_bmp_case`: the same size, or c
-    itself when its case needs the fallback); bit 31 set when it does (lower -1)."""
+    itself when its case needs the fallback), or of its upper-then-lower case when that is c's
+    size (`_folded_in_place`); bit 31 set when its case needs the fallback."""
     lower, sep_lower, _ = _bmp_case()
     c = np.arange(0x10000, dtype=np.uint32)
     lc = np.where(lower >= 0, lower, c).astype(np.uint32)
@@ -278,23 +277,53 @@ def _bmp_edit() -> np.ndarray:
     edit = np.where(c < 0x800, two, three)
     edit[sep_lower] = 0x202020
     edit[lower < 0] |= np.uint32(1 << 31)
+    for code, folded in _folded_in_place().items():
+        edit[code] = int.from_bytes(folded, "little")
     return edit
 
 
-def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+# the sigmas: their lower case depends on the neighbours (a final ς)
+_SIGMAS = (0x3A3, 0x3C2, 0x3C3)
+
+
+@functools.cache
+def _folded_in_place() -> dict[int, bytes]:
+    """The characters c of `_UPPER_MATTERS` in the Basic Multilingual Plane, but the sigmas, whose
+    upper-then-lower case (polars) is as many UTF-8 bytes as c and holds no `_SEPARATOR`: those
+    bytes (ß: "ss", µ: "μ", ﬃ: "ffi"). A text holding c takes `_normalised`'s upper-then-lower
+    case, which maps every character alone but the sigmas, and is each other character's lower
+    case (`_UPPER_MATTERS`): `_prepare` writes these over c's bytes instead of taking the text's
+    case from polars (a German text holds a ß; tested in tests/checks/test_dedup_speed.py)."""
+    codes = [c for c in _UPPER_CODES.tolist() if c < 0x10000 and c not in _SIGMAS]
+    chars = pl.Series([chr(c) for c in codes], dtype=pl.String)
+    folded = chars.str.to_uppercase().str.to_lowercase()
+    out = {}
+    for c, f in zip(codes, folded.to_list(), strict=True):
+        sep = [ord(x) > 0xFFFF or _bmp_case()[2][ord(x)] for x in f]  # (none beyond the BMP)
+        if len(f.encode()) == len(chr(c).encode()) and not any(sep):
+            out[c] = f.encode()
+    return out
+
+
+def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[bytearray, np.ndarray]:
     """(bytes, fallback) of texts' UTF-8 bytes `raw` (text d: raw[off[d]:off[d + 1]]),
     lower-cased beyond ASCII (ASCII is lower-cased later, in `_words`'s one translate), every
-    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy.
+    separator character beyond ASCII blanked to spaces (`_GAP` after the translate): a copy (a
+    bytearray, which `bytearray.translate` takes) after one `_GAP` (`_words` reads the bytes
+    before the texts' bytes from it).
     fallback: the texts holding a character whose lower case is not one character of its size
-    or depends on its neighbours or on upper case (`_bmp_case`): for these the bytes are junk,
+    or depends on its neighbours or on upper case (`_bmp_case`; but those whose upper-then-lower
+    case is their size, `_folded_in_place`): for these the bytes are junk,
     and `_words` reads their upper-then-lower case from polars. Every character's bytes are
     written over from one table (`_bmp_edit`; beyond the Basic Multilingual Plane
     `_supplementary_case`), changed or not: fewer passes than selecting the ones that change."""
-    data = raw.copy()
+    out = bytearray((_GAP,))
+    out += memoryview(raw)  # (a numpy array would take `+=` as its own addition)
+    data = np.frombuffer(out, dtype=np.uint8)[1:]
     at, cp, size = _utf8_chars(raw)
     n = len(at)
     if n == 0:
-        return data, at
+        return out, at
     far = np.flatnonzero(size == 4)  # beyond the plane: few (emoji), written last
     far_cp = cp[far]
     edit = _empty(n, np.uint32)
@@ -315,7 +344,7 @@ def _prepare(off: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             data[at[far] + i] = np.where(sep_lower, 0x20, b)
         data[at[far] + 3] = np.where(sep_lower, 0x20, 0x80 | lc & 0x3F)
         odd = np.concatenate([odd, at[far][lower < 0]])
-    return data, np.unique(np.searchsorted(off, odd, side="right") - 1)
+    return out, np.unique(np.searchsorted(off, odd, side="right") - 1)
 
 
 # string views hold 32-bit offsets into a buffer (signed in Arrow's layout, which its cast
@@ -365,24 +394,27 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
     `.str.split(" ")`, none for a text that normalises to ""), text d's being
     words[first[d]:first[d + 1]], and each text's words joined by "" (the exact hash's input):
     the same strings, read from the bytes. Every separator character beyond ASCII is blanked and
-    the rest lower-cased (`_prepare`), the texts are joined by `_EDGE`, one `bytes.translate`
-    makes the ASCII separators `_GAP` and lower-cases ASCII; a word is a run of other bytes, and
-    the word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of
-    their offsets to string views). The compaction and the word starts are polars' filter
-    kernels (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's
-    compress and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16
-    bytes and masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text
-    than `_VIEW_BYTES` takes `_words_split`.)"""
+    the rest lower-cased (`_prepare`, a copy), one `bytearray.translate` of it makes the ASCII
+    separators `_GAP` and lower-cases ASCII; a word is a run of other bytes within a text (a
+    word byte starts one when the byte before it is a `_GAP` or in the text before), and the
+    word bytes kept in a row ARE the joined texts (offsets) and the words (Arrow's cast of their
+    offsets to string views). The compaction and the word starts are polars' filter kernels
+    (`_positions`; web-unique, 3.1 MB: 0.2 and 0.3 ms against 3.5 and 3.6 for numpy's compress
+    and flatnonzero), the views Arrow's cast (2.7 ms against 5 for a numpy gather of 16 bytes and
+    masks; bench/results/dedup.md). (Views hold 32-bit offsets: a batch of more text than
+    `_VIEW_BYTES` takes `_words_split`.) The same words and joined texts as the definition:
+    tests/checks/test_dedup_speed.py (`_assert_words_plain`; texts' edges: test_words_end_at_
+    each_text_edge)."""
     off, raw = _text_bytes(texts)
     if off[-1] > _VIEW_BYTES:
         return _words_split(texts)
     data, fallback = _prepare(off, raw)
     n_docs = len(off) - 1
-    mv = memoryview(data)
-    # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in 0.33 ms,
-    # where a numpy scatter of the bytes to their joined places took 6.6
-    pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
     if len(fallback):  # their bytes from polars' case mapping, separators blanked alike
+        mv = memoryview(data)[1:]
+        # a view per text, joined by `bytearray.join` (C copies): web-unique's 1,641 texts in
+        # 0.33 ms, where a numpy scatter of the bytes to their joined places took 6.6
+        pieces = [mv[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
         # the few texts from their bytes (polars' gather of them took ~0.25 ms a web batch)
         few = [raw[off[d] : off[d + 1]].tobytes().decode() for d in fallback.tolist()]
         upper = pl.Series(few, dtype=pl.String).str.to_uppercase()
@@ -395,25 +427,45 @@ def _words(texts: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
         f_mv = memoryview(f_data)
         for i, d in enumerate(fallback.tolist()):
             pieces[d] = f_mv[f_off[i] : f_off[i + 1]]
-    # edge + text 0 + edge + text 1 + ... + edge: no word runs across two texts
-    joined = bytearray((_EDGE,)).join([b"", *pieces, b""])
-    if len(joined) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
-        return _words_split(texts)
-    chars = pl.Series(np.frombuffer(joined.translate(_byte_table()), dtype=np.uint8))
-    word = chars < _EDGE
-    start = word & ~word.shift(1, fill_value=False)  # a word's first byte
-    edge = chars == _EDGE
-    # text d's first word: the number of words starting before the d-th edge, read among the
-    # word starts and edges (positions over fewer entries than joined's bytes)
-    first = _positions(edge.filter(start | edge)).astype(np.int64)
-    first -= np.arange(n_docs + 1)
+        off = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in pieces], out=off[1:])
+        del mv
+        data = bytearray().join([bytes((_GAP,)), *pieces])
+        if len(data) > _VIEW_BYTES:  # (a text's upper-then-lower case can be 3x as long: "ΐ")
+            return _words_split(texts)
+    # a `_GAP`, then the texts' bytes: the bytes before each byte are a view of the same
+    both = np.frombuffer(data.translate(_byte_table()), dtype=np.uint8)
+    text = both[1:]
+    size = len(text)
+    # the texts' first bytes (each once, in order: the offsets ascend; numpy's unique took
+    # ~0.2 ms), as a mask: Arrow's bitmap of them (`pl.from_arrow`: `pl.Series` of a Boolean
+    # array took ~0.14 ms)
+    edges = off[:-1][off[:-1] < size]
+    edges = edges[np.append(True, edges[1:] != edges[:-1])[: len(edges)]]
+    bits = np.zeros(size // 8 + 1, dtype=np.uint8)
+    np.bitwise_or.at(bits, edges >> 3, np.left_shift(1, edges & 7).astype(np.uint8))
+    edge = pl.from_arrow(pa.Array.from_buffers(pa.bool_(), size, [None, pa.py_buffer(bits)]))
+    chars = pl.Series(text)
+    word = chars < _GAP
+    # a word's first byte: a word byte after a `_GAP` or at a text's edge (polars' shift of a
+    # mask took ~0.5 ms a web batch)
+    start = word & ((pl.Series(both[:-1]) == _GAP) | edge)
     # where the words start among the word bytes (kept in a row: the words and the joined texts
     # are their slices, int32 offsets)
-    n = int(first[-1])
     kept = chars.filter(word).to_numpy()
     at = _positions(start.filter(word), extra=1)
+    n = len(at) - 1
     at[n] = len(kept)
     at = at.view(np.int32)
+    # text d's first word: the number of words starting before its first byte, read among the
+    # word starts and edges (positions over fewer entries than the bytes): edge j stands after
+    # the words starting before it and the edges before it that start no word
+    words_before = _positions(edge.filter(start | edge)).astype(np.int64)
+    no_word = text[edges] >= _GAP
+    words_before[1:] -= np.cumsum(no_word[:-1])
+    first = np.full(n_docs + 1, n, dtype=np.int64)
+    inside = off < size
+    first[inside] = words_before[np.searchsorted(edges, off[inside])]
     buf = pa.py_buffer(kept)
     words = pa.StringArray.from_buffers(n, pa.py_buffer(at), buf).cast(pa.string_view())
     joined_docs = pa.StringArray.from_buffers(n_docs, pa.py_buffer(at[first]), buf)
@@ -648,15 +700,42 @@ def word_signatures(
     last = ends[:, None] - back
     base[last[back <= nw[:, None]]] = spare
 
+    steps = _window_steps(w)
+    spans = [np.empty(min(_BLOCK, n) + w, dtype=np.uint64) for _ in range(2)]
+
     def shingles(lo: int, hi: int, out: np.ndarray) -> None:
-        # `shingle_hashes` of the block: Horner's rule, then fmix64
-        np.copyto(out, h[lo:hi])
-        for i in range(1, w):
-            np.multiply(out, _POLY, out=out)  # wraps mod 2^64
-            np.add(out, h[lo + i : hi + i], out=out)
+        # `shingle_hashes` of the block: the polynomials of windows of m words, m from 1 to w
+        # (`_window_steps`; numpy's multiplications wrap mod 2^64), then fmix64
+        cur, m = h[lo : hi + w - 1], 1
+        for i, (double, pw) in enumerate(steps):
+            size = hi - lo + w - (2 * m if double else m + 1)  # windows of the next m
+            dst = out if i == len(steps) - 1 else spans[i % 2][:size]
+            np.multiply(cur[:size], pw, out=dst)
+            np.add(dst, cur[m : m + size] if double else h[lo + m : lo + m + size], out=dst)
+            cur, m = dst, 2 * m if double else m + 1
+        if not steps:
+            np.copyto(out, cur)
         _fmix(out)
 
     return _signatures(shingles, n, base, len(has), k, seed), has
+
+
+@functools.lru_cache(maxsize=4)
+def _window_steps(w: int) -> list[tuple[bool, np.uint64]]:
+    """How `word_signatures` grows the polynomial of a window of m words, A_m[r] = h[r] P^(m-1)
+    + h[r+1] P^(m-2) + ... + h[r+m-1] mod 2^64 (`shingle_hashes`' before fmix64), from m = 1 to
+    w: (True, P^m), doubling, A_2m[r] = A_m[r] P^m + A_m[r+m]; (False, P), one word more,
+    A_m+1[r] = A_m[r] P + h[r+m]; by w's bits, as a power by squaring: two passes a step, 6 for
+    5 words where Horner's rule takes 8 (640 k words: ~0.85 -> ~0.7 ms)."""
+    poly = int(_POLY)
+    steps, m = [], 1
+    for bit in bin(w)[3:]:
+        steps.append((True, np.uint64(pow(poly, m, 1 << 64))))
+        m *= 2
+        if bit == "1":
+            steps.append((False, _POLY))
+            m += 1
+    return steps
 
 
 def _signatures(
@@ -673,7 +752,8 @@ def _signatures(
     a, b = _permutation(seed)
     a, b = np.uint64(a), np.uint64(b)
     top = np.iinfo(np.uint64).max
-    sig = np.full(n_docs * k + k, top, dtype=np.uint64)
+    sig = _empty(n_docs * k + k, np.uint64)  # (numpy: fresh pages every batch)
+    sig.fill(top)
     y = np.empty(min(_BLOCK, n), dtype=np.uint64)
     cell = np.empty(min(_BLOCK, n), dtype=np.uint64)
     tops = []  # the cells of shingles whose y is 2^64 - 1 (a cell below it is filled)
@@ -979,9 +1059,12 @@ class DuplicateDocuments(Rule):
         sig, has = word_signatures(h, nw, p.shingle_words, k, p.seed)
         if len(has) == 0:
             return pl.DataFrame(schema=dict.fromkeys(_band_names(p.bands), pl.UInt64)), has
-        # bin i's column: a contiguous row of the transposed signature (polars takes it without
-        # a copy); the expressions are built once
-        mins = pl.from_numpy(np.ascontiguousarray(sig.T), schema=_bin_names(k), orient="col")
+        # bin i's column: a contiguous row of the transposed signature, a slice of one Series of
+        # them all (`pl.from_numpy` took ~0.55 ms a web batch for its 112 columns, ~0.3 this);
+        # the expressions are built once
+        n = len(has)
+        every = pl.Series(np.ascontiguousarray(sig.T).reshape(-1))
+        mins = pl.DataFrame([every.slice(i * n, n).alias(c) for i, c in enumerate(_bin_names(k))])
         # on the calling thread (a multi-expression select runs on polars' pool, whose thread then
         # spins: ~0.3 ms of CPU a batch more)
         return mins.select_seq(_band_exprs(p.bands, p.rows)), has

@@ -378,6 +378,67 @@ def test_words_from_the_bytes_are_the_plain_split(texts):
     _assert_words_plain(s.head(0))
 
 
+@pytest.mark.parametrize("first", ["word", "separator", "empty"])
+def test_words_end_at_each_text_edge(first):
+    """The texts are not joined by a separator: a word ends where its text ends, when the next
+    text starts with a word byte too (a mark before each text's first byte), next to empty
+    texts, missing ones, texts of separators only and texts of one byte; the texts' first words
+    are counted over starts and edges that coincide or not."""
+    lead = {"word": ["Ab"], "separator": [" ab"], "empty": ["", None, ""]}[first]
+    texts = [
+        *lead,
+        "cd",
+        "ef",
+        "",
+        "-gh",
+        "ij-",
+        "kl",
+        "",
+        "",
+        " ",
+        "m",
+        "n",
+        "ß",
+        "ÉO",
+        "p",
+        "",
+        None,
+    ]
+    for cut in range(len(texts)):
+        s = pl.Series("t", texts[cut:], dtype=pl.String)
+        _assert_words_plain(s)
+        _assert_words_plain(pl.Series("t", texts[: cut + 1], dtype=pl.String))
+    words, first_word, _ = _words(pl.Series("t", texts, dtype=pl.String))
+    assert "cdef" not in words.to_list() and "klm" not in words.to_list()
+
+
+def test_characters_folded_in_place_take_no_fallback():
+    """A character whose upper-then-lower case is its own size (ß: "ss", µ: "μ", ﬃ: "ffi") is
+    written over in place (`_folded_in_place`): its text takes no fallback through polars, and its
+    words are the plain ones, alone, next to letters in either case, with the other characters
+    that change in upper case (ı, ſ, the sigmas: those texts take the fallback) and next to
+    texts of neither."""
+    folded = dedup._folded_in_place()
+    assert {0xDF, 0xB5} <= set(folded) and not set(folded) & set(dedup._SIGMAS)
+    alone = [f"{chr(c)} A{chr(c)}b {chr(c)}Z, {chr(c)}{chr(c)}." for c in folded]
+    texts = [
+        *alone,
+        "Straße, Maß und 5 µm: GROẞ",
+        "Maße; ΟΔΟΣ ὁδός Σ",
+        "ıß ſß",
+        "plain ASCII",
+        "",
+        "ß",
+        "µ-ß",
+    ]
+    s = pl.Series("t", texts, dtype=pl.String)
+    off, raw = dedup._text_bytes(s)
+    _, fallback = dedup._prepare(off, raw)
+    assert fallback.tolist() == [len(alone) + i for i in (0, 1, 2)]
+    _assert_words_plain(s)
+    _assert_words_plain(s.slice(len(alone)))
+
+
 @pytest.mark.parametrize("iota", [1, 7, 64])
 def test_words_with_positions_over_many_slices_of_the_range(monkeypatch, iota):
     """`_positions` filters slices of a kept range of `_IOTA` entries: a batch longer than the
@@ -484,6 +545,30 @@ def test_a_document_longer_than_a_block_matches_the_plain_one(monkeypatch):
     fast, plain = _fast_bands(rule, frame).sort(DOC), bands_plain(rule, frame).sort(DOC)
     assert fast.height == plain.height and fast[DOC][-1] == frame[DOC][-1]
     assert fast.to_dicts() == plain.to_dicts()
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 16])
+@pytest.mark.parametrize("w", [1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 31, 32])
+def test_word_signatures_are_those_of_horners_shingles(monkeypatch, w, block):
+    """`word_signatures` grows each window's polynomial by doubling (`_window_steps`), block by
+    block: the signatures of Horner's `shingle_hashes` of each document's words, for every
+    number of words a shingle may have, documents shorter and longer than a shingle and a
+    block, hash values near 2^64."""
+    monkeypatch.setattr(dedup, "_BLOCK", block)
+    rng = np.random.default_rng(w * 1000 + block)
+    nw = rng.choice([0, 1, w - 1, w, w + 1, 3 * w, 90, 200], size=40).astype(np.int64)
+    nw = nw[nw > 0]
+    h = rng.integers(0, 1 << 64, int(nw.sum()), dtype=np.uint64, endpoint=False)
+    h[::17] = np.uint64((1 << 64) - 1)
+    k = 24
+    sig, has = dedup.word_signatures(h, nw, w, k, 3)
+    ends = np.cumsum(nw)
+    x = [dedup.shingle_hashes(h[e - c : e], w) for e, c in zip(ends, nw, strict=True) if c >= w]
+    starts = np.cumsum([0] + [len(v) for v in x[:-1]])
+    assert has.tolist() == np.flatnonzero(nw >= w).tolist()
+    if len(x):
+        want = dedup.oph_signatures(np.concatenate(x), starts, k, 3)
+        assert np.array_equal(sig, want)
 
 
 def _merge_plain(a, b):
