@@ -779,6 +779,90 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
     return expr.str.contains(rf"^(?:[^ {IDEOGRAPH[1:-1]}]*[ {IDEOGRAPH[1:-1]}]){{{n - 1}}}")
 
 
+# _line_kinds counts each tail line's word separators (spaces and ideographs) once in numpy and
+# reads `long` and `short` from the count: `_at_least_words(s, n)` is `count >= n - 1` (n > 1).
+# The regexes cost polars' floor of ~50 ns a line each (`long` on every tail line, `short`'s two
+# on the candidates, in a query of their own); the count is two passes over the lines' bytes.
+# (False: the regexes, the plain definition; tests/checks/test_truncation_fast.py compares them)
+NUMPY_SEPARATORS = True
+# the code points of IDEOGRAPH met so far: code point -> the class holds (polars' regex decides
+# each once per process, as _WORD_POINTS). Every code point of the class is U+2E80 or above
+# (tests/checks/test_truncation_fast.py scans the ones below): the others are never looked up.
+_IDEOGRAPH_POINTS: dict[int, bool] = {}
+IDEOGRAPH_FIRST = 0x2E80
+
+
+def _ideograph_points(cp: np.ndarray) -> np.ndarray:
+    """Per code point of `cp` (int64, each >= IDEOGRAPH_FIRST), whether IDEOGRAPH holds."""
+    distinct, inverse = np.unique(cp, return_inverse=True)
+    # (read into a dict of this call's own: another thread may clear the shared one)
+    known = {c: _IDEOGRAPH_POINTS.get(c) for c in distinct.tolist()}
+    new = [c for c, v in known.items() if v is None]
+    if new:
+        # (a Series method: it runs on this thread, see OWN_THREAD)
+        found = pl.Series([chr(c) for c in new]).str.contains(f"^{IDEOGRAPH}$").to_list()
+        known.update(zip(new, found, strict=True))
+        if len(_IDEOGRAPH_POINTS) > _WORD_POINTS_KEPT:
+            _IDEOGRAPH_POINTS.clear()
+        _IDEOGRAPH_POINTS.update(zip(new, found, strict=True))
+    return np.array([known[c] for c in distinct.tolist()], dtype=np.bool_)[inverse.ravel()]
+
+
+def _separators(lines: pl.Series) -> np.ndarray:
+    """Per line (no null), how many of its characters are a space (U+0020) or an ideograph
+    (IDEOGRAPH): what _at_least_words' regex counts (`_at_least_words(s, n)` is
+    `_separators(s) >= n - 1` for n > 1). The spaces by their bytes, packed into bits and
+    counted a word at a time (as _scratch_tokens); the ideographs decoded from the first bytes of
+    the characters at U+2E80 or above (E2 BA-BF, E3-EF, F0-F4) and looked up once per code
+    point."""
+    n = len(lines)
+    offsets, data = string_bytes(lines)
+    size = len(data)
+    if size == 0:
+        return np.zeros(n, dtype=np.int64)
+    words = size // 64 + 2
+    # (one caller at a time uses the scratch arrays, see _range_tokens)
+    with _SCRATCH_LOCK:
+        flags = _scratch(8 * words * 8)[1][: 64 * words].view(np.bool_)
+        flags[size:] = False
+        np.equal(data, 32, out=flags[:size])
+        packed = np.packbits(flags, bitorder="little").view("<u8")
+        np.greater_equal(data, 0xE2, out=flags[:size])
+        lead = _true_positions(flags)
+    total = np.zeros(len(packed) + 1, dtype=np.int64)
+    np.cumsum(np.bitwise_count(packed), out=total[1:])
+    # spaces before each offset: the whole words before it, and its word's bits below it
+    at, within = offsets >> 6, (offsets & 63).astype(np.uint64)
+    below = (np.uint64(1) << within) - np.uint64(1)
+    count = np.diff(total[at] + np.bitwise_count(packed[at] & below).astype(np.int64))
+    if len(lead):
+        # (E2 starts U+2000-U+2FFF: at U+2E80 or above from its second byte BA on)
+        second = data[np.minimum(lead + 1, size - 1)]
+        lead = lead[(data[lead] > 0xE2) | (second >= 0xBA)]
+        if len(lead):
+            cp = _code_points(data, lead)
+            hit = lead[_ideograph_points(cp)]
+            if len(hit):
+                count += np.bincount(
+                    np.searchsorted(offsets, hit, "right") - 1, minlength=n
+                ).astype(np.int64)
+    return count
+
+
+def _with_separators(lines: pl.DataFrame) -> pl.DataFrame:
+    """`lines` (`s` a column) with `long` (a sentence: _at_least_words(s, SENTENCE_WORDS)) and
+    `_w` (_separators(s)), with NUMPY_SEPARATORS."""
+    count = _separators(lines.get_column("s"))
+    # (the columns put together directly: `with_columns` is a query of its own)
+    return pl.DataFrame(
+        [
+            *lines.iter_columns(),
+            pl.Series("long", count >= SENTENCE_WORDS - 1),
+            pl.Series("_w", count),
+        ]
+    )
+
+
 def whitespace_tokens(text: pl.Series) -> pl.Series:
     r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
     text counts 0), computed on the UTF-8 bytes with numpy in a fraction of its time (a regex
@@ -924,7 +1008,10 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     # UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a text,
     # so a byte outside the texts that looks like a lead marks none of theirs)
     np.greater_equal(b, 0xC2, out=flags[:n])
-    if np.count_nonzero(flags.view("<u8")) * DENSE_WORDS > words:
+    # (the words holding a lead byte: how many says whether leads are dense, and where they are
+    # not, they are where _true_positions looks for them: one scan of the words for both)
+    hit: np.ndarray | None = np.flatnonzero(flags.view("<u8") != 0)
+    if len(hit) * DENSE_WORDS > words:
         # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
         # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
         # where each position costs several passes' worth of gathers)
@@ -933,7 +1020,8 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         c2 = work.view(np.bool_)[:n]
         np.equal(b, 0xC2, out=c2)
         flags[:n] |= c2
-    lead = _true_positions(flags)
+        hit = None
+    lead = _true_positions(flags, hit)
     if len(lead):
         l0 = b[lead]
         b1 = b[np.minimum(lead + 1, n - 1)]
@@ -975,10 +1063,12 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
 
 
-def _true_positions(flags: np.ndarray) -> np.ndarray:
+def _true_positions(flags: np.ndarray, hit: np.ndarray | None = None) -> np.ndarray:
     """`np.flatnonzero(flags)` for a bool array of whole 8-byte words, found among the words
-    holding any (a scan of an eighth of the size where few bytes are set)."""
-    hit = np.flatnonzero(flags.view("<u8") != 0)
+    holding any (a scan of an eighth of the size where few bytes are set). `hit`: those words'
+    indexes, where the caller found them already."""
+    if hit is None:
+        hit = np.flatnonzero(flags.view("<u8") != 0)
     if len(hit) == 0:
         return hit
     at = np.flatnonzero(flags.reshape(-1, 8)[hit])
@@ -2733,35 +2823,65 @@ class TruncatedText(Rule):
         ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
         short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            tested = lines.with_columns_seq(**ends, long=x["long"])
+            first = {**ends} if NUMPY_SEPARATORS else {**ends, "long": x["long"]}
+            tested = lines.with_columns_seq(**first)
             lines = _finished(tested.collect(**COLLECT) if _is_lazy(tested) else tested, "s")
+            if NUMPY_SEPARATORS:
+                lines = _with_separators(lines)
         else:
             lines = self._pruned(lines, ends)
-        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
-        candidates = (
-            lines.lazy()
-            .with_row_index("_i")
-            .filter(
-                ~pl.col("term")
-                & ~pl.col("never")
-                & ~pl.col("cont")
-                & (pl.col("long") | ~pl.lit(_prose_below(lines)))
-            )
-            .with_columns(short.alias("short"))
-            .collect(**COLLECT)
-        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
-        # (the next query runs only where the last one left rows: see SKIP_EMPTY)
-        if candidates.height or not SKIP_EMPTY:
-            at = candidates.get_column("_i").to_numpy()
-            skip[at] = candidates.get_column("short").to_numpy()
-            longer = (
-                candidates.lazy()
-                .filter(~pl.col("short"))
-                .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+        if NUMPY_SEPARATORS:
+            # the candidates and `short` from the columns and the separators' count, in numpy
+            # (the plain definition's query below)
+            get = lines.get_column
+            term, never, cont, long = (_bools(get(c)) for c in ("term", "never", "cont", "long"))
+            maybe = ~term & ~never & ~cont & (long | ~_prose_below(lines).to_numpy())
+            at = np.flatnonzero(maybe)
+            seps = get("_w").to_numpy()[at]
+            # _at_least_words(s, n) is seps >= n - 1 (and true for n <= 1: never short)
+            need = np.where(
+                get("_r").to_numpy()[at] == 0, p.min_last_line_words - 1, p.min_prose_words - 1
+            )
+            short_at = seps < need
+            skip[at] = short_at
+            rows = at[~short_at]
+            longer = None
+            # (the query runs only where rows are left: see SKIP_EMPTY)
+            if len(rows) or not SKIP_EMPTY:
+                longer = (
+                    pl.DataFrame([pl.Series("_i", rows, dtype=pl.UInt32), get("s").gather(rows)])
+                    .lazy()
+                    .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                    .collect(**COLLECT)
+                )
+        else:
+            # (each frame is one lazy query: each eager DataFrame method is a query of its own)
+            candidates = (
+                lines.lazy()
+                .with_row_index("_i")
+                .filter(
+                    ~pl.col("term")
+                    & ~pl.col("never")
+                    & ~pl.col("cont")
+                    & (pl.col("long") | ~pl.lit(_prose_below(lines)))
+                )
+                .with_columns(short.alias("short"))
                 .collect(**COLLECT)
             )
+            longer = None
+            # (the next query runs only where the last one left rows: see SKIP_EMPTY)
+            if candidates.height or not SKIP_EMPTY:
+                at = candidates.get_column("_i").to_numpy()
+                skip[at] = candidates.get_column("short").to_numpy()
+                longer = (
+                    candidates.lazy()
+                    .filter(~pl.col("short"))
+                    .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                    .collect(**COLLECT)
+                )
+        if longer is not None:
             skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
             if (longer.height or not SKIP_EMPTY) and NUMPY_TITLE:
                 # (the rows by Series operations, direct calls; the counts in numpy)
@@ -2800,10 +2920,13 @@ class TruncatedText(Rule):
         prose, nor for one that is not long above a line that is prose whatever the skip tests
         say."""
         s = pl.col("s")
-        tested = lines.with_columns_seq(
-            term=ends["term"], never=ends["never"], long=_at_least_words(s, SENTENCE_WORDS)
-        )
+        first = {"term": ends["term"], "never": ends["never"]}
+        if not NUMPY_SEPARATORS:
+            first["long"] = _at_least_words(s, SENTENCE_WORDS)
+        tested = lines.with_columns_seq(**first)
         lines = tested.collect(**COLLECT) if _is_lazy(tested) else tested
+        if NUMPY_SEPARATORS:
+            lines = _with_separators(lines)
         term, never, long = (lines.get_column(c) for c in ("term", "never", "long"))
         drop = _below(term, never, lines.get_column(DOC)) & ~long.to_numpy()
         if drop.any():

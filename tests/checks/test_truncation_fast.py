@@ -477,3 +477,60 @@ def test_per_document_values_in_numpy_equal_the_grouped_query(monkeypatch):
     shuffled = Batch(docs, batch.lines.clear(), {})
     got = {k: v.to_list() for k, v in build().evaluate(shuffled).signals.items()}
     assert got == {k: v for k, v in plain.items() if k != "fired"}
+
+
+def test_no_ideograph_below_the_first_code_point_looked_up():
+    """_separators looks up only the characters at IDEOGRAPH_FIRST or above: no code point
+    below it is in IDEOGRAPH (polars' regex class), and the first one is."""
+    points = [c for c in range(0x80, truncation.IDEOGRAPH_FIRST + 1) if not 0xD800 <= c <= 0xDFFF]
+    found = pl.Series([chr(c) for c in points]).str.contains(f"^{truncation.IDEOGRAPH}$")
+    assert found.to_list() == [False] * (len(points) - 1) + [True]
+
+
+SEPARATED = [
+    "word",
+    " ",
+    "a b",
+    "会议在星期一举行。",
+    "日本語のテキストとカタカナ",
+    "\U00020000\U0002a6df\U00016fe2 x",  # four-byte Han, a Han mark of the Ideographic Symbols
+    "\u2e80\u2e7f\u2e9a\u3005\u3006\u3007 ｦｱ ",  # class edges: U+2E7F, U+2E9A, U+3006 are not
+    "’quoted’ “words” — and… dashes",  # E2 80 xx: below U+2E80
+    "\u00a0nbsp\u3000ideographic\tspace\u2003em",  # white space that is not U+0020
+    "Всё закончилось хорошо, и все ушли домой.",
+    "한국어 문장입니다",
+    "\ufffd broken",
+]
+
+
+def test_separators_equal_the_word_regexes(monkeypatch):
+    """_separators(s) >= n - 1 is _at_least_words(s, n) for n = 2 ... 9, on lines of spaces,
+    ideographs of three and four bytes, kana, the class's edges, punctuation of E2 80 xx,
+    other white space, other scripts, U+FFFD, empty lines and lines of ~64 KB across the
+    packed words' edges; and the rule's signals equal the regexes'."""
+    rng = random.Random(23)
+    pieces = [*SEPARATED, "x", "  ", "é", "\n", "中", "の", "ア", ".", ""]
+    lines = ["", *SEPARATED]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    lines += ["中 " * 20_000, "word" * 16_000 + " a", " " * 63 + "中" + " " * 70]
+    series = pl.Series("s", lines, dtype=pl.String)
+    truncation._IDEOGRAPH_POINTS.clear()
+    count = truncation._separators(series)
+    for n in range(2, 10):
+        plain = pl.DataFrame([series]).select(truncation._at_least_words(pl.col("s"), n))
+        assert (count >= n - 1).tolist() == plain.to_series().to_list(), n
+    assert count.max() >= 40_000 and (count == 0).sum() > 100
+    # a Series sliced out of a larger one: its bytes start inside the buffer
+    assert truncation._separators(series.slice(5, 40)).tolist() == count[5:45].tolist()
+    texts = random_texts(29, 300)
+    texts += ["\n".join(rng.choice(SEPARATED + PROSE) for _ in range(6)) for _ in range(200)]
+    for params in PARAMS[:2] + [{"min_prose_words": 1, "min_last_line_words": 1}]:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        for prune in (True, False):
+            monkeypatch.setattr(truncation, "PRUNE_ABOVE", prune)
+            monkeypatch.setattr(truncation, "NUMPY_SEPARATORS", False)
+            plain_signals = signals(rule, texts)
+            monkeypatch.setattr(truncation, "NUMPY_SEPARATORS", True)
+            assert signals(rule, texts) == plain_signals == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
