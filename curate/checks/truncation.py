@@ -1738,6 +1738,7 @@ def clear_exprs() -> None:
         _mid_word_exprs,
         _broken_tests,
         _line_kind_exprs,
+        _whole_last_line_exprs,
     ):
         built.cache_clear()
 
@@ -1868,6 +1869,72 @@ def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Serie
         after_word[at_bare] = after[:n]
         tail_strong[at_tail] = (found.get_column("not_bare").to_numpy() | after)[n:]
     return pl.Series(after_word), pl.Series(tail_strong)
+
+
+# _last_prose judges by its whole last line a document whose last line is longer than the window
+# (END_CHARS) and ends in a stop, without its tail (False: its tail, the plain definition;
+# tests/checks/test_truncation_fast.py compares them). About one web document in six: two in
+# five of those whose tail is split, and as many of the tail lines.
+WHOLE_LAST_LINE = True
+
+
+@cache
+def _whole_last_line_exprs() -> tuple[pl.Expr, list[pl.Expr]]:
+    """The whole last non-blank line of `text`, stripped (`s`: the last line _tail_lines makes,
+    the pieces after it are blank), and its _line_ends tests `term` (a stop, STOPPED), `never`
+    and `cont`."""
+    last = pl.col("text").str.strip_chars_end().str.split("\n").list.last().str.strip_chars()
+    ends = _line_ends(pl.col("s"))
+    return last.alias("s"), [ends[k].alias(k) for k in ("term", "never", "cont")]
+
+
+def _whole_last_lines(ends: pl.DataFrame, last: pl.DataFrame) -> pl.DataFrame:
+    """`last` (_last_prose's frame: evaluate's `ends` with `term` completed by _finished) with
+    the documents whose whole last line ends in a stop and is not never prose written as those
+    decided by their last line: `_whole` true, `last_line` that line, `term` true, `never`
+    false, `cont` its own. The tail would find the same: that line is its last line (`_r` 0),
+    a stop makes it prose whatever the skip tests say (not a candidate), so it is the last
+    prose line, terminated, and the counts of how the document punctuates are not read
+    (_per_doc_numpy, as for the documents decided by their last line). Tried on the documents
+    whose line in the window (`last_line`) is not whole and ends in a stop (`ends`' `term`,
+    STOPPED before _finished: the window's line is a suffix of the whole line, so the whole line
+    ends in the same stop but where the window holds nothing but closers, whose documents keep
+    their tail)."""
+    get = last.get_column
+    whole, never, term, cont = (_bools(get(c)) for c in ("_whole", "never", "term", "cont"))
+    stopped, empty = _bools(ends.get_column("term")), _bools(ends.get_column("empty"))
+    alone = whole & ~never & (term | cont)
+    at = np.flatnonzero(~alone & ~whole & stopped & ~empty)
+    if len(at) == 0:
+        return last
+    line, tests = _whole_last_line_exprs()
+    # (one query; the `_seq` stages run on this thread, see OWN_THREAD)
+    lines = (
+        pl.DataFrame([get("text").gather(at)])
+        .lazy()
+        .select_seq(line)
+        .with_columns_seq(*tests)
+        .collect(**COLLECT)
+    )
+    ok = _bools(lines.get_column("term")) & ~_bools(lines.get_column("never"))
+    if not ok.any():
+        return last
+    rows = at[ok]
+    whole[rows], term[rows], never[rows] = True, True, False
+    cont[rows] = _bools(lines.get_column("cont"))[ok]
+    line = get("last_line").scatter(rows, lines.get_column("s").filter(pl.Series(ok)))
+    values = {"_whole": whole, "term": term, "never": never, "cont": cont}
+    # (the columns put together directly: `with_columns` is a query of its own)
+    return pl.DataFrame(
+        [
+            line.alias("last_line")
+            if c.name == "last_line"
+            else pl.Series(c.name, values[c.name])
+            if c.name in values
+            else c
+            for c in last.iter_columns()
+        ]
+    )
 
 
 # _last_prose gathers each document's values from its tail lines in numpy (its lines are
@@ -2725,6 +2792,8 @@ class TruncatedText(Rule):
             if "_whole" not in ends.columns:
                 ends = ends.with_columns_seq(*self._last_line_tests())
             last = _finished(ends, "last_line")
+            if WHOLE_LAST_LINE and NUMPY_PER_DOC and BRACKET_BYTES:
+                last = _whole_last_lines(ends, last)
             alone, decided_select, left = _by_last_exprs()
             by_last = [last.lazy().filter(alone).select(*decided_select)]
             docs_left = last.lazy().filter(left).select(DOC, "text")

@@ -534,3 +534,53 @@ def test_separators_equal_the_word_regexes(monkeypatch):
             monkeypatch.setattr(truncation, "NUMPY_SEPARATORS", True)
             assert signals(rule, texts) == plain_signals == fast
         monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
+
+
+def long_last_line_texts(seed: int, n: int) -> list[str | None]:
+    """Texts whose last line is longer than the window (END_CHARS) or about as long, ending in a
+    stop or not, never prose or not, after lines that punctuate or not."""
+    rng = random.Random(seed)
+    words = ["the", "council", "met", "and", "Zürich", "café", "会议", "“quoted”", "(aside", "x"]
+    stops = [".", "!", "?”", ".)", "…", "。", ".*", "", ",", " and", " 12", ". (esn)"]
+    heads = ["", "[", "(", "#tag ", "https://example.com/", "www.", "- ", "Tags: ", "“"]
+    texts: list[str | None] = []
+    for _ in range(n):
+        size = rng.choice([390, 399, 400, 401, 402, 420, 900, 3000])
+        body = ""
+        while len(body) < size:
+            body += rng.choice(words) + rng.choice([" ", " ", " ", "\u00a0", "\u2028", "-"])
+        last = rng.choice(heads) + body[:size] + rng.choice(stops)
+        if rng.random() < 0.1:
+            last += "*" * rng.choice([5, 399, 450])  # a window of closers alone
+        if rng.random() < 0.1:
+            last = rng.choice(["#a ", "http://x.org/", "["]) * (size // 4) + rng.choice(stops)
+        above = [rng.choice(PROSE + TRAILER) for _ in range(rng.randint(0, 6))]
+        tail = rng.choice(["", "\n", "\n\n \u00a0\n", "\r\n", " ", "\n" + " " * 400, "\n" * 3])
+        sep = rng.choice(["\n", "\r\n", "\n\n", "\n" + " " * rng.randint(1, 500)])
+        texts.append(sep.join([*above, last]) + tail)
+    return texts
+
+
+def test_judging_the_whole_last_line_equals_judging_the_tail(monkeypatch):
+    """With WHOLE_LAST_LINE, a document whose last line is longer than the window and ends in a
+    stop is judged by that line without its tail: the same signals as the tail's, and some
+    documents are judged so."""
+    texts = long_last_line_texts(31, 1500) + random_texts(37, 300)
+    decided = []
+    judged = truncation._whole_last_lines
+
+    def counted(ends, last):
+        out = judged(ends, last)
+        decided.append(int(out.get_column("_whole").sum() - last.get_column("_whole").sum()))
+        return out
+
+    monkeypatch.setattr(truncation, "_whole_last_lines", counted)
+    for params in PARAMS:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", False)
+        plain = signals(rule, texts)
+        monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", True)
+        assert fast == plain
+        assert sum(plain["truncated_unterminated"]) > 100
+    assert decided and min(decided[:4]) > 150
