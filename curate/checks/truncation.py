@@ -1888,25 +1888,30 @@ def _whole_last_line_exprs() -> tuple[pl.Expr, list[pl.Expr]]:
     return last.alias("s"), [ends[k].alias(k) for k in ("term", "never", "cont")]
 
 
-def _whole_last_lines(ends: pl.DataFrame, last: pl.DataFrame) -> pl.DataFrame:
-    """`last` (_last_prose's frame: evaluate's `ends` with `term` completed by _finished) with
-    the documents whose whole last line ends in a stop and is not never prose written as those
-    decided by their last line: `_whole` true, `last_line` that line, `term` true, `never`
-    false, `cont` its own. The tail would find the same: that line is its last line (`_r` 0),
-    a stop makes it prose whatever the skip tests say (not a candidate), so it is the last
-    prose line, terminated, and the counts of how the document punctuates are not read
-    (_per_doc_numpy, as for the documents decided by their last line). Tried on the documents
-    whose line in the window (`last_line`) is not whole and ends in a stop (`ends`' `term`,
-    STOPPED before _finished: the window's line is a suffix of the whole line, so the whole line
-    ends in the same stop but where the window holds nothing but closers, whose documents keep
-    their tail)."""
+# the documents _whole_last_lines judges: their rows in `last`, their whole last lines, and
+# whether each ends in a word that continues (`cont`)
+WholeLines = tuple[np.ndarray, pl.Series, np.ndarray]
+
+
+def _whole_last_lines(ends: pl.DataFrame, last: pl.DataFrame) -> WholeLines | None:
+    """The documents of `last` (_last_prose's frame: evaluate's `ends` with `term` completed by
+    _finished) to judge as decided by their last line, that line being their whole last line:
+    it ends in a stop and is not never prose, and the window's line (`last_line`) is not all of
+    it. The tail would find the same: that line is its last line (`_r` 0), a stop makes it
+    prose whatever the skip tests say (not a candidate), so it is the last prose line,
+    terminated, and the counts of how the document punctuates are not read (_per_doc_numpy, as
+    for the documents decided by their last line). Tried on the documents whose line in the
+    window is not whole and ends in a stop (`ends`' `term`, STOPPED before _finished: the
+    window's line is a suffix of the whole line, so the whole line ends in the same stop but
+    where the window holds nothing but closers, whose documents keep their tail). None where
+    there is none."""
     get = last.get_column
     whole, never, term, cont = (_bools(get(c)) for c in ("_whole", "never", "term", "cont"))
     stopped, empty = _bools(ends.get_column("term")), _bools(ends.get_column("empty"))
     alone = whole & ~never & (term | cont)
     at = np.flatnonzero(~alone & ~whole & stopped & ~empty)
     if len(at) == 0:
-        return last
+        return None
     line, tests = _whole_last_line_exprs()
     # (one query; the `_seq` stages run on this thread, see OWN_THREAD)
     lines = (
@@ -1918,23 +1923,9 @@ def _whole_last_lines(ends: pl.DataFrame, last: pl.DataFrame) -> pl.DataFrame:
     )
     ok = _bools(lines.get_column("term")) & ~_bools(lines.get_column("never"))
     if not ok.any():
-        return last
-    rows = at[ok]
-    whole[rows], term[rows], never[rows] = True, True, False
-    cont[rows] = _bools(lines.get_column("cont"))[ok]
-    line = get("last_line").scatter(rows, lines.get_column("s").filter(pl.Series(ok)))
-    values = {"_whole": whole, "term": term, "never": never, "cont": cont}
-    # (the columns put together directly: `with_columns` is a query of its own)
-    return pl.DataFrame(
-        [
-            line.alias("last_line")
-            if c.name == "last_line"
-            else pl.Series(c.name, values[c.name])
-            if c.name in values
-            else c
-            for c in last.iter_columns()
-        ]
-    )
+        return None
+    rows = np.flatnonzero(ok)
+    return at[rows], lines.get_column("s").gather(rows), _bools(lines.get_column("cont"))[rows]
 
 
 # _last_prose gathers each document's values from its tail lines in numpy (its lines are
@@ -1970,16 +1961,28 @@ def _ellipsis_tail(last: pl.Series) -> pl.Series:
     return pl.Series(out)
 
 
-def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) -> pl.DataFrame:
+def _per_doc_numpy(
+    last: pl.DataFrame,
+    full: pl.DataFrame | None,
+    share: float,
+    whole_lines: WholeLines | None = None,
+) -> pl.DataFrame:
     """_last_prose's `per_doc` (`__doc`, `last`, `unterminated`, `last_cont`, `tail`,
     `last_line_open`; a row per document decided by its last line or holding a tail line, in
     the order of `last`'s rows; false where the plain definition's values are null): `last` is
     evaluate's frame with the last line's tests completed, `full` the tail lines of the others
-    (_line_kinds), each document's consecutive, or None."""
+    (_line_kinds), each document's consecutive, or None; `whole_lines` the documents decided by
+    their whole last line (_whole_last_lines), or None."""
     n = last.height
     get = last.get_column
     term_a, cont_a, never_a = (_bools(get(c)) for c in ("term", "cont", "never"))
-    alone = _bools(get("_whole")) & ~never_a & (term_a | cont_a)
+    whole_a = _bools(get("_whole"))
+    if whole_lines is not None:
+        # their last line is whole, ends in a stop and is not never prose
+        at, _, cont_w = whole_lines
+        whole_a, term_a, never_a, cont_a = (a.copy() for a in (whole_a, term_a, never_a, cont_a))
+        whole_a[at], term_a[at], never_a[at], cont_a[at] = True, True, False, cont_w
+    alone = whole_a & ~never_a & (term_a | cont_a)
     # a document decided by its last line ends in a stop or a continuing word: unterminated
     # where it has no stop (its other sentences count for nothing)
     unterminated = alone & ~term_a
@@ -2028,11 +2031,15 @@ def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) 
         line_open[rows] = opened[stops]
         index[rows[has]] = n + lp[has]
         alone[rows] = True  # (present: a row of per_doc)
-    none = n + lines
-    index[index < 0] = none
-    texts = [get("last_line"), pl.Series([None], dtype=pl.String)]
+    texts = [get("last_line")]
     if lines:
-        texts.insert(1, full.get_column("s"))
+        texts.append(full.get_column("s"))
+    if whole_lines is not None:
+        at, whole_text, _ = whole_lines
+        index[at] = n + lines + np.arange(len(at))
+        texts.append(whole_text)
+    index[index < 0] = sum(len(t) for t in texts)
+    texts.append(pl.Series([None], dtype=pl.String))
     present = np.flatnonzero(alone)
     text = pl.concat(texts, rechunk=False).gather(index[present]).alias("last")
     return pl.DataFrame(
@@ -2788,19 +2795,25 @@ class TruncatedText(Rule):
         # query of its own, 30-100 us of planning and Python whatever the batch)
         by_last = []
         docs_left = ends.lazy().select(DOC, "text")
+        whole_lines = None
         if LAST_LINE_FIRST:
             if "_whole" not in ends.columns:
                 ends = ends.with_columns_seq(*self._last_line_tests())
             last = _finished(ends, "last_line")
             if WHOLE_LAST_LINE and NUMPY_PER_DOC and BRACKET_BYTES:
-                last = _whole_last_lines(ends, last)
+                whole_lines = _whole_last_lines(ends, last)
             alone, decided_select, left = _by_last_exprs()
             by_last = [last.lazy().filter(alone).select(*decided_select)]
-            docs_left = last.lazy().filter(left).select(DOC, "text")
             # (the same test on the Series, direct calls: does any document need its tail)
             get = last.get_column
-            decided = get("_whole") & ~get("never") & (get("term") | get("cont"))
-            any_left = not decided.fill_null(False).all()
+            decided = (get("_whole") & ~get("never") & (get("term") | get("cont"))).fill_null(False)
+            if whole_lines is not None:
+                judged = np.zeros(last.height, dtype=np.bool_)
+                judged[whole_lines[0]] = True
+                left = left & ~pl.lit(pl.Series(judged))
+                decided = decided | pl.Series(judged)
+            docs_left = last.lazy().filter(left).select(DOC, "text")
+            any_left = not decided.all()
         else:
             any_left = True
         numpy = NUMPY_PER_DOC and LAST_LINE_FIRST and BRACKET_BYTES
@@ -2810,7 +2823,7 @@ class TruncatedText(Rule):
             tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
             full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
         if numpy:
-            per_doc = _per_doc_numpy(last, full, p.min_terminated_share)
+            per_doc = _per_doc_numpy(last, full, p.min_terminated_share, whole_lines)
         else:
             if full is not None:
                 tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
