@@ -1434,10 +1434,13 @@ def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
+def _finished(frame: pl.DataFrame, line: str, only: pl.Series | None = None) -> pl.DataFrame:
     """`frame` (with _line_ends' columns of its column `line`) with `term` completed:
-    LINE_FINISHED on the lines that do not end in a stop."""
+    LINE_FINISHED on the lines that do not end in a stop (and where `only` holds, if given: the
+    other rows' `term` is read by no one)."""
     again = ~frame.get_column("term")
+    if only is not None:
+        again = again & only
     if not again.any():
         return frame
     (whole,) = _on_some_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
@@ -1870,6 +1873,11 @@ def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Serie
         tail_strong[at_tail] = (found.get_column("not_bare").to_numpy() | after)[n:]
     return pl.Series(after_word), pl.Series(tail_strong)
 
+
+# _last_prose completes a last line's `term` with LINE_FINISHED only where it is read: the line is
+# whole and not never prose (False: on every last line without a stop, the plain definition;
+# tests/checks/test_truncation_fast.py compares them)
+LAST_LINE_ONLY_WHOLE = True
 
 # _last_prose judges by its whole last line a document whose last line is longer than the window
 # (END_CHARS) and ends in a stop, without its tail (False: its tail, the plain definition;
@@ -2799,7 +2807,10 @@ class TruncatedText(Rule):
         if LAST_LINE_FIRST:
             if "_whole" not in ends.columns:
                 ends = ends.with_columns_seq(*self._last_line_tests())
-            last = _finished(ends, "last_line")
+            # (a last line's `term` counts only where the line is whole and may be prose: the
+            # documents decided by their last line, see _by_last_exprs; LAST_LINE_ONLY_WHOLE)
+            only = ends.get_column("_whole") & ~ends.get_column("never")
+            last = _finished(ends, "last_line", only if LAST_LINE_ONLY_WHOLE else None)
             if WHOLE_LAST_LINE and NUMPY_PER_DOC and BRACKET_BYTES:
                 whole_lines = _whole_last_lines(ends, last)
             alone, decided_select, left = _by_last_exprs()

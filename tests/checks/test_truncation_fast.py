@@ -594,3 +594,37 @@ def test_judging_the_whole_last_line_equals_judging_the_tail(monkeypatch):
         assert sum(plain["truncated_unterminated"]) > 100
         assert tails[-2] + decided[-1] == tails[-1]
     assert decided and min(decided[:4]) > 150
+
+
+@pytest.mark.parametrize("whole_last_line", [True, False])
+def test_finishing_only_the_whole_last_lines_equals_finishing_all(whole_last_line, monkeypatch):
+    """LAST_LINE_ONLY_WHOLE: LINE_FINISHED on the last lines that are whole and may be prose
+    alone gives the signals of running it on every last line without a stop, and sends no more
+    documents to their tails (a last line left unfinished would: its tail judges it right, but
+    at the cost the shortcut is there to spare)."""
+    monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", whole_last_line)
+    tails: list[int] = []
+    split = truncation._tail_lines
+
+    def tail_docs(docs, *a, **k):
+        tails.append(docs.lazy().select(pl.len()).collect().item())
+        return split(docs, *a, **k)
+
+    monkeypatch.setattr(truncation, "_tail_lines", tail_docs)
+    texts = long_last_line_texts(41, 600) + random_texts(43, 600)
+    # last lines finished by LINE_FINISHED alone (a URL, a number, an editor's tag), whole or
+    # longer than the window, prose or never prose
+    finished = ["See https://example.com/a", "Call 555 1234", "It rained. (esn)", "(12)", "[1]"]
+    texts += [
+        "\n".join([rng_line, *(["x " * 300] if k % 2 else [])]) + end
+        for k, rng_line in enumerate(PROSE * 3)
+        for end in ["\n" + finished[k % 5], " " + finished[k % 5], ""]
+    ]
+    for params in PARAMS:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "LAST_LINE_ONLY_WHOLE", False)
+        plain = signals(rule, texts)
+        monkeypatch.setattr(truncation, "LAST_LINE_ONLY_WHOLE", True)
+        assert fast == plain
+        assert tails[-1] == tails[-2] > 100
