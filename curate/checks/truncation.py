@@ -1010,8 +1010,9 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     np.greater_equal(b, 0xC2, out=flags[:n])
     # (the words holding a lead byte: how many says whether leads are dense, and where they are
     # not, they are where _true_positions looks for them: one scan of the words for both)
-    hit: np.ndarray | None = np.flatnonzero(flags.view("<u8") != 0)
-    if len(hit) * DENSE_WORDS > words:
+    holding = flags.view("<u8") != 0
+    hit: np.ndarray | None = None
+    if np.count_nonzero(holding) * DENSE_WORDS > words:
         # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
         # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
         # where each position costs several passes' worth of gathers)
@@ -1020,7 +1021,8 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         c2 = work.view(np.bool_)[:n]
         np.equal(b, 0xC2, out=c2)
         flags[:n] |= c2
-        hit = None
+    else:
+        hit = np.flatnonzero(holding)
     lead = _true_positions(flags, hit)
     if len(lead):
         l0 = b[lead]
