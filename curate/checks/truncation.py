@@ -779,6 +779,90 @@ def _at_least_words(expr: pl.Expr, n: int) -> pl.Expr:
     return expr.str.contains(rf"^(?:[^ {IDEOGRAPH[1:-1]}]*[ {IDEOGRAPH[1:-1]}]){{{n - 1}}}")
 
 
+# _line_kinds counts each tail line's word separators (spaces and ideographs) once in numpy and
+# reads `long` and `short` from the count: `_at_least_words(s, n)` is `count >= n - 1` (n > 1).
+# The regexes cost polars' floor of ~50 ns a line each (`long` on every tail line, `short`'s two
+# on the candidates, in a query of their own); the count is two passes over the lines' bytes.
+# (False: the regexes, the plain definition; tests/checks/test_truncation_fast.py compares them)
+NUMPY_SEPARATORS = True
+# the code points of IDEOGRAPH met so far: code point -> the class holds (polars' regex decides
+# each once per process, as _WORD_POINTS). Every code point of the class is U+2E80 or above
+# (tests/checks/test_truncation_fast.py scans the ones below): the others are never looked up.
+_IDEOGRAPH_POINTS: dict[int, bool] = {}
+IDEOGRAPH_FIRST = 0x2E80
+
+
+def _ideograph_points(cp: np.ndarray) -> np.ndarray:
+    """Per code point of `cp` (int64, each >= IDEOGRAPH_FIRST), whether IDEOGRAPH holds."""
+    distinct, inverse = np.unique(cp, return_inverse=True)
+    # (read into a dict of this call's own: another thread may clear the shared one)
+    known = {c: _IDEOGRAPH_POINTS.get(c) for c in distinct.tolist()}
+    new = [c for c, v in known.items() if v is None]
+    if new:
+        # (a Series method: it runs on this thread, see OWN_THREAD)
+        found = pl.Series([chr(c) for c in new]).str.contains(f"^{IDEOGRAPH}$").to_list()
+        known.update(zip(new, found, strict=True))
+        if len(_IDEOGRAPH_POINTS) > _WORD_POINTS_KEPT:
+            _IDEOGRAPH_POINTS.clear()
+        _IDEOGRAPH_POINTS.update(zip(new, found, strict=True))
+    return np.array([known[c] for c in distinct.tolist()], dtype=np.bool_)[inverse.ravel()]
+
+
+def _separators(lines: pl.Series) -> np.ndarray:
+    """Per line (no null), how many of its characters are a space (U+0020) or an ideograph
+    (IDEOGRAPH): what _at_least_words' regex counts (`_at_least_words(s, n)` is
+    `_separators(s) >= n - 1` for n > 1). The spaces by their bytes, packed into bits and
+    counted a word at a time (as _scratch_tokens); the ideographs decoded from the first bytes of
+    the characters at U+2E80 or above (E2 BA-BF, E3-EF, F0-F4) and looked up once per code
+    point."""
+    n = len(lines)
+    offsets, data = string_bytes(lines)
+    size = len(data)
+    if size == 0:
+        return np.zeros(n, dtype=np.int64)
+    words = size // 64 + 2
+    # (one caller at a time uses the scratch arrays, see _range_tokens)
+    with _SCRATCH_LOCK:
+        flags = _scratch(8 * words * 8)[1][: 64 * words].view(np.bool_)
+        flags[size:] = False
+        np.equal(data, 32, out=flags[:size])
+        packed = np.packbits(flags, bitorder="little").view("<u8")
+        np.greater_equal(data, 0xE2, out=flags[:size])
+        lead = _true_positions(flags)
+    total = np.zeros(len(packed) + 1, dtype=np.int64)
+    np.cumsum(np.bitwise_count(packed), out=total[1:])
+    # spaces before each offset: the whole words before it, and its word's bits below it
+    at, within = offsets >> 6, (offsets & 63).astype(np.uint64)
+    below = (np.uint64(1) << within) - np.uint64(1)
+    count = np.diff(total[at] + np.bitwise_count(packed[at] & below).astype(np.int64))
+    if len(lead):
+        # (E2 starts U+2000-U+2FFF: at U+2E80 or above from its second byte BA on)
+        second = data[np.minimum(lead + 1, size - 1)]
+        lead = lead[(data[lead] > 0xE2) | (second >= 0xBA)]
+        if len(lead):
+            cp = _code_points(data, lead)
+            hit = lead[_ideograph_points(cp)]
+            if len(hit):
+                count += np.bincount(
+                    np.searchsorted(offsets, hit, "right") - 1, minlength=n
+                ).astype(np.int64)
+    return count
+
+
+def _with_separators(lines: pl.DataFrame) -> pl.DataFrame:
+    """`lines` (`s` a column) with `long` (a sentence: _at_least_words(s, SENTENCE_WORDS)) and
+    `_w` (_separators(s)), with NUMPY_SEPARATORS."""
+    count = _separators(lines.get_column("s"))
+    # (the columns put together directly: `with_columns` is a query of its own)
+    return pl.DataFrame(
+        [
+            *lines.iter_columns(),
+            pl.Series("long", count >= SENTENCE_WORDS - 1),
+            pl.Series("_w", count),
+        ]
+    )
+
+
 def whitespace_tokens(text: pl.Series) -> pl.Series:
     r"""Per text, the number of whitespace-separated tokens: `str.count_matches(r"\S+")` (null
     text counts 0), computed on the UTF-8 bytes with numpy in a fraction of its time (a regex
@@ -924,7 +1008,11 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     # UTF-8: a lead byte's continuation bytes lie inside its own text (and none begins a text,
     # so a byte outside the texts that looks like a lead marks none of theirs)
     np.greater_equal(b, 0xC2, out=flags[:n])
-    if np.count_nonzero(flags.view("<u8")) * DENSE_WORDS > words:
+    # (the words holding a lead byte: how many says whether leads are dense, and where they are
+    # not, they are where _true_positions looks for them: one scan of the words for both)
+    holding = flags.view("<u8") != 0
+    hit: np.ndarray | None = None
+    if np.count_nonzero(holding) * DENSE_WORDS > words:
         # Where leads are dense (Cyrillic, Greek, Arabic, accented Latin, Indic scripts, CJK),
         # only those of the white space characters are kept, C2 and E1-E3 (three passes more,
         # where each position costs several passes' worth of gathers)
@@ -933,7 +1021,9 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         c2 = work.view(np.bool_)[:n]
         np.equal(b, 0xC2, out=c2)
         flags[:n] |= c2
-    lead = _true_positions(flags)
+    else:
+        hit = np.flatnonzero(holding)
+    lead = _true_positions(flags, hit)
     if len(lead):
         l0 = b[lead]
         b1 = b[np.minimum(lead + 1, n - 1)]
@@ -975,10 +1065,12 @@ def _scratch_tokens(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     return upto(ends) - upto(np.minimum(starts + 1, ends)) + first
 
 
-def _true_positions(flags: np.ndarray) -> np.ndarray:
+def _true_positions(flags: np.ndarray, hit: np.ndarray | None = None) -> np.ndarray:
     """`np.flatnonzero(flags)` for a bool array of whole 8-byte words, found among the words
-    holding any (a scan of an eighth of the size where few bytes are set)."""
-    hit = np.flatnonzero(flags.view("<u8") != 0)
+    holding any (a scan of an eighth of the size where few bytes are set). `hit`: those words'
+    indexes, where the caller found them already."""
+    if hit is None:
+        hit = np.flatnonzero(flags.view("<u8") != 0)
     if len(hit) == 0:
         return hit
     at = np.flatnonzero(flags.reshape(-1, 8)[hit])
@@ -1344,10 +1436,13 @@ def _line_ends(s: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def _finished(frame: pl.DataFrame, line: str) -> pl.DataFrame:
+def _finished(frame: pl.DataFrame, line: str, only: pl.Series | None = None) -> pl.DataFrame:
     """`frame` (with _line_ends' columns of its column `line`) with `term` completed:
-    LINE_FINISHED on the lines that do not end in a stop."""
+    LINE_FINISHED on the lines that do not end in a stop (and where `only` holds, if given: the
+    other rows' `term` is read by no one)."""
     again = ~frame.get_column("term")
+    if only is not None:
+        again = again & only
     if not again.any():
         return frame
     (whole,) = _on_some_rows(frame, again, [pl.col(line).str.contains(LINE_FINISHED)], False)
@@ -1648,6 +1743,7 @@ def clear_exprs() -> None:
         _mid_word_exprs,
         _broken_tests,
         _line_kind_exprs,
+        _whole_last_line_exprs,
     ):
         built.cache_clear()
 
@@ -1780,6 +1876,68 @@ def _ellipsis_words(ends: pl.DataFrame, per_doc: pl.DataFrame) -> tuple[pl.Serie
     return pl.Series(after_word), pl.Series(tail_strong)
 
 
+# _last_prose completes a last line's `term` with LINE_FINISHED only where it is read: the line is
+# whole and not never prose (False: on every last line without a stop, the plain definition;
+# tests/checks/test_truncation_fast.py compares them)
+LAST_LINE_ONLY_WHOLE = True
+
+# _last_prose judges by its whole last line a document whose last line is longer than the window
+# (END_CHARS) and ends in a stop, without its tail (False: its tail, the plain definition;
+# tests/checks/test_truncation_fast.py compares them). About one web document in six: two in
+# five of those whose tail is split, and as many of the tail lines.
+WHOLE_LAST_LINE = True
+
+
+@cache
+def _whole_last_line_exprs() -> tuple[pl.Expr, list[pl.Expr]]:
+    """The whole last non-blank line of `text`, stripped (`s`: the last line _tail_lines makes,
+    the pieces after it are blank), and its _line_ends tests `term` (a stop, STOPPED), `never`
+    and `cont`."""
+    last = pl.col("text").str.strip_chars_end().str.split("\n").list.last().str.strip_chars()
+    ends = _line_ends(pl.col("s"))
+    return last.alias("s"), [ends[k].alias(k) for k in ("term", "never", "cont")]
+
+
+# the documents _whole_last_lines judges: their rows in `last`, their whole last lines, and
+# whether each ends in a word that continues (`cont`)
+WholeLines = tuple[np.ndarray, pl.Series, np.ndarray]
+
+
+def _whole_last_lines(ends: pl.DataFrame, last: pl.DataFrame) -> WholeLines | None:
+    """The documents of `last` (_last_prose's frame: evaluate's `ends` with `term` completed by
+    _finished) to judge as decided by their last line, that line being their whole last line:
+    it ends in a stop and is not never prose, and the window's line (`last_line`) is not all of
+    it. The tail would find the same: that line is its last line (`_r` 0), a stop makes it
+    prose whatever the skip tests say (not a candidate), so it is the last prose line,
+    terminated, and the counts of how the document punctuates are not read (_per_doc_numpy, as
+    for the documents decided by their last line). Tried on the documents whose line in the
+    window is not whole and ends in a stop (`ends`' `term`, STOPPED before _finished: the
+    window's line is a suffix of the whole line, so the whole line ends in the same stop but
+    where the window holds nothing but closers, whose documents keep their tail). None where
+    there is none."""
+    get = last.get_column
+    whole, never, term, cont = (_bools(get(c)) for c in ("_whole", "never", "term", "cont"))
+    stopped, empty = _bools(ends.get_column("term")), _bools(ends.get_column("empty"))
+    alone = whole & ~never & (term | cont)
+    at = np.flatnonzero(~alone & ~whole & stopped & ~empty)
+    if len(at) == 0:
+        return None
+    line, tests = _whole_last_line_exprs()
+    # (one query; the `_seq` stages run on this thread, see OWN_THREAD)
+    lines = (
+        pl.DataFrame([get("text").gather(at)])
+        .lazy()
+        .select_seq(line)
+        .with_columns_seq(*tests)
+        .collect(**COLLECT)
+    )
+    ok = _bools(lines.get_column("term")) & ~_bools(lines.get_column("never"))
+    if not ok.any():
+        return None
+    rows = np.flatnonzero(ok)
+    return at[rows], lines.get_column("s").gather(rows), _bools(lines.get_column("cont"))[rows]
+
+
 # _last_prose gathers each document's values from its tail lines in numpy (its lines are
 # consecutive, in order) and tests the ellipsis tail on the last prose lines that end in one of
 # its last characters, where the plain definition (False; tests/checks/test_truncation_fast.py
@@ -1813,16 +1971,28 @@ def _ellipsis_tail(last: pl.Series) -> pl.Series:
     return pl.Series(out)
 
 
-def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) -> pl.DataFrame:
+def _per_doc_numpy(
+    last: pl.DataFrame,
+    full: pl.DataFrame | None,
+    share: float,
+    whole_lines: WholeLines | None = None,
+) -> pl.DataFrame:
     """_last_prose's `per_doc` (`__doc`, `last`, `unterminated`, `last_cont`, `tail`,
     `last_line_open`; a row per document decided by its last line or holding a tail line, in
     the order of `last`'s rows; false where the plain definition's values are null): `last` is
     evaluate's frame with the last line's tests completed, `full` the tail lines of the others
-    (_line_kinds), each document's consecutive, or None."""
+    (_line_kinds), each document's consecutive, or None; `whole_lines` the documents decided by
+    their whole last line (_whole_last_lines), or None."""
     n = last.height
     get = last.get_column
     term_a, cont_a, never_a = (_bools(get(c)) for c in ("term", "cont", "never"))
-    alone = _bools(get("_whole")) & ~never_a & (term_a | cont_a)
+    whole_a = _bools(get("_whole"))
+    if whole_lines is not None:
+        # their last line is whole, ends in a stop and is not never prose
+        at, _, cont_w = whole_lines
+        whole_a, term_a, never_a, cont_a = (a.copy() for a in (whole_a, term_a, never_a, cont_a))
+        whole_a[at], term_a[at], never_a[at], cont_a[at] = True, True, False, cont_w
+    alone = whole_a & ~never_a & (term_a | cont_a)
     # a document decided by its last line ends in a stop or a continuing word: unterminated
     # where it has no stop (its other sentences count for nothing)
     unterminated = alone & ~term_a
@@ -1871,11 +2041,15 @@ def _per_doc_numpy(last: pl.DataFrame, full: pl.DataFrame | None, share: float) 
         line_open[rows] = opened[stops]
         index[rows[has]] = n + lp[has]
         alone[rows] = True  # (present: a row of per_doc)
-    none = n + lines
-    index[index < 0] = none
-    texts = [get("last_line"), pl.Series([None], dtype=pl.String)]
+    texts = [get("last_line")]
     if lines:
-        texts.insert(1, full.get_column("s"))
+        texts.append(full.get_column("s"))
+    if whole_lines is not None:
+        at, whole_text, _ = whole_lines
+        index[at] = n + lines + np.arange(len(at))
+        texts.append(whole_text)
+    index[index < 0] = sum(len(t) for t in texts)
+    texts.append(pl.Series([None], dtype=pl.String))
     present = np.flatnonzero(alone)
     text = pl.concat(texts, rechunk=False).gather(index[present]).alias("last")
     return pl.DataFrame(
@@ -2631,17 +2805,28 @@ class TruncatedText(Rule):
         # query of its own, 30-100 us of planning and Python whatever the batch)
         by_last = []
         docs_left = ends.lazy().select(DOC, "text")
+        whole_lines = None
         if LAST_LINE_FIRST:
             if "_whole" not in ends.columns:
                 ends = ends.with_columns_seq(*self._last_line_tests())
-            last = _finished(ends, "last_line")
+            # (a last line's `term` counts only where the line is whole and may be prose: the
+            # documents decided by their last line, see _by_last_exprs; LAST_LINE_ONLY_WHOLE)
+            only = ends.get_column("_whole") & ~ends.get_column("never")
+            last = _finished(ends, "last_line", only if LAST_LINE_ONLY_WHOLE else None)
+            if WHOLE_LAST_LINE and NUMPY_PER_DOC and BRACKET_BYTES:
+                whole_lines = _whole_last_lines(ends, last)
             alone, decided_select, left = _by_last_exprs()
             by_last = [last.lazy().filter(alone).select(*decided_select)]
-            docs_left = last.lazy().filter(left).select(DOC, "text")
             # (the same test on the Series, direct calls: does any document need its tail)
             get = last.get_column
-            decided = get("_whole") & ~get("never") & (get("term") | get("cont"))
-            any_left = not decided.fill_null(False).all()
+            decided = (get("_whole") & ~get("never") & (get("term") | get("cont"))).fill_null(False)
+            if whole_lines is not None:
+                judged = np.zeros(last.height, dtype=np.bool_)
+                judged[whole_lines[0]] = True
+                left = left & ~pl.lit(pl.Series(judged))
+                decided = decided | pl.Series(judged)
+            docs_left = last.lazy().filter(left).select(DOC, "text")
+            any_left = not decided.all()
         else:
             any_left = True
         numpy = NUMPY_PER_DOC and LAST_LINE_FIRST and BRACKET_BYTES
@@ -2651,7 +2836,7 @@ class TruncatedText(Rule):
             tails = _tail_lines(docs_left, lazy=SPLIT_WITH_TESTS)
             full = _on_thread(f"{self.name}/lines", self._line_kinds, tails)
         if numpy:
-            per_doc = _per_doc_numpy(last, full, p.min_terminated_share)
+            per_doc = _per_doc_numpy(last, full, p.min_terminated_share, whole_lines)
         else:
             if full is not None:
                 tails = full.lazy().group_by(DOC).agg(*_tail_aggs())
@@ -2733,35 +2918,65 @@ class TruncatedText(Rule):
         ends, labelled, one_sentence = x["ends"], x["labelled"], x["one_sentence"]
         short, counts, title, opened = x["short"], x["counts"], x["title"], x["opened"]
         if not PRUNE_ABOVE:
-            tested = lines.with_columns_seq(**ends, long=x["long"])
+            first = {**ends} if NUMPY_SEPARATORS else {**ends, "long": x["long"]}
+            tested = lines.with_columns_seq(**first)
             lines = _finished(tested.collect(**COLLECT) if _is_lazy(tested) else tested, "s")
+            if NUMPY_SEPARATORS:
+                lines = _with_separators(lines)
         else:
             lines = self._pruned(lines, ends)
-        # (each frame is one lazy query: each eager DataFrame method is a query of its own)
-        candidates = (
-            lines.lazy()
-            .with_row_index("_i")
-            .filter(
-                ~pl.col("term")
-                & ~pl.col("never")
-                & ~pl.col("cont")
-                & (pl.col("long") | ~pl.lit(_prose_below(lines)))
-            )
-            .with_columns(short.alias("short"))
-            .collect(**COLLECT)
-        )
         # the skipped lines, written by row (where joining the three sets back costs a hash join)
         skip = np.zeros(lines.height, dtype=np.bool_)
-        # (the next query runs only where the last one left rows: see SKIP_EMPTY)
-        if candidates.height or not SKIP_EMPTY:
-            at = candidates.get_column("_i").to_numpy()
-            skip[at] = candidates.get_column("short").to_numpy()
-            longer = (
-                candidates.lazy()
-                .filter(~pl.col("short"))
-                .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+        if NUMPY_SEPARATORS:
+            # the candidates and `short` from the columns and the separators' count, in numpy
+            # (the plain definition's query below)
+            get = lines.get_column
+            term, never, cont, long = (_bools(get(c)) for c in ("term", "never", "cont", "long"))
+            maybe = ~term & ~never & ~cont & (long | ~_prose_below(lines).to_numpy())
+            at = np.flatnonzero(maybe)
+            seps = get("_w").to_numpy()[at]
+            # _at_least_words(s, n) is seps >= n - 1 (and true for n <= 1: never short)
+            need = np.where(
+                get("_r").to_numpy()[at] == 0, p.min_last_line_words - 1, p.min_prose_words - 1
+            )
+            short_at = seps < need
+            skip[at] = short_at
+            rows = at[~short_at]
+            longer = None
+            # (the query runs only where rows are left: see SKIP_EMPTY)
+            if len(rows) or not SKIP_EMPTY:
+                longer = (
+                    pl.DataFrame([pl.Series("_i", rows, dtype=pl.UInt32), get("s").gather(rows)])
+                    .lazy()
+                    .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                    .collect(**COLLECT)
+                )
+        else:
+            # (each frame is one lazy query: each eager DataFrame method is a query of its own)
+            candidates = (
+                lines.lazy()
+                .with_row_index("_i")
+                .filter(
+                    ~pl.col("term")
+                    & ~pl.col("never")
+                    & ~pl.col("cont")
+                    & (pl.col("long") | ~pl.lit(_prose_below(lines)))
+                )
+                .with_columns(short.alias("short"))
                 .collect(**COLLECT)
             )
+            longer = None
+            # (the next query runs only where the last one left rows: see SKIP_EMPTY)
+            if candidates.height or not SKIP_EMPTY:
+                at = candidates.get_column("_i").to_numpy()
+                skip[at] = candidates.get_column("short").to_numpy()
+                longer = (
+                    candidates.lazy()
+                    .filter(~pl.col("short"))
+                    .with_columns_seq(labelled.alias("labelled"), one_sentence.alias("one"))
+                    .collect(**COLLECT)
+                )
+        if longer is not None:
             skip[longer.get_column("_i").to_numpy()] = longer.get_column("labelled").to_numpy()
             if (longer.height or not SKIP_EMPTY) and NUMPY_TITLE:
                 # (the rows by Series operations, direct calls; the counts in numpy)
@@ -2800,10 +3015,13 @@ class TruncatedText(Rule):
         prose, nor for one that is not long above a line that is prose whatever the skip tests
         say."""
         s = pl.col("s")
-        tested = lines.with_columns_seq(
-            term=ends["term"], never=ends["never"], long=_at_least_words(s, SENTENCE_WORDS)
-        )
+        first = {"term": ends["term"], "never": ends["never"]}
+        if not NUMPY_SEPARATORS:
+            first["long"] = _at_least_words(s, SENTENCE_WORDS)
+        tested = lines.with_columns_seq(**first)
         lines = tested.collect(**COLLECT) if _is_lazy(tested) else tested
+        if NUMPY_SEPARATORS:
+            lines = _with_separators(lines)
         term, never, long = (lines.get_column(c) for c in ("term", "never", "long"))
         drop = _below(term, never, lines.get_column(DOC)) & ~long.to_numpy()
         if drop.any():

@@ -477,3 +477,154 @@ def test_per_document_values_in_numpy_equal_the_grouped_query(monkeypatch):
     shuffled = Batch(docs, batch.lines.clear(), {})
     got = {k: v.to_list() for k, v in build().evaluate(shuffled).signals.items()}
     assert got == {k: v for k, v in plain.items() if k != "fired"}
+
+
+def test_no_ideograph_below_the_first_code_point_looked_up():
+    """_separators looks up only the characters at IDEOGRAPH_FIRST or above: no code point
+    below it is in IDEOGRAPH (polars' regex class), and the first one is."""
+    points = [c for c in range(0x80, truncation.IDEOGRAPH_FIRST + 1) if not 0xD800 <= c <= 0xDFFF]
+    found = pl.Series([chr(c) for c in points]).str.contains(f"^{truncation.IDEOGRAPH}$")
+    assert found.to_list() == [False] * (len(points) - 1) + [True]
+
+
+SEPARATED = [
+    "word",
+    " ",
+    "a b",
+    "会议在星期一举行。",
+    "日本語のテキストとカタカナ",
+    "\U00020000\U0002a6df\U00016fe2 x",  # four-byte Han, a Han mark of the Ideographic Symbols
+    "\u2e80\u2e7f\u2e9a\u3005\u3006\u3007 ｦｱ ",  # class edges: U+2E7F, U+2E9A, U+3006 are not
+    "’quoted’ “words” — and… dashes",  # E2 80 xx: below U+2E80
+    "\u00a0nbsp\u3000ideographic\tspace\u2003em",  # white space that is not U+0020
+    "Всё закончилось хорошо, и все ушли домой.",
+    "한국어 문장입니다",
+    "\ufffd broken",
+]
+
+
+def test_separators_equal_the_word_regexes(monkeypatch):
+    """_separators(s) >= n - 1 is _at_least_words(s, n) for n = 2 ... 9, on lines of spaces,
+    ideographs of three and four bytes, kana, the class's edges, punctuation of E2 80 xx,
+    other white space, other scripts, U+FFFD, empty lines and lines of ~64 KB across the
+    packed words' edges; and the rule's signals equal the regexes'."""
+    rng = random.Random(23)
+    pieces = [*SEPARATED, "x", "  ", "é", "\n", "中", "の", "ア", ".", ""]
+    lines = ["", *SEPARATED]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    lines += ["中 " * 20_000, "word" * 16_000 + " a", " " * 63 + "中" + " " * 70]
+    series = pl.Series("s", lines, dtype=pl.String)
+    truncation._IDEOGRAPH_POINTS.clear()
+    count = truncation._separators(series)
+    for n in range(2, 10):
+        plain = pl.DataFrame([series]).select(truncation._at_least_words(pl.col("s"), n))
+        assert (count >= n - 1).tolist() == plain.to_series().to_list(), n
+    assert count.max() >= 40_000 and (count == 0).sum() > 100
+    # a Series sliced out of a larger one: its bytes start inside the buffer
+    assert truncation._separators(series.slice(5, 40)).tolist() == count[5:45].tolist()
+    texts = random_texts(29, 300)
+    texts += ["\n".join(rng.choice(SEPARATED + PROSE) for _ in range(6)) for _ in range(200)]
+    for params in PARAMS[:2] + [{"min_prose_words": 1, "min_last_line_words": 1}]:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        for prune in (True, False):
+            monkeypatch.setattr(truncation, "PRUNE_ABOVE", prune)
+            monkeypatch.setattr(truncation, "NUMPY_SEPARATORS", False)
+            plain_signals = signals(rule, texts)
+            monkeypatch.setattr(truncation, "NUMPY_SEPARATORS", True)
+            assert signals(rule, texts) == plain_signals == fast
+        monkeypatch.setattr(truncation, "PRUNE_ABOVE", True)
+
+
+def long_last_line_texts(seed: int, n: int) -> list[str | None]:
+    """Texts whose last line is longer than the window (END_CHARS) or about as long, ending in a
+    stop or not, never prose or not, after lines that punctuate or not."""
+    rng = random.Random(seed)
+    words = ["the", "council", "met", "and", "Zürich", "café", "会议", "“quoted”", "(aside", "x"]
+    stops = [".", "!", "?”", ".)", "…", "。", ".*", "", ",", " and", " 12", ". (esn)"]
+    heads = ["", "[", "(", "#tag ", "https://example.com/", "www.", "- ", "Tags: ", "“"]
+    texts: list[str | None] = []
+    for _ in range(n):
+        size = rng.choice([390, 399, 400, 401, 402, 420, 900, 3000])
+        body = ""
+        while len(body) < size:
+            body += rng.choice(words) + rng.choice([" ", " ", " ", "\u00a0", "\u2028", "-"])
+        last = rng.choice(heads) + body[:size] + rng.choice(stops)
+        if rng.random() < 0.1:
+            last += "*" * rng.choice([5, 399, 450])  # a window of closers alone
+        if rng.random() < 0.1:
+            last = rng.choice(["#a ", "http://x.org/", "["]) * (size // 4) + rng.choice(stops)
+        above = [rng.choice(PROSE + TRAILER) for _ in range(rng.randint(0, 6))]
+        tail = rng.choice(["", "\n", "\n\n \u00a0\n", "\r\n", " ", "\n" + " " * 400, "\n" * 3])
+        sep = rng.choice(["\n", "\r\n", "\n\n", "\n" + " " * rng.randint(1, 500)])
+        texts.append(sep.join([*above, last]) + tail)
+    return texts
+
+
+def test_judging_the_whole_last_line_equals_judging_the_tail(monkeypatch):
+    """With WHOLE_LAST_LINE, a document whose last line is longer than the window and ends in a
+    stop is judged by that line without its tail: the same signals as the tail's, and some
+    documents are judged so."""
+    texts = long_last_line_texts(31, 1500) + random_texts(37, 300)
+    decided = []
+    judged = truncation._whole_last_lines
+
+    def counted(ends, last):
+        out = judged(ends, last)
+        decided.append(0 if out is None else len(out[0]))
+        return out
+
+    # (and the documents it judges are not split into their tails)
+    tails: list[int] = []
+    split = truncation._tail_lines
+
+    def tail_docs(docs, *a, **k):
+        tails.append(docs.lazy().select(pl.len()).collect().item())
+        return split(docs, *a, **k)
+
+    monkeypatch.setattr(truncation, "_whole_last_lines", counted)
+    monkeypatch.setattr(truncation, "_tail_lines", tail_docs)
+    for params in PARAMS:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", False)
+        plain = signals(rule, texts)
+        monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", True)
+        assert fast == plain
+        assert sum(plain["truncated_unterminated"]) > 100
+        assert tails[-2] + decided[-1] == tails[-1]
+    assert decided and min(decided[:4]) > 150
+
+
+@pytest.mark.parametrize("whole_last_line", [True, False])
+def test_finishing_only_the_whole_last_lines_equals_finishing_all(whole_last_line, monkeypatch):
+    """LAST_LINE_ONLY_WHOLE: LINE_FINISHED on the last lines that are whole and may be prose
+    alone gives the signals of running it on every last line without a stop, and sends no more
+    documents to their tails (a last line left unfinished would: its tail judges it right, but
+    at the cost the shortcut is there to spare)."""
+    monkeypatch.setattr(truncation, "WHOLE_LAST_LINE", whole_last_line)
+    tails: list[int] = []
+    split = truncation._tail_lines
+
+    def tail_docs(docs, *a, **k):
+        tails.append(docs.lazy().select(pl.len()).collect().item())
+        return split(docs, *a, **k)
+
+    monkeypatch.setattr(truncation, "_tail_lines", tail_docs)
+    texts = long_last_line_texts(41, 600) + random_texts(43, 600)
+    # last lines finished by LINE_FINISHED alone (a URL, a number, an editor's tag), whole or
+    # longer than the window, prose or never prose
+    finished = ["See https://example.com/a", "Call 555 1234", "It rained. (esn)", "(12)", "[1]"]
+    texts += [
+        "\n".join([rng_line, *(["x " * 300] if k % 2 else [])]) + end
+        for k, rng_line in enumerate(PROSE * 3)
+        for end in ["\n" + finished[k % 5], " " + finished[k % 5], ""]
+    ]
+    for params in PARAMS:
+        rule = build(**params)
+        fast = signals(rule, texts)
+        monkeypatch.setattr(truncation, "LAST_LINE_ONLY_WHOLE", False)
+        plain = signals(rule, texts)
+        monkeypatch.setattr(truncation, "LAST_LINE_ONLY_WHOLE", True)
+        assert fast == plain
+        assert tails[-1] == tails[-2] > 100
