@@ -2162,6 +2162,7 @@ def _memo_hashes(strings: pl.Series) -> np.ndarray:
     """The memo's hash of each string (uint64)."""
     return strings.hash(seed=0).to_numpy()
 
+
 # the memo's table has at least this many slots per kept line (a lookup walks ~12 slots past the
 # home slot at most at a half-full table, ~5 at a quarter: each step is a round of numpy calls)
 MEMO_LOAD = 4
