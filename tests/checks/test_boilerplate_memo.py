@@ -35,7 +35,7 @@ ODD = [
     b"caf\xe9 menu".decode("utf-8", errors="replace"),
     "\ufffd\ufffd",
     "x" * 70_000,
-    "Word " * 20_000 + "end.",
+    "Word " * 3000 + "end.",
     "Home | News | Sport",
     "18.11.2019",
 ]
@@ -137,8 +137,8 @@ def test_collect_hashes_with_the_memo_are_the_hashes_computed_afresh(monkeypatch
     if hashes == "colliding":
         monkeypatch.setattr(bp, "_memo_hashes", _collide)
     for batch in _batches(4):
-        raw, _ = distinct_lines(batch.lines.get_column(LINE))
-        got = bp._remembered_hashes(raw)
+        raw, inverse = distinct_lines(batch.lines.get_column(LINE))
+        got = bp._remembered_hashes(raw, inverse)
         plain = bp._stripped_hashes(raw)
         for g, p in zip(got, plain, strict=True):
             assert g.dtype == p.dtype
