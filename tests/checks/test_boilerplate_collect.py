@@ -307,5 +307,6 @@ def test_merged_runs_are_the_sums_of_a_sort():
         assert n.tolist() == plain.get_column("n").to_list()
     # hashes out of order or repeated: not runs (the sort decides)
     one = np.ones(2, dtype=np.uint32)
-    assert bp._merged_runs(np.array([5, 3], np.uint64), np.array([1, 2], np.uint64), one, one) is None
-    assert bp._merged_runs(np.array([1, 2], np.uint64), np.array([4, 4], np.uint64), one, one) is None
+    up, down, same = (np.array(v, dtype=np.uint64) for v in ([1, 2], [5, 3], [4, 4]))
+    assert bp._merged_runs(down, up, one, one) is None
+    assert bp._merged_runs(up, same, one, one) is None
