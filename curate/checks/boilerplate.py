@@ -700,11 +700,9 @@ class BoilerplateLines(Rule):
         """`_distinct_features(strings, recurring)` (`strings` distinct, `inverse` each line's
         row among them), those of the lines `memo` holds taken from it, the others computed and
         those repeated in the batch kept (_worth_keeping)."""
-        rows, h = memo.find(strings)
+        rows, h, got = memo.find(strings)
         new = rows < 0
         old = np.flatnonzero(~new)
-        # (read before `add`, which may start the memo afresh)
-        got = memo.get(rows[old])
         if len(old) == len(strings):
             return got.pop("filled"), got
         part = strings if not len(old) else strings.filter(pl.Series(new))
@@ -1605,11 +1603,9 @@ def _remembered_hashes(raw: pl.Series, inverse: np.ndarray) -> tuple[np.ndarray,
     others computed and those repeated in the batch kept (_worth_keeping;
     tests/checks/test_boilerplate_memo.py compares)."""
     memo = _memo("collect", None, None, {"h": np.uint64, "filled": np.bool_})
-    rows, h = memo.find(raw)
+    rows, h, got = memo.find(raw)
     new = rows < 0
     old = np.flatnonzero(~new)
-    # (read before `add`, which may start the memo afresh)
-    got = memo.get(rows[old])
     if len(old) == len(raw):
         return got["h"], got["filled"]
     part = raw if not len(old) else raw.filter(pl.Series(new))
@@ -2053,11 +2049,13 @@ def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:
 # compute per distinct line is a function of the line's text alone (and, for evaluate, of the
 # rule's parameters and the corpus pass's recurring hashes), so each is computed once per run and
 # kept per line (`_LineMemo`), looked up by the exact text (a hash finds a candidate, the strings
-# are compared: a shared hash cannot mix two lines up). Bounded: at most MEMO_LINES lines and
-# MEMO_BYTES bytes of their texts are kept; past either, the memo starts afresh. Emptied when a run
-# starts and ends (base.run_cache).
-MEMO_LINES = 1 << 20
-MEMO_BYTES = 64 << 20
+# are compared: a shared hash cannot mix two lines up). Only lines met twice in their batch are
+# kept (_worth_keeping). Bounded: at most MEMO_LINES lines and MEMO_BYTES bytes of their texts
+# (~60 MB a memo in all, with the table and the values); past either, the memo starts afresh.
+# Emptied when a run starts and ends (base.run_cache). The same results with or without it
+# (tests/checks/test_boilerplate_memo.py: classify and _codes run without one).
+MEMO_LINES = 1 << 19
+MEMO_BYTES = 32 << 20
 # memos kept at once (one per rule instance and corpus-pass result, and collect's): a rule set with
 # several boilerplate-lines rules keeps one each
 MEMO_CONTEXTS = 8
@@ -2099,10 +2097,11 @@ class _LineMemo:
         self.values = {c: np.zeros(0, dtype=t) for c, t in self.columns.items()}
         self.texts: pl.Series | None = None
 
-    def find(self, strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        """(each string's row among the kept lines, -1 when not kept, -2 when its hash is a kept
-        line's but its text is not: it cannot be kept; the strings' hashes) for `strings`
-        (distinct, no nulls)."""
+    def find(self, strings: pl.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """For `strings` (distinct, no nulls): each one's row among the kept lines (-1 when not
+        kept, -2 when its hash is a kept line's but its text is not: it cannot be kept), the
+        strings' hashes, and the kept values of those found (rows >= 0), in their order (read
+        at once: a later `add` may start the memo afresh)."""
         h = _memo_hashes(strings)
         with self.lock:
             rows = self._probe(h)
@@ -2110,7 +2109,8 @@ class _LineMemo:
             if len(hit):
                 same = (self.texts.gather(rows[hit]) == take_sorted(strings, hit)).to_numpy()
                 rows[hit[~same]] = -2
-        return rows, h
+            found = rows[rows >= 0]
+            return rows, h, {c: v[found] for c, v in self.values.items()}
 
     def _probe(self, h: np.ndarray) -> np.ndarray:
         out = np.full(len(h), -1, dtype=np.int64)
@@ -2183,11 +2183,6 @@ class _LineMemo:
             self.table[s[free]] = rows[pending[free]]
             pending = pending[self.table[s] != rows[pending]]
             slot[pending] = (slot[pending] + 1) & mask
-
-    def get(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """The kept values of the kept lines `rows`."""
-        with self.lock:
-            return {c: v[rows] for c, v in self.values.items()}
 
 
 def _worth_keeping(rows: np.ndarray, inverse: np.ndarray) -> np.ndarray:

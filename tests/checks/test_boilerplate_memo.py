@@ -159,21 +159,21 @@ def test_memo_finds_exactly_the_lines_it_keeps(monkeypatch):
     monkeypatch.setattr(bp, "_memo_hashes", _collide)
     memo = bp._LineMemo({"v": np.int64})
     kept = pl.Series(["a", "bb", "ccc", "", "dddd"])
-    rows, h = memo.find(kept)
+    rows, h, _ = memo.find(kept)
     assert rows.tolist() == [-1] * 5
     memo.add(kept, h, {"v": np.arange(5)})
     probe = pl.Series(["ccc", "zz", "a", "dddd", "ddde", "", "bb", "eeeee"])
-    rows, _ = memo.find(probe)
-    got = memo.get(np.maximum(rows, 0))["v"]
-    found = {s: int(v) for s, r, v in zip(probe.to_list(), rows, got, strict=True) if r >= 0}
+    rows, _, got = memo.find(probe)
+    hits = [s for s, r in zip(probe.to_list(), rows, strict=True) if r >= 0]
+    found = dict(zip(hits, got["v"].tolist(), strict=True))
     assert found == {"ccc": 2, "a": 0, "dddd": 4, "": 3, "bb": 1}
     # a string whose hash a kept line has but whose text differs cannot be kept
     assert rows[1] == rows[4] == -2
     assert rows[7] == -1
     # strings sharing a hash among themselves are left out
     clash = pl.Series(["xyz12", "pq345", "abcdef"])
-    rows, h = memo.find(clash)
+    rows, h, _ = memo.find(clash)
     memo.add(clash, h, {"v": np.array([7, 8, 9])})
-    rows, _ = memo.find(clash)
+    rows, _, got = memo.find(clash)
     assert rows.tolist() == [-1, -1, 5]
-    assert memo.get(rows[2:])["v"].tolist() == [9]
+    assert got["v"].tolist() == [9]
