@@ -8,6 +8,8 @@ then judged by their context, as jusText does: a short line between two content 
 subheading or a list item, a short line among menus is a menu. Everything runs over all the
 batch's lines at once (polars expressions, numpy over the lines' bytes); the corpus pass counts
 line hashes, never keeps texts beyond a small sample of the most frequent lines for the report.
+Within a run, what both passes compute per line is kept for the lines met again in later batches
+(a bounded memo in the process: `_LineMemo`).
 """
 
 from __future__ import annotations
