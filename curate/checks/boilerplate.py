@@ -702,7 +702,7 @@ class BoilerplateLines(Rule):
         """`_distinct_features(strings, recurring)` (`strings` distinct, `inverse` each line's
         row among them), those of the lines `memo` holds taken from it, the others computed and
         those repeated in the batch kept (_worth_keeping)."""
-        rows, h, got = memo.find(strings)
+        rows, got = memo.find(strings)
         new = rows < 0
         old = np.flatnonzero(~new)
         if len(old) == len(strings):
@@ -712,7 +712,6 @@ class BoilerplateLines(Rule):
         fresh = _worth_keeping(rows, inverse)[new]
         memo.add(
             part if fresh.all() else part.filter(pl.Series(fresh)),
-            h[new][fresh],
             {"filled": filled[fresh], **{c: v[fresh] for c, v in feats.items()}},
         )
         if not len(old):
@@ -1605,7 +1604,7 @@ def _remembered_hashes(raw: pl.Series, inverse: np.ndarray) -> tuple[np.ndarray,
     others computed and those repeated in the batch kept (_worth_keeping;
     tests/checks/test_boilerplate_memo.py compares)."""
     memo = _memo("collect", None, None, {"h": np.uint64, "filled": np.bool_})
-    rows, h, got = memo.find(raw)
+    rows, got = memo.find(raw)
     new = rows < 0
     old = np.flatnonzero(~new)
     if len(old) == len(raw):
@@ -1615,7 +1614,6 @@ def _remembered_hashes(raw: pl.Series, inverse: np.ndarray) -> tuple[np.ndarray,
     fresh = _worth_keeping(rows, inverse)[new]
     memo.add(
         part if fresh.all() else part.filter(pl.Series(fresh)),
-        h[new][fresh],
         {"h": hashed[fresh], "filled": filled[fresh]},
     )
     if not len(old):
@@ -2099,20 +2097,23 @@ class _LineMemo:
         self.values = {c: np.zeros(0, dtype=t) for c, t in self.columns.items()}
         self.texts: pl.Series | None = None
 
-    def find(self, strings: pl.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def find(self, strings: pl.Series) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """For `strings` (distinct, no nulls): each one's row among the kept lines (-1 when not
-        kept, -2 when its hash is a kept line's but its text is not: it cannot be kept), the
-        strings' hashes, and the kept values of those found (rows >= 0), in their order (read
-        at once: a later `add` may start the memo afresh)."""
-        h = _memo_hashes(strings)
+        kept, -2 when its hash is a kept line's but its text is not: it cannot be kept), and the
+        kept values of those found (rows >= 0), in their order (read at once: a later `add` may
+        start the memo afresh). (An empty memo hashes nothing: a corpus without repeated lines
+        pays little.)"""
         with self.lock:
-            rows = self._probe(h)
+            if not self.n:
+                rows = np.full(len(strings), -1, dtype=np.int64)
+                return rows, {c: v[:0] for c, v in self.values.items()}
+            rows = self._probe(_memo_hashes(strings))
             hit = np.flatnonzero(rows >= 0)
             if len(hit):
                 same = (self.texts.gather(rows[hit]) == take_sorted(strings, hit)).to_numpy()
                 rows[hit[~same]] = -2
             found = rows[rows >= 0]
-            return rows, h, {c: v[found] for c, v in self.values.items()}
+            return rows, {c: v[found] for c, v in self.values.items()}
 
     def _probe(self, h: np.ndarray) -> np.ndarray:
         out = np.full(len(h), -1, dtype=np.int64)
@@ -2131,11 +2132,12 @@ class _LineMemo:
             slot[pending] = (slot[pending] + 1) & mask
         return out
 
-    def add(self, strings: pl.Series, h: np.ndarray, values: dict[str, np.ndarray]) -> None:
+    def add(self, strings: pl.Series, values: dict[str, np.ndarray]) -> None:
         """Keep `strings` (distinct, none kept, none with the hash of a kept line: rows -1 of
-        `find`), their hashes `h` and their `values`; those sharing a hash are left out."""
-        if not len(h):
+        `find`) and their `values`; those sharing a hash are left out."""
+        if not strings.len():
             return
+        h = _memo_hashes(strings)
         order = np.argsort(h, kind="stable")
         hs = h[order]
         alone = np.ones(len(h), dtype=bool)

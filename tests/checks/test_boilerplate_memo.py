@@ -159,11 +159,11 @@ def test_memo_finds_exactly_the_lines_it_keeps(monkeypatch):
     monkeypatch.setattr(bp, "_memo_hashes", _collide)
     memo = bp._LineMemo({"v": np.int64})
     kept = pl.Series(["a", "bb", "ccc", "", "dddd"])
-    rows, h, _ = memo.find(kept)
+    rows, _ = memo.find(kept)
     assert rows.tolist() == [-1] * 5
-    memo.add(kept, h, {"v": np.arange(5)})
+    memo.add(kept, {"v": np.arange(5)})
     probe = pl.Series(["ccc", "zz", "a", "dddd", "ddde", "", "bb", "eeeee"])
-    rows, _, got = memo.find(probe)
+    rows, got = memo.find(probe)
     hits = [s for s, r in zip(probe.to_list(), rows, strict=True) if r >= 0]
     found = dict(zip(hits, got["v"].tolist(), strict=True))
     assert found == {"ccc": 2, "a": 0, "dddd": 4, "": 3, "bb": 1}
@@ -172,8 +172,8 @@ def test_memo_finds_exactly_the_lines_it_keeps(monkeypatch):
     assert rows[7] == -1
     # strings sharing a hash among themselves are left out
     clash = pl.Series(["xyz12", "pq345", "abcdef"])
-    rows, h, _ = memo.find(clash)
-    memo.add(clash, h, {"v": np.array([7, 8, 9])})
-    rows, _, got = memo.find(clash)
+    assert memo.find(clash)[0].tolist() == [-1, -1, -1]
+    memo.add(clash, {"v": np.array([7, 8, 9])})
+    rows, got = memo.find(clash)
     assert rows.tolist() == [-1, -1, 5]
     assert got["v"].tolist() == [9]
