@@ -2138,12 +2138,13 @@ class _LineMemo:
         if not strings.len():
             return
         h = _memo_hashes(strings)
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-        alone = np.ones(len(h), dtype=bool)
-        alone[1:] = hs[1:] != hs[:-1]
-        alone[:-1] &= hs[1:] != hs[:-1]
-        if not alone.all():
+        hs = np.sort(h)
+        if (hs[1:] == hs[:-1]).any():  # (a hash two of them share: rare, found by a sort)
+            order = np.argsort(h, kind="stable")
+            hs = h[order]
+            alone = np.ones(len(h), dtype=bool)
+            alone[1:] = hs[1:] != hs[:-1]
+            alone[:-1] &= hs[1:] != hs[:-1]
             rows = np.sort(order[alone])
             strings, h = take_sorted(strings, rows), h[rows]
             values = {c: v[rows] for c, v in values.items()}
