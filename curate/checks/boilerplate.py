@@ -2051,14 +2051,15 @@ def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:
 # kept per line (`_LineMemo`), looked up by the exact text (a hash finds a candidate, the strings
 # are compared: a shared hash cannot mix two lines up). Only lines met twice in their batch are
 # kept (_worth_keeping). Bounded: at most MEMO_LINES lines and MEMO_BYTES bytes of their texts
-# (~60 MB a memo in all, with the table and the values); past either, the memo starts afresh.
-# Emptied when a run starts and ends (base.run_cache). The same results with or without it
-# (tests/checks/test_boilerplate_memo.py: classify and _codes run without one).
-MEMO_LINES = 1 << 19
-MEMO_BYTES = 32 << 20
+# (~30 MB a memo in all, with the table and the values; web-200k's hold ~5k lines); past either,
+# the memo starts afresh. Emptied when a run starts and ends (base.run_cache; a Ray worker, which
+# outlives runs, holds at most MEMO_CONTEXTS of them). The same results with or without it
+# (tests/checks/test_boilerplate_memo.py; classify and _codes run without one).
+MEMO_LINES = 1 << 18
+MEMO_BYTES = 16 << 20
 # memos kept at once (one per rule instance and corpus-pass result, and collect's): a rule set with
-# several boilerplate-lines rules keeps one each
-MEMO_CONTEXTS = 8
+# several boilerplate-lines rules keeps one each; past this many, all are dropped
+MEMO_CONTEXTS = 4
 # the memo's text chunks are joined into one when they reach this many (a gather across many
 # chunks costs ~4x one over a single chunk)
 MEMO_CHUNKS = 16
