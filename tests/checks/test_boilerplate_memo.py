@@ -103,16 +103,22 @@ def test_codes_with_the_memo_are_the_codes_computed_afresh(monkeypatch, hashes, 
     assert memo.n > 0
 
 
-def test_codes_with_the_memo_when_it_fills_up(monkeypatch):
-    monkeypatch.setattr(bp, "MEMO_LINES", 60)
-    monkeypatch.setattr(bp, "MEMO_BYTES", 4000)
-    batches = _batches(2)
+@pytest.mark.parametrize(("lines", "size"), [(150, 10**7), (10**6, 20_000)])
+def test_codes_with_the_memo_when_it_fills_up(monkeypatch, lines, size):
+    # the memo starts afresh past either bound (on these batches: after the second batch by
+    # lines, after the first by bytes), and holds lines again after that
+    monkeypatch.setattr(bp, "MEMO_LINES", lines)
+    monkeypatch.setattr(bp, "MEMO_BYTES", size)
     rule = _rule()
     memo = rule._features_memo(None)
-    for batch in batches:
+    cleared = []
+    clear = memo._clear
+    memo._clear = lambda: cleared.append(memo.n) or clear()
+    for batch in _batches(2):
         got = rule._code_array(batch.lines, None, None, memo)
         assert got.tolist() == rule._code_array(batch.lines, None).tolist()
-        assert memo.n <= 60
+        assert memo.n <= lines
+    assert cleared and memo.n > 0
 
 
 def test_evaluate_keeps_a_memo_per_rule_and_corpus_result():
