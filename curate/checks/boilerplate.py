@@ -620,7 +620,7 @@ class BoilerplateLines(Rule):
         judgement stay numpy arrays between the steps (no frame built and read back). `memo`
         (evaluate's, `_features_memo`): the text features of the lines met in earlier batches
         are taken from it, the others computed and kept there (`_remembered_features`; the same
-        features: tests/checks/test_boilerplate_speed.py)."""
+        codes: tests/checks/test_boilerplate_memo.py)."""
         if distinct is None:
             distinct = distinct_lines(lines.get_column(LINE))
         strings, inverse = referenced_lines(*distinct)
