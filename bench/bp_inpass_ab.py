@@ -24,7 +24,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 from bp_ab import RULES, _base_class  # noqa: E402
 
 from curate import engine  # noqa: E402
-from curate.checks.base import Batch  # noqa: E402
+from curate.checks.base import Batch, clear_run_caches  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
 
@@ -82,6 +82,9 @@ def main() -> None:
     variants = {w: Variant(w) for w in "AB"}
 
     def one_pass(which: str):
+        # each pass as a run of its own: the run's caches (boilerplate's memo of lines met in
+        # earlier batches) start empty, as engine.run leaves them
+        clear_run_caches()
         v = variants[which]
         rules = [r for r in v.build() if r.needs_corpus]
         aggs = {r.name: None for r in rules}

@@ -26,6 +26,7 @@ from pathlib import Path
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 from curate import engine  # noqa: E402
+from curate.checks.base import clear_run_caches  # noqa: E402
 from curate.config import load_ruleset  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
 
@@ -86,6 +87,9 @@ def main() -> None:
         tables = [(tables[0][0].slice(0, args.docs), None)]
 
     def one_pass():
+        # a pass as a run of its own: the run's caches (boilerplate's memo of the lines met in
+        # earlier batches) start empty, as engine.run leaves them
+        clear_run_caches()
         rules = [r for r in rs.build() if r.needs_corpus]
         aggs = engine.collect_batches(rs, (tb for tb, _ in tables))
         corpus = {r.name: r.finish(aggs[r.name]) for r in rules}

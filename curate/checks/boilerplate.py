@@ -8,12 +8,15 @@ then judged by their context, as jusText does: a short line between two content 
 subheading or a list item, a short line among menus is a menu. Everything runs over all the
 batch's lines at once (polars expressions, numpy over the lines' bytes); the corpus pass counts
 line hashes, never keeps texts beyond a small sample of the most frequent lines for the report.
+Within a run, what both passes compute per line is kept for the lines met again in later batches
+(a bounded memo in the process: `_LineMemo`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,11 +35,17 @@ from curate.checks.base import (
     RuleResult,
     line_chars,
     param,
+    run_cache,
     string_bytes,
     unicode_space,
 )
 from curate.checks.regex_thread import run_in_own_thread
-from curate.checks.words import batch_distinct_lines, distinct_lines, referenced_lines
+from curate.checks.words import (
+    batch_distinct_lines,
+    distinct_lines,
+    referenced_lines,
+    take_sorted,
+)
 
 # -- line shapes -----------------------------------------------------------------------------------
 
@@ -143,7 +152,16 @@ def _lower_contains(pattern: str) -> pl.Expr:
 
 _Q = _questions()
 
-# the features' columns (`_feature_arrays`) and their types
+# the features' columns (`_feature_arrays`) and their types, as numpy arrays
+_FEATURE_ARRAYS = {
+    "_w": np.float64,
+    "_t": np.bool_,
+    "_caps": np.float64,
+    "_long": np.bool_,
+    "_why": np.uint8,
+    "_colon": np.bool_,
+}
+# ... and in polars
 _FEATURE_TYPES = {
     "_w": pl.Float64,
     "_t": pl.Boolean,
@@ -596,12 +614,34 @@ class BoilerplateLines(Rule):
         lines: pl.DataFrame,
         recurring: pl.Series | None,
         distinct: tuple[pl.Series, np.ndarray] | None = None,
+        memo: _LineMemo | None = None,
     ) -> np.ndarray:
         """_codes as a numpy array (uint8): evaluate reads it so, the features and the
-        judgement stay numpy arrays between the steps (no frame built and read back)."""
+        judgement stay numpy arrays between the steps (no frame built and read back). `memo`
+        (evaluate's, `_features_memo`): the text features of the lines met in earlier batches
+        are taken from it, the others computed and kept there (`_remembered_features`; the same
+        codes: tests/checks/test_boilerplate_memo.py)."""
         if distinct is None:
             distinct = distinct_lines(lines.get_column(LINE))
         strings, inverse = referenced_lines(*distinct)
+        if memo is not None:
+            filled, feats = self._remembered_features(strings, inverse, recurring, memo)
+            keep = filled[inverse]
+            if not keep.any():
+                return np.zeros(lines.height, dtype=np.uint8)
+            doc = lines.get_column(DOC).to_numpy()
+            after_blank = np.ones(len(doc), dtype=bool)
+            after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
+            line_rows = inverse[keep]
+            code = np.zeros(len(doc), dtype=np.uint8)
+            code[keep] = self._judge_array(
+                {
+                    DOC: doc[keep],
+                    "_after_blank": after_blank[keep],
+                    **{c: v[line_rows] for c, v in feats.items()},
+                }
+            )
+            return code
         stripped = strings.str.strip_chars()
         filled = (stripped != "").to_numpy()
         keep = filled[inverse]
@@ -630,6 +670,58 @@ class BoilerplateLines(Rule):
             {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}
         )
         return code
+
+    def _distinct_features(
+        self, strings: pl.Series, recurring: pl.Series | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(whether each of `strings` is non-blank once stripped, the text features of each,
+        `_feature_arrays` of the stripped non-blank ones, zero on the blank ones)."""
+        stripped = strings.str.strip_chars()
+        filled = (stripped != "").to_numpy()
+        rows = np.flatnonzero(filled)
+        out = {c: np.zeros(len(strings), dtype=t) for c, t in _FEATURE_ARRAYS.items()}
+        if len(rows):
+            text = stripped if len(rows) == len(strings) else stripped.filter(pl.Series(filled))
+            for c, v in self._feature_arrays(text.alias("_s"), recurring).items():
+                out[c][rows] = v
+        return filled, out
+
+    def _features_memo(self, recurring: pl.Series | None) -> _LineMemo:
+        """The run's memo of this rule's text features per line (they depend on the rule's
+        parameters and the corpus pass's recurring hashes: kept for this rule instance and this
+        result)."""
+        return _memo(("features", id(self)), self, recurring, {"filled": bool, **_FEATURE_ARRAYS})
+
+    def _remembered_features(
+        self,
+        strings: pl.Series,
+        inverse: np.ndarray,
+        recurring: pl.Series | None,
+        memo: _LineMemo,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """`_distinct_features(strings, recurring)` (`strings` distinct, `inverse` each line's
+        row among them), those of the lines `memo` holds taken from it, the others computed and
+        those repeated in the batch kept (_worth_keeping)."""
+        rows, got = memo.find(strings)
+        new = rows < 0
+        old = np.flatnonzero(~new)
+        if len(old) == len(strings):
+            return got.pop("filled"), got
+        part = strings if not len(old) else strings.filter(pl.Series(new))
+        filled, feats = self._distinct_features(part, recurring)
+        fresh = _worth_keeping(rows, inverse)[new]
+        memo.add(
+            part if fresh.all() else part.filter(pl.Series(fresh)),
+            {"filled": filled[fresh], **{c: v[fresh] for c, v in feats.items()}},
+        )
+        if not len(old):
+            return filled, feats
+        out = {}
+        for c, v in (("filled", filled), *feats.items()):
+            out[c] = np.empty(len(strings), dtype=v.dtype)
+            out[c][new] = v
+            out[c][old] = got[c]
+        return out.pop("filled"), out
 
     def _feature_arrays(self, text: pl.Series, recurring: pl.Series | None) -> dict[str, Any]:
         """Per line text `_s` (stripped, not blank): words `_w`, sentence end `_t`, share of
@@ -960,7 +1052,11 @@ class BoilerplateLines(Rule):
         # the batch's distinct lines (shared with the other rules, kept across strips) are
         # numbered here, on the calling thread, where the memo lives
         distinct = batch_distinct_lines(batch)
-        code = run_in_own_thread(self.name, self._code_array, batch.lines, recurring, distinct)
+        # (the text features of lines met in earlier batches of the run: `_features_memo`)
+        memo = self._features_memo(recurring)
+        code = run_in_own_thread(
+            self.name, self._code_array, batch.lines, recurring, distinct, memo
+        )
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
@@ -1012,7 +1108,8 @@ class BoilerplateLines(Rule):
         raw, inverse = distinct_lines(batch.lines.get_column(LINE))
         # each distinct line's key hash: the lines strip_chars leaves as they are (all but a few)
         # are keyed straight from their bytes, the others stripped first (_stripped_hashes)
-        hashed, filled = _stripped_hashes(raw)
+        # (of the lines met in earlier batches of the run: from the memo, _remembered_hashes)
+        hashed, filled = _remembered_hashes(raw, inverse)
         rows = np.flatnonzero(filled)
         # each distinct key once (sorted by hash), each text's and each non-blank line's row
         # among them
@@ -1501,6 +1598,33 @@ def _stripped_hashes(raw: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return hashed, filled
 
 
+def _remembered_hashes(raw: pl.Series, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_stripped_hashes(raw) (`raw` distinct, `inverse` each line's row among them): those of
+    the lines met in earlier batches of the run taken from collect's memo (`_LineMemo`), the
+    others computed and those repeated in the batch kept (_worth_keeping;
+    tests/checks/test_boilerplate_memo.py compares)."""
+    memo = _memo("collect", None, None, {"h": np.uint64, "filled": np.bool_})
+    rows, got = memo.find(raw)
+    new = rows < 0
+    old = np.flatnonzero(~new)
+    if len(old) == len(raw):
+        return got["h"], got["filled"]
+    part = raw if not len(old) else raw.filter(pl.Series(new))
+    hashed, filled = _stripped_hashes(part)
+    fresh = _worth_keeping(rows, inverse)[new]
+    memo.add(
+        part if fresh.all() else part.filter(pl.Series(fresh)),
+        {"h": hashed[fresh], "filled": filled[fresh]},
+    )
+    if not len(old):
+        return hashed, filled
+    all_hashed = np.empty(len(raw), dtype=np.uint64)
+    all_filled = np.empty(len(raw), dtype=bool)
+    all_hashed[new], all_filled[new] = hashed, filled
+    all_hashed[old], all_filled[old] = got["h"], got["filled"]
+    return all_hashed, all_filled
+
+
 def _byte_set(values: list[int]) -> np.ndarray:
     table = np.zeros(256, dtype=bool)
     table[values] = True
@@ -1752,6 +1876,13 @@ def _texts_frame(hashes: list[int], texts: list[str | None]) -> pl.DataFrame:
 def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct hashes in ascending order, each one's summed count): the group-by
     `agg(pl.col("n").sum())` of the frames' rows, by one sort (UInt32 sums, as polars)."""
+    if len(hashes) == 2:
+        merged = _merged_runs(
+            *(s.to_numpy().astype(np.uint64, copy=False) for s in hashes),
+            *(s.to_numpy().astype(np.uint32, copy=False) for s in counts),
+        )
+        if merged is not None:
+            return merged
     h = np.concatenate([s.to_numpy() for s in hashes]).astype(np.uint64, copy=False)
     n = np.concatenate([s.to_numpy() for s in counts]).astype(np.uint32, copy=False)
     if not len(h):
@@ -1762,6 +1893,25 @@ def _summed(hashes: list[pl.Series], counts: list[pl.Series]) -> tuple[np.ndarra
     h = h[order]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     return h[starts], np.add.reduceat(n[order], starts, dtype=np.uint32)
+
+
+def _merged_runs(
+    ha: np.ndarray, hb: np.ndarray, na: np.ndarray, nb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """_summed of two frames whose hashes `ha`, `hb` each ascend without repeats (as collect
+    and merge leave them; None otherwise): each hash of b found in a by a binary search, its
+    count added there (UInt32, wrapping as the sums do), the others inserted in order. Linear
+    in the hashes kept, where the sort of both costs ~5x more (a crawl's merges hold up to
+    max_tracked_lines hashes; tests/checks/test_boilerplate_collect.py compares)."""
+    if (ha[1:] <= ha[:-1]).any() or (hb[1:] <= hb[:-1]).any():
+        return None
+    at = np.searchsorted(ha, hb)
+    found = at < len(ha)
+    found[found] = ha[at[found]] == hb[found]
+    n = na.copy()
+    n[at[found]] += nb[found]
+    new = ~found
+    return np.insert(ha, at[new], hb[new]), np.insert(n, at[new], nb[new])
 
 
 def _most_frequent(h: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
@@ -1889,3 +2039,182 @@ def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:
     last = np.append(starts[1:] - 1, len(x) - 1)
     per_run = total[last] - (total - x)[starts]
     return np.repeat(per_run, np.diff(np.append(starts, len(x))))
+
+
+# -- lines met in earlier batches ------------------------------------------------------------------
+
+# A run meets most of its lines again and again: site templates, menus, footers and syndicated
+# text recur across documents and so across batches (web-200k: 205k distinct lines in 3.4M; each
+# batch's 7.3k distinct lines are ~70 % lines of earlier batches). What collect and evaluate
+# compute per distinct line is a function of the line's text alone (and, for evaluate, of the
+# rule's parameters and the corpus pass's recurring hashes), so each is computed once per run and
+# kept per line (`_LineMemo`), looked up by the exact text (a hash finds a candidate, the strings
+# are compared: a shared hash cannot mix two lines up). Only lines met twice in their batch are
+# kept (_worth_keeping). Bounded: at most MEMO_LINES lines and MEMO_BYTES bytes of their texts
+# (~30 MB a memo in all, with the table and the values; web-200k's hold ~5k lines); past either,
+# the memo starts afresh. Emptied when a run starts and ends (base.run_cache; a Ray worker, which
+# outlives runs, holds at most MEMO_CONTEXTS of them). The same results with or without it
+# (tests/checks/test_boilerplate_memo.py; classify and _codes run without one).
+MEMO_LINES = 1 << 18
+MEMO_BYTES = 16 << 20
+# memos kept at once (one per rule instance and corpus-pass result, and collect's): a rule set with
+# several boilerplate-lines rules keeps one each; past this many, all are dropped
+MEMO_CONTEXTS = 4
+# the memo's text chunks are joined into one when they reach this many (a gather across many
+# chunks costs ~4x one over a single chunk)
+MEMO_CHUNKS = 16
+_MEMOS: dict[Any, tuple[Any, Any, _LineMemo]] = run_cache()
+_MEMOS_LOCK = threading.Lock()
+
+
+def _memo(key: Any, owner: Any, context: Any, columns: dict[str, Any]) -> _LineMemo:
+    """The run's memo for `key`, kept while `owner` and `context` are the objects it was made
+    for (a new rule instance or a new corpus-pass result starts a new one)."""
+    with _MEMOS_LOCK:
+        hit = _MEMOS.get(key)
+        if hit is None or hit[0] is not owner or hit[1] is not context:
+            if len(_MEMOS) >= MEMO_CONTEXTS:
+                _MEMOS.clear()
+            hit = _MEMOS[key] = (owner, context, _LineMemo(columns))
+        return hit[2]
+
+
+class _LineMemo:
+    """Values per distinct line text (`columns`: name -> numpy dtype), kept across batches. The
+    texts' polars hashes sit in an open-addressing table (a slot holds a kept line's row, -1 when
+    free; a hash's home slot is its top `bits` bits, a line sits in the first free slot from its
+    home on); every kept hash is distinct (lines whose hash another line has are not kept)."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+        self.lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.n = 0
+        self.bits = 12
+        self.table = np.full(1 << self.bits, -1, dtype=np.int32)
+        self.h = np.zeros(0, dtype=np.uint64)
+        self.values = {c: np.zeros(0, dtype=t) for c, t in self.columns.items()}
+        self.texts: pl.Series | None = None
+
+    def find(self, strings: pl.Series) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """For `strings` (distinct, no nulls): each one's row among the kept lines (-1 when not
+        kept, -2 when its hash is a kept line's but its text is not: it cannot be kept), and the
+        kept values of those found (rows >= 0), in their order (read at once: a later `add` may
+        start the memo afresh). (An empty memo hashes nothing: a corpus without repeated lines
+        pays little.)"""
+        with self.lock:
+            if not self.n:
+                rows = np.full(len(strings), -1, dtype=np.int64)
+                return rows, {c: v[:0] for c, v in self.values.items()}
+            rows = self._probe(_memo_hashes(strings))
+            hit = np.flatnonzero(rows >= 0)
+            if len(hit):
+                same = (self.texts.gather(rows[hit]) == take_sorted(strings, hit)).to_numpy()
+                rows[hit[~same]] = -2
+            found = rows[rows >= 0]
+            return rows, {c: v[found] for c, v in self.values.items()}
+
+    def _probe(self, h: np.ndarray) -> np.ndarray:
+        out = np.full(len(h), -1, dtype=np.int64)
+        if not self.n or not len(h):
+            return out
+        mask = (1 << self.bits) - 1
+        slot = (h >> np.uint64(64 - self.bits)).astype(np.intp)
+        pending = np.arange(len(h))
+        while len(pending):
+            owner = self.table[slot[pending]].astype(np.intp)
+            taken = owner >= 0
+            pending, owner = pending[taken], owner[taken]
+            same = self.h[owner] == h[pending]
+            out[pending[same]] = owner[same]
+            pending = pending[~same]
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
+    def add(self, strings: pl.Series, values: dict[str, np.ndarray]) -> None:
+        """Keep `strings` (distinct, none kept, none with the hash of a kept line: rows -1 of
+        `find`) and their `values`; those sharing a hash are left out."""
+        if not strings.len():
+            return
+        h = _memo_hashes(strings)
+        hs = np.sort(h)
+        if (hs[1:] == hs[:-1]).any():  # (a hash two of them share: rare, found by a sort)
+            order = np.argsort(h, kind="stable")
+            hs = h[order]
+            alone = np.ones(len(h), dtype=bool)
+            alone[1:] = hs[1:] != hs[:-1]
+            alone[:-1] &= hs[1:] != hs[:-1]
+            rows = np.sort(order[alone])
+            strings, h = take_sorted(strings, rows), h[rows]
+            values = {c: v[rows] for c, v in values.items()}
+        k = len(h)
+        with self.lock:
+            size = 0 if self.texts is None else self.texts.estimated_size()
+            if self.n + k > MEMO_LINES or size + strings.estimated_size() > MEMO_BYTES:
+                self._clear()
+                if k > MEMO_LINES or strings.estimated_size() > MEMO_BYTES:
+                    return
+            n = self.n + k
+            self.h = _grown(self.h, n)
+            self.h[self.n : n] = h
+            for c, v in values.items():
+                self.values[c] = _grown(self.values[c], n)
+                self.values[c][self.n : n] = v
+            if self.texts is None:
+                self.texts = strings.clone().rename("")
+            else:
+                self.texts.append(strings.rename(""))
+                if self.texts.n_chunks() >= MEMO_CHUNKS:
+                    self.texts = self.texts.rechunk()
+            if MEMO_LOAD * n > len(self.table):
+                bits = max(12, (MEMO_LOAD * n - 1).bit_length())
+                self.bits, self.table = bits, np.full(1 << bits, -1, dtype=np.int32)
+                self._place(np.arange(n))
+            else:
+                self._place(np.arange(self.n, n))
+            self.n = n
+
+    def _place(self, rows: np.ndarray) -> None:
+        # each of `rows` (hash self.h[row], in no slot yet) in the first free slot from its home
+        # (several claiming one free slot: one write wins, the others go on)
+        mask = (1 << self.bits) - 1
+        slot = (self.h[rows] >> np.uint64(64 - self.bits)).astype(np.intp)
+        rows = rows.astype(np.int32)
+        pending = np.arange(len(rows))
+        while len(pending):
+            s = slot[pending]
+            free = self.table[s] < 0
+            self.table[s[free]] = rows[pending[free]]
+            pending = pending[self.table[s] != rows[pending]]
+            slot[pending] = (slot[pending] + 1) & mask
+
+
+def _worth_keeping(rows: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """Per distinct line (`rows`: `_LineMemo.find`'s answer; `inverse`: each line's row among
+    the distinct lines), is it one to keep in the memo: not kept yet, not sharing a kept line's
+    hash, and found more than once in the batch. (A line met twice in one batch is a template's
+    or a quote's, likely met again; the lines met once, most of a crawl's, would fill the memo
+    and be looked up in vain: web-200k's "Document N." lines, 30 % of a batch's distinct lines,
+    cost ~0.4 ms a batch to keep.)"""
+    return (rows == -1) & (np.bincount(inverse, minlength=len(rows)) > 1)
+
+
+def _memo_hashes(strings: pl.Series) -> np.ndarray:
+    """The memo's hash of each string (uint64)."""
+    return strings.hash(seed=0).to_numpy()
+
+
+# the memo's table has at least this many slots per kept line (a lookup walks ~12 slots past the
+# home slot at most at a half-full table, ~5 at a quarter: each step is a round of numpy calls)
+MEMO_LOAD = 4
+
+
+def _grown(a: np.ndarray, n: int) -> np.ndarray:
+    """`a`, or a copy with room for at least n values (doubled), the first ones kept."""
+    if len(a) >= n:
+        return a
+    out = np.zeros(max(n, 2 * len(a), 1024), dtype=a.dtype)
+    out[: len(a)] = a
+    return out

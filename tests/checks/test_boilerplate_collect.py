@@ -215,14 +215,18 @@ def _aggregate(rng, keys: int, rows: int, texts: int) -> dict:
     }
 
 
+@pytest.mark.parametrize("in_order", [False, True])
 @pytest.mark.parametrize("max_tracked", [10**6, 900, 50])
-def test_merge_matches_its_plain_definition(max_tracked):
+def test_merge_matches_its_plain_definition(max_tracked, in_order):
+    # in_order: the hashes ascending, as collect and merge leave them (_merged_runs)
     rng = np.random.default_rng(max_tracked)
     rule = _rule()
     rule.params = type(rule.params)(max_tracked_lines=max_tracked)
-    for rows_a, rows_b in [(700, 600), (0, 300), (1, 1), (0, 0)]:
+    for rows_a, rows_b in [(700, 600), (0, 300), (300, 0), (1, 1), (0, 0)]:
         a = _aggregate(rng, 1500, rows_a, min(rows_a, 2) * 150)
         b = _aggregate(rng, 1500, rows_b, min(rows_b, 2) * 150)
+        if in_order:
+            a["counts"], b["counts"] = a["counts"].sort("h"), b["counts"].sort("h")
         fast, plain = rule.merge(a, b), _plain_merge(a, b, max_tracked)
         assert fast["documents"] == plain["documents"]
         for part in ("counts", "texts"):
@@ -273,3 +277,36 @@ def test_most_frequent_is_the_head_of_the_sort(size):
     for k in {1, 2, len(h) // 3, len(h) // 2, len(h) - 1, len(h), len(h) + 5} - {0, -1}:
         want = np.sort(np.lexsort((h, -n.astype(np.int64)))[:k])
         assert bp._most_frequent(h, n, k).tolist() == want.tolist()
+
+
+def test_merged_runs_are_the_sums_of_a_sort():
+    rng = np.random.default_rng(8)
+    top = np.iinfo(np.uint64).max
+    for size_a, size_b in [(2000, 700), (0, 5), (5, 0), (0, 0), (1, 1), (300, 3000)]:
+        pool = np.unique(rng.integers(0, 4000, size_a + size_b, dtype=np.uint64) * 7)
+        pool = np.append(pool, np.array([0, top], dtype=np.uint64))  # both ends of the range
+        ha = np.unique(rng.choice(pool, size_a))
+        hb = np.unique(rng.choice(pool, size_b))
+        # counts near 2**32: the UInt32 sums wrap as polars' do
+        na = rng.integers(2**32 - 9, 2**32, len(ha), dtype=np.uint64).astype(np.uint32)
+        nb = rng.integers(1, 20, len(hb)).astype(np.uint32)
+        h, n = bp._merged_runs(ha, hb, na, nb)
+        plain = (
+            pl.DataFrame(
+                {
+                    "h": pl.Series(np.concatenate([ha, hb]), dtype=pl.UInt64),
+                    "n": pl.Series(np.concatenate([na, nb]), dtype=pl.UInt32),
+                }
+            )
+            .group_by("h")
+            .agg(pl.col("n").sum())
+            .sort("h")
+        )
+        assert h.tolist() == plain.get_column("h").to_list()
+        assert n.dtype == np.uint32
+        assert n.tolist() == plain.get_column("n").to_list()
+    # hashes out of order or repeated: not runs (the sort decides)
+    one = np.ones(2, dtype=np.uint32)
+    up, down, same = (np.array(v, dtype=np.uint64) for v in ([1, 2], [5, 3], [4, 4]))
+    assert bp._merged_runs(down, up, one, one) is None
+    assert bp._merged_runs(up, same, one, one) is None
