@@ -54,48 +54,6 @@ class RunResult:
     fingerprint: str = ""
 
 
-# -- the process's malloc --------------------------------------------------------------------------
-
-# glibc's malloc serves numpy's arrays and Python's larger objects (polars and Arrow have their
-# own allocators; curate/__init__.py sets polars'). By default it maps each block above a
-# threshold that it raises as such blocks are freed, and returns the free memory at its heap's
-# top past a limit: batch after batch, the rules' and the batch function's temporary arrays
-# (lines, tokens, offsets: 0.1-30 MB each) come back as fresh pages, each faulted in again (a
-# run's system CPU is mostly page faults). Blocks up to 32 MiB from the heap, its free memory
-# kept up to 1 GiB and grown 64 MiB at a time: a 200,000-document run with every rule faulted
-# ~135-150k pages instead of ~240-330k, its peak RSS the same (bench/results/run_overhead.md,
-# session 12). The free memory the heap keeps is memory the process used at its peak already.
-_MALLOC = {"M_TRIM_THRESHOLD": (-1, 1 << 30), "M_TOP_PAD": (-2, 64 << 20)}
-_MALLOC["M_MMAP_THRESHOLD"] = (-3, 32 << 20)  # (glibc's upper bound for it on 64 bits)
-# a caller's own malloc settings are left alone
-_MALLOC_ENV = ("GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")
-_MALLOC_ENV += ("MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_", "MALLOC_ARENA_MAX")
-_malloc_set: list[bool] = []  # once per process
-
-
-def tune_malloc() -> bool:
-    """Set glibc's malloc as _MALLOC says, once per process (a run, and each worker's tasks);
-    False where it is not glibc's or the environment sets malloc's parameters itself."""
-    if _malloc_set:
-        return _malloc_set[0]
-    done = False
-    try:
-        glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-    except (AttributeError, ValueError, OSError):  # not a system with confstr or this name
-        glibc = ""
-    if glibc.startswith("glibc") and not any(name in os.environ for name in _MALLOC_ENV):
-        import ctypes
-
-        try:
-            mallopt = ctypes.CDLL(None).mallopt
-        except (OSError, AttributeError):  # pragma: no cover - glibc always has it
-            mallopt = None
-        if mallopt is not None:
-            done = all(mallopt(param, value) == 1 for param, value in _MALLOC.values())
-    _malloc_set.append(done)
-    return done
-
-
 # -- the pure per-shard functions ------------------------------------------------------------------
 
 
@@ -178,7 +136,6 @@ def collect_shard(
 ) -> dict[str, Any]:
     """The corpus pass over one shard. With a spill folder, the batches it parsed are also written
     there as Arrow files, for process_shard to map instead of parsing the input again."""
-    tune_malloc()
     batches = read_shard(shard, ruleset.text_column, batch_rows, batch_bytes)
     if spill is not None:
         batches = _spilled(batches, spill)
@@ -295,7 +252,6 @@ def process_shard(
     key is at or above the bound ranks after MAX_EXAMPLES examples of earlier shards (equal keys:
     the earlier shard's first). Each shard's first batch built ~100 such examples (texts cut,
     signals made plain, written in the statistics file): ~0.3 CPU s of a 46-shard run."""
-    tune_malloc()
     if spill is not None and _spill_done(spill):
         batches = _read_spill(spill)
     else:
@@ -672,7 +628,6 @@ def run(
     if freeze:
         gc.freeze()
     clear_run_caches()
-    tune_malloc()
     runner = Runner(ruleset, options)
     try:
         return _run(inputs, ruleset, options, work_dir, resume, runner)

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pytest
 import xxhash
 
 from curate import engine, pipeline
@@ -416,38 +412,3 @@ def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_p
     assert result.stats.to_dict() == plain.stats.to_dict()
     assert sum(len(r.examples) for r in result.stats.rules.values()) > 0
     assert told[0] == alone[0] and sum(told[1:]) < sum(alone[1:])  # later shards built fewer
-
-
-_MALLOC_PROBE = """
-import ctypes
-from curate import engine
-class Info(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-libc = ctypes.CDLL(None)
-libc.mallinfo2.restype = Info
-tuned = engine.tune_malloc()
-before = libc.mallinfo2().hblks
-block = bytearray(10 << 20)  # glibc's malloc: a mapped block of its own, or from the heap
-print(tuned, engine.tune_malloc(), libc.mallinfo2().hblks - before)
-"""
-
-
-def _malloc_probe(env: dict[str, str]) -> str:
-    res = subprocess.run(
-        [sys.executable, "-c", _MALLOC_PROBE], env=env, capture_output=True, text=True, check=True
-    )
-    return res.stdout.strip()
-
-
-def test_a_run_keeps_mallocs_blocks_in_its_heap_unless_told_otherwise():
-    if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-        pytest.skip("glibc's malloc only")
-    env = {k: v for k, v in os.environ.items() if k not in engine._MALLOC_ENV}
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(engine.__file__).parents[1]), *sys.path])
-    # set once: a 10 MB block comes from the heap (glibc's default maps it apart, as the probe
-    # shows where the environment sets malloc's parameters and the run leaves them alone)
-    assert _malloc_probe(env) == "True True 0"
-    assert _malloc_probe({**env, "MALLOC_ARENA_MAX": "4"}) == "False False 1"
-    assert _malloc_probe({**env, "GLIBC_TUNABLES": "glibc.malloc.check=0"}) == "False False 1"
