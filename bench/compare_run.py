@@ -56,7 +56,9 @@ def _load(out: Path, fmt: str) -> dict:
         import pyarrow.parquet as pq
 
         return {p.stem: pq.read_table(p) for p in sorted(out.glob("*.parquet"))}
-    return {p.stem: pa.Table.from_pylist([json.loads(x) for x in p.open()]) for p in out.glob("*")}
+    # (the .jsonl files: the folder holds the dataset card, README.md, too)
+    files = sorted(out.glob("*.jsonl"))
+    return {p.stem: pa.Table.from_pylist([json.loads(x) for x in p.open()]) for p in files}
 
 
 def diff(a, b, path: str = "") -> list[str]:
