@@ -247,11 +247,13 @@ def process_shard(
     progress bar).
 
     known_bounds: the example bounds (pipeline.example_bounds) of the merged statistics of some
-    shards before this one, when known (a run in one process: _Bounds). The statistics are then
-    those without it but for examples the run's merge, in shard order, drops: an example whose
-    key is at or above the bound ranks after MAX_EXAMPLES examples of earlier shards (equal keys:
-    the earlier shard's first). Each shard's first batch built ~100 such examples (texts cut,
-    signals made plain, written in the statistics file): ~0.3 CPU s of a 46-shard run."""
+    shards before this one, when known (a run in one process: _Bounds). The statistics then lack
+    only examples that the run's merge, in shard order, drops: an example whose key is at or
+    above the bound ranks after MAX_EXAMPLES examples of earlier shards (equal keys: the earlier
+    shard's first). Without it each shard's first batch built ~100 such examples (texts cut,
+    signals made plain, written in the statistics file): ~7 CPU ms a shard, and ~1 CPU s of a
+    46-shard run in all (the memory they took was page-faulted in afresh; tests/test_run_costs.py
+    compares the merged statistics, bench/run_bounds_pair.py the CPU)."""
     if spill is not None and _spill_done(spill):
         batches = _read_spill(spill)
     else:
