@@ -3,10 +3,10 @@
     PYTHONPATH=. /work/main/.venv/bin/python bench/compare_run.py bench/_work/web-5k.jsonl \
         --reference /work/main [--rules bench/heuristic.yaml] [--format hf]
 
-Runs `curate run CORPUS --rules RULES --workers 1` once with PYTHONPATH=<reference> and once with
-this tree, then compares the written dataset (every split, row for row, every column) and
-report.json (everything but the run's seconds and command line). Prints the first differences and
-exits 1 if there are any.
+Runs `curate run CORPUS --rules RULES --workers 1` (--workers N: that many) once with
+PYTHONPATH=<reference> and once with this tree, then compares the written dataset (every split,
+row for row, every column) and report.json (everything but the run's seconds and command line).
+Prints the first differences and exits 1 if there are any.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ if not Path(CURATE_PYTHON).exists():
     CURATE_PYTHON = sys.executable
 
 
-def run(tree: Path, corpus: Path, rules: str, fmt: str, tmp: Path) -> tuple[dict, dict]:
+def run(
+    tree: Path, corpus: Path, rules: str, fmt: str, tmp: Path, workers: str = "1"
+) -> tuple[dict, dict]:
     out, rep = tmp / "out", tmp / "rep"
     env = dict(os.environ, PYTHONPATH=str(tree), POLARS_MAX_THREADS="1")
     cmd = [CURATE_PYTHON, "-m", "curate", "run", str(corpus.resolve()), "--rules", rules]
-    cmd += ["--out", str(out), "--report-dir", str(rep), "--quiet", "--workers", "1"]
+    cmd += ["--out", str(out), "--report-dir", str(rep), "--quiet", "--workers", workers]
     # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH
     res = subprocess.run(
         cmd + ["--format", fmt], env=env, capture_output=True, text=True, cwd=str(tree)
@@ -54,7 +56,9 @@ def _load(out: Path, fmt: str) -> dict:
         import pyarrow.parquet as pq
 
         return {p.stem: pq.read_table(p) for p in sorted(out.glob("*.parquet"))}
-    return {p.stem: pa.Table.from_pylist([json.loads(x) for x in p.open()]) for p in out.glob("*")}
+    # (the .jsonl files: the folder holds the dataset card, README.md, too)
+    files = sorted(out.glob("*.jsonl"))
+    return {p.stem: pa.Table.from_pylist([json.loads(x) for x in p.open()]) for p in files}
 
 
 def diff(a, b, path: str = "") -> list[str]:
@@ -77,12 +81,22 @@ def main() -> None:
     ap.add_argument("--reference", type=Path, required=True, help="the source tree to compare with")
     ap.add_argument("--rules", default=str(HERE / "heuristic.yaml"), help="a path or a built-in")
     ap.add_argument("--format", default="hf")
+    ap.add_argument("--workers", default="1", help="curate run --workers, both trees")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=HERE / "_work") as tmp:
         (Path(tmp) / "ref").mkdir()
         (Path(tmp) / "new").mkdir()
-        ref = run(args.reference.resolve(), args.corpus, args.rules, args.format, Path(tmp) / "ref")
-        new = run(HERE.parent, args.corpus, args.rules, args.format, Path(tmp) / "new")
+        ref = run(
+            args.reference.resolve(),
+            args.corpus,
+            args.rules,
+            args.format,
+            Path(tmp) / "ref",
+            args.workers,
+        )
+        new = run(
+            HERE.parent, args.corpus, args.rules, args.format, Path(tmp) / "new", args.workers
+        )
     problems = []
     for split in sorted(set(ref[0]) | set(new[0])):
         a, b = ref[0].get(split), new[0].get(split)

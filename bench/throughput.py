@@ -175,17 +175,21 @@ def run_curate(path: Path) -> dict:
 
 
 BASELINE = """
-import sys, pyarrow as pa, datasets
+import itertools, sys, pyarrow as pa, datasets
 from curate.io.readers import discover, read_shard
 from curate.pipeline import INTERNAL
 shards, _ = discover([sys.argv[1]])
 tables = (tb for s in shards for tb, _ in read_shard(s, "text") if tb is not None)
+first = next(tables)  # its schema; its rows are written too (itertools.chain below)
+rows = [0]
 def gen():
-    for tb in tables:
+    for tb in itertools.chain([first], tables):
+        rows[0] += tb.num_rows
         yield from tb.drop_columns([c for c in INTERNAL if c in tb.column_names]).to_batches()
-first = next(gen())
-reader = pa.RecordBatchReader.from_batches(first.schema, gen())
+schema = first.drop_columns([c for c in INTERNAL if c in first.column_names]).schema
+reader = pa.RecordBatchReader.from_batches(schema, gen())
 ds = datasets.Dataset(reader.read_all())
+assert len(ds) == rows[0], (len(ds), rows[0])  # every batch read is written
 datasets.disable_progress_bars()
 datasets.DatasetDict({"train": ds}).save_to_disk(sys.argv[2])
 """

@@ -86,9 +86,13 @@ def process_batches(
     keep_rows: bool,
     on_batch: Callable[[int, Any], None] | None = None,
     sink: Callable[[Any, Any], None] | None = None,
+    known_bounds: dict[str, int] | None = None,
 ):
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics.
-    With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists."""
+    With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists.
+    known_bounds: per rule, an example bound (pipeline.example_bounds) of statistics that are
+    merged before these (the shards before this one): the batches build no example at or above
+    it, nor above their own statistics' bound."""
     import polars as pl
 
     from curate.pipeline import example_bounds, process_batch
@@ -100,13 +104,16 @@ def process_batches(
         if bad:
             stats.add_unreadable([b.as_dict() for b in bad])
         if table is not None:
+            bounds = example_bounds(stats)
+            for name, bound in (known_bounds or {}).items():
+                bounds[name] = min(bound, bounds.get(name, bound))
             out = process_batch(
                 rules,
                 pl.from_arrow(table),
                 ruleset.text_column,
                 corpus,
                 ruleset.id_column,
-                example_bounds(stats),
+                bounds,
             )
             stats.merge(out.stats)
             if sink is not None:
@@ -230,13 +237,23 @@ def process_shard(
     batch_rows: int = BATCH_ROWS,
     batch_bytes: int = BATCH_BYTES,
     spill: str | None = None,
+    known_bounds: dict[str, int] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> RunStats:
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
     `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files.
     A finished spill of the shard's batches (collect_shard) is read instead of the input, and
     removed once the shard is done. on_batch(rows, text bytes) is told of every batch done (the
-    progress bar)."""
+    progress bar).
+
+    known_bounds: the example bounds (pipeline.example_bounds) of the merged statistics of some
+    shards before this one, when known (a run in one process: _Bounds). The statistics then lack
+    only examples that the run's merge, in shard order, drops: an example whose key is at or
+    above the bound ranks after MAX_EXAMPLES examples of earlier shards (equal keys: the earlier
+    shard's first). Without it each shard's first batch built ~100 such examples (texts cut,
+    signals made plain, written in the statistics file): ~7 CPU ms a shard, and ~1 CPU s of a
+    46-shard run in all (the memory they took was page-faulted in afresh; tests/test_run_costs.py
+    compares the merged statistics, bench/run_bounds_pair.py the CPU)."""
     if spill is not None and _spill_done(spill):
         batches = _read_spill(spill)
     else:
@@ -254,6 +271,7 @@ def process_shard(
             keep_rows=False,
             on_batch=done,
             sink=parts.add if parts else None,
+            known_bounds=known_bounds,
         )
         stats.bytes_in = shard_bytes(shard)
         if parts:
@@ -456,6 +474,10 @@ class Runner:
         self._passes = 0
         self._files: dict[int, tuple[Any, str]] = {}  # id -> (object, the file it is pickled in)
 
+    def in_process(self, tasks: int) -> bool:
+        """Whether map() runs these tasks in this process, one after another in their order."""
+        return self.options.engine != "ray" and (self.workers <= 1 or tasks <= 1)
+
     def map(
         self,
         fn: Callable,
@@ -473,7 +495,7 @@ class Runner:
             for i, r in enumerate(out if on_result else ()):
                 on_result(i, r)
             return out
-        if self.workers <= 1 or len(args) <= 1:
+        if self.in_process(len(args)):
             out = []
             batch = getattr(progress, "__self__", None)
             on_batch = batch.batch if isinstance(batch, _Progress) and batch.bar else None
@@ -716,6 +738,9 @@ def _run(
     # pass 2: the rules
     bar.set_description("curate")
     todo = [i for i in range(len(shards)) if i not in done]
+    # shards run here one after another, in order: each is given the example bounds of those
+    # before it (process_shard's known_bounds; workers start with none, as before)
+    seen = _Bounds() if runner.in_process(len(todo)) else None
     args = [
         (
             ruleset,
@@ -725,10 +750,17 @@ def _run(
             options.batch_rows,
             options.batch_bytes,
             spills[i],
+            seen.bounds if seen is not None else None,
         )
         for i in todo
     ]
-    new_stats = runner.map(process_shard, args, bar.update, [sizes[i] for i in todo])
+    new_stats = runner.map(
+        process_shard,
+        args,
+        bar.update,
+        [sizes[i] for i in todo],
+        on_result=seen.add if seen is not None else None,
+    )
     runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
@@ -750,6 +782,23 @@ def _run(
         fingerprint=fp,
     )
     return result, prefixes
+
+
+class _Bounds:
+    """The statistics of the shards a run in this process has done, merged in shard order (map's
+    on_result calls add in the order of the tasks), and their example bounds: `bounds` is one
+    dict, updated in place after each shard, given to every later shard as its known_bounds
+    (process_shard)."""
+
+    def __init__(self):
+        self.stats = RunStats()
+        self.bounds: dict[str, int] = {}
+
+    def add(self, _: int, stats: RunStats) -> None:
+        from curate.pipeline import example_bounds
+
+        self.stats.merge(stats)  # (merges into its own lists: the shard's are left as they are)
+        self.bounds.update(example_bounds(self.stats))
 
 
 def _spill_folders(

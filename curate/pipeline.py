@@ -292,7 +292,7 @@ def process_batch(
     ids = (
         df.get_column(id_column).cast(pl.String) if id_column and id_column in df.columns else None
     )
-    orig_text = original.fill_null("")
+    orig_text = original.fill_null("") if original.null_count() else original
     picker = _ExamplePicker(orig_text, list(fired_np.values()))
     bounds = example_bounds or {}
     chosen: dict[str, list[tuple[str, int]]] = {}

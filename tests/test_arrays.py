@@ -48,10 +48,17 @@ def test_strings_are_pa_array(large):
         ["a", "", "日本語", "Слово 😀", "x" * 5000],
         [None],
         ["a", None, ""],
+        ["en", "de", "", "x" * 70000, "\x00\x7f", "und"] * 50,  # all ASCII: the joined path
+        ["en", "de", "é"],  # one non-ASCII string: every string encoded
+        ["en", None],  # a None: every string encoded
+        [None, None],
     ):
         got, want = strings(texts, large=large), pa.array(texts, type=kind)
         assert got.type == want.type and got.equals(want)
         assert got.null_count == want.null_count
+        # the offsets and bytes the written files would hold
+        for g, w in zip(got.buffers()[1:], want.buffers()[1:], strict=True):
+            assert (g.to_pybytes() if g else b"") == (w.to_pybytes() if w else b"")
 
 
 def test_to_numpy_is_pyarrows():

@@ -370,3 +370,45 @@ def test_a_gzip_shard_spills_only_with_room_for_its_uncompressed_text(tmp_path, 
     assert engine._spill_folders(tmp_path / "input", [shard], [size], set()) == [None]
     disk(3 * plain.stat().st_size)
     assert engine._spill_folders(tmp_path / "input", [shard], [size], set()) != [None]
+
+
+def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_path, monkeypatch):
+    import random
+
+    # five shards (a file each) of documents that rules fire on, a third of them repeated from
+    # other shards (equal example keys: the merge keeps the earlier shard's first)
+    rng = random.Random(7)
+    words = ["the", "sea", "and", "of", "Click", "here", "cookies", "...", "{", "•", "word", "日本"]
+    pool = [
+        "\n".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(1, 25)))
+            for _ in range(rng.randint(1, 5))
+        )
+        for _ in range(400)
+    ]
+    files = []
+    for f in range(5):
+        rows = [{"text": rng.choice(pool), "id": f"{f}-{i}"} for i in range(120)]
+        rows += [{"text": "", "id": f"{f}-empty"}, {"text": "Ünïcödé " * 900, "id": f"{f}-long"}]
+        files.append(str(write_jsonl(tmp_path / f"{f}.jsonl", rows)))
+    rs = load_ruleset("default").with_overrides(id_column="id")
+    opts = engine.RunOptions(workers=1, batch_rows=50)
+    shard_stats = []
+    real = engine.process_shard
+
+    def spy(*a, **k):
+        shard_stats.append(real(*a, **k))
+        return shard_stats[-1]
+
+    monkeypatch.setattr(engine, "process_shard", spy)
+    result, _ = engine.run(files, rs, opts, None)
+    told = [sum(len(r.examples) for r in s.rules.values()) for s in shard_stats]
+    # the definition: no shard told the bounds of those before it (as a worker process runs)
+    shard_stats.clear()
+    monkeypatch.setattr(engine._Bounds, "add", lambda self, i, stats: None)
+    plain, _ = engine.run(files, rs, opts, None)
+    alone = [sum(len(r.examples) for r in s.rules.values()) for s in shard_stats]
+    assert len(told) == len(alone) == 5
+    assert result.stats.to_dict() == plain.stats.to_dict()
+    assert sum(len(r.examples) for r in result.stats.rules.values()) > 0
+    assert told[0] == alone[0] and sum(told[1:]) < sum(alone[1:])  # later shards built fewer

@@ -82,3 +82,36 @@ def test_the_corpus_batch_has_the_lines_without_positions_and_collects_the_same(
         rule = cls(cls.Params(), cls.actions[0])
         fresh = Batch.for_corpus(pl.Series(texts, dtype=pl.String), extra=extra)
         assert _same(rule.collect(fresh), rule.collect(full)), cls.name
+
+
+def _docs_plain(texts: pl.Series, extra: pl.DataFrame | None) -> pl.DataFrame:
+    """The definition of a batch's docs frame, by queries."""
+    text = texts.fill_null("").alias("text")
+    docs = pl.DataFrame({DOC: pl.int_range(0, len(text), dtype=pl.UInt32, eager=True)})
+    docs = docs.with_columns(text)
+    if extra is not None:
+        docs = docs.hstack(extra.drop([c for c in extra.columns if c in docs.columns]))
+    return docs
+
+
+def test_the_docs_frame_is_built_as_its_queries_build_it():
+    from curate.checks.base import _docs
+
+    texts = ["a\nb", "", "日本語\n", "x" * 40]
+    cases = [
+        pl.Series("t", texts),  # text without a null: taken as it is, renamed
+        pl.Series("t", [*texts, None]),  # a null: ""
+        pl.Series("t", [None, None]),  # all null (polars' Null type): "" as String
+        pl.Series("t", [], dtype=pl.String),
+        pl.Series("t", []),  # empty, of the Null type
+    ]
+    for texts in cases:
+        n = len(texts)
+        extras = [
+            None,
+            pl.DataFrame({"id": list(range(n))}),
+            pl.DataFrame({"id": list(range(n)), "text": ["o"] * n, DOC: [9] * n}),  # clashes
+        ]
+        for extra in extras:
+            got, want = _docs(texts, extra), _docs_plain(texts, extra)
+            assert got.schema == want.schema and got.equals(want), (texts, extra)
