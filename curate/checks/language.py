@@ -460,8 +460,10 @@ class LanguageMismatch(Rule):
             doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)], shares.max(axis=1)
         )
         share_np = np.where(has_exp, exp_share, own)
-        # null where nothing was determined: an Arrow validity mask, not a polars `set` query
-        share = pl.Series(pl.from_arrow(numbers(share_np, ~determined)), dtype=pl.Float64)
+        # null where nothing was determined: NaN there, made null by the Series constructor (not a
+        # polars `set` query; 3x faster than an Arrow array with a validity mask). A share is
+        # never NaN: chars / max(det, 1)
+        share = pl.Series(np.where(determined, share_np, np.nan), nan_to_null=True)
 
         remove = None
         if self.action == "strip":
@@ -478,8 +480,8 @@ class LanguageMismatch(Rule):
             fired = pl.Series(has_exp & determined & (share_np < p.min_share))
         return RuleResult(
             signals={
-                # (a gather of the codes: no Python string per document)
-                "language": pl.Series(vocab, dtype=pl.String).gather(doc_lang),
+                # (the codes gathered by numpy: no Python string per document, no polars query)
+                "language": pl.Series(pl.from_arrow(_codes(vocab, doc_lang)), dtype=pl.String),
                 "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
                 "language_share": share,
                 "language_shares": _shares_column(shares, vocab),

@@ -157,12 +157,15 @@ def test_posteriors_far_below_the_best_are_bit_for_bit_the_plain_definition():
 
 def test_grams_holding_positions_are_the_masks_definition():
     rng = np.random.default_rng(9)
-    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1)):
+    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1), (400, 200), (9, 9)):
         big = np.zeros(n, dtype=bool)
         big[rng.choice(n, size=min(k, n), replace=False)] = True
-        end = np.flatnonzero(rng.random(max(n - 2, 0)) < 0.7)
-        want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
-        assert np.array_equal(m._holding(np.flatnonzero(big), end, n), want)
+        big[[0, n - 1]] |= k == 9  # the first and last positions, runs of neighbours
+        for p in (0.7, 1.0, 0.1):  # some grams scored, all, few
+            end = np.flatnonzero(rng.random(max(n - 2, 0)) < p)
+            want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+            got = m._holding(np.flatnonzero(big), end)
+            assert got.dtype == np.intp and np.array_equal(got, want)
 
 
 def test_score_with_the_lengths_given_is_score_measuring_them():
