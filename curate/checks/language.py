@@ -91,51 +91,50 @@ def paragraphs(
     return Paragraphs(line_unit, text & (off < max_chars), d[starts], unit_chars, chars)
 
 
-def _sum_runs(values: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
-    """out[..., i] = sum of values[..., j] with owner[j] == i, along the last axis; owner
-    ascending."""
-    out = np.zeros((*values.shape[:-1], size), dtype=values.dtype)
-    if len(owner):
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        out[..., owner[starts]] = np.add.reduceat(values, starts, axis=-1)
-    return out
-
-
 class _Rows:
-    """Rows of non-negative int64 scores to be summed over runs of rows (`sum`). numpy's reduceat
-    over runs of rows goes column by column within each run: the cost is (runs x columns) calls.
-    Here two columns share a uint64 word (32-bit lanes), so half the calls, each on 8 bytes:
-    exact where no run can reach 2^32 (largest value x longest run: no lane carries into the
-    next), else the int64 rows. Measured on web-unique's document sums (1,641 runs of 17,605
-    lines): 0.65 ms against 2.3 for int32 rows and 3.9 for int64 rows."""
+    """Rows of non-negative int64 scores, with one more non-negative int64 per row (`extra`: the
+    lines' letters), to be summed over runs of rows (`sum`). numpy's reduceat over runs of rows
+    goes column by column within each run: the cost is (runs x columns) calls. Here two columns
+    share a uint64 word (32-bit lanes), so half the calls, each on 8 bytes: exact where no run can
+    reach 2^32 (largest value x longest run: no lane carries into the next), else the int64 rows.
+    Measured on web-unique's document sums (1,641 runs of 17,605 lines): 0.65 ms against 2.3
+    for int32 rows and 3.9 for int64 rows. `extra` rides in the lane the 55 scores leave free:
+    the letters are summed by the same reduceat, not by one of their own."""
 
-    def __init__(self, values: np.ndarray) -> None:
+    def __init__(self, values: np.ndarray, extra: np.ndarray) -> None:
         self.values = values
-        self.top = int(values.max()) if values.size else 0
+        self.extra = extra
+        self.top = max(int(values.max()) if values.size else 0, int(extra.max(initial=0)))
         self.packed: np.ndarray | None = None
 
     def _packed(self) -> np.ndarray:
         if self.packed is None:
             rows, cols = self.values.shape
-            lanes = np.zeros((rows, cols + cols % 2), dtype="<u4")
+            lanes = np.zeros((rows, cols + 1 + (cols + 1) % 2), dtype="<u4")
             lanes[:, :cols] = self.values
+            lanes[:, cols] = self.extra
             self.packed = lanes.view("<u8")
         return self.packed
 
-    def sum(self, rows: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
-        """out[i] = sum of values[rows[j]] over the j with owner[j] == i; owner ascending."""
+    def sum(self, rows: np.ndarray, owner: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(out[i] = sum of values[rows[j]], extra_out[i] = sum of extra[rows[j]], over the j
+        with owner[j] == i); owner ascending."""
         cols = self.values.shape[1]
         out = np.zeros((size, cols), dtype=np.int64)
+        extra = np.zeros(size, dtype=np.int64)
         if len(owner) == 0:
-            return out
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        longest = int(np.diff(np.r_[starts, len(owner)]).max())
+            return out, extra
+        starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+        longest = int(np.diff(starts, append=len(owner)).max())
+        at = owner[starts]
         if self.top * longest < 1 << 32:
-            sums = np.add.reduceat(self._packed().take(rows, axis=0), starts, axis=0)
-            out[owner[starts]] = sums.view("<u4")[:, :cols]
+            sums = np.add.reduceat(self._packed().take(rows, axis=0), starts, axis=0).view("<u4")
+            out[at] = sums[:, :cols]
+            extra[at] = sums[:, cols]
         else:
-            out[owner[starts]] = np.add.reduceat(self.values.take(rows, axis=0), starts, axis=0)
-        return out
+            out[at] = np.add.reduceat(self.values.take(rows, axis=0), starts, axis=0)
+            extra[at] = np.add.reduceat(self.extra.take(rows), starts)
+        return out, extra
 
 
 _lock = threading.Lock()
@@ -326,9 +325,8 @@ class LanguageMismatch(Rule):
         # as lines x languages rows (_Rows): no transposed copy of the scores
         owner = par.line_unit[read]
         n_units = len(par.unit_doc)
-        line_scores = _Rows(distinct_scores)
-        doc_scores = line_scores.sum(inverse, par.unit_doc[owner], batch.n)
-        doc_letters = _sum_runs(distinct_letters[inverse], par.unit_doc[owner], batch.n)
+        line_scores = _Rows(distinct_scores, distinct_letters)
+        doc_scores, doc_letters = line_scores.sum(inverse, par.unit_doc[owner], batch.n)
         # a paragraph of one line read (most of them on web pages: lines without blank lines
         # between them) has that line's scores: its posterior is that of the distinct line,
         # computed once per distinct line (each row of posteriors depends on that row alone);
@@ -355,9 +353,8 @@ class LanguageMismatch(Rule):
             at = np.zeros(n_units, dtype=np.int64)
             at[units] = np.arange(len(units))
             many = ~one
-            summed = line_scores.sum(inverse[many], at[owner[many]], len(units))
+            summed, letters[units] = line_scores.sum(inverse[many], at[owner[many]], len(units))
             unit_best[units], unit_sure[units] = confident(summed, p.min_confidence)
-            letters[units] = _sum_runs(distinct_letters[inverse[many]], at[owner[many]], len(units))
         unit_lang = label(unit_best, unit_sure, letters)
         doc_best, doc_conf = posteriors(doc_scores)
         doc_lang = label(doc_best, doc_conf >= p.min_confidence, doc_letters)
@@ -451,9 +448,11 @@ class LanguageMismatch(Rule):
         det = chars.sum(axis=1)
         whole = (det == 0) & (doc_lang != u)
         chars[np.flatnonzero(whole), doc_lang[whole]] = 1
-        det = np.maximum(chars.sum(axis=1), 1)
-        shares = chars / det[:, None]
-        determined = chars.sum(axis=1) > 0
+        # the rows' sums after that: the one added where whole (sums of integers below 2^53,
+        # exact: what summing the rows again gives, without two more passes over them)
+        det += whole
+        determined = det > 0
+        shares = chars / np.maximum(det, 1)[:, None]
         exp_share = (shares * acc).sum(axis=1)
         # without an expectation: the share of the document's language (or the largest share)
         own = np.where(

@@ -172,8 +172,7 @@ def _relative_exp(scores: np.ndarray) -> np.ndarray:
     # exact either way)
     d = scores - scores.max(axis=1, keepdims=True)
     low = d < UNDERFLOW * SCALE * TEMPERATURE
-    x = d.astype(np.float64)
-    x /= SCALE * TEMPERATURE
+    x = d / (SCALE * TEMPERATURE)  # (as float64, then divided: one pass)
     np.putmask(x, low, 0.0)  # exp's fast path; set to exp's answer, 0.0, below
     p = np.exp(x)
     np.putmask(p, low, 0.0)

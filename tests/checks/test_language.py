@@ -237,20 +237,6 @@ def test_distinct_lines_and_their_rows_are_the_plain_ones():
     assert distinct_lines(pl.Series([], dtype=pl.String))[0].to_list() == []
 
 
-def test_sum_runs_along_the_last_axis_is_the_plain_sum():
-    from curate.checks.language import _sum_runs
-
-    rng = np.random.default_rng(3)
-    owner = np.sort(rng.integers(0, 40, 200))
-    values = rng.integers(-(10**12), 10**12, size=(55, 200))
-    plain = np.zeros((55, 45), dtype=np.int64)
-    for j, o in enumerate(owner):
-        plain[:, o] += values[:, j]
-    assert np.array_equal(_sum_runs(values, owner, 45), plain)
-    assert np.array_equal(_sum_runs(values[0], owner, 45), plain[0])
-    assert _sum_runs(np.zeros((55, 0), dtype=np.int64), owner[:0], 3).shape == (55, 3)
-
-
 def test_repeated_lines_get_the_signals_of_the_same_text_alone():
     # a batch where every page repeats one menu and one footer (scored once per batch)
     rule = load_ruleset(

@@ -145,19 +145,29 @@ def test_summed_rows_packed_or_int64_are_the_plain_sums():
 
     rng = np.random.default_rng(11)
     values = rng.integers(0, 5000, size=(300, 55))
+    extra = rng.integers(0, 2000, size=300)  # the lines' letters, in the lane left free
     rows = rng.integers(0, 300, size=1000)
     owner = np.sort(rng.integers(0, 80, size=1000))
-    # the second overflows 32 bits in a run; odd and even numbers of columns
-    for scale, narrow in ((1, True), (1 << 21, False), (1 << 10, True)):
+    # the second overflows 32 bits in a run (the third by its extra values alone); odd and even
+    # numbers of columns
+    cases = ((1, 1, True), (1 << 21, 1, False), (1, 1 << 21, False), (1 << 10, 1 << 10, True))
+    for scale, extra_scale, narrow in cases:
         v = values * scale if scale != 1 << 10 else values[:, :54] * scale
+        x = extra * extra_scale
         plain = np.zeros((90, v.shape[1]), dtype=np.int64)
+        plain_x = np.zeros(90, dtype=np.int64)
         for r, o in zip(rows.tolist(), owner.tolist(), strict=True):
             plain[o] += v[r]
-        summed = _Rows(v)
-        got = summed.sum(rows, owner, 90)
+            plain_x[o] += x[r]
+        summed = _Rows(v, x)
+        got, got_x = summed.sum(rows, owner, 90)
         assert got.dtype == np.int64 and np.array_equal(got, plain)
+        assert got_x.dtype == np.int64 and np.array_equal(got_x, plain_x)
         assert (summed.packed is not None) == narrow
         # a second sum over other rows of the same values (as the multi-line paragraphs are)
-        assert np.array_equal(summed.sum(rows[:10], np.arange(10), 10), v[rows[:10]])
-    assert np.array_equal(_Rows(values).sum(rows[:0], owner[:0], 3), np.zeros((3, 55)))
-    assert _Rows(values[:0]).sum(rows[:0], owner[:0], 2).shape == (2, 55)
+        got, got_x = summed.sum(rows[:10], np.arange(10), 10)
+        assert np.array_equal(got, v[rows[:10]]) and np.array_equal(got_x, x[rows[:10]])
+    got, got_x = _Rows(values, extra).sum(rows[:0], owner[:0], 3)
+    assert np.array_equal(got, np.zeros((3, 55))) and np.array_equal(got_x, np.zeros(3))
+    got, got_x = _Rows(values[:0], extra[:0]).sum(rows[:0], owner[:0], 2)
+    assert got.shape == (2, 55) and got_x.shape == (2,)

@@ -237,3 +237,20 @@ def test_confident_is_the_posteriors_label_and_threshold(monkeypatch, min_confid
     if 0 < min_confidence < 1:
         assert 0 < sum(seen) < len(made)
         assert ((conf >= min_confidence) & (conf < min_confidence + 0.01)).any()
+
+
+def test_thinned_positions_are_the_remainders_definition():
+    # every position past FULL_CHARS whose offset in its text is not a multiple of THIN: texts
+    # just over FULL_CHARS, ending on each remainder, long ones, neighbours
+    assert m.FULL_CHARS % m.THIN == 0
+    lengths = np.array([m.FULL_CHARS + k for k in (1, 2, 3, 4, 5, 6, 7, 8, 9, 1489)])
+    starts = np.cumsum(lengths + 3) - lengths - 3 + 7
+    for s, n in ((starts, lengths), (starts[:1], lengths[:1]), (starts[-3:], lengths[-3:])):
+        want = [
+            i
+            for a, k in zip(s.tolist(), n.tolist(), strict=True)
+            for i in range(a + m.FULL_CHARS, a + k)
+            if (i - a) % m.THIN != 0
+        ]
+        got = m._thinned(s, n)
+        assert got.dtype == np.intp and got.tolist() == want
