@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from curate.arrays import numbers
 from curate.checks import register
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
 from curate.checks.base import line_chars as measured_line_chars
-from curate.checks.words import batch_distinct_lines, referenced_lines, referenced_rows
+from curate.checks.words import (
+    batch_distinct_lines,
+    referenced_lines,
+    referenced_rows,
+    take_sorted,
+)
 
 UND = "und"
 BACKENDS = ("ngram", "langdetect")
@@ -24,6 +30,23 @@ BACKENDS = ("ngram", "langdetect")
 # Norwegian (langdetect's `no` is Bokmål; Nynorsk text comes out `no` or `da`).
 EQUIVALENT = [["id", "ms"], ["bs", "hr", "sr", "sh"], ["no", "nb", "nn"]]
 SHARES_TYPE = pl.List(pl.Struct({"language": pl.String, "share": pl.Float64}))
+
+
+@functools.cache  # the profiles never change within a process (langid.codes)
+def _vocab() -> tuple[str, ...]:
+    """The codes detected, alphabetical, then und: a document's language is an index into it."""
+    from curate.langid import codes
+
+    return (*sorted(set(codes())), UND)
+
+
+@functools.cache
+def _columns() -> np.ndarray:
+    """_vocab()'s index of each score column's code (langid.codes), then und's."""
+    from curate.langid import codes
+
+    vocab = _vocab()
+    return np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
 
 
 def normalise_code(code: str | None) -> str:
@@ -45,6 +68,9 @@ class Paragraphs:
 
 
 BLANK = r"^\s*$"
+# the distinct lines no line read refers to (blank ones, those past max_chars) are scored with the
+# others when they hold at most this many characters in all (_detect_ngram)
+FEW_UNREAD_CHARS = 1 << 12
 
 
 def paragraphs(
@@ -294,10 +320,10 @@ class LanguageMismatch(Rule):
         self,
         batch: Batch,
         par: Paragraphs,
-        vocab: list[str],
+        vocab: tuple[str, ...],
         distinct: tuple[pl.Series, np.ndarray],
     ):
-        from curate.langid import codes, confident, posteriors, score
+        from curate.langid import confident, posteriors, score
 
         p = self.params
         read = np.flatnonzero(par.read)
@@ -306,14 +332,29 @@ class LanguageMismatch(Rule):
         # from the batch's distinct lines (shared with the other rules; `distinct` has the rows
         # this batch's lines refer to): those of the lines read, each up to line_chars (two
         # lines that differ only further on are scored twice, alike)
-        strings, inverse = referenced_lines(distinct[0], distinct[1][read])
-        # their lengths as read, from the lines' (measured by the split): not measured again
+        strings, inverse = distinct[0], distinct[1][read]
+        # (the strings no line read refers to, blank lines and lines past max_chars, are scored
+        # too when they are short, as blank lines are: their rows are never read, and a text's
+        # scores do not depend on the others'; cheaper than a filter of the strings)
+        used, at = referenced_rows(len(strings), inverse)
+        if used is not None and par.chars.sum() - par.chars[read].sum() > FEW_UNREAD_CHARS:
+            strings, inverse = take_sorted(strings, used), at
+            owners = inverse
+            chars = par.chars[read]
+        else:
+            owners = distinct[1]
+            chars = par.chars
+        # their lengths as read, from the lines' (measured by the split): not measured again;
+        # the few longer than line_chars cut in Python (a polars slice of every string made
+        # their to_list a third slower)
         lens = np.zeros(len(strings), dtype=np.int64)
-        lens[inverse] = np.minimum(par.chars[read], p.line_chars)
-        distinct_scores, distinct_letters = score(
-            strings.str.slice(0, p.line_chars).to_list(), lens
-        )
-        col = np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
+        lens[owners] = chars
+        texts = strings.to_list()
+        for i in np.flatnonzero(lens > p.line_chars).tolist():
+            texts[i] = texts[i][: p.line_chars]
+        np.minimum(lens, p.line_chars, out=lens)
+        distinct_scores, distinct_letters = score(texts, lens)
+        col = _columns()
 
         def label(best, sure, n):
             """(vocab index, or und's, of each; `sure`: the best's probability is at least
@@ -360,7 +401,7 @@ class LanguageMismatch(Rule):
         doc_lang = label(doc_best, doc_conf >= p.min_confidence, doc_letters)
         return unit_lang, doc_lang, np.where(doc_letters < p.min_letters, 0.0, doc_conf)
 
-    def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: list[str]):
+    def _detect_langdetect(self, batch: Batch, par: Paragraphs, vocab: tuple[str, ...]):
         p = self.params
         lines = batch.lines[LINE].to_list()
         texts: list[list[str]] = [[] for _ in par.unit_doc]
@@ -397,7 +438,7 @@ class LanguageMismatch(Rule):
                 out |= groups.get(c, {c})
         return out
 
-    def accepted(self, batch: Batch, vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def accepted(self, batch: Batch, vocab: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(bool[documents, vocab]: the languages each document may be in, bool[documents]: it
         has an expectation at all). From the row's `expected_column`, else from `expected`."""
         p = self.params
@@ -422,11 +463,9 @@ class LanguageMismatch(Rule):
 
     # -- the rule -------------------------------------------------------------------------------
     def evaluate(self, batch: Batch) -> RuleResult:
-        from curate.langid import codes
-
         p = self.params
         n = batch.n
-        vocab = sorted(set(codes())) + [UND]  # detected languages, alphabetical, then und
+        vocab = _vocab()
         u = len(vocab) - 1
         # the batch's distinct lines, shared with the other rules (kept across strips): the rows
         # its lines still refer to
@@ -490,7 +529,7 @@ class LanguageMismatch(Rule):
         )
 
 
-def _shares_column(shares: np.ndarray, vocab: list[str]) -> pl.Series:
+def _shares_column(shares: np.ndarray, vocab: tuple[str, ...]) -> pl.Series:
     """[{language, share}] per document, largest share first (ties: alphabetical)."""
     # the non-zeros, row-major (np.nonzero's order), from a byte mask: flatnonzero of the floats
     # themselves is 4x slower
@@ -508,7 +547,7 @@ def _shares_column(shares: np.ndarray, vocab: list[str]) -> pl.Series:
     )
 
 
-def _codes(vocab: list[str], idx: np.ndarray) -> pa.Array:
+def _codes(vocab: tuple[str, ...], idx: np.ndarray) -> pa.Array:
     """arrays.strings([vocab[i] for i in idx]): the codes' UTF-8 bytes gathered by numpy, no
     Python string per row (a batch's 2,000-5,000 shares: 0.03 against 0.4 ms; compared with
     arrays.strings in tests/checks/test_language_speed.py)."""

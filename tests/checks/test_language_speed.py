@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from curate.checks import language
 from curate.checks.base import DOC, LINE, Batch, line_chars
 from curate.checks.language import UND, paragraphs
 from curate.checks.words import batch_distinct_lines, referenced_lines
@@ -97,9 +98,18 @@ def _assert_same(fast, plain):
 @pytest.mark.parametrize(
     "params", [{}, {"line_chars": 50, "max_chars": 150}, {"min_letters": 0, "min_confidence": 0.0}]
 )
-def test_distinct_line_scores_and_one_line_paragraphs_match_the_plain_sums(params):
+# the distinct lines no line read refers to (blank ones, those past max_chars) scored with the
+# others (FEW_UNREAD_CHARS large) or left out (0)
+@pytest.mark.parametrize("few_unread", [None, 0, 1 << 30])
+def test_distinct_line_scores_and_one_line_paragraphs_match_the_plain_sums(
+    monkeypatch, params, few_unread
+):
+    if few_unread is not None:
+        monkeypatch.setattr(language, "FEW_UNREAD_CHARS", few_unread)
     rule = _rule(**params)
-    batch = Batch.from_texts(pl.Series(TEXTS * 2, dtype=pl.String))
+    # blank lines of white space, and a page whose lines past max_chars are read by no line
+    tail = "\n".join(f"Zeile {i} einer langen deutschen Seite über das Wetter." for i in range(9))
+    batch = Batch.from_texts(pl.Series([*TEXTS, " \t", f"{EN}\n  \n{tail}"] * 2, dtype=pl.String))
     vocab = _vocab()
     fast = _fast_detect(rule, batch, vocab)
     _assert_same(fast, _plain_detect(rule, batch, vocab))
