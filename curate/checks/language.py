@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from curate.arrays import numbers
 from curate.checks import register
-from curate.checks.base import DOC, LINE, LN, OFF, Batch, Rule, RuleResult, param
+from curate.checks.base import DOC, LINE, OFF, Batch, Rule, RuleResult, param
 from curate.checks.base import line_chars as measured_line_chars
 from curate.checks.words import (
     batch_distinct_lines,
@@ -47,6 +47,12 @@ def _columns() -> np.ndarray:
 
     vocab = _vocab()
     return np.array([vocab.index(c) for c in codes()] + [vocab.index(UND)])
+
+
+@functools.cache
+def _vocab_series() -> pl.Series:
+    """_vocab() as a String Series (read only: gathered from)."""
+    return pl.Series(_vocab(), dtype=pl.String)
 
 
 def normalise_code(code: str | None) -> str:
@@ -83,9 +89,9 @@ def paragraphs(
     line's row among them (words.distinct_lines): whether a line is blank and its characters are
     then measured once per distinct string. `chars`: each line's characters, when known
     (base.line_chars: measured by the split)."""
-    # the columns one by one (numpy views of their buffers): a select of three casts runs a
-    # query on polars' pool thread (~0.4 ms a batch of web-20k)
-    doc, ln, off = (lines.get_column(c).to_numpy().astype(np.int64) for c in (DOC, LN, OFF))
+    # the columns one by one (numpy views of their buffers): a select of casts runs a query on
+    # polars' pool thread (~0.4 ms a batch of web-20k)
+    doc, off = (lines.get_column(c).to_numpy().astype(np.int64) for c in (DOC, OFF))
     if distinct is None:
         distinct = (lines.get_column(LINE), np.arange(lines.height))
     strings, inverse = distinct
@@ -96,20 +102,21 @@ def paragraphs(
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Paragraphs(empty, np.zeros(0, dtype=bool), empty, empty, empty)
-    # lines come grouped by document, in order; g = the line's document group
-    first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    g = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n]))
+    # lines come grouped by document, in order. Two text lines of a document that follow each
+    # other among its text lines have only blank lines between them: they are in one paragraph
+    # unless there is one (a gap in their line numbers) or the document has no blank line
+    # between two text lines at all (then each line is a paragraph). Read from the text lines
+    # alone: a blank line between text lines is such a gap
     text = ~blank
-    c_text, c_blank = np.cumsum(text), np.cumsum(blank)
-    before = c_text - (c_text - text)[first][g]  # text lines so far in the document
-    total = np.add.reduceat(text, first)[g]
-    inner_blank = blank & (before > 0) & (before < total)
-    has_par = np.add.reduceat(inner_blank, first) > 0
-    blanks = c_blank - (c_blank - blank)[first][g]
-    key = np.where(has_par[g], blanks, ln)  # lines of one paragraph share a key
     idx = np.flatnonzero(text)
-    d, k = doc[idx], key[idx]
-    new = np.r_[True, (d[1:] != d[:-1]) | (k[1:] != k[:-1])] if len(idx) else np.zeros(0, bool)
+    d = doc[idx]
+    new = np.ones(len(idx), dtype=bool)
+    if len(idx) > 1:
+        same = d[1:] == d[:-1]
+        gap = idx[1:] - idx[:-1] > 1
+        has_par = np.zeros(int(d[-1]) + 1, dtype=bool)  # (documents ascending)
+        has_par[d[1:][same & gap]] = True
+        new[1:] = ~same | gap | ~has_par[d[1:]]
     line_unit = np.full(n, -1, dtype=np.int64)
     line_unit[idx] = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
@@ -518,8 +525,8 @@ class LanguageMismatch(Rule):
             fired = pl.Series(has_exp & determined & (share_np < p.min_share))
         return RuleResult(
             signals={
-                # (the codes gathered by numpy: no Python string per document, no polars query)
-                "language": pl.Series(pl.from_arrow(_codes(vocab, doc_lang)), dtype=pl.String),
+                # (a gather of the vocabulary's Series: no Python string per document)
+                "language": _vocab_series().gather(doc_lang),
                 "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
                 "language_share": share,
                 "language_shares": _shares_column(shares, vocab),

@@ -83,6 +83,7 @@ class Model:
     char_id: np.ndarray  # uint16[65536]: BMP code point -> character id (after normalisation)
     cp_id: np.ndarray  # uint16[0x110000]: the same for every code point (above the BMP: U+FFFF's)
     cp_counts: np.ndarray  # uint64[0x110000]: what a code point adds to a text's counts (_counts)
+    cp_upper: np.ndarray  # bool[0x110000]: upper[cp_id] (read by code point, as the two above)
     upper: np.ndarray  # bool[4096]: the character is upper case (langdetect skips ALL-CAPS words)
     latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
     latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
@@ -347,6 +348,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         char_id=char_id,
         cp_id=cp_id,
         cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
+        cp_upper=parts["upper"][cp_id],
         upper=parts["upper"],
         latin_letter=latin_letter,
         latin=latin,
@@ -645,9 +647,14 @@ def _score_chunk(
     ends = np.cumsum(lens + 1)
     starts = np.concatenate(([0], ends[:-1] + 1))
     bounds_at = np.concatenate((starts, [len(cps)]))  # the texts' starts and the chunk's end
-    ids = m.cp_id.take(cps)
+    # the code points as indices once: numpy's take converts other index types on every call
+    # (three tables are read by code point)
+    cpi = cps.astype(np.intp)
+    ids = m.cp_id.take(cpi)
+    # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
+    up = m.cp_upper.take(cpi)
     # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
-    counts = np.add.reduceat(m.cp_counts.take(cps), starts)
+    counts = np.add.reduceat(m.cp_counts.take(cpi), starts)
     lat, non_latin, n_letters, n_latin, ascii_letters = (
         (counts >> COUNT_SHIFTS[:, None]) & np.uint64((1 << COUNT_FIELD) - 1)
     ).astype(np.int64)
@@ -655,7 +662,9 @@ def _score_chunk(
     drop = lat * 2 < non_latin
     if drop.any():
         idx = _ranges(starts[drop], np.diff(bounds_at)[drop])
-        ids[idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]] = SPACE
+        idx = idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]
+        ids[idx] = SPACE
+        up[idx] = False  # (what upper[ids] gives now)
         n_letters -= ascii_letters * drop
         n_latin -= ascii_letters * drop
     letter = ids != SPACE
@@ -670,9 +679,7 @@ def _score_chunk(
     letters += np.add.reduceat(counted.view(np.uint8), starts, dtype=np.uint16)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
-    # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
     # (the gram starting at e is skipped when ids[e + 1] and ids[e + 2] are both upper case)
-    up = m.upper.take(ids)
     skipped = up[1:-1] & up[2:]
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter.

@@ -181,3 +181,52 @@ def test_summed_rows_packed_or_int64_are_the_plain_sums():
     assert np.array_equal(got, np.zeros((3, 55))) and np.array_equal(got_x, np.zeros(3))
     got, got_x = _Rows(values[:0], extra[:0]).sum(rows[:0], owner[:0], 2)
     assert got.shape == (2, 55) and got_x.shape == (2,)
+
+
+def _plain_paragraphs(lines: pl.DataFrame, max_chars: int):
+    """paragraphs() by a loop over each document's lines: a paragraph is a block of text lines
+    between blank lines when the document has a blank line between two text lines, else a line."""
+    from curate.checks.base import OFF
+
+    docs = lines.get_column(DOC).to_list()
+    texts = lines.get_column(LINE).to_list()
+    offs = lines.get_column(OFF).to_list()
+    line_unit, unit_doc, unit_chars = [-1] * len(texts), [], []
+    i = 0
+    while i < len(texts):
+        j = i
+        while j < len(texts) and docs[j] == docs[i]:
+            j += 1
+        rows = range(i, j)
+        text = [r for r in rows if texts[r].strip(" \t\u00a0")]
+        has_par = any(b - a > 1 for a, b in zip(text, text[1:], strict=False))
+        for k, r in enumerate(text):
+            if k == 0 or not has_par or r - text[k - 1] > 1:
+                unit_doc.append(docs[r])
+                unit_chars.append(len(texts[r]))
+            else:
+                unit_chars[-1] += 1 + len(texts[r])
+            line_unit[r] = len(unit_doc) - 1
+        i = j
+    read = [u >= 0 and o < max_chars for u, o in zip(line_unit, offs, strict=True)]
+    return line_unit, read, unit_doc, unit_chars
+
+
+@pytest.mark.parametrize("max_chars", [20000, 60])
+def test_paragraphs_are_the_plain_blocks_of_text_lines(max_chars):
+    # documents with and without blank lines between text lines, blank lines first and last,
+    # runs of blank lines (spaces, tabs, no-break spaces), one-line and empty documents; then
+    # with some lines stripped (their line numbers leave gaps, the frame has none)
+    rng = np.random.default_rng(5)
+    pieces = ["", " ", "\t \u00a0", "Home", "Some text here.", "x" * 70, "Über uns"]
+    texts = ["\n".join(rng.choice(pieces, size=rng.integers(0, 12))) for _ in range(300)]
+    texts += ["", "one line", "\n\nA\n\nB\n\n", "A\nB\nC", "A\n\nB\nC\n \nD"]
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    keep = rng.random(batch.lines.height) < 0.8
+    for lines in (batch.lines, batch.lines.filter(pl.Series(keep))):
+        par = paragraphs(lines, max_chars)
+        line_unit, read, unit_doc, unit_chars = _plain_paragraphs(lines, max_chars)
+        assert par.line_unit.tolist() == line_unit
+        assert par.read.tolist() == read
+        assert par.unit_doc.tolist() == unit_doc
+        assert par.unit_chars.tolist() == unit_chars
