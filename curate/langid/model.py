@@ -94,6 +94,7 @@ class Model:
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
     rows2: np.ndarray  # int32[]: their rows
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
+    order: np.ndarray  # argsort of the groups' columns side by side: language order
     # uint64[rows, words] per group, 16 bits a language, in 1/SCALE nat: what one position of a
     # text adds (see _comb): rows [0, absent) the 3-grams (row r: 3-gram r of the profiles),
     # rows absent + id a character's 1-gram alone, rows pairs + b * DENSE + c a 3-gram
@@ -359,6 +360,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         keys2=tri_keys[rest][order],
         rows2=tri_rows[rest][order],
         groups=groups,
+        order=np.argsort(np.concatenate(groups)),
         comb=comb,
         absent=len(tq),
         pairs=len(tq) + int(char_id.max()) + 1,
@@ -582,7 +584,8 @@ def _runs(
     text; the first run of each text, None when every text has one run; the texts with rows, in
     order)."""
     has = count > 0
-    at, count, texts = at[has], count[has], texts[has]
+    if not has.all():
+        at, count, texts = at[has], count[has], texts[has]
     per = -(-count // run)  # runs of each text
     if len(per) == 0 or per.max() == 1:  # a run per text
         return at, None, texts
@@ -723,7 +726,7 @@ def _score_chunk(
         every = scored[g].all()
         few = every or lens[~scored[g]].sum() * FEW_UNSCORED < lens.sum()
         for rows_all, bnd in ((r3, bounds), (r1, bounds1)):
-            first_gram, n_grams = bnd[:-1], np.diff(bnd)
+            first_gram, n_grams = bnd[:-1], bnd[1:] - bnd[:-1]
             if few:
                 texts, rows, at = np.arange(n), rows_all, first_gram
                 count = n_grams
@@ -801,7 +804,8 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         stop = min(int(np.searchsorted(ends, before + CHUNK_CHARS)) + 1, n)
         chunk = slice(start, stop)
         # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
-        joined = "\n" + "\n".join(texts[chunk]) + "\n"
+        # (one join with empty ends: "\n" + join + "\n" copied the chunk twice more)
+        joined = "\n".join(["", *texts[chunk], ""])
         if len(joined) != ends[stop - 1] - before + 1:
             raise ValueError("score: lens are not the lengths of the texts")
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -813,5 +817,4 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         start = stop
     # the groups' columns side by side, then in language order: one take along the rows (0.9 ms
     # a web batch) rather than a strided column assignment per group (1.6 ms)
-    order = np.argsort(np.concatenate(m.groups))
-    return np.concatenate(out, axis=1).take(order, axis=1), letters
+    return np.concatenate(out, axis=1).take(m.order, axis=1), letters
