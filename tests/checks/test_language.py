@@ -124,6 +124,19 @@ def test_strip_keeps_undetermined_lines_and_needs_an_expectation():
     assert rows[0]["text"] == doc and rows[0]["curate_flags"] == []
 
 
+def test_a_document_of_undetermined_lines_determined_as_a_whole_counts_as_one_paragraph():
+    # one Indonesian word a line: every line `und`, the document `id`; its share is 1, not null
+    words = "kota bahwa jalan utama akan ditutup selama dua minggu warga diminta jalur dan di"
+    doc = "\n".join(words.split())
+    for expected in (["id"], ["en"]):
+        row = rows_for([doc, "A\nB"], expected=expected)[0][0]
+        assert row["curate_language"] == "id" and row["curate_language_confidence"] > 0.85
+        assert row["curate_language_share"] == (1.0 if expected == ["id"] else 0.0)
+        assert row["curate_language_shares"] == [{"language": "id", "share": 1.0}]
+    row = rows_for(["A\nB"], expected=["id"])[0][0]
+    assert row["curate_language_share"] is None and row["curate_language_shares"] == []
+
+
 def test_min_share_is_the_threshold():
     doc = f"{ID}\n\n{EN_NAV}"
     share = rows_for([doc], expected=["id"])[0][0]["curate_language_share"]

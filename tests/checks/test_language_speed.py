@@ -230,3 +230,13 @@ def test_paragraphs_are_the_plain_blocks_of_text_lines(max_chars):
         assert par.read.tolist() == read
         assert par.unit_doc.tolist() == unit_doc
         assert par.unit_chars.tolist() == unit_chars
+
+
+def test_codes_are_the_strings_of_the_vocabulary_rows():
+    from curate.arrays import strings
+    from curate.checks.language import _codes, _vocab
+
+    vocab = (*_vocab(), "zh-tw", "é")  # codes of 2, 3, 5 bytes and a non-ASCII one
+    idx = np.random.default_rng(3).integers(0, len(vocab), size=500)
+    for rows in (idx, idx[:1], idx[:0]):
+        assert _codes(vocab, rows).equals(strings([vocab[i] for i in rows.tolist()]))

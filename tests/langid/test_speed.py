@@ -71,6 +71,9 @@ def test_1grams_no_scored_3gram_carries_are_added_alone():
         "ñx ÿq ĳz ñandú ÿes ŋa ðe þorn æble øl",
         ("Ein langer deutscher Satz über das Wetter und die Berge; ÑX ĲK ÿq. " * 20)[:1900],
         " ".join(["ABCD efgh", "ijkl MNOP"] * 80),
+        # mostly Cyrillic: its Latin letters are dropped (spaces to the profiles), upper case
+        # ones too, right after upper-case Cyrillic letters (" В " is a profile's 3-gram)
+        "ПРИВЕТA МИРZB ДОМ ВQ ЯQ ЮЖНЫЙ ГОРОДX на берегу моря, ДОБРОЕ УТРОW, СK У",
     ]
     batch = FILLER[:300] + texts + FILLER[300:600]
     scores, letters = m.score(batch)
