@@ -499,11 +499,13 @@ class LanguageMismatch(Rule):
         det += whole
         determined = det > 0
         shares = chars / np.maximum(det, 1)[:, None]
-        exp_share = (shares * acc).sum(axis=1)
-        # without an expectation: the share of the document's language (or the largest share)
-        own = np.where(
-            doc_lang != u, shares[np.arange(n), np.minimum(doc_lang, u)], shares.max(axis=1)
-        )
+        uniform = not (p.expected_column and p.expected_column in batch.docs.columns)
+        exp_share = _expected_share(shares, acc, uniform)
+        # without an expectation: the share of the document's language (or the largest share,
+        # taken for the documents without a language alone)
+        own = shares[np.arange(n), np.minimum(doc_lang, u)]
+        none = np.flatnonzero(doc_lang == u)
+        own[none] = shares[none].max(axis=1, initial=0.0)
         share_np = np.where(has_exp, exp_share, own)
         # null where nothing was determined: NaN there, made null by the Series constructor (not a
         # polars `set` query; 3x faster than an Arrow array with a validity mask). A share is
@@ -534,6 +536,23 @@ class LanguageMismatch(Rule):
             fired=fired,
             remove=remove,
         )
+
+
+def _expected_share(shares: np.ndarray, acc: np.ndarray, uniform: bool) -> np.ndarray:
+    """(shares * acc).sum(axis=1): each document's share of its accepted languages. When every
+    row of `acc` is the same (`uniform`: no expected_column) and accepts one or two languages
+    (most runs: `expected: [en]`), those columns of `shares` themselves: a sum of one or two
+    non-zero terms and zeros is the same float in any order, so equal bit for bit to numpy's
+    pairwise sum of the row (tests/checks/test_language_speed.py compares the two)."""
+    cols = np.flatnonzero(acc[0]) if uniform and len(acc) else None
+    if cols is None or len(cols) > 2:
+        return (shares * acc).sum(axis=1)
+    if len(cols) == 0:
+        return np.zeros(len(shares), dtype=np.float64)
+    out = shares[:, cols[0]].copy()
+    if len(cols) == 2:
+        out += shares[:, cols[1]]
+    return out
 
 
 def _shares_column(shares: np.ndarray, vocab: tuple[str, ...]) -> pl.Series:

@@ -240,3 +240,24 @@ def test_codes_are_the_strings_of_the_vocabulary_rows():
     idx = np.random.default_rng(3).integers(0, len(vocab), size=500)
     for rows in (idx, idx[:1], idx[:0]):
         assert _codes(vocab, rows).equals(strings([vocab[i] for i in rows.tolist()]))
+
+
+def test_expected_share_of_one_or_two_languages_is_the_plain_sum():
+    from curate.checks.language import _expected_share
+
+    rng = np.random.default_rng(8)
+    chars = rng.integers(0, 4000, size=(400, 56)) * (rng.random((400, 56)) < 0.2)
+    chars[:50] = 0  # nothing determined
+    shares = chars / np.maximum(chars.sum(axis=1), 1)[:, None]
+    for k in (0, 1, 2, 3, 7):
+        row = np.zeros(56, dtype=bool)
+        row[rng.choice(55, size=k, replace=False)] = True
+        acc = np.tile(row, (400, 1))
+        want = (shares * acc).sum(axis=1)
+        for uniform in (True, False):
+            got = _expected_share(shares, acc, uniform)
+            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    acc = rng.random((400, 56)) < 0.05  # a row's own languages (expected_column)
+    want = (shares * acc).sum(axis=1)
+    assert np.array_equal(_expected_share(shares, acc, False).view(np.int64), want.view(np.int64))
+    assert _expected_share(shares[:0], acc[:0], True).shape == (0,)
