@@ -114,7 +114,7 @@ def paragraphs(
     if len(idx) > 1:
         same = d[1:] == d[:-1]
         gap = idx[1:] - idx[:-1] > 1
-        has_par = np.zeros(int(d[-1]) + 1, dtype=bool)  # (documents ascending)
+        has_par = np.zeros(int(d[-1]) + 1, dtype=bool)  # (DOC: positions in the batch, ascending)
         has_par[d[1:][same & gap]] = True
         new[1:] = ~same | gap | ~has_par[d[1:]]
     line_unit = np.full(n, -1, dtype=np.int64)
