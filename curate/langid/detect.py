@@ -171,12 +171,12 @@ def _relative_exp(scores: np.ndarray) -> np.ndarray:
     # first (every score and difference is an integer below 2^53 divided by a power of two:
     # exact either way)
     d = scores - scores.max(axis=1, keepdims=True)
-    low = d < UNDERFLOW * SCALE * TEMPERATURE
-    x = d.astype(np.float64)
-    x /= SCALE * TEMPERATURE
-    np.putmask(x, low, 0.0)  # exp's fast path; set to exp's answer, 0.0, below
-    p = np.exp(x)
-    np.putmask(p, low, 0.0)
+    keep = d >= UNDERFLOW * SCALE * TEMPERATURE
+    # exp of the values kept alone (a third of a web batch's document values), gathered into
+    # one array and put back: exp costs 1.6 ns a value even where it is given 0.0 (each value's
+    # exp is the same wherever it lies in an array: tests/langid/test_speed.py)
+    p = np.zeros(d.shape, dtype=np.float64)
+    p[keep] = np.exp(d[keep] / (SCALE * TEMPERATURE))  # (as float64, then divided)
     return p
 
 

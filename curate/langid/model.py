@@ -63,9 +63,10 @@ BITS = 12  # bits per character id in a packed 3-gram key (the profiles use 3,16
 TABLE_BITS = 18  # direct-mapped hash table of 3-gram keys (58,012 keys: 22 % load)
 ROW_BITS = 20  # a table slot holds the 36-bit key and the 3-gram's row
 FULL_CHARS = 512  # every 3-gram of a text's first 512 characters is scored (all lingua's)
-THIN = 4  # and one in four after that
+THIN = 4  # and one in four after that (FULL_CHARS must be a multiple of THIN: _thinned)
 MIXED = 10  # a text is scored against a script's languages when 1/MIXED of its letters are in it
 COUNT_FIELD = 12  # per-text character counts: 12 bits each (a text is at most MAX_CHARS + 2)
+COUNT_SHIFTS = np.arange(0, 5 * COUNT_FIELD, COUNT_FIELD, dtype=np.uint64)  # the 5 counts' fields
 CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many characters (cache-sized)
 DENSE_BITS = 6  # 3-grams of character ids < 64 (space, A-Z, a-z, ...) have a direct table
 DENSE = 1 << DENSE_BITS
@@ -82,6 +83,7 @@ class Model:
     char_id: np.ndarray  # uint16[65536]: BMP code point -> character id (after normalisation)
     cp_id: np.ndarray  # uint16[0x110000]: the same for every code point (above the BMP: U+FFFF's)
     cp_counts: np.ndarray  # uint64[0x110000]: what a code point adds to a text's counts (_counts)
+    cp_upper: np.ndarray  # bool[0x110000]: upper[cp_id] (read by code point, as the two above)
     upper: np.ndarray  # bool[4096]: the character is upper case (langdetect skips ALL-CAPS words)
     latin_letter: np.ndarray  # bool[4096]: the character is a Latin letter
     latin: np.ndarray  # bool[65536]: 'A'..'z' (langdetect's test for Latin text)
@@ -92,6 +94,7 @@ class Model:
     keys2: np.ndarray  # uint64[]: sorted keys that collided in the table
     rows2: np.ndarray  # int32[]: their rows
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
+    order: np.ndarray  # argsort of the groups' columns side by side: language order
     # uint64[rows, words] per group, 16 bits a language, in 1/SCALE nat: what one position of a
     # text adds (see _comb): rows [0, absent) the 3-grams (row r: 3-gram r of the profiles),
     # rows absent + id a character's 1-gram alone, rows pairs + b * DENSE + c a 3-gram
@@ -114,9 +117,9 @@ def langdetect_dir() -> Path:
 
 
 def _hash(keys: np.ndarray) -> np.ndarray:
-    # Fibonacci hashing: multiply by 2^64 / golden ratio, keep the top bits
-    with np.errstate(over="ignore"):
-        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - TABLE_BITS)
+    # Fibonacci hashing: multiply by 2^64 / golden ratio, keep the top bits (an array's integer
+    # arithmetic wraps without a warning: no errstate, ~5 us a call, wanted)
+    return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - TABLE_BITS)
 
 
 def _pack(q: np.ndarray, field: int, extra: int = 0) -> np.ndarray:
@@ -346,6 +349,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         char_id=char_id,
         cp_id=cp_id,
         cp_counts=_counts(cp_id, latin, non_latin, latin_letter),
+        cp_upper=parts["upper"][cp_id],
         upper=parts["upper"],
         latin_letter=latin_letter,
         latin=latin,
@@ -356,6 +360,7 @@ def _assemble(parts: dict[str, np.ndarray]) -> Model:
         keys2=tri_keys[rest][order],
         rows2=tri_rows[rest][order],
         groups=groups,
+        order=np.argsort(np.concatenate(groups)),
         comb=comb,
         absent=len(tq),
         pairs=len(tq) + int(char_id.max()) + 1,
@@ -522,9 +527,8 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.n
     web text is written in ids below DENSE (space, ASCII letters): those 3-grams are read from
     m.dense (one gather from a 512 KB table, no hashing: half the time), the others from the
     hash table."""
-    big = ids >= DENSE
-    n_big = np.count_nonzero(big)
-    if n_big * 3 * DENSE_BAD > len(end):  # say Cyrillic text: the hash table for every 3-gram
+    big = np.flatnonzero(ids >= DENSE)
+    if len(big) * 3 * DENSE_BAD > len(end):  # say Cyrillic text: the hash table for every 3-gram
         k = ids.astype(np.uint64)
         k3 = (k[:-2] << np.uint64(2 * BITS)) | (k[1:-1] << np.uint64(BITS)) | k[2:]
         return _absent_rows(m, ids, end, _lookup(m, k3[end]))
@@ -535,8 +539,8 @@ def _rows3(m: Model, ids: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.n
     at |= i[2:]
     rows = m.dense.take(at[end]).astype(np.intp)
     lone = np.zeros(0, dtype=np.intp)
-    if n_big:
-        bad = _holding(np.flatnonzero(big), end, len(ids))
+    if len(big):
+        bad = _holding(big, end)
         if len(bad):
             e = end[bad]
             k = (ids[e].astype(np.uint64) << np.uint64(2 * BITS)) | (
@@ -560,19 +564,16 @@ def _absent_rows(
     return rows, e[ids[e] == SPACE] + 1
 
 
-def _holding(pos: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
-    """Indices into `end` (ascending starts of 3-grams of ids[:n]) of the 3-grams holding one of
-    the positions `pos` (ascending, few): flatnonzero((big[:-2] | big[1:-1] | big[2:])[end]) for
-    big = a mask of pos, from the few starts that hold them, not from passes over every gram."""
-    mark = np.zeros(n - 2, dtype=bool)
-    for d in (0, 1, 2):  # the grams starting at pos - 2, pos - 1 and pos hold pos
-        start = pos - d
-        mark[start[(start >= 0) & (start < n - 2)]] = True
-    starts = np.flatnonzero(mark)
-    at = np.searchsorted(end, starts)
-    hit = at < len(end)
-    hit[hit] = end[at[hit]] == starts[hit]
-    return at[hit]
+def _holding(pos: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Indices into `end` (ascending starts of 3-grams) of the 3-grams holding one of the
+    positions `pos` (ascending, few): flatnonzero((big[:-2] | big[1:-1] | big[2:])[end]) for
+    big = a mask of pos. The grams starting at pos - 2 .. pos are a range of `end`, found by
+    bisection; a range starts where the previous one ends at the latest (neighbouring positions
+    share grams): a few passes over the positions, none over the chunk's characters."""
+    lo = np.searchsorted(end, pos - 2)
+    hi = np.searchsorted(end, pos, side="right")
+    np.maximum(lo[1:], hi[:-1], out=lo[1:])
+    return _ranges(lo, np.maximum(hi - lo, 0))
 
 
 def _runs(
@@ -583,7 +584,8 @@ def _runs(
     text; the first run of each text, None when every text has one run; the texts with rows, in
     order)."""
     has = count > 0
-    at, count, texts = at[has], count[has], texts[has]
+    if not has.all():
+        at, count, texts = at[has], count[has], texts[has]
     per = -(-count // run)  # runs of each text
     if len(per) == 0 or per.max() == 1:  # a run per text
         return at, None, texts
@@ -596,10 +598,18 @@ def _runs(
 
 def _thinned(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Indices of the characters of texts (start, length) whose 3-grams are not scored: past the
-    first FULL_CHARS, all but one in THIN (position within the text % THIN == 0 is kept)."""
-    tail = lengths - FULL_CHARS
-    idx = _ranges(starts + FULL_CHARS, tail)
-    return idx[(idx - np.repeat(starts, tail)) % THIN != 0]
+    first FULL_CHARS, all but one in THIN (position within the text % THIN == 0 is kept). Made
+    THIN characters at a time (FULL_CHARS is a multiple of THIN): the THIN - 1 thinned positions
+    after each kept one, those of a text's last group past its end dropped; a third of the passes
+    over the tails that a range of every position and a remainder would take
+    (tests/langid/test_speed.py compares it with that definition)."""
+    groups = -(-(lengths - FULL_CHARS) // THIN)
+    before = np.cumsum(groups) - groups
+    # the kept position of each group: start + FULL_CHARS + THIN * (the group's rank in its text)
+    kept = np.arange(0, THIN * int(before[-1] + groups[-1]), THIN)
+    kept += np.repeat(starts + FULL_CHARS - THIN * before, groups)
+    idx = kept[:, None] + np.arange(1, THIN)
+    return idx[idx < np.repeat(starts + lengths, groups)[:, None]]
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -636,23 +646,28 @@ def _score_chunk(
     n = len(lens)
     acc: list[np.ndarray | None] = [None] * len(m.groups)  # the sums per group (_add_rows)
     # text i owns its characters and the "\n" after it; the leading "\n" goes to text 0
-    starts = np.r_[0, np.cumsum(lens + 1)[:-1] + 1]
-    starts[0] = 0
-    seg_len = np.diff(np.r_[starts, len(cps)])
-    ids = m.cp_id.take(cps)
+    # (np.concatenate rather than np.r_, here and below: 2-3 us less a call)
+    ends = np.cumsum(lens + 1)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    bounds_at = np.concatenate((starts, [len(cps)]))  # the texts' starts and the chunk's end
+    # the code points as indices once: numpy's take converts other index types on every call
+    # (three tables are read by code point)
+    cpi = cps.astype(np.intp)
+    ids = m.cp_id.take(cpi)
+    # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
+    up = m.cp_upper.take(cpi)
     # per text, from one table: 'A'..'z', other scripts, letters, Latin letters, ASCII letters
-    counts = np.add.reduceat(m.cp_counts.take(cps), starts)
+    counts = np.add.reduceat(m.cp_counts.take(cpi), starts)
     lat, non_latin, n_letters, n_latin, ascii_letters = (
-        ((counts >> np.uint64(COUNT_FIELD * f)) & np.uint64((1 << COUNT_FIELD) - 1)).astype(
-            np.int64
-        )
-        for f in range(5)
-    )
+        (counts >> COUNT_SHIFTS[:, None]) & np.uint64((1 << COUNT_FIELD) - 1)
+    ).astype(np.int64)
     # langdetect drops the Latin letters of a text mostly written in another script
     drop = lat * 2 < non_latin
     if drop.any():
-        idx = _ranges(starts[drop], seg_len[drop])
-        ids[idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]] = SPACE
+        idx = _ranges(starts[drop], np.diff(bounds_at)[drop])
+        idx = idx[m.latin.take(np.minimum(cps[idx], 0xFFFF))]
+        ids[idx] = SPACE
+        up[idx] = False  # (what upper[ids] gives now)
         n_letters -= ascii_letters * drop
         n_latin -= ascii_letters * drop
     letter = ids != SPACE
@@ -662,21 +677,22 @@ def _score_chunk(
     counted = np.zeros(len(letter), dtype=bool)
     np.bitwise_or(letter[:-2], letter[2:], out=counted[1:-1])
     counted[1:-1] &= letter[1:-1]
-    letters += np.add.reduceat(counted.view(np.uint8), starts, dtype=np.int64)
+    # (summed in uint16, a text's at most MAX_CHARS + 2: numpy's reduceat of bytes into uint16 is
+    # 4x faster than into int64)
+    letters += np.add.reduceat(counted.view(np.uint8), starts, dtype=np.uint16)
     # the script groups a text is scored against: Latin, the others, or both for mixed text
     scored = (n_latin * MIXED >= n_letters, (n_letters - n_latin) * MIXED >= n_letters)
-    # langdetect skips the n-grams ending in the second and later letters of an ALL-CAPS word
-    up = m.upper.take(ids)
-    keep = np.r_[True, ~(up[1:] & up[:-1])]
+    # (the gram starting at e is skipped when ids[e + 1] and ids[e + 2] are both upper case)
+    skipped = up[1:-1] & up[2:]
 
     # 3-grams: every one (few repeat within a text); the middle character must be a letter.
     # Each scored 3-gram's row carries the 1-grams of its last character and, when it begins a
     # word, of its middle one (_comb): the positions whose 1-gram no scored 3-gram carries are
     # added with a row of their 1-gram alone (`lone`)
-    scored3 = letter[1:-1] & keep[2:]  # by the gram's first index; it ends at index + 2
+    scored3 = letter[1:-1] > skipped  # (a & ~b) by the gram's first index; it ends at index + 2
     lone = np.zeros(len(ids), dtype=bool)
     # ALL-CAPS words: their first letter's next 3-gram is skipped
-    caps = np.flatnonzero(~keep[2:])  # the gram starting here ends on a letter that is skipped
+    caps = np.flatnonzero(skipped)  # the gram starting here ends on a letter that is skipped
     lone[caps[ids[caps] == SPACE] + 1] = True
     # past the first FULL_CHARS characters of a text, one 3-gram in THIN is scored: by then the
     # text's language is settled, the rest only adds to a certainty
@@ -685,8 +701,8 @@ def _score_chunk(
     span = lens + 1  # the text and the "\n" after it
     long = np.flatnonzero(span > FULL_CHARS)
     if len(long):
-        first_char = np.cumsum(span) - lens
-        thinned = _thinned(first_char[long], span[long]) - 2
+        first_char = ends - lens
+        thinned = _thinned(first_char[long] - 2, span[long])  # as gram starts (e = char - 2)
         lost = thinned[scored3[thinned]]  # scored 3-grams thinned out: their 1-grams stay
         scored3[lost] = False
         lone[lost[letter[lost + 2]] + 2] = True  # the last character's
@@ -699,8 +715,8 @@ def _score_chunk(
     # the grams of text k, a range of `end`: those whose last character, e + 2, is one of its
     # characters (starts[k] <= e + 2 < starts[k + 1]); found by bisection of the texts' starts,
     # not by the text of every gram and a pass comparing neighbours. The lone positions likewise
-    bounds = np.searchsorted(end, np.r_[starts, len(cps)] - 2)
-    bounds1 = np.searchsorted(alone, np.r_[starts, len(cps)])
+    bounds = np.searchsorted(end, bounds_at - 2)
+    bounds1 = np.searchsorted(alone, bounds_at)
     for g, cols in enumerate(m.groups):
         if not scored[g].any():
             continue
@@ -710,7 +726,7 @@ def _score_chunk(
         every = scored[g].all()
         few = every or lens[~scored[g]].sum() * FEW_UNSCORED < lens.sum()
         for rows_all, bnd in ((r3, bounds), (r1, bounds1)):
-            first_gram, n_grams = bnd[:-1], np.diff(bnd)
+            first_gram, n_grams = bnd[:-1], bnd[1:] - bnd[:-1]
             if few:
                 texts, rows, at = np.arange(n), rows_all, first_gram
                 count = n_grams
@@ -788,7 +804,8 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         stop = min(int(np.searchsorted(ends, before + CHUNK_CHARS)) + 1, n)
         chunk = slice(start, stop)
         # one string for the chunk; "\n" (a space to the profiles) pads every text on both sides
-        joined = "\n" + "\n".join(texts[chunk]) + "\n"
+        # (one join with empty ends: "\n" + join + "\n" copied the chunk twice more)
+        joined = "\n".join(["", *texts[chunk], ""])
         if len(joined) != ends[stop - 1] - before + 1:
             raise ValueError("score: lens are not the lengths of the texts")
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -800,5 +817,4 @@ def score(texts: Sequence[str], lens: np.ndarray | None = None) -> tuple[np.ndar
         start = stop
     # the groups' columns side by side, then in language order: one take along the rows (0.9 ms
     # a web batch) rather than a strided column assignment per group (1.6 ms)
-    order = np.argsort(np.concatenate(m.groups))
-    return np.concatenate(out, axis=1).take(order, axis=1), letters
+    return np.concatenate(out, axis=1).take(m.order, axis=1), letters

@@ -124,6 +124,19 @@ def test_strip_keeps_undetermined_lines_and_needs_an_expectation():
     assert rows[0]["text"] == doc and rows[0]["curate_flags"] == []
 
 
+def test_a_document_of_undetermined_lines_determined_as_a_whole_counts_as_one_paragraph():
+    # one Indonesian word a line: every line `und`, the document `id`; its share is 1, not null
+    words = "kota bahwa jalan utama akan ditutup selama dua minggu warga diminta jalur dan di"
+    doc = "\n".join(words.split())
+    for expected in (["id"], ["en"]):
+        row = rows_for([doc, "A\nB"], expected=expected)[0][0]
+        assert row["curate_language"] == "id" and row["curate_language_confidence"] > 0.85
+        assert row["curate_language_share"] == (1.0 if expected == ["id"] else 0.0)
+        assert row["curate_language_shares"] == [{"language": "id", "share": 1.0}]
+    row = rows_for(["A\nB"], expected=["id"])[0][0]
+    assert row["curate_language_share"] is None and row["curate_language_shares"] == []
+
+
 def test_min_share_is_the_threshold():
     doc = f"{ID}\n\n{EN_NAV}"
     share = rows_for([doc], expected=["id"])[0][0]["curate_language_share"]
@@ -235,20 +248,6 @@ def test_distinct_lines_and_their_rows_are_the_plain_ones():
     assert texts.to_list() == plain
     assert inverse.tolist() == [plain.index(t) for t in lines]
     assert distinct_lines(pl.Series([], dtype=pl.String))[0].to_list() == []
-
-
-def test_sum_runs_along_the_last_axis_is_the_plain_sum():
-    from curate.checks.language import _sum_runs
-
-    rng = np.random.default_rng(3)
-    owner = np.sort(rng.integers(0, 40, 200))
-    values = rng.integers(-(10**12), 10**12, size=(55, 200))
-    plain = np.zeros((55, 45), dtype=np.int64)
-    for j, o in enumerate(owner):
-        plain[:, o] += values[:, j]
-    assert np.array_equal(_sum_runs(values, owner, 45), plain)
-    assert np.array_equal(_sum_runs(values[0], owner, 45), plain[0])
-    assert _sum_runs(np.zeros((55, 0), dtype=np.int64), owner[:0], 3).shape == (55, 3)
 
 
 def test_repeated_lines_get_the_signals_of_the_same_text_alone():

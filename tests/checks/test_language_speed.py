@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from curate.checks import language
 from curate.checks.base import DOC, LINE, Batch, line_chars
 from curate.checks.language import UND, paragraphs
 from curate.checks.words import batch_distinct_lines, referenced_lines
@@ -97,9 +98,18 @@ def _assert_same(fast, plain):
 @pytest.mark.parametrize(
     "params", [{}, {"line_chars": 50, "max_chars": 150}, {"min_letters": 0, "min_confidence": 0.0}]
 )
-def test_distinct_line_scores_and_one_line_paragraphs_match_the_plain_sums(params):
+# the distinct lines no line read refers to (blank ones, those past max_chars) scored with the
+# others (FEW_UNREAD_CHARS large) or left out (0)
+@pytest.mark.parametrize("few_unread", [None, 0, 1 << 30])
+def test_distinct_line_scores_and_one_line_paragraphs_match_the_plain_sums(
+    monkeypatch, params, few_unread
+):
+    if few_unread is not None:
+        monkeypatch.setattr(language, "FEW_UNREAD_CHARS", few_unread)
     rule = _rule(**params)
-    batch = Batch.from_texts(pl.Series(TEXTS * 2, dtype=pl.String))
+    # blank lines of white space, and a page whose lines past max_chars are read by no line
+    tail = "\n".join(f"Zeile {i} einer langen deutschen Seite über das Wetter." for i in range(9))
+    batch = Batch.from_texts(pl.Series([*TEXTS, " \t", f"{EN}\n  \n{tail}"] * 2, dtype=pl.String))
     vocab = _vocab()
     fast = _fast_detect(rule, batch, vocab)
     _assert_same(fast, _plain_detect(rule, batch, vocab))
@@ -145,19 +155,109 @@ def test_summed_rows_packed_or_int64_are_the_plain_sums():
 
     rng = np.random.default_rng(11)
     values = rng.integers(0, 5000, size=(300, 55))
+    extra = rng.integers(0, 2000, size=300)  # the lines' letters, in the lane left free
     rows = rng.integers(0, 300, size=1000)
     owner = np.sort(rng.integers(0, 80, size=1000))
-    # the second overflows 32 bits in a run; odd and even numbers of columns
-    for scale, narrow in ((1, True), (1 << 21, False), (1 << 10, True)):
+    # the second overflows 32 bits in a run (the third by its extra values alone); odd and even
+    # numbers of columns
+    cases = ((1, 1, True), (1 << 21, 1, False), (1, 1 << 21, False), (1 << 10, 1 << 10, True))
+    for scale, extra_scale, narrow in cases:
         v = values * scale if scale != 1 << 10 else values[:, :54] * scale
+        x = extra * extra_scale
         plain = np.zeros((90, v.shape[1]), dtype=np.int64)
+        plain_x = np.zeros(90, dtype=np.int64)
         for r, o in zip(rows.tolist(), owner.tolist(), strict=True):
             plain[o] += v[r]
-        summed = _Rows(v)
-        got = summed.sum(rows, owner, 90)
+            plain_x[o] += x[r]
+        summed = _Rows(v, x)
+        got, got_x = summed.sum(rows, owner, 90)
         assert got.dtype == np.int64 and np.array_equal(got, plain)
+        assert got_x.dtype == np.int64 and np.array_equal(got_x, plain_x)
         assert (summed.packed is not None) == narrow
         # a second sum over other rows of the same values (as the multi-line paragraphs are)
-        assert np.array_equal(summed.sum(rows[:10], np.arange(10), 10), v[rows[:10]])
-    assert np.array_equal(_Rows(values).sum(rows[:0], owner[:0], 3), np.zeros((3, 55)))
-    assert _Rows(values[:0]).sum(rows[:0], owner[:0], 2).shape == (2, 55)
+        got, got_x = summed.sum(rows[:10], np.arange(10), 10)
+        assert np.array_equal(got, v[rows[:10]]) and np.array_equal(got_x, x[rows[:10]])
+    got, got_x = _Rows(values, extra).sum(rows[:0], owner[:0], 3)
+    assert np.array_equal(got, np.zeros((3, 55))) and np.array_equal(got_x, np.zeros(3))
+    got, got_x = _Rows(values[:0], extra[:0]).sum(rows[:0], owner[:0], 2)
+    assert got.shape == (2, 55) and got_x.shape == (2,)
+
+
+def _plain_paragraphs(lines: pl.DataFrame, max_chars: int):
+    """paragraphs() by a loop over each document's lines: a paragraph is a block of text lines
+    between blank lines when the document has a blank line between two text lines, else a line."""
+    from curate.checks.base import OFF
+
+    docs = lines.get_column(DOC).to_list()
+    texts = lines.get_column(LINE).to_list()
+    offs = lines.get_column(OFF).to_list()
+    line_unit, unit_doc, unit_chars = [-1] * len(texts), [], []
+    i = 0
+    while i < len(texts):
+        j = i
+        while j < len(texts) and docs[j] == docs[i]:
+            j += 1
+        rows = range(i, j)
+        text = [r for r in rows if texts[r].strip(" \t\u00a0")]
+        has_par = any(b - a > 1 for a, b in zip(text, text[1:], strict=False))
+        for k, r in enumerate(text):
+            if k == 0 or not has_par or r - text[k - 1] > 1:
+                unit_doc.append(docs[r])
+                unit_chars.append(len(texts[r]))
+            else:
+                unit_chars[-1] += 1 + len(texts[r])
+            line_unit[r] = len(unit_doc) - 1
+        i = j
+    read = [u >= 0 and o < max_chars for u, o in zip(line_unit, offs, strict=True)]
+    return line_unit, read, unit_doc, unit_chars
+
+
+@pytest.mark.parametrize("max_chars", [20000, 60])
+def test_paragraphs_are_the_plain_blocks_of_text_lines(max_chars):
+    # documents with and without blank lines between text lines, blank lines first and last,
+    # runs of blank lines (spaces, tabs, no-break spaces), one-line and empty documents; then
+    # with some lines stripped (their line numbers leave gaps, the frame has none)
+    rng = np.random.default_rng(5)
+    pieces = ["", " ", "\t \u00a0", "Home", "Some text here.", "x" * 70, "Über uns"]
+    texts = ["\n".join(rng.choice(pieces, size=rng.integers(0, 12))) for _ in range(300)]
+    texts += ["", "one line", "\n\nA\n\nB\n\n", "A\nB\nC", "A\n\nB\nC\n \nD"]
+    batch = Batch.from_texts(pl.Series(texts, dtype=pl.String))
+    keep = rng.random(batch.lines.height) < 0.8
+    for lines in (batch.lines, batch.lines.filter(pl.Series(keep))):
+        par = paragraphs(lines, max_chars)
+        line_unit, read, unit_doc, unit_chars = _plain_paragraphs(lines, max_chars)
+        assert par.line_unit.tolist() == line_unit
+        assert par.read.tolist() == read
+        assert par.unit_doc.tolist() == unit_doc
+        assert par.unit_chars.tolist() == unit_chars
+
+
+def test_codes_are_the_strings_of_the_vocabulary_rows():
+    from curate.arrays import strings
+    from curate.checks.language import _codes, _vocab
+
+    vocab = (*_vocab(), "zh-tw", "é")  # codes of 2, 3, 5 bytes and a non-ASCII one
+    idx = np.random.default_rng(3).integers(0, len(vocab), size=500)
+    for rows in (idx, idx[:1], idx[:0]):
+        assert _codes(vocab, rows).equals(strings([vocab[i] for i in rows.tolist()]))
+
+
+def test_expected_share_of_one_or_two_languages_is_the_plain_sum():
+    from curate.checks.language import _expected_share
+
+    rng = np.random.default_rng(8)
+    chars = rng.integers(0, 4000, size=(400, 56)) * (rng.random((400, 56)) < 0.2)
+    chars[:50] = 0  # nothing determined
+    shares = chars / np.maximum(chars.sum(axis=1), 1)[:, None]
+    for k in (0, 1, 2, 3, 7):
+        row = np.zeros(56, dtype=bool)
+        row[rng.choice(55, size=k, replace=False)] = True
+        acc = np.tile(row, (400, 1))
+        want = (shares * acc).sum(axis=1)
+        for uniform in (True, False):
+            got = _expected_share(shares, acc, uniform)
+            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    acc = rng.random((400, 56)) < 0.05  # a row's own languages (expected_column)
+    want = (shares * acc).sum(axis=1)
+    assert np.array_equal(_expected_share(shares, acc, False).view(np.int64), want.view(np.int64))
+    assert _expected_share(shares[:0], acc[:0], True).shape == (0,)

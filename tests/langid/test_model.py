@@ -138,6 +138,7 @@ def test_code_point_tables_are_the_bmp_tables_with_code_points_clipped():
     cp = np.minimum(np.arange(0x110000), 0xFFFF)
     ids = mdl.char_id[cp]
     assert np.array_equal(mdl.cp_id, ids)
+    assert np.array_equal(mdl.cp_upper, mdl.upper[ids])
     letter = ids != m.SPACE
     fields = (
         mdl.latin[cp],

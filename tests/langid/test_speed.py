@@ -71,6 +71,9 @@ def test_1grams_no_scored_3gram_carries_are_added_alone():
         "ñx ÿq ĳz ñandú ÿes ŋa ðe þorn æble øl",
         ("Ein langer deutscher Satz über das Wetter und die Berge; ÑX ĲK ÿq. " * 20)[:1900],
         " ".join(["ABCD efgh", "ijkl MNOP"] * 80),
+        # mostly Cyrillic: its Latin letters are dropped (spaces to the profiles), upper case
+        # ones too, right after upper-case Cyrillic letters (" В " is a profile's 3-gram)
+        "ПРИВЕТA МИРZB ДОМ ВQ ЯQ ЮЖНЫЙ ГОРОДX на берегу моря, ДОБРОЕ УТРОW, СK У",
     ]
     batch = FILLER[:300] + texts + FILLER[300:600]
     scores, letters = m.score(batch)
@@ -157,12 +160,15 @@ def test_posteriors_far_below_the_best_are_bit_for_bit_the_plain_definition():
 
 def test_grams_holding_positions_are_the_masks_definition():
     rng = np.random.default_rng(9)
-    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1)):
+    for n, k in ((50, 0), (50, 3), (400, 40), (400, 399), (3, 1), (400, 200), (9, 9)):
         big = np.zeros(n, dtype=bool)
         big[rng.choice(n, size=min(k, n), replace=False)] = True
-        end = np.flatnonzero(rng.random(max(n - 2, 0)) < 0.7)
-        want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
-        assert np.array_equal(m._holding(np.flatnonzero(big), end, n), want)
+        big[[0, n - 1]] |= k == 9  # the first and last positions, runs of neighbours
+        for p in (0.7, 1.0, 0.1):  # some grams scored, all, few
+            end = np.flatnonzero(rng.random(max(n - 2, 0)) < p)
+            want = np.flatnonzero((big[:-2] | big[1:-1] | big[2:])[end])
+            got = m._holding(np.flatnonzero(big), end)
+            assert got.dtype == np.intp and np.array_equal(got, want)
 
 
 def test_score_with_the_lengths_given_is_score_measuring_them():
@@ -234,3 +240,20 @@ def test_confident_is_the_posteriors_label_and_threshold(monkeypatch, min_confid
     if 0 < min_confidence < 1:
         assert 0 < sum(seen) < len(made)
         assert ((conf >= min_confidence) & (conf < min_confidence + 0.01)).any()
+
+
+def test_thinned_positions_are_the_remainders_definition():
+    # every position past FULL_CHARS whose offset in its text is not a multiple of THIN: texts
+    # just over FULL_CHARS, ending on each remainder, long ones, neighbours
+    assert m.FULL_CHARS % m.THIN == 0
+    lengths = np.array([m.FULL_CHARS + k for k in (1, 2, 3, 4, 5, 6, 7, 8, 9, 1489)])
+    starts = np.cumsum(lengths + 3) - lengths - 3 + 7
+    for s, n in ((starts, lengths), (starts[:1], lengths[:1]), (starts[-3:], lengths[-3:])):
+        want = [
+            i
+            for a, k in zip(s.tolist(), n.tolist(), strict=True)
+            for i in range(a + m.FULL_CHARS, a + k)
+            if (i - a) % m.THIN != 0
+        ]
+        got = m._thinned(s, n)
+        assert got.dtype == np.intp and got.tolist() == want
