@@ -561,9 +561,10 @@ _BOUNDARY = np.uint64(0xA5A5_5A5A_C3C3_3C3C)
 # repetition.md, session 10), so the documents are packed into chunks of at most _PAIR_CHUNK
 # 2-grams; a longer document is a chunk of its own, keyed again with as many position bits as it
 # needs. 22 bits can collide: every run of equal keys is checked against its members' words'
-# hashes (the top 32 bits of each word's 64-bit hash: 64 bits a 2-gram; the members are a tenth
-# of the 2-grams) and the few that mix two 2-grams regrouped, so that the groups are those of
-# equal words (up to a 64-bit hash collision, as the n-gram hashes of the walk after).
+# 64-bit hashes (the members are a tenth of the 2-grams) and the few that mix two 2-grams
+# regrouped, so that the groups are those of equal words (up to a 64-bit hash collision, as the
+# n-gram hashes of the walk after). (Not each word's top 32 bits, which the keys read: two words
+# agreeing there are found in a second, and made one 2-gram of two.)
 _PAIR_BITS = 10
 _PAIR_CHUNK = 1 << (_PAIR_BITS - 1)
 # the bits a key keeps of the mix of its two words' hashes' top 32 bits (the top 22; tests
@@ -653,9 +654,7 @@ def _pair_groups(
     come in no particular order, a group's members neither."""
     n = wh.size
     size = n - 1
-    # each word's hash's top 32 bits: the keys keep _PAIR_HASH of a mix of two, and the check
-    # compares both words' (a gather from this array, which the keys just read, where reading
-    # the 64-bit hashes of the members' words costs twice as much on a web batch)
+    # each word's hash's top 32 bits: the keys keep _PAIR_HASH of a mix of two
     w = _scratch("w32", n, np.uint32)
     if isinstance(wh, _RowHashes):
         wh.high(w)
@@ -691,7 +690,7 @@ def _pair_groups(
         parts.append((pos[at], start))
     if small:
         at, start = _sorted_runs(key, small, _PAIR_BITS, large + huge)
-        parts.append(_checked(at, start, w, seed, edge))
+        parts.append(_checked(at, start, wh, seed, edge))
     if large:
         # each long document's keys again, with as many position bits as its length needs
         # (fewer hash bits: more collisions, which the check regroups), in an array of their own
@@ -704,7 +703,7 @@ def _pair_groups(
         lkey |= np.arange(where.size, dtype=np.uint32) & mask
         lb = np.concatenate(([0], np.cumsum(sizes))).tolist()
         at, start = _sorted_runs(lkey, list(zip(lb[:-1], lb[1:], strict=True)), bits)
-        parts.append(_checked(where[at], start, w, seed, edge, docs=True))
+        parts.append(_checked(where[at], start, wh, seed, edge, docs=True))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), seed
     pos, start = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -751,7 +750,7 @@ def _sorted_runs(
 def _checked(
     pos: np.ndarray,
     start: np.ndarray,
-    w: np.ndarray,
+    wh: np.ndarray | _RowHashes,
     seed: np.ndarray,
     edge: np.ndarray,
     docs: bool = False,
@@ -759,17 +758,16 @@ def _checked(
     """The groups of equal 2-grams among runs of equal 32-bit keys (`pos` each member's
     position, `start` whether it starts a run): (positions, whether each starts a group).
 
-    Two 2-grams are equal when their words' hashes (`w`: each word's top 32 bits; the two as
-    one 64-bit value, flipped by _BOUNDARY at a document's last word, where `edge`) and their
-    documents (the seeds' high bits) are: 64 bits of the words' hashes, as the 64-bit n-gram
-    hashes of the walk after compare 64. In a run, equal words mean one document (their keys'
-    equal hash bits hold the same words' bits plus each one's seed, (document + 1) * _SEED32:
-    distinct mod 2**32 for documents fewer than 2**22 apart; `docs`: keys of fewer hash bits,
-    whose documents are compared too). A run whose words differ mixes 2-grams whose keys
-    collide: regrouped by words and document, its 2-grams seen once dropped."""
-    a = w[pos].astype(np.uint64)
-    a <<= np.uint64(32)
-    a |= w[pos + 1]
+    Two 2-grams are equal when their words' 64-bit hashes (first times _MULT plus second,
+    flipped by _BOUNDARY at a document's last word, where `edge`) and their documents (the
+    seeds' high bits) are: what equal 64-bit hashes of the n-gram walk say. In a run, equal
+    words mean one document (their keys' equal hash bits hold the same words' bits plus each
+    one's seed, (document + 1) * _SEED32: distinct mod 2**32 for documents fewer than 2**22
+    apart; `docs`: keys of fewer hash bits, whose documents are compared too). A run whose
+    words differ mixes 2-grams whose keys collide: regrouped by words and document, its
+    2-grams seen once dropped."""
+    a = wh[pos] * _MULT
+    a += wh[pos + 1]
     a[edge[pos]] ^= _BOUNDARY
     bad = (a[1:] != a[:-1]) & ~start[1:]
     if docs:
