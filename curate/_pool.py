@@ -97,7 +97,9 @@ def new(workers: int) -> Any:
     from curate import _worker
 
     context = _Context()
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker.init)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker.init, initargs=(os.getpid(),)
+    )
     pool.curate_context = context  # (stop)
     return pool
 

@@ -4,11 +4,13 @@ free of heavy imports so that it runs before polars loads."""
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 
-def init() -> None:
+def init(parent: int | None = None) -> None:
+    _end_with(parent)
     # one polars thread per worker process: the pool already uses every core. The same for
     # numpy's BLAS (the language scorer's 1-gram sums are matrix products, kept below OpenBLAS'
     # threading threshold; another BLAS may thread sooner). Only effective before they load.
@@ -20,6 +22,27 @@ def init() -> None:
     # spawn on (curate._pool._Process.start): ignoring it discards one pending, then unblock.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+# prctl's option: the signal a process gets when the thread that started it ends (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int | None) -> None:
+    """Have the kernel kill this worker when `parent` (the process that started it) dies: killed
+    (SIGKILL, SIGTERM, the OOM killer) it runs no clean-up, and its idle workers, which ignore
+    Ctrl-C and wait on a queue whose write end they hold themselves, lived on. Linux only; a
+    parent already gone ends the worker at once."""
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl in this C library
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def warm() -> None:

@@ -81,3 +81,43 @@ def _state(pid: str) -> str | None:
             return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:  # gone since, or no /proc
         return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl's parent-death signal")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_end_with_a_run_that_is_killed(tmp_path, sig):
+    """A run killed (a scheduler's SIGTERM, SIGKILL, the OOM killer) runs no clean-up: its
+    workers, idle ones ignoring Ctrl-C and waiting on a queue they hold both ends of, lived on."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_bytes(SAMPLE.read_bytes() * 20)
+    env = dict(os.environ, CURATE_SHARD_BYTES="50000", PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curate", "run", str(corpus), "--rules", "default"]
+        + ["--workers", "2", "--out", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(proc.pid)) < 3 and time.monotonic() < deadline:  # 2 + the tracker
+            time.sleep(0.01)
+        time.sleep(0.5)  # the workers past their start-up
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while _alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _alive(proc.pid) == []
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _alive(group: int) -> list[str]:
+    found = subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True, check=False)
+    return [pid for pid in found.stdout.split() if _state(pid) not in ("Z", "X", None)]
