@@ -597,9 +597,10 @@ class Runner:
         from curate import _pool
 
         _pool.release()
-        if self._pool is not None:
-            _pool.stop(self._pool, now=now)
-            self._pool = None
+        # let go first: a second Ctrl-C while stopping leaves no pool for the next close to wait for
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _pool.stop(pool, now=now)
         if self._shared_dir is not None:
             self._shared_dir.cleanup()
             self._shared_dir = None
@@ -638,7 +639,7 @@ def run(
         runner.close(now=True)  # a run that fails between its passes leaves no workers or files
         raise
     finally:
-        runner.close()  # (the second close of a failed run finds nothing left to stop)
+        runner.close()  # (after close(now=True), nothing is left to stop)
         clear_run_caches()
         if freeze:
             gc.unfreeze()

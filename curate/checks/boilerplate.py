@@ -161,16 +161,6 @@ _FEATURE_ARRAYS = {
     "_why": np.uint8,
     "_colon": np.bool_,
 }
-# ... and in polars
-_FEATURE_TYPES = {
-    "_w": pl.Float64,
-    "_t": pl.Boolean,
-    "_caps": pl.Float64,
-    "_long": pl.Boolean,
-    "_why": pl.UInt8,
-    "_colon": pl.Boolean,
-}
-
 REASONS = (
     "phrase",
     "widget",

@@ -836,7 +836,8 @@ def _separators(lines: pl.Series) -> np.ndarray:
     below = (np.uint64(1) << within) - np.uint64(1)
     count = np.diff(total[at] + np.bitwise_count(packed[at] & below).astype(np.int64))
     if len(lead):
-        # (E2 starts U+2000-U+2FFF: at U+2E80 or above from its second byte BA on)
+        # (IDEOGRAPH_FIRST, U+2E80, in bytes: E2 starts U+2000-U+2FFF, at U+2E80 or above from
+        # its second byte BA on)
         second = data[np.minimum(lead + 1, size - 1)]
         lead = lead[(data[lead] > 0xE2) | (second >= 0xBA)]
         if len(lead):

@@ -14,6 +14,16 @@ from curate.errors import RuleSetError
 from tests.checks.helpers import run_rule
 from tests.conftest import curate_cli, shared, write_jsonl, write_rules
 
+# the polars types of boilerplate's text features (bp._FEATURE_ARRAYS holds them as numpy's)
+_FEATURE_TYPES = {
+    "_w": pl.Float64,
+    "_t": pl.Boolean,
+    "_caps": pl.Float64,
+    "_long": pl.Boolean,
+    "_why": pl.UInt8,
+    "_colon": pl.Boolean,
+}
+
 RULE = "boilerplate-lines"
 
 P1 = (
@@ -358,7 +368,7 @@ def test_word_counts_and_line_keys_match_their_regex_definitions():
         + s.str.count_matches(bp.CJK) / 2
         + s.str.count_matches(bp.UNSPACED) / 4
     ).to_series()
-    assert pl.Series(feats["_w"], dtype=bp._FEATURE_TYPES["_w"]).to_list() == expected.to_list()
+    assert pl.Series(feats["_w"], dtype=_FEATURE_TYPES["_w"]).to_list() == expected.to_list()
     keys = frame.select(bp.line_key(s)).to_series().to_list()
     slow = frame.select(
         s.str.to_lowercase().str.replace_all("[0-9]", "0").str.replace_all(r"\s+", " ")

@@ -14,6 +14,16 @@ from curate.checks import get_rule, regex_thread
 from curate.checks.base import DOC, LINE, LN, OFF, Batch, fill_rows, on_rows
 from tests.conftest import shared
 
+# the polars types of boilerplate's text features (bp._FEATURE_ARRAYS holds them as numpy's)
+_FEATURE_TYPES = {
+    "_w": pl.Float64,
+    "_t": pl.Boolean,
+    "_caps": pl.Float64,
+    "_long": pl.Boolean,
+    "_why": pl.UInt8,
+    "_colon": pl.Boolean,
+}
+
 RULE = "boilerplate-lines"
 
 P1 = (
@@ -223,7 +233,7 @@ def _features(rule, lines: pl.DataFrame, recurring: pl.Series | None) -> pl.Data
     text = lines.get_column("_s")
     feats = rule._feature_arrays(text, recurring)
     return pl.DataFrame(
-        [text, *(pl.Series(c, v, dtype=bp._FEATURE_TYPES[c]) for c, v in feats.items())]
+        [text, *(pl.Series(c, v, dtype=_FEATURE_TYPES[c]) for c, v in feats.items())]
     )
 
 
