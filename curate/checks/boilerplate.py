@@ -33,6 +33,7 @@ from curate.checks.base import (
     Batch,
     Rule,
     RuleResult,
+    large_strings,
     line_chars,
     param,
     run_cache,
@@ -2152,10 +2153,14 @@ class _LineMemo:
             for c, v in values.items():
                 self.values[c] = _grown(self.values[c], n)
                 self.values[c][self.n : n] = v
+            # a copy of the texts alone: `strings` is a filter of a batch's lines, whose views
+            # keep every buffer of that batch's text alive (estimated_size counts the views
+            # only): kept as they were, a corpus of few repeated lines held ~380 MB more
+            own = pl.Series("", large_strings(strings))
             if self.texts is None:
-                self.texts = strings.clone().rename("")
+                self.texts = own
             else:
-                self.texts.append(strings.rename(""))
+                self.texts.append(own)
                 if self.texts.n_chunks() >= MEMO_CHUNKS:
                     self.texts = self.texts.rechunk()
             if MEMO_LOAD * n > len(self.table):
