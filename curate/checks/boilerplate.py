@@ -44,6 +44,7 @@ from curate.checks.regex_thread import run_in_own_thread
 from curate.checks.words import (
     batch_distinct_lines,
     distinct_lines,
+    probe,
     referenced_lines,
     take_sorted,
 )
@@ -2108,21 +2109,9 @@ class _LineMemo:
             return rows, {c: v[found] for c, v in self.values.items()}
 
     def _probe(self, h: np.ndarray) -> np.ndarray:
-        out = np.full(len(h), -1, dtype=np.int64)
         if not self.n or not len(h):
-            return out
-        mask = (1 << self.bits) - 1
-        slot = (h >> np.uint64(64 - self.bits)).astype(np.intp)
-        pending = np.arange(len(h))
-        while len(pending):
-            owner = self.table[slot[pending]].astype(np.intp)
-            taken = owner >= 0
-            pending, owner = pending[taken], owner[taken]
-            same = self.h[owner] == h[pending]
-            out[pending[same]] = owner[same]
-            pending = pending[~same]
-            slot[pending] = (slot[pending] + 1) & mask
-        return out
+            return np.full(len(h), -1, dtype=np.int64)
+        return probe(self.table, self.h, self.bits, h)
 
     def add(self, strings: pl.Series, values: dict[str, np.ndarray]) -> None:
         """Keep `strings` (distinct, none kept, none with the hash of a kept line: rows -1 of

@@ -1106,19 +1106,29 @@ class _HashIndex:
     def lookup(self, h: np.ndarray) -> np.ndarray:
         """Per hash of `h`: the code of the encoded values of that hash, -1 when none has it
         (then no encoded value equals a string of that hash)."""
-        out = np.full(len(h), -1, dtype=np.int64)
-        mask = (1 << self.bits) - 1
-        slot = (h >> np.uint64(64 - self.bits)).astype(np.intp)
-        pending = np.arange(len(h))
-        while len(pending):
-            owner = self.table[slot[pending]].astype(np.intp)
-            taken = owner >= 0
-            pending, owner = pending[taken], owner[taken]
-            same = self.h[owner] == h[pending]
-            out[pending[same]] = self.code[owner[same]]
-            pending = pending[~same]
-            slot[pending] = (slot[pending] + 1) & mask
-        return out
+        row = probe(self.table, self.h, self.bits, h)
+        found = row >= 0
+        row[found] = self.code[row[found]]
+        return row
+
+
+def probe(table: np.ndarray, keys: np.ndarray, bits: int, h: np.ndarray) -> np.ndarray:
+    """Per hash of `h`: the row of `keys` holding it in the open-addressing `table` (`table[slot]`
+    a row of `keys`, -1 free; a hash's home slot its top `bits` bits, its row in the first slot
+    from there that is free or its own), -1 when none does (int64)."""
+    out = np.full(len(h), -1, dtype=np.int64)
+    mask = (1 << bits) - 1
+    slot = (h >> np.uint64(64 - bits)).astype(np.intp)
+    pending = np.arange(len(h))
+    while len(pending):
+        owner = table[slot[pending]].astype(np.intp)
+        taken = owner >= 0
+        pending, owner = pending[taken], owner[taken]
+        same = keys[owner] == h[pending]
+        out[pending[same]] = owner[same]
+        pending = pending[~same]
+        slot[pending] = (slot[pending] + 1) & mask
+    return out
 
 
 def _hash_encode(values: pl.Series, h: np.ndarray) -> tuple[np.ndarray, pl.Series] | None:

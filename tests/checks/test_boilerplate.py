@@ -12,17 +12,9 @@ from curate.checks.base import Batch
 from curate.config import load_ruleset
 from curate.errors import RuleSetError
 from tests.checks.helpers import run_rule
+from tests.checks.test_boilerplate_speed import _FEATURE_TYPES
 from tests.conftest import curate_cli, shared, write_jsonl, write_rules
 
-# the polars types of boilerplate's text features (bp._FEATURE_ARRAYS holds them as numpy's)
-_FEATURE_TYPES = {
-    "_w": pl.Float64,
-    "_t": pl.Boolean,
-    "_caps": pl.Float64,
-    "_long": pl.Boolean,
-    "_why": pl.UInt8,
-    "_colon": pl.Boolean,
-}
 
 RULE = "boilerplate-lines"
 
