@@ -15,7 +15,6 @@ from tests.checks.helpers import run_rule
 from tests.checks.test_boilerplate_speed import _FEATURE_TYPES
 from tests.conftest import curate_cli, shared, write_jsonl, write_rules
 
-
 RULE = "boilerplate-lines"
 
 P1 = (
