@@ -165,7 +165,10 @@ def stop(pool: Any, now: bool = False) -> None:
                     proc.terminate()
                 except (OSError, ValueError):  # gone meanwhile
                     pass
-    pool.shutdown(wait=not now, cancel_futures=True)
+    # waited for even when killed (their manager thread sees them gone at once): left running,
+    # that thread closed its wake-up pipe while the interpreter's exit wrote to it ("Exception
+    # ignored in: <module 'threading'> ... Bad file descriptor", concurrent.futures' own race)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:
