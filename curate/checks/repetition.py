@@ -22,6 +22,7 @@ from curate.checks.base import (
     RuleResult,
     line_chars,
     param,
+    run_cache,
     string_bytes,
 )
 from curate.checks.regex_thread import run_in_own_thread
@@ -89,10 +90,10 @@ def _normalised_lines(lines: pl.DataFrame) -> pl.Series:
     return lines.select_seq(normalised(pl.col(LINE)).alias("_k")).to_series()
 
 
-# candidate lines' keys kept between batches (`_candidate_keys`), per process: a line of at most
-# _KEY_CACHE_CHARS characters -> its `normalised` text, at most _KEY_CACHE_SIZE of them (then
-# emptied: a few MB at most)
-_KEY_CACHE: dict[str | None, str | None] = {}
+# candidate lines' keys kept between batches (`_candidate_keys`) of a run (emptied when a run
+# starts and ends): a line of at most _KEY_CACHE_CHARS characters -> its `normalised` text, at
+# most _KEY_CACHE_SIZE of them (then emptied: a few MB at most)
+_KEY_CACHE: dict[str | None, str | None] = run_cache()
 _KEY_CACHE_SIZE = 1 << 12
 _KEY_CACHE_CHARS = 256
 # candidates from which `_candidate_keys` normalises every one with the regex (no cache)
