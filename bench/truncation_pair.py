@@ -17,37 +17,20 @@ tree's evaluate finds the counts (both count the tokens again).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
+from truncation_ab import load  # noqa: E402  (a tree's truncation module, unregistered)
 
-import curate.checks  # noqa: E402
 from curate.checks.base import Batch  # noqa: E402
 from curate.io.readers import discover, read_shard  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-
-
-def load(path: str, name: str):
-    """The module at `path` as `name` (its rule class not registered: both trees name theirs
-    truncated-text)."""
-    register = curate.checks.register
-    curate.checks.register = lambda cls: cls
-    try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    finally:
-        curate.checks.register = register
-    return module
 
 
 def main() -> None:

@@ -621,29 +621,13 @@ class BoilerplateLines(Rule):
             keep = filled[inverse]
             if not keep.any():
                 return np.zeros(lines.height, dtype=np.uint8)
-            doc = lines.get_column(DOC).to_numpy()
-            after_blank = np.ones(len(doc), dtype=bool)
-            after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
             line_rows = inverse[keep]
-            code = np.zeros(len(doc), dtype=np.uint8)
-            code[keep] = self._judge_array(
-                {
-                    DOC: doc[keep],
-                    "_after_blank": after_blank[keep],
-                    **{c: v[line_rows] for c, v in feats.items()},
-                }
-            )
-            return code
+            return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
         stripped = strings.str.strip_chars()
         filled = (stripped != "").to_numpy()
         keep = filled[inverse]
         if not keep.any():
             return np.zeros(lines.height, dtype=np.uint8)
-        doc = lines.get_column(DOC).to_numpy()
-        # blank lines are never boilerplate and never context: classify the others only; a
-        # line after a blank line (or first in its document) starts a new block
-        after_blank = np.ones(len(doc), dtype=bool)
-        after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
             # once per distinct non-blank line, then per line by its row among them (in numpy:
@@ -656,7 +640,15 @@ class BoilerplateLines(Rule):
         else:  # the plain way, line by line (tests compare the two)
             feats = self._feature_arrays(stripped.gather(inverse[keep]).alias("_s"), recurring)
             line_rows = slice(None)
-        columns = {c: v[line_rows] for c, v in feats.items()}
+        return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
+
+    def _judged(self, lines: pl.DataFrame, keep: np.ndarray, columns: dict) -> np.ndarray:
+        """Each line's code: `_judge_array` of the non-blank lines (`keep`; `columns` their text
+        features, in line order), 0 for the blank ones. Blank lines are never boilerplate and
+        never context: a line after a blank line (or first in its document) starts a block."""
+        doc = lines.get_column(DOC).to_numpy()
+        after_blank = np.ones(len(doc), dtype=bool)
+        after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
         code = np.zeros(len(doc), dtype=np.uint8)
         code[keep] = self._judge_array(
             {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}

@@ -795,17 +795,24 @@ IDEOGRAPH_FIRST = 0x2E80
 def _ideograph_points(cp: np.ndarray) -> np.ndarray:
     """Per code point of `cp` (int64, each >= IDEOGRAPH_FIRST), whether IDEOGRAPH holds."""
     distinct, inverse = np.unique(cp, return_inverse=True)
+    known = _in_class(distinct.tolist(), IDEOGRAPH, _IDEOGRAPH_POINTS)
+    return np.array([known[c] for c in distinct.tolist()], dtype=np.bool_)[inverse.ravel()]
+
+
+def _in_class(points: list[int], cls: str, cache: dict[int, bool]) -> dict[int, bool]:
+    """Whether each of the distinct code points `points` is in the regex class `cls`: polars'
+    regex decides each once per process, kept in `cache` (emptied past _WORD_POINTS_KEPT)."""
     # (read into a dict of this call's own: another thread may clear the shared one)
-    known = {c: _IDEOGRAPH_POINTS.get(c) for c in distinct.tolist()}
+    known = {c: cache.get(c) for c in points}
     new = [c for c, v in known.items() if v is None]
     if new:
         # (a Series method: it runs on this thread, see OWN_THREAD)
-        found = pl.Series([chr(c) for c in new]).str.contains(f"^{IDEOGRAPH}$").to_list()
+        found = pl.Series([chr(c) for c in new]).str.contains(f"^{cls}$").to_list()
         known.update(zip(new, found, strict=True))
-        if len(_IDEOGRAPH_POINTS) > _WORD_POINTS_KEPT:
-            _IDEOGRAPH_POINTS.clear()
-        _IDEOGRAPH_POINTS.update(zip(new, found, strict=True))
-    return np.array([known[c] for c in distinct.tolist()], dtype=np.bool_)[inverse.ravel()]
+        if len(cache) > _WORD_POINTS_KEPT:
+            cache.clear()
+        cache.update(zip(new, found, strict=True))
+    return known
 
 
 def _separators(lines: pl.Series) -> np.ndarray:
@@ -1265,16 +1272,7 @@ def _word_points(cp: np.ndarray) -> np.ndarray:
     out[low] = _ASCII_WORD[cp[low]]
     other = ~low & ((cp < 0x2000) | (cp > 0x203F))
     if other.any():
-        # (read into a dict of this call's own: another thread may clear the shared one)
-        known = {c: _WORD_POINTS.get(c) for c in np.unique(cp[other]).tolist()}
-        new = [c for c, v in known.items() if v is None]
-        if new:
-            # (a Series method: it runs on this thread, see OWN_THREAD)
-            found = pl.Series([chr(c) for c in new]).str.contains(f"^{WORD_CHAR}$").to_list()
-            known.update(zip(new, found, strict=True))
-            if len(_WORD_POINTS) > _WORD_POINTS_KEPT:
-                _WORD_POINTS.clear()
-            _WORD_POINTS.update(zip(new, found, strict=True))
+        known = _in_class(np.unique(cp[other]).tolist(), WORD_CHAR, _WORD_POINTS)
         at = np.flatnonzero(other)
         out[at] = [known[c] for c in cp[at].tolist()]
     return out
