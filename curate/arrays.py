@@ -30,21 +30,7 @@ def numbers(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
 
 def strings(texts: list[str | None], large: bool = False) -> pa.Array:
     """`pa.array(texts, type=pa.string())` (large: `pa.large_string()`) of Python strings and
-    Nones (a None is a null).
-
-    Strings all ASCII and no None (a column of language codes, rule names): the bytes are the
-    joined text's, each string's length its count of bytes, no bytes object per string (~3x
-    less CPU; tests/test_arrays.py compares both paths with pa.array)."""
-    kind = pa.large_string() if large else pa.string()
-    try:
-        joined = "".join(texts)
-    except TypeError:  # a None (a null)
-        joined = None
-    if joined is not None and joined.isascii():
-        offsets = np.zeros(len(texts) + 1, dtype=np.int64 if large else np.int32)
-        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
-        buffers = [None, pa.py_buffer(offsets), pa.py_buffer(joined.encode("ascii"))]
-        return pa.Array.from_buffers(kind, len(texts), buffers, null_count=0)
+    Nones (a None is a null)."""
     data = [b"" if t is None else t.encode("utf-8") for t in texts]
     offsets = np.zeros(len(data) + 1, dtype=np.int64 if large else np.int32)
     np.cumsum([len(d) for d in data], out=offsets[1:])
@@ -53,6 +39,7 @@ def strings(texts: list[str | None], large: bool = False) -> pa.Array:
     if nulls:
         bits = np.packbits(np.array([t is not None for t in texts]), bitorder="little")
         valid = pa.py_buffer(bits)
+    kind = pa.large_string() if large else pa.string()
     buffers = [valid, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
     return pa.Array.from_buffers(kind, len(data), buffers, null_count=nulls)
 

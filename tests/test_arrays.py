@@ -48,9 +48,9 @@ def test_strings_are_pa_array(large):
         ["a", "", "日本語", "Слово 😀", "x" * 5000],
         [None],
         ["a", None, ""],
-        ["en", "de", "", "x" * 70000, "\x00\x7f", "und"] * 50,  # all ASCII: the joined path
-        ["en", "de", "é"],  # one non-ASCII string: every string encoded
-        ["en", None],  # a None: every string encoded
+        ["en", "de", "", "x" * 70000, "\x00\x7f", "und"] * 50,  # ASCII, empty, long, NUL
+        ["en", "de", "é"],  # one non-ASCII string
+        ["en", None],  # a None
         [None, None],
     ):
         got, want = strings(texts, large=large), pa.array(texts, type=kind)
