@@ -1,5 +1,5 @@
 """A run's pass 2 with and without the example bounds of the shards before each shard
-(engine.process_shard's known_bounds), alternated in ONE process (paired).
+(engine.process_shard's _SeenExamples), alternated in ONE process (paired).
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/run_bounds_pair.py \
         bench/_work/web-200k.jsonl [--rules bench/every.yaml] [--shards 12] [--rounds 6]
@@ -9,9 +9,10 @@ evaluate() from a cache filled once, then per round, in alternating order, both 
 shard's batches through engine.process_batches (the batch function, statistics merges, example
 bounds) and its statistics serialised as process_shard writes them (RunStats.to_json), the
 shards one after another as a run in one process takes them; "told" gives each shard the bounds
-of the shards before it (engine._Bounds), "alone" none (a worker process's shards, and every
-shard before session 12). Prints CPU ms a shard (time.process_time), the median of the rounds and
-of the paired differences, the examples built, and checks that the merged statistics are equal.
+of the shards before it (engine._SeenExamples), "alone" none (every shard before session 12, and
+a worker process's before session 13). Prints CPU ms a shard (time.process_time), the median of
+the rounds and of the paired differences, the examples built, and checks that the merged
+statistics are equal.
 """
 
 from __future__ import annotations
@@ -60,21 +61,22 @@ def main() -> None:
 
     def pass_two(told: bool) -> tuple[RunStats, int]:
         current["batch"] = 0
-        seen = engine._Bounds()
+        seen, merged = engine._SeenExamples(), RunStats()
         built = 0
-        for i, shard in enumerate(batches):
+        for shard in batches:
             _, _, stats = engine.process_batches(
                 ruleset,
                 shard,
                 corpus,
                 keep_rows=False,
                 on_batch=next_batch,
-                known_bounds=seen.bounds if told else None,
+                known_bounds=seen.bounds("pair") if told else None,
             )
             stats.to_json()  # the shard's statistics file
             built += sum(len(r.examples) for r in stats.rules.values())
-            seen.add(i, stats)
-        return seen.stats, built
+            seen.add("pair", stats)
+            merged.merge(stats)
+        return merged, built
 
     told, built_told = pass_two(True)  # fills the cache
     alone, built_alone = pass_two(False)

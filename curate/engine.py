@@ -14,6 +14,7 @@ import json
 import os
 import pickle
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from curate.config import RuleSet
 from curate.errors import UsageError
 from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Shard, discover, gzip_size, read_shard
 from curate.io.writers import normal_types
-from curate.stats import RunStats
+from curate.stats import MAX_EXAMPLES, RunStats
 
 MANIFEST = "manifest.json"
 
@@ -90,9 +91,9 @@ def process_batches(
 ):
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics.
     With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists.
-    known_bounds: per rule, an example bound (pipeline.example_bounds) of statistics that are
-    merged before these (the shards before this one): the batches build no example at or above
-    it, nor above their own statistics' bound."""
+    known_bounds: per rule, a key that no example of these batches needs to reach: an example at
+    or above it ranks after MAX_EXAMPLES examples the run's merge holds anyway (_SeenExamples).
+    The batches build no example at or above it, nor above their own statistics' bound."""
     import polars as pl
 
     from curate.pipeline import example_bounds, process_batch
@@ -237,23 +238,21 @@ def process_shard(
     batch_rows: int = BATCH_ROWS,
     batch_bytes: int = BATCH_BYTES,
     spill: str | None = None,
-    known_bounds: dict[str, int] | None = None,
+    run: str | None = None,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> RunStats:
     """Read one shard, apply the rules, write `<prefix>.train.arrow` / `.rejected.arrow` and, last,
-    `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files.
-    A finished spill of the shard's batches (collect_shard) is read instead of the input, and
-    removed once the shard is done. on_batch(rows, text bytes) is told of every batch done (the
-    progress bar).
+    `<prefix>.stats.json`. Returns the shard's statistics. Pure apart from those files and this
+    process's _SeenExamples. A finished spill of the shard's batches (collect_shard) is read
+    instead of the input, and removed once the shard is done. on_batch(rows, text bytes) is told
+    of every batch done (the progress bar).
 
-    known_bounds: the example bounds (pipeline.example_bounds) of the merged statistics of some
-    shards before this one, when known (a run in one process: _Bounds). The statistics then lack
-    only examples that the run's merge, in shard order, drops: an example whose key is at or
-    above the bound ranks after MAX_EXAMPLES examples of earlier shards (equal keys: the earlier
-    shard's first). Without it each shard's first batch built ~100 such examples (texts cut,
-    signals made plain, written in the statistics file): ~7 CPU ms a shard, and ~1 CPU s of a
-    46-shard run in all (the memory they took was page-faulted in afresh; tests/test_run_costs.py
-    compares the merged statistics, bench/run_bounds_pair.py the CPU)."""
+    run: the run's token (Runner.token). The shards of a run done in this process before this one,
+    in any order, give it their example bounds (_SeenExamples): its statistics then lack only
+    examples that the run's merge drops. Without them each shard's first batch built ~100 such
+    examples (texts cut, signals made plain, written in the statistics file): ~7 CPU ms a shard,
+    and ~1 CPU s of a 46-shard run in all (the memory they took was page-faulted in afresh;
+    tests/test_run_costs.py compares the merged statistics, bench/run_bounds_pair.py the CPU)."""
     if spill is not None and _spill_done(spill):
         batches = _read_spill(spill)
     else:
@@ -271,7 +270,7 @@ def process_shard(
             keep_rows=False,
             on_batch=done,
             sink=parts.add if parts else None,
-            known_bounds=known_bounds,
+            known_bounds=_SEEN.bounds(run),
         )
         stats.bytes_in = shard_bytes(shard)
         if parts:
@@ -282,6 +281,7 @@ def process_shard(
             parts.discard()
     if spill is not None:
         _remove_spill(spill)
+    _SEEN.add(run, stats)
     return stats
 
 
@@ -473,6 +473,8 @@ class Runner:
         self._shared_dir = None  # the pool's shared arguments (_share)
         self._passes = 0
         self._files: dict[int, tuple[Any, str]] = {}  # id -> (object, the file it is pickled in)
+        # names this run to the processes its shards run in (process_shard's _SeenExamples)
+        self.token = os.urandom(8).hex()
 
     def in_process(self, tasks: int) -> bool:
         """Whether map() runs these tasks in this process, one after another in their order."""
@@ -739,9 +741,6 @@ def _run(
     # pass 2: the rules
     bar.set_description("curate")
     todo = [i for i in range(len(shards)) if i not in done]
-    # shards run here one after another, in order: each is given the example bounds of those
-    # before it (process_shard's known_bounds; workers start with none, as before)
-    seen = _Bounds() if runner.in_process(len(todo)) else None
     args = [
         (
             ruleset,
@@ -751,17 +750,11 @@ def _run(
             options.batch_rows,
             options.batch_bytes,
             spills[i],
-            seen.bounds if seen is not None else None,
+            runner.token,
         )
         for i in todo
     ]
-    new_stats = runner.map(
-        process_shard,
-        args,
-        bar.update,
-        [sizes[i] for i in todo],
-        on_result=seen.add if seen is not None else None,
-    )
+    new_stats = runner.map(process_shard, args, bar.update, [sizes[i] for i in todo])
     runner.close()
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
@@ -785,21 +778,48 @@ def _run(
     return result, prefixes
 
 
-class _Bounds:
-    """The statistics of the shards a run in this process has done, merged in shard order (map's
-    on_result calls add in the order of the tasks), and their example bounds: `bounds` is one
-    dict, updated in place after each shard, given to every later shard as its known_bounds
-    (process_shard)."""
+class _SeenExamples:
+    """Per process: the MAX_EXAMPLES smallest example keys, per rule, of the shards of one run that
+    this process has finished (a run in one process, a pool worker, a Ray worker), for the example
+    bounds of the next (process_shard).
+
+    The bound is the largest of those keys plus one. An example above that largest key ranks after
+    MAX_EXAMPLES examples with smaller keys in the run's merge, whatever the order of their shards,
+    so a shard needs to build no example at or above the bound; an example with the largest key
+    itself may still be needed (the merge keeps the earlier shard's of equal keys, and a worker's
+    shards are not all before the next one). Only the keys are kept, a few per rule: a shard's
+    statistics go to the parent."""
 
     def __init__(self):
-        self.stats = RunStats()
-        self.bounds: dict[str, int] = {}
+        self._lock = threading.Lock()  # (a run on another thread of this process)
+        self._run: str | None = None
+        self._keys: dict[str, list[int]] = {}
 
-    def add(self, _: int, stats: RunStats) -> None:
-        from curate.pipeline import example_bounds
+    def bounds(self, run: str | None) -> dict[str, int]:
+        with self._lock:
+            if run is None or run != self._run:
+                return {}
+            # (a bound past the largest uint64 key would bound nothing)
+            return {
+                n: k[-1] + 1
+                for n, k in self._keys.items()
+                if len(k) >= MAX_EXAMPLES and k[-1] < _TOP
+            }
 
-        self.stats.merge(stats)  # (merges into its own lists: the shard's are left as they are)
-        self.bounds.update(example_bounds(self.stats))
+    def add(self, run: str | None, stats: RunStats) -> None:
+        if run is None:
+            return
+        with self._lock:
+            if run != self._run:  # a new run: an earlier run's keys say nothing about it
+                self._run, self._keys = run, {}
+            for name, rs in stats.rules.items():
+                if rs.examples:
+                    keys = self._keys.get(name, []) + [int(e["key"], 16) for e in rs.examples]
+                    self._keys[name] = sorted(keys)[:MAX_EXAMPLES]
+
+
+_TOP = (1 << 64) - 1
+_SEEN = _SeenExamples()
 
 
 def _spill_folders(

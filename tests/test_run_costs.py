@@ -372,11 +372,11 @@ def test_a_gzip_shard_spills_only_with_room_for_its_uncompressed_text(tmp_path, 
     assert engine._spill_folders(tmp_path / "input", [shard], [size], set()) != [None]
 
 
-def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_path, monkeypatch):
+def _example_corpus(tmp_path, files=5) -> list[str]:
+    """Shards (a file each) of documents that rules fire on, a third of them repeated from other
+    shards (equal example keys: the merge keeps the earlier shard's first)."""
     import random
 
-    # five shards (a file each) of documents that rules fire on, a third of them repeated from
-    # other shards (equal example keys: the merge keeps the earlier shard's first)
     rng = random.Random(7)
     words = ["the", "sea", "and", "of", "Click", "here", "cookies", "...", "{", "•", "word", "日本"]
     pool = [
@@ -386,11 +386,20 @@ def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_p
         )
         for _ in range(400)
     ]
-    files = []
-    for f in range(5):
+    out = []
+    for f in range(files):
         rows = [{"text": rng.choice(pool), "id": f"{f}-{i}"} for i in range(120)]
         rows += [{"text": "", "id": f"{f}-empty"}, {"text": "Ünïcödé " * 900, "id": f"{f}-long"}]
-        files.append(str(write_jsonl(tmp_path / f"{f}.jsonl", rows)))
+        out.append(str(write_jsonl(tmp_path / f"{f}.jsonl", rows)))
+    return out
+
+
+def _examples(stats) -> int:
+    return sum(len(r.examples) for r in stats.rules.values())
+
+
+def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_path, monkeypatch):
+    files = _example_corpus(tmp_path)
     rs = load_ruleset("default").with_overrides(id_column="id")
     opts = engine.RunOptions(workers=1, batch_rows=50)
     shard_stats = []
@@ -402,13 +411,58 @@ def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_p
 
     monkeypatch.setattr(engine, "process_shard", spy)
     result, _ = engine.run(files, rs, opts, None)
-    told = [sum(len(r.examples) for r in s.rules.values()) for s in shard_stats]
-    # the definition: no shard told the bounds of those before it (as a worker process runs)
+    told = [_examples(s) for s in shard_stats]
+    # the definition: no shard told the bounds of those before it
     shard_stats.clear()
-    monkeypatch.setattr(engine._Bounds, "add", lambda self, i, stats: None)
+    monkeypatch.setattr(engine._SEEN, "add", lambda run, stats: None)
     plain, _ = engine.run(files, rs, opts, None)
-    alone = [sum(len(r.examples) for r in s.rules.values()) for s in shard_stats]
+    alone = [_examples(s) for s in shard_stats]
     assert len(told) == len(alone) == 5
     assert result.stats.to_dict() == plain.stats.to_dict()
-    assert sum(len(r.examples) for r in result.stats.rules.values()) > 0
+    assert _examples(result.stats) > 0
     assert told[0] == alone[0] and sum(told[1:]) < sum(alone[1:])  # later shards built fewer
+
+
+def test_worker_processes_build_no_example_their_earlier_shards_outrank(tmp_path, monkeypatch):
+    # each worker process keeps the bounds of the shards it has done (not all before its next)
+    files = _example_corpus(tmp_path, files=8)
+    rs = load_ruleset("default").with_overrides(id_column="id")
+
+    def shard_examples(work: str) -> int:
+        parts = tmp_path / work / "parts"
+        return sum(
+            len(r["examples"])
+            for p in parts.glob("*.stats.json")
+            for r in json.loads(p.read_text())["rules"].values()
+        )
+
+    pooled, _ = engine.run(
+        files, rs, engine.RunOptions(workers=2, batch_rows=50), tmp_path / "pooled"
+    )
+    monkeypatch.setattr(engine._SEEN, "add", lambda run, stats: None)
+    alone, _ = engine.run(
+        files, rs, engine.RunOptions(workers=1, batch_rows=50), tmp_path / "alone"
+    )
+    assert pooled.stats.to_dict() == alone.stats.to_dict()
+    assert _examples(alone.stats) > 0
+    assert shard_examples("pooled") < shard_examples("alone")
+
+
+def test_example_bounds_hold_whatever_the_order_of_the_shards(tmp_path):
+    # every document of every shard is the same text: every example key is equal, and the merge
+    # (in shard order) keeps the first shard's. A worker may do a later shard before an earlier
+    # one: the bound it then gives (the largest key) must not cut the earlier shard's examples.
+    rows = lambda f: [{"text": "Click here to accept cookies", "id": f"{f}-{i}"} for i in range(9)]  # noqa: E731
+    files = [str(write_jsonl(tmp_path / f"{f}.jsonl", rows(f))) for f in range(3)]
+    rs = load_ruleset("default").with_overrides(id_column="id")
+    shards, _ = discover(files)
+    in_order = [engine.process_shard(rs, s, {}, None, run="in order") for s in shards]
+    backwards = [engine.process_shard(rs, s, {}, None, run="backwards") for s in shards[::-1]]
+    merged = [engine.RunStats(), engine.RunStats()]
+    for m, stats in zip(merged, (in_order, backwards[::-1]), strict=True):
+        for s in stats:
+            m.merge(s)
+    assert _examples(merged[0]) > 0
+    assert merged[0].to_dict() == merged[1].to_dict()
+    first = {e["id"] for r in merged[1].rules.values() for e in r.examples}
+    assert first and all(i.startswith("0-") for i in first)
