@@ -14,7 +14,7 @@ import xxhash
 from curate import engine, pipeline
 from curate.config import load_ruleset
 from curate.io.readers import discover, read_shard
-from curate.io.writers import _read_part, normal_schema
+from curate.io.writers import _part_rows, _read_part, normal_schema
 from curate.report import render_reports
 from tests.conftest import sample_corpus, write_jsonl, write_rules
 
@@ -466,3 +466,33 @@ def test_example_bounds_hold_whatever_the_order_of_the_shards(tmp_path):
     assert merged[0].to_dict() == merged[1].to_dict()
     first = {e["id"] for r in merged[1].rules.values() for e in r.examples}
     assert first and all(i.startswith("0-") for i in first)
+
+
+def test_resume_does_again_a_shard_whose_files_a_crash_cut_short(tmp_path, monkeypatch):
+    # a shard's files are not synced to the disk: after a machine crash its statistics file can
+    # be there with a part file cut short, or be empty itself; --resume must not take either
+    # shard as finished (nor a corpus pass's results cut short)
+    files = _example_corpus(tmp_path, files=4)
+    rs = load_ruleset("default").with_overrides(id_column="id")
+    opts = engine.RunOptions(workers=1)
+    work = tmp_path / "work"
+    first, prefixes = engine.run(files, rs, opts, work)
+    rows = {p: {s: _part_rows(f"{p}.{s}.arrow") for s in ("train", "rejected")} for p in prefixes}
+    with open(f"{prefixes[1]}.train.arrow", "r+b") as f:  # cut short
+        f.truncate(os.path.getsize(f"{prefixes[1]}.train.arrow") // 2)
+    open(f"{prefixes[2]}.stats.json", "w").close()  # empty
+    (work / "corpus.pkl").write_bytes((work / "corpus.pkl").read_bytes()[:10])
+    done_again = []
+    real = engine.process_shard
+
+    def spy(ruleset, shard, *a, **k):
+        done_again.append(shard.path)
+        return real(ruleset, shard, *a, **k)
+
+    monkeypatch.setattr(engine, "process_shard", spy)
+    again, _ = engine.run(files, rs, opts, work, resume=True)
+    assert sorted(done_again) == sorted([files[1], files[2]])
+    assert again.stats.to_dict() == first.stats.to_dict()
+    assert rows == {
+        p: {s: _part_rows(f"{p}.{s}.arrow") for s in ("train", "rejected")} for p in prefixes
+    }
