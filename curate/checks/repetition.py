@@ -143,8 +143,7 @@ def line_words(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pieces = split.explode()
     # measured and hashed before the empty pieces are dropped: numpy drops them from the numbers
     # without copying the strings
-    # (select_seq: on the calling thread, not handed to polars' pool: the same columns)
-    per = pieces.to_frame("p").select_seq(
+    per = pieces.to_frame("p").select(
         pl.col("p").str.len_chars().cast(pl.Int64).alias("n"), pl.col("p").hash(_SEED).alias("h")
     )
     chars = per.get_column("n").to_numpy()
