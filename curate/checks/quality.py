@@ -97,7 +97,10 @@ def _compute_stats(batch: Batch) -> pl.DataFrame:
     # the tests on the lines without trailing whitespace, answered from their bytes (the same
     # lines unterminated-lines judges)
     ends = _line_end_tests(_line_ends(batch), _line_end_bytes(batch))
-    tests = pl.DataFrame([distinct.alias(LINE)]).select(
+    # (select_seq: the same columns on the calling thread; a select of several expressions
+    # hands them to polars' pool, whose hand-off cost ~0.2-0.5 ms of CPU a batch for a few
+    # lines' worth of work: bench/results/quality.md, session 13)
+    tests = pl.DataFrame([distinct.alias(LINE)]).select_seq(
         line.str.len_chars().alias("_chars"),
         line.str.count_matches("#", literal=True).alias("hashes"),
         # "..." and "…" (no match of one overlaps one of the other: one search counts both)
@@ -1028,7 +1031,8 @@ def _quality_score_fast(columns: dict[str, pl.Series]) -> pl.Series:
         frame = pl.DataFrame(
             [pl.Series(n, c, nan_to_null=True) for n, c in zip(COMPONENTS, comps, strict=True)]
         )
-        mean = frame.select(pl.mean_horizontal(list(COMPONENTS))).to_series()
+        # (select_seq: on the calling thread, as in _compute_stats)
+        mean = frame.select_seq(pl.mean_horizontal(list(COMPONENTS))).to_series()
         score = np.where(failing, lowest, mean.to_numpy())
     lorem = columns["lorem_ipsum"]
     score[(lorem.fill_null(0) if lorem.null_count() else lorem).to_numpy() > 0] = 0.0
