@@ -64,15 +64,37 @@ def normal_types(table: pa.Table) -> pa.Table:
     copies a part into the output as it is and the text is cast once, per batch, not when the
     output is assembled."""
     given = table.schema
-    schema = normal_schema(given)
-    if schema == given:
+    schema, cast = _normal_plan(given)
+    if schema is None:
         return table
     # only the columns whose type changes are cast (a Table.cast casts every column: 1.5x)
-    columns = [
-        c if c.type == f.type else c.cast(f.type)
-        for c, f in zip(table.columns, schema, strict=True)
-    ]
+    columns = table.columns
+    for i in cast:
+        columns[i] = columns[i].cast(schema.field(i).type)
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+# schema -> (that schema, its normal_schema or None when normal_schema(schema) == schema, the
+# columns whose type changes): every batch of a run has the schema of the one before, and
+# normal_schema walks each field's type in Python (~0.08 ms a table of 59 columns, two tables a
+# batch). A hit must be the very schema, metadata included (pa.Schema's == and hash leave field
+# metadata out, which normal_schema keeps). Bounded: a run meets a few schemas.
+_NORMAL_PLANS: dict[pa.Schema, tuple[pa.Schema, pa.Schema | None, list[int]]] = {}
+
+
+def _normal_plan(given: pa.Schema) -> tuple[pa.Schema | None, list[int]]:
+    plan = _NORMAL_PLANS.get(given)
+    if plan is None or not plan[0].equals(given, check_metadata=True):
+        schema = normal_schema(given)
+        if schema == given:
+            plan = (given, None, [])
+        else:
+            cast = [i for i, f in enumerate(schema) if given.field(i).type != f.type]
+            plan = (given, schema, cast)
+        if len(_NORMAL_PLANS) >= 64:
+            _NORMAL_PLANS.clear()
+        _NORMAL_PLANS[given] = plan
+    return plan[1], plan[2]
 
 
 def unified_schema(paths: list[str], text_column: str) -> pa.Schema:

@@ -6,6 +6,7 @@ import json
 
 import datasets
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from curate import engine
@@ -151,3 +152,55 @@ def test_hf_data_files_are_the_same_without_copy_file_range(tmp_path, monkeypatc
     assert data
     for path in data:
         assert (tmp_path / "python" / "train" / path.name).read_bytes() == path.read_bytes()
+
+
+def _normal_types_plain(table: pa.Table) -> pa.Table:
+    """normal_types as it was defined before its plans were kept (the definition)."""
+    schema = writers.normal_schema(table.schema)
+    if schema == table.schema:
+        return table
+    return pa.Table.from_arrays(
+        [
+            c if c.type == f.type else c.cast(f.type)
+            for c, f in zip(table.columns, schema, strict=True)
+        ],
+        schema=schema,
+    )
+
+
+def test_normal_types_is_its_plain_definition_batch_after_batch():
+    """normal_types keeps a plan per schema (_normal_plan): every table, the first of its schema or
+    a later one, and tables whose schemas differ only in metadata (which pa.Schema's == and hash
+    leave out), come out as the plain definition makes them, metadata included."""
+    writers._NORMAL_PLANS.clear()
+    frames = [
+        pl.DataFrame({"text": ["a", "", "ü" * 300, None], "n": [1, 2, None, 4]}),
+        pl.DataFrame({"text": ["x"] * 4, "n": [1, 2, 3, 4]}),
+        pl.DataFrame(
+            {
+                "text": ["a", "b"],
+                "flags": [["r1", "r2"], []],
+                "shares": [[{"language": "en", "share": 0.5}], []],
+                "reasons": [{"phrase": 1, "w": None}, {"phrase": None, "w": 2}],
+            }
+        ),
+        pl.DataFrame({"n": [1.5, None], "b": [True, None]}),  # nothing to cast
+        pl.DataFrame(
+            {"text": [], "flags": []}, schema={"text": pl.String, "flags": pl.List(pl.String)}
+        ),
+    ]
+    tables = []
+    for frame in frames:
+        t = frame.to_arrow()
+        tables += [t, frame.to_arrow()]  # the second of a schema: its plan is kept
+        meta = pa.schema(
+            [f.with_metadata({b"k": f.name.encode()}) for f in t.schema], metadata={b"m": b"1"}
+        )
+        tables.append(pa.Table.from_arrays(t.columns, schema=meta))
+        other = pa.schema([f.with_metadata({b"k": b"other"}) for f in t.schema])
+        tables.append(pa.Table.from_arrays(t.columns, schema=other))
+    tables += tables  # every plan kept now
+    for t in tables:
+        got, want = writers.normal_types(t), _normal_types_plain(t)
+        assert got.schema.equals(want.schema, check_metadata=True)
+        assert got.equals(want)
