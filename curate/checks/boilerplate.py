@@ -1617,11 +1617,14 @@ def _sparse_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray | None:
         np.less(t, 10, out=mask)
         np.multiply(t, mask, out=t)  # a digit's value
         out -= t
+        # two spaces in a row, or a control character (into the scratch arrays: `mask[:-1] &=
+        # mask[1:]` would copy its overlapping operand into a fresh array of the batch's size)
+        pair = t.view(np.bool_)
         np.equal(d, _U8(32), out=mask)
-        mask[:-1] &= mask[1:]
-        control = t.view(np.bool_)
-        np.less(d, _U8(32), out=control)
-        mask |= control
+        np.logical_and(mask[:-1], mask[1:], out=pair[:-1])
+        pair[-1] = mask[-1]
+        np.less(d, _U8(32), out=mask)
+        mask |= pair
         marks = np.bitwise_or.reduceat(mask.view(np.uint8), starts) * _U8(2)
     if len(hi):
         lead = d[hi]
