@@ -1561,8 +1561,9 @@ def _block_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray:
 # _key_hashes reads the bytes outside ASCII at their positions, not in the dozen passes over
 # every byte that find its marks' bits 1 and 4, where at most one byte in SPARSE_HIGH is one
 # (English web text: one in 130 on web-20k-distinct; bench/results/boilerplate.md, session 13):
-# the marks 3.5 vs 4.4 ms a 4 MB batch. Each such byte then costs a search for its string (~15 ns), so
-# denser text (web-unique: one in 18, 4.5 vs 3.2 ms) takes the blocks. (0: the blocks always.)
+# the marks 3.5 vs 4.4 ms a 4 MB batch. Each such byte then costs a search for its string
+# (~15 ns), so denser text (web-unique: one in 18, 4.5 vs 3.2 ms) takes the blocks. (0: the
+# blocks always.)
 SPARSE_HIGH = 64
 SPARSE_STRIDE = 61
 _KEY_SCRATCH: dict[str, tuple[np.ndarray, np.ndarray]] = {}
