@@ -1,13 +1,16 @@
-"""Fixed cost per batch and cost per document of truncated-text and boilerplate-lines alone.
+"""Fixed cost per batch and cost per document of each rule (truncated-text and boilerplate-lines
+by default, `--only all` for every rule of the set).
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/tb21_fixed.py \
-        bench/_work/web-20k-distinct.jsonl [--docs 8192] [--sizes 128,256,512,1024,2048] [--reps 3]
+        bench/_work/web-20k-distinct.jsonl [--only all] [--docs 8192] \
+        [--sizes 128,256,512,1024,2048] [--reps 3]
 
 The corpus's first --docs documents are cut into batches of each size. For each size: the corpus
-pass (collect + merge of the two rules, as engine.collect_batches runs them) and the main pass
-(pipeline.process_batch with every rule of --rules), the two rules' evaluate timed apart (CPU,
-all threads). The run caches are emptied before each pass (as engine.run does). CPU = fixed x
-batches + per document x documents, least squares over the sizes (least of --reps per size).
+pass (collect + merge of the chosen corpus rules, each batch merged into nothing: merge is not
+what is fitted) and the main pass (pipeline.process_batch with every rule of --rules), the chosen
+rules' evaluate timed apart (CPU, all threads). The run caches are emptied before each pass (as
+engine.run does). CPU = fixed x batches + per document x documents, least squares over the sizes
+(least of --reps per size).
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""cProfile of truncated-text's or boilerplate-lines' evaluate on small batches (their fixed cost),
-the rule's own threads included.
+"""cProfile of truncated-text's or boilerplate-lines' evaluate (or collect) on batches of --size
+documents (small ones show the fixed cost), the rule's own threads included, and the time summed
+by kind (polars' queries, polars' Python, numpy, the module's own).
 
     POLARS_MAX_THREADS=1 PYTHONPATH=. /work/main/.venv/bin/python bench/tb21_profile.py \
-        bench/_work/web-20k-distinct.jsonl --rule truncated-text [--size 128] [--docs 8192]
+        bench/_work/web-20k-distinct.jsonl --rule truncated-text [--size 128] [--docs 8192] \
+        [--collect] [--on]
+
+--on times each of boilerplate's `_on` questions by the line that asks it.
 """
 
 from __future__ import annotations
