@@ -1493,7 +1493,37 @@ def _key_hashes(u: _Utf8) -> np.ndarray:
     # per line, bit 1: a character outside ASCII that may have a case (_CASELESS): lower-case it
     # in polars; bit 2: a control character (\t ... \r among them) or two spaces in a row: fold
     # its whitespace; bit 4: a byte outside ASCII (look for other whitespace)
-    marks = np.empty(n, dtype=np.uint8)
+    marks = _sparse_key_marks(u, folded) if n and SPARSE_HIGH else None
+    if marks is None:
+        marks = _block_key_marks(u, folded)
+    keys = pl.Series(
+        pa.Array.from_buffers(
+            pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
+        )
+    )
+    hashes = keys.hash(seed=HASH_SEED).to_numpy().copy()
+    rows = marks != 0
+    if rows.any():
+        part = keys.filter(pl.Series(rows, dtype=pl.Boolean))
+        fold = (marks[rows] & 2) != 0
+        pu = _Utf8(part)
+        for i0, i1, o0, o1 in pu.blocks():
+            fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
+        lower = (marks[rows] & 1) != 0
+        hashed = hashes[rows]
+        t = pl.col("t").str.to_lowercase()
+        for sub, key in ((lower & ~fold, t), (fold, _fold_spaces(t))):
+            if sub.any():
+                some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
+                hashed[sub] = some.select(key.hash(seed=HASH_SEED)).to_series().to_numpy()
+        hashes[rows] = hashed
+    return hashes
+
+
+def _block_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray:
+    """_key_hashes' marks of the strings of `u`, with `folded` (as long as `u.data`) filled with
+    their bytes A-Z to a-z and 0-9 to 0, a block of strings at a time, every byte read."""
+    marks = np.empty(len(u.size), dtype=np.uint8)
     for i0, i1, o0, o1 in u.blocks():
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
@@ -1525,28 +1555,93 @@ def _key_hashes(u: _Utf8) -> np.ndarray:
         mask |= d < 32
         mark += mask * _U8(2)
         marks[i0:i1] = np.bitwise_or.reduceat(mark, starts)
-    keys = pl.Series(
-        pa.Array.from_buffers(
-            pa.large_string(), n, [None, pa.py_buffer(u.offsets), pa.py_buffer(folded)]
-        )
-    )
-    hashes = keys.hash(seed=HASH_SEED).to_numpy().copy()
-    rows = marks != 0
-    if rows.any():
-        part = keys.filter(pl.Series(rows, dtype=pl.Boolean))
-        fold = (marks[rows] & 2) != 0
-        pu = _Utf8(part)
-        for i0, i1, o0, o1 in pu.blocks():
-            fold[i0:i1] |= _unicode_spaces(pu.data[o0:o1], pu.start[i0:i1] - o0)
-        lower = (marks[rows] & 1) != 0
-        hashed = hashes[rows]
-        t = pl.col("t").str.to_lowercase()
-        for sub, key in ((lower & ~fold, t), (fold, _fold_spaces(t))):
-            if sub.any():
-                some = part.filter(pl.Series(sub, dtype=pl.Boolean)).to_frame("t")
-                hashed[sub] = some.select(key.hash(seed=HASH_SEED)).to_series().to_numpy()
-        hashes[rows] = hashed
-    return hashes
+    return marks
+
+
+# _key_hashes reads the bytes outside ASCII at their positions, not in the dozen passes over
+# every byte that find its marks' bits 1 and 4, where at most one byte in SPARSE_HIGH is one
+# (English web text: one in 130 on web-20k-distinct; bench/results/boilerplate.md, session 13):
+# the marks 3.5 vs 4.4 ms a 4 MB batch. Each such byte then costs a search for its string
+# (~15 ns), so denser text (web-unique: one in 18, 4.5 vs 3.2 ms) takes the blocks. (0: the
+# blocks always.)
+SPARSE_HIGH = 64
+SPARSE_STRIDE = 61
+_KEY_SCRATCH: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_KEY_SCRATCH_LOCK = threading.Lock()
+# scratch arrays above this size are made for the call and not kept (one giant batch must not
+# leave a process holding twice its size)
+_KEY_SCRATCH_KEPT_BYTES = 64 * 2**20
+
+
+def _key_scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two byte arrays of at least `n` bytes (used under _KEY_SCRATCH_LOCK), kept from batch to
+    batch: fresh arrays of several MB cost more in new pages than the arithmetic."""
+    have = _KEY_SCRATCH.get("arrays")
+    if have is None or len(have[0]) < n:
+        size = max(n, 1 << 20)
+        have = (np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.uint8))
+        if size <= _KEY_SCRATCH_KEPT_BYTES:
+            _KEY_SCRATCH["arrays"] = have
+    return have
+
+
+def _sparse_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray | None:
+    """_block_key_marks(u, folded) with the bytes outside ASCII read at their positions, or None
+    (`folded` untouched) where more than one byte in SPARSE_HIGH looks like one. The strings'
+    bytes are one array (the scratch arrays hold the temporaries). The same bits: 4 where a
+    string holds a byte outside ASCII, 1 where one is a cased lead (an E2 lead's next byte is in
+    its string: valid UTF-8), 2 for two spaces in a row or a control character; bit 2 of a
+    string that starts or ends with a space may differ (a pair across two strings, a space at a
+    block's end), but such a string is not stripped: its key is made again by the caller
+    (_stripped_hashes). Tests: tests/checks/test_boilerplate_collect.py."""
+    o0 = int(u.offsets[0])
+    d = u.data[o0 : int(u.offsets[-1])]
+    size = len(d)
+    starts = u.start - o0
+    # (decided on every SPARSE_STRIDE-th byte: a count over all of them costs a tenth of the
+    # blocks' time; the choice changes the cost, not the marks)
+    sample = d[::SPARSE_STRIDE]
+    if np.count_nonzero(sample >= 0x80) * SPARSE_HIGH > len(sample):
+        return None
+    with _KEY_SCRATCH_LOCK:
+        a, b = _key_scratch(size)
+        t, mask = a[:size], b[:size].view(np.bool_)
+        np.greater_equal(d, _U8(0x80), out=mask)
+        hi = np.flatnonzero(mask)
+        out = folded[o0 : o0 + size]
+        # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
+        np.subtract(d, _U8(65), out=t)
+        np.less(t, 26, out=mask)
+        np.multiply(mask, _U8(32), out=out)
+        out += d
+        np.subtract(d, _U8(48), out=t)
+        np.less(t, 10, out=mask)
+        np.multiply(t, mask, out=t)  # a digit's value
+        out -= t
+        # two spaces in a row, or a control character (into the scratch arrays: `mask[:-1] &=
+        # mask[1:]` would copy its overlapping operand into a fresh array of the batch's size)
+        pair = t.view(np.bool_)
+        np.equal(d, _U8(32), out=mask)
+        np.logical_and(mask[:-1], mask[1:], out=pair[:-1])
+        pair[-1] = mask[-1]
+        np.less(d, _U8(32), out=mask)
+        mask |= pair
+        marks = np.bitwise_or.reduceat(mask.view(np.uint8), starts) * _U8(2)
+    if len(hi):
+        lead = d[hi]
+        # a lead byte (C0 and above) but those of _CASELESS: E3-E9, E2 before 80 or 81
+        cased = (lead >= 0xC0) & ((lead - _U8(0xE3)) >= 7)
+        e2 = np.flatnonzero(lead == 0xE2)
+        if len(e2):
+            after = d[np.minimum(hi[e2] + 1, size - 1)]
+            cased[e2[(after - _U8(0x80)) < 2]] = False
+        bits = np.where(cased, _U8(5), _U8(4))
+        # each byte's string (the bytes ascending, so their strings too), the bits or-ed per
+        # string
+        row = np.searchsorted(starts, hi, "right") - 1
+        first = np.flatnonzero(np.diff(row, prepend=-1))
+        marks[row[first]] |= np.bitwise_or.reduceat(bits, first)
+    return marks
 
 
 def _stripped_hashes(raw: pl.Series) -> tuple[np.ndarray, np.ndarray]:

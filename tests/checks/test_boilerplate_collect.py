@@ -310,3 +310,75 @@ def test_merged_runs_are_the_sums_of_a_sort():
     up, down, same = (np.array(v, dtype=np.uint64) for v in ([1, 2], [5, 3], [4, 4]))
     assert bp._merged_runs(down, up, one, one) is None
     assert bp._merged_runs(up, same, one, one) is None
+
+
+def _sparse_lines(seed: int, n: int) -> list[str]:
+    """Mostly ASCII lines (English web text: the sparse path of _key_hashes), each of a few
+    holding one character of ALPHABET (controls, Unicode spaces, E2 80/81 punctuation, cased
+    and caseless letters, 4-byte characters), double spaces, tabs, digits, and lines starting
+    or ending with spaces (kept unstripped: _stripped_hashes keys them again)."""
+    rng = np.random.default_rng(seed)
+    words = ["Read", "MORE", "news", "2024", "a", "Copyright", "x", "Site", "of", "the"]
+    special = [c for c in ALPHABET if c not in "\n\r"]
+    lines = []
+    for i in range(n):
+        line = " ".join(rng.choice(words, int(rng.integers(1, 12))))
+        if i % 29 == 0:
+            at = int(rng.integers(0, len(line) + 1))
+            line = line[:at] + str(rng.choice(special)) + line[at:]
+        if i % 31 == 0:
+            line = line.replace(" ", "  ", 1)
+        if i % 37 == 0:
+            line = line.replace(" ", "\t", 1)
+        if i % 41 == 0:
+            line = line + " "
+        if i % 43 == 0:
+            line = " " + line
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("n", [1, 40, 3000, 40000])
+def test_sparse_key_marks_are_the_blocks_marks(n):
+    # the same folded bytes and marks as the blocks, the sparse path taken (40,000 lines: more
+    # than one block), stripped and not
+    lines = pl.Series(_sparse_lines(n, n))
+    for texts, stripped in ((lines.str.strip_chars(), True), (lines, False)):
+        texts = texts.filter(texts != "")
+        u = bp._Utf8(texts)
+        sparse = np.zeros(len(u.data), dtype=np.uint8)
+        blocks = np.zeros(len(u.data), dtype=np.uint8)
+        got = bp._sparse_key_marks(u, sparse)
+        want = bp._block_key_marks(u, blocks)
+        assert got is not None
+        assert np.array_equal(sparse, blocks)
+        # bit 2 may differ on a line that starts or ends with a space (a pair across two
+        # lines, a block's last byte): _stripped_hashes keys those lines again
+        edge = np.asarray([t[0] == " " or t[-1] == " " for t in texts.to_list()], dtype=bool)
+        assert stripped <= (not edge.any())
+        assert np.array_equal(got[~edge], want[~edge])
+        assert np.array_equal(got[edge] & 5, want[edge] & 5)
+
+
+@pytest.mark.parametrize("sparse_high", [0, 64])
+def test_key_hashes_are_line_key_hashes_on_sparse_and_dense_text(monkeypatch, sparse_high):
+    monkeypatch.setattr(bp, "SPARSE_HIGH", sparse_high)
+    # sparse (mostly ASCII), dense (every line outside ASCII) and a giant line
+    dense = [f"Ω{c}ж {c}  x" for c in ALPHABET if c not in "\n\r"]
+    for lines in (_sparse_lines(5, 20000), dense, ["ab " * 40000 + "é"], _sparse_lines(6, 3)):
+        raw = pl.Series(lines, dtype=pl.String)
+        hashed, filled = bp._stripped_hashes(raw)
+        stripped = raw.str.strip_chars()
+        assert np.array_equal(filled, (stripped != "").to_numpy())
+        expected = np.zeros(len(raw), dtype=np.uint64)
+        kept = stripped.filter(stripped != "").to_frame("t")
+        key = bp.line_key(pl.col("t")).hash(seed=bp.HASH_SEED)
+        expected[filled] = kept.select(key).to_series()
+        assert np.array_equal(hashed, expected)
+
+
+def test_sparse_key_marks_leave_dense_text_to_the_blocks():
+    u = bp._Utf8(pl.Series(["Привет мир", "日本語のテキスト", "ab"] * 100))
+    folded = np.zeros(len(u.data), dtype=np.uint8)
+    assert bp._sparse_key_marks(u, folded) is None
+    assert not folded.any()  # untouched
