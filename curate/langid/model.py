@@ -95,10 +95,10 @@ class Model:
     rows2: np.ndarray  # int32[]: their rows
     groups: tuple[np.ndarray, np.ndarray]  # language columns scored for Latin / other texts
     order: np.ndarray  # argsort of the groups' columns side by side: language order
-    # uint64[words, rows] per group (lane-major: word w of every row side by side), 16 bits a
-    # language, in 1/SCALE nat: what one position of a text adds (see _comb): rows [0, absent)
-    # the 3-grams (row r: 3-gram r of the profiles), rows absent + id a character's 1-gram
-    # alone, rows pairs + b * DENSE + c a 3-gram (space, b, c) of small ids that no profile has
+    # uint64[rows, words] per group, 16 bits a language, in 1/SCALE nat: what one position of a
+    # text adds (see _comb): rows [0, absent) the 3-grams (row r: 3-gram r of the profiles),
+    # rows absent + id a character's 1-gram alone, rows pairs + b * DENSE + c a 3-gram
+    # (space, b, c) of small ids that no profile has
     comb: tuple[np.ndarray, np.ndarray]
     absent: int  # the number of profile 3-grams: the row of "no 3-gram, the 1-gram of id 0"
     pairs: int
@@ -410,9 +410,7 @@ def _comb(
     # (a text's sums, widened to 32-bit lanes, hold MAX_CHARS + 2 positions: checked too)
     if len(vals) > 1 << 16 or top * (MAX_CHARS + 2) >= 1 << 32:
         raise RuntimeError("the combined rows overflow the direct table or their lanes")
-    # lane-major (_sum_rows: a position's words are gathered and summed word by word, each a
-    # contiguous pass)
-    comb = tuple(np.ascontiguousarray(_pack(vals.take(g, axis=1), 16).T) for g in groups)
+    comb = tuple(_pack(vals.take(g, axis=1), 16) for g in groups)
     # the direct table: every 3-gram of small ids has a row (a profile's, or 1-grams alone)
     dense = np.empty((DENSE, DENSE, DENSE), dtype=np.uint16)  # [a, b, c]
     dense[:] = n_tri + np.arange(DENSE)
@@ -758,19 +756,13 @@ def _sum_rows(
     run: int,
     lanes: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(int64[texts with rows, lanes] the sums of table's rows `rows` (table: uint64[words, rows],
-    lane-major) of each text, text i's being the count[i] from at[i]; those texts). Summed as
-    packed 16-bit lanes over runs of at most `run` rows (no lane overflows), the runs of a text of
-    several then widened to 32-bit lanes (a text's sums stay below 2^32, checked by _comb) and
-    summed once more."""
-    # gathered and summed lane-major: numpy's reduceat over runs of rows goes column by column,
-    # a strided read of one word per 64-byte row (0.55 ns a word, not vectorised); along a word's
-    # own row it is a contiguous pass (0.2 ns). The gather costs more (eight of 8 bytes rather
-    # than one of 64: 0.33 against 0.18 ms for a chunk's 95k rows) and less than it saves (0.18
-    # against 0.49 ms the sums): -19 % for the whole of _sum_rows on web-20k-distinct's chunks
-    x = table.take(rows, axis=1)
+    """(int64[texts with rows, lanes] the sums of table's rows `rows` of each text, text i's being
+    the count[i] from at[i]; those texts). Summed as packed 16-bit lanes over runs of at most
+    `run` rows (no lane overflows), the runs of a text of several then widened to 32-bit lanes
+    (a text's sums stay below 2^32, checked by _comb) and summed once more."""
+    x = table.take(rows, axis=0)
     runs, lead, owner = _runs(at, count, texts, run)
-    sums = np.ascontiguousarray(np.add.reduceat(x, runs, axis=1).T)
+    sums = np.add.reduceat(x, runs, axis=0)
     if lead is None:
         return _unpack(sums, 16, lanes), owner
     wide = sums.view("<u2").astype("<u4").view("<u8")

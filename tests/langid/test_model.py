@@ -126,7 +126,7 @@ def test_every_profile_3gram_is_found_and_others_are_absent():
     assert np.array_equal(m._lookup(mdl, keys), np.array(list(key_row.values())))
     assert len(keys) == mdl.absent  # every 3-gram row has its key
     # the row after them: no 3-gram and the 1-gram of id 0, no character: zeros
-    assert not mdl.comb[0][:, mdl.absent].any() and not mdl.comb[1][:, mdl.absent].any()
+    assert not mdl.comb[0][mdl.absent].any() and not mdl.comb[1][mdl.absent].any()
     rng = np.random.default_rng(0)
     other = rng.integers(1 << 24, 1 << 36, size=20000, dtype=np.uint64)
     other = other[~np.isin(other, keys)]
@@ -196,7 +196,7 @@ def test_tables_of_other_profiles_or_layout_are_not_used(tmp_path, monkeypatch):
 def _comb_values(g: int, rows: np.ndarray) -> np.ndarray:
     """The values of rows of m.comb[g] (int64[rows, languages of group g])."""
     mdl = m.model()
-    return m._unpack(np.ascontiguousarray(mdl.comb[g][:, rows].T), 16, len(mdl.groups[g]))
+    return m._unpack(mdl.comb[g][rows], 16, len(mdl.groups[g]))
 
 
 def _plain_position(ids: np.ndarray, e: int, found: int | None) -> np.ndarray:

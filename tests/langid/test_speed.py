@@ -47,12 +47,12 @@ def test_short_runs_and_their_widened_sums_are_the_plain_definition(monkeypatch,
 @pytest.mark.parametrize("run", [1, 2, 5, 39])
 def test_sum_rows_is_a_sum_of_each_texts_rows(run):
     rng = np.random.default_rng(run)
-    table = m.model().comb[0]  # lane-major: uint64[words, rows]
+    table = m.model().comb[0]
     lanes = len(m.model().groups[0])
-    values = m._unpack(np.ascontiguousarray(table.T), 16, lanes)
+    values = m._unpack(table, 16, lanes)
     count = rng.integers(0, 60, size=80)
     count[[3, 10]] = 0  # texts without rows
-    rows = rng.integers(0, table.shape[1], size=int(count.sum()))
+    rows = rng.integers(0, len(table), size=int(count.sum()))
     at = np.cumsum(count) - count
     texts = np.arange(len(count)) * 2 + 5
     sums, owner = m._sum_rows(table, rows, at, count, texts, run, lanes)
