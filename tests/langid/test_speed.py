@@ -44,8 +44,20 @@ def test_short_runs_and_their_widened_sums_are_the_plain_definition(monkeypatch,
     _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
 
 
+@pytest.mark.parametrize("block", [1, 50, 1000])
+def test_rows_summed_in_blocks_are_the_plain_definition(monkeypatch, block):
+    # _sum_rows' blocks of a run, of a few runs, of many texts, on real chunks: every script,
+    # long texts (runs of one text in two blocks), the 1-grams added alone
+    monkeypatch.setattr(m, "SUM_BLOCK", block)
+    _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, m.SUM_BLOCK])
 @pytest.mark.parametrize("run", [1, 2, 5, 39])
-def test_sum_rows_is_a_sum_of_each_texts_rows(run):
+def test_sum_rows_is_a_sum_of_each_texts_rows(monkeypatch, run, block):
+    # gathered and summed in blocks of about `block` rows: a block of one run, blocks cut inside
+    # texts (a text's runs in two blocks), one block for all
+    monkeypatch.setattr(m, "SUM_BLOCK", block)
     rng = np.random.default_rng(run)
     table = m.model().comb[0]
     lanes = len(m.model().groups[0])
