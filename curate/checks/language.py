@@ -160,12 +160,16 @@ class _Rows:
         starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
         longest = int(np.diff(starts, append=len(owner)).max())
         at = owner[starts]
+        # (block_sums: numpy's reduceat of the rows taken, a cache-sized block at a time; the
+        # rows are rows of `values`, in range)
+        from curate.langid.model import block_sums
+
         if self.top * longest < 1 << 32:
-            sums = np.add.reduceat(self._packed().take(rows, axis=0), starts, axis=0).view("<u4")
+            sums = block_sums(self._packed(), rows, starts).view("<u4")
             out[at] = sums[:, :cols]
             extra[at] = sums[:, cols]
         else:
-            out[at] = np.add.reduceat(self.values.take(rows, axis=0), starts, axis=0)
+            out[at] = block_sums(self.values, rows, starts)
             extra[at] = np.add.reduceat(self.extra.take(rows), starts)
         return out, extra
 

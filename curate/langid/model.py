@@ -71,10 +71,10 @@ CHUNK_CHARS = 1 << 17  # texts are scored in chunks of about this many character
 DENSE_BITS = 6  # 3-grams of character ids < 64 (space, A-Z, a-z, ...) have a direct table
 DENSE = 1 << DENSE_BITS
 DENSE_BAD = 8  # a chunk with more than 1/8 of its 3-grams outside it uses the hash table alone
-# _sum_rows gathers and sums its rows about this many at a time (512 KB of 64-byte rows: a core's
-# L2 holds them). Measured on web-20k-distinct's chunks against one gather and one reduceat of
-# every row: 1,024 rows -0.5 %, 2,048 -5 %, 4,096 -8 %, 8,192 -11 %, 16,384 -4 %, 32,768 -3 %
-SUM_BLOCK = 8192
+# block_sums gathers and sums rows about this many bytes at a time (a core's L2 holds them).
+# Measured on web-20k-distinct's chunks (64-byte rows) against one gather and one reduceat of every
+# row: 1,024 rows -0.5 %, 2,048 -5 %, 4,096 -8 %, 8,192 (512 KB) -11 %, 16,384 -4 %, 32,768 -3 %
+SUM_BYTES = 1 << 19
 # a script group's 3-grams are selected (their texts' ranges) unless the texts not scored for it
 # hold less than 1/FEW_UNSCORED of the chunk's characters: those are then summed with the others,
 # dropped
@@ -755,6 +755,33 @@ def _score_chunk(
             out[g] += sums
 
 
+def block_sums(table: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """np.add.reduceat(table.take(rows, axis=0), starts, axis=0) for `starts` strictly ascending
+    (every run holds a row) and `rows` in range (not checked: mode="wrap"), gathered and summed a
+    block of runs at a time, about SUM_BYTES of rows, into one buffer that stays in the core's
+    cache. numpy's reduceat over runs of rows goes column by column: over a whole chunk's rows
+    gathered (6 MB on web text) each of its strided passes was a trip to memory. The same sums,
+    each run's in the same order (tests/langid/test_speed.py: blocks of one run, of runs cut
+    across texts, against the plain definition)."""
+    out = np.empty((len(starts), table.shape[1]), dtype=table.dtype)
+    if len(starts) == 0:
+        return out
+    block = max(SUM_BYTES // table[:1].nbytes, 1)
+    # the block from run a to run b: the runs starting in [k * block, (k + 1) * block) (a run
+    # ends where the next starts, the last at len(rows), as reduceat reads them)
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, len(rows), block)))
+    cuts = np.append(cuts[cuts < len(starts)], len(starts))
+    edges = np.append(starts, len(rows))[cuts]
+    buffer = np.empty((int(np.diff(edges).max()), table.shape[1]), dtype=table.dtype)
+    for a, b, lo, hi in zip(
+        cuts[:-1].tolist(), cuts[1:].tolist(), edges[:-1].tolist(), edges[1:].tolist(), strict=True
+    ):
+        # (mode="wrap": no check of each row; numpy's default "raise" would also copy `out`)
+        x = table.take(rows[lo:hi], axis=0, out=buffer[: hi - lo], mode="wrap")
+        np.add.reduceat(x, starts[a:b] - lo, axis=0, out=out[a:b])
+    return out
+
+
 def _sum_rows(
     table: np.ndarray,
     rows: np.ndarray,
@@ -767,29 +794,9 @@ def _sum_rows(
     """(int64[texts with rows, lanes] the sums of table's rows `rows` of each text, text i's being
     the count[i] from at[i]; those texts). Summed as packed 16-bit lanes over runs of at most
     `run` rows (no lane overflows), the runs of a text of several then widened to 32-bit lanes
-    (a text's sums stay below 2^32, checked by _comb) and summed once more.
-
-    The rows are gathered and summed a block of runs at a time, about SUM_BLOCK rows, into one
-    buffer that stays in the core's cache: numpy's reduceat over runs of rows goes column by
-    column (8 strided passes over the rows gathered), and over a whole chunk's rows (6 MB on
-    web text) each pass was a trip to memory. The same sums: each run's, in the same order
-    (tests/langid/test_speed.py compares them with the plain definition, runs across blocks)."""
+    (a text's sums stay below 2^32, checked by _comb) and summed once more."""
     runs, lead, owner = _runs(at, count, texts, run)
-    sums = np.empty((len(runs), table.shape[1]), dtype=table.dtype)
-    # the block from run a to run b: the runs starting in [k * SUM_BLOCK, (k + 1) * SUM_BLOCK),
-    # at most SUM_BLOCK + run - 1 rows (a text's rows are runs one after the other: a run ends
-    # where the next starts, the last at len(rows), as reduceat reads them)
-    cuts = np.searchsorted(runs, np.arange(0, len(rows), SUM_BLOCK)).tolist() + [len(runs)]
-    bounds = np.append(runs, len(rows))
-    buffer = np.empty((SUM_BLOCK + run, table.shape[1]), dtype=table.dtype)
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-        if a == b:
-            continue
-        lo, hi = int(bounds[a]), int(bounds[b])
-        # mode="wrap": every row is in range by construction (_rows3, _lookup, absent + a
-        # character id), and numpy's default "raise" would also copy `out` first
-        x = table.take(rows[lo:hi], axis=0, out=buffer[: hi - lo], mode="wrap")
-        np.add.reduceat(x, runs[a:b] - lo, axis=0, out=sums[a:b])
+    sums = block_sums(table, rows, runs)
     if lead is None:
         return _unpack(sums, 16, lanes), owner
     wide = sums.view("<u2").astype("<u4").view("<u8")

@@ -150,8 +150,13 @@ def test_referenced_lines_are_the_rows_in_use():
     assert empty.to_list() == [] and none.tolist() == []
 
 
-def test_summed_rows_packed_or_int64_are_the_plain_sums():
+@pytest.mark.parametrize("block", [1, 1000, 1 << 30])
+def test_summed_rows_packed_or_int64_are_the_plain_sums(monkeypatch, block):
+    # summed a row, a few runs or everything at a time (langid.model.block_sums)
     from curate.checks.language import _Rows
+    from curate.langid import model
+
+    monkeypatch.setattr(model, "SUM_BYTES", block)
 
     rng = np.random.default_rng(11)
     values = rng.integers(0, 5000, size=(300, 55))
