@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import math
 import threading
@@ -766,16 +767,17 @@ def block_sums(table: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.nd
     out = np.empty((len(starts), table.shape[1]), dtype=table.dtype)
     if len(starts) == 0:
         return out
-    block = max(SUM_BYTES // table[:1].nbytes, 1)
+    n = len(starts)
+    block = max(SUM_BYTES // (table.itemsize * table.shape[1]), 1)
     # the block from run a to run b: the runs starting in [k * block, (k + 1) * block) (a run
-    # ends where the next starts, the last at len(rows), as reduceat reads them)
-    cuts = np.unique(np.searchsorted(starts, np.arange(0, len(rows), block)))
-    cuts = np.append(cuts[cuts < len(starts)], len(starts))
-    edges = np.append(starts, len(rows))[cuts]
-    buffer = np.empty((int(np.diff(edges).max()), table.shape[1]), dtype=table.dtype)
-    for a, b, lo, hi in zip(
-        cuts[:-1].tolist(), cuts[1:].tolist(), edges[:-1].tolist(), edges[1:].tolist(), strict=True
-    ):
+    # ends where the next starts, the last at len(rows), as reduceat reads them). A dozen cuts
+    # a chunk: in Python lists, not numpy calls on tiny arrays
+    cuts = sorted(set(np.searchsorted(starts, np.arange(0, len(rows), block)).tolist()) - {n})
+    edges = [*starts.take(cuts).tolist(), len(rows)]
+    cuts.append(n)
+    size = max(hi - lo for lo, hi in itertools.pairwise(edges))
+    buffer = np.empty((size, table.shape[1]), dtype=table.dtype)
+    for a, b, lo, hi in zip(cuts, cuts[1:], edges, edges[1:], strict=False):
         # (mode="wrap": no check of each row; numpy's default "raise" would also copy `out`)
         x = table.take(rows[lo:hi], axis=0, out=buffer[: hi - lo], mode="wrap")
         np.add.reduceat(x, starts[a:b] - lo, axis=0, out=out[a:b])
