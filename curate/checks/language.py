@@ -565,7 +565,11 @@ def _shares_column(shares: np.ndarray, vocab: tuple[str, ...]) -> pl.Series:
     # themselves is 4x slower
     doc, lang = np.divmod(np.flatnonzero(shares > 0), shares.shape[1])
     value = shares[doc, lang]
-    order = np.lexsort((lang, -value, doc))
+    # by document, then largest share; ties keep np.nonzero's order, the vocabulary's
+    # (alphabetical): lexsort is stable, so the same order as lexsort((lang, -value, doc)),
+    # without the pass over `lang` (0.04 against 0.3 ms for a batch's 4,000 shares;
+    # tests/checks/test_language_speed.py compares it with sorted())
+    order = np.lexsort((-value, doc))
     doc, lang, value = doc[order], lang[order], value[order]
     offsets = np.r_[0, np.cumsum(np.bincount(doc, minlength=shares.shape[0]))].astype(np.int32)
     structs = pa.StructArray.from_arrays(
