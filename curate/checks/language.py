@@ -435,19 +435,12 @@ class LanguageMismatch(Rule):
         return unit_lang, doc_lang, doc_conf
 
     # -- expectations ---------------------------------------------------------------------------
-    def _accepted(self, codes: list[str]) -> set[str]:
+    def _accepted(self, codes: list[str]) -> frozenset[str]:
         """The codes, normalised, with their equivalents."""
-        groups: dict[str, set[str]] = {}
-        for group in self.params.equivalent:
-            members = {normalise_code(c) for c in group}
-            for c in members:
-                groups.setdefault(c, set()).update(members)
-        out: set[str] = set()
-        for c in codes:
-            c = normalise_code(c)
-            if c != UND:
-                out |= groups.get(c, {c})
-        return out
+        # (the same parameters every batch: computed once per rule set-up, not ten
+        # normalise_code calls and a set per batch)
+        equivalent = tuple(tuple(group) for group in self.params.equivalent)
+        return _accepted_codes(tuple(codes), equivalent)
 
     def accepted(self, batch: Batch, vocab: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(bool[documents, vocab]: the languages each document may be in, bool[documents]: it
@@ -540,6 +533,22 @@ class LanguageMismatch(Rule):
             fired=fired,
             remove=remove,
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _accepted_codes(codes: tuple[str, ...], equivalent: tuple[tuple[str, ...], ...]) -> frozenset:
+    """LanguageMismatch._accepted: `codes`, normalised, with their equivalents."""
+    groups: dict[str, set[str]] = {}
+    for group in equivalent:
+        members = {normalise_code(c) for c in group}
+        for c in members:
+            groups.setdefault(c, set()).update(members)
+    out: set[str] = set()
+    for c in codes:
+        c = normalise_code(c)
+        if c != UND:
+            out |= groups.get(c, {c})
+    return frozenset(out)
 
 
 def _expected_share(shares: np.ndarray, acc: np.ndarray, uniform: bool) -> np.ndarray:

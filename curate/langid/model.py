@@ -764,11 +764,13 @@ def block_sums(table: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.nd
     gathered (6 MB on web text) each of its strided passes was a trip to memory. The same sums,
     each run's in the same order (tests/langid/test_speed.py: blocks of one run, of runs cut
     across texts, against the plain definition)."""
-    out = np.empty((len(starts), table.shape[1]), dtype=table.dtype)
-    if len(starts) == 0:
-        return out
     n = len(starts)
     block = max(SUM_BYTES // (table.itemsize * table.shape[1]), 1)
+    if n == 0:
+        return np.empty((0, table.shape[1]), dtype=table.dtype)
+    if len(rows) <= block:  # one block (a small batch): no buffer, no cuts
+        return np.add.reduceat(table.take(rows, axis=0, mode="wrap"), starts, axis=0)
+    out = np.empty((n, table.shape[1]), dtype=table.dtype)
     # the block from run a to run b: the runs starting in [k * block, (k + 1) * block) (a run
     # ends where the next starts, the last at len(rows), as reduceat reads them). A dozen cuts
     # a chunk: in Python lists, not numpy calls on tiny arrays
