@@ -19,7 +19,8 @@ How it stays fast in numpy:
   packed as integers into uint64 lanes, so summing a 3-gram adds 8 words (32 Latin-script
   languages, one cache line) instead of 55 floats; a scored 3-gram's row also carries the 1-grams
   of its last character and, at a word's start, of its first letter (_comb): one gather per
-  position, the few 1-grams no scored 3-gram carries added with rows of their own;
+  position, the few 1-grams no scored 3-gram carries added with rows of their own; the rows
+  gathered and summed a cache-sized block at a time (block_sums);
 - a text is scored against the languages of its script only (Latin or the others; both for mixed
   text);
 - past a text's first 512 characters only one 3-gram in four is scored (every 1-gram still is):
