@@ -150,8 +150,13 @@ def test_referenced_lines_are_the_rows_in_use():
     assert empty.to_list() == [] and none.tolist() == []
 
 
-def test_summed_rows_packed_or_int64_are_the_plain_sums():
+@pytest.mark.parametrize("block", [1, 1000, 1 << 30])
+def test_summed_rows_packed_or_int64_are_the_plain_sums(monkeypatch, block):
+    # summed a row, a few runs or everything at a time (langid.model.block_sums)
     from curate.checks.language import _Rows
+    from curate.langid import model
+
+    monkeypatch.setattr(model, "SUM_BYTES", block)
 
     rng = np.random.default_rng(11)
     values = rng.integers(0, 5000, size=(300, 55))
@@ -261,3 +266,21 @@ def test_expected_share_of_one_or_two_languages_is_the_plain_sum():
     want = (shares * acc).sum(axis=1)
     assert np.array_equal(_expected_share(shares, acc, False).view(np.int64), want.view(np.int64))
     assert _expected_share(shares[:0], acc[:0], True).shape == (0,)
+
+
+def test_shares_column_is_each_documents_shares_largest_first_ties_alphabetical():
+    from curate.checks.language import _shares_column, _vocab
+
+    vocab = _vocab()
+    rng = np.random.default_rng(5)
+    shares = np.zeros((300, len(vocab)))
+    for i in range(300):  # none, one, or several languages; equal shares (ties) often
+        k = int(rng.integers(0, 5))
+        cols = rng.choice(len(vocab) - 1, size=k, replace=False)
+        shares[i, cols] = rng.choice([0.25, 0.5, 1 / 3, 0.1 + 0.2, 0.3, 1.0], size=k)
+    got = _shares_column(shares, vocab).to_list()
+    for i in range(300):
+        pairs = [(vocab[j], shares[i, j]) for j in range(len(vocab)) if shares[i, j] > 0]
+        want = sorted(pairs, key=lambda p: (-p[1], p[0]))
+        assert [(s["language"], s["share"]) for s in got[i]] == want
+    assert _shares_column(shares[:0], vocab).to_list() == []

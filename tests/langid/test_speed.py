@@ -44,8 +44,38 @@ def test_short_runs_and_their_widened_sums_are_the_plain_definition(monkeypatch,
     _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
 
 
+@pytest.mark.parametrize("block", [1, 50 * 64, 1000 * 64])
+def test_rows_summed_in_blocks_are_the_plain_definition(monkeypatch, block):
+    # _sum_rows' blocks of a run, of a few runs, of many texts, on real chunks: every script,
+    # long texts (runs of one text in two blocks), the 1-grams added alone
+    monkeypatch.setattr(m, "SUM_BYTES", block)
+    _check(BATCH[1300:1500] + BATCH[-len(TEXTS) :])
+
+
+@pytest.mark.parametrize("block", [1, 8 * 3, 8 * 100, 1 << 30])
+@pytest.mark.parametrize("words", [1, 3, 28])
+def test_block_sums_are_numpys_reduceat_of_the_rows(monkeypatch, block, words):
+    # runs of one row, runs longer than a block, rows repeated and in any order, every width
+    monkeypatch.setattr(m, "SUM_BYTES", block * words)
+    rng = np.random.default_rng(words)
+    table = rng.integers(0, 1 << 63, size=(500, words), dtype=np.uint64)
+    rows = rng.integers(0, len(table), size=3000)
+    lengths = rng.choice([1, 2, 3, 40, 400], size=200)
+    starts = (np.cumsum(lengths) - lengths)[np.cumsum(lengths) <= len(rows)]
+    for first in (0, 7):  # the rows before the first run are not read
+        s = starts[starts >= first]
+        s = np.concatenate(([first], s[s > first]))
+        want = np.add.reduceat(table.take(rows, axis=0), s, axis=0)
+        assert np.array_equal(m.block_sums(table, rows, s), want)
+    assert m.block_sums(table, rows, starts[:0]).shape == (0, words)
+
+
+@pytest.mark.parametrize("block", [1, 7 * 64, 64 * 64, m.SUM_BYTES])
 @pytest.mark.parametrize("run", [1, 2, 5, 39])
-def test_sum_rows_is_a_sum_of_each_texts_rows(run):
+def test_sum_rows_is_a_sum_of_each_texts_rows(monkeypatch, run, block):
+    # gathered and summed in blocks of about `block` bytes (64-byte rows): a block of one run,
+    # blocks cut inside texts (a text's runs in two blocks), one block for all
+    monkeypatch.setattr(m, "SUM_BYTES", block)
     rng = np.random.default_rng(run)
     table = m.model().comb[0]
     lanes = len(m.model().groups[0])
