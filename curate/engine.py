@@ -92,7 +92,8 @@ def process_batches(
     """Second pass over (table, unreadable) batches: kept and rejected frames and the statistics.
     With a sink, each batch's (kept, rejected) frames go to it instead of the returned lists.
     known_bounds: per rule, a key that no example of these batches needs to reach: an example at
-    or above it ranks after MAX_EXAMPLES examples the run's merge holds anyway (_SeenExamples).
+    or above it ranks after MAX_EXAMPLES fired documents of the run with smaller keys
+    (_SeenExamples), so the run's merge never keeps it.
     The batches build no example at or above it, nor above their own statistics' bound."""
     import polars as pl
 
@@ -168,7 +169,8 @@ def _spilled(batches: Iterable, folder: str):
                 if table is not None:
                     path = os.path.join(folder, f"{len(index):04d}.arrow")
                     _write_arrow(path, table)
-                index.append((os.path.basename(path) if path else None, bad))
+                rows = table.num_rows if table is not None else 0
+                index.append((os.path.basename(path) if path else None, rows, bad))
             except OSError:  # a full disk: read the input again
                 index = None
         yield table, bad
@@ -185,7 +187,20 @@ def _spilled(batches: Iterable, folder: str):
 
 
 def _spill_done(folder: str) -> bool:
-    return os.path.exists(os.path.join(folder, "batches"))
+    """Whether the spill is finished and its tables hold the rows its index lists: nothing is
+    synced to the disk, and after a machine crash the index can be there without its tables
+    (--resume then reads the shard's input). Counted from the tables' batch headers."""
+    from curate.io.writers import _part_rows
+
+    try:
+        with open(os.path.join(folder, "batches"), "rb") as f:
+            index = pickle.load(f)
+        return all(
+            name is None or _part_rows(os.path.join(folder, name)) == rows
+            for name, rows, _ in index
+        )
+    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError):
+        return False
 
 
 def _read_spill(folder: str):
@@ -195,7 +210,7 @@ def _read_spill(folder: str):
 
     with open(os.path.join(folder, "batches"), "rb") as f:
         index = pickle.load(f)
-    for name, bad in index:
+    for name, _, bad in index:
         table = None
         if name is not None:
             with pa.memory_map(os.path.join(folder, name)) as src:
@@ -282,7 +297,7 @@ def process_shard(
             parts.discard()
     if spill is not None:
         _remove_spill(spill)
-    _SEEN.add(run, stats)
+    _SEEN.add(run, shard, stats)
     return stats
 
 
@@ -445,31 +460,61 @@ def _atomic_write_text(path: str, text: str, durable: bool = True) -> None:
     os.replace(tmp, path)
 
 
-def _finished(prefix: str) -> RunStats | None:
-    """The statistics of a shard an earlier run finished, or None when its files do not say so.
+def _finished(prefix: str) -> bool:
+    """Whether an earlier run finished this shard.
 
     A shard's statistics file is written last, so after a killed process it is there only when
     the part files are complete. After a machine crash the files' data may not have reached the
     disk (nothing is synced per shard: two workers waited ~0.3 s of a 200,000-document run in
-    fsync): the statistics must parse and the part files must hold the rows they count, else
-    the shard is done again."""
+    fsync): the statistics must parse and the part files must hold, by their batch headers, the
+    rows the statistics count; else the shard is done again. (A file system that leaves pages of
+    zeros inside a file of the right length is not caught: ext4 in its default mode cuts the file
+    short instead.)"""
     from curate.io.writers import _part_rows
 
     try:
-        stats = RunStats.from_dict(json.loads(Path(f"{prefix}.stats.json").read_text()))
+        stats = json.loads(Path(f"{prefix}.stats.json").read_text())
         rows = {split: _part_rows(f"{prefix}.{split}.arrow") for split in ("train", "rejected")}
+        return rows == {"train": stats["kept"], "rejected": stats["dropped"]}
     except (OSError, ValueError, KeyError, TypeError):  # (pyarrow's errors are OSError, ValueError)
-        return None
-    return stats if rows == {"train": stats.kept, "rejected": stats.dropped} else None
+        return False
+
+
+def _save_corpus_results(corpus: dict[str, Any], path: Path) -> None:
+    """Pickle the corpus pass's results to `path`, streamed (the near-duplicate rule's frame,
+    ~20 MB at 200,000 documents, is not copied into one bytes object first), then their xxh64
+    to `<path>.xxh64`: the file is not synced, and _corpus_results checks it on --resume."""
+    import xxhash
+
+    digest = xxhash.xxh64()
+
+    class _Hashed:  # a file that hashes what is written to it
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, data):
+            digest.update(data)
+            return self.f.write(data)
+
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(corpus, _Hashed(f), protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    _atomic_write_text(f"{path}.xxh64", digest.hexdigest(), durable=False)
 
 
 def _corpus_results(path: Path) -> dict[str, Any] | None:
-    """The corpus pass's results an earlier run saved, or None when the file is missing or cut
-    short (not synced: a machine crash can leave it empty)."""
+    """The corpus pass's results an earlier run saved, or None when they are missing or are not
+    the bytes that were written (a machine crash can cut the file short or leave pages of zeros
+    in it: a pickle of zeroed bytes can load as other results)."""
+    import xxhash
+
     try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError):
+        data = path.read_bytes()
+        if xxhash.xxh64_hexdigest(data) != Path(f"{path}.xxh64").read_text():
+            return None
+        return pickle.loads(data)
+    except Exception:  # (missing; or the bytes match and do not load: computed again)
         return None
 
 
@@ -703,7 +748,7 @@ def _run(
     bar = _Progress(options.progress, sum(sizes) * (1 + bool(corpus_rules)))
 
     prefixes: list[str] = []
-    done: dict[int, RunStats] = {}  # the shards an earlier run finished (--resume)
+    done: set[int] = set()  # the shards an earlier run finished (--resume)
     if work_dir is not None:
         parts = work_dir / "parts"
         manifest = {"ruleset": ruleset.hash, "fingerprint": fp, "shards": len(shards)}
@@ -715,8 +760,7 @@ def _run(
                     f"--resume: the unfinished run in {work_dir} used other inputs or rules; "
                     "use --overwrite to start over"
                 )
-            finished = {i: _finished(str(parts / f"{i:06d}")) for i in range(len(shards))}
-            done = {i: s for i, s in finished.items() if s is not None}
+            done = {i for i in range(len(shards)) if _finished(str(parts / f"{i:06d}"))}
         else:
             if work_dir.exists():
                 shutil.rmtree(work_dir)
@@ -728,7 +772,7 @@ def _run(
     # parsed to work_dir/input as Arrow files, which pass 2 maps (and removes shard by shard)
     spills: list[str | None] = [None] * len(shards)
     if corpus_rules and work_dir is not None:
-        spills = _spill_folders(work_dir / "input", shards, sizes, set(done))
+        spills = _spill_folders(work_dir / "input", shards, sizes, done)
 
     # pass 1: corpus-level aggregates
     corpus: dict[str, Any] = {}
@@ -762,12 +806,7 @@ def _run(
             for r in corpus_rules:
                 corpus[r.name] = r.finish(aggs.pop(r.name))
             if cpath is not None:
-                tmp = cpath.with_suffix(".tmp")
-                # streamed into the file: the near-duplicate rule's frame (~20 MB at 200,000
-                # documents) is not copied into one bytes object first
-                with open(tmp, "wb") as f:
-                    pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, cpath)
+                _save_corpus_results(corpus, cpath)
                 runner.pickled_in(corpus, str(cpath))  # pass 2's workers read it from there
 
     # pass 2: the rules
@@ -791,7 +830,11 @@ def _run(
     by_index = dict(zip(todo, new_stats, strict=True))
     stats = RunStats()
     for i in range(len(shards)):
-        stats.merge(by_index[i] if i in by_index else done[i])
+        if i in by_index:
+            s = by_index[i]
+        else:  # (read here, one at a time: a resumed run of many shards holds no list of them)
+            s = RunStats.from_dict(json.loads(Path(prefixes[i] + ".stats.json").read_text()))
+        stats.merge(s)
     for r in corpus_rules:
         stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
     bar.close()
@@ -815,13 +858,16 @@ class _SeenExamples:
     MAX_EXAMPLES examples with smaller keys in the run's merge, whatever the order of their shards,
     so a shard needs to build no example at or above the bound; an example with the largest key
     itself may still be needed (the merge keeps the earlier shard's of equal keys, and a worker's
-    shards are not all before the next one). Only the keys are kept, a few per rule: a shard's
-    statistics go to the parent."""
+    shards are not all before the next one). The argument counts MAX_EXAMPLES distinct documents
+    with keys up to the largest: a shard done twice in one process (none is today) counts once.
+    Only the keys are kept, a few per rule, and the shards' hashes (a collision only leaves a
+    shard's keys out: a looser bound)."""
 
     def __init__(self):
         self._lock = threading.Lock()  # (a run on another thread of this process)
         self._run: str | None = None
         self._keys: dict[str, list[int]] = {}
+        self._shards: set[int] = set()  # hash() of the run's shards whose keys are in _keys
 
     def bounds(self, run: str | None) -> dict[str, int]:
         with self._lock:
@@ -834,12 +880,15 @@ class _SeenExamples:
                 if len(k) >= MAX_EXAMPLES and k[-1] < _TOP
             }
 
-    def add(self, run: str | None, stats: RunStats) -> None:
+    def add(self, run: str | None, shard: Shard, stats: RunStats) -> None:
         if run is None:
             return
         with self._lock:
             if run != self._run:  # a new run: an earlier run's keys say nothing about it
-                self._run, self._keys = run, {}
+                self._run, self._keys, self._shards = run, {}, set()
+            if hash(shard) in self._shards:
+                return
+            self._shards.add(hash(shard))
             for name, rs in stats.rules.items():
                 if rs.examples:
                     keys = self._keys.get(name, []) + [int(e["key"], 16) for e in rs.examples]

@@ -4,11 +4,14 @@ batches, example picks on integer digests, and the report files written from ren
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
 
 import numpy as np
 import polars as pl
+import pytest
 import xxhash
 
 from curate import engine, pipeline
@@ -414,7 +417,7 @@ def test_a_run_in_one_process_builds_no_example_the_earlier_shards_outrank(tmp_p
     told = [_examples(s) for s in shard_stats]
     # the definition: no shard told the bounds of those before it
     shard_stats.clear()
-    monkeypatch.setattr(engine._SEEN, "add", lambda run, stats: None)
+    monkeypatch.setattr(engine._SEEN, "add", lambda *a: None)
     plain, _ = engine.run(files, rs, opts, None)
     alone = [_examples(s) for s in shard_stats]
     assert len(told) == len(alone) == 5
@@ -439,7 +442,7 @@ def test_worker_processes_build_no_example_their_earlier_shards_outrank(tmp_path
     pooled, _ = engine.run(
         files, rs, engine.RunOptions(workers=2, batch_rows=50), tmp_path / "pooled"
     )
-    monkeypatch.setattr(engine._SEEN, "add", lambda run, stats: None)
+    monkeypatch.setattr(engine._SEEN, "add", lambda *a: None)
     alone, _ = engine.run(
         files, rs, engine.RunOptions(workers=1, batch_rows=50), tmp_path / "alone"
     )
@@ -471,7 +474,7 @@ def test_example_bounds_hold_whatever_the_order_of_the_shards(tmp_path):
 def test_resume_does_again_a_shard_whose_files_a_crash_cut_short(tmp_path, monkeypatch):
     # a shard's files are not synced to the disk: after a machine crash its statistics file can
     # be there with a part file cut short, or be empty itself; --resume must not take either
-    # shard as finished (nor a corpus pass's results cut short)
+    # shard as finished (nor the corpus pass's results, unless they are the bytes written)
     files = _example_corpus(tmp_path, files=4)
     rs = load_ruleset("default").with_overrides(id_column="id")
     opts = engine.RunOptions(workers=1)
@@ -481,7 +484,9 @@ def test_resume_does_again_a_shard_whose_files_a_crash_cut_short(tmp_path, monke
     with open(f"{prefixes[1]}.train.arrow", "r+b") as f:  # cut short
         f.truncate(os.path.getsize(f"{prefixes[1]}.train.arrow") // 2)
     open(f"{prefixes[2]}.stats.json", "w").close()  # empty
-    (work / "corpus.pkl").write_bytes((work / "corpus.pkl").read_bytes()[:10])
+    # the corpus pass's results: bytes that still load, but are not what was written (a pickle
+    # with a page of zeros can load as other results)
+    (work / "corpus.pkl").write_bytes(pickle.dumps({}))
     done_again = []
     real = engine.process_shard
 
@@ -496,3 +501,42 @@ def test_resume_does_again_a_shard_whose_files_a_crash_cut_short(tmp_path, monke
     assert rows == {
         p: {s: _part_rows(f"{p}.{s}.arrow") for s in ("train", "rejected")} for p in prefixes
     }
+
+
+def test_resume_reads_the_input_of_a_shard_whose_spill_a_crash_cut_short(tmp_path, monkeypatch):
+    # a run that stopped in pass 2 leaves the corpus pass's results and the spills of the shards
+    # not done; after a machine crash a spill's index can be there without all of its tables
+    files = _example_corpus(tmp_path, files=4)
+    rs = load_ruleset("default").with_overrides(id_column="id")
+    opts = engine.RunOptions(workers=1)
+    clean, _ = engine.run(files, rs, opts, tmp_path / "clean")
+    real = engine.process_shard
+
+    def stop_at_the_third(ruleset, shard, *a, **k):
+        if shard.path == files[2]:
+            raise KeyboardInterrupt
+        return real(ruleset, shard, *a, **k)
+
+    work = tmp_path / "work"
+    monkeypatch.setattr(engine, "process_shard", stop_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run(files, rs, opts, work)
+    spill = work / "input" / "000002"
+    (table,) = sorted(spill.glob("*.arrow"))
+    with open(table, "r+b") as f:
+        f.truncate(os.path.getsize(table) // 2)
+    assert not engine._spill_done(str(spill)) and engine._spill_done(str(work / "input" / "000003"))
+    monkeypatch.setattr(engine, "process_shard", real)
+    again, _ = engine.run(files, rs, opts, work, resume=True)
+    assert again.stats.to_dict() == clean.stats.to_dict()
+    assert not (work / "input" / "000002").exists()
+
+
+def test_pool_workers_freeze_the_objects_of_their_imports():
+    # (full collections in a worker skip the modules' objects, as in a run in one process)
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    try:
+        frozen = runner.map(gc.get_freeze_count, [(), ()])
+    finally:
+        runner.close()
+    assert all(n > 10_000 for n in frozen)

@@ -1566,7 +1566,8 @@ def _block_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray:
 # blocks always.)
 SPARSE_HIGH = 64
 SPARSE_STRIDE = 61
-_KEY_SCRATCH: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+# (a run cache: a process that ran a run keeps no scratch arrays after it)
+_KEY_SCRATCH: dict[str, tuple[np.ndarray, np.ndarray]] = run_cache()
 _KEY_SCRATCH_LOCK = threading.Lock()
 # scratch arrays above this size are made for the call and not kept (one giant batch must not
 # leave a process holding twice its size)

@@ -437,7 +437,7 @@ class LanguageMismatch(Rule):
     # -- expectations ---------------------------------------------------------------------------
     def _accepted(self, codes: list[str]) -> frozenset[str]:
         """The codes, normalised, with their equivalents."""
-        # (the same parameters every batch: computed once per rule set-up, not ten
+        # (the same parameters every batch: _accepted_codes caches the set per process, not ten
         # normalise_code calls and a set per batch)
         equivalent = tuple(tuple(group) for group in self.params.equivalent)
         return _accepted_codes(tuple(codes), equivalent)

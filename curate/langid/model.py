@@ -765,6 +765,9 @@ def block_sums(table: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.nd
     gathered (6 MB on web text) each of its strided passes was a trip to memory. The same sums,
     each run's in the same order (tests/langid/test_speed.py: blocks of one run, of runs cut
     across texts, against the plain definition)."""
+    # (64-bit tables only: reduceat sums a narrower integer table in 64 bits when it makes its
+    # own output, and in the table's type into `out`)
+    assert table.dtype.itemsize == 8, table.dtype
     n = len(starts)
     block = max(SUM_BYTES // (table.itemsize * table.shape[1]), 1)
     if n == 0:
