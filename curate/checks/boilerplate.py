@@ -1520,6 +1520,20 @@ def _key_hashes(u: _Utf8) -> np.ndarray:
     return hashes
 
 
+def _fold_ascii(d: np.ndarray, out: np.ndarray, t: np.ndarray, mask: np.ndarray) -> None:
+    """out = the bytes d with A-Z made a-z and 0-9 made 0 (t, mask: scratch arrays of d's size;
+    t is left holding each digit's value, 0 elsewhere)."""
+    # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
+    np.subtract(d, _U8(65), out=t)
+    np.less(t, 26, out=mask)
+    np.multiply(mask, _U8(32), out=out)
+    out += d
+    np.subtract(d, _U8(48), out=t)
+    np.less(t, 10, out=mask)
+    np.multiply(t, mask, out=t)  # a digit's value
+    out -= t
+
+
 def _block_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray:
     """_key_hashes' marks of the strings of `u`, with `folded` (as long as `u.data`) filled with
     their bytes A-Z to a-z and 0-9 to 0, a block of strings at a time, every byte read."""
@@ -1528,15 +1542,8 @@ def _block_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray:
         d = u.data[o0:o1]
         starts = u.start[i0:i1] - o0
         out = folded[o0:o1]
-        # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
-        t = d - _U8(65)
-        mask = t < 26
-        np.multiply(mask, _U8(32), out=out)
-        out += d
-        np.subtract(d, _U8(48), out=t)
-        np.less(t, 10, out=mask)
-        np.multiply(t, mask, out=t)  # a digit's value
-        out -= t
+        t, mask = np.empty_like(d), np.empty(len(d), dtype=np.bool_)
+        _fold_ascii(d, out, t, mask)
         # a lead byte (C0 and above) but those of _CASELESS: E3-E9, E2 before 80 or 81
         cased = d >= 0xC0
         np.subtract(d, _U8(0xE3), out=t)
@@ -1610,15 +1617,7 @@ def _sparse_key_marks(u: _Utf8, folded: np.ndarray) -> np.ndarray | None:
         np.greater_equal(d, _U8(0x80), out=mask)
         hi = np.flatnonzero(mask)
         out = folded[o0 : o0 + size]
-        # (uint8 arithmetic wraps: d - 65 < 26 is A-Z)
-        np.subtract(d, _U8(65), out=t)
-        np.less(t, 26, out=mask)
-        np.multiply(mask, _U8(32), out=out)
-        out += d
-        np.subtract(d, _U8(48), out=t)
-        np.less(t, 10, out=mask)
-        np.multiply(t, mask, out=t)  # a digit's value
-        out -= t
+        _fold_ascii(d, out, t, mask)
         # two spaces in a row, or a control character (into the scratch arrays: `mask[:-1] &=
         # mask[1:]` would copy its overlapping operand into a fresh array of the batch's size)
         pair = t.view(np.bool_)
