@@ -22,6 +22,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 import polars as pl  # noqa: E402
 from rule_cpu import _restore, batches_seen  # noqa: E402
+from truncation_profile import own_threads_profiled  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -114,34 +115,14 @@ def main() -> None:
         f"{min(times) * 1e3 / len(seen):.2f} ms a batch"
     )
 
-    profilers: dict[str, cProfile.Profile] = {}
-    plain = truncation.run_in_own_thread
-
-    def profiled(key, fn, *a):
-        prof = profilers.setdefault(key, cProfile.Profile())
-
-        def run(*b):
-            prof.enable()
-            try:
-                return fn(*b)
-            finally:
-                prof.disable()
-
-        return plain(key, run, *a)
-
-    truncation.run_in_own_thread = profiled
-    boilerplate.run_in_own_thread = profiled
-    main_prof = profilers.setdefault("main", cProfile.Profile())
-    clear_run_caches()
-    try:
+    with own_threads_profiled(truncation, boilerplate) as profilers:
+        main_prof = profilers.setdefault("main", cProfile.Profile())
+        clear_run_caches()
         for b in seen:
             reset(b)
             main_prof.enable()
             call(b)
             main_prof.disable()
-    finally:
-        truncation.run_in_own_thread = plain
-        boilerplate.run_in_own_thread = plain
     stats = None
     for prof in profilers.values():
         if not prof.getstats():

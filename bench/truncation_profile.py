@@ -13,6 +13,7 @@ added up. Also prints the least CPU time of evaluate over --reps unprofiled repe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -27,6 +28,34 @@ from rule_cpu import _restore, batches_seen  # noqa: E402
 from curate.checks import truncation  # noqa: E402
 
 RULE = "truncated-text"
+
+
+@contextlib.contextmanager
+def own_threads_profiled(*modules):
+    """Profile, a cProfile per thread key, what the rules of `modules` run on their own threads
+    (their `run_in_own_thread`, wrapped while the block runs): yields the profilers by key."""
+    profilers: dict[str, cProfile.Profile] = {}
+    plain = modules[0].run_in_own_thread
+
+    def profiled(key, fn, *a):
+        prof = profilers.setdefault(key, cProfile.Profile())
+
+        def run(*b):
+            prof.enable()
+            try:
+                return fn(*b)
+            finally:
+                prof.disable()
+
+        return plain(key, run, *a)
+
+    for m in modules:
+        m.run_in_own_thread = profiled
+    try:
+        yield profilers
+    finally:
+        for m in modules:
+            m.run_in_own_thread = plain
 
 
 def main() -> None:
@@ -54,28 +83,10 @@ def main() -> None:
         times.append(total)
     print(f"evaluate: least {min(times):.4f} CPU s of {args.reps} ({len(seen)} batches)")
 
-    profilers: dict[str, cProfile.Profile] = {}
-    plain = truncation.run_in_own_thread
-
-    def profiled(key, fn, *a):
-        prof = profilers.setdefault(key, cProfile.Profile())
-
-        def run(*b):
-            prof.enable()
-            try:
-                return fn(*b)
-            finally:
-                prof.disable()
-
-        return plain(key, run, *a)
-
-    truncation.run_in_own_thread = profiled
-    try:
+    with own_threads_profiled(truncation) as profilers:
         for batch, snap in seen:
             _restore(batch, snap)
             rule.evaluate(batch)
-    finally:
-        truncation.run_in_own_thread = plain
     if args.collect:
         prof = profilers.setdefault("collect", cProfile.Profile())
         for batch, snap in seen:

@@ -551,10 +551,6 @@ class Runner:
         # names this run to the processes its shards run in (process_shard's _SeenExamples)
         self.token = os.urandom(8).hex()
 
-    def in_process(self, tasks: int) -> bool:
-        """Whether map() runs these tasks in this process, one after another in their order."""
-        return self.options.engine != "ray" and (self.workers <= 1 or tasks <= 1)
-
     def map(
         self,
         fn: Callable,
@@ -572,7 +568,7 @@ class Runner:
             for i, r in enumerate(out if on_result else ()):
                 on_result(i, r)
             return out
-        if self.in_process(len(args)):
+        if self.workers <= 1 or len(args) <= 1:
             out = []
             batch = getattr(progress, "__self__", None)
             on_batch = batch.batch if isinstance(batch, _Progress) and batch.bar else None

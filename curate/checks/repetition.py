@@ -112,12 +112,13 @@ def _candidate_keys(cand: pl.DataFrame) -> pl.Series:
     cache = _KEY_CACHE
     lines = cand.get_column(LINE).to_list()
     # (the keys read into a dict of this call's own: the cache may be emptied meanwhile)
-    known = {}
+    known, missing = {}, []
     for line in dict.fromkeys(lines):
         key = cache.get(line, _NO_KEY)
-        if key is not _NO_KEY:
+        if key is _NO_KEY:
+            missing.append(line)
+        else:
             known[line] = key
-    missing = [line for line in dict.fromkeys(lines) if line not in known]
     if missing:
         frame = pl.DataFrame({LINE: missing}, schema={LINE: pl.String})
         found = run_in_own_thread(_KEY_THREAD, _normalised_lines, frame).to_list()
