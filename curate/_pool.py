@@ -1,7 +1,7 @@
-"""The local engine's worker processes (`--workers N`): started as soon as a run knows it wants
-them, so that each imports polars, pyarrow and the rules (~0.35 CPU s, ~0.4 s from spawning)
-while this process is still loading the rule set and listing the input; stopped without their
-interpreter's teardown.
+"""The local engine's worker processes (`--workers N`: N - 1 of them, the run's own process is
+the Nth worker): started as soon as a run knows it wants them, so that each imports polars,
+pyarrow and the rules (~0.35 CPU s, ~0.4 s from spawning) while this process is still loading
+the rule set and listing the input; stopped without their interpreter's teardown.
 
 Kept light (no polars, no pyarrow): the CLI calls `prestart` before it imports anything heavy.
 """
@@ -89,8 +89,8 @@ class _Context(SpawnContext):
         return proc
 
 
-def new(workers: int) -> Any:
-    """A process pool of `workers` spawned processes (fork after polars has started its threads
+def new(processes: int) -> Any:
+    """A process pool of `processes` spawned processes (fork after polars has started its threads
     can deadlock), each on one polars thread (_worker.init)."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -98,14 +98,14 @@ def new(workers: int) -> Any:
 
     context = _Context()
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker.init, initargs=(os.getpid(),)
+        processes, mp_context=context, initializer=_worker.init, initargs=(os.getpid(),)
     )
     pool.curate_context = context  # (stop)
     return pool
 
 
 class _Started(threading.local):
-    # (workers, working folder, pool) that no run took yet, per thread: the run that started it
+    # (processes, working folder, pool) that no run took yet, per thread: the run that started it
     # (the CLI's, the engine's) takes or releases it in the same thread, and a run on another
     # thread of this process neither takes nor stops it
     pool: tuple[int, str, Any] | None = None
@@ -114,30 +114,30 @@ class _Started(threading.local):
 _started = _Started()
 
 
-def start(workers: int) -> None:
-    """Start a pool of `workers` processes now, each importing what a task needs: the next run
-    with that many workers takes it (take), instead of spawning its own when its first pass
+def start(processes: int) -> None:
+    """Start a pool of `processes` processes now, each importing what a task needs: the next run
+    that wants that many takes it (take), instead of spawning its own when its first pass
     begins. A pool no run takes is stopped by release()."""
-    if _started.pool is not None or workers <= 1:
+    if _started.pool is not None or processes < 1:
         return
     from curate import _worker
 
-    pool = new(workers)
-    _started.pool = (workers, os.getcwd(), pool)  # before any spawn: release() stops what was
+    pool = new(processes)
+    _started.pool = (processes, os.getcwd(), pool)  # before any spawn: release() stops what was
     # the pool spawns a process per task submitted while none is idle: one warm-up each
-    for _ in range(workers):
+    for _ in range(processes):
         pool.submit(_worker.warm)
 
 
-def take(workers: int) -> Any:
-    """The pool start() started, if it has `workers` processes and was started from this
+def take(processes: int) -> Any:
+    """The pool start() started, if it has that many processes and was started from this
     working folder (its processes resolve relative paths from theirs): None when there is none
     (one that does not fit is stopped)."""
     if _started.pool is None:
         return None
     size, cwd, pool = _started.pool
     _started.pool = None
-    if size != workers or cwd != os.getcwd():
+    if size != processes or cwd != os.getcwd():
         stop(pool, now=True)
         return None
     return pool
@@ -172,17 +172,17 @@ def stop(pool: Any, now: bool = False) -> None:
 
 
 def prestart(inputs: list[str], workers: int, engine: str = "local") -> None:
-    """start() the pool of a local run of `workers` processes (0: every core) over `inputs`, one
-    per shard up to that, if they will likely make two shards or more (a run of one shard runs
-    in this process): called by the CLI before it loads anything, so that the workers import
-    while it does. The caller release()s it if the run never begins."""
+    """start() the pool of a local run of `workers` workers (0: every core) over `inputs`, one
+    per shard up to that, less this process, if they will likely make two shards or more (a run
+    of one shard runs in this process alone): called by the CLI before it loads anything, so
+    that the workers import while it does. The caller release()s it if the run never begins."""
     if engine != "local":
         return
     n = workers or os.cpu_count() or 1
     if n > 1:
         n = min(n, int(_shard_count(inputs, n)))
         if n > 1:
-            start(n)
+            start(n - 1)
 
 
 def _shard_count(inputs: list[str], enough: int) -> float:

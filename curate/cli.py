@@ -147,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _prepare(args):
-    if args.workers == 1 or (args.workers == 0 and (os.cpu_count() or 1) == 1):
-        # One worker is one core. The run then happens in this process, where polars would start
-        # a thread per core (worker processes get one: _worker.init): on a 200,000-document run
-        # that cost ~12 % more CPU, spent waiting and switching, and no wall time was saved.
-        # polars reads this once, when it loads: that is below (load_ruleset), unless the caller
-        # imported it already.
+    if args.engine == "local":
+        # This process is one of the run's workers (the only one with --workers 1), each on one
+        # core: polars would start a thread per core here (worker processes get one:
+        # _worker.init). Alone, on a 200,000-document run, that cost ~12 % more CPU, spent
+        # waiting and switching, and no wall time was saved; beside the pool's processes it
+        # takes their cores. polars reads this once, when it loads: that is below
+        # (load_ruleset), unless the caller imported it already.
         os.environ.setdefault("POLARS_MAX_THREADS", "1")
     from curate.config import load_ruleset
 

@@ -10,9 +10,11 @@ statistics file is finished: `--resume` (and a Ray retry) redo only the shards w
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import pickle
+import queue
 import shutil
 import threading
 import time
@@ -39,9 +41,9 @@ class RunOptions:
     # a batch ends at batch_rows rows or batch_bytes bytes of text (curate/io/readers.py says why)
     batch_rows: int = BATCH_ROWS
     batch_bytes: int = BATCH_BYTES
-    # called once in this process while worker processes run the first pass, where it would
-    # otherwise idle: work the run needs later (the CLI loads datasets there, for a version
-    # whose metadata the `hf` writer does not write itself)
+    # called once in this process as worker processes start on the first pass, which take the
+    # tasks it would have taken meanwhile: work the run needs later (the CLI loads datasets
+    # there, for a version whose metadata the `hf` writer does not write itself)
     while_waiting: Callable[[], None] | None = None
 
 
@@ -536,6 +538,40 @@ def fingerprint(shards: list[Shard]) -> str:
     return h.hexdigest()[:16]
 
 
+class _Tasks:
+    """The tasks of one map() not taken yet, shared by this process and the pool's thread that
+    hands them to the pool's processes, and the pool's results as they come in."""
+
+    def __init__(self, order: Iterable[int]):
+        self._todo = collections.deque(order)
+        self._lock = threading.Lock()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._stopped = False
+
+    def take(self) -> int | None:
+        with self._lock:
+            return None if self._stopped or not self._todo else self._todo.popleft()
+
+    def stop(self) -> None:
+        """Hand out no more tasks (the map failed or was interrupted)."""
+        with self._lock:
+            self._stopped = True
+
+    def came_in(self, i: int, future: Any, feed: Callable[[], None]) -> None:
+        # (on the pool's thread) a failed or cancelled task's process gets no other
+        self._done.put((i, future))
+        if not future.cancelled() and future.exception() is None:
+            feed()
+
+    def finished(self, block: bool) -> tuple[int, Any] | None:
+        """(index, result) of a pool task that came in (raising its error), or None."""
+        try:
+            i, future = self._done.get(block=block)
+        except queue.Empty:
+            return None
+        return i, future.result()
+
+
 class Runner:
     """Runs the two passes over the shards with the chosen engine."""
 
@@ -568,59 +604,85 @@ class Runner:
             for i, r in enumerate(out if on_result else ()):
                 on_result(i, r)
             return out
-        if self.workers <= 1 or len(args) <= 1:
-            out = []
-            batch = getattr(progress, "__self__", None)
-            on_batch = batch.batch if isinstance(batch, _Progress) and batch.bar else None
-            for a, w in zip(args, weights, strict=True):
-                # in this process the bar moves batch by batch, not only shard by shard
-                out.append(fn(*a, on_batch=on_batch) if on_batch else fn(*a))
-                if progress:
-                    progress(w, out[-1])
-                if on_result:
-                    on_result(len(out) - 1, out[-1])
-            return out
-        return self._map_pool(fn, args, progress, weights, on_result)
+        return self._map_local(fn, args, progress, weights, on_result)
 
-    def _map_pool(self, fn, args, progress, weights, on_result) -> list[Any]:
-        """map() over a process pool of self.workers processes (this one waits)."""
-        from concurrent.futures import as_completed
+    def _map_local(self, fn, args, progress, weights, on_result) -> list[Any]:
+        """map() in this process and, for more than one worker, a pool of workers - 1 processes:
+        this process is a worker too, and takes the next task whenever it finishes one, as each
+        pool process does. (It used to wait while a pool of `workers` processes worked, so a
+        two-worker run had three processes importing polars and the rules on two cores, and
+        one process idle between its result merges.)"""
+        n = len(args)
+        children = max(0, min(self.workers, n) - 1)
+        # the largest tasks first: the pass does not end with one large task on one core while
+        # the others have nothing left to do. Sizes within an eighth of the largest are one
+        # class, kept in their order (a file's shards differ by a few bytes; in order, on_result
+        # folds each result as it comes in). In this process alone, simply in order.
+        top = max(weights, default=0) or 1
+        order = sorted(range(n), key=lambda i: -((8 * weights[i]) // top)) if children else range(n)
+        tasks = _Tasks(order)
+        results: list[Any] = [None] * n
+        ready = [False] * n
+        told = 0  # on_result has been called for the tasks before this one
+        waiting = n
 
+        def land(i: int, result: Any) -> None:
+            nonlocal told, waiting
+            results[i], ready[i] = result, True
+            waiting -= 1
+            if progress:
+                progress(weights[i], result)
+            while on_result and told < n and ready[told]:
+                on_result(told, results[told])
+                told += 1
+
+        # in this process the bar moves batch by batch, not only shard by shard
+        bar = getattr(progress, "__self__", None)
+        on_batch = bar.batch if isinstance(bar, _Progress) and bar.bar else None
+        try:
+            pool = self._feed_pool(fn, args, tasks, children) if children else None
+            if pool is not None and self.options.while_waiting is not None:
+                idle, self.options.while_waiting = self.options.while_waiting, None
+                idle()
+            while (i := tasks.take()) is not None:
+                land(i, fn(*args[i], on_batch=on_batch) if on_batch else fn(*args[i]))
+                # the pool's results that came in meanwhile (tasks are 0.1-0.5 s)
+                while (got := tasks.finished(block=False)) is not None:
+                    land(*got)
+            while waiting:
+                land(*tasks.finished(block=True))
+        except BaseException:
+            tasks.stop()
+            self.close(now=True)
+            raise
+        return results
+
+    def _feed_pool(self, fn, args, tasks: _Tasks, children: int) -> Any:
+        """Start the pool's processes on the tasks: each gets one and, each time it finishes one,
+        the next (from the pool's own thread, as its result comes in). None queued ahead: at the
+        end of a pass a queued task would wait for a process while this one had nothing to do."""
         from curate import _pool, _worker
 
         if self._pool is None:
             # one pool for both passes: each worker process pays for its imports (polars, the
             # rules) once, not once per pass; started before the run when it could be (_pool)
-            size = min(self.workers, len(args))
-            self._pool = _pool.take(size) or _pool.new(size)
-        n = len(args)
+            self._pool = _pool.take(children) or _pool.new(children)
+        pool = self._pool
         sent = self._share(args)
-        # the largest tasks first: the pass does not end with one large task on one core while
-        # the others have nothing left to do. Sizes within an eighth of the largest are one
-        # class, kept in their order (a file's shards differ by a few bytes; in order, on_result
-        # folds each result as it comes in)
-        top = max(weights) or 1
-        order = sorted(range(n), key=lambda i: -((8 * weights[i]) // top))
-        futures = {self._pool.submit(_worker.call, fn, *sent[i]): i for i in order}
-        results: list[Any] = [None] * n
-        ready = [False] * n
-        told = 0  # on_result has been called for the tasks before this one
-        try:
-            if self.options.while_waiting is not None:
-                idle, self.options.while_waiting = self.options.while_waiting, None
-                idle()
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i], ready[i] = fut.result(), True
-                if progress:
-                    progress(weights[i], results[i])
-                while on_result and told < n and ready[told]:
-                    on_result(told, results[told])
-                    told += 1
-        except BaseException:
-            self.close(now=True)
-            raise
-        return results
+
+        def feed() -> None:
+            i = tasks.take()
+            if i is None:
+                return
+            try:
+                future = pool.submit(_worker.call, fn, *sent[i])
+            except RuntimeError:  # the pool is shut down: the map failed meanwhile
+                return
+            future.add_done_callback(lambda f: tasks.came_in(i, f, feed))
+
+        for _ in range(children):
+            feed()
+        return pool
 
     def _share(self, args: list[tuple]) -> list[tuple]:
         """args with each argument that is the same object in every task (the rule set, the
@@ -732,7 +794,7 @@ def _run(
         from curate import _pool
 
         # the workers import while this process gets ready (one per shard, up to --workers)
-        _pool.start(min(runner.workers, len(shards)))
+        _pool.start(min(runner.workers, len(shards)) - 1)
     fp = fingerprint(shards)
     if options.engine == "ray":  # join (or start) Ray before anything is written
         from curate import _ray

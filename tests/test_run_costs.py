@@ -256,9 +256,10 @@ def test_an_argument_every_task_shares_is_pickled_once_a_pass():
     try:
         assert runner.map(_add, [(big, i) for i in range(5)]) == [10, 11, 12, 13, 14]
         assert _Counted.dumps == 1
-        # a second pass sends its own; an argument that differs by task still goes with it
+        # a second pass sends its own; an argument that differs by task goes with its task: the
+        # first task goes to the pool's process (pickled), this process takes the second (not)
         assert runner.map(_add, [(big, 1), (_Counted(2), 2)]) == [11, 4]
-        assert _Counted.dumps == 3
+        assert _Counted.dumps == 2
         shared_dir = runner._shared_dir.name
     finally:
         runner.close()
@@ -536,7 +537,8 @@ def test_pool_workers_freeze_the_objects_of_their_imports():
     # (full collections in a worker skip the modules' objects, as in a run in one process)
     runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
     try:
-        frozen = runner.map(gc.get_freeze_count, [(), ()])
+        # the first task goes to the pool's process, this process takes the second
+        frozen, _ = runner.map(gc.get_freeze_count, [(), ()])
     finally:
         runner.close()
-    assert all(n > 10_000 for n in frozen)
+    assert frozen > 10_000
