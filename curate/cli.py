@@ -50,7 +50,11 @@ def _common(p: argparse.ArgumentParser, *, out: bool) -> None:
     )
     p.add_argument("--name", help="run name shown in the report (default: from --out or the input)")
     p.add_argument(
-        "--workers", type=int, default=0, metavar="N", help="worker processes (default: every core)"
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes working on the shards, this one included (default: every core)",
     )
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--ray-address", metavar="ADDR", help="join this Ray cluster (--engine ray)")
