@@ -563,6 +563,15 @@ class _Tasks:
         if not future.cancelled() and future.exception() is None:
             feed()
 
+    def not_sent(self, i: int, error: BaseException) -> None:
+        """Task i could not be handed to the pool (broken: a process died; or shut down): it
+        fails the map, as a task that failed in the pool would."""
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_exception(error)
+        self._done.put((i, future))
+
     def finished(self, block: bool) -> tuple[int, Any] | None:
         """(index, result) of a pool task that came in (raising its error), or None."""
         try:
@@ -676,7 +685,8 @@ class Runner:
                 return
             try:
                 future = pool.submit(_worker.call, fn, *sent[i])
-            except RuntimeError:  # the pool is shut down: the map failed meanwhile
+            except RuntimeError as e:  # (BrokenProcessPool is one)
+                tasks.not_sent(i, e)
                 return
             future.add_done_callback(lambda f: tasks.came_in(i, f, feed))
 

@@ -51,6 +51,36 @@ def test_the_pool_folds_results_in_the_order_of_the_tasks():
     assert sorted(shown) == sorted([1, 9] * 6)
 
 
+def _die() -> None:
+    os._exit(1)
+
+
+def test_a_pool_broken_before_the_pass_fails_it_instead_of_hanging():
+    # a pool process that died before the pass (killed, out of memory): the task handed to it
+    # was lost, and the pass waited for its result forever
+    import threading
+    from concurrent.futures.process import BrokenProcessPool
+
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    runner._pool = _pool.new(1)
+    with pytest.raises(BrokenProcessPool):
+        runner._pool.submit(_die).result()
+    outcome = {}
+
+    def the_pass():
+        try:
+            outcome["result"] = runner.map(_pid_of, [(i,) for i in range(4)])
+        except BaseException as e:  # what the pass raised is the test's
+            outcome["error"] = e
+
+    t = threading.Thread(target=the_pass, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the pass hung"
+    assert isinstance(outcome.get("error"), BrokenProcessPool)
+    assert runner._pool is None  # closed
+
+
 @pytest.mark.parametrize("bad", [0, 5])
 def test_a_failing_task_fails_the_pass_and_leaves_no_process(bad):
     runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
