@@ -56,4 +56,4 @@ def test_per_rule_characters_removed_are_reconciled_with_the_total():
     per_rule = sum(v["chars_removed"] for v in r["rules"].values())
     r["characters"]["removed"] = per_rule + 158
     md = render_markdown(r)
-    assert f"the rules' figures add up to {per_rule:,}" in md and "158" in md
+    assert f"The rules' figures add up to {per_rule:,} characters" in md and "158" in md
