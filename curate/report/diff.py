@@ -351,7 +351,8 @@ def render_text(d: dict[str, Any]) -> str:
     out.append(line(HEAD))
     out += [line(r) for r in rows]
     if d["languages"]:
-        out += ["", "languages (largest moves, share of documents):"]
+        moves = all(r["change"] is not None for r in d["languages"])
+        out += ["", f"languages ({'largest moves' if moves else 'largest'}, share of documents):"]
         out += [
             f"  {r['language']:<8} {_language_share(r['a']):>8} -> {_language_share(r['b']):>8}"
             + (f"  ({_language_change(r['change'])})" if r["change"] is not None else "")
