@@ -2,7 +2,7 @@
 `polars.DataFrame`, `pyarrow.Table`).
 
     import curate
-    cleaned = curate.clean(dataset, "default")            # DatasetDict(train, rejected)
+    cleaned = curate.clean(dataset, "default")  # DatasetDict(train, rejected, unreadable)
     report = curate.evaluate(df, "web")                     # the report.json dict
     passed, gates = curate.check(df, "my_rules.yaml")
 """
@@ -15,7 +15,7 @@ from typing import Any
 from curate.config import RuleSet, load_ruleset
 from curate.engine import RunResult, collect_batches, process_batches
 from curate.gate import GateResult, evaluate_gates
-from curate.io.readers import BATCH_BYTES, BATCH_ROWS
+from curate.io.readers import BATCH_BYTES, BATCH_ROWS, Unreadable
 from curate.stats import RunStats
 
 # A batch of in-memory data ends at BATCH_ROWS rows or BATCH_BYTES bytes of text, as one a run
@@ -60,16 +60,57 @@ def _batches(table, text_column: str):
 
 
 def _run(data: Any, rs: RuleSet, keep_rows: bool):
+    """(kept frames, rejected frames, statistics, the Arrow table read, its unreadable rows)."""
     table = _to_arrow(data)
     corpus: dict[str, Any] = {}
     corpus_rules = [r for r in rs.build() if r.needs_corpus]
     if corpus_rules:
         aggs = collect_batches(rs, (t for t, _ in _batches(table, rs.text_column)))
         corpus = {r.name: r.finish(aggs[r.name]) for r in corpus_rules}
-    kept, rejected, stats = process_batches(rs, _batches(table, rs.text_column), corpus, keep_rows)
+    unreadable: list[Unreadable] = []  # every one (the statistics list at most 1,000)
+
+    def batches():
+        for part, bad in _batches(table, rs.text_column):
+            unreadable.extend(bad)
+            yield part, bad
+
+    kept, rejected, stats = process_batches(rs, batches(), corpus, keep_rows)
     for r in corpus_rules:
         stats.corpus[r.name] = r.corpus_summary(corpus.get(r.name))
-    return kept, rejected, stats
+    return kept, rejected, stats, table, unreadable
+
+
+def _unreadable_frame(table, unreadable: list[Unreadable]):
+    """The unreadable rows as the caller gave them, with `curate_unreadable` (the reason, as
+    report.json words it) and `curate_row` (the 1-based row number, report.json's `line`)."""
+    import polars as pl
+    import pyarrow as pa
+
+    from curate.io.readers import FILE_COL, LINE_COL
+
+    rows = [u.line for u in unreadable]
+    taken = table.take(pa.array([r - 1 for r in rows], pa.int64()))
+    taken = taken.drop_columns([c for c in (FILE_COL, LINE_COL) if c in taken.column_names])
+    taken = taken.append_column(
+        "curate_unreadable", pa.array([u.reason for u in unreadable], pa.string())
+    )
+    taken = taken.append_column("curate_row", pa.array(rows, pa.int64()))
+    return pl.from_arrow(taken)
+
+
+def _warn_unreadable(unreadable: list[Unreadable], rows: int) -> None:
+    """A training script must be able to tell that rows did not reach `train` or `rejected` (the
+    CLI says it in its summary line and its report)."""
+    if not unreadable:
+        return
+    import warnings
+
+    warnings.warn(
+        f"curate.clean: {len(unreadable):,} of {rows:,} rows unreadable "
+        f"(row {unreadable[0].line}: {unreadable[0].reason}); they are in split 'unreadable'",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _frames(frames, like):
@@ -87,26 +128,30 @@ def _frames(frames, like):
 def clean(
     data: Any, rules: str | Path | dict | RuleSet = "default", *, text_column: str | None = None
 ):
-    """Apply a rule set. A Dataset or DatasetDict gives a DatasetDict(train, rejected); a polars
-    DataFrame or Arrow table gives {"train": DataFrame, "rejected": DataFrame}."""
+    """Apply a rule set. A Dataset or DatasetDict gives a DatasetDict(train, rejected, unreadable);
+    a polars DataFrame or Arrow table gives {"train": .., "rejected": .., "unreadable": ..} of
+    DataFrames. Every input row is in one of them: `unreadable` holds the rows whose text is null
+    or not text, as given, with `curate_unreadable` (why) and `curate_row` (1-based row number);
+    a UserWarning says how many there are."""
     rs = _ruleset(rules, text_column)
     is_hf = hasattr(data, "features") or (hasattr(data, "keys") and hasattr(data, "column_names"))
     if is_hf and not hasattr(data, "features"):  # DatasetDict: its splits, in order
         import datasets
 
         data = datasets.concatenate_datasets([data[k] for k in data])
-    kept, rejected, _ = _run(data, rs, keep_rows=True)
-    train = _frames(kept, rejected[0] if rejected else None)
-    rej = _frames(rejected, kept[0] if kept else None)
+    kept, rejected, _, table, unreadable = _run(data, rs, keep_rows=True)
+    _warn_unreadable(unreadable, table.num_rows)
+    splits = {
+        "train": _frames(kept, rejected[0] if rejected else None),
+        "rejected": _frames(rejected, kept[0] if kept else None),
+        "unreadable": _unreadable_frame(table, unreadable),
+    }
     if not is_hf:
-        return {"train": train, "rejected": rej}
+        return splits
     import datasets
 
     return datasets.DatasetDict(
-        {
-            "train": datasets.Dataset(train.to_arrow()),
-            "rejected": datasets.Dataset(rej.to_arrow()),
-        }
+        {name: datasets.Dataset(frame.to_arrow()) for name, frame in splits.items()}
     )
 
 
@@ -121,7 +166,7 @@ def evaluate(
     from curate.report.build import build_report
 
     rs = _ruleset(rules, text_column)
-    _, _, stats = _run(data, rs, keep_rows=False)
+    stats = _run(data, rs, keep_rows=False)[2]
     result = RunResult(stats=stats, seconds=0.0, shards=1, inputs=["<memory>"])
     return build_report(result, rs, name=name, command="curate.evaluate")
 

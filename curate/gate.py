@@ -400,12 +400,8 @@ class GateResult:
     def threshold_text(self) -> str:
         side = ">=" if self.minimum else "<="
         parts = []
-        if self.warn is not None:
-            parts.append(
-                f"{side} {fmt(self.warn, self.kind)}"
-                if self.error is None
-                else f"warn {side} {fmt(self.warn, self.kind)}"
-            )
+        if self.warn is not None:  # always named: a bare threshold reads as the error level
+            parts.append(f"warn {side} {fmt(self.warn, self.kind)}")
         if self.error is not None:
             parts.append(
                 f"{side} {fmt(self.error, self.kind)}"

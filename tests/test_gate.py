@@ -457,3 +457,18 @@ def test_nothing_readable_or_nothing_at_all():
     ]
     assert unreadable_inputs(report(input=0))[0].startswith("input: no documents found")
     assert unreadable_inputs(report()) == []
+
+
+def test_a_warn_only_gate_says_warn_in_its_threshold():
+    """`max_unreadable: {warn: 0}` only warns: its threshold must not read as an error's."""
+    (only_warn,) = evaluate_gates(
+        ruleset({"max_unreadable": {"warn": 0}}).gates, report(unreadable=1)
+    )
+    assert only_warn.verdict == "WARN"
+    assert only_warn.threshold_text() == "warn <= 0"
+    assert only_warn.as_dict()["threshold"] == "warn <= 0"
+    assert gate.table([only_warn]).splitlines()[1].split() == [
+        "max_unreadable", "warn", "<=", "0", "1", "WARN"
+    ]  # fmt: skip
+    (only_error,) = evaluate_gates(ruleset({"max_unreadable": 0}).gates, report(unreadable=1))
+    assert only_error.threshold_text() == "<= 0"

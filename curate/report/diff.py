@@ -7,9 +7,13 @@ two-proportion z-test (|z| >= 1.96, about 95 %), so 1 document out of 10 is not 
 for the share of characters removed, a change of at least CHARS_TOLERANCE (characters are not
 independent draws, so no test applies). Everything else is "~" (within noise) or "=" (identical).
 
+Unreadable rows are the exception: one more is worse, one fewer better, whatever the sample size
+(a `max_unreadable: 0` gate fails on a single row; no row of input should be lost).
+
 Lower is better for every share compared (dropped, unreadable, characters removed, documents a
 rule fired on): a rule firing less means cleaner data. The language mix has no better or worse; its
-largest moves are listed.
+largest moves are listed. A run whose rule set has no language rule has no language mix: its side
+is "not measured", not a fall to zero.
 """
 
 from __future__ import annotations
@@ -95,6 +99,11 @@ def _chars_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any
     return _row(metric, k1, n1, k2, n2, lambda a, b: abs(b - a) < CHARS_TOLERANCE)
 
 
+def _every_row_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
+    """Shares of rows that should be none (unreadable rows): any change is a change."""
+    return _row(metric, k1, n1, k2, n2, lambda a, b: False)
+
+
 def _readable(r: dict[str, Any]) -> int:
     d = r["documents"]
     return int(d.get("input", 0)) - int(d.get("unreadable", 0))
@@ -144,7 +153,9 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             "verdict": "",
         },
         _docs_row("dropped", int(da.get("dropped", 0)), na, int(db.get("dropped", 0)), nb),
-        _docs_row("unreadable", int(da.get("unreadable", 0)), na, int(db.get("unreadable", 0)), nb),
+        _every_row_row(
+            "unreadable", int(da.get("unreadable", 0)), na, int(db.get("unreadable", 0)), nb
+        ),
         _chars_row(
             "characters removed",
             int(ca.get("removed", 0)),
@@ -196,14 +207,12 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                 }
             )
 
-    la, lb = a.get("languages") or {}, b.get("languages") or {}
-    ta, tb = sum(la.values()), sum(lb.values())
-    langs = []
-    for code in {*la, *lb}:
-        x, y = _share(la.get(code, 0), ta) or 0.0, _share(lb.get(code, 0), tb) or 0.0
-        if x != y:
-            langs.append({"language": code, "a": x, "b": y, "change": y - x})
-    langs.sort(key=lambda r: (-abs(r["change"]), r["language"]))
+    langs, unmeasured = _language_moves(a, b)
+    if unmeasured:
+        notes.append(
+            f"languages: not measured in {unmeasured} (its rule set has no language rule): "
+            "the language mix is not compared"
+        )
 
     verdicts = [r["verdict"] for r in overall + rules]
     return {
@@ -212,7 +221,7 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "notes": notes,
         "overall": overall,
         "rules": rules,
-        "languages": langs[:MAX_LANGUAGES],
+        "languages": langs,
         "summary": {
             "better": verdicts.count("better"),
             "worse": verdicts.count("worse"),
@@ -220,6 +229,45 @@ def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             "unchanged": verdicts.count("="),
         },
     }
+
+
+def _language_moves(a: dict[str, Any], b: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The largest moves of language shares, and the side ("A", "B" or "") that did not measure
+    languages: a report with readable documents and no language mix ran no language rule. Its
+    shares are None ("not measured"), the other side's listed largest first."""
+    la, lb = a.get("languages") or {}, b.get("languages") or {}
+    ta, tb = sum(la.values()), sum(lb.values())
+    unmeasured = "".join(
+        side for side, counts, r in (("A", la, a), ("B", lb, b)) if not counts and _readable(r)
+    )
+    if unmeasured in ("A", "B"):
+        shares = {code: _share(n, ta or tb) for code, n in (la or lb).items()}
+        langs = [
+            {
+                "language": code,
+                "a": None if unmeasured == "A" else x,
+                "b": None if unmeasured == "B" else x,
+                "change": None,
+            }
+            for code, x in shares.items()
+        ]
+        langs.sort(key=lambda r: (-(r["a"] or r["b"] or 0.0), r["language"]))
+        return langs[:MAX_LANGUAGES], unmeasured
+    langs = []
+    for code in {*la, *lb}:
+        x, y = _share(la.get(code, 0), ta) or 0.0, _share(lb.get(code, 0), tb) or 0.0
+        if x != y:
+            langs.append({"language": code, "a": x, "b": y, "change": y - x})
+    langs.sort(key=lambda r: (-abs(r["change"]), r["language"]))
+    return langs[:MAX_LANGUAGES], ""
+
+
+def _language_share(v: float | None) -> str:
+    return "not measured" if v is None else f"{100 * v:.2f} %"
+
+
+def _language_change(v: float | None) -> str:
+    return "" if v is None else f"{100 * v:+.2f} pp"
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -303,10 +351,11 @@ def render_text(d: dict[str, Any]) -> str:
     out.append(line(HEAD))
     out += [line(r) for r in rows]
     if d["languages"]:
-        out += ["", "languages (largest moves, share of documents):"]
+        moves = all(r["change"] is not None for r in d["languages"])
+        out += ["", f"languages ({'largest moves' if moves else 'largest'}, share of documents):"]
         out += [
-            f"  {r['language']:<8} {100 * r['a']:6.2f} % -> {100 * r['b']:6.2f} %  "
-            f"({100 * r['change']:+.2f} pp)"
+            f"  {r['language']:<8} {_language_share(r['a']):>8} -> {_language_share(r['b']):>8}"
+            + (f"  ({_language_change(r['change'])})" if r["change"] is not None else "")
             for r in d["languages"]
         ]
     out += ["", _summary_line(d)]
@@ -327,8 +376,8 @@ def render_markdown(d: dict[str, Any]) -> str:
     if d["languages"]:
         out += ["", "| language | A | B | change |", "|---|---:|---:|---:|"]
         out += [
-            f"| {_text(r['language'])} | {100 * r['a']:.2f} % | {100 * r['b']:.2f} % | "
-            f"{100 * r['change']:+.2f} pp |"
+            f"| {_text(r['language'])} | {_language_share(r['a'])} | {_language_share(r['b'])} | "
+            f"{_language_change(r['change'])} |"
             for r in d["languages"]
         ]
     out += ["", _summary_line(d)]

@@ -179,10 +179,33 @@ def _rules_table(r: dict[str, Any]) -> str:
         f'<td class="num">{_n(v.get("chars_removed", 0))}</td></tr>'
         for n, v in r["rules"].items()
     )
+    note = chars_removed_note(r)
     return (
         '<table class="grid"><thead><tr><th>rule</th><th>action</th><th>fired</th>'
         "<th>share</th><th>dropped</th><th>lines removed</th><th>chars removed</th></tr></thead>"
-        f"<tbody>{body}</tbody></table>"
+        f"<tbody>{body}</tbody></table>" + (f'<p class="muted">{e(note)}</p>' if note else "")
+    )
+
+
+def chars_removed_note(r: dict[str, Any]) -> str:
+    """Why the rules' "chars removed" do not add up to the run's "characters removed", or "" when
+    they do. A rule counts the lines it removed, each with its line break; the run counts the
+    characters the documents lost, which also takes the blank lines a removal left doubled, first
+    or last (tidied away, no rule's), and not the missing line break after a document's last
+    line when every line of it was removed."""
+    per_rule = sum(int(v.get("chars_removed", 0)) for v in r["rules"].values())
+    total = int((r.get("characters") or {}).get("removed", 0))
+    if total == per_rule:
+        return ""
+    head = f"The rules' figures add up to {per_rule:,} characters, the total removed is {total:,}: "
+    if total > per_rule:
+        return head + (
+            f"the other {total - per_rule:,} characters are blank lines that the removals left "
+            "doubled or at the start or end of a document, tidied away."
+        )
+    return head + (
+        "a rule counts each line it removed with its line break, and a document whose every line "
+        "was removed has none after its last line."
     )
 
 
@@ -262,7 +285,14 @@ def _example(rule: str, rule_info: dict[str, Any], ex: dict[str, Any], i: int) -
         if full > len(before)
         else f" · {_n(full)} characters"
     )
+    if ex.get("dropped_by"):  # (on the closed card too: what dropped it is the first question)
+        verdict += f" by {_rule_names(ex['dropped_by'])} ·"
     head = f"{verdict} {' · '.join(where) or 'document'}{cut}"
+    rules_line = (
+        f'<div class="rules-hit">rules fired: {_rule_names(ex.get("flags"))}</div>'
+        if "flags" in ex
+        else ""
+    )
     marks = [(a, b, "this") for a, b in spans]
     if after != before:
         mine = {a for a, _ in spans}
@@ -296,8 +326,13 @@ def _example(rule: str, rule_info: dict[str, Any], ex: dict[str, Any], i: int) -
         )
     return (
         f'<details class="example"{" open" if i == 0 else ""}><summary>{head}</summary>'
-        f'<div class="sigs">{sigs}</div><div class="panes">{panes}</div></details>'
+        f'{rules_line}<div class="sigs">{sigs}</div><div class="panes">{panes}</div></details>'
     )
+
+
+def _rule_names(names: Any) -> str:
+    """Rule names from a row (`curate_flags`, `curate_dropped_by`), escaped, or "none"."""
+    return ", ".join(f"<code>{e(name)}</code>" for name in names or []) or "none"
 
 
 def _params(params: dict[str, Any]) -> str:
@@ -477,7 +512,8 @@ def _languages(r: dict[str, Any]) -> str:
     return (
         '<section id="languages"><h2>Language mix</h2>'
         f"<figure>{languages_chart(langs)}<figcaption>Detected language of every readable "
-        "document; <code>und</code>: too short or too mixed to judge.</figcaption></figure>"
+        "document; <code>und</code>: too short or too mixed to judge, or in a language the "
+        "detector does not know.</figcaption></figure>"
         f'<details><summary>table ({len(langs)} languages)</summary><table class="grid">'
         "<thead><tr><th>language</th><th>documents</th><th>share</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></details></section>"
@@ -598,6 +634,7 @@ svg.chart{width:100%;max-width:52rem;height:auto;display:block}
 svg.chart *{stroke-linejoin:round;stroke-linecap:butt}
 .badge{font-size:.75rem;padding:.05rem .45rem;border-radius:999px;border:1px solid var(--line);
 font-weight:normal;vertical-align:middle}
+.rules-hit{padding:.3rem .7rem 0;font-size:.85rem}
 .badge.dropped{background:#fde2e2;border-color:#f3b5b5}.badge.kept{background:#e3ecf8;
 border-color:#bcd0ec}.badge.action{background:var(--bg)}
 .doc{margin:.2rem 0 .4rem}

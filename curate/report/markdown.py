@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from curate.report.html import chars_removed_note, repeated_lines
 from curate.report.html import pct as _pct
-from curate.report.html import repeated_lines
 
 MD_TOP_LINES = 10
 MD_LANGUAGES = 10
@@ -63,6 +63,9 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
                 f"({_pct(rule['fired'], readable)}) | {rule['dropped']:,} "
                 f"| {rule['chars_removed']:,} |"
             )
+        note = chars_removed_note(r)
+        if note:
+            out += ["", _text(note)]
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from curate.config import load_ruleset
 from curate.engine import RunResult
 from curate.report.build import MAX_LINE_CHARS, MAX_TOP_LINES, build_report
@@ -54,3 +56,45 @@ def test_repeated_lines_are_capped():
     assert r["corpus"]["boilerplate-lines"]["recurring"] == 5000
     assert len(r["skipped_files"]) == 1000
     assert stats.corpus["boilerplate-lines"]["top_lines"][0]["text"] == "x" * 10_000  # untouched
+
+
+def test_largest_duplicate_clusters_are_in_line_order_as_numbers():
+    """Clusters of one size are listed by file and line number (1007 before 10011), not as text."""
+    stats = RunStats(input=30, kept=30)
+    reps = ["m.jsonl:10011", "m.jsonl:1007", "b.jsonl:3", "m.jsonl:10045", "m.jsonl:99", "row 12"]
+    stats.corpus = {
+        "duplicate-documents": {
+            "clusters": 7,
+            "largest": [{"size": 5, "representative": "z.jsonl:20"}]
+            + [{"size": 2, "representative": rep} for rep in reps],
+        }
+    }
+    result = RunResult(stats=stats, seconds=0.0, shards=1, inputs=["m.jsonl"])
+    r = build_report(result, load_ruleset("default"), name="t", command="t")
+    got = [x["representative"] for x in r["corpus"]["duplicate-documents"]["largest"]]
+    assert got == [
+        "z.jsonl:20", "b.jsonl:3", "m.jsonl:99", "m.jsonl:1007", "m.jsonl:10011", "m.jsonl:10045",
+        "row 12",
+    ]  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="curate/checks/dedup.py (not api14's file) picks the 10 clusters of one size by the "
+    "representative's location as text: see api14's report; remove this mark with that change",
+)
+def test_the_largest_clusters_listed_are_the_first_in_line_order():
+    """12 clusters of 2: the 10 listed are those of rows 1 to 10 (not 1-7, 10, 11, 12)."""
+    import polars as pl
+
+    import curate
+
+    texts = [
+        f"Document number {i} is about topic{i}, with words alpha{i} beta{i} gamma{i} delta{i} "
+        "and enough other words after them to make a few shingles."
+        for i in range(12)
+    ]
+    rules = {"name": "d", "rules": [{"rule": "duplicate-documents", "action": "drop"}]}
+    r = curate.evaluate(pl.DataFrame({"text": texts + texts}), rules)
+    listed = [x["representative"] for x in r["corpus"]["duplicate-documents"]["largest"]]
+    assert listed == [f"<memory>:{i}" for i in range(1, 11)]

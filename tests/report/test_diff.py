@@ -102,3 +102,26 @@ def test_cli_diff_bad_input_is_one_line_exit_2(tmp_path):
         res = curate_cli(*args)
         assert res.returncode == 2
         assert res.stderr.count("\n") == 1 and res.stderr.startswith("curate: error: ")
+
+
+def test_a_language_mix_one_run_did_not_measure_is_not_a_fall_to_zero():
+    a = real_report()
+    b = real_report()
+    b["languages"] = {}  # B's rule set has no language rule
+    d = diff_reports(a, b)
+    assert d["languages"] and all(x["b"] is None and x["change"] is None for x in d["languages"])
+    assert any("languages: not measured in B" in n for n in d["notes"])
+    text = render_text(d)
+    assert "80.00 % -> not measured" in text and "-> 0.00 %" not in text
+    assert "| not measured |" in render_markdown(d)
+
+
+def test_an_unreadable_row_is_never_noise():
+    """The max_unreadable gate fails on one unreadable row: diff must not call it noise."""
+    a = _run(1000, 10, {})
+    b = _run(1000, 10, {})
+    b["documents"] = {**b["documents"], "unreadable": 1, "kept": b["documents"]["kept"] - 1}
+    d = diff_reports(a, b)
+    assert _verdict(d, "overall", "unreadable") == "worse"
+    assert _verdict(diff_reports(b, a), "overall", "unreadable") == "better"
+    assert "noise" not in next(x for x in render_text(d).splitlines() if "unreadable" in x)

@@ -174,3 +174,45 @@ def test_a_line_in_one_document_is_not_called_repeated():
     r["corpus"]["boilerplate-lines"]["top_lines"].insert(0, {"text": "Twice", "documents": 2})
     page = render_html(r)
     assert ">Twice</code>" in page and "Only here once" not in page
+
+
+def test_the_und_caption_says_an_unknown_language_is_und_too(html):
+    caption = html.split('id="languages"')[1].split("</figcaption>")[0]
+    assert "too short or too mixed" in caption and "does not know" in caption
+
+
+def test_per_rule_characters_removed_are_reconciled_with_the_total():
+    """Per-rule "chars removed" counts the lines each rule removed; the total also counts the
+    blank lines those removals leave doubled or at an end, which are tidied away: the page says so
+    where the numbers are, with the figures."""
+    r = real_report()
+    per_rule = sum(v["chars_removed"] for v in r["rules"].values())
+    r["characters"]["removed"] = per_rule + 158
+    page = render_html(r)
+    assert f"{per_rule:,}" in page and "158 characters" in page and "blank lines" in page
+    r["characters"]["removed"] = per_rule
+    assert "blank lines" not in render_html(r)
+
+
+def test_example_cards_say_which_rules_dropped_and_fired():
+    r = real_report()
+    ex = r["rules"]["truncated-text"]["examples"][0]
+    ex.update(dropped=True, dropped_by=["too-few-<words>"], flags=["truncated-text", "x&y"])
+    page = render_html(r)
+    card = page.split('id="rule-truncated-text"')[1].split("</details>")[0]
+    summary = card.split("<summary>")[1].split("</summary>")[0]  # seen with the card closed
+    assert "dropped</span> by <code>too-few-&lt;words&gt;</code>" in summary
+    assert "rules fired: <code>truncated-text</code>, <code>x&amp;y</code>" in card
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="curate/pipeline.py (not api14's file) must record flags and dropped_by in each "
+    "example: see api14's report; remove this mark with that change",
+)
+def test_a_run_s_examples_carry_the_rules_that_fired_and_dropped():
+    r = real_report()
+    dropped = r["rules"]["language-mismatch"]["examples"][0]
+    assert dropped["dropped_by"] == ["language-mismatch"]
+    assert "language-mismatch" in dropped["flags"]
+    assert "dropped</span> by <code>language-mismatch</code>" in render_html(r)

@@ -49,3 +49,11 @@ def test_a_line_in_one_document_is_not_called_repeated():
     r["corpus"]["boilerplate-lines"]["top_lines"] = [{"text": "Only here once", "documents": 1}]
     md = render_markdown(r)
     assert "Only here once" not in md and "Most repeated lines" not in md
+
+
+def test_per_rule_characters_removed_are_reconciled_with_the_total():
+    r = real_report()
+    per_rule = sum(v["chars_removed"] for v in r["rules"].values())
+    r["characters"]["removed"] = per_rule + 158
+    md = render_markdown(r)
+    assert f"The rules' figures add up to {per_rule:,} characters" in md and "158" in md
