@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 import curate
 from curate.checks.base import Batch
@@ -58,9 +59,16 @@ def test_the_documents_own_words_do_not_count():
 
 
 def test_empty_missing_and_unspaced_scripts_never_fire():
-    texts = [*CORPUS, "", None, "   ", "这是一个完整的句子。研究", "Студия провела валидацию"]
-    for row in judged(texts, corpus_dictionary=True)[len(CORPUS) :]:
+    texts = [*CORPUS, "", "   ", "这是一个完整的句子。研究", "Студия провела валидацию"]
+    rows = judged(texts, corpus_dictionary=True)[len(CORPUS) :]
+    assert len(rows) == 4
+    for row in rows:
         assert not row["curate_truncated"] and not row["curate_truncated_mid_word"]
+    # a missing text is not judged at all: it comes back in the unreadable split
+    df = pl.DataFrame({"text": pl.Series([*CORPUS, None], dtype=pl.String)})
+    with pytest.warns(UserWarning, match="unreadable"):
+        out = curate.clean(df, spec(corpus_dictionary=True))
+    assert out["unreadable"].height == 1
 
 
 def test_word_counts_merge_in_any_order():
