@@ -120,13 +120,12 @@ def test_workers_give_the_same_rejection(tmp_path):
         cmd += ["--out", str(out), "--format", "jsonl", "--workers", workers]
         done = subprocess.run(cmd, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-        splits.append(
-            {
-                name: [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
-                for name in ("train", "rejected")
-            }
-        )
+        splits.append({name: _rows(out / f"{name}.jsonl") for name in ("train", "rejected")})
     one, two = splits
     assert one == two
     assert [r["text"] for r in one["train"]] == [ARTICLE] * 3
     assert [r["curate_dropped_by"] for r in one["rejected"]] == [["boilerplate-lines"]] * 3
+
+
+def _rows(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
