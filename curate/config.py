@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import types
@@ -354,10 +355,23 @@ def language_code(value: str) -> str | None:
     return code if code in LANGUAGE_NAMES else None
 
 
+def language_of(value: str) -> str | None:
+    """language_code(value), or the code of the language `value` names in English
+    (`Indonesian` -> `id`, `farsi` -> `fa`): for values read from data (an expected-language
+    column), where a language's name is as clear as its code. None: it names no language."""
+    return language_code(value) or _by_name().get(value.strip().lower())
+
+
+@functools.cache
+def _by_name() -> dict[str, str]:
+    """Each language's English name, lower case, and the other names users write -> its code."""
+    return {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | _OTHER_NAMES
+
+
 def language_code_hint(value: str) -> str:
     """What to write instead of `value`, which is not a language code: `; write 'en' (English)`
     for a language's name, ` (did you mean 'id', Indonesian?)` for a close one, else the form."""
-    by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | _OTHER_NAMES
+    by_name = _by_name()
     key = value.strip().lower()
     if key in by_name:
         code = by_name[key]

@@ -109,3 +109,16 @@ def test_a_far_rule_set_name_gets_no_suggestion():
 def test_a_misspelt_rule_set_name_gets_one():
     with pytest.raises(RuleSetError, match=r"\(did you mean 'gopher'\?\)"):
         load_ruleset("gohper")
+
+
+def test_values_read_from_data_may_name_the_language():
+    from curate.config import language_of
+
+    assert [language_of(v) for v in ("id", "Indonesian", " english ", "Farsi", "pt_BR")] == [
+        "id",
+        "id",
+        "en",
+        "fa",
+        "pt",
+    ]
+    assert language_of("klingon") is None and language_of("xx") is None
