@@ -122,3 +122,22 @@ def test_values_read_from_data_may_name_the_language():
         "pt",
     ]
     assert language_of("klingon") is None and language_of("xx") is None
+
+
+def test_run_with_an_unknown_expected_language_exits_2_before_writing(tmp_path):
+    from tests.conftest import curate_cli, write_jsonl, write_rules
+
+    src = write_jsonl(tmp_path / "in.jsonl", [{"text": "Some words to read."}])
+    rules = write_rules(
+        tmp_path / "lang.yaml",
+        "name: x\nrules:\n  - rule: language-mismatch\n    action: drop\n"
+        "    expected: [EN, Indonesian]\n",
+    )
+    out, rep = tmp_path / "out", tmp_path / "rep"
+    done = curate_cli("run", src, "--rules", rules, "--out", out, "--report-dir", rep)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"curate: error: rules file {rules}: rules[0] (language-mismatch).expected: "
+        "'Indonesian' is not a language code; write 'id' (Indonesian)"
+    ]
+    assert not out.exists() and not rep.exists()
