@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import types
@@ -19,6 +20,13 @@ from typing import Any
 from curate.errors import RuleSetError
 
 TOP_KEYS = ("name", "description", "text_column", "id_column", "rules", "gates")
+# how alike a misspelt built-in rule set name must be to one to be suggested (difflib's ratio):
+# `gohper` -> gopher (0.83), `defualt` -> default (0.86); `nope` is as far from gopher (0.6) as
+# from anything
+CLOSE_NAME = 0.75
+# the parameters that hold language codes, checked when the rule set is loaded (a code the rule
+# cannot match would otherwise judge every document as in another language)
+LANGUAGE_PARAMS = {"language-mismatch": ("expected", "equivalent")}
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def load_ruleset(ref: str | Path | dict[str, Any]) -> RuleSet:
             looks_like_file = "/" in ref_s or path.suffix in (".yaml", ".yml")
             if looks_like_file:
                 raise RuleSetError(f"rules file {ref_s}: not found")
-            hint = difflib.get_close_matches(ref_s, list(builtins), n=1)
+            hint = difflib.get_close_matches(ref_s, list(builtins), n=1, cutoff=CLOSE_NAME)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise RuleSetError(
                 f"rules {ref_s!r}: no such file or built-in rule set{extra}; "
@@ -176,7 +184,10 @@ def parse_ruleset(data: Any, source: str) -> RuleSet:
                 f"(choose from {', '.join(cls.actions)})"
             )
         kwargs = {k: v for k, v in item.items() if k not in ("rule", "action")}
-        specs.append(RuleSpec(rname, action, build_params(cls, kwargs, fail, where)))
+        params = build_params(cls, kwargs, fail, where)
+        for key in LANGUAGE_PARAMS.get(rname, ()):
+            _check_language_codes(getattr(params, key), f"{where}.{key}", fail)
+        specs.append(RuleSpec(rname, action, params))
 
     gates = data.get("gates") or {}
     if not isinstance(gates, dict):
@@ -207,6 +218,9 @@ def build_params(cls: type, kwargs: dict[str, Any], fail, where: str) -> Any:
             valid = ", ".join(keys)
             fail(f"{where}: unknown key {key!r}{_suggest(key, keys)}; valid keys: {valid}")
         err = _type_error(value, hints[key])
+        if err and key in LANGUAGE_PARAMS.get(cls.name, ()) and _holds_false(value):
+            # YAML 1.1 reads the Norwegian code `no` as false
+            fail(f"{where}.{key}: False is not a language code; quote it, e.g. 'no'")
         if err:
             fail(f"{where}.{key}: {err}")
         meta = fields[key].metadata
@@ -288,3 +302,103 @@ def _range(lo, hi) -> str:
     if lo is not None and hi is not None:
         return f"[{lo}, {hi}]"
     return f"(must be >= {lo})" if lo is not None else f"(must be <= {hi})"
+
+
+# -- language codes --------------------------------------------------------------------------------
+# ISO 639-1: the codes the language rule reports and a rule set names languages by (plus `sh`,
+# Serbo-Croatian, withdrawn from the standard and still used for text in that language)
+_ISO_639_1 = """
+aa Afar|ab Abkhazian|ae Avestan|af Afrikaans|ak Akan|am Amharic|an Aragonese|ar Arabic|as Assamese|
+av Avaric|ay Aymara|az Azerbaijani|ba Bashkir|be Belarusian|bg Bulgarian|bi Bislama|bm Bambara|
+bn Bengali|bo Tibetan|br Breton|bs Bosnian|ca Catalan|ce Chechen|ch Chamorro|co Corsican|cr Cree|
+cs Czech|cu Church Slavic|cv Chuvash|cy Welsh|da Danish|de German|dv Divehi|dz Dzongkha|ee Ewe|
+el Greek|en English|eo Esperanto|es Spanish|et Estonian|eu Basque|fa Persian|ff Fulah|fi Finnish|
+fj Fijian|fo Faroese|fr French|fy Western Frisian|ga Irish|gd Scottish Gaelic|gl Galician|
+gn Guarani|gu Gujarati|gv Manx|ha Hausa|he Hebrew|hi Hindi|ho Hiri Motu|hr Croatian|ht Haitian|
+hu Hungarian|hy Armenian|hz Herero|ia Interlingua|id Indonesian|ie Interlingue|ig Igbo|
+ii Sichuan Yi|ik Inupiaq|io Ido|is Icelandic|it Italian|iu Inuktitut|ja Japanese|jv Javanese|
+ka Georgian|kg Kongo|ki Kikuyu|kj Kuanyama|kk Kazakh|kl Kalaallisut|km Khmer|kn Kannada|ko Korean|
+kr Kanuri|ks Kashmiri|ku Kurdish|kv Komi|kw Cornish|ky Kyrgyz|la Latin|lb Luxembourgish|lg Ganda|
+li Limburgish|ln Lingala|lo Lao|lt Lithuanian|lu Luba-Katanga|lv Latvian|mg Malagasy|
+mh Marshallese|mi Maori|mk Macedonian|ml Malayalam|mn Mongolian|mr Marathi|ms Malay|mt Maltese|
+my Burmese|na Nauru|nb Norwegian Bokmal|nd North Ndebele|ne Nepali|ng Ndonga|nl Dutch|
+nn Norwegian Nynorsk|no Norwegian|nr South Ndebele|nv Navajo|ny Chichewa|oc Occitan|oj Ojibwa|
+om Oromo|or Odia|os Ossetian|pa Punjabi|pi Pali|pl Polish|ps Pashto|pt Portuguese|qu Quechua|
+rm Romansh|rn Rundi|ro Romanian|ru Russian|rw Kinyarwanda|sa Sanskrit|sc Sardinian|sd Sindhi|
+se Northern Sami|sg Sango|sh Serbo-Croatian|si Sinhala|sk Slovak|sl Slovenian|sm Samoan|sn Shona|
+so Somali|sq Albanian|sr Serbian|ss Swati|st Sotho|su Sundanese|sv Swedish|sw Swahili|ta Tamil|
+te Telugu|tg Tajik|th Thai|ti Tigrinya|tk Turkmen|tl Tagalog|tn Tswana|to Tonga|tr Turkish|
+ts Tsonga|tt Tatar|tw Twi|ty Tahitian|ug Uyghur|uk Ukrainian|ur Urdu|uz Uzbek|ve Venda|
+vi Vietnamese|vo Volapuk|wa Walloon|wo Wolof|xh Xhosa|yi Yiddish|yo Yoruba|za Zhuang|zh Chinese|
+zu Zulu
+"""
+LANGUAGE_NAMES: dict[str, str] = dict(
+    entry.strip().split(" ", 1) for entry in _ISO_639_1.replace("\n", "").split("|")
+)
+# other names users write for a language, and country codes written for its language
+_OTHER_NAMES = {"farsi": "fa", "filipino": "tl", "bahasa": "id", "castilian": "es"}
+_COUNTRY_CODES = {
+    "cn": "zh", "cz": "cs", "dk": "da", "gb": "en", "gr": "el", "il": "he", "jp": "ja",
+    "kr": "ko", "rs": "sr", "ua": "uk", "us": "en", "vn": "vi",
+}  # fmt: skip
+_UNDETERMINED = "und"
+
+
+def language_code(value: str) -> str | None:
+    """The ISO 639-1 code `value` names, as the language rule compares it (`EN` -> `en`,
+    `pt_BR` -> `pt`, `ind` -> `id`, `in` -> `id`), or None when it is not a language code (a
+    language's name, a country code, a typo). The one definition of a valid code: the rule set's
+    `expected`, `equivalent` and `gates.languages` codes."""
+    from curate.langid.detect import normalise_code
+
+    code = normalise_code(value)
+    return code if code in LANGUAGE_NAMES else None
+
+
+def language_of(value: str) -> str | None:
+    """language_code(value), or the code of the language `value` names in English
+    (`Indonesian` -> `id`, `farsi` -> `fa`): for values read from data (an expected-language
+    column), where a language's name is as clear as its code. None: it names no language."""
+    return language_code(value) or _by_name().get(value.strip().lower())
+
+
+@functools.cache
+def _by_name() -> dict[str, str]:
+    """Each language's English name, lower case, and the other names users write -> its code."""
+    return {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | _OTHER_NAMES
+
+
+def language_code_hint(value: str) -> str:
+    """What to write instead of `value`, which is not a language code: `; write 'en' (English)`
+    for a language's name, ` (did you mean 'id', Indonesian?)` for a close one, else the form."""
+    by_name = _by_name()
+    key = value.strip().lower()
+    if key in by_name:
+        code = by_name[key]
+        return f"; write {code!r} ({LANGUAGE_NAMES[code]})"
+    close = _COUNTRY_CODES.get(key)
+    if close is None:
+        match = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.8)
+        close = by_name[match[0]] if match else None
+    if close is not None:
+        return f" (did you mean {close!r}, {LANGUAGE_NAMES[close]}?)"
+    return " (ISO 639-1, e.g. en, id, zh)"
+
+
+def _check_language_codes(value: Any, where: str, fail) -> None:
+    """Every code in `value` (a list of codes, or of lists of codes) names a language."""
+    for item in value:
+        if isinstance(item, list):
+            _check_language_codes(item, where, fail)
+        elif language_code(item) is None:
+            if item.strip().lower() == _UNDETERMINED:
+                fail(f"{where}: 'und' (undetermined) cannot be expected: the rule reports it for "
+                     "text it cannot judge, never as a language")  # fmt: skip
+            fail(f"{where}: {item!r} is not a language code{language_code_hint(item)}")
+
+
+def _holds_false(value: Any) -> bool:
+    """A list (or list of lists) holding False: YAML's reading of an unquoted `no`."""
+    return isinstance(value, list) and any(
+        v is False or (isinstance(v, list) and any(x is False for x in v)) for v in value
+    )

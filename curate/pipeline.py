@@ -6,7 +6,9 @@ engine all call it (through `engine.process_shard`).
 
 Every rule sees every document (no short-circuit) and every rule that fires is recorded in
 `curate_flags`. Strip actions compose in rule-set order: a rule sees the text as the strip rules
-before it left it.
+before it left it. A document the strip actions leave without text (it had some on input) is
+rejected: its `curate_dropped_by` names the strip rules that removed its text, and their `dropped`
+counts it.
 """
 
 from __future__ import annotations
@@ -244,16 +246,20 @@ def process_batch(
 
     # the last strip that removed lines already rebuilt the text from the lines that remain
     cleaned = batch.docs["text"]
+    # (no strip removed a line: the text is the original)
+    before_np = before_len.to_numpy().astype(np.int64)
+    after_np = cleaned.str.len_chars().to_numpy().astype(np.int64) if removed_by else before_np
 
+    # why each document is rejected, per rule in rule-set order: a drop rule that fired, or a
+    # strip rule that removed text from a document the strips left empty (an empty text is not
+    # training data)
+    reasons = _reasons(rules, fired_np, _emptied_by(removed_by, before_np, after_np, n))
     names = [r.name for r in rules]
-    drop_names = [r.name for r in rules if r.action == "drop"]
     # one bool array per rule: counts and lists in numpy, not a polars call per rule
     flags = _names_list(fired_np, names, n)
-    dropped_by = _names_list(fired_np, drop_names, n)
+    dropped_by = _names_list(reasons, list(reasons), n)
     dropped_np = (
-        np.logical_or.reduce([fired_np[name] for name in drop_names])
-        if drop_names
-        else np.zeros(n, dtype=bool)
+        np.logical_or.reduce(list(reasons.values())) if reasons else np.zeros(n, dtype=bool)
     )
     is_dropped = pl.Series(dropped_np)
 
@@ -270,13 +276,9 @@ def process_batch(
     rejected = _replace(out.filter(is_dropped), original.filter(is_dropped).alias(text_column))
 
     # -- statistics --------------------------------------------------------------------------------
-    # (no strip removed a line: the text is the original)
-    after_len = cleaned.str.len_chars() if removed_by else before_len
     stats.kept = kept.height
     stats.dropped = rejected.height
     # the sums and histograms in numpy (the lengths: no nulls), not a polars query each
-    before_np = before_len.to_numpy().astype(np.int64)
-    after_np = after_len.to_numpy().astype(np.int64) if removed_by else before_np
     after_kept = after_np[~dropped_np]
     stats.chars_in = int(before_np.sum())
     stats.chars_out = int(after_kept.sum())
@@ -301,7 +303,7 @@ def process_batch(
         chosen[rule.name] = picker.pick(rule.name, fired, bounds.get(rule.name))
         rs = RuleStats(
             fired=int(np.count_nonzero(fired)),
-            dropped=int(np.count_nonzero(fired & dropped_np)) if rule.action == "drop" else 0,
+            dropped=int(np.count_nonzero(reasons[rule.name])) if rule.name in reasons else 0,
         )
         spans = removed_by.get(rule.name)
         if spans is not None:
@@ -341,6 +343,37 @@ def process_batch(
                 _example(key, docs[i], sigs[i], keys, spans.get(i)) for key, i in chosen[rule.name]
             ]
     return BatchOutput(kept=kept, rejected=rejected, stats=stats, removed_by=removed_by)
+
+
+def _emptied_by(
+    removed_by: dict[str, pl.DataFrame], before: np.ndarray, after: np.ndarray, n: int
+) -> dict[str, np.ndarray]:
+    """Per strip rule, the documents it removed lines from that the strips left without text
+    (characters `before` the strips and none `after`: a text empty on input is not emptied)."""
+    emptied = (after == 0) & (before > 0)
+    if not emptied.any():
+        return {}
+    out = {}
+    for name, removed in removed_by.items():
+        hit = np.zeros(n, dtype=bool)
+        hit[removed.get_column(DOC).to_numpy()] = True
+        if (hit & emptied).any():
+            out[name] = hit & emptied
+    return out
+
+
+def _reasons(
+    rules: list[Rule], fired: dict[str, np.ndarray], emptied_by: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per rule that can reject a document, in rule-set order, the documents it rejects: a drop
+    rule those it fired on, a strip rule those it helped empty."""
+    out = {}
+    for rule in rules:
+        if rule.action == "drop":
+            out[rule.name] = fired[rule.name]
+        elif rule.name in emptied_by:
+            out[rule.name] = emptied_by[rule.name]
+    return out
 
 
 # dtypes whose numpy values compare with the float edges as their Float64 cast does

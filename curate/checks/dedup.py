@@ -935,7 +935,14 @@ class DuplicateDocuments(Rule):
     Why: duplicates weigh one text many times in training and leak between train and test splits.
 
     Example: three copies of one news article, one with a different byline; the first (by input
-    order) is kept, the two others fire with `duplicate_of` naming the kept one.
+    order) is the cluster's representative, the two others fire with `duplicate_of` naming it.
+
+    The representative is chosen before any other rule judges the documents, and this rule never
+    fires on it; the other rules still judge it. When another `drop` rule rejects it (a teaser
+    too short for too-few-words, a copy in the wrong language), the other copies are rejected
+    all the same, as its duplicates: no copy of the cluster is kept. To keep one copy of the
+    documents that pass the other rules, run those rules first, then deduplicate the `train`
+    split they kept (`curate run OUT/train --rules dedup.yaml`, with this rule alone).
 
     How: two passes. The corpus pass collects, per document, a hash of its normalised text
     (lower case, without punctuation, symbols or whitespace) and, with `near`, a MinHash
@@ -965,12 +972,13 @@ class DuplicateDocuments(Rule):
     matched exactly only; empty documents are never duplicates.
 
     Signals:
-      duplicate_of            location (`file:line`) of the kept document of the cluster; empty
-                              for documents that are not duplicates and for the kept ones
+      duplicate_of            location (`file:line`) of the cluster's representative (which
+                              other rules may have dropped); empty for documents that are not
+                              duplicates and for the representatives
       duplicate_cluster_size  documents in the cluster (1: unique)
       duplicate_kind          `exact` (same normalised text as the kept one), `near`, or empty
 
-    Actions: `flag` and `drop` fire on every duplicate except the kept representative.
+    Actions: `flag` and `drop` fire on every document of a cluster but its representative.
     """
 
     name = "duplicate-documents"
