@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +89,6 @@ PER_LANGUAGE = {
 LANGUAGE_RULE = "language-mismatch"
 SECTIONS = ("rules", "languages", "baseline")
 VALID_KEYS = (*OVERALL, *SECTIONS)
-LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)*$")
 
 
 # -- the parsed gates ------------------------------------------------------------------------------
@@ -292,8 +290,12 @@ def _check_code(code: Any, path: str, fail: Fail) -> None:
     norm = normalise_code(code)
     if norm != code:
         fail(f"{path}: {code!r} is reported as {norm!r}; write {norm!r}")
-    if not LANG_CODE.match(code):
-        fail(f"{path}: {code!r} is not a language code (ISO 639, e.g. id, en, zh, und)")
+    from curate.config import language_code, language_code_hint
+
+    # the rule set's language codes have one definition (config.language_code); `und` is the
+    # share of documents the rule could not judge
+    if code != "und" and language_code(code) is None:
+        fail(f"{path}: {code!r} is not a language code{language_code_hint(code)}")
 
 
 def _suggest(key: str, valid: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -472,3 +473,17 @@ def test_a_warn_only_gate_says_warn_in_its_threshold():
     ]  # fmt: skip
     (only_error,) = evaluate_gates(ruleset({"max_unreadable": 0}).gates, report(unreadable=1))
     assert only_error.threshold_text() == "<= 0"
+
+
+def test_a_gate_language_is_checked_as_the_rule_checks_it():
+    for code, says in (
+        ("xx", "'xx' is not a language code (ISO 639-1, e.g. en, id, zh)"),
+        ("english", "'english' is not a language code; write 'en' (English)"),
+    ):
+        data = {
+            "name": "t",
+            "rules": [{"rule": "language-mismatch", "expected": ["id"]}],
+            "gates": {"languages": {"min_share": {code: 0.9}}},
+        }
+        with pytest.raises(RuleSetError, match=re.escape(f"gates.languages.min_share: {says}")):
+            load_ruleset(data)
