@@ -320,7 +320,13 @@ def process_batch(
     rows = sorted({i for picks in chosen.values() for _, i in picks})
     if rows:
         at = pl.Series(rows, dtype=pl.UInt32)
-        cols = {"before": orig_text, "after": cleaned, "dropped": is_dropped}
+        cols = {
+            "before": orig_text,
+            "after": cleaned,
+            "dropped": is_dropped,
+            "dropped_by": dropped_by,
+            "flags": flags,
+        }
         for name, col in (("id", ids), ("file", files), ("line", linenos)):
             if col is not None:
                 cols[name] = col
@@ -600,6 +606,8 @@ def _example(key, doc, values, keys, doc_spans) -> dict[str, Any]:
         "file": doc.get("file"),
         "line": doc.get("line"),
         "dropped": bool(doc["dropped"]),
+        "dropped_by": list(doc["dropped_by"]),
+        "flags": list(doc["flags"]),
         "before": text[:EXAMPLE_CHARS],
         "before_chars": len(text),
         "after": doc["after"][:EXAMPLE_CHARS],

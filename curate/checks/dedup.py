@@ -1157,8 +1157,11 @@ class DuplicateDocuments(Rule):
         if finished is None or finished.height == 0:
             return {"clusters": 0, "duplicates": 0, "exact": 0, "near": 0, "largest": []}
         dups = finished.filter(~pl.col("_rep"))
+        # the largest first; of one size, the first in input order (file, then line as a number)
         reps = finished.filter(pl.col("_rep")).sort(
-            ["duplicate_cluster_size", "duplicate_of"], descending=[True, False], nulls_last=True
+            ["duplicate_cluster_size", "file", "line"],
+            descending=[True, False, False],
+            nulls_last=True,
         )
         top = reps.head(10).select("file", "line", "duplicate_cluster_size")
         largest = [

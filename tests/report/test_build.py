@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from curate.config import load_ruleset
 from curate.engine import RunResult
 from curate.report.build import MAX_LINE_CHARS, MAX_TOP_LINES, build_report
@@ -78,11 +76,6 @@ def test_largest_duplicate_clusters_are_in_line_order_as_numbers():
     ]  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curate/checks/dedup.py (not api14's file) picks the 10 clusters of one size by the "
-    "representative's location as text: see api14's report; remove this mark with that change",
-)
 def test_the_largest_clusters_listed_are_the_first_in_line_order():
     """12 clusters of 2: the 10 listed are those of rows 1 to 10 (not 1-7, 10, 11, 12)."""
     import polars as pl

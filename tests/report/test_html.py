@@ -205,11 +205,6 @@ def test_example_cards_say_which_rules_dropped_and_fired():
     assert "rules fired: <code>truncated-text</code>, <code>x&amp;y</code>" in card
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curate/pipeline.py (not api14's file) must record flags and dropped_by in each "
-    "example: see api14's report; remove this mark with that change",
-)
 def test_a_run_s_examples_carry_the_rules_that_fired_and_dropped():
     r = real_report()
     dropped = r["rules"]["language-mismatch"]["examples"][0]
