@@ -848,6 +848,7 @@ def _stop_word_counts(
 
     lists = stop_words()
     keys = _stop_word_keys(batch.n, lang)
+    keys = keys.without(keys.star & _uncovered_script_docs(batch, keys.star))
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
     star = keys.star
@@ -880,6 +881,43 @@ def _stop_word_counts(
     return count, keys.series()
 
 
+# The scripts the shipped stop-word lists are written in (Japanese text mixes Han, Hiragana and
+# Katakana; tests/checks/test_quality_unknown_language.py checks that every list's words are in
+# one of them). A word whose first letter is in another script (Armenian, Georgian, Greek, ...)
+# can hold none of the words: `_uncovered_script_docs`.
+COVERED_SCRIPTS = ("Latin", "Cyrillic", "Arabic", "Devanagari", "Hangul", "Han", "Hiragana")
+COVERED_SCRIPTS += ("Katakana", "Thai")
+# a token whose first letter is in none of COVERED_SCRIPTS (Rust regex: letters minus those)
+UNCOVERED_FIRST_LETTER = (
+    r"^\P{L}*[\p{L}--[" + "".join(rf"\p{{{name}}}" for name in COVERED_SCRIPTS) + "]]"
+)
+
+
+def _uncovered_script_docs(batch: Batch, judged: np.ndarray) -> np.ndarray:
+    """Per document (bool): among `judged`, those more than half of whose words (tokens with a
+    letter) begin in a script none of the shipped lists is written in (COVERED_SCRIPTS): the
+    union of the lists holds no word of that text's language, so it cannot judge it. Decided
+    on the batch's distinct tokens; nothing per token when none is in such a script (most
+    batches)."""
+    out = np.zeros(batch.n, dtype=bool)
+    if not judged.any():
+        return out
+    lt = _line_tokens(batch)
+    vocab = lt.vocab
+    uncovered = vocab.get_column("tok").str.contains(UNCOVERED_FIRST_LETTER).to_numpy()
+    if not uncovered.any():
+        return out
+    letter = vocab.get_column("has_letter").to_numpy()
+    # per distinct line: its words and those in an uncovered script; then per document
+    n_lines = len(lt.distinct)
+    line_words = np.bincount(lt.line, weights=letter[lt.code], minlength=n_lines)
+    line_uncovered = np.bincount(lt.line, weights=uncovered[lt.code], minlength=n_lines)
+    doc = batch.doc_of_line()
+    words = np.bincount(doc, weights=line_words[lt.inverse], minlength=batch.n)
+    in_uncovered = np.bincount(doc, weights=line_uncovered[lt.inverse], minlength=batch.n)
+    return judged & (in_uncovered * 2 > words)
+
+
 @dataclass(frozen=True)
 class _StopWordKeys:
     """The stop-word list of each document (`_stop_word_keys`): `names` the keys (the shipped
@@ -910,6 +948,12 @@ class _StopWordKeys:
         table[-1] = len(langs) + 1
         return table[self.at]
 
+    def without(self, docs: np.ndarray) -> _StopWordKeys:
+        """These keys, but no list (None) for the documents `docs` (bool)."""
+        if not docs.any():
+            return self
+        return _StopWordKeys(self.names, np.where(docs, len(self.names) - 1, self.at))
+
     def series(self) -> pl.Series:
         """The keys as the String signal `stop_words_list` (null: no list)."""
         names = strings(list(self.names))
@@ -918,17 +962,17 @@ class _StopWordKeys:
 
 def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
     """Each document's stop-word list: its language's when one is shipped, "*" (the union) when
-    there is no language signal or it says null or "und", None otherwise. (One Arrow call,
-    where a when/then select, a replace_strict and a comparison per language cost ten, ~1 ms a
-    batch.)"""
+    there is no language signal or it says null, None otherwise: a language without a list, and
+    "und" (too short, too mixed, or a language the detector does not know: the union would judge
+    Armenian prose by words it cannot hold). (One Arrow call, where a when/then select, a
+    replace_strict and a comparison per language cost ten, ~1 ms a batch.)"""
     names = (*stop_words(), "*", None)
     star = len(names) - 2
     if lang is None:
         return _StopWordKeys(names, np.full(n, star, dtype=np.intp))
     other = len(names) - 1
-    # each value's row among the shipped languages and "und" (that is `star`: the row after
-    # them) by Arrow's `index_in`, one call (a dict probe per value cost ~0.2 ms a batch): a
-    # value found nowhere is `other`, a null `star`
+    # each value's row among the shipped languages by Arrow's `index_in`, one call (a dict probe
+    # per value cost ~0.2 ms a batch): a value found nowhere ("und" too) is `other`, a null `star`
     arr = lang.cast(pl.String).to_arrow()
     found = pc.index_in(arr, value_set=_key_values())
     # (polars' fill_null: Arrow's takes a pa.scalar, which imports pandas)
@@ -940,9 +984,8 @@ def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
 
 @functools.cache
 def _key_values() -> pa.Array:
-    """The shipped languages, then "und" (unless shipped): its row is `_stop_word_keys`' "*"."""
-    shipped = list(stop_words())
-    return strings(shipped + ([] if "und" in shipped else ["und"]))
+    """The shipped languages (a row of `_stop_word_keys`' names each)."""
+    return strings(list(stop_words()))
 
 
 def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:
@@ -1310,10 +1353,11 @@ class NoStopWords(_QualityRule):
     Why: Gopher requires at least two of `the, be, to, of, and, that, have, with`. That list drops
     every non-English document, so here the list follows the language: with `language-mismatch`
     earlier in the rule set, each document is judged by the stop words of its detected language
-    (an Indonesian article by `yang, dan, di, ...`); when the language was not detected (the rule
-    did not run, or said `und`) by the union of all shipped lists, which never drops a document
-    for being in another of those languages. A detected language without a shipped list is not
-    judged (null). Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
+    (an Indonesian article by `yang, dan, di, ...`); without that rule, by the union of all
+    shipped lists, which never drops a document for being in another of those languages. Not
+    judged (null): a detected language without a shipped list, `und` (too short, too mixed, or
+    a language the detector does not know, such as Armenian or Maori), and, judged by the union,
+    a text most of whose words are in a script none of the lists is written in. Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
     for each of 23 languages). Chinese, Japanese and Thai stop words are matched as substrings;
     the others as whole tokens, case-insensitively.
 
@@ -1322,7 +1366,7 @@ class NoStopWords(_QualityRule):
     Signals:
       stop_words       distinct stop words found (words)
       stop_words_list  the list used: a language code, `*` (union) or `custom`
-    stop_words is null (not judged) for a document without words.
+    stop_words is null (not judged) for a document without words or without a list (above).
 
     Fires when stop_words < min_stop_words. Set `stop_words` to one list for every document
     (the gopher rule set sets Gopher's eight English words).
