@@ -848,7 +848,7 @@ def _stop_word_counts(
 
     lists = stop_words()
     keys = _stop_word_keys(batch.n, lang)
-    keys = keys.without(keys.star & _uncovered_script_docs(batch, keys.star))
+    keys = keys.without(_uncovered_script_docs(batch, ~keys.null))
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
     star = keys.star
@@ -895,27 +895,35 @@ UNCOVERED_FIRST_LETTER = (
 
 def _uncovered_script_docs(batch: Batch, judged: np.ndarray) -> np.ndarray:
     """Per document (bool): among `judged`, those more than half of whose words (tokens with a
-    letter) begin in a script none of the shipped lists is written in (COVERED_SCRIPTS): the
-    union of the lists holds no word of that text's language, so it cannot judge it. Decided
-    on the batch's distinct tokens; nothing per token when none is in such a script (most
-    batches)."""
+    letter) begin in a script none of the shipped lists is written in (COVERED_SCRIPTS): no list
+    (the union, or the detected language's: an Armenian text with a few Latin letters has been
+    detected as Ukrainian) holds a word of that text's language, so none can judge it. Decided
+    on the batch's distinct tokens, the pattern tried on those with a non-ASCII character alone
+    (a few hundred in a batch of English pages); nothing per token when none is in such a
+    script (most batches)."""
     out = np.zeros(batch.n, dtype=bool)
     if not judged.any():
         return out
     lt = _line_tokens(batch)
-    vocab = lt.vocab
-    uncovered = vocab.get_column("tok").str.contains(UNCOVERED_FIRST_LETTER).to_numpy()
-    if not uncovered.any():
+    off, data = lt.utf8
+    # the tokens holding a non-ASCII character: those holding the first byte of one
+    lead = np.flatnonzero(data >= 0xC0)
+    if not len(lead):
         return out
-    letter = vocab.get_column("has_letter").to_numpy()
-    # per distinct line: its words and those in an uncovered script; then per document
-    n_lines = len(lt.distinct)
-    line_words = np.bincount(lt.line, weights=letter[lt.code], minlength=n_lines)
-    line_uncovered = np.bincount(lt.line, weights=uncovered[lt.code], minlength=n_lines)
-    doc = batch.doc_of_line()
-    words = np.bincount(doc, weights=line_words[lt.inverse], minlength=batch.n)
-    in_uncovered = np.bincount(doc, weights=line_uncovered[lt.inverse], minlength=batch.n)
-    return judged & (in_uncovered * 2 > words)
+    wide = np.zeros(len(lt.vocab), dtype=bool)
+    wide[np.searchsorted(off, lead, side="right") - 1] = True
+    rows = np.flatnonzero(wide)
+    tokens = take_sorted(lt.vocab.get_column("tok"), rows)
+    rows = rows[tokens.str.contains(UNCOVERED_FIRST_LETTER).to_numpy()]
+    if not len(rows):
+        return out
+    uncovered = np.zeros(len(lt.vocab), dtype=bool)
+    uncovered[rows] = True
+    # per distinct line, its words in an uncovered script; then per document
+    per_line = lt.count_per_distinct_line(uncovered)
+    per_doc = np.bincount(batch.doc_of_line(), weights=per_line[lt.inverse], minlength=batch.n)
+    words = _stats(batch).get_column("letter_tokens").to_numpy()
+    return judged & (per_doc * 2 > words)
 
 
 @dataclass(frozen=True)
@@ -1356,8 +1364,9 @@ class NoStopWords(_QualityRule):
     (an Indonesian article by `yang, dan, di, ...`); without that rule, by the union of all
     shipped lists, which never drops a document for being in another of those languages. Not
     judged (null): a detected language without a shipped list, `und` (too short, too mixed, or
-    a language the detector does not know, such as Armenian or Maori), and, judged by the union,
-    a text most of whose words are in a script none of the lists is written in. Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
+    a language the detector does not know, such as Armenian or Maori), and a text most of whose
+    words are in a script none of the lists is written in (Armenian, Georgian, Greek, Hebrew,
+    ...), whatever language was detected. Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
     for each of 23 languages). Chinese, Japanese and Thai stop words are matched as substrings;
     the others as whole tokens, case-insensitively.
 

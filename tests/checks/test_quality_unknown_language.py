@@ -104,3 +104,12 @@ def test_every_shipped_stop_word_begins_in_a_covered_script():
         UNCOVERED_FIRST_LETTER
     ).all()
     assert all(re.fullmatch(r"[A-Z][a-z]+", name) for name in COVERED_SCRIPTS)
+
+
+def test_a_detected_language_does_not_judge_text_mostly_in_another_script():
+    # the trial: an Armenian document with a few Latin letters in it was detected as Ukrainian
+    # (0.92) and judged by the Ukrainian list, which can hold none of its words
+    got = _no_stop_words([ARMENIAN, "«DNA 15-15» " + GEORGIAN, PROSE], ["uk", "en", "en"])
+    assert got["stop_words"][:2] == [None, None]
+    assert got["list"] == [None, None, "en"]
+    assert got["fired"] == [None, None, False]
