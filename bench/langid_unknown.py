@@ -1,11 +1,12 @@
 """Can the detector say `und` for text in a language it has no profile for? Three signals measured.
 
-langdetect's profiles cover 55 languages; lingua's test sentences cover 75. Text in one of the other
-23 (Basque, Maori, Kazakh, Mongolian, ...) gets the nearest profile's code, often with confidence
-1.0 (Mongolian -> ru, Maori -> id). Each signal below is a per-text number the scorer has or could
-cheaply have; a threshold on it turns a label into `und`. For each threshold: how many correct labels
-of supported languages it loses (in points of their accuracy), how many labels of unsupported text it
-turns into `und`, and how many web documents (DCLM, English) it turns into `und`.
+langdetect's profiles cover 55 languages; lingua's test sentences cover 75. Text in one of the
+other 23 (Basque, Maori, Kazakh, Mongolian, ...) gets the nearest profile's code, often with
+confidence 1.0 (Mongolian -> ru, Maori -> id). Each signal below is a per-text number the scorer
+has or could cheaply have; a threshold on it turns a label into `und`. For each threshold: how
+many correct labels of supported languages it loses (in points of their accuracy), how many
+labels of unsupported text it turns into `und`, and how many web documents (DCLM, English) it
+turns into `und`.
 
 - score/letter: the winning language's score per letter (1/SCALE nat above the floor), divided by
   that language's median on lingua's even lines labelled right (text the profile knows well scores
@@ -131,12 +132,15 @@ def main() -> None:
         print(f"\n### lingua {what}, odd lines ({len(texts):,} texts)")
         print(
             f"supported: {is_supported.sum():,} texts, labelled right "
-            f"{right.sum() / is_supported.sum() * 100:.2f} %; unsupported (23 languages but ms, bs): {unsupported.sum():,} texts, "
+            f"{right.sum() / is_supported.sum() * 100:.2f} %; unsupported (23 languages but ms, "
+            f"bs): {unsupported.sum():,} texts, "
             f"{wrongly.sum():,} given a label; web (DCLM, {len(web_texts):,} documents): "
             f"{(web_sig['label'] != 'und').sum():,} labelled"
         )
-        print("| signal | `und` below | supported: right -> und (points) | unsupported: label ->"
-              " und | web: label -> und |")
+        print(
+            "| signal | `und` when | supported: right -> und (points) | unsupported: label ->"
+            " und | web: label -> und |"
+        )
         print("|---|---:|---:|---:|---:|")
         for name, thresholds in THRESHOLDS.items():
             for t in thresholds:
@@ -150,8 +154,10 @@ def main() -> None:
                     f"({lost.sum() / is_supported.sum() * 100:.2f}) | {caught.sum():,} "
                     f"({caught.sum() / max(wrongly.sum(), 1):.0%}) | {web_lost.sum():,} |"
                 )
-        print("\nper unsupported language: labelled / -> und at score/letter < 0.75, "
-              "unknown letters > 0.05")
+        print(
+            "\nper unsupported language: labelled / -> und at score/letter < 0.75, "
+            "unknown letters > 0.05"
+        )
         cells = []
         for code in sorted(set(truth[unsupported].tolist())):
             mine = (truth == code) & (label != "und")

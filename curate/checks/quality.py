@@ -1363,11 +1363,14 @@ class NoStopWords(_QualityRule):
     earlier in the rule set, each document is judged by the stop words of its detected language
     (an Indonesian article by `yang, dan, di, ...`); without that rule, by the union of all
     shipped lists, which never drops a document for being in another of those languages. Not
-    judged (null): a detected language without a shipped list, `und` (too short, too mixed, or
-    a language the detector does not know, such as Armenian or Maori), and a text most of whose
-    words are in a script none of the lists is written in (Armenian, Georgian, Greek, Hebrew,
-    ...), whatever language was detected. Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
-    for each of 23 languages). Chinese, Japanese and Thai stop words are matched as substrings;
+    judged (null): a detected language without a shipped list; `und` (too short, too mixed, or
+    in a script no language profile has, such as Armenian or Georgian); and a text most of whose
+    words are in a script none of the lists is written in (Armenian, Georgian, Greek, ...),
+    whatever language was detected. A language the detector has no profile for but whose script
+    it knows gets the nearest language's code (Kazakh and Mongolian `ru`, Maori and Basque `id`)
+    and is judged by that list: `language_confidence` does not tell such a guess apart.
+    Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words for each of 23
+    languages). Chinese, Japanese and Thai stop words are matched as substrings;
     the others as whole tokens, case-insensitively.
 
     Example: `Buy cheap shoes online discount sneakers sale` has no stop word and fires.

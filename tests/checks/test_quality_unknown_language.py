@@ -100,9 +100,9 @@ def test_every_shipped_stop_word_begins_in_a_covered_script():
 
     words = pl.Series([w for ws in stop_words().values() for w in ws])
     assert not words.str.contains(UNCOVERED_FIRST_LETTER).any()
-    assert pl.Series(["Երևան", "თბილისი", "ελλάδα", "שלום"]).str.contains(
-        UNCOVERED_FIRST_LETTER
-    ).all()
+    assert (
+        pl.Series(["Երևան", "თბილისი", "ελλάδα", "שלום"]).str.contains(UNCOVERED_FIRST_LETTER).all()
+    )
     assert all(re.fullmatch(r"[A-Z][a-z]+", name) for name in COVERED_SCRIPTS)
 
 
