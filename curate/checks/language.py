@@ -27,8 +27,11 @@ BACKENDS = ("ngram", "langdetect")
 # Languages so close that a detector trained on one often answers the other, and that users
 # usually accept for each other: Indonesian/Malay (langdetect has no Malay profile: Malay text
 # comes out `id`), Bosnian/Croatian/Serbian in Latin script (langdetect has only `hr`), and
-# Norwegian (langdetect's `no` is Bokmål; Nynorsk text comes out `no` or `da`).
-EQUIVALENT = [["id", "ms"], ["bs", "hr", "sr", "sh"], ["no", "nb", "nn"]]
+# Norwegian (langdetect's `no` is Bokmål; Nynorsk text comes out `no` or `da`). Serbian in
+# Cyrillic script comes out Macedonian (93 % of lingua's Serbian sentences, with confidence ~1.0):
+# `sr` accepts `mk` (the groups of a code are joined: `hr` and `bs` do not, `mk` accepts only `sr`,
+# which the detector never says).
+EQUIVALENT = [["id", "ms"], ["bs", "hr", "sr", "sh"], ["no", "nb", "nn"], ["sr", "mk"]]
 SHARES_TYPE = pl.List(pl.Struct({"language": pl.String, "share": pl.Float64}))
 
 
@@ -251,7 +254,10 @@ class LanguageMismatch(Rule):
 
     Codes are normalised (`in` -> `id`, `zh-CN` -> `zh`, `ind` -> `id`, `pt_BR` -> `pt`).
     Languages in one `equivalent` group count as each other (default: id/ms, bs/hr/sr/sh,
-    no/nb/nn: langdetect knows only id, hr and no of them); set `equivalent: []` to be strict.
+    no/nb/nn: langdetect knows only id, hr and no of them; and sr/mk: Serbian in Cyrillic script
+    comes out `mk`); set `equivalent: []` to be strict. Text in a language langdetect has no
+    profile for gets the nearest one's code, often with confidence 1.0 (Kazakh and Mongolian
+    `ru`, Maori and Basque `id`); Armenian and Georgian, whose scripts no profile has, are `und`.
     langdetect's 55 languages: af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it
     ja kn ko lt lv mk ml mr ne nl no pa pl pt ro ru sk sl so sq sv sw ta te th tl tr uk ur vi zh.
     """

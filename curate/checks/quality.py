@@ -848,6 +848,7 @@ def _stop_word_counts(
 
     lists = stop_words()
     keys = _stop_word_keys(batch.n, lang)
+    keys = keys.without(_uncovered_script_docs(batch, ~keys.null))
     union, on_list = _union_stop_words()
     bits = _stop_word_bits(batch, union)
     star = keys.star
@@ -880,6 +881,51 @@ def _stop_word_counts(
     return count, keys.series()
 
 
+# The scripts the shipped stop-word lists are written in (Japanese text mixes Han, Hiragana and
+# Katakana; tests/checks/test_quality_unknown_language.py checks that every list's words are in
+# one of them). A word whose first letter is in another script (Armenian, Georgian, Greek, ...)
+# can hold none of the words: `_uncovered_script_docs`.
+COVERED_SCRIPTS = ("Latin", "Cyrillic", "Arabic", "Devanagari", "Hangul", "Han", "Hiragana")
+COVERED_SCRIPTS += ("Katakana", "Thai")
+# a token whose first letter is in none of COVERED_SCRIPTS (Rust regex: letters minus those)
+UNCOVERED_FIRST_LETTER = (
+    r"^\P{L}*[\p{L}--[" + "".join(rf"\p{{{name}}}" for name in COVERED_SCRIPTS) + "]]"
+)
+
+
+def _uncovered_script_docs(batch: Batch, judged: np.ndarray) -> np.ndarray:
+    """Per document (bool): among `judged`, those more than half of whose words (tokens with a
+    letter) begin in a script none of the shipped lists is written in (COVERED_SCRIPTS): no list
+    (the union, or the detected language's: an Armenian text with a few Latin letters has been
+    detected as Ukrainian) holds a word of that text's language, so none can judge it. Decided
+    on the batch's distinct tokens, the pattern tried on those with a non-ASCII character alone
+    (a few hundred in a batch of English pages); nothing per token when none is in such a
+    script (most batches)."""
+    out = np.zeros(batch.n, dtype=bool)
+    if not judged.any():
+        return out
+    lt = _line_tokens(batch)
+    off, data = lt.utf8
+    # the tokens holding a non-ASCII character: those holding the first byte of one
+    lead = np.flatnonzero(data >= 0xC0)
+    if not len(lead):
+        return out
+    wide = np.zeros(len(lt.vocab), dtype=bool)
+    wide[np.searchsorted(off, lead, side="right") - 1] = True
+    rows = np.flatnonzero(wide)
+    tokens = take_sorted(lt.vocab.get_column("tok"), rows)
+    rows = rows[tokens.str.contains(UNCOVERED_FIRST_LETTER).to_numpy()]
+    if not len(rows):
+        return out
+    uncovered = np.zeros(len(lt.vocab), dtype=bool)
+    uncovered[rows] = True
+    # per distinct line, its words in an uncovered script; then per document
+    per_line = lt.count_per_distinct_line(uncovered)
+    per_doc = np.bincount(batch.doc_of_line(), weights=per_line[lt.inverse], minlength=batch.n)
+    words = _stats(batch).get_column("letter_tokens").to_numpy()
+    return judged & (per_doc * 2 > words)
+
+
 @dataclass(frozen=True)
 class _StopWordKeys:
     """The stop-word list of each document (`_stop_word_keys`): `names` the keys (the shipped
@@ -910,6 +956,12 @@ class _StopWordKeys:
         table[-1] = len(langs) + 1
         return table[self.at]
 
+    def without(self, docs: np.ndarray) -> _StopWordKeys:
+        """These keys, but no list (None) for the documents `docs` (bool)."""
+        if not docs.any():
+            return self
+        return _StopWordKeys(self.names, np.where(docs, len(self.names) - 1, self.at))
+
     def series(self) -> pl.Series:
         """The keys as the String signal `stop_words_list` (null: no list)."""
         names = strings(list(self.names))
@@ -918,17 +970,17 @@ class _StopWordKeys:
 
 def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
     """Each document's stop-word list: its language's when one is shipped, "*" (the union) when
-    there is no language signal or it says null or "und", None otherwise. (One Arrow call,
-    where a when/then select, a replace_strict and a comparison per language cost ten, ~1 ms a
-    batch.)"""
+    there is no language signal or it says null, None otherwise: a language without a list, and
+    "und" (too short, too mixed, or a language the detector does not know: the union would judge
+    Armenian prose by words it cannot hold). (One Arrow call, where a when/then select, a
+    replace_strict and a comparison per language cost ten, ~1 ms a batch.)"""
     names = (*stop_words(), "*", None)
     star = len(names) - 2
     if lang is None:
         return _StopWordKeys(names, np.full(n, star, dtype=np.intp))
     other = len(names) - 1
-    # each value's row among the shipped languages and "und" (that is `star`: the row after
-    # them) by Arrow's `index_in`, one call (a dict probe per value cost ~0.2 ms a batch): a
-    # value found nowhere is `other`, a null `star`
+    # each value's row among the shipped languages by Arrow's `index_in`, one call (a dict probe
+    # per value cost ~0.2 ms a batch): a value found nowhere ("und" too) is `other`, a null `star`
     arr = lang.cast(pl.String).to_arrow()
     found = pc.index_in(arr, value_set=_key_values())
     # (polars' fill_null: Arrow's takes a pa.scalar, which imports pandas)
@@ -940,9 +992,8 @@ def _stop_word_keys(n: int, lang: pl.Series | None) -> _StopWordKeys:
 
 @functools.cache
 def _key_values() -> pa.Array:
-    """The shipped languages, then "und" (unless shipped): its row is `_stop_word_keys`' "*"."""
-    shipped = list(stop_words())
-    return strings(shipped + ([] if "und" in shipped else ["und"]))
+    """The shipped languages (a row of `_stop_word_keys`' names each)."""
+    return strings(list(stop_words()))
 
 
 def _with_nulls(count: np.ndarray, null: np.ndarray) -> pl.Series:
@@ -1310,11 +1361,16 @@ class NoStopWords(_QualityRule):
     Why: Gopher requires at least two of `the, be, to, of, and, that, have, with`. That list drops
     every non-English document, so here the list follows the language: with `language-mismatch`
     earlier in the rule set, each document is judged by the stop words of its detected language
-    (an Indonesian article by `yang, dan, di, ...`); when the language was not detected (the rule
-    did not run, or said `und`) by the union of all shipped lists, which never drops a document
-    for being in another of those languages. A detected language without a shipped list is not
-    judged (null). Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words
-    for each of 23 languages). Chinese, Japanese and Thai stop words are matched as substrings;
+    (an Indonesian article by `yang, dan, di, ...`); without that rule, by the union of all
+    shipped lists, which never drops a document for being in another of those languages. Not
+    judged (null): a detected language without a shipped list; `und` (too short, too mixed, or
+    in a script no language profile has, such as Armenian or Georgian); and a text most of whose
+    words are in a script none of the lists is written in (Armenian, Georgian, Greek, ...),
+    whatever language was detected. A language the detector has no profile for but whose script
+    it knows gets the nearest language's code (Kazakh and Mongolian `ru`, Maori and Basque `id`)
+    and is judged by that list: `language_confidence` does not tell such a guess apart.
+    Lists: curate/data/stopwords/<lang>.txt (about 20-40 frequent function words for each of 23
+    languages). Chinese, Japanese and Thai stop words are matched as substrings;
     the others as whole tokens, case-insensitively.
 
     Example: `Buy cheap shoes online discount sneakers sale` has no stop word and fires.
@@ -1322,7 +1378,7 @@ class NoStopWords(_QualityRule):
     Signals:
       stop_words       distinct stop words found (words)
       stop_words_list  the list used: a language code, `*` (union) or `custom`
-    stop_words is null (not judged) for a document without words.
+    stop_words is null (not judged) for a document without words or without a list (above).
 
     Fires when stop_words < min_stop_words. Set `stop_words` to one list for every document
     (the gopher rule set sets Gopher's eight English words).

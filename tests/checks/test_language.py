@@ -209,6 +209,25 @@ def test_close_languages_count_as_each_other_unless_strict():
     assert rows[0]["curate_flags"] == []
 
 
+# hand-written Serbian in Cyrillic script: langdetect has no Serbian profile, it comes out `mk`
+SR_CYRILLIC = (
+    "Градско веће се састало у понедељак да би разговарало о новом буџету. Грађани су "
+    "постављали питања о школама и путевима, а градоначелник је рекао да одлуке неће бити лаке."
+)
+
+
+def test_serbian_in_cyrillic_is_accepted_for_sr_but_not_for_hr():
+    # the user trial: `expected: [sr]` dropped every Serbian Cyrillic document as Macedonian
+    rows, _ = rows_for([SR_CYRILLIC, RU, EN], expected=["sr"])
+    assert rows[0]["curate_language"] == "mk"  # the detector's answer is still reported
+    assert [r["curate_flags"] for r in rows] == [[], ["language-mismatch"], ["language-mismatch"]]
+    # Croatian and Bosnian text is Latin: a Cyrillic document is not theirs
+    rows, _ = rows_for([SR_CYRILLIC], expected=["hr"])
+    assert rows[0]["curate_flags"] == ["language-mismatch"]
+    rows, _ = rows_for([SR_CYRILLIC], expected=["sr"], equivalent=[])
+    assert rows[0]["curate_flags"] == ["language-mismatch"]
+
+
 def test_same_labels_whatever_the_batch():
     texts = [EN, ID, RU, JA, "A", f"{ID}\n{EN_NAV}", ZH, AR] * 3
     rule = load_ruleset(

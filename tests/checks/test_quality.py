@@ -394,9 +394,10 @@ def test_no_stop_words_after_language_mismatch_in_a_rule_set():
     )
     df = pl.DataFrame({"text": [ID, PROSE, "ok then"]})
     out = process_batch(rs.build(), df, "text")
-    assert out.kept["curate_stop_words_list"].to_list() == ["id", "en"]
-    # too short to detect a language: judged by the union of all lists
-    assert out.rejected["curate_stop_words_list"].to_list() == ["*"]
+    # too short to detect a language (`und`): no list to judge it by, not judged
+    assert out.kept["curate_stop_words_list"].to_list() == ["id", "en", None]
+    assert out.kept["curate_stop_words"].to_list()[2] is None
+    assert out.rejected.height == 0
 
 
 # -- C4 --------------------------------------------------------------------------------------------
@@ -775,8 +776,8 @@ def test_newlines_from_the_lines_equal_counting_them_in_the_text():
 
 
 def test_stop_word_counts_per_language_match_the_plain_definition():
-    # every document judged by its language's list (the union for "und" or no language; none for
-    # a language without a list), counted the plain way: distinct whole tokens, lower-cased,
+    # every document judged by its language's list (the union for no language; none for "und"
+    # or a language without a list), counted the plain way: distinct whole tokens, lower-cased,
     # edge punctuation removed; Chinese, Japanese and Thai words as substrings of the text
     lists = stop_words()
     texts = [PROSE, ID, RU, ZH, JA, TH, "Der Hund und die Katze.", "", "x y z", PROSE, ID, ZH]
@@ -788,7 +789,7 @@ def test_stop_word_counts_per_language_match_the_plain_definition():
     union = {w for c, ws in lists.items() if c not in ("ja", "th", "zh") for w in ws}
     frame = token_frame(batch.docs)
     for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
-        key = "*" if lang in (None, "und") else lang
+        key = "*" if lang is None else lang
         if (
             key != "*"
             and key not in lists
@@ -805,7 +806,7 @@ def test_stop_word_counts_per_language_match_the_plain_definition():
             if key in ("*", code):
                 want += sum(1 for w in set(lists[code]) if w in text)
         assert got[i] == want, (i, lang)
-    assert got[0] and got[3] and got[10]
+    assert got[0] and got[3] and got[9] and got[10] is None
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -249,7 +249,7 @@ def _plain_stop_word_keys(lang: pl.Series | None, n: int) -> pl.Series:
     return pl.select(
         pl.when(lang.is_in(list(words.stop_words())))
         .then(lang)
-        .when(lang.is_null() | (lang == "und"))
+        .when(lang.is_null())
         .then(pl.lit("*"))
         .otherwise(None)
     ).to_series()
