@@ -246,13 +246,17 @@ class LanguageMismatch(Rule):
                            paragraph and not the document could be determined
       language_shares      every determined language and its share: [{language, share}], largest
                            first
+      expected_language_unknown  (with `expected_column`) the row's value where it names no
+                           language (`klingon`): that row is not judged; null elsewhere
 
     Fires (flag/drop) when an expected language is given (`expected`, or the row's
     `expected_column`) and language_share < min_share. `strip` removes the lines of paragraphs
     whose language is determined and not expected, and fires when it removes one. Without an
     expected language the rule only reports.
 
-    Codes are normalised (`in` -> `id`, `zh-CN` -> `zh`, `ind` -> `id`, `pt_BR` -> `pt`).
+    Codes are normalised (`in` -> `id`, `zh-CN` -> `zh`, `ind` -> `id`, `pt_BR` -> `pt`); a code
+    in `expected` that is not ISO 639-1 is rejected when the rule set is loaded. In
+    `expected_column`, a language's English name counts as its code (`Indonesian`: id).
     Languages in one `equivalent` group count as each other (default: id/ms, bs/hr/sr/sh,
     no/nb/nn: langdetect knows only id, hr and no of them; and sr/mk: Serbian in Cyrillic script
     comes out `mk`); set `equivalent: []` to be strict. Text in a language langdetect has no
@@ -448,28 +452,46 @@ class LanguageMismatch(Rule):
         equivalent = tuple(tuple(group) for group in self.params.equivalent)
         return _accepted_codes(tuple(codes), equivalent)
 
-    def accepted(self, batch: Batch, vocab: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    def accepted(
+        self, batch: Batch, vocab: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
         """(bool[documents, vocab]: the languages each document may be in, bool[documents]: it
-        has an expectation at all). From the row's `expected_column`, else from `expected`."""
+        has an expectation at all, and with `expected_column` the row's value where it names no
+        language, null elsewhere). From the row's `expected_column`, else from `expected`. A
+        language's name counts as its code (`Indonesian`: id); a row whose value names no
+        language (`klingon`, `xx`) is not judged: no expectation is better than a wrong one."""
+        from curate.config import language_of
+
         p = self.params
         default = self._accepted(p.expected)
         row = np.array([c in default for c in vocab])
         acc = np.tile(row, (batch.n, 1))
         expecting = np.full(batch.n, bool(default))
+        unknown = None
         if p.expected_column and p.expected_column in batch.docs.columns:
             col = batch.docs.get_column(p.expected_column)
             if isinstance(col.dtype, pl.List):
                 col = col.cast(pl.List(pl.String)).list.join(",")
             values = col.cast(pl.String).fill_null("")
             keys, inverse = np.unique(np.array(values.to_list(), dtype=object), return_inverse=True)
-            rows, expects = [], []
+            rows, expects, names_none = [], [], []
             for key in keys:
-                codes = self._accepted([c for c in re.split(r"[,;\s]+", str(key)) if c])
+                parts = [c for c in re.split(r"[,;\s]+", str(key)) if c]
+                found = [language_of(c) for c in parts]
+                if None in found:
+                    rows.append(np.zeros(len(vocab), dtype=bool))
+                    expects.append(False)
+                    names_none.append(True)
+                    continue
+                codes = self._accepted(found)
                 rows.append(np.array([c in codes for c in vocab]) if codes else row)
                 expects.append(bool(codes) or bool(default))
+                names_none.append(False)
             acc = np.array(rows, dtype=bool).reshape(len(keys), len(vocab))[inverse]
             expecting = np.array(expects, dtype=bool)[inverse]
-        return acc, expecting
+            no_language = np.array(names_none, dtype=bool)[inverse]
+            unknown = pl.Series(np.where(no_language, values.to_numpy(), None), dtype=pl.String)
+        return acc, expecting, unknown
 
     # -- the rule -------------------------------------------------------------------------------
     def evaluate(self, batch: Batch) -> RuleResult:
@@ -485,7 +507,7 @@ class LanguageMismatch(Rule):
             unit_lang, doc_lang, doc_conf = self._detect_langdetect(batch, par, vocab)
         else:
             unit_lang, doc_lang, doc_conf = self._detect_ngram(batch, par, vocab, distinct)
-        acc, has_exp = self.accepted(batch, vocab)
+        acc, has_exp, unknown = self.accepted(batch, vocab)
 
         # characters per (document, language) over the paragraphs whose language is determined;
         # a document none of whose paragraphs is determined (many short lines) but which as a
@@ -528,17 +550,16 @@ class LanguageMismatch(Rule):
         else:
             # (a null share is an undetermined document: `determined` leaves it out)
             fired = pl.Series(has_exp & determined & (share_np < p.min_share))
-        return RuleResult(
-            signals={
-                # (a gather of the vocabulary's Series: no Python string per document)
-                "language": _vocab_series().gather(doc_lang),
-                "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
-                "language_share": share,
-                "language_shares": _shares_column(shares, vocab),
-            },
-            fired=fired,
-            remove=remove,
-        )
+        signals = {
+            # (a gather of the vocabulary's Series: no Python string per document)
+            "language": _vocab_series().gather(doc_lang),
+            "language_confidence": pl.Series(doc_conf, dtype=pl.Float64),
+            "language_share": share,
+            "language_shares": _shares_column(shares, vocab),
+        }
+        if unknown is not None:
+            signals["expected_language_unknown"] = unknown
+        return RuleResult(signals=signals, fired=fired, remove=remove)
 
 
 @functools.lru_cache(maxsize=256)
