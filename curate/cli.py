@@ -196,7 +196,7 @@ def _prepare(args):
     return ruleset
 
 
-def _options(args, own_folders: dict[Path, str] | None = None):
+def _options(args, own_paths: dict[Path, str] | None = None):
     from curate.engine import RunOptions
 
     return RunOptions(
@@ -204,7 +204,7 @@ def _options(args, own_folders: dict[Path, str] | None = None):
         engine=args.engine,
         ray_address=args.ray_address,
         progress=sys.stderr.isatty() and not args.quiet,
-        own_folders={str(p): label for p, label in (own_folders or {}).items()},
+        own_paths={str(p): label for p, label in (own_paths or {}).items()},
     )
 
 
@@ -226,6 +226,14 @@ def _check_writable(folder: Path, option: str, given: Path) -> None:
         raise UsageError(
             f"{option} {given}: cannot make a folder in {base} ({e.strerror or e})"
         ) from None
+
+
+def _report_files(report_dir: Path) -> dict[Path, str]:
+    """The files write_reports writes (a report.json in an input folder would be read as input;
+    the folder may hold the inputs too: `--report-dir .`)."""
+    return {
+        report_dir / name: "--report-dir" for name in ("report.json", "report.md", "report.html")
+    }
 
 
 def _require_usable_input(args, result, report) -> None:
@@ -304,7 +312,7 @@ def _run_command(args) -> int:
     report_dir = args.report_dir or Path("reports") / name
     _check_writable(report_dir, "--report-dir", report_dir)
     old = out.parent / f".{out.name}.curate-old"
-    own = {out: "--out", work: "--out", old: "--out", report_dir: "--report-dir"}
+    own = {out: "--out", work: "--out", old: "--out", **_report_files(report_dir)}
     options = _options(args, own)
     if args.format == "hf" and hf_needs_datasets():  # loaded while the workers run, not after
         options.while_waiting = _load_hf_writer
@@ -364,7 +372,7 @@ def _evaluate(args, ruleset, report_dir: Path | None):
 
     if report_dir is not None:
         _check_writable(report_dir, "--report-dir", report_dir)
-    own = {report_dir: "--report-dir"} if report_dir is not None else {}
+    own = _report_files(report_dir) if report_dir is not None else {}
     try:
         result, _ = engine.run(args.inputs, ruleset, _options(args, own), None)
     except (OSError, pa.ArrowException) as e:

@@ -77,7 +77,8 @@ def test_a_folder_and_a_file_inside_it_is_a_usage_error(tmp_path):
     _usage_error(curate_cli("check", src, src, "--rules", "web"), "a.jsonl", "more than once")
 
 
-def test_output_and_report_inside_the_input_folder_are_not_read_back(tmp_path):
+@pytest.mark.parametrize("rep", ["rep", "."])
+def test_output_and_report_inside_the_input_folder_are_not_read_back(tmp_path, rep):
     folder = tmp_path / "inp"
     folder.mkdir()
     write_jsonl(folder / "a.jsonl", ROWS)
@@ -89,7 +90,7 @@ def test_output_and_report_inside_the_input_folder_are_not_read_back(tmp_path):
         "--out",
         folder / "clean",
         "--report-dir",
-        folder / "rep",
+        folder / rep,  # (".": the report's files beside the input's)
         "--format",
         "jsonl",
         "--workers",
@@ -97,12 +98,23 @@ def test_output_and_report_inside_the_input_folder_are_not_read_back(tmp_path):
     )
     first = curate_cli(*args)
     assert first.returncode == 0, first.stderr
-    assert _documents(folder / "rep") == {"input": 6, "kept": 6, "dropped": 0, "unreadable": 0}
+    assert _documents(folder / rep) == {"input": 6, "kept": 6, "dropped": 0, "unreadable": 0}
     again = curate_cli(*args, "--overwrite")
     assert again.returncode == 0, again.stderr
-    assert _documents(folder / "rep") == {"input": 6, "kept": 6, "dropped": 0, "unreadable": 0}
+    assert _documents(folder / rep) == {"input": 6, "kept": 6, "dropped": 0, "unreadable": 0}
+    assert "note:" not in again.stdout  # (the report's .md and .html are not "skipped" input)
     # nor a folder an interrupted run left (it starts with a dot, as the walk skips)
-    assert sorted(p.name for p in folder.iterdir()) == ["a.jsonl", "clean", "rep"]
+    left = {"a.jsonl", "clean"} | (
+        {"rep"} if rep == "rep" else {f"report.{x}" for x in ("json", "md", "html")}
+    )
+    assert {p.name for p in folder.iterdir()} == left
+
+
+def test_a_report_dir_that_holds_the_input_file_is_fine(tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", ROWS)
+    res = _run(tmp_path, src, rep=".")
+    assert res.returncode == 0, res.stderr
+    assert _documents(tmp_path)["input"] == 6
 
 
 def test_the_output_folder_itself_as_input_is_a_usage_error(tmp_path):

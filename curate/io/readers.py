@@ -107,16 +107,17 @@ def discover(
     inputs: list[str],
     text_column: str = "text",
     id_column: str | None = None,
-    own_folders: dict[str, str] | None = None,
+    own_paths: dict[str, str] | None = None,
 ) -> tuple[list[Shard], list[str]]:
     """Shards for the given INPUTs, in a stable order, plus files passed over (unknown types).
 
-    own_folders: the run's own folders (its --out, the work folders beside it, the report
-    folder), each with the option that names it: a folder walk passes over them, so a run does
-    not read its previous output back (`curate run data --out data/clean`), and an INPUT inside
-    one is a usage error. A file reached through two INPUTs (`a.jsonl a.jsonl`, a folder and a
-    file in it) is a usage error: its rows would count twice under the same file and line."""
-    own = {Path(p).resolve(): label for p, label in (own_folders or {}).items()}
+    own_paths: what the run writes (its --out folder, the work folders beside it, its report
+    files), each with the option that names it: a folder walk passes over them, so a run does
+    not read its previous output back (`curate run data --out data/clean`), and an INPUT that
+    is one or inside one is a usage error. A file reached through two INPUTs (`a.jsonl a.jsonl`,
+    a folder and a file in it) is a usage error: its rows would count twice under the same file
+    and line."""
+    own = {Path(p).resolve(): label for p, label in (own_paths or {}).items()}
     shards: list[Shard] = []
     skipped: list[str] = []
     first_ref: dict[tuple[int, int], str] = {}  # a file's (device, inode): the INPUT it came from
@@ -139,11 +140,11 @@ def _local_shards(ref: str, skipped: list[str], own: dict[Path, str]) -> list[Sh
     if not path.exists():
         raise UsageError(f"input {ref}: no such file or folder")
     resolved = path.resolve()
-    for folder, label in own.items():
-        if resolved == folder or folder in resolved.parents:
+    for mine, label in own.items():
+        if resolved == mine or mine in resolved.parents:
             raise UsageError(
-                f"input {ref}: is in this run's {label} {folder}; a run does not read its own "
-                "output (give another input or another folder)"
+                f"input {ref}: is this run's own output ({label} {mine}), which a run does not "
+                f"read; give another input or another {label}"
             )
     if path.is_dir():
         return _folder_shards(path, skipped, set(own))
@@ -239,8 +240,10 @@ def _folder_shards(folder: Path, skipped: list[str], own: set[Path] = frozenset(
     for root, dirs, files in os.walk(folder):
         # (hidden folders: a run's .OUT.curate-tmp and .OUT.curate-old among them)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if own:  # the run's own output and report folders are not input
-            dirs[:] = [d for d in dirs if Path(root, d).resolve() not in own]
+        if own:  # what the run writes (its --out, its report files) is not input
+            here = Path(root).resolve()
+            dirs[:] = [d for d in dirs if here / d not in own]
+            files = [f for f in files if here / f not in own]
         rootp = Path(root)
         if rootp != folder and (
             (rootp / "dataset_dict.json").exists() or (rootp / "state.json").exists()
