@@ -168,8 +168,10 @@ def _check_read_once(ref: str, shards: list[Shard], first_ref: dict[tuple[int, i
             if key in mine:  # (the byte ranges of one file)
                 continue
             if key in first_ref:
-                also = "" if first_ref[key] == ref else f" (also in {first_ref[key]})"
-                named = "" if p == ref else f" {p}"
+                first = first_ref[key]
+                named = "" if Path(p) == Path(ref) else f" {p}"
+                how = "in" if Path(first).is_dir() else "as"  # (a folder holds it, or a file is it)
+                also = "" if first == ref else f" (also {how} {first})"
                 raise UsageError(
                     f"input {ref}:{named} given more than once{also}; give each file once"
                 )
