@@ -163,7 +163,10 @@ def _check_read_once(ref: str, shards: list[Shard], first_ref: dict[tuple[int, i
     mine: set[tuple[int, int]] = set()
     for s in shards:
         for p in s.paths or (s.path,):
-            st = os.stat(p)
+            try:
+                st = os.stat(p)
+            except OSError:  # (gone or out of reach: _check_readable says so)
+                continue
             key = (st.st_dev, st.st_ino)
             if key in mine:  # (the byte ranges of one file)
                 continue
