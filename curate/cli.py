@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from curate import __version__
@@ -109,24 +111,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="text: a table (default); md: for a pull-request comment; json",
     )
 
-    rules = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
+    rules = sub.add_parser(
+        "rules", help="list the rules, or print one rule's documentation or a rule set's YAML"
+    )
     rules.add_argument("name", nargs="?", metavar="NAME")
     return parser
 
 
+# main() runs as the program (the `curate` script, python -m curate: it reads sys.argv), not
+# called by a program that goes on after it: only then does it ignore Ctrl-C once its work is done
+_as_program = False
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _as_program
+    _as_program = argv is None
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return EXIT_USAGE
-        return {
+        code = {
             "run": cmd_run,
             "report": cmd_report,
             "check": cmd_check,
             "diff": cmd_diff,
             "rules": cmd_rules,
         }[args.command](args)
+        _done(args)
+        return code
     except UsageError as e:
         print(f"curate: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -145,6 +158,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _done(args) -> None:
+    """The command's work is complete (a run's output in place, a report written, the gates
+    measured): Ctrl-C is ignored from here, so that it cannot turn that outcome into exit 130.
+    What is left is a summary and the interpreter's exit, which restores SIGINT's default action
+    before it frees its modules (polars, Arrow, the rules: a few tenths of a second): a Ctrl-C
+    then killed the process without a word. (Not with Ray, whose own exit may need one.)"""
+    if not _as_program or getattr(args, "engine", "local") != "local":
+        return
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # (not the main thread: Python's signal handling is not this thread's)
+        pass
 
 
 # -- commands --------------------------------------------------------------------------------------
@@ -169,7 +196,7 @@ def _prepare(args):
     return ruleset
 
 
-def _options(args):
+def _options(args, own_paths: dict[Path, str] | None = None):
     from curate.engine import RunOptions
 
     return RunOptions(
@@ -177,6 +204,63 @@ def _options(args):
         engine=args.engine,
         ray_address=args.ray_address,
         progress=sys.stderr.isatty() and not args.quiet,
+        own_paths={str(p): label for p, label in (own_paths or {}).items()},
+    )
+
+
+def _check_writable(folder: Path, option: str, given: Path) -> None:
+    """A usage error now, before any work, for a folder that cannot be made or written in (a file
+    in the way, /proc, a read-only disk): the run would otherwise fail at its end, its output
+    half in place. A probe folder is made and removed: permissions alone do not tell (root may
+    write anywhere by them, and in /proc nobody can)."""
+    if given.exists() and not given.is_dir():
+        raise UsageError(f"{option} {given}: is a file, not a folder; give a folder name")
+    base = folder
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise UsageError(f"{option} {given}: {base} is a file, not a folder")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".curate-probe-", dir=base))
+    except OSError as e:
+        raise UsageError(
+            f"{option} {given}: cannot make a folder in {base} ({e.strerror or e})"
+        ) from None
+
+
+def _report_files(report_dir: Path) -> dict[Path, str]:
+    """The files write_reports writes (a report.json in an input folder would be read as input;
+    the folder may hold the inputs too: `--report-dir .`)."""
+    return {
+        report_dir / name: "--report-dir" for name in ("report.json", "report.md", "report.html")
+    }
+
+
+def _require_usable_input(args, result, report) -> None:
+    """The usage error `check`, `run` and `report` give alike when the rules ran on no rows of an
+    input (none found, none readable, or the rest of a file unreadable): a dataset or report of
+    data that was never seen would pass for a good one (docs/ci.md)."""
+    from curate import gate
+
+    problems = gate.unreadable_inputs(report)
+    if not problems:
+        return
+    if report["documents"]["input"] == 0:
+        why = _skipped(result) if result.skipped_files else "no rows in the given files or folders"
+        raise UsageError(f"input {' '.join(args.inputs)}: no documents found ({why})")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    first = problems[0]
+    if args.command != "check":  # (gate's wording is for `check`)
+        first = first.replace("the gates cannot measure this file", "fix the file or leave it out")
+    raise UsageError(first + more)
+
+
+def _skipped(result) -> str:
+    """Files of the input folders that no reader takes (a .html, a .docx), in a few words."""
+    files = result.skipped_files
+    return (
+        f"skipped {len(files):,} file{'s' if len(files) > 1 else ''} of other types, "
+        f"first {files[0]}; inputs are .jsonl, .jsonl.gz, .json, .parquet, .csv or .txt"
     )
 
 
@@ -213,6 +297,7 @@ def _run_command(args) -> int:
 
     ruleset = _prepare(args)
     out: Path = args.out
+    _check_writable(out.parent, "--out", out)  # (the work folder is made beside it)
     if out.exists() and not (args.overwrite or args.resume):
         raise UsageError(f"--out {out}: already exists; use --overwrite to replace it")
     work = out.parent / f".{out.name}.curate-tmp"
@@ -225,18 +310,26 @@ def _run_command(args) -> int:
         raise UsageError(f"--out {out}: already complete; nothing to resume")
     name = _default_name(args)
     report_dir = args.report_dir or Path("reports") / name
-    options = _options(args)
+    _check_writable(report_dir, "--report-dir", report_dir)
+    old = out.parent / f".{out.name}.curate-old"
+    own = {out: "--out", work: "--out", old: "--out", **_report_files(report_dir)}
+    options = _options(args, own)
     if args.format == "hf" and hf_needs_datasets():  # loaded while the workers run, not after
         options.while_waiting = _load_hf_writer
     result, prefixes = engine.run(args.inputs, ruleset, options, work, resume=args.resume)
     report = _build_report(args, ruleset, result)
+    try:
+        _require_usable_input(args, result, report)
+    except UsageError:
+        shutil.rmtree(work)  # nothing of the run is left (an earlier --out stays as it was)
+        raise
     final = work / "out"
     if final.exists():
         shutil.rmtree(final)
     write_output(prefixes, final, args.format, ruleset.text_column)
     (final / "README.md").write_text(render_card(report, args.format), encoding="utf-8")
+    _done(args)  # the dataset goes in place and the report follows, whatever Ctrl-C says
     if out.exists():  # --overwrite: the old output goes only once the new one is complete
-        old = out.parent / f".{out.name}.curate-old"
         os.replace(out, old)
         os.replace(final, out)
         shutil.rmtree(old)
@@ -246,7 +339,7 @@ def _run_command(args) -> int:
     # the report's files once the dataset is in place (~0.05 CPU s for a 200,000-document run)
     write_reports(report, report_dir)
     if not args.quiet:
-        _summary(report, f"{out} ({args.format})", report_dir)
+        _summary(report, result, f"{out} ({args.format})", report_dir)
     return EXIT_OK
 
 
@@ -269,32 +362,39 @@ def _build_report(args, ruleset, result) -> dict:
     )
 
 
-def _evaluate(args, ruleset) -> dict:
-    """The report of a run that writes no output (`report`, `check`). Nothing is written, so an
-    OSError or Arrow error can only come from an input a reader cannot parse at all."""
+def _evaluate(args, ruleset, report_dir: Path | None):
+    """The run's result and report, for a command that writes no output (`report`, `check`), or
+    a usage error for an input the rules saw no usable rows of. Nothing is written, so an OSError
+    or Arrow error can only come from an input a reader cannot parse at all."""
     import pyarrow as pa
 
     from curate import engine
 
+    if report_dir is not None:
+        _check_writable(report_dir, "--report-dir", report_dir)
+    own = _report_files(report_dir) if report_dir is not None else {}
     try:
-        result, _ = engine.run(args.inputs, ruleset, _options(args), None)
+        result, _ = engine.run(args.inputs, ruleset, _options(args, own), None)
     except (OSError, pa.ArrowException) as e:
         detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
         raise UsageError(
             f"input {' '.join(args.inputs)}: a file cannot be read "
             f"({e.__class__.__name__}: {detail})"
         ) from None
-    return _build_report(args, ruleset, result)
+    report = _build_report(args, ruleset, result)
+    _require_usable_input(args, result, report)
+    return result, report
 
 
 def cmd_report(args) -> int:
     from curate.report import write_reports
 
-    report = _evaluate(args, _prepare(args))
+    ruleset = _prepare(args)
     report_dir = args.report_dir or Path("reports") / _default_name(args)
+    result, report = _evaluate(args, ruleset, report_dir)
     write_reports(report, report_dir)
     if not args.quiet:
-        _summary(report, None, report_dir)
+        _summary(report, result, None, report_dir)
     return EXIT_OK
 
 
@@ -316,11 +416,7 @@ def cmd_check(args) -> int:
             )
     if args.junit is not None and args.junit.is_dir():
         raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
-    report = _evaluate(args, ruleset)
-    problems = gate.unreadable_inputs(report)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UsageError(problems[0] + more)
+    result, report = _evaluate(args, ruleset, args.report_dir)
     results = gate.evaluate_gates(ruleset.gates, report, baseline, rule_names)
     report["gates"] = [r.as_dict() for r in results]
     if args.junit:
@@ -356,6 +452,8 @@ def cmd_check(args) -> int:
         f"{d['unreadable']:,} unreadable; gates: {len(results)} checked, {len(failed)} failed, "
         f"{len(warned)} warned"
     )
+    if result.skipped_files:
+        print(f"note: {_skipped(result)}")
     if args.report_dir and not args.quiet:
         print(f"report: {args.report_dir / 'report.html'}")
     return EXIT_GATE if failed else EXIT_OK
@@ -376,37 +474,45 @@ def cmd_diff(args) -> int:
 
 def cmd_rules(args) -> int:
     from curate.checks import all_rules, closest_rule
+    from curate.config import builtin_rulesets
     from curate.rule_docs import rule_doc
 
     rules = all_rules()
+    rulesets = builtin_rulesets()
+    if args.name in rulesets and args.name not in rules:  # its YAML: to read, or to copy and edit
+        print(rulesets[args.name].read_text(encoding="utf-8"), end="")
+        return EXIT_OK
     if args.name:
         if args.name not in rules:
-            hint = closest_rule(args.name)
+            import difflib
+
+            near_set = difflib.get_close_matches(args.name, list(rulesets), n=1, cutoff=0.75)
+            hint = near_set[0] if near_set else closest_rule(args.name)
             raise UsageError(
-                f"unknown rule {args.name!r}"
+                f"unknown rule or rule set {args.name!r}"
                 + (f" (did you mean {hint!r}?)" if hint else "")
                 + "; `curate rules` lists them"
             )
         print(rule_doc(rules[args.name]))
         return EXIT_OK
-    from curate.config import builtin_rulesets
-
     width = max(len(n) for n in rules)
     for name, cls in rules.items():
         first = (cls.__doc__ or "").strip().splitlines()[0]
         print(f"{name:<{width}}  {first}  [{', '.join(cls.actions)}]")
-    print(f"\nbuilt-in rule sets: {', '.join(builtin_rulesets())}")
-    print("`curate rules NAME` prints a rule's documentation.")
+    print(f"\nbuilt-in rule sets: {', '.join(rulesets)}")
+    print("`curate rules NAME` prints a rule's documentation, or a built-in rule set's YAML.")
     return EXIT_OK
 
 
-def _summary(report, out: str | None, report_dir: Path) -> None:
+def _summary(report, result, out: str | None, report_dir: Path) -> None:
     d = report["documents"]
     dest = f" -> {out}" if out else ""
     print(
         f"{d['input']:,} documents: {d['kept']:,} kept, {d['dropped']:,} dropped, "
         f"{d['unreadable']:,} unreadable{dest}"
     )
+    if result.skipped_files:  # (files in the input folders that no reader takes)
+        print(f"note: {_skipped(result)}")
     for name, r in report["rules"].items():
         print(
             f"  {name:<22} fired {r['fired']:>8,}  dropped {r['dropped']:>8,}  "

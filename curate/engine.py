@@ -45,6 +45,9 @@ class RunOptions:
     # tasks it would have taken meanwhile: work the run needs later (the CLI loads datasets
     # there, for a version whose metadata the `hf` writer does not write itself)
     while_waiting: Callable[[], None] | None = None
+    # what the run writes (--out, its work folders, the report files), each with the option that
+    # names it: never read as input (readers.discover)
+    own_paths: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -799,7 +802,7 @@ def _run(
     runner: Runner,
 ) -> tuple[RunResult, list[str]]:
     t0 = time.perf_counter()
-    shards, skipped = discover(inputs, ruleset.text_column)
+    shards, skipped = discover(inputs, ruleset.text_column, ruleset.id_column, options.own_paths)
     if options.engine != "ray" and runner.workers > 1 and len(shards) > 1:
         from curate import _pool
 

@@ -103,31 +103,83 @@ def kind_of(path: Path) -> str | None:
 # -- discovery -------------------------------------------------------------------------------------
 
 
-def discover(inputs: list[str], text_column: str = "text") -> tuple[list[Shard], list[str]]:
-    """Shards for the given INPUTs, in a stable order, plus files passed over (unknown types)."""
+def discover(
+    inputs: list[str],
+    text_column: str = "text",
+    id_column: str | None = None,
+    own_paths: dict[str, str] | None = None,
+) -> tuple[list[Shard], list[str]]:
+    """Shards for the given INPUTs, in a stable order, plus files passed over (unknown types).
+
+    own_paths: what the run writes (its --out folder, the work folders beside it, its report
+    files), each with the option that names it: a folder walk passes over them, so a run does
+    not read its previous output back (`curate run data --out data/clean`), and an INPUT that
+    is one or inside one is a usage error. A file reached through two INPUTs (`a.jsonl a.jsonl`,
+    a folder and a file in it) is a usage error: its rows would count twice under the same file
+    and line."""
+    own = {Path(p).resolve(): label for p, label in (own_paths or {}).items()}
     shards: list[Shard] = []
     skipped: list[str] = []
+    first_ref: dict[tuple[int, int], str] = {}  # a file's (device, inode): the INPUT it came from
     for ref in inputs:
         if ref.startswith("hf:"):
-            shards.extend(_hf_shards(ref[3:]))
-            continue
-        path = Path(ref)
-        if not path.exists():
-            raise UsageError(f"input {ref}: no such file or folder")
-        if path.is_dir():
-            shards.extend(_folder_shards(path, skipped))
+            found = _hf_shards(ref[3:])
         else:
-            kind = kind_of(path)
-            if kind is None:
-                raise UsageError(
-                    f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, "
-                    ".csv, .txt, a folder of these, a save_to_disk folder or hf:NAME"
-                )
-            shards.extend(_file_shards(path, kind))
+            found = _local_shards(ref, skipped, own)
+        if len(inputs) > 1:
+            _check_read_once(ref, found, first_ref)
+        shards.extend(found)
     for s in shards:
         _check_readable(s)
-    _check_text_column(shards, text_column)
+    _check_columns(shards, text_column, id_column)
     return shards, skipped
+
+
+def _local_shards(ref: str, skipped: list[str], own: dict[Path, str]) -> list[Shard]:
+    path = Path(ref)
+    if not path.exists():
+        raise UsageError(f"input {ref}: no such file or folder")
+    resolved = path.resolve()
+    for mine, label in own.items():
+        if resolved == mine or mine in resolved.parents:
+            raise UsageError(
+                f"input {ref}: is this run's own output ({label} {mine}), which a run does not "
+                f"read; give another input or another {label}"
+            )
+    if path.is_dir():
+        return _folder_shards(path, skipped, set(own))
+    kind = kind_of(path)
+    if kind is None:
+        raise UsageError(
+            f"input {ref}: unknown file type; use .jsonl, .jsonl.gz, .json, .parquet, "
+            ".csv, .txt, a folder of these, a save_to_disk folder or hf:NAME"
+        )
+    return _file_shards(path, kind)
+
+
+def _check_read_once(ref: str, shards: list[Shard], first_ref: dict[tuple[int, int], str]) -> None:
+    """A usage error for a file of these shards that an earlier INPUT (or this one) gave already;
+    a file is known by its device and inode, so a link or another spelling of its path is too."""
+    mine: set[tuple[int, int]] = set()
+    for s in shards:
+        for p in s.paths or (s.path,):
+            try:
+                st = os.stat(p)
+            except OSError:  # (gone or out of reach: _check_readable says so)
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in mine:  # (the byte ranges of one file)
+                continue
+            if key in first_ref:
+                first = first_ref[key]
+                named = "" if Path(p) == Path(ref) else f" {p}"
+                how = "in" if Path(first).is_dir() else "as"  # (a folder holds it, or a file is it)
+                also = "" if first == ref else f" (also {how} {first})"
+                raise UsageError(
+                    f"input {ref}:{named} given more than once{also}; give each file once"
+                )
+            mine.add(key)
+    first_ref.update(dict.fromkeys(mine, ref))
 
 
 GZIP_SAMPLE = 64 * 1024  # compressed bytes decompressed to measure a .gz file's ratio
@@ -185,13 +237,18 @@ def _check_readable(s: Shard) -> None:
             raise UsageError(f"input {p}: permission denied")
 
 
-def _folder_shards(folder: Path, skipped: list[str]) -> list[Shard]:
+def _folder_shards(folder: Path, skipped: list[str], own: set[Path] = frozenset()) -> list[Shard]:
     if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
         return _saved_dataset_shards(folder)
     shards: list[Shard] = []
     txts: list[str] = []
     for root, dirs, files in os.walk(folder):
+        # (hidden folders: a run's .OUT.curate-tmp and .OUT.curate-old among them)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if own:  # what the run writes (its --out, its report files) is not input
+            here = Path(root).resolve()
+            dirs[:] = [d for d in dirs if here / d not in own]
+            files = [f for f in files if here / f not in own]
         rootp = Path(root)
         if rootp != folder and (
             (rootp / "dataset_dict.json").exists() or (rootp / "state.json").exists()
@@ -340,41 +397,61 @@ def _hf_shards(spec: str) -> list[Shard]:
     return shards
 
 
-def _check_text_column(shards: list[Shard], text_column: str) -> None:
-    """A text column missing from a whole file is a usage error, not thousands of bad rows."""
+def _check_columns(shards: list[Shard], text_column: str, id_column: str | None) -> None:
+    """A text or id column missing from a whole file, or a text column whose type is not text, is
+    a usage error, not a file of rows that cannot be read or of ids that fall back to lines."""
     seen: set[str] = set()
     for s in shards:
         if s.path in seen:
             continue
         seen.add(s.path)
-        cols = _columns(s)
-        if cols is not None and text_column not in cols:
-            shown = ", ".join(cols[:12]) or "none"
+        schema = _schema(s, text_column)
+        if schema is None:
+            continue
+        for column, option in ((text_column, "--text-column"), (id_column, "--id-column")):
+            if column is not None and column not in schema:
+                shown = ", ".join(list(schema)[:12]) or "none"
+                raise UsageError(
+                    f"input {s.path}: no column {column!r} (columns: {shown}); use {option}"
+                )
+        text_type = schema[text_column]
+        if text_type is not None and not _is_text(text_type):
             raise UsageError(
-                f"input {s.path}: no column {text_column!r} (columns: {shown}); use --text-column"
+                f"input {s.path}: column {text_column!r} is {text_type}, not text; "
+                "use --text-column"
             )
 
 
-def _columns(s: Shard) -> list[str] | None:
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _schema(s: Shard, text_column: str) -> dict[str, pa.DataType | None] | None:
+    """A file's columns and, where its format stores them (parquet, Arrow), their types; None
+    where it is not known without reading the file (.json, a .jsonl's later byte range)."""
     try:
         if s.kind == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetFile(s.path).schema_arrow.names
+            schema = pq.ParquetFile(s.path).schema_arrow
+            return dict(zip(schema.names, schema.types, strict=True))
         if s.kind == "arrow":
             with pa.memory_map(s.path) as src:
-                return pa.ipc.open_stream(src).schema.names
+                schema = pa.ipc.open_stream(src).schema
+            return dict(zip(schema.names, schema.types, strict=True))
         if s.kind == "csv":
-            with open(s.path, newline="", encoding="utf-8", errors="replace") as f:
-                return next(csv.reader(f), [])
+            with open(s.path, newline="", encoding="utf-8-sig", errors="replace") as f:
+                return dict.fromkeys(next(csv.reader(f), []))
+        if s.kind == "txt":  # a row a file: its name and its text (_read_txt)
+            return dict.fromkeys(["id", text_column])
         if s.kind == "jsonl" and s.start == 0:
             with open(s.path, "rb") as f:
                 for raw in f:
                     try:
-                        obj = json.loads(raw)
+                        obj = json.loads(raw)  # (bytes: a byte order mark is skipped)
                     except ValueError:
                         continue
-                    return list(obj) if isinstance(obj, dict) else None
+                    return dict.fromkeys(obj) if isinstance(obj, dict) else None
     except (OSError, pa.ArrowException) as e:
         raise UsageError(f"input {s.path}: cannot read it ({_short(e)})") from None
     return None
@@ -651,6 +728,8 @@ class _ArrowRows:
         with open(shard.path, "rb") as f:
             f.seek(shard.start)
             remaining = -1 if shard.end < 0 else shard.end - shard.start
+            if shard.start == 0 and _skip_bom(f) and remaining > 0:
+                remaining -= len(BOM)
             # (a buffer a shard before this one left: its pages are faulted in already)
             try:  # (pop, not a test and a pop: another thread may take it between them)
                 buf = _JSON_BUFFERS.pop()
@@ -851,9 +930,28 @@ class _ArrowRows:
         self.pending, self.pending_rows, self.pending_bytes = [], 0, 0
 
 
+# A UTF-8 byte order mark: Excel ("CSV UTF-8") and Windows editors start a file with it. It is no
+# part of the data: a file's first row or column name would carry it (and JSON rejects it).
+BOM = b"\xef\xbb\xbf"
+
+
+def _skip_bom(f) -> bool:
+    """Whether a file open at its start begins with a byte order mark; f is left after it, if so,
+    else at its start."""
+    if f.read(len(BOM)) == BOM:
+        return True
+    f.seek(0)
+    return False
+
+
+def _without_bom(raw: bytes) -> bytes:
+    return raw[len(BOM) :] if raw.startswith(BOM) else raw
+
+
 def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
     if shard.kind == "jsonl.gz":
         with gzip.open(shard.path, "rb") as f:
+            _skip_bom(f)
             for raw in f:
                 yield raw.rstrip(b"\r\n")
         return
@@ -861,6 +959,8 @@ def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
     with open(shard.path, "rb") as f:
         f.seek(shard.start)
         remaining = -1 if shard.end < 0 else shard.end - shard.start
+        if shard.start == 0 and _skip_bom(f) and remaining > 0:
+            remaining -= len(BOM)
         pending: list[bytes] = []  # the start of a line that runs past the block
         while remaining:
             block = f.read(READ_BLOCK if remaining < 0 else min(READ_BLOCK, remaining))
@@ -885,7 +985,7 @@ def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
 def _read_json(shard: Shard, text_column: str, limit: _Limit):
     buf = _RowBuffer(shard, text_column, limit)
     try:
-        data = json.loads(Path(shard.path).read_bytes().decode("utf-8"))
+        data = json.loads(_without_bom(Path(shard.path).read_bytes()).decode("utf-8"))
     except UnicodeDecodeError as e:
         buf.bad.append(Unreadable(shard.path, None, f"invalid UTF-8 at byte {e.start}"))
         yield buf.flush()
@@ -915,9 +1015,9 @@ def _read_csv(shard: Shard, text_column: str, limit: _Limit):
     csv.field_size_limit(2**31 - 1)
     buf = _RowBuffer(shard, text_column, limit)
     with open(shard.path, "rb") as fb:
-        raw = fb.read()
+        raw = _without_bom(fb.read())
     try:
-        content = raw.decode("utf-8-sig")
+        content = raw.decode("utf-8")
     except UnicodeDecodeError:
         content = None
     if content is None:
@@ -966,10 +1066,11 @@ def _read_txt(shard: Shard, text_column: str, limit: _Limit):
     for p in shard.paths:
         try:
             raw = Path(p).read_bytes()
-            text = raw.decode("utf-8")
+            text = _without_bom(raw).decode("utf-8")
         except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
-            buf.bad.append(Unreadable(p, line, f"invalid UTF-8 at byte {e.start}"))
+            at = e.start + len(raw) - len(_without_bom(raw))  # (in the file, its BOM included)
+            line = raw[:at].count(b"\n") + 1
+            buf.bad.append(Unreadable(p, line, f"invalid UTF-8 at byte {at}"))
             continue
         except OSError as e:
             buf.bad.append(Unreadable(p, None, f"cannot read ({_short(e)})"))
