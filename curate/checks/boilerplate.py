@@ -152,6 +152,11 @@ def _lower_contains(pattern: str) -> pl.Expr:
     return pl.col("_l").str.contains(pattern)
 
 
+@lru_cache(maxsize=32)
+def _lower_count(pattern: str) -> pl.Expr:
+    return pl.col("_l").str.count_matches(pattern)
+
+
 _Q = _questions()
 
 # the features' columns (`_feature_arrays`) and their types, as numpy arrays
@@ -321,8 +326,31 @@ def phrase_regexes(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str
     out["start"] = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(start)})" if start else None
     anywhere = table.get("anywhere", ())
     out["anywhere"] = rf"(?:^|[^\p{{L}}\p{{N}}])(?:{_alternation(anywhere)})" if anywhere else None
+    # ... closing the line: at most NOTICE_END_WORDS words after it (a photo credit, a footer's
+    # "All rights reserved.", a banner's "Join our newsletter.")
+    out["notice_end"] = (
+        rf"{out['anywhere']}\S*(?:\s+\S+){{0,{NOTICE_END_WORDS}}}$" if anywhere else None
+    )
     return out
 
+
+# An [anywhere] phrase in a sentence-like (long) line is a notice only with more evidence: an
+# article sentence names a privacy policy, a photo agency or an affiliate commission too ("Under
+# the new rules, brokers earn a commission only when ...", trial 14). The evidence (measured:
+# bench/results/boilerplate.md, "Notices and article sentences"): a second phrase, a copyright
+# sign, the phrase closing the line, or a word in which the site speaks as itself or to the
+# reader (articles tell in the third person). NOTICE_VOICE holds those words of the languages
+# with [anywhere] phrases written in Latin script; the others need the other evidence.
+NOTICE_END_WORDS = 3
+NOTICE_VOICE = (
+    # en; id, ms; de; fr; es; pt; it; nl
+    "we|our|you|your|kami|anda|wir|unser|unsere|unserer|unseren|nous|notre|nos|vous|votre|vos"
+    "|nuestro|nuestra|nuestros|nuestras|usted|nosso|nossa|nossos|nossas|você|nostro|nostra"
+    "|nostri|nostre|wij|onze"
+)
+NOTICE_SIGNS = (
+    rf"[©ⓒ]|(?:^|[^\p{{L}}\p{{N}}])(?:copyright|{NOTICE_VOICE})(?:[^\p{{L}}\p{{N}}]|$)"
+)
 
 # -- the rule --------------------------------------------------------------------------------------
 
@@ -857,7 +885,10 @@ class BoilerplateLines(Rule):
             )
         phrase = rx_hit("line", line_rows)
         phrase |= rx_hit("start", start_rows)
-        phrase |= rx_hit("anywhere", notice_rows)
+        # an article sentence may name what a notice names: a sentence (a long line, or a
+        # sentence end after short_max_words words or more) needs more evidence (_notices)
+        sentence = long | (terminal & (w >= p.short_max_words))
+        phrase |= self._notices(low, rx_hit("anywhere", notice_rows), phrase, sentence)
 
         is_recurring = np.zeros(n, dtype=bool)
         if recurring_rows is not None and recurring_rows.any():
@@ -929,6 +960,25 @@ class BoilerplateLines(Rule):
             "_why": why,
             "_colon": last == 58,
         }
+
+    def _notices(
+        self, low: pl.Series, anywhere: np.ndarray, other: np.ndarray, sentence: np.ndarray
+    ) -> np.ndarray:
+        """The lines whose [anywhere] phrase (`anywhere`: the lines holding one, `low` the lines
+        lower-cased) makes them a notice: every one that is no `sentence`, and a sentence only
+        with more evidence (NOTICE_SIGNS, a second phrase, the phrase closing the line).
+        `other`: the lines a [line] or [start] phrase already hits (no question asked of
+        them)."""
+        doubt = anywhere & sentence & ~other
+        if not doubt.any():
+            return anywhere
+        rx = self._regexes()
+        evidence = (
+            _lower_contains(NOTICE_SIGNS)
+            | _lower_contains(rx["notice_end"])
+            | _lower_count(rx["anywhere"]).ge(2)
+        )
+        return (anywhere & ~doubt) | _on(low, doubt, evidence, False)
 
     def _judge_array(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and

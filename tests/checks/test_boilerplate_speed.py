@@ -524,10 +524,23 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= bp.EDITOR_TAG_MAX_CHARS + 1),
         False,
     )
+    # an [anywhere] phrase in a sentence (a long line, or a sentence end after short_max_words
+    # words) is a notice only with more evidence: a copyright sign or a word of the site's
+    # voice, the phrase closing the line, or a second phrase
+    other = rx_hit("line", None) | rx_hit("start", start_rows)
+    anywhere = rx_hit("anywhere", notice_rows)
+    sentence = lines.select(long | (terminal & (w >= p.short_max_words))).to_series()
+    doubt = anywhere & sentence & ~other
+    low = pl.col("_l")
+    evidence = on(
+        doubt,
+        low.str.contains(bp.NOTICE_SIGNS)
+        | low.str.contains(rx["notice_end"])
+        | (low.str.count_matches(rx["anywhere"]) >= 2),
+        False,
+    )
     hard = {
-        "phrase": rx_hit("line", None)
-        | rx_hit("start", start_rows)
-        | rx_hit("anywhere", notice_rows),
+        "phrase": other | (anywhere & ~doubt) | evidence,
         "widget": widget,
         "symbols": ~lines.get_column("_s").str.contains(r"\p{L}"),
         "editor_tag": editor_tag,
@@ -978,3 +991,34 @@ def test_text_features_fold_the_recurring_keys_in_python_or_polars(monkeypatch, 
     rng = np.random.default_rng(9)
     lines = _fuzz_lines(rng, 1500)
     _assert_features_match(_rule(), lines, _recurring(lines, rng))
+
+
+def test_text_features_of_sentences_with_notice_phrases_match_the_definition():
+    # an [anywhere] phrase in a sentence needs more evidence (bp.NOTICE_SIGNS, the phrase
+    # closing the line, a second phrase): sentences with none, one or two phrases, at every
+    # place, with and without a word of the site's voice or a copyright sign
+    rng = np.random.default_rng(11)
+    inserts = ["privacy policy", "Getty Images", "terms of use", "our", "You", "©", "Copyright"]
+    lines = set()
+    while len(lines) < 1500:
+        words = list(rng.choice(WORDS, rng.integers(3, 40)))
+        for _ in range(rng.integers(1, 4)):
+            words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(inserts)))
+        lines.add(" ".join(words) + str(rng.choice([".", "", "!", ")"])))
+    lines = sorted(lines)
+    rule = _rule()
+    _assert_features_match(rule, lines, None)
+    # (every kind of line is there: phrases taken on their own, on evidence, and refused)
+    why = _features(rule, pl.DataFrame({"_s": lines}), None).get_column("_why").to_numpy()
+    low = pl.Series(lines).str.to_lowercase()
+    rx = rule._regexes()
+    anywhere = low.str.contains(rx["anywhere"]).to_numpy()
+    two = (low.str.count_matches(rx["anywhere"]) >= 2).to_numpy()
+    signs = low.str.contains(bp.NOTICE_SIGNS).to_numpy()
+    end = low.str.contains(rx["notice_end"]).to_numpy()
+    sentence = np.array([x.endswith(".") and len(x.split()) >= 10 for x in lines])
+    phrase = why == 1
+    alone = sentence & anywhere & ~signs & ~end
+    assert (phrase & alone & two).sum() > 10
+    assert (~phrase & alone & ~two).sum() > 20
+    assert (phrase & sentence & signs).sum() > 20
