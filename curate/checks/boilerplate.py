@@ -348,9 +348,7 @@ NOTICE_VOICE = (
     "|nuestro|nuestra|nuestros|nuestras|usted|nosso|nossa|nossos|nossas|você|nostro|nostra"
     "|nostri|nostre|wij|onze"
 )
-NOTICE_SIGNS = (
-    rf"[©ⓒ]|(?:^|[^\p{{L}}\p{{N}}])(?:copyright|{NOTICE_VOICE})(?:[^\p{{L}}\p{{N}}]|$)"
-)
+NOTICE_SIGNS = rf"[©ⓒ]|(?:^|[^\p{{L}}\p{{N}}])(?:copyright|{NOTICE_VOICE})(?:[^\p{{L}}\p{{N}}]|$)"
 
 # -- the rule --------------------------------------------------------------------------------------
 
