@@ -1021,6 +1021,12 @@ class BoilerplateLines(Rule):
         run_start = st | col("_after_blank")
         run_start[1:] |= pr[1:] != pr[:-1]
         prose = pr & (_run_total(pr.astype(np.int64), run_start) >= p.prose_min_run)
+        # ... and the line that ends such a paragraph's last sentence, however short: right
+        # below a line of the run that ends no sentence, ending one ("... sponsorship dari" /
+        # "Kepresidenan Turki.")
+        tail = np.zeros(n, dtype=bool)
+        tail[1:] = prose[:-1] & ~terminal[:-1]
+        tail &= terminal & ~(st | col("_after_blank")) & ~is_hard
         # shape: content (long line or prose), hard boilerplate, or undecided (short or medium)
         content_anchor = ~is_hard & (col("_long") | prose)
         anchored = is_hard | content_anchor
@@ -1067,6 +1073,7 @@ class BoilerplateLines(Rule):
             anchored,
             content_anchor,
             (p.keep_first_line & first)
+            | tail
             | inside
             | listed
             | np.where(~has_long, p.keep_without_content, np.where(short, short_ok, medium_ok)),

@@ -89,3 +89,31 @@ def test_dclm_lede_with_affiliate_commission_is_kept():
     for before, row in zip(texts, rows, strict=True):
         lede = before.split("\n")[0]
         assert lede in row["text"].split("\n")
+
+
+# a press release wrapped at ~70 characters: every sentence runs over several lines, and a
+# sentence's last words may stand alone on a short line
+WRAPPED = "\n".join(
+    [
+        "The city library opened a new reading room for children on the east side of",
+        "the old market hall this week, after two years of building work and a long",
+        "search for money to pay for the books and the furniture, which came from",
+        "the regional council.",
+        "Share",
+        "Visitors can borrow up to ten books at a time, and the staff will read to",
+        "the youngest children every morning during the school holidays, when the",
+        "room opens an hour earlier than the rest of the building, said the head",
+        "of the library.",
+        "Contact: press office",
+    ]
+)
+
+
+def test_the_last_words_of_a_hard_wrapped_sentence_stay_with_it():
+    (row,), _ = run_rule(RULE, [WRAPPED], action="strip")
+    kept = row["text"].split("\n")
+    assert "the regional council." in kept
+    assert "of the library." in kept
+    # (the chrome between the paragraphs and after them still goes)
+    assert "Share" not in kept
+    assert "Contact: press office" not in kept

@@ -274,6 +274,14 @@ def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
     pr = pl.col("_pr")
     run_start = (pr != pr.shift(1)).fill_null(True) | pl.col("_st") | pl.col("_after_blank")
     prose = pr & (_plain_run_total(pr.cast(pl.Int64), run_start) >= p.prose_min_run)
+    # ... and the line right below the run's line that ends no sentence, ending it
+    tail = (
+        (prose & ~terminal).shift(1).fill_null(False)
+        & terminal
+        & ~(pl.col("_st") | pl.col("_after_blank"))
+        & ~is_hard
+    )
+    lines = lines.with_columns(tail.alias("_tail"))
     # shape: 1 content, 0 hard boilerplate, null undecided (short or medium)
     anchor = (
         pl.when(is_hard)
@@ -347,6 +355,8 @@ def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
         pl.when(pl.col("_a").is_not_null())
         .then(pl.col("_a") == 1)
         .when(p.keep_first_line & first)
+        .then(True)
+        .when(pl.col("_tail"))
         .then(True)
         .when(inside)
         .then(True)
