@@ -167,6 +167,7 @@ _FEATURE_ARRAYS = {
     "_long": np.bool_,
     "_why": np.uint8,
     "_colon": np.bool_,
+    "_phr": np.uint8,
 }
 REASONS = (
     "phrase",
@@ -350,6 +351,32 @@ NOTICE_VOICE = (
 )
 NOTICE_SIGNS = rf"[©ⓒ]|(?:^|[^\p{{L}}\p{{N}}])(?:copyright|{NOTICE_VOICE})(?:[^\p{{L}}\p{{N}}]|$)"
 
+
+def _which_phrase(
+    phrases: dict[str, tuple[str, ...]], section: str, low: pl.Series
+) -> list[str | None]:
+    """The phrase of `section` each of the lower-cased lines `low` holds where that section's
+    regex (phrase_regexes) finds it: the same regex with the phrases captured, the capture read
+    back as the phrase it spells (its spaces folded; a phrase ending in a letter or digit is
+    captured with the character after it)."""
+    items = phrases.get(section, ())
+    if not items:
+        return [None] * low.len()
+    pattern = {
+        "line": rf"^[^\p{{L}}]*({_either(items)})[^\p{{L}}]*$",
+        "start": rf"^[^\p{{L}}©ⓒ]*({_alternation(items)})",
+        "anywhere": rf"(?:^|[^\p{{L}}\p{{N}}])({_alternation(items)})",
+    }[section]
+    known = set(items)
+    out: list[str | None] = []
+    for got in low.str.extract(pattern, 1).to_list():
+        spelt = re.sub(r"\s+", " ", got) if got is not None else None
+        if spelt is not None and spelt not in known and spelt[:-1] in known:
+            spelt = spelt[:-1]
+        out.append(spelt)
+    return out
+
+
 # -- the rule --------------------------------------------------------------------------------------
 
 
@@ -408,6 +435,9 @@ class BoilerplateLines(Rule):
       boilerplate_reasons  per reason, the number of boilerplate lines it explains (a line counts
                            once, under its first reason in the order phrase, widget, symbols,
                            editor_tag, byline, datetime, link_list, recurring, context)
+      boilerplate_phrases  only with explain_phrases: true; the phrases behind the `phrase`
+                           count, each once, as `[section] phrase` (`[anywhere] privacy policy`):
+                           what to look up in the lists or to leave out of your own
 
     Actions: `strip` removes the lines (the rule fires when it removes one); `flag` and `drop` fire
     when boilerplate_share > max_share.
@@ -569,6 +599,12 @@ class BoilerplateLines(Rule):
             "also treat recurring long, sentence-like lines as boilerplate (CCNet removes "
             "every repeated paragraph; by default they are left to the duplicate rules)",
         )
+        explain_phrases: bool = param(
+            False,
+            "add the signal boilerplate_phrases: per document, the list phrases that made "
+            "its lines boilerplate, as `[section] phrase` (a column in the output and a line in "
+            "the report's examples; off: the output's columns stay as they were)",
+        )
         max_tracked_lines: int = param(
             1_000_000,
             "distinct line hashes the corpus pass keeps (the most frequent)",
@@ -633,12 +669,15 @@ class BoilerplateLines(Rule):
         recurring: pl.Series | None,
         distinct: tuple[pl.Series, np.ndarray] | None = None,
         memo: _LineMemo | None = None,
-    ) -> np.ndarray:
+        sections: bool = False,
+    ) -> Any:
         """_codes as a numpy array (uint8): evaluate reads it so, the features and the
         judgement stay numpy arrays between the steps (no frame built and read back). `memo`
         (evaluate's, `_features_memo`): the text features of the lines met in earlier batches
         are taken from it, the others computed and kept there (`_remembered_features`; the same
-        codes: tests/checks/test_boilerplate_memo.py)."""
+        codes: tests/checks/test_boilerplate_memo.py). `sections`: (the codes, per line the
+        phrase list's section that made it boilerplate: 1 + its index in SECTIONS, 0 for a
+        line that is content or boilerplate for another reason)."""
         if distinct is None:
             distinct = distinct_lines(lines.get_column(LINE))
         strings, inverse = referenced_lines(*distinct)
@@ -646,14 +685,14 @@ class BoilerplateLines(Rule):
             filled, feats = self._remembered_features(strings, inverse, recurring, memo)
             keep = filled[inverse]
             if not keep.any():
-                return np.zeros(lines.height, dtype=np.uint8)
+                return _no_codes(lines.height, sections)
             line_rows = inverse[keep]
-            return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
+            return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()}, sections)
         stripped = strings.str.strip_chars()
         filled = (stripped != "").to_numpy()
         keep = filled[inverse]
         if not keep.any():
-            return np.zeros(lines.height, dtype=np.uint8)
+            return _no_codes(lines.height, sections)
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
             # once per distinct non-blank line, then per line by its row among them (in numpy:
@@ -666,12 +705,15 @@ class BoilerplateLines(Rule):
         else:  # the plain way, line by line (tests compare the two)
             feats = self._feature_arrays(stripped.gather(inverse[keep]).alias("_s"), recurring)
             line_rows = slice(None)
-        return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
+        return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()}, sections)
 
-    def _judged(self, lines: pl.DataFrame, keep: np.ndarray, columns: dict) -> np.ndarray:
+    def _judged(
+        self, lines: pl.DataFrame, keep: np.ndarray, columns: dict, sections: bool = False
+    ) -> Any:
         """Each line's code: `_judge_array` of the non-blank lines (`keep`; `columns` their text
         features, in line order), 0 for the blank ones. Blank lines are never boilerplate and
-        never context: a line after a blank line (or first in its document) starts a block."""
+        never context: a line after a blank line (or first in its document) starts a block.
+        `sections`: and each line's phrase section (see _code_array)."""
         doc = lines.get_column(DOC).to_numpy()
         after_blank = np.ones(len(doc), dtype=bool)
         after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
@@ -679,7 +721,12 @@ class BoilerplateLines(Rule):
         code[keep] = self._judge_array(
             {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}
         )
-        return code
+        if not sections:
+            return code
+        section = np.zeros(len(doc), dtype=np.uint8)
+        section[keep] = columns["_phr"]
+        section[code != REASONS.index("phrase") + 1] = 0
+        return code, section
 
     def _distinct_features(
         self, strings: pl.Series, recurring: pl.Series | None
@@ -881,12 +928,16 @@ class BoilerplateLines(Rule):
             line_rows = line_rows & (
                 non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
             )
-        phrase = rx_hit("line", line_rows)
-        phrase |= rx_hit("start", start_rows)
+        in_line = rx_hit("line", line_rows)
+        at_start = rx_hit("start", start_rows)
+        phrase = in_line | at_start
         # an article sentence may name what a notice names: a sentence (a long line, or a
         # sentence end after short_max_words words or more) needs more evidence (_notices)
         sentence = long | (terminal & (w >= p.short_max_words))
         phrase |= self._notices(low, rx_hit("anywhere", notice_rows), phrase, sentence)
+        # the section of the phrase that hit (1 + its index in SECTIONS; 0: none), for
+        # explain_phrases
+        section = np.where(in_line, 1, np.where(at_start, 2, np.where(phrase, 3, 0)))
 
         is_recurring = np.zeros(n, dtype=bool)
         if recurring_rows is not None and recurring_rows.any():
@@ -957,6 +1008,7 @@ class BoilerplateLines(Rule):
             "_long": long,
             "_why": why,
             "_colon": last == 58,
+            "_phr": section.astype(np.uint8),
         }
 
     def _notices(
@@ -1093,9 +1145,12 @@ class BoilerplateLines(Rule):
         distinct = batch_distinct_lines(batch)
         # (the text features of lines met in earlier batches of the run: `_features_memo`)
         memo = self._features_memo(recurring)
+        explain = self.params.explain_phrases
         code = run_in_own_thread(
-            self.name, self._code_array, batch.lines, recurring, distinct, memo
+            self.name, self._code_array, batch.lines, recurring, distinct, memo, explain
         )
+        if explain:
+            code, section = code
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
@@ -1122,15 +1177,38 @@ class BoilerplateLines(Rule):
             fired = lines > 0
         else:
             fired = share > self.params.max_share
+        signals = {
+            "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
+            "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
+            "boilerplate_reasons": reasons,
+        }
+        if explain:
+            signals["boilerplate_phrases"] = self._phrases_fired(batch, doc, section)
         return RuleResult(
-            signals={
-                "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
-                "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
-                "boilerplate_reasons": reasons,
-            },
+            signals=signals,
             fired=pl.Series("n" if self.action == "strip" else "share", fired, dtype=pl.Boolean),
             remove=pl.Series("_bp", code > 0, dtype=pl.Boolean),
         )
+
+    def _phrases_fired(self, batch: Batch, doc: np.ndarray, section: np.ndarray) -> pl.Series:
+        """Per document, the phrases that made its lines boilerplate (`section`: per line of
+        the batch, 1 + the index in SECTIONS of the list that hit, 0 for none), each once, in
+        the order of the lines, as `[section] phrase`."""
+        rows = np.flatnonzero(section)
+        found: list[list[str]] = [[] for _ in range(batch.n)]
+        if len(rows):
+            text = batch.lines.get_column(LINE).gather(rows).str.strip_chars().str.to_lowercase()
+            names = np.asarray(section[rows])
+            which = np.full(len(rows), None, dtype=object)
+            for i, name in enumerate(SECTIONS, 1):
+                at = names == i
+                if at.any():
+                    which[at] = _which_phrase(self._phrases(), name, text.filter(pl.Series(at)))
+            for d, sec, phrase in zip(doc[rows].tolist(), names.tolist(), which, strict=True):
+                label = f"[{SECTIONS[sec - 1]}] {phrase}"
+                if label not in found[d]:
+                    found[d].append(label)
+        return pl.Series("phrases", found, dtype=pl.List(pl.String))
 
     # -- corpus pass: lines recurring across documents ------------------------------------------
 
@@ -2161,6 +2239,12 @@ def _neighbours(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     before = np.concatenate(([-1], rows))[seen - mask]
     after = np.append(rows, len(mask))[seen]
     return before, after
+
+
+def _no_codes(n: int, sections: bool) -> Any:
+    """_code_array of n lines that are all blank."""
+    code = np.zeros(n, dtype=np.uint8)
+    return (code, code.copy()) if sections else code
 
 
 def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:

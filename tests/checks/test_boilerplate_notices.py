@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.checks.helpers import run_rule
-from tests.conftest import shared
+from tests.conftest import curate_cli, shared
 
 RULE = "boilerplate-lines"
 
@@ -117,3 +117,41 @@ def test_the_last_words_of_a_hard_wrapped_sentence_stay_with_it():
     # (the chrome between the paragraphs and after them still goes)
     assert "Share" not in kept
     assert "Contact: press office" not in kept
+
+
+def test_explain_phrases_names_the_phrase_behind_each_removal():
+    page = "\n".join(["Home", _page(NOTICES[1]), "Read more: rates rise again", "Privacy policy"])
+    (row,), _ = run_rule(RULE, [page], action="strip", explain_phrases=True)
+    assert row["curate_boilerplate_reasons"]["phrase"] == 4
+    assert row["curate_boilerplate_phrases"] == [
+        "[line] home",
+        "[anywhere] earn a commission",
+        "[start] read more:",
+        "[line] privacy policy",
+    ]
+    # a document without a phrase: an empty list; off (the default): no such column
+    (row,), _ = run_rule(RULE, [_page(PROSE[0])], action="strip", explain_phrases=True)
+    assert row["curate_boilerplate_phrases"] == []
+    (row,), _ = run_rule(RULE, [page], action="strip")
+    assert "curate_boilerplate_phrases" not in row
+
+
+def test_explain_phrases_in_the_written_rows_and_the_report(tmp_path):
+    data = tmp_path / "in.jsonl"
+    page = _page("Sign up for our weekly newsletter to get more stories like this one.")
+    data.write_text(json.dumps({"id": "a", "text": page}) + "\n", encoding="utf-8")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "name: t\nrules:\n  - rule: boilerplate-lines\n    action: strip\n"
+        "    explain_phrases: true\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    rep = tmp_path / "rep"
+    args = ["--out", str(out), "--report-dir", str(rep), "--format", "jsonl"]
+    res = curate_cli("run", str(data), "--rules", str(rules), *args)
+    assert res.returncode == 0, res.stderr
+    (row,) = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
+    assert row["curate_boilerplate_phrases"] == ["[anywhere] sign up for our"]
+    report = (rep / "report.html").read_text(encoding="utf-8")
+    assert "[anywhere] sign up for our" in report

@@ -22,6 +22,7 @@ _FEATURE_TYPES = {
     "_long": pl.Boolean,
     "_why": pl.UInt8,
     "_colon": pl.Boolean,
+    "_phr": pl.UInt8,
 }
 
 RULE = "boilerplate-lines"
@@ -537,7 +538,9 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
     # an [anywhere] phrase in a sentence (a long line, or a sentence end after short_max_words
     # words) is a notice only with more evidence: a copyright sign or a word of the site's
     # voice, the phrase closing the line, or a second phrase
-    other = rx_hit("line", None) | rx_hit("start", start_rows)
+    in_line = rx_hit("line", None)
+    at_start = rx_hit("start", start_rows)
+    other = in_line | at_start
     anywhere = rx_hit("anywhere", notice_rows)
     sentence = lines.select(long | (terminal & (w >= p.short_max_words))).to_series()
     doubt = anywhere & sentence & ~other
@@ -549,8 +552,11 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         | (low.str.count_matches(rx["anywhere"]) >= 2),
         False,
     )
+    phrase = other | (anywhere & ~doubt) | evidence
+    # the section of the phrase that hit: 1 [line], 2 [start], 3 [anywhere], 0 none
+    section = np.select([in_line.to_numpy(), at_start.to_numpy(), phrase.to_numpy()], [1, 2, 3], 0)
     hard = {
-        "phrase": other | (anywhere & ~doubt) | evidence,
+        "phrase": phrase,
         "widget": widget,
         "symbols": ~lines.get_column("_s").str.contains(r"\p{L}"),
         "editor_tag": editor_tag,
@@ -567,9 +573,11 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         hit = hit.fill_null(False) if hit.null_count() else hit
         why[hit.to_numpy()] = bp.REASONS.index(reason) + 1
     lines = lines.with_columns(
-        pl.Series("_why", why, dtype=pl.UInt8), s.str.ends_with(":").alias("_colon")
+        pl.Series("_why", why, dtype=pl.UInt8),
+        s.str.ends_with(":").alias("_colon"),
+        pl.Series("_phr", section, dtype=pl.UInt8),
     )
-    return lines.select("_s", "_w", "_t", "_caps", "_long", "_why", "_colon")
+    return lines.select("_s", "_w", "_t", "_caps", "_long", "_why", "_colon", "_phr")
 
 
 # pieces of text that reach every shortcut's edge: ASCII controls and punctuation, other
