@@ -22,6 +22,7 @@ falls in the held-out 30 %; defaults were tuned on the rest only.
 Run (the peers live in /work/main/.venv-bench):
   PYTHONPATH=. /work/main/.venv-bench/bin/python bench/boilerplate_eval.py
   ... --reasons            per reason: boilerplate lines caught and content lines lost
+                           (the phrases split by their list's section: phrase[anywhere] ...)
   ... --show 20            print a sample of lost content lines and kept boilerplate lines
                            (tuning pages only)
   ... --set key=value      override a rule parameter (repeatable; value parsed as YAML)
@@ -230,6 +231,7 @@ def run_ours(pages: list[dict], overrides: dict) -> tuple[list[list[bool]], list
     import polars as pl
 
     from curate.checks.base import DOC, LN, Batch
+    from curate.checks.boilerplate import SECTIONS
     from curate.config import load_ruleset
 
     rs = load_ruleset(
@@ -243,6 +245,10 @@ def run_ours(pages: list[dict], overrides: dict) -> tuple[list[list[bool]], list
     mask = rule.evaluate(batch).remove
     seconds = time.perf_counter() - t0
     why = rule.classify(batch.lines, (finished or {}).get("hashes"))
+    # a phrase's reason names its list's section: phrase[line], phrase[start], phrase[anywhere]
+    _, section = rule._code_array(batch.lines, (finished or {}).get("hashes"), sections=True)
+    names = pl.Series(["", *(f"[{s}]" for s in SECTIONS)]).gather(section)
+    why = why.with_columns(pl.col("_why") + names)
     frame = batch.lines.select(DOC, LN).with_columns(mask.alias("rm"), why["_why"].alias("why"))
     removed: list[list[bool]] = [[] for _ in pages]
     reasons: list[list[str]] = [[] for _ in pages]

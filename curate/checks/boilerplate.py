@@ -152,6 +152,11 @@ def _lower_contains(pattern: str) -> pl.Expr:
     return pl.col("_l").str.contains(pattern)
 
 
+@lru_cache(maxsize=32)
+def _lower_count(pattern: str) -> pl.Expr:
+    return pl.col("_l").str.count_matches(pattern)
+
+
 _Q = _questions()
 
 # the features' columns (`_feature_arrays`) and their types, as numpy arrays
@@ -162,6 +167,7 @@ _FEATURE_ARRAYS = {
     "_long": np.bool_,
     "_why": np.uint8,
     "_colon": np.bool_,
+    "_phr": np.uint8,
 }
 REASONS = (
     "phrase",
@@ -321,6 +327,53 @@ def phrase_regexes(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str
     out["start"] = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(start)})" if start else None
     anywhere = table.get("anywhere", ())
     out["anywhere"] = rf"(?:^|[^\p{{L}}\p{{N}}])(?:{_alternation(anywhere)})" if anywhere else None
+    # ... closing the line: at most NOTICE_END_WORDS words after it (a photo credit, a footer's
+    # "All rights reserved.", a banner's "Join our newsletter.")
+    out["notice_end"] = (
+        rf"{out['anywhere']}\S*(?:\s+\S+){{0,{NOTICE_END_WORDS}}}$" if anywhere else None
+    )
+    return out
+
+
+# An [anywhere] phrase in a sentence-like (long) line is a notice only with more evidence: an
+# article sentence names a privacy policy, a photo agency or an affiliate commission too ("Under
+# the new rules, brokers earn a commission only when ...", trial 14). The evidence (measured:
+# bench/results/boilerplate.md, "Notices and article sentences"): a second phrase, a copyright
+# sign, the phrase closing the line, or a word in which the site speaks as itself or to the
+# reader (articles tell in the third person). NOTICE_VOICE holds those words of the languages
+# with [anywhere] phrases written in Latin script; the others need the other evidence.
+NOTICE_END_WORDS = 3
+NOTICE_VOICE = (
+    # en; id, ms; de; fr; es; pt; it; nl
+    "we|our|you|your|kami|anda|wir|unser|unsere|unserer|unseren|nous|notre|nos|vous|votre|vos"
+    "|nuestro|nuestra|nuestros|nuestras|usted|nosso|nossa|nossos|nossas|você|nostro|nostra"
+    "|nostri|nostre|wij|onze"
+)
+NOTICE_SIGNS = rf"[©ⓒ]|(?:^|[^\p{{L}}\p{{N}}])(?:copyright|{NOTICE_VOICE})(?:[^\p{{L}}\p{{N}}]|$)"
+
+
+def _which_phrase(
+    phrases: dict[str, tuple[str, ...]], section: str, low: pl.Series
+) -> list[str | None]:
+    """The phrase of `section` each of the lower-cased lines `low` holds where that section's
+    regex (phrase_regexes) finds it: the same regex with the phrases captured, the capture read
+    back as the phrase it spells (its spaces folded; a phrase ending in a letter or digit is
+    captured with the character after it)."""
+    items = phrases.get(section, ())
+    if not items:
+        return [None] * low.len()
+    pattern = {
+        "line": rf"^[^\p{{L}}]*({_either(items)})[^\p{{L}}]*$",
+        "start": rf"^[^\p{{L}}©ⓒ]*({_alternation(items)})",
+        "anywhere": rf"(?:^|[^\p{{L}}\p{{N}}])({_alternation(items)})",
+    }[section]
+    known = set(items)
+    out: list[str | None] = []
+    for got in low.str.extract(pattern, 1).to_list():
+        spelt = re.sub(r"\s+", " ", got) if got is not None else None
+        if spelt is not None and spelt not in known and spelt[:-1] in known:
+            spelt = spelt[:-1]
+        out.append(spelt)
     return out
 
 
@@ -344,12 +397,19 @@ class BoilerplateLines(Rule):
     How a line is judged (one line at a time, but in its context):
       1. hard reasons, each enough on its own: a phrase from the lists (`[line]`: the line is the
          phrase; `[start]`: a short line starts with it; `[anywhere]`: a notice-length line
-         contains it), a widget of tokens of at most 2 characters, a line without any letter, an
-         editor tag, a byline, a short dateline, a link list (`Home | News | Sport`), a line
-         recurring across the corpus (first pass: see below).
+         contains it; but a sentence (a sentence end after short_max_words words or more, or a
+         long line), which an article may hold too ("Under the new rules, brokers earn a
+         commission only when ..."), counts only with more evidence: a second
+         phrase, a copyright sign, the phrase among its last words (a photo credit, "All rights
+         reserved."), or a word in the site's or the reader's voice such as we, our, you, your
+         (NOTICE_VOICE: en, id, ms, de, fr, es, pt, it, nl)); a widget of tokens of at most 2
+         characters, a line without any letter, an editor tag, a byline, a short dateline, a
+         link list (`Home | News | Sport`), a line recurring across the corpus (first pass: see
+         below). explain_phrases: true names the phrases that fired (boilerplate_phrases).
       2. otherwise its shape: *long* (at least good_min_words words and a sentence end, or at
          least long_min_words words: C4's and FineWeb's sentence signals) is content, and so is
-         a run of prose_min_run sentence-case medium lines (a hard-wrapped paragraph); *short*
+         a run of prose_min_run sentence-case medium lines (a hard-wrapped paragraph), and the
+         line right below it that ends its last sentence, however short; *short*
          (fewer than short_max_words words, or every word capitalised: a headline) and *medium*
          lines are judged by context.
       3. context (jusText, Pomikálek 2011): the nearest long line or hard boilerplate line above
@@ -382,6 +442,9 @@ class BoilerplateLines(Rule):
       boilerplate_reasons  per reason, the number of boilerplate lines it explains (a line counts
                            once, under its first reason in the order phrase, widget, symbols,
                            editor_tag, byline, datetime, link_list, recurring, context)
+      boilerplate_phrases  only with explain_phrases: true; the phrases behind the `phrase`
+                           count, each once, as `[section] phrase` (`[anywhere] privacy policy`):
+                           what to look up in the lists or to leave out of your own
 
     Actions: `strip` removes the lines (the rule fires when it removes one); `flag` and `drop` fire
     when boilerplate_share > max_share.
@@ -389,7 +452,7 @@ class BoilerplateLines(Rule):
     Defaults: tuned on the Zyte article-extraction benchmark (181 pages, human article bodies) and
     on Indonesian portal pages, measured by bench/boilerplate_eval.py (see
     bench/results/boilerplate.md): line F1 0.93 while losing 7 % of the content lines (C4's
-    line rules: 0.95 and 37 %); 0.98 and 7 % on the Indonesian pages.
+    line rules: 0.95 and 37 %); 0.98 and 6 % on the Indonesian pages.
     """
 
     name = "boilerplate-lines"
@@ -543,6 +606,12 @@ class BoilerplateLines(Rule):
             "also treat recurring long, sentence-like lines as boilerplate (CCNet removes "
             "every repeated paragraph; by default they are left to the duplicate rules)",
         )
+        explain_phrases: bool = param(
+            False,
+            "add the signal boilerplate_phrases: per document, the list phrases that made "
+            "its lines boilerplate, as `[section] phrase` (a column in the output and a line in "
+            "the report's examples; off: the output's columns stay as they were)",
+        )
         max_tracked_lines: int = param(
             1_000_000,
             "distinct line hashes the corpus pass keeps (the most frequent)",
@@ -607,12 +676,15 @@ class BoilerplateLines(Rule):
         recurring: pl.Series | None,
         distinct: tuple[pl.Series, np.ndarray] | None = None,
         memo: _LineMemo | None = None,
-    ) -> np.ndarray:
+        sections: bool = False,
+    ) -> Any:
         """_codes as a numpy array (uint8): evaluate reads it so, the features and the
         judgement stay numpy arrays between the steps (no frame built and read back). `memo`
         (evaluate's, `_features_memo`): the text features of the lines met in earlier batches
         are taken from it, the others computed and kept there (`_remembered_features`; the same
-        codes: tests/checks/test_boilerplate_memo.py)."""
+        codes: tests/checks/test_boilerplate_memo.py). `sections`: (the codes, per line the
+        phrase list's section that made it boilerplate: 1 + its index in SECTIONS, 0 for a
+        line that is content or boilerplate for another reason)."""
         if distinct is None:
             distinct = distinct_lines(lines.get_column(LINE))
         strings, inverse = referenced_lines(*distinct)
@@ -620,14 +692,14 @@ class BoilerplateLines(Rule):
             filled, feats = self._remembered_features(strings, inverse, recurring, memo)
             keep = filled[inverse]
             if not keep.any():
-                return np.zeros(lines.height, dtype=np.uint8)
+                return _no_codes(lines.height, sections)
             line_rows = inverse[keep]
-            return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
+            return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()}, sections)
         stripped = strings.str.strip_chars()
         filled = (stripped != "").to_numpy()
         keep = filled[inverse]
         if not keep.any():
-            return np.zeros(lines.height, dtype=np.uint8)
+            return _no_codes(lines.height, sections)
         rows = np.flatnonzero(filled)
         if len(rows) <= DEDUP_MAX_SHARE * np.count_nonzero(keep):
             # once per distinct non-blank line, then per line by its row among them (in numpy:
@@ -640,12 +712,15 @@ class BoilerplateLines(Rule):
         else:  # the plain way, line by line (tests compare the two)
             feats = self._feature_arrays(stripped.gather(inverse[keep]).alias("_s"), recurring)
             line_rows = slice(None)
-        return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()})
+        return self._judged(lines, keep, {c: v[line_rows] for c, v in feats.items()}, sections)
 
-    def _judged(self, lines: pl.DataFrame, keep: np.ndarray, columns: dict) -> np.ndarray:
+    def _judged(
+        self, lines: pl.DataFrame, keep: np.ndarray, columns: dict, sections: bool = False
+    ) -> Any:
         """Each line's code: `_judge_array` of the non-blank lines (`keep`; `columns` their text
         features, in line order), 0 for the blank ones. Blank lines are never boilerplate and
-        never context: a line after a blank line (or first in its document) starts a block."""
+        never context: a line after a blank line (or first in its document) starts a block.
+        `sections`: and each line's phrase section (see _code_array)."""
         doc = lines.get_column(DOC).to_numpy()
         after_blank = np.ones(len(doc), dtype=bool)
         after_blank[1:] = ~keep[:-1] | (doc[1:] != doc[:-1])
@@ -653,7 +728,12 @@ class BoilerplateLines(Rule):
         code[keep] = self._judge_array(
             {DOC: doc[keep], "_after_blank": after_blank[keep], **columns}
         )
-        return code
+        if not sections:
+            return code
+        section = np.zeros(len(doc), dtype=np.uint8)
+        section[keep] = columns["_phr"]
+        section[code != REASONS.index("phrase") + 1] = 0
+        return code, section
 
     def _distinct_features(
         self, strings: pl.Series, recurring: pl.Series | None
@@ -855,9 +935,16 @@ class BoilerplateLines(Rule):
             line_rows = line_rows & (
                 non_ascii | table[count, _LETTER_SYMBOL[first], _LETTER_SYMBOL[last]]
             )
-        phrase = rx_hit("line", line_rows)
-        phrase |= rx_hit("start", start_rows)
-        phrase |= rx_hit("anywhere", notice_rows)
+        in_line = rx_hit("line", line_rows)
+        at_start = rx_hit("start", start_rows)
+        phrase = in_line | at_start
+        # an article sentence may name what a notice names: a sentence (a long line, or a
+        # sentence end after short_max_words words or more) needs more evidence (_notices)
+        sentence = long | (terminal & (w >= p.short_max_words))
+        phrase |= self._notices(low, rx_hit("anywhere", notice_rows), phrase, sentence)
+        # the section of the phrase that hit (1 + its index in SECTIONS; 0: none), for
+        # explain_phrases
+        section = np.where(in_line, 1, np.where(at_start, 2, np.where(phrase, 3, 0)))
 
         is_recurring = np.zeros(n, dtype=bool)
         if recurring_rows is not None and recurring_rows.any():
@@ -928,7 +1015,27 @@ class BoilerplateLines(Rule):
             "_long": long,
             "_why": why,
             "_colon": last == 58,
+            "_phr": section.astype(np.uint8),
         }
+
+    def _notices(
+        self, low: pl.Series, anywhere: np.ndarray, other: np.ndarray, sentence: np.ndarray
+    ) -> np.ndarray:
+        """The lines whose [anywhere] phrase (`anywhere`: the lines holding one, `low` the lines
+        lower-cased) makes them a notice: every one that is no `sentence`, and a sentence only
+        with more evidence (NOTICE_SIGNS, a second phrase, the phrase closing the line).
+        `other`: the lines a [line] or [start] phrase already hits (no question asked of
+        them)."""
+        doubt = anywhere & sentence & ~other
+        if not doubt.any():
+            return anywhere
+        rx = self._regexes()
+        evidence = (
+            _lower_contains(NOTICE_SIGNS)
+            | _lower_contains(rx["notice_end"])
+            | _lower_count(rx["anywhere"]).ge(2)
+        )
+        return (anywhere & ~doubt) | _on(low, doubt, evidence, False)
 
     def _judge_array(self, lines: pl.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
         """The code of each non-blank line (`_codes`) from `lines`: `__doc`, `_after_blank` and
@@ -973,6 +1080,12 @@ class BoilerplateLines(Rule):
         run_start = st | col("_after_blank")
         run_start[1:] |= pr[1:] != pr[:-1]
         prose = pr & (_run_total(pr.astype(np.int64), run_start) >= p.prose_min_run)
+        # ... and the line that ends such a paragraph's last sentence, however short: right
+        # below a line of the run that ends no sentence, ending one ("... sponsorship dari" /
+        # "Kepresidenan Turki.")
+        tail = np.zeros(n, dtype=bool)
+        tail[1:] = prose[:-1] & ~terminal[:-1]
+        tail &= terminal & ~(st | col("_after_blank")) & ~is_hard
         # shape: content (long line or prose), hard boilerplate, or undecided (short or medium)
         content_anchor = ~is_hard & (col("_long") | prose)
         anchored = is_hard | content_anchor
@@ -1019,6 +1132,7 @@ class BoilerplateLines(Rule):
             anchored,
             content_anchor,
             (p.keep_first_line & first)
+            | tail
             | inside
             | listed
             | np.where(~has_long, p.keep_without_content, np.where(short, short_ok, medium_ok)),
@@ -1038,9 +1152,12 @@ class BoilerplateLines(Rule):
         distinct = batch_distinct_lines(batch)
         # (the text features of lines met in earlier batches of the run: `_features_memo`)
         memo = self._features_memo(recurring)
+        explain = self.params.explain_phrases
         code = run_in_own_thread(
-            self.name, self._code_array, batch.lines, recurring, distinct, memo
+            self.name, self._code_array, batch.lines, recurring, distinct, memo, explain
         )
+        if explain:
+            code, section = code
         # per document: lines per code and characters, as sums over the lines in numpy (one
         # pass each, no group-by and no joins back to the documents); the sums are integers,
         # exact in float64, and the share is the same IEEE division polars makes
@@ -1067,15 +1184,38 @@ class BoilerplateLines(Rule):
             fired = lines > 0
         else:
             fired = share > self.params.max_share
+        signals = {
+            "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
+            "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
+            "boilerplate_reasons": reasons,
+        }
+        if explain:
+            signals["boilerplate_phrases"] = self._phrases_fired(batch, doc, section)
         return RuleResult(
-            signals={
-                "boilerplate_lines": pl.Series("n", lines, dtype=pl.Int64),
-                "boilerplate_share": pl.Series("share", share, dtype=pl.Float64),
-                "boilerplate_reasons": reasons,
-            },
+            signals=signals,
             fired=pl.Series("n" if self.action == "strip" else "share", fired, dtype=pl.Boolean),
             remove=pl.Series("_bp", code > 0, dtype=pl.Boolean),
         )
+
+    def _phrases_fired(self, batch: Batch, doc: np.ndarray, section: np.ndarray) -> pl.Series:
+        """Per document, the phrases that made its lines boilerplate (`section`: per line of
+        the batch, 1 + the index in SECTIONS of the list that hit, 0 for none), each once, in
+        the order of the lines, as `[section] phrase`."""
+        rows = np.flatnonzero(section)
+        found: list[list[str]] = [[] for _ in range(batch.n)]
+        if len(rows):
+            text = batch.lines.get_column(LINE).gather(rows).str.strip_chars().str.to_lowercase()
+            names = np.asarray(section[rows])
+            which = np.full(len(rows), None, dtype=object)
+            for i, name in enumerate(SECTIONS, 1):
+                at = names == i
+                if at.any():
+                    which[at] = _which_phrase(self._phrases(), name, text.filter(pl.Series(at)))
+            for d, sec, phrase in zip(doc[rows].tolist(), names.tolist(), which, strict=True):
+                label = f"[{SECTIONS[sec - 1]}] {phrase}"
+                if label not in found[d]:
+                    found[d].append(label)
+        return pl.Series("phrases", found, dtype=pl.List(pl.String))
 
     # -- corpus pass: lines recurring across documents ------------------------------------------
 
@@ -2106,6 +2246,12 @@ def _neighbours(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     before = np.concatenate(([-1], rows))[seen - mask]
     after = np.append(rows, len(mask))[seen]
     return before, after
+
+
+def _no_codes(n: int, sections: bool) -> Any:
+    """_code_array of n lines that are all blank."""
+    code = np.zeros(n, dtype=np.uint8)
+    return (code, code.copy()) if sections else code
 
 
 def _run_total(x: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ _FEATURE_TYPES = {
     "_long": pl.Boolean,
     "_why": pl.UInt8,
     "_colon": pl.Boolean,
+    "_phr": pl.UInt8,
 }
 
 RULE = "boilerplate-lines"
@@ -274,6 +275,14 @@ def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
     pr = pl.col("_pr")
     run_start = (pr != pr.shift(1)).fill_null(True) | pl.col("_st") | pl.col("_after_blank")
     prose = pr & (_plain_run_total(pr.cast(pl.Int64), run_start) >= p.prose_min_run)
+    # ... and the line right below the run's line that ends no sentence, ending it
+    tail = (
+        (prose & ~terminal).shift(1).fill_null(False)
+        & terminal
+        & ~(pl.col("_st") | pl.col("_after_blank"))
+        & ~is_hard
+    )
+    lines = lines.with_columns(tail.alias("_tail"))
     # shape: 1 content, 0 hard boilerplate, null undecided (short or medium)
     anchor = (
         pl.when(is_hard)
@@ -347,6 +356,8 @@ def _plain_judge(p, lines: pl.DataFrame) -> pl.Series:
         pl.when(pl.col("_a").is_not_null())
         .then(pl.col("_a") == 1)
         .when(p.keep_first_line & first)
+        .then(True)
+        .when(pl.col("_tail"))
         .then(True)
         .when(inside)
         .then(True)
@@ -524,10 +535,28 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         & (s.str.slice(1).str.strip_chars_start().str.len_chars() <= bp.EDITOR_TAG_MAX_CHARS + 1),
         False,
     )
+    # an [anywhere] phrase in a sentence (a long line, or a sentence end after short_max_words
+    # words) is a notice only with more evidence: a copyright sign or a word of the site's
+    # voice, the phrase closing the line, or a second phrase
+    in_line = rx_hit("line", None)
+    at_start = rx_hit("start", start_rows)
+    other = in_line | at_start
+    anywhere = rx_hit("anywhere", notice_rows)
+    sentence = lines.select(long | (terminal & (w >= p.short_max_words))).to_series()
+    doubt = anywhere & sentence & ~other
+    low = pl.col("_l")
+    evidence = on(
+        doubt,
+        low.str.contains(bp.NOTICE_SIGNS)
+        | low.str.contains(rx["notice_end"])
+        | (low.str.count_matches(rx["anywhere"]) >= 2),
+        False,
+    )
+    phrase = other | (anywhere & ~doubt) | evidence
+    # the section of the phrase that hit: 1 [line], 2 [start], 3 [anywhere], 0 none
+    section = np.select([in_line.to_numpy(), at_start.to_numpy(), phrase.to_numpy()], [1, 2, 3], 0)
     hard = {
-        "phrase": rx_hit("line", None)
-        | rx_hit("start", start_rows)
-        | rx_hit("anywhere", notice_rows),
+        "phrase": phrase,
         "widget": widget,
         "symbols": ~lines.get_column("_s").str.contains(r"\p{L}"),
         "editor_tag": editor_tag,
@@ -544,9 +573,11 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         hit = hit.fill_null(False) if hit.null_count() else hit
         why[hit.to_numpy()] = bp.REASONS.index(reason) + 1
     lines = lines.with_columns(
-        pl.Series("_why", why, dtype=pl.UInt8), s.str.ends_with(":").alias("_colon")
+        pl.Series("_why", why, dtype=pl.UInt8),
+        s.str.ends_with(":").alias("_colon"),
+        pl.Series("_phr", section, dtype=pl.UInt8),
     )
-    return lines.select("_s", "_w", "_t", "_caps", "_long", "_why", "_colon")
+    return lines.select("_s", "_w", "_t", "_caps", "_long", "_why", "_colon", "_phr")
 
 
 # pieces of text that reach every shortcut's edge: ASCII controls and punctuation, other
@@ -978,3 +1009,34 @@ def test_text_features_fold_the_recurring_keys_in_python_or_polars(monkeypatch, 
     rng = np.random.default_rng(9)
     lines = _fuzz_lines(rng, 1500)
     _assert_features_match(_rule(), lines, _recurring(lines, rng))
+
+
+def test_text_features_of_sentences_with_notice_phrases_match_the_definition():
+    # an [anywhere] phrase in a sentence needs more evidence (bp.NOTICE_SIGNS, the phrase
+    # closing the line, a second phrase): sentences with none, one or two phrases, at every
+    # place, with and without a word of the site's voice or a copyright sign
+    rng = np.random.default_rng(11)
+    inserts = ["privacy policy", "Getty Images", "terms of use", "our", "You", "©", "Copyright"]
+    lines = set()
+    while len(lines) < 1500:
+        words = list(rng.choice(WORDS, rng.integers(3, 40)))
+        for _ in range(rng.integers(1, 4)):
+            words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(inserts)))
+        lines.add(" ".join(words) + str(rng.choice([".", "", "!", ")"])))
+    lines = sorted(lines)
+    rule = _rule()
+    _assert_features_match(rule, lines, None)
+    # (every kind of line is there: phrases taken on their own, on evidence, and refused)
+    why = _features(rule, pl.DataFrame({"_s": lines}), None).get_column("_why").to_numpy()
+    low = pl.Series(lines).str.to_lowercase()
+    rx = rule._regexes()
+    anywhere = low.str.contains(rx["anywhere"]).to_numpy()
+    two = (low.str.count_matches(rx["anywhere"]) >= 2).to_numpy()
+    signs = low.str.contains(bp.NOTICE_SIGNS).to_numpy()
+    end = low.str.contains(rx["notice_end"]).to_numpy()
+    sentence = np.array([x.endswith(".") and len(x.split()) >= 10 for x in lines])
+    phrase = why == 1
+    alone = sentence & anywhere & ~signs & ~end
+    assert (phrase & alone & two).sum() > 10
+    assert (~phrase & alone & ~two).sum() > 20
+    assert (phrase & sentence & signs).sum() > 20
