@@ -115,7 +115,8 @@ def render_card(report: dict[str, Any], fmt: str) -> str:
         "- `train`: the kept documents, text cleaned by the `strip` actions.",
         "- `rejected`: the dropped documents, with their original text.",
         "- `curate_flags`: every rule that fired on the row; `curate_dropped_by`: the `drop` rules "
-        "that fired (empty in `train`); `curate_*`: the signals behind them.",
+        "that fired and the `strip` rules that left it with no text (empty in `train`); "
+        "`curate_*`: the signals behind them.",
         "",
         "## How it was cleaned",
         "",

@@ -284,10 +284,14 @@ def rules_chart(rules: dict[str, dict[str, Any]]) -> str:
     """Per rule, documents it fired on and documents it dropped (horizontal bars)."""
     names = list(rules)
     fired = [int(rules[n].get("fired", 0)) for n in names]
-    dropping = [rules[n].get("action") == "drop" for n in names]
-    # the dropped bar only where the rule can drop: a row of zeros says nothing
+    # the dropped bar only where the rule can drop (a drop rule, or a strip rule that emptied a
+    # document, which is then rejected): a row of zeros says nothing
+    dropping = [
+        rules[n].get("action") == "drop" or int(rules[n].get("dropped", 0)) > 0 for n in names
+    ]
     dropped = [
-        int(rules[n].get("dropped", 0)) if rules[n].get("action") == "drop" else None for n in names
+        int(rules[n].get("dropped", 0)) if can else None
+        for n, can in zip(names, dropping, strict=True)
     ]
     series: list[tuple[str, str, list[int | None]]] = [("fired", ORANGE, list(fired))]
     labels = [[f"{v:,}" for v in fired]]

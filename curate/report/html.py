@@ -688,7 +688,8 @@ def render_html(r: dict[str, Any]) -> str:
 
         rules_part = (
             f"<figure>{rules_chart(r['rules'])}<figcaption>Documents each rule fired on, "
-            "and documents it dropped (only rules with the drop action drop).</figcaption>"
+            "and documents it dropped (a drop rule, or a strip rule that left a document with no "
+            "text).</figcaption>"
             f"</figure>{_rules_table(r)}"
             + "".join(_rule_section(n, v, readable) for n, v in r["rules"].items())
         )

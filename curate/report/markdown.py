@@ -16,6 +16,7 @@ from curate.report.html import pct as _pct
 MD_TOP_LINES = 10
 MD_LANGUAGES = 10
 MD_UNREADABLE = 10
+MD_SKIPPED = 10
 MD_LINE_CHARS = 80
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~&])")
@@ -135,5 +136,12 @@ def render_markdown(r: dict[str, Any]) -> str:
         out += ["", f"Unreadable rows ({d['unreadable']:,}; first {len(rows)}):", ""]
         for row in rows:
             out.append(f"- {_text(row['file'])} line {row['line']}: {_text(row['reason'], 200)}")
+    skipped = r.get("skipped_files") or []
+    if skipped:
+        shown = skipped[:MD_SKIPPED]
+        out += ["", f"Skipped {len(skipped):,} files of other types (not inputs):", ""]
+        out += [f"- {_text(f, 200)}" for f in shown]
+        if len(skipped) > len(shown):
+            out.append(f"- … and {len(skipped) - len(shown):,} more")
     out += ["", "Examples, charts and the distribution of every signal: `report.html`."]
     return "\n".join(out) + "\n"

@@ -219,6 +219,10 @@ def test_only_dropping_rules_get_a_dropped_bar():
     assert {"fired", "dropped"} <= set(_texts(svg))  # the legend
     alone = charts.rules_chart({"strips": {"action": "strip", "fired": 5}})
     assert "dropped" not in _texts(alone)
+    # a strip rule that left documents with no text rejected them: it drops, and shows it
+    emptied = charts.rules_chart({"strips": {"action": "strip", "fired": 5, "dropped": 2}})
+    tips = [t.text for t in _tree(emptied).iter(f"{NS}title")][1:]
+    assert tips == ["strips, fired: 5", "strips, dropped: 2"]
 
 
 def test_many_languages_and_long_names_fit():

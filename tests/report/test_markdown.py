@@ -57,3 +57,15 @@ def test_per_rule_characters_removed_are_reconciled_with_the_total():
     r["characters"]["removed"] = per_rule + 158
     md = render_markdown(r)
     assert f"The rules' figures add up to {per_rule:,} characters" in md and "158" in md
+
+
+def test_files_skipped_for_their_type_are_named():
+    # a folder of .html pages read as nothing: report.md said nothing of it (trial 14 #4)
+    r = real_report()
+    r["skipped_files"] = [f"pages/p{i}.html" for i in range(25)] + ["pages/a|b.html"]
+    md = render_markdown(r)
+    assert "Skipped 26 files of other types (not inputs)" in md
+    assert "- pages/p0.html" in md and "- pages/a\\|b.html" not in md  # the first 10 only
+    assert "… and 16 more" in md
+    r["skipped_files"] = []
+    assert "Skipped" not in render_markdown(r)
