@@ -37,6 +37,16 @@ def curate_cli(
     )
 
 
+def assert_usage_error(res, *words: str) -> None:
+    """A user's mistake: exit 2, one line on stderr holding every word, no traceback."""
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    assert "Traceback" not in res.stderr + res.stdout
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"

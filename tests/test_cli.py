@@ -13,6 +13,7 @@ from datasets import load_from_disk
 from tests.conftest import (
     ROOT,
     SAMPLE,
+    assert_usage_error,
     curate_cli,
     run_and_load,
     sample_corpus,
@@ -176,15 +177,6 @@ def test_unreadable_rows_reported_with_file_and_line(tmp_path):
     assert "unreadable" in (tmp_path / "rep" / "report.md").read_text().lower()
 
 
-def _usage_error(res, *words):
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
-
-
 def test_mistakes_are_one_line_exit_2_and_write_nothing(tmp_path):
     one = write_jsonl(tmp_path / "one.jsonl", [{"text": "Satu kalimat."}])
     typo = write_rules(
@@ -206,30 +198,34 @@ def test_mistakes_are_one_line_exit_2_and_write_nothing(tmp_path):
     not_yaml = write_rules(tmp_path / "bad.yaml", "name: [unclosed\n")
     top = write_rules(tmp_path / "top.yaml", "name: x\nrule:\n  - rule: truncated-text\n")
     out = tmp_path / "out"
-    _usage_error(
+    assert_usage_error(
         curate_cli("run", tmp_path / "none.jsonl", "--rules", "default", "--out", out), "none.jsonl"
     )
-    _usage_error(
+    assert_usage_error(
         curate_cli("run", one, "--rules", typo, "--out", out), "boilerplate-lines", str(typo)
     )
-    _usage_error(curate_cli("run", one, "--rules", action, "--out", out), "explode", "flag, drop")
-    _usage_error(curate_cli("run", one, "--rules", key, "--out", out), "min_char", "min_chars")
-    _usage_error(
+    assert_usage_error(
+        curate_cli("run", one, "--rules", action, "--out", out), "explode", "flag, drop"
+    )
+    assert_usage_error(
+        curate_cli("run", one, "--rules", key, "--out", out), "min_char", "min_chars"
+    )
+    assert_usage_error(
         curate_cli("run", one, "--rules", wrong_type, "--out", out), "min_chars", "integer"
     )
-    _usage_error(
+    assert_usage_error(
         curate_cli("run", one, "--rules", out_of_range, "--out", out), "max_share", "range"
     )
-    _usage_error(curate_cli("run", one, "--rules", not_yaml, "--out", out), "YAML")
-    _usage_error(curate_cli("run", one, "--rules", top, "--out", out), "'rule'", "rules")
-    _usage_error(curate_cli("run", one, "--rules", "defualt", "--out", out), "default")
-    _usage_error(
+    assert_usage_error(curate_cli("run", one, "--rules", not_yaml, "--out", out), "YAML")
+    assert_usage_error(curate_cli("run", one, "--rules", top, "--out", out), "'rule'", "rules")
+    assert_usage_error(curate_cli("run", one, "--rules", "defualt", "--out", out), "default")
+    assert_usage_error(
         curate_cli("run", one, "--rules", "default", "--out", out, "--text-column", "body"),
         "body",
         "--text-column",
     )
-    _usage_error(curate_cli("run", one, "--rules", "default"), "--out")
-    _usage_error(curate_cli("rules", "truncated-txt"), "truncated-text")
+    assert_usage_error(curate_cli("run", one, "--rules", "default"), "--out")
+    assert_usage_error(curate_cli("rules", "truncated-txt"), "truncated-text")
     assert not out.exists() and not list(tmp_path.glob(".out*"))
 
 
@@ -238,7 +234,7 @@ def test_existing_out_is_refused_unless_overwrite(tmp_path):
     out = tmp_path / "out"
     args = ("run", one, "--rules", "default", "--out", out, "--report-dir", tmp_path / "rep")
     assert curate_cli(*args).returncode == 0
-    _usage_error(curate_cli(*args), "already exists", "--overwrite")
+    assert_usage_error(curate_cli(*args), "already exists", "--overwrite")
     res = curate_cli(*args, "--overwrite")
     assert res.returncode == 0, res.stderr
     assert len(load_from_disk(str(out))["train"]) == 1

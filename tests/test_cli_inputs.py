@@ -12,21 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import curate_cli, write_jsonl
+from tests.conftest import assert_usage_error, curate_cli, write_jsonl
 
 ROWS = [
     {"id": f"d{i}", "text": f"Dokumen nomor {i} berisi beberapa kalimat yang lengkap dan jelas."}
     for i in range(6)
 ]
-
-
-def _usage_error(res, *words):
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 def _run(tmp_path, *inputs, rules="default", out="out", rep="rep", extra=()):
@@ -61,20 +52,20 @@ def _documents(rep: Path) -> dict:
 
 
 @pytest.mark.parametrize("rules", ["web", "default"])
-def test_a_file_given_twice_is_a_usage_error(tmp_path, rules):
+def test_a_file_given_twice_is_aassert_usage_error(tmp_path, rules):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
-    _usage_error(_run(tmp_path, src, src, rules=rules), "a.jsonl", "more than once")
+    assert_usage_error(_run(tmp_path, src, src, rules=rules), "a.jsonl", "more than once")
     _nothing_written(tmp_path)
 
 
-def test_a_folder_and_a_file_inside_it_is_a_usage_error(tmp_path):
+def test_a_folder_and_a_file_inside_it_is_aassert_usage_error(tmp_path):
     folder = tmp_path / "inp"
     folder.mkdir()
     src = write_jsonl(folder / "a.jsonl", ROWS)
-    _usage_error(_run(tmp_path, folder, src), "a.jsonl", "more than once")
-    _usage_error(_run(tmp_path, src, folder), "a.jsonl", "more than once")
+    assert_usage_error(_run(tmp_path, folder, src), "a.jsonl", "more than once")
+    assert_usage_error(_run(tmp_path, src, folder), "a.jsonl", "more than once")
     _nothing_written(tmp_path)
-    _usage_error(curate_cli("check", src, src, "--rules", "web"), "a.jsonl", "more than once")
+    assert_usage_error(curate_cli("check", src, src, "--rules", "web"), "a.jsonl", "more than once")
 
 
 @pytest.mark.parametrize("rep", ["rep", "."])
@@ -117,10 +108,10 @@ def test_a_report_dir_that_holds_the_input_file_is_fine(tmp_path):
     assert _documents(tmp_path)["input"] == 6
 
 
-def test_the_output_folder_itself_as_input_is_a_usage_error(tmp_path):
+def test_the_output_folder_itself_as_input_is_aassert_usage_error(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     assert _run(tmp_path, src).returncode == 0
-    _usage_error(
+    assert_usage_error(
         _run(tmp_path, tmp_path / "out", extra=["--overwrite"]), "--out", str(tmp_path / "out")
     )
 
@@ -129,16 +120,16 @@ def test_the_output_folder_itself_as_input_is_a_usage_error(tmp_path):
 
 
 def _no_documents(tmp_path, *inputs, extra=(), words=()):
-    _usage_error(_run(tmp_path, *inputs, extra=extra), *words)
+    assert_usage_error(_run(tmp_path, *inputs, extra=extra), *words)
     _nothing_written(tmp_path)
     rep = curate_cli(
         "report", *inputs, "--rules", "default", "--report-dir", tmp_path / "rep", *extra
     )
-    _usage_error(rep, *words)
+    assert_usage_error(rep, *words)
     assert not (tmp_path / "rep").exists()
 
 
-def test_an_empty_folder_is_a_usage_error(tmp_path):
+def test_an_empty_folder_is_aassert_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     _no_documents(tmp_path, tmp_path / "empty", words=("no documents",))
 
@@ -151,19 +142,19 @@ def test_a_folder_of_only_skipped_files_says_so(tmp_path):
     _no_documents(tmp_path, folder, words=("no documents", "3 files", "p0.html"))
 
 
-def test_every_row_unreadable_is_a_usage_error(tmp_path):
+def test_every_row_unreadable_is_aassert_usage_error(tmp_path):
     src = tmp_path / "allbad.jsonl"
     src.write_text('{"text": 1}\n{"text": "unclosed\n')
     _no_documents(tmp_path, src, words=("none of the 2 rows",))
 
 
-def test_a_text_column_that_is_not_text_is_a_usage_error(tmp_path):
+def test_a_text_column_that_is_not_text_is_aassert_usage_error(tmp_path):
     src = tmp_path / "p.parquet"
     pq.write_table(pa.table({"text": ["Satu kalimat."], "n": [3]}), src)
     _no_documents(tmp_path, src, extra=["--text-column", "n"], words=("'n'", "int64", "p.parquet"))
 
 
-def test_a_cut_off_gzip_is_a_usage_error(tmp_path):
+def test_a_cut_off_gzip_is_aassert_usage_error(tmp_path):
     whole = gzip.compress(
         "".join(json.dumps(r) + "\n" for r in ROWS * 200).encode(), compresslevel=1
     )
@@ -190,7 +181,7 @@ def test_overwrite_onto_a_file_is_a_usage_error_and_keeps_the_file(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("hello\n")
     for extra in ([], ["--overwrite"]):
-        _usage_error(
+        assert_usage_error(
             _run(tmp_path, src, out="afile", extra=extra), "--out", "afile", "not a folder"
         )
     assert afile.read_text() == "hello\n"
@@ -200,17 +191,17 @@ def test_overwrite_onto_a_file_is_a_usage_error_and_keeps_the_file(tmp_path):
 def test_a_report_dir_that_cannot_be_made_is_refused_before_the_run(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     (tmp_path / "afile").write_text("hello\n")
-    _usage_error(_run(tmp_path, src, rep="afile/rep"), "--report-dir", "afile")
+    assert_usage_error(_run(tmp_path, src, rep="afile/rep"), "--report-dir", "afile")
     _nothing_written(tmp_path)
-    _usage_error(_run(tmp_path, src, out="afile/out"), "--out", "afile")
+    assert_usage_error(_run(tmp_path, src, out="afile/out"), "--out", "afile")
     _nothing_written(tmp_path)
     if Path("/proc/self").exists():  # a folder nobody can write in, not even root
         res = curate_cli(
             "run", src, "--rules", "default", "--out", tmp_path / "out", "--report-dir", "/proc/rep"
         )
-        _usage_error(res, "--report-dir", "/proc/rep")
+        assert_usage_error(res, "--report-dir", "/proc/rep")
         _nothing_written(tmp_path)
-        _usage_error(
+        assert_usage_error(
             curate_cli("report", src, "--rules", "default", "--report-dir", "/proc/rep"),
             "/proc/rep",
         )
@@ -219,9 +210,9 @@ def test_a_report_dir_that_cannot_be_made_is_refused_before_the_run(tmp_path):
 # -- #10: --id-column ------------------------------------------------------------------------------
 
 
-def test_a_misspelt_id_column_is_a_usage_error(tmp_path):
+def test_a_misspelt_id_column_is_aassert_usage_error(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
-    _usage_error(
+    assert_usage_error(
         _run(tmp_path, src, extra=["--id-column", "nope"]), "'nope'", "--id-column", "a.jsonl"
     )
     _nothing_written(tmp_path)
