@@ -184,8 +184,15 @@ def _prepare(args):
         # _worker.init). Alone, on a 200,000-document run, that cost ~12 % more CPU, spent
         # waiting and switching, and no wall time was saved; beside the pool's processes it
         # takes their cores. polars reads this once, when it loads: that is below
-        # (load_ruleset), unless the caller imported it already.
-        os.environ.setdefault("POLARS_MAX_THREADS", "1")
+        # (load_ruleset), unless the caller imported it already. The same for numpy's BLAS, as
+        # in the pool's processes (_worker.init).
+        for var in (
+            "POLARS_MAX_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+        ):
+            os.environ.setdefault(var, "1")
     from curate.config import load_ruleset
 
     ruleset = load_ruleset(args.rules).with_overrides(args.text_column, args.id_column)
@@ -416,6 +423,8 @@ def cmd_check(args) -> int:
             )
     if args.junit is not None and args.junit.is_dir():
         raise UsageError(f"--junit {args.junit}: is a folder; give a file name")
+    if args.junit is not None:  # (written after the whole run: a usage error now, not then)
+        _check_writable(args.junit.parent, "--junit", args.junit.parent)
     result, report = _evaluate(args, ruleset, args.report_dir)
     results = gate.evaluate_gates(ruleset.gates, report, baseline, rule_names)
     report["gates"] = [r.as_dict() for r in results]

@@ -688,7 +688,8 @@ class Runner:
                 return
             try:
                 future = pool.submit(_worker.call, fn, *sent[i])
-            except RuntimeError as e:  # (BrokenProcessPool is one)
+            except BaseException as e:  # broken (a process died), shut down, a spawn that failed
+                # (on the pool's thread, an error is only logged: the pass would wait for i)
                 tasks.not_sent(i, e)
                 return
             future.add_done_callback(lambda f: tasks.came_in(i, f, feed))

@@ -126,16 +126,27 @@ def test_workers_give_the_same_output_as_one(tmp_path):
         assert r1[key] == r2[key]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 @pytest.mark.parametrize(("user_setting", "threads"), [(None, 1), ("2", 2)])
-def test_one_worker_runs_on_one_polars_thread(tmp_path, user_setting, threads):
-    # `--workers 1` runs in the calling process: its polars pool gets one thread, as every worker
-    # process's does, unless the user chose POLARS_MAX_THREADS themselves
+def test_the_calling_process_runs_on_one_polars_thread(tmp_path, user_setting, threads, workers):
+    # the calling process is one of the run's workers (the only one with `--workers 1`): its
+    # polars pool gets one thread, as every worker process's does, unless the user chose
+    # POLARS_MAX_THREADS themselves
     import os
     import subprocess
     import sys
 
     src = sample_corpus(tmp_path, 1)
-    argv = ["run", str(src), "--rules", "default", "--out", str(tmp_path / "out"), "--workers", "1"]
+    argv = [
+        "run",
+        str(src),
+        "--rules",
+        "default",
+        "--out",
+        str(tmp_path / "out"),
+        "--workers",
+        workers,
+    ]
     argv += ["--report-dir", str(tmp_path / "rep"), "--quiet"]
     code = (
         "import sys; from curate.cli import main; rc = main(sys.argv[1:]); "

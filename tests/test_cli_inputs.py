@@ -52,13 +52,13 @@ def _documents(rep: Path) -> dict:
 
 
 @pytest.mark.parametrize("rules", ["web", "default"])
-def test_a_file_given_twice_is_aassert_usage_error(tmp_path, rules):
+def test_a_file_given_twice_is_a_usage_error(tmp_path, rules):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     assert_usage_error(_run(tmp_path, src, src, rules=rules), "a.jsonl", "more than once")
     _nothing_written(tmp_path)
 
 
-def test_a_folder_and_a_file_inside_it_is_aassert_usage_error(tmp_path):
+def test_a_folder_and_a_file_inside_it_is_a_usage_error(tmp_path):
     folder = tmp_path / "inp"
     folder.mkdir()
     src = write_jsonl(folder / "a.jsonl", ROWS)
@@ -108,7 +108,7 @@ def test_a_report_dir_that_holds_the_input_file_is_fine(tmp_path):
     assert _documents(tmp_path)["input"] == 6
 
 
-def test_the_output_folder_itself_as_input_is_aassert_usage_error(tmp_path):
+def test_the_output_folder_itself_as_input_is_a_usage_error(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     assert _run(tmp_path, src).returncode == 0
     assert_usage_error(
@@ -129,7 +129,7 @@ def _no_documents(tmp_path, *inputs, extra=(), words=()):
     assert not (tmp_path / "rep").exists()
 
 
-def test_an_empty_folder_is_aassert_usage_error(tmp_path):
+def test_an_empty_folder_is_a_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     _no_documents(tmp_path, tmp_path / "empty", words=("no documents",))
 
@@ -142,19 +142,19 @@ def test_a_folder_of_only_skipped_files_says_so(tmp_path):
     _no_documents(tmp_path, folder, words=("no documents", "3 files", "p0.html"))
 
 
-def test_every_row_unreadable_is_aassert_usage_error(tmp_path):
+def test_every_row_unreadable_is_a_usage_error(tmp_path):
     src = tmp_path / "allbad.jsonl"
     src.write_text('{"text": 1}\n{"text": "unclosed\n')
     _no_documents(tmp_path, src, words=("none of the 2 rows",))
 
 
-def test_a_text_column_that_is_not_text_is_aassert_usage_error(tmp_path):
+def test_a_text_column_that_is_not_text_is_a_usage_error(tmp_path):
     src = tmp_path / "p.parquet"
     pq.write_table(pa.table({"text": ["Satu kalimat."], "n": [3]}), src)
     _no_documents(tmp_path, src, extra=["--text-column", "n"], words=("'n'", "int64", "p.parquet"))
 
 
-def test_a_cut_off_gzip_is_aassert_usage_error(tmp_path):
+def test_a_cut_off_gzip_is_a_usage_error(tmp_path):
     whole = gzip.compress(
         "".join(json.dumps(r) + "\n" for r in ROWS * 200).encode(), compresslevel=1
     )
@@ -207,10 +207,18 @@ def test_a_report_dir_that_cannot_be_made_is_refused_before_the_run(tmp_path):
         )
 
 
+def test_a_junit_file_that_cannot_be_written_is_refused_before_the_run(tmp_path):
+    # `check --junit` wrote its file after the whole run: an internal error (exit 3) then
+    src = write_jsonl(tmp_path / "a.jsonl", ROWS)
+    (tmp_path / "afile").write_text("hello\n")
+    res = curate_cli("check", src, "--rules", "default", "--junit", tmp_path / "afile" / "j.xml")
+    assert_usage_error(res, "--junit", "afile")
+
+
 # -- #10: --id-column ------------------------------------------------------------------------------
 
 
-def test_a_misspelt_id_column_is_aassert_usage_error(tmp_path):
+def test_a_misspelt_id_column_is_a_usage_error(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     assert_usage_error(
         _run(tmp_path, src, extra=["--id-column", "nope"]), "'nope'", "--id-column", "a.jsonl"

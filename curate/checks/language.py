@@ -476,8 +476,10 @@ class LanguageMismatch(Rule):
             keys, inverse = np.unique(np.array(values.to_list(), dtype=object), return_inverse=True)
             rows, expects, names_none = [], [], []
             for key in keys:
+                # the whole value first: a language's name may hold a space ("Scottish Gaelic")
+                whole = language_of(str(key)) if str(key).strip() else None
                 parts = [c for c in re.split(r"[,;\s]+", str(key)) if c]
-                found = [language_of(c) for c in parts]
+                found = [whole] if whole else [language_of(c) for c in parts]
                 if None in found:
                     rows.append(np.zeros(len(vocab), dtype=bool))
                     expects.append(False)
@@ -490,7 +492,8 @@ class LanguageMismatch(Rule):
             acc = np.array(rows, dtype=bool).reshape(len(keys), len(vocab))[inverse]
             expecting = np.array(expects, dtype=bool)[inverse]
             no_language = np.array(names_none, dtype=bool)[inverse]
-            unknown = pl.Series(np.where(no_language, values.to_numpy(), None), dtype=pl.String)
+            # (polars builds no String series from numpy's object array of str and None)
+            unknown = values.zip_with(pl.Series(no_language), pl.Series([None], dtype=pl.String))
         return acc, expecting, unknown
 
     # -- the rule -------------------------------------------------------------------------------

@@ -423,7 +423,11 @@ def _check_columns(shards: list[Shard], text_column: str, id_column: str | None)
 
 
 def _is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t)
+    """Text as a file may store it: string, large_string, string_view, or a dictionary of one
+    of them (a pandas categorical column); _table_rows casts the last two to large_string."""
+    if pa.types.is_dictionary(t):
+        return _is_text(t.value_type)
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def _schema(s: Shard, text_column: str) -> dict[str, pa.DataType | None] | None:
@@ -1087,6 +1091,11 @@ def _table_rows(shard: Shard, table: pa.Table, text_column: str, first_row: int)
 
     n = table.num_rows
     col = table.column(text_column)
+    if _is_text(col.type) and not (
+        pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+    ):
+        col = col.cast(pa.large_string())  # a dictionary or views of text: the same strings
+        table = table.set_column(table.schema.get_field_index(text_column), text_column, col)
     bad: list[Unreadable] = []
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         if pa.types.is_null(col.type) or not pa.types.is_string(col.type):

@@ -24,7 +24,6 @@ SCHEMA_VERSION.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from curate import __version__
@@ -120,27 +119,12 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n\n")[0].replace("\n", " ").strip()
 
 
-def _location_key(location: Any) -> list[Any]:
-    """A location such as `mix.jsonl:1007` or `row 12` ordered with its numbers as numbers
-    (`mix.jsonl:1007` before `mix.jsonl:10011`), not as text."""
-    parts = re.split(r"(\d+)", str(location))
-    return [int(p) if i % 2 else p for i, p in enumerate(parts)]
-
-
-def _largest_first(clusters: list[Any]) -> list[Any]:
-    """Clusters ({size, representative}) largest first; one size's in file and line order."""
-    if not all(isinstance(c, dict) and isinstance(c.get("size"), int) for c in clusters):
-        return clusters
-    return sorted(clusters, key=lambda c: (-c["size"], _location_key(c.get("representative"))))
-
-
 def _bounded_corpus(corpus: dict[str, Any]) -> dict[str, Any]:
     """The corpus summaries with their repeated-line lists capped, so a rule that hands over more
-    cannot grow the report with the corpus; lists of clusters in line order."""
+    cannot grow the report with the corpus. (A rule's lists keep its order: duplicate-documents
+    lists its clusters of one size in input order, file and line.)"""
     out = {}
     for rule, summary in corpus.items():
-        if isinstance(summary, dict) and isinstance(summary.get("largest"), list):
-            summary = {**summary, "largest": _largest_first(summary["largest"])}
         if isinstance(summary, dict) and isinstance(summary.get("top_lines"), list):
             lines = [
                 {**line, "text": str(line.get("text", ""))[:MAX_LINE_CHARS]}

@@ -100,8 +100,12 @@ def _chars_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any
 
 
 def _every_row_row(metric: str, k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
-    """Shares of rows that should be none (unreadable rows): any change is a change."""
-    return _row(metric, k1, n1, k2, n2, lambda a, b: False)
+    """Rows that should be none (unreadable rows): judged by their count, not their share (1 of
+    100 rows then 2 of 1,000 is one row more lost: worse, though the share fell)."""
+    row = _row(metric, k1, n1, k2, n2, lambda a, b: False)
+    if row["verdict"]:
+        row["verdict"] = "=" if k1 == k2 else ("better" if k2 < k1 else "worse")
+    return row
 
 
 def _readable(r: dict[str, Any]) -> int:

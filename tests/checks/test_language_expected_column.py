@@ -48,3 +48,18 @@ def test_a_value_that_names_no_language_is_not_judged_and_shown():
     rows = _run(["klingon", "xx", None], [INDONESIAN, ENGLISH, ENGLISH])
     assert rows["dropped"].to_list() == [False, False, False]
     assert rows["curate_expected_language_unknown"].to_list() == ["klingon", "xx", None]
+
+
+def test_known_and_unknown_values_in_any_order():
+    # a batch whose first value names a language and a later one does not crashed the run
+    # (polars could not build the signal from numpy's object array: exit 3)
+    rows = _run(["id", "unknown", "en", "N/A"], [INDONESIAN, INDONESIAN, ENGLISH, ENGLISH])
+    assert rows["dropped"].to_list() == [False, False, False, False]
+    assert rows["curate_expected_language_unknown"].to_list() == [None, "unknown", None, "N/A"]
+
+
+def test_a_language_name_of_two_words_counts_as_its_code():
+    # "Scottish Gaelic" is one language, not the two values "Scottish" and "Gaelic"
+    rows = _run(["Scottish Gaelic", "id, en"], [ENGLISH, INDONESIAN])
+    assert rows["curate_expected_language_unknown"].to_list() == [None, None]
+    assert rows["dropped"].to_list() == [True, False]

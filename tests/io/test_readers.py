@@ -65,6 +65,20 @@ def test_parquet(tmp_path):
     assert texts(rows) == texts(ROWS) and not bad
 
 
+@pytest.mark.parametrize("kind", ["dictionary", "string_view"])
+def test_parquet_text_stored_as_a_dictionary_or_views_is_text(tmp_path, kind):
+    # a pandas categorical column is a dictionary of strings; each of its rows was unreadable,
+    # then the whole file a usage error ("not text")
+    table = pa.Table.from_pylist(ROWS)
+    text = table.column("text")
+    text = text.dictionary_encode() if kind == "dictionary" else text.cast(pa.string_view())
+    table = table.set_column(table.schema.get_field_index("text"), "text", text)
+    p = tmp_path / f"{kind}.parquet"
+    pq.write_table(table, p, store_schema=True)
+    rows, bad, _ = read_all([p])
+    assert texts(rows) == texts(ROWS) and not bad
+
+
 def test_csv_with_multiline_field(tmp_path):
     p = tmp_path / "a.csv"
     p.write_text(

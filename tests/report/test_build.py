@@ -56,26 +56,6 @@ def test_repeated_lines_are_capped():
     assert stats.corpus["boilerplate-lines"]["top_lines"][0]["text"] == "x" * 10_000  # untouched
 
 
-def test_largest_duplicate_clusters_are_in_line_order_as_numbers():
-    """Clusters of one size are listed by file and line number (1007 before 10011), not as text."""
-    stats = RunStats(input=30, kept=30)
-    reps = ["m.jsonl:10011", "m.jsonl:1007", "b.jsonl:3", "m.jsonl:10045", "m.jsonl:99", "row 12"]
-    stats.corpus = {
-        "duplicate-documents": {
-            "clusters": 7,
-            "largest": [{"size": 5, "representative": "z.jsonl:20"}]
-            + [{"size": 2, "representative": rep} for rep in reps],
-        }
-    }
-    result = RunResult(stats=stats, seconds=0.0, shards=1, inputs=["m.jsonl"])
-    r = build_report(result, load_ruleset("default"), name="t", command="t")
-    got = [x["representative"] for x in r["corpus"]["duplicate-documents"]["largest"]]
-    assert got == [
-        "z.jsonl:20", "b.jsonl:3", "m.jsonl:99", "m.jsonl:1007", "m.jsonl:10011", "m.jsonl:10045",
-        "row 12",
-    ]  # fmt: skip
-
-
 def test_the_largest_clusters_listed_are_the_first_in_line_order():
     """12 clusters of 2: the 10 listed are those of rows 1 to 10 (not 1-7, 10, 11, 12)."""
     import polars as pl

@@ -125,3 +125,13 @@ def test_an_unreadable_row_is_never_noise():
     assert _verdict(d, "overall", "unreadable") == "worse"
     assert _verdict(diff_reports(b, a), "overall", "unreadable") == "better"
     assert "noise" not in next(x for x in render_text(d).splitlines() if "unreadable" in x)
+
+
+def test_unreadable_rows_are_judged_by_their_count_not_their_share():
+    # 1 of 100 rows, then 2 of 1,000: one row more is lost, though the share fell
+    small = _run(100, 10, {})
+    small["documents"] = {**small["documents"], "unreadable": 1}
+    large = _run(1000, 10, {})
+    large["documents"] = {**large["documents"], "unreadable": 2}
+    assert _verdict(diff_reports(small, large), "overall", "unreadable") == "worse"
+    assert _verdict(diff_reports(large, small), "overall", "unreadable") == "better"
