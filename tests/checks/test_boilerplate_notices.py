@@ -35,6 +35,13 @@ PROSE = [
     "The court found that the name is a registered trademark of the family firm and ordered the "
     "rival brewery to change its labels.",
     "Getty Images declined to comment on the case.",
+    # the phrase closing a plain sentence (review of trial 14 #7): 0 and 2 words after it
+    "The watchdog said on Thursday that the insurer had more than once broken its own privacy "
+    "policy.",
+    "Members of parliament want the bank to explain why it rewrote its privacy policy last spring.",
+    # two phrases far apart in one long sentence
+    "Under the plan, agents earn a commission only when the buyer signs the contract, and the "
+    "privacy policy of each agency will have to say so in plain words from next year.",
 ]
 # notices with the same phrases: short, in the site's voice, with a copyright sign, a second
 # phrase, or the phrase closing the line (a photo credit)
@@ -49,6 +56,16 @@ NOTICES = [
     "this page in full.",
     "Privacy policy",
     "4 min read",
+    # a consent form: the site names itself, the phrase ends a long sentence
+    "I consent to the storage of my details for the purpose of opening an account on this "
+    "website, as set out in the privacy policy.",
+    # two phrases side by side in a sentence, and a credit after a caption's sentence end
+    "By creating an account, the reader accepts the terms of service and privacy policy of "
+    "Example Media Group.",
+    "Example Sports is a registered trademark of Example Broadcasting Inc. Example.com is a "
+    "registered trademark of Example Interactive Inc.",
+    "Fans wave flags outside the stadium before the final match of the season in the north of "
+    "the city. (Photo by John Doe/Getty Images for Example League)",
 ]
 
 

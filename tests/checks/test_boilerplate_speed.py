@@ -537,7 +537,7 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
     )
     # an [anywhere] phrase in a sentence (a long line, or a sentence end after short_max_words
     # words) is a notice only with more evidence: a copyright sign or a word of the site's
-    # voice, the phrase closing the line, or a second phrase
+    # voice, the phrase in the line's short tail, or a second phrase close by
     in_line = rx_hit("line", None)
     at_start = rx_hit("start", start_rows)
     other = in_line | at_start
@@ -549,7 +549,7 @@ def _plain_features(self, lines: pl.DataFrame, recurring: pl.Series | None) -> p
         doubt,
         low.str.contains(bp.NOTICE_SIGNS)
         | low.str.contains(rx["notice_end"])
-        | (low.str.count_matches(rx["anywhere"]) >= 2),
+        | low.str.contains(rx["notice_pair"]),
         False,
     )
     phrase = other | (anywhere & ~doubt) | evidence
@@ -1012,11 +1012,13 @@ def test_text_features_fold_the_recurring_keys_in_python_or_polars(monkeypatch, 
 
 
 def test_text_features_of_sentences_with_notice_phrases_match_the_definition():
-    # an [anywhere] phrase in a sentence needs more evidence (bp.NOTICE_SIGNS, the phrase
-    # closing the line, a second phrase): sentences with none, one or two phrases, at every
-    # place, with and without a word of the site's voice or a copyright sign
+    # an [anywhere] phrase in a sentence needs more evidence (bp.NOTICE_SIGNS, the phrase in
+    # the line's short tail, a second phrase close by): sentences with none, one or two
+    # phrases, at every place, with and without a word of the site's voice or a copyright sign
     rng = np.random.default_rng(11)
     inserts = ["privacy policy", "Getty Images", "terms of use", "our", "You", "©", "Copyright"]
+    # (and where a line's tail starts: a sentence end, a bracket, a separator)
+    inserts += ["said.", "(AP Photo/Jane Roe)", "(credit:", "|", "Inc.", "this website"]
     lines = set()
     while len(lines) < 1500:
         words = list(rng.choice(WORDS, rng.integers(3, 40)))
@@ -1032,11 +1034,15 @@ def test_text_features_of_sentences_with_notice_phrases_match_the_definition():
     rx = rule._regexes()
     anywhere = low.str.contains(rx["anywhere"]).to_numpy()
     two = (low.str.count_matches(rx["anywhere"]) >= 2).to_numpy()
+    pair = low.str.contains(rx["notice_pair"]).to_numpy()
     signs = low.str.contains(bp.NOTICE_SIGNS).to_numpy()
     end = low.str.contains(rx["notice_end"]).to_numpy()
     sentence = np.array([x.endswith(".") and len(x.split()) >= 10 for x in lines])
     phrase = why == 1
     alone = sentence & anywhere & ~signs & ~end
-    assert (phrase & alone & two).sum() > 10
-    assert (~phrase & alone & ~two).sum() > 20
+    assert (phrase & alone & pair).sum() > 10
+    assert (~phrase & alone & ~pair).sum() > 20
+    # (two phrases far apart are no evidence; a phrase in the line's tail is)
+    assert (~phrase & alone & two & ~pair).sum() > 5
+    assert (phrase & sentence & end & ~signs & ~pair).sum() > 5
     assert (phrase & sentence & signs).sum() > 20
