@@ -426,9 +426,13 @@ class BoilerplateLines(Rule):
          phrase; `[start]`: a short line starts with it; `[anywhere]`: a notice-length line
          contains it; but a sentence (a sentence end after short_max_words words or more, or a
          long line), which an article may hold too ("Under the new rules, brokers earn a
-         commission only when ..."), counts only with more evidence: a second
-         phrase, a copyright sign, the phrase among its last words (a photo credit, "All rights
-         reserved."), or a word in the site's or the reader's voice such as we, our, you, your
+         commission only when ...", "... had broken its own privacy policy."), counts only
+         with more evidence: a second phrase at most 5 words away ("Terms of Service | Privacy
+         Policy"; not one in another clause of the sentence), a copyright sign, the phrase in
+         the line's short tail (after its last sentence end, bracket or separator, or in a
+         short line: at most 3 words before the phrase there and 3 after it, as in a photo
+         credit "(AP Photo/...)" or "All rights reserved."; not the end of a longer sentence),
+         or a word in the site's or the reader's voice such as we, our, you, your, this website
          (NOTICE_VOICE: en, id, ms, de, fr, es, pt, it, nl)); a widget of tokens of at most 2
          characters, a line without any letter, an editor tag, a byline, a short dateline, a
          link list (`Home | News | Sport`), a line recurring across the corpus (first pass: see
@@ -1050,7 +1054,8 @@ class BoilerplateLines(Rule):
     ) -> np.ndarray:
         """The lines whose [anywhere] phrase (`anywhere`: the lines holding one, `low` the lines
         lower-cased) makes them a notice: every one that is no `sentence`, and a sentence only
-        with more evidence (NOTICE_SIGNS, a second phrase, the phrase closing the line).
+        with more evidence (NOTICE_SIGNS, a second phrase close by, the phrase in the line's
+        short tail: notice_pair and notice_end of phrase_regexes).
         `other`: the lines a [line] or [start] phrase already hits (no question asked of
         them)."""
         doubt = anywhere & sentence & ~other
