@@ -228,6 +228,28 @@ def test_a_misspelt_id_column_is_a_usage_error(tmp_path):
     assert res.returncode == 0, res.stderr
 
 
+def _saved_as(tmp_path, suffix: str) -> Path:
+    src = tmp_path / f"b{suffix}"
+    if suffix == ".json":
+        src.write_text(json.dumps(ROWS, indent=1))
+    else:
+        with gzip.open(src, "wt", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in ROWS)
+    return src
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl.gz"])
+def test_a_misspelt_id_column_is_a_usage_error_in_json_and_jsonl_gz(tmp_path, suffix):
+    # these two formats passed it silently (exit 0, ids from line numbers)
+    src = _saved_as(tmp_path, suffix)
+    assert_usage_error(
+        _run(tmp_path, src, extra=["--id-column", "nope"]), "'nope'", "--id-column", src.name
+    )
+    _nothing_written(tmp_path)
+    res = _run(tmp_path, src, extra=["--id-column", "id"])
+    assert res.returncode == 0, res.stderr
+
+
 # -- smaller: `curate rules RULESET` ---------------------------------------------------------------
 
 
