@@ -173,6 +173,22 @@ def test_skipped_files_are_named_in_the_summary(tmp_path):
     assert "skipped 1 file" in res.stdout and "page.html" in res.stdout, res.stdout
 
 
+def test_files_skipped_past_the_reports_list_are_counted(tmp_path):
+    # report.json lists 1,000 skipped files: report.md said "Skipped 1,000 files" of 1,002
+    folder = tmp_path / "inp"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", ROWS)
+    for i in range(1002):
+        (folder / f"p{i:04}.html").touch()
+    res = _run(tmp_path, folder)
+    assert res.returncode == 0, res.stderr
+    assert "skipped 1,002 files" in res.stdout, res.stdout
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert len(report["skipped_files"]) == 1000 and report["skipped_count"] == 1002
+    assert "Skipped 1,002 files of other types" in (tmp_path / "rep" / "report.md").read_text()
+    assert "1,002 files in the input folders" in (tmp_path / "rep" / "report.html").read_text()
+
+
 # -- #9: an --out or --report-dir that cannot be written -------------------------------------------
 
 
@@ -222,6 +238,28 @@ def test_a_misspelt_id_column_is_a_usage_error(tmp_path):
     src = write_jsonl(tmp_path / "a.jsonl", ROWS)
     assert_usage_error(
         _run(tmp_path, src, extra=["--id-column", "nope"]), "'nope'", "--id-column", "a.jsonl"
+    )
+    _nothing_written(tmp_path)
+    res = _run(tmp_path, src, extra=["--id-column", "id"])
+    assert res.returncode == 0, res.stderr
+
+
+def _saved_as(tmp_path, suffix: str) -> Path:
+    src = tmp_path / f"b{suffix}"
+    if suffix == ".json":
+        src.write_text(json.dumps(ROWS, indent=1))
+    else:
+        with gzip.open(src, "wt", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in ROWS)
+    return src
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl.gz"])
+def test_a_misspelt_id_column_is_a_usage_error_in_json_and_jsonl_gz(tmp_path, suffix):
+    # these two formats passed it silently (exit 0, ids from line numbers)
+    src = _saved_as(tmp_path, suffix)
+    assert_usage_error(
+        _run(tmp_path, src, extra=["--id-column", "nope"]), "'nope'", "--id-column", src.name
     )
     _nothing_written(tmp_path)
     res = _run(tmp_path, src, extra=["--id-column", "id"])

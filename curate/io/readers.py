@@ -11,6 +11,7 @@ A row that cannot be read (broken JSON, undecodable bytes, missing or non-string
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import json
@@ -431,8 +432,9 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def _schema(s: Shard, text_column: str) -> dict[str, pa.DataType | None] | None:
-    """A file's columns and, where its format stores them (parquet, Arrow), their types; None
-    where it is not known without reading the file (.json, a .jsonl's later byte range)."""
+    """A file's columns and, where its format stores them (parquet, Arrow), their types. Those of
+    JSON are its first record's keys (.jsonl(.gz): its first line that parses); None where there
+    is no such record (its reader reports why) and for a .jsonl's later byte ranges."""
     try:
         if s.kind == "parquet":
             import pyarrow.parquet as pq
@@ -450,15 +452,93 @@ def _schema(s: Shard, text_column: str) -> dict[str, pa.DataType | None] | None:
             return dict.fromkeys(["id", text_column])
         if s.kind == "jsonl" and s.start == 0:
             with open(s.path, "rb") as f:
-                for raw in f:
-                    try:
-                        obj = json.loads(raw)  # (bytes: a byte order mark is skipped)
-                    except ValueError:
-                        continue
-                    return dict.fromkeys(obj) if isinstance(obj, dict) else None
+                return _first_line_keys(f)
+        if s.kind == "jsonl.gz":
+            with open(s.path, "rb") as f:
+                try:
+                    return _first_line_keys(gzip.GzipFile(fileobj=f))
+                except (EOFError, OSError, zlib.error):  # its reader reports where it breaks
+                    return None
+        if s.kind == "json":
+            with open(s.path, "rb") as f:
+                return _json_head_keys(f, text_column)
     except (OSError, pa.ArrowException) as e:
         raise UsageError(f"input {s.path}: cannot read it ({_short(e)})") from None
     return None
+
+
+def _first_line_keys(f) -> dict[str, None] | None:
+    """The keys of a JSON lines file's first line that parses, if it is an object."""
+    for raw in f:
+        try:
+            obj = json.loads(raw)  # (bytes: a byte order mark is skipped)
+        except ValueError:
+            continue
+        return dict.fromkeys(obj) if isinstance(obj, dict) else None
+    return None
+
+
+# A .json file's columns are those of its first record, which is found in the file's first
+# JSON_HEAD bytes, read again twice as many while it is cut short there: the rows are read later
+# (_read_json, the whole file at once), so a large file is not read twice to check its columns.
+# A file whose first value is an object is either one record or a wrapper of its records: that
+# needs the whole object, so past JSON_WHOLE bytes its columns are left unchecked.
+JSON_HEAD = 64 * 1024
+JSON_WHOLE = 16 * 1024 * 1024
+
+
+def _json_head_keys(f, text_column: str) -> dict[str, None] | None:
+    """The keys of a .json file's first record, as _read_json takes its records; None where there
+    is none (no records, not objects, broken JSON: its reader says so) or it is not found within
+    JSON_WHOLE bytes."""
+    head, size = b"", JSON_HEAD
+    while True:
+        head += f.read(size - len(head))
+        complete = len(head) < size  # a short read: the file ends here
+        found = _first_json_record(head, complete, text_column)
+        if found is _JSON_LINES:
+            f.seek(0)
+            return _first_line_keys(f)
+        if found is not _CUT_SHORT:
+            return dict.fromkeys(found) if isinstance(found, dict) else None
+        if size >= JSON_WHOLE:
+            return None
+        size *= 2
+
+
+_CUT_SHORT = object()  # _first_json_record: the head ends before the first record does
+_JSON_LINES = object()  # and: JSON lines saved as .json, which _read_json reads as .jsonl
+
+
+def _first_json_record(head: bytes, complete: bool, text_column: str) -> Any:
+    """The first record of a .json file that starts with head (complete: head is the whole file),
+    or _CUT_SHORT, or _JSON_LINES."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(_without_bom(head), final=complete)
+    except UnicodeDecodeError:
+        return None  # its reader reports the file unreadable
+    decoder = json.JSONDecoder()
+    start = _json_space_end(text, 0)
+    try:
+        if text.startswith("[", start):  # an array of records: its first element
+            first = _json_space_end(text, start + 1)
+            return None if text.startswith("]", first) else decoder.raw_decode(text, first)[0]
+        value, end = decoder.raw_decode(text, start)
+    except ValueError:
+        return None if complete else _CUT_SHORT
+    if _json_space_end(text, end) < len(text):  # more after the value ("Extra data")
+        return _JSON_LINES
+    if not complete:  # more may follow the object in the rest of the file, or not
+        return _CUT_SHORT
+    records = _json_records(value, text_column)
+    return records[0] if records else None
+
+
+def _json_space_end(text: str, at: int) -> int:
+    """Where the JSON whitespace from text[at] ends."""
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -986,6 +1066,15 @@ def _jsonl_lines(shard: Shard) -> Iterator[bytes]:
             yield last.rstrip(b"\r")
 
 
+def _json_records(data: Any, text_column: str) -> list[Any]:
+    """The records of a .json file's value: an array's elements, the list in a wrapper object
+    ({"data": [...]} and similar) or the value itself."""
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 and text_column not in data else [data]
+    return data if isinstance(data, list) else [data]
+
+
 def _read_json(shard: Shard, text_column: str, limit: _Limit):
     buf = _RowBuffer(shard, text_column, limit)
     try:
@@ -1003,12 +1092,7 @@ def _read_json(shard: Shard, text_column: str, limit: _Limit):
         )
         yield buf.flush()
         return
-    if isinstance(data, dict):  # {"data": [...]} and similar wrappers
-        lists = [v for v in data.values() if isinstance(v, list)]
-        data = lists[0] if len(lists) == 1 and text_column not in data else [data]
-    if not isinstance(data, list):
-        data = [data]
-    for i, obj in enumerate(data, start=1):
+    for i, obj in enumerate(_json_records(data, text_column), start=1):
         buf.add(obj, i)
         if buf.full():
             yield buf.flush()

@@ -14,7 +14,8 @@ Top-level keys:
                                            after: kept rows after strip actions)
   corpus          {RULE: summary of the rule's corpus-level pass}
   unreadable      {count, rows: [{file, line, reason}] (at most 1000 listed)}
-  skipped_files   files in input folders that are not a known input type
+  skipped_files   files in input folders that are not a known input type (at most 1000 listed)
+  skipped_count   how many there are
   gates           (curate check) [{gate, level, threshold, value, verdict}]
 
 docs/report-schema.md documents every key; a change that removes or renames a key bumps
@@ -112,6 +113,7 @@ def build_report(
         "corpus": _bounded_corpus(s.corpus),
         "unreadable": {"count": s.unreadable, "rows": s.unreadable_rows},
         "skipped_files": result.skipped_files[:MAX_SKIPPED_FILES],
+        "skipped_count": len(result.skipped_files),
     }
 
 

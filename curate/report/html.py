@@ -566,15 +566,25 @@ def _unreadable(r: dict[str, Any]) -> str:
     )
 
 
+def skipped_count(r: dict[str, Any]) -> int:
+    """How many files the run skipped for their type: report.json lists at most 1,000 of them;
+    a report from before `skipped_count` has only that list."""
+    return max(r.get("skipped_count") or 0, len(r.get("skipped_files") or []))
+
+
 def _skipped(r: dict[str, Any]) -> str:
     files = r.get("skipped_files") or []
-    if not files:
+    count = skipped_count(r)
+    if not count:
         return ""
-    items = "".join(f"<li><code>{e(f)}</code></li>" for f in files[:MAX_SKIPPED])
-    more = f"<li>… and {len(files) - MAX_SKIPPED:,} more</li>" if len(files) > MAX_SKIPPED else ""
+    shown = files[:MAX_SKIPPED]
+    items = "".join(f"<li><code>{e(f)}</code></li>" for f in shown)
+    more = f"<li>… and {count - len(shown):,} more</li>" if count > len(shown) else ""
     return (
-        '<section id="skipped"><h2>Skipped files</h2><p>Files in the input folders that are not '
-        f"a known input type.</p><ul>{items}{more}</ul></section>"
+        f'<section id="skipped"><h2>Skipped files</h2><p>{count:,} '
+        f"file{'s' if count > 1 else ''} in the input folders that "
+        f"{'are' if count > 1 else 'is'} not a known input type.</p>"
+        f"<ul>{items}{more}</ul></section>"
     )
 
 

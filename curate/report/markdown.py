@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from curate.report.html import chars_removed_note, repeated_lines
+from curate.report.html import chars_removed_note, repeated_lines, skipped_count
 from curate.report.html import pct as _pct
 
 MD_TOP_LINES = 10
@@ -136,12 +136,13 @@ def render_markdown(r: dict[str, Any]) -> str:
         out += ["", f"Unreadable rows ({d['unreadable']:,}; first {len(rows)}):", ""]
         for row in rows:
             out.append(f"- {_text(row['file'])} line {row['line']}: {_text(row['reason'], 200)}")
-    skipped = r.get("skipped_files") or []
+    skipped = skipped_count(r)  # (report.json lists at most 1,000 of them)
     if skipped:
-        shown = skipped[:MD_SKIPPED]
-        out += ["", f"Skipped {len(skipped):,} files of other types (not inputs):", ""]
+        shown = (r.get("skipped_files") or [])[:MD_SKIPPED]
+        files = "files" if skipped > 1 else "file"
+        out += ["", f"Skipped {skipped:,} {files} of other types (not inputs):", ""]
         out += [f"- {_text(f, 200)}" for f in shown]
-        if len(skipped) > len(shown):
-            out.append(f"- … and {len(skipped) - len(shown):,} more")
+        if skipped > len(shown):
+            out.append(f"- … and {skipped - len(shown):,} more")
     out += ["", "Examples, charts and the distribution of every signal: `report.html`."]
     return "\n".join(out) + "\n"

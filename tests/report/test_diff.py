@@ -135,3 +135,14 @@ def test_unreadable_rows_are_judged_by_their_count_not_their_share():
     large["documents"] = {**large["documents"], "unreadable": 2}
     assert _verdict(diff_reports(small, large), "overall", "unreadable") == "worse"
     assert _verdict(diff_reports(large, small), "overall", "unreadable") == "better"
+
+
+def test_a_report_from_before_the_skipped_count_is_compared(tmp_path):
+    # report.json gained skipped_count: a report written before it is still read
+    old, new = real_report(), real_report()
+    old.pop("skipped_count", None)
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    res = curate_cli("diff", tmp_path / "old.json", tmp_path / "new.json")
+    assert res.returncode == 0, res.stderr
+    assert "overall" in res.stdout

@@ -211,3 +211,15 @@ def test_a_run_s_examples_carry_the_rules_that_fired_and_dropped():
     assert dropped["dropped_by"] == ["language-mismatch"]
     assert "language-mismatch" in dropped["flags"]
     assert "dropped</span> by <code>language-mismatch</code>" in render_html(r)
+
+
+def test_files_skipped_past_the_list_cap_are_counted():
+    r = real_report()
+    r["skipped_files"] = [f"pages/p{i}.html" for i in range(1000)]
+    r["skipped_count"] = 5000
+    section = re.search(r'<section id="skipped">.*?</section>', render_html(r)).group(0)
+    assert "5,000 files in the input folders" in section
+    assert "… and 4,900 more" in section  # (100 named)
+    r.pop("skipped_count")  # a report from before the count: its list
+    section = re.search(r'<section id="skipped">.*?</section>', render_html(r)).group(0)
+    assert "1,000 files in the input folders" in section and "… and 900 more" in section

@@ -69,3 +69,20 @@ def test_files_skipped_for_their_type_are_named():
     assert "… and 16 more" in md
     r["skipped_files"] = []
     assert "Skipped" not in render_markdown(r)
+
+
+def test_files_skipped_past_the_list_cap_are_counted():
+    # report.json lists 1,000 of them: report.md said "Skipped 1,000 files" of 5,000
+    r = real_report()
+    r["skipped_files"] = [f"pages/p{i}.html" for i in range(1000)]
+    r["skipped_count"] = 5000
+    md = render_markdown(r)
+    assert "Skipped 5,000 files of other types (not inputs)" in md
+    assert "… and 4,990 more" in md
+
+
+def test_a_report_from_before_the_skipped_count_is_rendered():
+    r = real_report()
+    r.pop("skipped_count", None)
+    r["skipped_files"] = ["pages/a.html", "pages/b.html"]
+    assert "Skipped 2 files of other types" in render_markdown(r)
