@@ -314,20 +314,29 @@ def _bounded(phrase: str) -> bool:
 def phrase_regexes(phrases: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str | None]:
     """Regexes over the lower-cased line, one per section (None when a section is empty)."""
     table = dict(phrases)
-    out: dict[str, str | None] = {}
-    line = table.get("line", ())
-    whole = _either(line)
-    out["line"] = rf"^[^\p{{L}}]*(?:{whole})[^\p{{L}}]*$" if line else None
-    start = table.get("start", ())
-    out["start"] = rf"^[^\p{{L}}©ⓒ]*(?:{_alternation(start)})" if start else None
-    anywhere = table.get("anywhere", ())
-    out["anywhere"] = out["notice_end"] = out["notice_pair"] = None
-    if anywhere:
-        alt = _alternation(anywhere)
-        out["anywhere"] = rf"(?:^|[^\p{{L}}\p{{N}}])(?:{alt})"
+    out: dict[str, str | None] = {
+        section: _section_regex(section, table[section]) if table.get(section) else None
+        for section in ("line", "start", "anywhere")
+    }
+    out["notice_end"] = out["notice_pair"] = None
+    if out["anywhere"]:
+        alt = _alternation(table["anywhere"])
         out["notice_end"] = _notice_end(alt)
         out["notice_pair"] = _notice_pair(out["anywhere"], alt)
     return out
+
+
+def _section_regex(section: str, items: tuple[str, ...], capture: bool = False) -> str:
+    """The regex of one section's phrases over the lower-cased line: the whole line (`line`),
+    its first words (`start`), anywhere between words (`anywhere`). `capture`: the phrase in
+    group 1 (_which_phrase reads back which one hit)."""
+    body = _either(items) if section == "line" else _alternation(items)
+    group = f"({body})" if capture else f"(?:{body})"
+    if section == "line":
+        return rf"^[^\p{{L}}]*{group}[^\p{{L}}]*$"
+    if section == "start":
+        return rf"^[^\p{{L}}©ⓒ]*{group}"
+    return rf"(?:^|[^\p{{L}}\p{{N}}]){group}"
 
 
 # where the tail of a line may start: a sentence end, an opening bracket, a separator (and the
@@ -389,11 +398,7 @@ def _which_phrase(
     items = phrases.get(section, ())
     if not items:
         return [None] * low.len()
-    pattern = {
-        "line": rf"^[^\p{{L}}]*({_either(items)})[^\p{{L}}]*$",
-        "start": rf"^[^\p{{L}}©ⓒ]*({_alternation(items)})",
-        "anywhere": rf"(?:^|[^\p{{L}}\p{{N}}])({_alternation(items)})",
-    }[section]
+    pattern = _section_regex(section, items, capture=True)
     known = set(items)
     out: list[str | None] = []
     for got in low.str.extract(pattern, 1).to_list():
