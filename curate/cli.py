@@ -522,6 +522,13 @@ def _summary(report, result, out: str | None, report_dir: Path) -> None:
     )
     if result.skipped_files:  # (files in the input folders that no reader takes)
         print(f"note: {_skipped(result)}")
+    rows = (report.get("unreadable") or {}).get("rows") or []
+    if rows:  # where to look first; every row (up to the report's cap) is in the report
+        first = rows[0]
+        print(
+            f"note: unreadable rows are listed in the report; the first: {first['file']} line "
+            f"{first['line']}: {first['reason']}"
+        )
     for name, r in report["rules"].items():
         print(
             f"  {name:<22} fired {r['fired']:>8,}  dropped {r['dropped']:>8,}  "

@@ -186,6 +186,9 @@ def test_unreadable_rows_reported_with_file_and_line(tmp_path):
         (str(src), n) for n in (2, 3, 4)
     ]
     assert "unreadable" in (tmp_path / "rep" / "report.md").read_text().lower()
+    # the terminal says where the first one is, not only how many there are
+    note = next(ln for ln in res.stdout.splitlines() if ln.startswith("note: unreadable"))
+    assert f"{src} line 2" in note and "report" in note
 
 
 def test_mistakes_are_one_line_exit_2_and_write_nothing(tmp_path):
