@@ -249,17 +249,17 @@ def _require_usable_input(args, result, report) -> None:
     data that was never seen would pass for a good one (docs/ci.md)."""
     from curate import gate
 
-    problems = gate.unreadable_inputs(report)
+    if args.command == "check":
+        problems = gate.unreadable_inputs(report)
+    else:
+        problems = gate.unreadable_inputs(report, "fix the file or leave it out")
     if not problems:
         return
     if report["documents"]["input"] == 0:
         why = _skipped(result) if result.skipped_files else "no rows in the given files or folders"
         raise UsageError(f"input {' '.join(args.inputs)}: no documents found ({why})")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    first = problems[0]
-    if args.command != "check":  # (gate's wording is for `check`)
-        first = first.replace("the gates cannot measure this file", "fix the file or leave it out")
-    raise UsageError(first + more)
+    raise UsageError(problems[0] + more)
 
 
 def _skipped(result) -> str:

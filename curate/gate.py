@@ -582,8 +582,11 @@ def baseline_notes(report: dict[str, Any], baseline: dict[str, Any]) -> list[str
 _FILE_LEVEL = ("the rest is unreadable", "cannot read")
 
 
-def unreadable_inputs(report: dict[str, Any]) -> list[str]:
-    """Input files the gates could not measure: one line each (`curate check` exits 2 on them)."""
+def unreadable_inputs(
+    report: dict[str, Any], consequence: str = "the gates cannot measure this file"
+) -> list[str]:
+    """Input files the gates could not measure: one line each, ending in `consequence` where a
+    file is at fault (`curate check` exits 2 on them; `run` and `report` too, with their own)."""
     problems: list[str] = []
     seen: set[str] = set()
     for row in (report.get("unreadable") or {}).get("rows") or []:
@@ -594,7 +597,7 @@ def unreadable_inputs(report: dict[str, Any]) -> list[str]:
         if (any(k in reason for k in _FILE_LEVEL) or whole_json) and file not in seen:
             seen.add(file)
             at = f" line {row['line']}" if row.get("line") is not None else ""
-            problems.append(f"input {file}{at}: {reason}; the gates cannot measure this file")
+            problems.append(f"input {file}{at}: {reason}; {consequence}")
     d = report["documents"]
     if not problems and d["input"] == 0:
         problems.append("input: no documents found (no rows in the given files or folders)")
