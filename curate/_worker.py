@@ -95,9 +95,15 @@ def call(fn: Callable, *args: Any) -> Any:
     interrupts it (init)."""
     if not _warm[0]:  # (a pool start() did not warm)
         warm()
+    from curate.engine import _interrupts_kept, _raise_if_interrupted
+
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return fn(*[_resolve(a) if isinstance(a, Shared) else a for a in args])
+        # (a Ctrl-C that polars swallowed in a Python callback ends the task all the same)
+        with _interrupts_kept():
+            out = fn(*[_resolve(a) if isinstance(a, Shared) else a for a in args])
+            _raise_if_interrupted()
+            return out
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -11,11 +11,13 @@ statistics file is finished: `--resume` (and a Ray retry) redo only the shards w
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import pickle
 import queue
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -541,6 +543,51 @@ def fingerprint(shards: list[Shard]) -> str:
     return h.hexdigest()[:16]
 
 
+# how long a pass that failed or was interrupted waits for the pool's tasks under way before it
+# kills their processes (Ctrl-C reaches them too: they end their tasks in milliseconds)
+STOP_GRACE_SECONDS = 2.0
+
+
+class _Interrupted(threading.local):
+    # a Ctrl-C that native code swallowed while it ran a Python callback, this run (None: no
+    # run of this thread is keeping them)
+    swallowed: list[bool] | None = None
+
+
+_interrupted = _Interrupted()
+
+
+@contextlib.contextmanager
+def _interrupts_kept():
+    """While a run goes on in this process: a KeyboardInterrupt raised in Python code that native
+    code called (polars calls back into Python for some types) cannot travel on from there:
+    Python prints it as "Exception ignored in: ..." with a traceback and the run goes on. Here
+    it is kept, unprinted, and _raise_if_interrupted raises it once the task ends. (A Ctrl-C
+    anywhere else is raised where it lands, as ever.)"""
+    previous_hook = sys.unraisablehook
+    outer = _interrupted.swallowed
+    _interrupted.swallowed = swallowed = []
+
+    def hook(unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            swallowed.append(True)
+            return
+        previous_hook(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous_hook
+        _interrupted.swallowed = outer
+
+
+def _raise_if_interrupted() -> None:
+    if _interrupted.swallowed:
+        _interrupted.swallowed.clear()
+        raise KeyboardInterrupt
+
+
 class _Tasks:
     """The tasks of one map() not taken yet, shared by this process and the pool's thread that
     hands them to the pool's processes, and the pool's results as they come in."""
@@ -550,6 +597,7 @@ class _Tasks:
         self._lock = threading.Lock()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._stopped = False
+        self._in_flight: set[Any] = set()  # the pool's futures not come in yet
 
     def take(self) -> int | None:
         with self._lock:
@@ -560,8 +608,24 @@ class _Tasks:
         with self._lock:
             self._stopped = True
 
+    def sent(self, future: Any) -> None:
+        with self._lock:
+            self._in_flight.add(future)
+
+    def wait_in_flight(self, seconds: float) -> None:
+        """Wait, up to `seconds`, for the pool's tasks under way. A task that the same Ctrl-C
+        interrupted sends its error back at once: its process killed while it wrote that
+        message, the pool's thread waited for the rest of it for ever (and the run with it)."""
+        from concurrent.futures import wait
+
+        with self._lock:
+            running = list(self._in_flight)
+        wait(running, timeout=seconds)
+
     def came_in(self, i: int, future: Any, feed: Callable[[], None]) -> None:
         # (on the pool's thread) a failed or cancelled task's process gets no other
+        with self._lock:
+            self._in_flight.discard(future)
         self._done.put((i, future))
         if not future.cancelled() and future.exception() is None:
             feed()
@@ -658,6 +722,7 @@ class Runner:
                 idle()
             while (i := tasks.take()) is not None:
                 land(i, fn(*args[i], on_batch=on_batch) if on_batch else fn(*args[i]))
+                _raise_if_interrupted()
                 # the pool's results that came in meanwhile (tasks are 0.1-0.5 s)
                 while (got := tasks.finished(block=False)) is not None:
                     land(*got)
@@ -665,6 +730,7 @@ class Runner:
                 land(*tasks.finished(block=True))
         except BaseException:
             tasks.stop()
+            tasks.wait_in_flight(STOP_GRACE_SECONDS)  # (then no process is killed mid-message)
             self.close(now=True)
             raise
         return results
@@ -692,6 +758,7 @@ class Runner:
                 # (on the pool's thread, an error is only logged: the pass would wait for i)
                 tasks.not_sent(i, e)
                 return
+            tasks.sent(future)
             future.add_done_callback(lambda f: tasks.came_in(i, f, feed))
 
         for _ in range(children):
@@ -783,7 +850,10 @@ def run(
     clear_run_caches()
     runner = Runner(ruleset, options)
     try:
-        return _run(inputs, ruleset, options, work_dir, resume, runner)
+        with _interrupts_kept():
+            result = _run(inputs, ruleset, options, work_dir, resume, runner)
+            _raise_if_interrupted()
+            return result
     except BaseException:
         runner.close(now=True)  # a run that fails between its passes leaves no workers or files
         raise

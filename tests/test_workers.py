@@ -300,3 +300,52 @@ def test_a_pool_started_on_another_thread_is_neither_taken_nor_stopped(tmp_path,
     assert seen["taken"] is None
     assert _pool.take(2) is mine  # still there for this thread's run
     _pool.stop(mine, now=True)
+
+
+class _SwallowedByNativeCode:
+    """Its finaliser raises KeyboardInterrupt where nothing can catch it: as a Ctrl-C that lands
+    in a Python callback of polars' native code, which Python prints as "Exception ignored in"
+    and goes on."""
+
+    def __del__(self):
+        raise KeyboardInterrupt
+
+
+def _task_interrupted_in_native_code(x: int) -> int:
+    _SwallowedByNativeCode()  # (gone at once: its finaliser runs here)
+    return x
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_ctrl_c_native_code_swallowed_still_ends_the_pass_quietly(capfd, workers):
+    # a two-worker run's own process runs tasks now: a Ctrl-C in a polars callback printed a
+    # traceback ("Exception ignored in: 'DataTypeClass'") and the run went on
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=workers))
+    try:
+        with engine._interrupts_kept(), pytest.raises(KeyboardInterrupt):
+            runner.map(_task_interrupted_in_native_code, [(i,) for i in range(6)])
+    finally:
+        runner.close(now=True)
+    assert "Exception ignored" not in capfd.readouterr().err
+
+
+def _slow_then_mark(x: int, marker: str) -> int:
+    import time
+
+    if x == 0:  # (the pool's process takes task 0)
+        time.sleep(0.5)
+        open(marker, "w").close()
+        return x
+    raise ValueError("this process's task failed")
+
+
+def test_a_failed_pass_lets_the_pool_s_task_under_way_come_in_before_killing(tmp_path):
+    # a process killed while it wrote its task's result (a Ctrl-C interrupts its task, which
+    # sends the error back at once) left the pool's thread waiting for the rest of the message
+    # for ever: the run hung after Ctrl-C. The pass now waits for the tasks under way first.
+    marker = tmp_path / "came-in"
+    runner = engine.Runner(load_ruleset("default"), engine.RunOptions(workers=2))
+    with pytest.raises(ValueError, match="this process's task failed"):
+        runner.map(_slow_then_mark, [(0, str(marker)), (1, str(marker))])
+    assert marker.exists()
+    assert runner._pool is None
